@@ -1,0 +1,195 @@
+/*
+ * cmd_run.c: `kafkasim run`, one seeded run of a scenario, judged and reported.
+ *
+ *   kafkasim run [FILE.properties ...] [key=value ...] [--seed N] [--format text|json|csv]
+ *                [--trace[=FILE]] [--trace-format text|jsonl] [--trace-node NODE]
+ *                [--trace-record ID] [--explain[=N]] [--no-check]
+ *
+ * Exit 0 when the simulation completed (anomalies are results, not errors), 1 when a model
+ * invariant broke or the run did not drain, 2 on bad input.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+#include "scenario.h"
+
+enum run_option {
+    RUN_OPT_SEED = 's',
+    RUN_OPT_FORMAT = 'f',
+    RUN_OPT_HELP = 'h',
+    RUN_OPT_TRACE = 256,
+    RUN_OPT_TRACE_FORMAT,
+    RUN_OPT_TRACE_NODE,
+    RUN_OPT_TRACE_RECORD,
+    RUN_OPT_EXPLAIN,
+    RUN_OPT_NO_CHECK,
+};
+
+static const struct option run_options[] = {
+    {"seed", required_argument, NULL, RUN_OPT_SEED},
+    {"format", required_argument, NULL, RUN_OPT_FORMAT},
+    {"trace", optional_argument, NULL, RUN_OPT_TRACE},
+    {"trace-format", required_argument, NULL, RUN_OPT_TRACE_FORMAT},
+    {"trace-node", required_argument, NULL, RUN_OPT_TRACE_NODE},
+    {"trace-record", required_argument, NULL, RUN_OPT_TRACE_RECORD},
+    {"explain", optional_argument, NULL, RUN_OPT_EXPLAIN},
+    {"no-check", no_argument, NULL, RUN_OPT_NO_CHECK},
+    {"help", no_argument, NULL, RUN_OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static void run_usage(FILE *out) {
+    fputs("Usage: kafkasim run [FILE.properties ...] [key=value ...] [OPTION...]\n"
+          "Simulate one seeded run of a scenario and judge it.\n"
+          "\n"
+          "Later files and key=value arguments override earlier ones.\n"
+          "\n"
+          "  -s, --seed N             the run seed (overrides sim.seed)\n"
+          "  -f, --format FMT         text (default), json or csv\n"
+          "      --trace[=FILE]       one line per event, to FILE or standard output\n"
+          "      --trace-format FMT   text (default) or jsonl\n"
+          "      --trace-node NODE    only trace lines touching NODE (producer, broker-2, ...)\n"
+          "      --trace-record ID    only trace lines carrying record ID\n"
+          "      --explain[=N]        explain how each anomaly arose (at most N, default 10)\n"
+          "      --no-check           do not walk the models' invariants after every event\n"
+          "  -h, --help               show this help and exit\n"
+          "\n"
+          "Exit status: 0 the run completed (anomalies are results), 1 an invariant broke or\n"
+          "the run did not drain, 2 bad usage or input.\n",
+          out);
+}
+
+static int run_usage_error(const char *msg) {
+    fprintf(stderr, "kafkasim run: %s\nTry 'kafkasim run --help'.\n", msg);
+    return CLI_EXIT_USAGE;
+}
+
+/* "producer", "producer-1", "controller", "broker-3" -> node id; -1 when not a node name. */
+static int run_parse_node(const char *name) {
+    if (strcmp(name, "controller") == 0) return NODE_CONTROLLER;
+    if (strcmp(name, "producer") == 0) return node_producer(0);
+    int n = 0;
+    char tail = 0;
+    if (sscanf(name, "broker-%d%c", &n, &tail) == 1 && n >= 1 && n <= PROTO_BROKERS_MAX)
+        return node_broker(n);
+    if (sscanf(name, "producer-%d%c", &n, &tail) == 1 && n >= 0 && n < PROTO_PRODUCERS_MAX)
+        return node_producer(n);
+    return -1;
+}
+
+typedef struct run_args {
+    const char *format;        /* text, json, csv */
+    const char *trace_path;    /* NULL: no trace; "-": standard output */
+    bool trace_jsonl;
+    int trace_node;
+    int64_t trace_record;
+    int explain_limit;         /* 0: no explanation */
+    bool check;
+    bool seed_set;
+    unsigned long long seed;
+} run_args;
+
+/* Parses the options; leaves the inputs in argv[optind..]. Returns -1 or an exit code. */
+static int run_parse(int argc, char **argv, run_args *a) {
+    char err[256];
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "s:f:h", run_options, NULL)) != -1) {
+        switch (opt) {
+        case RUN_OPT_SEED:
+            if (cli_parse_u64("--seed", optarg, &a->seed, err, sizeof err) != 0)
+                return run_usage_error(err);
+            a->seed_set = true;
+            break;
+        case RUN_OPT_FORMAT:
+            if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
+                return run_usage_error("--format: allowed: text, json, csv");
+            a->format = optarg;
+            break;
+        case RUN_OPT_TRACE: a->trace_path = optarg ? optarg : "-"; break;
+        case RUN_OPT_TRACE_FORMAT:
+            if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
+                return run_usage_error("--trace-format: allowed: text, jsonl");
+            a->trace_jsonl = strcmp(optarg, "jsonl") == 0;
+            break;
+        case RUN_OPT_TRACE_NODE:
+            a->trace_node = run_parse_node(optarg);
+            if (a->trace_node < 0)
+                return run_usage_error(
+                    "--trace-node: allowed: producer, controller, broker-1 .. broker-16");
+            break;
+        case RUN_OPT_TRACE_RECORD: {
+            unsigned long long id;
+            if (cli_parse_u64("--trace-record", optarg, &id, err, sizeof err) != 0)
+                return run_usage_error(err);
+            a->trace_record = (int64_t)id;
+            break;
+        }
+        case RUN_OPT_EXPLAIN: {
+            unsigned long long n = 10;
+            if (optarg && cli_parse_u64("--explain", optarg, &n, err, sizeof err) != 0)
+                return run_usage_error(err);
+            a->explain_limit = n > 100000 ? 100000 : (int)n;
+            break;
+        }
+        case RUN_OPT_NO_CHECK: a->check = false; break;
+        case RUN_OPT_HELP: run_usage(stdout); return CLI_EXIT_OK;
+        default: return run_usage_error("unknown option");
+        }
+    }
+    return -1;
+}
+
+int cmd_run(int argc, char **argv) {
+    run_args a = {.format = "text", .trace_node = -1, .trace_record = -1, .check = true};
+    int rc = run_parse(argc, argv, &a);
+    if (rc >= 0) return rc;
+
+    config c;
+    char err[512];
+    if (cli_load_config(&c, argv + optind, argc - optind, err, sizeof err) != 0) {
+        fprintf(stderr, "kafkasim run: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    if (a.seed_set) c.seed = a.seed;
+
+    FILE *trace = NULL;
+    if (a.trace_path) {
+        trace = strcmp(a.trace_path, "-") == 0 ? stdout : fopen(a.trace_path, "w");
+        if (!trace) {
+            fprintf(stderr, "kafkasim run: --trace: cannot write '%s'\n", a.trace_path);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    scenario_options so = {
+        .trace_out = trace,
+        .trace_jsonl = a.trace_jsonl,
+        .trace_node = a.trace_node,
+        .trace_record = a.trace_record,
+        .explain_out = a.explain_limit > 0 ? stdout : NULL,
+        .explain_limit = a.explain_limit,
+        .check_invariants = a.check,
+    };
+    run_result r;
+    int status = scenario_run(&c, &so, &r);
+    if (trace && trace != stdout) fclose(trace);
+    if (status < 0) {
+        fprintf(stderr, "kafkasim run: %s\n", r.failure[0] ? r.failure : "out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    if (strcmp(a.format, "json") == 0) report_json(stdout, &c, &r);
+    else if (strcmp(a.format, "csv") == 0) {
+        report_csv_header(stdout);
+        report_csv_row(stdout, &r);
+    } else report_text(stdout, &c, &r);
+    if (r.invariant_broken) {
+        fprintf(stderr, "kafkasim run: %s (seed %llu)\n", r.failure,
+                (unsigned long long)r.seed);
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,397 @@
+/*
+ * report.c: text, JSON and CSV output of one run, from one table of fields.
+ *
+ * The table names every output field once, with its kind and where it lives in run_result;
+ * JSON nests the fields of a group ("latency_ms": {"p50", ...}, "faults": {...}) and adds the
+ * per-code error counts ("errors": {"NOT_LEADER_OR_FOLLOWER": 3}), CSV flattens them. Numbers
+ * are printed from integers only (durations: integer ns as ms with three decimals, truncated
+ * to the microsecond like sim_time_format), so output is byte-identical across compilers.
+ *
+ * The text form leads with the verdict in Jepsen's words (lost-write, duplicate,
+ * nonmonotonic-send), says when configured faults never fired (a run that tested nothing), and
+ * ends with a command line that replays the run: the keys that differ from the defaults of
+ * the run's kafka.version, and the seed.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "sim.h"
+
+typedef enum report_type { TYPE_U64, TYPE_I64, TYPE_STATUS } report_type;
+
+typedef struct report_field {
+    const char *name;   /* flat name: CSV header, --expect, sweeps */
+    report_kind kind;   /* how it prints */
+    const char *group;  /* JSON object it nests in, NULL at top level */
+    const char *member; /* its name inside the group */
+    size_t offset;      /* where the value lives in run_result */
+    report_type type;   /* how the value is stored */
+} report_field;
+
+#define FIELD_U64(n, m) {#n, REPORT_COUNT, NULL, NULL, offsetof(run_result, m), TYPE_U64}
+#define FIELD_CHECK(n) FIELD_U64(n, check.n)
+
+static const report_field report_fields[] = {
+    FIELD_U64(seed, seed),
+    {"config_hash", REPORT_HASH, NULL, NULL, offsetof(run_result, config_hash), TYPE_U64},
+    {"status", REPORT_STATUS, NULL, NULL, offsetof(run_result, invariant_broken), TYPE_STATUS},
+    FIELD_CHECK(records),
+    FIELD_CHECK(sends),
+    FIELD_CHECK(acked),
+    FIELD_CHECK(failed),
+    FIELD_CHECK(unanswered),
+    FIELD_CHECK(committed),
+    FIELD_CHECK(duplicates),
+    FIELD_CHECK(reordered),
+    FIELD_CHECK(lost_acked),
+    FIELD_CHECK(failed_but_written),
+    FIELD_CHECK(unexpected),
+    FIELD_CHECK(retries),
+    FIELD_CHECK(epoch_bumps),
+    FIELD_CHECK(deduplicated),
+    FIELD_CHECK(expired),
+    FIELD_CHECK(leader_elections),
+    FIELD_CHECK(unclean_elections),
+    FIELD_CHECK(truncated),
+    FIELD_CHECK(messages_dropped),
+    FIELD_CHECK(errors_total),
+    {"faults_configured", REPORT_COUNT, "faults", "configured",
+     offsetof(run_result, check.faults_configured), TYPE_U64},
+    {"faults_fired", REPORT_COUNT, "faults", "fired", offsetof(run_result, check.faults_fired),
+     TYPE_U64},
+    {"latency_p50_ms", REPORT_MS, "latency_ms", "p50",
+     offsetof(run_result, check.latency_p50_ns), TYPE_I64},
+    {"latency_p99_ms", REPORT_MS, "latency_ms", "p99",
+     offsetof(run_result, check.latency_p99_ns), TYPE_I64},
+    {"latency_max_ms", REPORT_MS, "latency_ms", "max",
+     offsetof(run_result, check.latency_max_ns), TYPE_I64},
+    {"sim_time_ms", REPORT_MS, NULL, NULL, offsetof(run_result, sim_time_ns), TYPE_I64},
+    FIELD_U64(events, events),
+    {"trace_hash", REPORT_HASH, NULL, NULL, offsetof(run_result, trace_hash), TYPE_U64},
+};
+
+#define REPORT_FIELDS (sizeof report_fields / sizeof report_fields[0])
+
+/* ---- The table ---------------------------------------------------------------------------- */
+
+size_t report_field_count(void) { return REPORT_FIELDS; }
+
+const char *report_field_name(size_t i) {
+    return i < REPORT_FIELDS ? report_fields[i].name : NULL;
+}
+
+report_kind report_field_kind(size_t i) {
+    return i < REPORT_FIELDS ? report_fields[i].kind : REPORT_COUNT;
+}
+
+int report_field_find(const char *name) {
+    for (size_t i = 0; i < REPORT_FIELDS; i++)
+        if (strcmp(report_fields[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+/* The raw bits of field i: a count, ns, a hash or 0/1 for the status. */
+static int64_t report_raw(const run_result *r, size_t i) {
+    const report_field *f = &report_fields[i];
+    const char *at = (const char *)r + f->offset;
+    switch (f->type) {
+    case TYPE_U64: {
+        uint64_t v;
+        memcpy(&v, at, sizeof v);
+        return (int64_t)v;
+    }
+    case TYPE_I64: {
+        int64_t v;
+        memcpy(&v, at, sizeof v);
+        return v;
+    }
+    case TYPE_STATUS: return r->invariant_broken ? 1 : 0;
+    }
+    return 0;
+}
+
+report_value report_field_value(const run_result *r, size_t i) {
+    SIM_ASSERT(NULL, i < REPORT_FIELDS);
+    report_value v = {.is_double = false, .i = report_raw(r, i), .d = 0};
+    if (report_fields[i].kind == REPORT_MS) {
+        v.is_double = true;
+        v.d = (double)v.i / (double)SIM_MS;
+    } else {
+        v.d = (double)v.i;
+    }
+    return v;
+}
+
+/* ns as "12.345" ms, truncated to the microsecond; integer arithmetic only. */
+static void report_write_ms(FILE *out, int64_t ns) {
+    uint64_t m = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    fprintf(out, "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", m / (uint64_t)SIM_MS,
+            m % (uint64_t)SIM_MS / (uint64_t)SIM_US);
+}
+
+void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
+    SIM_ASSERT(NULL, i < REPORT_FIELDS);
+    int64_t v = report_raw(r, i);
+    const char *quote = json ? "\"" : "";
+    switch (report_fields[i].kind) {
+    case REPORT_COUNT: fprintf(out, "%" PRIu64, (uint64_t)v); break;
+    case REPORT_MS:
+        if (v < 0) fputs(json ? "null" : "", out);
+        else report_write_ms(out, v);
+        break;
+    case REPORT_HASH: fprintf(out, "%s0x%016" PRIx64 "%s", quote, (uint64_t)v, quote); break;
+    case REPORT_STATUS: fprintf(out, "%s%s%s", quote, v ? "failed" : "ok", quote); break;
+    }
+}
+
+/* ---- CSV and JSON ------------------------------------------------------------------------- */
+
+void report_csv_header(FILE *out) {
+    for (size_t i = 0; i < REPORT_FIELDS; i++)
+        fprintf(out, "%s%s", i ? "," : "", report_fields[i].name);
+    fputc('\n', out);
+}
+
+void report_csv_row(FILE *out, const run_result *r) {
+    for (size_t i = 0; i < REPORT_FIELDS; i++) {
+        if (i) fputc(',', out);
+        report_field_write(out, r, i, false);
+    }
+    fputc('\n', out);
+}
+
+/* A JSON string of our own text: quotes, backslashes and control bytes escaped. */
+static void report_json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", (unsigned)*s);
+        else fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* "errors": {"NAME": count, ...} in order of error code. */
+static void report_json_errors(FILE *out, const checker_result *c) {
+    fputs(",\"errors\":{", out);
+    bool first = true;
+    for (int code = 0; code < PROTO_ERROR_CODES_MAX; code++) {
+        if (c->errors[code] == 0) continue;
+        fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", proto_error_name(code),
+                c->errors[code]);
+        first = false;
+    }
+    fputc('}', out);
+}
+
+void report_json(FILE *out, const config *c, const run_result *r) {
+    const char *group = NULL;
+    fputc('{', out);
+    for (size_t i = 0; i < REPORT_FIELDS; i++) {
+        const report_field *f = &report_fields[i];
+        if (group && (!f->group || strcmp(group, f->group) != 0)) fputc('}', out);
+        if (i) fputc(',', out);
+        if (f->group && (!group || strcmp(group, f->group) != 0))
+            fprintf(out, "\"%s\":{", f->group);
+        group = f->group;
+        fprintf(out, "\"%s\":", f->group ? f->member : f->name);
+        report_field_write(out, r, i, true);
+        if (strcmp(f->name, "errors_total") == 0) report_json_errors(out, &r->check);
+        if (strcmp(f->name, "status") == 0) {
+            char version[32];
+            fputs(",\"end\":", out);
+            report_json_string(out, sim_status_name(r->status));
+            if (r->invariant_broken) {
+                fputs(",\"failure\":", out);
+                report_json_string(out, r->failure);
+            }
+            if (c) {
+                fputs(",\"kafka_version\":", out);
+                report_json_string(out, config_version_string(c->kafka_version, version,
+                                                              sizeof version));
+            }
+        }
+    }
+    if (group) fputc('}', out);
+    fputs("}\n", out);
+}
+
+/* ---- Replay ------------------------------------------------------------------------------- */
+
+/* One shell word: bare when it is plain, else in single quotes. */
+static void report_shell_word(FILE *out, const char *s) {
+    bool plain = *s != 0;
+    for (const char *p = s; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                strchr("._=,:/+-@%", *p) != NULL;
+    if (plain) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'') fputs("'\\''", out);
+        else fputc(*s, out);
+    }
+    fputc('\'', out);
+}
+
+/* True when f holds exactly the line (without its newline). */
+static bool report_file_has_line(FILE *f, const char *line) {
+    char buf[512];
+    rewind(f);
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\n")] = 0;
+        if (strcmp(buf, line) == 0) return true;
+    }
+    return false;
+}
+
+int report_replay_args(FILE *out, const config *c) {
+    config *defaults = malloc(sizeof *defaults); /* large: not on the stack */
+    if (!defaults) return 0;
+    config_defaults(defaults, 0);
+    int base_version = defaults->kafka_version;
+    config_defaults(defaults, c->kafka_version);
+    char err[256];
+    (void)config_finish(defaults, err, sizeof err); /* derived values, as the run had them */
+    FILE *mine = tmpfile(), *base = tmpfile();
+    int n = 0;
+    if (!mine || !base) goto done;
+    config_write(c, mine);
+    config_write(defaults, base);
+    char line[512];
+    rewind(mine);
+    while (fgets(line, sizeof line, mine)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0] == 0 || line[0] == '#' || !strchr(line, '=')) continue;
+        if (strncmp(line, "sim.seed=", 9) == 0) continue;
+        bool version = strncmp(line, "kafka.version=", 14) == 0;
+        if (version ? c->kafka_version == base_version : report_file_has_line(base, line))
+            continue;
+        if (n++) fputc(' ', out);
+        report_shell_word(out, line);
+    }
+done:
+    if (mine) fclose(mine);
+    if (base) fclose(base);
+    free(defaults);
+    return n;
+}
+
+/* ---- Text --------------------------------------------------------------------------------- */
+
+static const char *report_plural(uint64_t n, const char *one, const char *many) {
+    return n == 1 ? one : many;
+}
+
+/* "verdict  duplicates: 3 records (Jepsen: duplicate); ..." or a clean bill. */
+static void report_text_verdict(FILE *out, const run_result *r) {
+    static const checker_anomaly kinds[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
+                                            CHECKER_REORDERED, CHECKER_FAILED_BUT_WRITTEN,
+                                            CHECKER_UNEXPECTED};
+    const checker_result *k = &r->check;
+    const uint64_t counts[] = {k->lost_acked, k->duplicates, k->reordered,
+                               k->failed_but_written, k->unexpected};
+    if (r->invariant_broken) fprintf(out, "verdict    RUN FAILED: %s\n", r->failure);
+    bool any = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (counts[i] == 0) continue;
+        fprintf(out, "%s %s: %" PRIu64 " %s (Jepsen: %s)", any ? ";" : "verdict   ",
+                checker_anomaly_field(kinds[i]), counts[i],
+                report_plural(counts[i], "record", "records"), checker_anomaly_jepsen(kinds[i]));
+        any = true;
+    }
+    if (any) fputc('\n', out);
+    else fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send\n", out);
+}
+
+static void report_text_errors(FILE *out, const checker_result *k) {
+    fputs("errors    ", out);
+    bool first = true;
+    for (int code = 0; code < PROTO_ERROR_CODES_MAX; code++) {
+        if (k->errors[code] == 0) continue;
+        fprintf(out, "%s %s %" PRIu64, first ? "" : ",", proto_error_name(code), k->errors[code]);
+        first = false;
+    }
+    fputs(first ? " none\n" : "\n", out);
+}
+
+/* "faults     2 configured, 1 fired (drop1); crash1 never fired". */
+static void report_text_faults(FILE *out, const config *c, const checker_result *k) {
+    if (k->faults_configured == 0) {
+        fputs("faults     none configured\n", out);
+        return;
+    }
+    if (k->faults_fired == 0) {
+        fprintf(out, "faults     faults configured but none fired (%" PRIu64 " configured): the "
+                     "run tested none of them\n", k->faults_configured);
+        return;
+    }
+    fprintf(out, "faults     %" PRIu64 " configured, %" PRIu64 " fired", k->faults_configured,
+            k->faults_fired);
+    int count = c ? c->fault_count : 0;
+    bool first = true;
+    for (int i = 0; i < count && i < 64; i++) {
+        bool fired = (k->faults_fired_mask >> i) & 1u;
+        if (!fired) continue;
+        fprintf(out, "%s%s", first ? " (" : ", ", c->faults[i].name);
+        first = false;
+    }
+    if (!first) fputc(')', out);
+    for (int i = 0; i < count && i < 64; i++)
+        if (!((k->faults_fired_mask >> i) & 1u))
+            fprintf(out, "; %s never fired", c->faults[i].name);
+    if (k->messages_dropped)
+        fprintf(out, "; %" PRIu64 " messages dropped", k->messages_dropped);
+    fputc('\n', out);
+}
+
+static void report_text_latency(FILE *out, const checker_result *k) {
+    if (k->latency_max_ns < 0) {
+        fputs("latency    no callback\n", out);
+        return;
+    }
+    fputs("latency    p50 ", out);
+    report_write_ms(out, k->latency_p50_ns);
+    fputs(" ms, p99 ", out);
+    report_write_ms(out, k->latency_p99_ns);
+    fputs(" ms, max ", out);
+    report_write_ms(out, k->latency_max_ns);
+    fputs(" ms (send to callback)\n", out);
+}
+
+void report_text(FILE *out, const config *c, const run_result *r) {
+    const checker_result *k = &r->check;
+    report_text_verdict(out, r);
+    fprintf(out, "records    %" PRIu64 " to send, %" PRIu64 " sends: %" PRIu64 " acked, %" PRIu64
+                 " failed, %" PRIu64 " unanswered; %" PRIu64 " committed\n",
+            k->records, k->sends, k->acked, k->failed, k->unanswered, k->committed);
+    fprintf(out, "anomalies  duplicates %" PRIu64 ", reordered %" PRIu64 ", lost_acked %" PRIu64
+                 ", failed_but_written %" PRIu64 ", unexpected %" PRIu64 "\n",
+            k->duplicates, k->reordered, k->lost_acked, k->failed_but_written, k->unexpected);
+    fprintf(out, "producer   retries %" PRIu64 ", epoch bumps %" PRIu64 ", deduplicated %" PRIu64
+                 ", expired %" PRIu64 "\n",
+            k->retries, k->epoch_bumps, k->deduplicated, k->expired);
+    fprintf(out, "cluster    leader elections %" PRIu64 " (%" PRIu64 " unclean), truncated %" PRIu64
+                 " %s\n",
+            k->leader_elections, k->unclean_elections, k->truncated,
+            report_plural(k->truncated, "record", "records"));
+    report_text_errors(out, k);
+    report_text_faults(out, c, k);
+    report_text_latency(out, k);
+    fprintf(out, "run        %s (%s), sim time ", r->invariant_broken ? "failed" : "ok",
+            sim_status_name(r->status));
+    report_write_ms(out, r->sim_time_ns);
+    fprintf(out, " ms, %" PRIu64 " events, trace hash 0x%016" PRIx64 ", config hash 0x%016" PRIx64
+                 "\n",
+            r->events, r->trace_hash, r->config_hash);
+    fputs("replay     kafkasim run ", out);
+    if (c && report_replay_args(out, c) > 0) fputc(' ', out);
+    fprintf(out, "--seed %" PRIu64 "\n", r->seed);
+}

@@ -1,0 +1,61 @@
+/*
+ * report.h: the output formats of a run: text for people, one JSON object, one CSV row.
+ *
+ * One table of output fields (name, kind, getter) drives JSON, CSV, sweep aggregates and
+ * `kafkasim check --expect`, so a field has one name and one value everywhere. Values are
+ * integers; durations are integer ns printed as milliseconds with three decimals by integer
+ * arithmetic, so the same run prints the same bytes on every compiler and flag set. Hashes
+ * print as 16 hex digits (a JSON string: 64-bit values do not survive JSON doubles).
+ */
+#ifndef KAFKASIM_REPORT_H
+#define KAFKASIM_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "scenario.h"
+
+typedef enum report_kind {
+    REPORT_COUNT = 0, /* an unsigned count, printed in decimal */
+    REPORT_MS,        /* a duration held in ns, printed as ms with 3 decimals; null if < 0 */
+    REPORT_HASH,      /* a 64-bit hash, printed as "0x" and 16 hex digits */
+    REPORT_STATUS,    /* 0 ok, 1 failed: printed as "ok" or "failed" */
+} report_kind;
+
+typedef struct report_value {
+    bool is_double; /* true for REPORT_MS fields: d holds milliseconds */
+    int64_t i;      /* the integer value (ns for REPORT_MS; a hash is its bits) */
+    double d;       /* milliseconds for REPORT_MS, else (double)i */
+} report_value;
+
+/* Fields of the table, in output order. */
+size_t report_field_count(void);
+/* The flat name of field i ("duplicates", "latency_p99_ms"); NULL out of range. */
+const char *report_field_name(size_t i);
+report_kind report_field_kind(size_t i);
+/* The index of the field called name, or -1. */
+int report_field_find(const char *name);
+/* The value of field i for r. Precondition: i < report_field_count(). */
+report_value report_field_value(const run_result *r, size_t i);
+/* Writes field i of r as CSV and JSON print it (a hash or status in quotes when json). */
+void report_field_write(FILE *out, const run_result *r, size_t i, bool json);
+
+/* The summary a person reads in five seconds: the verdict first (Jepsen's anomaly names), the
+ * counters, the faults (and whether they fired), latency, and a replay command line. */
+void report_text(FILE *out, const config *c, const run_result *r);
+/* One JSON object on one line, ending in a newline. */
+void report_json(FILE *out, const config *c, const run_result *r);
+/* The CSV header line: the field names, comma-separated. */
+void report_csv_header(FILE *out);
+/* One CSV row of r, fields in header order. */
+void report_csv_row(FILE *out, const run_result *r);
+
+/* Writes the key=value arguments that differ from the defaults of c's kafka.version (and
+ * kafka.version itself when it is not the default), shell-quoted and space-separated, without
+ * sim.seed: with --seed they replay the run. Returns the number of arguments written. */
+int report_replay_args(FILE *out, const config *c);
+
+#endif

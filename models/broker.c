@@ -1,0 +1,1027 @@
+/*
+ * broker.c: a Kafka broker and its partition replicas (see broker.h for what it models, its
+ * invariants and its simplifications).
+ *
+ * Sections: timers and plumbing; connections (SocketServer muting); replica append; leader:
+ * Produce (Partition.appendRecordsToLeader, DelayedProduce), Fetch (Partition.fetchRecords,
+ * DelayedFetch), HW and ISR (maybeIncrementLeaderHW, maybeShrinkIsr, maybeExpandIsr);
+ * follower (AbstractFetcherThread); partition state (makeLeader, makeFollower); other
+ * requests; lifecycle (crash, restart, pause); checks.
+ */
+#include "broker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Timer arguments: type in the low byte, partition in the next, client node above. */
+enum {
+    BROKER_T_HEARTBEAT = 1,
+    BROKER_T_ISR_CHECK,
+    BROKER_T_EXPIRE,
+    BROKER_T_PAUSE_END,
+    BROKER_T_FETCH, /* partition */
+    BROKER_T_CONN,  /* client node */
+};
+
+#define BROKER_KAFKA_3_7 30700 /* KAFKA-15583: effectiveMinIsr, HW frozen under min ISR */
+
+static uint64_t timer_arg(int type, int partition, int node) {
+    return (uint64_t)type | (uint64_t)partition << 8 | (uint64_t)node << 16;
+}
+
+static void broker_dispatch(broker *b, const proto_msg *m);
+static void broker_timer_run(broker *b, uint64_t arg);
+static void conn_drain(broker *b, node_id client);
+static void leader_maybe_advance_hw(broker *b, int partition);
+static void follower_fetch_send(broker *b, int partition);
+
+static int64_t now_ns(const broker *b) { return sim_now(b->env.world); }
+
+static void step(broker *b, proto_step s) {
+    if (b->env.step_fn) b->env.step_fn(b->env.step_ctx, b->node, s);
+}
+
+static void out_of_memory(broker *b) {
+    sim_fail(b->env.world, "broker-%d: out of memory", b->broker_id);
+}
+
+static bool is_leader(const broker *b, const broker_partition *p) {
+    return p->state_known && p->leader == b->broker_id;
+}
+
+/* min.insync.replicas as the leader applies it: min(minISR, RF) since 3.7 (KAFKA-15583). */
+static int effective_min_isr(const broker *b, const broker_partition *p) {
+    int min_isr = b->env.config->min_insync_replicas;
+    if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 && p->replica_count < min_isr)
+        min_isr = p->replica_count;
+    return min_isr;
+}
+
+/* The maximal ISR (KIP-497): the committed ISR plus pending additions; pending removals still
+ * count until the controller commits them. */
+static broker_set maximal_isr(const broker_partition *p) {
+    return p->alter_pending ? (p->isr | p->isr_proposed) : p->isr;
+}
+
+/* A new slot at the end of the pause's deferred queue, NULL when memory ran out. */
+static broker_deferred *defer_slot(broker *b) {
+    if (b->deferred_count == b->deferred_capacity) {
+        size_t cap = b->deferred_capacity ? b->deferred_capacity * 2 : 16;
+        broker_deferred *nd = realloc(b->deferred, cap * sizeof *nd);
+        if (!nd) {
+            out_of_memory(b);
+            return NULL;
+        }
+        b->deferred = nd;
+        b->deferred_capacity = cap;
+    }
+    return &b->deferred[b->deferred_count++];
+}
+
+static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
+    broker *b = ctx;
+    (void)w;
+    int type = (int)(ev->arg & 0xff);
+    int partition = (int)((ev->arg >> 8) & 0xff);
+    int node = (int)(ev->arg >> 16);
+    sim_timer *t = NULL;
+    switch (type) {
+    case BROKER_T_HEARTBEAT: t = &b->heartbeat_timer; break;
+    case BROKER_T_ISR_CHECK: t = &b->isr_timer; break;
+    case BROKER_T_EXPIRE: t = &b->expire_timer; break;
+    case BROKER_T_PAUSE_END: t = &b->pause_timer; break;
+    case BROKER_T_FETCH: t = &b->partitions[partition].fetch_timer; break;
+    case BROKER_T_CONN: t = &b->conns[node].timer; break;
+    default: SIM_ASSERT(b->env.world, type == BROKER_T_CONN); return;
+    }
+    if (!sim_timer_fired(t, ev) || !b->alive) return;
+    if (type != BROKER_T_PAUSE_END && b->paused_until_ns > now_ns(b)) {
+        broker_deferred *d = defer_slot(b);
+        if (!d) return;
+        d->is_msg = false;
+        d->arg = ev->arg;
+        return;
+    }
+    broker_timer_run(b, ev->arg);
+}
+
+static void on_message(void *ctx, const proto_msg *m) {
+    broker *b = ctx;
+    if (!b->alive) return;
+    if (b->paused_until_ns > now_ns(b)) {
+        broker_deferred *d = defer_slot(b);
+        if (!d) return;
+        d->is_msg = true;
+        d->arg = 0;
+        d->msg = *m;
+        return;
+    }
+    broker_dispatch(b, m);
+}
+
+static void send_msg(broker *b, proto_msg *m) {
+    m->from = b->node;
+    net_send(b->env.net, m);
+}
+
+/* ---- Connections (SocketServer: one request per connection at a time) ------------------- */
+
+/* Sends the response to the current request of client, if its connection still stands, and
+ * unmutes the connection. resp carries api, partition and the response body. */
+static void conn_respond(broker *b, node_id client, proto_msg *resp) {
+    broker_conn *c = &b->conns[client];
+    SIM_ASSERT(b->env.world, c->busy);
+    resp->is_response = 1;
+    resp->to = client;
+    resp->api = c->current.api;
+    resp->partition = c->current.partition;
+    resp->correlation_id = c->current.correlation_id;
+    resp->conn_gen = c->current.conn_gen; /* echoed, so a reset connection loses it */
+    /* A response to a closed connection goes nowhere (the channel is gone). */
+    if (b->env.net->conn_gen[client][b->node] == c->gen) send_msg(b, resp);
+    c->busy = false;
+    c->parked = BROKER_PARKED_NONE;
+    sim_timer_cancel(&c->timer);
+}
+
+/* Ends the current request without a response (acks=0) and unmutes. */
+static void conn_finish_silent(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    c->busy = false;
+    c->parked = BROKER_PARKED_NONE;
+    sim_timer_cancel(&c->timer);
+}
+
+static void conn_park(broker *b, node_id client, broker_parked kind, int64_t deadline_ns) {
+    broker_conn *c = &b->conns[client];
+    c->parked = (uint8_t)kind;
+    sim_timer_arm(b->env.world, &c->timer, deadline_ns, b->kind,
+                  timer_arg(BROKER_T_CONN, 0, client));
+}
+
+static void conn_reset(broker_conn *c, uint32_t gen) {
+    c->gen = gen;
+    c->busy = false;
+    c->parked = BROKER_PARKED_NONE;
+    c->head = 0;
+    c->count = 0;
+    sim_timer_cancel(&c->timer);
+}
+
+static int conn_queue_push(broker_conn *c, const proto_msg *m) {
+    if (c->count == c->capacity) {
+        size_t cap = c->capacity ? c->capacity * 2 : 8;
+        proto_msg *q = malloc(cap * sizeof *q);
+        if (!q) return -1;
+        for (size_t i = 0; i < c->count; i++) q[i] = c->queue[(c->head + i) % c->capacity];
+        free(c->queue);
+        c->queue = q;
+        c->head = 0;
+        c->capacity = cap;
+    }
+    c->queue[(c->head + c->count) % c->capacity] = *m;
+    c->count++;
+    return 0;
+}
+
+static void leader_on_produce(broker *b, node_id client);
+static void leader_on_fetch(broker *b, node_id client);
+static void broker_on_metadata(broker *b, node_id client);
+static void broker_on_init_producer_id(broker *b, node_id client);
+
+static void conn_process(broker *b, node_id client, const proto_msg *m) {
+    broker_conn *c = &b->conns[client];
+    c->busy = true;
+    c->current = *m;
+    switch (m->api) {
+    case API_PRODUCE: leader_on_produce(b, client); break;
+    case API_FETCH: leader_on_fetch(b, client); break;
+    case API_METADATA: broker_on_metadata(b, client); break;
+    case API_INIT_PRODUCER_ID: broker_on_init_producer_id(b, client); break;
+    default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
+    }
+}
+
+/* Processes waiting requests of client while its connection is unmuted. */
+static void conn_drain(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    while (b->alive && !c->busy && c->count) {
+        proto_msg m = c->queue[c->head];
+        c->head = (c->head + 1) % c->capacity;
+        c->count--;
+        conn_process(b, client, &m);
+    }
+}
+
+static void conn_on_request(broker *b, const proto_msg *m) {
+    broker_conn *c = &b->conns[m->from];
+    if (m->conn_gen != c->gen) {
+        if (m->conn_gen < c->gen) return; /* bytes of a closed connection */
+        conn_reset(c, m->conn_gen);       /* a new connection: the old one's state is gone */
+    }
+    if (c->busy) {
+        if (conn_queue_push(c, m) != 0) out_of_memory(b);
+        return;
+    }
+    conn_process(b, m->from, m);
+    conn_drain(b, m->from);
+}
+
+/* ---- Replica append ---------------------------------------------------------------------- */
+
+/* Appends a batch (base offset and epoch set) to partition's log: rolls first when the
+ * segment is full (taking the producer snapshot at the roll offset, UnifiedLog.roll), then
+ * appends and records the batch in the producer state and the history. */
+static bool replica_append(broker *b, int partition, const proto_batch *batch, bool leader) {
+    broker_partition *p = &b->partitions[partition];
+    if (log_roll_due(&p->log, batch)) {
+        int64_t roll_offset = log_roll(&p->log);
+        if (pstate_snapshot_take(&p->pstate, roll_offset) != 0) goto nomem;
+    }
+    if (log_append(&p->log, batch) != 0) goto nomem;
+    if (pstate_update(&p->pstate, batch) != 0) goto nomem;
+    history_append(b->env.history, now_ns(b), b->node, batch, leader);
+    return true;
+nomem:
+    out_of_memory(b);
+    return false;
+}
+
+/* Truncates partition's log to offset and reloads producer state to it (loadProducerState).
+ * Notes a truncation of records below the HW for broker_check. */
+static void replica_truncate(broker *b, int partition, int64_t offset) {
+    broker_partition *p = &b->partitions[partition];
+    if (offset >= p->log.log_end_offset) {
+        log_truncate(&p->log, offset); /* only the epoch cache can change */
+        return;
+    }
+    bool excused = p->power_lost || b->env.config->unclean_leader_election;
+    if (offset < p->log.high_watermark && !excused && p->committed_truncated < 0)
+        p->committed_truncated = offset;
+    uint64_t removed = log_truncate(&p->log, offset);
+    history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
+                     (uint32_t)removed);
+    if (pstate_rebuild(&p->pstate, &p->log, p->log.log_end_offset, now_ns(b),
+                       b->env.config->producer_id_expiration_ns) != 0)
+        out_of_memory(b);
+}
+
+static void replica_set_hw(broker *b, broker_partition *p, int64_t hw) {
+    if (hw == p->log.high_watermark) return;
+    p->log.high_watermark = hw;
+    history_hw(b->env.history, now_ns(b), b->node, hw);
+}
+
+/* ---- Leader: Produce --------------------------------------------------------------------- */
+
+static void produce_respond(broker *b, node_id client, int16_t error, int64_t base_offset) {
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.u.produce_response.error = error;
+    r.u.produce_response.base_offset = error ? -1 : base_offset;
+    r.u.produce_response.log_start_offset = 0;
+    conn_respond(b, client, &r);
+}
+
+/* Answers an error; with acks=0 the broker closes the connection instead (KafkaApis). */
+static void produce_fail(broker *b, node_id client, int16_t error) {
+    if (b->conns[client].current.u.produce.acks == 0) {
+        conn_finish_silent(b, client);
+        net_reset(b->env.net, client, b->node);
+        return;
+    }
+    produce_respond(b, client, error, -1);
+}
+
+/* Completes a parked DelayedProduce whose required offset the HW reached
+ * (checkEnoughReplicasReachOffset). */
+static void produce_complete(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    broker_partition *p = &b->partitions[c->current.partition];
+    int min_isr = effective_min_isr(b, p);
+    int16_t error = ERR_NONE;
+    if (min_isr > broker_set_count(maximal_isr(p))) error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+    produce_respond(b, client, error, c->base_offset);
+}
+
+/* Completes (or fails, when this broker lost the leadership) every parked request of the
+ * partition that can complete, in client node order, then lets their connections go on. */
+static void leader_complete_parked(broker *b, int partition, bool data_arrived) {
+    broker_partition *p = &b->partitions[partition];
+    bool drained[NODES_MAX] = {false};
+    for (int n = 0; n < NODES_MAX; n++) {
+        broker_conn *c = &b->conns[n];
+        if (!c->busy || c->current.partition != partition) continue;
+        if (c->parked == BROKER_PARKED_PRODUCE) {
+            if (!is_leader(b, p)) produce_respond(b, (node_id)n, ERR_NOT_LEADER_OR_FOLLOWER, -1);
+            else if (p->log.high_watermark >= c->required_offset) produce_complete(b, (node_id)n);
+            else continue;
+        } else if (c->parked == BROKER_PARKED_FETCH) {
+            if (is_leader(b, p) && !data_arrived) continue;
+            leader_on_fetch(b, (node_id)n); /* answers now: data, or the leadership error */
+        } else {
+            continue;
+        }
+        drained[n] = true;
+    }
+    for (int n = 0; n < NODES_MAX; n++)
+        if (drained[n]) conn_drain(b, (node_id)n);
+}
+
+/* Partition.appendRecordsToLeader then ReplicaManager's acks handling (section 1.2, 2.4). */
+static void leader_on_produce(broker *b, node_id client) {
+    const proto_msg *m = &b->conns[client].current;
+    const proto_produce_request *req = &m->u.produce;
+    if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
+        produce_fail(b, client, ERR_NOT_LEADER_OR_FOLLOWER);
+        return;
+    }
+    int partition = m->partition;
+    broker_partition *p = &b->partitions[partition];
+    /* Step 1: NOT_ENOUGH_REPLICAS before anything is appended or deduplicated. */
+    if (req->acks == -1 && broker_set_count(p->isr) < effective_min_isr(b, p)) {
+        produce_fail(b, client, ERR_NOT_ENOUGH_REPLICAS);
+        return;
+    }
+    pstate_verdict v = pstate_validate(&p->pstate, &req->batch);
+    if (v.error != ERR_NONE) {
+        produce_fail(b, client, v.error);
+        return;
+    }
+    int64_t base_offset = v.first_offset, last_offset = v.last_offset;
+    if (v.duplicate) {
+        history_dedup(b->env.history, now_ns(b), b->node, &req->batch, v.first_offset);
+    } else {
+        proto_batch batch = req->batch;
+        batch.base_offset = p->log.log_end_offset;
+        batch.partition_leader_epoch = p->leader_epoch;
+        if (!replica_append(b, partition, &batch, true)) return;
+        b->appends++;
+        base_offset = batch.base_offset;
+        last_offset = proto_batch_last_offset(&batch);
+    }
+    if (req->acks == 0) conn_finish_silent(b, client);
+    else if (req->acks == 1) produce_respond(b, client, ERR_NONE, base_offset);
+    else {
+        b->conns[client].required_offset = last_offset + 1; /* DelayedProduce requiredOffset */
+        b->conns[client].base_offset = base_offset;
+        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + req->timeout_ns);
+    }
+    if (!v.duplicate) step(b, STEP_LEADER_APPEND);
+    if (!v.duplicate) leader_complete_parked(b, partition, true); /* waiting fetches */
+    leader_maybe_advance_hw(b, partition);
+}
+
+/* ---- Leader: Fetch ----------------------------------------------------------------------- */
+
+static void fetch_respond(broker *b, node_id client, int16_t error, int32_t diverging_epoch,
+                          int64_t diverging_end_offset) {
+    const broker_conn *c = &b->conns[client];
+    const broker_partition *p = &b->partitions[c->current.partition];
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_fetch_response *f = &r.u.fetch_response;
+    f->error = error;
+    f->high_watermark = p->log.high_watermark;
+    f->log_start_offset = p->log.log_start_offset;
+    f->leader_epoch = p->leader_epoch;
+    f->diverging_epoch = diverging_epoch;
+    f->diverging_end_offset = diverging_end_offset;
+    if (error == ERR_NONE && diverging_end_offset < 0) { /* no divergence */
+        size_t i = log_batch_find(&p->log, c->current.u.fetch.fetch_offset);
+        while (i < p->log.count && f->batch_count < PROTO_FETCH_BATCHES_MAX)
+            f->batches[f->batch_count++] = p->log.batches[i++];
+    }
+    conn_respond(b, client, &r);
+}
+
+/* Replica.updateFetchState: the fetch offset is the follower's LEO; it caught up when it
+ * reached the leader's LEO now, or the LEO the leader had at its previous fetch. */
+static void leader_update_follower(broker *b, broker_partition *p, int replica,
+                                   int64_t fetch_offset) {
+    broker_follower *f = &p->followers[replica];
+    int64_t t = now_ns(b);
+    if (fetch_offset >= p->log.log_end_offset) {
+        if (t > f->last_caught_up_ns) f->last_caught_up_ns = t;
+    } else if (f->last_fetch_leader_leo >= 0 && fetch_offset >= f->last_fetch_leader_leo) {
+        if (f->last_fetch_ns > f->last_caught_up_ns) f->last_caught_up_ns = f->last_fetch_ns;
+    }
+    f->log_end_offset = fetch_offset;
+    f->last_fetch_leader_leo = p->log.log_end_offset;
+    f->last_fetch_ns = t;
+}
+
+static void leader_alter_send(broker *b, int partition, broker_set proposed);
+
+/* Partition.maybeExpandIsr / isFollowerInSync: LEO >= HW and >= the leader epoch's start. */
+static void leader_maybe_expand_isr(broker *b, int partition, int replica) {
+    broker_partition *p = &b->partitions[partition];
+    if (p->alter_pending || broker_set_has(p->isr, replica)) return;
+    int64_t leo = p->followers[replica].log_end_offset;
+    if (leo < p->log.high_watermark || leo < p->leader_epoch_start_offset) return;
+    leader_alter_send(b, partition, broker_set_add(p->isr, replica));
+}
+
+/* Partition.fetchRecords for a follower: epoch checks (KIP-320), divergence (KAFKA-10554),
+ * fetch state, ISR expansion, HW; then data now or a long poll (DelayedFetch). */
+static void leader_on_fetch(broker *b, node_id client) {
+    const proto_msg *m = &b->conns[client].current;
+    const proto_fetch_request *f = &m->u.fetch;
+    if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
+        fetch_respond(b, client, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
+        return;
+    }
+    int partition = m->partition;
+    broker_partition *p = &b->partitions[partition];
+    if (f->current_leader_epoch < p->leader_epoch) {
+        fetch_respond(b, client, ERR_FENCED_LEADER_EPOCH, LOG_NO_EPOCH, -1);
+        return;
+    }
+    if (f->current_leader_epoch > p->leader_epoch) {
+        fetch_respond(b, client, ERR_UNKNOWN_LEADER_EPOCH, LOG_NO_EPOCH, -1);
+        return;
+    }
+    int replica = f->replica_id;
+    if (replica < 1 || replica > PROTO_BROKERS_MAX || !broker_set_has(p->replicas, replica)) {
+        fetch_respond(b, client, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
+        return;
+    }
+    if (f->last_fetched_epoch != LOG_NO_EPOCH) {
+        int32_t epoch;
+        int64_t end;
+        log_epoch_end_offset(&p->log, f->last_fetched_epoch, &epoch, &end);
+        /* Partition.readRecords: an epoch the leader cannot place is OffsetOutOfRange. */
+        if (epoch == LOG_NO_EPOCH) {
+            fetch_respond(b, client, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH,
+                          p->log.log_end_offset);
+            return;
+        }
+        if (epoch < f->last_fetched_epoch || end < f->fetch_offset) {
+            fetch_respond(b, client, ERR_NONE, epoch, end);
+            return;
+        }
+    }
+    if (f->fetch_offset > p->log.log_end_offset) {
+        fetch_respond(b, client, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH, p->log.log_end_offset);
+        return;
+    }
+    if (b->conns[client].parked == BROKER_PARKED_NONE) { /* first pass, not a completion */
+        leader_update_follower(b, p, replica, f->fetch_offset);
+        leader_maybe_expand_isr(b, partition, replica);
+        leader_maybe_advance_hw(b, partition);
+        if (f->fetch_offset >= p->log.log_end_offset && f->max_wait_ns > 0) {
+            conn_park(b, client, BROKER_PARKED_FETCH, now_ns(b) + f->max_wait_ns);
+            return;
+        }
+    }
+    fetch_respond(b, client, ERR_NONE, LOG_NO_EPOCH, -1);
+}
+
+/* ---- Leader: high watermark and ISR ------------------------------------------------------ */
+
+/* Partition.maybeIncrementLeaderHW: min LEO over the maximal ISR; frozen while the ISR is
+ * below min.insync.replicas from 3.7 (KAFKA-15583). Completes what the move unblocks. */
+static void leader_maybe_advance_hw(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    if (!is_leader(b, p)) return;
+    if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 &&
+        broker_set_count(p->isr) < effective_min_isr(b, p))
+        return;
+    broker_set isr = maximal_isr(p);
+    int64_t hw = p->log.log_end_offset;
+    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
+        if (r == b->broker_id || !broker_set_has(isr, r)) continue;
+        if (p->followers[r].log_end_offset < hw) hw = p->followers[r].log_end_offset;
+    }
+    if (hw <= p->log.high_watermark) return;
+    replica_set_hw(b, p, hw);
+    leader_complete_parked(b, partition, false);
+    step(b, STEP_LEADER_HW_ADVANCE);
+}
+
+/* Sends AlterPartition with the proposed ISR (KIP-497); one at a time. */
+static void leader_alter_send(broker *b, int partition, broker_set proposed) {
+    broker_partition *p = &b->partitions[partition];
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_ALTER_PARTITION;
+    m.to = NODE_CONTROLLER;
+    m.partition = (uint16_t)partition;
+    m.correlation_id = ++b->correlation_next;
+    m.u.partition_state.leader = (int16_t)b->broker_id;
+    m.u.partition_state.leader_epoch = p->leader_epoch;
+    m.u.partition_state.partition_epoch = p->partition_epoch;
+    m.u.partition_state.isr = proposed;
+    m.u.partition_state.replicas = p->replicas;
+    p->alter_pending = true;
+    p->isr_proposed = proposed;
+    p->alter_sent_ns = now_ns(b);
+    p->alter_correlation = m.correlation_id;
+    send_msg(b, &m);
+}
+
+/* Partition.maybeShrinkIsr: drop followers not caught up within replica.lag.time.max.ms. */
+static void leader_maybe_shrink_isr(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    int64_t lag_ns = b->env.config->replica_lag_time_max_ns;
+    if (!is_leader(b, p)) return;
+    if (p->alter_pending) {
+        /* AlterPartitionManager resends what got no answer. */
+        if (now_ns(b) - p->alter_sent_ns >= lag_ns / 2)
+            leader_alter_send(b, partition, p->isr_proposed);
+        return;
+    }
+    broker_set keep = p->isr;
+    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
+        if (r == b->broker_id || !broker_set_has(p->isr, r)) continue;
+        const broker_follower *f = &p->followers[r];
+        bool caught_up = f->log_end_offset == p->log.log_end_offset ||
+                         now_ns(b) - f->last_caught_up_ns <= lag_ns;
+        if (!caught_up) keep = broker_set_del(keep, r);
+    }
+    if (keep != p->isr) leader_alter_send(b, partition, keep);
+}
+
+static void leader_on_alter_response(broker *b, const proto_msg *m) {
+    if (m->partition >= b->partition_count) return;
+    broker_partition *p = &b->partitions[m->partition];
+    if (!p->alter_pending || m->correlation_id != p->alter_correlation) return;
+    p->alter_pending = false;
+    const proto_partition_state *s = &m->u.partition_state;
+    if (s->error != ERR_NONE) return; /* the controller's push will tell the truth */
+    if (s->leader_epoch != p->leader_epoch || s->partition_epoch <= p->partition_epoch) return;
+    p->isr = s->isr;
+    p->partition_epoch = s->partition_epoch;
+    leader_maybe_advance_hw(b, m->partition);
+}
+
+/* ---- Follower (AbstractFetcherThread) ---------------------------------------------------- */
+
+static void follower_fetch_later(broker *b, int partition, int64_t delay_ns) {
+    broker_partition *p = &b->partitions[partition];
+    p->fetch_in_flight = false;
+    sim_timer_arm(b->env.world, &p->fetch_timer, now_ns(b) + delay_ns, b->kind,
+                  timer_arg(BROKER_T_FETCH, partition, 0));
+}
+
+static void follower_fetch_send(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    if (!p->state_known || p->leader < 0 || is_leader(b, p) || !p->hosted) return;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_FETCH;
+    m.to = node_broker(p->leader);
+    m.partition = (uint16_t)partition;
+    m.correlation_id = ++b->correlation_next;
+    m.u.fetch.fetch_offset = p->log.log_end_offset;
+    m.u.fetch.max_wait_ns = b->env.config->replica_fetch_wait_max_ns;
+    m.u.fetch.last_fetched_epoch = log_epoch_latest(&p->log);
+    m.u.fetch.current_leader_epoch = p->leader_epoch;
+    m.u.fetch.replica_id = (int16_t)b->broker_id;
+    p->fetch_in_flight = true;
+    p->fetch_correlation = m.correlation_id;
+    p->fetch_leader = p->leader;
+    /* The fetcher's request timeout is replica.socket.timeout.ms. */
+    sim_timer_arm(b->env.world, &p->fetch_timer,
+                  now_ns(b) + b->env.config->replica_socket_timeout_ns, b->kind,
+                  timer_arg(BROKER_T_FETCH, partition, 0));
+    send_msg(b, &m);
+}
+
+/* getOffsetTruncationState: truncate to min(leader's end for the epoch, own end for it), or
+ * to own end of the largest epoch below when this replica does not know the epoch (another
+ * round of divergence follows), or to the leader's end when no epoch is in common. */
+static int64_t follower_truncation_offset(const broker_partition *p, int32_t epoch,
+                                          int64_t leader_end) {
+    int32_t own_epoch;
+    int64_t own_end;
+    log_epoch_end_offset(&p->log, epoch, &own_epoch, &own_end);
+    if (own_epoch == LOG_NO_EPOCH) own_end = p->log.log_end_offset; /* no epoch in common */
+    else if (own_epoch != epoch) return own_end;
+    return leader_end < own_end ? leader_end : own_end;
+}
+
+static void follower_append(broker *b, int partition, const proto_fetch_response *f) {
+    broker_partition *p = &b->partitions[partition];
+    uint16_t appended = 0;
+    for (uint16_t i = 0; i < f->batch_count; i++) {
+        const proto_batch *batch = &f->batches[i];
+        if (batch->base_offset < p->log.log_end_offset) continue; /* already held */
+        if (batch->base_offset > p->log.log_end_offset) break;    /* a gap: refetch */
+        if (!replica_append(b, partition, batch, false)) return;
+        appended++;
+    }
+    /* The follower's HW: min(leader HW, own LEO), one fetch round trip late. */
+    int64_t hw = f->high_watermark < p->log.log_end_offset ? f->high_watermark
+                                                           : p->log.log_end_offset;
+    if (hw > p->log.high_watermark) replica_set_hw(b, p, hw);
+    if (appended) step(b, STEP_FOLLOWER_FETCH);
+}
+
+static void follower_on_fetch_response(broker *b, const proto_msg *m) {
+    if (m->partition >= b->partition_count) return;
+    int partition = m->partition;
+    broker_partition *p = &b->partitions[partition];
+    if (!p->fetch_in_flight || m->correlation_id != p->fetch_correlation) return;
+    p->fetch_in_flight = false;
+    sim_timer_cancel(&p->fetch_timer);
+    const proto_fetch_response *f = &m->u.fetch_response;
+    if (f->error == ERR_OFFSET_OUT_OF_RANGE) {
+        /* fetchOffsetAndTruncate: when the leader's log ends below ours, truncate to its end.
+         * Otherwise the logs diverged in a way Kafka leaves alone ("We are not solving it
+         * here", after an unclean election): keep the log and retry after the backoff. */
+        if (f->diverging_end_offset >= 0 && f->diverging_end_offset < p->log.log_end_offset) {
+            replica_truncate(b, partition, f->diverging_end_offset);
+            follower_fetch_send(b, partition);
+        } else {
+            follower_fetch_later(b, partition, b->env.config->replica_fetch_backoff_ns);
+        }
+        return;
+    }
+    if (f->error != ERR_NONE) {
+        follower_fetch_later(b, partition, b->env.config->replica_fetch_backoff_ns);
+        return;
+    }
+    if (f->diverging_end_offset >= 0) { /* divergingEpoch is set */
+        replica_truncate(b, partition,
+                         follower_truncation_offset(p, f->diverging_epoch,
+                                                    f->diverging_end_offset));
+        follower_fetch_send(b, partition);
+        return;
+    }
+    follower_append(b, partition, f);
+    if (b->alive) follower_fetch_send(b, partition);
+}
+
+static void follower_on_disconnect(broker *b, node_id peer) {
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        if (p->fetch_in_flight && node_broker(p->fetch_leader) == peer)
+            follower_fetch_later(b, i, b->env.config->replica_fetch_backoff_ns);
+    }
+}
+
+/* ---- Partition state (Partition.makeLeader / makeFollower) -------------------------------- */
+
+static void broker_become_leader(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    int64_t t = now_ns(b);
+    p->leader_epoch_start_offset = p->log.log_end_offset;
+    /* maybeAssignEpochStartOffset: the epoch starts at the LEO before any append in it, so
+     * followers of older epochs learn where theirs ended (KIP-101). */
+    if (log_epoch_assign(&p->log, p->leader_epoch, p->log.log_end_offset) != 0) {
+        out_of_memory(b);
+        return;
+    }
+    /* resetReplicaState: LEOs unknown; ISR members count as caught up now. */
+    for (int r = 0; r <= PROTO_BROKERS_MAX; r++) {
+        broker_follower *f = &p->followers[r];
+        f->log_end_offset = -1;
+        f->last_caught_up_ns = broker_set_has(p->isr, r) ? t : 0;
+        f->last_fetch_leader_leo = -1;
+        f->last_fetch_ns = 0;
+    }
+    p->alter_pending = false;
+    p->fetch_in_flight = false;
+    sim_timer_cancel(&p->fetch_timer);
+    leader_maybe_advance_hw(b, partition); /* an ISR of one commits at once */
+}
+
+static void broker_become_follower(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    p->alter_pending = false;
+    /* Parked produces fail with NOT_LEADER_OR_FOLLOWER, parked fetches with the same. */
+    leader_complete_parked(b, partition, false);
+    p->fetch_in_flight = false;
+    sim_timer_cancel(&p->fetch_timer);
+    follower_fetch_send(b, partition); /* truncation comes with the first response */
+}
+
+static void broker_on_partition_state(broker *b, const proto_msg *m) {
+    if (m->partition >= b->partition_count) return;
+    int partition = m->partition;
+    broker_partition *p = &b->partitions[partition];
+    const proto_partition_state *s = &m->u.partition_state;
+    if (p->state_known) {
+        if (s->leader_epoch < p->leader_epoch) return;
+        if (s->leader_epoch == p->leader_epoch && s->partition_epoch <= p->partition_epoch)
+            return;
+    }
+    bool leader_changed = !p->state_known || s->leader_epoch != p->leader_epoch;
+    p->state_known = true;
+    p->leader = s->leader;
+    p->leader_epoch = s->leader_epoch;
+    p->partition_epoch = s->partition_epoch;
+    p->isr = s->isr;
+    p->replicas = s->replicas;
+    if (!leader_changed) {
+        p->alter_pending = false; /* a newer partition epoch settles any pending change */
+        leader_maybe_advance_hw(b, partition);
+        return;
+    }
+    if (s->leader == b->broker_id) broker_become_leader(b, partition);
+    else broker_become_follower(b, partition);
+}
+
+/* ---- Other requests ---------------------------------------------------------------------- */
+
+static void broker_on_metadata(broker *b, node_id client) {
+    int partition = b->conns[client].current.partition;
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.u.metadata_response.leader = -1;
+    r.u.metadata_response.leader_epoch = -1;
+    if (partition < b->partition_count && b->partitions[partition].state_known) {
+        r.u.metadata_response.leader = b->partitions[partition].leader;
+        r.u.metadata_response.leader_epoch = b->partitions[partition].leader_epoch;
+    }
+    conn_respond(b, client, &r);
+}
+
+/* InitProducerId for an idempotent producer. KIP-360 (2.5+): given its current id and epoch,
+ * the producer keeps its id with the epoch bumped; otherwise (or when the epoch would
+ * overflow) it gets a new id with epoch 0. */
+static void broker_on_init_producer_id(broker *b, node_id client) {
+    const proto_init_producer_id_request *req = &b->conns[client].current.u.init_pid;
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_init_producer_id_response *resp = &r.u.init_pid_response;
+    if (b->env.config->kafka_version >= 20500 && req->producer_id >= 0 &&
+        req->producer_epoch >= 0 && req->producer_epoch < INT16_MAX - 1) {
+        resp->producer_id = req->producer_id;
+        resp->producer_epoch = (int16_t)(req->producer_epoch + 1);
+    } else {
+        resp->producer_id = (int64_t)b->broker_id * BROKER_PRODUCER_ID_BLOCK;
+        resp->producer_id += b->producer_id_next++;
+        resp->producer_epoch = 0;
+    }
+    conn_respond(b, client, &r);
+}
+
+static void broker_heartbeat_send(broker *b) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_BROKER_HEARTBEAT;
+    m.to = NODE_CONTROLLER;
+    m.correlation_id = ++b->correlation_next;
+    m.u.heartbeat.broker_epoch = b->broker_epoch;
+    m.u.heartbeat.broker_id = (int16_t)b->broker_id;
+    send_msg(b, &m);
+}
+
+static void broker_dispatch(broker *b, const proto_msg *m) {
+    if (m->api == API_PARTITION_STATE && !m->is_response) {
+        broker_on_partition_state(b, m);
+    } else if (m->api == API_DISCONNECT) {
+        follower_on_disconnect(b, m->from);
+    } else if (m->is_response) {
+        if (m->api == API_FETCH) follower_on_fetch_response(b, m);
+        else if (m->api == API_ALTER_PARTITION) leader_on_alter_response(b, m);
+        /* Heartbeat responses need no action (see broker.h). */
+    } else {
+        conn_on_request(b, m);
+    }
+}
+
+/* ---- Timers ------------------------------------------------------------------------------ */
+
+static void broker_timers_arm(broker *b) {
+    int64_t t = now_ns(b);
+    const config *c = b->env.config;
+    broker_heartbeat_send(b); /* the first heartbeat registers the incarnation */
+    sim_timer_arm(b->env.world, &b->heartbeat_timer, t + c->broker_heartbeat_interval_ns,
+                  b->kind, timer_arg(BROKER_T_HEARTBEAT, 0, 0));
+    sim_timer_arm(b->env.world, &b->isr_timer, t + c->replica_lag_time_max_ns / 2, b->kind,
+                  timer_arg(BROKER_T_ISR_CHECK, 0, 0));
+    sim_timer_arm(b->env.world, &b->expire_timer, t + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS,
+                  b->kind, timer_arg(BROKER_T_EXPIRE, 0, 0));
+}
+
+static void broker_pause_end(broker *b) {
+    b->paused_until_ns = 0;
+    size_t count = b->deferred_count;
+    for (size_t i = 0; i < count && b->alive; i++) {
+        broker_deferred d = b->deferred[i];
+        if (d.is_msg) {
+            broker_dispatch(b, &d.msg);
+        } else {
+            /* A timer re-armed since it fired has been superseded. */
+            sim_timer *t = NULL;
+            int type = (int)(d.arg & 0xff);
+            if (type == BROKER_T_FETCH) t = &b->partitions[(d.arg >> 8) & 0xff].fetch_timer;
+            else if (type == BROKER_T_CONN) t = &b->conns[d.arg >> 16].timer;
+            if (t && sim_timer_armed(t)) continue;
+            broker_timer_run(b, d.arg);
+        }
+    }
+    b->deferred_count = 0;
+}
+
+static void broker_on_conn_timeout(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    if (!c->busy) return;
+    if (c->parked == BROKER_PARKED_PRODUCE) {
+        produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
+    } else if (c->parked == BROKER_PARKED_FETCH) {
+        leader_on_fetch(b, client); /* DelayedFetch expired: answer with what there is */
+    } else {
+        return;
+    }
+    conn_drain(b, client);
+}
+
+static void broker_timer_run(broker *b, uint64_t arg) {
+    int type = (int)(arg & 0xff);
+    int partition = (int)((arg >> 8) & 0xff);
+    const config *c = b->env.config;
+    switch (type) {
+    case BROKER_T_HEARTBEAT:
+        broker_heartbeat_send(b);
+        sim_timer_arm(b->env.world, &b->heartbeat_timer,
+                      now_ns(b) + c->broker_heartbeat_interval_ns, b->kind, arg);
+        break;
+    case BROKER_T_ISR_CHECK:
+        for (int i = 0; i < b->partition_count; i++) leader_maybe_shrink_isr(b, i);
+        sim_timer_arm(b->env.world, &b->isr_timer, now_ns(b) + c->replica_lag_time_max_ns / 2,
+                      b->kind, arg);
+        break;
+    case BROKER_T_EXPIRE:
+        for (int i = 0; i < b->partition_count; i++)
+            pstate_expire(&b->partitions[i].pstate, now_ns(b), c->producer_id_expiration_ns);
+        sim_timer_arm(b->env.world, &b->expire_timer,
+                      now_ns(b) + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS, b->kind, arg);
+        break;
+    case BROKER_T_PAUSE_END: broker_pause_end(b); break;
+    case BROKER_T_FETCH:
+        if (b->partitions[partition].fetch_in_flight) {
+            /* No answer within replica.socket.timeout.ms: close and back off. */
+            net_reset(b->env.net, b->node, node_broker(b->partitions[partition].fetch_leader));
+            follower_fetch_later(b, partition, c->replica_fetch_backoff_ns);
+        } else {
+            follower_fetch_send(b, partition);
+        }
+        break;
+    case BROKER_T_CONN: broker_on_conn_timeout(b, (node_id)(arg >> 16)); break;
+    default: break;
+    }
+}
+
+/* ---- Lifecycle --------------------------------------------------------------------------- */
+
+int broker_init(broker *b, const broker_env *env, int broker_id, const int *replicas,
+                int replica_count) {
+    memset(b, 0, sizeof *b);
+    SIM_ASSERT(env->world, broker_id >= 1 && broker_id <= PROTO_BROKERS_MAX);
+    SIM_ASSERT(env->world, replica_count >= 1 && replica_count <= PROTO_BROKERS_MAX);
+    b->env = *env;
+    b->broker_id = broker_id;
+    b->node = node_broker(broker_id);
+    b->partition_count = 1;
+    const config *c = env->config;
+    log_options lo = {c->log_flush_interval_messages, c->log_segment_bytes, c->record_bytes};
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        if (log_init(&p->log, &lo) != 0) goto fail;
+        if (pstate_init(&p->pstate, c->kafka_version) != 0) goto fail;
+        p->leader = -1;
+        p->fetch_leader = -1;
+        p->committed_truncated = -1;
+        p->replica_count = replica_count;
+        for (int r = 0; r < replica_count; r++) {
+            p->replica_order[r] = replicas[r];
+            p->replicas = broker_set_add(p->replicas, replicas[r]);
+            if (replicas[r] == broker_id) p->hosted = true;
+        }
+    }
+    b->kind = sim_handler_add(env->world, on_timer, b, "broker.timer");
+    net_listen(env->net, b->node, on_message, b);
+    return 0;
+fail:
+    broker_fini(b);
+    return -1;
+}
+
+void broker_fini(broker *b) {
+    for (int i = 0; i < PROTO_PARTITIONS_MAX; i++) {
+        log_fini(&b->partitions[i].log);
+        pstate_fini(&b->partitions[i].pstate);
+    }
+    for (int n = 0; n < NODES_MAX; n++) free(b->conns[n].queue);
+    free(b->deferred);
+    memset(b, 0, sizeof *b);
+}
+
+void broker_start(broker *b) {
+    SIM_ASSERT(b->env.world, !b->started);
+    b->started = true;
+    b->alive = true;
+    b->broker_epoch = 1;
+    broker_timers_arm(b);
+}
+
+/* Forgets everything a process keeps in memory. */
+static void broker_forget(broker *b) {
+    sim_timer_cancel(&b->heartbeat_timer);
+    sim_timer_cancel(&b->isr_timer);
+    sim_timer_cancel(&b->expire_timer);
+    sim_timer_cancel(&b->pause_timer);
+    b->paused_until_ns = 0;
+    b->deferred_count = 0;
+    for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        p->state_known = false;
+        p->leader = -1;
+        p->alter_pending = false;
+        p->fetch_in_flight = false;
+        sim_timer_cancel(&p->fetch_timer);
+        pstate_clear(&p->pstate);
+    }
+}
+
+void broker_crash(broker *b, bool powerloss) {
+    SIM_ASSERT(b->env.world, b->alive);
+    b->alive = false;
+    broker_forget(b);
+    net_set_down(b->env.net, b->node, true);
+    if (!powerloss) return; /* the page cache survives a process crash */
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        p->power_lost = true;
+        uint64_t removed = log_truncate(&p->log, p->log.flushed_offset);
+        if (removed)
+            history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
+                             (uint32_t)removed);
+    }
+}
+
+void broker_restart(broker *b) {
+    SIM_ASSERT(b->env.world, b->started);
+    SIM_ASSERT(b->env.world, !b->alive);
+    b->alive = true;
+    b->broker_epoch++;
+    net_set_down(b->env.net, b->node, false);
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        /* LogLoader: recovery found the log intact up to its end (no corruption is
+         * modelled); producer state = latest snapshot + replay to the end. */
+        if (pstate_rebuild(&p->pstate, &p->log, p->log.log_end_offset, now_ns(b),
+                           b->env.config->producer_id_expiration_ns) != 0) {
+            out_of_memory(b);
+            return;
+        }
+    }
+    broker_timers_arm(b);
+}
+
+void broker_pause(broker *b, int64_t until_ns) {
+    if (!b->alive || until_ns <= now_ns(b) || until_ns <= b->paused_until_ns) return;
+    b->paused_until_ns = until_ns;
+    sim_timer_arm(b->env.world, &b->pause_timer, until_ns, b->kind,
+                  timer_arg(BROKER_T_PAUSE_END, 0, 0));
+}
+
+/* ---- Accessors and checks ---------------------------------------------------------------- */
+
+const proto_batch *broker_log(const broker *b, int partition, size_t *count) {
+    if (partition < 0 || partition >= b->partition_count) {
+        *count = 0;
+        return NULL;
+    }
+    *count = b->partitions[partition].log.count;
+    return b->partitions[partition].log.batches;
+}
+
+int64_t broker_high_watermark(const broker *b, int partition) {
+    return b->partitions[partition].log.high_watermark;
+}
+
+int64_t broker_log_end_offset(const broker *b, int partition) {
+    return b->partitions[partition].log.log_end_offset;
+}
+
+int broker_partition_leader(const broker *b, int partition) {
+    const broker_partition *p = &b->partitions[partition];
+    return p->state_known ? p->leader : -1;
+}
+
+bool broker_check(broker *b) {
+    for (int i = 0; i < b->partition_count; i++) {
+        const broker_partition *p = &b->partitions[i];
+        const char *broken = log_check(&p->log);
+        if (!broken) broken = pstate_check(&p->pstate);
+        if (!broken && b->alive && is_leader(b, p) && !broker_set_has(p->isr, b->broker_id))
+            broken = "the leader is not in its ISR";
+        if (broken) {
+            sim_fail(b->env.world, "broker-%d partition %d: %s", b->broker_id, i, broken);
+            return false;
+        }
+        if (p->committed_truncated >= 0) {
+            sim_fail(b->env.world,
+                     "broker-%d partition %d: truncated committed records at offset %lld",
+                     b->broker_id, i, (long long)p->committed_truncated);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,194 @@
+/*
+ * broker.h: a Kafka broker holding replicas of the partitions assigned to it: leader
+ * (Produce with acks 0/1/all, DelayedProduce, follower fetch state, high watermark, ISR shrink
+ * and expand through AlterPartition), follower (fetch loop with long polling, high watermark
+ * one round trip late, truncation by diverging epoch), producer ids (InitProducerId),
+ * metadata, heartbeats, crash with or without power loss, restart with recovery, GC pauses.
+ *
+ * Follows core/src/main/scala/kafka/cluster/Partition.scala and Replica.scala,
+ * kafka/server/{ReplicaManager,DelayedProduce,DelayedFetch,KafkaApis,AbstractFetcherThread,
+ * ReplicaFetcherThread}.scala, kafka/network/SocketServer.scala (one request per connection
+ * at a time), UnifiedLog/LogLoader (recovery); KIP-101, KIP-279, KIP-320, KIP-497, KIP-631,
+ * KAFKA-10554, KAFKA-15583. kafka-semantics.md sections 1 and 2.
+ *
+ * The broker talks only through the network (net_send, net_listen); it never calls the
+ * producer or the controller. Its partition state (leader, epochs, ISR) comes from the
+ * controller's API_PARTITION_STATE pushes.
+ *
+ * Invariants (broker_check, after every event): every replica's log holds its own invariants
+ * (HW <= LEO, contiguity, epoch cache); a broker that believes itself leader is in the ISR it
+ * believes; no replica ever truncates records below its own high watermark (committed records
+ * never change) unless unclean.leader.election.enable is set or the broker lost power: those
+ * are the documented ways Kafka loses committed data (kafka-semantics.md 2.7, 2.8).
+ *
+ * Simplifications, each deliberate: the HW checkpoint (replication-offset-checkpoint, every
+ * 5 s) is taken as written at every change, so a restarted replica resumes with the HW it had;
+ * the asynchronous flush after a segment roll is immediate; a response is "sent" when
+ * net_send is called (the connection is unmuted then); the controller's fencing answer in
+ * heartbeats is not acted upon (the controller moves leadership away by itself); producer ids
+ * come from b*1000000+k, standing in for ProducerIdManager's persisted blocks; the isr-expiration
+ * task runs every replica.lag.time.max.ms/2 from broker start, as ReplicaManager schedules it.
+ */
+#ifndef KAFKASIM_BROKER_H
+#define KAFKASIM_BROKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "network.h"
+#include "producer_state.h"
+#include "protocol.h"
+#include "sim.h"
+
+/* producer.id.expiration.check.interval.ms (internal, ProducerStateManagerConfig). */
+#define BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS (600 * SIM_S)
+#define BROKER_PRODUCER_ID_BLOCK 1000000 /* broker b hands out b*BLOCK + k */
+
+/* What a broker needs from its world; all borrowed. */
+typedef struct broker_env {
+    sim_world *world;       /* the kernel */
+    net *net;               /* the network it listens and sends on */
+    history *history;       /* where appends, truncations, HW moves are recorded */
+    const config *config;   /* the run's configuration */
+    proto_step_fn step_fn;  /* optional: protocol steps for "crash ... on <step>" */
+    void *step_ctx;         /* passed to step_fn */
+} broker_env;
+
+/* What the leader knows of one follower (Replica.scala's ReplicaState). */
+typedef struct broker_follower {
+    int64_t log_end_offset;        /* the follower's last fetch offset, -1 unknown, offsets */
+    int64_t last_caught_up_ns;     /* lastCaughtUpTimeMs, ns */
+    int64_t last_fetch_leader_leo; /* leader LEO at the previous fetch, -1 unknown, offsets */
+    int64_t last_fetch_ns;         /* time of the previous fetch, ns */
+} broker_follower;
+
+/* One partition replica on this broker. */
+typedef struct broker_partition {
+    log_replica log;            /* the replica's log (survives crashes but a power loss tail) */
+    pstate pstate;              /* producer state (rebuilt after a crash) */
+    bool hosted;                /* this broker is in the partition's assignment */
+    /* Partition state as the controller last pushed it (volatile). */
+    bool state_known;           /* a push arrived since the last start */
+    int16_t leader;             /* broker id of the leader, -1 none */
+    int32_t leader_epoch;       /* leader epoch */
+    int32_t partition_epoch;    /* partition epoch (KIP-497's version of the ISR) */
+    broker_set isr;             /* committed ISR */
+    broker_set replicas;        /* assignment */
+    int replica_order[PROTO_BROKERS_MAX]; /* assignment order, broker ids */
+    int replica_count;          /* replicas in the assignment */
+    /* Leader side. */
+    int64_t leader_epoch_start_offset; /* LEO when this broker became leader, offsets */
+    broker_follower followers[PROTO_BROKERS_MAX + 1]; /* indexed by broker id */
+    bool alter_pending;         /* an AlterPartition is in flight (PendingShrink/ExpandIsr) */
+    broker_set isr_proposed;    /* the ISR it proposes */
+    int64_t alter_sent_ns;      /* when it was sent, ns */
+    uint32_t alter_correlation; /* its correlation id */
+    /* Follower side. */
+    bool fetch_in_flight;       /* a Fetch is outstanding */
+    uint32_t fetch_correlation; /* its correlation id */
+    int16_t fetch_leader;       /* broker it was sent to */
+    sim_timer fetch_timer;      /* fetch timeout while in flight, next fetch otherwise */
+    /* Invariant bookkeeping. */
+    bool power_lost;            /* this replica lost an unflushed tail at least once */
+    int64_t committed_truncated; /* first offset below the HW a truncation removed, -1 none */
+} broker_partition;
+
+typedef enum broker_parked {
+    BROKER_PARKED_NONE = 0,
+    BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all) */
+    BROKER_PARKED_FETCH,        /* a DelayedFetch waits for data (long poll) */
+} broker_parked;
+
+/* One client connection: muted while its current request is processed (SocketServer). */
+typedef struct broker_conn {
+    uint32_t gen;               /* connection generation of the requests held */
+    bool busy;                  /* a request is being processed: the connection is muted */
+    uint8_t parked;             /* broker_parked */
+    proto_msg current;          /* the request being processed */
+    int64_t required_offset;    /* DelayedProduce: HW needed (lastOffset + 1), offsets */
+    int64_t base_offset;        /* DelayedProduce: the batch's base offset, offsets */
+    sim_timer timer;            /* request timeout (produce) or max wait (fetch) */
+    proto_msg *queue;           /* owned ring of requests waiting, arrival order */
+    size_t head;                /* ring index of the oldest */
+    size_t count;               /* requests waiting */
+    size_t capacity;            /* ring slots allocated */
+} broker_conn;
+
+/* A delivery or timer that arrived during a pause, replayed at its end in order. */
+typedef struct broker_deferred {
+    bool is_msg;                /* msg is valid, else arg is a timer argument */
+    uint64_t arg;               /* timer argument */
+    proto_msg msg;              /* the message */
+} broker_deferred;
+
+typedef struct broker {
+    broker_env env;             /* copied; its pointers are borrowed */
+    int broker_id;              /* 1..PROTO_BROKERS_MAX */
+    node_id node;               /* node id on the network */
+    uint16_t kind;              /* kernel handler kind of this broker's timers */
+    bool started;               /* broker_start was called */
+    bool alive;                 /* the process runs */
+    int64_t broker_epoch;       /* incarnation, bumped at every restart (KIP-631) */
+    int64_t paused_until_ns;    /* a GC pause lasts until then, 0 when not paused, ns */
+    int64_t producer_id_next;   /* k of the next producer id, kept across restarts */
+    uint32_t correlation_next;  /* correlation ids of this broker's own requests */
+    sim_timer heartbeat_timer;  /* next BrokerHeartbeat */
+    sim_timer isr_timer;        /* next isr-expiration run */
+    sim_timer expire_timer;     /* next producer-id expiration check */
+    sim_timer pause_timer;      /* end of the current pause */
+    int partition_count;        /* partitions held, <= PROTO_PARTITIONS_MAX */
+    broker_partition partitions[PROTO_PARTITIONS_MAX]; /* by partition index */
+    broker_conn conns[NODES_MAX];  /* by client node id */
+    broker_deferred *deferred;  /* owned: what arrived during the pause */
+    size_t deferred_count;      /* items held */
+    size_t deferred_capacity;   /* items allocated */
+    uint64_t appends;           /* batches appended as leader (statistics) */
+} broker;
+
+/* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition 0 assigned to replicas[0..
+ * replica_count-1] in assignment order (it hosts a replica when its id is among them),
+ * registers its handler and listens on the network. Does not start it. env is copied, its
+ * pointers borrowed for the broker's life. Returns 0, or -1 when memory cannot be had. */
+int broker_init(broker *b, const broker_env *env, int broker_id, const int *replicas,
+                int replica_count);
+void broker_fini(broker *b);
+
+/* Starts the process: heartbeats begin (the first is the registration); the broker takes no
+ * role until the controller pushes partition state. */
+void broker_start(broker *b);
+
+/* The process dies. Memory is lost (requests, producer state, partition state); the disk
+ * keeps the log, including the OS page cache for a process crash; with powerloss only the
+ * flushed prefix survives (log.flush.interval.messages, rolls). Marks the node down on the
+ * network (HIST_CRASH is the caller's to record). Precondition: alive. */
+void broker_crash(broker *b, bool powerloss);
+
+/* Restarts a crashed broker: log recovery, producer state rebuilt from the latest snapshot
+ * plus replay (LogLoader), a new broker epoch, heartbeats again; it rejoins as the controller
+ * says (normally a follower that truncates, catches up and re-enters the ISR). Precondition:
+ * started and not alive. */
+void broker_restart(broker *b);
+
+/* A stop-the-world pause until until_ns: deliveries and timers are deferred to its end, in
+ * their original order. A later end extends a running pause. */
+void broker_pause(broker *b, int64_t until_ns);
+
+static inline bool broker_alive(const broker *b) { return b->alive; }
+
+/* The replica's log of partition (borrowed, valid until the next event); *count receives the
+ * number of batches. NULL with *count 0 when partition is out of range. */
+const proto_batch *broker_log(const broker *b, int partition, size_t *count);
+int64_t broker_high_watermark(const broker *b, int partition);
+int64_t broker_log_end_offset(const broker *b, int partition);
+/* The leader this broker believes in for partition, -1 when none or unknown. */
+int broker_partition_leader(const broker *b, int partition);
+
+/* Walks the invariants of the file comment; on a broken one calls sim_fail() with what broke
+ * and returns false. */
+bool broker_check(broker *b);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * checker.c: the verdict on one run, from the history and the final committed log alone.
+ *
+ * The checker is the oracle: it never reads a node's private state, only what the application
+ * was told (sends and callbacks in the history) and what the final leader's log holds below
+ * its high watermark (kafka-semantics.md section 6, "Counters"; Jepsen's Kafka queue checker
+ * uses the same vocabulary: lost-write, duplicate, nonmonotonic-send, unexpected).
+ *
+ * Invariants of the working sets: one flag byte and one send time per record id, arrays
+ * indexed by id and sized by the largest id seen, so memory is linear in records and nothing
+ * depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
+ * rank) of integer nanoseconds over every answered send, success or failure.
+ *
+ * What it leaves out: per-key order (the workload has one key, so order is record-id order);
+ * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
+ * the high watermark).
+ */
+#include "checker.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Flags per record id. */
+enum {
+    CHECKER_SENT = 1u << 0,      /* the application sent it at least once */
+    CHECKER_ACKED = 1u << 1,     /* some send of it succeeded */
+    CHECKER_FAILED = 1u << 2,    /* some send of it failed */
+    CHECKER_COMMITTED = 1u << 3, /* it is in the committed log */
+};
+
+typedef struct checker_work {
+    uint8_t *flags;          /* per id: CHECKER_* */
+    int64_t *send_ns;        /* per id: time of its latest send */
+    uint32_t *send_no;       /* per id: number of its latest send */
+    int64_t *latencies_ns;   /* one per matched callback */
+    size_t latency_count;    /* latencies stored */
+    uint64_t ids;            /* length of the per-id arrays */
+} checker_work;
+
+const char *checker_anomaly_field(checker_anomaly kind) {
+    static const char *const names[CHECKER_ANOMALY_COUNT] = {
+        [CHECKER_LOST_ACKED] = "lost_acked",
+        [CHECKER_DUPLICATE] = "duplicates",
+        [CHECKER_REORDERED] = "reordered",
+        [CHECKER_FAILED_BUT_WRITTEN] = "failed_but_written",
+        [CHECKER_UNEXPECTED] = "unexpected",
+    };
+    if ((unsigned)kind >= CHECKER_ANOMALY_COUNT) return "unknown";
+    return names[kind];
+}
+
+const char *checker_anomaly_jepsen(checker_anomaly kind) {
+    static const char *const names[CHECKER_ANOMALY_COUNT] = {
+        [CHECKER_LOST_ACKED] = "lost-write",
+        [CHECKER_DUPLICATE] = "duplicate",
+        [CHECKER_REORDERED] = "nonmonotonic-send",
+        [CHECKER_FAILED_BUT_WRITTEN] = "failed-but-written",
+        [CHECKER_UNEXPECTED] = "unexpected",
+    };
+    if ((unsigned)kind >= CHECKER_ANOMALY_COUNT) return "unknown";
+    return names[kind];
+}
+
+/* ---- Sizing ------------------------------------------------------------------------------ */
+
+/* Records of a log batch, clipped to what its payload holds. */
+static const uint32_t *checker_batch_ids(const checker_input *in, const proto_batch *b,
+                                         uint32_t *n) {
+    if (!in->payloads || b->payload >= in->payloads->count) {
+        *n = 0;
+        return NULL;
+    }
+    const uint32_t *ids = proto_payload_ids(in->payloads, b->payload, n);
+    if (*n > b->record_count) *n = b->record_count;
+    return ids;
+}
+
+/* The per-id arrays cover workload.records and every id the history or the log mentions. */
+static uint64_t checker_id_bound(const checker_input *in, size_t *callbacks) {
+    uint64_t bound = in->records;
+    *callbacks = 0;
+    for (size_t i = 0; i < in->history->count; i++) {
+        const history_rec *r = &in->history->recs[i];
+        if (r->kind != HIST_SEND && r->kind != HIST_CALLBACK) continue;
+        if ((uint64_t)r->a + 1 > bound) bound = (uint64_t)r->a + 1;
+        *callbacks += r->kind == HIST_CALLBACK;
+    }
+    for (size_t i = 0; i < in->log_count; i++) {
+        uint32_t n;
+        const uint32_t *ids = checker_batch_ids(in, &in->log[i], &n);
+        for (uint32_t k = 0; k < n; k++)
+            if ((uint64_t)ids[k] + 1 > bound) bound = (uint64_t)ids[k] + 1;
+    }
+    return bound;
+}
+
+static int checker_work_init(checker_work *w, uint64_t ids, size_t callbacks) {
+    memset(w, 0, sizeof *w);
+    w->ids = ids;
+    size_t n = ids ? (size_t)ids : 1;
+    w->flags = calloc(n, sizeof *w->flags);
+    w->send_ns = calloc(n, sizeof *w->send_ns);
+    w->send_no = calloc(n, sizeof *w->send_no);
+    w->latencies_ns = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies_ns);
+    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies_ns) return -1;
+    return 0;
+}
+
+static void checker_work_fini(checker_work *w) {
+    free(w->flags);
+    free(w->send_ns);
+    free(w->send_no);
+    free(w->latencies_ns);
+    memset(w, 0, sizeof *w);
+}
+
+/* ---- The history: what the application was told, and the counters ------------------------ */
+
+static void checker_on_send(checker_work *w, const history_rec *r, checker_result *out) {
+    out->sends++;
+    w->flags[r->a] |= CHECKER_SENT;
+    w->send_ns[r->a] = r->time_ns;
+    w->send_no[r->a] = r->b;
+}
+
+/* A callback answers the latest send of its id when the send numbers agree; the latency is
+ * taken only then, so a stray callback never makes up a latency. */
+static void checker_on_callback(checker_work *w, const history_rec *r, checker_result *out) {
+    if (r->c == ERR_NONE) {
+        out->acked++;
+        w->flags[r->a] |= CHECKER_ACKED;
+    } else {
+        out->failed++;
+        w->flags[r->a] |= CHECKER_FAILED;
+        /* Client-side outcomes (delivery timeout, retries exhausted) have no broker error
+         * record; the callback is where the application sees them. */
+        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c]++;
+    }
+    if ((w->flags[r->a] & CHECKER_SENT) && w->send_no[r->a] == r->b)
+        w->latencies_ns[w->latency_count++] = r->time_ns - w->send_ns[r->a];
+}
+
+static void checker_on_fault(const history_rec *r, checker_result *out) {
+    if (r->b != 1) return;
+    if (r->a < 64) out->faults_fired_mask |= (uint64_t)1 << r->a;
+}
+
+static void checker_read_history(checker_work *w, const history *h, checker_result *out) {
+    for (size_t i = 0; i < h->count; i++) {
+        const history_rec *r = &h->recs[i];
+        switch ((history_kind)r->kind) {
+        case HIST_SEND: checker_on_send(w, r, out); break;
+        case HIST_CALLBACK: checker_on_callback(w, r, out); break;
+        case HIST_ATTEMPT: out->retries += r->b > 1; break;
+        case HIST_DEDUP: out->deduplicated++; break;
+        case HIST_TRUNCATE: out->truncated += r->a; break;
+        case HIST_ELECTION:
+            /* Leader epoch 0 is the partition's creation, not an election. */
+            if (r->node == NODE_NONE || r->a == 0) break;
+            out->leader_elections++;
+            out->unclean_elections += r->b != 0;
+            break;
+        case HIST_DROP: out->messages_dropped += r->b != UINT32_MAX; break;
+        case HIST_FAULT: checker_on_fault(r, out); break;
+        case HIST_EPOCH_BUMP: out->epoch_bumps++; break;
+        case HIST_ERROR:
+            if (r->a < PROTO_ERROR_CODES_MAX) out->errors[r->a]++;
+            break;
+        case HIST_EXPIRE: out->expired++; break;
+        default: break;
+        }
+    }
+    out->faults_fired = (uint64_t)__builtin_popcountll(out->faults_fired_mask);
+}
+
+/* ---- The committed log -------------------------------------------------------------------- */
+
+static void checker_read_log(checker_work *w, const checker_input *in, checker_result *out,
+                             checker_anomaly_fn visit, void *ctx) {
+    bool any = false;
+    uint32_t largest = 0; /* the largest id committed so far, valid when any */
+    for (size_t i = 0; i < in->log_count; i++) {
+        const proto_batch *b = &in->log[i];
+        uint32_t n;
+        const uint32_t *ids = checker_batch_ids(in, b, &n);
+        for (uint32_t k = 0; k < n; k++) {
+            int64_t offset = b->base_offset + (int64_t)k;
+            if (offset >= in->high_watermark) return; /* the log is in offset order */
+            uint32_t id = ids[k];
+            out->committed++;
+            if (!(w->flags[id] & CHECKER_SENT)) {
+                out->unexpected++;
+                if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+            }
+            if (w->flags[id] & CHECKER_COMMITTED) {
+                out->duplicates++;
+                if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
+            } else {
+                w->flags[id] |= CHECKER_COMMITTED;
+                if (any && id < largest) {
+                    out->reordered++;
+                    if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
+                }
+            }
+            if (!any || id > largest) largest = id;
+            any = true;
+        }
+    }
+}
+
+static void checker_read_outcomes(const checker_work *w, checker_result *out,
+                                  checker_anomaly_fn visit, void *ctx) {
+    for (uint64_t id = 0; id < w->ids; id++) {
+        uint8_t f = w->flags[id];
+        if ((f & CHECKER_ACKED) && !(f & CHECKER_COMMITTED)) {
+            out->lost_acked++;
+            if (visit) visit(ctx, CHECKER_LOST_ACKED, (uint32_t)id, -1);
+        }
+        if ((f & CHECKER_FAILED) && !(f & CHECKER_ACKED) && (f & CHECKER_COMMITTED)) {
+            out->failed_but_written++;
+            if (visit) visit(ctx, CHECKER_FAILED_BUT_WRITTEN, (uint32_t)id, -1);
+        }
+    }
+}
+
+/* ---- Latency ------------------------------------------------------------------------------ */
+
+static int checker_cmp_i64(const void *pa, const void *pb) {
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Nearest rank: the smallest value with at least pct percent of values at or below it. */
+static int64_t checker_rank(const int64_t *sorted, size_t n, unsigned pct) {
+    size_t rank = (pct * n + 99) / 100;
+    if (rank < 1) rank = 1;
+    return sorted[rank - 1];
+}
+
+static void checker_latency(checker_work *w, checker_result *out) {
+    out->latency_p50_ns = -1;
+    out->latency_p99_ns = -1;
+    out->latency_max_ns = -1;
+    size_t n = w->latency_count;
+    if (n == 0) return;
+    qsort(w->latencies_ns, n, sizeof *w->latencies_ns, checker_cmp_i64);
+    out->latency_p50_ns = checker_rank(w->latencies_ns, n, 50);
+    out->latency_p99_ns = checker_rank(w->latencies_ns, n, 99);
+    out->latency_max_ns = w->latencies_ns[n - 1];
+}
+
+/* ---- Entry points ------------------------------------------------------------------------- */
+
+int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
+                      void *ctx) {
+    memset(out, 0, sizeof *out);
+    out->records = in->records;
+    size_t callbacks;
+    uint64_t bound = checker_id_bound(in, &callbacks);
+    checker_work w;
+    memset(&w, 0, sizeof w);
+    if (bound > SIZE_MAX / sizeof(int64_t) || checker_work_init(&w, bound, callbacks) != 0) {
+        checker_work_fini(&w);
+        return -1;
+    }
+    checker_read_history(&w, in->history, out);
+    checker_read_log(&w, in, out, visit, ctx);
+    checker_read_outcomes(&w, out, visit, ctx);
+    checker_latency(&w, out);
+    out->unanswered = out->sends > out->acked + out->failed
+                          ? out->sends - out->acked - out->failed
+                          : 0;
+    for (size_t code = 0; code < PROTO_ERROR_CODES_MAX; code++)
+        out->errors_total += out->errors[code];
+    checker_work_fini(&w);
+    return 0;
+}
+
+int checker_run(const checker_input *in, checker_result *out) {
+    return checker_run_visit(in, out, NULL, NULL);
+}

@@ -1,0 +1,104 @@
+/*
+ * checker.h: the verdict on one run, computed from the history and the committed log alone.
+ *
+ * Definitions (architecture.md, output contract), per partition, over the committed log: the
+ * offsets below the final leader's high watermark after the run drains.
+ *   duplicates          committed records - distinct ids among them
+ *   reordered           first occurrences whose id is smaller than the largest id before them
+ *   lost_acked          ids the application was told succeeded that are not committed
+ *   failed_but_written  ids the application was told failed that are committed
+ * Jepsen's names: lost-write (lost_acked), duplicate, nonmonotonic-send (reordered).
+ *
+ * Precisions the definitions need (kafka-semantics.md section 6, "Counters"):
+ *   - An id the application resent (workload.resend.on.failure) may have been told failed once
+ *     and succeeded later; it is "told failed" only when no send of it succeeded. A failed send
+ *     whose bytes were written and then resent successfully shows as a duplicate (S8), not
+ *     as failed_but_written.
+ *   - lost_acked counts ids with at least one successful callback that are not committed.
+ *   - A record of a batch straddling the high watermark is committed when its own offset is
+ *     below it.
+ *   - unexpected (Jepsen's name) counts committed ids the application never sent.
+ * Working sets are arrays indexed by record id (no hash tables), so the verdict is
+ * deterministic and memory is linear in records.
+ */
+#ifndef KAFKASIM_CHECKER_H
+#define KAFKASIM_CHECKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "history.h"
+#include "protocol.h"
+
+/* What the checker reads: observations and the final committed log, nothing else. */
+typedef struct checker_input {
+    const history *history;         /* every observation of the run */
+    const proto_payloads *payloads; /* record ids of batches */
+    const proto_batch *log;         /* the final leader's log, in offset order */
+    size_t log_count;               /* batches in log */
+    int64_t high_watermark;         /* records at offsets below it are committed */
+    uint64_t records;               /* workload.records: ids are 0..records-1 */
+} checker_input;
+
+typedef struct checker_result {
+    uint64_t records;             /* ids the application had to send */
+    uint64_t sends;               /* application sends, resends included */
+    uint64_t acked;               /* callbacks with success */
+    uint64_t failed;              /* callbacks with an error */
+    uint64_t unanswered;          /* sends that never got a callback (a liveness gap) */
+    uint64_t committed;           /* records in the committed log */
+    uint64_t duplicates;
+    uint64_t reordered;
+    uint64_t lost_acked;
+    uint64_t failed_but_written;
+    uint64_t retries;             /* produce attempts beyond the first */
+    uint64_t epoch_bumps;
+    uint64_t leader_elections;
+    uint64_t truncated;           /* records removed from replicas by truncation */
+    uint64_t faults_fired;        /* faults that fired at least once (distinct) */
+    uint64_t faults_configured;   /* faults in the scenario (set by the caller) */
+    int64_t latency_p50_ns;       /* send -> callback, exact order statistics, -1 if none */
+    int64_t latency_p99_ns;       /* nearest rank, ns, -1 if none */
+    int64_t latency_max_ns;       /* ns, -1 if none */
+    uint64_t errors[PROTO_ERROR_CODES_MAX]; /* errors seen by clients, by code */
+    /* Additions beyond the output contract. */
+    uint64_t unexpected;          /* committed records whose id was never sent (Jepsen) */
+    uint64_t unclean_elections;   /* leader elections that were unclean */
+    uint64_t deduplicated;        /* retries a leader answered from its producer state */
+    uint64_t expired;             /* batches expired by delivery.timeout.ms */
+    uint64_t messages_dropped;    /* messages fault rules dropped */
+    uint64_t faults_fired_mask;   /* bit i: fault i fired (faults 0..63) */
+    uint64_t errors_total;        /* sum of errors[] */
+} checker_result;
+
+/* Computes the verdict. Returns 0, or -1 when memory for the working sets cannot be had.
+ * faults_configured is left 0 for the caller to set. */
+int checker_run(const checker_input *in, checker_result *out);
+
+/* The kinds of anomaly, each with its output field and Jepsen's name. */
+typedef enum checker_anomaly {
+    CHECKER_LOST_ACKED = 0,       /* lost_acked, Jepsen lost-write */
+    CHECKER_DUPLICATE,            /* duplicates, Jepsen duplicate */
+    CHECKER_REORDERED,            /* reordered, Jepsen nonmonotonic-send */
+    CHECKER_FAILED_BUT_WRITTEN,   /* failed_but_written */
+    CHECKER_UNEXPECTED,           /* unexpected, Jepsen unexpected */
+    CHECKER_ANOMALY_COUNT
+} checker_anomaly;
+
+/* Called once per counted anomaly: for a duplicate, once per extra copy (offset of the copy);
+ * for a reordering and an unexpected record, at its offset; for lost_acked and
+ * failed_but_written once per id, with offset -1. Anomalies of the log come first, in offset
+ * order; then lost_acked and failed_but_written, in order of id. */
+typedef void (*checker_anomaly_fn)(void *ctx, checker_anomaly kind, uint32_t record,
+                                   int64_t offset);
+
+/* checker_run, telling visit (if not NULL) about every anomaly it counts. */
+int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
+                      void *ctx);
+
+/* "lost_acked", "duplicates", ...: the output field of a kind. */
+const char *checker_anomaly_field(checker_anomaly kind);
+/* "lost-write", "duplicate", "nonmonotonic-send", "failed-but-written", "unexpected". */
+const char *checker_anomaly_jepsen(checker_anomaly kind);
+
+#endif

@@ -1,0 +1,804 @@
+/*
+ * config.c: the key table, defaults per kafka.version, parsing of each value, and the checks
+ * across keys that Kafka's clients and brokers make.
+ *
+ * Every key is one row of CONFIG_KEYS below: its name (Kafka's, or a namespaced simulator key),
+ * unit, allowed values, one line of meaning, how its text is read and which field of struct
+ * config it fills. config_keys() hands out the documentation columns; the rest stays here.
+ *
+ * Defaults by version follow kafka-semantics.md section 3.1 (ProducerConfig.java at each tag):
+ * acks 1 -> all in 3.0 (KIP-679); enable.idempotence false -> true in 3.0 (KIP-679), but not in
+ * effect by default in 3.0.0 and 3.1.0 (KAFKA-13598); retries 0 -> Integer.MAX_VALUE and
+ * delivery.timeout.ms 120000 in 2.1 (KIP-91); retry.backoff.max.ms 1000 in 3.7 (KIP-580);
+ * replica.lag.time.max.ms 10000 -> 30000 in 2.5 (KIP-537); linger.ms 0 -> 5 in 4.0 (KIP-1030);
+ * producer.id.expiration.ms 86400000 in 3.4 (KIP-854; before, producer ids expired with
+ * transactional.id.expiration.ms, 604800000).
+ *
+ * Validation follows section 3.4: ProducerConfig.postProcessAndValidateIdempotenceConfigs in
+ * 3.0.1+, KafkaProducer.configureAcks/configureRetries/configureInflightRequests before 3.0,
+ * and KafkaProducer.configureDeliveryTimeout. The one what-if switch,
+ * sim.allow.unsafe.configs, lets explicit idempotence run with settings Kafka refuses.
+ *
+ * Values are parsed as Kafka's ConfigDef.parseType does: surrounding blanks are trimmed,
+ * booleans are true or false in any case, integers are decimal and range-checked. Stricter than
+ * Kafka: no '+' sign is needed and none of Java's lenient number forms are accepted; durations
+ * in ms are whole numbers except network.*.ms, which take decimals read in fixed point.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faults.h"
+#include "protocol.h"
+
+#define CONFIG_VERSION_DEFAULT 30900      /* 3.9.0, a current 3.x */
+#define CONFIG_INT_MAX 2147483647         /* Java's Integer.MAX_VALUE */
+#define CONFIG_MS_MAX ((int64_t)1000000000000)    /* 10^12 ms: sums of a few such times fit in ns */
+#define CONFIG_NS_PER_MS ((int64_t)1000000)
+
+/* ==== The key table ========================================================================== */
+
+/* How a key's text is read. */
+typedef enum config_type {
+    CT_VERSION, /* kafka.version: "3.7" or "3.7.0" */
+    CT_ACKS,    /* 0, 1, -1 or all */
+    CT_BOOL,    /* true or false, any case */
+    CT_INT,     /* int field, decimal in [min, max] */
+    CT_I64,     /* int64_t field, decimal in [min, max] */
+    CT_U64,     /* uint64_t field, decimal in [min, umax] */
+    CT_MS,      /* int64_t ns field from whole ms in [min, max] */
+    CT_MS_FRAC  /* int64_t ns field from decimal ms in [min, max], to 1 ns */
+} config_type;
+
+/* The reading half of a row. */
+typedef struct config_field {
+    config_type type; /* how the text is read */
+    size_t offset;    /* of the field in struct config, bytes */
+    int64_t min;      /* smallest allowed value, in the key's unit */
+    int64_t max;      /* largest allowed value, in the key's unit (all but CT_U64) */
+    uint64_t umax;    /* largest allowed value of a CT_U64 key */
+} config_field;
+
+#define ALLOWED_MS_INT "0 .. 2147483647"
+#define ALLOWED_MS_LONG "0 .. 1000000000000"
+
+/* X(name, unit, allowed, meaning, type, field, min, max): one row per key, in the order
+ * `kafkasim config` and config_write print them. min and max are in the key's unit (ms for
+ * times); the allowed column states the same range in words. */
+#define CONFIG_KEYS(X)                                                                          \
+    X("kafka.version", "", "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)",    \
+      "Kafka release whose defaults and config validation apply", CT_VERSION, kafka_version,  \
+      0, 0)                                                                                     \
+    X("acks", "", "0, 1, all (-1)",                                                             \
+      "replicas that must have the batch before the leader answers", CT_ACKS, acks, -1, 1)      \
+    X("enable.idempotence", "", "true, false",                                                  \
+      "producer id and sequence numbers let the leader drop duplicate batches", CT_BOOL,        \
+      enable_idempotence, 0, 1)                                                                 \
+    X("max.in.flight.requests.per.connection", "requests", "1 .. 1000",                         \
+      "unanswered Produce requests per broker connection", CT_INT, max_in_flight, 1,            \
+      CONFIG_IN_FLIGHT_MAX)                                                                     \
+    X("retries", "", "0 .. 2147483647", "resends of a failed batch before it fails", CT_I64,   \
+      retries, 0, CONFIG_INT_MAX)                                                               \
+    X("retry.backoff.ms", "ms", ALLOWED_MS_LONG, "wait before a retry (the first, from 3.7)",  \
+      CT_MS, retry_backoff_ns, 0, CONFIG_MS_MAX)                                                \
+    X("retry.backoff.max.ms", "ms", ALLOWED_MS_LONG,                                            \
+      "cap of the exponential retry backoff (KIP-580, 3.7); before 3.7 = retry.backoff.ms",    \
+      CT_MS, retry_backoff_max_ns, 0, CONFIG_MS_MAX)                                            \
+    X("request.timeout.ms", "ms", ALLOWED_MS_INT,                                               \
+      "a request unanswered this long closes its connection", CT_MS, request_timeout_ns, 0,     \
+      CONFIG_INT_MAX)                                                                           \
+    X("delivery.timeout.ms", "ms", ALLOWED_MS_INT,                                              \
+      "bound on a batch's life from creation to outcome (2.1+; none before)", CT_MS,           \
+      delivery_timeout_ns, 0, CONFIG_INT_MAX)                                                   \
+    X("linger.ms", "ms", ALLOWED_MS_LONG, "wait for more records before sending a batch",      \
+      CT_MS, linger_ns, 0, CONFIG_MS_MAX)                                                       \
+    X("batch.size", "bytes", "0 .. 2147483647", "batch size at which a batch is sent at once", \
+      CT_I64, batch_bytes, 0, CONFIG_INT_MAX)                                                   \
+    X("metadata.max.age.ms", "ms", ALLOWED_MS_LONG,                                             \
+      "metadata is refreshed at least this often", CT_MS, metadata_max_age_ns, 0, CONFIG_MS_MAX) \
+    X("buffer.memory", "bytes", "0 .. 9223372036854775807",                                     \
+      "bytes the producer may hold in unsent batches before send() blocks", CT_I64,             \
+      buffer_memory_bytes, 0, INT64_MAX)                                                        \
+    X("num.brokers", "brokers", "1 .. 16", "brokers in the cluster (ids 1..n)", CT_INT,         \
+      num_brokers, 1, PROTO_BROKERS_MAX)                                                        \
+    X("replication.factor", "replicas", "1 .. 16", "replicas of the partition (brokers 1..n)", \
+      CT_INT, replication_factor, 1, PROTO_BROKERS_MAX)                                         \
+    X("min.insync.replicas", "replicas", "1 .. 2147483647",                                     \
+      "ISR size below which acks=all produce fails with NOT_ENOUGH_REPLICAS", CT_INT,           \
+      min_insync_replicas, 1, CONFIG_INT_MAX)                                                   \
+    X("unclean.leader.election.enable", "", "true, false",                                      \
+      "a replica outside the ISR may become leader when no ISR member is alive", CT_BOOL,       \
+      unclean_leader_election, 0, 1)                                                            \
+    X("replica.lag.time.max.ms", "ms", ALLOWED_MS_LONG,                                         \
+      "a follower not caught up for this long leaves the ISR", CT_MS,                           \
+      replica_lag_time_max_ns, 0, CONFIG_MS_MAX)                                                \
+    X("replica.fetch.wait.max.ms", "ms", ALLOWED_MS_INT,                                        \
+      "longest a follower's fetch waits at the leader for new data", CT_MS,                     \
+      replica_fetch_wait_max_ns, 0, CONFIG_INT_MAX)                                             \
+    X("replica.fetch.backoff.ms", "ms", ALLOWED_MS_INT,                                         \
+      "pause of a follower's fetcher after a fetch error", CT_MS, replica_fetch_backoff_ns, 0,  \
+      CONFIG_INT_MAX)                                                                           \
+    X("replica.socket.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
+      "a follower's fetch unanswered this long is abandoned", CT_MS,                            \
+      replica_socket_timeout_ns, 0, CONFIG_INT_MAX)                                             \
+    X("log.flush.interval.messages", "records", "1 .. 9223372036854775807 (Long.MAX_VALUE: never)", \
+      "records appended between fsyncs; unflushed records die with a power loss", CT_I64,       \
+      log_flush_interval_messages, 1, INT64_MAX)                                                \
+    X("log.segment.bytes", "bytes", "14 .. 2147483647",                                         \
+      "segment size; a roll writes a producer state snapshot", CT_I64, log_segment_bytes, 14,   \
+      CONFIG_INT_MAX)                                                                           \
+    X("broker.session.timeout.ms", "ms", "1 .. 2147483647",                                     \
+      "a broker without heartbeats this long is fenced by the controller", CT_MS,               \
+      broker_session_timeout_ns, 1, CONFIG_INT_MAX)                                             \
+    X("broker.heartbeat.interval.ms", "ms", "1 .. 2147483647",                                  \
+      "time between a broker's heartbeats to the controller", CT_MS,                            \
+      broker_heartbeat_interval_ns, 1, CONFIG_INT_MAX)                                          \
+    X("producer.id.expiration.ms", "ms", "1 .. 2147483647",                                     \
+      "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
+      producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
+    X("workload.records", "records", "0 .. 100000000",                                          \
+      "records the application sends, with ids 0..n-1", CT_U64, records, 0, CONFIG_RECORDS_MAX)                  \
+    X("workload.rate", "records/s", "0 .. 1000000000",                                          \
+      "send rate of the application; 0 = as fast as the producer accepts", CT_I64, rate_per_s, \
+      0, 1000000000)                                                                            \
+    X("workload.record.bytes", "bytes", "1 .. 1048576", "size of each record on the wire",      \
+      CT_I64, record_bytes, 1, 1048576)                                                         \
+    X("workload.resend.on.failure", "", "true, false",                                          \
+      "the application sends a failed record again, as a new record", CT_BOOL,                  \
+      resend_on_failure, 0, 1)                                                                  \
+    X("network.latency.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                            \
+      "one-way delay of every message", CT_MS_FRAC, latency_ns, 0, 1000000)                     \
+    X("network.jitter.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                             \
+      "random change of each delay, uniform in [-jitter, +jitter]", CT_MS_FRAC,        \
+      jitter_ns, 0, 1000000)                                                                    \
+    X("sim.seed", "", "0 .. 18446744073709551615", "seed of every random choice of the run",   \
+      CT_U64, seed, 0, UINT64_MAX)                                                                       \
+    X("sim.max.time.ms", "ms", "1 .. 1000000000000", "the run stops at this simulated time",    \
+      CT_MS, time_max_ns, 1, CONFIG_MS_MAX)                                                     \
+    X("sim.max.events", "events", "1 .. 18446744073709551615",                                  \
+      "the run stops after this many events", CT_U64, events_max, 1, UINT64_MAX)                         \
+    X("sim.allow.unsafe.configs", "", "true, false",                                            \
+      "what-if: run explicit idempotence and min.insync.replicas > replication.factor, "       \
+      "which Kafka refuses", CT_BOOL, allow_unsafe_configs, 0, 1)
+
+#define CONFIG_KEY_DOC(name, unit, allowed, meaning, type, field, min, max) \
+    {name, unit, allowed, meaning},
+static const config_key config_key_table[] = {CONFIG_KEYS(CONFIG_KEY_DOC)};
+
+#define CONFIG_KEY_FIELD(name, unit, allowed, meaning, type, field, min, max) \
+    {type, offsetof(config, field), min, (int64_t)(max), (uint64_t)(max)},
+static const config_field config_field_table[] = {CONFIG_KEYS(CONFIG_KEY_FIELD)};
+
+#define CONFIG_KEY_COUNT (sizeof config_key_table / sizeof config_key_table[0])
+
+/* Indexes of the keys the defaults and checks name. */
+enum config_key_index {
+    KEY_VERSION = 0,
+    KEY_ACKS,
+    KEY_IDEMPOTENCE,
+    KEY_MAX_IN_FLIGHT,
+    KEY_RETRIES,
+    KEY_RETRY_BACKOFF,
+    KEY_RETRY_BACKOFF_MAX,
+    KEY_REQUEST_TIMEOUT,
+    KEY_DELIVERY_TIMEOUT,
+};
+
+_Static_assert(CONFIG_KEY_COUNT <= sizeof(((config *)0)->set_by_user),
+               "set_by_user has a slot per key");
+
+const config_key *config_keys(size_t *count) {
+    *count = CONFIG_KEY_COUNT;
+    return config_key_table;
+}
+
+/* The row of name, or -1. */
+static int config_key_find(const char *name) {
+    for (size_t i = 0; i < CONFIG_KEY_COUNT; i++)
+        if (strcmp(config_key_table[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+static void *config_slot(config *c, size_t key) {
+    return (char *)c + config_field_table[key].offset;
+}
+
+static const void *config_slot_const(const config *c, size_t key) {
+    return (const char *)c + config_field_table[key].offset;
+}
+
+/* ==== Versions =============================================================================== */
+
+/* True for a release line Kafka shipped between 0.11 and 4.0. */
+static bool config_version_known(long major, long minor) {
+    switch (major) {
+    case 0: return minor == 11;
+    case 1: return minor <= 1;
+    case 2: return minor <= 8;
+    case 3: return minor <= 9;
+    case 4: return minor == 0;
+    default: return false;
+    }
+}
+
+/* Reads one decimal component of at most two digits; returns the next position or NULL. */
+static const char *config_version_part(const char *s, long *out) {
+    if (*s < '0' || *s > '9') return NULL;
+    long v = 0;
+    int digits = 0;
+    while (*s >= '0' && *s <= '9') {
+        if (++digits > 2) return NULL;
+        v = v * 10 + (*s++ - '0');
+    }
+    *out = v;
+    return s;
+}
+
+int config_version_parse(const char *text, int *version) {
+    long major = 0, minor = 0, patch = 0;
+    const char *s = config_version_part(text, &major);
+    if (!s || *s++ != '.') return -1;
+    s = config_version_part(s, &minor);
+    if (!s) return -1;
+    if (*s == '.') {
+        s = config_version_part(s + 1, &patch);
+        if (!s) return -1;
+    }
+    if (*s != '\0' || !config_version_known(major, minor)) return -1;
+    *version = (int)(major * 10000 + minor * 100 + patch);
+    return 0;
+}
+
+const char *config_version_string(int version, char *buf, size_t len) {
+    snprintf(buf, len, "%d.%d.%d", version / 10000, version / 100 % 100, version % 100);
+    return buf;
+}
+
+/* ==== Defaults =============================================================================== */
+
+void config_defaults(config *c, int kafka_version) {
+    int v = kafka_version ? kafka_version : CONFIG_VERSION_DEFAULT;
+    memset(c, 0, sizeof *c);
+    c->kafka_version = v;
+
+    c->acks = v >= 30000 ? -1 : 1;            /* KIP-679 */
+    c->enable_idempotence = v >= 30000;       /* the documented default; see config_finish */
+    c->max_in_flight = 5;
+    c->retries = v >= 20100 ? CONFIG_INT_MAX : 0; /* KIP-91 */
+    c->retry_backoff_ns = 100 * CONFIG_NS_PER_MS;
+    c->retry_backoff_max_ns = v >= 30700 ? 1000 * CONFIG_NS_PER_MS : c->retry_backoff_ns;
+    c->request_timeout_ns = 30000 * CONFIG_NS_PER_MS;
+    /* Before 2.1 no delivery bound existed: batches lived until retries ran out. */
+    c->delivery_timeout_ns = (v >= 20100 ? 120000 : CONFIG_INT_MAX) * CONFIG_NS_PER_MS;
+    c->linger_ns = v >= 40000 ? 5 * CONFIG_NS_PER_MS : 0; /* KIP-1030 */
+    c->batch_bytes = 16384;
+    c->metadata_max_age_ns = 300000 * CONFIG_NS_PER_MS;
+    c->buffer_memory_bytes = 33554432;
+
+    c->num_brokers = 3;
+    c->replication_factor = 3;
+    c->min_insync_replicas = 1;
+    c->unclean_leader_election = false;
+    c->replica_lag_time_max_ns = (v >= 20500 ? 30000 : 10000) * CONFIG_NS_PER_MS; /* KIP-537 */
+    c->replica_fetch_wait_max_ns = 500 * CONFIG_NS_PER_MS;
+    c->replica_fetch_backoff_ns = 1000 * CONFIG_NS_PER_MS;
+    c->replica_socket_timeout_ns = 30000 * CONFIG_NS_PER_MS;
+    c->log_flush_interval_messages = INT64_MAX;
+    c->log_segment_bytes = 1073741824;
+    c->broker_session_timeout_ns = 9000 * CONFIG_NS_PER_MS;
+    c->broker_heartbeat_interval_ns = 2000 * CONFIG_NS_PER_MS;
+    c->producer_id_expiration_ns = (v >= 30400 ? 86400000LL : 604800000LL) * CONFIG_NS_PER_MS;
+
+    c->records = 1000;
+    c->rate_per_s = 0;
+    c->record_bytes = 100;
+    c->resend_on_failure = false;
+    c->latency_ns = 1 * CONFIG_NS_PER_MS;
+    c->jitter_ns = 0;
+    c->seed = 1;
+    c->time_max_ns = 3600000 * CONFIG_NS_PER_MS;
+    c->events_max = 1000000000;
+    c->allow_unsafe_configs = false;
+}
+
+/* ==== Reading one value ====================================================================== */
+
+/* Parses an optional '-' and decimal digits filling all of s. Returns 0, -1 when s is not an
+ * integer, -2 when it is one beyond 64 bits. */
+static int config_parse_integer(const char *s, bool *negative, uint64_t *magnitude) {
+    *negative = *s == '-';
+    if (*negative) s++;
+    if (*s == '\0') return -1;
+    uint64_t m = 0;
+    bool overflow = false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (m > (UINT64_MAX - d) / 10) overflow = true;
+        else m = m * 10 + d;
+    }
+    *magnitude = m;
+    return overflow ? -2 : 0;
+}
+
+/* Parses digits[.digits] ms into ns, to at most 6 decimals (trailing zeros beyond are fine).
+ * Returns 0, -1 when s is not such a number, -2 when finer than 1 ns or too large. */
+static int config_parse_ms_decimal(const char *s, int64_t max_ms, int64_t *ns) {
+    int64_t whole = 0, fraction = 0, scale = CONFIG_NS_PER_MS;
+    const char *start = s;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (whole > max_ms) return -2;
+        whole = whole * 10 + (*s - '0');
+    }
+    if (s == start) return -1;
+    if (*s == '.') {
+        const char *digits = ++s;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            if (scale == 1) {
+                if (*s != '0') return -2;
+                continue;
+            }
+            scale /= 10;
+            fraction += (*s - '0') * scale;
+        }
+        if (s == digits) return -1;
+    }
+    if (*s != '\0') return -1;
+    if (whole > max_ms || (whole == max_ms && fraction > 0)) return -2;
+    *ns = whole * CONFIG_NS_PER_MS + fraction;
+    return 0;
+}
+
+/* Trims blanks around a value into buf (Kafka's ConfigDef trims before parsing). */
+static const char *config_trim(const char *value, char *buf, size_t len) {
+    while (*value == ' ' || *value == '\t' || *value == '\f') value++;
+    size_t n = strlen(value);
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\f')) n--;
+    if (n >= len) n = len - 1;
+    memcpy(buf, value, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Writes "<where>: " for a property into err; returns the bytes written. */
+static size_t config_where(const prop *p, char *err, size_t err_len) {
+    int n = p->line > 0 ? snprintf(err, err_len, "%s:%d: ", p->file, p->line)
+                        : snprintf(err, err_len, "%s: ", p->file);
+    if (n < 0) return 0;
+    return (size_t)n < err_len ? (size_t)n : err_len - 1;
+}
+
+/* "<where>: <key>: '<value>' <problem>; allowed: <allowed>" */
+static int config_bad_value(const prop *p, size_t key, const char *value, const char *problem,
+                            char *err, size_t err_len) {
+    size_t n = config_where(p, err, err_len);
+    snprintf(err + n, err_len - n, "%s: '%s' %s; allowed: %s", config_key_table[key].name, value,
+             problem, config_key_table[key].allowed);
+    return -1;
+}
+
+/* Reads an integer-typed value (CT_INT, CT_I64, CT_U64, CT_MS) into *out_signed or
+ * *out_unsigned. Returns 0 or -1 with the message written. */
+static int config_read_integer(const prop *p, size_t key, const char *value, int64_t *out_signed,
+                               uint64_t *out_unsigned, char *err, size_t err_len) {
+    const config_field *f = &config_field_table[key];
+    bool negative;
+    uint64_t m;
+    int rc = config_parse_integer(value, &negative, &m);
+    if (rc == -1) return config_bad_value(p, key, value, "is not an integer", err, err_len);
+    if (f->type == CT_U64) {
+        if (rc == -2 || (negative && m > 0) || m < (uint64_t)f->min || m > f->umax)
+            return config_bad_value(p, key, value, "is out of range", err, err_len);
+        *out_unsigned = m;
+        return 0;
+    }
+    bool fits = rc == 0 && (negative ? m <= (uint64_t)INT64_MAX + 1 : m <= (uint64_t)INT64_MAX);
+    int64_t v = !fits ? 0 : negative ? (m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m)
+                                     : (int64_t)m;
+    if (!fits || v < f->min || v > f->max)
+        return config_bad_value(p, key, value, "is out of range", err, err_len);
+    *out_signed = v;
+    return 0;
+}
+
+/* Reads value into the field of key. Returns 0 or -1 with the message written. */
+static int config_set(config *c, size_t key, const prop *p, const char *value, char *err,
+                      size_t err_len) {
+    const config_field *f = &config_field_table[key];
+    void *slot = config_slot(c, key);
+    int64_t v = 0;
+    uint64_t u = 0;
+    switch (f->type) {
+    case CT_VERSION:
+        if (config_version_parse(value, &c->kafka_version) != 0)
+            return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        return 0;
+    case CT_ACKS:
+        if (strcmp(value, "all") == 0 || strcmp(value, "-1") == 0) c->acks = -1;
+        else if (strcmp(value, "0") == 0) c->acks = 0;
+        else if (strcmp(value, "1") == 0) c->acks = 1;
+        else return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        return 0;
+    case CT_BOOL: {
+        /* ConfigDef reads "true"/"false" in any case and refuses the rest; Java's
+         * Boolean.parseBoolean would read every other word as false. */
+        bool t = strlen(value) == 4, fl = strlen(value) == 5;
+        for (size_t i = 0; value[i] && (t || fl); i++) {
+            char ch = (char)(value[i] | 0x20);
+            t = t && ch == "true"[i];
+            fl = fl && ch == "false"[i];
+        }
+        if (!t && !fl) return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        *(bool *)slot = t;
+        return 0;
+    }
+    case CT_MS_FRAC: {
+        int rc = config_parse_ms_decimal(value, f->max, &v);
+        if (rc == -1)
+            return config_bad_value(p, key, value, "is not a decimal number", err, err_len);
+        if (rc == -2) return config_bad_value(p, key, value, "is out of range", err, err_len);
+        *(int64_t *)slot = v;
+        return 0;
+    }
+    case CT_INT:
+    case CT_I64:
+    case CT_U64:
+    case CT_MS:
+        if (config_read_integer(p, key, value, &v, &u, err, err_len) != 0) return -1;
+        break;
+    }
+    if (f->type == CT_INT) *(int *)slot = (int)v;
+    else if (f->type == CT_I64) *(int64_t *)slot = v;
+    else if (f->type == CT_U64) *(uint64_t *)slot = u;
+    else *(int64_t *)slot = v * CONFIG_NS_PER_MS;
+    return 0;
+}
+
+/* ==== Unknown keys =========================================================================== */
+
+/* Levenshtein distance of two short strings (longer ones count as far apart). */
+static size_t config_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    enum { LONGEST = 64 };
+    if (la > LONGEST || lb > LONGEST) return SIZE_MAX;
+    size_t row[LONGEST + 1];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/* "unknown key 'ackss' (did you mean 'acks'?)": the nearest key within a third of its length
+ * (at least 2 edits), first in table order on a tie. */
+static int config_unknown_key(const prop *p, char *err, size_t err_len) {
+    size_t n = config_where(p, err, err_len), best = SIZE_MAX, best_key = 0;
+    for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
+        size_t d = config_distance(p->key, config_key_table[i].name);
+        if (d < best) {
+            best = d;
+            best_key = i;
+        }
+    }
+    size_t len = strlen(p->key), limit = len / 3 > 2 ? len / 3 : 2;
+    if (best <= limit)
+        snprintf(err + n, err_len - n, "unknown key '%s' (did you mean '%s'?)", p->key,
+                 config_key_table[best_key].name);
+    else
+        snprintf(err + n, err_len - n, "unknown key '%s' (kafkasim config lists every key)",
+                 p->key);
+    return -1;
+}
+
+/* ==== Faults ================================================================================= */
+
+/* fault.<name> = <line>: checked with fault_parse now, so a bad line names its file:line. A
+ * name set twice keeps its place and takes the later line, as a Properties key would. */
+static int config_fault_set(config *c, const prop *p, const char *text, char *err, size_t err_len) {
+    const char *name = p->key + strlen("fault.");
+    size_t n = config_where(p, err, err_len);
+    bool name_ok = *name != '\0' && strlen(name) < CONFIG_FAULT_NAME_MAX;
+    for (const char *s = name; *s && name_ok; s++)
+        name_ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                  (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.';
+    if (!name_ok) {
+        snprintf(err + n, err_len - n, "%s: a fault name is 1 to %d letters, digits, '_', '-' "
+                 "or '.'", p->key, CONFIG_FAULT_NAME_MAX - 1);
+        return -1;
+    }
+    if (strlen(text) >= CONFIG_FAULT_TEXT_MAX) {
+        snprintf(err + n, err_len - n, "%s: the fault line is longer than %d characters", p->key,
+                 CONFIG_FAULT_TEXT_MAX - 1);
+        return -1;
+    }
+    fault_spec spec;
+    char why[192];
+    if (fault_parse(text, &spec, why, sizeof why) != 0) {
+        snprintf(err + n, err_len - n, "%s: %s", p->key, why);
+        return -1;
+    }
+    int slot = 0;
+    while (slot < c->fault_count && strcmp(c->faults[slot].name, name) != 0) slot++;
+    if (slot == CONFIG_FAULTS_MAX) {
+        snprintf(err + n, err_len - n, "%s: more than %d faults", p->key, CONFIG_FAULTS_MAX);
+        return -1;
+    }
+    config_fault *f = &c->faults[slot];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->text, sizeof f->text, "%s", text);
+    snprintf(f->file, sizeof f->file, "%s", p->file);
+    f->line = p->line;
+    if (slot == c->fault_count) c->fault_count++;
+    return 0;
+}
+
+/* ==== Applying properties ==================================================================== */
+
+int config_apply(config *c, const props *p, char *err, size_t err_len) {
+    char value[CONFIG_FAULT_TEXT_MAX + 64];
+    /* kafka.version first: its defaults lie under every other key. */
+    const prop *version = props_get(p, "kafka.version");
+    if (version) {
+        int v = 0;
+        config_trim(version->value, value, sizeof value);
+        if (config_version_parse(value, &v) != 0)
+            return config_bad_value(version, KEY_VERSION, value, "is not allowed", err, err_len);
+        config_defaults(c, v);
+        c->set_by_user[KEY_VERSION] = 1;
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        const prop *item = &p->items[i];
+        bool is_fault = strncmp(item->key, "fault.", 6) == 0;
+        if (strlen(item->value) >= sizeof value - 1) {
+            size_t n = config_where(item, err, err_len);
+            if (is_fault)
+                snprintf(err + n, err_len - n, "%s: the fault line is longer than %d characters",
+                         item->key, CONFIG_FAULT_TEXT_MAX - 1);
+            else
+                snprintf(err + n, err_len - n, "%s: the value is too long", item->key);
+            return -1;
+        }
+        config_trim(item->value, value, sizeof value);
+        if (is_fault) {
+            if (config_fault_set(c, item, value, err, err_len) != 0) return -1;
+            continue;
+        }
+        int key = config_key_find(item->key);
+        if (key < 0) return config_unknown_key(item, err, err_len);
+        if (key == KEY_VERSION) {
+            int v;
+            if (config_version_parse(value, &v) != 0)
+                return config_bad_value(item, KEY_VERSION, value, "is not allowed", err, err_len);
+            continue; /* applied above, the last one winning */
+        }
+        if (config_set(c, (size_t)key, item, value, err, err_len) != 0) return -1;
+        c->set_by_user[key] = 1;
+    }
+    return 0;
+}
+
+/* ==== Checks across keys ===================================================================== */
+
+static bool config_user_set(const config *c, int key) { return c->set_by_user[key] != 0; }
+
+static int config_fail(char *err, size_t err_len, const char *what) {
+    snprintf(err, err_len, "%s", what);
+    return -1;
+}
+
+/* Idempotence as the chosen version's client settles it (kafka-semantics.md 3.4, S3). */
+static int config_finish_idempotence(config *c, char *err, size_t err_len) {
+    int v = c->kafka_version;
+    bool explicit_set = config_user_set(c, KEY_IDEMPOTENCE);
+    c->idempotence_explicit = explicit_set;
+    if (!explicit_set) {
+        /* 3.0.0 and 3.1.0 documented true but idempotenceEnabled() read only an explicit
+         * setting (KAFKA-13598). From 3.0.1/3.1.1/3.2.0 a conflicting setting turns the
+         * default off without a word (KAFKA-13673). */
+        bool in_effect = v >= 30000 && v != 30000 && v != 30100;
+        bool conflict = c->acks != -1 || c->retries == 0 || c->max_in_flight > 5;
+        c->enable_idempotence = in_effect && !conflict;
+        return 0;
+    }
+    if (!c->enable_idempotence) return 0;
+    /* KafkaProducer.configureAcks/Retries/InflightRequests (0.11 .. 2.x), and the 3.x
+     * defaults: keys the user left alone take values idempotence needs. */
+    if (!config_user_set(c, KEY_ACKS)) c->acks = -1;
+    if (!config_user_set(c, KEY_RETRIES)) c->retries = CONFIG_INT_MAX;
+    if (v < 10000 && !config_user_set(c, KEY_MAX_IN_FLIGHT)) c->max_in_flight = 1;
+    if (c->allow_unsafe_configs) return 0;
+
+    /* 0.11 required one request in flight; 1.0 allowed five (KAFKA-5494). */
+    int in_flight_max = v < 10000 ? 1 : 5;
+    char what[320];
+    const char *unsafe = "; sim.allow.unsafe.configs=true simulates it anyway";
+    if (c->max_in_flight > in_flight_max) {
+        snprintf(what, sizeof what, "max.in.flight.requests.per.connection=%d: must be at most %d "
+                 "to use the idempotent producer (enable.idempotence=true)%s", c->max_in_flight,
+                 in_flight_max, unsafe);
+        return config_fail(err, err_len, what);
+    }
+    if (c->retries == 0) {
+        snprintf(what, sizeof what, "retries=0: must be non-zero to use the idempotent producer "
+                 "(enable.idempotence=true)%s", unsafe);
+        return config_fail(err, err_len, what);
+    }
+    if (c->acks != -1) {
+        snprintf(what, sizeof what, "acks=%d: must be all (-1) to use the idempotent producer "
+                 "(enable.idempotence=true)%s", c->acks, unsafe);
+        return config_fail(err, err_len, what);
+    }
+    return 0;
+}
+
+/* KafkaProducer.configureDeliveryTimeout (2.1+): delivery.timeout.ms covers linger.ms plus one
+ * request.timeout.ms. */
+static int config_finish_delivery(config *c, char *err, size_t err_len) {
+    if (c->kafka_version < 20100) return 0;
+    int64_t floor_ns = c->linger_ns + c->request_timeout_ns;
+    if (c->delivery_timeout_ns >= floor_ns) return 0;
+    if (!config_user_set(c, KEY_DELIVERY_TIMEOUT)) {
+        c->delivery_timeout_ns = floor_ns;
+        return 0;
+    }
+    char what[256];
+    snprintf(what, sizeof what, "delivery.timeout.ms=%" PRId64 " should be equal to or larger "
+             "than linger.ms + request.timeout.ms (%" PRId64 ")",
+             c->delivery_timeout_ns / CONFIG_NS_PER_MS, floor_ns / CONFIG_NS_PER_MS);
+    return config_fail(err, err_len, what);
+}
+
+/* Brokers named by faults exist in this cluster. */
+static int config_finish_faults(const config *c, char *err, size_t err_len) {
+    for (int i = 0; i < c->fault_count; i++) {
+        const config_fault *f = &c->faults[i];
+        fault_spec spec;
+        char why[192];
+        if (fault_parse(f->text, &spec, why, sizeof why) != 0) {
+            snprintf(err, err_len, "%s:%d: fault.%s: %s", f->file, f->line, f->name, why);
+            return -1;
+        }
+        const fault_target *ends[2] = {&spec.a, &spec.b};
+        for (int e = 0; e < 2; e++) {
+            if (ends[e]->kind != FAULT_TARGET_BROKER || ends[e]->broker <= c->num_brokers)
+                continue;
+            snprintf(err, err_len, "%s:%d: fault.%s: broker-%d does not exist (num.brokers=%d)",
+                     f->file, f->line, f->name, ends[e]->broker, c->num_brokers);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int config_finish(config *c, char *err, size_t err_len) {
+    char what[320];
+    if (c->num_brokers < 1 || c->num_brokers > PROTO_BROKERS_MAX) {
+        snprintf(what, sizeof what, "num.brokers=%d: the simulator models 1 .. %d brokers",
+                 c->num_brokers, PROTO_BROKERS_MAX);
+        return config_fail(err, err_len, what);
+    }
+    if (c->replication_factor > c->num_brokers) {
+        snprintf(what, sizeof what, "replication.factor=%d must be at most num.brokers=%d",
+                 c->replication_factor, c->num_brokers);
+        return config_fail(err, err_len, what);
+    }
+    if (c->min_insync_replicas > c->replication_factor && !c->allow_unsafe_configs) {
+        snprintf(what, sizeof what, "min.insync.replicas=%d must be at most replication.factor=%d"
+                 " (Kafka accepts it, and every acks=all produce then fails with "
+                 "NOT_ENOUGH_REPLICAS; sim.allow.unsafe.configs=true simulates that)",
+                 c->min_insync_replicas, c->replication_factor);
+        return config_fail(err, err_len, what);
+    }
+    /* Before 3.7 the backoff is constant. From 3.7 a retry.backoff.ms above the default cap
+     * raises the cap (CommonClientConfigs.postValidateRetryBackoffMs, KIP-580); a cap the
+     * user set lower makes the backoff constant at the cap. */
+    if (c->kafka_version < 30700 && !config_user_set(c, KEY_RETRY_BACKOFF_MAX))
+        c->retry_backoff_max_ns = c->retry_backoff_ns;
+    if (c->retry_backoff_max_ns < c->retry_backoff_ns && !config_user_set(c, KEY_RETRY_BACKOFF_MAX))
+        c->retry_backoff_max_ns = c->retry_backoff_ns;
+    if (config_finish_delivery(c, err, err_len) != 0) return -1;
+    if (config_finish_idempotence(c, err, err_len) != 0) return -1;
+    return config_finish_faults(c, err, err_len);
+}
+
+/* ==== Writing ================================================================================ */
+
+/* Where config text goes: a file, a running FNV-1a hash, or both. */
+typedef struct config_sink {
+    FILE *out;     /* NULL: hash only */
+    uint64_t hash; /* FNV-1a 64 of every byte put */
+} config_sink;
+
+static void config_put(config_sink *s, const char *text) {
+    if (s->out) fputs(text, s->out);
+    for (const unsigned char *b = (const unsigned char *)text; *b; b++) {
+        s->hash ^= *b;
+        s->hash *= 1099511628211ULL; /* FNV-1a 64-bit prime */
+    }
+}
+
+/* ns as ms: whole, or with as many decimals as it needs. */
+static const char *config_ms_string(int64_t ns, char *buf, size_t len) {
+    int64_t whole = ns / CONFIG_NS_PER_MS, fraction = ns % CONFIG_NS_PER_MS;
+    if (fraction == 0) {
+        snprintf(buf, len, "%" PRId64, whole);
+        return buf;
+    }
+    char digits[8];
+    snprintf(digits, sizeof digits, "%06" PRId64, fraction < 0 ? -fraction : fraction);
+    size_t n = strlen(digits);
+    while (n > 0 && digits[n - 1] == '0') digits[--n] = '\0';
+    snprintf(buf, len, "%s%" PRId64 ".%s", ns < 0 && whole == 0 ? "-" : "", whole, digits);
+    return buf;
+}
+
+const char *config_value_string(const config *c, size_t key, char *buf, size_t len) {
+    const void *slot = config_slot_const(c, key);
+    switch (config_field_table[key].type) {
+    case CT_VERSION: return config_version_string(c->kafka_version, buf, len);
+    case CT_ACKS:
+        snprintf(buf, len, "%s", c->acks == -1 ? "all" : c->acks == 0 ? "0" : "1");
+        break;
+    case CT_BOOL: snprintf(buf, len, "%s", *(const bool *)slot ? "true" : "false"); break;
+    case CT_INT: snprintf(buf, len, "%d", *(const int *)slot); break;
+    case CT_I64: snprintf(buf, len, "%" PRId64, *(const int64_t *)slot); break;
+    case CT_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)slot); break;
+    case CT_MS:
+    case CT_MS_FRAC: return config_ms_string(*(const int64_t *)slot, buf, len);
+    }
+    return buf;
+}
+
+/* Puts text with the escapes a Properties reader needs to read it back unchanged. */
+static void config_put_escaped(config_sink *s, const char *text) {
+    char one[3] = {0};
+    for (const char *t = text; *t; t++) {
+        one[0] = *t;
+        one[1] = '\0';
+        if (*t == '\\') config_put(s, "\\\\");
+        else if (*t == '\n') config_put(s, "\\n");
+        else if (*t == '\r') config_put(s, "\\r");
+        else if (*t == '\t') config_put(s, "\\t");
+        else if (*t == '\f') config_put(s, "\\f");
+        else config_put(s, one);
+    }
+}
+
+static void config_emit(const config *c, config_sink *s) {
+    char value[64];
+    for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
+        config_put(s, config_key_table[i].name);
+        config_put(s, "=");
+        config_put(s, config_value_string(c, i, value, sizeof value));
+        config_put(s, "\n");
+    }
+    for (int i = 0; i < c->fault_count; i++) {
+        config_put(s, "fault.");
+        config_put(s, c->faults[i].name);
+        config_put(s, "=");
+        config_put_escaped(s, c->faults[i].text);
+        config_put(s, "\n");
+    }
+}
+
+void config_write(const config *c, FILE *out) {
+    config_sink s = {.out = out, .hash = 14695981039346656037ULL};
+    config_emit(c, &s);
+}
+
+uint64_t config_hash(const config *c) {
+    config_sink s = {.out = NULL, .hash = 14695981039346656037ULL}; /* FNV-1a offset basis */
+    config_emit(c, &s);
+    return s.hash;
+}

@@ -1,0 +1,132 @@
+/*
+ * config.h: the effective configuration of one run, and the table of every key.
+ *
+ * Kafka's own property names for everything Kafka names (producer configs from
+ * ProducerConfig.java, broker and topic configs from ServerLogConfigs/ReplicationConfigs);
+ * simulator keys are namespaced workload.*, network.*, sim.*, fault.*, plus kafka.version.
+ * Defaults follow kafka.version (kafka-semantics.md section 3.1), and so does validation
+ * (section 3.4: ProducerConfig.postProcessAndValidateIdempotenceConfigs).
+ *
+ * Times are stored in ns (the key says ms, the field says _ns); sizes in bytes.
+ */
+#ifndef KAFKASIM_CONFIG_H
+#define KAFKASIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "properties.h"
+
+#define CONFIG_FAULTS_MAX 32
+#define CONFIG_FAULT_NAME_MAX 32
+#define CONFIG_FAULT_TEXT_MAX 160
+
+/* Documented maxima (issue: resource limits). */
+#define CONFIG_RECORDS_MAX 100000000ULL /* workload.records */
+#define CONFIG_IN_FLIGHT_MAX 1000       /* max.in.flight.requests.per.connection */
+
+typedef struct config_fault {
+    char name[CONFIG_FAULT_NAME_MAX]; /* the <name> of fault.<name> */
+    char text[CONFIG_FAULT_TEXT_MAX]; /* the fault line, parsed by faults.c */
+    char file[128];                   /* where it was set, for messages */
+    int line;
+} config_fault;
+
+typedef struct config {
+    /* kafka.version: major*10000 + minor*100 + patch, e.g. 30700 for 3.7 or 3.7.0. */
+    int kafka_version;
+
+    /* Producer (ProducerConfig). */
+    int acks;                        /* 0, 1 or -1 (all) */
+    bool enable_idempotence;         /* the value in force after validation */
+    bool idempotence_explicit;       /* the user set enable.idempotence */
+    int max_in_flight;               /* max.in.flight.requests.per.connection */
+    int64_t retries;                 /* 0 .. INT32_MAX */
+    int64_t retry_backoff_ns;        /* retry.backoff.ms */
+    int64_t retry_backoff_max_ns;    /* retry.backoff.max.ms (3.7+, KIP-580) */
+    int64_t request_timeout_ns;      /* request.timeout.ms */
+    int64_t delivery_timeout_ns;     /* delivery.timeout.ms */
+    int64_t linger_ns;               /* linger.ms */
+    int64_t batch_bytes;             /* batch.size */
+    int64_t metadata_max_age_ns;     /* metadata.max.age.ms */
+    int64_t buffer_memory_bytes;     /* buffer.memory: the accumulator's bound */
+
+    /* Brokers, topic and replication. */
+    int num_brokers;                 /* num.brokers */
+    int replication_factor;          /* replication.factor */
+    int min_insync_replicas;         /* min.insync.replicas */
+    bool unclean_leader_election;    /* unclean.leader.election.enable */
+    int64_t replica_lag_time_max_ns; /* replica.lag.time.max.ms */
+    int64_t replica_fetch_wait_max_ns; /* replica.fetch.wait.max.ms */
+    int64_t replica_fetch_backoff_ns;  /* replica.fetch.backoff.ms */
+    int64_t replica_socket_timeout_ns; /* replica.socket.timeout.ms */
+    int64_t log_flush_interval_messages; /* log.flush.interval.messages (INT64_MAX: never) */
+    int64_t log_segment_bytes;       /* log.segment.bytes: a roll writes a producer snapshot */
+    int64_t broker_session_timeout_ns;   /* broker.session.timeout.ms */
+    int64_t broker_heartbeat_interval_ns; /* broker.heartbeat.interval.ms */
+    int64_t producer_id_expiration_ns;   /* producer.id.expiration.ms */
+
+    /* Workload (the application in front of the producer). */
+    uint64_t records;                /* workload.records: ids 0..records-1 */
+    int64_t rate_per_s;              /* workload.rate: records/s, 0 = as fast as accepted */
+    int64_t record_bytes;            /* workload.record.bytes */
+    bool resend_on_failure;          /* workload.resend.on.failure */
+
+    /* Network. */
+    int64_t latency_ns;              /* network.latency.ms (decimals allowed) */
+    int64_t jitter_ns;               /* network.jitter.ms (decimals allowed) */
+
+    /* Simulator. */
+    uint64_t seed;                   /* sim.seed (or --seed) */
+    int64_t time_max_ns;             /* sim.max.time.ms: run limit in simulated time */
+    uint64_t events_max;             /* sim.max.events: run limit in events */
+    bool allow_unsafe_configs;       /* sim.allow.unsafe.configs: the what-if switch */
+
+    config_fault faults[CONFIG_FAULTS_MAX];
+    int fault_count;
+
+    /* Keys the user set (index into the key table), for version defaults and validation. */
+    uint8_t set_by_user[128];
+} config;
+
+/* One key of the table: what `kafkasim config` prints. */
+typedef struct config_key {
+    const char *name;     /* "acks" */
+    const char *unit;     /* "ms", "bytes", "records/s", "" */
+    const char *allowed;  /* "0, 1, all (-1)"; "0 .. 2147483647" */
+    const char *meaning;  /* one line */
+} config_key;
+
+/* The key table, in documentation order; *count receives its length. */
+const config_key *config_keys(size_t *count);
+
+/* Fills c with the defaults of kafka_version (0 = the default version). */
+void config_defaults(config *c, int kafka_version);
+
+/* Applies every property of props in order (later wins) onto c, which holds defaults.
+ * On bad input writes one message to err ("file:line: key: what is allowed") and returns -1. */
+int config_apply(config *c, const props *p, char *err, size_t err_len);
+
+/* Validates across keys (min.insync.replicas <= replication.factor, idempotence rules of the
+ * chosen version) and settles derived values. Returns 0 or -1 with a message in err. */
+int config_finish(config *c, char *err, size_t err_len);
+
+/* Writes the effective configuration as key=value lines, in table order, to out. The text is
+ * what config_hash() hashes, so a run can be replayed from its printout. */
+void config_write(const config *c, FILE *out);
+uint64_t config_hash(const config *c);
+
+/* "3.7.0" form of a version number into buf. */
+const char *config_version_string(int version, char *buf, size_t len);
+
+/* Reads "3.7" or "3.7.0" (a release line from 0.11 to 4.0) into *version (30700). Returns 0, or
+ * -1 when text is not such a version (*version unchanged). */
+int config_version_parse(const char *text, int *version);
+
+/* The value of key number key_index of config_keys() in c, as config_write prints it, into buf
+ * (64 bytes are enough). Returns buf. */
+const char *config_value_string(const config *c, size_t key_index, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * controller.c: the KRaft controller of kafkasim (see controller.h for what it models, its
+ * invariants and its simplifications).
+ *
+ * Follows ReplicationControlManager.java (handleBrokerFenced, handleBrokerUnfenced,
+ * alterPartition), PartitionChangeBuilder.java (electLeader: keep a valid leader, else the
+ * first ISR member in assignment order that is unfenced, else unclean if enabled; the ISR is
+ * never emptied; leader epoch + 1 on every leader change, partition epoch + 1 on every change)
+ * and BrokerHeartbeatManager.java (fencing after broker.session.timeout.ms).
+ */
+#include "controller.h"
+
+#include <string.h>
+
+static void controller_on_message(void *ctx, const proto_msg *m);
+static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event *ev);
+
+int controller_init(controller *c, const controller_env *env, const int *replicas,
+                    int replica_count) {
+    memset(c, 0, sizeof *c);
+    if (replica_count < 1 || replica_count > PROTO_BROKERS_MAX) return -1;
+    c->env = *env;
+    c->num_brokers = env->config->num_brokers;
+    if (c->num_brokers < 1 || c->num_brokers > PROTO_BROKERS_MAX) return -1;
+    c->partition_count = 1;
+    for (int i = 0; i < c->partition_count; i++) {
+        controller_partition *p = &c->partitions[i];
+        p->replica_count = replica_count;
+        p->state.leader = -1;
+        for (int r = 0; r < replica_count; r++) {
+            if (replicas[r] < 1 || replicas[r] > c->num_brokers) return -1;
+            p->replica_order[r] = replicas[r];
+            p->state.replicas = broker_set_add(p->state.replicas, replicas[r]);
+        }
+    }
+    c->kind = sim_handler_add(env->world, controller_on_session_timer, c, "controller.session");
+    net_listen(env->net, NODE_CONTROLLER, controller_on_message, c);
+    return 0;
+}
+
+void controller_fini(controller *c) { memset(c, 0, sizeof *c); }
+
+static int64_t now_ns(const controller *c) { return sim_now(c->env.world); }
+
+static void controller_push_to(controller *c, int partition, int broker_id) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PARTITION_STATE;
+    m.from = NODE_CONTROLLER;
+    m.to = node_broker(broker_id);
+    m.partition = (uint16_t)partition;
+    m.u.partition_state = c->partitions[partition].state;
+    m.u.partition_state.error = ERR_NONE;
+    net_send(c->env.net, &m);
+}
+
+/* Pushes the partition's state to every replica, in assignment order. */
+static void controller_push(controller *c, int partition) {
+    const controller_partition *p = &c->partitions[partition];
+    for (int r = 0; r < p->replica_count; r++)
+        controller_push_to(c, partition, p->replica_order[r]);
+}
+
+void controller_start(controller *c) {
+    int64_t t = now_ns(c);
+    for (int b = 1; b <= c->num_brokers; b++) {
+        controller_broker *cb = &c->brokers[b];
+        cb->registered = true;
+        cb->fenced = false;
+        cb->last_heartbeat_ns = t;
+        sim_timer_arm(c->env.world, &cb->session_timer,
+                      t + c->env.config->broker_session_timeout_ns, c->kind, (uint64_t)b);
+    }
+    for (int i = 0; i < c->partition_count; i++) {
+        controller_partition *p = &c->partitions[i];
+        p->state.leader = (int16_t)p->replica_order[0];
+        p->state.leader_epoch = 0;
+        p->state.partition_epoch = 0;
+        p->state.isr = p->state.replicas;
+        history_isr(c->env.history, t, p->state.isr, p->state.partition_epoch);
+        controller_push(c, i);
+    }
+}
+
+/* ---- Elections (PartitionChangeBuilder) -------------------------------------------------- */
+
+static bool eligible(const controller *c, int broker_id) {
+    return broker_id >= 1 && broker_id <= c->num_brokers && !c->brokers[broker_id].fenced;
+}
+
+/* Clean election over isr: keep a valid current leader, else the first unfenced ISR member in
+ * assignment order; -1 when none. */
+static int elect_clean(const controller *c, int partition, broker_set isr) {
+    const controller_partition *p = &c->partitions[partition];
+    int current = p->state.leader;
+    if (current > 0 && broker_set_has(isr, current) && eligible(c, current)) return current;
+    for (int r = 0; r < p->replica_count; r++) {
+        int b = p->replica_order[r];
+        if (broker_set_has(isr, b) && eligible(c, b)) return b;
+    }
+    return -1;
+}
+
+/* Unclean election: the first unfenced replica in assignment order; -1 when none. */
+static int elect_unclean(const controller *c, int partition) {
+    const controller_partition *p = &c->partitions[partition];
+    for (int r = 0; r < p->replica_count; r++)
+        if (eligible(c, p->replica_order[r])) return p->replica_order[r];
+    return -1;
+}
+
+/* Applies a new leader and ISR: epochs bumped, history recorded, state pushed. */
+static void controller_change(controller *c, int partition, int leader, broker_set isr,
+                              bool unclean) {
+    proto_partition_state *s = &c->partitions[partition].state;
+    SIM_ASSERT(c->env.world, isr != 0); /* the ISR is never emptied */
+    if (leader == s->leader && isr == s->isr) return;
+    bool isr_changed = isr != s->isr;
+    s->partition_epoch++;
+    s->isr = isr;
+    if (leader != s->leader) {
+        s->leader_epoch++;
+        s->leader = (int16_t)leader;
+        c->elections++;
+        if (unclean) c->unclean_elections++;
+        history_election(c->env.history, now_ns(c), leader, s->leader_epoch, unclean);
+    }
+    if (isr_changed) history_isr(c->env.history, now_ns(c), isr, s->partition_epoch);
+    controller_push(c, partition);
+}
+
+/* Elects when the leader is gone or fenced: clean first, unclean when allowed and no ISR
+ * member is live (the ISR then becomes the new leader alone). */
+static void controller_elect(controller *c, int partition, broker_set isr) {
+    int leader = elect_clean(c, partition, isr);
+    bool unclean = false;
+    if (leader < 0 && c->env.config->unclean_leader_election) {
+        leader = elect_unclean(c, partition);
+        if (leader > 0) {
+            isr = broker_set_add(0, leader);
+            unclean = true;
+        }
+    }
+    controller_change(c, partition, leader, isr, unclean);
+}
+
+/* handleBrokerFenced: out of every ISR (never emptying it), leadership moved away. */
+static void controller_fence(controller *c, int broker_id) {
+    c->brokers[broker_id].fenced = true;
+    for (int i = 0; i < c->partition_count; i++) {
+        const proto_partition_state *s = &c->partitions[i].state;
+        if (!broker_set_has(s->replicas, broker_id)) continue;
+        broker_set isr = s->isr;
+        if (broker_set_has(isr, broker_id) && broker_set_count(isr) > 1)
+            isr = broker_set_del(isr, broker_id);
+        if (s->leader == broker_id || s->leader < 0) controller_elect(c, i, isr);
+        else controller_change(c, i, s->leader, isr, false);
+    }
+}
+
+/* handleBrokerUnfenced: a leaderless partition may now elect this broker. */
+static void controller_unfence(controller *c, int broker_id) {
+    c->brokers[broker_id].fenced = false;
+    for (int i = 0; i < c->partition_count; i++) {
+        const proto_partition_state *s = &c->partitions[i].state;
+        if (s->leader < 0 && broker_set_has(s->replicas, broker_id)) controller_elect(c, i, s->isr);
+    }
+}
+
+/* ---- Heartbeats and sessions ------------------------------------------------------------- */
+
+static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event *ev) {
+    controller *c = ctx;
+    (void)w;
+    int broker_id = (int)ev->arg;
+    controller_broker *cb = &c->brokers[broker_id];
+    if (!sim_timer_fired(&cb->session_timer, ev)) return;
+    if (!cb->fenced) controller_fence(c, broker_id);
+}
+
+static void controller_respond(controller *c, const proto_msg *req, proto_msg *resp) {
+    resp->api = req->api;
+    resp->is_response = 1;
+    resp->from = NODE_CONTROLLER;
+    resp->to = req->from;
+    resp->partition = req->partition;
+    resp->correlation_id = req->correlation_id;
+    resp->conn_gen = req->conn_gen;
+    net_send(c->env.net, resp);
+}
+
+static void controller_on_heartbeat(controller *c, const proto_msg *m) {
+    const proto_heartbeat *hb = &m->u.heartbeat;
+    int id = hb->broker_id;
+    if (id < 1 || id > c->num_brokers || m->from != node_broker(id)) return;
+    controller_broker *cb = &c->brokers[id];
+    if (hb->broker_epoch < cb->broker_epoch) return; /* an old incarnation's heartbeat */
+    /* KIP-631: a registration with a new incarnation fences the old one first. */
+    bool new_incarnation = cb->broker_epoch != 0 && hb->broker_epoch > cb->broker_epoch;
+    cb->broker_epoch = hb->broker_epoch;
+    cb->registered = true;
+    cb->last_heartbeat_ns = now_ns(c);
+    sim_timer_arm(c->env.world, &cb->session_timer,
+                  now_ns(c) + c->env.config->broker_session_timeout_ns, c->kind, (uint64_t)id);
+    if (new_incarnation && !cb->fenced) controller_fence(c, id);
+    if (cb->fenced) controller_unfence(c, id);
+    if (new_incarnation) /* the restarted broker replays the metadata it missed */
+        for (int i = 0; i < c->partition_count; i++)
+            if (broker_set_has(c->partitions[i].state.replicas, id)) controller_push_to(c, i, id);
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.u.heartbeat.broker_epoch = cb->broker_epoch;
+    r.u.heartbeat.broker_id = (int16_t)id;
+    r.u.heartbeat.fenced = cb->fenced;
+    controller_respond(c, m, &r);
+}
+
+/* ---- AlterPartition (KIP-497) ------------------------------------------------------------ */
+
+static int16_t alter_partition_verdict(const controller *c, const proto_msg *m) {
+    const proto_partition_state *req = &m->u.partition_state;
+    const proto_partition_state *s = &c->partitions[m->partition].state;
+    if (req->leader != s->leader || m->from != node_broker(s->leader) ||
+        req->leader_epoch != s->leader_epoch)
+        return ERR_FENCED_LEADER_EPOCH;
+    if (req->partition_epoch != s->partition_epoch) return ERR_INVALID_UPDATE_VERSION;
+    if ((req->isr & ~s->replicas) != 0 || !broker_set_has(req->isr, s->leader))
+        return ERR_INVALID_UPDATE_VERSION;
+    for (int b = 1; b <= c->num_brokers; b++)
+        if (broker_set_has(req->isr, b) && !broker_set_has(s->isr, b) && !eligible(c, b))
+            return ERR_INELIGIBLE_REPLICA; /* KIP-841 */
+    return ERR_NONE;
+}
+
+static void controller_on_alter_partition(controller *c, const proto_msg *m) {
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    if (m->partition >= c->partition_count) {
+        r.u.partition_state.error = ERR_NOT_LEADER_OR_FOLLOWER;
+        controller_respond(c, m, &r);
+        return;
+    }
+    int16_t error = alter_partition_verdict(c, m);
+    if (error == ERR_NONE) {
+        const proto_partition_state *s = &c->partitions[m->partition].state;
+        controller_change(c, m->partition, s->leader, m->u.partition_state.isr, false);
+    }
+    r.u.partition_state = c->partitions[m->partition].state;
+    r.u.partition_state.error = error;
+    controller_respond(c, m, &r);
+}
+
+static void controller_on_message(void *ctx, const proto_msg *m) {
+    controller *c = ctx;
+    if (m->is_response) return; /* disconnect notices of pushes to dead brokers */
+    if (m->api == API_BROKER_HEARTBEAT) controller_on_heartbeat(c, m);
+    else if (m->api == API_ALTER_PARTITION) controller_on_alter_partition(c, m);
+}
+
+/* ---- Accessors and checks ---------------------------------------------------------------- */
+
+int controller_leader(const controller *c) { return c->partitions[0].state.leader; }
+broker_set controller_isr(const controller *c) { return c->partitions[0].state.isr; }
+int32_t controller_leader_epoch(const controller *c) { return c->partitions[0].state.leader_epoch; }
+
+const proto_partition_state *controller_partition_state(const controller *c, int partition) {
+    if (partition < 0 || partition >= c->partition_count) return NULL;
+    return &c->partitions[partition].state;
+}
+
+bool controller_fenced(const controller *c, int broker_id) {
+    return broker_id >= 1 && broker_id <= c->num_brokers && c->brokers[broker_id].fenced;
+}
+
+bool controller_check(controller *c) {
+    for (int i = 0; i < c->partition_count; i++) {
+        const proto_partition_state *s = &c->partitions[i].state;
+        const char *broken = NULL;
+        if (s->isr == 0) broken = "the ISR is empty";
+        else if ((s->isr & ~s->replicas) != 0) broken = "the ISR holds a non-replica";
+        else if (s->leader > 0 && !broker_set_has(s->isr, s->leader))
+            broken = "the leader is not in the ISR";
+        else if (s->leader > 0 && c->brokers[s->leader].fenced) broken = "the leader is fenced";
+        if (broken) {
+            sim_fail(c->env.world, "controller partition %d: %s", i, broken);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,689 @@
+/*
+ * explain.c: the causal chain of each anomaly, told from the history.
+ *
+ * The checker (checker.c) says which records are anomalous; this file says how each came to
+ * be, using only what the history recorded: which attempt of which batch each broker appended
+ * and when, what the network dropped and under which fault, when brokers crashed, who was
+ * elected, who truncated. The chains follow the mechanisms of kafka-semantics.md section 5:
+ * retries after an unknown outcome without idempotence (S1), reordering by retried batches
+ * with max.in.flight > 1 (S2, RecordAccumulator.reenqueue), acks=1 and unclean-election loss
+ * with truncation of the old leader (S4-S7, KIP-101), delivery timeouts with an unknown
+ * outcome (S8), new producer sessions (S11), idempotence state lost or bumped (S9, S12).
+ *
+ * What it leaves out: it explains from observations, not from the models' reasoning, so a
+ * cause the history does not show (a delay inside a node) is stated as what was seen ("the
+ * attempt failed with REQUEST_TIMED_OUT") rather than guessed. Chains are capped in length.
+ */
+#include "explain.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define EXPLAIN_CLAUSES_MAX 16 /* clauses of one chain before "..." */
+#define EXPLAIN_COPIES_MAX 4   /* committed copies of a record looked at */
+
+typedef struct ex_run {
+    FILE *out;                 /* borrowed */
+    const history *h;          /* borrowed */
+    const proto_payloads *p;   /* borrowed */
+    const checker_input *in;   /* borrowed */
+    const config *c;           /* borrowed; may be NULL */
+} ex_run;
+
+typedef struct ex_text {
+    char buf[4096];            /* the chain so far */
+    size_t len;                /* bytes used */
+    int clauses;               /* clauses added */
+} ex_text;
+
+typedef struct ex_item {
+    checker_anomaly kind;      /* what the checker counted */
+    uint32_t record;           /* the record id */
+    int64_t offset;            /* where (log anomalies), -1 otherwise */
+} ex_item;
+
+typedef struct ex_list {
+    ex_item *items;            /* owned, capacity limit per kind */
+    size_t count;              /* items kept */
+    int limit;                 /* kept per kind at most */
+    uint64_t kept[CHECKER_ANOMALY_COUNT];  /* items kept per kind */
+    uint64_t total[CHECKER_ANOMALY_COUNT]; /* records anomalous per kind (duplicates: ids) */
+} ex_list;
+
+/* A committed copy of a record: its batch in the final log and its offset. */
+typedef struct ex_copy {
+    const proto_batch *batch;  /* borrowed from checker_input.log */
+    int64_t offset;            /* the record's own offset */
+} ex_copy;
+
+/* Names formatted into values, so a printf may take several. */
+typedef struct ex_str {
+    char s[48]; /* the text */
+} ex_str;
+
+/* ---- Small helpers ------------------------------------------------------------------------ */
+
+static ex_str ex_time(int64_t ns) {
+    ex_str t;
+    uint64_t m = ns < 0 ? 0 : (uint64_t)ns;
+    snprintf(t.s, sizeof t.s, "%llu.%03llu ms", (unsigned long long)(m / (uint64_t)SIM_MS),
+             (unsigned long long)(m % (uint64_t)SIM_MS / (uint64_t)SIM_US));
+    return t;
+}
+
+static ex_str ex_node(node_id n) {
+    ex_str t;
+    node_name(n, t.s, sizeof t.s);
+    return t;
+}
+
+/* " (fault NAME)" for a fault index, "" when none. */
+static ex_str ex_fault(const ex_run *x, uint32_t fault) {
+    ex_str t;
+    t.s[0] = 0;
+    if (fault == UINT32_MAX) return t;
+    if (x->c && fault < (uint32_t)x->c->fault_count)
+        snprintf(t.s, sizeof t.s, " (fault %s)", x->c->faults[fault].name);
+    else snprintf(t.s, sizeof t.s, " (fault %u)", fault);
+    return t;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void ex_add(ex_text *t, const char *fmt, ...) {
+    if (t->clauses == EXPLAIN_CLAUSES_MAX) {
+        t->len += (size_t)snprintf(t->buf + t->len, sizeof t->buf - t->len, "; ...");
+        t->clauses++;
+    }
+    if (t->clauses > EXPLAIN_CLAUSES_MAX || t->len + 2 >= sizeof t->buf) return;
+    if (t->clauses++ > 0) {
+        memcpy(t->buf + t->len, "; ", 3);
+        t->len += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) t->len += (size_t)n;
+    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
+}
+
+/* Index of record in a payload, or -1. */
+static int64_t ex_index_in(const proto_payloads *p, uint32_t payload, uint32_t record) {
+    if (!p || payload >= p->count) return -1;
+    uint32_t n;
+    const uint32_t *ids = proto_payload_ids(p, payload, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (ids[i] == record) return i;
+    return -1;
+}
+
+/* "records 13..19" or "record 13" or "records 13, 15 ..." for a payload. */
+static ex_str ex_records(const proto_payloads *p, uint32_t payload) {
+    ex_str t;
+    uint32_t n = 0;
+    const uint32_t *ids = p && payload < p->count ? proto_payload_ids(p, payload, &n) : NULL;
+    if (n == 0) snprintf(t.s, sizeof t.s, "no records");
+    else if (n == 1) snprintf(t.s, sizeof t.s, "record %u", ids[0]);
+    else if (ids[n - 1] == ids[0] + n - 1)
+        snprintf(t.s, sizeof t.s, "records %u..%u", ids[0], ids[n - 1]);
+    else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%u in all)", ids[0], ids[1], n);
+    return t;
+}
+
+/* Committed copies of record in the final log, in offset order; returns how many (<= max). */
+static int ex_copies(const ex_run *x, uint32_t record, ex_copy *out, int max) {
+    int n = 0;
+    for (size_t i = 0; i < x->in->log_count && n < max; i++) {
+        const proto_batch *b = &x->in->log[i];
+        int64_t k = ex_index_in(x->p, b->payload, record);
+        if (k < 0 || b->base_offset + k >= x->in->high_watermark) continue;
+        out[n++] = (ex_copy){.batch = b, .offset = b->base_offset + k};
+    }
+    return n;
+}
+
+/* The first record of kind about payload (a) and attempt (b, 0 for any) at or after from; for
+ * appends, leader appends only. NULL when none. */
+static const history_rec *ex_find(const ex_run *x, size_t from, history_kind kind,
+                                  uint32_t payload, uint32_t attempt) {
+    for (size_t i = from; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->kind != kind || r->a != payload) continue;
+        if (attempt && r->b != attempt) continue;
+        if (kind == HIST_APPEND && r->c != 1) continue;
+        return r;
+    }
+    return NULL;
+}
+
+static size_t ex_index_of(const ex_run *x, const history_rec *r) {
+    return r ? (size_t)(r - x->h->recs) : 0;
+}
+
+/* The fault that fired with the record at index i (same instant, same node or all). */
+static uint32_t ex_fault_at(const ex_run *x, size_t i) {
+    const history_rec *r = &x->h->recs[i];
+    size_t lo = i;
+    while (lo > 0 && x->h->recs[lo - 1].time_ns == r->time_ns) lo--;
+    for (size_t k = lo; k < x->h->count && x->h->recs[k].time_ns == r->time_ns; k++) {
+        const history_rec *f = &x->h->recs[k];
+        if (f->kind == HIST_FAULT && f->b == 1 && (f->node == r->node || f->node == NODE_NONE))
+            return f->a;
+    }
+    return UINT32_MAX;
+}
+
+/* Writes the head of a chain ("record 57 duplicated (Jepsen: duplicate)"), before clauses. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void ex_head(ex_text *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) t->len += (size_t)n;
+    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
+}
+
+/* ---- The fate of one attempt -------------------------------------------------------------- */
+
+/* The first fault that began in [from_ns, to_ns), or UINT32_MAX. */
+static uint32_t ex_fault_between(const ex_run *x, int64_t from_ns, int64_t to_ns) {
+    for (size_t i = 0; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->time_ns >= to_ns) break;
+        if (r->kind == HIST_FAULT && r->b == 1 && r->time_ns >= from_ns) return r->a;
+    }
+    return UINT32_MAX;
+}
+
+/* The first crash of node in [from_ns, to_ns), or NULL. */
+static const history_rec *ex_crash_between(const ex_run *x, node_id node, int64_t from_ns,
+                                           int64_t to_ns) {
+    for (size_t i = 0; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->time_ns >= to_ns) break;
+        if (r->kind == HIST_CRASH && r->a == 1 && r->node == node && r->time_ns >= from_ns)
+            return r;
+    }
+    return NULL;
+}
+
+/* How the answer to an appended attempt was lost: a dropped response, a crash, a fault. */
+static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app,
+                             int64_t until_ns) {
+    for (size_t i = ex_index_of(x, app); i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->time_ns >= until_ns) break;
+        if (r->kind == HIST_DROP && r->a == API_PRODUCE && r->e == 1 && r->f == app->node &&
+            r->d == app->d) {
+            ex_add(t, "the response was dropped%s", ex_fault(x, r->b).s);
+            return;
+        }
+    }
+    /* Java's NetworkClient closes a connection whose request timed out, and every request in
+     * flight on it fails with it: a lost answer to an earlier request explains this one. */
+    int64_t window_ns = x->c ? x->c->request_timeout_ns : 0;
+    for (size_t i = 0; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->time_ns >= until_ns) break;
+        if (r->kind == HIST_DROP && r->a == API_PRODUCE && r->e == 1 && r->f == app->node &&
+            r->time_ns >= app->time_ns - window_ns) {
+            ex_add(t, "an earlier response on the same connection was dropped%s at %s, and the "
+                      "request timeout closed the connection with this request in flight",
+                   ex_fault(x, r->b).s, ex_time(r->time_ns).s);
+            return;
+        }
+    }
+    const history_rec *crash = ex_crash_between(x, app->node, app->time_ns, until_ns);
+    if (crash) {
+        ex_add(t, "%s crashed at %s%s before the response reached the producer",
+               ex_node(crash->node).s, ex_time(crash->time_ns).s,
+               ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s);
+        return;
+    }
+    uint32_t fault = ex_fault_between(x, app->time_ns, until_ns);
+    if (fault != UINT32_MAX) ex_add(t, "then%s began", ex_fault(x, fault).s);
+}
+
+/* How an attempt that no broker appended was lost. */
+static void ex_request_fate(const ex_run *x, ex_text *t, const history_rec *sent,
+                            int64_t until_ns) {
+    for (size_t i = ex_index_of(x, sent); i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->time_ns >= until_ns) break;
+        if (r->kind == HIST_DROP && r->e == 0 && r->c >= 0 && (uint32_t)r->c == sent->a) {
+            ex_add(t, "attempt %u to %s was dropped%s", sent->b, ex_node((node_id)sent->c).s,
+                   ex_fault(x, r->b).s);
+            return;
+        }
+    }
+    const history_rec *crash = ex_crash_between(x, (node_id)sent->c, sent->time_ns, until_ns);
+    if (crash)
+        ex_add(t, "%s crashed at %s%s before appending attempt %u", ex_node(crash->node).s,
+               ex_time(crash->time_ns).s, ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s,
+               sent->b);
+}
+
+/* Why the producer tried again or gave up on an attempt. */
+static void ex_retry_reason(const ex_run *x, ex_text *t, const history_rec *retry,
+                            const history_rec *expire) {
+    int64_t request_ns = x->c ? x->c->request_timeout_ns : 0;
+    int64_t delivery_ns = x->c ? x->c->delivery_timeout_ns : 0;
+    if (retry && retry->c == ERR_REQUEST_TIMED_OUT)
+        ex_add(t, "the producer retried after request.timeout.ms (%s)", ex_time(request_ns).s);
+    else if (retry && retry->c == ERR_NETWORK_EXCEPTION)
+        ex_add(t, "the producer saw the connection close (NETWORK_EXCEPTION) and retried");
+    else if (retry)
+        ex_add(t, "the attempt failed with %s and the producer retried",
+               proto_error_name(retry->c));
+    else if (expire)
+        ex_add(t, "the batch expired after delivery.timeout.ms (%s)%s", ex_time(delivery_ns).s,
+               expire->b ? " while in flight" : "");
+}
+
+/* Tells what became of one attempt of a batch: where the leader appended it (when say_append),
+ * how its answer was lost, how the producer reacted. Returns the leader append, if any. */
+static const history_rec *ex_attempt_fate(const ex_run *x, ex_text *t, uint32_t payload,
+                                          uint32_t attempt, uint32_t record, bool say_append) {
+    const history_rec *sent = ex_find(x, 0, HIST_ATTEMPT, payload, attempt);
+    size_t from = ex_index_of(x, sent);
+    const history_rec *app = ex_find(x, from, HIST_APPEND, payload, attempt);
+    const history_rec *retry = ex_find(x, from, HIST_RETRY, payload, attempt);
+    const history_rec *expire = ex_find(x, from, HIST_EXPIRE, payload, 0);
+    int64_t until_ns = retry ? retry->time_ns : expire ? expire->time_ns : INT64_MAX;
+    if (app && say_append)
+        ex_add(t, "attempt %u was appended at offset %lld on %s at %s", attempt,
+               (long long)(app->d + ex_index_in(x->p, payload, record)), ex_node(app->node).s,
+               ex_time(app->time_ns).s);
+    if (app) ex_response_fate(x, t, app, until_ns);
+    else if (sent) ex_request_fate(x, t, sent, until_ns);
+    ex_retry_reason(x, t, retry, expire);
+    return app;
+}
+
+/* ---- Duplicates --------------------------------------------------------------------------- */
+
+/* Why the leader appended the same batch a second time instead of answering from its
+ * producer state (ProducerStateManager: the last 5 batches per producer id and epoch). */
+static void ex_dedup_miss(const ex_run *x, ex_text *t, const ex_copy *first,
+                          const ex_copy *again, const history_rec *app2) {
+    const proto_batch *a = first->batch, *b = again->batch;
+    ex_str node = app2 ? ex_node(app2->node) : (ex_str){"the leader"};
+    long long offset = (long long)again->offset;
+    if (b->producer_id == PROTO_NO_PRODUCER_ID) {
+        ex_add(t, "idempotence is off, so %s appended it again at offset %lld", node.s, offset);
+    } else if (a->producer_id != b->producer_id) {
+        ex_add(t, "the second copy came from a new producer session (producer id %lld), which "
+                  "idempotence cannot relate to the first, so %s appended it again at offset %lld",
+               (long long)b->producer_id, node.s, offset);
+    } else if (a->producer_epoch != b->producer_epoch) {
+        ex_add(t, "the producer had bumped its epoch to %d, which restarts sequence numbers, "
+                  "so %s took attempt %u (sequence %d) for new records and appended it again "
+                  "at offset %lld",
+               (int)b->producer_epoch, node.s, (unsigned)b->attempt, (int)b->base_sequence,
+               offset);
+    } else {
+        const history_rec *crash =
+            app2 ? ex_crash_between(x, app2->node, 0, app2->time_ns) : NULL;
+        ex_add(t, "%s%s had no record of the first append in its producer state (it keeps the "
+                  "last 5 batches per producer, and a restart reloads a snapshot), so it "
+                  "appended attempt %u again at offset %lld",
+               node.s, crash ? " (which had crashed and restarted)" : "", (unsigned)b->attempt,
+               offset);
+    }
+}
+
+/* The first failed callback of record (the application's view), or NULL. */
+static const history_rec *ex_failed_callback(const ex_run *x, uint32_t record) {
+    for (size_t i = 0; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->kind == HIST_CALLBACK && r->a == record && r->c != ERR_NONE) return r;
+    }
+    return NULL;
+}
+
+static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
+    ex_copy copies[EXPLAIN_COPIES_MAX];
+    int n = ex_copies(x, record, copies, EXPLAIN_COPIES_MAX);
+    ex_head(t, "record %u duplicated (Jepsen: duplicate, %d committed copies): ", record, n);
+    if (n < 2) return;
+    const proto_batch *a = copies[0].batch, *b = copies[1].batch;
+    ex_attempt_fate(x, t, a->payload, a->attempt, record, true);
+    const history_rec *app2 = ex_find(x, 0, HIST_APPEND, b->payload, b->attempt);
+    if (a->payload == b->payload) {
+        ex_dedup_miss(x, t, &copies[0], &copies[1], app2);
+        return;
+    }
+    const history_rec *cb = ex_failed_callback(x, record);
+    if (cb)
+        ex_add(t, "the application was told it failed (%s at %s) and sent it again",
+               proto_error_name(cb->c), ex_time(cb->time_ns).s);
+    else ex_add(t, "the application sent it again");
+    ex_add(t, "a resend is a new record to the producer (idempotence deduplicates retries "
+              "within one producer session, never resends), so %s appended it again at offset "
+              "%lld",
+           app2 ? ex_node(app2->node).s : "the leader", (long long)copies[1].offset);
+}
+
+/* ---- Reorderings -------------------------------------------------------------------------- */
+
+/* The first committed batch before late that holds an id larger than record. */
+static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
+                                       uint32_t record) {
+    for (const proto_batch *b = x->in->log; b < late; b++) {
+        uint32_t n;
+        if (b->payload >= x->p->count) continue;
+        const uint32_t *ids = proto_payload_ids(x->p, b->payload, &n);
+        for (uint32_t i = 0; i < n; i++)
+            if (ids[i] > record) return b;
+    }
+    return NULL;
+}
+
+/* Why nothing kept the later batch behind the retried one. */
+static void ex_order_rule(const ex_run *x, ex_text *t, const proto_batch *early,
+                          const proto_batch *late) {
+    int in_flight = x->c ? x->c->max_in_flight : 0;
+    if (late->producer_id == PROTO_NO_PRODUCER_ID)
+        ex_add(t, "max.in.flight.requests.per.connection=%d and idempotence is off, so nothing "
+                  "held the later batch back",
+               in_flight);
+    else if (early->producer_id != late->producer_id)
+        ex_add(t, "the two batches came from different producer sessions (producer ids %lld "
+                  "and %lld), whose sequence numbers are unrelated",
+               (long long)early->producer_id, (long long)late->producer_id);
+    else if (early->producer_epoch != late->producer_epoch)
+        ex_add(t, "idempotence is on, but the retry carried epoch %d after an epoch bump "
+                  "restarted sequence numbers, so the broker took it as new",
+               (int)late->producer_epoch);
+    else
+        ex_add(t, "idempotence is on (max.in.flight.requests.per.connection=%d), yet the "
+                  "broker accepted the batches out of sequence order",
+               in_flight);
+}
+
+static void ex_reordered(const ex_run *x, ex_text *t, uint32_t record) {
+    ex_copy copies[1];
+    ex_head(t, "record %u reordered (Jepsen: nonmonotonic-send): ", record);
+    if (ex_copies(x, record, copies, 1) < 1) return;
+    const proto_batch *late = copies[0].batch;
+    const proto_batch *early = ex_overtaker(x, late, record);
+    ex_add(t, "it was in the batch with %s", ex_records(x->p, late->payload).s);
+    if (late->attempt > 1) {
+        ex_attempt_fate(x, t, late->payload, 1, record, true);
+    } else {
+        const history_rec *cb = ex_failed_callback(x, record);
+        if (cb)
+            ex_add(t, "the application was told it failed (%s at %s) and sent it again",
+                   proto_error_name(cb->c), ex_time(cb->time_ns).s);
+    }
+    if (!early) return;
+    const history_rec *app_e = ex_find(x, 0, HIST_APPEND, early->payload, early->attempt);
+    const history_rec *app_l = ex_find(x, 0, HIST_APPEND, late->payload, late->attempt);
+    ex_add(t, "the batch with %s (attempt %u) was appended at offset %lld first%s%s",
+           ex_records(x->p, early->payload).s, (unsigned)early->attempt,
+           (long long)early->base_offset, app_e ? ", at " : "",
+           app_e ? ex_time(app_e->time_ns).s : "");
+    ex_add(t, "%s of record %u's batch landed at offset %lld%s%s",
+           late->attempt > 1 ? "the retry" : "the resend", record, (long long)copies[0].offset,
+           app_l ? ", at " : "", app_l ? ex_time(app_l->time_ns).s : "");
+    ex_order_rule(x, t, early, late);
+}
+
+/* ---- Lost acknowledged writes ------------------------------------------------------------- */
+
+/* What the scan of a lost record's history knows so far. */
+typedef struct ex_trail {
+    uint32_t record;            /* the lost record */
+    int64_t holds[NODES_MAX];   /* per broker: the record's offset in its log, -1 if absent */
+    bool crashed[NODES_MAX];    /* the broker is down */
+    bool restarted[NODES_MAX];  /* the broker came back after a crash */
+    broker_set seen;            /* replicas: brokers that appended or were in an ISR */
+    bool appended;              /* some broker appended the record */
+    bool hw_said;               /* the commit was told */
+    bool unclean;               /* an unclean election happened after the append */
+    int64_t ack_ns;             /* when the application was told it succeeded */
+} ex_trail;
+
+/* "1,2,3" for a set of brokers. */
+static ex_str ex_isr(broker_set isr) {
+    ex_str t;
+    size_t used = 0;
+    t.s[0] = 0;
+    for (int b = 1; b <= PROTO_BROKERS_MAX && used < sizeof t.s; b++)
+        if (broker_set_has(isr, b))
+            used += (size_t)snprintf(t.s + used, sizeof t.s - used, "%s%d", used ? "," : "", b);
+    return t;
+}
+
+/* " before broker-2 and broker-3 fetched it": live replicas without the record. */
+static void ex_trail_missing(const ex_trail *tr, char *buf, size_t len) {
+    size_t used = 0;
+    int count = 0;
+    buf[0] = 0;
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++) {
+        if (!broker_set_has(tr->seen, b) || tr->crashed[b] || tr->holds[b] >= 0) continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", count ? " and " : " before ",
+                                 ex_node(node_broker(b)).s);
+        count++;
+        if (used >= len) break;
+    }
+    if (count) snprintf(buf + used, len - used, " fetched it");
+}
+
+static void ex_trail_append(const ex_run *x, ex_text *t, ex_trail *tr, const history_rec *r) {
+    int64_t k = ex_index_in(x->p, r->a, tr->record);
+    if (k < 0) return;
+    int acks = x->c ? x->c->acks : -1;
+    tr->holds[r->node] = r->d + k;
+    if (r->c)
+        ex_add(t, "%s appended it at offset %lld at %s%s", ex_node(r->node).s,
+               (long long)(r->d + k), ex_time(r->time_ns).s,
+               !tr->appended && acks == 1 ? " and answered" : "");
+    else ex_add(t, "%s replicated it at %s", ex_node(r->node).s, ex_time(r->time_ns).s);
+    tr->appended = true;
+}
+
+static void ex_trail_crash(const ex_run *x, ex_text *t, ex_trail *tr, const history_rec *r,
+                           size_t i) {
+    if (!node_is_broker(r->node) || !tr->appended) return;
+    if (r->a == 0) {
+        if (tr->crashed[r->node] && tr->holds[r->node] >= 0)
+            ex_add(t, "%s restarted at %s", ex_node(r->node).s, ex_time(r->time_ns).s);
+        tr->crashed[r->node] = false;
+        tr->restarted[r->node] = true;
+        return;
+    }
+    char missing[128] = "";
+    tr->crashed[r->node] = true;
+    if (tr->holds[r->node] >= 0) ex_trail_missing(tr, missing, sizeof missing);
+    ex_add(t, "%s crashed at %s%s%s", ex_node(r->node).s, ex_time(r->time_ns).s,
+           ex_fault(x, ex_fault_at(x, i)).s, missing);
+}
+
+/* One history record of the lost record's story. */
+static void ex_trail_step(const ex_run *x, ex_text *t, ex_trail *tr, size_t i) {
+    const history_rec *r = &x->h->recs[i];
+    switch ((history_kind)r->kind) {
+    case HIST_APPEND: ex_trail_append(x, t, tr, r); break;
+    case HIST_CRASH: ex_trail_crash(x, t, tr, r, i); break;
+    case HIST_HW:
+        if (tr->hw_said || r->node >= NODES_MAX || tr->holds[r->node] < 0) break;
+        if (r->d <= tr->holds[r->node]) break;
+        ex_add(t, "the high watermark on %s passed it at %s (committed)", ex_node(r->node).s,
+               ex_time(r->time_ns).s);
+        tr->hw_said = true;
+        break;
+    case HIST_ELECTION:
+        if (!tr->appended || r->node == NODE_NONE || r->a == 0) break;
+        tr->unclean = tr->unclean || r->b;
+        ex_add(t, "%s was elected leader (epoch %u%s) %s it", ex_node(r->node).s, r->a,
+               r->b ? ", unclean" : "", tr->holds[r->node] >= 0 ? "with" : "without");
+        break;
+    case HIST_TRUNCATE:
+        if (r->node >= NODES_MAX || tr->holds[r->node] < 0 || r->d > tr->holds[r->node]) break;
+        ex_add(t, "%s truncated its log to offset %lld at %s%s", ex_node(r->node).s,
+               (long long)r->d, ex_time(r->time_ns).s,
+               tr->restarted[r->node] ? " when it rejoined" : "");
+        tr->holds[r->node] = -1;
+        break;
+    case HIST_ISR:
+        if (!tr->appended || r->time_ns > tr->ack_ns) break;
+        ex_add(t, "the ISR became {%s} at %s", ex_isr(r->a).s, ex_time(r->time_ns).s);
+        break;
+    default: break;
+    }
+}
+
+/* The setting that let an acknowledged write go (kafka-semantics.md 2.7). */
+static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
+    if (!x->c) return;
+    if (x->c->acks == 0)
+        ex_add(t, "acks=0 answers before any broker has the record");
+    else if (x->c->acks == 1)
+        ex_add(t, "acks=1 answers once the leader alone has the record");
+    else if (tr->unclean)
+        ex_add(t, "unclean.leader.election.enable=true let a replica without it lead");
+    else if (x->c->min_insync_replicas <= 1)
+        ex_add(t, "with min.insync.replicas=%d, acks=all is satisfied by the ISR as it is, "
+                  "the leader alone once the ISR has shrunk",
+               x->c->min_insync_replicas);
+}
+
+/* The record in the final log above the high watermark, if it is there. */
+static void ex_lost_uncommitted(const ex_run *x, ex_text *t, uint32_t record) {
+    for (size_t i = 0; i < x->in->log_count; i++) {
+        const proto_batch *b = &x->in->log[i];
+        int64_t k = ex_index_in(x->p, b->payload, record);
+        if (k < 0 || b->base_offset + k < x->in->high_watermark) continue;
+        ex_add(t, "it is in the final leader's log at offset %lld, above the high watermark "
+                  "%lld, so never committed",
+               (long long)(b->base_offset + k), (long long)x->in->high_watermark);
+        return;
+    }
+}
+
+static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
+    ex_trail tr;
+    memset(&tr, 0, sizeof tr);
+    tr.record = record;
+    tr.ack_ns = INT64_MAX;
+    for (int n = 0; n < NODES_MAX; n++) tr.holds[n] = -1;
+    for (size_t i = 0; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        if (r->kind == HIST_CALLBACK && r->a == record && r->c == ERR_NONE &&
+            tr.ack_ns == INT64_MAX)
+            tr.ack_ns = r->time_ns;
+        if (r->kind == HIST_APPEND && node_is_broker(r->node))
+            tr.seen = broker_set_add(tr.seen, r->node);
+        if (r->kind == HIST_ISR) tr.seen |= r->a & ~1u;
+    }
+    char acks[8];
+    snprintf(acks, sizeof acks, "%d", x->c ? x->c->acks : -1);
+    ex_head(t, "record %u lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", record,
+            ex_time(tr.ack_ns == INT64_MAX ? 0 : tr.ack_ns).s,
+            x->c && x->c->acks == -1 ? "all" : acks);
+    for (size_t i = 0; i < x->h->count; i++) ex_trail_step(x, t, &tr, i);
+    if (!tr.appended) ex_add(t, "no broker appended it");
+    ex_lost_uncommitted(x, t, record);
+    ex_lost_setting(x, t, &tr);
+}
+
+/* ---- Failed but written, unexpected ------------------------------------------------------- */
+
+static void ex_failed_written(const ex_run *x, ex_text *t, uint32_t record) {
+    const history_rec *cb = ex_failed_callback(x, record);
+    ex_head(t, "record %u failed but written (told %s at %s): ", record,
+            cb ? proto_error_name(cb->c) : "failed", ex_time(cb ? cb->time_ns : 0).s);
+    ex_copy copies[1];
+    if (ex_copies(x, record, copies, 1) < 1) return;
+    const proto_batch *b = copies[0].batch;
+    ex_attempt_fate(x, t, b->payload, b->attempt, record, true);
+    ex_add(t, "the write was committed at offset %lld all the same",
+           (long long)copies[0].offset);
+    if (cb && cb->c == ERR_CLIENT_DELIVERY_TIMEOUT)
+        ex_add(t, "a delivery timeout (KIP-91) means the outcome is unknown, not that the "
+                  "write failed");
+}
+
+static void ex_unexpected(const ex_run *x, ex_text *t, uint32_t record, int64_t offset) {
+    (void)x;
+    ex_head(t, "record %u unexpected (Jepsen: unexpected): ", record);
+    ex_add(t, "it is at offset %lld of the committed log, but the application never sent it",
+           (long long)offset);
+}
+
+/* ---- Collecting and printing -------------------------------------------------------------- */
+
+static bool ex_list_has(const ex_list *l, checker_anomaly kind, uint32_t record) {
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].kind == kind && l->items[i].record == record) return true;
+    return false;
+}
+
+/* The checker's visitor: keeps the first limit anomalies of each kind, one per record. */
+static void ex_collect(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+    ex_list *l = ctx;
+    if (kind == CHECKER_DUPLICATE && ex_list_has(l, kind, record)) return;
+    l->total[kind]++;
+    if (l->kept[kind] >= (uint64_t)l->limit) return;
+    l->kept[kind]++;
+    l->items[l->count++] = (ex_item){.kind = kind, .record = record, .offset = offset};
+}
+
+static void ex_one(const ex_run *x, const ex_item *item) {
+    ex_text t;
+    t.len = 0;
+    t.clauses = 0;
+    t.buf[0] = 0;
+    switch (item->kind) {
+    case CHECKER_LOST_ACKED: ex_lost(x, &t, item->record); break;
+    case CHECKER_DUPLICATE: ex_duplicate(x, &t, item->record); break;
+    case CHECKER_REORDERED: ex_reordered(x, &t, item->record); break;
+    case CHECKER_FAILED_BUT_WRITTEN: ex_failed_written(x, &t, item->record); break;
+    case CHECKER_UNEXPECTED: ex_unexpected(x, &t, item->record, item->offset); break;
+    default: return;
+    }
+    if (t.clauses == 0) ex_add(&t, "the history holds nothing more about it");
+    fprintf(x->out, "%s.\n", t.buf);
+}
+
+int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
+                const checker_input *in, const config *c, int limit) {
+    static const checker_anomaly order[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
+                                            CHECKER_REORDERED, CHECKER_FAILED_BUT_WRITTEN,
+                                            CHECKER_UNEXPECTED};
+    if (limit <= 0) return 0;
+    ex_list list;
+    memset(&list, 0, sizeof list);
+    list.limit = limit;
+    list.items = malloc((size_t)limit * CHECKER_ANOMALY_COUNT * sizeof *list.items);
+    checker_input judged = *in;
+    judged.history = h;
+    judged.payloads = payloads;
+    checker_result verdict;
+    if (!list.items || checker_run_visit(&judged, &verdict, ex_collect, &list) != 0) {
+        free(list.items);
+        return -1;
+    }
+    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c};
+    if (list.count == 0) fputs("explain: no anomaly to explain\n", out);
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        for (size_t i = 0; i < list.count; i++)
+            if (list.items[i].kind == order[k]) ex_one(&x, &list.items[i]);
+        uint64_t more = list.total[order[k]] - list.kept[order[k]];
+        if (more)
+            fprintf(out, "(%llu more %s anomalies not explained; --explain=N shows more)\n",
+                    (unsigned long long)more, checker_anomaly_jepsen(order[k]));
+    }
+    int explained = (int)list.count;
+    free(list.items);
+    return explained;
+}

@@ -1,0 +1,30 @@
+/*
+ * explain.h: --explain, the causal chain of each anomaly in plain words, read from the
+ * history alone (the same observations the checker judges from), with the names of the faults
+ * that fired and the configuration that allowed it (idempotence, acks, max in flight, unclean
+ * election).
+ *
+ *   record 57 duplicated (Jepsen: duplicate): attempt 1 was appended at offset 57 on broker-1
+ *   at 10.200 ms; the response was dropped (fault drop1); the producer retried after
+ *   request.timeout.ms (30.000 ms); idempotence is off, so broker-1 appended it again at
+ *   offset 63.
+ */
+#ifndef KAFKASIM_EXPLAIN_H
+#define KAFKASIM_EXPLAIN_H
+
+#include <stdio.h>
+
+#include "checker.h"
+#include "config.h"
+#include "history.h"
+#include "protocol.h"
+
+/* Writes one paragraph per anomaly the checker counts on in (lost writes first, then
+ * duplicates, reorderings, failed-but-written and unexpected records), at most limit of each
+ * kind, in order of offset or id. h and payloads are those in; c gives fault names and the
+ * settings named in the chains. Returns the number of anomalies explained, -1 when memory ran
+ * out. Deterministic: the same run gives the same text. */
+int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
+                const checker_input *in, const config *c, int limit);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * fault_parse.c: one line of the fault language (faults.h) into a fault_spec.
+ *
+ * The line is cut into words at blanks; "->" is a word of its own even when written against a
+ * node name ("leader->producer"). Each form is a fixed sequence of words with optional tails,
+ * read left to right by one small function per form. An error names the 1-based word where
+ * reading stopped and what the form expected there, so "crash leader at 10" says that word 4
+ * needs a unit.
+ *
+ * Numbers are fixed point throughout: a time is digits[.digits] and a unit, converted to ns
+ * exactly (a fraction finer than 1 ns is an error); a probability is digits[.digits] in 0..1,
+ * converted to parts per million (finer than 1 ppm is an error). No floating point, so a line
+ * means the same on every machine.
+ *
+ * Left out: symbolic times ("at start"), lists of nodes, and checking a broker id against
+ * num.brokers (the parser knows no configuration; config_finish does that).
+ */
+#include "faults.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FP_WORDS_MAX 24      /* more words than the longest form has, with room for mistakes */
+#define FP_DIGITS_MAX 18     /* integer digits of a number: 10^18 < INT64_MAX */
+#define FP_FRACTION_MAX 9    /* decimals of a number: 1 ns of 1 s */
+
+/* The words of the line and where reading stands. */
+typedef struct fp_state {
+    const char *word[FP_WORDS_MAX]; /* start of each word in the text, borrowed */
+    size_t len[FP_WORDS_MAX];       /* bytes of each word */
+    int count;                      /* words in the line */
+    int at;                         /* index of the next word to read */
+    char *err;                      /* the caller's message buffer */
+    size_t err_len;                 /* its size */
+} fp_state;
+
+/* ==== Words ================================================================================== */
+
+static bool fp_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+/* Cuts text into words. Returns 0, or -1 when there are too many. */
+static int fp_split(fp_state *ps, const char *text) {
+    const char *p = text;
+    ps->count = 0;
+    for (;;) {
+        while (fp_blank(*p)) p++;
+        if (*p == '\0') return 0;
+        if (ps->count == FP_WORDS_MAX) {
+            snprintf(ps->err, ps->err_len, "too many words (a fault line has at most %d)",
+                     FP_WORDS_MAX);
+            return -1;
+        }
+        const char *start = p;
+        if (p[0] == '-' && p[1] == '>') {
+            p += 2;
+        } else {
+            while (*p && !fp_blank(*p) && !(p[0] == '-' && p[1] == '>')) p++;
+        }
+        ps->word[ps->count] = start;
+        ps->len[ps->count] = (size_t)(p - start);
+        ps->count++;
+    }
+}
+
+/* Writes "expected <what> at word N, got '<word>'" and returns -1. */
+static int fp_expected(fp_state *ps, const char *what) {
+    if (ps->at >= ps->count) {
+        snprintf(ps->err, ps->err_len, "expected %s at word %d, got the end of the line", what,
+                 ps->at + 1);
+    } else {
+        snprintf(ps->err, ps->err_len, "expected %s at word %d, got '%.*s'", what, ps->at + 1,
+                 (int)ps->len[ps->at], ps->word[ps->at]);
+    }
+    return -1;
+}
+
+/* Like fp_expected, with a reason after the word: "..., got '10' (a time needs a unit)". */
+static int fp_expected_because(fp_state *ps, const char *what, const char *why) {
+    fp_expected(ps, what);
+    size_t used = strlen(ps->err);
+    if (used < ps->err_len) snprintf(ps->err + used, ps->err_len - used, " (%s)", why);
+    return -1;
+}
+
+/* True, and the word consumed, when the next word is exactly keyword. */
+static bool fp_accept(fp_state *ps, const char *keyword) {
+    if (ps->at >= ps->count) return false;
+    size_t n = strlen(keyword);
+    if (ps->len[ps->at] != n || memcmp(ps->word[ps->at], keyword, n) != 0) return false;
+    ps->at++;
+    return true;
+}
+
+static int fp_expect(fp_state *ps, const char *keyword) {
+    if (fp_accept(ps, keyword)) return 0;
+    char what[32];
+    snprintf(what, sizeof what, "'%s'", keyword);
+    return fp_expected(ps, what);
+}
+
+static int fp_end(fp_state *ps) {
+    if (ps->at == ps->count) return 0;
+    return fp_expected(ps, "the end of the line");
+}
+
+/* ==== Numbers ================================================================================ */
+
+/* A decimal number digits[.digits] at the start of s[0..len): integer part, fraction as an
+ * integer with its count of decimals. Returns the bytes read, 0 when s does not start with
+ * one or it has too many digits. */
+static size_t fp_decimal(const char *s, size_t len, int64_t *whole, int64_t *fraction,
+                         int *decimals) {
+    size_t i = 0;
+    *whole = 0;
+    *fraction = 0;
+    *decimals = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (i == FP_DIGITS_MAX) return 0;
+        *whole = *whole * 10 + (s[i] - '0');
+        i++;
+    }
+    if (i == 0) return 0;
+    if (i < len && s[i] == '.') {
+        size_t start = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (*decimals == FP_FRACTION_MAX) {
+                if (s[i] != '0') return 0; /* trailing zeros beyond 1e-9 are harmless */
+            } else {
+                *fraction = *fraction * 10 + (s[i] - '0');
+                (*decimals)++;
+            }
+            i++;
+        }
+        if (i == start) return 0;
+    }
+    return i;
+}
+
+static int64_t fp_pow10(int n) {
+    int64_t p = 1;
+    while (n-- > 0) p *= 10;
+    return p;
+}
+
+/* Reads a time: a number with a unit attached, into ns. positive: zero is refused. */
+static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
+    const char *what = positive ? "a duration with a unit (ns, us, ms, s)"
+                                : "a time with a unit (ns, us, ms, s)";
+    if (ps->at >= ps->count) return fp_expected(ps, what);
+    const char *s = ps->word[ps->at];
+    size_t len = ps->len[ps->at];
+    int64_t whole, fraction;
+    int decimals;
+    size_t n = fp_decimal(s, len, &whole, &fraction, &decimals);
+    if (n == 0) return fp_expected(ps, what);
+    if (n == len) return fp_expected_because(ps, what, "a time needs a unit, e.g. 1500ms");
+    static const struct { const char *name; int64_t ns; } units[] = {
+        {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (len - n != strlen(units[u].name) || memcmp(s + n, units[u].name, len - n) != 0)
+            continue;
+        int64_t unit = units[u].ns, scale = fp_pow10(decimals);
+        if (whole > (INT64_MAX / 4) / unit) return fp_expected_because(ps, what, "too large");
+        if ((fraction * unit) % scale != 0)
+            return fp_expected_because(ps, what, "finer than 1 ns");
+        *out_ns = whole * unit + fraction * unit / scale;
+        if (positive && *out_ns == 0) return fp_expected_because(ps, what, "it must be positive");
+        ps->at++;
+        return 0;
+    }
+    return fp_expected_because(ps, what, "unknown unit");
+}
+
+/* Reads "<prefix><digits>" (n=3) into a positive 32-bit count. */
+static int fp_count(fp_state *ps, const char *prefix, uint32_t *out) {
+    const char *what = "a count n=<k> with k >= 1";
+    size_t plen = strlen(prefix), len = ps->len[ps->at];
+    const char *s = ps->word[ps->at];
+    int64_t whole, fraction;
+    int decimals;
+    if (len <= plen || fp_decimal(s + plen, len - plen, &whole, &fraction, &decimals) !=
+                           len - plen || decimals > 0)
+        return fp_expected(ps, what);
+    if (whole < 1 || whole > UINT32_MAX) return fp_expected_because(ps, what, "out of range");
+    *out = (uint32_t)whole;
+    ps->at++;
+    return 0;
+}
+
+/* Reads "p=<prob>" into parts per million. */
+static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
+    const char *what = "a probability p=<0..1>, e.g. p=0.05";
+    if (ps->at >= ps->count || ps->len[ps->at] < 3 || memcmp(ps->word[ps->at], "p=", 2) != 0)
+        return fp_expected(ps, what);
+    const char *s = ps->word[ps->at] + 2;
+    size_t len = ps->len[ps->at] - 2;
+    int64_t whole, fraction;
+    int decimals;
+    if (fp_decimal(s, len, &whole, &fraction, &decimals) != len) return fp_expected(ps, what);
+    if (whole > 1 || (whole == 1 && fraction > 0))
+        return fp_expected_because(ps, what, "more than 1");
+    if (decimals > 6 && fraction % fp_pow10(decimals - 6) != 0)
+        return fp_expected_because(ps, what, "finer than 1 in a million");
+    int64_t ppm = whole * 1000000 +
+                  (decimals > 6 ? fraction / fp_pow10(decimals - 6) : fraction * fp_pow10(6 - decimals));
+    *out_ppm = (uint32_t)ppm;
+    ps->at++;
+    return 0;
+}
+
+/* ==== Nodes and steps ======================================================================== */
+
+#define FP_NODES "a node (leader, follower, broker-<n>, producer, controller)"
+
+static int fp_node(fp_state *ps, fault_target *t) {
+    static const struct { const char *name; fault_target_kind kind; } names[] = {
+        {"leader", FAULT_TARGET_LEADER},     {"follower", FAULT_TARGET_FOLLOWER},
+        {"producer", FAULT_TARGET_PRODUCER}, {"controller", FAULT_TARGET_CONTROLLER}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (fp_accept(ps, names[i].name)) {
+            *t = (fault_target){.kind = names[i].kind};
+            return 0;
+        }
+    }
+    if (ps->at >= ps->count || ps->len[ps->at] <= 7 || memcmp(ps->word[ps->at], "broker-", 7))
+        return fp_expected(ps, FP_NODES);
+    int64_t id, fraction;
+    int decimals;
+    size_t len = ps->len[ps->at] - 7;
+    if (fp_decimal(ps->word[ps->at] + 7, len, &id, &fraction, &decimals) != len || decimals)
+        return fp_expected(ps, FP_NODES);
+    if (id < 1 || id > PROTO_BROKERS_MAX) {
+        char why[48];
+        snprintf(why, sizeof why, "broker ids are 1 .. %d", PROTO_BROKERS_MAX);
+        return fp_expected_because(ps, FP_NODES, why);
+    }
+    *t = (fault_target){.kind = FAULT_TARGET_BROKER, .broker = (int)id};
+    ps->at++;
+    return 0;
+}
+
+static int fp_step(fp_state *ps, proto_step *out) {
+    char what[160] = "a protocol step (";
+    for (int s = 0; s < STEP_COUNT; s++) {
+        const char *name = proto_step_name((proto_step)s);
+        if (fp_accept(ps, name)) {
+            *out = (proto_step)s;
+            return 0;
+        }
+        size_t used = strlen(what);
+        snprintf(what + used, sizeof what - used, "%s%s", s ? ", " : "", name);
+    }
+    size_t used = strlen(what);
+    snprintf(what + used, sizeof what - used, ")");
+    return fp_expected(ps, what);
+}
+
+/* Two fixed nodes that are the same one cannot be cut from or routed to each other. */
+static int fp_distinct(fp_state *ps, const fault_target *a, const fault_target *b) {
+    bool fixed = a->kind != FAULT_TARGET_LEADER && a->kind != FAULT_TARGET_FOLLOWER;
+    if (!fixed || a->kind != b->kind || a->broker != b->broker) return 0;
+    ps->at--;
+    return fp_expected_because(ps, "a second, different node", "both ends are the same node");
+}
+
+/* ==== Forms ================================================================================== */
+
+/* [for <duration>] */
+static int fp_optional_for(fp_state *ps, fault_spec *f) {
+    if (fp_accept(ps, "for")) return fp_time(ps, &f->for_ns, true);
+    return 0;
+}
+
+/* crash <node> at <time> [for <d>] | crash <node> on <step> [n=<k>] [for <d>] */
+static int fp_crash(fp_state *ps, fault_spec *f) {
+    if (fp_node(ps, &f->a) != 0) return -1;
+    if (fp_accept(ps, "at")) {
+        if (fp_time(ps, &f->at_ns, false) != 0) return -1;
+    } else if (fp_accept(ps, "on")) {
+        f->on_step = true;
+        if (fp_step(ps, &f->step) != 0) return -1;
+        if (ps->at < ps->count && ps->len[ps->at] >= 2 && memcmp(ps->word[ps->at], "n=", 2) == 0)
+            if (fp_count(ps, "n=", &f->step_n) != 0) return -1;
+    } else {
+        return fp_expected(ps, "'at' or 'on'");
+    }
+    if (fp_optional_for(ps, f) != 0) return -1;
+    return fp_end(ps);
+}
+
+/* pause <node> at <time> for <d> */
+static int fp_pause(fp_state *ps, fault_spec *f) {
+    if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "at") != 0) return -1;
+    if (fp_time(ps, &f->at_ns, false) != 0 || fp_expect(ps, "for") != 0) return -1;
+    if (fp_time(ps, &f->for_ns, true) != 0) return -1;
+    return fp_end(ps);
+}
+
+/* partition <a> [->] <b> at <time> for <d> */
+static int fp_partition(fp_state *ps, fault_spec *f) {
+    if (fp_node(ps, &f->a) != 0) return -1;
+    f->one_way = fp_accept(ps, "->");
+    if (fp_node(ps, &f->b) != 0 || fp_distinct(ps, &f->a, &f->b) != 0) return -1;
+    if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
+    if (fp_expect(ps, "for") != 0 || fp_time(ps, &f->for_ns, true) != 0) return -1;
+    return fp_end(ps);
+}
+
+/* drop|delay <requests|responses> <a> -> <b> (p=<prob> | by <d>) [from <t1> to <t2>] */
+static int fp_rule(fp_state *ps, fault_spec *f) {
+    if (fp_accept(ps, "responses")) f->responses = true;
+    else if (!fp_accept(ps, "requests")) return fp_expected(ps, "'requests' or 'responses'");
+    if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "->") != 0) return -1;
+    if (fp_node(ps, &f->b) != 0 || fp_distinct(ps, &f->a, &f->b) != 0) return -1;
+    if (f->kind == FAULT_DROP) {
+        if (fp_probability(ps, &f->ppm) != 0) return -1;
+    } else if (fp_expect(ps, "by") != 0 || fp_time(ps, &f->delay_ns, true) != 0) {
+        return -1;
+    }
+    if (fp_accept(ps, "from")) {
+        if (fp_time(ps, &f->from_ns, false) != 0 || fp_expect(ps, "to") != 0) return -1;
+        if (fp_time(ps, &f->to_ns, false) != 0) return -1;
+        if (f->to_ns <= f->from_ns) {
+            ps->at--;
+            return fp_expected_because(ps, "an end time after the start", "to <= from");
+        }
+    }
+    return fp_end(ps);
+}
+
+/* powerloss all at <time> [for <d>] */
+static int fp_powerloss(fp_state *ps, fault_spec *f) {
+    if (fp_expect(ps, "all") != 0) return -1;
+    f->a = (fault_target){.kind = FAULT_TARGET_ALL};
+    if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
+    if (fp_optional_for(ps, f) != 0) return -1;
+    return fp_end(ps);
+}
+
+/* restart producer at <time> */
+static int fp_restart(fp_state *ps, fault_spec *f) {
+    if (fp_expect(ps, "producer") != 0) return -1;
+    f->a = (fault_target){.kind = FAULT_TARGET_PRODUCER};
+    if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
+    return fp_end(ps);
+}
+
+int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
+    fp_state ps = {.err = err, .err_len = err_len};
+    if (fp_split(&ps, text) != 0) return -1;
+    fault_spec f = {.step_n = 1, .for_ns = -1, .from_ns = 0, .to_ns = INT64_MAX};
+    static const struct {
+        const char *word;
+        fault_kind kind;
+        int (*read)(fp_state *, fault_spec *);
+    } forms[] = {
+        {"crash", FAULT_CRASH, fp_crash},         {"pause", FAULT_PAUSE, fp_pause},
+        {"partition", FAULT_PARTITION, fp_partition}, {"drop", FAULT_DROP, fp_rule},
+        {"delay", FAULT_DELAY, fp_rule},          {"powerloss", FAULT_POWERLOSS, fp_powerloss},
+        {"restart", FAULT_RESTART_PRODUCER, fp_restart},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if (!fp_accept(&ps, forms[i].word)) continue;
+        f.kind = forms[i].kind;
+        if (forms[i].read(&ps, &f) != 0) return -1;
+        *out = f;
+        return 0;
+    }
+    return fp_expected(&ps, "a fault (crash, pause, partition, drop, delay, powerloss, restart)");
+}
+
+const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
+    switch (t->kind) {
+    case FAULT_TARGET_LEADER: snprintf(buf, len, "leader"); break;
+    case FAULT_TARGET_FOLLOWER: snprintf(buf, len, "follower"); break;
+    case FAULT_TARGET_BROKER: snprintf(buf, len, "broker-%d", t->broker); break;
+    case FAULT_TARGET_PRODUCER: snprintf(buf, len, "producer"); break;
+    case FAULT_TARGET_CONTROLLER: snprintf(buf, len, "controller"); break;
+    case FAULT_TARGET_ALL: snprintf(buf, len, "all"); break;
+    }
+    return buf;
+}

@@ -1,0 +1,240 @@
+/*
+ * faults.c: the fault schedule of a run, turned into events.
+ *
+ * Each fault.<name> line was parsed by fault_parse (fault_parse.c) at configuration time. Here
+ * each becomes kernel events: a crash at a time, a crash after the k-th protocol step of a kind,
+ * pauses, network cuts, drop and delay rules, whole-cluster power loss, a producer restart.
+ * Dynamic targets ("leader", "follower") are resolved when the fault fires, from the
+ * controller's view of the partition, as an operator watching the cluster would pick them.
+ *
+ * The fault layer touches nodes only through the operations the scenario hands it (crash,
+ * restart, pause, producer restart) and the network's cut and rule API.
+ */
+#include "faults.h"
+
+#include <string.h>
+
+#include "history.h"
+
+/* Event arguments: fault index in the low 16 bits, the action above. */
+enum fault_action {
+    FAULT_ACT_START = 1, /* the fault begins: crash, pause, cut, power loss, restart */
+    FAULT_ACT_END,       /* the fault heals: restart after a crash, reconnect after a cut */
+    FAULT_ACT_STEP_CRASH /* a protocol-step crash fires (scheduled at the step's instant) */
+};
+
+static uint64_t fault_arg(int fault, enum fault_action act, node_id node) {
+    return (uint64_t)fault | ((uint64_t)act << 16) | ((uint64_t)node << 32);
+}
+
+/* Resolves a target to a node id at this moment; NODE_NONE when there is none. */
+static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
+    switch (t->kind) {
+    case FAULT_TARGET_LEADER: {
+        int leader = fr->ops.leader(fr->ops.ctx);
+        return leader > 0 ? node_broker(leader) : NODE_NONE;
+    }
+    case FAULT_TARGET_FOLLOWER: {
+        int follower = fr->ops.follower(fr->ops.ctx);
+        return follower > 0 ? node_broker(follower) : NODE_NONE;
+    }
+    case FAULT_TARGET_BROKER: return node_broker(t->broker);
+    case FAULT_TARGET_PRODUCER: return node_producer(0);
+    case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
+    case FAULT_TARGET_ALL: return NODE_NONE;
+    }
+    return NODE_NONE;
+}
+
+static void fault_fired(fault_runtime *fr, int fault, node_id target, bool start) {
+    if (start) fr->fired[fault]++;
+    history_fault(fr->history, sim_now(fr->world), fault, target, start);
+}
+
+static void fault_crash(fault_runtime *fr, int fault, node_id node) {
+    const fault_spec *f = &fr->specs[fault];
+    if (node == NODE_NONE) return;
+    fr->ops.crash(fr->ops.ctx, node, false);
+    fault_fired(fr, fault, node, true);
+    if (f->for_ns >= 0)
+        sim_schedule(fr->world, sim_now(fr->world) + f->for_ns, fr->kind,
+                     fault_arg(fault, FAULT_ACT_END, node));
+}
+
+static void fault_cut(fault_runtime *fr, const fault_spec *f, node_id a, node_id b, bool cut) {
+    net_cut(fr->net, a, b, cut);
+    if (!f->one_way) net_cut(fr->net, b, a, cut);
+}
+
+static void fault_start(fault_runtime *fr, int fault) {
+    const fault_spec *f = &fr->specs[fault];
+    int64_t now = sim_now(fr->world);
+    node_id a = fault_resolve(fr, &f->a);
+    switch (f->kind) {
+    case FAULT_CRASH:
+        fault_crash(fr, fault, a);
+        break;
+    case FAULT_PAUSE:
+        if (a == NODE_NONE) return;
+        fr->ops.pause(fr->ops.ctx, a, now + f->for_ns);
+        fault_fired(fr, fault, a, true);
+        break;
+    case FAULT_PARTITION: {
+        node_id b = fault_resolve(fr, &f->b);
+        if (a == NODE_NONE || b == NODE_NONE || a == b) return;
+        fault_cut(fr, f, a, b, true);
+        fr->cut_a[fault] = a;
+        fr->cut_b[fault] = b;
+        fault_fired(fr, fault, a, true);
+        sim_schedule(fr->world, now + f->for_ns, fr->kind, fault_arg(fault, FAULT_ACT_END, a));
+        break;
+    }
+    case FAULT_POWERLOSS:
+        for (int b = 1; b <= fr->broker_count; b++)
+            fr->ops.crash(fr->ops.ctx, node_broker(b), true);
+        fault_fired(fr, fault, NODE_NONE, true);
+        sim_schedule(fr->world, now + (f->for_ns > 0 ? f->for_ns : 0), fr->kind,
+                     fault_arg(fault, FAULT_ACT_END, NODE_NONE));
+        break;
+    case FAULT_RESTART_PRODUCER:
+        fr->ops.restart_producer(fr->ops.ctx, 0);
+        fault_fired(fr, fault, node_producer(0), true);
+        break;
+    case FAULT_DROP:
+    case FAULT_DELAY:
+        break; /* installed as network rules at setup */
+    }
+}
+
+static void fault_end(fault_runtime *fr, int fault, node_id node) {
+    const fault_spec *f = &fr->specs[fault];
+    switch (f->kind) {
+    case FAULT_CRASH:
+        fr->ops.restart(fr->ops.ctx, node);
+        break;
+    case FAULT_PARTITION:
+        fault_cut(fr, f, fr->cut_a[fault], fr->cut_b[fault], false);
+        break;
+    case FAULT_POWERLOSS:
+        for (int b = 1; b <= fr->broker_count; b++) fr->ops.restart(fr->ops.ctx, node_broker(b));
+        break;
+    default:
+        break;
+    }
+    history_fault(fr->history, sim_now(fr->world), fault, node, false);
+}
+
+static void fault_on_event(void *ctx, sim_world *w, const sim_event *ev) {
+    fault_runtime *fr = ctx;
+    (void)w;
+    int fault = (int)(ev->arg & 0xffff);
+    enum fault_action act = (enum fault_action)((ev->arg >> 16) & 0xffff);
+    node_id node = (node_id)(ev->arg >> 32);
+    switch (act) {
+    case FAULT_ACT_START: fault_start(fr, fault); break;
+    case FAULT_ACT_END: fault_end(fr, fault, node); break;
+    case FAULT_ACT_STEP_CRASH: fault_crash(fr, fault, node); break;
+    }
+}
+
+/* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
+ * crash as a separate event at the same instant, so the step's effects stand. */
+void fault_on_step(void *ctx, node_id node, proto_step step) {
+    fault_runtime *fr = ctx;
+    for (int i = 0; i < fr->count; i++) {
+        const fault_spec *f = &fr->specs[i];
+        if (f->kind != FAULT_CRASH || !f->on_step || f->step != step) continue;
+        if (fr->step_done[i]) continue;
+        /* "crash leader on leader.append" watches whichever broker leads when the step
+         * happens; "crash broker-2 on follower.fetch" watches broker-2 only. */
+        if (fault_resolve(fr, &f->a) != node) continue;
+        if (++fr->step_seen[i] < f->step_n) continue;
+        fr->step_done[i] = true;
+        sim_schedule(fr->world, sim_now(fr->world), fr->kind,
+                     fault_arg(i, FAULT_ACT_STEP_CRASH, node));
+    }
+}
+
+/* A drop or delay rule took effect for the first time: that is when the fault fired. */
+void fault_on_drop(void *ctx, int rule, const proto_msg *msg) {
+    fault_runtime *fr = ctx;
+    int fault = fr->net->rules[rule].fault;
+    history_drop(fr->history, sim_now(fr->world), msg, fault);
+    if (fault >= 0 && fault < fr->count && fr->fired[fault] == 0)
+        fault_fired(fr, fault, msg->to, true);
+}
+
+static int fault_selector(const fault_target *t) {
+    switch (t->kind) {
+    case FAULT_TARGET_LEADER: return NET_SELECT_LEADER;
+    case FAULT_TARGET_FOLLOWER: return NET_SELECT_FOLLOWER;
+    case FAULT_TARGET_BROKER: return t->broker;
+    case FAULT_TARGET_PRODUCER: return node_producer(0);
+    case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
+    case FAULT_TARGET_ALL: return NET_SELECT_ANY;
+    }
+    return NET_SELECT_ANY;
+}
+
+static int fault_install_rule(fault_runtime *fr, int fault) {
+    const fault_spec *f = &fr->specs[fault];
+    net_rule rule = {
+        .kind = f->kind == FAULT_DROP ? NET_RULE_DROP : NET_RULE_DELAY,
+        .responses = f->responses,
+        .from = fault_selector(&f->a),
+        .to = fault_selector(&f->b),
+        .ppm = f->ppm,
+        .delay_ns = f->delay_ns,
+        .from_ns = f->from_ns,
+        .to_ns = f->to_ns,
+        .fault = fault,
+    };
+    return net_rule_add(fr->net, &rule) < 0 ? -1 : 0;
+}
+
+int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
+                       size_t err_len) {
+    memset(fr, 0, sizeof *fr);
+    fr->world = env->world;
+    fr->net = env->net;
+    fr->history = env->history;
+    fr->ops = env->ops;
+    fr->broker_count = c->num_brokers;
+    fr->kind = sim_handler_add(fr->world, fault_on_event, fr, "fault");
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec *f = &fr->specs[i];
+        if (fault_parse(c->faults[i].text, f, err, err_len) != 0) return -1;
+        fr->count++;
+        if (f->kind == FAULT_DROP || f->kind == FAULT_DELAY) {
+            if (fault_install_rule(fr, i) != 0) {
+                snprintf(err, err_len, "too many drop and delay faults (at most %d)",
+                         NET_RULES_MAX);
+                return -1;
+            }
+        } else if (!f->on_step) {
+            sim_schedule(fr->world, f->at_ns, fr->kind, fault_arg(i, FAULT_ACT_START, 0));
+        }
+    }
+    return 0;
+}
+
+int64_t fault_runtime_quiet_after(const fault_runtime *fr) {
+    int64_t end = 0;
+    for (int i = 0; i < fr->count; i++) {
+        const fault_spec *f = &fr->specs[i];
+        int64_t t = 0;
+        switch (f->kind) {
+        case FAULT_DROP:
+        case FAULT_DELAY: t = f->to_ns == SIM_TIME_NEVER ? 0 : f->to_ns; break;
+        default: t = (f->on_step ? 0 : f->at_ns) + (f->for_ns > 0 ? f->for_ns : 0); break;
+        }
+        if (t > end) end = t;
+    }
+    return end;
+}
+
+uint64_t fault_runtime_fired(const fault_runtime *fr) {
+    uint64_t n = 0;
+    for (int i = 0; i < fr->count; i++) n += fr->fired[i] ? 1 : 0;
+    return n;
+}

@@ -1,0 +1,139 @@
+/*
+ * faults.h: the fault language of fault.<name> keys, and the runtime that turns parsed faults
+ * into events.
+ *
+ * One line of the language (architecture.md, "Faults") describes one fault:
+ *   crash <node> at <time> [for <duration>]
+ *   crash <node> on <step> [n=<k>] [for <duration>]
+ *   pause <node> at <time> for <duration>
+ *   partition <a> <b> at <time> for <duration>        (both directions)
+ *   partition <a> -> <b> at <time> for <duration>     (a's messages to b only)
+ *   drop <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
+ *   delay <requests|responses> <a> -> <b> by <duration> [from <t1> to <t2>]
+ *   powerloss all at <time> [for <duration>]
+ *   restart producer at <time>
+ * Nodes: leader, follower (resolved when the fault fires), broker-<n>, producer, controller.
+ * Times carry a unit (ns, us, ms, s) and may have decimals; they are read in fixed point, never
+ * through floating point. A probability is a decimal 0..1 read into parts per million.
+ *
+ * The parser knows no world: it checks the words, not whether broker-5 exists in this run
+ * (config_finish and the runtime do that).
+ */
+#ifndef KAFKASIM_FAULTS_H
+#define KAFKASIM_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "protocol.h"
+
+/* ==== The parsed fault (fault_parse.c) ====================================================== */
+
+typedef enum fault_kind {
+    FAULT_CRASH,           /* a process crash, at a time or at a protocol step */
+    FAULT_PAUSE,           /* a stop-the-world pause (a long GC) */
+    FAULT_PARTITION,       /* a network cut between two nodes, one or both ways */
+    FAULT_DROP,            /* messages of one direction lost with a probability */
+    FAULT_DELAY,           /* messages of one direction delayed by a fixed time */
+    FAULT_POWERLOSS,       /* every broker loses its unflushed log tail */
+    FAULT_RESTART_PRODUCER /* the application starts a new producer session */
+} fault_kind;
+
+typedef enum fault_target_kind {
+    FAULT_TARGET_LEADER,     /* whichever broker leads the partition when the fault fires */
+    FAULT_TARGET_FOLLOWER,   /* a live follower of the partition when the fault fires */
+    FAULT_TARGET_BROKER,     /* broker-<n>: the broker with id n */
+    FAULT_TARGET_PRODUCER,   /* the producer (index 0) */
+    FAULT_TARGET_CONTROLLER, /* the controller */
+    FAULT_TARGET_ALL         /* every broker (powerloss all) */
+} fault_target_kind;
+
+typedef struct fault_target {
+    fault_target_kind kind; /* which node, or how to pick it */
+    int broker;             /* broker id 1..PROTO_BROKERS_MAX for FAULT_TARGET_BROKER, else 0 */
+} fault_target;
+
+/* One fault line, parsed. Fields a form does not use keep the defaults below. */
+typedef struct fault_spec {
+    fault_kind kind;     /* the first word */
+    fault_target a;      /* the node crashed or paused; the sending side of a cut or rule */
+    fault_target b;      /* the receiving side of a cut or rule; unused otherwise */
+    bool one_way;        /* partition a -> b: only a's messages to b are cut */
+    bool on_step;        /* crash ... on <step>: fires at a protocol step, not at at_ns */
+    proto_step step;     /* the step watched when on_step */
+    uint32_t step_n;     /* fires at the step_n-th such step of the node (1 = the first) */
+    int64_t at_ns;       /* when it starts, ns of simulated time; 0 when on_step */
+    int64_t for_ns;      /* how long it lasts, ns; -1 when the line gave no duration */
+    bool responses;      /* drop/delay: responses (true) or requests (false) */
+    uint32_t ppm;        /* drop: probability, parts per million (0..1000000) */
+    int64_t delay_ns;    /* delay: added latency, ns */
+    int64_t from_ns;     /* drop/delay: active from this time, ns (0 by default) */
+    int64_t to_ns;       /* drop/delay: active until this time, ns (INT64_MAX: no end) */
+} fault_spec;
+
+/* Parses one fault line (text borrowed, not kept) into *out. Returns 0, or -1 with a message in
+ * err that names the word (1-based) where the line went wrong and what was expected there,
+ * e.g. "expected a time with a unit (ns, us, ms, s) at word 4, got '10'". *out is filled on
+ * success and unspecified on failure. */
+int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len);
+
+/* "leader", "follower", "broker-3", "producer", "controller", "all" into buf; returns buf. */
+const char *fault_target_name(const fault_target *t, char *buf, size_t len);
+
+/* ==== End of the parsed fault ================================================================ */
+
+/* ==== The runtime: faults turned into events (faults.c) ==================================== */
+
+#include "history.h"
+#include "network.h"
+#include "sim.h"
+
+/* What the fault layer may do to nodes: the scenario implements these. */
+typedef struct fault_ops {
+    void *ctx;                                              /* borrowed */
+    int (*leader)(void *ctx);                               /* broker id, or -1 */
+    int (*follower)(void *ctx);                             /* a live follower, or -1 */
+    void (*crash)(void *ctx, node_id node, bool powerloss); /* the process (or power) dies */
+    void (*restart)(void *ctx, node_id node);               /* it comes back and recovers */
+    void (*pause)(void *ctx, node_id node, int64_t until_ns); /* stop the world until then */
+    void (*restart_producer)(void *ctx, int index);         /* a new producer session */
+} fault_ops;
+
+typedef struct fault_env {
+    sim_world *world;  /* borrowed */
+    net *net;          /* borrowed */
+    history *history;  /* borrowed */
+    fault_ops ops;     /* copied */
+} fault_env;
+
+typedef struct fault_runtime {
+    sim_world *world;
+    net *net;
+    history *history;
+    fault_ops ops;
+    uint16_t kind;                          /* kernel handler kind */
+    int broker_count;                       /* num.brokers */
+    int count;                              /* faults parsed */
+    fault_spec specs[CONFIG_FAULTS_MAX];    /* parsed lines, in config order */
+    uint32_t fired[CONFIG_FAULTS_MAX];      /* times each fault started */
+    uint32_t step_seen[CONFIG_FAULTS_MAX];  /* protocol steps counted, for "on <step>" */
+    bool step_done[CONFIG_FAULTS_MAX];      /* the step crash was triggered */
+    node_id cut_a[CONFIG_FAULTS_MAX];       /* partition ends, resolved at the start */
+    node_id cut_b[CONFIG_FAULTS_MAX];
+} fault_runtime;
+
+/* Parses c->faults and schedules them. Returns 0, or -1 with a message in err. */
+int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
+                       size_t err_len);
+/* proto_step_fn for the nodes (ctx = the fault_runtime). */
+void fault_on_step(void *ctx, node_id node, proto_step step);
+/* net_drop_fn for the network (ctx = the fault_runtime). */
+void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
+/* The time after which no scheduled fault is active (drop rules without an end excepted). */
+int64_t fault_runtime_quiet_after(const fault_runtime *fr);
+/* Faults that fired at least once. */
+uint64_t fault_runtime_fired(const fault_runtime *fr);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * history.c: the run's observation log, one fixed-size record per observation.
+ *
+ * Invariants: records are stored in the order they were added and their times never go
+ * backwards (the kernel only moves time forward, and every node records at sim_now()); the
+ * array grows by doubling, so adding is amortised O(1) with no allocation on most calls, and
+ * memory is linear in the records added. When memory runs out, recording stops and h->failed
+ * says so; the observer (the trace) still sees every record.
+ *
+ * What it leaves out: it interprets nothing. The recorders copy what the nodes saw; the
+ * checker (checker.c) and the explainer (explain.c) give it meaning. The observer is the
+ * Jepsen-style history of a client plus the logs of every replica; Kafka itself keeps no
+ * such record, so no Kafka source is followed here beyond its field names (DefaultRecordBatch,
+ * ProduceResponse).
+ */
+#include "history.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+_Static_assert(sizeof(history_rec) == 40, "history records stay compact");
+
+int history_init(history *h, size_t capacity_hint) {
+    memset(h, 0, sizeof *h);
+    h->capacity = capacity_hint < 64 ? 64 : capacity_hint;
+    h->recs = malloc(h->capacity * sizeof *h->recs);
+    if (!h->recs) {
+        h->capacity = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void history_fini(history *h) {
+    free(h->recs);
+    memset(h, 0, sizeof *h);
+}
+
+/* Doubles the array; false (and h->failed) when memory cannot be had. */
+static bool history_grow(history *h) {
+    size_t cap = h->capacity ? h->capacity * 2 : 64;
+    if (cap > SIZE_MAX / sizeof *h->recs) {
+        h->failed = true;
+        return false;
+    }
+    history_rec *recs = realloc(h->recs, cap * sizeof *recs);
+    if (!recs) {
+        h->failed = true;
+        return false;
+    }
+    h->recs = recs;
+    h->capacity = cap;
+    return true;
+}
+
+void history_add(history *h, const history_rec *r) {
+    SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
+    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    if (h->observer) h->observer(h->observer_ctx, r);
+    if (h->failed) return;
+    if (h->count == h->capacity && !history_grow(h)) return;
+    h->recs[h->count++] = *r;
+}
+
+/* A record with the common fields set and the rest zero. */
+static history_rec history_rec_make(int64_t t, history_kind kind, node_id node) {
+    history_rec r;
+    memset(&r, 0, sizeof r);
+    r.time_ns = t;
+    r.kind = (uint16_t)kind;
+    r.node = node;
+    return r;
+}
+
+void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no) {
+    history_rec r = history_rec_make(t, HIST_SEND, producer);
+    r.a = record;
+    r.b = send_no;
+    history_add(h, &r);
+}
+
+void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
+                      uint32_t send_no, int error, int64_t offset) {
+    history_rec r = history_rec_make(t, HIST_CALLBACK, producer);
+    r.a = record;
+    r.b = send_no;
+    r.c = error;
+    r.d = offset;
+    history_add(h, &r);
+}
+
+void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
+                     int broker) {
+    history_rec r = history_rec_make(t, HIST_ATTEMPT, producer);
+    r.a = b->payload;
+    r.b = b->attempt;
+    r.c = broker;
+    r.d = b->base_sequence;
+    r.e = b->producer_epoch;
+    r.f = (uint32_t)b->producer_id;
+    history_add(h, &r);
+}
+
+void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error) {
+    history_rec r = history_rec_make(t, HIST_RETRY, producer);
+    r.a = b->payload;
+    r.b = b->attempt;
+    r.c = error;
+    history_add(h, &r);
+}
+
+void history_append(history *h, int64_t t, node_id broker, const proto_batch *b, bool leader) {
+    history_rec r = history_rec_make(t, HIST_APPEND, broker);
+    r.a = b->payload;
+    r.b = b->attempt;
+    r.c = leader ? 1 : 0;
+    r.d = b->base_offset;
+    r.e = (int16_t)b->partition_leader_epoch;
+    r.f = (uint32_t)b->base_sequence;
+    history_add(h, &r);
+}
+
+void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
+                   int64_t original_offset) {
+    history_rec r = history_rec_make(t, HIST_DEDUP, broker);
+    r.a = b->payload;
+    r.b = b->attempt;
+    r.d = original_offset;
+    history_add(h, &r);
+}
+
+void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed) {
+    history_rec r = history_rec_make(t, HIST_TRUNCATE, broker);
+    r.a = removed;
+    r.d = new_leo;
+    history_add(h, &r);
+}
+
+void history_hw(history *h, int64_t t, node_id broker, int64_t hw) {
+    history_rec r = history_rec_make(t, HIST_HW, broker);
+    r.d = hw;
+    history_add(h, &r);
+}
+
+void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean) {
+    node_id node = leader > 0 ? node_broker(leader) : NODE_NONE;
+    history_rec r = history_rec_make(t, HIST_ELECTION, node);
+    r.a = (uint32_t)leader_epoch;
+    r.b = unclean ? 1 : 0;
+    history_add(h, &r);
+}
+
+void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch) {
+    history_rec r = history_rec_make(t, HIST_ISR, NODE_CONTROLLER);
+    r.a = isr;
+    r.b = (uint32_t)partition_epoch;
+    history_add(h, &r);
+}
+
+/* A dropped ProduceResponse names its batch by base offset (the response carries no payload);
+ * the explainer matches it with the leader's append at that offset. */
+void history_drop(history *h, int64_t t, const proto_msg *m, int fault) {
+    history_rec r = history_rec_make(t, HIST_DROP, m->to);
+    r.a = m->api;
+    r.b = (uint32_t)fault;
+    r.c = -1;
+    r.d = -1;
+    r.e = m->is_response ? 1 : 0;
+    r.f = m->from;
+    if (m->api == API_PRODUCE && !m->is_response) r.c = (int32_t)m->u.produce.batch.payload;
+    if (m->api == API_PRODUCE && m->is_response) r.d = m->u.produce_response.base_offset;
+    history_add(h, &r);
+}
+
+void history_fault(history *h, int64_t t, int fault, node_id target, bool start) {
+    history_rec r = history_rec_make(t, HIST_FAULT, target);
+    r.a = (uint32_t)fault;
+    r.b = start ? 1 : 0;
+    history_add(h, &r);
+}
+
+void history_crash(history *h, int64_t t, node_id node, bool crashed) {
+    history_rec r = history_rec_make(t, HIST_CRASH, node);
+    r.a = crashed ? 1 : 0;
+    history_add(h, &r);
+}
+
+void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch) {
+    history_rec r = history_rec_make(t, HIST_EPOCH_BUMP, producer);
+    r.a = (uint32_t)(uint16_t)epoch;
+    r.f = (uint32_t)pid;
+    history_add(h, &r);
+}
+
+void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch) {
+    history_rec r = history_rec_make(t, HIST_PRODUCER_ID, producer);
+    r.a = (uint32_t)(uint16_t)epoch;
+    r.f = (uint32_t)pid;
+    history_add(h, &r);
+}
+
+void history_error(history *h, int64_t t, node_id client, int api, int error) {
+    history_rec r = history_rec_make(t, HIST_ERROR, client);
+    r.a = (uint32_t)error;
+    r.c = api;
+    history_add(h, &r);
+}
+
+void history_expire(history *h, int64_t t, node_id producer, const proto_batch *b,
+                    bool in_flight) {
+    history_rec r = history_rec_make(t, HIST_EXPIRE, producer);
+    r.a = b->payload;
+    r.b = in_flight ? 1 : 0;
+    r.c = b->attempt;
+    history_add(h, &r);
+}
+
+size_t history_count_kind(const history *h, history_kind kind) {
+    size_t n = 0;
+    for (size_t i = 0; i < h->count; i++) n += h->recs[i].kind == kind;
+    return n;
+}
+
+const char *history_kind_name(history_kind kind) {
+    static const char *const names[HIST_KIND_COUNT] = {
+        [HIST_SEND] = "send",         [HIST_CALLBACK] = "callback",
+        [HIST_ATTEMPT] = "attempt",   [HIST_RETRY] = "retry",
+        [HIST_APPEND] = "append",     [HIST_DEDUP] = "dedup",
+        [HIST_TRUNCATE] = "truncate", [HIST_HW] = "hw",
+        [HIST_ELECTION] = "election", [HIST_ISR] = "isr",
+        [HIST_DROP] = "drop",         [HIST_FAULT] = "fault",
+        [HIST_CRASH] = "crash",       [HIST_EPOCH_BUMP] = "epoch-bump",
+        [HIST_PRODUCER_ID] = "producer-id", [HIST_ERROR] = "error",
+        [HIST_EXPIRE] = "expire",
+    };
+    if ((unsigned)kind >= HIST_KIND_COUNT) return "unknown";
+    return names[kind];
+}

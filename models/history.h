@@ -1,0 +1,113 @@
+/*
+ * history.h: what was observed during a run, in order: every application send and callback,
+ * every produce attempt, every append and truncation on every replica, high-watermark moves,
+ * elections, dropped messages and faults that fired.
+ *
+ * The checker and the explainer judge a run from this record alone (plus the final logs), never
+ * from the models' private state: the history is what a Jepsen-style observer could have
+ * written down. Records are fixed-size (40 bytes) in one array that grows geometrically; memory
+ * is linear in the work done.
+ */
+#ifndef KAFKASIM_HISTORY_H
+#define KAFKASIM_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+typedef enum history_kind {
+    HIST_SEND = 0,      /* app -> producer: a = record id, b = send number (0 first, 1 resend) */
+    HIST_CALLBACK,      /* producer -> app: a = record id, b = send number, c = error, d = offset */
+    HIST_ATTEMPT,       /* producer sent a batch: a = payload, b = attempt, c = broker id,
+                           d = base sequence, e = producer epoch, f = producer id (low 32) */
+    HIST_RETRY,         /* producer will retry: a = payload, b = attempt failed, c = error */
+    HIST_APPEND,        /* a replica appended: node = broker, a = payload, b = attempt,
+                           d = base offset, c = 1 leader append / 0 replication,
+                           e = leader epoch, f = base sequence (uint32 of int32, ~0 none) */
+    HIST_DEDUP,         /* the leader answered a duplicate from its 5-batch cache:
+                           node = broker, a = payload, b = attempt, d = original offset */
+    HIST_TRUNCATE,      /* node = broker, d = new log end offset, a = records removed */
+    HIST_HW,            /* node = broker, d = new high watermark */
+    HIST_ELECTION,      /* node = new leader (or NODE_NONE), a = leader epoch, b = 1 unclean */
+    HIST_ISR,           /* a = new ISR (broker_set), b = partition epoch */
+    HIST_DROP,          /* the network dropped a message: a = api, b = fault index or -1,
+                           c = payload (produce) or -1, node = receiver, e = 1 response,
+                           d = base offset of a ProduceResponse (else -1), f = sender */
+    HIST_FAULT,         /* a fault fired: a = fault index, b = 1 start / 0 end, node = target */
+    HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0) */
+    HIST_EPOCH_BUMP,    /* producer bumped its epoch: a = new epoch, f = producer id */
+    HIST_PRODUCER_ID,   /* producer got an id: f = producer id, a = epoch */
+    HIST_ERROR,         /* a Kafka error reached a client: a = error code, c = api */
+    HIST_EXPIRE,        /* a batch expired on delivery.timeout: a = payload, b = 1 in flight,
+                           c = attempts made */
+    HIST_KIND_COUNT
+} history_kind;
+
+typedef struct history_rec {
+    int64_t time_ns;    /* when */
+    int64_t d;          /* offsets (see kinds) */
+    uint32_t a, b;      /* see kinds */
+    int32_t c;          /* see kinds */
+    uint16_t kind;      /* history_kind */
+    node_id node;       /* the observing node */
+    int16_t e;          /* see kinds */
+    uint16_t partition; /* partition index */
+    uint32_t f;         /* see kinds */
+} history_rec;
+
+/* Sees every record as it is added (the trace prints appends, HW moves, elections from it).
+ * r is valid during the call only. */
+typedef void (*history_observer_fn)(void *ctx, const history_rec *r);
+
+typedef struct history {
+    history_rec *recs;    /* in time order */
+    size_t count;         /* records stored */
+    size_t capacity;      /* records allocated */
+    bool failed;          /* memory ran out: recording stopped (the run reports it) */
+    history_observer_fn observer; /* optional, borrowed: called for every added record */
+    void *observer_ctx;   /* borrowed; passed to observer */
+} history;
+
+/* Allocates room for capacity_hint records (at least 64); no observer. Returns 0, or -1 when
+ * memory cannot be had (nothing to fini then). */
+int history_init(history *h, size_t capacity_hint);
+/* Frees the records; h may be reused after another history_init. */
+void history_fini(history *h);
+
+/* Appends one record; r->time_ns must not go backwards (asserted). Never fails for the caller:
+ * when memory runs out, h->failed is set and the run reports it; the observer still sees the
+ * record. */
+void history_add(history *h, const history_rec *r);
+
+/* Convenience recorders used by the nodes. t is sim_now(). Each fills one record as the kind
+ * comments above say and calls history_add. */
+void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no);
+void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
+                      uint32_t send_no, int error, int64_t offset);
+void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
+                     int broker);
+void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error);
+void history_append(history *h, int64_t t, node_id broker, const proto_batch *b, bool leader);
+void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
+                   int64_t original_offset);
+void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed);
+void history_hw(history *h, int64_t t, node_id broker, int64_t hw);
+void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean);
+void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch);
+void history_drop(history *h, int64_t t, const proto_msg *m, int fault);
+void history_fault(history *h, int64_t t, int fault, node_id target, bool start);
+void history_crash(history *h, int64_t t, node_id node, bool crashed);
+void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
+void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
+void history_error(history *h, int64_t t, node_id client, int api, int error);
+void history_expire(history *h, int64_t t, node_id producer, const proto_batch *b,
+                    bool in_flight);
+
+/* Records of one kind, for tests and summaries (a linear scan). */
+size_t history_count_kind(const history *h, history_kind kind);
+/* "send", "callback", "append", ...: a short name of a kind; "unknown" out of range. */
+const char *history_kind_name(history_kind kind);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * log.c: the replica log of one partition (see log.h for what it models and leaves out).
+ *
+ * Follows UnifiedLog.java / LocalLog.java (append, truncateTo, flush, roll) and
+ * LeaderEpochFileCache.java (assign, endOffsetFor, truncateFromEnd) of apache/kafka; leader
+ * epochs as in KIP-101 and KIP-279.
+ */
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_INITIAL_BATCHES 64
+#define LOG_INITIAL_EPOCHS 8
+
+int log_init(log_replica *l, const log_options *opt) {
+    memset(l, 0, sizeof *l);
+    l->opt = *opt;
+    l->batches = malloc(LOG_INITIAL_BATCHES * sizeof *l->batches);
+    l->epochs = malloc(LOG_INITIAL_EPOCHS * sizeof *l->epochs);
+    if (!l->batches || !l->epochs) goto fail;
+    l->capacity = LOG_INITIAL_BATCHES;
+    l->epoch_capacity = LOG_INITIAL_EPOCHS;
+    return 0;
+fail:
+    free(l->batches);
+    free(l->epochs);
+    memset(l, 0, sizeof *l);
+    return -1;
+}
+
+void log_fini(log_replica *l) {
+    free(l->batches);
+    free(l->epochs);
+    memset(l, 0, sizeof *l);
+}
+
+int64_t log_batch_bytes(const log_replica *l, const proto_batch *b) {
+    return (int64_t)b->record_count * l->opt.record_bytes + LOG_BATCH_OVERHEAD_BYTES;
+}
+
+bool log_roll_due(const log_replica *l, const proto_batch *b) {
+    /* LogSegment.shouldRoll: size > maxSegmentBytes - messagesSize, for a non-empty segment. */
+    if (l->segment_size_bytes == 0) return false;
+    return l->segment_size_bytes > l->opt.segment_bytes - log_batch_bytes(l, b);
+}
+
+int64_t log_roll(log_replica *l) {
+    l->segment_base_offset = l->log_end_offset;
+    l->segment_size_bytes = 0;
+    /* UnifiedLog.roll schedules flushUptoOffsetExclusive(newSegment.baseOffset). The model
+     * makes the asynchronous flush immediate. */
+    l->flushed_offset = l->log_end_offset;
+    return l->log_end_offset;
+}
+
+int32_t log_epoch_latest(const log_replica *l) {
+    return l->epoch_count ? l->epochs[l->epoch_count - 1].epoch : LOG_NO_EPOCH;
+}
+
+int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
+    if (epoch < 0) return 0;
+    if (l->epoch_count) {
+        const log_epoch_entry *last = &l->epochs[l->epoch_count - 1];
+        if (last->epoch == epoch && last->start_offset <= start_offset) return 0;
+    }
+    /* LeaderEpochFileCache.assign -> maybeTruncateNonMonotonicEntries: an entry with a newer
+     * or equal epoch, or a later start offset, cannot stand before the new one. */
+    while (l->epoch_count) {
+        const log_epoch_entry *last = &l->epochs[l->epoch_count - 1];
+        if (last->epoch < epoch && last->start_offset <= start_offset) break;
+        l->epoch_count--;
+    }
+    if (l->epoch_count == l->epoch_capacity) {
+        size_t cap = l->epoch_capacity * 2;
+        log_epoch_entry *e = realloc(l->epochs, cap * sizeof *e);
+        if (!e) return -1;
+        l->epochs = e;
+        l->epoch_capacity = cap;
+    }
+    l->epochs[l->epoch_count].epoch = epoch;
+    l->epochs[l->epoch_count].start_offset = start_offset;
+    l->epoch_count++;
+    return 0;
+}
+
+int log_append(log_replica *l, const proto_batch *b) {
+    if (l->count == l->capacity) {
+        size_t cap = l->capacity * 2;
+        proto_batch *nb = realloc(l->batches, cap * sizeof *nb);
+        if (!nb) return -1;
+        l->batches = nb;
+        l->capacity = cap;
+    }
+    if (log_epoch_assign(l, b->partition_leader_epoch, b->base_offset) != 0) return -1;
+    l->batches[l->count++] = *b;
+    l->log_end_offset = proto_batch_last_offset(b) + 1;
+    l->segment_size_bytes += log_batch_bytes(l, b);
+    /* UnifiedLog.append: if (localLog.unflushedMessages >= config.flushInterval) flush(). */
+    if (l->log_end_offset - l->flushed_offset >= l->opt.flush_interval_messages) log_flush(l);
+    return 0;
+}
+
+void log_flush(log_replica *l) { l->flushed_offset = l->log_end_offset; }
+
+size_t log_batch_find(const log_replica *l, int64_t offset) {
+    size_t lo = 0, hi = l->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->batches[mid].base_offset < offset) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+size_t log_batch_holding(const log_replica *l, int64_t offset) {
+    size_t i = log_batch_find(l, offset);
+    if (i < l->count && l->batches[i].base_offset == offset) return i;
+    if (i > 0 && proto_batch_last_offset(&l->batches[i - 1]) >= offset) return i - 1;
+    return l->count;
+}
+
+/* LeaderEpochFileCache.truncateFromEnd: entries starting at or after end go. */
+static void epochs_truncate_from_end(log_replica *l, int64_t end) {
+    while (l->epoch_count && l->epochs[l->epoch_count - 1].start_offset >= end) l->epoch_count--;
+}
+
+uint64_t log_truncate(log_replica *l, int64_t offset) {
+    if (offset >= l->log_end_offset) {
+        /* UnifiedLog.truncateTo: no record goes, but "always truncate epoch cache since we
+         * may have a conflicting epoch entry at the end of the log". */
+        epochs_truncate_from_end(l, offset);
+        return 0;
+    }
+    if (offset < l->log_start_offset) offset = l->log_start_offset;
+    size_t keep = log_batch_holding(l, offset);
+    if (keep == l->count) keep = log_batch_find(l, offset);
+    uint64_t removed = 0;
+    for (size_t i = keep; i < l->count; i++) removed += l->batches[i].record_count;
+    l->count = keep;
+    l->log_end_offset = keep ? proto_batch_last_offset(&l->batches[keep - 1]) + 1
+                             : l->log_start_offset;
+    if (l->high_watermark > l->log_end_offset) l->high_watermark = l->log_end_offset;
+    if (l->flushed_offset > l->log_end_offset) l->flushed_offset = l->log_end_offset;
+    if (l->segment_base_offset > l->log_end_offset) l->segment_base_offset = l->log_end_offset;
+    /* The active segment's size is recounted from its batches. */
+    l->segment_size_bytes = 0;
+    for (size_t i = log_batch_find(l, l->segment_base_offset); i < l->count; i++)
+        l->segment_size_bytes += log_batch_bytes(l, &l->batches[i]);
+    epochs_truncate_from_end(l, l->log_end_offset);
+    return removed;
+}
+
+void log_epoch_end_offset(const log_replica *l, int32_t requested, int32_t *epoch_out,
+                          int64_t *end_offset_out) {
+    *epoch_out = LOG_NO_EPOCH;
+    *end_offset_out = LOG_NO_OFFSET;
+    if (requested == LOG_NO_EPOCH || l->epoch_count == 0) return;
+    if (requested == log_epoch_latest(l)) {
+        *epoch_out = requested;
+        *end_offset_out = l->log_end_offset;
+        return;
+    }
+    /* The first entry with an epoch above the requested one (higherEntry) ends it; the entry
+     * before it (floorEntry) is the largest epoch <= requested. */
+    size_t i = 0;
+    while (i < l->epoch_count && l->epochs[i].epoch <= requested) i++;
+    if (i == l->epoch_count) return; /* larger than any known epoch: undefined */
+    /* Smaller than any known epoch: it ended where the first known one starts. */
+    *epoch_out = i == 0 ? requested : l->epochs[i - 1].epoch;
+    *end_offset_out = l->epochs[i].start_offset;
+}
+
+const char *log_check(const log_replica *l) {
+    if (l->high_watermark > l->log_end_offset) return "log: high watermark above log end";
+    if (l->high_watermark < l->log_start_offset) return "log: high watermark below log start";
+    if (l->flushed_offset > l->log_end_offset) return "log: flushed offset above log end";
+    int64_t next = l->log_start_offset;
+    for (size_t i = 0; i < l->count; i++) {
+        const proto_batch *b = &l->batches[i];
+        if (b->base_offset != next) return "log: batches are not contiguous";
+        if (b->record_count == 0) return "log: empty batch";
+        next = proto_batch_last_offset(b) + 1;
+    }
+    if (next != l->log_end_offset) return "log: log end offset does not follow the batches";
+    for (size_t i = 0; i < l->epoch_count; i++) {
+        if (l->epochs[i].start_offset > l->log_end_offset) return "log: epoch starts past end";
+        if (i == 0) continue;
+        if (l->epochs[i].epoch <= l->epochs[i - 1].epoch) return "log: epochs not increasing";
+        if (l->epochs[i].start_offset < l->epochs[i - 1].start_offset)
+            return "log: epoch start offsets decrease";
+    }
+    if (l->count && log_epoch_latest(l) < l->batches[l->count - 1].partition_leader_epoch)
+        return "log: last batch's epoch missing from the epoch cache";
+    return NULL;
+}

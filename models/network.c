@@ -1,0 +1,265 @@
+/*
+ * network.c: connections between nodes, as TCP gives them, with the faults of the fault
+ * language.
+ *
+ * Model. Every message travels on the connection (client, server): requests client -> server,
+ * responses back. Each direction between two nodes is first in first out: a message arrives at
+ * max(previous arrival on that direction, now + latency + jitter), jitter uniform in
+ * [-network.jitter.ms, +network.jitter.ms] from the network's own PCG32 stream, never before
+ * now. Closing a connection bumps its generation; a message stamped with an older generation
+ * vanishes on arrival, as the unread bytes of a closed socket do.
+ *
+ * Faults. Drop and delay rules are matched when a message is sent (in rule order; the first
+ * drop that fires wins, delays add up); a cut drops at send and at arrival and resets the
+ * connections between the two nodes, with no notice to anyone (clients find out by their
+ * request.timeout.ms, as Kafka's NetworkClient does). A dead process is different: its peers'
+ * kernels get an RST, so every client with an open connection to it gets API_DISCONNECT one
+ * latency later, and a request sent to it later is refused the same way.
+ *
+ * Invariants: a free slot is on the free stack exactly once; every pending delivery event
+ * names a slot that is not free; a message never arrives before an earlier one sent on the
+ * same direction.
+ *
+ * Left out: bandwidth and message sizes (a message takes the same time whatever it carries),
+ * connection set-up time, and socket buffers (a slow reader never pushes back on a writer).
+ */
+#include "network.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_SLOTS_INITIAL 256
+
+static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev);
+
+int net_init(net *n, sim_world *w, const net_options *opt) {
+    memset(n, 0, sizeof *n);
+    n->world = w;
+    n->opt = *opt;
+    if (n->opt.latency_ns < 0) n->opt.latency_ns = 0;
+    if (n->opt.jitter_ns < 0) n->opt.jitter_ns = 0;
+    n->rng = sim_stream(w, opt->stream_id);
+    for (int c = 0; c < NODES_MAX; c++)
+        for (int s = 0; s < NODES_MAX; s++) n->conn_gen[c][s] = 1;
+    n->slots = malloc(NET_SLOTS_INITIAL * sizeof *n->slots);
+    n->free_slots = malloc(NET_SLOTS_INITIAL * sizeof *n->free_slots);
+    if (!n->slots || !n->free_slots) {
+        net_fini(n);
+        return -1;
+    }
+    n->slot_capacity = NET_SLOTS_INITIAL;
+    /* Pushed in reverse so that slot 0 is handed out first. */
+    for (uint32_t i = 0; i < NET_SLOTS_INITIAL; i++)
+        n->free_slots[i] = NET_SLOTS_INITIAL - 1 - i;
+    n->free_count = NET_SLOTS_INITIAL;
+    n->kind_deliver = sim_handler_add(w, net_on_deliver, n, "net.deliver");
+    return 0;
+}
+
+void net_fini(net *n) {
+    free(n->slots);
+    free(n->free_slots);
+    n->slots = NULL;
+    n->free_slots = NULL;
+    n->slot_capacity = 0;
+    n->free_count = 0;
+}
+
+void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx) {
+    SIM_ASSERT(n->world, node < NODES_MAX);
+    n->endpoints[node].deliver = fn;
+    n->endpoints[node].ctx = ctx;
+}
+
+/* ---- Slots ------------------------------------------------------------------------------ */
+
+/* Doubles the pool. Slot indexes stay valid (events carry indexes, never pointers). */
+static int net_slots_grow(net *n) {
+    uint32_t old = n->slot_capacity;
+    if (old >= UINT32_MAX / 2) return -1;
+    uint32_t cap = old * 2;
+    proto_msg *slots = realloc(n->slots, (size_t)cap * sizeof *slots);
+    if (!slots) return -1;
+    n->slots = slots;
+    uint32_t *free_slots = realloc(n->free_slots, (size_t)cap * sizeof *free_slots);
+    if (!free_slots) return -1;
+    n->free_slots = free_slots;
+    for (uint32_t i = 0; i < cap - old; i++) n->free_slots[n->free_count++] = cap - 1 - i;
+    n->slot_capacity = cap;
+    return 0;
+}
+
+/* A free slot index, or UINT32_MAX when memory ran out (the world is stopped then). */
+static uint32_t net_slot_take(net *n) {
+    if (n->free_count == 0 && net_slots_grow(n) != 0) {
+        sim_fail(n->world, "network: out of memory for in-flight messages");
+        return UINT32_MAX;
+    }
+    return n->free_slots[--n->free_count];
+}
+
+static void net_slot_give(net *n, uint32_t slot) {
+    SIM_ASSERT(n->world, n->free_count < n->slot_capacity);
+    n->free_slots[n->free_count++] = slot;
+}
+
+/* ---- Sending ---------------------------------------------------------------------------- */
+
+static inline node_id net_client_of(const proto_msg *m) { return m->is_response ? m->to : m->from; }
+static inline node_id net_server_of(const proto_msg *m) { return m->is_response ? m->from : m->to; }
+
+static bool net_selector_match(net *n, int selector, node_id node) {
+    if (selector == NET_SELECT_ANY) return true;
+    if (selector >= 0) return (int)node == selector;
+    if (!n->resolve) return false;
+    return n->resolve(n->resolve_ctx, selector) == node;
+}
+
+/* Applies the rules active now. Returns the index of the drop rule that fired, or -1 and adds
+ * the delays of matching delay rules to *delay_ns. */
+static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
+    int64_t now = sim_now(n->world);
+    for (int i = 0; i < n->rule_count; i++) {
+        const net_rule *r = &n->rules[i];
+        if (now < r->from_ns || now >= r->to_ns) continue;
+        if (r->responses != (m->is_response != 0)) continue;
+        if (!net_selector_match(n, r->from, m->from)) continue;
+        if (!net_selector_match(n, r->to, m->to)) continue;
+        if (r->kind == NET_RULE_DELAY) {
+            *delay_ns += r->delay_ns;
+        } else if (sim_pcg32_chance_ppm(&n->rng, r->ppm)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* One way's delay: latency plus uniform jitter, never negative. */
+static int64_t net_delay_draw(net *n) {
+    int64_t d = n->opt.latency_ns;
+    if (n->opt.jitter_ns > 0) {
+        uint64_t span = 2 * (uint64_t)n->opt.jitter_ns + 1;
+        d += (int64_t)sim_pcg32_bounded64(&n->rng, span) - n->opt.jitter_ns;
+    }
+    return d < 0 ? 0 : d;
+}
+
+/* Puts a stamped message on the wire from -> to, arriving after delay_ns (FIFO kept). */
+static void net_enqueue(net *n, const proto_msg *m, int64_t delay_ns) {
+    uint32_t slot = net_slot_take(n);
+    if (slot == UINT32_MAX) return;
+    memcpy(&n->slots[slot], m, proto_msg_size(m));
+    net_link *link = &n->links[m->from][m->to];
+    int64_t at = sim_now(n->world) + delay_ns;
+    if (at < link->last_delivery_ns) at = link->last_delivery_ns;
+    link->last_delivery_ns = at;
+    sim_schedule(n->world, at, n->kind_deliver, slot);
+}
+
+/* Tells client that server's process is gone, one latency later (the RST). */
+static void net_notify_disconnect(net *n, node_id server, node_id client) {
+    proto_msg m;
+    memset(&m, 0, offsetof(proto_msg, u));
+    m.api = API_DISCONNECT;
+    m.is_response = 1;
+    m.from = server;
+    m.to = client;
+    m.conn_gen = n->conn_gen[client][server];
+    if (n->on_send) n->on_send(n->trace_ctx, &m);
+    net_enqueue(n, &m, n->opt.latency_ns);
+}
+
+void net_send(net *n, const proto_msg *msg) {
+    SIM_ASSERT(n->world, msg->from < NODES_MAX);
+    SIM_ASSERT(n->world, msg->to < NODES_MAX);
+    proto_msg m;
+    memcpy(&m, msg, proto_msg_size(msg));
+    node_id client = net_client_of(&m), server = net_server_of(&m);
+    if (!m.is_response || m.conn_gen == 0) m.conn_gen = n->conn_gen[client][server];
+    n->sent++;
+    if (n->on_send) n->on_send(n->trace_ctx, &m);
+    if (n->cut[m.from][m.to]) {
+        n->dropped++;
+        return;
+    }
+    if (n->endpoints[m.to].down) {
+        n->dropped++;
+        if (!m.is_response && !n->endpoints[m.from].down) net_notify_disconnect(n, m.to, m.from);
+        return;
+    }
+    if (!m.is_response) n->conn_open[client][server] = true;
+    int64_t delay_ns = 0;
+    int rule = n->rule_count ? net_rules_apply(n, &m, &delay_ns) : -1;
+    if (rule >= 0) {
+        n->dropped++;
+        if (n->on_drop) n->on_drop(n->drop_ctx, rule, &m);
+        return;
+    }
+    net_enqueue(n, &m, net_delay_draw(n) + delay_ns);
+}
+
+/* ---- Arrival ---------------------------------------------------------------------------- */
+
+/* True when the message must vanish on arrival: a dead receiver, a cut, a closed connection. */
+static bool net_lost_on_arrival(const net *n, const proto_msg *m) {
+    if (n->endpoints[m->to].down) return true;
+    if (n->cut[m->from][m->to]) return true;
+    if (!n->endpoints[m->to].deliver) return true;
+    return m->conn_gen != n->conn_gen[net_client_of(m)][net_server_of(m)];
+}
+
+static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
+    net *n = ctx;
+    uint32_t slot = (uint32_t)ev->arg;
+    SIM_ASSERT(w, slot < n->slot_capacity);
+    /* A local copy: the receiver may send, and a send may move the slot array. */
+    proto_msg m;
+    memcpy(&m, &n->slots[slot], proto_msg_size(&n->slots[slot]));
+    net_slot_give(n, slot);
+    if (net_lost_on_arrival(n, &m)) {
+        n->dropped++;
+        return;
+    }
+    n->delivered++;
+    const net_endpoint *e = &n->endpoints[m.to];
+    e->deliver(e->ctx, &m);
+}
+
+/* ---- Faults ----------------------------------------------------------------------------- */
+
+void net_reset(net *n, node_id client, node_id server) {
+    SIM_ASSERT(n->world, client < NODES_MAX);
+    SIM_ASSERT(n->world, server < NODES_MAX);
+    n->conn_gen[client][server]++;
+    n->conn_open[client][server] = false;
+}
+
+void net_set_down(net *n, node_id node, bool down) {
+    SIM_ASSERT(n->world, node < NODES_MAX);
+    if (n->endpoints[node].down == down) return;
+    n->endpoints[node].down = down;
+    if (!down) return;
+    for (int peer = 0; peer < NODES_MAX; peer++) {
+        if (peer == node) continue;
+        bool client_of_dead = n->conn_open[peer][node];
+        net_reset(n, (node_id)peer, node);
+        net_reset(n, node, (node_id)peer);
+        if (client_of_dead && !n->endpoints[peer].down && !n->cut[node][peer])
+            net_notify_disconnect(n, node, (node_id)peer);
+    }
+}
+
+void net_cut(net *n, node_id from, node_id to, bool cut) {
+    SIM_ASSERT(n->world, from < NODES_MAX);
+    SIM_ASSERT(n->world, to < NODES_MAX);
+    n->cut[from][to] = cut;
+    if (!cut) return;
+    net_reset(n, from, to);
+    net_reset(n, to, from);
+}
+
+int net_rule_add(net *n, const net_rule *rule) {
+    if (n->rule_count >= NET_RULES_MAX) return -1;
+    n->rules[n->rule_count] = *rule;
+    return n->rule_count++;
+}

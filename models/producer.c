@@ -1,0 +1,1220 @@
+/*
+ * producer.c: the Java producer client and its application (kafka-semantics.md section 3).
+ *
+ * Follows clients/src/main/java/org/apache/kafka/clients/producer/internals/
+ * {RecordAccumulator, Sender, ProducerBatch, TransactionManager, TxnPartitionEntry}.java and
+ * clients/.../{NetworkClient, InFlightRequests}.java:
+ * - Accumulator: one deque per partition; records go into the open tail batch until it is full
+ *   (batch.size over the record size with its framing, PRODUCER_*_OVERHEAD_BYTES); a partition
+ *   is ready when its head batch is full, the deque holds more than one batch, or linger.ms has
+ *   passed since creation, and a retried batch only after its backoff (RA.batchReady). A batch
+ *   is sealed into the payload arena when it is full or first drained.
+ * - Sender: at most one batch per partition per ProduceRequest; at most
+ *   max.in.flight.requests.per.connection requests per broker connection; a request older than
+ *   request.timeout.ms closes the whole connection and fails every request on it, oldest first,
+ *   with REQUEST_TIMED_OUT (NetworkClient.handleTimedOutRequests); a process death seen as
+ *   API_DISCONNECT fails them with NETWORK_EXCEPTION; both ask for a metadata refresh, as
+ *   NOT_LEADER_OR_FOLLOWER does. delivery.timeout.ms counts from batch creation and expires
+ *   queued and in-flight batches (Sender.getExpiredInflightBatches). Retry backoff is
+ *   retry.backoff.ms, exponential x2 with 20% jitter up to retry.backoff.max.ms from 3.7
+ *   (KIP-580).
+ * - Without idempotence a retried batch goes to the front of its deque (RA.reenqueue,
+ *   addFirst), so batches failing together come back reversed; with max.in.flight 1 a drained
+ *   partition is muted until its batch completes (guaranteeMessageOrder).
+ * - Idempotence: InitProducerId gives (producer id, epoch 0); sequences are assigned at drain;
+ *   retried batches go back in sequence order (insertInSequenceOrder) and only the lowest
+ *   outstanding sequence may be drained while one is retried (shouldStopDrainBatchesForPartition);
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER is retried when the batch is not the next expected, and bumps
+ *   the epoch (KIP-360, 2.5+) when it is, rewriting the partition's outstanding batches from
+ *   sequence 0 (TxnPartitionEntry.startSequencesAtBeginning); a non-retriable failure with
+ *   retries left bumps the same way (KAFKA-14034, section 5 S9); an expired batch in retry makes
+ *   the partition unresolved until its in-flight batches finish (TM.maybeResolveSequences).
+ *   Before 2.5 the same situations reset the producer id (a new InitProducerId, KIP-360
+ *   motivation) and fail the batch to the application.
+ *
+ * Invariants (producer_check): deque links agree both ways; every queued batch is QUEUED and
+ * every QUEUED batch is in its deque; outstanding sequences are increasing; in-flight requests
+ * per connection stay within max.in.flight + 2 (Metadata and InitProducerId may pass the limit);
+ * records held in batches equal the application's pending count.
+ *
+ * Left out: several partitions per request (the model has one partition), MESSAGE_TOO_LARGE
+ * splitting, compression, transactions, max.block.ms (a full buffer blocks the application
+ * until memory frees, without a timeout), periodic metadata.max.age.ms refreshes, and
+ * reconnect.backoff.ms (the retry backoff covers it).
+ */
+#include "producer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Event arguments: what (low 8 bits), the session (next 24), an index (high 32). */
+enum producer_event {
+    PRODUCER_EV_APP_TICK = 1, /* the application may send the next paced record */
+    PRODUCER_EV_WAKEUP,       /* the sender polls: linger or backoff ended */
+    PRODUCER_EV_CONN_TIMEOUT, /* index = broker: the oldest request may be past its timeout */
+    PRODUCER_EV_EXPIRY,       /* index = batch: delivery.timeout.ms */
+    PRODUCER_EV_RESUME        /* a pause ended */
+};
+
+static uint64_t producer_arg(const producer *p, enum producer_event what, uint32_t index) {
+    return (uint64_t)what | ((uint64_t)(p->session & 0xffffffu) << 8) | ((uint64_t)index << 32);
+}
+
+static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev);
+static void producer_on_message(void *ctx, const proto_msg *msg);
+static void producer_poll(producer *p);
+
+static int64_t producer_now(const producer *p) { return sim_now(p->world); }
+
+static bool producer_idempotent(const producer *p) { return p->cfg->enable_idempotence; }
+
+/* KIP-360 (client KAFKA-8805, broker KAFKA-8710) shipped in 2.5.0. */
+static bool producer_has_kip360(const producer *p) { return p->cfg->kafka_version >= 20500; }
+
+/* ---- Batch pool ------------------------------------------------------------------------- */
+
+static int producer_pool_grow(producer *p) {
+    uint32_t old = p->batch_capacity;
+    uint32_t cap = old ? old * 2 : 64;
+    producer_batch *b = realloc(p->batches, (size_t)cap * sizeof *b);
+    if (!b) return -1;
+    p->batches = b;
+    for (uint32_t i = cap; i-- > old;) {
+        memset(&b[i], 0, sizeof b[i]);
+        b[i].next = p->batch_free;
+        p->batch_free = i;
+    }
+    p->batch_capacity = cap;
+    return 0;
+}
+
+/* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
+static uint32_t producer_batch_new(producer *p, uint16_t partition) {
+    if (p->batch_free == PRODUCER_NIL && producer_pool_grow(p) != 0) {
+        sim_fail(p->world, "producer: out of memory for batches");
+        return PRODUCER_NIL;
+    }
+    uint32_t i = p->batch_free;
+    producer_batch *b = &p->batches[i];
+    p->batch_free = b->next;
+    memset(b, 0, sizeof *b);
+    b->header.base_offset = -1;
+    b->header.producer_id = PROTO_NO_PRODUCER_ID;
+    b->header.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    b->header.base_sequence = PROTO_NO_SEQUENCE;
+    b->header.partition_leader_epoch = -1;
+    b->header.payload = UINT32_MAX;
+    b->header.producer = p->node;
+    b->header.max_timestamp_ns = producer_now(p);
+    b->created_ns = producer_now(p);
+    b->partition = partition;
+    b->prev = b->next = PRODUCER_NIL;
+    b->state = PRODUCER_BATCH_QUEUED;
+    b->bytes = PRODUCER_BATCH_OVERHEAD_BYTES;
+    sim_timer_arm(p->world, &b->expiry, b->created_ns + p->cfg->delivery_timeout_ns, p->kind,
+                  producer_arg(p, PRODUCER_EV_EXPIRY, i));
+    return i;
+}
+
+static void producer_batch_release(producer *p, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    SIM_ASSERT(p->world, b->state == PRODUCER_BATCH_DONE);
+    SIM_ASSERT(p->world, !b->in_request);
+    b->state = PRODUCER_BATCH_FREE;
+    b->next = p->batch_free;
+    p->batch_free = i;
+}
+
+/* ---- Deques ----------------------------------------------------------------------------- */
+
+static void producer_deque_insert_before(producer *p, producer_partition *pt, uint32_t i,
+                                         uint32_t before) {
+    producer_batch *b = &p->batches[i];
+    b->next = before;
+    b->prev = before == PRODUCER_NIL ? pt->tail : p->batches[before].prev;
+    if (b->prev == PRODUCER_NIL) pt->head = i;
+    else p->batches[b->prev].next = i;
+    if (before == PRODUCER_NIL) pt->tail = i;
+    else p->batches[before].prev = i;
+    b->state = PRODUCER_BATCH_QUEUED;
+}
+
+static void producer_deque_remove(producer *p, producer_partition *pt, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    if (b->prev == PRODUCER_NIL) pt->head = b->next;
+    else p->batches[b->prev].next = b->next;
+    if (b->next == PRODUCER_NIL) pt->tail = b->prev;
+    else p->batches[b->next].prev = b->prev;
+    b->prev = b->next = PRODUCER_NIL;
+    if (pt->open == i) pt->open = PRODUCER_NIL;
+}
+
+/* RecordAccumulator.insertInSequenceOrder: before the first batch without a sequence or with a
+ * higher one, so the deque stays sorted by base sequence. */
+static void producer_deque_insert_in_sequence_order(producer *p, producer_partition *pt,
+                                                    uint32_t i) {
+    int32_t seq = p->batches[i].header.base_sequence;
+    uint32_t at = pt->head;
+    while (at != PRODUCER_NIL) {
+        const proto_batch *h = &p->batches[at].header;
+        if (h->base_sequence == PROTO_NO_SEQUENCE || h->base_sequence > seq) break;
+        at = p->batches[at].next;
+    }
+    producer_deque_insert_before(p, pt, i, at);
+}
+
+/* ---- Outstanding sequences (TxnPartitionEntry.inflightBatchesBySequence) ---------------- */
+
+static int producer_outstanding_add(producer *p, producer_partition *pt, uint32_t i) {
+    if (pt->outstanding_count == pt->outstanding_capacity) {
+        uint32_t cap = pt->outstanding_capacity ? pt->outstanding_capacity * 2 : 16;
+        uint32_t *o = realloc(pt->outstanding, (size_t)cap * sizeof *o);
+        if (!o) {
+            sim_fail(p->world, "producer: out of memory for sequences");
+            return -1;
+        }
+        pt->outstanding = o;
+        pt->outstanding_capacity = cap;
+    }
+    /* Sorted by base sequence; new sequences are the highest, retries keep their place. */
+    uint32_t k = pt->outstanding_count++;
+    int32_t seq = p->batches[i].header.base_sequence;
+    while (k > 0 && p->batches[pt->outstanding[k - 1]].header.base_sequence > seq) {
+        pt->outstanding[k] = pt->outstanding[k - 1];
+        k--;
+    }
+    pt->outstanding[k] = i;
+    return 0;
+}
+
+static void producer_outstanding_remove(producer_partition *pt, uint32_t i) {
+    for (uint32_t k = 0; k < pt->outstanding_count; k++) {
+        if (pt->outstanding[k] != i) continue;
+        memmove(&pt->outstanding[k], &pt->outstanding[k + 1],
+                (pt->outstanding_count - k - 1) * sizeof *pt->outstanding);
+        pt->outstanding_count--;
+        return;
+    }
+}
+
+static int32_t producer_first_outstanding_sequence(const producer *p,
+                                                   const producer_partition *pt) {
+    if (pt->outstanding_count == 0) return PROTO_NO_SEQUENCE;
+    return p->batches[pt->outstanding[0]].header.base_sequence;
+}
+
+/* ---- Application side: callbacks and sends ---------------------------------------------- */
+
+static void producer_seal(producer *p, uint32_t i);
+
+/* Fires the callbacks of a completed batch: success with offsets, or error. */
+static void producer_callbacks(producer *p, producer_batch *b, int error, int64_t base_offset) {
+    uint32_t n = 0;
+    const uint32_t *ids;
+    if (b->sealed) {
+        ids = proto_payload_ids(p->payloads, b->header.payload, &n);
+    } else {
+        ids = p->partitions[b->partition].open_ids;
+        n = p->partitions[b->partition].open_count;
+    }
+    int64_t now = producer_now(p);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t id = ids[k];
+        int64_t offset = error == ERR_NONE && base_offset >= 0 ? base_offset + k : -1;
+        history_callback(p->history, now, p->node, id, p->send_count[id] - 1, error, offset);
+        SIM_ASSERT(p->world, p->in_producer > 0);
+        p->in_producer--;
+        if (error == ERR_NONE) {
+            p->acked++;
+            p->outcome[id] = PRODUCER_RECORD_ACKED;
+        } else {
+            p->failed++;
+            p->outcome[id] = PRODUCER_RECORD_FAILED;
+            if (p->cfg->resend_on_failure) {
+                p->outcome[id] = PRODUCER_RECORD_RESEND;
+                p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
+            }
+        }
+    }
+}
+
+/* The batch is finished for the application (ProducerBatch.done). The slot is released when no
+ * request names it any more. */
+static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t base_offset) {
+    producer_batch *b = &p->batches[i];
+    SIM_ASSERT(p->world, b->state != PRODUCER_BATCH_DONE);
+    SIM_ASSERT(p->world, b->state != PRODUCER_BATCH_FREE);
+    producer_partition *pt = &p->partitions[b->partition];
+    if (b->state == PRODUCER_BATCH_QUEUED) producer_deque_remove(p, pt, i);
+    producer_callbacks(p, b, error, base_offset);
+    if (!b->sealed) pt->open_count = 0;
+    b->state = PRODUCER_BATCH_DONE;
+    sim_timer_cancel(&b->expiry);
+    p->buffered_bytes -= b->bytes;
+    if (!b->in_request) producer_batch_release(p, i);
+}
+
+/* Appends one record to the partition's open batch, opening one if needed. */
+static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+    producer_partition *pt = &p->partitions[partition];
+    if (pt->open != PRODUCER_NIL && pt->open_count >= p->records_per_batch)
+        producer_seal(p, pt->open);
+    if (pt->open == PRODUCER_NIL) {
+        uint32_t i = producer_batch_new(p, partition);
+        if (i == PRODUCER_NIL) return;
+        producer_deque_insert_before(p, pt, i, PRODUCER_NIL);
+        pt->open = i;
+        pt->open_count = 0;
+        p->buffered_bytes += PRODUCER_BATCH_OVERHEAD_BYTES;
+    }
+    producer_batch *b = &p->batches[pt->open];
+    pt->open_ids[pt->open_count++] = id;
+    b->header.record_count = pt->open_count;
+    b->bytes += p->record_bytes;
+    p->buffered_bytes += p->record_bytes;
+}
+
+/* KafkaProducer.send of one record id; the callback comes later. */
+static void producer_app_send(producer *p, uint32_t id) {
+    uint32_t send_no = p->send_count[id]++;
+    p->outcome[id] = PRODUCER_RECORD_PENDING;
+    p->in_producer++;
+    history_send(p->history, producer_now(p), p->node, id, send_no);
+    producer_append(p, 0, id);
+}
+
+static bool producer_buffer_has_room(const producer *p) {
+    return p->buffered_bytes + p->record_bytes + PRODUCER_BATCH_OVERHEAD_BYTES <=
+           p->cfg->buffer_memory_bytes;
+}
+
+/* Sends what the application may send now: resends first, then new ids as the rate allows,
+ * while buffer.memory has room. */
+static void producer_app_pump(producer *p) {
+    if (!p->started || p->crashed) return;
+    while (p->resend_count > 0 && producer_buffer_has_room(p)) {
+        uint32_t id = p->resend[p->resend_head];
+        p->resend_head = (p->resend_head + 1) % p->cfg->records;
+        p->resend_count--;
+        producer_app_send(p, id);
+    }
+    uint64_t allowed = p->cfg->rate_per_s > 0 ? p->app_ticks : p->cfg->records;
+    while (p->next_id < p->cfg->records && p->next_id < allowed && producer_buffer_has_room(p))
+        producer_app_send(p, (uint32_t)p->next_id++);
+}
+
+/* The next paced send time for record k: k / rate seconds after the start, exactly. */
+static int64_t producer_app_tick_ns(const producer *p, uint64_t k) {
+    return p->app_start_ns + (int64_t)((k * (uint64_t)SIM_S) / (uint64_t)p->cfg->rate_per_s);
+}
+
+static void producer_on_app_tick(producer *p) {
+    if (p->app_ticks < p->cfg->records) p->app_ticks++;
+    producer_app_pump(p);
+    if (p->app_ticks < p->cfg->records)
+        sim_timer_arm(p->world, &p->app_tick, producer_app_tick_ns(p, p->app_ticks), p->kind,
+                      producer_arg(p, PRODUCER_EV_APP_TICK, 0));
+}
+
+/* ---- Connections (NetworkClient, InFlightRequests) -------------------------------------- */
+
+static int producer_conn_capacity(const producer *p) { return p->cfg->max_in_flight + 2; }
+
+/* Arms the connection's timer for its oldest request (a stale armed event is a tombstone). */
+static void producer_conn_arm(producer *p, int broker) {
+    producer_conn *c = &p->conns[broker];
+    sim_timer_cancel(&c->timeout);
+    if (c->count == 0) return;
+    sim_timer_arm(p->world, &c->timeout, c->requests[0].sent_ns + p->cfg->request_timeout_ns,
+                  p->kind, producer_arg(p, PRODUCER_EV_CONN_TIMEOUT, (uint32_t)broker));
+}
+
+/* Sends a request to broker and remembers it as in flight; returns its correlation id. */
+static uint32_t producer_request_send(producer *p, int broker, proto_msg *m, uint32_t batch,
+                                      bool expect_response) {
+    m->from = p->node;
+    m->to = node_broker(broker);
+    m->is_response = 0;
+    m->correlation_id = p->correlation_next++;
+    m->conn_gen = 0;
+    if (expect_response) {
+        producer_conn *c = &p->conns[broker];
+        SIM_ASSERT(p->world, c->count < producer_conn_capacity(p));
+        producer_request *r = &c->requests[c->count++];
+        memset(r, 0, sizeof *r);
+        r->sent_ns = producer_now(p);
+        r->correlation_id = m->correlation_id;
+        r->batch = batch;
+        r->api = m->api;
+        if (m->api == API_PRODUCE) r->sent = m->u.produce.batch;
+        if (c->count == 1) producer_conn_arm(p, broker);
+    }
+    net_send(p->net, m);
+    return m->correlation_id;
+}
+
+/* Removes the request with correlation id corr into *out; false when it is not in flight (an
+ * answer to a request failed by a disconnect, or of an older session). */
+static bool producer_request_take(producer *p, int broker, uint32_t corr, producer_request *out) {
+    producer_conn *c = &p->conns[broker];
+    for (int k = 0; k < c->count; k++) {
+        if (c->requests[k].correlation_id != corr) continue;
+        *out = c->requests[k];
+        memmove(&c->requests[k], &c->requests[k + 1], (size_t)(c->count - k - 1) * sizeof *out);
+        c->count--;
+        if (k == 0) producer_conn_arm(p, broker);
+        return true;
+    }
+    return false;
+}
+
+static int producer_pick_broker(producer *p) {
+    int b = p->bootstrap[p->bootstrap_next % p->bootstrap_count];
+    p->bootstrap_next = (p->bootstrap_next + 1) % p->bootstrap_count;
+    return b;
+}
+
+static void producer_metadata_request(producer *p) {
+    if (!p->metadata_needed || p->metadata_in_flight || p->bootstrap_count == 0) return;
+    if (producer_now(p) < p->metadata_after_ns) return;
+    int b = producer_pick_broker(p);
+    if (p->conns[b].count >= producer_conn_capacity(p)) return;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_METADATA;
+    producer_request_send(p, b, &m, PRODUCER_NIL, true);
+    p->metadata_in_flight = true;
+}
+
+/* InitProducerId(null) for a new session; KIP-360 requests carry no current id for a
+ * non-transactional producer, which always gets a fresh id (section 4). */
+static void producer_init_pid_request(producer *p) {
+    if (!p->pid_needed || p->init_pid_in_flight || p->bootstrap_count == 0) return;
+    if (producer_now(p) < p->pid_after_ns) return;
+    int b = producer_pick_broker(p);
+    if (p->conns[b].count >= producer_conn_capacity(p)) return;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_INIT_PRODUCER_ID;
+    m.u.init_pid.producer_id = PROTO_NO_PRODUCER_ID;
+    m.u.init_pid.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    producer_request_send(p, b, &m, PRODUCER_NIL, true);
+    p->init_pid_in_flight = true;
+}
+
+/* Asks the sender to poll again at t at the latest. */
+static void producer_wakeup_at(producer *p, int64_t t) {
+    if (t < producer_now(p)) t = producer_now(p);
+    if (sim_timer_armed(&p->wakeup) && p->wakeup_ns <= t) return;
+    p->wakeup_ns = t;
+    sim_timer_arm(p->world, &p->wakeup, t, p->kind, producer_arg(p, PRODUCER_EV_WAKEUP, 0));
+}
+
+static void producer_request_metadata_update(producer *p) { p->metadata_needed = true; }
+
+/* ---- Idempotence (TransactionManager) --------------------------------------------------- */
+
+/* ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2) from 3.7 (KIP-580), with
+ * attempts - 1 as the exponent; a constant retry.backoff.ms before. Jitter in parts per
+ * million from the producer's stream. */
+static int64_t producer_retry_backoff_ns(producer *p, uint16_t attempt) {
+    const config *c = p->cfg;
+    if (c->kafka_version < 30700) return c->retry_backoff_ns;
+    int64_t term = c->retry_backoff_ns;
+    for (int k = 1; k < attempt && term < c->retry_backoff_max_ns; k++) term *= 2;
+    uint32_t factor_ppm = 800000u + sim_pcg32_bounded(&p->rng, 400001u);
+    int64_t backoff = term / 1000 * (int64_t)factor_ppm / 1000;
+    return backoff > c->retry_backoff_max_ns ? c->retry_backoff_max_ns : backoff;
+}
+
+static bool producer_is_next_sequence(const producer_partition *pt, int32_t seq) {
+    int32_t next = pt->last_acked_sequence < 0 ? 0 : proto_sequence_add(pt->last_acked_sequence, 1);
+    return seq == next;
+}
+
+/* TxnPartitionEntry.startSequencesAtBeginning: every outstanding batch of the partition, in
+ * sequence order, gets the current (producer id, epoch) and sequences from 0 again. */
+static void producer_start_sequences_at_beginning(producer *p, producer_partition *pt) {
+    int32_t seq = 0;
+    for (uint32_t k = 0; k < pt->outstanding_count; k++) {
+        producer_batch *b = &p->batches[pt->outstanding[k]];
+        b->header.producer_id = p->producer_id;
+        b->header.producer_epoch = p->producer_epoch;
+        b->header.base_sequence = seq;
+        b->sequence_reset = true;
+        seq = proto_sequence_add(seq, b->header.record_count);
+    }
+    pt->producer_id = p->producer_id;
+    pt->producer_epoch = p->producer_epoch;
+    pt->next_sequence = seq;
+    pt->last_acked_sequence = -1;
+    pt->unresolved = false;
+    pt->bump_requested = false;
+}
+
+/* Before KIP-360 (and when the epoch is exhausted): forget the producer id; a new
+ * InitProducerId follows and every partition restarts at sequence 0 (TM.resetProducerId).
+ * Outstanding batches keep the old id: queued ones fail now, in-flight ones when answered. */
+static void producer_reset_producer_id(producer *p, int error) {
+    p->producer_id = PROTO_NO_PRODUCER_ID;
+    p->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    p->pid_needed = true;
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        uint32_t n = pt->outstanding_count;
+        pt->outstanding_count = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = pt->outstanding[j];
+            if (p->batches[i].state == PRODUCER_BATCH_QUEUED)
+                producer_batch_complete(p, i, error, -1);
+        }
+        pt->next_sequence = 0;
+        pt->last_acked_sequence = -1;
+        pt->unresolved = false;
+        pt->bump_requested = false;
+    }
+}
+
+/* TM.bumpIdempotentEpochAndResetIdIfNeeded: a local epoch bump (no request), then the
+ * partitions that asked for it restart their sequences. */
+static void producer_bump_epoch_if_needed(producer *p) {
+    bool requested = false;
+    for (int k = 0; k < p->partition_count; k++) requested |= p->partitions[k].bump_requested;
+    if (!requested || p->producer_id < 0) return;
+    if (p->producer_epoch == INT16_MAX) {
+        producer_reset_producer_id(p, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+        return;
+    }
+    p->producer_epoch++;
+    p->epoch_bumps++;
+    history_epoch_bump(p->history, producer_now(p), p->node, p->producer_id, p->producer_epoch);
+    for (int k = 0; k < p->partition_count; k++)
+        if (p->partitions[k].bump_requested)
+            producer_start_sequences_at_beginning(p, &p->partitions[k]);
+}
+
+/* TM.maybeResolveSequences: once nothing of an unresolved partition is outstanding, either
+ * every sequence was acknowledged after all, or the expired batch left a gap: bump. */
+static void producer_resolve_sequences(producer *p) {
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        if (!pt->unresolved || pt->outstanding_count > 0) continue;
+        if (producer_is_next_sequence(pt, pt->next_sequence)) {
+            pt->unresolved = false;
+        } else if (producer_has_kip360(p)) {
+            pt->bump_requested = true;
+            pt->unresolved = false;
+        } else {
+            producer_reset_producer_id(p, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+        }
+    }
+}
+
+/* TM.canRetry for a batch answered with error (Java 2.5+, and 1.0-2.4 where noted). */
+static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
+                                          const producer_request *r, int error) {
+    producer_partition *pt = &p->partitions[b->partition];
+    /* A batch of a producer id given up since cannot be retried (TM.canRetry:
+     * hasProducerId). */
+    if (b->header.producer_id != p->producer_id) return false;
+    /* The answer is about an attempt whose sequence was rewritten since: retry as is. */
+    if (b->header.producer_epoch != r->sent.producer_epoch ||
+        b->header.base_sequence != r->sent.base_sequence)
+        return true;
+    if (error == ERR_UNKNOWN_PRODUCER_ID || error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER) {
+        bool next = producer_is_next_sequence(pt, b->header.base_sequence);
+        if (!pt->unresolved && (b->sequence_reset || !next)) return true;
+        if (!producer_has_kip360(p)) return false; /* fail it; the id is reset (pre-2.5) */
+        if (!pt->unresolved || b->header.base_sequence == pt->unresolved_next_sequence)
+            pt->bump_requested = true;
+        return true;
+    }
+    return proto_error_retriable(error);
+}
+
+/* ---- Completing produce attempts (Sender.completeBatch) --------------------------------- */
+
+static void producer_step(producer *p, proto_step step) {
+    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step);
+}
+
+/* RecordAccumulator.reenqueue: idempotent batches go back in sequence order, others to the
+ * front of the deque (addFirst: several failing together come back reversed). */
+static void producer_reenqueue(producer *p, uint32_t i, int error) {
+    producer_batch *b = &p->batches[i];
+    producer_partition *pt = &p->partitions[b->partition];
+    int64_t now = producer_now(p);
+    history_retry(p->history, now, p->node, &b->header, error);
+    p->retries++;
+    b->in_retry = true;
+    b->last_attempt_ns = now;
+    b->retry_at_ns = now + producer_retry_backoff_ns(p, b->header.attempt);
+    if (producer_idempotent(p)) producer_deque_insert_in_sequence_order(p, pt, i);
+    else producer_deque_insert_before(p, pt, i, pt->head);
+}
+
+/* Sender.failBatch and TM.handleFailedBatch. adjust: retries were not used up, so with
+ * idempotence the partition's other sequences are rewritten by an epoch bump (section 5 S9). */
+static void producer_fail_batch(producer *p, uint32_t i, int error, bool adjust) {
+    producer_batch *b = &p->batches[i];
+    producer_partition *pt = &p->partitions[b->partition];
+    if (producer_idempotent(p)) {
+        producer_outstanding_remove(pt, i);
+        bool sequence_error =
+            error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || error == ERR_UNKNOWN_PRODUCER_ID;
+        if (producer_has_kip360(p)) {
+            if (sequence_error || adjust) pt->bump_requested = true;
+        } else if (sequence_error && b->header.producer_id == p->producer_id) {
+            producer_batch_complete(p, i, error, -1);
+            producer_reset_producer_id(p, error);
+            return;
+        }
+    }
+    producer_batch_complete(p, i, error, -1);
+}
+
+/* Errors after which NetworkClient or the Sender ask for fresh metadata. */
+static bool producer_error_needs_metadata(int error) {
+    return error == ERR_NOT_LEADER_OR_FOLLOWER || error == ERR_FENCED_LEADER_EPOCH ||
+           error == ERR_UNKNOWN_LEADER_EPOCH || error == ERR_NETWORK_EXCEPTION ||
+           error == ERR_REQUEST_TIMED_OUT;
+}
+
+static void producer_on_success(producer *p, uint32_t i, int error, int64_t base_offset) {
+    producer_batch *b = &p->batches[i];
+    producer_partition *pt = &p->partitions[b->partition];
+    if (producer_idempotent(p)) {
+        if (b->header.producer_id == pt->producer_id &&
+            b->header.producer_epoch == pt->producer_epoch &&
+            proto_batch_last_sequence(&b->header) > pt->last_acked_sequence)
+            pt->last_acked_sequence = proto_batch_last_sequence(&b->header);
+        producer_outstanding_remove(pt, i);
+    }
+    /* DUPLICATE_SEQUENCE_NUMBER (1.0.x brokers): a success without offsets. */
+    producer_batch_complete(p, i, ERR_NONE, error == ERR_NONE ? base_offset : -1);
+}
+
+/* An answer (or a connection failure) for a Produce request that carried batch r->batch.
+ * Returns true when the batch completed successfully (the ack step follows). */
+static bool producer_on_produce_result(producer *p, const producer_request *r, int error,
+                                       int64_t base_offset) {
+    uint32_t i = r->batch;
+    producer_batch *b = &p->batches[i];
+    producer_partition *pt = &p->partitions[b->partition];
+    b->in_request = false;
+    if (p->cfg->max_in_flight == 1) pt->muted = false;
+    if (error != ERR_NONE) {
+        history_error(p->history, producer_now(p), p->node, API_PRODUCE, error);
+        if (producer_error_needs_metadata(error)) producer_request_metadata_update(p);
+    }
+    if (b->state == PRODUCER_BATCH_DONE) {
+        /* Expired meanwhile: a late answer still moves the acknowledged sequence, and a late
+         * failure goes through handleFailedBatch again. */
+        if (producer_idempotent(p) && error == ERR_NONE &&
+            b->header.producer_epoch == pt->producer_epoch &&
+            proto_batch_last_sequence(&b->header) > pt->last_acked_sequence)
+            pt->last_acked_sequence = proto_batch_last_sequence(&b->header);
+        else if (producer_idempotent(p) && error != ERR_NONE && producer_has_kip360(p) &&
+                 (int64_t)b->header.attempt - 1 < p->cfg->retries)
+            pt->bump_requested = true;
+        producer_batch_release(p, i);
+        return false;
+    }
+    SIM_ASSERT(p->world, b->state == PRODUCER_BATCH_IN_FLIGHT);
+    if (error == ERR_NONE || error == ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        producer_on_success(p, i, error, base_offset);
+        return true;
+    }
+    bool timed_out = producer_now(p) - b->created_ns >= p->cfg->delivery_timeout_ns;
+    bool retries_left = (int64_t)b->header.attempt - 1 < p->cfg->retries;
+    bool can = !timed_out && retries_left &&
+               (producer_idempotent(p) ? producer_idempotent_can_retry(p, b, r, error)
+                                       : proto_error_retriable(error));
+    if (can) producer_reenqueue(p, i, error);
+    else producer_fail_batch(p, i, error, retries_left);
+    return false;
+}
+
+/* Everything in flight on the connection to broker fails, oldest first
+ * (NetworkClient.cancelInFlightRequests). */
+static void producer_conn_fail_all(producer *p, int broker, int error) {
+    producer_conn *c = &p->conns[broker];
+    sim_timer_cancel(&c->timeout);
+    int64_t now = producer_now(p);
+    while (c->count > 0) {
+        producer_request r = c->requests[0];
+        memmove(&c->requests[0], &c->requests[1], (size_t)(c->count - 1) * sizeof r);
+        c->count--;
+        if (r.api == API_PRODUCE) {
+            producer_on_produce_result(p, &r, error, -1);
+        } else if (r.api == API_METADATA) {
+            p->metadata_in_flight = false;
+            p->metadata_after_ns = now + p->cfg->retry_backoff_ns;
+        } else if (r.api == API_INIT_PRODUCER_ID) {
+            p->init_pid_in_flight = false;
+            p->pid_after_ns = now + p->cfg->retry_backoff_ns;
+            history_error(p->history, now, p->node, API_INIT_PRODUCER_ID, error);
+        }
+    }
+    producer_request_metadata_update(p);
+}
+
+/* ---- Sender: readiness and drain (RecordAccumulator.ready / drain) ---------------------- */
+
+static void producer_seal(producer *p, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    producer_partition *pt = &p->partitions[b->partition];
+    if (b->sealed) return;
+    SIM_ASSERT(p->world, pt->open == i);
+    b->header.payload = proto_payload_add(p->payloads, pt->open_ids, pt->open_count);
+    if (b->header.payload == UINT32_MAX) sim_fail(p->world, "producer: out of payload memory");
+    b->header.record_count = pt->open_count;
+    b->sealed = true;
+    pt->open = PRODUCER_NIL;
+    pt->open_count = 0;
+}
+
+/* The application has nothing more to send: as after flush() or close(), every batch is
+ * ready without waiting for linger.ms. */
+static bool producer_flushing(const producer *p) {
+    return p->next_id >= p->cfg->records && p->resend_count == 0;
+}
+
+/* RA.batchReady for the partition's head batch; when not ready, the time it will be. */
+static bool producer_head_ready(producer *p, const producer_partition *pt, int64_t *when) {
+    const producer_batch *b = &p->batches[pt->head];
+    int64_t now = producer_now(p);
+    if (b->in_retry && now < b->retry_at_ns) {
+        *when = b->retry_at_ns;
+        return false;
+    }
+    bool full = pt->head != pt->tail || b->sealed || pt->open_count >= p->records_per_batch;
+    if (full || b->in_retry || producer_flushing(p)) return true;
+    *when = b->created_ns + p->cfg->linger_ns;
+    return now >= *when;
+}
+
+/* RA.shouldStopDrainBatchesForPartition, for the idempotent producer. */
+static bool producer_idempotent_hold(producer *p, producer_partition *pt, const producer_batch *b) {
+    if (p->producer_id < 0 || p->pid_needed) return true;
+    bool sequenced = b->header.base_sequence != PROTO_NO_SEQUENCE;
+    if (!sequenced) {
+        bool stale = pt->producer_id != p->producer_id || pt->producer_epoch != p->producer_epoch;
+        if (stale && pt->outstanding_count > 0) return true;
+        if (pt->unresolved) return true;
+        return false;
+    }
+    int32_t first = producer_first_outstanding_sequence(p, pt);
+    return first != PROTO_NO_SEQUENCE && b->header.base_sequence != first;
+}
+
+/* Sequences are assigned at drain, never at send() (RA.drainBatchesForOneNode). */
+static void producer_assign_sequence(producer *p, producer_partition *pt, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    if (b->header.base_sequence != PROTO_NO_SEQUENCE) return;
+    if (pt->producer_id != p->producer_id || pt->producer_epoch != p->producer_epoch) {
+        /* TM.maybeUpdateProducerIdAndEpoch: adopt the current id and epoch lazily. */
+        pt->producer_id = p->producer_id;
+        pt->producer_epoch = p->producer_epoch;
+        pt->next_sequence = 0;
+        pt->last_acked_sequence = -1;
+    }
+    b->header.producer_id = p->producer_id;
+    b->header.producer_epoch = p->producer_epoch;
+    b->header.base_sequence = pt->next_sequence;
+    pt->next_sequence = proto_sequence_add(pt->next_sequence, b->header.record_count);
+    producer_outstanding_add(p, pt, i);
+}
+
+/* Sends batch i (the head of pt) to broker. Returns false when the producer crashed in a step. */
+static bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i, int broker) {
+    producer_batch *b = &p->batches[i];
+    producer_seal(p, i);
+    producer_deque_remove(p, pt, i);
+    if (producer_idempotent(p)) producer_assign_sequence(p, pt, i);
+    b->header.attempt++;
+    b->last_attempt_ns = producer_now(p);
+    b->state = PRODUCER_BATCH_IN_FLIGHT;
+    bool expect = p->cfg->acks != 0;
+    b->in_request = expect;
+    if (p->cfg->max_in_flight == 1 && expect) pt->muted = true;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.partition = b->partition;
+    m.u.produce.batch = b->header;
+    m.u.produce.timeout_ns = p->cfg->request_timeout_ns;
+    m.u.produce.acks = (int8_t)p->cfg->acks;
+    history_attempt(p->history, producer_now(p), p->node, &b->header, broker);
+    p->produce_attempts++;
+    producer_request_send(p, broker, &m, i, expect);
+    uint32_t session = p->session;
+    producer_step(p, STEP_PRODUCER_SEND);
+    if (p->session != session) return false;
+    if (!expect) {
+        /* acks=0: complete as soon as the request is written, offset unknown (section 2.4). */
+        if (producer_idempotent(p)) producer_outstanding_remove(pt, i);
+        producer_batch_complete(p, i, ERR_NONE, -1);
+        producer_step(p, STEP_PRODUCER_ACK);
+        if (p->session != session) return false;
+    }
+    return true;
+}
+
+/* Drains the partition while its head is ready and its leader's connection has room. Returns
+ * false when the producer crashed in a step. */
+static bool producer_drain_partition(producer *p, producer_partition *pt) {
+    while (pt->head != PRODUCER_NIL) {
+        if (pt->leader <= 0) {
+            producer_request_metadata_update(p);
+            return true;
+        }
+        int64_t when = SIM_TIME_NEVER;
+        if (!producer_head_ready(p, pt, &when)) {
+            producer_wakeup_at(p, when);
+            return true;
+        }
+        if (pt->muted) return true;
+        if (p->conns[pt->leader].count >= p->cfg->max_in_flight) return true;
+        if (producer_idempotent(p) && producer_idempotent_hold(p, pt, &p->batches[pt->head]))
+            return true;
+        if (!producer_send_batch(p, pt, pt->head, pt->leader)) return false;
+    }
+    return true;
+}
+
+/* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
+static void producer_sender_run(producer *p) {
+    if (!p->started || p->crashed || producer_now(p) < p->paused_until_ns) return;
+    if (producer_idempotent(p)) {
+        producer_resolve_sequences(p);
+        producer_bump_epoch_if_needed(p);
+        producer_init_pid_request(p);
+        if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
+            producer_wakeup_at(p, p->pid_after_ns);
+    }
+    producer_metadata_request(p);
+    if (p->metadata_needed && !p->metadata_in_flight && p->metadata_after_ns > producer_now(p))
+        producer_wakeup_at(p, p->metadata_after_ns);
+    for (int k = 0; k < p->partition_count; k++)
+        if (!producer_drain_partition(p, &p->partitions[k])) return;
+}
+
+/* After any change: the application may send more, then the sender runs. */
+static void producer_poll(producer *p) {
+    if (p->crashed) return;
+    producer_app_pump(p);
+    producer_sender_run(p);
+}
+
+/* ---- Messages --------------------------------------------------------------------------- */
+
+static void producer_on_metadata(producer *p, const proto_msg *m) {
+    p->metadata_in_flight = false;
+    const proto_metadata_response *r = &m->u.metadata_response;
+    if (r->error != ERR_NONE || r->leader <= 0 || r->leader > PROTO_BROKERS_MAX) {
+        if (r->error != ERR_NONE) history_error(p->history, producer_now(p), p->node,
+                                                API_METADATA, r->error);
+        p->metadata_after_ns = producer_now(p) + p->cfg->retry_backoff_ns;
+        return;
+    }
+    p->metadata_needed = false;
+    for (int k = 0; k < p->partition_count; k++) p->partitions[k].leader = r->leader;
+}
+
+static void producer_on_init_pid(producer *p, const proto_msg *m) {
+    p->init_pid_in_flight = false;
+    const proto_init_producer_id_response *r = &m->u.init_pid_response;
+    if (r->error != ERR_NONE || r->producer_id < 0) {
+        history_error(p->history, producer_now(p), p->node, API_INIT_PRODUCER_ID, r->error);
+        p->pid_after_ns = producer_now(p) + p->cfg->retry_backoff_ns;
+        return;
+    }
+    p->producer_id = r->producer_id;
+    p->producer_epoch = r->producer_epoch;
+    p->pid_needed = false;
+    history_producer_id(p->history, producer_now(p), p->node, p->producer_id, p->producer_epoch);
+}
+
+/* One message; returns false when the producer crashed in a step while handling it. */
+static bool producer_handle(producer *p, const proto_msg *m) {
+    int broker = (int)m->from;
+    if (!node_is_broker(m->from)) return true;
+    if (m->api == API_DISCONNECT) {
+        producer_conn_fail_all(p, broker, ERR_NETWORK_EXCEPTION);
+        return true;
+    }
+    producer_request r;
+    if (!m->is_response || !producer_request_take(p, broker, m->correlation_id, &r)) return true;
+    if (m->api == API_METADATA) {
+        producer_on_metadata(p, m);
+    } else if (m->api == API_INIT_PRODUCER_ID) {
+        producer_on_init_pid(p, m);
+    } else if (m->api == API_PRODUCE) {
+        const proto_produce_response *pr = &m->u.produce_response;
+        if (producer_on_produce_result(p, &r, pr->error, pr->base_offset)) {
+            uint32_t session = p->session;
+            producer_step(p, STEP_PRODUCER_ACK);
+            if (p->session != session) return false;
+        }
+    }
+    return true;
+}
+
+static void producer_on_message(void *ctx, const proto_msg *m) {
+    producer *p = ctx;
+    if (p->crashed) return;
+    if (producer_now(p) < p->paused_until_ns) {
+        if (p->deferred_count == p->deferred_capacity) {
+            uint32_t cap = p->deferred_capacity ? p->deferred_capacity * 2 : 16;
+            proto_msg *d = realloc(p->deferred, (size_t)cap * sizeof *d);
+            if (!d) {
+                sim_fail(p->world, "producer: out of memory for paused messages");
+                return;
+            }
+            p->deferred = d;
+            p->deferred_capacity = cap;
+        }
+        p->deferred[p->deferred_count++] = *m;
+        return;
+    }
+    if (producer_handle(p, m)) producer_poll(p);
+}
+
+/* ---- Timers ----------------------------------------------------------------------------- */
+
+/* delivery.timeout.ms: a queued or in-flight batch fails with a TimeoutException
+ * (Sender.sendProducerData); one in retry leaves its partition unresolved. */
+static void producer_on_expiry(producer *p, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    if (b->state != PRODUCER_BATCH_QUEUED && b->state != PRODUCER_BATCH_IN_FLIGHT) return;
+    producer_partition *pt = &p->partitions[b->partition];
+    bool in_flight = b->state == PRODUCER_BATCH_IN_FLIGHT;
+    history_expire(p->history, producer_now(p), p->node, &b->header, in_flight);
+    p->expired++;
+    if (producer_idempotent(p)) {
+        if (b->in_retry && b->header.base_sequence != PROTO_NO_SEQUENCE && !pt->unresolved) {
+            pt->unresolved = true;
+            pt->unresolved_next_sequence = pt->next_sequence;
+        }
+        producer_outstanding_remove(pt, i);
+    }
+    if (in_flight && p->cfg->max_in_flight == 1) pt->muted = false;
+    producer_batch_complete(p, i, ERR_CLIENT_DELIVERY_TIMEOUT, -1);
+}
+
+/* The oldest request on the connection may be past request.timeout.ms: close the connection
+ * and fail all of it (NetworkClient.handleTimedOutRequests). */
+static void producer_on_conn_timeout(producer *p, int broker) {
+    producer_conn *c = &p->conns[broker];
+    if (c->count == 0) return;
+    if (producer_now(p) - c->requests[0].sent_ns < p->cfg->request_timeout_ns) {
+        producer_conn_arm(p, broker);
+        return;
+    }
+    net_reset(p->net, p->node, node_broker(broker));
+    producer_conn_fail_all(p, broker, ERR_REQUEST_TIMED_OUT);
+}
+
+static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint32_t index) {
+    switch (what) {
+    case PRODUCER_EV_APP_TICK: return &p->app_tick;
+    case PRODUCER_EV_WAKEUP: return &p->wakeup;
+    case PRODUCER_EV_CONN_TIMEOUT: return index <= PROTO_BROKERS_MAX ? &p->conns[index].timeout : NULL;
+    case PRODUCER_EV_EXPIRY: return index < p->batch_capacity ? &p->batches[index].expiry : NULL;
+    default: return NULL;
+    }
+}
+
+static void producer_on_resume(producer *p) {
+    if (producer_now(p) < p->paused_until_ns) return;
+    /* Handled in arrival order; a crash in a step ends the replay. */
+    for (uint32_t k = 0; k < p->deferred_count && !p->crashed; k++) {
+        proto_msg m = p->deferred[k];
+        uint32_t session = p->session;
+        producer_handle(p, &m);
+        if (p->session != session) return;
+    }
+    p->deferred_count = 0;
+}
+
+static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
+    producer *p = ctx;
+    enum producer_event what = (enum producer_event)(ev->arg & 0xff);
+    uint32_t session = (uint32_t)((ev->arg >> 8) & 0xffffff);
+    uint32_t index = (uint32_t)(ev->arg >> 32);
+    if (session != (p->session & 0xffffffu) || p->crashed) return;
+    if (what == PRODUCER_EV_RESUME) {
+        producer_on_resume(p);
+        producer_poll(p);
+        return;
+    }
+    sim_timer *t = producer_timer_of(p, what, index);
+    if (!t || !sim_timer_fired(t, ev)) return;
+    if (sim_now(w) < p->paused_until_ns) {
+        sim_timer_arm(w, t, p->paused_until_ns, p->kind, ev->arg); /* fires after the pause */
+        return;
+    }
+    switch (what) {
+    case PRODUCER_EV_APP_TICK: producer_on_app_tick(p); break;
+    case PRODUCER_EV_WAKEUP: p->wakeup_ns = SIM_TIME_NEVER; break;
+    case PRODUCER_EV_CONN_TIMEOUT: producer_on_conn_timeout(p, (int)index); break;
+    case PRODUCER_EV_EXPIRY: producer_on_expiry(p, index); break;
+    default: break;
+    }
+    producer_poll(p);
+}
+
+/* ---- Lifecycle -------------------------------------------------------------------------- */
+
+/* Forgets every piece of client state (batches, requests, sequences, producer id); keeps what
+ * the application knows. Pending timers die with the session number. */
+static void producer_session_clear(producer *p) {
+    p->session++;
+    p->batch_free = PRODUCER_NIL;
+    for (uint32_t i = p->batch_capacity; i-- > 0;) {
+        memset(&p->batches[i], 0, sizeof p->batches[i]);
+        p->batches[i].next = p->batch_free;
+        p->batch_free = i;
+    }
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        pt->head = pt->tail = pt->open = PRODUCER_NIL;
+        pt->open_count = 0;
+        pt->leader = -1;
+        pt->producer_id = PROTO_NO_PRODUCER_ID;
+        pt->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+        pt->next_sequence = 0;
+        pt->last_acked_sequence = -1;
+        pt->outstanding_count = 0;
+        pt->muted = pt->unresolved = pt->bump_requested = false;
+    }
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
+        p->conns[b].count = 0;
+        sim_timer_cancel(&p->conns[b].timeout);
+    }
+    sim_timer_cancel(&p->wakeup);
+    sim_timer_cancel(&p->app_tick);
+    p->wakeup_ns = SIM_TIME_NEVER;
+    p->buffered_bytes = 0;
+    p->metadata_needed = true;
+    p->metadata_in_flight = false;
+    p->metadata_after_ns = 0;
+    p->producer_id = PROTO_NO_PRODUCER_ID;
+    p->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    p->pid_needed = producer_idempotent(p);
+    p->init_pid_in_flight = false;
+    p->pid_after_ns = 0;
+    p->deferred_count = 0;
+    p->paused_until_ns = 0;
+}
+
+int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
+                  int bootstrap_count) {
+    memset(p, 0, sizeof *p);
+    const config *c = env->config;
+    p->world = env->world;
+    p->net = env->net;
+    p->history = env->history;
+    p->cfg = c;
+    p->payloads = env->payloads;
+    p->step_fn = env->step_fn;
+    p->step_ctx = env->step_ctx;
+    p->index = index;
+    p->node = node_producer(index);
+    p->rng = sim_stream(env->world, PRODUCER_STREAM_BASE + (uint64_t)index);
+    p->bootstrap_count = bootstrap_count > PROTO_BROKERS_MAX ? PROTO_BROKERS_MAX : bootstrap_count;
+    for (int k = 0; k < p->bootstrap_count; k++) p->bootstrap[k] = bootstrap[k];
+    p->record_bytes = (uint32_t)(c->record_bytes + PRODUCER_RECORD_OVERHEAD_BYTES);
+    int64_t room = c->batch_bytes - PRODUCER_BATCH_OVERHEAD_BYTES;
+    /* A batch always takes at least one record, however large (ProducerBatch.tryAppend). */
+    p->records_per_batch = room < (int64_t)p->record_bytes ? 1 : (uint32_t)(room / p->record_bytes);
+    p->partition_count = PROTO_PARTITIONS_MAX;
+    p->batch_free = PRODUCER_NIL;
+    size_t records = c->records ? (size_t)c->records : 1;
+    p->outcome = calloc(records, sizeof *p->outcome);
+    p->send_count = calloc(records, sizeof *p->send_count);
+    p->resend = calloc(records, sizeof *p->resend);
+    if (!p->outcome || !p->send_count || !p->resend || producer_pool_grow(p) != 0) goto fail;
+    for (int k = 0; k < p->partition_count; k++) {
+        p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));
+        if (!p->partitions[k].open_ids) goto fail;
+    }
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
+        p->conns[b].requests = calloc((size_t)producer_conn_capacity(p), sizeof(producer_request));
+        if (!p->conns[b].requests) goto fail;
+    }
+    producer_session_clear(p);
+    p->kind = sim_handler_add(p->world, producer_on_event, p, "producer");
+    net_listen(p->net, p->node, producer_on_message, p);
+    return 0;
+fail:
+    producer_fini(p);
+    return -1;
+}
+
+void producer_fini(producer *p) {
+    free(p->batches);
+    free(p->outcome);
+    free(p->send_count);
+    free(p->resend);
+    free(p->deferred);
+    for (int k = 0; k < PROTO_PARTITIONS_MAX; k++) {
+        free(p->partitions[k].open_ids);
+        free(p->partitions[k].outstanding);
+    }
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) free(p->conns[b].requests);
+    memset(p, 0, sizeof *p);
+}
+
+/* Starts (or restarts) the paced application at now, continuing its count of paced sends. */
+static void producer_app_start(producer *p) {
+    if (p->cfg->rate_per_s <= 0) return;
+    p->app_start_ns = producer_now(p) -
+                      (int64_t)((p->app_ticks * (uint64_t)SIM_S) / (uint64_t)p->cfg->rate_per_s);
+    if (p->app_ticks < p->cfg->records)
+        sim_timer_arm(p->world, &p->app_tick, producer_app_tick_ns(p, p->app_ticks), p->kind,
+                      producer_arg(p, PRODUCER_EV_APP_TICK, 0));
+}
+
+void producer_start(producer *p) {
+    SIM_ASSERT(p->world, !p->started);
+    p->started = true;
+    producer_app_start(p);
+    producer_poll(p);
+}
+
+void producer_crash(producer *p) {
+    if (p->crashed) return;
+    p->crashed = true;
+    net_set_down(p->net, p->node, true);
+    producer_session_clear(p);
+}
+
+/* KafkaProducer.close(0): incomplete batches are aborted; in flight first, oldest first. */
+static void producer_abort_all(producer *p) {
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
+        producer_conn *c = &p->conns[b];
+        for (int k = 0; k < c->count; k++) {
+            uint32_t i = c->requests[k].batch;
+            if (i == PRODUCER_NIL || p->batches[i].state != PRODUCER_BATCH_IN_FLIGHT) continue;
+            producer_batch_complete(p, i, ERR_CLIENT_PRODUCER_CLOSED, -1);
+        }
+    }
+    for (int k = 0; k < p->partition_count; k++)
+        while (p->partitions[k].head != PRODUCER_NIL)
+            producer_batch_complete(p, p->partitions[k].head, ERR_CLIENT_PRODUCER_CLOSED, -1);
+}
+
+void producer_restart(producer *p) {
+    if (p->crashed) {
+        net_set_down(p->net, p->node, false);
+    } else {
+        producer_abort_all(p);
+        for (int b = 1; b <= PROTO_BROKERS_MAX; b++) net_reset(p->net, p->node, node_broker(b));
+    }
+    producer_session_clear(p);
+    /* Records the old process took to its grave: nobody called back. */
+    for (uint64_t id = 0; id < p->next_id; id++) {
+        if (p->outcome[id] != PRODUCER_RECORD_PENDING) continue;
+        p->in_producer--;
+        if (p->cfg->resend_on_failure) {
+            p->outcome[id] = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = (uint32_t)id;
+        } else {
+            p->outcome[id] = PRODUCER_RECORD_GIVEN_UP;
+            p->given_up++;
+        }
+    }
+    p->crashed = false;
+    if (p->started) {
+        producer_app_start(p);
+        producer_poll(p);
+    }
+}
+
+void producer_pause(producer *p, int64_t until_ns) {
+    if (p->crashed || until_ns <= p->paused_until_ns) return;
+    p->paused_until_ns = until_ns;
+    sim_schedule(p->world, until_ns, p->kind, producer_arg(p, PRODUCER_EV_RESUME, 0));
+}
+
+bool producer_done(const producer *p) {
+    return p->started && p->next_id >= p->cfg->records && p->resend_count == 0 &&
+           p->in_producer == 0;
+}
+
+/* ---- Invariants ------------------------------------------------------------------------- */
+
+/* Walks one deque; returns the records it holds, or -1 after reporting a broken link. */
+static int64_t producer_check_deque(producer *p, int k) {
+    const producer_partition *pt = &p->partitions[k];
+    int64_t records = 0;
+    uint32_t prev = PRODUCER_NIL, steps = 0;
+    for (uint32_t i = pt->head; i != PRODUCER_NIL; i = p->batches[i].next) {
+        const producer_batch *b = &p->batches[i];
+        if (++steps > p->batch_capacity || b->prev != prev || b->state != PRODUCER_BATCH_QUEUED) {
+            sim_fail(p->world, "producer: deque of partition %d broken at batch %u", k, i);
+            return -1;
+        }
+        if (!b->sealed && pt->open != i) {
+            sim_fail(p->world, "producer: unsealed batch %u is not the open one", i);
+            return -1;
+        }
+        records += b->sealed ? b->header.record_count : pt->open_count;
+        prev = i;
+    }
+    if (pt->tail != prev) {
+        sim_fail(p->world, "producer: deque tail of partition %d is %u, walked to %u", k,
+                 pt->tail, prev);
+        return -1;
+    }
+    return records;
+}
+
+static bool producer_check_sequences(producer *p, int k) {
+    const producer_partition *pt = &p->partitions[k];
+    for (uint32_t j = 1; j < pt->outstanding_count; j++) {
+        const proto_batch *a = &p->batches[pt->outstanding[j - 1]].header;
+        const proto_batch *b = &p->batches[pt->outstanding[j]].header;
+        if (a->producer_epoch == b->producer_epoch && a->base_sequence >= b->base_sequence) {
+            sim_fail(p->world, "producer: outstanding sequences out of order (%d then %d)",
+                     a->base_sequence, b->base_sequence);
+            return false;
+        }
+    }
+    return true;
+}
+
+void producer_check(producer *p) {
+    if (p->crashed || !p->started) return;
+    int64_t records = 0;
+    for (int k = 0; k < p->partition_count; k++) {
+        int64_t r = producer_check_deque(p, k);
+        if (r < 0 || !producer_check_sequences(p, k)) return;
+        records += r;
+    }
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
+        const producer_conn *c = &p->conns[b];
+        if (c->count > producer_conn_capacity(p)) {
+            sim_fail(p->world, "producer: %d requests in flight to broker %d", c->count, b);
+            return;
+        }
+        for (int k = 0; k < c->count; k++) {
+            uint32_t i = c->requests[k].batch;
+            if (i == PRODUCER_NIL) continue;
+            if (!p->batches[i].in_request) {
+                sim_fail(p->world, "producer: request names batch %u that is not in one", i);
+                return;
+            }
+            if (p->batches[i].state == PRODUCER_BATCH_IN_FLIGHT)
+                records += p->batches[i].header.record_count;
+        }
+    }
+    if (records != (int64_t)p->in_producer) {
+        sim_fail(p->world, "producer: batches hold %lld records, the application %llu pending",
+                 (long long)records, (unsigned long long)p->in_producer);
+        return;
+    }
+    if (p->buffered_bytes < 0) sim_fail(p->world, "producer: negative buffered bytes");
+}

@@ -1,0 +1,217 @@
+/*
+ * producer.h: the Java producer client (KafkaProducer with its RecordAccumulator, Sender,
+ * NetworkClient and TransactionManager in idempotent mode) and the application in front of it.
+ *
+ * The application sends records with ids 0..workload.records-1 at workload.rate records/s (or
+ * as fast as buffer.memory accepts) and receives one callback per send. The producer batches
+ * per partition, drains at most one batch per partition per ProduceRequest, keeps at most
+ * max.in.flight.requests.per.connection requests per broker connection, retries, expires, and
+ * with idempotence assigns (producer id, epoch, sequence) at drain and reacts to the broker's
+ * sequence errors as the Java client of the configured kafka.version does.
+ *
+ * The producer is node node_producer(index) on the network; it touches brokers only through
+ * messages, and reports every observation through history.h.
+ */
+#ifndef KAFKASIM_PRODUCER_H
+#define KAFKASIM_PRODUCER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "history.h"
+#include "network.h"
+#include "protocol.h"
+#include "sim.h"
+
+#define PRODUCER_NIL UINT32_MAX      /* no batch */
+#define PRODUCER_STREAM_BASE 16      /* PCG32 component id: PRODUCER_STREAM_BASE + index */
+/* DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header on the wire, bytes. */
+#define PRODUCER_BATCH_OVERHEAD_BYTES 61
+/* DefaultRecord framing of a small record without key or headers (length, attributes,
+ * timestamp delta, offset delta, key length, value length, header count varints), bytes. */
+#define PRODUCER_RECORD_OVERHEAD_BYTES 8
+
+/* What the producer borrows from its world. */
+typedef struct producer_env {
+    sim_world *world;          /* borrowed */
+    net *net;                  /* borrowed */
+    history *history;          /* borrowed */
+    const config *config;      /* borrowed, outlives the producer */
+    proto_payloads *payloads;  /* borrowed: sealed batches go here */
+    proto_step_fn step_fn;     /* optional: called after STEP_PRODUCER_SEND / _ACK */
+    void *step_ctx;            /* borrowed; passed to step_fn */
+} producer_env;
+
+typedef enum producer_batch_state {
+    PRODUCER_BATCH_FREE = 0,   /* on the free list */
+    PRODUCER_BATCH_QUEUED,     /* in its partition's deque (open, ready, or awaiting retry) */
+    PRODUCER_BATCH_IN_FLIGHT,  /* carried by a request that has not been answered */
+    PRODUCER_BATCH_DONE        /* completed, kept only while a request still names it */
+} producer_batch_state;
+
+/* ProducerBatch: a batch and its client-side bookkeeping. */
+typedef struct producer_batch {
+    proto_batch header;        /* what goes on the wire; payload valid once sealed */
+    int64_t created_ns;        /* creation time: delivery.timeout.ms counts from here, ns */
+    int64_t last_attempt_ns;   /* last send or re-enqueue, ns */
+    int64_t retry_at_ns;       /* not drained before this (retry backoff), ns */
+    sim_timer expiry;          /* fires at created_ns + delivery.timeout.ms */
+    uint32_t prev, next;       /* deque links, or the free list (next) */
+    uint32_t bytes;            /* estimated size in the accumulator, bytes */
+    uint16_t partition;        /* partition index */
+    uint8_t state;             /* producer_batch_state */
+    bool sealed;               /* records are in the payload arena; no more appends */
+    bool in_retry;             /* re-enqueued at least once (ProducerBatch.inRetry) */
+    bool sequence_reset;       /* rewritten by an epoch bump (sequenceHasBeenReset) */
+    bool in_request;           /* a request on some connection still carries it */
+} producer_batch;
+
+/* One request on a connection, oldest first (InFlightRequests). */
+typedef struct producer_request {
+    int64_t sent_ns;           /* when it was sent, ns */
+    proto_batch sent;          /* for Produce: the header as sent (epoch, sequence of the try) */
+    uint32_t correlation_id;   /* echoed by the response */
+    uint32_t batch;            /* for Produce: batch index, else PRODUCER_NIL */
+    uint8_t api;               /* proto_api */
+} producer_request;
+
+/* A connection to one broker: its in-flight requests and their timeout. */
+typedef struct producer_conn {
+    producer_request *requests; /* oldest first; capacity max.in.flight + 2 */
+    int count;                  /* requests in flight */
+    sim_timer timeout;          /* armed for the oldest request's request.timeout.ms */
+} producer_conn;
+
+/* TxnPartitionEntry plus the partition's deque. */
+typedef struct producer_partition {
+    uint32_t head, tail;        /* deque of queued batches, PRODUCER_NIL when empty */
+    uint32_t open;              /* the tail batch still taking records, or PRODUCER_NIL */
+    uint32_t *open_ids;         /* record ids of the open batch (capacity records_per_batch) */
+    uint32_t open_count;        /* records in the open batch */
+    int leader;                 /* broker id of the leader as last known, -1 unknown */
+    int64_t producer_id;        /* the id its sequences belong to (adopted lazily) */
+    int16_t producer_epoch;     /* the epoch its sequences belong to */
+    int32_t next_sequence;      /* the sequence the next drained batch gets */
+    int32_t last_acked_sequence; /* highest sequence acknowledged, -1 none */
+    uint32_t *outstanding;      /* sequenced batches not completed, by base sequence */
+    uint32_t outstanding_count; /* entries in outstanding */
+    uint32_t outstanding_capacity; /* entries allocated */
+    bool muted;                 /* max.in.flight = 1: a batch of it is in flight */
+    bool unresolved;            /* a batch in retry expired: its fate is unknown */
+    int32_t unresolved_next_sequence; /* next_sequence when it became unresolved */
+    bool bump_requested;        /* requestEpochBumpForPartition was called */
+} producer_partition;
+
+typedef struct producer {
+    sim_world *world;          /* borrowed */
+    net *net;                  /* borrowed */
+    history *history;          /* borrowed */
+    const config *cfg;         /* borrowed */
+    proto_payloads *payloads;  /* borrowed */
+    proto_step_fn step_fn;     /* optional */
+    void *step_ctx;            /* borrowed */
+    node_id node;              /* node_producer(index) */
+    int index;                 /* producer index */
+    uint16_t kind;             /* kernel handler kind of all its events */
+    uint32_t session;          /* bumped by crash and restart: older events are ignored */
+    sim_pcg32 rng;             /* retry backoff jitter (KIP-580) */
+    int bootstrap[PROTO_BROKERS_MAX]; /* broker ids to ask for metadata */
+    int bootstrap_count;       /* entries in bootstrap */
+    int bootstrap_next;        /* next bootstrap broker to ask */
+
+    /* Accumulator. */
+    producer_batch *batches;   /* pool, grown geometrically */
+    uint32_t batch_capacity;   /* slots in the pool */
+    uint32_t batch_free;       /* head of the free list */
+    uint32_t records_per_batch; /* records that fit in batch.size */
+    uint32_t record_bytes;     /* one record with its framing, bytes */
+    int64_t buffered_bytes;    /* bytes of batches not completed (buffer.memory), bytes */
+    producer_partition partitions[PROTO_PARTITIONS_MAX];
+    int partition_count;       /* partitions of the topic */
+
+    /* Sender and NetworkClient. */
+    producer_conn conns[PROTO_BROKERS_MAX + 1]; /* index = broker id */
+    uint32_t correlation_next; /* next correlation id */
+    sim_timer wakeup;          /* the sender's next poll (linger or backoff end) */
+    int64_t wakeup_ns;         /* when wakeup fires, SIM_TIME_NEVER when idle */
+    bool metadata_needed;      /* a metadata refresh was requested */
+    bool metadata_in_flight;   /* a Metadata request is outstanding */
+    int64_t metadata_after_ns; /* no Metadata request before this (backoff), ns */
+    int64_t producer_id;       /* TransactionManager's producerIdAndEpoch, -1 none */
+    int16_t producer_epoch;    /* its epoch */
+    bool init_pid_in_flight;   /* an InitProducerId request is outstanding */
+    bool pid_needed;           /* idempotent and no valid producer id yet */
+    int64_t pid_after_ns;      /* no InitProducerId before this (backoff), ns */
+
+    /* The application. */
+    uint8_t *outcome;          /* per record id: producer_outcome */
+    uint32_t *send_count;      /* per record id: sends so far */
+    uint32_t *resend;          /* ids waiting to be sent again (FIFO ring) */
+    uint64_t resend_head;      /* ring read position */
+    uint64_t resend_count;     /* ids in the ring */
+    uint64_t next_id;          /* next new record id */
+    uint64_t in_producer;      /* records sent and not yet called back */
+    uint64_t acked;            /* callbacks with success */
+    uint64_t failed;           /* callbacks with an error */
+    uint64_t given_up;         /* records abandoned at a restart without resend */
+    sim_timer app_tick;        /* workload.rate pacing */
+    int64_t app_start_ns;      /* when the application started, ns */
+    uint64_t app_ticks;        /* new records the rate allowed so far */
+    bool started;              /* producer_start was called */
+    bool crashed;              /* the process is dead until producer_restart */
+    int64_t paused_until_ns;   /* a GC pause: nothing runs before this, ns */
+    proto_msg *deferred;       /* messages that arrived during a pause */
+    uint32_t deferred_count;   /* entries in deferred */
+    uint32_t deferred_capacity; /* entries allocated */
+
+    /* Counters for reports. */
+    uint64_t produce_attempts; /* ProduceRequests sent */
+    uint64_t retries;          /* batches re-enqueued */
+    uint64_t epoch_bumps;      /* local epoch bumps */
+    uint64_t expired;          /* batches failed by delivery.timeout.ms */
+} producer;
+
+/* Per record id, what the application knows. */
+typedef enum producer_outcome {
+    PRODUCER_RECORD_UNSENT = 0, /* not sent yet */
+    PRODUCER_RECORD_PENDING,    /* in the producer, no callback yet */
+    PRODUCER_RECORD_ACKED,      /* the last callback was a success */
+    PRODUCER_RECORD_FAILED,     /* the last callback was an error and it will not be resent */
+    PRODUCER_RECORD_RESEND,     /* failed, waiting to be sent again */
+    PRODUCER_RECORD_GIVEN_UP    /* lost with a crashed session, not resent */
+} producer_outcome;
+
+/* Sets up producer index (node node_producer(index)) with the broker ids it may ask for
+ * metadata (copied). Registers one kernel handler and listens on the network. Borrows env's
+ * pointers. Returns 0, or -1 when memory cannot be had (then producer_fini is still safe). */
+int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
+                  int bootstrap_count);
+void producer_fini(producer *p);
+
+/* The application starts sending at time now; the producer asks for metadata and, when
+ * idempotent, for a producer id. Precondition: called once. */
+void producer_start(producer *p);
+
+/* The process dies: connections reset, every pending record stays without a callback, all
+ * client state is lost. Idempotent (a second crash does nothing). */
+void producer_crash(producer *p);
+
+/* A new producer session (the `restart producer` fault, or the process coming back after a
+ * crash): a new InitProducerId (a new producer id), fresh sequences. Records the old session
+ * had not seen acknowledged are failed with ERR_CLIENT_PRODUCER_CLOSED (unless the process had
+ * crashed: then nobody is told), and the application sends them again if
+ * workload.resend.on.failure, else gives them up. */
+void producer_restart(producer *p);
+
+/* A stop-the-world pause until until_ns: messages that arrive wait, timers fire late. */
+void producer_pause(producer *p, int64_t until_ns);
+
+/* True when every record has a final outcome and nothing is queued or in flight. */
+bool producer_done(const producer *p);
+
+/* Walks the invariants (deque links, counts, sequence order, in-flight limits) and reports the
+ * first broken one with sim_fail(). */
+void producer_check(producer *p);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * producer_state.h: the broker-side idempotent producer state of one partition replica
+ * (ProducerStateManager): producer id -> {epoch, the last <= 5 batches, last timestamp}, its
+ * snapshots, its rebuild after a crash or a truncation, and expiry.
+ *
+ * Follows, in apache/kafka storage/.../internals/log/: ProducerStateEntry.java (the 5-batch
+ * deque, findDuplicateBatch), ProducerAppendInfo.java (checkProducerEpoch, checkSequence),
+ * ProducerStateManager.java (takeSnapshot, truncateAndReload, removeExpiredProducers),
+ * UnifiedLog (analyzeAndValidateProducerState). kafka-semantics.md sections 1.1-1.5.
+ *
+ * Invariants (pstate_check): entries sorted by producer id (so every walk is in id order, never
+ * hash order); each entry holds at most pstate_batches_retained() batches, oldest first, with
+ * increasing last offsets; snapshots sorted by offset.
+ *
+ * Version switches (kafka.version, major*10000+minor*100+patch): 0.11 retains 1 batch and
+ * answers an unknown producer with seq != 0 by OUT_OF_ORDER_SEQUENCE_NUMBER; 1.0-2.4 answer it
+ * with UNKNOWN_PRODUCER_ID; 2.1-2.4 also when the epoch matches but no sequence is known
+ * (KAFKA-7298); 1.0.x answers a duplicate older than the window with DUPLICATE_SEQUENCE_NUMBER
+ * (KIP-192, removed by KAFKA-6683 in 1.1); 2.5+ accepts an unknown producer at any sequence
+ * (KAFKA-8710, KIP-360).
+ *
+ * Left out: transactions (ongoing/unreplicated txns, coordinator epoch, KIP-890 verification
+ * state), snapshot corruption, the "clean shutdown without snapshot skips the rebuild" upgrade
+ * path, and retention-driven removal (KAFKA-7190; the model has no retention).
+ */
+#ifndef KAFKASIM_PRODUCER_STATE_H
+#define KAFKASIM_PRODUCER_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "protocol.h"
+
+#define PSTATE_BATCHES_MAX 5 /* ProducerStateEntry.NUM_BATCHES_TO_RETAIN */
+
+/* BatchMetadata: one cached batch. firstSeq and the first offset are kept explicitly instead
+ * of Kafka's offsetDelta; they carry the same information. */
+typedef struct pstate_batch {
+    int32_t first_sequence; /* base sequence of the batch */
+    int32_t last_sequence;  /* last sequence of the batch */
+    int64_t first_offset;   /* base offset in the log, offsets */
+    int64_t last_offset;    /* last offset in the log, offsets */
+    int64_t timestamp_ns;   /* the batch's max timestamp, ns */
+} pstate_batch;
+
+/* ProducerStateEntry. */
+typedef struct pstate_entry {
+    int64_t producer_id;      /* the key */
+    int64_t last_timestamp_ns; /* lastTimestamp, for expiry, ns */
+    int16_t producer_epoch;   /* the current epoch; PROTO_NO_PRODUCER_EPOCH while unknown */
+    uint8_t batch_count;      /* batches cached, <= PSTATE_BATCHES_MAX */
+    pstate_batch batches[PSTATE_BATCHES_MAX]; /* oldest first */
+} pstate_entry;
+
+/* A snapshot file <offset>.snapshot: every entry with ONE batch (writeSnapshot). */
+typedef struct pstate_snapshot {
+    int64_t offset;      /* the snapshot's offset (lastMapOffset), offsets */
+    size_t first_entry;  /* index of its first entry in the snapshot entry pool */
+    size_t entry_count;  /* entries it holds */
+} pstate_snapshot;
+
+typedef struct pstate {
+    pstate_entry *entries;       /* owned, sorted by producer id */
+    size_t count;                /* entries live */
+    size_t capacity;             /* entry slots allocated */
+    pstate_snapshot *snapshots;  /* owned, sorted by offset */
+    size_t snapshot_count;       /* snapshots on "disk" */
+    size_t snapshot_capacity;    /* snapshot slots allocated */
+    pstate_entry *snapshot_entries;   /* owned pool of snapshot entries, snapshot after snapshot */
+    size_t snapshot_entry_count;      /* pool entries used */
+    size_t snapshot_entry_capacity;   /* pool entries allocated */
+    int kafka_version;           /* kafka.version, for the outcome table's switches */
+} pstate;
+
+/* The outcome of validating one client batch at the leader (analyzeAndValidateProducerState
+ * then ProducerAppendInfo.appendDataBatch). */
+typedef struct pstate_verdict {
+    int16_t error;            /* proto_error; ERR_NONE to append or for a duplicate */
+    bool duplicate;           /* a cached batch matched: answer with its offsets, no append */
+    int64_t first_offset;     /* for a duplicate: the original base offset, offsets */
+    int64_t last_offset;      /* for a duplicate: the original last offset, offsets */
+} pstate_verdict;
+
+/* Returns 0, or -1 when memory cannot be had (nothing to fini then). */
+int pstate_init(pstate *ps, int kafka_version);
+void pstate_fini(pstate *ps);
+
+/* Batches each entry retains for this version: 5 from 1.0 (KAFKA-5494), 1 in 0.11. */
+int pstate_batches_retained(const pstate *ps);
+
+/* The entry of producer_id, or NULL. The pointer is valid until the next mutating call. */
+const pstate_entry *pstate_entry_find(const pstate *ps, int64_t producer_id);
+
+/* Validates a client batch in Kafka's order (section 1.2 steps 3 and 5): duplicate, epoch,
+ * sequence. Does not change the state. A batch without a producer id is always accepted. */
+pstate_verdict pstate_validate(const pstate *ps, const proto_batch *b);
+
+/* Records an appended batch (b->base_offset assigned): updates the epoch (clearing the cache
+ * on an epoch change, maybeUpdateProducerEpoch), pushes its metadata and evicts the oldest
+ * beyond the retained count. Used by the leader after pstate_validate, by followers without
+ * validation (origin REPLICATION), and by replay. Returns 0 or -1 when memory ran out. */
+int pstate_update(pstate *ps, const proto_batch *b);
+
+/* Takes a snapshot at offset: every entry with only its last batch (writeSnapshot). Replaces a
+ * snapshot at the same offset. Returns 0 or -1 when memory ran out. */
+int pstate_snapshot_take(pstate *ps, int64_t offset);
+
+/* Rebuilds the state for a log ending at target (truncateAndReload): deletes snapshots above
+ * target, loads the latest snapshot at or below it (dropping entries expired at now_ns), and
+ * replays the log's batches from the snapshot offset up to target. Without a snapshot the
+ * replay starts at the log start. Returns 0 or -1 when memory ran out. */
+int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now_ns,
+                   int64_t expiration_ns);
+
+/* Removes entries idle for expiration_ns or more at now_ns (removeExpiredProducers); returns
+ * how many went. */
+size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns);
+
+/* Forgets everything in memory (a process crash); snapshots stay. */
+void pstate_clear(pstate *ps);
+
+/* Walks the invariants of the file comment. NULL when they hold, else a static message. */
+const char *pstate_check(const pstate *ps);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * properties.h: a reader for Java .properties text, as java.util.Properties.load() reads it:
+ * '#' and '!' comment lines, key=value, key: value and key value, backslash continuation lines,
+ * leading blanks of keys, values and continuation lines dropped, \t \n \r \f \uXXXX escapes.
+ * Keys may repeat: every assignment is kept in order, and the consumer lets the later win, as
+ * Java does.
+ *
+ * Each property remembers where it came from (file and line) so that every error message can
+ * name them. key=value command-line arguments are read with props_add_arg and named "argument".
+ */
+#ifndef KAFKASIM_PROPERTIES_H
+#define KAFKASIM_PROPERTIES_H
+
+#include <stddef.h>
+
+#define PROPS_LINE_MAX (1u << 20) /* a logical line longer than 1 MiB is rejected */
+
+typedef struct prop {
+    char *key;        /* owned, NUL-terminated */
+    char *value;      /* owned, NUL-terminated */
+    const char *file; /* borrowed from the props' source list: file name or "argument" */
+    int line;         /* 1-based line of the key in the file; 0 for arguments */
+} prop;
+
+typedef struct props {
+    prop *items;      /* in reading order */
+    size_t count;
+    size_t capacity;
+    char **sources;   /* owned copies of file names */
+    size_t source_count;
+} props;
+
+void props_init(props *p);
+void props_fini(props *p);
+
+/* Reads a file. Returns 0, or -1 with "file: reason" or "file:line: reason" in err. Text with
+ * NUL bytes (a binary file) or an over-long line is rejected. An empty file is not an error
+ * here (the command decides). */
+int props_read_file(props *p, const char *path, char *err, size_t err_len);
+
+/* Reads text as if from a file named name. Same contract as props_read_file. */
+int props_read_text(props *p, const char *name, const char *text, size_t len, char *err,
+                    size_t err_len);
+
+/* Adds one "key=value" command-line argument. Returns 0, or -1 when arg has no '='. */
+int props_add_arg(props *p, const char *arg, char *err, size_t err_len);
+
+/* The last value set for key, or NULL. */
+const prop *props_get(const props *p, const char *key);
+
+#endif

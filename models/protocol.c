@@ -1,0 +1,200 @@
+/*
+ * protocol.c: names of nodes, errors, APIs and steps; which errors are retriable; the payload
+ * arena; the size of a message.
+ *
+ * Retriability follows the exception classes of Kafka's Errors.java
+ * (clients/src/main/java/org/apache/kafka/common/protocol/Errors.java): a code is retriable
+ * when its exception extends RetriableException. OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * DUPLICATE_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH and PRODUCER_FENCED are not; the
+ * idempotent producer decides about them itself (TransactionManager.canRetry), which is the
+ * producer's business, not this table's.
+ *
+ * The payload arena is append-only for a run: a payload id, once returned, names the same ids
+ * forever, so log entries, messages and the history can all refer to it. It grows
+ * geometrically and never shrinks; memory is linear in the records sent.
+ */
+#include "protocol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Names ------------------------------------------------------------------------------ */
+
+const char *node_name(node_id n, char *buf, size_t len) {
+    if (n == NODE_CONTROLLER) snprintf(buf, len, "controller");
+    else if (node_is_broker(n)) snprintf(buf, len, "broker-%d", (int)n);
+    else if (n == node_producer(0)) snprintf(buf, len, "producer");
+    else if (node_is_producer(n)) snprintf(buf, len, "producer-%d", (int)(n - NODE_PRODUCER_BASE));
+    else if (n == NODE_NONE) snprintf(buf, len, "none");
+    else snprintf(buf, len, "node-%d", (int)n);
+    return buf;
+}
+
+const char *proto_error_name(int code) {
+    switch (code) {
+    case ERR_NONE: return "NONE";
+    case ERR_OFFSET_OUT_OF_RANGE: return "OFFSET_OUT_OF_RANGE";
+    case ERR_CORRUPT_MESSAGE: return "CORRUPT_MESSAGE";
+    case ERR_NOT_LEADER_OR_FOLLOWER: return "NOT_LEADER_OR_FOLLOWER";
+    case ERR_REQUEST_TIMED_OUT: return "REQUEST_TIMED_OUT";
+    case ERR_NETWORK_EXCEPTION: return "NETWORK_EXCEPTION";
+    case ERR_NOT_ENOUGH_REPLICAS: return "NOT_ENOUGH_REPLICAS";
+    case ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case ERR_OUT_OF_ORDER_SEQUENCE_NUMBER: return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case ERR_DUPLICATE_SEQUENCE_NUMBER: return "DUPLICATE_SEQUENCE_NUMBER";
+    case ERR_INVALID_PRODUCER_EPOCH: return "INVALID_PRODUCER_EPOCH";
+    case ERR_UNKNOWN_PRODUCER_ID: return "UNKNOWN_PRODUCER_ID";
+    case ERR_FENCED_LEADER_EPOCH: return "FENCED_LEADER_EPOCH";
+    case ERR_UNKNOWN_LEADER_EPOCH: return "UNKNOWN_LEADER_EPOCH";
+    case ERR_PRODUCER_FENCED: return "PRODUCER_FENCED";
+    case ERR_CLIENT_DELIVERY_TIMEOUT: return "DELIVERY_TIMEOUT";
+    case ERR_CLIENT_RETRIES_EXHAUSTED: return "RETRIES_EXHAUSTED";
+    case ERR_CLIENT_PRODUCER_CLOSED: return "PRODUCER_CLOSED";
+    default: return "UNKNOWN";
+    }
+}
+
+/* Errors.java: CorruptRecordException, NotLeaderOrFollowerException, TimeoutException,
+ * NetworkException, NotEnoughReplicas(AfterAppend)Exception, FencedLeaderEpochException and
+ * UnknownLeaderEpochException extend RetriableException. UnknownProducerIdException extends
+ * OutOfOrderSequenceException (an ApiException), so neither is retriable here. */
+bool proto_error_retriable(int code) {
+    switch (code) {
+    case ERR_CORRUPT_MESSAGE:
+    case ERR_NOT_LEADER_OR_FOLLOWER:
+    case ERR_REQUEST_TIMED_OUT:
+    case ERR_NETWORK_EXCEPTION:
+    case ERR_NOT_ENOUGH_REPLICAS:
+    case ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ERR_FENCED_LEADER_EPOCH:
+    case ERR_UNKNOWN_LEADER_EPOCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *proto_api_name(proto_api api) {
+    static const char *const names[API_COUNT] = {
+        [API_PRODUCE] = "Produce",
+        [API_FETCH] = "Fetch",
+        [API_METADATA] = "Metadata",
+        [API_INIT_PRODUCER_ID] = "InitProducerId",
+        [API_ALTER_PARTITION] = "AlterPartition",
+        [API_BROKER_HEARTBEAT] = "BrokerHeartbeat",
+        [API_PARTITION_STATE] = "PartitionState",
+        [API_DISCONNECT] = "Disconnect",
+    };
+    if ((unsigned)api >= API_COUNT) return "Unknown";
+    return names[api];
+}
+
+const char *proto_step_name(proto_step s) {
+    static const char *const names[STEP_COUNT] = {
+        [STEP_LEADER_APPEND] = "leader.append",
+        [STEP_FOLLOWER_FETCH] = "follower.fetch",
+        [STEP_LEADER_HW_ADVANCE] = "leader.hw-advance",
+        [STEP_PRODUCER_SEND] = "producer.send",
+        [STEP_PRODUCER_ACK] = "producer.ack",
+    };
+    if ((unsigned)s >= STEP_COUNT) return NULL;
+    return names[s];
+}
+
+/* ---- The payload arena ------------------------------------------------------------------ */
+
+int proto_payloads_init(proto_payloads *p, size_t ids_hint) {
+    memset(p, 0, sizeof *p);
+    p->ids_capacity = ids_hint < 64 ? 64 : ids_hint;
+    p->capacity = 64;
+    p->ids = malloc(p->ids_capacity * sizeof *p->ids);
+    p->start = malloc(((size_t)p->capacity + 1) * sizeof *p->start);
+    if (!p->ids || !p->start) {
+        proto_payloads_fini(p);
+        return -1;
+    }
+    p->start[0] = 0;
+    return 0;
+}
+
+void proto_payloads_fini(proto_payloads *p) {
+    free(p->ids);
+    free(p->start);
+    memset(p, 0, sizeof *p);
+}
+
+/* Grows the arrays geometrically so that n more ids and one more payload fit. */
+static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
+    if (p->ids_count + n > p->ids_capacity) {
+        size_t cap = p->ids_capacity ? p->ids_capacity : 64;
+        while (cap < p->ids_count + n) cap *= 2;
+        uint32_t *ids = realloc(p->ids, cap * sizeof *ids);
+        if (!ids) return -1;
+        p->ids = ids;
+        p->ids_capacity = cap;
+    }
+    if (p->count + 1 > p->capacity) {
+        if (p->capacity >= UINT32_MAX / 2) return -1;
+        uint32_t cap = p->capacity ? p->capacity * 2 : 64;
+        uint64_t *start = realloc(p->start, ((size_t)cap + 1) * sizeof *start);
+        if (!start) return -1;
+        p->start = start;
+        p->capacity = cap;
+    }
+    return 0;
+}
+
+uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
+    if (p->count == UINT32_MAX - 1) return UINT32_MAX;
+    if (proto_payloads_reserve(p, n) != 0) return UINT32_MAX;
+    if (n) memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
+    p->ids_count += n;
+    uint32_t id = p->count++;
+    p->start[p->count] = p->ids_count;
+    return id;
+}
+
+/* ---- Message size ----------------------------------------------------------------------- */
+
+/* The header is everything before the union; the body is the member the api uses. A fetch
+ * response counts only the batches it carries, which keeps copies of the common, nearly empty
+ * fetch responses small. */
+size_t proto_msg_size(const proto_msg *m) {
+    size_t header = offsetof(proto_msg, u);
+    size_t body;
+    switch ((proto_api)m->api) {
+    case API_PRODUCE:
+        body = m->is_response ? sizeof m->u.produce_response : sizeof m->u.produce;
+        break;
+    case API_FETCH:
+        if (!m->is_response) {
+            body = sizeof m->u.fetch;
+        } else {
+            uint16_t n = m->u.fetch_response.batch_count;
+            if (n > PROTO_FETCH_BATCHES_MAX) n = PROTO_FETCH_BATCHES_MAX;
+            body = offsetof(proto_fetch_response, batches) + (size_t)n * sizeof(proto_batch);
+        }
+        break;
+    case API_METADATA:
+        body = m->is_response ? sizeof m->u.metadata_response : 0;
+        break;
+    case API_INIT_PRODUCER_ID:
+        body = m->is_response ? sizeof m->u.init_pid_response : sizeof m->u.init_pid;
+        break;
+    case API_ALTER_PARTITION:
+    case API_PARTITION_STATE:
+        body = sizeof m->u.partition_state;
+        break;
+    case API_BROKER_HEARTBEAT:
+        body = sizeof m->u.heartbeat;
+        break;
+    case API_DISCONNECT:
+        body = 0;
+        break;
+    default:
+        body = sizeof m->u;
+        break;
+    }
+    return header + body;
+}

@@ -1,0 +1,266 @@
+/*
+ * protocol.h: what travels between nodes. Message kinds, Kafka's error codes, the record batch
+ * header, node ids, protocol steps, and the payload arena that holds record ids.
+ *
+ * Names follow Kafka's protocol (ProduceRequest, FetchResponse, error codes from
+ * clients/src/main/java/org/apache/kafka/common/protocol/Errors.java). Messages are plain values
+ * copied into the network; a node never hands another node a pointer into its own memory. The
+ * one shared structure is the payload arena: record ids of a sealed batch are immutable, so a
+ * log entry names them by payload id instead of copying them (a batch's bytes on the wire and
+ * on disk are the same bytes in Kafka too).
+ *
+ * Simplifications, each deliberate: one batch per ProduceRequest (Kafka allows one per
+ * partition, and the model has one partition so far); a FetchResponse carries at most
+ * PROTO_FETCH_BATCHES_MAX batches (standing in for replica.fetch.max.bytes); the controller
+ * pushes partition state to brokers (KRaft brokers pull the metadata log; the observable effect,
+ * a propagation delay of one network hop, is the same).
+ */
+#ifndef KAFKASIM_PROTOCOL_H
+#define KAFKASIM_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Nodes ------------------------------------------------------------------------------ */
+
+typedef uint16_t node_id;
+
+#define PROTO_BROKERS_MAX 16     /* broker ids 1..PROTO_BROKERS_MAX */
+#define PROTO_PRODUCERS_MAX 8    /* producers 0..PROTO_PRODUCERS_MAX-1 */
+#define PROTO_PARTITIONS_MAX 1   /* partitions per topic modelled so far */
+#define NODE_CONTROLLER ((node_id)0)
+#define NODE_PRODUCER_BASE ((node_id)32)
+#define NODES_MAX 64             /* node ids are < NODES_MAX */
+#define NODE_NONE ((node_id)0xffff)
+
+static inline node_id node_broker(int broker_id) { return (node_id)broker_id; }
+static inline node_id node_producer(int index) { return (node_id)(NODE_PRODUCER_BASE + index); }
+static inline bool node_is_broker(node_id n) { return n >= 1 && n <= PROTO_BROKERS_MAX; }
+static inline bool node_is_producer(node_id n) {
+    return n >= NODE_PRODUCER_BASE && n < NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX;
+}
+/* "controller", "broker-2", "producer" (index 0) or "producer-1"; buf of 16 bytes is enough. */
+const char *node_name(node_id n, char *buf, size_t len);
+
+/* A set of brokers (ISR, replicas): bit b set for broker id b. */
+typedef uint32_t broker_set;
+static inline bool broker_set_has(broker_set s, int b) { return (s >> b) & 1u; }
+static inline broker_set broker_set_add(broker_set s, int b) { return s | (1u << b); }
+static inline broker_set broker_set_del(broker_set s, int b) { return s & ~(1u << b); }
+static inline int broker_set_count(broker_set s) { return __builtin_popcount(s); }
+
+/* ---- Errors (Kafka's numbers; client-side outcomes above 1000) -------------------------- */
+
+typedef enum proto_error {
+    ERR_NONE = 0,
+    ERR_OFFSET_OUT_OF_RANGE = 1,
+    ERR_CORRUPT_MESSAGE = 2,
+    ERR_NOT_LEADER_OR_FOLLOWER = 6,
+    ERR_REQUEST_TIMED_OUT = 7,
+    ERR_NETWORK_EXCEPTION = 13,
+    ERR_NOT_ENOUGH_REPLICAS = 19,
+    ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
+    ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
+    ERR_DUPLICATE_SEQUENCE_NUMBER = 46,
+    ERR_INVALID_PRODUCER_EPOCH = 47,
+    ERR_UNKNOWN_PRODUCER_ID = 59,
+    ERR_FENCED_LEADER_EPOCH = 74,
+    ERR_UNKNOWN_LEADER_EPOCH = 75,
+    ERR_PRODUCER_FENCED = 90,
+    ERR_INVALID_UPDATE_VERSION = 95, /* AlterPartition with a stale partition epoch (KIP-497) */
+    ERR_INELIGIBLE_REPLICA = 107,    /* AlterPartition adding a fenced broker (KIP-841) */
+    /* Client-side outcomes the Java producer reports without a broker error code. */
+    ERR_CLIENT_DELIVERY_TIMEOUT = 1001, /* TimeoutException: delivery.timeout.ms expired */
+    ERR_CLIENT_RETRIES_EXHAUSTED = 1002, /* the last retriable error, retries used up */
+    ERR_CLIENT_PRODUCER_CLOSED = 1003,  /* the producer session ended (restart fault) */
+} proto_error;
+
+#define PROTO_ERROR_CODES_MAX 1004 /* an array indexed by proto_error fits */
+
+/* "NOT_ENOUGH_REPLICAS" etc.; "UNKNOWN" for codes not listed. */
+const char *proto_error_name(int code);
+/* Kafka's RetriableException subclasses among the codes above. */
+bool proto_error_retriable(int code);
+
+/* ---- Record batches --------------------------------------------------------------------- */
+
+#define PROTO_NO_PRODUCER_ID ((int64_t)-1)
+#define PROTO_NO_PRODUCER_EPOCH ((int16_t)-1)
+#define PROTO_NO_SEQUENCE ((int32_t)-1)
+
+/* The header of a record batch (DefaultRecordBatch), as the producer sends it and as every
+ * replica's log stores it. The records themselves are the ids in payload. */
+typedef struct proto_batch {
+    int64_t base_offset;         /* assigned by the leader at append; -1 on the wire */
+    int64_t producer_id;         /* PROTO_NO_PRODUCER_ID unless idempotent */
+    int64_t max_timestamp_ns;    /* batch creation time (CreateTime), ns */
+    uint32_t payload;            /* payload arena id: the record ids */
+    uint32_t record_count;       /* records in the batch */
+    int32_t base_sequence;       /* PROTO_NO_SEQUENCE unless idempotent */
+    int32_t partition_leader_epoch; /* leader epoch stamped by the leader at append */
+    int16_t producer_epoch;      /* PROTO_NO_PRODUCER_EPOCH unless idempotent */
+    uint16_t attempt;            /* simulator-only: 1 for the first send, 2 for the first retry */
+    uint16_t producer;           /* simulator-only: node id of the producer that built it */
+} proto_batch;
+
+static inline int64_t proto_batch_last_offset(const proto_batch *b) {
+    return b->base_offset + (int64_t)b->record_count - 1;
+}
+/* lastSequence with Kafka's wrap at Integer.MAX_VALUE (DefaultRecordBatch.incrementSequence). */
+static inline int32_t proto_sequence_add(int32_t seq, int64_t n) {
+    int64_t s = (int64_t)seq + n;
+    if (s > INT32_MAX) s -= (int64_t)INT32_MAX + 1;
+    return (int32_t)s;
+}
+static inline int32_t proto_batch_last_sequence(const proto_batch *b) {
+    if (b->base_sequence == PROTO_NO_SEQUENCE) return PROTO_NO_SEQUENCE;
+    return proto_sequence_add(b->base_sequence, (int64_t)b->record_count - 1);
+}
+
+/* ---- The payload arena ------------------------------------------------------------------ */
+
+/* Record ids of sealed batches. Append-only for a run; memory linear in records sent. */
+typedef struct proto_payloads {
+    uint32_t *ids;       /* all record ids, batch after batch */
+    uint64_t *start;     /* start[p] = index in ids of payload p's first id; start[count] = end */
+    size_t ids_count;    /* ids stored */
+    size_t ids_capacity; /* ids allocated */
+    uint32_t count;      /* payloads stored */
+    uint32_t capacity;   /* payload slots allocated (start has capacity + 1) */
+} proto_payloads;
+
+int proto_payloads_init(proto_payloads *p, size_t ids_hint);
+void proto_payloads_fini(proto_payloads *p);
+/* Copies n ids in and returns the new payload id, or UINT32_MAX when memory ran out. */
+uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n);
+static inline const uint32_t *proto_payload_ids(const proto_payloads *p, uint32_t payload,
+                                                uint32_t *n) {
+    *n = (uint32_t)(p->start[payload + 1] - p->start[payload]);
+    return p->ids + p->start[payload];
+}
+
+/* ---- Protocol steps (for "crash <node> on <step> n=<k>") -------------------------------- */
+
+typedef enum proto_step {
+    STEP_LEADER_APPEND = 0,  /* the leader appended a client batch to its log */
+    STEP_FOLLOWER_FETCH,     /* a follower appended the batches of a fetch response */
+    STEP_LEADER_HW_ADVANCE,  /* the leader moved its high watermark */
+    STEP_PRODUCER_SEND,      /* the producer sent a ProduceRequest */
+    STEP_PRODUCER_ACK,       /* the producer completed a batch successfully */
+    STEP_COUNT
+} proto_step;
+
+/* "leader.append", ...; NULL for out of range. */
+const char *proto_step_name(proto_step s);
+/* Called by nodes right after the step took effect; the fault layer may crash the node. */
+typedef void (*proto_step_fn)(void *ctx, node_id node, proto_step step);
+
+/* ---- Messages --------------------------------------------------------------------------- */
+
+typedef enum proto_api {
+    API_PRODUCE = 0,
+    API_FETCH,
+    API_METADATA,
+    API_INIT_PRODUCER_ID,
+    API_ALTER_PARTITION,     /* leader -> controller: ISR change (KIP-497) */
+    API_BROKER_HEARTBEAT,    /* broker -> controller (KRaft, KIP-631) */
+    API_PARTITION_STATE,     /* controller -> broker: leader, epoch, ISR (a one-way push) */
+    API_DISCONNECT,          /* network -> client: the peer's process died (TCP RST) */
+    API_COUNT
+} proto_api;
+
+const char *proto_api_name(proto_api api); /* "Produce", "Fetch", ... */
+
+#define PROTO_FETCH_BATCHES_MAX 32
+
+typedef struct proto_produce_request {
+    proto_batch batch;  /* exactly one batch (see the file comment) */
+    int64_t timeout_ns; /* the request's timeout: the producer's request.timeout.ms */
+    int8_t acks;        /* 0, 1 or -1 (all) */
+} proto_produce_request;
+
+typedef struct proto_produce_response {
+    int64_t base_offset;      /* first offset of the batch, -1 on error */
+    int64_t log_start_offset; /* the partition's log start offset */
+    int16_t error;            /* proto_error */
+} proto_produce_response;
+
+typedef struct proto_fetch_request {
+    int64_t fetch_offset;        /* the follower's log end offset */
+    int64_t max_wait_ns;         /* replica.fetch.wait.max.ms */
+    int32_t last_fetched_epoch;  /* epoch of the follower's last batch (KIP-320), -1 if none */
+    int32_t current_leader_epoch; /* the epoch the follower believes current */
+    int16_t replica_id;          /* the fetching broker */
+} proto_fetch_request;
+
+typedef struct proto_fetch_response {
+    int64_t high_watermark;      /* the leader's high watermark */
+    int64_t log_start_offset;    /* the leader's log start offset */
+    int64_t diverging_end_offset; /* with diverging_epoch: where the follower must truncate */
+    int32_t diverging_epoch;     /* -1 when the logs agree (KIP-595/KAFKA-10554 divergingEpoch) */
+    int32_t leader_epoch;        /* the leader's epoch */
+    int16_t error;               /* proto_error */
+    uint16_t batch_count;        /* batches that follow */
+    proto_batch batches[PROTO_FETCH_BATCHES_MAX]; /* copies of the leader's log entries */
+} proto_fetch_response;
+
+typedef struct proto_metadata_response {
+    int32_t leader_epoch; /* the partition's leader epoch as this broker knows it */
+    int16_t leader;       /* broker id of the leader, -1 when none */
+    int16_t error;
+} proto_metadata_response;
+
+typedef struct proto_init_producer_id_request {
+    int64_t producer_id;    /* KIP-360: the current id, or -1 for a new session */
+    int16_t producer_epoch; /* KIP-360: the current epoch, or -1 */
+} proto_init_producer_id_request;
+
+typedef struct proto_init_producer_id_response {
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int16_t error;
+} proto_init_producer_id_response;
+
+typedef struct proto_partition_state {
+    int32_t leader_epoch;    /* bumped on every leader change */
+    int32_t partition_epoch; /* bumped on every ISR or leader change */
+    int16_t leader;          /* broker id, -1 when no leader */
+    broker_set isr;          /* committed ISR */
+    broker_set replicas;     /* assignment */
+    int16_t error;           /* for AlterPartition responses */
+} proto_partition_state;
+
+typedef struct proto_heartbeat {
+    int64_t broker_epoch;    /* incarnation of the broker (bumped at every restart) */
+    int16_t broker_id;
+    int16_t fenced;          /* in responses: the controller considers the broker fenced */
+} proto_heartbeat;
+
+/* One message. from/to are node ids; a request travels client -> server, its response server
+ * -> client, both on the connection keyed by (client, server). */
+typedef struct proto_msg {
+    uint8_t api;             /* proto_api */
+    uint8_t is_response;     /* 0 request, 1 response */
+    node_id from;            /* sender */
+    node_id to;              /* receiver */
+    uint16_t partition;      /* partition index, 0 while the model has one */
+    uint32_t correlation_id; /* set by the client, echoed in the response */
+    uint32_t conn_gen;       /* set by the network: the connection generation at send */
+    union {
+        proto_produce_request produce;
+        proto_produce_response produce_response;
+        proto_fetch_request fetch;
+        proto_fetch_response fetch_response;
+        proto_metadata_response metadata_response;
+        proto_init_producer_id_request init_pid;
+        proto_init_producer_id_response init_pid_response;
+        proto_partition_state partition_state; /* AlterPartition both ways and the push */
+        proto_heartbeat heartbeat;
+    } u;
+} proto_msg;
+
+/* Bytes of a message that matter (header plus the used part of the union), for copies. */
+size_t proto_msg_size(const proto_msg *m);
+
+#endif

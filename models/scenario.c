@@ -1,0 +1,341 @@
+/*
+ * scenario.c: one run, from a finished configuration to a verdict.
+ *
+ * Wiring: the kernel world; the network; the controller (node 0); brokers 1..num.brokers, the
+ * partition assigned to brokers 1..replication.factor in that order (Kafka's assignment order,
+ * which clean elections follow); one producer with its application, bootstrapping from every
+ * broker; the fault runtime; the history every node writes to.
+ *
+ * A run ends when it has drained: the application has a final outcome for every record (or the
+ * producer is gone for good), no fault is active any more, and the leader's high watermark has
+ * caught up with its log end offset. If replication cannot settle (for example the ISR stays
+ * below min.insync.replicas from 3.7 on), the run stops SCENARIO_SETTLE_NS after the producer
+ * finished and judges what is committed then. The checker then reads the final leader's log
+ * below its high watermark.
+ */
+#include "scenario.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "controller.h"
+#include "explain.h"
+#include "faults.h"
+#include "history.h"
+#include "network.h"
+#include "producer.h"
+#include "protocol.h"
+#include "trace.h"
+
+/* PCG32 component ids: fixed, so adding a component never shifts another's numbers. */
+enum scenario_stream {
+    STREAM_NETWORK = 1,
+    STREAM_PRODUCER = 16,  /* + producer index */
+    STREAM_BROKER = 64,    /* + broker id */
+};
+
+#define SCENARIO_DRAIN_TICK_NS (10 * SIM_MS) /* how often the run asks "drained yet?" */
+#define SCENARIO_SETTLE_NS (120 * SIM_S)     /* replication may take this long after the end */
+
+struct scenario {
+    config cfg;                 /* the effective configuration (a copy) */
+    scenario_options opt;       /* copied */
+    sim_world world;
+    net net;
+    history history;
+    proto_payloads payloads;
+    controller ctl;
+    broker brokers[PROTO_BROKERS_MAX + 1]; /* index = broker id; 0 unused */
+    producer prod;
+    fault_runtime faults;
+    tracer trace;
+    bool tracing;               /* --trace is on */
+    bool producer_gone;         /* crashed with no restart: nothing more will be answered */
+    uint16_t kind_drain;        /* kernel kind of the drain check */
+    int64_t quiet_after_ns;     /* no fault is active after this time */
+    int64_t producer_done_ns;   /* when the application had every outcome, -1 before */
+    int last_leader;            /* last leader seen by the drain check */
+};
+
+/* ---- Fault operations --------------------------------------------------------------------- */
+
+static int scenario_op_leader(void *ctx) {
+    scenario *s = ctx;
+    return controller_leader(&s->ctl);
+}
+
+/* The first live replica in assignment order that is not the leader. */
+static int scenario_op_follower(void *ctx) {
+    scenario *s = ctx;
+    int leader = controller_leader(&s->ctl);
+    for (int b = 1; b <= s->cfg.replication_factor; b++)
+        if (b != leader && broker_alive(&s->brokers[b])) return b;
+    return -1;
+}
+
+static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
+    scenario *s = ctx;
+    history_crash(&s->history, sim_now(&s->world), node, true);
+    if (node_is_broker(node)) {
+        if (broker_alive(&s->brokers[node])) broker_crash(&s->brokers[node], powerloss);
+    } else if (node_is_producer(node)) {
+        producer_crash(&s->prod);
+        s->producer_gone = true;
+    }
+}
+
+static void scenario_op_restart(void *ctx, node_id node) {
+    scenario *s = ctx;
+    history_crash(&s->history, sim_now(&s->world), node, false);
+    if (node_is_broker(node)) {
+        if (!broker_alive(&s->brokers[node])) broker_restart(&s->brokers[node]);
+    } else if (node_is_producer(node)) {
+        producer_restart(&s->prod);
+        s->producer_gone = false;
+    }
+}
+
+static void scenario_op_pause(void *ctx, node_id node, int64_t until_ns) {
+    scenario *s = ctx;
+    if (node_is_broker(node)) broker_pause(&s->brokers[node], until_ns);
+    else if (node_is_producer(node)) producer_pause(&s->prod, until_ns);
+}
+
+static void scenario_op_restart_producer(void *ctx, int index) {
+    scenario *s = ctx;
+    (void)index;
+    producer_restart(&s->prod);
+    s->producer_gone = false;
+}
+
+static node_id scenario_resolve(void *ctx, int selector) {
+    int b = selector == NET_SELECT_LEADER ? scenario_op_leader(ctx) : scenario_op_follower(ctx);
+    return b > 0 ? node_broker(b) : NODE_NONE;
+}
+
+/* ---- Invariants and the end of the run ---------------------------------------------------- */
+
+static void scenario_check(scenario *s) {
+    controller_check(&s->ctl);
+    for (int b = 1; b <= s->cfg.num_brokers; b++) broker_check(&s->brokers[b]);
+    producer_check(&s->prod);
+}
+
+/* Kernel hook after every event, when invariant checking is on. */
+static void scenario_on_event(void *ctx, const sim_world *w, const sim_event *ev) {
+    (void)w;
+    (void)ev;
+    scenario_check(ctx);
+}
+
+static bool scenario_settled(scenario *s) {
+    int leader = controller_leader(&s->ctl);
+    if (leader <= 0 || !broker_alive(&s->brokers[leader])) return false;
+    s->last_leader = leader;
+    return broker_high_watermark(&s->brokers[leader], 0) ==
+           broker_log_end_offset(&s->brokers[leader], 0);
+}
+
+static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev) {
+    scenario *s = ctx;
+    (void)ev;
+    int64_t now = sim_now(w);
+    bool done = s->producer_gone || producer_done(&s->prod);
+    if (done && s->producer_done_ns < 0) s->producer_done_ns = now;
+    if (!done) s->producer_done_ns = -1; /* a producer restart brought work back */
+    if (done && now >= s->quiet_after_ns &&
+        (scenario_settled(s) || now - s->producer_done_ns >= SCENARIO_SETTLE_NS)) {
+        sim_stop(w);
+        return;
+    }
+    sim_schedule(w, now + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
+}
+
+/* ---- Assembly ----------------------------------------------------------------------------- */
+
+static int scenario_build(scenario *s, char *err, size_t err_len) {
+    const config *c = &s->cfg;
+    sim_world_options wopt = {
+        .seed = c->seed,
+        .time_max_ns = c->time_max_ns,
+        .events_max = c->events_max,
+        .queue_capacity = 1024,
+    };
+    if (sim_world_init(&s->world, &wopt) != 0) return -1;
+    if (proto_payloads_init(&s->payloads, (size_t)c->records) != 0) return -1;
+    if (history_init(&s->history, (size_t)c->records * 4) != 0) return -1;
+    net_options nopt = {
+        .latency_ns = c->latency_ns, .jitter_ns = c->jitter_ns, .stream_id = STREAM_NETWORK};
+    if (net_init(&s->net, &s->world, &nopt) != 0) return -1;
+    s->net.resolve = scenario_resolve;
+    s->net.resolve_ctx = s;
+    s->net.on_drop = fault_on_drop;
+    s->net.drop_ctx = &s->faults;
+
+    int replicas[PROTO_BROKERS_MAX];
+    int bootstrap[PROTO_BROKERS_MAX];
+    for (int i = 0; i < c->num_brokers; i++) bootstrap[i] = i + 1;
+    for (int i = 0; i < c->replication_factor; i++) replicas[i] = i + 1;
+
+    controller_env cenv = {.world = &s->world, .net = &s->net, .history = &s->history,
+                           .config = c};
+    if (controller_init(&s->ctl, &cenv, replicas, c->replication_factor) != 0) return -1;
+    broker_env benv = {.world = &s->world, .net = &s->net, .history = &s->history, .config = c,
+                       .step_fn = fault_on_step, .step_ctx = &s->faults};
+    for (int b = 1; b <= c->num_brokers; b++)
+        if (broker_init(&s->brokers[b], &benv, b, replicas, c->replication_factor) != 0)
+            return -1;
+    producer_env penv = {.world = &s->world, .net = &s->net, .history = &s->history,
+                         .config = c, .payloads = &s->payloads, .step_fn = fault_on_step,
+                         .step_ctx = &s->faults};
+    if (producer_init(&s->prod, &penv, 0, bootstrap, c->num_brokers) != 0) return -1;
+
+    fault_env fenv = {
+        .world = &s->world, .net = &s->net, .history = &s->history,
+        .ops = {.ctx = s, .leader = scenario_op_leader, .follower = scenario_op_follower,
+                .crash = scenario_op_crash, .restart = scenario_op_restart,
+                .pause = scenario_op_pause,
+                .restart_producer = scenario_op_restart_producer},
+    };
+    if (fault_runtime_init(&s->faults, &fenv, c, err, err_len) != 0) return -2;
+    s->quiet_after_ns = fault_runtime_quiet_after(&s->faults);
+    s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
+    s->producer_done_ns = -1;
+    s->last_leader = replicas[0];
+    return 0;
+}
+
+static void scenario_trace_send(void *ctx, const proto_msg *msg) {
+    scenario *s = ctx;
+    trace_message(&s->trace, sim_now(&s->world), msg, &s->payloads);
+}
+
+static void scenario_trace_history(void *ctx, const history_rec *r) {
+    scenario *s = ctx;
+    trace_history(&s->trace, r, &s->payloads);
+}
+
+static void scenario_trace_setup(scenario *s) {
+    const scenario_options *o = &s->opt;
+    if (!o->trace_out) return;
+    tracer_init(&s->trace, o->trace_out, o->trace_jsonl ? TRACE_JSONL : TRACE_TEXT);
+    s->trace.node_filter = o->trace_node;
+    s->trace.record_filter = o->trace_record;
+    s->trace.config = &s->cfg;
+    s->net.on_send = scenario_trace_send;
+    s->net.trace_ctx = s;
+    s->history.observer = scenario_trace_history;
+    s->history.observer_ctx = s;
+    s->tracing = true;
+}
+
+static void scenario_fini(scenario *s) {
+    producer_fini(&s->prod);
+    for (int b = 1; b <= s->cfg.num_brokers; b++) broker_fini(&s->brokers[b]);
+    controller_fini(&s->ctl);
+    net_fini(&s->net);
+    history_fini(&s->history);
+    proto_payloads_fini(&s->payloads);
+    sim_world_fini(&s->world);
+}
+
+/* ---- Running and judging ------------------------------------------------------------------ */
+
+static void scenario_judge(scenario *s, run_result *out) {
+    int leader = controller_leader(&s->ctl);
+    if (leader <= 0) leader = s->last_leader; /* no leader now: its log is still on its disk */
+    size_t count = 0;
+    const proto_batch *log = broker_log(&s->brokers[leader], 0, &count);
+    checker_input in = {
+        .history = &s->history,
+        .payloads = &s->payloads,
+        .log = log,
+        .log_count = count,
+        .high_watermark = broker_high_watermark(&s->brokers[leader], 0),
+        .records = s->cfg.records,
+    };
+    if (checker_run(&in, &out->check) != 0) {
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure, "out of memory in the checker");
+        return;
+    }
+    out->check.faults_configured = (uint64_t)s->faults.count;
+    if (s->opt.explain_out)
+        explain_run(s->opt.explain_out, &s->history, &s->payloads, &in, &s->cfg,
+                    s->opt.explain_limit);
+}
+
+static void scenario_status(scenario *s, run_result *out) {
+    sim_status st = s->world.status;
+    out->status = st;
+    switch (st) {
+    case SIM_STOPPED:
+    case SIM_DRAINED:
+        break;
+    case SIM_FAILED:
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure, "invariant broken: %.200s", s->world.failure);
+        break;
+    case SIM_LIMIT_TIME:
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure,
+                 "the run did not drain within sim.max.time.ms (liveness)");
+        break;
+    case SIM_LIMIT_EVENTS:
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure,
+                 "the run did not drain within sim.max.events (liveness)");
+        break;
+    default:
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure, "the run stopped: %s",
+                 sim_status_name(st));
+        break;
+    }
+    if (s->history.failed) {
+        out->invariant_broken = true;
+        snprintf(out->failure, sizeof out->failure, "out of memory for the history");
+    }
+}
+
+int scenario_run(const config *c, const scenario_options *options, run_result *out) {
+    static const scenario_options no_options = {.trace_node = -1, .trace_record = -1};
+    memset(out, 0, sizeof *out);
+    scenario *s = calloc(1, sizeof *s);
+    if (!s) return -1;
+    s->cfg = *c;
+    s->opt = options ? *options : no_options;
+    char err[256] = "";
+    int rc = scenario_build(s, err, sizeof err);
+    if (rc != 0) {
+        snprintf(out->failure, sizeof out->failure, "%s", rc == -2 ? err : "out of memory");
+        scenario_fini(s);
+        free(s);
+        return -1;
+    }
+    scenario_trace_setup(s);
+    if (s->opt.check_invariants) {
+        s->world.trace_fn = scenario_on_event;
+        s->world.trace_ctx = s;
+    }
+
+    controller_start(&s->ctl);
+    for (int b = 1; b <= c->num_brokers; b++) broker_start(&s->brokers[b]);
+    producer_start(&s->prod);
+    sim_schedule(&s->world, SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
+    sim_run(&s->world);
+    if (s->world.status == SIM_STOPPED && s->opt.check_invariants) scenario_check(s);
+
+    out->seed = c->seed;
+    out->config_hash = config_hash(c);
+    out->sim_time_ns = sim_now(&s->world);
+    out->events = s->world.events;
+    out->trace_hash = s->world.hash;
+    scenario_status(s, out);
+    if (s->world.status != SIM_NOMEM) scenario_judge(s, out);
+    if (s->tracing) tracer_fini(&s->trace);
+    scenario_fini(s);
+    free(s);
+    return out->invariant_broken ? 1 : 0;
+}

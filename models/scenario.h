@@ -1,0 +1,49 @@
+/*
+ * scenario.h: properties in, one wired world out, run to the end, judged.
+ *
+ * A scenario owns everything of one run: the kernel world, the network, the brokers, the
+ * controller, the producer and its application, the fault schedule, the history. Two scenarios
+ * share nothing, so a sweep may run many in one process.
+ */
+#ifndef KAFKASIM_SCENARIO_H
+#define KAFKASIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "checker.h"
+#include "config.h"
+#include "sim.h"
+
+/* Where and how a run reports as it goes; all optional. */
+typedef struct scenario_options {
+    FILE *trace_out;          /* --trace: one line per event, NULL for none */
+    bool trace_jsonl;         /* --trace-format jsonl */
+    int trace_node;           /* --trace-node: only lines touching this node id, -1 all */
+    int64_t trace_record;     /* --trace-record: only lines carrying this record id, -1 all */
+    FILE *explain_out;        /* --explain: the causal chain of each anomaly, NULL for none */
+    int explain_limit;        /* anomalies explained at most */
+    bool check_invariants;    /* walk every model's invariants after every event */
+} scenario_options;
+
+typedef struct run_result {
+    checker_result check;     /* the verdict */
+    uint64_t seed;            /* the run seed */
+    uint64_t config_hash;     /* hash of the effective configuration */
+    int64_t sim_time_ns;      /* simulated time at the end */
+    uint64_t events;          /* kernel events dispatched */
+    uint64_t trace_hash;      /* the kernel's running hash */
+    sim_status status;        /* why the run ended */
+    bool invariant_broken;    /* a model's check failed: exit 1 */
+    char failure[256];        /* what broke, when something did */
+} run_result;
+
+typedef struct scenario scenario;
+
+/* Builds and runs one scenario from a finished config (config_finish passed) and judges it.
+ * Returns 0 when the simulation completed (anomalies are results), 1 when an invariant broke
+ * or a run limit was hit (out->failure says which), -1 when memory ran out. */
+int scenario_run(const config *c, const scenario_options *options, run_result *out);
+
+#endif

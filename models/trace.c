@@ -1,0 +1,463 @@
+/*
+ * trace.c: formats messages and history records as trace lines, text or JSON lines.
+ *
+ * Each line is built field by field into a fixed buffer (no allocation per event) by a tiny
+ * builder that writes "name=value" for text and "\"name\":value" for JSON, so the two formats
+ * carry the same fields by construction. Values are the simulator's own identifiers and
+ * numbers; the only free text, fault names, is escaped for JSON.
+ *
+ * Field names follow Kafka's (ProduceRequest, FetchResponse, DefaultRecordBatch): pid, epoch,
+ * seq (baseSequence..lastSequence), leader_epoch, high_watermark, isr. Record ids are shown as
+ * a range when a batch holds consecutive ids, else as a short list.
+ */
+#include "trace.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define TRACE_LINE_MAX 1024
+#define TRACE_IDS_LISTED 8 /* ids of a non-consecutive batch shown before "..." */
+
+typedef struct trace_line {
+    char buf[TRACE_LINE_MAX]; /* the line so far */
+    size_t len;               /* bytes used */
+    bool json;                /* JSON object (else text) */
+} trace_line;
+
+void tracer_init(tracer *t, FILE *out, trace_format format) {
+    memset(t, 0, sizeof *t);
+    t->out = out;
+    t->format = format;
+    t->node_filter = -1;
+    t->record_filter = -1;
+    for (int a = 0; a < NODES_MAX; a++)
+        for (int b = 0; b < NODES_MAX; b++) {
+            t->fetch_offset[a][b] = -1;
+            t->fetch_hw[a][b] = -1;
+        }
+}
+
+void tracer_fini(tracer *t) {
+    if (t->out) fflush(t->out);
+}
+
+/* ---- The line builder --------------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void line_printf(trace_line *l, const char *fmt, ...) {
+    if (l->len >= sizeof l->buf) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->buf + l->len, sizeof l->buf - l->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    l->len += (size_t)n;
+    if (l->len >= sizeof l->buf) l->len = sizeof l->buf - 1; /* truncated, still a line */
+}
+
+/* A string value: plain in text, quoted and escaped in JSON. */
+static void line_str(trace_line *l, const char *name, const char *value) {
+    if (!l->json) {
+        line_printf(l, " %s=%s", name, value);
+        return;
+    }
+    line_printf(l, ",\"%s\":\"", name);
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\') line_printf(l, "\\%c", *c);
+        else if ((unsigned char)*c < 0x20) line_printf(l, "\\u%04x", (unsigned)*c);
+        else line_printf(l, "%c", *c);
+    }
+    line_printf(l, "\"");
+}
+
+static void line_int(trace_line *l, const char *name, int64_t value) {
+    if (l->json) line_printf(l, ",\"%s\":%lld", name, (long long)value);
+    else line_printf(l, " %s=%lld", name, (long long)value);
+}
+
+/* lo..hi in text (just lo when equal), [lo,hi] in JSON. */
+static void line_range(trace_line *l, const char *name, int64_t lo, int64_t hi) {
+    if (l->json) line_printf(l, ",\"%s\":[%lld,%lld]", name, (long long)lo, (long long)hi);
+    else if (lo == hi) line_printf(l, " %s=%lld", name, (long long)lo);
+    else line_printf(l, " %s=%lld..%lld", name, (long long)lo, (long long)hi);
+}
+
+static void line_node(trace_line *l, const char *name, node_id n) {
+    char buf[16];
+    line_str(l, name, node_name(n, buf, sizeof buf));
+}
+
+/* Starts a line: "<time> <who> <what>" in text; t_ns, t, who (and to) and event in JSON. */
+static void line_start(trace_line *l, const tracer *t, int64_t t_ns, const char *who_key,
+                       const char *who, const char *to, const char *what) {
+    char time[32];
+    sim_time_format(t_ns, time, sizeof time);
+    l->len = 0;
+    l->json = t->format == TRACE_JSONL;
+    if (l->json) {
+        line_printf(l, "{\"t_ns\":%lld,\"t\":\"%s\"", (long long)t_ns, time);
+        line_str(l, who_key, who);
+        if (to) line_str(l, "to", to);
+        line_str(l, "event", what);
+    } else if (to) {
+        line_printf(l, "%s %s -> %s %s", time, who, to, what);
+    } else {
+        line_printf(l, "%s %s %s", time, who, what);
+    }
+}
+
+static void line_begin(trace_line *l, const tracer *t, int64_t t_ns, const char *who,
+                       const char *what) {
+    line_start(l, t, t_ns, "node", who, NULL, what);
+}
+
+/* "<time> <from> -> <to> <what>" in text. */
+static void line_begin_msg(trace_line *l, const tracer *t, int64_t t_ns, node_id from,
+                           node_id to, const char *what) {
+    char a[16], b[16];
+    line_start(l, t, t_ns, "from", node_name(from, a, sizeof a), node_name(to, b, sizeof b),
+               what);
+}
+
+/* "Produce", "ProduceResponse"; a disconnect and the controller's push have no response. */
+static const char *trace_api_what(int api, bool response, char *buf, size_t len) {
+    const char *name = proto_api_name((proto_api)api);
+    if (response && api != API_DISCONNECT && api != API_PARTITION_STATE)
+        snprintf(buf, len, "%sResponse", name);
+    else snprintf(buf, len, "%s", name);
+    return buf;
+}
+
+static void line_end(tracer *t, trace_line *l) {
+    line_printf(l, l->json ? "}\n" : "\n");
+    if (l->buf[l->len - 1] != '\n') l->buf[l->len - 1] = '\n';
+    fputs(l->buf, t->out);
+    t->lines++;
+}
+
+/* Record ids of a payload: "records=10..19" when consecutive, else a short list. */
+static void line_ids(trace_line *l, const proto_payloads *p, uint32_t payload) {
+    if (!p || payload >= p->count) return;
+    uint32_t n;
+    const uint32_t *ids = proto_payload_ids(p, payload, &n);
+    if (n == 0) return;
+    bool consecutive = true;
+    for (uint32_t i = 1; i < n && consecutive; i++) consecutive = ids[i] == ids[0] + i;
+    if (consecutive) {
+        line_range(l, "records", ids[0], (int64_t)ids[0] + n - 1);
+        return;
+    }
+    line_printf(l, l->json ? ",\"records\":[" : " records=");
+    for (uint32_t i = 0; i < n && i < TRACE_IDS_LISTED; i++)
+        line_printf(l, "%s%u", i ? "," : "", ids[i]);
+    if (n > TRACE_IDS_LISTED) line_printf(l, l->json ? "]" : ",...");
+    else if (l->json) line_printf(l, "]");
+    if (n > TRACE_IDS_LISTED || !l->json) line_int(l, "record_count", n);
+}
+
+static const char *trace_fault_name(const tracer *t, uint32_t fault, char *buf, size_t len) {
+    if (t->config && fault < (uint32_t)t->config->fault_count)
+        return t->config->faults[fault].name;
+    snprintf(buf, len, "fault-%u", fault);
+    return buf;
+}
+
+/* ---- Filters ------------------------------------------------------------------------------ */
+
+static bool trace_payload_has(const proto_payloads *p, uint32_t payload, int64_t record) {
+    if (!p || payload >= p->count) return false;
+    uint32_t n;
+    const uint32_t *ids = proto_payload_ids(p, payload, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if ((int64_t)ids[i] == record) return true;
+    return false;
+}
+
+static bool trace_message_has(const proto_msg *m, const proto_payloads *p, int64_t record) {
+    if (m->api == API_PRODUCE && !m->is_response)
+        return trace_payload_has(p, m->u.produce.batch.payload, record);
+    if (m->api == API_FETCH && m->is_response) {
+        const proto_fetch_response *f = &m->u.fetch_response;
+        for (uint16_t i = 0; i < f->batch_count && i < PROTO_FETCH_BATCHES_MAX; i++)
+            if (trace_payload_has(p, f->batches[i].payload, record)) return true;
+    }
+    return false;
+}
+
+/* True for traffic that carries no news (see the header); updates the per-link state. */
+static bool trace_message_idle(tracer *t, const proto_msg *m) {
+    if (m->api == API_BROKER_HEARTBEAT) return true;
+    if (m->api != API_FETCH) return false;
+    if (!m->is_response) {
+        int64_t *last = &t->fetch_offset[m->from][m->to];
+        bool idle = *last == m->u.fetch.fetch_offset;
+        *last = m->u.fetch.fetch_offset;
+        return idle;
+    }
+    const proto_fetch_response *f = &m->u.fetch_response;
+    int64_t *last = &t->fetch_hw[m->from][m->to];
+    bool idle = f->batch_count == 0 && f->error == ERR_NONE && f->diverging_epoch < 0 &&
+                *last == f->high_watermark;
+    *last = f->high_watermark;
+    return idle;
+}
+
+/* ---- Messages ----------------------------------------------------------------------------- */
+
+static void trace_produce(trace_line *l, const proto_msg *m, const proto_payloads *p) {
+    if (m->is_response) {
+        const proto_produce_response *r = &m->u.produce_response;
+        if (r->base_offset >= 0) line_int(l, "offset", r->base_offset);
+        line_str(l, "error", proto_error_name(r->error));
+        return;
+    }
+    const proto_batch *b = &m->u.produce.batch;
+    if (b->producer_id != PROTO_NO_PRODUCER_ID) {
+        line_int(l, "pid", b->producer_id);
+        line_int(l, "epoch", b->producer_epoch);
+        line_range(l, "seq", b->base_sequence, proto_batch_last_sequence(b));
+    }
+    line_int(l, "attempt", b->attempt);
+    line_ids(l, p, b->payload);
+}
+
+static void trace_fetch(trace_line *l, const proto_msg *m) {
+    if (!m->is_response) {
+        line_int(l, "offset", m->u.fetch.fetch_offset);
+        line_int(l, "leader_epoch", m->u.fetch.current_leader_epoch);
+        line_int(l, "last_fetched_epoch", m->u.fetch.last_fetched_epoch);
+        return;
+    }
+    const proto_fetch_response *f = &m->u.fetch_response;
+    line_int(l, "batches", f->batch_count);
+    uint16_t n = f->batch_count < PROTO_FETCH_BATCHES_MAX ? f->batch_count
+                                                           : PROTO_FETCH_BATCHES_MAX;
+    if (n > 0)
+        line_range(l, "offsets", f->batches[0].base_offset,
+                   proto_batch_last_offset(&f->batches[n - 1]));
+    line_int(l, "high_watermark", f->high_watermark);
+    line_int(l, "leader_epoch", f->leader_epoch);
+    if (f->diverging_epoch >= 0) {
+        line_int(l, "diverging_epoch", f->diverging_epoch);
+        line_int(l, "diverging_end_offset", f->diverging_end_offset);
+    }
+    line_str(l, "error", proto_error_name(f->error));
+}
+
+static void trace_partition_state(trace_line *l, const proto_msg *m) {
+    const proto_partition_state *s = &m->u.partition_state;
+    char isr[80];
+    size_t len = 0;
+    isr[0] = 0;
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
+        if (broker_set_has(s->isr, b))
+            len += (size_t)snprintf(isr + len, sizeof isr - len, "%s%d", len ? "," : "", b);
+    if (s->leader >= 0) line_node(l, "leader", node_broker(s->leader));
+    else line_str(l, "leader", "none");
+    line_int(l, "leader_epoch", s->leader_epoch);
+    line_int(l, "partition_epoch", s->partition_epoch);
+    line_str(l, "isr", isr);
+    if (m->is_response) line_str(l, "error", proto_error_name(s->error));
+}
+
+static void trace_message_body(trace_line *l, const proto_msg *m, const proto_payloads *p) {
+    switch ((proto_api)m->api) {
+    case API_PRODUCE: trace_produce(l, m, p); break;
+    case API_FETCH: trace_fetch(l, m); break;
+    case API_METADATA:
+        if (!m->is_response) break;
+        if (m->u.metadata_response.leader >= 0)
+            line_node(l, "leader", node_broker(m->u.metadata_response.leader));
+        else line_str(l, "leader", "none");
+        line_int(l, "leader_epoch", m->u.metadata_response.leader_epoch);
+        line_str(l, "error", proto_error_name(m->u.metadata_response.error));
+        break;
+    case API_INIT_PRODUCER_ID:
+        if (m->is_response) {
+            line_int(l, "pid", m->u.init_pid_response.producer_id);
+            line_int(l, "epoch", m->u.init_pid_response.producer_epoch);
+            line_str(l, "error", proto_error_name(m->u.init_pid_response.error));
+        } else {
+            line_int(l, "pid", m->u.init_pid.producer_id);
+            line_int(l, "epoch", m->u.init_pid.producer_epoch);
+        }
+        break;
+    case API_ALTER_PARTITION:
+    case API_PARTITION_STATE: trace_partition_state(l, m); break;
+    case API_BROKER_HEARTBEAT:
+        line_int(l, "broker_epoch", m->u.heartbeat.broker_epoch);
+        if (m->is_response) line_int(l, "fenced", m->u.heartbeat.fenced);
+        break;
+    default: break;
+    }
+}
+
+void trace_message(tracer *t, int64_t t_ns, const proto_msg *m, const proto_payloads *p) {
+    bool idle = trace_message_idle(t, m);
+    if (idle && !t->verbose) return;
+    if (t->node_filter >= 0 && m->from != t->node_filter && m->to != t->node_filter) return;
+    if (t->record_filter >= 0 && !trace_message_has(m, p, t->record_filter)) return;
+    char what[40];
+    trace_line l;
+    line_begin_msg(&l, t, t_ns, m->from, m->to,
+                   trace_api_what(m->api, m->is_response, what, sizeof what));
+    trace_message_body(&l, m, p);
+    line_end(t, &l);
+}
+
+/* ---- History records ---------------------------------------------------------------------- */
+
+/* The payload a record names, or UINT32_MAX for kinds that carry no records. */
+static uint32_t trace_rec_payload(const history_rec *r) {
+    switch ((history_kind)r->kind) {
+    case HIST_ATTEMPT:
+    case HIST_RETRY:
+    case HIST_APPEND:
+    case HIST_DEDUP:
+    case HIST_EXPIRE: return r->a;
+    case HIST_DROP: return r->c >= 0 ? (uint32_t)r->c : UINT32_MAX;
+    default: return UINT32_MAX;
+    }
+}
+
+static bool trace_rec_has(const history_rec *r, const proto_payloads *p, int64_t record) {
+    if (r->kind == HIST_SEND || r->kind == HIST_CALLBACK) return (int64_t)r->a == record;
+    uint32_t payload = trace_rec_payload(r);
+    return payload != UINT32_MAX && trace_payload_has(p, payload, record);
+}
+
+/* Elections and ISR changes are the controller's doing; a drop touches both ends. */
+static bool trace_rec_touches(const history_rec *r, int node) {
+    if (r->node == node) return true;
+    if (r->kind == HIST_DROP) return (int)r->f == node;
+    if (r->kind == HIST_ELECTION || r->kind == HIST_ISR) return node == NODE_CONTROLLER;
+    return false;
+}
+
+static void trace_rec_append(trace_line *l, const history_rec *r, const proto_payloads *p) {
+    uint32_t n = 0;
+    if (p && r->a < p->count) proto_payload_ids(p, r->a, &n);
+    if (n > 0) line_range(l, "offsets", r->d, r->d + n - 1);
+    else line_int(l, "offset", r->d);
+    line_ids(l, p, r->a);
+    line_int(l, "attempt", r->b);
+    line_int(l, "leader_epoch", r->e);
+    line_str(l, "role", r->c ? "leader" : "follower");
+}
+
+static void trace_rec_drop(tracer *t, trace_line *l, const history_rec *r,
+                           const proto_payloads *p) {
+    char api[40], what[48], fault[24];
+    snprintf(what, sizeof what, "%s dropped", trace_api_what((int)r->a, r->e, api, sizeof api));
+    line_begin_msg(l, t, r->time_ns, (node_id)r->f, r->node, what);
+    if (r->d >= 0) line_int(l, "offset", r->d);
+    if (r->c >= 0) line_ids(l, p, (uint32_t)r->c);
+    if (r->b != UINT32_MAX) line_str(l, "fault", trace_fault_name(t, r->b, fault, sizeof fault));
+}
+
+static void trace_rec_fault(tracer *t, trace_line *l, const history_rec *r) {
+    char fault[24];
+    line_begin(l, t, r->time_ns, "fault", r->b ? "start" : "end");
+    line_str(l, "fault", trace_fault_name(t, r->a, fault, sizeof fault));
+    if (r->node != NODE_NONE) line_node(l, "target", r->node);
+    if (t->config && r->a < (uint32_t)t->config->fault_count)
+        line_str(l, "spec", t->config->faults[r->a].text);
+}
+
+static void trace_rec_isr(tracer *t, trace_line *l, const history_rec *r) {
+    char isr[80];
+    size_t len = 0;
+    isr[0] = 0;
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
+        if (broker_set_has(r->a, b))
+            len += (size_t)snprintf(isr + len, sizeof isr - len, "%s%d", len ? "," : "", b);
+    line_begin(l, t, r->time_ns, "controller", "isr");
+    line_str(l, "isr", isr);
+    line_int(l, "partition_epoch", r->b);
+}
+
+/* The kinds whose line is "<time> <node> <kind> fields". */
+static void trace_rec_fields(trace_line *l, const history_rec *r, const proto_payloads *p) {
+    switch ((history_kind)r->kind) {
+    case HIST_SEND:
+        line_int(l, "record", r->a);
+        if (r->b > 0) line_int(l, "send", r->b);
+        break;
+    case HIST_CALLBACK:
+        line_int(l, "record", r->a);
+        if (r->b > 0) line_int(l, "send", r->b);
+        if (r->d >= 0) line_int(l, "offset", r->d);
+        line_str(l, "error", proto_error_name(r->c));
+        break;
+    case HIST_ATTEMPT:
+        line_ids(l, p, r->a);
+        line_int(l, "attempt", r->b);
+        line_node(l, "broker", (node_id)r->c);
+        break;
+    case HIST_RETRY:
+        line_ids(l, p, r->a);
+        line_int(l, "attempt", r->b);
+        line_str(l, "error", proto_error_name(r->c));
+        break;
+    case HIST_APPEND: trace_rec_append(l, r, p); break;
+    case HIST_DEDUP:
+        line_ids(l, p, r->a);
+        line_int(l, "attempt", r->b);
+        line_int(l, "offset", r->d);
+        break;
+    case HIST_TRUNCATE:
+        line_int(l, "log_end_offset", r->d);
+        line_int(l, "removed", r->a);
+        break;
+    case HIST_HW: line_int(l, "high_watermark", r->d); break;
+    case HIST_EPOCH_BUMP:
+    case HIST_PRODUCER_ID:
+        line_int(l, "pid", r->f);
+        line_int(l, "epoch", (int16_t)(uint16_t)r->a);
+        break;
+    case HIST_ERROR:
+        line_str(l, "api", proto_api_name((proto_api)r->c));
+        line_str(l, "error", proto_error_name((int)r->a));
+        break;
+    case HIST_EXPIRE:
+        line_ids(l, p, r->a);
+        line_int(l, "attempts", r->c);
+        line_int(l, "in_flight", r->b);
+        break;
+    default: break;
+    }
+}
+
+void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
+    if (r->kind == HIST_ATTEMPT && !t->verbose) return;
+    if (t->node_filter >= 0 && !trace_rec_touches(r, t->node_filter)) return;
+    if (t->record_filter >= 0 && !trace_rec_has(r, p, t->record_filter)) return;
+    trace_line l;
+    char who[16];
+    switch ((history_kind)r->kind) {
+    case HIST_DROP: trace_rec_drop(t, &l, r, p); break;
+    case HIST_FAULT: trace_rec_fault(t, &l, r); break;
+    case HIST_ISR: trace_rec_isr(t, &l, r); break;
+    case HIST_ELECTION:
+        line_begin(&l, t, r->time_ns, "controller", "election");
+        if (r->node != NODE_NONE) line_node(&l, "leader", r->node);
+        else line_str(&l, "leader", "none");
+        line_int(&l, "leader_epoch", r->a);
+        if (r->b) line_str(&l, "unclean", "true");
+        break;
+    case HIST_CRASH:
+        line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
+                   r->a ? "crash" : "restart");
+        break;
+    default:
+        line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
+                   history_kind_name((history_kind)r->kind));
+        trace_rec_fields(&l, r, p);
+        break;
+    }
+    line_end(t, &l);
+}

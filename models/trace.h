@@ -1,0 +1,57 @@
+/*
+ * trace.h: --trace, one line per event in simulated time order: every message a node sends
+ * (from the network's on_send hook) and every history record (from the history observer):
+ * appends, truncations, high-watermark moves, elections, ISR changes, faults, crashes,
+ * callbacks, expiries.
+ *
+ *   12.345ms producer -> broker-1 Produce pid=1 epoch=0 seq=10..19 attempt=2 records=10..19
+ *   12.846ms broker-1 append offsets=57..66 records=10..19 attempt=2 leader_epoch=0 role=leader
+ *
+ * Text for people, JSON lines for tools (one object per line, the same fields). Filters keep
+ * the lines that touch one node or carry one record id. By default the trace leaves out what
+ * carries no news: broker heartbeats, fetches that repeat the previous fetch offset, empty
+ * fetch responses that repeat the previous high watermark, and the producer's attempt records
+ * (the Produce line says the same); verbose shows them all. Those filters keep a little state
+ * per connection, updated in message order, so the output is as deterministic as the run.
+ */
+#ifndef KAFKASIM_TRACE_H
+#define KAFKASIM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "history.h"
+#include "protocol.h"
+
+typedef enum trace_format {
+    TRACE_TEXT = 0, /* "12.345ms producer -> broker-1 Produce pid=1 ..." */
+    TRACE_JSONL,    /* {"t_ns":12345000,"t":"12.345ms","from":"producer",...} */
+} trace_format;
+
+typedef struct tracer {
+    FILE *out;                 /* borrowed; lines go here */
+    trace_format format;       /* text or JSON lines */
+    int node_filter;           /* only lines touching this node id; -1 for all */
+    int64_t record_filter;     /* only lines carrying this record id; -1 for all */
+    bool verbose;              /* also heartbeats, idle fetches and attempt records */
+    const config *config;      /* optional, borrowed: fault names; NULL prints fault-<i> */
+    uint64_t lines;            /* lines written */
+    int64_t fetch_offset[NODES_MAX][NODES_MAX]; /* [follower][leader] last fetch offset */
+    int64_t fetch_hw[NODES_MAX][NODES_MAX];     /* [leader][follower] last HW sent */
+} tracer;
+
+/* Sets t up to write to out in format, with no filter, quiet about idle traffic. */
+void tracer_init(tracer *t, FILE *out, trace_format format);
+/* Flushes the output (which stays the caller's to close). */
+void tracer_fini(tracer *t);
+
+/* One line for a message being sent at t_ns (the network's on_send hook). payloads names
+ * the record ids of Produce and Fetch batches; it may be NULL (then records are left out). */
+void trace_message(tracer *t, int64_t t_ns, const proto_msg *m, const proto_payloads *payloads);
+
+/* One line for a history record (the history's observer). payloads as above. */
+void trace_history(tracer *t, const history_rec *r, const proto_payloads *payloads);
+
+#endif

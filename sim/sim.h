@@ -1,0 +1,202 @@
+/*
+ * sim.h: the discrete-event kernel of kafkasim.
+ *
+ * A world is a clock, an event queue, a table of handlers and a running hash of every
+ * dispatched event. Time is int64 nanoseconds and only sim_run() advances it. Events are
+ * ordered by (time, sequence number given at schedule time): two events at the same time fire
+ * in the order they were scheduled, so the order is total and never depends on pointers.
+ *
+ * The kernel knows nothing of Kafka. Models register handlers, schedule events carrying one
+ * 64-bit argument, and keep their own payloads (an event never owns memory).
+ *
+ * Cancellation is a tombstone, as in Redis' ae.c: the owner of a timer remembers the sequence
+ * number of the event it armed (sim_timer) and forgets it to cancel; the stale event is still
+ * popped, and the handler drops it with sim_timer_fired(). That keeps events at 24 bytes and
+ * cancel at O(1).
+ *
+ * Two worlds share nothing: every piece of state hangs off sim_world.
+ */
+#ifndef KAFKASIM_SIM_H
+#define KAFKASIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pcg32.h"
+
+#define SIM_NS ((int64_t)1)
+#define SIM_US ((int64_t)1000)
+#define SIM_MS ((int64_t)1000000)
+#define SIM_S ((int64_t)1000000000)
+#define SIM_TIME_NEVER INT64_MAX
+
+#define SIM_HANDLERS_MAX 64     /* event kinds one world can register */
+#define SIM_SEQ_BITS 48         /* sequence numbers live above the 16 kind bits */
+
+/* One pending event: 24 bytes, stored inline in the queue. */
+typedef struct sim_event {
+    int64_t time_ns;   /* when it fires, ns of simulated time */
+    uint64_t seq_kind; /* sequence number << 16 | handler kind; orders equal times */
+    uint64_t arg;      /* the handler's argument, meaning owned by the model */
+} sim_event;
+
+static inline uint64_t sim_event_seq(const sim_event *ev) { return ev->seq_kind >> 16; }
+static inline uint16_t sim_event_kind(const sim_event *ev) { return (uint16_t)ev->seq_kind; }
+
+/* True when a fires strictly before b. Total: seq is unique within a world. */
+static inline bool sim_event_before(const sim_event *a, const sim_event *b) {
+    if (a->time_ns != b->time_ns) return a->time_ns < b->time_ns;
+    return a->seq_kind < b->seq_kind;
+}
+
+/* The event queue: a 4-ary implicit heap of inline events (queue.c has the measured choice).
+ * It grows by a quarter when full and never shrinks. */
+typedef struct sim_queue {
+    sim_event *events; /* heap array, owned */
+    size_t count;      /* pending events */
+    size_t capacity;   /* slots allocated */
+} sim_queue;
+
+/* Returns 0, or -1 when memory for initial_capacity events (at least 16) cannot be had; after
+ * -1 the queue holds nothing and fini is harmless. */
+int sim_queue_init(sim_queue *q, size_t initial_capacity);
+void sim_queue_fini(sim_queue *q);
+/* Copies ev in. Returns 0, or -1 when the queue cannot grow (the queue is left unaltered). */
+int sim_queue_push(sim_queue *q, const sim_event *ev);
+/* Removes the earliest event into *out. Precondition (asserted): count > 0. */
+void sim_queue_pop(sim_queue *q, sim_event *out);
+static inline const sim_event *sim_queue_peek(const sim_queue *q) {
+    return q->count ? &q->events[0] : NULL;
+}
+/* Walks the heap property; returns false and names the slot on stderr if it is broken. */
+bool sim_queue_check(const sim_queue *q);
+
+typedef struct sim_world sim_world;
+typedef void (*sim_handler_fn)(void *ctx, sim_world *w, const sim_event *ev);
+
+/* A kernel-level trace hook: called for every dispatched event when set. */
+typedef void (*sim_trace_fn)(void *ctx, const sim_world *w, const sim_event *ev);
+
+typedef struct sim_handler {
+    sim_handler_fn fn; /* called on dispatch */
+    void *ctx;         /* borrowed; passed to fn */
+    const char *name;  /* static string, e.g. "net.deliver" */
+} sim_handler;
+
+typedef enum sim_status {
+    SIM_RUNNING = 0,
+    SIM_DRAINED,      /* the queue ran empty */
+    SIM_STOPPED,      /* a model called sim_stop() */
+    SIM_LIMIT_TIME,   /* the next event lies past time_max_ns */
+    SIM_LIMIT_EVENTS, /* events_max events were dispatched */
+    SIM_FAILED,       /* a model reported a broken invariant with sim_fail() */
+    SIM_NOMEM,        /* the queue could not grow */
+} sim_status;
+
+typedef struct sim_world_options {
+    uint64_t seed;         /* the run seed; every stream derives from it */
+    int64_t time_max_ns;   /* run limit in simulated ns; SIM_TIME_NEVER (or <= 0) for none */
+    uint64_t events_max;   /* run limit in dispatched events; 0 for none */
+    size_t queue_capacity; /* initial queue slots (it grows geometrically) */
+} sim_world_options;
+
+struct sim_world {
+    int64_t now_ns;        /* the clock; advanced only by sim_run */
+    uint64_t seq_next;     /* next sequence number to hand out */
+    uint64_t events;       /* events dispatched so far */
+    uint64_t hash;         /* running 64-bit hash of dispatched events (trace_hash) */
+    sim_queue queue;       /* pending events */
+    sim_status status;     /* why the loop stopped, SIM_RUNNING while it runs */
+    sim_world_options opt; /* copied at init */
+    sim_handler handlers[SIM_HANDLERS_MAX]; /* indexed by kind */
+    uint16_t handler_count;                 /* kinds registered */
+    sim_trace_fn trace_fn; /* optional, borrowed */
+    void *trace_ctx;       /* borrowed; passed to trace_fn */
+    char failure[256];     /* message of sim_fail(), empty otherwise */
+};
+
+/* Copies *opt. Returns 0, or -1 when the queue cannot be allocated (nothing to fini then).
+ * A time_max_ns <= 0 is taken as SIM_TIME_NEVER, so zeroed options mean "no limits". */
+int sim_world_init(sim_world *w, const sim_world_options *opt);
+void sim_world_fini(sim_world *w);
+
+/* Registers a handler and returns its kind. Kinds are given in registration order, so a
+ * fixed setup order gives fixed kinds. Asserts that SIM_HANDLERS_MAX is not exceeded. */
+uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char *name);
+
+static inline int64_t sim_now(const sim_world *w) { return w->now_ns; }
+
+/* Schedules kind(arg) at at_ns and returns its sequence number (>= 1). Asserts at_ns >= now
+ * and that kind was registered. On failure to grow the queue the world stops with SIM_NOMEM
+ * (a failure: the loop ends after the current event) and 0 is returned. */
+uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg);
+
+/* Dispatches events in order until the queue drains, a model stops the world, or a limit is
+ * reached. Returns the status, also left in w->status. An event past time_max_ns is left
+ * queued and not dispatched (SIM_LIMIT_TIME); SIM_LIMIT_EVENTS stops once events_max events
+ * have been dispatched in all. Every dispatched event is mixed into w->hash as (time_ns, kind,
+ * arg), then passed to trace_fn if set, then to its handler. Calling again resumes after
+ * SIM_STOPPED or a limit (raise w->opt first); SIM_FAILED and SIM_NOMEM are final. */
+sim_status sim_run(sim_world *w);
+
+/* Asks the loop to stop after the current event (SIM_STOPPED). No effect outside sim_run or
+ * after a failure. */
+void sim_stop(sim_world *w);
+
+/* Stops the world with SIM_FAILED after the current event and keeps the message in
+ * w->failure (a broken model invariant, not a bug in the caller's input). The first failure
+ * wins: later calls, and calls after SIM_NOMEM, change nothing. */
+void sim_fail(sim_world *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Mixes a value into the run hash (the same mix as the loop's), for models that want more
+ * than (time, kind, arg) in it. */
+void sim_hash_mix(sim_world *w, uint64_t value);
+
+/* One PCG32 stream per component: initstate = run seed, initseq = component id. */
+static inline sim_pcg32 sim_stream(const sim_world *w, uint64_t component_id) {
+    sim_pcg32 rng;
+    sim_pcg32_seed(&rng, w->opt.seed, component_id);
+    return rng;
+}
+
+/* A static lower-case name: "drained", "limit-time", ...; "unknown" outside the enum. */
+const char *sim_status_name(sim_status s);
+
+/* A cancellable timer owned by a model: the sequence number of its armed event, 0 if none. */
+typedef struct sim_timer {
+    uint64_t seq; /* sequence number of the armed event, 0 when idle */
+} sim_timer;
+
+static inline void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind,
+                                 uint64_t arg) {
+    t->seq = sim_schedule(w, at_ns, kind, arg);
+}
+static inline void sim_timer_cancel(sim_timer *t) { t->seq = 0; }
+static inline bool sim_timer_armed(const sim_timer *t) { return t->seq != 0; }
+/* True (and the timer becomes idle) when ev is the timer's live event; false for a stale one. */
+static inline bool sim_timer_fired(sim_timer *t, const sim_event *ev) {
+    if (t->seq == 0 || t->seq != sim_event_seq(ev)) return false;
+    t->seq = 0;
+    return true;
+}
+
+/* Programmer errors: print "assertion failed: EXPR at FILE:LINE (seed S, t=T)" to stderr, then
+ * abort. Always on, release builds included. w may be NULL where no world is at hand (the
+ * queue, the generator); the seed and time are left out then. */
+#define SIM_ASSERT(w, cond)                                                                  \
+    ((cond) ? (void)0 : sim_assert_fail((w), #cond, __FILE__, __LINE__))
+_Noreturn void sim_assert_fail(const sim_world *w, const char *expr, const char *file, int line);
+
+/* Formats simulated time as "12.345ms" (always ms with 3 decimals, truncated toward zero; a
+ * minus sign before negative times) into buf, cut to len - 1 characters; returns buf. Any
+ * int64 fits in SIM_TIME_FORMAT_LEN. */
+#define SIM_TIME_FORMAT_LEN 32
+char *sim_time_format(int64_t t_ns, char *buf, size_t len);
+
+#endif

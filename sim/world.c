@@ -1,0 +1,174 @@
+/*
+ * world.c: the world (clock, queue, handlers, run hash) and its dispatch loop.
+ *
+ * Invariants: now_ns never decreases; every queued event lies at or after now_ns; sequence
+ * numbers are handed out from 1 upwards and never reused, so seq 0 means "no event" to
+ * sim_timer; the trace hash after n events depends only on the (time, kind, arg) of those n
+ * events, in order, and is the same under every compiler and optimisation level (unsigned
+ * 64-bit arithmetic only).
+ *
+ * Left out: real time of any sort, threads, and payload ownership (models keep their own).
+ * The loop follows the shape of TigerBeetle's simulator tick and libuv's timer run: take the
+ * earliest event, advance the clock to it, call its handler.
+ */
+#include "sim.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The trace hash starts from a fixed constant (not the seed), so two seeds that happen to
+ * produce the same trace produce the same hash: the hash names the trace. */
+#define WORLD_HASH_INITIAL UINT64_C(0x6b61666b6173696d) /* "kafkasim" */
+#define WORLD_GOLDEN_GAMMA UINT64_C(0x9e3779b97f4a7c15)
+#define WORLD_SEQ_MAX ((UINT64_C(1) << SIM_SEQ_BITS) - 1)
+
+/* ===================================================================================== */
+/* Setup                                                                                 */
+/* ===================================================================================== */
+
+int sim_world_init(sim_world *w, const sim_world_options *opt) {
+    memset(w, 0, sizeof(*w));
+    w->opt = *opt;
+    if (w->opt.time_max_ns <= 0) w->opt.time_max_ns = SIM_TIME_NEVER;
+    w->seq_next = 1;
+    w->hash = WORLD_HASH_INITIAL;
+    w->status = SIM_RUNNING;
+    if (sim_queue_init(&w->queue, opt->queue_capacity) != 0) return -1;
+    return 0;
+}
+
+void sim_world_fini(sim_world *w) { sim_queue_fini(&w->queue); }
+
+uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char *name) {
+    SIM_ASSERT(w, fn != NULL);
+    SIM_ASSERT(w, w->handler_count < SIM_HANDLERS_MAX);
+    uint16_t kind = w->handler_count++;
+    w->handlers[kind].fn = fn;
+    w->handlers[kind].ctx = ctx;
+    w->handlers[kind].name = name;
+    return kind;
+}
+
+/* ===================================================================================== */
+/* Scheduling and the loop                                                               */
+/* ===================================================================================== */
+
+uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) {
+    SIM_ASSERT(w, at_ns >= w->now_ns);
+    SIM_ASSERT(w, kind < w->handler_count);
+    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
+    uint64_t seq = w->seq_next;
+    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
+    if (sim_queue_push(&w->queue, &ev) != 0) {
+        if (w->failure[0] == '\0') {
+            snprintf(w->failure, sizeof(w->failure),
+                     "event queue could not grow past %zu events", w->queue.capacity);
+        }
+        if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
+        return 0;
+    }
+    w->seq_next = seq + 1;
+    return seq;
+}
+
+/* One round of a splitmix64-style finaliser (Stafford's mix13, as in Vigna's splitmix64.c)
+ * over hash ^ value: every input bit reaches every output bit, in unsigned arithmetic that no
+ * compiler may reorder differently. */
+static inline uint64_t world_mix(uint64_t hash, uint64_t value) {
+    uint64_t z = (hash ^ value) + WORLD_GOLDEN_GAMMA;
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+void sim_hash_mix(sim_world *w, uint64_t value) { w->hash = world_mix(w->hash, value); }
+
+/* Why the loop must stop before dispatching next (NULL when the queue is empty), or
+ * SIM_RUNNING to go on. */
+static inline sim_status world_limit(const sim_world *w, const sim_event *next) {
+    if (next == NULL) return SIM_DRAINED;
+    if (w->opt.events_max != 0 && w->events >= w->opt.events_max) return SIM_LIMIT_EVENTS;
+    if (next->time_ns > w->opt.time_max_ns) return SIM_LIMIT_TIME;
+    return SIM_RUNNING;
+}
+
+sim_status sim_run(sim_world *w) {
+    /* A failure is final; any other stop (a limit, sim_stop) may be resumed by calling again,
+     * after raising the limit. */
+    if (w->status == SIM_FAILED || w->status == SIM_NOMEM) return w->status;
+    w->status = SIM_RUNNING;
+    while (w->status == SIM_RUNNING) {
+        sim_status stop = world_limit(w, sim_queue_peek(&w->queue));
+        if (stop != SIM_RUNNING) {
+            w->status = stop;
+            break;
+        }
+        sim_event ev;
+        sim_queue_pop(&w->queue, &ev);
+        SIM_ASSERT(w, ev.time_ns >= w->now_ns);
+        w->now_ns = ev.time_ns;
+        w->events++;
+        uint16_t kind = sim_event_kind(&ev);
+        w->hash = world_mix(w->hash, (uint64_t)ev.time_ns);
+        w->hash = world_mix(w->hash, kind);
+        w->hash = world_mix(w->hash, ev.arg);
+        if (w->trace_fn != NULL) w->trace_fn(w->trace_ctx, w, &ev);
+        const sim_handler *h = &w->handlers[kind];
+        h->fn(h->ctx, w, &ev);
+    }
+    return w->status;
+}
+
+void sim_stop(sim_world *w) {
+    if (w->status == SIM_RUNNING) w->status = SIM_STOPPED;
+}
+
+void sim_fail(sim_world *w, const char *fmt, ...) {
+    if (w->status == SIM_FAILED || w->status == SIM_NOMEM) return; /* the first failure wins */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+    va_end(ap);
+    w->status = SIM_FAILED;
+}
+
+/* ===================================================================================== */
+/* Names, time and assertions                                                            */
+/* ===================================================================================== */
+
+const char *sim_status_name(sim_status s) {
+    switch (s) {
+    case SIM_RUNNING: return "running";
+    case SIM_DRAINED: return "drained";
+    case SIM_STOPPED: return "stopped";
+    case SIM_LIMIT_TIME: return "limit-time";
+    case SIM_LIMIT_EVENTS: return "limit-events";
+    case SIM_FAILED: return "failed";
+    case SIM_NOMEM: return "nomem";
+    }
+    return "unknown";
+}
+
+char *sim_time_format(int64_t t_ns, char *buf, size_t len) {
+    if (len == 0) return buf;
+    /* Magnitude in unsigned arithmetic, so INT64_MIN has one too. */
+    uint64_t magnitude = t_ns < 0 ? (uint64_t)0 - (uint64_t)t_ns : (uint64_t)t_ns;
+    uint64_t whole_ms = magnitude / (uint64_t)SIM_MS;
+    uint64_t frac_us = magnitude % (uint64_t)SIM_MS / (uint64_t)SIM_US; /* truncated */
+    snprintf(buf, len, "%s%" PRIu64 ".%03" PRIu64 "ms", t_ns < 0 ? "-" : "", whole_ms, frac_us);
+    return buf;
+}
+
+_Noreturn void sim_assert_fail(const sim_world *w, const char *expr, const char *file, int line) {
+    if (w != NULL) {
+        char now[SIM_TIME_FORMAT_LEN];
+        fprintf(stderr, "assertion failed: %s at %s:%d (seed %" PRIu64 ", t=%s)\n", expr, file,
+                line, w->opt.seed, sim_time_format(w->now_ns, now, sizeof(now)));
+    } else {
+        fprintf(stderr, "assertion failed: %s at %s:%d\n", expr, file, line);
+    }
+    fflush(stderr);
+    abort();
+}

@@ -1,0 +1,373 @@
+/*
+ * test_checker.c: the checker's definitions on hand-made histories and logs, one case per
+ * definition plus the edge cases (empty logs, duplicates of reordered records, a record lost
+ * and then sent again, a batch straddling the high watermark, ids never sent).
+ */
+#include "checker.h"
+#include "history.h"
+#include "sim.h"
+#include "test.h"
+
+/* A hand-made run: the history, the payload arena and the final leader's log. */
+typedef struct fixture {
+    history h;
+    proto_payloads p;
+    proto_batch log[32];
+    size_t log_count;
+    int64_t next_offset;
+    checker_input in;
+} fixture;
+
+static void fixture_init(fixture *f, uint64_t records) {
+    memset(f, 0, sizeof *f);
+    CHECK_EQ(history_init(&f->h, 16), 0);
+    CHECK_EQ(proto_payloads_init(&f->p, 64), 0);
+    f->in.history = &f->h;
+    f->in.payloads = &f->p;
+    f->in.log = f->log;
+    f->in.records = records;
+    f->in.high_watermark = 0;
+}
+
+static void fixture_fini(fixture *f) {
+    history_fini(&f->h);
+    proto_payloads_fini(&f->p);
+}
+
+/* Appends a batch of ids to the log at the next offset; returns its payload. */
+static uint32_t fixture_log(fixture *f, const uint32_t *ids, uint32_t n, uint16_t attempt) {
+    uint32_t payload = proto_payload_add(&f->p, ids, n);
+    proto_batch b = {.base_offset = f->next_offset, .producer_id = -1, .payload = payload,
+                     .record_count = n, .base_sequence = -1, .producer_epoch = -1,
+                     .attempt = attempt};
+    f->log[f->log_count++] = b;
+    f->next_offset += n;
+    f->in.log_count = f->log_count;
+    f->in.high_watermark = f->next_offset;
+    return payload;
+}
+
+/* Sends ids lo..hi at t_ns and answers each err at t_ns + latency_ns. */
+static void fixture_send_answer(fixture *f, uint32_t lo, uint32_t hi, int64_t t_ns,
+                                int64_t latency_ns, int err) {
+    for (uint32_t id = lo; id <= hi; id++) history_send(&f->h, t_ns, node_producer(0), id, 0);
+    for (uint32_t id = lo; id <= hi; id++)
+        history_callback(&f->h, t_ns + latency_ns, node_producer(0), id, 0, err,
+                         err ? -1 : (int64_t)id);
+}
+
+static checker_result fixture_check(fixture *f) {
+    checker_result r;
+    CHECK_EQ(checker_run(&f->in, &r), 0);
+    return r;
+}
+
+static void test_empty(void) {
+    fixture f;
+    fixture_init(&f, 0);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 0);
+    CHECK_EQ(r.duplicates + r.reordered + r.lost_acked + r.failed_but_written, 0);
+    CHECK_EQ(r.latency_p50_ns, -1);
+    CHECK_EQ(r.latency_max_ns, -1);
+    fixture_fini(&f);
+
+    /* Acknowledged sends and an empty log: every ack is a lost write. */
+    fixture_init(&f, 3);
+    fixture_send_answer(&f, 0, 2, 0, SIM_MS, ERR_NONE);
+    r = fixture_check(&f);
+    CHECK_EQ(r.acked, 3);
+    CHECK_EQ(r.committed, 0);
+    CHECK_EQ(r.lost_acked, 3);
+    fixture_fini(&f);
+}
+
+static void test_clean(void) {
+    fixture f;
+    fixture_init(&f, 10);
+    fixture_send_answer(&f, 0, 9, 0, 2 * SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 1, 2, 3, 4}, 5, 1);
+    fixture_log(&f, (const uint32_t[]){5, 6, 7, 8, 9}, 5, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.records, 10);
+    CHECK_EQ(r.sends, 10);
+    CHECK_EQ(r.acked, 10);
+    CHECK_EQ(r.failed, 0);
+    CHECK_EQ(r.unanswered, 0);
+    CHECK_EQ(r.committed, 10);
+    CHECK_EQ(r.duplicates, 0);
+    CHECK_EQ(r.reordered, 0);
+    CHECK_EQ(r.lost_acked, 0);
+    CHECK_EQ(r.failed_but_written, 0);
+    CHECK_EQ(r.unexpected, 0);
+    CHECK_EQ(r.latency_p50_ns, 2 * SIM_MS);
+    fixture_fini(&f);
+}
+
+static void test_duplicates(void) {
+    fixture f;
+    fixture_init(&f, 4);
+    fixture_send_answer(&f, 0, 3, 0, SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 1, 2}, 3, 1);
+    fixture_log(&f, (const uint32_t[]){1, 2, 3}, 3, 2);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 6);
+    CHECK_EQ(r.duplicates, 2);
+    CHECK_EQ(r.reordered, 0); /* later copies are duplicates, not reorderings */
+    CHECK_EQ(r.lost_acked, 0);
+    fixture_fini(&f);
+}
+
+static void test_reordered(void) {
+    fixture f;
+    fixture_init(&f, 6);
+    fixture_send_answer(&f, 0, 5, 0, SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 1}, 2, 1);
+    fixture_log(&f, (const uint32_t[]){4, 5}, 2, 1);
+    fixture_log(&f, (const uint32_t[]){2, 3}, 2, 2);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.reordered, 2);
+    CHECK_EQ(r.duplicates, 0);
+    CHECK_EQ(r.committed, 6);
+    fixture_fini(&f);
+}
+
+/* 0 2 1 1 2: the first 1 is a reordering; the second 1 and the second 2 are duplicates. */
+static void test_duplicates_of_reordered(void) {
+    fixture f;
+    fixture_init(&f, 3);
+    fixture_send_answer(&f, 0, 2, 0, SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 2}, 2, 1);
+    fixture_log(&f, (const uint32_t[]){1}, 1, 2);
+    fixture_log(&f, (const uint32_t[]){1}, 1, 3);
+    fixture_log(&f, (const uint32_t[]){2}, 1, 2);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 5);
+    CHECK_EQ(r.duplicates, 2);
+    CHECK_EQ(r.reordered, 1);
+    fixture_fini(&f);
+}
+
+static void test_lost_acked(void) {
+    fixture f;
+    fixture_init(&f, 5);
+    fixture_send_answer(&f, 0, 4, 0, SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 1, 2, 3, 4}, 5, 1);
+    f.in.high_watermark = 3; /* 3 and 4 are in the log but not committed */
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 3);
+    CHECK_EQ(r.lost_acked, 2);
+    fixture_fini(&f);
+}
+
+static void test_failed_but_written(void) {
+    fixture f;
+    fixture_init(&f, 4);
+    fixture_send_answer(&f, 0, 2, 0, SIM_MS, ERR_NONE);
+    fixture_send_answer(&f, 3, 3, SIM_MS, 120 * SIM_MS, ERR_CLIENT_DELIVERY_TIMEOUT);
+    fixture_log(&f, (const uint32_t[]){0, 1, 2, 3}, 4, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.failed, 1);
+    CHECK_EQ(r.failed_but_written, 1);
+    CHECK_EQ(r.lost_acked, 0);
+    CHECK_EQ(r.errors[ERR_CLIENT_DELIVERY_TIMEOUT], 1);
+    CHECK_EQ(r.latency_max_ns, 120 * SIM_MS);
+    fixture_fini(&f);
+
+    /* Told failed and not written: no anomaly at all. */
+    fixture_init(&f, 1);
+    fixture_send_answer(&f, 0, 0, 0, SIM_MS, ERR_NOT_ENOUGH_REPLICAS);
+    checker_result r2 = fixture_check(&f);
+    CHECK_EQ(r2.failed, 1);
+    CHECK_EQ(r2.failed_but_written + r2.lost_acked, 0);
+    fixture_fini(&f);
+}
+
+/* The application was told id 1 failed, sent it again, and the resend succeeded. */
+static void test_lost_then_resent(void) {
+    fixture f;
+    fixture_init(&f, 3);
+    history_send(&f.h, 0, node_producer(0), 0, 0);
+    history_send(&f.h, 0, node_producer(0), 1, 0);
+    history_callback(&f.h, 5 * SIM_MS, node_producer(0), 0, 0, ERR_NONE, 0);
+    history_callback(&f.h, 9 * SIM_MS, node_producer(0), 1, 0, ERR_CLIENT_DELIVERY_TIMEOUT, -1);
+    history_send(&f.h, 9 * SIM_MS, node_producer(0), 1, 1);
+    history_send(&f.h, 9 * SIM_MS, node_producer(0), 2, 0);
+    history_callback(&f.h, 12 * SIM_MS, node_producer(0), 1, 1, ERR_NONE, 1);
+    history_callback(&f.h, 12 * SIM_MS, node_producer(0), 2, 0, ERR_NONE, 2);
+    fixture_log(&f, (const uint32_t[]){0}, 1, 1);
+    fixture_log(&f, (const uint32_t[]){1, 2}, 2, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.sends, 4);
+    CHECK_EQ(r.acked, 3);
+    CHECK_EQ(r.failed, 1);
+    CHECK_EQ(r.failed_but_written, 0); /* its final outcome was a success */
+    CHECK_EQ(r.lost_acked, 0);
+    CHECK_EQ(r.duplicates, 0);
+    /* Latencies 5, 9, 3 and 3 ms: the resend is timed from its own send. */
+    CHECK_EQ(r.latency_p50_ns, 3 * SIM_MS);
+    CHECK_EQ(r.latency_max_ns, 9 * SIM_MS);
+    fixture_fini(&f);
+
+    /* The same, but the failed first send had been written after all: a duplicate. */
+    fixture_init(&f, 3);
+    history_send(&f.h, 0, node_producer(0), 1, 0);
+    history_callback(&f.h, 9 * SIM_MS, node_producer(0), 1, 0, ERR_CLIENT_DELIVERY_TIMEOUT, -1);
+    history_send(&f.h, 9 * SIM_MS, node_producer(0), 1, 1);
+    history_callback(&f.h, 12 * SIM_MS, node_producer(0), 1, 1, ERR_NONE, 1);
+    fixture_log(&f, (const uint32_t[]){1}, 1, 1);
+    fixture_log(&f, (const uint32_t[]){1}, 1, 1);
+    r = fixture_check(&f);
+    CHECK_EQ(r.duplicates, 1);
+    CHECK_EQ(r.failed_but_written, 0);
+    fixture_fini(&f);
+}
+
+static void test_unexpected_and_straddle(void) {
+    fixture f;
+    fixture_init(&f, 2);
+    fixture_send_answer(&f, 0, 1, 0, SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 99, 1}, 3, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.unexpected, 1);
+    CHECK_EQ(r.reordered, 1); /* 1 after 99 */
+    CHECK_EQ(r.committed, 3);
+    f.in.high_watermark = 2; /* the batch straddles the high watermark */
+    r = fixture_check(&f);
+    CHECK_EQ(r.committed, 2);
+    CHECK_EQ(r.lost_acked, 1);
+    CHECK_EQ(r.reordered, 0);
+    fixture_fini(&f);
+}
+
+static void test_counters(void) {
+    fixture f;
+    fixture_init(&f, 1);
+    proto_batch b = {.payload = 0, .attempt = 1, .base_offset = 0, .record_count = 1};
+    history_attempt(&f.h, 1, node_producer(0), &b, 1);
+    b.attempt = 2;
+    history_attempt(&f.h, 2, node_producer(0), &b, 1);
+    b.attempt = 3;
+    history_attempt(&f.h, 3, node_producer(0), &b, 2);
+    history_epoch_bump(&f.h, 4, node_producer(0), 7, 1);
+    history_election(&f.h, 5, 1, 0, false);  /* creation: not counted */
+    history_election(&f.h, 6, -1, 1, false); /* no leader: not counted */
+    history_election(&f.h, 7, 2, 2, true);
+    history_election(&f.h, 8, 3, 3, false);
+    history_truncate(&f.h, 9, node_broker(1), 10, 4);
+    history_truncate(&f.h, 10, node_broker(3), 12, 2);
+    history_fault(&f.h, 11, 0, node_broker(1), true);
+    history_fault(&f.h, 12, 0, node_broker(1), false);
+    history_fault(&f.h, 13, 0, node_broker(1), true);
+    history_fault(&f.h, 14, 2, NODE_NONE, true);
+    proto_msg m = {.api = API_PRODUCE, .is_response = 1, .from = 1, .to = node_producer(0)};
+    history_drop(&f.h, 15, &m, 2);
+    history_drop(&f.h, 16, &m, 2);
+    history_error(&f.h, 17, node_producer(0), API_PRODUCE, ERR_NOT_LEADER_OR_FOLLOWER);
+    history_error(&f.h, 18, node_producer(0), API_PRODUCE, ERR_NOT_LEADER_OR_FOLLOWER);
+    history_error(&f.h, 19, node_producer(0), API_PRODUCE, ERR_REQUEST_TIMED_OUT);
+    history_dedup(&f.h, 20, node_broker(2), &b, 0);
+    history_expire(&f.h, 21, node_producer(0), &b, true);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.retries, 2);
+    CHECK_EQ(r.epoch_bumps, 1);
+    CHECK_EQ(r.leader_elections, 2);
+    CHECK_EQ(r.unclean_elections, 1);
+    CHECK_EQ(r.truncated, 6);
+    CHECK_EQ(r.faults_fired, 2);
+    CHECK_EQ(r.faults_fired_mask, 5);
+    CHECK_EQ(r.messages_dropped, 2);
+    CHECK_EQ(r.errors[ERR_NOT_LEADER_OR_FOLLOWER], 2);
+    CHECK_EQ(r.errors[ERR_REQUEST_TIMED_OUT], 1);
+    CHECK_EQ(r.errors_total, 3);
+    CHECK_EQ(r.deduplicated, 1);
+    CHECK_EQ(r.expired, 1);
+    CHECK_EQ(r.faults_configured, 0); /* the caller's to set */
+    fixture_fini(&f);
+}
+
+/* Latencies 1..100 ms, sent in a scrambled order: nearest rank gives exactly 50, 99, 100. */
+static void test_latency_exact(void) {
+    fixture f;
+    fixture_init(&f, 100);
+    for (uint32_t i = 0; i < 100; i++) history_send(&f.h, 0, node_producer(0), i, 0);
+    for (uint32_t k = 1; k <= 100; k++) {
+        uint32_t id = (k * 37) % 100; /* 37 is prime to 100: a permutation */
+        history_callback(&f.h, (int64_t)k * SIM_MS, node_producer(0), id, 0, ERR_NONE, id);
+    }
+    history_send(&f.h, 200 * SIM_MS, node_producer(0), 99, 1); /* never answered */
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.latency_p50_ns, 50 * SIM_MS);
+    CHECK_EQ(r.latency_p99_ns, 99 * SIM_MS);
+    CHECK_EQ(r.latency_max_ns, 100 * SIM_MS);
+    CHECK_EQ(r.unanswered, 1);
+    fixture_fini(&f);
+
+    /* Three values: p50 is the 2nd, p99 the 3rd. */
+    fixture_init(&f, 3);
+    fixture_send_answer(&f, 0, 0, 0, 30, ERR_NONE);
+    fixture_send_answer(&f, 1, 1, 100, 10, ERR_NONE);
+    fixture_send_answer(&f, 2, 2, 200, 20, ERR_NONE);
+    r = fixture_check(&f);
+    CHECK_EQ(r.latency_p50_ns, 20);
+    CHECK_EQ(r.latency_p99_ns, 30);
+    fixture_fini(&f);
+}
+
+typedef struct seen {
+    int count[CHECKER_ANOMALY_COUNT];
+    uint32_t last_record[CHECKER_ANOMALY_COUNT];
+    int64_t last_offset[CHECKER_ANOMALY_COUNT];
+} seen;
+
+static void seen_visit(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+    seen *s = ctx;
+    s->count[kind]++;
+    s->last_record[kind] = record;
+    s->last_offset[kind] = offset;
+}
+
+/* The visitor sees exactly the anomalies the counters count. */
+static void test_visit(void) {
+    fixture f;
+    fixture_init(&f, 6);
+    fixture_send_answer(&f, 0, 4, 0, SIM_MS, ERR_NONE);
+    fixture_send_answer(&f, 5, 5, SIM_MS, SIM_MS, ERR_REQUEST_TIMED_OUT);
+    fixture_log(&f, (const uint32_t[]){0, 2}, 2, 1);
+    fixture_log(&f, (const uint32_t[]){1, 2, 5}, 3, 2);
+    seen s;
+    memset(&s, 0, sizeof s);
+    checker_result r;
+    CHECK_EQ(checker_run_visit(&f.in, &r, seen_visit, &s), 0);
+    CHECK_EQ(s.count[CHECKER_DUPLICATE], (int)r.duplicates);
+    CHECK_EQ(s.count[CHECKER_REORDERED], (int)r.reordered);
+    CHECK_EQ(s.count[CHECKER_LOST_ACKED], (int)r.lost_acked);
+    CHECK_EQ(s.count[CHECKER_FAILED_BUT_WRITTEN], (int)r.failed_but_written);
+    CHECK_EQ(r.duplicates, 1);
+    CHECK_EQ(s.last_offset[CHECKER_DUPLICATE], 3);
+    CHECK_EQ(s.last_record[CHECKER_REORDERED], 1);
+    CHECK_EQ(s.last_offset[CHECKER_REORDERED], 2);
+    CHECK_EQ(r.lost_acked, 2); /* 3 and 4 */
+    CHECK_EQ(s.last_record[CHECKER_LOST_ACKED], 4);
+    CHECK_EQ(s.last_record[CHECKER_FAILED_BUT_WRITTEN], 5);
+    CHECK_STR(checker_anomaly_jepsen(CHECKER_REORDERED), "nonmonotonic-send");
+    CHECK_STR(checker_anomaly_jepsen(CHECKER_LOST_ACKED), "lost-write");
+    CHECK_STR(checker_anomaly_field(CHECKER_DUPLICATE), "duplicates");
+    fixture_fini(&f);
+}
+
+int main(void) {
+    test_empty();
+    test_clean();
+    test_duplicates();
+    test_reordered();
+    test_duplicates_of_reordered();
+    test_lost_acked();
+    test_failed_but_written();
+    test_lost_then_resent();
+    test_unexpected_and_straddle();
+    test_counters();
+    test_latency_exact();
+    test_visit();
+    return test_result("test_checker");
+}

@@ -1,0 +1,496 @@
+/*
+ * test_config.c: defaults per kafka.version, value parsing, every validation message, unknown
+ * keys with did-you-mean, faults, and config_write as a replayable file.
+ *
+ * The expected defaults are kafka-semantics.md section 3.1 (ProducerConfig at each tag) and
+ * the idempotence rules of section 3.4 and S3 (KAFKA-13598, KAFKA-13673).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "test.h"
+
+#define MS ((int64_t)1000000)
+
+/* Reads text as s.properties onto the defaults, applies and finishes. Returns 0 or -1 with the
+ * message in err; stage receives 1 when apply failed, 2 when finish did. */
+static int load_stage(const char *text, config *c, char *err, size_t err_len, int *stage) {
+    props p;
+    props_init(&p);
+    config_defaults(c, 0);
+    int rc = props_read_text(&p, "s.properties", text, strlen(text), err, err_len);
+    *stage = 0;
+    if (rc == 0 && (rc = config_apply(c, &p, err, err_len)) != 0) *stage = 1;
+    if (rc == 0 && (rc = config_finish(c, err, err_len)) != 0) *stage = 2;
+    props_fini(&p);
+    return rc;
+}
+
+static int load(const char *text, config *c, char *err, size_t err_len) {
+    int stage;
+    return load_stage(text, c, err, err_len, &stage);
+}
+
+/* Checks that text is refused with exactly want. */
+static void load_bad(const char *text, const char *want) {
+    config c;
+    char err[512] = "";
+    CHECK_EQ(load(text, &c, err, sizeof err), -1);
+    CHECK_STR(err, want);
+}
+
+static config load_ok(const char *text) {
+    config c;
+    char err[512] = "";
+    int rc = load(text, &c, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "unexpected error for '%s': %s\n", text, err);
+    CHECK_EQ(rc, 0);
+    return c;
+}
+
+static void test_defaults_by_version(void) {
+    config c = load_ok("");
+    CHECK_EQ(c.kafka_version, 30900);
+    CHECK_EQ(c.acks, -1);
+    CHECK(c.enable_idempotence);
+    CHECK(!c.idempotence_explicit);
+    CHECK_EQ(c.max_in_flight, 5);
+    CHECK_EQ(c.retries, 2147483647);
+    CHECK_EQ(c.retry_backoff_ns, 100 * MS);
+    CHECK_EQ(c.retry_backoff_max_ns, 1000 * MS);
+    CHECK_EQ(c.request_timeout_ns, 30000 * MS);
+    CHECK_EQ(c.delivery_timeout_ns, 120000 * MS);
+    CHECK_EQ(c.linger_ns, 0);
+    CHECK_EQ(c.batch_bytes, 16384);
+    CHECK_EQ(c.metadata_max_age_ns, 300000 * MS);
+    CHECK_EQ(c.num_brokers, 3);
+    CHECK_EQ(c.replication_factor, 3);
+    CHECK_EQ(c.min_insync_replicas, 1);
+    CHECK(!c.unclean_leader_election);
+    CHECK_EQ(c.replica_lag_time_max_ns, 30000 * MS);
+    CHECK_EQ(c.replica_fetch_wait_max_ns, 500 * MS);
+    CHECK_EQ(c.replica_fetch_backoff_ns, 1000 * MS);
+    CHECK_EQ(c.replica_socket_timeout_ns, 30000 * MS);
+    CHECK_EQ(c.log_flush_interval_messages, INT64_MAX);
+    CHECK_EQ(c.log_segment_bytes, 1073741824);
+    CHECK_EQ(c.broker_session_timeout_ns, 9000 * MS);
+    CHECK_EQ(c.broker_heartbeat_interval_ns, 2000 * MS);
+    CHECK_EQ(c.producer_id_expiration_ns, 86400000 * MS);
+    CHECK_EQ(c.records, 1000);
+    CHECK_EQ(c.rate_per_s, 0);
+    CHECK_EQ(c.record_bytes, 100);
+    CHECK(!c.resend_on_failure);
+    CHECK_EQ(c.latency_ns, MS);
+    CHECK_EQ(c.jitter_ns, 0);
+    CHECK_EQ(c.seed, 1);
+    CHECK_EQ(c.time_max_ns, 3600000 * MS);
+    CHECK_EQ(c.events_max, 1000000000);
+    CHECK(!c.allow_unsafe_configs);
+    CHECK_EQ(c.fault_count, 0);
+
+    c = load_ok("kafka.version=2.0");
+    CHECK_EQ(c.kafka_version, 20000);
+    CHECK_EQ(c.acks, 1);
+    CHECK(!c.enable_idempotence);
+    CHECK_EQ(c.retries, 0);
+    CHECK_EQ(c.delivery_timeout_ns, 2147483647 * MS); /* no delivery bound before 2.1 */
+    CHECK_EQ(c.retry_backoff_max_ns, 100 * MS);        /* constant backoff before 3.7 */
+    CHECK_EQ(c.replica_lag_time_max_ns, 10000 * MS);
+    CHECK_EQ(c.producer_id_expiration_ns, 604800000 * MS);
+
+    c = load_ok("kafka.version=2.1");
+    CHECK_EQ(c.retries, 2147483647);
+    CHECK_EQ(c.delivery_timeout_ns, 120000 * MS);
+    CHECK_EQ(c.replica_lag_time_max_ns, 10000 * MS);
+
+    c = load_ok("kafka.version=2.8");
+    CHECK_EQ(c.kafka_version, 20800);
+    CHECK_EQ(c.acks, 1);
+    CHECK(!c.enable_idempotence);
+    CHECK_EQ(c.retries, 2147483647);
+    CHECK_EQ(c.delivery_timeout_ns, 120000 * MS);
+    CHECK_EQ(c.replica_lag_time_max_ns, 30000 * MS);
+    CHECK_EQ(c.linger_ns, 0);
+
+    /* KAFKA-13598: 3.0.0 and 3.1.0 documented idempotence but did not apply it by default. */
+    c = load_ok("kafka.version=3.0.0");
+    CHECK_EQ(c.kafka_version, 30000);
+    CHECK_EQ(c.acks, -1);
+    CHECK(!c.enable_idempotence);
+    CHECK_EQ(c.retries, 2147483647);
+    c = load_ok("kafka.version=3.0");
+    CHECK(!c.enable_idempotence);
+    c = load_ok("kafka.version=3.1.0");
+    CHECK(!c.enable_idempotence);
+    CHECK_EQ(c.producer_id_expiration_ns, 604800000 * MS);
+    c = load_ok("kafka.version=3.0.1");
+    CHECK(c.enable_idempotence);
+    c = load_ok("kafka.version=3.1.1");
+    CHECK(c.enable_idempotence);
+    c = load_ok("kafka.version=3.0.0\nenable.idempotence=true");
+    CHECK(c.enable_idempotence);
+    CHECK(c.idempotence_explicit);
+
+    c = load_ok("kafka.version=3.2");
+    CHECK(c.enable_idempotence);
+    CHECK_EQ(c.retry_backoff_max_ns, 100 * MS);
+    CHECK_EQ(c.producer_id_expiration_ns, 604800000 * MS);
+    CHECK_EQ(load_ok("kafka.version=3.4").producer_id_expiration_ns, 86400000 * MS);
+    CHECK_EQ(load_ok("kafka.version=3.6.2").retry_backoff_max_ns, 100 * MS);
+
+    c = load_ok("kafka.version=3.7");
+    CHECK_EQ(c.retry_backoff_max_ns, 1000 * MS);
+    CHECK_EQ(c.linger_ns, 0);
+
+    c = load_ok("kafka.version=4.0");
+    CHECK_EQ(c.kafka_version, 40000);
+    CHECK_EQ(c.linger_ns, 5 * MS);
+    CHECK(c.enable_idempotence);
+    CHECK_EQ(c.acks, -1);
+
+    c = load_ok("kafka.version=0.11");
+    CHECK_EQ(c.kafka_version, 1100);
+    CHECK_EQ(c.retries, 0);
+}
+
+static void test_versions(void) {
+    load_bad("kafka.version=5.0", "s.properties:1: kafka.version: '5.0' is not allowed; allowed: "
+                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    load_bad("kafka.version=0.10", "s.properties:1: kafka.version: '0.10' is not allowed; allowed:"
+                                   " 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    load_bad("kafka.version=2.9", "s.properties:1: kafka.version: '2.9' is not allowed; allowed: "
+                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    load_bad("kafka.version=3", "s.properties:1: kafka.version: '3' is not allowed; allowed: "
+                                "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    load_bad("\nkafka.version=3.7.x", "s.properties:2: kafka.version: '3.7.x' is not allowed; "
+             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    int v = 0;
+    CHECK_EQ(config_version_parse("3.7.2", &v), 0);
+    CHECK_EQ(v, 30702);
+    CHECK_EQ(config_version_parse("3.7.", &v), -1);
+    CHECK_EQ(config_version_parse("3..7", &v), -1);
+    CHECK_EQ(config_version_parse("", &v), -1);
+    char buf[16];
+    CHECK_STR(config_version_string(1100, buf, sizeof buf), "0.11.0");
+    CHECK_STR(config_version_string(30702, buf, sizeof buf), "3.7.2");
+
+    /* kafka.version applies first wherever it stands, the last one winning. */
+    config c = load_ok("acks=1\nkafka.version=2.0\nkafka.version=4.0\nlinger.ms=7");
+    CHECK_EQ(c.kafka_version, 40000);
+    CHECK_EQ(c.acks, 1);
+    CHECK_EQ(c.linger_ns, 7 * MS);
+    c = load_ok("kafka.version=2.0\nretries=3\nkafka.version=2.8");
+    CHECK_EQ(c.kafka_version, 20800);
+    CHECK_EQ(c.retries, 3);
+}
+
+static void test_values(void) {
+    config c = load_ok("acks=0");
+    CHECK_EQ(c.acks, 0);
+    CHECK_EQ(load_ok("acks=1\nenable.idempotence=false").acks, 1);
+    CHECK_EQ(load_ok("acks=-1").acks, -1);
+    CHECK_EQ(load_ok("acks = all  ").acks, -1);
+    load_bad("acks=two", "s.properties:1: acks: 'two' is not allowed; allowed: 0, 1, all (-1)");
+    load_bad("acks=ALL", "s.properties:1: acks: 'ALL' is not allowed; allowed: 0, 1, all (-1)");
+    load_bad("acks=", "s.properties:1: acks: '' is not allowed; allowed: 0, 1, all (-1)");
+
+    /* Booleans: true or false in any case, nothing else. */
+    CHECK(load_ok("unclean.leader.election.enable=TRUE").unclean_leader_election);
+    CHECK(!load_ok("unclean.leader.election.enable=False").unclean_leader_election);
+    load_bad("unclean.leader.election.enable=yes", "s.properties:1: unclean.leader.election.enable"
+             ": 'yes' is not allowed; allowed: true, false");
+    load_bad("unclean.leader.election.enable=1", "s.properties:1: unclean.leader.election.enable"
+             ": '1' is not allowed; allowed: true, false");
+    load_bad("unclean.leader.election.enable=truex", "s.properties:1: "
+             "unclean.leader.election.enable: 'truex' is not allowed; allowed: true, false");
+
+    /* Integers: range, overflow, sign, junk, NaN and infinity. */
+    CHECK_EQ(load_ok("retries=2147483647").retries, 2147483647);
+    load_bad("retries=2147483648", "s.properties:1: retries: '2147483648' is out of range; "
+                                   "allowed: 0 .. 2147483647");
+    load_bad("retries=-1", "s.properties:1: retries: '-1' is out of range; allowed: 0 .. "
+                           "2147483647");
+    load_bad("retries=99999999999999999999999", "s.properties:1: retries: "
+             "'99999999999999999999999' is out of range; allowed: 0 .. 2147483647");
+    load_bad("retries=NaN", "s.properties:1: retries: 'NaN' is not an integer; allowed: 0 .. "
+                            "2147483647");
+    load_bad("retries=inf", "s.properties:1: retries: 'inf' is not an integer; allowed: 0 .. "
+                            "2147483647");
+    load_bad("retries=5x", "s.properties:1: retries: '5x' is not an integer; allowed: 0 .. "
+                           "2147483647");
+    load_bad("retries=1e3", "s.properties:1: retries: '1e3' is not an integer; allowed: 0 .. "
+                            "2147483647");
+    load_bad("retries=-", "s.properties:1: retries: '-' is not an integer; allowed: 0 .. "
+                          "2147483647");
+    load_bad("request.timeout.ms=1.5", "s.properties:1: request.timeout.ms: '1.5' is not an "
+                                       "integer; allowed: 0 .. 2147483647");
+    load_bad("max.in.flight.requests.per.connection=0", "s.properties:1: "
+             "max.in.flight.requests.per.connection: '0' is out of range; allowed: 1 .. 1000");
+    load_bad("num.brokers=17", "s.properties:1: num.brokers: '17' is out of range; allowed: 1 .. "
+                               "16");
+    load_bad("log.flush.interval.messages=9223372036854775808", "s.properties:1: "
+             "log.flush.interval.messages: '9223372036854775808' is out of range; allowed: 1 .. "
+             "9223372036854775807 (Long.MAX_VALUE: never)");
+    CHECK_EQ(load_ok("log.flush.interval.messages=9223372036854775807").log_flush_interval_messages,
+             INT64_MAX);
+    CHECK_EQ(load_ok("log.flush.interval.messages=1").log_flush_interval_messages, 1);
+
+    /* 64-bit unsigned keys. */
+    CHECK(load_ok("sim.seed=18446744073709551615").seed == UINT64_MAX);
+    load_bad("sim.seed=18446744073709551616", "s.properties:1: sim.seed: '18446744073709551616' "
+             "is out of range; allowed: 0 .. 18446744073709551615");
+    load_bad("sim.seed=-1", "s.properties:1: sim.seed: '-1' is out of range; allowed: 0 .. "
+                            "18446744073709551615");
+    load_bad("workload.records=100000001", "s.properties:1: workload.records: '100000001' is out"
+             " of range; allowed: 0 .. 100000000");
+    load_bad("sim.max.events=0", "s.properties:1: sim.max.events: '0' is out of range; allowed: "
+                                 "1 .. 18446744073709551615");
+
+    /* Durations in ms are stored in ns. */
+    c = load_ok("linger.ms=20\nretry.backoff.ms=250\nsim.max.time.ms=1000");
+    CHECK_EQ(c.linger_ns, 20 * MS);
+    CHECK_EQ(c.retry_backoff_ns, 250 * MS);
+    CHECK_EQ(c.time_max_ns, 1000 * MS);
+}
+
+static void test_decimal_ms(void) {
+    config c = load_ok("network.latency.ms=0.5\nnetwork.jitter.ms=2.000125");
+    CHECK_EQ(c.latency_ns, 500000);
+    CHECK_EQ(c.jitter_ns, 2000125);
+    CHECK_EQ(load_ok("network.latency.ms=0.000001").latency_ns, 1);
+    CHECK_EQ(load_ok("network.latency.ms=3.0000000").latency_ns, 3 * MS);
+    CHECK_EQ(load_ok("network.latency.ms=1000000").latency_ns, 1000000 * MS);
+    CHECK_EQ(load_ok("network.latency.ms=0").latency_ns, 0);
+    load_bad("network.latency.ms=0.0000001", "s.properties:1: network.latency.ms: '0.0000001' is "
+             "out of range; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.latency.ms=1000000.5", "s.properties:1: network.latency.ms: '1000000.5' is "
+             "out of range; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.latency.ms=-1", "s.properties:1: network.latency.ms: '-1' is not a decimal "
+             "number; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.latency.ms=1.", "s.properties:1: network.latency.ms: '1.' is not a decimal "
+             "number; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.latency.ms=.5", "s.properties:1: network.latency.ms: '.5' is not a decimal "
+             "number; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.latency.ms=nan", "s.properties:1: network.latency.ms: 'nan' is not a "
+             "decimal number; allowed: 0 .. 1000000 (decimals to 1 ns)");
+    load_bad("network.jitter.ms=1e3", "s.properties:1: network.jitter.ms: '1e3' is not a decimal "
+             "number; allowed: 0 .. 1000000 (decimals to 1 ns)");
+}
+
+static void test_duplicates_and_unknown(void) {
+    config c = load_ok("acks=1\nenable.idempotence=false\nacks=all\nlinger.ms=5\nlinger.ms=9");
+    CHECK_EQ(c.acks, -1);
+    CHECK_EQ(c.linger_ns, 9 * MS);
+    load_bad("\n\nackss=all", "s.properties:3: unknown key 'ackss' (did you mean 'acks'?)");
+    load_bad("min.insync.replica=2", "s.properties:1: unknown key 'min.insync.replica' (did you "
+             "mean 'min.insync.replicas'?)");
+    load_bad("enable.idempotency=true", "s.properties:1: unknown key 'enable.idempotency' (did "
+             "you mean 'enable.idempotence'?)");
+    load_bad("linger=5", "s.properties:1: unknown key 'linger' (kafkasim config lists every "
+                         "key)");
+    load_bad("compression.type=lz4", "s.properties:1: unknown key 'compression.type' (kafkasim "
+                                     "config lists every key)");
+    /* Command-line arguments are named as such. */
+    props p;
+    char err[512];
+    props_init(&p);
+    CHECK_EQ(props_add_arg(&p, "acks=2", err, sizeof err), 0);
+    config_defaults(&c, 0);
+    CHECK_EQ(config_apply(&c, &p, err, sizeof err), -1);
+    CHECK_STR(err, "argument: acks: '2' is not allowed; allowed: 0, 1, all (-1)");
+    props_fini(&p);
+}
+
+static void test_cross_key_checks(void) {
+    load_bad("num.brokers=2", "replication.factor=3 must be at most num.brokers=2");
+    CHECK_EQ(load_ok("num.brokers=2\nreplication.factor=2").replication_factor, 2);
+    load_bad("min.insync.replicas=4", "min.insync.replicas=4 must be at most replication.factor=3"
+             " (Kafka accepts it, and every acks=all produce then fails with NOT_ENOUGH_REPLICAS; "
+             "sim.allow.unsafe.configs=true simulates that)");
+    CHECK_EQ(load_ok("min.insync.replicas=4\nsim.allow.unsafe.configs=true").min_insync_replicas,
+             4);
+
+    /* KafkaProducer.configureDeliveryTimeout. */
+    CHECK_EQ(load_ok("delivery.timeout.ms=30000").delivery_timeout_ns, 30000 * MS);
+    load_bad("delivery.timeout.ms=29999", "delivery.timeout.ms=29999 should be equal to or larger "
+             "than linger.ms + request.timeout.ms (30000)");
+    load_bad("delivery.timeout.ms=30004\nlinger.ms=5", "delivery.timeout.ms=30004 should be equal "
+             "to or larger than linger.ms + request.timeout.ms (30005)");
+    CHECK_EQ(load_ok("delivery.timeout.ms=30005\nlinger.ms=5").delivery_timeout_ns, 30005 * MS);
+    /* A default that conflicts is raised silently. */
+    CHECK_EQ(load_ok("request.timeout.ms=200000").delivery_timeout_ns, 200000 * MS);
+    CHECK_EQ(load_ok("kafka.version=4.0\nrequest.timeout.ms=120000").delivery_timeout_ns,
+             120005 * MS);
+    /* No delivery timeout before 2.1, so nothing to check. */
+    CHECK_EQ(load_ok("kafka.version=2.0\ndelivery.timeout.ms=10").delivery_timeout_ns, 10 * MS);
+
+    /* retry.backoff.max.ms: raised to retry.backoff.ms unless set. */
+    CHECK_EQ(load_ok("retry.backoff.ms=2000").retry_backoff_max_ns, 2000 * MS);
+    config c = load_ok("retry.backoff.ms=2000\nretry.backoff.max.ms=500");
+    CHECK_EQ(c.retry_backoff_max_ns, 500 * MS);
+    CHECK_EQ(load_ok("kafka.version=3.6\nretry.backoff.ms=300").retry_backoff_max_ns, 300 * MS);
+}
+
+static void test_idempotence(void) {
+    const char *unsafe = "; sim.allow.unsafe.configs=true simulates it anyway";
+    char want[512];
+    snprintf(want, sizeof want, "acks=1: must be all (-1) to use the idempotent producer "
+             "(enable.idempotence=true)%s", unsafe);
+    load_bad("enable.idempotence=true\nacks=1", want);
+    snprintf(want, sizeof want, "acks=0: must be all (-1) to use the idempotent producer "
+             "(enable.idempotence=true)%s", unsafe);
+    load_bad("kafka.version=2.8\nenable.idempotence=true\nacks=0", want);
+    snprintf(want, sizeof want, "retries=0: must be non-zero to use the idempotent producer "
+             "(enable.idempotence=true)%s", unsafe);
+    load_bad("enable.idempotence=true\nretries=0", want);
+    snprintf(want, sizeof want, "max.in.flight.requests.per.connection=6: must be at most 5 to "
+             "use the idempotent producer (enable.idempotence=true)%s", unsafe);
+    load_bad("enable.idempotence=true\nmax.in.flight.requests.per.connection=6", want);
+    load_bad("kafka.version=1.0\nenable.idempotence=true\nmax.in.flight.requests.per.connection=6",
+             want);
+    /* 0.11 required a single request in flight. */
+    snprintf(want, sizeof want, "max.in.flight.requests.per.connection=2: must be at most 1 to "
+             "use the idempotent producer (enable.idempotence=true)%s", unsafe);
+    load_bad("kafka.version=0.11\nenable.idempotence=true\nmax.in.flight.requests.per.connection=2",
+             want);
+    config c = load_ok("kafka.version=0.11\nenable.idempotence=true");
+    CHECK_EQ(c.max_in_flight, 1);
+    CHECK_EQ(c.acks, -1);
+    CHECK_EQ(c.retries, 2147483647);
+    CHECK(c.enable_idempotence);
+
+    /* Before 3.0, explicit idempotence sets the keys the user left alone. */
+    c = load_ok("kafka.version=2.0\nenable.idempotence=true");
+    CHECK_EQ(c.acks, -1);
+    CHECK_EQ(c.retries, 2147483647);
+    CHECK_EQ(c.max_in_flight, 5);
+
+    /* The what-if switch lets explicit idempotence run unsafely. */
+    c = load_ok("enable.idempotence=true\nacks=1\nmax.in.flight.requests.per.connection=10\n"
+                "sim.allow.unsafe.configs=true");
+    CHECK(c.enable_idempotence);
+    CHECK_EQ(c.acks, 1);
+    CHECK_EQ(c.max_in_flight, 10);
+
+    /* KAFKA-13673: a default idempotence is silently turned off by a conflicting key. */
+    CHECK(!load_ok("acks=1").enable_idempotence);
+    CHECK(!load_ok("retries=0").enable_idempotence);
+    CHECK(!load_ok("max.in.flight.requests.per.connection=6").enable_idempotence);
+    CHECK(load_ok("max.in.flight.requests.per.connection=5").enable_idempotence);
+    CHECK(!load_ok("kafka.version=3.2\nacks=0").enable_idempotence);
+    CHECK(!load_ok("enable.idempotence=false").enable_idempotence);
+    CHECK(load_ok("enable.idempotence=false").idempotence_explicit);
+}
+
+static void test_faults(void) {
+    config c = load_ok("fault.a=crash leader at 1s\nfault.b = partition producer -> leader at 2s "
+                       "for 1s\nfault.a=crash follower at 3s");
+    CHECK_EQ(c.fault_count, 2);
+    CHECK_STR(c.faults[0].name, "a");
+    CHECK_STR(c.faults[0].text, "crash follower at 3s");
+    CHECK_EQ(c.faults[0].line, 3);
+    CHECK_STR(c.faults[0].file, "s.properties");
+    CHECK_STR(c.faults[1].name, "b");
+    load_bad("acks=all\nfault.x=crash leader at 10", "s.properties:2: fault.x: expected a time "
+             "with a unit (ns, us, ms, s) at word 4, got '10' (a time needs a unit, e.g. 1500ms)");
+    load_bad("fault.=crash leader at 1s", "s.properties:1: fault.: a fault name is 1 to 31 "
+             "letters, digits, '_', '-' or '.'");
+    load_bad("fault.a/b=crash leader at 1s", "s.properties:1: fault.a/b: a fault name is 1 to 31 "
+             "letters, digits, '_', '-' or '.'");
+    load_bad("fault.far=crash broker-4 at 1s", "s.properties:1: fault.far: broker-4 does not exist"
+             " (num.brokers=3)");
+    CHECK_EQ(load_ok("num.brokers=4\nfault.far=crash broker-4 at 1s").fault_count, 1);
+    char text[4096] = "";
+    for (int i = 0; i <= CONFIG_FAULTS_MAX; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "fault.f%d=crash leader at %ds\n", i, i);
+        strcat(text, line);
+    }
+    load_bad(text, "s.properties:33: fault.f32: more than 32 faults");
+    char longline[400] = "fault.long=crash leader at 1s for 1s";
+    memset(longline + strlen(longline), ' ', 200);
+    longline[399] = '\0';
+    load_bad(longline, "s.properties:1: fault.long: the fault line is longer than 159 characters");
+}
+
+/* config_write prints every key in table order, then faults; read back it is the same. */
+static void test_write_and_replay(void) {
+    config c = load_ok("kafka.version=3.0.0\nacks=1\nnetwork.latency.ms=0.25\nlinger.ms=3\n"
+                       "fault.x=drop responses leader -> producer p=0.5 from 1s to 2s\n"
+                       "sim.seed=42");
+    FILE *f = tmpfile();
+    config_write(&c, f);
+    long size = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)size + 1);
+    CHECK_EQ(fread(text, 1, (size_t)size, f), size);
+    fclose(f);
+    size_t count = 0;
+    const config_key *keys = config_keys(&count);
+    CHECK_EQ(count, 36);
+    const char *line = text;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(keys[i].name);
+        CHECK(strncmp(line, keys[i].name, n) == 0 && line[n] == '=');
+        line = strchr(line, '\n') + 1;
+    }
+    CHECK_STR(line, "fault.x=drop responses leader -> producer p=0.5 from 1s to 2s\n");
+    CHECK_CONTAINS(text, "\nacks=1\n");
+    CHECK_CONTAINS(text, "kafka.version=3.0.0\n");
+    CHECK_CONTAINS(text, "\nnetwork.latency.ms=0.25\n");
+    CHECK_CONTAINS(text, "\nenable.idempotence=false\n");
+    CHECK_CONTAINS(text, "\nlog.flush.interval.messages=9223372036854775807\n");
+
+    config r;
+    char err[512];
+    CHECK_EQ(load(text, &r, err, sizeof err), 0);
+    CHECK(config_hash(&r) == config_hash(&c));
+    CHECK_EQ(r.latency_ns, 250000);
+    CHECK_EQ(r.seed, 42);
+    r.seed = 43;
+    CHECK(config_hash(&r) != config_hash(&c));
+    free(text);
+
+    /* Every version's defaults replay to the same configuration. */
+    static const char *const versions[] = {"0.11", "1.0", "2.0", "2.1", "2.8", "3.0.0", "3.1.0",
+                                           "3.2", "3.7", "3.9", "4.0"};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        char in[64];
+        snprintf(in, sizeof in, "kafka.version=%s", versions[i]);
+        c = load_ok(in);
+        f = tmpfile();
+        config_write(&c, f);
+        size = ftell(f);
+        rewind(f);
+        text = calloc(1, (size_t)size + 1);
+        CHECK_EQ(fread(text, 1, (size_t)size, f), size);
+        fclose(f);
+        CHECK_EQ(load(text, &r, err, sizeof err), 0);
+        CHECK(config_hash(&r) == config_hash(&c));
+        free(text);
+    }
+
+    /* The table: every row documented. */
+    for (size_t i = 0; i < count; i++) {
+        CHECK(keys[i].name && keys[i].unit && keys[i].allowed && keys[i].meaning);
+        CHECK(strlen(keys[i].allowed) > 0);
+        CHECK(strlen(keys[i].meaning) > 10);
+    }
+    char value[64];
+    config_defaults(&c, 0);
+    CHECK_STR(config_value_string(&c, 1, value, sizeof value), "all");
+}
+
+int main(void) {
+    test_defaults_by_version();
+    test_versions();
+    test_values();
+    test_decimal_ms();
+    test_duplicates_and_unknown();
+    test_cross_key_checks();
+    test_idempotence();
+    test_faults();
+    test_write_and_replay();
+    return test_result("test_config");
+}

@@ -1,0 +1,358 @@
+/*
+ * test_controller.c: the controller with brokers 1..3 on the real network and a fake client
+ * endpoint: fencing after broker.session.timeout.ms, clean election in assignment order with
+ * leader and partition epoch bumps, the ISR never emptied (leaderless instead), unclean
+ * election when enabled (with the loss it brings), re-election of the last ISR member when it
+ * returns, and the acks=1 failover: the ex-leader truncates its unreplicated, acknowledged
+ * suffix when it rejoins, then catches up and re-enters the ISR. Invariants of every broker
+ * and of the controller are checked after every event.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "broker.h"
+#include "controller.h"
+#include "test.h"
+
+#define CLIENT node_producer(0)
+#define MAX_RESPONSES 512
+#define MAX_PLANNED 512
+
+typedef struct harness {
+    sim_world world;
+    net net;
+    history hist;
+    config cfg;
+    controller ctl;
+    broker brokers[PROTO_BROKERS_MAX + 1];
+    uint16_t kind_send;
+    proto_msg planned[MAX_PLANNED]; /* requests the client sends later */
+    int planned_count;
+    proto_msg responses[MAX_RESPONSES]; /* what reached the client, in order */
+    int64_t response_ns[MAX_RESPONSES];
+    int response_count;
+    uint32_t correlation;
+    int steps[STEP_COUNT];
+} harness;
+
+static void config_base(config *c) {
+    memset(c, 0, sizeof *c);
+    c->kafka_version = 30700;
+    c->num_brokers = 3;
+    c->replication_factor = 3;
+    c->min_insync_replicas = 1;
+    c->replica_lag_time_max_ns = 30 * SIM_S;
+    c->replica_fetch_wait_max_ns = 500 * SIM_MS;
+    c->replica_fetch_backoff_ns = 1 * SIM_S;
+    c->replica_socket_timeout_ns = 30 * SIM_S;
+    c->log_flush_interval_messages = INT64_MAX;
+    c->log_segment_bytes = 1 << 30;
+    c->broker_session_timeout_ns = 9 * SIM_S;
+    c->broker_heartbeat_interval_ns = 2 * SIM_S;
+    c->producer_id_expiration_ns = 86400 * SIM_S;
+    c->record_bytes = 100;
+}
+
+static void on_client(void *ctx, const proto_msg *m) {
+    harness *h = ctx;
+    if (h->response_count == MAX_RESPONSES) return;
+    h->response_ns[h->response_count] = sim_now(&h->world);
+    h->responses[h->response_count++] = *m;
+}
+
+static void on_send(void *ctx, sim_world *w, const sim_event *ev) {
+    harness *h = ctx;
+    (void)w;
+    net_send(&h->net, &h->planned[ev->arg]);
+}
+
+static void on_step(void *ctx, node_id node, proto_step s) {
+    harness *h = ctx;
+    (void)node;
+    h->steps[s]++;
+}
+
+static void check_all(void *ctx, const sim_world *w, const sim_event *ev) {
+    harness *h = ctx;
+    (void)w;
+    (void)ev;
+    controller_check(&h->ctl);
+    for (int b = 1; b <= h->cfg.num_brokers; b++) broker_check(&h->brokers[b]);
+}
+
+static void harness_init(harness *h) {
+    sim_world_options wo = {1, SIM_TIME_NEVER, 0, 1024};
+    CHECK_EQ(sim_world_init(&h->world, &wo), 0);
+    net_options no = {1 * SIM_MS, 0, 1};
+    CHECK_EQ(net_init(&h->net, &h->world, &no), 0);
+    CHECK_EQ(history_init(&h->hist, 1024), 0);
+    int replicas[PROTO_BROKERS_MAX];
+    for (int i = 0; i < h->cfg.replication_factor; i++) replicas[i] = i + 1;
+    controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
+    CHECK_EQ(controller_init(&h->ctl, &ce, replicas, h->cfg.replication_factor), 0);
+    broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h};
+    for (int b = 1; b <= h->cfg.num_brokers; b++)
+        CHECK_EQ(broker_init(&h->brokers[b], &be, b, replicas, h->cfg.replication_factor), 0);
+    h->kind_send = sim_handler_add(&h->world, on_send, h, "test.send");
+    net_listen(&h->net, CLIENT, on_client, h);
+    h->world.trace_fn = check_all;
+    h->world.trace_ctx = h;
+    controller_start(&h->ctl);
+    for (int b = 1; b <= h->cfg.num_brokers; b++) broker_start(&h->brokers[b]);
+}
+
+static void harness_fini(harness *h) {
+    for (int b = 1; b <= h->cfg.num_brokers; b++) broker_fini(&h->brokers[b]);
+    controller_fini(&h->ctl);
+    history_fini(&h->hist);
+    net_fini(&h->net);
+    sim_world_fini(&h->world);
+}
+
+static void run_until(harness *h, int64_t t) {
+    h->world.opt.time_max_ns = t;
+    sim_status s = sim_run(&h->world);
+    if (s == SIM_FAILED) fprintf(stderr, "world failed: %s\n", h->world.failure);
+    CHECK(s == SIM_LIMIT_TIME || s == SIM_DRAINED);
+}
+
+/* Plans a request from the client at t; returns its correlation id. */
+static uint32_t send_at(harness *h, int64_t t, int broker_id, proto_msg m) {
+    SIM_ASSERT(&h->world, h->planned_count < MAX_PLANNED);
+    m.from = CLIENT;
+    m.to = node_broker(broker_id);
+    m.correlation_id = ++h->correlation;
+    h->planned[h->planned_count] = m;
+    sim_schedule(&h->world, t, h->kind_send, (uint64_t)h->planned_count++);
+    return m.correlation_id;
+}
+
+static proto_msg produce(int8_t acks, int64_t pid, int32_t seq, uint32_t payload) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.u.produce.acks = acks;
+    m.u.produce.timeout_ns = 30 * SIM_S;
+    proto_batch *b = &m.u.produce.batch;
+    b->base_offset = -1;
+    b->producer_id = pid;
+    b->producer_epoch = pid >= 0 ? 0 : PROTO_NO_PRODUCER_EPOCH;
+    b->base_sequence = pid >= 0 ? seq : PROTO_NO_SEQUENCE;
+    b->record_count = 1;
+    b->payload = payload;
+    b->attempt = 1;
+    return m;
+}
+
+/* The response with this correlation id, or NULL. */
+static const proto_msg *response(const harness *h, uint32_t correlation, int64_t *at_ns) {
+    for (int i = 0; i < h->response_count; i++) {
+        if (h->responses[i].correlation_id != correlation) continue;
+        if (at_ns) *at_ns = h->response_ns[i];
+        return &h->responses[i];
+    }
+    return NULL;
+}
+
+/* Time of the first history record of kind at node (any node when NODE_NONE) after from_ns
+ * matching a (or any a when a_any), -1 when none. */
+static int64_t history_first(const harness *h, history_kind kind, node_id node, int64_t from_ns,
+                             bool a_any, uint32_t a) {
+    for (size_t i = 0; i < h->hist.count; i++) {
+        const history_rec *r = &h->hist.recs[i];
+        if (r->kind != kind || r->time_ns < from_ns) continue;
+        if (node != NODE_NONE && r->node != node) continue;
+        if (!a_any && r->a != a) continue;
+        return r->time_ns;
+    }
+    return -1;
+}
+
+static int64_t leo(harness *h, int b) { return broker_log_end_offset(&h->brokers[b], 0); }
+static int64_t hw(harness *h, int b) { return broker_high_watermark(&h->brokers[b], 0); }
+
+
+static void cut_both(harness *h, int a, int b, bool cut) {
+    net_cut(&h->net, node_broker(a), node_broker(b), cut);
+    net_cut(&h->net, node_broker(b), node_broker(a), cut);
+}
+
+static void test_fencing(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[3], false);
+    /* Its last heartbeat (sent at 0) arrived at 1 ms: fenced at 9.001 s, not before. */
+    run_until(&h, 9 * SIM_S);
+    CHECK(!controller_fenced(&h.ctl, 3));
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);
+    run_until(&h, 9 * SIM_S + 2 * SIM_MS);
+    CHECK(controller_fenced(&h.ctl, 3));
+    CHECK_EQ(controller_isr(&h.ctl), 0x6); /* {1, 2} */
+    CHECK_EQ(controller_leader(&h.ctl), 1);
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 0); /* no leader change */
+    CHECK_EQ(controller_partition_state(&h.ctl, 0)->partition_epoch, 1);
+    CHECK_EQ(history_first(&h, HIST_ISR, NODE_NONE, 1, false, 0x6), 9 * SIM_S + 1 * SIM_MS);
+    /* It comes back: unfenced, it catches up and the leader adds it again. */
+    broker_restart(&h.brokers[3]);
+    run_until(&h, 12 * SIM_S);
+    CHECK(!controller_fenced(&h.ctl, 3));
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);
+    harness_fini(&h);
+}
+
+static void test_clean_election(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[1], false);
+    run_until(&h, 10 * SIM_S);
+    CHECK_EQ(controller_leader(&h.ctl), 2); /* first live ISR member in assignment order */
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 1);
+    CHECK_EQ(controller_isr(&h.ctl), 0xc);  /* {2, 3} */
+    CHECK_EQ(broker_partition_leader(&h.brokers[2], 0), 2);
+    CHECK_EQ(broker_partition_leader(&h.brokers[3], 0), 2);
+    CHECK_EQ(history_count_kind(&h.hist, HIST_ELECTION), 1);
+    for (size_t i = 0; i < h.hist.count; i++)
+        if (h.hist.recs[i].kind == HIST_ELECTION) CHECK_EQ(h.hist.recs[i].b, 0);
+    /* The new leader serves produce requests. */
+    uint32_t c = send_at(&h, 10 * SIM_S, 2, produce(-1, -1, 0, 1));
+    run_until(&h, 11 * SIM_S);
+    const proto_msg *r = response(&h, c, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE);
+    harness_fini(&h);
+}
+
+/* RF 2, min ISR 1: the follower is cut off, the ISR shrinks to {1}, acks=all records are
+ * acknowledged by the leader alone, then the leader dies. */
+static void run_last_replica(bool unclean, harness *h) {
+    config_base(&h->cfg);
+    h->cfg.num_brokers = 2;
+    h->cfg.replication_factor = 2;
+    h->cfg.replica_lag_time_max_ns = 10 * SIM_S;
+    h->cfg.unclean_leader_election = unclean;
+    harness_init(h);
+    run_until(h, 500 * SIM_MS);
+    cut_both(h, 1, 2, true);
+    for (int i = 0; i < 100; i++)
+        send_at(h, 1 * SIM_S + i * 200 * SIM_MS, 1, produce(-1, -1, 0, (uint32_t)i));
+    run_until(h, 30 * SIM_S);
+    CHECK_EQ(controller_isr(&h->ctl), 0x2); /* {1} */
+    CHECK_EQ(hw(h, 1), 100);                /* acks=all acknowledged by one copy */
+    broker_crash(&h->brokers[1], false);
+    cut_both(h, 1, 2, false);
+    run_until(h, 45 * SIM_S);
+}
+
+static void test_isr_never_empty(void) {
+    harness h = {0};
+    run_last_replica(false, &h);
+    CHECK_EQ(controller_leader(&h.ctl), -1); /* leaderless, not an out-of-sync leader */
+    CHECK_EQ(controller_isr(&h.ctl), 0x2);   /* the last ISR member stays */
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 1);
+    /* The last ISR member returns: re-elected, nothing lost. */
+    broker_restart(&h.brokers[1]);
+    run_until(&h, 80 * SIM_S);
+    CHECK_EQ(controller_leader(&h.ctl), 1);
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 2);
+    CHECK_EQ(hw(&h, 1), 100);
+    CHECK_EQ(leo(&h, 2), 100);
+    CHECK_EQ(controller_isr(&h.ctl), 0x6);
+    harness_fini(&h);
+}
+
+static void test_unclean_election(void) {
+    harness h = {0};
+    run_last_replica(true, &h);
+    CHECK_EQ(controller_leader(&h.ctl), 2);
+    CHECK_EQ(controller_isr(&h.ctl), 0x4); /* ISR := {new leader} */
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 1);
+    CHECK_EQ(h.ctl.unclean_elections, 1);
+    int64_t lost_from = leo(&h, 2);
+    CHECK(lost_from < 100); /* acknowledged records are not on the new leader */
+    broker_restart(&h.brokers[1]);
+    run_until(&h, 80 * SIM_S);
+    /* The old leader truncates to the new leader's log: the loss is now everywhere. */
+    CHECK_EQ(leo(&h, 1), lost_from);
+    CHECK(history_first(&h, HIST_TRUNCATE, node_broker(1), 45 * SIM_S, true, 0) > 0);
+    CHECK_EQ(controller_isr(&h.ctl), 0x6);
+    harness_fini(&h);
+}
+
+static void test_acks1_failover_truncation(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    run_until(&h, 100 * SIM_MS);
+    cut_both(&h, 1, 2, true);
+    cut_both(&h, 1, 3, true);
+    uint32_t c = send_at(&h, 200 * SIM_MS, 1, produce(1, -1, 0, 7));
+    run_until(&h, 300 * SIM_MS);
+    const proto_msg *r = response(&h, c, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE); /* acknowledged */
+    CHECK_EQ(leo(&h, 1), 1);
+    CHECK_EQ(hw(&h, 1), 0);
+    broker_crash(&h.brokers[1], false); /* the page cache keeps the record */
+    cut_both(&h, 1, 2, false);
+    cut_both(&h, 1, 3, false);
+    run_until(&h, 10 * SIM_S);
+    CHECK_EQ(controller_leader(&h.ctl), 2);
+    CHECK_EQ(leo(&h, 1), 1);
+    broker_restart(&h.brokers[1]);
+    uint32_t c2 = send_at(&h, 11 * SIM_S, 2, produce(-1, -1, 0, 8));
+    run_until(&h, 30 * SIM_S);
+    int64_t t = history_first(&h, HIST_TRUNCATE, node_broker(1), 10 * SIM_S, true, 0);
+    CHECK(t > 10 * SIM_S);
+    r = response(&h, c2, NULL);
+    CHECK(r && r->u.produce_response.base_offset == 0); /* offset 0 now holds another record */
+    const proto_batch *log1 = NULL;
+    size_t n1 = 0;
+    log1 = broker_log(&h.brokers[1], 0, &n1);
+    CHECK_EQ(n1, 1);
+    if (n1 == 1) CHECK_EQ(log1[0].payload, 8); /* record 7, acknowledged, is gone */
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);     /* the ex-leader is back in the ISR */
+    CHECK_EQ(broker_partition_leader(&h.brokers[1], 0), 2);
+    harness_fini(&h);
+}
+
+/* Two leaders in a row die before writing anything: the second-to-last one rejoins with an
+ * epoch the current leader never saw (an empty epoch at the end of its cache), and the
+ * divergence rounds must still converge (KIP-279, UnifiedLog.truncateTo). */
+static void test_double_failover(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    send_at(&h, 100 * SIM_MS, 1, produce(-1, -1, 0, 1));
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[1], false);
+    run_until(&h, 9500 * SIM_MS);
+    CHECK_EQ(controller_leader(&h.ctl), 2);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 20 * SIM_S);
+    CHECK_EQ(controller_leader(&h.ctl), 3);
+    CHECK_EQ(controller_leader_epoch(&h.ctl), 2);
+    broker_restart(&h.brokers[1]);
+    broker_restart(&h.brokers[2]);
+    send_at(&h, 21 * SIM_S, 3, produce(-1, -1, 0, 2));
+    send_at(&h, 21 * SIM_S, 3, produce(-1, -1, 0, 3));
+    uint64_t events_before = h.world.events;
+    run_until(&h, 40 * SIM_S);
+    CHECK(h.world.events - events_before < 2000); /* no fetch loop at network speed */
+    CHECK_EQ(leo(&h, 1), 3);
+    CHECK_EQ(leo(&h, 2), 3);
+    CHECK_EQ(hw(&h, 3), 3);
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);
+    harness_fini(&h);
+}
+
+int main(void) {
+    test_double_failover();
+    test_fencing();
+    test_clean_election();
+    test_isr_never_empty();
+    test_unclean_election();
+    test_acks1_failover_truncation();
+    return test_result("test_controller");
+}

@@ -1,0 +1,222 @@
+/*
+ * test_fault_parse.c: every form of the fault language, its defaults, its fixed-point numbers,
+ * and the message of every way a line can go wrong.
+ */
+#include <string.h>
+
+#include "faults.h"
+#include "test.h"
+
+#define MS ((int64_t)1000000)
+#define S ((int64_t)1000000000)
+
+static fault_spec parse_ok(const char *text) {
+    fault_spec f;
+    char err[256] = "";
+    memset(&f, 0xab, sizeof f);
+    int rc = fault_parse(text, &f, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "unexpected error for '%s': %s\n", text, err);
+    CHECK_EQ(rc, 0);
+    return f;
+}
+
+/* Checks that text fails with exactly want. */
+static void parse_bad(const char *text, const char *want) {
+    fault_spec f;
+    char err[256] = "";
+    CHECK_EQ(fault_parse(text, &f, err, sizeof err), -1);
+    CHECK_STR(err, want);
+}
+
+static void test_crash(void) {
+    fault_spec f = parse_ok("crash leader at 10s");
+    CHECK_EQ(f.kind, FAULT_CRASH);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_LEADER);
+    CHECK_EQ(f.at_ns, 10 * S);
+    CHECK_EQ(f.for_ns, -1);
+    CHECK(!f.on_step);
+
+    f = parse_ok("  crash   broker-3 at 1.5s for 250ms  ");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_BROKER);
+    CHECK_EQ(f.a.broker, 3);
+    CHECK_EQ(f.at_ns, 1500 * MS);
+    CHECK_EQ(f.for_ns, 250 * MS);
+
+    f = parse_ok("crash follower on follower.fetch");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_FOLLOWER);
+    CHECK(f.on_step);
+    CHECK_EQ(f.step, STEP_FOLLOWER_FETCH);
+    CHECK_EQ(f.step_n, 1);
+    CHECK_EQ(f.at_ns, 0);
+    CHECK_EQ(f.for_ns, -1);
+
+    f = parse_ok("crash leader on leader.append n=3 for 5s");
+    CHECK_EQ(f.step, STEP_LEADER_APPEND);
+    CHECK_EQ(f.step_n, 3);
+    CHECK_EQ(f.for_ns, 5 * S);
+
+    f = parse_ok("crash leader on leader.hw-advance n=4294967295");
+    CHECK_EQ(f.step, STEP_LEADER_HW_ADVANCE);
+    CHECK_EQ(f.step_n, 4294967295u);
+    CHECK_EQ(parse_ok("crash producer on producer.send").step, STEP_PRODUCER_SEND);
+    CHECK_EQ(parse_ok("crash producer on producer.ack").a.kind, FAULT_TARGET_PRODUCER);
+    CHECK_EQ(parse_ok("crash controller at 0ns").a.kind, FAULT_TARGET_CONTROLLER);
+    CHECK_EQ(parse_ok("crash broker-16 at 0s").a.broker, 16);
+}
+
+static void test_other_forms(void) {
+    fault_spec f = parse_ok("pause broker-2 at 3s for 20s");
+    CHECK_EQ(f.kind, FAULT_PAUSE);
+    CHECK_EQ(f.a.broker, 2);
+    CHECK_EQ(f.at_ns, 3 * S);
+    CHECK_EQ(f.for_ns, 20 * S);
+
+    f = parse_ok("partition leader follower at 1s for 2s");
+    CHECK_EQ(f.kind, FAULT_PARTITION);
+    CHECK(!f.one_way);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_LEADER);
+    CHECK_EQ(f.b.kind, FAULT_TARGET_FOLLOWER);
+
+    f = parse_ok("partition producer -> leader at 1s for 2s");
+    CHECK(f.one_way);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_PRODUCER);
+    CHECK_EQ(f.b.kind, FAULT_TARGET_LEADER);
+    /* "->" is its own word even against a name. */
+    f = parse_ok("partition broker-1->broker-2 at 1s for 2s");
+    CHECK(f.one_way);
+    CHECK_EQ(f.a.broker, 1);
+    CHECK_EQ(f.b.broker, 2);
+
+    f = parse_ok("drop responses leader -> producer p=0.05");
+    CHECK_EQ(f.kind, FAULT_DROP);
+    CHECK(f.responses);
+    CHECK_EQ(f.ppm, 50000);
+    CHECK_EQ(f.from_ns, 0);
+    CHECK_EQ(f.to_ns, INT64_MAX);
+
+    f = parse_ok("drop requests producer -> broker-1 p=1 from 2s to 3.25s");
+    CHECK(!f.responses);
+    CHECK_EQ(f.ppm, 1000000);
+    CHECK_EQ(f.from_ns, 2 * S);
+    CHECK_EQ(f.to_ns, 3250 * MS);
+    CHECK_EQ(parse_ok("drop requests producer -> leader p=0").ppm, 0);
+    CHECK_EQ(parse_ok("drop requests producer -> leader p=0.000001").ppm, 1);
+    CHECK_EQ(parse_ok("drop requests producer -> leader p=0.2500000").ppm, 250000);
+    CHECK_EQ(parse_ok("drop requests producer -> leader p=1.000").ppm, 1000000);
+
+    f = parse_ok("delay requests follower -> leader by 300ms from 0s to 1s");
+    CHECK_EQ(f.kind, FAULT_DELAY);
+    CHECK_EQ(f.delay_ns, 300 * MS);
+    CHECK_EQ(f.to_ns, S);
+
+    f = parse_ok("powerloss all at 30s");
+    CHECK_EQ(f.kind, FAULT_POWERLOSS);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_ALL);
+    CHECK_EQ(f.for_ns, -1);
+    CHECK_EQ(parse_ok("powerloss all at 30s for 1s").for_ns, S);
+
+    f = parse_ok("restart producer at 12ms");
+    CHECK_EQ(f.kind, FAULT_RESTART_PRODUCER);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_PRODUCER);
+    CHECK_EQ(f.at_ns, 12 * MS);
+}
+
+static void test_times(void) {
+    CHECK_EQ(parse_ok("crash leader at 7ns").at_ns, 7);
+    CHECK_EQ(parse_ok("crash leader at 7us").at_ns, 7000);
+    CHECK_EQ(parse_ok("crash leader at 0.001ms").at_ns, 1000);
+    CHECK_EQ(parse_ok("crash leader at 0.000000001s").at_ns, 1);
+    CHECK_EQ(parse_ok("crash leader at 1.5us").at_ns, 1500);
+    CHECK_EQ(parse_ok("crash leader at 2.0000000000s").at_ns, 2 * S);
+    CHECK_EQ(parse_ok("crash leader at 100000000s").at_ns, 100000000 * S);
+}
+
+static void test_errors(void) {
+    parse_bad("", "expected a fault (crash, pause, partition, drop, delay, powerloss, restart) at "
+                  "word 1, got the end of the line");
+    parse_bad("explode leader", "expected a fault (crash, pause, partition, drop, delay, "
+                                "powerloss, restart) at word 1, got 'explode'");
+    parse_bad("crash leeder at 1s", "expected a node (leader, follower, broker-<n>, producer, "
+                                    "controller) at word 2, got 'leeder'");
+    parse_bad("crash broker-0 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
+                                      "controller) at word 2, got 'broker-0' (broker ids are 1 .. 16)");
+    parse_bad("crash broker-17 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
+                                       "controller) at word 2, got 'broker-17' (broker ids are 1 .. 16)");
+    parse_bad("crash broker-x at 1s", "expected a node (leader, follower, broker-<n>, producer, "
+                                      "controller) at word 2, got 'broker-x'");
+    parse_bad("crash leader", "expected 'at' or 'on' at word 3, got the end of the line");
+    parse_bad("crash leader at 10", "expected a time with a unit (ns, us, ms, s) at word 4, got "
+                                    "'10' (a time needs a unit, e.g. 1500ms)");
+    parse_bad("crash leader at 10m", "expected a time with a unit (ns, us, ms, s) at word 4, got "
+                                     "'10m' (unknown unit)");
+    parse_bad("crash leader at soon", "expected a time with a unit (ns, us, ms, s) at word 4, got "
+                                      "'soon'");
+    parse_bad("crash leader at -1s", "expected a time with a unit (ns, us, ms, s) at word 4, got "
+                                     "'-1s'");
+    parse_bad("crash leader at 1.5ns", "expected a time with a unit (ns, us, ms, s) at word 4, "
+                                       "got '1.5ns' (finer than 1 ns)");
+    parse_bad("crash leader at 1.s", "expected a time with a unit (ns, us, ms, s) at word 4, "
+                                     "got '1.s'");
+    parse_bad("crash leader at 9999999999999s", "expected a time with a unit (ns, us, ms, s) at "
+                                                "word 4, got '9999999999999s' (too large)");
+    parse_bad("crash leader at 1s for 0s", "expected a duration with a unit (ns, us, ms, s) at "
+                                           "word 6, got '0s' (it must be positive)");
+    parse_bad("crash leader at 1s for", "expected a duration with a unit (ns, us, ms, s) at word "
+                                        "6, got the end of the line");
+    parse_bad("crash leader at 1s now", "expected the end of the line at word 5, got 'now'");
+    parse_bad("crash leader on leader.write", "expected a protocol step (leader.append, "
+              "follower.fetch, leader.hw-advance, producer.send, producer.ack) at word 4, got "
+              "'leader.write'");
+    parse_bad("crash leader on leader.append n=0", "expected a count n=<k> with k >= 1 at word 5,"
+                                                   " got 'n=0' (out of range)");
+    parse_bad("crash leader on leader.append n=", "expected a count n=<k> with k >= 1 at word 5,"
+                                                  " got 'n='");
+    parse_bad("crash leader on leader.append n=4294967296", "expected a count n=<k> with k >= 1 "
+              "at word 5, got 'n=4294967296' (out of range)");
+    parse_bad("pause leader at 1s", "expected 'for' at word 5, got the end of the line");
+    parse_bad("partition leader at 1s for 1s", "expected a node (leader, follower, broker-<n>, "
+              "producer, controller) at word 3, got 'at'");
+    parse_bad("partition broker-1 -> broker-1 at 1s for 1s", "expected a second, different node "
+              "at word 4, got 'broker-1' (both ends are the same node)");
+    parse_bad("partition leader follower at 1s", "expected 'for' at word 6, got the end of the "
+                                                 "line");
+    parse_bad("drop leader -> producer p=0.1", "expected 'requests' or 'responses' at word 2, got "
+                                               "'leader'");
+    parse_bad("drop responses leader producer p=0.1", "expected '->' at word 4, got 'producer'");
+    parse_bad("drop responses leader -> producer", "expected a probability p=<0..1>, e.g. p=0.05 "
+                                                   "at word 6, got the end of the line");
+    parse_bad("drop responses leader -> producer p=1.5", "expected a probability p=<0..1>, e.g. "
+                                                         "p=0.05 at word 6, got 'p=1.5' (more than 1)");
+    parse_bad("drop responses leader -> producer p=0.0000001", "expected a probability p=<0..1>, "
+              "e.g. p=0.05 at word 6, got 'p=0.0000001' (finer than 1 in a million)");
+    parse_bad("drop responses leader -> producer p=half", "expected a probability p=<0..1>, e.g. "
+                                                          "p=0.05 at word 6, got 'p=half'");
+    parse_bad("drop responses leader -> producer p=0.1 from 2s to 1s", "expected an end time "
+              "after the start at word 10, got '1s' (to <= from)");
+    parse_bad("drop responses leader -> producer p=0.1 from 2s", "expected 'to' at word 9, got "
+                                                                 "the end of the line");
+    parse_bad("delay requests producer -> leader 300ms", "expected 'by' at word 6, got '300ms'");
+    parse_bad("powerloss leader at 1s", "expected 'all' at word 2, got 'leader'");
+    parse_bad("restart leader at 1s", "expected 'producer' at word 2, got 'leader'");
+    parse_bad("a b c d e f g h i j k l m n o p q r s t u v w x y",
+              "too many words (a fault line has at most 24)");
+}
+
+static void test_target_names(void) {
+    char buf[16];
+    fault_target t = {.kind = FAULT_TARGET_BROKER, .broker = 7};
+    CHECK_STR(fault_target_name(&t, buf, sizeof buf), "broker-7");
+    t.kind = FAULT_TARGET_FOLLOWER;
+    CHECK_STR(fault_target_name(&t, buf, sizeof buf), "follower");
+    t.kind = FAULT_TARGET_ALL;
+    CHECK_STR(fault_target_name(&t, buf, sizeof buf), "all");
+}
+
+int main(void) {
+    test_crash();
+    test_other_forms();
+    test_times();
+    test_errors();
+    test_target_names();
+    return test_result("test_fault_parse");
+}

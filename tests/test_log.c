@@ -1,0 +1,153 @@
+/*
+ * test_log.c: the replica log: append and offsets, truncation (whole batches, HW and flushed
+ * offset clamped, epoch cache trimmed), flushing by log.flush.interval.messages, segment rolls,
+ * and OffsetsForLeaderEpoch answers from the leader-epoch cache (KIP-101).
+ */
+#include <stdint.h>
+
+#include "log.h"
+#include "test.h"
+
+static proto_batch batch(int64_t base, uint32_t records, int32_t epoch) {
+    proto_batch b = {0};
+    b.base_offset = base;
+    b.record_count = records;
+    b.partition_leader_epoch = epoch;
+    b.producer_id = PROTO_NO_PRODUCER_ID;
+    b.base_sequence = PROTO_NO_SEQUENCE;
+    b.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    return b;
+}
+
+static void test_append_truncate(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_replica l;
+    CHECK_EQ(log_init(&l, &opt), 0);
+    for (int i = 0; i < 100; i++) {
+        proto_batch b = batch(l.log_end_offset, 3, i / 40); /* epochs 0, 1, 2 */
+        CHECK_EQ(log_append(&l, &b), 0);
+    }
+    CHECK_EQ(l.count, 100);
+    CHECK_EQ(l.log_end_offset, 300);
+    CHECK_EQ(l.flushed_offset, 0); /* the default never flushes */
+    CHECK_EQ(l.epoch_count, 3);
+    CHECK_EQ(l.epochs[1].start_offset, 120);
+    CHECK_EQ(l.epochs[2].start_offset, 240);
+    CHECK(log_check(&l) == NULL);
+    CHECK_EQ(log_batch_holding(&l, 151), 50);
+    CHECK_EQ(log_batch_find(&l, 151), 51);
+    l.high_watermark = 250;
+    l.flushed_offset = 260;
+    /* An offset inside a batch removes the whole batch. */
+    CHECK_EQ(log_truncate(&l, 244), 57); /* batches 81..99 */
+    CHECK_EQ(l.log_end_offset, 243);
+    CHECK_EQ(l.high_watermark, 243);
+    CHECK_EQ(l.flushed_offset, 243);
+    CHECK_EQ(l.epoch_count, 3);
+    CHECK_EQ(log_truncate(&l, 240), 3);
+    CHECK_EQ(l.epoch_count, 2); /* epoch 2 started at 240: truncateFromEnd drops it */
+    CHECK_EQ(log_truncate(&l, 500), 0);
+    CHECK(log_check(&l) == NULL);
+    CHECK_EQ(log_truncate(&l, 0), 240);
+    CHECK_EQ(l.count, 0);
+    CHECK_EQ(l.epoch_count, 0);
+    CHECK(log_check(&l) == NULL);
+    log_fini(&l);
+}
+
+static void test_flush_interval(void) {
+    log_options opt = {5, 1 << 30, 100};
+    log_replica l;
+    CHECK_EQ(log_init(&l, &opt), 0);
+    proto_batch b = batch(0, 2, 0);
+    log_append(&l, &b);
+    b.base_offset = 2;
+    log_append(&l, &b);
+    CHECK_EQ(l.flushed_offset, 0); /* 4 unflushed < 5 */
+    b.base_offset = 4;
+    log_append(&l, &b);
+    CHECK_EQ(l.flushed_offset, 6); /* 6 >= 5: flush to the end */
+    opt.flush_interval_messages = 1;
+    log_replica one;
+    log_init(&one, &opt);
+    b.base_offset = 0;
+    log_append(&one, &b);
+    CHECK_EQ(one.flushed_offset, 2);
+    log_fini(&one);
+    log_fini(&l);
+}
+
+static void test_roll(void) {
+    /* 10 records of 100 bytes + 61 overhead = 1061 bytes a batch; 3000-byte segments. */
+    log_options opt = {INT64_MAX, 3000, 100};
+    log_replica l;
+    log_init(&l, &opt);
+    proto_batch b = batch(0, 10, 0);
+    CHECK(!log_roll_due(&l, &b)); /* an empty segment never rolls */
+    log_append(&l, &b);
+    b.base_offset = 10;
+    CHECK(!log_roll_due(&l, &b));
+    log_append(&l, &b);
+    b.base_offset = 20;
+    CHECK(log_roll_due(&l, &b)); /* 2122 > 3000 - 1061 */
+    CHECK_EQ(log_roll(&l), 20);
+    CHECK_EQ(l.flushed_offset, 20); /* the old segment is flushed */
+    CHECK(!log_roll_due(&l, &b));
+    log_append(&l, &b);
+    CHECK_EQ(l.segment_size_bytes, 1061);
+    log_fini(&l);
+}
+
+static void test_epoch_end_offset(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_replica l;
+    log_init(&l, &opt);
+    int32_t ep;
+    int64_t end;
+    log_epoch_end_offset(&l, 0, &ep, &end);
+    CHECK_EQ(ep, LOG_NO_EPOCH);
+    CHECK_EQ(end, LOG_NO_OFFSET);
+    /* Epochs 1 at 0, 3 at 10, 4 at 20 (a new leader assigns before appending). */
+    proto_batch b = batch(0, 10, 1);
+    log_append(&l, &b);
+    b = batch(10, 10, 3);
+    log_append(&l, &b);
+    CHECK_EQ(log_epoch_assign(&l, 4, 20), 0);
+    log_epoch_end_offset(&l, 1, &ep, &end);
+    CHECK_EQ(ep, 1);
+    CHECK_EQ(end, 10);
+    log_epoch_end_offset(&l, 2, &ep, &end); /* unknown epoch: the largest below, its end */
+    CHECK_EQ(ep, 1);
+    CHECK_EQ(end, 10);
+    log_epoch_end_offset(&l, 3, &ep, &end);
+    CHECK_EQ(ep, 3);
+    CHECK_EQ(end, 20);
+    log_epoch_end_offset(&l, 4, &ep, &end); /* the latest ends at the log end */
+    CHECK_EQ(ep, 4);
+    CHECK_EQ(end, 20);
+    log_epoch_end_offset(&l, 0, &ep, &end); /* below every known epoch */
+    CHECK_EQ(ep, 0);
+    CHECK_EQ(end, 0);
+    log_epoch_end_offset(&l, 5, &ep, &end); /* above the latest: undefined */
+    CHECK_EQ(ep, LOG_NO_EPOCH);
+    CHECK_EQ(end, LOG_NO_OFFSET);
+    CHECK_EQ(log_epoch_latest(&l), 4);
+    /* Truncating at the end removes no record but the empty epoch at the end (truncateTo). */
+    CHECK_EQ(log_truncate(&l, 20), 0);
+    CHECK_EQ(log_epoch_latest(&l), 3);
+    CHECK_EQ(log_epoch_assign(&l, 4, 20), 0);
+    /* A non-monotonic assignment replaces the entries it contradicts. */
+    CHECK_EQ(log_epoch_assign(&l, 3, 15), 0);
+    CHECK_EQ(log_epoch_latest(&l), 3);
+    CHECK_EQ(l.epoch_count, 2);
+    CHECK(log_check(&l) == NULL);
+    log_fini(&l);
+}
+
+int main(void) {
+    test_append_truncate();
+    test_flush_interval();
+    test_roll();
+    test_epoch_end_offset();
+    return test_result("test_log");
+}

@@ -1,0 +1,346 @@
+/*
+ * test_network.c: the network model alone, with two or three listening endpoints that record
+ * what reaches them.
+ *
+ * Checks: FIFO per direction under heavy jitter, jitter actually drawn within its bounds,
+ * generation resets losing what was in flight (and a response to a request of a closed
+ * connection vanishing), drop and delay rules with time windows and dynamic selectors, cuts
+ * (at send, at arrival, one way, healing), a process going down (in-flight loss, RST notices to
+ * its clients only, refused requests), pool growth, and determinism per seed.
+ */
+#include "network.h"
+
+#include "test.h"
+
+#define ARRIVALS_MAX 20000
+
+typedef struct sink {
+    sim_world *world;
+    int count;                      /* messages received */
+    uint32_t corr[ARRIVALS_MAX];    /* their correlation ids, in arrival order */
+    uint8_t api[ARRIVALS_MAX];      /* their apis */
+    node_id from[ARRIVALS_MAX];     /* their senders */
+    int64_t at_ns[ARRIVALS_MAX];    /* when they arrived */
+} sink;
+
+static void sink_deliver(void *ctx, const proto_msg *m) {
+    sink *s = ctx;
+    if (s->count >= ARRIVALS_MAX) return;
+    s->corr[s->count] = m->correlation_id;
+    s->api[s->count] = m->api;
+    s->from[s->count] = m->from;
+    s->at_ns[s->count] = sim_now(s->world);
+    s->count++;
+}
+
+typedef struct drops {
+    int count;     /* on_drop calls */
+    int last_rule; /* rule index of the last one */
+} drops;
+
+static void drops_on_drop(void *ctx, int rule, const proto_msg *m) {
+    drops *d = ctx;
+    (void)m;
+    d->count++;
+    d->last_rule = rule;
+}
+
+typedef struct harness {
+    sim_world world;
+    net net;
+    sink producer, broker1, broker2;
+    drops drops;
+    node_id leader; /* what NET_SELECT_LEADER resolves to */
+    uint16_t kind_tick; /* a no-op event that moves the clock */
+} harness;
+
+static void harness_on_tick(void *ctx, sim_world *w, const sim_event *ev) {
+    (void)ctx;
+    (void)w;
+    (void)ev;
+}
+
+static node_id harness_resolve(void *ctx, int selector) {
+    harness *h = ctx;
+    return selector == NET_SELECT_LEADER ? h->leader : NODE_NONE;
+}
+
+static void harness_init(harness *h, uint64_t seed, int64_t latency_ns, int64_t jitter_ns) {
+    memset(h, 0, sizeof *h);
+    sim_world_options wopt = {.seed = seed, .time_max_ns = SIM_TIME_NEVER, .queue_capacity = 64};
+    if (sim_world_init(&h->world, &wopt) != 0) abort();
+    net_options nopt = {.latency_ns = latency_ns, .jitter_ns = jitter_ns, .stream_id = 1};
+    if (net_init(&h->net, &h->world, &nopt) != 0) abort();
+    h->producer.world = h->broker1.world = h->broker2.world = &h->world;
+    net_listen(&h->net, node_producer(0), sink_deliver, &h->producer);
+    net_listen(&h->net, node_broker(1), sink_deliver, &h->broker1);
+    net_listen(&h->net, node_broker(2), sink_deliver, &h->broker2);
+    h->net.on_drop = drops_on_drop;
+    h->net.drop_ctx = &h->drops;
+    h->net.resolve = harness_resolve;
+    h->net.resolve_ctx = h;
+    h->leader = node_broker(1);
+    h->kind_tick = sim_handler_add(&h->world, harness_on_tick, h, "tick");
+}
+
+static void harness_fini(harness *h) {
+    net_fini(&h->net);
+    sim_world_fini(&h->world);
+}
+
+static void send_request(harness *h, node_id from, node_id to, uint32_t corr) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.from = from;
+    m.to = to;
+    m.correlation_id = corr;
+    net_send(&h->net, &m);
+}
+
+static void send_response(harness *h, node_id from, node_id to, uint32_t corr, uint32_t gen) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.is_response = 1;
+    m.from = from;
+    m.to = to;
+    m.correlation_id = corr;
+    m.conn_gen = gen;
+    net_send(&h->net, &m);
+}
+
+/* Advances the world to t (events at t included); the clock reads t afterwards. */
+static void run_until(harness *h, int64_t t) {
+    if (t > sim_now(&h->world)) sim_schedule(&h->world, t, h->kind_tick, 0);
+    h->world.opt.time_max_ns = t;
+    sim_run(&h->world);
+}
+
+/* ---- Tests ------------------------------------------------------------------------------ */
+
+static void test_fifo_under_jitter(void) {
+    harness h;
+    harness_init(&h, 7, 1 * SIM_MS, 900 * SIM_US);
+    /* One message every 10 us: jitter (+-0.9 ms) is far larger than the gap, so only the FIFO
+     * rule keeps the order. */
+    int64_t min_delay = INT64_MAX, max_delay = 0;
+    for (uint32_t i = 0; i < 2000; i++) {
+        run_until(&h, (int64_t)i * 10 * SIM_US);
+        send_request(&h, node_producer(0), node_broker(1), i);
+    }
+    run_until(&h, SIM_S);
+    CHECK_EQ(h.broker1.count, 2000);
+    int inversions = 0;
+    for (int i = 0; i < h.broker1.count; i++) {
+        if (i > 0 && h.broker1.corr[i] <= h.broker1.corr[i - 1]) inversions++;
+        if (i > 0) CHECK(h.broker1.at_ns[i] >= h.broker1.at_ns[i - 1]);
+        int64_t d = h.broker1.at_ns[i] - (int64_t)h.broker1.corr[i] * 10 * SIM_US;
+        if (d < min_delay) min_delay = d;
+        if (d > max_delay) max_delay = d;
+    }
+    CHECK_EQ(inversions, 0);
+    /* No message is faster than latency - jitter; queueing behind a slow one holds a message
+     * back, but never past the slowest possible arrival. */
+    CHECK(min_delay >= 100 * SIM_US);
+    CHECK(max_delay > 1 * SIM_MS);
+    CHECK(max_delay <= 1900 * SIM_US);
+    CHECK_EQ(h.net.sent, 2000);
+    CHECK_EQ(h.net.delivered, 2000);
+    harness_fini(&h);
+}
+
+static void test_jitter_never_negative(void) {
+    harness h;
+    harness_init(&h, 3, 100 * SIM_US, 5 * SIM_MS); /* jitter far above latency */
+    for (uint32_t i = 0; i < 200; i++) {
+        run_until(&h, (int64_t)i * 20 * SIM_MS);
+        send_request(&h, node_producer(0), node_broker(1), i);
+    }
+    run_until(&h, 10 * SIM_S);
+    CHECK_EQ(h.broker1.count, 200);
+    int at_send = 0;
+    for (int i = 0; i < h.broker1.count; i++) {
+        int64_t d = h.broker1.at_ns[i] - (int64_t)h.broker1.corr[i] * 20 * SIM_MS;
+        CHECK(d >= 0);
+        CHECK(d <= 5100 * SIM_US);
+        if (d == 0) at_send++;
+    }
+    CHECK(at_send > 50); /* about half the draws fall below zero and are clamped */
+    harness_fini(&h);
+}
+
+static void test_reset_loses_in_flight(void) {
+    harness h;
+    harness_init(&h, 1, 1 * SIM_MS, 0);
+    node_id p = node_producer(0), b = node_broker(1);
+    CHECK_EQ(h.net.conn_gen[p][b], 1);
+    send_request(&h, p, b, 1);
+    net_reset(&h.net, p, b);
+    CHECK_EQ(h.net.conn_gen[p][b], 2);
+    send_request(&h, p, b, 2);
+    run_until(&h, 10 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 1);
+    CHECK_EQ(h.broker1.corr[0], 2);
+    /* A response echoing the generation of a request from before a reset vanishes; one
+     * echoing the current generation, or leaving it 0, arrives. */
+    send_response(&h, b, p, 10, 2);
+    net_reset(&h.net, p, b);
+    send_response(&h, b, p, 11, 2);
+    send_response(&h, b, p, 12, 3);
+    send_response(&h, b, p, 13, 0);
+    run_until(&h, 20 * SIM_MS);
+    CHECK_EQ(h.producer.count, 2);
+    CHECK_EQ(h.producer.corr[0], 12);
+    CHECK_EQ(h.producer.corr[1], 13);
+    CHECK_EQ(h.net.dropped, 3);
+    CHECK_EQ(h.drops.count, 0); /* resets are not fault-rule drops */
+    harness_fini(&h);
+}
+
+static void test_drop_rule(void) {
+    harness h;
+    harness_init(&h, 11, 1 * SIM_MS, 0);
+    net_rule r = {.kind = NET_RULE_DROP, .responses = true, .from = NET_SELECT_LEADER,
+                  .to = NET_SELECT_ANY, .ppm = 500000, .from_ns = 0, .to_ns = SIM_TIME_NEVER,
+                  .fault = 3};
+    CHECK_EQ(net_rule_add(&h.net, &r), 0);
+    node_id p = node_producer(0);
+    for (uint32_t i = 0; i < 1000; i++) {
+        send_response(&h, node_broker(1), p, i, 0);
+        send_request(&h, p, node_broker(1), i); /* requests are not matched */
+    }
+    run_until(&h, 10 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 1000);
+    CHECK(h.producer.count > 400);
+    CHECK(h.producer.count < 600);
+    CHECK_EQ(h.drops.count, 1000 - h.producer.count);
+    CHECK_EQ(h.drops.last_rule, 0);
+    /* The leader moves: the same rule now spares broker 1 and hits broker 2. */
+    h.leader = node_broker(2);
+    int before = h.producer.count;
+    for (uint32_t i = 0; i < 100; i++) send_response(&h, node_broker(1), p, i, 0);
+    run_until(&h, 20 * SIM_MS);
+    CHECK_EQ(h.producer.count, before + 100);
+    harness_fini(&h);
+}
+
+static void test_delay_rule_window(void) {
+    harness h;
+    harness_init(&h, 2, 1 * SIM_MS, 0);
+    net_rule r = {.kind = NET_RULE_DELAY, .responses = false, .from = node_producer(0),
+                  .to = node_broker(1), .delay_ns = 50 * SIM_MS, .from_ns = 100 * SIM_MS,
+                  .to_ns = 200 * SIM_MS, .fault = 0};
+    net_rule_add(&h.net, &r);
+    send_request(&h, node_producer(0), node_broker(1), 1);
+    run_until(&h, 100 * SIM_MS);
+    send_request(&h, node_producer(0), node_broker(1), 2);
+    send_request(&h, node_producer(0), node_broker(2), 3); /* other receiver: not delayed */
+    run_until(&h, 200 * SIM_MS);
+    send_request(&h, node_producer(0), node_broker(1), 4); /* window closed */
+    run_until(&h, 400 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 3);
+    CHECK_EQ(h.broker1.at_ns[0], 1 * SIM_MS);
+    CHECK_EQ(h.broker1.at_ns[1], 151 * SIM_MS);
+    CHECK_EQ(h.broker1.at_ns[2], 201 * SIM_MS);
+    CHECK_EQ(h.broker2.at_ns[0], 101 * SIM_MS);
+    harness_fini(&h);
+}
+
+static void test_cut(void) {
+    harness h;
+    harness_init(&h, 5, 1 * SIM_MS, 0);
+    node_id p = node_producer(0), b = node_broker(1);
+    send_request(&h, p, b, 1);      /* in flight when the cut comes: lost on arrival */
+    net_cut(&h.net, p, b, true);
+    send_request(&h, p, b, 2);      /* lost at send */
+    send_response(&h, b, p, 3, 0);  /* the other way still flows (one-way cut) */
+    run_until(&h, 10 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 0);
+    CHECK_EQ(h.producer.count, 1);
+    CHECK_EQ(h.producer.api[0], API_PRODUCE); /* no disconnect notice for a cut */
+    CHECK_EQ(h.net.conn_gen[p][b], 2);        /* the cut reset the connection */
+    net_cut(&h.net, p, b, false);
+    send_request(&h, p, b, 4);
+    run_until(&h, 20 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 1);
+    CHECK_EQ(h.broker1.corr[0], 4);
+    CHECK_EQ(h.drops.count, 0);
+    harness_fini(&h);
+}
+
+static void test_down_and_disconnect(void) {
+    harness h;
+    harness_init(&h, 9, 2 * SIM_MS, 0);
+    node_id p = node_producer(0), b1 = node_broker(1), b2 = node_broker(2);
+    send_request(&h, p, b1, 1);   /* the producer is a client of broker 1 */
+    send_request(&h, b1, b2, 2);  /* broker 1 is a client of broker 2 (a follower fetch) */
+    send_request(&h, b2, b1, 3);  /* and broker 2 of broker 1 */
+    run_until(&h, 1 * SIM_MS);
+    net_set_down(&h.net, b1, true);
+    run_until(&h, 10 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 0);                 /* in flight to it: lost */
+    CHECK_EQ(h.broker2.count, 1);                 /* from the dead node: connection reset */
+    CHECK_EQ(h.broker2.api[0], API_DISCONNECT);   /* broker 2 was its client */
+    CHECK_EQ(h.broker2.from[0], b1);
+    CHECK_EQ(h.broker2.at_ns[0], 3 * SIM_MS);     /* one latency after the crash */
+    CHECK_EQ(h.producer.count, 1);
+    CHECK_EQ(h.producer.api[0], API_DISCONNECT);
+    /* A request to the dead process is refused with a notice; a response to it just vanishes. */
+    send_request(&h, p, b1, 4);
+    send_response(&h, b2, b1, 5, 0);
+    run_until(&h, 20 * SIM_MS);
+    CHECK_EQ(h.producer.count, 2);
+    CHECK_EQ(h.producer.api[1], API_DISCONNECT);
+    CHECK_EQ(h.producer.at_ns[1], 12 * SIM_MS);
+    net_set_down(&h.net, b1, false);
+    send_request(&h, p, b1, 6);
+    run_until(&h, 30 * SIM_MS);
+    CHECK_EQ(h.broker1.count, 1);
+    CHECK_EQ(h.broker1.corr[0], 6);
+    harness_fini(&h);
+}
+
+static void test_pool_growth(void) {
+    harness h;
+    harness_init(&h, 4, 1 * SIM_MS, 100 * SIM_US);
+    for (uint32_t i = 0; i < 10000; i++) send_request(&h, node_producer(0), node_broker(2), i);
+    CHECK(h.net.slot_capacity >= 10000);
+    run_until(&h, SIM_S);
+    CHECK_EQ(h.broker2.count, 10000);
+    CHECK_EQ(h.net.free_count, h.net.slot_capacity);
+    harness_fini(&h);
+}
+
+/* Arrival times of 100 jittered messages under seed. */
+static uint64_t arrival_digest(uint64_t seed) {
+    harness h;
+    harness_init(&h, seed, 1 * SIM_MS, 500 * SIM_US);
+    for (uint32_t i = 0; i < 100; i++) {
+        run_until(&h, (int64_t)i * SIM_MS);
+        send_request(&h, node_producer(0), node_broker(1), i);
+    }
+    run_until(&h, SIM_S);
+    uint64_t d = 1469598103934665603ULL;
+    for (int i = 0; i < h.broker1.count; i++) d = (d ^ (uint64_t)h.broker1.at_ns[i]) * 1099511628211ULL;
+    harness_fini(&h);
+    return d;
+}
+
+static void test_determinism(void) {
+    CHECK(arrival_digest(42) == arrival_digest(42));
+    CHECK(arrival_digest(42) != arrival_digest(43));
+}
+
+int main(void) {
+    test_fifo_under_jitter();
+    test_jitter_never_negative();
+    test_reset_loses_in_flight();
+    test_drop_rule();
+    test_delay_rule_window();
+    test_cut();
+    test_down_and_disconnect();
+    test_pool_growth();
+    test_determinism();
+    return test_result("test_network");
+}

@@ -1,0 +1,93 @@
+/*
+ * test_protocol.c: names, retriability (Kafka's Errors.java classes), sequence wrap, the
+ * payload arena across growth, and message sizes.
+ */
+#include "protocol.h"
+
+#include "test.h"
+
+static void test_names(void) {
+    char buf[16];
+    CHECK_STR(node_name(NODE_CONTROLLER, buf, sizeof buf), "controller");
+    CHECK_STR(node_name(node_broker(2), buf, sizeof buf), "broker-2");
+    CHECK_STR(node_name(node_producer(0), buf, sizeof buf), "producer");
+    CHECK_STR(node_name(node_producer(1), buf, sizeof buf), "producer-1");
+    CHECK_STR(proto_error_name(ERR_OUT_OF_ORDER_SEQUENCE_NUMBER), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    CHECK_STR(proto_error_name(ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND),
+              "NOT_ENOUGH_REPLICAS_AFTER_APPEND");
+    CHECK_STR(proto_error_name(ERR_CLIENT_DELIVERY_TIMEOUT), "DELIVERY_TIMEOUT");
+    CHECK_STR(proto_error_name(12345), "UNKNOWN");
+    CHECK_STR(proto_api_name(API_INIT_PRODUCER_ID), "InitProducerId");
+    CHECK_STR(proto_api_name(API_DISCONNECT), "Disconnect");
+    CHECK_STR(proto_step_name(STEP_LEADER_HW_ADVANCE), "leader.hw-advance");
+    CHECK_STR(proto_step_name(STEP_PRODUCER_ACK), "producer.ack");
+    CHECK(proto_step_name(STEP_COUNT) == NULL);
+}
+
+static void test_retriable(void) {
+    CHECK(proto_error_retriable(ERR_NOT_LEADER_OR_FOLLOWER));
+    CHECK(proto_error_retriable(ERR_REQUEST_TIMED_OUT));
+    CHECK(proto_error_retriable(ERR_NETWORK_EXCEPTION));
+    CHECK(proto_error_retriable(ERR_NOT_ENOUGH_REPLICAS));
+    CHECK(proto_error_retriable(ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+    CHECK(!proto_error_retriable(ERR_NONE));
+    CHECK(!proto_error_retriable(ERR_OUT_OF_ORDER_SEQUENCE_NUMBER));
+    CHECK(!proto_error_retriable(ERR_INVALID_PRODUCER_EPOCH));
+    CHECK(!proto_error_retriable(ERR_UNKNOWN_PRODUCER_ID));
+    CHECK(!proto_error_retriable(ERR_DUPLICATE_SEQUENCE_NUMBER));
+    CHECK(!proto_error_retriable(ERR_CLIENT_DELIVERY_TIMEOUT));
+}
+
+static void test_sequence_wrap(void) {
+    CHECK_EQ(proto_sequence_add(5, 3), 8);
+    CHECK_EQ(proto_sequence_add(INT32_MAX, 1), 0);
+    proto_batch b = {.base_sequence = INT32_MAX - 1, .record_count = 4};
+    CHECK_EQ(proto_batch_last_sequence(&b), 1);
+}
+
+static void test_payloads(void) {
+    proto_payloads p;
+    CHECK_EQ(proto_payloads_init(&p, 1), 0);
+    uint32_t ids[100];
+    for (uint32_t i = 0; i < 100; i++) ids[i] = i * 7;
+    /* 1000 payloads of varying length force both arrays to grow several times. */
+    for (uint32_t k = 0; k < 1000; k++) CHECK_EQ(proto_payload_add(&p, ids, k % 100), k);
+    CHECK_EQ(p.count, 1000);
+    uint32_t n = 0;
+    const uint32_t *got = proto_payload_ids(&p, 537, &n);
+    CHECK_EQ(n, 37);
+    CHECK_EQ(got[0], 0);
+    CHECK_EQ(got[36], 36 * 7);
+    got = proto_payload_ids(&p, 0, &n);
+    CHECK_EQ(n, 0);
+    got = proto_payload_ids(&p, 999, &n);
+    CHECK_EQ(n, 99);
+    CHECK_EQ(got[98], 98 * 7);
+    proto_payloads_fini(&p);
+}
+
+static void test_msg_size(void) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_FETCH;
+    m.is_response = 1;
+    size_t empty = proto_msg_size(&m);
+    m.u.fetch_response.batch_count = 3;
+    CHECK_EQ(proto_msg_size(&m), empty + 3 * sizeof(proto_batch));
+    CHECK(proto_msg_size(&m) <= sizeof m);
+    m.u.fetch_response.batch_count = PROTO_FETCH_BATCHES_MAX;
+    CHECK(proto_msg_size(&m) <= sizeof m);
+    m.api = API_PRODUCE;
+    m.is_response = 0;
+    CHECK(proto_msg_size(&m) >= offsetof(proto_msg, u) + sizeof(proto_produce_request));
+    CHECK(proto_msg_size(&m) < sizeof m);
+}
+
+int main(void) {
+    test_names();
+    test_retriable();
+    test_sequence_wrap();
+    test_payloads();
+    test_msg_size();
+    return test_result("test_protocol");
+}

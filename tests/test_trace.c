@@ -1,0 +1,359 @@
+/*
+ * test_trace.c: trace line formats (text, exact), the quiet filter for idle traffic, the node
+ * and record filters, and that JSON lines parse as JSON objects.
+ */
+#include <ctype.h>
+
+#include "config.h"
+#include "sim.h"
+#include "test.h"
+#include "trace.h"
+
+/* ---- Capturing output --------------------------------------------------------------------- */
+
+static char captured[1 << 16];
+static long captured_from; /* where the text of interest starts in the file */
+
+/* Marks the end of what f holds so far: capture() returns what comes after. */
+static void capture_reset(FILE *f) {
+    fflush(f);
+    captured_from = ftell(f);
+}
+
+/* What was written to f since capture_reset, as a string in captured. */
+static const char *capture(FILE *f) {
+    fflush(f);
+    long end = ftell(f);
+    fseek(f, captured_from, SEEK_SET);
+    size_t n = fread(captured, 1, sizeof captured - 1, f);
+    captured[n] = 0;
+    fseek(f, end, SEEK_SET);
+    return captured;
+}
+
+/* ---- A small JSON validator: objects, arrays, strings, integers, true/false/null ---------- */
+
+static const char *json_value(const char *s);
+
+static const char *json_ws(const char *s) {
+    while (*s == ' ') s++;
+    return s;
+}
+
+static const char *json_string(const char *s) {
+    if (*s != '"') return NULL;
+    for (s++; *s && *s != '"'; s++)
+        if (*s == '\\' && !*++s) return NULL;
+    return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *json_number(const char *s) {
+    if (*s == '-') s++;
+    if (!isdigit((unsigned char)*s)) return NULL;
+    while (isdigit((unsigned char)*s)) s++;
+    if (*s == '.') {
+        s++;
+        if (!isdigit((unsigned char)*s)) return NULL;
+        while (isdigit((unsigned char)*s)) s++;
+    }
+    return s;
+}
+
+static const char *json_list(const char *s, char close, bool object) {
+    s = json_ws(s + 1);
+    if (*s == close) return s + 1;
+    for (;;) {
+        if (object) {
+            s = json_string(json_ws(s));
+            if (!s || *(s = json_ws(s)) != ':') return NULL;
+            s++;
+        }
+        s = json_value(json_ws(s));
+        if (!s) return NULL;
+        s = json_ws(s);
+        if (*s == close) return s + 1;
+        if (*s != ',') return NULL;
+        s++;
+    }
+}
+
+static const char *json_value(const char *s) {
+    if (*s == '{') return json_list(s, '}', true);
+    if (*s == '[') return json_list(s, ']', false);
+    if (*s == '"') return json_string(s);
+    if (strncmp(s, "true", 4) == 0 || strncmp(s, "null", 4) == 0) return s + 4;
+    if (strncmp(s, "false", 5) == 0) return s + 5;
+    return json_number(s);
+}
+
+/* Every line of text is one JSON object; returns the number of lines, -1 if one is not. */
+static int json_lines(const char *text) {
+    int lines = 0;
+    while (*text) {
+        if (*text != '{') return -1;
+        const char *end = json_value(text);
+        if (!end || *end != '\n') return -1;
+        text = end + 1;
+        lines++;
+    }
+    return lines;
+}
+
+/* ---- Fixtures ----------------------------------------------------------------------------- */
+
+static proto_msg produce_request(const proto_payloads *p, uint32_t payload) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.from = node_producer(0);
+    m.to = node_broker(1);
+    m.u.produce.batch = (proto_batch){.base_offset = -1, .producer_id = 1, .payload = payload,
+                                      .record_count = 10, .base_sequence = 10,
+                                      .producer_epoch = 0, .attempt = 2};
+    (void)p;
+    return m;
+}
+
+static void test_text_lines(void) {
+    proto_payloads p;
+    CHECK_EQ(proto_payloads_init(&p, 64), 0);
+    uint32_t ids[10];
+    for (uint32_t i = 0; i < 10; i++) ids[i] = 10 + i;
+    uint32_t payload = proto_payload_add(&p, ids, 10);
+    uint32_t scrambled = proto_payload_add(&p, (const uint32_t[]){5, 3, 4}, 3);
+
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    proto_msg m = produce_request(&p, payload);
+    trace_message(&t, 12345678, &m, &p);
+    CHECK_STR(capture(f), "12.345ms producer -> broker-1 Produce pid=1 epoch=0 seq=10..19 "
+                          "attempt=2 records=10..19\n");
+
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.is_response = 1;
+    m.from = node_broker(1);
+    m.to = node_producer(0);
+    m.u.produce_response.base_offset = 57;
+    m.u.produce_response.error = ERR_NONE;
+    capture_reset(f);
+    trace_message(&t, 12500000, &m, &p);
+    CHECK_STR(capture(f), "12.500ms broker-1 -> producer ProduceResponse offset=57 "
+                          "error=NONE\n");
+
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    proto_batch b = {.base_offset = 57, .payload = payload, .attempt = 1,
+                     .partition_leader_epoch = 0, .base_sequence = -1};
+    history_append(&h, 10200000, node_broker(1), &b, true);
+    b.payload = scrambled;
+    b.base_offset = 67;
+    history_append(&h, 10300000, node_broker(2), &b, false);
+    history_truncate(&h, 11000000, node_broker(2), 38, 2);
+    history_election(&h, 12000000, 2, 1, true);
+    history_callback(&h, 13000000, node_producer(0), 5, 1, ERR_CLIENT_DELIVERY_TIMEOUT, -1);
+    capture_reset(f);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], &p);
+    CHECK_STR(capture(f),
+              "10.200ms broker-1 append offsets=57..66 records=10..19 attempt=1 "
+              "leader_epoch=0 role=leader\n"
+              "10.300ms broker-2 append offsets=67..69 records=5,3,4 record_count=3 "
+              "attempt=1 leader_epoch=0 role=follower\n"
+              "11.000ms broker-2 truncate log_end_offset=38 removed=2\n"
+              "12.000ms controller election leader=broker-2 leader_epoch=1 unclean=true\n"
+              "13.000ms producer callback record=5 send=1 error=DELIVERY_TIMEOUT\n");
+    CHECK_EQ(t.lines, 7);
+    tracer_fini(&t);
+    history_fini(&h);
+    fclose(f);
+    proto_payloads_fini(&p);
+}
+
+/* Heartbeats and fetches that repeat themselves are left out unless verbose. */
+static void test_idle_filter(void) {
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    proto_msg hb;
+    memset(&hb, 0, sizeof hb);
+    hb.api = API_BROKER_HEARTBEAT;
+    hb.from = node_broker(2);
+    hb.to = NODE_CONTROLLER;
+    trace_message(&t, 1, &hb, NULL);
+    CHECK_EQ(t.lines, 0);
+
+    proto_msg fetch;
+    memset(&fetch, 0, sizeof fetch);
+    fetch.api = API_FETCH;
+    fetch.from = node_broker(2);
+    fetch.to = node_broker(1);
+    fetch.u.fetch.fetch_offset = 40;
+    trace_message(&t, 2, &fetch, NULL);
+    trace_message(&t, 3, &fetch, NULL); /* the same offset again: idle */
+    CHECK_EQ(t.lines, 1);
+    fetch.u.fetch.fetch_offset = 45;
+    trace_message(&t, 4, &fetch, NULL);
+    CHECK_EQ(t.lines, 2);
+
+    proto_msg resp;
+    memset(&resp, 0, sizeof resp);
+    resp.api = API_FETCH;
+    resp.is_response = 1;
+    resp.from = node_broker(1);
+    resp.to = node_broker(2);
+    resp.u.fetch_response.high_watermark = 45;
+    resp.u.fetch_response.diverging_epoch = -1;
+    trace_message(&t, 5, &resp, NULL); /* a new high watermark: news */
+    trace_message(&t, 6, &resp, NULL); /* empty, same high watermark: idle */
+    CHECK_EQ(t.lines, 3);
+    CHECK_CONTAINS(capture(f), "broker-1 -> broker-2 FetchResponse batches=0 "
+                               "high_watermark=45 leader_epoch=0 error=NONE\n");
+
+    t.verbose = true;
+    trace_message(&t, 7, &hb, NULL);
+    trace_message(&t, 8, &resp, NULL);
+    CHECK_EQ(t.lines, 5);
+    fclose(f);
+}
+
+static void test_filters(void) {
+    proto_payloads p;
+    CHECK_EQ(proto_payloads_init(&p, 64), 0);
+    uint32_t payload = proto_payload_add(&p, (const uint32_t[]){7, 8, 9}, 3);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    proto_msg m = produce_request(&p, payload);
+
+    t.node_filter = node_broker(2);
+    trace_message(&t, 1, &m, &p);
+    CHECK_EQ(t.lines, 0);
+    t.node_filter = node_broker(1);
+    trace_message(&t, 1, &m, &p);
+    CHECK_EQ(t.lines, 1);
+    t.node_filter = -1;
+
+    t.record_filter = 3;
+    trace_message(&t, 2, &m, &p);
+    CHECK_EQ(t.lines, 1);
+    t.record_filter = 8;
+    trace_message(&t, 2, &m, &p);
+    CHECK_EQ(t.lines, 2);
+
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    history_send(&h, 3, node_producer(0), 8, 0);
+    history_send(&h, 3, node_producer(0), 10, 0);
+    history_hw(&h, 4, node_broker(1), 3); /* carries no record */
+    proto_batch b = {.payload = payload, .attempt = 1};
+    history_retry(&h, 5, node_producer(0), &b, ERR_REQUEST_TIMED_OUT);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], &p);
+    CHECK_EQ(t.lines, 4);
+    const char *out = capture(f);
+    CHECK_CONTAINS(out, "producer send record=8\n");
+    CHECK_CONTAINS(out, "producer retry records=7..9 attempt=1 error=REQUEST_TIMED_OUT\n");
+    CHECK(strstr(out, "record=10") == NULL);
+
+    /* A drop touches both ends; its fault is named from the config. */
+    static config c;
+    memset(&c, 0, sizeof c);
+    c.fault_count = 1;
+    snprintf(c.faults[0].name, sizeof c.faults[0].name, "drop1");
+    t.config = &c;
+    t.record_filter = -1;
+    t.node_filter = node_broker(1);
+    proto_msg resp;
+    memset(&resp, 0, sizeof resp);
+    resp.api = API_PRODUCE;
+    resp.is_response = 1;
+    resp.from = node_broker(1);
+    resp.to = node_producer(0);
+    resp.u.produce_response.base_offset = 57;
+    history_drop(&h, 6, &resp, 0);
+    trace_history(&t, &h.recs[h.count - 1], &p);
+    CHECK_CONTAINS(capture(f), "0.000ms broker-1 -> producer ProduceResponse dropped "
+                               "offset=57 fault=drop1\n");
+    CHECK_EQ(t.lines, 5);
+    history_fini(&h);
+    fclose(f);
+    proto_payloads_fini(&p);
+}
+
+/* Every kind of line in JSON: each is one valid object with t_ns first. */
+static void test_jsonl(void) {
+    proto_payloads p;
+    CHECK_EQ(proto_payloads_init(&p, 64), 0);
+    uint32_t payload = proto_payload_add(&p, (const uint32_t[]){1, 2, 3, 4, 5, 6, 7, 8, 0, 9},
+                                         10);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_JSONL);
+    t.verbose = true;
+    static config c;
+    memset(&c, 0, sizeof c);
+    c.fault_count = 1;
+    snprintf(c.faults[0].name, sizeof c.faults[0].name, "we\"ird");
+    snprintf(c.faults[0].text, sizeof c.faults[0].text, "crash leader at 5ms");
+    t.config = &c;
+    proto_msg m = produce_request(&p, payload);
+    for (int api = 0; api < API_COUNT; api++)
+        for (int resp = 0; resp < 2; resp++) {
+            m.api = (uint8_t)api;
+            m.is_response = (uint8_t)resp;
+            trace_message(&t, 1000, &m, &p);
+        }
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    proto_batch b = {.payload = payload, .attempt = 1, .base_offset = 3};
+    history_send(&h, 1, node_producer(0), 1, 0);
+    history_callback(&h, 2, node_producer(0), 1, 0, ERR_NONE, 3);
+    history_attempt(&h, 3, node_producer(0), &b, 1);
+    history_retry(&h, 4, node_producer(0), &b, ERR_NETWORK_EXCEPTION);
+    history_append(&h, 5, node_broker(1), &b, true);
+    history_dedup(&h, 6, node_broker(1), &b, 3);
+    history_truncate(&h, 7, node_broker(2), 3, 1);
+    history_hw(&h, 8, node_broker(1), 13);
+    history_election(&h, 9, -1, 2, false);
+    history_isr(&h, 10, 6, 4);
+    history_drop(&h, 11, &m, 0);
+    history_fault(&h, 12, 0, node_broker(1), true);
+    history_crash(&h, 13, node_broker(1), true);
+    history_epoch_bump(&h, 14, node_producer(0), 1, 1);
+    history_producer_id(&h, 15, node_producer(0), 1, 0);
+    history_error(&h, 16, node_producer(0), API_PRODUCE, ERR_NOT_LEADER_OR_FOLLOWER);
+    history_expire(&h, 17, node_producer(0), &b, false);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], &p);
+    const char *out = capture(f);
+    CHECK_EQ(json_lines(out), 2 * API_COUNT + (int)h.count);
+    CHECK_CONTAINS(out, "{\"t_ns\":1000,\"t\":\"0.001ms\",\"from\":\"producer\","
+                        "\"to\":\"broker-1\",\"event\":\"Produce\",\"pid\":1,\"epoch\":0,"
+                        "\"seq\":[10,19],\"attempt\":2,\"records\":[1,2,3,4,5,6,7,8],"
+                        "\"record_count\":10}\n");
+    CHECK_CONTAINS(out, "\"fault\":\"we\\\"ird\"");
+    CHECK_EQ(json_lines("{\"a\":1}\n{\"b\":[1,\"x\"]}\n"), 2); /* the validator itself */
+    CHECK_EQ(json_lines("{\"a\":1\n"), -1);
+    history_fini(&h);
+    fclose(f);
+    proto_payloads_fini(&p);
+}
+
+int main(void) {
+    test_text_lines();
+    test_idle_filter();
+    test_filters();
+    test_jsonl();
+    return test_result("test_trace");
+}
