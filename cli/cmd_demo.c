@@ -31,7 +31,17 @@ static const demo_row demo_rows[] = {
     {"retries without idempotence, 5% of responses lost",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
       "request.timeout.ms=30", "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
-    {"the same with enable.idempotence=true",
+    {"retries without idempotence, 2% of requests lost, 5 in flight",
+     {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02", NULL}},
+    {"the same with max.in.flight.requests.per.connection=1",
+     {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=1",
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02", NULL}},
+    {"the same with enable.idempotence=true, 5 in flight",
+     {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02",
+      "fault.drop2=drop responses leader -> producer p=0.05", NULL}},
+    {"the first row with enable.idempotence=true",
      {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",
       "request.timeout.ms=30", "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
     {"kafka.version=3.0.0 defaults (KAFKA-13598), same losses",
@@ -99,9 +109,9 @@ int cmd_demo(int argc, char **argv) {
             return CLI_EXIT_USAGE;
         }
     }
-    printf("%-56s %5s %16s %16s %16s\n", "question", "runs", "duplicate", "nonmonotonic",
+    printf("%-64s %5s %16s %16s %16s\n", "question", "runs", "duplicate", "nonmonotonic",
            "lost-write");
-    printf("%-56s %5s %16s %16s %16s\n", "", "", "runs (records)", "runs (records)",
+    printf("%-64s %5s %16s %16s %16s\n", "", "", "runs (records)", "runs (records)",
            "runs (records)");
     int status = CLI_EXIT_OK;
     for (size_t r = 0; r < DEMO_ROWS; r++) {
@@ -126,7 +136,7 @@ int cmd_demo(int argc, char **argv) {
         snprintf(d, sizeof d, "%d (%llu)", t.runs_dup, (unsigned long long)t.dup);
         snprintf(o, sizeof o, "%d (%llu)", t.runs_reord, (unsigned long long)t.reord);
         snprintf(l, sizeof l, "%d (%llu)", t.runs_lost, (unsigned long long)t.lost);
-        printf("%-56s %5d %16s %16s %16s\n", demo_rows[r].question, t.runs, d, o, l);
+        printf("%-64s %5d %16s %16s %16s\n", demo_rows[r].question, t.runs, d, o, l);
         if (t.broken) {
             printf("  %d run(s) broke an invariant or did not drain: replay with kafkasim run\n",
                    t.broken);

@@ -123,7 +123,8 @@ typedef struct config_field {
     X("replica.socket.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
       "a follower's fetch unanswered this long is abandoned", CT_MS,                            \
       replica_socket_timeout_ns, 0, CONFIG_INT_MAX)                                             \
-    X("log.flush.interval.messages", "records", "1 .. 9223372036854775807 (Long.MAX_VALUE: never)", \
+    X("log.flush.interval.messages", "records",                                                 \
+      "1 .. 9223372036854775807 (Long.MAX_VALUE: never)",                                       \
       "records appended between fsyncs; unflushed records die with a power loss", CT_I64,       \
       log_flush_interval_messages, 1, INT64_MAX)                                                \
     X("log.segment.bytes", "bytes", "14 .. 2147483647",                                         \
@@ -139,7 +140,8 @@ typedef struct config_field {
       "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
       producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
     X("workload.records", "records", "0 .. 100000000",                                          \
-      "records the application sends, with ids 0..n-1", CT_U64, records, 0, CONFIG_RECORDS_MAX)                  \
+      "records the application sends, with ids 0..n-1", CT_U64, records, 0,                     \
+      CONFIG_RECORDS_MAX)                                                                       \
     X("workload.rate", "records/s", "0 .. 1000000000",                                          \
       "send rate of the application; 0 = as fast as the producer accepts", CT_I64, rate_per_s, \
       0, 1000000000)                                                                            \
@@ -154,11 +156,11 @@ typedef struct config_field {
       "random change of each delay, uniform in [-jitter, +jitter]", CT_MS_FRAC,        \
       jitter_ns, 0, 1000000)                                                                    \
     X("sim.seed", "", "0 .. 18446744073709551615", "seed of every random choice of the run",   \
-      CT_U64, seed, 0, UINT64_MAX)                                                                       \
+      CT_U64, seed, 0, UINT64_MAX)                                                              \
     X("sim.max.time.ms", "ms", "1 .. 1000000000000", "the run stops at this simulated time",    \
       CT_MS, time_max_ns, 1, CONFIG_MS_MAX)                                                     \
     X("sim.max.events", "events", "1 .. 18446744073709551615",                                  \
-      "the run stops after this many events", CT_U64, events_max, 1, UINT64_MAX)                         \
+      "the run stops after this many events", CT_U64, events_max, 1, UINT64_MAX)                \
     X("sim.allow.unsafe.configs", "", "true, false",                                            \
       "what-if: run explicit idempotence and min.insync.replicas > replication.factor, "       \
       "which Kafka refuses", CT_BOOL, allow_unsafe_configs, 0, 1)
@@ -173,7 +175,7 @@ static const config_field config_field_table[] = {CONFIG_KEYS(CONFIG_KEY_FIELD)}
 
 #define CONFIG_KEY_COUNT (sizeof config_key_table / sizeof config_key_table[0])
 
-/* Indexes of the keys the defaults and checks name. */
+/* Indexes of the keys the checks name: their rows in CONFIG_KEYS (test_config.c pins them). */
 enum config_key_index {
     KEY_VERSION = 0,
     KEY_ACKS,

@@ -36,7 +36,9 @@ typedef struct fp_state {
 
 /* ==== Words ================================================================================== */
 
-static bool fp_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+static bool fp_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 /* Cuts text into words. Returns 0, or -1 when there are too many. */
 static int fp_split(fp_state *ps, const char *text) {
@@ -201,8 +203,9 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
         return fp_expected_because(ps, what, "more than 1");
     if (decimals > 6 && fraction % fp_pow10(decimals - 6) != 0)
         return fp_expected_because(ps, what, "finer than 1 in a million");
-    int64_t ppm = whole * 1000000 +
-                  (decimals > 6 ? fraction / fp_pow10(decimals - 6) : fraction * fp_pow10(6 - decimals));
+    int64_t millionths = decimals > 6 ? fraction / fp_pow10(decimals - 6)
+                                      : fraction * fp_pow10(6 - decimals);
+    int64_t ppm = whole * 1000000 + millionths;
     *out_ppm = (uint32_t)ppm;
     ps->at++;
     return 0;

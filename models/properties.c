@@ -319,7 +319,8 @@ int props_read_text(props *p, const char *name, const char *text, size_t len, ch
         int line = 1;
         for (const char *c = text; c < nul; c++)
             if (*c == '\n' || (*c == '\r' && (c + 1 == nul || c[1] != '\n'))) line++;
-        return props_fail(err, err_len, name, line, "binary data (a NUL byte) in a properties file");
+        return props_fail(err, err_len, name, line,
+                          "binary data (a NUL byte) in a properties file");
     }
     const char *file = props_source(p, name);
     if (!file) return props_fail(err, err_len, name, 0, "out of memory");

@@ -6,6 +6,11 @@
  * which clean elections follow); one producer with its application, bootstrapping from every
  * broker; the fault runtime; the history every node writes to.
  *
+ * The cluster starts at time 0: the controller elects the first replica and pushes the
+ * partition state to every broker. The application starts once that has arrived everywhere,
+ * at scenario_start_ns() (10 ms, or four one-way latencies if that is longer), as a producer
+ * starts against a cluster that is already up. Fault times count from time 0.
+ *
  * A run ends when it has drained: the application has a final outcome for every record (or the
  * producer is gone for good), no fault is active any more, and the leader's high watermark has
  * caught up with its log end offset. If replication cannot settle (for example the ISR stays
@@ -53,6 +58,7 @@ struct scenario {
     bool tracing;               /* --trace is on */
     bool producer_gone;         /* crashed with no restart: nothing more will be answered */
     uint16_t kind_drain;        /* kernel kind of the drain check */
+    uint16_t kind_start;        /* kernel kind of the application's start */
     int64_t quiet_after_ns;     /* no fault is active after this time */
     int64_t producer_done_ns;   /* when the application had every outcome, -1 before */
     int last_leader;            /* last leader seen by the drain check */
@@ -152,6 +158,19 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
     sim_schedule(w, now + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
 }
 
+/* When the application starts: after the partition state reached every broker. */
+static int64_t scenario_start_ns(const config *c) {
+    int64_t settle = 4 * (c->latency_ns + c->jitter_ns);
+    return settle > 10 * SIM_MS ? settle : 10 * SIM_MS;
+}
+
+static void scenario_on_start(void *ctx, sim_world *w, const sim_event *ev) {
+    scenario *s = ctx;
+    (void)w;
+    (void)ev;
+    producer_start(&s->prod);
+}
+
 /* ---- Assembly ----------------------------------------------------------------------------- */
 
 static int scenario_build(scenario *s, char *err, size_t err_len) {
@@ -201,6 +220,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     if (fault_runtime_init(&s->faults, &fenv, c, err, err_len) != 0) return -2;
     s->quiet_after_ns = fault_runtime_quiet_after(&s->faults);
     s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
+    s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;
     s->last_leader = replicas[0];
     return 0;
@@ -322,8 +342,9 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
 
     controller_start(&s->ctl);
     for (int b = 1; b <= c->num_brokers; b++) broker_start(&s->brokers[b]);
-    producer_start(&s->prod);
-    sim_schedule(&s->world, SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
+    int64_t start = scenario_start_ns(c);
+    sim_schedule(&s->world, start, s->kind_start, 0);
+    sim_schedule(&s->world, start + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
     sim_run(&s->world);
     if (s->world.status == SIM_STOPPED && s->opt.check_invariants) scenario_check(s);
 

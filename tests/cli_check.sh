@@ -67,11 +67,11 @@ expect_usage "acks" --expect 'duplicates==0' acks=7
 
 # ---- The guarantee holds under swarm faults -----------------------------------------------------
 expect_exit 0 check $safe $small --expect "$guarantee" --swarm \
-  --swarm-kinds crash,pause,partition,drop,delay --seeds 1..12 --jobs 3
+  --swarm-kinds crash,partition,drop,delay --seeds 1..12 --jobs 3
 grep -q 'holds for all 12 runs' out || fail "guarantee: no 'holds' line: $(head -3 out)"
 cp out holds-3.txt
 expect_exit 0 check $safe $small --expect "$guarantee" --swarm \
-  --swarm-kinds crash,pause,partition,drop,delay --seeds 1..12 --jobs 1
+  --swarm-kinds crash,partition,drop,delay --seeds 1..12 --jobs 1
 cmp -s out holds-3.txt || fail "guarantee: output differs between --jobs 1 and --jobs 3"
 
 # ---- A known failure: acks=1 loses acknowledged writes --------------------------------------------
@@ -113,7 +113,8 @@ expect_exit 1 check $safe workload.records=2000 workload.rate=1000 sim.max.time.
 grep -q 'liveness violated' out || fail "liveness: not reported as such: $(head -2 out)"
 
 # ---- Determinism -----------------------------------------------------------------------------------
-expect_exit 0 check $safe $small --determinism --swarm --seeds 1..4 --jobs 2
+expect_exit 0 check $safe $small --determinism --swarm --swarm-kinds crash,partition,drop,delay \
+  --seeds 1..4 --jobs 2
 grep -q 'same trace hash' out || fail "--determinism: no determinism line: $(cat out)"
 
 echo "cli_check: $checks checks, $failures failed"

@@ -157,8 +157,8 @@ static void test_defaults_by_version(void) {
 static void test_versions(void) {
     load_bad("kafka.version=5.0", "s.properties:1: kafka.version: '5.0' is not allowed; allowed: "
                                   "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
-    load_bad("kafka.version=0.10", "s.properties:1: kafka.version: '0.10' is not allowed; allowed:"
-                                   " 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+    load_bad("kafka.version=0.10", "s.properties:1: kafka.version: '0.10' is not allowed; "
+             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=2.9", "s.properties:1: kafka.version: '2.9' is not allowed; allowed: "
                                   "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=3", "s.properties:1: kafka.version: '3' is not allowed; allowed: "
@@ -470,6 +470,13 @@ static void test_write_and_replay(void) {
         CHECK(config_hash(&r) == config_hash(&c));
         free(text);
     }
+
+    /* The order config.c's checks rely on (its enum of key indexes). */
+    static const char *const first[] = {"kafka.version", "acks", "enable.idempotence",
+                                        "max.in.flight.requests.per.connection", "retries",
+                                        "retry.backoff.ms", "retry.backoff.max.ms",
+                                        "request.timeout.ms", "delivery.timeout.ms"};
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++) CHECK_STR(keys[i].name, first[i]);
 
     /* The table: every row documented. */
     for (size_t i = 0; i < count; i++) {

@@ -139,9 +139,9 @@ static void test_errors(void) {
     parse_bad("crash leeder at 1s", "expected a node (leader, follower, broker-<n>, producer, "
                                     "controller) at word 2, got 'leeder'");
     parse_bad("crash broker-0 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-                                      "controller) at word 2, got 'broker-0' (broker ids are 1 .. 16)");
+              "controller) at word 2, got 'broker-0' (broker ids are 1 .. 16)");
     parse_bad("crash broker-17 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-                                       "controller) at word 2, got 'broker-17' (broker ids are 1 .. 16)");
+              "controller) at word 2, got 'broker-17' (broker ids are 1 .. 16)");
     parse_bad("crash broker-x at 1s", "expected a node (leader, follower, broker-<n>, producer, "
                                       "controller) at word 2, got 'broker-x'");
     parse_bad("crash leader", "expected 'at' or 'on' at word 3, got the end of the line");
@@ -186,7 +186,7 @@ static void test_errors(void) {
     parse_bad("drop responses leader -> producer", "expected a probability p=<0..1>, e.g. p=0.05 "
                                                    "at word 6, got the end of the line");
     parse_bad("drop responses leader -> producer p=1.5", "expected a probability p=<0..1>, e.g. "
-                                                         "p=0.05 at word 6, got 'p=1.5' (more than 1)");
+              "p=0.05 at word 6, got 'p=1.5' (more than 1)");
     parse_bad("drop responses leader -> producer p=0.0000001", "expected a probability p=<0..1>, "
               "e.g. p=0.05 at word 6, got 'p=0.0000001' (finer than 1 in a million)");
     parse_bad("drop responses leader -> producer p=half", "expected a probability p=<0..1>, e.g. "

@@ -132,7 +132,8 @@ static void test_errors(void) {
     props p;
     char err[256];
     props_init(&p);
-    const char *bad_u = "malformed \\uXXXX escape (four hex digits, not \\u0000, surrogates in pairs)";
+    const char *bad_u =
+        "malformed \\uXXXX escape (four hex digits, not \\u0000, surrogates in pairs)";
     char want[256];
     snprintf(want, sizeof want, "t.properties:2: %s", bad_u);
     CHECK_EQ(read_text(&p, "a=1\nb=\\u12G4\n", err, sizeof err), -1);
