@@ -370,6 +370,12 @@ static void leader_on_produce(broker *b, node_id client) {
     if (!v.duplicate) step(b, STEP_LEADER_APPEND);
     if (!v.duplicate) leader_complete_parked(b, partition, true); /* waiting fetches */
     leader_maybe_advance_hw(b, partition);
+    /* tryCompleteElseWatch: a duplicate whose original the HW already passed, or a batch the
+     * HW passed without moving now, completes at once instead of waiting for the next move. */
+    broker_conn *c = &b->conns[client];
+    if (c->busy && c->parked == BROKER_PARKED_PRODUCE &&
+        p->log.high_watermark >= c->required_offset)
+        produce_complete(b, client);
 }
 
 /* ---- Leader: Fetch ----------------------------------------------------------------------- */

@@ -106,11 +106,20 @@ const config_key *config_keys(size_t *count);
 void config_defaults(config *c, int kafka_version);
 
 /* Applies every property of props in order (later wins) onto c, which holds defaults.
- * On bad input writes one message to err ("file:line: key: what is allowed") and returns -1. */
+ * kafka.version is read first: when p sets it (the last one set wins), c is reset to that
+ * version's defaults before the other keys apply. fault.<name> lines are checked with
+ * fault_parse here, so a bad one is reported with its file:line. Values are trimmed as Kafka's
+ * ConfigDef does. On bad input writes one message to err ("file:line: key: 'value' is not
+ * allowed; allowed: ...", or "file:line: unknown key 'x' (did you mean 'y'?)") and returns -1;
+ * c is then partly applied and should not be used. */
 int config_apply(config *c, const props *p, char *err, size_t err_len);
 
-/* Validates across keys (min.insync.replicas <= replication.factor, idempotence rules of the
- * chosen version) and settles derived values. Returns 0 or -1 with a message in err. */
+/* Validates across keys (replication.factor <= num.brokers, min.insync.replicas <=
+ * replication.factor, delivery.timeout.ms >= linger.ms + request.timeout.ms when set, the
+ * idempotence rules of the chosen version, brokers named by faults exist) and settles derived
+ * values (the effective enable.idempotence, a raised delivery.timeout.ms or
+ * retry.backoff.max.ms). Call once, after config_apply. Returns 0 or -1 with a message naming
+ * the keys in err. */
 int config_finish(config *c, char *err, size_t err_len);
 
 /* Writes the effective configuration as key=value lines, in table order, to out. The text is

@@ -43,7 +43,8 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
         for (int s = 0; s < NODES_MAX; s++) n->conn_gen[c][s] = 1;
     n->slots = malloc(NET_SLOTS_INITIAL * sizeof *n->slots);
     n->free_slots = malloc(NET_SLOTS_INITIAL * sizeof *n->free_slots);
-    if (!n->slots || !n->free_slots) {
+    n->slot_sent_ns = malloc(NET_SLOTS_INITIAL * sizeof *n->slot_sent_ns);
+    if (!n->slots || !n->free_slots || !n->slot_sent_ns) {
         net_fini(n);
         return -1;
     }
@@ -59,8 +60,10 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
 void net_fini(net *n) {
     free(n->slots);
     free(n->free_slots);
+    free(n->slot_sent_ns);
     n->slots = NULL;
     n->free_slots = NULL;
+    n->slot_sent_ns = NULL;
     n->slot_capacity = 0;
     n->free_count = 0;
 }
@@ -84,6 +87,9 @@ static int net_slots_grow(net *n) {
     uint32_t *free_slots = realloc(n->free_slots, (size_t)cap * sizeof *free_slots);
     if (!free_slots) return -1;
     n->free_slots = free_slots;
+    int64_t *sent_ns = realloc(n->slot_sent_ns, (size_t)cap * sizeof *sent_ns);
+    if (!sent_ns) return -1;
+    n->slot_sent_ns = sent_ns;
     for (uint32_t i = 0; i < cap - old; i++) n->free_slots[n->free_count++] = cap - 1 - i;
     n->slot_capacity = cap;
     return 0;
@@ -149,6 +155,7 @@ static void net_enqueue(net *n, const proto_msg *m, int64_t delay_ns) {
     uint32_t slot = net_slot_take(n);
     if (slot == UINT32_MAX) return;
     memcpy(&n->slots[slot], m, proto_msg_size(m));
+    n->slot_sent_ns[slot] = sim_now(n->world);
     net_link *link = &n->links[m->from][m->to];
     int64_t at = sim_now(n->world) + delay_ns;
     if (at < link->last_delivery_ns) at = link->last_delivery_ns;
@@ -180,10 +187,12 @@ void net_send(net *n, const proto_msg *msg) {
     if (n->on_send) n->on_send(n->trace_ctx, &m);
     if (n->cut[m.from][m.to]) {
         n->dropped++;
+        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
         return;
     }
     if (n->endpoints[m.to].down) {
         n->dropped++;
+        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
         if (!m.is_response && !n->endpoints[m.from].down) net_notify_disconnect(n, m.to, m.from);
         return;
     }
@@ -193,6 +202,7 @@ void net_send(net *n, const proto_msg *msg) {
     if (rule >= 0) {
         n->dropped++;
         if (n->on_drop) n->on_drop(n->drop_ctx, rule, &m);
+        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
         return;
     }
     net_enqueue(n, &m, net_delay_draw(n) + delay_ns);
@@ -215,11 +225,14 @@ static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
     /* A local copy: the receiver may send, and a send may move the slot array. */
     proto_msg m;
     memcpy(&m, &n->slots[slot], proto_msg_size(&n->slots[slot]));
+    int64_t sent_ns = n->slot_sent_ns[slot];
     net_slot_give(n, slot);
     if (net_lost_on_arrival(n, &m)) {
         n->dropped++;
+        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sent_ns, true);
         return;
     }
+    if (n->on_fate) n->on_fate(n->fate_ctx, &m, sent_ns, false);
     n->delivered++;
     const net_endpoint *e = &n->endpoints[m.to];
     e->deliver(e->ctx, &m);

@@ -29,6 +29,10 @@ typedef node_id (*net_resolve_fn)(void *ctx, int selector);
 typedef void (*net_drop_fn)(void *ctx, int rule, const proto_msg *msg);
 /* Sees every message as it is sent (for --trace). */
 typedef void (*net_trace_fn)(void *ctx, const proto_msg *msg);
+/* Sees every message once, when its fate is known (for --plot): at arrival (lost = the
+ * receiver never saw it: dead, cut, or its connection closed since the send), or at send when
+ * the network refused it there (lost = true, now = sent_ns). msg is valid during the call only. */
+typedef void (*net_fate_fn)(void *ctx, const proto_msg *msg, int64_t sent_ns, bool lost);
 
 /* Endpoint selectors in rules: a concrete node id (>= 0) or one of these, resolved at use. */
 #define NET_SELECT_ANY (-1)
@@ -84,9 +88,12 @@ struct net {
     void *drop_ctx;
     net_trace_fn on_send;     /* optional, for the trace */
     void *trace_ctx;
+    net_fate_fn on_fate;      /* optional, for the timeline picture */
+    void *fate_ctx;
     /* In-flight messages: a pool of slots with a free list; events carry the slot index. */
     proto_msg *slots;         /* owned */
     uint32_t *free_slots;     /* owned stack of free slot indexes */
+    int64_t *slot_sent_ns;    /* owned, parallel to slots: when each message was sent, ns */
     uint32_t slot_capacity;
     uint32_t free_count;
     uint64_t sent;            /* messages handed to net_send */

@@ -310,6 +310,12 @@ static int64_t producer_app_tick_ns(const producer *p, uint64_t k) {
 
 static void producer_on_app_tick(producer *p) {
     if (p->app_ticks < p->cfg->records) p->app_ticks++;
+    /* A tick that fires late (the process was paused, as by a stop-the-world GC) lets the
+     * application send every record whose paced time has passed, as a loop that sleeps until
+     * the next send time does; the next tick is then in the future, never in the past. */
+    while (p->app_ticks < p->cfg->records &&
+           producer_app_tick_ns(p, p->app_ticks) <= producer_now(p))
+        p->app_ticks++;
     producer_app_pump(p);
     if (p->app_ticks < p->cfg->records)
         sim_timer_arm(p->world, &p->app_tick, producer_app_tick_ns(p, p->app_ticks), p->kind,
@@ -325,8 +331,12 @@ static void producer_conn_arm(producer *p, int broker) {
     producer_conn *c = &p->conns[broker];
     sim_timer_cancel(&c->timeout);
     if (c->count == 0) return;
-    sim_timer_arm(p->world, &c->timeout, c->requests[0].sent_ns + p->cfg->request_timeout_ns,
-                  p->kind, producer_arg(p, PRODUCER_EV_CONN_TIMEOUT, (uint32_t)broker));
+    /* A request already past request.timeout.ms (its answer came late, after a pause) times
+     * out at the next poll, as NetworkClient.handleTimedOutRequests does: fire now. */
+    int64_t at_ns = c->requests[0].sent_ns + p->cfg->request_timeout_ns;
+    if (at_ns < producer_now(p)) at_ns = producer_now(p);
+    sim_timer_arm(p->world, &c->timeout, at_ns, p->kind,
+                  producer_arg(p, PRODUCER_EV_CONN_TIMEOUT, (uint32_t)broker));
 }
 
 /* Sends a request to broker and remembers it as in flight; returns its correlation id. */

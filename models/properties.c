@@ -197,11 +197,12 @@ typedef struct props_reader {
     size_t buf_cap;   /* bytes allocated */
 } props_reader;
 
-/* Consumes one end of line at pos (\n, \r or \r\n). */
-static void props_eol(props_reader *r) {
-    if (r->text[r->pos] == '\r' && r->pos + 1 < r->len && r->text[r->pos + 1] == '\n') r->pos++;
-    r->pos++;
+/* Consumes one end of line at pos (\n, \r or \r\n); true when it was \r\n. */
+static bool props_eol(props_reader *r) {
+    bool crlf = r->text[r->pos] == '\r' && r->pos + 1 < r->len && r->text[r->pos + 1] == '\n';
+    r->pos += crlf ? 2 : 1;
     r->line++;
+    return crlf;
 }
 
 static int props_buf_put(props_reader *r, char c) {
@@ -255,11 +256,17 @@ static int props_logical_line(props_reader *r, const char *name, char *err, size
             r->pos++;
             continue;
         }
-        props_eol(r);
+        bool crlf = props_eol(r);
         if (!backslash) return 0;
         /* A continuation: drop the backslash and the next line's leading blanks. */
         r->buf_len--;
         backslash = false;
+        if (r->pos == r->len) {
+            /* The text ends here. LineReader returns even an empty line when it meets the end
+             * right after the line break, but not after the \n of a \r\n, which it skips
+             * first and then finds nothing on a new line. */
+            return r->buf_len == 0 && crlf ? 1 : 0;
+        }
         if (r->buf_len == 0) return 1; /* a line of one backslash: Java starts afresh */
         while (r->pos < r->len && props_blank(r->text[r->pos])) r->pos++;
     }

@@ -17,6 +17,10 @@
  * below min.insync.replicas from 3.7 on), the run stops SCENARIO_SETTLE_NS after the producer
  * finished and judges what is committed then. The checker then reads the final leader's log
  * below its high watermark.
+ *
+ * With invariant checking on, the run also checks that committed records never change across
+ * leaders (when the configuration promises it: clean elections, no power loss), besides every
+ * model's own invariants.
  */
 #include "scenario.h"
 
@@ -62,6 +66,13 @@ struct scenario {
     int64_t quiet_after_ns;     /* no fault is active after this time */
     int64_t producer_done_ns;   /* when the application had every outcome, -1 before */
     int last_leader;            /* last leader seen by the drain check */
+    /* The committed prefix (see scenario_committed_*): record ids by offset, below the highest
+     * high watermark any leader published. */
+    bool committed_promised;    /* the configuration promises committed records never change */
+    uint32_t *committed_ids;    /* committed_ids[offset] = record id */
+    int64_t committed_count;    /* records in the prefix (= that high watermark), records */
+    int64_t committed_capacity; /* committed_ids allocated, records */
+    int committed_leader;       /* leader the prefix was last verified against, -1 none */
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
@@ -128,11 +139,112 @@ static void scenario_check(scenario *s) {
     producer_check(&s->prod);
 }
 
+/* ---- Committed records never change ------------------------------------------------------
+ *
+ * A record below a high watermark that a leader published is committed: every member of the
+ * ISR had it when the high watermark passed it (Partition.maybeIncrementLeaderHW), and a clean
+ * election picks a new leader from the ISR (KRaft PartitionChangeBuilder; KIP-101 and KIP-279
+ * truncate followers by leader epoch, never below the high watermark they were told). So every
+ * later leader holds the same records at the same offsets. The promise does not hold with
+ * unclean.leader.election.enable (an out-of-sync replica becomes leader, KAFKA-1211 and
+ * kafka-semantics.md S6) nor after a power loss (the committed tail may sit unflushed in the
+ * page cache of every replica, S7): there the check stays off. */
+
+/* True when the configuration promises that committed records never change. */
+static bool scenario_committed_promised(const config *c) {
+    if (c->unclean_leader_election) return false;
+    for (int i = 0; i < c->fault_count; i++)
+        if (strncmp(c->faults[i].text, "powerloss", 9) == 0) return false;
+    return true;
+}
+
+/* The batch of log (count batches, offset order) holding offset, or NULL. */
+static const proto_batch *scenario_batch_at(const proto_batch *log, size_t count, int64_t offset) {
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (proto_batch_last_offset(&log[mid]) < offset) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == count || log[lo].base_offset > offset) return NULL;
+    return &log[lo];
+}
+
+/* The record id at offset in broker b's log; false when b's log has no record there. */
+static bool scenario_record_at(scenario *s, int b, int64_t offset, uint32_t *id) {
+    size_t count = 0;
+    const proto_batch *log = broker_log(&s->brokers[b], 0, &count);
+    const proto_batch *batch = scenario_batch_at(log, count, offset);
+    if (!batch) return false;
+    uint32_t n = 0;
+    const uint32_t *ids = proto_payload_ids(&s->payloads, batch->payload, &n);
+    int64_t k = offset - batch->base_offset;
+    if (k >= (int64_t)n) return false;
+    *id = ids[k];
+    return true;
+}
+
+/* Extends the prefix to leader b's high watermark when it published a higher one. */
+static void scenario_committed_extend(scenario *s, int b) {
+    int64_t hw = broker_high_watermark(&s->brokers[b], 0);
+    if (hw <= s->committed_count) return;
+    if (hw > s->committed_capacity) {
+        int64_t cap = s->committed_capacity ? s->committed_capacity : 256;
+        while (cap < hw) cap *= 2;
+        uint32_t *ids = realloc(s->committed_ids, (size_t)cap * sizeof *ids);
+        if (!ids) {
+            sim_fail(&s->world, "scenario: out of memory for the committed prefix");
+            return;
+        }
+        s->committed_ids = ids;
+        s->committed_capacity = cap;
+    }
+    for (int64_t o = s->committed_count; o < hw; o++) {
+        if (!scenario_record_at(s, b, o, &s->committed_ids[o])) {
+            sim_fail(&s->world, "broker-%d: high watermark %lld but no record at offset %lld",
+                     b, (long long)hw, (long long)o);
+            return;
+        }
+    }
+    s->committed_count = hw;
+}
+
+/* Fails the run unless broker b's log holds exactly the committed prefix. */
+static void scenario_committed_verify(scenario *s, int b) {
+    for (int64_t o = 0; o < s->committed_count; o++) {
+        uint32_t id = 0;
+        if (!scenario_record_at(s, b, o, &id)) {
+            sim_fail(&s->world, "committed record %u at offset %lld is missing on leader "
+                     "broker-%d", s->committed_ids[o], (long long)o, b);
+            return;
+        }
+        if (id != s->committed_ids[o]) {
+            sim_fail(&s->world, "committed record %u at offset %lld is record %u on leader "
+                     "broker-%d", s->committed_ids[o], (long long)o, id, b);
+            return;
+        }
+    }
+}
+
+/* After every event: grow the prefix from every broker that leads, verify a new leader. */
+static void scenario_committed_check(scenario *s) {
+    if (!s->committed_promised || s->world.status == SIM_FAILED) return;
+    for (int b = 1; b <= s->cfg.num_brokers; b++)
+        if (broker_alive(&s->brokers[b]) && broker_partition_leader(&s->brokers[b], 0) == b)
+            scenario_committed_extend(s, b);
+    int leader = controller_leader(&s->ctl);
+    if (leader > 0 && leader != s->committed_leader) {
+        s->committed_leader = leader;
+        scenario_committed_verify(s, leader);
+    }
+}
+
 /* Kernel hook after every event, when invariant checking is on. */
 static void scenario_on_event(void *ctx, const sim_world *w, const sim_event *ev) {
     (void)w;
     (void)ev;
     scenario_check(ctx);
+    scenario_committed_check(ctx);
 }
 
 static bool scenario_settled(scenario *s) {
@@ -223,6 +335,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;
     s->last_leader = replicas[0];
+    s->committed_promised = scenario_committed_promised(c);
+    s->committed_leader = -1;
     return 0;
 }
 
@@ -250,6 +364,12 @@ static void scenario_trace_setup(scenario *s) {
     s->tracing = true;
 }
 
+static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent_ns,
+                                   bool lost) {
+    scenario *s = ctx;
+    s->opt.watch->on_message(s->opt.watch->ctx, msg, sent_ns, sim_now(&s->world), lost);
+}
+
 static void scenario_fini(scenario *s) {
     producer_fini(&s->prod);
     for (int b = 1; b <= s->cfg.num_brokers; b++) broker_fini(&s->brokers[b]);
@@ -257,6 +377,7 @@ static void scenario_fini(scenario *s) {
     net_fini(&s->net);
     history_fini(&s->history);
     proto_payloads_fini(&s->payloads);
+    free(s->committed_ids);
     sim_world_fini(&s->world);
 }
 
@@ -281,6 +402,7 @@ static void scenario_judge(scenario *s, run_result *out) {
         return;
     }
     out->check.faults_configured = (uint64_t)s->faults.count;
+    if (s->opt.watch) s->opt.watch->on_judged(s->opt.watch->ctx, &in, &s->cfg);
     if (s->opt.explain_out)
         explain_run(s->opt.explain_out, &s->history, &s->payloads, &in, &s->cfg,
                     s->opt.explain_limit);
@@ -335,6 +457,10 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
         return -1;
     }
     scenario_trace_setup(s);
+    if (s->opt.watch) {
+        s->net.on_fate = scenario_watch_message;
+        s->net.fate_ctx = s;
+    }
     if (s->opt.check_invariants) {
         s->world.trace_fn = scenario_on_event;
         s->world.trace_ctx = s;
@@ -346,7 +472,14 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     sim_schedule(&s->world, start, s->kind_start, 0);
     sim_schedule(&s->world, start + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
     sim_run(&s->world);
-    if (s->world.status == SIM_STOPPED && s->opt.check_invariants) scenario_check(s);
+    if (s->world.status == SIM_STOPPED && s->opt.check_invariants) {
+        scenario_check(s);
+        scenario_committed_check(s);
+        int leader = controller_leader(&s->ctl);
+        if (leader <= 0) leader = s->last_leader; /* the log the checker reads */
+        if (s->committed_promised && s->world.status != SIM_FAILED)
+            scenario_committed_verify(s, leader);
+    }
 
     out->seed = c->seed;
     out->config_hash = config_hash(c);

@@ -16,6 +16,17 @@
 #include "config.h"
 #include "sim.h"
 
+/* A watcher of the run (--plot): sees every message once its fate is known (network.h,
+ * net_fate_fn: arrive_ns is the arrival, or the send when the network refused it), and the
+ * judged run at the end, before the scenario is freed. Everything passed is borrowed for the
+ * call only. */
+typedef struct scenario_watch {
+    void (*on_message)(void *ctx, const proto_msg *msg, int64_t sent_ns, int64_t arrive_ns,
+                       bool lost);
+    void (*on_judged)(void *ctx, const checker_input *in, const config *c);
+    void *ctx;                /* borrowed; passed to both */
+} scenario_watch;
+
 /* Where and how a run reports as it goes; all optional. */
 typedef struct scenario_options {
     FILE *trace_out;          /* --trace: one line per event, NULL for none */
@@ -25,6 +36,7 @@ typedef struct scenario_options {
     FILE *explain_out;        /* --explain: the causal chain of each anomaly, NULL for none */
     int explain_limit;        /* anomalies explained at most */
     bool check_invariants;    /* walk every model's invariants after every event */
+    const scenario_watch *watch; /* --plot: borrowed, NULL for none */
 } scenario_options;
 
 typedef struct run_result {

@@ -104,6 +104,13 @@ static void test_line_ends_and_continuations(void) {
     CHECK_EQ(read_text(&p, "ac\\\n  ks=all\n", err, sizeof err), 1);
     CHECK_STR(p.items[0].key, "acks");
 
+    /* At the end of the text LineReader keeps an empty continued line after \n, not after
+     * \r\n (checked against the JDK's Properties.load). */
+    CHECK_EQ(read_text(&p, "a=1\n\\\n", err, sizeof err), 2);
+    CHECK_STR(p.items[1].key, "");
+    CHECK_EQ(read_text(&p, "a=1\n\\\r\n", err, sizeof err), 1);
+    CHECK_EQ(read_text(&p, "a=1\n\\", err, sizeof err), 2);
+
     /* A line of a single backslash: LineReader reads on as if at a new line. */
     CHECK_EQ(read_text(&p, "\\\n# comment\nk=v\n", err, sizeof err), 1);
     CHECK_STR(p.items[0].key, "k");

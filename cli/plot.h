@@ -1,0 +1,92 @@
+/*
+ * plot.h: the timeline picture of one run (`kafkasim run --plot FILE.png|FILE.svg`).
+ *
+ * One horizontal lane per node (the producer on top, brokers 1..n, the controller at the
+ * bottom), time in milliseconds left to right. Arrows are messages from their send to their
+ * arrival: Produce requests, Produce responses, replica fetches, and the rest (metadata,
+ * InitProducerId, controller traffic) in a faint colour; a lost message ends in a cross. Marks
+ * are what the history recorded: appends (leader and replica), high-watermark moves, crashes
+ * and restarts, elections, truncations, answers from the leader's producer-state cache
+ * (KIP-98's duplicate detection), producer id and epoch changes, failed callbacks. Appends and
+ * callbacks of records the checker counts as anomalies are drawn in their own colour, and the
+ * title names the anomalies.
+ *
+ * The picture is a self-contained gnuplot script (data in inline blocks) written next to the
+ * image (FILE.gp) and drawn with gnuplot's pngcairo or svg terminal. When gnuplot cannot be
+ * run, the script is still written and one line says so.
+ *
+ * The plot copies what it draws while the run goes (messages) and when it is judged (history
+ * records, anomalies), so it outlives the scenario. Memory is linear in the messages and
+ * records inside the window.
+ */
+#ifndef KAFKASIM_PLOT_H
+#define KAFKASIM_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+typedef struct plot_msg {
+    int64_t sent_ns;    /* when the sender handed it to the network */
+    int64_t arrive_ns;  /* when it arrived, or was lost (== sent_ns when refused at send) */
+    node_id from;       /* sender */
+    node_id to;         /* receiver */
+    uint8_t api;        /* proto_api */
+    uint8_t is_response; /* 0 request, 1 response */
+    uint8_t lost;       /* the receiver never saw it */
+    uint8_t anomaly;    /* carries a record the checker counted */
+    int16_t error;      /* error code of a response, 0 none */
+    uint16_t attempt;   /* Produce request: 1 first send, 2 first retry, ... */
+    int64_t offset;     /* Produce response: base offset; -1 none */
+    uint32_t payload;   /* Produce request: payload id, UINT32_MAX none */
+} plot_msg;
+
+typedef struct plot_mark {
+    int64_t time_ns;    /* when */
+    node_id node;       /* lane */
+    uint8_t kind;       /* plot_mark_kind (plot.c) */
+    uint8_t anomaly;    /* concerns a record the checker counted */
+    char label[40];     /* short text drawn beside the mark, may be empty */
+} plot_mark;
+
+typedef struct plot {
+    int64_t from_ns;        /* window start, ns; -1: from the first event of the run */
+    int64_t to_ns;          /* window end, ns; -1: to the last interesting event */
+    plot_msg *msgs;         /* owned, in the order their fate became known */
+    size_t msg_count;       /* messages stored */
+    size_t msg_capacity;    /* messages allocated */
+    plot_mark *marks;       /* owned, in history order */
+    size_t mark_count;      /* marks stored */
+    size_t mark_capacity;   /* marks allocated */
+    uint8_t *anomalous;     /* owned: anomalous[id] = 1 + checker_anomaly of record id, 0 none */
+    uint64_t records;       /* workload.records: the size of anomalous */
+    uint64_t anomalies[CHECKER_ANOMALY_COUNT]; /* counted anomalies by kind */
+    int brokers;            /* num.brokers: broker lanes */
+    int64_t latency_ns;     /* network.latency.ms: draws messages lost at send */
+    int64_t end_ns;         /* the last interesting event (not fetch or heartbeat), ns */
+    char title[160];        /* the scenario in one line */
+    bool failed;            /* memory ran out: the picture is incomplete */
+    scenario_watch watch;   /* the hooks to hand to scenario_options.watch */
+} plot;
+
+/* Prepares an empty plot for the window [from_ns, to_ns] (-1: open on that side) and fills
+ * p->watch; hand &p->watch to scenario_run. Never fails (memory is taken as the run goes). */
+void plot_init(plot *p, int64_t from_ns, int64_t to_ns);
+/* Frees what the plot holds. */
+void plot_fini(plot *p);
+
+/* Parses a window "FROM..TO" where each side is a number with a unit (us, ms, s) or empty
+ * ("..200ms", "50ms.."). Returns 0, or -1 with a message in err on bad text or FROM > TO. */
+int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *err,
+                      size_t err_len);
+
+/* Writes the gnuplot script next to image_path (same name, extension .gp) and draws the image
+ * (pngcairo for .png, svg for .svg) with gnuplot from PATH. Returns 0 when the image was drawn,
+ * 1 when gnuplot could not be run (one line on stderr says so; the script is written), -1 with
+ * a message in err when the script cannot be written, the extension is not .png or .svg, or
+ * gnuplot failed. */
+int plot_render(const plot *p, const char *image_path, char *err, size_t err_len);
+
+#endif
