@@ -29,6 +29,10 @@ int cmd_demo(int argc, char **argv);
  * cross-key validation. On bad input writes one message to err and returns -1. */
 int cli_load_config(config *c, char **inputs, int input_count, char *err, size_t err_len);
 
+/* config_finish, with its message prefixed by the file:line (or "argument") of p where the
+ * first key the message names was set, when p set it. Borrows p. Returns 0 or -1. */
+int cli_config_finish(config *c, const props *p, char *err, size_t err_len);
+
 /* Parses a decimal unsigned 64-bit option value; -1 with a message on bad text. */
 int cli_parse_u64(const char *option, const char *text, unsigned long long *out, char *err,
                   size_t err_len);

@@ -1,21 +1,35 @@
 /*
  * cmd_bench.c: `kafkasim bench`, throughput and memory of the simulator on this machine.
  *
- *   kafkasim bench [--kernel] [--events N] [--seed N] [--format text|json]
+ *   kafkasim bench [--reference] [--sweep] [--kernel] [--scaling] [--runs N] [--events N]
+ *                  [--repeat N] [--seed N] [--reference-file FILE] [--format text|json]
  *
  * Benches are rows of one table (bench_table): a name, a selecting option and a function that
- * runs and prints. Today there is the kernel hold model; the reference Kafka scenario and a
- * sweep are meant to join as more rows. With no bench named, every bench runs.
+ * runs and prints. With no bench named, every bench but --scaling runs (it takes minutes).
  *
- * The kernel hold model is the classic queue benchmark (Jones, "An empirical comparison of
- * priority-queue and event-set implementations", CACM 1986): a steady population of pending
- * events in which every dispatched event schedules one successor at now + uniform
- * [0, 2^20) ns. It runs through sim_run, so the figures include dispatch and the trace hash.
+ * - reference: the scenario of experiments/bench-reference.properties (one idempotent producer,
+ *   100,000 records of 100 bytes in batches of 10, 5 in flight, RF 3, acks=all, 1 ms +- 0.2 ms
+ *   latency, 1% of produce responses dropped) through scenario_run, as `kafkasim run --no-check`
+ *   runs it: history, checker and trace hash included, the per-event invariant walk off (it is
+ *   a debugging aid: `kafkasim run` has it on, sweeps have it off). "Records simulated per
+ *   second" is workload.records over the wall time of scenario_run.
+ * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
+ *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
+ * - kernel: the classic hold model (Jones, "An empirical comparison of priority-queue and
+ *   event-set implementations", CACM 1986): a steady population of pending events in which
+ *   every dispatched event schedules one successor at now + uniform [0, 2^20) ns. It runs
+ *   through sim_run, so the figures include dispatch and the trace hash.
+ * - scaling: the reference scenario at 10^4 .. 10^7 records, each in a child process of its
+ *   own so that its peak resident set is its own: records/s and bytes per record.
+ *
+ * Every figure is the fastest of --repeat measurements (other processes on the machine only
+ * ever slow a run down), and every repeat must end with the same trace hash: the bench doubles
+ * as a determinism check.
  *
  * Wall-clock time is read here, and only here: it measures the simulator and never decides
  * anything simulated (tests/cli_no_wallclock.sh keeps it out of sim/ and models/).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage, fork, pipe */
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,22 +39,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "scenario.h"
 #include "sim.h"
 
 #define BENCH_HOLD_INCREMENT_NS_MAX (UINT32_C(1) << 20) /* hold model increments, ns */
 #define BENCH_EVENTS_DEFAULT UINT64_C(5000000)
 #define BENCH_REPEAT_DEFAULT UINT64_C(3)
 #define BENCH_STREAM_HOLD 1 /* component id of the hold model's stream */
+#define BENCH_RUNS_DEFAULT UINT64_C(1000)
+#define BENCH_SWEEP_RECORDS UINT64_C(10000) /* workload.records of one sweep run */
 
 typedef enum bench_format { BENCH_TEXT, BENCH_JSON } bench_format;
 
 typedef struct bench_args {
     uint64_t events; /* events timed per measurement */
     uint64_t repeat; /* measurements per figure; the fastest is reported */
-    uint64_t seed;   /* run seed of every simulated world */
+    uint64_t seed;   /* run seed of every simulated world (the first one of the sweep) */
+    uint64_t runs;   /* runs of the sweep row */
+    const char *reference_file; /* the reference scenario, NULL for the built-in copy */
     bench_format format;
 } bench_args;
 
@@ -63,6 +84,248 @@ static long bench_peak_rss_kib(void) {
     struct rusage usage;
     if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
     return usage.ru_maxrss;
+}
+
+/* ===================================================================================== */
+/* Kafka scenarios: the reference run, the sweep, the scaling                            */
+/* ===================================================================================== */
+
+/* The reference scenario, key for key as experiments/bench-reference.properties states it (the
+ * file is the one to read and edit; tests/cli_bench.sh checks that both give the same
+ * config_hash, so the two cannot drift apart silently). Built in so that `kafkasim bench` runs
+ * from any directory. */
+static char *bench_reference_props[] = {
+    "enable.idempotence=true",
+    "acks=all",
+    "max.in.flight.requests.per.connection=5",
+    "request.timeout.ms=30",
+    "linger.ms=0",
+    "replication.factor=3",
+    "workload.records=100000",
+    "workload.record.bytes=100",
+    "batch.size=1200",
+    "network.latency.ms=1",
+    "network.jitter.ms=0.2",
+    "fault.drop=drop responses leader -> producer p=0.01",
+};
+
+/* Loads the reference configuration into *c. Returns 0, or -1 with a message on stderr. */
+static int bench_reference_load(const bench_args *a, config *c) {
+    char err[512];
+    char *file = (char *)a->reference_file;
+    int rc = a->reference_file
+                 ? cli_load_config(c, &file, 1, err, sizeof err)
+                 : cli_load_config(c, bench_reference_props,
+                                   (int)(sizeof bench_reference_props /
+                                         sizeof bench_reference_props[0]),
+                                   err, sizeof err);
+    if (rc != 0) fprintf(stderr, "kafkasim bench: reference scenario: %s\n", err);
+    c->seed = a->seed;
+    return rc;
+}
+
+/* What one or more scenario runs did and cost. */
+typedef struct bench_scenario_row {
+    uint64_t records;     /* workload.records of one run */
+    uint64_t runs;        /* runs timed together */
+    uint64_t events;      /* kernel events of all timed runs */
+    uint64_t acked;       /* records acknowledged, all runs */
+    uint64_t committed;   /* records in the committed logs, all runs */
+    double seconds;       /* wall-clock time of the timed runs, s */
+    long rss_kib;         /* peak resident set, KiB (the process's, or the child's) */
+    uint64_t trace_hash;  /* of the last run: a determinism witness */
+    uint64_t config_hash; /* of the last run's configuration */
+} bench_scenario_row;
+
+/* Runs c once per seed in [seed0, seed0 + runs) and adds up the results into *row (the time
+ * included). Returns 0, or -1 with a message on stderr when a run fails. */
+static int bench_scenario_runs(const config *c, uint64_t seed0, uint64_t runs,
+                               bench_scenario_row *row) {
+    static const scenario_options quiet = {.trace_node = -1, .trace_record = -1};
+    *row = (bench_scenario_row){.records = c->records, .runs = runs};
+    config run_config = *c;
+    double start = bench_seconds();
+    for (uint64_t i = 0; i < runs; i++) {
+        run_config.seed = seed0 + i;
+        run_result r;
+        if (scenario_run(&run_config, &quiet, &r) != 0) {
+            fprintf(stderr, "kafkasim bench: seed %" PRIu64 " failed: %s\n", run_config.seed,
+                    r.failure[0] ? r.failure : "out of memory");
+            return -1;
+        }
+        row->events += r.events;
+        row->acked += r.check.acked;
+        row->committed += r.check.committed;
+        row->trace_hash = r.trace_hash;
+        row->config_hash = r.config_hash;
+    }
+    row->seconds = bench_seconds() - start;
+    row->rss_kib = bench_peak_rss_kib();
+    return 0;
+}
+
+/* The fastest of a->repeat measurements of bench_scenario_runs; every repeat must end with the
+ * same trace hash. Returns 0 or -1 (message on stderr). */
+static int bench_scenario_best(const bench_args *a, const config *c, uint64_t runs,
+                               bench_scenario_row *best) {
+    for (uint64_t r = 0; r < a->repeat; r++) {
+        bench_scenario_row row;
+        if (bench_scenario_runs(c, a->seed, runs, &row) != 0) return -1;
+        if (r > 0 && row.trace_hash != best->trace_hash) {
+            fprintf(stderr, "kafkasim bench: %" PRIu64 "-record runs are not deterministic "
+                            "(trace hash 0x%016" PRIx64 " then 0x%016" PRIx64 ")\n",
+                    c->records, best->trace_hash, row.trace_hash);
+            return -1;
+        }
+        if (r == 0 || row.seconds < best->seconds) *best = row;
+    }
+    return 0;
+}
+
+static double bench_rate(double count, double seconds) {
+    return seconds > 0 ? count / seconds : 0;
+}
+
+/* One scenario row as text: records/s, events/s, runs/s, ns/event, and memory when known. */
+static void bench_scenario_print_text(FILE *out, const bench_scenario_row *r) {
+    double records = (double)r->records * (double)r->runs;
+    double rate = bench_rate((double)r->events, r->seconds);
+    fprintf(out, "%10" PRIu64 " %6" PRIu64 " %9.4f %10.2f M %10.2f M %10.0f %9.1f %10.1f %8.1f"
+                 "  0x%016" PRIx64 "\n",
+            r->records, r->runs, r->seconds, bench_rate(records, r->seconds) / 1e6, rate / 1e6,
+            bench_rate((double)r->runs, r->seconds), rate > 0 ? 1e9 / rate : 0,
+            (double)r->events / records, (double)r->acked * 100.0 / records, r->trace_hash);
+}
+
+static void bench_scenario_header_text(FILE *out) {
+    fprintf(out, "%10s %6s %9s %12s %12s %10s %9s %10s %8s  %s\n", "records", "runs", "seconds",
+            "records/s", "events/s", "runs/s", "ns/event", "ev/record", "acked%", "trace_hash");
+}
+
+static void bench_scenario_print_json(FILE *out, const bench_scenario_row *r) {
+    double records = (double)r->records * (double)r->runs;
+    double rate = bench_rate((double)r->events, r->seconds);
+    fprintf(out,
+            "{\"records\": %" PRIu64 ", \"runs\": %" PRIu64 ", \"events\": %" PRIu64
+            ", \"acked\": %" PRIu64 ", \"committed\": %" PRIu64 ", \"seconds\": %.6f, "
+            "\"records_per_s\": %.0f, \"events_per_s\": %.0f, \"runs_per_s\": %.1f, "
+            "\"ns_per_event\": %.2f, \"events_per_record\": %.3f, \"peak_rss_kib\": %ld, "
+            "\"bytes_per_record\": %.1f, \"config_hash\": \"0x%016" PRIx64 "\", "
+            "\"trace_hash\": \"0x%016" PRIx64 "\"}",
+            r->records, r->runs, r->events, r->acked, r->committed, r->seconds,
+            bench_rate(records, r->seconds), rate, bench_rate((double)r->runs, r->seconds),
+            rate > 0 ? 1e9 / rate : 0, (double)r->events / records, r->rss_kib,
+            (double)r->rss_kib * 1024.0 / records, r->config_hash, r->trace_hash);
+}
+
+static int bench_reference(const bench_args *a, FILE *out) {
+    config c;
+    if (bench_reference_load(a, &c) != 0) return CLI_EXIT_USAGE;
+    bench_scenario_row row;
+    if (bench_scenario_best(a, &c, 1, &row) != 0) return CLI_EXIT_FAILED;
+    if (a->format == BENCH_JSON) {
+        fputs("\"reference\": ", out);
+        bench_scenario_print_json(out, &row);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "reference: %s, seed %" PRIu64 ", history, checker and trace hash on, "
+                 "invariant walk off\n(fastest of %" PRIu64 " runs)\n",
+            a->reference_file ? a->reference_file : "built-in bench-reference.properties",
+            a->seed, a->repeat);
+    bench_scenario_header_text(out);
+    bench_scenario_print_text(out, &row);
+    fprintf(out, "peak RSS so far: %.1f MiB, %.1f bytes per record\n",
+            (double)row.rss_kib / 1024.0, (double)row.rss_kib * 1024.0 / (double)row.records);
+    return CLI_EXIT_OK;
+}
+
+static int bench_sweep(const bench_args *a, FILE *out) {
+    config c;
+    if (bench_reference_load(a, &c) != 0) return CLI_EXIT_USAGE;
+    c.records = BENCH_SWEEP_RECORDS;
+    bench_scenario_row row;
+    if (bench_scenario_best(a, &c, a->runs, &row) != 0) return CLI_EXIT_FAILED;
+    if (a->format == BENCH_JSON) {
+        fputs("\"sweep\": ", out);
+        bench_scenario_print_json(out, &row);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "sweep: the reference scenario with %" PRIu64 " records, seeds %" PRIu64
+                 "..%" PRIu64 ", one scenario_run each\n(fastest of %" PRIu64 " sweeps)\n",
+            BENCH_SWEEP_RECORDS, a->seed, a->seed + a->runs - 1, a->repeat);
+    bench_scenario_header_text(out);
+    bench_scenario_print_text(out, &row);
+    return CLI_EXIT_OK;
+}
+
+/* Runs the reference scenario with `records` records in a child process and reads back its
+ * row, whose rss_kib is then the child's own peak. Returns 0, or -1 (message on stderr). */
+static int bench_scaling_child(const bench_args *a, const config *c, bench_scenario_row *row) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(NULL); /* the child must not print the parent's buffered output again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        bench_scenario_row best;
+        int rc = bench_scenario_best(a, c, 1, &best);
+        ssize_t n = rc == 0 ? write(fds[1], &best, sizeof best) : 0;
+        _exit(n == (ssize_t)sizeof best ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], row, sizeof *row);
+    close(fds[0]);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        n != (ssize_t)sizeof *row) {
+        fprintf(stderr, "kafkasim bench: the %" PRIu64 "-record child run failed\n",
+                c->records);
+        return -1;
+    }
+    return 0;
+}
+
+static int bench_scaling(const bench_args *a, FILE *out) {
+    static const uint64_t sizes[] = {10000, 100000, 1000000, 10000000};
+    enum { COUNT = sizeof sizes / sizeof sizes[0] };
+    bench_scenario_row rows[COUNT];
+    config c;
+    if (bench_reference_load(a, &c) != 0) return CLI_EXIT_USAGE;
+    double fastest = 0, slowest = 0;
+    for (size_t i = 0; i < COUNT; i++) {
+        c.records = sizes[i];
+        if (bench_scaling_child(a, &c, &rows[i]) != 0) return CLI_EXIT_FAILED;
+        double rate = bench_rate((double)rows[i].records, rows[i].seconds);
+        if (i == 0 || rate > fastest) fastest = rate;
+        if (i == 0 || rate < slowest) slowest = rate;
+    }
+    double spread = fastest > 0 ? (fastest - slowest) / fastest : 0;
+    if (a->format == BENCH_JSON) {
+        fputs("\"scaling\": {\"spread\": ", out);
+        fprintf(out, "%.4f, \"sizes\": [", spread);
+        for (size_t i = 0; i < COUNT; i++) {
+            if (i) fputs(", ", out);
+            bench_scenario_print_json(out, &rows[i]);
+        }
+        fputs("]}", out);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "scaling: the reference scenario at 10^4 .. 10^7 records, each in a process "
+                 "of its own\n(fastest of %" PRIu64 " runs per size)\n", a->repeat);
+    bench_scenario_header_text(out);
+    for (size_t i = 0; i < COUNT; i++) bench_scenario_print_text(out, &rows[i]);
+    fprintf(out, "%10s %12s %16s\n", "records", "peak RSS", "bytes/record");
+    for (size_t i = 0; i < COUNT; i++)
+        fprintf(out, "%10" PRIu64 " %8.1f MiB %16.1f\n", rows[i].records,
+                (double)rows[i].rss_kib / 1024.0,
+                (double)rows[i].rss_kib * 1024.0 / (double)rows[i].records);
+    fprintf(out, "records/s spread (fastest - slowest) / fastest: %.1f%%\n", spread * 100.0);
+    return CLI_EXIT_OK;
 }
 
 /* ===================================================================================== */
@@ -193,10 +456,16 @@ static int bench_kernel(const bench_args *a, FILE *out) {
 typedef struct bench_entry {
     const char *name; /* JSON member and option name */
     bench_fn run;     /* runs and prints */
+    bool by_default;  /* runs when no bench is named */
 } bench_entry;
 
+/* In this order: the reference row comes first, so that the process's peak resident set when
+ * it ends is the reference run's own. */
 static const bench_entry bench_table[] = {
-    {"kernel", bench_kernel},
+    {"reference", bench_reference, true},
+    {"sweep", bench_sweep, true},
+    {"kernel", bench_kernel, true},
+    {"scaling", bench_scaling, false},
 };
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
 
@@ -204,13 +473,23 @@ enum bench_option {
     BENCH_OPT_FORMAT = 'f',
     BENCH_OPT_HELP = 'h',
     BENCH_OPT_KERNEL = 256,
+    BENCH_OPT_REFERENCE,
+    BENCH_OPT_SWEEP,
+    BENCH_OPT_SCALING,
+    BENCH_OPT_REFERENCE_FILE,
+    BENCH_OPT_RUNS,
     BENCH_OPT_EVENTS,
     BENCH_OPT_SEED,
     BENCH_OPT_REPEAT,
 };
 
 static const struct option bench_options[] = {
+    {"reference", no_argument, NULL, BENCH_OPT_REFERENCE},
+    {"sweep", no_argument, NULL, BENCH_OPT_SWEEP},
     {"kernel", no_argument, NULL, BENCH_OPT_KERNEL},
+    {"scaling", no_argument, NULL, BENCH_OPT_SCALING},
+    {"reference-file", required_argument, NULL, BENCH_OPT_REFERENCE_FILE},
+    {"runs", required_argument, NULL, BENCH_OPT_RUNS},
     {"events", required_argument, NULL, BENCH_OPT_EVENTS},
     {"seed", required_argument, NULL, BENCH_OPT_SEED},
     {"repeat", required_argument, NULL, BENCH_OPT_REPEAT},
@@ -223,10 +502,20 @@ static void bench_usage(FILE *out) {
     fputs("Usage: kafkasim bench [OPTION...]\n"
           "Measure the simulator's speed and memory on this machine.\n"
           "\n"
-          "With no bench named, every bench runs.\n"
+          "With no bench named, every bench but --scaling runs.\n"
+          "      --reference          the reference scenario (100,000 records, see\n"
+          "                           experiments/bench-reference.properties): records/s,\n"
+          "                           events/s, ns/event, peak RSS and bytes per record\n"
+          "      --sweep              --runs runs of it with 10,000 records over consecutive\n"
+          "                           seeds: runs/s\n"
           "      --kernel             the event kernel alone: a hold model at 10^2, 10^4 and\n"
           "                           10^6 pending events (events/s, ns/event, bytes/pending)\n"
-          "      --events N           events timed per measurement (default 5000000)\n"
+          "      --scaling            the reference scenario at 10^4, 10^5, 10^6 and 10^7\n"
+          "                           records, each in a child process (takes a while)\n"
+          "      --reference-file FILE  read the reference scenario from FILE instead of the\n"
+          "                           built-in copy of experiments/bench-reference.properties\n"
+          "      --runs N             runs of the sweep bench (default 1000)\n"
+          "      --events N           kernel events timed per measurement (default 5000000)\n"
           "      --repeat N           measurements per figure, the fastest is shown (default 3)\n"
           "      --seed N             run seed (default 1)\n"
           "  -f, --format FORMAT      text (default) or json (one object)\n"
@@ -259,7 +548,15 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
     opterr = 0; /* one message of our own, naming the option */
     while ((opt = getopt_long(argc, argv, "f:h", bench_options, NULL)) != -1) {
         switch (opt) {
-        case BENCH_OPT_KERNEL: selected[0] = true; break;
+        case BENCH_OPT_REFERENCE: selected[0] = true; break;
+        case BENCH_OPT_SWEEP: selected[1] = true; break;
+        case BENCH_OPT_KERNEL: selected[2] = true; break;
+        case BENCH_OPT_SCALING: selected[3] = true; break;
+        case BENCH_OPT_REFERENCE_FILE: a->reference_file = optarg; break;
+        case BENCH_OPT_RUNS:
+            if (bench_parse_u64(optarg, 1, &a->runs) != 0)
+                return bench_usage_error("--runs wants a positive integer, not ", optarg);
+            break;
         case BENCH_OPT_EVENTS:
             if (bench_parse_u64(optarg, 1, &a->events) != 0)
                 return bench_usage_error("--events wants a positive integer, not ", optarg);
@@ -287,7 +584,7 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
 
 int cmd_bench(int argc, char **argv) {
     bench_args a = {.events = BENCH_EVENTS_DEFAULT, .repeat = BENCH_REPEAT_DEFAULT, .seed = 1,
-                    .format = BENCH_TEXT};
+                    .runs = BENCH_RUNS_DEFAULT, .format = BENCH_TEXT};
     bool selected[BENCH_COUNT] = {false};
     int done = bench_parse(argc, argv, &a, selected);
     if (done >= 0) return done;
@@ -297,7 +594,7 @@ int cmd_bench(int argc, char **argv) {
     int status = CLI_EXIT_OK;
     bool first = true;
     for (size_t i = 0; i < BENCH_COUNT && status == CLI_EXIT_OK; i++) {
-        if (any && !selected[i]) continue;
+        if (any ? !selected[i] : !bench_table[i].by_default) continue;
         if (!first) fputs(a.format == BENCH_JSON ? ", " : "\n", stdout);
         first = false;
         status = bench_table[i].run(&a, stdout);

@@ -61,6 +61,12 @@ static const demo_row demo_rows[] = {
       "fault.crash1=crash broker-1 at 150ms", NULL}},
     {"acks=all, min ISR 2, power loss of the whole cluster",
      {"acks=all", "min.insync.replicas=2", "fault.power=powerloss all at 50ms for 1s", NULL}},
+    {"idempotent, RF=1 leader restarts, snapshot at the log end (S12)",
+     {"enable.idempotence=true", "replication.factor=1", "log.segment.bytes=100",
+      "fault.crash1=crash leader on leader.append n=5 for 50ms", NULL}},
+    {"the same with 1 GiB segments: replay rebuilds the 5-batch cache",
+     {"enable.idempotence=true", "replication.factor=1",
+      "fault.crash1=crash leader on leader.append n=5 for 50ms", NULL}},
     {"producer restart with resend, idempotent, no transactions",
      {"enable.idempotence=true", "workload.resend.on.failure=true",
       "fault.restart=restart producer at 40ms", NULL}},
@@ -143,6 +149,7 @@ int cmd_demo(int argc, char **argv) {
             status = CLI_EXIT_FAILED;
         }
     }
-    printf("\nEach row is a `kafkasim run` scenario; see `kafkasim run --help` and README.md.\n");
+    printf("\nEach row is a `kafkasim run` scenario; see `kafkasim run --help`; the full\n"
+           "sweeps are in results/README.md.\n");
     return status;
 }

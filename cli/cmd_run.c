@@ -4,6 +4,7 @@
  *   kafkasim run [FILE.properties ...] [key=value ...] [--seed N] [--format text|json|csv]
  *                [--trace[=FILE]] [--trace-format text|jsonl] [--trace-node NODE]
  *                [--trace-record ID] [--explain[=N]] [--no-check]
+ *                [--plot FILE.png|FILE.svg] [--window FROM..TO]
  *
  * Exit 0 when the simulation completed (anomalies are results, not errors), 1 when a model
  * invariant broke or the run did not drain, 2 on bad input.
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "report.h"
 #include "scenario.h"
 
@@ -27,6 +29,8 @@ enum run_option {
     RUN_OPT_TRACE_RECORD,
     RUN_OPT_EXPLAIN,
     RUN_OPT_NO_CHECK,
+    RUN_OPT_PLOT,
+    RUN_OPT_WINDOW,
 };
 
 static const struct option run_options[] = {
@@ -38,6 +42,8 @@ static const struct option run_options[] = {
     {"trace-record", required_argument, NULL, RUN_OPT_TRACE_RECORD},
     {"explain", optional_argument, NULL, RUN_OPT_EXPLAIN},
     {"no-check", no_argument, NULL, RUN_OPT_NO_CHECK},
+    {"plot", required_argument, NULL, RUN_OPT_PLOT},
+    {"window", required_argument, NULL, RUN_OPT_WINDOW},
     {"help", no_argument, NULL, RUN_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -56,6 +62,9 @@ static void run_usage(FILE *out) {
           "      --trace-record ID    only trace lines carrying record ID\n"
           "      --explain[=N]        explain how each anomaly arose (at most N, default 10)\n"
           "      --no-check           do not walk the models' invariants after every event\n"
+          "      --plot FILE          draw the run's timeline with gnuplot (FILE.png or\n"
+          "                           FILE.svg; the gnuplot script is written as FILE.gp)\n"
+          "      --window FROM..TO    the time range of the picture, e.g. 10ms..80ms\n"
           "  -h, --help               show this help and exit\n"
           "\n"
           "Exit status: 0 the run completed (anomalies are results), 1 an invariant broke or\n"
@@ -89,6 +98,9 @@ typedef struct run_args {
     int64_t trace_record;
     int explain_limit;         /* 0: no explanation */
     bool check;
+    const char *plot_path;     /* NULL: no picture */
+    int64_t window_from_ns;    /* -1: from the start */
+    int64_t window_to_ns;      /* -1: to the last event of interest */
     bool seed_set;
     unsigned long long seed;
 } run_args;
@@ -137,6 +149,12 @@ static int run_parse(int argc, char **argv, run_args *a) {
             break;
         }
         case RUN_OPT_NO_CHECK: a->check = false; break;
+        case RUN_OPT_PLOT: a->plot_path = optarg; break;
+        case RUN_OPT_WINDOW:
+            if (plot_window_parse(optarg, &a->window_from_ns, &a->window_to_ns, err,
+                                  sizeof err) != 0)
+                return run_usage_error(err);
+            break;
         case RUN_OPT_HELP: run_usage(stdout); return CLI_EXIT_OK;
         default: return run_usage_error("unknown option");
         }
@@ -145,7 +163,8 @@ static int run_parse(int argc, char **argv, run_args *a) {
 }
 
 int cmd_run(int argc, char **argv) {
-    run_args a = {.format = "text", .trace_node = -1, .trace_record = -1, .check = true};
+    run_args a = {.format = "text", .trace_node = -1, .trace_record = -1, .check = true,
+                  .window_from_ns = -1, .window_to_ns = -1};
     int rc = run_parse(argc, argv, &a);
     if (rc >= 0) return rc;
 
@@ -174,9 +193,18 @@ int cmd_run(int argc, char **argv) {
         .explain_limit = a.explain_limit,
         .check_invariants = a.check,
     };
+    plot pic;
+    plot_init(&pic, a.window_from_ns, a.window_to_ns);
+    if (a.plot_path) so.watch = &pic.watch;
     run_result r;
     int status = scenario_run(&c, &so, &r);
     if (trace && trace != stdout) fclose(trace);
+    if (a.plot_path && status >= 0 && plot_render(&pic, a.plot_path, err, sizeof err) < 0) {
+        fprintf(stderr, "kafkasim run: %s\n", err);
+        plot_fini(&pic);
+        return CLI_EXIT_USAGE;
+    }
+    plot_fini(&pic);
     if (status < 0) {
         fprintf(stderr, "kafkasim run: %s\n", r.failure[0] ? r.failure : "out of memory");
         return CLI_EXIT_FAILED;

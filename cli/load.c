@@ -5,7 +5,16 @@
  * Inputs are read in the order given into one property list, so a later file or argument
  * overrides an earlier one for every key (and kafka.version, read first, is the last one set).
  * An input is a property when it contains '=' and is not an existing file; everything else is
- * a file. A file may be empty; a run with no inputs at all is the defaults of kafka.version.
+ * a file. A run with no inputs at all is the defaults of kafka.version.
+ *
+ * An empty file (no bytes but blanks and line breaks) is an error, "no properties in FILE",
+ * although java.util.Properties reads it as "all defaults": on a command line it is nearly
+ * always a mistake (a truncated or not yet written file, a wrong name that another tool
+ * created). A file that means "all defaults" says so with one comment line. Sweep specs and
+ * their base files follow the same rule (sweep_spec.c), so every path reads files alike.
+ *
+ * A check across keys (config_finish) names the keys it compares; the message is prefixed with
+ * the file:line where the first of them was set, so that every bad-input message names a place.
  */
 #include "cli.h"
 
@@ -21,6 +30,52 @@ static bool load_is_file(const char *path) {
     return stat(path, &st) == 0;
 }
 
+/* Reads one file onto p. A directory and an empty file are errors with a message. */
+static int load_file(props *p, const char *path, char *err, size_t err_len) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%s: is a directory, not a .properties file", path);
+        return -1;
+    }
+    size_t before = p->count;
+    if (props_read_file(p, path, err, err_len) != 0) return -1;
+    if (p->count == before && props_file_is_blank(path)) {
+        snprintf(err, err_len, "no properties in %s (an empty file; a file with a comment line "
+                 "runs the defaults on purpose)", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The last setting in p of the first key, among the "key=value" words of message, that p sets
+ * at all; NULL when every key the message names has its default. */
+static const prop *load_named_prop(const props *p, const char *message) {
+    for (const char *s = message; *s; s++) {
+        bool starts = s == message || s[-1] == ' ' || s[-1] == '(';
+        size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyz.");
+        if (!starts || len == 0 || len >= 64 || s[len] != '=') continue;
+        char key[64];
+        memcpy(key, s, len);
+        key[len] = '\0';
+        const prop *where = props_get(p, key);
+        if (where) return where;
+    }
+    return NULL;
+}
+
+int cli_config_finish(config *c, const props *p, char *err, size_t err_len) {
+    if (config_finish(c, err, err_len) == 0) return 0;
+    /* config_finish names the keys it compares as "key=value"; the first one the user set is
+     * where the contradiction shows. */
+    const prop *where = load_named_prop(p, err);
+    if (!where) return -1;
+    char what[1024];
+    snprintf(what, sizeof what, "%s", err);
+    if (where->line > 0) snprintf(err, err_len, "%s:%d: %s", where->file, where->line, what);
+    else snprintf(err, err_len, "%s: %s", where->file, what);
+    return -1;
+}
+
 int cli_load_config(config *c, char **inputs, int input_count, char *err, size_t err_len) {
     props p;
     props_init(&p);
@@ -28,11 +83,11 @@ int cli_load_config(config *c, char **inputs, int input_count, char *err, size_t
     for (int i = 0; i < input_count && rc == 0; i++) {
         const char *in = inputs[i];
         if (strchr(in, '=') && !load_is_file(in)) rc = props_add_arg(&p, in, err, err_len);
-        else rc = props_read_file(&p, in, err, err_len);
+        else rc = load_file(&p, in, err, err_len);
     }
     config_defaults(c, 0);
     if (rc == 0) rc = config_apply(c, &p, err, err_len);
-    if (rc == 0) rc = config_finish(c, err, err_len);
+    if (rc == 0) rc = cli_config_finish(c, &p, err, err_len);
     props_fini(&p);
     return rc;
 }

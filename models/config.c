@@ -140,7 +140,8 @@ typedef struct config_field {
       "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
       producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
     X("workload.records", "records", "0 .. 100000000",                                          \
-      "records the application sends, with ids 0..n-1", CT_U64, records, 0,                     \
+      "records the application sends, with ids 0..n-1; each needs about 130 bytes of memory",   \
+      CT_U64, records, 0,                                                                       \
       CONFIG_RECORDS_MAX)                                                                       \
     X("workload.rate", "records/s", "0 .. 1000000000",                                          \
       "send rate of the application; 0 = as fast as the producer accepts", CT_I64, rate_per_s, \
@@ -559,9 +560,19 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         config_defaults(c, v);
         c->set_by_user[KEY_VERSION] = 1;
     }
+    /* java.util.Properties keeps only the last assignment of a key, so a value that a later
+     * line, file or argument replaces is never parsed: it is not an error. (fault.<name> lines
+     * are each checked, as their order places the faults.) */
+    size_t last[CONFIG_KEY_COUNT];
+    for (size_t i = 0; i < p->count; i++) {
+        int key = config_key_find(p->items[i].key);
+        if (key >= 0) last[key] = i;
+    }
     for (size_t i = 0; i < p->count; i++) {
         const prop *item = &p->items[i];
         bool is_fault = strncmp(item->key, "fault.", 6) == 0;
+        int found = is_fault ? -1 : config_key_find(item->key);
+        if (found >= 0 && last[found] != i) continue;
         if (strlen(item->value) >= sizeof value - 1) {
             size_t n = config_where(item, err, err_len);
             if (is_fault)

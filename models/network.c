@@ -10,7 +10,10 @@
  * vanishes on arrival, as the unread bytes of a closed socket do.
  *
  * Faults. Drop and delay rules are matched when a message is sent (in rule order; the first
- * drop that fires wins, delays add up); a cut drops at send and at arrival and resets the
+ * drop that fires wins, delays add up). A dropped message stands for data TCP could not
+ * deliver: everything sent after it on the same direction of that connection is held behind it
+ * (head-of-line blocking) until the connection closes, so a client never sees a later response
+ * before an earlier one, as Kafka's NetworkClient.correlate requires; a cut drops at send and at arrival and resets the
  * connections between the two nodes, with no notice to anyone (clients find out by their
  * request.timeout.ms, as Kafka's NetworkClient does). A dead process is different: its peers'
  * kernels get an RST, so every client with an open connection to it gets API_DISCONNECT one
@@ -197,10 +200,19 @@ void net_send(net *n, const proto_msg *msg) {
         return;
     }
     if (!m.is_response) n->conn_open[client][server] = true;
+    uint32_t *stalled = &n->stalled[client][server][m.is_response];
+    if (*stalled == m.conn_gen + 1) {
+        /* Behind a lost message on an open TCP connection: held until the connection closes,
+         * which in effect loses it (the client's request.timeout.ms closes it). */
+        n->dropped++;
+        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
+        return;
+    }
     int64_t delay_ns = 0;
     int rule = n->rule_count ? net_rules_apply(n, &m, &delay_ns) : -1;
     if (rule >= 0) {
         n->dropped++;
+        *stalled = m.conn_gen + 1;
         if (n->on_drop) n->on_drop(n->drop_ctx, rule, &m);
         if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
         return;

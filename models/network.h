@@ -77,6 +77,10 @@ struct net {
     uint16_t kind_deliver;    /* kernel handler kind of a delivery */
     net_endpoint endpoints[NODES_MAX];
     uint32_t conn_gen[NODES_MAX][NODES_MAX]; /* [client][server] generation */
+    /* [client][server][is_response]: generation + 1 of a connection direction on which a fault
+     * dropped a message, 0 when none. TCP delivers in order, so nothing sent after the lost
+     * message on that direction arrives until the connection is closed (head-of-line). */
+    uint32_t stalled[NODES_MAX][NODES_MAX][2];
     net_link links[NODES_MAX][NODES_MAX];    /* [from][to] FIFO state */
     bool cut[NODES_MAX][NODES_MAX];          /* [from][to] messages are lost */
     bool conn_open[NODES_MAX][NODES_MAX];    /* [client][server] used since its last reset */

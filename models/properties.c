@@ -410,3 +410,14 @@ int props_add_arg(props *p, const char *arg, char *err, size_t err_len) {
     }
     return 0;
 }
+
+bool props_file_is_blank(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return true;
+    int ch;
+    do {
+        ch = fgetc(f);
+    } while (ch == ' ' || ch == '\t' || ch == '\f' || ch == '\n' || ch == '\r');
+    fclose(f);
+    return ch == EOF;
+}

@@ -11,6 +11,7 @@
 #ifndef KAFKASIM_PROPERTIES_H
 #define KAFKASIM_PROPERTIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PROPS_LINE_MAX (1u << 20) /* a logical line longer than 1 MiB is rejected */
@@ -37,6 +38,12 @@ void props_fini(props *p);
  * NUL bytes (a binary file) or an over-long line is rejected. An empty file is not an error
  * here (the command decides). */
 int props_read_file(props *p, const char *path, char *err, size_t err_len);
+
+/* True when the file at path holds no byte but blanks (space, \t, \f) and line breaks: an
+ * empty file, which the commands reject as "no properties in FILE" although Java reads it as
+ * all defaults. False when it holds anything else, a comment included; true when it cannot be
+ * opened (props_read_file reports that). */
+bool props_file_is_blank(const char *path);
 
 /* Reads text as if from a file named name. Same contract as props_read_file. */
 int props_read_text(props *p, const char *name, const char *text, size_t len, char *err,

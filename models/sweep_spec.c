@@ -482,6 +482,11 @@ static int spec_base_read(sweep_spec *s, const prop *p, char *err, size_t err_le
     if (props_read_file(&s->base, s->base_path, inner, sizeof inner) != 0) {
         return spec_fail(err, err_len, "%s:%d: base: %s", p->file, p->line, inner);
     }
+    if (s->base.count == 0 && props_file_is_blank(s->base_path)) {
+        return spec_fail(err, err_len, "%s:%d: base: no properties in %s (an empty file; a "
+                         "file with a comment line runs the defaults on purpose)", p->file,
+                         p->line, s->base_path);
+    }
     return 0;
 }
 
@@ -566,6 +571,10 @@ int sweep_spec_read(sweep_spec *s, const char *path, char *err, size_t err_len) 
     props p;
     props_init(&p);
     int rc = props_read_file(&p, path, err, err_len);
+    if (rc == 0 && p.count == 0 && props_file_is_blank(path)) {
+        /* As for scenario files (cli/load.c): an empty spec is a mistake, not one default run. */
+        rc = spec_fail(err, err_len, "no properties in %s (an empty sweep spec)", path);
+    }
     if (rc == 0) rc = sweep_spec_parse(s, &p, path, err, err_len);
     props_fini(&p);
     return rc;

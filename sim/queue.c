@@ -1,12 +1,16 @@
 /*
- * queue.c: the pending-event queue, a 4-ary implicit min-heap of inline 24-byte events.
+ * queue.c: the pending-event queue, a 4-ary implicit min-heap of inline 24-byte events for
+ * the near future, in front of an unordered array of the far future.
  *
  * Order: (time_ns, seq_kind), where seq_kind holds the schedule-time sequence number above the
  * 16 kind bits. Sequence numbers are unique within a world, so the order is total and two
  * events at the same time pop in the order they were scheduled (libuv's timer start_id, Redis'
  * timeEventNextId). The heap never owns payloads; an event is three integers.
  *
- * Invariant (sim_queue_check): no event is before its parent, parent(i) = (i - 1) / 4.
+ * Invariants (sim_queue_check): no heap event is before its parent, parent(i) = (i - 1) / 4;
+ * every heap event is before horizon_ns and every far event at or after it (so every heap
+ * event fires before every far event); the heap is empty only when far is; far_min_ns is the
+ * earliest far time.
  *
  * Why a 4-ary heap. Hold model (pop one, push one at now + uniform [0, 2^20) ns), queue alone,
  * gcc 12 -O2, one core of the 2-core AMD EPYC build machine, millions of events per second;
@@ -32,10 +36,24 @@
  * `kafkasim bench --kernel` gave 25-33, 15-19 and 3.1-5.3 M/s at 10^2, 10^4 and 10^6 pending
  * on the quiet machine.
  *
- * Memory: 24 bytes per slot; capacity grows by a quarter when full, so at most 30 bytes per
+ * The far array. The models arm long timers that are mostly cancelled (sim.h, sim_timer: a
+ * cancelled timer stays queued as a tombstone until popped): a delivery.timeout.ms expiry
+ * (120 s) per producer batch, a replica.socket.timeout.ms timer (30 s) per follower fetch. In
+ * the bench's reference scenario they made up 30,000 of the 30,300 pending events, and every
+ * pop paid for the depth they gave the heap: sim_queue_pop was the largest single cost of a
+ * run in callgrind. Events at or after horizon_ns now go to an unordered array (push O(1));
+ * when the heap runs empty, the far events before far_min_ns + window_ns move into it. A far
+ * scan costs far_count, so the window doubles whenever a scan saw more events than were
+ * popped since the last one (the scans then cost O(1) per pop, amortised) and halves when the
+ * far array is small beside the pops; it stays within [QUEUE_WINDOW_MIN_NS,
+ * QUEUE_WINDOW_MAX_NS]. Order does not change: the heap orders by (time, seq) whatever the
+ * order events enter it, and every far event fires after every heap event; the trace hash of
+ * every run is the same as with the heap alone. A world whose events all lie within the
+ * window (the hold model) never touches the far array.
+ *
+ * Memory: 24 bytes per slot; both arrays grow by a quarter when full, so at most 30 bytes per
  * pending event after growth (25-29 measured), 24 when sized up front
- * (sim_world_options.queue_capacity). The queue never shrinks. Cancelled timers stay queued
- * as tombstones until popped (sim.h, sim_timer).
+ * (sim_world_options.queue_capacity). The queue never shrinks.
  */
 #include "sim.h"
 
@@ -43,13 +61,14 @@
 
 #define QUEUE_ARITY 4
 #define QUEUE_CAPACITY_MIN 16
+#define QUEUE_WINDOW_MIN_NS (INT64_C(1) << 20)     /* about 1 ms */
+#define QUEUE_WINDOW_INITIAL_NS (INT64_C(1) << 30) /* about 1 s */
+#define QUEUE_WINDOW_MAX_NS (INT64_C(1) << 42)     /* about 73 min */
 
 int sim_queue_init(sim_queue *q, size_t initial_capacity) {
     size_t capacity = initial_capacity < QUEUE_CAPACITY_MIN ? QUEUE_CAPACITY_MIN
                                                             : initial_capacity;
-    q->count = 0;
-    q->capacity = 0;
-    q->events = NULL;
+    *q = (sim_queue){.window_ns = QUEUE_WINDOW_INITIAL_NS, .horizon_ns = INT64_MIN};
     if (capacity > SIZE_MAX / sizeof(sim_event)) return -1;
     q->events = malloc(capacity * sizeof(sim_event));
     if (q->events == NULL) return -1;
@@ -59,27 +78,27 @@ int sim_queue_init(sim_queue *q, size_t initial_capacity) {
 
 void sim_queue_fini(sim_queue *q) {
     free(q->events);
-    q->events = NULL;
-    q->count = 0;
-    q->capacity = 0;
+    free(q->far);
+    *q = (sim_queue){.window_ns = QUEUE_WINDOW_INITIAL_NS, .horizon_ns = INT64_MIN};
 }
 
-/* Grows the array by a quarter: still geometric (amortised O(1) per push; realloc moves
- * large blocks by remapping pages), and the slack stays under 30 bytes per pending event.
- * Returns -1, leaving the queue as it was, when it cannot. */
-static int queue_grow(sim_queue *q) {
-    size_t capacity = q->capacity + q->capacity / 4;
-    if (capacity < QUEUE_CAPACITY_MIN) capacity = QUEUE_CAPACITY_MIN;
-    if (capacity <= q->capacity || capacity > SIZE_MAX / sizeof(sim_event)) return -1;
-    sim_event *events = realloc(q->events, capacity * sizeof(sim_event));
-    if (events == NULL) return -1;
-    q->events = events;
-    q->capacity = capacity;
+/* Grows an array of *capacity events by a quarter: still geometric (amortised O(1) per push;
+ * realloc moves large blocks by remapping pages), and the slack stays under 30 bytes per
+ * pending event. Returns -1, leaving the array as it was, when it cannot. */
+static int queue_grow(sim_event **events, size_t *capacity) {
+    size_t grown = *capacity + *capacity / 4;
+    if (grown < QUEUE_CAPACITY_MIN) grown = QUEUE_CAPACITY_MIN;
+    if (grown <= *capacity || grown > SIZE_MAX / sizeof(sim_event)) return -1;
+    sim_event *moved = realloc(*events, grown * sizeof(sim_event));
+    if (moved == NULL) return -1;
+    *events = moved;
+    *capacity = grown;
     return 0;
 }
 
-int sim_queue_push(sim_queue *q, const sim_event *ev) {
-    if (q->count == q->capacity && queue_grow(q) != 0) return -1;
+/* Puts ev into the heap; the caller has checked that it belongs there. */
+static int queue_heap_push(sim_queue *q, const sim_event *ev) {
+    if (q->count == q->capacity && queue_grow(&q->events, &q->capacity) != 0) return -1;
     sim_event *events = q->events;
     size_t slot = q->count++;
     /* Sift the hole up: move parents down until ev fits. */
@@ -91,6 +110,60 @@ int sim_queue_push(sim_queue *q, const sim_event *ev) {
     }
     events[slot] = *ev;
     return 0;
+}
+
+/* t + window, or INT64_MAX when that does not fit. */
+static int64_t queue_horizon(int64_t t, int64_t window_ns) {
+    return t > INT64_MAX - window_ns ? INT64_MAX : t + window_ns;
+}
+
+int sim_queue_push(sim_queue *q, const sim_event *ev) {
+    if (q->count == 0) {
+        /* Nothing pending (the heap is empty only when far is): a new near future. */
+        q->horizon_ns = queue_horizon(ev->time_ns, q->window_ns);
+        return queue_heap_push(q, ev);
+    }
+    if (ev->time_ns < q->horizon_ns) return queue_heap_push(q, ev);
+    if (q->far_count == q->far_capacity && queue_grow(&q->far, &q->far_capacity) != 0)
+        return -1;
+    if (q->far_count == 0 || ev->time_ns < q->far_min_ns) q->far_min_ns = ev->time_ns;
+    q->far[q->far_count++] = *ev;
+    return 0;
+}
+
+/* The heap ran empty: adapts the window to what the last scan cost, then moves the far
+ * events before far_min_ns + window_ns (at least the earliest one) into the heap and keeps the
+ * rest in far. Pop cannot fail, so when the heap must grow to take them and cannot, the run
+ * ends on an assertion naming the queue (the far array already holds them: a refill never
+ * needs more than twice the memory the pending events had). */
+static void queue_refill(sim_queue *q) {
+    if (q->far_count > q->pops_since_refill && q->window_ns < QUEUE_WINDOW_MAX_NS)
+        q->window_ns *= 2;
+    else if (q->far_count * 8 < q->pops_since_refill && q->window_ns > QUEUE_WINDOW_MIN_NS)
+        q->window_ns /= 2;
+    q->pops_since_refill = 0;
+    int64_t horizon_ns = queue_horizon(q->far_min_ns, q->window_ns);
+    bool all = horizon_ns == INT64_MAX; /* events at INT64_MAX move too */
+    size_t moving = 0;
+    for (size_t i = 0; i < q->far_count; i++) moving += all || q->far[i].time_ns < horizon_ns;
+    while (q->capacity < moving) {
+        bool grown = queue_grow(&q->events, &q->capacity) == 0;
+        SIM_ASSERT(NULL, grown); /* out of memory while moving far events into the heap */
+    }
+    q->horizon_ns = horizon_ns;
+    size_t kept = 0;
+    int64_t far_min_ns = INT64_MAX;
+    for (size_t i = 0; i < q->far_count; i++) {
+        const sim_event ev = q->far[i];
+        if (all || ev.time_ns < horizon_ns) {
+            queue_heap_push(q, &ev); /* cannot fail: the room is there */
+        } else {
+            if (ev.time_ns < far_min_ns) far_min_ns = ev.time_ns;
+            q->far[kept++] = ev;
+        }
+    }
+    q->far_count = kept;
+    q->far_min_ns = far_min_ns;
 }
 
 /* The earliest of the children first..first+3 that exist (first < count). */
@@ -107,8 +180,12 @@ void sim_queue_pop(sim_queue *q, sim_event *out) {
     SIM_ASSERT(NULL, q->count > 0);
     sim_event *events = q->events;
     *out = events[0];
+    q->pops_since_refill++;
     size_t count = --q->count;
-    if (count == 0) return;
+    if (count == 0) {
+        if (q->far_count > 0) queue_refill(q);
+        return;
+    }
     const sim_event last = events[count];
     /* Sift the hole at the root down: move the earliest child up until last fits. */
     size_t slot = 0;
@@ -127,6 +204,24 @@ bool sim_queue_check(const sim_queue *q) {
     if (q->count > q->capacity) {
         fprintf(stderr, "sim_queue_check: count %zu > capacity %zu\n", q->count, q->capacity);
         return false;
+    }
+    if (q->far_count > q->far_capacity || (q->count == 0 && q->far_count > 0)) {
+        fprintf(stderr, "sim_queue_check: far count %zu (capacity %zu) beside a heap of %zu\n",
+                q->far_count, q->far_capacity, q->count);
+        return false;
+    }
+    for (size_t slot = 0; slot < q->count; slot++) {
+        if (q->events[slot].time_ns >= q->horizon_ns && q->horizon_ns != INT64_MAX) {
+            fprintf(stderr, "sim_queue_check: heap slot %zu is not before the horizon\n", slot);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < q->far_count; i++) {
+        if (q->far[i].time_ns < q->horizon_ns || q->far[i].time_ns < q->far_min_ns) {
+            fprintf(stderr, "sim_queue_check: far event %zu is before the horizon or the far "
+                            "minimum\n", i);
+            return false;
+        }
     }
     for (size_t slot = 1; slot < q->count; slot++) {
         size_t parent = (slot - 1) / QUEUE_ARITY;

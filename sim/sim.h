@@ -51,13 +51,26 @@ static inline bool sim_event_before(const sim_event *a, const sim_event *b) {
     return a->seq_kind < b->seq_kind;
 }
 
-/* The event queue: a 4-ary implicit heap of inline events (queue.c has the measured choice).
- * It grows by a quarter when full and never shrinks. */
+/* The event queue: a 4-ary implicit heap of inline events for the near future, and an
+ * unordered array for events at or after horizon_ns, moved into the heap when it runs empty
+ * (queue.c has the measured choice). Every heap event fires before every far event, and the
+ * heap is empty only when the far array is too, so events[0] is always the earliest. Both
+ * arrays grow by a quarter when full and never shrink. */
 typedef struct sim_queue {
     sim_event *events; /* heap array, owned */
-    size_t count;      /* pending events */
-    size_t capacity;   /* slots allocated */
+    size_t count;      /* events in the heap (0 only when nothing at all is pending) */
+    size_t capacity;   /* heap slots allocated */
+    sim_event *far;    /* events at or after horizon_ns, unordered, owned */
+    size_t far_count;  /* events in far */
+    size_t far_capacity; /* far slots allocated */
+    int64_t horizon_ns;  /* heap events are before it, far events at or after it, ns */
+    int64_t far_min_ns;  /* earliest time in far (meaningless when far_count is 0), ns */
+    int64_t window_ns;   /* width of the near future at the next refill, ns */
+    uint64_t pops_since_refill; /* pops since far was last scanned (sizes the window) */
 } sim_queue;
+
+/* Events pending, near and far. */
+static inline size_t sim_queue_size(const sim_queue *q) { return q->count + q->far_count; }
 
 /* Returns 0, or -1 when memory for initial_capacity events (at least 16) cannot be had; after
  * -1 the queue holds nothing and fini is harmless. */

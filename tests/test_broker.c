@@ -364,7 +364,7 @@ static void test_idempotence(void) {
     CHECK(r && r->u.produce_response.base_offset == 1);
     r = response(&h, dup, NULL);
     CHECK(r && r->u.produce_response.error == ERR_NONE && r->u.produce_response.base_offset == 0);
-    CHECK_EQ(history_count_kind(&h.hist, HIST_DEDUP), 1);
+    CHECK_EQ(history_count_kind(&h.hist, HIST_DEDUP), 2);
     r = response(&h, gap, NULL);
     CHECK(r && r->u.produce_response.error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     r = response(&h, wrong, NULL);

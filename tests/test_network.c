@@ -207,10 +207,13 @@ static void test_drop_rule(void) {
     CHECK_EQ(net_rule_add(&h.net, &r), 0);
     node_id p = node_producer(0);
     for (uint32_t i = 0; i < 1000; i++) {
+        /* A fresh connection for each exchange: a drop holds back everything after it on its
+         * connection (test_drop_head_of_line), and this test measures the rate alone. */
+        net_reset(&h.net, p, node_broker(1));
         send_response(&h, node_broker(1), p, i, 0);
         send_request(&h, p, node_broker(1), i); /* requests are not matched */
+        run_until(&h, (int64_t)(i + 1) * 2 * SIM_MS);
     }
-    run_until(&h, 10 * SIM_MS);
     CHECK_EQ(h.broker1.count, 1000);
     CHECK(h.producer.count > 400);
     CHECK(h.producer.count < 600);
@@ -219,9 +222,35 @@ static void test_drop_rule(void) {
     /* The leader moves: the same rule now spares broker 1 and hits broker 2. */
     h.leader = node_broker(2);
     int before = h.producer.count;
+    net_reset(&h.net, p, node_broker(1));
     for (uint32_t i = 0; i < 100; i++) send_response(&h, node_broker(1), p, i, 0);
-    run_until(&h, 20 * SIM_MS);
+    run_until(&h, 2010 * SIM_MS);
     CHECK_EQ(h.producer.count, before + 100);
+    harness_fini(&h);
+}
+
+/* TCP delivers in order: once a fault loses a response, nothing after it on that connection
+ * reaches the client until the connection is closed; requests the other way still flow. */
+static void test_drop_head_of_line(void) {
+    harness h;
+    harness_init(&h, 5, 1 * SIM_MS, 0);
+    net_rule r = {.kind = NET_RULE_DROP, .responses = true, .from = NET_SELECT_ANY,
+                  .to = NET_SELECT_ANY, .ppm = 1000000, .from_ns = 0, .to_ns = 2 * SIM_MS,
+                  .fault = 0};
+    CHECK_EQ(net_rule_add(&h.net, &r), 0);
+    node_id p = node_producer(0);
+    send_response(&h, node_broker(1), p, 1, 0); /* lost to the rule */
+    run_until(&h, 3 * SIM_MS);
+    send_response(&h, node_broker(1), p, 2, 0); /* the rule is over, but it is held behind */
+    send_request(&h, p, node_broker(1), 3);
+    run_until(&h, 6 * SIM_MS);
+    CHECK_EQ(h.producer.count, 0);
+    CHECK_EQ(h.broker1.count, 1);
+    CHECK_EQ(h.drops.count, 1); /* only the rule's drop is a fault drop */
+    net_reset(&h.net, p, node_broker(1));
+    send_response(&h, node_broker(1), p, 4, 0);
+    run_until(&h, 9 * SIM_MS);
+    CHECK_EQ(h.producer.count, 1);
     harness_fini(&h);
 }
 
@@ -337,6 +366,7 @@ int main(void) {
     test_jitter_never_negative();
     test_reset_loses_in_flight();
     test_drop_rule();
+    test_drop_head_of_line();
     test_delay_rule_window();
     test_cut();
     test_down_and_disconnect();

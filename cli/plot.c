@@ -1,0 +1,532 @@
+/*
+ * plot.c: the timeline picture of one run, as a gnuplot script and its image.
+ *
+ * What is drawn, and from where (plot.h says how it looks): messages come from the network's
+ * fate hook (models/network.h: each message once, with its send and arrival times); marks come
+ * from the history (models/history.h), read once the run is judged; the highlighted records
+ * come from the checker's anomaly visitor (checker_run_visit), so the picture shows what the
+ * verdict counts and nothing the models keep privately.
+ *
+ * Invariants: messages and marks are stored in the order they became known, which is time
+ * order of their last event (arrival) for messages and time order for marks; the script is a
+ * pure function of them, so the same run gives a byte-identical script.
+ *
+ * Left out: several partitions and producers get lanes by node id only (all partitions on one
+ * broker share its lane); record values are not printed, only ids.
+ */
+#define _POSIX_C_SOURCE 200809L /* fork, execlp, waitpid */
+#include "plot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "checker.h"
+#include "history.h"
+#include "protocol.h"
+
+typedef enum plot_mark_kind {
+    MARK_APPEND_LEADER = 0, /* the leader appended a batch from the producer */
+    MARK_APPEND_REPLICA,    /* a follower appended a batch it fetched */
+    MARK_HW,                /* a replica's high watermark moved */
+    MARK_CRASH,             /* a node's process died */
+    MARK_RESTART,           /* a node's process came back */
+    MARK_ELECTION,          /* a new leader (clean) */
+    MARK_UNCLEAN,           /* a new leader out of the ISR (unclean.leader.election.enable) */
+    MARK_TRUNCATE,          /* a replica cut its log tail */
+    MARK_DEDUP,             /* the leader answered a retry from its producer-state cache */
+    MARK_PRODUCER,          /* producer id, epoch bump, batch expiry */
+    MARK_FAILED,            /* the application was told a send failed */
+    MARK_ACKED,             /* the application was told a send succeeded (anomalous only) */
+    MARK_FAULT,             /* a fault of the schedule started or ended */
+    MARK_KIND_COUNT
+} plot_mark_kind;
+
+/* ---- Collecting --------------------------------------------------------------------------- */
+
+static void *plot_grow(plot *p, void *array, size_t *capacity, size_t size) {
+    size_t cap = *capacity ? *capacity * 2 : 256;
+    void *grown = realloc(array, cap * size);
+    if (!grown) {
+        p->failed = true;
+        return NULL;
+    }
+    *capacity = cap;
+    return grown;
+}
+
+static void plot_on_message(void *ctx, const proto_msg *msg, int64_t sent_ns, int64_t arrive_ns,
+                            bool lost) {
+    plot *p = ctx;
+    if (p->failed) return;
+    if (p->msg_count == p->msg_capacity) {
+        plot_msg *m = plot_grow(p, p->msgs, &p->msg_capacity, sizeof *m);
+        if (!m) return;
+        p->msgs = m;
+    }
+    plot_msg *m = &p->msgs[p->msg_count++];
+    memset(m, 0, sizeof *m);
+    m->sent_ns = sent_ns;
+    m->arrive_ns = arrive_ns;
+    m->from = msg->from;
+    m->to = msg->to;
+    m->api = msg->api;
+    m->is_response = msg->is_response;
+    m->lost = lost;
+    m->offset = -1;
+    m->payload = UINT32_MAX;
+    if (msg->api == API_PRODUCE && !msg->is_response) {
+        m->payload = msg->u.produce.batch.payload;
+        m->attempt = msg->u.produce.batch.attempt;
+    } else if (msg->api == API_PRODUCE) {
+        m->error = msg->u.produce_response.error;
+        m->offset = msg->u.produce_response.base_offset;
+    }
+    bool background = msg->api == API_FETCH || msg->api == API_BROKER_HEARTBEAT;
+    if (!background && arrive_ns > p->end_ns) p->end_ns = arrive_ns;
+}
+
+static plot_mark *plot_mark_add(plot *p, int64_t time_ns, node_id node, plot_mark_kind kind) {
+    if (p->failed) return NULL;
+    if (p->mark_count == p->mark_capacity) {
+        plot_mark *m = plot_grow(p, p->marks, &p->mark_capacity, sizeof *m);
+        if (!m) return NULL;
+        p->marks = m;
+    }
+    plot_mark *m = &p->marks[p->mark_count++];
+    memset(m, 0, sizeof *m);
+    m->time_ns = time_ns;
+    m->node = node;
+    m->kind = (uint8_t)kind;
+    if (time_ns > p->end_ns) p->end_ns = time_ns;
+    return m;
+}
+
+static void plot_on_anomaly(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+    plot *p = ctx;
+    (void)offset;
+    p->anomalies[kind]++;
+    if (p->anomalous && record < p->records && !p->anomalous[record])
+        p->anomalous[record] = (uint8_t)(1 + kind);
+}
+
+/* True when payload holds a record the checker counted. */
+static bool plot_payload_anomalous(const plot *p, const proto_payloads *pl, uint32_t payload) {
+    if (!p->anomalous || payload == UINT32_MAX || payload >= pl->count) return false;
+    uint32_t n = 0;
+    const uint32_t *ids = proto_payload_ids(pl, payload, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (ids[i] < p->records && p->anomalous[ids[i]]) return true;
+    return false;
+}
+
+/* "r3-7" for contiguous ids, "r3,5,9" (cut short with "..") otherwise. */
+static void plot_ids_label(const proto_payloads *pl, uint32_t payload, char *buf, size_t len) {
+    buf[0] = 0;
+    if (payload == UINT32_MAX || payload >= pl->count) return;
+    uint32_t n = 0;
+    const uint32_t *ids = proto_payload_ids(pl, payload, &n);
+    if (n == 0) return;
+    bool contiguous = true;
+    for (uint32_t i = 1; i < n; i++)
+        if (ids[i] != ids[0] + i) contiguous = false;
+    if (n == 1) snprintf(buf, len, "r%u", ids[0]);
+    else if (contiguous) snprintf(buf, len, "r%u-%u", ids[0], ids[n - 1]);
+    else snprintf(buf, len, "r%u,%u%s", ids[0], ids[1], n > 2 ? ",.." : "");
+}
+
+/* Turns one history record into a mark, for the kinds the picture shows. */
+static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads *pl) {
+    char ids[24];
+    plot_mark *m = NULL;
+    switch ((history_kind)r->kind) {
+    case HIST_APPEND:
+        m = plot_mark_add(p, r->time_ns, r->node, r->c ? MARK_APPEND_LEADER : MARK_APPEND_REPLICA);
+        if (!m) return;
+        m->anomaly = plot_payload_anomalous(p, pl, r->a);
+        plot_ids_label(pl, r->a, ids, sizeof ids);
+        if (r->c) snprintf(m->label, sizeof m->label, "%s @%lld", ids, (long long)r->d);
+        break;
+    case HIST_DEDUP:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_DEDUP);
+        if (!m) return;
+        plot_ids_label(pl, r->a, ids, sizeof ids);
+        snprintf(m->label, sizeof m->label, "dup %s @%lld", ids, (long long)r->d);
+        break;
+    case HIST_HW:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_HW);
+        if (m) snprintf(m->label, sizeof m->label, "hw %lld", (long long)r->d);
+        break;
+    case HIST_CRASH:
+        m = plot_mark_add(p, r->time_ns, r->node, r->a ? MARK_CRASH : MARK_RESTART);
+        if (m) snprintf(m->label, sizeof m->label, "%s", r->a ? "crash" : "restart");
+        break;
+    case HIST_ELECTION:
+        if (r->node == NODE_NONE) {
+            m = plot_mark_add(p, r->time_ns, NODE_CONTROLLER, MARK_ELECTION);
+            if (m) snprintf(m->label, sizeof m->label, "no leader e%u", r->a);
+            return;
+        }
+        m = plot_mark_add(p, r->time_ns, r->node, r->b ? MARK_UNCLEAN : MARK_ELECTION);
+        if (m)
+            snprintf(m->label, sizeof m->label, "%sleader e%u", r->b ? "UNCLEAN " : "", r->a);
+        break;
+    case HIST_TRUNCATE:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_TRUNCATE);
+        if (m)
+            snprintf(m->label, sizeof m->label, "truncate to %lld (-%u)", (long long)r->d, r->a);
+        break;
+    case HIST_PRODUCER_ID:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
+        if (m) snprintf(m->label, sizeof m->label, "pid %u e%u", r->f, r->a);
+        break;
+    case HIST_EPOCH_BUMP:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
+        if (m) snprintf(m->label, sizeof m->label, "epoch bump e%u", r->a);
+        break;
+    case HIST_EXPIRE:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
+        if (!m) return;
+        plot_ids_label(pl, r->a, ids, sizeof ids);
+        snprintf(m->label, sizeof m->label, "expired %s", ids);
+        break;
+    case HIST_CALLBACK: {
+        bool anomalous = p->anomalous && r->a < p->records && p->anomalous[r->a];
+        if (r->c == 0 && !anomalous) return;
+        m = plot_mark_add(p, r->time_ns, r->node, r->c ? MARK_FAILED : MARK_ACKED);
+        if (!m) return;
+        m->anomaly = anomalous;
+        if (r->c) snprintf(m->label, sizeof m->label, "failed r%u %s", r->a, proto_error_name(r->c));
+        else snprintf(m->label, sizeof m->label, "acked r%u", r->a);
+        break;
+    }
+    case HIST_FAULT:
+        m = plot_mark_add(p, r->time_ns, r->node == NODE_NONE ? NODE_CONTROLLER : r->node,
+                          MARK_FAULT);
+        if (m) snprintf(m->label, sizeof m->label, "fault %u %s", r->a, r->b ? "on" : "off");
+        break;
+    default:
+        break;
+    }
+}
+
+static void plot_on_judged(void *ctx, const checker_input *in, const config *c) {
+    plot *p = ctx;
+    p->brokers = c->num_brokers;
+    p->latency_ns = c->latency_ns;
+    p->records = in->records;
+    snprintf(p->title, sizeof p->title,
+             "acks=%s  enable.idempotence=%s  max.in.flight=%d  min.insync.replicas=%d  "
+             "records=%llu  seed %llu",
+             c->acks < 0 ? "all" : c->acks ? "1" : "0", c->enable_idempotence ? "true" : "false",
+             c->max_in_flight, c->min_insync_replicas, (unsigned long long)c->records,
+             (unsigned long long)c->seed);
+    p->anomalous = p->records ? calloc(p->records, 1) : NULL;
+    if (p->records && !p->anomalous) p->failed = true;
+    checker_result verdict;
+    if (checker_run_visit(in, &verdict, plot_on_anomaly, p) != 0) p->failed = true;
+    for (size_t i = 0; i < p->msg_count; i++)
+        p->msgs[i].anomaly = plot_payload_anomalous(p, in->payloads, p->msgs[i].payload);
+    const history *h = in->history;
+    for (size_t i = 0; i < h->count; i++) plot_mark_record(p, &h->recs[i], in->payloads);
+}
+
+void plot_init(plot *p, int64_t from_ns, int64_t to_ns) {
+    memset(p, 0, sizeof *p);
+    p->from_ns = from_ns;
+    p->to_ns = to_ns;
+    p->watch.on_message = plot_on_message;
+    p->watch.on_judged = plot_on_judged;
+    p->watch.ctx = p;
+}
+
+void plot_fini(plot *p) {
+    free(p->msgs);
+    free(p->marks);
+    free(p->anomalous);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- The window --------------------------------------------------------------------------- */
+
+/* One side of a window: "" (open), or a decimal number with us, ms or s. */
+static int plot_time_parse(const char *text, size_t len, int64_t *out_ns) {
+    if (len == 0) {
+        *out_ns = -1;
+        return 0;
+    }
+    char buf[32];
+    if (len >= sizeof buf) return -1;
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || errno != 0 || v < 0) return -1;
+    double scale;
+    if (strcmp(end, "us") == 0) scale = 1e3;
+    else if (strcmp(end, "ms") == 0) scale = 1e6;
+    else if (strcmp(end, "s") == 0) scale = 1e9;
+    else return -1;
+    if (v * scale > 9e18) return -1;
+    *out_ns = (int64_t)(v * scale + 0.5);
+    return 0;
+}
+
+int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *err,
+                      size_t err_len) {
+    const char *dots = strstr(text, "..");
+    if (!dots || plot_time_parse(text, (size_t)(dots - text), from_ns) != 0 ||
+        plot_time_parse(dots + 2, strlen(dots + 2), to_ns) != 0) {
+        snprintf(err, err_len,
+                 "--window: '%s': expected FROM..TO, times with a unit (us, ms, s), "
+                 "either side may be empty", text);
+        return -1;
+    }
+    if (*from_ns >= 0 && *to_ns >= 0 && *from_ns >= *to_ns) {
+        snprintf(err, err_len, "--window: '%s': FROM must be before TO", text);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- Drawing ------------------------------------------------------------------------------ */
+
+typedef enum plot_msg_class {
+    CLASS_PRODUCE = 0, CLASS_RETRY, CLASS_ANOMALY, CLASS_RESPONSE, CLASS_ERROR, CLASS_FETCH,
+    CLASS_OTHER, CLASS_LOST, CLASS_COUNT
+} plot_msg_class;
+
+typedef struct plot_style {
+    const char *name;  /* data block name */
+    const char *color; /* rgb */
+    const char *style; /* the rest of the plot clause */
+    const char *title; /* legend entry */
+} plot_style;
+
+static const plot_style plot_msg_styles[CLASS_COUNT] = {
+    {"produce", "#1f5fbf", "lw 1.6", "Produce request"},
+    {"retry", "#e08000", "lw 1.6 dt 2", "Produce retry"},
+    {"anomalymsg", "#d0009a", "lw 2.2", "Produce of an anomalous record"},
+    {"response", "#2a9d3a", "lw 1.2", "Produce response"},
+    {"errresponse", "#c03030", "lw 1.2 dt 3", "Produce response with error"},
+    {"fetch", "#9a9a9a", "lw 0.8", "Fetch (replication)"},
+    {"other", "#c8c8e0", "lw 0.6", "metadata, InitProducerId, controller"},
+    {"lost", "#ff2020", "lw 1.2 dt 4", "lost message (x)"},
+};
+
+static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
+    {"append", "#1f5fbf", "pt 5 ps 1.3", "leader append"},
+    {"replica", "#1f5fbf", "pt 4 ps 1.1", "replica append"},
+    {"hw", "#2a9d3a", "pt 9 ps 0.9", "high watermark"},
+    {"crash", "#8b0000", "pt 2 ps 3 lw 3", "crash"},
+    {"restart", "#8b0000", "pt 6 ps 2 lw 2", "restart"},
+    {"election", "#e08000", "pt 3 ps 2.2 lw 2", "election"},
+    {"unclean", "#ff0000", "pt 3 ps 2.6 lw 3", "unclean election"},
+    {"truncate", "#c03030", "pt 11 ps 1.8", "truncation"},
+    {"dedup", "#00a0b0", "pt 13 ps 1.6", "duplicate answered from cache"},
+    {"producer", "#7040a0", "pt 8 ps 1.4", "producer id / epoch / expiry"},
+    {"failed", "#c03030", "pt 10 ps 1.4", "callback: failed"},
+    {"acked", "#2a9d3a", "pt 6 ps 1.4", "callback: acked (anomalous)"},
+    {"fault", "#606060", "pt 1 ps 2", "fault on/off"},
+};
+
+static int plot_lane(const plot *p, node_id n) {
+    if (node_is_broker(n)) return n;
+    if (node_is_producer(n)) return p->brokers + 1 + (n - NODE_PRODUCER_BASE);
+    return 0;
+}
+
+static plot_msg_class plot_msg_classify(const plot_msg *m) {
+    if (m->lost) return CLASS_LOST;
+    if (m->api == API_FETCH) return CLASS_FETCH;
+    if (m->api != API_PRODUCE) return CLASS_OTHER;
+    if (m->is_response) return m->error ? CLASS_ERROR : CLASS_RESPONSE;
+    if (m->anomaly) return CLASS_ANOMALY;
+    return m->attempt > 1 ? CLASS_RETRY : CLASS_PRODUCE;
+}
+
+static double plot_ms(int64_t ns) { return (double)ns / 1e6; }
+
+/* Writes the data block of one message class; returns the messages written. */
+static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_t from,
+                              int64_t to) {
+    size_t n = 0;
+    fprintf(f, "$%s << EOD\n", plot_msg_styles[cls].name);
+    for (size_t i = 0; i < p->msg_count; i++) {
+        const plot_msg *m = &p->msgs[i];
+        if (plot_msg_classify(m) != cls || m->arrive_ns < from || m->sent_ns > to) continue;
+        double y0 = plot_lane(p, m->from), y1 = plot_lane(p, m->to);
+        double x0 = plot_ms(m->sent_ns), x1 = plot_ms(m->arrive_ns);
+        if (m->arrive_ns == m->sent_ns) { /* refused at send: draw half the way */
+            int64_t half = p->latency_ns > 0 ? p->latency_ns / 2 : 50000;
+            x1 = plot_ms(m->sent_ns + half);
+            y1 = (y0 + y1) / 2;
+        }
+        fprintf(f, "%.6f %.3f %.6f %.3f\n", x0, y0, x1 - x0, y1 - y0);
+        n++;
+    }
+    fputs("EOD\n", f);
+    return n;
+}
+
+/* Writes the data block of one mark kind (anomalous only when only_anomalies). */
+static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
+                               const char *name, int64_t from, int64_t to) {
+    size_t n = 0;
+    fprintf(f, "$%s << EOD\n", name);
+    for (size_t i = 0; i < p->mark_count; i++) {
+        const plot_mark *m = &p->marks[i];
+        if (only_anomalies ? !m->anomaly : m->kind != kind) continue;
+        if (m->time_ns < from || m->time_ns > to) continue;
+        fprintf(f, "%.6f %d \"%s\"\n", plot_ms(m->time_ns), plot_lane(p, m->node), m->label);
+        n++;
+    }
+    fputs("EOD\n", f);
+    return n;
+}
+
+/* The anomalies counted, for the title: "duplicates 2, reordered 1" or "no anomaly". */
+static void plot_anomaly_line(const plot *p, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = 0;
+    for (int k = 0; k < CHECKER_ANOMALY_COUNT; k++) {
+        if (!p->anomalies[k] || used >= len) continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "",
+                                 checker_anomaly_field((checker_anomaly)k),
+                                 (unsigned long long)p->anomalies[k]);
+    }
+    if (!buf[0]) snprintf(buf, len, "no anomaly");
+}
+
+/* Where a mark kind's labels go, relative to the mark (gnuplot label options). */
+static const char *plot_label_place(int kind) {
+    switch (kind) {
+    case MARK_APPEND_LEADER: return "offset 0.3,0.9 rotate by 30 left";
+    case MARK_HW: return "offset 0.3,-0.9 rotate by -30 left";
+    case MARK_APPEND_REPLICA: return "";
+    default: return "offset 0.6,1.9 left";
+    }
+}
+
+static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg, int64_t from,
+                              int64_t to) {
+    int lanes = p->brokers + 2;
+    int height = 220 + 110 * lanes;
+    if (svg) fprintf(f, "set terminal svg size 1500,%d dynamic font 'Sans,11'\n", height);
+    else fprintf(f, "set terminal pngcairo size 1500,%d font 'Sans,10'\n", height);
+    fputs("set output '", f);
+    for (const char *c = image; *c; c++) {
+        if (*c == '\'') fputs("''", f); /* gnuplot doubles a quote in '...' */
+        else fputc(*c, f);
+    }
+    fputs("'\n", f);
+    char anomalies[160];
+    plot_anomaly_line(p, anomalies, sizeof anomalies);
+    fprintf(f, "set title \"%s\\n%s%s\"\n", p->title, anomalies,
+            p->failed ? " (picture incomplete: out of memory)" : "");
+    fputs("set termoption noenhanced\n", f); /* ids and field names hold underscores */
+    fputs("set xlabel 'simulated time (ms)'\nset grid xtics lc rgb '#eeeeee'\n", f);
+    fputs("set key outside right top vertical font ',9' spacing 1.1\nunset ytics\n", f);
+    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [-0.7:%d.9]\n", plot_ms(from), plot_ms(to),
+            lanes - 1);
+    fputs("set ytics ('controller' 0", f);
+    for (int b = 1; b <= p->brokers; b++) fprintf(f, ", 'broker-%d' %d", b, b);
+    fprintf(f, ", 'producer' %d) nomirror\n", p->brokers + 1);
+    for (int y = 0; y < lanes; y++)
+        fprintf(f, "set arrow from graph 0, first %d to graph 1, first %d nohead "
+                   "lc rgb '#d8d8d8' lw 1 back\n", y, y);
+}
+
+/* Writes the whole script. Returns 0, or -1 when a write failed. */
+static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg) {
+    int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
+    int64_t to = p->to_ns >= 0 ? p->to_ns : p->end_ns + (p->end_ns - from) / 25 + SIM_MS;
+    plot_write_header(f, p, image, svg, from, to);
+    size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
+    for (int c = 0; c < CLASS_COUNT; c++)
+        msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
+    for (int k = 0; k < MARK_KIND_COUNT; k++)
+        mark_counts[k] = plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to);
+    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to);
+    const char *sep = "plot ";
+    for (int c = CLASS_COUNT - 1; c >= 0; c--) { /* faint classes first, underneath */
+        if (!msg_counts[c]) continue;
+        const plot_style *s = &plot_msg_styles[c];
+        fprintf(f, "%s$%s using 1:2:3:4 with vectors head filled size screen 0.008,15 "
+                   "lc rgb '%s' %s title '%s'", sep, s->name, s->color, s->style, s->title);
+        sep = ", \\\n  ";
+        if (c == CLASS_LOST)
+            fprintf(f, "%s$lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 "
+                       "lc rgb '%s' notitle", sep, s->color);
+    }
+    for (int k = 0; k < MARK_KIND_COUNT; k++) {
+        if (!mark_counts[k]) continue;
+        const plot_style *s = &plot_mark_styles[k];
+        fprintf(f, "%s$%s using 1:2 with points lc rgb '%s' %s title '%s'", sep, s->name,
+                s->color, s->style, s->title);
+        sep = ", \\\n  ";
+        if (k != MARK_APPEND_REPLICA)
+            fprintf(f, "%s$%s using 1:2:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
+                    s->name, plot_label_place(k), s->color);
+    }
+    if (anomalous)
+        fprintf(f, "%s$anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' "
+                   "title 'record of an anomaly'", sep);
+    fputs(*sep == 'p' ? "plot NaN notitle\n" : "\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+/* Runs gnuplot on script. 0 ok, 1 gnuplot could not be started, -1 it failed. */
+static int plot_gnuplot(const char *script) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    if (!WIFEXITED(status)) return -1;
+    if (WEXITSTATUS(status) == 127) return 1;
+    return WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int plot_render(const plot *p, const char *image_path, char *err, size_t err_len) {
+    size_t len = strlen(image_path);
+    bool png = len > 4 && strcmp(image_path + len - 4, ".png") == 0;
+    bool svg = len > 4 && strcmp(image_path + len - 4, ".svg") == 0;
+    if (!png && !svg) {
+        snprintf(err, err_len, "--plot: '%s': the picture must end in .png or .svg", image_path);
+        return -1;
+    }
+    char *script = malloc(len + 1);
+    if (!script) {
+        snprintf(err, err_len, "--plot: out of memory");
+        return -1;
+    }
+    memcpy(script, image_path, len - 4);
+    memcpy(script + len - 4, ".gp", 4);
+    FILE *f = fopen(script, "w");
+    int rc = f ? plot_write_script(f, p, image_path, svg) : -1;
+    if (f && fclose(f) != 0) rc = -1;
+    if (rc != 0) {
+        snprintf(err, err_len, "--plot: cannot write '%s'", script);
+        free(script);
+        return -1;
+    }
+    rc = plot_gnuplot(script);
+    if (rc == 1)
+        fprintf(stderr, "kafkasim: gnuplot not found; wrote %s, draw it with: gnuplot %s\n",
+                script, script);
+    else if (rc < 0)
+        snprintf(err, err_len, "--plot: gnuplot failed on '%s'", script);
+    free(script);
+    return rc;
+}

@@ -1,0 +1,161 @@
+set terminal pngcairo size 1500,770 font 'Sans,10'
+set output 'docs/lessons/01-lost-ack.png'
+set title "acks=all  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=20  seed 1\nduplicates 2"
+set termoption noenhanced
+set xlabel 'simulated time (ms)'
+set grid xtics lc rgb '#eeeeee'
+set key outside right top vertical font ',9' spacing 1.1
+unset ytics
+set xrange [0.000000:170.000000]
+set yrange [-0.7:4.9]
+set ytics ('controller' 0, 'broker-1' 1, 'broker-2' 2, 'broker-3' 3, 'producer' 4) nomirror
+set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#d8d8d8' lw 1 back
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#d8d8d8' lw 1 back
+set arrow from graph 0, first 2 to graph 1, first 2 nohead lc rgb '#d8d8d8' lw 1 back
+set arrow from graph 0, first 3 to graph 1, first 3 nohead lc rgb '#d8d8d8' lw 1 back
+set arrow from graph 0, first 4 to graph 1, first 4 nohead lc rgb '#d8d8d8' lw 1 back
+$produce << EOD
+12.000000 4.000 1.000000 -3.000
+16.000000 4.000 1.000000 -3.000
+154.469700 4.000 1.000000 -3.000
+EOD
+$retry << EOD
+EOD
+$anomalymsg << EOD
+20.000000 4.000 1.000000 -3.000
+150.469700 4.000 1.000000 -3.000
+EOD
+$response << EOD
+15.000000 1.000 1.000000 3.000
+19.000000 1.000 1.000000 3.000
+153.469700 1.000 1.000000 3.000
+157.469700 1.000 1.000000 3.000
+EOD
+$errresponse << EOD
+EOD
+$fetch << EOD
+1.000000 2.000 1.000000 -1.000
+1.000000 3.000 1.000000 -2.000
+13.000000 1.000 1.000000 1.000
+13.000000 1.000 1.000000 2.000
+14.000000 2.000 1.000000 -1.000
+14.000000 3.000 1.000000 -2.000
+17.000000 1.000 1.000000 1.000
+17.000000 1.000 1.000000 2.000
+18.000000 2.000 1.000000 -1.000
+18.000000 3.000 1.000000 -2.000
+21.000000 1.000 1.000000 1.000
+21.000000 1.000 1.000000 2.000
+22.000000 2.000 1.000000 -1.000
+22.000000 3.000 1.000000 -2.000
+151.469700 1.000 1.000000 1.000
+151.469700 1.000 1.000000 2.000
+152.469700 2.000 1.000000 -1.000
+152.469700 3.000 1.000000 -2.000
+155.469700 1.000 1.000000 1.000
+155.469700 1.000 1.000000 2.000
+156.469700 2.000 1.000000 -1.000
+156.469700 3.000 1.000000 -2.000
+EOD
+$other << EOD
+0.000000 0.000 1.000000 1.000
+0.000000 0.000 1.000000 2.000
+0.000000 0.000 1.000000 3.000
+0.000000 1.000 1.000000 -1.000
+0.000000 2.000 1.000000 -2.000
+0.000000 3.000 1.000000 -3.000
+1.000000 0.000 1.000000 1.000
+1.000000 0.000 1.000000 2.000
+1.000000 0.000 1.000000 3.000
+10.000000 4.000 1.000000 -3.000
+11.000000 1.000 1.000000 3.000
+50.000000 4.000 1.000000 -2.000
+51.000000 2.000 1.000000 2.000
+EOD
+$lost << EOD
+23.000000 1.000 0.500000 1.500
+EOD
+$append << EOD
+13.000000 1 "r0-1 @0"
+17.000000 1 "r2-3 @2"
+21.000000 1 "r4-5 @4"
+151.469700 1 "r4-5 @6"
+155.469700 1 "r6-19 @8"
+EOD
+$replica << EOD
+14.000000 2 ""
+14.000000 3 ""
+18.000000 2 ""
+18.000000 3 ""
+22.000000 2 ""
+22.000000 3 ""
+152.469700 2 ""
+152.469700 3 ""
+156.469700 2 ""
+156.469700 3 ""
+EOD
+$hw << EOD
+15.000000 1 "hw 2"
+18.000000 2 "hw 2"
+18.000000 3 "hw 2"
+19.000000 1 "hw 4"
+22.000000 2 "hw 4"
+22.000000 3 "hw 4"
+23.000000 1 "hw 6"
+152.469700 2 "hw 6"
+152.469700 3 "hw 6"
+153.469700 1 "hw 8"
+156.469700 2 "hw 8"
+156.469700 3 "hw 8"
+157.469700 1 "hw 22"
+EOD
+$crash << EOD
+EOD
+$restart << EOD
+EOD
+$election << EOD
+EOD
+$unclean << EOD
+EOD
+$truncate << EOD
+EOD
+$dedup << EOD
+EOD
+$producer << EOD
+EOD
+$failed << EOD
+EOD
+$acked << EOD
+154.469700 4 "acked r4"
+154.469700 4 "acked r5"
+EOD
+$fault << EOD
+23.000000 4 "fault 0 on"
+EOD
+$anomaly << EOD
+21.000000 1 "r4-5 @4"
+22.000000 2 ""
+22.000000 3 ""
+151.469700 1 "r4-5 @6"
+152.469700 2 ""
+152.469700 3 ""
+154.469700 4 "acked r4"
+154.469700 4 "acked r5"
+EOD
+plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.2 dt 4 title 'lost message (x)', \
+  $lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 lc rgb '#ff2020' notitle, \
+  $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, controller', \
+  $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
+  $response using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
+  $anomalymsg using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
+  $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
+  $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
+  $append using 1:2:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
+  $hw using 1:2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
+  $hw using 1:2:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $acked using 1:2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
+  $acked using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault on/off', \
+  $fault using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'

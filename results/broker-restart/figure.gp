@@ -1,0 +1,17 @@
+# figure.gp: duplicates of an idempotent producer when the leader restarts at its k-th append.
+load '../common.gp'
+set output 'figure.png'
+set multiplot layout 1,2 title "Broker restart: idempotent producer, the leader crashes at its k-th append and is back after 50 ms (2000 records, 20 seeds, mean and 95% CI)"
+set xlabel 'leader append k at which the leader crashes (appends)'
+set key below
+F = "duplicates deduplicated"
+T = "'duplicate records (per run)' 'retries answered from the dedup cache (per run)'"
+do for [i=1:2] {
+    f = word(F, i)
+    set ylabel word(T, i)
+    set title f
+    plot for [r in "1 3"] for [s in "100 1073741824"] 'cells.csv' \
+        using (is('replication.factor', r) && is('log.segment.bytes', s) ? column('k') : NaN):(m(f)):(lo(f)):(hi(f)) \
+        lw 2 pt 7 ps 0.6 title sprintf('replication.factor=%s, log.segment.bytes=%s', r, s)
+}
+unset multiplot

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# cli_explain.sh: `kafkasim run --explain` tells the causal chain of each kind of anomaly, in
+# Jepsen's names: a duplicate (a dropped response, a retry, idempotence off, the second append),
+# a reordering (a retried batch landing after a later one with 5 in flight and idempotence off),
+# and a lost acknowledged write (acks=1, the leader's death before the followers fetched, the
+# election of a replica without it, the old leader's truncation). It also checks that a clean run
+# says there is nothing to explain, that --explain=N bounds the chains per kind, and that
+# explaining does not change the run.
+#
+# Usage: bash cli_explain.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+checks=0
+
+fail() {
+  echo "cli_explain: FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# run_ok ARGS...: `kafkasim run ARGS` must exit 0; stdout in out.
+run_ok() {
+  checks=$((checks + 1))
+  "$bin" run "$@" >out 2>err || fail "kafkasim run $* exited $?: $(head -1 err)"
+}
+
+# has FILE PATTERN...: every extended regular expression occurs on one line of FILE that starts
+# a chain with the first pattern.
+chain_has() {
+  local file=$1 head=$2
+  shift 2
+  local chain
+  chain=$(grep -E -m1 -- "$head" "$file")
+  checks=$((checks + 1))
+  if [ -z "$chain" ]; then
+    fail "no chain matching '$head'"
+    return
+  fi
+  for p in "$@"; do
+    checks=$((checks + 1))
+    grep -qE -- "$p" <<<"$chain" || fail "chain '$head' lacks '$p':
+  $chain"
+  done
+}
+
+demo="$src/experiments/demo.properties"
+
+# ---- A duplicate and a reordering: the demo, seed 7 ----------------------------------------
+run_ok "$demo" --seed 7 --explain
+cp out demo.txt
+chain_has demo.txt '^record [0-9]+ duplicated \(Jepsen: duplicate, 2 committed copies\)' \
+  'attempt 1 was appended at offset [0-9]+ on broker-1' \
+  'response was dropped \(fault drop1\)|response on the same connection was dropped \(fault drop1\)' \
+  'retried' \
+  'idempotence is off, so broker-[0-9] appended it again at offset [0-9]+'
+chain_has demo.txt '^record [0-9]+ reordered \(Jepsen: nonmonotonic-send\)' \
+  'it was in the batch with records' \
+  'retried' \
+  'the batch with records? [0-9.]+ \(attempt [0-9]+\) was appended at offset [0-9]+ first' \
+  'the retry of record [0-9]+.s batch landed at offset' \
+  'max.in.flight.requests.per.connection=5 and idempotence is off'
+# The summary after the chains names the anomalies in Jepsen's words.
+checks=$((checks + 1))
+grep -qE '^verdict .*duplicates?: [0-9]+ records \(Jepsen: duplicate\)' demo.txt ||
+  fail "demo: verdict lacks the duplicate: $(grep '^verdict' demo.txt)"
+checks=$((checks + 1))
+grep -qE '^verdict .*nonmonotonic-send' demo.txt ||
+  fail "demo: verdict lacks nonmonotonic-send: $(grep '^verdict' demo.txt)"
+
+# ---- A lost acknowledged write: acks=1, the leader dies after its 100th append --------------
+run_ok acks=1 enable.idempotence=false workload.records=300 workload.rate=1000 \
+  "fault.c=crash leader on leader.append n=100 for 2s" --seed 1 --explain
+cp out lost.txt
+chain_has lost.txt '^record [0-9]+ lost \(Jepsen: lost-write; acknowledged at [0-9.]+ ms, acks=1\)' \
+  'broker-1 appended it at offset [0-9]+ at [0-9.]+ ms and answered' \
+  'broker-1 crashed at [0-9.]+ ms \(fault c\) before broker-2 and broker-3 fetched it' \
+  'broker-[23] was elected leader \(epoch [0-9]+\) without it' \
+  'broker-1 truncated its log to offset [0-9]+ at [0-9.]+ ms when it rejoined' \
+  'acks=1 answers once the leader alone has the record'
+
+# ---- Nothing to explain, bounds, and no effect on the run ----------------------------------
+run_ok workload.records=50 --seed 1 --explain
+checks=$((checks + 1))
+grep -q '^explain: no anomaly to explain' out || fail "clean run: $(head -1 out)"
+checks=$((checks + 1))
+grep -q '^record ' out && fail "clean run explained a record"
+
+run_ok "$demo" --seed 7 --explain=2
+for kind in duplicated reordered lost; do
+  checks=$((checks + 1))
+  n=$(grep -cE "^record [0-9]+ $kind " out)
+  [ "$n" -le 2 ] || fail "--explain=2 explained $n '$kind' chains"
+done
+checks=$((checks + 1))
+grep -qE '^\([0-9]+ more duplicate anomalies not explained' out || fail "--explain=2: no 'more' line"
+
+run_ok "$demo" --seed 7 --format json
+cp out plain.json
+run_ok "$demo" --seed 7 --format json --explain
+checks=$((checks + 1))
+# The json object is the last line whatever --explain printed before it.
+tail -1 out | cmp -s - plain.json || fail "--explain changed the json summary"
+
+echo "cli_explain: $checks checks, $failures failed"
+[ "$failures" = 0 ]
