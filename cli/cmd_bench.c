@@ -373,8 +373,9 @@ static bench_kernel_row bench_kernel_hold(const bench_args *a, uint64_t pending)
         row.status = sim_run(&w);
         row.seconds = bench_seconds() - start;
     }
-    size_t queued = w.queue.count ? w.queue.count : 1;
-    row.bytes_per_pending = (double)(w.queue.capacity * sizeof(sim_event)) / (double)queued;
+    size_t queued = sim_queue_size(&w.queue) ? sim_queue_size(&w.queue) : 1;
+    size_t slots = w.queue.capacity + w.queue.far_capacity;
+    row.bytes_per_pending = (double)(slots * sizeof(sim_event)) / (double)queued;
     row.trace_hash = w.hash;
     sim_world_fini(&w);
     return row;

@@ -262,6 +262,19 @@ static bool check_session_ended(const config *c, int64_t *stopped_ns) {
     return ended;
 }
 
+/* True when every broker that a fault stops comes back: a crash without `for` keeps a broker
+ * down for good, and then replication may rightly never catch up. */
+static bool check_brokers_heal(const config *c) {
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[256];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) continue;
+        if (f.kind == FAULT_CRASH && f.a.kind != FAULT_TARGET_PRODUCER && f.for_ns < 0)
+            return false;
+    }
+    return true;
+}
+
 static int64_t check_callback_bound_ns(const check_job *j, const config *c, int64_t stopped_ns) {
     if (j->callback_bound_ns > 0) return j->callback_bound_ns;
     return c->delivery_timeout_ns + c->request_timeout_ns + c->linger_ns + stopped_ns + SIM_S;
@@ -275,6 +288,12 @@ static bool check_liveness(const check_job *j, const config *c, check_outcome *o
         snprintf(out->detail, sizeof out->detail,
                  "%" PRIu64 " sends never got a callback, though every fault healed",
                  k->unanswered);
+        return false;
+    }
+    if (!out->result.settled && check_brokers_heal(c)) {
+        snprintf(out->detail, sizeof out->detail,
+                 "replication never caught up after every fault healed: the final leader's "
+                 "high watermark stayed below its log end");
         return false;
     }
     int64_t bound = check_callback_bound_ns(j, c, stopped_ns);

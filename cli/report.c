@@ -71,6 +71,7 @@ static const report_field report_fields[] = {
     {"latency_max_ms", REPORT_MS, "latency_ms", "max",
      offsetof(run_result, check.latency_max_ns), TYPE_I64},
     {"sim_time_ms", REPORT_MS, NULL, NULL, offsetof(run_result, sim_time_ns), TYPE_I64},
+    FIELD_U64(settled, settled),
     FIELD_U64(events, events),
     {"trace_hash", REPORT_HASH, NULL, NULL, offsetof(run_result, trace_hash), TYPE_U64},
 };
@@ -391,6 +392,10 @@ void report_text(FILE *out, const config *c, const run_result *r) {
     fprintf(out, " ms, %" PRIu64 " events, trace hash 0x%016" PRIx64 ", config hash 0x%016" PRIx64
                  "\n",
             r->events, r->trace_hash, r->config_hash);
+    if (!r->settled && !r->invariant_broken)
+        fputs("settle     replication never caught up: the final leader's high watermark stayed "
+              "below its log end, and records above it count as not committed\n",
+              out);
     fputs("replay     kafkasim run ", out);
     if (c && report_replay_args(out, c) > 0) fputc(' ', out);
     fprintf(out, "--seed %" PRIu64 "\n", r->seed);

@@ -66,6 +66,7 @@ struct scenario {
     int64_t quiet_after_ns;     /* no fault is active after this time */
     int64_t producer_done_ns;   /* when the application had every outcome, -1 before */
     int last_leader;            /* last leader seen by the drain check */
+    bool settled;               /* the leader's high watermark caught up at the last check */
     /* The committed prefix (see scenario_committed_*): record ids by offset, below the highest
      * high watermark any leader published. */
     bool committed_promised;    /* the configuration promises committed records never change */
@@ -262,10 +263,12 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
     bool done = s->producer_gone || producer_done(&s->prod);
     if (done && s->producer_done_ns < 0) s->producer_done_ns = now;
     if (!done) s->producer_done_ns = -1; /* a producer restart brought work back */
-    if (done && now >= s->quiet_after_ns &&
-        (scenario_settled(s) || now - s->producer_done_ns >= SCENARIO_SETTLE_NS)) {
-        sim_stop(w);
-        return;
+    if (done && now >= s->quiet_after_ns) {
+        s->settled = scenario_settled(s);
+        if (s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
+            sim_stop(w);
+            return;
+        }
     }
     sim_schedule(w, now + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
 }
@@ -486,6 +489,7 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     out->sim_time_ns = sim_now(&s->world);
     out->events = s->world.events;
     out->trace_hash = s->world.hash;
+    out->settled = s->settled;
     scenario_status(s, out);
     if (s->world.status != SIM_NOMEM) scenario_judge(s, out);
     if (s->tracing) tracer_fini(&s->trace);

@@ -47,6 +47,9 @@ typedef struct run_result {
     uint64_t events;          /* kernel events dispatched */
     uint64_t trace_hash;      /* the kernel's running hash */
     sim_status status;        /* why the run ended */
+    uint64_t settled;         /* 1 when the final leader's high watermark reached its log end
+                                 offset before the run stopped, 0 when replication never caught
+                                 up (records above it count as not committed) */
     bool invariant_broken;    /* a model's check failed: exit 1 */
     char failure[256];        /* what broke, when something did */
 } run_result;

@@ -205,6 +205,12 @@ static int spec_range_expand(const char *text, spec_list *l, const char *where, 
         return spec_fail(err, err_len, "%s: range '%s': allowed: A..B or A..B:STEP with A <= B "
                          "and STEP > 0", where, text);
     }
+    /* Counted before anything is expanded, so a range of 10^11 values is refused at once. */
+    uint64_t values = ((uint64_t)b.mantissa - (uint64_t)a.mantissa) / (uint64_t)s.mantissa + 1;
+    if (values > l->max - l->count) {
+        return spec_fail(err, err_len, "%s: range '%s' has more than %zu values", where, text,
+                         l->max);
+    }
     for (int64_t v = a.mantissa; v <= b.mantissa; v += s.mantissa) {
         char buf[48];
         if (l->count >= l->max) {

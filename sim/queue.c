@@ -42,11 +42,11 @@
  * the bench's reference scenario they made up 30,000 of the 30,300 pending events, and every
  * pop paid for the depth they gave the heap: sim_queue_pop was the largest single cost of a
  * run in callgrind. Events at or after horizon_ns now go to an unordered array (push O(1));
- * when the heap runs empty, the far events before far_min_ns + window_ns move into it. A far
- * scan costs far_count, so the window doubles whenever a scan saw more events than were
- * popped since the last one (the scans then cost O(1) per pop, amortised) and halves when the
- * far array is small beside the pops; it stays within [QUEUE_WINDOW_MIN_NS,
- * QUEUE_WINDOW_MAX_NS]. Order does not change: the heap orders by (time, seq) whatever the
+ * the horizon rolls forward to the heap's earliest time + window_ns as the clock moves (never
+ * past the earliest far event), and when the heap runs empty the far events before
+ * far_min_ns + window_ns move into it. A far scan costs far_count, so the window doubles
+ * (up to QUEUE_WINDOW_MAX_NS) whenever a scan saw more events than were popped since the
+ * last one: the scans then cost O(1) per pop, amortised. Order does not change: the heap orders by (time, seq) whatever the
  * order events enter it, and every far event fires after every heap event; the trace hash of
  * every run is the same as with the heap alone. A world whose events all lie within the
  * window (the hold model) never touches the far array.
@@ -61,7 +61,6 @@
 
 #define QUEUE_ARITY 4
 #define QUEUE_CAPACITY_MIN 16
-#define QUEUE_WINDOW_MIN_NS (INT64_C(1) << 20)     /* about 1 ms */
 #define QUEUE_WINDOW_INITIAL_NS (INT64_C(1) << 30) /* about 1 s */
 #define QUEUE_WINDOW_MAX_NS (INT64_C(1) << 42)     /* about 73 min */
 
@@ -123,6 +122,14 @@ int sim_queue_push(sim_queue *q, const sim_event *ev) {
         q->horizon_ns = queue_horizon(ev->time_ns, q->window_ns);
         return queue_heap_push(q, ev);
     }
+    if (ev->time_ns >= q->horizon_ns) {
+        /* Roll the near future forward with the clock (the heap's earliest event), never past
+         * the earliest far event: a world whose events all lie within the window keeps them
+         * all in the heap. */
+        int64_t horizon_ns = queue_horizon(q->events[0].time_ns, q->window_ns);
+        if (q->far_count > 0 && q->far_min_ns < horizon_ns) horizon_ns = q->far_min_ns;
+        if (horizon_ns > q->horizon_ns) q->horizon_ns = horizon_ns;
+    }
     if (ev->time_ns < q->horizon_ns) return queue_heap_push(q, ev);
     if (q->far_count == q->far_capacity && queue_grow(&q->far, &q->far_capacity) != 0)
         return -1;
@@ -139,8 +146,6 @@ int sim_queue_push(sim_queue *q, const sim_event *ev) {
 static void queue_refill(sim_queue *q) {
     if (q->far_count > q->pops_since_refill && q->window_ns < QUEUE_WINDOW_MAX_NS)
         q->window_ns *= 2;
-    else if (q->far_count * 8 < q->pops_since_refill && q->window_ns > QUEUE_WINDOW_MIN_NS)
-        q->window_ns /= 2;
     q->pops_since_refill = 0;
     int64_t horizon_ns = queue_horizon(q->far_min_ns, q->window_ns);
     bool all = horizon_ns == INT64_MAX; /* events at INT64_MAX move too */
