@@ -5,6 +5,10 @@
  * over the axes (first axis slowest); substitution of ${name} happens when a cell's properties
  * are built, so the spec keeps the text as written.
  *
+ * An empty spec or base file (nothing but blanks) is an error, as an empty scenario file is for
+ * `kafkasim run` (cli/load.c): almost always a truncated or misnamed file. A range is counted
+ * before it is expanded, so a hostile "1..99999999999" is refused without allocating.
+ *
  * Left out: nested substitution (a value of ${a} that itself holds ${b} is not expanded again)
  * and arithmetic in ${...}. A '$' not followed by '{' is plain text.
  *

@@ -169,7 +169,7 @@ rejects "badvalue.sweep:1: acks: 'two' is not allowed" "$bin" sweep badvalue.swe
 printf 'axis.k = 1..99999999999\nseeds = 1\n' >"$tmp/huge.sweep"
 rejects "huge.sweep:1: axis.k: range '1..99999999999' has more than 1000000 values" "$bin" sweep huge.sweep --out "$tmp/o6"
 printf 'axis.acks = 1\nseeds = 1..20000\naxis.retries = 1..1000\n' >"$tmp/runs.sweep"
-rejects "runs.sweep" "$bin" sweep runs.sweep --out "$tmp/o7"
+rejects "runs.sweep:3: axis.retries: the sweep has more than 10000000 runs" "$bin" sweep runs.sweep --out "$tmp/o7"
 printf 'seeds = -1..3\n' >"$tmp/negseed.sweep"
 rejects "negseed.sweep:1: seeds" "$bin" sweep negseed.sweep --out "$tmp/o8"
 head -c 300 /dev/zero >"$tmp/zero.sweep"
