@@ -115,6 +115,11 @@ int cmd_demo(int argc, char **argv) {
             return CLI_EXIT_USAGE;
         }
     }
+    if (optind < argc) {
+        fprintf(stderr, "kafkasim demo: unexpected argument '%s'\n"
+                        "Try 'kafkasim demo --help'.\n", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
     printf("%-64s %5s %16s %16s %16s\n", "question", "runs", "duplicate", "nonmonotonic",
            "lost-write");
     printf("%-64s %5s %16s %16s %16s\n", "", "", "runs (records)", "runs (records)",

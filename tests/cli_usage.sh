@@ -102,8 +102,12 @@ expect_in err "acks=1: must be all (-1) to use the idempotent producer"
 printf 'acks=1\0\n' >"$tmp/binary.properties"
 expect_exit 2 "$bin" config "$tmp/binary.properties"
 expect_in err "binary.properties:1: binary data (a NUL byte)"
+# An empty file is almost always a mistake; a file with only a comment means the defaults.
 : >"$tmp/empty.properties"
-expect_exit 0 "$bin" config --effective "$tmp/empty.properties"
+expect_exit 2 "$bin" config --effective "$tmp/empty.properties"
+expect_in err "no properties in $tmp/empty.properties"
+printf '# defaults\n' >"$tmp/defaults.properties"
+expect_exit 0 "$bin" config --effective "$tmp/defaults.properties"
 expect_in out "acks=all"
 
 echo "cli_usage: $checks checks, $failures failed"
