@@ -520,6 +520,7 @@ static void leader_alter_send(broker *b, int partition, broker_set proposed) {
     m.u.partition_state.isr = proposed;
     m.u.partition_state.replicas = p->replicas;
     p->alter_pending = true;
+    p->alter_rejected = false;
     p->isr_proposed = proposed;
     p->alter_sent_ns = now_ns(b);
     p->alter_correlation = m.correlation_id;
@@ -532,8 +533,9 @@ static void leader_maybe_shrink_isr(broker *b, int partition) {
     int64_t lag_ns = b->env.config->replica_lag_time_max_ns;
     if (!is_leader(b, p)) return;
     if (p->alter_pending) {
-        /* AlterPartitionManager resends what got no answer. */
-        if (now_ns(b) - p->alter_sent_ns >= lag_ns / 2)
+        /* AlterPartitionManager resends what got no answer; a change the controller rejected
+         * as stale waits for newer metadata instead (Partition.handleAlterPartitionError). */
+        if (!p->alter_rejected && now_ns(b) - p->alter_sent_ns >= lag_ns / 2)
             leader_alter_send(b, partition, p->isr_proposed);
         return;
     }
@@ -552,9 +554,18 @@ static void leader_on_alter_response(broker *b, const proto_msg *m) {
     if (m->partition >= b->partition_count) return;
     broker_partition *p = &b->partitions[m->partition];
     if (!p->alter_pending || m->correlation_id != p->alter_correlation) return;
-    p->alter_pending = false;
     const proto_partition_state *s = &m->u.partition_state;
-    if (s->error != ERR_NONE) return; /* the controller's push will tell the truth */
+    if (s->error == ERR_FENCED_LEADER_EPOCH || s->error == ERR_INVALID_UPDATE_VERSION) {
+        /* Partition.handleAlterPartitionError: this broker's view is stale (a zombie leader
+         * the controller has moved on from, or an ISR version it has replaced). The change
+         * stays pending, so no other ISR change is proposed, until newer metadata arrives
+         * (the heartbeat's metadata offset brings it, KIP-631). */
+        p->alter_rejected = true;
+        return;
+    }
+    p->alter_pending = false;
+    if (s->error != ERR_NONE) return; /* INELIGIBLE_REPLICA etc.: back to the committed ISR */
+    if (s->metadata_offset > b->metadata_offset) b->metadata_offset = s->metadata_offset;
     if (s->leader_epoch != p->leader_epoch || s->partition_epoch <= p->partition_epoch) return;
     p->isr = s->isr;
     p->partition_epoch = s->partition_epoch;
@@ -708,6 +719,8 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
     int partition = m->partition;
     broker_partition *p = &b->partitions[partition];
     const proto_partition_state *s = &m->u.partition_state;
+    /* The metadata log is applied in order: a state older than the one held is history. */
+    if (s->metadata_offset > b->metadata_offset) b->metadata_offset = s->metadata_offset;
     if (p->state_known) {
         if (s->leader_epoch < p->leader_epoch) return;
         if (s->leader_epoch == p->leader_epoch && s->partition_epoch <= p->partition_epoch)
@@ -772,6 +785,7 @@ static void broker_heartbeat_send(broker *b) {
     m.correlation_id = ++b->correlation_next;
     m.u.heartbeat.broker_epoch = b->broker_epoch;
     m.u.heartbeat.broker_id = (int16_t)b->broker_id;
+    m.u.heartbeat.metadata_offset = b->metadata_offset;
     send_msg(b, &m);
 }
 
@@ -933,6 +947,7 @@ static void broker_forget(broker *b) {
     sim_timer_cancel(&b->pause_timer);
     b->paused_until_ns = 0;
     b->deferred_count = 0;
+    b->metadata_offset = 0; /* the partition state below is forgotten with it */
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];

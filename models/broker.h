@@ -25,7 +25,10 @@
  * 5 s) is taken as written at every change, so a restarted replica resumes with the HW it had;
  * the asynchronous flush after a segment roll is immediate; a response is "sent" when
  * net_send is called (the connection is unmuted then); the controller's fencing answer in
- * heartbeats is not acted upon (the controller moves leadership away by itself); producer ids
+ * heartbeats is not acted upon (the controller moves leadership away by itself; a broker cut
+ * off from the controller keeps leading until a newer state reaches it, the zombie leader of
+ * KRaft; its heartbeats report its metadata offset so that the controller re-sends what it
+ * missed, KIP-631); producer ids
  * come from b*1000000+k, standing in for ProducerIdManager's persisted blocks; the isr-expiration
  * task runs every replica.lag.time.max.ms/2 from broker start, as ReplicaManager schedules it.
  */
@@ -84,6 +87,7 @@ typedef struct broker_partition {
     int64_t leader_epoch_start_offset; /* LEO when this broker became leader, offsets */
     broker_follower followers[PROTO_BROKERS_MAX + 1]; /* indexed by broker id */
     bool alter_pending;         /* an AlterPartition is in flight (PendingShrink/ExpandIsr) */
+    bool alter_rejected;        /* the controller rejected it as stale: await metadata */
     broker_set isr_proposed;    /* the ISR it proposes */
     int64_t alter_sent_ns;      /* when it was sent, ns */
     uint32_t alter_correlation; /* its correlation id */
@@ -136,6 +140,7 @@ typedef struct broker {
     int64_t paused_until_ns;    /* a GC pause lasts until then, 0 when not paused, ns */
     int64_t producer_id_next;   /* k of the next producer id, kept across restarts */
     uint32_t correlation_next;  /* correlation ids of this broker's own requests */
+    int64_t metadata_offset;    /* highest controller metadata offset applied, 0 none, offsets */
     sim_timer heartbeat_timer;  /* next BrokerHeartbeat */
     sim_timer isr_timer;        /* next isr-expiration run */
     sim_timer expire_timer;     /* next producer-id expiration check */

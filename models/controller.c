@@ -51,6 +51,7 @@ static void controller_push_to(controller *c, int partition, int broker_id) {
     m.partition = (uint16_t)partition;
     m.u.partition_state = c->partitions[partition].state;
     m.u.partition_state.error = ERR_NONE;
+    c->brokers[broker_id].last_push_ns = now_ns(c);
     net_send(c->env.net, &m);
 }
 
@@ -76,6 +77,7 @@ void controller_start(controller *c) {
         p->state.leader = (int16_t)p->replica_order[0];
         p->state.leader_epoch = 0;
         p->state.partition_epoch = 0;
+        p->state.metadata_offset = ++c->metadata_offset;
         p->state.isr = p->state.replicas;
         history_isr(c->env.history, t, p->state.isr, p->state.partition_epoch);
         controller_push(c, i);
@@ -117,6 +119,7 @@ static void controller_change(controller *c, int partition, int leader, broker_s
     if (leader == s->leader && isr == s->isr) return;
     bool isr_changed = isr != s->isr;
     s->partition_epoch++;
+    s->metadata_offset = ++c->metadata_offset; /* a PartitionChangeRecord in the metadata log */
     s->isr = isr;
     if (leader != s->leader) {
         s->leader_epoch++;
@@ -204,7 +207,13 @@ static void controller_on_heartbeat(controller *c, const proto_msg *m) {
                   now_ns(c) + c->env.config->broker_session_timeout_ns, c->kind, (uint64_t)id);
     if (new_incarnation && !cb->fenced) controller_fence(c, id);
     if (cb->fenced) controller_unfence(c, id);
-    if (new_incarnation) /* the restarted broker replays the metadata it missed */
+    /* KIP-631: the heartbeat carries the broker's metadata offset. A broker behind the log (a
+     * restarted one, or one a partition cut off from a push) gets the current state of its
+     * partitions again; it applies only what is newer than what it holds. A push younger than
+     * one heartbeat interval may still be on its way and is not repeated. */
+    bool behind = hb->metadata_offset < c->metadata_offset &&
+                  now_ns(c) - cb->last_push_ns >= c->env.config->broker_heartbeat_interval_ns;
+    if (new_incarnation || behind)
         for (int i = 0; i < c->partition_count; i++)
             if (broker_set_has(c->partitions[i].state.replicas, id)) controller_push_to(c, i, id);
     proto_msg r;

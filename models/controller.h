@@ -14,7 +14,14 @@
  *
  * Simplifications: the controller is one node that never fails (the fault language has no
  * controller crashes); it pushes API_PARTITION_STATE to the replicas instead of brokers
- * replaying the metadata log (the observable effect, one network hop, is the same); the
+ * fetching the metadata log (the observable effect, one network hop, is the same). Every
+ * change gets the next offset of that log; a broker reports the highest offset it applied in
+ * each BrokerHeartbeat (KIP-631 currentMetadataOffset) and, when it is behind (a push was lost
+ * to a partition or a crash), the controller pushes the current state of its partitions
+ * again, so a broker catches up once it reaches the controller, as a KRaft broker's metadata
+ * fetch does (KIP-500, KIP-631). With several partitions one offset per broker cannot see a
+ * lost push followed by a delivered one on another partition; the connection's TCP order
+ * (network.h) rules that out. The
  * initial leader is not recorded as an election (history gets the initial ISR only); a
  * broker re-registering with a new incarnation is fenced and unfenced in one step, which
  * moves leadership away from it as KRaft's fencing of the old incarnation does; KIP-966
@@ -47,6 +54,7 @@ typedef struct controller_broker {
     int64_t broker_epoch;     /* the incarnation last heard of, 0 unknown */
     int64_t last_heartbeat_ns; /* last contact, ns */
     sim_timer session_timer;  /* fires broker.session.timeout.ms after the last contact */
+    int64_t last_push_ns;     /* when a partition state was last pushed to it, ns */
 } controller_broker;
 
 /* One partition: the state it pushes, and the assignment order elections follow. */
@@ -63,6 +71,7 @@ typedef struct controller {
     int partition_count;         /* partitions, <= PROTO_PARTITIONS_MAX */
     controller_partition partitions[PROTO_PARTITIONS_MAX]; /* by partition index */
     controller_broker brokers[PROTO_BROKERS_MAX + 1];      /* by broker id; 0 unused */
+    int64_t metadata_offset;     /* offset of the latest change in the metadata log, offsets */
     uint64_t elections;          /* leader changes (statistics) */
     uint64_t unclean_elections;  /* of which unclean (statistics) */
 } controller;

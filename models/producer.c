@@ -39,8 +39,9 @@
  *
  * Left out: several partitions per request (the model has one partition), MESSAGE_TOO_LARGE
  * splitting, compression, transactions, max.block.ms (a full buffer blocks the application
- * until memory frees, without a timeout), periodic metadata.max.age.ms refreshes, and
- * reconnect.backoff.ms (the retry backoff covers it).
+ * until memory frees, without a timeout), and reconnect.backoff.ms (the retry backoff covers
+ * it). Metadata is refreshed on errors and, as Metadata.timeToNextUpdate has it, when the
+ * last successful update is metadata.max.age.ms old.
  */
 #include "producer.h"
 
@@ -421,6 +422,16 @@ static void producer_wakeup_at(producer *p, int64_t t) {
 }
 
 static void producer_request_metadata_update(producer *p) { p->metadata_needed = true; }
+
+/* Metadata.timeToNextUpdate: metadata expires metadata.max.age.ms after the last successful
+ * update (NetworkClient's DefaultMetadataUpdater then refreshes it even with no error seen),
+ * and never sooner than the refresh backoff (retry.backoff.ms). Returns when the current
+ * metadata expires, ns. */
+static int64_t producer_metadata_expiry_ns(const producer *p) {
+    int64_t age_ns = p->cfg->metadata_max_age_ns;
+    if (age_ns < p->cfg->retry_backoff_ns) age_ns = p->cfg->retry_backoff_ns;
+    return p->metadata_refreshed_ns + age_ns;
+}
 
 /* ---- Idempotence (TransactionManager) --------------------------------------------------- */
 
@@ -803,9 +814,12 @@ static void producer_sender_run(producer *p) {
         if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
             producer_wakeup_at(p, p->pid_after_ns);
     }
+    if (!p->metadata_needed && producer_now(p) >= producer_metadata_expiry_ns(p))
+        producer_request_metadata_update(p); /* metadata.max.age.ms */
     producer_metadata_request(p);
     if (p->metadata_needed && !p->metadata_in_flight && p->metadata_after_ns > producer_now(p))
         producer_wakeup_at(p, p->metadata_after_ns);
+    if (!p->metadata_needed) producer_wakeup_at(p, producer_metadata_expiry_ns(p));
     for (int k = 0; k < p->partition_count; k++)
         if (!producer_drain_partition(p, &p->partitions[k])) return;
 }
@@ -829,6 +843,7 @@ static void producer_on_metadata(producer *p, const proto_msg *m) {
         return;
     }
     p->metadata_needed = false;
+    p->metadata_refreshed_ns = producer_now(p);
     for (int k = 0; k < p->partition_count; k++) p->partitions[k].leader = r->leader;
 }
 
@@ -1010,6 +1025,7 @@ static void producer_session_clear(producer *p) {
     p->metadata_needed = true;
     p->metadata_in_flight = false;
     p->metadata_after_ns = 0;
+    p->metadata_refreshed_ns = 0;
     p->producer_id = PROTO_NO_PRODUCER_ID;
     p->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
     p->pid_needed = producer_idempotent(p);

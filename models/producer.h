@@ -138,6 +138,8 @@ typedef struct producer {
     bool metadata_needed;      /* a metadata refresh was requested */
     bool metadata_in_flight;   /* a Metadata request is outstanding */
     int64_t metadata_after_ns; /* no Metadata request before this (backoff), ns */
+    int64_t metadata_refreshed_ns; /* last successful metadata update (Metadata's
+                                    * lastSuccessfulRefreshMs), ns */
     int64_t producer_id;       /* TransactionManager's producerIdAndEpoch, -1 none */
     int16_t producer_epoch;    /* its epoch */
     bool init_pid_in_flight;   /* an InitProducerId request is outstanding */

@@ -48,6 +48,8 @@ const char *proto_error_name(int code) {
     case ERR_FENCED_LEADER_EPOCH: return "FENCED_LEADER_EPOCH";
     case ERR_UNKNOWN_LEADER_EPOCH: return "UNKNOWN_LEADER_EPOCH";
     case ERR_PRODUCER_FENCED: return "PRODUCER_FENCED";
+    case ERR_INVALID_UPDATE_VERSION: return "INVALID_UPDATE_VERSION";
+    case ERR_INELIGIBLE_REPLICA: return "INELIGIBLE_REPLICA";
     case ERR_CLIENT_DELIVERY_TIMEOUT: return "DELIVERY_TIMEOUT";
     case ERR_CLIENT_RETRIES_EXHAUSTED: return "RETRIES_EXHAUSTED";
     case ERR_CLIENT_PRODUCER_CLOSED: return "PRODUCER_CLOSED";
@@ -70,6 +72,12 @@ bool proto_error_retriable(int code) {
     case ERR_FENCED_LEADER_EPOCH:
     case ERR_UNKNOWN_LEADER_EPOCH:
         return true;
+    /* Errors.java: InvalidUpdateVersionException and IneligibleReplicaException are plain
+     * ApiExceptions, not retriable: the leader awaits newer metadata or falls back to the
+     * committed ISR instead (Partition.handleAlterPartitionError). */
+    case ERR_INVALID_UPDATE_VERSION:
+    case ERR_INELIGIBLE_REPLICA:
+        return false;
     default:
         return false;
     }

@@ -229,12 +229,16 @@ typedef struct proto_partition_state {
     broker_set isr;          /* committed ISR */
     broker_set replicas;     /* assignment */
     int16_t error;           /* for AlterPartition responses */
+    int64_t metadata_offset; /* offset in the controller's metadata log of this state (KIP-631),
+                              * 0 in AlterPartition requests, offsets */
 } proto_partition_state;
 
 typedef struct proto_heartbeat {
     int64_t broker_epoch;    /* incarnation of the broker (bumped at every restart) */
     int16_t broker_id;
     int16_t fenced;          /* in responses: the controller considers the broker fenced */
+    int64_t metadata_offset; /* in requests: the broker's highest applied metadata offset
+                              * (KIP-631 BrokerHeartbeat currentMetadataOffset), offsets */
 } proto_heartbeat;
 
 /* One message. from/to are node ids; a request travels client -> server, its response server

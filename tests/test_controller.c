@@ -4,7 +4,9 @@
  * leader and partition epoch bumps, the ISR never emptied (leaderless instead), unclean
  * election when enabled (with the loss it brings), re-election of the last ISR member when it
  * returns, and the acks=1 failover: the ex-leader truncates its unreplicated, acknowledged
- * suffix when it rejoins, then catches up and re-enters the ISR. Invariants of every broker
+ * suffix when it rejoins, then catches up and re-enters the ISR; a push lost to a partition
+ * made good by the metadata offset of the next heartbeat (KIP-631), and a zombie leader whose
+ * rejected AlterPartition stays pending until it learns the newer state. Invariants of every broker
  * and of the controller are checked after every event.
  */
 #include <stdint.h>
@@ -347,6 +349,84 @@ static void test_double_failover(void) {
     harness_fini(&h);
 }
 
+/* KIP-631: a push lost while a broker is cut off from the controller is made good by the
+ * metadata offset its heartbeats carry. The replay of `kafkasim run min.insync.replicas=1
+ * replica.lag.time.max.ms=2000 workload.records=1 workload.rate=100 'fault.swarm1=crash leader
+ * at 20ms for 1ms' 'fault.swarm3=partition follower controller at 2ms for 36ms' --seed 13`:
+ * broker-2 is elected while cut off and, without the catch-up, never learns it. */
+static void test_lost_push_caught_up(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.replica_lag_time_max_ns = 2 * SIM_S;
+    harness_init(&h);
+    uint32_t c1 = send_at(&h, 10 * SIM_MS, 1, produce(-1, -1, 0, 1));
+    run_until(&h, 2 * SIM_MS);
+    net_cut(&h.net, node_broker(2), NODE_CONTROLLER, true);
+    net_cut(&h.net, NODE_CONTROLLER, node_broker(2), true);
+    run_until(&h, 20 * SIM_MS);
+    CHECK(response(&h, c1, NULL) != NULL);
+    broker_crash(&h.brokers[1], false);
+    run_until(&h, 21 * SIM_MS);
+    broker_restart(&h.brokers[1]); /* the new incarnation is fenced: broker-2 is elected */
+    run_until(&h, 38 * SIM_MS);
+    CHECK_EQ(controller_leader(&h.ctl), 2);
+    CHECK_EQ(broker_partition_leader(&h.brokers[2], 0), 1); /* the push was lost */
+    net_cut(&h.net, node_broker(2), NODE_CONTROLLER, false);
+    net_cut(&h.net, NODE_CONTROLLER, node_broker(2), false);
+    /* Within two heartbeat intervals the heartbeat shows broker-2 behind and it learns. */
+    run_until(&h, 38 * SIM_MS + 2 * h.cfg.broker_heartbeat_interval_ns + 2 * SIM_MS);
+    CHECK_EQ(broker_partition_leader(&h.brokers[2], 0), 2);
+    CHECK_EQ(broker_partition_leader(&h.brokers[3], 0), 2);
+    uint32_t c2 = send_at(&h, 5 * SIM_S, 2, produce(-1, -1, 0, 2));
+    run_until(&h, 10 * SIM_S);
+    const proto_msg *r = response(&h, c2, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE);
+    CHECK_EQ(hw(&h, 2), 2); /* the acknowledged record 1 is committed, not lost */
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);
+    harness_fini(&h);
+}
+
+/* A zombie leader (fenced and replaced while cut off from the controller) keeps leading until
+ * it learns better; the controller rejects its AlterPartition as FENCED_LEADER_EPOCH, and the
+ * rejected change stays pending without being sent again (Partition.handleAlterPartitionError)
+ * until the newer state arrives. */
+static void test_zombie_alter_rejected(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.replica_lag_time_max_ns = 2 * SIM_S;
+    h.cfg.broker_heartbeat_interval_ns = 5 * SIM_S; /* the catch-up comes late */
+    h.cfg.broker_session_timeout_ns = 9 * SIM_S;
+    harness_init(&h);
+    run_until(&h, 500 * SIM_MS);
+    net_cut(&h.net, node_broker(1), NODE_CONTROLLER, true);
+    net_cut(&h.net, NODE_CONTROLLER, node_broker(1), true);
+    run_until(&h, 10500 * SIM_MS); /* after its heartbeat of 10 s was lost */
+    CHECK_EQ(controller_leader(&h.ctl), 2); /* broker-1 fenced at 9.001 s */
+    CHECK_EQ(broker_partition_leader(&h.brokers[1], 0), 1); /* the zombie */
+    net_cut(&h.net, node_broker(1), NODE_CONTROLLER, false);
+    net_cut(&h.net, NODE_CONTROLLER, node_broker(1), false);
+    /* The zombie still takes acks=1 writes (a real Kafka anomaly, kept). */
+    uint32_t c = send_at(&h, 11 * SIM_S, 1, produce(1, -1, 0, 1));
+    /* Its followers left it at 9 s: its isr-expiration of 12 s proposes {1}, rejected. */
+    run_until(&h, 12500 * SIM_MS);
+    const proto_msg *r = response(&h, c, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE);
+    const broker_partition *p = &h.brokers[1].partitions[0];
+    CHECK_EQ(broker_partition_leader(&h.brokers[1], 0), 1);
+    CHECK(p->alter_pending);
+    CHECK(p->alter_rejected);
+    CHECK_EQ(p->isr, 0xe); /* never shrunk on its own */
+    int64_t sent_ns = p->alter_sent_ns;
+    run_until(&h, 15 * SIM_S - 1); /* two more isr-expiration runs */
+    CHECK_EQ(h.brokers[1].partitions[0].alter_sent_ns, sent_ns); /* not sent again */
+    CHECK(h.brokers[1].partitions[0].alter_pending);
+    /* Its heartbeat reports it behind: it becomes a follower of broker-2 and rejoins. */
+    run_until(&h, 25 * SIM_S);
+    CHECK_EQ(broker_partition_leader(&h.brokers[1], 0), 2);
+    CHECK_EQ(controller_isr(&h.ctl), 0xe);
+    harness_fini(&h);
+}
+
 int main(void) {
     test_double_failover();
     test_fencing();
@@ -354,5 +434,7 @@ int main(void) {
     test_isr_never_empty();
     test_unclean_election();
     test_acks1_failover_truncation();
+    test_lost_push_caught_up();
+    test_zombie_alter_rejected();
     return test_result("test_controller");
 }

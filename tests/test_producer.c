@@ -27,6 +27,8 @@ typedef struct fake {
     int64_t next_pid;             /* InitProducerId hands these out */
     int init_pid_count;           /* InitProducerId requests seen */
     bool answer_metadata;         /* answer Metadata at all */
+    int metadata_count;           /* Metadata requests seen */
+    int64_t metadata_ns[REQUESTS_MAX]; /* when they arrived */
     int count;                    /* ProduceRequests seen */
     proto_msg req[REQUESTS_MAX];  /* them, in arrival order */
     int64_t at_ns[REQUESTS_MAX];  /* when they arrived */
@@ -46,6 +48,7 @@ static void fake_broker_deliver(void *ctx, const proto_msg *m) {
     r.correlation_id = m->correlation_id;
     r.conn_gen = m->conn_gen;
     if (m->api == API_METADATA) {
+        if (F.metadata_count < REQUESTS_MAX) F.metadata_ns[F.metadata_count++] = sim_now(&F.world);
         if (!F.answer_metadata) return;
         r.u.metadata_response.leader = 1;
         r.u.metadata_response.leader_epoch = 0;
@@ -92,6 +95,7 @@ static void fake_config(config *c) {
     c->rate_per_s = 0;
     c->record_bytes = 100;
     c->latency_ns = 1 * SIM_MS;
+    c->metadata_max_age_ns = 300 * SIM_S;
 }
 
 static void fake_start(const config *c) {
@@ -198,6 +202,34 @@ static void test_linger(void) {
     CHECK(F.count >= 1);
     CHECK_EQ(sent(0)->record_count, 3);
     CHECK_EQ(F.at_ns[0], 26 * SIM_MS);
+    fake_stop();
+}
+
+/* Metadata.timeToNextUpdate: with no error at all the producer still refreshes its metadata
+ * every metadata.max.age.ms after the last successful update (DefaultMetadataUpdater). */
+static void test_metadata_max_age(void) {
+    config c;
+    fake_config(&c);
+    c.records = 1;
+    c.metadata_max_age_ns = 1 * SIM_S;
+    fake_start(&c);
+    run_until(10 * SIM_MS);
+    CHECK_EQ(F.metadata_count, 1); /* the first, at start */
+    CHECK_EQ(F.count, 1);
+    answer(0, ERR_NONE, 0);
+    run_until(3500 * SIM_MS);
+    /* Answered at 1 ms, seen at 2 ms: expiries at 1.002 s and 2.004 s, arriving 1 ms later. */
+    CHECK_EQ(F.metadata_count, 4);
+    CHECK_EQ(F.metadata_ns[1], 1003 * SIM_MS);
+    CHECK_EQ(F.metadata_ns[2], 2005 * SIM_MS);
+    CHECK_EQ(F.metadata_ns[3], 3007 * SIM_MS);
+    fake_stop();
+    /* The default, 5 minutes, asks once in a short run. */
+    fake_config(&c);
+    c.records = 1;
+    fake_start(&c);
+    run_until(3500 * SIM_MS);
+    CHECK_EQ(F.metadata_count, 1);
     fake_stop();
 }
 
@@ -428,6 +460,7 @@ static void test_crash_no_callbacks(void) {
 int main(void) {
     test_batching_and_in_flight();
     test_linger();
+    test_metadata_max_age();
     test_reversal_without_idempotence();
     test_muting_at_one_in_flight();
     test_sequences_at_drain();

@@ -16,6 +16,8 @@ static void test_names(void) {
     CHECK_STR(proto_error_name(ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND),
               "NOT_ENOUGH_REPLICAS_AFTER_APPEND");
     CHECK_STR(proto_error_name(ERR_CLIENT_DELIVERY_TIMEOUT), "DELIVERY_TIMEOUT");
+    CHECK_STR(proto_error_name(ERR_INVALID_UPDATE_VERSION), "INVALID_UPDATE_VERSION");
+    CHECK_STR(proto_error_name(ERR_INELIGIBLE_REPLICA), "INELIGIBLE_REPLICA");
     CHECK_STR(proto_error_name(12345), "UNKNOWN");
     CHECK_STR(proto_api_name(API_INIT_PRODUCER_ID), "InitProducerId");
     CHECK_STR(proto_api_name(API_DISCONNECT), "Disconnect");
@@ -36,6 +38,8 @@ static void test_retriable(void) {
     CHECK(!proto_error_retriable(ERR_UNKNOWN_PRODUCER_ID));
     CHECK(!proto_error_retriable(ERR_DUPLICATE_SEQUENCE_NUMBER));
     CHECK(!proto_error_retriable(ERR_CLIENT_DELIVERY_TIMEOUT));
+    CHECK(!proto_error_retriable(ERR_INVALID_UPDATE_VERSION));
+    CHECK(!proto_error_retriable(ERR_INELIGIBLE_REPLICA));
 }
 
 static void test_sequence_wrap(void) {
