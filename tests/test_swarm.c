@@ -65,15 +65,42 @@ static void test_mixes_parse(unsigned kinds, int faults_max, int *seen_powerloss
     }
 }
 
+/* A mix never stops more brokers for good than min.insync.replicas - 1 (the crash-stop
+ * failures acks=all claims to survive): none at min ISR 1, at most one at min ISR 2. */
+static void test_crash_stop_budget(void) {
+    swarm_options o = {.kinds = SWARM_CRASH, .faults_max = SWARM_FAULTS_MAX};
+    for (int min_isr = 1; min_isr <= 2; min_isr++) {
+        config c = base;
+        c.min_insync_replicas = min_isr;
+        int most = 0;
+        for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+            swarm_mix m;
+            swarm_draw(seed, &c, &o, &m);
+            int stops = 0;
+            for (int i = 0; i < m.count; i++) {
+                fault_spec f;
+                char err[256];
+                CHECK_EQ(fault_parse(m.text[i], &f, err, sizeof err), 0);
+                stops += f.kind == FAULT_CRASH && f.for_ns < 0;
+            }
+            CHECK(stops <= min_isr - 1);
+            if (stops > most) most = stops;
+        }
+        CHECK_EQ(most, min_isr - 1);
+    }
+}
+
 /* Over many seeds every kind and form shows up, and mixes differ from seed to seed. */
 static void test_mixes_vary(void) {
     swarm_options o = {.kinds = SWARM_KINDS_ALL};
     int forms[12] = {0};
     int distinct = 0;
     swarm_mix prev = {0};
+    config survives_one = base; /* min ISR 2: one broker may stay down for good */
+    survives_one.min_insync_replicas = 2;
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         swarm_mix m;
-        swarm_draw(seed, &base, &o, &m);
+        swarm_draw(seed, &survives_one, &o, &m);
         if (m.count != prev.count || strcmp(m.text[0], prev.text[0]) != 0) distinct++;
         prev = m;
         for (int i = 0; i < m.count; i++) {
@@ -269,6 +296,7 @@ int main(void) {
     CHECK(powerloss > 0);
     test_mixes_parse(SWARM_CRASH, 1, &powerloss);
     test_mixes_vary();
+    test_crash_stop_budget();
     test_apply_and_kinds();
     test_times();
     test_shrink();
