@@ -6,31 +6,8 @@
 #
 # Usage: bash cli_check.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-failures=0
-checks=0
-
-fail() {
-  echo "cli_check: FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect_exit CODE ARGS...: runs `kafkasim ARGS`, keeps stdout/stderr in out/err.
-expect_exit() {
-  local want=$1
-  shift
-  checks=$((checks + 1))
-  "$bin" "$@" >out 2>err
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "kafkasim $* exited $got, expected $want"
-    sed 's/^/  stdout: /' out | head -20 >&2
-    sed 's/^/  stderr: /' err | head -20 >&2
-  fi
-}
+test_name=cli_check
+. "$(dirname "$0")/lib.sh"
 
 # expect_usage PATTERN ARGS...: exit 2, nothing on stdout, the message on stderr names PATTERN.
 expect_usage() {
@@ -117,5 +94,4 @@ expect_exit 0 check $safe $small --determinism --swarm --swarm-kinds crash,parti
   --seeds 1..4 --jobs 2
 grep -q 'same trace hash' out || fail "--determinism: no determinism line: $(cat out)"
 
-echo "cli_check: $checks checks, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -9,18 +9,8 @@
 #
 # Usage: bash cli_explain.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-failures=0
-checks=0
-
-fail() {
-  echo "cli_explain: FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+test_name=cli_explain
+. "$(dirname "$0")/lib.sh"
 
 # run_ok ARGS...: `kafkasim run ARGS` must exit 0; stdout in out.
 run_ok() {
@@ -105,5 +95,4 @@ checks=$((checks + 1))
 # The json object is the last line whatever --explain printed before it.
 tail -1 out | cmp -s - plain.json || fail "--explain changed the json summary"
 
-echo "cli_explain: $checks checks, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -6,32 +6,8 @@
 #
 # Usage: bash cli_run.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-failures=0
-checks=0
-
-fail() {
-  echo "cli_run: FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect_exit CODE ARGS...: runs `kafkasim ARGS`, keeps stdout/stderr in out/err.
-expect_exit() {
-  local want=$1
-  shift
-  checks=$((checks + 1))
-  "$bin" "$@" >out 2>err
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "kafkasim $* exited $got, expected $want"
-    sed 's/^/  stdout: /' out | head -20 >&2
-    sed 's/^/  stderr: /' err | head -20 >&2
-  fi
-}
+test_name=cli_run
+. "$(dirname "$0")/lib.sh"
 
 # same FILE_A FILE_B WHAT: the two files are byte-identical and not empty.
 same() {
@@ -130,5 +106,4 @@ expect_exit 0 run --help
 checks=$((checks + 1))
 grep -q -- "--format" out || fail "run --help does not document --format"
 
-echo "cli_run: $checks checks, $failures failed"
-[ "$failures" = 0 ]
+finish

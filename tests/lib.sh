@@ -1,0 +1,37 @@
+# lib.sh: what every command-level test shares. Source it from a test script run as
+#   bash SCRIPT KAFKASIM_BINARY SOURCE_DIR
+# with test_name set first. It sets bin (absolute), src, a scratch folder as the working
+# directory (removed on exit), the counters, fail, expect_exit and finish.
+
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "${2:-.}" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+failures=0
+checks=0
+
+fail() {
+  echo "$test_name: FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_exit CODE ARGS...: runs `kafkasim ARGS`, keeps stdout/stderr in out/err.
+expect_exit() {
+  local want=$1
+  shift
+  checks=$((checks + 1))
+  "$bin" "$@" >out 2>err
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    fail "kafkasim $* exited $got, expected $want"
+    sed 's/^/  stdout: /' out | head -20 >&2
+    sed 's/^/  stderr: /' err | head -20 >&2
+  fi
+}
+
+# finish: the closing line, and the exit status.
+finish() {
+  echo "$test_name: $checks checks, $failures failed"
+  [ "$failures" = 0 ]
+}
