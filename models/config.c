@@ -815,3 +815,14 @@ uint64_t config_hash(const config *c) {
     config_emit(c, &s);
     return s.hash;
 }
+
+int config_load_text(config *c, const char *name, const char *text, char *err, size_t err_len) {
+    props p;
+    props_init(&p);
+    int rc = props_read_text(&p, name, text, strlen(text), err, err_len);
+    config_defaults(c, 0);
+    if (rc == 0) rc = config_apply(c, &p, err, err_len);
+    if (rc == 0) rc = config_finish(c, err, err_len);
+    props_fini(&p);
+    return rc;
+}

@@ -122,6 +122,11 @@ int config_apply(config *c, const props *p, char *err, size_t err_len);
  * the keys in err. */
 int config_finish(config *c, char *err, size_t err_len);
 
+/* The whole path from text to a finished configuration, as `kafkasim run` takes a file:
+ * defaults, the properties of text (named name in messages), then config_finish. Returns 0, or
+ * -1 with one message in err. */
+int config_load_text(config *c, const char *name, const char *text, char *err, size_t err_len);
+
 /* Writes the effective configuration as key=value lines, in table order, to out. The text is
  * what config_hash() hashes, so a run can be replayed from its printout. */
 void config_write(const config *c, FILE *out);

@@ -45,15 +45,9 @@ static int runs_broken; /* runs with a broken invariant or no drain */
 
 /* properties text -> a finished config, as `kafkasim run` builds it; seed set after. */
 static int load(const char *text, uint64_t seed, config *c) {
-    props p;
     char err[512];
-    props_init(&p);
-    int rc = props_read_text(&p, "scenario", text, strlen(text), err, sizeof err);
-    config_defaults(c, 0);
-    if (rc == 0) rc = config_apply(c, &p, err, sizeof err);
-    if (rc == 0) rc = config_finish(c, err, sizeof err);
+    int rc = config_load_text(c, "scenario", text, err, sizeof err);
     if (rc != 0) fprintf(stderr, "scenario does not load: %s\n%s\n", err, text);
-    props_fini(&p);
     c->seed = seed;
     return rc;
 }
