@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# cli_bench.sh: `kafkasim bench` end to end, on small sizes (about 5 s): usage errors (exit 2),
+# the built-in reference scenario is experiments/bench-reference.properties (same config_hash)
+# and runs what `kafkasim run` runs (same events, acked and trace hash); the sweep row is 20
+# runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
+# last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
+# bytes per pending event from 10^4 pending on; the JSON parses.
+#
+# Usage: bash cli_bench.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+src=$(cd "$2" && pwd)
+ref=$src/experiments/bench-reference.properties
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+checks=0
+
+fail() {
+  echo "cli_bench: FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_exit CODE ARGS...: runs `kafkasim ARGS`, keeps stdout/stderr in out/err.
+expect_exit() {
+  local want=$1
+  shift
+  checks=$((checks + 1))
+  "$bin" "$@" >out 2>err
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    fail "kafkasim $* exited $got, expected $want"
+    sed 's/^/  stderr: /' err | head -10 >&2
+  fi
+}
+
+# field NAME FILE [NTH]: the NTH (default 1st) value of "NAME": in FILE, quotes removed.
+field() {
+  grep -o "\"$1\": *\"\?[0-9a-fx.]*" "$2" | sed -n "${3:-1}p" | sed 's/.*: *"\?//'
+}
+
+# same WHAT A B: checks that two values are equal and not empty.
+same() {
+  checks=$((checks + 1))
+  if [ -z "$2" ] || [ "$2" != "$3" ]; then fail "$1: '$2' != '$3'"; fi
+}
+
+expect_exit 0 bench --help
+grep -q -- '--scaling' out || fail "--help does not mention --scaling"
+expect_exit 2 bench --no-such-option
+expect_exit 2 bench --runs 0
+expect_exit 2 bench --format yaml
+expect_exit 2 bench --reference --reference-file "$work/missing.properties"
+
+# The reference row and `kafkasim run` of the file agree.
+expect_exit 0 bench --reference --repeat 2 --format json
+cp out reference.json
+expect_exit 0 run "$ref" --seed 1 --no-check --format json
+cp out run.json
+same "reference config_hash" "$(field config_hash reference.json)" "$(field config_hash run.json)"
+same "reference trace_hash" "$(field trace_hash reference.json)" "$(field trace_hash run.json)"
+same "reference events" "$(field events reference.json)" "$(field events run.json)"
+same "reference acked" "$(field acked reference.json)" "$(field acked run.json)"
+same "reference records" "$(field records reference.json)" "$(field records run.json)"
+checks=$((checks + 1))
+awk -v r="$(field records_per_s reference.json)" 'BEGIN { exit !(r > 0) }' ||
+  fail "records_per_s is not positive"
+
+# The sweep row: 20 runs of 10,000 records, seeds 1..20.
+expect_exit 0 bench --sweep --runs 20 --repeat 1 --format json
+cp out sweep.json
+total=0
+for seed in $(seq 1 20); do
+  "$bin" run "$ref" workload.records=10000 --seed "$seed" --no-check --format json >one.json
+  total=$((total + $(field events one.json)))
+done
+same "sweep runs" "$(field runs sweep.json)" 20
+same "sweep records" "$(field records sweep.json)" 10000
+same "sweep events" "$(field events sweep.json)" "$total"
+same "sweep last trace_hash" "$(field trace_hash sweep.json)" "$(field trace_hash one.json)"
+
+# --reference-file reads another scenario.
+printf 'workload.records = 2000\nacks = 1\n' >small.properties
+expect_exit 0 bench --reference --reference-file small.properties --repeat 1 --format json
+cp out small.json
+expect_exit 0 run small.properties --seed 1 --no-check --format json
+same "reference-file config_hash" "$(field config_hash small.json)" "$(field config_hash out)"
+same "reference-file trace_hash" "$(field trace_hash small.json)" "$(field trace_hash out)"
+
+# The kernel rows: three sizes, at most 32 bytes per pending event from 10^4 on.
+expect_exit 0 bench --kernel --events 200000 --repeat 1 --format json
+cp out kernel.json
+same "kernel sizes" "$(grep -o '"pending":' kernel.json | wc -l | tr -d ' ')" 3
+for nth in 2 3; do
+  bytes=$(field bytes_per_pending kernel.json "$nth")
+  checks=$((checks + 1))
+  awk -v b="$bytes" 'BEGIN { exit !(b > 0 && b <= 32) }' ||
+    fail "kernel size $nth: $bytes bytes per pending event"
+done
+
+# Every JSON output parses (when a parser is at hand).
+if command -v python3 >/dev/null 2>&1; then
+  for f in reference.json sweep.json small.json kernel.json; do
+    checks=$((checks + 1))
+    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null ||
+      fail "$f is not JSON"
+  done
+fi
+
+echo "cli_bench: $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
