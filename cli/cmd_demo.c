@@ -28,18 +28,18 @@ static const char *const demo_base[] = {
 };
 
 static const demo_row demo_rows[] = {
-    {"retries without idempotence, 5% of responses lost",
+    {"retries without idempotence, 5% of responses lost, 5 in flight",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
       "request.timeout.ms=30", "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
-    {"retries without idempotence, 2% of requests lost, 5 in flight",
+    {"retries without idempotence, 5% of requests lost, 5 in flight",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02", NULL}},
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05", NULL}},
     {"the same with max.in.flight.requests.per.connection=1",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=1",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02", NULL}},
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05", NULL}},
     {"the same with enable.idempotence=true, 5 in flight",
      {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.02",
+      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05",
       "fault.drop2=drop responses leader -> producer p=0.05", NULL}},
     {"the first row with enable.idempotence=true",
      {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",

@@ -374,16 +374,76 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
     return n;
 }
 
-/* Writes the data block of one mark kind (anomalous only when only_anomalies). */
+/* ---- Label placement -------------------------------------------------------------------- */
+
+/* Labels that would print over each other are thinned, in time order and deterministically:
+ * a rotated label (appends, high watermarks) is hidden when one of its kind on the same lane
+ * was printed less than PLOT_ROTATED_GAP of the window before it; a level label (everything
+ * else) moves up one row above its lane when the row below holds a label less than
+ * PLOT_LEVEL_GAP of the window before it, and is hidden when PLOT_LEVEL_ROWS rows are taken.
+ * The mark itself is always drawn. The gaps are fractions of the window's width, sized for
+ * the 8-point labels on a 1500-pixel picture. */
+#define PLOT_ROTATED_GAP 0.02
+#define PLOT_LEVEL_GAP 0.085
+#define PLOT_LEVEL_ROWS 4
+#define PLOT_LEVEL_ROW_LANES 0.14 /* one label row, in lanes */
+#define PLOT_LABEL_HIDDEN (-1)
+
+static bool plot_label_rotated(int kind) { return kind == MARK_APPEND_LEADER || kind == MARK_HW; }
+
+/* Fills rows[i] for every mark in [from, to]: the row its label goes to, or PLOT_LABEL_HIDDEN.
+ * Returns 0, or -1 when memory ran out (then every label is shown in row 0). */
+static int plot_label_rows(const plot *p, int64_t from, int64_t to, signed char *rows) {
+    int lanes = p->brokers + 2;
+    double width = (double)(to > from ? to - from : 1);
+    double *last = malloc((size_t)lanes * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) * sizeof *last);
+    if (!last) {
+        memset(rows, 0, p->mark_count);
+        return -1;
+    }
+    for (int i = 0; i < lanes * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS); i++) last[i] = -1e300;
+    for (size_t i = 0; i < p->mark_count; i++) {
+        const plot_mark *m = &p->marks[i];
+        rows[i] = PLOT_LABEL_HIDDEN;
+        if (m->time_ns < from || m->time_ns > to || !m->label[0]) continue;
+        if (m->kind == MARK_APPEND_REPLICA) continue; /* drawn without a label */
+        int lane = plot_lane(p, m->node);
+        if (lane < 0 || lane >= lanes) continue;
+        double x = (double)(m->time_ns - from) / width;
+        if (plot_label_rotated(m->kind)) {
+            double *l = &last[lane * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) + m->kind];
+            if (x - *l < PLOT_ROTATED_GAP) continue;
+            *l = x;
+            rows[i] = 0;
+            continue;
+        }
+        double *row = &last[lane * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) + MARK_KIND_COUNT];
+        for (int r = 0; r < PLOT_LEVEL_ROWS; r++) {
+            if (x - row[r] < PLOT_LEVEL_GAP) continue;
+            row[r] = x;
+            rows[i] = (signed char)r;
+            break;
+        }
+    }
+    free(last);
+    return 0;
+}
+
+/* Writes the data block of one mark kind (anomalous only when only_anomalies): time, lane,
+ * label (empty when rows hides it), and the label's height (lane plus its row). */
 static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
-                               const char *name, int64_t from, int64_t to) {
+                               const char *name, int64_t from, int64_t to,
+                               const signed char *rows) {
     size_t n = 0;
     fprintf(f, "$%s << EOD\n", name);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *m = &p->marks[i];
         if (only_anomalies ? !m->anomaly : m->kind != kind) continue;
         if (m->time_ns < from || m->time_ns > to) continue;
-        fprintf(f, "%.6f %d \"%s\"\n", plot_ms(m->time_ns), plot_lane(p, m->node), m->label);
+        int lane = plot_lane(p, m->node);
+        bool shown = rows[i] != PLOT_LABEL_HIDDEN;
+        fprintf(f, "%.6f %d \"%s\" %.3f\n", plot_ms(m->time_ns), lane, shown ? m->label : "",
+                lane + (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES);
         n++;
     }
     fputs("EOD\n", f);
@@ -446,13 +506,18 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
 static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg) {
     int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
     int64_t to = p->to_ns >= 0 ? p->to_ns : p->end_ns + (p->end_ns - from) / 25 + SIM_MS;
+    signed char *rows = malloc(p->mark_count ? p->mark_count : 1);
+    if (!rows) return -1;
+    plot_label_rows(p, from, to, rows);
     plot_write_header(f, p, image, svg, from, to);
     size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
     for (int c = 0; c < CLASS_COUNT; c++)
         msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
     for (int k = 0; k < MARK_KIND_COUNT; k++)
-        mark_counts[k] = plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to);
-    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to);
+        mark_counts[k] =
+            plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to, rows);
+    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to, rows);
+    free(rows);
     const char *sep = "plot ";
     for (int c = CLASS_COUNT - 1; c >= 0; c--) { /* faint classes first, underneath */
         if (!msg_counts[c]) continue;
@@ -471,7 +536,7 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
                 s->color, s->style, s->title);
         sep = ", \\\n  ";
         if (k != MARK_APPEND_REPLICA)
-            fprintf(f, "%s$%s using 1:2:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
+            fprintf(f, "%s$%s using 1:4:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
                     s->name, plot_label_place(k), s->color);
     }
     if (anomalous)

@@ -164,6 +164,14 @@ void fault_on_drop(void *ctx, int rule, const proto_msg *msg) {
         fault_fired(fr, fault, msg->to, true);
 }
 
+/* A delay rule slowed a message: the first time, the fault fired. */
+void fault_on_delay(void *ctx, int rule, const proto_msg *msg) {
+    fault_runtime *fr = ctx;
+    int fault = fr->net->rules[rule].fault;
+    if (fault >= 0 && fault < fr->count && fr->fired[fault] == 0)
+        fault_fired(fr, fault, msg->to, true);
+}
+
 static int fault_selector(const fault_target *t) {
     switch (t->kind) {
     case FAULT_TARGET_LEADER: return NET_SELECT_LEADER;

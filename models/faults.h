@@ -131,6 +131,8 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
 void fault_on_step(void *ctx, node_id node, proto_step step);
 /* net_drop_fn for the network (ctx = the fault_runtime). */
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
+/* net_delay_fn for the network (ctx = the fault_runtime). */
+void fault_on_delay(void *ctx, int rule, const proto_msg *msg);
 /* The time after which no scheduled fault is active (drop rules without an end excepted). */
 int64_t fault_runtime_quiet_after(const fault_runtime *fr);
 /* Faults that fired at least once. */

@@ -136,6 +136,7 @@ static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
         if (!net_selector_match(n, r->to, m->to)) continue;
         if (r->kind == NET_RULE_DELAY) {
             *delay_ns += r->delay_ns;
+            if (n->on_delay) n->on_delay(n->drop_ctx, i, m);
         } else if (sim_pcg32_chance_ppm(&n->rng, r->ppm)) {
             return i;
         }

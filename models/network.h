@@ -27,6 +27,8 @@ typedef void (*net_deliver_fn)(void *ctx, const proto_msg *msg);
 typedef node_id (*net_resolve_fn)(void *ctx, int selector);
 /* Reports a message a fault rule dropped (rule index), for the history. */
 typedef void (*net_drop_fn)(void *ctx, int rule, const proto_msg *msg);
+/* Reports a message a delay rule slowed (rule index), so the fault counts as fired. */
+typedef void (*net_delay_fn)(void *ctx, int rule, const proto_msg *msg);
 /* Sees every message as it is sent (for --trace). */
 typedef void (*net_trace_fn)(void *ctx, const proto_msg *msg);
 /* Sees every message once, when its fate is known (for --plot): at arrival (lost = the
@@ -90,6 +92,7 @@ struct net {
     void *resolve_ctx;
     net_drop_fn on_drop;      /* optional */
     void *drop_ctx;
+    net_delay_fn on_delay;    /* optional; called with drop_ctx */
     net_trace_fn on_send;     /* optional, for the trace */
     void *trace_ctx;
     net_fate_fn on_fate;      /* optional, for the timeline picture */

@@ -305,6 +305,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->net.resolve = scenario_resolve;
     s->net.resolve_ctx = s;
     s->net.on_drop = fault_on_drop;
+    s->net.on_delay = fault_on_delay;
     s->net.drop_ctx = &s->faults;
 
     int replicas[PROTO_BROKERS_MAX];

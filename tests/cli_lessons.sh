@@ -9,7 +9,7 @@
 # Usage: bash cli_lessons.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$2
+src=$(cd "$2" && pwd)
 lessons=$src/docs/lessons
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -26,8 +26,16 @@ for dir in "$src"/results/*/; do
     cut -d, -f3- "$tmp/$name/runs.csv" | tail -n +2 | sort >"$tmp/$name.fresh"
     rows=$(wc -l <"$tmp/$name.fresh")
     missing=$(comm -23 "$tmp/$name.fresh" "$tmp/$name.committed" | head -1)
+    # The committed CSV holds the whole grid: (rows of the 2-seed slice) / 2 x the spec's seeds.
+    seeds=$(sed -n 's/^seeds[[:space:]]*=[[:space:]]*\([0-9]*\)\.\.\([0-9]*\).*/\2 \1/p' "$spec" |
+        awk '{print $1 - $2 + 1}')
+    committed_rows=$(wc -l <"$tmp/$name.committed")
     if [ "$rows" -eq 0 ]; then
         echo "FAIL $name: the slice produced no rows"; fail=1
+    elif ! head -1 "$tmp/$name/runs.csv" | cut -d, -f3- | cmp -s - <(head -1 "$dir/runs.csv" | cut -d, -f3-); then
+        echo "FAIL $name: results/$name/runs.csv has other columns than kafkasim writes now"; fail=1
+    elif [ -n "$seeds" ] && [ "$committed_rows" -ne $((rows / 2 * seeds)) ]; then
+        echo "FAIL $name: results/$name/runs.csv has $committed_rows rows, the spec makes $((rows / 2 * seeds))"; fail=1
     elif [ -n "$missing" ]; then
         echo "FAIL $name: a fresh row is not in results/$name/runs.csv:"; echo "  $missing"; fail=1
     else

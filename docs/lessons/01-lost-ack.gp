@@ -76,38 +76,38 @@ $lost << EOD
 23.000000 1.000 0.500000 1.500
 EOD
 $append << EOD
-13.000000 1 "r0-1 @0"
-17.000000 1 "r2-3 @2"
-21.000000 1 "r4-5 @4"
-151.469700 1 "r4-5 @6"
-155.469700 1 "r6-19 @8"
+13.000000 1 "r0-1 @0" 1.000
+17.000000 1 "r2-3 @2" 1.000
+21.000000 1 "r4-5 @4" 1.000
+151.469700 1 "r4-5 @6" 1.000
+155.469700 1 "r6-19 @8" 1.000
 EOD
 $replica << EOD
-14.000000 2 ""
-14.000000 3 ""
-18.000000 2 ""
-18.000000 3 ""
-22.000000 2 ""
-22.000000 3 ""
-152.469700 2 ""
-152.469700 3 ""
-156.469700 2 ""
-156.469700 3 ""
+14.000000 2 "" 2.000
+14.000000 3 "" 3.000
+18.000000 2 "" 2.000
+18.000000 3 "" 3.000
+22.000000 2 "" 2.000
+22.000000 3 "" 3.000
+152.469700 2 "" 2.000
+152.469700 3 "" 3.000
+156.469700 2 "" 2.000
+156.469700 3 "" 3.000
 EOD
 $hw << EOD
-15.000000 1 "hw 2"
-18.000000 2 "hw 2"
-18.000000 3 "hw 2"
-19.000000 1 "hw 4"
-22.000000 2 "hw 4"
-22.000000 3 "hw 4"
-23.000000 1 "hw 6"
-152.469700 2 "hw 6"
-152.469700 3 "hw 6"
-153.469700 1 "hw 8"
-156.469700 2 "hw 8"
-156.469700 3 "hw 8"
-157.469700 1 "hw 22"
+15.000000 1 "hw 2" 1.000
+18.000000 2 "hw 2" 2.000
+18.000000 3 "hw 2" 3.000
+19.000000 1 "hw 4" 1.000
+22.000000 2 "hw 4" 2.000
+22.000000 3 "hw 4" 3.000
+23.000000 1 "hw 6" 1.000
+152.469700 2 "hw 6" 2.000
+152.469700 3 "hw 6" 3.000
+153.469700 1 "hw 8" 1.000
+156.469700 2 "hw 8" 2.000
+156.469700 3 "hw 8" 3.000
+157.469700 1 "hw 22" 1.000
 EOD
 $crash << EOD
 EOD
@@ -126,21 +126,21 @@ EOD
 $failed << EOD
 EOD
 $acked << EOD
-154.469700 4 "acked r4"
-154.469700 4 "acked r5"
+154.469700 4 "acked r4" 4.000
+154.469700 4 "acked r5" 4.140
 EOD
 $fault << EOD
-23.000000 4 "fault 0 on"
+23.000000 4 "fault 0 on" 4.000
 EOD
 $anomaly << EOD
-21.000000 1 "r4-5 @4"
-22.000000 2 ""
-22.000000 3 ""
-151.469700 1 "r4-5 @6"
-152.469700 2 ""
-152.469700 3 ""
-154.469700 4 "acked r4"
-154.469700 4 "acked r5"
+21.000000 1 "r4-5 @4" 1.000
+22.000000 2 "" 2.000
+22.000000 3 "" 3.000
+151.469700 1 "r4-5 @6" 1.000
+152.469700 2 "" 2.000
+152.469700 3 "" 3.000
+154.469700 4 "acked r4" 4.000
+154.469700 4 "acked r5" 4.140
 EOD
 plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.2 dt 4 title 'lost message (x)', \
   $lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 lc rgb '#ff2020' notitle, \
@@ -150,12 +150,12 @@ plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#
   $anomalymsg using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
   $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
   $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
-  $append using 1:2:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $append using 1:4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
   $hw using 1:2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
-  $hw using 1:2:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $hw using 1:4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
   $acked using 1:2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
-  $acked using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $acked using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
   $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault on/off', \
-  $fault using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
   $anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'

@@ -239,64 +239,64 @@ $lost << EOD
 41.000000 0.000 0.500000 1.500
 EOD
 $append << EOD
-13.000000 1 "r0 @0"
-16.000000 1 "r1 @1"
-21.000000 1 "r2 @2"
-442.980700 1 "r3 @3"
-446.980700 1 "r4 @4"
-450.980700 1 "r5 @5"
-454.980700 1 "r6 @6"
-456.980700 1 "r7-29 @7"
+13.000000 1 "r0 @0" 1.000
+16.000000 1 "" 1.000
+21.000000 1 "" 1.000
+442.980700 1 "r3 @3" 1.000
+446.980700 1 "" 1.000
+450.980700 1 "" 1.000
+454.980700 1 "r6 @6" 1.000
+456.980700 1 "" 1.000
 EOD
 $replica << EOD
-14.000000 2 ""
-14.000000 3 ""
-17.000000 2 ""
-17.000000 3 ""
-424.000000 2 ""
-424.000000 3 ""
-443.980700 2 ""
-443.980700 3 ""
-447.980700 2 ""
-447.980700 3 ""
-451.980700 2 ""
-451.980700 3 ""
-455.980700 2 ""
-455.980700 3 ""
-457.980700 2 ""
-457.980700 3 ""
+14.000000 2 "" 2.000
+14.000000 3 "" 3.000
+17.000000 2 "" 2.000
+17.000000 3 "" 3.000
+424.000000 2 "" 2.000
+424.000000 3 "" 3.000
+443.980700 2 "" 2.000
+443.980700 3 "" 3.000
+447.980700 2 "" 2.000
+447.980700 3 "" 3.000
+451.980700 2 "" 2.000
+451.980700 3 "" 3.000
+455.980700 2 "" 2.000
+455.980700 3 "" 3.000
+457.980700 2 "" 2.000
+457.980700 3 "" 3.000
 EOD
 $hw << EOD
-15.000000 1 "hw 1"
-17.000000 2 "hw 1"
-17.000000 3 "hw 1"
-18.000000 1 "hw 2"
-424.000000 2 "hw 2"
-424.000000 3 "hw 2"
-425.000000 1 "hw 3"
-443.980700 2 "hw 3"
-443.980700 3 "hw 3"
-444.980700 1 "hw 4"
-447.980700 2 "hw 4"
-447.980700 3 "hw 4"
-448.980700 1 "hw 5"
-451.980700 2 "hw 5"
-451.980700 3 "hw 5"
-452.980700 1 "hw 6"
-455.980700 2 "hw 6"
-455.980700 3 "hw 6"
-456.980700 1 "hw 7"
-457.980700 2 "hw 7"
-457.980700 3 "hw 7"
-458.980700 1 "hw 30"
+15.000000 1 "hw 1" 1.000
+17.000000 2 "hw 1" 2.000
+17.000000 3 "hw 1" 3.000
+18.000000 1 "" 1.000
+424.000000 2 "hw 2" 2.000
+424.000000 3 "hw 2" 3.000
+425.000000 1 "hw 3" 1.000
+443.980700 2 "hw 3" 2.000
+443.980700 3 "hw 3" 3.000
+444.980700 1 "hw 4" 1.000
+447.980700 2 "" 2.000
+447.980700 3 "" 3.000
+448.980700 1 "" 1.000
+451.980700 2 "" 2.000
+451.980700 3 "" 3.000
+452.980700 1 "" 1.000
+455.980700 2 "hw 6" 2.000
+455.980700 3 "hw 6" 3.000
+456.980700 1 "hw 7" 1.000
+457.980700 2 "" 2.000
+457.980700 3 "" 3.000
+458.980700 1 "" 1.000
 EOD
 $crash << EOD
-20.000000 2 "crash"
-20.000000 3 "crash"
+20.000000 2 "crash" 2.000
+20.000000 3 "crash" 3.000
 EOD
 $restart << EOD
-420.000000 2 "restart"
-420.000000 3 "restart"
+420.000000 2 "restart" 2.000
+420.000000 3 "restart" 3.000
 EOD
 $election << EOD
 EOD
@@ -305,20 +305,20 @@ EOD
 $truncate << EOD
 EOD
 $dedup << EOD
-440.980700 1 "dup r2 @2"
+440.980700 1 "dup r2 @2" 1.000
 EOD
 $producer << EOD
-12.000000 4 "pid 1000000 e0"
+12.000000 4 "pid 1000000 e0" 4.000
 EOD
 $failed << EOD
 EOD
 $acked << EOD
 EOD
 $fault << EOD
-20.000000 2 "fault 0 on"
-20.000000 3 "fault 1 on"
-420.000000 2 "fault 0 off"
-420.000000 3 "fault 1 off"
+20.000000 2 "fault 0 on" 2.140
+20.000000 3 "fault 1 on" 3.140
+420.000000 2 "fault 0 off" 2.140
+420.000000 3 "fault 1 off" 3.140
 EOD
 $anomaly << EOD
 EOD
@@ -331,17 +331,17 @@ plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#
   $retry using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#e08000' lw 1.6 dt 2 title 'Produce retry', \
   $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
   $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
-  $append using 1:2:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $append using 1:4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
   $hw using 1:2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
-  $hw using 1:2:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $hw using 1:4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
   $crash using 1:2 with points lc rgb '#8b0000' pt 2 ps 3 lw 3 title 'crash', \
-  $crash using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
+  $crash using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
   $restart using 1:2 with points lc rgb '#8b0000' pt 6 ps 2 lw 2 title 'restart', \
-  $restart using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
+  $restart using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
   $dedup using 1:2 with points lc rgb '#00a0b0' pt 13 ps 1.6 title 'duplicate answered from cache', \
-  $dedup using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#00a0b0' notitle, \
+  $dedup using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#00a0b0' notitle, \
   $producer using 1:2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
-  $producer using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
+  $producer using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
   $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault on/off', \
-  $fault using 1:2:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle
+  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle

@@ -1,19 +1,25 @@
 # figure.gp: reordered and duplicated records against max.in.flight.requests.per.connection,
-# with and without idempotence, under 2% lost requests and 2% lost responses.
+# with and without idempotence, when 2% of the requests are lost and when 2% of the responses
+# are lost (one loss kind per cell; the network holds what follows a loss, as TCP does).
 load '../common.gp'
 set output 'figure.png'
-set multiplot layout 1,3 title "Ordering: 2% requests, 2% responses lost, acks=all (2000 records, 30 seeds, mean, 95% CI). Grey: in-flight > 5, rejected by Kafka with idempotence"
+set multiplot layout 1,2 title "Ordering: 2% of requests or 2% of responses lost, acks=all (2000 records, 30 seeds, mean, 95% CI). Grey: in-flight > 5, rejected by Kafka with idempotence"
 set xlabel 'max.in.flight.requests.per.connection (requests)'
 set xrange [0.5:10.5]
 set object 1 rect from 5.5, graph 0 to 10.5, graph 1 fc rgb '#eeeeee' fs solid behind
-F = "reordered duplicates failed"
-T = "'reordered records (per run)' 'duplicate records (per run)' 'records reported failed (per run)'"
-do for [i=1:3] {
+REQ = 'drop requests producer -> leader p=0.02'
+RSP = 'drop responses leader -> producer p=0.02'
+F = "reordered duplicates"
+T = "'reordered records (per run)' 'duplicate records (per run)'"
+do for [i=1:2] {
     f = word(F, i)
     set ylabel word(T, i)
     set title f
     plot for [e in "false true"] 'cells.csv' \
-        using (is('enable.idempotence', e) ? column('max.in.flight.requests.per.connection') : NaN):(m(f)):(lo(f)):(hi(f)) \
-        lw 2 pt 7 title 'enable.idempotence='.e
+        using ((is('fault.drop', REQ) && is('enable.idempotence', e)) ? column('max.in.flight.requests.per.connection') : NaN):(m(f)):(lo(f)):(hi(f)) \
+        lw 2 pt 7 title 'requests lost, enable.idempotence='.e, \
+         for [e in "false true"] 'cells.csv' \
+        using ((is('fault.drop', RSP) && is('enable.idempotence', e)) ? column('max.in.flight.requests.per.connection') : NaN):(m(f)):(lo(f)):(hi(f)) \
+        lw 2 pt 5 dt 2 title 'responses lost, enable.idempotence='.e
 }
 unset multiplot
