@@ -93,7 +93,7 @@ static int demo_config(const demo_row *row, uint64_t seed, config *c, char *err,
 
 static void demo_usage(FILE *out) {
     fputs("Usage: kafkasim demo [--seeds N]\n"
-          "Run the classic produce-path questions over N seeds each (default 10) and print\n"
+          "Run the classic produce-path questions over N seeds each (default 50) and print\n"
           "one table: in how many runs each anomaly appeared, and how many records it hit.\n",
           out);
 }
@@ -102,7 +102,7 @@ int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {
         {"seeds", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    unsigned long long seeds = 10;
+    unsigned long long seeds = 50;
     char err[512];
     int opt;
     optind = 1;

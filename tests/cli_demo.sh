@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# cli_demo.sh: `kafkasim demo`, the main job, answers each classic question as Kafka would:
+# retries without idempotence duplicate (lost responses) and reorder (lost requests, 5 in
+# flight); idempotence, in-flight 1 for ordering, and acks=all with min ISR 2 under one crash
+# are clean; acks=1 at failover, an unclean election and a power loss lose acknowledged writes;
+# the 3.0.0 default is not idempotent (KAFKA-13598); a broker restart that loads a snapshot at
+# the log end duplicates (S12) and a producer restart with resend duplicates (S11).
+#
+# Usage: bash cli_demo.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+test_name=cli_demo
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 demo --seeds 20
+cp out table
+
+# runs_with ROW COLUMN: the number of runs (of 20) with the anomaly of COLUMN (1 duplicate,
+# 2 nonmonotonic, 3 lost-write) on the row whose question starts with ROW.
+runs_with() {
+  local line
+  line=$(grep -F -- "$1" table | head -1)
+  [ -n "$line" ] || { fail "no row '$1' in the table"; echo -1; return; }
+  # After the question come: runs, then three "N (M)" columns.
+  echo "$line" | sed -E 's/.* ([0-9]+) +([0-9]+) \([0-9]+\) +([0-9]+) \([0-9]+\) +([0-9]+) \([0-9]+\)$/\2 \3 \4/' |
+    cut -d' ' -f"$2"
+}
+
+# expect_runs ROW COLUMN OP N: e.g. expect_runs "acks=1" 3 -gt 0
+expect_runs() {
+  checks=$((checks + 1))
+  local got
+  got=$(runs_with "$1" "$2")
+  [ "$got" "$3" "$4" ] 2>/dev/null || fail "row '$1' column $2: $got runs, expected $3 $4"
+}
+
+expect_runs "retries without idempotence, 5% of responses lost" 1 -gt 10
+expect_runs "retries without idempotence, 5% of requests lost" 2 -gt 10
+expect_runs "the same with max.in.flight.requests.per.connection=1" 2 -eq 0
+expect_runs "the same with enable.idempotence=true" 1 -eq 0
+expect_runs "the same with enable.idempotence=true" 2 -eq 0
+expect_runs "the first row with enable.idempotence=true" 1 -eq 0
+expect_runs "kafka.version=3.0.0 defaults" 1 -gt 10
+expect_runs "acks=1, leader crashes" 3 -gt 0
+expect_runs "acks=all, min.insync.replicas=2, same crash" 3 -eq 0
+expect_runs "acks=all, min ISR 1, ISR shrunk, unclean election" 3 -gt 0
+expect_runs "acks=all, min ISR 2, power loss" 3 -gt 0
+expect_runs "idempotent, RF=1 leader restarts" 1 -gt 0
+expect_runs "the same with 1 GiB segments" 1 -eq 0
+expect_runs "producer restart with resend" 1 -gt 0
+
+expect_exit 2 demo stray
+expect_exit 2 demo --seeds 0
+finish
