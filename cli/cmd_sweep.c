@@ -273,10 +273,10 @@ static int sweep_plot_fields_check(const sweep_spec *s, const sweep_fields *f, c
 
 static bool sweep_has_scripts(const char *dir) {
     char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/line.gp", dir);
-    if (access(path, R_OK) != 0) return false;
-    snprintf(path, sizeof path, "%s/heatmap.gp", dir);
-    return access(path, R_OK) == 0;
+    int n = snprintf(path, sizeof path, "%s/line.gp", dir);
+    if (n < 0 || (size_t)n >= sizeof path || access(path, R_OK) != 0) return false;
+    n = snprintf(path, sizeof path, "%s/heatmap.gp", dir);
+    return n >= 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
 }
 
 /* line.gp and heatmap.gp: --gnuplot-dir, the spec's folder, or experiments/ beside or above

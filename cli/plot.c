@@ -232,7 +232,13 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     for (size_t i = 0; i < p->msg_count; i++)
         p->msgs[i].anomaly = plot_payload_anomalous(p, in->payloads, p->msgs[i].payload);
     const history *h = in->history;
-    for (size_t i = 0; i < h->count; i++) plot_mark_record(p, &h->recs[i], in->payloads);
+    for (size_t i = 0; i < h->count; i++) {
+        /* A coalesced send or callback stands for several records (history.h). */
+        for (uint32_t j = 0, n = history_rec_span(&h->recs[i]); j < n; j++) {
+            history_rec r = history_rec_expand(&h->recs[i], j);
+            plot_mark_record(p, &r, in->payloads);
+        }
+    }
 }
 
 void plot_init(plot *p, int64_t from_ns, int64_t to_ns) {

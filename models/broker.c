@@ -141,6 +141,7 @@ static void conn_respond(broker *b, node_id client, proto_msg *resp) {
     if (b->env.net->conn_gen[client][b->node] == c->gen) send_msg(b, resp);
     c->busy = false;
     c->parked = BROKER_PARKED_NONE;
+    b->parked_mask &= ~((uint64_t)1 << client);
     sim_timer_cancel(&c->timer);
 }
 
@@ -149,12 +150,15 @@ static void conn_finish_silent(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
     c->busy = false;
     c->parked = BROKER_PARKED_NONE;
+    b->parked_mask &= ~((uint64_t)1 << client);
     sim_timer_cancel(&c->timer);
 }
 
 static void conn_park(broker *b, node_id client, broker_parked kind, int64_t deadline_ns) {
     broker_conn *c = &b->conns[client];
     c->parked = (uint8_t)kind;
+    if (kind != BROKER_PARKED_NONE) b->parked_mask |= (uint64_t)1 << client;
+    else b->parked_mask &= ~((uint64_t)1 << client);
     sim_timer_arm(b->env.world, &c->timer, deadline_ns, b->kind,
                   timer_arg(BROKER_T_CONN, 0, client));
 }
@@ -218,6 +222,7 @@ static void conn_on_request(broker *b, const proto_msg *m) {
     if (m->conn_gen != c->gen) {
         if (m->conn_gen < c->gen) return; /* bytes of a closed connection */
         conn_reset(c, m->conn_gen);       /* a new connection: the old one's state is gone */
+        b->parked_mask &= ~((uint64_t)1 << m->from);
     }
     if (c->busy) {
         if (conn_queue_push(c, m) != 0) out_of_memory(b);
@@ -306,10 +311,23 @@ static void produce_complete(broker *b, node_id client) {
 
 /* Completes (or fails, when this broker lost the leadership) every parked request of the
  * partition that can complete, in client node order, then lets their connections go on. */
+_Static_assert(NODES_MAX <= 64, "parked_mask has a bit per node");
+
+/* Index of the lowest set bit of x (x != 0). */
+static int broker_lowest_bit(uint64_t x) { return __builtin_ctzll(x); }
+
+/* The first parked connection at or after node from, NODES_MAX when none. */
+static int broker_next_parked(const broker *b, int from) {
+    uint64_t left = from < 64 ? b->parked_mask & ~(((uint64_t)1 << from) - 1) : 0;
+    return left ? broker_lowest_bit(left) : NODES_MAX;
+}
+
 static void leader_complete_parked(broker *b, int partition, bool data_arrived) {
     broker_partition *p = &b->partitions[partition];
-    bool drained[NODES_MAX] = {false};
-    for (int n = 0; n < NODES_MAX; n++) {
+    uint64_t drained = 0; /* bit n: conns[n] finished its request */
+    /* Only parked connections can complete: visit them in node order as a walk of all would,
+     * reading the mask afresh after each (a completion may park or unpark others). */
+    for (int n = broker_next_parked(b, 0); n < NODES_MAX; n = broker_next_parked(b, n + 1)) {
         broker_conn *c = &b->conns[n];
         if (!c->busy || c->current.partition != partition) continue;
         if (c->parked == BROKER_PARKED_PRODUCE) {
@@ -322,10 +340,9 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
         } else {
             continue;
         }
-        drained[n] = true;
+        drained |= (uint64_t)1 << n;
     }
-    for (int n = 0; n < NODES_MAX; n++)
-        if (drained[n]) conn_drain(b, (node_id)n);
+    for (; drained; drained &= drained - 1) conn_drain(b, (node_id)broker_lowest_bit(drained));
 }
 
 /* Partition.appendRecordsToLeader then ReplicaManager's acks handling (section 1.2, 2.4). */
@@ -949,6 +966,7 @@ static void broker_forget(broker *b) {
     b->deferred_count = 0;
     b->metadata_offset = 0; /* the partition state below is forgotten with it */
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
+    b->parked_mask = 0;
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->state_known = false;
@@ -1026,10 +1044,12 @@ int broker_partition_leader(const broker *b, int partition) {
     return p->state_known ? p->leader : -1;
 }
 
-bool broker_check(broker *b) {
+/* broker_check and broker_check_recent: recent walks only the log's tail added since the
+ * last call (log_check_recent), the full check walks every batch (log_check). */
+static bool broker_check_partitions(broker *b, bool recent) {
     for (int i = 0; i < b->partition_count; i++) {
-        const broker_partition *p = &b->partitions[i];
-        const char *broken = log_check(&p->log);
+        broker_partition *p = &b->partitions[i];
+        const char *broken = recent ? log_check_recent(&p->log) : log_check(&p->log);
         if (!broken) broken = pstate_check(&p->pstate);
         if (!broken && b->alive && is_leader(b, p) && !broker_set_has(p->isr, b->broker_id))
             broken = "the leader is not in its ISR";
@@ -1046,3 +1066,7 @@ bool broker_check(broker *b) {
     }
     return true;
 }
+
+bool broker_check(broker *b) { return broker_check_partitions(b, false); }
+
+bool broker_check_recent(broker *b) { return broker_check_partitions(b, true); }

@@ -83,8 +83,10 @@ static uint64_t checker_id_bound(const checker_input *in, size_t *callbacks) {
     for (size_t i = 0; i < in->history->count; i++) {
         const history_rec *r = &in->history->recs[i];
         if (r->kind != HIST_SEND && r->kind != HIST_CALLBACK) continue;
-        if ((uint64_t)r->a + 1 > bound) bound = (uint64_t)r->a + 1;
-        *callbacks += r->kind == HIST_CALLBACK;
+        /* A coalesced record stands for ids a .. a + f (history.h). */
+        uint64_t last = (uint64_t)r->a + history_rec_span(r) - 1;
+        if (last + 1 > bound) bound = last + 1;
+        if (r->kind == HIST_CALLBACK) *callbacks += history_rec_span(r);
     }
     for (size_t i = 0; i < in->log_count; i++) {
         uint32_t n;
@@ -150,8 +152,18 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         switch ((history_kind)r->kind) {
-        case HIST_SEND: checker_on_send(w, r, out); break;
-        case HIST_CALLBACK: checker_on_callback(w, r, out); break;
+        case HIST_SEND:
+            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
+                history_rec x = history_rec_expand(r, j);
+                checker_on_send(w, &x, out);
+            }
+            break;
+        case HIST_CALLBACK:
+            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
+                history_rec x = history_rec_expand(r, j);
+                checker_on_callback(w, &x, out);
+            }
+            break;
         case HIST_ATTEMPT: out->retries += r->b > 1; break;
         case HIST_DEDUP: out->deduplicated++; break;
         case HIST_TRUNCATE: out->truncated += r->a; break;

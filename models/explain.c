@@ -340,11 +340,17 @@ static void ex_dedup_miss(const ex_run *x, ex_text *t, const ex_copy *first,
     }
 }
 
+/* True when r is a callback of record: a coalesced callback stands for ids a .. a + f
+ * (history.h), all with the same time and error. */
+static bool ex_callback_of(const history_rec *r, uint32_t record) {
+    return r->kind == HIST_CALLBACK && record >= r->a && record - r->a < history_rec_span(r);
+}
+
 /* The first failed callback of record (the application's view), or NULL. */
 static const history_rec *ex_failed_callback(const ex_run *x, uint32_t record) {
     for (size_t i = 0; i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
-        if (r->kind == HIST_CALLBACK && r->a == record && r->c != ERR_NONE) return r;
+        if (ex_callback_of(r, record) && r->c != ERR_NONE) return r;
     }
     return NULL;
 }
@@ -578,7 +584,7 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
     for (int n = 0; n < NODES_MAX; n++) tr.holds[n] = -1;
     for (size_t i = 0; i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
-        if (r->kind == HIST_CALLBACK && r->a == record && r->c == ERR_NONE &&
+        if (ex_callback_of(r, record) && r->c == ERR_NONE &&
             tr.ack_ns == INT64_MAX)
             tr.ack_ns = r->time_ns;
         if (r->kind == HIST_APPEND && node_is_broker(r->node))

@@ -55,171 +55,219 @@ static bool history_grow(history *h) {
     return true;
 }
 
+uint32_t history_rec_span(const history_rec *r) {
+    return r->kind == HIST_SEND || r->kind == HIST_CALLBACK ? r->f + 1 : 1;
+}
+
+history_rec history_rec_expand(const history_rec *r, uint32_t j) {
+    history_rec x = *r;
+    if (r->kind != HIST_SEND && r->kind != HIST_CALLBACK) return x;
+    x.f = 0;
+    x.a = r->a + j;
+    if (r->kind == HIST_CALLBACK && r->d >= 0) x.d = r->d + j;
+    return x;
+}
+
+/* True when r is the record after the run that last stands for (see history.h). */
+static bool history_continues(const history_rec *last, const history_rec *r) {
+    if ((r->kind != HIST_SEND && r->kind != HIST_CALLBACK) || r->f != 0) return false;
+    if (last->kind != r->kind || last->time_ns != r->time_ns || last->node != r->node ||
+        last->partition != r->partition || last->b != r->b || last->c != r->c ||
+        last->e != r->e || last->f == UINT32_MAX)
+        return false;
+    uint32_t next = last->f + 1;
+    if (r->a != last->a + next || last->a + next < last->a) return false;
+    if (r->kind == HIST_CALLBACK && last->d >= 0) return r->d == last->d + next;
+    return r->d == last->d;
+}
+
 void history_add(history *h, const history_rec *r) {
     SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
     if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
     if (h->observer) h->observer(h->observer_ctx, r);
     if (h->failed) return;
+    if (h->coalesce && h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
+        h->recs[h->count - 1].f++;
+        return;
+    }
     if (h->count == h->capacity && !history_grow(h)) return;
     h->recs[h->count++] = *r;
 }
 
-/* A record with the common fields set and the rest zero. */
-static history_rec history_rec_make(int64_t t, history_kind kind, node_id node) {
-    history_rec r;
-    memset(&r, 0, sizeof r);
-    r.time_ns = t;
-    r.kind = (uint16_t)kind;
-    r.node = node;
+/* The recorders write each record once, in place: history_begin hands out the array's next
+ * free slot, zeroed, with the common fields set (or h->scratch once recording stopped), and
+ * history_commit shows it to the observer and keeps it. Building a record on the stack and
+ * copying it in made the copy wait on the narrow stores just made (a store-forwarding stall,
+ * the largest cost of recording). */
+static history_rec *history_begin(history *h, int64_t t, history_kind kind, node_id node) {
+    history_rec *r = &h->scratch;
+    if (!h->failed && (h->count < h->capacity || history_grow(h))) r = &h->recs[h->count];
+    memset(r, 0, sizeof *r);
+    r->time_ns = t;
+    r->kind = (uint16_t)kind;
+    r->node = node;
     return r;
 }
 
+static void history_commit(history *h, history_rec *r) {
+    SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
+    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    if (h->observer) h->observer(h->observer_ctx, r);
+    if (r == &h->scratch) return;
+    if (h->coalesce && h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
+        h->recs[h->count - 1].f++;
+        return;
+    }
+    h->count++;
+}
+
 void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no) {
-    history_rec r = history_rec_make(t, HIST_SEND, producer);
-    r.a = record;
-    r.b = send_no;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_SEND, producer);
+    r->a = record;
+    r->b = send_no;
+    history_commit(h, r);
 }
 
 void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
                       uint32_t send_no, int error, int64_t offset) {
-    history_rec r = history_rec_make(t, HIST_CALLBACK, producer);
-    r.a = record;
-    r.b = send_no;
-    r.c = error;
-    r.d = offset;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_CALLBACK, producer);
+    r->a = record;
+    r->b = send_no;
+    r->c = error;
+    r->d = offset;
+    history_commit(h, r);
 }
 
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
                      int broker) {
-    history_rec r = history_rec_make(t, HIST_ATTEMPT, producer);
-    r.a = b->payload;
-    r.b = b->attempt;
-    r.c = broker;
-    r.d = b->base_sequence;
-    r.e = b->producer_epoch;
-    r.f = (uint32_t)b->producer_id;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_ATTEMPT, producer);
+    r->a = b->payload;
+    r->b = b->attempt;
+    r->c = broker;
+    r->d = b->base_sequence;
+    r->e = b->producer_epoch;
+    r->f = (uint32_t)b->producer_id;
+    history_commit(h, r);
 }
 
 void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error) {
-    history_rec r = history_rec_make(t, HIST_RETRY, producer);
-    r.a = b->payload;
-    r.b = b->attempt;
-    r.c = error;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_RETRY, producer);
+    r->a = b->payload;
+    r->b = b->attempt;
+    r->c = error;
+    history_commit(h, r);
 }
 
 void history_append(history *h, int64_t t, node_id broker, const proto_batch *b, bool leader) {
-    history_rec r = history_rec_make(t, HIST_APPEND, broker);
-    r.a = b->payload;
-    r.b = b->attempt;
-    r.c = leader ? 1 : 0;
-    r.d = b->base_offset;
-    r.e = (int16_t)b->partition_leader_epoch;
-    r.f = (uint32_t)b->base_sequence;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_APPEND, broker);
+    r->a = b->payload;
+    r->b = b->attempt;
+    r->c = leader ? 1 : 0;
+    r->d = b->base_offset;
+    r->e = (int16_t)b->partition_leader_epoch;
+    r->f = (uint32_t)b->base_sequence;
+    history_commit(h, r);
 }
 
 void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
                    int64_t original_offset) {
-    history_rec r = history_rec_make(t, HIST_DEDUP, broker);
-    r.a = b->payload;
-    r.b = b->attempt;
-    r.d = original_offset;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_DEDUP, broker);
+    r->a = b->payload;
+    r->b = b->attempt;
+    r->d = original_offset;
+    history_commit(h, r);
 }
 
 void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed) {
-    history_rec r = history_rec_make(t, HIST_TRUNCATE, broker);
-    r.a = removed;
-    r.d = new_leo;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_TRUNCATE, broker);
+    r->a = removed;
+    r->d = new_leo;
+    history_commit(h, r);
 }
 
 void history_hw(history *h, int64_t t, node_id broker, int64_t hw) {
-    history_rec r = history_rec_make(t, HIST_HW, broker);
-    r.d = hw;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_HW, broker);
+    r->d = hw;
+    history_commit(h, r);
 }
 
 void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean) {
     node_id node = leader > 0 ? node_broker(leader) : NODE_NONE;
-    history_rec r = history_rec_make(t, HIST_ELECTION, node);
-    r.a = (uint32_t)leader_epoch;
-    r.b = unclean ? 1 : 0;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_ELECTION, node);
+    r->a = (uint32_t)leader_epoch;
+    r->b = unclean ? 1 : 0;
+    history_commit(h, r);
 }
 
 void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch) {
-    history_rec r = history_rec_make(t, HIST_ISR, NODE_CONTROLLER);
-    r.a = isr;
-    r.b = (uint32_t)partition_epoch;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_ISR, NODE_CONTROLLER);
+    r->a = isr;
+    r->b = (uint32_t)partition_epoch;
+    history_commit(h, r);
 }
 
 /* A dropped ProduceResponse names its batch by base offset (the response carries no payload);
  * the explainer matches it with the leader's append at that offset. */
 void history_drop(history *h, int64_t t, const proto_msg *m, int fault) {
-    history_rec r = history_rec_make(t, HIST_DROP, m->to);
-    r.a = m->api;
-    r.b = (uint32_t)fault;
-    r.c = -1;
-    r.d = -1;
-    r.e = m->is_response ? 1 : 0;
-    r.f = m->from;
-    if (m->api == API_PRODUCE && !m->is_response) r.c = (int32_t)m->u.produce.batch.payload;
-    if (m->api == API_PRODUCE && m->is_response) r.d = m->u.produce_response.base_offset;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_DROP, m->to);
+    r->a = m->api;
+    r->b = (uint32_t)fault;
+    r->c = -1;
+    r->d = -1;
+    r->e = m->is_response ? 1 : 0;
+    r->f = m->from;
+    if (m->api == API_PRODUCE && !m->is_response) r->c = (int32_t)m->u.produce.batch.payload;
+    if (m->api == API_PRODUCE && m->is_response) r->d = m->u.produce_response.base_offset;
+    history_commit(h, r);
 }
 
 void history_fault(history *h, int64_t t, int fault, node_id target, bool start) {
-    history_rec r = history_rec_make(t, HIST_FAULT, target);
-    r.a = (uint32_t)fault;
-    r.b = start ? 1 : 0;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_FAULT, target);
+    r->a = (uint32_t)fault;
+    r->b = start ? 1 : 0;
+    history_commit(h, r);
 }
 
 void history_crash(history *h, int64_t t, node_id node, bool crashed) {
-    history_rec r = history_rec_make(t, HIST_CRASH, node);
-    r.a = crashed ? 1 : 0;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_CRASH, node);
+    r->a = crashed ? 1 : 0;
+    history_commit(h, r);
 }
 
 void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch) {
-    history_rec r = history_rec_make(t, HIST_EPOCH_BUMP, producer);
-    r.a = (uint32_t)(uint16_t)epoch;
-    r.f = (uint32_t)pid;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_EPOCH_BUMP, producer);
+    r->a = (uint32_t)(uint16_t)epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
 }
 
 void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch) {
-    history_rec r = history_rec_make(t, HIST_PRODUCER_ID, producer);
-    r.a = (uint32_t)(uint16_t)epoch;
-    r.f = (uint32_t)pid;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_PRODUCER_ID, producer);
+    r->a = (uint32_t)(uint16_t)epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
 }
 
 void history_error(history *h, int64_t t, node_id client, int api, int error) {
-    history_rec r = history_rec_make(t, HIST_ERROR, client);
-    r.a = (uint32_t)error;
-    r.c = api;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_ERROR, client);
+    r->a = (uint32_t)error;
+    r->c = api;
+    history_commit(h, r);
 }
 
 void history_expire(history *h, int64_t t, node_id producer, const proto_batch *b,
                     bool in_flight) {
-    history_rec r = history_rec_make(t, HIST_EXPIRE, producer);
-    r.a = b->payload;
-    r.b = in_flight ? 1 : 0;
-    r.c = b->attempt;
-    history_add(h, &r);
+    history_rec *r = history_begin(h, t, HIST_EXPIRE, producer);
+    r->a = b->payload;
+    r->b = in_flight ? 1 : 0;
+    r->c = b->attempt;
+    history_commit(h, r);
 }
 
 size_t history_count_kind(const history *h, history_kind kind) {
     size_t n = 0;
-    for (size_t i = 0; i < h->count; i++) n += h->recs[i].kind == kind;
+    for (size_t i = 0; i < h->count; i++)
+        if (h->recs[i].kind == kind) n += history_rec_span(&h->recs[i]);
     return n;
 }
 

@@ -4,9 +4,9 @@
  * elections, dropped messages and faults that fired.
  *
  * The checker and the explainer judge a run from this record alone (plus the final logs), never
- * from the models' private state: the history is what a Jepsen-style observer could have
- * written down. Records are fixed-size (40 bytes) in one array that grows geometrically; memory
- * is linear in the work done.
+ * from the models' private state: the history is what a Jepsen-style observer could have written
+ * down. Records are fixed-size (40 bytes; runs of sends or callbacks may share one) in one array
+ * that grows geometrically; memory is linear in the work done.
  */
 #ifndef KAFKASIM_HISTORY_H
 #define KAFKASIM_HISTORY_H
@@ -18,8 +18,10 @@
 #include "protocol.h"
 
 typedef enum history_kind {
-    HIST_SEND = 0,      /* app -> producer: a = record id, b = send number (0 first, 1 resend) */
-    HIST_CALLBACK,      /* producer -> app: a = record id, b = send number, c = error, d = offset */
+    HIST_SEND = 0,      /* app -> producer: a = record id, b = send number (0 first, 1 resend),
+                           f = records after a in the same run (see history.coalesce) */
+    HIST_CALLBACK,      /* producer -> app: a = record id, b = send number, c = error, d = offset,
+                           f = records after a in the same run (see history.coalesce) */
     HIST_ATTEMPT,       /* producer sent a batch: a = payload, b = attempt, c = broker id,
                            d = base sequence, e = producer epoch, f = producer id (low 32) */
     HIST_RETRY,         /* producer will retry: a = payload, b = attempt failed, c = error */
@@ -66,9 +68,25 @@ typedef struct history {
     size_t count;         /* records stored */
     size_t capacity;      /* records allocated */
     bool failed;          /* memory ran out: recording stopped (the run reports it) */
+    bool coalesce;        /* store a run of sends (or callbacks) as one record, see below */
     history_observer_fn observer; /* optional, borrowed: called for every added record */
     void *observer_ctx;   /* borrowed; passed to observer */
+    history_rec scratch;  /* where a record is built once recording stopped (failed) */
 } history;
+
+/* Coalescing (off after history_init; scenario_run turns it on): a SEND or CALLBACK record
+ * that follows one of the same kind, time, node, partition, send number and error, for the
+ * next record id (and, for a callback with an offset, the next offset), is stored by counting
+ * it in the previous record's f. The observer still sees every record as added. Readers of
+ * recs expand a stored record into history_rec_span() records with history_rec_expand(): the
+ * expanded sequence is exactly the sequence added. */
+
+/* Records stored record r stands for: 1 + r->f for SEND and CALLBACK, else 1. */
+uint32_t history_rec_span(const history_rec *r);
+
+/* The j-th record (0 <= j < history_rec_span(r)) that r stands for: id r->a + j, offset
+ * r->d + j for a callback with an offset (r->d >= 0), f = 0. */
+history_rec history_rec_expand(const history_rec *r, uint32_t j);
 
 /* Allocates room for capacity_hint records (at least 64); no observer. Returns 0, or -1 when
  * memory cannot be had (nothing to fini then). */
@@ -105,7 +123,8 @@ void history_error(history *h, int64_t t, node_id client, int api, int error);
 void history_expire(history *h, int64_t t, node_id producer, const proto_batch *b,
                     bool in_flight);
 
-/* Records of one kind, for tests and summaries (a linear scan). */
+/* Records of one kind, for tests and summaries (a linear scan; coalesced records count as the
+ * records they stand for). */
 size_t history_count_kind(const history *h, history_kind kind);
 /* "send", "callback", "append", ...: a short name of a kind; "unknown" out of range. */
 const char *history_kind_name(history_kind kind);

@@ -71,6 +71,7 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
         if (last->epoch < epoch && last->start_offset <= start_offset) break;
         l->epoch_count--;
     }
+    if (l->checked_epoch_count > l->epoch_count) l->checked_epoch_count = l->epoch_count;
     if (l->epoch_count == l->epoch_capacity) {
         size_t cap = l->epoch_capacity * 2;
         log_epoch_entry *e = realloc(l->epochs, cap * sizeof *e);
@@ -123,6 +124,7 @@ size_t log_batch_holding(const log_replica *l, int64_t offset) {
 /* LeaderEpochFileCache.truncateFromEnd: entries starting at or after end go. */
 static void epochs_truncate_from_end(log_replica *l, int64_t end) {
     while (l->epoch_count && l->epochs[l->epoch_count - 1].start_offset >= end) l->epoch_count--;
+    if (l->checked_epoch_count > l->epoch_count) l->checked_epoch_count = l->epoch_count;
 }
 
 uint64_t log_truncate(log_replica *l, int64_t offset) {
@@ -138,6 +140,7 @@ uint64_t log_truncate(log_replica *l, int64_t offset) {
     uint64_t removed = 0;
     for (size_t i = keep; i < l->count; i++) removed += l->batches[i].record_count;
     l->count = keep;
+    if (l->checked_count > keep) l->checked_count = keep;
     l->log_end_offset = keep ? proto_batch_last_offset(&l->batches[keep - 1]) + 1
                              : l->log_start_offset;
     if (l->high_watermark > l->log_end_offset) l->high_watermark = l->log_end_offset;
@@ -171,26 +174,59 @@ void log_epoch_end_offset(const log_replica *l, int32_t requested, int32_t *epoc
     *end_offset_out = l->epochs[i].start_offset;
 }
 
-const char *log_check(const log_replica *l) {
+/* The scalar offsets against each other. */
+static const char *log_check_offsets(const log_replica *l) {
     if (l->high_watermark > l->log_end_offset) return "log: high watermark above log end";
     if (l->high_watermark < l->log_start_offset) return "log: high watermark below log start";
     if (l->flushed_offset > l->log_end_offset) return "log: flushed offset above log end";
-    int64_t next = l->log_start_offset;
-    for (size_t i = 0; i < l->count; i++) {
+    return NULL;
+}
+
+/* Batches [from, count) follow batch from - 1 (or the log start) without a gap and end at the
+ * log end offset. */
+static const char *log_check_batches(const log_replica *l, size_t from) {
+    int64_t next = from ? proto_batch_last_offset(&l->batches[from - 1]) + 1 : l->log_start_offset;
+    for (size_t i = from; i < l->count; i++) {
         const proto_batch *b = &l->batches[i];
         if (b->base_offset != next) return "log: batches are not contiguous";
         if (b->record_count == 0) return "log: empty batch";
         next = proto_batch_last_offset(b) + 1;
     }
     if (next != l->log_end_offset) return "log: log end offset does not follow the batches";
-    for (size_t i = 0; i < l->epoch_count; i++) {
-        if (l->epochs[i].start_offset > l->log_end_offset) return "log: epoch starts past end";
-        if (i == 0) continue;
+    return NULL;
+}
+
+/* Epoch entries [from, epoch_count) increase after entry from - 1; the last one (so, with
+ * start offsets non-decreasing, every one) starts at or below the log end offset; the last
+ * batch's epoch is in the cache. */
+static const char *log_check_epochs(const log_replica *l, size_t from) {
+    for (size_t i = from ? from : 1; i < l->epoch_count; i++) {
         if (l->epochs[i].epoch <= l->epochs[i - 1].epoch) return "log: epochs not increasing";
         if (l->epochs[i].start_offset < l->epochs[i - 1].start_offset)
             return "log: epoch start offsets decrease";
     }
+    if (l->epoch_count && l->epochs[l->epoch_count - 1].start_offset > l->log_end_offset)
+        return "log: epoch starts past end";
     if (l->count && log_epoch_latest(l) < l->batches[l->count - 1].partition_leader_epoch)
         return "log: last batch's epoch missing from the epoch cache";
+    return NULL;
+}
+
+const char *log_check(const log_replica *l) {
+    const char *broken = log_check_offsets(l);
+    if (!broken) broken = log_check_batches(l, 0);
+    if (!broken) broken = log_check_epochs(l, 0);
+    return broken;
+}
+
+const char *log_check_recent(log_replica *l) {
+    size_t from = l->checked_count <= l->count ? l->checked_count : 0;
+    size_t epoch_from = l->checked_epoch_count <= l->epoch_count ? l->checked_epoch_count : 0;
+    const char *broken = log_check_offsets(l);
+    if (!broken) broken = log_check_batches(l, from);
+    if (!broken) broken = log_check_epochs(l, epoch_from);
+    if (broken) return broken;
+    l->checked_count = l->count;
+    l->checked_epoch_count = l->epoch_count;
     return NULL;
 }

@@ -6,7 +6,8 @@
  * Follows storage/.../internals/log/UnifiedLog.java and LocalLog.java (append, truncateTo,
  * flush, roll) and LeaderEpochFileCache.java (assign, endOffsetFor, truncateFromEnd), KIP-101.
  *
- * Invariants (log_check): batches are contiguous from log_start_offset to log_end_offset;
+ * Invariants (log_check walks them all; log_check_recent, after every event, what changed):
+ * batches are contiguous from log_start_offset to log_end_offset;
  * high_watermark <= log_end_offset; flushed_offset <= log_end_offset; epoch cache entries have
  * strictly increasing epochs and non-decreasing start offsets, all <= log_end_offset.
  *
@@ -58,6 +59,8 @@ typedef struct log_replica {
     int64_t segment_base_offset; /* base offset of the active segment, offsets */
     int64_t segment_size_bytes; /* bytes in the active segment, bytes */
     log_options opt;            /* copied at init */
+    size_t checked_count;       /* batches [0, checked_count) passed log_check_recent, batches */
+    size_t checked_epoch_count; /* epoch entries that passed log_check_recent, entries */
 } log_replica;
 
 /* Returns 0, or -1 when memory cannot be had (nothing to fini then). */
@@ -118,5 +121,12 @@ size_t log_batch_holding(const log_replica *l, int64_t offset);
 /* Walks the invariants of the file comment. Returns NULL when they hold, else a static
  * message naming the first broken one. */
 const char *log_check(const log_replica *l);
+
+/* The same invariants as log_check, at O(1) amortised cost: checks the scalars, and only the
+ * batches and epoch entries added since the last call (every change to the log is at its tail,
+ * and truncation lowers the checked marks), then marks them checked. Called after every event;
+ * a prefix that passed stays checked until it is truncated away. Returns NULL or a static
+ * message, as log_check. */
+const char *log_check_recent(log_replica *l);
 
 #endif

@@ -32,10 +32,11 @@
  *   Before 2.5 the same situations reset the producer id (a new InitProducerId, KIP-360
  *   motivation) and fail the batch to the application.
  *
- * Invariants (producer_check): deque links agree both ways; every queued batch is QUEUED and
- * every QUEUED batch is in its deque; outstanding sequences are increasing; in-flight requests
- * per connection stay within max.in.flight + 2 (Metadata and InitProducerId may pass the limit);
- * records held in batches equal the application's pending count.
+ * Invariants (producer_check walks them all; producer_check_recent, after every event, checks
+ * the deque ends and amortises the full walk): deque links agree both ways; every queued batch
+ * is QUEUED and every QUEUED batch is in its deque; outstanding sequences are increasing;
+ * in-flight requests per connection stay within max.in.flight + 2 (Metadata and InitProducerId
+ * may pass the limit); records held in batches equal the application's pending count.
  *
  * Left out: several partitions per request (the model has one partition), MESSAGE_TOO_LARGE
  * splitting, compression, transactions, max.block.ms (a full buffer blocks the application
@@ -1173,7 +1174,7 @@ bool producer_done(const producer *p) {
 /* ---- Invariants ------------------------------------------------------------------------- */
 
 /* Walks one deque; returns the records it holds, or -1 after reporting a broken link. */
-static int64_t producer_check_deque(producer *p, int k) {
+static int64_t producer_check_deque(producer *p, int k, uint64_t *walked) {
     const producer_partition *pt = &p->partitions[k];
     int64_t records = 0;
     uint32_t prev = PRODUCER_NIL, steps = 0;
@@ -1190,6 +1191,7 @@ static int64_t producer_check_deque(producer *p, int k) {
         records += b->sealed ? b->header.record_count : pt->open_count;
         prev = i;
     }
+    *walked += steps;
     if (pt->tail != prev) {
         sim_fail(p->world, "producer: deque tail of partition %d is %u, walked to %u", k,
                  pt->tail, prev);
@@ -1198,9 +1200,9 @@ static int64_t producer_check_deque(producer *p, int k) {
     return records;
 }
 
-static bool producer_check_sequences(producer *p, int k) {
+static bool producer_check_sequences(producer *p, int k, uint32_t from) {
     const producer_partition *pt = &p->partitions[k];
-    for (uint32_t j = 1; j < pt->outstanding_count; j++) {
+    for (uint32_t j = from ? from : 1; j < pt->outstanding_count; j++) {
         const proto_batch *a = &p->batches[pt->outstanding[j - 1]].header;
         const proto_batch *b = &p->batches[pt->outstanding[j]].header;
         if (a->producer_epoch == b->producer_epoch && a->base_sequence >= b->base_sequence) {
@@ -1212,35 +1214,85 @@ static bool producer_check_sequences(producer *p, int k) {
     return true;
 }
 
-void producer_check(producer *p) {
-    if (p->crashed || !p->started) return;
-    int64_t records = 0;
-    for (int k = 0; k < p->partition_count; k++) {
-        int64_t r = producer_check_deque(p, k);
-        if (r < 0 || !producer_check_sequences(p, k)) return;
-        records += r;
-    }
+/* Requests in flight per connection within the limit, each naming a batch in a request; adds
+ * the records of in-flight batches to *records. False after reporting a broken one. */
+static bool producer_check_conns(producer *p, int64_t *records) {
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
         const producer_conn *c = &p->conns[b];
         if (c->count > producer_conn_capacity(p)) {
             sim_fail(p->world, "producer: %d requests in flight to broker %d", c->count, b);
-            return;
+            return false;
         }
         for (int k = 0; k < c->count; k++) {
             uint32_t i = c->requests[k].batch;
             if (i == PRODUCER_NIL) continue;
             if (!p->batches[i].in_request) {
                 sim_fail(p->world, "producer: request names batch %u that is not in one", i);
-                return;
+                return false;
             }
             if (p->batches[i].state == PRODUCER_BATCH_IN_FLIGHT)
-                records += p->batches[i].header.record_count;
+                *records += p->batches[i].header.record_count;
         }
     }
+    return true;
+}
+
+/* The full walk of producer_check; returns the batches it visited. */
+static uint64_t producer_check_walk(producer *p) {
+    int64_t records = 0;
+    uint64_t walked = 0;
+    for (int k = 0; k < p->partition_count; k++) {
+        int64_t r = producer_check_deque(p, k, &walked);
+        if (r < 0 || !producer_check_sequences(p, k, 0)) return walked;
+        walked += p->partitions[k].outstanding_count;
+        records += r;
+    }
+    if (!producer_check_conns(p, &records)) return walked;
     if (records != (int64_t)p->in_producer) {
         sim_fail(p->world, "producer: batches hold %lld records, the application %llu pending",
                  (long long)records, (unsigned long long)p->in_producer);
-        return;
+        return walked;
     }
     if (p->buffered_bytes < 0) sim_fail(p->world, "producer: negative buffered bytes");
+    return walked;
+}
+
+void producer_check(producer *p) {
+    if (p->crashed || !p->started) return;
+    producer_check_walk(p);
+}
+
+/* The O(1) part of producer_check_recent: each deque's ends point outwards and are QUEUED,
+ * the two newest outstanding sequences are in order, the connections keep their limits. */
+static bool producer_check_ends(producer *p) {
+    for (int k = 0; k < p->partition_count; k++) {
+        const producer_partition *pt = &p->partitions[k];
+        const char *broken = NULL;
+        if ((pt->head == PRODUCER_NIL) != (pt->tail == PRODUCER_NIL)) broken = "one end missing";
+        else if (pt->head != PRODUCER_NIL &&
+                 (p->batches[pt->head].prev != PRODUCER_NIL ||
+                  p->batches[pt->tail].next != PRODUCER_NIL ||
+                  p->batches[pt->head].state != PRODUCER_BATCH_QUEUED ||
+                  p->batches[pt->tail].state != PRODUCER_BATCH_QUEUED))
+            broken = "an end is not a queued end";
+        if (broken) {
+            sim_fail(p->world, "producer: deque of partition %d: %s", k, broken);
+            return false;
+        }
+        uint32_t n = pt->outstanding_count;
+        if (!producer_check_sequences(p, k, n > 1 ? n - 1 : 0)) return false;
+    }
+    int64_t records = 0;
+    return producer_check_conns(p, &records);
+}
+
+void producer_check_recent(producer *p) {
+    if (p->crashed || !p->started) return;
+    if (++p->check_events < p->check_walk_steps) {
+        if (producer_check_ends(p) && p->buffered_bytes < 0)
+            sim_fail(p->world, "producer: negative buffered bytes");
+        return;
+    }
+    p->check_events = 0;
+    p->check_walk_steps = producer_check_walk(p);
 }

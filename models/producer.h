@@ -172,6 +172,10 @@ typedef struct producer {
     uint64_t retries;          /* batches re-enqueued */
     uint64_t epoch_bumps;      /* local epoch bumps */
     uint64_t expired;          /* batches failed by delivery.timeout.ms */
+
+    /* Invariant checking (producer_check_recent). */
+    uint64_t check_events;     /* calls since the last full walk, calls */
+    uint64_t check_walk_steps; /* batches the last full walk visited, batches */
 } producer;
 
 /* Per record id, what the application knows. */
@@ -215,5 +219,12 @@ bool producer_done(const producer *p);
 /* Walks the invariants (deque links, counts, sequence order, in-flight limits) and reports the
  * first broken one with sim_fail(). */
 void producer_check(producer *p);
+
+/* The same invariants at O(1) amortised cost per call, for the hook after every event: checks
+ * the ends of each deque, the newest outstanding sequences and the connections every call, and
+ * runs the full walk (producer_check) once the calls since the last walk reach the number of
+ * batches that walk visited. So a broken invariant the cheap part misses is reported at most
+ * that many events late. */
+void producer_check_recent(producer *p);
 
 #endif

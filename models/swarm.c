@@ -172,7 +172,7 @@ static void swarm_draw_rule(swarm_drawer *d, bool drop, char *out, size_t len) {
     static const char *const responses[][2] = {{"leader", "producer"}, {"leader", "follower"}};
     bool response = swarm_pick(d, 2) == 1;
     const char *const *way = response ? responses[swarm_pick(d, 2)] : requests[swarm_pick(d, 2)];
-    char from[32], to[32], amount[32];
+    char from[32], to[32], amount[40]; /* amount: "by " and a 31-character duration */
     int64_t start_ms = (int64_t)sim_pcg32_bounded64(&d->rng, (uint64_t)(d->horizon_ns / SIM_MS));
     int64_t octave = 4 + swarm_pick(d, 12), base = (int64_t)1 << octave;
     int64_t window_ms = base + (int64_t)sim_pcg32_bounded64(&d->rng, (uint64_t)base);
@@ -497,6 +497,7 @@ typedef struct swarm_text {
 } swarm_text;
 
 static int swarm_text_add(swarm_text *t, const char *s, size_t n) {
+    if (n > SIZE_MAX / 4 || t->len > SIZE_MAX / 4) return -1; /* no text is that long */
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 1024;
         while (cap < t->len + n + 1) cap *= 2;
