@@ -978,12 +978,10 @@ static void broker_forget(broker *b) {
     }
 }
 
-void broker_crash(broker *b, bool powerloss) {
-    SIM_ASSERT(b->env.world, b->alive);
-    b->alive = false;
-    broker_forget(b);
-    net_set_down(b->env.net, b->node, true);
-    if (!powerloss) return; /* the page cache survives a process crash */
+/* The machine loses power: what the OS had not written back is gone (kafka-semantics.md 2.8:
+ * log.flush.interval.messages is never by default), whether the process was running or had
+ * already died, since a dead process's unflushed pages still sat in the page cache. */
+static void broker_drop_unflushed(broker *b) {
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->power_lost = true;
@@ -992,6 +990,19 @@ void broker_crash(broker *b, bool powerloss) {
             history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
                              (uint32_t)removed);
     }
+}
+
+void broker_crash(broker *b, bool powerloss) {
+    SIM_ASSERT(b->env.world, b->alive);
+    b->alive = false;
+    broker_forget(b);
+    net_set_down(b->env.net, b->node, true);
+    if (powerloss) broker_drop_unflushed(b); /* a process crash keeps the page cache */
+}
+
+void broker_power_fail(broker *b) {
+    if (b->alive) broker_crash(b, true);
+    else broker_drop_unflushed(b);
 }
 
 void broker_restart(broker *b) {

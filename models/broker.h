@@ -178,6 +178,9 @@ void broker_crash(broker *b, bool powerloss);
  * plus replay (LogLoader), a new broker epoch, heartbeats again; it rejoins as the controller
  * says (normally a follower that truncates, catches up and re-enters the ISR). Precondition:
  * started and not alive. */
+/* Power fails on the broker's machine: a running broker crashes with power loss; a broker
+ * whose process had already died loses the unflushed tail its page cache still held. */
+void broker_power_fail(broker *b);
 void broker_restart(broker *b);
 
 /* A stop-the-world pause until until_ns: deliveries and timers are deferred to its end, in

@@ -96,7 +96,8 @@ static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
     scenario *s = ctx;
     history_crash(&s->history, sim_now(&s->world), node, true);
     if (node_is_broker(node)) {
-        if (broker_alive(&s->brokers[node])) broker_crash(&s->brokers[node], powerloss);
+        if (powerloss) broker_power_fail(&s->brokers[node]);
+        else if (broker_alive(&s->brokers[node])) broker_crash(&s->brokers[node], false);
     } else if (node_is_producer(node)) {
         producer_crash(&s->prod);
         s->producer_gone = true;
