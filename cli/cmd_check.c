@@ -471,21 +471,6 @@ static int check_shrink_judge(void *ctx, const config *c) {
     return verdict;
 }
 
-/* A path as a shell word: bare when it is plain, else in single quotes. */
-static void check_print_shell_word(FILE *out, const char *s) {
-    if (s[0] && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=") ==
-                    strlen(s)) {
-        fputs(s, out);
-        return;
-    }
-    fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '\'') fputs("'\\''", out);
-        else fputc(*s, out);
-    }
-    fputc('\'', out);
-}
-
 static int check_write_counterexample(const check_args *a, const check_job *j, const config *c,
                                       const check_outcome *o) {
     char comment[1024];
@@ -507,7 +492,7 @@ static int check_write_counterexample(const check_args *a, const check_job *j, c
     printf("counterexample (%s):\n", a->out_path);
     swarm_scenario_write(c, NULL, stdout);
     printf("replay: kafkasim run ");
-    check_print_shell_word(stdout, a->out_path);
+    report_shell_word(stdout, a->out_path);
     printf(" --seed %" PRIu64 "\n", c->seed);
     return 0;
 }

@@ -225,7 +225,7 @@ void report_json(FILE *out, const config *c, const run_result *r) {
 /* ---- Replay ------------------------------------------------------------------------------- */
 
 /* One shell word: bare when it is plain, else in single quotes. */
-static void report_shell_word(FILE *out, const char *s) {
+void report_shell_word(FILE *out, const char *s) {
     bool plain = *s != 0;
     for (const char *p = s; *p && plain; p++)
         plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||

@@ -58,4 +58,7 @@ void report_csv_row(FILE *out, const run_result *r);
  * sim.seed: with --seed they replay the run. Returns the number of arguments written. */
 int report_replay_args(FILE *out, const config *c);
 
+/* Writes s as one shell word: bare when it is plain, else in single quotes. */
+void report_shell_word(FILE *out, const char *s);
+
 #endif

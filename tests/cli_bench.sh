@@ -8,32 +8,9 @@
 #
 # Usage: bash cli_bench.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
+test_name=cli_bench
+. "$(dirname "$0")/lib.sh"
 ref=$src/experiments/bench-reference.properties
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-failures=0
-checks=0
-
-fail() {
-  echo "cli_bench: FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect_exit CODE ARGS...: runs `kafkasim ARGS`, keeps stdout/stderr in out/err.
-expect_exit() {
-  local want=$1
-  shift
-  checks=$((checks + 1))
-  "$bin" "$@" >out 2>err
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "kafkasim $* exited $got, expected $want"
-    sed 's/^/  stderr: /' err | head -10 >&2
-  fi
-}
 
 # field NAME FILE [NTH]: the NTH (default 1st) value of "NAME": in FILE, quotes removed.
 field() {
@@ -108,5 +85,4 @@ if command -v python3 >/dev/null 2>&1; then
   done
 fi
 
-echo "cli_bench: $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+finish

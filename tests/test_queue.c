@@ -4,44 +4,11 @@
  * when popped), FIFO order at equal times, growth from the minimum capacity, and
  * sim_queue_check catching a broken heap.
  */
+#include "ref_queue.h"
 #include "sim.h"
 #include "test.h"
 
-#define REF_MAX 4096
 #define OPS 200000
-
-/* The reference: live events sorted by (time, seq), earliest first; O(n) per operation. */
-typedef struct ref_queue {
-    sim_event events[REF_MAX]; /* sorted */
-    size_t count;              /* live events */
-} ref_queue;
-
-static void ref_push(ref_queue *r, const sim_event *ev) {
-    size_t slot = r->count++;
-    while (slot > 0 && sim_event_before(ev, &r->events[slot - 1])) {
-        r->events[slot] = r->events[slot - 1];
-        slot--;
-    }
-    r->events[slot] = *ev;
-}
-
-static void ref_remove(ref_queue *r, size_t slot) {
-    memmove(&r->events[slot], &r->events[slot + 1], (r->count - slot - 1) * sizeof(sim_event));
-    r->count--;
-}
-
-static bool events_equal(const sim_event *a, const sim_event *b) {
-    return a->time_ns == b->time_ns && a->seq_kind == b->seq_kind && a->arg == b->arg;
-}
-
-/* Pops the earliest event that was not cancelled, as a model's handler would see it. */
-static bool queue_pop_live(sim_queue *q, const unsigned char *cancelled, sim_event *out) {
-    while (q->count > 0) {
-        sim_queue_pop(q, out);
-        if (!cancelled[sim_event_seq(out)]) return true;
-    }
-    return false;
-}
 
 static void test_random_against_reference(uint64_t seed) {
     static ref_queue ref;
