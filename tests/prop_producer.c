@@ -33,6 +33,7 @@
 #include "properties.h"
 #include "protocol.h"
 #include "scenario.h"
+#include "prop.h"
 #include "test.h"
 
 #define SEEDS 200        /* seeds of each "shows for some seed" case */
@@ -40,39 +41,6 @@
 
 /* 300 records at 1000/s; a short request.timeout.ms so a dropped response is retried soon. */
 #define WORKLOAD "workload.records=300\nworkload.rate=1000\nrequest.timeout.ms=200\n"
-
-static int runs_broken; /* runs with a broken invariant or no drain */
-
-/* properties text -> a finished config, as `kafkasim run` builds it. */
-static int load(const char *text, uint64_t seed, config *c) {
-    char err[512];
-    int rc = config_load_text(c, "scenario", text, err, sizeof err);
-    if (rc != 0) fprintf(stderr, "scenario does not load: %s\n%s\n", err, text);
-    c->seed = seed;
-    return rc;
-}
-
-/* Runs text with invariant checks after every event; a failed run is a failed check. */
-static run_result run(const char *text, uint64_t seed) {
-    static config c;
-    run_result r;
-    memset(&r, 0, sizeof r);
-    if (load(text, seed, &c) != 0) {
-        CHECK(false);
-        r.invariant_broken = true;
-        return r;
-    }
-    scenario_options so = {.trace_node = -1, .trace_record = -1, .check_invariants = true};
-    int rc = scenario_run(&c, &so, &r);
-    if (rc != 0) {
-        runs_broken++;
-        fprintf(stderr, "seed %llu: run failed (%d): %s\nreplay: save these lines as "
-                "s.properties, then kafkasim run s.properties --seed %llu\n%s",
-                (unsigned long long)seed, rc, r.failure, (unsigned long long)seed, text);
-    }
-    CHECK_EQ(rc, 0);
-    return r;
-}
 
 /* Sums of the anomalies over a sweep. */
 typedef struct tally {
@@ -114,7 +82,7 @@ static void test_non_idempotent_one_in_flight(void) {
         run_result r = run("enable.idempotence=false\nacks=all\n"
                            "max.in.flight.requests.per.connection=1\n" WORKLOAD
                            "fault.drop=drop responses leader -> producer p=0.05\n",
-                           seed);
+                           seed, NULL);
         tally_add(&t, &r);
         CHECK_EQ(r.check.reordered, 0);
     }
@@ -132,7 +100,7 @@ static void test_non_idempotent_five_in_flight(void) {
                  WORKLOAD "fault.drop=drop responses leader -> producer p=0.05\n"
                  "fault.crash=crash leader at %ums for 1s\n",
                  50 + (unsigned)(seed * 7 % 200));
-        run_result r = run(text, seed);
+        run_result r = run(text, seed, NULL);
         tally_add(&t, &r);
     }
     tally_print("idempotence off, 5 in flight, drops and a leader crash", SEEDS, &t);
@@ -161,7 +129,7 @@ static void test_idempotent_failover(void) {
     tally t = {0};
     for (uint64_t seed = 1; seed <= SAFE_SEEDS; seed++) {
         failover_text(seed, 5, false, text, sizeof text);
-        run_result r = run(text, seed);
+        run_result r = run(text, seed, NULL);
         tally_add(&t, &r);
         if (r.check.duplicates || r.check.reordered || r.check.lost_acked)
             fprintf(stderr, "idempotent seed %llu: duplicates=%llu reordered=%llu "
@@ -191,7 +159,7 @@ static void test_idempotent_resend_after_timeout(void) {
                  "delivery.timeout.ms=150\nlinger.ms=0\n"
                  "fault.slow=delay responses leader -> producer by 300ms from %ums to %ums\n",
                  from, from + 50);
-        run_result r = run(text, seed);
+        run_result r = run(text, seed, NULL);
         tally_add(&t, &r);
     }
     tally_print("idempotence on, delivery timeouts, application resends", SEEDS, &t);
@@ -210,7 +178,7 @@ static void test_idempotent_resend_after_restart(void) {
                  "fault.slow=delay responses leader -> producer by 50ms from %ums to %ums\n"
                  "fault.restart=restart producer at %ums\n",
                  at - 20, at + 20, at);
-        run_result r = run(text, seed);
+        run_result r = run(text, seed, NULL);
         tally_add(&t, &r);
     }
     tally_print("idempotence on, producer restart, application resends", SEEDS, &t);
@@ -224,10 +192,10 @@ static void test_unsafe_eight_in_flight(void) {
     tally five = {0}, eight = {0};
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         failover_text(seed, 5, false, text, sizeof text);
-        run_result r = run(text, seed);
+        run_result r = run(text, seed, NULL);
         tally_add(&five, &r);
         failover_text(seed, 8, true, text, sizeof text);
-        r = run(text, seed);
+        r = run(text, seed, NULL);
         tally_add(&eight, &r);
     }
     tally_print("what-if, 5 in flight (contrast)", SEEDS, &five);
@@ -248,7 +216,7 @@ static void test_regression_pause_timer_in_the_past(void) {
                        "fault.swarm2=delay responses leader -> follower by 11897ms from 1951ms "
                        "to 2120ms\n"
                        "fault.swarm3=pause producer at 430ms for 9176ms\n",
-                       2);
+                       2, NULL);
     CHECK_EQ(r.check.acked, 2000);
     CHECK_EQ(r.check.lost_acked + r.check.duplicates + r.check.reordered, 0);
     /* Every record paced during the pause was sent once it ended (430 ms + 9176 ms). */
