@@ -149,8 +149,11 @@ static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
     char target_buf[16], t[32], dur[32];
     const char *target =
         swarm_pick(d, 4) == 0 ? "producer" : swarm_broker(d, target_buf, sizeof target_buf);
-    snprintf(out, len, "pause %s at %s for %s", target, swarm_time(d, t, sizeof t),
-             swarm_duration(d, 4, 16, dur, sizeof dur));
+    /* Draws in statement order: the order of evaluation of function arguments is unspecified
+     * in C, and gcc and clang differ, which would make a mix depend on the compiler. */
+    const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+    const char *at = swarm_time(d, t, sizeof t);
+    snprintf(out, len, "pause %s at %s for %s", target, at, duration);
 }
 
 static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
@@ -162,8 +165,10 @@ static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
     char t[32], dur[32];
     const char *const *pair = pairs[swarm_pick(d, sizeof pairs / sizeof pairs[0])];
     bool one_way = swarm_pick(d, 3) == 0;
+    const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur); /* see pause */
+    const char *at = swarm_time(d, t, sizeof t);
     snprintf(out, len, "partition %s%s%s at %s for %s", pair[0], one_way ? " -> " : " ",
-             pair[1], swarm_time(d, t, sizeof t), swarm_duration(d, 4, 16, dur, sizeof dur));
+             pair[1], at, duration);
 }
 
 /* Drops and delays: produce and fetch requests, or their responses, within a window. */
@@ -240,10 +245,13 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
         case SWARM_RESTART_PRODUCER:
             snprintf(line, len, "restart producer at %s", swarm_time(&d, t, sizeof t));
             break;
-        case SWARM_POWERLOSS:
-            snprintf(line, len, "powerloss all at %s for %s", swarm_time(&d, t, sizeof t),
-                     swarm_duration(&d, 4, 14, dur, sizeof dur));
+        case SWARM_POWERLOSS: {
+            /* Draws in statement order (see swarm_draw_pause). */
+            const char *duration = swarm_duration(&d, 4, 14, dur, sizeof dur);
+            const char *at = swarm_time(&d, t, sizeof t);
+            snprintf(line, len, "powerloss all at %s for %s", at, duration);
             break;
+        }
         }
     }
 }
