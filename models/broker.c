@@ -131,12 +131,8 @@ static void send_msg(broker *b, proto_msg *m) {
 static void conn_respond(broker *b, node_id client, proto_msg *resp) {
     broker_conn *c = &b->conns[client];
     SIM_ASSERT(b->env.world, c->busy);
-    resp->is_response = 1;
-    resp->to = client;
-    resp->api = c->current.api;
-    resp->partition = c->current.partition;
-    resp->correlation_id = c->current.correlation_id;
-    resp->conn_gen = c->current.conn_gen; /* echoed, so a reset connection loses it */
+    SIM_ASSERT(b->env.world, c->current.from == client);
+    proto_msg_answer(&c->current, resp);
     /* A response to a closed connection goes nowhere (the channel is gone). */
     if (b->env.net->conn_gen[client][b->node] == c->gen) send_msg(b, resp);
     c->busy = false;

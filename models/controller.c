@@ -182,13 +182,7 @@ static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event
 }
 
 static void controller_respond(controller *c, const proto_msg *req, proto_msg *resp) {
-    resp->api = req->api;
-    resp->is_response = 1;
-    resp->from = NODE_CONTROLLER;
-    resp->to = req->from;
-    resp->partition = req->partition;
-    resp->correlation_id = req->correlation_id;
-    resp->conn_gen = req->conn_gen;
+    proto_msg_answer(req, resp);
     net_send(c->env.net, resp);
 }
 

@@ -264,6 +264,19 @@ typedef struct proto_msg {
     } u;
 } proto_msg;
 
+/* Fills the header of resp as the answer to req: the same api, partition and correlation id,
+ * from and to swapped, and the connection generation echoed so that the answer to a request of
+ * a connection closed since vanishes (network.h). The body is the caller's. */
+static inline void proto_msg_answer(const proto_msg *req, proto_msg *resp) {
+    resp->api = req->api;
+    resp->is_response = 1;
+    resp->from = req->to;
+    resp->to = req->from;
+    resp->partition = req->partition;
+    resp->correlation_id = req->correlation_id;
+    resp->conn_gen = req->conn_gen;
+}
+
 /* Bytes of a message that matter (header plus the used part of the union), for copies. */
 size_t proto_msg_size(const proto_msg *m);
 

@@ -163,10 +163,10 @@ static void scenario_check_recent(scenario *s) {
  * page cache of every replica, S7): there the check stays off. */
 
 /* True when the configuration promises that committed records never change. */
-static bool scenario_committed_promised(const config *c) {
+static bool scenario_committed_promised(const config *c, const fault_runtime *faults) {
     if (c->unclean_leader_election) return false;
-    for (int i = 0; i < c->fault_count; i++)
-        if (strncmp(c->faults[i].text, "powerloss", 9) == 0) return false;
+    for (int i = 0; i < faults->count; i++)
+        if (faults->specs[i].kind == FAULT_POWERLOSS) return false;
     return true;
 }
 
@@ -353,7 +353,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;
     s->last_leader = replicas[0];
-    s->committed_promised = scenario_committed_promised(c);
+    s->committed_promised = scenario_committed_promised(c, &s->faults);
     s->committed_leader = -1;
     return 0;
 }

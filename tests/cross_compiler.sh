@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 flags=(-std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
        -I"$src/sim")
 builds=()
+kafkasims=()
 for cc in gcc clang; do
   if ! command -v "$cc" >/dev/null 2>&1; then
     echo "cross_compiler: $cc not found" >&2
@@ -22,13 +23,7 @@ for cc in gcc clang; do
     out="$work/workload-$cc$level"
     "$cc" "${flags[@]}" "$level" -o "$out" "$src/tests/kernel_workload.c" "$src"/sim/*.c
     builds+=("$out")
-  done
-done
-
-# The whole command, built the same way (no CMake: the flags are the point).
-kafkasims=()
-for cc in gcc clang; do
-  for level in -O0 -O2; do
+    # The whole command, built the same way (no CMake: the flags are the point).
     out="$work/kafkasim-$cc$level"
     "$cc" "${flags[@]}" "$level" -I"$src/models" -I"$src/cli" -DKAFKASIM_VERSION='"cross"' \
       -o "$out" "$src"/cli/*.c "$src"/models/*.c "$src"/sim/*.c -lm

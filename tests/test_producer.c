@@ -41,12 +41,7 @@ static void fake_broker_deliver(void *ctx, const proto_msg *m) {
     if (m->is_response) return;
     proto_msg r;
     memset(&r, 0, sizeof r);
-    r.api = m->api;
-    r.is_response = 1;
-    r.from = m->to;
-    r.to = m->from;
-    r.correlation_id = m->correlation_id;
-    r.conn_gen = m->conn_gen;
+    proto_msg_answer(m, &r);
     if (m->api == API_METADATA) {
         if (F.metadata_count < REQUESTS_MAX) F.metadata_ns[F.metadata_count++] = sim_now(&F.world);
         if (!F.answer_metadata) return;

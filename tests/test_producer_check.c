@@ -28,12 +28,7 @@ static void deliver(void *ctx, const proto_msg *m) {
     if (m->is_response || m->api != API_METADATA) return;
     proto_msg r;
     memset(&r, 0, sizeof r);
-    r.api = m->api;
-    r.is_response = 1;
-    r.from = m->to;
-    r.to = m->from;
-    r.correlation_id = m->correlation_id;
-    r.conn_gen = m->conn_gen;
+    proto_msg_answer(m, &r);
     r.u.metadata_response.leader = 1;
     r.u.metadata_response.leader_epoch = 0;
     net_send(&F.net, &r);
