@@ -80,7 +80,6 @@ static broker_deferred *defer_slot(broker *b) {
 
 static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     broker *b = ctx;
-    (void)w;
     int type = (int)(ev->arg & 0xff);
     int partition = (int)((ev->arg >> 8) & 0xff);
     int node = (int)(ev->arg >> 16);
@@ -94,7 +93,7 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     case BROKER_T_CONN: t = &b->conns[node].timer; break;
     default: SIM_ASSERT(b->env.world, type == BROKER_T_CONN); return;
     }
-    if (!sim_timer_fired(t, ev) || !b->alive) return;
+    if (!sim_timer_fired(w, t, ev) || !b->alive) return;
     if (type != BROKER_T_PAUSE_END && b->paused_until_ns > now_ns(b)) {
         broker_deferred *d = defer_slot(b);
         if (!d) return;

@@ -174,10 +174,9 @@ static void controller_unfence(controller *c, int broker_id) {
 
 static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event *ev) {
     controller *c = ctx;
-    (void)w;
     int broker_id = (int)ev->arg;
     controller_broker *cb = &c->brokers[broker_id];
-    if (!sim_timer_fired(&cb->session_timer, ev)) return;
+    if (!sim_timer_fired(w, &cb->session_timer, ev)) return;
     if (!cb->fenced) controller_fence(c, broker_id);
 }
 

@@ -328,7 +328,7 @@ static void producer_on_app_tick(producer *p) {
 
 static int producer_conn_capacity(const producer *p) { return p->cfg->max_in_flight + 2; }
 
-/* Arms the connection's timer for its oldest request (a stale armed event is a tombstone). */
+/* Arms the connection's timer for its oldest request. */
 static void producer_conn_arm(producer *p, int broker) {
     producer_conn *c = &p->conns[broker];
     sim_timer_cancel(&c->timeout);
@@ -976,7 +976,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
         return;
     }
     sim_timer *t = producer_timer_of(p, what, index);
-    if (!t || !sim_timer_fired(t, ev)) return;
+    if (!t || !sim_timer_fired(w, t, ev)) return;
     if (sim_now(w) < p->paused_until_ns) {
         sim_timer_arm(w, t, p->paused_until_ns, p->kind, ev->arg); /* fires after the pause */
         return;

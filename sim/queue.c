@@ -41,12 +41,12 @@
  * 40% slower: 20 / 9.7 / 3.7 M events/s through the world at 10^2 / 10^4 / 10^6 pending
  * against 30 / 17.5 / 3.3 with the loop at -O2; the tournament gives 30 / 17 / 3.2 at -O3.
  *
- * The far array. The models arm long timers that are mostly cancelled (sim.h, sim_timer: a
- * cancelled timer stays queued as a tombstone until popped): a delivery.timeout.ms expiry
- * (120 s) per producer batch, a replica.socket.timeout.ms timer (30 s) per follower fetch. In
- * the bench's reference scenario they made up 30,000 of the 30,300 pending events, and every
- * pop paid for the depth they gave the heap: sim_queue_pop was the largest single cost of a
- * run in callgrind. Events at or after horizon_ns now go to an unordered array (push O(1));
+ * The far array. The models arm long timers that are mostly cancelled: a delivery.timeout.ms
+ * expiry (120 s) per producer batch, a replica.socket.timeout.ms timer (30 s) per follower
+ * fetch. When every arm queued an event (before sim_timer kept one queued event per timer),
+ * they made up 30,000 of the 30,300 pending events of the bench's reference scenario, and
+ * every pop paid for the depth they gave the heap: sim_queue_pop was the largest single cost
+ * of a run in callgrind. A batch's expiry still queues one event per batch. Events at or after horizon_ns now go to an unordered array (push O(1));
  * the horizon rolls forward to the heap's earliest time + window_ns as the clock moves (never
  * past the earliest far event), and when the heap runs empty the far events before
  * far_min_ns + window_ns move into it. A far scan costs far_count, so the window doubles

@@ -73,6 +73,63 @@ uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) 
     return seq;
 }
 
+/* Queues t's event at (at_ns, seq) with the given sequence number, taken earlier. */
+static void timer_queue(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
+                        uint64_t arg) {
+    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
+    if (sim_queue_push(&w->queue, &ev) != 0) {
+        if (w->failure[0] == '\0') {
+            snprintf(w->failure, sizeof(w->failure),
+                     "event queue could not grow past %zu events", w->queue.capacity);
+        }
+        if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
+        t->queued_seq_kind = 0;
+        return;
+    }
+    t->queued_seq_kind = ev.seq_kind;
+    t->queued_ns = at_ns;
+    t->queued_arg = arg;
+}
+
+/* True when the event queued for t has not popped yet: events pop in (time, seq_kind) order,
+ * so it is pending exactly when it orders after the event being dispatched. */
+static inline bool timer_queued_pending(const sim_world *w, const sim_timer *t) {
+    if (t->queued_seq_kind == 0) return false;
+    if (t->queued_ns != w->now_ns) return t->queued_ns > w->now_ns;
+    return t->queued_seq_kind > w->now_seq_kind;
+}
+
+void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind, uint64_t arg) {
+    SIM_ASSERT(w, at_ns >= w->now_ns);
+    SIM_ASSERT(w, kind < w->handler_count);
+    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
+    uint64_t seq = w->seq_next++;
+    t->seq = seq;
+    t->at_ns = at_ns;
+    /* A pending event of the same kind and argument at or before the deadline will pop first
+     * and carry the timer on (sim_timer_fired); its sequence number is older, so at equal
+     * times it pops first too. */
+    if (timer_queued_pending(w, t) && t->queued_ns <= at_ns && t->queued_arg == arg &&
+        (uint16_t)t->queued_seq_kind == kind)
+        return;
+    timer_queue(w, t, at_ns, seq, kind, arg);
+}
+
+bool sim_timer_fired(sim_world *w, sim_timer *t, const sim_event *ev) {
+    if (t->queued_seq_kind != ev->seq_kind || t->queued_ns != ev->time_ns ||
+        t->queued_arg != ev->arg)
+        return false; /* not the event the timer waits on */
+    t->queued_seq_kind = 0;
+    if (t->seq == 0) return false; /* cancelled */
+    if (t->seq == sim_event_seq(ev)) {
+        t->seq = 0;
+        return true;
+    }
+    /* Armed again since this event was queued, for a later deadline. */
+    timer_queue(w, t, t->at_ns, t->seq, sim_event_kind(ev), ev->arg);
+    return false;
+}
+
 /* One round of a splitmix64-style finaliser (Stafford's mix13, as in Vigna's splitmix64.c)
  * over hash ^ value: every input bit reaches every output bit, in unsigned arithmetic that no
  * compiler may reorder differently. */
@@ -109,6 +166,7 @@ sim_status sim_run(sim_world *w) {
         sim_queue_pop(&w->queue, &ev);
         SIM_ASSERT(w, ev.time_ns >= w->now_ns);
         w->now_ns = ev.time_ns;
+        w->now_seq_kind = ev.seq_kind;
         w->events++;
         uint16_t kind = sim_event_kind(&ev);
         w->hash = world_mix(w->hash, (uint64_t)ev.time_ns);

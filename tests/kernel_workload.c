@@ -44,7 +44,7 @@ static void actor_on_message(void *ctx, sim_world *w, const sim_event *ev) {
 
 static void actor_on_timeout(void *ctx, sim_world *w, const sim_event *ev) {
     actor_set *a = ctx;
-    if (!sim_timer_fired(&a->timers[ev->arg], ev)) {
+    if (!sim_timer_fired(w, &a->timers[ev->arg], ev)) {
         a->stale++;
         return;
     }

@@ -2,7 +2,8 @@
  * test_world.c: the world and its loop. Two worlds in one process do not disturb each other;
  * one seed gives one trace hash and other seeds others; each run limit, sim_stop and sim_fail
  * end the loop with their status; equal times dispatch in schedule order; a cancelled timer's
- * event is dropped; time formatting and the assertion message.
+ * event is dropped, and timers fire where plain events with tombstones would; time formatting
+ * and the assertion message.
  */
 #define _POSIX_C_SOURCE 200809L /* fork, pipe, waitpid for the assertion test */
 
@@ -225,9 +226,8 @@ typedef struct timer_model {
 } timer_model;
 
 static void timer_on_fire(void *ctx, sim_world *w, const sim_event *ev) {
-    (void)w;
     timer_model *m = ctx;
-    if (sim_timer_fired(&m->timer, ev)) {
+    if (sim_timer_fired(w, &m->timer, ev)) {
         m->fired++;
         CHECK_EQ(ev->arg, 3);
     } else {
@@ -252,6 +252,98 @@ static void test_timer_tombstones(void) {
     CHECK_EQ(m.stale, 2);
     CHECK(!sim_timer_armed(&m.timer));
     sim_world_fini(&w);
+}
+
+/* Timers fire where an event scheduled at their latest arm would: a seeded mix of arms (earlier
+ * and later than the pending deadline, at equal times too), cancels and arms from inside a
+ * firing, run once with sim_timer and once with plain events and sequence-number tombstones,
+ * must fire the same timers at the same times in the same order, with fewer events. */
+#define TIMERS 6
+#define TIMER_FIRINGS_MAX 4096
+
+typedef struct timer_mix {
+    bool lazy;                /* sim_timer, or plain events with tombstones */
+    sim_pcg32 rng;            /* the mix's decisions */
+    uint16_t kind_actor, kind_timer;
+    sim_timer timers[TIMERS]; /* lazy */
+    uint64_t eager_seq[TIMERS]; /* plain: sequence number of the live event, 0 when idle */
+    int64_t fired_ns[TIMER_FIRINGS_MAX];
+    int fired_id[TIMER_FIRINGS_MAX];
+    int fired;
+    int actions;
+} timer_mix;
+
+static void timer_mix_arm(timer_mix *m, sim_world *w, int id, int64_t at_ns) {
+    if (m->lazy) sim_timer_arm(w, &m->timers[id], at_ns, m->kind_timer, (uint64_t)id);
+    else m->eager_seq[id] = sim_schedule(w, at_ns, m->kind_timer, (uint64_t)id);
+}
+
+static void timer_mix_act(timer_mix *m, sim_world *w) {
+    int id = (int)sim_pcg32_bounded(&m->rng, TIMERS);
+    uint32_t what = sim_pcg32_bounded(&m->rng, 8);
+    /* Deadlines on a coarse grid, so that many fall on equal times. */
+    int64_t at_ns = sim_now(w) + 10 * (int64_t)sim_pcg32_bounded(&m->rng, 8);
+    if (what == 0) {
+        if (m->lazy) sim_timer_cancel(&m->timers[id]);
+        else m->eager_seq[id] = 0;
+    } else {
+        timer_mix_arm(m, w, id, at_ns);
+    }
+}
+
+static void timer_mix_on_actor(void *ctx, sim_world *w, const sim_event *ev) {
+    timer_mix *m = ctx;
+    (void)ev;
+    timer_mix_act(m, w);
+    if (++m->actions < 3000) sim_schedule(w, sim_now(w) + 5 * sim_pcg32_bounded(&m->rng, 3),
+                                          m->kind_actor, 0);
+}
+
+static void timer_mix_on_timer(void *ctx, sim_world *w, const sim_event *ev) {
+    timer_mix *m = ctx;
+    int id = (int)ev->arg;
+    bool live;
+    if (m->lazy) {
+        live = sim_timer_fired(w, &m->timers[id], ev);
+    } else {
+        live = m->eager_seq[id] == sim_event_seq(ev);
+        if (live) m->eager_seq[id] = 0;
+    }
+    if (!live) return;
+    CHECK(m->fired < TIMER_FIRINGS_MAX);
+    m->fired_ns[m->fired] = sim_now(w);
+    m->fired_id[m->fired++] = id;
+    /* Half the firings re-arm a timer from inside the handler. */
+    if (sim_pcg32_bounded(&m->rng, 2)) timer_mix_act(m, w);
+}
+
+static uint64_t timer_mix_run(timer_mix *m, bool lazy) {
+    sim_world w;
+    sim_world_options opt = {.seed = 7};
+    CHECK_EQ(sim_world_init(&w, &opt), 0);
+    memset(m, 0, sizeof *m);
+    m->lazy = lazy;
+    sim_pcg32_seed(&m->rng, 42, 1);
+    m->kind_actor = sim_handler_add(&w, timer_mix_on_actor, m, "test.actor");
+    m->kind_timer = sim_handler_add(&w, timer_mix_on_timer, m, "test.timer");
+    sim_schedule(&w, 0, m->kind_actor, 0);
+    CHECK_EQ(sim_run(&w), SIM_DRAINED);
+    uint64_t events = w.events;
+    sim_world_fini(&w);
+    return events;
+}
+
+static void test_timer_matches_tombstones(void) {
+    static timer_mix lazy, eager;
+    uint64_t lazy_events = timer_mix_run(&lazy, true);
+    uint64_t eager_events = timer_mix_run(&eager, false);
+    CHECK(eager.fired > 100);
+    CHECK_EQ(lazy.fired, eager.fired);
+    for (int i = 0; i < eager.fired; i++) {
+        CHECK_EQ(lazy.fired_ns[i], eager.fired_ns[i]);
+        CHECK_EQ(lazy.fired_id[i], eager.fired_id[i]);
+    }
+    CHECK(lazy_events < eager_events);
 }
 
 static void test_time_format(void) {
@@ -308,6 +400,7 @@ int main(void) {
     test_stop_and_fail();
     test_equal_times_in_schedule_order();
     test_timer_tombstones();
+    test_timer_matches_tombstones();
     test_time_format();
     test_assert_message();
     return test_result("test_world");
