@@ -533,10 +533,10 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 &&
         broker_set_count(p->isr) < effective_min_isr(b, p))
         return;
-    broker_set isr = maximal_isr(p);
+    broker_set followers = broker_set_del(maximal_isr(p), b->broker_id);
     int64_t hw = p->log.log_end_offset;
-    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
-        if (r == b->broker_id || !broker_set_has(isr, r)) continue;
+    for (; followers; followers &= followers - 1) { /* each member, lowest id first */
+        int r = broker_lowest_bit(followers);
         if (p->followers[r].log_end_offset < hw) hw = p->followers[r].log_end_offset;
     }
     if (hw <= p->log.high_watermark) return;
