@@ -37,7 +37,9 @@ typedef uint16_t node_id;
 #define PROTO_PARTITIONS_MAX 1   /* partitions per topic modelled so far */
 #define NODE_CONTROLLER ((node_id)0)
 #define NODE_PRODUCER_BASE ((node_id)32)
-#define NODES_MAX 64             /* node ids are < NODES_MAX */
+/* Node ids are < NODES_MAX. Tables indexed by node (the network's [from][to] state, a
+ * broker's connections) are sized by it, so it is exactly the ids in use. */
+#define NODES_MAX (NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX)
 #define NODE_NONE ((node_id)0xffff)
 
 static inline node_id node_broker(int broker_id) { return (node_id)broker_id; }
