@@ -104,6 +104,30 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     broker_timer_run(b, ev->arg);
 }
 
+/* Keeps a copy of the batches d's message carries, whose loan from the network ends with the
+ * delivery; the message points at them again when it is replayed. False when memory ran out. */
+static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
+    size_t count = proto_msg_batch_count(m);
+    d->batches_at = b->deferred_batch_count;
+    d->msg.u.fetch_response.batches = NULL; /* the copy may move until the replay */
+    if (count == 0) return true;
+    if (b->deferred_batch_count + count > b->deferred_batch_capacity) {
+        size_t cap = b->deferred_batch_capacity ? b->deferred_batch_capacity * 2 : 64;
+        while (cap < b->deferred_batch_count + count) cap *= 2;
+        proto_batch *nb = realloc(b->deferred_batches, cap * sizeof *nb);
+        if (!nb) {
+            out_of_memory(b);
+            return false;
+        }
+        b->deferred_batches = nb;
+        b->deferred_batch_capacity = cap;
+    }
+    memcpy(b->deferred_batches + b->deferred_batch_count, m->u.fetch_response.batches,
+           count * sizeof *m->u.fetch_response.batches);
+    b->deferred_batch_count += count;
+    return true;
+}
+
 static void on_message(void *ctx, const proto_msg *m) {
     broker *b = ctx;
     if (!b->alive) return;
@@ -113,6 +137,7 @@ static void on_message(void *ctx, const proto_msg *m) {
         d->is_msg = true;
         d->arg = 0;
         d->msg = *m;
+        defer_batches(b, d, m);
         return;
     }
     broker_dispatch(b, m);
@@ -407,8 +432,11 @@ static void fetch_respond(broker *b, node_id client, int16_t error, int32_t dive
     f->diverging_end_offset = diverging_end_offset;
     if (error == ERR_NONE && diverging_end_offset < 0) { /* no divergence */
         size_t i = log_batch_find(&p->log, c->current.u.fetch.fetch_offset);
-        while (i < p->log.count && f->batch_count < PROTO_FETCH_BATCHES_MAX)
-            f->batches[f->batch_count++] = p->log.batches[i++];
+        size_t count = p->log.count - i;
+        if (count > PROTO_FETCH_BATCHES_MAX) count = PROTO_FETCH_BATCHES_MAX;
+        /* Lent to net_send, which copies them: the log does not change before it returns. */
+        f->batch_count = (uint16_t)count;
+        f->batches = count ? &p->log.batches[i] : NULL;
     }
     conn_respond(b, client, &r);
 }
@@ -505,10 +533,10 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 &&
         broker_set_count(p->isr) < effective_min_isr(b, p))
         return;
-    broker_set isr = maximal_isr(p);
+    broker_set followers = broker_set_del(maximal_isr(p), b->broker_id);
     int64_t hw = p->log.log_end_offset;
-    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
-        if (r == b->broker_id || !broker_set_has(isr, r)) continue;
+    for (; followers; followers &= followers - 1) { /* each member, lowest id first */
+        int r = broker_lowest_bit(followers);
         if (p->followers[r].log_end_offset < hw) hw = p->followers[r].log_end_offset;
     }
     if (hw <= p->log.high_watermark) return;
@@ -835,6 +863,14 @@ static void broker_pause_end(broker *b) {
     for (size_t i = 0; i < count && b->alive; i++) {
         broker_deferred d = b->deferred[i];
         if (d.is_msg) {
+            /* The batches are copied out once more, so that nothing the dispatch does can
+             * move them while they are read. */
+            proto_batch batches[PROTO_FETCH_BATCHES_MAX];
+            size_t carried = proto_msg_batch_count(&d.msg);
+            if (carried) {
+                memcpy(batches, b->deferred_batches + d.batches_at, carried * sizeof *batches);
+                d.msg.u.fetch_response.batches = batches;
+            }
             broker_dispatch(b, &d.msg);
         } else {
             /* A timer re-armed since it fired has been superseded. */
@@ -847,6 +883,7 @@ static void broker_pause_end(broker *b) {
         }
     }
     b->deferred_count = 0;
+    b->deferred_batch_count = 0;
 }
 
 static void broker_on_conn_timeout(broker *b, node_id client) {
@@ -940,6 +977,7 @@ void broker_fini(broker *b) {
     }
     for (int n = 0; n < NODES_MAX; n++) free(b->conns[n].queue);
     free(b->deferred);
+    free(b->deferred_batches);
     memset(b, 0, sizeof *b);
 }
 
@@ -959,6 +997,7 @@ static void broker_forget(broker *b) {
     sim_timer_cancel(&b->pause_timer);
     b->paused_until_ns = 0;
     b->deferred_count = 0;
+    b->deferred_batch_count = 0;
     b->metadata_offset = 0; /* the partition state below is forgotten with it */
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     b->parked_mask = 0;

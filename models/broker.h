@@ -127,7 +127,8 @@ typedef struct broker_conn {
 typedef struct broker_deferred {
     bool is_msg;                /* msg is valid, else arg is a timer argument */
     uint64_t arg;               /* timer argument */
-    proto_msg msg;              /* the message */
+    proto_msg msg;              /* the message; a fetch response's batches are held apart */
+    size_t batches_at;          /* index in the broker's deferred_batches of msg's batches */
 } broker_deferred;
 
 typedef struct broker {
@@ -153,6 +154,9 @@ typedef struct broker {
     broker_deferred *deferred;  /* owned: what arrived during the pause */
     size_t deferred_count;      /* items held */
     size_t deferred_capacity;   /* items allocated */
+    proto_batch *deferred_batches; /* owned: the batches of deferred fetch responses */
+    size_t deferred_batch_count;   /* batches held */
+    size_t deferred_batch_capacity; /* batches allocated */
     uint64_t appends;           /* batches appended as leader (statistics) */
 } broker;
 

@@ -106,6 +106,16 @@ void log_flush(log_replica *l) { l->flushed_offset = l->log_end_offset; }
 
 size_t log_batch_find(const log_replica *l, int64_t offset) {
     size_t lo = 0, hi = l->count;
+    /* Followers fetch at or near the log end: gallop back from there (steps 1, 2, 4, ...)
+     * to bracket the answer, then halve. Invariant: the answer is in [lo, hi]. */
+    for (size_t step = 1; lo < hi; step *= 2) {
+        size_t probe = hi > step ? hi - step : 0;
+        if (l->batches[probe].base_offset < offset) {
+            lo = probe + 1;
+            break;
+        }
+        hi = probe;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (l->batches[mid].base_offset < offset) lo = mid + 1;

@@ -23,6 +23,13 @@
  * names a slot that is not free; a message never arrives before an earlier one sent on the
  * same direction.
  *
+ * Memory. A message is copied by value into its slot; the batches of a fetch response are
+ * copied into a room of PROTO_FETCH_BATCHES_MAX batches that belongs to the slot, allocated the
+ * first time the slot carries batches and kept. At delivery the slot's room is swapped with
+ * the network's delivery room instead of being copied: the slot is free again before the
+ * receiver runs (so that a send during delivery takes the same slot it always did), and the
+ * receiver reads batches no send can overwrite.
+ *
  * Left out: bandwidth and message sizes (a message takes the same time whatever it carries),
  * connection set-up time, and socket buffers (a slow reader never pushes back on a writer).
  */
@@ -45,9 +52,10 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
     for (int c = 0; c < NODES_MAX; c++)
         for (int s = 0; s < NODES_MAX; s++) n->conn_gen[c][s] = 1;
     n->slots = malloc(NET_SLOTS_INITIAL * sizeof *n->slots);
+    n->slot_batches = calloc(NET_SLOTS_INITIAL, sizeof *n->slot_batches);
     n->free_slots = malloc(NET_SLOTS_INITIAL * sizeof *n->free_slots);
     n->slot_sent_ns = malloc(NET_SLOTS_INITIAL * sizeof *n->slot_sent_ns);
-    if (!n->slots || !n->free_slots || !n->slot_sent_ns) {
+    if (!n->slots || !n->slot_batches || !n->free_slots || !n->slot_sent_ns) {
         net_fini(n);
         return -1;
     }
@@ -61,10 +69,16 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
 }
 
 void net_fini(net *n) {
+    if (n->slot_batches)
+        for (uint32_t i = 0; i < n->slot_capacity; i++) free(n->slot_batches[i]);
+    free(n->slot_batches);
+    free(n->delivery_batches);
     free(n->slots);
     free(n->free_slots);
     free(n->slot_sent_ns);
     n->slots = NULL;
+    n->slot_batches = NULL;
+    n->delivery_batches = NULL;
     n->free_slots = NULL;
     n->slot_sent_ns = NULL;
     n->slot_capacity = 0;
@@ -87,6 +101,10 @@ static int net_slots_grow(net *n) {
     proto_msg *slots = realloc(n->slots, (size_t)cap * sizeof *slots);
     if (!slots) return -1;
     n->slots = slots;
+    proto_batch **rooms = realloc(n->slot_batches, (size_t)cap * sizeof *rooms);
+    if (!rooms) return -1;
+    for (uint32_t i = old; i < cap; i++) rooms[i] = NULL;
+    n->slot_batches = rooms;
     uint32_t *free_slots = realloc(n->free_slots, (size_t)cap * sizeof *free_slots);
     if (!free_slots) return -1;
     n->free_slots = free_slots;
@@ -154,11 +172,34 @@ static int64_t net_delay_draw(net *n) {
     return d < 0 ? 0 : d;
 }
 
+/* Copies m into slot, and the batches it carries into the slot's room (allocated at its first
+ * use). Returns 0, or -1 when memory ran out (the world is stopped then). */
+static int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
+    n->slots[slot] = *m;
+    uint16_t count = proto_msg_batch_count(m);
+    if (count == 0) return 0;
+    proto_batch *room = n->slot_batches[slot];
+    if (!room) {
+        room = malloc(PROTO_FETCH_BATCHES_MAX * sizeof *room);
+        if (!room) {
+            sim_fail(n->world, "network: out of memory for in-flight batches");
+            return -1;
+        }
+        n->slot_batches[slot] = room;
+    }
+    memcpy(room, m->u.fetch_response.batches, count * sizeof *room);
+    n->slots[slot].u.fetch_response.batches = room;
+    return 0;
+}
+
 /* Puts a stamped message on the wire from -> to, arriving after delay_ns (FIFO kept). */
 static void net_enqueue(net *n, const proto_msg *m, int64_t delay_ns) {
     uint32_t slot = net_slot_take(n);
     if (slot == UINT32_MAX) return;
-    memcpy(&n->slots[slot], m, proto_msg_size(m));
+    if (net_slot_fill(n, slot, m) != 0) {
+        net_slot_give(n, slot);
+        return;
+    }
     n->slot_sent_ns[slot] = sim_now(n->world);
     net_link *link = &n->links[m->from][m->to];
     int64_t at = sim_now(n->world) + delay_ns;
@@ -170,7 +211,7 @@ static void net_enqueue(net *n, const proto_msg *m, int64_t delay_ns) {
 /* Tells client that server's process is gone, one latency later (the RST). */
 static void net_notify_disconnect(net *n, node_id server, node_id client) {
     proto_msg m;
-    memset(&m, 0, offsetof(proto_msg, u));
+    memset(&m, 0, sizeof m);
     m.api = API_DISCONNECT;
     m.is_response = 1;
     m.from = server;
@@ -183,8 +224,8 @@ static void net_notify_disconnect(net *n, node_id server, node_id client) {
 void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->from < NODES_MAX);
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
-    proto_msg m;
-    memcpy(&m, msg, proto_msg_size(msg));
+    SIM_ASSERT(n->world, proto_msg_batch_count(msg) <= PROTO_FETCH_BATCHES_MAX);
+    proto_msg m = *msg;
     node_id client = net_client_of(&m), server = net_server_of(&m);
     if (!m.is_response || m.conn_gen == 0) m.conn_gen = n->conn_gen[client][server];
     n->sent++;
@@ -235,9 +276,15 @@ static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
     net *n = ctx;
     uint32_t slot = (uint32_t)ev->arg;
     SIM_ASSERT(w, slot < n->slot_capacity);
-    /* A local copy: the receiver may send, and a send may move the slot array. */
-    proto_msg m;
-    memcpy(&m, &n->slots[slot], proto_msg_size(&n->slots[slot]));
+    /* A local copy: the receiver may send, and a send may move the slot array. The batches
+     * move to the delivery room for the same reason (see the file comment). */
+    proto_msg m = n->slots[slot];
+    if (proto_msg_batch_count(&m)) {
+        proto_batch *room = n->delivery_batches;
+        n->delivery_batches = n->slot_batches[slot];
+        n->slot_batches[slot] = room;
+        m.u.fetch_response.batches = n->delivery_batches;
+    }
     int64_t sent_ns = n->slot_sent_ns[slot];
     net_slot_give(n, slot);
     if (net_lost_on_arrival(n, &m)) {

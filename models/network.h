@@ -21,7 +21,8 @@
 
 #define NET_RULES_MAX 32
 
-/* Called when a message arrives at an endpoint. msg is valid during the call only. */
+/* Called when a message arrives at an endpoint. msg, and the batches of a fetch response
+ * (protocol.h), are valid during the call only. */
 typedef void (*net_deliver_fn)(void *ctx, const proto_msg *msg);
 /* Resolves a dynamic endpoint ("leader", "follower") to a node id at the moment of use. */
 typedef node_id (*net_resolve_fn)(void *ctx, int selector);
@@ -99,6 +100,11 @@ struct net {
     void *fate_ctx;
     /* In-flight messages: a pool of slots with a free list; events carry the slot index. */
     proto_msg *slots;         /* owned */
+    /* owned, parallel to slots: each slot's room for the batches of a fetch response
+     * (PROTO_FETCH_BATCHES_MAX), allocated the first time the slot carries some, NULL before */
+    proto_batch **slot_batches;
+    proto_batch *delivery_batches; /* owned: the batches of the message being delivered, or
+                                    * NULL; swapped with its slot's room, never copied */
     uint32_t *free_slots;     /* owned stack of free slot indexes */
     int64_t *slot_sent_ns;    /* owned, parallel to slots: when each message was sent, ns */
     uint32_t slot_capacity;
@@ -115,7 +121,8 @@ void net_fini(net *n);
 void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx);
 
 /* Sends a copy of *msg (from, to, api, is_response set by the caller); conn_gen is stamped
- * here. Never fails for the caller: loss is a simulated outcome.
+ * here. The batches a fetch response points at are copied too: they are borrowed for the call
+ * only. Never fails for the caller: loss is a simulated outcome.
  * A server answering a request should copy the request's conn_gen into its response (as it
  * echoes correlation_id): a response keeps a nonzero conn_gen, so the answer to a request of a
  * connection closed since then vanishes; a response with conn_gen 0 gets the current one.

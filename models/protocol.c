@@ -1,6 +1,6 @@
 /*
  * protocol.c: names of nodes, errors, APIs and steps; which errors are retriable; the payload
- * arena; the size of a message.
+ * arena.
  *
  * Retriability follows the exception classes of Kafka's Errors.java
  * (clients/src/main/java/org/apache/kafka/common/protocol/Errors.java): a code is retriable
@@ -161,48 +161,4 @@ uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
     uint32_t id = p->count++;
     p->start[p->count] = p->ids_count;
     return id;
-}
-
-/* ---- Message size ----------------------------------------------------------------------- */
-
-/* The header is everything before the union; the body is the member the api uses. A fetch
- * response counts only the batches it carries, which keeps copies of the common, nearly empty
- * fetch responses small. */
-size_t proto_msg_size(const proto_msg *m) {
-    size_t header = offsetof(proto_msg, u);
-    size_t body;
-    switch ((proto_api)m->api) {
-    case API_PRODUCE:
-        body = m->is_response ? sizeof m->u.produce_response : sizeof m->u.produce;
-        break;
-    case API_FETCH:
-        if (!m->is_response) {
-            body = sizeof m->u.fetch;
-        } else {
-            uint16_t n = m->u.fetch_response.batch_count;
-            if (n > PROTO_FETCH_BATCHES_MAX) n = PROTO_FETCH_BATCHES_MAX;
-            body = offsetof(proto_fetch_response, batches) + (size_t)n * sizeof(proto_batch);
-        }
-        break;
-    case API_METADATA:
-        body = m->is_response ? sizeof m->u.metadata_response : 0;
-        break;
-    case API_INIT_PRODUCER_ID:
-        body = m->is_response ? sizeof m->u.init_pid_response : sizeof m->u.init_pid;
-        break;
-    case API_ALTER_PARTITION:
-    case API_PARTITION_STATE:
-        body = sizeof m->u.partition_state;
-        break;
-    case API_BROKER_HEARTBEAT:
-        body = sizeof m->u.heartbeat;
-        break;
-    case API_DISCONNECT:
-        body = 0;
-        break;
-    default:
-        body = sizeof m->u;
-        break;
-    }
-    return header + body;
 }

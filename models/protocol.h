@@ -9,6 +9,12 @@
  * log entry names them by payload id instead of copying them (a batch's bytes on the wire and
  * on disk are the same bytes in Kafka too).
  *
+ * A message is small (a header and one body), because it is copied at every hop. The batches
+ * of a FetchResponse are the one part of variable length, so they travel beside the message:
+ * the sender points proto_fetch_response.batches at its own batches for the length of the
+ * net_send call, the network copies them, and the receiver sees the network's copy for the
+ * length of its delivery call (network.h), as it sees the message itself.
+ *
  * Simplifications, each deliberate: one batch per ProduceRequest (Kafka allows one per
  * partition, and the model has one partition so far); a FetchResponse carries at most
  * PROTO_FETCH_BATCHES_MAX batches (standing in for replica.fetch.max.bytes); the controller
@@ -31,7 +37,9 @@ typedef uint16_t node_id;
 #define PROTO_PARTITIONS_MAX 1   /* partitions per topic modelled so far */
 #define NODE_CONTROLLER ((node_id)0)
 #define NODE_PRODUCER_BASE ((node_id)32)
-#define NODES_MAX 64             /* node ids are < NODES_MAX */
+/* Node ids are < NODES_MAX. Tables indexed by node (the network's [from][to] state, a
+ * broker's connections) are sized by it, so it is exactly the ids in use. */
+#define NODES_MAX (NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX)
 #define NODE_NONE ((node_id)0xffff)
 
 static inline node_id node_broker(int broker_id) { return (node_id)broker_id; }
@@ -48,7 +56,13 @@ typedef uint32_t broker_set;
 static inline bool broker_set_has(broker_set s, int b) { return (s >> b) & 1u; }
 static inline broker_set broker_set_add(broker_set s, int b) { return s | (1u << b); }
 static inline broker_set broker_set_del(broker_set s, int b) { return s & ~(1u << b); }
-static inline int broker_set_count(broker_set s) { return __builtin_popcount(s); }
+/* Counted a bit at a time: sets are a few brokers, and __builtin_popcount is a libgcc call on
+ * targets without a popcount instruction (x86-64 before -mpopcnt). */
+static inline int broker_set_count(broker_set s) {
+    int n = 0;
+    for (; s; s &= s - 1) n++;
+    return n;
+}
 
 /* ---- Errors (Kafka's numbers; client-side outcomes above 1000) -------------------------- */
 
@@ -201,8 +215,10 @@ typedef struct proto_fetch_response {
     int32_t diverging_epoch;     /* -1 when the logs agree (KIP-595/KAFKA-10554 divergingEpoch) */
     int32_t leader_epoch;        /* the leader's epoch */
     int16_t error;               /* proto_error */
-    uint16_t batch_count;        /* batches that follow */
-    proto_batch batches[PROTO_FETCH_BATCHES_MAX]; /* copies of the leader's log entries */
+    uint16_t batch_count;        /* batches carried, <= PROTO_FETCH_BATCHES_MAX */
+    const proto_batch *batches;  /* batch_count copies of the leader's log entries, borrowed:
+                                  * the sender's until net_send returns, the network's during
+                                  * delivery (see the file comment); NULL when none */
 } proto_fetch_response;
 
 typedef struct proto_metadata_response {
@@ -277,7 +293,13 @@ static inline void proto_msg_answer(const proto_msg *req, proto_msg *resp) {
     resp->conn_gen = req->conn_gen;
 }
 
-/* Bytes of a message that matter (header plus the used part of the union), for copies. */
-size_t proto_msg_size(const proto_msg *m);
+/* Messages are copied whole at every hop (send, the network's slot, delivery, a broker's
+ * request queue); a fetch response's batches stay out of line to keep them this small. */
+_Static_assert(sizeof(proto_msg) <= 96, "proto_msg is copied by value: keep it small");
+
+/* The batches a message carries beside it: a fetch response's, none for any other message. */
+static inline uint16_t proto_msg_batch_count(const proto_msg *m) {
+    return m->api == API_FETCH && m->is_response ? m->u.fetch_response.batch_count : 0;
+}
 
 #endif

@@ -8,7 +8,8 @@
  * HW frozen below min ISR so the request times out (REQUEST_TIMED_OUT); ISR shrink after
  * 1.0-1.5 x replica.lag.time.max.ms and expansion once caught up; duplicates answered with
  * the original offsets; producer ids; NOT_LEADER_OR_FOLLOWER; power loss with and without
- * flushing; a GC pause deferring deliveries. Invariants are checked after every event.
+ * flushing; a GC pause deferring deliveries (requests, and a follower's fetch response with
+ * its batches). Invariants are checked after every event.
  */
 #include "cluster_harness.h"
 
@@ -269,6 +270,29 @@ static void test_pause(void) {
     harness_fini(&h);
 }
 
+/* A follower paused while the leader answers its parked fetch with data: the fetch response,
+ * whose batches the network lends only for the delivery, waits out the pause and is appended
+ * when the pause ends. */
+static void test_pause_follower(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    run_until(&h, 100 * SIM_MS);
+    broker_pause(&h.brokers[2], 1100 * SIM_MS);
+    send_at(&h, 200 * SIM_MS, 1, produce(1, -1, 0, 60));
+    send_at(&h, 200 * SIM_MS, 1, produce(1, -1, 0, 61));
+    run_until(&h, 1000 * SIM_MS);
+    CHECK_EQ(leo(&h, 1), 2);
+    CHECK_EQ(leo(&h, 3), 2);
+    CHECK_EQ(leo(&h, 2), 0);
+    run_until(&h, 1100 * SIM_MS + SIM_MS / 2);
+    CHECK_EQ(leo(&h, 2), 1); /* the parked fetch was answered with the first batch only */
+    CHECK_EQ(history_first(&h, HIST_APPEND, node_broker(2), 0, true, 0), 1100 * SIM_MS);
+    run_until(&h, 1103 * SIM_MS);
+    CHECK_EQ(leo(&h, 2), 2); /* the next fetch, sent at the end of the pause */
+    harness_fini(&h);
+}
+
 int main(void) {
     test_acks_timing();
     test_muting();
@@ -277,5 +301,6 @@ int main(void) {
     test_idempotence();
     test_powerloss();
     test_pause();
+    test_pause_follower();
     return test_result("test_broker");
 }

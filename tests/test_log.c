@@ -1,7 +1,8 @@
 /*
  * test_log.c: the replica log: append and offsets, truncation (whole batches, HW and flushed
  * offset clamped, epoch cache trimmed), flushing by log.flush.interval.messages, segment rolls,
- * and OffsetsForLeaderEpoch answers from the leader-epoch cache (KIP-101).
+ * finding the batch at an offset, and OffsetsForLeaderEpoch answers from the leader-epoch
+ * cache (KIP-101).
  */
 #include <stdint.h>
 
@@ -144,7 +145,27 @@ static void test_epoch_end_offset(void) {
     log_fini(&l);
 }
 
+/* log_batch_find against a plain scan, for every offset around every batch of logs of every
+ * length up to 70 batches of uneven sizes (the search gallops back from the end). */
+static void test_batch_find(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_replica l;
+    CHECK_EQ(log_init(&l, &opt), 0);
+    for (int n = 0; n <= 70; n++) {
+        int64_t end = l.log_end_offset;
+        for (int64_t offset = -1; offset <= end + 1; offset++) {
+            size_t want = 0;
+            while (want < l.count && l.batches[want].base_offset < offset) want++;
+            CHECK_EQ(log_batch_find(&l, offset), want);
+        }
+        proto_batch b = batch(l.log_end_offset, (uint32_t)(1 + n % 4), 0);
+        CHECK_EQ(log_append(&l, &b), 0);
+    }
+    log_fini(&l);
+}
+
 int main(void) {
+    test_batch_find();
     test_append_truncate();
     test_flush_interval();
     test_roll();
