@@ -49,6 +49,11 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
     if (n->opt.latency_ns < 0) n->opt.latency_ns = 0;
     if (n->opt.jitter_ns < 0) n->opt.jitter_ns = 0;
     n->rng = sim_stream(w, opt->stream_id);
+    uint64_t span = 2 * (uint64_t)n->opt.jitter_ns + 1;
+    if (n->opt.jitter_ns > 0 && span <= UINT32_MAX) {
+        n->jitter_span = (uint32_t)span;
+        n->jitter_threshold = (uint32_t)(-n->jitter_span) % n->jitter_span;
+    }
     for (int c = 0; c < NODES_MAX; c++)
         for (int s = 0; s < NODES_MAX; s++) n->conn_gen[c][s] = 1;
     n->slots = malloc(NET_SLOTS_INITIAL * sizeof *n->slots);
@@ -117,7 +122,7 @@ static int net_slots_grow(net *n) {
 }
 
 /* A free slot index, or UINT32_MAX when memory ran out (the world is stopped then). */
-static uint32_t net_slot_take(net *n) {
+static inline uint32_t net_slot_take(net *n) {
     if (n->free_count == 0 && net_slots_grow(n) != 0) {
         sim_fail(n->world, "network: out of memory for in-flight messages");
         return UINT32_MAX;
@@ -135,9 +140,15 @@ static void net_slot_give(net *n, uint32_t slot) {
 static inline node_id net_client_of(const proto_msg *m) { return m->is_response ? m->to : m->from; }
 static inline node_id net_server_of(const proto_msg *m) { return m->is_response ? m->from : m->to; }
 
-static bool net_selector_match(net *n, int selector, node_id node) {
-    if (selector == NET_SELECT_ANY) return true;
-    if (selector >= 0) return (int)node == selector;
+/* A rule's endpoint selector against a node, in two parts so that the cheap one goes first:
+ * a concrete id or "any" decides at once; a dynamic selector asks resolve (a lookup in the
+ * controller), which only the messages that passed every other test of the rule pay for. */
+static bool net_selector_fixed_match(int selector, node_id node) {
+    return selector < 0 || (int)node == selector; /* dynamic ones pass here, decided below */
+}
+
+static bool net_selector_dynamic_match(net *n, int selector, node_id node) {
+    if (selector >= 0 || selector == NET_SELECT_ANY) return true; /* decided above */
     if (!n->resolve) return false;
     return n->resolve(n->resolve_ctx, selector) == node;
 }
@@ -150,8 +161,10 @@ static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
         const net_rule *r = &n->rules[i];
         if (now < r->from_ns || now >= r->to_ns) continue;
         if (r->responses != (m->is_response != 0)) continue;
-        if (!net_selector_match(n, r->from, m->from)) continue;
-        if (!net_selector_match(n, r->to, m->to)) continue;
+        if (!net_selector_fixed_match(r->from, m->from)) continue;
+        if (!net_selector_fixed_match(r->to, m->to)) continue;
+        if (!net_selector_dynamic_match(n, r->from, m->from)) continue;
+        if (!net_selector_dynamic_match(n, r->to, m->to)) continue;
         if (r->kind == NET_RULE_DELAY) {
             *delay_ns += r->delay_ns;
             if (n->on_delay) n->on_delay(n->drop_ctx, i, m);
@@ -162,10 +175,18 @@ static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
     return -1;
 }
 
-/* One way's delay: latency plus uniform jitter, never negative. */
+/* One way's delay: latency plus uniform jitter, never negative. The jitter is
+ * sim_pcg32_bounded64(rng, 2 * jitter + 1), number for number: a span that fits in 32 bits
+ * takes sim_pcg32_bounded's rejection loop, written out here with its threshold
+ * (2^32 mod span, a division) computed once in net_init, since the span is fixed for a run
+ * and this draw is made for every message. */
 static int64_t net_delay_draw(net *n) {
     int64_t d = n->opt.latency_ns;
-    if (n->opt.jitter_ns > 0) {
+    if (n->jitter_span) {
+        uint32_t r = sim_pcg32_next(&n->rng);
+        while (r < n->jitter_threshold) r = sim_pcg32_next(&n->rng);
+        d += (int64_t)(r % n->jitter_span) - n->opt.jitter_ns;
+    } else if (n->opt.jitter_ns > 0) {
         uint64_t span = 2 * (uint64_t)n->opt.jitter_ns + 1;
         d += (int64_t)sim_pcg32_bounded64(&n->rng, span) - n->opt.jitter_ns;
     }
@@ -174,7 +195,7 @@ static int64_t net_delay_draw(net *n) {
 
 /* Copies m into slot, and the batches it carries into the slot's room (allocated at its first
  * use). Returns 0, or -1 when memory ran out (the world is stopped then). */
-static int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
+static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     n->slots[slot] = *m;
     uint16_t count = proto_msg_batch_count(m);
     if (count == 0) return 0;
@@ -192,14 +213,10 @@ static int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     return 0;
 }
 
-/* Puts a stamped message on the wire from -> to, arriving after delay_ns (FIFO kept). */
-static void net_enqueue(net *n, const proto_msg *m, int64_t delay_ns) {
-    uint32_t slot = net_slot_take(n);
-    if (slot == UINT32_MAX) return;
-    if (net_slot_fill(n, slot, m) != 0) {
-        net_slot_give(n, slot);
-        return;
-    }
+/* Puts the stamped message in slot on the wire from -> to, arriving after delay_ns (FIFO
+ * kept). */
+static void net_schedule(net *n, uint32_t slot, int64_t delay_ns) {
+    const proto_msg *m = &n->slots[slot];
     n->slot_sent_ns[slot] = sim_now(n->world);
     net_link *link = &n->links[m->from][m->to];
     int64_t at = sim_now(n->world) + delay_ns;
@@ -218,48 +235,72 @@ static void net_notify_disconnect(net *n, node_id server, node_id client) {
     m.to = client;
     m.conn_gen = n->conn_gen[client][server];
     if (n->on_send) n->on_send(n->trace_ctx, &m);
-    net_enqueue(n, &m, n->opt.latency_ns);
+    uint32_t slot = net_slot_take(n);
+    if (slot == UINT32_MAX) return;
+    if (net_slot_fill(n, slot, &m) != 0) {
+        net_slot_give(n, slot);
+        return;
+    }
+    net_schedule(n, slot, n->opt.latency_ns);
+}
+
+/* A message the network loses at send: counted, shown to on_fate, and its slot given back.
+ * The free stack is last in first out, so taking a slot and giving it back leaves it as it
+ * was: the next send takes the same slot it would have taken had this one never had it. */
+static void net_lose_at_send(net *n, uint32_t slot) {
+    n->dropped++;
+    if (n->on_fate) n->on_fate(n->fate_ctx, &n->slots[slot], sim_now(n->world), true);
+    net_slot_give(n, slot);
 }
 
 void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->from < NODES_MAX);
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
     SIM_ASSERT(n->world, proto_msg_batch_count(msg) <= PROTO_FETCH_BATCHES_MAX);
-    proto_msg m = *msg;
-    node_id client = net_client_of(&m), server = net_server_of(&m);
-    if (!m.is_response || m.conn_gen == 0) m.conn_gen = n->conn_gen[client][server];
     n->sent++;
-    if (n->on_send) n->on_send(n->trace_ctx, &m);
-    if (n->cut[m.from][m.to]) {
-        n->dropped++;
-        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
+    /* The copy goes straight into a slot and is stamped there; a message lost at send gives
+     * its slot back (net_lose_at_send). Nothing below sends before that, so the slot array
+     * does not move while m points into it. */
+    uint32_t slot = net_slot_take(n);
+    if (slot == UINT32_MAX) return;
+    if (net_slot_fill(n, slot, msg) != 0) {
+        net_slot_give(n, slot);
         return;
     }
-    if (n->endpoints[m.to].down) {
-        n->dropped++;
-        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
-        if (!m.is_response && !n->endpoints[m.from].down) net_notify_disconnect(n, m.to, m.from);
+    proto_msg *m = &n->slots[slot];
+    node_id client = net_client_of(m), server = net_server_of(m);
+    if (!m->is_response || m->conn_gen == 0) m->conn_gen = n->conn_gen[client][server];
+    if (n->on_send) n->on_send(n->trace_ctx, m);
+    if (n->cut[m->from][m->to]) {
+        net_lose_at_send(n, slot);
         return;
     }
-    if (!m.is_response) n->conn_open[client][server] = true;
-    uint32_t *stalled = &n->stalled[client][server][m.is_response];
-    if (*stalled == m.conn_gen + 1) {
+    if (n->endpoints[m->to].down) {
+        bool refused = !m->is_response && !n->endpoints[m->from].down;
+        node_id from = m->from, to = m->to;
+        net_lose_at_send(n, slot); /* before the notice, which takes a slot of its own */
+        if (refused) net_notify_disconnect(n, to, from);
+        return;
+    }
+    if (!m->is_response) n->conn_open[client][server] = true;
+    uint32_t *stalled = &n->stalled[client][server][m->is_response];
+    if (*stalled == m->conn_gen + 1) {
         /* Behind a lost message on an open TCP connection: held until the connection closes,
          * which in effect loses it (the client's request.timeout.ms closes it). */
-        n->dropped++;
-        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
+        net_lose_at_send(n, slot);
         return;
     }
     int64_t delay_ns = 0;
-    int rule = n->rule_count ? net_rules_apply(n, &m, &delay_ns) : -1;
+    /* Most runs have no rule for this direction (requests or responses): skip the walk. */
+    bool ruled = n->rule_directions & (1u << m->is_response);
+    int rule = ruled ? net_rules_apply(n, m, &delay_ns) : -1;
     if (rule >= 0) {
-        n->dropped++;
-        *stalled = m.conn_gen + 1;
-        if (n->on_drop) n->on_drop(n->drop_ctx, rule, &m);
-        if (n->on_fate) n->on_fate(n->fate_ctx, &m, sim_now(n->world), true);
+        *stalled = m->conn_gen + 1;
+        if (n->on_drop) n->on_drop(n->drop_ctx, rule, m);
+        net_lose_at_send(n, slot);
         return;
     }
-    net_enqueue(n, &m, net_delay_draw(n) + delay_ns);
+    net_schedule(n, slot, net_delay_draw(n) + delay_ns);
 }
 
 /* ---- Arrival ---------------------------------------------------------------------------- */
@@ -334,5 +375,6 @@ void net_cut(net *n, node_id from, node_id to, bool cut) {
 int net_rule_add(net *n, const net_rule *rule) {
     if (n->rule_count >= NET_RULES_MAX) return -1;
     n->rules[n->rule_count] = *rule;
+    n->rule_directions |= 1u << (rule->responses ? 1 : 0);
     return n->rule_count++;
 }

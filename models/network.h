@@ -77,6 +77,8 @@ struct net {
     sim_world *world;         /* borrowed */
     net_options opt;          /* copied */
     sim_pcg32 rng;            /* the network's stream */
+    uint32_t jitter_span;     /* 2 * jitter + 1 when jitter > 0 and that fits in 32 bits, else 0 */
+    uint32_t jitter_threshold; /* 2^32 mod jitter_span: sim_pcg32_bounded's rejection bound */
     uint16_t kind_deliver;    /* kernel handler kind of a delivery */
     net_endpoint endpoints[NODES_MAX];
     uint32_t conn_gen[NODES_MAX][NODES_MAX]; /* [client][server] generation */
@@ -89,6 +91,7 @@ struct net {
     bool conn_open[NODES_MAX][NODES_MAX];    /* [client][server] used since its last reset */
     net_rule rules[NET_RULES_MAX];
     int rule_count;
+    unsigned rule_directions; /* bit 0: some rule applies to requests, bit 1: to responses */
     net_resolve_fn resolve;   /* optional, for NET_SELECT_LEADER/FOLLOWER */
     void *resolve_ctx;
     net_drop_fn on_drop;      /* optional */
