@@ -213,11 +213,12 @@ static void leader_on_fetch(broker *b, node_id client);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
 
+/* m may point into the connection's queue: it is read only by the copy into current. */
 static void conn_process(broker *b, node_id client, const proto_msg *m) {
     broker_conn *c = &b->conns[client];
     c->busy = true;
     c->current = *m;
-    switch (m->api) {
+    switch (c->current.api) {
     case API_PRODUCE: leader_on_produce(b, client); break;
     case API_FETCH: leader_on_fetch(b, client); break;
     case API_METADATA: broker_on_metadata(b, client); break;
@@ -230,10 +231,10 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
 static void conn_drain(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
     while (b->alive && !c->busy && c->count) {
-        proto_msg m = c->queue[c->head];
+        const proto_msg *m = &c->queue[c->head]; /* copied out before anything can push */
         c->head = (c->head + 1) % c->capacity;
         c->count--;
-        conn_process(b, client, &m);
+        conn_process(b, client, m);
     }
 }
 

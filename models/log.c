@@ -107,13 +107,16 @@ void log_flush(log_replica *l) { l->flushed_offset = l->log_end_offset; }
 size_t log_batch_find(const log_replica *l, int64_t offset) {
     size_t lo = 0, hi = l->count;
     /* Followers fetch at or near the log end: gallop back from there (steps 1, 2, 4, ...)
-     * to bracket the answer, then halve. Invariant: the answer is in [lo, hi]. */
+     * to bracket the answer, then halve. Invariant: the answer is in [lo, hi]. A probe that
+     * hits offset is the answer: batches are never empty (log_check), so base offsets are
+     * distinct. That ends the common fetch, one batch behind the end, at its first probe. */
     for (size_t step = 1; lo < hi; step *= 2) {
         size_t probe = hi > step ? hi - step : 0;
         if (l->batches[probe].base_offset < offset) {
             lo = probe + 1;
             break;
         }
+        if (l->batches[probe].base_offset == offset) return probe;
         hi = probe;
     }
     while (lo < hi) {
