@@ -240,11 +240,22 @@ static int sweep_scenario_run(void *ctx, const sweep_spec *spec, size_t cell, ui
                               char *fields, size_t fields_len) {
     const sweep_fields *f = ctx;
     static config c;           /* a worker runs one run at a time */
+    static const sweep_spec *c_spec; /* the spec and cell c was built for, NULL before */
+    static size_t c_cell;
     static run_result result;
     char err[768];
-    if (sweep_cell_config(spec, cell, seed, &c, err, sizeof err) != 0) {
+    /* A worker is handed runs in cell-major order, so it mostly runs one cell seed after seed.
+     * sim.seed comes last and sets nothing but c.seed (no set.* or axis value can name the
+     * seed), so the cell's configuration is built once and only the seed changes. */
+    if (c_spec == spec && c_cell == cell) {
+        c.seed = seed;
+    } else if (sweep_cell_config(spec, cell, seed, &c, err, sizeof err) != 0) {
+        c_spec = NULL;
         fprintf(stderr, "kafkasim sweep: cell %zu: %s\n", cell, err); /* checked before: a bug */
         return -1;
+    } else {
+        c_spec = spec;
+        c_cell = cell;
     }
     scenario_options options = {.trace_node = -1, .trace_record = -1};
     memset(&result, 0, sizeof result);

@@ -139,8 +139,12 @@ static void fault_on_event(void *ctx, sim_world *w, const sim_event *ev) {
 
 /* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
  * crash as a separate event at the same instant, so the step's effects stand. */
+_Static_assert(STEP_COUNT <= 32, "fault_runtime.steps_watched has a bit per step");
+
 void fault_on_step(void *ctx, node_id node, proto_step step) {
     fault_runtime *fr = ctx;
+    /* Nodes report every step (several per batch); most runs watch none of them. */
+    if (!(fr->steps_watched & UINT32_C(1) << step)) return;
     for (int i = 0; i < fr->count; i++) {
         const fault_spec *f = &fr->specs[i];
         if (f->kind != FAULT_CRASH || !f->on_step || f->step != step) continue;
@@ -221,6 +225,8 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
             }
         } else if (!f->on_step) {
             sim_schedule(fr->world, f->at_ns, fr->kind, fault_arg(i, FAULT_ACT_START, 0));
+        } else if (f->kind == FAULT_CRASH) {
+            fr->steps_watched |= UINT32_C(1) << f->step;
         }
     }
     return 0;

@@ -120,6 +120,7 @@ typedef struct fault_runtime {
     uint32_t fired[CONFIG_FAULTS_MAX];      /* times each fault started */
     uint32_t step_seen[CONFIG_FAULTS_MAX];  /* protocol steps counted, for "on <step>" */
     bool step_done[CONFIG_FAULTS_MAX];      /* the step crash was triggered */
+    uint32_t steps_watched;                 /* bit s: some "crash ... on <step>" watches step s */
     node_id cut_a[CONFIG_FAULTS_MAX];       /* partition ends, resolved at the start */
     node_id cut_b[CONFIG_FAULTS_MAX];
 } fault_runtime;

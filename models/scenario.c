@@ -51,15 +51,18 @@ struct scenario {
     config cfg;                 /* the effective configuration (a copy) */
     scenario_options opt;       /* copied */
     sim_world world;
-    net net;
+    net *net;                   /* owned; NULL until scenario_build reaches it */
     history history;
     proto_payloads payloads;
     controller ctl;
-    broker brokers[PROTO_BROKERS_MAX + 1]; /* index = broker id; 0 unused */
+    /* Index = broker id, 1..num.brokers; slot 0 is never touched. Allocated apart and for
+     * this run's brokers only (a broker is about 100 KiB): a scenario holding room for
+     * PROTO_BROKERS_MAX of them would have each run of a sweep zero 2 MiB it never uses. */
+    broker *brokers;
+    int brokers_begun;          /* brokers 1..brokers_begun went through broker_init */
     producer prod;
     fault_runtime faults;
-    tracer trace;
-    bool tracing;               /* --trace is on */
+    tracer *trace;              /* owned; NULL unless --trace is on */
     bool producer_gone;         /* crashed with no restart: nothing more will be answered */
     uint16_t kind_drain;        /* kernel kind of the drain check */
     uint16_t kind_start;        /* kernel kind of the application's start */
@@ -315,33 +318,43 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->history.coalesce = true;
     net_options nopt = {
         .latency_ns = c->latency_ns, .jitter_ns = c->jitter_ns, .stream_id = STREAM_NETWORK};
-    if (net_init(&s->net, &s->world, &nopt) != 0) return -1;
-    s->net.resolve = scenario_resolve;
-    s->net.resolve_ctx = s;
-    s->net.on_drop = fault_on_drop;
-    s->net.on_delay = fault_on_delay;
-    s->net.drop_ctx = &s->faults;
+    /* The network and the tracer (about 90 and 60 KiB of tables their init functions clear
+     * themselves) live apart from the scenario, so that its calloc clears only what no init
+     * function does; each sweep run pays for that clearing. */
+    s->net = malloc(sizeof *s->net);
+    if (!s->net || net_init(s->net, &s->world, &nopt) != 0) return -1;
+    s->net->resolve = scenario_resolve;
+    s->net->resolve_ctx = s;
+    s->net->on_drop = fault_on_drop;
+    s->net->on_delay = fault_on_delay;
+    s->net->drop_ctx = &s->faults;
 
     int replicas[PROTO_BROKERS_MAX];
     int bootstrap[PROTO_BROKERS_MAX];
     for (int i = 0; i < c->num_brokers; i++) bootstrap[i] = i + 1;
     for (int i = 0; i < c->replication_factor; i++) replicas[i] = i + 1;
 
-    controller_env cenv = {.world = &s->world, .net = &s->net, .history = &s->history,
+    controller_env cenv = {.world = &s->world, .net = s->net, .history = &s->history,
                            .config = c};
     if (controller_init(&s->ctl, &cenv, replicas, c->replication_factor) != 0) return -1;
-    broker_env benv = {.world = &s->world, .net = &s->net, .history = &s->history, .config = c,
+    broker_env benv = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
                        .step_fn = fault_on_step, .step_ctx = &s->faults};
-    for (int b = 1; b <= c->num_brokers; b++)
+    /* malloc, not calloc: broker_init clears each broker itself, and scenario_fini finishes
+     * only the brokers it began. */
+    s->brokers = malloc((size_t)(c->num_brokers + 1) * sizeof *s->brokers);
+    if (!s->brokers) return -1;
+    for (int b = 1; b <= c->num_brokers; b++) {
+        s->brokers_begun = b;
         if (broker_init(&s->brokers[b], &benv, b, replicas, c->replication_factor) != 0)
             return -1;
-    producer_env penv = {.world = &s->world, .net = &s->net, .history = &s->history,
+    }
+    producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
                          .config = c, .payloads = &s->payloads, .step_fn = fault_on_step,
                          .step_ctx = &s->faults};
     if (producer_init(&s->prod, &penv, 0, bootstrap, c->num_brokers) != 0) return -1;
 
     fault_env fenv = {
-        .world = &s->world, .net = &s->net, .history = &s->history,
+        .world = &s->world, .net = s->net, .history = &s->history,
         .ops = {.ctx = s, .leader = scenario_op_leader, .follower = scenario_op_follower,
                 .crash = scenario_op_crash, .restart = scenario_op_restart,
                 .pause = scenario_op_pause,
@@ -360,26 +373,29 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
 
 static void scenario_trace_send(void *ctx, const proto_msg *msg) {
     scenario *s = ctx;
-    trace_message(&s->trace, sim_now(&s->world), msg, &s->payloads);
+    trace_message(s->trace, sim_now(&s->world), msg, &s->payloads);
 }
 
 static void scenario_trace_history(void *ctx, const history_rec *r) {
     scenario *s = ctx;
-    trace_history(&s->trace, r, &s->payloads);
+    trace_history(s->trace, r, &s->payloads);
 }
 
-static void scenario_trace_setup(scenario *s) {
+/* Returns 0, or -1 when memory ran out. */
+static int scenario_trace_setup(scenario *s) {
     const scenario_options *o = &s->opt;
-    if (!o->trace_out) return;
-    tracer_init(&s->trace, o->trace_out, o->trace_jsonl ? TRACE_JSONL : TRACE_TEXT);
-    s->trace.node_filter = o->trace_node;
-    s->trace.record_filter = o->trace_record;
-    s->trace.config = &s->cfg;
-    s->net.on_send = scenario_trace_send;
-    s->net.trace_ctx = s;
+    if (!o->trace_out) return 0;
+    s->trace = malloc(sizeof *s->trace);
+    if (!s->trace) return -1;
+    tracer_init(s->trace, o->trace_out, o->trace_jsonl ? TRACE_JSONL : TRACE_TEXT);
+    s->trace->node_filter = o->trace_node;
+    s->trace->record_filter = o->trace_record;
+    s->trace->config = &s->cfg;
+    s->net->on_send = scenario_trace_send;
+    s->net->trace_ctx = s;
     s->history.observer = scenario_trace_history;
     s->history.observer_ctx = s;
-    s->tracing = true;
+    return 0;
 }
 
 static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent_ns,
@@ -390,9 +406,12 @@ static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent
 
 static void scenario_fini(scenario *s) {
     producer_fini(&s->prod);
-    for (int b = 1; b <= s->cfg.num_brokers; b++) broker_fini(&s->brokers[b]);
+    for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
+    free(s->brokers);
     controller_fini(&s->ctl);
-    net_fini(&s->net);
+    if (s->net) net_fini(s->net);
+    free(s->net);
+    free(s->trace);
     history_fini(&s->history);
     proto_payloads_fini(&s->payloads);
     free(s->committed_ids);
@@ -468,16 +487,16 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     s->opt = options ? *options : no_options;
     char err[256] = "";
     int rc = scenario_build(s, err, sizeof err);
+    if (rc == 0 && scenario_trace_setup(s) != 0) rc = -1;
     if (rc != 0) {
         snprintf(out->failure, sizeof out->failure, "%s", rc == -2 ? err : "out of memory");
         scenario_fini(s);
         free(s);
         return -1;
     }
-    scenario_trace_setup(s);
     if (s->opt.watch) {
-        s->net.on_fate = scenario_watch_message;
-        s->net.fate_ctx = s;
+        s->net->on_fate = scenario_watch_message;
+        s->net->fate_ctx = s;
     }
     if (s->opt.check_invariants) {
         s->world.trace_fn = scenario_on_event;
@@ -507,7 +526,7 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     out->settled = s->settled;
     scenario_status(s, out);
     if (s->world.status != SIM_NOMEM) scenario_judge(s, out);
-    if (s->tracing) tracer_fini(&s->trace);
+    if (s->trace) tracer_fini(s->trace);
     scenario_fini(s);
     free(s);
     return out->invariant_broken ? 1 : 0;
