@@ -209,7 +209,9 @@ static int32_t producer_first_outstanding_sequence(const producer *p,
 
 static void producer_seal(producer *p, uint32_t i);
 
-/* Fires the callbacks of a completed batch: success with offsets, or error. */
+/* Fires the callbacks of a completed batch: success with offsets, or error. The history gets
+ * them as runs of consecutive ids with one send number (usually the whole batch), one call
+ * per run. */
 static void producer_callbacks(producer *p, producer_batch *b, int error, int64_t base_offset) {
     uint32_t n = 0;
     const uint32_t *ids;
@@ -220,22 +222,30 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
         n = p->partitions[b->partition].open_count;
     }
     int64_t now = producer_now(p);
+    bool offsets = error == ERR_NONE && base_offset >= 0;
+    for (uint32_t k = 0, run; k < n; k += run) {
+        uint32_t first = ids[k], send_no = p->send_count[first] - 1;
+        for (run = 1; k + run < n && ids[k + run] == first + run &&
+                      p->send_count[ids[k + run]] - 1 == send_no;
+             run++) {
+        }
+        history_callback_run(p->history, now, p->node, first, run, send_no, error,
+                             offsets ? base_offset + k : -1);
+    }
+    SIM_ASSERT(p->world, p->in_producer >= n);
+    p->in_producer -= n;
+    if (error == ERR_NONE) {
+        p->acked += n;
+        for (uint32_t k = 0; k < n; k++) p->outcome[ids[k]] = PRODUCER_RECORD_ACKED;
+        return;
+    }
+    p->failed += n;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = ids[k];
-        int64_t offset = error == ERR_NONE && base_offset >= 0 ? base_offset + k : -1;
-        history_callback(p->history, now, p->node, id, p->send_count[id] - 1, error, offset);
-        SIM_ASSERT(p->world, p->in_producer > 0);
-        p->in_producer--;
-        if (error == ERR_NONE) {
-            p->acked++;
-            p->outcome[id] = PRODUCER_RECORD_ACKED;
-        } else {
-            p->failed++;
-            p->outcome[id] = PRODUCER_RECORD_FAILED;
-            if (p->cfg->resend_on_failure) {
-                p->outcome[id] = PRODUCER_RECORD_RESEND;
-                p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
-            }
+        p->outcome[id] = PRODUCER_RECORD_FAILED;
+        if (p->cfg->resend_on_failure) {
+            p->outcome[id] = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
         }
     }
 }
@@ -290,6 +300,25 @@ static bool producer_buffer_has_room(const producer *p) {
            p->cfg->buffer_memory_bytes;
 }
 
+/* KafkaProducer.send of new ids, from next_id on while they are below limit and
+ * buffer.memory has room, one by one as producer_app_send would send them. A new id has never
+ * been sent (resends come from the ring), so its send number is 0 and the burst is one run
+ * of consecutive ids: the history gets it in one call. Appending records adds nothing to the
+ * history, so recording the run after them stores the same. */
+static void producer_app_send_new(producer *p, uint64_t limit) {
+    uint32_t first = (uint32_t)p->next_id;
+    while (p->next_id < limit && producer_buffer_has_room(p)) {
+        uint32_t id = (uint32_t)p->next_id++;
+        SIM_ASSERT(p->world, p->send_count[id] == 0);
+        p->send_count[id] = 1;
+        p->outcome[id] = PRODUCER_RECORD_PENDING;
+        producer_append(p, 0, id);
+    }
+    uint32_t n = (uint32_t)p->next_id - first;
+    p->in_producer += n;
+    history_send_run(p->history, producer_now(p), p->node, first, n, 0);
+}
+
 /* Sends what the application may send now: resends first, then new ids as the rate allows,
  * while buffer.memory has room. */
 static void producer_app_pump(producer *p) {
@@ -301,8 +330,7 @@ static void producer_app_pump(producer *p) {
         producer_app_send(p, id);
     }
     uint64_t allowed = p->cfg->rate_per_s > 0 ? p->app_ticks : p->cfg->records;
-    while (p->next_id < p->cfg->records && p->next_id < allowed && producer_buffer_has_room(p))
-        producer_app_send(p, (uint32_t)p->next_id++);
+    producer_app_send_new(p, allowed < p->cfg->records ? allowed : p->cfg->records);
 }
 
 /* The next paced send time for record k: k / rate seconds after the start, exactly. */
