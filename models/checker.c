@@ -119,28 +119,40 @@ static void checker_work_fini(checker_work *w) {
 
 /* ---- The history: what the application was told, and the counters ------------------------ */
 
-static void checker_on_send(checker_work *w, const history_rec *r, checker_result *out) {
-    out->sends++;
-    w->flags[r->a] |= CHECKER_SENT;
-    w->send_ns[r->a] = r->time_ns;
-    w->send_no[r->a] = r->b;
+/* A stored send record stands for ids a .. a + f, all sent at its time with its send number
+ * (history.h); the walk reads them in place rather than expanding each. */
+static void checker_on_sends(checker_work *w, const history_rec *r, checker_result *out) {
+    uint32_t n = history_rec_span(r);
+    out->sends += n;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t id = r->a + j;
+        w->flags[id] |= CHECKER_SENT;
+        w->send_ns[id] = r->time_ns;
+        w->send_no[id] = r->b;
+    }
 }
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
- * taken only then, so a stray callback never makes up a latency. */
-static void checker_on_callback(checker_work *w, const history_rec *r, checker_result *out) {
+ * taken only then, so a stray callback never makes up a latency. A stored callback record
+ * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. */
+static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_result *out) {
+    uint32_t n = history_rec_span(r);
+    uint8_t flag = CHECKER_ACKED;
     if (r->c == ERR_NONE) {
-        out->acked++;
-        w->flags[r->a] |= CHECKER_ACKED;
+        out->acked += n;
     } else {
-        out->failed++;
-        w->flags[r->a] |= CHECKER_FAILED;
+        out->failed += n;
+        flag = CHECKER_FAILED;
         /* Client-side outcomes (delivery timeout, retries exhausted) have no broker error
          * record; the callback is where the application sees them. */
-        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c]++;
+        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
     }
-    if ((w->flags[r->a] & CHECKER_SENT) && w->send_no[r->a] == r->b)
-        w->latencies_ns[w->latency_count++] = r->time_ns - w->send_ns[r->a];
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t id = r->a + j;
+        w->flags[id] |= flag;
+        if ((w->flags[id] & CHECKER_SENT) && w->send_no[id] == r->b)
+            w->latencies_ns[w->latency_count++] = r->time_ns - w->send_ns[id];
+    }
 }
 
 static void checker_on_fault(const history_rec *r, checker_result *out) {
@@ -152,18 +164,8 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         switch ((history_kind)r->kind) {
-        case HIST_SEND:
-            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
-                history_rec x = history_rec_expand(r, j);
-                checker_on_send(w, &x, out);
-            }
-            break;
-        case HIST_CALLBACK:
-            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
-                history_rec x = history_rec_expand(r, j);
-                checker_on_callback(w, &x, out);
-            }
-            break;
+        case HIST_SEND: checker_on_sends(w, r, out); break;
+        case HIST_CALLBACK: checker_on_callbacks(w, r, out); break;
         case HIST_ATTEMPT: out->retries += r->b > 1; break;
         case HIST_DEDUP: out->deduplicated++; break;
         case HIST_TRUNCATE: out->truncated += r->a; break;
