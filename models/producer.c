@@ -266,24 +266,38 @@ static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t 
     if (!b->in_request) producer_batch_release(p, i);
 }
 
-/* Appends one record to the partition's open batch, opening one if needed. */
-static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+/* The partition's open batch, with room for one more record: a full one is sealed and a new
+ * one opened as needed. PRODUCER_NIL when memory ran out (the world stops). */
+static uint32_t producer_open_batch(producer *p, uint16_t partition) {
     producer_partition *pt = &p->partitions[partition];
     if (pt->open != PRODUCER_NIL && pt->open_count >= p->records_per_batch)
         producer_seal(p, pt->open);
     if (pt->open == PRODUCER_NIL) {
         uint32_t i = producer_batch_new(p, partition);
-        if (i == PRODUCER_NIL) return;
+        if (i == PRODUCER_NIL) return PRODUCER_NIL;
         producer_deque_insert_before(p, pt, i, PRODUCER_NIL);
         pt->open = i;
         pt->open_count = 0;
         p->buffered_bytes += PRODUCER_BATCH_OVERHEAD_BYTES;
     }
+    return pt->open;
+}
+
+/* Counts the last n ids written to the open batch's open_ids as appended. */
+static void producer_appended(producer *p, producer_partition *pt, uint32_t n) {
     producer_batch *b = &p->batches[pt->open];
-    pt->open_ids[pt->open_count++] = id;
+    pt->open_count += n;
     b->header.record_count = pt->open_count;
-    b->bytes += p->record_bytes;
-    p->buffered_bytes += p->record_bytes;
+    b->bytes += n * p->record_bytes;
+    p->buffered_bytes += (int64_t)n * p->record_bytes;
+}
+
+/* Appends one record to the partition's open batch, opening one if needed. */
+static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+    producer_partition *pt = &p->partitions[partition];
+    if (producer_open_batch(p, partition) == PRODUCER_NIL) return;
+    pt->open_ids[pt->open_count] = id;
+    producer_appended(p, pt, 1);
 }
 
 /* KafkaProducer.send of one record id; the callback comes later. */
@@ -301,18 +315,40 @@ static bool producer_buffer_has_room(const producer *p) {
 }
 
 /* KafkaProducer.send of new ids, from next_id on while they are below limit and
- * buffer.memory has room, one by one as producer_app_send would send them. A new id has never
- * been sent (resends come from the ring), so its send number is 0 and the burst is one run
- * of consecutive ids: the history gets it in one call. Appending records adds nothing to the
- * history, so recording the run after them stores the same. */
+ * buffer.memory has room, as producer_app_send would send them one by one. A new id has never
+ * been sent (resends come from the ring), so its send number is 0 and the burst is one run of
+ * consecutive ids: the history gets it in one call (appending records adds nothing to the
+ * history, so recording the run after them stores the same). The records go into the open
+ * batch a batch at a time: after the one that passed the room check (and may have opened the
+ * batch), the records that the check would let in one after another while no batch opens,
+ * those with buffered + (k + 1) * record_bytes + PRODUCER_BATCH_OVERHEAD_BYTES <= buffer.memory
+ * for the k-th after it, buffered being the bytes after opening. */
 static void producer_app_send_new(producer *p, uint64_t limit) {
+    producer_partition *pt = &p->partitions[0];
     uint32_t first = (uint32_t)p->next_id;
     while (p->next_id < limit && producer_buffer_has_room(p)) {
-        uint32_t id = (uint32_t)p->next_id++;
-        SIM_ASSERT(p->world, p->send_count[id] == 0);
-        p->send_count[id] = 1;
-        p->outcome[id] = PRODUCER_RECORD_PENDING;
-        producer_append(p, 0, id);
+        uint32_t batch = producer_open_batch(p, 0);
+        uint64_t n = 1;
+        if (batch != PRODUCER_NIL) {
+            int64_t fit = (p->cfg->buffer_memory_bytes - PRODUCER_BATCH_OVERHEAD_BYTES -
+                           p->buffered_bytes) / p->record_bytes;
+            n = fit > 1 ? (uint64_t)fit : 1;
+            if (n > p->records_per_batch - pt->open_count)
+                n = p->records_per_batch - pt->open_count;
+            if (n > limit - p->next_id) n = limit - p->next_id;
+        }
+        uint32_t id = (uint32_t)p->next_id;
+        for (uint32_t k = 0; k < n; k++) {
+            SIM_ASSERT(p->world, p->send_count[id + k] == 0);
+            p->send_count[id + k] = 1;
+            p->outcome[id + k] = PRODUCER_RECORD_PENDING;
+        }
+        if (batch != PRODUCER_NIL) {
+            uint32_t *ids = &pt->open_ids[pt->open_count];
+            for (uint32_t k = 0; k < n; k++) ids[k] = id + k;
+            producer_appended(p, pt, (uint32_t)n);
+        }
+        p->next_id += n;
     }
     uint32_t n = (uint32_t)p->next_id - first;
     p->in_producer += n;
