@@ -9,7 +9,8 @@
  * Invariants of the working sets: one flag byte and one send time per record id, arrays
  * indexed by id and sized by the largest id seen, so memory is linear in records and nothing
  * depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
- * rank) of integer nanoseconds over every answered send, success or failure.
+ * rank) of integer nanoseconds over every answered send, success or failure; equal latencies
+ * in a row are kept as one value with a count.
  *
  * What it leaves out: per-key order (the workload has one key, so order is record-id order);
  * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
@@ -29,12 +30,20 @@ enum {
     CHECKER_COMMITTED = 1u << 3, /* it is in the committed log */
 };
 
+/* A latency and how many matched callbacks had it in a row (a batch's records usually share
+ * theirs), ns. */
+typedef struct checker_tie {
+    int64_t ns;
+    uint64_t count;
+} checker_tie;
+
 typedef struct checker_work {
     uint8_t *flags;          /* per id: CHECKER_* */
     int64_t *send_ns;        /* per id: time of its latest send */
     uint32_t *send_no;       /* per id: number of its latest send */
-    int64_t *latencies_ns;   /* one per matched callback */
-    size_t latency_count;    /* latencies stored */
+    checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
+    size_t latency_count;    /* entries stored */
+    uint64_t latency_total;  /* latencies they stand for */
     uint64_t ids;            /* length of the per-id arrays */
 } checker_work;
 
@@ -104,8 +113,8 @@ static int checker_work_init(checker_work *w, uint64_t ids, size_t callbacks) {
     w->flags = calloc(n, sizeof *w->flags);
     w->send_ns = calloc(n, sizeof *w->send_ns);
     w->send_no = calloc(n, sizeof *w->send_no);
-    w->latencies_ns = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies_ns);
-    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies_ns) return -1;
+    w->latencies = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies);
+    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies) return -1;
     return 0;
 }
 
@@ -113,7 +122,7 @@ static void checker_work_fini(checker_work *w) {
     free(w->flags);
     free(w->send_ns);
     free(w->send_no);
-    free(w->latencies_ns);
+    free(w->latencies);
     memset(w, 0, sizeof *w);
 }
 
@@ -134,7 +143,9 @@ static void checker_on_sends(checker_work *w, const history_rec *r, checker_resu
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
  * taken only then, so a stray callback never makes up a latency. A stored callback record
- * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. */
+ * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
+ * latencies in a row extend one entry. (Locals, not w's fields, in the loop: a store to a
+ * flag byte may alias anything, so the compiler would reload every field after it.) */
 static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_result *out) {
     uint32_t n = history_rec_span(r);
     uint8_t flag = CHECKER_ACKED;
@@ -147,12 +158,29 @@ static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_
          * record; the callback is where the application sees them. */
         if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
     }
+    uint8_t *flags = w->flags;
+    const int64_t *send_ns = w->send_ns;
+    const uint32_t *send_no = w->send_no;
+    checker_tie *ties = w->latencies;
+    size_t count = w->latency_count;
+    uint64_t matched = 0;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
-        w->flags[id] |= flag;
-        if ((w->flags[id] & CHECKER_SENT) && w->send_no[id] == r->b)
-            w->latencies_ns[w->latency_count++] = r->time_ns - w->send_ns[id];
+        uint8_t f = flags[id] | flag;
+        flags[id] = f;
+        if (!(f & CHECKER_SENT) || send_no[id] != r->b) continue;
+        int64_t ns = r->time_ns - send_ns[id];
+        matched++;
+        if (count > 0 && ties[count - 1].ns == ns) {
+            ties[count - 1].count++;
+        } else {
+            ties[count].ns = ns;
+            ties[count].count = 1;
+            count++;
+        }
     }
+    w->latency_count = count;
+    w->latency_total += matched;
 }
 
 static void checker_on_fault(const history_rec *r, checker_result *out) {
@@ -242,8 +270,8 @@ static void checker_read_outcomes(const checker_work *w, checker_result *out,
 
 /* Nearest rank: the index (0-based) of the smallest value with at least pct percent of the n
  * values at or below it. */
-static size_t checker_rank_index(size_t n, unsigned pct) {
-    size_t rank = (pct * n + 99) / 100;
+static uint64_t checker_rank_index(uint64_t n, unsigned pct) {
+    uint64_t rank = (pct * n + 99) / 100;
     return rank < 1 ? 0 : rank - 1;
 }
 
@@ -267,36 +295,46 @@ static size_t checker_pick(uint64_t *state, size_t lo, size_t hi) {
     return lo + (size_t)(x % (hi - lo));
 }
 
-/* Hoare's FIND: reorders v[0..n) so that v[k] holds the value a sort would put there, with no
- * larger value before it and no smaller one after. The partition is three-way, so runs of
- * equal latencies (common: one batch's records share theirs) cost one pass; the pivot is the
- * median of three positions drawn at random, since the first, middle and last values
- * degrade on the ascending latencies of a run (40 times the work measured at 10^5 records).
- * Sorting all the latencies for three order statistics was a tenth of a run's instructions
- * in callgrind; this is linear on average and gives the same values. */
-static void checker_select(int64_t *v, size_t n, size_t k) {
+/* Hoare's FIND over latencies with counts: the value a sort of all the latencies they stand
+ * for would put at index k (0 <= k < their total), reordering v[0..n). The partition is
+ * three-way, so equal latencies cost one pass, and counts weigh each side; the pivot is the
+ * median of three positions drawn at random, since the first, middle and last values degrade
+ * on the ascending latencies of a run (40 times the work measured at 10^5 records). Sorting
+ * all the latencies for three order statistics was a tenth of a run's instructions in
+ * callgrind; this is linear on average in the entries (about one per batch) and gives the
+ * same values. */
+static int64_t checker_select(checker_tie *v, size_t n, uint64_t k) {
     size_t lo = 0, hi = n;
     uint64_t state = UINT64_C(0x9E3779B97F4A7C15) ^ n;
-    while (hi - lo > 1) {
-        int64_t pivot = checker_median3(v[checker_pick(&state, lo, hi)],
-                                        v[checker_pick(&state, lo, hi)],
-                                        v[checker_pick(&state, lo, hi)]);
+    for (;;) {
+        if (hi - lo == 1) return v[lo].ns;
+        int64_t pivot = checker_median3(v[checker_pick(&state, lo, hi)].ns,
+                                        v[checker_pick(&state, lo, hi)].ns,
+                                        v[checker_pick(&state, lo, hi)].ns);
         size_t lt = lo, i = lo, gt = hi; /* [lo,lt) < pivot, [lt,i) == pivot, [gt,hi) > */
+        uint64_t below = 0, equal = 0;   /* latencies in [lo,lt) and [lt,i) */
         while (i < gt) {
-            int64_t x = v[i];
-            if (x < pivot) {
+            checker_tie x = v[i];
+            if (x.ns < pivot) {
+                below += x.count;
                 v[i++] = v[lt];
                 v[lt++] = x;
-            } else if (x > pivot) {
+            } else if (x.ns > pivot) {
                 v[i] = v[--gt];
                 v[gt] = x;
             } else {
+                equal += x.count;
                 i++;
             }
         }
-        if (k < lt) hi = lt;
-        else if (k >= gt) lo = gt;
-        else return;
+        if (k < below) {
+            hi = lt;
+        } else if (k < below + equal) {
+            return pivot;
+        } else {
+            k -= below + equal;
+            lo = gt;
+        }
     }
 }
 
@@ -304,18 +342,14 @@ static void checker_latency(checker_work *w, checker_result *out) {
     out->latency_p50_ns = -1;
     out->latency_p99_ns = -1;
     out->latency_max_ns = -1;
-    size_t n = w->latency_count;
+    uint64_t n = w->latency_total;
     if (n == 0) return;
-    int64_t *v = w->latencies_ns;
-    size_t p50 = checker_rank_index(n, 50), p99 = checker_rank_index(n, 99);
-    checker_select(v, n, p50);
-    /* Everything from p50 on is at least v[p50], and p99 >= p50: select within that part. */
-    checker_select(v + p50, n - p50, p99 - p50);
-    int64_t max_ns = v[p99];
-    for (size_t i = p99 + 1; i < n; i++)
-        if (v[i] > max_ns) max_ns = v[i];
-    out->latency_p50_ns = v[p50];
-    out->latency_p99_ns = v[p99];
+    size_t entries = w->latency_count;
+    out->latency_p50_ns = checker_select(w->latencies, entries, checker_rank_index(n, 50));
+    out->latency_p99_ns = checker_select(w->latencies, entries, checker_rank_index(n, 99));
+    int64_t max_ns = w->latencies[0].ns;
+    for (size_t i = 1; i < entries; i++)
+        if (w->latencies[i].ns > max_ns) max_ns = w->latencies[i].ns;
     out->latency_max_ns = max_ns;
 }
 
