@@ -1127,7 +1127,7 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     size_t records = c->records ? (size_t)c->records : 1;
     p->outcome = calloc(records, sizeof *p->outcome);
     p->send_count = calloc(records, sizeof *p->send_count);
-    p->resend = calloc(records, sizeof *p->resend);
+    p->resend = malloc(records * sizeof *p->resend); /* a ring: read only where written */
     if (!p->outcome || !p->send_count || !p->resend || producer_pool_grow(p) != 0) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));
