@@ -219,36 +219,55 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
 
 /* ---- The committed log -------------------------------------------------------------------- */
 
+/* One committed record that is not plainly the next: never sent, a copy, or out of order.
+ * largest is the largest id committed before it, -1 before the first. */
+static void checker_on_committed(checker_work *w, checker_result *out, uint32_t id,
+                                 int64_t offset, int64_t *largest, checker_anomaly_fn visit,
+                                 void *ctx) {
+    if (!(w->flags[id] & CHECKER_SENT)) {
+        out->unexpected++;
+        if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+    }
+    if (w->flags[id] & CHECKER_COMMITTED) {
+        out->duplicates++;
+        if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
+    } else {
+        w->flags[id] |= CHECKER_COMMITTED;
+        if ((int64_t)id < *largest) {
+            out->reordered++;
+            if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
+        }
+    }
+    if ((int64_t)id > *largest) *largest = id;
+}
+
+/* The records below the high watermark, in offset order. Most are plainly the next: sent,
+ * committed once, larger than every id before them; those only get their flag here. */
 static void checker_read_log(checker_work *w, const checker_input *in, checker_result *out,
                              checker_anomaly_fn visit, void *ctx) {
-    bool any = false;
-    uint32_t largest = 0; /* the largest id committed so far, valid when any */
+    int64_t largest = -1; /* the largest id committed so far, -1 before the first */
     for (size_t i = 0; i < in->log_count; i++) {
         const proto_batch *b = &in->log[i];
         uint32_t n;
         const uint32_t *ids = checker_batch_ids(in, b, &n);
+        /* The log is in offset order: nothing from the high watermark on is committed. */
+        if (n == 0) continue;
+        if (b->base_offset >= in->high_watermark) return;
+        bool last = in->high_watermark - b->base_offset < (int64_t)n;
+        if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
+        out->committed += n;
+        uint8_t *flags = w->flags;
         for (uint32_t k = 0; k < n; k++) {
-            int64_t offset = b->base_offset + (int64_t)k;
-            if (offset >= in->high_watermark) return; /* the log is in offset order */
             uint32_t id = ids[k];
-            out->committed++;
-            if (!(w->flags[id] & CHECKER_SENT)) {
-                out->unexpected++;
-                if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+            uint8_t f = flags[id];
+            if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > largest) {
+                flags[id] = f | CHECKER_COMMITTED;
+                largest = id;
+                continue;
             }
-            if (w->flags[id] & CHECKER_COMMITTED) {
-                out->duplicates++;
-                if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
-            } else {
-                w->flags[id] |= CHECKER_COMMITTED;
-                if (any && id < largest) {
-                    out->reordered++;
-                    if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
-                }
-            }
-            if (!any || id > largest) largest = id;
-            any = true;
+            checker_on_committed(w, out, id, b->base_offset + (int64_t)k, &largest, visit, ctx);
         }
+        if (last) return;
     }
 }
 
