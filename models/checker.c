@@ -9,7 +9,8 @@
  * Invariants of the working sets: one flag byte and one send time per record id, arrays
  * indexed by id and sized by the largest id seen, so memory is linear in records and nothing
  * depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
- * rank) of integer nanoseconds over every answered send, success or failure.
+ * rank) of integer nanoseconds over every answered send, success or failure; equal latencies
+ * in a row are kept as one value with a count.
  *
  * What it leaves out: per-key order (the workload has one key, so order is record-id order);
  * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
@@ -29,12 +30,20 @@ enum {
     CHECKER_COMMITTED = 1u << 3, /* it is in the committed log */
 };
 
+/* A latency and how many matched callbacks had it in a row (a batch's records usually share
+ * theirs), ns. */
+typedef struct checker_tie {
+    int64_t ns;
+    uint64_t count;
+} checker_tie;
+
 typedef struct checker_work {
     uint8_t *flags;          /* per id: CHECKER_* */
     int64_t *send_ns;        /* per id: time of its latest send */
     uint32_t *send_no;       /* per id: number of its latest send */
-    int64_t *latencies_ns;   /* one per matched callback */
-    size_t latency_count;    /* latencies stored */
+    checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
+    size_t latency_count;    /* entries stored */
+    uint64_t latency_total;  /* latencies they stand for */
     uint64_t ids;            /* length of the per-id arrays */
 } checker_work;
 
@@ -102,10 +111,11 @@ static int checker_work_init(checker_work *w, uint64_t ids, size_t callbacks) {
     w->ids = ids;
     size_t n = ids ? (size_t)ids : 1;
     w->flags = calloc(n, sizeof *w->flags);
-    w->send_ns = calloc(n, sizeof *w->send_ns);
-    w->send_no = calloc(n, sizeof *w->send_no);
-    w->latencies_ns = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies_ns);
-    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies_ns) return -1;
+    /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
+    w->send_ns = malloc(n * sizeof *w->send_ns);
+    w->send_no = malloc(n * sizeof *w->send_no);
+    w->latencies = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies);
+    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies) return -1;
     return 0;
 }
 
@@ -113,34 +123,65 @@ static void checker_work_fini(checker_work *w) {
     free(w->flags);
     free(w->send_ns);
     free(w->send_no);
-    free(w->latencies_ns);
+    free(w->latencies);
     memset(w, 0, sizeof *w);
 }
 
 /* ---- The history: what the application was told, and the counters ------------------------ */
 
-static void checker_on_send(checker_work *w, const history_rec *r, checker_result *out) {
-    out->sends++;
-    w->flags[r->a] |= CHECKER_SENT;
-    w->send_ns[r->a] = r->time_ns;
-    w->send_no[r->a] = r->b;
+/* A stored send record stands for ids a .. a + f, all sent at its time with its send number
+ * (history.h); the walk reads them in place rather than expanding each. */
+static void checker_on_sends(checker_work *w, const history_rec *r, checker_result *out) {
+    uint32_t n = history_rec_span(r);
+    out->sends += n;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t id = r->a + j;
+        w->flags[id] |= CHECKER_SENT;
+        w->send_ns[id] = r->time_ns;
+        w->send_no[id] = r->b;
+    }
 }
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
- * taken only then, so a stray callback never makes up a latency. */
-static void checker_on_callback(checker_work *w, const history_rec *r, checker_result *out) {
+ * taken only then, so a stray callback never makes up a latency. A stored callback record
+ * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
+ * latencies in a row extend one entry. (Locals, not w's fields, in the loop: a store to a
+ * flag byte may alias anything, so the compiler would reload every field after it.) */
+static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_result *out) {
+    uint32_t n = history_rec_span(r);
+    uint8_t flag = CHECKER_ACKED;
     if (r->c == ERR_NONE) {
-        out->acked++;
-        w->flags[r->a] |= CHECKER_ACKED;
+        out->acked += n;
     } else {
-        out->failed++;
-        w->flags[r->a] |= CHECKER_FAILED;
+        out->failed += n;
+        flag = CHECKER_FAILED;
         /* Client-side outcomes (delivery timeout, retries exhausted) have no broker error
          * record; the callback is where the application sees them. */
-        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c]++;
+        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
     }
-    if ((w->flags[r->a] & CHECKER_SENT) && w->send_no[r->a] == r->b)
-        w->latencies_ns[w->latency_count++] = r->time_ns - w->send_ns[r->a];
+    uint8_t *flags = w->flags;
+    const int64_t *send_ns = w->send_ns;
+    const uint32_t *send_no = w->send_no;
+    checker_tie *ties = w->latencies;
+    size_t count = w->latency_count;
+    uint64_t matched = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t id = r->a + j;
+        uint8_t f = flags[id] | flag;
+        flags[id] = f;
+        if (!(f & CHECKER_SENT) || send_no[id] != r->b) continue;
+        int64_t ns = r->time_ns - send_ns[id];
+        matched++;
+        if (count > 0 && ties[count - 1].ns == ns) {
+            ties[count - 1].count++;
+        } else {
+            ties[count].ns = ns;
+            ties[count].count = 1;
+            count++;
+        }
+    }
+    w->latency_count = count;
+    w->latency_total += matched;
 }
 
 static void checker_on_fault(const history_rec *r, checker_result *out) {
@@ -152,18 +193,8 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         switch ((history_kind)r->kind) {
-        case HIST_SEND:
-            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
-                history_rec x = history_rec_expand(r, j);
-                checker_on_send(w, &x, out);
-            }
-            break;
-        case HIST_CALLBACK:
-            for (uint32_t j = 0, n = history_rec_span(r); j < n; j++) {
-                history_rec x = history_rec_expand(r, j);
-                checker_on_callback(w, &x, out);
-            }
-            break;
+        case HIST_SEND: checker_on_sends(w, r, out); break;
+        case HIST_CALLBACK: checker_on_callbacks(w, r, out); break;
         case HIST_ATTEMPT: out->retries += r->b > 1; break;
         case HIST_DEDUP: out->deduplicated++; break;
         case HIST_TRUNCATE: out->truncated += r->a; break;
@@ -188,36 +219,55 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
 
 /* ---- The committed log -------------------------------------------------------------------- */
 
+/* One committed record that is not plainly the next: never sent, a copy, or out of order.
+ * largest is the largest id committed before it, -1 before the first. */
+static void checker_on_committed(checker_work *w, checker_result *out, uint32_t id,
+                                 int64_t offset, int64_t *largest, checker_anomaly_fn visit,
+                                 void *ctx) {
+    if (!(w->flags[id] & CHECKER_SENT)) {
+        out->unexpected++;
+        if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+    }
+    if (w->flags[id] & CHECKER_COMMITTED) {
+        out->duplicates++;
+        if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
+    } else {
+        w->flags[id] |= CHECKER_COMMITTED;
+        if ((int64_t)id < *largest) {
+            out->reordered++;
+            if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
+        }
+    }
+    if ((int64_t)id > *largest) *largest = id;
+}
+
+/* The records below the high watermark, in offset order. Most are plainly the next: sent,
+ * committed once, larger than every id before them; those only get their flag here. */
 static void checker_read_log(checker_work *w, const checker_input *in, checker_result *out,
                              checker_anomaly_fn visit, void *ctx) {
-    bool any = false;
-    uint32_t largest = 0; /* the largest id committed so far, valid when any */
+    int64_t largest = -1; /* the largest id committed so far, -1 before the first */
     for (size_t i = 0; i < in->log_count; i++) {
         const proto_batch *b = &in->log[i];
         uint32_t n;
         const uint32_t *ids = checker_batch_ids(in, b, &n);
+        /* The log is in offset order: nothing from the high watermark on is committed. */
+        if (n == 0) continue;
+        if (b->base_offset >= in->high_watermark) return;
+        bool last = in->high_watermark - b->base_offset < (int64_t)n;
+        if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
+        out->committed += n;
+        uint8_t *flags = w->flags;
         for (uint32_t k = 0; k < n; k++) {
-            int64_t offset = b->base_offset + (int64_t)k;
-            if (offset >= in->high_watermark) return; /* the log is in offset order */
             uint32_t id = ids[k];
-            out->committed++;
-            if (!(w->flags[id] & CHECKER_SENT)) {
-                out->unexpected++;
-                if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+            uint8_t f = flags[id];
+            if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > largest) {
+                flags[id] = f | CHECKER_COMMITTED;
+                largest = id;
+                continue;
             }
-            if (w->flags[id] & CHECKER_COMMITTED) {
-                out->duplicates++;
-                if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
-            } else {
-                w->flags[id] |= CHECKER_COMMITTED;
-                if (any && id < largest) {
-                    out->reordered++;
-                    if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
-                }
-            }
-            if (!any || id > largest) largest = id;
-            any = true;
+            checker_on_committed(w, out, id, b->base_offset + (int64_t)k, &largest, visit, ctx);
         }
+        if (last) return;
     }
 }
 
@@ -240,8 +290,8 @@ static void checker_read_outcomes(const checker_work *w, checker_result *out,
 
 /* Nearest rank: the index (0-based) of the smallest value with at least pct percent of the n
  * values at or below it. */
-static size_t checker_rank_index(size_t n, unsigned pct) {
-    size_t rank = (pct * n + 99) / 100;
+static uint64_t checker_rank_index(uint64_t n, unsigned pct) {
+    uint64_t rank = (pct * n + 99) / 100;
     return rank < 1 ? 0 : rank - 1;
 }
 
@@ -265,36 +315,46 @@ static size_t checker_pick(uint64_t *state, size_t lo, size_t hi) {
     return lo + (size_t)(x % (hi - lo));
 }
 
-/* Hoare's FIND: reorders v[0..n) so that v[k] holds the value a sort would put there, with no
- * larger value before it and no smaller one after. The partition is three-way, so runs of
- * equal latencies (common: one batch's records share theirs) cost one pass; the pivot is the
- * median of three positions drawn at random, since the first, middle and last values
- * degrade on the ascending latencies of a run (40 times the work measured at 10^5 records).
- * Sorting all the latencies for three order statistics was a tenth of a run's instructions
- * in callgrind; this is linear on average and gives the same values. */
-static void checker_select(int64_t *v, size_t n, size_t k) {
+/* Hoare's FIND over latencies with counts: the value a sort of all the latencies they stand
+ * for would put at index k (0 <= k < their total), reordering v[0..n). The partition is
+ * three-way, so equal latencies cost one pass, and counts weigh each side; the pivot is the
+ * median of three positions drawn at random, since the first, middle and last values degrade
+ * on the ascending latencies of a run (40 times the work measured at 10^5 records). Sorting
+ * all the latencies for three order statistics was a tenth of a run's instructions in
+ * callgrind; this is linear on average in the entries (about one per batch) and gives the
+ * same values. */
+static int64_t checker_select(checker_tie *v, size_t n, uint64_t k) {
     size_t lo = 0, hi = n;
     uint64_t state = UINT64_C(0x9E3779B97F4A7C15) ^ n;
-    while (hi - lo > 1) {
-        int64_t pivot = checker_median3(v[checker_pick(&state, lo, hi)],
-                                        v[checker_pick(&state, lo, hi)],
-                                        v[checker_pick(&state, lo, hi)]);
+    for (;;) {
+        if (hi - lo == 1) return v[lo].ns;
+        int64_t pivot = checker_median3(v[checker_pick(&state, lo, hi)].ns,
+                                        v[checker_pick(&state, lo, hi)].ns,
+                                        v[checker_pick(&state, lo, hi)].ns);
         size_t lt = lo, i = lo, gt = hi; /* [lo,lt) < pivot, [lt,i) == pivot, [gt,hi) > */
+        uint64_t below = 0, equal = 0;   /* latencies in [lo,lt) and [lt,i) */
         while (i < gt) {
-            int64_t x = v[i];
-            if (x < pivot) {
+            checker_tie x = v[i];
+            if (x.ns < pivot) {
+                below += x.count;
                 v[i++] = v[lt];
                 v[lt++] = x;
-            } else if (x > pivot) {
+            } else if (x.ns > pivot) {
                 v[i] = v[--gt];
                 v[gt] = x;
             } else {
+                equal += x.count;
                 i++;
             }
         }
-        if (k < lt) hi = lt;
-        else if (k >= gt) lo = gt;
-        else return;
+        if (k < below) {
+            hi = lt;
+        } else if (k < below + equal) {
+            return pivot;
+        } else {
+            k -= below + equal;
+            lo = gt;
+        }
     }
 }
 
@@ -302,18 +362,14 @@ static void checker_latency(checker_work *w, checker_result *out) {
     out->latency_p50_ns = -1;
     out->latency_p99_ns = -1;
     out->latency_max_ns = -1;
-    size_t n = w->latency_count;
+    uint64_t n = w->latency_total;
     if (n == 0) return;
-    int64_t *v = w->latencies_ns;
-    size_t p50 = checker_rank_index(n, 50), p99 = checker_rank_index(n, 99);
-    checker_select(v, n, p50);
-    /* Everything from p50 on is at least v[p50], and p99 >= p50: select within that part. */
-    checker_select(v + p50, n - p50, p99 - p50);
-    int64_t max_ns = v[p99];
-    for (size_t i = p99 + 1; i < n; i++)
-        if (v[i] > max_ns) max_ns = v[i];
-    out->latency_p50_ns = v[p50];
-    out->latency_p99_ns = v[p99];
+    size_t entries = w->latency_count;
+    out->latency_p50_ns = checker_select(w->latencies, entries, checker_rank_index(n, 50));
+    out->latency_p99_ns = checker_select(w->latencies, entries, checker_rank_index(n, 99));
+    int64_t max_ns = w->latencies[0].ns;
+    for (size_t i = 1; i < entries; i++)
+        if (w->latencies[i].ns > max_ns) max_ns = w->latencies[i].ns;
     out->latency_max_ns = max_ns;
 }
 

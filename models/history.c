@@ -121,21 +121,69 @@ static void history_commit(history *h, history_rec *r) {
     h->count++;
 }
 
-void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no) {
+/* Adds the n records of r's run (r as built, f = 0) one by one, as n recorder calls would. */
+static void history_add_each(history *h, const history_rec *r, uint32_t n) {
+    history_rec first = *r; /* r may be the slot history_add is about to fill */
+    first.f = n - 1;
+    for (uint32_t j = 0; j < n; j++) {
+        history_rec x = history_rec_expand(&first, j);
+        history_add(h, &x);
+    }
+}
+
+/* Adds the n >= 1 records that r (built by history_begin with f = 0) and the n - 1 after it in
+ * its run stand for. With coalescing on and no observer they are stored in O(1): as more of
+ * the previous record's run when history_continues takes r, else as r standing for n records;
+ * n history_commit calls would store exactly that. An observer must see every record, and
+ * failed recording, coalescing off or a run whose ids or count would wrap are rare: those go
+ * one by one. */
+static void history_commit_run(history *h, history_rec *r, uint32_t n) {
+    if (!h->coalesce || h->observer || r == &h->scratch || r->a > UINT32_MAX - (n - 1)) {
+        history_add_each(h, r, n);
+        return;
+    }
+    SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
+    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    if (h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
+        history_rec *last = &h->recs[h->count - 1];
+        if (last->f > UINT32_MAX - n) {
+            history_add_each(h, r, n);
+            return;
+        }
+        last->f += n;
+        return;
+    }
+    r->f = n - 1;
+    h->count++;
+}
+
+void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                      uint32_t send_no) {
+    if (n == 0) return;
     history_rec *r = history_begin(h, t, HIST_SEND, producer);
-    r->a = record;
+    r->a = first;
     r->b = send_no;
-    history_commit(h, r);
+    history_commit_run(h, r, n);
+}
+
+void history_callback_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                          uint32_t send_no, int error, int64_t offset) {
+    if (n == 0) return;
+    history_rec *r = history_begin(h, t, HIST_CALLBACK, producer);
+    r->a = first;
+    r->b = send_no;
+    r->c = error;
+    r->d = offset;
+    history_commit_run(h, r, n);
+}
+
+void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no) {
+    history_send_run(h, t, producer, record, 1, send_no);
 }
 
 void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
                       uint32_t send_no, int error, int64_t offset) {
-    history_rec *r = history_begin(h, t, HIST_CALLBACK, producer);
-    r->a = record;
-    r->b = send_no;
-    r->c = error;
-    r->d = offset;
-    history_commit(h, r);
+    history_callback_run(h, t, producer, record, 1, send_no, error, offset);
 }
 
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,

@@ -104,6 +104,14 @@ void history_add(history *h, const history_rec *r);
 void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no);
 void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
                       uint32_t send_no, int error, int64_t offset);
+/* A run of n records at once, exactly as n calls of history_send (ids first .. first + n - 1)
+ * or history_callback (offsets offset .. offset + n - 1 when offset >= 0, else all -1) would
+ * add them: the observer sees each one; without an observer a coalescing history stores the
+ * run in O(1). Nothing when n is 0. */
+void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                      uint32_t send_no);
+void history_callback_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                          uint32_t send_no, int error, int64_t offset);
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
                      int broker);
 void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error);

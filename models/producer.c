@@ -209,7 +209,9 @@ static int32_t producer_first_outstanding_sequence(const producer *p,
 
 static void producer_seal(producer *p, uint32_t i);
 
-/* Fires the callbacks of a completed batch: success with offsets, or error. */
+/* Fires the callbacks of a completed batch: success with offsets, or error. The history gets
+ * them as runs of consecutive ids with one send number (usually the whole batch), one call
+ * per run. */
 static void producer_callbacks(producer *p, producer_batch *b, int error, int64_t base_offset) {
     uint32_t n = 0;
     const uint32_t *ids;
@@ -220,22 +222,30 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
         n = p->partitions[b->partition].open_count;
     }
     int64_t now = producer_now(p);
+    bool offsets = error == ERR_NONE && base_offset >= 0;
+    for (uint32_t k = 0, run; k < n; k += run) {
+        uint32_t first = ids[k], send_no = p->send_count[first] - 1;
+        for (run = 1; k + run < n && ids[k + run] == first + run &&
+                      p->send_count[ids[k + run]] - 1 == send_no;
+             run++) {
+        }
+        history_callback_run(p->history, now, p->node, first, run, send_no, error,
+                             offsets ? base_offset + k : -1);
+    }
+    SIM_ASSERT(p->world, p->in_producer >= n);
+    p->in_producer -= n;
+    if (error == ERR_NONE) {
+        p->acked += n;
+        for (uint32_t k = 0; k < n; k++) p->outcome[ids[k]] = PRODUCER_RECORD_ACKED;
+        return;
+    }
+    p->failed += n;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = ids[k];
-        int64_t offset = error == ERR_NONE && base_offset >= 0 ? base_offset + k : -1;
-        history_callback(p->history, now, p->node, id, p->send_count[id] - 1, error, offset);
-        SIM_ASSERT(p->world, p->in_producer > 0);
-        p->in_producer--;
-        if (error == ERR_NONE) {
-            p->acked++;
-            p->outcome[id] = PRODUCER_RECORD_ACKED;
-        } else {
-            p->failed++;
-            p->outcome[id] = PRODUCER_RECORD_FAILED;
-            if (p->cfg->resend_on_failure) {
-                p->outcome[id] = PRODUCER_RECORD_RESEND;
-                p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
-            }
+        p->outcome[id] = PRODUCER_RECORD_FAILED;
+        if (p->cfg->resend_on_failure) {
+            p->outcome[id] = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
         }
     }
 }
@@ -256,24 +266,38 @@ static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t 
     if (!b->in_request) producer_batch_release(p, i);
 }
 
-/* Appends one record to the partition's open batch, opening one if needed. */
-static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+/* The partition's open batch, with room for one more record: a full one is sealed and a new
+ * one opened as needed. PRODUCER_NIL when memory ran out (the world stops). */
+static uint32_t producer_open_batch(producer *p, uint16_t partition) {
     producer_partition *pt = &p->partitions[partition];
     if (pt->open != PRODUCER_NIL && pt->open_count >= p->records_per_batch)
         producer_seal(p, pt->open);
     if (pt->open == PRODUCER_NIL) {
         uint32_t i = producer_batch_new(p, partition);
-        if (i == PRODUCER_NIL) return;
+        if (i == PRODUCER_NIL) return PRODUCER_NIL;
         producer_deque_insert_before(p, pt, i, PRODUCER_NIL);
         pt->open = i;
         pt->open_count = 0;
         p->buffered_bytes += PRODUCER_BATCH_OVERHEAD_BYTES;
     }
+    return pt->open;
+}
+
+/* Counts the last n ids written to the open batch's open_ids as appended. */
+static void producer_appended(producer *p, producer_partition *pt, uint32_t n) {
     producer_batch *b = &p->batches[pt->open];
-    pt->open_ids[pt->open_count++] = id;
+    pt->open_count += n;
     b->header.record_count = pt->open_count;
-    b->bytes += p->record_bytes;
-    p->buffered_bytes += p->record_bytes;
+    b->bytes += n * p->record_bytes;
+    p->buffered_bytes += (int64_t)n * p->record_bytes;
+}
+
+/* Appends one record to the partition's open batch, opening one if needed. */
+static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+    producer_partition *pt = &p->partitions[partition];
+    if (producer_open_batch(p, partition) == PRODUCER_NIL) return;
+    pt->open_ids[pt->open_count] = id;
+    producer_appended(p, pt, 1);
 }
 
 /* KafkaProducer.send of one record id; the callback comes later. */
@@ -290,6 +314,47 @@ static bool producer_buffer_has_room(const producer *p) {
            p->cfg->buffer_memory_bytes;
 }
 
+/* KafkaProducer.send of new ids, from next_id on while they are below limit and
+ * buffer.memory has room, as producer_app_send would send them one by one. A new id has never
+ * been sent (resends come from the ring), so its send number is 0 and the burst is one run of
+ * consecutive ids: the history gets it in one call (appending records adds nothing to the
+ * history, so recording the run after them stores the same). The records go into the open
+ * batch a batch at a time: after the one that passed the room check (and may have opened the
+ * batch), the records that the check would let in one after another while no batch opens,
+ * those with buffered + (k + 1) * record_bytes + PRODUCER_BATCH_OVERHEAD_BYTES <= buffer.memory
+ * for the k-th after it, buffered being the bytes after opening. */
+static void producer_app_send_new(producer *p, uint64_t limit) {
+    producer_partition *pt = &p->partitions[0];
+    uint32_t first = (uint32_t)p->next_id;
+    while (p->next_id < limit && producer_buffer_has_room(p)) {
+        uint32_t batch = producer_open_batch(p, 0);
+        uint64_t n = 1;
+        if (batch != PRODUCER_NIL) {
+            int64_t fit = (p->cfg->buffer_memory_bytes - PRODUCER_BATCH_OVERHEAD_BYTES -
+                           p->buffered_bytes) / p->record_bytes;
+            n = fit > 1 ? (uint64_t)fit : 1;
+            if (n > p->records_per_batch - pt->open_count)
+                n = p->records_per_batch - pt->open_count;
+            if (n > limit - p->next_id) n = limit - p->next_id;
+        }
+        uint32_t id = (uint32_t)p->next_id;
+        for (uint32_t k = 0; k < n; k++) {
+            SIM_ASSERT(p->world, p->send_count[id + k] == 0);
+            p->send_count[id + k] = 1;
+            p->outcome[id + k] = PRODUCER_RECORD_PENDING;
+        }
+        if (batch != PRODUCER_NIL) {
+            uint32_t *ids = &pt->open_ids[pt->open_count];
+            for (uint32_t k = 0; k < n; k++) ids[k] = id + k;
+            producer_appended(p, pt, (uint32_t)n);
+        }
+        p->next_id += n;
+    }
+    uint32_t n = (uint32_t)p->next_id - first;
+    p->in_producer += n;
+    history_send_run(p->history, producer_now(p), p->node, first, n, 0);
+}
+
 /* Sends what the application may send now: resends first, then new ids as the rate allows,
  * while buffer.memory has room. */
 static void producer_app_pump(producer *p) {
@@ -301,8 +366,7 @@ static void producer_app_pump(producer *p) {
         producer_app_send(p, id);
     }
     uint64_t allowed = p->cfg->rate_per_s > 0 ? p->app_ticks : p->cfg->records;
-    while (p->next_id < p->cfg->records && p->next_id < allowed && producer_buffer_has_room(p))
-        producer_app_send(p, (uint32_t)p->next_id++);
+    producer_app_send_new(p, allowed < p->cfg->records ? allowed : p->cfg->records);
 }
 
 /* The next paced send time for record k: k / rate seconds after the start, exactly. */
@@ -760,8 +824,10 @@ static bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i,
     bool expect = p->cfg->acks != 0;
     b->in_request = expect;
     if (p->cfg->max_in_flight == 1 && expect) pt->muted = true;
+    /* Only the header and the produce body travel (proto_msg_size); zeroing the whole union
+     * (sized for the largest fetch response) cost about 200 instructions per batch sent. */
     proto_msg m;
-    memset(&m, 0, sizeof m);
+    memset(&m, 0, offsetof(proto_msg, u) + sizeof m.u.produce);
     m.api = API_PRODUCE;
     m.partition = b->partition;
     m.u.produce.batch = b->header;
@@ -1061,7 +1127,7 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     size_t records = c->records ? (size_t)c->records : 1;
     p->outcome = calloc(records, sizeof *p->outcome);
     p->send_count = calloc(records, sizeof *p->send_count);
-    p->resend = calloc(records, sizeof *p->resend);
+    p->resend = malloc(records * sizeof *p->resend); /* a ring: read only where written */
     if (!p->outcome || !p->send_count || !p->resend || producer_pool_grow(p) != 0) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));

@@ -1,7 +1,8 @@
 /*
  * test_checker.c: the checker's definitions on hand-made histories and logs, one case per
  * definition plus the edge cases (empty logs, duplicates of reordered records, a record lost
- * and then sent again, a batch straddling the high watermark, ids never sent).
+ * and then sent again, a batch straddling the high watermark, ids never sent), and the same
+ * verdict from a coalesced history.
  */
 #include "checker.h"
 #include "history.h"
@@ -356,6 +357,58 @@ static void test_visit(void) {
     fixture_fini(&f);
 }
 
+/* Coalesced sends and callbacks (history.h) give the verdict, latencies included, that one
+ * stored record per send and callback gives. */
+static void test_coalesced(void) {
+    fixture plain, packed;
+    fixture_init(&plain, 200);
+    fixture_init(&packed, 200);
+    packed.h.coalesce = true;
+    sim_pcg32 rng;
+    sim_pcg32_seed(&rng, 3, 1);
+    int64_t t = 0;
+    uint32_t logged[200];
+    uint32_t logged_count = 0;
+    for (uint32_t id = 0; id < 200; id += 10) {
+        /* Ten sends at once, answered together: success, or an error and a resend of all. */
+        for (uint32_t j = 0; j < 10; j++) {
+            history_send(&plain.h, t, node_producer(0), id + j, 0);
+            history_send(&packed.h, t, node_producer(0), id + j, 0);
+        }
+        int err = sim_pcg32_bounded(&rng, 4) == 0 ? ERR_REQUEST_TIMED_OUT : ERR_NONE;
+        int64_t at = t + 1 + (int64_t)sim_pcg32_bounded(&rng, 5);
+        for (uint32_t j = 0; j < 10; j++) {
+            int64_t off = err ? -1 : (int64_t)(id + j);
+            history_callback(&plain.h, at, node_producer(0), id + j, 0, err, off);
+            history_callback(&packed.h, at, node_producer(0), id + j, 0, err, off);
+        }
+        if (err) {
+            for (uint32_t j = 0; j < 10; j++) {
+                history_send(&plain.h, at, node_producer(0), id + j, 1);
+                history_send(&packed.h, at, node_producer(0), id + j, 1);
+            }
+            for (uint32_t j = 0; j < 10; j++) {
+                history_callback(&plain.h, at + 3, node_producer(0), id + j, 1, ERR_NONE, -1);
+                history_callback(&packed.h, at + 3, node_producer(0), id + j, 1, ERR_NONE, -1);
+            }
+        }
+        if (sim_pcg32_bounded(&rng, 3) != 0)
+            for (uint32_t j = 0; j < 10; j++) logged[logged_count++] = id + j;
+        t = at + 4;
+    }
+    fixture_log(&plain, logged, logged_count, 1);
+    fixture_log(&packed, logged, logged_count, 1);
+    CHECK(packed.h.count * 5 < plain.h.count);
+    checker_result a = fixture_check(&plain), b = fixture_check(&packed);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    CHECK_EQ(a.sends, b.sends);
+    CHECK_EQ(a.failed, b.failed);
+    CHECK_EQ(a.lost_acked, b.lost_acked);
+    CHECK_EQ(a.latency_p99_ns, b.latency_p99_ns);
+    fixture_fini(&plain);
+    fixture_fini(&packed);
+}
+
 int main(void) {
     test_empty();
     test_clean();
@@ -369,5 +422,6 @@ int main(void) {
     test_counters();
     test_latency_exact();
     test_visit();
+    test_coalesced();
     return test_result("test_checker");
 }

@@ -1,7 +1,10 @@
 /*
  * test_history.c: the observation log: records keep their order and fields through growth,
- * every recorder fills the fields its kind documents, and the observer sees every record.
+ * every recorder fills the fields its kind documents, the observer sees every record, and a run
+ * of sends or callbacks recorded at once stores what one call per record stores.
  */
+#include <string.h>
+
 #include "history.h"
 #include "sim.h"
 #include "test.h"
@@ -119,8 +122,65 @@ static void test_recorders(void) {
     history_fini(&h);
 }
 
+/* The run recorders store exactly what one call per record stores, coalescing or not, and an
+ * observer sees every record of a run. */
+static void test_runs(void) {
+    history one, run, seen;
+    CHECK_EQ(history_init(&one, 1), 0);
+    CHECK_EQ(history_init(&run, 1), 0);
+    CHECK_EQ(history_init(&seen, 1), 0);
+    one.coalesce = run.coalesce = seen.coalesce = true;
+    observed o = {0};
+    seen.observer = observe;
+    seen.observer_ctx = &o;
+    sim_pcg32 rng;
+    sim_pcg32_seed(&rng, 11, 1);
+    int64_t t = 0, offset = 0;
+    uint32_t id = 0, added = 0;
+    for (int i = 0; i < 3000; i++) {
+        if (sim_pcg32_bounded(&rng, 4) == 0) t += SIM_US;
+        uint32_t n = sim_pcg32_bounded(&rng, 12);
+        uint32_t send_no = sim_pcg32_bounded(&rng, 8) == 0 ? 1 : 0;
+        /* Often the run continues the one before it, sometimes not. */
+        if (sim_pcg32_bounded(&rng, 5) == 0) id += sim_pcg32_bounded(&rng, 3);
+        if (sim_pcg32_bounded(&rng, 2) == 0) {
+            history_send_run(&run, t, node_producer(0), id, n, send_no);
+            history_send_run(&seen, t, node_producer(0), id, n, send_no);
+            for (uint32_t j = 0; j < n; j++)
+                history_send(&one, t, node_producer(0), id + j, send_no);
+        } else {
+            int error = sim_pcg32_bounded(&rng, 6) == 0 ? ERR_NOT_LEADER_OR_FOLLOWER : ERR_NONE;
+            int64_t off = error != ERR_NONE || sim_pcg32_bounded(&rng, 10) == 0 ? -1 : offset;
+            history_callback_run(&run, t, node_producer(0), id, n, send_no, error, off);
+            history_callback_run(&seen, t, node_producer(0), id, n, send_no, error, off);
+            for (uint32_t j = 0; j < n; j++)
+                history_callback(&one, t, node_producer(0), id + j, send_no, error,
+                                 off < 0 ? -1 : off + j);
+            if (off >= 0) offset += n;
+        }
+        if (i % 500 == 0) {
+            history_hw(&one, t, node_broker(1), offset);
+            history_hw(&run, t, node_broker(1), offset);
+            history_hw(&seen, t, node_broker(1), offset);
+            added++;
+        }
+        id += n;
+        added += n;
+    }
+    CHECK(one.count < added / 2);
+    CHECK_EQ(run.count, one.count);
+    CHECK_EQ(seen.count, one.count);
+    CHECK_EQ(o.count, added);
+    CHECK(memcmp(run.recs, one.recs, one.count * sizeof *one.recs) == 0);
+    CHECK(memcmp(seen.recs, one.recs, one.count * sizeof *one.recs) == 0);
+    history_fini(&one);
+    history_fini(&run);
+    history_fini(&seen);
+}
+
 int main(void) {
     test_growth_and_observer();
     test_recorders();
+    test_runs();
     return test_result("test_history");
 }
