@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Flags per record id. */
 enum {
     CHECKER_SENT = 1u << 0,      /* the application sent it at least once */
@@ -110,11 +112,11 @@ static int checker_work_init(checker_work *w, uint64_t ids, size_t callbacks) {
     memset(w, 0, sizeof *w);
     w->ids = ids;
     size_t n = ids ? (size_t)ids : 1;
-    w->flags = calloc(n, sizeof *w->flags);
+    w->flags = sim_calloc_large(n, sizeof *w->flags);
     /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
-    w->send_ns = malloc(n * sizeof *w->send_ns);
-    w->send_no = malloc(n * sizeof *w->send_no);
-    w->latencies = malloc((callbacks ? callbacks : 1) * sizeof *w->latencies);
+    w->send_ns = sim_realloc_large(NULL, n * sizeof *w->send_ns);
+    w->send_no = sim_realloc_large(NULL, n * sizeof *w->send_no);
+    w->latencies = sim_realloc_large(NULL, (callbacks ? callbacks : 1) * sizeof *w->latencies);
     if (!w->flags || !w->send_ns || !w->send_no || !w->latencies) return -1;
     return 0;
 }

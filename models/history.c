@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "sim.h"
 
 _Static_assert(sizeof(history_rec) == 40, "history records stay compact");
@@ -25,7 +26,7 @@ _Static_assert(sizeof(history_rec) == 40, "history records stay compact");
 int history_init(history *h, size_t capacity_hint) {
     memset(h, 0, sizeof *h);
     h->capacity = capacity_hint < 64 ? 64 : capacity_hint;
-    h->recs = malloc(h->capacity * sizeof *h->recs);
+    h->recs = sim_realloc_large(NULL, h->capacity * sizeof *h->recs);
     if (!h->recs) {
         h->capacity = 0;
         return -1;
@@ -45,7 +46,7 @@ static bool history_grow(history *h) {
         h->failed = true;
         return false;
     }
-    history_rec *recs = realloc(h->recs, cap * sizeof *recs);
+    history_rec *recs = sim_realloc_large(h->recs, cap * sizeof *recs);
     if (!recs) {
         h->failed = true;
         return false;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define LOG_INITIAL_BATCHES 64
 #define LOG_INITIAL_EPOCHS 8
 
@@ -88,7 +90,7 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
 int log_append(log_replica *l, const proto_batch *b) {
     if (l->count == l->capacity) {
         size_t cap = l->capacity * 2;
-        proto_batch *nb = realloc(l->batches, cap * sizeof *nb);
+        proto_batch *nb = sim_realloc_large(l->batches, cap * sizeof *nb);
         if (!nb) return -1;
         l->batches = nb;
         l->capacity = cap;

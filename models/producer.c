@@ -49,6 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Event arguments: what (low 8 bits), the session (next 24), an index (high 32). */
 enum producer_event {
     PRODUCER_EV_APP_TICK = 1, /* the application may send the next paced record */
@@ -78,7 +80,7 @@ static bool producer_has_kip360(const producer *p) { return p->cfg->kafka_versio
 static int producer_pool_grow(producer *p) {
     uint32_t old = p->batch_capacity;
     uint32_t cap = old ? old * 2 : 64;
-    producer_batch *b = realloc(p->batches, (size_t)cap * sizeof *b);
+    producer_batch *b = sim_realloc_large(p->batches, (size_t)cap * sizeof *b);
     if (!b) return -1;
     p->batches = b;
     for (uint32_t i = cap; i-- > old;) {
@@ -1123,9 +1125,10 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->partition_count = PROTO_PARTITIONS_MAX;
     p->batch_free = PRODUCER_NIL;
     size_t records = c->records ? (size_t)c->records : 1;
-    p->outcome = calloc(records, sizeof *p->outcome);
-    p->send_count = calloc(records, sizeof *p->send_count);
-    p->resend = malloc(records * sizeof *p->resend); /* a ring: read only where written */
+    p->outcome = sim_calloc_large(records, sizeof *p->outcome);
+    p->send_count = sim_calloc_large(records, sizeof *p->send_count);
+    /* The resend ring is read only where written. */
+    p->resend = sim_realloc_large(NULL, records * sizeof *p->resend);
     if (!p->outcome || !p->send_count || !p->resend || producer_pool_grow(p) != 0) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));

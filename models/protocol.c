@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* ---- Names ------------------------------------------------------------------------------ */
 
 const char *node_name(node_id n, char *buf, size_t len) {
@@ -116,8 +118,8 @@ int proto_payloads_init(proto_payloads *p, size_t ids_hint) {
     memset(p, 0, sizeof *p);
     p->ids_capacity = ids_hint < 64 ? 64 : ids_hint;
     p->capacity = 64;
-    p->ids = malloc(p->ids_capacity * sizeof *p->ids);
-    p->start = malloc(((size_t)p->capacity + 1) * sizeof *p->start);
+    p->ids = sim_realloc_large(NULL, p->ids_capacity * sizeof *p->ids);
+    p->start = sim_realloc_large(NULL, ((size_t)p->capacity + 1) * sizeof *p->start);
     if (!p->ids || !p->start) {
         proto_payloads_fini(p);
         return -1;
@@ -137,7 +139,7 @@ static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
     if (p->ids_count + n > p->ids_capacity) {
         size_t cap = p->ids_capacity ? p->ids_capacity : 64;
         while (cap < p->ids_count + n) cap *= 2;
-        uint32_t *ids = realloc(p->ids, cap * sizeof *ids);
+        uint32_t *ids = sim_realloc_large(p->ids, cap * sizeof *ids);
         if (!ids) return -1;
         p->ids = ids;
         p->ids_capacity = cap;
@@ -145,7 +147,7 @@ static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
     if (p->count + 1 > p->capacity) {
         if (p->capacity >= UINT32_MAX / 2) return -1;
         uint32_t cap = p->capacity ? p->capacity * 2 : 64;
-        uint64_t *start = realloc(p->start, ((size_t)cap + 1) * sizeof *start);
+        uint64_t *start = sim_realloc_large(p->start, ((size_t)cap + 1) * sizeof *start);
         if (!start) return -1;
         p->start = start;
         p->capacity = cap;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "broker.h"
 #include "controller.h"
 #include "explain.h"
@@ -206,7 +207,7 @@ static void scenario_committed_extend(scenario *s, int b) {
     if (hw > s->committed_capacity) {
         int64_t cap = s->committed_capacity ? s->committed_capacity : 256;
         while (cap < hw) cap *= 2;
-        uint32_t *ids = realloc(s->committed_ids, (size_t)cap * sizeof *ids);
+        uint32_t *ids = sim_realloc_large(s->committed_ids, (size_t)cap * sizeof *ids);
         if (!ids) {
             sim_fail(&s->world, "scenario: out of memory for the committed prefix");
             return;
