@@ -159,6 +159,8 @@ uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
     if (p->count == UINT32_MAX - 1) return UINT32_MAX;
     if (proto_payloads_reserve(p, n) != 0) return UINT32_MAX;
     if (n) memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
+    for (uint32_t k = 0; k < n; k++)
+        if ((uint64_t)ids[k] + 1 > p->ids_bound) p->ids_bound = (uint64_t)ids[k] + 1;
     p->ids_count += n;
     uint32_t id = p->count++;
     p->start[p->count] = p->ids_count;

@@ -142,6 +142,7 @@ typedef struct proto_payloads {
     size_t ids_capacity; /* ids allocated */
     uint32_t count;      /* payloads stored */
     uint32_t capacity;   /* payload slots allocated (start has capacity + 1) */
+    uint64_t ids_bound;  /* 1 + the largest id stored, 0 when none: sizes tables by id */
 } proto_payloads;
 
 int proto_payloads_init(proto_payloads *p, size_t ids_hint);
