@@ -7,6 +7,7 @@
  */
 #include "log.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,16 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
     l->epochs[l->epoch_count].epoch = epoch;
     l->epochs[l->epoch_count].start_offset = start_offset;
     l->epoch_count++;
+    return 0;
+}
+
+int log_reserve(log_replica *l, size_t batches) {
+    if (batches <= l->capacity) return 0;
+    if (batches > SIZE_MAX / sizeof *l->batches) return -1;
+    proto_batch *nb = sim_realloc_large(l->batches, batches * sizeof *nb);
+    if (!nb) return -1;
+    l->batches = nb;
+    l->capacity = batches;
     return 0;
 }
 

@@ -85,6 +85,10 @@ int64_t log_roll(log_replica *l);
  * (LeaderEpochFileCache.assign), and flushes when log.flush.interval.messages records are
  * unflushed (UnifiedLog.append). Returns 0, or -1 when memory ran out (log unaltered). */
 int log_append(log_replica *l, const proto_batch *b);
+/* Makes room for at least batches batches up front, so that a log whose size the run can
+ * foresee does not grow by copying. Returns 0, or -1 when memory cannot be had (the log is
+ * unaltered and grows as it fills, as before). */
+int log_reserve(log_replica *l, size_t batches);
 
 /* Records that epoch starts at start_offset (a new leader's makeLeader ->
  * maybeAssignEpochStartOffset). Entries with an epoch >= epoch or a start offset above are

@@ -353,6 +353,13 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
                          .config = c, .payloads = &s->payloads, .step_fn = fault_on_step,
                          .step_ctx = &s->faults};
     if (producer_init(&s->prod, &penv, 0, bootstrap, c->num_brokers) != 0) return -1;
+    /* Room for the batches a fault-free run appends, so that the logs do not grow by copying
+     * themselves (reallocs were most of a run's memcpy); retries and failovers may append
+     * more, and then a log grows as it fills. Only what is written is touched. */
+    size_t batches = (size_t)(c->records / s->prod.records_per_batch) + 2;
+    for (int b = 1; b <= c->num_brokers; b++)
+        for (int k = 0; k < s->brokers[b].partition_count; k++)
+            (void)log_reserve(&s->brokers[b].partitions[k].log, batches);
 
     fault_env fenv = {
         .world = &s->world, .net = s->net, .history = &s->history,
