@@ -64,6 +64,8 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
+
 #define QUEUE_ARITY 4
 #define QUEUE_CAPACITY_MIN 16
 #define QUEUE_WINDOW_INITIAL_NS (INT64_C(1) << 30) /* about 1 s */
@@ -74,7 +76,7 @@ int sim_queue_init(sim_queue *q, size_t initial_capacity) {
                                                             : initial_capacity;
     *q = (sim_queue){.window_ns = QUEUE_WINDOW_INITIAL_NS, .horizon_ns = INT64_MIN};
     if (capacity > SIZE_MAX / sizeof(sim_event)) return -1;
-    q->events = malloc(capacity * sizeof(sim_event));
+    q->events = sim_realloc_large(NULL, capacity * sizeof(sim_event));
     if (q->events == NULL) return -1;
     q->capacity = capacity;
     return 0;
@@ -93,7 +95,7 @@ static int queue_grow(sim_event **events, size_t *capacity) {
     size_t grown = *capacity + *capacity / 4;
     if (grown < QUEUE_CAPACITY_MIN) grown = QUEUE_CAPACITY_MIN;
     if (grown <= *capacity || grown > SIZE_MAX / sizeof(sim_event)) return -1;
-    sim_event *moved = realloc(*events, grown * sizeof(sim_event));
+    sim_event *moved = sim_realloc_large(*events, grown * sizeof(sim_event));
     if (moved == NULL) return -1;
     *events = moved;
     *capacity = grown;
