@@ -58,7 +58,8 @@
  *
  * Memory: 24 bytes per slot; both arrays grow by a quarter when full, so at most 30 bytes per
  * pending event after growth (25-29 measured), 24 when sized up front
- * (sim_world_options.queue_capacity). The queue never shrinks.
+ * (sim_world_options.queue_capacity). The queue never shrinks. Both arrays grow with
+ * sim_realloc_large (alloc.h): huge pages for large queues, whose pops read at random.
  */
 #include "sim.h"
 
