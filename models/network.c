@@ -52,7 +52,7 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
     uint64_t span = 2 * (uint64_t)n->opt.jitter_ns + 1;
     if (n->opt.jitter_ns > 0 && span <= UINT32_MAX) {
         n->jitter_span = (uint32_t)span;
-        n->jitter_threshold = (uint32_t)(-n->jitter_span) % n->jitter_span;
+        n->jitter_threshold = sim_pcg32_threshold(n->jitter_span);
     }
     for (int c = 0; c < NODES_MAX; c++)
         for (int s = 0; s < NODES_MAX; s++) n->conn_gen[c][s] = 1;
@@ -177,15 +177,14 @@ static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
 
 /* One way's delay: latency plus uniform jitter, never negative. The jitter is
  * sim_pcg32_bounded64(rng, 2 * jitter + 1), number for number: a span that fits in 32 bits
- * takes sim_pcg32_bounded's rejection loop, written out here with its threshold
- * (2^32 mod span, a division) computed once in net_init, since the span is fixed for a run
- * and this draw is made for every message. */
+ * takes sim_pcg32_bounded's draw, with its threshold (2^32 mod span, a division) computed
+ * once in net_init, since the span is fixed for a run and this draw is made for every
+ * message. */
 static int64_t net_delay_draw(net *n) {
     int64_t d = n->opt.latency_ns;
     if (n->jitter_span) {
-        uint32_t r = sim_pcg32_next(&n->rng);
-        while (r < n->jitter_threshold) r = sim_pcg32_next(&n->rng);
-        d += (int64_t)(r % n->jitter_span) - n->opt.jitter_ns;
+        uint32_t r = sim_pcg32_bounded_with(&n->rng, n->jitter_span, n->jitter_threshold);
+        d += (int64_t)r - n->opt.jitter_ns;
     } else if (n->opt.jitter_ns > 0) {
         uint64_t span = 2 * (uint64_t)n->opt.jitter_ns + 1;
         d += (int64_t)sim_pcg32_bounded64(&n->rng, span) - n->opt.jitter_ns;

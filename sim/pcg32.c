@@ -20,11 +20,7 @@
 uint32_t sim_pcg32_bounded(sim_pcg32 *rng, uint32_t bound) {
     SIM_ASSERT(NULL, bound > 0);
     /* 2^32 mod bound, computed in 32 bits as pcg_basic.c does: (-bound) % bound. */
-    uint32_t threshold = (uint32_t)(-bound) % bound;
-    for (;;) {
-        uint32_t r = sim_pcg32_next(rng);
-        if (r >= threshold) return r % bound;
-    }
+    return sim_pcg32_bounded_with(rng, bound, sim_pcg32_threshold(bound));
 }
 
 uint64_t sim_pcg32_bounded64(sim_pcg32 *rng, uint64_t bound) {

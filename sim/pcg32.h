@@ -36,6 +36,17 @@ static inline void sim_pcg32_seed(sim_pcg32 *rng, uint64_t initstate, uint64_t i
 /* A uniform draw in [0, bound), free of modulo bias (pcg32_boundedrand_r). bound > 0. */
 uint32_t sim_pcg32_bounded(sim_pcg32 *rng, uint32_t bound);
 
+/* The same draw for a caller that draws many times with one bound: threshold is
+ * sim_pcg32_threshold(bound), computed once (it costs a division). */
+static inline uint32_t sim_pcg32_threshold(uint32_t bound) { return (uint32_t)(-bound) % bound; }
+static inline uint32_t sim_pcg32_bounded_with(sim_pcg32 *rng, uint32_t bound,
+                                              uint32_t threshold) {
+    for (;;) {
+        uint32_t r = sim_pcg32_next(rng);
+        if (r >= threshold) return r % bound;
+    }
+}
+
 /* A uniform draw in [0, bound) for 64-bit bounds, also unbiased. bound > 0. */
 uint64_t sim_pcg32_bounded64(sim_pcg32 *rng, uint64_t bound);
 
