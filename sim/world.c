@@ -55,20 +55,25 @@ uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char 
 /* Scheduling and the loop                                                               */
 /* ===================================================================================== */
 
+/* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_NOMEM), when the
+ * queue cannot grow. */
+static bool world_push(sim_world *w, int64_t at_ns, uint64_t seq, uint16_t kind, uint64_t arg) {
+    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
+    if (sim_queue_push(&w->queue, &ev) == 0) return true;
+    if (w->failure[0] == '\0') {
+        snprintf(w->failure, sizeof(w->failure), "event queue could not grow past %zu events",
+                 w->queue.capacity);
+    }
+    if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
+    return false;
+}
+
 uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) {
     SIM_ASSERT(w, at_ns >= w->now_ns);
     SIM_ASSERT(w, kind < w->handler_count);
     SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
     uint64_t seq = w->seq_next;
-    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
-    if (sim_queue_push(&w->queue, &ev) != 0) {
-        if (w->failure[0] == '\0') {
-            snprintf(w->failure, sizeof(w->failure),
-                     "event queue could not grow past %zu events", w->queue.capacity);
-        }
-        if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
-        return 0;
-    }
+    if (!world_push(w, at_ns, seq, kind, arg)) return 0;
     w->seq_next = seq + 1;
     return seq;
 }
@@ -76,17 +81,11 @@ uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) 
 /* Queues t's event at (at_ns, seq) with the given sequence number, taken earlier. */
 static void timer_queue(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
                         uint64_t arg) {
-    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
-    if (sim_queue_push(&w->queue, &ev) != 0) {
-        if (w->failure[0] == '\0') {
-            snprintf(w->failure, sizeof(w->failure),
-                     "event queue could not grow past %zu events", w->queue.capacity);
-        }
-        if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
+    if (!world_push(w, at_ns, seq, kind, arg)) {
         t->queued_seq_kind = 0;
         return;
     }
-    t->queued_seq_kind = ev.seq_kind;
+    t->queued_seq_kind = seq << 16 | kind;
     t->queued_ns = at_ns;
     t->queued_arg = arg;
 }
