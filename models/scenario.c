@@ -57,8 +57,8 @@ struct scenario {
     proto_payloads payloads;
     controller ctl;
     /* Index = broker id, 1..num.brokers; slot 0 is never touched. Allocated apart and for
-     * this run's brokers only (a broker is about 100 KiB): a scenario holding room for
-     * PROTO_BROKERS_MAX of them would have each run of a sweep zero 2 MiB it never uses. */
+     * this run's brokers only (a broker is about 8 KiB): a scenario holding room for
+     * PROTO_BROKERS_MAX of them would have each run of a sweep clear brokers it never uses. */
     broker *brokers;
     int brokers_begun;          /* brokers 1..brokers_begun went through broker_init */
     producer prod;
@@ -319,7 +319,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->history.coalesce = true;
     net_options nopt = {
         .latency_ns = c->latency_ns, .jitter_ns = c->jitter_ns, .stream_id = STREAM_NETWORK};
-    /* The network and the tracer (about 90 and 60 KiB of tables their init functions clear
+    /* The network and the tracer (about 37 and 25 KiB of tables their init functions clear
      * themselves) live apart from the scenario, so that its calloc clears only what no init
      * function does; each sweep run pays for that clearing. */
     s->net = malloc(sizeof *s->net);
