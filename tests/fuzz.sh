@@ -33,10 +33,10 @@ fi
 # The sources each target needs, beside its own file.
 sources_for() {
   case "$1" in
-    properties) echo "models/properties.c models/config.c models/fault_parse.c models/protocol.c" ;;
-    fault)      echo "models/fault_parse.c models/protocol.c" ;;
+    properties) echo "models/properties.c models/config.c models/fault_parse.c models/protocol.c sim/alloc.c" ;;
+    fault)      echo "models/fault_parse.c models/protocol.c sim/alloc.c" ;;
     expr)       echo "models/expr.c" ;;
-    sweep_spec) echo "models/sweep_spec.c models/properties.c models/config.c models/fault_parse.c models/protocol.c" ;;
+    sweep_spec) echo "models/sweep_spec.c models/properties.c models/config.c models/fault_parse.c models/protocol.c sim/alloc.c" ;;
     *) echo "fuzz.sh: unknown target '$1' (properties, fault, expr, sweep_spec)" >&2; return 1 ;;
   esac
 }
