@@ -137,10 +137,10 @@ static void fault_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     }
 }
 
-/* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
- * crash as a separate event at the same instant, so the step's effects stand. */
 _Static_assert(STEP_COUNT <= 32, "fault_runtime.steps_watched has a bit per step");
 
+/* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
+ * crash as a separate event at the same instant, so the step's effects stand. */
 void fault_on_step(void *ctx, node_id node, proto_step step) {
     fault_runtime *fr = ctx;
     /* Nodes report every step (several per batch); most runs watch none of them. */
