@@ -656,10 +656,15 @@ static int config_finish_idempotence(config *c, char *err, size_t err_len) {
 }
 
 /* KafkaProducer.configureDeliveryTimeout (2.1+): delivery.timeout.ms covers linger.ms plus one
- * request.timeout.ms. */
+ * request.timeout.ms. Kafka caps linger.ms and the sum at Integer.MAX_VALUE ms (lingerMs(),
+ * lingerAndRequestTimeoutMs), so a long linger.ms raises the default to that cap, never past
+ * what delivery.timeout.ms can hold. */
 static int config_finish_delivery(config *c, char *err, size_t err_len) {
     if (c->kafka_version < 20100) return 0;
-    int64_t floor_ns = c->linger_ns + c->request_timeout_ns;
+    const int64_t cap_ns = CONFIG_INT_MAX * CONFIG_NS_PER_MS;
+    int64_t linger_ns = c->linger_ns < cap_ns ? c->linger_ns : cap_ns;
+    int64_t floor_ns = linger_ns + c->request_timeout_ns;
+    if (floor_ns > cap_ns) floor_ns = cap_ns;
     if (c->delivery_timeout_ns >= floor_ns) return 0;
     if (!config_user_set(c, KEY_DELIVERY_TIMEOUT)) {
         c->delivery_timeout_ns = floor_ns;

@@ -322,6 +322,14 @@ static void test_cross_key_checks(void) {
     CHECK_EQ(load_ok("request.timeout.ms=200000").delivery_timeout_ns, 200000 * MS);
     CHECK_EQ(load_ok("kafka.version=4.0\nrequest.timeout.ms=120000").delivery_timeout_ns,
              120005 * MS);
+    /* Kafka caps linger.ms and the sum at Integer.MAX_VALUE ms; the raised default stays a
+     * value delivery.timeout.ms accepts, and the printout reads back. */
+    CHECK_EQ(load_ok("linger.ms=3339607008").delivery_timeout_ns, 2147483647 * MS);
+    CHECK_EQ(load_ok("linger.ms=2147480000").delivery_timeout_ns, 2147483647 * MS);
+    CHECK_EQ(load_ok("linger.ms=2147000000").delivery_timeout_ns, 2147030000 * MS);
+    load_bad("linger.ms=9999999999\ndelivery.timeout.ms=2147483646", "delivery.timeout.ms="
+             "2147483646 should be equal to or larger than linger.ms + request.timeout.ms "
+             "(2147483647)");
     /* No delivery timeout before 2.1, so nothing to check. */
     CHECK_EQ(load_ok("kafka.version=2.0\ndelivery.timeout.ms=10").delivery_timeout_ns, 10 * MS);
 
