@@ -32,22 +32,6 @@ enum {
     CHECKER_COMMITTED = 1u << 3, /* it is in the committed log */
 };
 
-/* A latency and how many matched callbacks had it in a row (a batch's records usually share
- * theirs), ns. */
-typedef struct checker_tie {
-    int64_t ns;
-    uint64_t count;
-} checker_tie;
-
-typedef struct checker_work {
-    uint8_t *flags;          /* per id: CHECKER_* */
-    int64_t *send_ns;        /* per id: time of its latest send */
-    uint32_t *send_no;       /* per id: number of its latest send */
-    checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
-    size_t latency_count;    /* entries stored */
-    uint64_t latency_total;  /* latencies they stand for */
-    uint64_t ids;            /* length of the per-id arrays */
-} checker_work;
 
 const char *checker_anomaly_field(checker_anomaly kind) {
     static const char *const names[CHECKER_ANOMALY_COUNT] = {
@@ -87,57 +71,80 @@ static const uint32_t *checker_batch_ids(const checker_input *in, const proto_ba
     return ids;
 }
 
-/* The per-id arrays cover workload.records and every id the history or the log mentions. */
-static uint64_t checker_id_bound(const checker_input *in, size_t *callbacks) {
-    uint64_t bound = in->records;
-    *callbacks = 0;
-    for (size_t i = 0; i < in->history->count; i++) {
-        const history_rec *r = &in->history->recs[i];
-        if (r->kind != HIST_SEND && r->kind != HIST_CALLBACK) continue;
-        /* A coalesced record stands for ids a .. a + f (history.h). */
-        uint64_t last = (uint64_t)r->a + history_rec_span(r) - 1;
-        if (last + 1 > bound) bound = last + 1;
-        if (r->kind == HIST_CALLBACK) *callbacks += history_rec_span(r);
+/* Grows the per-id arrays to cover ids 0 .. bound - 1 (at least doubling, so a run of
+ * resends with new ids costs amortised O(1) each); new ids are flagged nothing. False, and
+ * cs->failed, when memory cannot be had. */
+static bool checker_cover(checker_stream *cs, uint64_t bound) {
+    if (bound <= cs->ids) return true;
+    if (cs->failed) return false;
+    uint64_t n = cs->ids * 2 > bound ? cs->ids * 2 : bound;
+    if (n > SIZE_MAX / sizeof *cs->send_ns) {
+        cs->failed = true;
+        return false;
     }
-    /* Every id of the log is an id of some payload: the arena's bound covers them all (it
-     * may exceed the log's, which only adds ids that are flagged nothing). */
-    if (in->payloads && in->payloads->ids_bound > bound) bound = in->payloads->ids_bound;
-    return bound;
+    uint8_t *flags = sim_realloc_large(cs->flags, (size_t)n * sizeof *flags);
+    if (flags) cs->flags = flags;
+    /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
+    int64_t *send_ns = flags ? sim_realloc_large(cs->send_ns, (size_t)n * sizeof *send_ns) : NULL;
+    if (send_ns) cs->send_ns = send_ns;
+    uint32_t *send_no = send_ns ? sim_realloc_large(cs->send_no, (size_t)n * sizeof *send_no)
+                                : NULL;
+    if (!send_no) {
+        cs->failed = true;
+        return false;
+    }
+    cs->send_no = send_no;
+    memset(cs->flags + cs->ids, 0, (size_t)(n - cs->ids));
+    cs->ids = n;
+    return true;
 }
 
-static int checker_work_init(checker_work *w, uint64_t ids, size_t callbacks) {
-    memset(w, 0, sizeof *w);
-    w->ids = ids;
-    size_t n = ids ? (size_t)ids : 1;
-    w->flags = sim_calloc_large(n, sizeof *w->flags);
-    /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
-    w->send_ns = sim_realloc_large(NULL, n * sizeof *w->send_ns);
-    w->send_no = sim_realloc_large(NULL, n * sizeof *w->send_no);
-    w->latencies = sim_realloc_large(NULL, (callbacks ? callbacks : 1) * sizeof *w->latencies);
-    if (!w->flags || !w->send_ns || !w->send_no || !w->latencies) return -1;
+/* Room for `more` latency entries after those stored. */
+static bool checker_latency_room(checker_stream *cs, size_t more) {
+    if (cs->latency_capacity - cs->latency_count >= more) return true;
+    if (cs->failed) return false;
+    size_t need = cs->latency_count + more;
+    size_t cap = cs->latency_capacity * 2 > need ? cs->latency_capacity * 2 : need;
+    checker_tie *v = cap > SIZE_MAX / sizeof *v ? NULL
+                                                : sim_realloc_large(cs->latencies, cap * sizeof *v);
+    if (!v) {
+        cs->failed = true;
+        return false;
+    }
+    cs->latencies = v;
+    cs->latency_capacity = cap;
+    return true;
+}
+
+int checker_stream_init(checker_stream *cs, uint64_t records) {
+    memset(cs, 0, sizeof *cs);
+    cs->out.records = records;
+    /* A batch's callbacks usually share a latency: about one entry per batch. */
+    if (!checker_cover(cs, records ? records : 1) || !checker_latency_room(cs, 64)) return -1;
     return 0;
 }
 
-static void checker_work_fini(checker_work *w) {
-    free(w->flags);
-    free(w->send_ns);
-    free(w->send_no);
-    free(w->latencies);
-    memset(w, 0, sizeof *w);
+void checker_stream_fini(checker_stream *cs) {
+    free(cs->flags);
+    free(cs->send_ns);
+    free(cs->send_no);
+    free(cs->latencies);
+    memset(cs, 0, sizeof *cs);
 }
 
 /* ---- The history: what the application was told, and the counters ------------------------ */
 
 /* A stored send record stands for ids a .. a + f, all sent at its time with its send number
  * (history.h); the walk reads them in place rather than expanding each. */
-static void checker_on_sends(checker_work *w, const history_rec *r, checker_result *out) {
+static void checker_on_sends(checker_stream *cs, const history_rec *r) {
     uint32_t n = history_rec_span(r);
-    out->sends += n;
+    cs->out.sends += n;
+    if (!checker_cover(cs, (uint64_t)r->a + n)) return;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
-        w->flags[id] |= CHECKER_SENT;
-        w->send_ns[id] = r->time_ns;
-        w->send_no[id] = r->b;
+        cs->flags[id] |= CHECKER_SENT;
+        cs->send_ns[id] = r->time_ns;
+        cs->send_no[id] = r->b;
     }
 }
 
@@ -146,7 +153,8 @@ static void checker_on_sends(checker_work *w, const history_rec *r, checker_resu
  * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
  * latencies in a row extend one entry. (Locals, not w's fields, in the loop: a store to a
  * flag byte may alias anything, so the compiler would reload every field after it.) */
-static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_result *out) {
+static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
+    checker_result *out = &cs->out;
     uint32_t n = history_rec_span(r);
     uint8_t flag = CHECKER_ACKED;
     if (r->c == ERR_NONE) {
@@ -158,11 +166,12 @@ static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_
          * record; the callback is where the application sees them. */
         if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
     }
-    uint8_t *flags = w->flags;
-    const int64_t *send_ns = w->send_ns;
-    const uint32_t *send_no = w->send_no;
-    checker_tie *ties = w->latencies;
-    size_t count = w->latency_count;
+    if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_latency_room(cs, n)) return;
+    uint8_t *flags = cs->flags;
+    const int64_t *send_ns = cs->send_ns;
+    const uint32_t *send_no = cs->send_no;
+    checker_tie *ties = cs->latencies;
+    size_t count = cs->latency_count;
     uint64_t matched = 0;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
@@ -179,8 +188,8 @@ static void checker_on_callbacks(checker_work *w, const history_rec *r, checker_
             count++;
         }
     }
-    w->latency_count = count;
-    w->latency_total += matched;
+    cs->latency_count = count;
+    cs->latency_total += matched;
 }
 
 static void checker_on_fault(const history_rec *r, checker_result *out) {
@@ -188,12 +197,13 @@ static void checker_on_fault(const history_rec *r, checker_result *out) {
     if (r->a < 64) out->faults_fired_mask |= (uint64_t)1 << r->a;
 }
 
-static void checker_read_history(checker_work *w, const history *h, checker_result *out) {
-    for (size_t i = 0; i < h->count; i++) {
-        const history_rec *r = &h->recs[i];
+void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n) {
+    checker_result *out = &cs->out;
+    for (size_t i = 0; i < n; i++) {
+        const history_rec *r = &recs[i];
         switch ((history_kind)r->kind) {
-        case HIST_SEND: checker_on_sends(w, r, out); break;
-        case HIST_CALLBACK: checker_on_callbacks(w, r, out); break;
+        case HIST_SEND: checker_on_sends(cs, r); break;
+        case HIST_CALLBACK: checker_on_callbacks(cs, r); break;
         case HIST_ATTEMPT: out->retries += r->b > 1; break;
         case HIST_DEDUP: out->deduplicated++; break;
         case HIST_TRUNCATE: out->truncated += r->a; break;
@@ -213,14 +223,13 @@ static void checker_read_history(checker_work *w, const history *h, checker_resu
         default: break;
         }
     }
-    out->faults_fired = (uint64_t)__builtin_popcountll(out->faults_fired_mask);
 }
 
 /* ---- The committed log -------------------------------------------------------------------- */
 
 /* One committed record that is not plainly the next: never sent, a copy, or out of order.
  * largest is the largest id committed before it, -1 before the first. */
-static void checker_on_committed(checker_work *w, checker_result *out, uint32_t id,
+static void checker_on_committed(checker_stream *w, checker_result *out, uint32_t id,
                                  int64_t offset, int64_t *largest, checker_anomaly_fn visit,
                                  void *ctx) {
     if (!(w->flags[id] & CHECKER_SENT)) {
@@ -242,7 +251,7 @@ static void checker_on_committed(checker_work *w, checker_result *out, uint32_t 
 
 /* The records below the high watermark, in offset order. Most are plainly the next: sent,
  * committed once, larger than every id before them; those only get their flag here. */
-static void checker_read_log(checker_work *w, const checker_input *in, checker_result *out,
+static void checker_read_log(checker_stream *w, const checker_input *in, checker_result *out,
                              checker_anomaly_fn visit, void *ctx) {
     int64_t largest = -1; /* the largest id committed so far, -1 before the first */
     for (size_t i = 0; i < in->log_count; i++) {
@@ -270,7 +279,7 @@ static void checker_read_log(checker_work *w, const checker_input *in, checker_r
     }
 }
 
-static void checker_read_outcomes(const checker_work *w, checker_result *out,
+static void checker_read_outcomes(const checker_stream *w, checker_result *out,
                                   checker_anomaly_fn visit, void *ctx) {
     for (uint64_t id = 0; id < w->ids; id++) {
         uint8_t f = w->flags[id];
@@ -357,7 +366,7 @@ static int64_t checker_select(checker_tie *v, size_t n, uint64_t k) {
     }
 }
 
-static void checker_latency(checker_work *w, checker_result *out) {
+static void checker_latency(checker_stream *w, checker_result *out) {
     out->latency_p50_ns = -1;
     out->latency_p99_ns = -1;
     out->latency_max_ns = -1;
@@ -374,29 +383,37 @@ static void checker_latency(checker_work *w, checker_result *out) {
 
 /* ---- Entry points ------------------------------------------------------------------------- */
 
-int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
-                      void *ctx) {
+int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_result *out,
+                          checker_anomaly_fn visit, void *ctx) {
     memset(out, 0, sizeof *out);
-    out->records = in->records;
-    size_t callbacks;
-    uint64_t bound = checker_id_bound(in, &callbacks);
-    checker_work w;
-    memset(&w, 0, sizeof w);
-    if (bound > SIZE_MAX / sizeof(int64_t) || checker_work_init(&w, bound, callbacks) != 0) {
-        checker_work_fini(&w);
-        return -1;
-    }
-    checker_read_history(&w, in->history, out);
-    checker_read_log(&w, in, out, visit, ctx);
-    checker_read_outcomes(&w, out, visit, ctx);
-    checker_latency(&w, out);
+    /* Every id of the log is an id of some payload: the arena's bound covers them all (it
+     * may exceed the log's, which only adds ids that are flagged nothing). */
+    if (in->payloads) (void)checker_cover(cs, in->payloads->ids_bound);
+    if (cs->failed) return -1;
+    *out = cs->out;
+    out->faults_fired = (uint64_t)__builtin_popcountll(out->faults_fired_mask);
+    checker_read_log(cs, in, out, visit, ctx);
+    checker_read_outcomes(cs, out, visit, ctx);
+    checker_latency(cs, out);
     out->unanswered = out->sends > out->acked + out->failed
                           ? out->sends - out->acked - out->failed
                           : 0;
     for (size_t code = 0; code < PROTO_ERROR_CODES_MAX; code++)
         out->errors_total += out->errors[code];
-    checker_work_fini(&w);
     return 0;
+}
+
+int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
+                      void *ctx) {
+    checker_stream cs;
+    int rc = checker_stream_init(&cs, in->records);
+    if (rc == 0) {
+        checker_stream_feed(&cs, in->history->recs, in->history->count);
+        rc = checker_stream_finish(&cs, in, out, visit, ctx);
+    }
+    if (rc != 0) memset(out, 0, sizeof *out);
+    checker_stream_fini(&cs);
+    return rc;
 }
 
 int checker_run(const checker_input *in, checker_result *out) {

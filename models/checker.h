@@ -24,6 +24,7 @@
 #ifndef KAFKASIM_CHECKER_H
 #define KAFKASIM_CHECKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,41 @@ typedef void (*checker_anomaly_fn)(void *ctx, checker_anomaly kind, uint32_t rec
 /* checker_run, telling visit (if not NULL) about every anomaly it counts. */
 int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
                       void *ctx);
+
+/* The checker fed as the run goes (checker_run reads a whole history at once; a run that keeps
+ * no history for anyone else hands each chunk to the stream as it fills, see history.h's
+ * sink, and so holds a few KiB of history instead of about 32 bytes per record). Feeding the
+ * same records in the same order, in any chunks, gives the verdict checker_run gives: both
+ * are this stream. The fields are the stream's own; read them only through the calls below. */
+typedef struct checker_tie {
+    int64_t ns;      /* a latency */
+    uint64_t count;  /* matched callbacks in a row that had it */
+} checker_tie;
+
+typedef struct checker_stream {
+    checker_result out;      /* counters so far */
+    uint8_t *flags;          /* per id: what happened to it (checker.c) */
+    int64_t *send_ns;        /* per id: time of its latest send */
+    uint32_t *send_no;       /* per id: number of its latest send */
+    uint64_t ids;            /* length of the per-id arrays; they grow to the largest id seen */
+    checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
+    size_t latency_count;    /* entries stored */
+    size_t latency_capacity; /* entries allocated */
+    uint64_t latency_total;  /* latencies they stand for */
+    bool failed;             /* memory ran out: checker_stream_finish returns -1 */
+} checker_stream;
+
+/* Sizes the per-id arrays for workload.records ids. Returns 0, or -1 when memory cannot be
+ * had (call checker_stream_fini either way). */
+int checker_stream_init(checker_stream *cs, uint64_t records);
+/* Reads n stored history records (history.h), in the order they were stored. */
+void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n);
+/* Reads the committed log of in (its history is not read: the stream was fed it) and writes
+ * the verdict, telling visit (if not NULL) about every anomaly as checker_run_visit does.
+ * Returns 0, or -1 when memory ran out at any point. Call once. */
+int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_result *out,
+                          checker_anomaly_fn visit, void *ctx);
+void checker_stream_fini(checker_stream *cs);
 
 /* "lost_acked", "duplicates", ...: the output field of a kind. */
 const char *checker_anomaly_field(checker_anomaly kind);

@@ -39,8 +39,21 @@ void history_fini(history *h) {
     memset(h, 0, sizeof *h);
 }
 
-/* Doubles the array; false (and h->failed) when memory cannot be had. */
+void history_flush(history *h) {
+    if (!h->sink || h->count == 0) return;
+    h->sink(h->sink_ctx, h->recs, h->count);
+    h->count = 0;
+}
+
+/* Doubles the array, or with a sink hands it all but its last record; false (and h->failed)
+ * when memory cannot be had. */
 static bool history_grow(history *h) {
+    if (h->sink && h->count > 1) {
+        h->sink(h->sink_ctx, h->recs, h->count - 1);
+        h->recs[0] = h->recs[h->count - 1];
+        h->count = 1;
+        return true;
+    }
     size_t cap = h->capacity ? h->capacity * 2 : 64;
     if (cap > SIZE_MAX / sizeof *h->recs) {
         h->failed = true;

@@ -63,6 +63,10 @@ typedef struct history_rec {
  * r is valid during the call only. */
 typedef void (*history_observer_fn)(void *ctx, const history_rec *r);
 
+/* Takes stored records, in order, for good (see history.sink). recs is valid during the call
+ * only. */
+typedef void (*history_sink_fn)(void *ctx, const history_rec *recs, size_t n);
+
 typedef struct history {
     history_rec *recs;    /* in time order */
     size_t count;         /* records stored */
@@ -71,6 +75,8 @@ typedef struct history {
     bool coalesce;        /* store a run of sends (or callbacks) as one record, see below */
     history_observer_fn observer; /* optional, borrowed: called for every added record */
     void *observer_ctx;   /* borrowed; passed to observer */
+    history_sink_fn sink; /* optional, borrowed: where full arrays go (see below) */
+    void *sink_ctx;       /* borrowed; passed to sink */
     history_rec scratch;  /* where a record is built once recording stopped (failed) */
 } history;
 
@@ -80,6 +86,14 @@ typedef struct history {
  * it in the previous record's f. The observer still sees every record as added. Readers of
  * recs expand a stored record into history_rec_span() records with history_rec_expand(): the
  * expanded sequence is exactly the sequence added. */
+
+/* A sink (none after history_init) makes the history a window: the array keeps its initial
+ * capacity, and when it is full every stored record but the last is handed to the sink and
+ * leaves it (the last stays, as coalescing may still extend it). history_flush hands over the
+ * rest. recs then holds only what was not handed over yet; the sink has seen the rest, in
+ * order, each record as it was finally stored. A run whose history nobody reads back after
+ * the checker (no explainer, no plot) checks it this way in a few KiB. */
+void history_flush(history *h);
 
 /* Records stored record r stands for: 1 + r->f for SEND and CALLBACK, else 1. */
 uint32_t history_rec_span(const history_rec *r);

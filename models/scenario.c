@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "broker.h"
+#include "checker.h"
 #include "controller.h"
 #include "explain.h"
 #include "faults.h"
@@ -47,6 +48,7 @@ enum scenario_stream {
 
 #define SCENARIO_DRAIN_TICK_NS (10 * SIM_MS) /* how often the run asks "drained yet?" */
 #define SCENARIO_SETTLE_NS (120 * SIM_S)     /* replication may take this long after the end */
+#define SCENARIO_HISTORY_WINDOW 4096         /* records (160 KiB) the checker takes at a time */
 
 struct scenario {
     config cfg;                 /* the effective configuration (a copy) */
@@ -54,6 +56,10 @@ struct scenario {
     sim_world world;
     net *net;                   /* owned; NULL until scenario_build reaches it */
     history history;
+    /* Fed the history as it fills when nothing reads the history back after the run (no
+     * explainer, no watcher): see scenario_build. */
+    checker_stream checker;
+    bool checker_streams;
     proto_payloads payloads;
     controller ctl;
     /* Index = broker id, 1..num.brokers; slot 0 is never touched. Allocated apart and for
@@ -303,6 +309,10 @@ static void scenario_on_start(void *ctx, sim_world *w, const sim_event *ev) {
 
 /* ---- Assembly ----------------------------------------------------------------------------- */
 
+static void scenario_history_sink(void *ctx, const history_rec *recs, size_t n) {
+    checker_stream_feed(ctx, recs, n);
+}
+
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
     sim_world_options wopt = {
@@ -313,10 +323,20 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     };
     if (sim_world_init(&s->world, &wopt) != 0) return -1;
     if (proto_payloads_init(&s->payloads, (size_t)c->records) != 0) return -1;
-    /* With sends and callbacks coalesced (history.h), a run stores about one record per
-     * batch-sized run of records; the array doubles when a run needs more. */
-    if (history_init(&s->history, (size_t)c->records * 2) != 0) return -1;
+    /* With sends and callbacks coalesced (history.h), a run stores about eight records per
+     * batch. When only the checker reads them, it takes them a window at a time as they are
+     * written (history.h, sink): a window of SCENARIO_HISTORY_WINDOW records stays in the
+     * cache, where the whole history of a large run (about 32 bytes per record) would be
+     * written to memory and read back. Otherwise the array doubles when a run needs more. */
+    s->checker_streams = !s->opt.explain_out && !s->opt.watch;
+    size_t window = s->checker_streams ? SCENARIO_HISTORY_WINDOW : (size_t)c->records * 2;
+    if (history_init(&s->history, window) != 0) return -1;
     s->history.coalesce = true;
+    if (s->checker_streams) {
+        if (checker_stream_init(&s->checker, c->records) != 0) return -1;
+        s->history.sink = scenario_history_sink;
+        s->history.sink_ctx = &s->checker;
+    }
     net_options nopt = {
         .latency_ns = c->latency_ns, .jitter_ns = c->jitter_ns, .stream_id = STREAM_NETWORK};
     /* The network and the tracer (about 37 and 25 KiB of tables their init functions clear
@@ -421,6 +441,7 @@ static void scenario_fini(scenario *s) {
     free(s->net);
     free(s->trace);
     history_fini(&s->history);
+    checker_stream_fini(&s->checker);
     proto_payloads_fini(&s->payloads);
     free(s->committed_ids);
     sim_world_fini(&s->world);
@@ -441,7 +462,14 @@ static void scenario_judge(scenario *s, run_result *out) {
         .high_watermark = broker_high_watermark(&s->brokers[leader], 0),
         .records = s->cfg.records,
     };
-    if (checker_run(&in, &out->check) != 0) {
+    int rc;
+    if (s->checker_streams) {
+        history_flush(&s->history);
+        rc = checker_stream_finish(&s->checker, &in, &out->check, NULL, NULL);
+    } else {
+        rc = checker_run(&in, &out->check);
+    }
+    if (rc != 0) {
         out->invariant_broken = true;
         snprintf(out->failure, sizeof out->failure, "out of memory in the checker");
         return;
