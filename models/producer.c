@@ -56,8 +56,9 @@ enum producer_event {
     PRODUCER_EV_APP_TICK = 1, /* the application may send the next paced record */
     PRODUCER_EV_WAKEUP,       /* the sender polls: linger or backoff ended */
     PRODUCER_EV_CONN_TIMEOUT, /* index = broker: the oldest request may be past its timeout */
-    PRODUCER_EV_EXPIRY,       /* index = batch: delivery.timeout.ms */
-    PRODUCER_EV_RESUME        /* a pause ended */
+    PRODUCER_EV_EXPIRY,       /* index = batch: delivery.timeout.ms, put off by a pause */
+    PRODUCER_EV_RESUME,       /* a pause ended */
+    PRODUCER_EV_EXPIRY_HEAD   /* the oldest batch of the expiry FIFO: delivery.timeout.ms */
 };
 
 static uint64_t producer_arg(const producer *p, enum producer_event what, uint32_t index) {
@@ -92,6 +93,64 @@ static int producer_pool_grow(producer *p) {
     return 0;
 }
 
+/* ---- Delivery timeouts (the expiry FIFO, producer.h) -------------------------------------- */
+
+static int64_t producer_deadline_ns(const producer *p, const producer_batch *b) {
+    return b->created_ns + p->cfg->delivery_timeout_ns;
+}
+
+static bool producer_expiry_live(const producer *p, const producer_expiry *e) {
+    return p->batches[e->batch].expiry_seq == e->seq;
+}
+
+/* Drops completed batches from the head and arms the timer for the oldest live one. Its
+ * deadline and number order after the event being handled: the timer's previous entry was
+ * older and has not fired yet, or is the one firing now. */
+static void producer_expiry_sync(producer *p) {
+    uint32_t mask = p->expiry_capacity - 1;
+    while (p->expiry_count > 0 && !producer_expiry_live(p, &p->expiry_fifo[p->expiry_head])) {
+        p->expiry_head = (p->expiry_head + 1) & mask;
+        p->expiry_count--;
+    }
+    if (p->expiry_count == 0) {
+        sim_timer_cancel(&p->expiry_timer);
+        return;
+    }
+    const producer_expiry *e = &p->expiry_fifo[p->expiry_head];
+    if (p->expiry_timer.seq == e->seq) return;
+    sim_timer_arm_seq(p->world, &p->expiry_timer, producer_deadline_ns(p, &p->batches[e->batch]),
+                      e->seq, p->kind, producer_arg(p, PRODUCER_EV_EXPIRY_HEAD, 0));
+}
+
+/* Doubles the ring, keeping its order. */
+static int producer_expiry_grow(producer *p) {
+    uint32_t cap = p->expiry_capacity ? p->expiry_capacity * 2 : 64;
+    if (cap <= p->expiry_capacity) return -1;
+    producer_expiry *ring = sim_realloc_large(NULL, (size_t)cap * sizeof *ring);
+    if (!ring) return -1;
+    for (uint32_t k = 0; k < p->expiry_count; k++)
+        ring[k] = p->expiry_fifo[(p->expiry_head + k) & (p->expiry_capacity - 1)];
+    free(p->expiry_fifo);
+    p->expiry_fifo = ring;
+    p->expiry_head = 0;
+    p->expiry_capacity = cap;
+    return 0;
+}
+
+/* The deadline of batch i, created now, joins the FIFO with the number a timer armed now
+ * would take. */
+static void producer_expiry_add(producer *p, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    b->expiry_seq = sim_seq_take(p->world);
+    if (p->expiry_count == p->expiry_capacity && producer_expiry_grow(p) != 0) {
+        sim_fail(p->world, "producer: out of memory for delivery timeouts");
+        return;
+    }
+    uint32_t at = (p->expiry_head + p->expiry_count++) & (p->expiry_capacity - 1);
+    p->expiry_fifo[at] = (producer_expiry){.seq = b->expiry_seq, .batch = i};
+    if (p->expiry_count == 1) producer_expiry_sync(p);
+}
+
 /* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
 static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     if (p->batch_free == PRODUCER_NIL && producer_pool_grow(p) != 0) {
@@ -115,8 +174,7 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     b->prev = b->next = PRODUCER_NIL;
     b->state = PRODUCER_BATCH_QUEUED;
     b->bytes = PRODUCER_BATCH_OVERHEAD_BYTES;
-    sim_timer_arm(p->world, &b->expiry, b->created_ns + p->cfg->delivery_timeout_ns, p->kind,
-                  producer_arg(p, PRODUCER_EV_EXPIRY, i));
+    producer_expiry_add(p, i);
     return i;
 }
 
@@ -263,7 +321,9 @@ static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t 
     producer_callbacks(p, b, error, base_offset);
     if (!b->sealed) pt->open_count = 0;
     b->state = PRODUCER_BATCH_DONE;
+    b->expiry_seq = 0;
     sim_timer_cancel(&b->expiry);
+    producer_expiry_sync(p);
     p->buffered_bytes -= b->bytes;
     if (!b->in_request) producer_batch_release(p, i);
 }
@@ -1014,6 +1074,7 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
     case PRODUCER_EV_WAKEUP: return &p->wakeup;
     case PRODUCER_EV_CONN_TIMEOUT: return index <= PROTO_BROKERS_MAX ? &p->conns[index].timeout : NULL;
     case PRODUCER_EV_EXPIRY: return index < p->batch_capacity ? &p->batches[index].expiry : NULL;
+    case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
     default: return NULL;
     }
 }
@@ -1035,6 +1096,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     enum producer_event what = (enum producer_event)(ev->arg & 0xff);
     uint32_t session = (uint32_t)((ev->arg >> 8) & 0xffffff);
     uint32_t index = (uint32_t)(ev->arg >> 32);
+    uint64_t arg = ev->arg;
     if (session != (p->session & 0xffffffu) || p->crashed) return;
     if (what == PRODUCER_EV_RESUME) {
         producer_on_resume(p);
@@ -1043,8 +1105,22 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     }
     sim_timer *t = producer_timer_of(p, what, index);
     if (!t || !sim_timer_fired(w, t, ev)) return;
+    if (what == PRODUCER_EV_EXPIRY_HEAD) {
+        /* The oldest live batch reached its deadline: it leaves the FIFO, and is then handled
+         * exactly as its own expiry timer would be, pause included. */
+        const producer_expiry *e = &p->expiry_fifo[p->expiry_head];
+        SIM_ASSERT(w, p->expiry_count > 0 && e->seq == sim_event_seq(ev));
+        SIM_ASSERT(w, producer_expiry_live(p, e));
+        index = e->batch;
+        p->expiry_head = (p->expiry_head + 1) & (p->expiry_capacity - 1);
+        p->expiry_count--;
+        producer_expiry_sync(p);
+        what = PRODUCER_EV_EXPIRY;
+        t = &p->batches[index].expiry;
+        arg = producer_arg(p, PRODUCER_EV_EXPIRY, index);
+    }
     if (sim_now(w) < p->paused_until_ns) {
-        sim_timer_arm(w, t, p->paused_until_ns, p->kind, ev->arg); /* fires after the pause */
+        sim_timer_arm(w, t, p->paused_until_ns, p->kind, arg); /* fires after the pause */
         return;
     }
     switch (what) {
@@ -1087,6 +1163,8 @@ static void producer_session_clear(producer *p) {
     }
     sim_timer_cancel(&p->wakeup);
     sim_timer_cancel(&p->app_tick);
+    sim_timer_cancel(&p->expiry_timer);
+    p->expiry_head = p->expiry_count = 0;
     p->wakeup_ns = SIM_TIME_NEVER;
     p->buffered_bytes = 0;
     p->metadata_needed = true;
@@ -1149,6 +1227,7 @@ fail:
 
 void producer_fini(producer *p) {
     free(p->batches);
+    free(p->expiry_fifo);
     free(p->outcome);
     free(p->send_count);
     free(p->resend);

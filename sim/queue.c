@@ -46,15 +46,17 @@
  * fetch. When every arm queued an event (before sim_timer kept one queued event per timer),
  * they made up 30,000 of the 30,300 pending events of the bench's reference scenario, and
  * every pop paid for the depth they gave the heap: sim_queue_pop was the largest single cost
- * of a run in callgrind. A batch's expiry still queues one event per batch. Events at or after horizon_ns now go to an unordered array (push O(1));
- * the horizon rolls forward to the heap's earliest time + window_ns as the clock moves (never
- * past the earliest far event), and when the heap runs empty the far events before
- * far_min_ns + window_ns move into it. A far scan costs far_count, so the window doubles
- * (up to QUEUE_WINDOW_MAX_NS) whenever a scan saw more events than were popped since the
- * last one: the scans then cost O(1) per pop, amortised. Order does not change: the heap orders by (time, seq) whatever the
- * order events enter it, and every far event fires after every heap event; the trace hash of
- * every run is the same as with the heap alone. A world whose events all lie within the
- * window (the hold model) never touches the far array.
+ * of a run in callgrind. (A batch's expiry queued one event per batch until the producer kept
+ * its deadlines in a FIFO behind one timer, sim_timer_arm_seq.) Events at or after horizon_ns
+ * now go to an unordered array (push O(1)); the horizon rolls forward to the heap's earliest
+ * time + window_ns as the clock moves (never past the earliest far event), and when the heap
+ * runs empty the far events before far_min_ns + window_ns move into it. A far scan costs
+ * far_count, so the window doubles (up to QUEUE_WINDOW_MAX_NS) whenever a scan saw more
+ * events than were popped since the last one: the scans then cost O(1) per pop, amortised.
+ * Order does not change: the heap orders by (time, seq) whatever the order events enter it,
+ * and every far event fires after every heap event; the trace hash of every run is the same
+ * as with the heap alone. A world whose events all lie within the window (the hold model)
+ * never touches the far array.
  *
  * Memory: 24 bytes per slot; both arrays grow by a quarter when full, so at most 30 bytes per
  * pending event after growth (25-29 measured), 24 when sized up front

@@ -211,6 +211,17 @@ typedef struct sim_timer {
 
 /* Arms t to fire kind(arg) at at_ns (>= now), replacing any earlier deadline. */
 void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind, uint64_t arg);
+
+/* Deadlines taken now, armed later. sim_seq_take takes the sequence number an event scheduled
+ * now would get; sim_timer_arm_seq arms t with it, so that t fires exactly where a timer
+ * armed when the number was taken would have: at at_ns, among events of that time in the
+ * order of their numbers. (at_ns, seq) must order after the event being dispatched. A model
+ * with a deadline per object, all of one length and taken in order (a producer batch's
+ * delivery.timeout.ms), keeps them in a FIFO and one timer armed for the oldest: one queued
+ * event in all instead of one per object. */
+uint64_t sim_seq_take(sim_world *w);
+void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
+                       uint64_t arg);
 static inline void sim_timer_cancel(sim_timer *t) { t->seq = 0; }
 static inline bool sim_timer_armed(const sim_timer *t) { return t->seq != 0; }
 /* Called by the handler for every event of the timer's kind and argument: true (and the timer

@@ -98,6 +98,28 @@ static inline bool timer_queued_pending(const sim_world *w, const sim_timer *t) 
     return t->queued_seq_kind > w->now_seq_kind;
 }
 
+uint64_t sim_seq_take(sim_world *w) {
+    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
+    return w->seq_next++;
+}
+
+void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
+                       uint64_t arg) {
+    SIM_ASSERT(w, kind < w->handler_count);
+    SIM_ASSERT(w, seq != 0 && seq < w->seq_next);
+    uint64_t seq_kind = seq << 16 | kind;
+    SIM_ASSERT(w, at_ns > w->now_ns || (at_ns == w->now_ns && seq_kind > w->now_seq_kind));
+    t->seq = seq;
+    t->at_ns = at_ns;
+    /* A pending event of the same kind and argument before the deadline will pop first and
+     * carry the timer on (sim_timer_fired). */
+    if (timer_queued_pending(w, t) && t->queued_arg == arg &&
+        (uint16_t)t->queued_seq_kind == kind &&
+        (t->queued_ns < at_ns || (t->queued_ns == at_ns && t->queued_seq_kind < seq_kind)))
+        return;
+    timer_queue(w, t, at_ns, seq, kind, arg);
+}
+
 void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind, uint64_t arg) {
     SIM_ASSERT(w, at_ns >= w->now_ns);
     SIM_ASSERT(w, kind < w->handler_count);

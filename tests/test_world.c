@@ -346,6 +346,116 @@ static void test_timer_matches_tombstones(void) {
     CHECK(lazy_events < eager_events);
 }
 
+/* Deadlines taken in order and armed later (sim_seq_take, sim_timer_arm_seq): objects created
+ * at random with a deadline 30 ns on, completed at random before it, fire their deadlines in
+ * the same order at the same times, against the other events of those times, whether each
+ * schedules its own event at creation (completion leaves it a tombstone) or a FIFO with one
+ * timer for its oldest live entry does, as the producer's delivery.timeout.ms does. */
+#define FIFO_OBJECTS 4096
+#define FIFO_DEADLINE_NS 30
+
+typedef struct fifo_mix {
+    bool lazy;
+    sim_pcg32 rng;
+    uint16_t kind_actor, kind_deadline;
+    uint64_t seq[FIFO_OBJECTS];   /* per object: its number (eager: its event's), 0 once done */
+    int64_t created_ns[FIFO_OBJECTS];
+    int objects;
+    int fifo[FIFO_OBJECTS];       /* lazy: objects in creation order; head .. objects - 1 */
+    int head;
+    sim_timer timer;              /* lazy: armed for the oldest live object */
+    int fired_id[FIFO_OBJECTS];
+    int64_t fired_ns[FIFO_OBJECTS];
+    int fired;
+} fifo_mix;
+
+static void fifo_mix_sync(fifo_mix *m, sim_world *w) {
+    while (m->head < m->objects && m->seq[m->fifo[m->head]] == 0) m->head++;
+    if (m->head == m->objects) {
+        sim_timer_cancel(&m->timer);
+        return;
+    }
+    int id = m->fifo[m->head];
+    if (m->timer.seq != m->seq[id])
+        sim_timer_arm_seq(w, &m->timer, m->created_ns[id] + FIFO_DEADLINE_NS, m->seq[id],
+                          m->kind_deadline, 0);
+}
+
+static void fifo_mix_on_actor(void *ctx, sim_world *w, const sim_event *ev) {
+    fifo_mix *m = ctx;
+    (void)ev;
+    for (uint32_t k = sim_pcg32_bounded(&m->rng, 3); k > 0 && m->objects < FIFO_OBJECTS; k--) {
+        int id = m->objects++;
+        m->created_ns[id] = sim_now(w);
+        if (m->lazy) {
+            m->seq[id] = sim_seq_take(w);
+            m->fifo[id] = id;
+            fifo_mix_sync(m, w);
+        } else {
+            m->seq[id] = sim_schedule(w, sim_now(w) + FIFO_DEADLINE_NS, m->kind_deadline,
+                                      (uint64_t)id);
+        }
+    }
+    /* Complete a random recent object; most finish before their deadline. */
+    if (m->objects > 0 && sim_pcg32_bounded(&m->rng, 4) != 0) {
+        int back = (int)sim_pcg32_bounded(&m->rng, 8);
+        int id = m->objects - 1 - (back < m->objects ? back : 0);
+        m->seq[id] = 0;
+        if (m->lazy) fifo_mix_sync(m, w);
+    }
+    if (m->objects < FIFO_OBJECTS)
+        sim_schedule(w, sim_now(w) + 5 * (int64_t)sim_pcg32_bounded(&m->rng, 3), m->kind_actor,
+                     0);
+}
+
+static void fifo_mix_on_deadline(void *ctx, sim_world *w, const sim_event *ev) {
+    fifo_mix *m = ctx;
+    int id;
+    if (m->lazy) {
+        if (!sim_timer_fired(w, &m->timer, ev)) return;
+        id = m->fifo[m->head++];
+        CHECK_EQ(m->seq[id], sim_event_seq(ev));
+    } else {
+        id = (int)ev->arg;
+        if (m->seq[id] != sim_event_seq(ev)) return;
+    }
+    m->seq[id] = 0;
+    m->fired_id[m->fired] = id;
+    m->fired_ns[m->fired++] = sim_now(w);
+    if (m->lazy) fifo_mix_sync(m, w);
+}
+
+static uint64_t fifo_mix_run(fifo_mix *m, bool lazy) {
+    sim_world w;
+    sim_world_options opt = {.seed = 7};
+    CHECK_EQ(sim_world_init(&w, &opt), 0);
+    memset(m, 0, sizeof *m);
+    m->lazy = lazy;
+    sim_pcg32_seed(&m->rng, 43, 1);
+    m->kind_actor = sim_handler_add(&w, fifo_mix_on_actor, m, "test.actor");
+    m->kind_deadline = sim_handler_add(&w, fifo_mix_on_deadline, m, "test.deadline");
+    sim_schedule(&w, 0, m->kind_actor, 0);
+    CHECK_EQ(sim_run(&w), SIM_DRAINED);
+    uint64_t events = w.events;
+    sim_world_fini(&w);
+    return events;
+}
+
+static void test_timer_seq_fifo(void) {
+    static fifo_mix lazy, eager;
+    uint64_t lazy_events = fifo_mix_run(&lazy, true);
+    uint64_t eager_events = fifo_mix_run(&eager, false);
+    CHECK_EQ(lazy.objects, FIFO_OBJECTS);
+    CHECK(eager.fired > 200);
+    CHECK(eager.fired < FIFO_OBJECTS - 500); /* many completed first */
+    CHECK_EQ(lazy.fired, eager.fired);
+    for (int i = 0; i < eager.fired; i++) {
+        CHECK_EQ(lazy.fired_id[i], eager.fired_id[i]);
+        CHECK_EQ(lazy.fired_ns[i], eager.fired_ns[i]);
+    }
+    CHECK(lazy_events < eager_events);
+}
+
 static void test_time_format(void) {
     char buf[SIM_TIME_FORMAT_LEN];
     CHECK_STR(sim_time_format(12345678, buf, sizeof(buf)), "12.345ms");
@@ -401,6 +511,7 @@ int main(void) {
     test_equal_times_in_schedule_order();
     test_timer_tombstones();
     test_timer_matches_tombstones();
+    test_timer_seq_fifo();
     test_time_format();
     test_assert_message();
     return test_result("test_world");
