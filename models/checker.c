@@ -6,9 +6,10 @@
  * its high watermark (kafka-semantics.md section 6, "Counters"; Jepsen's Kafka queue checker
  * uses the same vocabulary: lost-write, duplicate, nonmonotonic-send, unexpected).
  *
- * Invariants of the working sets: one flag byte and one send time per record id, arrays
- * indexed by id and sized by the largest id seen, so memory is linear in records and nothing
- * depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
+ * Invariants of the working sets: one flag byte and the index of its latest send (time and
+ * send number, kept once per stored send record) per record id, arrays indexed by id and
+ * sized by the largest id seen, so memory is linear in records (5 bytes per id, plus 16 per
+ * run of sends) and nothing depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
  * rank) of integer nanoseconds over every answered send, success or failure; equal latencies
  * in a row are kept as one value with a count.
  *
@@ -78,25 +79,39 @@ static bool checker_cover(checker_stream *cs, uint64_t bound) {
     if (bound <= cs->ids) return true;
     if (cs->failed) return false;
     uint64_t n = cs->ids * 2 > bound ? cs->ids * 2 : bound;
-    if (n > SIZE_MAX / sizeof *cs->send_ns) {
+    if (n > SIZE_MAX / sizeof *cs->latest) {
         cs->failed = true;
         return false;
     }
     uint8_t *flags = sim_realloc_large(cs->flags, (size_t)n * sizeof *flags);
     if (flags) cs->flags = flags;
     /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
-    int64_t *send_ns = flags ? sim_realloc_large(cs->send_ns, (size_t)n * sizeof *send_ns) : NULL;
-    if (send_ns) cs->send_ns = send_ns;
-    uint32_t *send_no = send_ns ? sim_realloc_large(cs->send_no, (size_t)n * sizeof *send_no)
-                                : NULL;
-    if (!send_no) {
+    uint32_t *latest = flags ? sim_realloc_large(cs->latest, (size_t)n * sizeof *latest) : NULL;
+    if (!latest) {
         cs->failed = true;
         return false;
     }
-    cs->send_no = send_no;
+    cs->latest = latest;
     memset(cs->flags + cs->ids, 0, (size_t)(n - cs->ids));
     cs->ids = n;
     return true;
+}
+
+/* Appends a send record's time and number; its index, or UINT32_MAX (and cs->failed) when
+ * memory cannot be had. */
+static uint32_t checker_send_add(checker_stream *cs, const history_rec *r) {
+    if (cs->send_count == cs->send_capacity) {
+        size_t cap = cs->send_capacity ? cs->send_capacity * 2 : 256;
+        checker_send *v = cap >= UINT32_MAX ? NULL : sim_realloc_large(cs->sends, cap * sizeof *v);
+        if (!v) {
+            cs->failed = true;
+            return UINT32_MAX;
+        }
+        cs->sends = v;
+        cs->send_capacity = cap;
+    }
+    cs->sends[cs->send_count] = (checker_send){.ns = r->time_ns, .send_no = r->b};
+    return (uint32_t)cs->send_count++;
 }
 
 /* Room for `more` latency entries after those stored. */
@@ -126,8 +141,8 @@ int checker_stream_init(checker_stream *cs, uint64_t records) {
 
 void checker_stream_fini(checker_stream *cs) {
     free(cs->flags);
-    free(cs->send_ns);
-    free(cs->send_no);
+    free(cs->latest);
+    free(cs->sends);
     free(cs->latencies);
     memset(cs, 0, sizeof *cs);
 }
@@ -140,18 +155,21 @@ static void checker_on_sends(checker_stream *cs, const history_rec *r) {
     uint32_t n = history_rec_span(r);
     cs->out.sends += n;
     if (!checker_cover(cs, (uint64_t)r->a + n)) return;
+    uint32_t send = checker_send_add(cs, r);
+    if (send == UINT32_MAX) return;
+    uint8_t *flags = cs->flags;
+    uint32_t *latest = cs->latest;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
-        cs->flags[id] |= CHECKER_SENT;
-        cs->send_ns[id] = r->time_ns;
-        cs->send_no[id] = r->b;
+        flags[id] |= CHECKER_SENT;
+        latest[id] = send;
     }
 }
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
  * taken only then, so a stray callback never makes up a latency. A stored callback record
  * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
- * latencies in a row extend one entry. (Locals, not w's fields, in the loop: a store to a
+ * latencies in a row extend one entry. (Locals, not cs's fields, in the loop: a store to a
  * flag byte may alias anything, so the compiler would reload every field after it.) */
 static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     checker_result *out = &cs->out;
@@ -168,8 +186,8 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     }
     if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_latency_room(cs, n)) return;
     uint8_t *flags = cs->flags;
-    const int64_t *send_ns = cs->send_ns;
-    const uint32_t *send_no = cs->send_no;
+    const uint32_t *latest = cs->latest;
+    const checker_send *sends = cs->sends;
     checker_tie *ties = cs->latencies;
     size_t count = cs->latency_count;
     uint64_t matched = 0;
@@ -177,8 +195,10 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
         uint32_t id = r->a + j;
         uint8_t f = flags[id] | flag;
         flags[id] = f;
-        if (!(f & CHECKER_SENT) || send_no[id] != r->b) continue;
-        int64_t ns = r->time_ns - send_ns[id];
+        if (!(f & CHECKER_SENT)) continue;
+        const checker_send *sent = &sends[latest[id]];
+        if (sent->send_no != r->b) continue;
+        int64_t ns = r->time_ns - sent->ns;
         matched++;
         if (count > 0 && ties[count - 1].ns == ns) {
             ties[count - 1].count++;

@@ -107,12 +107,20 @@ typedef struct checker_tie {
     uint64_t count;  /* matched callbacks in a row that had it */
 } checker_tie;
 
+/* A stored send record: the time and send number of the ids it stands for. */
+typedef struct checker_send {
+    int64_t ns;
+    uint32_t send_no;
+} checker_send;
+
 typedef struct checker_stream {
     checker_result out;      /* counters so far */
     uint8_t *flags;          /* per id: what happened to it (checker.c) */
-    int64_t *send_ns;        /* per id: time of its latest send */
-    uint32_t *send_no;       /* per id: number of its latest send */
+    uint32_t *latest;        /* per id: its latest send, an index into sends */
     uint64_t ids;            /* length of the per-id arrays; they grow to the largest id seen */
+    checker_send *sends;     /* one per stored send record (a run of ids, history.h) */
+    size_t send_count;       /* entries stored */
+    size_t send_capacity;    /* entries allocated */
     checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
     size_t latency_count;    /* entries stored */
     size_t latency_capacity; /* entries allocated */
