@@ -6,7 +6,9 @@
  * The checker and the explainer judge a run from this record alone (plus the final logs), never
  * from the models' private state: the history is what a Jepsen-style observer could have written
  * down. Records are fixed-size (40 bytes; runs of sends or callbacks may share one) in one array
- * that grows geometrically; memory is linear in the work done.
+ * that grows geometrically, so memory is linear in the work done; or, with a sink, in a fixed
+ * window whose full contents go to the sink (the checker, when nothing else reads the history
+ * back).
  */
 #ifndef KAFKASIM_HISTORY_H
 #define KAFKASIM_HISTORY_H
