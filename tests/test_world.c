@@ -317,20 +317,27 @@ static void timer_mix_on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     if (sim_pcg32_bounded(&m->rng, 2)) timer_mix_act(m, w);
 }
 
-static uint64_t timer_mix_run(timer_mix *m, bool lazy) {
+/* Runs a world of an actor (first at time 0) and a second handler, both with ctx, until it
+ * drains; returns its events. The kinds are written before the first event. */
+static uint64_t pair_run(void *ctx, sim_handler_fn actor, uint16_t *kind_actor,
+                         sim_handler_fn other, uint16_t *kind_other) {
     sim_world w;
     sim_world_options opt = {.seed = 7};
     CHECK_EQ(sim_world_init(&w, &opt), 0);
-    memset(m, 0, sizeof *m);
-    m->lazy = lazy;
-    sim_pcg32_seed(&m->rng, 42, 1);
-    m->kind_actor = sim_handler_add(&w, timer_mix_on_actor, m, "test.actor");
-    m->kind_timer = sim_handler_add(&w, timer_mix_on_timer, m, "test.timer");
-    sim_schedule(&w, 0, m->kind_actor, 0);
+    *kind_actor = sim_handler_add(&w, actor, ctx, "test.actor");
+    *kind_other = sim_handler_add(&w, other, ctx, "test.other");
+    sim_schedule(&w, 0, *kind_actor, 0);
     CHECK_EQ(sim_run(&w), SIM_DRAINED);
     uint64_t events = w.events;
     sim_world_fini(&w);
     return events;
+}
+
+static uint64_t timer_mix_run(timer_mix *m, bool lazy) {
+    memset(m, 0, sizeof *m);
+    m->lazy = lazy;
+    sim_pcg32_seed(&m->rng, 42, 1);
+    return pair_run(m, timer_mix_on_actor, &m->kind_actor, timer_mix_on_timer, &m->kind_timer);
 }
 
 static void test_timer_matches_tombstones(void) {
@@ -426,19 +433,11 @@ static void fifo_mix_on_deadline(void *ctx, sim_world *w, const sim_event *ev) {
 }
 
 static uint64_t fifo_mix_run(fifo_mix *m, bool lazy) {
-    sim_world w;
-    sim_world_options opt = {.seed = 7};
-    CHECK_EQ(sim_world_init(&w, &opt), 0);
     memset(m, 0, sizeof *m);
     m->lazy = lazy;
     sim_pcg32_seed(&m->rng, 43, 1);
-    m->kind_actor = sim_handler_add(&w, fifo_mix_on_actor, m, "test.actor");
-    m->kind_deadline = sim_handler_add(&w, fifo_mix_on_deadline, m, "test.deadline");
-    sim_schedule(&w, 0, m->kind_actor, 0);
-    CHECK_EQ(sim_run(&w), SIM_DRAINED);
-    uint64_t events = w.events;
-    sim_world_fini(&w);
-    return events;
+    return pair_run(m, fifo_mix_on_actor, &m->kind_actor, fifo_mix_on_deadline,
+                    &m->kind_deadline);
 }
 
 static void test_timer_seq_fifo(void) {
