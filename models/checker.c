@@ -166,11 +166,45 @@ static void checker_on_sends(checker_stream *cs, const history_rec *r) {
     }
 }
 
+/* Adds n matched callbacks of latency ns: equal latencies in a row are one entry. */
+static void checker_tie_add(checker_stream *cs, int64_t ns, uint64_t n) {
+    checker_tie *ties = cs->latencies;
+    size_t count = cs->latency_count;
+    if (count > 0 && ties[count - 1].ns == ns) {
+        ties[count - 1].count += n;
+    } else {
+        ties[count].ns = ns;
+        ties[count].count = n;
+        cs->latency_count = count + 1;
+    }
+    cs->latency_total += n;
+}
+
+/* The usual callback run: every id of it was sent, all by one stored send record (a batch's
+ * records go out together), so one latency stands for all of them. Handles such a run as the
+ * loop of checker_on_callbacks would, in loops without branches, and says whether it did.
+ * Each latest[] is read only once its id is known to be sent. */
+static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, uint32_t n,
+                                     uint8_t flag) {
+    uint8_t *flags = cs->flags + r->a;
+    uint8_t all = CHECKER_SENT;
+    for (uint32_t j = 0; j < n; j++) all &= flags[j];
+    if (!all) return false;
+    const uint32_t *latest = cs->latest + r->a;
+    uint32_t send = latest[0];
+    bool same = true;
+    for (uint32_t j = 1; j < n; j++) same &= latest[j] == send;
+    if (!same) return false;
+    for (uint32_t j = 0; j < n; j++) flags[j] |= flag;
+    const checker_send *sent = &cs->sends[send];
+    if (sent->send_no == r->b) checker_tie_add(cs, r->time_ns - sent->ns, n);
+    return true;
+}
+
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
  * taken only then, so a stray callback never makes up a latency. A stored callback record
  * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
- * latencies in a row extend one entry. (Locals, not cs's fields, in the loop: a store to a
- * flag byte may alias anything, so the compiler would reload every field after it.) */
+ * latencies in a row extend one entry. */
 static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     checker_result *out = &cs->out;
     uint32_t n = history_rec_span(r);
@@ -185,12 +219,10 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
         if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
     }
     if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_latency_room(cs, n)) return;
+    if (checker_callbacks_shared(cs, r, n, flag)) return;
     uint8_t *flags = cs->flags;
     const uint32_t *latest = cs->latest;
     const checker_send *sends = cs->sends;
-    checker_tie *ties = cs->latencies;
-    size_t count = cs->latency_count;
-    uint64_t matched = 0;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
         uint8_t f = flags[id] | flag;
@@ -198,18 +230,8 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
         if (!(f & CHECKER_SENT)) continue;
         const checker_send *sent = &sends[latest[id]];
         if (sent->send_no != r->b) continue;
-        int64_t ns = r->time_ns - sent->ns;
-        matched++;
-        if (count > 0 && ties[count - 1].ns == ns) {
-            ties[count - 1].count++;
-        } else {
-            ties[count].ns = ns;
-            ties[count].count = 1;
-            count++;
-        }
+        checker_tie_add(cs, r->time_ns - sent->ns, 1);
     }
-    cs->latency_count = count;
-    cs->latency_total += matched;
 }
 
 static void checker_on_fault(const history_rec *r, checker_result *out) {
@@ -269,6 +291,28 @@ static void checker_on_committed(checker_stream *w, checker_result *out, uint32_
     if ((int64_t)id > *largest) *largest = id;
 }
 
+/* The usual committed batch: consecutive ids above every id committed before, each sent and
+ * not committed yet. Commits it as the loop of checker_read_log would (no anomaly, largest
+ * moves to its last id), in loops without branches, and says whether it did. */
+static bool checker_commit_run(uint8_t *flags, const uint32_t *ids, uint32_t n,
+                               int64_t *largest) {
+    uint32_t first = ids[0];
+    if ((int64_t)first <= *largest || first > UINT32_MAX - (n - 1)) return false;
+    bool consecutive = true;
+    for (uint32_t k = 1; k < n; k++) consecutive &= ids[k] == first + k;
+    if (!consecutive) return false;
+    uint8_t *f = flags + first;
+    uint8_t all = CHECKER_SENT, any = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        all &= f[k];
+        any |= f[k];
+    }
+    if (!all || (any & CHECKER_COMMITTED)) return false;
+    for (uint32_t k = 0; k < n; k++) f[k] |= CHECKER_COMMITTED;
+    *largest = (int64_t)first + n - 1;
+    return true;
+}
+
 /* The records below the high watermark, in offset order. Most are plainly the next: sent,
  * committed once, larger than every id before them; those only get their flag here. */
 static void checker_read_log(checker_stream *w, const checker_input *in, checker_result *out,
@@ -285,6 +329,10 @@ static void checker_read_log(checker_stream *w, const checker_input *in, checker
         if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
         out->committed += n;
         uint8_t *flags = w->flags;
+        if (checker_commit_run(flags, ids, n, &largest)) {
+            if (last) return;
+            continue;
+        }
         for (uint32_t k = 0; k < n; k++) {
             uint32_t id = ids[k];
             uint8_t f = flags[id];
@@ -299,19 +347,37 @@ static void checker_read_log(checker_stream *w, const checker_input *in, checker
     }
 }
 
+static void checker_read_outcome(uint8_t f, uint64_t id, checker_result *out,
+                                 checker_anomaly_fn visit, void *ctx) {
+    if ((f & CHECKER_ACKED) && !(f & CHECKER_COMMITTED)) {
+        out->lost_acked++;
+        if (visit) visit(ctx, CHECKER_LOST_ACKED, (uint32_t)id, -1);
+    }
+    if ((f & CHECKER_FAILED) && !(f & CHECKER_ACKED) && (f & CHECKER_COMMITTED)) {
+        out->failed_but_written++;
+        if (visit) visit(ctx, CHECKER_FAILED_BUT_WRITTEN, (uint32_t)id, -1);
+    }
+}
+
+/* Eight flag bytes at a time: a word whose bytes show neither outcome is skipped whole. Bit b
+ * of every byte, moved down to bit 0 (the shift moves the byte above's low bits into bit 7,
+ * which the mask drops). */
+_Static_assert(CHECKER_ACKED == 1u << 1 && CHECKER_FAILED == 1u << 2 &&
+                   CHECKER_COMMITTED == 1u << 3,
+               "checker_read_outcomes shifts each flag down by its bit");
+
 static void checker_read_outcomes(const checker_stream *w, checker_result *out,
                                   checker_anomaly_fn visit, void *ctx) {
-    for (uint64_t id = 0; id < w->ids; id++) {
-        uint8_t f = w->flags[id];
-        if ((f & CHECKER_ACKED) && !(f & CHECKER_COMMITTED)) {
-            out->lost_acked++;
-            if (visit) visit(ctx, CHECKER_LOST_ACKED, (uint32_t)id, -1);
-        }
-        if ((f & CHECKER_FAILED) && !(f & CHECKER_ACKED) && (f & CHECKER_COMMITTED)) {
-            out->failed_but_written++;
-            if (visit) visit(ctx, CHECKER_FAILED_BUT_WRITTEN, (uint32_t)id, -1);
-        }
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    uint64_t id = 0;
+    for (; id + 8 <= w->ids; id += 8) {
+        uint64_t x;
+        memcpy(&x, w->flags + id, sizeof x);
+        uint64_t acked = x >> 1 & ones, failed = x >> 2 & ones, committed = x >> 3 & ones;
+        if (((acked & ~committed) | (failed & ~acked & committed)) == 0) continue;
+        for (uint64_t k = id; k < id + 8; k++) checker_read_outcome(w->flags[k], k, out, visit, ctx);
     }
+    for (; id < w->ids; id++) checker_read_outcome(w->flags[id], id, out, visit, ctx);
 }
 
 /* ---- Latency ------------------------------------------------------------------------------ */
