@@ -97,45 +97,58 @@ static bool checker_cover(checker_stream *cs, uint64_t bound) {
     return true;
 }
 
-/* Appends a send record's time and number; its index, or UINT32_MAX (and cs->failed) when
- * memory cannot be had. */
-static uint32_t checker_send_add(checker_stream *cs, const history_rec *r) {
-    if (cs->send_count == cs->send_capacity) {
-        size_t cap = cs->send_capacity ? cs->send_capacity * 2 : 256;
-        checker_send *v = cap >= UINT32_MAX ? NULL : sim_realloc_large(cs->sends, cap * sizeof *v);
-        if (!v) {
-            cs->failed = true;
-            return UINT32_MAX;
-        }
-        cs->sends = v;
-        cs->send_capacity = cap;
+/* The array v (capacity *capacity, count entries of `size` bytes stored) with room for `more`
+ * after them: v itself, or v grown at least twice over. NULL, and cs->failed, when memory
+ * cannot be had or the entries would outgrow `limit`. */
+static void *checker_room(checker_stream *cs, void *v, size_t *capacity, size_t count,
+                          size_t more, size_t size, size_t limit) {
+    if (*capacity - count >= more) return v;
+    size_t need = count + more;
+    size_t cap = *capacity * 2 > need ? *capacity * 2 : need;
+    void *grown = cs->failed || cap > limit || cap > SIZE_MAX / size
+                      ? NULL
+                      : sim_realloc_large(v, cap * size);
+    if (!grown) {
+        cs->failed = true;
+        return NULL;
     }
-    cs->sends[cs->send_count] = (checker_send){.ns = r->time_ns, .send_no = r->b};
-    return (uint32_t)cs->send_count++;
+    *capacity = cap;
+    return grown;
+}
+
+static bool checker_send_room(checker_stream *cs, size_t more) {
+    checker_send *v = checker_room(cs, cs->sends, &cs->send_capacity, cs->send_count, more,
+                                   sizeof *v, UINT32_MAX - 1);
+    if (v) cs->sends = v;
+    return v != NULL;
 }
 
 /* Room for `more` latency entries after those stored. */
 static bool checker_latency_room(checker_stream *cs, size_t more) {
-    if (cs->latency_capacity - cs->latency_count >= more) return true;
-    if (cs->failed) return false;
-    size_t need = cs->latency_count + more;
-    size_t cap = cs->latency_capacity * 2 > need ? cs->latency_capacity * 2 : need;
-    checker_tie *v = cap > SIZE_MAX / sizeof *v ? NULL
-                                                : sim_realloc_large(cs->latencies, cap * sizeof *v);
-    if (!v) {
-        cs->failed = true;
-        return false;
-    }
-    cs->latencies = v;
-    cs->latency_capacity = cap;
-    return true;
+    checker_tie *v = checker_room(cs, cs->latencies, &cs->latency_capacity, cs->latency_count,
+                                  more, sizeof *v, SIZE_MAX);
+    if (v) cs->latencies = v;
+    return v != NULL;
+}
+
+/* Appends a send record's time and number; its index, or UINT32_MAX (and cs->failed) when
+ * memory cannot be had. */
+static uint32_t checker_send_add(checker_stream *cs, const history_rec *r) {
+    if (!checker_send_room(cs, 1)) return UINT32_MAX;
+    cs->sends[cs->send_count] = (checker_send){.ns = r->time_ns, .send_no = r->b};
+    return (uint32_t)cs->send_count++;
 }
 
 int checker_stream_init(checker_stream *cs, uint64_t records) {
     memset(cs, 0, sizeof *cs);
     cs->out.records = records;
-    /* A batch's callbacks usually share a latency: about one entry per batch. */
-    if (!checker_cover(cs, records ? records : 1) || !checker_latency_room(cs, 64)) return -1;
+    /* A batch's records are usually sent by one send record and share one latency: about
+     * one entry of each per batch. Room for one per 8 records up front saves a large run from
+     * copying them as they double (only what is written is touched). */
+    size_t per_batch = (size_t)(records / 8) + 64;
+    if (!checker_cover(cs, records ? records : 1) || !checker_latency_room(cs, per_batch) ||
+        !checker_send_room(cs, per_batch))
+        return -1;
     return 0;
 }
 
