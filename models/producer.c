@@ -456,6 +456,26 @@ static void producer_on_app_tick(producer *p) {
 
 static int producer_conn_capacity(const producer *p) { return p->cfg->max_in_flight + 2; }
 
+/* The k-th oldest request in flight on c (0 <= k < capacity). A ring, so that answering the
+ * oldest, the usual case, moves nothing. */
+static producer_request *producer_conn_req(const producer *p, const producer_conn *c, int k) {
+    int at = c->head + k, cap = producer_conn_capacity(p);
+    return &c->requests[at >= cap ? at - cap : at];
+}
+
+/* Removes the k-th oldest request of c into *out, keeping the others in order. */
+static void producer_conn_remove(const producer *p, producer_conn *c, int k,
+                                 producer_request *out) {
+    *out = *producer_conn_req(p, c, k);
+    if (k == 0) {
+        c->head = c->head + 1 == producer_conn_capacity(p) ? 0 : c->head + 1;
+    } else {
+        for (int j = k; j + 1 < c->count; j++)
+            *producer_conn_req(p, c, j) = *producer_conn_req(p, c, j + 1);
+    }
+    c->count--;
+}
+
 /* Arms the connection's timer for its oldest request. */
 static void producer_conn_arm(producer *p, int broker) {
     producer_conn *c = &p->conns[broker];
@@ -463,7 +483,7 @@ static void producer_conn_arm(producer *p, int broker) {
     if (c->count == 0) return;
     /* A request already past request.timeout.ms (its answer came late, after a pause) times
      * out at the next poll, as NetworkClient.handleTimedOutRequests does: fire now. */
-    int64_t at_ns = c->requests[0].sent_ns + p->cfg->request_timeout_ns;
+    int64_t at_ns = producer_conn_req(p, c, 0)->sent_ns + p->cfg->request_timeout_ns;
     if (at_ns < producer_now(p)) at_ns = producer_now(p);
     sim_timer_arm(p->world, &c->timeout, at_ns, p->kind,
                   producer_arg(p, PRODUCER_EV_CONN_TIMEOUT, (uint32_t)broker));
@@ -480,7 +500,7 @@ static uint32_t producer_request_send(producer *p, int broker, proto_msg *m, uin
     if (expect_response) {
         producer_conn *c = &p->conns[broker];
         SIM_ASSERT(p->world, c->count < producer_conn_capacity(p));
-        producer_request *r = &c->requests[c->count++];
+        producer_request *r = producer_conn_req(p, c, c->count++);
         memset(r, 0, sizeof *r);
         r->sent_ns = producer_now(p);
         r->correlation_id = m->correlation_id;
@@ -498,10 +518,8 @@ static uint32_t producer_request_send(producer *p, int broker, proto_msg *m, uin
 static bool producer_request_take(producer *p, int broker, uint32_t corr, producer_request *out) {
     producer_conn *c = &p->conns[broker];
     for (int k = 0; k < c->count; k++) {
-        if (c->requests[k].correlation_id != corr) continue;
-        *out = c->requests[k];
-        memmove(&c->requests[k], &c->requests[k + 1], (size_t)(c->count - k - 1) * sizeof *out);
-        c->count--;
+        if (producer_conn_req(p, c, k)->correlation_id != corr) continue;
+        producer_conn_remove(p, c, k, out);
         if (k == 0) producer_conn_arm(p, broker);
         return true;
     }
@@ -792,9 +810,8 @@ static void producer_conn_fail_all(producer *p, int broker, int error) {
     sim_timer_cancel(&c->timeout);
     int64_t now = producer_now(p);
     while (c->count > 0) {
-        producer_request r = c->requests[0];
-        memmove(&c->requests[0], &c->requests[1], (size_t)(c->count - 1) * sizeof r);
-        c->count--;
+        producer_request r;
+        producer_conn_remove(p, c, 0, &r);
         if (r.api == API_PRODUCE) {
             producer_on_produce_result(p, &r, error, -1);
         } else if (r.api == API_METADATA) {
@@ -1062,7 +1079,7 @@ static void producer_on_expiry(producer *p, uint32_t i) {
 static void producer_on_conn_timeout(producer *p, int broker) {
     producer_conn *c = &p->conns[broker];
     if (c->count == 0) return;
-    if (producer_now(p) - c->requests[0].sent_ns < p->cfg->request_timeout_ns) {
+    if (producer_now(p) - producer_conn_req(p, c, 0)->sent_ns < p->cfg->request_timeout_ns) {
         producer_conn_arm(p, broker);
         return;
     }
@@ -1160,7 +1177,7 @@ static void producer_session_clear(producer *p) {
         pt->muted = pt->unresolved = pt->bump_requested = false;
     }
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
-        p->conns[b].count = 0;
+        p->conns[b].head = p->conns[b].count = 0;
         sim_timer_cancel(&p->conns[b].timeout);
     }
     sim_timer_cancel(&p->wakeup);
@@ -1271,7 +1288,7 @@ static void producer_abort_all(producer *p) {
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
         producer_conn *c = &p->conns[b];
         for (int k = 0; k < c->count; k++) {
-            uint32_t i = c->requests[k].batch;
+            uint32_t i = producer_conn_req(p, c, k)->batch;
             if (i == PRODUCER_NIL || p->batches[i].state != PRODUCER_BATCH_IN_FLIGHT) continue;
             producer_batch_complete(p, i, ERR_CLIENT_PRODUCER_CLOSED, -1);
         }
@@ -1372,7 +1389,7 @@ static bool producer_check_conns(producer *p, int64_t *records) {
             return false;
         }
         for (int k = 0; k < c->count; k++) {
-            uint32_t i = c->requests[k].batch;
+            uint32_t i = producer_conn_req(p, c, k)->batch;
             if (i == PRODUCER_NIL) continue;
             if (!p->batches[i].in_request) {
                 sim_fail(p->world, "producer: request names batch %u that is not in one", i);

@@ -85,7 +85,8 @@ typedef struct producer_request {
 
 /* A connection to one broker: its in-flight requests and their timeout. */
 typedef struct producer_conn {
-    producer_request *requests; /* oldest first; capacity max.in.flight + 2 */
+    producer_request *requests; /* a ring of max.in.flight + 2, oldest at head */
+    int head;                   /* ring position of the oldest request */
     int count;                  /* requests in flight */
     sim_timer timeout;          /* armed for the oldest request's request.timeout.ms */
 } producer_conn;
