@@ -9,9 +9,9 @@
  * Invariants of the working sets: one flag byte and the index of its latest send (time and
  * send number, kept once per stored send record) per record id, arrays indexed by id and
  * sized by the largest id seen, so memory is linear in records (5 bytes per id, plus 16 per
- * run of sends) and nothing depends on hash or pointer order. Latency percentiles are exact order statistics (nearest
- * rank) of integer nanoseconds over every answered send, success or failure; equal latencies
- * in a row are kept as one value with a count.
+ * run of sends) and nothing depends on hash or pointer order. Latency percentiles are exact
+ * order statistics (nearest rank) of integer nanoseconds over every answered send, success or
+ * failure; equal latencies in a row are kept as one value with a count.
  *
  * What it leaves out: per-key order (the workload has one key, so order is record-id order);
  * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
@@ -284,18 +284,18 @@ void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n) 
 
 /* One committed record that is not plainly the next: never sent, a copy, or out of order.
  * largest is the largest id committed before it, -1 before the first. */
-static void checker_on_committed(checker_stream *w, checker_result *out, uint32_t id,
+static void checker_on_committed(checker_stream *cs, checker_result *out, uint32_t id,
                                  int64_t offset, int64_t *largest, checker_anomaly_fn visit,
                                  void *ctx) {
-    if (!(w->flags[id] & CHECKER_SENT)) {
+    if (!(cs->flags[id] & CHECKER_SENT)) {
         out->unexpected++;
         if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
     }
-    if (w->flags[id] & CHECKER_COMMITTED) {
+    if (cs->flags[id] & CHECKER_COMMITTED) {
         out->duplicates++;
         if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
     } else {
-        w->flags[id] |= CHECKER_COMMITTED;
+        cs->flags[id] |= CHECKER_COMMITTED;
         if ((int64_t)id < *largest) {
             out->reordered++;
             if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
@@ -328,7 +328,7 @@ static bool checker_commit_run(uint8_t *flags, const uint32_t *ids, uint32_t n,
 
 /* The records below the high watermark, in offset order. Most are plainly the next: sent,
  * committed once, larger than every id before them; those only get their flag here. */
-static void checker_read_log(checker_stream *w, const checker_input *in, checker_result *out,
+static void checker_read_log(checker_stream *cs, const checker_input *in, checker_result *out,
                              checker_anomaly_fn visit, void *ctx) {
     int64_t largest = -1; /* the largest id committed so far, -1 before the first */
     for (size_t i = 0; i < in->log_count; i++) {
@@ -341,7 +341,7 @@ static void checker_read_log(checker_stream *w, const checker_input *in, checker
         bool last = in->high_watermark - b->base_offset < (int64_t)n;
         if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
         out->committed += n;
-        uint8_t *flags = w->flags;
+        uint8_t *flags = cs->flags;
         if (checker_commit_run(flags, ids, n, &largest)) {
             if (last) return;
             continue;
@@ -354,7 +354,7 @@ static void checker_read_log(checker_stream *w, const checker_input *in, checker
                 largest = id;
                 continue;
             }
-            checker_on_committed(w, out, id, b->base_offset + (int64_t)k, &largest, visit, ctx);
+            checker_on_committed(cs, out, id, b->base_offset + (int64_t)k, &largest, visit, ctx);
         }
         if (last) return;
     }
@@ -379,18 +379,19 @@ _Static_assert(CHECKER_ACKED == 1u << 1 && CHECKER_FAILED == 1u << 2 &&
                    CHECKER_COMMITTED == 1u << 3,
                "checker_read_outcomes shifts each flag down by its bit");
 
-static void checker_read_outcomes(const checker_stream *w, checker_result *out,
+static void checker_read_outcomes(const checker_stream *cs, checker_result *out,
                                   checker_anomaly_fn visit, void *ctx) {
     const uint64_t ones = UINT64_C(0x0101010101010101);
     uint64_t id = 0;
-    for (; id + 8 <= w->ids; id += 8) {
+    for (; id + 8 <= cs->ids; id += 8) {
         uint64_t x;
-        memcpy(&x, w->flags + id, sizeof x);
+        memcpy(&x, cs->flags + id, sizeof x);
         uint64_t acked = x >> 1 & ones, failed = x >> 2 & ones, committed = x >> 3 & ones;
         if (((acked & ~committed) | (failed & ~acked & committed)) == 0) continue;
-        for (uint64_t k = id; k < id + 8; k++) checker_read_outcome(w->flags[k], k, out, visit, ctx);
+        for (uint64_t k = id; k < id + 8; k++)
+            checker_read_outcome(cs->flags[k], k, out, visit, ctx);
     }
-    for (; id < w->ids; id++) checker_read_outcome(w->flags[id], id, out, visit, ctx);
+    for (; id < cs->ids; id++) checker_read_outcome(cs->flags[id], id, out, visit, ctx);
 }
 
 /* ---- Latency ------------------------------------------------------------------------------ */
@@ -465,18 +466,18 @@ static int64_t checker_select(checker_tie *v, size_t n, uint64_t k) {
     }
 }
 
-static void checker_latency(checker_stream *w, checker_result *out) {
+static void checker_latency(checker_stream *cs, checker_result *out) {
     out->latency_p50_ns = -1;
     out->latency_p99_ns = -1;
     out->latency_max_ns = -1;
-    uint64_t n = w->latency_total;
+    uint64_t n = cs->latency_total;
     if (n == 0) return;
-    size_t entries = w->latency_count;
-    out->latency_p50_ns = checker_select(w->latencies, entries, checker_rank_index(n, 50));
-    out->latency_p99_ns = checker_select(w->latencies, entries, checker_rank_index(n, 99));
-    int64_t max_ns = w->latencies[0].ns;
+    size_t entries = cs->latency_count;
+    out->latency_p50_ns = checker_select(cs->latencies, entries, checker_rank_index(n, 50));
+    out->latency_p99_ns = checker_select(cs->latencies, entries, checker_rank_index(n, 99));
+    int64_t max_ns = cs->latencies[0].ns;
     for (size_t i = 1; i < entries; i++)
-        if (w->latencies[i].ns > max_ns) max_ns = w->latencies[i].ns;
+        if (cs->latencies[i].ns > max_ns) max_ns = cs->latencies[i].ns;
     out->latency_max_ns = max_ns;
 }
 
