@@ -2,7 +2,7 @@
 # `make demo` builds and runs the main job. CMake does the real work.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build test demo ci clean
+.PHONY: all build test demo pgo ci clean
 
 all: build
 
@@ -16,8 +16,18 @@ test: build
 demo: build
 	./build/kafkasim demo
 
+# build-pgo/kafkasim, guided by a profile of the bench and the lessons (gcc; see CMakeLists.txt).
+pgo:
+	cmake -S . -B build-pgo -DCMAKE_BUILD_TYPE=Release -DKAFKASIM_PGO=generate >/dev/null
+	rm -rf build-pgo/pgo
+	cmake --build build-pgo -j $(JOBS) --target kafkasim
+	./build-pgo/kafkasim bench --reference --sweep --runs 300 --repeat 1 >/dev/null
+	for f in docs/lessons/*.properties; do ./build-pgo/kafkasim run $$f >/dev/null || true; done
+	cmake -S . -B build-pgo -DKAFKASIM_PGO=use >/dev/null
+	cmake --build build-pgo -j $(JOBS) --target kafkasim
+
 ci:
 	cmake --workflow --preset ci
 
 clean:
-	rm -rf build build-dev build-ci
+	rm -rf build build-dev build-ci build-pgo

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# cross_compiler.sh SOURCE_DIR: the determinism promise across compilers. Builds
+# cross_compiler.sh SOURCE_DIR [KAFKASIM...]: the determinism promise across compilers. Builds
 # tests/kernel_workload.c with the sim/ sources, and the whole kafkasim command, under gcc and
 # clang at -O0 and -O2; runs the kernel workload on a few seeds and kafkasim on scenarios with
 # faults (json summary, full text trace, explanations, a swarm check), and fails unless every
-# build prints the same bytes.
+# build prints the same bytes. Further kafkasim binaries given (the release build with its
+# link-time optimisation, the profile-guided `make pgo` build) join the comparison.
 set -euo pipefail
 
-src=${1:?usage: cross_compiler.sh SOURCE_DIR}
+src=${1:?usage: cross_compiler.sh SOURCE_DIR [KAFKASIM...]}
+shift
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -31,6 +33,11 @@ for cc in gcc clang; do
   done
 done
 
+for k in "$@"; do
+  [ -x "$k" ] || { echo "cross_compiler: $k is not an executable" >&2; exit 1; }
+  kafkasims+=("$(cd "$(dirname "$k")" && pwd)/$(basename "$k")")
+done
+
 status=0
 # kafkasim_outputs BINARY: every output the comparison covers, in one stream.
 kafkasim_outputs() {
@@ -46,11 +53,11 @@ kafkasim_outputs() {
 reference_sum=""
 for k in "${kafkasims[@]}"; do
   sum=$(kafkasim_outputs "$k" 2>&1 | sha256sum | cut -d' ' -f1)
-  echo "${k##*/}: outputs $sum"
+  echo "${k#"$work"/}: outputs $sum"
   if [ -z "$reference_sum" ]; then
     reference_sum=$sum
   elif [ "$sum" != "$reference_sum" ]; then
-    echo "cross_compiler: ${k##*/} prints other bytes than ${kafkasims[0]##*/}" >&2
+    echo "cross_compiler: ${k#"$work"/} prints other bytes than ${kafkasims[0]#"$work"/}" >&2
     status=1
   fi
 done
