@@ -1,5 +1,6 @@
 # A thin front for CMake: `make` builds build/kafkasim, `make test` builds and runs every test,
-# `make demo` builds and runs the main job. CMake does the real work.
+# `make demo` builds and runs the main job, `make pgo` builds the profile-guided
+# build-pgo/kafkasim. CMake does the real work.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build test demo pgo ci clean
