@@ -103,16 +103,14 @@ uint64_t sim_seq_take(sim_world *w) {
     return w->seq_next++;
 }
 
-void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
-                       uint64_t arg) {
-    SIM_ASSERT(w, kind < w->handler_count);
-    SIM_ASSERT(w, seq != 0 && seq < w->seq_next);
+/* Arms t at (at_ns, seq), seq taken at or before now. A pending event of the same kind and
+ * argument that orders before the deadline will pop first and carry the timer on
+ * (sim_timer_fired): nothing is queued then. */
+static inline void timer_arm_at(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq,
+                                uint16_t kind, uint64_t arg) {
     uint64_t seq_kind = seq << 16 | kind;
-    SIM_ASSERT(w, at_ns > w->now_ns || (at_ns == w->now_ns && seq_kind > w->now_seq_kind));
     t->seq = seq;
     t->at_ns = at_ns;
-    /* A pending event of the same kind and argument before the deadline will pop first and
-     * carry the timer on (sim_timer_fired). */
     if (timer_queued_pending(w, t) && t->queued_arg == arg &&
         (uint16_t)t->queued_seq_kind == kind &&
         (t->queued_ns < at_ns || (t->queued_ns == at_ns && t->queued_seq_kind < seq_kind)))
@@ -120,20 +118,22 @@ void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, 
     timer_queue(w, t, at_ns, seq, kind, arg);
 }
 
+void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, uint16_t kind,
+                       uint64_t arg) {
+    SIM_ASSERT(w, kind < w->handler_count);
+    SIM_ASSERT(w, seq != 0 && seq < w->seq_next);
+    bool after_now = at_ns > w->now_ns ||
+                     (at_ns == w->now_ns && (seq << 16 | kind) > w->now_seq_kind);
+    SIM_ASSERT(w, after_now);
+    timer_arm_at(w, t, at_ns, seq, kind, arg);
+}
+
 void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind, uint64_t arg) {
     SIM_ASSERT(w, at_ns >= w->now_ns);
     SIM_ASSERT(w, kind < w->handler_count);
     SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
-    uint64_t seq = w->seq_next++;
-    t->seq = seq;
-    t->at_ns = at_ns;
-    /* A pending event of the same kind and argument at or before the deadline will pop first
-     * and carry the timer on (sim_timer_fired); its sequence number is older, so at equal
-     * times it pops first too. */
-    if (timer_queued_pending(w, t) && t->queued_ns <= at_ns && t->queued_arg == arg &&
-        (uint16_t)t->queued_seq_kind == kind)
-        return;
-    timer_queue(w, t, at_ns, seq, kind, arg);
+    /* The newest number: a queued event at the same time always orders before it. */
+    timer_arm_at(w, t, at_ns, w->seq_next++, kind, arg);
 }
 
 bool sim_timer_fired(sim_world *w, sim_timer *t, const sim_event *ev) {
