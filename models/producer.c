@@ -269,6 +269,14 @@ static int32_t producer_first_outstanding_sequence(const producer *p,
 
 /* ---- Application side: callbacks and sends ---------------------------------------------- */
 
+/* The send number of sent id's latest send: 0 for the first, 1 for the first resend. Every id
+ * below next_id was sent once (new ids go out in order); resends are counted in an array
+ * allocated at the first resend. Most runs resend nothing and never allocate it, which spares
+ * four bytes per record; calloc's pages of zeros are only backed where written. */
+static uint32_t producer_send_no(const producer *p, uint32_t id) {
+    return p->resends ? p->resends[id] : 0;
+}
+
 static void producer_seal(producer *p, uint32_t i);
 
 /* Fires the callbacks of a completed batch: success with offsets, or error. The history gets
@@ -286,9 +294,9 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     int64_t now = producer_now(p);
     bool offsets = error == ERR_NONE && base_offset >= 0;
     for (uint32_t k = 0, run; k < n; k += run) {
-        uint32_t first = ids[k], send_no = p->send_count[first] - 1;
+        uint32_t first = ids[k], send_no = producer_send_no(p, first);
         for (run = 1; k + run < n && ids[k + run] == first + run &&
-                      p->send_count[ids[k + run]] - 1 == send_no;
+                      producer_send_no(p, ids[k + run]) == send_no;
              run++) {
         }
         history_callback_run(p->history, now, p->node, first, run, send_no, error,
@@ -364,9 +372,19 @@ static void producer_append(producer *p, uint16_t partition, uint32_t id) {
     producer_appended(p, pt, 1);
 }
 
-/* KafkaProducer.send of one record id; the callback comes later. */
-static void producer_app_send(producer *p, uint32_t id) {
-    uint32_t send_no = p->send_count[id]++;
+/* KafkaProducer.send again of a record id the application sent before (from the resend
+ * ring); the callback comes later. */
+static void producer_app_resend(producer *p, uint32_t id) {
+    SIM_ASSERT(p->world, id < p->next_id);
+    if (!p->resends) {
+        p->resends = calloc(p->cfg->records, sizeof *p->resends);
+        if (!p->resends) {
+            sim_fail(p->world, "producer: out of memory for resend counts");
+            return;
+        }
+    }
+    uint32_t send_no = ++p->resends[id];
+    SIM_ASSERT(p->world, send_no != 0); /* 2^32 sends of one record */
     p->outcome[id] = PRODUCER_RECORD_PENDING;
     p->in_producer++;
     history_send(p->history, producer_now(p), p->node, id, send_no);
@@ -379,8 +397,8 @@ static bool producer_buffer_has_room(const producer *p) {
 }
 
 /* KafkaProducer.send of new ids, from next_id on while they are below limit and
- * buffer.memory has room, as producer_app_send would send them one by one. A new id has never
- * been sent (resends come from the ring), so its send number is 0 and the burst is one run of
+ * buffer.memory has room, as sending them one by one would. A new id has never been sent
+ * (resends come from the ring), so its send number is 0 and the burst is one run of
  * consecutive ids: the history gets it in one call (appending records adds nothing to the
  * history, so recording the run after them stores the same). The records go into the open
  * batch a batch at a time: after the one that passed the room check (and may have opened the
@@ -403,8 +421,7 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
         }
         uint32_t id = (uint32_t)p->next_id;
         for (uint32_t k = 0; k < n; k++) {
-            SIM_ASSERT(p->world, p->send_count[id + k] == 0);
-            p->send_count[id + k] = 1;
+            SIM_ASSERT(p->world, p->outcome[id + k] == PRODUCER_RECORD_UNSENT);
             p->outcome[id + k] = PRODUCER_RECORD_PENDING;
         }
         if (batch != PRODUCER_NIL) {
@@ -427,7 +444,7 @@ static void producer_app_pump(producer *p) {
         uint32_t id = p->resend[p->resend_head];
         p->resend_head = (p->resend_head + 1) % p->cfg->records;
         p->resend_count--;
-        producer_app_send(p, id);
+        producer_app_resend(p, id);
     }
     uint64_t allowed = p->cfg->rate_per_s > 0 ? p->app_ticks : p->cfg->records;
     producer_app_send_new(p, allowed < p->cfg->records ? allowed : p->cfg->records);
@@ -1223,10 +1240,9 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->batch_free = PRODUCER_NIL;
     size_t records = c->records ? (size_t)c->records : 1;
     p->outcome = sim_calloc_large(records, sizeof *p->outcome);
-    p->send_count = sim_calloc_large(records, sizeof *p->send_count);
     /* The resend ring is read only where written. */
     p->resend = sim_realloc_large(NULL, records * sizeof *p->resend);
-    if (!p->outcome || !p->send_count || !p->resend || producer_pool_grow(p) != 0) goto fail;
+    if (!p->outcome || !p->resend || producer_pool_grow(p) != 0) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));
         if (!p->partitions[k].open_ids) goto fail;
@@ -1248,7 +1264,7 @@ void producer_fini(producer *p) {
     free(p->batches);
     free(p->expiry_fifo);
     free(p->outcome);
-    free(p->send_count);
+    free(p->resends);
     free(p->resend);
     free(p->deferred);
     for (int k = 0; k < PROTO_PARTITIONS_MAX; k++) {

@@ -167,7 +167,8 @@ typedef struct producer {
 
     /* The application. */
     uint8_t *outcome;          /* per record id: producer_outcome */
-    uint32_t *send_count;      /* per record id: sends so far */
+    uint32_t *resends;         /* per record id: sends after the first, or NULL while no id
+                                * was ever resent (see producer_send_no) */
     uint32_t *resend;          /* ids waiting to be sent again (FIFO ring) */
     uint64_t resend_head;      /* ring read position */
     uint64_t resend_count;     /* ids in the ring */
