@@ -6,12 +6,12 @@
  * its high watermark (kafka-semantics.md section 6, "Counters"; Jepsen's Kafka queue checker
  * uses the same vocabulary: lost-write, duplicate, nonmonotonic-send, unexpected).
  *
- * Invariants of the working sets: one flag byte and the index of its latest send (time and
- * send number, kept once per stored send record) per record id, arrays indexed by id and
- * sized by the largest id seen, so memory is linear in records (5 bytes per id, plus 16 per
- * run of sends) and nothing depends on hash or pointer order. Latency percentiles are exact
- * order statistics (nearest rank) of integer nanoseconds over every answered send, success or
- * failure; equal latencies in a row are kept as one value with a count.
+ * Invariants of the working sets: one flag byte per record id, in an array indexed by id and
+ * sized by the largest id seen, and the time and send number of every stored send record, so
+ * memory is linear in records (1 byte per id, plus 24 per run of sends; 4 more per id once
+ * some id is sent again) and nothing depends on hash or pointer order. Latency percentiles
+ * are exact order statistics (nearest rank) of integer nanoseconds over every answered send,
+ * success or failure; equal latencies in a row are kept as one value with a count.
  *
  * What it leaves out: per-key order (the workload has one key, so order is record-id order);
  * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
@@ -73,26 +73,29 @@ static const uint32_t *checker_batch_ids(const checker_input *in, const proto_ba
 }
 
 /* Grows the per-id arrays to cover ids 0 .. bound - 1 (at least doubling, so a run of
- * resends with new ids costs amortised O(1) each); new ids are flagged nothing. False, and
- * cs->failed, when memory cannot be had. */
+ * resends with new ids costs amortised O(1) each); new ids are flagged nothing and resent
+ * never. False, and cs->failed, when memory cannot be had. */
 static bool checker_cover(checker_stream *cs, uint64_t bound) {
     if (bound <= cs->ids) return true;
     if (cs->failed) return false;
     uint64_t n = cs->ids * 2 > bound ? cs->ids * 2 : bound;
-    if (n > SIZE_MAX / sizeof *cs->latest) {
+    if (n > SIZE_MAX / sizeof *cs->resent) {
         cs->failed = true;
         return false;
     }
     uint8_t *flags = sim_realloc_large(cs->flags, (size_t)n * sizeof *flags);
     if (flags) cs->flags = flags;
-    /* Read only for ids flagged CHECKER_SENT, which wrote them first: no need to zero. */
-    uint32_t *latest = flags ? sim_realloc_large(cs->latest, (size_t)n * sizeof *latest) : NULL;
-    if (!latest) {
+    uint32_t *resent = cs->resent;
+    if (flags && resent) resent = sim_realloc_large(resent, (size_t)n * sizeof *resent);
+    if (!flags || (cs->resent && !resent)) {
         cs->failed = true;
         return false;
     }
-    cs->latest = latest;
     memset(cs->flags + cs->ids, 0, (size_t)(n - cs->ids));
+    if (resent) {
+        memset(resent + cs->ids, 0, (size_t)(n - cs->ids) * sizeof *resent);
+        cs->resent = resent;
+    }
     cs->ids = n;
     return true;
 }
@@ -131,6 +134,23 @@ static bool checker_latency_room(checker_stream *cs, size_t more) {
     return v != NULL;
 }
 
+static bool checker_fresh_room(checker_stream *cs, size_t more) {
+    checker_fresh *v = checker_room(cs, cs->fresh, &cs->fresh_capacity, cs->fresh_count, more,
+                                    sizeof *v, SIZE_MAX);
+    if (v) cs->fresh = v;
+    return v != NULL;
+}
+
+/* Allocates resent, for every id covered, at the first send record that is not fresh. Its
+ * pages are only backed where written (calloc's zeros). False, and cs->failed, when memory
+ * cannot be had. */
+static bool checker_resent_room(checker_stream *cs) {
+    if (cs->resent) return true;
+    cs->resent = calloc((size_t)cs->ids, sizeof *cs->resent);
+    if (!cs->resent) cs->failed = true;
+    return cs->resent != NULL;
+}
+
 /* Appends a send record's time and number; its index, or UINT32_MAX (and cs->failed) when
  * memory cannot be had. */
 static uint32_t checker_send_add(checker_stream *cs, const history_rec *r) {
@@ -147,17 +167,53 @@ int checker_stream_init(checker_stream *cs, uint64_t records) {
      * copying them as they double (only what is written is touched). */
     size_t per_batch = (size_t)(records / 8) + 64;
     if (!checker_cover(cs, records ? records : 1) || !checker_latency_room(cs, per_batch) ||
-        !checker_send_room(cs, per_batch))
+        !checker_send_room(cs, per_batch) || !checker_fresh_room(cs, per_batch))
         return -1;
     return 0;
 }
 
 void checker_stream_fini(checker_stream *cs) {
     free(cs->flags);
-    free(cs->latest);
+    free(cs->resent);
     free(cs->sends);
+    free(cs->fresh);
     free(cs->latencies);
     memset(cs, 0, sizeof *cs);
+}
+
+/* ---- The latest send of an id ----------------------------------------------------------- *
+ *
+ * A callback answers the latest send of its id. Most send records are fresh: every id they
+ * stand for is above every id sent before (new ids go out in order), so the fresh records,
+ * kept in order, partition the ids they cover and the one standing for an id is the last with
+ * first <= id. Only ids a later record stands for again (a resend) need an entry of their own:
+ * those go to resent, an array allocated at the first such record. A run without resends
+ * keeps one entry per send record instead of four bytes per id. */
+
+/* The last fresh record with first <= id (there is one: id was sent and is not resent).
+ * Callbacks come in about the order of the sends, so the search starts where the last ended. */
+static size_t checker_fresh_find(checker_stream *cs, uint32_t id) {
+    const checker_fresh *fresh = cs->fresh;
+    size_t k = cs->fresh_hint < cs->fresh_count ? cs->fresh_hint : 0;
+    if (fresh[k].first <= id) {
+        while (k + 1 < cs->fresh_count && fresh[k + 1].first <= id) k++;
+    } else {
+        size_t lo = 0, hi = k; /* fresh[hi].first > id; the answer is in [lo, hi) */
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (fresh[mid].first <= id) lo = mid;
+            else hi = mid;
+        }
+        k = lo;
+    }
+    cs->fresh_hint = k;
+    return k;
+}
+
+/* The index in sends of id's latest send; id was sent (CHECKER_SENT). */
+static uint32_t checker_latest(checker_stream *cs, uint32_t id) {
+    if (cs->resent && cs->resent[id]) return cs->resent[id] - 1;
+    return cs->fresh[checker_fresh_find(cs, id)].send;
 }
 
 /* ---- The history: what the application was told, and the counters ------------------------ */
@@ -167,16 +223,20 @@ void checker_stream_fini(checker_stream *cs) {
 static void checker_on_sends(checker_stream *cs, const history_rec *r) {
     uint32_t n = history_rec_span(r);
     cs->out.sends += n;
-    if (!checker_cover(cs, (uint64_t)r->a + n)) return;
+    uint64_t end = (uint64_t)r->a + n;
+    if (!checker_cover(cs, end)) return;
     uint32_t send = checker_send_add(cs, r);
     if (send == UINT32_MAX) return;
+    bool fresh = r->a >= cs->sent_bound;
+    if (fresh ? !checker_fresh_room(cs, 1) : !checker_resent_room(cs)) return;
     uint8_t *flags = cs->flags;
-    uint32_t *latest = cs->latest;
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t id = r->a + j;
-        flags[id] |= CHECKER_SENT;
-        latest[id] = send;
+    for (uint32_t j = 0; j < n; j++) flags[r->a + j] |= CHECKER_SENT;
+    if (fresh) {
+        cs->fresh[cs->fresh_count++] = (checker_fresh){.first = r->a, .send = send};
+    } else {
+        for (uint32_t j = 0; j < n; j++) cs->resent[r->a + j] = send + 1;
     }
+    if (end > cs->sent_bound) cs->sent_bound = end;
 }
 
 /* Adds n matched callbacks of latency ns: equal latencies in a row are one entry. */
@@ -193,23 +253,25 @@ static void checker_tie_add(checker_stream *cs, int64_t ns, uint64_t n) {
     cs->latency_total += n;
 }
 
-/* The usual callback run: every id of it was sent, all by one stored send record (a batch's
- * records go out together), so one latency stands for all of them. Handles such a run as the
- * loop of checker_on_callbacks would, in loops without branches, and says whether it did.
- * Each latest[] is read only once its id is known to be sent. */
+/* The usual callback run: every id of it was sent, all by one fresh send record and none
+ * again (a batch's records go out together), so one latency stands for all of them. Handles
+ * such a run as the loop of checker_on_callbacks would, in loops without branches, and says
+ * whether it did. */
 static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, uint32_t n,
                                      uint8_t flag) {
     uint8_t *flags = cs->flags + r->a;
     uint8_t all = CHECKER_SENT;
     for (uint32_t j = 0; j < n; j++) all &= flags[j];
     if (!all) return false;
-    const uint32_t *latest = cs->latest + r->a;
-    uint32_t send = latest[0];
-    bool same = true;
-    for (uint32_t j = 1; j < n; j++) same &= latest[j] == send;
-    if (!same) return false;
+    if (cs->resent) {
+        uint32_t any = 0;
+        for (uint32_t j = 0; j < n; j++) any |= cs->resent[r->a + j];
+        if (any) return false;
+    }
+    size_t k = checker_fresh_find(cs, r->a);
+    if (k + 1 < cs->fresh_count && cs->fresh[k + 1].first < (uint64_t)r->a + n) return false;
     for (uint32_t j = 0; j < n; j++) flags[j] |= flag;
-    const checker_send *sent = &cs->sends[send];
+    const checker_send *sent = &cs->sends[cs->fresh[k].send];
     if (sent->send_no == r->b) checker_tie_add(cs, r->time_ns - sent->ns, n);
     return true;
 }
@@ -234,14 +296,13 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_latency_room(cs, n)) return;
     if (checker_callbacks_shared(cs, r, n, flag)) return;
     uint8_t *flags = cs->flags;
-    const uint32_t *latest = cs->latest;
     const checker_send *sends = cs->sends;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t id = r->a + j;
         uint8_t f = flags[id] | flag;
         flags[id] = f;
         if (!(f & CHECKER_SENT)) continue;
-        const checker_send *sent = &sends[latest[id]];
+        const checker_send *sent = &sends[checker_latest(cs, id)];
         if (sent->send_no != r->b) continue;
         checker_tie_add(cs, r->time_ns - sent->ns, 1);
     }

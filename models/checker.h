@@ -113,14 +113,26 @@ typedef struct checker_send {
     uint32_t send_no;
 } checker_send;
 
+/* A send record whose ids were all above every id sent before (checker.c, "latest send"). */
+typedef struct checker_fresh {
+    uint32_t first; /* its first id */
+    uint32_t send;  /* its index in sends */
+} checker_fresh;
+
 typedef struct checker_stream {
     checker_result out;      /* counters so far */
     uint8_t *flags;          /* per id: what happened to it (checker.c) */
-    uint32_t *latest;        /* per id: its latest send, an index into sends */
+    uint32_t *resent;        /* per id: 1 + index in sends of its latest send when that was
+                              * not a fresh one; NULL until the first such send */
     uint64_t ids;            /* length of the per-id arrays; they grow to the largest id seen */
     checker_send *sends;     /* one per stored send record (a run of ids, history.h) */
     size_t send_count;       /* entries stored */
     size_t send_capacity;    /* entries allocated */
+    checker_fresh *fresh;    /* the fresh send records, in order (so by first id) */
+    size_t fresh_count;      /* entries stored */
+    size_t fresh_capacity;   /* entries allocated */
+    size_t fresh_hint;       /* where the last lookup in fresh ended */
+    uint64_t sent_bound;     /* 1 + the largest id any send record stood for, 0 before any */
     checker_tie *latencies;  /* matched callbacks' latencies, equal neighbours as one entry */
     size_t latency_count;    /* entries stored */
     size_t latency_capacity; /* entries allocated */
