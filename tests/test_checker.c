@@ -375,6 +375,18 @@ static void test_send_order(void) {
     CHECK_EQ(r.latency_p99_ns, 10 * SIM_MS);
     CHECK_EQ(r.latency_max_ns, 10 * SIM_MS);
     fixture_fini(&f);
+
+    /* Two send runs in id order answered by one callback run: two latencies, not one. */
+    fixture_init(&f, 10);
+    for (uint32_t id = 0; id <= 4; id++) history_send(&f.h, 0, node_producer(0), id, 0);
+    for (uint32_t id = 5; id <= 9; id++) history_send(&f.h, SIM_MS, node_producer(0), id, 0);
+    for (uint32_t id = 0; id <= 9; id++)
+        history_callback(&f.h, 10 * SIM_MS, node_producer(0), id, 0, ERR_NONE, id);
+    fixture_log(&f, ids, 10, 1);
+    r = fixture_check(&f);
+    CHECK_EQ(r.latency_p50_ns, 9 * SIM_MS);
+    CHECK_EQ(r.latency_max_ns, 10 * SIM_MS);
+    fixture_fini(&f);
 }
 
 typedef struct seen {
