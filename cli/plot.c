@@ -117,10 +117,11 @@ static void plot_on_anomaly(void *ctx, checker_anomaly kind, uint32_t record, in
 /* True when payload holds a record the checker counted. */
 static bool plot_payload_anomalous(const plot *p, const proto_payloads *pl, uint32_t payload) {
     if (!p->anomalous || payload == UINT32_MAX || payload >= pl->count) return false;
-    uint32_t n = 0;
-    const uint32_t *ids = proto_payload_ids(pl, payload, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (ids[i] < p->records && p->anomalous[ids[i]]) return true;
+    proto_ids ids = proto_payload_ids(pl, payload);
+    for (uint32_t i = 0; i < ids.n; i++) {
+        uint32_t id = proto_ids_at(&ids, i);
+        if (id < p->records && p->anomalous[id]) return true;
+    }
     return false;
 }
 
@@ -128,15 +129,12 @@ static bool plot_payload_anomalous(const plot *p, const proto_payloads *pl, uint
 static void plot_ids_label(const proto_payloads *pl, uint32_t payload, char *buf, size_t len) {
     buf[0] = 0;
     if (payload == UINT32_MAX || payload >= pl->count) return;
-    uint32_t n = 0;
-    const uint32_t *ids = proto_payload_ids(pl, payload, &n);
+    proto_ids ids = proto_payload_ids(pl, payload);
+    uint32_t n = ids.n;
     if (n == 0) return;
-    bool contiguous = true;
-    for (uint32_t i = 1; i < n; i++)
-        if (ids[i] != ids[0] + i) contiguous = false;
-    if (n == 1) snprintf(buf, len, "r%u", ids[0]);
-    else if (contiguous) snprintf(buf, len, "r%u-%u", ids[0], ids[n - 1]);
-    else snprintf(buf, len, "r%u,%u%s", ids[0], ids[1], n > 2 ? ",.." : "");
+    if (n == 1) snprintf(buf, len, "r%u", ids.first);
+    else if (!ids.list) snprintf(buf, len, "r%u-%u", ids.first, ids.first + n - 1);
+    else snprintf(buf, len, "r%u,%u%s", ids.list[0], ids.list[1], n > 2 ? ",.." : "");
 }
 
 /* Turns one history record into a mark, for the kinds the picture shows. */

@@ -61,14 +61,10 @@ const char *checker_anomaly_jepsen(checker_anomaly kind) {
 /* ---- Sizing ------------------------------------------------------------------------------ */
 
 /* Records of a log batch, clipped to what its payload holds. */
-static const uint32_t *checker_batch_ids(const checker_input *in, const proto_batch *b,
-                                         uint32_t *n) {
-    if (!in->payloads || b->payload >= in->payloads->count) {
-        *n = 0;
-        return NULL;
-    }
-    const uint32_t *ids = proto_payload_ids(in->payloads, b->payload, n);
-    if (*n > b->record_count) *n = b->record_count;
+static proto_ids checker_batch_ids(const checker_input *in, const proto_batch *b) {
+    if (!in->payloads || b->payload >= in->payloads->count) return (proto_ids){0};
+    proto_ids ids = proto_payload_ids(in->payloads, b->payload);
+    if (ids.n > b->record_count) ids.n = b->record_count;
     return ids;
 }
 
@@ -365,16 +361,14 @@ static void checker_on_committed(checker_stream *cs, checker_result *out, uint32
     if ((int64_t)id > *largest) *largest = id;
 }
 
-/* The usual committed batch: consecutive ids above every id committed before, each sent and
- * not committed yet. Commits it as the loop of checker_read_log would (no anomaly, largest
- * moves to its last id), in loops without branches, and says whether it did. */
-static bool checker_commit_run(uint8_t *flags, const uint32_t *ids, uint32_t n,
+/* The usual committed batch: consecutive ids (a payload stored as a run) above every id
+ * committed before, each sent and not committed yet. Commits it as the loop of
+ * checker_read_log would (no anomaly, largest moves to its last id), in loops without
+ * branches, and says whether it did. */
+static bool checker_commit_run(uint8_t *flags, const proto_ids *ids, uint32_t n,
                                int64_t *largest) {
-    uint32_t first = ids[0];
-    if ((int64_t)first <= *largest || first > UINT32_MAX - (n - 1)) return false;
-    bool consecutive = true;
-    for (uint32_t k = 1; k < n; k++) consecutive &= ids[k] == first + k;
-    if (!consecutive) return false;
+    uint32_t first = ids->first;
+    if (ids->list || (int64_t)first <= *largest) return false;
     uint8_t *f = flags + first;
     uint8_t all = CHECKER_SENT, any = 0;
     for (uint32_t k = 0; k < n; k++) {
@@ -394,8 +388,8 @@ static void checker_read_log(checker_stream *cs, const checker_input *in, checke
     int64_t largest = -1; /* the largest id committed so far, -1 before the first */
     for (size_t i = 0; i < in->log_count; i++) {
         const proto_batch *b = &in->log[i];
-        uint32_t n;
-        const uint32_t *ids = checker_batch_ids(in, b, &n);
+        proto_ids ids = checker_batch_ids(in, b);
+        uint32_t n = ids.n;
         /* The log is in offset order: nothing from the high watermark on is committed. */
         if (n == 0) continue;
         if (b->base_offset >= in->high_watermark) return;
@@ -403,12 +397,12 @@ static void checker_read_log(checker_stream *cs, const checker_input *in, checke
         if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
         out->committed += n;
         uint8_t *flags = cs->flags;
-        if (checker_commit_run(flags, ids, n, &largest)) {
+        if (checker_commit_run(flags, &ids, n, &largest)) {
             if (last) return;
             continue;
         }
         for (uint32_t k = 0; k < n; k++) {
-            uint32_t id = ids[k];
+            uint32_t id = proto_ids_at(&ids, k);
             uint8_t f = flags[id];
             if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > largest) {
                 flags[id] = f | CHECKER_COMMITTED;

@@ -115,23 +115,24 @@ static void ex_add(ex_text *t, const char *fmt, ...) {
 /* Index of record in a payload, or -1. */
 static int64_t ex_index_in(const proto_payloads *p, uint32_t payload, uint32_t record) {
     if (!p || payload >= p->count) return -1;
-    uint32_t n;
-    const uint32_t *ids = proto_payload_ids(p, payload, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (ids[i] == record) return i;
+    proto_ids ids = proto_payload_ids(p, payload);
+    for (uint32_t i = 0; i < ids.n; i++)
+        if (proto_ids_at(&ids, i) == record) return i;
     return -1;
 }
 
 /* "records 13..19" or "record 13" or "records 13, 15 ..." for a payload. */
 static ex_str ex_records(const proto_payloads *p, uint32_t payload) {
     ex_str t;
-    uint32_t n = 0;
-    const uint32_t *ids = p && payload < p->count ? proto_payload_ids(p, payload, &n) : NULL;
+    proto_ids ids = {0};
+    if (p && payload < p->count) ids = proto_payload_ids(p, payload);
+    uint32_t n = ids.n;
     if (n == 0) snprintf(t.s, sizeof t.s, "no records");
-    else if (n == 1) snprintf(t.s, sizeof t.s, "record %u", ids[0]);
-    else if (ids[n - 1] == ids[0] + n - 1)
-        snprintf(t.s, sizeof t.s, "records %u..%u", ids[0], ids[n - 1]);
-    else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%u in all)", ids[0], ids[1], n);
+    else if (n == 1) snprintf(t.s, sizeof t.s, "record %u", ids.first);
+    else if (proto_ids_at(&ids, n - 1) == ids.first + n - 1)
+        snprintf(t.s, sizeof t.s, "records %u..%u", ids.first, proto_ids_at(&ids, n - 1));
+    else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%u in all)", ids.first,
+                  proto_ids_at(&ids, 1), n);
     return t;
 }
 
@@ -384,11 +385,10 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
 static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
                                        uint32_t record) {
     for (const proto_batch *b = x->in->log; b < late; b++) {
-        uint32_t n;
         if (b->payload >= x->p->count) continue;
-        const uint32_t *ids = proto_payload_ids(x->p, b->payload, &n);
-        for (uint32_t i = 0; i < n; i++)
-            if (ids[i] > record) return b;
+        proto_ids ids = proto_payload_ids(x->p, b->payload);
+        for (uint32_t i = 0; i < ids.n; i++)
+            if (proto_ids_at(&ids, i) > record) return b;
     }
     return NULL;
 }

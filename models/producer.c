@@ -283,20 +283,21 @@ static void producer_seal(producer *p, uint32_t i);
  * them as runs of consecutive ids with one send number (usually the whole batch), one call
  * per run. */
 static void producer_callbacks(producer *p, producer_batch *b, int error, int64_t base_offset) {
-    uint32_t n = 0;
-    const uint32_t *ids;
+    proto_ids ids;
     if (b->sealed) {
-        ids = proto_payload_ids(p->payloads, b->header.payload, &n);
+        ids = proto_payload_ids(p->payloads, b->header.payload);
     } else {
-        ids = p->partitions[b->partition].open_ids;
-        n = p->partitions[b->partition].open_count;
+        const producer_partition *pt = &p->partitions[b->partition];
+        uint32_t first = pt->open_count ? pt->open_ids[0] : 0;
+        ids = (proto_ids){.list = pt->open_ids, .first = first, .n = pt->open_count};
     }
+    uint32_t n = ids.n;
     int64_t now = producer_now(p);
     bool offsets = error == ERR_NONE && base_offset >= 0;
     for (uint32_t k = 0, run; k < n; k += run) {
-        uint32_t first = ids[k], send_no = producer_send_no(p, first);
-        for (run = 1; k + run < n && ids[k + run] == first + run &&
-                      producer_send_no(p, ids[k + run]) == send_no;
+        uint32_t first = proto_ids_at(&ids, k), send_no = producer_send_no(p, first);
+        for (run = 1; k + run < n && proto_ids_at(&ids, k + run) == first + run &&
+                      producer_send_no(p, first + run) == send_no;
              run++) {
         }
         history_callback_run(p->history, now, p->node, first, run, send_no, error,
@@ -306,12 +307,12 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     p->in_producer -= n;
     if (error == ERR_NONE) {
         p->acked += n;
-        for (uint32_t k = 0; k < n; k++) p->outcome[ids[k]] = PRODUCER_RECORD_ACKED;
+        for (uint32_t k = 0; k < n; k++) p->outcome[proto_ids_at(&ids, k)] = PRODUCER_RECORD_ACKED;
         return;
     }
     p->failed += n;
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t id = ids[k];
+        uint32_t id = proto_ids_at(&ids, k);
         p->outcome[id] = PRODUCER_RECORD_FAILED;
         if (p->cfg->resend_on_failure) {
             p->outcome[id] = PRODUCER_RECORD_RESEND;

@@ -114,27 +114,28 @@ const char *proto_step_name(proto_step s) {
 
 /* ---- The payload arena ------------------------------------------------------------------ */
 
-int proto_payloads_init(proto_payloads *p, size_t ids_hint) {
+int proto_payloads_init(proto_payloads *p, size_t payloads_hint) {
     memset(p, 0, sizeof *p);
-    p->ids_capacity = ids_hint < 64 ? 64 : ids_hint;
-    p->capacity = 64;
+    size_t capacity = payloads_hint < 64 ? 64 : payloads_hint;
+    if (capacity > UINT32_MAX / 2) capacity = UINT32_MAX / 2;
+    p->capacity = (uint32_t)capacity;
+    p->ids_capacity = 64;
+    p->payloads = sim_realloc_large(NULL, (size_t)p->capacity * sizeof *p->payloads);
     p->ids = sim_realloc_large(NULL, p->ids_capacity * sizeof *p->ids);
-    p->start = sim_realloc_large(NULL, ((size_t)p->capacity + 1) * sizeof *p->start);
-    if (!p->ids || !p->start) {
+    if (!p->payloads || !p->ids) {
         proto_payloads_fini(p);
         return -1;
     }
-    p->start[0] = 0;
     return 0;
 }
 
 void proto_payloads_fini(proto_payloads *p) {
+    free(p->payloads);
     free(p->ids);
-    free(p->start);
     memset(p, 0, sizeof *p);
 }
 
-/* Grows the arrays geometrically so that n more ids and one more payload fit. */
+/* Grows the arrays geometrically so that one more payload and, unless 0, n more ids fit. */
 static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
     if (p->ids_count + n > p->ids_capacity) {
         size_t cap = p->ids_capacity ? p->ids_capacity : 64;
@@ -147,9 +148,9 @@ static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
     if (p->count + 1 > p->capacity) {
         if (p->capacity >= UINT32_MAX / 2) return -1;
         uint32_t cap = p->capacity ? p->capacity * 2 : 64;
-        uint64_t *start = sim_realloc_large(p->start, ((size_t)cap + 1) * sizeof *start);
-        if (!start) return -1;
-        p->start = start;
+        proto_payload *payloads = sim_realloc_large(p->payloads, (size_t)cap * sizeof *payloads);
+        if (!payloads) return -1;
+        p->payloads = payloads;
         p->capacity = cap;
     }
     return 0;
@@ -157,12 +158,21 @@ static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
 
 uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
     if (p->count == UINT32_MAX - 1) return UINT32_MAX;
-    if (proto_payloads_reserve(p, n) != 0) return UINT32_MAX;
-    if (n) memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
-    for (uint32_t k = 0; k < n; k++)
-        if ((uint64_t)ids[k] + 1 > p->ids_bound) p->ids_bound = (uint64_t)ids[k] + 1;
-    p->ids_count += n;
-    uint32_t id = p->count++;
-    p->start[p->count] = p->ids_count;
-    return id;
+    bool run = n == 0 || ids[0] <= UINT32_MAX - (n - 1);
+    for (uint32_t k = 1; k < n && run; k++) run = ids[k] == ids[0] + k;
+    if (proto_payloads_reserve(p, run ? 0 : n) != 0) return UINT32_MAX;
+    proto_payload *e = &p->payloads[p->count];
+    e->first = n ? ids[0] : 0;
+    e->n = n;
+    if (run) {
+        e->at = PROTO_PAYLOAD_RUN;
+        if (n && (uint64_t)ids[0] + n > p->ids_bound) p->ids_bound = (uint64_t)ids[0] + n;
+    } else {
+        e->at = p->ids_count;
+        memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
+        p->ids_count += n;
+        for (uint32_t k = 0; k < n; k++)
+            if ((uint64_t)ids[k] + 1 > p->ids_bound) p->ids_bound = (uint64_t)ids[k] + 1;
+    }
+    return p->count++;
 }

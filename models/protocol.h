@@ -134,25 +134,50 @@ static inline int32_t proto_batch_last_sequence(const proto_batch *b) {
 
 /* ---- The payload arena ------------------------------------------------------------------ */
 
-/* Record ids of sealed batches. Append-only for a run; memory linear in records sent. */
+/* The record ids of one payload: list[0 .. n) or, when list is NULL, first .. first + n - 1
+ * (a batch of new records, sent in order: the usual payload, stored without its ids). */
+typedef struct proto_ids {
+    const uint32_t *list; /* the ids, or NULL for the run from first */
+    uint32_t first;       /* the first id (0 when n is 0) */
+    uint32_t n;           /* ids */
+} proto_ids;
+
+static inline uint32_t proto_ids_at(const proto_ids *v, uint32_t k) {
+    return v->list ? v->list[k] : v->first + k;
+}
+
+#define PROTO_PAYLOAD_RUN UINT64_MAX /* proto_payload.at of a run: no ids stored */
+
+typedef struct proto_payload {
+    uint64_t at;    /* index in proto_payloads.ids of its first id, or PROTO_PAYLOAD_RUN */
+    uint32_t first; /* its first id (0 when empty) */
+    uint32_t n;     /* its ids */
+} proto_payload;
+
+/* Record ids of sealed batches. Append-only for a run. A payload of consecutive ids costs 16
+ * bytes whatever its length; another also stores its ids, 4 bytes each. */
 typedef struct proto_payloads {
-    uint32_t *ids;       /* all record ids, batch after batch */
-    uint64_t *start;     /* start[p] = index in ids of payload p's first id; start[count] = end */
-    size_t ids_count;    /* ids stored */
-    size_t ids_capacity; /* ids allocated */
-    uint32_t count;      /* payloads stored */
-    uint32_t capacity;   /* payload slots allocated (start has capacity + 1) */
-    uint64_t ids_bound;  /* 1 + the largest id stored, 0 when none: sizes tables by id */
+    proto_payload *payloads; /* indexed by payload id */
+    uint32_t count;          /* payloads stored */
+    uint32_t capacity;       /* payloads allocated */
+    uint32_t *ids;           /* the ids of the payloads that are not runs, one after another */
+    size_t ids_count;        /* ids stored */
+    size_t ids_capacity;     /* ids allocated */
+    uint64_t ids_bound;      /* 1 + the largest id stored, 0 when none: sizes tables by id */
 } proto_payloads;
 
-int proto_payloads_init(proto_payloads *p, size_t ids_hint);
+/* payloads_hint: payloads to make room for up front (at least 64). */
+int proto_payloads_init(proto_payloads *p, size_t payloads_hint);
 void proto_payloads_fini(proto_payloads *p);
-/* Copies n ids in and returns the new payload id, or UINT32_MAX when memory ran out. */
+/* Stores n ids (copied unless consecutive) and returns the new payload id, or UINT32_MAX when
+ * memory ran out. */
 uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n);
-static inline const uint32_t *proto_payload_ids(const proto_payloads *p, uint32_t payload,
-                                                uint32_t *n) {
-    *n = (uint32_t)(p->start[payload + 1] - p->start[payload]);
-    return p->ids + p->start[payload];
+/* The ids of payload (< p->count). A view into p: valid until the next proto_payload_add. */
+static inline proto_ids proto_payload_ids(const proto_payloads *p, uint32_t payload) {
+    const proto_payload *e = &p->payloads[payload];
+    return (proto_ids){.list = e->at == PROTO_PAYLOAD_RUN ? NULL : p->ids + e->at,
+                       .first = e->first,
+                       .n = e->n};
 }
 
 /* ---- Protocol steps (for "crash <node> on <step> n=<k>") -------------------------------- */

@@ -198,11 +198,10 @@ static bool scenario_record_at(scenario *s, int b, int64_t offset, uint32_t *id)
     const proto_batch *log = broker_log(&s->brokers[b], 0, &count);
     const proto_batch *batch = scenario_batch_at(log, count, offset);
     if (!batch) return false;
-    uint32_t n = 0;
-    const uint32_t *ids = proto_payload_ids(&s->payloads, batch->payload, &n);
+    proto_ids ids = proto_payload_ids(&s->payloads, batch->payload);
     int64_t k = offset - batch->base_offset;
-    if (k >= (int64_t)n) return false;
-    *id = ids[k];
+    if (k >= (int64_t)ids.n) return false;
+    *id = proto_ids_at(&ids, (uint32_t)k);
     return true;
 }
 
@@ -322,7 +321,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         .queue_capacity = 1024,
     };
     if (sim_world_init(&s->world, &wopt) != 0) return -1;
-    if (proto_payloads_init(&s->payloads, (size_t)c->records) != 0) return -1;
+    /* About one payload per batch: room for one per 8 records up front. */
+    if (proto_payloads_init(&s->payloads, (size_t)(c->records / 8)) != 0) return -1;
     /* With sends and callbacks coalesced (history.h), a run stores about eight records per
      * batch. When only the checker reads them, it takes them a window at a time as they are
      * written (history.h, sink): a window of SCENARIO_HISTORY_WINDOW records stays in the

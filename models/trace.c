@@ -142,18 +142,16 @@ static void line_end(tracer *t, trace_line *l) {
 /* Record ids of a payload: "records=10..19" when consecutive, else a short list. */
 static void line_ids(trace_line *l, const proto_payloads *p, uint32_t payload) {
     if (!p || payload >= p->count) return;
-    uint32_t n;
-    const uint32_t *ids = proto_payload_ids(p, payload, &n);
+    proto_ids ids = proto_payload_ids(p, payload);
+    uint32_t n = ids.n;
     if (n == 0) return;
-    bool consecutive = true;
-    for (uint32_t i = 1; i < n && consecutive; i++) consecutive = ids[i] == ids[0] + i;
-    if (consecutive) {
-        line_range(l, "records", ids[0], (int64_t)ids[0] + n - 1);
+    if (!ids.list) { /* consecutive */
+        line_range(l, "records", ids.first, (int64_t)ids.first + n - 1);
         return;
     }
     line_printf(l, l->json ? ",\"records\":[" : " records=");
     for (uint32_t i = 0; i < n && i < TRACE_IDS_LISTED; i++)
-        line_printf(l, "%s%u", i ? "," : "", ids[i]);
+        line_printf(l, "%s%u", i ? "," : "", ids.list[i]);
     if (n > TRACE_IDS_LISTED) line_printf(l, l->json ? "]" : ",...");
     else if (l->json) line_printf(l, "]");
     if (n > TRACE_IDS_LISTED || !l->json) line_int(l, "record_count", n);
@@ -170,10 +168,9 @@ static const char *trace_fault_name(const tracer *t, uint32_t fault, char *buf, 
 
 static bool trace_payload_has(const proto_payloads *p, uint32_t payload, int64_t record) {
     if (!p || payload >= p->count) return false;
-    uint32_t n;
-    const uint32_t *ids = proto_payload_ids(p, payload, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if ((int64_t)ids[i] == record) return true;
+    proto_ids ids = proto_payload_ids(p, payload);
+    for (uint32_t i = 0; i < ids.n; i++)
+        if ((int64_t)proto_ids_at(&ids, i) == record) return true;
     return false;
 }
 
@@ -339,8 +336,7 @@ static bool trace_rec_touches(const history_rec *r, int node) {
 }
 
 static void trace_rec_append(trace_line *l, const history_rec *r, const proto_payloads *p) {
-    uint32_t n = 0;
-    if (p && r->a < p->count) proto_payload_ids(p, r->a, &n);
+    uint32_t n = p && r->a < p->count ? proto_payload_ids(p, r->a).n : 0;
     if (n > 0) line_range(l, "offsets", r->d, r->d + n - 1);
     else line_int(l, "offset", r->d);
     line_ids(l, p, r->a);

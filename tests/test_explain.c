@@ -48,8 +48,7 @@ static uint32_t payload_range(uint32_t lo, uint32_t hi) {
 }
 
 static proto_batch batch(uint32_t payload, uint16_t attempt, int64_t base_offset) {
-    uint32_t n;
-    proto_payload_ids(&fx.p, payload, &n);
+    uint32_t n = proto_payload_ids(&fx.p, payload).n;
     return (proto_batch){.base_offset = base_offset, .producer_id = PROTO_NO_PRODUCER_ID,
                          .payload = payload, .record_count = n, .base_sequence = -1,
                          .producer_epoch = -1, .attempt = attempt};

@@ -143,8 +143,7 @@ static const proto_batch *sent(int k) { return &F.req[k].u.produce.batch; }
 
 /* First record id of the batch carried by request k. */
 static uint32_t first_id(int k) {
-    uint32_t n;
-    return proto_payload_ids(&F.payloads, sent(k)->payload, &n)[0];
+    return proto_payload_ids(&F.payloads, sent(k)->payload).first;
 }
 
 /* History records of a kind, counted; the error of the last callback for record id. */

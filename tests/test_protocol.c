@@ -57,16 +57,36 @@ static void test_payloads(void) {
     /* 1000 payloads of varying length force both arrays to grow several times. */
     for (uint32_t k = 0; k < 1000; k++) CHECK_EQ(proto_payload_add(&p, ids, k % 100), k);
     CHECK_EQ(p.count, 1000);
-    uint32_t n = 0;
-    const uint32_t *got = proto_payload_ids(&p, 537, &n);
-    CHECK_EQ(n, 37);
-    CHECK_EQ(got[0], 0);
-    CHECK_EQ(got[36], 36 * 7);
-    got = proto_payload_ids(&p, 0, &n);
-    CHECK_EQ(n, 0);
-    got = proto_payload_ids(&p, 999, &n);
-    CHECK_EQ(n, 99);
-    CHECK_EQ(got[98], 98 * 7);
+    proto_ids got = proto_payload_ids(&p, 537);
+    CHECK_EQ(got.n, 37);
+    CHECK(got.list != NULL);
+    CHECK_EQ(proto_ids_at(&got, 0), 0);
+    CHECK_EQ(proto_ids_at(&got, 36), 36 * 7);
+    CHECK_EQ(proto_payload_ids(&p, 0).n, 0);
+    got = proto_payload_ids(&p, 999);
+    CHECK_EQ(got.n, 99);
+    CHECK_EQ(proto_ids_at(&got, 98), 98 * 7);
+    CHECK_EQ(p.ids_bound, 98 * 7 + 1);
+    /* Consecutive ids are a run: nothing stored but the first and the count. */
+    size_t stored = p.ids_count;
+    for (uint32_t i = 0; i < 100; i++) ids[i] = 5000 + i;
+    uint32_t run = proto_payload_add(&p, ids, 100);
+    uint32_t one = proto_payload_add(&p, ids + 7, 1);
+    CHECK_EQ(p.ids_count, stored);
+    got = proto_payload_ids(&p, run);
+    CHECK(got.list == NULL);
+    CHECK_EQ(got.n, 100);
+    CHECK_EQ(proto_ids_at(&got, 99), 5099);
+    CHECK_EQ(proto_payload_ids(&p, one).first, 5007);
+    CHECK_EQ(p.ids_bound, 5100);
+    /* A run ending at the largest id is still one; one that would wrap is a list. */
+    ids[0] = UINT32_MAX - 1;
+    ids[1] = UINT32_MAX;
+    CHECK(proto_payload_ids(&p, proto_payload_add(&p, ids, 2)).list == NULL);
+    CHECK_EQ(p.ids_bound, (uint64_t)UINT32_MAX + 1);
+    ids[0] = UINT32_MAX;
+    ids[1] = 0;
+    CHECK(proto_payload_ids(&p, proto_payload_add(&p, ids, 2)).list != NULL);
     proto_payloads_fini(&p);
 }
 
