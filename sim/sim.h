@@ -52,19 +52,23 @@ static inline bool sim_event_before(const sim_event *a, const sim_event *b) {
     return a->seq_kind < b->seq_kind;
 }
 
-/* The event queue: a 4-ary implicit heap of inline events for the near future, and an
- * unordered array for events at or after horizon_ns, moved into the heap when it runs empty
- * (queue.c has the measured choice). Every heap event fires before every far event, and the
- * heap is empty only when the far array is too, so events[0] is always the earliest. Both
- * arrays grow by a quarter when full and never shrink. */
+/* The event queue: the near future in events, and an unordered array for events at or after
+ * horizon_ns, moved into events when it runs empty (queue.c has the measured choice). The
+ * near future is an array sorted latest first while it holds at most SIM_QUEUE_SORTED_MAX
+ * events (the earliest is the last), else a 4-ary implicit heap (the earliest is the first).
+ * Every near event fires before every far event, and events is empty only when the far array
+ * is too. Both arrays grow by a quarter when full and never shrink. */
+#define SIM_QUEUE_SORTED_MAX 32
+
 typedef struct sim_queue {
-    sim_event *events; /* heap array, owned */
-    size_t count;      /* events in the heap (0 only when nothing at all is pending) */
-    size_t capacity;   /* heap slots allocated */
+    sim_event *events; /* the near future, sorted or a heap, owned */
+    size_t count;      /* events in it (0 only when nothing at all is pending) */
+    size_t capacity;   /* slots allocated */
+    bool sorted;       /* events is sorted latest first, not a heap */
     sim_event *far;    /* events at or after horizon_ns, unordered, owned */
     size_t far_count;  /* events in far */
     size_t far_capacity; /* far slots allocated */
-    int64_t horizon_ns;  /* heap events are before it, far events at or after it, ns */
+    int64_t horizon_ns;  /* near events are before it, far events at or after it, ns */
     int64_t far_min_ns;  /* earliest time in far (meaningless when far_count is 0), ns */
     int64_t window_ns;   /* width of the near future at the next refill, ns */
     uint64_t pops_since_refill; /* pops since far was last scanned (sizes the window) */
@@ -77,12 +81,37 @@ static inline size_t sim_queue_size(const sim_queue *q) { return q->count + q->f
  * -1 the queue holds nothing and fini is harmless. */
 int sim_queue_init(sim_queue *q, size_t initial_capacity);
 void sim_queue_fini(sim_queue *q);
-/* Copies ev in. Returns 0, or -1 when the queue cannot grow (the queue is left unaltered). */
-int sim_queue_push(sim_queue *q, const sim_event *ev);
-/* Removes the earliest event into *out. Precondition (asserted): count > 0. */
-void sim_queue_pop(sim_queue *q, sim_event *out);
+/* sim_queue_push for every case its inline part does not take. */
+int sim_queue_push_slow(sim_queue *q, const sim_event *ev);
+/* Copies ev in. Returns 0, or -1 when the queue cannot grow (the queue is left unaltered).
+ * Inline for the usual push, a few events pending and ev in the near future: ev moves
+ * past the ones that fire before it, from the earliest up (a new event is mostly later than
+ * those, so few move), with no call and no branch that depends on a heap's shape. */
+static inline int sim_queue_push(sim_queue *q, const sim_event *ev) {
+    size_t i = q->count;
+    if (!q->sorted || i >= SIM_QUEUE_SORTED_MAX || i == q->capacity ||
+        ev->time_ns >= q->horizon_ns)
+        return sim_queue_push_slow(q, ev);
+    sim_event *events = q->events;
+    q->count = i + 1;
+    for (; i > 0 && sim_event_before(&events[i - 1], ev); i--) events[i] = events[i - 1];
+    events[i] = *ev;
+    return 0;
+}
+/* sim_queue_pop for every case its inline part does not take. */
+void sim_queue_pop_slow(sim_queue *q, sim_event *out);
+/* Removes the earliest event into *out. Precondition (asserted): count > 0. Inline for the
+ * usual pop, from a sorted near future that does not run empty: the last event. */
+static inline void sim_queue_pop(sim_queue *q, sim_event *out) {
+    if (!q->sorted || q->count < 2) {
+        sim_queue_pop_slow(q, out);
+        return;
+    }
+    *out = q->events[--q->count];
+    q->pops_since_refill++;
+}
 static inline const sim_event *sim_queue_peek(const sim_queue *q) {
-    return q->count ? &q->events[0] : NULL;
+    return q->count ? &q->events[q->sorted ? q->count - 1 : 0] : NULL;
 }
 /* Walks the heap property; returns false and names the slot on stderr if it is broken. */
 bool sim_queue_check(const sim_queue *q);
@@ -145,8 +174,9 @@ static inline int64_t sim_now(const sim_world *w) { return w->now_ns; }
 
 /* Schedules kind(arg) at at_ns and returns its sequence number (>= 1). Asserts at_ns >= now
  * and that kind was registered. On failure to grow the queue the world stops with SIM_NOMEM
- * (a failure: the loop ends after the current event) and 0 is returned. */
-uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg);
+ * (a failure: the loop ends after the current event) and 0 is returned. Inline, below: the
+ * network schedules every message's delivery with it. */
+static inline uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg);
 
 /* Dispatches events in order until the queue drains, a model stops the world, or a limit is
  * reached. Returns the status, also left in w->status. An event past time_max_ns is left
@@ -235,6 +265,22 @@ bool sim_timer_fired(sim_world *w, sim_timer *t, const sim_event *ev);
 #define SIM_ASSERT(w, cond)                                                                  \
     ((cond) ? (void)0 : sim_assert_fail((w), #cond, __FILE__, __LINE__))
 _Noreturn void sim_assert_fail(const sim_world *w, const char *expr, const char *file, int line);
+
+#define SIM_SEQ_MAX ((UINT64_C(1) << SIM_SEQ_BITS) - 1)
+
+/* Stops the world with SIM_NOMEM, the queue having failed to grow; returns 0. */
+uint64_t sim_schedule_nomem(sim_world *w);
+
+static inline uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) {
+    SIM_ASSERT(w, at_ns >= w->now_ns);
+    SIM_ASSERT(w, kind < w->handler_count);
+    SIM_ASSERT(w, w->seq_next <= SIM_SEQ_MAX);
+    uint64_t seq = w->seq_next;
+    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
+    if (sim_queue_push(&w->queue, &ev) != 0) return sim_schedule_nomem(w);
+    w->seq_next = seq + 1;
+    return seq;
+}
 
 /* Formats simulated time as "12.345ms" (always ms with 3 decimals, truncated toward zero; a
  * minus sign before negative times) into buf, cut to len - 1 characters; returns buf. Any

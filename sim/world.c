@@ -22,7 +22,6 @@
  * produce the same trace produce the same hash: the hash names the trace. */
 #define WORLD_HASH_INITIAL UINT64_C(0x6b61666b6173696d) /* "kafkasim" */
 #define WORLD_GOLDEN_GAMMA UINT64_C(0x9e3779b97f4a7c15)
-#define WORLD_SEQ_MAX ((UINT64_C(1) << SIM_SEQ_BITS) - 1)
 
 /* ===================================================================================== */
 /* Setup                                                                                 */
@@ -55,27 +54,22 @@ uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char 
 /* Scheduling and the loop                                                               */
 /* ===================================================================================== */
 
-/* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_NOMEM), when the
- * queue cannot grow. */
-static bool world_push(sim_world *w, int64_t at_ns, uint64_t seq, uint16_t kind, uint64_t arg) {
-    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
-    if (sim_queue_push(&w->queue, &ev) == 0) return true;
+uint64_t sim_schedule_nomem(sim_world *w) {
     if (w->failure[0] == '\0') {
         snprintf(w->failure, sizeof(w->failure), "event queue could not grow past %zu events",
                  w->queue.capacity);
     }
     if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
-    return false;
+    return 0;
 }
 
-uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) {
-    SIM_ASSERT(w, at_ns >= w->now_ns);
-    SIM_ASSERT(w, kind < w->handler_count);
-    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
-    uint64_t seq = w->seq_next;
-    if (!world_push(w, at_ns, seq, kind, arg)) return 0;
-    w->seq_next = seq + 1;
-    return seq;
+/* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_NOMEM), when the
+ * queue cannot grow. */
+static bool world_push(sim_world *w, int64_t at_ns, uint64_t seq, uint16_t kind, uint64_t arg) {
+    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
+    if (sim_queue_push(&w->queue, &ev) == 0) return true;
+    sim_schedule_nomem(w);
+    return false;
 }
 
 /* Queues t's event at (at_ns, seq) with the given sequence number, taken earlier. */
@@ -99,7 +93,7 @@ static inline bool timer_queued_pending(const sim_world *w, const sim_timer *t) 
 }
 
 uint64_t sim_seq_take(sim_world *w) {
-    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
+    SIM_ASSERT(w, w->seq_next <= SIM_SEQ_MAX);
     return w->seq_next++;
 }
 
@@ -131,7 +125,7 @@ void sim_timer_arm_seq(sim_world *w, sim_timer *t, int64_t at_ns, uint64_t seq, 
 void sim_timer_arm(sim_world *w, sim_timer *t, int64_t at_ns, uint16_t kind, uint64_t arg) {
     SIM_ASSERT(w, at_ns >= w->now_ns);
     SIM_ASSERT(w, kind < w->handler_count);
-    SIM_ASSERT(w, w->seq_next <= WORLD_SEQ_MAX);
+    SIM_ASSERT(w, w->seq_next <= SIM_SEQ_MAX);
     /* The newest number: a queued event at the same time always orders before it. */
     timer_arm_at(w, t, at_ns, w->seq_next++, kind, arg);
 }

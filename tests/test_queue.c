@@ -1,8 +1,8 @@
 /*
- * test_queue.c: the 4-ary heap against a sorted-array reference under random push, pop and
- * cancel (a cancel is a tombstone, as sim_timer does it: the event stays queued and is dropped
- * when popped), FIFO order at equal times, growth from the minimum capacity, and
- * sim_queue_check catching a broken heap.
+ * test_queue.c: the queue against a sorted-array reference under random push, pop and cancel
+ * (a cancel is a tombstone, as sim_timer does it: the event stays queued and is dropped when
+ * popped), FIFO order at equal times, growth from the minimum capacity, a size swinging
+ * between the sorted near future and the heap, and sim_queue_check catching a broken heap.
  */
 #include "ref_queue.h"
 #include "sim.h"
@@ -83,6 +83,54 @@ static void test_fifo_at_equal_times(void) {
     sim_queue_fini(&q);
 }
 
+/* A queue whose size swings across SIM_QUEUE_SORTED_MAX and back below half of it: the near
+ * future goes from sorted to a heap and back many times, and every pop still matches the
+ * reference. Times come in few distinct values (ties order by seq) and some events go far. */
+static void test_sorted_and_heap(uint64_t seed) {
+    static ref_queue ref;
+    ref.count = 0;
+    sim_queue q;
+    CHECK_EQ(sim_queue_init(&q, 0), 0);
+    sim_pcg32 rng;
+    sim_pcg32_seed(&rng, seed, 2);
+    uint64_t seq = 1;
+    int64_t now_ns = 0;
+    size_t target = 40;
+    int to_heap = 0, to_sorted = 0, mismatches = 0;
+    bool was_sorted = q.sorted;
+    for (int op = 0; op < 100000 && mismatches == 0; op++) {
+        if (ref.count >= target) target = 1 + sim_pcg32_bounded(&rng, 12);
+        else if (ref.count <= target && sim_pcg32_bounded(&rng, 64) == 0)
+            target = SIM_QUEUE_SORTED_MAX + 1 + sim_pcg32_bounded(&rng, 16);
+        bool push = ref.count == 0 || (ref.count < target && sim_pcg32_bounded(&rng, 4) != 0);
+        if (push) {
+            /* Mostly soon (ties), sometimes past the near-future window. */
+            int64_t span = sim_pcg32_bounded(&rng, 16) == 0 ? INT64_C(1) << 34 : 4;
+            int64_t at_ns = now_ns + (int64_t)sim_pcg32_bounded64(&rng, (uint64_t)span);
+            sim_event ev = {at_ns, seq << 16 | 3u, seq};
+            seq++;
+            CHECK_EQ(sim_queue_push(&q, &ev), 0);
+            ref_push(&ref, &ev);
+        } else {
+            sim_event got, want = ref.events[0];
+            ref_remove(&ref, 0);
+            sim_queue_pop(&q, &got);
+            if (!events_equal(&got, &want)) mismatches++;
+            now_ns = got.time_ns;
+        }
+        if (q.sorted != was_sorted) {
+            if (q.sorted) to_sorted++;
+            else to_heap++;
+            was_sorted = q.sorted;
+        }
+        CHECK(sim_queue_check(&q));
+    }
+    CHECK_EQ(mismatches, 0);
+    CHECK(to_heap > 50);
+    CHECK(to_sorted > 50);
+    sim_queue_fini(&q);
+}
+
 /* A heap with its root swapped for a later event is reported broken. */
 static void test_check_detects_corruption(void) {
     sim_queue q;
@@ -104,6 +152,7 @@ static void test_check_detects_corruption(void) {
 int main(void) {
     for (uint64_t seed = 1; seed <= 5; seed++) test_random_against_reference(seed);
     test_fifo_at_equal_times();
+    for (uint64_t seed = 1; seed <= 3; seed++) test_sorted_and_heap(seed);
     test_check_detects_corruption();
     return test_result("test_queue");
 }
