@@ -367,6 +367,26 @@ static void test_delivery_timeout_queued(void) {
     fake_stop();
 }
 
+/* A deadline that passes while the process is paused fires when the pause ends. */
+static void test_delivery_timeout_during_pause(void) {
+    config c;
+    fake_config(&c);
+    c.delivery_timeout_ns = 40 * SIM_S;
+    fake_start(&c);
+    F.answer_metadata = false;
+    F.prod.metadata_in_flight = false;
+    run_until(39 * SIM_S);
+    producer_pause(&F.prod, 45 * SIM_S);
+    run_until(44 * SIM_S);
+    CHECK_EQ(F.prod.expired, 0);
+    run_until(45 * SIM_S + 1);
+    CHECK_EQ(F.prod.expired, 3);
+    CHECK_EQ(F.prod.failed, 12);
+    CHECK_EQ(last_callback_error(11), ERR_CLIENT_DELIVERY_TIMEOUT);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
 static void test_request_timeout_then_expiry_in_flight(void) {
     config c;
     fake_config(&c);
@@ -462,6 +482,7 @@ int main(void) {
     test_oosn_next_bumps_epoch();
     test_oosn_before_kip360_resets_id();
     test_delivery_timeout_queued();
+    test_delivery_timeout_during_pause();
     test_request_timeout_then_expiry_in_flight();
     test_restart_new_pid_and_resend();
     test_crash_no_callbacks();
