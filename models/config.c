@@ -140,7 +140,7 @@ typedef struct config_field {
       "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
       producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
     X("workload.records", "records", "0 .. 100000000",                                          \
-      "records the application sends, with ids 0..n-1; each needs about 40 bytes of memory",   \
+      "records the application sends, with ids 0..n-1; each needs about 26 bytes of memory",   \
       CT_U64, records, 0,                                                                       \
       CONFIG_RECORDS_MAX)                                                                       \
     X("workload.rate", "records/s", "0 .. 1000000000",                                          \

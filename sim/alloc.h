@@ -3,10 +3,11 @@
  * arrays (history, logs, payload ids, the checker's and the producer's per-id tables).
  *
  * A 10,000,000-record run touches hundreds of MB that nothing touched before (850 MB when
- * this was written, about 360 MB since the checker streams the history), and with 4 KiB pages
- * the first touch of every page is a page fault: two thirds of such a run's time, measured
- * then (bench --scaling: 3.3 M records/s at 10^7 against 15 M at 10^5). Large arrays therefore ask
- * the kernel for transparent huge pages (madvise MADV_HUGEPAGE, honoured when
+ * this was written, about 260 MB since the checker streams the history and a batch of new
+ * records is stored as a run of ids), and with 4 KiB pages the first touch of every page is a
+ * page fault: two thirds of such a run's time, measured then (bench --scaling: 3.3 M records/s
+ * at 10^7 against 15 M at 10^5). Large arrays therefore ask the kernel for transparent huge
+ * pages (madvise MADV_HUGEPAGE, honoured when
  * /sys/kernel/mm/transparent_hugepage/enabled is "madvise" or "always"), one fault per 2 MiB:
  * 5.7-7.0 M records/s at 10^7 on this VM. The event queue gains too: a heap of 10^6 events is
  * read at random, and huge pages spare most of its TLB misses. Where the call does not exist,
