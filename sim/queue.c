@@ -6,14 +6,13 @@
  * Order: (time_ns, seq_kind), where seq_kind holds the schedule-time sequence number above the
  * 16 kind bits. Sequence numbers are unique within a world, so the order is total and two
  * events at the same time pop in the order they were scheduled (libuv's timer start_id, Redis'
- * timeEventNextId). The heap never owns payloads; an event is three integers.
+ * timeEventNextId). The queue never owns payloads; an event is three integers.
  *
  * Invariants (sim_queue_check): sorted, the near events are in firing order latest first and
  * at most QUEUE_SORTED_MAX; else they are a heap of more than QUEUE_SORTED_MIN, no event
  * before its parent, parent(i) = (i - 1) / 4; every near event is before horizon_ns and every
  * far event at or after it (so every near event fires before every far event); the near
- * future is empty only when far is; far_min_ns is the
- * earliest far time.
+ * future is empty only when far is; far_min_ns is the earliest far time.
  *
  * Why a 4-ary heap. Hold model (pop one, push one at now + uniform [0, 2^20) ns), queue alone,
  * gcc 12 -O2, one core of the 2-core AMD EPYC build machine, millions of events per second;
@@ -153,18 +152,14 @@ static void queue_to_sorted(sim_queue *q) {
 /* Puts ev into the near future; the caller has checked that it belongs there. */
 static int queue_near_push(sim_queue *q, const sim_event *ev) {
     if (q->count == q->capacity && queue_grow(&q->events, &q->capacity) != 0) return -1;
+    if (q->sorted && q->count == QUEUE_SORTED_MAX) queue_to_heap(q);
     sim_event *events = q->events;
     size_t slot = q->count++;
     if (q->sorted) {
-        if (slot < QUEUE_SORTED_MAX) {
-            for (; slot > 0 && sim_event_before(&events[slot - 1], ev); slot--)
-                events[slot] = events[slot - 1];
-            events[slot] = *ev;
-            return 0;
-        }
-        q->count--;
-        queue_to_heap(q);
-        q->count++;
+        for (; slot > 0 && sim_event_before(&events[slot - 1], ev); slot--)
+            events[slot] = events[slot - 1];
+        events[slot] = *ev;
+        return 0;
     }
     /* Sift the hole up: move parents down until ev fits. */
     while (slot > 0) {

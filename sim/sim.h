@@ -113,7 +113,8 @@ static inline void sim_queue_pop(sim_queue *q, sim_event *out) {
 static inline const sim_event *sim_queue_peek(const sim_queue *q) {
     return q->count ? &q->events[q->sorted ? q->count - 1 : 0] : NULL;
 }
-/* Walks the heap property; returns false and names the slot on stderr if it is broken. */
+/* Walks the order of the near future (sorted or a heap) and the horizon; returns false and
+ * names the slot on stderr if one is broken. */
 bool sim_queue_check(const sim_queue *q);
 
 typedef struct sim_world sim_world;
