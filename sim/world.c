@@ -66,8 +66,7 @@ uint64_t sim_schedule_nomem(sim_world *w) {
 /* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_NOMEM), when the
  * queue cannot grow. */
 static bool world_push(sim_world *w, int64_t at_ns, uint64_t seq, uint16_t kind, uint64_t arg) {
-    sim_event ev = {.time_ns = at_ns, .seq_kind = seq << 16 | kind, .arg = arg};
-    if (sim_queue_push(&w->queue, &ev) == 0) return true;
+    if (sim_queue_push_event(&w->queue, at_ns, seq << 16 | kind, arg) == 0) return true;
     sim_schedule_nomem(w);
     return false;
 }
