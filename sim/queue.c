@@ -139,9 +139,12 @@ static void queue_to_heap(sim_queue *q) {
 
 /* The heap, sorted latest first by insertion (it holds QUEUE_SORTED_MIN events at most). */
 static void queue_to_sorted(sim_queue *q) {
+    sim_event *events = q->events;
     for (size_t i = 1; i < q->count; i++) {
-        const sim_event ev = q->events[i];
-        sim_queue_sorted_insert(q->events, i, ev.time_ns, ev.seq_kind, ev.arg);
+        sim_event ev = events[i];
+        size_t j = i;
+        for (; j > 0 && sim_event_before(&events[j - 1], &ev); j--) events[j] = events[j - 1];
+        events[j] = ev;
     }
     q->sorted = true;
 }
@@ -153,7 +156,9 @@ static int queue_near_push(sim_queue *q, const sim_event *ev) {
     sim_event *events = q->events;
     size_t slot = q->count++;
     if (q->sorted) {
-        sim_queue_sorted_insert(events, slot, ev->time_ns, ev->seq_kind, ev->arg);
+        for (; slot > 0 && sim_event_before(&events[slot - 1], ev); slot--)
+            events[slot] = events[slot - 1];
+        events[slot] = *ev;
         return 0;
     }
     /* Sift the hole up: move parents down until ev fits. */

@@ -83,37 +83,31 @@ int sim_queue_init(sim_queue *q, size_t initial_capacity);
 void sim_queue_fini(sim_queue *q);
 /* sim_queue_push for every case its inline part does not take. */
 int sim_queue_push_slow(sim_queue *q, const sim_event *ev);
-/* Puts the event into events[0 .. n), sorted latest first, which has room for one more: it
- * moves past the ones that fire before it, from the earliest up. The fields come as values
- * and are stored one by one: an event assembled on the stack and copied in whole made the
- * copy's 16-byte load wait for the 8-byte stores just made (a failed store-to-load forward),
- * 3% of the sweep bench's time. */
-static inline void sim_queue_sorted_insert(sim_event *events, size_t n, int64_t time_ns,
-                                           uint64_t seq_kind, uint64_t arg) {
-    for (; n > 0 && (events[n - 1].time_ns != time_ns ? events[n - 1].time_ns < time_ns
-                                                       : events[n - 1].seq_kind < seq_kind);
-         n--)
-        events[n] = events[n - 1];
-    events[n].time_ns = time_ns;
-    events[n].seq_kind = seq_kind;
-    events[n].arg = arg;
-}
 /* Copies the event (time_ns, seq_kind, arg) in. Returns 0, or -1 when the queue cannot grow
  * (the queue is left unaltered). Inline for the usual push, a few events pending and the
- * event in the near future: a sorted insertion (a new event is mostly later than the few
- * pending ones, so few move), with no call and no branch that depends on a heap's shape. */
+ * event in the near future: it moves past the ones that fire before it, from the earliest up
+ * (a new event is mostly later than those, so few move), with no call and no branch that
+ * depends on a heap's shape. The fields come as values and are stored one by one: an event
+ * assembled on the stack and copied in whole made the copy's 16-byte load wait for the 8-byte
+ * stores just made (a failed store-to-load forward), 3% of the sweep bench's time. */
 static inline int sim_queue_push_event(sim_queue *q, int64_t time_ns, uint64_t seq_kind,
                                        uint64_t arg) {
-    size_t n = q->count;
-    if (!q->sorted || n >= SIM_QUEUE_SORTED_MAX || n == q->capacity || time_ns >= q->horizon_ns) {
+    size_t i = q->count;
+    if (!q->sorted || i >= SIM_QUEUE_SORTED_MAX || i == q->capacity || time_ns >= q->horizon_ns) {
         const sim_event ev = {.time_ns = time_ns, .seq_kind = seq_kind, .arg = arg};
         return sim_queue_push_slow(q, &ev);
     }
-    q->count = n + 1;
-    sim_queue_sorted_insert(q->events, n, time_ns, seq_kind, arg);
+    sim_event *events = q->events;
+    q->count = i + 1;
+    for (; i > 0 && (events[i - 1].time_ns != time_ns ? events[i - 1].time_ns < time_ns
+                                                       : events[i - 1].seq_kind < seq_kind);
+         i--)
+        events[i] = events[i - 1];
+    events[i].time_ns = time_ns;
+    events[i].seq_kind = seq_kind;
+    events[i].arg = arg;
     return 0;
 }
-/* sim_queue_push_event for an event at hand. */
 static inline int sim_queue_push(sim_queue *q, const sim_event *ev) {
     return sim_queue_push_event(q, ev->time_ns, ev->seq_kind, ev->arg);
 }
