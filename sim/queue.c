@@ -137,14 +137,18 @@ static void queue_to_heap(sim_queue *q) {
     q->sorted = false;
 }
 
+/* Puts ev into events[0 .. n), sorted latest first, which has room for one more (the inline
+ * push in sim.h does the same with the event's fields as values). */
+static void queue_sorted_insert(sim_event *events, size_t n, const sim_event *ev) {
+    for (; n > 0 && sim_event_before(&events[n - 1], ev); n--) events[n] = events[n - 1];
+    events[n] = *ev;
+}
+
 /* The heap, sorted latest first by insertion (it holds QUEUE_SORTED_MIN events at most). */
 static void queue_to_sorted(sim_queue *q) {
-    sim_event *events = q->events;
     for (size_t i = 1; i < q->count; i++) {
-        sim_event ev = events[i];
-        size_t j = i;
-        for (; j > 0 && sim_event_before(&events[j - 1], &ev); j--) events[j] = events[j - 1];
-        events[j] = ev;
+        const sim_event ev = q->events[i];
+        queue_sorted_insert(q->events, i, &ev);
     }
     q->sorted = true;
 }
@@ -156,9 +160,7 @@ static int queue_near_push(sim_queue *q, const sim_event *ev) {
     sim_event *events = q->events;
     size_t slot = q->count++;
     if (q->sorted) {
-        for (; slot > 0 && sim_event_before(&events[slot - 1], ev); slot--)
-            events[slot] = events[slot - 1];
-        events[slot] = *ev;
+        queue_sorted_insert(events, slot, ev);
         return 0;
     }
     /* Sift the hole up: move parents down until ev fits. */
@@ -170,11 +172,6 @@ static int queue_near_push(sim_queue *q, const sim_event *ev) {
     }
     events[slot] = *ev;
     return 0;
-}
-
-/* The earliest near event (count > 0). */
-static const sim_event *queue_near_min(const sim_queue *q) {
-    return &q->events[q->sorted ? q->count - 1 : 0];
 }
 
 /* t + window, or INT64_MAX when that does not fit. */
@@ -193,7 +190,7 @@ static int queue_push_beyond(sim_queue *q, const sim_event *ev) {
     /* Roll the near future forward with the clock (its earliest event), never past the
      * earliest far event: a world whose events all lie within the window keeps them all
      * near. */
-    int64_t horizon_ns = queue_horizon(queue_near_min(q)->time_ns, q->window_ns);
+    int64_t horizon_ns = queue_horizon(sim_queue_peek(q)->time_ns, q->window_ns);
     if (q->far_count > 0 && q->far_min_ns < horizon_ns) horizon_ns = q->far_min_ns;
     if (horizon_ns > q->horizon_ns) q->horizon_ns = horizon_ns;
     if (ev->time_ns < q->horizon_ns) return queue_near_push(q, ev);
