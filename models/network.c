@@ -153,18 +153,19 @@ static bool net_selector_dynamic_match(net *n, int selector, node_id node) {
     return n->resolve(n->resolve_ctx, selector) == node;
 }
 
-/* Applies the rules active now. Returns the index of the drop rule that fired, or -1 and adds
- * the delays of matching delay rules to *delay_ns. */
-static int net_rules_apply(net *n, const proto_msg *m, int64_t *delay_ns) {
+/* Applies the rules active now to m, sent from -> to (a response or not). Returns the index of
+ * the drop rule that fired, or -1 and adds the delays of matching delay rules to *delay_ns. */
+static int net_rules_apply(net *n, const proto_msg *m, node_id from, node_id to, bool response,
+                           int64_t *delay_ns) {
     int64_t now = sim_now(n->world);
     for (int i = 0; i < n->rule_count; i++) {
         const net_rule *r = &n->rules[i];
         if (now < r->from_ns || now >= r->to_ns) continue;
-        if (r->responses != (m->is_response != 0)) continue;
-        if (!net_selector_fixed_match(r->from, m->from)) continue;
-        if (!net_selector_fixed_match(r->to, m->to)) continue;
-        if (!net_selector_dynamic_match(n, r->from, m->from)) continue;
-        if (!net_selector_dynamic_match(n, r->to, m->to)) continue;
+        if (r->responses != response) continue;
+        if (!net_selector_fixed_match(r->from, from)) continue;
+        if (!net_selector_fixed_match(r->to, to)) continue;
+        if (!net_selector_dynamic_match(n, r->from, from)) continue;
+        if (!net_selector_dynamic_match(n, r->to, to)) continue;
         if (r->kind == NET_RULE_DELAY) {
             *delay_ns += r->delay_ns;
             if (n->on_delay) n->on_delay(n->drop_ctx, i, m);
@@ -213,11 +214,10 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
 }
 
 /* Puts the stamped message in slot on the wire from -> to, arriving after delay_ns (FIFO
- * kept). */
-static void net_schedule(net *n, uint32_t slot, int64_t delay_ns) {
-    const proto_msg *m = &n->slots[slot];
+ * kept). from and to are the message's, passed by the caller, which has them at hand. */
+static void net_schedule(net *n, uint32_t slot, node_id from, node_id to, int64_t delay_ns) {
     n->slot_sent_ns[slot] = sim_now(n->world);
-    net_link *link = &n->links[m->from][m->to];
+    net_link *link = &n->links[from][to];
     int64_t at = sim_now(n->world) + delay_ns;
     if (at < link->last_delivery_ns) at = link->last_delivery_ns;
     link->last_delivery_ns = at;
@@ -240,7 +240,7 @@ static void net_notify_disconnect(net *n, node_id server, node_id client) {
         net_slot_give(n, slot);
         return;
     }
-    net_schedule(n, slot, n->opt.latency_ns);
+    net_schedule(n, slot, server, client, n->opt.latency_ns);
 }
 
 /* A message the network loses at send: counted, shown to on_fate, and its slot given back.
@@ -257,6 +257,14 @@ void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
     SIM_ASSERT(n->world, proto_msg_batch_count(msg) <= PROTO_FETCH_BATCHES_MAX);
     n->sent++;
+    /* The route is decided on fields read one by one from msg, not from the slot's copy: the
+     * sender has just written them field by field, and the copy's wide loads wait until those
+     * stores are done, where a load of one field takes its value straight from its store. */
+    node_id from = msg->from, to = msg->to;
+    bool response = msg->is_response;
+    node_id client = response ? to : from, server = response ? from : to;
+    uint32_t gen = msg->conn_gen;
+    if (!response || gen == 0) gen = n->conn_gen[client][server];
     /* The copy goes straight into a slot and is stamped there; a message lost at send gives
      * its slot back (net_lose_at_send). Nothing below sends before that, so the slot array
      * does not move while m points into it. */
@@ -267,23 +275,21 @@ void net_send(net *n, const proto_msg *msg) {
         return;
     }
     proto_msg *m = &n->slots[slot];
-    node_id client = net_client_of(m), server = net_server_of(m);
-    if (!m->is_response || m->conn_gen == 0) m->conn_gen = n->conn_gen[client][server];
+    m->conn_gen = gen;
     if (n->on_send) n->on_send(n->trace_ctx, m);
-    if (n->cut[m->from][m->to]) {
+    if (n->cut[from][to]) {
         net_lose_at_send(n, slot);
         return;
     }
-    if (n->endpoints[m->to].down) {
-        bool refused = !m->is_response && !n->endpoints[m->from].down;
-        node_id from = m->from, to = m->to;
+    if (n->endpoints[to].down) {
+        bool refused = !response && !n->endpoints[from].down;
         net_lose_at_send(n, slot); /* before the notice, which takes a slot of its own */
         if (refused) net_notify_disconnect(n, to, from);
         return;
     }
-    if (!m->is_response) n->conn_open[client][server] = true;
-    uint32_t *stalled = &n->stalled[client][server][m->is_response];
-    if (*stalled == m->conn_gen + 1) {
+    if (!response) n->conn_open[client][server] = true;
+    uint32_t *stalled = &n->stalled[client][server][response];
+    if (*stalled == gen + 1) {
         /* Behind a lost message on an open TCP connection: held until the connection closes,
          * which in effect loses it (the client's request.timeout.ms closes it). */
         net_lose_at_send(n, slot);
@@ -291,15 +297,15 @@ void net_send(net *n, const proto_msg *msg) {
     }
     int64_t delay_ns = 0;
     /* Most runs have no rule for this direction (requests or responses): skip the walk. */
-    bool ruled = n->rule_directions & (1u << m->is_response);
-    int rule = ruled ? net_rules_apply(n, m, &delay_ns) : -1;
+    bool ruled = n->rule_directions & (1u << response);
+    int rule = ruled ? net_rules_apply(n, m, from, to, response, &delay_ns) : -1;
     if (rule >= 0) {
-        *stalled = m->conn_gen + 1;
+        *stalled = gen + 1;
         if (n->on_drop) n->on_drop(n->drop_ctx, rule, m);
         net_lose_at_send(n, slot);
         return;
     }
-    net_schedule(n, slot, net_delay_draw(n) + delay_ns);
+    net_schedule(n, slot, from, to, net_delay_draw(n) + delay_ns);
 }
 
 /* ---- Arrival ---------------------------------------------------------------------------- */
