@@ -267,6 +267,22 @@ static int32_t producer_first_outstanding_sequence(const producer *p,
     return p->batches[pt->outstanding[0]].header.base_sequence;
 }
 
+/* ---- The open batch's ids ------------------------------------------------------------------ */
+
+/* No ids in the open batch (a new one, or none). */
+static void producer_open_clear(producer_partition *pt) {
+    pt->open_count = 0;
+    pt->open_listed = false;
+}
+
+/* The open batch's ids: the run from open_first, or the list in open_ids. */
+static proto_ids producer_open_ids(const producer_partition *pt) {
+    if (pt->open_count == 0) return (proto_ids){.list = NULL, .first = 0, .n = 0};
+    uint32_t n = pt->open_count;
+    if (!pt->open_listed) return (proto_ids){.list = NULL, .first = pt->open_first, .n = n};
+    return (proto_ids){.list = pt->open_ids, .first = pt->open_ids[0], .n = n};
+}
+
 /* ---- Application side: callbacks and sends ---------------------------------------------- */
 
 /* The send number of sent id's latest send: 0 for the first, 1 for the first resend. Every id
@@ -287,9 +303,7 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     if (b->sealed) {
         ids = proto_payload_ids(p->payloads, b->header.payload);
     } else {
-        const producer_partition *pt = &p->partitions[b->partition];
-        uint32_t first = pt->open_count ? pt->open_ids[0] : 0;
-        ids = (proto_ids){.list = pt->open_ids, .first = first, .n = pt->open_count};
+        ids = producer_open_ids(&p->partitions[b->partition]);
     }
     uint32_t n = ids.n;
     int64_t now = producer_now(p);
@@ -336,7 +350,7 @@ static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t 
     producer_partition *pt = &p->partitions[b->partition];
     if (b->state == PRODUCER_BATCH_QUEUED) producer_deque_remove(p, pt, i);
     producer_callbacks(p, b, error, base_offset);
-    if (!b->sealed) pt->open_count = 0;
+    if (!b->sealed) producer_open_clear(pt);
     b->state = PRODUCER_BATCH_DONE;
     b->expiry_seq = 0;
     sim_timer_cancel(&b->expiry);
@@ -356,14 +370,25 @@ static uint32_t producer_open_batch(producer *p, uint16_t partition) {
         if (i == PRODUCER_NIL) return PRODUCER_NIL;
         producer_deque_insert_before(p, pt, i, PRODUCER_NIL);
         pt->open = i;
-        pt->open_count = 0;
+        producer_open_clear(pt);
         p->buffered_bytes += PRODUCER_BATCH_OVERHEAD_BYTES;
     }
     return pt->open;
 }
 
-/* Counts the last n ids written to the open batch's open_ids as appended. */
-static void producer_appended(producer *p, producer_partition *pt, uint32_t n) {
+/* Appends ids first .. first + n - 1 to the open batch. While they continue the run of its
+ * ids they are only counted (new records come in order: a batch is one run); the first that
+ * does not, a resend, writes the run out to open_ids, and the list goes on from there. */
+static void producer_open_add(producer *p, producer_partition *pt, uint32_t first, uint32_t n) {
+    if (!pt->open_listed) {
+        if (pt->open_count == 0) pt->open_first = first;
+        if (first != pt->open_first + pt->open_count) {
+            for (uint32_t k = 0; k < pt->open_count; k++) pt->open_ids[k] = pt->open_first + k;
+            pt->open_listed = true;
+        }
+    }
+    if (pt->open_listed)
+        for (uint32_t k = 0; k < n; k++) pt->open_ids[pt->open_count + k] = first + k;
     producer_batch *b = &p->batches[pt->open];
     pt->open_count += n;
     b->header.record_count = pt->open_count;
@@ -375,8 +400,7 @@ static void producer_appended(producer *p, producer_partition *pt, uint32_t n) {
 static void producer_append(producer *p, uint16_t partition, uint32_t id) {
     producer_partition *pt = &p->partitions[partition];
     if (producer_open_batch(p, partition) == PRODUCER_NIL) return;
-    pt->open_ids[pt->open_count] = id;
-    producer_appended(p, pt, 1);
+    producer_open_add(p, pt, id, 1);
 }
 
 /* KafkaProducer.send again of a record id the application sent before (from the resend
@@ -432,11 +456,7 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
         for (uint32_t k = 0; k < n; k++) sent_before |= outcome[k] ^ PRODUCER_RECORD_UNSENT;
         SIM_ASSERT(p->world, sent_before == 0);
         memset(outcome, PRODUCER_RECORD_PENDING, n);
-        if (batch != PRODUCER_NIL) {
-            uint32_t *ids = &pt->open_ids[pt->open_count];
-            for (uint32_t k = 0; k < n; k++) ids[k] = id + k;
-            producer_appended(p, pt, (uint32_t)n);
-        }
+        if (batch != PRODUCER_NIL) producer_open_add(p, pt, id, (uint32_t)n);
         p->next_id += n;
     }
     uint32_t n = (uint32_t)p->next_id - first;
@@ -858,12 +878,14 @@ static void producer_seal(producer *p, uint32_t i) {
     producer_partition *pt = &p->partitions[b->partition];
     if (b->sealed) return;
     SIM_ASSERT(p->world, pt->open == i);
-    b->header.payload = proto_payload_add(p->payloads, pt->open_ids, pt->open_count);
+    proto_ids ids = producer_open_ids(pt);
+    b->header.payload = ids.list ? proto_payload_add(p->payloads, ids.list, ids.n)
+                                 : proto_payload_add_run(p->payloads, ids.first, ids.n);
     if (b->header.payload == UINT32_MAX) sim_fail(p->world, "producer: out of payload memory");
     b->header.record_count = pt->open_count;
     b->sealed = true;
     pt->open = PRODUCER_NIL;
-    pt->open_count = 0;
+    producer_open_clear(pt);
 }
 
 /* The application has nothing more to send: as after flush() or close(), every batch is
@@ -1192,7 +1214,7 @@ static void producer_session_clear(producer *p) {
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         pt->head = pt->tail = pt->open = PRODUCER_NIL;
-        pt->open_count = 0;
+        producer_open_clear(pt);
         pt->leader = -1;
         pt->producer_id = PROTO_NO_PRODUCER_ID;
         pt->producer_epoch = PROTO_NO_PRODUCER_EPOCH;

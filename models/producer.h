@@ -95,8 +95,11 @@ typedef struct producer_conn {
 typedef struct producer_partition {
     uint32_t head, tail;        /* deque of queued batches, PRODUCER_NIL when empty */
     uint32_t open;              /* the tail batch still taking records, or PRODUCER_NIL */
-    uint32_t *open_ids;         /* record ids of the open batch (capacity records_per_batch) */
+    uint32_t *open_ids;         /* record ids of the open batch when open_listed (capacity
+                                 * records_per_batch) */
     uint32_t open_count;        /* records in the open batch */
+    uint32_t open_first;        /* its first id: its ids run from it while !open_listed */
+    bool open_listed;           /* its ids are in open_ids: a resend broke the run */
     int leader;                 /* broker id of the leader as last known, -1 unknown */
     int64_t producer_id;        /* the id its sequences belong to (adopted lazily) */
     int16_t producer_epoch;     /* the epoch its sequences belong to */

@@ -156,23 +156,28 @@ static int proto_payloads_reserve(proto_payloads *p, uint32_t n) {
     return 0;
 }
 
-uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
+uint32_t proto_payload_add_run(proto_payloads *p, uint32_t first, uint32_t n) {
     if (p->count == UINT32_MAX - 1) return UINT32_MAX;
+    if (proto_payloads_reserve(p, 0) != 0) return UINT32_MAX;
+    proto_payload *e = &p->payloads[p->count];
+    *e = (proto_payload){.at = PROTO_PAYLOAD_RUN, .first = n ? first : 0, .n = n};
+    if (n && (uint64_t)first + n > p->ids_bound) p->ids_bound = (uint64_t)first + n;
+    return p->count++;
+}
+
+uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n) {
     bool run = n == 0 || ids[0] <= UINT32_MAX - (n - 1);
     for (uint32_t k = 1; k < n && run; k++) run = ids[k] == ids[0] + k;
-    if (proto_payloads_reserve(p, run ? 0 : n) != 0) return UINT32_MAX;
+    if (run) return proto_payload_add_run(p, n ? ids[0] : 0, n);
+    if (p->count == UINT32_MAX - 1) return UINT32_MAX;
+    if (proto_payloads_reserve(p, n) != 0) return UINT32_MAX;
     proto_payload *e = &p->payloads[p->count];
-    e->first = n ? ids[0] : 0;
+    e->first = ids[0];
     e->n = n;
-    if (run) {
-        e->at = PROTO_PAYLOAD_RUN;
-        if (n && (uint64_t)ids[0] + n > p->ids_bound) p->ids_bound = (uint64_t)ids[0] + n;
-    } else {
-        e->at = p->ids_count;
-        memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
-        p->ids_count += n;
-        for (uint32_t k = 0; k < n; k++)
-            if ((uint64_t)ids[k] + 1 > p->ids_bound) p->ids_bound = (uint64_t)ids[k] + 1;
-    }
+    e->at = p->ids_count;
+    memcpy(p->ids + p->ids_count, ids, (size_t)n * sizeof *ids);
+    p->ids_count += n;
+    for (uint32_t k = 0; k < n; k++)
+        if ((uint64_t)ids[k] + 1 > p->ids_bound) p->ids_bound = (uint64_t)ids[k] + 1;
     return p->count++;
 }

@@ -172,6 +172,9 @@ void proto_payloads_fini(proto_payloads *p);
 /* Stores n ids (copied unless consecutive) and returns the new payload id, or UINT32_MAX when
  * memory ran out. */
 uint32_t proto_payload_add(proto_payloads *p, const uint32_t *ids, uint32_t n);
+/* Stores the n ids first .. first + n - 1 (which must not pass UINT32_MAX), as
+ * proto_payload_add of them would, without a list to read. */
+uint32_t proto_payload_add_run(proto_payloads *p, uint32_t first, uint32_t n);
 /* The ids of payload (< p->count). A view into p: valid until the next proto_payload_add. */
 static inline proto_ids proto_payload_ids(const proto_payloads *p, uint32_t payload) {
     const proto_payload *e = &p->payloads[payload];
