@@ -82,9 +82,15 @@ history_rec history_rec_expand(const history_rec *r, uint32_t j) {
     return x;
 }
 
+/* True when r may extend a run: a send or callback standing for itself only. Checked inline
+ * before history_continues, since most records (appends, high watermarks) never do. */
+static inline bool history_may_continue(const history_rec *r) {
+    return (r->kind == HIST_SEND || r->kind == HIST_CALLBACK) && r->f == 0;
+}
+
 /* True when r is the record after the run that last stands for (see history.h). */
 static bool history_continues(const history_rec *last, const history_rec *r) {
-    if ((r->kind != HIST_SEND && r->kind != HIST_CALLBACK) || r->f != 0) return false;
+    if (!history_may_continue(r)) return false;
     if (last->kind != r->kind || last->time_ns != r->time_ns || last->node != r->node ||
         last->partition != r->partition || last->b != r->b || last->c != r->c ||
         last->e != r->e || last->f == UINT32_MAX)
@@ -128,7 +134,8 @@ static void history_commit(history *h, history_rec *r) {
     if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
     if (h->observer) h->observer(h->observer_ctx, r);
     if (r == &h->scratch) return;
-    if (h->coalesce && h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
+    if (h->coalesce && h->count > 0 && history_may_continue(r) &&
+        history_continues(&h->recs[h->count - 1], r)) {
         h->recs[h->count - 1].f++;
         return;
     }
