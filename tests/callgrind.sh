@@ -10,7 +10,9 @@
 # budget is kept in instructions.
 #
 # Usage: bash callgrind.sh KAFKASIM_BINARY [SOURCE_DIR] [--update]
-#   KAFKASIM_BINARY  the release preset's binary (cmake --preset release: build/kafkasim)
+#   KAFKASIM_BINARY  a release build without profile and tuning, whose instructions do not
+#                    depend on the building machine (CI: build-plain/kafkasim, configured with
+#                    -DCMAKE_BUILD_TYPE=Release -DKAFKASIM_PGO=off -DKAFKASIM_TUNE_NATIVE=OFF)
 #   SOURCE_DIR       the source tree (default: the directory above this script)
 #   --update         write the measured figure into tests/callgrind-budget.txt instead
 # Exit status: 0 within budget (or updated), 1 over budget or the run failed, 2 bad usage,

@@ -3,8 +3,9 @@
 # tests/kernel_workload.c with the sim/ sources, and the whole kafkasim command, under gcc and
 # clang at -O0 and -O2; runs the kernel workload on a few seeds and kafkasim on scenarios with
 # faults (json summary, full text trace, explanations, a swarm check), and fails unless every
-# build prints the same bytes. Further kafkasim binaries given (the release build with its
-# link-time optimisation, the profile-guided `make pgo` build) join the comparison.
+# build prints the same bytes. Further kafkasim binaries given (the default release build, with
+# link-time optimisation, tuning and, with gcc, the profile; a release build without profile and
+# tuning) join the comparison.
 set -euo pipefail
 
 src=${1:?usage: cross_compiler.sh SOURCE_DIR [KAFKASIM...]}
