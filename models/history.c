@@ -25,6 +25,7 @@ _Static_assert(sizeof(history_rec) == 40, "history records stay compact");
 
 int history_init(history *h, size_t capacity_hint) {
     memset(h, 0, sizeof *h);
+    h->last_ns = INT64_MIN;
     h->capacity = capacity_hint < 64 ? 64 : capacity_hint;
     h->recs = sim_realloc_large(NULL, h->capacity * sizeof *h->recs);
     if (!h->recs) {
@@ -103,7 +104,8 @@ static bool history_continues(const history_rec *last, const history_rec *r) {
 
 void history_add(history *h, const history_rec *r) {
     SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
-    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    SIM_ASSERT(NULL, r->time_ns >= h->last_ns);
+    h->last_ns = r->time_ns;
     if (h->observer) h->observer(h->observer_ctx, r);
     if (h->failed) return;
     if (h->coalesce && h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
@@ -131,7 +133,8 @@ static history_rec *history_begin(history *h, int64_t t, history_kind kind, node
 
 static void history_commit(history *h, history_rec *r) {
     SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
-    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    SIM_ASSERT(NULL, r->time_ns >= h->last_ns);
+    h->last_ns = r->time_ns;
     if (h->observer) h->observer(h->observer_ctx, r);
     if (r == &h->scratch) return;
     if (h->coalesce && h->count > 0 && history_may_continue(r) &&
@@ -164,7 +167,8 @@ static void history_commit_run(history *h, history_rec *r, uint32_t n) {
         return;
     }
     SIM_ASSERT(NULL, r->kind < HIST_KIND_COUNT);
-    if (h->count > 0) SIM_ASSERT(NULL, r->time_ns >= h->recs[h->count - 1].time_ns);
+    SIM_ASSERT(NULL, r->time_ns >= h->last_ns);
+    h->last_ns = r->time_ns;
     if (h->count > 0 && history_continues(&h->recs[h->count - 1], r)) {
         history_rec *last = &h->recs[h->count - 1];
         if (last->f > UINT32_MAX - n) {

@@ -75,6 +75,7 @@ typedef struct history {
     size_t capacity;      /* records allocated */
     bool failed;          /* memory ran out: recording stopped (the run reports it) */
     bool coalesce;        /* store a run of sends (or callbacks) as one record, see below */
+    int64_t last_ns;      /* time of the last record added (records come in time order) */
     history_observer_fn observer; /* optional, borrowed: called for every added record */
     void *observer_ctx;   /* borrowed; passed to observer */
     history_sink_fn sink; /* optional, borrowed: where full arrays go (see below) */

@@ -154,12 +154,17 @@ static pstate_entry *entry_get(pstate *ps, int64_t producer_id) {
 /* ProducerStateEntry.addBatchMetadata: push, evicting the oldest beyond the window. */
 static void entry_push(pstate_entry *e, const pstate_batch *m, int retained) {
     if (e->batch_count >= retained) {
-        /* Every append on every replica of an idempotent producer comes here. A move of a
-         * constant size is inlined as a few wide loads and stores; a loop of retained - 1
-         * moves became a call to memmove. Before 1.0 one batch is retained: nothing moves. */
-        if (retained == PSTATE_BATCHES_MAX)
-            memmove(&e->batches[0], &e->batches[1],
-                    (PSTATE_BATCHES_MAX - 1) * sizeof e->batches[0]);
+        /* Every append on every replica of an idempotent producer comes here. Four moves
+         * written out stay four pairs of wide loads and stores; a loop of them, or a memmove
+         * of a constant size, became a call to memmove. Before 1.0 one batch is retained:
+         * nothing moves. */
+        _Static_assert(PSTATE_BATCHES_MAX == 5, "the moves below slide a window of five");
+        if (retained == PSTATE_BATCHES_MAX) {
+            e->batches[0] = e->batches[1];
+            e->batches[1] = e->batches[2];
+            e->batches[2] = e->batches[3];
+            e->batches[3] = e->batches[4];
+        }
         e->batch_count = (uint8_t)(retained - 1);
     }
     e->batches[e->batch_count++] = *m;
