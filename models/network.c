@@ -257,9 +257,9 @@ void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
     SIM_ASSERT(n->world, proto_msg_batch_count(msg) <= PROTO_FETCH_BATCHES_MAX);
     n->sent++;
-    /* The route is decided on fields read one by one from msg, not from the slot's copy: the
-     * sender has just written them field by field, and the copy's wide loads wait until those
-     * stores are done, where a load of one field takes its value straight from its store. */
+    /* The route is decided on the fields of msg, which the sender has just written, not on
+     * the slot's copy of them: nothing below waits for the copy (2% more sweep runs per
+     * second than reading them back from the slot, measured alternately). */
     node_id from = msg->from, to = msg->to;
     bool response = msg->is_response;
     node_id client = response ? to : from, server = response ? from : to;

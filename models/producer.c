@@ -387,8 +387,9 @@ static void producer_open_add(producer *p, producer_partition *pt, uint32_t firs
             pt->open_listed = true;
         }
     }
-    if (pt->open_listed)
+    if (pt->open_listed) {
         for (uint32_t k = 0; k < n; k++) pt->open_ids[pt->open_count + k] = first + k;
+    }
     producer_batch *b = &p->batches[pt->open];
     pt->open_count += n;
     b->header.record_count = pt->open_count;
@@ -452,7 +453,7 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
         }
         uint32_t id = (uint32_t)p->next_id;
         uint8_t *outcome = &p->outcome[id];
-        uint8_t sent_before = 0; /* an OR over the run, which compilers vectorise */
+        uint8_t sent_before = 0; /* one check for the run, not a branch per record */
         for (uint32_t k = 0; k < n; k++) sent_before |= outcome[k] ^ PRODUCER_RECORD_UNSENT;
         SIM_ASSERT(p->world, sent_before == 0);
         memset(outcome, PRODUCER_RECORD_PENDING, n);
