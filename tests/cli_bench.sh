@@ -65,11 +65,12 @@ expect_exit 0 run small.properties --seed 1 --no-check --format json
 same "reference-file config_hash" "$(field config_hash small.json)" "$(field config_hash out)"
 same "reference-file trace_hash" "$(field trace_hash small.json)" "$(field trace_hash out)"
 
-# The kernel rows: three sizes, at most 32 bytes per pending event from 10^4 on.
+# The kernel rows: four sizes (10^2, 10^3, 10^4, 10^6), at most 32 bytes per pending event
+# from 10^4 on.
 expect_exit 0 bench --kernel --events 200000 --repeat 1 --format json
 cp out kernel.json
-same "kernel sizes" "$(grep -o '"pending":' kernel.json | wc -l | tr -d ' ')" 3
-for nth in 2 3; do
+same "kernel sizes" "$(grep -o '"pending":' kernel.json | wc -l | tr -d ' ')" 4
+for nth in 3 4; do
   bytes=$(field bytes_per_pending kernel.json "$nth")
   checks=$((checks + 1))
   awk -v b="$bytes" 'BEGIN { exit !(b > 0 && b <= 32) }' ||
