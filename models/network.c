@@ -199,6 +199,7 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     n->slots[slot] = *m;
     uint16_t count = proto_msg_batch_count(m);
     if (count == 0) return 0;
+    SIM_ASSERT(n->world, count <= PROTO_FETCH_BATCHES_MAX);
     proto_batch *room = n->slot_batches[slot];
     if (!room) {
         room = malloc(PROTO_FETCH_BATCHES_MAX * sizeof *room);
@@ -255,7 +256,6 @@ static void net_lose_at_send(net *n, uint32_t slot) {
 void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->from < NODES_MAX);
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
-    SIM_ASSERT(n->world, proto_msg_batch_count(msg) <= PROTO_FETCH_BATCHES_MAX);
     n->sent++;
     /* The route is decided on the fields of msg, which the sender has just written, not on
      * the slot's copy of them: nothing below waits for the copy (2% more sweep runs per
