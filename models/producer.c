@@ -454,7 +454,7 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
         uint32_t id = (uint32_t)p->next_id;
         uint8_t *outcome = &p->outcome[id];
         uint8_t sent_before = 0; /* one check for the run, not a branch per record */
-        for (uint32_t k = 0; k < n; k++) sent_before |= outcome[k] ^ PRODUCER_RECORD_UNSENT;
+        for (uint64_t k = 0; k < n; k++) sent_before |= outcome[k] ^ PRODUCER_RECORD_UNSENT;
         SIM_ASSERT(p->world, sent_before == 0);
         memset(outcome, PRODUCER_RECORD_PENDING, n);
         if (batch != PRODUCER_NIL) producer_open_add(p, pt, id, (uint32_t)n);
