@@ -303,10 +303,12 @@ static void checker_tie_add(checker_stream *cs, int64_t ns, uint64_t n) {
     cs->latency_total += n;
 }
 
-/* The usual callback run: every id of it was sent, all by one fresh send record and none
- * again (a batch's records go out together), so one latency stands for all of them. Handles
- * such a run as the loop of checker_on_callbacks would, in loops without branches, and says
- * whether it did. */
+/* The usual callback run: every id of it was sent, by fresh send records only and none again,
+ * so each fresh record's part of the run shares one latency. Mostly one part: a batch's
+ * records go out together; once buffer.memory paces the application (runs of 10^6 records
+ * and more), a batch may hold the ends of two sends. Handles such a run as the loop of
+ * checker_on_callbacks would (equal latencies in a row make one entry either way), with a
+ * tie per part instead of per id, and says whether it did. */
 static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, uint32_t n,
                                      uint8_t flag) {
     uint8_t *flags = cs->flags + r->a;
@@ -318,11 +320,17 @@ static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, u
         for (uint32_t j = 0; j < n; j++) again |= cs->resent[r->a + j];
         if (again) return false;
     }
-    size_t k = checker_fresh_find(cs, r->a);
-    if (k + 1 < cs->fresh_count && cs->fresh[k + 1].first < (uint64_t)r->a + n) return false;
     checker_flags_set(flags, n, flag);
-    const checker_send *sent = &cs->sends[cs->fresh[k].send];
-    if (sent->send_no == r->b) checker_tie_add(cs, r->time_ns - sent->ns, n);
+    uint64_t end = (uint64_t)r->a + n;
+    size_t k = checker_fresh_find(cs, r->a);
+    for (uint64_t id = r->a; id < end; k++) {
+        uint64_t next = k + 1 < cs->fresh_count ? cs->fresh[k + 1].first : end;
+        if (next > end) next = end;
+        const checker_send *sent = &cs->sends[cs->fresh[k].send];
+        if (sent->send_no == r->b) checker_tie_add(cs, r->time_ns - sent->ns, next - id);
+        cs->fresh_hint = k;
+        id = next;
+    }
     return true;
 }
 
