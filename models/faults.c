@@ -143,7 +143,8 @@ _Static_assert(STEP_COUNT <= 32, "fault_runtime.steps_watched has a bit per step
  * crash as a separate event at the same instant, so the step's effects stand. */
 void fault_on_step(void *ctx, node_id node, proto_step step) {
     fault_runtime *fr = ctx;
-    /* Nodes report every step (several per batch); most runs watch none of them. */
+    /* Nodes report every step (several per batch) once any is watched; scenario_build drops
+     * the hook when none is. */
     if (!(fr->steps_watched & UINT32_C(1) << step)) return;
     for (int i = 0; i < fr->count; i++) {
         const fault_spec *f = &fr->specs[i];

@@ -390,7 +390,9 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     };
     if (fault_runtime_init(&s->faults, &fenv, c, err, err_len) != 0) return -2;
     /* No fault waits on a protocol step (the usual run): the nodes need not report their
-     * steps, several per batch, to a hook that would ignore them. */
+     * steps, several per batch, to a hook that would ignore them. Decided here, not in the
+     * nodes' env above: the fault runtime is built after the nodes, whose handler kinds come
+     * first (kinds are part of the trace hash). */
     if (s->faults.steps_watched == 0) {
         for (int b = 1; b <= c->num_brokers; b++) s->brokers[b].env.step_fn = NULL;
         s->prod.step_fn = NULL;
