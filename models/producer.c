@@ -28,7 +28,10 @@
  *   the epoch (KIP-360, 2.5+) when it is, rewriting the partition's outstanding batches from
  *   sequence 0 (TxnPartitionEntry.startSequencesAtBeginning); a non-retriable failure with
  *   retries left bumps the same way (KAFKA-14034, section 5 S9); an expired batch in retry makes
- *   the partition unresolved until its in-flight batches finish (TM.maybeResolveSequences).
+ *   the partition unresolved from its last sequence + 1 (TM.markSequenceUnresolved) until an
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER for the batch starting there bumps, or its in-flight batches
+ *   finish (TM.maybeResolveSequences). A late error for an expired batch goes through
+ *   TM.handleFailedBatch up to 3.5 and is ignored from 3.6 (Sender.failBatch, KAFKA-14884).
  *   Before 2.5 the same situations reset the producer id (a new InitProducerId, KIP-360
  *   motivation) and fail the batch to the application.
  *
@@ -767,24 +770,45 @@ static void producer_reenqueue(producer *p, uint32_t i, int error) {
     else producer_deque_insert_before(p, pt, i, pt->head);
 }
 
-/* Sender.failBatch and TM.handleFailedBatch. adjust: retries were not used up, so with
- * idempotence the partition's other sequences are rewritten by an epoch bump (section 5 S9). */
+/* TM.handleFailedBatch for the idempotent producer. From 2.5 a sequence error, or a failure
+ * with retries left (adjustSequenceNumbers: the partition's other sequences are rewritten,
+ * section 5 S9, KAFKA-14034), asks for an epoch bump; before 2.5 a sequence error of the
+ * current producer id resets the id. Returns true when the id must be reset, which the caller
+ * does after the batch's own callback. */
+static bool producer_handle_failed_batch(producer *p, const producer_batch *b, int error,
+                                         bool adjust) {
+    producer_partition *pt = &p->partitions[b->partition];
+    bool sequence_error =
+        error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || error == ERR_UNKNOWN_PRODUCER_ID;
+    if (producer_has_kip360(p)) {
+        if (sequence_error || adjust) pt->bump_requested = true;
+        return false;
+    }
+    return sequence_error && b->header.producer_id == p->producer_id;
+}
+
+/* Sender.failBatch. adjust: retries were not used up. */
 static void producer_fail_batch(producer *p, uint32_t i, int error, bool adjust) {
     producer_batch *b = &p->batches[i];
-    producer_partition *pt = &p->partitions[b->partition];
+    bool reset = false;
     if (producer_idempotent(p)) {
-        producer_outstanding_remove(pt, i);
-        bool sequence_error =
-            error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || error == ERR_UNKNOWN_PRODUCER_ID;
-        if (producer_has_kip360(p)) {
-            if (sequence_error || adjust) pt->bump_requested = true;
-        } else if (sequence_error && b->header.producer_id == p->producer_id) {
-            producer_batch_complete(p, i, error, -1);
-            producer_reset_producer_id(p, error);
-            return;
-        }
+        producer_outstanding_remove(&p->partitions[b->partition], i);
+        reset = producer_handle_failed_batch(p, b, error, adjust);
     }
     producer_batch_complete(p, i, error, -1);
+    if (reset) producer_reset_producer_id(p, error);
+}
+
+/* A failure answered for a batch that delivery.timeout.ms already completed. Sender.canRetry
+ * is false for a done batch, so Sender.failBatch runs again: up to 3.5 it calls
+ * TM.handleFailedBatch unconditionally (Sender.java at 3.5.0), and a late error with retries
+ * left bumps the epoch once more; from 3.6 it does so only when completeExceptionally returns
+ * true, which it never does for a done batch (KAFKA-14884, Sender.java at 3.6.0 and 3.9), so the
+ * transaction manager does not hear of it. */
+static void producer_on_late_failure(producer *p, const producer_batch *b, int error) {
+    if (!producer_idempotent(p) || p->cfg->kafka_version >= 30600) return;
+    bool adjust = (int64_t)b->header.attempt - 1 < p->cfg->retries;
+    if (producer_handle_failed_batch(p, b, error, adjust)) producer_reset_producer_id(p, error);
 }
 
 /* Errors after which NetworkClient or the Sender ask for fresh metadata. */
@@ -822,15 +846,14 @@ static bool producer_on_produce_result(producer *p, const producer_request *r, i
         if (producer_error_needs_metadata(error)) producer_request_metadata_update(p);
     }
     if (b->state == PRODUCER_BATCH_DONE) {
-        /* Expired meanwhile: a late answer still moves the acknowledged sequence, and a late
-         * failure goes through handleFailedBatch again. */
-        if (producer_idempotent(p) && error == ERR_NONE &&
-            b->header.producer_epoch == pt->producer_epoch &&
+        /* Expired meanwhile: a late answer still moves the acknowledged sequence
+         * (TM.handleCompletedBatch), and a late failure is handled by version. */
+        bool ok = error == ERR_NONE || error == ERR_DUPLICATE_SEQUENCE_NUMBER;
+        if (producer_idempotent(p) && ok && b->header.producer_epoch == pt->producer_epoch &&
             proto_batch_last_sequence(&b->header) > pt->last_acked_sequence)
             pt->last_acked_sequence = proto_batch_last_sequence(&b->header);
-        else if (producer_idempotent(p) && error != ERR_NONE && producer_has_kip360(p) &&
-                 (int64_t)b->header.attempt - 1 < p->cfg->retries)
-            pt->bump_requested = true;
+        else if (!ok)
+            producer_on_late_failure(p, b, error);
         producer_batch_release(p, i);
         return false;
     }
@@ -1102,8 +1125,18 @@ static void producer_on_message(void *ctx, const proto_msg *m) {
 
 /* ---- Timers ----------------------------------------------------------------------------- */
 
+/* TM.markSequenceUnresolved: the partition is unresolved from the expired batch's last
+ * sequence + 1 (the larger of two such marks), so the batch starting there is the one whose
+ * OUT_OF_ORDER_SEQUENCE_NUMBER proves the gap and bumps the epoch (TM.canRetry,
+ * isNextSequenceForUnresolvedPartition). Math.max as Kafka has it, without wrap-around. */
+static void producer_mark_sequence_unresolved(producer_partition *pt, const producer_batch *b) {
+    int32_t next = proto_sequence_add(proto_batch_last_sequence(&b->header), 1);
+    if (!pt->unresolved || next > pt->unresolved_next_sequence) pt->unresolved_next_sequence = next;
+    pt->unresolved = true;
+}
+
 /* delivery.timeout.ms: a queued or in-flight batch fails with a TimeoutException
- * (Sender.sendProducerData); one in retry leaves its partition unresolved. */
+ * (Sender.sendProducerData: failBatch, then markSequenceUnresolved for a batch in retry). */
 static void producer_on_expiry(producer *p, uint32_t i) {
     producer_batch *b = &p->batches[i];
     if (b->state != PRODUCER_BATCH_QUEUED && b->state != PRODUCER_BATCH_IN_FLIGHT) return;
@@ -1112,10 +1145,8 @@ static void producer_on_expiry(producer *p, uint32_t i) {
     history_expire(p->history, producer_now(p), p->node, &b->header, in_flight);
     p->expired++;
     if (producer_idempotent(p)) {
-        if (b->in_retry && b->header.base_sequence != PROTO_NO_SEQUENCE && !pt->unresolved) {
-            pt->unresolved = true;
-            pt->unresolved_next_sequence = pt->next_sequence;
-        }
+        if (b->in_retry && b->header.base_sequence != PROTO_NO_SEQUENCE)
+            producer_mark_sequence_unresolved(pt, b);
         producer_outstanding_remove(pt, i);
     }
     if (in_flight && p->cfg->max_in_flight == 1) pt->muted = false;

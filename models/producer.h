@@ -110,7 +110,7 @@ typedef struct producer_partition {
     uint32_t outstanding_capacity; /* entries allocated */
     bool muted;                 /* max.in.flight = 1: a batch of it is in flight */
     bool unresolved;            /* a batch in retry expired: its fate is unknown */
-    int32_t unresolved_next_sequence; /* next_sequence when it became unresolved */
+    int32_t unresolved_next_sequence; /* expired batch's last sequence + 1 (the largest) */
     bool bump_requested;        /* requestEpochBumpForPartition was called */
 } producer_partition;
 

@@ -423,6 +423,75 @@ static void test_request_timeout_then_expiry_in_flight(void) {
     fake_stop();
 }
 
+/* Idempotent, one record a second: batch 0 (sequence 0) fails retriably and is in flight
+ * again when delivery.timeout.ms (40 s) expires it; batches 1 and 2 (sequences 1, 2) are in
+ * flight, unanswered. Request k: 0 and 1 carry batch 0, 2 batch 1, 3 batch 2. */
+static void expiry_in_retry_start(int kafka_version) {
+    config c;
+    fake_config(&c);
+    c.kafka_version = kafka_version;
+    c.enable_idempotence = true;
+    c.records = 3;
+    c.rate_per_s = 1;
+    c.request_timeout_ns = 200 * SIM_S;
+    c.delivery_timeout_ns = 40 * SIM_S;
+    fake_start(&c);
+    run_until(10 * SIM_MS);
+    answer(0, ERR_NOT_LEADER_OR_FOLLOWER, -1);
+    run_until(2500 * SIM_MS);
+    CHECK_EQ(F.count, 4);
+    CHECK_EQ(sent(1)->base_sequence, 0);
+    CHECK_EQ(sent(1)->attempt, 2);
+    CHECK_EQ(sent(2)->base_sequence, 1);
+    CHECK_EQ(sent(3)->base_sequence, 2);
+    run_until(40500 * SIM_MS);
+    CHECK_EQ(F.prod.expired, 1);
+    CHECK_EQ(F.prod.epoch_bumps, 0);
+}
+
+/* TM.markSequenceUnresolved records the expired batch's last sequence + 1 (here 1): the
+ * OUT_OF_ORDER_SEQUENCE_NUMBER of the batch starting there proves the gap and bumps the epoch
+ * (TM.canRetry, isNextSequenceForUnresolvedPartition; TransactionManager.java at 3.5.0 and 3.9),
+ * and its batch goes out again at epoch 1 from sequence 0. */
+static void test_expiry_unresolved_from_last_sequence(void) {
+    static const int versions[] = {30500, 30900};
+    for (int v = 0; v < 2; v++) {
+        expiry_in_retry_start(versions[v]);
+        CHECK(F.prod.partitions[0].unresolved);
+        CHECK_EQ(F.prod.partitions[0].unresolved_next_sequence, 1);
+        answer(2, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+        run_until(40510 * SIM_MS);
+        CHECK_EQ(F.prod.epoch_bumps, 1);
+        run_until(40800 * SIM_MS);
+        CHECK(F.count >= 5);
+        CHECK_EQ(sent(4)->producer_epoch, 1);
+        CHECK_EQ(sent(4)->base_sequence, 0);
+        CHECK_EQ(first_id(4), 1);
+        fake_stop();
+    }
+}
+
+/* A late error for the batch that already expired: up to 3.5 Sender.failBatch hands it to
+ * TM.handleFailedBatch, which bumps the epoch (retries are left); from 3.6 it does nothing,
+ * since completeExceptionally returns false for a done batch (KAFKA-14884; Sender.java at
+ * 3.5.0 and 3.6.0). On 3.9 the partition stays unresolved until batch 1's answer proves the
+ * gap; on 3.5 the bump already rewrote batch 1, so that answer is retried as is. */
+static void test_late_error_after_expiry_by_version(void) {
+    static const int versions[] = {30500, 30600, 30900};
+    static const int bumps_after_late_error[] = {1, 0, 0};
+    for (int v = 0; v < 3; v++) {
+        expiry_in_retry_start(versions[v]);
+        answer(1, ERR_NOT_LEADER_OR_FOLLOWER, -1);
+        run_until(40510 * SIM_MS);
+        CHECK_EQ(F.prod.epoch_bumps, bumps_after_late_error[v]);
+        CHECK_EQ(F.prod.partitions[0].unresolved, bumps_after_late_error[v] == 0);
+        answer(2, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+        run_until(40520 * SIM_MS);
+        CHECK_EQ(F.prod.epoch_bumps, 1);
+        fake_stop();
+    }
+}
+
 static void test_restart_new_pid_and_resend(void) {
     config c;
     fake_config(&c);
@@ -484,6 +553,8 @@ int main(void) {
     test_delivery_timeout_queued();
     test_delivery_timeout_during_pause();
     test_request_timeout_then_expiry_in_flight();
+    test_expiry_unresolved_from_last_sequence();
+    test_late_error_after_expiry_by_version();
     test_restart_new_pid_and_resend();
     test_crash_no_callbacks();
     return test_result("test_producer");
