@@ -1049,8 +1049,9 @@ void broker_restart(broker *b) {
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         /* LogLoader: recovery found the log intact up to its end (no corruption is
-         * modelled); producer state = latest snapshot + replay to the end. */
-        if (pstate_rebuild(&p->pstate, &p->log, p->log.log_end_offset, now_ns(b),
+         * modelled); the producer state is loaded from a snapshot at the log end, one batch
+         * per producer id (kafka-semantics.md 1.4, S12). */
+        if (pstate_recover(&p->pstate, &p->log, now_ns(b),
                            b->env.config->producer_id_expiration_ns) != 0) {
             out_of_memory(b);
             return;

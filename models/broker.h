@@ -178,8 +178,9 @@ void broker_start(broker *b);
  * network (HIST_CRASH is the caller's to record). Precondition: alive. */
 void broker_crash(broker *b, bool powerloss);
 
-/* Restarts a crashed broker: log recovery, producer state rebuilt from the latest snapshot
- * plus replay (LogLoader), a new broker epoch, heartbeats again; it rejoins as the controller
+/* Restarts a crashed broker: log recovery, producer state loaded from the snapshot that
+ * recovery takes at the log end, one batch per producer id (LogLoader.recoverSegment,
+ * pstate_recover), a new broker epoch, heartbeats again; it rejoins as the controller
  * says (normally a follower that truncates, catches up and re-enters the ISR). Precondition:
  * started and not alive. */
 /* Power fails on the broker's machine: a running broker crashes with power loss; a broker

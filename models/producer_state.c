@@ -246,6 +246,16 @@ int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now
     return pstate_snapshot_take(ps, target);
 }
 
+int pstate_recover(pstate *ps, const log_replica *l, int64_t now_ns, int64_t expiration_ns) {
+    /* recoverSegment's temporary ProducerStateManager: the latest snapshot plus a replay of
+     * the log up to its end, then takeSnapshot() there (pstate_rebuild ends with it). A clean
+     * shutdown's close() snapshot at the log end holds the same entries. */
+    if (pstate_rebuild(ps, l, l->log_end_offset, now_ns, expiration_ns) != 0) return -1;
+    /* removeStraySnapshots keeps that snapshot, the latest; rebuildProducerState loads it
+     * (truncateAndReload) and has nothing left to replay. */
+    return pstate_rebuild(ps, l, l->log_end_offset, now_ns, expiration_ns);
+}
+
 size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
     size_t kept = 0;
     for (size_t i = 0; i < ps->count; i++) {

@@ -114,6 +114,15 @@ int pstate_snapshot_take(pstate *ps, int64_t offset);
 int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now_ns,
                    int64_t expiration_ns);
 
+/* Loads the state of a replica whose broker restarts, clean or unclean, with its log ending
+ * at l->log_end_offset (LogLoader.load). An unclean shutdown recovers every segment from the
+ * recovery point on, the active one always (recoverLog), and recoverSegment rebuilds a
+ * temporary state over the segment, then calls takeSnapshot() at its end; a clean shutdown
+ * took that snapshot at the log end when it closed the log (UnifiedLog.close). Either way the
+ * final rebuildProducerState loads a snapshot at the log end and replays nothing, so every
+ * entry holds its last batch only (writeSnapshot). Returns 0 or -1 when memory ran out. */
+int pstate_recover(pstate *ps, const log_replica *l, int64_t now_ns, int64_t expiration_ns);
+
 /* Removes entries idle for expiration_ns or more at now_ns (removeExpiredProducers); returns
  * how many went. */
 size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns);

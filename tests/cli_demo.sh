@@ -3,8 +3,10 @@
 # retries without idempotence duplicate (lost responses) and reorder (lost requests, 5 in
 # flight); idempotence, in-flight 1 for ordering, and acks=all with min ISR 2 under one crash
 # are clean; acks=1 at failover, an unclean election and a power loss lose acknowledged writes;
-# the 3.0.0 default is not idempotent (KAFKA-13598); a broker restart that loads a snapshot at
-# the log end duplicates (S12) and a producer restart with resend duplicates (S11).
+# the 3.0.0 default is not idempotent (KAFKA-13598); a broker restart (its producer state is a
+# snapshot at the log end, one batch per producer id) duplicates when the same broker leads
+# again (S12, replication factor 1), not when a follower with five batches takes over; a
+# producer restart with resend duplicates (S11).
 #
 # Usage: bash cli_demo.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -45,7 +47,8 @@ expect_runs "acks=all, min.insync.replicas=2, same crash" 3 -eq 0
 expect_runs "acks=all, min ISR 1, ISR shrunk, unclean election" 3 -gt 0
 expect_runs "acks=all, min ISR 2, power loss" 3 -gt 0
 expect_runs "idempotent, RF=1 leader restarts" 1 -gt 0
-expect_runs "the same with 1 GiB segments" 1 -eq 0
+expect_runs "the same with RF=3: a follower" 1 -eq 0
+expect_runs "the same with RF=3: a follower" 3 -eq 0
 expect_runs "producer restart with resend" 1 -gt 0
 
 expect_exit 2 demo stray

@@ -217,6 +217,39 @@ static void test_idempotence(void) {
     harness_fini(&h);
 }
 
+/* S12, kafka-semantics.md 1.4: with replication.factor=1 the restarted broker leads again
+ * with the producer state LogLoader leaves, a snapshot at the log end with one batch per
+ * producer id (LogLoader.recoverSegment -> takeSnapshot), not the last roll's snapshot plus a
+ * replay of five batches. A retry of the last batch is answered as a duplicate; a retry of an
+ * older one gets OUT_OF_ORDER_SEQUENCE_NUMBER. */
+static void test_restart_producer_state(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.num_brokers = 1;
+    h.cfg.replication_factor = 1;
+    harness_init(&h);
+    for (int i = 0; i < 5; i++)
+        send_at(&h, 100 * SIM_MS, 1, produce(1, 2000000, i, (uint32_t)(70 + i)));
+    run_until(&h, 1 * SIM_S);
+    CHECK_EQ(leo(&h, 1), 5);
+    broker_crash(&h.brokers[1], false);
+    run_until(&h, 1100 * SIM_MS);
+    broker_restart(&h.brokers[1]);
+    const pstate_entry *e = pstate_entry_find(&h.brokers[1].partitions[0].pstate, 2000000);
+    CHECK(e != NULL);
+    if (e) CHECK_EQ(e->batch_count, 1);
+    uint32_t old = send_at(&h, 20 * SIM_S, 1, produce(1, 2000000, 2, 72));
+    uint32_t last = send_at(&h, 20 * SIM_S, 1, produce(1, 2000000, 4, 74));
+    run_until(&h, 21 * SIM_S);
+    CHECK_EQ(broker_partition_leader(&h.brokers[1], 0), 1);
+    const proto_msg *r = response(&h, old, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    r = response(&h, last, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE && r->u.produce_response.base_offset == 4);
+    CHECK_EQ(leo(&h, 1), 5);
+    harness_fini(&h);
+}
+
 static void run_powerloss(int64_t flush_interval, int64_t *leo_after, int64_t *hw_after) {
     harness h = {0};
     config_base(&h.cfg);
@@ -299,6 +332,7 @@ int main(void) {
     test_min_isr();
     test_isr_shrink_expand();
     test_idempotence();
+    test_restart_producer_state();
     test_powerloss();
     test_pause();
     test_pause_follower();

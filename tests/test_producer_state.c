@@ -191,6 +191,44 @@ static void test_snapshot_rebuild(void) {
     log_fini(&l);
 }
 
+/* A restart, clean or unclean, loads a snapshot at the log end: one batch per producer id,
+ * however far back the last roll's snapshot is (LogLoader.recoverSegment calls takeSnapshot()
+ * at the end of the recovered active segment; UnifiedLog.close takes one at the log end). */
+static void test_recover(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_replica l;
+    log_init(&l, &opt);
+    pstate ps;
+    pstate_init(&ps, 30700);
+    for (int i = 0; i < 8; i++) {
+        proto_batch b = pb(PID, 0, i, 1);
+        b.base_offset = l.log_end_offset;
+        b.max_timestamp_ns = i;
+        log_append(&l, &b);
+        pstate_update(&ps, &b);
+        if (i == 1) CHECK_EQ(pstate_snapshot_take(&ps, 2), 0); /* a roll at offset 2 */
+    }
+    CHECK_EQ(pstate_entry_find(&ps, PID)->batch_count, 5);
+    pstate_clear(&ps); /* the process dies */
+    CHECK_EQ(pstate_recover(&ps, &l, 100, 1000), 0);
+    const pstate_entry *e = pstate_entry_find(&ps, PID);
+    CHECK(e != NULL);
+    if (e) CHECK_EQ(e->batch_count, 1);
+    if (e) CHECK_EQ(e->batches[0].last_sequence, 7);
+    CHECK_EQ(ps.snapshots[ps.snapshot_count - 1].offset, 8);
+    /* The last batch is still a duplicate; the one before it now gets OOSN (S12). */
+    proto_batch last = pb(PID, 0, 7, 1), before = pb(PID, 0, 6, 1);
+    CHECK(pstate_validate(&ps, &last).duplicate);
+    CHECK_EQ(pstate_validate(&ps, &before).error, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    /* A follower's truncation below the recovery snapshot still replays from the roll's. */
+    CHECK_EQ(pstate_rebuild(&ps, &l, 6, 100, 1000), 0);
+    e = pstate_entry_find(&ps, PID);
+    if (e) CHECK_EQ(e->batch_count, 5); /* 1 from the snapshot at 2, then 2..5 */
+    CHECK(pstate_check(&ps) == NULL);
+    pstate_fini(&ps);
+    log_fini(&l);
+}
+
 static void test_expire(void) {
     pstate ps;
     pstate_init(&ps, 30700);
@@ -216,6 +254,7 @@ int main(void) {
     test_window();
     test_unknown_producer_versions();
     test_snapshot_rebuild();
+    test_recover();
     test_expire();
     return test_result("test_producer_state");
 }

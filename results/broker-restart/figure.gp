@@ -10,8 +10,8 @@ do for [i=1:2] {
     f = word(F, i)
     set ylabel word(T, i)
     set title f
-    plot for [r in "1 3"] for [s in "100 1073741824"] 'cells.csv' \
-        using (is('replication.factor', r) && is('log.segment.bytes', s) ? column('k') : NaN):(m(f)):(lo(f)):(hi(f)) \
-        lw 2 pt 7 ps 0.6 title sprintf('replication.factor=%s, log.segment.bytes=%s', r, s)
+    plot for [r in "1 3"] 'cells.csv' \
+        using (is('replication.factor', r) ? column('k') : NaN):(m(f)):(lo(f)):(hi(f)) \
+        lw 2 pt 7 ps 0.6 title sprintf('replication.factor=%s', r)
 }
 unset multiplot

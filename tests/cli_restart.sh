@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# cli_restart.sh: broker restarts, power loss and the high watermark, end to end, as Kafka's
+# source has them (kafka-semantics.md 1.4, 2.2, 2.8, S12):
+# - a restarted broker loads producer state from a snapshot at its log end, one batch per
+#   producer id (LogLoader.recoverSegment -> takeSnapshot()): with replication.factor=1 the
+#   restarted leader duplicates retried batches over many seeds; with replication.factor=3 a
+#   follower with five batches per producer id leads: no duplicate, no loss.
+#
+# Usage: bash cli_restart.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+test_name=cli_restart
+. "$(dirname "$0")/lib.sh"
+
+# sum_field FIELD SEEDS ARGS...: the sum of a csv field over seeds 1..SEEDS of `run ARGS`.
+sum_field() {
+  local field=$1 seeds=$2 total=0 s v col
+  shift 2
+  for s in $(seq 1 "$seeds"); do
+    "$bin" run "$@" --seed "$s" --format csv >out 2>err || { fail "run $* --seed $s failed"; echo -1; return; }
+    col=$(head -1 out | tr ',' '\n' | grep -nx "$field" | cut -d: -f1)
+    v=$(sed -n 2p out | cut -d, -f"$col")
+    total=$((total + v))
+  done
+  echo "$total"
+}
+
+# expect_sum FIELD OP N SEEDS ARGS...: the sum over seeds compares to N.
+expect_sum() {
+  local field=$1 op=$2 want=$3 seeds=$4 got
+  shift 4
+  checks=$((checks + 1))
+  got=$(sum_field "$field" "$seeds" "$@")
+  [ "$got" "$op" "$want" ] || fail "$field summed over seeds 1..$seeds is $got, expected $op $want: run $*"
+}
+
+# ---- S12: producer state after a broker restart --------------------------------------------
+s12="enable.idempotence=true workload.records=2000 workload.rate=20000 network.jitter.ms=0.2"
+crash="fault.crash=crash leader on leader.append n=3 for 50ms"
+# shellcheck disable=SC2086
+expect_sum duplicates -gt 0 10 $s12 replication.factor=1 "$crash"
+# shellcheck disable=SC2086
+expect_sum epoch_bumps -gt 0 10 $s12 replication.factor=1 "$crash"
+# shellcheck disable=SC2086
+expect_sum duplicates -eq 0 10 $s12 replication.factor=3 "$crash"
+# shellcheck disable=SC2086
+expect_sum lost_acked -eq 0 10 $s12 replication.factor=3 "$crash"
+# shellcheck disable=SC2086
+expect_sum lost_acked -eq 0 10 $s12 replication.factor=1 "$crash"
+
+finish
