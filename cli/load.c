@@ -30,13 +30,9 @@ static bool load_is_file(const char *path) {
     return stat(path, &st) == 0;
 }
 
-/* Reads one file onto p. A directory and an empty file are errors with a message. */
+/* Reads one file onto p. Anything but a regular file (props_read_file) and an empty file are
+ * errors with a message. */
 static int load_file(props *p, const char *path, char *err, size_t err_len) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, err_len, "%s: is a directory, not a .properties file", path);
-        return -1;
-    }
     size_t before = p->count;
     if (props_read_file(p, path, err, err_len) != 0) return -1;
     if (p->count == before && props_file_is_blank(path)) {

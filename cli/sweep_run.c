@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "properties.h"
+
 #define SWEEP_WORKER_DEPTH 2       /* runs handed to one worker ahead of its results */
 #define SWEEP_LINE_MAX (SWEEP_ROW_MAX + 64) /* one result or journal line */
 #define SWEEP_JOURNAL_MAGIC "# kafkasim-sweep-journal 1"
@@ -111,31 +113,31 @@ static int sweep_header_parse(const char *line, sweep_header *h) {
     return 0;
 }
 
-/* Reads a whole file into a NUL-terminated buffer (owned by the caller). */
-static char *sweep_file_read(const char *path, size_t *len_out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t len = 0, capacity = 4096;
-    char *data = malloc(capacity);
-    while (data) {
-        len += fread(data + len, 1, capacity - len - 1, f);
-        if (len < capacity - 1) break;
-        char *grown = realloc(data, capacity * 2);
-        if (!grown) {
-            free(data);
-            data = NULL;
-            break;
-        }
-        data = grown;
-        capacity *= 2;
+/* The most bytes a journal of `runs` runs can hold: its header and one longest line per run
+ * (a resumed journal is rewritten with each run once). */
+static size_t sweep_journal_bytes_max(uint64_t runs) {
+    uint64_t line = SWEEP_LINE_MAX + 64, max = 4096;
+    if (runs > (UINT64_MAX - max) / line) return SIZE_MAX;
+    max += runs * line;
+    return max > SIZE_MAX ? SIZE_MAX : (size_t)max;
+}
+
+/* Reads a journal whole, within sweep_journal_bytes_max, into a NUL-terminated buffer (owned by
+ * the caller): a regular file without NUL bytes. Returns it, or NULL with a message. */
+static char *sweep_file_read(const char *path, uint64_t runs, size_t *len_out, char *err,
+                             size_t err_len) {
+    char *data = NULL;
+    if (props_file_load(path, "a sweep journal", sweep_journal_bytes_max(runs), &data, len_out,
+                        err, err_len) != 0) {
+        return NULL;
     }
-    if (data && ferror(f)) {
+    const char *nul = memchr(data, '\0', *len_out);
+    if (nul) {
+        sweep_fail(err, err_len, "%s:%d: binary data (a NUL byte) in a sweep journal", path,
+                   props_lines_before(data, nul));
         free(data);
-        data = NULL;
+        return NULL;
     }
-    fclose(f);
-    if (data) data[len] = '\0';
-    *len_out = len;
     return data;
 }
 
@@ -165,10 +167,10 @@ static int sweep_line_parse(char *line, uint64_t runs, uint64_t *run, const char
 static int sweep_journal_load(const char *path, const sweep_header *want, char **rows,
                               size_t *torn, char *err, size_t err_len) {
     size_t len = 0;
-    char *data = sweep_file_read(path, &len);
+    char *data = sweep_file_read(path, want->runs, &len, err, err_len);
     sweep_header h;
     int rc = 0;
-    if (!data) return sweep_fail(err, err_len, "%s: %s", path, strerror(errno));
+    if (!data) return -1;
     char *line = data, *newline = strchr(data, '\n');
     if (!newline || sweep_header_parse(data, &h) != 0) {
         rc = sweep_fail(err, err_len, "%s: not a kafkasim sweep journal", path);
@@ -636,6 +638,10 @@ int sweep_journal_spec(const char *input, char *path, size_t len, char *err, siz
     size_t count = 0;
     sweep_header h;
     if (stat(input, &st) != 0) return sweep_fail(err, err_len, "%s: %s", input, strerror(errno));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        return sweep_fail(err, err_len, "%s: not a regular file or a folder; allowed: a sweep "
+                          "journal or a folder of them", input);
+    }
     if (S_ISDIR(st.st_mode) && sweep_dir_journals(input, &names, &count, err, err_len) != 0) {
         sweep_names_free(names, count);
         return -1;

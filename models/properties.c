@@ -20,14 +20,20 @@
  * UTF-8, a surrogate pair as one code point; \u0000 and an unpaired surrogate are errors. A NUL
  * byte in the text is an error (a binary file), as is a logical line over PROPS_LINE_MAX bytes.
  */
+#define _POSIX_C_SOURCE 200809L /* open, fstat, read */
+
 #include "properties.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ==== Storage ================================================================================ */
 
@@ -319,19 +325,16 @@ static int props_split(props *p, props_reader *r, const char *file, int line, co
 
 /* ==== Entry points =========================================================================== */
 
-int props_read_text(props *p, const char *name, const char *text, size_t len, char *err,
-                    size_t err_len) {
+int props_read_text_at(props *p, const char *name, int first_line, const char *text,
+                       size_t len, char *err, size_t err_len) {
     const char *nul = memchr(text, '\0', len);
     if (nul) {
-        int line = 1;
-        for (const char *c = text; c < nul; c++)
-            if (*c == '\n' || (*c == '\r' && (c + 1 == nul || c[1] != '\n'))) line++;
-        return props_fail(err, err_len, name, line,
+        return props_fail(err, err_len, name, first_line + props_lines_before(text, nul) - 1,
                           "binary data (a NUL byte) in a properties file");
     }
     const char *file = props_source(p, name);
     if (!file) return props_fail(err, err_len, name, 0, "out of memory");
-    props_reader r = {.text = text, .len = len, .line = 1};
+    props_reader r = {.text = text, .len = len, .line = first_line};
     int rc = 0;
     while (rc == 0 && props_skip_to_line(&r)) {
         int line = r.line;
@@ -347,32 +350,112 @@ int props_read_text(props *p, const char *name, const char *text, size_t len, ch
     return rc;
 }
 
-int props_read_file(props *p, const char *path, char *err, size_t err_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+int props_read_text(props *p, const char *name, const char *text, size_t len, char *err,
+                    size_t err_len) {
+    return props_read_text_at(p, name, 1, text, len, err, err_len);
+}
+
+/* ==== Files ================================================================================== */
+
+int props_lines_before(const char *text, const char *at) {
+    int line = 1;
+    for (const char *c = text; c < at; c++)
+        if (*c == '\n' || (*c == '\r' && (c + 1 == at || c[1] != '\n'))) line++;
+    return line;
+}
+
+/* The reason a file of this type cannot be read as text, for the message. */
+static const char *props_not_regular(mode_t mode) {
+    if (S_ISDIR(mode)) return "is a directory";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device";
+    if (S_ISFIFO(mode)) return "is a pipe";
+    if (S_ISSOCK(mode)) return "is a socket";
+    return "is not a regular file";
+}
+
+int props_file_load(const char *path, const char *what, size_t max_bytes, char **text_out,
+                    size_t *len_out, char *err, size_t err_len) {
+    *text_out = NULL;
+    *len_out = 0;
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, err_len, "%s: %s, not %s; allowed: a regular file", path,
+                 props_not_regular(st.st_mode), what);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size < 0 || (uintmax_t)st.st_size > max_bytes) {
+        snprintf(err, err_len, "%s: %jd bytes, larger than %s may be (%zu bytes)", path,
+                 (intmax_t)st.st_size, what, max_bytes);
+        close(fd);
+        return -1;
+    }
+    /* One byte more than the size stat() gave, so a file that grows while it is read is seen
+     * to grow (and is then read up to the limit, no further). */
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *text = malloc(cap + 1);
+    int rc = text ? 0 : -1;
+    if (!text) snprintf(err, err_len, "%s: out of memory (%zu bytes)", path, cap);
+    while (rc == 0) {
         if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            char *grown = realloc(text, cap);
+            if (cap > max_bytes) {
+                snprintf(err, err_len, "%s: grew past %zu bytes while it was read, larger than "
+                         "%s may be", path, max_bytes, what);
+                rc = -1;
+                break;
+            }
+            size_t grown_cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            char *grown = realloc(text, grown_cap + 1);
             if (!grown) {
-                rc = props_fail(err, err_len, path, 0, "out of memory");
+                snprintf(err, err_len, "%s: out of memory (%zu bytes)", path, grown_cap);
+                rc = -1;
                 break;
             }
             text = grown;
+            cap = grown_cap;
         }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
+        ssize_t got = read(fd, text + len, cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+            rc = -1;
+        }
+        if (got <= 0) break;
+        len += (size_t)got;
     }
-    if (rc == 0 && ferror(f)) rc = props_fail(err, err_len, path, 0, "read error");
-    fclose(f);
-    if (rc == 0) rc = props_read_text(p, path, text ? text : "", len, err, err_len);
+    close(fd);
+    if (rc != 0) {
+        free(text);
+        return -1;
+    }
+    text[len] = '\0';
+    *text_out = text;
+    *len_out = len;
+    return 0;
+}
+
+int props_read_file(props *p, const char *path, char *err, size_t err_len) {
+    char *text = NULL;
+    size_t len = 0;
+    if (props_file_load(path, "a properties file", PROPS_FILE_MAX, &text, &len, err,
+                        err_len) != 0) {
+        return -1;
+    }
+    /* A UTF-8 byte-order mark, which some Windows editors write first, is not part of the first
+     * key: skipped, as a Reader over UTF-8 text would be expected to (Java's does not, and then
+     * reports an unknown key whose first character cannot be seen). */
+    size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    int rc = props_read_text(p, path, text + skip, len - skip, err, err_len);
     free(text);
     return rc;
 }
@@ -412,12 +495,14 @@ int props_add_arg(props *p, const char *arg, char *err, size_t err_len) {
 }
 
 bool props_file_is_blank(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return true;
-    int ch;
-    do {
-        ch = fgetc(f);
-    } while (ch == ' ' || ch == '\t' || ch == '\f' || ch == '\n' || ch == '\r');
-    fclose(f);
-    return ch == EOF;
+    char *text = NULL, err[16];
+    size_t len = 0;
+    if (props_file_load(path, "a properties file", PROPS_FILE_MAX, &text, &len, err,
+                        sizeof err) != 0) {
+        return true;
+    }
+    size_t i = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    while (i < len && strchr(" \t\f\n\r", text[i]) && text[i] != '\0') i++;
+    free(text);
+    return i == len;
 }

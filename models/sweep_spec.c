@@ -12,9 +12,9 @@
  * Left out: nested substitution (a value of ${a} that itself holds ${b} is not expanded again)
  * and arithmetic in ${...}. A '$' not followed by '{' is plain text.
  *
- * Properties are handed to config_apply through props_read_text, one property per call, with
- * the property placed on the line it came from (blank lines before it), so that every message
- * of config_apply names the spec's file:line and not a made-up one.
+ * Properties are handed to config_apply through props_read_text_at, one property per call,
+ * placed on the line it came from, so that every message of config_apply names the spec's
+ * file:line and not a made-up one (and a spec of n lines builds a cell in O(n), not O(n^2)).
  */
 #include "sweep_spec.h"
 
@@ -347,9 +347,13 @@ static int spec_set_add(sweep_spec *s, const prop *p, char *err, size_t err_len)
                          "for a key of `kafkasim config` or fault.NAME (seeds sets sim.seed)",
                          p->file, p->line, p->key, key);
     }
-    sweep_set *grown = realloc(s->sets, (s->set_count + 1) * sizeof *grown);
-    if (!grown) return spec_fail(err, err_len, "out of memory");
-    s->sets = grown;
+    if (s->set_count == s->set_capacity) { /* doubling: a spec of n set.* lines reads in O(n) */
+        size_t capacity = s->set_capacity ? s->set_capacity * 2 : 16;
+        sweep_set *grown = realloc(s->sets, capacity * sizeof *grown);
+        if (!grown) return spec_fail(err, err_len, "out of memory");
+        s->sets = grown;
+        s->set_capacity = capacity;
+    }
     sweep_set *set = &s->sets[s->set_count];
     set->key = spec_strdup(key);
     set->value = spec_strdup(p->value);
@@ -633,18 +637,16 @@ static int spec_escape(spec_buf *b, const char *text, bool is_key) {
     return 0;
 }
 
-/* Appends key = value to out as read from file at line (blank lines pad it there). */
+/* Appends key = value to out as read from file at line. */
 static int spec_props_append(props *out, const char *file, int line, const char *key,
                              const char *value, char *err, size_t err_len) {
     spec_buf b = {0};
-    int rc = 0;
-    for (int i = 1; i < line && rc == 0; i++) rc = spec_buf_put(&b, "\n", 1);
-    if (rc == 0) rc = spec_escape(&b, key, true);
+    int rc = spec_escape(&b, key, true);
     if (rc == 0) rc = spec_buf_put(&b, "=", 1);
     if (rc == 0) rc = spec_escape(&b, value, false);
     if (rc == 0) rc = spec_buf_put(&b, "\n", 1);
     if (rc != 0) rc = spec_fail(err, err_len, "out of memory");
-    else rc = props_read_text(out, file, b.data, b.len, err, err_len);
+    else rc = props_read_text_at(out, file, line > 0 ? line : 1, b.data, b.len, err, err_len);
     free(b.data);
     return rc;
 }

@@ -70,6 +70,7 @@ typedef struct sweep_spec {
     char *base_path;        /* owned: the base file, resolved against the spec's folder; or NULL */
     sweep_set *sets;        /* owned: set.* in spec order */
     size_t set_count;       /* entries of sets */
+    size_t set_capacity;    /* entries allocated in sets */
     sweep_axis axes[SWEEP_AXES_MAX]; /* in spec order */
     size_t axis_count;      /* axes */
     uint64_t *seeds;        /* owned: run seeds, in spec order */

@@ -175,5 +175,38 @@ rejects "negseed.sweep:1: seeds" "$bin" sweep negseed.sweep --out "$tmp/o8"
 head -c 300 /dev/zero >"$tmp/zero.sweep"
 rejects "zero.sweep:1: binary data" "$bin" sweep zero.sweep --out "$tmp/o9"
 
+# ---- Inputs that never end or are not files: refused before they are read (issue 20).
+rejects "/dev/zero: is a device, not a properties file; allowed: a regular file" "$bin" run /dev/zero
+rejects "/dev/zero: is a device" "$bin" check /dev/zero --expect 'lost_acked==0' --seeds 1..1
+rejects "/dev/zero: is a device, not a properties file" "$bin" sweep /dev/zero --out "$tmp/o10"
+printf 'seeds = 1\nbase = /dev/zero\n' >"$tmp/zerobase.sweep"
+rejects "zerobase.sweep:2: base: /dev/zero: is a device" "$bin" sweep zerobase.sweep --out "$tmp/o11"
+printf 'seeds = 1\nbase = .\n' >"$tmp/dotbase.sweep"
+rejects "dotbase.sweep:2: base: ./.: is a directory" "$bin" sweep ./dotbase.sweep --out "$tmp/o12"
+rejects "/dev/zero: is a device, not a sweep journal" \
+    "$bin" sweep --merge "$tmp/o13" --spec "$src/experiments/example.sweep" /dev/zero
+rejects "/dev/zero: not a regular file or a folder" "$bin" sweep --merge "$tmp/o14" /dev/zero
+rejects "/dev/zero: is a device" "$bin" bench --reference --reference-file /dev/zero
+mkfifo "$tmp/fifo.properties"
+rejects "fifo.properties: is a pipe" "$bin" run fifo.properties
+truncate -s 65M "$tmp/huge.properties"
+rejects "huge.properties: 68157440 bytes, larger than a properties file may be (67108864 bytes)" \
+    "$bin" run huge.properties
+# A journal with a NUL byte.
+"$bin" sweep "$src/experiments/example.sweep" --out "$tmp/nuljournal" --shard 1/2 >/dev/null 2>&1
+printf '0,ok\0\n' >>"$tmp/nuljournal/runs.1-of-2.journal"
+rejects "binary data (a NUL byte) in a sweep journal" \
+    "$bin" sweep "$src/experiments/example.sweep" --out "$tmp/nuljournal" --shard 1/2 --resume
+# A UTF-8 byte-order mark (Windows editors write one) is skipped, not read into the first key.
+printf '\xef\xbb\xbfacks=1\n' >"$tmp/bom.properties"
+accepts "$bin" config bom.properties
+grep -qE '^acks +1 ' "$tmp/out" || fail "a byte-order mark: acks=1 not read: $(grep '^acks ' "$tmp/out")"
+printf '\xef\xbb\xbfseeds = 1\nset.acks = 1\n' >"$tmp/bom.sweep"
+accepts "$bin" sweep bom.sweep --out "$tmp/o15"
+# A spec of 200,000 set.* lines is read in time linear in its size (it was quadratic: about
+# an hour); the last line's bad value is found, with its line, within the 20 s bound.
+{ echo "seeds = 1"; yes 'set.acks = all' | head -n 200000; echo "set.retries = -1"; } >"$tmp/many.sweep"
+rejects "many.sweep:200002: retries: '-1' is out of range" "$bin" sweep many.sweep --out "$tmp/o16"
+
 echo "cli_hostile: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -37,7 +37,8 @@ static void check_rejected(const char *text, const char *want) {
 
 static char *slurp(const char *path) {
     size_t len = 0;
-    return sweep_file_read(path, &len);
+    char err[256];
+    return sweep_file_read(path, 1000, &len, err, sizeof err);
 }
 
 static bool files_equal(const char *a, const char *b) {
