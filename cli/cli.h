@@ -9,6 +9,7 @@
 #define KAFKASIM_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -32,6 +33,17 @@ int cli_load_config(config *c, char **inputs, int input_count, char *err, size_t
 /* config_finish, with its message prefixed by the file:line (or "argument") of p where the
  * first key the message names was set, when p set it. Borrows p. Returns 0 or -1. */
 int cli_config_finish(config *c, const props *p, char *err, size_t err_len);
+
+/* The message for getopt_long's answer opt when it is ':' (an option without its value; the
+ * option string must start with ':') or '?' (an unknown option), naming the option as typed:
+ * "option '--seed' needs a value", "unknown option '--bogus'". Reads optind and optopt. */
+const char *cli_getopt_error(int opt, char **argv, char *buf, size_t len);
+
+/* Flushes and closes f, which was written as path ("standard output" for stdout). Returns 0,
+ * or -1 with "path: reason" in err when any write to f, the flush or the close failed (stdio
+ * keeps the bytes a failed write could not place, so the flush retries them and reports the
+ * system's reason; "write error" when none is known). f is closed either way. */
+int cli_close(FILE *f, const char *path, char *err, size_t err_len);
 
 /* Parses a decimal unsigned 64-bit option value; -1 with a message on bad text. */
 int cli_parse_u64(const char *option, const char *text, unsigned long long *out, char *err,

@@ -560,7 +560,7 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
     int opt;
     optind = 1;
     opterr = 0; /* one message of our own, naming the option */
-    while ((opt = getopt_long(argc, argv, "f:h", bench_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":f:h", bench_options, NULL)) != -1) {
         switch (opt) {
         case BENCH_OPT_REFERENCE: selected[0] = true; break;
         case BENCH_OPT_SWEEP: selected[1] = true; break;
@@ -589,7 +589,10 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
             else return bench_usage_error("--format wants text or json, not ", optarg);
             break;
         case BENCH_OPT_HELP: bench_usage(stdout); return CLI_EXIT_OK;
-        default: return bench_usage_error("unknown or incomplete option ", argv[optind - 1]);
+        default: {
+            char what[256];
+            return bench_usage_error("", cli_getopt_error(opt, argv, what, sizeof what));
+        }
         }
     }
     if (optind < argc) return bench_usage_error("unexpected argument ", argv[optind]);

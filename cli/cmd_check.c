@@ -22,6 +22,7 @@
  *
  * Exit status: 0 the property held for every seed, 1 a seed violated it, 2 bad usage or input.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -176,7 +177,7 @@ static int check_parse(int argc, char **argv, check_args *a) {
     bool powerloss = false;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "e:j:o:vh", check_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":e:j:o:vh", check_options, NULL)) != -1) {
         switch (opt) {
         case CHECK_OPT_EXPECT: a->expect = optarg; break;
         case CHECK_OPT_SEEDS:
@@ -218,7 +219,7 @@ static int check_parse(int argc, char **argv, check_args *a) {
             break;
         case CHECK_OPT_VERBOSE: a->verbose = true; break;
         case CHECK_OPT_HELP: check_usage(stdout); return CLI_EXIT_OK;
-        default: return check_usage_error("%s", "unknown option");
+        default: return check_usage_error("%s", cli_getopt_error(opt, argv, err, sizeof err));
         }
     }
     if (powerloss)
@@ -481,12 +482,13 @@ static int check_write_counterexample(const check_args *a, const check_job *j, c
              o->verdict == CHECK_EXPECT ? j->expect_text : "", a->out_path, c->seed);
     FILE *f = fopen(a->out_path, "w");
     if (!f) {
-        fprintf(stderr, "kafkasim check: --out: cannot write '%s'\n", a->out_path);
+        fprintf(stderr, "kafkasim check: --out: %s: %s\n", a->out_path, strerror(errno));
         return -1;
     }
+    char err[512];
     int rc = swarm_scenario_write(c, comment, f);
-    if (fclose(f) != 0 || rc != 0) {
-        fprintf(stderr, "kafkasim check: --out: cannot write '%s'\n", a->out_path);
+    if (cli_close(f, a->out_path, err, sizeof err) != 0 || rc != 0) {
+        fprintf(stderr, "kafkasim check: --out: %s\n", rc != 0 ? a->out_path : err);
         return -1;
     }
     printf("counterexample (%s):\n", a->out_path);

@@ -100,12 +100,15 @@ int cmd_config(int argc, char **argv) {
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "k:eh", config_cmd_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":k:eh", config_cmd_options, NULL)) != -1) {
         switch (opt) {
         case CONFIG_OPT_VERSION: version = optarg; break;
         case CONFIG_OPT_EFFECTIVE: effective = true; break;
         case CONFIG_OPT_HELP: config_cmd_usage(stdout); return CLI_EXIT_OK;
-        default: return config_cmd_usage_error("unknown option or missing argument");
+        default: {
+            char what[256];
+            return config_cmd_usage_error(cli_getopt_error(opt, argv, what, sizeof what));
+        }
         }
     }
     char err[512], version_arg[64];

@@ -106,10 +106,16 @@ int cmd_demo(int argc, char **argv) {
     char err[512];
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+    opterr = 0; /* one message of our own, naming the option */
+    while ((opt = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
         if (opt == 'h') { demo_usage(stdout); return CLI_EXIT_OK; }
-        if (opt != 's' || cli_parse_u64("--seeds", optarg, &seeds, err, sizeof err) != 0 ||
-            seeds == 0 || seeds > 100000) {
+        if (opt != 's') {
+            fprintf(stderr, "kafkasim demo: %s\nTry 'kafkasim demo --help'.\n",
+                    cli_getopt_error(opt, argv, err, sizeof err));
+            return CLI_EXIT_USAGE;
+        }
+        if (cli_parse_u64("--seeds", optarg, &seeds, err, sizeof err) != 0 || seeds == 0 ||
+            seeds > 100000) {
             fprintf(stderr, "kafkasim demo: --seeds takes 1 .. 100000\n"
                             "Try 'kafkasim demo --help'.\n");
             return CLI_EXIT_USAGE;

@@ -9,6 +9,7 @@
  * Exit 0 when the simulation completed (anomalies are results, not errors), 1 when a model
  * invariant broke or the run did not drain, 2 on bad input.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #include "plot.h"
 #include "report.h"
 #include "scenario.h"
+
+#define RUN_RECORD_ID_LIMIT CONFIG_RECORDS_MAX /* record ids are below workload.records' maximum */
 
 enum run_option {
     RUN_OPT_SEED = 's',
@@ -123,7 +126,7 @@ static int run_parse(int argc, char **argv, run_args *a) {
     char err[256];
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "s:f:h", run_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:f:h", run_options, NULL)) != -1) {
         switch (opt) {
         case RUN_OPT_SEED:
             if (cli_parse_u64("--seed", optarg, &a->seed, err, sizeof err) != 0)
@@ -151,6 +154,11 @@ static int run_parse(int argc, char **argv, run_args *a) {
             unsigned long long id;
             if (cli_parse_u64("--trace-record", optarg, &id, err, sizeof err) != 0)
                 return run_usage_error(err);
+            if (id >= RUN_RECORD_ID_LIMIT) { /* no wrap to -1, "every record" */
+                snprintf(err, sizeof err, "--trace-record: '%s' is out of range; allowed: a "
+                         "record id, 0 .. %llu", optarg, RUN_RECORD_ID_LIMIT - 1);
+                return run_usage_error(err);
+            }
             a->trace_record = (int64_t)id;
             break;
         }
@@ -169,7 +177,7 @@ static int run_parse(int argc, char **argv, run_args *a) {
                 return run_usage_error(err);
             break;
         case RUN_OPT_HELP: run_usage(stdout); return CLI_EXIT_OK;
-        default: return run_usage_error("unknown option");
+        default: return run_usage_error(cli_getopt_error(opt, argv, err, sizeof err));
         }
     }
     return -1;
@@ -188,12 +196,18 @@ int cmd_run(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     if (a.seed_set) c.seed = a.seed;
+    if (a.trace_record >= (int64_t)c.records) {
+        fprintf(stderr, "kafkasim run: --trace-record: %lld is not a record id of this run; "
+                "allowed: 0 .. %lld (workload.records=%lld)\n", (long long)a.trace_record,
+                (long long)c.records - 1, (long long)c.records);
+        return CLI_EXIT_USAGE;
+    }
 
     FILE *trace = NULL;
     if (a.trace_path) {
         trace = strcmp(a.trace_path, "-") == 0 ? stdout : fopen(a.trace_path, "w");
         if (!trace) {
-            fprintf(stderr, "kafkasim run: --trace: cannot write '%s'\n", a.trace_path);
+            fprintf(stderr, "kafkasim run: --trace: %s: %s\n", a.trace_path, strerror(errno));
             return CLI_EXIT_USAGE;
         }
     }
@@ -211,7 +225,11 @@ int cmd_run(int argc, char **argv) {
     if (a.plot_path) so.watch = &pic.watch;
     run_result r;
     int status = scenario_run(&c, &so, &r);
-    if (trace && trace != stdout) fclose(trace);
+    if (trace && trace != stdout && cli_close(trace, a.trace_path, err, sizeof err) != 0) {
+        fprintf(stderr, "kafkasim run: --trace: %s\n", err);
+        plot_fini(&pic);
+        return CLI_EXIT_USAGE;
+    }
     if (a.plot_path && status >= 0 && plot_render(&pic, a.plot_path, err, sizeof err) < 0) {
         fprintf(stderr, "kafkasim run: %s\n", err);
         plot_fini(&pic);

@@ -123,7 +123,7 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, char *err, siz
     int opt;
     *a = (sweep_args){.shard_index = 1, .shard_count = 1};
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "j:o:h", sweep_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":j:o:h", sweep_options, NULL)) != -1) {
         switch (opt) {
         case SWEEP_OPT_JOBS:
             if (cli_parse_u64("--jobs", optarg, &a->jobs, err, err_len) != 0) return -1;
@@ -141,7 +141,11 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, char *err, siz
         case SWEEP_OPT_SPEC: a->spec_path = optarg; break;
         case SWEEP_OPT_GNUPLOT_DIR: a->gnuplot_dir = optarg; break;
         case SWEEP_OPT_HELP: return 1;
-        default: snprintf(err, err_len, "unknown option"); return -1;
+        default: {
+            char what[256];
+            snprintf(err, err_len, "%s", cli_getopt_error(opt, argv, what, sizeof what));
+            return -1;
+        }
         }
     }
     if (a->merge) {

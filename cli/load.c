@@ -18,6 +18,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,6 +88,33 @@ int cli_load_config(config *c, char **inputs, int input_count, char *err, size_t
     if (rc == 0) rc = cli_config_finish(c, &p, err, err_len);
     props_fini(&p);
     return rc;
+}
+
+const char *cli_getopt_error(int opt, char **argv, char *buf, size_t len) {
+    const char *word = optind > 0 ? argv[optind - 1] : "";
+    const char *what = opt == ':' ? "option" : "unknown option";
+    const char *tail = opt == ':' ? " needs a value" : "";
+    if (strncmp(word, "--", 2) != 0 && optopt > 0 && optopt < 128) {
+        /* A short option, perhaps inside a cluster ("-xs"): optopt is the letter. */
+        snprintf(buf, len, "%s '-%c'%s", what, optopt, tail);
+    } else {
+        snprintf(buf, len, "%s '%.*s'%s", what, (int)strcspn(word, "="), word, tail);
+    }
+    return buf;
+}
+
+int cli_close(FILE *f, const char *path, char *err, size_t err_len) {
+    bool failed = ferror(f) != 0;
+    errno = 0;
+    if (fflush(f) != 0) failed = true;
+    int reason = errno;
+    if (fclose(f) != 0) {
+        failed = true;
+        if (reason == 0) reason = errno;
+    }
+    if (!failed) return 0;
+    snprintf(err, err_len, "%s: %s", path, reason ? strerror(reason) : "write error");
+    return -1;
 }
 
 int cli_parse_u64(const char *option, const char *text, unsigned long long *out, char *err,

@@ -96,6 +96,16 @@ static void main_malloc_setup(void) {
 #endif
 }
 
+/* Output a full disk or a closed pipe did not take is an error, not a silent loss (coreutils'
+ * close_stdout): standard output is closed here, and a failed write turns the status into 2
+ * (a sweep's interrupted status stays, its journal being whole). */
+static int main_stdout_close(const char *subcommand, int status) {
+    char err[256];
+    if (cli_close(stdout, "standard output", err, sizeof err) == 0) return status;
+    fprintf(stderr, "kafkasim %s: %s\n", subcommand, err);
+    return status == 130 ? status : CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv) {
     main_malloc_setup();
     if (argc < 2) {
@@ -106,7 +116,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < MAIN_SUBCOMMAND_COUNT; i++) {
         if (strcmp(argv[1], main_subcommands[i].name) == 0) {
             optind = 1;
-            return main_subcommands[i].run(argc - 1, argv + 1);
+            opterr = 0; /* each subcommand writes one message of its own, naming the option */
+            int status = main_subcommands[i].run(argc - 1, argv + 1);
+            return main_stdout_close(main_subcommands[i].name, status);
         }
     }
     return main_usage_error("unknown subcommand", argv[1]);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "cli.h"
 #include "history.h"
 #include "protocol.h"
 
@@ -583,10 +584,15 @@ int plot_render(const plot *p, const char *image_path, char *err, size_t err_len
     memcpy(script, image_path, len - 4);
     memcpy(script + len - 4, ".gp", 4);
     FILE *f = fopen(script, "w");
-    int rc = f ? plot_write_script(f, p, image_path, svg) : -1;
-    if (f && fclose(f) != 0) rc = -1;
-    if (rc != 0) {
-        snprintf(err, err_len, "--plot: cannot write '%s'", script);
+    if (!f) {
+        snprintf(err, err_len, "--plot: %s: %s", script, strerror(errno));
+        free(script);
+        return -1;
+    }
+    char closed[512];
+    int rc = plot_write_script(f, p, image_path, svg);
+    if (cli_close(f, script, closed, sizeof closed) != 0 || rc != 0) {
+        snprintf(err, err_len, "--plot: %s", rc != 0 ? script : closed);
         free(script);
         return -1;
     }

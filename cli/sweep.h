@@ -37,6 +37,7 @@
 #define SWEEP_FIELDS_MAX 256          /* output fields of one run */
 #define SWEEP_ROW_MAX 16384           /* bytes of one run's fields text */
 #define SWEEP_EXIT_INTERRUPTED 130    /* 128 + SIGINT, as shells report it */
+#define SWEEP_PATH_MAX 4096           /* bytes of a path under OUT; a longer OUT is refused */
 
 typedef enum sweep_status {
     SWEEP_RUN_OK = 0,       /* the simulation completed; anomalies are results */

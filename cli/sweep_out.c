@@ -130,19 +130,33 @@ static int out_field_index(const sweep_job *job, const char *name) {
     return -1;
 }
 
-/* Opens OUT/name.tmp for writing; out_commit renames it over OUT/name. */
+/* Opens OUT/name.tmp.PID for writing (a name no other process writes); out_commit renames
+ * it over OUT/name. */
 static FILE *out_open(const sweep_job *job, const char *name, char *path, size_t len) {
-    snprintf(path, len, "%s/%s.tmp", job->out_dir, name);
+    snprintf(path, len, "%s/%s.tmp.%ld", job->out_dir, name, (long)getpid());
     return fopen(path, "w");
 }
 
+/* Closes f, written as tmp, and renames it to its final name; on any failed write, flush or
+ * close the temporary file is removed and the message names it with the system's reason. */
 static int out_commit(FILE *f, const char *tmp, char *err, size_t err_len) {
-    char path[1100];
+    char path[SWEEP_PATH_MAX];
     bool failed = ferror(f) != 0;
-    if (fclose(f) != 0) failed = true;
-    snprintf(path, sizeof path, "%.*s", (int)(strlen(tmp) - 4), tmp);
-    if (failed || rename(tmp, path) != 0) return out_fail(err, err_len, "%s: %s", tmp, strerror(errno));
-    return 0;
+    errno = 0;
+    if (fflush(f) != 0) failed = true; /* stdio retries what a failed write left: the reason */
+    int reason = errno;
+    if (fclose(f) != 0) {
+        failed = true;
+        if (reason == 0) reason = errno;
+    }
+    snprintf(path, sizeof path, "%.*s", (int)(strrchr(tmp, '.') - tmp - 4), tmp);
+    if (!failed && rename(tmp, path) != 0) {
+        failed = true;
+        reason = errno;
+    }
+    if (!failed) return 0;
+    unlink(tmp);
+    return out_fail(err, err_len, "%s: %s", tmp, reason ? strerror(reason) : "write error");
 }
 
 /* ==== runs.csv and cells.csv ================================================================= */
@@ -163,7 +177,7 @@ static void out_axis_values(FILE *f, const sweep_spec *s, size_t cell) {
 }
 
 static int out_runs_csv(const sweep_job *job, char *const *rows, char *err, size_t err_len) {
-    char tmp[1100];
+    char tmp[SWEEP_PATH_MAX];
     const sweep_spec *s = job->spec;
     FILE *f = out_open(job, "runs.csv", tmp, sizeof tmp);
     if (!f) return out_fail(err, err_len, "%s: %s", tmp, strerror(errno));
@@ -229,7 +243,7 @@ static void out_cell_row(FILE *f, const sweep_job *job, char *const *rows, size_
 static int out_cells_csv(const sweep_job *job, char *const *rows, char *err, size_t err_len) {
     static const char *const suffixes[5] = {"mean", "sd", "ci95", "min", "max"};
     const sweep_spec *s = job->spec;
-    char tmp[1100];
+    char tmp[SWEEP_PATH_MAX];
     double *values = malloc(s->seed_count * (job->field_count + 1) * sizeof *values);
     double *column = malloc(s->seed_count * sizeof *column);
     FILE *f = (values && column) ? out_open(job, "cells.csv", tmp, sizeof tmp) : NULL;
@@ -395,7 +409,7 @@ static int out_plot_draw(const sweep_job *job, const char *gnuplot, const char *
                          const char *data, int log_fd) {
     const sweep_spec *s = job->spec;
     static const char *const terms[2] = {"png", "svg"}; /* line.gp: png means pngcairo */
-    char script[1100], image[1100], vars[4096];
+    char script[SWEEP_PATH_MAX], image[SWEEP_PATH_MAX], vars[3 * SWEEP_PATH_MAX];
     snprintf(script, sizeof script, "%s/%s", job->plot_dir,
              s->plot_kind == SWEEP_PLOT_HEATMAP ? "heatmap.gp" : "line.gp");
     for (int t = 0; t < 2; t++) {
@@ -425,7 +439,7 @@ static int out_plots(const sweep_job *job, char *const *rows, char *err, size_t 
     size_t groups = s->axes[s->plot_x].value_count *
                     (s->plot_series >= 0 ? s->axes[s->plot_series].value_count : 1);
     sweep_stats *stats = calloc(groups, sizeof *stats);
-    char gnuplot[1024], data[1100], tmp[1100], log_path[1100], name[300];
+    char gnuplot[1024], data[SWEEP_PATH_MAX], tmp[SWEEP_PATH_MAX], log_path[SWEEP_PATH_MAX], name[300];
     bool draw = out_which("gnuplot", gnuplot, sizeof gnuplot) && job->plot_dir;
     int rc = stats ? 0 : out_fail(err, err_len, "out of memory");
     int log_fd = -1;

@@ -87,11 +87,11 @@ typedef struct sweep_header {
     uint64_t runs;          /* runs of the whole sweep */
     unsigned shard_index;   /* I of I/N */
     unsigned shard_count;   /* N of I/N */
-    char spec_path[1024];   /* the spec, as an absolute path when it could be resolved */
+    char spec_path[SWEEP_PATH_MAX]; /* the spec, as an absolute path when it could be resolved */
 } sweep_header;
 
 static int sweep_header_format(const sweep_job *job, char *buf, size_t len) {
-    char spec_path[1024];
+    char spec_path[SWEEP_PATH_MAX];
     if (!realpath(job->spec->path, spec_path)) snprintf(spec_path, sizeof spec_path, "%s",
                                                         job->spec->path);
     return snprintf(buf, len, SWEEP_JOURNAL_MAGIC " spec_hash=%016" PRIx64 " runs=%" PRIu64
@@ -217,9 +217,9 @@ static int sweep_journal_append(int fd, uint64_t run, const char *row) {
  * a resumed sweep starts from a journal without torn lines. Returns an O_APPEND fd or -1. */
 static int sweep_journal_rewrite(const sweep_job *job, const char *path, char *const *rows,
                                  char *err, size_t err_len) {
-    char tmp[1100], header[1200];
+    char tmp[SWEEP_PATH_MAX], header[SWEEP_PATH_MAX + 256];
     uint64_t runs = sweep_spec_run_count(job->spec);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()); /* no other process's name */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int n = sweep_header_format(job, header, sizeof header);
     int rc = (fd < 0 || sweep_write_full(fd, header, (size_t)n) != 0) ? -1 : 0;
@@ -228,7 +228,11 @@ static int sweep_journal_rewrite(const sweep_job *job, const char *path, char *c
     }
     if (fd >= 0 && close(fd) != 0) rc = -1;
     if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-    if (rc != 0) return sweep_fail(err, err_len, "%s: %s", tmp, strerror(errno));
+    if (rc != 0) {
+        int reason = errno;
+        unlink(tmp);
+        return sweep_fail(err, err_len, "%s: %s", tmp, strerror(reason));
+    }
     fd = open(path, O_WRONLY | O_APPEND);
     if (fd < 0) return sweep_fail(err, err_len, "%s: %s", path, strerror(errno));
     return fd;
@@ -515,7 +519,7 @@ static void sweep_rows_free(char **rows, uint64_t runs) {
 /* Opens the journal: a fresh one, or (with --resume) the old one's finished runs, rewritten
  * without its torn lines. Returns an O_APPEND fd, or -1 with a message. */
 static int sweep_journal_open(const sweep_job *job, char **rows, char *err, size_t err_len) {
-    char path[1024];
+    char path[SWEEP_PATH_MAX];
     struct stat st;
     sweep_journal_path(job, path, sizeof path);
     if (mkdir(job->out_dir, 0755) != 0 && errno != EEXIST) {
@@ -550,7 +554,7 @@ int sweep_execute(const sweep_job *job, char *err, size_t err_len) {
     if (rc == 0) rc = sweep_pool_run(&pool, err, err_len);
     if (pool.journal_fd >= 0) close(pool.journal_fd);
     if (rc == SWEEP_EXIT_INTERRUPTED) {
-        char path[1024];
+        char path[SWEEP_PATH_MAX];
         sweep_journal_path(job, path, sizeof path);
         fprintf(job->log, "kafkasim sweep: interrupted after %zu of %zu runs; they are in %s, "
                 "and --resume finishes the sweep\n", pool.already + pool.done,
@@ -634,7 +638,7 @@ static int sweep_merge_input(const char *input, const sweep_header *want, char *
 
 int sweep_journal_spec(const char *input, char *path, size_t len, char *err, size_t err_len) {
     struct stat st;
-    char **names = NULL, line[1200];
+    char **names = NULL, line[SWEEP_PATH_MAX + 256];
     size_t count = 0;
     sweep_header h;
     if (stat(input, &st) != 0) return sweep_fail(err, err_len, "%s: %s", input, strerror(errno));

@@ -208,5 +208,30 @@ accepts "$bin" sweep bom.sweep --out "$tmp/o15"
 { echo "seeds = 1"; yes 'set.acks = all' | head -n 200000; echo "set.retries = -1"; } >"$tmp/many.sweep"
 rejects "many.sweep:200002: retries: '-1' is out of range" "$bin" sweep many.sweep --out "$tmp/o16"
 
+# ---- Writes that fail are errors with the path and the system's reason, never exit 0 with the
+# output lost (issue 20).
+rejects "--trace: /dev/full: No space left on device" "$bin" run "$small" --trace=/dev/full
+rejects "kafkasim run: standard output: No space left on device" sh -c '"$0" run "$1" >/dev/full' "$bin" "$small"
+rejects "kafkasim config: standard output: No space left on device" sh -c '"$0" config >/dev/full' "$bin"
+rejects "kafkasim check: standard output: No space left on device" \
+    sh -c '"$0" check "$1" --expect "lost_acked==0" --seeds 1..2 >/dev/full' "$bin" "$small"
+rejects "kafkasim run: standard output: No space left on device" \
+    sh -c '"$0" run "$1" --trace=- >/dev/full' "$bin" "$small"
+rejects "--trace: $tmp/nofolder/t.txt: No such file or directory" "$bin" run "$small" --trace="$tmp/nofolder/t.txt"
+
+# ---- Options named as typed, with what is wrong (issue 20).
+rejects "option '--seed' needs a value" "$bin" run --seed
+rejects "option '-s' needs a value" "$bin" run -s
+rejects "unknown option '--bogus'" "$bin" demo --bogus
+rejects "option '--seeds' needs a value" "$bin" demo --seeds
+rejects "unknown option '--nope'" "$bin" check --nope=3 --expect 'lost_acked==0'
+rejects "option '--out' needs a value" "$bin" sweep "$src/experiments/example.sweep" --out
+rejects "option '--kafka-version' needs a value" "$bin" config --kafka-version
+rejects "unknown option '--nope'" "$bin" bench --nope
+rejects "--trace-record: '18446744073709551615' is out of range; allowed: a record id, 0 .. 99999999" \
+    "$bin" run --trace-record 18446744073709551615
+rejects "--trace-record: 20 is not a record id of this run; allowed: 0 .. 19 (workload.records=20)" \
+    "$bin" run --trace-record 20 "$small"
+
 echo "cli_hostile: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
