@@ -9,10 +9,11 @@
  *
  * - reference: the scenario of experiments/bench-reference.properties (one idempotent producer,
  *   100,000 records of 100 bytes in batches of 10, 5 in flight, RF 3, acks=all, 1 ms +- 0.2 ms
- *   latency, 1% of produce responses dropped) through scenario_run, as `kafkasim run --no-check`
- *   runs it: history, checker and trace hash included, the per-event invariant walk off (it is
- *   a debugging aid: `kafkasim run` has it on, sweeps have it off). "Records simulated per
- *   second" is workload.records over the wall time of scenario_run.
+ *   latency, 1% of produce responses lost with their connection: `break`) through
+ *   scenario_run, as `kafkasim run --no-check` runs it: history, checker and trace hash
+ *   included, the per-event invariant walk off (it is a debugging aid: `kafkasim run` has it
+ *   on, sweeps have it off). "Records simulated per second" is workload.records over the
+ *   wall time of scenario_run.
  * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
  *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
  * - kernel: the classic hold model (Jones, "An empirical comparison of priority-queue and
@@ -110,7 +111,7 @@ static char *bench_reference_props[] = {
     "batch.size=1200",
     "network.latency.ms=1",
     "network.jitter.ms=0.2",
-    "fault.drop=drop responses leader -> producer p=0.01",
+    "fault.drop=break responses leader -> producer p=0.01",
 };
 
 /* Loads the reference configuration into *c. Returns 0, or -1 with a message on stderr. */

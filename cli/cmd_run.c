@@ -78,6 +78,7 @@ static void run_usage(FILE *out) {
           "  pause NODE at TIME for DURATION\n"
           "  partition A B at TIME for DURATION       (A -> B: one way only)\n"
           "  drop requests|responses A -> B p=PROB [from T1 to T2]\n"
+          "  break requests|responses A -> B p=PROB [from T1 to T2]\n"
           "  delay requests|responses A -> B by DURATION [from T1 to T2]\n"
           "  powerloss all at TIME [for DURATION]\n"
           "  restart producer at TIME\n"

@@ -309,13 +309,13 @@ static int fp_partition(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* drop|delay <requests|responses> <a> -> <b> (p=<prob> | by <d>) [from <t1> to <t2>] */
+/* drop|break|delay <requests|responses> <a> -> <b> (p=<prob> | by <d>) [from <t1> to <t2>] */
 static int fp_rule(fp_state *ps, fault_spec *f) {
     if (fp_accept(ps, "responses")) f->responses = true;
     else if (!fp_accept(ps, "requests")) return fp_expected(ps, "'requests' or 'responses'");
     if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "->") != 0) return -1;
     if (fp_node(ps, &f->b) != 0 || fp_distinct(ps, &f->a, &f->b) != 0) return -1;
-    if (f->kind == FAULT_DROP) {
+    if (f->kind == FAULT_DROP || f->kind == FAULT_BREAK) {
         if (fp_probability(ps, &f->ppm) != 0) return -1;
     } else if (fp_expect(ps, "by") != 0 || fp_time(ps, &f->delay_ns, true) != 0) {
         return -1;
@@ -359,7 +359,8 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
     } forms[] = {
         {"crash", FAULT_CRASH, fp_crash},         {"pause", FAULT_PAUSE, fp_pause},
         {"partition", FAULT_PARTITION, fp_partition}, {"drop", FAULT_DROP, fp_rule},
-        {"delay", FAULT_DELAY, fp_rule},          {"powerloss", FAULT_POWERLOSS, fp_powerloss},
+        {"break", FAULT_BREAK, fp_rule},          {"delay", FAULT_DELAY, fp_rule},
+        {"powerloss", FAULT_POWERLOSS, fp_powerloss},
         {"restart", FAULT_RESTART_PRODUCER, fp_restart},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
@@ -369,7 +370,7 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
         *out = f;
         return 0;
     }
-    return fp_expected(&ps, "a fault (crash, pause, partition, drop, delay, powerloss, restart)");
+    return fp_expected(&ps, "a fault (crash, pause, partition, drop, break, delay, powerloss, restart)");
 }
 
 const char *fault_target_name(const fault_target *t, char *buf, size_t len) {

@@ -3,7 +3,7 @@
  *
  * Each fault.<name> line was parsed by fault_parse (fault_parse.c) at configuration time. Here
  * each becomes kernel events: a crash at a time, a crash after the k-th protocol step of a kind,
- * pauses, network cuts, drop and delay rules, whole-cluster power loss, a producer restart.
+ * pauses, network cuts, drop, break and delay rules, whole-cluster power loss, a producer restart.
  * Dynamic targets ("leader", "follower") are resolved when the fault fires, from the
  * controller's view of the partition, as an operator watching the cluster would pick them.
  *
@@ -101,6 +101,7 @@ static void fault_start(fault_runtime *fr, int fault) {
         fault_fired(fr, fault, node_producer(0), true);
         break;
     case FAULT_DROP:
+    case FAULT_BREAK:
     case FAULT_DELAY:
         break; /* installed as network rules at setup */
     }
@@ -160,7 +161,7 @@ void fault_on_step(void *ctx, node_id node, proto_step step) {
     }
 }
 
-/* A drop or delay rule took effect for the first time: that is when the fault fired. */
+/* A drop or break rule took effect: recorded, and the first time, the fault fired. */
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg) {
     fault_runtime *fr = ctx;
     int fault = fr->net->rules[rule].fault;
@@ -192,7 +193,9 @@ static int fault_selector(const fault_target *t) {
 static int fault_install_rule(fault_runtime *fr, int fault) {
     const fault_spec *f = &fr->specs[fault];
     net_rule rule = {
-        .kind = f->kind == FAULT_DROP ? NET_RULE_DROP : NET_RULE_DELAY,
+        .kind = f->kind == FAULT_DROP    ? NET_RULE_DROP
+                : f->kind == FAULT_BREAK ? NET_RULE_BREAK
+                                         : NET_RULE_DELAY,
         .responses = f->responses,
         .from = fault_selector(&f->a),
         .to = fault_selector(&f->b),
@@ -218,9 +221,9 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
         fault_spec *f = &fr->specs[i];
         if (fault_parse(c->faults[i].text, f, err, err_len) != 0) return -1;
         fr->count++;
-        if (f->kind == FAULT_DROP || f->kind == FAULT_DELAY) {
+        if (f->kind == FAULT_DROP || f->kind == FAULT_BREAK || f->kind == FAULT_DELAY) {
             if (fault_install_rule(fr, i) != 0) {
-                snprintf(err, err_len, "too many drop and delay faults (at most %d)",
+                snprintf(err, err_len, "too many drop, break and delay faults (at most %d)",
                          NET_RULES_MAX);
                 return -1;
             }
@@ -240,6 +243,7 @@ int64_t fault_runtime_quiet_after(const fault_runtime *fr) {
         int64_t t = 0;
         switch (f->kind) {
         case FAULT_DROP:
+        case FAULT_BREAK:
         case FAULT_DELAY: t = f->to_ns == SIM_TIME_NEVER ? 0 : f->to_ns; break;
         default: t = (f->on_step ? 0 : f->at_ns) + (f->for_ns > 0 ? f->for_ns : 0); break;
         }

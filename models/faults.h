@@ -9,6 +9,7 @@
  *   partition <a> <b> at <time> for <duration>        (both directions)
  *   partition <a> -> <b> at <time> for <duration>     (a's messages to b only)
  *   drop <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
+ *   break <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
  *   delay <requests|responses> <a> -> <b> by <duration> [from <t1> to <t2>]
  *   powerloss all at <time> [for <duration>]
  *   restart producer at <time>
@@ -35,7 +36,8 @@ typedef enum fault_kind {
     FAULT_CRASH,           /* a process crash, at a time or at a protocol step */
     FAULT_PAUSE,           /* a stop-the-world pause (a long GC) */
     FAULT_PARTITION,       /* a network cut between two nodes, one or both ways */
-    FAULT_DROP,            /* messages of one direction lost with a probability */
+    FAULT_DROP,            /* segments of one direction lost with a probability (TCP resends) */
+    FAULT_BREAK,           /* messages of one direction lost with their connection */
     FAULT_DELAY,           /* messages of one direction delayed by a fixed time */
     FAULT_POWERLOSS,       /* every broker loses its unflushed log tail */
     FAULT_RESTART_PRODUCER /* the application starts a new producer session */
@@ -66,11 +68,11 @@ typedef struct fault_spec {
     uint32_t step_n;     /* fires at the step_n-th such step of the node (1 = the first) */
     int64_t at_ns;       /* when it starts, ns of simulated time; 0 when on_step */
     int64_t for_ns;      /* how long it lasts, ns; -1 when the line gave no duration */
-    bool responses;      /* drop/delay: responses (true) or requests (false) */
-    uint32_t ppm;        /* drop: probability, parts per million (0..1000000) */
+    bool responses;      /* drop/break/delay: responses (true) or requests (false) */
+    uint32_t ppm;        /* drop/break: probability, parts per million (0..1000000) */
     int64_t delay_ns;    /* delay: added latency, ns */
-    int64_t from_ns;     /* drop/delay: active from this time, ns (0 by default) */
-    int64_t to_ns;       /* drop/delay: active until this time, ns (INT64_MAX: no end) */
+    int64_t from_ns;     /* drop/break/delay: active from this time, ns (0 by default) */
+    int64_t to_ns;       /* drop/break/delay: active until this time, ns (INT64_MAX: no end) */
 } fault_spec;
 
 /* Parses one fault line (text borrowed, not kept) into *out. Returns 0, or -1 with a message in
@@ -130,11 +132,11 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
                        size_t err_len);
 /* proto_step_fn for the nodes (ctx = the fault_runtime). */
 void fault_on_step(void *ctx, node_id node, proto_step step);
-/* net_drop_fn for the network (ctx = the fault_runtime). */
+/* net_drop_fn for the network (ctx = the fault_runtime): a drop or break rule fired. */
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
 /* net_delay_fn for the network (ctx = the fault_runtime). */
 void fault_on_delay(void *ctx, int rule, const proto_msg *msg);
-/* The time after which no scheduled fault is active (drop rules without an end excepted). */
+/* The time after which no scheduled fault is active (rules without an end excepted). */
 int64_t fault_runtime_quiet_after(const fault_runtime *fr);
 /* Faults that fired at least once. */
 uint64_t fault_runtime_fired(const fault_runtime *fr);

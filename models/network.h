@@ -42,14 +42,18 @@ typedef void (*net_fate_fn)(void *ctx, const proto_msg *msg, int64_t sent_ns, bo
 #define NET_SELECT_LEADER (-2)
 #define NET_SELECT_FOLLOWER (-3)
 
-typedef enum net_rule_kind { NET_RULE_DROP, NET_RULE_DELAY } net_rule_kind;
+typedef enum net_rule_kind {
+    NET_RULE_DROP,  /* a lost segment: TCP retransmits it (see the file comment) */
+    NET_RULE_DELAY, /* a fixed extra latency */
+    NET_RULE_BREAK  /* the message is lost with its connection: the direction stalls */
+} net_rule_kind;
 
 typedef struct net_rule {
-    net_rule_kind kind;   /* drop or delay */
+    net_rule_kind kind;   /* drop, delay or break */
     bool responses;       /* applies to responses (else requests) */
     int from;             /* sender selector */
     int to;               /* receiver selector */
-    uint32_t ppm;         /* drop probability, parts per million */
+    uint32_t ppm;         /* drop or break probability, parts per million */
     int64_t delay_ns;     /* extra delay for NET_RULE_DELAY */
     int64_t from_ns;      /* active from this time */
     int64_t to_ns;        /* active until this time (exclusive), SIM_TIME_NEVER for always */

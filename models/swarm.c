@@ -171,8 +171,10 @@ static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
              pair[1], at, duration);
 }
 
-/* Drops and delays: produce and fetch requests, or their responses, within a window. */
-static void swarm_draw_rule(swarm_drawer *d, bool drop, char *out, size_t len) {
+/* Drops, breaks and delays: produce and fetch requests, or their responses, within a window.
+ * verb is "drop", "break" or "delay"; the first two draw a probability, delay a duration. */
+static void swarm_draw_rule(swarm_drawer *d, const char *verb, char *out, size_t len) {
+    bool drop = verb[0] != 'd' || verb[1] != 'e';
     static const char *const requests[][2] = {{"producer", "leader"}, {"follower", "leader"}};
     static const char *const responses[][2] = {{"leader", "producer"}, {"leader", "follower"}};
     bool response = swarm_pick(d, 2) == 1;
@@ -190,7 +192,7 @@ static void swarm_draw_rule(swarm_drawer *d, bool drop, char *out, size_t len) {
         char dur[32];
         snprintf(amount, sizeof amount, "by %s", swarm_duration(d, 0, 15, dur, sizeof dur));
     }
-    snprintf(out, len, "%s %s %s -> %s %s from %s to %s", drop ? "drop" : "delay",
+    snprintf(out, len, "%s %s %s -> %s %s from %s to %s", verb,
              response ? "responses" : "requests", way[0], way[1], amount, from, to);
 }
 
@@ -201,7 +203,7 @@ static swarm_kind swarm_draw_kind(swarm_drawer *d, unsigned kinds) {
         uint32_t weight;
     } table[] = {
         {SWARM_CRASH, 4}, {SWARM_PAUSE, 2}, {SWARM_PARTITION, 3}, {SWARM_DROP, 2},
-        {SWARM_DELAY, 2}, {SWARM_RESTART_PRODUCER, 1}, {SWARM_POWERLOSS, 2},
+        {SWARM_DELAY, 2}, {SWARM_RESTART_PRODUCER, 1}, {SWARM_POWERLOSS, 2}, {SWARM_BREAK, 2},
     };
     uint32_t total = 0;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -240,8 +242,9 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
         case SWARM_CRASH: swarm_draw_crash(&d, line, len); break;
         case SWARM_PAUSE: swarm_draw_pause(&d, line, len); break;
         case SWARM_PARTITION: swarm_draw_partition(&d, line, len); break;
-        case SWARM_DROP: swarm_draw_rule(&d, true, line, len); break;
-        case SWARM_DELAY: swarm_draw_rule(&d, false, line, len); break;
+        case SWARM_DROP: swarm_draw_rule(&d, "drop", line, len); break;
+        case SWARM_BREAK: swarm_draw_rule(&d, "break", line, len); break;
+        case SWARM_DELAY: swarm_draw_rule(&d, "delay", line, len); break;
         case SWARM_RESTART_PRODUCER:
             snprintf(line, len, "restart producer at %s", swarm_time(&d, t, sizeof t));
             break;
@@ -288,7 +291,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
         unsigned bits;
     } names[] = {
         {"crash", SWARM_CRASH}, {"pause", SWARM_PAUSE}, {"partition", SWARM_PARTITION},
-        {"drop", SWARM_DROP}, {"delay", SWARM_DELAY},
+        {"drop", SWARM_DROP}, {"break", SWARM_BREAK}, {"delay", SWARM_DELAY},
         {"restart-producer", SWARM_RESTART_PRODUCER}, {"powerloss", SWARM_POWERLOSS},
         {"all", SWARM_KINDS_ALL},
     };
@@ -301,8 +304,8 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
             if (strlen(names[i].name) == n && strncmp(names[i].name, s, n) == 0) break;
         if (i == sizeof names / sizeof names[0]) {
             snprintf(err, err_len,
-                     "unknown fault kind '%.*s'; allowed: crash, pause, partition, drop, delay, "
-                     "restart-producer, powerloss, all",
+                     "unknown fault kind '%.*s'; allowed: crash, pause, partition, drop, break, "
+                     "delay, restart-producer, powerloss, all",
                      (int)(n > 40 ? 40 : n), s);
             return -1;
         }
@@ -312,7 +315,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
     }
     if (*kinds == 0) {
         snprintf(err, err_len, "no fault kind given; allowed: crash, pause, partition, drop, "
-                               "delay, restart-producer, powerloss, all");
+                               "break, delay, restart-producer, powerloss, all");
         return -1;
     }
     return 0;

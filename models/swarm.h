@@ -43,9 +43,10 @@ typedef enum swarm_kind {
     SWARM_DELAY = 1u << 4,            /* delay requests or responses */
     SWARM_RESTART_PRODUCER = 1u << 5, /* a new producer session */
     SWARM_POWERLOSS = 1u << 6,        /* every broker loses its unflushed tail */
+    SWARM_BREAK = 1u << 7,            /* lose requests or responses with their connection */
 } swarm_kind;
 
-#define SWARM_KINDS_ALL 0x7fu
+#define SWARM_KINDS_ALL 0xffu
 #define SWARM_KINDS_DEFAULT (SWARM_KINDS_ALL & ~(unsigned)SWARM_POWERLOSS)
 
 typedef struct swarm_options {
@@ -73,7 +74,7 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
  * Returns 0, or -1 with a message when c has no room (CONFIG_FAULTS_MAX). */
 int swarm_apply(config *c, const swarm_mix *mix, char *err, size_t err_len);
 
-/* Parses "crash,partition,drop" (kind names: crash, pause, partition, drop, delay,
+/* Parses "crash,partition,drop" (kind names: crash, pause, partition, drop, break, delay,
  * restart-producer, powerloss, or "all") into a bit set. Returns 0, or -1 with a message. */
 int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_len);
 

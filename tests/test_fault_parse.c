@@ -94,6 +94,16 @@ static void test_other_forms(void) {
     CHECK_EQ(f.from_ns, 0);
     CHECK_EQ(f.to_ns, INT64_MAX);
 
+    /* break: the grammar of drop, its own kind (issue 16.7). */
+    f = parse_ok("break responses leader -> producer p=0.05 from 1s to 2s");
+    CHECK_EQ(f.kind, FAULT_BREAK);
+    CHECK(f.responses);
+    CHECK_EQ(f.ppm, 50000);
+    CHECK_EQ(f.from_ns, 1 * S);
+    CHECK_EQ(f.to_ns, 2 * S);
+    parse_bad("break responses leader -> producer", "expected a probability p=<0..1>, e.g. p=0.05 "
+                                                    "at word 6, got the end of the line");
+
     f = parse_ok("drop requests producer -> broker-1 p=1 from 2s to 3.25s");
     CHECK(!f.responses);
     CHECK_EQ(f.ppm, 1000000);
@@ -132,9 +142,9 @@ static void test_times(void) {
 }
 
 static void test_errors(void) {
-    parse_bad("", "expected a fault (crash, pause, partition, drop, delay, powerloss, restart) at "
-                  "word 1, got the end of the line");
-    parse_bad("explode leader", "expected a fault (crash, pause, partition, drop, delay, "
+    parse_bad("", "expected a fault (crash, pause, partition, drop, break, delay, powerloss, "
+                  "restart) at word 1, got the end of the line");
+    parse_bad("explode leader", "expected a fault (crash, pause, partition, drop, break, delay, "
                                 "powerloss, restart) at word 1, got 'explode'");
     parse_bad("crash leeder at 1s", "expected a node (leader, follower, broker-<n>, producer, "
                                     "controller) at word 2, got 'leeder'");

@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (f.for_ns < -1 || f.delay_ns < 0 || f.ppm > 1000000u) abort();
     if (f.on_step && f.step_n < 1) abort();
     fuzz_check_target(&f.a);
-    if (f.kind == FAULT_PARTITION || f.kind == FAULT_DROP || f.kind == FAULT_DELAY)
+    if (f.kind == FAULT_PARTITION || f.kind == FAULT_DROP || f.kind == FAULT_BREAK ||
+        f.kind == FAULT_DELAY)
         fuzz_check_target(&f.b);
     free(text);
     return 0;
