@@ -3,7 +3,8 @@
 # `drop` became TCP loss (issue 16.7): each scenario below, with `break` where it had `drop`,
 # replays the trace hash that the same scenario with `drop` gave before that change (the hashes
 # were taken from the build of main at 5066199). The bench reference is one of them, so
-# `kafkasim bench` measures the same runs as before.
+# `kafkasim bench` measures the same runs as before. A later model change that changes these
+# runs on purpose (a producer or broker change) updates the hashes here and says so.
 #
 # Usage: bash cli_break.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
