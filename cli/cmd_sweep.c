@@ -10,7 +10,8 @@
  * output fields are report.h's, in report.h's order.
  *
  * Exit 0 when every run completed (anomalies are results), 1 when some run broke an invariant,
- * hit a limit or crashed (the CSV files are still written), 2 on bad input, 130 after SIGINT.
+ * hit a limit or crashed (the CSV files are still written), 2 on bad input or a failed write,
+ * 3 when a run ran out of memory, 130 after SIGINT or when a worker was ended from outside.
  */
 #define _XOPEN_SOURCE 700 /* POSIX 2008: sysconf, isatty, realpath, readlink */
 
@@ -88,8 +89,11 @@ static void sweep_usage(FILE *out) {
         "runs, runs_failed, runs_with_anomaly, and mean, sd, ci95 (Student's t), min, max of each\n"
         "field), plot-FIELD.csv/.png/.svg.\n"
         "\n"
-        "Exit status: 0 every run completed, 1 some run failed or crashed, 2 bad input,\n"
-        "130 interrupted (--resume finishes the sweep).\n",
+        "OUT and its missing parents are created; one sweep writes into an OUT at a time.\n"
+        "\n"
+        "Exit status: 0 every run completed, 1 some run failed or crashed, 2 bad input or a\n"
+        "failed write, 3 a run ran out of memory, 130 interrupted or a worker ended from\n"
+        "outside (kill, the OOM killer); after 3 and 130, --resume finishes the sweep.\n",
         out);
 }
 
@@ -264,7 +268,7 @@ static int sweep_scenario_run(void *ctx, const sweep_spec *spec, size_t cell, ui
     scenario_options options = {.trace_node = -1, .trace_record = -1};
     memset(&result, 0, sizeof result);
     int rc = scenario_run(&c, &options, &result);
-    if (rc < 0) return -1;
+    if (rc < 0) return SWEEP_RUN_EXHAUSTED; /* memory ran out: no result, not journalled */
     if (sweep_fields_format(f, &result, fields, fields_len) != 0) return -1;
     return rc == 0 ? SWEEP_RUN_OK : SWEEP_RUN_FAILED;
 }
@@ -371,7 +375,6 @@ int cmd_sweep(int argc, char **argv) {
         .progress = isatty(STDERR_FILENO) != 0, .log = stderr,
         .plot_dir = sweep_plot_dir(&a, spec.path, plot_dir, sizeof plot_dir),
     };
-    if (!a.out_dir) mkdir("results", 0755); /* the default OUT's parent; EEXIST is fine */
     rc = a.merge ? sweep_merge(&job, a.inputs, (size_t)a.input_count, err, sizeof err)
                  : sweep_execute(&job, err, sizeof err);
     if (rc == CLI_EXIT_USAGE) fprintf(stderr, "kafkasim sweep: %s\n", err);

@@ -15,6 +15,11 @@
  *   runs.csv, cells.csv     written whole at the end, through a temporary file and rename(),
  *                           so a reader never sees half of one.
  *   plot-FIELD.csv/.png/.svg one per plot.y field, when the spec asks for plots.
+ *   sweep.lock              (sweep.I-of-N.lock for a shard) held with a POSIX record lock while
+ *                           a sweep or a merge writes into OUT, so a second one into the same
+ *                           OUT is refused; removed at the end (left by a killed sweep, it is
+ *                           not held and is taken over).
+ * OUT and its missing parents are created. Temporary files are NAME.tmp.PID.
  *
  * Invariant: runs.csv and cells.csv are computed from journal text sorted by run index, never
  * from in-memory doubles, so one process, N processes, a resumed sweep and merged shards give
@@ -23,6 +28,10 @@
  * Durability: each journal line goes to the kernel with one write(2) on an O_APPEND descriptor
  * as the run finishes; there is no fsync per line. A killed sweep (SIGINT, SIGKILL) loses no
  * finished run; a machine crash may lose the journal's tail, which --resume detects and reruns.
+ * Only runs that ended by themselves are journalled: a worker ended from outside (kill -9, the
+ * OOM killer) or a run out of memory leaves its run out, stops the sweep, and --resume runs it.
+ * SIGINT is caught from the journal's opening to the last result file: a ^C while results are
+ * written lets them be finished (both CSV files or neither), then the sweep reports it.
  */
 #ifndef KAFKASIM_SWEEP_H
 #define KAFKASIM_SWEEP_H
@@ -36,18 +45,24 @@
 
 #define SWEEP_FIELDS_MAX 256          /* output fields of one run */
 #define SWEEP_ROW_MAX 16384           /* bytes of one run's fields text */
-#define SWEEP_EXIT_INTERRUPTED 130    /* 128 + SIGINT, as shells report it */
+#define SWEEP_EXIT_INTERRUPTED 130    /* 128 + SIGINT, as shells report it; also a worker ended
+                                         from outside (kill -9, the OOM killer) */
+#define SWEEP_EXIT_EXHAUSTED 3        /* a run ran out of memory: not journalled, no verdict */
+#define SWEEP_WORKER_EXIT_EXHAUSTED 3 /* a worker's exit status when its run ran out of memory */
+#define SWEEP_OUT_MAX 2048            /* bytes of OUT; a longer --out is refused, never cut */
 #define SWEEP_PATH_MAX 4096           /* bytes of a path under OUT; a longer OUT is refused */
 
 typedef enum sweep_status {
     SWEEP_RUN_OK = 0,       /* the simulation completed; anomalies are results */
     SWEEP_RUN_FAILED = 1,   /* an invariant broke or a run limit was hit; fields still valid */
     SWEEP_RUN_CRASHED = 2,  /* the worker died during the run (an assertion); no fields */
+    SWEEP_RUN_EXHAUSTED = 3, /* the run ran out of memory: no result, never journalled */
 } sweep_status;
 
 /* Runs one run and writes its output fields, comma-separated in field order, no newline, into
- * fields (fields_len bytes). Returns SWEEP_RUN_OK or SWEEP_RUN_FAILED; anything else is treated
- * as SWEEP_RUN_FAILED with the fields left empty. Called in a worker process. */
+ * fields (fields_len bytes). Returns SWEEP_RUN_OK, SWEEP_RUN_FAILED or SWEEP_RUN_EXHAUSTED;
+ * anything else is treated as SWEEP_RUN_FAILED with the fields left empty. Called in a worker
+ * process. */
 typedef int (*sweep_run_fn)(void *ctx, const sweep_spec *spec, size_t cell, uint64_t seed,
                             char *fields, size_t fields_len);
 
@@ -72,8 +87,9 @@ typedef struct sweep_job {
 /* Runs the job's share of the sweep (the runs with index % N == I-1 not yet in the journal),
  * then, for a whole sweep, writes runs.csv, cells.csv and the plots. Returns 0 when every run
  * completed, 1 when some run failed or crashed (the results are still written), 2 with a
- * message in err on bad input or an I/O error, SWEEP_EXIT_INTERRUPTED after SIGINT (the
- * journal keeps every finished run). */
+ * message in err on bad input or an I/O error, SWEEP_EXIT_INTERRUPTED after SIGINT or a worker
+ * ended from outside, SWEEP_EXIT_EXHAUSTED when a run ran out of memory (the journal keeps
+ * every finished run). */
 int sweep_execute(const sweep_job *job, char *err, size_t err_len);
 
 /* Joins the journals found in inputs (journal files, or folders whose runs*.journal files are

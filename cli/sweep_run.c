@@ -280,7 +280,7 @@ static void sweep_worker_main(const sweep_job *job, int cmd_fd, int result_fd) {
     uint64_t run;
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_DFL);
-    if (!fields || !line) _exit(3);
+    if (!fields || !line) _exit(SWEEP_WORKER_EXIT_EXHAUSTED);
     for (;;) {
         ssize_t n = read(cmd_fd, &run, sizeof run);
         if (n < 0 && errno == EINTR) continue;
@@ -289,6 +289,7 @@ static void sweep_worker_main(const sweep_job *job, int cmd_fd, int result_fd) {
         uint64_t seed = job->spec->seeds[run % job->spec->seed_count];
         fields[0] = '\0';
         int rc = job->run(job->run_ctx, job->spec, cell, seed, fields, SWEEP_ROW_MAX);
+        if (rc == SWEEP_RUN_EXHAUSTED) _exit(SWEEP_WORKER_EXIT_EXHAUSTED); /* no result */
         if (rc != SWEEP_RUN_OK) {
             if (rc != SWEEP_RUN_FAILED) fields[0] = '\0';
             rc = SWEEP_RUN_FAILED;
@@ -396,7 +397,22 @@ static int sweep_worker_lines(sweep_pool *p, sweep_worker *w, char *err, size_t 
     return 0;
 }
 
-/* A worker's pipe closed: its first outstanding run crashed it; the others go back. */
+/* True when a worker that ended with status ended by itself: the run crashed it (an assertion's
+ * abort, a fault of memory access or arithmetic, an exit other than the ones below). False when
+ * something outside ended it (SIGKILL from the OOM killer or kill -9, SIGTERM, SIGHUP, ...) or
+ * the run ran out of memory (SWEEP_WORKER_EXIT_EXHAUSTED): the run has no result of its own. */
+static bool sweep_worker_ended_itself(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status) != SWEEP_WORKER_EXIT_EXHAUSTED;
+    if (!WIFSIGNALED(status)) return false;
+    int sig = WTERMSIG(status);
+    return sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+           sig == SIGSYS || sig == SIGTRAP;
+}
+
+/* A worker's pipe closed: its first outstanding run ended it; the others go back. A run that
+ * crashed its worker is journalled as crashed. One whose worker was ended from outside or ran
+ * out of memory is not journalled (so --resume runs it again) and stops the sweep:
+ * SWEEP_EXIT_INTERRUPTED or SWEEP_EXIT_EXHAUSTED. */
 static int sweep_worker_lost(sweep_pool *p, sweep_worker *w, char *err, size_t err_len) {
     int status = 0;
     close(w->cmd_fd);
@@ -407,9 +423,22 @@ static int sweep_worker_lost(sweep_pool *p, sweep_worker *w, char *err, size_t e
     uint64_t crashed = w->outstanding[0];
     for (size_t i = 1; i < w->outstanding_count; i++) p->retry[p->retry_count++] = w->outstanding[i];
     w->outstanding_count = 0;
+    const char *clear = p->job->progress ? "\r\x1b[K" : "";
+    if (!sweep_worker_ended_itself(status)) {
+        p->retry[p->retry_count++] = crashed; /* counted as not done */
+        if (WIFSIGNALED(status)) {
+            fprintf(p->job->log, "%skafkasim sweep: run %" PRIu64 ": its worker was ended from "
+                    "outside (signal %d: the OOM killer, kill or a shutdown); the run is not "
+                    "journalled\n", clear, crashed, WTERMSIG(status));
+            return SWEEP_EXIT_INTERRUPTED;
+        }
+        fprintf(p->job->log, "%skafkasim sweep: run %" PRIu64 ": out of memory; the run is not "
+                "journalled\n", clear, crashed);
+        return SWEEP_EXIT_EXHAUSTED;
+    }
     if (WIFSIGNALED(status)) {
         fprintf(p->job->log, "%skafkasim sweep: run %" PRIu64 ": worker killed by signal %d\n",
-                p->job->progress ? "\r\x1b[K" : "", crashed, WTERMSIG(status));
+                clear, crashed, WTERMSIG(status));
     }
     return sweep_pool_finish(p, crashed, "crashed", err, err_len);
 }
@@ -453,7 +482,7 @@ static int sweep_pool_loop(sweep_pool *p, struct pollfd *fds, sweep_worker **pol
             if (n < 0 && errno == EINTR) continue;
             int rc = n > 0 ? (w->buf_len += (size_t)n, sweep_worker_lines(p, w, err, err_len))
                            : sweep_worker_lost(p, w, err, err_len);
-            if (rc != 0) return -1;
+            if (rc != 0) return rc;
         }
         sweep_pool_progress(p, false);
     }
@@ -488,18 +517,13 @@ static int sweep_pool_run(sweep_pool *p, char *err, size_t err_len) {
         p->workers[i].buf = malloc(SWEEP_LINE_MAX);
         if (!p->workers[i].buf) rc = sweep_fail(err, err_len, "out of memory");
     }
-    struct sigaction on_int = {.sa_handler = sweep_on_sigint}, on_pipe = {.sa_handler = SIG_IGN};
-    struct sigaction old_int, old_pipe;
-    sigemptyset(&on_int.sa_mask);
+    struct sigaction on_pipe = {.sa_handler = SIG_IGN}, old_pipe;
     sigemptyset(&on_pipe.sa_mask);
-    sweep_interrupted = 0;
-    sigaction(SIGINT, &on_int, &old_int); /* no SA_RESTART: poll returns at once */
     sigaction(SIGPIPE, &on_pipe, &old_pipe);
     p->started_s = sweep_wall_s();
     if (rc == 0) rc = sweep_pool_loop(p, fds, polled, err, err_len);
     sweep_pool_stop(p, rc != 0);
     sweep_pool_progress(p, true);
-    sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     for (unsigned i = 0; p->workers && i < p->worker_count; i++) free(p->workers[i].buf);
     free(p->workers);
@@ -507,6 +531,125 @@ static int sweep_pool_run(sweep_pool *p, char *err, size_t err_len) {
     free(fds);
     free(polled);
     return rc;
+}
+
+/* ==== The output folder ===================================================================== */
+
+/* Creates dir and its missing parents (mkdir -p). Returns 0, or -1 with a message. */
+static int sweep_mkdirs(const char *dir, char *err, size_t err_len) {
+    char path[SWEEP_OUT_MAX + 1];
+    size_t len = strlen(dir);
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0') continue;
+        if (path[i - 1] == '/') continue; /* "a//b" */
+        char keep = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            int reason = errno;
+            return sweep_fail(err, err_len, "--out %s: cannot create %s: %s", dir, path,
+                              strerror(reason));
+        }
+        path[i] = keep;
+    }
+    return 0;
+}
+
+/* OUT as a folder this process may write into: its length, its parents, its type, its
+ * permissions. Returns 0, or -1 with a message that names what is wrong and what is allowed. */
+static int sweep_out_prepare(const char *dir, char *err, size_t err_len) {
+    struct stat st;
+    size_t len = strlen(dir);
+    if (len == 0 || len > SWEEP_OUT_MAX) {
+        return sweep_fail(err, err_len, "--out: a path of %zu bytes; allowed: 1 .. %d bytes",
+                          len, SWEEP_OUT_MAX);
+    }
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        return sweep_fail(err, err_len, "--out %s: exists and is not a folder; allowed: a folder, "
+                          "or a path where one can be created", dir);
+    }
+    if (sweep_mkdirs(dir, err, err_len) != 0) return -1;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return sweep_fail(err, err_len, "--out %s: not a folder after creating it: %s", dir,
+                          strerror(errno));
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        return sweep_fail(err, err_len, "--out %s: cannot write into this folder: %s", dir,
+                          strerror(errno));
+    }
+    return 0;
+}
+
+/* Takes OUT's lock for this job (sweep.lock, or sweep.I-of-N.lock for a shard, whose journals
+ * differ) into path. A POSIX record lock: held by this process only (workers do not inherit
+ * it), released by the kernel however the process ends. The file is removed at unlock; a file
+ * left by a killed sweep is not held and is taken over. Returns the lock's descriptor, or -1
+ * with a message (another process holds it). */
+static int sweep_out_lock(const sweep_job *job, bool whole, char *path, size_t len, char *err,
+                          size_t err_len) {
+    if (whole || job->shard_count <= 1) snprintf(path, len, "%s/sweep.lock", job->out_dir);
+    else snprintf(path, len, "%s/sweep.%u-of-%u.lock", job->out_dir, job->shard_index,
+                  job->shard_count);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(path, O_RDWR | O_CREAT, 0644);
+        if (fd < 0) return sweep_fail(err, err_len, "%s: %s", path, strerror(errno));
+        struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_SETLK, &lock) != 0) {
+            int reason = errno;
+            struct flock holder = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+            long pid = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK
+                           ? (long)holder.l_pid : 0;
+            close(fd);
+            if (reason != EACCES && reason != EAGAIN) {
+                return sweep_fail(err, err_len, "%s: cannot lock: %s", path, strerror(reason));
+            }
+            return sweep_fail(err, err_len, "--out %s: another sweep (process %ld) is writing "
+                              "into this folder; allowed: one sweep per --out at a time (wait "
+                              "for it, or choose another --out)", job->out_dir, pid);
+        }
+        /* Held; but the file may have been removed by its last holder between our open and
+         * our lock, and a third process may hold a new one under the name: then again. */
+        struct stat mine, named;
+        if (fstat(fd, &mine) == 0 && stat(path, &named) == 0 && mine.st_ino == named.st_ino &&
+            mine.st_dev == named.st_dev) {
+            return fd;
+        }
+        close(fd);
+    }
+    return sweep_fail(err, err_len, "%s: the lock file keeps changing; allowed: one sweep per "
+                      "--out at a time", path);
+}
+
+static void sweep_out_unlock(int fd, const char *path) {
+    if (fd < 0) return;
+    unlink(path); /* while held: a waiting process then finds the name gone and retries */
+    close(fd);
+}
+
+/* SIGINT becomes sweep_interrupted from the journal's opening to the last result file. */
+typedef struct sweep_sigint {
+    struct sigaction old;   /* the handler before, restored at the end */
+} sweep_sigint;
+
+static void sweep_sigint_catch(sweep_sigint *s) {
+    struct sigaction on_int = {.sa_handler = sweep_on_sigint};
+    sigemptyset(&on_int.sa_mask);
+    sweep_interrupted = 0;
+    sigaction(SIGINT, &on_int, &s->old); /* no SA_RESTART: poll returns at once */
+}
+
+static void sweep_sigint_release(sweep_sigint *s) { sigaction(SIGINT, &s->old, NULL); }
+
+/* Writes the results with SIGINT caught: a ^C while they are written lets them be finished
+ * (through temporary files and rename, so a reader sees whole files), then is reported.
+ * Returns 0, SWEEP_EXIT_INTERRUPTED (the results complete) or -1 with a message. */
+static int sweep_results_finish(const sweep_job *job, char *const *rows, char *err,
+                                size_t err_len) {
+    if (sweep_results_write(job, rows, err, err_len) != 0) return -1;
+    if (!sweep_interrupted) return 0;
+    fprintf(job->log, "kafkasim sweep: interrupted while the results were written; they were "
+            "finished first and are complete in %s\n", job->out_dir);
+    return SWEEP_EXIT_INTERRUPTED;
 }
 
 /* ==== Sweep and merge ======================================================================== */
@@ -522,9 +665,6 @@ static int sweep_journal_open(const sweep_job *job, char **rows, char *err, size
     char path[SWEEP_PATH_MAX];
     struct stat st;
     sweep_journal_path(job, path, sizeof path);
-    if (mkdir(job->out_dir, 0755) != 0 && errno != EEXIST) {
-        return sweep_fail(err, err_len, "%s: %s", job->out_dir, strerror(errno));
-    }
     if (stat(path, &st) == 0) {
         sweep_header want = {.spec_hash = job->spec_hash, .runs = sweep_spec_run_count(job->spec)};
         size_t torn = 0;
@@ -544,7 +684,16 @@ int sweep_execute(const sweep_job *job, char *err, size_t err_len) {
     char **rows = calloc(runs ? runs : 1, sizeof *rows);
     uint64_t *queue = calloc(runs ? runs : 1, sizeof *queue);
     sweep_pool pool = {.job = job, .queue = queue, .rows = rows, .journal_fd = -1};
+    char lock_path[SWEEP_PATH_MAX];
+    int lock_fd = -1;
+    sweep_sigint sigint;
     int rc = (rows && queue) ? 0 : sweep_fail(err, err_len, "out of memory");
+    if (rc == 0) rc = sweep_out_prepare(job->out_dir, err, err_len);
+    if (rc == 0 && (lock_fd = sweep_out_lock(job, false, lock_path, sizeof lock_path, err,
+                                             err_len)) < 0) {
+        rc = -1;
+    }
+    sweep_sigint_catch(&sigint);
     if (rc == 0 && (pool.journal_fd = sweep_journal_open(job, rows, err, err_len)) < 0) rc = -1;
     for (uint64_t run = 0; rc == 0 && run < runs; run++) {
         if (run % job->shard_count != job->shard_index - 1) continue;
@@ -553,25 +702,28 @@ int sweep_execute(const sweep_job *job, char *err, size_t err_len) {
     }
     if (rc == 0) rc = sweep_pool_run(&pool, err, err_len);
     if (pool.journal_fd >= 0) close(pool.journal_fd);
-    if (rc == SWEEP_EXIT_INTERRUPTED) {
+    if (rc == SWEEP_EXIT_INTERRUPTED || rc == SWEEP_EXIT_EXHAUSTED) {
         char path[SWEEP_PATH_MAX];
         sweep_journal_path(job, path, sizeof path);
-        fprintf(job->log, "kafkasim sweep: interrupted after %zu of %zu runs; they are in %s, "
-                "and --resume finishes the sweep\n", pool.already + pool.done,
+        fprintf(job->log, "kafkasim sweep: %s after %zu of %zu runs; they are in %s, "
+                "and --resume finishes the sweep\n",
+                rc == SWEEP_EXIT_EXHAUSTED ? "stopped" : "interrupted", pool.already + pool.done,
                 pool.already + pool.queue_count, path);
     } else if (rc == 0 && job->shard_count > 1) {
         fprintf(job->log, "kafkasim sweep: shard %u/%u done; join the shards with kafkasim "
                 "sweep --merge OUT DIR...\n", job->shard_index, job->shard_count);
     } else if (rc == 0) {
-        rc = sweep_results_write(job, rows, err, err_len);
+        rc = sweep_results_finish(job, rows, err, err_len);
     }
+    sweep_sigint_release(&sigint);
+    sweep_out_unlock(lock_fd, lock_path);
     size_t failed = 0;
     for (uint64_t run = 0; rc == 0 && run < runs; run++) {
         failed += rows[run] && strncmp(rows[run], "ok", 2) != 0;
     }
     sweep_rows_free(rows, runs);
     free(queue);
-    if (rc == SWEEP_EXIT_INTERRUPTED) return rc;
+    if (rc == SWEEP_EXIT_INTERRUPTED || rc == SWEEP_EXIT_EXHAUSTED) return rc;
     return rc != 0 ? 2 : failed > 0 ? 1 : 0;
 }
 
@@ -680,10 +832,19 @@ int sweep_merge(const sweep_job *job, char *const *inputs, size_t input_count, c
                         "first: run %" PRIu64 "); allowed: the journals of every shard, each "
                         "finished", missing, runs, first_missing);
     }
-    if (rc == 0 && mkdir(job->out_dir, 0755) != 0 && errno != EEXIST) {
-        rc = sweep_fail(err, err_len, "%s: %s", job->out_dir, strerror(errno));
+    char lock_path[SWEEP_PATH_MAX];
+    int lock_fd = -1;
+    sweep_sigint sigint;
+    if (rc == 0) rc = sweep_out_prepare(job->out_dir, err, err_len);
+    if (rc == 0 && (lock_fd = sweep_out_lock(job, true, lock_path, sizeof lock_path, err,
+                                             err_len)) < 0) {
+        rc = -1;
     }
-    if (rc == 0) rc = sweep_results_write(job, rows, err, err_len);
+    sweep_sigint_catch(&sigint);
+    if (rc == 0) rc = sweep_results_finish(job, rows, err, err_len);
+    sweep_sigint_release(&sigint);
+    sweep_out_unlock(lock_fd, lock_path);
     sweep_rows_free(rows, runs);
+    if (rc == SWEEP_EXIT_INTERRUPTED) return rc;
     return rc != 0 ? 2 : failed > 0 ? 1 : 0;
 }

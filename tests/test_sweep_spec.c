@@ -204,6 +204,10 @@ static void test_stats(void) {
 static const char *const fake_fields[3] = {"a", "ratio", "duplicates"};
 static const bool fake_metric[3] = {true, true, true};
 
+/* How the run (cell 0, seed 11) ends in test_lost_runs: by itself, out of memory, or killed. */
+typedef enum fake_loss { FAKE_LOSS_NONE, FAKE_LOSS_EXHAUSTED, FAKE_LOSS_KILLED } fake_loss;
+static fake_loss fake_lose; /* set before the workers are forked */
+
 /* A deterministic run: fields from (cell, seed); seed 12 fails, (cell 2, seed 13) crashes. Each
  * call appends a byte to the file ctx names, so a test can count the runs that really ran. */
 static int fake_run(void *ctx, const sweep_spec *spec, size_t cell, uint64_t seed, char *fields,
@@ -215,6 +219,8 @@ static int fake_run(void *ctx, const sweep_spec *spec, size_t cell, uint64_t see
         close(fd);
     }
     if (cell == 2 && seed == 13) abort();
+    if (cell == 0 && seed == 11 && fake_lose == FAKE_LOSS_EXHAUSTED) return SWEEP_RUN_EXHAUSTED;
+    if (cell == 0 && seed == 11 && fake_lose == FAKE_LOSS_KILLED) raise(SIGKILL); /* OOM killer */
     snprintf(fields, len, "%" PRIu64 ",%.3f,%d", seed * 10 + cell, (double)(seed % 7) / 4.0,
              (seed + cell) % 3 == 0);
     return seed == 12 ? SWEEP_RUN_FAILED : SWEEP_RUN_OK;
@@ -354,6 +360,36 @@ static void test_resume(const sweep_spec *s, FILE *log) {
     CHECK_CONTAINS(err, "written for another spec");
 }
 
+/* A run that did not end by itself (its worker killed from outside, or out of memory) is not
+ * journalled and stops the sweep; --resume runs it and ends with the bytes of one sweep. */
+static void test_lost_runs(const sweep_spec *s, FILE *log) {
+    char dir[256], calls[256], a[320], b[256], err[1024] = "";
+    static const fake_loss losses[2] = {FAKE_LOSS_EXHAUSTED, FAKE_LOSS_KILLED};
+    static const int statuses[2] = {SWEEP_EXIT_EXHAUSTED, SWEEP_EXIT_INTERRUPTED};
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir, sizeof dir, "%s/lost%d", base_dir, i);
+        sweep_job job = fake_job(s, dir, 1, 1, 1, at("calls", calls), log);
+        fake_lose = losses[i];
+        CHECK_EQ(sweep_execute(&job, err, sizeof err), statuses[i]);
+        snprintf(a, sizeof a, "%s/runs.journal", dir);
+        char *journal = slurp(a);
+        CHECK(journal && strstr(journal, "\n0,ok,") != NULL);  /* run 0 finished before */
+        CHECK(journal && strstr(journal, "\n1,") == NULL);     /* run 1 is not journalled */
+        free(journal);
+        snprintf(a, sizeof a, "%s/runs.csv", dir);
+        CHECK(access(a, F_OK) != 0);
+        fake_lose = FAKE_LOSS_NONE;
+        job.resume = true;
+        job.jobs = 2;
+        CHECK_EQ(sweep_execute(&job, err, sizeof err), 1);
+        CHECK(files_equal(at("one/runs.csv", b), a));
+        snprintf(a, sizeof a, "%s/cells.csv", dir);
+        CHECK(files_equal(at("one/cells.csv", b), a));
+        snprintf(a, sizeof a, "%s/sweep.lock", dir);
+        CHECK(access(a, F_OK) != 0); /* the lock is removed at the end */
+    }
+}
+
 /* A run whose text differs between two journals means a nondeterministic model. */
 static void test_conflict(const sweep_spec *s, FILE *log) {
     char path[256], one[256], merged[256], err[1024] = "";
@@ -388,6 +424,7 @@ int main(void) {
     test_shards_and_merge(&s, log);
     test_resume(&s, log);
     test_conflict(&s, log);
+    test_lost_runs(&s, log);
     fclose(log);
     sweep_spec_fini(&s);
     if (test_failures == 0) {
