@@ -23,7 +23,11 @@ enum {
     BROKER_T_CONN,  /* client node */
 };
 
+#define BROKER_KAFKA_3_6 30600 /* KAFKA-15021: only ISR-eligible replicas hold the HW */
 #define BROKER_KAFKA_3_7 30700 /* KAFKA-15583: effectiveMinIsr, HW frozen under min ISR */
+/* lastCaughtUpTimeMs of a replica that never caught up (resetReplicaState's 0, which is
+ * ancient in wall-clock milliseconds but not at the start of a simulated run), ns. */
+#define BROKER_NEVER_NS (INT64_MIN / 4)
 
 static uint64_t timer_arg(int type, int partition, int node) {
     return (uint64_t)type | (uint64_t)partition << 8 | (uint64_t)node << 16;
@@ -61,6 +65,12 @@ static int effective_min_isr(const broker *b, const broker_partition *p) {
  * count until the controller commits them. */
 static broker_set maximal_isr(const broker_partition *p) {
     return p->alter_pending ? (p->isr | p->isr_proposed) : p->isr;
+}
+
+/* Applies a committed ISR; members it drops are not ISR-eligible until they fetch again. */
+static void partition_isr_set(broker_partition *p, broker_set isr) {
+    p->isr_left = (p->isr_left | (p->isr & ~isr)) & ~isr;
+    p->isr = isr;
 }
 
 /* A new slot at the end of the pause's deferred queue, NULL when memory ran out. */
@@ -456,6 +466,7 @@ static void leader_update_follower(broker *b, broker_partition *p, int replica,
     f->log_end_offset = fetch_offset;
     f->last_fetch_leader_leo = p->log.log_end_offset;
     f->last_fetch_ns = t;
+    p->isr_left = broker_set_del(p->isr_left, replica);
 }
 
 static void leader_alter_send(broker *b, int partition, broker_set proposed);
@@ -526,19 +537,39 @@ static void leader_on_fetch(broker *b, node_id client) {
 
 /* ---- Leader: high watermark and ISR ------------------------------------------------------ */
 
-/* Partition.maybeIncrementLeaderHW: min LEO over the maximal ISR; frozen while the ISR is
- * below min.insync.replicas from 3.7 (KAFKA-15583). Completes what the move unblocks. */
+/* Replica.isCaughtUp: at the leader's LEO, or caught up within replica.lag.time.max.ms. */
+static bool follower_caught_up(const broker *b, const broker_partition *p, int replica) {
+    const broker_follower *f = &p->followers[replica];
+    return f->log_end_offset == p->log.log_end_offset ||
+           now_ns(b) - f->last_caught_up_ns <= b->env.config->replica_lag_time_max_ns;
+}
+
+/* Partition.maybeIncrementLeaderHW: min LEO over the maximal ISR and over every other replica
+ * that is caught up (shouldWaitForReplicaToJoinIsr), so that a follower catching up under
+ * steady writes finds the HW within reach and can join (isFollowerInSync). From 3.6
+ * (KAFKA-15021) such a replica must also be ISR-eligible (isReplicaIsrEligible: unfenced, not
+ * shutting down, fetching with its current broker epoch); the leader here knows no fencing,
+ * and counts a replica eligible once it fetched after it left the ISR (a dead one does not
+ * fetch). Before 3.6 a replica caught up within the lag holds the HW even when dead. Frozen
+ * while the ISR is below min.insync.replicas from 3.7 (KAFKA-15583). Completes what the move
+ * unblocks. */
 static void leader_maybe_advance_hw(broker *b, int partition) {
     broker_partition *p = &b->partitions[partition];
     if (!is_leader(b, p)) return;
-    if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 &&
-        broker_set_count(p->isr) < effective_min_isr(b, p))
+    int version = b->env.config->kafka_version;
+    if (version >= BROKER_KAFKA_3_7 && broker_set_count(p->isr) < effective_min_isr(b, p))
         return;
-    broker_set followers = broker_set_del(maximal_isr(p), b->broker_id);
+    broker_set maximal = maximal_isr(p);
+    broker_set others = broker_set_del(p->replicas | maximal, b->broker_id);
     int64_t hw = p->log.log_end_offset;
-    for (; followers; followers &= followers - 1) { /* each member, lowest id first */
-        int r = broker_lowest_bit(followers);
-        if (p->followers[r].log_end_offset < hw) hw = p->followers[r].log_end_offset;
+    for (; others; others &= others - 1) { /* each replica, lowest id first */
+        int r = broker_lowest_bit(others);
+        if (p->followers[r].log_end_offset >= hw) continue;
+        if (!broker_set_has(maximal, r)) {
+            if (version >= BROKER_KAFKA_3_6 && broker_set_has(p->isr_left, r)) continue;
+            if (!follower_caught_up(b, p, r)) continue;
+        }
+        hw = p->followers[r].log_end_offset;
     }
     if (hw <= p->log.high_watermark) return;
     replica_set_hw(b, p, hw);
@@ -583,10 +614,7 @@ static void leader_maybe_shrink_isr(broker *b, int partition) {
     broker_set keep = p->isr;
     for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
         if (r == b->broker_id || !broker_set_has(p->isr, r)) continue;
-        const broker_follower *f = &p->followers[r];
-        bool caught_up = f->log_end_offset == p->log.log_end_offset ||
-                         now_ns(b) - f->last_caught_up_ns <= lag_ns;
-        if (!caught_up) keep = broker_set_del(keep, r);
+        if (!follower_caught_up(b, p, r)) keep = broker_set_del(keep, r);
     }
     if (keep != p->isr) leader_alter_send(b, partition, keep);
 }
@@ -608,7 +636,7 @@ static void leader_on_alter_response(broker *b, const proto_msg *m) {
     if (s->error != ERR_NONE) return; /* INELIGIBLE_REPLICA etc.: back to the committed ISR */
     if (s->metadata_offset > b->metadata_offset) b->metadata_offset = s->metadata_offset;
     if (s->leader_epoch != p->leader_epoch || s->partition_epoch <= p->partition_epoch) return;
-    p->isr = s->isr;
+    partition_isr_set(p, s->isr);
     p->partition_epoch = s->partition_epoch;
     leader_maybe_advance_hw(b, m->partition);
 }
@@ -735,10 +763,11 @@ static void broker_become_leader(broker *b, int partition) {
     for (int r = 0; r <= PROTO_BROKERS_MAX; r++) {
         broker_follower *f = &p->followers[r];
         f->log_end_offset = -1;
-        f->last_caught_up_ns = broker_set_has(p->isr, r) ? t : 0;
+        f->last_caught_up_ns = broker_set_has(p->isr, r) ? t : BROKER_NEVER_NS;
         f->last_fetch_leader_leo = -1;
         f->last_fetch_ns = 0;
     }
+    p->isr_left = 0;
     p->alter_pending = false;
     p->fetch_in_flight = false;
     sim_timer_cancel(&p->fetch_timer);
@@ -772,7 +801,7 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
     p->leader = s->leader;
     p->leader_epoch = s->leader_epoch;
     p->partition_epoch = s->partition_epoch;
-    p->isr = s->isr;
+    partition_isr_set(p, s->isr);
     p->replicas = s->replicas;
     if (!leader_changed) {
         p->alter_pending = false; /* a newer partition epoch settles any pending change */

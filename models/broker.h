@@ -81,6 +81,8 @@ typedef struct broker_partition {
     int32_t leader_epoch;       /* leader epoch */
     int32_t partition_epoch;    /* partition epoch (KIP-497's version of the ISR) */
     broker_set isr;             /* committed ISR */
+    broker_set isr_left;        /* leader side: replicas that left the ISR and have not
+                                   fetched since (not ISR-eligible, see broker.c) */
     broker_set replicas;        /* assignment */
     int replica_order[PROTO_BROKERS_MAX]; /* assignment order, broker ids */
     int replica_count;          /* replicas in the assignment */

@@ -4,7 +4,9 @@
 # - a restarted broker loads producer state from a snapshot at its log end, one batch per
 #   producer id (LogLoader.recoverSegment -> takeSnapshot()): with replication.factor=1 the
 #   restarted leader duplicates retried batches over many seeds; with replication.factor=3 a
-#   follower with five batches per producer id leads: no duplicate, no loss.
+#   follower with five batches per producer id leads: no duplicate, no loss;
+# - the leader's high watermark counts caught-up replicas outside the ISR, so a restarted
+#   follower rejoins the ISR under steady writes.
 #
 # Usage: bash cli_restart.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -46,5 +48,18 @@ expect_sum duplicates -eq 0 10 $s12 replication.factor=3 "$crash"
 expect_sum lost_acked -eq 0 10 $s12 replication.factor=3 "$crash"
 # shellcheck disable=SC2086
 expect_sum lost_acked -eq 0 10 $s12 replication.factor=1 "$crash"
+
+# ---- The HW counts caught-up replicas outside the ISR (Partition.maybeIncrementLeaderHW) -----
+# RF=2, the follower crashed for 10 s under steady writes (1000 records/s for 60 s): it rejoins
+# the ISR within 2 s of its restart, not when the writes stop.
+checks=$((checks + 1))
+"$bin" run replication.factor=2 workload.records=60000 workload.rate=1000 \
+  "fault.c=crash broker-2 at 10s for 10s" --seed 1 --trace=isr.txt >out 2>err ||
+  fail "the follower crash run failed"
+rejoin=$(grep -m1 'controller isr isr=1,2 partition_epoch=2' isr.txt | sed 's/ms .*//')
+case "$rejoin" in
+  2[01][0-9][0-9][0-9].*) ;;
+  *) fail "the restarted follower rejoined the ISR at '$rejoin' ms, expected 20000 .. 21999" ;;
+esac
 
 finish

@@ -159,6 +159,69 @@ static void test_isr_shrink_expand(void) {
     harness_fini(&h);
 }
 
+/* Partition.maybeIncrementLeaderHW counts replicas outside the ISR that are caught up and
+ * eligible to join (shouldWaitForReplicaToJoinIsr, kafka-semantics.md 2.2): a follower that
+ * restarts under steady writes holds the HW within its reach and joins the ISR as soon as it
+ * caught up (isFollowerInSync: LEO >= HW), not when the writes stop. */
+static void test_hw_caught_up_rejoin(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.kafka_version = 30900;
+    h.cfg.num_brokers = 2;
+    h.cfg.replication_factor = 2;
+    harness_init(&h);
+    /* A write every 200 ms, and from the restart on one every 1 ms for 400 ms: the follower
+     * is behind the leader's LEO at nearly every fetch. */
+    traffic(&h, 100 * SIM_MS, 15 * SIM_S, 200 * SIM_MS, 200);
+    traffic(&h, 15 * SIM_S, 15400 * SIM_MS, 1 * SIM_MS, 300);
+    run_until(&h, 5 * SIM_S);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 15 * SIM_S);
+    broker_set only1 = broker_set_add(0, 1), both = broker_set_add(only1, 2);
+    CHECK_EQ(controller_isr(&h.ctl), only1); /* fenced and removed by the controller */
+    CHECK_EQ(hw(&h, 1), leo(&h, 1));       /* the dead replica does not hold the HW */
+    broker_restart(&h.brokers[2]);
+    run_until(&h, 30 * SIM_S);
+    int64_t expand = history_first(&h, HIST_ISR, NODE_NONE, 15 * SIM_S, false, both);
+    CHECK(expand > 15 * SIM_S);
+    CHECK(expand < 15200 * SIM_MS); /* before: when the writes stopped, at 15.4 s */
+    CHECK_EQ(controller_isr(&h.ctl), both);
+    harness_fini(&h);
+}
+
+/* Before 3.6 a replica caught up within replica.lag.time.max.ms holds the HW even when it is
+ * dead and out of the ISR (Partition.maybeIncrementLeaderHW at 3.5.0: isCaughtUp ||
+ * maximalIsr.contains); from 3.6 it must be ISR-eligible, which a fenced broker is not
+ * (KAFKA-15021, isReplicaIsrEligible). */
+static void run_dead_follower_hw(int version, int64_t *hw_at_crash, int64_t *hw_later,
+                                 int64_t *leo_later) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.kafka_version = version;
+    h.cfg.num_brokers = 2;
+    h.cfg.replication_factor = 2;
+    harness_init(&h);
+    traffic(&h, 100 * SIM_MS, 45 * SIM_S, 100 * SIM_MS, 300);
+    run_until(&h, 5 * SIM_S);
+    broker_crash(&h.brokers[2], false);
+    *hw_at_crash = hw(&h, 1);
+    run_until(&h, 25 * SIM_S);
+    CHECK_EQ(controller_isr(&h.ctl), broker_set_add(0, 1));
+    *hw_later = hw(&h, 1);
+    *leo_later = leo(&h, 1);
+    run_until(&h, 40 * SIM_S); /* 35 s: the dead replica's lastCaughtUpTime is 30 s old */
+    CHECK_EQ(hw(&h, 1), leo(&h, 1));
+    harness_fini(&h);
+}
+
+static void test_hw_dead_follower_by_version(void) {
+    int64_t at_crash, later, end;
+    run_dead_follower_hw(30500, &at_crash, &later, &end);
+    CHECK_EQ(later, at_crash); /* 3.5: frozen 20 s after the crash */
+    run_dead_follower_hw(30600, &at_crash, &later, &end);
+    CHECK_EQ(later, end);      /* 3.6: moving once the ISR dropped the dead replica */
+}
+
 static void test_idempotence(void) {
     harness h = {0};
     config_base(&h.cfg);
@@ -331,6 +394,8 @@ int main(void) {
     test_muting();
     test_min_isr();
     test_isr_shrink_expand();
+    test_hw_caught_up_rejoin();
+    test_hw_dead_follower_by_version();
     test_idempotence();
     test_restart_producer_state();
     test_powerloss();
