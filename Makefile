@@ -1,9 +1,11 @@
 # A thin front for CMake: `make` builds build/kafkasim (profile-guided with gcc, see
 # CMakeLists.txt), `make test` builds and runs every test, `make demo` builds and runs the main
-# job. CMake does the real work.
+# job, `make install PREFIX=DIR` builds and installs DIR/bin/kafkasim (default /usr/local).
+# CMake does the real work.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
 
-.PHONY: all build test demo ci clean
+.PHONY: all build test demo ci install clean
 
 all: build
 
@@ -19,6 +21,9 @@ demo: build
 
 ci:
 	cmake --workflow --preset ci
+
+install: build
+	cmake --install build --prefix "$(PREFIX)"
 
 clean:
 	rm -rf build build-dev build-ci build-plain

@@ -299,7 +299,8 @@ static bool sweep_has_scripts(const char *dir) {
 }
 
 /* line.gp and heatmap.gp: --gnuplot-dir, the spec's folder, or experiments/ beside or above
- * the binary's folder (build/kafkasim finds the source tree's experiments/). */
+ * the binary's folder (build/kafkasim finds the source tree's experiments/), or an installed
+ * kafkasim's share/kafkasim (PREFIX/bin/kafkasim finds PREFIX/share/kafkasim). */
 static const char *sweep_plot_dir(const sweep_args *a, const char *spec_path, char *buf,
                                   size_t len) {
     char exe[PATH_MAX];
@@ -311,8 +312,9 @@ static const char *sweep_plot_dir(const sweep_args *a, const char *spec_path, ch
     if (n <= 0) return NULL;
     exe[n] = '\0';
     *strrchr(exe, '/') = '\0';
-    static const char *const above[3] = {"experiments", "../experiments", "../../experiments"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const above[4] = {"experiments", "../experiments", "../../experiments",
+                                         "../share/kafkasim"};
+    for (int i = 0; i < 4; i++) {
         snprintf(buf, len, "%s/%s", exe, above[i]);
         if (sweep_has_scripts(buf)) return buf;
     }
