@@ -58,7 +58,8 @@ static void run_usage(FILE *out) {
           "Later files and key=value arguments override earlier ones.\n"
           "\n"
           "  -s, --seed N             the run seed (overrides sim.seed)\n"
-          "  -f, --format FMT         text (default), json or csv\n"
+          "  -f, --format FMT         text (default), json or csv (every field, its unit and\n"
+          "                           the warnings: docs/reference.md)\n"
           "      --trace[=FILE]       one line per event, to FILE or standard output\n"
           "      --trace-format FMT   text (default) or jsonl\n"
           "      --trace-node NODE    only trace lines touching NODE (producer, broker-2, ...)\n"
@@ -244,7 +245,7 @@ int cmd_run(int argc, char **argv) {
     if (strcmp(a.format, "json") == 0) report_json(stdout, &c, &r);
     else if (strcmp(a.format, "csv") == 0) {
         report_csv_header(stdout);
-        report_csv_row(stdout, &r);
+        report_csv_row(stdout, &c, &r);
     } else report_text(stdout, &c, &r);
     if (r.invariant_broken) {
         fprintf(stderr, "kafkasim run: %s (seed %llu)\n", r.failure,

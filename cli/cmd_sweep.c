@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "faults.h"
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"
@@ -273,6 +274,108 @@ static int sweep_scenario_run(void *ctx, const sweep_spec *spec, size_t cell, ui
     return rc == 0 ? SWEEP_RUN_OK : SWEEP_RUN_FAILED;
 }
 
+/* ==== Faults that fired in no run ============================================================ */
+
+#define SWEEP_IDLE_LINES_MAX 20 /* cells reported before "... more" */
+
+/* Per cell, from runs.csv: runs and the most faults any one run fired. */
+typedef struct sweep_fired {
+    uint64_t runs;      /* runs of the cell */
+    uint64_t configured; /* faults of the cell */
+    uint64_t most;      /* the most faults one run fired */
+} sweep_fired;
+
+/* The 0-based column of name counted from the end of a header line, or -1. The report fields
+ * close every row and hold no commas, so rows are read from the end (axis values before them
+ * may be quoted). */
+static int sweep_column_from_end(const char *header, const char *name) {
+    int cols = 1, at = -1, col = 0;
+    size_t n = strlen(name);
+    for (const char *p = header; *p; p++) cols += *p == ',';
+    for (const char *p = header; *p; col++) {
+        const char *end = strpbrk(p, ",\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) at = col;
+        if (!end || *end == '\n') break;
+        p = end + 1;
+    }
+    return at < 0 ? -1 : cols - 1 - at;
+}
+
+/* The field k columns from the end of line (0: the last), as a number. */
+static uint64_t sweep_field_from_end(const char *line, int k) {
+    size_t end = strcspn(line, "\n");
+    for (int i = 0;; i++) {
+        size_t at = end;
+        while (at > 0 && line[at - 1] != ',') at--;
+        if (i == k) return strtoull(line + at, NULL, 10);
+        if (at == 0) return 0;
+        end = at - 1;
+    }
+}
+
+/* "fault.a (TEXT); fault.b (TEXT): REASON", with the reason a fault can never fire, for the faults of one cell. */
+static void sweep_fault_names(const config *c, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->fault_count && used < len; i++) {
+        fault_spec f;
+        char err[256];
+        const char *idle = fault_parse(c->faults[i].text, &f, err, sizeof err) == 0
+                               ? fault_spec_idle_reason(&f) : NULL;
+        used += (size_t)snprintf(buf + used, len - used, "%sfault.%s (%s)%s%s", i ? "; " : "",
+                                 c->faults[i].name, c->faults[i].text, idle ? ": " : "",
+                                 idle ? idle : "");
+    }
+}
+
+/* Tells, on log, each cell where some fault fired in no run: a sweep over a fault that never
+ * fires shows clean zeros that tested nothing. Reads OUT/runs.csv as the sweep wrote it. */
+static void sweep_report_idle_faults(const sweep_spec *s, const char *out_dir, FILE *log) {
+    char path[PATH_MAX + 16], line[SWEEP_ROW_MAX];
+    snprintf(path, sizeof path, "%s/runs.csv", out_dir);
+    FILE *in = fopen(path, "r");
+    size_t cells = sweep_spec_cell_count(s);
+    sweep_fired *fired = calloc(cells ? cells : 1, sizeof *fired);
+    if (!in || !fired || !fgets(line, sizeof line, in)) goto done;
+    int col_conf = sweep_column_from_end(line, "faults_configured");
+    int col_fired = sweep_column_from_end(line, "faults_fired");
+    if (col_conf < 0 || col_fired < 0) goto done;
+    while (fgets(line, sizeof line, in)) {
+        const char *comma = strchr(line, ',');
+        size_t cell = comma ? (size_t)strtoull(comma + 1, NULL, 10) : cells;
+        if (cell >= cells) continue;
+        uint64_t f = sweep_field_from_end(line, col_fired);
+        fired[cell].runs++;
+        fired[cell].configured = sweep_field_from_end(line, col_conf);
+        if (f > fired[cell].most) fired[cell].most = f;
+    }
+    int lines = 0;
+    size_t more = 0;
+    static config c; /* large; one at a time */
+    char err[768], names[1024];
+    for (size_t cell = 0; cell < cells; cell++) {
+        const sweep_fired *k = &fired[cell];
+        if (k->runs == 0 || k->most >= k->configured) continue;
+        if (lines == SWEEP_IDLE_LINES_MAX) { more++; continue; }
+        if (sweep_cell_config(s, cell, s->seeds[0], &c, err, sizeof err) != 0) continue;
+        sweep_fault_names(&c, names, sizeof names);
+        fprintf(log, "kafkasim sweep: warning: cell %zu (", cell);
+        for (size_t a = 0; a < s->axis_count; a++)
+            fprintf(log, "%s%s=%s", a ? " " : "", s->axes[a].name, sweep_spec_cell_value(s, cell, a));
+        if (k->most == 0)
+            fprintf(log, "): %s fired in no run of %" PRIu64 "\n", names, k->runs);
+        else
+            fprintf(log, "): no run of %" PRIu64 " fired more than %" PRIu64 " of its %" PRIu64
+                    " faults: %s\n", k->runs, k->most, k->configured, names);
+        lines++;
+    }
+    if (more) fprintf(log, "kafkasim sweep: warning: %zu more such cells\n", more);
+done:
+    if (in) fclose(in);
+    free(fired);
+}
+
 /* ==== The command ============================================================================ */
 
 /* Every plot.y name must be an output field. */
@@ -384,6 +487,8 @@ int cmd_sweep(int argc, char **argv) {
         printf("kafkasim sweep: %" PRIu64 " runs in %zu cells: %s/runs.csv, %s/cells.csv\n",
                sweep_spec_run_count(&spec), sweep_spec_cell_count(&spec), job.out_dir,
                job.out_dir);
+        fflush(stdout);
+        sweep_report_idle_faults(&spec, job.out_dir, stderr);
     }
     sweep_spec_fini(&spec);
     return rc;

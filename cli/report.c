@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "faults.h"
 #include "sim.h"
 
 typedef enum report_type { TYPE_U64, TYPE_I64, TYPE_STATUS } report_type;
@@ -155,15 +156,33 @@ void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
 void report_csv_header(FILE *out) {
     for (size_t i = 0; i < REPORT_FIELDS; i++)
         fprintf(out, "%s%s", i ? "," : "", report_fields[i].name);
-    fputc('\n', out);
+    fputs(",warnings\n", out);
 }
 
-void report_csv_row(FILE *out, const run_result *r) {
+/* The warnings column: one quoted CSV field, warnings joined by " | ", quotes doubled. */
+typedef struct report_csv_warnings {
+    FILE *out; /* borrowed */
+    int count; /* warnings written */
+} report_csv_warnings;
+
+static void report_csv_warning(void *ctx, const char *text) {
+    report_csv_warnings *w = ctx;
+    if (w->count++) fputs(" | ", w->out);
+    for (; *text; text++) {
+        if (*text == '"') fputc('"', w->out);
+        fputc(*text, w->out);
+    }
+}
+
+void report_csv_row(FILE *out, const config *c, const run_result *r) {
     for (size_t i = 0; i < REPORT_FIELDS; i++) {
         if (i) fputc(',', out);
         report_field_write(out, r, i, false);
     }
-    fputc('\n', out);
+    fputs(",\"", out);
+    report_csv_warnings w = {.out = out, .count = 0};
+    report_warnings(c, r, report_csv_warning, &w);
+    fputs("\"\n", out);
 }
 
 /* A JSON string of our own text: quotes, backslashes and control bytes escaped. */
@@ -188,6 +207,18 @@ static void report_json_errors(FILE *out, const checker_result *c) {
         first = false;
     }
     fputc('}', out);
+}
+
+/* The "warnings" list: one JSON string per warning. */
+typedef struct report_json_warnings {
+    FILE *out; /* borrowed */
+    int count; /* warnings written */
+} report_json_warnings;
+
+static void report_json_warning(void *ctx, const char *text) {
+    report_json_warnings *w = ctx;
+    if (w->count++) fputc(',', w->out);
+    report_json_string(w->out, text);
 }
 
 void report_json(FILE *out, const config *c, const run_result *r) {
@@ -219,7 +250,10 @@ void report_json(FILE *out, const config *c, const run_result *r) {
         }
     }
     if (group) fputc('}', out);
-    fputs("}\n", out);
+    fputs(",\"warnings\":[", out);
+    report_json_warnings w = {.out = out, .count = 0};
+    report_warnings(c, r, report_json_warning, &w);
+    fputs("]}\n", out);
 }
 
 /* ---- Replay ------------------------------------------------------------------------------- */
@@ -285,6 +319,58 @@ done:
     return n;
 }
 
+/* ---- Warnings ----------------------------------------------------------------------------- */
+
+/* Why fault i did not fire, when the configuration or the run tells: "" otherwise. */
+static void report_fault_hint(const config *c, const run_result *r, const fault_spec *f,
+                              char *buf, size_t len) {
+    char node[32];
+    buf[0] = 0;
+    if (f->on_step) {
+        snprintf(buf, len, ": fewer than %u %s steps happened on the %s", (unsigned)f->step_n,
+                 proto_step_name(f->step), fault_target_name(&f->a, node, sizeof node));
+    } else if (f->kind != FAULT_DROP && f->kind != FAULT_DELAY && f->at_ns >= r->sim_time_ns) {
+        char at[32], end[32];
+        sim_time_format(f->at_ns, at, sizeof at);
+        sim_time_format(r->sim_time_ns, end, sizeof end);
+        snprintf(buf, len, ": it was due at %s, after the run ended at %s", at, end);
+    } else if ((f->kind == FAULT_DROP || f->kind == FAULT_DELAY) &&
+               f->from_ns >= r->sim_time_ns) {
+        char at[32];
+        sim_time_format(f->from_ns, at, sizeof at);
+        snprintf(buf, len, ": its window opens at %s, after the run ended", at);
+    }
+    (void)c;
+}
+
+int report_warnings(const config *c, const run_result *r, report_warning_fn fn, void *ctx) {
+    int n = 0;
+    if (!c) return 0;
+    for (int i = 0; i < c->fault_count && i < 64; i++) {
+        const config_fault *cf = &c->faults[i];
+        fault_spec f;
+        char err[256], hint[160], text[512];
+        if (fault_parse(cf->text, &f, err, sizeof err) != 0) continue;
+        const char *idle = fault_spec_idle_reason(&f);
+        bool fired = (r->check.faults_fired_mask >> i) & 1u;
+        if (idle)
+            snprintf(text, sizeof text, "fault.%s (%s) can never fire: %s", cf->name, cf->text,
+                     idle);
+        else if (!fired) {
+            report_fault_hint(c, r, &f, hint, sizeof hint);
+            snprintf(text, sizeof text, "fault.%s (%s) never fired%s; the run did not test it",
+                     cf->name, cf->text, hint);
+        } else continue;
+        fn(ctx, text);
+        n++;
+    }
+    return n;
+}
+
+static void report_warning_text(void *ctx, const char *text) {
+    fprintf(ctx, "warning    %s\n", text);
+}
+
 /* ---- Text --------------------------------------------------------------------------------- */
 
 static const char *report_plural(uint64_t n, const char *one, const char *many) {
@@ -312,13 +398,24 @@ static void report_text_verdict(FILE *out, const run_result *r) {
     else fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send\n", out);
 }
 
+/* Kafka's codes count failed answers (one per batch for Produce, one per request otherwise);
+ * the client's own outcomes (codes from 1000: a delivery timeout, a closed producer) count
+ * record callbacks. The line says which is which. */
 static void report_text_errors(FILE *out, const checker_result *k) {
     fputs("errors    ", out);
     bool first = true;
-    for (int code = 0; code < PROTO_ERROR_CODES_MAX; code++) {
-        if (k->errors[code] == 0) continue;
-        fprintf(out, "%s %s %" PRIu64, first ? "" : ",", proto_error_name(code), k->errors[code]);
-        first = false;
+    for (int part = 0; part < 2; part++) {
+        bool opened = false;
+        for (int code = part ? 1000 : 0; code < (part ? PROTO_ERROR_CODES_MAX : 1000); code++) {
+            if (k->errors[code] == 0) continue;
+            if (!opened)
+                fputs(first ? (part ? " in record callbacks:" : " in answers:")
+                            : (part ? "; in record callbacks:" : ""), out);
+            fprintf(out, "%s %s %" PRIu64, opened ? "," : "", proto_error_name(code),
+                    k->errors[code]);
+            opened = true;
+            first = false;
+        }
     }
     fputs(first ? " none\n" : "\n", out);
 }
@@ -370,21 +467,24 @@ static void report_text_latency(FILE *out, const checker_result *k) {
 void report_text(FILE *out, const config *c, const run_result *r) {
     const checker_result *k = &r->check;
     report_text_verdict(out, r);
-    fprintf(out, "records    %" PRIu64 " to send, %" PRIu64 " sends: %" PRIu64 " acked, %" PRIu64
-                 " failed, %" PRIu64 " unanswered; %" PRIu64 " committed\n",
+    fprintf(out, "records    %" PRIu64 " to send; %" PRIu64 " sends (one record each, resends "
+                 "included): %" PRIu64 " acked, %" PRIu64 " failed, %" PRIu64 " unanswered; %"
+                 PRIu64 " records committed\n",
             k->records, k->sends, k->acked, k->failed, k->unanswered, k->committed);
-    fprintf(out, "anomalies  duplicates %" PRIu64 ", reordered %" PRIu64 ", lost_acked %" PRIu64
-                 ", failed_but_written %" PRIu64 ", unexpected %" PRIu64 "\n",
+    fprintf(out, "anomalies  in records: duplicates %" PRIu64 ", reordered %" PRIu64
+                 ", lost_acked %" PRIu64 ", failed_but_written %" PRIu64 ", unexpected %" PRIu64
+                 "\n",
             k->duplicates, k->reordered, k->lost_acked, k->failed_but_written, k->unexpected);
-    fprintf(out, "producer   retries %" PRIu64 ", epoch bumps %" PRIu64 ", deduplicated %" PRIu64
-                 ", expired %" PRIu64 "\n",
-            k->retries, k->epoch_bumps, k->deduplicated, k->expired);
+    fprintf(out, "producer   in batches: retries %" PRIu64 ", deduplicated %" PRIu64
+                 ", expired %" PRIu64 "; epoch bumps %" PRIu64 "\n",
+            k->retries, k->deduplicated, k->expired, k->epoch_bumps);
     fprintf(out, "cluster    leader elections %" PRIu64 " (%" PRIu64 " unclean), truncated %" PRIu64
                  " %s\n",
             k->leader_elections, k->unclean_elections, k->truncated,
             report_plural(k->truncated, "record", "records"));
     report_text_errors(out, k);
     report_text_faults(out, c, k);
+    report_warnings(c, r, report_warning_text, out);
     report_text_latency(out, k);
     fprintf(out, "run        %s (%s), sim time ", r->invariant_broken ? "failed" : "ok",
             sim_status_name(r->status));

@@ -48,10 +48,19 @@ void report_field_write(FILE *out, const run_result *r, size_t i, bool json);
 void report_text(FILE *out, const config *c, const run_result *r);
 /* One JSON object on one line, ending in a newline. */
 void report_json(FILE *out, const config *c, const run_result *r);
-/* The CSV header line: the field names, comma-separated. */
+/* The CSV header line: the field names, comma-separated, and last "warnings". */
 void report_csv_header(FILE *out);
-/* One CSV row of r, fields in header order. */
-void report_csv_row(FILE *out, const run_result *r);
+/* One CSV row of r, fields in header order; the warnings column is one quoted field, the
+ * warnings joined by " | " (empty when there are none). c may be NULL (no warnings). */
+void report_csv_row(FILE *out, const config *c, const run_result *r);
+
+/* What a reader of the numbers must know: a fault that can never fire (a rule on a direction
+ * no message travels) or that never fired in this run (the run did not test it). Calls fn once
+ * per warning with one sentence (borrowed for the call) and returns how many; c may be NULL
+ * (no warnings). JSON lists them as "warnings", text prints a "warning" line each, CSV a
+ * warnings column. */
+typedef void (*report_warning_fn)(void *ctx, const char *text);
+int report_warnings(const config *c, const run_result *r, report_warning_fn fn, void *ctx);
 
 /* Writes the key=value arguments that differ from the defaults of c's kafka.version (and
  * kafka.version itself when it is not the default), shell-quoted and space-separated, without

@@ -384,3 +384,48 @@ const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
     }
     return buf;
 }
+
+/* ==== Directions that carry no messages ====================================================== */
+
+static bool fp_is(const fault_target *t, fault_target_kind kind) { return t->kind == kind; }
+
+/* A broker by role or by id (the ends "leader", "follower" and "broker-<n>"). */
+static bool fp_is_broker(const fault_target *t) {
+    return t->kind == FAULT_TARGET_LEADER || t->kind == FAULT_TARGET_FOLLOWER ||
+           t->kind == FAULT_TARGET_BROKER;
+}
+
+/* Who sends what (protocol.h): the producer sends requests to brokers (Produce, Metadata,
+ * InitProducerId) and brokers answer; a follower sends Fetch requests to its leader and the
+ * leader answers; brokers send the controller AlterPartition and BrokerHeartbeat requests and
+ * it answers, and it pushes partition state to brokers as requests nobody answers. */
+const char *fault_spec_idle_reason(const fault_spec *f) {
+    const fault_target *a = &f->a, *b = &f->b;
+    bool producer_controller =
+        (fp_is(a, FAULT_TARGET_PRODUCER) && fp_is(b, FAULT_TARGET_CONTROLLER)) ||
+        (fp_is(a, FAULT_TARGET_CONTROLLER) && fp_is(b, FAULT_TARGET_PRODUCER));
+    switch (f->kind) {
+    case FAULT_CRASH:
+    case FAULT_PAUSE:
+    case FAULT_POWERLOSS:
+    case FAULT_RESTART_PRODUCER: return NULL;
+    case FAULT_PARTITION:
+        return producer_controller ? "the producer and the controller exchange no messages"
+                                   : NULL;
+    default: break; /* a rule on requests or responses of one direction */
+    }
+    if (producer_controller) return "the producer and the controller exchange no messages";
+    if (f->responses) {
+        if (fp_is(a, FAULT_TARGET_PRODUCER)) return "the producer sends no responses";
+        if (fp_is(b, FAULT_TARGET_CONTROLLER) && fp_is_broker(a))
+            return "brokers send the controller no responses (its partition-state pushes are "
+                   "one-way)";
+        if (fp_is(a, FAULT_TARGET_FOLLOWER) && fp_is(b, FAULT_TARGET_LEADER))
+            return "a follower sends its leader no responses (the leader answers its fetches)";
+        return NULL;
+    }
+    if (fp_is(b, FAULT_TARGET_PRODUCER)) return "nothing sends the producer requests";
+    if (fp_is(a, FAULT_TARGET_LEADER) && fp_is(b, FAULT_TARGET_FOLLOWER))
+        return "a leader sends its followers no requests (they fetch from it)";
+    return NULL;
+}

@@ -84,6 +84,11 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len);
 /* "leader", "follower", "broker-3", "producer", "controller", "all" into buf; returns buf. */
 const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 
+/* Why the fault can never touch a message (a rule or cut on a direction no message travels,
+ * e.g. responses producer -> leader: the producer answers nothing), or NULL when it can. The
+ * reason is a static string. */
+const char *fault_spec_idle_reason(const fault_spec *f);
+
 /* ==== End of the parsed fault ================================================================ */
 
 /* ==== The runtime: faults turned into events (faults.c) ==================================== */
