@@ -7,11 +7,13 @@
  * special-cased: change a row's keys and the answer changes with the model.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 #include "scenario.h"
 
 #define DEMO_KEYS_MAX 12
@@ -92,16 +94,39 @@ static int demo_config(const demo_row *row, uint64_t seed, config *c, char *err,
 }
 
 static void demo_usage(FILE *out) {
-    fputs("Usage: kafkasim demo [--seeds N]\n"
+    fputs("Usage: kafkasim demo [--seeds N] [--show]\n"
           "Run the classic produce-path questions over N seeds each (default 50) and print\n"
-          "one table: in how many runs each anomaly appeared, and how many records it hit.\n",
+          "one table: in how many runs each anomaly appeared, and how many records it hit.\n"
+          "\n"
+          "  -s, --seeds N   seeds 1..N per row (default 50)\n"
+          "      --show      print each row as a `kafkasim run` command instead of running it;\n"
+          "                  a row's table entry sums that command over --seed 1..N\n"
+          "  -h, --help      show this help and exit\n",
           out);
+}
+
+/* Each row as the `kafkasim run` command that replays its first seed, under its question. */
+static void demo_show(unsigned long long seeds) {
+    for (size_t r = 0; r < DEMO_ROWS; r++) {
+        printf("# %zu. %s (the table sums --seed 1..%llu)\nkafkasim run", r + 1,
+               demo_rows[r].question, seeds);
+        for (int i = 0; demo_base[i]; i++) {
+            putchar(' ');
+            report_shell_word(stdout, demo_base[i]);
+        }
+        for (int i = 0; demo_rows[r].keys[i]; i++) {
+            putchar(' ');
+            report_shell_word(stdout, demo_rows[r].keys[i]);
+        }
+        printf(" --seed 1\n");
+    }
 }
 
 int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {
-        {"seeds", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"seeds", required_argument, NULL, 's'}, {"show", no_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    bool show = false;
     unsigned long long seeds = 50;
     char err[512];
     int opt;
@@ -109,6 +134,7 @@ int cmd_demo(int argc, char **argv) {
     opterr = 0; /* one message of our own, naming the option */
     while ((opt = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
         if (opt == 'h') { demo_usage(stdout); return CLI_EXIT_OK; }
+        if (opt == 'w') { show = true; continue; }
         if (opt != 's') {
             fprintf(stderr, "kafkasim demo: %s\nTry 'kafkasim demo --help'.\n",
                     cli_getopt_error(opt, argv, err, sizeof err));
@@ -125,6 +151,10 @@ int cmd_demo(int argc, char **argv) {
         fprintf(stderr, "kafkasim demo: unexpected argument '%s'\n"
                         "Try 'kafkasim demo --help'.\n", argv[optind]);
         return CLI_EXIT_USAGE;
+    }
+    if (show) {
+        demo_show(seeds);
+        return CLI_EXIT_OK;
     }
     printf("%-64s %5s %16s %16s %16s\n", "question", "runs", "duplicate", "nonmonotonic",
            "lost-write");
@@ -160,7 +190,7 @@ int cmd_demo(int argc, char **argv) {
             status = CLI_EXIT_FAILED;
         }
     }
-    printf("\nEach row is a `kafkasim run` scenario; see `kafkasim run --help`; the full\n"
-           "sweeps are in results/README.md.\n");
+    printf("\nEach row is a `kafkasim run` scenario: `kafkasim demo --show` prints the commands;\n"
+           "see `kafkasim run --help`; the full sweeps are in results/README.md.\n");
     return status;
 }

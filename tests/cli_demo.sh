@@ -53,4 +53,41 @@ expect_runs "producer restart with resend" 1 -gt 0
 
 expect_exit 2 demo stray
 expect_exit 2 demo --seeds 0
+
+# --show prints every row as a `kafkasim run` command; replayed over seeds 1..3 and summed,
+# each command gives the row's table entry.
+expect_exit 0 demo --seeds 3
+cp out table3
+expect_exit 0 demo --seeds 3 --show
+cp out show
+checks=$((checks + 1))
+[ "$(grep -c '^kafkasim run ' show)" = "$(grep -cE ' +[0-9]+ +[0-9]+ \([0-9]+\)' table3)" ] ||
+  fail "--show prints $(grep -c '^kafkasim run ' show) commands for $(grep -cE ' +[0-9]+ +[0-9]+ \([0-9]+\)' table3) rows"
+row=0
+while IFS= read -r line; do
+  case $line in "kafkasim run "*) ;; *) continue ;; esac
+  row=$((row + 1))
+  question=$(grep -m1 "^# $row\. " show | sed -E 's/^# [0-9]+\. (.*) \(the table sums.*/\1/')
+  args=${line#kafkasim run }
+  args=${args% --seed 1}
+  sums="0 0 0 0 0 0"
+  for seed in 1 2 3; do
+    eval "\"\$bin\" run $args --seed $seed --format json" >run.json 2>run.err ||
+      { fail "row $row: the shown command failed: $(cat run.err)"; continue 2; }
+    sums=$(python3 -c '
+import json, sys
+d = json.load(open("run.json"))
+s = [int(x) for x in sys.argv[1:]]
+for i, f in enumerate(("duplicates", "reordered", "lost_acked")):
+    s[2 * i] += d[f] > 0
+    s[2 * i + 1] += d[f]
+print(*s)' $sums)
+  done
+  read -r rd nd ro no rl nl <<<"$sums"
+  want="$rd ($nd) $ro ($no) $rl ($nl)"
+  got=$(grep -F -- "$question" table3 | head -1 | sed -E 's/.* +[0-9]+ +([0-9]+ \([0-9]+\)) +([0-9]+ \([0-9]+\)) +([0-9]+ \([0-9]+\))$/\1 \2 \3/')
+  checks=$((checks + 1))
+  [ "$got" = "$want" ] || fail "row $row ($question): the table says '$got', the shown command gives '$want'"
+done <show
+[ $row -gt 10 ] || fail "only $row rows replayed"
 finish
