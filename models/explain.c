@@ -10,6 +10,10 @@
  * with truncation of the old leader (S4-S7, KIP-101), delivery timeouts with an unknown
  * outcome (S8), new producer sessions (S11), idempotence state lost or bumped (S9, S12).
  *
+ * Records that share one story (the records of one batch, duplicated by one retry) are told
+ * once: each record's chain is first written with its own offsets as placeholders, and records
+ * whose chains then read the same are told together ("records 4..5 ... offsets 6..7").
+ *
  * What it leaves out: it explains from observations, not from the models' reasoning, so a
  * cause the history does not show (a delay inside a node) is stated as what was seen ("the
  * attempt failed with REQUEST_TIMED_OUT") rather than guessed. Chains are capped in length.
@@ -31,6 +35,10 @@ typedef struct ex_run {
     const proto_payloads *p;   /* borrowed */
     const checker_input *in;   /* borrowed */
     const config *c;           /* borrowed; may be NULL */
+    const uint32_t *group;     /* the records told together, in order (borrowed) */
+    size_t group_n;            /* records in group; 1 when one record is told */
+    bool sketch;               /* write the records' own offsets and ids as placeholders, so
+                                * two records' chains compare equal when their stories are */
 } ex_run;
 
 typedef struct ex_text {
@@ -61,7 +69,7 @@ typedef struct ex_copy {
 
 /* Names formatted into values, so a printf may take several. */
 typedef struct ex_str {
-    char s[48]; /* the text */
+    char s[96]; /* the text */
 } ex_str;
 
 /* ---- Small helpers ------------------------------------------------------------------------ */
@@ -133,6 +141,50 @@ static ex_str ex_records(const proto_payloads *p, uint32_t payload) {
         snprintf(t.s, sizeof t.s, "records %u..%u", ids.first, proto_ids_at(&ids, n - 1));
     else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%u in all)", ids.first,
                   proto_ids_at(&ids, 1), n);
+    return t;
+}
+
+/* ---- The records told: one, or a batch's that share one story ----------------------------- */
+
+/* "record 4", "records 4..5", "records 41, 42, ... (17 in all)". */
+static ex_str ex_subject(const ex_run *x) {
+    ex_str t;
+    const uint32_t *g = x->group;
+    size_t n = x->group_n;
+    bool run = true;
+    for (size_t i = 1; i < n && run; i++) run = g[i] == g[0] + i;
+    if (x->sketch) snprintf(t.s, sizeof t.s, "record #");
+    else if (n == 1) snprintf(t.s, sizeof t.s, "record %u", g[0]);
+    else if (run) snprintf(t.s, sizeof t.s, "records %u..%u", g[0], g[n - 1]);
+    else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%zu in all)", g[0], g[1], n);
+    return t;
+}
+
+/* The pronouns of the records told: "it" or "them", "it is" or "they are". */
+static const char *ex_it(const ex_run *x) { return x->group_n > 1 ? "them" : "it"; }
+static const char *ex_it_is(const ex_run *x) { return x->group_n > 1 ? "they are" : "it is"; }
+static const char *ex_it_was(const ex_run *x) { return x->group_n > 1 ? "they were" : "it was"; }
+
+/* The records' own offsets in the batch of payload appended at base: "offset 6", "offsets
+ * 6..7", "offsets 6, 9, ... (3 in all)"; in a sketch "offset @base", equal for every record
+ * of the batch. */
+static ex_str ex_own(const ex_run *x, int64_t base, uint32_t payload) {
+    ex_str t;
+    size_t n = x->group_n;
+    if (x->sketch) {
+        snprintf(t.s, sizeof t.s, "offset @%lld", (long long)base);
+        return t;
+    }
+    int64_t first = base + ex_index_in(x->p, payload, x->group[0]);
+    int64_t second = n > 1 ? base + ex_index_in(x->p, payload, x->group[1]) : first;
+    int64_t last = base + ex_index_in(x->p, payload, x->group[n - 1]);
+    bool run = true;
+    for (size_t i = 1; i < n && run; i++)
+        run = base + ex_index_in(x->p, payload, x->group[i]) == first + (int64_t)i;
+    if (n == 1) snprintf(t.s, sizeof t.s, "offset %lld", (long long)first);
+    else if (run) snprintf(t.s, sizeof t.s, "offsets %lld..%lld", (long long)first, (long long)last);
+    else snprintf(t.s, sizeof t.s, "offsets %lld, %lld, ... (%zu in all)", (long long)first,
+                  (long long)second, n);
     return t;
 }
 
@@ -299,10 +351,10 @@ static const history_rec *ex_attempt_fate(const ex_run *x, ex_text *t, uint32_t 
     const history_rec *retry = ex_find(x, from, HIST_RETRY, payload, attempt);
     const history_rec *expire = ex_find(x, from, HIST_EXPIRE, payload, 0);
     int64_t until_ns = retry ? retry->time_ns : expire ? expire->time_ns : INT64_MAX;
+    (void)record;
     if (app && say_append)
-        ex_add(t, "attempt %u was appended at offset %lld on %s at %s", attempt,
-               (long long)(app->d + ex_index_in(x->p, payload, record)), ex_node(app->node).s,
-               ex_time(app->time_ns).s);
+        ex_add(t, "attempt %u was appended at %s on %s at %s", attempt,
+               ex_own(x, app->d, payload).s, ex_node(app->node).s, ex_time(app->time_ns).s);
     if (app) ex_response_fate(x, t, app, until_ns);
     else if (sent) ex_request_fate(x, t, sent, until_ns);
     ex_retry_reason(x, t, retry, expire);
@@ -317,27 +369,28 @@ static void ex_dedup_miss(const ex_run *x, ex_text *t, const ex_copy *first,
                           const ex_copy *again, const history_rec *app2) {
     const proto_batch *a = first->batch, *b = again->batch;
     ex_str node = app2 ? ex_node(app2->node) : (ex_str){"the leader"};
-    long long offset = (long long)again->offset;
+    ex_str offset = ex_own(x, b->base_offset, b->payload);
     if (b->producer_id == PROTO_NO_PRODUCER_ID) {
-        ex_add(t, "idempotence is off, so %s appended it again at offset %lld", node.s, offset);
+        ex_add(t, "idempotence is off, so %s appended %s again at %s", node.s, ex_it(x),
+               offset.s);
     } else if (a->producer_id != b->producer_id) {
         ex_add(t, "the second copy came from a new producer session (producer id %lld), which "
-                  "idempotence cannot relate to the first, so %s appended it again at offset %lld",
-               (long long)b->producer_id, node.s, offset);
+                  "idempotence cannot relate to the first, so %s appended %s again at %s",
+               (long long)b->producer_id, node.s, ex_it(x), offset.s);
     } else if (a->producer_epoch != b->producer_epoch) {
         ex_add(t, "the producer had bumped its epoch to %d, which restarts sequence numbers, "
-                  "so %s took attempt %u (sequence %d) for new records and appended it again "
-                  "at offset %lld",
+                  "so %s took attempt %u (sequence %d) for new records and appended %s again "
+                  "at %s",
                (int)b->producer_epoch, node.s, (unsigned)b->attempt, (int)b->base_sequence,
-               offset);
+               ex_it(x), offset.s);
     } else {
         const history_rec *crash =
             app2 ? ex_crash_between(x, app2->node, 0, app2->time_ns) : NULL;
         ex_add(t, "%s%s had no record of the first append in its producer state (it keeps the "
                   "last 5 batches per producer, and a restart reloads a snapshot), so it "
-                  "appended attempt %u again at offset %lld",
+                  "appended attempt %u again at %s",
                node.s, crash ? " (which had crashed and restarted)" : "", (unsigned)b->attempt,
-               offset);
+               offset.s);
     }
 }
 
@@ -356,10 +409,33 @@ static const history_rec *ex_failed_callback(const ex_run *x, uint32_t record) {
     return NULL;
 }
 
+/* "the application was told it failed (DELIVERY_TIMEOUT at 52.050 ms) and sent it again": cb
+ * is the first record's failed callback; for several records the time spans theirs. */
+static void ex_told_failed(const ex_run *x, ex_text *t, const history_rec *cb) {
+    int64_t lo = cb->time_ns, hi = cb->time_ns;
+    for (size_t i = 1; i < x->group_n && !x->sketch; i++) {
+        const history_rec *other = ex_failed_callback(x, x->group[i]);
+        if (!other) continue;
+        if (other->time_ns < lo) lo = other->time_ns;
+        if (other->time_ns > hi) hi = other->time_ns;
+    }
+    const char *they = x->group_n > 1 ? "they" : "it";
+    if (x->sketch)
+        ex_add(t, "the application was told %s failed (%s) and sent %s again", they,
+               proto_error_name(cb->c), ex_it(x));
+    else if (lo == hi)
+        ex_add(t, "the application was told %s failed (%s at %s) and sent %s again", they,
+               proto_error_name(cb->c), ex_time(lo).s, ex_it(x));
+    else
+        ex_add(t, "the application was told %s failed (%s between %s and %s) and sent %s again",
+               they, proto_error_name(cb->c), ex_time(lo).s, ex_time(hi).s, ex_it(x));
+}
+
 static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
     ex_copy copies[EXPLAIN_COPIES_MAX];
     int n = ex_copies(x, record, copies, EXPLAIN_COPIES_MAX);
-    ex_head(t, "record %u duplicated (Jepsen: duplicate, %d committed copies): ", record, n);
+    ex_head(t, "%s duplicated (Jepsen: duplicate, %d committed copies%s): ", ex_subject(x).s, n,
+            x->group_n > 1 ? " each" : "");
     if (n < 2) return;
     const proto_batch *a = copies[0].batch, *b = copies[1].batch;
     ex_attempt_fate(x, t, a->payload, a->attempt, record, true);
@@ -369,14 +445,12 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
         return;
     }
     const history_rec *cb = ex_failed_callback(x, record);
-    if (cb)
-        ex_add(t, "the application was told it failed (%s at %s) and sent it again",
-               proto_error_name(cb->c), ex_time(cb->time_ns).s);
-    else ex_add(t, "the application sent it again");
+    if (cb) ex_told_failed(x, t, cb);
+    else ex_add(t, "the application sent %s again", ex_it(x));
     ex_add(t, "a resend is a new record to the producer (idempotence deduplicates retries "
-              "within one producer session, never resends), so %s appended it again at offset "
-              "%lld",
-           app2 ? ex_node(app2->node).s : "the leader", (long long)copies[1].offset);
+              "within one producer session, never resends), so %s appended %s again at %s",
+           app2 ? ex_node(app2->node).s : "the leader", ex_it(x),
+           ex_own(x, b->base_offset, b->payload).s);
 }
 
 /* ---- Reorderings -------------------------------------------------------------------------- */
@@ -395,9 +469,14 @@ static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
 
 /* Why nothing kept the later batch behind the retried one. */
 static void ex_order_rule(const ex_run *x, ex_text *t, const proto_batch *early,
-                          const proto_batch *late) {
+                          const proto_batch *late, bool resent) {
     int in_flight = x->c ? x->c->max_in_flight : 0;
-    if (late->producer_id == PROTO_NO_PRODUCER_ID)
+    if (resent)
+        ex_add(t, "the resend made %s new %s, sent after the larger ids, so the leader "
+                  "appended %s after those: idempotence keeps a producer's retries in order, not "
+                  "the application's resends",
+               x->group_n > 1 ? "them" : "it a", x->group_n > 1 ? "records" : "record", ex_it(x));
+    else if (late->producer_id == PROTO_NO_PRODUCER_ID)
         ex_add(t, "max.in.flight.requests.per.connection=%d and idempotence is off, so nothing "
                   "held the later batch back",
                in_flight);
@@ -417,18 +496,18 @@ static void ex_order_rule(const ex_run *x, ex_text *t, const proto_batch *early,
 
 static void ex_reordered(const ex_run *x, ex_text *t, uint32_t record) {
     ex_copy copies[1];
-    ex_head(t, "record %u reordered (Jepsen: nonmonotonic-send): ", record);
+    ex_head(t, "%s reordered (Jepsen: nonmonotonic-send): ", ex_subject(x).s);
     if (ex_copies(x, record, copies, 1) < 1) return;
     const proto_batch *late = copies[0].batch;
     const proto_batch *early = ex_overtaker(x, late, record);
-    ex_add(t, "it was in the batch with %s", ex_records(x->p, late->payload).s);
+    bool resent = false;
+    ex_add(t, "%s in the batch with %s", ex_it_was(x), ex_records(x->p, late->payload).s);
     if (late->attempt > 1) {
         ex_attempt_fate(x, t, late->payload, 1, record, true);
     } else {
         const history_rec *cb = ex_failed_callback(x, record);
-        if (cb)
-            ex_add(t, "the application was told it failed (%s at %s) and sent it again",
-                   proto_error_name(cb->c), ex_time(cb->time_ns).s);
+        resent = cb != NULL;
+        if (cb) ex_told_failed(x, t, cb);
     }
     if (!early) return;
     const history_rec *app_e = ex_find(x, 0, HIST_APPEND, early->payload, early->attempt);
@@ -437,10 +516,10 @@ static void ex_reordered(const ex_run *x, ex_text *t, uint32_t record) {
            ex_records(x->p, early->payload).s, (unsigned)early->attempt,
            (long long)early->base_offset, app_e ? ", at " : "",
            app_e ? ex_time(app_e->time_ns).s : "");
-    ex_add(t, "%s of record %u's batch landed at offset %lld%s%s",
-           late->attempt > 1 ? "the retry" : "the resend", record, (long long)copies[0].offset,
-           app_l ? ", at " : "", app_l ? ex_time(app_l->time_ns).s : "");
-    ex_order_rule(x, t, early, late);
+    ex_add(t, "the %s of %s landed at %s%s%s", late->attempt > 1 ? "retry" : "resend",
+           ex_subject(x).s, ex_own(x, late->base_offset, late->payload).s, app_l ? ", at " : "",
+           app_l ? ex_time(app_l->time_ns).s : "");
+    ex_order_rule(x, t, early, late, resent);
 }
 
 /* ---- Lost acknowledged writes ------------------------------------------------------------- */
@@ -470,7 +549,7 @@ static ex_str ex_isr(broker_set isr) {
 }
 
 /* " before broker-2 and broker-3 fetched it": live replicas without the record. */
-static void ex_trail_missing(const ex_trail *tr, char *buf, size_t len) {
+static void ex_trail_missing(const ex_run *x, const ex_trail *tr, char *buf, size_t len) {
     size_t used = 0;
     int count = 0;
     buf[0] = 0;
@@ -481,7 +560,7 @@ static void ex_trail_missing(const ex_trail *tr, char *buf, size_t len) {
         count++;
         if (used >= len) break;
     }
-    if (count) snprintf(buf + used, len - used, " fetched it");
+    if (count) snprintf(buf + used, len - used, " fetched %s", ex_it(x));
 }
 
 static void ex_trail_append(const ex_run *x, ex_text *t, ex_trail *tr, const history_rec *r) {
@@ -490,10 +569,10 @@ static void ex_trail_append(const ex_run *x, ex_text *t, ex_trail *tr, const his
     int acks = x->c ? x->c->acks : -1;
     tr->holds[r->node] = r->d + k;
     if (r->c)
-        ex_add(t, "%s appended it at offset %lld at %s%s", ex_node(r->node).s,
-               (long long)(r->d + k), ex_time(r->time_ns).s,
+        ex_add(t, "%s appended %s at %s at %s%s", ex_node(r->node).s, ex_it(x),
+               ex_own(x, r->d, r->a).s, ex_time(r->time_ns).s,
                !tr->appended && acks == 1 ? " and answered" : "");
-    else ex_add(t, "%s replicated it at %s", ex_node(r->node).s, ex_time(r->time_ns).s);
+    else ex_add(t, "%s replicated %s at %s", ex_node(r->node).s, ex_it(x), ex_time(r->time_ns).s);
     tr->appended = true;
 }
 
@@ -509,7 +588,7 @@ static void ex_trail_crash(const ex_run *x, ex_text *t, ex_trail *tr, const hist
     }
     char missing[128] = "";
     tr->crashed[r->node] = true;
-    if (tr->holds[r->node] >= 0) ex_trail_missing(tr, missing, sizeof missing);
+    if (tr->holds[r->node] >= 0) ex_trail_missing(x, tr, missing, sizeof missing);
     ex_add(t, "%s crashed at %s%s%s", ex_node(r->node).s, ex_time(r->time_ns).s,
            ex_fault(x, ex_fault_at(x, i)).s, missing);
 }
@@ -523,15 +602,15 @@ static void ex_trail_step(const ex_run *x, ex_text *t, ex_trail *tr, size_t i) {
     case HIST_HW:
         if (tr->hw_said || r->node >= NODES_MAX || tr->holds[r->node] < 0) break;
         if (r->d <= tr->holds[r->node]) break;
-        ex_add(t, "the high watermark on %s passed it at %s (committed)", ex_node(r->node).s,
-               ex_time(r->time_ns).s);
+        ex_add(t, "the high watermark on %s passed %s at %s (committed)", ex_node(r->node).s,
+               ex_it(x), ex_time(r->time_ns).s);
         tr->hw_said = true;
         break;
     case HIST_ELECTION:
         if (!tr->appended || r->node == NODE_NONE || r->a == 0) break;
         tr->unclean = tr->unclean || r->b;
-        ex_add(t, "%s was elected leader (epoch %u%s) %s it", ex_node(r->node).s, r->a,
-               r->b ? ", unclean" : "", tr->holds[r->node] >= 0 ? "with" : "without");
+        ex_add(t, "%s was elected leader (epoch %u%s) %s %s", ex_node(r->node).s, r->a,
+               r->b ? ", unclean" : "", tr->holds[r->node] >= 0 ? "with" : "without", ex_it(x));
         break;
     case HIST_TRUNCATE:
         if (r->node >= NODES_MAX || tr->holds[r->node] < 0 || r->d > tr->holds[r->node]) break;
@@ -556,7 +635,7 @@ static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
     else if (x->c->acks == 1)
         ex_add(t, "acks=1 answers once the leader alone has the record");
     else if (tr->unclean)
-        ex_add(t, "unclean.leader.election.enable=true let a replica without it lead");
+        ex_add(t, "unclean.leader.election.enable=true let a replica without %s lead", ex_it(x));
     else if (x->c->min_insync_replicas <= 1)
         ex_add(t, "with min.insync.replicas=%d, acks=all is satisfied by the ISR as it is, "
                   "the leader alone once the ISR has shrunk",
@@ -569,9 +648,10 @@ static void ex_lost_uncommitted(const ex_run *x, ex_text *t, uint32_t record) {
         const proto_batch *b = &x->in->log[i];
         int64_t k = ex_index_in(x->p, b->payload, record);
         if (k < 0 || b->base_offset + k < x->in->high_watermark) continue;
-        ex_add(t, "it is in the final leader's log at offset %lld, above the high watermark "
-                  "%lld, so never committed",
-               (long long)(b->base_offset + k), (long long)x->in->high_watermark);
+        ex_add(t, "%s in the final leader's log at %s, above the high watermark %lld, so never "
+                  "committed",
+               ex_it_is(x), ex_own(x, b->base_offset, b->payload).s,
+               (long long)x->in->high_watermark);
         return;
     }
 }
@@ -593,11 +673,11 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
     }
     char acks[8];
     snprintf(acks, sizeof acks, "%d", x->c ? x->c->acks : -1);
-    ex_head(t, "record %u lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", record,
+    ex_head(t, "%s lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", ex_subject(x).s,
             ex_time(tr.ack_ns == INT64_MAX ? 0 : tr.ack_ns).s,
             x->c && x->c->acks == -1 ? "all" : acks);
     for (size_t i = 0; i < x->h->count; i++) ex_trail_step(x, t, &tr, i);
-    if (!tr.appended) ex_add(t, "no broker appended it");
+    if (!tr.appended) ex_add(t, "no broker appended %s", ex_it(x));
     ex_lost_uncommitted(x, t, record);
     ex_lost_setting(x, t, &tr);
 }
@@ -606,14 +686,14 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
 
 static void ex_failed_written(const ex_run *x, ex_text *t, uint32_t record) {
     const history_rec *cb = ex_failed_callback(x, record);
-    ex_head(t, "record %u failed but written (told %s at %s): ", record,
+    ex_head(t, "%s failed but written (told %s at %s): ", ex_subject(x).s,
             cb ? proto_error_name(cb->c) : "failed", ex_time(cb ? cb->time_ns : 0).s);
     ex_copy copies[1];
     if (ex_copies(x, record, copies, 1) < 1) return;
     const proto_batch *b = copies[0].batch;
     ex_attempt_fate(x, t, b->payload, b->attempt, record, true);
-    ex_add(t, "the write was committed at offset %lld all the same",
-           (long long)copies[0].offset);
+    ex_add(t, "the write was committed at %s all the same",
+           ex_own(x, b->base_offset, b->payload).s);
     if (cb && cb->c == ERR_CLIENT_DELIVERY_TIMEOUT)
         ex_add(t, "a delivery timeout (KIP-91) means the outcome is unknown, not that the "
                   "write failed");
@@ -644,21 +724,56 @@ static void ex_collect(void *ctx, checker_anomaly kind, uint32_t record, int64_t
     l->items[l->count++] = (ex_item){.kind = kind, .record = record, .offset = offset};
 }
 
-static void ex_one(const ex_run *x, const ex_item *item) {
-    ex_text t;
-    t.len = 0;
-    t.clauses = 0;
-    t.buf[0] = 0;
+/* The chain of the records x->group tells (item is the first of them), into t. */
+static void ex_tell(const ex_run *x, const ex_item *item, ex_text *t) {
+    t->len = 0;
+    t->clauses = 0;
+    t->buf[0] = 0;
     switch (item->kind) {
-    case CHECKER_LOST_ACKED: ex_lost(x, &t, item->record); break;
-    case CHECKER_DUPLICATE: ex_duplicate(x, &t, item->record); break;
-    case CHECKER_REORDERED: ex_reordered(x, &t, item->record); break;
-    case CHECKER_FAILED_BUT_WRITTEN: ex_failed_written(x, &t, item->record); break;
-    case CHECKER_UNEXPECTED: ex_unexpected(x, &t, item->record, item->offset); break;
+    case CHECKER_LOST_ACKED: ex_lost(x, t, item->record); break;
+    case CHECKER_DUPLICATE: ex_duplicate(x, t, item->record); break;
+    case CHECKER_REORDERED: ex_reordered(x, t, item->record); break;
+    case CHECKER_FAILED_BUT_WRITTEN: ex_failed_written(x, t, item->record); break;
+    case CHECKER_UNEXPECTED: ex_unexpected(x, t, item->record, item->offset); break;
     default: return;
     }
-    if (t.clauses == 0) ex_add(&t, "the history holds nothing more about it");
-    fprintf(x->out, "%s.\n", t.buf);
+    if (t->clauses == 0) ex_add(t, "the history holds nothing more about %s", ex_it(x));
+}
+
+/* How many of the n items at items[0..n) tell the story of items[0] (at least 1): their
+ * sketches, with each record's own offsets as placeholders, read the same. */
+static size_t ex_same_story(const ex_run *x, const ex_item *const *items, size_t n,
+                            uint32_t *records, ex_text *a, ex_text *b) {
+    ex_run sketch = *x;
+    sketch.sketch = true;
+    sketch.group_n = 1;
+    sketch.group = &items[0]->record;
+    records[0] = items[0]->record;
+    ex_tell(&sketch, items[0], a);
+    size_t same = 1;
+    for (; same < n; same++) {
+        sketch.group = &items[same]->record;
+        ex_tell(&sketch, items[same], b);
+        if (strcmp(a->buf, b->buf) != 0) break;
+        records[same] = items[same]->record;
+    }
+    return same;
+}
+
+/* Tells the anomalies of one kind, each story once. */
+static void ex_kind(ex_run *x, const ex_list *l, checker_anomaly kind, const ex_item **items,
+                    uint32_t *records, ex_text *a, ex_text *b) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].kind == kind) items[n++] = &l->items[i];
+    for (size_t i = 0; i < n;) {
+        size_t same = ex_same_story(x, items + i, n - i, records, a, b);
+        x->group = records;
+        x->group_n = same;
+        ex_tell(x, items[i], a);
+        fprintf(x->out, "%s.\n", a->buf);
+        i += same;
+    }
 }
 
 int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
@@ -670,20 +785,27 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
     ex_list list;
     memset(&list, 0, sizeof list);
     list.limit = limit;
-    list.items = malloc((size_t)limit * CHECKER_ANOMALY_COUNT * sizeof *list.items);
+    size_t cap = (size_t)limit * CHECKER_ANOMALY_COUNT;
+    list.items = malloc(cap * sizeof *list.items);
+    const ex_item **items = malloc(cap * sizeof *items);
+    uint32_t *records = malloc(cap * sizeof *records);
+    ex_text *texts = malloc(2 * sizeof *texts);
     checker_input judged = *in;
     judged.history = h;
     judged.payloads = payloads;
     checker_result verdict;
-    if (!list.items || checker_run_visit(&judged, &verdict, ex_collect, &list) != 0) {
+    if (!list.items || !items || !records || !texts ||
+        checker_run_visit(&judged, &verdict, ex_collect, &list) != 0) {
         free(list.items);
+        free(items);
+        free(records);
+        free(texts);
         return -1;
     }
     ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c};
     if (list.count == 0) fputs("explain: no anomaly to explain\n", out);
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-        for (size_t i = 0; i < list.count; i++)
-            if (list.items[i].kind == order[k]) ex_one(&x, &list.items[i]);
+        ex_kind(&x, &list, order[k], items, records, &texts[0], &texts[1]);
         uint64_t more = list.total[order[k]] - list.kept[order[k]];
         if (more)
             fprintf(out, "(%llu more %s anomalies not explained; --explain=N shows more)\n",
@@ -691,5 +813,8 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
     }
     int explained = (int)list.count;
     free(list.items);
+    free(items);
+    free(records);
+    free(texts);
     return explained;
 }

@@ -1,7 +1,9 @@
 /*
  * test_explain.c: the causal chain of every anomaly kind, on hand-made histories that follow
  * the mechanisms of kafka-semantics.md section 5 (S1 retry duplicate, S2 reordering, S4 acks=1
- * loss, S8 delivery timeout, S9/S12 idempotence misses), asserting the text of each chain.
+ * loss, S8 delivery timeout and the application's resend, S9/S12 idempotence misses),
+ * asserting the text of each chain; the records of one batch that share a story are told in
+ * one sentence.
  */
 #include "explain.h"
 #include "sim.h"
@@ -121,9 +123,13 @@ static void test_duplicate_retry(void) {
               "drop1); the producer retried after request.timeout.ms (30.000 ms); idempotence "
               "is off, so broker-1 appended it again at offset 10.\n"
               "(4 more duplicate anomalies not explained; --explain=N shows more)\n");
+    /* The five records of the batch share one story: one sentence tells them. */
     CHECK_EQ(explain(10), 5);
-    CHECK_CONTAINS(fx.out, "record 4 duplicated");
-    CHECK_CONTAINS(fx.out, "appended it again at offset 14.\n");
+    CHECK_STR(fx.out,
+              "records 0..4 duplicated (Jepsen: duplicate, 2 committed copies each): attempt 1 "
+              "was appended at offsets 0..4 on broker-1 at 2.000 ms; the response was dropped "
+              "(fault drop1); the producer retried after request.timeout.ms (30.000 ms); "
+              "idempotence is off, so broker-1 appended them again at offsets 10..14.\n");
 
     /* The same with idempotence on and an epoch bump in between (S9). */
     fx.log[0].producer_id = fx.log[2].producer_id = 1;
@@ -170,9 +176,52 @@ static void test_reordered(void) {
               "records 10..12; attempt 1 to broker-1 was dropped (fault drop1); the producer "
               "retried after request.timeout.ms (30.000 ms); the batch with records 13..19 "
               "(attempt 1) was appended at offset 0 first, at 2.000 ms; the retry of record "
-              "10's batch landed at offset 7, at 32.000 ms; max.in.flight.requests.per."
+              "10 landed at offset 7, at 32.000 ms; max.in.flight.requests.per."
               "connection=5 and idempotence is off, so nothing held the later batch back.\n"
               "(2 more nonmonotonic-send anomalies not explained; --explain=N shows more)\n");
+    CHECK_EQ(explain(10), 3);
+    CHECK_STR(fx.out,
+              "records 10..12 reordered (Jepsen: nonmonotonic-send): they were in the batch "
+              "with records 10..12; attempt 1 to broker-1 was dropped (fault drop1); the "
+              "producer retried after request.timeout.ms (30.000 ms); the batch with records "
+              "13..19 (attempt 1) was appended at offset 0 first, at 2.000 ms; the retry of "
+              "records 10..12 landed at offsets 7..9, at 32.000 ms; max.in.flight.requests.per."
+              "connection=5 and idempotence is off, so nothing held the later batch back.\n");
+    fixture_fini();
+}
+
+/* S8 with an idempotent producer: record 0's batch expires unsent, the application resends it
+ * after records 1..4 were appended; the resend, not the broker, put it after them. */
+static void test_resend_reordered(void) {
+    fixture_init();
+    uint32_t b0 = payload_range(0, 0), b1 = payload_range(1, 4), b2 = payload_range(0, 0);
+    sends(SIM_MS, 0, 4);
+    proto_batch a = batch(b0, 1, -1), c = batch(b1, 1, 0), r = batch(b2, 1, 4);
+    a.producer_id = c.producer_id = r.producer_id = 7;
+    a.producer_epoch = c.producer_epoch = r.producer_epoch = 0;
+    a.base_sequence = 0;
+    c.base_sequence = 0;
+    r.base_sequence = 4;
+    history_attempt(&fx.h, SIM_MS, node_producer(0), &a, 1);
+    history_expire(&fx.h, 121 * SIM_MS, node_producer(0), &a, false);
+    callbacks(121 * SIM_MS, 0, 0, ERR_CLIENT_DELIVERY_TIMEOUT, 0);
+    history_attempt(&fx.h, 122 * SIM_MS, node_producer(0), &c, 1);
+    history_append(&fx.h, 123 * SIM_MS, node_broker(1), &c, true);
+    callbacks(124 * SIM_MS, 1, 4, ERR_NONE, 0);
+    history_send(&fx.h, 125 * SIM_MS, node_producer(0), 0, 1);
+    history_attempt(&fx.h, 125 * SIM_MS, node_producer(0), &r, 1);
+    history_append(&fx.h, 126 * SIM_MS, node_broker(1), &r, true);
+    history_callback(&fx.h, 127 * SIM_MS, node_producer(0), 0, 1, ERR_NONE, 4);
+    log_add(c);
+    log_add(r);
+    CHECK_EQ(explain(3), 1);
+    CHECK_CONTAINS(fx.out, "record 0 reordered (Jepsen: nonmonotonic-send): it was in the "
+                           "batch with record 0; the application was told it failed "
+                           "(DELIVERY_TIMEOUT at 121.000 ms) and sent it again; ");
+    CHECK_CONTAINS(fx.out, "the resend made it a new record, sent after the larger ids, so the "
+                           "leader appended it after those: idempotence keeps a producer's "
+                           "retries in order, not the application's resends.\n");
+    CHECK(strstr(fx.out, "out of sequence order") == NULL);
     fixture_fini();
 }
 
@@ -279,6 +328,7 @@ static void test_unexpected_and_clean(void) {
 int main(void) {
     test_duplicate_retry();
     test_reordered();
+    test_resend_reordered();
     test_lost_acked();
     test_failed_but_written();
     test_unexpected_and_clean();
