@@ -277,6 +277,8 @@ $acked << EOD
 48.000000 4 "acked r18" 4.140
 EOD
 $fault << EOD
+1.000000 1 "fault 0 on" 1.000
+1.000000 1 "fault 1 on" 1.140
 50.000000 1 "fault 2 on" 1.140
 150.000000 1 "fault 2 off" 1.140
 EOD
