@@ -321,26 +321,22 @@ done:
 
 /* ---- Warnings ----------------------------------------------------------------------------- */
 
-/* Why fault i did not fire, when the configuration or the run tells: "" otherwise. */
-static void report_fault_hint(const config *c, const run_result *r, const fault_spec *f,
-                              char *buf, size_t len) {
-    char node[32];
+/* Why fault f did not fire, when the configuration or the run tells: "" otherwise. */
+static void report_fault_hint(const run_result *r, const fault_spec *f, char *buf, size_t len) {
+    char node[32], at[32], end[32];
+    bool rule = f->kind == FAULT_DROP || f->kind == FAULT_DELAY || f->kind == FAULT_BREAK;
     buf[0] = 0;
+    sim_time_format(r->sim_time_ns, end, sizeof end);
     if (f->on_step) {
         snprintf(buf, len, ": fewer than %u %s steps happened on the %s", (unsigned)f->step_n,
                  proto_step_name(f->step), fault_target_name(&f->a, node, sizeof node));
-    } else if (f->kind != FAULT_DROP && f->kind != FAULT_DELAY && f->at_ns >= r->sim_time_ns) {
-        char at[32], end[32];
+    } else if (!rule && f->at_ns >= r->sim_time_ns) {
         sim_time_format(f->at_ns, at, sizeof at);
-        sim_time_format(r->sim_time_ns, end, sizeof end);
         snprintf(buf, len, ": it was due at %s, after the run ended at %s", at, end);
-    } else if ((f->kind == FAULT_DROP || f->kind == FAULT_DELAY) &&
-               f->from_ns >= r->sim_time_ns) {
-        char at[32];
+    } else if (rule && f->from_ns >= r->sim_time_ns) {
         sim_time_format(f->from_ns, at, sizeof at);
-        snprintf(buf, len, ": its window opens at %s, after the run ended", at);
+        snprintf(buf, len, ": its window opens at %s, after the run ended at %s", at, end);
     }
-    (void)c;
 }
 
 int report_warnings(const config *c, const run_result *r, report_warning_fn fn, void *ctx) {
@@ -357,7 +353,7 @@ int report_warnings(const config *c, const run_result *r, report_warning_fn fn, 
             snprintf(text, sizeof text, "fault.%s (%s) can never fire: %s", cf->name, cf->text,
                      idle);
         else if (!fired) {
-            report_fault_hint(c, r, &f, hint, sizeof hint);
+            report_fault_hint(r, &f, hint, sizeof hint);
             snprintf(text, sizeof text, "fault.%s (%s) never fired%s; the run did not test it",
                      cf->name, cf->text, hint);
         } else continue;
