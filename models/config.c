@@ -682,17 +682,30 @@ static int config_finish_faults(const config *c, char *err, size_t err_len) {
     for (int i = 0; i < c->fault_count; i++) {
         const config_fault *f = &c->faults[i];
         fault_spec spec;
-        char why[192];
+        char why[192], where[160];
+        if (f->line > 0) snprintf(where, sizeof where, "%s:%d", f->file, f->line);
+        else snprintf(where, sizeof where, "%s", f->file); /* an argument has no line */
         if (fault_parse(f->text, &spec, why, sizeof why) != 0) {
-            snprintf(err, err_len, "%s:%d: fault.%s: %s", f->file, f->line, f->name, why);
+            snprintf(err, err_len, "%s: fault.%s: %s", where, f->name, why);
+            return -1;
+        }
+        /* A fault that would start at or after the run's time limit never fires: the run
+         * stops first. That is a mistake in the input (a unit, a digit), not a result. */
+        bool rule = spec.kind == FAULT_DROP || spec.kind == FAULT_BREAK || spec.kind == FAULT_DELAY;
+        int64_t starts_ns = rule ? spec.from_ns : spec.on_step ? -1 : spec.at_ns;
+        if (starts_ns >= c->time_max_ns) {
+            snprintf(err, err_len, "%s: fault.%s: starts at %lld ms, when the run has already "
+                     "stopped (sim.max.time.ms is %lld); allowed: a time before it, or a larger "
+                     "sim.max.time.ms", where, f->name,
+                     (long long)(starts_ns / 1000000), (long long)(c->time_max_ns / 1000000));
             return -1;
         }
         const fault_target *ends[2] = {&spec.a, &spec.b};
         for (int e = 0; e < 2; e++) {
             if (ends[e]->kind != FAULT_TARGET_BROKER || ends[e]->broker <= c->num_brokers)
                 continue;
-            snprintf(err, err_len, "%s:%d: fault.%s: broker-%d does not exist (num.brokers=%d)",
-                     f->file, f->line, f->name, ends[e]->broker, c->num_brokers);
+            snprintf(err, err_len, "%s: fault.%s: broker-%d does not exist (num.brokers=%d)",
+                     where, f->name, ends[e]->broker, c->num_brokers);
             return -1;
         }
     }

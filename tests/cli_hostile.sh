@@ -233,5 +233,20 @@ rejects "--trace-record: '18446744073709551615' is out of range; allowed: a reco
 rejects "--trace-record: 20 is not a record id of this run; allowed: 0 .. 19 (workload.records=20)" \
     "$bin" run --trace-record 20 "$small"
 
+# ---- Faults that could never fire are refused at validation (issue 20).
+rejects "argument: fault.c: starts at 4000000 ms, when the run has already stopped (sim.max.time.ms is 3600000)" \
+    "$bin" run 'fault.c=crash leader at 4000s'
+rejects "argument: fault.r: starts at 4000000 ms, when the run has already stopped" \
+    "$bin" run 'fault.r=restart producer at 4000s'
+rejects "argument: fault.d: starts at 5000 ms, when the run has already stopped (sim.max.time.ms is 5000)" \
+    "$bin" run sim.max.time.ms=5000 'fault.d=drop requests producer -> leader p=0.5 from 5s to 6s'
+printf 'sim.max.time.ms = 2000\nfault.p = pause leader at 3s for 1s\n' >"$tmp/late.properties"
+rejects "late.properties:2: fault.p: starts at 3000 ms" "$bin" run late.properties
+rejects "argument: fault.p: expected a second, different node at word 3, got 'leader' (both ends are the same node)" \
+    "$bin" run 'fault.p=partition leader leader at 1s for 1s'
+rejects "argument: fault.p: expected a second, different node at word 5, got 'follower'" \
+    "$bin" run 'fault.p=drop requests follower -> follower p=0.5'
+accepts "$bin" run "$small" 'fault.c=crash leader at 3599s'
+
 echo "cli_hostile: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -188,6 +188,8 @@ static void test_errors(void) {
               "producer, controller) at word 3, got 'at'");
     parse_bad("partition broker-1 -> broker-1 at 1s for 1s", "expected a second, different node "
               "at word 4, got 'broker-1' (both ends are the same node)");
+    parse_bad("partition leader leader at 1s for 1s", "expected a second, different node at "
+              "word 3, got 'leader' (both ends are the same node)"); /* one node, always */
     parse_bad("partition leader follower at 1s", "expected 'for' at word 6, got the end of the "
                                                  "line");
     parse_bad("drop leader -> producer p=0.1", "expected 'requests' or 'responses' at word 2, got "
