@@ -309,8 +309,11 @@ static bool check_liveness(const check_job *j, const config *c, check_outcome *o
     return true;
 }
 
+/* A field's value for --expect; a duration the run has none of (a latency when no send got a
+ * callback, which JSON writes as null) is missing, not a number. */
 static expr_value check_field_value(const run_result *r, int field) {
     report_value v = report_field_value(r, (size_t)field);
+    if (report_field_kind((size_t)field) == REPORT_MS && v.i < 0) return expr_missing();
     return v.is_double ? expr_real(v.d) : expr_int(v.i);
 }
 
@@ -331,9 +334,14 @@ static void check_expectation(const check_job *j, check_outcome *out) {
     for (int f = 0; f < j->field_count && used < sizeof out->detail; f++) {
         if (!expr_uses(&j->expect, f)) continue;
         char buf[64];
-        int n = snprintf(out->detail + used, sizeof out->detail - used, "%s%s=%s",
+        const char *why = !expr_is_missing(values[f]) ? ""
+                          : strncmp(j->field_names[f], "latency", 7) == 0
+                              ? " (no send got a callback, so there is no latency; a comparison "
+                                "with a missing value is false)"
+                              : " (the run has no value; a comparison with it is false)";
+        int n = snprintf(out->detail + used, sizeof out->detail - used, "%s%s=%s%s",
                          used ? " " : "", j->field_names[f],
-                         expr_value_format(values[f], buf, sizeof buf));
+                         expr_value_format(values[f], buf, sizeof buf), why);
         if (n < 0) break;
         used += (size_t)n;
     }

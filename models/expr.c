@@ -492,7 +492,8 @@ static int expr_eval_node(const expr *e, int i, const expr_value *values, expr_r
 static bool expr_compare_holds(expr_op op, int c) {
     switch (op) {
     case EXPR_EQ: return c == 0;
-    case EXPR_NE: return c != 0;
+    case EXPR_NE: return c == -1 || c == 1; /* a missing value (2) is equal to nothing, and
+                                                unequal to nothing either */
     case EXPR_LT: return c == -1;
     case EXPR_LE: return c == -1 || c == 0;
     case EXPR_GT: return c == 1;
@@ -572,6 +573,10 @@ bool expr_uses(const expr *e, int field) {
 }
 
 char *expr_value_format(expr_value v, char *buf, size_t len) {
+    if (expr_is_missing(v)) {
+        snprintf(buf, len, "missing");
+        return buf;
+    }
     if (!v.is_real) {
         snprintf(buf, len, "%lld", (long long)v.i);
         return buf;

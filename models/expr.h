@@ -22,12 +22,17 @@
  *
  * Evaluation has no undefined behaviour: integer + - * stay exact in int64 while the result is
  * below 2^62 in magnitude and move to double beyond; "/" is always real division; a division by
- * zero is an evaluation error naming its column. Parsing and evaluation are pure: data in, data
+ * zero is an evaluation error naming its column.
+ *
+ * A field can be missing (a latency when no send got a callback): its value is NaN-like. It
+ * spreads through arithmetic, and every comparison with it is false, != included (as SQL's
+ * NULL, not IEEE's NaN, for which != is true), so no expectation holds by a placeholder. Parsing and evaluation are pure: data in, data
  * out, no allocation (an expression lives in a fixed array of nodes).
  */
 #ifndef KAFKASIM_EXPR_H
 #define KAFKASIM_EXPR_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +56,9 @@ static inline expr_value expr_real(double v) {
     expr_value x = {true, 0, v};
     return x;
 }
+/* A missing value (NaN). */
+static inline expr_value expr_missing(void) { return expr_real(NAN); }
+static inline bool expr_is_missing(expr_value v) { return v.is_real && isnan(v.d); }
 
 typedef enum expr_op {
     EXPR_LITERAL = 0, /* a number */
@@ -105,7 +113,8 @@ int expr_eval(const expr *e, const expr_value *values, bool *holds, char *err, s
 /* True when e reads field index field (to print just the values an expectation looks at). */
 bool expr_uses(const expr *e, int field);
 
-/* Formats v as the shortest text that reads back the same ("3", "0.25"); returns buf. */
+/* Formats v as the shortest text that reads back the same ("3", "0.25"), a missing value as
+ * "missing"; returns buf. */
 char *expr_value_format(expr_value v, char *buf, size_t len);
 
 #endif

@@ -23,6 +23,18 @@ safe="enable.idempotence=true acks=all min.insync.replicas=2 unclean.leader.elec
 small="workload.records=400 workload.rate=1000"
 guarantee='duplicates==0 && reordered==0 && lost_acked==0'
 
+# ---- A missing value (no send got a callback) is no number: a comparison with it is false,
+# and the failure says why; JSON keeps null. (It was a placeholder -0.000001 that "held".) ----
+expect_exit 1 check workload.records=0 --expect 'latency_max_ms < 1' --seeds 1..1 \
+    --out missing.properties
+grep -q 'latency_max_ms=missing (no send got a callback' out ||
+    fail "missing latency: no reason in: $(grep failure out)"
+expect_exit 1 check workload.records=0 --expect 'latency_p50_ms >= 0' --seeds 1..1 \
+    --out missing.properties
+expect_exit 0 check workload.records=0 --expect 'records == 0 || latency_max_ms < 1' --seeds 1..1
+expect_exit 0 run workload.records=0 --format json
+grep -q '"latency_ms":{"p50":null,"p99":null,"max":null}' out || fail "JSON latency not null: $(cat out)"
+
 # ---- Usage and bad input ----------------------------------------------------------------------
 expect_exit 0 check --help
 grep -q '^Usage: kafkasim check' out || fail "check --help: no usage"

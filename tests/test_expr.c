@@ -163,8 +163,28 @@ static void test_uses(void) {
     CHECK(!expr_uses(&e, F_REORD));
 }
 
+/* A missing value (a latency with no callback) is NaN-like: every comparison with it is false,
+ * != included, and it spreads through arithmetic; so no expectation holds by a placeholder. */
+static void test_missing(void) {
+    set_values(0, 0, 0, 0, 0);
+    values[F_P99] = expr_missing();
+    CHECK_EQ(holds("latency_ms.p99 < 1"), 0);
+    CHECK_EQ(holds("latency_ms.p99 >= 0"), 0);
+    CHECK_EQ(holds("latency_ms.p99 == latency_ms.p99"), 0);
+    CHECK_EQ(holds("latency_ms.p99 != 5"), 0);
+    CHECK_EQ(holds("latency_ms.p99 + 1 > 0"), 0);
+    CHECK_EQ(holds("-latency_ms.p99 < 0"), 0);
+    CHECK_EQ(holds("!(latency_ms.p99 < 1)"), 1);
+    CHECK_EQ(holds("records == 0 || latency_ms.p99 < 1"), 1);
+    char buf[32];
+    CHECK_STR(expr_value_format(expr_missing(), buf, sizeof buf), "missing");
+    CHECK(expr_is_missing(expr_missing()));
+    CHECK(!expr_is_missing(expr_real(-1e-6)));
+}
+
 int main(void) {
     test_basics();
+    test_missing();
     test_precedence();
     test_arithmetic();
     test_errors();
