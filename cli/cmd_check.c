@@ -81,7 +81,9 @@ static void check_usage(FILE *out) {
           "\n"
           "  -e, --expect EXPR         a condition over the output fields of `kafkasim run\n"
           "                            --format json`, e.g. 'duplicates==0 && lost_acked==0';\n"
-          "                            numbers, fields, == != < <= > >=, && || !, + - * /, ( )\n"
+          "                            numbers, fields, == != < <= > >=, && || !, + - * /, ( );\n"
+          "                            errors.CODE is the count of one error code, e.g.\n"
+          "                            'errors.NOT_ENOUGH_REPLICAS > 0'\n"
           "      --seeds A..B          the seeds to run (default 1..100; one seed: N)\n"
           "  -j, --jobs N              worker processes (default 1); the answer is the same\n"
           "      --swarm               each seed draws its own fault mix (printed as\n"
@@ -556,7 +558,7 @@ static int check_job_init(check_job *j, const check_args *a, const config *base,
     j->swarm_opt = a->swarm_opt;
     j->determinism = a->determinism;
     j->callback_bound_ns = a->callback_bound_ns;
-    size_t n = report_field_count();
+    size_t n = report_field_count_all(); /* errors.CODE included */
     if (n > CHECK_FIELDS_MAX) n = CHECK_FIELDS_MAX;
     for (size_t i = 0; i < n; i++) j->field_names[i] = report_field_name(i);
     j->field_count = (int)n;

@@ -79,7 +79,8 @@ static void sweep_usage(FILE *out) {
         "  axis.NAME = A..B:STEP        not a key: a variable for ${NAME}\n"
         "  seeds = 1..100               the seeds every cell runs (default: 1)\n"
         "  plot.x = AXIS                plot each plot.y field against this axis\n"
-        "  plot.y = FIELD, ...          output fields to plot (see kafkasim run --format csv)\n"
+        "  plot.y = FIELD, ...          output fields to plot (see kafkasim run --format csv),\n"
+        "                               or errors.CODE (e.g. errors.NOT_ENOUGH_REPLICAS)\n"
         "  plot.series = AXIS           one line (or heatmap row) per value of this axis\n"
         "  plot.kind = lines|heatmap    lines (mean, 95% CI error bars) or a heatmap of means\n"
         "Cells are the product of the axes in spec order (first axis slowest); runs are\n"
@@ -378,14 +379,28 @@ done:
 
 /* ==== The command ============================================================================ */
 
-/* Every plot.y name must be an output field. */
-static int sweep_plot_fields_check(const sweep_spec *s, const sweep_fields *f, char *err,
+/* Every plot.y name must be an output field. An errors.CODE field (report.h) named there
+ * becomes a column of runs.csv and cells.csv after the others; other sweeps keep their
+ * columns. */
+static int sweep_plot_fields_check(const sweep_spec *s, sweep_fields *f, char *err,
                                    size_t err_len) {
     for (size_t y = 0; y < s->plot_y_count; y++) {
         bool known = false;
         for (size_t i = 0; i < f->count; i++) known = known || strcmp(f->names[i], s->plot_y[y]) == 0;
+        int extra = report_field_find(s->plot_y[y]);
+        if (!known && extra >= 0 && report_field_error_code((size_t)extra) >= 0 &&
+            f->count < SWEEP_FIELDS_MAX) {
+            f->names[f->count] = report_field_name((size_t)extra);
+            f->report_index[f->count] = (size_t)extra;
+            f->metric[f->count] = true;
+            f->count++;
+            size_t used = strlen(f->joined);
+            snprintf(f->joined + used, sizeof f->joined - used, ",%s", s->plot_y[y]);
+            known = true;
+        }
         if (!known) {
-            snprintf(err, err_len, "%s:%d: plot.y: '%s' is not an output field; allowed: %s",
+            snprintf(err, err_len, "%s:%d: plot.y: '%s' is not an output field; allowed: %s, "
+                     "errors.CODE (e.g. errors.NOT_ENOUGH_REPLICAS)",
                      s->path, s->plot_y_line, s->plot_y[y], f->joined);
             return -1;
         }
@@ -434,7 +449,7 @@ static void sweep_default_out(const char *spec_path, char *buf, size_t len) {
 }
 
 /* Reads the spec and checks it against the fields and (unless merging) every cell. */
-static int sweep_prepare(const sweep_args *a, sweep_spec *spec, const sweep_fields *fields,
+static int sweep_prepare(const sweep_args *a, sweep_spec *spec, sweep_fields *fields,
                          char *err, size_t err_len) {
     char spec_path[PATH_MAX + 16];
     const char *path = a->spec_path;

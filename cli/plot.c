@@ -258,7 +258,7 @@ void plot_fini(plot *p) {
 
 /* ---- The window --------------------------------------------------------------------------- */
 
-/* One side of a window: "" (open), or a decimal number with us, ms or s. */
+/* One side of a window: "" (open), or a decimal number with us, ms, s, min or h. */
 static int plot_time_parse(const char *text, size_t len, int64_t *out_ns) {
     if (len == 0) {
         *out_ns = -1;
@@ -276,6 +276,8 @@ static int plot_time_parse(const char *text, size_t len, int64_t *out_ns) {
     if (strcmp(end, "us") == 0) scale = 1e3;
     else if (strcmp(end, "ms") == 0) scale = 1e6;
     else if (strcmp(end, "s") == 0) scale = 1e9;
+    else if (strcmp(end, "min") == 0) scale = 60e9;
+    else if (strcmp(end, "h") == 0) scale = 3600e9;
     else return -1;
     if (v * scale > 9e18) return -1;
     *out_ns = (int64_t)(v * scale + 0.5);
@@ -288,7 +290,7 @@ int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *
     if (!dots || plot_time_parse(text, (size_t)(dots - text), from_ns) != 0 ||
         plot_time_parse(dots + 2, strlen(dots + 2), to_ns) != 0) {
         snprintf(err, err_len,
-                 "--window: '%s': expected FROM..TO, times with a unit (us, ms, s), "
+                 "--window: '%s': expected FROM..TO, times with a unit (us, ms, s, min, h), "
                  "either side may be empty", text);
         return -1;
     }

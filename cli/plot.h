@@ -77,7 +77,7 @@ void plot_init(plot *p, int64_t from_ns, int64_t to_ns);
 /* Frees what the plot holds. */
 void plot_fini(plot *p);
 
-/* Parses a window "FROM..TO" where each side is a number with a unit (us, ms, s) or empty
+/* Parses a window "FROM..TO" where each side is a number with a unit (us, ms, s, min, h) or empty
  * ("..200ms", "50ms.."). Returns 0, or -1 with a message in err on bad text or FROM > TO. */
 int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *err,
                       size_t err_len);

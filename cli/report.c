@@ -79,12 +79,52 @@ static const report_field report_fields[] = {
 
 #define REPORT_FIELDS (sizeof report_fields / sizeof report_fields[0])
 
+/* errors.CODE: one error code's count, the member CODE of JSON's "errors" object. These fields
+ * follow the table (index REPORT_FIELDS + k): --expect and plot.y read them by name, while CSV
+ * and JSON rows keep their columns (JSON has them in "errors"). Names are protocol.c's
+ * proto_error_name (tests/cli_client.sh checks every code a run reports). */
+static const struct report_error_field {
+    int code;         /* proto_error */
+    const char *name; /* "errors." and proto_error_name(code) */
+} report_error_fields[] = {
+    {ERR_OFFSET_OUT_OF_RANGE, "errors.OFFSET_OUT_OF_RANGE"},
+    {ERR_CORRUPT_MESSAGE, "errors.CORRUPT_MESSAGE"},
+    {ERR_NOT_LEADER_OR_FOLLOWER, "errors.NOT_LEADER_OR_FOLLOWER"},
+    {ERR_REQUEST_TIMED_OUT, "errors.REQUEST_TIMED_OUT"},
+    {ERR_NETWORK_EXCEPTION, "errors.NETWORK_EXCEPTION"},
+    {ERR_NOT_ENOUGH_REPLICAS, "errors.NOT_ENOUGH_REPLICAS"},
+    {ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, "errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND"},
+    {ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "errors.OUT_OF_ORDER_SEQUENCE_NUMBER"},
+    {ERR_DUPLICATE_SEQUENCE_NUMBER, "errors.DUPLICATE_SEQUENCE_NUMBER"},
+    {ERR_INVALID_PRODUCER_EPOCH, "errors.INVALID_PRODUCER_EPOCH"},
+    {ERR_UNKNOWN_PRODUCER_ID, "errors.UNKNOWN_PRODUCER_ID"},
+    {ERR_FENCED_LEADER_EPOCH, "errors.FENCED_LEADER_EPOCH"},
+    {ERR_UNKNOWN_LEADER_EPOCH, "errors.UNKNOWN_LEADER_EPOCH"},
+    {ERR_PRODUCER_FENCED, "errors.PRODUCER_FENCED"},
+    {ERR_INVALID_UPDATE_VERSION, "errors.INVALID_UPDATE_VERSION"},
+    {ERR_INELIGIBLE_REPLICA, "errors.INELIGIBLE_REPLICA"},
+    {ERR_CLIENT_DELIVERY_TIMEOUT, "errors.DELIVERY_TIMEOUT"},
+    {ERR_CLIENT_RETRIES_EXHAUSTED, "errors.RETRIES_EXHAUSTED"},
+    {ERR_CLIENT_PRODUCER_CLOSED, "errors.PRODUCER_CLOSED"},
+};
+
+#define REPORT_ERROR_FIELDS (sizeof report_error_fields / sizeof report_error_fields[0])
+#define REPORT_FIELDS_ALL (REPORT_FIELDS + REPORT_ERROR_FIELDS)
+
 /* ---- The table ---------------------------------------------------------------------------- */
 
 size_t report_field_count(void) { return REPORT_FIELDS; }
 
+size_t report_field_count_all(void) { return REPORT_FIELDS_ALL; }
+
 const char *report_field_name(size_t i) {
-    return i < REPORT_FIELDS ? report_fields[i].name : NULL;
+    if (i < REPORT_FIELDS) return report_fields[i].name;
+    return i < REPORT_FIELDS_ALL ? report_error_fields[i - REPORT_FIELDS].name : NULL;
+}
+
+int report_field_error_code(size_t i) {
+    return i >= REPORT_FIELDS && i < REPORT_FIELDS_ALL ? report_error_fields[i - REPORT_FIELDS].code
+                                                       : -1;
 }
 
 report_kind report_field_kind(size_t i) {
@@ -92,13 +132,14 @@ report_kind report_field_kind(size_t i) {
 }
 
 int report_field_find(const char *name) {
-    for (size_t i = 0; i < REPORT_FIELDS; i++)
-        if (strcmp(report_fields[i].name, name) == 0) return (int)i;
+    for (size_t i = 0; i < REPORT_FIELDS_ALL; i++)
+        if (strcmp(report_field_name(i), name) == 0) return (int)i;
     return -1;
 }
 
 /* The raw bits of field i: a count, ns, a hash or 0/1 for the status. */
 static int64_t report_raw(const run_result *r, size_t i) {
+    if (i >= REPORT_FIELDS) return (int64_t)r->check.errors[report_field_error_code(i)];
     const report_field *f = &report_fields[i];
     const char *at = (const char *)r + f->offset;
     switch (f->type) {
@@ -118,9 +159,9 @@ static int64_t report_raw(const run_result *r, size_t i) {
 }
 
 report_value report_field_value(const run_result *r, size_t i) {
-    SIM_ASSERT(NULL, i < REPORT_FIELDS);
+    SIM_ASSERT(NULL, i < REPORT_FIELDS_ALL);
     report_value v = {.is_double = false, .i = report_raw(r, i), .d = 0};
-    if (report_fields[i].kind == REPORT_MS) {
+    if (report_field_kind(i) == REPORT_MS) {
         v.is_double = true;
         v.d = (double)v.i / (double)SIM_MS;
     } else {
@@ -137,10 +178,10 @@ static void report_write_ms(FILE *out, int64_t ns) {
 }
 
 void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
-    SIM_ASSERT(NULL, i < REPORT_FIELDS);
+    SIM_ASSERT(NULL, i < REPORT_FIELDS_ALL);
     int64_t v = report_raw(r, i);
     const char *quote = json ? "\"" : "";
-    switch (report_fields[i].kind) {
+    switch (report_field_kind(i)) {
     case REPORT_COUNT: fprintf(out, "%" PRIu64, (uint64_t)v); break;
     case REPORT_MS:
         if (v < 0) fputs(json ? "null" : "", out);
@@ -221,6 +262,18 @@ static void report_json_warning(void *ctx, const char *text) {
     report_json_string(w->out, text);
 }
 
+/* "not_modelled": ["compression.type", ...]: Kafka keys accepted without effect on the run. */
+static void report_json_not_modelled(FILE *out, const config *c) {
+    fputs(",\"not_modelled\":[", out);
+    int kept = c->not_modelled_count < CONFIG_NOT_MODELLED_MAX ? c->not_modelled_count
+                                                               : CONFIG_NOT_MODELLED_MAX;
+    for (int i = 0; i < kept; i++) {
+        if (i) fputc(',', out);
+        report_json_string(out, c->not_modelled[i]);
+    }
+    fputc(']', out);
+}
+
 void report_json(FILE *out, const config *c, const run_result *r) {
     const char *group = NULL;
     fputc('{', out);
@@ -246,6 +299,7 @@ void report_json(FILE *out, const config *c, const run_result *r) {
                 fputs(",\"kafka_version\":", out);
                 report_json_string(out, config_version_string(c->kafka_version, version,
                                                               sizeof version));
+                report_json_not_modelled(out, c);
             }
         }
     }
@@ -460,6 +514,17 @@ static void report_text_latency(FILE *out, const checker_result *k) {
     fputs(" ms (send to callback)\n", out);
 }
 
+/* "not modelled  compression.type, client.id (...)": Kafka keys the run accepted and ignored. */
+static void report_text_not_modelled(FILE *out, const config *c) {
+    if (!c || c->not_modelled_count == 0) return;
+    fputs("not modelled ", out);
+    int kept = c->not_modelled_count < CONFIG_NOT_MODELLED_MAX ? c->not_modelled_count
+                                                               : CONFIG_NOT_MODELLED_MAX;
+    for (int i = 0; i < kept; i++) fprintf(out, "%s%s", i ? ", " : "", c->not_modelled[i]);
+    if (c->not_modelled_count > kept) fprintf(out, " and %d more", c->not_modelled_count - kept);
+    fputs(" (Kafka keys accepted without effect on the run)\n", out);
+}
+
 void report_text(FILE *out, const config *c, const run_result *r) {
     const checker_result *k = &r->check;
     report_text_verdict(out, r);
@@ -482,6 +547,7 @@ void report_text(FILE *out, const config *c, const run_result *r) {
     report_text_faults(out, c, k);
     report_warnings(c, r, report_warning_text, out);
     report_text_latency(out, k);
+    report_text_not_modelled(out, c);
     fprintf(out, "run        %s (%s), sim time ", r->invariant_broken ? "failed" : "ok",
             sim_status_name(r->status));
     report_write_ms(out, r->sim_time_ns);

@@ -31,14 +31,20 @@ typedef struct report_value {
     double d;       /* milliseconds for REPORT_MS, else (double)i */
 } report_value;
 
-/* Fields of the table, in output order. */
+/* Fields of the table, in output order: the CSV columns. */
 size_t report_field_count(void);
-/* The flat name of field i ("duplicates", "latency_p99_ms"); NULL out of range. */
+/* The table's fields, then one errors.CODE field per error code (errors.NOT_ENOUGH_REPLICAS:
+ * the count JSON's "errors" object holds): every name --expect and plot.y accept. */
+size_t report_field_count_all(void);
+/* The flat name of field i ("duplicates", "latency_p99_ms", "errors.REQUEST_TIMED_OUT"); NULL
+ * out of range. */
 const char *report_field_name(size_t i);
 report_kind report_field_kind(size_t i);
-/* The index of the field called name, or -1. */
+/* The error code counted by field i when it is an errors.CODE field, else -1. */
+int report_field_error_code(size_t i);
+/* The index of the field called name (errors.CODE included), or -1. */
 int report_field_find(const char *name);
-/* The value of field i for r. Precondition: i < report_field_count(). */
+/* The value of field i for r. Precondition: i < report_field_count_all(). */
 report_value report_field_value(const run_result *r, size_t i);
 /* Writes field i of r as CSV and JSON print it (a hash or status in quotes when json). */
 void report_field_write(FILE *out, const run_result *r, size_t i, bool json);

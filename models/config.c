@@ -68,7 +68,7 @@ typedef struct config_field {
  * `kafkasim config` and config_write print them. min and max are in the key's unit (ms for
  * times); the allowed column states the same range in words. */
 #define CONFIG_KEYS(X)                                                                          \
-    X("kafka.version", "", "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)",    \
+    X("kafka.version", "", "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 .. 4.3 (as 3.7 or 3.7.0)", \
       "Kafka release whose defaults and config validation apply", CT_VERSION, kafka_version,  \
       0, 0)                                                                                     \
     X("acks", "", "0, 1, all (-1)",                                                             \
@@ -127,7 +127,7 @@ typedef struct config_field {
       "1 .. 9223372036854775807 (Long.MAX_VALUE: never)",                                       \
       "records appended between fsyncs; unflushed records die with a power loss", CT_I64,       \
       log_flush_interval_messages, 1, INT64_MAX)                                                \
-    X("log.segment.bytes", "bytes", "14 .. 2147483647",                                         \
+    X("log.segment.bytes", "bytes", "14 .. 2147483647 (from 4.0: 1048576 .., KIP-1030)",         \
       "segment size; a roll writes a producer state snapshot", CT_I64, log_segment_bytes, 14,   \
       CONFIG_INT_MAX)                                                                           \
     X("broker.session.timeout.ms", "ms", "1 .. 2147483647",                                     \
@@ -163,8 +163,8 @@ typedef struct config_field {
     X("sim.max.events", "events", "1 .. 18446744073709551615",                                  \
       "the run stops after this many events", CT_U64, events_max, 1, UINT64_MAX)                \
     X("sim.allow.unsafe.configs", "", "true, false",                                            \
-      "what-if: run explicit idempotence and min.insync.replicas > replication.factor, "       \
-      "which Kafka refuses", CT_BOOL, allow_unsafe_configs, 0, 1)
+      "what-if: run explicit idempotence with the settings Kafka refuses", CT_BOOL,            \
+      allow_unsafe_configs, 0, 1)
 
 #define CONFIG_KEY_DOC(name, unit, allowed, meaning, type, field, min, max) \
     {name, unit, allowed, meaning},
@@ -214,16 +214,53 @@ static const void *config_slot_const(const config *c, size_t key) {
 
 /* ==== Versions =============================================================================== */
 
-/* True for a release line Kafka shipped between 0.11 and 4.0. */
+/* True for a release line Kafka shipped between 0.11 and 4.3 (4.0.0 March 2025, 4.1.0 September
+ * 2025, 4.2.0 February 2026, 4.3.0 May 2026, from the release announcements; later lines are
+ * refused until their defaults are checked here). */
 static bool config_version_known(long major, long minor) {
     switch (major) {
     case 0: return minor == 11;
     case 1: return minor <= 1;
     case 2: return minor <= 8;
     case 3: return minor <= 9;
-    case 4: return minor == 0;
+    case 4: return minor <= 3;
     default: return false;
     }
+}
+
+int config_version_default(void) { return CONFIG_VERSION_DEFAULT; }
+
+/* Keys of the table that a release after 0.11 (the oldest kafka.version) brought, with the
+ * change that brought them. A key a chosen kafka.version does not have is refused, naming the
+ * release: the Java client only logs an unknown config and goes on without it, but a run that
+ * silently dropped a what-if setting would answer another question than the one asked. Rows
+ * are added here, by name, beside the key's row in CONFIG_KEYS. */
+static const struct config_since {
+    const char *name;   /* the key */
+    int version;        /* first release that has it */
+    const char *source; /* the KIP that brought it */
+} config_since_table[] = {
+    {"delivery.timeout.ms", 20100, "KIP-91"},
+    {"broker.session.timeout.ms", 20800, "KIP-631"},
+    {"broker.heartbeat.interval.ms", 20800, "KIP-631"},
+    {"producer.id.expiration.ms", 30400, "KIP-854"},
+    {"retry.backoff.max.ms", 30700, "KIP-580"},
+};
+
+int config_key_since(size_t key, const char **source) {
+    if (source) *source = "";
+    if (key >= CONFIG_KEY_COUNT) return 0;
+    for (size_t i = 0; i < sizeof config_since_table / sizeof config_since_table[0]; i++) {
+        if (strcmp(config_since_table[i].name, config_key_table[key].name) != 0) continue;
+        if (source) *source = config_since_table[i].source;
+        return config_since_table[i].version;
+    }
+    return 0;
+}
+
+bool config_key_in_version(size_t key, int version) {
+    int since = config_key_since(key, NULL);
+    return since == 0 || version >= since;
 }
 
 /* Reads one decimal component of at most two digits; returns the next position or NULL. */
@@ -459,6 +496,135 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
     return 0;
 }
 
+/* ==== Kafka keys the model does not use ======================================================== */
+
+/* Producer (ProducerConfig, CommonClientConfigs), broker (server.properties, KafkaConfig) and
+ * topic (TopicConfig) keys that do not change what the model decides: accepted so that a real
+ * properties file can be pasted, and listed as not modelled in every output. A key that has a
+ * row in CONFIG_KEYS is modelled, whatever this list says. */
+static const char *const config_not_modelled_names[] = {
+    /* producer */
+    "bootstrap.servers", "client.id", "client.dns.lookup", "key.serializer", "value.serializer",
+    "compression.type", "compression.gzip.level", "compression.lz4.level",
+    "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable", "partitioner.availability.timeout.ms",
+    "interceptor.classes", "max.request.size", "max.block.ms", "send.buffer.bytes",
+    "receive.buffer.bytes", "reconnect.backoff.ms", "reconnect.backoff.max.ms",
+    "connections.max.idle.ms", "socket.connection.setup.timeout.ms",
+    "socket.connection.setup.timeout.max.ms", "metadata.max.idle.ms",
+    "metadata.recovery.strategy", "metadata.recovery.rebootstrap.trigger.ms",
+    "metric.reporters", "metrics.num.samples", "metrics.sample.window.ms",
+    "metrics.recording.level", "auto.include.jmx.reporter", "enable.metrics.push",
+    "security.protocol", "security.providers",
+    /* broker */
+    "broker.id", "node.id", "process.roles", "controller.quorum.voters",
+    "controller.quorum.bootstrap.servers", "controller.listener.names", "listeners",
+    "advertised.listeners", "inter.broker.listener.name", "listener.security.protocol.map",
+    "num.network.threads", "num.io.threads", "background.threads", "queued.max.requests",
+    "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "socket.request.max.bytes",
+    "log.dirs", "log.dir", "metadata.log.dir", "num.partitions",
+    "num.recovery.threads.per.data.dir", "default.replication.factor",
+    "auto.create.topics.enable", "delete.topic.enable", "offsets.topic.replication.factor",
+    "offsets.topic.num.partitions", "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
+    "share.coordinator.state.topic.min.isr", "group.initial.rebalance.delay.ms",
+    "log.retention.hours", "log.retention.minutes", "log.retention.ms", "log.retention.bytes",
+    "log.retention.check.interval.ms", "log.roll.ms", "log.roll.hours",
+    "log.index.size.max.bytes", "log.index.interval.bytes", "log.cleanup.policy",
+    "log.flush.scheduler.interval.ms", "log.flush.offset.checkpoint.interval.ms",
+    "log.message.timestamp.type", "log.message.format.version", "inter.broker.protocol.version",
+    "message.max.bytes", "replica.fetch.max.bytes", "replica.fetch.response.max.bytes",
+    "num.replica.fetchers", "replica.high.watermark.checkpoint.interval.ms",
+    "zookeeper.connect", "zookeeper.connection.timeout.ms", "super.users",
+    "authorizer.class.name",
+    /* topic */
+    "cleanup.policy", "retention.ms", "retention.bytes", "segment.ms", "segment.jitter.ms",
+    "segment.index.bytes", "index.interval.bytes", "max.message.bytes",
+    "message.timestamp.type", "message.timestamp.difference.max.ms",
+    "message.timestamp.before.max.ms", "message.timestamp.after.max.ms",
+    "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms",
+    "min.cleanable.dirty.ratio", "file.delete.delay.ms", "preallocate",
+    "message.downconversion.enable", "local.retention.ms", "local.retention.bytes",
+    "remote.storage.enable", "leader.replication.throttled.replicas",
+    "follower.replication.throttled.replicas",
+};
+
+/* Families of such keys, by prefix (TLS, SASL, per-listener, cleaner, metrics, tiered storage). */
+static const char *const config_not_modelled_prefixes[] = {
+    "ssl.*", "sasl.*", "listener.name.*", "log.cleaner.*", "metrics.*", "remote.log.*",
+};
+
+#define CONFIG_NOT_MODELLED_NAMES \
+    (sizeof config_not_modelled_names / sizeof config_not_modelled_names[0])
+#define CONFIG_NOT_MODELLED_PREFIXES \
+    (sizeof config_not_modelled_prefixes / sizeof config_not_modelled_prefixes[0])
+
+const char *config_not_modelled_key(size_t i) {
+    if (i < CONFIG_NOT_MODELLED_NAMES) return config_not_modelled_names[i];
+    i -= CONFIG_NOT_MODELLED_NAMES;
+    return i < CONFIG_NOT_MODELLED_PREFIXES ? config_not_modelled_prefixes[i] : NULL;
+}
+
+/* Kafka keys that would change the answer but are not modelled, or that have a modelled name:
+ * refused with the reason, so a pasted file never silently means something else. */
+static const struct config_refused {
+    const char *name;
+    const char *why;
+} config_refused_table[] = {
+    {"transactional.id", "transactions are not modelled (the producer is at most idempotent)"},
+    {"transaction.timeout.ms", "transactions are not modelled (the producer is at most "
+                               "idempotent)"},
+    {"log.flush.interval.ms", "a time-based fsync is not modelled; log.flush.interval.messages "
+                              "is"},
+    {"flush.ms", "a time-based fsync is not modelled; log.flush.interval.messages is"},
+    {"flush.messages", "the topic-level name of log.flush.interval.messages: set that key"},
+    {"segment.bytes", "the topic-level name of log.segment.bytes: set that key"},
+};
+
+/* True when name is a known Kafka key the model does not use. */
+static bool config_is_not_modelled(const char *name) {
+    for (size_t i = 0; i < CONFIG_NOT_MODELLED_NAMES; i++)
+        if (strcmp(name, config_not_modelled_names[i]) == 0) return true;
+    for (size_t i = 0; i < CONFIG_NOT_MODELLED_PREFIXES; i++) {
+        size_t n = strlen(config_not_modelled_prefixes[i]) - 1; /* without the '*' */
+        if (strncmp(name, config_not_modelled_prefixes[i], n) == 0 && name[n] != '\0') return true;
+    }
+    return false;
+}
+
+/* The reason a known key is refused, or NULL. */
+static const char *config_refused_why(const char *name) {
+    for (size_t i = 0; i < sizeof config_refused_table / sizeof config_refused_table[0]; i++)
+        if (strcmp(name, config_refused_table[i].name) == 0) return config_refused_table[i].why;
+    return NULL;
+}
+
+/* Notes a not-modelled key once, in input order. */
+static void config_not_modelled_add(config *c, const char *name) {
+    int kept = c->not_modelled_count < CONFIG_NOT_MODELLED_MAX ? c->not_modelled_count
+                                                               : CONFIG_NOT_MODELLED_MAX;
+    for (int i = 0; i < kept; i++)
+        if (strcmp(c->not_modelled[i], name) == 0) return;
+    if (c->not_modelled_count < CONFIG_NOT_MODELLED_MAX)
+        snprintf(c->not_modelled[c->not_modelled_count], CONFIG_NOT_MODELLED_NAME_MAX, "%s",
+                 name);
+    c->not_modelled_count++;
+}
+
+/* "<where>: delivery.timeout.ms: Kafka 1.0.0 has no such key; it came in 2.1 (KIP-91)" */
+static int config_key_too_new(const prop *p, size_t key, int version, char *err,
+                              size_t err_len) {
+    const char *source;
+    int since = config_key_since(key, &source);
+    char have[16];
+    size_t n = config_where(p, err, err_len);
+    snprintf(err + n, err_len - n, "%s: Kafka %s has no such key; it came in %d.%d (%s): set "
+             "kafka.version=%d.%d or later, or leave the key out", config_key_table[key].name,
+             config_version_string(version, have, sizeof have), since / 10000, since / 100 % 100,
+             source, since / 10000, since / 100 % 100);
+    return -1;
+}
+
 /* ==== Unknown keys =========================================================================== */
 
 /* Levenshtein distance of two short strings (longer ones count as far apart). */
@@ -486,18 +652,26 @@ static size_t config_distance(const char *a, const char *b) {
 /* "unknown key 'ackss' (did you mean 'acks'?)": the nearest key within a third of its length
  * (at least 2 edits), first in table order on a tie. */
 static int config_unknown_key(const prop *p, char *err, size_t err_len) {
-    size_t n = config_where(p, err, err_len), best = SIZE_MAX, best_key = 0;
+    size_t n = config_where(p, err, err_len), best = SIZE_MAX;
+    const char *best_name = NULL;
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         size_t d = config_distance(p->key, config_key_table[i].name);
         if (d < best) {
             best = d;
-            best_key = i;
+            best_name = config_key_table[i].name;
+        }
+    }
+    for (size_t i = 0; i < CONFIG_NOT_MODELLED_NAMES; i++) {
+        size_t d = config_distance(p->key, config_not_modelled_names[i]);
+        if (d < best) {
+            best = d;
+            best_name = config_not_modelled_names[i];
         }
     }
     size_t len = strlen(p->key), limit = len / 3 > 2 ? len / 3 : 2;
-    if (best <= limit)
+    if (best <= limit && best_name)
         snprintf(err + n, err_len - n, "unknown key '%s' (did you mean '%s'?)", p->key,
-                 config_key_table[best_key].name);
+                 best_name);
     else
         snprintf(err + n, err_len - n, "unknown key '%s' (kafkasim config lists every key)",
                  p->key);
@@ -588,7 +762,18 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
             continue;
         }
         int key = config_key_find(item->key);
+        if (key < 0 && config_refused_why(item->key)) {
+            size_t n = config_where(item, err, err_len);
+            snprintf(err + n, err_len - n, "%s: %s", item->key, config_refused_why(item->key));
+            return -1;
+        }
+        if (key < 0 && config_is_not_modelled(item->key)) {
+            config_not_modelled_add(c, item->key);
+            continue;
+        }
         if (key < 0) return config_unknown_key(item, err, err_len);
+        if (!config_key_in_version((size_t)key, c->kafka_version))
+            return config_key_too_new(item, (size_t)key, c->kafka_version, err, err_len);
         if (key == KEY_VERSION) {
             int v;
             if (config_version_parse(value, &v) != 0)
@@ -724,11 +909,15 @@ int config_finish(config *c, char *err, size_t err_len) {
                  c->replication_factor, c->num_brokers);
         return config_fail(err, err_len, what);
     }
-    if (c->min_insync_replicas > c->replication_factor && !c->allow_unsafe_configs) {
-        snprintf(what, sizeof what, "min.insync.replicas=%d must be at most replication.factor=%d"
-                 " (Kafka accepts it, and every acks=all produce then fails with "
-                 "NOT_ENOUGH_REPLICAS; sim.allow.unsafe.configs=true simulates that)",
-                 c->min_insync_replicas, c->replication_factor);
+    /* min.insync.replicas above replication.factor is accepted by every release: topic
+     * creation puts no bound on it (ProducerFailureHandlingTest.testNotEnoughReplicas at 3.6.0
+     * creates such a topic, zk and kraft). Before 3.7 every acks=all produce then fails with
+     * NOT_ENOUGH_REPLICAS; from 3.7 the leader uses min(min.insync.replicas, replicas)
+     * (Partition.effectiveMinIsr, KAFKA-15583), as broker.c does. */
+    /* KIP-1030: from 4.0 a segment is at least 1 MiB (LogConfig, log.segment.bytes). */
+    if (c->kafka_version >= 40000 && c->log_segment_bytes < 1048576) {
+        snprintf(what, sizeof what, "log.segment.bytes=%" PRId64 ": Kafka 4.0 and later require "
+                 "at least 1048576 (KIP-1030)", c->log_segment_bytes);
         return config_fail(err, err_len, what);
     }
     /* Before 3.7 the backoff is constant. From 3.7 a retry.backoff.ms above the default cap
@@ -809,6 +998,7 @@ static void config_put_escaped(config_sink *s, const char *text) {
 static void config_emit(const config *c, config_sink *s) {
     char value[64];
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
+        if (!config_key_in_version(i, c->kafka_version)) continue;
         config_put(s, config_key_table[i].name);
         config_put(s, "=");
         config_put(s, config_value_string(c, i, value, sizeof value));

@@ -20,6 +20,8 @@
 #include "properties.h"
 
 #define CONFIG_FAULTS_MAX 32
+#define CONFIG_NOT_MODELLED_MAX 64 /* Kafka keys the run accepts without modelling them */
+#define CONFIG_NOT_MODELLED_NAME_MAX 64
 #define CONFIG_FAULT_NAME_MAX 32
 #define CONFIG_FAULT_TEXT_MAX 160
 
@@ -87,6 +89,13 @@ typedef struct config {
     config_fault faults[CONFIG_FAULTS_MAX];
     int fault_count;
 
+    /* Kafka keys the inputs set that the model does not use (compression.type, client.id,
+     * ...): accepted so a real properties file can be pasted, listed in the output, never part
+     * of config_write or config_hash. The first CONFIG_NOT_MODELLED_MAX names are kept, in input
+     * order; not_modelled_count counts them all. */
+    char not_modelled[CONFIG_NOT_MODELLED_MAX][CONFIG_NOT_MODELLED_NAME_MAX];
+    int not_modelled_count;
+
     /* Keys the user set (index into the key table), for version defaults and validation. */
     uint8_t set_by_user[128];
 } config;
@@ -102,12 +111,29 @@ typedef struct config_key {
 /* The key table, in documentation order; *count receives its length. */
 const config_key *config_keys(size_t *count);
 
+/* The first Kafka release (30700 for 3.7) that has key key_index of config_keys(), or 0 when
+ * every release kafka.version accepts has it (simulator keys included); *source, when not NULL,
+ * receives the KIP that brought it ("" for 0). */
+int config_key_since(size_t key_index, const char **source);
+
+/* True when Kafka release version has key key_index (config_key_since is 0 or <= version). */
+bool config_key_in_version(size_t key_index, int version);
+
+/* The i-th known Kafka key that the model accepts without using it ("compression.type", or a
+ * family such as "ssl.*"), in documentation order; NULL past the end. */
+const char *config_not_modelled_key(size_t i);
+
+/* The release kafka.version means when it is not set (a current 3.x). */
+int config_version_default(void);
+
 /* Fills c with the defaults of kafka_version (0 = the default version). */
 void config_defaults(config *c, int kafka_version);
 
 /* Applies every property of props in order (later wins) onto c, which holds defaults.
  * kafka.version is read first: when p sets it (the last one set wins), c is reset to that
- * version's defaults before the other keys apply. fault.<name> lines are checked with
+ * version's defaults before the other keys apply; a key the version does not have is refused
+ * with the release that brought it. Known Kafka keys the model does not use are kept in
+ * c->not_modelled. fault.<name> lines are checked with
  * fault_parse here, so a bad one is reported with its file:line. Values are trimmed as Kafka's
  * ConfigDef does. On bad input writes one message to err ("file:line: key: 'value' is not
  * allowed; allowed: ...", or "file:line: unknown key 'x' (did you mean 'y'?)") and returns -1;
@@ -127,15 +153,16 @@ int config_finish(config *c, char *err, size_t err_len);
  * -1 with one message in err. */
 int config_load_text(config *c, const char *name, const char *text, char *err, size_t err_len);
 
-/* Writes the effective configuration as key=value lines, in table order, to out. The text is
- * what config_hash() hashes, so a run can be replayed from its printout. */
+/* Writes the effective configuration as key=value lines, in table order, to out, leaving out
+ * keys the run's kafka.version does not have. The text is what config_hash() hashes, so a run
+ * can be replayed from its printout. */
 void config_write(const config *c, FILE *out);
 uint64_t config_hash(const config *c);
 
 /* "3.7.0" form of a version number into buf. */
 const char *config_version_string(int version, char *buf, size_t len);
 
-/* Reads "3.7" or "3.7.0" (a release line from 0.11 to 4.0) into *version (30700). Returns 0, or
+/* Reads "3.7" or "3.7.0" (a release line from 0.11 to 4.3) into *version (30700). Returns 0, or
  * -1 when text is not such a version (*version unchanged). */
 int config_version_parse(const char *text, int *version);
 

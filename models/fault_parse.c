@@ -146,8 +146,8 @@ static int64_t fp_pow10(int n) {
 
 /* Reads a time: a number with a unit attached, into ns. positive: zero is refused. */
 static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
-    const char *what = positive ? "a duration with a unit (ns, us, ms, s)"
-                                : "a time with a unit (ns, us, ms, s)";
+    const char *what = positive ? "a duration with a unit (ns, us, ms, s, min, h)"
+                                : "a time with a unit (ns, us, ms, s, min, h)";
     if (ps->at >= ps->count) return fp_expected(ps, what);
     const char *s = ps->word[ps->at];
     size_t len = ps->len[ps->at];
@@ -157,7 +157,8 @@ static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
     if (n == 0) return fp_expected(ps, what);
     if (n == len) return fp_expected_because(ps, what, "a time needs a unit, e.g. 1500ms");
     static const struct { const char *name; int64_t ns; } units[] = {
-        {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+        {"ns", 1},           {"us", 1000},           {"ms", 1000000},
+        {"s", 1000000000},   {"min", 60000000000LL}, {"h", 3600000000000LL}};
     for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
         if (len - n != strlen(units[u].name) || memcmp(s + n, units[u].name, len - n) != 0)
             continue;

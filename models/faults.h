@@ -14,7 +14,7 @@
  *   powerloss all at <time> [for <duration>]
  *   restart producer at <time>
  * Nodes: leader, follower (resolved when the fault fires), broker-<n>, producer, controller.
- * Times carry a unit (ns, us, ms, s) and may have decimals; they are read in fixed point, never
+ * Times carry a unit (ns, us, ms, s, min, h) and may have decimals; they are read in fixed point, never
  * through floating point. A probability is a decimal 0..1 read into parts per million.
  *
  * The parser knows no world: it checks the words, not whether broker-5 exists in this run
@@ -77,7 +77,7 @@ typedef struct fault_spec {
 
 /* Parses one fault line (text borrowed, not kept) into *out. Returns 0, or -1 with a message in
  * err that names the word (1-based) where the line went wrong and what was expected there,
- * e.g. "expected a time with a unit (ns, us, ms, s) at word 4, got '10'". *out is filled on
+ * e.g. "expected a time with a unit (ns, us, ms, s, min, h) at word 4, got '10'". *out is filled on
  * success and unspecified on failure. */
 int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len);
 

@@ -29,7 +29,8 @@ int swarm_time_parse(const char *text, int64_t *ns) {
     static const struct {
         const char *unit;
         int64_t ns;
-    } units[] = {{"ns", SIM_NS}, {"us", SIM_US}, {"ms", SIM_MS}, {"s", SIM_S}};
+    } units[] = {{"ns", SIM_NS}, {"us", SIM_US},        {"ms", SIM_MS},
+                 {"s", SIM_S},   {"min", 60 * SIM_S},   {"h", 3600 * SIM_S}};
     const char *s = text;
     int64_t whole = 0, frac = 0, frac_scale = 1;
     if (*s < '0' || *s > '9') return -1;

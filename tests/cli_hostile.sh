@@ -107,7 +107,7 @@ accepts "$bin" run dup_good_last.properties acks=bogus acks=all "$small"
 rejects "argument: fault.x: expected a fault (crash, pause, partition, drop, break, delay, powerloss, restart) at word 1, got 'explode'" \
     "$bin" run 'fault.x=explode leader at 1s'
 printf 'acks=all\n\nfault.c1 = crash leader at 100\n' >"$tmp/nounit.properties"
-rejects "nounit.properties:3: fault.c1: expected a time with a unit (ns, us, ms, s) at word 4, got '100'" \
+rejects "nounit.properties:3: fault.c1: expected a time with a unit (ns, us, ms, s, min, h) at word 4, got '100'" \
     "$bin" run nounit.properties
 rejects "argument: fault.x: expected a time with a unit" "$bin" run 'fault.x=crash leader at -1s'
 rejects "argument: fault.x: expected a time with a unit" \
@@ -125,9 +125,9 @@ for i in $(seq 1 40); do echo "fault.f$i = crash leader at ${i}s for 1ms"; done 
 rejects "faults.properties:33: fault.f33: more than 32 faults" "$bin" run faults.properties
 
 # ---- Contradictory settings: the place where the first named key was set.
-printf 'replication.factor=3\nmin.insync.replicas=4\n' >"$tmp/isr.properties"
-rejects "isr.properties:2: min.insync.replicas=4 must be at most replication.factor=3" \
-    "$bin" run isr.properties
+printf 'kafka.version=4.0\nlog.segment.bytes=100\n' >"$tmp/segment.properties"
+rejects "segment.properties:2: log.segment.bytes=100: Kafka 4.0 and later require at least" \
+    "$bin" run segment.properties
 rejects "argument: replication.factor=5 must be at most num.brokers=3" \
     "$bin" run replication.factor=5
 printf 'enable.idempotence=true\nacks=1\n' >"$tmp/idem.properties"

@@ -82,8 +82,10 @@ cp "$tmp/out" "$tmp/replay.properties"
 expect_exit 0 "$bin" config --effective "$tmp/replay.properties"
 checks=$((checks + 1))
 cmp -s "$tmp/out" "$tmp/replay.properties" || fail "--effective does not replay to itself"
-# A later input wins over an earlier one; the version option wins over the files.
-expect_exit 0 "$bin" config --effective "$tmp/replay.properties" acks=0 --kafka-version 2.8
+# A later input wins over an earlier one; the version option wins over the files (3.9's
+# printout sets retry.backoff.max.ms and producer.id.expiration.ms, which 2.8 does not have).
+grep -Ev '^(retry.backoff.max.ms|producer.id.expiration.ms)=' "$tmp/replay.properties" >"$tmp/replay28.properties"
+expect_exit 0 "$bin" config --effective "$tmp/replay28.properties" acks=0 --kafka-version 2.8
 expect_in out "acks=0"
 expect_in out "kafka.version=2.8.0"
 
@@ -92,7 +94,7 @@ expect_exit 2 "$bin" config "$src/tests/data/bad_key.properties"
 expect_in err "$src/tests/data/bad_key.properties:3: unknown key 'ackss' (did you mean 'acks'?)"
 expect_lines err 1
 expect_exit 2 "$bin" config "$src/tests/data/bad_fault.properties"
-expect_in err "bad_fault.properties:4: fault.oops: expected a time with a unit (ns, us, ms, s) at word 4, got '10'"
+expect_in err "bad_fault.properties:4: fault.oops: expected a time with a unit (ns, us, ms, s, min, h) at word 4, got '10'"
 expect_exit 2 "$bin" config acks=two
 expect_in err "argument: acks: 'two' is not allowed; allowed: 0, 1, all (-1)"
 expect_exit 2 "$bin" config "$tmp/missing.properties"

@@ -155,16 +155,22 @@ static void test_defaults_by_version(void) {
 }
 
 static void test_versions(void) {
+    load_bad("kafka.version=4.4", "s.properties:1: kafka.version: '4.4' is not allowed; allowed: "
+                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, "
+                                  "4.0 .. 4.3 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=5.0", "s.properties:1: kafka.version: '5.0' is not allowed; allowed: "
-                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, "
+                                  "4.0 .. 4.3 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=0.10", "s.properties:1: kafka.version: '0.10' is not allowed; "
-             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 .. 4.3 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=2.9", "s.properties:1: kafka.version: '2.9' is not allowed; allowed: "
-                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+                                  "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, "
+                                  "4.0 .. 4.3 (as 3.7 or 3.7.0)");
     load_bad("kafka.version=3", "s.properties:1: kafka.version: '3' is not allowed; allowed: "
-                                "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+                                "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, "
+                                "4.0 .. 4.3 (as 3.7 or 3.7.0)");
     load_bad("\nkafka.version=3.7.x", "s.properties:2: kafka.version: '3.7.x' is not allowed; "
-             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 (as 3.7 or 3.7.0)");
+             "allowed: 0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 .. 4.3 (as 3.7 or 3.7.0)");
     int v = 0;
     CHECK_EQ(config_version_parse("3.7.2", &v), 0);
     CHECK_EQ(v, 30702);
@@ -289,8 +295,8 @@ static void test_duplicates_and_unknown(void) {
              "you mean 'enable.idempotence'?)");
     load_bad("linger=5", "s.properties:1: unknown key 'linger' (kafkasim config lists every "
                          "key)");
-    load_bad("compression.type=lz4", "s.properties:1: unknown key 'compression.type' (kafkasim "
-                                     "config lists every key)");
+    load_bad("quux.frobnicate=lz4", "s.properties:1: unknown key 'quux.frobnicate' (kafkasim "
+                                    "config lists every key)");
     /* Command-line arguments are named as such. */
     props p;
     char err[512];
@@ -305,11 +311,15 @@ static void test_duplicates_and_unknown(void) {
 static void test_cross_key_checks(void) {
     load_bad("num.brokers=2", "replication.factor=3 must be at most num.brokers=2");
     CHECK_EQ(load_ok("num.brokers=2\nreplication.factor=2").replication_factor, 2);
-    load_bad("min.insync.replicas=4", "min.insync.replicas=4 must be at most replication.factor=3"
-             " (Kafka accepts it, and every acks=all produce then fails with NOT_ENOUGH_REPLICAS; "
-             "sim.allow.unsafe.configs=true simulates that)");
-    CHECK_EQ(load_ok("min.insync.replicas=4\nsim.allow.unsafe.configs=true").min_insync_replicas,
-             4);
+    /* Every release accepts min.insync.replicas > replication.factor at topic creation
+     * (ProducerFailureHandlingTest.testNotEnoughReplicas at 3.6.0); the broker decides. */
+    CHECK_EQ(load_ok("min.insync.replicas=4").min_insync_replicas, 4);
+    CHECK_EQ(load_ok("kafka.version=3.6\nmin.insync.replicas=4").min_insync_replicas, 4);
+    /* KIP-1030: segments of at least 1 MiB from 4.0. */
+    CHECK_EQ(load_ok("log.segment.bytes=14").log_segment_bytes, 14);
+    load_bad("kafka.version=4.0\nlog.segment.bytes=1048575", "log.segment.bytes=1048575: Kafka "
+             "4.0 and later require at least 1048576 (KIP-1030)");
+    CHECK_EQ(load_ok("kafka.version=4.3\nlog.segment.bytes=1048576").log_segment_bytes, 1048576);
 
     /* KafkaProducer.configureDeliveryTimeout. */
     CHECK_EQ(load_ok("delivery.timeout.ms=30000").delivery_timeout_ns, 30000 * MS);
@@ -330,14 +340,88 @@ static void test_cross_key_checks(void) {
     load_bad("linger.ms=9999999999\ndelivery.timeout.ms=2147483646", "delivery.timeout.ms="
              "2147483646 should be equal to or larger than linger.ms + request.timeout.ms "
              "(2147483647)");
-    /* No delivery timeout before 2.1, so nothing to check. */
-    CHECK_EQ(load_ok("kafka.version=2.0\ndelivery.timeout.ms=10").delivery_timeout_ns, 10 * MS);
+    /* No delivery timeout before 2.1: the key is refused (issue 20), the bound is none. */
+    load_bad("kafka.version=2.0\ndelivery.timeout.ms=10", "s.properties:2: delivery.timeout.ms: "
+             "Kafka 2.0.0 has no such key; it came in 2.1 (KIP-91): set kafka.version=2.1 or "
+             "later, or leave the key out");
+    CHECK_EQ(load_ok("kafka.version=2.0").delivery_timeout_ns, 2147483647 * MS);
 
     /* retry.backoff.max.ms: raised to retry.backoff.ms unless set. */
     CHECK_EQ(load_ok("retry.backoff.ms=2000").retry_backoff_max_ns, 2000 * MS);
     config c = load_ok("retry.backoff.ms=2000\nretry.backoff.max.ms=500");
     CHECK_EQ(c.retry_backoff_max_ns, 500 * MS);
     CHECK_EQ(load_ok("kafka.version=3.6\nretry.backoff.ms=300").retry_backoff_max_ns, 300 * MS);
+}
+
+/* Keys by release: each version-dependent key names the release that brought it, and a
+ * release that lacks a key refuses it (wherever kafka.version stands) and leaves it out of the
+ * printout. */
+static void test_keys_by_version(void) {
+    size_t count = 0;
+    const config_key *keys = config_keys(&count);
+    static const struct {
+        const char *name;
+        int since;
+        const char *source;
+    } want[] = {{"delivery.timeout.ms", 20100, "KIP-91"},
+                {"retry.backoff.max.ms", 30700, "KIP-580"},
+                {"producer.id.expiration.ms", 30400, "KIP-854"},
+                {"broker.session.timeout.ms", 20800, "KIP-631"},
+                {"acks", 0, ""},
+                {"workload.records", 0, ""}};
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        size_t i = 0;
+        while (i < count && strcmp(keys[i].name, want[w].name) != 0) i++;
+        CHECK(i < count);
+        const char *source = NULL;
+        CHECK_EQ(config_key_since(i, &source), want[w].since);
+        CHECK_STR(source, want[w].source);
+        CHECK(config_key_in_version(i, 40300));
+        CHECK(config_key_in_version(i, 1100) == (want[w].since == 0));
+    }
+    load_bad("retry.backoff.max.ms=500\nkafka.version=3.6", "s.properties:1: retry.backoff.max.ms:"
+             " Kafka 3.6.0 has no such key; it came in 3.7 (KIP-580): set kafka.version=3.7 or "
+             "later, or leave the key out");
+    CHECK_EQ(load_ok("kafka.version=3.7\nretry.backoff.max.ms=500").retry_backoff_max_ns, 500 * MS);
+    config c = load_ok("kafka.version=1.0");
+    FILE *f = tmpfile();
+    config_write(&c, f);
+    char text[4096] = "";
+    rewind(f);
+    CHECK(fread(text, 1, sizeof text - 1, f) > 0);
+    fclose(f);
+    CHECK(strstr(text, "delivery.timeout.ms=") == NULL);
+    CHECK(strstr(text, "retry.backoff.max.ms=") == NULL);
+    CHECK_CONTAINS(text, "\nretry.backoff.ms=100\n");
+    config r;
+    char err[512];
+    CHECK_EQ(load(text, &r, err, sizeof err), 0);
+    CHECK(config_hash(&r) == config_hash(&c));
+}
+
+/* Kafka keys the model does not use are kept by name and change nothing; keys that would change
+ * the answer are refused with the reason. */
+static void test_not_modelled(void) {
+    config plain = load_ok("acks=1");
+    config c = load_ok("compression.type=lz4\nacks=1\nclient.id=a\nssl.keystore.type=JKS\n"
+                       "compression.type=zstd");
+    CHECK_EQ(c.not_modelled_count, 3);
+    CHECK_STR(c.not_modelled[0], "compression.type");
+    CHECK_STR(c.not_modelled[1], "client.id");
+    CHECK_STR(c.not_modelled[2], "ssl.keystore.type");
+    CHECK(config_hash(&c) == config_hash(&plain));
+    load_bad("transactional.id=t", "s.properties:1: transactional.id: transactions are not "
+             "modelled (the producer is at most idempotent)");
+    load_bad("flush.messages=1", "s.properties:1: flush.messages: the topic-level name of "
+             "log.flush.interval.messages: set that key");
+    load_bad("ssl.=x", "s.properties:1: unknown key 'ssl.' (kafkasim config lists every key)");
+    load_bad("compresion.type=lz4", "s.properties:1: unknown key 'compresion.type' (did you mean "
+             "'compression.type'?)");
+    bool found = false;
+    const char *name;
+    for (size_t i = 0; (name = config_not_modelled_key(i)) != NULL; i++)
+        found = found || strcmp(name, "bootstrap.servers") == 0;
+    CHECK(found);
 }
 
 static void test_idempotence(void) {
@@ -401,7 +485,8 @@ static void test_faults(void) {
     CHECK_STR(c.faults[0].file, "s.properties");
     CHECK_STR(c.faults[1].name, "b");
     load_bad("acks=all\nfault.x=crash leader at 10", "s.properties:2: fault.x: expected a time "
-             "with a unit (ns, us, ms, s) at word 4, got '10' (a time needs a unit, e.g. 1500ms)");
+             "with a unit (ns, us, ms, s, min, h)"
+             " at word 4, got '10' (a time needs a unit, e.g. 1500ms)");
     load_bad("fault.=crash leader at 1s", "s.properties:1: fault.: a fault name is 1 to 31 "
              "letters, digits, '_', '-' or '.'");
     load_bad("fault.a/b=crash leader at 1s", "s.properties:1: fault.a/b: a fault name is 1 to 31 "
@@ -422,7 +507,8 @@ static void test_faults(void) {
     load_bad(longline, "s.properties:1: fault.long: the fault line is longer than 159 characters");
 }
 
-/* config_write prints every key in table order, then faults; read back it is the same. */
+/* config_write prints every key of the release in table order, then faults; read back it is
+ * the same. */
 static void test_write_and_replay(void) {
     config c = load_ok("kafka.version=3.0.0\nacks=1\nnetwork.latency.ms=0.25\nlinger.ms=3\n"
                        "fault.x=drop responses leader -> producer p=0.5 from 1s to 2s\n"
@@ -439,6 +525,7 @@ static void test_write_and_replay(void) {
     CHECK_EQ(count, 36);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
+        if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
         size_t n = strlen(keys[i].name);
         CHECK(strncmp(line, keys[i].name, n) == 0 && line[n] == '=');
         line = strchr(line, '\n') + 1;
@@ -504,6 +591,8 @@ int main(void) {
     test_decimal_ms();
     test_duplicates_and_unknown();
     test_cross_key_checks();
+    test_keys_by_version();
+    test_not_modelled();
     test_idempotence();
     test_faults();
     test_write_and_replay();

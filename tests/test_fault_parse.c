@@ -42,6 +42,13 @@ static void test_crash(void) {
     CHECK_EQ(f.at_ns, 1500 * MS);
     CHECK_EQ(f.for_ns, 250 * MS);
 
+    /* Minutes and hours, as a pasted operations runbook writes them (issue 21). */
+    f = parse_ok("crash leader at 3min for 1.5h");
+    CHECK_EQ(f.at_ns, 180 * S);
+    CHECK_EQ(f.for_ns, 5400 * S);
+    f = parse_ok("crash leader at 0.5min");
+    CHECK_EQ(f.at_ns, 30 * S);
+
     f = parse_ok("crash follower on follower.fetch");
     CHECK_EQ(f.a.kind, FAULT_TARGET_FOLLOWER);
     CHECK(f.on_step);
@@ -155,24 +162,24 @@ static void test_errors(void) {
     parse_bad("crash broker-x at 1s", "expected a node (leader, follower, broker-<n>, producer, "
                                       "controller) at word 2, got 'broker-x'");
     parse_bad("crash leader", "expected 'at' or 'on' at word 3, got the end of the line");
-    parse_bad("crash leader at 10", "expected a time with a unit (ns, us, ms, s) at word 4, got "
-                                    "'10' (a time needs a unit, e.g. 1500ms)");
-    parse_bad("crash leader at 10m", "expected a time with a unit (ns, us, ms, s) at word 4, got "
-                                     "'10m' (unknown unit)");
-    parse_bad("crash leader at soon", "expected a time with a unit (ns, us, ms, s) at word 4, got "
-                                      "'soon'");
-    parse_bad("crash leader at -1s", "expected a time with a unit (ns, us, ms, s) at word 4, got "
-                                     "'-1s'");
-    parse_bad("crash leader at 1.5ns", "expected a time with a unit (ns, us, ms, s) at word 4, "
-                                       "got '1.5ns' (finer than 1 ns)");
-    parse_bad("crash leader at 1.s", "expected a time with a unit (ns, us, ms, s) at word 4, "
-                                     "got '1.s'");
-    parse_bad("crash leader at 9999999999999s", "expected a time with a unit (ns, us, ms, s) at "
-                                                "word 4, got '9999999999999s' (too large)");
-    parse_bad("crash leader at 1s for 0s", "expected a duration with a unit (ns, us, ms, s) at "
-                                           "word 6, got '0s' (it must be positive)");
-    parse_bad("crash leader at 1s for", "expected a duration with a unit (ns, us, ms, s) at word "
-                                        "6, got the end of the line");
+    parse_bad("crash leader at 10", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got '10' (a time needs a unit, e.g. 1500ms)");
+    parse_bad("crash leader at 10m", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got '10m' (unknown unit)");
+    parse_bad("crash leader at soon", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got 'soon'");
+    parse_bad("crash leader at -1s", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got '-1s'");
+    parse_bad("crash leader at 1.5ns", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got '1.5ns' (finer than 1 ns)");
+    parse_bad("crash leader at 1.s", "expected a time with a unit (ns, us, ms, s, min, h)"
+              " at word 4, got '1.s'");
+    parse_bad("crash leader at 9999999999999s",
+              "expected a time with a unit (ns, us, ms, s, min, h) at word 4, got '9999999999999s' (too large)");
+    parse_bad("crash leader at 1s for 0s", "expected a duration with a unit (ns, us, ms, s, min, h)"
+              " at word 6, got '0s' (it must be positive)");
+    parse_bad("crash leader at 1s for", "expected a duration with a unit (ns, us, ms, s, min, h)"
+              " at word 6, got the end of the line");
     parse_bad("crash leader at 1s now", "expected the end of the line at word 5, got 'now'");
     parse_bad("crash leader on leader.write", "expected a protocol step (leader.append, "
               "follower.fetch, leader.hw-advance, producer.send, producer.ack) at word 4, got "
