@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "cli.h"
 #include "faults.h"
 #include "sim.h"
 
@@ -312,7 +313,17 @@ void report_json(FILE *out, const config *c, const run_result *r) {
 
 /* ---- Replay ------------------------------------------------------------------------------- */
 
-/* One shell word: bare when it is plain, else in single quotes. */
+/* True when s holds a control character (a tab, a line break, ...), which a replay line must
+ * not carry as a raw byte: it would split the line or hide in it. */
+static bool report_has_control(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return true;
+    return false;
+}
+
+/* One shell word that a shell reads back byte for byte: bare when it is plain, in single
+ * quotes when it holds blanks or shell characters, and in ANSI-C quotes ($'...': bash, zsh,
+ * ksh, POSIX.1-2024 sh) when it holds control characters, each written as an escape. */
 void report_shell_word(FILE *out, const char *s) {
     bool plain = *s != 0;
     for (const char *p = s; *p && plain; p++)
@@ -320,6 +331,20 @@ void report_shell_word(FILE *out, const char *s) {
                 strchr("._=,:/+-@%", *p) != NULL;
     if (plain) {
         fputs(s, out);
+        return;
+    }
+    if (report_has_control(s)) {
+        fputs("$'", out);
+        for (; *s; s++) {
+            unsigned char c = (unsigned char)*s;
+            if (c == '\'' || c == '\\') fprintf(out, "\\%c", c);
+            else if (c == '\t') fputs("\\t", out);
+            else if (c == '\n') fputs("\\n", out);
+            else if (c == '\r') fputs("\\r", out);
+            else if (c < 0x20 || c == 0x7f) fprintf(out, "\\x%02x", c);
+            else fputc(c, out);
+        }
+        fputc('\'', out);
         return;
     }
     fputc('\'', out);
@@ -332,7 +357,7 @@ void report_shell_word(FILE *out, const char *s) {
 
 /* True when f holds exactly the line (without its newline). */
 static bool report_file_has_line(FILE *f, const char *line) {
-    char buf[512];
+    char buf[1024];
     rewind(f);
     while (fgets(buf, sizeof buf, f)) {
         buf[strcspn(buf, "\n")] = 0;
@@ -341,8 +366,70 @@ static bool report_file_has_line(FILE *f, const char *line) {
     return false;
 }
 
+#define REPORT_REPLAY_WORDS_MAX 1024 /* key=value words of one replay line */
+
+/* The words of a replay line, each an owned "key=value" as a command-line argument reads it:
+ * raw, not escaped as a .properties file writes it (an argument's value is taken literally). */
+typedef struct report_words {
+    char *w[REPORT_REPLAY_WORDS_MAX]; /* owned */
+    int n;                            /* entries of w */
+} report_words;
+
+static void report_words_add(report_words *ws, const char *text) {
+    size_t len = strlen(text);
+    char *copy = ws->n < REPORT_REPLAY_WORDS_MAX ? malloc(len + 1) : NULL;
+    if (!copy) return; /* the load-back check then fails and says so by a longer line */
+    memcpy(copy, text, len + 1);
+    ws->w[ws->n++] = copy;
+}
+
+static void report_words_free(report_words *ws) {
+    for (int i = 0; i < ws->n; i++) free(ws->w[i]);
+    ws->n = 0;
+}
+
+/* Collects the keys of c that differ from base (config_write's lines, the i-th key line being
+ * key i of the table), and with explicit_too every key the user set as well; then each fault
+ * line as the user typed it. */
+static void report_replay_collect(const config *c, FILE *mine, FILE *base, int base_version,
+                                  bool explicit_too, report_words *ws) {
+    char line[1024];
+    size_t key = 0;
+    rewind(mine);
+    while (fgets(line, sizeof line, mine)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0] == 0 || line[0] == '#' || !strchr(line, '=')) continue;
+        if (strncmp(line, "fault.", 6) == 0) continue; /* below, unescaped */
+        bool user = key < sizeof c->set_by_user && c->set_by_user[key];
+        key++;
+        if (strncmp(line, "sim.seed=", 9) == 0) continue; /* --seed */
+        bool version = strncmp(line, "kafka.version=", 14) == 0;
+        bool differs = version ? c->kafka_version != base_version : !report_file_has_line(base, line);
+        if (differs || (explicit_too && user)) report_words_add(ws, line);
+    }
+    for (int i = 0; i < c->fault_count; i++) {
+        char word[CONFIG_FAULT_NAME_MAX + CONFIG_FAULT_TEXT_MAX + 8];
+        snprintf(word, sizeof word, "fault.%s=%s", c->faults[i].name, c->faults[i].text);
+        report_words_add(ws, word);
+    }
+}
+
+/* True when the words, given to `kafkasim run` with the run's seed, make c again. */
+static bool report_replay_loads_back(const config *c, report_words *ws) {
+    config *again = malloc(sizeof *again);
+    char err[512];
+    bool same = again && cli_load_config(again, ws->w, ws->n, err, sizeof err) == 0;
+    if (same) {
+        again->seed = c->seed;
+        same = config_hash(again) == config_hash(c);
+    }
+    free(again);
+    return same;
+}
+
 int report_replay_args(FILE *out, const config *c) {
     config *defaults = malloc(sizeof *defaults); /* large: not on the stack */
+    report_words ws = {.n = 0};
     if (!defaults) return 0;
     config_defaults(defaults, 0);
     int base_version = defaults->kafka_version;
@@ -350,26 +437,29 @@ int report_replay_args(FILE *out, const config *c) {
     char err[256];
     (void)config_finish(defaults, err, sizeof err); /* derived values, as the run had them */
     FILE *mine = tmpfile(), *base = tmpfile();
-    int n = 0;
     if (!mine || !base) goto done;
     config_write(c, mine);
     config_write(defaults, base);
-    char line[512];
-    rewind(mine);
-    while (fgets(line, sizeof line, mine)) {
-        line[strcspn(line, "\n")] = 0;
-        if (line[0] == 0 || line[0] == '#' || !strchr(line, '=')) continue;
-        if (strncmp(line, "sim.seed=", 9) == 0) continue;
-        bool version = strncmp(line, "kafka.version=", 14) == 0;
-        if (version ? c->kafka_version == base_version : report_file_has_line(base, line))
-            continue;
-        if (n++) fputc(' ', out);
-        report_shell_word(out, line);
+    /* The short line names the keys that differ from the defaults. A key set explicitly to its
+     * default can still matter: Kafka's validation derives other values from whether a key was
+     * set (enable.idempotence=true with acks=1 is refused or, allowed, kept; left to its default
+     * it is switched off). When the short line does not make the same configuration again,
+     * every key the user set is named too. */
+    report_replay_collect(c, mine, base, base_version, false, &ws);
+    if (!report_replay_loads_back(c, &ws)) {
+        report_words_free(&ws);
+        report_replay_collect(c, mine, base, base_version, true, &ws);
+    }
+    for (int i = 0; i < ws.n; i++) {
+        if (i) fputc(' ', out);
+        report_shell_word(out, ws.w[i]);
     }
 done:
     if (mine) fclose(mine);
     if (base) fclose(base);
     free(defaults);
+    int n = ws.n;
+    report_words_free(&ws);
     return n;
 }
 
