@@ -162,7 +162,9 @@ static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads
         break;
     case HIST_CRASH:
         m = plot_mark_add(p, r->time_ns, r->node, r->a ? MARK_CRASH : MARK_RESTART);
-        if (m) snprintf(m->label, sizeof m->label, "%s", r->a ? "crash" : "restart");
+        if (m)
+            snprintf(m->label, sizeof m->label, "%s",
+                     r->a ? (r->b ? "power loss" : "crash") : "restart");
         break;
     case HIST_ELECTION:
         if (r->node == NODE_NONE) {

@@ -274,7 +274,7 @@ static bool replica_append(broker *b, int partition, const proto_batch *batch, b
         int64_t roll_offset = log_roll(&p->log);
         if (pstate_snapshot_take(&p->pstate, roll_offset) != 0) goto nomem;
     }
-    if (log_append(&p->log, batch) != 0) goto nomem;
+    if (log_append(&p->log, batch, now_ns(b)) != 0) goto nomem;
     if (pstate_update(&p->pstate, batch) != 0) goto nomem;
     history_append(b->env.history, now_ns(b), b->node, batch, leader);
     return true;
@@ -977,7 +977,8 @@ int broker_init(broker *b, const broker_env *env, int broker_id, const int *repl
     b->node = node_broker(broker_id);
     b->partition_count = 1;
     const config *c = env->config;
-    log_options lo = {c->log_flush_interval_messages, c->log_segment_bytes, c->record_bytes};
+    log_options lo = {c->log_flush_interval_messages, c->log_segment_bytes, c->record_bytes,
+                      c->os_dirty_writeback_cs * 10 * SIM_MS, c->os_dirty_expire_cs * 10 * SIM_MS};
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         if (log_init(&p->log, &lo) != 0) goto fail;
@@ -1042,14 +1043,15 @@ static void broker_forget(broker *b) {
     }
 }
 
-/* The machine loses power: what the OS had not written back is gone (kafka-semantics.md 2.8:
- * log.flush.interval.messages is never by default), whether the process was running or had
- * already died, since a dead process's unflushed pages still sat in the page cache. */
+/* The machine loses power: what was neither fsynced nor written back by the OS is gone
+ * (kafka-semantics.md 2.8: log.flush.interval.messages is never by default; log_durable_offset),
+ * whether the process was running or had already died, since a dead process's unwritten pages
+ * still sat in the page cache. */
 static void broker_drop_unflushed(broker *b) {
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->power_lost = true;
-        uint64_t removed = log_truncate(&p->log, p->log.flushed_offset);
+        uint64_t removed = log_power_loss(&p->log, now_ns(b));
         if (removed)
             history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
                              (uint32_t)removed);
@@ -1067,6 +1069,10 @@ void broker_crash(broker *b, bool powerloss) {
 void broker_power_fail(broker *b) {
     if (b->alive) broker_crash(b, true);
     else broker_drop_unflushed(b);
+}
+
+void broker_power_lost_elsewhere(broker *b) {
+    for (int i = 0; i < b->partition_count; i++) b->partitions[i].power_lost = true;
 }
 
 void broker_restart(broker *b) {

@@ -188,6 +188,11 @@ void broker_crash(broker *b, bool powerloss);
 /* Power fails on the broker's machine: a running broker crashes with power loss; a broker
  * whose process had already died loses the unflushed tail its page cache still held. */
 void broker_power_fail(broker *b);
+/* Another broker's machine lost power: its log may come back shorter than what it
+ * acknowledged, and if it leads again, this broker's replicas truncate committed records to
+ * it (KIP-966's last replica standing, kafka-semantics.md 2.7), a loss Kafka documents: the
+ * invariant check excuses it from now on. */
+void broker_power_lost_elsewhere(broker *b);
 void broker_restart(broker *b);
 
 /* A stop-the-world pause until until_ns: deliveries and timers are deferred to its end, in

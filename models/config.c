@@ -125,11 +125,18 @@ typedef struct config_field {
       replica_socket_timeout_ns, 0, CONFIG_INT_MAX)                                             \
     X("log.flush.interval.messages", "records",                                                 \
       "1 .. 9223372036854775807 (Long.MAX_VALUE: never)",                                       \
-      "records appended between fsyncs; unflushed records die with a power loss", CT_I64,       \
+      "records appended between fsyncs; records neither fsynced nor written back by the OS "  \
+      "die with a power loss", CT_I64,                                                          \
       log_flush_interval_messages, 1, INT64_MAX)                                                \
     X("log.segment.bytes", "bytes", "14 .. 2147483647 (from 4.0: 1048576 .., KIP-1030)",         \
       "segment size; a roll writes a producer state snapshot", CT_I64, log_segment_bytes, 14,   \
       CONFIG_INT_MAX)                                                                           \
+    X("os.vm.dirty_writeback_centisecs", "cs", "0 .. 2147483647 (0: never)",                \
+      "the OS flusher wakes this often (Linux vm sysctl); 0 turns periodic writeback off",    \
+      CT_I64, os_dirty_writeback_cs, 0, CONFIG_INT_MAX)                                         \
+    X("os.vm.dirty_expire_centisecs", "cs", "0 .. 2147483647",                                  \
+      "page-cache data dirty this long is written back at the next wakeup; power loss loses " \
+      "the rest", CT_I64, os_dirty_expire_cs, 0, CONFIG_INT_MAX)                                \
     X("broker.session.timeout.ms", "ms", "1 .. 2147483647",                                     \
       "a broker without heartbeats this long is fenced by the controller", CT_MS,               \
       broker_session_timeout_ns, 1, CONFIG_INT_MAX)                                             \
@@ -327,6 +334,8 @@ void config_defaults(config *c, int kafka_version) {
     c->replica_socket_timeout_ns = 30000 * CONFIG_NS_PER_MS;
     c->log_flush_interval_messages = INT64_MAX;
     c->log_segment_bytes = 1073741824;
+    c->os_dirty_writeback_cs = 500; /* Linux defaults, Documentation/admin-guide/sysctl/vm.rst */
+    c->os_dirty_expire_cs = 3000;
     c->broker_session_timeout_ns = 9000 * CONFIG_NS_PER_MS;
     c->broker_heartbeat_interval_ns = 2000 * CONFIG_NS_PER_MS;
     c->producer_id_expiration_ns = (v >= 30400 ? 86400000LL : 604800000LL) * CONFIG_NS_PER_MS;

@@ -3,7 +3,9 @@
  *
  * Kafka's own property names for everything Kafka names (producer configs from
  * ProducerConfig.java, broker and topic configs from ServerLogConfigs/ReplicationConfigs);
- * simulator keys are namespaced workload.*, network.*, sim.*, fault.*, plus kafka.version.
+ * simulator keys are namespaced workload.*, network.*, sim.*, fault.*, plus kafka.version; the
+ * broker machines' operating system settings are os.* (Linux's sysctl names: os.vm.* is
+ * /proc/sys/vm, Documentation/admin-guide/sysctl/vm.rst).
  * Defaults follow kafka.version (kafka-semantics.md section 3.1), and so does validation
  * (section 3.4: ProducerConfig.postProcessAndValidateIdempotenceConfigs).
  *
@@ -66,6 +68,8 @@ typedef struct config {
     int64_t replica_socket_timeout_ns; /* replica.socket.timeout.ms */
     int64_t log_flush_interval_messages; /* log.flush.interval.messages (INT64_MAX: never) */
     int64_t log_segment_bytes;       /* log.segment.bytes: a roll writes a producer snapshot */
+    int64_t os_dirty_writeback_cs;   /* os.vm.dirty_writeback_centisecs (0: no writeback) */
+    int64_t os_dirty_expire_cs;      /* os.vm.dirty_expire_centisecs */
     int64_t broker_session_timeout_ns;   /* broker.session.timeout.ms */
     int64_t broker_heartbeat_interval_ns; /* broker.heartbeat.interval.ms */
     int64_t producer_id_expiration_ns;   /* producer.id.expiration.ms */

@@ -296,8 +296,9 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
     }
     const history_rec *crash = ex_crash_between(x, app->node, app->time_ns, until_ns);
     if (crash) {
-        ex_add(t, "%s crashed at %s%s before the response reached the producer",
-               ex_node(crash->node).s, ex_time(crash->time_ns).s,
+        ex_add(t, "%s %s at %s%s before the response reached the producer",
+               ex_node(crash->node).s, crash->b ? "lost power" : "crashed",
+               ex_time(crash->time_ns).s,
                ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s);
         return;
     }
@@ -319,8 +320,8 @@ static void ex_request_fate(const ex_run *x, ex_text *t, const history_rec *sent
     }
     const history_rec *crash = ex_crash_between(x, (node_id)sent->c, sent->time_ns, until_ns);
     if (crash)
-        ex_add(t, "%s crashed at %s%s before appending attempt %u", ex_node(crash->node).s,
-               ex_time(crash->time_ns).s, ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s,
+        ex_add(t, "%s %s at %s%s before appending attempt %u", ex_node(crash->node).s,
+               crash->b ? "lost power" : "crashed", ex_time(crash->time_ns).s, ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s,
                sent->b);
 }
 
@@ -534,6 +535,7 @@ typedef struct ex_trail {
     bool appended;              /* some broker appended the record */
     bool hw_said;               /* the commit was told */
     bool unclean;               /* an unclean election happened after the append */
+    bool power_lost;            /* a broker holding the record lost power after the append */
     int64_t ack_ns;             /* when the application was told it succeeded */
 } ex_trail;
 
@@ -589,8 +591,9 @@ static void ex_trail_crash(const ex_run *x, ex_text *t, ex_trail *tr, const hist
     char missing[128] = "";
     tr->crashed[r->node] = true;
     if (tr->holds[r->node] >= 0) ex_trail_missing(x, tr, missing, sizeof missing);
-    ex_add(t, "%s crashed at %s%s%s", ex_node(r->node).s, ex_time(r->time_ns).s,
-           ex_fault(x, ex_fault_at(x, i)).s, missing);
+    if (r->b && tr->holds[r->node] >= 0) tr->power_lost = true;
+    ex_add(t, "%s %s at %s%s%s", ex_node(r->node).s, r->b ? "lost power" : "crashed",
+           ex_time(r->time_ns).s, ex_fault(x, ex_fault_at(x, i)).s, missing);
 }
 
 /* One history record of the lost record's story. */
@@ -636,6 +639,10 @@ static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
         ex_add(t, "acks=1 answers once the leader alone has the record");
     else if (tr->unclean)
         ex_add(t, "unclean.leader.election.enable=true let a replica without %s lead", ex_it(x));
+    else if (tr->power_lost)
+        ex_add(t, "acks come from the page cache: a power loss takes what neither an fsync "
+                  "(log.flush.interval.messages, a segment roll) nor the OS's writeback "
+                  "(os.vm.dirty_expire_centisecs) had put on disk");
     else if (x->c->min_insync_replicas <= 1)
         ex_add(t, "with min.insync.replicas=%d, acks=all is satisfied by the ISR as it is, "
                   "the leader alone once the ISR has shrunk",

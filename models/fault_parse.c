@@ -334,10 +334,24 @@ static int fp_rule(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* powerloss all at <time> [for <d>] */
+/* powerloss all|<broker> at <time> [for <d>]: every broker's machine, or one broker's (leader,
+ * follower or broker-<n>; the producer and the controller keep no log). */
 static int fp_powerloss(fp_state *ps, fault_spec *f) {
-    if (fp_expect(ps, "all") != 0) return -1;
-    f->a = (fault_target){.kind = FAULT_TARGET_ALL};
+    if (fp_accept(ps, "all")) {
+        f->a = (fault_target){.kind = FAULT_TARGET_ALL};
+    } else {
+        const char *what = "'all' or a broker (leader, follower, broker-<n>)";
+        if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller"))) {
+            ps->at--;
+            return fp_expected_because(ps, what, "only brokers keep a log");
+        }
+        if (ps->at >= ps->count) return fp_expected(ps, what);
+        int at = ps->at;
+        if (fp_node(ps, &f->a) != 0) {
+            ps->at = at;
+            return fp_expected(ps, what);
+        }
+    }
     if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
     if (fp_optional_for(ps, f) != 0) return -1;
     return fp_end(ps);

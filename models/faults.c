@@ -90,11 +90,16 @@ static void fault_start(fault_runtime *fr, int fault) {
         break;
     }
     case FAULT_POWERLOSS:
-        for (int b = 1; b <= fr->broker_count; b++)
-            fr->ops.crash(fr->ops.ctx, node_broker(b), true);
-        fault_fired(fr, fault, NODE_NONE, true);
+        if (f->a.kind != FAULT_TARGET_ALL) { /* one broker's machine (KIP-966's story) */
+            if (a == NODE_NONE) return;
+            fr->ops.crash(fr->ops.ctx, a, true);
+        } else {
+            for (int b = 1; b <= fr->broker_count; b++)
+                fr->ops.crash(fr->ops.ctx, node_broker(b), true);
+        }
+        fault_fired(fr, fault, a, true);
         sim_schedule(fr->world, now + (f->for_ns > 0 ? f->for_ns : 0), fr->kind,
-                     fault_arg(fault, FAULT_ACT_END, NODE_NONE));
+                     fault_arg(fault, FAULT_ACT_END, a));
         break;
     case FAULT_RESTART_PRODUCER:
         fr->ops.restart_producer(fr->ops.ctx, 0);
@@ -117,7 +122,10 @@ static void fault_end(fault_runtime *fr, int fault, node_id node) {
         fault_cut(fr, f, fr->cut_a[fault], fr->cut_b[fault], false);
         break;
     case FAULT_POWERLOSS:
-        for (int b = 1; b <= fr->broker_count; b++) fr->ops.restart(fr->ops.ctx, node_broker(b));
+        if (node != NODE_NONE) fr->ops.restart(fr->ops.ctx, node);
+        else
+            for (int b = 1; b <= fr->broker_count; b++)
+                fr->ops.restart(fr->ops.ctx, node_broker(b));
         break;
     default:
         break;

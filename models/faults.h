@@ -11,7 +11,7 @@
  *   drop <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
  *   break <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
  *   delay <requests|responses> <a> -> <b> by <duration> [from <t1> to <t2>]
- *   powerloss all at <time> [for <duration>]
+ *   powerloss all|<broker> at <time> [for <duration>]   (broker: leader, follower, broker-<n>)
  *   restart producer at <time>
  * Nodes: leader, follower (resolved when the fault fires), broker-<n>, producer, controller.
  * Times carry a unit (ns, us, ms, s, min, h) and may have decimals; they are read in fixed point, never
@@ -39,7 +39,7 @@ typedef enum fault_kind {
     FAULT_DROP,            /* segments of one direction lost with a probability (TCP resends) */
     FAULT_BREAK,           /* messages of one direction lost with their connection */
     FAULT_DELAY,           /* messages of one direction delayed by a fixed time */
-    FAULT_POWERLOSS,       /* every broker loses its unflushed log tail */
+    FAULT_POWERLOSS,       /* every broker, or one, loses what the OS had not written back */
     FAULT_RESTART_PRODUCER /* the application starts a new producer session */
 } fault_kind;
 

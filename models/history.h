@@ -40,7 +40,7 @@ typedef enum history_kind {
                            c = payload (produce) or -1, node = receiver, e = 1 response,
                            d = base offset of a ProduceResponse (else -1), f = sender */
     HIST_FAULT,         /* a fault fired: a = fault index, b = 1 start / 0 end, node = target */
-    HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0) */
+    HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0); b = 1: power loss */
     HIST_EPOCH_BUMP,    /* producer bumped its epoch: a = new epoch, f = producer id */
     HIST_PRODUCER_ID,   /* producer got an id: f = producer id, a = epoch */
     HIST_ERROR,         /* a Kafka error reached a client: a = error code, c = api */
@@ -142,6 +142,9 @@ void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch)
 void history_drop(history *h, int64_t t, const proto_msg *m, int fault);
 void history_fault(history *h, int64_t t, int fault, node_id target, bool start);
 void history_crash(history *h, int64_t t, node_id node, bool crashed);
+/* The node's machine lost power (a HIST_CRASH with a = 1, b = 1): its process died, if it ran,
+ * and the page cache went with it. */
+void history_power_loss(history *h, int64_t t, node_id node);
 void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
 void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
 void history_error(history *h, int64_t t, node_id client, int api, int error);

@@ -20,13 +20,15 @@ int log_init(log_replica *l, const log_options *opt) {
     memset(l, 0, sizeof *l);
     l->opt = *opt;
     l->batches = malloc(LOG_INITIAL_BATCHES * sizeof *l->batches);
+    l->append_ns = malloc(LOG_INITIAL_BATCHES * sizeof *l->append_ns);
     l->epochs = malloc(LOG_INITIAL_EPOCHS * sizeof *l->epochs);
-    if (!l->batches || !l->epochs) goto fail;
+    if (!l->batches || !l->append_ns || !l->epochs) goto fail;
     l->capacity = LOG_INITIAL_BATCHES;
     l->epoch_capacity = LOG_INITIAL_EPOCHS;
     return 0;
 fail:
     free(l->batches);
+    free(l->append_ns);
     free(l->epochs);
     memset(l, 0, sizeof *l);
     return -1;
@@ -34,6 +36,7 @@ fail:
 
 void log_fini(log_replica *l) {
     free(l->batches);
+    free(l->append_ns);
     free(l->epochs);
     memset(l, 0, sizeof *l);
 }
@@ -88,25 +91,29 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
     return 0;
 }
 
-int log_reserve(log_replica *l, size_t batches) {
-    if (batches <= l->capacity) return 0;
-    if (batches > SIZE_MAX / sizeof *l->batches) return -1;
-    proto_batch *nb = sim_realloc_large(l->batches, batches * sizeof *nb);
+/* Grows the batch and append-time arrays to cap slots. -1 when memory ran out: both keep
+ * their contents, the capacity is that of the smaller. */
+static int log_grow(log_replica *l, size_t cap) {
+    if (cap > SIZE_MAX / sizeof *l->batches) return -1;
+    proto_batch *nb = sim_realloc_large(l->batches, cap * sizeof *nb);
     if (!nb) return -1;
     l->batches = nb;
-    l->capacity = batches;
+    int64_t *nt = sim_realloc_large(l->append_ns, cap * sizeof *nt);
+    if (!nt) return -1;
+    l->append_ns = nt;
+    l->capacity = cap;
     return 0;
 }
 
-int log_append(log_replica *l, const proto_batch *b) {
-    if (l->count == l->capacity) {
-        size_t cap = l->capacity * 2;
-        proto_batch *nb = sim_realloc_large(l->batches, cap * sizeof *nb);
-        if (!nb) return -1;
-        l->batches = nb;
-        l->capacity = cap;
-    }
+int log_reserve(log_replica *l, size_t batches) {
+    if (batches <= l->capacity) return 0;
+    return log_grow(l, batches);
+}
+
+int log_append(log_replica *l, const proto_batch *b, int64_t now_ns) {
+    if (l->count == l->capacity && log_grow(l, l->capacity * 2) != 0) return -1;
     if (log_epoch_assign(l, b->partition_leader_epoch, b->base_offset) != 0) return -1;
+    l->append_ns[l->count] = now_ns;
     l->batches[l->count++] = *b;
     l->log_end_offset = proto_batch_last_offset(b) + 1;
     l->segment_size_bytes += log_batch_bytes(l, b);
@@ -116,6 +123,34 @@ int log_append(log_replica *l, const proto_batch *b) {
 }
 
 void log_flush(log_replica *l) { l->flushed_offset = l->log_end_offset; }
+
+int64_t log_durable_offset(const log_replica *l, int64_t now_ns) {
+    int64_t durable = l->flushed_offset;
+    int64_t interval = l->opt.writeback_interval_ns;
+    if (interval <= 0 || now_ns < l->boot_ns) return durable;
+    /* The last wakeup at or before now wrote back what was dirty since its cutoff or before
+     * (wb_writeback: inodes dirtied after jiffies - dirty_expire_interval wait). Every
+     * earlier wakeup had an earlier cutoff. */
+    int64_t wakeup = l->boot_ns + (now_ns - l->boot_ns) / interval * interval;
+    int64_t cutoff = wakeup - l->opt.dirty_expire_ns;
+    /* The batches appended at or before the cutoff: a binary search on the append times. */
+    size_t lo = 0, hi = l->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->append_ns[mid] <= cutoff) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return durable;
+    int64_t written = proto_batch_last_offset(&l->batches[lo - 1]) + 1;
+    return written > durable ? written : durable;
+}
+
+uint64_t log_power_loss(log_replica *l, int64_t now_ns) {
+    uint64_t removed = log_truncate(l, log_durable_offset(l, now_ns));
+    l->flushed_offset = l->log_end_offset; /* what is left is on disk */
+    l->boot_ns = now_ns;
+    return removed;
+}
 
 size_t log_batch_find(const log_replica *l, int64_t offset) {
     size_t lo = 0, hi = l->count;
@@ -216,6 +251,7 @@ static const char *log_check_batches(const log_replica *l, size_t from) {
         const proto_batch *b = &l->batches[i];
         if (b->base_offset != next) return "log: batches are not contiguous";
         if (b->record_count == 0) return "log: empty batch";
+        if (i && l->append_ns[i] < l->append_ns[i - 1]) return "log: append times decrease";
         next = proto_batch_last_offset(b) + 1;
     }
     if (next != l->log_end_offset) return "log: log end offset does not follow the batches";

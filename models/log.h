@@ -11,6 +11,17 @@
  * high_watermark <= log_end_offset; flushed_offset <= log_end_offset; epoch cache entries have
  * strictly increasing epochs and non-decreasing start offsets, all <= log_end_offset.
  *
+ * Durability (kafka-semantics.md 2.8): a power loss keeps what was fsynced (flushed_offset:
+ * log.flush.interval.messages, and the old segment at every roll) and what the operating
+ * system had written back. Linux's flusher threads wake every vm.dirty_writeback_centisecs and
+ * write the pages dirty for longer than vm.dirty_expire_centisecs (Documentation/admin-guide/
+ * sysctl/vm.rst; fs/fs-writeback.c wb_writeback for kupdate). The log keeps each batch's append
+ * time and works out at the moment of a power loss which batches a wakeup had written back
+ * (log_durable_offset), so the hot path pays one store per append and no timer. Wakeups are
+ * taken at whole intervals from the machine's start (the run's start, or its last power loss);
+ * Linux tracks dirtiness per inode and anchors the wakeups at the first dirtying, and starts
+ * early above vm.dirty_background_ratio: both left out.
+ *
  * Left out: retention (the log start offset stays 0), compaction, index files, corruption.
  * Segments are modelled only by their size, because a roll is what takes a producer-state
  * snapshot and flushes the old segment (UnifiedLog.roll). The size of a batch on disk is
@@ -43,10 +54,14 @@ typedef struct log_options {
     int64_t flush_interval_messages; /* log.flush.interval.messages; INT64_MAX never flushes */
     int64_t segment_bytes;           /* log.segment.bytes */
     int64_t record_bytes;            /* workload.record.bytes: bytes per record on disk */
+    int64_t writeback_interval_ns;   /* vm.dirty_writeback_centisecs; 0: no periodic writeback */
+    int64_t dirty_expire_ns;         /* vm.dirty_expire_centisecs */
 } log_options;
 
 typedef struct log_replica {
     proto_batch *batches;       /* owned; batches[i].base_offset increasing, contiguous */
+    int64_t *append_ns;         /* owned; append_ns[i]: when batches[i] was appended, ns,
+                                   non-decreasing */
     size_t count;               /* batches held */
     size_t capacity;            /* batch slots allocated */
     log_epoch_entry *epochs;    /* owned; the leader-epoch cache */
@@ -55,7 +70,8 @@ typedef struct log_replica {
     int64_t log_start_offset;   /* first offset held, offsets (always 0: no retention) */
     int64_t log_end_offset;     /* next offset to assign, offsets */
     int64_t high_watermark;     /* offsets below are committed as this replica knows, offsets */
-    int64_t flushed_offset;     /* recovery point: offsets below survive power loss, offsets */
+    int64_t flushed_offset;     /* recovery point: offsets below were fsynced, offsets */
+    int64_t boot_ns;            /* the machine's start: the flusher's wakeups count from it, ns */
     int64_t segment_base_offset; /* base offset of the active segment, offsets */
     int64_t segment_size_bytes; /* bytes in the active segment, bytes */
     log_options opt;            /* copied at init */
@@ -79,12 +95,13 @@ bool log_roll_due(const log_replica *l, const proto_batch *b);
  * caller takes the producer-state snapshot at the returned offset (the new segment's base). */
 int64_t log_roll(log_replica *l);
 
-/* Appends a copy of *b, whose base_offset must equal the log end offset and whose leader epoch
- * must not be below the cache's latest (asserted by the caller's contract, checked by
- * log_check). Assigns the epoch start offset when the batch opens a new epoch
- * (LeaderEpochFileCache.assign), and flushes when log.flush.interval.messages records are
- * unflushed (UnifiedLog.append). Returns 0, or -1 when memory ran out (log unaltered). */
-int log_append(log_replica *l, const proto_batch *b);
+/* Appends a copy of *b at now_ns (not before the previous append), whose base_offset must
+ * equal the log end offset and whose leader epoch must not be below the cache's latest
+ * (asserted by the caller's contract, checked by log_check). Assigns the epoch start offset
+ * when the batch opens a new epoch (LeaderEpochFileCache.assign), and flushes when
+ * log.flush.interval.messages records are unflushed (UnifiedLog.append). Returns 0, or -1 when
+ * memory ran out (log unaltered). */
+int log_append(log_replica *l, const proto_batch *b, int64_t now_ns);
 /* Makes room for at least batches batches up front, so that a log whose size the run can
  * foresee does not grow by copying. Returns 0, or -1 when memory cannot be had (the log is
  * unaltered and grows as it fills, as before). */
@@ -103,6 +120,15 @@ uint64_t log_truncate(log_replica *l, int64_t offset);
 
 /* Moves the flushed offset to the log end offset (an fsync). */
 void log_flush(log_replica *l);
+
+/* The offset below which the log survives a power loss at now_ns: the fsynced prefix, or the
+ * batches the last flusher wakeup at or before now_ns found dirty for at least
+ * dirty_expire_ns, whichever reaches further. */
+int64_t log_durable_offset(const log_replica *l, int64_t now_ns);
+
+/* The machine loses power at now_ns: the log is truncated to log_durable_offset (the page
+ * cache is gone) and the flusher's clock restarts. Returns the number of records removed. */
+uint64_t log_power_loss(log_replica *l, int64_t now_ns);
 
 /* The latest epoch in the cache, LOG_NO_EPOCH when empty. */
 int32_t log_epoch_latest(const log_replica *l);

@@ -104,10 +104,16 @@ static int scenario_op_follower(void *ctx) {
 
 static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
     scenario *s = ctx;
-    history_crash(&s->history, sim_now(&s->world), node, true);
+    if (powerloss) history_power_loss(&s->history, sim_now(&s->world), node);
+    else history_crash(&s->history, sim_now(&s->world), node, true);
     if (node_is_broker(node)) {
-        if (powerloss) broker_power_fail(&s->brokers[node]);
-        else if (broker_alive(&s->brokers[node])) broker_crash(&s->brokers[node], false);
+        if (powerloss) {
+            broker_power_fail(&s->brokers[node]);
+            for (int b = 1; b <= s->cfg.num_brokers; b++)
+                if (b != (int)node) broker_power_lost_elsewhere(&s->brokers[b]);
+        } else if (broker_alive(&s->brokers[node])) {
+            broker_crash(&s->brokers[node], false);
+        }
     } else if (node_is_producer(node)) {
         producer_crash(&s->prod);
         s->producer_gone = true;

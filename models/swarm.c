@@ -250,10 +250,14 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
             snprintf(line, len, "restart producer at %s", swarm_time(&d, t, sizeof t));
             break;
         case SWARM_POWERLOSS: {
-            /* Draws in statement order (see swarm_draw_pause). */
+            /* Draws in statement order (see swarm_draw_pause). Half of them take one broker's
+             * machine (KIP-966's replica that comes back with less than it acknowledged),
+             * half every broker's. */
             const char *duration = swarm_duration(&d, 4, 14, dur, sizeof dur);
             const char *at = swarm_time(&d, t, sizeof t);
-            snprintf(line, len, "powerloss all at %s for %s", at, duration);
+            char who_buf[16];
+            const char *who = swarm_pick(&d, 2) ? "all" : swarm_broker(&d, who_buf, sizeof who_buf);
+            snprintf(line, len, "powerloss %s at %s for %s", who, at, duration);
             break;
         }
         }
@@ -370,6 +374,7 @@ typedef enum swarm_edit {
     SWARM_EDIT_STEP,           /* halve "n=K": an earlier protocol step */
     SWARM_EDIT_WINDOW_EARLIER, /* move "from T1 to T2" earlier by half of T1 */
     SWARM_EDIT_WINDOW_SHORTER, /* halve the window "from T1 to T2" */
+    SWARM_EDIT_ONE_BROKER,     /* "powerloss all" -> "powerloss leader": one machine */
     SWARM_EDIT_COUNT
 } swarm_edit;
 
@@ -412,6 +417,11 @@ static bool swarm_edit_line(const char *text, swarm_edit e, char *out, size_t le
             if (shorter <= a) return false;
             swarm_time_format(shorter, t.word[j], SWARM_TOKEN_MAX);
         }
+        break;
+    case SWARM_EDIT_ONE_BROKER:
+        if (t.count < 2 || strcmp(t.word[0], "powerloss") != 0 || strcmp(t.word[1], "all") != 0)
+            return false;
+        snprintf(t.word[1], SWARM_TOKEN_MAX, "leader");
         break;
     default: return false;
     }

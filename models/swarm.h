@@ -9,16 +9,19 @@
  * (SWARM_STREAM_ID), and is written as fault.swarmN lines of the fault language
  * (architecture.md), so the printout of a run replays it exactly without drawing again.
  *
- * Whole-cluster power loss is left out unless SWARM_POWERLOSS is in the kinds: Kafka's
+ * Power loss (of every broker or of one) is left out unless SWARM_POWERLOSS is in the kinds:
+ * Kafka's
  * documented guarantee (acks=all, min.insync.replicas=2, clean elections) is about crash-stop
- * failures of fewer than min.insync.replicas brokers, not about correlated power loss, which
- * loses page-cache writes on every replica (kafka-semantics.md 2.7, 2.8; KIP-966). A crash of
+ * failures of fewer than min.insync.replicas brokers, not about power loss, which loses
+ * page-cache writes on every replica it takes, and with one broker's can still lose when that
+ * broker is the last of the ISR (kafka-semantics.md 2.7, 2.8; KIP-966). A crash of
  * the producer process is never drawn (it would leave records without a callback for good);
  * `restart producer` is, since a new producer session is the documented duplicate case (S11).
  *
  * Shrinking is greedy and deterministic (as in QuickCheck and Hypothesis, without randomness):
  * remove each fault; move each time earlier and shorten each duration by halving; halve each
- * n=k; halve workload.records; repeat while anything changed. A change is kept when the caller's
+ * n=k; turn a power loss of every broker into one of the leader; halve workload.records;
+ * repeat while anything changed. A change is kept when the caller's
  * judge says the same kind of violation persists with the same seed.
  */
 #ifndef KAFKASIM_SWARM_H
@@ -42,7 +45,7 @@ typedef enum swarm_kind {
     SWARM_DROP = 1u << 3,             /* drop requests or responses with a probability */
     SWARM_DELAY = 1u << 4,            /* delay requests or responses */
     SWARM_RESTART_PRODUCER = 1u << 5, /* a new producer session */
-    SWARM_POWERLOSS = 1u << 6,        /* every broker loses its unflushed tail */
+    SWARM_POWERLOSS = 1u << 6,        /* every broker, or one, loses its unwritten tail */
     SWARM_BREAK = 1u << 7,            /* lose requests or responses with their connection */
 } swarm_kind;
 

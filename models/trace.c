@@ -450,6 +450,7 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
     case HIST_CRASH:
         line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
                    r->a ? "crash" : "restart");
+        if (r->a && r->b) line_str(&l, "power", "lost");
         break;
     default:
         line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),

@@ -28,13 +28,13 @@ static proto_batch batch(int64_t base, uint32_t records, int32_t epoch) {
 static void append_checked(log_replica *l, int n, int32_t epoch) {
     for (int i = 0; i < n; i++) {
         proto_batch b = batch(l->log_end_offset, 2, epoch);
-        CHECK_EQ(log_append(l, &b), 0);
+        CHECK_EQ(log_append(l, &b, 0), 0);
         CHECK(log_check_recent(l) == NULL);
     }
 }
 
 static void test_log_recent(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     CHECK_EQ(log_init(&l, &opt), 0);
     append_checked(&l, 50, 0);
@@ -48,7 +48,7 @@ static void test_log_recent(void) {
     l.batches[10].base_offset -= 1;
     CHECK(log_check(&l) == NULL);
     proto_batch b = batch(l.log_end_offset, 2, 0);
-    CHECK_EQ(log_append(&l, &b), 0);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
     l.batches[50].record_count = 0;
     CHECK_STR(log_check_recent(&l), "log: empty batch");
     CHECK_STR(log_check_recent(&l), "log: empty batch");
@@ -63,7 +63,7 @@ static void test_log_recent(void) {
     append_checked(&l, 5, 1);
     CHECK_EQ(l.checked_epoch_count, 2);
     b = batch(l.log_end_offset + 3, 2, 1);
-    CHECK_EQ(log_append(&l, &b), 0);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
     CHECK_STR(log_check_recent(&l), "log: batches are not contiguous");
     CHECK_STR(log_check(&l), "log: batches are not contiguous");
     CHECK_EQ(log_truncate(&l, 70), 2);

@@ -131,6 +131,15 @@ static void test_other_forms(void) {
     CHECK_EQ(f.a.kind, FAULT_TARGET_ALL);
     CHECK_EQ(f.for_ns, -1);
     CHECK_EQ(parse_ok("powerloss all at 30s for 1s").for_ns, S);
+    /* One broker's machine (KIP-966's story): leader, follower or broker-<n>. */
+    f = parse_ok("powerloss leader at 2s for 1s");
+    CHECK_EQ(f.kind, FAULT_POWERLOSS);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_LEADER);
+    CHECK_EQ(f.for_ns, S);
+    f = parse_ok("powerloss broker-3 at 2s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_BROKER);
+    CHECK_EQ(f.a.broker, 3);
+    CHECK_EQ(parse_ok("powerloss follower at 1ms").a.kind, FAULT_TARGET_FOLLOWER);
 
     f = parse_ok("restart producer at 12ms");
     CHECK_EQ(f.kind, FAULT_RESTART_PRODUCER);
@@ -215,7 +224,12 @@ static void test_errors(void) {
     parse_bad("drop responses leader -> producer p=0.1 from 2s", "expected 'to' at word 9, got "
                                                                  "the end of the line");
     parse_bad("delay requests producer -> leader 300ms", "expected 'by' at word 6, got '300ms'");
-    parse_bad("powerloss leader at 1s", "expected 'all' at word 2, got 'leader'");
+    parse_bad("powerloss producer at 1s", "expected 'all' or a broker (leader, follower, "
+              "broker-<n>) at word 2, got 'producer' (only brokers keep a log)");
+    parse_bad("powerloss broker-0 at 1s", "expected 'all' or a broker (leader, follower, "
+              "broker-<n>) at word 2, got 'broker-0'");
+    parse_bad("powerloss at 1s", "expected 'all' or a broker (leader, follower, broker-<n>) at "
+              "word 2, got 'at'");
     parse_bad("restart leader at 1s", "expected 'producer' at word 2, got 'leader'");
     parse_bad("a b c d e f g h i j k l m n o p q r s t u v w x y",
               "too many words (a fault line has at most 24)");

@@ -21,12 +21,12 @@ static proto_batch batch(int64_t base, uint32_t records, int32_t epoch) {
 }
 
 static void test_append_truncate(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     CHECK_EQ(log_init(&l, &opt), 0);
     for (int i = 0; i < 100; i++) {
         proto_batch b = batch(l.log_end_offset, 3, i / 40); /* epochs 0, 1, 2 */
-        CHECK_EQ(log_append(&l, &b), 0);
+        CHECK_EQ(log_append(&l, &b, 0), 0);
     }
     CHECK_EQ(l.count, 100);
     CHECK_EQ(l.log_end_offset, 300);
@@ -57,22 +57,22 @@ static void test_append_truncate(void) {
 }
 
 static void test_flush_interval(void) {
-    log_options opt = {5, 1 << 30, 100};
+    log_options opt = {5, 1 << 30, 100, 0, 0};
     log_replica l;
     CHECK_EQ(log_init(&l, &opt), 0);
     proto_batch b = batch(0, 2, 0);
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     b.base_offset = 2;
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     CHECK_EQ(l.flushed_offset, 0); /* 4 unflushed < 5 */
     b.base_offset = 4;
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     CHECK_EQ(l.flushed_offset, 6); /* 6 >= 5: flush to the end */
     opt.flush_interval_messages = 1;
     log_replica one;
     log_init(&one, &opt);
     b.base_offset = 0;
-    log_append(&one, &b);
+    log_append(&one, &b, 0);
     CHECK_EQ(one.flushed_offset, 2);
     log_fini(&one);
     log_fini(&l);
@@ -80,27 +80,27 @@ static void test_flush_interval(void) {
 
 static void test_roll(void) {
     /* 10 records of 100 bytes + 61 overhead = 1061 bytes a batch; 3000-byte segments. */
-    log_options opt = {INT64_MAX, 3000, 100};
+    log_options opt = {INT64_MAX, 3000, 100, 0, 0};
     log_replica l;
     log_init(&l, &opt);
     proto_batch b = batch(0, 10, 0);
     CHECK(!log_roll_due(&l, &b)); /* an empty segment never rolls */
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     b.base_offset = 10;
     CHECK(!log_roll_due(&l, &b));
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     b.base_offset = 20;
     CHECK(log_roll_due(&l, &b)); /* 2122 > 3000 - 1061 */
     CHECK_EQ(log_roll(&l), 20);
     CHECK_EQ(l.flushed_offset, 20); /* the old segment is flushed */
     CHECK(!log_roll_due(&l, &b));
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     CHECK_EQ(l.segment_size_bytes, 1061);
     log_fini(&l);
 }
 
 static void test_epoch_end_offset(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     log_init(&l, &opt);
     int32_t ep;
@@ -110,9 +110,9 @@ static void test_epoch_end_offset(void) {
     CHECK_EQ(end, LOG_NO_OFFSET);
     /* Epochs 1 at 0, 3 at 10, 4 at 20 (a new leader assigns before appending). */
     proto_batch b = batch(0, 10, 1);
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     b = batch(10, 10, 3);
-    log_append(&l, &b);
+    log_append(&l, &b, 0);
     CHECK_EQ(log_epoch_assign(&l, 4, 20), 0);
     log_epoch_end_offset(&l, 1, &ep, &end);
     CHECK_EQ(ep, 1);
@@ -148,7 +148,7 @@ static void test_epoch_end_offset(void) {
 /* log_batch_find against a plain scan, for every offset around every batch of logs of every
  * length up to 70 batches of uneven sizes (the search gallops back from the end). */
 static void test_batch_find(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     CHECK_EQ(log_init(&l, &opt), 0);
     for (int n = 0; n <= 70; n++) {
@@ -159,12 +159,58 @@ static void test_batch_find(void) {
             CHECK_EQ(log_batch_find(&l, offset), want);
         }
         proto_batch b = batch(l.log_end_offset, (uint32_t)(1 + n % 4), 0);
-        CHECK_EQ(log_append(&l, &b), 0);
+        CHECK_EQ(log_append(&l, &b, 0), 0);
     }
     log_fini(&l);
 }
 
+/* The OS writes back what was dirty for vm.dirty_expire_centisecs at a flusher wakeup, every
+ * vm.dirty_writeback_centisecs (Linux defaults 30 s and 5 s; kafka-semantics.md 2.8); a power
+ * loss keeps that and the fsynced prefix (log_durable_offset), the rest is gone. */
+static void test_writeback(void) {
+    const int64_t s = 1000000000;
+    log_options opt = {INT64_MAX, 1 << 30, 100, 5 * s, 30 * s};
+    log_replica l;
+    log_init(&l, &opt);
+    for (int i = 0; i < 10; i++) { /* one batch of 2 records a second, from 1 s to 10 s */
+        proto_batch b = batch(l.log_end_offset, 2, 0);
+        CHECK_EQ(log_append(&l, &b, (i + 1) * s), 0);
+    }
+    CHECK_EQ(log_durable_offset(&l, 30 * s), 0);      /* wakeup at 30 s: cutoff 0 s */
+    CHECK_EQ(log_durable_offset(&l, 34 * s), 0);      /* still the 30 s wakeup */
+    CHECK_EQ(log_durable_offset(&l, 35 * s), 10);     /* 35 s: batches of 1..5 s */
+    CHECK_EQ(log_durable_offset(&l, 40 * s - 1), 10);
+    CHECK_EQ(log_durable_offset(&l, 40 * s), 20);     /* 40 s: all of them */
+    CHECK_EQ(log_durable_offset(&l, 100 * s), 20);
+    log_flush(&l); /* an fsync reaches further than the writeback */
+    CHECK_EQ(log_durable_offset(&l, 31 * s), 20);
+    log_truncate(&l, 0);
+    for (int i = 0; i < 10; i++) {
+        proto_batch b = batch(l.log_end_offset, 2, 0);
+        CHECK_EQ(log_append(&l, &b, (i + 1) * s), 0);
+    }
+    /* A power loss 1 s after the last append loses every unflushed batch; the flusher's clock
+     * restarts with the machine. */
+    CHECK_EQ(log_power_loss(&l, 11 * s), 20);
+    CHECK_EQ(l.log_end_offset, 0);
+    CHECK_EQ(l.boot_ns, 11 * s);
+    proto_batch b = batch(0, 2, 0);
+    CHECK_EQ(log_append(&l, &b, 12 * s), 0);
+    CHECK_EQ(log_durable_offset(&l, 45 * s), 0);      /* wakeups at 11 + 5k s: 41 s has cutoff 11 s */
+    CHECK_EQ(log_durable_offset(&l, 46 * s), 2);      /* 46 s: cutoff 16 s */
+    CHECK_EQ(log_power_loss(&l, 46 * s), 0);
+    CHECK_EQ(l.log_end_offset, 2);
+    /* vm.dirty_writeback_centisecs = 0 turns periodic writeback off. */
+    l.opt.writeback_interval_ns = 0;
+    b = batch(2, 2, 0);
+    CHECK_EQ(log_append(&l, &b, 50 * s), 0);
+    CHECK_EQ(log_durable_offset(&l, 1000 * s), 2);
+    CHECK(log_check(&l) == NULL);
+    log_fini(&l);
+}
+
 int main(void) {
+    test_writeback();
     test_batch_find();
     test_append_truncate();
     test_flush_interval();

@@ -139,7 +139,7 @@ static void test_unknown_producer_versions(void) {
 }
 
 static void test_snapshot_rebuild(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     log_init(&l, &opt);
     pstate ps;
@@ -150,7 +150,7 @@ static void test_snapshot_rebuild(void) {
         proto_batch b = pb(pid, 0, i < 14 ? i : i - 14, 1);
         b.base_offset = l.log_end_offset;
         b.max_timestamp_ns = i;
-        log_append(&l, &b);
+        log_append(&l, &b, 0);
         pstate_update(&ps, &b);
         if (i == 9) CHECK_EQ(pstate_snapshot_take(&ps, 10), 0);
     }
@@ -195,7 +195,7 @@ static void test_snapshot_rebuild(void) {
  * however far back the last roll's snapshot is (LogLoader.recoverSegment calls takeSnapshot()
  * at the end of the recovered active segment; UnifiedLog.close takes one at the log end). */
 static void test_recover(void) {
-    log_options opt = {INT64_MAX, 1 << 30, 100};
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
     log_replica l;
     log_init(&l, &opt);
     pstate ps;
@@ -204,7 +204,7 @@ static void test_recover(void) {
         proto_batch b = pb(PID, 0, i, 1);
         b.base_offset = l.log_end_offset;
         b.max_timestamp_ns = i;
-        log_append(&l, &b);
+        log_append(&l, &b, 0);
         pstate_update(&ps, &b);
         if (i == 1) CHECK_EQ(pstate_snapshot_take(&ps, 2), 0); /* a roll at offset 2 */
     }

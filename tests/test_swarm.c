@@ -37,6 +37,8 @@ static void test_same_seed_same_mix(void) {
 }
 
 /* Every line of every mix parses, times lie within the horizon, counts respect faults_max. */
+static int seen_one_broker_powerloss; /* power losses of one broker's machine drawn */
+
 static void test_mixes_parse(unsigned kinds, int faults_max, int *seen_powerloss) {
     swarm_options o = {.kinds = kinds, .faults_max = faults_max};
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
@@ -57,6 +59,8 @@ static void test_mixes_parse(unsigned kinds, int faults_max, int *seen_powerloss
             CHECK(f.from_ns < m.horizon_ns);
             CHECK(!(f.kind == FAULT_CRASH && f.a.kind == FAULT_TARGET_PRODUCER));
             if (f.kind == FAULT_POWERLOSS) (*seen_powerloss)++;
+            if (f.kind == FAULT_POWERLOSS && f.a.kind != FAULT_TARGET_ALL)
+                seen_one_broker_powerloss++;
             if (f.kind == FAULT_CRASH && f.a.kind == FAULT_TARGET_BROKER)
                 CHECK(f.a.broker >= 1 && f.a.broker <= base.num_brokers);
             if (f.kind == FAULT_DROP || f.kind == FAULT_BREAK)
@@ -196,6 +200,20 @@ static int fake_judge(void *ctx, const config *c) {
     return 0;
 }
 
+/* Kind 3 for any power loss that lasts 2 s and starts at 400 ms, whatever it takes. */
+static int powerloss_judge(void *ctx, const config *c) {
+    int *runs = ctx;
+    (*runs)++;
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[256];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) return 0;
+        if (f.kind == FAULT_POWERLOSS && f.at_ns == 400 * SIM_MS && f.for_ns == 2 * SIM_S)
+            return 3;
+    }
+    return 0;
+}
+
 static void test_shrink(void) {
     config *c = malloc(sizeof *c);
     *c = base;
@@ -234,6 +252,16 @@ static void test_shrink(void) {
     swarm_shrink(c, 1, fake_judge, &runs, 500, &st);
     CHECK_EQ(c->fault_count, 1);
     CHECK_STR(c->faults[0].text, "crash leader at 100ms");
+
+    /* A power loss of every broker shrinks to one of the leader's machine. */
+    *c = base;
+    c->records = 100;
+    c->fault_count = 1;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "powerloss all at 400ms for 2s");
+    runs = 0;
+    swarm_shrink(c, 3, powerloss_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "powerloss leader at 400ms for 2s");
 
     /* The budget is kept. */
     *c = base;
@@ -299,6 +327,8 @@ int main(void) {
     CHECK_EQ(powerloss, 0); /* left out by default */
     test_mixes_parse(SWARM_KINDS_ALL, 8, &powerloss);
     CHECK(powerloss > 0);
+    CHECK(seen_one_broker_powerloss > 0);           /* one broker's machine ... */
+    CHECK(seen_one_broker_powerloss < powerloss);   /* ... and every broker's */
     test_mixes_parse(SWARM_CRASH, 1, &powerloss);
     test_mixes_vary();
     test_crash_stop_budget();
