@@ -28,6 +28,7 @@ typedef enum check_verdict {
     CHECK_NONDETERMINISM, /* --determinism: the second run's trace hash differed */
     CHECK_CRASHED,        /* the run aborted (a failed assertion); its message is on stderr */
     CHECK_SETUP,          /* the scenario could not be built or judged (bad input) */
+    CHECK_EXHAUSTED,      /* memory ran out (run_result.exhausted): no verdict, exit 3 */
 } check_verdict;
 
 #define CHECK_FIELDS_MAX 128 /* output fields an expression may read */

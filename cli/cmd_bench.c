@@ -366,7 +366,7 @@ static void bench_on_hold(void *ctx, sim_world *w, const sim_event *ev) {
 /* Fills a world with `pending` events, runs as many untimed to reach the steady state, then
  * times a->events more. The queue starts at its minimum size and grows as the models' would. */
 static bench_kernel_row bench_kernel_hold(const bench_args *a, uint64_t pending) {
-    bench_kernel_row row = {.pending = pending, .events = a->events, .status = SIM_NOMEM};
+    bench_kernel_row row = {.pending = pending, .events = a->events, .status = SIM_EXHAUSTED};
     sim_world w;
     sim_world_options opt = {.seed = a->seed, .time_max_ns = SIM_TIME_NEVER};
     if (sim_world_init(&w, &opt) != 0) return row;

@@ -20,7 +20,8 @@
  * expires in-flight batches only after request.timeout.ms). A pause of the producer itself
  * stops its clock-driven work, so its length is added.
  *
- * Exit status: 0 the property held for every seed, 1 a seed violated it, 2 bad usage or input.
+ * Exit status: 0 the property held for every seed, 1 a seed violated it, 2 bad usage or input,
+ * 3 a seed's run ran out of memory (no verdict, no counterexample).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -104,7 +105,8 @@ static void check_usage(FILE *out) {
           "  -h, --help                show this help and exit\n"
           "\n"
           "Exit status: 0 the property held for every seed, 1 a seed violated it (the\n"
-          "counterexample and its replay command are printed), 2 bad usage or input.\n",
+          "counterexample and its replay command are printed), 2 bad usage or input, 3 a\n"
+          "seed's run ran out of memory (sim.max.memory.mb): no verdict, no counterexample.\n",
           out);
 }
 
@@ -354,8 +356,9 @@ void check__judge(const check_job *j, const config *c, check_outcome *out) {
     scenario_options so = {.trace_node = -1, .trace_record = -1, .check_invariants = true};
     run_result *r = &out->result;
     if (scenario_run(c, &so, r) < 0) {
-        out->verdict = CHECK_SETUP;
-        snprintf(out->detail, sizeof out->detail, "%s", r->failure[0] ? r->failure : "out of memory");
+        out->verdict = r->exhausted ? CHECK_EXHAUSTED : CHECK_SETUP;
+        snprintf(out->detail, sizeof out->detail, "%.300s",
+                 r->failure[0] ? r->failure : "out of memory");
         return;
     }
     if (j->determinism) {
@@ -372,10 +375,11 @@ void check__judge(const check_job *j, const config *c, check_outcome *out) {
         if (out->verdict != CHECK_HOLDS) return;
     }
     if (r->invariant_broken) {
-        bool limit = r->status == SIM_LIMIT_TIME || r->status == SIM_LIMIT_EVENTS;
+        bool limit = r->status == SIM_LIMIT_TIME || r->status == SIM_LIMIT_EVENTS ||
+                     r->status == SIM_STALLED;
         out->verdict = r->status == SIM_FAILED ? CHECK_SAFETY : limit ? CHECK_LIVENESS
                                                                       : CHECK_SETUP;
-        snprintf(out->detail, sizeof out->detail, "%s", r->failure);
+        snprintf(out->detail, sizeof out->detail, "%.300s", r->failure);
         return;
     }
     if (!check_liveness(j, c, out)) {
@@ -396,6 +400,7 @@ static const char *check_verdict_name(check_verdict v) {
     case CHECK_NONDETERMINISM: return "not deterministic";
     case CHECK_CRASHED: return "the run aborted";
     case CHECK_SETUP: return "error";
+    case CHECK_EXHAUSTED: return "resources exhausted";
     }
     return "?";
 }
@@ -525,6 +530,13 @@ static int check_report_failure(const check_args *a, const check_job *j, uint64_
     if (o->verdict == CHECK_SETUP) {
         fprintf(stderr, "kafkasim check: seed %" PRIu64 ": %s\n", seed, o->detail);
         rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (o->verdict == CHECK_EXHAUSTED) { /* a resource, not a counterexample */
+        fprintf(stderr, "kafkasim check: seed %" PRIu64 ": resources exhausted: %s; no verdict "
+                        "and no counterexample (raise sim.max.memory.mb or ask for less work)\n",
+                seed, o->detail);
+        rc = RUN_EXIT_EXHAUSTED;
         goto done;
     }
     check_print_outcome(j, "first failure", c, o);

@@ -7,7 +7,8 @@
  *                [--plot FILE.png|FILE.svg] [--window FROM..TO]
  *
  * Exit 0 when the simulation completed (anomalies are results, not errors), 1 when a model
- * invariant broke or the run did not drain, 2 on bad input.
+ * invariant broke, the run did not drain or could not progress, 2 on bad input, 3 when memory
+ * ran out (no verdict, no report).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -96,7 +97,8 @@ static void run_usage(FILE *out) {
           "min or h (1500ms, 2.5s, 3min, 1h).\n"
           "\n"
           "Exit status: 0 the run completed (anomalies are results), 1 an invariant broke or\n"
-          "the run did not drain, 2 bad usage or input.\n",
+          "the run did not drain or made no progress (sim.max.stalled.events), 2 bad usage or\n"
+          "input, 3 resources exhausted (sim.max.memory.mb): no verdict.\n",
           out);
 }
 
@@ -248,6 +250,11 @@ int cmd_run(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     plot_fini(&pic);
+    if (status < 0 && r.exhausted) {
+        fprintf(stderr, "kafkasim run: resources exhausted: %s; no verdict (raise "
+                        "sim.max.memory.mb or ask for less work)\n", r.failure);
+        return CLI_EXIT_EXHAUSTED;
+    }
     if (status < 0) {
         fprintf(stderr, "kafkasim run: %s\n", r.failure[0] ? r.failure : "out of memory");
         return CLI_EXIT_FAILED;

@@ -46,7 +46,7 @@ static void step(broker *b, proto_step s) {
 }
 
 static void out_of_memory(broker *b) {
-    sim_fail(b->env.world, "broker-%d: out of memory", b->broker_id);
+    sim_exhaust(b->env.world, "broker-%d: out of memory", b->broker_id);
 }
 
 static bool is_leader(const broker *b, const broker_partition *p) {
@@ -277,6 +277,7 @@ static bool replica_append(broker *b, int partition, const proto_batch *batch, b
     if (log_append(&p->log, batch, now_ns(b)) != 0) goto nomem;
     if (pstate_update(&p->pstate, batch) != 0) goto nomem;
     history_append(b->env.history, now_ns(b), b->node, batch, leader);
+    if (leader) sim_progress(b->env.world); /* the log grew: work done, or memory spent */
     return true;
 nomem:
     out_of_memory(b);
@@ -304,6 +305,7 @@ static void replica_truncate(broker *b, int partition, int64_t offset) {
 
 static void replica_set_hw(broker *b, broker_partition *p, int64_t hw) {
     if (hw == p->log.high_watermark) return;
+    if (hw > p->log.high_watermark) sim_progress(b->env.world);
     p->log.high_watermark = hw;
     history_hw(b->env.history, now_ns(b), b->node, hw);
 }

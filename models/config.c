@@ -171,7 +171,14 @@ typedef struct config_field {
       "the run stops after this many events", CT_U64, events_max, 1, UINT64_MAX)                \
     X("sim.allow.unsafe.configs", "", "true, false",                                            \
       "what-if: run explicit idempotence with the settings Kafka refuses", CT_BOOL,            \
-      allow_unsafe_configs, 0, 1)
+      allow_unsafe_configs, 0, 1)                                                               \
+    X("sim.max.stalled.events", "events", "0 (off) .. 18446744073709551615",                    \
+      "progress guard: the run stops (exit 1) after this many events, plus 16 per record, at "  \
+      "one instant with no record appended, acknowledged or committed", CT_U64,               \
+      stalled_events_max, 0, UINT64_MAX)                                                        \
+    X("sim.max.memory.mb", "MB", "0 (half the machine's memory) .. 1099511627776",              \
+      "memory bound: a run whose arrays would hold more stops (exit 3, no verdict)", CT_U64,   \
+      memory_max_mb, 0, (uint64_t)1 << 40)
 
 #define CONFIG_KEY_DOC(name, unit, allowed, meaning, type, field, min, max) \
     {name, unit, allowed, meaning},
@@ -350,6 +357,8 @@ void config_defaults(config *c, int kafka_version) {
     c->time_max_ns = 3600000 * CONFIG_NS_PER_MS;
     c->events_max = 1000000000;
     c->allow_unsafe_configs = false;
+    c->stalled_events_max = CONFIG_STALLED_EVENTS_DEFAULT;
+    c->memory_max_mb = 0;
 }
 
 /* ==== Reading one value ====================================================================== */
@@ -1004,10 +1013,19 @@ static void config_put_escaped(config_sink *s, const char *text) {
     }
 }
 
+/* True for the keys that bound a run without changing what it computes (the progress guard,
+ * the memory bound): a run cut off by one says so in its status. config_hash leaves them out,
+ * so a configuration keeps its hash when a bound is set or added. */
+static bool config_key_bound_only(size_t i) {
+    const char *name = config_key_table[i].name;
+    return strcmp(name, "sim.max.stalled.events") == 0 || strcmp(name, "sim.max.memory.mb") == 0;
+}
+
 static void config_emit(const config *c, config_sink *s) {
     char value[64];
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         if (!config_key_in_version(i, c->kafka_version)) continue;
+        if (!s->out && config_key_bound_only(i)) continue;
         config_put(s, config_key_table[i].name);
         config_put(s, "=");
         config_put(s, config_value_string(c, i, value, sizeof value));
@@ -1020,6 +1038,27 @@ static void config_emit(const config *c, config_sink *s) {
         config_put_escaped(s, c->faults[i].text);
         config_put(s, "\n");
     }
+}
+
+size_t config_zero_durations(const config *c, char *buf, size_t len) {
+    size_t found = 0, used = 0;
+    if (len) buf[0] = '\0';
+    /* The zeros the user set, else every zero: a default of 0 (linger.ms) takes part too. */
+    for (int pass = 0; pass < 2 && found == 0; pass++) {
+        for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
+            config_type t = config_field_table[i].type;
+            if ((t != CT_MS && t != CT_MS_FRAC) ||
+                *(const int64_t *)config_slot_const(c, i) != 0 ||
+                strcmp(config_key_table[i].name, "network.jitter.ms") == 0 || /* no delay */
+                (pass == 0 && !c->set_by_user[i]))
+                continue;
+            found++;
+            int n = snprintf(buf + used, len - used, "%s%s=0", used ? " " : "",
+                             config_key_table[i].name);
+            if (n > 0 && (size_t)n < len - used) used += (size_t)n;
+        }
+    }
+    return found;
 }
 
 void config_write(const config *c, FILE *out) {

@@ -89,6 +89,9 @@ typedef struct config {
     int64_t time_max_ns;             /* sim.max.time.ms: run limit in simulated time */
     uint64_t events_max;             /* sim.max.events: run limit in events */
     bool allow_unsafe_configs;       /* sim.allow.unsafe.configs: the what-if switch */
+    uint64_t stalled_events_max;     /* sim.max.stalled.events: progress guard, 0 off */
+    uint64_t memory_max_mb;          /* sim.max.memory.mb: memory bound, MB, 0 = half the
+                                        machine's physical memory (scenario.c) */
 
     config_fault faults[CONFIG_FAULTS_MAX];
     int fault_count;
@@ -103,6 +106,12 @@ typedef struct config {
     /* Keys the user set (index into the key table), for version defaults and validation. */
     uint8_t set_by_user[128];
 } config;
+
+/* sim.max.stalled.events by default: 2^20 events at one instant without progress (the most a
+ * run of the lessons, results sweeps, demo and swarms took was 21, and 1,028 with 1,000
+ * requests in flight to 16 replicas at zero latency), plus 16 per record (README, Limits). */
+#define CONFIG_STALLED_EVENTS_DEFAULT 1048576
+#define CONFIG_STALLED_EVENTS_PER_RECORD 16
 
 /* One key of the table: what `kafkasim config` prints. */
 typedef struct config_key {
@@ -161,6 +170,12 @@ int config_load_text(config *c, const char *name, const char *text, char *err, s
  * keys the run's kafka.version does not have. The text is what config_hash() hashes, so a run
  * can be replayed from its printout. */
 void config_write(const config *c, FILE *out);
+
+/* Names the durations (keys in ms, jitter aside) that the user set to 0, or when there are
+ * none every duration that is 0, as "key=0 key=0", into buf (cut to len - 1 characters);
+ * returns how many there are. They are what lets a model loop without
+ * simulated time moving (the progress guard's message). */
+size_t config_zero_durations(const config *c, char *buf, size_t len);
 uint64_t config_hash(const config *c);
 
 /* "3.7.0" form of a version number into buf. */

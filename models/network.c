@@ -124,7 +124,7 @@ static int net_slots_grow(net *n) {
 /* A free slot index, or UINT32_MAX when memory ran out (the world is stopped then). */
 static inline uint32_t net_slot_take(net *n) {
     if (n->free_count == 0 && net_slots_grow(n) != 0) {
-        sim_fail(n->world, "network: out of memory for in-flight messages");
+        sim_exhaust(n->world, "network: out of memory for in-flight messages");
         return UINT32_MAX;
     }
     return n->free_slots[--n->free_count];
@@ -204,7 +204,7 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     if (!room) {
         room = malloc(PROTO_FETCH_BATCHES_MAX * sizeof *room);
         if (!room) {
-            sim_fail(n->world, "network: out of memory for in-flight batches");
+            sim_exhaust(n->world, "network: out of memory for in-flight batches");
             return -1;
         }
         n->slot_batches[slot] = room;

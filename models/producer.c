@@ -148,7 +148,7 @@ static void producer_expiry_add(producer *p, uint32_t i) {
     producer_batch *b = &p->batches[i];
     b->expiry_seq = sim_seq_take(p->world);
     if (p->expiry_count == p->expiry_capacity && producer_expiry_grow(p) != 0) {
-        sim_fail(p->world, "producer: out of memory for delivery timeouts");
+        sim_exhaust(p->world, "producer: out of memory for delivery timeouts");
         return;
     }
     uint32_t at = (p->expiry_head + p->expiry_count++) & (p->expiry_capacity - 1);
@@ -159,7 +159,7 @@ static void producer_expiry_add(producer *p, uint32_t i) {
 /* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
 static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     if (p->batch_free == PRODUCER_NIL && producer_pool_grow(p) != 0) {
-        sim_fail(p->world, "producer: out of memory for batches");
+        sim_exhaust(p->world, "producer: out of memory for batches");
         return PRODUCER_NIL;
     }
     uint32_t i = p->batch_free;
@@ -237,7 +237,7 @@ static int producer_outstanding_add(producer *p, producer_partition *pt, uint32_
         uint32_t cap = pt->outstanding_capacity ? pt->outstanding_capacity * 2 : 16;
         uint32_t *o = realloc(pt->outstanding, (size_t)cap * sizeof *o);
         if (!o) {
-            sim_fail(p->world, "producer: out of memory for sequences");
+            sim_exhaust(p->world, "producer: out of memory for sequences");
             return -1;
         }
         pt->outstanding = o;
@@ -325,6 +325,7 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     SIM_ASSERT(p->world, p->in_producer >= n);
     p->in_producer -= n;
     if (error == ERR_NONE) {
+        sim_progress(p->world);
         p->acked += n;
         if (!ids.list) {
             memset(&p->outcome[ids.first], PRODUCER_RECORD_ACKED, n);
@@ -414,7 +415,7 @@ static void producer_app_resend(producer *p, uint32_t id) {
     if (!p->resends) {
         p->resends = calloc(p->cfg->records, sizeof *p->resends);
         if (!p->resends) {
-            sim_fail(p->world, "producer: out of memory for resend counts");
+            sim_exhaust(p->world, "producer: out of memory for resend counts");
             return;
         }
     }
@@ -1111,7 +1112,7 @@ static void producer_on_message(void *ctx, const proto_msg *m) {
             uint32_t cap = p->deferred_capacity ? p->deferred_capacity * 2 : 16;
             proto_msg *d = realloc(p->deferred, (size_t)cap * sizeof *d);
             if (!d) {
-                sim_fail(p->world, "producer: out of memory for paused messages");
+                sim_exhaust(p->world, "producer: out of memory for paused messages");
                 return;
             }
             p->deferred = d;

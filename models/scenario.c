@@ -22,10 +22,14 @@
  * leaders (when the configuration promises it: clean elections, no power loss), besides every
  * model's own invariants.
  */
+#define _DEFAULT_SOURCE /* sysconf(_SC_PHYS_PAGES): the machine's memory, for the default bound */
+
 #include "scenario.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "broker.h"
@@ -220,7 +224,7 @@ static void scenario_committed_extend(scenario *s, int b) {
         while (cap < hw) cap *= 2;
         uint32_t *ids = sim_realloc_large(s->committed_ids, (size_t)cap * sizeof *ids);
         if (!ids) {
-            sim_fail(&s->world, "scenario: out of memory for the committed prefix");
+            sim_exhaust(&s->world, "scenario: out of memory for the committed prefix");
             return;
         }
         s->committed_ids = ids;
@@ -312,6 +316,159 @@ static void scenario_on_start(void *ctx, sim_world *w, const sim_event *ev) {
     producer_start(&s->prod);
 }
 
+/* ---- Resources: the memory probe and the progress guard ----------------------------------
+ *
+ * Memory grows with the work a run was asked for: per-record tables sized by workload.records
+ * up front, logs and payloads by the batches written, the history by what happened, the queue
+ * and the network by what is pending. The probe adds up the capacities of those arrays (so its
+ * answer depends on the run only, not on the allocator; fixed-size structs and the allocator's
+ * own overhead are left out, a few MB) and the kernel stops the world when it passes
+ * sim.max.memory.mb (SIM_EXHAUSTED). A loop that grows memory at one instant or over time is
+ * bounded by it, with the progress guard on or off. */
+
+#define SCENARIO_MEMORY_DEFAULT_MB 4096 /* the bound where the machine's memory is unknown */
+#define SCENARIO_STALL_SAMPLE 1024      /* events watched after a stall to name what repeats */
+
+static size_t scenario_broker_memory(const broker *b) {
+    size_t bytes = b->deferred_capacity * sizeof *b->deferred +
+                   b->deferred_batch_capacity * sizeof *b->deferred_batches;
+    for (int k = 0; k < b->partition_count; k++) {
+        const broker_partition *p = &b->partitions[k];
+        bytes += p->log.capacity * sizeof *p->log.batches +
+                 p->log.epoch_capacity * sizeof *p->log.epochs;
+    }
+    for (int n = 0; n < NODES_MAX; n++) bytes += b->conns[n].capacity * sizeof(proto_msg);
+    return bytes;
+}
+
+static size_t scenario_producer_memory(const producer *p, uint64_t records) {
+    size_t bytes = (size_t)p->batch_capacity * sizeof *p->batches +
+                   (size_t)p->expiry_capacity * sizeof *p->expiry_fifo +
+                   (size_t)p->deferred_capacity * sizeof *p->deferred +
+                   (size_t)records * (sizeof *p->outcome + sizeof *p->resend);
+    for (int k = 0; k < p->partition_count; k++)
+        bytes += (size_t)p->partitions[k].outstanding_capacity * sizeof(uint32_t);
+    return bytes;
+}
+
+/* The kernel's memory probe (sim_memory_fn). */
+static size_t scenario_memory(void *ctx, const sim_world *w) {
+    const scenario *s = ctx;
+    const checker_stream *cs = &s->checker;
+    size_t bytes = (w->queue.capacity + w->queue.far_capacity) * sizeof(sim_event) +
+                   s->history.capacity * sizeof *s->history.recs +
+                   (size_t)s->payloads.capacity * sizeof *s->payloads.payloads +
+                   s->payloads.ids_capacity * sizeof *s->payloads.ids +
+                   (size_t)s->net->slot_capacity *
+                       (sizeof(proto_msg) + sizeof(proto_batch *) + sizeof(uint32_t) +
+                        sizeof(int64_t)) +
+                   (size_t)s->committed_capacity * sizeof *s->committed_ids +
+                   (size_t)cs->ids * (sizeof *cs->flags + (cs->resent ? sizeof *cs->resent : 0)) +
+                   cs->send_capacity * sizeof *cs->sends + cs->fresh_capacity * sizeof *cs->fresh +
+                   cs->latency_capacity * sizeof *cs->latencies;
+    for (int b = 1; b <= s->brokers_begun; b++) bytes += scenario_broker_memory(&s->brokers[b]);
+    return bytes + scenario_producer_memory(&s->prod, s->cfg.records);
+}
+
+/* sim.max.memory.mb in bytes; 0 is half the machine's physical memory. */
+static size_t scenario_memory_max(const config *c) {
+    uint64_t mb = c->memory_max_mb;
+    if (mb == 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        mb = pages > 0 && page > 0 ? ((uint64_t)pages / 2 * (uint64_t)page) >> 20
+                                   : SCENARIO_MEMORY_DEFAULT_MB;
+    }
+    return mb > (SIZE_MAX >> 20) ? SIZE_MAX : (size_t)mb << 20;
+}
+
+/* The progress guard's bound: sim.max.stalled.events plus 16 per record (0: off). A run that
+ * completes spends at one instant, without a record appended, acknowledged or committed, at
+ * most about one event per record (every batch expiring at once) plus a few per request in
+ * flight; config.h has the measured figures. */
+static uint64_t scenario_stall_bound(const config *c) {
+    if (c->stalled_events_max == 0) return 0;
+    uint64_t per_records = c->records * CONFIG_STALLED_EVENTS_PER_RECORD;
+    return c->stalled_events_max > UINT64_MAX - per_records ? UINT64_MAX
+                                                           : c->stalled_events_max + per_records;
+}
+
+typedef struct scenario_stall {
+    uint64_t kinds[SIM_HANDLERS_MAX]; /* events dispatched per kind while watched */
+    sim_trace_fn next;                /* the hook it stands in front of, or NULL */
+    void *next_ctx;                   /* its context */
+} scenario_stall;
+
+static void scenario_stall_count(void *ctx, const sim_world *w, const sim_event *ev) {
+    scenario_stall *st = ctx;
+    st->kinds[sim_event_kind(ev)]++;
+    if (st->next) st->next(st->next_ctx, w, ev);
+}
+
+/* "net.deliver 50%, broker.timer 50%": the kinds of st by name (the brokers' kinds share
+ * one), in order of count (ties by first kind), those of 1% or more, four at most. */
+static void scenario_stall_kinds(const sim_world *w, scenario_stall *st, char *buf, size_t len) {
+    uint64_t total = 0;
+    for (int k = 0; k < w->handler_count; k++) {
+        total += st->kinds[k];
+        for (int first = 0; first < k; first++) {
+            if (strcmp(w->handlers[first].name, w->handlers[k].name) != 0) continue;
+            st->kinds[first] += st->kinds[k];
+            st->kinds[k] = 0;
+            break;
+        }
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int round = 0; round < 4 && total > 0; round++) {
+        int best = -1;
+        for (int k = 0; k < w->handler_count; k++)
+            if (st->kinds[k] > 0 && (best < 0 || st->kinds[k] > st->kinds[best])) best = k;
+        if (best < 0 || st->kinds[best] * 100 < total) break;
+        int n = snprintf(buf + used, len - used, "%s%s %" PRIu64 "%%", used ? ", " : "",
+                         w->handlers[best].name, st->kinds[best] * 100 / total);
+        st->kinds[best] = 0;
+        if (n < 0 || (size_t)n >= len - used) break;
+        used += (size_t)n;
+    }
+}
+
+/* The world stopped with SIM_STALLED: watches SCENARIO_STALL_SAMPLE more events to name the
+ * kinds that repeat, then leaves the world stalled (unless the watched events broke something,
+ * which then stands) and says what happened in out->failure. */
+static void scenario_stall_explain(scenario *s, run_result *out) {
+    sim_world *w = &s->world;
+    int64_t at_ns = sim_now(w);
+    sim_world_options saved = w->opt;
+    scenario_stall *st = calloc(1, sizeof *st);
+    char kinds[128] = "", zeros[160] = "", at[SIM_TIME_FORMAT_LEN];
+    if (st) {
+        st->next = w->trace_fn;
+        st->next_ctx = w->trace_ctx;
+        w->trace_fn = scenario_stall_count;
+        w->trace_ctx = st;
+        w->opt.stall_events_max = 0;
+        if (w->opt.events_max == 0 || w->opt.events_max - w->events > SCENARIO_STALL_SAMPLE)
+            w->opt.events_max = w->events + SCENARIO_STALL_SAMPLE;
+        sim_run(w);
+        w->trace_fn = st->next;
+        w->trace_ctx = st->next_ctx;
+        scenario_stall_kinds(w, st, kinds, sizeof kinds);
+        free(st);
+    }
+    w->opt = saved;
+    if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return;
+    w->status = SIM_STALLED;
+    if (config_zero_durations(&s->cfg, zeros, sizeof zeros) == 0)
+        snprintf(zeros, sizeof zeros, "none (a model that loops by itself: a bug)");
+    snprintf(out->failure, sizeof out->failure,
+             "no progress: simulated time stood at %s for more than %" PRIu64
+             " events with no record appended, acknowledged or committed (sim.max.stalled.events"
+             "=%" PRIu64 " + 16 per record); events that repeat: %s; zero delays that allow a "
+             "loop at one instant: %s",
+             sim_time_format(at_ns, at, sizeof at), saved.stall_events_max,
+             s->cfg.stalled_events_max, kinds[0] ? kinds : "none seen", zeros);
+}
+
 /* ---- Assembly ----------------------------------------------------------------------------- */
 
 static void scenario_history_sink(void *ctx, const history_rec *recs, size_t n) {
@@ -325,6 +482,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         .time_max_ns = c->time_max_ns,
         .events_max = c->events_max,
         .queue_capacity = 1024,
+        .stall_events_max = scenario_stall_bound(c),
+        .memory_max_bytes = scenario_memory_max(c),
     };
     if (sim_world_init(&s->world, &wopt) != 0) return -1;
     /* About one payload per batch: room for one per 8 records up front. */
@@ -410,6 +569,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->last_leader = replicas[0];
     s->committed_promised = scenario_committed_promised(c, &s->faults);
     s->committed_leader = -1;
+    s->world.memory_fn = scenario_memory;
+    s->world.memory_ctx = s;
     return 0;
 }
 
@@ -484,7 +645,7 @@ static void scenario_judge(scenario *s, run_result *out) {
         rc = checker_run(&in, &out->check);
     }
     if (rc != 0) {
-        out->invariant_broken = true;
+        out->exhausted = true;
         snprintf(out->failure, sizeof out->failure, "out of memory in the checker");
         return;
     }
@@ -516,14 +677,21 @@ static void scenario_status(scenario *s, run_result *out) {
         snprintf(out->failure, sizeof out->failure,
                  "the run did not drain within sim.max.events (liveness)");
         break;
+    case SIM_STALLED: /* out->failure was written by scenario_stall_explain */
+        out->invariant_broken = true;
+        break;
+    case SIM_EXHAUSTED:
+        out->exhausted = true;
+        snprintf(out->failure, sizeof out->failure, "%.400s", s->world.failure);
+        break;
     default:
         out->invariant_broken = true;
         snprintf(out->failure, sizeof out->failure, "the run stopped: %s",
                  sim_status_name(st));
         break;
     }
-    if (s->history.failed) {
-        out->invariant_broken = true;
+    if (s->history.failed && !out->exhausted) {
+        out->exhausted = true;
         snprintf(out->failure, sizeof out->failure, "out of memory for the history");
     }
 }
@@ -539,7 +707,9 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     int rc = scenario_build(s, err, sizeof err);
     if (rc == 0 && scenario_trace_setup(s) != 0) rc = -1;
     if (rc != 0) {
-        snprintf(out->failure, sizeof out->failure, "%s", rc == -2 ? err : "out of memory");
+        out->exhausted = rc != -2;
+        snprintf(out->failure, sizeof out->failure, "%s",
+                 rc == -2 ? err : "out of memory setting up the run");
         scenario_fini(s);
         free(s);
         return -1;
@@ -559,6 +729,7 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     sim_schedule(&s->world, start, s->kind_start, 0);
     sim_schedule(&s->world, start + SCENARIO_DRAIN_TICK_NS, s->kind_drain, 0);
     sim_run(&s->world);
+    if (s->world.status == SIM_STALLED) scenario_stall_explain(s, out);
     if (s->world.status == SIM_STOPPED && s->opt.check_invariants) {
         scenario_check(s);
         scenario_committed_check(s);
@@ -574,10 +745,18 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     out->events = s->world.events;
     out->trace_hash = s->world.hash;
     out->settled = s->settled;
+    out->memory_bytes = s->world.memory_bytes;
     scenario_status(s, out);
-    if (s->world.status != SIM_NOMEM) scenario_judge(s, out);
+    if (!out->exhausted) scenario_judge(s, out);
     if (s->trace) tracer_fini(s->trace);
     scenario_fini(s);
     free(s);
+    if (out->exhausted) {
+        char at[SIM_TIME_FORMAT_LEN];
+        size_t n = strlen(out->failure);
+        snprintf(out->failure + n, sizeof out->failure - n, " (at %s, %" PRIu64 " events)",
+                 sim_time_format(out->sim_time_ns, at, sizeof at), out->events);
+        return -1;
+    }
     return out->invariant_broken ? 1 : 0;
 }

@@ -50,15 +50,24 @@ typedef struct run_result {
     uint64_t settled;         /* 1 when the final leader's high watermark reached its log end
                                  offset before the run stopped, 0 when replication never caught
                                  up (records above it count as not committed) */
-    bool invariant_broken;    /* a model's check failed: exit 1 */
-    char failure[256];        /* what broke, when something did */
+    bool invariant_broken;    /* a model's check failed, or the run could not end: exit 1 */
+    bool exhausted;           /* memory ran out or passed sim.max.memory.mb: no verdict,
+                                 exit 3 (RUN_EXIT_EXHAUSTED); never invariant_broken */
+    uint64_t memory_bytes;    /* the run's arrays at the memory probe's last look, bytes */
+    char failure[512];        /* what broke or ran out, when something did */
 } run_result;
+
+/* The exit status of a run that ran out of memory (its own status, "exhausted"): not a
+ * verdict, so never 1, whose runs have one. */
+#define RUN_EXIT_EXHAUSTED 3
 
 typedef struct scenario scenario;
 
 /* Builds and runs one scenario from a finished config (config_finish passed) and judges it.
- * Returns 0 when the simulation completed (anomalies are results), 1 when an invariant broke
- * or a run limit was hit (out->failure says which), -1 when memory ran out. */
+ * Returns 0 when the simulation completed (anomalies are results), 1 when an invariant broke,
+ * a run limit was hit or the progress guard stopped it (out->failure says which), -1 when it
+ * could not be run or judged: out->exhausted when memory ran out (at setup, during the run or
+ * in the checker; out->failure names what), else a fault that cannot be set up (out->failure). */
 int scenario_run(const config *c, const scenario_options *options, run_result *out);
 
 #endif

@@ -149,7 +149,10 @@ typedef enum sim_status {
     SIM_LIMIT_TIME,   /* the next event lies past time_max_ns */
     SIM_LIMIT_EVENTS, /* events_max events were dispatched */
     SIM_FAILED,       /* a model reported a broken invariant with sim_fail() */
-    SIM_NOMEM,        /* the queue could not grow */
+    SIM_EXHAUSTED,    /* memory ran out: an allocation failed, or the memory probe passed
+                         memory_max_bytes (sim_exhaust); a resource, not a verdict */
+    SIM_STALLED,      /* the progress guard: stall_events_max events with neither the clock
+                         nor sim_progress() moving */
 } sim_status;
 
 typedef struct sim_world_options {
@@ -157,7 +160,19 @@ typedef struct sim_world_options {
     int64_t time_max_ns;   /* run limit in simulated ns; SIM_TIME_NEVER (or <= 0) for none */
     uint64_t events_max;   /* run limit in dispatched events; 0 for none */
     size_t queue_capacity; /* initial queue slots (it grows geometrically) */
+    uint64_t stall_events_max; /* progress guard, events; 0 for none (see sim_run) */
+    size_t memory_max_bytes;   /* bound on the memory probe's answer, bytes; 0 for none */
 } sim_world_options;
+
+/* The memory probe: the bytes a run holds in its growing arrays, as the models count them
+ * (their capacities, so the answer depends only on the run, never on the allocator). */
+typedef size_t (*sim_memory_fn)(void *ctx, const sim_world *w);
+
+/* Every SIM_MEMORY_CHECK_EVENTS events the loop asks the memory probe, when there is one and a
+ * bound. A probe walks a few dozen arrays; one per 4096 events is beyond measure in the
+ * per-event cost, and no model grows by more than a few MB in 4096 events except by work the
+ * run was asked for (a send of many records at once). */
+#define SIM_MEMORY_CHECK_EVENTS 4096
 
 struct sim_world {
     int64_t now_ns;        /* the clock; advanced only by sim_run */
@@ -172,7 +187,18 @@ struct sim_world {
     uint16_t handler_count;                 /* kinds registered */
     sim_trace_fn trace_fn; /* optional, borrowed */
     void *trace_ctx;       /* borrowed; passed to trace_fn */
-    char failure[256];     /* message of sim_fail(), empty otherwise */
+    sim_memory_fn memory_fn; /* optional memory probe, borrowed */
+    void *memory_ctx;        /* borrowed; passed to memory_fn */
+    size_t memory_bytes;     /* the probe's last answer, bytes (0 before the first) */
+    uint64_t progress;       /* bumped by models at progress that costs no time (sim_progress) */
+    /* The loop looks at its limits past the hot path, once events reaches check_events: the
+     * least of events_max and the next guard and memory checkpoints (world.c). */
+    uint64_t check_events;       /* event count of the next checkpoint */
+    uint64_t stall_check_events; /* event count of the progress guard's next look */
+    uint64_t memory_check_events; /* event count of the memory probe's next call */
+    int64_t stall_now_ns;        /* the clock at the guard's last look, -1 before the first */
+    uint64_t stall_progress;     /* progress at the guard's last look */
+    char failure[256];     /* message of sim_fail() or sim_exhaust(), empty otherwise */
 };
 
 /* Copies *opt. Returns 0, or -1 when the queue cannot be allocated (nothing to fini then).
@@ -187,7 +213,7 @@ uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char 
 static inline int64_t sim_now(const sim_world *w) { return w->now_ns; }
 
 /* Schedules kind(arg) at at_ns and returns its sequence number (>= 1). Asserts at_ns >= now
- * and that kind was registered. On failure to grow the queue the world stops with SIM_NOMEM
+ * and that kind was registered. On failure to grow the queue the world stops with SIM_EXHAUSTED
  * (a failure: the loop ends after the current event) and 0 is returned. Inline, below: the
  * network schedules every message's delivery with it. */
 static inline uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg);
@@ -197,8 +223,25 @@ static inline uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, 
  * queued and not dispatched (SIM_LIMIT_TIME); SIM_LIMIT_EVENTS stops once events_max events
  * have been dispatched in all. Every dispatched event is mixed into w->hash as (time_ns, kind,
  * arg), then passed to trace_fn if set, then to its handler. Calling again resumes after
- * SIM_STOPPED or a limit (raise w->opt first); SIM_FAILED and SIM_NOMEM are final. */
+ * SIM_STOPPED, SIM_STALLED or a limit (raise w->opt first); SIM_FAILED and SIM_EXHAUSTED are
+ * final.
+ *
+ * The progress guard (stall_events_max = K > 0): the loop looks every K events; when the clock
+ * and w->progress both stand where they stood at its last look, K + 1 events in a row have
+ * passed at one instant without progress, and the run stops with SIM_STALLED. A run of L such
+ * events stops the world when L >= 2K and never when L <= K. Looking every K events, not after
+ * each one, keeps the guard off the hot path: the loop compares the event count with one
+ * precomputed checkpoint, which also serves events_max and the memory probe.
+ *
+ * The memory probe (memory_fn set and memory_max_bytes > 0): asked every
+ * SIM_MEMORY_CHECK_EVENTS events; an answer above the bound stops the world with
+ * SIM_EXHAUSTED and a message naming both figures. */
 sim_status sim_run(sim_world *w);
+
+/* Progress that costs no simulated time (a high watermark moves, a send is acknowledged): the
+ * progress guard does not count events at one instant across it. Models call it at most once
+ * per unit of work the run was asked for, so a zero-delay loop never calls it forever. */
+static inline void sim_progress(sim_world *w) { w->progress++; }
 
 /* Asks the loop to stop after the current event (SIM_STOPPED). No effect outside sim_run or
  * after a failure. */
@@ -206,8 +249,17 @@ void sim_stop(sim_world *w);
 
 /* Stops the world with SIM_FAILED after the current event and keeps the message in
  * w->failure (a broken model invariant, not a bug in the caller's input). The first failure
- * wins: later calls, and calls after SIM_NOMEM, change nothing. */
+ * wins: later calls, and calls after SIM_EXHAUSTED, change nothing. */
 void sim_fail(sim_world *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Stops the world with SIM_EXHAUSTED after the current event: memory a model needed could not
+ * be had. The message (w->failure) names what; the first failure or exhaustion wins. A resource
+ * ran out, so the run has no verdict: callers report it apart from a broken invariant. */
+void sim_exhaust(sim_world *w, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -282,7 +334,7 @@ _Noreturn void sim_assert_fail(const sim_world *w, const char *expr, const char 
 
 #define SIM_SEQ_MAX ((UINT64_C(1) << SIM_SEQ_BITS) - 1)
 
-/* Stops the world with SIM_NOMEM, the queue having failed to grow; returns 0. */
+/* Stops the world with SIM_EXHAUSTED, the queue having failed to grow; returns 0. */
 uint64_t sim_schedule_nomem(sim_world *w);
 
 static inline uint64_t sim_schedule(sim_world *w, int64_t at_ns, uint16_t kind, uint64_t arg) {

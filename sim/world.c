@@ -55,15 +55,12 @@ uint16_t sim_handler_add(sim_world *w, sim_handler_fn fn, void *ctx, const char 
 /* ===================================================================================== */
 
 uint64_t sim_schedule_nomem(sim_world *w) {
-    if (w->failure[0] == '\0') {
-        snprintf(w->failure, sizeof(w->failure), "event queue could not grow past %zu events",
-                 w->queue.capacity);
-    }
-    if (w->status != SIM_FAILED) w->status = SIM_NOMEM;
+    sim_exhaust(w, "out of memory: the event queue could not grow past %zu events",
+                w->queue.capacity);
     return 0;
 }
 
-/* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_NOMEM), when the
+/* Queues kind(arg) at (at_ns, seq). Returns false, with the world stopped (SIM_EXHAUSTED), when the
  * queue cannot grow. */
 static bool world_push(sim_world *w, int64_t at_ns, uint64_t seq, uint16_t kind, uint64_t arg) {
     if (sim_queue_push_event(&w->queue, at_ns, seq << 16 | kind, arg) == 0) return true;
@@ -156,19 +153,71 @@ static inline uint64_t world_mix(uint64_t hash, uint64_t value) {
 
 void sim_hash_mix(sim_world *w, uint64_t value) { w->hash = world_mix(w->hash, value); }
 
-/* Why the loop must stop before dispatching next (NULL when the queue is empty), or
- * SIM_RUNNING to go on. */
-static inline sim_status world_limit(const sim_world *w, const sim_event *next) {
-    if (next == NULL) return SIM_DRAINED;
+/* ---- Checkpoints: events_max, the progress guard, the memory probe ----------------------- */
+
+/* The next checkpoint: the least event count at which a limit, the guard or the probe wants a
+ * look. UINT64_MAX when none does. */
+static void world_checkpoint_plan(sim_world *w) {
+    uint64_t at = w->opt.events_max != 0 ? w->opt.events_max : UINT64_MAX;
+    if (w->opt.stall_events_max != 0 && w->stall_check_events < at) at = w->stall_check_events;
+    if (w->memory_fn && w->opt.memory_max_bytes != 0 && w->memory_check_events < at)
+        at = w->memory_check_events;
+    w->check_events = at;
+}
+
+/* The progress guard's look: SIM_STALLED when neither the clock nor the progress count moved
+ * since the last look, K events ago. */
+static sim_status world_stall_look(sim_world *w) {
+    if (w->now_ns == w->stall_now_ns && w->progress == w->stall_progress) return SIM_STALLED;
+    w->stall_now_ns = w->now_ns;
+    w->stall_progress = w->progress;
+    w->stall_check_events = w->events + w->opt.stall_events_max;
+    return SIM_RUNNING;
+}
+
+static sim_status world_memory_look(sim_world *w) {
+    w->memory_bytes = w->memory_fn(w->memory_ctx, w);
+    w->memory_check_events = w->events + SIM_MEMORY_CHECK_EVENTS;
+    if (w->memory_bytes <= w->opt.memory_max_bytes) return SIM_RUNNING;
+    sim_exhaust(w, "memory bound reached: the run holds %zu MB, more than sim.max.memory.mb=%zu",
+                w->memory_bytes >> 20, w->opt.memory_max_bytes >> 20);
+    return SIM_EXHAUSTED;
+}
+
+/* Called once events reaches check_events: the stop it calls for, or SIM_RUNNING with the
+ * next checkpoint planned. */
+static sim_status world_checkpoint(sim_world *w) {
     if (w->opt.events_max != 0 && w->events >= w->opt.events_max) return SIM_LIMIT_EVENTS;
+    if (w->opt.stall_events_max != 0 && w->events >= w->stall_check_events &&
+        world_stall_look(w) != SIM_RUNNING)
+        return SIM_STALLED;
+    if (w->memory_fn && w->opt.memory_max_bytes != 0 && w->events >= w->memory_check_events &&
+        world_memory_look(w) != SIM_RUNNING)
+        return SIM_EXHAUSTED;
+    world_checkpoint_plan(w);
+    return SIM_RUNNING;
+}
+
+/* Why the loop must stop before dispatching next (NULL when the queue is empty), or
+ * SIM_RUNNING to go on. One comparison of the event count serves every count-based limit. */
+static inline sim_status world_limit(sim_world *w, const sim_event *next) {
+    if (next == NULL) return SIM_DRAINED;
+    if (w->events >= w->check_events) {
+        sim_status stop = world_checkpoint(w);
+        if (stop != SIM_RUNNING) return stop;
+    }
     if (next->time_ns > w->opt.time_max_ns) return SIM_LIMIT_TIME;
     return SIM_RUNNING;
 }
 
 sim_status sim_run(sim_world *w) {
-    /* A failure is final; any other stop (a limit, sim_stop) may be resumed by calling again,
-     * after raising the limit. */
-    if (w->status == SIM_FAILED || w->status == SIM_NOMEM) return w->status;
+    /* A failure is final; any other stop (a limit, the guard, sim_stop) may be resumed by
+     * calling again, after raising the limit. The guard counts afresh from here. */
+    if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return w->status;
+    w->stall_now_ns = -1;
+    w->stall_check_events = w->events + w->opt.stall_events_max;
+    if (w->memory_check_events <= w->events) w->memory_check_events = w->events;
+    world_checkpoint_plan(w);
     w->status = SIM_RUNNING;
     while (w->status == SIM_RUNNING) {
         sim_status stop = world_limit(w, sim_queue_peek(&w->queue));
@@ -198,12 +247,21 @@ void sim_stop(sim_world *w) {
 }
 
 void sim_fail(sim_world *w, const char *fmt, ...) {
-    if (w->status == SIM_FAILED || w->status == SIM_NOMEM) return; /* the first failure wins */
+    if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return; /* the first wins */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
     va_end(ap);
     w->status = SIM_FAILED;
+}
+
+void sim_exhaust(sim_world *w, const char *fmt, ...) {
+    if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return; /* the first wins */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+    va_end(ap);
+    w->status = SIM_EXHAUSTED;
 }
 
 /* ===================================================================================== */
@@ -218,7 +276,8 @@ const char *sim_status_name(sim_status s) {
     case SIM_LIMIT_TIME: return "limit-time";
     case SIM_LIMIT_EVENTS: return "limit-events";
     case SIM_FAILED: return "failed";
-    case SIM_NOMEM: return "nomem";
+    case SIM_EXHAUSTED: return "exhausted";
+    case SIM_STALLED: return "stalled";
     }
     return "unknown";
 }

@@ -81,7 +81,7 @@ static void check_all(void *ctx, const sim_world *w, const sim_event *ev) {
 }
 
 static void harness_init(harness *h) {
-    sim_world_options wo = {1, SIM_TIME_NEVER, 0, 1024};
+    sim_world_options wo = {1, SIM_TIME_NEVER, 0, 1024, 0, 0};
     CHECK_EQ(sim_world_init(&h->world, &wo), 0);
     net_options no = {1 * SIM_MS, 0, 1};
     CHECK_EQ(net_init(&h->net, &h->world, &no), 0);

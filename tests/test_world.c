@@ -3,7 +3,9 @@
  * one seed gives one trace hash and other seeds others; each run limit, sim_stop and sim_fail
  * end the loop with their status; equal times dispatch in schedule order; a cancelled timer's
  * event is dropped, and timers fire where plain events with tombstones would; time formatting
- * and the assertion message.
+ * and the assertion message. The progress guard stops a loop at one instant after K + 1 to 2K
+ * events and never a run that moves its clock or reports progress; the memory probe stops a
+ * world whose arrays pass the bound, with its own status.
  */
 #define _POSIX_C_SOURCE 200809L /* fork, pipe, waitpid for the assertion test */
 
@@ -502,7 +504,104 @@ static void test_assert_message(void) {
     CHECK_CONTAINS(text, "(seed 77, t=12.345ms)");
 }
 
+/* ===================================================================================== */
+/* The progress guard and the memory probe                                               */
+/* ===================================================================================== */
+
+typedef struct spinner {
+    uint16_t kind;        /* its one kind */
+    uint64_t progress_every; /* reports progress every this many events, 0 never */
+    uint64_t step_ns_every;  /* moves the clock by 1 ns every this many events, 0 never */
+    uint64_t seen;        /* events dispatched */
+    size_t bytes_per_event; /* what the memory probe reports per event seen */
+} spinner;
+
+static void spinner_on_event(void *ctx, sim_world *w, const sim_event *ev) {
+    spinner *s = ctx;
+    (void)ev;
+    s->seen++;
+    if (s->progress_every && s->seen % s->progress_every == 0) sim_progress(w);
+    int64_t step = s->step_ns_every && s->seen % s->step_ns_every == 0 ? 1 : 0;
+    sim_schedule(w, sim_now(w) + step, s->kind, 0);
+}
+
+static size_t spinner_memory(void *ctx, const sim_world *w) {
+    const spinner *s = ctx;
+    (void)w;
+    return (size_t)s->seen * s->bytes_per_event;
+}
+
+/* Runs a spinner with guard K (and events_max 10^6) and returns the status; *events gets the
+ * events dispatched. */
+static sim_status spin(spinner *s, uint64_t guard, size_t memory_max, uint64_t *events) {
+    sim_world w;
+    sim_world_options opt = {.seed = 1, .events_max = 1000000, .stall_events_max = guard,
+                             .memory_max_bytes = memory_max};
+    CHECK_EQ(sim_world_init(&w, &opt), 0);
+    s->kind = sim_handler_add(&w, spinner_on_event, s, "test.spin");
+    s->seen = 0;
+    if (memory_max) {
+        w.memory_fn = spinner_memory;
+        w.memory_ctx = s;
+    }
+    sim_schedule(&w, 5, s->kind, 0);
+    sim_status st = sim_run(&w);
+    *events = w.events;
+    if (st == SIM_EXHAUSTED) CHECK_CONTAINS(w.failure, "memory bound reached");
+    sim_world_fini(&w);
+    return st;
+}
+
+static void test_progress_guard(void) {
+    uint64_t events = 0;
+    spinner s = {0};
+    /* A loop at one instant: the looks at 100 and 200 events see the same time. */
+    CHECK_EQ(spin(&s, 100, 0, &events), SIM_STALLED);
+    CHECK_EQ(events, 200);
+    CHECK_EQ(sim_status_name(SIM_STALLED)[0], 's');
+    /* The clock moves every 150 events: some looks see it stand, never two in a row... */
+    s = (spinner){.step_ns_every = 150};
+    CHECK_EQ(spin(&s, 100, 0, &events), SIM_STALLED); /* 150 > K: a look pair fits inside */
+    s = (spinner){.step_ns_every = 100};
+    CHECK_EQ(spin(&s, 100, 0, &events), SIM_LIMIT_EVENTS); /* runs of K never stop it */
+    CHECK_EQ(events, 1000000);
+    /* Progress without time resets the guard too. */
+    s = (spinner){.progress_every = 100};
+    CHECK_EQ(spin(&s, 100, 0, &events), SIM_LIMIT_EVENTS);
+    /* Off: the loop runs to events_max. */
+    s = (spinner){0};
+    CHECK_EQ(spin(&s, 0, 0, &events), SIM_LIMIT_EVENTS);
+    CHECK_EQ(events, 1000000);
+}
+
+static void test_memory_probe(void) {
+    uint64_t events = 0;
+    /* 1 KiB per event against a 1 MiB bound: the probe, every 4096 events, stops it at the
+     * first look past 1024 events. */
+    spinner s = {.step_ns_every = 1, .bytes_per_event = 1024};
+    CHECK_EQ(spin(&s, 0, (size_t)1 << 20, &events), SIM_EXHAUSTED);
+    CHECK_EQ(events, SIM_MEMORY_CHECK_EVENTS);
+    CHECK(strcmp(sim_status_name(SIM_EXHAUSTED), "exhausted") == 0);
+    /* Under the bound it runs on; with no bound the probe is never asked. */
+    s = (spinner){.step_ns_every = 1, .bytes_per_event = 1};
+    CHECK_EQ(spin(&s, 0, (size_t)1 << 20, &events), SIM_LIMIT_EVENTS);
+    s = (spinner){.step_ns_every = 1, .bytes_per_event = 1 << 20};
+    CHECK_EQ(spin(&s, 0, 0, &events), SIM_LIMIT_EVENTS);
+    /* An exhausted world is final, as a failed one. */
+    sim_world w;
+    sim_world_options opt = {.seed = 1};
+    CHECK_EQ(sim_world_init(&w, &opt), 0);
+    sim_exhaust(&w, "out of memory: %s", "test");
+    sim_fail(&w, "later");
+    CHECK_EQ(w.status, SIM_EXHAUSTED);
+    CHECK_EQ(sim_run(&w), SIM_EXHAUSTED);
+    CHECK(strcmp(w.failure, "out of memory: test") == 0);
+    sim_world_fini(&w);
+}
+
 int main(void) {
+    test_progress_guard();
+    test_memory_probe();
     test_same_seed_same_hash();
     test_two_worlds_independent();
     test_limits();
