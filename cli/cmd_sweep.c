@@ -83,13 +83,19 @@ static void sweep_usage(FILE *out) {
         "                               or errors.CODE (e.g. errors.NOT_ENOUGH_REPLICAS)\n"
         "  plot.series = AXIS           one line (or heatmap row) per value of this axis\n"
         "  plot.kind = lines|heatmap    lines (mean, 95% CI error bars) or a heatmap of means\n"
+        "  plot.average = AXIS, ...     axes pooled in each point (the title names them); every\n"
+        "                               other axis not plotted gets a panel per value (<= 16)\n"
         "Cells are the product of the axes in spec order (first axis slowest); runs are\n"
         "(cell, seed), numbered cell-major from 0.\n"
         "\n"
+        "Standard output: a table with a row per cell: its axis values and, for each plot.y\n"
+        "field (without plot.y: the four anomaly fields), mean +- the half-width of its 95%\n"
+        "confidence interval over the cell's seeds; then what each field counts.\n"
         "Output in DIR: runs.journal (one line per finished run, kept across kills),\n"
         "runs.csv (run, cell, axis values, seed, status, every field), cells.csv (per cell:\n"
         "runs, runs_failed, runs_with_anomaly, and mean, sd, ci95 (Student's t), min, max of each\n"
-        "field), plot-FIELD.csv/.png/.svg.\n"
+        "field), plot-FIELD.csv (the plotted numbers: panel, panel axes, x, mean and ci95 per\n"
+        "series), plot-FIELD.gp (redraws the plot: gnuplot plot-FIELD.gp in DIR), .png, .svg.\n"
         "\n"
         "OUT and its missing parents are created; one sweep writes into an OUT at a time.\n"
         "\n"
@@ -492,7 +498,7 @@ int cmd_sweep(int argc, char **argv) {
         .out_dir = a.out_dir ? a.out_dir : out_dir,
         .jobs = a.jobs ? (unsigned)a.jobs : (unsigned)(cores > 0 ? cores : 1),
         .shard_index = a.shard_index, .shard_count = a.shard_count, .resume = a.resume,
-        .progress = isatty(STDERR_FILENO) != 0, .log = stderr,
+        .progress = isatty(STDERR_FILENO) != 0, .log = stderr, .summary = stdout,
         .plot_dir = sweep_plot_dir(&a, spec.path, plot_dir, sizeof plot_dir),
     };
     rc = a.merge ? sweep_merge(&job, a.inputs, (size_t)a.input_count, err, sizeof err)

@@ -14,7 +14,9 @@
  *                           torn, and ignored (and rerun) on --resume.
  *   runs.csv, cells.csv     written whole at the end, through a temporary file and rename(),
  *                           so a reader never sees half of one.
- *   plot-FIELD.csv/.png/.svg one per plot.y field, when the spec asks for plots.
+ *   plot-FIELD.csv/.gp/.png/.svg one per plot.y field, when the spec asks for plots: the
+ *                           numbers, the gnuplot script that draws them (it runs in OUT),
+ *                           the pictures.
  *   sweep.lock              (sweep.I-of-N.lock for a shard) held with a POSIX record lock while
  *                           a sweep or a merge writes into OUT, so a second one into the same
  *                           OUT is refused; removed at the end (left by a killed sweep, it is
@@ -82,6 +84,7 @@ typedef struct sweep_job {
     bool progress;                    /* a progress line on stderr when it is a terminal */
     const char *plot_dir;             /* folder with line.gp and heatmap.gp; NULL: no plots */
     FILE *log;                        /* one-line notes (plots skipped, torn lines); stderr */
+    FILE *summary;                    /* the per-cell table of the plot.y fields; NULL: none */
 } sweep_job;
 
 /* Runs the job's share of the sweep (the runs with index % N == I-1 not yet in the journal),
@@ -104,7 +107,8 @@ int sweep_merge(const sweep_job *job, char *const *inputs, size_t input_count, c
 int sweep_journal_spec(const char *input, char *path, size_t len, char *err, size_t err_len);
 
 /* Writes runs.csv, cells.csv and the plots from rows, indexed by run: each "STATUS,FIELDS"
- * (borrowed; every run present). Returns 0, or -1 with a message. */
+ * (borrowed; every run present), then the summary table to job->summary. Returns 0, or -1
+ * with a message. */
 int sweep_results_write(const sweep_job *job, char *const *rows, char *err, size_t err_len);
 
 /* The two-sided 95% critical value of Student's t with df degrees of freedom (df >= 1). */

@@ -1,7 +1,9 @@
 /*
  * sweep_out.c: what a finished sweep leaves behind: runs.csv (one row per run), cells.csv
- * (statistics per cell), and for each plot.y field a plot-FIELD.csv with the numbers a plot
- * shows, drawn by gnuplot (experiments/line.gp, experiments/heatmap.gp) as PNG and SVG.
+ * (statistics per cell, every field), a summary table of the plot.y fields on standard output,
+ * and for each plot.y field a plot-FIELD.csv with the numbers a plot shows and plot-FIELD.gp,
+ * the variables of the plot followed by the text of experiments/line.gp or heatmap.gp, which
+ * gnuplot draws as PNG and SVG (and which redraws them from the folder alone).
  *
  * Invariants: every number written is computed from journal text in run order, and printed
  * with one fixed format (%.9g, -0 as 0, no value as an empty field), so the same journal gives
@@ -10,12 +12,16 @@
  * Statistics: mean; sample standard deviation (divisor n - 1); the 95% confidence interval of
  * the mean as Student's t: t(0.975, n - 1) * sd / sqrt(n), which for the few seeds of a typical
  * cell is noticeably wider than 1.96 * sd / sqrt(n). A cell's metric is computed over its runs
- * that have fields (crashed runs have none). A plot pools every run with the same plot.x and
- * plot.series values, so axes the plot does not show are averaged over.
+ * that have fields (crashed runs have none). A plot never averages over an axis silently: a
+ * point pools the runs with the same plot.x, plot.series and panel values (a panel per
+ * combination of the axes not plotted), and only the axes named in plot.average are pooled
+ * across, which the plot's title names.
  */
 #define _XOPEN_SOURCE 700 /* POSIX 2008: fork, execv, waitpid, fileno */
 
 #include "sweep.h"
+
+#include "labels.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -267,15 +273,74 @@ static int out_cells_csv(const sweep_job *job, char *const *rows, char *err, siz
     return out_commit(f, tmp, err, err_len);
 }
 
-/* ==== Plots ================================================================================== */
+/* ==== Plots ================================================================================= */
 
-/* Statistics of field over every run, pooled by (plot.series value, plot.x value):
- * stats[series_index * x_count + x_index]. */
-static int out_plot_stats(const sweep_job *job, char *const *rows, size_t field,
-                          sweep_stats *stats, size_t groups) {
+/* Where a run's value goes in a plot: one group per (panel, plot.series value, plot.x value).
+ * Panels are the combinations of the panel axes (sweep_spec_plot_role), the first slowest. */
+typedef struct out_shape {
+    size_t x_count;                       /* values of plot.x */
+    size_t series_count;                  /* values of plot.series, 1 without */
+    size_t panels;                        /* combinations of the panel axes, 1 without */
+    size_t panel_axes[SWEEP_AXES_MAX];    /* axis indexes of the panel axes, in spec order */
+    size_t panel_axis_count;              /* entries of panel_axes */
+} out_shape;
+
+static void out_shape_init(const sweep_spec *s, out_shape *sh) {
+    sh->x_count = s->axes[s->plot_x].value_count;
+    sh->series_count = s->plot_series >= 0 ? s->axes[s->plot_series].value_count : 1;
+    sh->panels = 1;
+    sh->panel_axis_count = 0;
+    for (size_t a = 0; a < s->axis_count; a++) {
+        if (sweep_spec_plot_role(s, a) != SWEEP_PLOT_ROLE_PANEL) continue;
+        sh->panel_axes[sh->panel_axis_count++] = a;
+        sh->panels *= s->axes[a].value_count; /* <= SWEEP_PLOT_PANELS_MAX: the spec checked */
+    }
+}
+
+static size_t out_shape_groups(const out_shape *sh) {
+    return sh->panels * sh->series_count * sh->x_count;
+}
+
+/* The group of a cell given its axes' value indexes. */
+static size_t out_shape_group(const sweep_spec *s, const out_shape *sh, const size_t *index) {
+    size_t panel = 0;
+    for (size_t i = 0; i < sh->panel_axis_count; i++) {
+        size_t a = sh->panel_axes[i];
+        panel = panel * s->axes[a].value_count + index[a];
+    }
+    size_t series = s->plot_series >= 0 ? index[s->plot_series] : 0;
+    return (panel * sh->series_count + series) * sh->x_count + index[s->plot_x];
+}
+
+/* The value index of each panel axis in panel (into value_index, by position in panel_axes). */
+static void out_shape_panel(const sweep_spec *s, const out_shape *sh, size_t panel,
+                            size_t *value_index) {
+    for (size_t i = sh->panel_axis_count; i > 0; i--) {
+        size_t count = s->axes[sh->panel_axes[i - 1]].value_count;
+        value_index[i - 1] = panel % count;
+        panel /= count;
+    }
+}
+
+/* "min.insync.replicas=1, unclean.leader.election.enable=false": the panel's axis values. */
+static void out_panel_title(const sweep_spec *s, const out_shape *sh, size_t panel, char *buf,
+                            size_t len) {
+    size_t index[SWEEP_AXES_MAX], used = 0;
+    out_shape_panel(s, sh, panel, index);
+    buf[0] = '\0';
+    for (size_t i = 0; i < sh->panel_axis_count && used < len; i++) {
+        const sweep_axis *axis = &s->axes[sh->panel_axes[i]];
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? ", " : "", axis->name,
+                                 axis->values[index[i]]);
+    }
+}
+
+/* Statistics of field over every run, pooled by group (out_shape_group). */
+static int out_plot_stats(const sweep_job *job, const out_shape *sh, char *const *rows,
+                          size_t field, sweep_stats *stats) {
     const sweep_spec *s = job->spec;
     uint64_t runs = sweep_spec_run_count(s);
-    size_t x_count = s->axes[s->plot_x].value_count, index[SWEEP_AXES_MAX];
+    size_t groups = out_shape_groups(sh), index[SWEEP_AXES_MAX];
     size_t *fill = calloc(groups + 1, sizeof *fill);
     double *pooled = malloc((runs ? runs : 1) * sizeof *pooled);
     double *row_values = malloc((job->field_count + 1) * sizeof *row_values);
@@ -289,7 +354,7 @@ static int out_plot_stats(const sweep_job *job, char *const *rows, size_t field,
         }
         for (uint64_t run = 0; run < runs; run++) {
             sweep_spec_cell_indexes(s, (size_t)(run / s->seed_count), index);
-            size_t g = (s->plot_series >= 0 ? index[s->plot_series] * x_count : 0) + index[s->plot_x];
+            size_t g = out_shape_group(s, sh, index);
             out_row_values(rows[run], job->field_count, row_values);
             if (isnan(row_values[field])) continue;
             if (pass == 0) fill[g]++;
@@ -307,14 +372,15 @@ static int out_plot_stats(const sweep_job *job, char *const *rows, size_t field,
     return rc;
 }
 
-/* Writes plot-FIELD.csv: for lines, x then a mean and a ci95 column per series value; for a
- * heatmap, a matrix of means with plot.x values across and plot.series values down. */
-static void out_plot_csv(FILE *f, const sweep_job *job, const char *field,
+/* Writes plot-FIELD.csv. Lines: a row per (panel, plot.x value): the panel's number and axis
+ * values, x, then a mean and a ci95 column per series value. Heatmap: a matrix of means with
+ * plot.x values across and a row per (panel, plot.series value), panels one after another. */
+static void out_plot_csv(FILE *f, const sweep_job *job, const out_shape *sh, const char *field,
                          const sweep_stats *stats) {
     const sweep_spec *s = job->spec;
     const sweep_axis *x = &s->axes[s->plot_x];
     const sweep_axis *series = s->plot_series >= 0 ? &s->axes[s->plot_series] : NULL;
-    size_t series_count = series ? series->value_count : 1;
+    size_t index[SWEEP_AXES_MAX];
     char label[512];
     if (s->plot_kind == SWEEP_PLOT_HEATMAP) {
         snprintf(label, sizeof label, "%s \\ %s", series->name, x->name);
@@ -324,18 +390,24 @@ static void out_plot_csv(FILE *f, const sweep_job *job, const char *field,
             out_csv_text(f, x->values[i]);
         }
         fputc('\n', f);
-        for (size_t j = 0; j < series_count; j++) {
-            out_csv_text(f, series->values[j]);
+        for (size_t row = 0; row < sh->panels * sh->series_count; row++) {
+            out_csv_text(f, series->values[row % sh->series_count]);
             for (size_t i = 0; i < x->value_count; i++) {
                 fputc(',', f);
-                out_number(f, stats[j * x->value_count + i].mean);
+                out_number(f, stats[row * x->value_count + i].mean);
             }
             fputc('\n', f);
         }
         return;
     }
+    fputs("panel", f);
+    for (size_t i = 0; i < sh->panel_axis_count; i++) {
+        fputc(',', f);
+        out_csv_text(f, s->axes[sh->panel_axes[i]].name);
+    }
+    fputc(',', f);
     out_csv_text(f, x->name);
-    for (size_t j = 0; j < series_count; j++) {
+    for (size_t j = 0; j < sh->series_count; j++) {
         if (series) snprintf(label, sizeof label, "%s=%s", series->name, series->values[j]);
         else snprintf(label, sizeof label, "%s", field);
         fputc(',', f);
@@ -343,27 +415,194 @@ static void out_plot_csv(FILE *f, const sweep_job *job, const char *field,
         fputs(",ci95", f);
     }
     fputc('\n', f);
-    for (size_t i = 0; i < x->value_count; i++) {
-        out_csv_text(f, x->values[i]);
-        for (size_t j = 0; j < series_count; j++) {
+    for (size_t p = 0; p < sh->panels; p++) {
+        out_shape_panel(s, sh, p, index);
+        for (size_t i = 0; i < x->value_count; i++) {
+            fprintf(f, "%zu", p);
+            for (size_t a = 0; a < sh->panel_axis_count; a++) {
+                fputc(',', f);
+                out_csv_text(f, s->axes[sh->panel_axes[a]].values[index[a]]);
+            }
             fputc(',', f);
-            out_number(f, stats[j * x->value_count + i].mean);
-            fputc(',', f);
-            out_number(f, stats[j * x->value_count + i].ci95);
+            out_csv_text(f, x->values[i]);
+            for (size_t j = 0; j < sh->series_count; j++) {
+                const sweep_stats *st = &stats[(p * sh->series_count + j) * x->value_count + i];
+                fputc(',', f);
+                out_number(f, st->mean);
+                fputc(',', f);
+                out_number(f, st->ci95);
+            }
+            fputc('\n', f);
         }
+    }
+}
+
+/* ---- The plot's gnuplot script -------------------------------------------------------------- */
+
+/* A gnuplot double-quoted string: backslash and quote escaped, a newline as \n. */
+static void out_gp_quoted(FILE *f, const char *text) {
+    fputc('"', f);
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') fputs("\\n", f);
+        else if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static bool out_axis_numeric(const sweep_axis *axis, bool integers) {
+    for (size_t i = 0; i < axis->value_count; i++) {
+        char *end = NULL;
+        double v = strtod(axis->values[i], &end);
+        if (end == axis->values[i] || *end != '\0') return false;
+        if (integers && v != floor(v)) return false;
+    }
+    return true;
+}
+
+/* The smallest and largest value of a numeric axis. */
+static void out_axis_span(const sweep_axis *axis, double *min, double *max) {
+    *min = INFINITY;
+    *max = -INFINITY;
+    for (size_t i = 0; i < axis->value_count; i++) {
+        double v = strtod(axis->values[i], NULL);
+        if (v < *min) *min = v;
+        if (v > *max) *max = v;
+    }
+}
+
+/* The tick step of an integer axis: 1, 2, 5, 10, 20, 50, ... giving at most about 12 ticks. */
+static double out_integer_step(const sweep_axis *axis) {
+    double min, max;
+    out_axis_span(axis, &min, &max);
+    static const double nice[3] = {1, 2, 5};
+    for (double scale = 1;; scale *= 10) {
+        for (int i = 0; i < 3; i++) {
+            if ((max - min) / (nice[i] * scale) <= 12) return nice[i] * scale;
+        }
+    }
+}
+
+/* The plot's title: what is drawn, over how many seeds, and every axis the picture does not
+ * separate: averaged (plot.average) or holding one value. */
+static void out_plot_title(const sweep_job *job, const out_shape *sh, const char *field,
+                           char *buf, size_t len) {
+    const sweep_spec *s = job->spec;
+    const char *label, *unit;
+    labels_field(field, &label, &unit);
+    size_t used = (size_t)snprintf(buf, len, "%c%s: mean %sover %zu seed%s per %s",
+                                   label[0] >= 'a' && label[0] <= 'z' ? label[0] - 'a' + 'A' :
+                                   label[0], label + 1, s->plot_kind == SWEEP_PLOT_HEATMAP ? "" :
+                                   "and 95% confidence interval ", s->seed_count,
+                                   s->seed_count == 1 ? "" : "s",
+                                   s->plot_kind == SWEEP_PLOT_HEATMAP ? "cell" : "point");
+    const char *sep = "\naveraged over ";
+    for (size_t a = 0; a < s->axis_count && used < len; a++) {
+        if (sweep_spec_plot_role(s, a) != SWEEP_PLOT_ROLE_AVERAGE) continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s%s (", sep, s->axes[a].name);
+        for (size_t v = 0; v < s->axes[a].value_count && used < len; v++)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", v ? ", " : "",
+                                     s->axes[a].values[v]);
+        if (used < len) used += (size_t)snprintf(buf + used, len - used, ")");
+        sep = "; ";
+    }
+    if (sh->panels == 1 && sh->panel_axis_count > 0 && used < len) {
+        char fixed[512];
+        out_panel_title(s, sh, 0, fixed, sizeof fixed);
+        snprintf(buf + used, len - used, "\n%s", fixed);
+    }
+}
+
+/* The largest mean + ci95 (a heatmap: mean) of any point, so every panel gets the same y
+ * (colour) scale. */
+static double out_plot_ymax(const out_shape *sh, const sweep_stats *stats, bool with_ci) {
+    double ymax = 0;
+    for (size_t g = 0; g < out_shape_groups(sh); g++) {
+        double top = stats[g].mean + (with_ci ? stats[g].ci95 : 0);
+        if (!isnan(top) && top > ymax) ymax = top;
+    }
+    return ymax;
+}
+
+/* Writes the variables line.gp or heatmap.gp reads; the script's text follows them. */
+static void out_plot_vars(FILE *f, const sweep_job *job, const out_shape *sh, const char *field,
+                          const sweep_stats *stats) {
+    const sweep_spec *s = job->spec;
+    const sweep_axis *x = &s->axes[s->plot_x];
+    char text[2048];
+    fprintf(f, "# plot-%s.gp: written by kafkasim sweep from %s; redraw in this folder with\n"
+               "#   gnuplot plot-%s.gp    (or gnuplot -e \"term='svg'\" plot-%s.gp)\n",
+            field, s->path, field, field);
+    fputs("if (!exists(\"term\")) term = 'png'\n", f);
+    fprintf(f, "if (!exists(\"out\")) out = 'plot-%s.' . term\n", field);
+    fprintf(f, "in = 'plot-%s.csv'\n", field);
+    out_plot_title(job, sh, field, text, sizeof text);
+    fputs("ttl = ", f);
+    out_gp_quoted(f, text);
+    labels_axis(s, (size_t)s->plot_x, text, sizeof text);
+    fputs("\nxlabel = ", f);
+    out_gp_quoted(f, text);
+    if (s->plot_kind == SWEEP_PLOT_HEATMAP) labels_axis(s, (size_t)s->plot_series, text, sizeof text);
+    else labels_field_axis(field, text, sizeof text);
+    fputs("\nylabel = ", f);
+    out_gp_quoted(f, text);
+    labels_field_axis(field, text, sizeof text);
+    fputs("\nzlabel = ", f);
+    out_gp_quoted(f, text);
+    size_t cols = sh->panels <= 3 ? sh->panels : (size_t)ceil(sqrt((double)sh->panels));
+    bool integers = out_axis_numeric(x, true);
+    fprintf(f, "\nseries = %zu\nxcount = %zu\nxcol = %zu\nxnumeric = %d\nxstep = %g\n",
+            sh->series_count, sh->x_count, 2 + sh->panel_axis_count,
+            out_axis_numeric(x, false) ? 1 : 0, integers ? out_integer_step(x) : 0.0);
+    bool heatmap = s->plot_kind == SWEEP_PLOT_HEATMAP;
+    fprintf(f, "ymax = %.6g\n", out_plot_ymax(sh, stats, !heatmap) * (heatmap ? 1 : 1.05));
+    /* x range: the values and 3% of their span either side (labels: half a step). */
+    double lo = -0.5, hi = (double)sh->x_count - 0.5;
+    if (out_axis_numeric(x, false)) {
+        out_axis_span(x, &lo, &hi);
+        double margin = hi > lo ? (hi - lo) * 0.03 : 0.5;
+        lo -= margin;
+        hi += margin;
+    }
+    fprintf(f, "xlo = %.6g\nxhi = %.6g\nkeyed = %d\n", lo, hi, s->plot_series >= 0);
+    fprintf(f, "panels = %zu\nlayout_rows = %zu\nlayout_cols = %zu\narray ptitle[%zu]\n",
+            sh->panels, (sh->panels + cols - 1) / cols, cols, sh->panels);
+    for (size_t p = 0; p < sh->panels; p++) {
+        out_panel_title(s, sh, p, text, sizeof text);
+        fprintf(f, "ptitle[%zu] = ", p + 1);
+        out_gp_quoted(f, text);
         fputc('\n', f);
     }
 }
 
-/* gnuplot's single-quoted string: a quote is doubled. */
-static void out_gp_string(char *buf, size_t len, const char *name, const char *text) {
-    size_t used = strlen(buf);
-    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s='", name);
-    for (const char *p = text; *p && used + 3 < len; p++) {
-        if (*p == '\'') buf[used++] = '\'';
-        buf[used++] = *p;
+/* Writes OUT/plot-FIELD.gp: the variables, then the text of line.gp or heatmap.gp, so the
+ * folder redraws its own plots. Returns 0, or -1 with a message. */
+static int out_plot_script(const sweep_job *job, const out_shape *sh, const char *field,
+                           const sweep_stats *stats, char *err, size_t err_len) {
+    const sweep_spec *s = job->spec;
+    char body[SWEEP_PATH_MAX], tmp[SWEEP_PATH_MAX], name[300], buf[4096];
+    snprintf(body, sizeof body, "%s/%s", job->plot_dir,
+             s->plot_kind == SWEEP_PLOT_HEATMAP ? "heatmap.gp" : "line.gp");
+    snprintf(name, sizeof name, "plot-%s.gp", field);
+    FILE *in = fopen(body, "r");
+    if (!in) return out_fail(err, err_len, "%s: %s", body, strerror(errno));
+    FILE *f = out_open(job, name, tmp, sizeof tmp);
+    if (!f) {
+        fclose(in);
+        return out_fail(err, err_len, "%s: %s", tmp, strerror(errno));
     }
-    if (used + 3 < len) snprintf(buf + used, len - used, "'; ");
+    out_plot_vars(f, job, sh, field, stats);
+    fprintf(f, "# ---- %s ----\n", s->plot_kind == SWEEP_PLOT_HEATMAP ? "heatmap.gp" : "line.gp");
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, f);
+    bool failed = ferror(in) != 0;
+    fclose(in);
+    if (failed) {
+        fclose(f);
+        unlink(tmp);
+        return out_fail(err, err_len, "%s: read error", body);
+    }
+    return out_commit(f, tmp, err, err_len);
 }
 
 /* Finds an executable on PATH into path; false when there is none. */
@@ -378,16 +617,20 @@ static bool out_which(const char *name, char *path, size_t len) {
     return false;
 }
 
-/* Runs gnuplot -e vars script, its output appended to log_fd. 0 when gnuplot exited 0. */
-static int out_gnuplot_run(const char *gnuplot, const char *vars, const char *script, int log_fd) {
+/* Runs gnuplot [-e vars] script in folder dir, its output appended to log_fd. 0 when gnuplot
+ * exited 0. */
+static int out_gnuplot_run(const char *gnuplot, const char *dir, const char *vars,
+                           const char *script, int log_fd) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        char *argv[] = {(char *)"gnuplot", (char *)"-e", (char *)vars, (char *)script, NULL};
+        char *with_vars[] = {(char *)"gnuplot", (char *)"-e", (char *)vars, (char *)script, NULL};
+        char *plain[] = {(char *)"gnuplot", (char *)script, NULL};
         dup2(log_fd, STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
-        execv(gnuplot, argv);
+        if (chdir(dir) != 0) _exit(127);
+        execv(gnuplot, vars ? with_vars : plain);
         _exit(127);
     }
     int status = 0;
@@ -395,51 +638,25 @@ static int out_gnuplot_run(const char *gnuplot, const char *vars, const char *sc
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static bool out_axis_numeric(const sweep_axis *axis) {
-    for (size_t i = 0; i < axis->value_count; i++) {
-        char *end = NULL;
-        strtod(axis->values[i], &end);
-        if (end == axis->values[i] || *end != '\0') return false;
-    }
-    return true;
-}
-
-/* Draws one plot.y field as PNG and SVG. Returns 0, or -1 when gnuplot failed. */
+/* Draws plot-FIELD.gp as PNG and SVG in OUT. Returns 0, or -1 when gnuplot failed. */
 static int out_plot_draw(const sweep_job *job, const char *gnuplot, const char *field,
-                         const char *data, int log_fd) {
-    const sweep_spec *s = job->spec;
-    static const char *const terms[2] = {"png", "svg"}; /* line.gp: png means pngcairo */
-    char script[SWEEP_PATH_MAX], image[SWEEP_PATH_MAX], vars[3 * SWEEP_PATH_MAX];
-    snprintf(script, sizeof script, "%s/%s", job->plot_dir,
-             s->plot_kind == SWEEP_PLOT_HEATMAP ? "heatmap.gp" : "line.gp");
-    for (int t = 0; t < 2; t++) {
-        snprintf(image, sizeof image, "%s/plot-%s.%s", job->out_dir, field, terms[t]);
-        vars[0] = '\0';
-        out_gp_string(vars, sizeof vars, "in", data);
-        out_gp_string(vars, sizeof vars, "out", image);
-        out_gp_string(vars, sizeof vars, "term", terms[t]);
-        out_gp_string(vars, sizeof vars, "ttl", field);
-        out_gp_string(vars, sizeof vars, "xlabel", s->axes[s->plot_x].name);
-        out_gp_string(vars, sizeof vars, "ylabel", s->plot_series >= 0 && s->plot_kind ==
-                      SWEEP_PLOT_HEATMAP ? s->axes[s->plot_series].name : field);
-        size_t used = strlen(vars);
-        snprintf(vars + used, sizeof vars - used, "series=%zu; xnumeric=%d",
-                 s->plot_series >= 0 ? s->axes[s->plot_series].value_count : (size_t)1,
-                 out_axis_numeric(&s->axes[s->plot_x]) ? 1 : 0);
-        if (out_gnuplot_run(gnuplot, vars, script, log_fd) != 0) return -1;
-    }
-    return 0;
+                         int log_fd) {
+    char script[300];
+    snprintf(script, sizeof script, "plot-%s.gp", field);
+    if (out_gnuplot_run(gnuplot, job->out_dir, NULL, script, log_fd) != 0) return -1;
+    return out_gnuplot_run(gnuplot, job->out_dir, "term='svg'", script, log_fd);
 }
 
-/* Writes plot-FIELD.csv for every plot.y field and draws it when gnuplot and the scripts are
- * there; otherwise one line says the plots were skipped. Returns 0, or -1 with a message. */
+/* Writes plot-FIELD.csv and plot-FIELD.gp for every plot.y field and draws them when gnuplot
+ * and the scripts are there; otherwise one line says the plots were skipped. Returns 0, or -1
+ * with a message. */
 static int out_plots(const sweep_job *job, char *const *rows, char *err, size_t err_len) {
     const sweep_spec *s = job->spec;
     if (s->plot_kind == SWEEP_PLOT_NONE) return 0;
-    size_t groups = s->axes[s->plot_x].value_count *
-                    (s->plot_series >= 0 ? s->axes[s->plot_series].value_count : 1);
-    sweep_stats *stats = calloc(groups, sizeof *stats);
-    char gnuplot[1024], data[SWEEP_PATH_MAX], tmp[SWEEP_PATH_MAX], log_path[SWEEP_PATH_MAX], name[300];
+    out_shape sh;
+    out_shape_init(s, &sh);
+    sweep_stats *stats = calloc(out_shape_groups(&sh), sizeof *stats);
+    char gnuplot[1024], tmp[SWEEP_PATH_MAX], log_path[SWEEP_PATH_MAX], name[300];
     bool draw = out_which("gnuplot", gnuplot, sizeof gnuplot) && job->plot_dir;
     int rc = stats ? 0 : out_fail(err, err_len, "out of memory");
     int log_fd = -1;
@@ -452,16 +669,17 @@ static int out_plots(const sweep_job *job, char *const *rows, char *err, size_t 
         if (field < 0) continue; /* the command checked plot.y against the fields */
         snprintf(name, sizeof name, "plot-%s.csv", s->plot_y[y]);
         FILE *f = out_open(job, name, tmp, sizeof tmp);
-        if (!f || out_plot_stats(job, rows, (size_t)field, stats, groups) != 0) {
+        if (!f || out_plot_stats(job, &sh, rows, (size_t)field, stats) != 0) {
             if (f) fclose(f);
             rc = out_fail(err, err_len, "%s: %s", name, strerror(errno));
             break;
         }
-        out_plot_csv(f, job, s->plot_y[y], stats);
+        out_plot_csv(f, job, &sh, s->plot_y[y], stats);
         rc = out_commit(f, tmp, err, err_len);
-        snprintf(data, sizeof data, "%s/%s", job->out_dir, name);
-        if (rc == 0 && draw && log_fd >= 0 && out_plot_draw(job, gnuplot, s->plot_y[y], data, log_fd) != 0) {
-            fprintf(job->log, "kafkasim sweep: gnuplot failed on %s (see %s)\n", data, log_path);
+        if (rc == 0 && job->plot_dir) rc = out_plot_script(job, &sh, s->plot_y[y], stats, err, err_len);
+        if (rc == 0 && draw && log_fd >= 0 && out_plot_draw(job, gnuplot, s->plot_y[y], log_fd) != 0) {
+            fprintf(job->log, "kafkasim sweep: gnuplot failed on %s/plot-%s.gp (see %s)\n",
+                    job->out_dir, s->plot_y[y], log_path);
         }
     }
     if (log_fd >= 0) close(log_fd);
@@ -473,8 +691,122 @@ static int out_plots(const sweep_job *job, char *const *rows, char *err, size_t 
     return rc;
 }
 
+/* ==== The summary table ====================================================================== */
+
+/* "354.9 +- 100.7": the mean with as many decimals as the half-width's two leading digits need
+ * (at most 3); an empty cell when no run has the field. */
+static void out_mean_ci(char *buf, size_t len, const sweep_stats *st) {
+    if (st->n == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    int decimals = 0;
+    if (st->ci95 > 0) {
+        decimals = 1 - (int)floor(log10(st->ci95));
+        if (decimals < 0) decimals = 0;
+        if (decimals > 3) decimals = 3;
+    } else if (st->mean != floor(st->mean)) {
+        decimals = 2;
+    }
+    double mean = st->mean == 0 ? 0 : st->mean; /* -0 prints as 0 */
+    snprintf(buf, len, "%.*f +- %.*f", decimals, mean, decimals, st->ci95);
+}
+
+/* The fields of the summary: plot.y, or without it the four anomaly fields. */
+static size_t out_summary_fields(const sweep_job *job, int *fields) {
+    const sweep_spec *s = job->spec;
+    size_t n = 0;
+    for (size_t y = 0; y < s->plot_y_count; y++) {
+        int f = out_field_index(job, s->plot_y[y]);
+        if (f >= 0) fields[n++] = f;
+    }
+    for (int a = 0; n == 0 && a < 4; a++) {
+        int f = out_field_index(job, out_anomaly_fields[a]);
+        if (f >= 0) fields[n++] = f;
+    }
+    return n;
+}
+
+/* The statistics of fields[0..count) in cell, into st[count]. */
+static void out_summary_cell(const sweep_job *job, char *const *rows, size_t cell,
+                             const int *fields, size_t count, double *values, double *column,
+                             sweep_stats *st) {
+    const sweep_spec *s = job->spec;
+    for (size_t i = 0; i < s->seed_count; i++)
+        out_row_values(rows[(uint64_t)cell * s->seed_count + i], job->field_count,
+                       values + i * job->field_count);
+    for (size_t k = 0; k < count; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->seed_count; i++) {
+            double v = values[i * job->field_count + (size_t)fields[k]];
+            if (!isnan(v)) column[n++] = v;
+        }
+        sweep_stats_compute(column, n, &st[k]);
+    }
+}
+
+/* Prints, for each cell, its axis values and mean +- 95% CI of each summary field, in
+ * columns, then one line per field saying what it counts. Two passes: widths, then rows. */
+static int out_summary(const sweep_job *job, char *const *rows, FILE *out) {
+    const sweep_spec *s = job->spec;
+    int fields[SWEEP_PLOT_Y_MAX];
+    size_t count = out_summary_fields(job, fields), width[SWEEP_AXES_MAX + SWEEP_PLOT_Y_MAX];
+    sweep_stats st[SWEEP_PLOT_Y_MAX];
+    double *values = malloc(s->seed_count * (job->field_count + 1) * sizeof *values);
+    double *column = malloc(s->seed_count * sizeof *column);
+    if (!values || !column) {
+        free(values);
+        free(column);
+        return -1;
+    }
+    char text[128];
+    for (size_t a = 0; a < s->axis_count; a++) width[a] = strlen(s->axes[a].name);
+    for (size_t k = 0; k < count; k++) width[s->axis_count + k] = strlen(job->field_names[fields[k]]);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            for (size_t a = 0; a < s->axis_count; a++) fprintf(out, "%-*s  ", (int)width[a], s->axes[a].name);
+            for (size_t k = 0; k < count; k++)
+                fprintf(out, "%*s%s", (int)width[s->axis_count + k], job->field_names[fields[k]],
+                        k + 1 < count ? "  " : "\n");
+        }
+        for (size_t cell = 0; cell < sweep_spec_cell_count(s); cell++) {
+            out_summary_cell(job, rows, cell, fields, count, values, column, st);
+            for (size_t a = 0; a < s->axis_count; a++) {
+                const char *v = sweep_spec_cell_value(s, cell, a);
+                if (pass == 0 && strlen(v) > width[a]) width[a] = strlen(v);
+                if (pass == 1) fprintf(out, "%-*s  ", (int)width[a], v);
+            }
+            for (size_t k = 0; k < count; k++) {
+                size_t *w = &width[s->axis_count + k];
+                out_mean_ci(text, sizeof text, &st[k]);
+                if (pass == 0 && strlen(text) > *w) *w = strlen(text);
+                if (pass == 1) fprintf(out, "%*s%s", (int)*w, text, k + 1 < count ? "  " : "\n");
+            }
+        }
+    }
+    fprintf(out, "mean +- half-width of its 95%% confidence interval (Student's t) over the %zu "
+                 "seed%s of each cell, per run:\n", s->seed_count, s->seed_count == 1 ? "" : "s");
+    size_t name_width = 0;
+    for (size_t k = 0; k < count; k++) {
+        size_t n = strlen(job->field_names[fields[k]]);
+        if (n > name_width) name_width = n;
+    }
+    for (size_t k = 0; k < count; k++) {
+        const char *label, *unit;
+        labels_field(job->field_names[fields[k]], &label, &unit);
+        fprintf(out, "  %-*s  %s%s%s%s\n", (int)name_width,
+                job->field_names[fields[k]], label, unit[0] ? " (" : "", unit, unit[0] ? ")" : "");
+    }
+    free(values);
+    free(column);
+    return ferror(out) ? -1 : 0;
+}
+
 int sweep_results_write(const sweep_job *job, char *const *rows, char *err, size_t err_len) {
     if (out_runs_csv(job, rows, err, err_len) != 0) return -1;
     if (out_cells_csv(job, rows, err, err_len) != 0) return -1;
-    return out_plots(job, rows, err, err_len);
+    if (out_plots(job, rows, err, err_len) != 0) return -1;
+    if (job->summary && out_summary(job, rows, job->summary) != 0)
+        return out_fail(err, err_len, "the summary table: %s", strerror(errno));
+    return 0;
 }

@@ -447,9 +447,60 @@ static int spec_plot_axis(const sweep_spec *s, const prop *p, int *out, char *er
     return 0;
 }
 
-/* plot.x, plot.y, plot.series, plot.kind: checked against the axes (fields are checked by the
- * command, which knows them). */
-static int spec_plot_parse(sweep_spec *s, const prop *const plot[4], char *err, size_t err_len) {
+sweep_plot_role sweep_spec_plot_role(const sweep_spec *s, size_t a) {
+    if ((int)a == s->plot_x) return SWEEP_PLOT_ROLE_X;
+    if ((int)a == s->plot_series) return SWEEP_PLOT_ROLE_SERIES;
+    return s->plot_average[a] ? SWEEP_PLOT_ROLE_AVERAGE : SWEEP_PLOT_ROLE_PANEL;
+}
+
+size_t sweep_spec_plot_panels(const sweep_spec *s) {
+    size_t panels = 1;
+    for (size_t a = 0; a < s->axis_count; a++) {
+        if (sweep_spec_plot_role(s, a) != SWEEP_PLOT_ROLE_PANEL) continue;
+        panels *= s->axes[a].value_count;
+        if (panels > SWEEP_PLOT_PANELS_MAX) return SWEEP_PLOT_PANELS_MAX + 1; /* no wrap */
+    }
+    return panels;
+}
+
+/* plot.average: axes that are neither plot.x nor plot.series, pooled in each point. */
+static int spec_plot_average_parse(sweep_spec *s, const prop *p, char *err, size_t err_len) {
+    spec_list l = {.max = SWEEP_AXES_MAX};
+    char where[512];
+    snprintf(where, sizeof where, "%s:%d: plot.average", p->file, p->line);
+    int rc = spec_list_parse(p->value, &l, where, err, err_len);
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        int axis = spec_axis_find(s, l.items[i], strlen(l.items[i]));
+        if (axis < 0 || axis == s->plot_x || axis == s->plot_series) {
+            rc = spec_fail(err, err_len, "%s: '%s' is not %s; allowed: axes other than plot.x "
+                           "and plot.series", where, l.items[i],
+                           axis < 0 ? "an axis" : "to be averaged");
+            break;
+        }
+        s->plot_average[axis] = true;
+    }
+    spec_list_free(&l);
+    return rc;
+}
+
+/* At most SWEEP_PLOT_PANELS_MAX panels; the message names the axes that make them. */
+static int spec_plot_panels_check(const sweep_spec *s, const prop *y, char *err,
+                                  size_t err_len) {
+    if (sweep_spec_plot_panels(s) <= SWEEP_PLOT_PANELS_MAX) return 0;
+    char axes[512] = "";
+    for (size_t a = 0, used = 0; a < s->axis_count && used < sizeof axes; a++) {
+        if (sweep_spec_plot_role(s, a) != SWEEP_PLOT_ROLE_PANEL) continue;
+        used += (size_t)snprintf(axes + used, sizeof axes - used, "%s%s (%zu)", used ? " x " : "",
+                                 s->axes[a].name, s->axes[a].value_count);
+    }
+    return spec_fail(err, err_len, "%s:%d: plot.y: the axes not plotted (%s) make more than %d "
+                     "panels; allowed: at most %d, or pool axes with plot.average = AXIS, ...",
+                     y->file, y->line, axes, SWEEP_PLOT_PANELS_MAX, SWEEP_PLOT_PANELS_MAX);
+}
+
+/* plot.x, plot.y, plot.series, plot.kind, plot.average: checked against the axes (fields are
+ * checked by the command, which knows them). */
+static int spec_plot_parse(sweep_spec *s, const prop *const plot[5], char *err, size_t err_len) {
     const prop *x = plot[0], *y = plot[1], *series = plot[2], *kind = plot[3];
     if (!y) return 0;
     spec_list l = {.max = SWEEP_PLOT_Y_MAX};
@@ -482,7 +533,8 @@ static int spec_plot_parse(sweep_spec *s, const prop *const plot[4], char *err, 
         return spec_fail(err, err_len, "%s:%d: plot.kind: '%s'; allowed: lines, heatmap",
                          kind->file, kind->line, kind->value);
     }
-    return 0;
+    if (plot[4] && spec_plot_average_parse(s, plot[4], err, err_len) != 0) return -1;
+    return spec_plot_panels_check(s, y, err, err_len);
 }
 
 static int spec_base_read(sweep_spec *s, const prop *p, char *err, size_t err_len) {
@@ -531,8 +583,9 @@ static int spec_variables_check(const sweep_spec *s, char *err, size_t err_len) 
 
 /* Sorts one property into its slot; -1 on an unknown key. */
 static int spec_prop_take(sweep_spec *s, const prop *p, const prop **base, const prop **seeds,
-                          const prop *plot[4], char *err, size_t err_len) {
-    static const char *const plot_keys[4] = {"plot.x", "plot.y", "plot.series", "plot.kind"};
+                          const prop *plot[5], char *err, size_t err_len) {
+    static const char *const plot_keys[5] = {"plot.x", "plot.y", "plot.series", "plot.kind",
+                                             "plot.average"};
     if (strcmp(p->key, "base") == 0) {
         *base = p;
         return 0;
@@ -541,7 +594,7 @@ static int spec_prop_take(sweep_spec *s, const prop *p, const prop **base, const
         *seeds = p;
         return 0;
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         if (strcmp(p->key, plot_keys[i]) == 0) {
             plot[i] = p;
             return 0;
@@ -550,12 +603,13 @@ static int spec_prop_take(sweep_spec *s, const prop *p, const prop **base, const
     if (strncmp(p->key, "set.", 4) == 0) return spec_set_add(s, p, err, err_len);
     if (strncmp(p->key, "axis.", 5) == 0) return spec_axis_add(s, p, err, err_len);
     return spec_fail(err, err_len, "%s:%d: %s: unknown key; allowed: base, set.KEY, axis.NAME, "
-                     "seeds, plot.x, plot.y, plot.series, plot.kind", p->file, p->line, p->key);
+                     "seeds, plot.x, plot.y, plot.series, plot.kind, plot.average", p->file,
+                     p->line, p->key);
 }
 
 int sweep_spec_parse(sweep_spec *s, const props *p, const char *path, char *err,
                      size_t err_len) {
-    const prop *base = NULL, *seeds = NULL, *plot[4] = {NULL, NULL, NULL, NULL};
+    const prop *base = NULL, *seeds = NULL, *plot[5] = {NULL, NULL, NULL, NULL, NULL};
     s->path = spec_strdup(path);
     if (!s->path) return spec_fail(err, err_len, "out of memory");
     for (size_t i = 0; i < p->count; i++) {

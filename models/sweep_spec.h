@@ -15,6 +15,12 @@
  *     plot.y = lost_acked, duplicates       # output fields
  *     plot.series = acks                    # optional: one line per value
  *     plot.kind = lines                     # lines | heatmap (plot.x x plot.series grid)
+ *     plot.average = unclean.leader.election.enable   # optional: axes pooled in each point
+ *
+ * A plot never averages over an axis silently: every axis that is neither plot.x nor
+ * plot.series nor named in plot.average gets a panel per value (a panel per combination of
+ * such axes, at most SWEEP_PLOT_PANELS_MAX), and the axes named in plot.average are named in
+ * the plot's title.
  *
  * Invariants once sweep_spec_read succeeded: at least one axis value per axis, at least one
  * seed, no seed twice, every ${name} names an axis, every variable axis is used by some ${name},
@@ -42,6 +48,7 @@
 #define SWEEP_SEEDS_MAX 1000000u          /* seeds after range expansion */
 #define SWEEP_RUNS_MAX 10000000ULL        /* cells * seeds */
 #define SWEEP_PLOT_Y_MAX 32               /* fields in plot.y */
+#define SWEEP_PLOT_PANELS_MAX 16          /* panels of one plot (combinations of unplotted axes) */
 
 typedef enum sweep_plot_kind {
     SWEEP_PLOT_NONE = 0,    /* no plot.y: CSV only */
@@ -82,6 +89,7 @@ typedef struct sweep_spec {
     char *plot_y[SWEEP_PLOT_Y_MAX]; /* owned: field names of plot.y */
     size_t plot_y_count;    /* entries of plot_y */
     int plot_y_line;        /* spec line of plot.y, for messages about its fields */
+    bool plot_average[SWEEP_AXES_MAX]; /* plot.average: axis i is pooled in each point */
 } sweep_spec;
 
 void sweep_spec_init(sweep_spec *s);
@@ -117,6 +125,19 @@ const char *sweep_spec_cell_value(const sweep_spec *s, size_t cell, size_t axis)
  * from, so config_apply's messages point into the spec. Returns 0, or -1 with a message. */
 int sweep_spec_cell_props(const sweep_spec *s, size_t cell, uint64_t seed, props *out,
                           char *err, size_t err_len);
+
+/* How axis a appears in the plots: SWEEP_PLOT_ROLE_X, _SERIES, _AVERAGE (named in
+ * plot.average), or _PANEL (a panel per value). Precondition: a < s->axis_count. */
+typedef enum sweep_plot_role {
+    SWEEP_PLOT_ROLE_PANEL = 0, /* a panel per value (with the other panel axes) */
+    SWEEP_PLOT_ROLE_X,         /* plot.x */
+    SWEEP_PLOT_ROLE_SERIES,    /* plot.series */
+    SWEEP_PLOT_ROLE_AVERAGE,   /* named in plot.average: pooled, and named in the title */
+} sweep_plot_role;
+sweep_plot_role sweep_spec_plot_role(const sweep_spec *s, size_t a);
+
+/* Panels of each plot: the product of the value counts of the panel axes (1 without any). */
+size_t sweep_spec_plot_panels(const sweep_spec *s);
 
 /* A 64-bit FNV-1a hash of what decides the runs' results: the base and set properties, the
  * axes and their values, the seeds, and the extra text the caller adds (the output fields).

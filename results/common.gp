@@ -5,7 +5,8 @@ set terminal pngcairo size 1100,650 noenhanced font 'Sans,10'
 set datafile separator comma
 set datafile columnheaders
 set grid
-set key top left box opaque
+# The legend sits under each panel, not over the data or beside it.
+set key below horizontal samplen 2
 set style data yerrorlines
 # m(F) / c(F): the mean and the ci95 half-width of field F in a cells.csv row.
 m(f) = column(f . '_mean')

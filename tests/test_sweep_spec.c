@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700 /* the machinery below needs POSIX 2008 */
 
+#include "../cli/labels.c"
 #include "../cli/sweep_out.c"
 #include "../cli/sweep_run.c"
 
@@ -287,8 +288,8 @@ static void test_plot_data(FILE *log) {
     sweep_stats st;
     char want[128];
     sweep_stats_compute(values, 5, &st);
-    snprintf(want, sizeof want, "\n1,120,%.9g,", st.ci95);
-    CHECK_CONTAINS(plot, "k,acks=1,ci95,acks=all,ci95,acks=0,ci95\n");
+    snprintf(want, sizeof want, "\n0,1,120,%.9g,", st.ci95); /* panel 0: every axis plotted */
+    CHECK_CONTAINS(plot, "panel,k,acks=1,ci95,acks=all,ci95,acks=0,ci95\n");
     CHECK_CONTAINS(plot, want);
     free(plot);
     fflush(log);

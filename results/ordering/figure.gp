@@ -9,12 +9,13 @@ set xrange [0.5:10.5]
 set object 1 rect from 5.5, graph 0 to 10.5, graph 1 fc rgb '#eeeeee' fs solid behind
 REQ = 'drop requests producer -> leader p=0.02'
 RSP = 'drop responses leader -> producer p=0.02'
+N = "'Reordered records in the committed log' 'Duplicate records in the committed log'"
 F = "reordered duplicates"
 T = "'reordered records (per run)' 'duplicate records (per run)'"
 do for [i=1:2] {
     f = word(F, i)
     set ylabel word(T, i)
-    set title f
+    set title word(N, i)
     plot for [e in "false true"] 'cells.csv' \
         using ((is('fault.drop', REQ) && is('enable.idempotence', e)) ? column('max.in.flight.requests.per.connection') : NaN):(m(f)):(lo(f)):(hi(f)) \
         lw 2 pt 7 title 'requests lost, enable.idempotence='.e, \

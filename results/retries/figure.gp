@@ -5,12 +5,12 @@ set output 'figure.png'
 set multiplot layout 1,2 title "Retries: lost Produce responses, acks=all, 5 in flight, request.timeout.ms=30 (2000 records, 30 seeds, mean and 95% CI)"
 set xlabel 'Produce responses lost (%)'
 set ylabel 'duplicates per million records'
-set title 'duplicates'
+set title 'Duplicate records in the committed log, per million records'
 plot for [e in "false true"] 'cells.csv' \
     using (is('enable.idempotence', e) ? 100 * column('p') : NaN):(1e6 * m('duplicates') / m('records')):(1e6 * lo('duplicates') / m('records')):(1e6 * hi('duplicates') / m('records')) \
     lw 2 pt 7 title 'enable.idempotence='.e
-set ylabel 'per run'
-set title 'retries, and retries answered from the 5-batch cache'
+set ylabel 'requests per run'
+set title 'Produce retries, and retries answered from the 5-batch producer-state cache'
 plot for [e in "false true"] 'cells.csv' \
     using (is('enable.idempotence', e) ? 100 * column('p') : NaN):(m('retries')):(lo('retries')):(hi('retries')) \
     lw 2 pt 7 title 'retries, enable.idempotence='.e, \

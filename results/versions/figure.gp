@@ -7,7 +7,7 @@ set ylabel 'records per run'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.7 border -1
-set key top right
+set key inside top right
 set yrange [0:*]
 plot 'cells.csv' using (m('duplicates')):(c('duplicates')):xtic(2) title 'duplicates', \
      '' using (m('reordered')):(c('reordered')) title 'reordered', \
