@@ -35,6 +35,7 @@ enum run_option {
     RUN_OPT_NO_CHECK,
     RUN_OPT_PLOT,
     RUN_OPT_WINDOW,
+    RUN_OPT_PLOT_DETAIL,
 };
 
 static const struct option run_options[] = {
@@ -48,6 +49,7 @@ static const struct option run_options[] = {
     {"no-check", no_argument, NULL, RUN_OPT_NO_CHECK},
     {"plot", required_argument, NULL, RUN_OPT_PLOT},
     {"window", required_argument, NULL, RUN_OPT_WINDOW},
+    {"plot-detail", no_argument, NULL, RUN_OPT_PLOT_DETAIL},
     {"help", no_argument, NULL, RUN_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -76,6 +78,8 @@ static void run_usage(FILE *out) {
           "      --plot FILE          draw the run's timeline with gnuplot (FILE.png or\n"
           "                           FILE.svg; the gnuplot script is written as FILE.gp)\n"
           "      --window FROM..TO    the time range of the picture, e.g. 10ms..80ms\n"
+          "      --plot-detail        also draw what the picture hides: follower fetches\n"
+          "                           without records, heartbeats, followers' hw labels\n"
           "  -h, --help               show this help and exit\n"
           "\n"
           "Faults, one per key: fault.NAME=LINE, where LINE is one of\n"
@@ -131,6 +135,7 @@ typedef struct run_args {
     const char *plot_path;     /* NULL: no picture */
     int64_t window_from_ns;    /* -1: from the start */
     int64_t window_to_ns;      /* -1: to the last event of interest */
+    bool plot_detail;          /* --plot-detail */
     bool seed_set;
     unsigned long long seed;
 } run_args;
@@ -185,6 +190,7 @@ static int run_parse(int argc, char **argv, run_args *a) {
         }
         case RUN_OPT_NO_CHECK: a->check = false; break;
         case RUN_OPT_PLOT: a->plot_path = optarg; break;
+        case RUN_OPT_PLOT_DETAIL: a->plot_detail = true; break;
         case RUN_OPT_WINDOW:
             if (plot_window_parse(optarg, &a->window_from_ns, &a->window_to_ns, err,
                                   sizeof err) != 0)
@@ -236,6 +242,7 @@ int cmd_run(int argc, char **argv) {
     };
     plot pic;
     plot_init(&pic, a.window_from_ns, a.window_to_ns);
+    pic.detail = a.plot_detail;
     if (a.plot_path) so.watch = &pic.watch;
     run_result r;
     int status = scenario_run(&c, &so, &r);

@@ -44,10 +44,20 @@ typedef enum plot_mark_kind {
     MARK_FAILED,            /* the application was told a send failed */
     MARK_ACKED,             /* the application was told a send succeeded (anomalous only) */
     MARK_FAULT,             /* a fault of the schedule started or ended */
+    MARK_ISR_SHRINK,        /* the controller took replicas out of the ISR */
+    MARK_ISR_EXPAND,        /* the controller added replicas to the ISR (or set the first) */
+    MARK_LOST,              /* a message was lost: the cross before its receiver's lane */
     MARK_KIND_COUNT
 } plot_mark_kind;
 
 /* ---- Collecting --------------------------------------------------------------------------- */
+
+/* The lane of a node: the controller at 0, brokers 1..n, producers above. */
+static int plot_lane(const plot *p, node_id n) {
+    if (node_is_broker(n)) return n;
+    if (node_is_producer(n)) return p->brokers + 1 + (n - NODE_PRODUCER_BASE);
+    return 0;
+}
 
 static void *plot_grow(plot *p, void *array, size_t *capacity, size_t size) {
     size_t cap = *capacity ? *capacity * 2 : 256;
@@ -80,6 +90,7 @@ static void plot_on_message(void *ctx, const proto_msg *msg, int64_t sent_ns, in
     m->lost = lost;
     m->offset = -1;
     m->payload = UINT32_MAX;
+    m->batches = proto_msg_batch_count(msg);
     if (msg->api == API_PRODUCE && !msg->is_response) {
         m->payload = msg->u.produce.batch.payload;
         m->attempt = msg->u.produce.batch.attempt;
@@ -138,12 +149,112 @@ static void plot_ids_label(const proto_payloads *pl, uint32_t payload, char *buf
     else snprintf(buf, len, "r%u,%u%s", ids.list[0], ids.list[1], n > 2 ? ",.." : "");
 }
 
+/* What turning the history into marks remembers from record to record. */
+typedef struct plot_reader {
+    const proto_payloads *payloads; /* the run's payloads (record ids of a batch) */
+    node_id leader;                 /* the leader as of the last election, NODE_NONE before */
+    broker_set isr;                 /* the ISR as of the last change, 0 before */
+    int producer_ids;               /* producer ids handed out so far */
+    int64_t *retry_ns;              /* retry_ns[payload]: when its last attempt failed, -1 */
+} plot_reader;
+
+/* "{1,2,3}" */
+static void plot_isr_text(broker_set isr, char *buf, size_t len) {
+    size_t used = (size_t)snprintf(buf, len, "{");
+    for (int b = 1; b < 32 && used < len; b++) {
+        if (broker_set_has(isr, b)) used += (size_t)snprintf(buf + used, len - used, "%s%d",
+                                                              used > 1 ? "," : "", b);
+    }
+    if (used < len) snprintf(buf + used, len - used, "}");
+}
+
+static void plot_gap_add(plot *p, int64_t from_ns, int64_t to_ns, node_id node) {
+    if (p->failed) return;
+    if (p->gap_count == p->gap_capacity) {
+        plot_gap *g = plot_grow(p, p->gaps, &p->gap_capacity, sizeof *g);
+        if (!g) return;
+        p->gaps = g;
+    }
+    p->gaps[p->gap_count++] = (plot_gap){.from_ns = from_ns, .to_ns = to_ns, .node = node};
+}
+
+/* A callback of the record after the previous mark's, with the same outcome at the same time,
+ * joins that mark: "failed r11-13 PRODUCER_CLOSED" instead of three labels. */
+static bool plot_callback_join(plot *p, const history_rec *r, plot_mark_kind kind,
+                               bool anomalous) {
+    if (p->mark_count == 0) return false;
+    plot_mark *m = &p->marks[p->mark_count - 1];
+    if (m->kind != kind || m->node != r->node || m->time_ns != r->time_ns ||
+        m->error != (int16_t)r->c || r->a != m->id_last + 1)
+        return false;
+    m->id_last = r->a;
+    m->anomaly = m->anomaly || anomalous;
+    if (kind == MARK_FAILED)
+        snprintf(m->label, sizeof m->label, "failed r%u-%u %s", m->id_first, m->id_last,
+                 proto_error_name(r->c));
+    else snprintf(m->label, sizeof m->label, "acked r%u-%u", m->id_first, m->id_last);
+    return true;
+}
+
+static void plot_mark_callback(plot *p, const history_rec *r) {
+    bool anomalous = p->anomalous && r->a < p->records && p->anomalous[r->a];
+    if (r->c == 0 && !anomalous) return;
+    plot_mark_kind kind = r->c ? MARK_FAILED : MARK_ACKED;
+    if (plot_callback_join(p, r, kind, anomalous)) return;
+    plot_mark *m = plot_mark_add(p, r->time_ns, r->node, kind);
+    if (!m) return;
+    m->anomaly = anomalous;
+    m->error = (int16_t)r->c;
+    m->id_first = m->id_last = r->a;
+    if (r->c) snprintf(m->label, sizeof m->label, "failed r%u %s", r->a, proto_error_name(r->c));
+    else snprintf(m->label, sizeof m->label, "acked r%u", r->a);
+}
+
+/* A fault by its key: "fault.drop1", "fault.drop1 ends"; a producer restart is a restart mark. */
+static void plot_mark_fault(plot *p, const history_rec *r) {
+    int index = (int)r->a;
+    const char *name = index < p->fault_count ? p->fault_names[index] : "?";
+    node_id node = r->node == NODE_NONE ? NODE_CONTROLLER : r->node;
+    bool restart = index < p->fault_count && p->fault_restarts_producer[index] && r->b;
+    plot_mark *m = plot_mark_add(p, r->time_ns, node, restart ? MARK_RESTART : MARK_FAULT);
+    if (!m) return;
+    if (restart) snprintf(m->label, sizeof m->label, "restart (fault.%s)", name);
+    else snprintf(m->label, sizeof m->label, "fault.%s%s", name, r->b ? "" : " ends");
+}
+
+static void plot_mark_isr(plot *p, plot_reader *rd, const history_rec *r) {
+    broker_set isr = (broker_set)r->a;
+    if (isr == rd->isr) return;
+    bool shrink = rd->isr != 0 && (isr & ~rd->isr) == 0;
+    char text[48];
+    plot_isr_text(isr, text, sizeof text);
+    plot_mark *m = plot_mark_add(p, r->time_ns, NODE_CONTROLLER,
+                                 shrink ? MARK_ISR_SHRINK : MARK_ISR_EXPAND);
+    if (m)
+        snprintf(m->label, sizeof m->label, "ISR %s %s", rd->isr == 0 ? "is" :
+                 shrink ? "shrinks to" : "expands to", text);
+    rd->isr = isr;
+}
+
+/* The wait between a failed attempt and the next one of the same batch. */
+static void plot_note_retry(plot *p, plot_reader *rd, const history_rec *r) {
+    if (!rd->retry_ns || r->a >= rd->payloads->count) return;
+    if (r->kind == HIST_RETRY) {
+        rd->retry_ns[r->a] = r->time_ns;
+    } else if (r->b > 1 && rd->retry_ns[r->a] >= 0) {
+        plot_gap_add(p, rd->retry_ns[r->a], r->time_ns, r->node);
+        rd->retry_ns[r->a] = -1;
+    }
+}
+
 /* Turns one history record into a mark, for the kinds the picture shows. */
-static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads *pl) {
+static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
+    const proto_payloads *pl = rd->payloads;
     char ids[24];
     plot_mark *m = NULL;
     switch ((history_kind)r->kind) {
     case HIST_APPEND:
+        if (r->c) rd->leader = r->node; /* the first leader has no election record */
         m = plot_mark_add(p, r->time_ns, r->node, r->c ? MARK_APPEND_LEADER : MARK_APPEND_REPLICA);
         if (!m) return;
         m->anomaly = plot_payload_anomalous(p, pl, r->a);
@@ -157,8 +268,10 @@ static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads
         snprintf(m->label, sizeof m->label, "dup %s @%lld", ids, (long long)r->d);
         break;
     case HIST_HW:
+        /* The followers' labels repeat the leader's a fetch later: hidden unless detail. */
         m = plot_mark_add(p, r->time_ns, r->node, MARK_HW);
-        if (m) snprintf(m->label, sizeof m->label, "hw %lld", (long long)r->d);
+        if (m && (p->detail || r->node == rd->leader || rd->leader == NODE_NONE))
+            snprintf(m->label, sizeof m->label, "hw %lld", (long long)r->d);
         break;
     case HIST_CRASH:
         m = plot_mark_add(p, r->time_ns, r->node, r->a ? MARK_CRASH : MARK_RESTART);
@@ -172,10 +285,14 @@ static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads
             if (m) snprintf(m->label, sizeof m->label, "no leader e%u", r->a);
             return;
         }
+        rd->leader = r->node;
         m = plot_mark_add(p, r->time_ns, r->node, r->b ? MARK_UNCLEAN : MARK_ELECTION);
         if (m)
             snprintf(m->label, sizeof m->label, "%sleader e%u", r->b ? "UNCLEAN " : "", r->a);
         break;
+    case HIST_ISR: plot_mark_isr(p, rd, r); break;
+    case HIST_RETRY:
+    case HIST_ATTEMPT: plot_note_retry(p, rd, r); break;
     case HIST_TRUNCATE:
         m = plot_mark_add(p, r->time_ns, r->node, MARK_TRUNCATE);
         if (m)
@@ -183,11 +300,13 @@ static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads
         break;
     case HIST_PRODUCER_ID:
         m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
-        if (m) snprintf(m->label, sizeof m->label, "pid %u e%u", r->f, r->a);
+        if (m)
+            snprintf(m->label, sizeof m->label, "%sproducer id %u epoch %u",
+                     rd->producer_ids++ ? "new " : "", r->f, r->a);
         break;
     case HIST_EPOCH_BUMP:
         m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
-        if (m) snprintf(m->label, sizeof m->label, "epoch bump e%u", r->a);
+        if (m) snprintf(m->label, sizeof m->label, "epoch bump: id %u epoch %u", r->f, r->a);
         break;
     case HIST_EXPIRE:
         m = plot_mark_add(p, r->time_ns, r->node, MARK_PRODUCER);
@@ -195,24 +314,66 @@ static void plot_mark_record(plot *p, const history_rec *r, const proto_payloads
         plot_ids_label(pl, r->a, ids, sizeof ids);
         snprintf(m->label, sizeof m->label, "expired %s", ids);
         break;
-    case HIST_CALLBACK: {
-        bool anomalous = p->anomalous && r->a < p->records && p->anomalous[r->a];
-        if (r->c == 0 && !anomalous) return;
-        m = plot_mark_add(p, r->time_ns, r->node, r->c ? MARK_FAILED : MARK_ACKED);
-        if (!m) return;
-        m->anomaly = anomalous;
-        if (r->c) snprintf(m->label, sizeof m->label, "failed r%u %s", r->a, proto_error_name(r->c));
-        else snprintf(m->label, sizeof m->label, "acked r%u", r->a);
-        break;
-    }
-    case HIST_FAULT:
-        m = plot_mark_add(p, r->time_ns, r->node == NODE_NONE ? NODE_CONTROLLER : r->node,
-                          MARK_FAULT);
-        if (m) snprintf(m->label, sizeof m->label, "fault %u %s", r->a, r->b ? "on" : "off");
-        break;
+    case HIST_CALLBACK: plot_mark_callback(p, r); break;
+    case HIST_FAULT: plot_mark_fault(p, r); break;
     default:
         break;
     }
+}
+
+/* A mark per lost message: a cross just before the receiver's lane (toward the sender), at
+ * the time it would have arrived, labelled with what a lost Produce message carried. */
+static void plot_mark_lost(plot *p, const plot_msg *msg, const proto_payloads *pl) {
+    bool background = msg->api == API_BROKER_HEARTBEAT ||
+                      (msg->api == API_FETCH && (!msg->is_response || msg->batches == 0));
+    if (background && !p->detail) return; /* as plot_msg_shown */
+    int64_t at = msg->arrive_ns > msg->sent_ns ? msg->arrive_ns : msg->sent_ns + p->latency_ns;
+    plot_mark *m = plot_mark_add(p, at, msg->to, MARK_LOST);
+    if (!m) return;
+    int from = plot_lane(p, msg->from), to = plot_lane(p, msg->to);
+    m->toward = (int8_t)(from > to ? 1 : from < to ? -1 : 0);
+    m->anomaly = msg->anomaly;
+    if (msg->api != API_PRODUCE) return;
+    char ids[24];
+    if (!msg->is_response) {
+        plot_ids_label(pl, msg->payload, ids, sizeof ids);
+        snprintf(m->label, sizeof m->label, "lost request %s", ids);
+    } else if (msg->offset >= 0) {
+        snprintf(m->label, sizeof m->label, "lost answer @%lld", (long long)msg->offset);
+    } else {
+        snprintf(m->label, sizeof m->label, "lost answer");
+    }
+}
+
+/* The marks after the first `sorted` (lost messages, in the order their fate was known) are
+ * merged into the time order of the history's, stably: equal times keep history marks first. */
+static void plot_marks_merge(plot *p, size_t sorted) {
+    size_t n = p->mark_count;
+    if (sorted == n || p->failed) return;
+    plot_mark *out = malloc(n * sizeof *out);
+    if (!out) {
+        p->failed = true;
+        return;
+    }
+    /* The tail is in arrival order, which is time order except for messages refused at send;
+     * an insertion pass makes it sorted (it is short: lost messages only). */
+    for (size_t i = sorted + 1; i < n; i++) {
+        plot_mark m = p->marks[i];
+        size_t j = i;
+        while (j > sorted && p->marks[j - 1].time_ns > m.time_ns) {
+            p->marks[j] = p->marks[j - 1];
+            j--;
+        }
+        p->marks[j] = m;
+    }
+    size_t a = 0, b = sorted, k = 0;
+    while (a < sorted || b < n) {
+        bool take_a = b == n || (a < sorted && p->marks[a].time_ns <= p->marks[b].time_ns);
+        out[k++] = take_a ? p->marks[a++] : p->marks[b++];
+    }
+    free(p->marks);
+    p->marks = out;
+    p->mark_capacity = n;
 }
 
 static void plot_on_judged(void *ctx, const checker_input *in, const config *c) {
@@ -220,6 +381,11 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     p->brokers = c->num_brokers;
     p->latency_ns = c->latency_ns;
     p->records = in->records;
+    p->fault_count = c->fault_count;
+    for (int i = 0; i < c->fault_count && i < CONFIG_FAULTS_MAX; i++) {
+        snprintf(p->fault_names[i], sizeof p->fault_names[i], "%s", c->faults[i].name);
+        p->fault_restarts_producer[i] = strncmp(c->faults[i].text, "restart producer", 16) == 0;
+    }
     snprintf(p->title, sizeof p->title,
              "acks=%s  enable.idempotence=%s  max.in.flight=%d  min.insync.replicas=%d  "
              "records=%llu  seed %llu",
@@ -232,14 +398,23 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     if (checker_run_visit(in, &verdict, plot_on_anomaly, p) != 0) p->failed = true;
     for (size_t i = 0; i < p->msg_count; i++)
         p->msgs[i].anomaly = plot_payload_anomalous(p, in->payloads, p->msgs[i].payload);
+    plot_reader rd = {.payloads = in->payloads, .leader = NODE_NONE};
+    rd.retry_ns = in->payloads->count ? malloc(in->payloads->count * sizeof *rd.retry_ns) : NULL;
+    for (uint32_t i = 0; rd.retry_ns && i < in->payloads->count; i++) rd.retry_ns[i] = -1;
     const history *h = in->history;
     for (size_t i = 0; i < h->count; i++) {
         /* A coalesced send or callback stands for several records (history.h). */
         for (uint32_t j = 0, n = history_rec_span(&h->recs[i]); j < n; j++) {
             history_rec r = history_rec_expand(&h->recs[i], j);
-            plot_mark_record(p, &r, in->payloads);
+            plot_mark_record(p, &rd, &r);
         }
     }
+    free(rd.retry_ns);
+    size_t history_marks = p->mark_count;
+    for (size_t i = 0; i < p->msg_count; i++) {
+        if (p->msgs[i].lost) plot_mark_lost(p, &p->msgs[i], in->payloads);
+    }
+    plot_marks_merge(p, history_marks);
 }
 
 void plot_init(plot *p, int64_t from_ns, int64_t to_ns) {
@@ -254,6 +429,7 @@ void plot_init(plot *p, int64_t from_ns, int64_t to_ns) {
 void plot_fini(plot *p) {
     free(p->msgs);
     free(p->marks);
+    free(p->gaps);
     free(p->anomalous);
     memset(p, 0, sizeof *p);
 }
@@ -310,6 +486,13 @@ typedef enum plot_msg_class {
     CLASS_OTHER, CLASS_LOST, CLASS_COUNT
 } plot_msg_class;
 
+/* Faint classes first, underneath; lost messages last, on top, so a lost answer inside a run
+ * of arrows stays visible. */
+static const plot_msg_class plot_msg_order[CLASS_COUNT] = {
+    CLASS_OTHER, CLASS_FETCH, CLASS_RESPONSE, CLASS_ERROR, CLASS_PRODUCE, CLASS_RETRY,
+    CLASS_ANOMALY, CLASS_LOST,
+};
+
 typedef struct plot_style {
     const char *name;  /* data block name */
     const char *color; /* rgb */
@@ -324,8 +507,8 @@ static const plot_style plot_msg_styles[CLASS_COUNT] = {
     {"response", "#2a9d3a", "lw 1.2", "Produce response"},
     {"errresponse", "#c03030", "lw 1.2 dt 3", "Produce response with error"},
     {"fetch", "#9a9a9a", "lw 0.8", "Fetch (replication)"},
-    {"other", "#c8c8e0", "lw 0.6", "metadata, InitProducerId, controller"},
-    {"lost", "#ff2020", "lw 1.2 dt 4", "lost message (x)"},
+    {"other", "#c8c8e0", "lw 0.6", "metadata, InitProducerId, ISR, controller"},
+    {"lost", "#ff2020", "lw 1.6 dt 4", "lost message"},
 };
 
 static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
@@ -341,13 +524,21 @@ static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
     {"producer", "#7040a0", "pt 8 ps 1.4", "producer id / epoch / expiry"},
     {"failed", "#c03030", "pt 10 ps 1.4", "callback: failed"},
     {"acked", "#2a9d3a", "pt 6 ps 1.4", "callback: acked (anomalous)"},
-    {"fault", "#606060", "pt 1 ps 2", "fault on/off"},
+    {"fault", "#606060", "pt 1 ps 2", "fault starts / ends"},
+    {"isrshrink", "#b05000", "pt 15 ps 1.8", "ISR shrinks"},
+    {"isrexpand", "#b05000", "pt 14 ps 1.8", "ISR expands"},
+    {"lostmark", "#ff2020", "pt 2 ps 2.2 lw 3", "lost before its receiver (x)"},
 };
 
-static int plot_lane(const plot *p, node_id n) {
-    if (node_is_broker(n)) return n;
-    if (node_is_producer(n)) return p->brokers + 1 + (n - NODE_PRODUCER_BASE);
-    return 0;
+/* Traffic that repeats every few ms and says nothing a mark does not: broker heartbeats and
+ * follower fetches that carry no records (every fetch request, every empty response). */
+static bool plot_msg_background(const plot_msg *m) {
+    if (m->api == API_BROKER_HEARTBEAT) return true;
+    return m->api == API_FETCH && (!m->is_response || m->batches == 0);
+}
+
+static bool plot_msg_shown(const plot *p, const plot_msg *m) {
+    return p->detail || !plot_msg_background(m);
 }
 
 static plot_msg_class plot_msg_classify(const plot_msg *m) {
@@ -361,6 +552,9 @@ static plot_msg_class plot_msg_classify(const plot_msg *m) {
 
 static double plot_ms(int64_t ns) { return (double)ns / 1e6; }
 
+/* A lost message's cross sits this far (in lanes) before its receiver's lane. */
+#define PLOT_LOST_BEFORE 0.15
+
 /* Writes the data block of one message class; returns the messages written. */
 static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_t from,
                               int64_t to) {
@@ -368,13 +562,13 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
     fprintf(f, "$%s << EOD\n", plot_msg_styles[cls].name);
     for (size_t i = 0; i < p->msg_count; i++) {
         const plot_msg *m = &p->msgs[i];
-        if (plot_msg_classify(m) != cls || m->arrive_ns < from || m->sent_ns > to) continue;
+        if (plot_msg_classify(m) != cls || !plot_msg_shown(p, m)) continue;
+        if (m->arrive_ns < from || m->sent_ns > to) continue;
         double y0 = plot_lane(p, m->from), y1 = plot_lane(p, m->to);
         double x0 = plot_ms(m->sent_ns), x1 = plot_ms(m->arrive_ns);
-        if (m->arrive_ns == m->sent_ns) { /* refused at send: draw half the way */
-            int64_t half = p->latency_ns > 0 ? p->latency_ns / 2 : 50000;
-            x1 = plot_ms(m->sent_ns + half);
-            y1 = (y0 + y1) / 2;
+        if (m->lost) { /* to the cross before the receiver's lane (plot_mark_lost) */
+            if (m->arrive_ns == m->sent_ns) x1 = plot_ms(m->sent_ns + p->latency_ns);
+            y1 += y0 > y1 ? PLOT_LOST_BEFORE : y0 < y1 ? -PLOT_LOST_BEFORE : 0;
         }
         fprintf(f, "%.6f %.3f %.6f %.3f\n", x0, y0, x1 - x0, y1 - y0);
         n++;
@@ -385,76 +579,236 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
 
 /* ---- Label placement -------------------------------------------------------------------- */
 
-/* Labels that would print over each other are thinned, in time order and deterministically:
- * a rotated label (appends, high watermarks) is hidden when one of its kind on the same lane
- * was printed less than PLOT_ROTATED_GAP of the window before it; a level label (everything
- * else) moves up one row above its lane when the row below holds a label less than
- * PLOT_LEVEL_GAP of the window before it, and is hidden when PLOT_LEVEL_ROWS rows are taken.
- * The mark itself is always drawn. The gaps are fractions of the window's width, sized for
- * the 8-point labels on a 1500-pixel picture. */
+/* Labels that would print over each other are thinned, deterministically: a rotated label
+ * (appends, high watermarks) is hidden when one of its kind on the same lane was printed less
+ * than PLOT_ROTATED_GAP of the window before it; a level label (everything else, printed from
+ * its mark to the right) moves up one row above its lane when it would overlap a label of the
+ * row below (its width estimated as PLOT_CHAR_WIDTH per character), and is hidden when
+ * PLOT_LEVEL_ROWS rows are taken. A lost message's label has rows of its own, from its cross
+ * toward the sender, so lost messages never push the lane's other labels out. Level labels are placed in three
+ * passes, each in time order: first what changes the cluster or the producer (crashes,
+ * restarts, elections, ISR changes, producer ids and epochs, truncations), then faults and lost
+ * messages, then callbacks and answers from the cache, so a run of lost answers never pushes
+ * out a restart or its new producer id. The mark itself
+ * is always drawn. The gaps are fractions of the window's width, sized for the 8-point labels
+ * on a 1500-pixel picture. */
 #define PLOT_ROTATED_GAP 0.02
-#define PLOT_LEVEL_GAP 0.085
-#define PLOT_LEVEL_ROWS 4
+#define PLOT_CHAR_WIDTH 0.0047 /* an 8-point character on the 1340-pixel plot area */
+#define PLOT_LEVEL_ROWS 5
 #define PLOT_LEVEL_ROW_LANES 0.14 /* one label row, in lanes */
 #define PLOT_LABEL_HIDDEN (-1)
 
 static bool plot_label_rotated(int kind) { return kind == MARK_APPEND_LEADER || kind == MARK_HW; }
 
+/* The pass that places a kind's labels: 0 what changes the cluster or the producer's
+ * identity, 1 faults and lost messages, 2 callbacks and answers from the cache. */
+static int plot_label_pass(int kind) {
+    switch (kind) {
+    case MARK_FAULT:
+    case MARK_LOST: return 1;
+    case MARK_DEDUP:
+    case MARK_FAILED:
+    case MARK_ACKED: return 2;
+    default: return 0;
+    }
+}
+
+/* The labels of earlier passes, to keep a later pass off them. */
+typedef struct plot_placed {
+    int lane;      /* lane of the label */
+    int row;       /* its row above the lane */
+    double x;      /* where it starts, as a fraction of the window */
+    double end;    /* where it ends */
+} plot_placed;
+
+/* The lowest free row for a level label over [x, end) on lane, or PLOT_LABEL_HIDDEN. last[r]
+ * is where the latest label of this pass in row r ends (time order makes it the only one of
+ * the pass that can overlap); placed[0..n) are the earlier passes' labels. */
+static int plot_level_row(const double *last, const plot_placed *placed, size_t n, int lane,
+                          double x, double end) {
+    for (int r = 0; r < PLOT_LEVEL_ROWS; r++) {
+        bool taken = x < last[r];
+        for (size_t i = 0; i < n && !taken; i++) {
+            taken = placed[i].lane == lane && placed[i].row == r && placed[i].x < end &&
+                    x < placed[i].end;
+        }
+        if (!taken) return r;
+    }
+    return PLOT_LABEL_HIDDEN;
+}
+
+/* The text a mark's label prints. */
+typedef struct plot_label {
+    char text[128]; /* a mark's label, or a run's (plot_label_runs) */
+} plot_label;
+
+/* A run of callback labels of one kind on one lane, each less than PLOT_RUN_GAP of the window
+ * after the one before, prints once, on its first mark, with the record ids in the order the
+ * callbacks came: "acked r2-27 (22 callbacks)", "acked r6,4,5,3 (4 callbacks)". */
+#define PLOT_RUN_GAP 0.05
+
+/* Appends the ids of m to buf: "r6" first, then ",4" or "-9"; false once buf is full. */
+static bool plot_run_ids(char *buf, size_t len, const plot_mark *m, bool first) {
+    size_t used = strlen(buf);
+    int n = m->id_first == m->id_last
+                ? snprintf(buf + used, len - used, "%s%u", first ? "r" : ",", m->id_first)
+                : snprintf(buf + used, len - used, "%s%u-%u", first ? "r" : ",", m->id_first,
+                           m->id_last);
+    if (n < 0 || used + (size_t)n + 4 >= len) {
+        buf[used] = '\0';
+        return false;
+    }
+    return true;
+}
+
+static void plot_label_runs(const plot *p, int64_t from, int64_t to, plot_label *text) {
+    double width = (double)(to > from ? to - from : 1);
+    for (size_t i = 0; i < p->mark_count; i++) snprintf(text[i].text, sizeof text[i].text, "%s", p->marks[i].label);
+    for (size_t i = 0; i < p->mark_count; i++) {
+        const plot_mark *first = &p->marks[i];
+        if (first->kind != MARK_ACKED && first->kind != MARK_FAILED) continue;
+        if (first->time_ns < from || first->time_ns > to || !text[i].text[0]) continue;
+        size_t count = first->id_last - first->id_first + 1, last = i;
+        bool same_error = true, contiguous = true, fits = true;
+        char ids[48] = "";
+        plot_run_ids(ids, sizeof ids, first, true);
+        for (size_t j = i + 1; j < p->mark_count; j++) {
+            const plot_mark *m = &p->marks[j];
+            if (m->time_ns > to || (double)(m->time_ns - p->marks[last].time_ns) / width >= PLOT_RUN_GAP) break;
+            if (m->kind != first->kind || m->node != first->node) continue;
+            same_error = same_error && m->error == first->error;
+            contiguous = contiguous && m->id_first == p->marks[last].id_last + 1;
+            fits = fits && plot_run_ids(ids, sizeof ids, m, false);
+            text[j].text[0] = '\0';
+            count += m->id_last - m->id_first + 1;
+            last = j;
+        }
+        if (last == i) continue;
+        if (contiguous) snprintf(ids, sizeof ids, "r%u-%u", first->id_first, p->marks[last].id_last);
+        else if (!fits) snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",..");
+        const char *error = first->kind == MARK_ACKED ? "" : same_error ?
+                            proto_error_name(first->error) : "errors";
+        snprintf(text[i].text, sizeof text[i].text, "%s %s (%zu callbacks%s%s)",
+                 first->kind == MARK_ACKED ? "acked" : "failed", ids, count,
+                 error[0] ? ", " : "", error);
+    }
+}
+
 /* Fills rows[i] for every mark in [from, to]: the row its label goes to, or PLOT_LABEL_HIDDEN.
  * Returns 0, or -1 when memory ran out (then every label is shown in row 0). */
-static int plot_label_rows(const plot *p, int64_t from, int64_t to, signed char *rows) {
-    int lanes = p->brokers + 2;
+static int plot_label_rows(const plot *p, int64_t from, int64_t to, const plot_label *text,
+                           signed char *rows) {
+    int lanes = p->brokers + 2, stride = MARK_KIND_COUNT + 2 * PLOT_LEVEL_ROWS;
     double width = (double)(to > from ? to - from : 1);
-    double *last = malloc((size_t)lanes * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) * sizeof *last);
-    if (!last) {
+    double *last = malloc((size_t)lanes * (size_t)stride * sizeof *last);
+    plot_placed *placed = malloc((p->mark_count ? p->mark_count : 1) * sizeof *placed);
+    size_t placed_count = 0;
+    if (!last || !placed) {
+        free(last);
+        free(placed);
         memset(rows, 0, p->mark_count);
         return -1;
     }
-    for (int i = 0; i < lanes * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS); i++) last[i] = -1e300;
-    for (size_t i = 0; i < p->mark_count; i++) {
-        const plot_mark *m = &p->marks[i];
-        rows[i] = PLOT_LABEL_HIDDEN;
-        if (m->time_ns < from || m->time_ns > to || !m->label[0]) continue;
-        if (m->kind == MARK_APPEND_REPLICA) continue; /* drawn without a label */
-        int lane = plot_lane(p, m->node);
-        if (lane < 0 || lane >= lanes) continue;
-        double x = (double)(m->time_ns - from) / width;
-        if (plot_label_rotated(m->kind)) {
-            double *l = &last[lane * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) + m->kind];
-            if (x - *l < PLOT_ROTATED_GAP) continue;
-            *l = x;
-            rows[i] = 0;
-            continue;
-        }
-        double *row = &last[lane * (MARK_KIND_COUNT + PLOT_LEVEL_ROWS) + MARK_KIND_COUNT];
-        for (int r = 0; r < PLOT_LEVEL_ROWS; r++) {
-            if (x - row[r] < PLOT_LEVEL_GAP) continue;
-            row[r] = x;
+    for (size_t i = 0; i < p->mark_count; i++) rows[i] = PLOT_LABEL_HIDDEN;
+    for (int pass = 0; pass < 3; pass++) {
+        size_t earlier = placed_count;
+        for (int i = 0; i < lanes * stride; i++) last[i] = -1e300;
+        for (size_t i = 0; i < p->mark_count; i++) {
+            const plot_mark *m = &p->marks[i];
+            if (m->time_ns < from || m->time_ns > to || !text[i].text[0]) continue;
+            if (m->kind == MARK_APPEND_REPLICA) continue; /* drawn without a label */
+            if (plot_label_pass(m->kind) != pass) continue;
+            int lane = plot_lane(p, m->node);
+            if (lane < 0 || lane >= lanes) continue;
+            double x = (double)(m->time_ns - from) / width;
+            if (plot_label_rotated(m->kind)) {
+                double *l = &last[lane * stride + m->kind];
+                if (x - *l < PLOT_ROTATED_GAP) continue;
+                *l = x;
+                rows[i] = 0;
+                continue;
+            }
+            double *row = &last[lane * stride + MARK_KIND_COUNT +
+                                (m->kind == MARK_LOST ? PLOT_LEVEL_ROWS : 0)];
+            double end = x + (double)(strlen(text[i].text) + 2) * PLOT_CHAR_WIDTH;
+            int r = plot_level_row(row, placed, m->kind == MARK_LOST ? 0 : earlier, lane, x, end);
+            if (r == PLOT_LABEL_HIDDEN) continue;
+            row[r] = end;
             rows[i] = (signed char)r;
-            break;
+            if (m->kind != MARK_LOST) placed[placed_count++] = (plot_placed){lane, r, x, end};
         }
     }
     free(last);
+    free(placed);
     return 0;
 }
 
-/* Writes the data block of one mark kind (anomalous only when only_anomalies): time, lane,
- * label (empty when rows hides it), and the label's height (lane plus its row). */
+/* The height of a mark: its lane, or just before it for a lost message's cross. */
+static double plot_mark_y(const plot *p, const plot_mark *m) {
+    return plot_lane(p, m->node) + m->toward * PLOT_LOST_BEFORE;
+}
+
+/* Writes the data block of one mark kind (anomalous only when only_anomalies): time, height,
+ * label (empty when rows hides it), and the label's height (its lane's plus its row; a lost
+ * message's: its cross's, rows going toward the sender). */
 static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
                                const char *name, int64_t from, int64_t to,
-                               const signed char *rows) {
+                               const plot_label *text, const signed char *rows) {
     size_t n = 0;
     fprintf(f, "$%s << EOD\n", name);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *m = &p->marks[i];
-        if (only_anomalies ? !m->anomaly : m->kind != kind) continue;
+        if (only_anomalies ? !m->anomaly || m->kind == MARK_LOST : m->kind != kind) continue;
         if (m->time_ns < from || m->time_ns > to) continue;
-        int lane = plot_lane(p, m->node);
         bool shown = rows[i] != PLOT_LABEL_HIDDEN;
-        fprintf(f, "%.6f %d \"%s\" %.3f\n", plot_ms(m->time_ns), lane, shown ? m->label : "",
-                lane + (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES);
+        double row = (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES;
+        double label_y = m->kind == MARK_LOST ? plot_mark_y(p, m) + (m->toward ? m->toward : 1) * row
+                                              : plot_lane(p, m->node) + row;
+        fprintf(f, "%.6f %.3f \"%s\" %.3f\n", plot_ms(m->time_ns), plot_mark_y(p, m),
+                shown ? text[i].text : "", label_y);
         n++;
     }
+    fputs("EOD\n", f);
+    return n;
+}
+
+/* ---- Retry waits -------------------------------------------------------------------------- */
+
+static int plot_gap_compare(const void *a, const void *b) {
+    const plot_gap *x = a, *y = b;
+    if (x->from_ns != y->from_ns) return x->from_ns < y->from_ns ? -1 : 1;
+    if (x->to_ns != y->to_ns) return x->to_ns < y->to_ns ? -1 : 1;
+    return 0;
+}
+
+/* Writes $backoff: one bracket per stretch of time in which some batch waited to be retried
+ * (overlapping waits joined), wide enough to see (1.5% of the window), labelled with the
+ * longest wait in it. Returns the brackets written. */
+static size_t plot_write_gaps(FILE *f, const plot *p, int64_t from, int64_t to) {
+    size_t n = 0;
+    fputs("$backoff << EOD\n", f);
+    plot_gap *g = p->gap_count ? malloc(p->gap_count * sizeof *g) : NULL;
+    if (g) {
+        memcpy(g, p->gaps, p->gap_count * sizeof *g);
+        qsort(g, p->gap_count, sizeof *g, plot_gap_compare);
+    }
+    int64_t min_ns = (to - from) * 15 / 1000;
+    for (size_t i = 0; g && i < p->gap_count;) {
+        int64_t start = g[i].from_ns, end = g[i].to_ns, longest = end - start;
+        size_t joined = 1;
+        node_id node = g[i].node;
+        for (i++; i < p->gap_count && g[i].from_ns <= end && g[i].node == node; i++, joined++) {
+            if (g[i].to_ns - g[i].from_ns > longest) longest = g[i].to_ns - g[i].from_ns;
+            if (g[i].to_ns > end) end = g[i].to_ns;
+        }
+        if (end - start < min_ns || end < from || start > to) continue;
+        double y = plot_lane(p, node) + 0.78; /* above the label rows (PLOT_LEVEL_ROWS) */
+        fprintf(f, "%.6f %.3f %.6f \"%s %.0f ms\"\n", plot_ms(start), y, plot_ms(end - start),
+                joined > 1 ? "waits to retry, up to" : "waits to retry",
+                plot_ms(longest));
+        n++;
+    }
+    free(g);
     fputs("EOD\n", f);
     return n;
 }
@@ -478,6 +832,7 @@ static const char *plot_label_place(int kind) {
     case MARK_APPEND_LEADER: return "offset 0.3,0.9 rotate by 30 left";
     case MARK_HW: return "offset 0.3,-0.9 rotate by -30 left";
     case MARK_APPEND_REPLICA: return "";
+    case MARK_LOST: return "offset 1.2,0 left";
     default: return "offset 0.6,1.9 left";
     }
 }
@@ -485,7 +840,7 @@ static const char *plot_label_place(int kind) {
 static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg, int64_t from,
                               int64_t to) {
     int lanes = p->brokers + 2;
-    int height = 220 + 110 * lanes;
+    int height = 300 + 110 * lanes;
     if (svg) fprintf(f, "set terminal svg size 1500,%d dynamic font 'Sans,11'\n", height);
     else fprintf(f, "set terminal pngcairo size 1500,%d font 'Sans,10'\n", height);
     fputs("set output '", f);
@@ -496,11 +851,13 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
     fputs("'\n", f);
     char anomalies[160];
     plot_anomaly_line(p, anomalies, sizeof anomalies);
-    fprintf(f, "set title \"%s\\n%s%s\"\n", p->title, anomalies,
-            p->failed ? " (picture incomplete: out of memory)" : "");
+    fprintf(f, "set title \"%s\\n%s%s%s\"\n", p->title, anomalies,
+            p->failed ? " (picture incomplete: out of memory)" : "",
+            p->detail ? "" : "   (empty fetches and heartbeats hidden: --plot-detail shows them)");
     fputs("set termoption noenhanced\n", f); /* ids and field names hold underscores */
     fputs("set xlabel 'simulated time (ms)'\nset grid xtics lc rgb '#eeeeee'\n", f);
-    fputs("set key outside right top vertical font ',9' spacing 1.1\nunset ytics\n", f);
+    /* The legend goes under the picture in columns, so the lanes keep the width. */
+    fputs("set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2\nunset ytics\n", f);
     fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [-0.7:%d.9]\n", plot_ms(from), plot_ms(to),
             lanes - 1);
     fputs("set ytics ('controller' 0", f);
@@ -516,28 +873,40 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
     int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
     int64_t to = p->to_ns >= 0 ? p->to_ns : p->end_ns + (p->end_ns - from) / 25 + SIM_MS;
     signed char *rows = malloc(p->mark_count ? p->mark_count : 1);
-    if (!rows) return -1;
-    plot_label_rows(p, from, to, rows);
+    plot_label *text = malloc((p->mark_count ? p->mark_count : 1) * sizeof *text);
+    if (!rows || !text) {
+        free(rows);
+        free(text);
+        return -1;
+    }
+    plot_label_runs(p, from, to, text);
+    plot_label_rows(p, from, to, text, rows);
     plot_write_header(f, p, image, svg, from, to);
     size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
     for (int c = 0; c < CLASS_COUNT; c++)
         msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
     for (int k = 0; k < MARK_KIND_COUNT; k++)
         mark_counts[k] =
-            plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to, rows);
-    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to, rows);
+            plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to, text, rows);
+    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to, text, rows);
+    size_t gaps = plot_write_gaps(f, p, from, to);
     free(rows);
+    free(text);
     const char *sep = "plot ";
-    for (int c = CLASS_COUNT - 1; c >= 0; c--) { /* faint classes first, underneath */
+    for (int i = 0; i < CLASS_COUNT; i++) {
+        plot_msg_class c = plot_msg_order[i];
         if (!msg_counts[c]) continue;
         const plot_style *s = &plot_msg_styles[c];
         fprintf(f, "%s$%s using 1:2:3:4 with vectors head filled size screen 0.008,15 "
                    "lc rgb '%s' %s title '%s'", sep, s->name, s->color, s->style, s->title);
         sep = ", \\\n  ";
-        if (c == CLASS_LOST)
-            fprintf(f, "%s$lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 "
-                       "lc rgb '%s' notitle", sep, s->color);
     }
+    if (gaps)
+        fprintf(f, "%s$backoff using 1:2:3:(0) with vectors heads size screen 0.004,90 "
+                   "lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \\\n"
+                   "  $backoff using ($1+$3/2):2:4 with labels offset 0,-0.7 font ',8' "
+                   "tc rgb '#7040a0' notitle", sep);
+    if (gaps) sep = ", \\\n  ";
     for (int k = 0; k < MARK_KIND_COUNT; k++) {
         if (!mark_counts[k]) continue;
         const plot_style *s = &plot_mark_styles[k];

@@ -6,10 +6,17 @@
  * arrival: Produce requests, Produce responses, replica fetches, and the rest (metadata,
  * InitProducerId, controller traffic) in a faint colour; a lost message ends in a cross. Marks
  * are what the history recorded: appends (leader and replica), high-watermark moves, crashes
- * and restarts, elections, truncations, answers from the leader's producer-state cache
- * (KIP-98's duplicate detection), producer id and epoch changes, failed callbacks. Appends and
- * callbacks of records the checker counts as anomalies are drawn in their own colour, and the
- * title names the anomalies.
+ * and restarts (of brokers and of the producer), elections, ISR shrinks and expansions,
+ * truncations, answers from the leader's producer-state cache (KIP-98's duplicate detection),
+ * producer id and epoch changes, failed callbacks, faults by their key (fault.drop1), and a
+ * bracket over each wait before a retry (retry.backoff.ms). A lost message ends in a cross just
+ * before its receiver's lane, labelled with what it carried when it is a Produce message.
+ * Appends and callbacks of records the checker counts as anomalies are drawn in their own
+ * colour, and the title names the anomalies.
+ *
+ * Hidden by default, shown with detail: follower fetches that carry no records, broker
+ * heartbeats, and the followers' high-watermark labels (the leader's say the same).
+ * Callbacks of consecutive records with the same outcome at the same time share one label.
  *
  * The picture is a self-contained gnuplot script (data in inline blocks) written next to the
  * image (FILE.gp) and drawn with gnuplot's pngcairo or svg terminal. When gnuplot cannot be
@@ -39,6 +46,7 @@ typedef struct plot_msg {
     uint8_t anomaly;    /* carries a record the checker counted */
     int16_t error;      /* error code of a response, 0 none */
     uint16_t attempt;   /* Produce request: 1 first send, 2 first retry, ... */
+    uint16_t batches;   /* Fetch response: batches carried (0: an empty fetch) */
     int64_t offset;     /* Produce response: base offset; -1 none */
     uint32_t payload;   /* Produce request: payload id, UINT32_MAX none */
 } plot_msg;
@@ -48,8 +56,18 @@ typedef struct plot_mark {
     node_id node;       /* lane */
     uint8_t kind;       /* plot_mark_kind (plot.c) */
     uint8_t anomaly;    /* concerns a record the checker counted */
-    char label[40];     /* short text drawn beside the mark, may be empty */
+    int8_t toward;      /* a lost message's cross: -1 below its lane, +1 above, 0 on it */
+    int16_t error;      /* a failed callback's error code */
+    uint32_t id_first;  /* a callback mark: the first and last record id it stands for */
+    uint32_t id_last;
+    char label[64];     /* short text drawn beside the mark, may be empty */
 } plot_mark;
+
+typedef struct plot_gap {
+    int64_t from_ns;    /* a batch's attempt failed and it was put back to retry */
+    int64_t to_ns;      /* its next attempt was sent */
+    node_id node;       /* the producer */
+} plot_gap;
 
 typedef struct plot {
     int64_t from_ns;        /* window start, ns; -1: from the first event of the run */
@@ -60,6 +78,11 @@ typedef struct plot {
     plot_mark *marks;       /* owned, in history order */
     size_t mark_count;      /* marks stored */
     size_t mark_capacity;   /* marks allocated */
+    plot_gap *gaps;         /* owned: waits before a retry, in order of the retry */
+    size_t gap_count;       /* gaps stored */
+    size_t gap_capacity;    /* gaps allocated */
+    bool detail;            /* draw what is hidden by default (empty fetches, heartbeats,
+                             * followers' high-watermark labels) */
     uint8_t *anomalous;     /* owned: anomalous[id] = 1 + checker_anomaly of record id, 0 none */
     uint64_t records;       /* workload.records: the size of anomalous */
     uint64_t anomalies[CHECKER_ANOMALY_COUNT]; /* counted anomalies by kind */
@@ -67,6 +90,9 @@ typedef struct plot {
     int64_t latency_ns;     /* network.latency.ms: draws messages lost at send */
     int64_t end_ns;         /* the last interesting event (not fetch or heartbeat), ns */
     char title[160];        /* the scenario in one line */
+    char fault_names[CONFIG_FAULTS_MAX][CONFIG_FAULT_NAME_MAX]; /* fault.<name> by index */
+    bool fault_restarts_producer[CONFIG_FAULTS_MAX]; /* the fault is "restart producer" */
+    int fault_count;        /* entries of fault_names */
     bool failed;            /* memory ran out: the picture is incomplete */
     scenario_watch watch;   /* the hooks to hand to scenario_options.watch */
 } plot;

@@ -1,10 +1,10 @@
-set terminal pngcairo size 1500,770 font 'Sans,10'
+set terminal pngcairo size 1500,850 font 'Sans,10'
 set output 'docs/lessons/01-lost-ack.png'
-set title "acks=all  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=20  seed 1\nduplicates 2"
+set title "acks=all  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=20  seed 1\nduplicates 2   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
 set xlabel 'simulated time (ms)'
 set grid xtics lc rgb '#eeeeee'
-set key outside right top vertical font ',9' spacing 1.1
+set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
 set xrange [0.000000:170.000000]
 set yrange [-0.7:4.9]
@@ -34,80 +34,62 @@ EOD
 $errresponse << EOD
 EOD
 $fetch << EOD
-1.000000 2.000 1.000000 -1.000
-1.000000 3.000 1.000000 -2.000
 13.000000 1.000 1.000000 1.000
 13.000000 1.000 1.000000 2.000
-14.000000 2.000 1.000000 -1.000
-14.000000 3.000 1.000000 -2.000
 17.000000 1.000 1.000000 1.000
 17.000000 1.000 1.000000 2.000
-18.000000 2.000 1.000000 -1.000
-18.000000 3.000 1.000000 -2.000
 21.000000 1.000 1.000000 1.000
 21.000000 1.000 1.000000 2.000
-22.000000 2.000 1.000000 -1.000
-22.000000 3.000 1.000000 -2.000
 151.469700 1.000 1.000000 1.000
 151.469700 1.000 1.000000 2.000
-152.469700 2.000 1.000000 -1.000
-152.469700 3.000 1.000000 -2.000
 155.469700 1.000 1.000000 1.000
 155.469700 1.000 1.000000 2.000
-156.469700 2.000 1.000000 -1.000
-156.469700 3.000 1.000000 -2.000
 EOD
 $other << EOD
 0.000000 0.000 1.000000 1.000
 0.000000 0.000 1.000000 2.000
 0.000000 0.000 1.000000 3.000
-0.000000 1.000 1.000000 -1.000
-0.000000 2.000 1.000000 -2.000
-0.000000 3.000 1.000000 -3.000
-1.000000 0.000 1.000000 1.000
-1.000000 0.000 1.000000 2.000
-1.000000 0.000 1.000000 3.000
 10.000000 4.000 1.000000 -3.000
 11.000000 1.000 1.000000 3.000
 50.000000 4.000 1.000000 -2.000
 51.000000 2.000 1.000000 2.000
 EOD
 $lost << EOD
-23.000000 1.000 0.500000 1.500
+23.000000 1.000 1.000000 2.850
 EOD
 $append << EOD
-13.000000 1 "r0-1 @0" 1.000
-17.000000 1 "r2-3 @2" 1.000
-21.000000 1 "r4-5 @4" 1.000
-151.469700 1 "r4-5 @6" 1.000
-155.469700 1 "r6-19 @8" 1.000
+13.000000 1.000 "r0-1 @0" 1.000
+17.000000 1.000 "r2-3 @2" 1.000
+21.000000 1.000 "r4-5 @4" 1.000
+151.469700 1.000 "r4-5 @6" 1.000
+155.469700 1.000 "r6-19 @8" 1.000
 EOD
 $replica << EOD
-14.000000 2 "" 2.000
-14.000000 3 "" 3.000
-18.000000 2 "" 2.000
-18.000000 3 "" 3.000
-22.000000 2 "" 2.000
-22.000000 3 "" 3.000
-152.469700 2 "" 2.000
-152.469700 3 "" 3.000
-156.469700 2 "" 2.000
-156.469700 3 "" 3.000
+14.000000 2.000 "" 2.000
+14.000000 3.000 "" 3.000
+18.000000 2.000 "" 2.000
+18.000000 3.000 "" 3.000
+22.000000 2.000 "" 2.000
+22.000000 3.000 "" 3.000
+152.469700 2.000 "" 2.000
+152.469700 3.000 "" 3.000
+156.469700 2.000 "" 2.000
+156.469700 3.000 "" 3.000
 EOD
 $hw << EOD
-15.000000 1 "hw 2" 1.000
-18.000000 2 "hw 2" 2.000
-18.000000 3 "hw 2" 3.000
-19.000000 1 "hw 4" 1.000
-22.000000 2 "hw 4" 2.000
-22.000000 3 "hw 4" 3.000
-23.000000 1 "hw 6" 1.000
-152.469700 2 "hw 6" 2.000
-152.469700 3 "hw 6" 3.000
-153.469700 1 "hw 8" 1.000
-156.469700 2 "hw 8" 2.000
-156.469700 3 "hw 8" 3.000
-157.469700 1 "hw 22" 1.000
+15.000000 1.000 "hw 2" 1.000
+18.000000 2.000 "" 2.000
+18.000000 3.000 "" 3.000
+19.000000 1.000 "hw 4" 1.000
+22.000000 2.000 "" 2.000
+22.000000 3.000 "" 3.000
+23.000000 1.000 "hw 6" 1.000
+152.469700 2.000 "" 2.000
+152.469700 3.000 "" 3.000
+153.469700 1.000 "hw 8" 1.000
+156.469700 2.000 "" 2.000
+156.469700 3.000 "" 3.000
+157.469700 1.000 "hw 22" 1.000
 EOD
 $crash << EOD
 EOD
@@ -126,29 +108,39 @@ EOD
 $failed << EOD
 EOD
 $acked << EOD
-154.469700 4 "acked r4" 4.000
-154.469700 4 "acked r5" 4.140
+154.469700 4.000 "acked r4-5" 4.000
 EOD
 $fault << EOD
-23.000000 4 "fault 0 on" 4.000
+23.000000 4.000 "fault.drop1" 4.000
+EOD
+$isrshrink << EOD
+EOD
+$isrexpand << EOD
+0.000000 0.000 "ISR is {1,2,3}" 0.000
+EOD
+$lostmark << EOD
+24.000000 3.850 "lost answer @4" 3.850
 EOD
 $anomaly << EOD
-21.000000 1 "r4-5 @4" 1.000
-22.000000 2 "" 2.000
-22.000000 3 "" 3.000
-151.469700 1 "r4-5 @6" 1.000
-152.469700 2 "" 2.000
-152.469700 3 "" 3.000
-154.469700 4 "acked r4" 4.000
-154.469700 4 "acked r5" 4.140
+21.000000 1.000 "r4-5 @4" 1.000
+22.000000 2.000 "" 2.000
+22.000000 3.000 "" 3.000
+151.469700 1.000 "r4-5 @6" 1.000
+152.469700 2.000 "" 2.000
+152.469700 3.000 "" 3.000
+154.469700 4.000 "acked r4-5" 4.000
 EOD
-plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.2 dt 4 title 'lost message (x)', \
-  $lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 lc rgb '#ff2020' notitle, \
-  $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, controller', \
+$backoff << EOD
+50.000000 4.780 100.469700 "waits to retry 100 ms"
+EOD
+plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
   $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
   $response using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
-  $anomalymsg using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
   $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
+  $anomalymsg using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
+  $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.6 dt 4 title 'lost message', \
+  $backoff using 1:2:3:(0) with vectors heads size screen 0.004,90 lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \
+  $backoff using ($1+$3/2):2:4 with labels offset 0,-0.7 font ',8' tc rgb '#7040a0' notitle, \
   $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
   $append using 1:4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
@@ -156,6 +148,10 @@ plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#
   $hw using 1:4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
   $acked using 1:2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
   $acked using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
-  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault on/off', \
+  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
   $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $isrexpand using 1:2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
+  $isrexpand using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $lostmark using 1:2 with points lc rgb '#ff2020' pt 2 ps 2.2 lw 3 title 'lost before its receiver (x)', \
+  $lostmark using 1:4:3 with labels offset 1.2,0 left font ',8' tc rgb '#ff2020' notitle, \
   $anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'

@@ -1,10 +1,10 @@
-set terminal pngcairo size 1500,770 font 'Sans,10'
+set terminal pngcairo size 1500,850 font 'Sans,10'
 set output 'docs/lessons/07-broker-restart.png'
-set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=30  seed 1\nno anomaly"
+set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=30  seed 1\nno anomaly   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
 set xlabel 'simulated time (ms)'
 set grid xtics lc rgb '#eeeeee'
-set key outside right top vertical font ',9' spacing 1.1
+set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
 set xrange [0.000000:615.205592]
 set yrange [-0.7:4.9]
@@ -47,53 +47,27 @@ EOD
 $errresponse << EOD
 EOD
 $fetch << EOD
-1.000000 2.000 1.000000 -1.000
-1.000000 3.000 1.000000 -2.000
 13.000000 1.000 1.000000 1.000
 13.000000 1.000 1.000000 2.000
-14.000000 2.000 1.000000 -1.000
-14.000000 3.000 1.000000 -2.000
 16.000000 1.000 1.000000 1.000
 16.000000 1.000 1.000000 2.000
-17.000000 2.000 1.000000 -1.000
-17.000000 3.000 1.000000 -2.000
 21.000000 1.000 1.000000 1.000
 21.000000 1.000 1.000000 2.000
-22.000000 2.000 1.000000 -1.000
-22.000000 3.000 1.000000 -2.000
 26.000000 1.000 1.000000 1.000
 26.000000 1.000 1.000000 2.000
-27.000000 2.000 1.000000 -1.000
-27.000000 3.000 1.000000 -2.000
 31.000000 1.000 1.000000 1.000
 31.000000 1.000 1.000000 2.000
-32.000000 2.000 1.000000 -1.000
-32.000000 3.000 1.000000 -2.000
 36.000000 1.000 1.000000 1.000
 36.000000 1.000 1.000000 2.000
-37.000000 2.000 1.000000 -1.000
-37.000000 3.000 1.000000 -2.000
 41.000000 1.000 1.000000 1.000
 41.000000 1.000 1.000000 2.000
-42.000000 2.000 1.000000 -1.000
-42.000000 3.000 1.000000 -2.000
-162.000000 1.000 1.000000 1.000
-162.000000 3.000 1.000000 -1.000
 587.582300 2.000 1.000000 -1.000
 587.582300 2.000 1.000000 1.000
-588.582300 1.000 1.000000 1.000
-588.582300 3.000 1.000000 -1.000
 EOD
 $other << EOD
 0.000000 0.000 1.000000 1.000
 0.000000 0.000 1.000000 2.000
 0.000000 0.000 1.000000 3.000
-0.000000 1.000 1.000000 -1.000
-0.000000 2.000 1.000000 -2.000
-0.000000 3.000 1.000000 -3.000
-1.000000 0.000 1.000000 1.000
-1.000000 0.000 1.000000 2.000
-1.000000 0.000 1.000000 3.000
 10.000000 4.000 1.000000 -3.000
 10.000000 4.000 1.000000 -2.000
 11.000000 1.000 1.000000 3.000
@@ -105,11 +79,9 @@ $other << EOD
 60.000000 1.000 1.000000 2.000
 150.469700 1.000 1.000000 3.000
 151.469700 1.000 1.000000 3.000
-160.000000 1.000 1.000000 -1.000
 161.000000 0.000 1.000000 1.000
 161.000000 0.000 1.000000 2.000
 161.000000 0.000 1.000000 3.000
-161.000000 0.000 1.000000 1.000
 161.000000 0.000 1.000000 1.000
 163.000000 2.000 1.000000 -2.000
 164.000000 0.000 1.000000 1.000
@@ -122,109 +94,130 @@ $other << EOD
 405.980700 3.000 1.000000 1.000
 EOD
 $lost << EOD
-23.000000 1.000 0.500000 1.500
-28.000000 1.000 0.500000 1.500
-33.000000 1.000 0.500000 1.500
-38.000000 1.000 0.500000 1.500
-43.000000 1.000 0.500000 1.500
-150.469700 4.000 0.500000 -1.500
-151.469700 4.000 0.500000 -1.500
-375.980700 2.000 0.500000 1.000
+23.000000 1.000 1.000000 2.850
+28.000000 1.000 1.000000 2.850
+33.000000 1.000 1.000000 2.850
+38.000000 1.000 1.000000 2.850
+43.000000 1.000 1.000000 2.850
+150.469700 4.000 1.000000 -2.850
+151.469700 4.000 1.000000 -2.850
+375.980700 2.000 1.000000 1.850
 EOD
 $append << EOD
-13.000000 1 "r0 @0" 1.000
-16.000000 1 "" 1.000
-21.000000 1 "" 1.000
-26.000000 1 "r3 @3" 1.000
-31.000000 1 "" 1.000
-36.000000 1 "" 1.000
-41.000000 1 "r6 @6" 1.000
-587.582300 2 "r7-29 @7" 2.000
+13.000000 1.000 "r0 @0" 1.000
+16.000000 1.000 "" 1.000
+21.000000 1.000 "" 1.000
+26.000000 1.000 "r3 @3" 1.000
+31.000000 1.000 "" 1.000
+36.000000 1.000 "" 1.000
+41.000000 1.000 "r6 @6" 1.000
+587.582300 2.000 "r7-29 @7" 2.000
 EOD
 $replica << EOD
-14.000000 2 "" 2.000
-14.000000 3 "" 3.000
-17.000000 2 "" 2.000
-17.000000 3 "" 3.000
-22.000000 2 "" 2.000
-22.000000 3 "" 3.000
-27.000000 2 "" 2.000
-27.000000 3 "" 3.000
-32.000000 2 "" 2.000
-32.000000 3 "" 3.000
-37.000000 2 "" 2.000
-37.000000 3 "" 3.000
-42.000000 2 "" 2.000
-42.000000 3 "" 3.000
-588.582300 1 "" 1.000
-588.582300 3 "" 3.000
+14.000000 2.000 "" 2.000
+14.000000 3.000 "" 3.000
+17.000000 2.000 "" 2.000
+17.000000 3.000 "" 3.000
+22.000000 2.000 "" 2.000
+22.000000 3.000 "" 3.000
+27.000000 2.000 "" 2.000
+27.000000 3.000 "" 3.000
+32.000000 2.000 "" 2.000
+32.000000 3.000 "" 3.000
+37.000000 2.000 "" 2.000
+37.000000 3.000 "" 3.000
+42.000000 2.000 "" 2.000
+42.000000 3.000 "" 3.000
+588.582300 1.000 "" 1.000
+588.582300 3.000 "" 3.000
 EOD
 $hw << EOD
-15.000000 1 "hw 1" 1.000
-17.000000 2 "hw 1" 2.000
-17.000000 3 "hw 1" 3.000
-18.000000 1 "" 1.000
-22.000000 2 "" 2.000
-22.000000 3 "" 3.000
-23.000000 1 "" 1.000
-27.000000 2 "" 2.000
-27.000000 3 "" 3.000
-28.000000 1 "hw 4" 1.000
-32.000000 2 "hw 4" 2.000
-32.000000 3 "hw 4" 3.000
-33.000000 1 "" 1.000
-37.000000 2 "" 2.000
-37.000000 3 "" 3.000
-38.000000 1 "" 1.000
-42.000000 2 "" 2.000
-42.000000 3 "" 3.000
-43.000000 1 "hw 7" 1.000
-163.000000 2 "hw 7" 2.000
-588.582300 3 "hw 7" 3.000
-589.582300 2 "hw 30" 2.000
+15.000000 1.000 "hw 1" 1.000
+17.000000 2.000 "" 2.000
+17.000000 3.000 "" 3.000
+18.000000 1.000 "" 1.000
+22.000000 2.000 "" 2.000
+22.000000 3.000 "" 3.000
+23.000000 1.000 "" 1.000
+27.000000 2.000 "" 2.000
+27.000000 3.000 "" 3.000
+28.000000 1.000 "hw 4" 1.000
+32.000000 2.000 "" 2.000
+32.000000 3.000 "" 3.000
+33.000000 1.000 "" 1.000
+37.000000 2.000 "" 2.000
+37.000000 3.000 "" 3.000
+38.000000 1.000 "" 1.000
+42.000000 2.000 "" 2.000
+42.000000 3.000 "" 3.000
+43.000000 1.000 "hw 7" 1.000
+163.000000 2.000 "hw 7" 2.000
+588.582300 3.000 "" 3.000
+589.582300 2.000 "hw 30" 2.000
 EOD
 $crash << EOD
-60.000000 1 "crash" 1.000
+60.000000 1.000 "crash" 1.000
 EOD
 $restart << EOD
-160.000000 1 "restart" 1.000
+160.000000 1.000 "restart" 1.000
 EOD
 $election << EOD
-161.000000 2 "leader e1" 2.000
+161.000000 2.000 "leader e1" 2.000
 EOD
 $unclean << EOD
 EOD
 $truncate << EOD
 EOD
 $dedup << EOD
-369.980700 2 "dup r2 @2" 2.000
-371.980700 2 "dup r3 @3" 2.140
-373.980700 2 "dup r4 @4" 2.280
-375.980700 2 "dup r5 @5" 2.420
-585.582300 2 "dup r5 @5" 2.000
-587.582300 2 "dup r6 @6" 2.140
+369.980700 2.000 "dup r2 @2" 2.000
+371.980700 2.000 "dup r3 @3" 2.140
+373.980700 2.000 "dup r4 @4" 2.280
+375.980700 2.000 "dup r5 @5" 2.420
+585.582300 2.000 "dup r5 @5" 2.000
+587.582300 2.000 "dup r6 @6" 2.140
 EOD
 $producer << EOD
-12.000000 4 "pid 1000000 e0" 4.000
+12.000000 4.000 "producer id 1000000 epoch 0" 4.000
 EOD
 $failed << EOD
 EOD
 $acked << EOD
 EOD
 $fault << EOD
-23.000000 4 "fault 0 on" 4.140
-60.000000 1 "fault 1 on" 1.140
-160.000000 1 "fault 1 off" 1.140
+23.000000 4.000 "fault.drop" 4.140
+60.000000 1.000 "fault.crash1" 1.140
+160.000000 1.000 "fault.crash1 ends" 1.140
+EOD
+$isrshrink << EOD
+161.000000 0.000 "ISR shrinks to {2,3}" 0.000
+EOD
+$isrexpand << EOD
+0.000000 0.000 "ISR is {1,2,3}" 0.000
+164.000000 0.000 "ISR expands to {1,2,3}" 0.140
+EOD
+$lostmark << EOD
+24.000000 3.850 "lost answer @2" 3.850
+29.000000 3.850 "lost answer @3" 3.710
+34.000000 3.850 "lost answer @4" 3.570
+39.000000 3.850 "lost answer @5" 3.430
+44.000000 3.850 "lost answer @6" 3.290
+151.469700 1.150 "lost request r2" 1.150
+152.469700 1.150 "" 1.150
+376.980700 3.850 "lost answer @5" 3.850
 EOD
 $anomaly << EOD
 EOD
-plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.2 dt 4 title 'lost message (x)', \
-  $lost using ($1+$3):($2+$4) with points pt 2 ps 1.6 lw 2 lc rgb '#ff2020' notitle, \
-  $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, controller', \
+$backoff << EOD
+50.000000 4.780 536.582300 "waits to retry, up to 537 ms"
+EOD
+plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
   $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
   $response using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
-  $retry using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#e08000' lw 1.6 dt 2 title 'Produce retry', \
   $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
+  $retry using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#e08000' lw 1.6 dt 2 title 'Produce retry', \
+  $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.6 dt 4 title 'lost message', \
+  $backoff using 1:2:3:(0) with vectors heads size screen 0.004,90 lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \
+  $backoff using ($1+$3/2):2:4 with labels offset 0,-0.7 font ',8' tc rgb '#7040a0' notitle, \
   $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
   $append using 1:4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
@@ -240,5 +233,11 @@ plot $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#
   $dedup using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#00a0b0' notitle, \
   $producer using 1:2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
   $producer using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
-  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault on/off', \
-  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle
+  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
+  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $isrshrink using 1:2 with points lc rgb '#b05000' pt 15 ps 1.8 title 'ISR shrinks', \
+  $isrshrink using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $isrexpand using 1:2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
+  $isrexpand using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $lostmark using 1:2 with points lc rgb '#ff2020' pt 2 ps 2.2 lw 3 title 'lost before its receiver (x)', \
+  $lostmark using 1:4:3 with labels offset 1.2,0 left font ',8' tc rgb '#ff2020' notitle
