@@ -9,19 +9,18 @@ ylabel = "retries answered from the producer-state cache (batches per run)"
 zlabel = "retries answered from the producer-state cache (batches per run)"
 series = 2
 xcount = 14
-xcol = 3
+xcol = 2
 xnumeric = 1
 xstep = 2
-ymax = 5.25
+ymax = 1.05
 xlo = 0.61
 xhi = 14.39
 keyed = 1
-panels = 2
+panels = 1
 layout_rows = 1
-layout_cols = 2
-array ptitle[2]
-ptitle[1] = "replication.factor=1"
-ptitle[2] = "replication.factor=3"
+layout_cols = 1
+array ptitle[1]
+ptitle[1] = ""
 # ---- line.gp ----
 # line.gp: one output field of a sweep against one axis: the mean of each point with its 95%
 # confidence interval as error bars, one line per value of plot.series, and a panel per
