@@ -96,8 +96,11 @@ grep -q '^# ---- heatmap.gp ----$' "$gp" || fail "the script carries heatmap.gp'
 [ "$(wc -l <"$T/heatmap/plot-lost_acked.csv")" -eq 5 ] || fail "heatmap CSV: 2 panels x 2 acks"
 
 # Every output field has words and a unit (a field without a row would be labelled by its name).
-fields=$("$BIN" run workload.records=1 --format csv | head -1 | tr ',' '\n' |
-    grep -v -x -e seed -e config_hash -e status -e trace_hash | paste -sd, -)
+# The sweep's own field list (its message for an unknown plot.y field), less the two hashes.
+printf 'axis.acks = 1, all\nplot.x = acks\nplot.y = nope\n' >"$T/fields.sweep"
+fields=$("$BIN" sweep "$T/fields.sweep" --out "$T/fields" 2>&1 | sed -n 's/.*allowed: //p' |
+    tr ',' '\n' | grep -v -x -e config_hash -e trace_hash | paste -sd, -)
+[ -n "$fields" ] || fail "no field list in the message for an unknown plot.y field"
 printf 'axis.acks = 1, all\nplot.x = acks\nplot.y = %s\n' "$fields" >"$T/labels.sweep"
 PATH=/nonexistent "$BIN" sweep "$T/labels.sweep" --out "$T/labels" --jobs 1 >/dev/null 2>&1
 for f in ${fields//,/ }; do
