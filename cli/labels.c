@@ -58,15 +58,20 @@ void labels_field(const char *name, const char **label, const char **unit) {
             return;
         }
     }
+    static char error_label[96]; /* the last errors.CODE asked for */
     *label = name;
-    *unit = strncmp(name, "errors.", 7) == 0 ? "responses" : "";
+    *unit = "";
+    if (strncmp(name, "errors.", 7) == 0) {
+        snprintf(error_label, sizeof error_label, "responses with error %s", name + 7);
+        *label = error_label;
+        *unit = "responses";
+    }
 }
 
 void labels_field_axis(const char *name, char *buf, size_t len) {
     const char *label, *unit;
     labels_field(name, &label, &unit);
-    if (strncmp(name, "errors.", 7) == 0) snprintf(buf, len, "responses with error %s (per run)", name + 7);
-    else if (strcmp(unit, "ms") == 0) snprintf(buf, len, "%s (ms)", label);
+    if (strcmp(unit, "ms") == 0) snprintf(buf, len, "%s (ms)", label);
     else if (strcmp(name, "settled") == 0) snprintf(buf, len, "%s (share of runs)", label);
     else if (unit[0]) snprintf(buf, len, "%s (%s per run)", label, unit);
     else snprintf(buf, len, "%s", label);

@@ -15,8 +15,10 @@
 
 #include "sweep_spec.h"
 
-/* The label ("lost acknowledged records") and unit ("records") of output field name; for a
- * name the table does not know, the name itself and an empty unit. Both borrowed (static). */
+/* The label ("lost acknowledged records") and unit ("records") of output field name;
+ * errors.CODE is "responses with error CODE" in responses (valid until the next errors.CODE
+ * asked for); for a name the table does not know, the name itself and an empty unit. Both
+ * borrowed (static). */
 void labels_field(const char *name, const char **label, const char **unit);
 
 /* "lost acknowledged records (records per run)" into buf. */

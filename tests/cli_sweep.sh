@@ -95,10 +95,16 @@ grep -q '^ttl = "Lost acknowledged records: mean over 2 seeds per cell"$' "$gp" 
 grep -q '^# ---- heatmap.gp ----$' "$gp" || fail "the script carries heatmap.gp's text"
 [ "$(wc -l <"$T/heatmap/plot-lost_acked.csv")" -eq 5 ] || fail "heatmap CSV: 2 panels x 2 acks"
 
+# errors.CODE reads as the responses with that error.
+printf 'set.workload.records = 20\naxis.acks = 1, all\nplot.x = acks\nplot.y = errors.NOT_ENOUGH_REPLICAS\n' >"$T/errors.sweep"
+"$BIN" sweep "$T/errors.sweep" --out "$T/errors" >"$T/errors.out" 2>&1 || fail "errors.CODE sweep: $(cat "$T/errors.out")"
+grep -q '^ylabel = "responses with error NOT_ENOUGH_REPLICAS (responses per run)"$' \
+    "$T/errors/plot-errors.NOT_ENOUGH_REPLICAS.gp" || fail "errors.CODE y label"
+
 # Every output field has words and a unit (a field without a row would be labelled by its name).
 # The sweep's own field list (its message for an unknown plot.y field), less the two hashes.
 printf 'axis.acks = 1, all\nplot.x = acks\nplot.y = nope\n' >"$T/fields.sweep"
-fields=$("$BIN" sweep "$T/fields.sweep" --out "$T/fields" 2>&1 | sed -n 's/.*allowed: //p' |
+fields=$("$BIN" sweep "$T/fields.sweep" --out "$T/fields" 2>&1 | sed -n 's/.*allowed: //p' | sed 's/, errors\.CODE.*//' |
     tr ',' '\n' | grep -v -x -e config_hash -e trace_hash | paste -sd, -)
 [ -n "$fields" ] || fail "no field list in the message for an unknown plot.y field"
 printf 'axis.acks = 1, all\nplot.x = acks\nplot.y = %s\n' "$fields" >"$T/labels.sweep"
