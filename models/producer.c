@@ -17,7 +17,8 @@
  *   NOT_LEADER_OR_FOLLOWER does. delivery.timeout.ms counts from batch creation and expires
  *   queued and in-flight batches (Sender.getExpiredInflightBatches). Retry backoff is
  *   retry.backoff.ms, exponential x2 with 20% jitter up to retry.backoff.max.ms from 3.7
- *   (KIP-580).
+ *   (KIP-580); from 3.7 a retry skips the rest of its backoff once metadata names a new leader
+ *   epoch (KIP-951, RA.shouldBackoff with ProducerBatch.hasLeaderChangedForTheOngoingRetry).
  * - Without idempotence a retried batch goes to the front of its deque (RA.reenqueue,
  *   addFirst), so batches failing together come back reversed; with max.in.flight 1 a drained
  *   partition is muted until its batch completes (guaranteeMessageOrder).
@@ -171,6 +172,7 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     b->header.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
     b->header.base_sequence = PROTO_NO_SEQUENCE;
     b->header.partition_leader_epoch = -1;
+    b->leader_epoch_seen = PRODUCER_NO_LEADER_EPOCH;
     b->header.payload = UINT32_MAX;
     b->header.producer = p->node;
     b->header.max_timestamp_ns = producer_now(p);
@@ -919,11 +921,26 @@ static bool producer_flushing(const producer *p) {
     return p->next_id >= p->cfg->records && p->resend_count == 0;
 }
 
+/* ProducerBatch.maybeUpdateLeaderEpoch and hasLeaderChangedForTheOngoingRetry, from 3.7
+ * (KIP-951, RecordAccumulator.shouldBackoff at 3.7.0): at each readiness check the batch notes
+ * the partition's leader epoch and, when it changed, its attempts so far; a retry whose leader
+ * changed since its last attempt skips the rest of its backoff. Before 3.7 a retry always waits. */
+static bool producer_leader_changed_for_retry(producer *p, producer_batch *b,
+                                              const producer_partition *pt) {
+    if (p->cfg->kafka_version < 30700) return false;
+    if (b->leader_epoch_seen != pt->leader_epoch) {
+        b->leader_epoch_seen = pt->leader_epoch;
+        b->attempts_when_leader_changed = b->header.attempt;
+    }
+    return b->header.attempt >= 1 && b->header.attempt == b->attempts_when_leader_changed;
+}
+
 /* RA.batchReady for the partition's head batch; when not ready, the time it will be. */
 static bool producer_head_ready(producer *p, const producer_partition *pt, int64_t *when) {
-    const producer_batch *b = &p->batches[pt->head];
+    producer_batch *b = &p->batches[pt->head];
     int64_t now = producer_now(p);
-    if (b->in_retry && now < b->retry_at_ns) {
+    bool leader_changed = producer_leader_changed_for_retry(p, b, pt);
+    if (b->in_retry && now < b->retry_at_ns && !leader_changed) {
         *when = b->retry_at_ns;
         return false;
     }
@@ -1062,7 +1079,10 @@ static void producer_on_metadata(producer *p, const proto_msg *m) {
     }
     p->metadata_needed = false;
     p->metadata_refreshed_ns = producer_now(p);
-    for (int k = 0; k < p->partition_count; k++) p->partitions[k].leader = r->leader;
+    for (int k = 0; k < p->partition_count; k++) {
+        p->partitions[k].leader = r->leader;
+        p->partitions[k].leader_epoch = r->leader_epoch;
+    }
 }
 
 static void producer_on_init_pid(producer *p, const proto_msg *m) {
@@ -1249,6 +1269,7 @@ static void producer_session_clear(producer *p) {
         pt->head = pt->tail = pt->open = PRODUCER_NIL;
         producer_open_clear(pt);
         pt->leader = -1;
+        pt->leader_epoch = -1;
         pt->producer_id = PROTO_NO_PRODUCER_ID;
         pt->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
         pt->next_sequence = 0;

@@ -25,6 +25,7 @@
 #include "sim.h"
 
 #define PRODUCER_NIL UINT32_MAX      /* no batch */
+#define PRODUCER_NO_LEADER_EPOCH INT32_MIN /* ProducerBatch.currentLeaderEpoch: Optional.empty */
 #define PRODUCER_STREAM_BASE 16      /* PCG32 component id: PRODUCER_STREAM_BASE + index */
 /* DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header on the wire, bytes. */
 #define PRODUCER_BATCH_OVERHEAD_BYTES 61
@@ -66,6 +67,9 @@ typedef struct producer_batch {
     bool in_retry;             /* re-enqueued at least once (ProducerBatch.inRetry) */
     bool sequence_reset;       /* rewritten by an epoch bump (sequenceHasBeenReset) */
     bool in_request;           /* a request on some connection still carries it */
+    uint16_t attempts_when_leader_changed; /* attempts when leader_epoch_seen last changed */
+    int32_t leader_epoch_seen; /* leader epoch at its last readiness check (3.7+, KIP-951);
+                                * PRODUCER_NO_LEADER_EPOCH before the first */
 } producer_batch;
 
 /* An entry of the expiry FIFO: live while batches[batch].expiry_seq == seq. */
@@ -101,6 +105,7 @@ typedef struct producer_partition {
     uint32_t open_first;        /* its first id: its ids run from it while !open_listed */
     bool open_listed;           /* its ids are in open_ids: a resend broke the run */
     int leader;                 /* broker id of the leader as last known, -1 unknown */
+    int32_t leader_epoch;       /* its leader epoch from the same metadata, -1 unknown */
     int64_t producer_id;        /* the id its sequences belong to (adopted lazily) */
     int16_t producer_epoch;     /* the epoch its sequences belong to */
     int32_t next_sequence;      /* the sequence the next drained batch gets */

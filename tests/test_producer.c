@@ -27,6 +27,7 @@ typedef struct fake {
     int64_t next_pid;             /* InitProducerId hands these out */
     int init_pid_count;           /* InitProducerId requests seen */
     bool answer_metadata;         /* answer Metadata at all */
+    int32_t leader_epoch;         /* the leader epoch Metadata answers name */
     int metadata_count;           /* Metadata requests seen */
     int64_t metadata_ns[REQUESTS_MAX]; /* when they arrived */
     int count;                    /* ProduceRequests seen */
@@ -46,7 +47,7 @@ static void fake_broker_deliver(void *ctx, const proto_msg *m) {
         if (F.metadata_count < REQUESTS_MAX) F.metadata_ns[F.metadata_count++] = sim_now(&F.world);
         if (!F.answer_metadata) return;
         r.u.metadata_response.leader = 1;
-        r.u.metadata_response.leader_epoch = 0;
+        r.u.metadata_response.leader_epoch = F.leader_epoch;
         net_send(&F.net, &r);
     } else if (m->api == API_INIT_PRODUCER_ID) {
         F.init_pid_count++;
@@ -492,6 +493,35 @@ static void test_late_error_after_expiry_by_version(void) {
     }
 }
 
+/* KIP-951 (3.7, RecordAccumulator.shouldBackoff, ProducerBatch.hasLeaderChangedForTheOngoingRetry
+ * at 3.7.0): a batch failed with NOT_LEADER_OR_FOLLOWER goes out again as soon as the refreshed
+ * metadata names a new leader epoch; 3.6 waits out retry.backoff.ms (100 ms), and so does 3.7
+ * when the epoch did not change. */
+static void test_backoff_skipped_after_leader_change(void) {
+    static const int versions[] = {30600, 30700, 30700};
+    static const int32_t epochs[] = {1, 1, 0};
+    static const bool skips[] = {false, true, false};
+    for (int v = 0; v < 3; v++) {
+        config c;
+        fake_config(&c);
+        c.kafka_version = versions[v];
+        c.records = 4; /* one batch */
+        fake_start(&c);
+        run_until(10 * SIM_MS);
+        CHECK_EQ(F.count, 1);
+        F.leader_epoch = epochs[v];
+        answer(0, ERR_NOT_LEADER_OR_FOLLOWER, -1);
+        run_until(50 * SIM_MS);
+        CHECK_EQ(F.metadata_count, 2); /* refreshed at once after the error */
+        CHECK_EQ(F.count, skips[v] ? 2 : 1);
+        if (skips[v]) CHECK(F.at_ns[1] < 20 * SIM_MS);
+        run_until(300 * SIM_MS);
+        CHECK_EQ(F.count, 2);
+        CHECK(F.at_ns[1] >= (skips[v] ? 0 : 80 * SIM_MS));
+        fake_stop();
+    }
+}
+
 static void test_restart_new_pid_and_resend(void) {
     config c;
     fake_config(&c);
@@ -555,6 +585,7 @@ int main(void) {
     test_request_timeout_then_expiry_in_flight();
     test_expiry_unresolved_from_last_sequence();
     test_late_error_after_expiry_by_version();
+    test_backoff_skipped_after_leader_change();
     test_restart_new_pid_and_resend();
     test_crash_no_callbacks();
     return test_result("test_producer");

@@ -331,7 +331,7 @@ $anomaly << EOD
 EOD
 $backoff << EOD
 151.000000 4.780 100.469700 "waits to retry 100 ms"
-252.469700 4.780 562.940400 "waits to retry, up to 563 ms"
+252.469700 4.780 562.446700 "waits to retry, up to 562 ms"
 EOD
 plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
   $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
