@@ -220,6 +220,24 @@ static void test_recover(void) {
     proto_batch last = pb(PID, 0, 7, 1), before = pb(PID, 0, 6, 1);
     CHECK(pstate_validate(&ps, &last).duplicate);
     CHECK_EQ(pstate_validate(&ps, &before).error, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    /* A clean shutdown: UnifiedLog.close takes a snapshot at the log end, and the restart
+     * (hadCleanShutdown: no segment is recovered) loads it in rebuildProducerState with
+     * nothing to replay: one batch again. */
+    for (int i = 8; i < 12; i++) {
+        proto_batch b = pb(PID, 0, i, 1);
+        b.base_offset = l.log_end_offset;
+        b.max_timestamp_ns = i;
+        log_append(&l, &b, 0);
+        pstate_update(&ps, &b);
+    }
+    CHECK_EQ(pstate_entry_find(&ps, PID)->batch_count, 5);
+    CHECK_EQ(pstate_snapshot_take(&ps, l.log_end_offset), 0); /* close() */
+    pstate_clear(&ps);
+    CHECK_EQ(pstate_rebuild(&ps, &l, l.log_end_offset, 100, 1000), 0);
+    e = pstate_entry_find(&ps, PID);
+    CHECK(e != NULL);
+    if (e) CHECK_EQ(e->batch_count, 1);
+    if (e) CHECK_EQ(e->batches[0].last_sequence, 11);
     /* A follower's truncation below the recovery snapshot still replays from the roll's. */
     CHECK_EQ(pstate_rebuild(&ps, &l, 6, 100, 1000), 0);
     e = pstate_entry_find(&ps, PID);
