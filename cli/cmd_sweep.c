@@ -98,6 +98,8 @@ static void sweep_usage(FILE *out) {
         "series), plot-FIELD.gp (redraws the plot: gnuplot plot-FIELD.gp in DIR), .png, .svg.\n"
         "\n"
         "OUT and its missing parents are created; one sweep writes into an OUT at a time.\n"
+        "Standard error names each cell where some fault fired in no run (its numbers then\n"
+        "tested nothing), and a fault on a direction no message travels.\n"
         "\n"
         "Exit status: 0 every run completed, 1 some run failed or crashed, 2 bad input or a\n"
         "failed write, 3 a run ran out of memory, 130 interrupted or a worker ended from\n"
