@@ -1,9 +1,9 @@
 /*
  * labels.c: the words and units of output fields and sweep axes (labels.h).
  *
- * The field table follows report.h's fields and models/checker.h's definitions (the anomaly
- * definitions of architecture.md's output contract); a field added to report.c without a row
- * here prints its own name, and tests/cli_sweep.sh checks every field has a row.
+ * The field table follows report.h's fields with the units of docs/reference.md's field table;
+ * a field added to report.c without a row here prints its own name, and tests/cli_sweep.sh
+ * checks every field has a row and that its unit is the reference page's.
  */
 #include "labels.h"
 
@@ -21,9 +21,9 @@ typedef struct labels_row {
 
 static const labels_row labels_fields[] = {
     {"records", "records to send", "records"},
-    {"sends", "application sends (resends included)", "sends"},
-    {"acked", "records acknowledged", "records"},
-    {"failed", "records reported failed", "records"},
+    {"sends", "application sends, resends included", "sends"},
+    {"acked", "successful callbacks", "callbacks"},
+    {"failed", "failed callbacks", "callbacks"},
     {"unanswered", "sends never answered", "sends"},
     {"committed", "records in the committed log", "records"},
     {"duplicates", "duplicate records in the committed log", "records"},
@@ -31,22 +31,22 @@ static const labels_row labels_fields[] = {
     {"lost_acked", "lost acknowledged records", "records"},
     {"failed_but_written", "records reported failed but committed", "records"},
     {"unexpected", "committed records never sent", "records"},
-    {"retries", "Produce retries (attempts beyond the first)", "requests"},
+    {"retries", "Produce attempts beyond the first of each batch", "attempts"},
     {"epoch_bumps", "producer epoch bumps", "bumps"},
-    {"deduplicated", "retries answered from the producer-state cache", "batches"},
+    {"deduplicated", "retries answered from the producer-state cache", "attempts"},
     {"expired", "batches expired by delivery.timeout.ms", "batches"},
     {"leader_elections", "leader elections", "elections"},
     {"unclean_elections", "unclean leader elections", "elections"},
     {"truncated", "records removed by truncation", "records"},
     {"messages_dropped", "messages dropped by faults", "messages"},
-    {"errors_total", "error responses to clients", "responses"},
+    {"errors_total", "errors the producer saw", "answers and callbacks"},
     {"faults_configured", "faults configured", "faults"},
     {"faults_fired", "faults that fired", "faults"},
     {"latency_p50_ms", "send-to-callback latency, median", "ms"},
     {"latency_p99_ms", "send-to-callback latency, 99th percentile", "ms"},
     {"latency_max_ms", "send-to-callback latency, maximum", "ms"},
     {"sim_time_ms", "simulated time", "ms"},
-    {"settled", "runs whose final high watermark reached the log end", "runs"},
+    {"settled", "runs whose final high watermark reached the log end", "0 or 1"},
     {"events", "simulation events", "events"},
 };
 
@@ -62,16 +62,17 @@ void labels_field(const char *name, const char **label, const char **unit) {
     *label = name;
     *unit = "";
     if (strncmp(name, "errors.", 7) == 0) {
-        snprintf(error_label, sizeof error_label, "responses with error %s", name + 7);
+        snprintf(error_label, sizeof error_label, "times the producer saw error %s", name + 7);
         *label = error_label;
-        *unit = "responses";
+        *unit = "answers / callbacks";
     }
 }
 
 void labels_field_axis(const char *name, char *buf, size_t len) {
     const char *label, *unit;
     labels_field(name, &label, &unit);
-    if (strcmp(unit, "ms") == 0) snprintf(buf, len, "%s (ms)", label);
+    if (strncmp(name, "errors", 6) == 0) snprintf(buf, len, "%s (per run)", label);
+    else if (strcmp(unit, "ms") == 0) snprintf(buf, len, "%s (ms)", label);
     else if (strcmp(name, "settled") == 0) snprintf(buf, len, "%s (share of runs)", label);
     else if (unit[0]) snprintf(buf, len, "%s (%s per run)", label, unit);
     else snprintf(buf, len, "%s", label);

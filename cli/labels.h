@@ -3,7 +3,7 @@
  * picture says "lost acknowledged records (records per run)" where the CSV says lost_acked.
  *
  * A field's label and unit come from one table (labels.c) with a row per field of report.h;
- * errors.CODE reads as "responses with error CODE". An axis that is a scenario key is that key
+ * errors.CODE reads as "times the producer saw error CODE". An axis that is a scenario key is that key
  * with its unit from `kafkasim config`'s table; a variable axis (${NAME} in a set.* value) is
  * named by the value it stands in, with the unit that follows it there (a time unit, a step
  * index after n=, a probability after p=).
@@ -16,7 +16,7 @@
 #include "sweep_spec.h"
 
 /* The label ("lost acknowledged records") and unit ("records") of output field name;
- * errors.CODE is "responses with error CODE" in responses (valid until the next errors.CODE
+ * errors.CODE is "times the producer saw error CODE" (valid until the next errors.CODE is
  * asked for); for a name the table does not know, the name itself and an empty unit. Both
  * borrowed (static). */
 void labels_field(const char *name, const char **label, const char **unit);

@@ -95,10 +95,10 @@ grep -q '^ttl = "Lost acknowledged records: mean over 2 seeds per cell"$' "$gp" 
 grep -q '^# ---- heatmap.gp ----$' "$gp" || fail "the script carries heatmap.gp's text"
 [ "$(wc -l <"$T/heatmap/plot-lost_acked.csv")" -eq 5 ] || fail "heatmap CSV: 2 panels x 2 acks"
 
-# errors.CODE reads as the responses with that error.
+# errors.CODE reads as the times the producer saw that error.
 printf 'set.workload.records = 20\naxis.acks = 1, all\nplot.x = acks\nplot.y = errors.NOT_ENOUGH_REPLICAS\n' >"$T/errors.sweep"
 "$BIN" sweep "$T/errors.sweep" --out "$T/errors" >"$T/errors.out" 2>&1 || fail "errors.CODE sweep: $(cat "$T/errors.out")"
-grep -q '^ylabel = "responses with error NOT_ENOUGH_REPLICAS (responses per run)"$' \
+grep -q '^ylabel = "times the producer saw error NOT_ENOUGH_REPLICAS (per run)"$' \
     "$T/errors/plot-errors.NOT_ENOUGH_REPLICAS.gp" || fail "errors.CODE y label"
 
 # Every output field has words and a unit (a field without a row would be labelled by its name).
@@ -108,10 +108,16 @@ fields=$("$BIN" sweep "$T/fields.sweep" --out "$T/fields" 2>&1 | sed -n 's/.*all
     tr ',' '\n' | grep -v -x -e config_hash -e trace_hash | paste -sd, -)
 [ -n "$fields" ] || fail "no field list in the message for an unknown plot.y field"
 printf 'axis.acks = 1, all\nplot.x = acks\nplot.y = %s\n' "$fields" >"$T/labels.sweep"
-PATH=/nonexistent "$BIN" sweep "$T/labels.sweep" --out "$T/labels" --jobs 1 >/dev/null 2>&1
+PATH=/nonexistent "$BIN" sweep "$T/labels.sweep" --out "$T/labels" --jobs 1 >"$T/labels.out" 2>&1
 for f in ${fields//,/ }; do
     grep -q "^ylabel = \"$f\"$" "$T/labels/plot-$f.gp" 2>/dev/null && fail "field $f has no label"
     [ -s "$T/labels/plot-$f.gp" ] || fail "no plot-$f.gp"
+    # Its unit in the summary's legend ("  NAME  LABEL (UNIT)") is the reference page's.
+    unit=$(sed -n "s/^  $f  .* (\(.*\))\$/\1/p" "$T/labels.out")
+    ref=$(sed -n "s/^| \`$f\` | \([^|]*\) |.*/\1/p" "$SRC/docs/reference.md" | head -1)
+    [ -z "$ref" ] && ref=$(sed -n "s/^| \`[a-z_.]*\` (\`$f\`) | \([^|]*\) |.*/\1/p" "$SRC/docs/reference.md" | head -1)
+    [ -z "$ref" ] && ref=$(sed -n "s/^| [^|]*(.*\`$f\`.*) | \([^|]*\) |.*/\1/p" "$SRC/docs/reference.md" | head -1)
+    [ "$unit" = "$ref" ] || fail "field $f: unit '$unit' in the sweep, '$ref' in docs/reference.md"
 done
 
 # An existing journal is not overwritten without --resume.

@@ -5,8 +5,8 @@ if (!exists("out")) out = 'plot-deduplicated.' . term
 in = 'plot-deduplicated.csv'
 ttl = "Retries answered from the producer-state cache: mean and 95% confidence interval over 20 seeds per point"
 xlabel = "k (step index) in fault.crash = crash leader on leader.append n=k for 50ms"
-ylabel = "retries answered from the producer-state cache (batches per run)"
-zlabel = "retries answered from the producer-state cache (batches per run)"
+ylabel = "retries answered from the producer-state cache (attempts per run)"
+zlabel = "retries answered from the producer-state cache (attempts per run)"
 series = 2
 xcount = 14
 xcol = 2

@@ -3,10 +3,10 @@
 if (!exists("term")) term = 'png'
 if (!exists("out")) out = 'plot-acked.' . term
 in = 'plot-acked.csv'
-ttl = "Records acknowledged: mean and 95% confidence interval over 20 seeds per point"
+ttl = "Successful callbacks: mean and 95% confidence interval over 20 seeds per point"
 xlabel = "t (ms) in fault.crash = crash leader at t ms for 20s"
-ylabel = "records acknowledged (records per run)"
-zlabel = "records acknowledged (records per run)"
+ylabel = "successful callbacks (callbacks per run)"
+zlabel = "successful callbacks (callbacks per run)"
 series = 2
 xcount = 8
 xcol = 4
