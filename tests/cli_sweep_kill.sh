@@ -148,6 +148,18 @@ while [ ${#long} -lt 1030 ]; do long="$long/$(printf 'd%.0s' $(seq 1 100))"; don
 "$BIN" sweep "$SRC/experiments/example.sweep" --out "$T/$(printf 'x%.0s' $(seq 1 2100))" >/dev/null 2>"$T/toolong.err"
 [ $? -eq 2 ] && grep -q "allowed: 1 .. 2048 bytes" "$T/toolong.err" || fail "--out too long: $(cat "$T/toolong.err")"
 
+# --out naming a folder this process cannot write into (a read-only folder; as root, which may
+# write anywhere, /proc/1 when the system refuses it there too).
+mkdir -p "$T/ro" && chmod 555 "$T/ro"
+ro="$T/ro"
+[ -w "$ro" ] && ro=/proc/1
+if [ ! -w "$ro" ]; then
+    "$BIN" sweep "$SRC/experiments/example.sweep" --out "$ro" >/dev/null 2>"$T/ro.err"
+    [ $? -eq 2 ] && grep -q -- "--out $ro: cannot write into this folder: " "$T/ro.err" ||
+        fail "--out an unwritable folder: $(cat "$T/ro.err")"
+fi
+chmod 755 "$T/ro"
+
 [ $fails -eq 0 ] && rm -rf "$T"
 echo "cli_sweep_kill: $fails failed"
 exit $((fails > 0))
