@@ -325,7 +325,7 @@ static void produce_respond(broker *b, node_id client, int16_t error, int64_t ba
 static void produce_fail(broker *b, node_id client, int16_t error) {
     if (b->conns[client].current.u.produce.acks == 0) {
         conn_finish_silent(b, client);
-        net_reset(b->env.net, client, b->node);
+        net_close(b->env.net, client, b->node, false);
         return;
     }
     produce_respond(b, client, error, -1);
@@ -956,7 +956,8 @@ static void broker_timer_run(broker *b, uint64_t arg) {
     case BROKER_T_FETCH:
         if (b->partitions[partition].fetch_in_flight) {
             /* No answer within replica.socket.timeout.ms: close and back off. */
-            net_reset(b->env.net, b->node, node_broker(b->partitions[partition].fetch_leader));
+            net_close(b->env.net, b->node, node_broker(b->partitions[partition].fetch_leader),
+                      true);
             follower_fetch_later(b, partition, c->replica_fetch_backoff_ns);
         } else {
             follower_fetch_send(b, partition);
@@ -1064,7 +1065,9 @@ void broker_crash(broker *b, bool powerloss) {
     SIM_ASSERT(b->env.world, b->alive);
     b->alive = false;
     broker_forget(b);
-    net_set_down(b->env.net, b->node, true);
+    /* network.h: a dead process's kernel still sends RSTs; a machine without power does not. */
+    if (powerloss) net_power_off(b->env.net, b->node);
+    else net_set_down(b->env.net, b->node, true);
     if (powerloss) broker_drop_unflushed(b); /* a process crash keeps the page cache */
 }
 

@@ -274,9 +274,14 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
     for (size_t i = ex_index_of(x, app); i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
         if (r->time_ns >= until_ns) break;
-        if (r->kind == HIST_DROP && r->a == API_PRODUCE && r->e == 1 && r->f == app->node &&
+        if (r->kind == HIST_DROP && r->a == API_PRODUCE && (r->e & 1) && r->f == app->node &&
             r->d == app->d) {
-            ex_add(t, "the response was dropped%s", ex_fault(x, r->b).s);
+            if (r->e & HIST_DROP_RETRANSMITTED)
+                ex_add(t, "the response was lost%s, and TCP's retransmission (200 ms or more "
+                          "later) came after the request timed out",
+                       ex_fault(x, r->b).s);
+            else
+                ex_add(t, "the response was dropped%s", ex_fault(x, r->b).s);
             return;
         }
     }
@@ -286,11 +291,17 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
     for (size_t i = 0; i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
         if (r->time_ns >= until_ns) break;
-        if (r->kind == HIST_DROP && r->a == API_PRODUCE && r->e == 1 && r->f == app->node &&
+        if (r->kind == HIST_DROP && r->a == API_PRODUCE && (r->e & 1) && r->f == app->node &&
             r->time_ns >= app->time_ns - window_ns) {
-            ex_add(t, "an earlier response on the same connection was dropped%s at %s, and the "
-                      "request timeout closed the connection with this request in flight",
-                   ex_fault(x, r->b).s, ex_time(r->time_ns).s);
+            if (r->e & HIST_DROP_RETRANSMITTED)
+                ex_add(t, "an earlier response on the same connection was lost%s at %s and held "
+                          "this one behind it until TCP's retransmission, and the request "
+                          "timeout closed the connection first",
+                       ex_fault(x, r->b).s, ex_time(r->time_ns).s);
+            else
+                ex_add(t, "an earlier response on the same connection was dropped%s at %s, and "
+                          "the request timeout closed the connection with this request in flight",
+                       ex_fault(x, r->b).s, ex_time(r->time_ns).s);
             return;
         }
     }

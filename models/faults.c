@@ -173,7 +173,8 @@ void fault_on_step(void *ctx, node_id node, proto_step step) {
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg) {
     fault_runtime *fr = ctx;
     int fault = fr->net->rules[rule].fault;
-    history_drop(fr->history, sim_now(fr->world), msg, fault);
+    bool retransmitted = fr->net->rules[rule].kind == NET_RULE_DROP;
+    history_drop(fr->history, sim_now(fr->world), msg, fault, retransmitted);
     if (fault >= 0 && fault < fr->count && fr->fired[fault] == 0)
         fault_fired(fr, fault, msg->to, true);
 }

@@ -281,13 +281,13 @@ void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch)
 
 /* A dropped ProduceResponse names its batch by base offset (the response carries no payload);
  * the explainer matches it with the leader's append at that offset. */
-void history_drop(history *h, int64_t t, const proto_msg *m, int fault) {
+void history_drop(history *h, int64_t t, const proto_msg *m, int fault, bool retransmitted) {
     history_rec *r = history_begin(h, t, HIST_DROP, m->to);
     r->a = m->api;
     r->b = (uint32_t)fault;
     r->c = -1;
     r->d = -1;
-    r->e = m->is_response ? 1 : 0;
+    r->e = (int16_t)((m->is_response ? 1 : 0) | (retransmitted ? HIST_DROP_RETRANSMITTED : 0));
     r->f = m->from;
     if (m->api == API_PRODUCE && !m->is_response) r->c = (int32_t)m->u.produce.batch.payload;
     if (m->api == API_PRODUCE && m->is_response) r->d = m->u.produce_response.base_offset;

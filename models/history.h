@@ -36,9 +36,10 @@ typedef enum history_kind {
     HIST_HW,            /* node = broker, d = new high watermark */
     HIST_ELECTION,      /* node = new leader (or NODE_NONE), a = leader epoch, b = 1 unclean */
     HIST_ISR,           /* a = new ISR (broker_set), b = partition epoch */
-    HIST_DROP,          /* the network dropped a message: a = api, b = fault index or -1,
-                           c = payload (produce) or -1, node = receiver, e = 1 response,
-                           d = base offset of a ProduceResponse (else -1), f = sender */
+    HIST_DROP,          /* a fault rule dropped a message: a = api, b = fault index or -1,
+                           c = payload (produce) or -1, node = receiver, e = 1 response
+                           (+ HIST_DROP_RETRANSMITTED when TCP resent it: a drop, not a
+                           break), d = base offset of a ProduceResponse (else -1), f = sender */
     HIST_FAULT,         /* a fault fired: a = fault index, b = 1 start / 0 end, node = target */
     HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0); b = 1: power loss */
     HIST_EPOCH_BUMP,    /* producer bumped its epoch: a = new epoch, f = producer id */
@@ -139,7 +140,9 @@ void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, ui
 void history_hw(history *h, int64_t t, node_id broker, int64_t hw);
 void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean);
 void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch);
-void history_drop(history *h, int64_t t, const proto_msg *m, int fault);
+/* e of a HIST_DROP whose message TCP retransmitted (delayed, not lost). */
+#define HIST_DROP_RETRANSMITTED 2
+void history_drop(history *h, int64_t t, const proto_msg *m, int fault, bool retransmitted);
 void history_fault(history *h, int64_t t, int fault, node_id target, bool start);
 void history_crash(history *h, int64_t t, node_id node, bool crashed);
 /* The node's machine lost power (a HIST_CRASH with a = 1, b = 1): its process died, if it ran,

@@ -9,19 +9,22 @@
  * now. Closing a connection bumps its generation; a message stamped with an older generation
  * vanishes on arrival, as the unread bytes of a closed socket do.
  *
- * Faults. Drop and delay rules are matched when a message is sent (in rule order; the first
- * drop that fires wins, delays add up). A dropped message stands for data TCP could not
- * deliver: everything sent after it on the same direction of that connection is held behind it
- * (head-of-line blocking) until the connection closes, so a client never sees a later response
- * before an earlier one, as Kafka's NetworkClient.correlate requires; a cut drops at send and at arrival and resets the
- * connections between the two nodes, with no notice to anyone (clients find out by their
- * request.timeout.ms, as Kafka's NetworkClient does). A dead process is different: its peers'
- * kernels get an RST, so every client with an open connection to it gets API_DISCONNECT one
- * latency later, and a request sent to it later is refused the same way.
+ * Faults (network.h says what each one is, with its Linux source). Drop, break and delay rules
+ * are matched when a message is sent (in rule order; the first drop or break that fires wins,
+ * delays add up). A drop is TCP loss: the message leaves at the first retransmission that is
+ * not lost again (each one drawn against the drop rules active at its instant), and arrives
+ * after that, in order. A break loses the message and stalls its direction until the
+ * connection closes, so a client never sees a later response before an earlier one, as
+ * Kafka's NetworkClient.correlate requires. A cut holds what arrives at it on a list of the
+ * link and sends it again at the first RTO instant after the heal; until the last of those has
+ * arrived, later arrivals on the link wait behind them (resume_ns). A close lets the closer's
+ * messages in flight through (slot flag NET_SLOT_SURVIVES) and loses those towards it; a dead
+ * process's messages on the wire arrive, its clients get API_DISCONNECT behind them.
  *
  * Invariants: a free slot is on the free stack exactly once; every pending delivery event
- * names a slot that is not free; a message never arrives before an earlier one sent on the
- * same direction.
+ * names a slot that is not free and not held; a held slot is on one link's held list once;
+ * a message never arrives before an earlier one sent on the same direction; a free slot's
+ * flags are 0.
  *
  * Memory. A message is copied by value into its slot; the batches of a fetch response are
  * copied into a room of PROTO_FETCH_BATCHES_MAX batches that belongs to the slot, allocated the
@@ -39,6 +42,7 @@
 #include <string.h>
 
 #define NET_SLOTS_INITIAL 256
+#define NET_SLOT_FREE_MARK 0x80u /* set on free slots during a walk of the live ones */
 
 static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev);
 
@@ -60,7 +64,11 @@ int net_init(net *n, sim_world *w, const net_options *opt) {
     n->slot_batches = calloc(NET_SLOTS_INITIAL, sizeof *n->slot_batches);
     n->free_slots = malloc(NET_SLOTS_INITIAL * sizeof *n->free_slots);
     n->slot_sent_ns = malloc(NET_SLOTS_INITIAL * sizeof *n->slot_sent_ns);
-    if (!n->slots || !n->slot_batches || !n->free_slots || !n->slot_sent_ns) {
+    n->slot_xmit_ns = malloc(NET_SLOTS_INITIAL * sizeof *n->slot_xmit_ns);
+    n->slot_next = malloc(NET_SLOTS_INITIAL * sizeof *n->slot_next);
+    n->slot_flags = calloc(NET_SLOTS_INITIAL, sizeof *n->slot_flags);
+    if (!n->slots || !n->slot_batches || !n->free_slots || !n->slot_sent_ns || !n->slot_xmit_ns ||
+        !n->slot_next || !n->slot_flags) {
         net_fini(n);
         return -1;
     }
@@ -81,6 +89,14 @@ void net_fini(net *n) {
     free(n->slots);
     free(n->free_slots);
     free(n->slot_sent_ns);
+    free(n->tcp);
+    n->tcp = NULL;
+    free(n->slot_xmit_ns);
+    free(n->slot_next);
+    free(n->slot_flags);
+    n->slot_xmit_ns = NULL;
+    n->slot_next = NULL;
+    n->slot_flags = NULL;
     n->slots = NULL;
     n->slot_batches = NULL;
     n->delivery_batches = NULL;
@@ -94,6 +110,16 @@ void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx) {
     SIM_ASSERT(n->world, node < NODES_MAX);
     n->endpoints[node].deliver = fn;
     n->endpoints[node].ctx = ctx;
+}
+
+/* The TCP state, allocated at the first drop rule or cut. Returns it, or NULL when memory ran
+ * out (the world is stopped then). */
+static net_tcp *net_tcp_of(net *n) {
+    if (!n->tcp) {
+        n->tcp = calloc(1, sizeof *n->tcp);
+        if (!n->tcp) sim_fail(n->world, "network: out of memory for the TCP state");
+    }
+    return n->tcp;
 }
 
 /* ---- Slots ------------------------------------------------------------------------------ */
@@ -116,6 +142,16 @@ static int net_slots_grow(net *n) {
     int64_t *sent_ns = realloc(n->slot_sent_ns, (size_t)cap * sizeof *sent_ns);
     if (!sent_ns) return -1;
     n->slot_sent_ns = sent_ns;
+    int64_t *xmit_ns = realloc(n->slot_xmit_ns, (size_t)cap * sizeof *xmit_ns);
+    if (!xmit_ns) return -1;
+    n->slot_xmit_ns = xmit_ns;
+    uint32_t *next = realloc(n->slot_next, (size_t)cap * sizeof *next);
+    if (!next) return -1;
+    n->slot_next = next;
+    uint8_t *flags = realloc(n->slot_flags, (size_t)cap * sizeof *flags);
+    if (!flags) return -1;
+    memset(flags + old, 0, (size_t)(cap - old) * sizeof *flags);
+    n->slot_flags = flags;
     for (uint32_t i = 0; i < cap - old; i++) n->free_slots[n->free_count++] = cap - 1 - i;
     n->slot_capacity = cap;
     return 0;
@@ -154,7 +190,8 @@ static bool net_selector_dynamic_match(net *n, int selector, node_id node) {
 }
 
 /* Applies the rules active now to m, sent from -> to (a response or not). Returns the index of
- * the drop rule that fired, or -1 and adds the delays of matching delay rules to *delay_ns. */
+ * the drop or break rule that fired, or -1 and adds the delays of matching delay rules to
+ * *delay_ns. */
 static int net_rules_apply(net *n, const proto_msg *m, node_id from, node_id to, bool response,
                            int64_t *delay_ns) {
     int64_t now = sim_now(n->world);
@@ -174,6 +211,28 @@ static int net_rules_apply(net *n, const proto_msg *m, node_id from, node_id to,
         }
     }
     return -1;
+}
+
+/* True when a retransmission of a message from -> to at at_ns is lost again: a drop rule
+ * active at that instant fires (break and delay rules acted at the send, once). */
+static bool net_lost_again(net *n, node_id from, node_id to, bool response, int64_t at_ns) {
+    for (int i = 0; i < n->rule_count; i++) {
+        const net_rule *r = &n->rules[i];
+        if (r->kind != NET_RULE_DROP || r->responses != response) continue;
+        if (at_ns < r->from_ns || at_ns >= r->to_ns) continue;
+        if (!net_selector_fixed_match(r->from, from)) continue;
+        if (!net_selector_fixed_match(r->to, to)) continue;
+        if (!net_selector_dynamic_match(n, r->from, from)) continue;
+        if (!net_selector_dynamic_match(n, r->to, to)) continue;
+        if (sim_pcg32_chance_ppm(&n->rng, r->ppm)) return true;
+    }
+    return false;
+}
+
+int64_t net_rto_ns(int backoff) {
+    if (backoff >= 10) return NET_TCP_RTO_MAX_NS; /* 200 ms << 10 is past the cap */
+    int64_t rto = NET_TCP_RTO_MIN_NS << backoff;
+    return rto < NET_TCP_RTO_MAX_NS ? rto : NET_TCP_RTO_MAX_NS;
 }
 
 /* One way's delay: latency plus uniform jitter, never negative. The jitter is
@@ -214,15 +273,22 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     return 0;
 }
 
-/* Puts the stamped message in slot on the wire from -> to, arriving after delay_ns (FIFO
- * kept). from and to are the message's, passed by the caller, which has them at hand. */
-static void net_schedule(net *n, uint32_t slot, node_id from, node_id to, int64_t delay_ns) {
-    n->slot_sent_ns[slot] = sim_now(n->world);
+/* Puts the message in slot, transmitted at xmit_ns, on the wire from -> to, arriving after
+ * delay_ns more (FIFO kept). from and to are the message's, passed by the caller. */
+static inline void net_schedule_from(net *n, uint32_t slot, node_id from, node_id to,
+                                     int64_t xmit_ns, int64_t delay_ns) {
+    n->slot_xmit_ns[slot] = xmit_ns;
     net_link *link = &n->links[from][to];
-    int64_t at = sim_now(n->world) + delay_ns;
+    int64_t at = xmit_ns + delay_ns;
     if (at < link->last_delivery_ns) at = link->last_delivery_ns;
     link->last_delivery_ns = at;
     sim_schedule(n->world, at, n->kind_deliver, slot);
+}
+
+/* Puts the stamped message in slot on the wire from -> to now, arriving after delay_ns. */
+static void net_schedule(net *n, uint32_t slot, node_id from, node_id to, int64_t delay_ns) {
+    n->slot_sent_ns[slot] = sim_now(n->world);
+    net_schedule_from(n, slot, from, to, sim_now(n->world), delay_ns);
 }
 
 /* Tells client that server's process is gone, one latency later (the RST). */
@@ -253,6 +319,43 @@ static void net_lose_at_send(net *n, uint32_t slot) {
     net_slot_give(n, slot);
 }
 
+/* A drop rule lost the message in slot at its send: TCP retransmits it at the RTO (200 ms),
+ * doubling while the retransmissions are lost too, and it arrives after the one that gets
+ * through. While an earlier loss on the direction is still being recovered, the message goes
+ * again right behind that recovery (the ACK that ends it resets the backoff, and SACK lets the
+ * sender resend what else was missing at once). Past the kernel's give-up time the message
+ * is lost with its connection, as by a break. */
+static void net_send_retransmitted(net *n, uint32_t slot, node_id from, node_id to, bool response,
+                                   uint32_t gen, int rule, int64_t delay_ns) {
+    node_id client = response ? to : from, server = response ? from : to;
+    /* net_rule_add allocated the TCP state with the drop rule. */
+    net_tcp_link *d = &n->tcp->link[from][to];
+    int64_t now = sim_now(n->world), t;
+    int backoff;
+    if (now < d->recovered_ns) {
+        t = d->recovered_ns;
+        backoff = 0;
+    } else {
+        t = now + net_rto_ns(0);
+        backoff = 1;
+    }
+    if (n->on_drop) n->on_drop(n->drop_ctx, rule, &n->slots[slot]);
+    n->retransmitted++;
+    while (net_lost_again(n, from, to, response, t)) {
+        t += net_rto_ns(backoff);
+        if (backoff < 16) backoff++;
+        if (t - now >= NET_TCP_GIVE_UP_NS) {
+            /* tcp_write_timeout: the connection is dead; nothing more on it arrives. */
+            n->stalled[client][server][response] = gen + 1;
+            net_lose_at_send(n, slot);
+            return;
+        }
+    }
+    if (t > d->recovered_ns) d->recovered_ns = t;
+    n->slot_sent_ns[slot] = now;
+    net_schedule_from(n, slot, from, to, t, net_delay_draw(n) + delay_ns);
+}
+
 void net_send(net *n, const proto_msg *msg) {
     SIM_ASSERT(n->world, msg->from < NODES_MAX);
     SIM_ASSERT(n->world, msg->to < NODES_MAX);
@@ -277,12 +380,9 @@ void net_send(net *n, const proto_msg *msg) {
     proto_msg *m = &n->slots[slot];
     m->conn_gen = gen;
     if (n->on_send) n->on_send(n->trace_ctx, m);
-    if (n->cut[from][to]) {
-        net_lose_at_send(n, slot);
-        return;
-    }
     if (n->endpoints[to].down) {
-        bool refused = !response && !n->endpoints[from].down;
+        /* A closed port answers with an RST, unless the machine is off. */
+        bool refused = !response && !n->endpoints[from].down && !n->silent[to];
         net_lose_at_send(n, slot); /* before the notice, which takes a slot of its own */
         if (refused) net_notify_disconnect(n, to, from);
         return;
@@ -290,8 +390,8 @@ void net_send(net *n, const proto_msg *msg) {
     if (!response) n->conn_open[client][server] = true;
     uint32_t *stalled = &n->stalled[client][server][response];
     if (*stalled == gen + 1) {
-        /* Behind a lost message on an open TCP connection: held until the connection closes,
-         * which in effect loses it (the client's request.timeout.ms closes it). */
+        /* Behind a message a break lost: held until the connection closes, which in effect
+         * loses it (the client's request.timeout.ms closes it). */
         net_lose_at_send(n, slot);
         return;
     }
@@ -300,6 +400,10 @@ void net_send(net *n, const proto_msg *msg) {
     bool ruled = n->rule_directions & (1u << response);
     int rule = ruled ? net_rules_apply(n, m, from, to, response, &delay_ns) : -1;
     if (rule >= 0) {
+        if (n->rules[rule].kind == NET_RULE_DROP) {
+            net_send_retransmitted(n, slot, from, to, response, gen, rule, delay_ns);
+            return;
+        }
         *stalled = gen + 1;
         if (n->on_drop) n->on_drop(n->drop_ctx, rule, m);
         net_lose_at_send(n, slot);
@@ -310,18 +414,64 @@ void net_send(net *n, const proto_msg *msg) {
 
 /* ---- Arrival ---------------------------------------------------------------------------- */
 
-/* True when the message must vanish on arrival: a dead receiver, a cut, a closed connection. */
-static bool net_lost_on_arrival(const net *n, const proto_msg *m) {
-    if (n->endpoints[m->to].down) return true;
-    if (n->cut[m->from][m->to]) return true;
-    if (!n->endpoints[m->to].deliver) return true;
-    return m->conn_gen != n->conn_gen[net_client_of(m)][net_server_of(m)];
+/* Appends slot to link's held list (a cut met it). */
+static void net_hold(net *n, net_tcp_link *link, uint32_t slot) {
+    n->slot_next[slot] = 0;
+    n->slot_flags[slot] &= (uint8_t)~NET_SLOT_RELEASED;
+    if (link->held_tail == 0) link->held_head = slot + 1;
+    else n->slot_next[link->held_tail - 1] = slot + 1;
+    link->held_tail = slot + 1;
+    n->retransmitted++;
+}
+
+/* The message in slot is lost where it is (an RST meeting a cut, a give-up): counted, shown
+ * to on_fate, its slot given back. */
+static void net_lose_held(net *n, uint32_t slot) {
+    n->dropped++;
+    n->slot_flags[slot] = 0;
+    if (n->on_fate) n->on_fate(n->fate_ctx, &n->slots[slot], n->slot_sent_ns[slot], true);
+    net_slot_give(n, slot);
+}
+
+/* A message arrives on a link that a cut cuts, or that a healed cut holds back: it is held,
+ * or waits, or (released by the heal itself, or past the wait) goes on. True when it does not
+ * go on now. */
+static bool net_arrival_blocked(net *n, net_tcp_link *link, uint32_t slot) {
+    if (link->cut) {
+        /* An RST is not retransmitted: a cut loses it, and the client finds out by its
+         * own timeout. */
+        if (n->slots[slot].api == API_DISCONNECT) net_lose_held(n, slot);
+        else net_hold(n, link, slot);
+        return true;
+    }
+    if (n->slot_flags[slot] & NET_SLOT_RELEASED) {
+        n->slot_flags[slot] &= (uint8_t)~NET_SLOT_RELEASED;
+        return false;
+    }
+    sim_schedule(n->world, link->resume_ns, n->kind_deliver, slot);
+    return true;
+}
+
+/* True when the message in slot must vanish on arrival: a dead receiver, nobody listening, a
+ * closed connection it did not survive. Clears the slot's flags. */
+static bool net_lost_on_arrival(net *n, const proto_msg *m, uint32_t slot) {
+    bool gone = n->endpoints[m->to].down || !n->endpoints[m->to].deliver;
+    if (!gone && m->conn_gen == n->conn_gen[net_client_of(m)][net_server_of(m)]) return false;
+    bool survives = !gone && (n->slot_flags[slot] & NET_SLOT_SURVIVES);
+    n->slot_flags[slot] = 0;
+    return !survives;
 }
 
 static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
     net *n = ctx;
     uint32_t slot = (uint32_t)ev->arg;
     SIM_ASSERT(w, slot < n->slot_capacity);
+    if (n->tcp) {
+        net_tcp_link *link = &n->tcp->link[n->slots[slot].from][n->slots[slot].to];
+        if ((link->cut || sim_now(w) < link->resume_ns) && net_arrival_blocked(n, link, slot))
+            return;
+        n->slot_flags[slot] &= (uint8_t)~NET_SLOT_RELEASED; /* the last released one's too */
+    }
     /* A local copy: the receiver may send, and a send may move the slot array. The batches
      * move to the delivery room for the same reason (see the file comment). */
     proto_msg m = n->slots[slot];
@@ -332,8 +482,9 @@ static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
         m.u.fetch_response.batches = n->delivery_batches;
     }
     int64_t sent_ns = n->slot_sent_ns[slot];
+    bool lost = net_lost_on_arrival(n, &m, slot);
     net_slot_give(n, slot);
-    if (net_lost_on_arrival(n, &m)) {
+    if (lost) {
         n->dropped++;
         if (n->on_fate) n->on_fate(n->fate_ctx, &m, sent_ns, true);
         return;
@@ -353,32 +504,145 @@ void net_reset(net *n, node_id client, node_id server) {
     n->conn_open[client][server] = false;
 }
 
+/* True when a break rule broke a direction of (client, server) in its current generation. */
+static bool net_conn_broken(const net *n, node_id client, node_id server) {
+    uint32_t gen = n->conn_gen[client][server];
+    return n->stalled[client][server][0] == gen + 1 || n->stalled[client][server][1] == gen + 1;
+}
+
+/* Calls fn on every slot in flight or held (not free), in slot order. Closes and crashes only:
+ * it walks the whole pool. */
+static void net_each_live(net *n, void (*fn)(net *, uint32_t, const void *), const void *arg) {
+    for (uint32_t i = 0; i < n->free_count; i++)
+        n->slot_flags[n->free_slots[i]] |= NET_SLOT_FREE_MARK;
+    for (uint32_t s = 0; s < n->slot_capacity; s++) {
+        if (n->slot_flags[s] & NET_SLOT_FREE_MARK) {
+            n->slot_flags[s] &= (uint8_t)~NET_SLOT_FREE_MARK;
+            continue;
+        }
+        fn(n, s, arg);
+    }
+}
+
+typedef struct net_closing {
+    node_id from, to;   /* the closer's messages on the connection */
+    bool response;      /* they are responses (the closer is the server) */
+    uint32_t gen;       /* the connection's generation being closed */
+    int64_t wire_ns;    /* only those transmitted by then (a crash); INT64_MAX: all */
+} net_closing;
+
+static void net_mark_survivor(net *n, uint32_t slot, const void *arg) {
+    const net_closing *c = arg;
+    const proto_msg *m = &n->slots[slot];
+    if (m->from != c->from || m->to != c->to || m->is_response != c->response) return;
+    if (m->conn_gen != c->gen || n->slot_xmit_ns[slot] > c->wire_ns) return;
+    n->slot_flags[slot] |= NET_SLOT_SURVIVES;
+}
+
+void net_close(net *n, node_id client, node_id server, bool by_client) {
+    SIM_ASSERT(n->world, client < NODES_MAX);
+    SIM_ASSERT(n->world, server < NODES_MAX);
+    if (!net_conn_broken(n, client, server)) {
+        net_closing c = {.from = by_client ? client : server, .to = by_client ? server : client,
+                         .response = !by_client, .gen = n->conn_gen[client][server],
+                         .wire_ns = INT64_MAX};
+        net_each_live(n, net_mark_survivor, &c);
+    }
+    net_reset(n, client, server);
+}
+
+/* A dying machine's kernel sends nothing more: what a cut held from node is discarded. */
+static void net_unmark_held_from(net *n, node_id node) {
+    if (!n->tcp) return;
+    for (int peer = 0; peer < NODES_MAX; peer++)
+        for (uint32_t s = n->tcp->link[node][peer].held_head; s; s = n->slot_next[s - 1])
+            n->slot_flags[s - 1] &= (uint8_t)~NET_SLOT_SURVIVES;
+}
+
+/* node's process or machine is gone: its messages transmitted before now (not written in this
+ * very instant, not waiting for a retransmission) on connections no break broke survive the
+ * resets that follow. */
+static void net_mark_on_wire(net *n, uint32_t slot, const void *arg) {
+    const node_id *node = arg;
+    const proto_msg *m = &n->slots[slot];
+    if (m->from != *node || n->slot_xmit_ns[slot] >= sim_now(n->world)) return;
+    node_id client = net_client_of(m), server = net_server_of(m);
+    if (m->conn_gen != n->conn_gen[client][server] || net_conn_broken(n, client, server)) return;
+    n->slot_flags[slot] |= NET_SLOT_SURVIVES;
+}
+
 void net_set_down(net *n, node_id node, bool down) {
     SIM_ASSERT(n->world, node < NODES_MAX);
+    if (!down) n->silent[node] = false;
     if (n->endpoints[node].down == down) return;
     n->endpoints[node].down = down;
     if (!down) return;
+    if (n->free_count < n->slot_capacity) {
+        net_each_live(n, net_mark_on_wire, &node);
+        net_unmark_held_from(n, node);
+    }
     for (int peer = 0; peer < NODES_MAX; peer++) {
         if (peer == node) continue;
         bool client_of_dead = n->conn_open[peer][node];
         net_reset(n, (node_id)peer, node);
         net_reset(n, node, (node_id)peer);
-        if (client_of_dead && !n->endpoints[peer].down && !n->cut[node][peer])
+        if (client_of_dead && !n->silent[node] && !n->endpoints[peer].down &&
+            !(n->tcp && n->tcp->link[node][peer].cut))
             net_notify_disconnect(n, node, (node_id)peer);
     }
+}
+
+void net_power_off(net *n, node_id node) {
+    SIM_ASSERT(n->world, node < NODES_MAX);
+    n->silent[node] = true;
+    net_set_down(n, node, true);
+}
+
+/* The first RTO instant at or after now of a segment first transmitted at xmit_ns, or -1 when
+ * the kernel gives up before it. */
+static int64_t net_retransmit_at(int64_t xmit_ns, int64_t now) {
+    int64_t t = xmit_ns;
+    for (int backoff = 0; t < now; backoff++) {
+        t += net_rto_ns(backoff);
+        if (t - xmit_ns >= NET_TCP_GIVE_UP_NS) return -1;
+    }
+    return t;
+}
+
+/* The cut from -> to healed: what it held goes again at the head's next RTO instant. */
+static void net_release_held(net *n, node_id from, node_id to) {
+    net_tcp_link *link = &n->tcp->link[from][to];
+    uint32_t head = link->held_head;
+    if (head == 0) return;
+    link->held_head = link->held_tail = 0;
+    int64_t at = net_retransmit_at(n->slot_xmit_ns[head - 1], sim_now(n->world));
+    for (uint32_t s = head, next; s; s = next) {
+        uint32_t slot = s - 1;
+        next = n->slot_next[slot];
+        if (at < 0) {
+            const proto_msg *m = &n->slots[slot];
+            net_reset(n, net_client_of(m), net_server_of(m)); /* the kernel gave up on it */
+            net_lose_held(n, slot);
+            continue;
+        }
+        n->slot_flags[slot] |= NET_SLOT_RELEASED;
+        net_schedule_from(n, slot, from, to, at, net_delay_draw(n));
+    }
+    /* Arrivals on the link before the last released one wait for it (net_arrival_blocked). */
+    if (at >= 0) link->resume_ns = n->links[from][to].last_delivery_ns;
 }
 
 void net_cut(net *n, node_id from, node_id to, bool cut) {
     SIM_ASSERT(n->world, from < NODES_MAX);
     SIM_ASSERT(n->world, to < NODES_MAX);
-    n->cut[from][to] = cut;
-    if (!cut) return;
-    net_reset(n, from, to);
-    net_reset(n, to, from);
+    if (!net_tcp_of(n)) return;
+    n->tcp->link[from][to].cut = cut;
+    if (!cut) net_release_held(n, from, to);
 }
 
 int net_rule_add(net *n, const net_rule *rule) {
     if (n->rule_count >= NET_RULES_MAX) return -1;
+    if (rule->kind == NET_RULE_DROP && !net_tcp_of(n)) return -1;
     n->rules[n->rule_count] = *rule;
     n->rule_directions |= 1u << (rule->responses ? 1 : 0);
     return n->rule_count++;

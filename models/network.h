@@ -1,17 +1,63 @@
 /*
- * network.h: connections between nodes, with latency, jitter, loss, delay, partitions and
- * resets.
+ * network.h: connections between nodes, as Linux TCP gives them, with latency, jitter, loss,
+ * delay, partitions, closes and resets.
  *
  * A connection is keyed by (client, server), as a TCP connection is: requests travel client ->
  * server, responses server -> client, each direction first in first out (a message never
- * overtakes an earlier one on the same connection: delivery time = max(previous delivery,
- * now + latency)). Closing a connection bumps its generation; messages of an older generation
- * are dropped on arrival, as bytes of a closed socket are.
+ * overtakes an earlier one between the same two nodes: delivery time = max(previous delivery,
+ * now + latency)). Closing a connection bumps its generation; a message of an older generation
+ * vanishes on arrival unless the close let it through (below).
  *
- * Faults act here: drop and delay rules on requests or responses between two endpoints, cuts
- * (both ways or one way) that reset the connections they cut, and node crashes, after which the
- * peers of a dead process get a disconnect notice (the kernel's RST) one latency later.
- * A partition gives no notice: clients find out by their own timeouts.
+ * What the network does, and where it comes from (kafka-semantics.md 2.1):
+ * - drop: a lost segment is retransmitted by the sender's kernel after the retransmission
+ *   timeout (RTO): at least TCP_RTO_MIN = 200 ms, doubling on each consecutive loss of it,
+ *   at most TCP_RTO_MAX = 120 s (include/net/tcp.h), and back to the minimum once a
+ *   retransmission gets through (the ACK of new data resets the backoff, tcp_ack in
+ *   net/ipv4/tcp_input.c). A message lost while an earlier loss on the same connection
+ *   direction is being recovered goes again right behind that recovery. Later messages on the
+ *   direction wait behind a lost one (the receiver hands bytes to the application in order),
+ *   so loss delays, it does not lose.
+ *   The kernel gives up on the connection at the RTO after tcp_retries2 = 15
+ *   retransmissions, about 924.6 s (Documentation/networking/ip-sysctl.rst, tcp_retries2;
+ *   tcp_write_timeout and retransmits_timed_out in net/ipv4/tcp_timer.c); then the message is
+ *   lost with its connection, as by break.
+ *   Simplified: the RTO is the minimum (no smoothed RTT: one-way latencies here are far below
+ *   200 ms), the sender's retransmission of the segments behind the head is not modelled (they
+ *   arrive with it, after one more latency), and the RTO the kernel gives an orphaned socket
+ *   (tcp_orphan_retries) is not distinguished from tcp_retries2.
+ * - partition: nothing crosses the cut, and nothing is reset: a segment that meets the cut
+ *   is held and retransmitted at the RTO instants counted from its first transmission
+ *   (200 ms, 600 ms, 1.4 s, ...); the first instant after the cut heals delivers it and what
+ *   waited behind it. A cut longer than the give-up time (924.6 s, counted from the first
+ *   held segment's transmission) breaks the connection: what it held is lost. Nobody is told:
+ *   Kafka clients find out by their own request.timeout.ms (NetworkClient).
+ * - break (a what-if, not TCP): the message is lost with its connection, as when a middlebox
+ *   drops a connection's state: nothing more on that direction arrives until the connection
+ *   is closed, and its close loses whatever is in flight on it.
+ * - a close (net_close, a client's request.timeout.ms, NetworkClient.close): Kafka sets no
+ *   SO_LINGER, so close() is graceful: the closer's kernel still delivers what the closer
+ *   had sent (then its FIN, not modelled), so a request already sent reaches the broker and
+ *   is handled; what travels towards the closer vanishes (its kernel answers with an RST),
+ *   so the broker's answer to such a request is lost.
+ * - a process crash (net_set_down): the kernel closes the dead process's sockets. Messages
+ *   already on the wire (written before the instant of the crash, not waiting for a
+ *   retransmission) still reach the peer, ahead of the reset; what the process had not yet
+ *   sent is lost with it, and so is what it wrote in the crash's own instant (still in the
+ *   socket's send queue: a crash at a protocol step, e.g. `crash leader on leader.append`,
+ *   comes right after the step, before the kernel sent the answer); what was waiting for a
+ *   retransmission (a drop or a cut) is discarded. tcp_close (net/ipv4/tcp.c) sends an
+ *   RST and discards the send queue when unread data sits in the receive queue (RFC 2525
+ *   2.17), otherwise a FIN after the queued data; a crashed broker nearly always has unread
+ *   requests (muted channels, kafka-semantics.md 2.1), so the model takes the RST for every
+ *   crash. Clients of the dead process get API_DISCONNECT one latency later (the RST), and a
+ *   request sent to it later is refused the same way (an RST from a closed port).
+ * - a power loss (net_power_off): nothing more leaves the machine, not even an RST: messages
+ *   already on the wire still arrive, those waiting for a retransmission are lost, and peers
+ *   learn of the death by their own timeouts only (requests to it vanish without a refusal).
+ *
+ * Cost: until a drop rule or a cut exists, the TCP state (net.tcp) is not even allocated: a
+ * send stores one more time stamp and a delivery tests one pointer; the retransmission paths
+ * run only for a message a rule or a cut touched. Closes and crashes walk the in-flight pool.
  */
 #ifndef KAFKASIM_NETWORK_H
 #define KAFKASIM_NETWORK_H
@@ -20,6 +66,15 @@
 #include "sim.h"
 
 #define NET_RULES_MAX 32
+
+/* Linux's TCP constants (include/net/tcp.h, Documentation/networking/ip-sysctl.rst). */
+#define NET_TCP_RTO_MIN_NS (200 * SIM_MS)     /* TCP_RTO_MIN: HZ / 5 */
+#define NET_TCP_RTO_MAX_NS (120 * SIM_S)      /* TCP_RTO_MAX: 120 * HZ */
+#define NET_TCP_RETRIES2 15                    /* net.ipv4.tcp_retries2 default */
+/* tcp_model_timeout(sk, tcp_retries2, TCP_RTO_MIN): ((2 << 9) - 1) * 200 ms + (15 - 9) * 120 s
+ * (the RTO doubles 9 times from 200 ms before 120 s caps it): 924.6 s. */
+#define NET_TCP_GIVE_UP_NS (((int64_t)(2 << 9) - 1) * NET_TCP_RTO_MIN_NS + \
+                            (NET_TCP_RETRIES2 - 9) * NET_TCP_RTO_MAX_NS)
 
 /* Called when a message arrives at an endpoint. msg, and the batches of a fetch response
  * (protocol.h), are valid during the call only. */
@@ -70,6 +125,21 @@ typedef struct net_link {
     int64_t last_delivery_ns; /* FIFO: the next message on this direction arrives no earlier */
 } net_link;
 
+/* TCP's state of one direction between two nodes (from -> to): cuts, what they hold, loss
+ * recovery. Kept apart, and allocated only once a drop rule or a cut exists (net.tcp). */
+typedef struct net_tcp_link {
+    int64_t resume_ns;    /* after a cut healed: arrivals before this wait until then, so
+                           * that nothing overtakes what the cut held (0: none) */
+    int64_t recovered_ns; /* a drop's retransmission on this direction gets through then */
+    uint32_t held_head;   /* slot + 1 of the first message a cut holds (0: none) */
+    uint32_t held_tail;   /* slot + 1 of the last one */
+    bool cut;             /* a partition cuts this direction now */
+} net_tcp_link;
+
+typedef struct net_tcp {
+    net_tcp_link link[NODES_MAX][NODES_MAX]; /* [from][to] */
+} net_tcp;
+
 typedef struct net_endpoint {
     net_deliver_fn deliver; /* NULL when no node listens */
     void *ctx;              /* borrowed */
@@ -86,13 +156,14 @@ struct net {
     uint16_t kind_deliver;    /* kernel handler kind of a delivery */
     net_endpoint endpoints[NODES_MAX];
     uint32_t conn_gen[NODES_MAX][NODES_MAX]; /* [client][server] generation */
-    /* [client][server][is_response]: generation + 1 of a connection direction on which a fault
-     * dropped a message, 0 when none. TCP delivers in order, so nothing sent after the lost
-     * message on that direction arrives until the connection is closed (head-of-line). */
+    /* [client][server][is_response]: generation + 1 of a connection direction on which a break
+     * rule lost a message, 0 when none: nothing sent after it on that direction arrives until
+     * the connection is closed, and the close loses what is in flight on it. */
     uint32_t stalled[NODES_MAX][NODES_MAX][2];
     net_link links[NODES_MAX][NODES_MAX];    /* [from][to] FIFO state */
-    bool cut[NODES_MAX][NODES_MAX];          /* [from][to] messages are lost */
+    net_tcp *tcp;                            /* owned; NULL until a drop rule or a cut exists */
     bool conn_open[NODES_MAX][NODES_MAX];    /* [client][server] used since its last reset */
+    bool silent[NODES_MAX];                  /* the node's machine is off: no RST from it */
     net_rule rules[NET_RULES_MAX];
     int rule_count;
     unsigned rule_directions; /* bit 0: some rule applies to requests, bit 1: to responses */
@@ -114,12 +185,21 @@ struct net {
                                     * NULL; swapped with its slot's room, never copied */
     uint32_t *free_slots;     /* owned stack of free slot indexes */
     int64_t *slot_sent_ns;    /* owned, parallel to slots: when each message was sent, ns */
+    int64_t *slot_xmit_ns;    /* owned, parallel: its last transmission (after a retransmission
+                               * wait, later than the send), ns */
+    uint32_t *slot_next;      /* owned, parallel: the next slot held on the same link */
+    uint8_t *slot_flags;      /* owned, parallel: NET_SLOT_* bits, 0 for most messages */
     uint32_t slot_capacity;
     uint32_t free_count;
     uint64_t sent;            /* messages handed to net_send */
     uint64_t delivered;       /* messages that reached a listening endpoint */
     uint64_t dropped;         /* messages lost to rules, cuts, resets or dead nodes */
+    uint64_t retransmitted;   /* messages delayed by a retransmission (drop rules, cuts) */
 };
+
+/* slot_flags bits. */
+#define NET_SLOT_SURVIVES 1u /* its connection was closed by its sender: it still arrives */
+#define NET_SLOT_RELEASED 2u /* held by a cut and sent again at its heal */
 
 /* Returns 0, or -1 when memory cannot be had. Registers its handler with the world. */
 int net_init(net *n, sim_world *w, const net_options *opt);
@@ -137,20 +217,36 @@ void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx);
  * API_DISCONNECT one latency later, as a connection attempt to a dead port gets an RST. */
 void net_send(net *n, const proto_msg *msg);
 
-/* Closes the connection (client, server): everything in flight on it is lost. Connection
- * generations start at 1 and grow by one per reset. */
+/* Resets the connection (client, server) abortively: everything in flight on it is lost.
+ * Connection generations start at 1 and grow by one per reset or close. */
 void net_reset(net *n, node_id client, node_id server);
 
-/* The node's process died (down = true) or came back. Going down resets all its connections,
- * drops what is in flight to it, and sends API_DISCONNECT (from = the dead node, is_response =
- * 1) to every live peer that is a client of it on an open connection, one latency later, in
- * increasing node order. Servers of the dead node get no notice (they never wait on a client). */
+/* Closes the connection (client, server) gracefully, from the client's end (by_client) or the
+ * server's: what the closing end had sent on it still arrives, even after a retransmission
+ * (unless a break rule broke the connection: then everything in flight is lost, as
+ * net_reset); what travels towards the closing end vanishes. */
+void net_close(net *n, node_id client, node_id server, bool by_client);
+
+/* The node's process died (down = true) or came back. Going down closes all its connections:
+ * what it had already put on the wire still arrives, what waited for a retransmission and
+ * what travels to it is lost; every live peer that is a client of it on an open connection
+ * gets API_DISCONNECT (from = the dead node, is_response = 1) one latency later, behind what
+ * the dead node had sent, in increasing node order. Servers of the dead node get no notice
+ * (they never wait on a client). Coming back ends a power-off too. */
 void net_set_down(net *n, node_id node, bool down);
 
-/* Cuts or heals from -> to (one way). Cutting resets the connections between the two. */
+/* The node's machine lost power: as net_set_down(n, node, true), but no notice leaves it, and
+ * requests sent to it later vanish without a refusal, until net_set_down(n, node, false). */
+void net_power_off(net *n, node_id node);
+
+/* Cuts or heals from -> to (one way). Nothing is reset: what meets the cut is held and
+ * retransmitted at the first RTO instant after the heal (see the file comment). */
 void net_cut(net *n, node_id from, node_id to, bool cut);
 
-/* Adds a drop or delay rule; returns its index or -1 when NET_RULES_MAX is reached. */
+/* The RTO after backoff consecutive expiries: 200 ms << backoff, at most 120 s. */
+int64_t net_rto_ns(int backoff);
+
+/* Adds a drop, break or delay rule; returns its index or -1 when NET_RULES_MAX is reached. */
 int net_rule_add(net *n, const net_rule *rule);
 
 #endif

@@ -1183,7 +1183,7 @@ static void producer_on_conn_timeout(producer *p, int broker) {
         producer_conn_arm(p, broker);
         return;
     }
-    net_reset(p->net, p->node, node_broker(broker));
+    net_close(p->net, p->node, node_broker(broker), true); /* graceful: network.h */
     producer_conn_fail_all(p, broker, ERR_REQUEST_TIMED_OUT);
 }
 
@@ -1403,7 +1403,8 @@ void producer_restart(producer *p) {
         net_set_down(p->net, p->node, false);
     } else {
         producer_abort_all(p);
-        for (int b = 1; b <= PROTO_BROKERS_MAX; b++) net_reset(p->net, p->node, node_broker(b));
+        for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
+            net_close(p->net, p->node, node_broker(b), true);
     }
     producer_session_clear(p);
     /* Records the old process took to its grave: nobody called back. */

@@ -349,8 +349,10 @@ static void trace_rec_append(trace_line *l, const history_rec *r, const proto_pa
 
 static void trace_rec_drop(tracer *t, trace_line *l, const history_rec *r,
                            const proto_payloads *p) {
-    char api[40], what[48], fault[24];
-    snprintf(what, sizeof what, "%s dropped", trace_api_what((int)r->a, r->e, api, sizeof api));
+    char api[40], what[64], fault[24];
+    bool retransmitted = r->e & HIST_DROP_RETRANSMITTED;
+    snprintf(what, sizeof what, "%s %s", trace_api_what((int)r->a, r->e & 1, api, sizeof api),
+             retransmitted ? "lost, retransmitted" : "dropped");
     line_begin_msg(l, t, r->time_ns, (node_id)r->f, r->node, what);
     if (r->d >= 0) line_int(l, "offset", r->d);
     if (r->c >= 0) line_ids(l, p, (uint32_t)r->c);

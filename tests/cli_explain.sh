@@ -45,7 +45,7 @@ run_ok "$demo" --seed 7 --explain
 cp out demo.txt
 chain_has demo.txt '^records? [0-9.]+ duplicated \(Jepsen: duplicate, 2 committed copies( each)?\)' \
   'attempt 1 was appended at offsets? [0-9.]+ on broker-1' \
-  'response was dropped \(fault drop1\)|response on the same connection was dropped \(fault drop1\)' \
+  'response was (dropped|lost) \(fault drop1\)|response on the same connection was (dropped|lost) \(fault drop1\)' \
   'retried' \
   'idempotence is off, so broker-[0-9] appended (it|them) again at offsets? [0-9.]+'
 chain_has demo.txt '^records? [0-9.]+ reordered \(Jepsen: nonmonotonic-send\)' \

@@ -297,8 +297,8 @@ static void test_counters(void) {
     history_fault(&f.h, 13, 0, node_broker(1), true);
     history_fault(&f.h, 14, 2, NODE_NONE, true);
     proto_msg m = {.api = API_PRODUCE, .is_response = 1, .from = 1, .to = node_producer(0)};
-    history_drop(&f.h, 15, &m, 2);
-    history_drop(&f.h, 16, &m, 2);
+    history_drop(&f.h, 15, &m, 2, false);
+    history_drop(&f.h, 16, &m, 2, false);
     history_error(&f.h, 17, node_producer(0), API_PRODUCE, ERR_NOT_LEADER_OR_FOLLOWER);
     history_error(&f.h, 18, node_producer(0), API_PRODUCE, ERR_NOT_LEADER_OR_FOLLOWER);
     history_error(&f.h, 19, node_producer(0), API_PRODUCE, ERR_REQUEST_TIMED_OUT);

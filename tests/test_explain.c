@@ -79,7 +79,7 @@ static void drop_response(int64_t t, node_id broker, int64_t offset, int fault) 
     m.from = broker;
     m.to = node_producer(0);
     m.u.produce_response.base_offset = offset;
-    history_drop(&fx.h, t, &m, fault);
+    history_drop(&fx.h, t, &m, fault, false);
 }
 
 /* Runs the explainer into fx.out; returns its count. */
@@ -159,7 +159,7 @@ static void test_reordered(void) {
     m.from = node_producer(0);
     m.to = node_broker(1);
     m.u.produce.batch = a;
-    history_drop(&fx.h, SIM_MS, &m, 0);
+    history_drop(&fx.h, SIM_MS, &m, 0, false);
     history_attempt(&fx.h, SIM_MS, node_producer(0), &c, 1);
     history_append(&fx.h, 2 * SIM_MS, node_broker(1), &c, true);
     callbacks(3 * SIM_MS, 13, 19, ERR_NONE, 0);

@@ -68,12 +68,12 @@ static void test_recorders(void) {
     m.from = node_broker(1);
     m.to = node_producer(0);
     m.u.produce_response.base_offset = 40;
-    history_drop(&h, 5, &m, 3);
+    history_drop(&h, 5, &m, 3, false);
     m.is_response = 0;
     m.from = node_producer(0);
     m.to = node_broker(1);
     m.u.produce.batch = b;
-    history_drop(&h, 6, &m, -1);
+    history_drop(&h, 6, &m, -1, false);
     history_election(&h, 7, 2, 5, true);
     history_election(&h, 8, -1, 6, false);
     history_expire(&h, 9, node_producer(0), &b, true);

@@ -279,7 +279,7 @@ static void test_filters(void) {
     resp.from = node_broker(1);
     resp.to = node_producer(0);
     resp.u.produce_response.base_offset = 57;
-    history_drop(&h, 6, &resp, 0);
+    history_drop(&h, 6, &resp, 0, false);
     trace_history(&t, &h.recs[h.count - 1], &p);
     CHECK_CONTAINS(capture(f), "0.000ms broker-1 -> producer ProduceResponse dropped "
                                "offset=57 fault=drop1\n");
@@ -328,7 +328,7 @@ static void test_jsonl(void) {
     history_hw(&h, 8, node_broker(1), 13);
     history_election(&h, 9, -1, 2, false);
     history_isr(&h, 10, 6, 4);
-    history_drop(&h, 11, &m, 0);
+    history_drop(&h, 11, &m, 0, false);
     history_fault(&h, 12, 0, node_broker(1), true);
     history_crash(&h, 13, node_broker(1), true);
     history_epoch_bump(&h, 14, node_producer(0), 1, 1);
