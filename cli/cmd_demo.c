@@ -32,22 +32,25 @@ static const char *const demo_base[] = {
 static const demo_row demo_rows[] = {
     {"retries without idempotence, 5% of responses lost, 5 in flight",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
+      "request.timeout.ms=30", "fault.drop1=break responses leader -> producer p=0.05", NULL}},
     {"retries without idempotence, 5% of requests lost, 5 in flight",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05", NULL}},
+      "request.timeout.ms=30", "fault.drop1=break requests producer -> leader p=0.05", NULL}},
     {"the same with max.in.flight.requests.per.connection=1",
      {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=1",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05", NULL}},
+      "request.timeout.ms=30", "fault.drop1=break requests producer -> leader p=0.05", NULL}},
     {"the same with enable.idempotence=true, 5 in flight",
      {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop requests producer -> leader p=0.05",
-      "fault.drop2=drop responses leader -> producer p=0.05", NULL}},
+      "request.timeout.ms=30", "fault.drop1=break requests producer -> leader p=0.05",
+      "fault.drop2=break responses leader -> producer p=0.05", NULL}},
     {"the first row with enable.idempotence=true",
      {"enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5",
-      "request.timeout.ms=30", "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
+      "request.timeout.ms=30", "fault.drop1=break responses leader -> producer p=0.05", NULL}},
     {"kafka.version=3.0.0 defaults (KAFKA-13598), same losses",
      {"kafka.version=3.0.0", "request.timeout.ms=30",
+      "fault.drop1=break responses leader -> producer p=0.05", NULL}},
+    {"the first row on TCP (drop: resent after 200 ms), default timeout",
+     {"enable.idempotence=false", "acks=all", "max.in.flight.requests.per.connection=5",
       "fault.drop1=drop responses leader -> producer p=0.05", NULL}},
     {"acks=1, leader crashes right after an append",
      {"acks=1", "enable.idempotence=false",
@@ -191,6 +194,8 @@ int cmd_demo(int argc, char **argv) {
         }
     }
     printf("\nEach row is a `kafkasim run` scenario: `kafkasim demo --show` prints the commands;\n"
-           "see `kafkasim run --help`; the full sweeps are in results/README.md.\n");
+           "see `kafkasim run --help`; the full sweeps are in results/README.md. The first six\n"
+           "rows lose messages with their connection (`break`); the seventh loses TCP segments\n"
+           "(`drop`), which TCP resends.\n");
     return status;
 }

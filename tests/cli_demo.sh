@@ -42,6 +42,9 @@ expect_runs "the same with enable.idempotence=true" 1 -eq 0
 expect_runs "the same with enable.idempotence=true" 2 -eq 0
 expect_runs "the first row with enable.idempotence=true" 1 -eq 0
 expect_runs "kafka.version=3.0.0 defaults" 1 -gt 10
+# TCP loss with Kafka's default request.timeout.ms: resent after 200 ms, nothing duplicated.
+expect_runs "the first row on TCP" 1 -eq 0
+expect_runs "the first row on TCP" 2 -eq 0
 expect_runs "acks=1, leader crashes" 3 -gt 0
 expect_runs "acks=all, min.insync.replicas=2, same crash" 3 -eq 0
 expect_runs "acks=all, min ISR 1, ISR shrunk, unclean election" 3 -gt 0

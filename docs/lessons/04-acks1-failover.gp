@@ -1,6 +1,6 @@
 set terminal pngcairo size 1500,850 font 'Sans,10'
 set output 'docs/lessons/04-acks1-failover.png'
-set title "acks=1  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=30  seed 1\nlost_acked 2   (empty fetches and heartbeats hidden: --plot-detail shows them)"
+set title "acks=1  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=30  seed 1\nlost_acked 3   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
 set xlabel 'simulated time (ms)'
 set grid xtics lc rgb '#eeeeee'
@@ -31,7 +31,6 @@ $produce << EOD
 38.000000 4.000 1.000000 -3.000
 40.000000 4.000 1.000000 -3.000
 42.000000 4.000 1.000000 -3.000
-48.000000 4.000 1.000000 -3.000
 157.469700 4.000 1.000000 -2.000
 EOD
 $retry << EOD
@@ -41,6 +40,7 @@ EOD
 $anomalymsg << EOD
 44.000000 4.000 1.000000 -3.000
 46.000000 4.000 1.000000 -3.000
+48.000000 4.000 1.000000 -3.000
 EOD
 $response << EOD
 13.000000 1.000 1.000000 3.000
@@ -61,6 +61,7 @@ $response << EOD
 43.000000 1.000 1.000000 3.000
 45.000000 1.000 1.000000 3.000
 47.000000 1.000 1.000000 3.000
+49.000000 1.000 1.000000 3.000
 156.469700 2.000 1.000000 2.000
 158.469700 2.000 1.000000 2.000
 EOD
@@ -87,6 +88,7 @@ $other << EOD
 50.000000 1.000 1.000000 1.000
 50.000000 1.000 1.000000 2.000
 50.000000 1.000 1.000000 3.000
+50.000000 1.000 1.000000 3.000
 51.000000 4.000 1.000000 -2.000
 52.000000 2.000 1.000000 2.000
 81.000000 1.000 1.000000 -1.000
@@ -102,7 +104,7 @@ $other << EOD
 156.000000 0.000 1.000000 2.000
 EOD
 $lost << EOD
-49.000000 1.000 1.000000 2.850
+50.000000 4.000 1.000000 -2.850
 81.000000 0.000 1.000000 0.850
 EOD
 $append << EOD
@@ -125,7 +127,7 @@ $append << EOD
 45.000000 1.000 "r17 @17" 1.000
 47.000000 1.000 "" 1.000
 49.000000 1.000 "r19 @19" 1.000
-156.469700 2.000 "r19 @17" 2.000
+156.469700 2.000 "r20 @17" 2.000
 158.469700 2.000 "" 2.000
 EOD
 $replica << EOD
@@ -197,8 +199,9 @@ EOD
 $failed << EOD
 EOD
 $acked << EOD
-46.000000 4.000 "acked r17-18 (2 callbacks)" 4.000
+46.000000 4.000 "acked r17-19 (3 callbacks)" 4.000
 48.000000 4.000 "" 4.000
+50.000000 4.000 "" 4.000
 EOD
 $fault << EOD
 1.000000 1.000 "fault.slow" 1.000
@@ -214,14 +217,16 @@ $isrexpand << EOD
 156.000000 0.000 "ISR expands to {1,2,3}" 0.000
 EOD
 $lostmark << EOD
-50.000000 3.850 "lost answer @19" 3.850
+51.000000 1.150 "lost request r20" 1.150
 82.000000 0.850 "" 0.850
 EOD
 $anomaly << EOD
 45.000000 1.000 "r17 @17" 1.000
-46.000000 4.000 "acked r17-18 (2 callbacks)" 4.000
+46.000000 4.000 "acked r17-19 (3 callbacks)" 4.000
 47.000000 1.000 "" 1.000
 48.000000 4.000 "" 4.000
+49.000000 1.000 "r19 @19" 1.000
+50.000000 4.000 "" 4.000
 EOD
 $backoff << EOD
 51.000000 4.780 100.469700 "waits to retry 100 ms"

@@ -20,8 +20,8 @@ panels = 2
 layout_rows = 1
 layout_cols = 2
 array ptitle[2]
-ptitle[1] = "fault.drop=drop requests producer -> leader p=0.02"
-ptitle[2] = "fault.drop=drop responses leader -> producer p=0.02"
+ptitle[1] = "fault.drop=break requests producer -> leader p=0.02"
+ptitle[2] = "fault.drop=break responses leader -> producer p=0.02"
 # ---- line.gp ----
 # line.gp: one output field of a sweep against one axis: the mean of each point with its 95%
 # confidence interval as error bars, one line per value of plot.series, and a panel per

@@ -4,7 +4,7 @@ if (!exists("term")) term = 'png'
 if (!exists("out")) out = 'plot-duplicates.' . term
 in = 'plot-duplicates.csv'
 ttl = "Duplicate records in the committed log: mean and 95% confidence interval over 30 seeds per point"
-xlabel = "p (probability) in fault.drop = drop responses leader -> producer p=p"
+xlabel = "p (probability) in fault.drop = break responses leader -> producer p=p"
 ylabel = "duplicate records in the committed log (records per run)"
 zlabel = "duplicate records in the committed log (records per run)"
 series = 2

@@ -4,7 +4,7 @@ if (!exists("term")) term = 'png'
 if (!exists("out")) out = 'plot-retries.' . term
 in = 'plot-retries.csv'
 ttl = "Produce attempts beyond the first of each batch: mean and 95% confidence interval over 30 seeds per point"
-xlabel = "p (probability) in fault.drop = drop responses leader -> producer p=p"
+xlabel = "p (probability) in fault.drop = break responses leader -> producer p=p"
 ylabel = "Produce attempts beyond the first of each batch (attempts per run)"
 zlabel = "Produce attempts beyond the first of each batch (attempts per run)"
 series = 2
