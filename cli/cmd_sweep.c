@@ -278,7 +278,13 @@ static int sweep_scenario_run(void *ctx, const sweep_spec *spec, size_t cell, ui
     scenario_options options = {.trace_node = -1, .trace_record = -1};
     memset(&result, 0, sizeof result);
     int rc = scenario_run(&c, &options, &result);
-    if (rc < 0) return SWEEP_RUN_EXHAUSTED; /* memory ran out: no result, not journalled */
+    if (rc < 0 && result.exhausted) {
+        /* Memory ran out: no result of its own, so not journalled; --resume runs it again. */
+        fprintf(stderr, "kafkasim sweep: cell %zu, seed %" PRIu64 ": resources exhausted: %s\n",
+                cell, seed, result.failure);
+        return SWEEP_RUN_EXHAUSTED;
+    }
+    if (rc < 0) return -1; /* cannot be run (a fault that cannot be set up): a failed run */
     if (sweep_fields_format(f, &result, fields, fields_len) != 0) return -1;
     return rc == 0 ? SWEEP_RUN_OK : SWEEP_RUN_FAILED;
 }

@@ -91,6 +91,16 @@ else
     echo "cli_sweep_kill: the sweep finished before a worker could be killed; not checked" >&2
 fi
 
+# A run out of memory (guard's exhausted status) is not a result: not journalled, the sweep
+# stops with 3 and --resume would run it again (test_sweep_spec shows the resumed bytes).
+printf 'axis.workload.records = 10, 1000000\nset.sim.max.memory.mb = 1\nseeds = 1..2\n' >"$T/mem.sweep"
+"$BIN" sweep "$T/mem.sweep" --out "$T/mem" --jobs 1 >/dev/null 2>"$T/mem.err"
+rc=$?
+[ $rc -eq 3 ] || fail "a run out of memory: exit $rc, expected 3: $(cat "$T/mem.err")"
+grep -q 'run 2: out of memory; the run is not journalled' "$T/mem.err" || fail "out of memory: $(cat "$T/mem.err")"
+grep -q '^2,' "$T/mem/runs.journal" && fail "a run out of memory was journalled"
+grep -q '^1,ok,' "$T/mem/runs.journal" || fail "the runs before it are not journalled"
+
 # One sweep per --out at a time: a second sweep, or a second --resume, into a folder another
 # sweep is writing is refused (exit 2) and leaves that sweep's files alone.
 rm -rf "$T/locked"
