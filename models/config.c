@@ -12,12 +12,18 @@
  * delivery.timeout.ms 120000 in 2.1 (KIP-91); retry.backoff.max.ms 1000 in 3.7 (KIP-580);
  * replica.lag.time.max.ms 10000 -> 30000 in 2.5 (KIP-537); linger.ms 0 -> 5 in 4.0 (KIP-1030);
  * producer.id.expiration.ms 86400000 in 3.4 (KIP-854; before, producer ids expired with
- * transactional.id.expiration.ms, 604800000).
+ * transactional.id.expiration.ms, 604800000). 4.0 (KIP-1030) also raised the least
+ * log.segment.bytes to 1 MiB; 4.1, 4.2 and 4.3 changed no default or bound of a key in this table
+ * (their upgrade notes: eligible leader replicas on by default for new clusters from 4.1,
+ * KIP-966, is an election rule, not a key here). Keys that came after 0.11 carry their release
+ * in config_since_table and are refused for older releases.
  *
  * Validation follows section 3.4: ProducerConfig.postProcessAndValidateIdempotenceConfigs in
  * 3.0.1+, KafkaProducer.configureAcks/configureRetries/configureInflightRequests before 3.0,
  * and KafkaProducer.configureDeliveryTimeout. The one what-if switch,
  * sim.allow.unsafe.configs, lets explicit idempotence run with settings Kafka refuses.
+ * min.insync.replicas above replication.factor passes, as topic creation lets it pass in every
+ * release; the broker applies it by version (broker.c effective_min_isr, KAFKA-15583).
  *
  * Values are parsed as Kafka's ConfigDef.parseType does: surrounding blanks are trimmed,
  * booleans are true or false in any case, integers are decimal and range-checked. Stricter than
