@@ -671,7 +671,7 @@ static void follower_fetch_send(broker *b, int partition) {
     p->fetch_leader = p->leader;
     /* The fetcher's request timeout is replica.socket.timeout.ms. */
     sim_timer_arm(b->env.world, &p->fetch_timer,
-                  now_ns(b) + b->env.config->replica_socket_timeout_ns, b->kind,
+                  now_ns(b) + proto_request_timeout_ns(b->env.config->replica_socket_timeout_ns), b->kind,
                   timer_arg(BROKER_T_FETCH, partition, 0));
     send_msg(b, &m);
 }
@@ -877,14 +877,24 @@ static void broker_dispatch(broker *b, const proto_msg *m) {
 
 /* ---- Timers ------------------------------------------------------------------------------ */
 
+/* The isr-expiration task's period: replica.lag.time.max.ms / 2 in whole ms
+ * (ReplicaManager.startup). KafkaScheduler.schedule runs a task with a period of 0 once, at
+ * startup, when the broker leads no partition yet, and never again: with
+ * replica.lag.time.max.ms below 2 ms the ISR never shrinks. Returns 0 then. */
+static int64_t broker_isr_check_period_ns(const config *c) {
+    return c->replica_lag_time_max_ns / SIM_MS / 2 * SIM_MS == 0 ? 0
+                                                                : c->replica_lag_time_max_ns / 2;
+}
+
 static void broker_timers_arm(broker *b) {
     int64_t t = now_ns(b);
     const config *c = b->env.config;
     broker_heartbeat_send(b); /* the first heartbeat registers the incarnation */
     sim_timer_arm(b->env.world, &b->heartbeat_timer, t + c->broker_heartbeat_interval_ns,
                   b->kind, timer_arg(BROKER_T_HEARTBEAT, 0, 0));
-    sim_timer_arm(b->env.world, &b->isr_timer, t + c->replica_lag_time_max_ns / 2, b->kind,
-                  timer_arg(BROKER_T_ISR_CHECK, 0, 0));
+    if (broker_isr_check_period_ns(c) > 0)
+        sim_timer_arm(b->env.world, &b->isr_timer, t + broker_isr_check_period_ns(c), b->kind,
+                      timer_arg(BROKER_T_ISR_CHECK, 0, 0));
     sim_timer_arm(b->env.world, &b->expire_timer, t + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS,
                   b->kind, timer_arg(BROKER_T_EXPIRE, 0, 0));
 }
@@ -943,7 +953,7 @@ static void broker_timer_run(broker *b, uint64_t arg) {
         break;
     case BROKER_T_ISR_CHECK:
         for (int i = 0; i < b->partition_count; i++) leader_maybe_shrink_isr(b, i);
-        sim_timer_arm(b->env.world, &b->isr_timer, now_ns(b) + c->replica_lag_time_max_ns / 2,
+        sim_timer_arm(b->env.world, &b->isr_timer, now_ns(b) + broker_isr_check_period_ns(c),
                       b->kind, arg);
         break;
     case BROKER_T_EXPIRE:

@@ -951,7 +951,30 @@ int config_finish(config *c, char *err, size_t err_len) {
         c->retry_backoff_max_ns = c->retry_backoff_ns;
     if (c->retry_backoff_max_ns < c->retry_backoff_ns && !config_user_set(c, KEY_RETRY_BACKOFF_MAX))
         c->retry_backoff_max_ns = c->retry_backoff_ns;
+    /* A follower whose fetch may not wait at the leader asks again the moment the empty answer
+     * arrives (AbstractFetcherThread.processFetchRequest: no backoff after a fetch without
+     * error). Kafka spends a real round trip on each; over a network with no delay at all the
+     * loop takes no simulated time and never ends. Kafka itself accepts both values, so this
+     * is a refusal of the simulator's, named as such. */
+    if (c->replica_fetch_wait_max_ns == 0 && c->latency_ns == 0 && c->jitter_ns == 0 &&
+        c->replication_factor > 1) {
+        snprintf(what, sizeof what, "replica.fetch.wait.max.ms=0 with network.latency.ms=0 "
+                 "(and no jitter): every follower would fetch again at the same instant forever "
+                 "(Kafka spends a network round trip on each fetch); set either above 0");
+        return config_fail(err, err_len, what);
+    }
     if (config_finish_delivery(c, err, err_len) != 0) return -1;
+    /* With delivery.timeout.ms=0 a batch has reached its delivery timeout when it is created
+     * (ProducerBatch.hasReachedDeliveryTimeout: deliveryTimeoutMs <= now - createdMs), so every
+     * record fails at once; an application that sends each failed record again would do so at
+     * the same instant forever (Kafka's sender spins too). A workload key of the simulator's,
+     * so the simulator refuses the pair. */
+    if (c->delivery_timeout_ns == 0 && c->resend_on_failure) {
+        snprintf(what, sizeof what, "workload.resend.on.failure=true with delivery.timeout.ms=0: "
+                 "every record expires as it is created and would be sent again at the same "
+                 "instant forever; set delivery.timeout.ms above 0");
+        return config_fail(err, err_len, what);
+    }
     if (config_finish_idempotence(c, err, err_len) != 0) return -1;
     return config_finish_faults(c, err, err_len);
 }

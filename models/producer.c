@@ -535,7 +535,8 @@ static void producer_conn_arm(producer *p, int broker) {
     if (c->count == 0) return;
     /* A request already past request.timeout.ms (its answer came late, after a pause) times
      * out at the next poll, as NetworkClient.handleTimedOutRequests does: fire now. */
-    int64_t at_ns = producer_conn_req(p, c, 0)->sent_ns + p->cfg->request_timeout_ns;
+    int64_t at_ns = producer_conn_req(p, c, 0)->sent_ns +
+                    proto_request_timeout_ns(p->cfg->request_timeout_ns);
     if (at_ns < producer_now(p)) at_ns = producer_now(p);
     sim_timer_arm(p->world, &c->timeout, at_ns, p->kind,
                   producer_arg(p, PRODUCER_EV_CONN_TIMEOUT, (uint32_t)broker));
@@ -876,11 +877,15 @@ static bool producer_on_produce_result(producer *p, const producer_request *r, i
 }
 
 /* Everything in flight on the connection to broker fails, oldest first
- * (NetworkClient.cancelInFlightRequests). */
+ * (NetworkClient.cancelInFlightRequests), and the connection closed: NetworkClient.ready
+ * opens a new one only reconnect.backoff.ms after the last attempt
+ * (ClusterConnectionStates.canConnect), so a broker that refuses every connection (a crashed
+ * one) is not sent a request again before then, with retry.backoff.max.ms=0 too. */
 static void producer_conn_fail_all(producer *p, int broker, int error) {
     producer_conn *c = &p->conns[broker];
     sim_timer_cancel(&c->timeout);
     int64_t now = producer_now(p);
+    c->reconnect_after_ns = now + PRODUCER_RECONNECT_BACKOFF_NS;
     while (c->count > 0) {
         producer_request r;
         producer_conn_remove(p, c, 0, &r);
@@ -1032,6 +1037,10 @@ static bool producer_drain_partition(producer *p, producer_partition *pt) {
         }
         if (pt->muted) return true;
         if (p->conns[pt->leader].count >= p->cfg->max_in_flight) return true;
+        if (producer_now(p) < p->conns[pt->leader].reconnect_after_ns) {
+            producer_wakeup_at(p, p->conns[pt->leader].reconnect_after_ns);
+            return true;
+        }
         if (producer_idempotent(p) && producer_idempotent_hold(p, pt, &p->batches[pt->head]))
             return true;
         if (!producer_send_batch(p, pt, pt->head, pt->leader)) return false;
@@ -1179,7 +1188,8 @@ static void producer_on_expiry(producer *p, uint32_t i) {
 static void producer_on_conn_timeout(producer *p, int broker) {
     producer_conn *c = &p->conns[broker];
     if (c->count == 0) return;
-    if (producer_now(p) - producer_conn_req(p, c, 0)->sent_ns < p->cfg->request_timeout_ns) {
+    if (producer_now(p) - producer_conn_req(p, c, 0)->sent_ns <
+        proto_request_timeout_ns(p->cfg->request_timeout_ns)) {
         producer_conn_arm(p, broker);
         return;
     }

@@ -32,6 +32,9 @@
 /* DefaultRecord framing of a small record without key or headers (length, attributes,
  * timestamp delta, offset delta, key length, value length, header count varints), bytes. */
 #define PRODUCER_RECORD_OVERHEAD_BYTES 8
+/* reconnect.backoff.ms, Kafka's default (CommonClientConfigs.DEFAULT_RECONNECT_BACKOFF_MS,
+ * atLeast(0)); not a key of the simulator. */
+#define PRODUCER_RECONNECT_BACKOFF_NS ((int64_t)50000000)
 
 /* What the producer borrows from its world. */
 typedef struct producer_env {
@@ -93,6 +96,8 @@ typedef struct producer_conn {
     int head;                   /* ring position of the oldest request */
     int count;                  /* requests in flight */
     sim_timer timeout;          /* armed for the oldest request's request.timeout.ms */
+    int64_t reconnect_after_ns; /* no request before this: reconnect.backoff.ms after the
+                                   connection closed (ClusterConnectionStates), ns */
 } producer_conn;
 
 /* TxnPartitionEntry plus the partition's deque. */

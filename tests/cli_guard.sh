@@ -5,6 +5,7 @@
 #     network with no delay) stops with exit 1, naming the time, the kinds that repeat and the
 #     zero delays; its event count lies between the bound and twice the bound (+ the 1,024
 #     events watched to name the kinds); sim.max.stalled.events=0 turns it off;
+#   - the configurations seen looping (issue 20) run as Kafka would or are refused (exit 2);
 #   - the memory bound: sim.max.memory.mb passed is exit 3, "resources exhausted", nothing on
 #     stdout; `check` reports it with no verdict and writes no counterexample.
 # Usage: bash cli_guard.sh KAFKASIM_BINARY SOURCE_DIR
@@ -47,6 +48,32 @@ expect_in err "did not drain within sim.max.events"
 events_between 100000 100000
 # A run that moves on is never stopped, with the smallest bound either.
 expect_exit 0 run sim.max.stalled.events=1 network.latency.ms=0 workload.records=5000
+
+# ---- The configurations seen looping (issue 20) now run as Kafka would, or are refused -------
+# events_at_most N: the run in out (JSON) dispatched at most N events.
+events_at_most() { events_between 1 "$1"; }
+# replica.lag.time.max.ms / 2 is 0 ms: Kafka's scheduler runs isr-expiration once, at startup.
+expect_exit 0 run replica.lag.time.max.ms=0 --format json
+events_at_most 20000
+expect_exit 0 run replica.lag.time.max.ms=1 --format json
+events_at_most 20000
+# No wait at the leader over a network with no delay: refused.
+expect_exit 2 run network.latency.ms=0 replica.fetch.wait.max.ms=0
+expect_in err "replica.fetch.wait.max.ms=0 with network.latency.ms=0"
+# A zero fetch timeout times out after 1 ms (NetworkClient's strict comparison in ms).
+expect_exit 0 run replica.fetch.backoff.ms=0 replica.socket.timeout.ms=0 --format json
+events_at_most 500000
+# A crashed broker refuses connections: reconnect.backoff.ms (50 ms) between attempts.
+expect_exit 0 run acks=1 retry.backoff.max.ms=0 'fault.p=powerloss all at 1ns for 1ns' \
+  'fault.c=crash leader at 40ms for 60s' --format json
+events_at_most 500000
+# Every record expiring as it is created and resent: refused (1.0 has no delivery.timeout.ms).
+expect_exit 2 run kafka.version=1.0 delivery.timeout.ms=0 workload.resend.on.failure=true
+expect_exit 2 run delivery.timeout.ms=0 request.timeout.ms=0 workload.resend.on.failure=true
+expect_in err "workload.resend.on.failure=true with delivery.timeout.ms=0"
+# Without the resend every record fails once and the run ends.
+expect_exit 0 run delivery.timeout.ms=0 request.timeout.ms=0 --format json
+expect_in out '"failed":1000'
 
 # ---- The memory bound ------------------------------------------------------------------------
 expect_exit 3 run workload.records=1000000 sim.max.memory.mb=1
