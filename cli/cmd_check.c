@@ -90,8 +90,8 @@ static void check_usage(FILE *out) {
           "      --swarm               each seed draws its own fault mix (printed as\n"
           "                            fault.swarmN lines, so the run replays exactly)\n"
           "      --swarm-kinds LIST    kinds to draw from: crash, pause, partition, drop,\n"
-          "                            break, delay, restart-producer, powerloss, all\n"
-          "                            (default: all but powerloss)\n"
+          "                            break, delay, restart-producer, powerloss, stop, all\n"
+          "                            (default: all but powerloss and stop)\n"
           "      --swarm-faults N      at most N faults per mix, 1..8 (default 4)\n"
           "      --swarm-powerloss     also draw whole-cluster power loss\n"
           "      --determinism         run each seed twice; the trace hashes must match\n"
@@ -267,14 +267,15 @@ static bool check_session_ended(const config *c, int64_t *stopped_ns) {
     return ended;
 }
 
-/* True when every broker that a fault stops comes back: a crash without `for` keeps a broker
- * down for good, and then replication may rightly never catch up. */
+/* True when every broker that a fault stops comes back: a crash or a stop without `for` keeps
+ * a broker down for good, and then replication may rightly never catch up. */
 static bool check_brokers_heal(const config *c) {
     for (int i = 0; i < c->fault_count; i++) {
         fault_spec f;
         char err[256];
         if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) continue;
-        if (f.kind == FAULT_CRASH && f.a.kind != FAULT_TARGET_PRODUCER && f.for_ns < 0)
+        if ((f.kind == FAULT_CRASH || f.kind == FAULT_STOP) &&
+            f.a.kind != FAULT_TARGET_PRODUCER && f.for_ns < 0)
             return false;
     }
     return true;

@@ -277,7 +277,9 @@ static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
         m = plot_mark_add(p, r->time_ns, r->node, r->a ? MARK_CRASH : MARK_RESTART);
         if (m)
             snprintf(m->label, sizeof m->label, "%s",
-                     r->a ? (r->b ? "power loss" : "crash") : "restart");
+                     r->a == HIST_STOPPED ? "stop (controlled)"
+                     : r->a              ? (r->b ? "power loss" : "crash")
+                                         : "restart");
         break;
     case HIST_ELECTION:
         if (r->node == NODE_NONE) {

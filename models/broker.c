@@ -669,9 +669,11 @@ static void follower_fetch_send(broker *b, int partition) {
     p->fetch_in_flight = true;
     p->fetch_correlation = m.correlation_id;
     p->fetch_leader = p->leader;
-    /* The fetcher's request timeout is replica.socket.timeout.ms. */
+    /* The fetcher's request timeout is the broker's request.timeout.ms (ReplicaFetcherThread's
+     * NetworkClient via BrokerBlockingSender); replica.socket.timeout.ms bounds connecting. */
     sim_timer_arm(b->env.world, &p->fetch_timer,
-                  now_ns(b) + proto_request_timeout_ns(b->env.config->replica_socket_timeout_ns), b->kind,
+                  now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns),
+                  b->kind,
                   timer_arg(BROKER_T_FETCH, partition, 0));
     send_msg(b, &m);
 }
@@ -787,7 +789,7 @@ static void broker_become_follower(broker *b, int partition) {
 }
 
 static void broker_on_partition_state(broker *b, const proto_msg *m) {
-    if (m->partition >= b->partition_count) return;
+    if (m->partition >= b->partition_count || !b->registered) return;
     int partition = m->partition;
     broker_partition *p = &b->partitions[partition];
     const proto_partition_state *s = &m->u.partition_state;
@@ -805,6 +807,7 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
     p->partition_epoch = s->partition_epoch;
     partition_isr_set(p, s->isr);
     p->replicas = s->replicas;
+    if (!p->hosted) return; /* metadata only: answers Metadata requests for the partition */
     if (!leader_changed) {
         p->alter_pending = false; /* a newer partition epoch settles any pending change */
         leader_maybe_advance_hw(b, partition);
@@ -858,7 +861,28 @@ static void broker_heartbeat_send(broker *b) {
     m.u.heartbeat.broker_epoch = b->broker_epoch;
     m.u.heartbeat.broker_id = (int16_t)b->broker_id;
     m.u.heartbeat.metadata_offset = b->metadata_offset;
+    m.u.heartbeat.shutdown = b->stopping; /* wantShutDown */
     send_msg(b, &m);
+}
+
+static void broker_close(broker *b);
+
+/* BrokerLifecycleManager.handleBrokerHeartbeatResponse: an answer naming this incarnation means
+ * it is registered; in controlled shutdown, shouldShutDown lets it stop, and the first answer
+ * without it brings the next heartbeat forward to 50 ms. */
+static void broker_on_heartbeat_response(broker *b, const proto_msg *m) {
+    const proto_heartbeat *hb = &m->u.heartbeat;
+    if (hb->broker_epoch != b->broker_epoch) return; /* the registration was refused */
+    b->registered = true;
+    if (!b->stopping) return;
+    if (hb->shutdown) {
+        broker_close(b);
+        return;
+    }
+    int64_t next = now_ns(b) + BROKER_SHUTDOWN_HEARTBEAT_NS;
+    if (sim_timer_armed(&b->heartbeat_timer) && b->heartbeat_timer.at_ns > next)
+        sim_timer_arm(b->env.world, &b->heartbeat_timer, next, b->kind,
+                      timer_arg(BROKER_T_HEARTBEAT, 0, 0));
 }
 
 static void broker_dispatch(broker *b, const proto_msg *m) {
@@ -869,7 +893,7 @@ static void broker_dispatch(broker *b, const proto_msg *m) {
     } else if (m->is_response) {
         if (m->api == API_FETCH) follower_on_fetch_response(b, m);
         else if (m->api == API_ALTER_PARTITION) leader_on_alter_response(b, m);
-        /* Heartbeat responses need no action (see broker.h). */
+        else if (m->api == API_BROKER_HEARTBEAT) broker_on_heartbeat_response(b, m);
     } else {
         conn_on_request(b, m);
     }
@@ -947,6 +971,10 @@ static void broker_timer_run(broker *b, uint64_t arg) {
     const config *c = b->env.config;
     switch (type) {
     case BROKER_T_HEARTBEAT:
+        if (b->stopping && now_ns(b) >= b->stop_deadline_ns) {
+            broker_close(b); /* no grant in time: it shuts down anyway */
+            break;
+        }
         broker_heartbeat_send(b);
         sim_timer_arm(b->env.world, &b->heartbeat_timer,
                       now_ns(b) + c->broker_heartbeat_interval_ns, b->kind, arg);
@@ -965,7 +993,7 @@ static void broker_timer_run(broker *b, uint64_t arg) {
     case BROKER_T_PAUSE_END: broker_pause_end(b); break;
     case BROKER_T_FETCH:
         if (b->partitions[partition].fetch_in_flight) {
-            /* No answer within replica.socket.timeout.ms: close and back off. */
+            /* No answer within the broker's request.timeout.ms: close and back off. */
             net_close(b->env.net, b->node, node_broker(b->partitions[partition].fetch_leader),
                       true);
             follower_fetch_later(b, partition, c->replica_fetch_backoff_ns);
@@ -1029,6 +1057,7 @@ void broker_start(broker *b) {
     SIM_ASSERT(b->env.world, !b->started);
     b->started = true;
     b->alive = true;
+    b->registered = true; /* the run begins with every broker registered (controller_start) */
     b->broker_epoch = 1;
     broker_timers_arm(b);
 }
@@ -1040,6 +1069,8 @@ static void broker_forget(broker *b) {
     sim_timer_cancel(&b->expire_timer);
     sim_timer_cancel(&b->pause_timer);
     b->paused_until_ns = 0;
+    b->registered = false;
+    b->stopping = false;
     b->deferred_count = 0;
     b->deferred_batch_count = 0;
     b->metadata_offset = 0; /* the partition state below is forgotten with it */
@@ -1108,6 +1139,41 @@ void broker_restart(broker *b) {
         }
     }
     broker_timers_arm(b);
+}
+
+void broker_stop(broker *b) {
+    SIM_ASSERT(b->env.world, b->alive);
+    if (b->stopping) return;
+    b->stopping = true;
+    b->stop_deadline_ns = now_ns(b) + BROKER_SHUTDOWN_TIMEOUT_NS;
+    /* scheduleNextCommunicationImmediately: the heartbeat asking to shut down goes now. */
+    broker_heartbeat_send(b);
+    sim_timer_arm(b->env.world, &b->heartbeat_timer,
+                  now_ns(b) + b->env.config->broker_heartbeat_interval_ns, b->kind,
+                  timer_arg(BROKER_T_HEARTBEAT, 0, 0));
+}
+
+/* LogManager.shutdown: every log is flushed (log.flush(true)) and closed (UnifiedLog.close
+ * takes a producer state snapshot at the log end), then the process stops. */
+static void broker_close(broker *b) {
+    for (int i = 0; i < b->partition_count; i++) {
+        broker_partition *p = &b->partitions[i];
+        if (!p->hosted) continue;
+        log_flush(&p->log);
+        if (pstate_snapshot_take(&p->pstate, p->log.log_end_offset) != 0) {
+            out_of_memory(b);
+            return;
+        }
+    }
+    history_stop(b->env.history, now_ns(b), b->node);
+    b->alive = false;
+    broker_forget(b);
+    net_set_down(b->env.net, b->node, true);
+}
+
+void broker_stop_now(broker *b) {
+    SIM_ASSERT(b->env.world, b->alive && b->stopping);
+    broker_close(b);
 }
 
 void broker_pause(broker *b, int64_t until_ns) {

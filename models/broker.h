@@ -25,8 +25,10 @@
  * Simplifications, each deliberate: the HW checkpoint (replication-offset-checkpoint, every
  * 5 s) is taken as written at every change, so a restarted replica resumes with the HW it had;
  * the asynchronous flush after a segment roll is immediate; a response is "sent" when
- * net_send is called (the connection is unmuted then); the controller's fencing answer in
- * heartbeats is not acted upon (the controller moves leadership away by itself; a broker cut
+ * net_send is called (the connection is unmuted then); of the controller's heartbeat answers
+ * only the registration (a restarted broker applies partition state once its new incarnation
+ * is registered, as BrokerServer waits for initialCatchUpFuture) and shouldShutDown are acted
+ * upon, fencing is not (the controller moves leadership away by itself; a broker cut
  * off from the controller keeps leading until a newer state reaches it, the zombie leader of
  * KRaft; its heartbeats report its metadata offset so that the controller re-sends what it
  * missed, KIP-631); producer ids
@@ -51,6 +53,12 @@
 /* producer.id.expiration.check.interval.ms (internal, ProducerStateManagerConfig). */
 #define BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS (600 * SIM_S)
 #define BROKER_PRODUCER_ID_BLOCK 1000000 /* broker b hands out b*BLOCK + k */
+/* BrokerServer.shutdown waits this long for the controlled shutdown (Server.shutdown()'s
+ * default of 5 minutes) before it closes the logs anyway. */
+#define BROKER_SHUTDOWN_TIMEOUT_NS (300 * SIM_S)
+/* BrokerLifecycleManager: after the first response that does not yet let it stop, the next
+ * heartbeat of a broker in controlled shutdown goes 50 ms later. */
+#define BROKER_SHUTDOWN_HEARTBEAT_NS (50 * SIM_MS)
 
 /* What a broker needs from its world; all borrowed. */
 typedef struct broker_env {
@@ -140,6 +148,9 @@ typedef struct broker {
     uint16_t kind;              /* kernel handler kind of this broker's timers */
     bool started;               /* broker_start was called */
     bool alive;                 /* the process runs */
+    bool registered;            /* the controller accepted this incarnation: metadata applies */
+    bool stopping;              /* in controlled shutdown: waits for the controller's grant */
+    int64_t stop_deadline_ns;   /* it stops without the grant at this time, ns */
     int64_t broker_epoch;       /* incarnation, bumped at every restart (KIP-631) */
     int64_t paused_until_ns;    /* a GC pause lasts until then, 0 when not paused, ns */
     int64_t producer_id_next;   /* k of the next producer id, kept across restarts */
@@ -194,6 +205,18 @@ void broker_power_fail(broker *b);
  * invariant check excuses it from now on. */
 void broker_power_lost_elsewhere(broker *b);
 void broker_restart(broker *b);
+
+/* A controlled shutdown begins (BrokerLifecycleManager.beginControlledShutdown): heartbeats ask
+ * the controller to move leadership away (wantShutDown); once it answers shouldShutDown, or
+ * BROKER_SHUTDOWN_TIMEOUT_NS after the start, every log is closed as UnifiedLog.close and
+ * LogManager.shutdown do (a producer state snapshot at the log end, a flush), the stop is
+ * recorded in the history and the process stops; broker_restart brings it back. Precondition:
+ * alive. A second call while stopping does nothing. */
+void broker_stop(broker *b);
+
+/* Stops a broker in controlled shutdown at once, as if the grant had come (used when a stop's
+ * duration ends before the controller answered). Precondition: alive and stopping. */
+void broker_stop_now(broker *b);
 
 /* A stop-the-world pause until until_ns: deliveries and timers are deferred to its end, in
  * their original order. A later end extends a running pause. */

@@ -55,6 +55,8 @@ typedef enum config_type {
     CT_I64,     /* int64_t field, decimal in [min, max] */
     CT_U64,     /* uint64_t field, decimal in [min, umax] */
     CT_MS,      /* int64_t ns field from whole ms in [min, max] */
+    CT_S,       /* int64_t ns field from whole seconds in [min, max] */
+    CT_MODE,    /* kafka.metadata.mode: kraft or zookeeper */
     CT_MS_FRAC  /* int64_t ns field from decimal ms in [min, max], to 1 ns */
 } config_type;
 
@@ -93,7 +95,8 @@ typedef struct config_field {
       "cap of the exponential retry backoff (KIP-580, 3.7); before 3.7 = retry.backoff.ms",    \
       CT_MS, retry_backoff_max_ns, 0, CONFIG_MS_MAX)                                            \
     X("request.timeout.ms", "ms", ALLOWED_MS_INT,                                               \
-      "a request unanswered this long closes its connection", CT_MS, request_timeout_ns, 0,     \
+      "a request unanswered this long closes its connection (the producer's, and the "         \
+      "broker's for its replica fetcher)", CT_MS, request_timeout_ns, 0,                        \
       CONFIG_INT_MAX)                                                                           \
     X("delivery.timeout.ms", "ms", ALLOWED_MS_INT,                                              \
       "bound on a batch's life from creation to outcome (2.1+; none before)", CT_MS,           \
@@ -117,6 +120,16 @@ typedef struct config_field {
     X("unclean.leader.election.enable", "", "true, false",                                      \
       "a replica outside the ISR may become leader when no ISR member is alive", CT_BOOL,       \
       unclean_leader_election, 0, 1)                                                            \
+    X("auto.leader.rebalance.enable", "", "true, false",                                        \
+      "the controller moves leadership back to the preferred (first assigned) replica",        \
+      CT_BOOL, auto_leader_rebalance, 0, 1)                                                     \
+    X("leader.imbalance.check.interval.seconds", "s", "1 .. 1000000000",                        \
+      "how often the controller checks for leaders that are not the preferred replica", CT_S,  \
+      leader_imbalance_check_interval_ns, 1, 1000000000)                                        \
+    X("leader.imbalance.per.broker.percentage", "%", "0 .. 2147483647",                         \
+      "ZooKeeper mode: share of a broker's preferred partitions led elsewhere that triggers "  \
+      "a rebalance (KRaft ignores it)", CT_INT, leader_imbalance_per_broker_percentage, 0,      \
+      CONFIG_INT_MAX)                                                                           \
     X("replica.lag.time.max.ms", "ms", ALLOWED_MS_LONG,                                         \
       "a follower not caught up for this long leaves the ISR", CT_MS,                           \
       replica_lag_time_max_ns, 0, CONFIG_MS_MAX)                                                \
@@ -127,8 +140,13 @@ typedef struct config_field {
       "pause of a follower's fetcher after a fetch error", CT_MS, replica_fetch_backoff_ns, 0,  \
       CONFIG_INT_MAX)                                                                           \
     X("replica.socket.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
-      "a follower's fetch unanswered this long is abandoned", CT_MS,                            \
+      "bounds a follower's connecting to the leader only (connections open at once here); "    \
+      "an unanswered fetch waits request.timeout.ms", CT_MS,                                    \
       replica_socket_timeout_ns, 0, CONFIG_INT_MAX)                                             \
+    X("broker.request.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
+      "Kafka's broker-side request.timeout.ms: a follower's fetch unanswered this long is "    \
+      "abandoned (the producer's request.timeout.ms is its own)", CT_MS,                       \
+      broker_request_timeout_ns, 0, CONFIG_INT_MAX)                                             \
     X("log.flush.interval.messages", "records",                                                 \
       "1 .. 9223372036854775807 (Long.MAX_VALUE: never)",                                       \
       "records appended between fsyncs; records neither fsynced nor written back by the OS "  \
@@ -143,12 +161,18 @@ typedef struct config_field {
     X("os.vm.dirty_expire_centisecs", "cs", "0 .. 2147483647",                                  \
       "page-cache data dirty this long is written back at the next wakeup; power loss loses " \
       "the rest", CT_I64, os_dirty_expire_cs, 0, CONFIG_INT_MAX)                                \
+    X("kafka.metadata.mode", "", "kraft, zookeeper (zookeeper to 3.9, kraft from 2.8)",         \
+      "who keeps the metadata; default zookeeper to 3.2, kraft from 3.3", CT_MODE,              \
+      metadata_mode, 0, 1)                                                                      \
     X("broker.session.timeout.ms", "ms", "1 .. 2147483647",                                     \
       "a broker without heartbeats this long is fenced by the controller", CT_MS,               \
       broker_session_timeout_ns, 1, CONFIG_INT_MAX)                                             \
     X("broker.heartbeat.interval.ms", "ms", "1 .. 2147483647",                                  \
       "time between a broker's heartbeats to the controller", CT_MS,                            \
       broker_heartbeat_interval_ns, 1, CONFIG_INT_MAX)                                          \
+    X("zookeeper.session.timeout.ms", "ms", "1 .. 2147483647",                                  \
+      "ZooKeeper mode: a broker silent this long loses its session and is taken for dead",     \
+      CT_MS, zookeeper_session_timeout_ns, 1, CONFIG_INT_MAX)                                   \
     X("producer.id.expiration.ms", "ms", "1 .. 2147483647",                                     \
       "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
       producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
@@ -341,16 +365,24 @@ void config_defaults(config *c, int kafka_version) {
     c->replication_factor = 3;
     c->min_insync_replicas = 1;
     c->unclean_leader_election = false;
+    c->auto_leader_rebalance = true;
+    c->leader_imbalance_check_interval_ns = 300 * 1000 * CONFIG_NS_PER_MS;
+    c->leader_imbalance_per_broker_percentage = 10;
     c->replica_lag_time_max_ns = (v >= 20500 ? 30000 : 10000) * CONFIG_NS_PER_MS; /* KIP-537 */
     c->replica_fetch_wait_max_ns = 500 * CONFIG_NS_PER_MS;
     c->replica_fetch_backoff_ns = 1000 * CONFIG_NS_PER_MS;
     c->replica_socket_timeout_ns = 30000 * CONFIG_NS_PER_MS;
+    c->broker_request_timeout_ns = 30000 * CONFIG_NS_PER_MS;
     c->log_flush_interval_messages = INT64_MAX;
     c->log_segment_bytes = 1073741824;
     c->os_dirty_writeback_cs = 500; /* Linux defaults, Documentation/admin-guide/sysctl/vm.rst */
     c->os_dirty_expire_cs = 3000;
+    /* KRaft is production-ready from 3.3 (KIP-833); 2.8 to 3.2 shipped it as early access
+     * and a cluster without process.roles ran ZooKeeper. */
+    c->metadata_mode = v >= 30300 ? CONFIG_METADATA_KRAFT : CONFIG_METADATA_ZOOKEEPER;
     c->broker_session_timeout_ns = 9000 * CONFIG_NS_PER_MS;
     c->broker_heartbeat_interval_ns = 2000 * CONFIG_NS_PER_MS;
+    c->zookeeper_session_timeout_ns = (v >= 20500 ? 18000 : 6000) * CONFIG_NS_PER_MS; /* KIP-537 */
     c->producer_id_expiration_ns = (v >= 30400 ? 86400000LL : 604800000LL) * CONFIG_NS_PER_MS;
 
     c->records = 1000;
@@ -498,6 +530,11 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         *(bool *)slot = t;
         return 0;
     }
+    case CT_MODE:
+        if (strcmp(value, "kraft") == 0) c->metadata_mode = CONFIG_METADATA_KRAFT;
+        else if (strcmp(value, "zookeeper") == 0) c->metadata_mode = CONFIG_METADATA_ZOOKEEPER;
+        else return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        return 0;
     case CT_MS_FRAC: {
         int rc = config_parse_ms_decimal(value, f->max, &v);
         if (rc == -1)
@@ -510,12 +547,14 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
     case CT_I64:
     case CT_U64:
     case CT_MS:
+    case CT_S:
         if (config_read_integer(p, key, value, &v, &u, err, err_len) != 0) return -1;
         break;
     }
     if (f->type == CT_INT) *(int *)slot = (int)v;
     else if (f->type == CT_I64) *(int64_t *)slot = v;
     else if (f->type == CT_U64) *(uint64_t *)slot = u;
+    else if (f->type == CT_S) *(int64_t *)slot = v * 1000 * CONFIG_NS_PER_MS;
     else *(int64_t *)slot = v * CONFIG_NS_PER_MS;
     return 0;
 }
@@ -886,6 +925,30 @@ static int config_finish_delivery(config *c, char *err, size_t err_len) {
     return config_fail(err, err_len, what);
 }
 
+/* kafka.metadata.mode against the release: ZooKeeper mode was removed in 4.0 (KIP-833) and
+ * KRaft first shipped in 2.8 (KIP-500, early access). */
+static int config_finish_metadata_mode(const config *c, char *err, size_t err_len) {
+    char what[256];
+    char version[16];
+    config_version_string(c->kafka_version, version, sizeof version);
+    if (c->metadata_mode == CONFIG_METADATA_ZOOKEEPER && c->kafka_version >= 40000) {
+        snprintf(what, sizeof what, "kafka.metadata.mode=zookeeper: Kafka %s runs KRaft only "
+                 "(ZooKeeper mode ended with 3.9)", version);
+        return config_fail(err, err_len, what);
+    }
+    if (c->metadata_mode == CONFIG_METADATA_KRAFT && c->kafka_version < 20800) {
+        snprintf(what, sizeof what, "kafka.metadata.mode=kraft: Kafka %s runs ZooKeeper only "
+                 "(KRaft came with 2.8)", version);
+        return config_fail(err, err_len, what);
+    }
+    return 0;
+}
+
+int64_t config_session_timeout_ns(const config *c) {
+    return c->metadata_mode == CONFIG_METADATA_ZOOKEEPER ? c->zookeeper_session_timeout_ns
+                                                         : c->broker_session_timeout_ns;
+}
+
 /* Brokers named by faults exist in this cluster. */
 static int config_finish_faults(const config *c, char *err, size_t err_len) {
     for (int i = 0; i < c->fault_count; i++) {
@@ -976,6 +1039,7 @@ int config_finish(config *c, char *err, size_t err_len) {
         return config_fail(err, err_len, what);
     }
     if (config_finish_idempotence(c, err, err_len) != 0) return -1;
+    if (config_finish_metadata_mode(c, err, err_len) != 0) return -1;
     return config_finish_faults(c, err, err_len);
 }
 
@@ -1023,6 +1087,10 @@ const char *config_value_string(const config *c, size_t key, char *buf, size_t l
     case CT_U64: snprintf(buf, len, "%" PRIu64, *(const uint64_t *)slot); break;
     case CT_MS:
     case CT_MS_FRAC: return config_ms_string(*(const int64_t *)slot, buf, len);
+    case CT_S: snprintf(buf, len, "%" PRId64, *(const int64_t *)slot / (1000 * CONFIG_NS_PER_MS)); break;
+    case CT_MODE:
+        snprintf(buf, len, "%s", c->metadata_mode == CONFIG_METADATA_KRAFT ? "kraft" : "zookeeper");
+        break;
     }
     return buf;
 }

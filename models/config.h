@@ -24,6 +24,10 @@
 #define CONFIG_FAULTS_MAX 32
 #define CONFIG_NOT_MODELLED_MAX 64 /* Kafka keys the run accepts without modelling them */
 #define CONFIG_NOT_MODELLED_NAME_MAX 64
+
+/* kafka.metadata.mode: who keeps the cluster's metadata (section 2.5). */
+#define CONFIG_METADATA_KRAFT 0     /* the KRaft controller quorum (2.8+, production from 3.3) */
+#define CONFIG_METADATA_ZOOKEEPER 1 /* ZooKeeper and the ZooKeeper-based controller (to 3.9) */
 #define CONFIG_FAULT_NAME_MAX 32
 #define CONFIG_FAULT_TEXT_MAX 160
 
@@ -62,16 +66,23 @@ typedef struct config {
     int replication_factor;          /* replication.factor */
     int min_insync_replicas;         /* min.insync.replicas */
     bool unclean_leader_election;    /* unclean.leader.election.enable */
+    bool auto_leader_rebalance;      /* auto.leader.rebalance.enable */
+    int64_t leader_imbalance_check_interval_ns; /* leader.imbalance.check.interval.seconds */
+    int leader_imbalance_per_broker_percentage; /* leader.imbalance.per.broker.percentage */
     int64_t replica_lag_time_max_ns; /* replica.lag.time.max.ms */
     int64_t replica_fetch_wait_max_ns; /* replica.fetch.wait.max.ms */
     int64_t replica_fetch_backoff_ns;  /* replica.fetch.backoff.ms */
     int64_t replica_socket_timeout_ns; /* replica.socket.timeout.ms */
+    int64_t broker_request_timeout_ns; /* broker.request.timeout.ms: the broker's own
+                                        * request.timeout.ms, its fetcher's request timeout */
     int64_t log_flush_interval_messages; /* log.flush.interval.messages (INT64_MAX: never) */
     int64_t log_segment_bytes;       /* log.segment.bytes: a roll writes a producer snapshot */
     int64_t os_dirty_writeback_cs;   /* os.vm.dirty_writeback_centisecs (0: no writeback) */
     int64_t os_dirty_expire_cs;      /* os.vm.dirty_expire_centisecs */
+    int metadata_mode;               /* kafka.metadata.mode: CONFIG_METADATA_* */
     int64_t broker_session_timeout_ns;   /* broker.session.timeout.ms */
     int64_t broker_heartbeat_interval_ns; /* broker.heartbeat.interval.ms */
+    int64_t zookeeper_session_timeout_ns; /* zookeeper.session.timeout.ms */
     int64_t producer_id_expiration_ns;   /* producer.id.expiration.ms */
 
     /* Workload (the application in front of the producer). */
@@ -177,6 +188,10 @@ void config_write(const config *c, FILE *out);
  * simulated time moving (the progress guard's message). */
 size_t config_zero_durations(const config *c, char *buf, size_t len);
 uint64_t config_hash(const config *c);
+
+/* The session timeout after which the controller takes a silent broker for dead:
+ * zookeeper.session.timeout.ms in ZooKeeper mode, broker.session.timeout.ms in KRaft. */
+int64_t config_session_timeout_ns(const config *c);
 
 /* "3.7.0" form of a version number into buf. */
 const char *config_version_string(int version, char *buf, size_t len);

@@ -6,14 +6,20 @@
  * alterPartition), PartitionChangeBuilder.java (electLeader: keep a valid leader, else the
  * first ISR member in assignment order that is unfenced, else unclean if enabled; the ISR is
  * never emptied; leader epoch + 1 on every leader change, partition epoch + 1 on every change)
- * and BrokerHeartbeatManager.java (fencing after broker.session.timeout.ms).
+ * BrokerHeartbeatManager.java (fencing after broker.session.timeout.ms, calculateNextBrokerState
+ * for controlled shutdown), ClusterControlManager.registerBroker (no second registration while
+ * the old session is valid) and QuorumController.maybeScheduleNextBalancePartitionLeaders; in
+ * ZooKeeper mode KafkaController (onBrokerFailure, checkAndTriggerAutoLeaderRebalance).
  */
 #include "controller.h"
 
 #include <string.h>
 
+/* Timer argument of the preferred-leader check; session timers carry broker ids 1..16. */
+#define CONTROLLER_T_BALANCE 0
+
 static void controller_on_message(void *ctx, const proto_msg *m);
-static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event *ev);
+static void controller_on_timer(void *ctx, sim_world *w, const sim_event *ev);
 
 int controller_init(controller *c, const controller_env *env, const int *replicas,
                     int replica_count) {
@@ -33,7 +39,8 @@ int controller_init(controller *c, const controller_env *env, const int *replica
             p->state.replicas = broker_set_add(p->state.replicas, replicas[r]);
         }
     }
-    c->kind = sim_handler_add(env->world, controller_on_session_timer, c, "controller.session");
+    c->session_timeout_ns = config_session_timeout_ns(env->config);
+    c->kind = sim_handler_add(env->world, controller_on_timer, c, "controller.session");
     net_listen(env->net, NODE_CONTROLLER, controller_on_message, c);
     return 0;
 }
@@ -55,11 +62,14 @@ static void controller_push_to(controller *c, int partition, int broker_id) {
     net_send(c->env.net, &m);
 }
 
-/* Pushes the partition's state to every replica, in assignment order. */
+/* Pushes the partition's state to every broker: the replicas in assignment order, then the
+ * others by id (every broker holds the whole metadata image and answers Metadata from it). */
 static void controller_push(controller *c, int partition) {
     const controller_partition *p = &c->partitions[partition];
     for (int r = 0; r < p->replica_count; r++)
         controller_push_to(c, partition, p->replica_order[r]);
+    for (int b = 1; b <= c->num_brokers; b++)
+        if (!broker_set_has(p->state.replicas, b)) controller_push_to(c, partition, b);
 }
 
 void controller_start(controller *c) {
@@ -69,8 +79,8 @@ void controller_start(controller *c) {
         cb->registered = true;
         cb->fenced = false;
         cb->last_heartbeat_ns = t;
-        sim_timer_arm(c->env.world, &cb->session_timer,
-                      t + c->env.config->broker_session_timeout_ns, c->kind, (uint64_t)b);
+        sim_timer_arm(c->env.world, &cb->session_timer, t + c->session_timeout_ns, c->kind,
+                      (uint64_t)b);
     }
     for (int i = 0; i < c->partition_count; i++) {
         controller_partition *p = &c->partitions[i];
@@ -86,8 +96,19 @@ void controller_start(controller *c) {
 
 /* ---- Elections (PartitionChangeBuilder) -------------------------------------------------- */
 
+/* ClusterControlManager.isActive (LeaderAcceptor): unfenced and not in controlled shutdown. */
 static bool eligible(const controller *c, int broker_id) {
-    return broker_id >= 1 && broker_id <= c->num_brokers && !c->brokers[broker_id].fenced;
+    return broker_id >= 1 && broker_id <= c->num_brokers && !c->brokers[broker_id].fenced &&
+           !c->brokers[broker_id].shutting_down;
+}
+
+/* Whether an unclean election may happen: ZooKeeper mode honours the setting; KRaft only from
+ * 3.9 (KAFKA-12670; ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic returned
+ * false before). */
+static bool unclean_allowed(const controller *c) {
+    const config *cfg = c->env.config;
+    if (!cfg->unclean_leader_election) return false;
+    return cfg->metadata_mode == CONFIG_METADATA_ZOOKEEPER || cfg->kafka_version >= 30900;
 }
 
 /* Clean election over isr: keep a valid current leader, else the first unfenced ISR member in
@@ -111,6 +132,8 @@ static int elect_unclean(const controller *c, int partition) {
     return -1;
 }
 
+static void controller_balance_arm(controller *c);
+
 /* Applies a new leader and ISR: epochs bumped, history recorded, state pushed. */
 static void controller_change(controller *c, int partition, int leader, broker_set isr,
                               bool unclean) {
@@ -130,6 +153,7 @@ static void controller_change(controller *c, int partition, int leader, broker_s
     }
     if (isr_changed) history_isr(c->env.history, now_ns(c), isr, s->partition_epoch);
     controller_push(c, partition);
+    controller_balance_arm(c);
 }
 
 /* Elects when the leader is gone or fenced: clean first, unclean when allowed and no ISR
@@ -137,7 +161,7 @@ static void controller_change(controller *c, int partition, int leader, broker_s
 static void controller_elect(controller *c, int partition, broker_set isr) {
     int leader = elect_clean(c, partition, isr);
     bool unclean = false;
-    if (leader < 0 && c->env.config->unclean_leader_election) {
+    if (leader < 0 && unclean_allowed(c)) {
         leader = elect_unclean(c, partition);
         if (leader > 0) {
             isr = broker_set_add(0, leader);
@@ -147,9 +171,9 @@ static void controller_elect(controller *c, int partition, broker_set isr) {
     controller_change(c, partition, leader, isr, unclean);
 }
 
-/* handleBrokerFenced: out of every ISR (never emptying it), leadership moved away. */
-static void controller_fence(controller *c, int broker_id) {
-    c->brokers[broker_id].fenced = true;
+/* Out of every ISR (never emptying it), leadership moved away: handleBrokerFenced, and
+ * handleBrokerInControlledShutdown for a broker that is not fenced yet. */
+static void controller_move_away(controller *c, int broker_id) {
     for (int i = 0; i < c->partition_count; i++) {
         const proto_partition_state *s = &c->partitions[i].state;
         if (!broker_set_has(s->replicas, broker_id)) continue;
@@ -161,19 +185,78 @@ static void controller_fence(controller *c, int broker_id) {
     }
 }
 
+static void controller_fence(controller *c, int broker_id) {
+    c->brokers[broker_id].fenced = true;
+    controller_move_away(c, broker_id);
+}
+
 /* handleBrokerUnfenced: a leaderless partition may now elect this broker. */
 static void controller_unfence(controller *c, int broker_id) {
     c->brokers[broker_id].fenced = false;
+    c->brokers[broker_id].shutting_down = false;
     for (int i = 0; i < c->partition_count; i++) {
         const proto_partition_state *s = &c->partitions[i].state;
         if (s->leader < 0 && broker_set_has(s->replicas, broker_id)) controller_elect(c, i, s->isr);
     }
 }
 
+/* ---- Preferred-leader election ----------------------------------------------------------- */
+
+static bool imbalanced(const controller_partition *p) {
+    return p->state.leader != p->replica_order[0];
+}
+
+/* When the next check is due from now: KRaft schedules it one interval after the controller
+ * write that found the imbalance (maybeScheduleNextBalancePartitionLeaders, DEFERRED); the
+ * ZooKeeper controller checks at every multiple of the interval since its start
+ * (scheduleAutoLeaderRebalanceTask), so the next multiple is taken. */
+static int64_t controller_balance_due(const controller *c) {
+    int64_t interval = c->env.config->leader_imbalance_check_interval_ns;
+    int64_t t = now_ns(c);
+    if (c->env.config->metadata_mode == CONFIG_METADATA_KRAFT) return t + interval;
+    return (t / interval + 1) * interval;
+}
+
+/* Arms the check while some partition is led by another than its preferred replica. No timer
+ * runs in a balanced cluster, so runs without leader changes see no extra event. */
+static void controller_balance_arm(controller *c) {
+    if (!c->env.config->auto_leader_rebalance || sim_timer_armed(&c->balance_timer)) return;
+    bool any = false;
+    for (int i = 0; i < c->partition_count; i++) any = any || imbalanced(&c->partitions[i]);
+    if (!any) return;
+    sim_timer_arm(c->env.world, &c->balance_timer, controller_balance_due(c), c->kind,
+                  CONTROLLER_T_BALANCE);
+}
+
+/* maybeBalancePartitionLeaders / checkAndTriggerAutoLeaderRebalance: the preferred replica
+ * leads again when it is in the ISR and active (electPreferredLeader; ZooKeeper:
+ * canPreferredReplicaBeLeader), the ISR unchanged. ZooKeeper mode acts only above
+ * leader.imbalance.per.broker.percentage; with one partition per preferred broker the share
+ * is 100%. */
+static void controller_balance(controller *c) {
+    const config *cfg = c->env.config;
+    for (int i = 0; i < c->partition_count; i++) {
+        controller_partition *p = &c->partitions[i];
+        if (!imbalanced(p)) continue;
+        if (cfg->metadata_mode == CONFIG_METADATA_ZOOKEEPER &&
+            100 <= cfg->leader_imbalance_per_broker_percentage)
+            continue; /* imbalanceRatio (1.0) is not above the percentage */
+        int preferred = p->replica_order[0];
+        if (!broker_set_has(p->state.isr, preferred) || !eligible(c, preferred)) continue;
+        c->preferred_elections++;
+        controller_change(c, i, preferred, p->state.isr, false);
+    }
+    controller_balance_arm(c); /* still imbalanced: check again an interval later */
+}
+
 /* ---- Heartbeats and sessions ------------------------------------------------------------- */
 
-static void controller_on_session_timer(void *ctx, sim_world *w, const sim_event *ev) {
+static void controller_on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     controller *c = ctx;
+    if (ev->arg == CONTROLLER_T_BALANCE) {
+        if (sim_timer_fired(w, &c->balance_timer, ev)) controller_balance(c);
+        return;
+    }
     int broker_id = (int)ev->arg;
     controller_broker *cb = &c->brokers[broker_id];
     if (!sim_timer_fired(w, &cb->session_timer, ev)) return;
@@ -185,36 +268,85 @@ static void controller_respond(controller *c, const proto_msg *req, proto_msg *r
     net_send(c->env.net, resp);
 }
 
+static void controller_heartbeat_answer(controller *c, const proto_msg *m, int64_t broker_epoch,
+                                        bool fenced, bool shutdown) {
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.u.heartbeat.broker_epoch = broker_epoch;
+    r.u.heartbeat.broker_id = m->u.heartbeat.broker_id;
+    r.u.heartbeat.fenced = fenced;
+    r.u.heartbeat.shutdown = shutdown;
+    controller_respond(c, m, &r);
+}
+
+/* True when broker_id leads some partition (BrokerHeartbeatManager's hasLeaderships). */
+static bool controller_has_leaderships(const controller *c, int broker_id) {
+    for (int i = 0; i < c->partition_count; i++)
+        if (c->partitions[i].state.leader == broker_id) return true;
+    return false;
+}
+
+/* calculateNextBrokerState for a heartbeat with wantShutDown: a fenced broker, or one that
+ * leads nothing, may stop now (SHUTDOWN_NOW: it is fenced, handleBrokerFenced); one that still
+ * leads enters CONTROLLED_SHUTDOWN first (handleBrokerInControlledShutdown: out of every ISR,
+ * its leaderships elected away) and is let go by a later heartbeat once it leads nothing.
+ * Returns shouldShutDown. */
+static bool controller_controlled_shutdown(controller *c, int broker_id) {
+    controller_broker *cb = &c->brokers[broker_id];
+    if (cb->fenced) return true;
+    if (!cb->shutting_down && controller_has_leaderships(c, broker_id)) {
+        cb->shutting_down = true;
+        controller_move_away(c, broker_id);
+        return false;
+    }
+    if (controller_has_leaderships(c, broker_id)) return false; /* no other leader yet */
+    controller_fence(c, broker_id);
+    return true;
+}
+
 static void controller_on_heartbeat(controller *c, const proto_msg *m) {
     const proto_heartbeat *hb = &m->u.heartbeat;
     int id = hb->broker_id;
     if (id < 1 || id > c->num_brokers || m->from != node_broker(id)) return;
     controller_broker *cb = &c->brokers[id];
     if (hb->broker_epoch < cb->broker_epoch) return; /* an old incarnation's heartbeat */
-    /* KIP-631: a registration with a new incarnation fences the old one first. */
     bool new_incarnation = cb->broker_epoch != 0 && hb->broker_epoch > cb->broker_epoch;
+    if (new_incarnation && !cb->fenced) {
+        /* registerBroker: DuplicateBrokerRegistrationException while the old incarnation's
+         * session is valid (an unfenced broker's session is valid until its timer fires). The
+         * answer names the registered incarnation; the old session is not renewed. */
+        controller_heartbeat_answer(c, m, cb->broker_epoch, cb->fenced, false);
+        return;
+    }
     cb->broker_epoch = hb->broker_epoch;
     cb->registered = true;
     cb->last_heartbeat_ns = now_ns(c);
-    sim_timer_arm(c->env.world, &cb->session_timer,
-                  now_ns(c) + c->env.config->broker_session_timeout_ns, c->kind, (uint64_t)id);
-    if (new_incarnation && !cb->fenced) controller_fence(c, id);
-    if (cb->fenced) controller_unfence(c, id);
+    sim_timer_arm(c->env.world, &cb->session_timer, now_ns(c) + c->session_timeout_ns, c->kind,
+                  (uint64_t)id);
+    if (new_incarnation) cb->shutting_down = false;
+    /* The answer goes out ahead of the metadata the records below push, so that a newly
+     * registered broker knows itself registered before it applies them. */
+    bool shutdown = false;
+    if (hb->shutdown) {
+        shutdown = controller_controlled_shutdown(c, id);
+        if (shutdown) {
+            controller_heartbeat_answer(c, m, cb->broker_epoch, true, true);
+            return;
+        }
+        controller_heartbeat_answer(c, m, cb->broker_epoch, cb->fenced, false);
+    } else {
+        controller_heartbeat_answer(c, m, cb->broker_epoch, false, false);
+        if (cb->fenced) controller_unfence(c, id);
+    }
+    controller_balance_arm(c); /* every controller write schedules the check when imbalanced */
     /* KIP-631: the heartbeat carries the broker's metadata offset. A broker behind the log (a
-     * restarted one, or one a partition cut off from a push) gets the current state of its
-     * partitions again; it applies only what is newer than what it holds. A push younger than
+     * restarted one, or one a partition cut off from a push) gets the current state of every
+     * partition again; it applies only what is newer than what it holds. A push younger than
      * one heartbeat interval may still be on its way and is not repeated. */
     bool behind = hb->metadata_offset < c->metadata_offset &&
                   now_ns(c) - cb->last_push_ns >= c->env.config->broker_heartbeat_interval_ns;
     if (new_incarnation || behind)
-        for (int i = 0; i < c->partition_count; i++)
-            if (broker_set_has(c->partitions[i].state.replicas, id)) controller_push_to(c, i, id);
-    proto_msg r;
-    memset(&r, 0, sizeof r);
-    r.u.heartbeat.broker_epoch = cb->broker_epoch;
-    r.u.heartbeat.broker_id = (int16_t)id;
-    r.u.heartbeat.fenced = cb->fenced;
-    controller_respond(c, m, &r);
+        for (int i = 0; i < c->partition_count; i++) controller_push_to(c, i, id);
 }
 
 /* ---- AlterPartition (KIP-497) ------------------------------------------------------------ */

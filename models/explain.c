@@ -256,16 +256,21 @@ static uint32_t ex_fault_between(const ex_run *x, int64_t from_ns, int64_t to_ns
     return UINT32_MAX;
 }
 
-/* The first crash of node in [from_ns, to_ns), or NULL. */
+/* The first crash (or stop) of node in [from_ns, to_ns), or NULL. */
 static const history_rec *ex_crash_between(const ex_run *x, node_id node, int64_t from_ns,
                                            int64_t to_ns) {
     for (size_t i = 0; i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
         if (r->time_ns >= to_ns) break;
-        if (r->kind == HIST_CRASH && r->a == 1 && r->node == node && r->time_ns >= from_ns)
+        if (r->kind == HIST_CRASH && r->a != 0 && r->node == node && r->time_ns >= from_ns)
             return r;
     }
     return NULL;
+}
+
+/* "crashed", "lost power", or "stopped" for the end of a controlled shutdown. */
+static const char *ex_down_word(const history_rec *r) {
+    return r->a == HIST_STOPPED ? "stopped" : r->b ? "lost power" : "crashed";
 }
 
 /* How the answer to an appended attempt was lost: a dropped response, a crash, a fault. */
@@ -308,8 +313,7 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
     const history_rec *crash = ex_crash_between(x, app->node, app->time_ns, until_ns);
     if (crash) {
         ex_add(t, "%s %s at %s%s before the response reached the producer",
-               ex_node(crash->node).s, crash->b ? "lost power" : "crashed",
-               ex_time(crash->time_ns).s,
+               ex_node(crash->node).s, ex_down_word(crash), ex_time(crash->time_ns).s,
                ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s);
         return;
     }
@@ -332,7 +336,7 @@ static void ex_request_fate(const ex_run *x, ex_text *t, const history_rec *sent
     const history_rec *crash = ex_crash_between(x, (node_id)sent->c, sent->time_ns, until_ns);
     if (crash)
         ex_add(t, "%s %s at %s%s before appending attempt %u", ex_node(crash->node).s,
-               crash->b ? "lost power" : "crashed", ex_time(crash->time_ns).s, ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s,
+               ex_down_word(crash), ex_time(crash->time_ns).s, ex_fault(x, ex_fault_at(x, ex_index_of(x, crash))).s,
                sent->b);
 }
 
@@ -401,8 +405,11 @@ static void ex_dedup_miss(const ex_run *x, ex_text *t, const ex_copy *first,
         ex_add(t, "%s%s had no record of the first append in its producer state (it keeps the "
                   "last 5 batches per producer, and a restart reloads a snapshot), so it "
                   "appended attempt %u again at %s",
-               node.s, crash ? " (which had crashed and restarted)" : "", (unsigned)b->attempt,
-               offset.s);
+               node.s,
+               !crash                        ? ""
+               : crash->a == HIST_STOPPED    ? " (which had stopped and restarted)"
+                                             : " (which had crashed and restarted)",
+               (unsigned)b->attempt, offset.s);
     }
 }
 
@@ -603,8 +610,12 @@ static void ex_trail_crash(const ex_run *x, ex_text *t, ex_trail *tr, const hist
     tr->crashed[r->node] = true;
     if (tr->holds[r->node] >= 0) ex_trail_missing(x, tr, missing, sizeof missing);
     if (r->b && tr->holds[r->node] >= 0) tr->power_lost = true;
-    ex_add(t, "%s %s at %s%s%s", ex_node(r->node).s, r->b ? "lost power" : "crashed",
-           ex_time(r->time_ns).s, ex_fault(x, ex_fault_at(x, i)).s, missing);
+    if (r->a == HIST_STOPPED)
+        ex_add(t, "%s stopped at %s after a controlled shutdown (its logs flushed)%s",
+               ex_node(r->node).s, ex_time(r->time_ns).s, missing);
+    else
+        ex_add(t, "%s %s at %s%s%s", ex_node(r->node).s, ex_down_word(r),
+               ex_time(r->time_ns).s, ex_fault(x, ex_fault_at(x, i)).s, missing);
 }
 
 /* One history record of the lost record's story. */

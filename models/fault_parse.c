@@ -294,6 +294,19 @@ static int fp_crash(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
+/* stop <broker> at <time> [for <d>]: a broker only (leader, follower, broker-<n>). */
+static int fp_stop(fp_state *ps, fault_spec *f) {
+    if (fp_node(ps, &f->a) != 0) return -1;
+    if (f->a.kind == FAULT_TARGET_PRODUCER || f->a.kind == FAULT_TARGET_CONTROLLER) {
+        ps->at--;
+        return fp_expected_because(ps, "a broker (leader, follower, broker-<n>)",
+                                   "only brokers have a controlled shutdown");
+    }
+    if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
+    if (fp_optional_for(ps, f) != 0) return -1;
+    return fp_end(ps);
+}
+
 /* pause <node> at <time> for <d> */
 static int fp_pause(fp_state *ps, fault_spec *f) {
     if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "at") != 0) return -1;
@@ -378,7 +391,7 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
         {"partition", FAULT_PARTITION, fp_partition}, {"drop", FAULT_DROP, fp_rule},
         {"break", FAULT_BREAK, fp_rule},          {"delay", FAULT_DELAY, fp_rule},
         {"powerloss", FAULT_POWERLOSS, fp_powerloss},
-        {"restart", FAULT_RESTART_PRODUCER, fp_restart},
+        {"restart", FAULT_RESTART_PRODUCER, fp_restart}, {"stop", FAULT_STOP, fp_stop},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         if (!fp_accept(&ps, forms[i].word)) continue;
@@ -387,7 +400,8 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
         *out = f;
         return 0;
     }
-    return fp_expected(&ps, "a fault (crash, pause, partition, drop, break, delay, powerloss, restart)");
+    return fp_expected(&ps, "a fault (crash, stop, pause, partition, drop, break, delay, "
+                            "powerloss, restart)");
 }
 
 const char *fault_target_name(const fault_target *t, char *buf, size_t len) {

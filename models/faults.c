@@ -3,6 +3,7 @@
  *
  * Each fault.<name> line was parsed by fault_parse (fault_parse.c) at configuration time. Here
  * each becomes kernel events: a crash at a time, a crash after the k-th protocol step of a kind,
+ * a broker's controlled shutdown (stop; its process stops when the controller lets it),
  * pauses, network cuts, drop, break and delay rules, whole-cluster power loss, a producer restart.
  * Dynamic targets ("leader", "follower") are resolved when the fault fires, from the
  * controller's view of the partition, as an operator watching the cluster would pick them.
@@ -74,6 +75,13 @@ static void fault_start(fault_runtime *fr, int fault) {
     case FAULT_CRASH:
         fault_crash(fr, fault, a);
         break;
+    case FAULT_STOP:
+        if (a == NODE_NONE) return;
+        fr->ops.stop(fr->ops.ctx, a);
+        fault_fired(fr, fault, a, true);
+        if (f->for_ns >= 0)
+            sim_schedule(fr->world, now + f->for_ns, fr->kind, fault_arg(fault, FAULT_ACT_END, a));
+        break;
     case FAULT_PAUSE:
         if (a == NODE_NONE) return;
         fr->ops.pause(fr->ops.ctx, a, now + f->for_ns);
@@ -116,6 +124,7 @@ static void fault_end(fault_runtime *fr, int fault, node_id node) {
     const fault_spec *f = &fr->specs[fault];
     switch (f->kind) {
     case FAULT_CRASH:
+    case FAULT_STOP: /* a stop still waiting for the controller ends here (scenario.c) */
         fr->ops.restart(fr->ops.ctx, node);
         break;
     case FAULT_PARTITION:

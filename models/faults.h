@@ -5,6 +5,8 @@
  * One line of the language (architecture.md, "Faults") describes one fault:
  *   crash <node> at <time> [for <duration>]
  *   crash <node> on <step> [n=<k>] [for <duration>]
+ *   stop <broker> at <time> [for <duration>]          (controlled shutdown; broker: leader,
+ *                                                      follower or broker-<n>)
  *   pause <node> at <time> for <duration>
  *   partition <a> <b> at <time> for <duration>        (both directions)
  *   partition <a> -> <b> at <time> for <duration>     (a's messages to b only)
@@ -40,7 +42,8 @@ typedef enum fault_kind {
     FAULT_BREAK,           /* messages of one direction lost with their connection */
     FAULT_DELAY,           /* messages of one direction delayed by a fixed time */
     FAULT_POWERLOSS,       /* every broker, or one, loses what the OS had not written back */
-    FAULT_RESTART_PRODUCER /* the application starts a new producer session */
+    FAULT_RESTART_PRODUCER, /* the application starts a new producer session */
+    FAULT_STOP             /* a broker's controlled shutdown, then its process stops */
 } fault_kind;
 
 typedef enum fault_target_kind {
@@ -103,6 +106,7 @@ typedef struct fault_ops {
     int (*leader)(void *ctx);                               /* broker id, or -1 */
     int (*follower)(void *ctx);                             /* a live follower, or -1 */
     void (*crash)(void *ctx, node_id node, bool powerloss); /* the process (or power) dies */
+    void (*stop)(void *ctx, node_id node);                  /* a controlled shutdown begins */
     void (*restart)(void *ctx, node_id node);               /* it comes back and recovers */
     void (*pause)(void *ctx, node_id node, int64_t until_ns); /* stop the world until then */
     void (*restart_producer)(void *ctx, int index);         /* a new producer session */

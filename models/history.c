@@ -314,6 +314,12 @@ void history_power_loss(history *h, int64_t t, node_id node) {
     history_commit(h, r);
 }
 
+void history_stop(history *h, int64_t t, node_id node) {
+    history_rec *r = history_begin(h, t, HIST_CRASH, node);
+    r->a = HIST_STOPPED;
+    history_commit(h, r);
+}
+
 void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch) {
     history_rec *r = history_begin(h, t, HIST_EPOCH_BUMP, producer);
     r->a = (uint32_t)(uint16_t)epoch;

@@ -41,7 +41,8 @@ typedef enum history_kind {
                            (+ HIST_DROP_RETRANSMITTED when TCP resent it: a drop, not a
                            break), d = base offset of a ProduceResponse (else -1), f = sender */
     HIST_FAULT,         /* a fault fired: a = fault index, b = 1 start / 0 end, node = target */
-    HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0); b = 1: power loss */
+    HIST_CRASH,         /* node crashed (a = 1) or restarted (a = 0); b = 1: power loss; or
+                           stopped after a controlled shutdown (a = HIST_STOPPED) */
     HIST_EPOCH_BUMP,    /* producer bumped its epoch: a = new epoch, f = producer id */
     HIST_PRODUCER_ID,   /* producer got an id: f = producer id, a = epoch */
     HIST_ERROR,         /* a Kafka error reached a client: a = error code, c = api */
@@ -148,6 +149,9 @@ void history_crash(history *h, int64_t t, node_id node, bool crashed);
 /* The node's machine lost power (a HIST_CRASH with a = 1, b = 1): its process died, if it ran,
  * and the page cache went with it. */
 void history_power_loss(history *h, int64_t t, node_id node);
+/* A broker's process stopped at the end of a controlled shutdown (HIST_CRASH, a = 2). */
+#define HIST_STOPPED 2
+void history_stop(history *h, int64_t t, node_id node);
 void history_epoch_bump(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
 void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, int16_t epoch);
 void history_error(history *h, int64_t t, node_id client, int api, int error);

@@ -294,6 +294,8 @@ typedef struct proto_heartbeat {
     int64_t broker_epoch;    /* incarnation of the broker (bumped at every restart) */
     int16_t broker_id;
     int16_t fenced;          /* in responses: the controller considers the broker fenced */
+    int16_t shutdown;        /* requests: wantShutDown (a controlled shutdown); responses:
+                              * shouldShutDown (the controller lets it stop now) */
     int64_t metadata_offset; /* in requests: the broker's highest applied metadata offset
                               * (KIP-631 BrokerHeartbeat currentMetadataOffset), offsets */
 } proto_heartbeat;

@@ -124,8 +124,18 @@ static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
     }
 }
 
+/* A broker's controlled shutdown begins; the broker records its stop when the controller lets
+ * it go (history_stop). */
+static void scenario_op_stop(void *ctx, node_id node) {
+    scenario *s = ctx;
+    if (node_is_broker(node) && broker_alive(&s->brokers[node])) broker_stop(&s->brokers[node]);
+}
+
 static void scenario_op_restart(void *ctx, node_id node) {
     scenario *s = ctx;
+    /* A stop whose duration ends before the controller let the broker go stops it now. */
+    if (node_is_broker(node) && broker_alive(&s->brokers[node]) && s->brokers[node].stopping)
+        broker_stop_now(&s->brokers[node]);
     history_crash(&s->history, sim_now(&s->world), node, false);
     if (node_is_broker(node)) {
         if (!broker_alive(&s->brokers[node])) broker_restart(&s->brokers[node]);
@@ -549,7 +559,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     fault_env fenv = {
         .world = &s->world, .net = s->net, .history = &s->history,
         .ops = {.ctx = s, .leader = scenario_op_leader, .follower = scenario_op_follower,
-                .crash = scenario_op_crash, .restart = scenario_op_restart,
+                .crash = scenario_op_crash, .stop = scenario_op_stop,
+                .restart = scenario_op_restart,
                 .pause = scenario_op_pause,
                 .restart_producer = scenario_op_restart_producer},
     };

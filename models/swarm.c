@@ -205,6 +205,7 @@ static swarm_kind swarm_draw_kind(swarm_drawer *d, unsigned kinds) {
     } table[] = {
         {SWARM_CRASH, 4}, {SWARM_PAUSE, 2}, {SWARM_PARTITION, 3}, {SWARM_DROP, 2},
         {SWARM_DELAY, 2}, {SWARM_RESTART_PRODUCER, 1}, {SWARM_POWERLOSS, 2}, {SWARM_BREAK, 2},
+        {SWARM_STOP, 2},
     };
     uint32_t total = 0;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -260,6 +261,15 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
             snprintf(line, len, "powerloss %s at %s for %s", who, at, duration);
             break;
         }
+        case SWARM_STOP: {
+            /* A rolling restart: the broker comes back (draws in statement order). */
+            char target_buf[16];
+            const char *target = swarm_broker(&d, target_buf, sizeof target_buf);
+            const char *duration = swarm_duration(&d, 4, 16, dur, sizeof dur);
+            const char *at = swarm_time(&d, t, sizeof t);
+            snprintf(line, len, "stop %s at %s for %s", target, at, duration);
+            break;
+        }
         }
     }
 }
@@ -298,7 +308,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
         {"crash", SWARM_CRASH}, {"pause", SWARM_PAUSE}, {"partition", SWARM_PARTITION},
         {"drop", SWARM_DROP}, {"break", SWARM_BREAK}, {"delay", SWARM_DELAY},
         {"restart-producer", SWARM_RESTART_PRODUCER}, {"powerloss", SWARM_POWERLOSS},
-        {"all", SWARM_KINDS_ALL},
+        {"stop", SWARM_STOP}, {"all", SWARM_KINDS_ALL},
     };
     *kinds = 0;
     const char *s = text;
@@ -310,7 +320,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
         if (i == sizeof names / sizeof names[0]) {
             snprintf(err, err_len,
                      "unknown fault kind '%.*s'; allowed: crash, pause, partition, drop, break, "
-                     "delay, restart-producer, powerloss, all",
+                     "delay, restart-producer, powerloss, stop, all",
                      (int)(n > 40 ? 40 : n), s);
             return -1;
         }
@@ -320,7 +330,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
     }
     if (*kinds == 0) {
         snprintf(err, err_len, "no fault kind given; allowed: crash, pause, partition, drop, "
-                               "break, delay, restart-producer, powerloss, all");
+                               "break, delay, restart-producer, powerloss, stop, all");
         return -1;
     }
     return 0;

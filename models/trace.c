@@ -290,6 +290,8 @@ static void trace_message_body(trace_line *l, const proto_msg *m, const proto_pa
     case API_BROKER_HEARTBEAT:
         line_int(l, "broker_epoch", m->u.heartbeat.broker_epoch);
         if (m->is_response) line_int(l, "fenced", m->u.heartbeat.fenced);
+        if (m->u.heartbeat.shutdown)
+            line_str(l, m->is_response ? "should_shut_down" : "want_shut_down", "true");
         break;
     default: break;
     }
@@ -451,8 +453,8 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
         break;
     case HIST_CRASH:
         line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
-                   r->a ? "crash" : "restart");
-        if (r->a && r->b) line_str(&l, "power", "lost");
+                   r->a == HIST_STOPPED ? "stop" : r->a ? "crash" : "restart");
+        if (r->a == 1 && r->b) line_str(&l, "power", "lost");
         break;
     default:
         line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),

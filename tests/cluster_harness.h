@@ -26,6 +26,7 @@ typedef struct harness {
     controller ctl;
     broker brokers[PROTO_BROKERS_MAX + 1];
     uint16_t kind_send;
+    uint16_t kind_stop; /* a test's own handler kind, when it needs one */
     proto_msg planned[MAX_PLANNED]; /* requests the client sends later */
     int planned_count;
     proto_msg responses[MAX_RESPONSES]; /* what reached the client, in order */
@@ -45,6 +46,12 @@ static void config_base(config *c) {
     c->replica_fetch_wait_max_ns = 500 * SIM_MS;
     c->replica_fetch_backoff_ns = 1 * SIM_S;
     c->replica_socket_timeout_ns = 30 * SIM_S;
+    c->broker_request_timeout_ns = 30 * SIM_S;
+    c->metadata_mode = CONFIG_METADATA_KRAFT;
+    c->zookeeper_session_timeout_ns = 18 * SIM_S;
+    c->auto_leader_rebalance = true;
+    c->leader_imbalance_check_interval_ns = 300 * SIM_S;
+    c->leader_imbalance_per_broker_percentage = 10;
     c->log_flush_interval_messages = INT64_MAX;
     c->log_segment_bytes = 1 << 30;
     c->broker_session_timeout_ns = 9 * SIM_S;

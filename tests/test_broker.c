@@ -9,7 +9,8 @@
  * 1.0-1.5 x replica.lag.time.max.ms and expansion once caught up; duplicates answered with
  * the original offsets; producer ids; NOT_LEADER_OR_FOLLOWER; power loss with and without
  * flushing; a GC pause deferring deliveries (requests, and a follower's fetch response with
- * its batches). Invariants are checked after every event.
+ * its batches); the fetcher's request timeout (request.timeout.ms, not
+ * replica.socket.timeout.ms). Invariants are checked after every event.
  */
 #include "cluster_harness.h"
 
@@ -389,7 +390,33 @@ static void test_pause_follower(void) {
     harness_fini(&h);
 }
 
+/* The fetcher's request timeout is the broker's request.timeout.ms (BrokerBlockingSender's
+ * NetworkClient); replica.socket.timeout.ms bounds only connecting. With the socket timeout
+ * below replica.fetch.wait.max.ms, the parked fetch is still answered and an acks=all write
+ * completes in two round trips; with the request timeout there, the fetch is abandoned, the
+ * connection closed and the fetcher backs off for replica.fetch.backoff.ms. */
+static int64_t acks_all_latency(int64_t socket_timeout_ns, int64_t request_timeout_ns) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.replica_socket_timeout_ns = socket_timeout_ns;
+    h.cfg.broker_request_timeout_ns = request_timeout_ns;
+    harness_init(&h);
+    uint32_t c = send_at(&h, 2 * SIM_S, 1, produce(-1, -1, 0, 1));
+    run_until(&h, 5 * SIM_S);
+    int64_t t = -1;
+    const proto_msg *r = response(&h, c, &t);
+    CHECK(r && r->u.produce_response.error == ERR_NONE);
+    harness_fini(&h);
+    return t - 2 * SIM_S;
+}
+
+static void test_fetcher_request_timeout(void) {
+    CHECK_EQ(acks_all_latency(100 * SIM_MS, 30 * SIM_S), 4 * SIM_MS);
+    CHECK(acks_all_latency(30 * SIM_S, 100 * SIM_MS) > 100 * SIM_MS);
+}
+
 int main(void) {
+    test_fetcher_request_timeout();
     test_acks_timing();
     test_muting();
     test_min_isr();

@@ -522,7 +522,7 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 40);
+    CHECK_EQ(count, 46);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
@@ -584,7 +584,55 @@ static void test_write_and_replay(void) {
     CHECK_STR(config_value_string(&c, 1, value, sizeof value), "all");
 }
 
+/* kafka.metadata.mode by version (KIP-500, KIP-833): ZooKeeper only before 2.8, both from 2.8
+ * to 3.9 (KRaft the default from 3.3, when it became production-ready), KRaft only from 4.0;
+ * the session that decides a broker's death follows the mode; the rebalance keys. */
+static void test_metadata_mode(void) {
+    config c = load_ok("");
+    CHECK_EQ(c.metadata_mode, CONFIG_METADATA_KRAFT);
+    CHECK_EQ(config_session_timeout_ns(&c), 9000 * MS);
+    CHECK(c.auto_leader_rebalance);
+    CHECK_EQ(c.leader_imbalance_check_interval_ns, 300000 * MS);
+    CHECK_EQ(c.leader_imbalance_per_broker_percentage, 10);
+    CHECK_EQ(c.broker_request_timeout_ns, 30000 * MS);
+    CHECK_EQ(load_ok("kafka.version=3.2").metadata_mode, CONFIG_METADATA_ZOOKEEPER);
+    CHECK_EQ(load_ok("kafka.version=3.3").metadata_mode, CONFIG_METADATA_KRAFT);
+    c = load_ok("kafka.version=2.8");
+    CHECK_EQ(c.metadata_mode, CONFIG_METADATA_ZOOKEEPER);
+    CHECK_EQ(config_session_timeout_ns(&c), 18000 * MS);
+    config old = load_ok("kafka.version=2.4");
+    CHECK_EQ(config_session_timeout_ns(&old), 6000 * MS);
+    CHECK_EQ(load_ok("kafka.version=2.8\nkafka.metadata.mode=kraft").metadata_mode,
+             CONFIG_METADATA_KRAFT);
+    CHECK_EQ(load_ok("kafka.version=3.9\nkafka.metadata.mode=zookeeper").metadata_mode,
+             CONFIG_METADATA_ZOOKEEPER);
+    CHECK_EQ(load_ok("leader.imbalance.check.interval.seconds=5").leader_imbalance_check_interval_ns,
+             5000 * MS);
+    load_bad("kafka.version=4.0\nkafka.metadata.mode=zookeeper",
+             "kafka.metadata.mode=zookeeper: Kafka 4.0.0 runs KRaft only (ZooKeeper mode ended "
+             "with 3.9)");
+    load_bad("kafka.version=2.7\nkafka.metadata.mode=kraft",
+             "kafka.metadata.mode=kraft: Kafka 2.7.0 runs ZooKeeper only (KRaft came with 2.8)");
+    load_bad("kafka.metadata.mode=zk",
+             "s.properties:1: kafka.metadata.mode: 'zk' is not allowed; allowed: kraft, zookeeper "
+             "(zookeeper to 3.9, kraft from 2.8)");
+    load_bad("leader.imbalance.check.interval.seconds=0",
+             "s.properties:1: leader.imbalance.check.interval.seconds: '0' is out of range; "
+             "allowed: 1 .. 1000000000");
+    /* It prints and reads back. */
+    char buf[64];
+    size_t count = 0;
+    const config_key *keys = config_keys(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(keys[i].name, "kafka.metadata.mode") == 0)
+            CHECK_STR(config_value_string(&c, i, buf, sizeof buf), "zookeeper");
+        if (strcmp(keys[i].name, "leader.imbalance.check.interval.seconds") == 0)
+            CHECK_STR(config_value_string(&c, i, buf, sizeof buf), "300");
+    }
+}
+
 int main(void) {
+    test_metadata_mode();
     test_defaults_by_version();
     test_versions();
     test_values();

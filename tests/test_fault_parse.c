@@ -141,6 +141,15 @@ static void test_other_forms(void) {
     CHECK_EQ(f.a.broker, 3);
     CHECK_EQ(parse_ok("powerloss follower at 1ms").a.kind, FAULT_TARGET_FOLLOWER);
 
+    f = parse_ok("stop leader at 10s for 30s");
+    CHECK_EQ(f.kind, FAULT_STOP);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_LEADER);
+    CHECK_EQ(f.at_ns, 10 * S);
+    CHECK_EQ(f.for_ns, 30 * S);
+    f = parse_ok("stop broker-2 at 1s");
+    CHECK_EQ(f.a.broker, 2);
+    CHECK_EQ(f.for_ns, -1);
+
     f = parse_ok("restart producer at 12ms");
     CHECK_EQ(f.kind, FAULT_RESTART_PRODUCER);
     CHECK_EQ(f.a.kind, FAULT_TARGET_PRODUCER);
@@ -158,10 +167,13 @@ static void test_times(void) {
 }
 
 static void test_errors(void) {
-    parse_bad("", "expected a fault (crash, pause, partition, drop, break, delay, powerloss, "
-                  "restart) at word 1, got the end of the line");
-    parse_bad("explode leader", "expected a fault (crash, pause, partition, drop, break, delay, "
-                                "powerloss, restart) at word 1, got 'explode'");
+    parse_bad("", "expected a fault (crash, stop, pause, partition, drop, break, delay, "
+                  "powerloss, restart) at word 1, got the end of the line");
+    parse_bad("explode leader", "expected a fault (crash, stop, pause, partition, drop, break, "
+                                "delay, powerloss, restart) at word 1, got 'explode'");
+    parse_bad("stop producer at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
+                                     "got 'producer' (only brokers have a controlled shutdown)");
+    parse_bad("stop leader on leader.append", "expected 'at' at word 3, got 'on'");
     parse_bad("crash leeder at 1s", "expected a node (leader, follower, broker-<n>, producer, "
                                     "controller) at word 2, got 'leeder'");
     parse_bad("crash broker-0 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
