@@ -215,18 +215,20 @@ static void test_pinned(void) {
     free(c);
 }
 
-/* S12 as the guarantee's swarm found it (seed 28): the follower broker-2 crashes for 19 ms
- * after the producer was cut off from the leader, so its restart loads one batch per producer
- * id; the leader crashes, broker-2 leads, and the producer's retries of the batches whose
- * answers the cut lost reach it: the oldest gets OUT_OF_ORDER_SEQUENCE_NUMBER, the epoch is
- * bumped and the batches are written again. Before the restart kept five batches (the replay
- * from the last roll's snapshot) this run was clean. */
+/* S12 as the guarantee's swarm found it (seed 28): the follower broker-2 crashes after the
+ * producer was cut off from the leader, so its restart loads one batch per producer id; the
+ * leader crashes, broker-2 leads, and the producer's retries of the batches whose answers the
+ * cut lost reach it: the oldest gets OUT_OF_ORDER_SEQUENCE_NUMBER, the epoch is bumped and the
+ * batches are written again. Before the restart kept five batches (the replay from the last
+ * roll's snapshot) this run was clean. The swarm found it with a 19 ms follower crash; since a
+ * restart is registered only after the old session expired (ClusterControlManager.registerBroker,
+ * 9 s), the crash lasts 9 s and the leader's crash and the cut come after it. */
 static void test_s12(void) {
     config *c = malloc(sizeof *c);
     CHECK_EQ(load("enable.idempotence=true\nacks=all\nmin.insync.replicas=2\n" WORKLOAD
-                  "fault.swarm1=crash follower at 563ms for 19ms\n"
-                  "fault.swarm2=crash leader at 1063ms for 2324ms\n"
-                  "fault.swarm3=partition leader producer at 481ms for 6689ms\n",
+                  "fault.swarm1=crash follower at 563ms for 9s\n"
+                  "fault.swarm2=crash leader at 10500ms for 10s\n"
+                  "fault.swarm3=partition leader producer at 481ms for 19s\n",
                   c),
              0);
     c->seed = 28;
