@@ -95,8 +95,8 @@ typedef struct config_field {
       "cap of the exponential retry backoff (KIP-580, 3.7); before 3.7 = retry.backoff.ms",    \
       CT_MS, retry_backoff_max_ns, 0, CONFIG_MS_MAX)                                            \
     X("request.timeout.ms", "ms", ALLOWED_MS_INT,                                               \
-      "a request unanswered this long closes its connection (the producer's, and the "         \
-      "broker's for its replica fetcher)", CT_MS, request_timeout_ns, 0,                        \
+      "a producer request unanswered this long closes its connection (the broker's own is "    \
+      "broker.request.timeout.ms)", CT_MS, request_timeout_ns, 0,                               \
       CONFIG_INT_MAX)                                                                           \
     X("delivery.timeout.ms", "ms", ALLOWED_MS_INT,                                              \
       "bound on a batch's life from creation to outcome (2.1+; none before)", CT_MS,           \
@@ -141,7 +141,7 @@ typedef struct config_field {
       CONFIG_INT_MAX)                                                                           \
     X("replica.socket.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
       "bounds a follower's connecting to the leader only (connections open at once here); "    \
-      "an unanswered fetch waits request.timeout.ms", CT_MS,                                    \
+      "an unanswered fetch waits broker.request.timeout.ms", CT_MS,                             \
       replica_socket_timeout_ns, 0, CONFIG_INT_MAX)                                             \
     X("broker.request.timeout.ms", "ms", ALLOWED_MS_INT,                                        \
       "Kafka's broker-side request.timeout.ms: a follower's fetch unanswered this long is "    \
