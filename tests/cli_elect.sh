@@ -71,6 +71,18 @@ grep -q 'broker-1 stop' out || fail "the trace has no 'broker-1 stop' line"
 checks=$((checks + 1))
 grep -q 'broker-1 restart' out || fail "the trace has no 'broker-1 restart' line"
 
+# explain and the timeline tell a stop from a crash (acks=1: the old leader acknowledged a
+# record the new one had not fetched, and truncated it on the way out).
+what="explain a stop"
+expect_exit 0 run acks=1 workload.records=6000 workload.rate=200 \
+  leader.imbalance.check.interval.seconds=10 "fault.restart=stop leader at 2s for 10s" --seed 1 \
+  --explain --plot stop.png
+checks=$((checks + 1))
+grep -q 'broker-1 stopped at 2054.000 ms after a controlled shutdown' out ||
+  fail "explain does not tell the controlled shutdown: $(grep -m1 '^record' out)"
+checks=$((checks + 1))
+grep -q 'stop (controlled)' stop.gp || fail "the timeline has no 'stop (controlled)' mark"
+
 # ---- S12 with a clean stop ------------------------------------------------------------------
 s12="enable.idempotence=true workload.records=2000 workload.rate=20000 network.jitter.ms=0.2 request.timeout.ms=30"
 drop="fault.d=drop responses leader -> producer p=0.05"
