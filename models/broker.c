@@ -1146,6 +1146,7 @@ void broker_stop(broker *b) {
     if (b->stopping) return;
     b->stopping = true;
     b->stop_deadline_ns = now_ns(b) + BROKER_SHUTDOWN_TIMEOUT_NS;
+    if (b->paused_until_ns > now_ns(b)) return; /* the next heartbeat, after the pause, asks */
     /* scheduleNextCommunicationImmediately: the heartbeat asking to shut down goes now. */
     broker_heartbeat_send(b);
     sim_timer_arm(b->env.world, &b->heartbeat_timer,

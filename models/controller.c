@@ -415,6 +415,8 @@ bool controller_check(controller *c) {
         else if (s->leader > 0 && !broker_set_has(s->isr, s->leader))
             broken = "the leader is not in the ISR";
         else if (s->leader > 0 && c->brokers[s->leader].fenced) broken = "the leader is fenced";
+        else if (s->leader > 0 && c->brokers[s->leader].shutting_down)
+            broken = "the leader is in controlled shutdown";
         if (broken) {
             sim_fail(c->env.world, "controller partition %d: %s", i, broken);
             return false;

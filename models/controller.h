@@ -41,7 +41,8 @@
  *   fences it and answers shouldShutDown; it re-registers at once when it starts again.
  *
  * Invariants (controller_check): the ISR is never empty and is a subset of the assignment;
- * a leader, when there is one, is in the ISR and unfenced; epochs never decrease.
+ * a leader, when there is one, is in the ISR, unfenced and not in controlled shutdown; epochs
+ * never decrease.
  *
  * Simplifications: the controller is one node that never fails (the fault language has no
  * controller crashes); it pushes API_PARTITION_STATE to the replicas instead of brokers
