@@ -473,10 +473,13 @@ static void leader_update_follower(broker *b, broker_partition *p, int replica,
 
 static void leader_alter_send(broker *b, int partition, broker_set proposed);
 
-/* Partition.maybeExpandIsr / isFollowerInSync: LEO >= HW and >= the leader epoch's start. */
+/* Partition.maybeExpandIsr / isFollowerInSync: LEO >= HW and >= the leader epoch's start; a
+ * fenced broker or one in controlled shutdown is not proposed (isReplicaIsrEligible, KIP-841;
+ * the controller would refuse it with INELIGIBLE_REPLICA). */
 static void leader_maybe_expand_isr(broker *b, int partition, int replica) {
     broker_partition *p = &b->partitions[partition];
     if (p->alter_pending || broker_set_has(p->isr, replica)) return;
+    if (broker_set_has(b->ineligible, replica)) return;
     int64_t leo = p->followers[replica].log_end_offset;
     if (leo < p->log.high_watermark || leo < p->leader_epoch_start_offset) return;
     leader_alter_send(b, partition, broker_set_add(p->isr, replica));
@@ -550,9 +553,9 @@ static bool follower_caught_up(const broker *b, const broker_partition *p, int r
  * that is caught up (shouldWaitForReplicaToJoinIsr), so that a follower catching up under
  * steady writes finds the HW within reach and can join (isFollowerInSync). From 3.6
  * (KAFKA-15021) such a replica must also be ISR-eligible (isReplicaIsrEligible: unfenced, not
- * shutting down, fetching with its current broker epoch); the leader here knows no fencing,
- * and counts a replica eligible once it fetched after it left the ISR (a dead one does not
- * fetch). Before 3.6 a replica caught up within the lag holds the HW even when dead. Frozen
+ * shutting down, fetching with its current broker epoch); the leader knows fencing and
+ * controlled shutdown from the broker registrations that come with the metadata, and counts a
+ * replica eligible once it fetched after it left the ISR (a dead one does not fetch). Before 3.6 a replica caught up within the lag holds the HW even when dead. Frozen
  * while the ISR is below min.insync.replicas from 3.7 (KAFKA-15583). Completes what the move
  * unblocks. */
 static void leader_maybe_advance_hw(broker *b, int partition) {
@@ -569,6 +572,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
         if (p->followers[r].log_end_offset >= hw) continue;
         if (!broker_set_has(maximal, r)) {
             if (version >= BROKER_KAFKA_3_6 && broker_set_has(p->isr_left, r)) continue;
+            if (version >= BROKER_KAFKA_3_6 && broker_set_has(b->ineligible, r)) continue;
             if (!follower_caught_up(b, p, r)) continue;
         }
         hw = p->followers[r].log_end_offset;
@@ -793,8 +797,15 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
     int partition = m->partition;
     broker_partition *p = &b->partitions[partition];
     const proto_partition_state *s = &m->u.partition_state;
-    /* The metadata log is applied in order: a state older than the one held is history. */
-    if (s->metadata_offset > b->metadata_offset) b->metadata_offset = s->metadata_offset;
+    /* The metadata log is applied in order: a state older than the one held is history. The
+     * broker registrations come with it (fenced, in controlled shutdown: KIP-841). */
+    if (s->metadata_offset >= b->metadata_offset) {
+        b->metadata_offset = s->metadata_offset;
+        if (b->ineligible != s->ineligible) {
+            b->ineligible = s->ineligible;
+            for (int i = 0; i < b->partition_count; i++) leader_maybe_advance_hw(b, i);
+        }
+    }
     if (p->state_known) {
         if (s->leader_epoch < p->leader_epoch) return;
         if (s->leader_epoch == p->leader_epoch && s->partition_epoch <= p->partition_epoch)
@@ -1074,6 +1085,7 @@ static void broker_forget(broker *b) {
     b->deferred_count = 0;
     b->deferred_batch_count = 0;
     b->metadata_offset = 0; /* the partition state below is forgotten with it */
+    b->ineligible = 0;
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     b->parked_mask = 0;
     for (int i = 0; i < b->partition_count; i++) {

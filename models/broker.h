@@ -156,6 +156,7 @@ typedef struct broker {
     int64_t producer_id_next;   /* k of the next producer id, kept across restarts */
     uint32_t correlation_next;  /* correlation ids of this broker's own requests */
     int64_t metadata_offset;    /* highest controller metadata offset applied, 0 none, offsets */
+    broker_set ineligible;      /* brokers fenced or in controlled shutdown, as of that offset */
     sim_timer heartbeat_timer;  /* next BrokerHeartbeat */
     sim_timer isr_timer;        /* next isr-expiration run */
     sim_timer expire_timer;     /* next producer-id expiration check */

@@ -58,6 +58,11 @@ static void controller_push_to(controller *c, int partition, int broker_id) {
     m.partition = (uint16_t)partition;
     m.u.partition_state = c->partitions[partition].state;
     m.u.partition_state.error = ERR_NONE;
+    /* The image as of the latest record: broker registrations included. */
+    m.u.partition_state.metadata_offset = c->metadata_offset;
+    for (int b = 1; b <= c->num_brokers; b++)
+        if (c->brokers[b].fenced || c->brokers[b].shutting_down)
+            m.u.partition_state.ineligible = broker_set_add(m.u.partition_state.ineligible, b);
     c->brokers[broker_id].last_push_ns = now_ns(c);
     net_send(c->env.net, &m);
 }
@@ -185,19 +190,32 @@ static void controller_move_away(controller *c, int broker_id) {
     }
 }
 
+/* A BrokerRegistrationChangeRecord (fenced, unfenced, in controlled shutdown): every broker
+ * learns it with the next record it applies; when no partition changed with it, the state of
+ * every partition is pushed again with the new offset. */
+static void controller_registration_changed(controller *c, int64_t offset_before) {
+    if (c->metadata_offset != offset_before) return; /* the partition pushes carried it */
+    c->metadata_offset++;
+    for (int i = 0; i < c->partition_count; i++) controller_push(c, i);
+}
+
 static void controller_fence(controller *c, int broker_id) {
+    int64_t before = c->metadata_offset;
     c->brokers[broker_id].fenced = true;
     controller_move_away(c, broker_id);
+    controller_registration_changed(c, before);
 }
 
 /* handleBrokerUnfenced: a leaderless partition may now elect this broker. */
 static void controller_unfence(controller *c, int broker_id) {
+    int64_t before = c->metadata_offset;
     c->brokers[broker_id].fenced = false;
     c->brokers[broker_id].shutting_down = false;
     for (int i = 0; i < c->partition_count; i++) {
         const proto_partition_state *s = &c->partitions[i].state;
         if (s->leader < 0 && broker_set_has(s->replicas, broker_id)) controller_elect(c, i, s->isr);
     }
+    controller_registration_changed(c, before);
 }
 
 /* ---- Preferred-leader election ----------------------------------------------------------- */
@@ -295,8 +313,10 @@ static bool controller_controlled_shutdown(controller *c, int broker_id) {
     controller_broker *cb = &c->brokers[broker_id];
     if (cb->fenced) return true;
     if (!cb->shutting_down && controller_has_leaderships(c, broker_id)) {
+        int64_t before = c->metadata_offset;
         cb->shutting_down = true;
         controller_move_away(c, broker_id);
+        controller_registration_changed(c, before);
         return false;
     }
     if (controller_has_leaderships(c, broker_id)) return false; /* no other leader yet */

@@ -286,6 +286,8 @@ typedef struct proto_partition_state {
     broker_set isr;          /* committed ISR */
     broker_set replicas;     /* assignment */
     int16_t error;           /* for AlterPartition responses */
+    broker_set ineligible;   /* pushes: brokers fenced or in controlled shutdown, as the broker
+                              * registrations of the metadata image say (KIP-841) */
     int64_t metadata_offset; /* offset in the controller's metadata log of this state (KIP-631),
                               * 0 in AlterPartition requests, offsets */
 } proto_partition_state;
