@@ -47,6 +47,12 @@ static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     return NODE_NONE;
 }
 
+/* Schedules the end of a fault at at_ns; the run does not drain before it happened. */
+static void fault_end_schedule(fault_runtime *fr, int64_t at_ns, uint64_t arg) {
+    fr->ends_pending++;
+    sim_schedule(fr->world, at_ns, fr->kind, arg);
+}
+
 static void fault_fired(fault_runtime *fr, int fault, node_id target, bool start) {
     if (start) fr->fired[fault]++;
     history_fault(fr->history, sim_now(fr->world), fault, target, start);
@@ -58,7 +64,7 @@ static void fault_crash(fault_runtime *fr, int fault, node_id node) {
     fr->ops.crash(fr->ops.ctx, node, false);
     fault_fired(fr, fault, node, true);
     if (f->for_ns >= 0)
-        sim_schedule(fr->world, sim_now(fr->world) + f->for_ns, fr->kind,
+        fault_end_schedule(fr, sim_now(fr->world) + f->for_ns,
                      fault_arg(fault, FAULT_ACT_END, node));
 }
 
@@ -80,7 +86,7 @@ static void fault_start(fault_runtime *fr, int fault) {
         fr->ops.stop(fr->ops.ctx, a);
         fault_fired(fr, fault, a, true);
         if (f->for_ns >= 0)
-            sim_schedule(fr->world, now + f->for_ns, fr->kind, fault_arg(fault, FAULT_ACT_END, a));
+            fault_end_schedule(fr, now + f->for_ns, fault_arg(fault, FAULT_ACT_END, a));
         break;
     case FAULT_PAUSE:
         if (a == NODE_NONE) return;
@@ -94,7 +100,7 @@ static void fault_start(fault_runtime *fr, int fault) {
         fr->cut_a[fault] = a;
         fr->cut_b[fault] = b;
         fault_fired(fr, fault, a, true);
-        sim_schedule(fr->world, now + f->for_ns, fr->kind, fault_arg(fault, FAULT_ACT_END, a));
+        fault_end_schedule(fr, now + f->for_ns, fault_arg(fault, FAULT_ACT_END, a));
         break;
     }
     case FAULT_POWERLOSS:
@@ -106,7 +112,7 @@ static void fault_start(fault_runtime *fr, int fault) {
                 fr->ops.crash(fr->ops.ctx, node_broker(b), true);
         }
         fault_fired(fr, fault, a, true);
-        sim_schedule(fr->world, now + (f->for_ns > 0 ? f->for_ns : 0), fr->kind,
+        fault_end_schedule(fr, now + (f->for_ns > 0 ? f->for_ns : 0),
                      fault_arg(fault, FAULT_ACT_END, a));
         break;
     case FAULT_RESTART_PRODUCER:
@@ -122,6 +128,7 @@ static void fault_start(fault_runtime *fr, int fault) {
 
 static void fault_end(fault_runtime *fr, int fault, node_id node) {
     const fault_spec *f = &fr->specs[fault];
+    if (fr->ends_pending > 0) fr->ends_pending--;
     switch (f->kind) {
     case FAULT_CRASH:
     case FAULT_STOP: /* a stop still waiting for the controller ends here (scenario.c) */

@@ -132,6 +132,7 @@ typedef struct fault_runtime {
     uint32_t step_seen[CONFIG_FAULTS_MAX];  /* protocol steps counted, for "on <step>" */
     bool step_done[CONFIG_FAULTS_MAX];      /* the step crash was triggered */
     uint32_t steps_watched;                 /* bit s: some "crash ... on <step>" watches step s */
+    uint32_t ends_pending;                  /* heal events scheduled and not yet run */
     node_id cut_a[CONFIG_FAULTS_MAX];       /* partition ends, resolved at the start */
     node_id cut_b[CONFIG_FAULTS_MAX];
 } fault_runtime;

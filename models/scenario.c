@@ -303,7 +303,9 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
     bool done = s->producer_gone || producer_done(&s->prod);
     if (done && s->producer_done_ns < 0) s->producer_done_ns = now;
     if (!done) s->producer_done_ns = -1; /* a producer restart brought work back */
-    if (done && now >= s->quiet_after_ns) {
+    /* Quiet: past every timed fault, and no heal (a restart after "crash ... on <step> for
+     * D", whose step time no schedule knows) still to come. */
+    if (done && now >= s->quiet_after_ns && s->faults.ends_pending == 0) {
         s->settled = scenario_settled(s);
         if (s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
             sim_stop(w);

@@ -63,8 +63,11 @@ grep -qE '^verdict .*nonmonotonic-send' demo.txt ||
   fail "demo: verdict lacks nonmonotonic-send: $(grep '^verdict' demo.txt)"
 
 # ---- A lost acknowledged write: acks=1, the leader dies after its 100th append --------------
+# The crash outlasts the 9 s broker session (a restart inside it is not registered), and a
+# pause of the idle producer at 12 s keeps the run going until broker-1 has rejoined.
 run_ok acks=1 enable.idempotence=false workload.records=300 workload.rate=1000 \
-  "fault.c=crash leader on leader.append n=100 for 2s" --seed 1 --explain
+  "fault.c=crash leader on leader.append n=100 for 9s" "fault.w=pause producer at 12s for 1ms" \
+  --seed 1 --explain
 cp out lost.txt
 chain_has lost.txt '^record [0-9]+ lost \(Jepsen: lost-write; acknowledged at [0-9.]+ ms, acks=1\)' \
   'broker-1 appended it at offset [0-9]+ at [0-9.]+ ms and answered' \

@@ -67,12 +67,13 @@ static void test_acks1_loses_and_truncates(void) {
         /* The k-th append of the leader, k swept along the stream, one per seed. The crash
          * lasts past the session of its last heartbeat (sent at 0, valid to 9.001 s): a
          * restart within it would not be registered before the session expires
-         * (ClusterControlManager.registerBroker), and the run could drain before the old
-         * leader rejoins. */
+         * (ClusterControlManager.registerBroker). A pause of the idle producer at 12 s keeps
+         * the run going until the old leader has rejoined, so that its truncation is seen. */
         unsigned k = 1 + (unsigned)(seed * 7 % 250);
         snprintf(text, sizeof text,
                  "acks=1\nenable.idempotence=false\nmin.insync.replicas=2\n" WORKLOAD
-                 "fault.crash=crash leader on leader.append n=%u for 9s\n", k);
+                 "fault.crash=crash leader on leader.append n=%u for 9s\n"
+                 "fault.wait=pause producer at 12s for 1ms\n", k);
         FILE *trace = tmpfile();
         run_result r = run(text, seed, trace);
         if (r.check.lost_acked > 0) {
