@@ -3,10 +3,10 @@
 if (!exists("term")) term = 'png'
 if (!exists("out")) out = 'plot-retries.' . term
 in = 'plot-retries.csv'
-ttl = "Produce retries (attempts beyond the first): mean and 95% confidence interval over 20 seeds per point"
+ttl = "Produce attempts beyond the first of each batch: mean and 95% confidence interval over 20 seeds per point"
 xlabel = "how in fault.restart = how leader at 2s for 10s"
-ylabel = "Produce retries (attempts beyond the first) (requests per run)"
-zlabel = "Produce retries (attempts beyond the first) (requests per run)"
+ylabel = "Produce attempts beyond the first of each batch (attempts per run)"
+zlabel = "Produce attempts beyond the first of each batch (attempts per run)"
 series = 2
 xcount = 2
 xcol = 2
