@@ -39,6 +39,8 @@ typedef struct ex_run {
     size_t group_n;            /* records in group; 1 when one record is told */
     bool sketch;               /* write the records' own offsets and ids as placeholders, so
                                 * two records' chains compare equal when their stories are */
+    const struct ex_index *ix; /* the lookups, built once per explain_run (borrowed) */
+    uint64_t *work;            /* history records, log entries and kept items looked at */
 } ex_run;
 
 typedef struct ex_text {
@@ -59,6 +61,10 @@ typedef struct ex_list {
     int limit;                 /* kept per kind at most */
     uint64_t kept[CHECKER_ANOMALY_COUNT];  /* items kept per kind */
     uint64_t total[CHECKER_ANOMALY_COUNT]; /* records anomalous per kind (duplicates: ids) */
+    uint64_t *dup_set;         /* owned: the duplicated records kept, open addressing; a
+                                * membership test only, never iterated, so no order leaks */
+    size_t dup_mask;           /* slots - 1 (slots a power of two, more than twice limit) */
+    uint64_t work;             /* slots probed */
 } ex_list;
 
 /* A committed copy of a record: its batch in the final log and its offset. */
@@ -71,6 +77,28 @@ typedef struct ex_copy {
 typedef struct ex_str {
     char s[96]; /* the text */
 } ex_str;
+
+/* A sorted lookup entry: (key, pos) pairs ordered by key, then pos (no hash or pointer order). */
+typedef struct ex_key {
+    uint64_t key; /* payload or record id */
+    uint64_t pos; /* history index, or log index << 32 | index in the batch */
+} ex_key;
+
+typedef struct ex_keys {
+    ex_key *v;    /* owned */
+    size_t n;     /* entries */
+} ex_keys;
+
+/* What explain_run builds once, so each chain looks only at what concerns it: without it every
+ * chain walked the whole history and the whole log, and the run was quadratic in the anomalies. */
+typedef struct ex_index {
+    ex_keys by_payload;   /* attempts, appends, retries, expiries by payload (a), history order */
+    ex_keys failed_cb;    /* failed callbacks of the records told, by record id */
+    ex_keys copies;       /* log entries of the records told, by record id, log order */
+    int64_t *prefix_max;  /* per log batch: the largest id in it and every batch before, or -1 */
+    size_t *drops, *crashes, *faults; /* history indices of those kinds, in order */
+    size_t drop_n, crash_n, fault_n;
+} ex_index;
 
 /* ---- Small helpers ------------------------------------------------------------------------ */
 
@@ -124,6 +152,9 @@ static void ex_add(ex_text *t, const char *fmt, ...) {
 static int64_t ex_index_in(const proto_payloads *p, uint32_t payload, uint32_t record) {
     if (!p || payload >= p->count) return -1;
     proto_ids ids = proto_payload_ids(p, payload);
+    if (!ids.list) /* a run of ids: the place is arithmetic */
+        return record >= ids.first && record - ids.first < ids.n ? (int64_t)(record - ids.first)
+                                                                 : -1;
     for (uint32_t i = 0; i < ids.n; i++)
         if (proto_ids_at(&ids, i) == record) return i;
     return -1;
@@ -188,24 +219,74 @@ static ex_str ex_own(const ex_run *x, int64_t base, uint32_t payload) {
     return t;
 }
 
-/* Committed copies of record in the final log, in offset order; returns how many (<= max). */
-static int ex_copies(const ex_run *x, uint32_t record, ex_copy *out, int max) {
+/* The first entry of keys at or after (key, pos), by binary search. */
+static size_t ex_lower(const ex_keys *keys, uint64_t key, uint64_t pos) {
+    size_t lo = 0, hi = keys->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ex_key *k = &keys->v[mid];
+        if (k->key < key || (k->key == key && k->pos < pos)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The first index in list[0..n) (history indices, in order) whose record is at or after
+ * time_ns. */
+static size_t ex_lower_time(const ex_run *x, const size_t *list, size_t n, int64_t time_ns) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->h->recs[list[mid]].time_ns < time_ns) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The first index in list[0..n) at or after history index from. */
+static size_t ex_lower_index(const size_t *list, size_t n, size_t from) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid] < from) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Copies of record in the final log, in offset order, committed ones (below the high
+ * watermark) or the others; returns how many (<= max). */
+static int ex_copies_where(const ex_run *x, uint32_t record, ex_copy *out, int max,
+                           bool committed) {
     int n = 0;
-    for (size_t i = 0; i < x->in->log_count && n < max; i++) {
-        const proto_batch *b = &x->in->log[i];
-        int64_t k = ex_index_in(x->p, b->payload, record);
-        if (k < 0 || b->base_offset + k >= x->in->high_watermark) continue;
-        out[n++] = (ex_copy){.batch = b, .offset = b->base_offset + k};
+    const ex_keys *c = &x->ix->copies;
+    uint64_t last = UINT64_MAX;
+    for (size_t i = ex_lower(c, record, 0); i < c->n && c->v[i].key == record && n < max; i++) {
+        (*x->work)++;
+        uint64_t batch = c->v[i].pos >> 32;
+        if (batch == last) continue; /* a record twice in one batch: its first place counts */
+        last = batch;
+        const proto_batch *b = &x->in->log[batch];
+        int64_t offset = b->base_offset + (int64_t)(c->v[i].pos & UINT32_MAX);
+        if ((offset < x->in->high_watermark) != committed) continue;
+        out[n++] = (ex_copy){.batch = b, .offset = offset};
     }
     return n;
+}
+
+/* Committed copies of record in the final log, in offset order; returns how many (<= max). */
+static int ex_copies(const ex_run *x, uint32_t record, ex_copy *out, int max) {
+    return ex_copies_where(x, record, out, max, true);
 }
 
 /* The first record of kind about payload (a) and attempt (b, 0 for any) at or after from; for
  * appends, leader appends only. NULL when none. */
 static const history_rec *ex_find(const ex_run *x, size_t from, history_kind kind,
                                   uint32_t payload, uint32_t attempt) {
-    for (size_t i = from; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    const ex_keys *bp = &x->ix->by_payload;
+    for (size_t j = ex_lower(bp, payload, from); j < bp->n && bp->v[j].key == payload; j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[bp->v[j].pos];
         if (r->kind != kind || r->a != payload) continue;
         if (attempt && r->b != attempt) continue;
         if (kind == HIST_APPEND && r->c != 1) continue;
@@ -248,8 +329,10 @@ static void ex_head(ex_text *t, const char *fmt, ...) {
 
 /* The first fault that began in [from_ns, to_ns), or UINT32_MAX. */
 static uint32_t ex_fault_between(const ex_run *x, int64_t from_ns, int64_t to_ns) {
-    for (size_t i = 0; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    const ex_index *ix = x->ix;
+    for (size_t j = ex_lower_time(x, ix->faults, ix->fault_n, from_ns); j < ix->fault_n; j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[ix->faults[j]];
         if (r->time_ns >= to_ns) break;
         if (r->kind == HIST_FAULT && r->b == 1 && r->time_ns >= from_ns) return r->a;
     }
@@ -259,8 +342,10 @@ static uint32_t ex_fault_between(const ex_run *x, int64_t from_ns, int64_t to_ns
 /* The first crash (or stop) of node in [from_ns, to_ns), or NULL. */
 static const history_rec *ex_crash_between(const ex_run *x, node_id node, int64_t from_ns,
                                            int64_t to_ns) {
-    for (size_t i = 0; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    const ex_index *ix = x->ix;
+    for (size_t j = ex_lower_time(x, ix->crashes, ix->crash_n, from_ns); j < ix->crash_n; j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[ix->crashes[j]];
         if (r->time_ns >= to_ns) break;
         if (r->kind == HIST_CRASH && r->a != 0 && r->node == node && r->time_ns >= from_ns)
             return r;
@@ -276,8 +361,11 @@ static const char *ex_down_word(const history_rec *r) {
 /* How the answer to an appended attempt was lost: a dropped response, a crash, a fault. */
 static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app,
                              int64_t until_ns) {
-    for (size_t i = ex_index_of(x, app); i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    const ex_index *ix = x->ix;
+    for (size_t j = ex_lower_index(ix->drops, ix->drop_n, ex_index_of(x, app)); j < ix->drop_n;
+         j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[ix->drops[j]];
         if (r->time_ns >= until_ns) break;
         if (r->kind == HIST_DROP && r->a == API_PRODUCE && (r->e & 1) && r->f == app->node &&
             r->d == app->d) {
@@ -293,8 +381,10 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
     /* Java's NetworkClient closes a connection whose request timed out, and every request in
      * flight on it fails with it: a lost answer to an earlier request explains this one. */
     int64_t window_ns = x->c ? x->c->request_timeout_ns : 0;
-    for (size_t i = 0; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    for (size_t j = ex_lower_time(x, ix->drops, ix->drop_n, app->time_ns - window_ns);
+         j < ix->drop_n; j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[ix->drops[j]];
         if (r->time_ns >= until_ns) break;
         if (r->kind == HIST_DROP && r->a == API_PRODUCE && (r->e & 1) && r->f == app->node &&
             r->time_ns >= app->time_ns - window_ns) {
@@ -324,8 +414,11 @@ static void ex_response_fate(const ex_run *x, ex_text *t, const history_rec *app
 /* How an attempt that no broker appended was lost. */
 static void ex_request_fate(const ex_run *x, ex_text *t, const history_rec *sent,
                             int64_t until_ns) {
-    for (size_t i = ex_index_of(x, sent); i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
+    const ex_index *ix = x->ix;
+    for (size_t j = ex_lower_index(ix->drops, ix->drop_n, ex_index_of(x, sent)); j < ix->drop_n;
+         j++) {
+        (*x->work)++;
+        const history_rec *r = &x->h->recs[ix->drops[j]];
         if (r->time_ns >= until_ns) break;
         if (r->kind == HIST_DROP && r->e == 0 && r->c >= 0 && (uint32_t)r->c == sent->a) {
             ex_add(t, "attempt %u to %s was dropped%s", sent->b, ex_node((node_id)sent->c).s,
@@ -421,11 +514,11 @@ static bool ex_callback_of(const history_rec *r, uint32_t record) {
 
 /* The first failed callback of record (the application's view), or NULL. */
 static const history_rec *ex_failed_callback(const ex_run *x, uint32_t record) {
-    for (size_t i = 0; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
-        if (ex_callback_of(r, record) && r->c != ERR_NONE) return r;
-    }
-    return NULL;
+    const ex_keys *f = &x->ix->failed_cb;
+    size_t j = ex_lower(f, record, 0);
+    (*x->work)++;
+    if (j == f->n || f->v[j].key != record) return NULL;
+    return &x->h->recs[f->v[j].pos];
 }
 
 /* "the application was told it failed (DELIVERY_TIMEOUT at 52.050 ms) and sent it again": cb
@@ -477,13 +570,15 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
 /* The first committed batch before late that holds an id larger than record. */
 static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
                                        uint32_t record) {
-    for (const proto_batch *b = x->in->log; b < late; b++) {
-        if (b->payload >= x->p->count) continue;
-        proto_ids ids = proto_payload_ids(x->p, b->payload);
-        for (uint32_t i = 0; i < ids.n; i++)
-            if (proto_ids_at(&ids, i) > record) return b;
+    /* The prefix maxima rise with the log: the first batch whose maximum passes record. */
+    size_t lo = 0, hi = (size_t)(late - x->in->log);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        (*x->work)++;
+        if (x->ix->prefix_max[mid] > (int64_t)record) hi = mid;
+        else lo = mid + 1;
     }
-    return NULL;
+    return lo < (size_t)(late - x->in->log) ? &x->in->log[lo] : NULL;
 }
 
 /* Why nothing kept the later batch behind the retried one. */
@@ -673,10 +768,9 @@ static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
 
 /* The record in the final log above the high watermark, if it is there. */
 static void ex_lost_uncommitted(const ex_run *x, ex_text *t, uint32_t record) {
-    for (size_t i = 0; i < x->in->log_count; i++) {
-        const proto_batch *b = &x->in->log[i];
-        int64_t k = ex_index_in(x->p, b->payload, record);
-        if (k < 0 || b->base_offset + k < x->in->high_watermark) continue;
+    ex_copy copy;
+    if (ex_copies_where(x, record, &copy, 1, false) == 1) {
+        const proto_batch *b = copy.batch;
         ex_add(t, "%s in the final leader's log at %s, above the high watermark %lld, so never "
                   "committed",
                ex_it_is(x), ex_own(x, b->base_offset, b->payload).s,
@@ -691,6 +785,7 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
     tr.record = record;
     tr.ack_ns = INT64_MAX;
     for (int n = 0; n < NODES_MAX; n++) tr.holds[n] = -1;
+    *x->work += 2 * x->h->count; /* this walk and the trail's below */
     for (size_t i = 0; i < x->h->count; i++) {
         const history_rec *r = &x->h->recs[i];
         if (ex_callback_of(r, record) && r->c == ERR_NONE &&
@@ -737,19 +832,28 @@ static void ex_unexpected(const ex_run *x, ex_text *t, uint32_t record, int64_t 
 
 /* ---- Collecting and printing -------------------------------------------------------------- */
 
-static bool ex_list_has(const ex_list *l, checker_anomaly kind, uint32_t record) {
-    for (size_t i = 0; i < l->count; i++)
-        if (l->items[i].kind == kind && l->items[i].record == record) return true;
-    return false;
+/* The slot of record in the set of kept duplicates: where it is, or the empty slot where it
+ * goes. Slots hold record + 1 (0: empty). */
+static size_t ex_dup_slot(ex_list *l, uint32_t record) {
+    size_t i = (size_t)(((uint64_t)record * 0x9E3779B97F4A7C15ull) >> 32) & l->dup_mask;
+    for (;; i = (i + 1) & l->dup_mask) {
+        l->work++;
+        if (l->dup_set[i] == 0 || l->dup_set[i] == (uint64_t)record + 1) return i;
+    }
 }
 
 /* The checker's visitor: keeps the first limit anomalies of each kind, one per record. */
 static void ex_collect(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
     ex_list *l = ctx;
-    if (kind == CHECKER_DUPLICATE && ex_list_has(l, kind, record)) return;
+    size_t slot = 0;
+    if (kind == CHECKER_DUPLICATE) {
+        slot = ex_dup_slot(l, record);
+        if (l->dup_set[slot] != 0) return; /* a further copy of a record kept */
+    }
     l->total[kind]++;
     if (l->kept[kind] >= (uint64_t)l->limit) return;
     l->kept[kind]++;
+    if (kind == CHECKER_DUPLICATE) l->dup_set[slot] = (uint64_t)record + 1;
     l->items[l->count++] = (ex_item){.kind = kind, .record = record, .offset = offset};
 }
 
@@ -805,8 +909,149 @@ static void ex_kind(ex_run *x, const ex_list *l, checker_anomaly kind, const ex_
     }
 }
 
+/* ---- The index ---------------------------------------------------------------------------- */
+
+static int ex_key_cmp(const void *pa, const void *pb) {
+    const ex_key *a = pa, *b = pb;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Appends (key, pos) to keys of capacity *cap; -1 when memory ran out. */
+static int ex_keys_add(ex_keys *keys, size_t *cap, uint64_t key, uint64_t pos) {
+    if (keys->n == *cap) {
+        size_t grown = *cap ? 2 * *cap : 64;
+        ex_key *v = realloc(keys->v, grown * sizeof *v);
+        if (!v) return -1;
+        keys->v = v;
+        *cap = grown;
+    }
+    keys->v[keys->n++] = (ex_key){.key = key, .pos = pos};
+    return 0;
+}
+
+static int ex_list_add(size_t **list, size_t *n, size_t *cap, size_t value) {
+    if (*n == *cap) {
+        size_t grown = *cap ? 2 * *cap : 16;
+        size_t *v = realloc(*list, grown * sizeof *v);
+        if (!v) return -1;
+        *list = v;
+        *cap = grown;
+    }
+    (*list)[(*n)++] = value;
+    return 0;
+}
+
+static void ex_index_fini(ex_index *ix) {
+    free(ix->by_payload.v);
+    free(ix->failed_cb.v);
+    free(ix->copies.v);
+    free(ix->prefix_max);
+    free(ix->drops);
+    free(ix->crashes);
+    free(ix->faults);
+}
+
+/* The first of want[0..n) (sorted) at or above id. */
+static size_t ex_want_from(const uint32_t *want, size_t n, uint64_t id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (want[mid] < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Adds to keys an entry (id, pos_base + index of id) for each id in want[0..n) (sorted) that
+ * ids[first .. first + span) holds: a run of ids costs one binary search, a list one per id. */
+static int ex_keys_want(ex_keys *keys, size_t *cap, const uint32_t *want, size_t n,
+                        const proto_ids *ids, uint64_t pos_base, bool index_in_pos) {
+    if (!ids->list) {
+        for (size_t w = ex_want_from(want, n, ids->first);
+             w < n && (uint64_t)want[w] < (uint64_t)ids->first + ids->n; w++)
+            if (ex_keys_add(keys, cap, want[w],
+                            pos_base + (index_in_pos ? want[w] - ids->first : 0)) != 0)
+                return -1;
+        return 0;
+    }
+    for (uint32_t k = 0; k < ids->n; k++) {
+        uint32_t id = ids->list[k];
+        size_t w = ex_want_from(want, n, id);
+        if (w < n && want[w] == id &&
+            ex_keys_add(keys, cap, id, pos_base + (index_in_pos ? k : 0)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int ex_u32_cmp(const void *pa, const void *pb) {
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Builds the lookups in one pass over the history and one over the log, for the records told
+ * (want[0..n), sorted): O(H + B log K + ...) for H history records, B logged batches and K
+ * records told. 0, or -1 out of memory. */
+static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p,
+                         const checker_input *in, const uint32_t *want, size_t want_n) {
+    memset(ix, 0, sizeof *ix);
+    size_t cap_payload = 0, cap_cb = 0, cap_copies = 0, cap_drop = 0, cap_crash = 0,
+           cap_fault = 0;
+    for (size_t i = 0; i < h->count; i++) {
+        const history_rec *r = &h->recs[i];
+        int bad = 0;
+        switch ((history_kind)r->kind) {
+        case HIST_ATTEMPT:
+        case HIST_APPEND:
+        case HIST_RETRY:
+        case HIST_EXPIRE: bad = ex_keys_add(&ix->by_payload, &cap_payload, r->a, i); break;
+        case HIST_CALLBACK:
+            if (r->c == ERR_NONE) break;
+            bad = ex_keys_want(&ix->failed_cb, &cap_cb, want, want_n,
+                               &(proto_ids){.first = r->a, .n = history_rec_span(r)}, i, false);
+            break;
+        case HIST_DROP: bad = ex_list_add(&ix->drops, &ix->drop_n, &cap_drop, i); break;
+        case HIST_CRASH: bad = ex_list_add(&ix->crashes, &ix->crash_n, &cap_crash, i); break;
+        case HIST_FAULT: bad = ex_list_add(&ix->faults, &ix->fault_n, &cap_fault, i); break;
+        default: break;
+        }
+        if (bad) return -1;
+    }
+    if (in->log_count) {
+        ix->prefix_max = malloc(in->log_count * sizeof *ix->prefix_max);
+        if (!ix->prefix_max) return -1;
+    }
+    int64_t max = -1;
+    for (size_t i = 0; i < in->log_count; i++) {
+        const proto_batch *b = &in->log[i];
+        if (p && b->payload < p->count) {
+            proto_ids ids = proto_payload_ids(p, b->payload);
+            if (ids.n && (int64_t)ids.first + ids.n - 1 > max && !ids.list)
+                max = (int64_t)ids.first + ids.n - 1;
+            for (uint32_t k = 0; ids.list && k < ids.n; k++)
+                if ((int64_t)ids.list[k] > max) max = ids.list[k];
+            if (ex_keys_want(&ix->copies, &cap_copies, want, want_n, &ids, (uint64_t)i << 32,
+                             true) != 0)
+                return -1;
+        }
+        ix->prefix_max[i] = max;
+    }
+    if (ix->by_payload.n)
+        qsort(ix->by_payload.v, ix->by_payload.n, sizeof *ix->by_payload.v, ex_key_cmp);
+    if (ix->failed_cb.n)
+        qsort(ix->failed_cb.v, ix->failed_cb.n, sizeof *ix->failed_cb.v, ex_key_cmp);
+    if (ix->copies.n) qsort(ix->copies.v, ix->copies.n, sizeof *ix->copies.v, ex_key_cmp);
+    return 0;
+}
+
 int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
                 const checker_input *in, const config *c, int limit) {
+    return explain_run_work(out, h, payloads, in, c, limit, NULL);
+}
+
+int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
+                     const checker_input *in, const config *c, int limit, uint64_t *work) {
     static const checker_anomaly order[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
                                             CHECKER_REORDERED, CHECKER_FAILED_BUT_WRITTEN,
                                             CHECKER_UNEXPECTED};
@@ -815,6 +1060,10 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
     memset(&list, 0, sizeof list);
     list.limit = limit;
     size_t cap = (size_t)limit * CHECKER_ANOMALY_COUNT;
+    size_t slots = 16;
+    while (slots < 2 * (size_t)limit + 1) slots *= 2;
+    list.dup_mask = slots - 1;
+    list.dup_set = calloc(slots, sizeof *list.dup_set);
     list.items = malloc(cap * sizeof *list.items);
     const ex_item **items = malloc(cap * sizeof *items);
     uint32_t *records = malloc(cap * sizeof *records);
@@ -823,15 +1072,28 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
     judged.history = h;
     judged.payloads = payloads;
     checker_result verdict;
-    if (!list.items || !items || !records || !texts ||
-        checker_run_visit(&judged, &verdict, ex_collect, &list) != 0) {
+    ex_index ix;
+    memset(&ix, 0, sizeof ix);
+    bool ok = list.items && list.dup_set && items && records && texts &&
+              checker_run_visit(&judged, &verdict, ex_collect, &list) == 0;
+    size_t want_n = 0;
+    for (size_t i = 0; ok && i < list.count; i++) records[want_n++] = list.items[i].record;
+    if (want_n) qsort(records, want_n, sizeof *records, ex_u32_cmp);
+    size_t unique = 0;
+    for (size_t i = 0; i < want_n; i++)
+        if (unique == 0 || records[unique - 1] != records[i]) records[unique++] = records[i];
+    if (!ok || ex_index_init(&ix, h, payloads, &judged, records, unique) != 0) {
+        ex_index_fini(&ix);
+        free(list.dup_set);
         free(list.items);
         free(items);
         free(records);
         free(texts);
         return -1;
     }
-    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c};
+    uint64_t looked = list.work;
+    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c, .ix = &ix,
+                .work = &looked};
     if (list.count == 0) fputs("explain: no anomaly to explain\n", out);
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         ex_kind(&x, &list, order[k], items, records, &texts[0], &texts[1]);
@@ -841,6 +1103,9 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
                     (unsigned long long)more, checker_anomaly_jepsen(order[k]));
     }
     int explained = (int)list.count;
+    if (work) *work = looked;
+    ex_index_fini(&ix);
+    free(list.dup_set);
     free(list.items);
     free(items);
     free(records);

@@ -27,4 +27,9 @@
 int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
                 const checker_input *in, const config *c, int limit);
 
+/* explain_run, also telling in *work (if not NULL) how many history records, log entries and
+ * kept anomalies it looked at: the measure tests hold linear in the records and the history. */
+int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
+                     const checker_input *in, const config *c, int limit, uint64_t *work);
+
 #endif
