@@ -1095,6 +1095,30 @@ const char *config_value_string(const config *c, size_t key, char *buf, size_t l
     return buf;
 }
 
+const char *config_key_edge(size_t key, int which, char *buf, size_t len) {
+    if (key >= CONFIG_KEY_COUNT || which < 0 || which > 2) return NULL;
+    const config_field *f = &config_field_table[key];
+    switch (f->type) {
+    case CT_VERSION: return NULL; /* releases are not a range: callers pick them */
+    case CT_ACKS: snprintf(buf, len, "%s", which == 0 ? "-1" : which == 1 ? "0" : "1"); break;
+    case CT_BOOL: snprintf(buf, len, "%s", which == 0 ? "false" : "true"); break;
+    case CT_MODE: snprintf(buf, len, "%s", which == 0 ? "kraft" : "zookeeper"); break;
+    case CT_U64: {
+        uint64_t v = which == 0 ? (uint64_t)f->min : which == 1 ? (uint64_t)f->min + 1 : f->umax;
+        if (v > f->umax) v = f->umax;
+        snprintf(buf, len, "%" PRIu64, v);
+        break;
+    }
+    default: {
+        int64_t v = which == 0 ? f->min : which == 1 ? f->min + 1 : f->max;
+        if (v > f->max) v = f->max;
+        snprintf(buf, len, "%" PRId64, v);
+        break;
+    }
+    }
+    return buf;
+}
+
 /* Puts text with the escapes a Properties reader needs to read it back unchanged. */
 static void config_put_escaped(config_sink *s, const char *text) {
     char one[3] = {0};

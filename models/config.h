@@ -132,6 +132,12 @@ typedef struct config_key {
     const char *meaning;  /* one line */
 } config_key;
 
+/* An edge of key key_index's documented range as value text: which 0 the minimum, 1 the
+ * minimum + 1 (the maximum when that is the minimum), 2 the maximum; for acks -1, 0, 1, for
+ * booleans false, true, true, for kafka.metadata.mode kraft, zookeeper, zookeeper. Returns buf,
+ * or NULL for kafka.version (releases are not a range) or an index or which out of range. */
+const char *config_key_edge(size_t key_index, int which, char *buf, size_t len);
+
 /* The key table, in documentation order; *count receives its length. */
 const config_key *config_keys(size_t *count);
 

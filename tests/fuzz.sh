@@ -7,6 +7,12 @@
 #   bash tests/fuzz.sh [SOURCE_DIR] [SECONDS_PER_TARGET]     (defaults: this checkout, 60)
 #   KAFKASIM_FUZZ_TARGETS="fault expr" bash tests/fuzz.sh    (a subset)
 #
+# The target "edges" is not a libFuzzer target: it builds tests/test_edges.c with the whole
+# model under ASan and UBSan and runs KAFKASIM_EDGES_SEEDS seeds (default 20 per second asked
+# for) of configurations drawn from the edges of every key's range, from seed
+# KAFKASIM_EDGES_FIRST (default 1000, past the ones ctest runs); it fails on any sanitizer
+# report, broken contract, or a run that outlasts 3 x SECONDS + 60 s.
+#
 # Needs clang and its fuzzer runtime (Debian: clang, libclang-rt-14-dev or the package of the
 # installed clang's version). After a finding the work folder is kept and printed: its
 # artifacts_<target>/ hold the crashing input; replay it with work/fuzz_<target> and the file
@@ -15,7 +21,7 @@ set -euo pipefail
 
 src=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 seconds=${2:-${KAFKASIM_FUZZ_SECONDS:-60}}
-targets=${KAFKASIM_FUZZ_TARGETS:-properties fault expr sweep_spec}
+targets=${KAFKASIM_FUZZ_TARGETS:-properties fault expr sweep_spec edges}
 cc=${KAFKASIM_FUZZ_CC:-clang}
 
 command -v "$cc" >/dev/null || { echo "fuzz.sh: $cc not found (install clang)" >&2; exit 2; }
@@ -37,7 +43,8 @@ sources_for() {
     fault)      echo "models/fault_parse.c models/protocol.c sim/alloc.c" ;;
     expr)       echo "models/expr.c" ;;
     sweep_spec) echo "models/sweep_spec.c models/properties.c models/config.c models/fault_parse.c models/protocol.c sim/alloc.c" ;;
-    *) echo "fuzz.sh: unknown target '$1' (properties, fault, expr, sweep_spec)" >&2; return 1 ;;
+    edges)      (cd "$src" && echo models/*.c sim/*.c) ;;
+    *) echo "fuzz.sh: unknown target '$1' (properties, fault, expr, sweep_spec, edges)" >&2; return 1 ;;
   esac
 }
 
@@ -48,7 +55,30 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 failed=()
+# The edge-value runs: the model under ASan and UBSan on configurations at the ends of ranges.
+run_edges() {
+  local bin="$work/test_edges" seeds=${KAFKASIM_EDGES_SEEDS:-$((seconds * 20))}
+  local first=${KAFKASIM_EDGES_FIRST:-1000}
+  # shellcheck disable=SC2046
+  (cd "$src" && "$cc" -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+     -fno-sanitize-recover=all -I"$src/sim" -I"$src/models" -I"$src/tests" \
+     tests/test_edges.c $(sources_for edges) -lm -o "$bin")
+  echo "== edges: seeds $first..$((first + seeds - 1))"
+  set +e
+  KAFKASIM_EDGES_SEEDS=$seeds KAFKASIM_EDGES_FIRST=$first timeout $((3 * seconds + 60)) \
+    "$bin" >"$work/edges.log" 2>&1
+  local rc=$?
+  set -e
+  grep -E '^edges:' "$work/edges.log" || true
+  if [ "$rc" -ne 0 ]; then
+    echo "fuzz.sh: edges FAILED (exit $rc; 124 is a run past its time); log $work/edges.log" >&2
+    grep -E 'ERROR|SUMMARY|runtime error|FAIL|broke the contract' "$work/edges.log" | head -20 >&2 || true
+    failed+=("edges")
+  fi
+}
+
 for t in $targets; do
+  if [ "$t" = edges ]; then run_edges; continue; fi
   srcs=$(sources_for "$t")
   bin="$work/fuzz_$t"
   # shellcheck disable=SC2086
