@@ -85,6 +85,7 @@ static void edges_text(uint64_t seed, char *text, size_t len) {
 static void edges_run(uint64_t seed, edges_counts *n, bool verbose) {
     char text[4096], err[512] = "";
     edges_text(seed, text, sizeof text);
+    if (verbose) printf("seed %llu:\n%s", (unsigned long long)seed, text);
     config c;
     if (config_load_text(&c, "edges.properties", text, err, sizeof err) != 0) {
         n->refused++;
