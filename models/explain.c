@@ -89,6 +89,14 @@ typedef struct ex_keys {
     size_t n;     /* entries */
 } ex_keys;
 
+/* The high watermark moves of one broker, in history order, with a tree of maxima over their
+ * values, so the first move past an offset after a history index is found in O(log n). */
+typedef struct ex_hw {
+    size_t *pos;   /* owned: history indices */
+    int64_t *max;  /* owned: 2 * size maxima; leaves at size + i, padding INT64_MIN */
+    size_t n, cap, size;
+} ex_hw;
+
 /* What explain_run builds once, so each chain looks only at what concerns it: without it every
  * chain walked the whole history and the whole log, and the run was quadratic in the anomalies. */
 typedef struct ex_index {
@@ -98,6 +106,14 @@ typedef struct ex_index {
     int64_t *prefix_max;  /* per log batch: the largest id in it and every batch before, or -1 */
     size_t *drops, *crashes, *faults; /* history indices of those kinds, in order */
     size_t drop_n, crash_n, fault_n;
+    /* For lost writes only (built when one is told): */
+    bool lost;            /* the lookups below are built */
+    ex_keys ok_cb;        /* successful callbacks of the records told, by record id */
+    ex_keys appends;      /* appends (leader or follower) of the records told, by record id */
+    size_t *trail;        /* history indices of crashes, elections, truncations, ISR changes */
+    size_t trail_n;
+    broker_set seen;      /* brokers that appended anything or were in some ISR */
+    ex_hw hw[NODES_MAX];  /* high watermark moves by broker */
 } ex_index;
 
 /* ---- Small helpers ------------------------------------------------------------------------ */
@@ -506,12 +522,6 @@ static void ex_dedup_miss(const ex_run *x, ex_text *t, const ex_copy *first,
     }
 }
 
-/* True when r is a callback of record: a coalesced callback stands for ids a .. a + f
- * (history.h), all with the same time and error. */
-static bool ex_callback_of(const history_rec *r, uint32_t record) {
-    return r->kind == HIST_CALLBACK && record >= r->a && record - r->a < history_rec_span(r);
-}
-
 /* The first failed callback of record (the application's view), or NULL. */
 static const history_rec *ex_failed_callback(const ex_run *x, uint32_t record) {
     const ex_keys *f = &x->ix->failed_cb;
@@ -779,28 +789,83 @@ static void ex_lost_uncommitted(const ex_run *x, ex_text *t, uint32_t record) {
     }
 }
 
+/* The first high watermark move of broker b at history index from or later and before until
+ * that passes offset, or SIZE_MAX: a descent of the maxima tree. */
+static size_t ex_hw_past(const ex_run *x, int b, size_t from, size_t until, int64_t offset) {
+    const ex_hw *w = &x->ix->hw[b];
+    size_t i = ex_lower_index(w->pos, w->n, from);
+    (*x->work)++;
+    if (i >= w->n || w->pos[i] >= until) return SIZE_MAX;
+    size_t k = w->size + i;
+    while (w->max[k] <= offset) { /* climb to the next subtree on the right */
+        while (k & 1) {
+            k >>= 1;
+            if (k == 0) return SIZE_MAX;
+        }
+        k++;
+        (*x->work)++;
+    }
+    while (k < w->size) { /* descend to its first leaf past offset */
+        k = 2 * k + (w->max[2 * k] <= offset);
+        (*x->work)++;
+    }
+    size_t pos = w->pos[k - w->size];
+    return pos < until ? pos : SIZE_MAX;
+}
+
+/* Tells the first high watermark move in history indices [from, until) that passes the record
+ * on a broker holding it (the holdings do not change in between). */
+static void ex_trail_hw(const ex_run *x, ex_text *t, ex_trail *tr, size_t from, size_t until) {
+    if (tr->hw_said || from >= until) return;
+    size_t first = SIZE_MAX;
+    for (int b = 0; b < NODES_MAX; b++) {
+        if (tr->holds[b] < 0 || !x->ix->hw[b].n) continue;
+        size_t pos = ex_hw_past(x, b, from, until, tr->holds[b]);
+        if (pos < first) first = pos;
+    }
+    if (first != SIZE_MAX) ex_trail_step(x, t, tr, first);
+}
+
+/* The record's story from its first append: its appends and the few crashes, elections,
+ * truncations and ISR changes merged in history order, and between them the first high
+ * watermark move past it (indexed), so a story costs its events, not the history. */
 static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
+    const ex_index *ix = x->ix;
     ex_trail tr;
     memset(&tr, 0, sizeof tr);
     tr.record = record;
     tr.ack_ns = INT64_MAX;
     for (int n = 0; n < NODES_MAX; n++) tr.holds[n] = -1;
-    *x->work += 2 * x->h->count; /* this walk and the trail's below */
-    for (size_t i = 0; i < x->h->count; i++) {
-        const history_rec *r = &x->h->recs[i];
-        if (ex_callback_of(r, record) && r->c == ERR_NONE &&
-            tr.ack_ns == INT64_MAX)
-            tr.ack_ns = r->time_ns;
-        if (r->kind == HIST_APPEND && node_is_broker(r->node))
-            tr.seen = broker_set_add(tr.seen, r->node);
-        if (r->kind == HIST_ISR) tr.seen |= r->a & ~1u;
-    }
+    tr.seen = ix->seen;
+    size_t j = ex_lower(&ix->ok_cb, record, 0);
+    (*x->work)++;
+    if (j < ix->ok_cb.n && ix->ok_cb.v[j].key == record)
+        tr.ack_ns = x->h->recs[ix->ok_cb.v[j].pos].time_ns;
     char acks[8];
     snprintf(acks, sizeof acks, "%d", x->c ? x->c->acks : -1);
     ex_head(t, "%s lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", ex_subject(x).s,
             ex_time(tr.ack_ns == INT64_MAX ? 0 : tr.ack_ns).s,
             x->c && x->c->acks == -1 ? "all" : acks);
-    for (size_t i = 0; i < x->h->count; i++) ex_trail_step(x, t, &tr, i);
+    /* Before its first append nothing in the trail speaks: start there. */
+    size_t a = ex_lower(&ix->appends, record, 0);
+    if (a < ix->appends.n && ix->appends.v[a].key == record) {
+        size_t cur = (size_t)ix->appends.v[a].pos;
+        size_t e = ex_lower_index(ix->trail, ix->trail_n, cur);
+        for (;;) {
+            bool more_a = a < ix->appends.n && ix->appends.v[a].key == record;
+            size_t next_a = more_a ? (size_t)ix->appends.v[a].pos : SIZE_MAX;
+            size_t next_e = e < ix->trail_n ? ix->trail[e] : SIZE_MAX;
+            size_t next = next_a < next_e ? next_a : next_e;
+            if (next == SIZE_MAX) break;
+            (*x->work)++;
+            ex_trail_hw(x, t, &tr, cur, next);
+            if (next_a == next) a++;
+            if (next_e == next) e++;
+            ex_trail_step(x, t, &tr, next);
+            cur = next + 1;
+        }
+        ex_trail_hw(x, t, &tr, cur, x->h->count);
+    }
     if (!tr.appended) ex_add(t, "no broker appended %s", ex_it(x));
     ex_lost_uncommitted(x, t, record);
     ex_lost_setting(x, t, &tr);
@@ -950,6 +1015,38 @@ static void ex_index_fini(ex_index *ix) {
     free(ix->drops);
     free(ix->crashes);
     free(ix->faults);
+    free(ix->ok_cb.v);
+    free(ix->appends.v);
+    free(ix->trail);
+    for (int b = 0; b < NODES_MAX; b++) {
+        free(ix->hw[b].pos);
+        free(ix->hw[b].max);
+    }
+}
+
+/* Sorts keys and drops repeated entries (a record twice in one payload: one place). */
+static void ex_keys_sort_unique(ex_keys *keys) {
+    if (!keys->n) return;
+    qsort(keys->v, keys->n, sizeof *keys->v, ex_key_cmp);
+    size_t m = 1;
+    for (size_t i = 1; i < keys->n; i++)
+        if (keys->v[i].key != keys->v[m - 1].key || keys->v[i].pos != keys->v[m - 1].pos)
+            keys->v[m++] = keys->v[i];
+    keys->n = m;
+}
+
+/* Builds the maxima tree over the high watermark values of w's moves; -1 out of memory. */
+static int ex_hw_tree(ex_hw *w, const history *h) {
+    if (!w->n) return 0;
+    w->size = 1;
+    while (w->size < w->n) w->size *= 2;
+    w->max = malloc(2 * w->size * sizeof *w->max);
+    if (!w->max) return -1;
+    for (size_t i = 0; i < w->size; i++)
+        w->max[w->size + i] = i < w->n ? h->recs[w->pos[i]].d : INT64_MIN;
+    for (size_t k = w->size - 1; k >= 1; k--)
+        w->max[k] = w->max[2 * k] > w->max[2 * k + 1] ? w->max[2 * k] : w->max[2 * k + 1];
+    return 0;
 }
 
 /* The first of want[0..n) (sorted) at or above id. */
@@ -994,13 +1091,46 @@ static int ex_u32_cmp(const void *pa, const void *pb) {
  * (want[0..n), sorted): O(H + B log K + ...) for H history records, B logged batches and K
  * records told. 0, or -1 out of memory. */
 static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p,
-                         const checker_input *in, const uint32_t *want, size_t want_n) {
+                         const checker_input *in, const uint32_t *want, size_t want_n,
+                         bool lost) {
     memset(ix, 0, sizeof *ix);
+    ix->lost = lost;
     size_t cap_payload = 0, cap_cb = 0, cap_copies = 0, cap_drop = 0, cap_crash = 0,
-           cap_fault = 0;
+           cap_fault = 0, cap_ok = 0, cap_app = 0, cap_trail = 0;
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         int bad = 0;
+        if (lost) {
+            switch ((history_kind)r->kind) {
+            case HIST_CALLBACK:
+                if (r->c == ERR_NONE)
+                    bad = ex_keys_want(&ix->ok_cb, &cap_ok, want, want_n,
+                                       &(proto_ids){.first = r->a, .n = history_rec_span(r)}, i,
+                                       false);
+                break;
+            case HIST_APPEND:
+                if (node_is_broker(r->node)) ix->seen = broker_set_add(ix->seen, r->node);
+                if (p && r->a < p->count) {
+                    proto_ids ids = proto_payload_ids(p, r->a);
+                    bad = ex_keys_want(&ix->appends, &cap_app, want, want_n, &ids, i, false);
+                }
+                break;
+            case HIST_ISR:
+                ix->seen |= r->a & ~1u;
+                bad = ex_list_add(&ix->trail, &ix->trail_n, &cap_trail, i);
+                break;
+            case HIST_CRASH:
+            case HIST_ELECTION:
+            case HIST_TRUNCATE: bad = ex_list_add(&ix->trail, &ix->trail_n, &cap_trail, i); break;
+            case HIST_HW:
+                if (r->node < NODES_MAX)
+                    bad = ex_list_add(&ix->hw[r->node].pos, &ix->hw[r->node].n,
+                                      &ix->hw[r->node].cap, i);
+                break;
+            default: break;
+            }
+            if (bad) return -1;
+        }
         switch ((history_kind)r->kind) {
         case HIST_ATTEMPT:
         case HIST_APPEND:
@@ -1042,6 +1172,10 @@ static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p
     if (ix->failed_cb.n)
         qsort(ix->failed_cb.v, ix->failed_cb.n, sizeof *ix->failed_cb.v, ex_key_cmp);
     if (ix->copies.n) qsort(ix->copies.v, ix->copies.n, sizeof *ix->copies.v, ex_key_cmp);
+    ex_keys_sort_unique(&ix->ok_cb);
+    ex_keys_sort_unique(&ix->appends);
+    for (int b = 0; b < NODES_MAX; b++)
+        if (ex_hw_tree(&ix->hw[b], h) != 0) return -1;
     return 0;
 }
 
@@ -1082,7 +1216,8 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     size_t unique = 0;
     for (size_t i = 0; i < want_n; i++)
         if (unique == 0 || records[unique - 1] != records[i]) records[unique++] = records[i];
-    if (!ok || ex_index_init(&ix, h, payloads, &judged, records, unique) != 0) {
+    if (!ok || ex_index_init(&ix, h, payloads, &judged, records, unique,
+                                list.kept[CHECKER_LOST_ACKED] > 0) != 0) {
         ex_index_fini(&ix);
         free(list.dup_set);
         free(list.items);
