@@ -189,12 +189,24 @@ struct net {
                                * wait, later than the send), ns */
     uint32_t *slot_next;      /* owned, parallel: the next slot held on the same link */
     uint8_t *slot_flags;      /* owned, parallel: NET_SLOT_* bits, 0 for most messages */
+    /* owned, parallel, allocated when the lists start: the live list a slot is on (index + 1
+     * into live_head, 0: none) and its neighbours there (slot + 1, 0: none) */
+    uint32_t *slot_live_key;
+    uint32_t *slot_live_next;
+    uint32_t *slot_live_prev;
+    /* live_head[client][server][is_response]: slot + 1 of the first live message of that
+     * direction of the connection's current generation, 0 when none. Kept once the pool grew past
+     * NET_LIVE_LISTS_FROM slots (live_lists): a close and a crash then walk these lists instead
+     * of the pool, so each message is walked once per generation it lives in. */
+    uint32_t (*live_head)[NODES_MAX][2]; /* owned, NULL until the lists start */
+    bool live_lists;
     uint32_t slot_capacity;
     uint32_t free_count;
     uint64_t sent;            /* messages handed to net_send */
     uint64_t delivered;       /* messages that reached a listening endpoint */
     uint64_t dropped;         /* messages lost to rules, cuts, resets or dead nodes */
     uint64_t retransmitted;   /* messages delayed by a retransmission (drop rules, cuts) */
+    uint64_t live_walked;     /* messages visited by the walks of closes and crashes */
 };
 
 /* slot_flags bits. */

@@ -8,8 +8,8 @@
  * with time windows and dynamic selectors, TCP drop (retransmission at the RTO, doubling, reset,
  * head-of-line, give-up), cuts (held and delivered after the heal at the next RTO instant, one
  * way, give-up), graceful closes, a process going down (what it had sent arrives ahead of the
- * RST notices to its clients, refused requests), a power-off (no notices), pool growth, and
- * determinism per seed.
+ * RST notices to its clients, refused requests), a power-off (no notices), closes that walk
+ * only their generation's messages, pool growth, and determinism per seed.
  */
 #include "network.h"
 
@@ -448,6 +448,30 @@ static void test_close(void) {
     harness_fini(&h);
 }
 
+/* Closes walk only the closing generation's messages once the pool is large: with one request
+ * per generation in flight for 1000 s (network.jitter.ms=1000000 with a zero timeout, found by
+ * test_edges seed 26377) every close walked the whole pool, a run quadratic in its events
+ * (80,000 events: 9.8 s); past NET_LIVE_LISTS_FROM slots each close visits its own message
+ * only. Every request still arrives: the client closed, the bytes it sent were on their way. */
+static void test_close_walks_its_generation(void) {
+    harness h;
+    harness_init(&h, 13, 1000 * SIM_S, 0);
+    node_id p = node_producer(0), b = node_broker(1);
+    uint64_t walked_at_6000 = 0;
+    for (uint32_t i = 0; i < 10000; i++) {
+        if (i == 6000) walked_at_6000 = h.net.live_walked;
+        send_request(&h, p, b, i);
+        net_close(&h.net, p, b, true);
+        run_until(&h, sim_now(&h.world) + SIM_MS);
+    }
+    CHECK(h.net.live_lists);
+    CHECK_EQ(h.net.live_walked - walked_at_6000, 4000);
+    run_until(&h, 1011 * SIM_S);
+    CHECK_EQ(h.broker1.count, 10000);
+    CHECK_EQ(h.net.free_count, h.net.slot_capacity);
+    harness_fini(&h);
+}
+
 /* Issue 16.5: what a dying process had already put on the wire reaches the other end ahead
  * of the reset; what travels to it is lost; clients get the RST one latency later. */
 static void test_down_and_disconnect(void) {
@@ -589,6 +613,7 @@ int main(void) {
     test_close();
     test_death_and_power_off();
     test_down_and_disconnect();
+    test_close_walks_its_generation();
     test_pool_growth();
     test_jitter_is_bounded64();
     test_determinism();
