@@ -144,6 +144,15 @@ static int64_t fp_pow10(int n) {
     return p;
 }
 
+static int64_t fp_gcd(int64_t a, int64_t b) {
+    while (b != 0) {
+        int64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
 /* Reads a time: a number with a unit attached, into ns. positive: zero is refused. */
 static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
     const char *what = positive ? "a duration with a unit (ns, us, ms, s, min, h)"
@@ -164,9 +173,11 @@ static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
             continue;
         int64_t unit = units[u].ns, scale = fp_pow10(decimals);
         if (whole > (INT64_MAX / 4) / unit) return fp_expected_because(ps, what, "too large");
-        if ((fraction * unit) % scale != 0)
-            return fp_expected_because(ps, what, "finer than 1 ns");
-        *out_ns = whole * unit + fraction * unit / scale;
+        /* fraction * unit / scale, reduced first: fraction * unit overflows for min and h
+         * with nine decimals. Exact in ns when scale / g divides fraction. */
+        int64_t g = fp_gcd(unit, scale), num = unit / g, den = scale / g;
+        if (fraction % den != 0) return fp_expected_because(ps, what, "finer than 1 ns");
+        *out_ns = whole * unit + fraction / den * num;
         if (positive && *out_ns == 0) return fp_expected_because(ps, what, "it must be positive");
         ps->at++;
         return 0;

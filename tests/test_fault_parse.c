@@ -48,6 +48,13 @@ static void test_crash(void) {
     CHECK_EQ(f.for_ns, 5400 * S);
     f = parse_ok("crash leader at 0.5min");
     CHECK_EQ(f.at_ns, 30 * S);
+    /* Nine decimals of an hour: fraction * unit would pass INT64_MAX (found by fuzz_fault). */
+    f = parse_ok("crash leader at 0.020000000h");
+    CHECK_EQ(f.at_ns, 72 * S);
+    f = parse_ok("crash leader at 0.000000001h");
+    CHECK_EQ(f.at_ns, 3600);
+    f = parse_ok("crash leader at 1.000001ms");
+    CHECK_EQ(f.at_ns, 1000001);
 
     f = parse_ok("crash follower on follower.fetch");
     CHECK_EQ(f.a.kind, FAULT_TARGET_FOLLOWER);
