@@ -644,7 +644,11 @@ static int64_t producer_retry_backoff_ns(producer *p, uint16_t attempt) {
     int64_t term = c->retry_backoff_ns;
     for (int k = 1; k < attempt && term < c->retry_backoff_max_ns; k++) term *= 2;
     uint32_t factor_ppm = 800000u + sim_pcg32_bounded(&p->rng, 400001u);
-    int64_t backoff = term / 1000 * (int64_t)factor_ppm / 1000;
+    /* term / 1000 * factor_ppm / 1000, split so that it cannot overflow when
+     * retry.backoff.ms is near its maximum (10^12 ms): q * f / 1000 = (q / 1000) * f +
+     * (q % 1000) * f / 1000 for q = term / 1000, the same value in integers. */
+    int64_t q = term / 1000;
+    int64_t backoff = q / 1000 * (int64_t)factor_ppm + q % 1000 * (int64_t)factor_ppm / 1000;
     return backoff > c->retry_backoff_max_ns ? c->retry_backoff_max_ns : backoff;
 }
 
