@@ -21,6 +21,7 @@
 
 #include "sweep.h"
 
+#include "cli.h"
 #include "labels.h"
 
 #include <errno.h>
@@ -144,25 +145,21 @@ static FILE *out_open(const sweep_job *job, const char *name, char *path, size_t
 }
 
 /* Closes f, written as tmp, and renames it to its final name; on any failed write, flush or
- * close the temporary file is removed and the message names it with the system's reason. */
+ * close (cli_close) or rename the temporary file is removed and the message names it with the
+ * system's reason. */
 static int out_commit(FILE *f, const char *tmp, char *err, size_t err_len) {
     char path[SWEEP_PATH_MAX];
-    bool failed = ferror(f) != 0;
-    errno = 0;
-    if (fflush(f) != 0) failed = true; /* stdio retries what a failed write left: the reason */
-    int reason = errno;
-    if (fclose(f) != 0) {
-        failed = true;
-        if (reason == 0) reason = errno;
+    if (cli_close(f, tmp, err, err_len) != 0) {
+        unlink(tmp);
+        return -1;
     }
     snprintf(path, sizeof path, "%.*s", (int)(strrchr(tmp, '.') - tmp - 4), tmp);
-    if (!failed && rename(tmp, path) != 0) {
-        failed = true;
-        reason = errno;
+    if (rename(tmp, path) != 0) {
+        int reason = errno;
+        unlink(tmp);
+        return out_fail(err, err_len, "%s: %s", tmp, strerror(reason));
     }
-    if (!failed) return 0;
-    unlink(tmp);
-    return out_fail(err, err_len, "%s: %s", tmp, reason ? strerror(reason) : "write error");
+    return 0;
 }
 
 /* ==== runs.csv and cells.csv ================================================================= */

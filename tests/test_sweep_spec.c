@@ -1,12 +1,13 @@
 /*
  * test_sweep_spec.c: the sweep spec reader (models/sweep_spec.c) and the sweep machinery
- * (cli/sweep_run.c, cli/sweep_out.c, compiled into this test) driven by a deterministic fake
- * run, so ordering, --jobs independence, resume after a torn journal, shards, merge and the
- * statistics are checked without the models.
+ * (cli/sweep_run.c, cli/sweep_out.c, with cli/load.c for cli_close, compiled into this test)
+ * driven by a deterministic fake run, so ordering, --jobs independence, resume after a torn
+ * journal, shards, merge and the statistics are checked without the models.
  */
 #define _XOPEN_SOURCE 700 /* the machinery below needs POSIX 2008 */
 
 #include "../cli/labels.c"
+#include "../cli/load.c"
 #include "../cli/sweep_out.c"
 #include "../cli/sweep_run.c"
 
