@@ -205,18 +205,37 @@ static int out_runs_csv(const sweep_job *job, char *const *rows, char *err, size
 static const char *const out_anomaly_fields[4] = {"duplicates", "reordered", "lost_acked",
                                                    "failed_but_written"};
 
+/* The fields of cell's runs into values, seed_count rows of job->field_count (NaN: absent). */
+static void out_cell_values(const sweep_job *job, char *const *rows, size_t cell, double *values) {
+    const sweep_spec *s = job->spec;
+    for (size_t i = 0; i < s->seed_count; i++)
+        out_row_values(rows[(uint64_t)cell * s->seed_count + i], job->field_count,
+                       values + i * job->field_count);
+}
+
+/* The statistics of field k over the runs in values (out_cell_values) that have it; column is
+ * room for seed_count numbers. */
+static void out_field_stats(const sweep_job *job, const double *values, size_t k, double *column,
+                            sweep_stats *st) {
+    size_t n = 0;
+    for (size_t i = 0; i < job->spec->seed_count; i++) {
+        double v = values[i * job->field_count + k];
+        if (!isnan(v)) column[n++] = v;
+    }
+    sweep_stats_compute(column, n, st);
+}
+
 static void out_cell_row(FILE *f, const sweep_job *job, char *const *rows, size_t cell,
                          double *values, double *column) {
     const sweep_spec *s = job->spec;
     size_t field_count = job->field_count, failed = 0, anomalous = 0;
     int anomaly_index[4];
     for (int i = 0; i < 4; i++) anomaly_index[i] = out_field_index(job, out_anomaly_fields[i]);
+    out_cell_values(job, rows, cell, values);
     for (size_t i = 0; i < s->seed_count; i++) {
-        const char *row = rows[(uint64_t)cell * s->seed_count + i];
-        double *v = values + i * field_count;
+        const double *v = values + i * field_count;
         double anomalies = 0;
-        failed += strncmp(row, "ok", 2) != 0;
-        out_row_values(row, field_count, v);
+        failed += strncmp(rows[(uint64_t)cell * s->seed_count + i], "ok", 2) != 0;
         for (int a = 0; a < 4; a++) {
             if (anomaly_index[a] >= 0 && !isnan(v[anomaly_index[a]])) anomalies += v[anomaly_index[a]];
         }
@@ -227,13 +246,8 @@ static void out_cell_row(FILE *f, const sweep_job *job, char *const *rows, size_
     fprintf(f, ",%zu,%zu,%zu", s->seed_count, failed, anomalous);
     for (size_t k = 0; k < field_count; k++) {
         if (!job->field_metric[k]) continue;
-        size_t n = 0;
         sweep_stats st;
-        for (size_t i = 0; i < s->seed_count; i++) {
-            double v = values[i * field_count + k];
-            if (!isnan(v)) column[n++] = v;
-        }
-        sweep_stats_compute(column, n, &st);
+        out_field_stats(job, values, k, column, &st);
         const double numbers[5] = {st.mean, st.sd, st.ci95, st.min, st.max};
         for (int j = 0; j < 5; j++) {
             fputc(',', f);
@@ -728,18 +742,9 @@ static size_t out_summary_fields(const sweep_job *job, int *fields) {
 static void out_summary_cell(const sweep_job *job, char *const *rows, size_t cell,
                              const int *fields, size_t count, double *values, double *column,
                              sweep_stats *st) {
-    const sweep_spec *s = job->spec;
-    for (size_t i = 0; i < s->seed_count; i++)
-        out_row_values(rows[(uint64_t)cell * s->seed_count + i], job->field_count,
-                       values + i * job->field_count);
-    for (size_t k = 0; k < count; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < s->seed_count; i++) {
-            double v = values[i * job->field_count + (size_t)fields[k]];
-            if (!isnan(v)) column[n++] = v;
-        }
-        sweep_stats_compute(column, n, &st[k]);
-    }
+    out_cell_values(job, rows, cell, values);
+    for (size_t k = 0; k < count; k++)
+        out_field_stats(job, values, (size_t)fields[k], column, &st[k]);
 }
 
 /* Prints, for each cell, its axis values and mean +- 95% CI of each summary field, in
