@@ -293,42 +293,6 @@ static int sweep_scenario_run(void *ctx, const sweep_spec *spec, size_t cell, ui
 
 #define SWEEP_IDLE_LINES_MAX 20 /* cells reported before "... more" */
 
-/* Per cell, from runs.csv: runs and the most faults any one run fired. */
-typedef struct sweep_fired {
-    uint64_t runs;      /* runs of the cell */
-    uint64_t configured; /* faults of the cell */
-    uint64_t most;      /* the most faults one run fired */
-} sweep_fired;
-
-/* The 0-based column of name counted from the end of a header line, or -1. The report fields
- * close every row and hold no commas, so rows are read from the end (axis values before them
- * may be quoted). */
-static int sweep_column_from_end(const char *header, const char *name) {
-    int cols = 1, at = -1, col = 0;
-    size_t n = strlen(name);
-    for (const char *p = header; *p; p++) cols += *p == ',';
-    for (const char *p = header; *p; col++) {
-        const char *end = strpbrk(p, ",\n");
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0) at = col;
-        if (!end || *end == '\n') break;
-        p = end + 1;
-    }
-    return at < 0 ? -1 : cols - 1 - at;
-}
-
-/* The field k columns from the end of line (0: the last), as a number. */
-static uint64_t sweep_field_from_end(const char *line, int k) {
-    size_t end = strcspn(line, "\n");
-    for (int i = 0;; i++) {
-        size_t at = end;
-        while (at > 0 && line[at - 1] != ',') at--;
-        if (i == k) return strtoull(line + at, NULL, 10);
-        if (at == 0) return 0;
-        end = at - 1;
-    }
-}
-
 /* "fault.a (TEXT); fault.b (TEXT): REASON", with the reason a fault can never fire, for the faults of one cell. */
 static void sweep_fault_names(const config *c, char *buf, size_t len) {
     size_t used = 0;
@@ -345,26 +309,10 @@ static void sweep_fault_names(const config *c, char *buf, size_t len) {
 }
 
 /* Tells, on log, each cell where some fault fired in no run: a sweep over a fault that never
- * fires shows clean zeros that tested nothing. Reads OUT/runs.csv as the sweep wrote it. */
-static void sweep_report_idle_faults(const sweep_spec *s, const char *out_dir, FILE *log) {
-    char path[PATH_MAX + 16], line[SWEEP_ROW_MAX];
-    snprintf(path, sizeof path, "%s/runs.csv", out_dir);
-    FILE *in = fopen(path, "r");
+ * fires shows clean zeros that tested nothing. fired holds one entry per cell, as
+ * sweep_results_write filled it. */
+static void sweep_report_idle_faults(const sweep_spec *s, const sweep_fired *fired, FILE *log) {
     size_t cells = sweep_spec_cell_count(s);
-    sweep_fired *fired = calloc(cells ? cells : 1, sizeof *fired);
-    if (!in || !fired || !fgets(line, sizeof line, in)) goto done;
-    int col_conf = sweep_column_from_end(line, "faults_configured");
-    int col_fired = sweep_column_from_end(line, "faults_fired");
-    if (col_conf < 0 || col_fired < 0) goto done;
-    while (fgets(line, sizeof line, in)) {
-        const char *comma = strchr(line, ',');
-        size_t cell = comma ? (size_t)strtoull(comma + 1, NULL, 10) : cells;
-        if (cell >= cells) continue;
-        uint64_t f = sweep_field_from_end(line, col_fired);
-        fired[cell].runs++;
-        fired[cell].configured = sweep_field_from_end(line, col_conf);
-        if (f > fired[cell].most) fired[cell].most = f;
-    }
     int lines = 0;
     size_t more = 0;
     static config c; /* large; one at a time */
@@ -386,9 +334,6 @@ static void sweep_report_idle_faults(const sweep_spec *s, const char *out_dir, F
         lines++;
     }
     if (more) fprintf(log, "kafkasim sweep: warning: %zu more such cells\n", more);
-done:
-    if (in) fclose(in);
-    free(fired);
 }
 
 /* ==== The command ============================================================================ */
@@ -499,6 +444,8 @@ int cmd_sweep(int argc, char **argv) {
     }
     if (!a.out_dir) sweep_default_out(spec.path, out_dir, sizeof out_dir);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t cells = sweep_spec_cell_count(&spec);
+    sweep_fired *fired = calloc(cells ? cells : 1, sizeof *fired); /* NULL: no warning */
     sweep_job job = {
         .spec = &spec, .field_names = fields.names, .field_metric = fields.metric,
         .field_count = fields.count, .spec_hash = sweep_spec_hash(&spec, fields.joined),
@@ -507,7 +454,7 @@ int cmd_sweep(int argc, char **argv) {
         .jobs = a.jobs ? (unsigned)a.jobs : (unsigned)(cores > 0 ? cores : 1),
         .shard_index = a.shard_index, .shard_count = a.shard_count, .resume = a.resume,
         .progress = isatty(STDERR_FILENO) != 0, .log = stderr, .summary = stdout,
-        .plot_dir = sweep_plot_dir(&a, spec.path, plot_dir, sizeof plot_dir),
+        .plot_dir = sweep_plot_dir(&a, spec.path, plot_dir, sizeof plot_dir), .fired = fired,
     };
     rc = a.merge ? sweep_merge(&job, a.inputs, (size_t)a.input_count, err, sizeof err)
                  : sweep_execute(&job, err, sizeof err);
@@ -517,8 +464,9 @@ int cmd_sweep(int argc, char **argv) {
                sweep_spec_run_count(&spec), sweep_spec_cell_count(&spec), job.out_dir,
                job.out_dir);
         fflush(stdout);
-        sweep_report_idle_faults(&spec, job.out_dir, stderr);
+        if (fired) sweep_report_idle_faults(&spec, fired, stderr);
     }
+    free(fired);
     sweep_spec_fini(&spec);
     return rc;
 }

@@ -68,6 +68,14 @@ typedef enum sweep_status {
 typedef int (*sweep_run_fn)(void *ctx, const sweep_spec *spec, size_t cell, uint64_t seed,
                             char *fields, size_t fields_len);
 
+/* One cell's faults against what its runs fired (the faults_configured and faults_fired fields
+ * of its rows), for the warning on a fault that fired in no run. */
+typedef struct sweep_fired {
+    uint64_t runs;       /* runs of the cell */
+    uint64_t configured; /* faults of the cell (0 when no run reports it) */
+    uint64_t most;       /* the most faults one run fired */
+} sweep_fired;
+
 typedef struct sweep_job {
     const sweep_spec *spec;           /* borrowed, read and validated */
     const char *const *field_names;   /* borrowed: output field names, in row order */
@@ -85,6 +93,8 @@ typedef struct sweep_job {
     const char *plot_dir;             /* folder with line.gp and heatmap.gp; NULL: no plots */
     FILE *log;                        /* one-line notes (plots skipped, torn lines); stderr */
     FILE *summary;                    /* the per-cell table of the plot.y fields; NULL: none */
+    sweep_fired *fired;               /* one per cell, filled with the results when the fields
+                                         include faults_configured and faults_fired; NULL: none */
 } sweep_job;
 
 /* Runs the job's share of the sweep (the runs with index % N == I-1 not yet in the journal),
@@ -107,8 +117,8 @@ int sweep_merge(const sweep_job *job, char *const *inputs, size_t input_count, c
 int sweep_journal_spec(const char *input, char *path, size_t len, char *err, size_t err_len);
 
 /* Writes runs.csv, cells.csv and the plots from rows, indexed by run: each "STATUS,FIELDS"
- * (borrowed; every run present), then the summary table to job->summary. Returns 0, or -1
- * with a message. */
+ * (borrowed; every run present), then the summary table to job->summary, and fills
+ * job->fired. Returns 0, or -1 with a message. */
 int sweep_results_write(const sweep_job *job, char *const *rows, char *err, size_t err_len);
 
 /* The two-sided 95% critical value of Student's t with df degrees of freedom (df >= 1). */

@@ -804,11 +804,40 @@ static int out_summary(const sweep_job *job, char *const *rows, FILE *out) {
     return ferror(out) ? -1 : 0;
 }
 
+/* ==== Faults that fired in no run ============================================================ */
+
+/* Fills job->fired, per cell: its runs, its configured faults and the most faults one run
+ * fired (a run without the fields, crashed, fired none). Leaves it as it is when the fields
+ * do not include faults_configured and faults_fired. */
+static int out_fired(const sweep_job *job, char *const *rows) {
+    const sweep_spec *s = job->spec;
+    int conf = out_field_index(job, "faults_configured");
+    int fired = out_field_index(job, "faults_fired");
+    if (!job->fired || conf < 0 || fired < 0) return 0;
+    double *values = malloc(s->seed_count * (job->field_count + 1) * sizeof *values);
+    if (!values) return -1;
+    for (size_t cell = 0; cell < sweep_spec_cell_count(s); cell++) {
+        sweep_fired *k = &job->fired[cell];
+        *k = (sweep_fired){.runs = s->seed_count};
+        out_cell_values(job, rows, cell, values);
+        for (size_t i = 0; i < s->seed_count; i++) {
+            double c = values[i * job->field_count + (size_t)conf];
+            double f = values[i * job->field_count + (size_t)fired];
+            if (!isnan(c) && c > (double)k->configured) k->configured = (uint64_t)c;
+            if (!isnan(f) && f > (double)k->most) k->most = (uint64_t)f;
+        }
+    }
+    free(values);
+    return 0;
+}
+
 int sweep_results_write(const sweep_job *job, char *const *rows, char *err, size_t err_len) {
     if (out_runs_csv(job, rows, err, err_len) != 0) return -1;
     if (out_cells_csv(job, rows, err, err_len) != 0) return -1;
     if (out_plots(job, rows, err, err_len) != 0) return -1;
     if (job->summary && out_summary(job, rows, job->summary) != 0)
         return out_fail(err, err_len, "the summary table: %s", strerror(errno));
+    if (out_fired(job, rows) != 0)
+        return out_fail(err, err_len, "the faults fired per cell: %s", strerror(errno));
     return 0;
 }
