@@ -705,7 +705,7 @@ static int out_plots(const sweep_job *job, char *const *rows, char *err, size_t 
 /* ==== The summary table ====================================================================== */
 
 /* "354.9 +- 100.7": the mean with as many decimals as the half-width's two leading digits need
- * (at most 3); an empty cell when no run has the field. */
+ * (at most 3); "-" when no run has the field. */
 static void out_mean_ci(char *buf, size_t len, const sweep_stats *st) {
     if (st->n == 0) {
         snprintf(buf, len, "-");
