@@ -99,7 +99,8 @@ static bool labels_time_unit(const char *text, size_t n) {
     return false;
 }
 
-const char *labels_axis_unit(const sweep_spec *s, size_t a) {
+/* The unit of axis a of s ("ms", "requests", "step index", ""), borrowed. */
+static const char *labels_axis_unit(const sweep_spec *s, size_t a) {
     static char unit[8];
     const sweep_axis *axis = &s->axes[a];
     if (axis->is_key) {

@@ -24,9 +24,6 @@ void labels_field(const char *name, const char **label, const char **unit);
 /* "lost acknowledged records (records per run)" into buf. */
 void labels_field_axis(const char *name, char *buf, size_t len);
 
-/* The unit of axis a of s ("ms", "requests", "step index", ""), borrowed. */
-const char *labels_axis_unit(const sweep_spec *s, size_t a);
-
 /* The words for axis a of s into buf: "max.in.flight.requests.per.connection (requests)",
  * "t (ms) in fault.crash = crash leader at t ms for 20s". */
 void labels_axis(const sweep_spec *s, size_t a, char *buf, size_t len);
