@@ -16,7 +16,7 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILED 1
 #define CLI_EXIT_USAGE 2
-#define CLI_EXIT_EXHAUSTED 3 /* memory ran out: no verdict (RUN_EXIT_EXHAUSTED, scenario.h) */
+#define CLI_EXIT_EXHAUSTED 3 /* memory ran out (run_result.exhausted): no verdict, never 1 */
 
 /* Each takes the arguments after the subcommand name (argv[0] is the subcommand). */
 int cmd_run(int argc, char **argv);

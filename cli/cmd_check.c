@@ -537,7 +537,7 @@ static int check_report_failure(const check_args *a, const check_job *j, uint64_
         fprintf(stderr, "kafkasim check: seed %" PRIu64 ": resources exhausted: %s; no verdict "
                         "and no counterexample (raise sim.max.memory.mb or ask for less work)\n",
                 seed, o->detail);
-        rc = RUN_EXIT_EXHAUSTED;
+        rc = CLI_EXIT_EXHAUSTED;
         goto done;
     }
     check_print_outcome(j, "first failure", c, o);

@@ -52,14 +52,11 @@ typedef struct run_result {
                                  up (records above it count as not committed) */
     bool invariant_broken;    /* a model's check failed, or the run could not end: exit 1 */
     bool exhausted;           /* memory ran out or passed sim.max.memory.mb: no verdict,
-                                 exit 3 (RUN_EXIT_EXHAUSTED); never invariant_broken */
+                                 the command exits 3 (CLI_EXIT_EXHAUSTED, cli/cli.h); never
+                                 invariant_broken */
     uint64_t memory_bytes;    /* the run's arrays at the memory probe's last look, bytes */
     char failure[512];        /* what broke or ran out, when something did */
 } run_result;
-
-/* The exit status of a run that ran out of memory (its own status, "exhausted"): not a
- * verdict, so never 1, whose runs have one. */
-#define RUN_EXIT_EXHAUSTED 3
 
 typedef struct scenario scenario;
 
