@@ -560,7 +560,6 @@ static int bench_parse_u64(const char *text, uint64_t min, uint64_t *out) {
 static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH_COUNT]) {
     int opt;
     optind = 1;
-    opterr = 0; /* one message of our own, naming the option */
     while ((opt = getopt_long(argc, argv, ":f:h", bench_options, NULL)) != -1) {
         switch (opt) {
         case BENCH_OPT_REFERENCE: selected[0] = true; break;

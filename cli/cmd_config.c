@@ -203,7 +203,6 @@ int cmd_config(int argc, char **argv) {
     bool effective = false, diff = false, not_modelled = false;
     int opt;
     optind = 1;
-    opterr = 0;
     while ((opt = getopt_long(argc, argv, ":k:ednh", config_cmd_options, NULL)) != -1) {
         switch (opt) {
         case CONFIG_OPT_VERSION: version = optarg; break;

@@ -134,7 +134,6 @@ int cmd_demo(int argc, char **argv) {
     char err[512];
     int opt;
     optind = 1;
-    opterr = 0; /* one message of our own, naming the option */
     while ((opt = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
         if (opt == 'h') { demo_usage(stdout); return CLI_EXIT_OK; }
         if (opt == 'w') { show = true; continue; }
