@@ -878,9 +878,11 @@ static void broker_heartbeat_send(broker *b) {
 
 static void broker_close(broker *b);
 
-/* BrokerLifecycleManager.handleBrokerHeartbeatResponse: an answer naming this incarnation means
- * it is registered; in controlled shutdown, shouldShutDown lets it stop, and the first answer
- * without it brings the next heartbeat forward to 50 ms. */
+/* BrokerLifecycleManager.handleBrokerHeartbeatResponse (3.9, PENDING_CONTROLLED_SHUTDOWN): an
+ * answer naming this incarnation means it is registered; in controlled shutdown,
+ * shouldShutDown lets it stop; only the first answer without it (!gotControlledShutdownResponse)
+ * brings the next heartbeat forward to 50 ms, later ones keep the heartbeat interval
+ * (scheduleNextCommunicationAfterSuccess). */
 static void broker_on_heartbeat_response(broker *b, const proto_msg *m) {
     const proto_heartbeat *hb = &m->u.heartbeat;
     if (hb->broker_epoch != b->broker_epoch) return; /* the registration was refused */
@@ -890,6 +892,9 @@ static void broker_on_heartbeat_response(broker *b, const proto_msg *m) {
         broker_close(b);
         return;
     }
+    bool first = !b->got_shutdown_response;
+    b->got_shutdown_response = true;
+    if (!first) return;
     int64_t next = now_ns(b) + BROKER_SHUTDOWN_HEARTBEAT_NS;
     if (sim_timer_armed(&b->heartbeat_timer) && b->heartbeat_timer.at_ns > next)
         sim_timer_arm(b->env.world, &b->heartbeat_timer, next, b->kind,
@@ -1082,6 +1087,7 @@ static void broker_forget(broker *b) {
     b->paused_until_ns = 0;
     b->registered = false;
     b->stopping = false;
+    b->got_shutdown_response = false;
     b->deferred_count = 0;
     b->deferred_batch_count = 0;
     b->metadata_offset = 0; /* the partition state below is forgotten with it */
@@ -1157,6 +1163,7 @@ void broker_stop(broker *b) {
     SIM_ASSERT(b->env.world, b->alive);
     if (b->stopping) return;
     b->stopping = true;
+    b->got_shutdown_response = false;
     b->stop_deadline_ns = now_ns(b) + BROKER_SHUTDOWN_TIMEOUT_NS;
     if (b->paused_until_ns > now_ns(b)) return; /* the next heartbeat, after the pause, asks */
     /* scheduleNextCommunicationImmediately: the heartbeat asking to shut down goes now. */

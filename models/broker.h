@@ -151,6 +151,7 @@ typedef struct broker {
     bool registered;            /* the controller accepted this incarnation: metadata applies */
     bool stopping;              /* in controlled shutdown: waits for the controller's grant */
     int64_t stop_deadline_ns;   /* it stops without the grant at this time, ns */
+    bool got_shutdown_response; /* answered once while stopping (gotControlledShutdownResponse) */
     int64_t broker_epoch;       /* incarnation, bumped at every restart (KIP-631) */
     int64_t paused_until_ns;    /* a GC pause lasts until then, 0 when not paused, ns */
     int64_t producer_id_next;   /* k of the next producer id, kept across restarts */

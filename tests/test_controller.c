@@ -386,6 +386,44 @@ static void test_controlled_shutdown(void) {
     harness_fini(&h);
 }
 
+static proto_msg not_yet(void) {
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_BROKER_HEARTBEAT;
+    m.is_response = true;
+    m.u.heartbeat.broker_epoch = 1;
+    m.u.heartbeat.broker_id = 1;
+    m.u.heartbeat.shutdown = false;
+    return m;
+}
+
+/* BrokerLifecycleManager (3.9, PENDING_CONTROLLED_SHUTDOWN): only the first answer without
+ * shouldShutDown brings the next heartbeat forward to 50 ms (!gotControlledShutdownResponse);
+ * later ones keep the heartbeat interval (scheduleNextCommunicationAfterSuccess). The
+ * controller's own answers are cut off and two "not yet" answers are delivered in their
+ * place, the second after the 50 ms heartbeat went. Before, every such answer pulled the
+ * next heartbeat forward to 50 ms after it. */
+static void test_controlled_shutdown_heartbeat_pace(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    harness_init(&h);
+    run_until(&h, 1 * SIM_S);
+    net_cut(&h.net, NODE_CONTROLLER, node_broker(1), true);
+    int64_t t0 = sim_now(&h.world);
+    broker_stop(&h.brokers[1]);
+    send_at(&h, t0 + 5 * SIM_MS, 1, not_yet());
+    run_until(&h, t0 + 20 * SIM_MS);
+    CHECK(h.brokers[1].got_shutdown_response);
+    int64_t pulled = h.brokers[1].heartbeat_timer.at_ns; /* 50 ms after the first answer */
+    CHECK(pulled > t0 + 50 * SIM_MS && pulled < t0 + 60 * SIM_MS);
+    send_at(&h, pulled + 5 * SIM_MS, 1, not_yet());
+    run_until(&h, pulled + 10 * SIM_MS);
+    CHECK(broker_alive(&h.brokers[1]));
+    CHECK(sim_timer_armed(&h.brokers[1].heartbeat_timer));
+    CHECK_EQ(h.brokers[1].heartbeat_timer.at_ns, pulled + h.cfg.broker_heartbeat_interval_ns);
+    harness_fini(&h);
+}
+
 static void on_stop(void *ctx, sim_world *w, const sim_event *ev) {
     harness *h = ctx;
     (void)w;
@@ -465,6 +503,7 @@ static void test_metadata_from_every_broker(void) {
 int main(void) {
     test_fast_restart_waits_for_session();
     test_controlled_shutdown();
+    test_controlled_shutdown_heartbeat_pace();
     test_preferred_leader_election();
     test_metadata_from_every_broker();
     test_unclean_ignored_by_kraft_36();
