@@ -922,8 +922,7 @@ static void broker_dispatch(broker *b, const proto_msg *m) {
  * startup, when the broker leads no partition yet, and never again: with
  * replica.lag.time.max.ms below 2 ms the ISR never shrinks. Returns 0 then. */
 static int64_t broker_isr_check_period_ns(const config *c) {
-    return c->replica_lag_time_max_ns / SIM_MS / 2 * SIM_MS == 0 ? 0
-                                                                : c->replica_lag_time_max_ns / 2;
+    return c->replica_lag_time_max_ns / SIM_MS / 2 * SIM_MS;
 }
 
 static void broker_timers_arm(broker *b) {
@@ -932,8 +931,9 @@ static void broker_timers_arm(broker *b) {
     broker_heartbeat_send(b); /* the first heartbeat registers the incarnation */
     sim_timer_arm(b->env.world, &b->heartbeat_timer, t + c->broker_heartbeat_interval_ns,
                   b->kind, timer_arg(BROKER_T_HEARTBEAT, 0, 0));
-    if (broker_isr_check_period_ns(c) > 0)
-        sim_timer_arm(b->env.world, &b->isr_timer, t + broker_isr_check_period_ns(c), b->kind,
+    int64_t isr_period = broker_isr_check_period_ns(c);
+    if (isr_period > 0)
+        sim_timer_arm(b->env.world, &b->isr_timer, t + isr_period, b->kind,
                       timer_arg(BROKER_T_ISR_CHECK, 0, 0));
     sim_timer_arm(b->env.world, &b->expire_timer, t + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS,
                   b->kind, timer_arg(BROKER_T_EXPIRE, 0, 0));

@@ -386,6 +386,23 @@ static void test_controlled_shutdown(void) {
     harness_fini(&h);
 }
 
+/* The isr-expiration period is replica.lag.time.max.ms / 2 in whole ms (ReplicaManager.startup,
+ * a Long division): 5 ms gives 2 ms (it was 2.5 ms); below 2 ms the task never repeats. */
+static void test_isr_check_period_whole_ms(void) {
+    int64_t lags[] = {5 * SIM_MS, 4 * SIM_MS + SIM_MS / 2, 1 * SIM_MS + SIM_MS / 2};
+    int64_t periods[] = {2 * SIM_MS, 2 * SIM_MS, 0};
+    for (int i = 0; i < 3; i++) {
+        harness h = {0};
+        config_base(&h.cfg);
+        h.cfg.replica_lag_time_max_ns = lags[i];
+        harness_init(&h);
+        const broker *b = &h.brokers[1];
+        CHECK_EQ(sim_timer_armed(&b->isr_timer), periods[i] > 0);
+        if (periods[i] > 0) CHECK_EQ(b->isr_timer.at_ns, periods[i]);
+        harness_fini(&h);
+    }
+}
+
 static proto_msg not_yet(void) {
     proto_msg m;
     memset(&m, 0, sizeof m);
@@ -504,6 +521,7 @@ int main(void) {
     test_fast_restart_waits_for_session();
     test_controlled_shutdown();
     test_controlled_shutdown_heartbeat_pace();
+    test_isr_check_period_whole_ms();
     test_preferred_leader_election();
     test_metadata_from_every_broker();
     test_unclean_ignored_by_kraft_36();
