@@ -219,24 +219,31 @@ int pstate_snapshot_take(pstate *ps, int64_t offset) {
     return 0;
 }
 
+/* ProducerStateManager.loadFromSnapshot: the entries become those of the latest snapshot;
+ * returns its offset (where a replay starts), or log_start when there is none; -1 when memory
+ * cannot be had. */
+static int64_t snapshot_load(pstate *ps, int64_t log_start, int64_t now_ns,
+                             int64_t expiration_ns) {
+    ps->count = 0;
+    if (!ps->snapshot_count) return log_start;
+    const pstate_snapshot *s = &ps->snapshots[ps->snapshot_count - 1];
+    for (size_t i = 0; i < s->entry_count; i++) {
+        const pstate_entry *se = &ps->snapshot_entries[s->first_entry + i];
+        /* readSnapshot drops producers already expired (isProducerExpired). */
+        if (now_ns - se->last_timestamp_ns >= expiration_ns) continue;
+        if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
+                 PSTATE_INITIAL_ENTRIES) != 0)
+            return -1;
+        ps->entries[ps->count++] = *se; /* the pool is in id order already */
+    }
+    return s->offset;
+}
+
 int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now_ns,
                    int64_t expiration_ns) {
     snapshots_delete_above(ps, target, false);
-    ps->count = 0;
-    int64_t from = l->log_start_offset;
-    if (ps->snapshot_count) {
-        const pstate_snapshot *s = &ps->snapshots[ps->snapshot_count - 1];
-        from = s->offset;
-        for (size_t i = 0; i < s->entry_count; i++) {
-            const pstate_entry *se = &ps->snapshot_entries[s->first_entry + i];
-            /* readSnapshot drops producers already expired (isProducerExpired). */
-            if (now_ns - se->last_timestamp_ns >= expiration_ns) continue;
-            if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
-                     PSTATE_INITIAL_ENTRIES) != 0)
-                return -1;
-            ps->entries[ps->count++] = *se; /* the pool is in id order already */
-        }
-    }
+    int64_t from = snapshot_load(ps, l->log_start_offset, now_ns, expiration_ns);
+    if (from < 0) return -1;
     /* Replay as origin REPLICATION: no validation, batches re-enter the window. */
     for (size_t i = log_batch_find(l, from); i < l->count; i++) {
         if (l->batches[i].base_offset >= target) break;
@@ -253,7 +260,7 @@ int pstate_recover(pstate *ps, const log_replica *l, int64_t now_ns, int64_t exp
     if (pstate_rebuild(ps, l, l->log_end_offset, now_ns, expiration_ns) != 0) return -1;
     /* removeStraySnapshots keeps that snapshot, the latest; rebuildProducerState loads it
      * (truncateAndReload) and has nothing left to replay. */
-    return pstate_rebuild(ps, l, l->log_end_offset, now_ns, expiration_ns);
+    return snapshot_load(ps, l->log_start_offset, now_ns, expiration_ns) < 0 ? -1 : 0;
 }
 
 size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
