@@ -292,7 +292,11 @@ static void replica_truncate(broker *b, int partition, int64_t offset) {
         log_truncate(&p->log, offset); /* only the epoch cache can change */
         return;
     }
-    bool excused = p->power_lost || b->env.config->unclean_leader_election;
+    /* A machine that lost power anywhere may come back shorter than what it acknowledged; if
+     * it leads again, replicas truncate committed records to it (KIP-966's last replica
+     * standing, kafka-semantics.md 2.7), a loss Kafka documents. */
+    bool excused = p->power_lost || b->env.history->power_losses > 0 ||
+                   b->env.config->unclean_leader_election;
     if (offset < p->log.high_watermark && !excused && p->committed_truncated < 0)
         p->committed_truncated = offset;
     uint64_t removed = log_truncate(&p->log, offset);
@@ -1133,10 +1137,6 @@ void broker_crash(broker *b, bool powerloss) {
 void broker_power_fail(broker *b) {
     if (b->alive) broker_crash(b, true);
     else broker_drop_unflushed(b);
-}
-
-void broker_power_lost_elsewhere(broker *b) {
-    for (int i = 0; i < b->partition_count; i++) b->partitions[i].power_lost = true;
 }
 
 void broker_restart(broker *b) {

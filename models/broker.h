@@ -108,7 +108,7 @@ typedef struct broker_partition {
     int16_t fetch_leader;       /* broker it was sent to */
     sim_timer fetch_timer;      /* fetch timeout while in flight, next fetch otherwise */
     /* Invariant bookkeeping. */
-    bool power_lost;            /* this replica lost an unflushed tail at least once */
+    bool power_lost;            /* this replica's machine lost power at least once */
     int64_t committed_truncated; /* first offset below the HW a truncation removed, -1 none */
 } broker_partition;
 
@@ -201,11 +201,6 @@ void broker_crash(broker *b, bool powerloss);
 /* Power fails on the broker's machine: a running broker crashes with power loss; a broker
  * whose process had already died loses the unflushed tail its page cache still held. */
 void broker_power_fail(broker *b);
-/* Another broker's machine lost power: its log may come back shorter than what it
- * acknowledged, and if it leads again, this broker's replicas truncate committed records to
- * it (KIP-966's last replica standing, kafka-semantics.md 2.7), a loss Kafka documents: the
- * invariant check excuses it from now on. */
-void broker_power_lost_elsewhere(broker *b);
 void broker_restart(broker *b);
 
 /* A controlled shutdown begins (BrokerLifecycleManager.beginControlledShutdown): heartbeats ask

@@ -308,6 +308,7 @@ void history_crash(history *h, int64_t t, node_id node, bool crashed) {
 }
 
 void history_power_loss(history *h, int64_t t, node_id node) {
+    h->power_losses++;
     history_rec *r = history_begin(h, t, HIST_CRASH, node);
     r->a = 1;
     r->b = 1;

@@ -83,6 +83,7 @@ typedef struct history {
     history_sink_fn sink; /* optional, borrowed: where full arrays go (see below) */
     void *sink_ctx;       /* borrowed; passed to sink */
     history_rec scratch;  /* where a record is built once recording stopped (failed) */
+    uint32_t power_losses; /* history_power_loss calls so far (kept when recording stopped) */
 } history;
 
 /* Coalescing (off after history_init; scenario_run turns it on): a SEND or CALLBACK record
@@ -147,7 +148,7 @@ void history_drop(history *h, int64_t t, const proto_msg *m, int fault, bool ret
 void history_fault(history *h, int64_t t, int fault, node_id target, bool start);
 void history_crash(history *h, int64_t t, node_id node, bool crashed);
 /* The node's machine lost power (a HIST_CRASH with a = 1, b = 1): its process died, if it ran,
- * and the page cache went with it. */
+ * and the page cache went with it. Counted in power_losses. */
 void history_power_loss(history *h, int64_t t, node_id node);
 /* A broker's process stopped at the end of a controlled shutdown (HIST_CRASH, a = 2). */
 #define HIST_STOPPED 2
