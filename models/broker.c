@@ -554,14 +554,14 @@ static bool follower_caught_up(const broker *b, const broker_partition *p, int r
 }
 
 /* Partition.maybeIncrementLeaderHW: min LEO over the maximal ISR and over every other replica
- * that is caught up (shouldWaitForReplicaToJoinIsr), so that a follower catching up under
- * steady writes finds the HW within reach and can join (isFollowerInSync). From 3.6
- * (KAFKA-15021) such a replica must also be ISR-eligible (isReplicaIsrEligible: unfenced, not
- * shutting down, fetching with its current broker epoch); the leader knows fencing and
- * controlled shutdown from the broker registrations that come with the metadata, and counts a
- * replica eligible once it fetched after it left the ISR (a dead one does not fetch). Before 3.6 a replica caught up within the lag holds the HW even when dead. Frozen
- * while the ISR is below min.insync.replicas from 3.7 (KAFKA-15583). Completes what the move
- * unblocks. */
+ * that is caught up (shouldWaitForReplicaToJoinIsr), so that a follower catching up under steady
+ * writes finds the HW within reach and can join (isFollowerInSync). From 3.6 (KAFKA-15021) such a
+ * replica must also be ISR-eligible (isReplicaIsrEligible: unfenced, not shutting down, fetching
+ * with its current broker epoch); the leader knows fencing and controlled shutdown from the
+ * broker registrations that come with the metadata, and counts a replica eligible once it fetched
+ * after it left the ISR (a dead one does not fetch). Before 3.6 a replica caught up within the
+ * lag holds the HW even when dead. Frozen while the ISR is below min.insync.replicas from 3.7
+ * (KAFKA-15583). Completes what the move unblocks. */
 static void leader_maybe_advance_hw(broker *b, int partition) {
     broker_partition *p = &b->partitions[partition];
     if (!is_leader(b, p)) return;
@@ -880,6 +880,14 @@ static void broker_heartbeat_send(broker *b) {
     send_msg(b, &m);
 }
 
+/* A heartbeat goes now and the next one is due a heartbeat interval later. */
+static void broker_heartbeat_now(broker *b) {
+    broker_heartbeat_send(b);
+    sim_timer_arm(b->env.world, &b->heartbeat_timer,
+                  now_ns(b) + b->env.config->broker_heartbeat_interval_ns, b->kind,
+                  timer_arg(BROKER_T_HEARTBEAT, 0, 0));
+}
+
 static void broker_close(broker *b);
 
 /* BrokerLifecycleManager.handleBrokerHeartbeatResponse (3.9, PENDING_CONTROLLED_SHUTDOWN): an
@@ -932,9 +940,7 @@ static int64_t broker_isr_check_period_ns(const config *c) {
 static void broker_timers_arm(broker *b) {
     int64_t t = now_ns(b);
     const config *c = b->env.config;
-    broker_heartbeat_send(b); /* the first heartbeat registers the incarnation */
-    sim_timer_arm(b->env.world, &b->heartbeat_timer, t + c->broker_heartbeat_interval_ns,
-                  b->kind, timer_arg(BROKER_T_HEARTBEAT, 0, 0));
+    broker_heartbeat_now(b); /* the first heartbeat registers the incarnation */
     int64_t isr_period = broker_isr_check_period_ns(c);
     if (isr_period > 0)
         sim_timer_arm(b->env.world, &b->isr_timer, t + isr_period, b->kind,
@@ -995,9 +1001,7 @@ static void broker_timer_run(broker *b, uint64_t arg) {
             broker_close(b); /* no grant in time: it shuts down anyway */
             break;
         }
-        broker_heartbeat_send(b);
-        sim_timer_arm(b->env.world, &b->heartbeat_timer,
-                      now_ns(b) + c->broker_heartbeat_interval_ns, b->kind, arg);
+        broker_heartbeat_now(b);
         break;
     case BROKER_T_ISR_CHECK:
         for (int i = 0; i < b->partition_count; i++) leader_maybe_shrink_isr(b, i);
@@ -1167,14 +1171,12 @@ void broker_stop(broker *b) {
     b->stop_deadline_ns = now_ns(b) + BROKER_SHUTDOWN_TIMEOUT_NS;
     if (b->paused_until_ns > now_ns(b)) return; /* the next heartbeat, after the pause, asks */
     /* scheduleNextCommunicationImmediately: the heartbeat asking to shut down goes now. */
-    broker_heartbeat_send(b);
-    sim_timer_arm(b->env.world, &b->heartbeat_timer,
-                  now_ns(b) + b->env.config->broker_heartbeat_interval_ns, b->kind,
-                  timer_arg(BROKER_T_HEARTBEAT, 0, 0));
+    broker_heartbeat_now(b);
 }
 
 /* LogManager.shutdown: every log is flushed (log.flush(true)) and closed (UnifiedLog.close
- * takes a producer state snapshot at the log end), then the process stops. */
+ * takes a producer state snapshot at the log end), then the process stops as a crash without
+ * power loss does (the page cache is flushed already). */
 static void broker_close(broker *b) {
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
@@ -1186,9 +1188,7 @@ static void broker_close(broker *b) {
         }
     }
     history_stop(b->env.history, now_ns(b), b->node);
-    b->alive = false;
-    broker_forget(b);
-    net_set_down(b->env.net, b->node, true);
+    broker_crash(b, false);
 }
 
 void broker_stop_now(broker *b) {
