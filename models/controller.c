@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#define CONTROLLER_KAFKA_3_9 30900 /* KAFKA-12670: KRaft honours unclean election */
+
 /* Timer argument of the preferred-leader check; session timers carry broker ids 1..16. */
 #define CONTROLLER_T_BALANCE 0
 
@@ -49,7 +51,22 @@ void controller_fini(controller *c) { memset(c, 0, sizeof *c); }
 
 static int64_t now_ns(const controller *c) { return sim_now(c->env.world); }
 
-static void controller_push_to(controller *c, int partition, int broker_id) {
+/* ClusterControlManager.isActive (LeaderAcceptor): unfenced and not in controlled shutdown. */
+static bool eligible(const controller *c, int broker_id) {
+    return broker_id >= 1 && broker_id <= c->num_brokers && !c->brokers[broker_id].fenced &&
+           !c->brokers[broker_id].shutting_down;
+}
+
+/* The brokers fenced or in controlled shutdown, as a push carries them. */
+static broker_set controller_ineligible(const controller *c) {
+    broker_set s = 0;
+    for (int b = 1; b <= c->num_brokers; b++)
+        if (!eligible(c, b)) s = broker_set_add(s, b);
+    return s;
+}
+
+static void controller_push_to(controller *c, int partition, int broker_id,
+                               broker_set ineligible) {
     proto_msg m;
     memset(&m, 0, sizeof m);
     m.api = API_PARTITION_STATE;
@@ -60,9 +77,7 @@ static void controller_push_to(controller *c, int partition, int broker_id) {
     m.u.partition_state.error = ERR_NONE;
     /* The image as of the latest record: broker registrations included. */
     m.u.partition_state.metadata_offset = c->metadata_offset;
-    for (int b = 1; b <= c->num_brokers; b++)
-        if (c->brokers[b].fenced || c->brokers[b].shutting_down)
-            m.u.partition_state.ineligible = broker_set_add(m.u.partition_state.ineligible, b);
+    m.u.partition_state.ineligible = ineligible;
     c->brokers[broker_id].last_push_ns = now_ns(c);
     net_send(c->env.net, &m);
 }
@@ -71,10 +86,11 @@ static void controller_push_to(controller *c, int partition, int broker_id) {
  * others by id (every broker holds the whole metadata image and answers Metadata from it). */
 static void controller_push(controller *c, int partition) {
     const controller_partition *p = &c->partitions[partition];
+    broker_set ineligible = controller_ineligible(c);
     for (int r = 0; r < p->replica_count; r++)
-        controller_push_to(c, partition, p->replica_order[r]);
+        controller_push_to(c, partition, p->replica_order[r], ineligible);
     for (int b = 1; b <= c->num_brokers; b++)
-        if (!broker_set_has(p->state.replicas, b)) controller_push_to(c, partition, b);
+        if (!broker_set_has(p->state.replicas, b)) controller_push_to(c, partition, b, ineligible);
 }
 
 void controller_start(controller *c) {
@@ -101,19 +117,14 @@ void controller_start(controller *c) {
 
 /* ---- Elections (PartitionChangeBuilder) -------------------------------------------------- */
 
-/* ClusterControlManager.isActive (LeaderAcceptor): unfenced and not in controlled shutdown. */
-static bool eligible(const controller *c, int broker_id) {
-    return broker_id >= 1 && broker_id <= c->num_brokers && !c->brokers[broker_id].fenced &&
-           !c->brokers[broker_id].shutting_down;
-}
-
 /* Whether an unclean election may happen: ZooKeeper mode honours the setting; KRaft only from
  * 3.9 (KAFKA-12670; ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic returned
  * false before). */
 static bool unclean_allowed(const controller *c) {
     const config *cfg = c->env.config;
     if (!cfg->unclean_leader_election) return false;
-    return cfg->metadata_mode == CONFIG_METADATA_ZOOKEEPER || cfg->kafka_version >= 30900;
+    return cfg->metadata_mode == CONFIG_METADATA_ZOOKEEPER ||
+           cfg->kafka_version >= CONTROLLER_KAFKA_3_9;
 }
 
 /* Clean election over isr: keep a valid current leader, else the first unfenced ISR member in
@@ -210,7 +221,7 @@ static void controller_fence(controller *c, int broker_id) {
 static void controller_unfence(controller *c, int broker_id) {
     int64_t before = c->metadata_offset;
     c->brokers[broker_id].fenced = false;
-    c->brokers[broker_id].shutting_down = false;
+    c->brokers[broker_id].shutting_down = false; /* read nowhere while fenced */
     for (int i = 0; i < c->partition_count; i++) {
         const proto_partition_state *s = &c->partitions[i].state;
         if (s->leader < 0 && broker_set_has(s->replicas, broker_id)) controller_elect(c, i, s->isr);
@@ -312,14 +323,15 @@ static bool controller_has_leaderships(const controller *c, int broker_id) {
 static bool controller_controlled_shutdown(controller *c, int broker_id) {
     controller_broker *cb = &c->brokers[broker_id];
     if (cb->fenced) return true;
-    if (!cb->shutting_down && controller_has_leaderships(c, broker_id)) {
+    bool leads = controller_has_leaderships(c, broker_id);
+    if (!cb->shutting_down && leads) {
         int64_t before = c->metadata_offset;
         cb->shutting_down = true;
         controller_move_away(c, broker_id);
         controller_registration_changed(c, before);
         return false;
     }
-    if (controller_has_leaderships(c, broker_id)) return false; /* no other leader yet */
+    if (leads) return false; /* no other leader yet */
     controller_fence(c, broker_id);
     return true;
 }
@@ -343,7 +355,6 @@ static void controller_on_heartbeat(controller *c, const proto_msg *m) {
     cb->last_heartbeat_ns = now_ns(c);
     sim_timer_arm(c->env.world, &cb->session_timer, now_ns(c) + c->session_timeout_ns, c->kind,
                   (uint64_t)id);
-    if (new_incarnation) cb->shutting_down = false;
     /* The answer goes out ahead of the metadata the records below push, so that a newly
      * registered broker knows itself registered before it applies them. */
     bool shutdown = false;
@@ -365,8 +376,10 @@ static void controller_on_heartbeat(controller *c, const proto_msg *m) {
      * one heartbeat interval may still be on its way and is not repeated. */
     bool behind = hb->metadata_offset < c->metadata_offset &&
                   now_ns(c) - cb->last_push_ns >= c->env.config->broker_heartbeat_interval_ns;
-    if (new_incarnation || behind)
-        for (int i = 0; i < c->partition_count; i++) controller_push_to(c, i, id);
+    if (new_incarnation || behind) {
+        broker_set ineligible = controller_ineligible(c);
+        for (int i = 0; i < c->partition_count; i++) controller_push_to(c, i, id, ineligible);
+    }
 }
 
 /* ---- AlterPartition (KIP-497) ------------------------------------------------------------ */
