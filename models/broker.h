@@ -188,19 +188,22 @@ void broker_fini(broker *b);
 void broker_start(broker *b);
 
 /* The process dies. Memory is lost (requests, producer state, partition state); the disk
- * keeps the log, including the OS page cache for a process crash; with powerloss only the
- * flushed prefix survives (log.flush.interval.messages, rolls). Marks the node down on the
- * network (HIST_CRASH is the caller's to record). Precondition: alive. */
+ * keeps the log, including the OS page cache for a process crash; with powerloss what was
+ * fsynced (log.flush.interval.messages, rolls) or written back by the OS survives
+ * (log_durable_offset). Marks the node down on the network (HIST_CRASH is the caller's to
+ * record). Precondition: alive. */
 void broker_crash(broker *b, bool powerloss);
+
+/* Power fails on the broker's machine: a running broker crashes with power loss; a broker
+ * whose process had already died loses the tail its page cache still held unwritten
+ * (log_durable_offset). */
+void broker_power_fail(broker *b);
 
 /* Restarts a crashed broker: log recovery, producer state loaded from the snapshot that
  * recovery takes at the log end, one batch per producer id (LogLoader.recoverSegment,
  * pstate_recover), a new broker epoch, heartbeats again; it rejoins as the controller
  * says (normally a follower that truncates, catches up and re-enters the ISR). Precondition:
  * started and not alive. */
-/* Power fails on the broker's machine: a running broker crashes with power loss; a broker
- * whose process had already died loses the unflushed tail its page cache still held. */
-void broker_power_fail(broker *b);
 void broker_restart(broker *b);
 
 /* A controlled shutdown begins (BrokerLifecycleManager.beginControlledShutdown): heartbeats ask

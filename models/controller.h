@@ -45,23 +45,21 @@
  * never decrease.
  *
  * Simplifications: the controller is one node that never fails (the fault language has no
- * controller crashes); it pushes API_PARTITION_STATE to the replicas instead of brokers
- * fetching the metadata log (the observable effect, one network hop, is the same). Every
- * change gets the next offset of that log; a broker reports the highest offset it applied in
- * each BrokerHeartbeat (KIP-631 currentMetadataOffset) and, when it is behind (a push was lost
- * to a partition or a crash), the controller pushes the current state of its partitions
- * again, so a broker catches up once it reaches the controller, as a KRaft broker's metadata
- * fetch does (KIP-500, KIP-631). With several partitions one offset per broker cannot see a
- * lost push followed by a delivered one on another partition; the connection's TCP order
- * (network.h) rules that out. The
- * initial leader is not recorded as an election (history gets the initial ISR only); a
- * broker re-registering with a new incarnation is fenced and unfenced in one step, which
- * moves leadership away from it as KRaft's fencing of the old incarnation does; KIP-966
- * (eligible leader replicas) is not modelled. A refused registration is retried with the next
- * heartbeat (BrokerLifecycleManager backs off from 100 ms to half the session); the shutdown
- * grant does not wait for the other brokers' metadata offsets (lowestActiveOffset); the
- * ZooKeeper controller is modelled as this one with ZooKeeper's session and rebalance rules
- * (its LeaderAndIsr and UpdateMetadata requests are the same push).
+ * controller crashes); it pushes API_PARTITION_STATE for every partition to every broker (each
+ * holds the whole metadata image) instead of brokers fetching the metadata log (the observable
+ * effect, one network hop, is the same). Every change gets the next offset of that log; a broker
+ * reports the highest offset it applied in each BrokerHeartbeat (KIP-631 currentMetadataOffset)
+ * and, when it is behind (a push was lost to a partition or a crash), the controller pushes the
+ * current state of every partition again, so a broker catches up once it reaches the controller,
+ * as a KRaft broker's metadata fetch does (KIP-500, KIP-631). With several partitions one offset
+ * per broker cannot see a lost push followed by a delivered one on another partition; the
+ * connection's TCP order (network.h) rules that out. The initial leader is not recorded as an
+ * election (history gets the initial ISR only); KIP-966 (eligible leader replicas) is not
+ * modelled. A refused registration is retried with the next heartbeat (BrokerLifecycleManager
+ * backs off from 100 ms to half the session); the shutdown grant does not wait for the other
+ * brokers' metadata offsets (lowestActiveOffset); the ZooKeeper controller is modelled as this one
+ * with ZooKeeper's session and rebalance rules (its LeaderAndIsr and UpdateMetadata requests are
+ * the same push).
  */
 #ifndef KAFKASIM_CONTROLLER_H
 #define KAFKASIM_CONTROLLER_H

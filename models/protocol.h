@@ -97,21 +97,21 @@ const char *proto_error_name(int code);
 /* Kafka's RetriableException subclasses among the codes above. */
 bool proto_error_retriable(int code);
 
-/* ---- Record batches --------------------------------------------------------------------- */
-
-#define PROTO_NO_PRODUCER_ID ((int64_t)-1)
-
 /* How long a client request may go unanswered before it times out, for a configured timeout
  * (ns). Kafka's NetworkClient checks timeElapsedSinceSendMs > requestTimeoutMs on a
  * millisecond clock (InFlightRequests.nodesWithTimedOutRequests), so a request times out no
  * sooner than 1 ms after it was sent, a timeout of 0 included: without that floor, a zero
- * timeout with a zero backoff (replica.socket.timeout.ms=0 replica.fetch.backoff.ms=0) would
+ * timeout with a zero backoff (broker.request.timeout.ms=0 replica.fetch.backoff.ms=0) would
  * fail and resend a request at one instant forever. Timeouts of 1 ms and more are kept as
  * configured (Kafka's strict comparison adds under 1 ms to them). */
 #define PROTO_REQUEST_TIMEOUT_MIN_NS ((int64_t)1000000)
 static inline int64_t proto_request_timeout_ns(int64_t timeout_ns) {
     return timeout_ns > PROTO_REQUEST_TIMEOUT_MIN_NS ? timeout_ns : PROTO_REQUEST_TIMEOUT_MIN_NS;
 }
+
+/* ---- Record batches --------------------------------------------------------------------- */
+
+#define PROTO_NO_PRODUCER_ID ((int64_t)-1)
 #define PROTO_NO_PRODUCER_EPOCH ((int16_t)-1)
 #define PROTO_NO_SEQUENCE ((int32_t)-1)
 
