@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,50 +83,48 @@ static const report_field report_fields[] = {
 
 /* errors.CODE: one error code's count, the member CODE of JSON's "errors" object. These fields
  * follow the table (index REPORT_FIELDS + k): --expect and plot.y read them by name, while CSV
- * and JSON rows keep their columns (JSON has them in "errors"). Names are protocol.c's
- * proto_error_name (tests/cli_client.sh checks every code a run reports). */
-static const struct report_error_field {
-    int code;         /* proto_error */
-    const char *name; /* "errors." and proto_error_name(code) */
-} report_error_fields[] = {
-    {ERR_OFFSET_OUT_OF_RANGE, "errors.OFFSET_OUT_OF_RANGE"},
-    {ERR_CORRUPT_MESSAGE, "errors.CORRUPT_MESSAGE"},
-    {ERR_NOT_LEADER_OR_FOLLOWER, "errors.NOT_LEADER_OR_FOLLOWER"},
-    {ERR_REQUEST_TIMED_OUT, "errors.REQUEST_TIMED_OUT"},
-    {ERR_NETWORK_EXCEPTION, "errors.NETWORK_EXCEPTION"},
-    {ERR_NOT_ENOUGH_REPLICAS, "errors.NOT_ENOUGH_REPLICAS"},
-    {ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, "errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND"},
-    {ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "errors.OUT_OF_ORDER_SEQUENCE_NUMBER"},
-    {ERR_DUPLICATE_SEQUENCE_NUMBER, "errors.DUPLICATE_SEQUENCE_NUMBER"},
-    {ERR_INVALID_PRODUCER_EPOCH, "errors.INVALID_PRODUCER_EPOCH"},
-    {ERR_UNKNOWN_PRODUCER_ID, "errors.UNKNOWN_PRODUCER_ID"},
-    {ERR_FENCED_LEADER_EPOCH, "errors.FENCED_LEADER_EPOCH"},
-    {ERR_UNKNOWN_LEADER_EPOCH, "errors.UNKNOWN_LEADER_EPOCH"},
-    {ERR_PRODUCER_FENCED, "errors.PRODUCER_FENCED"},
-    {ERR_INVALID_UPDATE_VERSION, "errors.INVALID_UPDATE_VERSION"},
-    {ERR_INELIGIBLE_REPLICA, "errors.INELIGIBLE_REPLICA"},
-    {ERR_CLIENT_DELIVERY_TIMEOUT, "errors.DELIVERY_TIMEOUT"},
-    {ERR_CLIENT_RETRIES_EXHAUSTED, "errors.RETRIES_EXHAUSTED"},
-    {ERR_CLIENT_PRODUCER_CLOSED, "errors.PRODUCER_CLOSED"},
-};
+ * and JSON rows keep their columns (JSON has them in "errors"). Built once, in code order, from
+ * every code below PROTO_ERROR_CODES_MAX that protocol.c's proto_error_name names
+ * (tests/cli_client.sh checks every code a run reports). */
+#define REPORT_ERROR_FIELDS_MAX 64
 
-#define REPORT_ERROR_FIELDS (sizeof report_error_fields / sizeof report_error_fields[0])
-#define REPORT_FIELDS_ALL (REPORT_FIELDS + REPORT_ERROR_FIELDS)
+typedef struct report_error_field {
+    int code;      /* proto_error */
+    char name[48]; /* "errors." and proto_error_name(code) */
+} report_error_field;
+
+static report_error_field report_error_fields[REPORT_ERROR_FIELDS_MAX];
+static size_t report_error_count; /* entries of report_error_fields; 0: not built yet */
+
+/* Fills report_error_fields on the first call; returns its entries. */
+static size_t report_error_fields_build(void) {
+    if (report_error_count) return report_error_count;
+    for (int code = ERR_NONE + 1; code < PROTO_ERROR_CODES_MAX; code++) {
+        const char *name = proto_error_name(code);
+        if (strcmp(name, "UNKNOWN") == 0) continue;
+        SIM_ASSERT(NULL, report_error_count < REPORT_ERROR_FIELDS_MAX);
+        report_error_field *f = &report_error_fields[report_error_count++];
+        f->code = code;
+        int n = snprintf(f->name, sizeof f->name, "errors.%s", name);
+        SIM_ASSERT(NULL, n > 0 && (size_t)n < sizeof f->name);
+    }
+    return report_error_count;
+}
 
 /* ---- The table ---------------------------------------------------------------------------- */
 
 size_t report_field_count(void) { return REPORT_FIELDS; }
 
-size_t report_field_count_all(void) { return REPORT_FIELDS_ALL; }
+size_t report_field_count_all(void) { return REPORT_FIELDS + report_error_fields_build(); }
 
 const char *report_field_name(size_t i) {
     if (i < REPORT_FIELDS) return report_fields[i].name;
-    return i < REPORT_FIELDS_ALL ? report_error_fields[i - REPORT_FIELDS].name : NULL;
+    return i < report_field_count_all() ? report_error_fields[i - REPORT_FIELDS].name : NULL;
 }
 
 int report_field_error_code(size_t i) {
-    return i >= REPORT_FIELDS && i < REPORT_FIELDS_ALL ? report_error_fields[i - REPORT_FIELDS].code
-                                                       : -1;
+    if (i < REPORT_FIELDS || i >= report_field_count_all()) return -1;
+    return report_error_fields[i - REPORT_FIELDS].code;
 }
 
 report_kind report_field_kind(size_t i) {
@@ -133,7 +132,7 @@ report_kind report_field_kind(size_t i) {
 }
 
 int report_field_find(const char *name) {
-    for (size_t i = 0; i < REPORT_FIELDS_ALL; i++)
+    for (size_t i = 0; i < report_field_count_all(); i++)
         if (strcmp(report_field_name(i), name) == 0) return (int)i;
     return -1;
 }
@@ -160,7 +159,7 @@ static int64_t report_raw(const run_result *r, size_t i) {
 }
 
 report_value report_field_value(const run_result *r, size_t i) {
-    SIM_ASSERT(NULL, i < REPORT_FIELDS_ALL);
+    SIM_ASSERT(NULL, i < report_field_count_all());
     report_value v = {.is_double = false, .i = report_raw(r, i), .d = 0};
     if (report_field_kind(i) == REPORT_MS) {
         v.is_double = true;
@@ -179,7 +178,7 @@ static void report_write_ms(FILE *out, int64_t ns) {
 }
 
 void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
-    SIM_ASSERT(NULL, i < REPORT_FIELDS_ALL);
+    SIM_ASSERT(NULL, i < report_field_count_all());
     int64_t v = report_raw(r, i);
     const char *quote = json ? "\"" : "";
     switch (report_field_kind(i)) {
