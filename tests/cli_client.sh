@@ -19,12 +19,6 @@ set -u
 test_name=cli_client
 . "$(dirname "$0")/lib.sh"
 
-# csv_field NAME: the value of column NAME of the csv row in out.
-csv_field() {
-  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
-                        NR == 2 { print $col }' out
-}
-
 # ---- 16.3: delivery timeouts, then late errors ----------------------------------------------
 # The producer cannot reach the leader for 40 s: every batch expires at 30 s while its request
 # is in flight, and the request's own timeout fails it again just after (a late error).

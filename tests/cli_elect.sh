@@ -18,18 +18,11 @@ test_name=cli_elect
 
 lesson6="$src/docs/lessons/06-unclean.properties"
 
-# field NAME: the csv field of the last run (file out).
-field() {
-  local col
-  col=$(head -1 out | tr ',' '\n' | grep -nx "$1" | cut -d: -f1)
-  sed -n 2p out | cut -d, -f"$col"
-}
-
 # expect_field NAME OP N: the last run's field compares to N.
 expect_field() {
   checks=$((checks + 1))
   local got
-  got=$(field "$1")
+  got=$(csv_field "$1")
   [ "$got" "$2" "$3" ] || fail "$1 is $got, expected $2 $3 (${what:-})"
 }
 
@@ -92,10 +85,10 @@ dups3=0
 for s in 1 2 3 4 5 6 7 8; do
   # shellcheck disable=SC2086
   "$bin" run $s12 replication.factor=1 "$drop" "$stop" --seed "$s" --format csv >out 2>err
-  dups1=$((dups1 + $(field duplicates)))
+  dups1=$((dups1 + $(csv_field duplicates)))
   # shellcheck disable=SC2086
   "$bin" run $s12 replication.factor=3 "$drop" "$stop" --seed "$s" --format csv >out 2>err
-  dups3=$((dups3 + $(field duplicates)))
+  dups3=$((dups3 + $(csv_field duplicates)))
   what="stop, replication.factor=3, seed $s"
   expect_field lost_acked -eq 0
 done

@@ -17,12 +17,11 @@ test_name=cli_restart
 
 # sum_field FIELD SEEDS ARGS...: the sum of a csv field over seeds 1..SEEDS of `run ARGS`.
 sum_field() {
-  local field=$1 seeds=$2 total=0 s v col
+  local field=$1 seeds=$2 total=0 s v
   shift 2
   for s in $(seq 1 "$seeds"); do
     "$bin" run "$@" --seed "$s" --format csv >out 2>err || { fail "run $* --seed $s failed"; echo -1; return; }
-    col=$(head -1 out | tr ',' '\n' | grep -nx "$field" | cut -d: -f1)
-    v=$(sed -n 2p out | cut -d, -f"$col")
+    v=$(csv_field "$field")
     total=$((total + v))
   done
   echo "$total"

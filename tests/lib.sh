@@ -1,7 +1,7 @@
 # lib.sh: what every command-level test shares. Source it from a test script run as
 #   bash SCRIPT KAFKASIM_BINARY SOURCE_DIR
 # with test_name set first. It sets bin (absolute), src, a scratch folder as the working
-# directory (removed on exit), the counters, fail, expect_exit and finish.
+# directory (removed on exit), the counters, fail, expect_exit, csv_field and finish.
 
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(cd "${2:-.}" && pwd)
@@ -28,6 +28,13 @@ expect_exit() {
     sed 's/^/  stdout: /' out | head -20 >&2
     sed 's/^/  stderr: /' err | head -20 >&2
   fi
+}
+
+# csv_field NAME [FILE]: the value of column NAME in the first row under the header of FILE
+# (default out, a `--format csv` run's stdout); nothing when there is no such column.
+csv_field() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                        NR == 2 && col { print $col }' "${2:-out}"
 }
 
 # finish: the closing line, and the exit status.
