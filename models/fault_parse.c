@@ -153,36 +153,54 @@ static int64_t fp_gcd(int64_t a, int64_t b) {
     return a;
 }
 
+int fault_time_parse(const char *word, size_t len, int64_t *ns, const char **why) {
+    static const struct { const char *name; int64_t ns; } units[] = {
+        {"ns", 1},           {"us", 1000},           {"ms", 1000000},
+        {"s", 1000000000},   {"min", 60000000000LL}, {"h", 3600000000000LL}};
+    const char *unused;
+    if (why == NULL) why = &unused;
+    *why = NULL;
+    int64_t whole, fraction;
+    int decimals;
+    size_t n = fp_decimal(word, len, &whole, &fraction, &decimals);
+    if (n == 0) return -1;
+    if (n == len) {
+        *why = "a time needs a unit, e.g. 1500ms";
+        return -1;
+    }
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (len - n != strlen(units[u].name) || memcmp(word + n, units[u].name, len - n) != 0)
+            continue;
+        int64_t unit = units[u].ns, scale = fp_pow10(decimals);
+        if (whole > (INT64_MAX / 4) / unit) {
+            *why = "too large";
+            return -1;
+        }
+        /* fraction * unit / scale, reduced first: fraction * unit overflows for min and h
+         * with nine decimals. Exact in ns when scale / g divides fraction. */
+        int64_t g = fp_gcd(unit, scale), num = unit / g, den = scale / g;
+        if (fraction % den != 0) {
+            *why = "finer than 1 ns";
+            return -1;
+        }
+        *ns = whole * unit + fraction / den * num;
+        return 0;
+    }
+    *why = "unknown unit";
+    return -1;
+}
+
 /* Reads a time: a number with a unit attached, into ns. positive: zero is refused. */
 static int fp_time(fp_state *ps, int64_t *out_ns, bool positive) {
     const char *what = positive ? "a duration with a unit (ns, us, ms, s, min, h)"
                                 : "a time with a unit (ns, us, ms, s, min, h)";
     if (ps->at >= ps->count) return fp_expected(ps, what);
-    const char *s = ps->word[ps->at];
-    size_t len = ps->len[ps->at];
-    int64_t whole, fraction;
-    int decimals;
-    size_t n = fp_decimal(s, len, &whole, &fraction, &decimals);
-    if (n == 0) return fp_expected(ps, what);
-    if (n == len) return fp_expected_because(ps, what, "a time needs a unit, e.g. 1500ms");
-    static const struct { const char *name; int64_t ns; } units[] = {
-        {"ns", 1},           {"us", 1000},           {"ms", 1000000},
-        {"s", 1000000000},   {"min", 60000000000LL}, {"h", 3600000000000LL}};
-    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
-        if (len - n != strlen(units[u].name) || memcmp(s + n, units[u].name, len - n) != 0)
-            continue;
-        int64_t unit = units[u].ns, scale = fp_pow10(decimals);
-        if (whole > (INT64_MAX / 4) / unit) return fp_expected_because(ps, what, "too large");
-        /* fraction * unit / scale, reduced first: fraction * unit overflows for min and h
-         * with nine decimals. Exact in ns when scale / g divides fraction. */
-        int64_t g = fp_gcd(unit, scale), num = unit / g, den = scale / g;
-        if (fraction % den != 0) return fp_expected_because(ps, what, "finer than 1 ns");
-        *out_ns = whole * unit + fraction / den * num;
-        if (positive && *out_ns == 0) return fp_expected_because(ps, what, "it must be positive");
-        ps->at++;
-        return 0;
-    }
-    return fp_expected_because(ps, what, "unknown unit");
+    const char *why;
+    if (fault_time_parse(ps->word[ps->at], ps->len[ps->at], out_ns, &why) != 0)
+        return why ? fp_expected_because(ps, what, why) : fp_expected(ps, what);
+    if (positive && *out_ns == 0) return fp_expected_because(ps, what, "it must be positive");
+    ps->at++;
+    return 0;
 }
 
 /* Reads "<prefix><digits>" (n=3) into a positive 32-bit count. */

@@ -84,6 +84,11 @@ typedef struct fault_spec {
  * success and unspecified on failure. */
 int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len);
 
+/* Reads one time word[0..len) of the language ("1.5s", "250ms", "0.999999999h": a decimal
+ * with a unit, exact in ns, no floating point) into *ns. Returns 0, or -1 with *why (when why
+ * is not NULL) the reason, or NULL when the word does not start with a number. Zero is a time. */
+int fault_time_parse(const char *word, size_t len, int64_t *ns, const char **why);
+
 /* "leader", "follower", "broker-3", "producer", "controller", "all" into buf; returns buf. */
 const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 

@@ -19,40 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "pcg32.h"
 #include "properties.h"
 #include "sim.h"
 
 /* ---- Times -------------------------------------------------------------------------------- */
-
-int swarm_time_parse(const char *text, int64_t *ns) {
-    static const struct {
-        const char *unit;
-        int64_t ns;
-    } units[] = {{"ns", SIM_NS}, {"us", SIM_US},        {"ms", SIM_MS},
-                 {"s", SIM_S},   {"min", 60 * SIM_S},   {"h", 3600 * SIM_S}};
-    const char *s = text;
-    int64_t whole = 0, frac = 0, frac_scale = 1;
-    if (*s < '0' || *s > '9') return -1;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (whole > (INT64_MAX / 10) - 10) return -1;
-        whole = whole * 10 + (*s - '0');
-    }
-    if (*s == '.') {
-        for (s++; *s >= '0' && *s <= '9'; s++) {
-            if (frac_scale >= 1000000000) continue; /* finer than 1 ns of a second: dropped */
-            frac = frac * 10 + (*s - '0');
-            frac_scale *= 10;
-        }
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(s, units[i].unit) != 0) continue;
-        if (whole > INT64_MAX / units[i].ns / 2) return -1;
-        *ns = whole * units[i].ns + frac * units[i].ns / frac_scale;
-        return 0;
-    }
-    return -1;
-}
 
 char *swarm_time_format(int64_t ns, char *buf, size_t len) {
     if (ns % SIM_S == 0) snprintf(buf, len, "%llds", (long long)(ns / SIM_S));
@@ -373,7 +345,7 @@ static void swarm_tokens_join(const swarm_tokens *t, char *out, size_t len) {
 /* Index of the time after keyword (and its value in *ns), or -1. */
 static int swarm_tokens_time(const swarm_tokens *t, const char *keyword, int64_t *ns) {
     for (int i = 0; i + 1 < t->count; i++)
-        if (strcmp(t->word[i], keyword) == 0 && swarm_time_parse(t->word[i + 1], ns) == 0)
+        if (strcmp(t->word[i], keyword) == 0 && fault_time_parse(t->word[i + 1], strlen(t->word[i + 1]), ns, NULL) == 0)
             return i + 1;
     return -1;
 }

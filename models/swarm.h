@@ -113,10 +113,8 @@ void swarm_shrink(config *c, int kind, swarm_judge_fn judge, void *ctx, int runs
  * command names it. Returns 0, or -1 when out could not be written. */
 int swarm_scenario_write(const config *c, const char *comment, FILE *out);
 
-/* Helpers of the fault language's times, shared with tests: "1.5s", "250ms", "40us" <-> ns.
- * swarm_time_parse returns 0, or -1 on text that is not a time. */
-int swarm_time_parse(const char *text, int64_t *ns);
-/* The shortest exact form in s, ms or us (rounded down to whole us); returns buf. */
+/* The fault language's times are read by fault_time_parse (faults.h). Written back here:
+ * the shortest exact form in s, ms or us (rounded down to whole us); returns buf. */
 char *swarm_time_format(int64_t ns, char *buf, size_t len);
 
 #endif

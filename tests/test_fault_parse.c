@@ -55,6 +55,24 @@ static void test_crash(void) {
     CHECK_EQ(f.at_ns, 3600);
     f = parse_ok("crash leader at 1.000001ms");
     CHECK_EQ(f.at_ns, 1000001);
+    f = parse_ok("crash leader at 0.999999999h");
+    CHECK_EQ(f.at_ns, 3599999996400LL);
+    /* The same reader, exported for the swarm's shrinker (faults.h). */
+    int64_t ns = 0;
+    const char *why = "unset";
+    CHECK_EQ(fault_time_parse("0.999999999h", 12, &ns, &why), 0);
+    CHECK_EQ(ns, 3599999996400LL);
+    CHECK(why == NULL);
+    CHECK_EQ(fault_time_parse("1.5sx", 4, &ns, NULL), 0); /* only len bytes are read */
+    CHECK_EQ(ns, 1500 * MS);
+    CHECK_EQ(fault_time_parse("10", 2, &ns, &why), -1);
+    CHECK_STR(why, "a time needs a unit, e.g. 1500ms");
+    CHECK_EQ(fault_time_parse("0.5ns", 5, &ns, &why), -1);
+    CHECK_STR(why, "finer than 1 ns");
+    CHECK_EQ(fault_time_parse("3days", 5, &ns, &why), -1);
+    CHECK_STR(why, "unknown unit");
+    CHECK_EQ(fault_time_parse("ms", 2, &ns, &why), -1);
+    CHECK(why == NULL);
 
     f = parse_ok("crash follower on follower.fetch");
     CHECK_EQ(f.a.kind, FAULT_TARGET_FOLLOWER);

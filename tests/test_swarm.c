@@ -164,14 +164,14 @@ static void test_apply_and_kinds(void) {
 static void test_times(void) {
     int64_t ns = 0;
     char buf[32];
-    CHECK_EQ(swarm_time_parse("1.5s", &ns), 0);
+    CHECK_EQ(fault_time_parse("1.5s", 4, &ns, NULL), 0);
     CHECK_EQ(ns, 1500 * SIM_MS);
-    CHECK_EQ(swarm_time_parse("250ms", &ns), 0);
+    CHECK_EQ(fault_time_parse("250ms", 5, &ns, NULL), 0);
     CHECK_EQ(ns, 250 * SIM_MS);
-    CHECK_EQ(swarm_time_parse("40us", &ns), 0);
+    CHECK_EQ(fault_time_parse("40us", 4, &ns, NULL), 0);
     CHECK_EQ(ns, 40 * SIM_US);
-    CHECK_EQ(swarm_time_parse("10", &ns), -1);
-    CHECK_EQ(swarm_time_parse("ms", &ns), -1);
+    CHECK_EQ(fault_time_parse("10", 2, &ns, NULL), -1);
+    CHECK_EQ(fault_time_parse("ms", 2, &ns, NULL), -1);
     CHECK_STR(swarm_time_format(3 * SIM_S, buf, sizeof buf), "3s");
     CHECK_STR(swarm_time_format(1500 * SIM_MS, buf, sizeof buf), "1500ms");
     CHECK_STR(swarm_time_format(1500 * SIM_US, buf, sizeof buf), "1500us");
@@ -210,6 +210,21 @@ static int powerloss_judge(void *ctx, const config *c) {
         if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) return 0;
         if (f.kind == FAULT_POWERLOSS && f.at_ns == 400 * SIM_MS && f.for_ns == 2 * SIM_S)
             return 3;
+    }
+    return 0;
+}
+
+/* Kind 1 for a crash at 0.999999999h or at half of it in whole ms, nothing else. */
+static int late_crash_judge(void *ctx, const config *c) {
+    int *runs = ctx;
+    (*runs)++;
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[256];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) return 0;
+        if (f.kind == FAULT_CRASH && !f.on_step &&
+            (f.at_ns == 3599999996400LL || f.at_ns == 1799999 * SIM_MS))
+            return 1;
     }
     return 0;
 }
@@ -262,6 +277,18 @@ static void test_shrink(void) {
     swarm_shrink(c, 3, powerloss_judge, &runs, 500, &st);
     CHECK_EQ(c->fault_count, 1);
     CHECK_STR(c->faults[0].text, "powerloss leader at 400ms for 2s");
+
+    /* The shrinker reads a time as the fault language does: 0.999999999h is 3599.9999964 s
+     * (its fraction times the hour's ns would pass INT64_MAX), halved to 1799999 ms. */
+    *c = base;
+    c->records = 100;
+    c->fault_count = 1;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash leader at 0.999999999h");
+    runs = 0;
+    CHECK_EQ(late_crash_judge(&runs, c), 1);
+    swarm_shrink(c, 1, late_crash_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "crash leader at 1799999ms");
 
     /* The budget is kept. */
     *c = base;
