@@ -18,8 +18,10 @@
  * the producer process is never drawn (it would leave records without a callback for good);
  * `restart producer` is, since a new producer session is the documented duplicate case (S11).
  * A broker's controlled shutdown (`stop`, an operator's rolling restart rather than a failure)
- * is drawn only when SWARM_STOP is in the kinds, so the default mixes of every seed stay as
- * they were.
+ * is drawn only when SWARM_STOP is in the kinds. `break` (SWARM_BREAK) is drawn by default: it
+ * took over the connection-breaking loss the old `drop` stood for (a `drop` is now a segment
+ * loss that TCP resends), so the default mixes keep covering lost connections, though a seed's
+ * default mix is no longer the one drawn before `break` existed.
  *
  * Shrinking is greedy and deterministic (as in QuickCheck and Hypothesis, without randomness):
  * remove each fault; move each time earlier and shorten each duration by halving; halve each
