@@ -118,6 +118,21 @@ void net_fini(net *n) {
     n->slot_sent_ns = NULL;
     n->slot_capacity = 0;
     n->free_count = 0;
+    n->batch_rooms = 0;
+}
+
+size_t net_memory_bytes(const net *n) {
+    size_t per_slot = sizeof *n->slots + sizeof *n->slot_batches + sizeof *n->free_slots +
+                      sizeof *n->slot_sent_ns + sizeof *n->slot_xmit_ns + sizeof *n->slot_next +
+                      sizeof *n->slot_flags;
+    if (n->slot_live_key) per_slot += sizeof *n->slot_live_key;
+    if (n->slot_live_next) per_slot += sizeof *n->slot_live_next;
+    if (n->slot_live_prev) per_slot += sizeof *n->slot_live_prev;
+    size_t bytes = (size_t)n->slot_capacity * per_slot +
+                   (size_t)n->batch_rooms * PROTO_FETCH_BATCHES_MAX * sizeof(proto_batch);
+    if (n->live_head) bytes += NODES_MAX * sizeof *n->live_head;
+    if (n->tcp) bytes += sizeof *n->tcp;
+    return bytes;
 }
 
 void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx) {
@@ -344,6 +359,7 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
             return -1;
         }
         n->slot_batches[slot] = room;
+        n->batch_rooms++;
     }
     memcpy(room, m->u.fetch_response.batches, count * sizeof *room);
     n->slots[slot].u.fetch_response.batches = room;

@@ -181,6 +181,7 @@ struct net {
     /* owned, parallel to slots: each slot's room for the batches of a fetch response
      * (PROTO_FETCH_BATCHES_MAX), allocated the first time the slot carries some, NULL before */
     proto_batch **slot_batches;
+    uint32_t batch_rooms;     /* rooms allocated, in slot_batches and delivery_batches */
     proto_batch *delivery_batches; /* owned: the batches of the message being delivered, or
                                     * NULL; swapped with its slot's room, never copied */
     uint32_t *free_slots;     /* owned stack of free slot indexes */
@@ -216,6 +217,10 @@ struct net {
 /* Returns 0, or -1 when memory cannot be had. Registers its handler with the world. */
 int net_init(net *n, sim_world *w, const net_options *opt);
 void net_fini(net *n);
+
+/* The bytes the network holds: every slot array (the live-list ones once they started),
+ * live_head, the TCP state and the fetch batch rooms allocated. For the memory bound. */
+size_t net_memory_bytes(const net *n);
 
 void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx);
 

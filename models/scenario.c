@@ -369,9 +369,7 @@ static size_t scenario_memory(void *ctx, const sim_world *w) {
                    s->history.capacity * sizeof *s->history.recs +
                    (size_t)s->payloads.capacity * sizeof *s->payloads.payloads +
                    s->payloads.ids_capacity * sizeof *s->payloads.ids +
-                   (size_t)s->net->slot_capacity *
-                       (sizeof(proto_msg) + sizeof(proto_batch *) + sizeof(uint32_t) +
-                        sizeof(int64_t)) +
+                   net_memory_bytes(s->net) +
                    (size_t)s->committed_capacity * sizeof *s->committed_ids +
                    (size_t)cs->ids * (sizeof *cs->flags + (cs->resent ? sizeof *cs->resent : 0)) +
                    cs->send_capacity * sizeof *cs->sends + cs->fresh_capacity * sizeof *cs->fresh +

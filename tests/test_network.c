@@ -551,8 +551,15 @@ static void test_death_and_power_off(void) {
 static void test_pool_growth(void) {
     harness h;
     harness_init(&h, 4, 1 * SIM_MS, 100 * SIM_US);
+    size_t bytes_small = net_memory_bytes(&h.net);
+    CHECK(bytes_small >= (size_t)h.net.slot_capacity * (sizeof(proto_msg) + 2 * sizeof(int64_t)));
     for (uint32_t i = 0; i < 10000; i++) send_request(&h, node_producer(0), node_broker(2), i);
     CHECK(h.net.slot_capacity >= 10000);
+    /* The memory bound counts every slot array, the live lists started past 4,096 slots too. */
+    CHECK(h.net.live_lists);
+    CHECK(net_memory_bytes(&h.net) >=
+          (size_t)h.net.slot_capacity * (sizeof(proto_msg) + sizeof(proto_batch *) +
+                                         2 * sizeof(int64_t) + 5 * sizeof(uint32_t) + 1));
     run_until(&h, SIM_S);
     CHECK_EQ(h.broker2.count, 10000);
     CHECK_EQ(h.net.free_count, h.net.slot_capacity);
