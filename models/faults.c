@@ -230,7 +230,8 @@ static int fault_install_rule(fault_runtime *fr, int fault) {
         .to_ns = f->to_ns,
         .fault = fault,
     };
-    return net_rule_add(fr->net, &rule) < 0 ? -1 : 0;
+    int rc = net_rule_add(fr->net, &rule);
+    return rc < 0 ? rc : 0;
 }
 
 int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
@@ -247,7 +248,9 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
         if (fault_parse(c->faults[i].text, f, err, err_len) != 0) return -1;
         fr->count++;
         if (f->kind == FAULT_DROP || f->kind == FAULT_BREAK || f->kind == FAULT_DELAY) {
-            if (fault_install_rule(fr, i) != 0) {
+            int rc = fault_install_rule(fr, i);
+            if (rc == -2) return -2; /* out of memory: not the faults' fault */
+            if (rc != 0) {
                 snprintf(err, err_len, "too many drop, break and delay faults (at most %d)",
                          NET_RULES_MAX);
                 return -1;

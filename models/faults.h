@@ -142,7 +142,8 @@ typedef struct fault_runtime {
     node_id cut_b[CONFIG_FAULTS_MAX];
 } fault_runtime;
 
-/* Parses c->faults and schedules them. Returns 0, or -1 with a message in err. */
+/* Parses c->faults and schedules them. Returns 0, -1 with a message in err, or -2 when memory
+ * ran out (the world is exhausted, its message in w->failure). */
 int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
                        size_t err_len);
 /* proto_step_fn for the nodes (ctx = the fault_runtime). */

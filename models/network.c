@@ -146,7 +146,7 @@ void net_listen(net *n, node_id node, net_deliver_fn fn, void *ctx) {
 static net_tcp *net_tcp_of(net *n) {
     if (!n->tcp) {
         n->tcp = calloc(1, sizeof *n->tcp);
-        if (!n->tcp) sim_fail(n->world, "network: out of memory for the TCP state");
+        if (!n->tcp) sim_exhaust(n->world, "network: out of memory for the TCP state");
     }
     return n->tcp;
 }
@@ -762,7 +762,7 @@ void net_cut(net *n, node_id from, node_id to, bool cut) {
 
 int net_rule_add(net *n, const net_rule *rule) {
     if (n->rule_count >= NET_RULES_MAX) return -1;
-    if (rule->kind == NET_RULE_DROP && !net_tcp_of(n)) return -1;
+    if (rule->kind == NET_RULE_DROP && !net_tcp_of(n)) return -2;
     n->rules[n->rule_count] = *rule;
     n->rule_directions |= 1u << (rule->responses ? 1 : 0);
     return n->rule_count++;

@@ -263,7 +263,8 @@ void net_cut(net *n, node_id from, node_id to, bool cut);
 /* The RTO after backoff consecutive expiries: 200 ms << backoff, at most 120 s. */
 int64_t net_rto_ns(int backoff);
 
-/* Adds a drop, break or delay rule; returns its index or -1 when NET_RULES_MAX is reached. */
+/* Adds a drop, break or delay rule; returns its index, -1 when NET_RULES_MAX is reached, or -2
+ * when memory for the TCP state a drop rule needs ran out (the world is exhausted then). */
 int net_rule_add(net *n, const net_rule *rule);
 
 #endif

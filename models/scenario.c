@@ -562,7 +562,9 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
                 .pause = scenario_op_pause,
                 .restart_producer = scenario_op_restart_producer},
     };
-    if (fault_runtime_init(&s->faults, &fenv, c, err, err_len) != 0) return -2;
+    int frc = fault_runtime_init(&s->faults, &fenv, c, err, err_len);
+    if (frc == -2) return -1; /* memory ran out */
+    if (frc != 0) return -2;
     /* No fault waits on a protocol step (the usual run): the nodes need not report their
      * steps, several per batch, to a hook that would ignore them. Decided here, not in the
      * nodes' env above: the fault runtime is built after the nodes, whose handler kinds come
