@@ -281,6 +281,18 @@ static bool net_selector_dynamic_match(net *n, int selector, node_id node) {
     return n->resolve(n->resolve_ctx, selector) == node;
 }
 
+/* True when rule r applies to a message from -> to (a response or not) at at_ns: its window
+ * holds at_ns, its direction and both selectors match. Draws nothing. */
+static inline bool net_rule_matches(net *n, const net_rule *r, node_id from, node_id to,
+                                    bool response, int64_t at_ns) {
+    if (at_ns < r->from_ns || at_ns >= r->to_ns) return false;
+    if (r->responses != response) return false;
+    if (!net_selector_fixed_match(r->from, from)) return false;
+    if (!net_selector_fixed_match(r->to, to)) return false;
+    if (!net_selector_dynamic_match(n, r->from, from)) return false;
+    return net_selector_dynamic_match(n, r->to, to);
+}
+
 /* Applies the rules active now to m, sent from -> to (a response or not). Returns the index of
  * the drop or break rule that fired, or -1 and adds the delays of matching delay rules to
  * *delay_ns. */
@@ -289,12 +301,7 @@ static int net_rules_apply(net *n, const proto_msg *m, node_id from, node_id to,
     int64_t now = sim_now(n->world);
     for (int i = 0; i < n->rule_count; i++) {
         const net_rule *r = &n->rules[i];
-        if (now < r->from_ns || now >= r->to_ns) continue;
-        if (r->responses != response) continue;
-        if (!net_selector_fixed_match(r->from, from)) continue;
-        if (!net_selector_fixed_match(r->to, to)) continue;
-        if (!net_selector_dynamic_match(n, r->from, from)) continue;
-        if (!net_selector_dynamic_match(n, r->to, to)) continue;
+        if (!net_rule_matches(n, r, from, to, response, now)) continue;
         if (r->kind == NET_RULE_DELAY) {
             *delay_ns += r->delay_ns;
             if (n->on_delay) n->on_delay(n->drop_ctx, i, m);
@@ -310,12 +317,8 @@ static int net_rules_apply(net *n, const proto_msg *m, node_id from, node_id to,
 static bool net_lost_again(net *n, node_id from, node_id to, bool response, int64_t at_ns) {
     for (int i = 0; i < n->rule_count; i++) {
         const net_rule *r = &n->rules[i];
-        if (r->kind != NET_RULE_DROP || r->responses != response) continue;
-        if (at_ns < r->from_ns || at_ns >= r->to_ns) continue;
-        if (!net_selector_fixed_match(r->from, from)) continue;
-        if (!net_selector_fixed_match(r->to, to)) continue;
-        if (!net_selector_dynamic_match(n, r->from, from)) continue;
-        if (!net_selector_dynamic_match(n, r->to, to)) continue;
+        if (r->kind != NET_RULE_DROP || !net_rule_matches(n, r, from, to, response, at_ns))
+            continue;
         if (sim_pcg32_chance_ppm(&n->rng, r->ppm)) return true;
     }
     return false;
