@@ -644,14 +644,13 @@ typedef struct net_closing {
     node_id from, to;   /* the closer's messages on the connection */
     bool response;      /* they are responses (the closer is the server) */
     uint32_t gen;       /* the connection's generation being closed */
-    int64_t wire_ns;    /* only those transmitted by then (a crash); INT64_MAX: all */
 } net_closing;
 
 static void net_mark_survivor(net *n, uint32_t slot, const void *arg) {
     const net_closing *c = arg;
     const proto_msg *m = &n->slots[slot];
     if (m->from != c->from || m->to != c->to || m->is_response != c->response) return;
-    if (m->conn_gen != c->gen || n->slot_xmit_ns[slot] > c->wire_ns) return;
+    if (m->conn_gen != c->gen) return;
     n->slot_flags[slot] |= NET_SLOT_SURVIVES;
 }
 
@@ -660,8 +659,7 @@ void net_close(net *n, node_id client, node_id server, bool by_client) {
     SIM_ASSERT(n->world, server < NODES_MAX);
     if (!net_conn_broken(n, client, server)) {
         net_closing c = {.from = by_client ? client : server, .to = by_client ? server : client,
-                         .response = !by_client, .gen = n->conn_gen[client][server],
-                         .wire_ns = INT64_MAX};
+                         .response = !by_client, .gen = n->conn_gen[client][server]};
         if (n->live_lists)
             net_live_each(n, n->live_head[client][server][!by_client], net_mark_survivor, &c);
         else
