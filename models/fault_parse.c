@@ -468,7 +468,8 @@ const char *fault_spec_idle_reason(const fault_spec *f) {
     case FAULT_CRASH:
     case FAULT_PAUSE:
     case FAULT_POWERLOSS:
-    case FAULT_RESTART_PRODUCER: return NULL;
+    case FAULT_RESTART_PRODUCER:
+    case FAULT_STOP: return NULL;
     case FAULT_PARTITION:
         return producer_controller ? "the producer and the controller exchange no messages"
                                    : NULL;

@@ -128,7 +128,8 @@ static void fault_start(fault_runtime *fr, int fault) {
 
 static void fault_end(fault_runtime *fr, int fault, node_id node) {
     const fault_spec *f = &fr->specs[fault];
-    if (fr->ends_pending > 0) fr->ends_pending--;
+    SIM_ASSERT(fr->world, fr->ends_pending > 0);
+    fr->ends_pending--;
     switch (f->kind) {
     case FAULT_CRASH:
     case FAULT_STOP: /* a stop still waiting for the controller ends here (scenario.c) */

@@ -56,8 +56,12 @@
  *   learn of the death by their own timeouts only (requests to it vanish without a refusal).
  *
  * Cost: until a drop rule or a cut exists, the TCP state (net.tcp) is not even allocated: a
- * send stores one more time stamp and a delivery tests one pointer; the retransmission paths
- * run only for a message a rule or a cut touched. Closes and crashes walk the in-flight pool.
+ * send stamps its slot with the send and transmission times, walks the rules only when some
+ * rule is on its direction, and (past NET_LIVE_LISTS_FROM slots) links the slot into its
+ * connection direction's live list; a delivery tests one pointer; the retransmission paths
+ * run only for a message a rule or a cut touched. Closes and crashes walk the in-flight pool
+ * while it is small; once it grew past NET_LIVE_LISTS_FROM slots (network.c) they walk only
+ * the live lists of the connection directions they end, each message once per generation.
  */
 #ifndef KAFKASIM_NETWORK_H
 #define KAFKASIM_NETWORK_H

@@ -389,10 +389,10 @@ static size_t scenario_memory_max(const config *c) {
     return mb > (SIZE_MAX >> 20) ? SIZE_MAX : (size_t)mb << 20;
 }
 
-/* The progress guard's bound: sim.max.stalled.events plus 16 per record (0: off). A run that
- * completes spends at one instant, without a record appended, acknowledged or committed, at
- * most about one event per record (every batch expiring at once) plus a few per request in
- * flight; config.h has the measured figures. */
+/* The progress guard's bound: sim.max.stalled.events plus CONFIG_STALLED_EVENTS_PER_RECORD (16)
+ * per record (0: off). A run that completes spends at one instant, without a record appended,
+ * acknowledged or committed, at most about one event per record (every batch expiring at once)
+ * plus a few per request in flight; config.h has the measured figures. */
 static uint64_t scenario_stall_bound(const config *c) {
     if (c->stalled_events_max == 0) return 0;
     uint64_t per_records = c->records * CONFIG_STALLED_EVENTS_PER_RECORD;
@@ -471,10 +471,11 @@ static void scenario_stall_explain(scenario *s, run_result *out) {
     snprintf(out->failure, sizeof out->failure,
              "no progress: simulated time stood at %s for more than %" PRIu64
              " events with no record appended, acknowledged or committed (sim.max.stalled.events"
-             "=%" PRIu64 " + 16 per record); events that repeat: %s; zero delays that allow a "
+             "=%" PRIu64 " + %d per record); events that repeat: %s; zero delays that allow a "
              "loop at one instant: %s",
              sim_time_format(at_ns, at, sizeof at), saved.stall_events_max,
-             s->cfg.stalled_events_max, kinds[0] ? kinds : "none seen", zeros);
+             s->cfg.stalled_events_max, (int)CONFIG_STALLED_EVENTS_PER_RECORD,
+             kinds[0] ? kinds : "none seen", zeros);
 }
 
 /* ---- Assembly ----------------------------------------------------------------------------- */

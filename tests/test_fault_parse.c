@@ -272,6 +272,14 @@ static void test_errors(void) {
               "too many words (a fault line has at most 24)");
 }
 
+/* A stop touches no message: no reason, whatever its unused second target holds. */
+static void test_idle_reason_of_stop(void) {
+    fault_spec f = parse_ok("stop leader at 1s");
+    CHECK(fault_spec_idle_reason(&f) == NULL);
+    f.b.kind = FAULT_TARGET_FOLLOWER; /* not read for a stop, unlike for a rule */
+    CHECK(fault_spec_idle_reason(&f) == NULL);
+}
+
 static void test_target_names(void) {
     char buf[16];
     fault_target t = {.kind = FAULT_TARGET_BROKER, .broker = 7};
@@ -288,5 +296,6 @@ int main(void) {
     test_times();
     test_errors();
     test_target_names();
+    test_idle_reason_of_stop();
     return test_result("test_fault_parse");
 }
