@@ -245,7 +245,8 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
 
 #define FP_NODES "a node (leader, follower, broker-<n>, producer, controller)"
 
-static int fp_node(fp_state *ps, fault_target *t) {
+/* Reads a node into *t; what names the nodes allowed in messages. */
+static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
     static const struct { const char *name; fault_target_kind kind; } names[] = {
         {"leader", FAULT_TARGET_LEADER},     {"follower", FAULT_TARGET_FOLLOWER},
         {"producer", FAULT_TARGET_PRODUCER}, {"controller", FAULT_TARGET_CONTROLLER}};
@@ -256,20 +257,32 @@ static int fp_node(fp_state *ps, fault_target *t) {
         }
     }
     if (ps->at >= ps->count || ps->len[ps->at] <= 7 || memcmp(ps->word[ps->at], "broker-", 7))
-        return fp_expected(ps, FP_NODES);
+        return fp_expected(ps, what);
     int64_t id, fraction;
     int decimals;
     size_t len = ps->len[ps->at] - 7;
     if (fp_decimal(ps->word[ps->at] + 7, len, &id, &fraction, &decimals) != len || decimals)
-        return fp_expected(ps, FP_NODES);
+        return fp_expected(ps, what);
     if (id < 1 || id > PROTO_BROKERS_MAX) {
         char why[48];
         snprintf(why, sizeof why, "broker ids are 1 .. %d", PROTO_BROKERS_MAX);
-        return fp_expected_because(ps, FP_NODES, why);
+        return fp_expected_because(ps, what, why);
     }
     *t = (fault_target){.kind = FAULT_TARGET_BROKER, .broker = (int)id};
     ps->at++;
     return 0;
+}
+
+static int fp_node(fp_state *ps, fault_target *t) { return fp_node_named(ps, t, FP_NODES); }
+
+/* Reads a broker (leader, follower, broker-<n>) into *t for stop and powerloss: the producer or
+ * the controller is refused because of why_broker; what names what the verb takes. */
+static int fp_broker(fp_state *ps, fault_target *t, const char *what, const char *why_broker) {
+    if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller"))) {
+        ps->at--;
+        return fp_expected_because(ps, what, why_broker);
+    }
+    return fp_node_named(ps, t, what);
 }
 
 static int fp_step(fp_state *ps, proto_step *out) {
@@ -325,12 +338,9 @@ static int fp_crash(fp_state *ps, fault_spec *f) {
 
 /* stop <broker> at <time> [for <d>]: a broker only (leader, follower, broker-<n>). */
 static int fp_stop(fp_state *ps, fault_spec *f) {
-    if (fp_node(ps, &f->a) != 0) return -1;
-    if (f->a.kind == FAULT_TARGET_PRODUCER || f->a.kind == FAULT_TARGET_CONTROLLER) {
-        ps->at--;
-        return fp_expected_because(ps, "a broker (leader, follower, broker-<n>)",
-                                   "only brokers have a controlled shutdown");
-    }
+    if (fp_broker(ps, &f->a, "a broker (leader, follower, broker-<n>)",
+                  "only brokers have a controlled shutdown") != 0)
+        return -1;
     if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
     if (fp_optional_for(ps, f) != 0) return -1;
     return fp_end(ps);
@@ -381,18 +391,9 @@ static int fp_rule(fp_state *ps, fault_spec *f) {
 static int fp_powerloss(fp_state *ps, fault_spec *f) {
     if (fp_accept(ps, "all")) {
         f->a = (fault_target){.kind = FAULT_TARGET_ALL};
-    } else {
-        const char *what = "'all' or a broker (leader, follower, broker-<n>)";
-        if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller"))) {
-            ps->at--;
-            return fp_expected_because(ps, what, "only brokers keep a log");
-        }
-        if (ps->at >= ps->count) return fp_expected(ps, what);
-        int at = ps->at;
-        if (fp_node(ps, &f->a) != 0) {
-            ps->at = at;
-            return fp_expected(ps, what);
-        }
+    } else if (fp_broker(ps, &f->a, "'all' or a broker (leader, follower, broker-<n>)",
+                         "only brokers keep a log") != 0) {
+        return -1;
     }
     if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
     if (fp_optional_for(ps, f) != 0) return -1;

@@ -264,7 +264,15 @@ static void test_errors(void) {
     parse_bad("powerloss producer at 1s", "expected 'all' or a broker (leader, follower, "
               "broker-<n>) at word 2, got 'producer' (only brokers keep a log)");
     parse_bad("powerloss broker-0 at 1s", "expected 'all' or a broker (leader, follower, "
-              "broker-<n>) at word 2, got 'broker-0'");
+              "broker-<n>) at word 2, got 'broker-0' (broker ids are 1 .. 16)");
+    parse_bad("powerloss leeder at 1s", "expected 'all' or a broker (leader, follower, "
+              "broker-<n>) at word 2, got 'leeder'");
+    parse_bad("stop broker-0 at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
+              "got 'broker-0' (broker ids are 1 .. 16)");
+    parse_bad("stop leeder at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
+              "got 'leeder'");
+    parse_bad("stop controller at 1s", "expected a broker (leader, follower, broker-<n>) at word "
+              "2, got 'controller' (only brokers have a controlled shutdown)");
     parse_bad("powerloss at 1s", "expected 'all' or a broker (leader, follower, broker-<n>) at "
               "word 2, got 'at'");
     parse_bad("restart leader at 1s", "expected 'producer' at word 2, got 'leader'");
