@@ -246,22 +246,28 @@ void sim_stop(sim_world *w) {
     if (w->status == SIM_RUNNING) w->status = SIM_STOPPED;
 }
 
-void sim_fail(sim_world *w, const char *fmt, ...) {
+/* Stops the world with status (SIM_FAILED or SIM_EXHAUSTED) and the message; the first wins. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static void world_stop_with(sim_world *w, sim_status status, const char *fmt, va_list ap) {
     if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return; /* the first wins */
+    vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+    w->status = status;
+}
+
+void sim_fail(sim_world *w, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+    world_stop_with(w, SIM_FAILED, fmt, ap);
     va_end(ap);
-    w->status = SIM_FAILED;
 }
 
 void sim_exhaust(sim_world *w, const char *fmt, ...) {
-    if (w->status == SIM_FAILED || w->status == SIM_EXHAUSTED) return; /* the first wins */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+    world_stop_with(w, SIM_EXHAUSTED, fmt, ap);
     va_end(ap);
-    w->status = SIM_EXHAUSTED;
 }
 
 /* ===================================================================================== */
