@@ -198,7 +198,8 @@ static int net_live_grow(net *n, uint32_t old, uint32_t cap) {
  * of them in use (the pool grows only when none is free). Without memory for them the pool
  * walk stays: slower, the same result. */
 static void net_live_start(net *n, uint32_t old, uint32_t cap) {
-    n->live_head = calloc(NODES_MAX, sizeof *n->live_head);
+    /* A try that failed earlier left live_head (all zero: nothing was added) for this one. */
+    if (!n->live_head) n->live_head = calloc(NODES_MAX, sizeof *n->live_head);
     if (!n->live_head || net_live_grow(n, 0, cap) != 0) return;
     n->live_lists = true;
     for (uint32_t s = 0; s < old; s++) {
