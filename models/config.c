@@ -101,6 +101,9 @@ typedef struct config_field {
     X("delivery.timeout.ms", "ms", ALLOWED_MS_INT,                                              \
       "bound on a batch's life from creation to outcome (2.1+; none before)", CT_MS,           \
       delivery_timeout_ns, 0, CONFIG_INT_MAX)                                                   \
+    X("reconnect.backoff.ms", "ms", ALLOWED_MS_LONG,                                            \
+      "wait before a producer reconnects to a broker whose connection failed",                 \
+      CT_MS, reconnect_backoff_ns, 0, CONFIG_MS_MAX)                                            \
     X("linger.ms", "ms", ALLOWED_MS_LONG, "wait for more records before sending a batch",      \
       CT_MS, linger_ns, 0, CONFIG_MS_MAX)                                                       \
     X("batch.size", "bytes", "0 .. 2147483647", "batch size at which a batch is sent at once", \
@@ -354,6 +357,7 @@ void config_defaults(config *c, int kafka_version) {
     c->retry_backoff_ns = 100 * CONFIG_NS_PER_MS;
     c->retry_backoff_max_ns = v >= 30700 ? 1000 * CONFIG_NS_PER_MS : c->retry_backoff_ns;
     c->request_timeout_ns = 30000 * CONFIG_NS_PER_MS;
+    c->reconnect_backoff_ns = 50 * CONFIG_NS_PER_MS; /* DEFAULT_RECONNECT_BACKOFF_MS */
     /* Before 2.1 no delivery bound existed: batches lived until retries ran out. */
     c->delivery_timeout_ns = (v >= 20100 ? 120000 : CONFIG_INT_MAX) * CONFIG_NS_PER_MS;
     c->linger_ns = v >= 40000 ? 5 * CONFIG_NS_PER_MS : 0; /* KIP-1030 */
@@ -572,7 +576,7 @@ static const char *const config_not_modelled_names[] = {
     "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
     "partitioner.adaptive.partitioning.enable", "partitioner.availability.timeout.ms",
     "interceptor.classes", "max.request.size", "max.block.ms", "send.buffer.bytes",
-    "receive.buffer.bytes", "reconnect.backoff.ms", "reconnect.backoff.max.ms",
+    "receive.buffer.bytes", "reconnect.backoff.max.ms",
     "connections.max.idle.ms", "socket.connection.setup.timeout.ms",
     "socket.connection.setup.timeout.max.ms", "metadata.max.idle.ms",
     "metadata.recovery.strategy", "metadata.recovery.rebootstrap.trigger.ms",

@@ -54,6 +54,7 @@ typedef struct config {
     int64_t retries;                 /* 0 .. INT32_MAX */
     int64_t retry_backoff_ns;        /* retry.backoff.ms */
     int64_t retry_backoff_max_ns;    /* retry.backoff.max.ms (3.7+, KIP-580) */
+    int64_t reconnect_backoff_ns;    /* reconnect.backoff.ms */
     int64_t request_timeout_ns;      /* request.timeout.ms */
     int64_t delivery_timeout_ns;     /* delivery.timeout.ms */
     int64_t linger_ns;               /* linger.ms */

@@ -44,8 +44,11 @@
  *
  * Left out: several partitions per request (the model has one partition), MESSAGE_TOO_LARGE
  * splitting, compression, transactions, max.block.ms (a full buffer blocks the application
- * until memory frees, without a timeout), and reconnect.backoff.ms (the retry backoff covers
- * it). Metadata is refreshed on errors and, as Metadata.timeToNextUpdate has it, when the
+ * until memory frees, without a timeout). A failed connection is reopened only
+ * reconnect.backoff.ms after it failed (ClusterConnectionStates.canConnect); Kafka backs off
+ * exponentially from there up to reconnect.backoff.max.ms with 20% jitter (KIP-144,
+ * ClusterConnectionStates.updateReconnectBackoff), the model waits a constant
+ * reconnect.backoff.ms every time (reconnect.backoff.max.ms is accepted, not modelled). Metadata is refreshed on errors and, as Metadata.timeToNextUpdate has it, when the
  * last successful update is metadata.max.age.ms old.
  */
 #include "producer.h"
@@ -889,7 +892,7 @@ static void producer_conn_fail_all(producer *p, int broker, int error) {
     producer_conn *c = &p->conns[broker];
     sim_timer_cancel(&c->timeout);
     int64_t now = producer_now(p);
-    c->reconnect_after_ns = now + PRODUCER_RECONNECT_BACKOFF_NS;
+    c->reconnect_after_ns = now + p->cfg->reconnect_backoff_ns;
     while (c->count > 0) {
         producer_request r;
         producer_conn_remove(p, c, 0, &r);
@@ -1293,6 +1296,7 @@ static void producer_session_clear(producer *p) {
     }
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
         p->conns[b].head = p->conns[b].count = 0;
+        p->conns[b].reconnect_after_ns = 0;
         sim_timer_cancel(&p->conns[b].timeout);
     }
     sim_timer_cancel(&p->wakeup);

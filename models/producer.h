@@ -32,9 +32,6 @@
 /* DefaultRecord framing of a small record without key or headers (length, attributes,
  * timestamp delta, offset delta, key length, value length, header count varints), bytes. */
 #define PRODUCER_RECORD_OVERHEAD_BYTES 8
-/* reconnect.backoff.ms, Kafka's default (CommonClientConfigs.DEFAULT_RECONNECT_BACKOFF_MS,
- * atLeast(0)); not a key of the simulator. */
-#define PRODUCER_RECONNECT_BACKOFF_NS ((int64_t)50000000)
 
 /* What the producer borrows from its world. */
 typedef struct producer_env {

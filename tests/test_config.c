@@ -330,6 +330,10 @@ static void test_cross_key_checks(void) {
     CHECK_EQ(load_ok("delivery.timeout.ms=30005\nlinger.ms=5").delivery_timeout_ns, 30005 * MS);
     /* A default that conflicts is raised silently. */
     CHECK_EQ(load_ok("request.timeout.ms=200000").delivery_timeout_ns, 200000 * MS);
+    /* reconnect.backoff.ms is read (CommonClientConfigs: 50, atLeast(0)). */
+    CHECK_EQ(load_ok("").reconnect_backoff_ns, 50 * MS);
+    CHECK_EQ(load_ok("reconnect.backoff.ms=0").reconnect_backoff_ns, 0);
+    CHECK_EQ(load_ok("reconnect.backoff.ms=7000").reconnect_backoff_ns, 7000 * MS);
     CHECK_EQ(load_ok("kafka.version=4.0\nrequest.timeout.ms=120000").delivery_timeout_ns,
              120005 * MS);
     /* Kafka caps linger.ms and the sum at Integer.MAX_VALUE ms; the raised default stays a
@@ -522,7 +526,7 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 46);
+    CHECK_EQ(count, 47);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */

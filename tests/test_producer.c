@@ -82,6 +82,7 @@ static void fake_config(config *c) {
     c->retries = INT32_MAX;
     c->retry_backoff_ns = 100 * SIM_MS;
     c->retry_backoff_max_ns = 1000 * SIM_MS;
+    c->reconnect_backoff_ns = 50 * SIM_MS;
     c->request_timeout_ns = 30 * SIM_S;
     c->delivery_timeout_ns = 120 * SIM_S;
     c->linger_ns = 0;
@@ -522,6 +523,40 @@ static void test_backoff_skipped_after_leader_change(void) {
     }
 }
 
+/* A request past request.timeout.ms (1 s) closes its connection; the batch goes out again on a
+ * new one only reconnect.backoff.ms (2 s) after the close (ClusterConnectionStates.canConnect),
+ * though its retry backoff is 0. A restarted producer is a new client with no connection
+ * state: it sends at once. */
+static void test_reconnect_backoff(void) {
+    for (int restart = 0; restart < 2; restart++) {
+        config c;
+        fake_config(&c);
+        c.records = 4; /* one batch */
+        c.retry_backoff_ns = c.retry_backoff_max_ns = 0;
+        c.reconnect_backoff_ns = 2000 * SIM_MS;
+        c.request_timeout_ns = 1 * SIM_S;
+        c.resend_on_failure = true;
+        fake_start(&c);
+        run_until(10 * SIM_MS);
+        CHECK_EQ(F.count, 1);
+        run_until(1500 * SIM_MS);
+        CHECK_EQ(hist_count(HIST_RETRY), 1); /* timed out at 1.001 s */
+        CHECK_EQ(F.count, 1);
+        if (restart) {
+            producer_restart(&F.prod);
+            run_until(1600 * SIM_MS);
+            CHECK_EQ(F.count, 2);
+        } else {
+            run_until(2900 * SIM_MS);
+            CHECK_EQ(F.count, 1);
+            run_until(3100 * SIM_MS);
+            CHECK_EQ(F.count, 2);
+            CHECK(F.at_ns[1] >= 3001 * SIM_MS);
+        }
+        fake_stop();
+    }
+}
+
 static void test_restart_new_pid_and_resend(void) {
     config c;
     fake_config(&c);
@@ -586,6 +621,7 @@ int main(void) {
     test_expiry_unresolved_from_last_sequence();
     test_late_error_after_expiry_by_version();
     test_backoff_skipped_after_leader_change();
+    test_reconnect_backoff();
     test_restart_new_pid_and_resend();
     test_crash_no_callbacks();
     return test_result("test_producer");
