@@ -934,14 +934,28 @@ static bool producer_flushing(const producer *p) {
 }
 
 /* ProducerBatch.maybeUpdateLeaderEpoch and hasLeaderChangedForTheOngoingRetry, from 3.7
- * (KIP-951, RecordAccumulator.shouldBackoff at 3.7.0): at each readiness check the batch notes
- * the partition's leader epoch and, when it changed, its attempts so far; a retry whose leader
- * changed since its last attempt skips the rest of its backoff. Before 3.7 a retry always waits. */
+ * (KIP-951, RecordAccumulator.shouldBackoff): at each readiness check the batch compares the
+ * partition's leader epoch (-1, unknown, is Metadata's Optional.empty) with the one it holds
+ * and, when that counts as a change, takes it and notes its attempts so far; a retry whose
+ * leader changed since its last attempt skips the rest of its backoff. What counts: at 3.7.0
+ * any difference (!currentLeaderEpoch.equals(latestLeaderEpoch), ProducerBatch.java at 3.7.0),
+ * so an epoch that became unknown or went back too; from 3.7.1 only a known epoch above the
+ * batch's, or the first known one (latestLeaderEpoch.isPresent() && (!currentLeaderEpoch
+ * .isPresent() || current < latest), KAFKA-16226, ProducerBatch.java at 3.7.1 and 3.9).
+ * Before 3.7 a retry always waits. */
 static bool producer_leader_changed_for_retry(producer *p, producer_batch *b,
                                               const producer_partition *pt) {
     if (p->cfg->kafka_version < 30700) return false;
-    if (b->leader_epoch_seen != pt->leader_epoch) {
-        b->leader_epoch_seen = pt->leader_epoch;
+    int32_t latest = pt->leader_epoch < 0 ? PRODUCER_NO_LEADER_EPOCH : pt->leader_epoch;
+    bool changed;
+    if (p->cfg->kafka_version == 30700)
+        changed = b->leader_epoch_seen != latest;
+    else
+        changed = latest != PRODUCER_NO_LEADER_EPOCH &&
+                  (b->leader_epoch_seen == PRODUCER_NO_LEADER_EPOCH ||
+                   b->leader_epoch_seen < latest);
+    if (changed) {
+        b->leader_epoch_seen = latest;
         b->attempts_when_leader_changed = b->header.attempt;
     }
     return b->header.attempt >= 1 && b->header.attempt == b->attempts_when_leader_changed;

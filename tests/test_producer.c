@@ -523,6 +523,36 @@ static void test_backoff_skipped_after_leader_change(void) {
     }
 }
 
+/* What counts as a leader change (ProducerBatch.maybeUpdateLeaderEpoch): the batch first
+ * sees epoch 5; the refresh after NOT_LEADER_OR_FOLLOWER names a lower one (3) or an unknown
+ * one (-1). 3.7.0 counts any difference (Optional.equals) and skips the backoff; from 3.7.1
+ * (KAFKA-16226) only a known, higher epoch counts, so 3.7.1 and 3.9 wait out
+ * retry.backoff.ms (100 ms). */
+static void test_backoff_kept_without_newer_epoch(void) {
+    static const int versions[] = {30700, 30700, 30701, 30701, 30900, 30900};
+    static const int32_t epochs[] = {3, -1, 3, -1, 3, -1};
+    for (int v = 0; v < 6; v++) {
+        bool skips = versions[v] == 30700;
+        config c;
+        fake_config(&c);
+        c.kafka_version = versions[v];
+        c.records = 4; /* one batch */
+        fake_start(&c);
+        F.leader_epoch = 5;
+        run_until(10 * SIM_MS);
+        CHECK_EQ(F.count, 1);
+        F.leader_epoch = epochs[v];
+        answer(0, ERR_NOT_LEADER_OR_FOLLOWER, -1);
+        run_until(50 * SIM_MS);
+        CHECK_EQ(F.metadata_count, 2);
+        CHECK_EQ(F.count, skips ? 2 : 1);
+        run_until(300 * SIM_MS);
+        CHECK_EQ(F.count, 2);
+        CHECK(F.at_ns[1] >= (skips ? 0 : 80 * SIM_MS));
+        fake_stop();
+    }
+}
+
 /* A request past request.timeout.ms (1 s) closes its connection; the batch goes out again on a
  * new one only reconnect.backoff.ms (2 s) after the close (ClusterConnectionStates.canConnect),
  * though its retry backoff is 0. A restarted producer is a new client with no connection
@@ -621,6 +651,7 @@ int main(void) {
     test_expiry_unresolved_from_last_sequence();
     test_late_error_after_expiry_by_version();
     test_backoff_skipped_after_leader_change();
+    test_backoff_kept_without_newer_epoch();
     test_reconnect_backoff();
     test_restart_new_pid_and_resend();
     test_crash_no_callbacks();
