@@ -235,39 +235,66 @@ static ex_str ex_own(const ex_run *x, int64_t base, uint32_t payload) {
     return t;
 }
 
-/* The first entry of keys at or after (key, pos), by binary search. */
-static size_t ex_lower(const ex_keys *keys, uint64_t key, uint64_t pos) {
-    size_t lo = 0, hi = keys->n;
+/* Binary search: the first i in [0, n) at which before(ctx, i) turns false, before holding on
+ * a prefix of [0, n) and on nothing after it; n when it holds everywhere. Each probe adds one
+ * to *probes when probes is not NULL. */
+static size_t ex_lower_bound(size_t n, bool (*before)(const void *ctx, size_t i),
+                             const void *ctx, uint64_t *probes) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const ex_key *k = &keys->v[mid];
-        if (k->key < key || (k->key == key && k->pos < pos)) lo = mid + 1;
+        if (probes) (*probes)++;
+        if (before(ctx, mid)) lo = mid + 1;
         else hi = mid;
     }
     return lo;
+}
+
+typedef struct ex_key_at {
+    const ex_key *v;
+    uint64_t key, pos;
+} ex_key_at;
+
+static bool ex_key_before(const void *ctx, size_t i) {
+    const ex_key_at *q = ctx;
+    return q->v[i].key < q->key || (q->v[i].key == q->key && q->v[i].pos < q->pos);
+}
+
+/* The first entry of keys at or after (key, pos). */
+static size_t ex_lower(const ex_keys *keys, uint64_t key, uint64_t pos) {
+    return ex_lower_bound(keys->n, ex_key_before, &(ex_key_at){keys->v, key, pos}, NULL);
+}
+
+typedef struct ex_time_at {
+    const history_rec *recs;
+    const size_t *list;
+    int64_t time_ns;
+} ex_time_at;
+
+static bool ex_time_before(const void *ctx, size_t i) {
+    const ex_time_at *q = ctx;
+    return q->recs[q->list[i]].time_ns < q->time_ns;
 }
 
 /* The first index in list[0..n) (history indices, in order) whose record is at or after
  * time_ns. */
 static size_t ex_lower_time(const ex_run *x, const size_t *list, size_t n, int64_t time_ns) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->h->recs[list[mid]].time_ns < time_ns) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return ex_lower_bound(n, ex_time_before, &(ex_time_at){x->h->recs, list, time_ns}, NULL);
+}
+
+typedef struct ex_index_at {
+    const size_t *list;
+    size_t from;
+} ex_index_at;
+
+static bool ex_index_before(const void *ctx, size_t i) {
+    const ex_index_at *q = ctx;
+    return q->list[i] < q->from;
 }
 
 /* The first index in list[0..n) at or after history index from. */
 static size_t ex_lower_index(const size_t *list, size_t n, size_t from) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (list[mid] < from) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return ex_lower_bound(n, ex_index_before, &(ex_index_at){list, from}, NULL);
 }
 
 /* Copies of record in the final log, in offset order, committed ones (below the high
@@ -466,18 +493,17 @@ static void ex_retry_reason(const ex_run *x, ex_text *t, const history_rec *retr
                expire->b ? " while in flight" : "");
 }
 
-/* Tells what became of one attempt of a batch: where the leader appended it (when say_append),
- * how its answer was lost, how the producer reacted. Returns the leader append, if any. */
+/* Tells what became of one attempt of a batch: where the leader appended it, how its answer
+ * was lost, how the producer reacted. Returns the leader append, if any. */
 static const history_rec *ex_attempt_fate(const ex_run *x, ex_text *t, uint32_t payload,
-                                          uint32_t attempt, uint32_t record, bool say_append) {
+                                          uint32_t attempt) {
     const history_rec *sent = ex_find(x, 0, HIST_ATTEMPT, payload, attempt);
     size_t from = ex_index_of(x, sent);
     const history_rec *app = ex_find(x, from, HIST_APPEND, payload, attempt);
     const history_rec *retry = ex_find(x, from, HIST_RETRY, payload, attempt);
     const history_rec *expire = ex_find(x, from, HIST_EXPIRE, payload, 0);
     int64_t until_ns = retry ? retry->time_ns : expire ? expire->time_ns : INT64_MAX;
-    (void)record;
-    if (app && say_append)
+    if (app)
         ex_add(t, "attempt %u was appended at %s on %s at %s", attempt,
                ex_own(x, app->d, payload).s, ex_node(app->node).s, ex_time(app->time_ns).s);
     if (app) ex_response_fate(x, t, app, until_ns);
@@ -560,7 +586,7 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
             x->group_n > 1 ? " each" : "");
     if (n < 2) return;
     const proto_batch *a = copies[0].batch, *b = copies[1].batch;
-    ex_attempt_fate(x, t, a->payload, a->attempt, record, true);
+    ex_attempt_fate(x, t, a->payload, a->attempt);
     const history_rec *app2 = ex_find(x, 0, HIST_APPEND, b->payload, b->attempt);
     if (a->payload == b->payload) {
         ex_dedup_miss(x, t, &copies[0], &copies[1], app2);
@@ -577,18 +603,23 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
 
 /* ---- Reorderings -------------------------------------------------------------------------- */
 
+typedef struct ex_max_at {
+    const int64_t *prefix_max;
+    uint32_t record;
+} ex_max_at;
+
+static bool ex_max_before(const void *ctx, size_t i) {
+    const ex_max_at *q = ctx;
+    return q->prefix_max[i] <= (int64_t)q->record;
+}
+
 /* The first committed batch before late that holds an id larger than record. */
 static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
                                        uint32_t record) {
     /* The prefix maxima rise with the log: the first batch whose maximum passes record. */
-    size_t lo = 0, hi = (size_t)(late - x->in->log);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        (*x->work)++;
-        if (x->ix->prefix_max[mid] > (int64_t)record) hi = mid;
-        else lo = mid + 1;
-    }
-    return lo < (size_t)(late - x->in->log) ? &x->in->log[lo] : NULL;
+    size_t n = (size_t)(late - x->in->log);
+    size_t i = ex_lower_bound(n, ex_max_before, &(ex_max_at){x->ix->prefix_max, record}, x->work);
+    return i < n ? &x->in->log[i] : NULL;
 }
 
 /* Why nothing kept the later batch behind the retried one. */
@@ -627,7 +658,7 @@ static void ex_reordered(const ex_run *x, ex_text *t, uint32_t record) {
     bool resent = false;
     ex_add(t, "%s in the batch with %s", ex_it_was(x), ex_records(x->p, late->payload).s);
     if (late->attempt > 1) {
-        ex_attempt_fate(x, t, late->payload, 1, record, true);
+        ex_attempt_fate(x, t, late->payload, 1);
     } else {
         const history_rec *cb = ex_failed_callback(x, record);
         resent = cb != NULL;
@@ -880,7 +911,7 @@ static void ex_failed_written(const ex_run *x, ex_text *t, uint32_t record) {
     ex_copy copies[1];
     if (ex_copies(x, record, copies, 1) < 1) return;
     const proto_batch *b = copies[0].batch;
-    ex_attempt_fate(x, t, b->payload, b->attempt, record, true);
+    ex_attempt_fate(x, t, b->payload, b->attempt);
     ex_add(t, "the write was committed at %s all the same",
            ex_own(x, b->base_offset, b->payload).s);
     if (cb && cb->c == ERR_CLIENT_DELIVERY_TIMEOUT)
@@ -982,27 +1013,32 @@ static int ex_key_cmp(const void *pa, const void *pb) {
     return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
+/* Makes room for one more of n elements of size bytes in *v of capacity *cap, doubling it
+ * (first from start); -1 when memory ran out, *v unchanged. */
+static int ex_grow(void **v, size_t n, size_t *cap, size_t size, size_t start) {
+    if (n < *cap) return 0;
+    size_t grown = *cap ? 2 * *cap : start;
+    void *g = realloc(*v, grown * size);
+    if (!g) return -1;
+    *v = g;
+    *cap = grown;
+    return 0;
+}
+
 /* Appends (key, pos) to keys of capacity *cap; -1 when memory ran out. */
 static int ex_keys_add(ex_keys *keys, size_t *cap, uint64_t key, uint64_t pos) {
-    if (keys->n == *cap) {
-        size_t grown = *cap ? 2 * *cap : 64;
-        ex_key *v = realloc(keys->v, grown * sizeof *v);
-        if (!v) return -1;
-        keys->v = v;
-        *cap = grown;
-    }
+    void *v = keys->v;
+    if (ex_grow(&v, keys->n, cap, sizeof *keys->v, 64) != 0) return -1;
+    keys->v = v;
     keys->v[keys->n++] = (ex_key){.key = key, .pos = pos};
     return 0;
 }
 
+/* Appends value to list[0..*n) of capacity *cap; -1 when memory ran out. */
 static int ex_list_add(size_t **list, size_t *n, size_t *cap, size_t value) {
-    if (*n == *cap) {
-        size_t grown = *cap ? 2 * *cap : 16;
-        size_t *v = realloc(*list, grown * sizeof *v);
-        if (!v) return -1;
-        *list = v;
-        *cap = grown;
-    }
+    void *v = *list;
+    if (ex_grow(&v, *n, cap, sizeof **list, 16) != 0) return -1;
+    *list = v;
     (*list)[(*n)++] = value;
     return 0;
 }
@@ -1049,15 +1085,19 @@ static int ex_hw_tree(ex_hw *w, const history *h) {
     return 0;
 }
 
+typedef struct ex_want_at {
+    const uint32_t *want;
+    uint64_t id;
+} ex_want_at;
+
+static bool ex_want_before(const void *ctx, size_t i) {
+    const ex_want_at *q = ctx;
+    return q->want[i] < q->id;
+}
+
 /* The first of want[0..n) (sorted) at or above id. */
 static size_t ex_want_from(const uint32_t *want, size_t n, uint64_t id) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (want[mid] < id) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return ex_lower_bound(n, ex_want_before, &(ex_want_at){want, id}, NULL);
 }
 
 /* Adds to keys an entry (id, pos_base + index of id) for each id in want[0..n) (sorted) that
@@ -1088,8 +1128,10 @@ static int ex_u32_cmp(const void *pa, const void *pb) {
 }
 
 /* Builds the lookups in one pass over the history and one over the log, for the records told
- * (want[0..n), sorted): O(H + B log K + ...) for H history records, B logged batches and K
- * records told. 0, or -1 out of memory. */
+ * (want[0..n), sorted): O(H log H + B log K + F log F) for H history records (by_payload holds
+ * an entry per attempt, append, retry and expiry, and is qsorted), B logged batches, K records
+ * told and F entries found for them (a payload that lists its ids one by one costs a search
+ * per id). 0, or -1 out of memory. */
 static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p,
                          const checker_input *in, const uint32_t *want, size_t want_n,
                          bool lost) {
