@@ -134,7 +134,7 @@ static char *sweep_file_read(const char *path, uint64_t runs, size_t *len_out, c
     const char *nul = memchr(data, '\0', *len_out);
     if (nul) {
         sweep_fail(err, err_len, "%s:%d: binary data (a NUL byte) in a sweep journal", path,
-                   props_lines_before(data, nul));
+                   props_line_at(data, nul));
         free(data);
         return NULL;
     }

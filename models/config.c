@@ -1000,11 +1000,6 @@ int config_finish(config *c, char *err, size_t err_len) {
                  c->replication_factor, c->num_brokers);
         return config_fail(err, err_len, what);
     }
-    /* min.insync.replicas above replication.factor is accepted by every release: topic
-     * creation puts no bound on it (ProducerFailureHandlingTest.testNotEnoughReplicas at 3.6.0
-     * creates such a topic, zk and kraft). Before 3.7 every acks=all produce then fails with
-     * NOT_ENOUGH_REPLICAS; from 3.7 the leader uses min(min.insync.replicas, replicas)
-     * (Partition.effectiveMinIsr, KAFKA-15583), as broker.c does. */
     /* KIP-1030: from 4.0 a segment is at least 1 MiB (LogConfig, log.segment.bytes). */
     if (c->kafka_version >= 40000 && c->log_segment_bytes < 1048576) {
         snprintf(what, sizeof what, "log.segment.bytes=%" PRId64 ": Kafka 4.0 and later require "

@@ -185,8 +185,9 @@ int config_finish(config *c, char *err, size_t err_len);
 int config_load_text(config *c, const char *name, const char *text, char *err, size_t err_len);
 
 /* Writes the effective configuration as key=value lines, in table order, to out, leaving out
- * keys the run's kafka.version does not have. The text is what config_hash() hashes, so a run
- * can be replayed from its printout. */
+ * keys the run's kafka.version does not have, so a run can be replayed from its printout.
+ * config_hash() hashes the same text without the run bounds sim.max.stalled.events and
+ * sim.max.memory.mb (a configuration keeps its hash when a bound is set or added). */
 void config_write(const config *c, FILE *out);
 
 /* Names the durations (keys in ms, jitter aside) that the user set to 0, or when there are

@@ -329,7 +329,7 @@ int props_read_text_at(props *p, const char *name, int first_line, const char *t
                        size_t len, char *err, size_t err_len) {
     const char *nul = memchr(text, '\0', len);
     if (nul) {
-        return props_fail(err, err_len, name, first_line + props_lines_before(text, nul) - 1,
+        return props_fail(err, err_len, name, first_line + props_line_at(text, nul) - 1,
                           "binary data (a NUL byte) in a properties file");
     }
     const char *file = props_source(p, name);
@@ -357,7 +357,7 @@ int props_read_text(props *p, const char *name, const char *text, size_t len, ch
 
 /* ==== Files ================================================================================== */
 
-int props_lines_before(const char *text, const char *at) {
+int props_line_at(const char *text, const char *at) {
     int line = 1;
     for (const char *c = text; c < at; c++)
         if (*c == '\n' || (*c == '\r' && (c + 1 == at || c[1] != '\n'))) line++;

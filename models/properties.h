@@ -49,7 +49,7 @@ int props_file_load(const char *path, const char *what, size_t max_bytes, char *
                     size_t *len_out, char *err, size_t err_len);
 
 /* The 1-based line of text on which the byte at `at` stands (\n, \r and \r\n end a line). */
-int props_lines_before(const char *text, const char *at);
+int props_line_at(const char *text, const char *at);
 
 /* True when the file at path holds no byte but blanks (space, \t, \f) and line breaks: an
  * empty file, which the commands reject as "no properties in FILE" although Java reads it as
