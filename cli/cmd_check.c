@@ -32,7 +32,7 @@
 
 #include "check_internal.h"
 #include "cli.h"
-#include "faults.h"
+#include "fault_parse.h"
 #include "report.h"
 
 #define CHECK_DEFAULT_OUT "kafkasim-counterexample.properties"

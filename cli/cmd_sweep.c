@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "faults.h"
+#include "fault_parse.h"
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"

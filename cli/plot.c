@@ -2,8 +2,8 @@
  * plot.c: the timeline picture of one run, as a gnuplot script and its image.
  *
  * What is drawn, and from where (plot.h says how it looks): messages come from the network's
- * fate hook (models/network.h: each message once, with its send and arrival times); marks come
- * from the history (models/history.h), read once the run is judged; the highlighted records
+ * fate hook (models/net/network.h: each message once, with its send and arrival times); marks come
+ * from the history (models/wire/history.h), read once the run is judged; the highlighted records
  * come from the checker's anomaly visitor (checker_run_visit), so the picture shows what the
  * verdict counts and nothing the models keep privately.
  *

@@ -22,7 +22,7 @@
 
 #include "checker.h"
 #include "cli.h"
-#include "faults.h"
+#include "fault_parse.h"
 #include "sim.h"
 
 typedef enum report_type { TYPE_U64, TYPE_I64, TYPE_STATUS } report_type;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_tcp.sh: the network behaves as TCP (issue 16.5 and 16.7; models/network.h), end to end:
+# cli_tcp.sh: the network behaves as TCP (issue 16.5 and 16.7; models/net/network.h), end to end:
 # - a 100 ms partition between producer and leader: no request timeout, no duplicate without
 #   idempotence, latency up by about one RTO (200 ms); before, the cut reset the connection and
 #   gave p50 latency about 29 s and 10 duplicates;

@@ -17,6 +17,8 @@ flags=(-std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-convers
        -I"$src/sim")
 builds=()
 kafkasims=()
+models_include=()
+for dir in "$src"/models/*/; do models_include+=(-I"${dir%/}"); done
 for cc in gcc clang; do
   if ! command -v "$cc" >/dev/null 2>&1; then
     echo "cross_compiler: $cc not found" >&2
@@ -28,8 +30,8 @@ for cc in gcc clang; do
     builds+=("$out")
     # The whole command, built the same way (no CMake: the flags are the point).
     out="$work/kafkasim-$cc$level"
-    "$cc" "${flags[@]}" "$level" -I"$src/models" -I"$src/cli" -DKAFKASIM_VERSION='"cross"' \
-      -o "$out" "$src"/cli/*.c "$src"/models/*.c "$src"/sim/*.c -lm
+    "$cc" "${flags[@]}" "$level" "${models_include[@]}" -I"$src/cli" \
+      -DKAFKASIM_VERSION='"cross"' -o "$out" "$src"/cli/*.c "$src"/models/*/*.c "$src"/sim/*.c -lm
     kafkasims+=("$out")
   done
 done

@@ -39,18 +39,22 @@ fi
 # The sources each target needs, beside its own file.
 sources_for() {
   case "$1" in
-    properties) echo "models/properties.c models/config.c models/fault_parse.c models/protocol.c sim/alloc.c" ;;
-    fault)      echo "models/fault_parse.c models/protocol.c sim/alloc.c" ;;
-    expr)       echo "models/expr.c" ;;
-    sweep_spec) echo "models/sweep_spec.c models/properties.c models/config.c models/fault_parse.c models/protocol.c sim/alloc.c" ;;
-    edges)      (cd "$src" && echo models/*.c sim/*.c) ;;
+    properties) echo "models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
+    fault)      echo "models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
+    expr)       echo "models/explore/expr.c" ;;
+    sweep_spec) echo "models/explore/sweep_spec.c models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
+    edges)      (cd "$src" && echo models/*/*.c sim/*.c) ;;
     *) echo "fuzz.sh: unknown target '$1' (properties, fault, expr, sweep_spec, edges)" >&2; return 1 ;;
   esac
 }
 
+# Every layer's folder (the build gives each layer only its own and those below; a fuzz target
+# links the few sources it needs, so it may see them all).
+models_include=()
+for dir in "$src"/models/*/; do models_include+=(-I"${dir%/}"); done
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
         -fno-sanitize-recover=all -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-        -Wno-sign-conversion -Werror -I"$src/sim" -I"$src/models")
+        -Wno-sign-conversion -Werror -I"$src/sim" "${models_include[@]}")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -61,7 +65,7 @@ run_edges() {
   local first=${KAFKASIM_EDGES_FIRST:-1000}
   # shellcheck disable=SC2046
   (cd "$src" && "$cc" -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-     -fno-sanitize-recover=all -I"$src/sim" -I"$src/models" -I"$src/tests" \
+     -fno-sanitize-recover=all -I"$src/sim" "${models_include[@]}" -I"$src/tests" \
      tests/test_edges.c $(sources_for edges) -lm -o "$bin")
   echo "== edges: seeds $first..$((first + seeds - 1))"
   set +e

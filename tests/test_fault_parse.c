@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "test.h"
 
 #define MS ((int64_t)1000000)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "config.h"
-#include "faults.h"
+#include "fault_parse.h"
 #include "properties.h"
 #include "sim.h"
 #include "swarm.h"

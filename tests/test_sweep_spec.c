@@ -1,5 +1,5 @@
 /*
- * test_sweep_spec.c: the sweep spec reader (models/sweep_spec.c) and the sweep machinery
+ * test_sweep_spec.c: the sweep spec reader (models/explore/sweep_spec.c) and the sweep machinery
  * (cli/sweep_run.c, cli/sweep_out.c, with cli/load.c for cli_close, compiled into this test)
  * driven by a deterministic fake run, so ordering, --jobs independence, resume after a torn
  * journal, shards, merge and the statistics are checked without the models.

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 
 static void fuzz_check_target(const fault_target *t) {
     char name[32];

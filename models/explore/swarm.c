@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "pcg32.h"
 #include "properties.h"
 #include "sim.h"

@@ -15,7 +15,7 @@
  * Left out: symbolic times ("at start"), lists of nodes, and checking a broker id against
  * num.brokers (the parser knows no configuration; config_finish does that).
  */
-#include "faults.h"
+#include "fault_parse.h"
 
 #include <stdio.h>
 #include <string.h>

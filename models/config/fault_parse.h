@@ -1,6 +1,7 @@
 /*
- * faults.h: the fault language of fault.<name> keys, and the runtime that turns parsed faults
- * into events.
+ * fault_parse.h: the fault language of fault.<name> keys, parsed (fault_parse.c). config_finish
+ * checks each line with it, so a bad line names its file:line; the runtime that turns parsed
+ * faults into events is faults.h.
  *
  * One line of the language (architecture.md, "Faults") describes one fault:
  *   crash <node> at <time> [for <duration>]
@@ -22,14 +23,13 @@
  * The parser knows no world: it checks the words, not whether broker-5 exists in this run
  * (config_finish and the runtime do that).
  */
-#ifndef KAFKASIM_FAULTS_H
-#define KAFKASIM_FAULTS_H
+#ifndef KAFKASIM_FAULT_PARSE_H
+#define KAFKASIM_FAULT_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "protocol.h"
 
 /* ==== The parsed fault (fault_parse.c) ====================================================== */
@@ -98,63 +98,5 @@ const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 const char *fault_spec_idle_reason(const fault_spec *f);
 
 /* ==== End of the parsed fault ================================================================ */
-
-/* ==== The runtime: faults turned into events (faults.c) ==================================== */
-
-#include "history.h"
-#include "network.h"
-#include "sim.h"
-
-/* What the fault layer may do to nodes: the scenario implements these. */
-typedef struct fault_ops {
-    void *ctx;                                              /* borrowed */
-    int (*leader)(void *ctx);                               /* broker id, or -1 */
-    int (*follower)(void *ctx);                             /* a live follower, or -1 */
-    void (*crash)(void *ctx, node_id node, bool powerloss); /* the process (or power) dies */
-    void (*stop)(void *ctx, node_id node);                  /* a controlled shutdown begins */
-    void (*restart)(void *ctx, node_id node);               /* it comes back and recovers */
-    void (*pause)(void *ctx, node_id node, int64_t until_ns); /* stop the world until then */
-    void (*restart_producer)(void *ctx, int index);         /* a new producer session */
-} fault_ops;
-
-typedef struct fault_env {
-    sim_world *world;  /* borrowed */
-    net *net;          /* borrowed */
-    history *history;  /* borrowed */
-    fault_ops ops;     /* copied */
-} fault_env;
-
-typedef struct fault_runtime {
-    sim_world *world;
-    net *net;
-    history *history;
-    fault_ops ops;
-    uint16_t kind;                          /* kernel handler kind */
-    int broker_count;                       /* num.brokers */
-    int count;                              /* faults parsed */
-    fault_spec specs[CONFIG_FAULTS_MAX];    /* parsed lines, in config order */
-    uint32_t fired[CONFIG_FAULTS_MAX];      /* times each fault started */
-    uint32_t step_seen[CONFIG_FAULTS_MAX];  /* protocol steps counted, for "on <step>" */
-    bool step_done[CONFIG_FAULTS_MAX];      /* the step crash was triggered */
-    uint32_t steps_watched;                 /* bit s: some "crash ... on <step>" watches step s */
-    uint32_t ends_pending;                  /* heal events scheduled and not yet run */
-    node_id cut_a[CONFIG_FAULTS_MAX];       /* partition ends, resolved at the start */
-    node_id cut_b[CONFIG_FAULTS_MAX];
-} fault_runtime;
-
-/* Parses c->faults and schedules them. Returns 0, -1 with a message in err, or -2 when memory
- * ran out (the world is exhausted, its message in w->failure). */
-int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
-                       size_t err_len);
-/* proto_step_fn for the nodes (ctx = the fault_runtime). */
-void fault_on_step(void *ctx, node_id node, proto_step step);
-/* net_drop_fn for the network (ctx = the fault_runtime): a drop or break rule fired. */
-void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
-/* net_delay_fn for the network (ctx = the fault_runtime). */
-void fault_on_delay(void *ctx, int rule, const proto_msg *msg);
-/* The time after which no scheduled fault is active (rules without an end excepted). */
-int64_t fault_runtime_quiet_after(const fault_runtime *fr);
-/* Faults that fired at least once. */
-uint64_t fault_runtime_fired(const fault_runtime *fr);
 
 #endif

@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "protocol.h"
 
 #define CONFIG_VERSION_DEFAULT 30900      /* 3.9.0, a current 3.x */
