@@ -57,7 +57,7 @@ static void test_crash(void) {
     CHECK_EQ(f.at_ns, 1000001);
     f = parse_ok("crash leader at 0.999999999h");
     CHECK_EQ(f.at_ns, 3599999996400LL);
-    /* The same reader, exported for the swarm's shrinker (faults.h). */
+    /* The same reader, exported for the swarm's shrinker (fault_parse.h). */
     int64_t ns = 0;
     const char *why = "unset";
     CHECK_EQ(fault_time_parse("0.999999999h", 12, &ns, &why), 0);

@@ -1,5 +1,5 @@
 /*
- * fault_parse.c: one line of the fault language (faults.h) into a fault_spec.
+ * fault_parse.c: one line of the fault language (fault_parse.h) into a fault_spec.
  *
  * The line is cut into words at blanks; "->" is a word of its own even when written against a
  * node name ("leader->producer"). Each form is a fixed sequence of words with optional tails,

@@ -115,7 +115,7 @@ void swarm_shrink(config *c, int kind, swarm_judge_fn judge, void *ctx, int runs
  * command names it. Returns 0, or -1 when out could not be written. */
 int swarm_scenario_write(const config *c, const char *comment, FILE *out);
 
-/* The fault language's times are read by fault_time_parse (faults.h). Written back here:
+/* The fault language's times are read by fault_time_parse (fault_parse.h). Written back here:
  * the shortest exact form in s, ms or us (rounded down to whole us); returns buf. */
 char *swarm_time_format(int64_t ns, char *buf, size_t len);
 
