@@ -2,10 +2,10 @@
  * fuzz_fault.c: libFuzzer target for the fault language (fault_parse.c): arbitrary bytes as one
  * fault line.
  *
- * Beyond "no crash, no undefined behaviour", it asserts what fault_parse.h promises of a parsed line:
- * a rejection has a message naming a word; an accepted line has times that are not negative, a
- * probability within 0..1000000 ppm, a step count of at least 1 for a step crash, broker ids in
- * 1..PROTO_BROKERS_MAX, and target names that print.
+ * Beyond "no crash, no undefined behaviour", it asserts what fault_parse.h promises of a parsed
+ * line: a rejection has a message naming a word; an accepted line has times that are not
+ * negative, a probability within 0..1000000 ppm, a step count of at least 1 for a step crash,
+ * broker ids in 1..PROTO_BROKERS_MAX, and target names that print.
  *
  * Built outside CMake by tests/fuzz.sh (clang -fsanitize=fuzzer,address,undefined).
  */
