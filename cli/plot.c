@@ -118,8 +118,10 @@ static plot_mark *plot_mark_add(plot *p, int64_t time_ns, node_id node, plot_mar
     return m;
 }
 
-static void plot_on_anomaly(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+static void plot_on_anomaly(void *ctx, checker_anomaly kind, uint32_t partition, uint32_t record,
+                            int64_t offset) {
     plot *p = ctx;
+    (void)partition;
     (void)offset;
     p->anomalies[kind]++;
     if (p->anomalous && record < p->records && !p->anomalous[record])

@@ -11,13 +11,18 @@
 #include "sim.h"
 #include "test.h"
 
-/* A hand-made run: the history, the payload arena and the final leader's log. */
+/* A hand-made run: the history, the payload arena and the final leader's log; or, for a
+ * world of several partitions, each partition's final log (fixture_log_on). */
+#define FIXTURE_PARTITIONS 4
 typedef struct fixture {
     history h;
     proto_payloads p;
     proto_batch log[32];
     size_t log_count;
     int64_t next_offset;
+    proto_batch plog[FIXTURE_PARTITIONS][16];
+    checker_log logs[FIXTURE_PARTITIONS];
+    checker_partition parts[FIXTURE_PARTITIONS];
     checker_input in;
 } fixture;
 
@@ -48,6 +53,31 @@ static uint32_t fixture_log(fixture *f, const uint32_t *ids, uint32_t n, uint16_
     f->in.log_count = f->log_count;
     f->in.high_watermark = f->next_offset;
     return payload;
+}
+
+/* Makes f a world of `partitions` partitions whose logs fixture_log_on fills; the verdict is
+ * broken down into f->parts. */
+static void fixture_partitions(fixture *f, size_t partitions) {
+    CHECK(partitions <= FIXTURE_PARTITIONS);
+    for (size_t g = 0; g < partitions; g++)
+        f->logs[g] = (checker_log){.log = f->plog[g], .leader = (int)g + 1};
+    f->in.partitions = f->logs;
+    f->in.partition_count = partitions;
+    f->in.by_partition = f->parts;
+}
+
+/* Appends a batch of ids built by producer index `producer` to partition g's log at its next
+ * offset, all committed. */
+static void fixture_log_on(fixture *f, size_t g, int producer, const uint32_t *ids,
+                           uint32_t n) {
+    checker_log *lg = &f->logs[g];
+    CHECK(lg->log_count < 16);
+    proto_batch b = {.base_offset = lg->high_watermark, .producer_id = -1,
+                     .payload = proto_payload_add(&f->p, ids, n), .record_count = n,
+                     .base_sequence = -1, .producer_epoch = -1, .attempt = 1,
+                     .producer = node_producer(producer)};
+    f->plog[g][lg->log_count++] = b;
+    lg->high_watermark += n;
 }
 
 /* Sends ids lo..hi at t_ns and answers each err at t_ns + latency_ns. */
@@ -397,8 +427,10 @@ typedef struct seen {
     int64_t last_offset[CHECKER_ANOMALY_COUNT];
 } seen;
 
-static void seen_visit(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+static void seen_visit(void *ctx, checker_anomaly kind, uint32_t partition, uint32_t record,
+                       int64_t offset) {
     seen *s = ctx;
+    (void)partition;
     s->count[kind]++;
     s->last_record[kind] = record;
     s->last_offset[kind] = offset;
@@ -555,6 +587,139 @@ static void test_callbacks_over_sends(void) {
     fixture_fini(&f);
 }
 
+/* Two producers write one partition, each in its own order, their batches interleaved: Kafka
+ * promises order per producer and partition, so nothing is reordered (one order over all ids
+ * would count 0 .. 4, each smaller than 6 before it). */
+static void test_order_per_producer(void) {
+    fixture f;
+    fixture_init(&f, 10);
+    fixture_send_answer(&f, 0, 9, 0, SIM_MS, ERR_NONE);
+    fixture_partitions(&f, 1);
+    fixture_log_on(&f, 0, 1, (const uint32_t[]){5, 6}, 2);
+    fixture_log_on(&f, 0, 0, (const uint32_t[]){0, 1}, 2);
+    fixture_log_on(&f, 0, 1, (const uint32_t[]){7}, 1);
+    fixture_log_on(&f, 0, 0, (const uint32_t[]){2, 3, 4}, 3);
+    fixture_log_on(&f, 0, 1, (const uint32_t[]){8, 9}, 2);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 10);
+    CHECK_EQ(r.reordered, 0);
+    CHECK_EQ(r.duplicates, 0);
+    fixture_fini(&f);
+
+    /* The same log with producer 1's ids out of its own order: 7 after 8. */
+    fixture_init(&f, 10);
+    fixture_send_answer(&f, 0, 9, 0, SIM_MS, ERR_NONE);
+    fixture_partitions(&f, 1);
+    fixture_log_on(&f, 0, 1, (const uint32_t[]){5, 6, 8}, 3);
+    fixture_log_on(&f, 0, 0, (const uint32_t[]){0, 1, 2, 3, 4}, 5);
+    fixture_log_on(&f, 0, 1, (const uint32_t[]){7, 9}, 2);
+    r = fixture_check(&f);
+    CHECK_EQ(r.reordered, 1);
+    CHECK_EQ(f.parts[0].reordered, 1);
+    fixture_fini(&f);
+}
+
+/* One producer spreads its ids over two partitions (a keyed or sticky partitioner): each
+ * partition is in order by itself, so nothing is reordered, although partition 1 holds ids
+ * smaller than partition 0's last; an id out of order within partition 1 is. */
+static void test_order_per_partition(void) {
+    fixture f;
+    fixture_init(&f, 8);
+    fixture_send_answer(&f, 0, 7, 0, SIM_MS, ERR_NONE);
+    fixture_partitions(&f, 2);
+    fixture_log_on(&f, 0, 0, (const uint32_t[]){0, 2, 4, 6}, 4);
+    fixture_log_on(&f, 1, 0, (const uint32_t[]){1, 3}, 2);
+    fixture_log_on(&f, 1, 0, (const uint32_t[]){7, 5}, 2);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.partitions, 2);
+    CHECK_EQ(r.partitions_touched, 2);
+    CHECK_EQ(r.committed, 8);
+    CHECK_EQ(r.reordered, 1); /* 5 after 7 on partition 1 */
+    CHECK_EQ(f.parts[0].reordered, 0);
+    CHECK_EQ(f.parts[1].reordered, 1);
+    CHECK_EQ(f.parts[0].committed, 4);
+    CHECK_EQ(f.parts[1].committed, 4);
+    CHECK_EQ(r.lost_acked, 0);
+    fixture_fini(&f);
+}
+
+/* The anomalies land on their partitions: a copy on another partition is a duplicate there;
+ * a write acknowledged on partition 2 and committed nowhere is lost on partition 2; a
+ * partition's committed log ends at its own high watermark. */
+typedef struct part_seen {
+    int count[CHECKER_ANOMALY_COUNT];
+    uint32_t partition[CHECKER_ANOMALY_COUNT];
+    uint32_t record[CHECKER_ANOMALY_COUNT];
+} part_seen;
+
+static void part_seen_visit(void *ctx, checker_anomaly kind, uint32_t partition,
+                            uint32_t record, int64_t offset) {
+    part_seen *s = ctx;
+    (void)offset;
+    s->count[kind]++;
+    s->partition[kind] = partition;
+    s->record[kind] = record;
+}
+
+static void test_anomalies_by_partition(void) {
+    fixture f;
+    fixture_init(&f, 9);
+    fixture_partitions(&f, 3);
+    for (uint32_t id = 0; id < 9; id++)
+        history_send_partition_run(&f.h, 0, node_producer(0), (uint16_t)(id % 3), id, 1, 0);
+    for (uint32_t id = 0; id < 9; id++)
+        history_callback_partition_run(&f.h, SIM_MS, node_producer(0), (uint16_t)(id % 3), id,
+                                       1, 0, id == 4 ? ERR_NOT_ENOUGH_REPLICAS : ERR_NONE, -1);
+    fixture_log_on(&f, 0, 0, (const uint32_t[]){0, 3, 6}, 3);
+    fixture_log_on(&f, 1, 0, (const uint32_t[]){1, 4, 7, 3}, 4); /* 4 told failed; 3 again */
+    fixture_log_on(&f, 2, 0, (const uint32_t[]){2, 5, 8}, 3);
+    f.logs[2].high_watermark = 1; /* 5 and 8 written, not committed */
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 8);
+    CHECK_EQ(r.duplicates, 1);
+    CHECK_EQ(r.reordered, 0);
+    CHECK_EQ(r.lost_acked, 2);
+    CHECK_EQ(r.failed_but_written, 1);
+    CHECK_EQ(r.partitions_touched, 3);
+    CHECK_EQ(f.parts[0].committed, 3);
+    CHECK_EQ(f.parts[1].committed, 4);
+    CHECK_EQ(f.parts[2].committed, 1);
+    CHECK_EQ(f.parts[1].duplicates, 1);
+    CHECK_EQ(f.parts[0].duplicates + f.parts[2].duplicates, 0);
+    CHECK_EQ(f.parts[2].lost_acked, 2);
+    CHECK_EQ(f.parts[0].lost_acked + f.parts[1].lost_acked, 0);
+    CHECK_EQ(f.parts[0].acked, 3);
+    CHECK_EQ(f.parts[1].acked, 2);
+    CHECK_EQ(f.parts[2].acked, 3);
+    part_seen s;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(checker_run_visit(&f.in, &r, part_seen_visit, &s), 0);
+    CHECK_EQ(s.count[CHECKER_DUPLICATE], 1);
+    CHECK_EQ(s.partition[CHECKER_DUPLICATE], 1);
+    CHECK_EQ(s.record[CHECKER_DUPLICATE], 3);
+    CHECK_EQ(s.count[CHECKER_LOST_ACKED], 2);
+    CHECK_EQ(s.partition[CHECKER_LOST_ACKED], 2);
+    CHECK_EQ(s.record[CHECKER_LOST_ACKED], 8);
+    CHECK_EQ(s.partition[CHECKER_FAILED_BUT_WRITTEN], 1);
+    CHECK_EQ(s.record[CHECKER_FAILED_BUT_WRITTEN], 4);
+    fixture_fini(&f);
+
+    /* A write acknowledged on partition 1 first and, resent, on partition 0 last is lost on
+     * partition 0 when committed nowhere; a partition with nothing is not touched. */
+    fixture_init(&f, 1);
+    fixture_partitions(&f, 3);
+    history_send_partition_run(&f.h, 0, node_producer(0), 1, 0, 1, 0);
+    history_callback_partition_run(&f.h, SIM_MS, node_producer(0), 1, 0, 1, 0, ERR_NONE, 0);
+    history_send_partition_run(&f.h, SIM_MS, node_producer(0), 0, 0, 1, 1);
+    history_callback_partition_run(&f.h, 2 * SIM_MS, node_producer(0), 0, 0, 1, 1, ERR_NONE, 0);
+    r = fixture_check(&f);
+    CHECK_EQ(r.lost_acked, 1);
+    CHECK_EQ(f.parts[0].lost_acked, 1);
+    CHECK_EQ(f.parts[1].lost_acked, 0);
+    CHECK_EQ(r.partitions_touched, 1);
+    fixture_fini(&f);
+}
+
 int main(void) {
     test_empty();
     test_clean();
@@ -572,5 +737,8 @@ int main(void) {
     test_coalesced();
     test_runs_by_word();
     test_callbacks_over_sends();
+    test_order_per_producer();
+    test_order_per_partition();
+    test_anomalies_by_partition();
     return test_result("test_checker");
 }

@@ -13,8 +13,17 @@
  * are exact order statistics (nearest rank) of integer nanoseconds over every answered send,
  * success or failure; equal latencies in a row are kept as one value with a count.
  *
- * What it leaves out: per-key order (the workload has one key, so order is record-id order);
- * consumers (the committed log is read as a consumer with read_uncommitted would read it up to
+ * Partitions and producers: the committed logs are read partition by partition in global
+ * index order (topics in workload.topics order, then partition number). Duplicates
+ * are per record id across all of them (a copy on another partition is a copy); order is per
+ * (producer, partition), which is what Kafka promises (the idempotent producer's sequence
+ * numbers are per partition, KIP-98; a keyed record always goes to one partition, so per-key
+ * order follows), so two producers interleaving on one partition, or one producer's ids spread
+ * over partitions, are no reordering; a record's producer is the batch's producer node. A
+ * lost write counts on the partition of the id's latest success callback (history.h: a
+ * callback's partition), where the application was told it was written.
+ *
+ * What it leaves out: consumers (the committed log is read as a consumer with read_uncommitted would read it up to
  * the high watermark).
  */
 #include "checker.h"
@@ -123,6 +132,29 @@ static proto_ids checker_batch_ids(const checker_input *in, const proto_batch *b
     return ids;
 }
 
+/* Grows a per-id partition array (if allocated) from cs->ids to n entries, the new ones 0.
+ * False, and cs->failed, when memory cannot be had. */
+static bool checker_cover_parts(checker_stream *cs, uint16_t **v, uint64_t n) {
+    if (!*v) return true;
+    uint16_t *grown = sim_realloc_large(*v, (size_t)n * sizeof *grown);
+    if (!grown) {
+        cs->failed = true;
+        return false;
+    }
+    memset(grown + cs->ids, 0, (size_t)(n - cs->ids) * sizeof *grown);
+    *v = grown;
+    return true;
+}
+
+/* Allocates a per-id partition array, every id on partition 0. False, and cs->failed, when
+ * memory cannot be had. */
+static bool checker_parts_room(checker_stream *cs, uint16_t **v) {
+    if (*v) return true;
+    *v = calloc((size_t)cs->ids, sizeof **v);
+    if (!*v) cs->failed = true;
+    return *v != NULL;
+}
+
 /* Grows the per-id arrays to cover ids 0 .. bound - 1 (at least doubling, so a run of
  * resends with new ids costs amortised O(1) each); new ids are flagged nothing and resent
  * never. False, and cs->failed, when memory cannot be had. */
@@ -147,6 +179,9 @@ static bool checker_cover(checker_stream *cs, uint64_t bound) {
         memset(resent + cs->ids, 0, (size_t)(n - cs->ids) * sizeof *resent);
         cs->resent = resent;
     }
+    if (!checker_cover_parts(cs, &cs->acked_on, n) ||
+        !checker_cover_parts(cs, &cs->committed_on, n))
+        return false;
     cs->ids = n;
     return true;
 }
@@ -226,6 +261,9 @@ int checker_stream_init(checker_stream *cs, uint64_t records) {
 void checker_stream_fini(checker_stream *cs) {
     free(cs->flags);
     free(cs->resent);
+    free(cs->acked_on);
+    free(cs->committed_on);
+    free(cs->acked_by);
     free(cs->sends);
     free(cs->fresh);
     free(cs->latencies);
@@ -334,6 +372,27 @@ static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, u
     return true;
 }
 
+/* A success callback run names the partition its records were written to: counted for the
+ * partition, and kept per id once some callback names a partition other than 0. */
+static void checker_on_acked_partition(checker_stream *cs, const history_rec *r, uint32_t n) {
+    uint16_t part = r->partition;
+    if (part >= cs->acked_by_count) {
+        size_t count = (size_t)part + 1;
+        uint64_t *grown = cs->failed ? NULL : realloc(cs->acked_by, count * sizeof *grown);
+        if (!grown) {
+            cs->failed = true;
+            return;
+        }
+        memset(grown + cs->acked_by_count, 0, (count - cs->acked_by_count) * sizeof *grown);
+        cs->acked_by = grown;
+        cs->acked_by_count = count;
+    }
+    cs->acked_by[part] += n;
+    if (part == 0 && !cs->acked_on) return;
+    if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_parts_room(cs, &cs->acked_on)) return;
+    for (uint32_t j = 0; j < n; j++) cs->acked_on[r->a + j] = part;
+}
+
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
  * taken only then, so a stray callback never makes up a latency. A stored callback record
  * stands for ids a .. a + f with one error (history.h); the offsets do not matter here. Equal
@@ -344,6 +403,7 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     uint8_t flag = CHECKER_ACKED;
     if (r->c == ERR_NONE) {
         out->acked += n;
+        checker_on_acked_partition(cs, r, n);
     } else {
         out->failed += n;
         flag = CHECKER_FAILED;
@@ -399,90 +459,141 @@ void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n) 
     }
 }
 
-/* ---- The committed log -------------------------------------------------------------------- */
+/* ---- The committed logs ------------------------------------------------------------------- */
+
+/* Where one partition's log is read: its index, its share of the verdict, and the largest id
+ * committed so far of each producer, -1 before the first (order is per producer and
+ * partition). */
+typedef struct checker_reading {
+    uint32_t partition;
+    checker_partition *part;
+    int64_t largest[PROTO_PRODUCERS_MAX];
+} checker_reading;
+
+/* The producer slot of a batch: its producer's index, or 0 for a batch naming no producer. */
+static int checker_producer_slot(const proto_batch *b) {
+    return node_is_producer(b->producer) ? b->producer - NODE_PRODUCER_BASE : 0;
+}
 
 /* One committed record that is not plainly the next: never sent, a copy, or out of order.
- * largest is the largest id committed before it, -1 before the first. */
-static void checker_on_committed(checker_stream *cs, checker_result *out, uint32_t id,
-                                 int64_t offset, int64_t *largest, checker_anomaly_fn visit,
-                                 void *ctx) {
+ * largest is the largest id its producer committed before it on this partition, -1 before
+ * the first. */
+static void checker_on_committed(checker_stream *cs, checker_result *out, checker_reading *rd,
+                                 uint32_t id, int64_t offset, int64_t *largest,
+                                 checker_anomaly_fn visit, void *ctx) {
     if (!(cs->flags[id] & CHECKER_SENT)) {
         out->unexpected++;
-        if (visit) visit(ctx, CHECKER_UNEXPECTED, id, offset);
+        if (visit) visit(ctx, CHECKER_UNEXPECTED, rd->partition, id, offset);
     }
     if (cs->flags[id] & CHECKER_COMMITTED) {
         out->duplicates++;
-        if (visit) visit(ctx, CHECKER_DUPLICATE, id, offset);
+        rd->part->duplicates++;
+        if (visit) visit(ctx, CHECKER_DUPLICATE, rd->partition, id, offset);
     } else {
         cs->flags[id] |= CHECKER_COMMITTED;
+        if (cs->committed_on) cs->committed_on[id] = (uint16_t)rd->partition;
         if ((int64_t)id < *largest) {
             out->reordered++;
-            if (visit) visit(ctx, CHECKER_REORDERED, id, offset);
+            rd->part->reordered++;
+            if (visit) visit(ctx, CHECKER_REORDERED, rd->partition, id, offset);
         }
     }
     if ((int64_t)id > *largest) *largest = id;
 }
 
-/* The usual committed batch: consecutive ids (a payload stored as a run) above every id
- * committed before, each sent and not committed yet. Commits it as the loop of
+/* The usual committed batch: consecutive ids (a payload stored as a run) above every id its
+ * producer committed before here, each sent and not committed yet. Commits it as the loop of
  * checker_read_log would (no anomaly, largest moves to its last id), in loops without
  * branches, and says whether it did. */
-static bool checker_commit_run(uint8_t *flags, const proto_ids *ids, uint32_t n,
-                               int64_t *largest) {
+static bool checker_commit_run(checker_stream *cs, const checker_reading *rd,
+                               const proto_ids *ids, uint32_t n, int64_t *largest) {
     uint32_t first = ids->first;
     if (ids->list || (int64_t)first <= *largest) return false;
-    uint8_t *f = flags + first;
+    uint8_t *f = cs->flags + first;
     uint8_t all, any;
     checker_flags_fold(f, n, &all, &any);
     if (!(all & CHECKER_SENT) || (any & CHECKER_COMMITTED)) return false;
     checker_flags_set(f, n, CHECKER_COMMITTED);
+    if (cs->committed_on)
+        for (uint32_t k = 0; k < n; k++) cs->committed_on[first + k] = (uint16_t)rd->partition;
     *largest = (int64_t)first + n - 1;
     return true;
 }
 
-/* The records below the high watermark, in offset order. Most are plainly the next: sent,
- * committed once, larger than every id before them; those only get their flag here. */
-static void checker_read_log(checker_stream *cs, const checker_input *in, checker_result *out,
+/* One partition's records below its high watermark, in offset order. Most are plainly the
+ * next: sent, committed once, larger than every id of their producer before them here; those
+ * only get their flag here. */
+static void checker_read_log(checker_stream *cs, const checker_log *lg, checker_reading *rd,
+                             const checker_input *in, checker_result *out,
                              checker_anomaly_fn visit, void *ctx) {
-    int64_t largest = -1; /* the largest id committed so far, -1 before the first */
-    for (size_t i = 0; i < in->log_count; i++) {
-        const proto_batch *b = &in->log[i];
+    for (int k = 0; k < PROTO_PRODUCERS_MAX; k++) rd->largest[k] = -1;
+    for (size_t i = 0; i < lg->log_count; i++) {
+        const proto_batch *b = &lg->log[i];
         proto_ids ids = checker_batch_ids(in, b);
         uint32_t n = ids.n;
         /* The log is in offset order: nothing from the high watermark on is committed. */
         if (n == 0) continue;
-        if (b->base_offset >= in->high_watermark) return;
-        bool last = in->high_watermark - b->base_offset < (int64_t)n;
-        if (last) n = (uint32_t)(in->high_watermark - b->base_offset);
+        if (b->base_offset >= lg->high_watermark) return;
+        bool last = lg->high_watermark - b->base_offset < (int64_t)n;
+        if (last) n = (uint32_t)(lg->high_watermark - b->base_offset);
         out->committed += n;
-        uint8_t *flags = cs->flags;
-        if (checker_commit_run(flags, &ids, n, &largest)) {
+        rd->part->committed += n;
+        int64_t *largest = &rd->largest[checker_producer_slot(b)];
+        if (checker_commit_run(cs, rd, &ids, n, largest)) {
             if (last) return;
             continue;
         }
+        uint8_t *flags = cs->flags;
         for (uint32_t k = 0; k < n; k++) {
             uint32_t id = proto_ids_at(&ids, k);
             uint8_t f = flags[id];
-            if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > largest) {
+            if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > *largest) {
                 flags[id] = f | CHECKER_COMMITTED;
-                largest = id;
+                if (cs->committed_on) cs->committed_on[id] = (uint16_t)rd->partition;
+                *largest = id;
                 continue;
             }
-            checker_on_committed(cs, out, id, b->base_offset + (int64_t)k, &largest, visit, ctx);
+            checker_on_committed(cs, out, rd, id, b->base_offset + (int64_t)k, largest, visit,
+                                 ctx);
         }
         if (last) return;
     }
 }
 
-static void checker_read_outcome(uint8_t f, uint64_t id, checker_result *out,
+/* Every partition's log, in index order. */
+static void checker_read_logs(checker_stream *cs, const checker_log *logs, size_t count,
+                              checker_partition *parts, const checker_input *in,
+                              checker_result *out, checker_anomaly_fn visit, void *ctx) {
+    checker_reading rd;
+    for (size_t g = 0; g < count; g++) {
+        rd.partition = (uint32_t)g;
+        rd.part = &parts[g];
+        checker_read_log(cs, &logs[g], &rd, in, out, visit, ctx);
+    }
+}
+
+/* What the outcomes are counted into: the totals and each partition's share. */
+typedef struct checker_outcomes {
+    checker_result *out;
+    checker_partition *parts;
+    size_t count;            /* entries of parts */
+    const uint16_t *acked_on;     /* per id, or NULL: every id on partition 0 */
+    const uint16_t *committed_on; /* per id, or NULL: every id on partition 0 */
+} checker_outcomes;
+
+static void checker_read_outcome(uint8_t f, uint64_t id, const checker_outcomes *oc,
                                  checker_anomaly_fn visit, void *ctx) {
     if ((f & CHECKER_ACKED) && !(f & CHECKER_COMMITTED)) {
-        out->lost_acked++;
-        if (visit) visit(ctx, CHECKER_LOST_ACKED, (uint32_t)id, -1);
+        uint32_t part = oc->acked_on ? oc->acked_on[id] : 0;
+        oc->out->lost_acked++;
+        if (part < oc->count) oc->parts[part].lost_acked++;
+        if (visit) visit(ctx, CHECKER_LOST_ACKED, part, (uint32_t)id, -1);
     }
     if ((f & CHECKER_FAILED) && !(f & CHECKER_ACKED) && (f & CHECKER_COMMITTED)) {
-        out->failed_but_written++;
-        if (visit) visit(ctx, CHECKER_FAILED_BUT_WRITTEN, (uint32_t)id, -1);
+        oc->out->failed_but_written++;
+        if (visit)
+            visit(ctx, CHECKER_FAILED_BUT_WRITTEN, oc->committed_on ? oc->committed_on[id] : 0,
+                  (uint32_t)id, -1);
     }
 }
 
@@ -493,7 +604,7 @@ _Static_assert(CHECKER_ACKED == 1u << 1 && CHECKER_FAILED == 1u << 2 &&
                    CHECKER_COMMITTED == 1u << 3,
                "checker_read_outcomes shifts each flag down by its bit");
 
-static void checker_read_outcomes(const checker_stream *cs, checker_result *out,
+static void checker_read_outcomes(const checker_stream *cs, const checker_outcomes *oc,
                                   checker_anomaly_fn visit, void *ctx) {
     const uint64_t ones = UINT64_C(0x0101010101010101);
     uint64_t id = 0;
@@ -503,11 +614,10 @@ static void checker_read_outcomes(const checker_stream *cs, checker_result *out,
         uint64_t acked = x >> 1 & ones, failed = x >> 2 & ones, committed = x >> 3 & ones;
         if (((acked & ~committed) | (failed & ~acked & committed)) == 0) continue;
         for (uint64_t k = id; k < id + 8; k++)
-            checker_read_outcome(cs->flags[k], k, out, visit, ctx);
+            checker_read_outcome(cs->flags[k], k, oc, visit, ctx);
     }
-    for (; id < cs->ids; id++) checker_read_outcome(cs->flags[id], id, out, visit, ctx);
+    for (; id < cs->ids; id++) checker_read_outcome(cs->flags[id], id, oc, visit, ctx);
 }
-
 /* ---- Latency ------------------------------------------------------------------------------ */
 
 /* Nearest rank: the index (0-based) of the smallest value with at least pct percent of the n
@@ -610,6 +720,17 @@ static void checker_latency(checker_stream *cs, checker_result *out) {
 
 /* ---- Entry points ------------------------------------------------------------------------- */
 
+const checker_log *checker_logs(const checker_input *in, checker_log *one, size_t *n) {
+    if (in->partitions && in->partition_count > 0) {
+        *n = in->partition_count;
+        return in->partitions;
+    }
+    *one = (checker_log){.log = in->log, .log_count = in->log_count,
+                         .high_watermark = in->high_watermark, .leader = -1};
+    *n = 1;
+    return one;
+}
+
 int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_result *out,
                           checker_anomaly_fn visit, void *ctx) {
     memset(out, 0, sizeof *out);
@@ -619,8 +740,29 @@ int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_r
     if (cs->failed) return -1;
     *out = cs->out;
     out->faults_fired = (uint64_t)__builtin_popcountll(out->faults_fired_mask);
-    checker_read_log(cs, in, out, visit, ctx);
-    checker_read_outcomes(cs, out, visit, ctx);
+    checker_log one;
+    size_t count;
+    const checker_log *logs = checker_logs(in, &one, &count);
+    checker_partition single, *parts = &single;
+    memset(&single, 0, sizeof single);
+    if (count > 1) {
+        parts = calloc(count, sizeof *parts);
+        if (!parts || !checker_parts_room(cs, &cs->committed_on)) {
+            free(parts);
+            return -1;
+        }
+    }
+    checker_read_logs(cs, logs, count, parts, in, out, visit, ctx);
+    checker_outcomes oc = {.out = out, .parts = parts, .count = count,
+                           .acked_on = cs->acked_on, .committed_on = cs->committed_on};
+    checker_read_outcomes(cs, &oc, visit, ctx);
+    out->partitions = (uint32_t)count;
+    for (size_t g = 0; g < count; g++) {
+        parts[g].acked = g < cs->acked_by_count ? cs->acked_by[g] : 0;
+        out->partitions_touched += parts[g].committed > 0 || parts[g].lost_acked > 0;
+    }
+    if (in->by_partition) memcpy(in->by_partition, parts, count * sizeof *parts);
+    if (parts != &single) free(parts);
     checker_latency(cs, out);
     out->unanswered = out->sends > out->acked + out->failed
                           ? out->sends - out->acked - out->failed

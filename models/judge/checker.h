@@ -3,8 +3,9 @@
  *
  * Definitions (architecture.md, output contract), per partition, over the committed log: the
  * offsets below the final leader's high watermark after the run drains.
- *   duplicates          committed records - distinct ids among them
+ *   duplicates          committed records - distinct ids among them (over all partitions)
  *   reordered           first occurrences whose id is smaller than the largest id before them
+ *                       of the same producer on the same partition (Kafka's promise)
  *   lost_acked          ids the application was told succeeded that are not committed
  *   failed_but_written  ids the application was told failed that are committed
  * Jepsen's names: lost-write (lost_acked), duplicate, nonmonotonic-send (reordered).
@@ -31,15 +32,45 @@
 #include "history.h"
 #include "protocol.h"
 
-/* What the checker reads: observations and the final committed log, nothing else. */
+/* One partition's final log: its final leader's batches and high watermark. */
+typedef struct checker_log {
+    const proto_batch *log;         /* in offset order */
+    size_t log_count;               /* batches in log */
+    int64_t high_watermark;         /* records at offsets below it are committed */
+    int leader;                     /* broker id of the final leader, -1 none (reported only) */
+} checker_log;
+
+/* One partition's share of the verdict (checker_input.by_partition). The totals of
+ * checker_result are the sums of these, except acked (callbacks that name no partition count
+ * for partition 0, as every callback of a one-partition world does). */
+typedef struct checker_partition {
+    uint64_t committed;  /* records in its committed log, copies included */
+    uint64_t acked;      /* success callbacks naming it */
+    uint64_t duplicates; /* copies in its committed log of an id committed before: earlier in
+                          * this log or in a partition of a lower index */
+    uint64_t reordered;  /* first occurrences out of order among its producer's records here */
+    uint64_t lost_acked; /* ids last acknowledged on it that are committed nowhere */
+} checker_partition;
+
+/* What the checker reads: observations and the final committed logs, nothing else. A world
+ * of one partition sets log, log_count and high_watermark and leaves partitions NULL; a world
+ * of several sets partitions (index = the global partition index g: topics in workload.topics
+ * order, then partition number), and log .. high_watermark to partition 0's. */
 typedef struct checker_input {
     const history *history;         /* every observation of the run */
     const proto_payloads *payloads; /* record ids of batches */
-    const proto_batch *log;         /* the final leader's log, in offset order */
+    const proto_batch *log;         /* the final leader's log of partition 0, in offset order */
     size_t log_count;               /* batches in log */
     int64_t high_watermark;         /* records at offsets below it are committed */
     uint64_t records;               /* workload.records: ids are 0..records-1 */
+    const checker_log *partitions;  /* partition_count logs by g, or NULL for the log above */
+    size_t partition_count;         /* 0 or 1 with partitions NULL: one partition */
+    checker_partition *by_partition; /* optional output: one entry per partition, filled */
 } checker_input;
+
+/* The logs the checker reads: in->partitions, or the one log of in as a checker_log; the
+ * count in *n. */
+const checker_log *checker_logs(const checker_input *in, checker_log *one, size_t *n);
 
 typedef struct checker_result {
     uint64_t records;             /* ids the application had to send */
@@ -70,6 +101,8 @@ typedef struct checker_result {
     uint64_t messages_dropped;    /* messages fault rules dropped */
     uint64_t faults_fired_mask;   /* bit i: fault i fired (faults 0..63) */
     uint64_t errors_total;        /* sum of errors[] */
+    uint32_t partitions;          /* partitions judged (1 in a one-partition world) */
+    uint32_t partitions_touched;  /* of them, those with a committed record or a lost write */
 } checker_result;
 
 /* Computes the verdict. Returns 0, or -1 when memory for the working sets cannot be had.
@@ -88,10 +121,13 @@ typedef enum checker_anomaly {
 
 /* Called once per counted anomaly: for a duplicate, once per extra copy (offset of the copy);
  * for a reordering and an unexpected record, at its offset; for lost_acked and
- * failed_but_written once per id, with offset -1. Anomalies of the log come first, in offset
- * order; then lost_acked and failed_but_written, in order of id. */
-typedef void (*checker_anomaly_fn)(void *ctx, checker_anomaly kind, uint32_t record,
-                                   int64_t offset);
+ * failed_but_written once per id, with offset -1. partition is the global index of the log
+ * the offset is in; for lost_acked, of the partition the id was last acknowledged on; for
+ * failed_but_written, of the partition it was first committed on. Anomalies of the logs come
+ * first, partition by partition in index order, each in offset order; then lost_acked and
+ * failed_but_written, in order of id. */
+typedef void (*checker_anomaly_fn)(void *ctx, checker_anomaly kind, uint32_t partition,
+                                   uint32_t record, int64_t offset);
 
 /* checker_run, telling visit (if not NULL) about every anomaly it counts. */
 int checker_run_visit(const checker_input *in, checker_result *out, checker_anomaly_fn visit,
@@ -124,6 +160,12 @@ typedef struct checker_stream {
     uint8_t *flags;          /* per id: what happened to it (checker.c) */
     uint32_t *resent;        /* per id: 1 + index in sends of its latest send when that was
                               * not a fresh one; NULL until the first such send */
+    uint16_t *acked_on;      /* per id: the partition of its latest success callback; NULL
+                              * until a callback names a partition other than 0 */
+    uint16_t *committed_on;  /* per id: the partition it was first committed on; NULL in a
+                              * one-partition world */
+    uint64_t *acked_by;      /* per partition: success callbacks naming it */
+    size_t acked_by_count;   /* entries of acked_by (1 + the largest partition named) */
     uint64_t ids;            /* length of the per-id arrays; they grow to the largest id seen */
     checker_send *sends;     /* one per stored send record (a run of ids, history.h) */
     size_t send_count;       /* entries stored */

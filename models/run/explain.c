@@ -939,8 +939,10 @@ static size_t ex_dup_slot(ex_list *l, uint32_t record) {
 }
 
 /* The checker's visitor: keeps the first limit anomalies of each kind, one per record. */
-static void ex_collect(void *ctx, checker_anomaly kind, uint32_t record, int64_t offset) {
+static void ex_collect(void *ctx, checker_anomaly kind, uint32_t partition, uint32_t record,
+                       int64_t offset) {
     ex_list *l = ctx;
+    (void)partition;
     size_t slot = 0;
     if (kind == CHECKER_DUPLICATE) {
         slot = ex_dup_slot(l, record);

@@ -182,24 +182,37 @@ static void history_commit_run(history *h, history_rec *r, uint32_t n) {
     h->count++;
 }
 
-void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
-                      uint32_t send_no) {
+void history_send_partition_run(history *h, int64_t t, node_id producer, uint16_t partition,
+                                uint32_t first, uint32_t n, uint32_t send_no) {
     if (n == 0) return;
     history_rec *r = history_begin(h, t, HIST_SEND, producer);
     r->a = first;
     r->b = send_no;
+    r->partition = partition;
     history_commit_run(h, r, n);
 }
 
-void history_callback_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
-                          uint32_t send_no, int error, int64_t offset) {
+void history_callback_partition_run(history *h, int64_t t, node_id producer,
+                                    uint16_t partition, uint32_t first, uint32_t n,
+                                    uint32_t send_no, int error, int64_t offset) {
     if (n == 0) return;
     history_rec *r = history_begin(h, t, HIST_CALLBACK, producer);
     r->a = first;
     r->b = send_no;
     r->c = error;
     r->d = offset;
+    r->partition = partition;
     history_commit_run(h, r, n);
+}
+
+void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                      uint32_t send_no) {
+    history_send_partition_run(h, t, producer, 0, first, n, send_no);
+}
+
+void history_callback_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
+                          uint32_t send_no, int error, int64_t offset) {
+    history_callback_partition_run(h, t, producer, 0, first, n, send_no, error, offset);
 }
 
 void history_send(history *h, int64_t t, node_id producer, uint32_t record, uint32_t send_no) {

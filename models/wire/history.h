@@ -132,6 +132,15 @@ void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, u
                       uint32_t send_no);
 void history_callback_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
                           uint32_t send_no, int error, int64_t offset);
+/* The same runs for a record of partition g (the global index: topics in workload.topics
+ * order, then partition number), which the record's partition field carries; the calls above
+ * are these with partition 0. A success callback's partition is where the checker counts the
+ * record as acknowledged (checker.h, lost_acked per partition). */
+void history_send_partition_run(history *h, int64_t t, node_id producer, uint16_t partition,
+                                uint32_t first, uint32_t n, uint32_t send_no);
+void history_callback_partition_run(history *h, int64_t t, node_id producer,
+                                    uint16_t partition, uint32_t first, uint32_t n,
+                                    uint32_t send_no, int error, int64_t offset);
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
                      int broker);
 void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error);
