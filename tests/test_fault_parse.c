@@ -9,6 +9,9 @@
 
 #define MS ((int64_t)1000000)
 #define S ((int64_t)1000000000)
+#define NODES                                                                                 \
+    "expected a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, producer-<n>, " \
+    "controller)"
 
 static fault_spec parse_ok(const char *text) {
     fault_spec f;
@@ -199,14 +202,10 @@ static void test_errors(void) {
     parse_bad("stop producer at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
                                      "got 'producer' (only brokers have a controlled shutdown)");
     parse_bad("stop leader on leader.append", "expected 'at' at word 3, got 'on'");
-    parse_bad("crash leeder at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-                                    "controller) at word 2, got 'leeder'");
-    parse_bad("crash broker-0 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-              "controller) at word 2, got 'broker-0' (broker ids are 1 .. 16)");
-    parse_bad("crash broker-17 at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-              "controller) at word 2, got 'broker-17' (broker ids are 1 .. 16)");
-    parse_bad("crash broker-x at 1s", "expected a node (leader, follower, broker-<n>, producer, "
-                                      "controller) at word 2, got 'broker-x'");
+    parse_bad("crash leeder at 1s", NODES " at word 2, got 'leeder'");
+    parse_bad("crash broker-0 at 1s", NODES " at word 2, got 'broker-0' (broker ids are 1 .. 16)");
+    parse_bad("crash broker-17 at 1s", NODES " at word 2, got 'broker-17' (broker ids are 1 .. 16)");
+    parse_bad("crash broker-x at 1s", NODES " at word 2, got 'broker-x'");
     parse_bad("crash leader", "expected 'at' or 'on' at word 3, got the end of the line");
     parse_bad("crash leader at 10", "expected a time with a unit (ns, us, ms, s, min, h)"
               " at word 4, got '10' (a time needs a unit, e.g. 1500ms)");
@@ -237,8 +236,7 @@ static void test_errors(void) {
     parse_bad("crash leader on leader.append n=4294967296", "expected a count n=<k> with k >= 1 "
               "at word 5, got 'n=4294967296' (out of range)");
     parse_bad("pause leader at 1s", "expected 'for' at word 5, got the end of the line");
-    parse_bad("partition leader at 1s for 1s", "expected a node (leader, follower, broker-<n>, "
-              "producer, controller) at word 3, got 'at'");
+    parse_bad("partition leader at 1s for 1s", NODES " at word 3, got 'at'");
     parse_bad("partition broker-1 -> broker-1 at 1s for 1s", "expected a second, different node "
               "at word 4, got 'broker-1' (both ends are the same node)");
     parse_bad("partition leader leader at 1s for 1s", "expected a second, different node at "
@@ -275,7 +273,8 @@ static void test_errors(void) {
               "2, got 'controller' (only brokers have a controlled shutdown)");
     parse_bad("powerloss at 1s", "expected 'all' or a broker (leader, follower, broker-<n>) at "
               "word 2, got 'at'");
-    parse_bad("restart leader at 1s", "expected 'producer' at word 2, got 'leader'");
+    parse_bad("restart leader at 1s", "expected a producer (producer, producer-<n>) at word 2, got "
+                                      "'leader'");
     parse_bad("a b c d e f g h i j k l m n o p q r s t u v w x y",
               "too many words (a fault line has at most 24)");
 }
@@ -298,6 +297,91 @@ static void test_target_names(void) {
     CHECK_STR(fault_target_name(&t, buf, sizeof buf), "all");
 }
 
+/* Partitions and producers by name: the parser keeps "orders-3" as written and the producer's
+ * index; fault_spec_resolve checks them against a world. */
+static int world_partition(void *ctx, const char *name, char *why, size_t why_len) {
+    (void)ctx;
+    static const char *const names[] = {"orders-0", "orders-1", "orders-2", "my.log-x-0"};
+    for (int g = 0; g < 4; g++)
+        if (strcmp(name, names[g]) == 0) return g;
+    snprintf(why, why_len, "topics: orders (0 .. 2), my.log-x (0)");
+    return -1;
+}
+
+static void test_partitions_and_producers(void) {
+    fault_spec f = parse_ok("crash leader of orders-2 on leader.append n=2");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_LEADER);
+    CHECK_STR(f.a.of, "orders-2");
+    CHECK_EQ(f.a.partition, -1);
+    CHECK_EQ(f.step, STEP_LEADER_APPEND);
+    CHECK_EQ(f.step_n, 2);
+    f = parse_ok("pause follower of my.log-x-0 at 1s for 1s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_FOLLOWER);
+    CHECK_STR(f.a.of, "my.log-x-0");
+    f = parse_ok("crash leader at 1s");
+    CHECK_EQ(f.a.partition, 0);
+    CHECK_STR(f.a.of, "");
+    f = parse_ok("crash producer-2 at 1s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_PRODUCER);
+    CHECK_EQ(f.a.producer, 1);
+    CHECK_EQ(parse_ok("crash producer-1 at 1s").a.producer, 0);
+    CHECK_EQ(parse_ok("crash producer at 1s").a.producer, 0);
+    f = parse_ok("restart producer-3 at 1s");
+    CHECK_EQ(f.kind, FAULT_RESTART_PRODUCER);
+    CHECK_EQ(f.a.producer, 2);
+    f = parse_ok("drop responses leader of orders-1 -> producer-2 p=0.5");
+    CHECK_STR(f.a.of, "orders-1");
+    CHECK_EQ(f.b.producer, 1);
+    f = parse_ok("partition leader of orders-1 leader of orders-2 at 1s for 1s");
+    CHECK_STR(f.b.of, "orders-2");
+    /* Two producers are two nodes; the same partition's leader twice is one. */
+    parse_ok("partition producer-1 producer-2 at 1s for 1s");
+    parse_bad("partition leader of orders-1 leader of orders-1 at 1s for 1s",
+              "expected a second, different node at word 7, got 'orders-1' (both ends are the "
+              "same node)");
+    parse_bad("crash leader of orders at 1s",
+              "expected a partition <topic>-<p>, e.g. orders-3 at word 4, got 'orders'");
+    parse_bad("crash leader of at 1s",
+              "expected a partition <topic>-<p>, e.g. orders-3 at word 4, got 'at'");
+    parse_bad("crash leader of orders/1-2 at 1s",
+              "expected a partition <topic>-<p>, e.g. orders-3 at word 4, got 'orders/1-2' (a "
+              "topic name is letters, digits, '.', '_', '-')");
+    parse_bad("crash producer-0 at 1s", NODES " at word 2, got 'producer-0' (producers are 1 .. 8)");
+    parse_bad("stop producer-2 at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
+                                       "got 'producer-2' (only brokers have a controlled shutdown)");
+    parse_bad("restart broker-1 at 1s", "expected a producer (producer, producer-<n>) at word 2, "
+                                        "got 'broker-1'");
+
+    fault_world w = {.partition = world_partition, .producers = 2, .brokers = 3};
+    char err[256];
+    f = parse_ok("crash leader of orders-2 on leader.append");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.a.partition, 2);
+    f = parse_ok("drop requests producer-2 -> follower of my.log-x-0 p=1");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.b.partition, 3);
+    f = parse_ok("crash leader of orders-3 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "leader of orders-3: no such partition: topics: orders (0 .. 2), my.log-x (0)");
+    f = parse_ok("drop requests producer -> follower of order-1 p=1");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "follower of order-1: no such partition: topics: orders (0 .. 2), my.log-x (0)");
+    f = parse_ok("crash producer-3 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "producer-3 does not exist (workload.producers=2)");
+    f = parse_ok("partition producer-1 broker-4 at 1s for 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "broker-4 does not exist (num.brokers=3)");
+
+    char buf[64];
+    f = parse_ok("crash follower of orders-1 at 1s");
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "follower of orders-1");
+    f = parse_ok("crash producer-4 at 1s");
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "producer-4");
+    f = parse_ok("crash producer-1 at 1s");
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "producer");
+}
+
 int main(void) {
     test_crash();
     test_other_forms();
@@ -305,5 +389,6 @@ int main(void) {
     test_errors();
     test_target_names();
     test_idle_reason_of_stop();
+    test_partitions_and_producers();
     return test_result("test_fault_parse");
 }

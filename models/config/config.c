@@ -953,7 +953,7 @@ int64_t config_session_timeout_ns(const config *c) {
                                                          : c->broker_session_timeout_ns;
 }
 
-/* Brokers named by faults exist in this cluster. */
+/* Brokers, partitions and producers named by faults exist in this world. */
 static int config_finish_faults(const config *c, char *err, size_t err_len) {
     for (int i = 0; i < c->fault_count; i++) {
         const config_fault *f = &c->faults[i];
@@ -976,12 +976,10 @@ static int config_finish_faults(const config *c, char *err, size_t err_len) {
                      (long long)(starts_ns / 1000000), (long long)(c->time_max_ns / 1000000));
             return -1;
         }
-        const fault_target *ends[2] = {&spec.a, &spec.b};
-        for (int e = 0; e < 2; e++) {
-            if (ends[e]->kind != FAULT_TARGET_BROKER || ends[e]->broker <= c->num_brokers)
-                continue;
-            snprintf(err, err_len, "%s: fault.%s: broker-%d does not exist (num.brokers=%d)",
-                     where, f->name, ends[e]->broker, c->num_brokers);
+        fault_world world;
+        fault_world_of(c, &world);
+        if (fault_spec_resolve(&spec, &world, why, sizeof why) != 0) {
+            snprintf(err, err_len, "%s: fault.%s: %s", where, f->name, why);
             return -1;
         }
     }

@@ -12,8 +12,9 @@
  * converted to parts per million (finer than 1 ppm is an error). No floating point, so a line
  * means the same on every machine.
  *
- * Left out: symbolic times ("at start"), lists of nodes, and checking a broker id against
- * num.brokers (the parser knows no configuration; config_finish does that).
+ * Left out: symbolic times ("at start"), lists of nodes. The parser knows no world; what a
+ * line names (a broker id, a partition, a producer) is checked against one by
+ * fault_spec_resolve (config_finish, at load: exit 2).
  */
 #include "fault_parse.h"
 
@@ -243,7 +244,46 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
 
 /* ==== Nodes and steps ======================================================================== */
 
-#define FP_NODES "a node (leader, follower, broker-<n>, producer, controller)"
+#define FP_NODES "a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, " \
+                 "producer-<n>, controller)"
+
+/* True when the next word is prefix followed by a decimal integer, read into *n. */
+static bool fp_numbered(const fp_state *ps, const char *prefix, int64_t *n) {
+    size_t plen = strlen(prefix);
+    if (ps->at >= ps->count || ps->len[ps->at] <= plen || memcmp(ps->word[ps->at], prefix, plen))
+        return false;
+    int64_t fraction;
+    int decimals;
+    size_t len = ps->len[ps->at] - plen;
+    return fp_decimal(ps->word[ps->at] + plen, len, n, &fraction, &decimals) == len &&
+           decimals == 0;
+}
+
+/* Reads "<topic>-<p>" (a topic name of Kafka's characters [A-Za-z0-9._-], then '-' and a
+ * partition number; the last '-' splits) into t->of. Whether the world has it is for
+ * fault_spec_resolve. */
+static int fp_partition_name(fp_state *ps, fault_target *t) {
+    const char *what = "a partition <topic>-<p>, e.g. orders-3";
+    if (ps->at >= ps->count) return fp_expected(ps, what);
+    const char *w = ps->word[ps->at];
+    size_t len = ps->len[ps->at], dash = len;
+    for (size_t i = 0; i < len; i++) {
+        char c = w[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return fp_expected_because(ps, what, "a topic name is letters, digits, '.', '_', '-'");
+        if (c == '-') dash = i;
+    }
+    bool digits = dash + 1 < len && len - dash - 1 <= 4;
+    for (size_t i = dash + 1; i < len && digits; i++) digits = w[i] >= '0' && w[i] <= '9';
+    if (dash == 0 || dash == len || !digits) return fp_expected(ps, what);
+    if (len >= sizeof t->of) return fp_expected_because(ps, what, "too long");
+    memcpy(t->of, w, len);
+    t->of[len] = '\0';
+    t->partition = -1;
+    ps->at++;
+    return 0;
+}
 
 /* Reads a node into *t; what names the nodes allowed in messages. */
 static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
@@ -253,16 +293,23 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (fp_accept(ps, names[i].name)) {
             *t = (fault_target){.kind = names[i].kind};
+            if (names[i].kind == FAULT_TARGET_LEADER || names[i].kind == FAULT_TARGET_FOLLOWER)
+                if (fp_accept(ps, "of")) return fp_partition_name(ps, t);
             return 0;
         }
     }
-    if (ps->at >= ps->count || ps->len[ps->at] <= 7 || memcmp(ps->word[ps->at], "broker-", 7))
-        return fp_expected(ps, what);
-    int64_t id, fraction;
-    int decimals;
-    size_t len = ps->len[ps->at] - 7;
-    if (fp_decimal(ps->word[ps->at] + 7, len, &id, &fraction, &decimals) != len || decimals)
-        return fp_expected(ps, what);
+    int64_t id;
+    if (fp_numbered(ps, "producer-", &id)) {
+        if (id < 1 || id > PROTO_PRODUCERS_MAX) {
+            char why[48];
+            snprintf(why, sizeof why, "producers are 1 .. %d", PROTO_PRODUCERS_MAX);
+            return fp_expected_because(ps, what, why);
+        }
+        *t = (fault_target){.kind = FAULT_TARGET_PRODUCER, .producer = (int)id - 1};
+        ps->at++;
+        return 0;
+    }
+    if (!fp_numbered(ps, "broker-", &id)) return fp_expected(ps, what);
     if (id < 1 || id > PROTO_BROKERS_MAX) {
         char why[48];
         snprintf(why, sizeof why, "broker ids are 1 .. %d", PROTO_BROKERS_MAX);
@@ -275,10 +322,12 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
 
 static int fp_node(fp_state *ps, fault_target *t) { return fp_node_named(ps, t, FP_NODES); }
 
-/* Reads a broker (leader, follower, broker-<n>) into *t for stop and powerloss: the producer or
+/* Reads a broker (leader, follower, broker-<n>) into *t for stop and powerloss: a producer or
  * the controller is refused because of why_broker; what names what the verb takes. */
 static int fp_broker(fp_state *ps, fault_target *t, const char *what, const char *why_broker) {
-    if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller"))) {
+    int64_t n;
+    if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller") ||
+                               (fp_numbered(ps, "producer-", &n) && ++ps->at))) {
         ps->at--;
         return fp_expected_because(ps, what, why_broker);
     }
@@ -306,7 +355,9 @@ static int fp_distinct(fp_state *ps, const fault_target *a, const fault_target *
     /* A role named twice (leader leader) is one node whenever the fault fires: never a cut.
      * Two different names may still meet in one node (leader and broker-1 when broker-1
      * leads); that is decided when the fault fires. */
-    if (a->kind != b->kind || a->broker != b->broker) return 0;
+    if (a->kind != b->kind || a->broker != b->broker || a->producer != b->producer ||
+        strcmp(a->of, b->of) != 0)
+        return 0;
     ps->at--;
     return fp_expected_because(ps, "a second, different node", "both ends are the same node");
 }
@@ -400,10 +451,14 @@ static int fp_powerloss(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* restart producer at <time> */
+/* restart <producer> at <time> */
 static int fp_restart(fp_state *ps, fault_spec *f) {
-    if (fp_expect(ps, "producer") != 0) return -1;
-    f->a = (fault_target){.kind = FAULT_TARGET_PRODUCER};
+    const char *what = "a producer (producer, producer-<n>)";
+    if (fp_node_named(ps, &f->a, what) != 0) return -1;
+    if (f->a.kind != FAULT_TARGET_PRODUCER) {
+        ps->at--;
+        return fp_expected(ps, what);
+    }
     if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
     return fp_end(ps);
 }
@@ -436,14 +491,69 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
 
 const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
     switch (t->kind) {
-    case FAULT_TARGET_LEADER: snprintf(buf, len, "leader"); break;
-    case FAULT_TARGET_FOLLOWER: snprintf(buf, len, "follower"); break;
+    case FAULT_TARGET_LEADER:
+    case FAULT_TARGET_FOLLOWER:
+        snprintf(buf, len, "%s%s%s", t->kind == FAULT_TARGET_LEADER ? "leader" : "follower",
+                 t->of[0] ? " of " : "", t->of);
+        break;
     case FAULT_TARGET_BROKER: snprintf(buf, len, "broker-%d", t->broker); break;
-    case FAULT_TARGET_PRODUCER: snprintf(buf, len, "producer"); break;
+    case FAULT_TARGET_PRODUCER:
+        if (t->producer == 0) snprintf(buf, len, "producer");
+        else snprintf(buf, len, "producer-%d", t->producer + 1);
+        break;
     case FAULT_TARGET_CONTROLLER: snprintf(buf, len, "controller"); break;
     case FAULT_TARGET_ALL: snprintf(buf, len, "all"); break;
     }
     return buf;
+}
+
+/* ==== Names against the world ================================================================ */
+
+static int fp_resolve_target(fault_target *t, const fault_world *w, char *err, size_t err_len) {
+    char why[160] = "";
+    switch (t->kind) {
+    case FAULT_TARGET_LEADER:
+    case FAULT_TARGET_FOLLOWER:
+        if (!t->of[0]) return 0;
+        t->partition = w->partition ? w->partition(w->ctx, t->of, why, sizeof why) : -1;
+        if (t->partition >= 0) return 0;
+        snprintf(err, err_len, "%s of %s: no such partition%s%s",
+                 t->kind == FAULT_TARGET_LEADER ? "leader" : "follower", t->of,
+                 why[0] ? ": " : "", why);
+        return -1;
+    case FAULT_TARGET_PRODUCER:
+        if (t->producer < w->producers) return 0;
+        snprintf(err, err_len, "producer-%d does not exist (workload.producers=%d)",
+                 t->producer + 1, w->producers);
+        return -1;
+    case FAULT_TARGET_BROKER:
+        if (t->broker <= w->brokers) return 0;
+        snprintf(err, err_len, "broker-%d does not exist (num.brokers=%d)", t->broker,
+                 w->brokers);
+        return -1;
+    default: return 0;
+    }
+}
+
+static int fault_world_partition(void *ctx, const char *name, char *why, size_t why_len) {
+    const config *c = ctx;
+    (void)c;
+    /* The world's one topic, orders, of one partition. */
+    if (strcmp(name, "orders-0") == 0) return 0;
+    snprintf(why, why_len, "the topics are orders (partition 0)");
+    return -1;
+}
+
+void fault_world_of(const config *c, fault_world *w) {
+    *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition, .producers = 1,
+                       .brokers = c->num_brokers};
+}
+
+int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {
+    if (fp_resolve_target(&f->a, w, err, err_len) != 0) return -1;
+    bool two_ends = f->kind == FAULT_PARTITION || f->kind == FAULT_DROP ||
+                    f->kind == FAULT_BREAK || f->kind == FAULT_DELAY;
+    return two_ends ? fp_resolve_target(&f->b, w, err, err_len) : 0;
 }
 
 /* ==== Directions that carry no messages ====================================================== */

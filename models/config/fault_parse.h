@@ -15,13 +15,19 @@
  *   break <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
  *   delay <requests|responses> <a> -> <b> by <duration> [from <t1> to <t2>]
  *   powerloss all|<broker> at <time> [for <duration>]   (broker: leader, follower, broker-<n>)
- *   restart producer at <time>
- * Nodes: leader, follower (resolved when the fault fires), broker-<n>, producer, controller.
+ *   restart <producer> at <time>
+ * Nodes: leader, follower (of partition 0 of the first topic), leader of <topic>-<p>,
+ * follower of <topic>-<p> (resolved when the fault fires), broker-<n>, producer (the first),
+ * producer-<n> (1-based: producer-1 is producer), controller. "crash leader of orders-3 on
+ * leader.append n=2" counts the steps of partition orders-3 only; a step of a role without
+ * "of" counts on partition 0 of the first topic, a step of a named broker or producer on any
+ * partition.
  * Times carry a unit (ns, us, ms, s, min, h) and may have decimals; they are read in fixed point, never
  * through floating point. A probability is a decimal 0..1 read into parts per million.
  *
- * The parser knows no world: it checks the words, not whether broker-5 exists in this run
- * (config_finish and the runtime do that).
+ * The parser knows no world: it checks the words, not whether broker-5, orders-3 or producer-4
+ * exist in this run; fault_spec_resolve does that against the world's tables (config_finish,
+ * exit 2 with the file and line) and turns a partition's name into its global index.
  */
 #ifndef KAFKASIM_FAULT_PARSE_H
 #define KAFKASIM_FAULT_PARSE_H
@@ -55,9 +61,15 @@ typedef enum fault_target_kind {
     FAULT_TARGET_ALL         /* every broker (powerloss all) */
 } fault_target_kind;
 
+#define FAULT_PARTITION_NAME_MAX 80 /* bytes of "<topic>-<p>" with its terminator */
+
 typedef struct fault_target {
     fault_target_kind kind; /* which node, or how to pick it */
     int broker;             /* broker id 1..PROTO_BROKERS_MAX for FAULT_TARGET_BROKER, else 0 */
+    int producer;           /* FAULT_TARGET_PRODUCER: index, 0 for producer and producer-1 */
+    int partition;          /* leader/follower: global index g of the partition; 0 without
+                             * "of", else set by fault_spec_resolve (-1 before) */
+    char of[FAULT_PARTITION_NAME_MAX]; /* leader/follower: "orders-3" as written, "" none */
 } fault_target;
 
 /* One fault line, parsed. Fields a form does not use keep the defaults below. */
@@ -89,7 +101,26 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len);
  * is not NULL) the reason, or NULL when the word does not start with a number. Zero is a time. */
 int fault_time_parse(const char *word, size_t len, int64_t *ns, const char **why);
 
-/* "leader", "follower", "broker-3", "producer", "controller", "all" into buf; returns buf. */
+/* What fault_spec_resolve asks of the world: the global index of a partition's display name
+ * ("orders-3"), or -1 when the world has no such partition, with a reason in why ("no topic
+ * 'order'; topics: orders", "orders has partitions 0 .. 5"); and the producers it runs. */
+typedef struct fault_world {
+    void *ctx;                                                      /* borrowed */
+    int (*partition)(void *ctx, const char *name, char *why, size_t why_len);
+    int producers;                                                  /* workload.producers */
+    int brokers;                                                    /* num.brokers */
+} fault_world;
+
+/* Resolves the names of f against w: partitions into their global index, producer and broker
+ * numbers checked against the world. Returns 0, or -1 with a message in err naming the node
+ * and what is allowed ("producer-3 does not exist (workload.producers=2)"). */
+int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len);
+
+/* The world of configuration c (its partition table, workload.producers, num.brokers). */
+void fault_world_of(const config *c, fault_world *w);
+
+/* "leader", "follower", "leader of orders-3", "broker-3", "producer", "producer-2",
+ * "controller", "all" into buf; returns buf. */
 const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 
 /* Why the fault can never touch a message (a rule or cut on a direction no message travels,

@@ -5,8 +5,9 @@
  * each becomes kernel events: a crash at a time, a crash after the k-th protocol step of a kind,
  * a broker's controlled shutdown (stop; its process stops when the controller lets it),
  * pauses, network cuts, drop, break and delay rules, whole-cluster power loss, a producer restart.
- * Dynamic targets ("leader", "follower") are resolved when the fault fires, from the
- * controller's view of the partition, as an operator watching the cluster would pick them.
+ * Dynamic targets ("leader", "follower", "leader of orders-3") are resolved when the fault
+ * fires, from the controller's view of the partition, as an operator watching the cluster
+ * would pick them; in rules, at every message (a selector naming the partition, network.h).
  *
  * The fault layer touches nodes only through the operations the scenario hands it (crash,
  * restart, pause, producer restart) and the network's cut and rule API.
@@ -32,15 +33,15 @@ static uint64_t fault_arg(int fault, enum fault_action act, node_id node) {
 static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     switch (t->kind) {
     case FAULT_TARGET_LEADER: {
-        int leader = fr->ops.leader(fr->ops.ctx);
+        int leader = fr->ops.leader(fr->ops.ctx, t->partition);
         return leader > 0 ? node_broker(leader) : NODE_NONE;
     }
     case FAULT_TARGET_FOLLOWER: {
-        int follower = fr->ops.follower(fr->ops.ctx);
+        int follower = fr->ops.follower(fr->ops.ctx, t->partition);
         return follower > 0 ? node_broker(follower) : NODE_NONE;
     }
     case FAULT_TARGET_BROKER: return node_broker(t->broker);
-    case FAULT_TARGET_PRODUCER: return node_producer(0);
+    case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NODE_NONE;
     }
@@ -116,8 +117,8 @@ static void fault_start(fault_runtime *fr, int fault) {
                      fault_arg(fault, FAULT_ACT_END, a));
         break;
     case FAULT_RESTART_PRODUCER:
-        fr->ops.restart_producer(fr->ops.ctx, 0);
-        fault_fired(fr, fault, node_producer(0), true);
+        fr->ops.restart_producer(fr->ops.ctx, f->a.producer);
+        fault_fired(fr, fault, node_producer(f->a.producer), true);
         break;
     case FAULT_DROP:
     case FAULT_BREAK:
@@ -167,7 +168,7 @@ _Static_assert(STEP_COUNT <= 32, "fault_runtime.steps_watched has a bit per step
 
 /* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
  * crash as a separate event at the same instant, so the step's effects stand. */
-void fault_on_step(void *ctx, node_id node, proto_step step) {
+void fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
     fault_runtime *fr = ctx;
     /* Nodes report every step (several per batch) once any is watched; scenario_build drops
      * the hook when none is. */
@@ -176,6 +177,10 @@ void fault_on_step(void *ctx, node_id node, proto_step step) {
         const fault_spec *f = &fr->specs[i];
         if (f->kind != FAULT_CRASH || !f->on_step || f->step != step) continue;
         if (fr->step_done[i]) continue;
+        /* A role counts the steps of its partition ("leader of orders-3": orders-3's only;
+         * "leader": partition 0's); a broker or producer named by number, every step. */
+        bool role = f->a.kind == FAULT_TARGET_LEADER || f->a.kind == FAULT_TARGET_FOLLOWER;
+        if (role && partition != f->a.partition) continue;
         /* "crash leader on leader.append" watches whichever broker leads when the step
          * happens; "crash broker-2 on follower.fetch" watches broker-2 only. */
         if (fault_resolve(fr, &f->a) != node) continue;
@@ -206,10 +211,10 @@ void fault_on_delay(void *ctx, int rule, const proto_msg *msg) {
 
 static int fault_selector(const fault_target *t) {
     switch (t->kind) {
-    case FAULT_TARGET_LEADER: return NET_SELECT_LEADER;
-    case FAULT_TARGET_FOLLOWER: return NET_SELECT_FOLLOWER;
+    case FAULT_TARGET_LEADER: return NET_SELECT_LEADER_OF(t->partition);
+    case FAULT_TARGET_FOLLOWER: return NET_SELECT_FOLLOWER_OF(t->partition);
     case FAULT_TARGET_BROKER: return t->broker;
-    case FAULT_TARGET_PRODUCER: return node_producer(0);
+    case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NET_SELECT_ANY;
     }
@@ -247,6 +252,9 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
     for (int i = 0; i < c->fault_count; i++) {
         fault_spec *f = &fr->specs[i];
         if (fault_parse(c->faults[i].text, f, err, err_len) != 0) return -1;
+        fault_world world;
+        fault_world_of(c, &world);
+        if (fault_spec_resolve(f, &world, err, err_len) != 0) return -1;
         fr->count++;
         if (f->kind == FAULT_DROP || f->kind == FAULT_BREAK || f->kind == FAULT_DELAY) {
             int rc = fault_install_rule(fr, i);

@@ -18,11 +18,12 @@
 
 /* ==== The runtime: faults turned into events (faults.c) ==================================== */
 
-/* What the fault layer may do to nodes: the scenario implements these. */
+/* What the fault layer may do to nodes: the scenario implements these. A partition is its
+ * global index g (0: partition 0 of the first topic). */
 typedef struct fault_ops {
     void *ctx;                                              /* borrowed */
-    int (*leader)(void *ctx);                               /* broker id, or -1 */
-    int (*follower)(void *ctx);                             /* a live follower, or -1 */
+    int (*leader)(void *ctx, int partition);                /* broker id, or -1 */
+    int (*follower)(void *ctx, int partition);              /* a live follower, or -1 */
     void (*crash)(void *ctx, node_id node, bool powerloss); /* the process (or power) dies */
     void (*stop)(void *ctx, node_id node);                  /* a controlled shutdown begins */
     void (*restart)(void *ctx, node_id node);               /* it comes back and recovers */
@@ -59,8 +60,8 @@ typedef struct fault_runtime {
  * ran out (the world is exhausted, its message in w->failure). */
 int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
                        size_t err_len);
-/* proto_step_fn for the nodes (ctx = the fault_runtime). */
-void fault_on_step(void *ctx, node_id node, proto_step step);
+/* proto_step_fn for the nodes (ctx = the fault_runtime): node made step on partition g. */
+void fault_on_step(void *ctx, node_id node, proto_step step, int partition);
 /* net_drop_fn for the network (ctx = the fault_runtime): a drop or break rule fired. */
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
 /* net_delay_fn for the network (ctx = the fault_runtime). */

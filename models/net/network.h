@@ -100,6 +100,14 @@ typedef void (*net_fate_fn)(void *ctx, const proto_msg *msg, int64_t sent_ns, bo
 #define NET_SELECT_ANY (-1)
 #define NET_SELECT_LEADER (-2)
 #define NET_SELECT_FOLLOWER (-3)
+/* The leader or a follower of partition g (g = 0: the two above); resolve decodes them. */
+#define NET_SELECT_LEADER_OF(g) (NET_SELECT_LEADER - 2 * (g))
+#define NET_SELECT_FOLLOWER_OF(g) (NET_SELECT_FOLLOWER - 2 * (g))
+/* The partition of a dynamic selector (< NET_SELECT_ANY), and whether it picks the leader. */
+static inline int net_select_partition(int selector) { return (NET_SELECT_LEADER - selector) / 2; }
+static inline bool net_select_is_leader(int selector) {
+    return (NET_SELECT_LEADER - selector) % 2 == 0;
+}
 
 typedef enum net_rule_kind {
     NET_RULE_DROP,  /* a lost segment: TCP retransmits it (see the file comment) */

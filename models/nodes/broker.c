@@ -41,8 +41,8 @@ static void follower_fetch_send(broker *b, int partition);
 
 static int64_t now_ns(const broker *b) { return sim_now(b->env.world); }
 
-static void step(broker *b, proto_step s) {
-    if (b->env.step_fn) b->env.step_fn(b->env.step_ctx, b->node, s);
+static void step(broker *b, int partition, proto_step s) {
+    if (b->env.step_fn) b->env.step_fn(b->env.step_ctx, b->node, s, partition);
 }
 
 static void out_of_memory(broker *b) {
@@ -421,7 +421,7 @@ static void leader_on_produce(broker *b, node_id client) {
         b->conns[client].base_offset = base_offset;
         conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + req->timeout_ns);
     }
-    if (!v.duplicate) step(b, STEP_LEADER_APPEND);
+    if (!v.duplicate) step(b, partition, STEP_LEADER_APPEND);
     if (!v.duplicate) leader_complete_parked(b, partition, true); /* waiting fetches */
     leader_maybe_advance_hw(b, partition);
     /* tryCompleteElseWatch: a duplicate whose original the HW already passed, or a batch the
@@ -584,7 +584,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (hw <= p->log.high_watermark) return;
     replica_set_hw(b, p, hw);
     leader_complete_parked(b, partition, false);
-    step(b, STEP_LEADER_HW_ADVANCE);
+    step(b, partition, STEP_LEADER_HW_ADVANCE);
 }
 
 /* Sends AlterPartition with the proposed ISR (KIP-497); one at a time. */
@@ -713,7 +713,7 @@ static void follower_append(broker *b, int partition, const proto_fetch_response
     int64_t hw = f->high_watermark < p->log.log_end_offset ? f->high_watermark
                                                            : p->log.log_end_offset;
     if (hw > p->log.high_watermark) replica_set_hw(b, p, hw);
-    if (appended) step(b, STEP_FOLLOWER_FETCH);
+    if (appended) step(b, partition, STEP_FOLLOWER_FETCH);
 }
 
 static void follower_on_fetch_response(broker *b, const proto_msg *m) {

@@ -763,7 +763,7 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
 /* ---- Completing produce attempts (Sender.completeBatch) --------------------------------- */
 
 static void producer_step(producer *p, proto_step step) {
-    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step);
+    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step, 0);
 }
 
 /* RecordAccumulator.reenqueue: idempotent batches go back in sequence order, others to the

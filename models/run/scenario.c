@@ -92,15 +92,18 @@ struct scenario {
 
 /* ---- Fault operations --------------------------------------------------------------------- */
 
-static int scenario_op_leader(void *ctx) {
+/* The leader of partition g: the world's one partition so far (g is 0: fault_spec_resolve
+ * accepts only the partitions of the world's table). */
+static int scenario_op_leader(void *ctx, int partition) {
     scenario *s = ctx;
+    SIM_ASSERT(&s->world, partition == 0);
     return controller_leader(&s->ctl);
 }
 
-/* The first live replica in assignment order that is not the leader. */
-static int scenario_op_follower(void *ctx) {
+/* The first live replica of partition g in assignment order that is not the leader. */
+static int scenario_op_follower(void *ctx, int partition) {
     scenario *s = ctx;
-    int leader = controller_leader(&s->ctl);
+    int leader = scenario_op_leader(ctx, partition);
     for (int b = 1; b <= s->cfg.replication_factor; b++)
         if (b != leader && broker_alive(&s->brokers[b])) return b;
     return -1;
@@ -157,7 +160,9 @@ static void scenario_op_restart_producer(void *ctx, int index) {
 }
 
 static node_id scenario_resolve(void *ctx, int selector) {
-    int b = selector == NET_SELECT_LEADER ? scenario_op_leader(ctx) : scenario_op_follower(ctx);
+    int g = net_select_partition(selector);
+    int b = net_select_is_leader(selector) ? scenario_op_leader(ctx, g)
+                                           : scenario_op_follower(ctx, g);
     return b > 0 ? node_broker(b) : NODE_NONE;
 }
 

@@ -208,8 +208,9 @@ typedef enum proto_step {
 
 /* "leader.append", ...; NULL for out of range. */
 const char *proto_step_name(proto_step s);
-/* Called by nodes right after the step took effect; the fault layer may crash the node. */
-typedef void (*proto_step_fn)(void *ctx, node_id node, proto_step step);
+/* Called by nodes right after the step took effect on partition g (the global index; 0 for a
+ * step that concerns no one partition); the fault layer may crash the node. */
+typedef void (*proto_step_fn)(void *ctx, node_id node, proto_step step, int partition);
 
 /* ---- Messages --------------------------------------------------------------------------- */
 
