@@ -544,9 +544,16 @@ static int fault_world_partition(void *ctx, const char *name, char *why, size_t 
     return -1;
 }
 
+static const char *fault_world_partition_name(void *ctx, int g, char *buf, size_t len) {
+    (void)ctx;
+    snprintf(buf, len, "orders-%d", g);
+    return buf;
+}
+
 void fault_world_of(const config *c, fault_world *w) {
-    *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition, .producers = 1,
-                       .brokers = c->num_brokers};
+    *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition,
+                       .partition_name = fault_world_partition_name, .partitions = 1,
+                       .producers = 1, .brokers = c->num_brokers};
 }
 
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {

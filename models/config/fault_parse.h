@@ -107,6 +107,9 @@ int fault_time_parse(const char *word, size_t len, int64_t *ns, const char **why
 typedef struct fault_world {
     void *ctx;                                                      /* borrowed */
     int (*partition)(void *ctx, const char *name, char *why, size_t why_len);
+    /* The display name of partition g (0 <= g < partitions) into buf; returns buf. */
+    const char *(*partition_name)(void *ctx, int g, char *buf, size_t len);
+    int partitions;                                                 /* all topics' together */
     int producers;                                                  /* workload.producers */
     int brokers;                                                    /* num.brokers */
 } fault_world;

@@ -60,6 +60,7 @@ int64_t swarm_horizon_ns(const config *c) {
 typedef struct swarm_drawer {
     sim_pcg32 rng;       /* the mix's own stream */
     const config *base;  /* brokers, records */
+    fault_world world;   /* the base's partitions and producers, drawn from when several */
     int64_t horizon_ns;  /* times are drawn in [0, horizon) */
     int64_t steps;       /* n=k counts are drawn in [1, steps] */
     int crash_stops_left; /* crashes that may still stay down for good */
@@ -80,19 +81,55 @@ static const char *swarm_duration(swarm_drawer *d, int lo, int hi, char *buf, si
     return swarm_time_format(ms * SIM_MS, buf, len);
 }
 
-/* A broker target: the leader half of the time, else a follower or a fixed broker. */
-static const char *swarm_broker(swarm_drawer *d, char *buf, size_t len) {
-    uint32_t r = swarm_pick(d, 4);
-    if (r <= 1) return "leader";
-    if (r == 2) return "follower";
-    int brokers = d->base->num_brokers > 0 ? d->base->num_brokers : 1;
-    snprintf(buf, len, "broker-%u", 1 + swarm_pick(d, (uint32_t)brokers));
+/* Node names of a drawn line, room for "follower of <topic>-<p>". */
+#define SWARM_NODE_MAX (FAULT_PARTITION_NAME_MAX + 16)
+
+/* " of orders-3": a partition drawn when the world has several (the roles "leader" and
+ * "follower" of one line name the same one); "" in a world of one, which draws nothing, so
+ * its mixes are those drawn before partitions existed. */
+static const char *swarm_of(swarm_drawer *d, char *buf, size_t len) {
+    if (d->world.partitions <= 1) return "";
+    char name[FAULT_PARTITION_NAME_MAX];
+    int g = (int)swarm_pick(d, (uint32_t)d->world.partitions);
+    snprintf(buf, len, " of %s", d->world.partition_name(d->world.ctx, g, name, sizeof name));
     return buf;
 }
 
+/* "producer", or "producer-<k>" drawn when the world has several. */
+static const char *swarm_producer(swarm_drawer *d, char *buf, size_t len) {
+    if (d->world.producers <= 1) return "producer";
+    snprintf(buf, len, "producer-%u", 1 + swarm_pick(d, (uint32_t)d->world.producers));
+    return buf;
+}
+
+/* The name of role in a line whose partition is of (swarm_of) and producer is producer. */
+static const char *swarm_node(const char *role, const char *of, const char *producer, char *buf,
+                              size_t len) {
+    if (strcmp(role, "producer") == 0) return producer;
+    snprintf(buf, len, "%s%s", role, strcmp(role, "leader") == 0 || strcmp(role, "follower") == 0
+                                         ? of : "");
+    return buf;
+}
+
+typedef enum swarm_role { SWARM_LEADER, SWARM_FOLLOWER, SWARM_BROKER } swarm_role;
+
+/* A broker target: the leader half of the time, else a follower or a fixed broker; a role of
+ * a partition drawn when the world has several. */
+static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
+    uint32_t r = swarm_pick(d, 4);
+    if (r <= 2) {
+        char of[SWARM_NODE_MAX];
+        snprintf(buf, len, "%s%s", r <= 1 ? "leader" : "follower", swarm_of(d, of, sizeof of));
+        return r <= 1 ? SWARM_LEADER : SWARM_FOLLOWER;
+    }
+    int brokers = d->base->num_brokers > 0 ? d->base->num_brokers : 1;
+    snprintf(buf, len, "broker-%u", 1 + swarm_pick(d, (uint32_t)brokers));
+    return SWARM_BROKER;
+}
+
 static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
-    char target_buf[16], t[32], dur[32], tail[48] = "";
-    const char *target = swarm_broker(d, target_buf, sizeof target_buf);
+    char target[SWARM_NODE_MAX], t[32], dur[32], tail[48] = "";
+    swarm_role role = swarm_broker(d, target, sizeof target);
     /* Three in four crashes heal. The others stay down for good, but only as many as the
      * configuration claims to survive: acks=all with min.insync.replicas=m is safe against m-1
      * crash-stop failures (kafka-semantics.md 2.7), so a mix never stops more brokers than that
@@ -108,8 +145,8 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
         static const char *const broker_steps[] = {"leader.append", "leader.hw-advance",
                                                    "follower.fetch"};
         const char *step;
-        if (strcmp(target, "leader") == 0) step = leader_steps[swarm_pick(d, 2)];
-        else if (strcmp(target, "follower") == 0) step = "follower.fetch";
+        if (role == SWARM_LEADER) step = leader_steps[swarm_pick(d, 2)];
+        else if (role == SWARM_FOLLOWER) step = "follower.fetch";
         else step = broker_steps[swarm_pick(d, 3)];
         uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->steps);
         snprintf(out, len, "crash %s on %s n=%llu%s", target, step, (unsigned long long)n, tail);
@@ -119,9 +156,10 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
 }
 
 static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
-    char target_buf[16], t[32], dur[32];
-    const char *target =
-        swarm_pick(d, 4) == 0 ? "producer" : swarm_broker(d, target_buf, sizeof target_buf);
+    char target_buf[SWARM_NODE_MAX], t[32], dur[32];
+    const char *target = target_buf;
+    if (swarm_pick(d, 4) == 0) target = swarm_producer(d, target_buf, sizeof target_buf);
+    else swarm_broker(d, target_buf, sizeof target_buf);
     /* Draws in statement order: the order of evaluation of function arguments is unspecified
      * in C, and gcc and clang differ, which would make a mix depend on the compiler. */
     const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
@@ -140,8 +178,12 @@ static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
     bool one_way = swarm_pick(d, 3) == 0;
     const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur); /* see pause */
     const char *at = swarm_time(d, t, sizeof t);
-    snprintf(out, len, "partition %s%s%s at %s for %s", pair[0], one_way ? " -> " : " ",
-             pair[1], at, duration);
+    char of_buf[SWARM_NODE_MAX], prod[32], a[SWARM_NODE_MAX], b[SWARM_NODE_MAX];
+    const char *of = swarm_of(d, of_buf, sizeof of_buf);
+    const char *producer = swarm_producer(d, prod, sizeof prod);
+    snprintf(out, len, "partition %s%s%s at %s for %s",
+             swarm_node(pair[0], of, producer, a, sizeof a), one_way ? " -> " : " ",
+             swarm_node(pair[1], of, producer, b, sizeof b), at, duration);
 }
 
 /* Drops, breaks and delays: produce and fetch requests, or their responses, within a window.
@@ -165,8 +207,12 @@ static void swarm_draw_rule(swarm_drawer *d, const char *verb, char *out, size_t
         char dur[32];
         snprintf(amount, sizeof amount, "by %s", swarm_duration(d, 0, 15, dur, sizeof dur));
     }
+    char of_buf[SWARM_NODE_MAX], prod[32], a[SWARM_NODE_MAX], b[SWARM_NODE_MAX];
+    const char *of = swarm_of(d, of_buf, sizeof of_buf);
+    const char *producer = swarm_producer(d, prod, sizeof prod);
     snprintf(out, len, "%s %s %s -> %s %s from %s to %s", verb,
-             response ? "responses" : "requests", way[0], way[1], amount, from, to);
+             response ? "responses" : "requests", swarm_node(way[0], of, producer, a, sizeof a),
+             swarm_node(way[1], of, producer, b, sizeof b), amount, from, to);
 }
 
 /* The enabled kinds with their weights: crashes weigh most, as they drive elections. */
@@ -198,6 +244,7 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
     if (kinds == 0) kinds = SWARM_KINDS_DEFAULT;
     swarm_drawer d = {.base = base, .horizon_ns = swarm_horizon_ns(base),
                       .crash_stops_left = base->min_insync_replicas - 1};
+    fault_world_of(base, &d.world);
     sim_pcg32_seed(&d.rng, seed, SWARM_STREAM_ID);
     int64_t per_batch = base->batch_bytes / (base->record_bytes > 0 ? base->record_bytes : 1);
     d.steps = (int64_t)(base->records > CONFIG_RECORDS_MAX ? CONFIG_RECORDS_MAX : base->records) /
@@ -219,24 +266,31 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
         case SWARM_DROP: swarm_draw_rule(&d, "drop", line, len); break;
         case SWARM_BREAK: swarm_draw_rule(&d, "break", line, len); break;
         case SWARM_DELAY: swarm_draw_rule(&d, "delay", line, len); break;
-        case SWARM_RESTART_PRODUCER:
-            snprintf(line, len, "restart producer at %s", swarm_time(&d, t, sizeof t));
+        case SWARM_RESTART_PRODUCER: {
+            const char *at = swarm_time(&d, t, sizeof t);
+            char prod[32];
+            snprintf(line, len, "restart %s at %s", swarm_producer(&d, prod, sizeof prod), at);
             break;
+        }
         case SWARM_POWERLOSS: {
             /* Draws in statement order (see swarm_draw_pause). Half of them take one broker's
              * machine (KIP-966's replica that comes back with less than it acknowledged),
              * half every broker's. */
             const char *duration = swarm_duration(&d, 4, 14, dur, sizeof dur);
             const char *at = swarm_time(&d, t, sizeof t);
-            char who_buf[16];
-            const char *who = swarm_pick(&d, 2) ? "all" : swarm_broker(&d, who_buf, sizeof who_buf);
+            char who_buf[SWARM_NODE_MAX];
+            const char *who = "all";
+            if (!swarm_pick(&d, 2)) {
+                swarm_broker(&d, who_buf, sizeof who_buf);
+                who = who_buf;
+            }
             snprintf(line, len, "powerloss %s at %s for %s", who, at, duration);
             break;
         }
         case SWARM_STOP: {
             /* A rolling restart: the broker comes back (draws in statement order). */
-            char target_buf[16];
-            const char *target = swarm_broker(&d, target_buf, sizeof target_buf);
+            char target[SWARM_NODE_MAX];
+            swarm_broker(&d, target, sizeof target);
             const char *duration = swarm_duration(&d, 4, 16, dur, sizeof dur);
             const char *at = swarm_time(&d, t, sizeof t);
             snprintf(line, len, "stop %s at %s for %s", target, at, duration);
@@ -311,7 +365,7 @@ int swarm_kinds_parse(const char *text, unsigned *kinds, char *err, size_t err_l
 /* ---- Shrinking ---------------------------------------------------------------------------- */
 
 #define SWARM_TOKENS_MAX 24 /* words of one fault line */
-#define SWARM_TOKEN_MAX 64  /* characters of one word */
+#define SWARM_TOKEN_MAX FAULT_PARTITION_NAME_MAX /* characters of one word ("orders-3") */
 
 typedef struct swarm_tokens {
     int count;                                   /* words */
