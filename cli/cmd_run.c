@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "faults.h"
 #include "plot.h"
 #include "report.h"
 #include "scenario.h"
@@ -31,6 +32,7 @@ enum run_option {
     RUN_OPT_TRACE_FORMAT,
     RUN_OPT_TRACE_NODE,
     RUN_OPT_TRACE_RECORD,
+    RUN_OPT_TRACE_PARTITION,
     RUN_OPT_EXPLAIN,
     RUN_OPT_NO_CHECK,
     RUN_OPT_PLOT,
@@ -45,6 +47,7 @@ static const struct option run_options[] = {
     {"trace-format", required_argument, NULL, RUN_OPT_TRACE_FORMAT},
     {"trace-node", required_argument, NULL, RUN_OPT_TRACE_NODE},
     {"trace-record", required_argument, NULL, RUN_OPT_TRACE_RECORD},
+    {"trace-partition", required_argument, NULL, RUN_OPT_TRACE_PARTITION},
     {"explain", optional_argument, NULL, RUN_OPT_EXPLAIN},
     {"no-check", no_argument, NULL, RUN_OPT_NO_CHECK},
     {"plot", required_argument, NULL, RUN_OPT_PLOT},
@@ -71,8 +74,10 @@ static void run_usage(FILE *out) {
           "                           the warnings: docs/reference.md)\n"
           "      --trace[=FILE]       one line per event, to FILE or standard output\n"
           "      --trace-format FMT   text (default) or jsonl\n"
-          "      --trace-node NODE    only trace lines touching NODE (producer, broker-2, ...)\n"
+          "      --trace-node NODE    only trace lines touching NODE (producer, producer-2,\n"
+          "                           broker-2, controller)\n"
           "      --trace-record ID    only trace lines carrying record ID\n"
+          "      --trace-partition P  only trace lines about partition P (orders-3)\n"
           "      --explain[=N]        explain how each anomaly arose (at most N, default 10)\n"
           "      --no-check           do not walk the models' invariants after every event\n"
           "      --plot FILE          draw the run's timeline with gnuplot (FILE.png or\n"
@@ -81,8 +86,9 @@ static void run_usage(FILE *out) {
           "      --plot-detail        also draw what the picture hides: follower fetches\n"
           "                           without records, heartbeats, followers' hw labels\n"
           "  -h, --help               show this help and exit\n"
-          "\n"
-          "Faults, one per key: fault.NAME=LINE, where LINE is one of\n"
+          "\n",
+          out);
+    fputs("Faults, one per key: fault.NAME=LINE, where LINE is one of\n"
           "  crash NODE at TIME [for DURATION]\n"
           "  crash NODE on STEP [n=K] [for DURATION]   STEP: leader.append, follower.fetch,\n"
           "                                           leader.hw-advance, producer.send,\n"
@@ -100,9 +106,12 @@ static void run_usage(FILE *out) {
           "                                           BROKER: leader, follower, broker-N;\n"
           "                                           loses what the OS had not written\n"
           "                                           back (os.vm.dirty_*_centisecs)\n"
-          "  restart producer at TIME\n"
-          "NODE: leader, follower, broker-N, producer, controller. Times take ns, us, ms, s,\n"
-          "min or h (1500ms, 2.5s, 3min, 1h).\n"
+          "  restart PRODUCER at TIME                 PRODUCER: producer, producer-N\n"
+          "NODE: leader, follower (of partition 0 of the first topic), leader of TOPIC-P,\n"
+          "follower of TOPIC-P (of that partition, e.g. leader of orders-3; a step of theirs\n"
+          "counts on that partition), broker-N, producer (the first), producer-N (1 ..\n"
+          "workload.producers), controller. Times take ns, us, ms, s, min or h (1500ms, 2.5s,\n"
+          "3min, 1h).\n"
           "The network is TCP (Linux defaults). drop loses a segment: TCP resends it after\n"
           "the retransmission timeout (200 ms, doubling while resends are lost, at most\n"
           "120 s), and what was sent after it on the connection waits behind it; nothing is\n"
@@ -125,7 +134,8 @@ static int run_usage_error(const char *msg) {
     return CLI_EXIT_USAGE;
 }
 
-/* "producer", "producer-1", "controller", "broker-3" -> node id; -1 when not a node name. */
+/* "producer", "producer-2", "controller", "broker-3" -> node id (producer-N is index N-1, as
+ * the fault language reads it); -1 when not a node name. */
 static int run_parse_node(const char *name) {
     if (strcmp(name, "controller") == 0) return NODE_CONTROLLER;
     if (strcmp(name, "producer") == 0) return node_producer(0);
@@ -133,8 +143,8 @@ static int run_parse_node(const char *name) {
     char tail = 0;
     if (sscanf(name, "broker-%d%c", &n, &tail) == 1 && n >= 1 && n <= PROTO_BROKERS_MAX)
         return node_broker(n);
-    if (sscanf(name, "producer-%d%c", &n, &tail) == 1 && n >= 0 && n < PROTO_PRODUCERS_MAX)
-        return node_producer(n);
+    if (sscanf(name, "producer-%d%c", &n, &tail) == 1 && n >= 1 && n <= PROTO_PRODUCERS_MAX)
+        return node_producer(n - 1);
     return -1;
 }
 
@@ -144,6 +154,7 @@ typedef struct run_args {
     bool trace_jsonl;
     int trace_node;
     int64_t trace_record;
+    const char *trace_partition; /* --trace-partition: a partition's name, NULL for all */
     int explain_limit;         /* 0: no explanation */
     bool check;
     const char *plot_path;     /* NULL: no picture */
@@ -180,9 +191,10 @@ static int run_parse(int argc, char **argv, run_args *a) {
         case RUN_OPT_TRACE_NODE:
             a->trace_node = run_parse_node(optarg);
             if (a->trace_node < 0)
-                return run_usage_error(
-                    "--trace-node: allowed: producer, controller, broker-1 .. broker-16");
+                return run_usage_error("--trace-node: allowed: producer, producer-1 .. producer-8, "
+                                       "controller, broker-1 .. broker-16");
             break;
+        case RUN_OPT_TRACE_PARTITION: a->trace_partition = optarg; break;
         case RUN_OPT_TRACE_RECORD: {
             unsigned long long id;
             if (cli_parse_u64("--trace-record", optarg, &id, err, sizeof err) != 0)
@@ -237,6 +249,28 @@ int cmd_run(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
 
+    /* The names the trace filters take, against this world. */
+    fault_world world;
+    fault_world_of(&c, &world);
+    if (a.trace_node >= 0 && node_is_producer((node_id)a.trace_node) &&
+        a.trace_node - NODE_PRODUCER_BASE >= world.producers) {
+        fprintf(stderr, "kafkasim run: --trace-node: producer-%d does not exist "
+                "(workload.producers=%d)\n", a.trace_node - NODE_PRODUCER_BASE + 1,
+                world.producers);
+        return CLI_EXIT_USAGE;
+    }
+    int trace_partition = 0;
+    if (a.trace_partition) {
+        char why[160] = "";
+        int g = world.partition(world.ctx, a.trace_partition, why, sizeof why);
+        if (g < 0) {
+            fprintf(stderr, "kafkasim run: --trace-partition: no partition '%s'%s%s\n",
+                    a.trace_partition, why[0] ? ": " : "", why);
+            return CLI_EXIT_USAGE;
+        }
+        trace_partition = g + 1;
+    }
+
     FILE *trace = NULL;
     if (a.trace_path) {
         trace = strcmp(a.trace_path, "-") == 0 ? stdout : fopen(a.trace_path, "w");
@@ -250,10 +284,19 @@ int cmd_run(int argc, char **argv) {
         .trace_jsonl = a.trace_jsonl,
         .trace_node = a.trace_node,
         .trace_record = a.trace_record,
+        .trace_partition = trace_partition,
         .explain_out = a.explain_limit > 0 ? stdout : NULL,
         .explain_limit = a.explain_limit,
         .check_invariants = a.check,
     };
+    /* Each partition's share of the verdict, for JSON's by_partition and the text's
+     * partitions line (a world of one prints neither). */
+    so.by_partition_count = (size_t)world.partitions;
+    so.by_partition = calloc(so.by_partition_count, sizeof *so.by_partition);
+    if (!so.by_partition) {
+        fprintf(stderr, "kafkasim run: out of memory\n");
+        return CLI_EXIT_EXHAUSTED;
+    }
     plot pic;
     plot_init(&pic, a.window_from_ns, a.window_to_ns);
     pic.detail = a.plot_detail;
@@ -263,21 +306,25 @@ int cmd_run(int argc, char **argv) {
     if (trace && trace != stdout && cli_close(trace, a.trace_path, err, sizeof err) != 0) {
         fprintf(stderr, "kafkasim run: --trace: %s\n", err);
         plot_fini(&pic);
+        free(so.by_partition);
         return CLI_EXIT_USAGE;
     }
     if (a.plot_path && status >= 0 && plot_render(&pic, a.plot_path, err, sizeof err) < 0) {
         fprintf(stderr, "kafkasim run: %s\n", err);
         plot_fini(&pic);
+        free(so.by_partition);
         return CLI_EXIT_USAGE;
     }
     plot_fini(&pic);
     if (status < 0 && r.exhausted) {
         fprintf(stderr, "kafkasim run: resources exhausted: %s; no verdict (raise "
                         "sim.max.memory.mb or ask for less work)\n", r.failure);
+        free(so.by_partition);
         return CLI_EXIT_EXHAUSTED;
     }
     if (status < 0) {
         fprintf(stderr, "kafkasim run: %s\n", r.failure[0] ? r.failure : "out of memory");
+        free(so.by_partition);
         return CLI_EXIT_FAILED;
     }
     if (strcmp(a.format, "json") == 0) report_json(stdout, &c, &r);
@@ -288,7 +335,9 @@ int cmd_run(int argc, char **argv) {
     if (r.invariant_broken) {
         fprintf(stderr, "kafkasim run: %s (seed %llu)\n", r.failure,
                 (unsigned long long)r.seed);
+        free(so.by_partition);
         return CLI_EXIT_FAILED;
     }
+    free(so.by_partition);
     return CLI_EXIT_OK;
 }

@@ -274,6 +274,45 @@ static void report_json_not_modelled(FILE *out, const config *c) {
     fputc(']', out);
 }
 
+/* ---- Partitions --------------------------------------------------------------------------- */
+
+/* The partitions of a run's breakdown (run_result.by_partition): 0 in a world of one, whose
+ * output stays as it was before partitions existed. */
+static size_t report_partitions(const run_result *r) {
+    return r->by_partition && r->check.partitions > 1 ? r->check.partitions : 0;
+}
+
+/* Partition g's display name ("orders-3", TopicPartition.toString) into buf. */
+static const char *report_partition_name(const config *c, size_t g, char *buf, size_t len) {
+    fault_world w;
+    fault_world_of(c, &w);
+    return w.partition_name(w.ctx, (int)g, buf, len);
+}
+
+/* "by_partition": [{"topic": "orders", "partition": 3, "leader_at_end": 2, ...}, ...]. */
+static void report_json_partitions(FILE *out, const config *c, const run_result *r) {
+    size_t n = report_partitions(r);
+    if (n == 0 || !c) return;
+    fputs(",\"by_partition\":[", out);
+    for (size_t g = 0; g < n; g++) {
+        const checker_partition *p = &r->by_partition[g];
+        char name[FAULT_PARTITION_NAME_MAX];
+        report_partition_name(c, g, name, sizeof name);
+        char *dash = strrchr(name, '-'); /* topic names may hold '-': the last one splits */
+        int number = dash ? atoi(dash + 1) : 0;
+        if (dash) *dash = '\0';
+        fputs(g ? ",{\"topic\":" : "{\"topic\":", out);
+        report_json_string(out, name);
+        fprintf(out, ",\"partition\":%d,\"leader_at_end\":", number);
+        if (p->leader > 0) fprintf(out, "%d", p->leader);
+        else fputs("null", out);
+        fprintf(out, ",\"records\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"duplicates\":%" PRIu64
+                     ",\"reordered\":%" PRIu64 ",\"lost_acked\":%" PRIu64 "}",
+                p->committed, p->acked, p->duplicates, p->reordered, p->lost_acked);
+    }
+    fputc(']', out);
+}
+
 void report_json(FILE *out, const config *c, const run_result *r) {
     const char *group = NULL;
     fputc('{', out);
@@ -304,6 +343,7 @@ void report_json(FILE *out, const config *c, const run_result *r) {
         }
     }
     if (group) fputc('}', out);
+    report_json_partitions(out, c, r);
     fputs(",\"warnings\":[", out);
     report_json_warnings w = {.out = out, .count = 0};
     report_warnings(c, r, report_json_warning, &w);
@@ -614,6 +654,41 @@ static void report_text_not_modelled(FILE *out, const config *c) {
     fputs(" (Kafka keys accepted without effect on the run)\n", out);
 }
 
+#define REPORT_PARTITIONS_NAMED 12 /* partitions the text names before "and N more" */
+
+/* "partitions 12, 11 with records; anomalies on orders-3 (lost_acked 5), orders-7
+ * (duplicates 1)": only in a world of several partitions. */
+static void report_text_partitions(FILE *out, const config *c, const run_result *r) {
+    size_t n = report_partitions(r);
+    if (n == 0 || !c) return;
+    fprintf(out, "partitions %zu, %u with records or lost writes", n, r->check.partitions_touched);
+    size_t named = 0, more = 0;
+    for (size_t g = 0; g < n; g++) {
+        const checker_partition *p = &r->by_partition[g];
+        if (p->duplicates + p->reordered + p->lost_acked == 0) continue;
+        if (named == REPORT_PARTITIONS_NAMED) {
+            more++;
+            continue;
+        }
+        char name[FAULT_PARTITION_NAME_MAX];
+        fprintf(out, "%s%s (", named ? ", " : "; anomalies on ",
+                report_partition_name(c, g, name, sizeof name));
+        const char *sep = "";
+        const struct { const char *field; uint64_t n; } counts[] = {
+            {"lost_acked", p->lost_acked}, {"duplicates", p->duplicates},
+            {"reordered", p->reordered}};
+        for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+            if (counts[k].n == 0) continue;
+            fprintf(out, "%s%s %" PRIu64, sep, counts[k].field, counts[k].n);
+            sep = ", ";
+        }
+        fputc(')', out);
+        named++;
+    }
+    if (more) fprintf(out, " and %zu more", more);
+    fputs(named ? "\n" : "; no anomaly on any\n", out);
+}
+
 void report_text(FILE *out, const config *c, const run_result *r) {
     const checker_result *k = &r->check;
     report_text_verdict(out, r);
@@ -625,6 +700,7 @@ void report_text(FILE *out, const config *c, const run_result *r) {
                  ", lost_acked %" PRIu64 ", failed_but_written %" PRIu64 ", unexpected %" PRIu64
                  "\n",
             k->duplicates, k->reordered, k->lost_acked, k->failed_but_written, k->unexpected);
+    report_text_partitions(out, c, r);
     fprintf(out, "producer   in batches: retries %" PRIu64 ", deduplicated %" PRIu64
                  ", expired %" PRIu64 "; epoch bumps %" PRIu64 "\n",
             k->retries, k->deduplicated, k->expired, k->epoch_bumps);

@@ -251,5 +251,22 @@ rejects "argument: fault.p: expected a second, different node at word 5, got 'fo
     "$bin" run 'fault.p=drop requests follower -> follower p=0.5'
 accepts "$bin" run "$small" 'fault.c=crash leader at 3599s'
 
+# ---- Partitions and producers a fault or a trace filter names exist in the world (issue 17).
+rejects "argument: fault.c: leader of orders-3: no such partition" \
+    "$bin" run "$small" 'fault.c=crash leader of orders-3 at 1s'
+rejects "argument: fault.c: follower of payments-0: no such partition" \
+    "$bin" run "$small" 'fault.c=crash follower of payments-0 on follower.fetch'
+rejects "argument: fault.c: producer-2 does not exist (workload.producers=1)" \
+    "$bin" run "$small" 'fault.c=crash producer-2 at 1s'
+rejects "argument: fault.d: producer-3 does not exist (workload.producers=1)" \
+    "$bin" run "$small" 'fault.d=drop responses leader -> producer-3 p=0.5'
+rejects "argument: fault.c: expected a partition <topic>-<p>, e.g. orders-3 at word 4, got 'orders'" \
+    "$bin" run "$small" 'fault.c=crash leader of orders at 1s'
+rejects "--trace-partition: no partition 'orders-1'" "$bin" run "$small" --trace --trace-partition orders-1
+rejects "--trace-node: producer-2 does not exist (workload.producers=1)" \
+    "$bin" run "$small" --trace --trace-node producer-2
+accepts "$bin" run "$small" 'fault.c=crash leader of orders-0 on leader.append n=2 for 1s'
+accepts "$bin" run "$small" 'fault.c=crash producer-1 at 5ms for 1s'
+
 echo "cli_hostile: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

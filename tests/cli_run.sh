@@ -106,4 +106,21 @@ expect_exit 0 run --help
 checks=$((checks + 1))
 grep -q -- "--format" out || fail "run --help does not document --format"
 
+# ---- Trace filters by partition and producer (issue 17) -----------------------------------
+# --trace-partition keeps the lines about the partition: produce, fetch, appends, high
+# watermarks, sends and callbacks, not heartbeats or metadata; --trace-node producer-1 is the
+# one producer, named "producer" in a world of one.
+expect_exit 0 run "$demo" --seed 7 --trace=all.txt
+expect_exit 0 run "$demo" --seed 7 --trace=part.txt --trace-partition orders-0
+checks=$((checks + 1))
+grep -q ' Produce ' part.txt && grep -q ' append ' part.txt || fail "--trace-partition orders-0 lost produce or append lines"
+checks=$((checks + 1))
+grep -q 'BrokerHeartbeat\|Metadata' part.txt && fail "--trace-partition kept lines about no partition"
+checks=$((checks + 1))
+[ "$(grep -v 'BrokerHeartbeat\|Metadata\|InitProducerId\| crash\| restart\| fault\| drop \|Disconnect\| error ' all.txt | wc -l)" -eq "$(wc -l <part.txt)" ] ||
+  fail "--trace-partition orders-0 is not the trace less the lines about no partition"
+expect_exit 0 run "$demo" --seed 7 --trace=p1.txt --trace-node producer-1
+expect_exit 0 run "$demo" --seed 7 --trace=p0.txt --trace-node producer
+same p0.txt p1.txt "--trace-node producer-1 and producer"
+
 finish

@@ -758,6 +758,7 @@ int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_r
     checker_read_outcomes(cs, &oc, visit, ctx);
     out->partitions = (uint32_t)count;
     for (size_t g = 0; g < count; g++) {
+        parts[g].leader = logs[g].leader;
         parts[g].acked = g < cs->acked_by_count ? cs->acked_by[g] : 0;
         out->partitions_touched += parts[g].committed > 0 || parts[g].lost_acked > 0;
     }

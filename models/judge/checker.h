@@ -44,6 +44,7 @@ typedef struct checker_log {
  * checker_result are the sums of these, except acked (callbacks that name no partition count
  * for partition 0, as every callback of a one-partition world does). */
 typedef struct checker_partition {
+    int leader;          /* its final leader (checker_log.leader), -1 none */
     uint64_t committed;  /* records in its committed log, copies included */
     uint64_t acked;      /* success callbacks naming it */
     uint64_t duplicates; /* copies in its committed log of an id committed before: earlier in

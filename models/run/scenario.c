@@ -610,7 +610,12 @@ static int scenario_trace_setup(scenario *s) {
     tracer_init(s->trace, o->trace_out, o->trace_jsonl ? TRACE_JSONL : TRACE_TEXT);
     s->trace->node_filter = o->trace_node;
     s->trace->record_filter = o->trace_record;
+    s->trace->partition_filter = o->trace_partition - 1;
     s->trace->config = &s->cfg;
+    fault_world world;
+    fault_world_of(&s->cfg, &world);
+    s->trace->partitions = world.partitions;
+    s->trace->producers = world.producers;
     s->net->on_send = scenario_trace_send;
     s->net->trace_ctx = s;
     s->history.observer = scenario_trace_history;
@@ -646,14 +651,21 @@ static void scenario_judge(scenario *s, run_result *out) {
     if (leader <= 0) leader = s->last_leader; /* no leader now: its log is still on its disk */
     size_t count = 0;
     const proto_batch *log = broker_log(&s->brokers[leader], 0, &count);
+    checker_log logs[1] = {{.log = log, .log_count = count,
+                            .high_watermark = broker_high_watermark(&s->brokers[leader], 0),
+                            .leader = controller_leader(&s->ctl)}};
     checker_input in = {
         .history = &s->history,
         .payloads = &s->payloads,
         .log = log,
         .log_count = count,
-        .high_watermark = broker_high_watermark(&s->brokers[leader], 0),
+        .high_watermark = logs[0].high_watermark,
         .records = s->cfg.records,
+        .partitions = logs,
+        .partition_count = 1,
     };
+    if (s->opt.by_partition && s->opt.by_partition_count >= in.partition_count)
+        in.by_partition = s->opt.by_partition;
     int rc;
     if (s->checker_streams) {
         history_flush(&s->history);
@@ -667,6 +679,7 @@ static void scenario_judge(scenario *s, run_result *out) {
         return;
     }
     out->check.faults_configured = (uint64_t)s->faults.count;
+    out->by_partition = in.by_partition;
     if (s->opt.watch) s->opt.watch->on_judged(s->opt.watch->ctx, &in, &s->cfg);
     if (s->opt.explain_out)
         explain_run(s->opt.explain_out, &s->history, &s->payloads, &in, &s->cfg,

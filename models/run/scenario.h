@@ -33,10 +33,16 @@ typedef struct scenario_options {
     bool trace_jsonl;         /* --trace-format jsonl */
     int trace_node;           /* --trace-node: only lines touching this node id, -1 all */
     int64_t trace_record;     /* --trace-record: only lines carrying this record id, -1 all */
+    int trace_partition;      /* --trace-partition: 1 + the global index of the only partition
+                                 whose lines are kept; 0 (the default) for all */
     FILE *explain_out;        /* --explain: the causal chain of each anomaly, NULL for none */
     int explain_limit;        /* anomalies explained at most */
     bool check_invariants;    /* walk every model's invariants after every event */
     const scenario_watch *watch; /* --plot: borrowed, NULL for none */
+    /* Optional, borrowed: room for by_partition_count partitions' shares of the verdict
+     * (checker.h), filled when the world has at most that many (run_result.by_partition). */
+    checker_partition *by_partition;
+    size_t by_partition_count;
 } scenario_options;
 
 typedef struct run_result {
@@ -55,6 +61,8 @@ typedef struct run_result {
                                  the command exits 3 (CLI_EXIT_EXHAUSTED, cli/cli.h); never
                                  invariant_broken */
     uint64_t memory_bytes;    /* the run's arrays at the memory probe's last look, bytes */
+    /* scenario_options.by_partition once filled (check.partitions entries), else NULL. */
+    const checker_partition *by_partition;
     char failure[512];        /* what broke or ran out, when something did */
 } run_result;
 

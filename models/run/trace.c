@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "faults.h"
 #include "sim.h"
 
 #define TRACE_LINE_MAX 1024
@@ -24,6 +25,7 @@ typedef struct trace_line {
     char buf[TRACE_LINE_MAX]; /* the line so far */
     size_t len;               /* bytes used */
     bool json;                /* JSON object (else text) */
+    int producers;            /* the world's, for producers' names (node_name_of) */
 } trace_line;
 
 void tracer_init(tracer *t, FILE *out, trace_format format) {
@@ -32,6 +34,9 @@ void tracer_init(tracer *t, FILE *out, trace_format format) {
     t->format = format;
     t->node_filter = -1;
     t->record_filter = -1;
+    t->partition_filter = -1;
+    t->partitions = 1;
+    t->producers = 1;
     for (int a = 0; a < NODES_MAX; a++)
         for (int b = 0; b < NODES_MAX; b++) {
             t->fetch_offset[a][b] = -1;
@@ -90,7 +95,7 @@ static void line_range(trace_line *l, const char *name, int64_t lo, int64_t hi) 
 
 static void line_node(trace_line *l, const char *name, node_id n) {
     char buf[16];
-    line_str(l, name, node_name(n, buf, sizeof buf));
+    line_str(l, name, node_name_of(n, l->producers, buf, sizeof buf));
 }
 
 /* Starts a line: "<time> <who> <what>" in text; t_ns, t, who (and to) and event in JSON. */
@@ -100,6 +105,7 @@ static void line_start(trace_line *l, const tracer *t, int64_t t_ns, const char 
     sim_time_format(t_ns, time, sizeof time);
     l->len = 0;
     l->json = t->format == TRACE_JSONL;
+    l->producers = t->producers;
     if (l->json) {
         line_printf(l, "{\"t_ns\":%lld,\"t\":\"%s\"", (long long)t_ns, time);
         line_str(l, who_key, who);
@@ -121,8 +127,44 @@ static void line_begin(trace_line *l, const tracer *t, int64_t t_ns, const char 
 static void line_begin_msg(trace_line *l, const tracer *t, int64_t t_ns, node_id from,
                            node_id to, const char *what) {
     char a[16], b[16];
-    line_start(l, t, t_ns, "from", node_name(from, a, sizeof a), node_name(to, b, sizeof b),
-               what);
+    line_start(l, t, t_ns, "from", node_name_of(from, t->producers, a, sizeof a),
+               node_name_of(to, t->producers, b, sizeof b), what);
+}
+
+/* ---- Partitions -------------------------------------------------------------------------- */
+
+/* "partition=orders-3": the partition a line is about, named only in a world of several (a
+ * world of one prints what it always printed). */
+static void line_partition(const tracer *t, trace_line *l, int g) {
+    if (t->partitions <= 1 || !t->config) return;
+    fault_world w;
+    char name[FAULT_PARTITION_NAME_MAX];
+    fault_world_of(t->config, &w);
+    line_str(l, "partition", w.partition_name(w.ctx, g, name, sizeof name));
+}
+
+/* Messages about one partition (proto_msg.partition): produce, fetch and partition state. */
+static bool trace_api_has_partition(int api) {
+    return api == API_PRODUCE || api == API_FETCH || api == API_ALTER_PARTITION ||
+           api == API_PARTITION_STATE;
+}
+
+/* History records about one partition (history_rec.partition). */
+static bool trace_kind_has_partition(history_kind kind) {
+    switch (kind) {
+    case HIST_SEND:
+    case HIST_CALLBACK:
+    case HIST_ATTEMPT:
+    case HIST_RETRY:
+    case HIST_APPEND:
+    case HIST_DEDUP:
+    case HIST_TRUNCATE:
+    case HIST_HW:
+    case HIST_ELECTION:
+    case HIST_ISR:
+    case HIST_EXPIRE: return true;
+    default: return false;
+    }
 }
 
 /* "Produce", "ProduceResponse"; a disconnect and the controller's push have no response. */
@@ -302,10 +344,13 @@ void trace_message(tracer *t, int64_t t_ns, const proto_msg *m, const proto_payl
     if (idle && !t->verbose) return;
     if (t->node_filter >= 0 && m->from != t->node_filter && m->to != t->node_filter) return;
     if (t->record_filter >= 0 && !trace_message_has(m, p, t->record_filter)) return;
+    bool about = trace_api_has_partition(m->api);
+    if (t->partition_filter >= 0 && (!about || m->partition != t->partition_filter)) return;
     char what[40];
     trace_line l;
     line_begin_msg(&l, t, t_ns, m->from, m->to,
                    trace_api_what(m->api, m->is_response, what, sizeof what));
+    if (about) line_partition(t, &l, m->partition);
     trace_message_body(&l, m, p);
     line_end(t, &l);
 }
@@ -378,6 +423,7 @@ static void trace_rec_isr(tracer *t, trace_line *l, const history_rec *r) {
         if (broker_set_has(r->a, b))
             len += (size_t)snprintf(isr + len, sizeof isr - len, "%s%d", len ? "," : "", b);
     line_begin(l, t, r->time_ns, "controller", "isr");
+    line_partition(t, l, r->partition);
     line_str(l, "isr", isr);
     line_int(l, "partition_epoch", r->b);
 }
@@ -438,6 +484,8 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
     if (r->kind == HIST_ATTEMPT && !t->verbose) return;
     if (t->node_filter >= 0 && !trace_rec_touches(r, t->node_filter)) return;
     if (t->record_filter >= 0 && !trace_rec_has(r, p, t->record_filter)) return;
+    bool about = trace_kind_has_partition((history_kind)r->kind);
+    if (t->partition_filter >= 0 && (!about || r->partition != t->partition_filter)) return;
     trace_line l;
     char who[16];
     switch ((history_kind)r->kind) {
@@ -446,19 +494,21 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
     case HIST_ISR: trace_rec_isr(t, &l, r); break;
     case HIST_ELECTION:
         line_begin(&l, t, r->time_ns, "controller", "election");
+        line_partition(t, &l, r->partition);
         if (r->node != NODE_NONE) line_node(&l, "leader", r->node);
         else line_str(&l, "leader", "none");
         line_int(&l, "leader_epoch", r->a);
         if (r->b) line_str(&l, "unclean", "true");
         break;
     case HIST_CRASH:
-        line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
+        line_begin(&l, t, r->time_ns, node_name_of(r->node, t->producers, who, sizeof who),
                    r->a == HIST_STOPPED ? "stop" : r->a ? "crash" : "restart");
         if (r->a == 1 && r->b) line_str(&l, "power", "lost");
         break;
     default:
-        line_begin(&l, t, r->time_ns, node_name(r->node, who, sizeof who),
+        line_begin(&l, t, r->time_ns, node_name_of(r->node, t->producers, who, sizeof who),
                    history_kind_name((history_kind)r->kind));
+        if (about) line_partition(t, &l, r->partition);
         trace_rec_fields(&l, r, p);
         break;
     }

@@ -35,6 +35,9 @@ typedef struct tracer {
     trace_format format;       /* text or JSON lines */
     int node_filter;           /* only lines touching this node id; -1 for all */
     int64_t record_filter;     /* only lines carrying this record id; -1 for all */
+    int partition_filter;      /* only lines about this partition (global index g); -1 all */
+    int partitions;            /* partitions of the world: with several, lines name theirs */
+    int producers;             /* producers of the world: with several, producer-1 .. n */
     bool verbose;              /* also heartbeats, idle fetches and attempt records */
     const config *config;      /* optional, borrowed: fault names; NULL prints fault-<i> */
     uint64_t lines;            /* lines written */

@@ -23,11 +23,14 @@
 
 /* ---- Names ------------------------------------------------------------------------------ */
 
-const char *node_name(node_id n, char *buf, size_t len) {
+const char *node_name(node_id n, char *buf, size_t len) { return node_name_of(n, 1, buf, len); }
+
+const char *node_name_of(node_id n, int producers, char *buf, size_t len) {
     if (n == NODE_CONTROLLER) snprintf(buf, len, "controller");
     else if (node_is_broker(n)) snprintf(buf, len, "broker-%d", (int)n);
-    else if (n == node_producer(0)) snprintf(buf, len, "producer");
-    else if (node_is_producer(n)) snprintf(buf, len, "producer-%d", (int)(n - NODE_PRODUCER_BASE));
+    else if (n == node_producer(0) && producers <= 1) snprintf(buf, len, "producer");
+    else if (node_is_producer(n))
+        snprintf(buf, len, "producer-%d", (int)(n - NODE_PRODUCER_BASE) + 1);
     else if (n == NODE_NONE) snprintf(buf, len, "none");
     else snprintf(buf, len, "node-%d", (int)n);
     return buf;

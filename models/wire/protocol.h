@@ -48,8 +48,12 @@ static inline bool node_is_broker(node_id n) { return n >= 1 && n <= PROTO_BROKE
 static inline bool node_is_producer(node_id n) {
     return n >= NODE_PRODUCER_BASE && n < NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX;
 }
-/* "controller", "broker-2", "producer" (index 0) or "producer-1"; buf of 16 bytes is enough. */
+/* "controller", "broker-2", "producer" (index 0) or "producer-2" (index 1: producer i is
+ * producer-(i+1)); buf of 16 bytes is enough. */
 const char *node_name(node_id n, char *buf, size_t len);
+/* The same in a world of `producers` producers: with several, index 0 is "producer-1" (with
+ * one, "producer", so a one-producer world prints what it always printed). */
+const char *node_name_of(node_id n, int producers, char *buf, size_t len);
 
 /* A set of brokers (ISR, replicas): bit b set for broker id b. */
 typedef uint32_t broker_set;
