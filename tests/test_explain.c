@@ -429,6 +429,42 @@ static void test_linear(void) {
                 (unsigned long long)small, (unsigned long long)large);
 }
 
+/* Two partitions: the duplicate on partition 1 is told under its partition's name, against
+ * its own log (offsets 0 and 5 there), and partition 0, without anomalies, is not named. */
+static void test_partitions(void) {
+    fixture_init();
+    uint32_t b0 = payload_range(0, 4), b1 = payload_range(5, 9);
+    sends(SIM_MS, 0, 9);
+    proto_batch a = batch(b0, 1, 0), c = batch(b1, 1, 0);
+    history_attempt(&fx.h, SIM_MS, node_producer(0), &a, 1);
+    history_attempt(&fx.h, SIM_MS, node_producer(0), &c, 2);
+    history_append(&fx.h, 2 * SIM_MS, node_broker(1), &a, true);
+    history_append(&fx.h, 2 * SIM_MS, node_broker(2), &c, true);
+    drop_response(2 * SIM_MS, node_broker(2), 0, 0);
+    callbacks(3 * SIM_MS, 0, 4, ERR_NONE, 0);
+    history_retry(&fx.h, 31 * SIM_MS, node_producer(0), &c, ERR_REQUEST_TIMED_OUT);
+    proto_batch c2 = batch(b1, 2, 5);
+    history_attempt(&fx.h, 31 * SIM_MS, node_producer(0), &c2, 2);
+    history_append(&fx.h, 32 * SIM_MS, node_broker(2), &c2, true);
+    callbacks(33 * SIM_MS, 5, 9, ERR_NONE, 5);
+    proto_batch p0[1] = {a}, p1[2] = {c, c2};
+    checker_log logs[2] = {{.log = p0, .log_count = 1, .high_watermark = 5, .leader = 1},
+                           {.log = p1, .log_count = 2, .high_watermark = 10, .leader = 2}};
+    log_add(a);
+    fx.in.partitions = logs;
+    fx.in.partition_count = 2;
+    CHECK_EQ(explain(10), 5);
+    CHECK_CONTAINS(fx.out, "partition ");
+    CHECK_CONTAINS(fx.out, "-1:\nrecords 5..9 duplicated (Jepsen: duplicate, 2 committed copies "
+                           "each): attempt 1 was appended at offsets 0..4 on broker-2 at 2.000 "
+                           "ms; the response was dropped (fault drop1)");
+    CHECK_CONTAINS(fx.out, "broker-2 appended them again at offsets 5..9.\n");
+    CHECK(strstr(fx.out, "-0:") == NULL);
+    fx.in.partitions = NULL;
+    fx.in.partition_count = 0;
+    fixture_fini();
+}
+
 int main(void) {
     test_linear();
     test_duplicate_retry();
@@ -437,5 +473,6 @@ int main(void) {
     test_lost_acked();
     test_failed_but_written();
     test_unexpected_and_clean();
+    test_partitions();
     return test_result("test_explain");
 }

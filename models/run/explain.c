@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "sim.h"
 
 #define EXPLAIN_CLAUSES_MAX 16 /* clauses of one chain before "..." */
@@ -39,7 +40,9 @@ typedef struct ex_run {
     size_t group_n;            /* records in group; 1 when one record is told */
     bool sketch;               /* write the records' own offsets and ids as placeholders, so
                                 * two records' chains compare equal when their stories are */
-    const struct ex_index *ix; /* the lookups, built once per explain_run (borrowed) */
+    const struct ex_index *ix; /* the lookups, built once per partition told (borrowed) */
+    int producers;             /* producers of the world: with several, stories name them */
+    int partition;             /* the partition told (global index), -1 in a world of one */
     uint64_t *work;            /* history records, log entries and kept items looked at */
 } ex_run;
 
@@ -51,6 +54,7 @@ typedef struct ex_text {
 
 typedef struct ex_item {
     checker_anomaly kind;      /* what the checker counted */
+    uint32_t partition;        /* the partition (global index) it was counted on */
     uint32_t record;           /* the record id */
     int64_t offset;            /* where (log anomalies), -1 otherwise */
 } ex_item;
@@ -132,6 +136,21 @@ static ex_str ex_node(node_id n) {
     return t;
 }
 
+/* In a world of several producers, " of producer-2": the producer that sends record id (the
+ * workload gives producer i the ids [i*R/n, (i+1)*R/n), R = workload.records); else "". */
+static ex_str ex_by(const ex_run *x, uint32_t id) {
+    ex_str t;
+    t.s[0] = 0;
+    if (x->producers <= 1 || !x->c) return t;
+    uint64_t records = x->c->records, n = (uint64_t)x->producers;
+    int i = x->producers - 1;
+    while (i > 0 && (uint64_t)i * records / n > id) i--;
+    char name[16];
+    snprintf(t.s, sizeof t.s, " of %s",
+             node_name_of(node_producer(i), x->producers, name, sizeof name));
+    return t;
+}
+
 /* " (fault NAME)" for a fault index, "" when none. */
 static ex_str ex_fault(const ex_run *x, uint32_t fault) {
     ex_str t;
@@ -204,6 +223,9 @@ static ex_str ex_subject(const ex_run *x) {
     else if (n == 1) snprintf(t.s, sizeof t.s, "record %u", g[0]);
     else if (run) snprintf(t.s, sizeof t.s, "records %u..%u", g[0], g[n - 1]);
     else snprintf(t.s, sizeof t.s, "records %u, %u, ... (%zu in all)", g[0], g[1], n);
+    ex_str by = ex_by(x, g[0]);
+    size_t used = strlen(t.s);
+    snprintf(t.s + used, sizeof t.s - used, "%s", by.s);
     return t;
 }
 
@@ -942,7 +964,6 @@ static size_t ex_dup_slot(ex_list *l, uint32_t record) {
 static void ex_collect(void *ctx, checker_anomaly kind, uint32_t partition, uint32_t record,
                        int64_t offset) {
     ex_list *l = ctx;
-    (void)partition;
     size_t slot = 0;
     if (kind == CHECKER_DUPLICATE) {
         slot = ex_dup_slot(l, record);
@@ -952,7 +973,8 @@ static void ex_collect(void *ctx, checker_anomaly kind, uint32_t partition, uint
     if (l->kept[kind] >= (uint64_t)l->limit) return;
     l->kept[kind]++;
     if (kind == CHECKER_DUPLICATE) l->dup_set[slot] = (uint64_t)record + 1;
-    l->items[l->count++] = (ex_item){.kind = kind, .record = record, .offset = offset};
+    l->items[l->count++] =
+        (ex_item){.kind = kind, .partition = partition, .record = record, .offset = offset};
 }
 
 /* The chain of the records x->group tells (item is the first of them), into t. */
@@ -996,7 +1018,9 @@ static void ex_kind(ex_run *x, const ex_list *l, checker_anomaly kind, const ex_
                     uint32_t *records, ex_text *a, ex_text *b) {
     size_t n = 0;
     for (size_t i = 0; i < l->count; i++)
-        if (l->items[i].kind == kind) items[n++] = &l->items[i];
+        if (l->items[i].kind == kind &&
+            (x->partition < 0 || l->items[i].partition == (uint32_t)x->partition))
+            items[n++] = &l->items[i];
     for (size_t i = 0; i < n;) {
         size_t same = ex_same_story(x, items + i, n - i, records, a, b);
         x->group = records;
@@ -1134,9 +1158,23 @@ static int ex_u32_cmp(const void *pa, const void *pb) {
  * an entry per attempt, append, retry and expiry, and is qsorted), B logged batches, K records
  * told and F entries found for them (a payload that lists its ids one by one costs a search
  * per id). 0, or -1 out of memory. */
+/* True when r concerns a partition other than partition (>= 0): a replica's record of another
+ * partition's log (its appends, truncations and high watermark) or another's election or ISR. */
+static bool ex_other_partition(const history_rec *r, int partition) {
+    if (partition < 0 || r->partition == (uint16_t)partition) return false;
+    switch ((history_kind)r->kind) {
+    case HIST_APPEND:
+    case HIST_TRUNCATE:
+    case HIST_HW:
+    case HIST_ELECTION:
+    case HIST_ISR: return true;
+    default: return false;
+    }
+}
+
 static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p,
                          const checker_input *in, const uint32_t *want, size_t want_n,
-                         bool lost) {
+                         bool lost, int partition) {
     memset(ix, 0, sizeof *ix);
     ix->lost = lost;
     size_t cap_payload = 0, cap_cb = 0, cap_copies = 0, cap_drop = 0, cap_crash = 0,
@@ -1144,7 +1182,7 @@ static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         int bad = 0;
-        if (lost) {
+        if (lost && !ex_other_partition(r, partition)) {
             switch ((history_kind)r->kind) {
             case HIST_CALLBACK:
                 if (r->c == ERR_NONE)
@@ -1228,11 +1266,85 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
     return explain_run_work(out, h, payloads, in, c, limit, NULL);
 }
 
+/* The records of the kept items counted on partition (all with -1), sorted and unique, into
+ * records; their count. */
+static size_t ex_records_of(const ex_list *l, int partition, uint32_t *records) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->count; i++)
+        if (partition < 0 || l->items[i].partition == (uint32_t)partition)
+            records[n++] = l->items[i].record;
+    if (n) qsort(records, n, sizeof *records, ex_u32_cmp);
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++)
+        if (unique == 0 || records[unique - 1] != records[i]) records[unique++] = records[i];
+    return unique;
+}
+
+/* True when a lost write is kept on partition (any with -1). */
+static bool ex_lost_on(const ex_list *l, int partition) {
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].kind == CHECKER_LOST_ACKED &&
+            (partition < 0 || l->items[i].partition == (uint32_t)partition))
+            return true;
+    return false;
+}
+
+static const checker_anomaly ex_order[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
+                                           CHECKER_REORDERED, CHECKER_FAILED_BUT_WRITTEN,
+                                           CHECKER_UNEXPECTED};
+#define EX_KINDS (sizeof ex_order / sizeof ex_order[0])
+
+static void ex_more(FILE *out, const ex_list *l, checker_anomaly kind) {
+    uint64_t more = l->total[kind] - l->kept[kind];
+    if (more)
+        fprintf(out, "(%llu more %s anomalies not explained; --explain=N shows more)\n",
+                (unsigned long long)more, checker_anomaly_jepsen(kind));
+}
+
+/* Tells the kept items of partition g (x->partition; -1: a world of one) against that
+ * partition's log, with an index built for them: in a world of several partitions under a
+ * "partition orders-3:" line. Returns 0, or -1 when memory ran out. */
+static int ex_partition(ex_run *x, const ex_list *l, const checker_log *lg, const ex_item **items,
+                        uint32_t *records, ex_text *texts) {
+    size_t want = ex_records_of(l, x->partition, records);
+    if (x->partition >= 0 && want == 0) return 0;
+    checker_input view = *x->in;
+    view.log = lg->log;
+    view.log_count = lg->log_count;
+    view.high_watermark = lg->high_watermark;
+    view.partitions = NULL;
+    view.partition_count = 0;
+    view.by_partition = NULL;
+    ex_index ix;
+    if (ex_index_init(&ix, x->h, x->p, &view, records, want, ex_lost_on(l, x->partition),
+                      x->partition) != 0) {
+        ex_index_fini(&ix);
+        return -1;
+    }
+    ex_run told = *x;
+    told.in = &view;
+    told.ix = &ix;
+    if (x->partition >= 0) {
+        char name[FAULT_PARTITION_NAME_MAX] = "";
+        fault_world w;
+        if (x->c) {
+            fault_world_of(x->c, &w);
+            w.partition_name(w.ctx, x->partition, name, sizeof name);
+        } else {
+            snprintf(name, sizeof name, "%d", x->partition);
+        }
+        fprintf(x->out, "partition %s:\n", name);
+    }
+    for (size_t k = 0; k < EX_KINDS; k++) {
+        ex_kind(&told, l, ex_order[k], items, records, &texts[0], &texts[1]);
+        if (x->partition < 0) ex_more(x->out, l, ex_order[k]);
+    }
+    ex_index_fini(&ix);
+    return 0;
+}
+
 int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
                      const checker_input *in, const config *c, int limit, uint64_t *work) {
-    static const checker_anomaly order[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
-                                            CHECKER_REORDERED, CHECKER_FAILED_BUT_WRITTEN,
-                                            CHECKER_UNEXPECTED};
     if (limit <= 0) return 0;
     ex_list list;
     memset(&list, 0, sizeof list);
@@ -1249,41 +1361,30 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     checker_input judged = *in;
     judged.history = h;
     judged.payloads = payloads;
+    judged.by_partition = NULL;
     checker_result verdict;
-    ex_index ix;
-    memset(&ix, 0, sizeof ix);
     bool ok = list.items && list.dup_set && items && records && texts &&
               checker_run_visit(&judged, &verdict, ex_collect, &list) == 0;
-    size_t want_n = 0;
-    for (size_t i = 0; ok && i < list.count; i++) records[want_n++] = list.items[i].record;
-    if (want_n) qsort(records, want_n, sizeof *records, ex_u32_cmp);
-    size_t unique = 0;
-    for (size_t i = 0; i < want_n; i++)
-        if (unique == 0 || records[unique - 1] != records[i]) records[unique++] = records[i];
-    if (!ok || ex_index_init(&ix, h, payloads, &judged, records, unique,
-                                list.kept[CHECKER_LOST_ACKED] > 0) != 0) {
-        ex_index_fini(&ix);
-        free(list.dup_set);
-        free(list.items);
-        free(items);
-        free(records);
-        free(texts);
-        return -1;
-    }
     uint64_t looked = list.work;
-    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c, .ix = &ix,
-                .work = &looked};
-    if (list.count == 0) fputs("explain: no anomaly to explain\n", out);
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-        ex_kind(&x, &list, order[k], items, records, &texts[0], &texts[1]);
-        uint64_t more = list.total[order[k]] - list.kept[order[k]];
-        if (more)
-            fprintf(out, "(%llu more %s anomalies not explained; --explain=N shows more)\n",
-                    (unsigned long long)more, checker_anomaly_jepsen(order[k]));
+    fault_world world = {.producers = 1};
+    if (c) fault_world_of(c, &world);
+    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c, .work = &looked,
+                .producers = world.producers, .partition = -1};
+    checker_log one;
+    size_t parts;
+    const checker_log *logs = checker_logs(&judged, &one, &parts);
+    if (ok && list.count == 0) fputs("explain: no anomaly to explain\n", out);
+    if (ok && parts <= 1) {
+        ok = ex_partition(&x, &list, &logs[0], items, records, texts) == 0;
+    } else {
+        for (size_t g = 0; ok && g < parts; g++) {
+            x.partition = (int)g;
+            ok = ex_partition(&x, &list, &logs[g], items, records, texts) == 0;
+        }
+        for (size_t k = 0; ok && k < EX_KINDS; k++) ex_more(out, &list, ex_order[k]);
     }
-    int explained = (int)list.count;
+    int explained = ok ? (int)list.count : -1;
     if (work) *work = looked;
-    ex_index_fini(&ix);
     free(list.dup_set);
     free(list.items);
     free(items);
