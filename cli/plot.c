@@ -11,8 +11,8 @@
  * order of their last event (arrival) for messages and time order for marks; the script is a
  * pure function of them, so the same run gives a byte-identical script.
  *
- * Left out: several partitions and producers get lanes by node id only (all partitions on one
- * broker share its lane); record values are not printed, only ids.
+ * Partitions share their broker's lane and are told apart by colour (plot.h); producers have a
+ * lane each. Left out: record values are not printed, only ids.
  */
 #define _POSIX_C_SOURCE 200809L /* fork, execlp, waitpid */
 #include "plot.h"
@@ -59,6 +59,9 @@ static int plot_lane(const plot *p, node_id n) {
     return 0;
 }
 
+/* Lanes: the controller, the brokers, the producers (one before the run is judged). */
+static int plot_lanes(const plot *p) { return p->brokers + 1 + (p->producers > 1 ? p->producers : 1); }
+
 static void *plot_grow(plot *p, void *array, size_t *capacity, size_t size) {
     size_t cap = *capacity ? *capacity * 2 : 256;
     void *grown = realloc(array, cap * size);
@@ -100,6 +103,24 @@ static void plot_on_message(void *ctx, const proto_msg *msg, int64_t sent_ns, in
     }
     bool background = msg->api == API_FETCH || msg->api == API_BROKER_HEARTBEAT;
     if (!background && arrive_ns > p->end_ns) p->end_ns = arrive_ns;
+}
+
+/* The colours of partitions in a world of several: twelve that read apart on white (Paired,
+ * with a teal for its pale yellow), then again. */
+static const char *const plot_partition_colors[12] = {
+    "#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
+    "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#17becf",
+};
+
+/* Marks that belong to one partition's replica: coloured by partition in a world of several. */
+static bool plot_mark_of_partition(int kind) {
+    return kind == MARK_APPEND_LEADER || kind == MARK_APPEND_REPLICA || kind == MARK_HW ||
+           kind == MARK_TRUNCATE;
+}
+
+/* True when a mark of kind takes its partition's colour: in a world of several partitions. */
+static bool plot_colored(const plot *p, int kind) {
+    return p->partitions > 1 && p->partition_names && plot_mark_of_partition(kind);
 }
 
 static plot_mark *plot_mark_add(plot *p, int64_t time_ns, node_id node, plot_mark_kind kind) {
@@ -383,6 +404,17 @@ static void plot_marks_merge(plot *p, size_t sorted) {
 static void plot_on_judged(void *ctx, const checker_input *in, const config *c) {
     plot *p = ctx;
     p->brokers = c->num_brokers;
+    fault_world world;
+    fault_world_of(c, &world);
+    p->producers = world.producers > 0 ? world.producers : 1;
+    p->partitions = world.partitions;
+    if (p->partitions > 1) {
+        p->partition_names = calloc((size_t)p->partitions, sizeof *p->partition_names);
+        if (!p->partition_names) p->failed = true;
+        for (int g = 0; p->partition_names && g < p->partitions; g++)
+            world.partition_name(world.ctx, g, p->partition_names[g],
+                                 sizeof p->partition_names[g]);
+    }
     p->latency_ns = c->latency_ns;
     p->records = in->records;
     p->fault_count = c->fault_count;
@@ -410,7 +442,9 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
         /* A coalesced send or callback stands for several records (history.h). */
         for (uint32_t j = 0, n = history_rec_span(&h->recs[i]); j < n; j++) {
             history_rec r = history_rec_expand(&h->recs[i], j);
+            size_t before = p->mark_count;
             plot_mark_record(p, &rd, &r);
+            for (size_t k = before; k < p->mark_count; k++) p->marks[k].partition = r.partition;
         }
     }
     free(rd.retry_ns);
@@ -435,6 +469,7 @@ void plot_fini(plot *p) {
     free(p->marks);
     free(p->gaps);
     free(p->anomalous);
+    free(p->partition_names);
     memset(p, 0, sizeof *p);
 }
 
@@ -702,7 +737,7 @@ static void plot_label_runs(const plot *p, int64_t from, int64_t to, plot_label 
  * Returns 0, or -1 when memory ran out (then every label is shown in row 0). */
 static int plot_label_rows(const plot *p, int64_t from, int64_t to, const plot_label *text,
                            signed char *rows) {
-    int lanes = p->brokers + 2, stride = MARK_KIND_COUNT + 2 * PLOT_LEVEL_ROWS;
+    int lanes = plot_lanes(p), stride = MARK_KIND_COUNT + 2 * PLOT_LEVEL_ROWS;
     double width = (double)(to > from ? to - from : 1);
     double *last = malloc((size_t)lanes * (size_t)stride * sizeof *last);
     plot_placed *placed = malloc((p->mark_count ? p->mark_count : 1) * sizeof *placed);
@@ -768,8 +803,18 @@ static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anoma
         double row = (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES;
         double label_y = m->kind == MARK_LOST ? plot_mark_y(p, m) + (m->toward ? m->toward : 1) * row
                                               : plot_lane(p, m->node) + row;
-        fprintf(f, "%.6f %.3f \"%s\" %.3f\n", plot_ms(m->time_ns), plot_mark_y(p, m),
-                shown ? text[i].text : "", label_y);
+        if (plot_colored(p, m->kind)) {
+            /* label prefixed with the partition's name; colour in a fifth column */
+            const char *part = p->partition_names[m->partition % p->partitions];
+            unsigned rgb = (unsigned)strtoul(plot_partition_colors[m->partition % 12] + 1, NULL,
+                                             16);
+            fprintf(f, "%.6f %.3f \"%s%s%s\" %.3f %u\n", plot_ms(m->time_ns), plot_mark_y(p, m),
+                    shown ? part : "", shown && text[i].text[0] ? " " : "",
+                    shown ? text[i].text : "", label_y, rgb);
+        } else {
+            fprintf(f, "%.6f %.3f \"%s\" %.3f\n", plot_ms(m->time_ns), plot_mark_y(p, m),
+                    shown ? text[i].text : "", label_y);
+        }
         n++;
     }
     fputs("EOD\n", f);
@@ -843,7 +888,7 @@ static const char *plot_label_place(int kind) {
 
 static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg, int64_t from,
                               int64_t to) {
-    int lanes = p->brokers + 2;
+    int lanes = plot_lanes(p);
     int height = 300 + 110 * lanes;
     if (svg) fprintf(f, "set terminal svg size 1500,%d dynamic font 'Sans,11'\n", height);
     else fprintf(f, "set terminal pngcairo size 1500,%d font 'Sans,10'\n", height);
@@ -866,7 +911,12 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
             lanes - 1);
     fputs("set ytics ('controller' 0", f);
     for (int b = 1; b <= p->brokers; b++) fprintf(f, ", 'broker-%d' %d", b, b);
-    fprintf(f, ", 'producer' %d) nomirror\n", p->brokers + 1);
+    for (int i = 0; i < p->producers; i++) {
+        char name[16];
+        fprintf(f, ", '%s' %d", node_name_of(node_producer(i), p->producers, name, sizeof name),
+                p->brokers + 1 + i);
+    }
+    fputs(") nomirror\n", f);
     for (int y = 0; y < lanes; y++)
         fprintf(f, "set arrow from graph 0, first %d to graph 1, first %d nohead "
                    "lc rgb '#d8d8d8' lw 1 back\n", y, y);
@@ -914,12 +964,29 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
     for (int k = 0; k < MARK_KIND_COUNT; k++) {
         if (!mark_counts[k]) continue;
         const plot_style *s = &plot_mark_styles[k];
+        if (plot_colored(p, k)) {
+            fprintf(f, "%s$%s using 1:2:5 with points lc rgb variable %s title '%s'", sep,
+                    s->name, s->style, s->title);
+            sep = ", \\\n  ";
+            if (k != MARK_APPEND_REPLICA)
+                fprintf(f, "%s$%s using 1:4:3:5 with labels %s font ',8' tc rgb variable "
+                           "notitle", sep, s->name, plot_label_place(k));
+            continue;
+        }
         fprintf(f, "%s$%s using 1:2 with points lc rgb '%s' %s title '%s'", sep, s->name,
                 s->color, s->style, s->title);
         sep = ", \\\n  ";
         if (k != MARK_APPEND_REPLICA)
             fprintf(f, "%s$%s using 1:4:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
                     s->name, plot_label_place(k), s->color);
+    }
+    /* The legend of the partitions' colours (a world of several; twelve entries at most). */
+    for (int g = 0; p->partitions > 1 && p->partition_names && g < p->partitions && g < 12;
+         g++) {
+        fprintf(f, "%sNaN with points pt 5 ps 1.3 lc rgb '%s' title '%s%s'", sep,
+                plot_partition_colors[g], p->partition_names[g],
+                p->partitions > 12 ? " (and every 12th after)" : "");
+        sep = ", \\\n  ";
     }
     if (anomalous)
         fprintf(f, "%s$anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' "

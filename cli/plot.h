@@ -1,8 +1,10 @@
 /*
  * plot.h: the timeline picture of one run (`kafkasim run --plot FILE.png|FILE.svg`).
  *
- * One horizontal lane per node (the producer on top, brokers 1..n, the controller at the
- * bottom), time in milliseconds left to right. Arrows are messages from their send to their
+ * One horizontal lane per node (the producers on top, brokers 1..n, the controller at the
+ * bottom), time in milliseconds left to right. In a world of several partitions, a replica's
+ * marks (appends, high watermarks, truncations) take their partition's colour (twelve, then
+ * again), their labels start with its name, and the legend maps colours to partitions. Arrows are messages from their send to their
  * arrival: Produce requests, Produce responses, replica fetches, and the rest (metadata,
  * InitProducerId, controller traffic) in a faint colour; a lost message ends in a cross. Marks
  * are what the history recorded: appends (leader and replica), high-watermark moves, crashes
@@ -33,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "faults.h"
 #include "scenario.h"
 
 typedef struct plot_msg {
@@ -58,6 +61,7 @@ typedef struct plot_mark {
     uint8_t anomaly;    /* concerns a record the checker counted */
     int8_t toward;      /* a lost message's cross: -1 below its lane, +1 above, 0 on it */
     int16_t error;      /* a failed callback's error code */
+    uint16_t partition; /* the partition (global index) of a replica's mark */
     uint32_t id_first;  /* a callback mark: the first and last record id it stands for */
     uint32_t id_last;
     char label[64];     /* short text drawn beside the mark, may be empty */
@@ -87,6 +91,10 @@ typedef struct plot {
     uint64_t records;       /* workload.records: the size of anomalous */
     uint64_t anomalies[CHECKER_ANOMALY_COUNT]; /* counted anomalies by kind */
     int brokers;            /* num.brokers: broker lanes */
+    int producers;          /* workload.producers: producer lanes, above the brokers */
+    int partitions;         /* with several, a replica's marks take their partition's colour */
+    char (*partition_names)[FAULT_PARTITION_NAME_MAX]; /* owned, "orders-3" by index, when
+                                                        * partitions > 1 */
     int64_t latency_ns;     /* network.latency.ms: draws messages lost at send */
     int64_t end_ns;         /* the last interesting event (not fetch or heartbeat), ns */
     char title[160];        /* the scenario in one line */
