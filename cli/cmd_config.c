@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "faults.h"
 
 static void config_cmd_usage(FILE *out) {
     fputs("Usage: kafkasim config [--kafka-version V] [--effective | --diff | --not-modelled]\n"
@@ -99,6 +100,37 @@ static const char *config_cmd_value(const config *c, size_t i, char *buf, size_t
     return config_value_string(c, i, buf, len);
 }
 
+/* In a world of several partitions or producers, what faults and trace filters may name:
+ * "partitions  orders-0 .. orders-11, payments-0 .. payments-2 (leader of P, follower of P,
+ * --trace-partition P)" and "producers   producer-1 .. producer-3". A world of one prints
+ * nothing, as before. */
+static void config_cmd_world(const config *c, FILE *out) {
+    fault_world w;
+    fault_world_of(c, &w);
+    if (w.partitions > 1) {
+        fputs("partitions ", out);
+        char first[FAULT_PARTITION_NAME_MAX], name[FAULT_PARTITION_NAME_MAX];
+        int g = 0;
+        for (int runs = 0; g < w.partitions; runs++) {
+            /* a run of one topic: names share everything before the last '-' */
+            w.partition_name(w.ctx, g, first, sizeof first);
+            size_t stem = (size_t)(strrchr(first, '-') - first);
+            int last = g;
+            while (last + 1 < w.partitions &&
+                   strncmp(w.partition_name(w.ctx, last + 1, name, sizeof name), first,
+                           stem + 1) == 0 && strchr(name + stem + 1, '-') == NULL)
+                last++;
+            fprintf(out, "%s%s", runs ? ", " : " ", first);
+            if (last > g) fprintf(out, " .. %s", w.partition_name(w.ctx, last, name, sizeof name));
+            g = last + 1;
+        }
+        fputs(" (fault nodes: leader of P, follower of P; run --trace-partition P)\n", out);
+    }
+    if (w.producers > 1)
+        fprintf(out, "producers   producer-1 .. producer-%d (fault nodes; run --trace-node)\n",
+                w.producers);
+}
+
 /* Prints the aligned table of every key with its value in c. When the version's defaults vs
  * holds another release's defaults than base (the default release), a column shows base's
  * default wherever the two releases' defaults differ. */
@@ -146,6 +178,7 @@ static void config_cmd_table(const config *c, bool defaults, const config *vs, c
     }
     for (int i = 0; i < c->fault_count; i++)
         fprintf(out, "fault.%s = %s\n", c->faults[i].name, c->faults[i].text);
+    config_cmd_world(c, out);
     if (compare)
         fprintf(out, "\n%s: the default of Kafka %s where Kafka %s's default differs (%d %s; "
                 "'-': the release has no such key). --diff prints only those keys.\n",

@@ -11,7 +11,11 @@ static void test_names(void) {
     CHECK_STR(node_name(NODE_CONTROLLER, buf, sizeof buf), "controller");
     CHECK_STR(node_name(node_broker(2), buf, sizeof buf), "broker-2");
     CHECK_STR(node_name(node_producer(0), buf, sizeof buf), "producer");
-    CHECK_STR(node_name(node_producer(1), buf, sizeof buf), "producer-1");
+    /* Producer i is producer-(i+1); with several producers the first is producer-1 too. */
+    CHECK_STR(node_name(node_producer(1), buf, sizeof buf), "producer-2");
+    CHECK_STR(node_name_of(node_producer(0), 3, buf, sizeof buf), "producer-1");
+    CHECK_STR(node_name_of(node_producer(2), 3, buf, sizeof buf), "producer-3");
+    CHECK_STR(node_name_of(node_producer(0), 1, buf, sizeof buf), "producer");
     CHECK_STR(proto_error_name(ERR_OUT_OF_ORDER_SEQUENCE_NUMBER), "OUT_OF_ORDER_SEQUENCE_NUMBER");
     CHECK_STR(proto_error_name(ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND),
               "NOT_ENOUGH_REPLICAS_AFTER_APPEND");
