@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "faults.h"
+#include "fault_parse.h"
 
 static void config_cmd_usage(FILE *out) {
     fputs("Usage: kafkasim config [--kafka-version V] [--effective | --diff | --not-modelled]\n"

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "faults.h"
+#include "fault_parse.h"
 #include "plot.h"
 #include "report.h"
 #include "scenario.h"

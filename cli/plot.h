@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "scenario.h"
 
 typedef struct plot_msg {

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+
 #define FP_WORDS_MAX 24      /* more words than the longest form has, with room for mistakes */
 #define FP_DIGITS_MAX 18     /* integer digits of a number: 10^18 < INT64_MAX */
 #define FP_FRACTION_MAX 9    /* decimals of a number: 1 ns of 1 s */

@@ -120,7 +120,8 @@ typedef struct fault_world {
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len);
 
 /* The world of configuration c (its partition table, workload.producers, num.brokers). */
-void fault_world_of(const config *c, fault_world *w);
+struct config;
+void fault_world_of(const struct config *c, fault_world *w);
 
 /* "leader", "follower", "leader of orders-3", "broker-3", "producer", "producer-2",
  * "controller", "all" into buf; returns buf. */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "sim.h"
 
 #define EXPLAIN_CLAUSES_MAX 16 /* clauses of one chain before "..." */

@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault_parse.h"
 #include "sim.h"
 
 #define TRACE_LINE_MAX 1024
