@@ -14,6 +14,7 @@
  */
 #include "faults.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "history.h"
@@ -249,6 +250,13 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
     fr->ops = env->ops;
     fr->broker_count = c->num_brokers;
     fr->kind = sim_handler_add(fr->world, fault_on_event, fr, "fault");
+    if (c->fault_count > 0) {
+        fr->specs = calloc((size_t)c->fault_count, sizeof *fr->specs);
+        if (!fr->specs) {
+            sim_exhaust(fr->world, "faults: out of memory");
+            return -2;
+        }
+    }
     for (int i = 0; i < c->fault_count; i++) {
         fault_spec *f = &fr->specs[i];
         if (fault_parse(c->faults[i].text, f, err, err_len) != 0) return -1;
@@ -271,6 +279,12 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
         }
     }
     return 0;
+}
+
+void fault_runtime_fini(fault_runtime *fr) {
+    free(fr->specs);
+    fr->specs = NULL;
+    fr->count = 0;
 }
 
 int64_t fault_runtime_quiet_after(const fault_runtime *fr) {

@@ -46,7 +46,9 @@ typedef struct fault_runtime {
     uint16_t kind;                          /* kernel handler kind */
     int broker_count;                       /* num.brokers */
     int count;                              /* faults parsed */
-    fault_spec specs[CONFIG_FAULTS_MAX];    /* parsed lines, in config order */
+    fault_spec *specs;                      /* owned: the count parsed lines, in config order
+                                             * (allocated for the lines a run has: a spec holds
+                                             * two partition names, and most runs have few) */
     uint32_t fired[CONFIG_FAULTS_MAX];      /* times each fault started */
     uint32_t step_seen[CONFIG_FAULTS_MAX];  /* protocol steps counted, for "on <step>" */
     bool step_done[CONFIG_FAULTS_MAX];      /* the step crash was triggered */
@@ -60,6 +62,8 @@ typedef struct fault_runtime {
  * ran out (the world is exhausted, its message in w->failure). */
 int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c, char *err,
                        size_t err_len);
+/* Frees what fault_runtime_init allocated (also after it failed, or on a zeroed runtime). */
+void fault_runtime_fini(fault_runtime *fr);
 /* proto_step_fn for the nodes (ctx = the fault_runtime): node made step on partition g. */
 void fault_on_step(void *ctx, node_id node, proto_step step, int partition);
 /* net_drop_fn for the network (ctx = the fault_runtime): a drop or break rule fired. */

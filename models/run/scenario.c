@@ -630,6 +630,7 @@ static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent
 }
 
 static void scenario_fini(scenario *s) {
+    fault_runtime_fini(&s->faults);
     producer_fini(&s->prod);
     for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
     free(s->brokers);
