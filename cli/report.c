@@ -506,7 +506,7 @@ done:
 
 /* Why fault f did not fire, when the configuration or the run tells: "" otherwise. */
 static void report_fault_hint(const run_result *r, const fault_spec *f, char *buf, size_t len) {
-    char node[32], at[32], end[32];
+    char node[FAULT_PARTITION_NAME_MAX + 16], at[32], end[32];
     bool rule = f->kind == FAULT_DROP || f->kind == FAULT_DELAY || f->kind == FAULT_BREAK;
     buf[0] = 0;
     sim_time_format(r->sim_time_ns, end, sizeof end);

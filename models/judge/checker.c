@@ -505,19 +505,23 @@ static void checker_on_committed(checker_stream *cs, checker_result *out, checke
  * producer committed before here, each sent and not committed yet. Commits it as the loop of
  * checker_read_log would (no anomaly, largest moves to its last id), in loops without
  * branches, and says whether it did. */
-static bool checker_commit_run(checker_stream *cs, const checker_reading *rd,
-                               const proto_ids *ids, uint32_t n, int64_t *largest) {
+static bool checker_commit_run(uint8_t *flags, const proto_ids *ids, uint32_t n,
+                               int64_t *largest) {
     uint32_t first = ids->first;
     if (ids->list || (int64_t)first <= *largest) return false;
-    uint8_t *f = cs->flags + first;
+    uint8_t *f = flags + first;
     uint8_t all, any;
     checker_flags_fold(f, n, &all, &any);
     if (!(all & CHECKER_SENT) || (any & CHECKER_COMMITTED)) return false;
     checker_flags_set(f, n, CHECKER_COMMITTED);
-    if (cs->committed_on)
-        for (uint32_t k = 0; k < n; k++) cs->committed_on[first + k] = (uint16_t)rd->partition;
     *largest = (int64_t)first + n - 1;
     return true;
+}
+
+/* Where the ids first .. first + n - 1 were first committed, in a world of several. */
+static void checker_committed_on(checker_stream *cs, const checker_reading *rd, uint32_t first,
+                                 uint32_t n) {
+    for (uint32_t k = 0; k < n; k++) cs->committed_on[first + k] = (uint16_t)rd->partition;
 }
 
 /* One partition's records below its high watermark, in offset order. Most are plainly the
@@ -539,7 +543,8 @@ static void checker_read_log(checker_stream *cs, const checker_log *lg, checker_
         out->committed += n;
         rd->part->committed += n;
         int64_t *largest = &rd->largest[checker_producer_slot(b)];
-        if (checker_commit_run(cs, rd, &ids, n, largest)) {
+        if (checker_commit_run(cs->flags, &ids, n, largest)) {
+            if (cs->committed_on) checker_committed_on(cs, rd, ids.first, n);
             if (last) return;
             continue;
         }
