@@ -50,7 +50,8 @@ static int load_file(props *p, const char *path, char *err, size_t err_len) {
 static const prop *load_named_prop(const props *p, const char *message) {
     for (const char *s = message; *s; s++) {
         bool starts = s == message || s[-1] == ' ' || s[-1] == '(';
-        size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyz.");
+        /* Key characters: topic.<name>.* keys hold a topic name ([a-zA-Z0-9._-]). */
+        size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
         if (!starts || len == 0 || len >= 64 || s[len] != '=') continue;
         char key[64];
         memcpy(key, s, len);

@@ -40,6 +40,13 @@ static void load_bad(const char *text, const char *want) {
     CHECK_STR(err, want);
 }
 
+static void load_bad_contains(const char *text, const char *want) {
+    config c;
+    char err[512] = "";
+    CHECK_EQ(load(text, &c, err, sizeof err), -1);
+    CHECK_CONTAINS(err, want);
+}
+
 static config load_ok(const char *text) {
     config c;
     char err[512] = "";
@@ -526,7 +533,7 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 47);
+    CHECK_EQ(count, 49);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
@@ -635,7 +642,79 @@ static void test_metadata_mode(void) {
     }
 }
 
+/* workload.topics and the topic-level overrides (Kafka's topic configs num.partitions,
+ * replication.factor, min.insync.replicas under topic.<name>.): resolved per topic, refused
+ * with the key and what is allowed, written back so that a run replays. */
+static void test_topics(void) {
+    config c = load_ok("");
+    CHECK_EQ(c.topics.topic_count, 1);
+    CHECK_STR(c.topics.topics[0].name, "orders");
+    CHECK_EQ(c.topics.partition_count, 1);
+    CHECK_EQ(c.topics.topics[0].replication_factor, 3);
+    CHECK_EQ(c.topics.topics[0].min_insync_replicas, 1);
+    c = load_ok("min.insync.replicas=2\nreplication.factor=2\n"
+                "topic.orders.min.insync.replicas=1\nworkload.topics= pay , orders");
+    CHECK_EQ(c.topics.topic_count, 2);
+    CHECK_STR(c.topics.topics[0].name, "pay");
+    CHECK_EQ(c.topics.topics[0].min_insync_replicas, 2);
+    CHECK_EQ(c.topics.topics[1].min_insync_replicas, 1); /* set before the list: still applies */
+    CHECK_EQ(c.topics.topics[1].replication_factor, 2);
+    /* The partition table: topics in order, then partition numbers. */
+    char text[600];
+    snprintf(text, sizeof text, "workload.topics=orders,pay\nnum.partitions=12\n"
+             "topic.pay.num.partitions=1\ntopic.pay.replication.factor=1\n");
+    c = load_ok(text);
+    CHECK_EQ(c.topics.partition_count, 13);
+    CHECK_EQ(c.topics.topics[1].first, 12);
+    CHECK_EQ(c.topics.topics[1].replication_factor, 1);
+    CHECK_EQ(c.topics.topics[0].replication_factor, 3);
+
+    load_bad_contains("topic.pay.num.partitions=2", "topic.pay.num.partitions: names a topic that is not in "
+             "workload.topics; allowed: a topic of workload.topics (orders)");
+    load_bad_contains("topic.orders.retention.ms=2", "topic.orders.retention.ms: unknown topic key; allowed: "
+             "topic.<name>.num.partitions, topic.<name>.replication.factor, "
+             "topic.<name>.min.insync.replicas");
+    load_bad_contains("topic.orders.num.partitions=0", "topic.orders.num.partitions: '0' is not allowed; "
+             "allowed: 1 .. 1024");
+    load_bad_contains("topic.orders.replication.factor=17", "topic.orders.replication.factor: '17' is not "
+             "allowed; allowed: 1 .. 16");
+    load_bad_contains("topic.orders.replication.factor=4", "topic.orders.replication.factor=4 must be at "
+             "most num.brokers=3");
+    load_bad_contains("workload.topics=orders,a b", "workload.topics: 'orders,a b' names a topic Kafka "
+             "would refuse");
+    load_bad_contains("workload.topics=orders,,pay", "names a topic Kafka would refuse");
+    load_bad_contains("workload.topics=orders,orders", "names a topic twice");
+    load_bad_contains("workload.topics=..", "names a topic Kafka would refuse");
+    load_bad_contains("num.partitions=1025", "num.partitions: '1025' is out of range; allowed: 1 .. 1024");
+    load_bad_contains("workload.topics=a,b\nnum.partitions=513", "num.partitions=513 with 2 topics "
+             "(workload.topics): the topics hold more than 1024 partitions");
+
+    /* config_write: the list as a key, each override as its own line, replayable. */
+    c = load_ok("workload.topics=orders,pay.v2\ntopic.pay.v2.min.insync.replicas=2\n"
+                "topic.orders.replication.factor=2");
+    FILE *f = tmpfile();
+    config_write(&c, f);
+    long size = ftell(f);
+    rewind(f);
+    char *written = calloc(1, (size_t)size + 1);
+    CHECK_EQ(fread(written, 1, (size_t)size, f), size);
+    fclose(f);
+    CHECK_CONTAINS(written, "\nworkload.topics=orders,pay.v2\n");
+    CHECK_CONTAINS(written, "\nnum.partitions=1\n");
+    CHECK_CONTAINS(written, "\ntopic.orders.replication.factor=2\n"
+                            "topic.pay.v2.min.insync.replicas=2\n");
+    config r;
+    char err[512];
+    CHECK_EQ(load(written, &r, err, sizeof err), 0);
+    CHECK(config_hash(&r) == config_hash(&c));
+    CHECK_EQ(r.topics.topics[1].min_insync_replicas, 2);
+    free(written);
+    c.topic_overrides[1].min_insync_replicas = 3;
+    CHECK(config_hash(&r) != config_hash(&c));
+}
+
 int main(void) {
+    test_topics();
     test_metadata_mode();
     test_defaults_by_version();
     test_versions();

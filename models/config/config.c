@@ -43,6 +43,7 @@
 #define CONFIG_INT_MAX 2147483647         /* Java's Integer.MAX_VALUE */
 #define CONFIG_MS_MAX ((int64_t)1000000000000)    /* 10^12 ms: sums of a few such times fit in ns */
 #define CONFIG_NS_PER_MS ((int64_t)1000000)
+#define CONFIG_TOPIC_DEFAULT "orders"     /* workload.topics */
 
 /* ==== The key table ========================================================================== */
 
@@ -57,7 +58,8 @@ typedef enum config_type {
     CT_MS,      /* int64_t ns field from whole ms in [min, max] */
     CT_S,       /* int64_t ns field from whole seconds in [min, max] */
     CT_MODE,    /* kafka.metadata.mode: kraft or zookeeper */
-    CT_MS_FRAC  /* int64_t ns field from decimal ms in [min, max], to 1 ns */
+    CT_MS_FRAC, /* int64_t ns field from decimal ms in [min, max], to 1 ns */
+    CT_TOPICS   /* workload.topics: a comma list of topic names (topics.h) */
 } config_type;
 
 /* The reading half of a row. */
@@ -115,11 +117,15 @@ typedef struct config_field {
       buffer_memory_bytes, 0, INT64_MAX)                                                        \
     X("num.brokers", "brokers", "1 .. 16", "brokers in the cluster (ids 1..n)", CT_INT,         \
       num_brokers, 1, PROTO_BROKERS_MAX)                                                        \
-    X("replication.factor", "replicas", "1 .. 16", "replicas of the partition (brokers 1..n)", \
-      CT_INT, replication_factor, 1, PROTO_BROKERS_MAX)                                         \
+    X("num.partitions", "partitions", "1 .. 1024 (all topics together: at most 1024)",          \
+      "partitions of each topic without topic.<name>.num.partitions", CT_INT, num_partitions,   \
+      1, TOPIC_PARTITIONS_MAX)                                                                  \
+    X("replication.factor", "replicas", "1 .. 16",                                              \
+      "replicas of each partition of a topic without topic.<name>.replication.factor", CT_INT,  \
+      replication_factor, 1, PROTO_BROKERS_MAX)                                                 \
     X("min.insync.replicas", "replicas", "1 .. 2147483647",                                     \
-      "ISR size below which acks=all produce fails with NOT_ENOUGH_REPLICAS", CT_INT,           \
-      min_insync_replicas, 1, CONFIG_INT_MAX)                                                   \
+      "ISR size below which acks=all produce fails with NOT_ENOUGH_REPLICAS (a topic's own: "   \
+      "topic.<name>.min.insync.replicas)", CT_INT, min_insync_replicas, 1, CONFIG_INT_MAX)      \
     X("unclean.leader.election.enable", "", "true, false",                                      \
       "a replica outside the ISR may become leader when no ISR member is alive", CT_BOOL,       \
       unclean_leader_election, 0, 1)                                                            \
@@ -179,6 +185,9 @@ typedef struct config_field {
     X("producer.id.expiration.ms", "ms", "1 .. 2147483647",                                     \
       "an idle producer id's state is dropped by the broker after this long", CT_MS,            \
       producer_id_expiration_ns, 1, CONFIG_INT_MAX)                                             \
+    X("workload.topics", "", "1 .. 32 names of 1 .. 64 of [a-zA-Z0-9._-], comma separated",     \
+      "topics the application writes, in order; record id r goes to topic number r mod n",     \
+      CT_TOPICS, topics, 0, 0)                                                                  \
     X("workload.records", "records", "0 .. 100000000",                                          \
       "records the application sends, with ids 0..n-1; each needs about 26 bytes of memory",   \
       CT_U64, records, 0,                                                                       \
@@ -366,6 +375,9 @@ void config_defaults(config *c, int kafka_version) {
     c->buffer_memory_bytes = 33554432;
 
     c->num_brokers = 3;
+    c->num_partitions = 1;
+    topic_table_init(&c->topics);
+    (void)topic_table_add(&c->topics, CONFIG_TOPIC_DEFAULT, 1, 0, 0); /* resolved by finish */
     c->replication_factor = 3;
     c->min_insync_replicas = 1;
     c->unclean_leader_election = false;
@@ -503,6 +515,37 @@ static int config_read_integer(const prop *p, size_t key, const char *value, int
     return 0;
 }
 
+/* workload.topics: names separated by commas, blanks around each trimmed (ConfigDef's LIST
+ * type); every name valid (topic_name_valid), none twice, 1 .. TOPICS_MAX of them. The topics'
+ * overrides are cleared: they name topics of the list in force. */
+static int config_topics_set(config *c, const prop *p, size_t key, const char *value, char *err,
+                             size_t err_len) {
+    topic_table t;
+    topic_table_init(&t);
+    const char *at = value;
+    for (;;) {
+        const char *comma = strchr(at, ',');
+        size_t n = comma ? (size_t)(comma - at) : strlen(at);
+        while (n > 0 && (*at == ' ' || *at == '\t')) at++, n--;
+        while (n > 0 && (at[n - 1] == ' ' || at[n - 1] == '\t')) n--;
+        char name[TOPIC_NAME_MAX + 2];
+        if (n > TOPIC_NAME_MAX) n = TOPIC_NAME_MAX + 1; /* invalid: too long */
+        memcpy(name, at, n);
+        name[n] = '\0';
+        const char *problem = NULL;
+        if (!topic_name_valid(name)) problem = "names a topic Kafka would refuse";
+        else if (topic_table_find(&t, name) >= 0) problem = "names a topic twice";
+        else if (t.topic_count == TOPICS_MAX) problem = "names too many topics";
+        if (problem) return config_bad_value(p, key, value, problem, err, err_len);
+        (void)topic_table_add(&t, name, 1, 0, 0);
+        if (!comma) break;
+        at = comma + 1;
+    }
+    c->topics = t;
+    memset(c->topic_overrides, 0, sizeof c->topic_overrides);
+    return 0;
+}
+
 /* Reads value into the field of key. Returns 0 or -1 with the message written. */
 static int config_set(config *c, size_t key, const prop *p, const char *value, char *err,
                       size_t err_len) {
@@ -547,6 +590,7 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         *(int64_t *)slot = v;
         return 0;
     }
+    case CT_TOPICS: return config_topics_set(c, p, key, value, err, err_len);
     case CT_INT:
     case CT_I64:
     case CT_U64:
@@ -589,8 +633,7 @@ static const char *const config_not_modelled_names[] = {
     "advertised.listeners", "inter.broker.listener.name", "listener.security.protocol.map",
     "num.network.threads", "num.io.threads", "background.threads", "queued.max.requests",
     "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "socket.request.max.bytes",
-    "log.dirs", "log.dir", "metadata.log.dir", "num.partitions",
-    "num.recovery.threads.per.data.dir", "default.replication.factor",
+    "log.dirs", "log.dir", "metadata.log.dir", "num.recovery.threads.per.data.dir", "default.replication.factor",
     "auto.create.topics.enable", "delete.topic.enable", "offsets.topic.replication.factor",
     "offsets.topic.num.partitions", "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
@@ -789,8 +832,67 @@ static int config_fault_set(config *c, const prop *p, const char *text, char *er
 
 /* ==== Applying properties ==================================================================== */
 
+/* ==== Topic-level overrides ================================================================= */
+
+/* The topic-level keys a topic.<name>. prefix takes, Kafka's names, with their largest values. */
+static const char *const config_topic_keys[3] = {"num.partitions", "replication.factor",
+                                                 "min.insync.replicas"};
+static const int config_topic_key_max[3] = {TOPIC_PARTITIONS_MAX, PROTO_BROKERS_MAX,
+                                            CONFIG_INT_MAX};
+
+/* topic.<name>.<key> = value, for a topic of workload.topics (topic names may hold dots, so
+ * the key is matched at the end). Returns 0 or -1 with the message written. */
+static int config_topic_set(config *c, const prop *p, const char *value, char *err,
+                            size_t err_len) {
+    const char *rest = p->key + strlen("topic.");
+    size_t rest_len = strlen(rest);
+    int which = -1;
+    size_t name_len = 0;
+    for (int k = 0; k < 3 && which < 0; k++) {
+        size_t klen = strlen(config_topic_keys[k]);
+        if (rest_len > klen + 1 && rest[rest_len - klen - 1] == '.' &&
+            strcmp(rest + rest_len - klen, config_topic_keys[k]) == 0) {
+            which = k;
+            name_len = rest_len - klen - 1;
+        }
+    }
+    size_t n = config_where(p, err, err_len);
+    if (which < 0) {
+        snprintf(err + n, err_len - n, "%s: unknown topic key; allowed: topic.<name>.num.partitions, "
+                 "topic.<name>.replication.factor, topic.<name>.min.insync.replicas", p->key);
+        return -1;
+    }
+    char name[TOPIC_NAME_MAX + 1];
+    int topic = -1;
+    if (name_len <= TOPIC_NAME_MAX) {
+        memcpy(name, rest, name_len);
+        name[name_len] = '\0';
+        topic = topic_table_find(&c->topics, name);
+    }
+    if (topic < 0) {
+        char list[CONFIG_VALUE_MAX];
+        config_value_string(c, (size_t)config_key_find("workload.topics"), list, sizeof list);
+        snprintf(err + n, err_len - n, "%s: names a topic that is not in workload.topics; "
+                 "allowed: a topic of workload.topics (%s)", p->key, list);
+        return -1;
+    }
+    bool negative;
+    uint64_t m;
+    if (config_parse_integer(value, &negative, &m) != 0 || negative || m < 1 ||
+        m > (uint64_t)config_topic_key_max[which]) {
+        snprintf(err + n, err_len - n, "%s: '%s' is not allowed; allowed: 1 .. %d", p->key, value,
+                 config_topic_key_max[which]);
+        return -1;
+    }
+    config_topic_override *o = &c->topic_overrides[topic];
+    if (which == 0) o->num_partitions = (int)m;
+    if (which == 1) o->replication_factor = (int)m;
+    if (which == 2) o->min_insync_replicas = (int)m;
+    return 0;
+}
+
 int config_apply(config *c, const props *p, char *err, size_t err_len) {
-    char value[CONFIG_FAULT_TEXT_MAX + 64];
+    char value[CONFIG_VALUE_MAX + 64];
     /* kafka.version first: its defaults lie under every other key. */
     const prop *version = props_get(p, "kafka.version");
     if (version) {
@@ -800,6 +902,19 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
             return config_bad_value(version, KEY_VERSION, value, "is not allowed", err, err_len);
         config_defaults(c, v);
         c->set_by_user[KEY_VERSION] = 1;
+    }
+    /* workload.topics next: the topic.<name>.* keys name its topics, wherever they stand. */
+    const int key_topics = config_key_find("workload.topics");
+    const prop *topics = props_get(p, "workload.topics");
+    if (topics) {
+        if (strlen(topics->value) >= sizeof value - 1) {
+            size_t n = config_where(topics, err, err_len);
+            snprintf(err + n, err_len - n, "%s: the value is too long", topics->key);
+            return -1;
+        }
+        config_trim(topics->value, value, sizeof value);
+        if (config_set(c, (size_t)key_topics, topics, value, err, err_len) != 0) return -1;
+        c->set_by_user[key_topics] = 1;
     }
     /* java.util.Properties keeps only the last assignment of a key, so a value that a later
      * line, file or argument replaces is never parsed: it is not an error. (fault.<name> lines
@@ -814,7 +929,10 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         bool is_fault = strncmp(item->key, "fault.", 6) == 0;
         int found = is_fault ? -1 : config_key_find(item->key);
         if (found >= 0 && last[found] != i) continue;
-        if (strlen(item->value) >= sizeof value - 1) {
+        if (found == key_topics) continue; /* applied above */
+        /* A fault line longer than its own bound is refused before it is trimmed. */
+        size_t limit = is_fault ? CONFIG_FAULT_TEXT_MAX + 64 : sizeof value;
+        if (strlen(item->value) >= limit - 1) {
             size_t n = config_where(item, err, err_len);
             if (is_fault)
                 snprintf(err + n, err_len - n, "%s: the fault line is longer than %d characters",
@@ -829,6 +947,10 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
             continue;
         }
         int key = config_key_find(item->key);
+        if (key < 0 && strncmp(item->key, "topic.", 6) == 0) {
+            if (config_topic_set(c, item, value, err, err_len) != 0) return -1;
+            continue;
+        }
         if (key < 0 && config_refused_why(item->key)) {
             size_t n = config_where(item, err, err_len);
             snprintf(err + n, err_len - n, "%s: %s", item->key, config_refused_why(item->key));
@@ -986,6 +1108,36 @@ static int config_finish_faults(const config *c, char *err, size_t err_len) {
     return 0;
 }
 
+/* Resolves every topic's partition count, replication factor and min.insync.replicas (its
+ * override, else the global key) into c->topics; a topic's replication factor is at most
+ * num.brokers, and the partitions of all topics at most TOPIC_PARTITIONS_MAX. */
+static int config_finish_topics(config *c, char *err, size_t err_len) {
+    topic_table t;
+    topic_table_init(&t);
+    for (int i = 0; i < c->topics.topic_count; i++) {
+        const config_topic_override *o = &c->topic_overrides[i];
+        const char *name = c->topics.topics[i].name;
+        int count = o->num_partitions ? o->num_partitions : c->num_partitions;
+        int rf = o->replication_factor ? o->replication_factor : c->replication_factor;
+        int min_isr = o->min_insync_replicas ? o->min_insync_replicas : c->min_insync_replicas;
+        if (rf > c->num_brokers) {
+            snprintf(err, err_len, "topic.%s.replication.factor=%d must be at most "
+                     "num.brokers=%d", name, rf, c->num_brokers);
+            return -1;
+        }
+        if (count > TOPIC_PARTITIONS_MAX - t.partition_count) {
+            snprintf(err, err_len, "num.partitions=%d with %d topics (workload.topics): the "
+                     "topics hold more than %d partitions, the most a world holds; allowed: "
+                     "fewer topics or partitions (topic.<name>.num.partitions)",
+                     c->num_partitions, c->topics.topic_count, TOPIC_PARTITIONS_MAX);
+            return -1;
+        }
+            (void)topic_table_add(&t, name, count, rf, min_isr);
+    }
+    c->topics = t;
+    return 0;
+}
+
 int config_finish(config *c, char *err, size_t err_len) {
     char what[320];
     if (c->num_brokers < 1 || c->num_brokers > PROTO_BROKERS_MAX) {
@@ -998,6 +1150,11 @@ int config_finish(config *c, char *err, size_t err_len) {
                  c->replication_factor, c->num_brokers);
         return config_fail(err, err_len, what);
     }
+    if (config_finish_topics(c, err, err_len) != 0) return -1;
+    int rf_max = 0;
+    for (int i = 0; i < c->topics.topic_count; i++)
+        if (c->topics.topics[i].replication_factor > rf_max)
+            rf_max = c->topics.topics[i].replication_factor;
     /* KIP-1030: from 4.0 a segment is at least 1 MiB (LogConfig, log.segment.bytes). */
     if (c->kafka_version >= 40000 && c->log_segment_bytes < 1048576) {
         snprintf(what, sizeof what, "log.segment.bytes=%" PRId64 ": Kafka 4.0 and later require "
@@ -1017,7 +1174,7 @@ int config_finish(config *c, char *err, size_t err_len) {
      * loop takes no simulated time and never ends. Kafka itself accepts both values, so this
      * is a refusal of the simulator's, named as such. */
     if (c->replica_fetch_wait_max_ns == 0 && c->latency_ns == 0 && c->jitter_ns == 0 &&
-        c->replication_factor > 1) {
+        rf_max > 1) {
         snprintf(what, sizeof what, "replica.fetch.wait.max.ms=0 with network.latency.ms=0 "
                  "(and no jitter): every follower would fetch again at the same instant forever "
                  "(Kafka spends a network round trip on each fetch); set either above 0");
@@ -1088,6 +1245,16 @@ const char *config_value_string(const config *c, size_t key, char *buf, size_t l
     case CT_MODE:
         snprintf(buf, len, "%s", c->metadata_mode == CONFIG_METADATA_KRAFT ? "kraft" : "zookeeper");
         break;
+    case CT_TOPICS: {
+        size_t used = 0;
+        if (len) buf[0] = '\0';
+        for (int i = 0; i < c->topics.topic_count && used < len; i++) {
+            int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", c->topics.topics[i].name);
+            if (n < 0) break;
+            used += (size_t)n;
+        }
+        break;
+    }
     }
     return buf;
 }
@@ -1100,6 +1267,10 @@ const char *config_key_edge(size_t key, int which, char *buf, size_t len) {
     case CT_ACKS: snprintf(buf, len, "%s", which == 0 ? "-1" : which == 1 ? "0" : "1"); break;
     case CT_BOOL: snprintf(buf, len, "%s", which == 0 ? "false" : "true"); break;
     case CT_MODE: snprintf(buf, len, "%s", which == 0 ? "kraft" : "zookeeper"); break;
+    case CT_TOPICS: /* one name, two, and TOPICS_MAX one-letter names */
+        snprintf(buf, len, "%s", which == 0 ? "a" : which == 1 ? "a,b" :
+                 "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,D,E,F");
+        break;
     case CT_U64: {
         uint64_t v = which == 0 ? (uint64_t)f->min : which == 1 ? (uint64_t)f->min + 1 : f->umax;
         if (v > f->umax) v = f->umax;
@@ -1139,8 +1310,23 @@ static bool config_key_bound_only(size_t i) {
     return strcmp(name, "sim.max.stalled.events") == 0 || strcmp(name, "sim.max.memory.mb") == 0;
 }
 
+/* The topic.<name>.* lines of the overrides set, topic by topic in list order. */
+static void config_emit_topics(const config *c, config_sink *s) {
+    char line[TOPIC_NAME_MAX + 64];
+    for (int i = 0; i < c->topics.topic_count; i++) {
+        const config_topic_override *o = &c->topic_overrides[i];
+        const int values[3] = {o->num_partitions, o->replication_factor, o->min_insync_replicas};
+        for (int k = 0; k < 3; k++) {
+            if (values[k] == 0) continue;
+            snprintf(line, sizeof line, "topic.%s.%s=%d\n", c->topics.topics[i].name,
+                     config_topic_keys[k], values[k]);
+            config_put(s, line);
+        }
+    }
+}
+
 static void config_emit(const config *c, config_sink *s) {
-    char value[64];
+    char value[CONFIG_VALUE_MAX];
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         if (!config_key_in_version(i, c->kafka_version)) continue;
         if (!s->out && config_key_bound_only(i)) continue;
@@ -1149,6 +1335,7 @@ static void config_emit(const config *c, config_sink *s) {
         config_put(s, config_value_string(c, i, value, sizeof value));
         config_put(s, "\n");
     }
+    config_emit_topics(c, s);
     for (int i = 0; i < c->fault_count; i++) {
         config_put(s, "fault.");
         config_put(s, c->faults[i].name);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "properties.h"
+#include "topics.h"
 
 #define CONFIG_FAULTS_MAX 32
 #define CONFIG_NOT_MODELLED_MAX 64 /* Kafka keys the run accepts without modelling them */
@@ -29,6 +30,8 @@
 #define CONFIG_METADATA_KRAFT 0     /* the KRaft controller quorum (2.8+, production from 3.3) */
 #define CONFIG_METADATA_ZOOKEEPER 1 /* ZooKeeper and the ZooKeeper-based controller (to 3.9) */
 #define CONFIG_FAULT_NAME_MAX 32
+/* Longest value text of a key: workload.topics with TOPICS_MAX names and their commas. */
+#define CONFIG_VALUE_MAX (TOPICS_MAX * (TOPIC_NAME_MAX + 1))
 #define CONFIG_FAULT_TEXT_MAX 160
 
 /* Documented maxima (issue: resource limits). */
@@ -41,6 +44,13 @@ typedef struct config_fault {
     char file[128];                   /* where it was set, for messages */
     int line;
 } config_fault;
+
+/* A topic's own values of Kafka's topic-level keys; 0 = not set (the global key applies). */
+typedef struct config_topic_override {
+    int num_partitions;      /* topic.<name>.num.partitions */
+    int replication_factor;  /* topic.<name>.replication.factor */
+    int min_insync_replicas; /* topic.<name>.min.insync.replicas */
+} config_topic_override;
 
 typedef struct config {
     /* kafka.version: major*10000 + minor*100 + patch, e.g. 30700 for 3.7 or 3.7.0. */
@@ -64,6 +74,7 @@ typedef struct config {
 
     /* Brokers, topic and replication. */
     int num_brokers;                 /* num.brokers */
+    int num_partitions;              /* num.partitions: partitions of a topic without override */
     int replication_factor;          /* replication.factor */
     int min_insync_replicas;         /* min.insync.replicas */
     bool unclean_leader_election;    /* unclean.leader.election.enable */
@@ -85,6 +96,13 @@ typedef struct config {
     int64_t broker_heartbeat_interval_ns; /* broker.heartbeat.interval.ms */
     int64_t zookeeper_session_timeout_ns; /* zookeeper.session.timeout.ms */
     int64_t producer_id_expiration_ns;   /* producer.id.expiration.ms */
+
+    /* Topics: workload.topics names them (in order); topic.<name>.num.partitions,
+     * .replication.factor and .min.insync.replicas override the global keys for one topic.
+     * topic_overrides[i] belongs to topics.topics[i]; 0 there means "the global key".
+     * config_finish resolves every topic's values into topics (partition counts, first g). */
+    topic_table topics;
+    config_topic_override topic_overrides[TOPICS_MAX];
 
     /* Workload (the application in front of the producer). */
     uint64_t records;                /* workload.records: ids 0..records-1 */
@@ -197,6 +215,18 @@ void config_write(const config *c, FILE *out);
 size_t config_zero_durations(const config *c, char *buf, size_t len);
 uint64_t config_hash(const config *c);
 
+/* Partition g's replication factor and min.insync.replicas: its topic's, which config_finish
+ * resolves; a configuration filled by hand without config_finish has 0 there, which means the
+ * global key. */
+static inline int config_replication_factor(const config *c, int g) {
+    int v = topic_table_info(&c->topics, g)->replication_factor;
+    return v ? v : c->replication_factor;
+}
+static inline int config_min_insync_replicas(const config *c, int g) {
+    int v = topic_table_info(&c->topics, g)->min_insync_replicas;
+    return v ? v : c->min_insync_replicas;
+}
+
 /* The session timeout after which the controller takes a silent broker for dead:
  * zookeeper.session.timeout.ms in ZooKeeper mode, broker.session.timeout.ms in KRaft. */
 int64_t config_session_timeout_ns(const config *c);
@@ -209,7 +239,8 @@ const char *config_version_string(int version, char *buf, size_t len);
 int config_version_parse(const char *text, int *version);
 
 /* The value of key number key_index of config_keys() in c, as config_write prints it, into buf
- * (64 bytes are enough). Returns buf. */
+ * (64 bytes are enough for every key but workload.topics, which needs CONFIG_VALUE_MAX).
+ * Returns buf. */
 const char *config_value_string(const config *c, size_t key_index, char *buf, size_t len);
 
 #endif

@@ -53,9 +53,10 @@ static bool is_leader(const broker *b, const broker_partition *p) {
     return p->state_known && p->leader == b->broker_id;
 }
 
-/* min.insync.replicas as the leader applies it: min(minISR, RF) since 3.7 (KAFKA-15583). */
+/* min.insync.replicas as the leader applies it: the topic's (its override, else the broker's
+ * default; LogConfig), min(minISR, RF) since 3.7 (KAFKA-15583). */
 static int effective_min_isr(const broker *b, const broker_partition *p) {
-    int min_isr = b->env.config->min_insync_replicas;
+    int min_isr = config_min_insync_replicas(b->env.config, (int)(p - b->partitions));
     if (b->env.config->kafka_version >= BROKER_KAFKA_3_7 && p->replica_count < min_isr)
         min_isr = p->replica_count;
     return min_isr;

@@ -104,7 +104,7 @@ static int scenario_op_leader(void *ctx, int partition) {
 static int scenario_op_follower(void *ctx, int partition) {
     scenario *s = ctx;
     int leader = scenario_op_leader(ctx, partition);
-    for (int b = 1; b <= s->cfg.replication_factor; b++)
+    for (int b = 1; b <= config_replication_factor(&s->cfg, partition); b++)
         if (b != leader && broker_alive(&s->brokers[b])) return b;
     return -1;
 }
@@ -491,6 +491,12 @@ static void scenario_history_sink(void *ctx, const history_rec *recs, size_t n) 
 
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
+    if (c->topics.partition_count > PROTO_PARTITIONS_MAX) {
+        snprintf(err, err_len, "num.partitions=%d with %d topics (workload.topics): %d "
+                 "partitions; the brokers hold at most %d so far", c->num_partitions,
+                 c->topics.topic_count, c->topics.partition_count, PROTO_PARTITIONS_MAX);
+        return -2;
+    }
     sim_world_options wopt = {
         .seed = c->seed,
         .time_max_ns = c->time_max_ns,
@@ -532,11 +538,12 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     int replicas[PROTO_BROKERS_MAX];
     int bootstrap[PROTO_BROKERS_MAX];
     for (int i = 0; i < c->num_brokers; i++) bootstrap[i] = i + 1;
-    for (int i = 0; i < c->replication_factor; i++) replicas[i] = i + 1;
+    const int replication_factor = config_replication_factor(c, 0);
+    for (int i = 0; i < replication_factor; i++) replicas[i] = i + 1;
 
     controller_env cenv = {.world = &s->world, .net = s->net, .history = &s->history,
                            .config = c};
-    if (controller_init(&s->ctl, &cenv, replicas, c->replication_factor) != 0) return -1;
+    if (controller_init(&s->ctl, &cenv, replicas, replication_factor) != 0) return -1;
     broker_env benv = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
                        .step_fn = fault_on_step, .step_ctx = &s->faults};
     /* malloc, not calloc: broker_init clears each broker itself, and scenario_fini finishes
@@ -545,7 +552,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     if (!s->brokers) return -1;
     for (int b = 1; b <= c->num_brokers; b++) {
         s->brokers_begun = b;
-        if (broker_init(&s->brokers[b], &benv, b, replicas, c->replication_factor) != 0)
+        if (broker_init(&s->brokers[b], &benv, b, replicas, replication_factor) != 0)
             return -1;
     }
     producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
