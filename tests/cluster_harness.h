@@ -34,6 +34,9 @@ typedef struct harness {
     int response_count;
     uint32_t correlation;
     int steps[STEP_COUNT];
+    int partitions;         /* > 1: the controller holds that many, placed as placed says */
+    int placed[TOPIC_PARTITIONS_MAX * 3]; /* replica lists, one after another */
+    int placed_counts[TOPIC_PARTITIONS_MAX];
 } harness;
 
 static void config_base(config *c) {
@@ -97,7 +100,12 @@ static void harness_init(harness *h) {
     int replicas[PROTO_BROKERS_MAX];
     for (int i = 0; i < h->cfg.replication_factor; i++) replicas[i] = i + 1;
     controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
-    CHECK_EQ(controller_init(&h->ctl, &ce, replicas, h->cfg.replication_factor), 0);
+    if (h->partitions > 1) { /* the controller alone holds them: placement_place's lists */
+        CHECK_EQ(controller_init(&h->ctl, &ce, h->partitions, h->placed, h->placed_counts), 0);
+    } else {
+        int count = h->cfg.replication_factor;
+        CHECK_EQ(controller_init(&h->ctl, &ce, 1, replicas, &count), 0);
+    }
     broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h};
     for (int b = 1; b <= h->cfg.num_brokers; b++)
         CHECK_EQ(broker_init(&h->brokers[b], &be, b, replicas, h->cfg.replication_factor), 0);

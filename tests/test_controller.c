@@ -10,6 +10,7 @@
  * and of the controller are checked after every event.
  */
 #include "cluster_harness.h"
+#include "placement.h"
 
 static void cut_both(harness *h, int a, int b, bool cut) {
     net_cut(&h->net, node_broker(a), node_broker(b), cut);
@@ -517,7 +518,82 @@ static void test_metadata_from_every_broker(void) {
     harness_fini(&h);
 }
 
+/* 12 partitions over 3 brokers, placed as KRaft's StripedReplicaPlacer places them without
+ * draws (1 2 3, 2 3 1, 3 1 2, ...): each broker is the preferred leader of 4. */
+static void harness_twelve(harness *h) {
+    config_base(&h->cfg);
+    h->partitions = 12;
+    CHECK_EQ(placement_place(PLACEMENT_STRIPED, 3, 12, 3, NULL, h->placed), 0);
+    for (int g = 0; g < 12; g++) h->placed_counts[g] = 3;
+    harness_init(h);
+}
+
+/* ReplicationControlManager.handleBrokerFenced: the fenced broker leaves every ISR, and only
+ * the partitions it led elect a new leader (the next ISR member in assignment order), each
+ * with its own leader epoch; the others keep leader and leader epoch. */
+static void test_crash_moves_only_its_partitions(void) {
+    harness h = {0};
+    harness_twelve(&h);
+    run_until(&h, 1 * SIM_S);
+    for (int g = 0; g < 12; g++)
+        CHECK_EQ(controller_partition_state(&h.ctl, g)->leader, g % 3 + 1);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 12 * SIM_S);
+    CHECK(controller_fenced(&h.ctl, 2));
+    int moved = 0;
+    for (int g = 0; g < 12; g++) {
+        const proto_partition_state *s = controller_partition_state(&h.ctl, g);
+        CHECK_EQ(s->isr, 0xa); /* {1, 3} everywhere */
+        if (g % 3 == 1) {      /* led by broker 2 (2 3 1): broker 3 takes over */
+            CHECK_EQ(s->leader, 3);
+            CHECK_EQ(s->leader_epoch, 1);
+            moved++;
+        } else {
+            CHECK_EQ(s->leader, g % 3 + 1);
+            CHECK_EQ(s->leader_epoch, 0);
+        }
+        CHECK_EQ(s->partition_epoch, 1);
+    }
+    CHECK_EQ(moved, 4);
+    CHECK_EQ(h.ctl.elections, 4);
+    /* History names each partition's election and ISR change. */
+    int elections[12] = {0}, isr_changes[12] = {0};
+    for (size_t i = 0; i < h.hist.count; i++) {
+        const history_rec *r = &h.hist.recs[i];
+        if (r->kind == HIST_ELECTION) elections[r->partition]++;
+        if (r->kind == HIST_ISR && r->time_ns > 0) isr_changes[r->partition]++;
+    }
+    for (int g = 0; g < 12; g++) {
+        CHECK_EQ(elections[g], g % 3 == 1 ? 1 : 0);
+        CHECK_EQ(isr_changes[g], 1);
+    }
+    harness_fini(&h);
+}
+
+/* handleBrokerInControlledShutdown over many partitions: every leadership of the stopping
+ * broker moves to the next ISR member in assignment order and it leaves every ISR before the
+ * grant lets it stop; the partitions it did not lead keep their leader epoch. */
+static void test_controlled_shutdown_many_partitions(void) {
+    harness h = {0};
+    harness_twelve(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_stop(&h.brokers[1]);
+    run_until(&h, 6 * SIM_S);
+    CHECK(!broker_alive(&h.brokers[1]));
+    for (int g = 0; g < 12; g++) {
+        const proto_partition_state *s = controller_partition_state(&h.ctl, g);
+        CHECK(s->leader != 1);
+        CHECK(!broker_set_has(s->isr, 1));
+        CHECK_EQ(s->leader_epoch, g % 3 == 0 ? 1 : 0);
+        if (g % 3 == 0) CHECK_EQ(s->leader, 2); /* 1 2 3: the next in assignment order */
+    }
+    CHECK_EQ(h.ctl.elections, 4);
+    harness_fini(&h);
+}
+
 int main(void) {
+    test_crash_moves_only_its_partitions();
+    test_controlled_shutdown_many_partitions();
     test_fast_restart_waits_for_session();
     test_controlled_shutdown();
     test_controlled_shutdown_heartbeat_pace();

@@ -214,6 +214,10 @@ typedef struct config_field {
     X("sim.allow.unsafe.configs", "", "true, false",                                            \
       "what-if: run explicit idempotence with the settings Kafka refuses", CT_BOOL,            \
       allow_unsafe_configs, 0, 1)                                                               \
+    X("sim.placement.random", "", "true, false",                                                \
+      "replica placement makes Kafka's random choices (start index, shift, shuffles) from the " \
+      "seed; false: none (a one-partition topic on brokers 1..replication.factor)", CT_BOOL,     \
+      placement_random, 0, 1)                                                                   \
     X("sim.max.stalled.events", "events", "0 (off) .. 18446744073709551615",                    \
       "progress guard: the run stops (exit 1) after this many events, plus 16 per record, at "  \
       "one instant with no record appended, acknowledged or committed", CT_U64,               \

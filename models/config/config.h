@@ -119,6 +119,7 @@ typedef struct config {
     int64_t time_max_ns;             /* sim.max.time.ms: run limit in simulated time */
     uint64_t events_max;             /* sim.max.events: run limit in events */
     bool allow_unsafe_configs;       /* sim.allow.unsafe.configs: the what-if switch */
+    bool placement_random;           /* sim.placement.random: placement draws from the seed */
     uint64_t stalled_events_max;     /* sim.max.stalled.events: progress guard, 0 off */
     uint64_t memory_max_mb;          /* sim.max.memory.mb: memory bound, MB, 0 = half the
                                         machine's physical memory (scenario.c) */

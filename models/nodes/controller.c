@@ -13,6 +13,7 @@
  */
 #include "controller.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define CONTROLLER_KAFKA_3_9 30900 /* KAFKA-12670: KRaft honours unclean election */
@@ -23,31 +24,45 @@
 static void controller_on_message(void *ctx, const proto_msg *m);
 static void controller_on_timer(void *ctx, sim_world *w, const sim_event *ev);
 
-int controller_init(controller *c, const controller_env *env, const int *replicas,
-                    int replica_count) {
+int controller_init(controller *c, const controller_env *env, int partition_count,
+                    const int *replicas, const int *replica_counts) {
     memset(c, 0, sizeof *c);
-    if (replica_count < 1 || replica_count > PROTO_BROKERS_MAX) return -1;
-    c->env = *env;
-    c->num_brokers = env->config->num_brokers;
-    if (c->num_brokers < 1 || c->num_brokers > PROTO_BROKERS_MAX) return -1;
-    c->partition_count = 1;
-    for (int i = 0; i < c->partition_count; i++) {
-        controller_partition *p = &c->partitions[i];
-        p->replica_count = replica_count;
+    int num_brokers = env->config->num_brokers;
+    if (num_brokers < 1 || num_brokers > PROTO_BROKERS_MAX || partition_count < 1 ||
+        partition_count > TOPIC_PARTITIONS_MAX)
+        return -1;
+    controller_partition *parts = calloc((size_t)partition_count, sizeof *parts);
+    if (!parts) return -1;
+    for (int i = 0, at = 0; i < partition_count; at += replica_counts[i++]) {
+        controller_partition *p = &parts[i];
+        p->replica_count = replica_counts[i];
         p->state.leader = -1;
-        for (int r = 0; r < replica_count; r++) {
-            if (replicas[r] < 1 || replicas[r] > c->num_brokers) return -1;
-            p->replica_order[r] = replicas[r];
-            p->state.replicas = broker_set_add(p->state.replicas, replicas[r]);
+        bool bad = p->replica_count < 1 || p->replica_count > num_brokers;
+        for (int r = 0; r < p->replica_count && !bad; r++) {
+            int id = replicas[at + r];
+            bad = id < 1 || id > num_brokers || broker_set_has(p->state.replicas, id);
+            p->replica_order[r] = id;
+            p->state.replicas = broker_set_add(p->state.replicas, id);
+        }
+        if (bad) {
+            free(parts);
+            return -1;
         }
     }
+    c->env = *env;
+    c->num_brokers = num_brokers;
+    c->partition_count = partition_count;
+    c->partitions = parts;
     c->session_timeout_ns = config_session_timeout_ns(env->config);
     c->kind = sim_handler_add(env->world, controller_on_timer, c, "controller.session");
     net_listen(env->net, NODE_CONTROLLER, controller_on_message, c);
     return 0;
 }
 
-void controller_fini(controller *c) { memset(c, 0, sizeof *c); }
+void controller_fini(controller *c) {
+    free(c->partitions);
+    memset(c, 0, sizeof *c);
+}
 
 static int64_t now_ns(const controller *c) { return sim_now(c->env.world); }
 
@@ -110,7 +125,7 @@ void controller_start(controller *c) {
         p->state.partition_epoch = 0;
         p->state.metadata_offset = ++c->metadata_offset;
         p->state.isr = p->state.replicas;
-        history_isr(c->env.history, t, p->state.isr, p->state.partition_epoch);
+        history_partition_isr(c->env.history, t, i, p->state.isr, p->state.partition_epoch);
         controller_push(c, i);
     }
 }
@@ -165,9 +180,11 @@ static void controller_change(controller *c, int partition, int leader, broker_s
         s->leader = (int16_t)leader;
         c->elections++;
         if (unclean) c->unclean_elections++;
-        history_election(c->env.history, now_ns(c), leader, s->leader_epoch, unclean);
+        history_partition_election(c->env.history, now_ns(c), partition, leader,
+                                   s->leader_epoch, unclean);
     }
-    if (isr_changed) history_isr(c->env.history, now_ns(c), isr, s->partition_epoch);
+    if (isr_changed)
+        history_partition_isr(c->env.history, now_ns(c), partition, isr, s->partition_epoch);
     controller_push(c, partition);
     controller_balance_arm(c);
 }
@@ -257,19 +274,35 @@ static void controller_balance_arm(controller *c) {
                   CONTROLLER_T_BALANCE);
 }
 
+/* checkAndTriggerAutoLeaderRebalance (KafkaController, ZooKeeper mode): a broker's preferred
+ * partitions are rebalanced only when the share of them led elsewhere, imbalanceRatio =
+ * topicsNotInPreferredReplica.size / topicPartitionsForBroker.size, is above
+ * leader.imbalance.per.broker.percentage / 100. imbalanced_by[b] counts broker b's. */
+static bool controller_zk_ratio_above(const controller *c, int preferred,
+                                      const int *preferred_of, const int *imbalanced_of) {
+    int64_t pct = c->env.config->leader_imbalance_per_broker_percentage;
+    return (int64_t)imbalanced_of[preferred] * 100 > pct * preferred_of[preferred];
+}
+
 /* maybeBalancePartitionLeaders / checkAndTriggerAutoLeaderRebalance: the preferred replica
  * leads again when it is in the ISR and active (electPreferredLeader; ZooKeeper:
- * canPreferredReplicaBeLeader), the ISR unchanged. ZooKeeper mode acts only above
- * leader.imbalance.per.broker.percentage; with one partition per preferred broker the share
- * is 100%. */
+ * canPreferredReplicaBeLeader), the ISR unchanged, partition by partition in index order.
+ * ZooKeeper mode acts only for the brokers whose share of preferred partitions led elsewhere
+ * is above leader.imbalance.per.broker.percentage (counted before any move, as Kafka counts
+ * them from one snapshot of the assignment). */
 static void controller_balance(controller *c) {
     const config *cfg = c->env.config;
+    int preferred_of[PROTO_BROKERS_MAX + 1] = {0}, imbalanced_of[PROTO_BROKERS_MAX + 1] = {0};
+    for (int i = 0; i < c->partition_count; i++) {
+        preferred_of[c->partitions[i].replica_order[0]]++;
+        if (imbalanced(&c->partitions[i])) imbalanced_of[c->partitions[i].replica_order[0]]++;
+    }
     for (int i = 0; i < c->partition_count; i++) {
         controller_partition *p = &c->partitions[i];
         if (!imbalanced(p)) continue;
         if (cfg->metadata_mode == CONFIG_METADATA_ZOOKEEPER &&
-            100 <= cfg->leader_imbalance_per_broker_percentage)
-            continue; /* imbalanceRatio (1.0) is not above the percentage */
+            !controller_zk_ratio_above(c, p->replica_order[0], preferred_of, imbalanced_of))
+            continue;
         int preferred = p->replica_order[0];
         if (!broker_set_has(p->state.isr, preferred) || !eligible(c, preferred)) continue;
         c->preferred_elections++;

@@ -44,6 +44,12 @@
  * a leader, when there is one, is in the ISR, unfenced and not in controlled shutdown; epochs
  * never decrease.
  *
+ * Partitions (ReplicationControlManager keeps a PartitionRegistration per partition): each is
+ * elected on its own; fencing a broker, its controlled shutdown and its return touch only the
+ * partitions it is a replica of, and only those it led get a new leader; a partition's ISR
+ * changes alone (AlterPartition names one partition here; Kafka's request may name several,
+ * each judged alone). Preferred-leader election walks every imbalanced partition.
+ *
  * Simplifications: the controller is one node that never fails (the fault language has no
  * controller crashes); it pushes API_PARTITION_STATE for every partition to every broker (each
  * holds the whole metadata image) instead of brokers fetching the metadata log (the observable
@@ -103,8 +109,8 @@ typedef struct controller {
     controller_env env;          /* copied; pointers borrowed */
     uint16_t kind;               /* kernel handler kind of session timers */
     int num_brokers;             /* brokers 1..num_brokers exist */
-    int partition_count;         /* partitions, <= PROTO_PARTITIONS_MAX */
-    controller_partition partitions[PROTO_PARTITIONS_MAX]; /* by partition index */
+    int partition_count;         /* partitions of every topic (topics.h's g) */
+    controller_partition *partitions; /* owned, by partition index g */
     controller_broker brokers[PROTO_BROKERS_MAX + 1];      /* by broker id; 0 unused */
     int64_t metadata_offset;     /* offset of the latest change in the metadata log, offsets */
     int64_t session_timeout_ns;  /* broker or ZooKeeper session, by metadata mode, ns */
@@ -114,12 +120,13 @@ typedef struct controller {
     uint64_t unclean_elections;  /* of which unclean (statistics) */
 } controller;
 
-/* Sets up the controller (node NODE_CONTROLLER) for partition 0 assigned to replicas[0..
- * replica_count-1] in assignment order, brokers 1..num.brokers; listens on the network and
- * registers its handler. env is copied, its pointers borrowed. Returns 0, or -1 on bad
- * arguments (no memory is allocated). */
-int controller_init(controller *c, const controller_env *env, const int *replicas,
-                    int replica_count);
+/* Sets up the controller (node NODE_CONTROLLER) for partition_count partitions, partition g
+ * assigned to replica_counts[g] brokers in assignment order (the first the preferred leader),
+ * the lists one after another in replicas (placement.h places them), brokers 1..num.brokers;
+ * listens on the network and registers its handler. env is copied, its pointers borrowed.
+ * Returns 0, or -1 on bad arguments or when memory cannot be had (nothing to fini then). */
+int controller_init(controller *c, const controller_env *env, int partition_count,
+                    const int *replicas, const int *replica_counts);
 void controller_fini(controller *c);
 
 /* Starts: the first replica leads with leader epoch 0, the ISR is every replica, every broker

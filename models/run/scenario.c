@@ -1,9 +1,10 @@
 /*
  * scenario.c: one run, from a finished configuration to a verdict.
  *
- * Wiring: the kernel world; the network; the controller (node 0); brokers 1..num.brokers, the
- * partition assigned to brokers 1..replication.factor in that order (Kafka's assignment order,
- * which clean elections follow); one producer with its application, bootstrapping from every
+ * Wiring: the kernel world; the network; the controller (node 0); brokers 1..num.brokers, each
+ * topic's partitions placed as Kafka's placer of the metadata mode and release places them
+ * (placement.h: without sim.placement.random a one-partition topic sits on brokers
+ * 1..replication.factor in that order, the assignment order clean elections follow); one producer with its application, bootstrapping from every
  * broker; the fault runtime; the history every node writes to.
  *
  * The cluster starts at time 0: the controller elects the first replica and pushes the
@@ -39,6 +40,7 @@
 #include "faults.h"
 #include "history.h"
 #include "network.h"
+#include "placement.h"
 #include "producer.h"
 #include "protocol.h"
 #include "trace.h"
@@ -48,6 +50,7 @@ enum scenario_stream {
     STREAM_NETWORK = 1,
     STREAM_PRODUCER = 16,  /* + producer index */
     STREAM_BROKER = 64,    /* + broker id */
+    STREAM_PLACEMENT = 96, /* sim.placement.random: the placers' draws */
 };
 
 #define SCENARIO_DRAIN_TICK_NS (10 * SIM_MS) /* how often the run asks "drained yet?" */
@@ -71,6 +74,7 @@ struct scenario {
      * PROTO_BROKERS_MAX of them would have each run of a sweep clear brokers it never uses. */
     broker *brokers;
     int brokers_begun;          /* brokers 1..brokers_begun went through broker_init */
+    int *replica_counts;        /* owned: replicas of each partition g (scenario_place) */
     producer prod;
     fault_runtime faults;
     tracer *trace;              /* owned; NULL unless --trace is on */
@@ -92,20 +96,23 @@ struct scenario {
 
 /* ---- Fault operations --------------------------------------------------------------------- */
 
-/* The leader of partition g: the world's one partition so far (g is 0: fault_spec_resolve
- * accepts only the partitions of the world's table). */
+/* The leader of partition g as the controller has it now (fault_spec_resolve accepts only the
+ * partitions of the world's table). */
 static int scenario_op_leader(void *ctx, int partition) {
     scenario *s = ctx;
-    SIM_ASSERT(&s->world, partition == 0);
-    return controller_leader(&s->ctl);
+    SIM_ASSERT(&s->world, partition >= 0 && partition < s->ctl.partition_count);
+    return controller_partition_state(&s->ctl, partition)->leader;
 }
 
 /* The first live replica of partition g in assignment order that is not the leader. */
 static int scenario_op_follower(void *ctx, int partition) {
     scenario *s = ctx;
     int leader = scenario_op_leader(ctx, partition);
-    for (int b = 1; b <= config_replication_factor(&s->cfg, partition); b++)
+    const controller_partition *p = &s->ctl.partitions[partition];
+    for (int r = 0; r < p->replica_count; r++) {
+        int b = p->replica_order[r];
         if (b != leader && broker_alive(&s->brokers[b])) return b;
+    }
     return -1;
 }
 
@@ -489,6 +496,41 @@ static void scenario_history_sink(void *ctx, const history_rec *recs, size_t n) 
     checker_stream_feed(ctx, recs, n);
 }
 
+/* Random.nextInt(bound) of the placers, from the run's placement stream. */
+static uint32_t scenario_placement_next(void *ctx, uint32_t bound) {
+    return sim_pcg32_bounded(ctx, bound);
+}
+
+/* Places every topic's partitions (placement.h), one topic after another as CreateTopics
+ * creates them: returns the replica lists of the partitions in g order, one after another
+ * (malloc'd, the caller frees), and fills s->replica_counts; NULL when memory ran out. */
+static int *scenario_place(scenario *s) {
+    const config *c = &s->cfg;
+    const topic_table *t = &c->topics;
+    s->replica_counts = malloc((size_t)t->partition_count * sizeof *s->replica_counts);
+    int *replicas = malloc((size_t)t->partition_count * PROTO_BROKERS_MAX * sizeof *replicas);
+    if (!s->replica_counts || !replicas) {
+        free(replicas);
+        return NULL;
+    }
+    sim_pcg32 rng = sim_stream(&s->world, STREAM_PLACEMENT);
+    placement_random draws = {.next = c->placement_random ? scenario_placement_next : NULL,
+                              .ctx = &rng};
+    placement_kind kind = placement_kind_for(c->metadata_mode, c->kafka_version);
+    int at = 0;
+    for (int i = 0; i < t->topic_count; i++) {
+        const topic_info *info = &t->topics[i];
+        int rf = config_replication_factor(c, info->first);
+        if (placement_place(kind, c->num_brokers, info->count, rf, &draws, replicas + at) != 0) {
+            free(replicas);
+            return NULL; /* config_finish keeps every factor within num.brokers */
+        }
+        for (int k = 0; k < info->count; k++) s->replica_counts[info->first + k] = rf;
+        at += info->count * rf;
+    }
+    return replicas;
+}
+
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
     if (c->topics.partition_count > PROTO_PARTITIONS_MAX) {
@@ -535,15 +577,20 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->net->on_delay = fault_on_delay;
     s->net->drop_ctx = &s->faults;
 
-    int replicas[PROTO_BROKERS_MAX];
     int bootstrap[PROTO_BROKERS_MAX];
     for (int i = 0; i < c->num_brokers; i++) bootstrap[i] = i + 1;
+    int *replicas = scenario_place(s);
+    if (!replicas) return -1;
     const int replication_factor = config_replication_factor(c, 0);
-    for (int i = 0; i < replication_factor; i++) replicas[i] = i + 1;
 
     controller_env cenv = {.world = &s->world, .net = s->net, .history = &s->history,
                            .config = c};
-    if (controller_init(&s->ctl, &cenv, replicas, replication_factor) != 0) return -1;
+    int rc = controller_init(&s->ctl, &cenv, c->topics.partition_count, replicas,
+                             s->replica_counts);
+    if (rc != 0) {
+        free(replicas);
+        return -1;
+    }
     broker_env benv = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
                        .step_fn = fault_on_step, .step_ctx = &s->faults};
     /* malloc, not calloc: broker_init clears each broker itself, and scenario_fini finishes
@@ -552,8 +599,10 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     if (!s->brokers) return -1;
     for (int b = 1; b <= c->num_brokers; b++) {
         s->brokers_begun = b;
-        if (broker_init(&s->brokers[b], &benv, b, replicas, replication_factor) != 0)
+        if (broker_init(&s->brokers[b], &benv, b, replicas, replication_factor) != 0) {
+            free(replicas);
             return -1;
+        }
     }
     producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
                          .config = c, .payloads = &s->payloads, .step_fn = fault_on_step,
@@ -591,6 +640,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;
     s->last_leader = replicas[0];
+    free(replicas);
     s->committed_promised = scenario_committed_promised(c, &s->faults);
     s->committed_leader = -1;
     s->world.memory_fn = scenario_memory;
@@ -641,6 +691,7 @@ static void scenario_fini(scenario *s) {
     producer_fini(&s->prod);
     for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
     free(s->brokers);
+    free(s->replica_counts);
     controller_fini(&s->ctl);
     if (s->net) net_fini(s->net);
     free(s->net);

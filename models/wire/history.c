@@ -277,19 +277,31 @@ void history_hw(history *h, int64_t t, node_id broker, int64_t hw) {
     history_commit(h, r);
 }
 
-void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean) {
+void history_partition_election(history *h, int64_t t, int partition, int leader,
+                                int32_t leader_epoch, bool unclean) {
     node_id node = leader > 0 ? node_broker(leader) : NODE_NONE;
     history_rec *r = history_begin(h, t, HIST_ELECTION, node);
     r->a = (uint32_t)leader_epoch;
     r->b = unclean ? 1 : 0;
+    r->partition = (uint16_t)partition;
+    history_commit(h, r);
+}
+
+void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean) {
+    history_partition_election(h, t, 0, leader, leader_epoch, unclean);
+}
+
+void history_partition_isr(history *h, int64_t t, int partition, broker_set isr,
+                           int32_t partition_epoch) {
+    history_rec *r = history_begin(h, t, HIST_ISR, NODE_CONTROLLER);
+    r->a = isr;
+    r->b = (uint32_t)partition_epoch;
+    r->partition = (uint16_t)partition;
     history_commit(h, r);
 }
 
 void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch) {
-    history_rec *r = history_begin(h, t, HIST_ISR, NODE_CONTROLLER);
-    r->a = isr;
-    r->b = (uint32_t)partition_epoch;
-    history_commit(h, r);
+    history_partition_isr(h, t, 0, isr, partition_epoch);
 }
 
 /* A dropped ProduceResponse names its batch by base offset (the response carries no payload);

@@ -149,6 +149,11 @@ void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
                    int64_t original_offset);
 void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed);
 void history_hw(history *h, int64_t t, node_id broker, int64_t hw);
+/* An election or ISR change of partition g (history_election and history_isr: of g = 0). */
+void history_partition_election(history *h, int64_t t, int partition, int leader,
+                                int32_t leader_epoch, bool unclean);
+void history_partition_isr(history *h, int64_t t, int partition, broker_set isr,
+                           int32_t partition_epoch);
 void history_election(history *h, int64_t t, int leader, int32_t leader_epoch, bool unclean);
 void history_isr(history *h, int64_t t, broker_set isr, int32_t partition_epoch);
 /* e of a HIST_DROP whose message TCP retransmitted (delayed, not lost). */
