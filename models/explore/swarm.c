@@ -50,7 +50,9 @@ int64_t swarm_horizon_ns(const config *c) {
         int64_t batches = (records + per_batch - 1) / per_batch;
         int64_t in_flight = c->max_in_flight > 0 ? c->max_in_flight : 1;
         int64_t rounds = (batches + in_flight - 1) / in_flight;
-        t = rounds * (4 * c->latency_ns + c->linger_ns + SIM_MS);
+        int64_t per_round = 4 * c->latency_ns + c->linger_ns + SIM_MS;
+        /* linger.ms may be 10^12 ms: the product is capped below, so saturate it first. */
+        t = rounds > INT64_MAX / per_round ? INT64_MAX : rounds * per_round;
     }
     if (t < 100 * SIM_MS) t = 100 * SIM_MS;
     if (t > 3600 * SIM_S) t = 3600 * SIM_S;
