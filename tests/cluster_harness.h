@@ -34,8 +34,8 @@ typedef struct harness {
     int response_count;
     uint32_t correlation;
     int steps[STEP_COUNT];
-    int partitions;         /* > 1: the controller holds that many, placed as placed says */
-    int placed[TOPIC_PARTITIONS_MAX * 3]; /* replica lists, one after another */
+    int partitions;         /* partitions (0 or 1: one on brokers 1..replication.factor) */
+    int placed[TOPIC_PARTITIONS_MAX * 3]; /* their replica lists, one after another */
     int placed_counts[TOPIC_PARTITIONS_MAX];
 } harness;
 
@@ -97,18 +97,17 @@ static void harness_init(harness *h) {
     net_options no = {1 * SIM_MS, 0, 1};
     CHECK_EQ(net_init(&h->net, &h->world, &no), 0);
     CHECK_EQ(history_init(&h->hist, 1024), 0);
-    int replicas[PROTO_BROKERS_MAX];
-    for (int i = 0; i < h->cfg.replication_factor; i++) replicas[i] = i + 1;
-    controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
-    if (h->partitions > 1) { /* the controller alone holds them: placement_place's lists */
-        CHECK_EQ(controller_init(&h->ctl, &ce, h->partitions, h->placed, h->placed_counts), 0);
-    } else {
-        int count = h->cfg.replication_factor;
-        CHECK_EQ(controller_init(&h->ctl, &ce, 1, replicas, &count), 0);
+    if (h->partitions <= 1) { /* one partition on brokers 1..replication.factor */
+        h->partitions = 1;
+        h->placed_counts[0] = h->cfg.replication_factor;
+        for (int i = 0; i < h->cfg.replication_factor; i++) h->placed[i] = i + 1;
     }
+    controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
+    CHECK_EQ(controller_init(&h->ctl, &ce, h->partitions, h->placed, h->placed_counts), 0);
     broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h};
     for (int b = 1; b <= h->cfg.num_brokers; b++)
-        CHECK_EQ(broker_init(&h->brokers[b], &be, b, replicas, h->cfg.replication_factor), 0);
+        CHECK_EQ(broker_init(&h->brokers[b], &be, b, h->partitions, h->placed, h->placed_counts),
+                 0);
     h->kind_send = sim_handler_add(&h->world, on_send, h, "test.send");
     net_listen(&h->net, CLIENT, on_client, h);
     h->world.trace_fn = check_all;

@@ -591,7 +591,80 @@ static void test_controlled_shutdown_many_partitions(void) {
     harness_fini(&h);
 }
 
+static uint32_t produce_to(harness *h, int64_t t, int partition, int8_t acks, uint32_t payload) {
+    proto_msg m = produce(acks, -1, 0, payload);
+    m.partition = (uint16_t)partition;
+    const proto_partition_state *s = controller_partition_state(&h->ctl, partition);
+    return send_at(h, t, s->leader, m);
+}
+
+/* Every broker applies the per-partition state: after broker 2's crash each live broker sees
+ * broker 3 leading exactly the partitions broker 2 led, and the new leaders accept produce
+ * requests for them. */
+static void test_brokers_follow_each_partition(void) {
+    harness h = {0};
+    harness_twelve(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 12 * SIM_S);
+    for (int b = 1; b <= 3; b += 2)
+        for (int g = 0; g < 12; g++)
+            CHECK_EQ(broker_partition_leader(&h.brokers[b], g), g % 3 == 1 ? 3 : g % 3 + 1);
+    uint32_t c = produce_to(&h, 12 * SIM_S, 4, -1, 7);
+    run_until(&h, 13 * SIM_S);
+    const proto_msg *r = response(&h, c, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE && r->partition == 4);
+    CHECK_EQ(broker_high_watermark(&h.brokers[3], 4), 1);
+    CHECK_EQ(broker_high_watermark(&h.brokers[1], 4), 1); /* the follower, one fetch later */
+    for (int g = 0; g < 12; g++)
+        if (g != 4) CHECK_EQ(broker_log_end_offset(&h.brokers[3], g), 0);
+    harness_fini(&h);
+}
+
+/* High watermark and ISR per partition: a follower cut off from one leader leaves the ISR of
+ * the partitions that leader leads (and only those), and acks=all records on another
+ * partition commit as before. One partition's long poll does not hold another's replication:
+ * two partitions led by broker 1 each commit an acks=all record within a few round trips,
+ * far below replica.fetch.wait.max.ms (500 ms). */
+static void test_isr_and_hw_per_partition(void) {
+    harness h = {0};
+    harness_twelve(&h);
+    run_until(&h, 1 * SIM_S);
+    /* Partitions 0 and 3 are both led by broker 1, followed by 2 and 3 over one connection
+     * each; both fetchers are parked on both partitions when the records arrive. */
+    uint32_t c0 = produce_to(&h, 1 * SIM_S, 0, -1, 1);
+    uint32_t c3 = produce_to(&h, 1 * SIM_S + 100 * SIM_MS, 3, -1, 2);
+    run_until(&h, 2 * SIM_S);
+    int64_t t0 = 0, t3 = 0;
+    CHECK(response(&h, c0, &t0) && response(&h, c3, &t3));
+    CHECK(t0 - 1 * SIM_S <= 5 * SIM_MS);
+    CHECK(t3 - (1 * SIM_S + 100 * SIM_MS) <= 5 * SIM_MS);
+    CHECK_EQ(broker_high_watermark(&h.brokers[1], 0), 1);
+    CHECK_EQ(broker_high_watermark(&h.brokers[1], 3), 1);
+    CHECK_EQ(broker_high_watermark(&h.brokers[1], 1), 0);
+    /* Broker 3 cut off from broker 2 (only), then records for partitions 1 and 4 (led by 2)
+     * and 0 (led by 1): broker 3 falls behind on 1 and 4 and leaves their ISR. Partitions 7
+     * and 10, also led by 2 but idle, keep it: a follower at the leader's log end is caught up
+     * however long it has not fetched (Replica.isCaughtUp: leaderEndOffset == logEndOffset). */
+    net_cut(&h.net, node_broker(3), node_broker(2), true);
+    net_cut(&h.net, node_broker(2), node_broker(3), true);
+    produce_to(&h, 2 * SIM_S, 1, 1, 3);
+    produce_to(&h, 2 * SIM_S, 4, 1, 4);
+    produce_to(&h, 2 * SIM_S, 0, 1, 5);
+    run_until(&h, 50 * SIM_S);
+    for (int g = 0; g < 12; g++) {
+        const proto_partition_state *s = controller_partition_state(&h.ctl, g);
+        CHECK_EQ(s->leader, g % 3 + 1);
+        CHECK_EQ(s->isr, g == 1 || g == 4 ? 0x6 : 0xe); /* {1, 2} */
+    }
+    CHECK_EQ(broker_high_watermark(&h.brokers[1], 0), 2); /* committed on all three */
+    CHECK_EQ(broker_high_watermark(&h.brokers[2], 4), 1); /* committed once 3 left */
+    harness_fini(&h);
+}
+
 int main(void) {
+    test_brokers_follow_each_partition();
+    test_isr_and_hw_per_partition();
     test_crash_moves_only_its_partitions();
     test_controlled_shutdown_many_partitions();
     test_fast_restart_waits_for_session();

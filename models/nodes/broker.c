@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Timer arguments: type in the low byte, partition in the next, client node above. */
+/* Timer arguments: type in the low byte, the partition's low byte in the next, client node in
+ * bits 16..31, the partition's high bits from bit 32 (so that partitions 0..255 keep the
+ * arguments, which the trace hash mixes in, of the one-partition model). */
 enum {
     BROKER_T_HEARTBEAT = 1,
     BROKER_T_ISR_CHECK,
@@ -30,8 +32,14 @@ enum {
 #define BROKER_NEVER_NS (INT64_MIN / 4)
 
 static uint64_t timer_arg(int type, int partition, int node) {
-    return (uint64_t)type | (uint64_t)partition << 8 | (uint64_t)node << 16;
+    return (uint64_t)type | (uint64_t)(partition & 0xff) << 8 | (uint64_t)node << 16 |
+           (uint64_t)(partition >> 8) << 32;
 }
+static int timer_arg_type(uint64_t arg) { return (int)(arg & 0xff); }
+static int timer_arg_partition(uint64_t arg) {
+    return (int)((arg >> 8) & 0xff) | (int)(arg >> 32) << 8;
+}
+static int timer_arg_node(uint64_t arg) { return (int)((arg >> 16) & 0xffff); }
 
 static void broker_dispatch(broker *b, const proto_msg *m);
 static void broker_timer_run(broker *b, uint64_t arg);
@@ -89,20 +97,30 @@ static broker_deferred *defer_slot(broker *b) {
     return &b->deferred[b->deferred_count++];
 }
 
+/* The timer an argument names. A BROKER_T_CONN timer of a broker's node is the wait of that
+ * follower's parked Fetch of the partition (a broker sends no other request to a broker). */
+static sim_timer *broker_timer_of(broker *b, uint64_t arg) {
+    int partition = timer_arg_partition(arg), node = timer_arg_node(arg);
+    switch (timer_arg_type(arg)) {
+    case BROKER_T_HEARTBEAT: return &b->heartbeat_timer;
+    case BROKER_T_ISR_CHECK: return &b->isr_timer;
+    case BROKER_T_EXPIRE: return &b->expire_timer;
+    case BROKER_T_PAUSE_END: return &b->pause_timer;
+    case BROKER_T_FETCH: return &b->partitions[partition].fetch_timer;
+    case BROKER_T_CONN:
+        if (node_is_broker((node_id)node)) return &b->partitions[partition].followers[node].fetch_wait;
+        return &b->conns[node].timer;
+    default: return NULL;
+    }
+}
+
 static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     broker *b = ctx;
-    int type = (int)(ev->arg & 0xff);
-    int partition = (int)((ev->arg >> 8) & 0xff);
-    int node = (int)(ev->arg >> 16);
-    sim_timer *t = NULL;
-    switch (type) {
-    case BROKER_T_HEARTBEAT: t = &b->heartbeat_timer; break;
-    case BROKER_T_ISR_CHECK: t = &b->isr_timer; break;
-    case BROKER_T_EXPIRE: t = &b->expire_timer; break;
-    case BROKER_T_PAUSE_END: t = &b->pause_timer; break;
-    case BROKER_T_FETCH: t = &b->partitions[partition].fetch_timer; break;
-    case BROKER_T_CONN: t = &b->conns[node].timer; break;
-    default: SIM_ASSERT(b->env.world, type == BROKER_T_CONN); return;
+    int type = timer_arg_type(ev->arg);
+    sim_timer *t = broker_timer_of(b, ev->arg);
+    if (!t) {
+        SIM_ASSERT(b->env.world, type == BROKER_T_CONN);
+        return;
     }
     if (!sim_timer_fired(w, t, ev) || !b->alive) return;
     if (type != BROKER_T_PAUSE_END && b->paused_until_ns > now_ns(b)) {
@@ -220,7 +238,8 @@ static int conn_queue_push(broker_conn *c, const proto_msg *m) {
 }
 
 static void leader_on_produce(broker *b, node_id client);
-static void leader_on_fetch(broker *b, node_id client);
+static void leader_on_fetch(broker *b, const proto_msg *m, bool completing);
+static void leader_fetches_forget(broker *b, int follower);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
 
@@ -231,7 +250,6 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
     c->current = *m;
     switch (c->current.api) {
     case API_PRODUCE: leader_on_produce(b, client); break;
-    case API_FETCH: leader_on_fetch(b, client); break;
     case API_METADATA: broker_on_metadata(b, client); break;
     case API_INIT_PRODUCER_ID: broker_on_init_producer_id(b, client); break;
     default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
@@ -255,6 +273,11 @@ static void conn_on_request(broker *b, const proto_msg *m) {
         if (m->conn_gen < c->gen) return; /* bytes of a closed connection */
         conn_reset(c, m->conn_gen);       /* a new connection: the old one's state is gone */
         b->parked_mask &= ~((uint64_t)1 << m->from);
+        if (node_is_broker(m->from)) leader_fetches_forget(b, m->from);
+    }
+    if (m->api == API_FETCH) { /* not muted: see "Replica fetching" in broker.h */
+        leader_on_fetch(b, m, false);
+        return;
     }
     if (c->busy) {
         if (conn_queue_push(c, m) != 0) out_of_memory(b);
@@ -277,7 +300,7 @@ static bool replica_append(broker *b, int partition, const proto_batch *batch, b
     }
     if (log_append(&p->log, batch, now_ns(b)) != 0) goto nomem;
     if (pstate_update(&p->pstate, batch) != 0) goto nomem;
-    history_append(b->env.history, now_ns(b), b->node, batch, leader);
+    history_partition_append(b->env.history, now_ns(b), partition, b->node, batch, leader);
     if (leader) sim_progress(b->env.world); /* the log grew: work done, or memory spent */
     return true;
 nomem:
@@ -301,8 +324,8 @@ static void replica_truncate(broker *b, int partition, int64_t offset) {
     if (offset < p->log.high_watermark && !excused && p->committed_truncated < 0)
         p->committed_truncated = offset;
     uint64_t removed = log_truncate(&p->log, offset);
-    history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
-                     (uint32_t)removed);
+    history_partition_truncate(b->env.history, now_ns(b), partition, b->node,
+                               p->log.log_end_offset, (uint32_t)removed);
     if (pstate_rebuild(&p->pstate, &p->log, p->log.log_end_offset, now_ns(b),
                        b->env.config->producer_id_expiration_ns) != 0)
         out_of_memory(b);
@@ -312,7 +335,7 @@ static void replica_set_hw(broker *b, broker_partition *p, int64_t hw) {
     if (hw == p->log.high_watermark) return;
     if (hw > p->log.high_watermark) sim_progress(b->env.world);
     p->log.high_watermark = hw;
-    history_hw(b->env.history, now_ns(b), b->node, hw);
+    history_partition_hw(b->env.history, now_ns(b), (int)(p - b->partitions), b->node, hw);
 }
 
 /* ---- Leader: Produce --------------------------------------------------------------------- */
@@ -362,6 +385,14 @@ static int broker_next_parked(const broker *b, int from) {
 
 static void leader_complete_parked(broker *b, int partition, bool data_arrived) {
     broker_partition *p = &b->partitions[partition];
+    /* The followers' parked fetches first, by broker id (their nodes come before every
+     * client's): with data, or the leadership error. */
+    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
+        broker_follower *fw = &p->followers[r];
+        if (!fw->fetch_parked || (is_leader(b, p) && !data_arrived)) continue;
+        proto_msg req = fw->fetch_request; /* the answer clears the slot */
+        leader_on_fetch(b, &req, true);
+    }
     uint64_t drained = 0; /* bit n: conns[n] finished its request */
     /* Only parked connections can complete: visit them in node order as a walk of all would,
      * reading the mask afresh after each (a completion may park or unpark others). */
@@ -372,9 +403,6 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
             if (!is_leader(b, p)) produce_respond(b, (node_id)n, ERR_NOT_LEADER_OR_FOLLOWER, -1);
             else if (p->log.high_watermark >= c->required_offset) produce_complete(b, (node_id)n);
             else continue;
-        } else if (c->parked == BROKER_PARKED_FETCH) {
-            if (is_leader(b, p) && !data_arrived) continue;
-            leader_on_fetch(b, (node_id)n); /* answers now: data, or the leadership error */
         } else {
             continue;
         }
@@ -435,28 +463,47 @@ static void leader_on_produce(broker *b, node_id client) {
 
 /* ---- Leader: Fetch ----------------------------------------------------------------------- */
 
-static void fetch_respond(broker *b, node_id client, int16_t error, int32_t diverging_epoch,
+/* Ends the wait of follower's parked fetch of partition, if one waits. */
+static void leader_fetch_unpark(broker *b, int partition, int follower) {
+    if (partition >= b->partition_count || follower < 1 || follower > PROTO_BROKERS_MAX) return;
+    broker_follower *fw = &b->partitions[partition].followers[follower];
+    fw->fetch_parked = false;
+    sim_timer_cancel(&fw->fetch_wait);
+}
+
+/* Forgets every parked fetch of follower: its connection is gone (a new one replaced it). */
+static void leader_fetches_forget(broker *b, int follower) {
+    for (int i = 0; i < b->partition_count; i++) leader_fetch_unpark(b, i, follower);
+}
+
+/* Answers the fetch req, if its connection still stands (as conn_respond does), and ends its
+ * wait. */
+static void fetch_respond(broker *b, const proto_msg *req, int16_t error, int32_t diverging_epoch,
                           int64_t diverging_end_offset) {
-    const broker_conn *c = &b->conns[client];
-    const broker_partition *p = &b->partitions[c->current.partition];
     proto_msg r;
     memset(&r, 0, sizeof r);
     proto_fetch_response *f = &r.u.fetch_response;
     f->error = error;
-    f->high_watermark = p->log.high_watermark;
-    f->log_start_offset = p->log.log_start_offset;
-    f->leader_epoch = p->leader_epoch;
     f->diverging_epoch = diverging_epoch;
     f->diverging_end_offset = diverging_end_offset;
-    if (error == ERR_NONE && diverging_end_offset < 0) { /* no divergence */
-        size_t i = log_batch_find(&p->log, c->current.u.fetch.fetch_offset);
-        size_t count = p->log.count - i;
-        if (count > PROTO_FETCH_BATCHES_MAX) count = PROTO_FETCH_BATCHES_MAX;
-        /* Lent to net_send, which copies them: the log does not change before it returns. */
-        f->batch_count = (uint16_t)count;
-        f->batches = count ? &p->log.batches[i] : NULL;
+    if (req->partition < b->partition_count) {
+        const broker_partition *p = &b->partitions[req->partition];
+        f->high_watermark = p->log.high_watermark;
+        f->log_start_offset = p->log.log_start_offset;
+        f->leader_epoch = p->leader_epoch;
+        if (error == ERR_NONE && diverging_end_offset < 0) { /* no divergence */
+            size_t i = log_batch_find(&p->log, req->u.fetch.fetch_offset);
+            size_t count = p->log.count - i;
+            if (count > PROTO_FETCH_BATCHES_MAX) count = PROTO_FETCH_BATCHES_MAX;
+            /* Lent to net_send, which copies them: the log does not change before it
+             * returns. */
+            f->batch_count = (uint16_t)count;
+            f->batches = count ? &p->log.batches[i] : NULL;
+        }
     }
-    conn_respond(b, client, &r);
+    proto_msg_answer(req, &r);
+    if (b->env.net->conn_gen[req->from][b->node] == req->conn_gen) send_msg(b, &r);
+    leader_fetch_unpark(b, req->partition, req->from);
 }
 
 /* Replica.updateFetchState: the fetch offset is the follower's LEO; it caught up when it
@@ -492,26 +539,26 @@ static void leader_maybe_expand_isr(broker *b, int partition, int replica) {
 
 /* Partition.fetchRecords for a follower: epoch checks (KIP-320), divergence (KAFKA-10554),
  * fetch state, ISR expansion, HW; then data now or a long poll (DelayedFetch). */
-static void leader_on_fetch(broker *b, node_id client) {
-    const proto_msg *m = &b->conns[client].current;
+static void leader_on_fetch(broker *b, const proto_msg *m, bool completing) {
     const proto_fetch_request *f = &m->u.fetch;
     if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
-        fetch_respond(b, client, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
+        fetch_respond(b, m, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
         return;
     }
     int partition = m->partition;
     broker_partition *p = &b->partitions[partition];
     if (f->current_leader_epoch < p->leader_epoch) {
-        fetch_respond(b, client, ERR_FENCED_LEADER_EPOCH, LOG_NO_EPOCH, -1);
+        fetch_respond(b, m, ERR_FENCED_LEADER_EPOCH, LOG_NO_EPOCH, -1);
         return;
     }
     if (f->current_leader_epoch > p->leader_epoch) {
-        fetch_respond(b, client, ERR_UNKNOWN_LEADER_EPOCH, LOG_NO_EPOCH, -1);
+        fetch_respond(b, m, ERR_UNKNOWN_LEADER_EPOCH, LOG_NO_EPOCH, -1);
         return;
     }
     int replica = f->replica_id;
-    if (replica < 1 || replica > PROTO_BROKERS_MAX || !broker_set_has(p->replicas, replica)) {
-        fetch_respond(b, client, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
+    if (replica < 1 || replica > PROTO_BROKERS_MAX || !broker_set_has(p->replicas, replica) ||
+        m->from != node_broker(replica)) {
+        fetch_respond(b, m, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
         return;
     }
     if (f->last_fetched_epoch != LOG_NO_EPOCH) {
@@ -520,29 +567,33 @@ static void leader_on_fetch(broker *b, node_id client) {
         log_epoch_end_offset(&p->log, f->last_fetched_epoch, &epoch, &end);
         /* Partition.readRecords: an epoch the leader cannot place is OffsetOutOfRange. */
         if (epoch == LOG_NO_EPOCH) {
-            fetch_respond(b, client, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH,
-                          p->log.log_end_offset);
+            fetch_respond(b, m, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH, p->log.log_end_offset);
             return;
         }
         if (epoch < f->last_fetched_epoch || end < f->fetch_offset) {
-            fetch_respond(b, client, ERR_NONE, epoch, end);
+            fetch_respond(b, m, ERR_NONE, epoch, end);
             return;
         }
     }
     if (f->fetch_offset > p->log.log_end_offset) {
-        fetch_respond(b, client, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH, p->log.log_end_offset);
+        fetch_respond(b, m, ERR_OFFSET_OUT_OF_RANGE, LOG_NO_EPOCH, p->log.log_end_offset);
         return;
     }
-    if (b->conns[client].parked == BROKER_PARKED_NONE) { /* first pass, not a completion */
+    if (!completing) { /* first pass */
         leader_update_follower(b, p, replica, f->fetch_offset);
         leader_maybe_expand_isr(b, partition, replica);
         leader_maybe_advance_hw(b, partition);
         if (f->fetch_offset >= p->log.log_end_offset && f->max_wait_ns > 0) {
-            conn_park(b, client, BROKER_PARKED_FETCH, now_ns(b) + f->max_wait_ns);
+            /* DelayedFetch: waits for data or replica.fetch.wait.max.ms. */
+            broker_follower *fw = &p->followers[replica];
+            fw->fetch_parked = true;
+            fw->fetch_request = *m;
+            sim_timer_arm(b->env.world, &fw->fetch_wait, now_ns(b) + f->max_wait_ns, b->kind,
+                          timer_arg(BROKER_T_CONN, partition, m->from));
             return;
         }
     }
-    fetch_respond(b, client, ERR_NONE, LOG_NO_EPOCH, -1);
+    fetch_respond(b, m, ERR_NONE, LOG_NO_EPOCH, -1);
 }
 
 /* ---- Leader: high watermark and ISR ------------------------------------------------------ */
@@ -967,10 +1018,9 @@ static void broker_pause_end(broker *b) {
             broker_dispatch(b, &d.msg);
         } else {
             /* A timer re-armed since it fired has been superseded. */
-            sim_timer *t = NULL;
-            int type = (int)(d.arg & 0xff);
-            if (type == BROKER_T_FETCH) t = &b->partitions[(d.arg >> 8) & 0xff].fetch_timer;
-            else if (type == BROKER_T_CONN) t = &b->conns[d.arg >> 16].timer;
+            int type = timer_arg_type(d.arg);
+            sim_timer *t = type == BROKER_T_FETCH || type == BROKER_T_CONN
+                               ? broker_timer_of(b, d.arg) : NULL;
             if (t && sim_timer_armed(t)) continue;
             broker_timer_run(b, d.arg);
         }
@@ -984,17 +1034,23 @@ static void broker_on_conn_timeout(broker *b, node_id client) {
     if (!c->busy) return;
     if (c->parked == BROKER_PARKED_PRODUCE) {
         produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
-    } else if (c->parked == BROKER_PARKED_FETCH) {
-        leader_on_fetch(b, client); /* DelayedFetch expired: answer with what there is */
     } else {
         return;
     }
     conn_drain(b, client);
 }
 
+/* A follower's parked fetch reached replica.fetch.wait.max.ms: answered with what there is. */
+static void leader_on_fetch_wait(broker *b, int partition, int follower) {
+    broker_follower *fw = &b->partitions[partition].followers[follower];
+    if (!fw->fetch_parked) return;
+    proto_msg req = fw->fetch_request; /* the answer clears the slot */
+    leader_on_fetch(b, &req, true);
+}
+
 static void broker_timer_run(broker *b, uint64_t arg) {
-    int type = (int)(arg & 0xff);
-    int partition = (int)((arg >> 8) & 0xff);
+    int type = timer_arg_type(arg);
+    int partition = timer_arg_partition(arg);
     const config *c = b->env.config;
     switch (type) {
     case BROKER_T_HEARTBEAT:
@@ -1026,37 +1082,44 @@ static void broker_timer_run(broker *b, uint64_t arg) {
             follower_fetch_send(b, partition);
         }
         break;
-    case BROKER_T_CONN: broker_on_conn_timeout(b, (node_id)(arg >> 16)); break;
+    case BROKER_T_CONN:
+        if (node_is_broker((node_id)timer_arg_node(arg)))
+            leader_on_fetch_wait(b, partition, timer_arg_node(arg));
+        else broker_on_conn_timeout(b, (node_id)timer_arg_node(arg));
+        break;
     default: break;
     }
 }
 
 /* ---- Lifecycle --------------------------------------------------------------------------- */
 
-int broker_init(broker *b, const broker_env *env, int broker_id, const int *replicas,
-                int replica_count) {
+int broker_init(broker *b, const broker_env *env, int broker_id, int partition_count,
+                const int *replicas, const int *replica_counts) {
     memset(b, 0, sizeof *b);
     SIM_ASSERT(env->world, broker_id >= 1 && broker_id <= PROTO_BROKERS_MAX);
-    SIM_ASSERT(env->world, replica_count >= 1 && replica_count <= PROTO_BROKERS_MAX);
+    SIM_ASSERT(env->world, partition_count >= 1 && partition_count <= TOPIC_PARTITIONS_MAX);
     b->env = *env;
     b->broker_id = broker_id;
     b->node = node_broker(broker_id);
-    b->partition_count = 1;
+    b->partitions = calloc((size_t)partition_count, sizeof *b->partitions);
+    if (!b->partitions) return -1;
+    b->partition_count = partition_count;
     const config *c = env->config;
     log_options lo = {c->log_flush_interval_messages, c->log_segment_bytes, c->record_bytes,
                       c->os_dirty_writeback_cs * 10 * SIM_MS, c->os_dirty_expire_cs * 10 * SIM_MS};
-    for (int i = 0; i < b->partition_count; i++) {
+    for (int i = 0, at = 0; i < b->partition_count; at += replica_counts[i++]) {
         broker_partition *p = &b->partitions[i];
+        SIM_ASSERT(env->world, replica_counts[i] >= 1 && replica_counts[i] <= PROTO_BROKERS_MAX);
         if (log_init(&p->log, &lo) != 0) goto fail;
         if (pstate_init(&p->pstate, c->kafka_version) != 0) goto fail;
         p->leader = -1;
         p->fetch_leader = -1;
         p->committed_truncated = -1;
-        p->replica_count = replica_count;
-        for (int r = 0; r < replica_count; r++) {
-            p->replica_order[r] = replicas[r];
-            p->replicas = broker_set_add(p->replicas, replicas[r]);
-            if (replicas[r] == broker_id) p->hosted = true;
+        p->replica_count = replica_counts[i];
+        for (int r = 0; r < p->replica_count; r++) {
+            p->replica_order[r] = replicas[at + r];
+            p->replicas = broker_set_add(p->replicas, replicas[at + r]);
+            if (replicas[at + r] == broker_id) p->hosted = true;
         }
     }
     b->kind = sim_handler_add(env->world, on_timer, b, "broker.timer");
@@ -1068,10 +1131,11 @@ fail:
 }
 
 void broker_fini(broker *b) {
-    for (int i = 0; i < PROTO_PARTITIONS_MAX; i++) {
+    for (int i = 0; b->partitions && i < b->partition_count; i++) {
         log_fini(&b->partitions[i].log);
         pstate_fini(&b->partitions[i].pstate);
     }
+    free(b->partitions);
     for (int n = 0; n < NODES_MAX; n++) free(b->conns[n].queue);
     free(b->deferred);
     free(b->deferred_batches);
@@ -1103,6 +1167,7 @@ static void broker_forget(broker *b) {
     b->ineligible = 0;
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     b->parked_mask = 0;
+    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) leader_fetches_forget(b, r);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->state_known = false;
@@ -1124,8 +1189,8 @@ static void broker_drop_unflushed(broker *b) {
         p->power_lost = true;
         uint64_t removed = log_power_loss(&p->log, now_ns(b));
         if (removed)
-            history_truncate(b->env.history, now_ns(b), b->node, p->log.log_end_offset,
-                             (uint32_t)removed);
+            history_partition_truncate(b->env.history, now_ns(b), i, b->node,
+                                       p->log.log_end_offset, (uint32_t)removed);
     }
 }
 

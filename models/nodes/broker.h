@@ -34,6 +34,18 @@
  * missed, KIP-631); producer ids
  * come from b*1000000+k, standing in for ProducerIdManager's persisted blocks; the isr-expiration
  * task runs every replica.lag.time.max.ms/2 from broker start, as ReplicaManager schedules it.
+ *
+ * Replica fetching, a named simplification: a follower fetches each partition with its own
+ * Fetch (one partition, one long poll), and the leader answers a follower's Fetch without
+ * muting the connection for it, holding a DelayedFetch per partition and follower. That is
+ * Kafka with as many replica fetcher threads as partitions (num.replica.fetchers, each thread
+ * with its own connection, AbstractFetcherThread/ReplicaFetcherThread), not its default of one
+ * fetcher per source broker whose Fetch covers every partition followed from that leader
+ * (FetchSession, KIP-227). Fetch messages and their wake-ups are per partition here where
+ * Kafka batches them; what a follower appends, when the high watermark moves and when the ISR
+ * changes follow the same rules either way. Muting a shared connection per partition fetch
+ * instead would let one partition's long poll hold back every other partition's replication
+ * for replica.fetch.wait.max.ms, which Kafka never does.
  */
 #ifndef KAFKASIM_BROKER_H
 #define KAFKASIM_BROKER_H
@@ -76,6 +88,10 @@ typedef struct broker_follower {
     int64_t last_caught_up_ns;     /* lastCaughtUpTimeMs, ns */
     int64_t last_fetch_leader_leo; /* leader LEO at the previous fetch, -1 unknown, offsets */
     int64_t last_fetch_ns;         /* time of the previous fetch, ns */
+    /* Its fetch of this partition waiting for data (DelayedFetch), see "Replica fetching". */
+    bool fetch_parked;             /* fetch_request waits for data or fetch_wait */
+    proto_msg fetch_request;       /* the waiting Fetch (header and body, as received) */
+    sim_timer fetch_wait;          /* its max wait (replica.fetch.wait.max.ms) */
 } broker_follower;
 
 /* One partition replica on this broker. */
@@ -114,8 +130,8 @@ typedef struct broker_partition {
 
 typedef enum broker_parked {
     BROKER_PARKED_NONE = 0,
-    BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all) */
-    BROKER_PARKED_FETCH,        /* a DelayedFetch waits for data (long poll) */
+    BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all); a follower's
+                                 * DelayedFetch waits in broker_follower instead */
 } broker_parked;
 
 /* One client connection: muted while its current request is processed (SocketServer). */
@@ -162,8 +178,9 @@ typedef struct broker {
     sim_timer isr_timer;        /* next isr-expiration run */
     sim_timer expire_timer;     /* next producer-id expiration check */
     sim_timer pause_timer;      /* end of the current pause */
-    int partition_count;        /* partitions held, <= PROTO_PARTITIONS_MAX */
-    broker_partition partitions[PROTO_PARTITIONS_MAX]; /* by partition index */
+    int partition_count;        /* partitions of every topic (topics.h's g) */
+    broker_partition *partitions; /* owned, by partition index g: a replica where hosted,
+                                   * else the metadata the controller pushed */
     broker_conn conns[NODES_MAX];  /* by client node id */
     uint64_t parked_mask;          /* bit n set: conns[n].parked != BROKER_PARKED_NONE */
     broker_deferred *deferred;  /* owned: what arrived during the pause */
@@ -175,12 +192,13 @@ typedef struct broker {
     uint64_t appends;           /* batches appended as leader (statistics) */
 } broker;
 
-/* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition 0 assigned to replicas[0..
- * replica_count-1] in assignment order (it hosts a replica when its id is among them),
- * registers its handler and listens on the network. Does not start it. env is copied, its
- * pointers borrowed for the broker's life. Returns 0, or -1 when memory cannot be had. */
-int broker_init(broker *b, const broker_env *env, int broker_id, const int *replicas,
-                int replica_count);
+/* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g
+ * assigned to replica_counts[g] brokers in assignment order, the lists one after another in
+ * replicas (it hosts a replica of g when its id is in g's list), registers its handler and
+ * listens on the network. Does not start it. env is copied, its pointers borrowed for the
+ * broker's life. Returns 0, or -1 when memory cannot be had (nothing to fini then). */
+int broker_init(broker *b, const broker_env *env, int broker_id, int partition_count,
+                const int *replicas, const int *replica_counts);
 void broker_fini(broker *b);
 
 /* Starts the process: heartbeats begin (the first is the registration); the broker takes no

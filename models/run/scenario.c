@@ -16,8 +16,11 @@
  * producer is gone for good), no fault is active any more, and the leader's high watermark has
  * caught up with its log end offset. If replication cannot settle (for example the ISR stays
  * below min.insync.replicas from 3.7 on), the run stops SCENARIO_SETTLE_NS after the producer
- * finished and judges what is committed then. The checker then reads the final leader's log
- * below its high watermark.
+ * finished and judges what is committed then. The checker then reads each partition's final
+ * leader's log below its high watermark (checker_input.partitions; partition 0's also in the
+ * one-partition fields). The drain waits for every partition's leader to have its high
+ * watermark at its log end offset; the check that committed records never change across
+ * leaders watches partition 0.
  *
  * With invariant checking on, the run also checks that committed records never change across
  * leaders (when the configuration promises it: clean elections, no power loss), besides every
@@ -83,7 +86,8 @@ struct scenario {
     uint16_t kind_start;        /* kernel kind of the application's start */
     int64_t quiet_after_ns;     /* no fault is active after this time */
     int64_t producer_done_ns;   /* when the application had every outcome, -1 before */
-    int last_leader;            /* last leader seen by the drain check */
+    int *last_leaders;          /* owned: last leader of each partition the drain check saw */
+    checker_log *finals;        /* owned: each partition's final log, for the checker */
     bool settled;               /* the leader's high watermark caught up at the last check */
     /* The committed prefix (see scenario_committed_*): record ids by offset, below the highest
      * high watermark any leader published. */
@@ -298,12 +302,27 @@ static void scenario_on_event(void *ctx, const sim_world *w, const sim_event *ev
     scenario_committed_check(ctx);
 }
 
+/* Every partition has a live leader whose high watermark reached its log end offset. */
 static bool scenario_settled(scenario *s) {
-    int leader = controller_leader(&s->ctl);
-    if (leader <= 0 || !broker_alive(&s->brokers[leader])) return false;
-    s->last_leader = leader;
-    return broker_high_watermark(&s->brokers[leader], 0) ==
-           broker_log_end_offset(&s->brokers[leader], 0);
+    bool settled = true;
+    for (int g = 0; g < s->ctl.partition_count; g++) {
+        int leader = controller_partition_state(&s->ctl, g)->leader;
+        if (leader <= 0 || !broker_alive(&s->brokers[leader])) {
+            settled = false;
+            continue;
+        }
+        s->last_leaders[g] = leader;
+        settled = settled && broker_high_watermark(&s->brokers[leader], g) ==
+                                 broker_log_end_offset(&s->brokers[leader], g);
+    }
+    return settled;
+}
+
+/* The leader whose log the checker reads for partition g: the current one, else the last one
+ * the drain check saw (its log is still on its disk). */
+static int scenario_final_leader(const scenario *s, int g) {
+    int leader = controller_partition_state(&s->ctl, g)->leader;
+    return leader > 0 ? leader : s->last_leaders[g];
 }
 
 static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev) {
@@ -533,12 +552,6 @@ static int *scenario_place(scenario *s) {
 
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
-    if (c->topics.partition_count > PROTO_PARTITIONS_MAX) {
-        snprintf(err, err_len, "num.partitions=%d with %d topics (workload.topics): %d "
-                 "partitions; the brokers hold at most %d so far", c->num_partitions,
-                 c->topics.topic_count, c->topics.partition_count, PROTO_PARTITIONS_MAX);
-        return -2;
-    }
     sim_world_options wopt = {
         .seed = c->seed,
         .time_max_ns = c->time_max_ns,
@@ -581,7 +594,6 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     for (int i = 0; i < c->num_brokers; i++) bootstrap[i] = i + 1;
     int *replicas = scenario_place(s);
     if (!replicas) return -1;
-    const int replication_factor = config_replication_factor(c, 0);
 
     controller_env cenv = {.world = &s->world, .net = s->net, .history = &s->history,
                            .config = c};
@@ -599,7 +611,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     if (!s->brokers) return -1;
     for (int b = 1; b <= c->num_brokers; b++) {
         s->brokers_begun = b;
-        if (broker_init(&s->brokers[b], &benv, b, replicas, replication_factor) != 0) {
+        if (broker_init(&s->brokers[b], &benv, b, c->topics.partition_count, replicas,
+                        s->replica_counts) != 0) {
             free(replicas);
             return -1;
         }
@@ -611,7 +624,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     /* Room for the batches a fault-free run appends, so that the logs do not grow by copying
      * themselves (reallocs were most of a run's memcpy); retries and failovers may append
      * more, and then a log grows as it fills. Only what is written is touched. */
-    size_t batches = (size_t)(c->records / s->prod.records_per_batch) + 2;
+    size_t batches = (size_t)(c->records / s->prod.records_per_batch) /
+                         (size_t)c->topics.partition_count + 2;
     for (int b = 1; b <= c->num_brokers; b++)
         for (int k = 0; k < s->brokers[b].partition_count; k++)
             (void)log_reserve(&s->brokers[b].partitions[k].log, batches);
@@ -639,7 +653,14 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
     s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;
-    s->last_leader = replicas[0];
+    s->last_leaders = malloc((size_t)c->topics.partition_count * sizeof *s->last_leaders);
+    s->finals = calloc((size_t)c->topics.partition_count, sizeof *s->finals);
+    if (!s->last_leaders || !s->finals) {
+        free(replicas);
+        return -1;
+    }
+    for (int g = 0, at = 0; g < c->topics.partition_count; at += s->replica_counts[g++])
+        s->last_leaders[g] = replicas[at];
     free(replicas);
     s->committed_promised = scenario_committed_promised(c, &s->faults);
     s->committed_leader = -1;
@@ -692,6 +713,8 @@ static void scenario_fini(scenario *s) {
     for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
     free(s->brokers);
     free(s->replica_counts);
+    free(s->last_leaders);
+    free(s->finals);
     controller_fini(&s->ctl);
     if (s->net) net_fini(s->net);
     free(s->net);
@@ -706,22 +729,22 @@ static void scenario_fini(scenario *s) {
 /* ---- Running and judging ------------------------------------------------------------------ */
 
 static void scenario_judge(scenario *s, run_result *out) {
-    int leader = controller_leader(&s->ctl);
-    if (leader <= 0) leader = s->last_leader; /* no leader now: its log is still on its disk */
-    size_t count = 0;
-    const proto_batch *log = broker_log(&s->brokers[leader], 0, &count);
-    checker_log logs[1] = {{.log = log, .log_count = count,
-                            .high_watermark = broker_high_watermark(&s->brokers[leader], 0),
-                            .leader = controller_leader(&s->ctl)}};
+    for (int g = 0; g < s->ctl.partition_count; g++) {
+        checker_log *f = &s->finals[g];
+        int leader = scenario_final_leader(s, g);
+        f->log = broker_log(&s->brokers[leader], g, &f->log_count);
+        f->high_watermark = broker_high_watermark(&s->brokers[leader], g);
+        f->leader = controller_partition_state(&s->ctl, g)->leader;
+    }
     checker_input in = {
         .history = &s->history,
         .payloads = &s->payloads,
-        .log = log,
-        .log_count = count,
-        .high_watermark = logs[0].high_watermark,
+        .log = s->finals[0].log,
+        .log_count = s->finals[0].log_count,
+        .high_watermark = s->finals[0].high_watermark,
         .records = s->cfg.records,
-        .partitions = logs,
-        .partition_count = 1,
+        .partitions = s->finals,
+        .partition_count = (size_t)s->ctl.partition_count,
     };
     if (s->opt.by_partition && s->opt.by_partition_count >= in.partition_count)
         in.by_partition = s->opt.by_partition;
@@ -822,8 +845,7 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     if (s->world.status == SIM_STOPPED && s->opt.check_invariants) {
         scenario_check(s);
         scenario_committed_check(s);
-        int leader = controller_leader(&s->ctl);
-        if (leader <= 0) leader = s->last_leader; /* the log the checker reads */
+        int leader = scenario_final_leader(s, 0); /* the log the checker reads */
         if (s->committed_promised && s->world.status != SIM_FAILED)
             scenario_committed_verify(s, leader);
     }

@@ -245,7 +245,13 @@ void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b
 }
 
 void history_append(history *h, int64_t t, node_id broker, const proto_batch *b, bool leader) {
+    history_partition_append(h, t, 0, broker, b, leader);
+}
+
+void history_partition_append(history *h, int64_t t, int partition, node_id broker,
+                              const proto_batch *b, bool leader) {
     history_rec *r = history_begin(h, t, HIST_APPEND, broker);
+    r->partition = (uint16_t)partition;
     r->a = b->payload;
     r->b = b->attempt;
     r->c = leader ? 1 : 0;
@@ -257,7 +263,13 @@ void history_append(history *h, int64_t t, node_id broker, const proto_batch *b,
 
 void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
                    int64_t original_offset) {
+    history_partition_dedup(h, t, 0, broker, b, original_offset);
+}
+
+void history_partition_dedup(history *h, int64_t t, int partition, node_id broker,
+                             const proto_batch *b, int64_t original_offset) {
     history_rec *r = history_begin(h, t, HIST_DEDUP, broker);
+    r->partition = (uint16_t)partition;
     r->a = b->payload;
     r->b = b->attempt;
     r->d = original_offset;
@@ -265,14 +277,25 @@ void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
 }
 
 void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed) {
+    history_partition_truncate(h, t, 0, broker, new_leo, removed);
+}
+
+void history_partition_truncate(history *h, int64_t t, int partition, node_id broker,
+                                int64_t new_leo, uint32_t removed) {
     history_rec *r = history_begin(h, t, HIST_TRUNCATE, broker);
+    r->partition = (uint16_t)partition;
     r->a = removed;
     r->d = new_leo;
     history_commit(h, r);
 }
 
 void history_hw(history *h, int64_t t, node_id broker, int64_t hw) {
+    history_partition_hw(h, t, 0, broker, hw);
+}
+
+void history_partition_hw(history *h, int64_t t, int partition, node_id broker, int64_t hw) {
     history_rec *r = history_begin(h, t, HIST_HW, broker);
+    r->partition = (uint16_t)partition;
     r->d = hw;
     history_commit(h, r);
 }

@@ -149,6 +149,14 @@ void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
                    int64_t original_offset);
 void history_truncate(history *h, int64_t t, node_id broker, int64_t new_leo, uint32_t removed);
 void history_hw(history *h, int64_t t, node_id broker, int64_t hw);
+/* The same records for partition g (the functions above record g = 0). */
+void history_partition_append(history *h, int64_t t, int partition, node_id broker,
+                              const proto_batch *b, bool leader);
+void history_partition_dedup(history *h, int64_t t, int partition, node_id broker,
+                             const proto_batch *b, int64_t original_offset);
+void history_partition_truncate(history *h, int64_t t, int partition, node_id broker,
+                                int64_t new_leo, uint32_t removed);
+void history_partition_hw(history *h, int64_t t, int partition, node_id broker, int64_t hw);
 /* An election or ISR change of partition g (history_election and history_isr: of g = 0). */
 void history_partition_election(history *h, int64_t t, int partition, int leader,
                                 int32_t leader_epoch, bool unclean);

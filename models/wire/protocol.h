@@ -34,7 +34,8 @@ typedef uint16_t node_id;
 
 #define PROTO_BROKERS_MAX 16     /* broker ids 1..PROTO_BROKERS_MAX */
 #define PROTO_PRODUCERS_MAX 8    /* producers 0..PROTO_PRODUCERS_MAX-1 */
-#define PROTO_PARTITIONS_MAX 1   /* partitions per topic modelled so far */
+#define PROTO_PARTITIONS_MAX 1   /* partitions the producer writes so far; the brokers and the
+                                  * controller size theirs by the topic table (topics.h) */
 #define NODE_CONTROLLER ((node_id)0)
 #define NODE_PRODUCER_BASE ((node_id)32)
 /* Node ids are < NODES_MAX. Tables indexed by node (the network's [from][to] state, a
