@@ -662,7 +662,35 @@ static void test_isr_and_hw_per_partition(void) {
     harness_fini(&h);
 }
 
+/* maybeBalancePartitionLeaders over many partitions: once broker 2 is back in the ISR of the
+ * four partitions it prefers, the next check elects it for all four and touches no other. */
+static void test_preferred_leaders_come_back(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.leader_imbalance_check_interval_ns = 10 * SIM_S;
+    h.partitions = 12;
+    CHECK_EQ(placement_place(PLACEMENT_STRIPED, 3, 12, 3, NULL, h.placed), 0);
+    for (int g = 0; g < 12; g++) h.placed_counts[g] = 3;
+    harness_init(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 15 * SIM_S);
+    CHECK_EQ(h.ctl.elections, 4);
+    broker_restart(&h.brokers[2]);
+    run_until(&h, 45 * SIM_S);
+    for (int g = 0; g < 12; g++) {
+        const proto_partition_state *s = controller_partition_state(&h.ctl, g);
+        CHECK_EQ(s->leader, g % 3 + 1);
+        CHECK_EQ(s->leader_epoch, g % 3 == 1 ? 2 : 0);
+        CHECK_EQ(s->isr, 0xe);
+    }
+    CHECK_EQ(h.ctl.preferred_elections, 4);
+    CHECK_EQ(h.ctl.elections, 8);
+    harness_fini(&h);
+}
+
 int main(void) {
+    test_preferred_leaders_come_back();
     test_brokers_follow_each_partition();
     test_isr_and_hw_per_partition();
     test_crash_moves_only_its_partitions();

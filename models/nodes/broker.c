@@ -77,6 +77,17 @@ static broker_set maximal_isr(const broker_partition *p) {
 }
 
 /* Applies a committed ISR; members it drops are not ISR-eligible until they fetch again. */
+/* Notes that partition p changed, for broker_check_recent. */
+static void partition_dirty(broker *b, broker_partition *p) {
+    if (p->dirty) return;
+    p->dirty = true;
+    b->dirty[b->dirty_count++] = (int)(p - b->partitions);
+}
+
+static void partitions_dirty_all(broker *b) {
+    for (int i = 0; i < b->partition_count; i++) partition_dirty(b, &b->partitions[i]);
+}
+
 static void partition_isr_set(broker_partition *p, broker_set isr) {
     p->isr_left = (p->isr_left | (p->isr & ~isr)) & ~isr;
     p->isr = isr;
@@ -294,6 +305,7 @@ static void conn_on_request(broker *b, const proto_msg *m) {
  * appends and records the batch in the producer state and the history. */
 static bool replica_append(broker *b, int partition, const proto_batch *batch, bool leader) {
     broker_partition *p = &b->partitions[partition];
+    partition_dirty(b, p);
     if (log_roll_due(&p->log, batch)) {
         int64_t roll_offset = log_roll(&p->log);
         if (pstate_snapshot_take(&p->pstate, roll_offset) != 0) goto nomem;
@@ -312,6 +324,7 @@ nomem:
  * Notes a truncation of records below the HW for broker_check. */
 static void replica_truncate(broker *b, int partition, int64_t offset) {
     broker_partition *p = &b->partitions[partition];
+    partition_dirty(b, p);
     if (offset >= p->log.log_end_offset) {
         log_truncate(&p->log, offset); /* only the epoch cache can change */
         return;
@@ -333,6 +346,7 @@ static void replica_truncate(broker *b, int partition, int64_t offset) {
 
 static void replica_set_hw(broker *b, broker_partition *p, int64_t hw) {
     if (hw == p->log.high_watermark) return;
+    partition_dirty(b, p);
     if (hw > p->log.high_watermark) sim_progress(b->env.world);
     p->log.high_watermark = hw;
     history_partition_hw(b->env.history, now_ns(b), (int)(p - b->partitions), b->node, hw);
@@ -698,6 +712,7 @@ static void leader_on_alter_response(broker *b, const proto_msg *m) {
     if (s->error != ERR_NONE) return; /* INELIGIBLE_REPLICA etc.: back to the committed ISR */
     if (s->metadata_offset > b->metadata_offset) b->metadata_offset = s->metadata_offset;
     if (s->leader_epoch != p->leader_epoch || s->partition_epoch <= p->partition_epoch) return;
+    partition_dirty(b, p);
     partition_isr_set(p, s->isr);
     p->partition_epoch = s->partition_epoch;
     leader_maybe_advance_hw(b, m->partition);
@@ -868,6 +883,7 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
             return;
     }
     bool leader_changed = !p->state_known || s->leader_epoch != p->leader_epoch;
+    partition_dirty(b, p);
     p->state_known = true;
     p->leader = s->leader;
     p->leader_epoch = s->leader_epoch;
@@ -1068,6 +1084,7 @@ static void broker_timer_run(broker *b, uint64_t arg) {
     case BROKER_T_EXPIRE:
         for (int i = 0; i < b->partition_count; i++)
             pstate_expire(&b->partitions[i].pstate, now_ns(b), c->producer_id_expiration_ns);
+        partitions_dirty_all(b);
         sim_timer_arm(b->env.world, &b->expire_timer,
                       now_ns(b) + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS, b->kind, arg);
         break;
@@ -1102,7 +1119,12 @@ int broker_init(broker *b, const broker_env *env, int broker_id, int partition_c
     b->broker_id = broker_id;
     b->node = node_broker(broker_id);
     b->partitions = calloc((size_t)partition_count, sizeof *b->partitions);
-    if (!b->partitions) return -1;
+    b->dirty = malloc((size_t)partition_count * sizeof *b->dirty);
+    if (!b->partitions || !b->dirty) {
+        free(b->partitions);
+        free(b->dirty);
+        return -1;
+    }
     b->partition_count = partition_count;
     const config *c = env->config;
     log_options lo = {c->log_flush_interval_messages, c->log_segment_bytes, c->record_bytes,
@@ -1136,6 +1158,7 @@ void broker_fini(broker *b) {
         pstate_fini(&b->partitions[i].pstate);
     }
     free(b->partitions);
+    free(b->dirty);
     for (int n = 0; n < NODES_MAX; n++) free(b->conns[n].queue);
     free(b->deferred);
     free(b->deferred_batches);
@@ -1153,6 +1176,7 @@ void broker_start(broker *b) {
 
 /* Forgets everything a process keeps in memory. */
 static void broker_forget(broker *b) {
+    partitions_dirty_all(b);
     sim_timer_cancel(&b->heartbeat_timer);
     sim_timer_cancel(&b->isr_timer);
     sim_timer_cancel(&b->expire_timer);
@@ -1184,6 +1208,7 @@ static void broker_forget(broker *b) {
  * whether the process was running or had already died, since a dead process's unwritten pages
  * still sat in the page cache. */
 static void broker_drop_unflushed(broker *b) {
+    partitions_dirty_all(b);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->power_lost = true;
@@ -1214,6 +1239,7 @@ void broker_restart(broker *b) {
     SIM_ASSERT(b->env.world, !b->alive);
     b->alive = true;
     b->broker_epoch++;
+    partitions_dirty_all(b);
     net_set_down(b->env.net, b->node, false);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
@@ -1293,29 +1319,42 @@ int broker_partition_leader(const broker *b, int partition) {
     return p->state_known ? p->leader : -1;
 }
 
-/* broker_check and broker_check_recent: recent walks only the log's tail added since the
- * last call (log_check_recent), the full check walks every batch (log_check). */
-static bool broker_check_partitions(broker *b, bool recent) {
-    for (int i = 0; i < b->partition_count; i++) {
-        broker_partition *p = &b->partitions[i];
-        const char *broken = recent ? log_check_recent(&p->log) : log_check(&p->log);
-        if (!broken) broken = pstate_check(&p->pstate);
-        if (!broken && b->alive && is_leader(b, p) && !broker_set_has(p->isr, b->broker_id))
-            broken = "the leader is not in its ISR";
-        if (broken) {
-            sim_fail(b->env.world, "broker-%d partition %d: %s", b->broker_id, i, broken);
-            return false;
-        }
-        if (p->committed_truncated >= 0) {
-            sim_fail(b->env.world,
-                     "broker-%d partition %d: truncated committed records at offset %lld",
-                     b->broker_id, i, (long long)p->committed_truncated);
-            return false;
-        }
+/* The invariants of partition i: recent walks only the log's tail added since the last call
+ * (log_check_recent), the full check every batch (log_check). */
+static bool broker_check_partition(broker *b, int i, bool recent) {
+    broker_partition *p = &b->partitions[i];
+    const char *broken = recent ? log_check_recent(&p->log) : log_check(&p->log);
+    if (!broken) broken = pstate_check(&p->pstate);
+    if (!broken && b->alive && is_leader(b, p) && !broker_set_has(p->isr, b->broker_id))
+        broken = "the leader is not in its ISR";
+    if (broken) {
+        sim_fail(b->env.world, "broker-%d partition %d: %s", b->broker_id, i, broken);
+        return false;
+    }
+    if (p->committed_truncated >= 0) {
+        sim_fail(b->env.world, "broker-%d partition %d: truncated committed records at offset %lld",
+                 b->broker_id, i, (long long)p->committed_truncated);
+        return false;
     }
     return true;
 }
 
-bool broker_check(broker *b) { return broker_check_partitions(b, false); }
+bool broker_check(broker *b) {
+    for (int i = 0; i < b->partition_count; i++)
+        if (!broker_check_partition(b, i, false)) return false;
+    return true;
+}
 
-bool broker_check_recent(broker *b) { return broker_check_partitions(b, true); }
+/* Walks the partitions noted dirty since the last call (every change to a partition's log,
+ * producer state, ISR or leadership notes it; a crash, restart, power loss or expiration run
+ * notes them all). */
+bool broker_check_recent(broker *b) {
+    int count = b->dirty_count;
+    b->dirty_count = 0;
+    for (int k = 0; k < count; k++) {
+        broker_partition *p = &b->partitions[b->dirty[k]];
+        p->dirty = false;
+        if (!broker_check_partition(b, b->dirty[k], true)) return false;
+    }
+    return true;
+}

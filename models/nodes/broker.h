@@ -124,6 +124,7 @@ typedef struct broker_partition {
     int16_t fetch_leader;       /* broker it was sent to */
     sim_timer fetch_timer;      /* fetch timeout while in flight, next fetch otherwise */
     /* Invariant bookkeeping. */
+    bool dirty;                 /* changed since the last broker_check_recent (in dirty[]) */
     bool power_lost;            /* this replica's machine lost power at least once */
     int64_t committed_truncated; /* first offset below the HW a truncation removed, -1 none */
 } broker_partition;
@@ -181,6 +182,8 @@ typedef struct broker {
     int partition_count;        /* partitions of every topic (topics.h's g) */
     broker_partition *partitions; /* owned, by partition index g: a replica where hosted,
                                    * else the metadata the controller pushed */
+    int *dirty;                 /* owned: partitions changed since the last broker_check_recent */
+    int dirty_count;            /* entries of dirty */
     broker_conn conns[NODES_MAX];  /* by client node id */
     uint64_t parked_mask;          /* bit n set: conns[n].parked != BROKER_PARKED_NONE */
     broker_deferred *deferred;  /* owned: what arrived during the pause */
@@ -255,8 +258,9 @@ int broker_partition_leader(const broker *b, int partition);
 bool broker_check(broker *b);
 
 /* The same invariants as broker_check at O(1) amortised cost per call, for the hook after
- * every event: each log is checked only where it changed since the last call
- * (log_check_recent). The full walk, broker_check, runs at the end of a run. */
+ * every event: only the partitions that changed since the last call are looked at, each log
+ * only where it changed (log_check_recent). The full walk, broker_check, runs at the end of a
+ * run. */
 bool broker_check_recent(broker *b);
 
 #endif
