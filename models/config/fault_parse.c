@@ -537,25 +537,35 @@ static int fp_resolve_target(fault_target *t, const fault_world *w, char *err, s
     }
 }
 
+/* A partition of the world's topic table (topics.h), or -1 with the topics and their
+ * partition numbers in why. */
 static int fault_world_partition(void *ctx, const char *name, char *why, size_t why_len) {
     const config *c = ctx;
-    (void)c;
-    /* The world's one topic, orders, of one partition. */
-    if (strcmp(name, "orders-0") == 0) return 0;
-    snprintf(why, why_len, "the topics are orders (partition 0)");
+    int g = topic_table_parse(&c->topics, name);
+    if (g >= 0) return g;
+    size_t used = (size_t)snprintf(why, why_len, "the topics are");
+    for (int i = 0; i < c->topics.topic_count && used < why_len; i++) {
+        const topic_info *t = &c->topics.topics[i];
+        int n = t->count == 1 ? snprintf(why + used, why_len - used, "%s %s (partition 0)",
+                                         i ? "," : "", t->name)
+                              : snprintf(why + used, why_len - used, "%s %s (partitions 0 .. %d)",
+                                         i ? "," : "", t->name, t->count - 1);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
     return -1;
 }
 
 static const char *fault_world_partition_name(void *ctx, int g, char *buf, size_t len) {
-    (void)ctx;
-    snprintf(buf, len, "orders-%d", g);
-    return buf;
+    const config *c = ctx;
+    return topic_table_name(&c->topics, g, buf, len);
 }
 
 void fault_world_of(const config *c, fault_world *w) {
     *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition,
-                       .partition_name = fault_world_partition_name, .partitions = 1,
-                       .producers = 1, .brokers = c->num_brokers};
+                       .partition_name = fault_world_partition_name,
+                       .partitions = c->topics.partition_count, .producers = 1,
+                       .brokers = c->num_brokers};
 }
 
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {
