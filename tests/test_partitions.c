@@ -98,7 +98,31 @@ static void test_two_topics(void) {
     CHECK_EQ(s.finals[4].leader, 2); /* audit-1: broker 2 */
 }
 
+/* sim.placement.random: the placers' random choices come from the seed: the same seed places
+ * the same way, other seeds elsewhere (partition 0 no longer always on broker 1); without it
+ * every seed keeps broker 1. */
+static void test_placement_random(void) {
+    int leaders_seen = 0; /* bit b: partition 0's leader was broker b */
+    for (int seed = 1; seed <= 8; seed++) {
+        char text[256];
+        seen a, b;
+        run_result r;
+        snprintf(text, sizeof text, "sim.placement.random=true\nsim.seed=%d\nnum.partitions=6\n"
+                 "workload.records=50\n", seed);
+        run(text, &a, &r);
+        run(text, &b, &r);
+        for (int g = 0; g < 6; g++) CHECK_EQ(a.finals[g].leader, b.finals[g].leader);
+        leaders_seen |= 1 << a.finals[0].leader;
+        snprintf(text, sizeof text, "sim.seed=%d\nnum.partitions=6\nworkload.records=50\n", seed);
+        run(text, &b, &r);
+        CHECK_EQ(b.finals[0].leader, 1);
+    }
+    CHECK(leaders_seen != (1 << 1));
+    CHECK_EQ(leaders_seen & ~0xe, 0);
+}
+
 int main(void) {
+    test_placement_random();
     test_one_partition();
     test_crash_moves_its_partitions();
     test_two_topics();

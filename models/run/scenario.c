@@ -48,6 +48,14 @@
 #include "protocol.h"
 #include "trace.h"
 
+/* One partition's committed prefix (see "Committed records never change"). */
+typedef struct scenario_committed {
+    uint32_t *ids;    /* ids[offset] = record id */
+    int64_t count;    /* records in the prefix (= that high watermark), records */
+    int64_t capacity; /* ids allocated, records */
+    int leader;       /* leader the prefix was last verified against, -1 none */
+} scenario_committed;
+
 /* PCG32 component ids: fixed, so adding a component never shifts another's numbers. */
 enum scenario_stream {
     STREAM_NETWORK = 1,
@@ -92,10 +100,7 @@ struct scenario {
     /* The committed prefix (see scenario_committed_*): record ids by offset, below the highest
      * high watermark any leader published. */
     bool committed_promised;    /* the configuration promises committed records never change */
-    uint32_t *committed_ids;    /* committed_ids[offset] = record id */
-    int64_t committed_count;    /* records in the prefix (= that high watermark), records */
-    int64_t committed_capacity; /* committed_ids allocated, records */
-    int committed_leader;       /* leader the prefix was last verified against, -1 none */
+    scenario_committed *committed; /* owned: each partition's committed prefix, by g */
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
@@ -206,7 +211,8 @@ static void scenario_check_recent(scenario *s) {
  * kafka-semantics.md S6) nor after a power loss (the committed tail may sit unflushed in the
  * page cache of every replica, S7): there the check stays off. */
 
-/* True when the configuration promises that committed records never change. */
+/* True when the configuration promises that committed records never change. Each partition
+ * keeps its own prefix and is checked against its own leaders. */
 static bool scenario_committed_promised(const config *c, const fault_runtime *faults) {
     if (c->unclean_leader_election) return false;
     for (int i = 0; i < faults->count; i++)
@@ -226,10 +232,11 @@ static const proto_batch *scenario_batch_at(const proto_batch *log, size_t count
     return &log[lo];
 }
 
-/* The record id at offset in broker b's log; false when b's log has no record there. */
-static bool scenario_record_at(scenario *s, int b, int64_t offset, uint32_t *id) {
+/* The record id at offset in broker b's log of partition g; false when it has no record
+ * there. */
+static bool scenario_record_at(scenario *s, int b, int g, int64_t offset, uint32_t *id) {
     size_t count = 0;
-    const proto_batch *log = broker_log(&s->brokers[b], 0, &count);
+    const proto_batch *log = broker_log(&s->brokers[b], g, &count);
     const proto_batch *batch = scenario_batch_at(log, count, offset);
     if (!batch) return false;
     proto_ids ids = proto_payload_ids(&s->payloads, batch->payload);
@@ -239,58 +246,77 @@ static bool scenario_record_at(scenario *s, int b, int64_t offset, uint32_t *id)
     return true;
 }
 
-/* Extends the prefix to leader b's high watermark when it published a higher one. */
-static void scenario_committed_extend(scenario *s, int b) {
-    int64_t hw = broker_high_watermark(&s->brokers[b], 0);
-    if (hw <= s->committed_count) return;
-    if (hw > s->committed_capacity) {
-        int64_t cap = s->committed_capacity ? s->committed_capacity : 256;
+/* "orders-3: " before a message about partition g in a world of several, "" in a world of
+ * one (its messages read as they always did). */
+static const char *scenario_partition_prefix(const scenario *s, int g, char *buf, size_t len) {
+    char name[TOPIC_NAME_MAX + 8];
+    if (s->cfg.topics.partition_count <= 1) snprintf(buf, len, "%s", "");
+    else snprintf(buf, len, "%s: ", topic_table_name(&s->cfg.topics, g, name, sizeof name));
+    return buf;
+}
+
+/* Extends g's prefix to leader b's high watermark when it published a higher one. */
+static void scenario_committed_extend(scenario *s, int g, int b) {
+    scenario_committed *c = &s->committed[g];
+    int64_t hw = broker_high_watermark(&s->brokers[b], g);
+    if (hw <= c->count) return;
+    if (hw > c->capacity) {
+        int64_t cap = c->capacity ? c->capacity : 256;
         while (cap < hw) cap *= 2;
-        uint32_t *ids = sim_realloc_large(s->committed_ids, (size_t)cap * sizeof *ids);
+        uint32_t *ids = sim_realloc_large(c->ids, (size_t)cap * sizeof *ids);
         if (!ids) {
             sim_exhaust(&s->world, "scenario: out of memory for the committed prefix");
             return;
         }
-        s->committed_ids = ids;
-        s->committed_capacity = cap;
+        c->ids = ids;
+        c->capacity = cap;
     }
-    for (int64_t o = s->committed_count; o < hw; o++) {
-        if (!scenario_record_at(s, b, o, &s->committed_ids[o])) {
-            sim_fail(&s->world, "broker-%d: high watermark %lld but no record at offset %lld",
-                     b, (long long)hw, (long long)o);
+    char at[TOPIC_NAME_MAX + 16];
+    for (int64_t o = c->count; o < hw; o++) {
+        if (!scenario_record_at(s, b, g, o, &c->ids[o])) {
+            sim_fail(&s->world, "%sbroker-%d: high watermark %lld but no record at offset %lld",
+                     scenario_partition_prefix(s, g, at, sizeof at), b, (long long)hw,
+                     (long long)o);
             return;
         }
     }
-    s->committed_count = hw;
+    c->count = hw;
 }
 
-/* Fails the run unless broker b's log holds exactly the committed prefix. */
-static void scenario_committed_verify(scenario *s, int b) {
-    for (int64_t o = 0; o < s->committed_count; o++) {
+/* Fails the run unless broker b's log of g holds exactly g's committed prefix. */
+static void scenario_committed_verify(scenario *s, int g, int b) {
+    const scenario_committed *c = &s->committed[g];
+    char at[TOPIC_NAME_MAX + 16];
+    for (int64_t o = 0; o < c->count; o++) {
         uint32_t id = 0;
-        if (!scenario_record_at(s, b, o, &id)) {
-            sim_fail(&s->world, "committed record %u at offset %lld is missing on leader "
-                     "broker-%d", s->committed_ids[o], (long long)o, b);
+        if (!scenario_record_at(s, b, g, o, &id)) {
+            sim_fail(&s->world, "%scommitted record %u at offset %lld is missing on leader "
+                     "broker-%d", scenario_partition_prefix(s, g, at, sizeof at), c->ids[o],
+                     (long long)o, b);
             return;
         }
-        if (id != s->committed_ids[o]) {
-            sim_fail(&s->world, "committed record %u at offset %lld is record %u on leader "
-                     "broker-%d", s->committed_ids[o], (long long)o, id, b);
+        if (id != c->ids[o]) {
+            sim_fail(&s->world, "%scommitted record %u at offset %lld is record %u on leader "
+                     "broker-%d", scenario_partition_prefix(s, g, at, sizeof at), c->ids[o],
+                     (long long)o, id, b);
             return;
         }
     }
 }
 
-/* After every event: grow the prefix from every broker that leads, verify a new leader. */
+/* After every event: grow each partition's prefix from every broker that leads it, verify a
+ * new leader. O(partitions x brokers) per event, with invariant checking on only. */
 static void scenario_committed_check(scenario *s) {
     if (!s->committed_promised || s->world.status == SIM_FAILED) return;
-    for (int b = 1; b <= s->cfg.num_brokers; b++)
-        if (broker_alive(&s->brokers[b]) && broker_partition_leader(&s->brokers[b], 0) == b)
-            scenario_committed_extend(s, b);
-    int leader = controller_leader(&s->ctl);
-    if (leader > 0 && leader != s->committed_leader) {
-        s->committed_leader = leader;
-        scenario_committed_verify(s, leader);
+    for (int g = 0; g < s->ctl.partition_count; g++) {
+        for (int b = 1; b <= s->cfg.num_brokers; b++)
+            if (broker_alive(&s->brokers[b]) && broker_partition_leader(&s->brokers[b], g) == b)
+                scenario_committed_extend(s, g, b);
+        int leader = controller_partition_state(&s->ctl, g)->leader;
+        if (leader > 0 && leader != s->committed[g].leader) {
+            s->committed[g].leader = leader;
+            scenario_committed_verify(s, g, leader);
+        }
     }
 }
 
@@ -401,11 +427,13 @@ static size_t scenario_memory(void *ctx, const sim_world *w) {
                    (size_t)s->payloads.capacity * sizeof *s->payloads.payloads +
                    s->payloads.ids_capacity * sizeof *s->payloads.ids +
                    net_memory_bytes(s->net) +
-                   (size_t)s->committed_capacity * sizeof *s->committed_ids +
+
                    (size_t)cs->ids * (sizeof *cs->flags + (cs->resent ? sizeof *cs->resent : 0)) +
                    cs->send_capacity * sizeof *cs->sends + cs->fresh_capacity * sizeof *cs->fresh +
                    cs->latency_capacity * sizeof *cs->latencies;
     for (int b = 1; b <= s->brokers_begun; b++) bytes += scenario_broker_memory(&s->brokers[b]);
+    for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
+        bytes += (size_t)s->committed[g].capacity * sizeof *s->committed[g].ids;
     return bytes + scenario_producer_memory(&s->prod, s->cfg.records);
 }
 
@@ -663,7 +691,9 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         s->last_leaders[g] = replicas[at];
     free(replicas);
     s->committed_promised = scenario_committed_promised(c, &s->faults);
-    s->committed_leader = -1;
+    s->committed = calloc((size_t)c->topics.partition_count, sizeof *s->committed);
+    if (!s->committed) return -1;
+    for (int g = 0; g < c->topics.partition_count; g++) s->committed[g].leader = -1;
     s->world.memory_fn = scenario_memory;
     s->world.memory_ctx = s;
     return 0;
@@ -722,7 +752,9 @@ static void scenario_fini(scenario *s) {
     history_fini(&s->history);
     checker_stream_fini(&s->checker);
     proto_payloads_fini(&s->payloads);
-    free(s->committed_ids);
+    for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
+        free(s->committed[g].ids);
+    free(s->committed);
     sim_world_fini(&s->world);
 }
 
@@ -845,9 +877,9 @@ int scenario_run(const config *c, const scenario_options *options, run_result *o
     if (s->world.status == SIM_STOPPED && s->opt.check_invariants) {
         scenario_check(s);
         scenario_committed_check(s);
-        int leader = scenario_final_leader(s, 0); /* the log the checker reads */
-        if (s->committed_promised && s->world.status != SIM_FAILED)
-            scenario_committed_verify(s, leader);
+        for (int g = 0; g < s->ctl.partition_count; g++) /* the logs the checker reads */
+            if (s->committed_promised && s->world.status != SIM_FAILED)
+                scenario_committed_verify(s, g, scenario_final_leader(s, g));
     }
 
     out->seed = c->seed;
