@@ -689,7 +689,50 @@ static void test_preferred_leaders_come_back(void) {
     harness_fini(&h);
 }
 
+/* KafkaController.checkAndTriggerAutoLeaderRebalance: a broker's preferred partitions are
+ * rebalanced only when the share of them led elsewhere is above
+ * leader.imbalance.per.broker.percentage. Broker 2 prefers four partitions: two with a second
+ * replica on broker 3 and two on broker 2 alone. After its crash and return the two single-
+ * replica ones elect it at once (it is their only replica), the other two stay on broker 3:
+ * 2 of 4 = 50% led elsewhere, above 40%, not above 60%. */
+static int64_t run_zk_ratio(int percentage, uint64_t *preferred_elections) {
+    harness h = {0};
+    config_base(&h.cfg);
+    h.cfg.metadata_mode = CONFIG_METADATA_ZOOKEEPER;
+    h.cfg.leader_imbalance_check_interval_ns = 10 * SIM_S;
+    h.cfg.leader_imbalance_per_broker_percentage = percentage;
+    h.partitions = 4;
+    const int placed[6] = {2, 3, 2, 3, 2, 2};
+    const int counts[4] = {2, 2, 1, 1};
+    memcpy(h.placed, placed, sizeof placed);
+    memcpy(h.placed_counts, counts, sizeof counts);
+    harness_init(&h);
+    run_until(&h, 1 * SIM_S);
+    broker_crash(&h.brokers[2], false);
+    run_until(&h, 25 * SIM_S);
+    CHECK_EQ(controller_partition_state(&h.ctl, 0)->leader, 3);
+    CHECK_EQ(controller_partition_state(&h.ctl, 2)->leader, -1);
+    broker_restart(&h.brokers[2]);
+    run_until(&h, 45 * SIM_S);
+    CHECK_EQ(controller_partition_state(&h.ctl, 2)->leader, 2);
+    CHECK_EQ(controller_partition_state(&h.ctl, 3)->leader, 2);
+    CHECK_EQ(controller_partition_state(&h.ctl, 1)->isr, 0xc); /* broker 2 is back in */
+    *preferred_elections = h.ctl.preferred_elections;
+    int64_t leader = controller_partition_state(&h.ctl, 0)->leader;
+    harness_fini(&h);
+    return leader;
+}
+
+static void test_zookeeper_imbalance_ratio(void) {
+    uint64_t moved = 0;
+    CHECK_EQ(run_zk_ratio(40, &moved), 2);
+    CHECK_EQ(moved, 2);
+    CHECK_EQ(run_zk_ratio(60, &moved), 3);
+    CHECK_EQ(moved, 0);
+}
+
 int main(void) {
+    test_zookeeper_imbalance_ratio();
     test_preferred_leaders_come_back();
     test_brokers_follow_each_partition();
     test_isr_and_hw_per_partition();
