@@ -344,6 +344,55 @@ static void test_scenario_write(void) {
     free(r);
 }
 
+/* A world of several partitions: the roles of a drawn line name one of its partitions, all of
+ * them in time, each line resolves against the world, and the one-partition mixes above stay
+ * as pinned. */
+static void test_partitions(void) {
+    config *c = malloc(sizeof *c);
+    props p;
+    props_init(&p);
+    char err[256];
+    config_defaults(c, 0);
+    CHECK_EQ(props_add_arg(&p, "num.brokers=3", err, sizeof err), 0);
+    CHECK_EQ(props_add_arg(&p, "num.partitions=12", err, sizeof err), 0);
+    CHECK_EQ(config_apply(c, &p, err, sizeof err), 0);
+    CHECK_EQ(config_finish(c, err, sizeof err), 0);
+    fault_world w;
+    fault_world_of(c, &w);
+    CHECK_EQ(w.partitions, 12);
+    bool named[12] = {false};
+    int roles = 0, bare = 0;
+    swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
+    for (uint64_t seed = 1; seed <= 500; seed++) {
+        swarm_mix m;
+        swarm_draw(seed, c, &o, &m);
+        for (int i = 0; i < m.count; i++) {
+            fault_spec f;
+            CHECK_EQ(fault_parse(m.text[i], &f, err, sizeof err), 0);
+            CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+            const fault_target *ends[2] = {&f.a, &f.b};
+            for (int e = 0; e < 2; e++) {
+                if (ends[e]->kind != FAULT_TARGET_LEADER && ends[e]->kind != FAULT_TARGET_FOLLOWER)
+                    continue;
+                if (e == 1 && f.kind != FAULT_PARTITION && f.kind != FAULT_DROP &&
+                    f.kind != FAULT_BREAK && f.kind != FAULT_DELAY)
+                    continue;
+                roles++;
+                if (!ends[e]->of[0]) bare++;
+                else named[ends[e]->partition] = true;
+            }
+            /* The two roles of one line are of one partition. */
+            if ((f.kind == FAULT_PARTITION || f.kind == FAULT_DROP) && f.a.of[0] && f.b.of[0])
+                CHECK_EQ(f.a.partition, f.b.partition);
+        }
+    }
+    CHECK(roles > 100);
+    CHECK_EQ(bare, 0);
+    for (int g = 0; g < 12; g++) CHECK(named[g]);
+    props_fini(&p);
+    free(c);
+}
+
 int main(void) {
     config_defaults(&base, 0);
     char err[256];
@@ -363,5 +412,6 @@ int main(void) {
     test_times();
     test_shrink();
     test_scenario_write();
+    test_partitions();
     return test_result("test_swarm");
 }

@@ -150,7 +150,10 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
         if (role == SWARM_LEADER) step = leader_steps[swarm_pick(d, 2)];
         else if (role == SWARM_FOLLOWER) step = "follower.fetch";
         else step = broker_steps[swarm_pick(d, 3)];
-        uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->steps);
+        /* A role of one partition of several sees about its share of the batches. */
+        int64_t steps = d->steps;
+        if (role != SWARM_BROKER && d->world.partitions > 1) steps /= d->world.partitions;
+        uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)(steps > 0 ? steps : 1));
         snprintf(out, len, "crash %s on %s n=%llu%s", target, step, (unsigned long long)n, tail);
     } else {
         snprintf(out, len, "crash %s at %s%s", target, swarm_time(d, t, sizeof t), tail);
