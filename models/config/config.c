@@ -200,6 +200,18 @@ typedef struct config_field {
     X("workload.resend.on.failure", "", "true, false",                                          \
       "the application sends a failed record again, as a new record", CT_BOOL,                  \
       resend_on_failure, 0, 1)                                                                  \
+    X("workload.keys", "keys", "0 .. 100000000",                                                \
+      "distinct record keys: id r has the key \"key-<r mod n>\" (StringSerializer); 0 = null "   \
+      "keys", CT_U64, keys, 0, CONFIG_RECORDS_MAX)                                              \
+    X("partitioner.ignore.keys", "", "true, false",                                             \
+      "keyed records are placed as null-key ones are (3.3+, KIP-794)", CT_BOOL,                 \
+      partitioner_ignore_keys, 0, 1)                                                            \
+    X("partitioner.adaptive.partitioning.enable", "", "true, false",                            \
+      "null-key records favour partitions with fewer queued batches (3.3+, KIP-794)", CT_BOOL,  \
+      partitioner_adaptive, 0, 1)                                                               \
+    X("partitioner.availability.timeout.ms", "ms", ALLOWED_MS_LONG,                             \
+      "a partition whose leader could not take a request this long gets no null-key records "  \
+      "(3.3+, KIP-794; 0 = off)", CT_MS, partitioner_availability_timeout_ns, 0, CONFIG_MS_MAX) \
     X("network.latency.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                            \
       "one-way delay of every message", CT_MS_FRAC, latency_ns, 0, 1000000)                     \
     X("network.jitter.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                             \
@@ -305,6 +317,9 @@ static const struct config_since {
     {"broker.heartbeat.interval.ms", 20800, "KIP-631"},
     {"producer.id.expiration.ms", 30400, "KIP-854"},
     {"retry.backoff.max.ms", 30700, "KIP-580"},
+    {"partitioner.ignore.keys", 30300, "KIP-794"},
+    {"partitioner.adaptive.partitioning.enable", 30300, "KIP-794"},
+    {"partitioner.availability.timeout.ms", 30300, "KIP-794"},
 };
 
 int config_key_since(size_t key, const char **source) {
@@ -409,6 +424,10 @@ void config_defaults(config *c, int kafka_version) {
     c->rate_per_s = 0;
     c->record_bytes = 100;
     c->resend_on_failure = false;
+    c->keys = 0;
+    c->partitioner_ignore_keys = false;
+    c->partitioner_adaptive = true;
+    c->partitioner_availability_timeout_ns = 0;
     c->latency_ns = 1 * CONFIG_NS_PER_MS;
     c->jitter_ns = 0;
     c->seed = 1;
@@ -621,9 +640,7 @@ static const char *const config_not_modelled_names[] = {
     /* producer */
     "bootstrap.servers", "client.id", "client.dns.lookup", "key.serializer", "value.serializer",
     "compression.type", "compression.gzip.level", "compression.lz4.level",
-    "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
-    "partitioner.adaptive.partitioning.enable", "partitioner.availability.timeout.ms",
-    "interceptor.classes", "max.request.size", "max.block.ms", "send.buffer.bytes",
+    "compression.zstd.level", "partitioner.class", "interceptor.classes", "max.request.size", "max.block.ms", "send.buffer.bytes",
     "receive.buffer.bytes", "reconnect.backoff.max.ms",
     "connections.max.idle.ms", "socket.connection.setup.timeout.ms",
     "socket.connection.setup.timeout.max.ms", "metadata.max.idle.ms",
@@ -1329,11 +1346,34 @@ static void config_emit_topics(const config *c, config_sink *s) {
     }
 }
 
+/* Keys of the second wave (several partitions, keys and producers, issue 17): written only
+ * when they differ from their default, so that every configuration that could be written
+ * before they existed keeps its text and its hash (results/ and docs/lessons/ cite hashes). */
+static const char *const config_quiet_at_default_names[] = {
+    "workload.keys",
+    "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+};
+
+static bool config_key_quiet_at_default(size_t i) {
+    size_t n = sizeof config_quiet_at_default_names / sizeof config_quiet_at_default_names[0];
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(config_key_table[i].name, config_quiet_at_default_names[k]) == 0) return true;
+    return false;
+}
+
 static void config_emit(const config *c, config_sink *s) {
-    char value[CONFIG_VALUE_MAX];
+    char value[CONFIG_VALUE_MAX], base_value[CONFIG_VALUE_MAX];
+    config base; /* the version's defaults, for the keys quiet at their default */
+    config_defaults(&base, c->kafka_version);
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         if (!config_key_in_version(i, c->kafka_version)) continue;
         if (!s->out && config_key_bound_only(i)) continue;
+        if (config_key_quiet_at_default(i) &&
+            strcmp(config_value_string(c, i, value, sizeof value),
+                   config_value_string(&base, i, base_value, sizeof base_value)) == 0)
+            continue;
         config_put(s, config_key_table[i].name);
         config_put(s, "=");
         config_put(s, config_value_string(c, i, value, sizeof value));

@@ -109,6 +109,12 @@ typedef struct config {
     int64_t rate_per_s;              /* workload.rate: records/s, 0 = as fast as accepted */
     int64_t record_bytes;            /* workload.record.bytes */
     bool resend_on_failure;          /* workload.resend.on.failure */
+    uint64_t keys;                   /* workload.keys: distinct keys, 0 = null keys */
+
+    /* Partitioner (ProducerConfig, 3.3+: KIP-794). */
+    bool partitioner_ignore_keys;    /* partitioner.ignore.keys */
+    bool partitioner_adaptive;       /* partitioner.adaptive.partitioning.enable */
+    int64_t partitioner_availability_timeout_ns; /* partitioner.availability.timeout.ms, 0 off */
 
     /* Network. */
     int64_t latency_ns;              /* network.latency.ms (decimals allowed) */
