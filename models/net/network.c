@@ -129,7 +129,7 @@ size_t net_memory_bytes(const net *n) {
     if (n->slot_live_next) per_slot += sizeof *n->slot_live_next;
     if (n->slot_live_prev) per_slot += sizeof *n->slot_live_prev;
     size_t bytes = (size_t)n->slot_capacity * per_slot +
-                   (size_t)n->batch_rooms * PROTO_FETCH_BATCHES_MAX * sizeof(proto_batch);
+                   (size_t)n->batch_rooms * PROTO_OUTLINE_BYTES_MAX;
     if (n->live_head) bytes += NODES_MAX * sizeof *n->live_head;
     if (n->tcp) bytes += sizeof *n->tcp;
     return bytes;
@@ -352,12 +352,12 @@ static int64_t net_delay_draw(net *n) {
  * use). Returns 0, or -1 when memory ran out (the world is stopped then). */
 static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
     n->slots[slot] = *m;
-    uint16_t count = proto_msg_batch_count(m);
-    if (count == 0) return 0;
-    SIM_ASSERT(n->world, count <= PROTO_FETCH_BATCHES_MAX);
+    size_t bytes = proto_msg_outline_bytes(m);
+    if (bytes == 0) return 0;
+    SIM_ASSERT(n->world, bytes <= PROTO_OUTLINE_BYTES_MAX);
     proto_batch *room = n->slot_batches[slot];
     if (!room) {
-        room = malloc(PROTO_FETCH_BATCHES_MAX * sizeof *room);
+        room = malloc(PROTO_OUTLINE_BYTES_MAX);
         if (!room) {
             sim_exhaust(n->world, "network: out of memory for in-flight batches");
             return -1;
@@ -365,8 +365,8 @@ static inline int net_slot_fill(net *n, uint32_t slot, const proto_msg *m) {
         n->slot_batches[slot] = room;
         n->batch_rooms++;
     }
-    memcpy(room, m->u.fetch_response.batches, count * sizeof *room);
-    n->slots[slot].u.fetch_response.batches = room;
+    memcpy(room, proto_msg_outline(m), bytes);
+    proto_msg_outline_set(&n->slots[slot], room);
     return 0;
 }
 
@@ -577,11 +577,11 @@ static void net_on_deliver(void *ctx, sim_world *w, const sim_event *ev) {
     /* A local copy: the receiver may send, and a send may move the slot array. The batches
      * move to the delivery room for the same reason (see the file comment). */
     proto_msg m = n->slots[slot];
-    if (proto_msg_batch_count(&m)) {
+    if (proto_msg_outline_bytes(&m)) {
         proto_batch *room = n->delivery_batches;
         n->delivery_batches = n->slot_batches[slot];
         n->slot_batches[slot] = room;
-        m.u.fetch_response.batches = n->delivery_batches;
+        proto_msg_outline_set(&m, n->delivery_batches);
     }
     int64_t sent_ns = n->slot_sent_ns[slot];
     bool lost = net_lost_on_arrival(n, &m, slot);

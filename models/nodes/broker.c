@@ -149,7 +149,7 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
 static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
     size_t count = proto_msg_batch_count(m);
     d->batches_at = b->deferred_batch_count;
-    d->msg.u.fetch_response.batches = NULL; /* the copy may move until the replay */
+    proto_msg_outline_set(&d->msg, NULL); /* the copy may move until the replay */
     if (count == 0) return true;
     if (b->deferred_batch_count + count > b->deferred_batch_capacity) {
         size_t cap = b->deferred_batch_capacity ? b->deferred_batch_capacity * 2 : 64;
@@ -162,8 +162,8 @@ static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
         b->deferred_batches = nb;
         b->deferred_batch_capacity = cap;
     }
-    memcpy(b->deferred_batches + b->deferred_batch_count, m->u.fetch_response.batches,
-           count * sizeof *m->u.fetch_response.batches);
+    memcpy(b->deferred_batches + b->deferred_batch_count, proto_msg_outline(m),
+           count * sizeof(proto_batch));
     b->deferred_batch_count += count;
     return true;
 }
@@ -232,18 +232,46 @@ static void conn_reset(broker_conn *c, uint32_t gen) {
     sim_timer_cancel(&c->timer);
 }
 
+#define BROKER_MORE_MAX (PROTO_PRODUCE_BATCHES_MAX - 1) /* further batches of a request */
+
+/* The further batches of a multi-partition request keep a slot of queue_more beside their
+ * message's ring slot, allocated with the first such request queued. */
+static int conn_queue_more_grow(broker_conn *c, size_t cap) {
+    proto_batch *more = malloc(cap * BROKER_MORE_MAX * sizeof *more);
+    if (!more) return -1;
+    if (c->queue_more)
+        for (size_t i = 0; i < c->count; i++)
+            memcpy(more + i * BROKER_MORE_MAX,
+                   c->queue_more + ((c->head + i) % c->capacity) * BROKER_MORE_MAX,
+                   BROKER_MORE_MAX * sizeof *more);
+    free(c->queue_more);
+    c->queue_more = more;
+    return 0;
+}
+
 static int conn_queue_push(broker_conn *c, const proto_msg *m) {
+    size_t more = proto_msg_batch_count(m);
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? c->capacity * 2 : 8;
         proto_msg *q = malloc(cap * sizeof *q);
         if (!q) return -1;
+        if (c->queue_more && conn_queue_more_grow(c, cap) != 0) {
+            free(q);
+            return -1;
+        }
         for (size_t i = 0; i < c->count; i++) q[i] = c->queue[(c->head + i) % c->capacity];
         free(c->queue);
         c->queue = q;
         c->head = 0;
         c->capacity = cap;
     }
-    c->queue[(c->head + c->count) % c->capacity] = *m;
+    if (more && !c->queue_more && conn_queue_more_grow(c, c->capacity) != 0) return -1;
+    size_t at = (c->head + c->count) % c->capacity;
+    c->queue[at] = *m;
+    if (more) { /* the network's copy lasts only for the delivery */
+        memcpy(c->queue_more + at * BROKER_MORE_MAX, proto_msg_outline(m), more * sizeof(proto_batch));
+        proto_msg_outline_set(&c->queue[at], c->queue_more + at * BROKER_MORE_MAX);
+    }
     c->count++;
     return 0;
 }
@@ -254,11 +282,25 @@ static void leader_fetches_forget(broker *b, int follower);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
 
-/* m may point into the connection's queue: it is read only by the copy into current. */
+/* m may point into the connection's queue: it is read only by the copy into current (its
+ * further batches too, into current_more). */
 static void conn_process(broker *b, node_id client, const proto_msg *m) {
     broker_conn *c = &b->conns[client];
     c->busy = true;
     c->current = *m;
+    size_t more = proto_msg_batch_count(m);
+    if (more && m->api == API_PRODUCE) {
+        if (!c->current_more) {
+            c->current_more = malloc(BROKER_MORE_MAX * sizeof *c->current_more);
+            c->parts = malloc(PROTO_PRODUCE_BATCHES_MAX * sizeof *c->parts);
+        }
+        if (!c->current_more || !c->parts) {
+            out_of_memory(b);
+            return;
+        }
+        memcpy(c->current_more, proto_msg_outline(m), more * sizeof *c->current_more);
+        proto_msg_outline_set(&c->current, c->current_more);
+    }
     switch (c->current.api) {
     case API_PRODUCE: leader_on_produce(b, client); break;
     case API_METADATA: broker_on_metadata(b, client); break;
@@ -360,7 +402,165 @@ static void produce_respond(broker *b, node_id client, int16_t error, int64_t ba
     r.u.produce_response.error = error;
     r.u.produce_response.base_offset = error ? -1 : base_offset;
     r.u.produce_response.log_start_offset = 0;
+    r.u.produce_response.result_count = 1;
     conn_respond(b, client, &r);
+}
+
+/* ---- Leader: multi-partition Produce ------------------------------------------------------ */
+
+/* The current request carries several partitions' batches (RecordAccumulator.drain). */
+static bool produce_is_multi(const broker_conn *c) {
+    return c->current.api == API_PRODUCE && c->current.u.produce.batch_count > 1;
+}
+
+/* Answers every partition of the current multi-partition request, one result each in the
+ * request's order (ProduceResponse's PartitionProduceResponse list). */
+static void produce_respond_parts(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    int n = c->current.u.produce.batch_count;
+    proto_produce_result more[PROTO_PRODUCE_BATCHES_MAX - 1]; /* borrowed by net_send */
+    for (int k = 1; k < n; k++) {
+        const broker_produce_part *pp = &c->parts[k];
+        more[k - 1] = (proto_produce_result){.base_offset = pp->error ? -1 : pp->base_offset,
+                                             .log_start_offset = 0,
+                                             .partition = pp->partition,
+                                             .error = pp->error};
+    }
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.api = API_PRODUCE;
+    r.is_response = 1;
+    r.u.produce_response.error = c->parts[0].error;
+    r.u.produce_response.base_offset = c->parts[0].error ? -1 : c->parts[0].base_offset;
+    r.u.produce_response.result_count = (uint16_t)n;
+    r.u.produce_response.more = more;
+    conn_respond(b, client, &r);
+}
+
+/* DelayedProduce.tryComplete for a multi-partition request: a pending partition completes
+ * when this broker no longer leads it (NOT_LEADER_OR_FOLLOWER) or its HW reached the batch
+ * (Partition.checkEnoughReplicasReachOffset: NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
+ * shrank below min.insync.replicas); the request is answered when none is pending. Returns
+ * true when it was answered. */
+static bool produce_try_complete_parts(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    int n = c->current.u.produce.batch_count;
+    bool pending = false;
+    for (int k = 0; k < n; k++) {
+        broker_produce_part *pp = &c->parts[k];
+        if (!pp->pending) continue;
+        broker_partition *p = &b->partitions[pp->partition];
+        if (!is_leader(b, p)) {
+            pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
+            pp->pending = false;
+        } else if (p->log.high_watermark >= pp->required_offset) {
+            if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
+                pp->error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+            pp->pending = false;
+        } else {
+            pending = true;
+        }
+    }
+    if (pending) return false;
+    produce_respond_parts(b, client);
+    return true;
+}
+
+/* DelayedProduce.onExpiration: the partitions still pending time out. */
+static void produce_expire_parts(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    for (int k = 0; k < c->current.u.produce.batch_count; k++) {
+        if (!c->parts[k].pending) continue;
+        c->parts[k].pending = false;
+        c->parts[k].error = ERR_REQUEST_TIMED_OUT;
+    }
+    produce_respond_parts(b, client);
+}
+
+/* Partition.appendRecordsToLeader for one batch of a multi-partition request, as
+ * leader_on_produce does for a request of one: the part records its error, or its offsets and
+ * whether the batch was appended (not a duplicate). */
+static bool leader_append_part(broker *b, const proto_batch *in, int8_t acks,
+                               broker_produce_part *pp) {
+    pp->partition = in->partition;
+    pp->base_offset = -1;
+    pp->error = ERR_NONE;
+    pp->pending = false;
+    if (in->partition >= b->partition_count || !is_leader(b, &b->partitions[in->partition])) {
+        pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
+        return false;
+    }
+    broker_partition *p = &b->partitions[in->partition];
+    if (acks == -1 && broker_set_count(p->isr) < effective_min_isr(b, p)) {
+        pp->error = ERR_NOT_ENOUGH_REPLICAS;
+        return false;
+    }
+    pstate_verdict v = pstate_validate(&p->pstate, in);
+    if (v.error != ERR_NONE) {
+        pp->error = v.error;
+        return false;
+    }
+    pp->base_offset = v.first_offset;
+    pp->required_offset = v.last_offset + 1;
+    pp->pending = acks == -1;
+    if (v.duplicate) {
+        history_dedup(b->env.history, now_ns(b), b->node, in, v.first_offset);
+        return false;
+    }
+    proto_batch batch = *in;
+    batch.base_offset = p->log.log_end_offset;
+    batch.partition_leader_epoch = p->leader_epoch;
+    if (!replica_append(b, in->partition, &batch, true)) {
+        pp->error = ERR_NOT_LEADER_OR_FOLLOWER; /* out of memory: the world stops */
+        pp->pending = false;
+        return false;
+    }
+    b->appends++;
+    pp->base_offset = batch.base_offset;
+    pp->required_offset = proto_batch_last_offset(&batch) + 1;
+    return true;
+}
+
+static void leader_complete_parked(broker *b, int partition, bool data_arrived);
+
+/* KafkaApis.handleProduceRequest and ReplicaManager.appendRecords for a request carrying
+ * several partitions' batches: each is appended as a request of one would be; acks=0 closes
+ * the connection on any error, else sends nothing; acks=1 answers every partition at once;
+ * acks=all waits (DelayedProduce) until every appended partition's HW passes its batch. The
+ * answer goes out before the append steps run, as for a request of one. */
+static void leader_on_produce_parts(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    const proto_produce_request *req = &c->current.u.produce;
+    int n = req->batch_count;
+    int8_t acks = req->acks;
+    int appended[PROTO_PRODUCE_BATCHES_MAX], appended_count = 0; /* partitions, in order */
+    bool any_error = false;
+    for (int k = 0; k < n; k++) {
+        if (leader_append_part(b, proto_produce_batch(req, k), acks, &c->parts[k]))
+            appended[appended_count++] = c->parts[k].partition;
+        any_error |= c->parts[k].error != ERR_NONE;
+    }
+    if (acks == 0 && any_error) {
+        conn_finish_silent(b, client);
+        net_close(b->env.net, client, b->node, false);
+    } else if (acks == 0) {
+        conn_finish_silent(b, client);
+    } else if (acks == 1) {
+        produce_respond_parts(b, client);
+    } else {
+        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + req->timeout_ns);
+    }
+    /* Each step may crash this broker; completing parked requests may answer this one and
+     * start the connection's next (the partitions were copied out for that). */
+    for (int k = 0; k < appended_count && b->alive; k++) {
+        step(b, STEP_LEADER_APPEND);
+        if (!b->alive) return;
+        leader_complete_parked(b, appended[k], true); /* waiting fetches, parked produces */
+        leader_maybe_advance_hw(b, appended[k]);
+    }
+    /* tryCompleteElseWatch: partitions the HW already passed (duplicates, an ISR of one). */
+    if (b->alive && c->busy && c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c))
+        produce_try_complete_parts(b, client); /* the caller drains the connection */
 }
 
 /* Answers an error; with acks=0 the broker closes the connection instead (KafkaApis). */
@@ -412,6 +612,10 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
      * reading the mask afresh after each (a completion may park or unpark others). */
     for (int n = broker_next_parked(b, 0); n < NODES_MAX; n = broker_next_parked(b, n + 1)) {
         broker_conn *c = &b->conns[n];
+        if (c->busy && c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c)) {
+            if (produce_try_complete_parts(b, (node_id)n)) drained |= (uint64_t)1 << n;
+            continue;
+        }
         if (!c->busy || c->current.partition != partition) continue;
         if (c->parked == BROKER_PARKED_PRODUCE) {
             if (!is_leader(b, p)) produce_respond(b, (node_id)n, ERR_NOT_LEADER_OR_FOLLOWER, -1);
@@ -429,6 +633,10 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
 static void leader_on_produce(broker *b, node_id client) {
     const proto_msg *m = &b->conns[client].current;
     const proto_produce_request *req = &m->u.produce;
+    if (req->batch_count > 1) {
+        leader_on_produce_parts(b, client);
+        return;
+    }
     if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
         produce_fail(b, client, ERR_NOT_LEADER_OR_FOLLOWER);
         return;
@@ -902,16 +1110,33 @@ static void broker_on_partition_state(broker *b, const proto_msg *m) {
 
 /* ---- Other requests ---------------------------------------------------------------------- */
 
+/* The metadata image's entry for partition g: its leader and leader epoch, -1 unknown. */
+static proto_metadata_partition broker_metadata_entry(const broker *b, int g) {
+    proto_metadata_partition e = {.leader_epoch = -1, .leader = -1, .error = ERR_NONE};
+    if (g < b->partition_count && b->partitions[g].state_known) {
+        e.leader = (int16_t)b->partitions[g].leader;
+        e.leader_epoch = b->partitions[g].leader_epoch;
+    }
+    return e;
+}
+
+/* KafkaApis.handleTopicMetadataRequest: every partition asked, from the metadata image. */
 static void broker_on_metadata(broker *b, node_id client) {
-    int partition = b->conns[client].current.partition;
+    const proto_msg *m = &b->conns[client].current;
+    int first = m->partition;
+    int count = m->u.metadata.partition_count ? m->u.metadata.partition_count : 1;
+    if (count > PROTO_METADATA_PARTITIONS_MAX) count = PROTO_METADATA_PARTITIONS_MAX;
+    proto_metadata_partition more[PROTO_METADATA_PARTITIONS_MAX - 1]; /* borrowed by net_send */
+    for (int k = 1; k < count; k++) more[k - 1] = broker_metadata_entry(b, first + k);
+    proto_metadata_partition e = broker_metadata_entry(b, first);
     proto_msg r;
     memset(&r, 0, sizeof r);
-    r.u.metadata_response.leader = -1;
-    r.u.metadata_response.leader_epoch = -1;
-    if (partition < b->partition_count && b->partitions[partition].state_known) {
-        r.u.metadata_response.leader = b->partitions[partition].leader;
-        r.u.metadata_response.leader_epoch = b->partitions[partition].leader_epoch;
-    }
+    r.api = API_METADATA;
+    r.is_response = 1;
+    r.u.metadata_response.leader = e.leader;
+    r.u.metadata_response.leader_epoch = e.leader_epoch;
+    r.u.metadata_response.partition_count = (uint16_t)count;
+    if (count > 1) r.u.metadata_response.more = more;
     conn_respond(b, client, &r);
 }
 
@@ -1029,7 +1254,7 @@ static void broker_pause_end(broker *b) {
             size_t carried = proto_msg_batch_count(&d.msg);
             if (carried) {
                 memcpy(batches, b->deferred_batches + d.batches_at, carried * sizeof *batches);
-                d.msg.u.fetch_response.batches = batches;
+                proto_msg_outline_set(&d.msg, batches);
             }
             broker_dispatch(b, &d.msg);
         } else {
@@ -1048,7 +1273,9 @@ static void broker_pause_end(broker *b) {
 static void broker_on_conn_timeout(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
     if (!c->busy) return;
-    if (c->parked == BROKER_PARKED_PRODUCE) {
+    if (c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c)) {
+        produce_expire_parts(b, client);
+    } else if (c->parked == BROKER_PARKED_PRODUCE) {
         produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
     } else {
         return;
@@ -1159,7 +1386,12 @@ void broker_fini(broker *b) {
     }
     free(b->partitions);
     free(b->dirty);
-    for (int n = 0; n < NODES_MAX; n++) free(b->conns[n].queue);
+    for (int n = 0; n < NODES_MAX; n++) {
+        free(b->conns[n].queue);
+        free(b->conns[n].queue_more);
+        free(b->conns[n].current_more);
+        free(b->conns[n].parts);
+    }
     free(b->deferred);
     free(b->deferred_batches);
     memset(b, 0, sizeof *b);

@@ -4,6 +4,11 @@
  * and expand through AlterPartition), follower (fetch loop with long polling, high watermark
  * one round trip late, truncation by diverging epoch), producer ids (InitProducerId),
  * metadata, heartbeats, crash with or without power loss, restart with recovery, GC pauses.
+ * A ProduceRequest may carry one batch for each of several partitions (RecordAccumulator's
+ * drain): each is appended as a request of one would be, and the response answers every
+ * partition; with acks=all it waits until each appended partition's HW passes its batch
+ * (DelayedProduce over several ProducePartitionStatus). A Metadata request names a range of
+ * partitions and is answered for each.
  *
  * Follows core/src/main/scala/kafka/cluster/Partition.scala and Replica.scala,
  * kafka/server/{ReplicaManager,DelayedProduce,DelayedFetch,KafkaApis,AbstractFetcherThread,
@@ -135,6 +140,15 @@ typedef enum broker_parked {
                                  * DelayedFetch waits in broker_follower instead */
 } broker_parked;
 
+/* One partition of a multi-partition ProduceRequest (DelayedProduce's ProducePartitionStatus). */
+typedef struct broker_produce_part {
+    int64_t required_offset;    /* HW needed (lastOffset + 1), offsets */
+    int64_t base_offset;        /* the batch's base offset, -1 on error, offsets */
+    uint16_t partition;         /* g */
+    int16_t error;              /* its answer so far */
+    bool pending;               /* acksPending: waits for the HW */
+} broker_produce_part;
+
 /* One client connection: muted while its current request is processed (SocketServer). */
 typedef struct broker_conn {
     uint32_t gen;               /* connection generation of the requests held */
@@ -148,6 +162,11 @@ typedef struct broker_conn {
     size_t head;                /* ring index of the oldest */
     size_t count;               /* requests waiting */
     size_t capacity;            /* ring slots allocated */
+    /* Multi-partition produce requests only (allocated at the first one): */
+    proto_batch *queue_more;    /* owned: the further batches of queued requests, by ring slot,
+                                 * PROTO_PRODUCE_BATCHES_MAX - 1 per slot */
+    proto_batch *current_more;  /* owned: the current request's further batches */
+    broker_produce_part *parts; /* owned: the current request's partitions */
 } broker_conn;
 
 /* A delivery or timer that arrived during a pause, replayed at its end in order. */

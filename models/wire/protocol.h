@@ -10,13 +10,14 @@
  * on disk are the same bytes in Kafka too).
  *
  * A message is small (a header and one body), because it is copied at every hop. The batches
- * of a FetchResponse are the one part of variable length, so they travel beside the message:
- * the sender points proto_fetch_response.batches at its own batches for the length of the
- * net_send call, the network copies them, and the receiver sees the network's copy for the
- * length of its delivery call (network.h), as it sees the message itself.
+ * of a FetchResponse, the batches of a ProduceRequest after its first and the results of a
+ * ProduceResponse after its first are the parts of variable length, so they travel beside the
+ * message (out of line, proto_msg_outline): the sender points the message at its own array for
+ * the length of the net_send call, the network copies it, and the receiver sees the network's
+ * copy for the length of its delivery call (network.h), as it sees the message itself.
  *
- * Simplifications, each deliberate: one batch per ProduceRequest (Kafka allows one per
- * partition, and the model has one partition so far); a FetchResponse carries at most
+ * Simplifications, each deliberate: a ProduceRequest carries at most PROTO_PRODUCE_BATCHES_MAX
+ * batches (one per partition, standing in for max.request.size); a FetchResponse carries at most
  * PROTO_FETCH_BATCHES_MAX batches (standing in for replica.fetch.max.bytes); the controller
  * pushes partition state to brokers (KRaft brokers pull the metadata log; the observable effect,
  * a propagation delay of one network hop, is the same).
@@ -133,7 +134,11 @@ typedef struct proto_batch {
     int16_t producer_epoch;      /* PROTO_NO_PRODUCER_EPOCH unless idempotent */
     uint16_t attempt;            /* simulator-only: 1 for the first send, 2 for the first retry */
     uint16_t producer;           /* simulator-only: node id of the producer that built it */
+    uint16_t partition;          /* the partition (global index g) it is bound for: a
+                                  * ProduceRequest names each batch's topic-partition */
 } proto_batch;
+
+_Static_assert(sizeof(proto_batch) == 48, "proto_batch is copied into logs and messages");
 
 static inline int64_t proto_batch_last_offset(const proto_batch *b) {
     return b->base_offset + (int64_t)b->record_count - 1;
@@ -234,18 +239,56 @@ typedef enum proto_api {
 const char *proto_api_name(proto_api api); /* "Produce", "Fetch", ... */
 
 #define PROTO_FETCH_BATCHES_MAX 32
+/* Batches of one ProduceRequest, at most one per partition (RecordAccumulator.drain), and at
+ * most this many: a stand-in for max.request.size, which the model does not weigh. */
+#define PROTO_PRODUCE_BATCHES_MAX 32
+/* Bytes a message may carry out of line (a network slot's room). */
+#define PROTO_OUTLINE_BYTES_MAX (PROTO_FETCH_BATCHES_MAX * sizeof(proto_batch))
 
+/* A ProduceRequest: batch_count batches of distinct partitions, each naming its partition
+ * (proto_batch.partition). The first travels in the message, the others beside it, out of line
+ * (more), as a fetch response's batches do: a one-partition request copies nothing more. */
 typedef struct proto_produce_request {
-    proto_batch batch;  /* exactly one batch (see the file comment) */
+    proto_batch batch;  /* the first batch */
     int64_t timeout_ns; /* the request's timeout: the producer's request.timeout.ms */
+    const proto_batch *more; /* batch_count - 1 further batches, borrowed as a fetch
+                              * response's batches are (see the file comment); NULL if none */
+    uint16_t batch_count; /* batches, 1 .. PROTO_PRODUCE_BATCHES_MAX */
     int8_t acks;        /* 0, 1 or -1 (all) */
 } proto_produce_request;
 
-typedef struct proto_produce_response {
+/* One partition's answer in a ProduceResponse (PartitionProduceResponse). */
+typedef struct proto_produce_result {
     int64_t base_offset;      /* first offset of the batch, -1 on error */
     int64_t log_start_offset; /* the partition's log start offset */
+    uint16_t partition;       /* the partition (g) it answers for */
     int16_t error;            /* proto_error */
+} proto_produce_result;
+
+/* A ProduceResponse: one result per partition of the request, in the request's order; the
+ * first in the message, the others out of line (more). */
+typedef struct proto_produce_response {
+    int64_t base_offset;      /* first offset of the first batch, -1 on error */
+    int64_t log_start_offset; /* its partition's log start offset */
+    const proto_produce_result *more; /* result_count - 1 further results, borrowed; NULL if
+                                       * none */
+    uint16_t result_count;    /* results, 1 .. PROTO_PRODUCE_BATCHES_MAX */
+    int16_t error;            /* proto_error of the first */
 } proto_produce_response;
+
+/* The k-th batch of a request (0 <= k < batch_count). */
+static inline const proto_batch *proto_produce_batch(const proto_produce_request *r, int k) {
+    return k == 0 ? &r->batch : &r->more[k - 1];
+}
+/* The k-th result of a response, as a value. */
+static inline proto_produce_result proto_produce_result_at(const proto_produce_response *r,
+                                                           uint16_t partition0, int k) {
+    if (k > 0) return r->more[k - 1];
+    return (proto_produce_result){.base_offset = r->base_offset,
+                                  .log_start_offset = r->log_start_offset,
+                                  .partition = partition0,
+                                  .error = r->error};
+}
 
 typedef struct proto_fetch_request {
     int64_t fetch_offset;        /* the follower's log end offset */
@@ -268,11 +311,43 @@ typedef struct proto_fetch_response {
                                   * delivery (see the file comment); NULL when none */
 } proto_fetch_response;
 
-typedef struct proto_metadata_response {
+/* A Metadata request for the partitions g = msg.partition .. + partition_count - 1 (0 counts as
+ * 1): a producer asks for every partition of its topics, in pages of at most
+ * PROTO_METADATA_PARTITIONS_MAX (a simplification: Kafka lists a topic's partitions in one
+ * response). */
+typedef struct proto_metadata_request {
+    uint16_t partition_count; /* partitions asked, from msg.partition */
+} proto_metadata_request;
+
+/* One partition's entry in a Metadata response (MetadataResponsePartition). */
+typedef struct proto_metadata_partition {
     int32_t leader_epoch; /* the partition's leader epoch as this broker knows it */
     int16_t leader;       /* broker id of the leader, -1 when none */
     int16_t error;
+} proto_metadata_partition;
+
+#define PROTO_METADATA_PARTITIONS_MAX 192 /* entries of one response: its first and the room */
+_Static_assert((PROTO_METADATA_PARTITIONS_MAX - 1) * sizeof(proto_metadata_partition) <=
+                   PROTO_OUTLINE_BYTES_MAX,
+               "a Metadata response's further partitions fit a network room");
+
+/* A Metadata response: the partitions asked, from msg.partition, the first in the message and
+ * the others out of line (more). */
+typedef struct proto_metadata_response {
+    int32_t leader_epoch; /* the first partition's leader epoch as this broker knows it */
+    int16_t leader;       /* its leader's broker id, -1 when none */
+    int16_t error;
+    const proto_metadata_partition *more; /* partition_count - 1 further entries, borrowed;
+                                           * NULL if none */
+    uint16_t partition_count; /* entries, 0 counted as 1 */
 } proto_metadata_response;
+
+/* The k-th entry of a Metadata response. */
+static inline proto_metadata_partition proto_metadata_at(const proto_metadata_response *r, int k) {
+    if (k > 0) return r->more[k - 1];
+    return (proto_metadata_partition){
+        .leader_epoch = r->leader_epoch, .leader = r->leader, .error = r->error};
+}
 
 typedef struct proto_init_producer_id_request {
     int64_t producer_id;    /* KIP-360: the current id, or -1 for a new session */
@@ -323,6 +398,7 @@ typedef struct proto_msg {
         proto_produce_response produce_response;
         proto_fetch_request fetch;
         proto_fetch_response fetch_response;
+        proto_metadata_request metadata;
         proto_metadata_response metadata_response;
         proto_init_producer_id_request init_pid;
         proto_init_producer_id_response init_pid_response;
@@ -345,12 +421,42 @@ static inline void proto_msg_answer(const proto_msg *req, proto_msg *resp) {
 }
 
 /* Messages are copied whole at every hop (send, the network's slot, delivery, a broker's
- * request queue); a fetch response's batches stay out of line to keep them this small. */
+ * request queue); the batches of a fetch response or a multi-partition produce request stay out
+ * of line to keep them this small. */
 _Static_assert(sizeof(proto_msg) <= 96, "proto_msg is copied by value: keep it small");
 
-/* The batches a message carries beside it: a fetch response's, none for any other message. */
+/* The batches a message carries beside it: a fetch response's, a produce request's beyond its
+ * first; none for any other message. */
 static inline uint16_t proto_msg_batch_count(const proto_msg *m) {
-    return m->api == API_FETCH && m->is_response ? m->u.fetch_response.batch_count : 0;
+    if (m->api == API_FETCH && m->is_response) return m->u.fetch_response.batch_count;
+    if (m->api == API_PRODUCE && !m->is_response && m->u.produce.batch_count > 1)
+        return (uint16_t)(m->u.produce.batch_count - 1);
+    return 0;
+}
+
+/* The bytes a message carries out of line (its batches, or a produce response's further
+ * results), at most PROTO_OUTLINE_BYTES_MAX, and where they are. */
+static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
+    if (m->api == API_PRODUCE && m->is_response && m->u.produce_response.result_count > 1)
+        return (size_t)(m->u.produce_response.result_count - 1) * sizeof(proto_produce_result);
+    if (m->api == API_METADATA && m->is_response && m->u.metadata_response.partition_count > 1)
+        return (size_t)(m->u.metadata_response.partition_count - 1) *
+               sizeof(proto_metadata_partition);
+    return (size_t)proto_msg_batch_count(m) * sizeof(proto_batch);
+}
+static inline const void *proto_msg_outline(const proto_msg *m) {
+    if (m->api == API_FETCH) return m->u.fetch_response.batches;
+    if (m->api == API_PRODUCE && m->is_response) return m->u.produce_response.more;
+    if (m->api == API_PRODUCE) return m->u.produce.more;
+    if (m->api == API_METADATA && m->is_response) return m->u.metadata_response.more;
+    return NULL;
+}
+/* Points m's out-of-line part at where (a copy of the bytes proto_msg_outline names). */
+static inline void proto_msg_outline_set(proto_msg *m, const void *where) {
+    if (m->api == API_FETCH) m->u.fetch_response.batches = where;
+    else if (m->api == API_PRODUCE && m->is_response) m->u.produce_response.more = where;
+    else if (m->api == API_PRODUCE) m->u.produce.more = where;
+    else if (m->api == API_METADATA && m->is_response) m->u.metadata_response.more = where;
 }
 
 #endif
