@@ -42,8 +42,19 @@
  * in-flight requests per connection stay within max.in.flight + 2 (Metadata and InitProducerId
  * may pass the limit); records held in batches equal the application's pending count.
  *
- * Left out: several partitions per request (the model has one partition), MESSAGE_TOO_LARGE
- * splitting, compression, transactions, max.block.ms (a full buffer blocks the application
+ * - Several partitions (txn-consumer-semantics.md 1.1-1.3): records are routed by key (murmur2)
+ *   or by the version's null-key partitioner (partitioner.h); metadata lists every partition;
+ *   the sender finds the ready nodes (RA.ready), then drains each ready node's partitions
+ *   round robin from its drain index into one ProduceRequest, at most one batch per partition
+ *   (RA.drainBatchesForOneNode), while its connection can take a request; every non-empty
+ *   partition of a ready node is drained, ready itself or not, as Kafka's drain does. One
+ *   partition keeps the original one-batch-per-request sender path (the same requests, as
+ *   Kafka's drain of one partition makes). Sequences and the epoch bump are per partition;
+ *   before KAFKA-12152 (2.7.1) a partition idle at a bump kept its old sequence under the new
+ *   epoch (see producer_has_kafka_12152_fix).
+ *
+ * Left out: max.request.size (a request carries at most PROTO_PRODUCE_BATCHES_MAX batches),
+ * MESSAGE_TOO_LARGE splitting, compression, transactions, max.block.ms (a full buffer blocks the application
  * until memory frees, without a timeout). A failed connection is reopened only
  * reconnect.backoff.ms after it failed (ClusterConnectionStates.canConnect); Kafka backs off
  * exponentially from there up to reconnect.backoff.max.ms with 20% jitter (KIP-144,
@@ -82,6 +93,25 @@ static bool producer_idempotent(const producer *p) { return p->cfg->enable_idemp
 
 /* KIP-360 (client KAFKA-8805, broker KAFKA-8710) shipped in 2.5.0. */
 static bool producer_has_kip360(const producer *p) { return p->cfg->kafka_version >= 20500; }
+
+/* KAFKA-12152 (commit eb026fc, in 2.7.1 and 2.8.0): each partition keeps the (producer id,
+ * epoch) its sequences belong to and adopts a bumped epoch, restarting at sequence 0, once its
+ * in-flight batches are done (TM.maybeUpdateProducerIdAndEpoch at drain). Before it
+ * (TransactionManager.java at 2.7.0), a partition restarted only when its last in-flight batch
+ * of an older epoch completed successfully (handleCompletedBatch): one with nothing in flight at
+ * a bump went on with its old sequence under the new epoch, which the broker refuses
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, "Invalid sequence number for new epoch"), which bumps again;
+ * and a failed batch of an older epoch was ignored (handleFailedBatch). */
+static bool producer_has_kafka_12152_fix(const producer *p) {
+    return p->cfg->kafka_version >= 20701;
+}
+
+/* The batch's (producer id, epoch) is not the producer's current one
+ * (TM.producerIdOrEpochNotMatch). */
+static bool producer_batch_stale(const producer *p, const producer_batch *b) {
+    return b->header.producer_id != p->producer_id ||
+           b->header.producer_epoch != p->producer_epoch;
+}
 
 /* ---- Batch pool ------------------------------------------------------------------------- */
 
@@ -181,6 +211,7 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     b->header.max_timestamp_ns = producer_now(p);
     b->created_ns = producer_now(p);
     b->partition = partition;
+    b->header.partition = partition;
     b->prev = b->next = PRODUCER_NIL;
     b->state = PRODUCER_BATCH_QUEUED;
     b->bytes = PRODUCER_BATCH_OVERHEAD_BYTES;
@@ -379,6 +410,7 @@ static uint32_t producer_open_batch(producer *p, uint16_t partition) {
         if (i == PRODUCER_NIL) return PRODUCER_NIL;
         producer_deque_insert_before(p, pt, i, PRODUCER_NIL);
         pt->open = i;
+        pt->had_batch = true;
         producer_open_clear(pt);
         p->buffered_bytes += PRODUCER_BATCH_OVERHEAD_BYTES;
     }
@@ -413,6 +445,73 @@ static void producer_append(producer *p, uint16_t partition, uint32_t id) {
     producer_open_add(p, pt, id, 1);
 }
 
+/* ---- Partitioning (KafkaProducer.partition, RecordAccumulator.append) ------------------- */
+
+/* The partition's open batch cannot take the record: an append would open a new batch. */
+static bool producer_would_open(const producer *p, const producer_partition *pt) {
+    return pt->open == PRODUCER_NIL || pt->open_count >= p->records_per_batch;
+}
+
+/* RecordAccumulator.allBatchesFull: the deque's last batch is full (or there is none); a
+ * sealed batch (drained, or waiting for a retry) is closed, hence full. */
+static bool producer_all_batches_full(const producer *p, const producer_partition *pt) {
+    if (pt->tail == PRODUCER_NIL) return true;
+    if (pt->open != pt->tail) return true;
+    return pt->open_count >= p->records_per_batch;
+}
+
+static partitioner_view producer_topic_view(const producer *p, const producer_topic *t) {
+    return (partitioner_view){.partitions = t->count, .available = p->available + t->first};
+}
+
+/* BuiltInPartitioner's stickyBatchSize: batch.size, at least 1 (KafkaProducer's
+ * Math.max(1, batch.size)). */
+static int64_t producer_sticky_batch_bytes(const producer *p) {
+    return p->cfg->batch_bytes > 1 ? p->cfg->batch_bytes : 1;
+}
+
+/* KafkaProducer.doSend for record id with several partitions: its topic is number id mod the
+ * topics, its key "key-<id mod workload.keys>". A keyed record goes to its hash partition;
+ * under the sticky partitioner (2.4 .. 3.2) a record that would open a new batch first calls
+ * onNewBatch (abortForNewBatch), which moves the sticky partition when it was that one; a
+ * null-key one follows the version's partitioner; from 3.3 the built-in partitioner counts the
+ * bytes appended (RecordAccumulator.append, partitionChanged, updatePartitionInfo). */
+static void producer_route_append(producer *p, uint32_t id) {
+    int t = (int)(id % (uint32_t)p->topic_count);
+    const producer_topic *topic = &p->topics[t];
+    partitioner_topic *pt_state = &p->partitioners[t];
+    partitioner_view view = producer_topic_view(p, topic);
+    int q;
+    if (p->keyed) {
+        q = partitioner_partition_for_key((uint32_t)(id % p->cfg->keys), topic->count);
+        if (p->partitioner == PARTITIONER_STICKY &&
+            producer_would_open(p, &p->partitions[topic->first + q]))
+            partitioner_on_new_batch(pt_state, &view, q, &p->partition_rng);
+        producer_append(p, (uint16_t)(topic->first + q), id);
+        return;
+    }
+    q = partitioner_partition(pt_state, p->partitioner, &view, &p->partition_rng);
+    if (p->partitioner == PARTITIONER_STICKY) {
+        if (producer_would_open(p, &p->partitions[topic->first + q]))
+            q = partitioner_on_new_batch(pt_state, &view, q, &p->partition_rng);
+    } else if (p->partitioner == PARTITIONER_UNIFORM_STICKY) {
+        /* partitionChanged: a switch put off while the deque had an incomplete batch. */
+        while (producer_all_batches_full(p, &p->partitions[topic->first + q])) {
+            partitioner_update_info(pt_state, &view, 0, producer_sticky_batch_bytes(p), true,
+                                    &p->partition_rng);
+            if (pt_state->sticky == q) break;
+            q = pt_state->sticky;
+        }
+    }
+    producer_partition *pt = &p->partitions[topic->first + q];
+    bool opens = producer_would_open(p, pt);
+    producer_append(p, (uint16_t)(topic->first + q), id);
+    if (p->partitioner != PARTITIONER_UNIFORM_STICKY) return;
+    int64_t appended = p->record_bytes + (opens ? PRODUCER_BATCH_OVERHEAD_BYTES : 0);
+    partitioner_update_info(pt_state, &view, appended, producer_sticky_batch_bytes(p),
+                            producer_all_batches_full(p, pt), &p->partition_rng);
+}
+
 /* KafkaProducer.send again of a record id the application sent before (from the resend
  * ring); the callback comes later. */
 static void producer_app_resend(producer *p, uint32_t id) {
@@ -429,7 +528,8 @@ static void producer_app_resend(producer *p, uint32_t id) {
     p->outcome[id] = PRODUCER_RECORD_PENDING;
     p->in_producer++;
     history_send(p->history, producer_now(p), p->node, id, send_no);
-    producer_append(p, 0, id);
+    if (p->partition_count == 1) producer_append(p, 0, id);
+    else producer_route_append(p, id);
 }
 
 static bool producer_buffer_has_room(const producer *p) {
@@ -446,7 +546,13 @@ static bool producer_buffer_has_room(const producer *p) {
  * batch), the records that the check would let in one after another while no batch opens,
  * those with buffered + (k + 1) * record_bytes + PRODUCER_BATCH_OVERHEAD_BYTES <= buffer.memory
  * for the k-th after it, buffered being the bytes after opening. */
+static void producer_app_send_new_routed(producer *p, uint64_t limit);
+
 static void producer_app_send_new(producer *p, uint64_t limit) {
+    if (p->partition_count > 1) {
+        producer_app_send_new_routed(p, limit);
+        return;
+    }
     producer_partition *pt = &p->partitions[0];
     uint32_t first = (uint32_t)p->next_id;
     while (p->next_id < limit && producer_buffer_has_room(p)) {
@@ -468,6 +574,23 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
         memset(outcome, PRODUCER_RECORD_PENDING, n);
         if (batch != PRODUCER_NIL) producer_open_add(p, pt, id, (uint32_t)n);
         p->next_id += n;
+    }
+    uint32_t n = (uint32_t)p->next_id - first;
+    p->in_producer += n;
+    history_send_run(p->history, producer_now(p), p->node, first, n, 0);
+}
+
+/* producer_app_send_new with several partitions: each record is routed on its own (its
+ * partition depends on its key or the partitioner); the burst is still one run of ids with
+ * send number 0 for the history. */
+static void producer_app_send_new_routed(producer *p, uint64_t limit) {
+    uint32_t first = (uint32_t)p->next_id;
+    while (p->next_id < limit && producer_buffer_has_room(p)) {
+        uint32_t id = (uint32_t)p->next_id;
+        SIM_ASSERT(p->world, p->outcome[id] == PRODUCER_RECORD_UNSENT);
+        p->outcome[id] = PRODUCER_RECORD_PENDING;
+        producer_route_append(p, id);
+        p->next_id++;
     }
     uint32_t n = (uint32_t)p->next_id - first;
     p->in_producer += n;
@@ -569,6 +692,49 @@ static uint32_t producer_request_send(producer *p, int broker, proto_msg *m, uin
     return m->correlation_id;
 }
 
+/* A block for a request's further batches, or NULL when memory ran out (the world stops). */
+static producer_request_batch *producer_more_acquire(producer *p) {
+    if (p->more_stack_count > 0) return p->more_stack[--p->more_stack_count];
+    producer_request_batch **blocks =
+        realloc(p->more_blocks, (p->more_block_count + 1) * sizeof *blocks);
+    if (blocks) p->more_blocks = blocks;
+    producer_request_batch **stack =
+        realloc(p->more_stack, (p->more_block_count + 1) * sizeof *stack);
+    if (stack) p->more_stack = stack;
+    producer_request_batch *block =
+        blocks && stack ? malloc((PROTO_PRODUCE_BATCHES_MAX - 1) * sizeof *block) : NULL;
+    if (!block) {
+        sim_exhaust(p->world, "producer: out of memory for requests");
+        return NULL;
+    }
+    p->more_blocks[p->more_block_count++] = block;
+    return block;
+}
+
+static void producer_more_release(producer *p, producer_request_batch *block) {
+    if (block) p->more_stack[p->more_stack_count++] = block;
+}
+
+/* The k-th batch of request r: its index, and the epoch and sequence it carried. */
+static producer_request_batch producer_request_batch_at(const producer_request *r, int k) {
+    if (k > 0) return r->more[k - 1];
+    return (producer_request_batch){.batch = r->batch,
+                                    .base_sequence = r->sent.base_sequence,
+                                    .producer_epoch = r->sent.producer_epoch};
+}
+
+/* producer_request_send for a Produce request, whose further batches' block (NULL for one
+ * batch) the request keeps until it is answered or failed. */
+static void producer_request_send_produce(producer *p, int broker, proto_msg *m, uint32_t batch,
+                                          producer_request_batch *more, bool expect_response) {
+    producer_request_send(p, broker, m, batch, expect_response);
+    if (!expect_response) return;
+    producer_conn *c = &p->conns[broker];
+    producer_request *r = producer_conn_req(p, c, c->count - 1);
+    r->batch_count = m->u.produce.batch_count;
+    r->more = more;
+}
+
 /* Removes the request with correlation id corr into *out; false when it is not in flight (an
  * answer to a request failed by a disconnect, or of an older session). */
 static bool producer_request_take(producer *p, int broker, uint32_t corr, producer_request *out) {
@@ -596,6 +762,12 @@ static void producer_metadata_request(producer *p) {
     proto_msg m;
     memset(&m, 0, sizeof m);
     m.api = API_METADATA;
+    if (p->partition_count > 1) { /* every partition of its topics, a page at a time */
+        int left = p->partition_count - p->metadata_page;
+        m.partition = (uint16_t)p->metadata_page;
+        m.u.metadata.partition_count =
+            (uint16_t)(left < PROTO_METADATA_PARTITIONS_MAX ? left : PROTO_METADATA_PARTITIONS_MAX);
+    }
     producer_request_send(p, b, &m, PRODUCER_NIL, true);
     p->metadata_in_flight = true;
 }
@@ -791,6 +963,10 @@ static bool producer_handle_failed_batch(producer *p, const producer_batch *b, i
     producer_partition *pt = &p->partitions[b->partition];
     bool sequence_error =
         error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || error == ERR_UNKNOWN_PRODUCER_ID;
+    /* Before KAFKA-12152: "Ignoring failed batch ... since the producerId has been reset
+     * internally". */
+    if (producer_has_kip360(p) && !producer_has_kafka_12152_fix(p) && producer_batch_stale(p, b))
+        return false;
     if (producer_has_kip360(p)) {
         if (sequence_error || adjust) pt->bump_requested = true;
         return false;
@@ -832,7 +1008,20 @@ static bool producer_error_needs_metadata(int error) {
 static void producer_on_success(producer *p, uint32_t i, int error, int64_t base_offset) {
     producer_batch *b = &p->batches[i];
     producer_partition *pt = &p->partitions[b->partition];
-    if (producer_idempotent(p)) {
+    if (producer_idempotent(p) && !producer_has_kafka_12152_fix(p)) {
+        /* TM.handleCompletedBatch at 2.7.0: the acknowledged sequence moves whatever the
+         * epoch; the partition restarts at 0 under the current epoch once the last in-flight
+         * batch of an older one is done. */
+        if (proto_batch_last_sequence(&b->header) > pt->last_acked_sequence)
+            pt->last_acked_sequence = proto_batch_last_sequence(&b->header);
+        producer_outstanding_remove(pt, i);
+        if (producer_batch_stale(p, b) && pt->outstanding_count == 0) {
+            pt->producer_id = p->producer_id;
+            pt->producer_epoch = p->producer_epoch;
+            pt->next_sequence = 0;
+            pt->last_acked_sequence = -1;
+        }
+    } else if (producer_idempotent(p)) {
         if (b->header.producer_id == pt->producer_id &&
             b->header.producer_epoch == pt->producer_epoch &&
             proto_batch_last_sequence(&b->header) > pt->last_acked_sequence)
@@ -896,7 +1085,17 @@ static void producer_conn_fail_all(producer *p, int broker, int error) {
     while (c->count > 0) {
         producer_request r;
         producer_conn_remove(p, c, 0, &r);
-        if (r.api == API_PRODUCE) {
+        if (r.api == API_PRODUCE && r.batch_count > 1) {
+            for (int k = 0; k < r.batch_count; k++) {
+                producer_request_batch rb = producer_request_batch_at(&r, k);
+                producer_request one = r;
+                one.batch = rb.batch;
+                one.sent.base_sequence = rb.base_sequence;
+                one.sent.producer_epoch = rb.producer_epoch;
+                producer_on_produce_result(p, &one, error, -1);
+            }
+            producer_more_release(p, r.more);
+        } else if (r.api == API_PRODUCE) {
             producer_on_produce_result(p, &r, error, -1);
         } else if (r.api == API_METADATA) {
             p->metadata_in_flight = false;
@@ -982,6 +1181,10 @@ static bool producer_idempotent_hold(producer *p, producer_partition *pt, const 
     bool sequenced = b->header.base_sequence != PROTO_NO_SEQUENCE;
     if (!sequenced) {
         bool stale = pt->producer_id != p->producer_id || pt->producer_epoch != p->producer_epoch;
+        /* Before KAFKA-12152 the staleness is the first in-flight batch's (nextBatchBySequence
+         * with producerIdOrEpochNotMatch, RecordAccumulator.java at 2.7.0). */
+        if (!producer_has_kafka_12152_fix(p) && pt->outstanding_count > 0)
+            stale = producer_batch_stale(p, &p->batches[pt->outstanding[0]]);
         if (stale && pt->outstanding_count > 0) return true;
         if (pt->unresolved) return true;
         return false;
@@ -994,7 +1197,12 @@ static bool producer_idempotent_hold(producer *p, producer_partition *pt, const 
 static void producer_assign_sequence(producer *p, producer_partition *pt, uint32_t i) {
     producer_batch *b = &p->batches[i];
     if (b->header.base_sequence != PROTO_NO_SEQUENCE) return;
-    if (pt->producer_id != p->producer_id || pt->producer_epoch != p->producer_epoch) {
+    if (!producer_has_kafka_12152_fix(p)) {
+        /* Before KAFKA-12152: the producer's current id and epoch with the partition's next
+         * sequence, whatever epoch that sequence was counted in (RA.drain at 2.7.0). */
+        pt->producer_id = p->producer_id;
+        pt->producer_epoch = p->producer_epoch;
+    } else if (pt->producer_id != p->producer_id || pt->producer_epoch != p->producer_epoch) {
         /* TM.maybeUpdateProducerIdAndEpoch: adopt the current id and epoch lazily. */
         pt->producer_id = p->producer_id;
         pt->producer_epoch = p->producer_epoch;
@@ -1069,6 +1277,196 @@ static bool producer_drain_partition(producer *p, producer_partition *pt) {
     return true;
 }
 
+/* ---- Sender over several partitions (Sender.sendProducerData) ---------------------------- */
+
+/* RecordAccumulator.partitionReady / batchReady for one partition: true when its head makes its
+ * leader a ready node; otherwise the sender is woken when it will be. A partition without a
+ * known leader asks for metadata (unknownLeaderTopics). */
+static bool producer_partition_ready(producer *p, producer_partition *pt) {
+    if (pt->head == PRODUCER_NIL) return false;
+    if (pt->leader <= 0) {
+        producer_request_metadata_update(p);
+        return false;
+    }
+    if (pt->muted) return false;
+    int64_t when = SIM_TIME_NEVER;
+    if (producer_head_ready(p, pt, &when)) return true;
+    producer_wakeup_at(p, when);
+    return false;
+}
+
+/* RecordAccumulator.updateNodeLatencyStats: when the node last had data ready and when it last
+ * could be drained (only with partitioner.availability.timeout.ms). */
+static void producer_node_latency(producer *p, int broker, bool can_drain) {
+    if (p->cfg->partitioner_availability_timeout_ns <= 0) return;
+    int64_t now = producer_now(p);
+    if (!p->node_stats[broker]) {
+        p->node_stats[broker] = true;
+        p->node_drain_ns[broker] = now;
+    }
+    p->node_ready_ns[broker] = now;
+    if (can_drain) p->node_drain_ns[broker] = now;
+}
+
+/* Batches in the partition's deque (Deque.size). */
+static int producer_deque_size(const producer *p, const producer_partition *pt) {
+    int n = 0;
+    for (uint32_t i = pt->head; i != PRODUCER_NIL; i = p->batches[i].next) n++;
+    return n;
+}
+
+/* The adaptive load stats of one topic (RecordAccumulator.partitionReady's queueSizes): each
+ * partition with a leader counts with its deque's size, unless its leader had data ready and
+ * could not be drained for partitioner.availability.timeout.ms; only once every partition of
+ * the topic had a deque, and only with partitioner.adaptive.partitioning.enable. */
+static void producer_update_load_stats(producer *p, int t) {
+    const producer_topic *topic = &p->topics[t];
+    bool collect = p->cfg->partitioner_adaptive;
+    for (int q = 0; q < topic->count && collect; q++)
+        collect = p->partitions[topic->first + q].had_batch;
+    int length = 0;
+    int64_t timeout = p->cfg->partitioner_availability_timeout_ns;
+    for (int q = 0; q < topic->count && collect; q++) {
+        const producer_partition *pt = &p->partitions[topic->first + q];
+        if (pt->leader <= 0) continue;
+        p->queue_ids[length] = q;
+        p->queue_sizes[length] = producer_deque_size(p, pt);
+        bool stale = timeout > 0 && p->node_stats[pt->leader] &&
+                     p->node_ready_ns[pt->leader] - p->node_drain_ns[pt->leader] > timeout;
+        if (!(pt->head != PRODUCER_NIL && stale)) length++;
+    }
+    partitioner_update_load_stats(&p->partitioners[t], p->queue_sizes, p->queue_ids, length,
+                                  collect ? topic->count : 0);
+}
+
+/* Takes the head batch i of pt into a request: sealed, out of the deque, and with idempotence
+ * given its (producer id, epoch, sequence) (RA.drainBatchesForOneNode). */
+static void producer_take_batch(producer *p, producer_partition *pt, uint32_t i) {
+    producer_seal(p, i);
+    producer_deque_remove(p, pt, i);
+    if (producer_idempotent(p)) producer_assign_sequence(p, pt, i);
+}
+
+/* RecordAccumulator.drainBatchesForOneNode: round robin over the partitions broker leads from
+ * its drain index, at most one batch per partition (and PROTO_PRODUCE_BATCHES_MAX in all),
+ * skipping muted partitions and heads in retry backoff, and stopping at the first partition
+ * whose head must wait for its sequences (shouldStopDrainBatchesForPartition: break, not
+ * continue). Every non-empty partition is drained, ready by itself or not. Returns the batches
+ * taken, in drain order. */
+static int producer_drain_node(producer *p, int broker, uint32_t *out) {
+    int from = p->by_leader_first[broker], m = p->by_leader_first[broker + 1] - from;
+    if (m <= 0) return 0;
+    int start = p->drain_index[broker] % m, at = start, n = 0;
+    do {
+        int g = p->by_leader[from + at];
+        p->drain_index[broker] = at;
+        at = (at + 1) % m;
+        producer_partition *pt = &p->partitions[g];
+        if (pt->muted || pt->head == PRODUCER_NIL) continue;
+        producer_batch *first = &p->batches[pt->head];
+        bool leader_changed = producer_leader_changed_for_retry(p, first, pt);
+        if (first->in_retry && producer_now(p) < first->retry_at_ns && !leader_changed) continue;
+        if (n == PROTO_PRODUCE_BATCHES_MAX) break;
+        if (producer_idempotent(p) && producer_idempotent_hold(p, pt, first)) break;
+        out[n++] = pt->head;
+        producer_take_batch(p, pt, pt->head);
+    } while (at != start);
+    return n;
+}
+
+/* One ProduceRequest to broker with the n drained batches (Sender.sendProduceRequest): the
+ * first in the message, the others beside it. Returns false when the producer crashed in a
+ * step. */
+static bool producer_send_batches(producer *p, int broker, const uint32_t *idx, int n) {
+    bool expect = p->cfg->acks != 0;
+    proto_batch more[PROTO_PRODUCE_BATCHES_MAX - 1]; /* borrowed by net_send */
+    producer_request_batch *block = NULL;
+    if (n > 1 && expect && !(block = producer_more_acquire(p))) return false;
+    for (int k = 0; k < n; k++) {
+        producer_batch *b = &p->batches[idx[k]];
+        b->header.attempt++;
+        b->last_attempt_ns = producer_now(p);
+        b->state = PRODUCER_BATCH_IN_FLIGHT;
+        b->in_request = expect;
+        if (p->cfg->max_in_flight == 1 && expect) p->partitions[b->partition].muted = true;
+        history_attempt(p->history, producer_now(p), p->node, &b->header, broker);
+        if (k == 0) continue;
+        more[k - 1] = b->header;
+        if (block)
+            block[k - 1] = (producer_request_batch){.batch = idx[k],
+                                                    .base_sequence = b->header.base_sequence,
+                                                    .producer_epoch = b->header.producer_epoch};
+    }
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_PRODUCE;
+    m.partition = p->batches[idx[0]].partition;
+    m.u.produce.batch = p->batches[idx[0]].header;
+    m.u.produce.batch_count = (uint16_t)n;
+    m.u.produce.more = n > 1 ? more : NULL;
+    m.u.produce.timeout_ns = p->cfg->request_timeout_ns;
+    m.u.produce.acks = (int8_t)p->cfg->acks;
+    p->produce_attempts++;
+    if (n > 1) p->multi_partition_requests++;
+    producer_request_send_produce(p, broker, &m, idx[0], block, expect);
+    uint32_t session = p->session;
+    producer_step(p, STEP_PRODUCER_SEND);
+    if (p->session != session) return false;
+    for (int k = 0; k < n && !expect; k++) {
+        /* acks=0: complete as soon as the request is written, offset unknown (section 2.4). */
+        producer_batch *b = &p->batches[idx[k]];
+        if (producer_idempotent(p)) producer_outstanding_remove(&p->partitions[b->partition], idx[k]);
+        producer_batch_complete(p, idx[k], ERR_NONE, -1);
+        producer_step(p, STEP_PRODUCER_ACK);
+        if (p->session != session) return false;
+    }
+    return true;
+}
+
+/* Some partition broker leads has a ready head. */
+static bool producer_node_ready(producer *p, int broker) {
+    for (int k = p->by_leader_first[broker]; k < p->by_leader_first[broker + 1]; k++)
+        if (producer_partition_ready(p, &p->partitions[p->by_leader[k]])) return true;
+    return false;
+}
+
+/* Sender.sendProducerData for one ready node: while the connection can take a request
+ * (NetworkClient.ready: max.in.flight.requests.per.connection requests on it, reconnect
+ * backoff) and the node stays ready, drain a request and send it. Returns false when the
+ * producer crashed in a step. */
+static bool producer_send_to_node(producer *p, int broker) {
+    producer_conn *c = &p->conns[broker];
+    for (;;) {
+        bool backoff = producer_now(p) < c->reconnect_after_ns;
+        if (backoff) producer_wakeup_at(p, c->reconnect_after_ns);
+        bool can = !backoff && c->count < p->cfg->max_in_flight;
+        producer_node_latency(p, broker, can);
+        if (!can) return true;
+        uint32_t idx[PROTO_PRODUCE_BATCHES_MAX];
+        int n = producer_drain_node(p, broker, idx);
+        if (n == 0) return true;
+        if (!producer_send_batches(p, broker, idx, n)) return false;
+        if (!producer_node_ready(p, broker)) return true;
+    }
+}
+
+/* RecordAccumulator.ready over every partition (with each topic's load stats for the
+ * uniform sticky partitioner), then a drain per ready node. */
+static void producer_sender_run_nodes(producer *p) {
+    bool ready[PROTO_BROKERS_MAX + 1] = {false};
+    for (int t = 0; t < p->topic_count; t++) {
+        const producer_topic *topic = &p->topics[t];
+        for (int q = 0; q < topic->count; q++) {
+            producer_partition *pt = &p->partitions[topic->first + q];
+            if (producer_partition_ready(p, pt)) ready[pt->leader] = true;
+        }
+        if (p->partitioner == PARTITIONER_UNIFORM_STICKY && !p->keyed)
+            producer_update_load_stats(p, t);
+    }
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
+        if (ready[b] && !producer_send_to_node(p, b)) return;
+}
+
 /* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
 static void producer_sender_run(producer *p) {
     if (!p->started || p->crashed || producer_now(p) < p->paused_until_ns) return;
@@ -1085,6 +1483,10 @@ static void producer_sender_run(producer *p) {
     if (p->metadata_needed && !p->metadata_in_flight && p->metadata_after_ns > producer_now(p))
         producer_wakeup_at(p, p->metadata_after_ns);
     if (!p->metadata_needed) producer_wakeup_at(p, producer_metadata_expiry_ns(p));
+    if (p->partition_count > 1) {
+        producer_sender_run_nodes(p);
+        return;
+    }
     for (int k = 0; k < p->partition_count; k++)
         if (!producer_drain_partition(p, &p->partitions[k])) return;
 }
@@ -1098,7 +1500,57 @@ static void producer_poll(producer *p) {
 
 /* ---- Messages --------------------------------------------------------------------------- */
 
+/* Groups the partitions by leader, in g order within a leader (Cluster.partitionsForNode), for
+ * the drain; a drain index past a changed list's end wraps (drainIndex % parts.size()). */
+static void producer_group_by_leader(producer *p) {
+    int count[PROTO_BROKERS_MAX + 2] = {0};
+    for (int g = 0; g < p->partition_count; g++) {
+        int l = p->partitions[g].leader;
+        p->available[g] = l > 0;
+        if (l > 0) count[l]++;
+    }
+    p->by_leader_first[0] = p->by_leader_first[1] = 0;
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
+        p->by_leader_first[b + 1] = p->by_leader_first[b] + count[b];
+    int at[PROTO_BROKERS_MAX + 1];
+    for (int b = 1; b <= PROTO_BROKERS_MAX; b++) at[b] = p->by_leader_first[b];
+    for (int g = 0; g < p->partition_count; g++) {
+        int l = p->partitions[g].leader;
+        if (l > 0) p->by_leader[at[l]++] = (uint16_t)g;
+    }
+}
+
+/* A Metadata response for several partitions: each entry's leader (or none) is taken; once the
+ * last page is in, the update is done (Metadata.update), and the next refresh waits
+ * retry.backoff.ms (Metadata's refresh backoff) as Kafka's does. */
+static void producer_on_metadata_pages(producer *p, const proto_msg *m) {
+    p->metadata_in_flight = false;
+    const proto_metadata_response *r = &m->u.metadata_response;
+    int count = r->partition_count ? r->partition_count : 1;
+    if (m->partition != p->metadata_page) return; /* an answer to an older page */
+    for (int k = 0; k < count && m->partition + k < p->partition_count; k++) {
+        proto_metadata_partition e = proto_metadata_at(r, k);
+        producer_partition *pt = &p->partitions[m->partition + k];
+        bool known = e.error == ERR_NONE && e.leader > 0 && e.leader <= PROTO_BROKERS_MAX;
+        if (e.error != ERR_NONE)
+            history_error(p->history, producer_now(p), p->node, API_METADATA, e.error);
+        pt->leader = known ? e.leader : -1;
+        pt->leader_epoch = known ? e.leader_epoch : -1;
+    }
+    p->metadata_page = m->partition + count;
+    if (p->metadata_page < p->partition_count) return; /* the next page goes out at once */
+    p->metadata_page = 0;
+    p->metadata_needed = false;
+    p->metadata_refreshed_ns = producer_now(p);
+    p->metadata_after_ns = producer_now(p) + p->cfg->retry_backoff_ns;
+    producer_group_by_leader(p);
+}
+
 static void producer_on_metadata(producer *p, const proto_msg *m) {
+    if (p->partition_count > 1) {
+        producer_on_metadata_pages(p, m);
+        return;
+    }
     p->metadata_in_flight = false;
     const proto_metadata_response *r = &m->u.metadata_response;
     if (r->error != ERR_NONE || r->leader <= 0 || r->leader > PROTO_BROKERS_MAX) {
@@ -1129,6 +1581,31 @@ static void producer_on_init_pid(producer *p, const proto_msg *m) {
     history_producer_id(p->history, producer_now(p), p->node, p->producer_id, p->producer_epoch);
 }
 
+/* Sender.handleProduceResponse for a request of several batches: each batch completes with its
+ * partition's result (the broker answers in the request's order). Returns false when the
+ * producer crashed in an ack step. */
+static bool producer_on_produce_results(producer *p, const producer_request *r,
+                                        const proto_msg *m) {
+    const proto_produce_response *pr = &m->u.produce_response;
+    int results = pr->result_count ? pr->result_count : 1;
+    for (int k = 0; k < r->batch_count; k++) {
+        producer_request_batch rb = producer_request_batch_at(r, k);
+        producer_request one = *r;
+        one.batch = rb.batch;
+        one.sent.base_sequence = rb.base_sequence;
+        one.sent.producer_epoch = rb.producer_epoch;
+        proto_produce_result res = {.base_offset = -1, .error = ERR_NETWORK_EXCEPTION};
+        if (k < results) res = proto_produce_result_at(pr, m->partition, k);
+        SIM_ASSERT(p->world, k >= results || res.partition == p->batches[rb.batch].partition);
+        if (producer_on_produce_result(p, &one, res.error, res.base_offset)) {
+            uint32_t session = p->session;
+            producer_step(p, STEP_PRODUCER_ACK);
+            if (p->session != session) return false;
+        }
+    }
+    return true;
+}
+
 /* One message; returns false when the producer crashed in a step while handling it. */
 static bool producer_handle(producer *p, const proto_msg *m) {
     int broker = (int)m->from;
@@ -1143,6 +1620,10 @@ static bool producer_handle(producer *p, const proto_msg *m) {
         producer_on_metadata(p, m);
     } else if (m->api == API_INIT_PRODUCER_ID) {
         producer_on_init_pid(p, m);
+    } else if (m->api == API_PRODUCE && r.batch_count > 1) {
+        bool alive = producer_on_produce_results(p, &r, m);
+        producer_more_release(p, r.more);
+        if (!alive) return false;
     } else if (m->api == API_PRODUCE) {
         const proto_produce_response *pr = &m->u.produce_response;
         if (producer_on_produce_result(p, &r, pr->error, pr->base_offset)) {
@@ -1168,6 +1649,21 @@ static void producer_on_message(void *ctx, const proto_msg *m) {
             p->deferred = d;
             p->deferred_capacity = cap;
         }
+        /* What the message carries out of line is the network's only for this delivery. */
+        size_t bytes = proto_msg_outline_bytes(m);
+        if (p->deferred_outline_used + bytes > p->deferred_outline_capacity) {
+            size_t cap = p->deferred_outline_capacity ? p->deferred_outline_capacity * 2 : 4096;
+            while (cap < p->deferred_outline_used + bytes) cap *= 2;
+            unsigned char *o = realloc(p->deferred_outline, cap);
+            if (!o) {
+                sim_exhaust(p->world, "producer: out of memory for paused messages");
+                return;
+            }
+            p->deferred_outline = o;
+            p->deferred_outline_capacity = cap;
+        }
+        if (bytes) memcpy(p->deferred_outline + p->deferred_outline_used, proto_msg_outline(m), bytes);
+        p->deferred_outline_used += bytes;
         p->deferred[p->deferred_count++] = *m;
         return;
     }
@@ -1231,14 +1727,24 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
 
 static void producer_on_resume(producer *p) {
     if (producer_now(p) < p->paused_until_ns) return;
-    /* Handled in arrival order; a crash in a step ends the replay. */
+    /* Handled in arrival order; a crash in a step ends the replay. Out-of-line parts were kept
+     * in arrival order too, each copied out before its message is handled. */
+    size_t outline_at = 0;
     for (uint32_t k = 0; k < p->deferred_count && !p->crashed; k++) {
         proto_msg m = p->deferred[k];
+        proto_batch room[PROTO_OUTLINE_BYTES_MAX / sizeof(proto_batch)];
+        size_t bytes = proto_msg_outline_bytes(&m);
+        if (bytes) {
+            memcpy(room, p->deferred_outline + outline_at, bytes);
+            proto_msg_outline_set(&m, room);
+            outline_at += bytes;
+        }
         uint32_t session = p->session;
         producer_handle(p, &m);
         if (p->session != session) return;
     }
     p->deferred_count = 0;
+    p->deferred_outline_used = 0;
 }
 
 static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
@@ -1306,8 +1812,26 @@ static void producer_session_clear(producer *p) {
         pt->next_sequence = 0;
         pt->last_acked_sequence = -1;
         pt->outstanding_count = 0;
-        pt->muted = pt->unresolved = pt->bump_requested = false;
+        pt->muted = pt->unresolved = pt->bump_requested = pt->had_batch = false;
     }
+    /* A new KafkaProducer: fresh partitioners, drain indexes and node stats. */
+    for (int t = 0; t < p->topic_count && p->partitioners; t++) {
+        partitioner_topic *pt = &p->partitioners[t];
+        pt->counter_set = false;
+        pt->sticky = -1;
+        pt->produced_bytes = 0;
+        pt->cft_length = 0;
+    }
+    for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
+        p->drain_index[b] = 0;
+        p->node_stats[b] = false;
+        p->by_leader_first[b] = 0;
+    }
+    p->by_leader_first[PROTO_BROKERS_MAX + 1] = 0;
+    for (int g = 0; g < p->partition_count && p->available; g++) p->available[g] = false;
+    p->metadata_page = 0;
+    for (uint32_t k = 0; k < p->more_block_count; k++) p->more_stack[k] = p->more_blocks[k];
+    p->more_stack_count = p->more_block_count;
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
         p->conns[b].head = p->conns[b].count = 0;
         p->conns[b].reconnect_after_ns = 0;
@@ -1329,7 +1853,42 @@ static void producer_session_clear(producer *p) {
     p->init_pid_in_flight = false;
     p->pid_after_ns = 0;
     p->deferred_count = 0;
+    p->deferred_outline_used = 0;
     p->paused_until_ns = 0;
+}
+
+/* The topics written and, with several partitions, what routing and draining them need. */
+static int producer_topics_init(producer *p, const producer_env *env) {
+    p->topics_one = (producer_topic){.first = 0, .count = 1};
+    p->topics = &p->topics_one;
+    p->topic_count = 1;
+    p->partition_count = 1;
+    if (env->topics && env->topic_count > 0) {
+        p->topics = malloc((size_t)env->topic_count * sizeof *p->topics);
+        if (!p->topics) return -1;
+        memcpy(p->topics, env->topics, (size_t)env->topic_count * sizeof *p->topics);
+        p->topic_count = env->topic_count;
+        const producer_topic *last = &p->topics[p->topic_count - 1];
+        p->partition_count = last->first + last->count;
+    }
+    const config *c = p->cfg;
+    p->partitioner = partitioner_kind_of(c->kafka_version);
+    p->keyed = c->keys > 0 && !(p->partitioner == PARTITIONER_UNIFORM_STICKY &&
+                                c->partitioner_ignore_keys);
+    if (p->partition_count == 1) return 0; /* one partition: nothing to choose */
+    int widest = 1;
+    for (int t = 0; t < p->topic_count; t++)
+        if (p->topics[t].count > widest) widest = p->topics[t].count;
+    p->partitioners = calloc((size_t)p->topic_count, sizeof *p->partitioners);
+    p->available = calloc((size_t)p->partition_count, sizeof *p->available);
+    p->by_leader = calloc((size_t)p->partition_count, sizeof *p->by_leader);
+    p->queue_sizes = calloc((size_t)widest, sizeof *p->queue_sizes);
+    p->queue_ids = calloc((size_t)widest, sizeof *p->queue_ids);
+    if (!p->partitioners || !p->available || !p->by_leader || !p->queue_sizes || !p->queue_ids)
+        return -1;
+    for (int t = 0; t < p->topic_count; t++)
+        if (partitioner_topic_init(&p->partitioners[t], p->topics[t].count) != 0) return -1;
+    return 0;
 }
 
 int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
@@ -1346,19 +1905,22 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->index = index;
     p->node = node_producer(index);
     p->rng = sim_stream(env->world, PRODUCER_STREAM_BASE + (uint64_t)index);
+    p->partition_rng = sim_stream(env->world, PRODUCER_PARTITIONER_STREAM_BASE + (uint64_t)index);
     p->bootstrap_count = bootstrap_count > PROTO_BROKERS_MAX ? PROTO_BROKERS_MAX : bootstrap_count;
     for (int k = 0; k < p->bootstrap_count; k++) p->bootstrap[k] = bootstrap[k];
     p->record_bytes = (uint32_t)(c->record_bytes + PRODUCER_RECORD_OVERHEAD_BYTES);
     int64_t room = c->batch_bytes - PRODUCER_BATCH_OVERHEAD_BYTES;
     /* A batch always takes at least one record, however large (ProducerBatch.tryAppend). */
     p->records_per_batch = room < (int64_t)p->record_bytes ? 1 : (uint32_t)(room / p->record_bytes);
-    p->partition_count = PROTO_PARTITIONS_MAX;
+    if (producer_topics_init(p, env) != 0) goto fail;
     p->batch_free = PRODUCER_NIL;
     size_t records = c->records ? (size_t)c->records : 1;
     p->outcome = sim_calloc_large(records, sizeof *p->outcome);
     /* The resend ring is read only where written. */
     p->resend = sim_realloc_large(NULL, records * sizeof *p->resend);
     if (!p->outcome || !p->resend || producer_pool_grow(p) != 0) goto fail;
+    p->partitions = calloc((size_t)p->partition_count, sizeof *p->partitions);
+    if (!p->partitions) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));
         if (!p->partitions[k].open_ids) goto fail;
@@ -1383,10 +1945,23 @@ void producer_fini(producer *p) {
     free(p->resends);
     free(p->resend);
     free(p->deferred);
-    for (int k = 0; k < PROTO_PARTITIONS_MAX; k++) {
+    free(p->deferred_outline);
+    for (int k = 0; k < p->partition_count && p->partitions; k++) {
         free(p->partitions[k].open_ids);
         free(p->partitions[k].outstanding);
     }
+    free(p->partitions);
+    for (int t = 0; t < p->topic_count && p->partitioners; t++)
+        partitioner_topic_fini(&p->partitioners[t]);
+    free(p->partitioners);
+    if (p->topics != &p->topics_one) free(p->topics);
+    free(p->available);
+    free(p->by_leader);
+    free(p->queue_sizes);
+    free(p->queue_ids);
+    for (uint32_t k = 0; k < p->more_block_count; k++) free(p->more_blocks[k]);
+    free(p->more_blocks);
+    free(p->more_stack);
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) free(p->conns[b].requests);
     memset(p, 0, sizeof *p);
 }
@@ -1420,9 +1995,12 @@ static void producer_abort_all(producer *p) {
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) {
         producer_conn *c = &p->conns[b];
         for (int k = 0; k < c->count; k++) {
-            uint32_t i = producer_conn_req(p, c, k)->batch;
-            if (i == PRODUCER_NIL || p->batches[i].state != PRODUCER_BATCH_IN_FLIGHT) continue;
-            producer_batch_complete(p, i, ERR_CLIENT_PRODUCER_CLOSED, -1);
+            const producer_request *r = producer_conn_req(p, c, k);
+            for (int j = 0; j < (r->batch_count > 1 ? r->batch_count : 1); j++) {
+                uint32_t i = producer_request_batch_at(r, j).batch;
+                if (i == PRODUCER_NIL || p->batches[i].state != PRODUCER_BATCH_IN_FLIGHT) continue;
+                producer_batch_complete(p, i, ERR_CLIENT_PRODUCER_CLOSED, -1);
+            }
         }
     }
     for (int k = 0; k < p->partition_count; k++)
@@ -1522,14 +2100,17 @@ static bool producer_check_conns(producer *p, int64_t *records) {
             return false;
         }
         for (int k = 0; k < c->count; k++) {
-            uint32_t i = producer_conn_req(p, c, k)->batch;
-            if (i == PRODUCER_NIL) continue;
-            if (!p->batches[i].in_request) {
-                sim_fail(p->world, "producer: request names batch %u that is not in one", i);
-                return false;
+            const producer_request *r = producer_conn_req(p, c, k);
+            for (int j = 0; j < (r->batch_count > 1 ? r->batch_count : 1); j++) {
+                uint32_t i = producer_request_batch_at(r, j).batch;
+                if (i == PRODUCER_NIL) continue;
+                if (!p->batches[i].in_request) {
+                    sim_fail(p->world, "producer: request names batch %u that is not in one", i);
+                    return false;
+                }
+                if (p->batches[i].state == PRODUCER_BATCH_IN_FLIGHT)
+                    *records += p->batches[i].header.record_count;
             }
-            if (p->batches[i].state == PRODUCER_BATCH_IN_FLIGHT)
-                *records += p->batches[i].header.record_count;
         }
     }
     return true;

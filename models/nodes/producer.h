@@ -21,17 +21,27 @@
 #include "config.h"
 #include "history.h"
 #include "network.h"
+#include "partitioner.h"
 #include "protocol.h"
 #include "sim.h"
 
 #define PRODUCER_NIL UINT32_MAX      /* no batch */
 #define PRODUCER_NO_LEADER_EPOCH INT32_MIN /* ProducerBatch.currentLeaderEpoch: Optional.empty */
 #define PRODUCER_STREAM_BASE 16      /* PCG32 component id: PRODUCER_STREAM_BASE + index */
+/* PCG32 component id of a producer's partitioner: + index (its own stream, so that choosing
+ * partitions never shifts the retry jitter drawn from the other). */
+#define PRODUCER_PARTITIONER_STREAM_BASE 256
 /* DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header on the wire, bytes. */
 #define PRODUCER_BATCH_OVERHEAD_BYTES 61
 /* DefaultRecord framing of a small record without key or headers (length, attributes,
  * timestamp delta, offset delta, key length, value length, header count varints), bytes. */
 #define PRODUCER_RECORD_OVERHEAD_BYTES 8
+
+/* A topic the producer writes: its partitions are g = first .. first + count - 1. */
+typedef struct producer_topic {
+    int first;                 /* g of its partition 0 */
+    int count;                 /* partitions, >= 1 */
+} producer_topic;
 
 /* What the producer borrows from its world. */
 typedef struct producer_env {
@@ -42,6 +52,9 @@ typedef struct producer_env {
     proto_payloads *payloads;  /* borrowed: sealed batches go here */
     proto_step_fn step_fn;     /* optional: called after STEP_PRODUCER_SEND / _ACK */
     void *step_ctx;            /* borrowed; passed to step_fn */
+    const producer_topic *topics; /* copied: the topics written, in order; NULL = one topic of
+                                   * one partition */
+    int topic_count;           /* entries in topics */
 } producer_env;
 
 typedef enum producer_batch_state {
@@ -78,12 +91,22 @@ typedef struct producer_expiry {
     uint32_t batch;            /* batch index */
 } producer_expiry;
 
+/* A further batch of a multi-partition Produce request, with what it carried on this try. */
+typedef struct producer_request_batch {
+    uint32_t batch;            /* batch index */
+    int32_t base_sequence;     /* its base sequence as sent */
+    int16_t producer_epoch;    /* its epoch as sent */
+} producer_request_batch;
+
 /* One request on a connection, oldest first (InFlightRequests). */
 typedef struct producer_request {
     int64_t sent_ns;           /* when it was sent, ns */
-    proto_batch sent;          /* for Produce: the header as sent (epoch, sequence of the try) */
+    proto_batch sent;          /* for Produce: the first header as sent (epoch, sequence) */
+    producer_request_batch *more; /* for Produce: batch_count - 1 further batches (a block of
+                                   * PROTO_PRODUCE_BATCHES_MAX - 1 from the producer's pool) */
     uint32_t correlation_id;   /* echoed by the response */
-    uint32_t batch;            /* for Produce: batch index, else PRODUCER_NIL */
+    uint32_t batch;            /* for Produce: the first batch's index, else PRODUCER_NIL */
+    uint16_t batch_count;      /* for Produce: batches carried */
     uint8_t api;               /* proto_api */
 } producer_request;
 
@@ -119,6 +142,8 @@ typedef struct producer_partition {
     bool unresolved;            /* a batch in retry expired: its fate is unknown */
     int32_t unresolved_next_sequence; /* expired batch's last sequence + 1 (the largest) */
     bool bump_requested;        /* requestEpochBumpForPartition was called */
+    bool had_batch;             /* it had a deque once (RecordAccumulator's batches map entry:
+                                 * adaptive partitioning waits for every partition's) */
 } producer_partition;
 
 typedef struct producer {
@@ -156,8 +181,33 @@ typedef struct producer {
     uint32_t expiry_count;     /* entries in the ring */
     uint32_t expiry_capacity;  /* ring slots, a power of two (or 0) */
     sim_timer expiry_timer;    /* armed for the oldest live entry's deadline */
-    producer_partition partitions[PROTO_PARTITIONS_MAX];
-    int partition_count;       /* partitions of the topic */
+    producer_partition *partitions; /* owned, by g */
+    int partition_count;       /* partitions of all its topics */
+
+    /* Topics and partitioners (several partitions only). */
+    producer_topic topics_one; /* the topic of a producer given none */
+    producer_topic *topics;    /* owned copy, or &topics_one */
+    int topic_count;           /* entries in topics */
+    partitioner_topic *partitioners; /* owned, one per topic */
+    partitioner_kind partitioner; /* the null-key partitioner of kafka.version */
+    bool keyed;                /* workload.keys > 0 and the keys pick partitions */
+    sim_pcg32 partition_rng;   /* ThreadLocalRandom of the partitioners */
+    bool *available;           /* owned, by g: its leader is known (availablePartitionsForTopic) */
+    uint16_t *by_leader;       /* owned: g grouped by leader, g order within (partitionsForNode) */
+    int by_leader_first[PROTO_BROKERS_MAX + 2]; /* broker b's run in by_leader */
+    int drain_index[PROTO_BROKERS_MAX + 1]; /* RecordAccumulator.nodesDrainIndex, by broker */
+    int64_t node_ready_ns[PROTO_BROKERS_MAX + 1]; /* NodeLatencyStats.readyTimeMs, ns */
+    int64_t node_drain_ns[PROTO_BROKERS_MAX + 1]; /* NodeLatencyStats.drainTimeMs, ns */
+    bool node_stats[PROTO_BROKERS_MAX + 1]; /* the broker has NodeLatencyStats */
+    int *queue_sizes;          /* owned scratch for the adaptive load stats, by topic partition */
+    int *queue_ids;            /* owned scratch: their partition numbers */
+    /* Blocks of PROTO_PRODUCE_BATCHES_MAX - 1 further request batches, allocated as
+     * multi-partition requests need them and reused. */
+    producer_request_batch **more_blocks; /* owned: every block allocated */
+    producer_request_batch **more_stack;  /* owned: the free ones */
+    uint32_t more_block_count; /* blocks allocated */
+    uint32_t more_stack_count; /* free blocks */
+    int metadata_page;         /* g the Metadata request in flight starts at */
 
     /* Sender and NetworkClient. */
     producer_conn conns[PROTO_BROKERS_MAX + 1]; /* index = broker id */
@@ -196,9 +246,14 @@ typedef struct producer {
     proto_msg *deferred;       /* messages that arrived during a pause */
     uint32_t deferred_count;   /* entries in deferred */
     uint32_t deferred_capacity; /* entries allocated */
+    unsigned char *deferred_outline; /* their out-of-line parts, in arrival order */
+    size_t deferred_outline_used; /* bytes held */
+    size_t deferred_outline_capacity; /* bytes allocated */
 
     /* Counters for reports. */
     uint64_t produce_attempts; /* ProduceRequests sent */
+    uint64_t multi_partition_requests; /* ProduceRequests carrying batches of several
+                                        * partitions */
     uint64_t retries;          /* batches re-enqueued */
     uint64_t epoch_bumps;      /* local epoch bumps */
     uint64_t expired;          /* batches failed by delivery.timeout.ms */
