@@ -411,7 +411,8 @@ static void test_keys_by_version(void) {
     CHECK_EQ(load(text, &r, err, sizeof err), 0);
     CHECK(config_hash(&r) == config_hash(&c));
     /* Set away from their defaults, they are written and change the hash. */
-    config k = load_ok("workload.keys=12\npartitioner.ignore.keys=true");
+    config k = load_ok("workload.keys=12\npartitioner.ignore.keys=true\nworkload.producers=3\n"
+                       "producer-3.acks=1\nproducer-2.linger.ms=7");
     FILE *kf = tmpfile();
     config_write(&k, kf);
     rewind(kf);
@@ -421,6 +422,17 @@ static void test_keys_by_version(void) {
     CHECK_CONTAINS(ktext, "\nworkload.keys=12\n");
     CHECK_CONTAINS(ktext, "\npartitioner.ignore.keys=true\n");
     CHECK(!strstr(ktext, "partitioner.adaptive"));
+    CHECK_CONTAINS(ktext, "\nworkload.producers=3\n");
+    CHECK_CONTAINS(ktext, "\nproducer-3.acks=1\nproducer-2.linger.ms=7\n");
+    /* Each producer's configuration: its own lines over the global keys. */
+    config p2, p3;
+    CHECK_EQ(config_for_producer(&k, 1, &p2, err, sizeof err), 0);
+    CHECK_EQ(config_for_producer(&k, 2, &p3, err, sizeof err), 0);
+    CHECK_EQ(p2.linger_ns, 7000000);
+    CHECK_EQ(p2.acks, -1);
+    CHECK_EQ(p3.acks, 1);
+    CHECK_EQ(p3.enable_idempotence, 0); /* the default idempotence gives way to acks=1 */
+    CHECK_EQ(k.acks, -1);
     config k2;
     CHECK_EQ(load(ktext, &k2, err, sizeof err), 0);
     CHECK(config_hash(&k2) == config_hash(&k));
@@ -554,12 +566,14 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 54);
+    CHECK_EQ(count, 55);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
         /* The second wave's keys are written only away from their defaults. */
-        if (strncmp(keys[i].name, "workload.keys", 13) == 0) continue;
+        if (strcmp(keys[i].name, "workload.keys") == 0 ||
+            strcmp(keys[i].name, "workload.producers") == 0)
+            continue;
         size_t n = strlen(keys[i].name);
         CHECK(strncmp(line, keys[i].name, n) == 0 && line[n] == '=');
         line = strchr(line, '\n') + 1;

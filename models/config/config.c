@@ -203,6 +203,10 @@ typedef struct config_field {
     X("workload.keys", "keys", "0 .. 100000000",                                                \
       "distinct record keys: id r has the key \"key-<r mod n>\" (StringSerializer); 0 = null "   \
       "keys", CT_U64, keys, 0, CONFIG_RECORDS_MAX)                                              \
+    X("workload.producers", "producers", "1 .. 32",                                             \
+      "producers producer-1..n, each its own producer id; records and rate are split among "   \
+      "them (producer-<n>.<key> overrides a producer key for one)", CT_INT, producers, 1,       \
+      PROTO_PRODUCERS_MAX)                                                                      \
     X("partitioner.ignore.keys", "", "true, false",                                             \
       "keyed records are placed as null-key ones are (3.3+, KIP-794)", CT_BOOL,                 \
       partitioner_ignore_keys, 0, 1)                                                            \
@@ -425,6 +429,7 @@ void config_defaults(config *c, int kafka_version) {
     c->record_bytes = 100;
     c->resend_on_failure = false;
     c->keys = 0;
+    c->producers = 1;
     c->partitioner_ignore_keys = false;
     c->partitioner_adaptive = true;
     c->partitioner_availability_timeout_ns = 0;
@@ -851,6 +856,125 @@ static int config_fault_set(config *c, const prop *p, const char *text, char *er
     return 0;
 }
 
+/* ==== Per-producer overrides ================================================================= */
+
+/* The keys a producer-<n>.<key> line may set: ProducerConfig's, as the table has them. */
+static const char *const config_producer_key_names[] = {
+    "acks", "enable.idempotence", "max.in.flight.requests.per.connection", "retries",
+    "retry.backoff.ms", "retry.backoff.max.ms", "request.timeout.ms", "delivery.timeout.ms",
+    "reconnect.backoff.ms", "linger.ms", "batch.size", "metadata.max.age.ms", "buffer.memory",
+    "partitioner.ignore.keys", "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+};
+#define CONFIG_PRODUCER_KEYS (sizeof config_producer_key_names / sizeof config_producer_key_names[0])
+
+static bool config_is_producer_key(const char *name) {
+    for (size_t i = 0; i < CONFIG_PRODUCER_KEYS; i++)
+        if (strcmp(config_producer_key_names[i], name) == 0) return true;
+    return false;
+}
+
+/* producer-<n>.<key>=<value>: n in 1 .. PROTO_PRODUCERS_MAX, key a producer key the version
+ * has, value as the key reads it (checked on a scratch copy now, so the message names the
+ * line); the last line for a (producer, key) wins. Whether n is within workload.producers is
+ * checked by config_finish, when that is known. */
+static int config_producer_override_set(config *c, const prop *p, const char *value, char *err,
+                                        size_t err_len) {
+    const char *at = p->key + 9;
+    int n = 0, digits = 0;
+    while (*at >= '0' && *at <= '9' && digits < 4) n = n * 10 + (*at++ - '0'), digits++;
+    size_t w = config_where(p, err, err_len);
+    if (digits == 0 || *at != '.' || n < 1 || n > PROTO_PRODUCERS_MAX) {
+        snprintf(err + w, err_len - w, "%s: producer-<n>.<key> names producers 1 .. %d",
+                 p->key, PROTO_PRODUCERS_MAX);
+        return -1;
+    }
+    const char *name = at + 1;
+    int key = config_key_find(name);
+    if (key < 0 || !config_is_producer_key(name)) {
+        snprintf(err + w, err_len - w, "%s: '%s' is not a producer key (acks, linger.ms, ... "
+                 "as ProducerConfig names them)", p->key, name);
+        return -1;
+    }
+    if (!config_key_in_version((size_t)key, c->kafka_version))
+        return config_key_too_new(p, (size_t)key, c->kafka_version, err, err_len);
+    config scratch = *c; /* the value read as the key reads it, nothing kept */
+    if (config_set(&scratch, (size_t)key, p, value, err, err_len) != 0) {
+        /* The message names the key as the line wrote it: producer-2.acks, not acks. */
+        char why[400];
+        const char *rest = strstr(err, name);
+        snprintf(why, sizeof why, "%s", rest ? rest + strlen(name) : ": is not allowed");
+        snprintf(err + w, err_len - w, "%s%s", p->key, why);
+        return -1;
+    }
+    int slot = c->producer_override_count;
+    for (int i = 0; i < c->producer_override_count; i++)
+        if (c->producer_overrides[i].producer == n && c->producer_overrides[i].key == key)
+            slot = i;
+    if (slot == CONFIG_PRODUCER_OVERRIDES_MAX) {
+        snprintf(err + w, err_len - w, "%s: more than %d producer-<n>.<key> lines", p->key,
+                 CONFIG_PRODUCER_OVERRIDES_MAX);
+        return -1;
+    }
+    config_producer_override *o = &c->producer_overrides[slot];
+    o->producer = (uint8_t)n;
+    o->key = (uint8_t)key;
+    snprintf(o->value, sizeof o->value, "%s", value);
+    snprintf(o->file, sizeof o->file, "%s", p->file);
+    o->line = p->line;
+    if (slot == c->producer_override_count) c->producer_override_count++;
+    return 0;
+}
+
+int config_for_producer(const config *c, int index, config *out, char *err, size_t err_len) {
+    *out = *c;
+    out->producer_override_count = 0;
+    bool any = false;
+    for (int i = 0; i < c->producer_override_count; i++) {
+        const config_producer_override *o = &c->producer_overrides[i];
+        if (o->producer != index + 1) continue;
+        prop p = {.key = (char *)config_key_table[o->key].name, .value = (char *)o->value,
+                  .file = o->file, .line = o->line};
+        if (config_set(out, o->key, &p, o->value, err, err_len) != 0) return -1;
+        out->set_by_user[o->key] = 1;
+        any = true;
+    }
+    if (!any) return 0;
+    char what[400];
+    if (config_finish(out, what, sizeof what) != 0) {
+        /* Named at the producer's first line: its keys together are what is refused. */
+        for (int i = 0; i < c->producer_override_count; i++) {
+            const config_producer_override *o = &c->producer_overrides[i];
+            if (o->producer != index + 1) continue;
+            if (o->line > 0) snprintf(err, err_len, "%s:%d: producer-%d: %s", o->file, o->line,
+                                      index + 1, what);
+            else snprintf(err, err_len, "%s: producer-%d: %s", o->file, index + 1, what);
+            break;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Every override names a producer of the run, and each producer's configuration passes the
+ * checks the global one passed (idempotence, delivery.timeout.ms, ...). */
+static int config_finish_producers(config *c, char *err, size_t err_len) {
+    for (int i = 0; i < c->producer_override_count; i++) {
+        const config_producer_override *o = &c->producer_overrides[i];
+        if (o->producer <= c->producers) continue;
+        char where[160] = "";
+        if (o->line > 0) snprintf(where, sizeof where, "%s:%d", o->file, o->line);
+        else snprintf(where, sizeof where, "%s", o->file);
+        snprintf(err, err_len, "%s: producer-%d.%s: workload.producers is %d (producers 1 .. %d)",
+                 where, o->producer, config_key_table[o->key].name, c->producers, c->producers);
+        return -1;
+    }
+    config scratch;
+    for (int n = 0; n < c->producers; n++)
+        if (config_for_producer(c, n, &scratch, err, err_len) != 0) return -1;
+    return 0;
+}
+
 /* ==== Applying properties ==================================================================== */
 
 /* ==== Topic-level overrides ================================================================= */
@@ -965,6 +1089,10 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         config_trim(item->value, value, sizeof value);
         if (is_fault) {
             if (config_fault_set(c, item, value, err, err_len) != 0) return -1;
+            continue;
+        }
+        if (strncmp(item->key, "producer-", 9) == 0) {
+            if (config_producer_override_set(c, item, value, err, err_len) != 0) return -1;
             continue;
         }
         int key = config_key_find(item->key);
@@ -1215,6 +1343,8 @@ int config_finish(config *c, char *err, size_t err_len) {
     }
     if (config_finish_idempotence(c, err, err_len) != 0) return -1;
     if (config_finish_metadata_mode(c, err, err_len) != 0) return -1;
+    if (c->producer_override_count > 0 && config_finish_producers(c, err, err_len) != 0)
+        return -1;
     return config_finish_faults(c, err, err_len);
 }
 
@@ -1351,6 +1481,7 @@ static void config_emit_topics(const config *c, config_sink *s) {
  * before they existed keeps its text and its hash (results/ and docs/lessons/ cite hashes). */
 static const char *const config_quiet_at_default_names[] = {
     "workload.keys",
+    "workload.producers",
     "partitioner.ignore.keys",
     "partitioner.adaptive.partitioning.enable",
     "partitioner.availability.timeout.ms",
@@ -1361,6 +1492,35 @@ static bool config_key_quiet_at_default(size_t i) {
     for (size_t k = 0; k < n; k++)
         if (strcmp(config_key_table[i].name, config_quiet_at_default_names[k]) == 0) return true;
     return false;
+}
+
+/* The producer-<n>.<key> lines, then for a producer whose lines settled idempotence otherwise
+ * than the global keys did (producer-2.acks=1 turns the default off) the value it settled on,
+ * as config_write writes enable.idempotence itself: the text replays to the same producers. */
+static void config_emit_producers(const config *c, config_sink *s) {
+    char line[128];
+    for (int i = 0; i < c->producer_override_count; i++) {
+        const config_producer_override *o = &c->producer_overrides[i];
+        snprintf(line, sizeof line, "producer-%d.%s=", o->producer, config_key_table[o->key].name);
+        config_put(s, line);
+        config_put(s, o->value);
+        config_put(s, "\n");
+    }
+    if (c->producer_override_count == 0) return;
+    config own;
+    char err[256];
+    for (int n = 1; n <= c->producers; n++) {
+        bool explicit_set = false;
+        for (int i = 0; i < c->producer_override_count; i++)
+            explicit_set |= c->producer_overrides[i].producer == n &&
+                            c->producer_overrides[i].key == KEY_IDEMPOTENCE;
+        if (explicit_set || config_for_producer(c, n - 1, &own, err, sizeof err) != 0 ||
+            own.enable_idempotence == c->enable_idempotence)
+            continue;
+        snprintf(line, sizeof line, "producer-%d.enable.idempotence=%s\n", n,
+                 own.enable_idempotence ? "true" : "false");
+        config_put(s, line);
+    }
 }
 
 static void config_emit(const config *c, config_sink *s) {
@@ -1380,6 +1540,7 @@ static void config_emit(const config *c, config_sink *s) {
         config_put(s, "\n");
     }
     config_emit_topics(c, s);
+    config_emit_producers(c, s);
     for (int i = 0; i < c->fault_count; i++) {
         config_put(s, "fault.");
         config_put(s, c->faults[i].name);

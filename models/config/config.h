@@ -52,6 +52,17 @@ typedef struct config_topic_override {
     int min_insync_replicas; /* topic.<name>.min.insync.replicas */
 } config_topic_override;
 
+#define CONFIG_PRODUCER_OVERRIDES_MAX 64 /* producer-<n>.<key> lines */
+
+/* producer-<n>.<key>=<value>: a producer key for producer n alone. */
+typedef struct config_producer_override {
+    uint8_t producer;                 /* n, 1 .. PROTO_PRODUCERS_MAX */
+    uint8_t key;                      /* row of the key in the key table */
+    char value[64];                   /* the value as written (trimmed) */
+    char file[128];                   /* where it was set, for messages */
+    int line;
+} config_producer_override;
+
 typedef struct config {
     /* kafka.version: major*10000 + minor*100 + patch, e.g. 30700 for 3.7 or 3.7.0. */
     int kafka_version;
@@ -110,6 +121,7 @@ typedef struct config {
     int64_t record_bytes;            /* workload.record.bytes */
     bool resend_on_failure;          /* workload.resend.on.failure */
     uint64_t keys;                   /* workload.keys: distinct keys, 0 = null keys */
+    int producers;                   /* workload.producers */
 
     /* Partitioner (ProducerConfig, 3.3+: KIP-794). */
     bool partitioner_ignore_keys;    /* partitioner.ignore.keys */
@@ -129,6 +141,9 @@ typedef struct config {
     uint64_t stalled_events_max;     /* sim.max.stalled.events: progress guard, 0 off */
     uint64_t memory_max_mb;          /* sim.max.memory.mb: memory bound, MB, 0 = half the
                                         machine's physical memory (scenario.c) */
+
+    config_producer_override producer_overrides[CONFIG_PRODUCER_OVERRIDES_MAX];
+    int producer_override_count;
 
     config_fault faults[CONFIG_FAULTS_MAX];
     int fault_count;
@@ -214,6 +229,11 @@ int config_load_text(config *c, const char *name, const char *text, char *err, s
  * config_hash() hashes the same text without the run bounds sim.max.stalled.events and
  * sim.max.memory.mb (a configuration keeps its hash when a bound is set or added). */
 void config_write(const config *c, FILE *out);
+
+/* Producer index's configuration (0-based: producer-<index + 1>): c with its
+ * producer-<n>.<key> lines applied and checked as config_finish checks c. out may be large
+ * (it is a whole config). Returns 0, or -1 with a message naming the producer. */
+int config_for_producer(const config *c, int index, config *out, char *err, size_t err_len);
 
 /* Names the durations (keys in ms, jitter aside) that the user set to 0, or when there are
  * none every duration that is 0, as "key=0 key=0", into buf (cut to len - 1 characters);

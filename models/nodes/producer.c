@@ -329,7 +329,7 @@ static proto_ids producer_open_ids(const producer_partition *pt) {
  * allocated at the first resend. Most runs resend nothing and never allocate it, which spares
  * four bytes per record; calloc's pages of zeros are only backed where written. */
 static uint32_t producer_send_no(const producer *p, uint32_t id) {
-    return p->resends ? p->resends[id] : 0;
+    return p->resends ? p->resends[id - p->id_first] : 0;
 }
 
 static void producer_seal(producer *p, uint32_t i);
@@ -364,19 +364,20 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
         sim_progress(p->world);
         p->acked += n;
         if (!ids.list) {
-            memset(&p->outcome[ids.first], PRODUCER_RECORD_ACKED, n);
+            memset(&p->outcome[ids.first - p->id_first], PRODUCER_RECORD_ACKED, n);
         } else {
-            for (uint32_t k = 0; k < n; k++) p->outcome[ids.list[k]] = PRODUCER_RECORD_ACKED;
+            for (uint32_t k = 0; k < n; k++)
+                p->outcome[ids.list[k] - p->id_first] = PRODUCER_RECORD_ACKED;
         }
         return;
     }
     p->failed += n;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = proto_ids_at(&ids, k);
-        p->outcome[id] = PRODUCER_RECORD_FAILED;
+        p->outcome[id - p->id_first] = PRODUCER_RECORD_FAILED;
         if (p->cfg->resend_on_failure) {
-            p->outcome[id] = PRODUCER_RECORD_RESEND;
-            p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = id;
+            p->outcome[id - p->id_first] = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->records] = id;
         }
     }
 }
@@ -517,15 +518,15 @@ static void producer_route_append(producer *p, uint32_t id) {
 static void producer_app_resend(producer *p, uint32_t id) {
     SIM_ASSERT(p->world, id < p->next_id);
     if (!p->resends) {
-        p->resends = calloc(p->cfg->records, sizeof *p->resends);
+        p->resends = calloc(p->records, sizeof *p->resends);
         if (!p->resends) {
             sim_exhaust(p->world, "producer: out of memory for resend counts");
             return;
         }
     }
-    uint32_t send_no = ++p->resends[id];
+    uint32_t send_no = ++p->resends[id - p->id_first];
     SIM_ASSERT(p->world, send_no != 0); /* 2^32 sends of one record */
-    p->outcome[id] = PRODUCER_RECORD_PENDING;
+    p->outcome[id - p->id_first] = PRODUCER_RECORD_PENDING;
     p->in_producer++;
     history_send(p->history, producer_now(p), p->node, id, send_no);
     if (p->partition_count == 1) producer_append(p, 0, id);
@@ -567,7 +568,7 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
             if (n > limit - p->next_id) n = limit - p->next_id;
         }
         uint32_t id = (uint32_t)p->next_id;
-        uint8_t *outcome = &p->outcome[id];
+        uint8_t *outcome = &p->outcome[id - p->id_first];
         uint8_t sent_before = 0; /* one check for the run, not a branch per record */
         for (uint64_t k = 0; k < n; k++) sent_before |= outcome[k] ^ PRODUCER_RECORD_UNSENT;
         SIM_ASSERT(p->world, sent_before == 0);
@@ -587,8 +588,8 @@ static void producer_app_send_new_routed(producer *p, uint64_t limit) {
     uint32_t first = (uint32_t)p->next_id;
     while (p->next_id < limit && producer_buffer_has_room(p)) {
         uint32_t id = (uint32_t)p->next_id;
-        SIM_ASSERT(p->world, p->outcome[id] == PRODUCER_RECORD_UNSENT);
-        p->outcome[id] = PRODUCER_RECORD_PENDING;
+        SIM_ASSERT(p->world, p->outcome[id - p->id_first] == PRODUCER_RECORD_UNSENT);
+        p->outcome[id - p->id_first] = PRODUCER_RECORD_PENDING;
         producer_route_append(p, id);
         p->next_id++;
     }
@@ -603,29 +604,29 @@ static void producer_app_pump(producer *p) {
     if (!p->started || p->crashed) return;
     while (p->resend_count > 0 && producer_buffer_has_room(p)) {
         uint32_t id = p->resend[p->resend_head];
-        p->resend_head = (p->resend_head + 1) % p->cfg->records;
+        p->resend_head = (p->resend_head + 1) % p->records;
         p->resend_count--;
         producer_app_resend(p, id);
     }
-    uint64_t allowed = p->cfg->rate_per_s > 0 ? p->app_ticks : p->cfg->records;
-    producer_app_send_new(p, allowed < p->cfg->records ? allowed : p->cfg->records);
+    uint64_t allowed = p->rate_per_s > 0 ? p->app_ticks : p->records;
+    producer_app_send_new(p, p->id_first + (allowed < p->records ? allowed : p->records));
 }
 
 /* The next paced send time for record k: k / rate seconds after the start, exactly. */
 static int64_t producer_app_tick_ns(const producer *p, uint64_t k) {
-    return p->app_start_ns + (int64_t)((k * (uint64_t)SIM_S) / (uint64_t)p->cfg->rate_per_s);
+    return p->app_start_ns + (int64_t)((k * (uint64_t)SIM_S) / (uint64_t)p->rate_per_s);
 }
 
 static void producer_on_app_tick(producer *p) {
-    if (p->app_ticks < p->cfg->records) p->app_ticks++;
+    if (p->app_ticks < p->records) p->app_ticks++;
     /* A tick that fires late (the process was paused, as by a stop-the-world GC) lets the
      * application send every record whose paced time has passed, as a loop that sleeps until
      * the next send time does; the next tick is then in the future, never in the past. */
-    while (p->app_ticks < p->cfg->records &&
+    while (p->app_ticks < p->records &&
            producer_app_tick_ns(p, p->app_ticks) <= producer_now(p))
         p->app_ticks++;
     producer_app_pump(p);
-    if (p->app_ticks < p->cfg->records)
+    if (p->app_ticks < p->records)
         sim_timer_arm(p->world, &p->app_tick, producer_app_tick_ns(p, p->app_ticks), p->kind,
                       producer_arg(p, PRODUCER_EV_APP_TICK, 0));
 }
@@ -1129,7 +1130,7 @@ static void producer_seal(producer *p, uint32_t i) {
 /* The application has nothing more to send: as after flush() or close(), every batch is
  * ready without waiting for linger.ms. */
 static bool producer_flushing(const producer *p) {
-    return p->next_id >= p->cfg->records && p->resend_count == 0;
+    return p->next_id >= p->id_first + p->records && p->resend_count == 0;
 }
 
 /* ProducerBatch.maybeUpdateLeaderEpoch and hasLeaderChangedForTheOngoingRetry, from 3.7
@@ -1465,6 +1466,10 @@ static void producer_sender_run_nodes(producer *p) {
     }
     for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
         if (ready[b] && !producer_send_to_node(p, b)) return;
+    /* A partition found without a leader asked for metadata: the sender runs again for it
+     * (Sender.sendProducerData's metadata.requestUpdate, then the poll's update). */
+    if (p->metadata_needed && !p->metadata_in_flight && p->bootstrap_count > 0)
+        producer_wakeup_at(p, p->metadata_after_ns);
 }
 
 /* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
@@ -1914,7 +1919,11 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->records_per_batch = room < (int64_t)p->record_bytes ? 1 : (uint32_t)(room / p->record_bytes);
     if (producer_topics_init(p, env) != 0) goto fail;
     p->batch_free = PRODUCER_NIL;
-    size_t records = c->records ? (size_t)c->records : 1;
+    p->id_first = env->id_count ? env->id_first : 0;
+    p->records = env->id_count ? env->id_count : c->records;
+    p->rate_per_s = env->id_count ? env->rate_per_s : c->rate_per_s;
+    p->next_id = p->id_first;
+    size_t records = p->records ? (size_t)p->records : 1;
     p->outcome = sim_calloc_large(records, sizeof *p->outcome);
     /* The resend ring is read only where written. */
     p->resend = sim_realloc_large(NULL, records * sizeof *p->resend);
@@ -1968,10 +1977,10 @@ void producer_fini(producer *p) {
 
 /* Starts (or restarts) the paced application at now, continuing its count of paced sends. */
 static void producer_app_start(producer *p) {
-    if (p->cfg->rate_per_s <= 0) return;
+    if (p->rate_per_s <= 0) return;
     p->app_start_ns = producer_now(p) -
-                      (int64_t)((p->app_ticks * (uint64_t)SIM_S) / (uint64_t)p->cfg->rate_per_s);
-    if (p->app_ticks < p->cfg->records)
+                      (int64_t)((p->app_ticks * (uint64_t)SIM_S) / (uint64_t)p->rate_per_s);
+    if (p->app_ticks < p->records)
         sim_timer_arm(p->world, &p->app_tick, producer_app_tick_ns(p, p->app_ticks), p->kind,
                       producer_arg(p, PRODUCER_EV_APP_TICK, 0));
 }
@@ -2018,14 +2027,14 @@ void producer_restart(producer *p) {
     }
     producer_session_clear(p);
     /* Records the old process took to its grave: nobody called back. */
-    for (uint64_t id = 0; id < p->next_id; id++) {
-        if (p->outcome[id] != PRODUCER_RECORD_PENDING) continue;
+    for (uint64_t id = p->id_first; id < p->next_id; id++) {
+        if (p->outcome[id - p->id_first] != PRODUCER_RECORD_PENDING) continue;
         p->in_producer--;
         if (p->cfg->resend_on_failure) {
-            p->outcome[id] = PRODUCER_RECORD_RESEND;
-            p->resend[(p->resend_head + p->resend_count++) % p->cfg->records] = (uint32_t)id;
+            p->outcome[id - p->id_first] = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->records] = (uint32_t)id;
         } else {
-            p->outcome[id] = PRODUCER_RECORD_GIVEN_UP;
+            p->outcome[id - p->id_first] = PRODUCER_RECORD_GIVEN_UP;
             p->given_up++;
         }
     }
@@ -2043,7 +2052,7 @@ void producer_pause(producer *p, int64_t until_ns) {
 }
 
 bool producer_done(const producer *p) {
-    return p->started && p->next_id >= p->cfg->records && p->resend_count == 0 &&
+    return p->started && p->next_id >= p->id_first + p->records && p->resend_count == 0 &&
            p->in_producer == 0;
 }
 

@@ -55,6 +55,9 @@ typedef struct producer_env {
     const producer_topic *topics; /* copied: the topics written, in order; NULL = one topic of
                                    * one partition */
     int topic_count;           /* entries in topics */
+    uint64_t id_first;         /* with id_count: its records are ids id_first .. + id_count - 1 */
+    uint64_t id_count;         /* 0: ids 0 .. workload.records - 1 at workload.rate */
+    int64_t rate_per_s;        /* with id_count: its rate, records/s, 0 = as fast as accepted */
 } producer_env;
 
 typedef enum producer_batch_state {
@@ -226,8 +229,11 @@ typedef struct producer {
     int64_t pid_after_ns;      /* no InitProducerId before this (backoff), ns */
 
     /* The application. */
-    uint8_t *outcome;          /* per record id: producer_outcome */
-    uint32_t *resends;         /* per record id: sends after the first, or NULL while no id
+    uint64_t id_first;         /* its first record id */
+    uint64_t records;          /* its records: ids id_first .. id_first + records - 1 */
+    int64_t rate_per_s;        /* its send rate, records/s, 0 = as fast as accepted */
+    uint8_t *outcome;          /* per record id - id_first: producer_outcome */
+    uint32_t *resends;         /* per id - id_first: sends after the first, or NULL while no id
                                 * was ever resent (see producer_send_no) */
     uint32_t *resend;          /* ids waiting to be sent again (FIFO ring) */
     uint64_t resend_head;      /* ring read position */

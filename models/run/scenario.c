@@ -86,10 +86,16 @@ struct scenario {
     broker *brokers;
     int brokers_begun;          /* brokers 1..brokers_begun went through broker_init */
     int *replica_counts;        /* owned: replicas of each partition g (scenario_place) */
-    producer prod;
+    /* Producers 0 .. producer_count - 1 (workload.producers), node_producer(index). */
+    producer *prods;            /* owned; producers_begun of them went through producer_init */
+    int producer_count;         /* workload.producers */
+    int producers_begun;        /* producers that went through producer_init */
+    config *prod_cfgs;          /* owned: each producer's configuration when some producer has
+                                 * producer-<n>.<key> lines, else NULL (all use cfg) */
     fault_runtime faults;
     tracer *trace;              /* owned; NULL unless --trace is on */
-    bool producer_gone;         /* crashed with no restart: nothing more will be answered */
+    bool producer_gone[PROTO_PRODUCERS_MAX]; /* crashed with no restart: nothing more will be
+                                              * answered, by producer index */
     uint16_t kind_drain;        /* kernel kind of the drain check */
     uint16_t kind_start;        /* kernel kind of the application's start */
     int64_t quiet_after_ns;     /* no fault is active after this time */
@@ -104,6 +110,13 @@ struct scenario {
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
+
+/* The producer that is node, or NULL when node is none of this run's producers. */
+static producer *scenario_producer_of(scenario *s, node_id node) {
+    if (!node_is_producer(node)) return NULL;
+    int index = node - NODE_PRODUCER_BASE;
+    return index < s->producer_count ? &s->prods[index] : NULL;
+}
 
 /* The leader of partition g as the controller has it now (fault_spec_resolve accepts only the
  * partitions of the world's table). */
@@ -135,9 +148,9 @@ static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
         } else if (broker_alive(&s->brokers[node])) {
             broker_crash(&s->brokers[node], false);
         }
-    } else if (node_is_producer(node)) {
-        producer_crash(&s->prod);
-        s->producer_gone = true;
+    } else if (scenario_producer_of(s, node)) {
+        producer_crash(scenario_producer_of(s, node));
+        s->producer_gone[node - NODE_PRODUCER_BASE] = true;
     }
 }
 
@@ -156,23 +169,23 @@ static void scenario_op_restart(void *ctx, node_id node) {
     history_crash(&s->history, sim_now(&s->world), node, false);
     if (node_is_broker(node)) {
         if (!broker_alive(&s->brokers[node])) broker_restart(&s->brokers[node]);
-    } else if (node_is_producer(node)) {
-        producer_restart(&s->prod);
-        s->producer_gone = false;
+    } else if (scenario_producer_of(s, node)) {
+        producer_restart(scenario_producer_of(s, node));
+        s->producer_gone[node - NODE_PRODUCER_BASE] = false;
     }
 }
 
 static void scenario_op_pause(void *ctx, node_id node, int64_t until_ns) {
     scenario *s = ctx;
     if (node_is_broker(node)) broker_pause(&s->brokers[node], until_ns);
-    else if (node_is_producer(node)) producer_pause(&s->prod, until_ns);
+    else if (scenario_producer_of(s, node)) producer_pause(scenario_producer_of(s, node), until_ns);
 }
 
 static void scenario_op_restart_producer(void *ctx, int index) {
     scenario *s = ctx;
-    (void)index;
-    producer_restart(&s->prod);
-    s->producer_gone = false;
+    if (index < 0 || index >= s->producer_count) return;
+    producer_restart(&s->prods[index]);
+    s->producer_gone[index] = false;
 }
 
 static node_id scenario_resolve(void *ctx, int selector) {
@@ -188,7 +201,7 @@ static node_id scenario_resolve(void *ctx, int selector) {
 static void scenario_check(scenario *s) {
     controller_check(&s->ctl);
     for (int b = 1; b <= s->cfg.num_brokers; b++) broker_check(&s->brokers[b]);
-    producer_check(&s->prod);
+    for (int i = 0; i < s->producer_count; i++) producer_check(&s->prods[i]);
 }
 
 /* The same invariants at O(1) amortised cost, after every event: each model checks what
@@ -197,7 +210,7 @@ static void scenario_check(scenario *s) {
 static void scenario_check_recent(scenario *s) {
     controller_check(&s->ctl);
     for (int b = 1; b <= s->cfg.num_brokers; b++) broker_check_recent(&s->brokers[b]);
-    producer_check_recent(&s->prod);
+    for (int i = 0; i < s->producer_count; i++) producer_check_recent(&s->prods[i]);
 }
 
 /* ---- Committed records never change ------------------------------------------------------
@@ -355,7 +368,9 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
     scenario *s = ctx;
     (void)ev;
     int64_t now = sim_now(w);
-    bool done = s->producer_gone || producer_done(&s->prod);
+    bool done = true;
+    for (int i = 0; i < s->producer_count; i++)
+        done = done && (s->producer_gone[i] || producer_done(&s->prods[i]));
     if (done && s->producer_done_ns < 0) s->producer_done_ns = now;
     if (!done) s->producer_done_ns = -1; /* a producer restart brought work back */
     /* Quiet: past every timed fault, and no heal (a restart after "crash ... on <step> for
@@ -380,7 +395,7 @@ static void scenario_on_start(void *ctx, sim_world *w, const sim_event *ev) {
     scenario *s = ctx;
     (void)w;
     (void)ev;
-    producer_start(&s->prod);
+    for (int i = 0; i < s->producer_count; i++) producer_start(&s->prods[i]);
 }
 
 /* ---- Resources: the memory probe and the progress guard ----------------------------------
@@ -434,7 +449,9 @@ static size_t scenario_memory(void *ctx, const sim_world *w) {
     for (int b = 1; b <= s->brokers_begun; b++) bytes += scenario_broker_memory(&s->brokers[b]);
     for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
         bytes += (size_t)s->committed[g].capacity * sizeof *s->committed[g].ids;
-    return bytes + scenario_producer_memory(&s->prod, s->cfg.records);
+    for (int i = 0; i < s->producer_count; i++)
+        bytes += scenario_producer_memory(&s->prods[i], s->prods[i].records);
+    return bytes;
 }
 
 /* sim.max.memory.mb in bytes; 0 is half the machine's physical memory. */
@@ -578,6 +595,43 @@ static int *scenario_place(scenario *s) {
     return replicas;
 }
 
+/* The producers: producer i (0-based) is node node_producer(i) with its own producer id, PCG32
+ * streams and application, sending the ids [i*R/n, (i+1)*R/n) at workload.rate / n (issue 17),
+ * with its producer-<n>.<key> lines applied. Returns 0, -1 when memory ran out, -2 with err
+ * written for a configuration refused. */
+static int scenario_build_producers(scenario *s, const int *bootstrap, char *err,
+                                    size_t err_len) {
+    const config *c = &s->cfg;
+    int n = c->producers > 0 ? c->producers : 1;
+    s->prods = calloc((size_t)n, sizeof *s->prods);
+    if (!s->prods) return -1;
+    s->producer_count = n;
+    if (c->producer_override_count > 0) {
+        s->prod_cfgs = malloc((size_t)n * sizeof *s->prod_cfgs);
+        if (!s->prod_cfgs) return -1;
+        for (int i = 0; i < n; i++)
+            if (config_for_producer(c, i, &s->prod_cfgs[i], err, err_len) != 0) return -2;
+    }
+    for (int i = 0; i < n; i++) {
+        producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
+                             .config = s->prod_cfgs ? &s->prod_cfgs[i] : c,
+                             .payloads = &s->payloads, .step_fn = fault_on_step,
+                             .step_ctx = &s->faults};
+        if (n > 1) {
+            uint64_t first = c->records * (uint64_t)i / (uint64_t)n;
+            uint64_t end = c->records * (uint64_t)(i + 1) / (uint64_t)n;
+            penv.id_first = first;
+            penv.id_count = end - first;
+            penv.rate_per_s = c->rate_per_s > 0 ? c->rate_per_s / n : 0;
+            if (c->rate_per_s > 0 && penv.rate_per_s == 0) penv.rate_per_s = 1;
+            if (penv.id_count == 0) penv.id_count = 0; /* no records: as a one-producer run */
+        }
+        s->producers_begun = i + 1;
+        if (producer_init(&s->prods[i], &penv, i, bootstrap, c->num_brokers) != 0) return -1;
+    }
+    return 0;
+}
+
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
     sim_world_options wopt = {
@@ -645,14 +699,12 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
             return -1;
         }
     }
-    producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
-                         .config = c, .payloads = &s->payloads, .step_fn = fault_on_step,
-                         .step_ctx = &s->faults};
-    if (producer_init(&s->prod, &penv, 0, bootstrap, c->num_brokers) != 0) return -1;
+    int prc = scenario_build_producers(s, bootstrap, err, err_len);
+    if (prc != 0) return prc;
     /* Room for the batches a fault-free run appends, so that the logs do not grow by copying
      * themselves (reallocs were most of a run's memcpy); retries and failovers may append
      * more, and then a log grows as it fills. Only what is written is touched. */
-    size_t batches = (size_t)(c->records / s->prod.records_per_batch) /
+    size_t batches = (size_t)(c->records / s->prods[0].records_per_batch) /
                          (size_t)c->topics.partition_count + 2;
     for (int b = 1; b <= c->num_brokers; b++)
         for (int k = 0; k < s->brokers[b].partition_count; k++)
@@ -675,7 +727,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
      * first (kinds are part of the trace hash). */
     if (s->faults.steps_watched == 0) {
         for (int b = 1; b <= c->num_brokers; b++) s->brokers[b].env.step_fn = NULL;
-        s->prod.step_fn = NULL;
+        for (int i = 0; i < s->producer_count; i++) s->prods[i].step_fn = NULL;
     }
     s->quiet_after_ns = fault_runtime_quiet_after(&s->faults);
     s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
@@ -739,7 +791,9 @@ static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent
 
 static void scenario_fini(scenario *s) {
     fault_runtime_fini(&s->faults);
-    producer_fini(&s->prod);
+    for (int i = 0; i < s->producers_begun; i++) producer_fini(&s->prods[i]);
+    free(s->prods);
+    free(s->prod_cfgs);
     for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
     free(s->brokers);
     free(s->replica_counts);

@@ -34,7 +34,7 @@
 typedef uint16_t node_id;
 
 #define PROTO_BROKERS_MAX 16     /* broker ids 1..PROTO_BROKERS_MAX */
-#define PROTO_PRODUCERS_MAX 8    /* producers 0..PROTO_PRODUCERS_MAX-1 */
+#define PROTO_PRODUCERS_MAX 32   /* producers 0..PROTO_PRODUCERS_MAX-1 (NODES_MAX <= 64: a broker's parked_mask) */
 #define PROTO_PARTITIONS_MAX 1   /* partitions the producer writes so far; the brokers and the
                                   * controller size theirs by the topic table (topics.h) */
 #define NODE_CONTROLLER ((node_id)0)
