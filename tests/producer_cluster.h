@@ -46,6 +46,11 @@ typedef struct pc_cluster {
     pstate state[PC_PARTITIONS_MAX];      /* auto mode: the leader's producer state */
     int64_t log_end[PC_PARTITIONS_MAX];   /* auto mode: log end offsets */
     int64_t oosn;                         /* auto mode: OUT_OF_ORDER_SEQUENCE_NUMBER answers */
+    uint8_t *written;                     /* auto mode: per record id, appends of it (capped) */
+    int64_t last_id[PC_PARTITIONS_MAX];   /* auto mode: the last id appended to each, -1 none */
+    int64_t duplicates;                   /* auto mode: appends of an id appended before */
+    int64_t reordered;                    /* auto mode: ids appended below their partition's
+                                           * last (one producer: order per partition) */
     int64_t appended;                     /* auto mode: batches appended */
     int metadata_count;                   /* Metadata requests seen */
     int count;                            /* ProduceRequests kept */
@@ -82,6 +87,15 @@ static proto_produce_result pc_append(const proto_batch *in) {
     }
     proto_batch b = *in;
     b.base_offset = PC.log_end[g];
+    proto_ids ids = proto_payload_ids(&PC.payloads, in->payload);
+    for (uint32_t k = 0; k < ids.n && PC.written; k++) {
+        uint32_t id = proto_ids_at(&ids, k);
+        if (id >= PC.cfg.records) continue;
+        if (PC.written[id]) PC.duplicates++;
+        else if ((int64_t)id < PC.last_id[g]) PC.reordered++;
+        if (PC.written[id] < 255) PC.written[id]++;
+        if ((int64_t)id > PC.last_id[g]) PC.last_id[g] = id;
+    }
     PC.log_end[g] += b.record_count;
     if (pstate_update(&PC.state[g], &b) != 0) abort();
     PC.appended++;
@@ -185,7 +199,10 @@ static void pc_start(const config *c, int partitions, int brokers, uint64_t seed
     PC.partitions = partitions;
     PC.topics[0] = (producer_topic){.first = 0, .count = partitions};
     PC.topic_count = 1;
+    PC.written = calloc(c->records ? c->records : 1, 1);
+    if (!PC.written) abort();
     for (int g = 0; g < partitions; g++) {
+        PC.last_id[g] = -1;
         PC.leader[g] = 1 + g % brokers;
         if (pstate_init(&PC.state[g], c->kafka_version) != 0) abort();
     }
@@ -209,6 +226,8 @@ static void pc_stop(void) {
     producer_check(&PC.prod);
     producer_fini(&PC.prod);
     for (int g = 0; g < PC.partitions; g++) pstate_fini(&PC.state[g]);
+    free(PC.written);
+    PC.written = NULL;
     proto_payloads_fini(&PC.payloads);
     history_fini(&PC.hist);
     net_fini(&PC.net);
