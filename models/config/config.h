@@ -230,6 +230,10 @@ int config_load_text(config *c, const char *name, const char *text, char *err, s
  * sim.max.memory.mb (a configuration keeps its hash when a bound is set or added). */
 void config_write(const config *c, FILE *out);
 
+/* For a key config_write leaves out at its default (the second wave's: workload.keys, ...),
+ * that default as config_value_string writes it; NULL for every other key. */
+const char *config_key_quiet_default(size_t key_index);
+
 /* Producer index's configuration (0-based: producer-<index + 1>): c with its
  * producer-<n>.<key> lines applied and checked as config_finish checks c. out may be large
  * (it is a whole config). Returns 0, or -1 with a message naming the producer. */

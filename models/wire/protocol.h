@@ -437,12 +437,22 @@ static inline uint16_t proto_msg_batch_count(const proto_msg *m) {
 /* The bytes a message carries out of line (its batches, or a produce response's further
  * results), at most PROTO_OUTLINE_BYTES_MAX, and where they are. */
 static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
-    if (m->api == API_PRODUCE && m->is_response && m->u.produce_response.result_count > 1)
-        return (size_t)(m->u.produce_response.result_count - 1) * sizeof(proto_produce_result);
-    if (m->api == API_METADATA && m->is_response && m->u.metadata_response.partition_count > 1)
-        return (size_t)(m->u.metadata_response.partition_count - 1) *
-               sizeof(proto_metadata_partition);
-    return (size_t)proto_msg_batch_count(m) * sizeof(proto_batch);
+    size_t n;
+    switch (m->api) {
+    case API_FETCH:
+        return m->is_response ? (size_t)m->u.fetch_response.batch_count * sizeof(proto_batch) : 0;
+    case API_PRODUCE:
+        if (!m->is_response) {
+            n = m->u.produce.batch_count;
+            return n > 1 ? (n - 1) * sizeof(proto_batch) : 0;
+        }
+        n = m->u.produce_response.result_count;
+        return n > 1 ? (n - 1) * sizeof(proto_produce_result) : 0;
+    case API_METADATA:
+        n = m->is_response ? m->u.metadata_response.partition_count : 0;
+        return n > 1 ? (n - 1) * sizeof(proto_metadata_partition) : 0;
+    default: return 0;
+    }
 }
 static inline const void *proto_msg_outline(const proto_msg *m) {
     if (m->api == API_FETCH) return m->u.fetch_response.batches;
