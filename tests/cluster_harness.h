@@ -147,7 +147,7 @@ static proto_msg produce(int8_t acks, int64_t pid, int32_t seq, uint32_t payload
     memset(&m, 0, sizeof m);
     m.api = API_PRODUCE;
     m.u.produce.acks = acks;
-    m.u.produce.timeout_ns = 30 * SIM_S;
+    m.u.produce.timeout_ms = 30000;
     proto_batch *b = &m.u.produce.batch;
     b->base_offset = -1;
     b->producer_id = pid;

@@ -90,7 +90,7 @@ static void run_min_isr(int version, int16_t *first_error, int64_t *first_ns, in
         net_cut(&h.net, node_broker(f), node_broker(1), true);
     }
     proto_msg m = produce(-1, -1, 0, 20);
-    m.u.produce.timeout_ns = 60 * SIM_S;
+    m.u.produce.timeout_ms = 60000;
     uint32_t c1 = send_at(&h, 200 * SIM_MS, 1, m);
     run_until(&h, 70 * SIM_S);
     const proto_msg *r = response(&h, c1, first_ns);

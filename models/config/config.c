@@ -203,7 +203,7 @@ typedef struct config_field {
     X("workload.keys", "keys", "0 .. 100000000",                                                \
       "distinct record keys: id r has the key \"key-<r mod n>\" (StringSerializer); 0 = null "   \
       "keys", CT_U64, keys, 0, CONFIG_RECORDS_MAX)                                              \
-    X("workload.producers", "producers", "1 .. 32",                                             \
+    X("workload.producers", "producers", "1 .. 8",                                             \
       "producers producer-1..n, each its own producer id; records and rate are split among "   \
       "them (producer-<n>.<key> overrides a producer key for one)", CT_INT, producers, 1,       \
       PROTO_PRODUCERS_MAX)                                                                      \
@@ -917,6 +917,11 @@ static int config_producer_override_set(config *c, const prop *p, const char *va
         return -1;
     }
     config_producer_override *o = &c->producer_overrides[slot];
+    if (strlen(value) >= sizeof o->value) {
+        snprintf(err + w, err_len - w, "%s: the value is longer than %zu characters", p->key,
+                 sizeof o->value - 1);
+        return -1;
+    }
     o->producer = (uint8_t)n;
     o->key = (uint8_t)key;
     snprintf(o->value, sizeof o->value, "%s", value);
@@ -1493,6 +1498,9 @@ static const struct config_quiet {
 
 const char *config_key_quiet_default(size_t key) {
     size_t n = sizeof config_quiet_table / sizeof config_quiet_table[0];
+    if (key >= CONFIG_KEY_COUNT) return NULL;
+    char first = config_key_table[key].name[0]; /* workload.* or partitioner.*: spare the rest */
+    if (first != 'w' && first != 'p') return NULL;
     for (size_t k = 0; k < n && key < CONFIG_KEY_COUNT; k++)
         if (strcmp(config_key_table[key].name, config_quiet_table[k].name) == 0)
             return config_quiet_table[k].value;

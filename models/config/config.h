@@ -52,14 +52,15 @@ typedef struct config_topic_override {
     int min_insync_replicas; /* topic.<name>.min.insync.replicas */
 } config_topic_override;
 
-#define CONFIG_PRODUCER_OVERRIDES_MAX 64 /* producer-<n>.<key> lines */
+#define CONFIG_PRODUCER_OVERRIDES_MAX 32 /* producer-<n>.<key> lines */
 
-/* producer-<n>.<key>=<value>: a producer key for producer n alone. */
+/* producer-<n>.<key>=<value>: a producer key for producer n alone. Small: a configuration is
+ * copied and cleared several times by every run. */
 typedef struct config_producer_override {
     uint8_t producer;                 /* n, 1 .. PROTO_PRODUCERS_MAX */
     uint8_t key;                      /* row of the key in the key table */
-    char value[64];                   /* the value as written (trimmed) */
-    char file[128];                   /* where it was set, for messages */
+    char value[24];                   /* the value as written (trimmed): a number or a word */
+    char file[64];                    /* where it was set, for messages (cut to fit) */
     int line;
 } config_producer_override;
 

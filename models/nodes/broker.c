@@ -250,7 +250,7 @@ static int conn_queue_more_grow(broker_conn *c, size_t cap) {
 }
 
 static int conn_queue_push(broker_conn *c, const proto_msg *m) {
-    size_t more = proto_msg_batch_count(m);
+    size_t more = m->api == API_PRODUCE ? proto_msg_batch_count(m) : 0;
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? c->capacity * 2 : 8;
         proto_msg *q = malloc(cap * sizeof *q);
@@ -279,8 +279,26 @@ static int conn_queue_push(broker_conn *c, const proto_msg *m) {
 static void leader_on_produce(broker *b, node_id client);
 static void leader_on_fetch(broker *b, const proto_msg *m, bool completing);
 static void leader_fetches_forget(broker *b, int follower);
+static void leader_on_produce_parts(broker *b, node_id client);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
+
+/* The further batches of a multi-partition request become the connection's own (current_more)
+ * for as long as it is processed. False when memory ran out (the world stops). */
+static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m) {
+    if (!c->current_more) {
+        c->current_more = malloc(BROKER_MORE_MAX * sizeof *c->current_more);
+        c->parts = malloc(PROTO_PRODUCE_BATCHES_MAX * sizeof *c->parts);
+    }
+    if (!c->current_more || !c->parts) {
+        out_of_memory(b);
+        return false;
+    }
+    memcpy(c->current_more, proto_msg_outline(m),
+           proto_msg_batch_count(m) * sizeof *c->current_more);
+    proto_msg_outline_set(&c->current, c->current_more);
+    return true;
+}
 
 /* m may point into the connection's queue: it is read only by the copy into current (its
  * further batches too, into current_more). */
@@ -288,21 +306,13 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
     broker_conn *c = &b->conns[client];
     c->busy = true;
     c->current = *m;
-    size_t more = proto_msg_batch_count(m);
-    if (more && m->api == API_PRODUCE) {
-        if (!c->current_more) {
-            c->current_more = malloc(BROKER_MORE_MAX * sizeof *c->current_more);
-            c->parts = malloc(PROTO_PRODUCE_BATCHES_MAX * sizeof *c->parts);
-        }
-        if (!c->current_more || !c->parts) {
-            out_of_memory(b);
-            return;
-        }
-        memcpy(c->current_more, proto_msg_outline(m), more * sizeof *c->current_more);
-        proto_msg_outline_set(&c->current, c->current_more);
-    }
+    if (m->api == API_PRODUCE && m->u.produce.batch_count > 1 && !conn_keep_more(b, c, m))
+        return;
     switch (c->current.api) {
-    case API_PRODUCE: leader_on_produce(b, client); break;
+    case API_PRODUCE:
+        if (c->current.u.produce.batch_count > 1) leader_on_produce_parts(b, client);
+        else leader_on_produce(b, client);
+        break;
     case API_METADATA: broker_on_metadata(b, client); break;
     case API_INIT_PRODUCER_ID: broker_on_init_producer_id(b, client); break;
     default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
@@ -548,12 +558,12 @@ static void leader_on_produce_parts(broker *b, node_id client) {
     } else if (acks == 1) {
         produce_respond_parts(b, client);
     } else {
-        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + req->timeout_ns);
+        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + proto_produce_timeout_ns(req));
     }
     /* Each step may crash this broker; completing parked requests may answer this one and
      * start the connection's next (the partitions were copied out for that). */
     for (int k = 0; k < appended_count && b->alive; k++) {
-        step(b, STEP_LEADER_APPEND);
+        step(b, appended[k], STEP_LEADER_APPEND);
         if (!b->alive) return;
         leader_complete_parked(b, appended[k], true); /* waiting fetches, parked produces */
         leader_maybe_advance_hw(b, appended[k]);
@@ -633,10 +643,6 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
 static void leader_on_produce(broker *b, node_id client) {
     const proto_msg *m = &b->conns[client].current;
     const proto_produce_request *req = &m->u.produce;
-    if (req->batch_count > 1) {
-        leader_on_produce_parts(b, client);
-        return;
-    }
     if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
         produce_fail(b, client, ERR_NOT_LEADER_OR_FOLLOWER);
         return;
@@ -670,7 +676,7 @@ static void leader_on_produce(broker *b, node_id client) {
     else {
         b->conns[client].required_offset = last_offset + 1; /* DelayedProduce requiredOffset */
         b->conns[client].base_offset = base_offset;
-        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + req->timeout_ns);
+        conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + proto_produce_timeout_ns(req));
     }
     if (!v.duplicate) step(b, partition, STEP_LEADER_APPEND);
     if (!v.duplicate) leader_complete_parked(b, partition, true); /* waiting fetches */

@@ -89,6 +89,15 @@ static void producer_poll(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
+/* The one-partition sender's helpers are shared with the sender over several partitions; kept
+ * inlined where the one-partition path calls them, as they were when it was their only caller
+ * (the callgrind budget measures that path). */
+#if defined(__GNUC__)
+#define PRODUCER_INLINE inline __attribute__((always_inline))
+#else
+#define PRODUCER_INLINE inline
+#endif
+
 static bool producer_idempotent(const producer *p) { return p->cfg->enable_idempotence; }
 
 /* KIP-360 (client KAFKA-8805, broker KAFKA-8710) shipped in 2.5.0. */
@@ -355,8 +364,8 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
                                     producer_send_no(p, first + run) == send_no;
              run++) {
         }
-        history_callback_run(p->history, now, p->node, first, run, send_no, error,
-                             offsets ? base_offset + k : -1);
+        history_callback_partition_run(p->history, now, p->node, b->partition, first, run,
+                                       send_no, error, offsets ? base_offset + k : -1);
     }
     SIM_ASSERT(p->world, p->in_producer >= n);
     p->in_producer -= n;
@@ -477,7 +486,7 @@ static int64_t producer_sticky_batch_bytes(const producer *p) {
  * onNewBatch (abortForNewBatch), which moves the sticky partition when it was that one; a
  * null-key one follows the version's partitioner; from 3.3 the built-in partitioner counts the
  * bytes appended (RecordAccumulator.append, partitionChanged, updatePartitionInfo). */
-static void producer_route_append(producer *p, uint32_t id) {
+static int producer_route_append(producer *p, uint32_t id) {
     int t = (int)(id % (uint32_t)p->topic_count);
     const producer_topic *topic = &p->topics[t];
     partitioner_topic *pt_state = &p->partitioners[t];
@@ -489,7 +498,7 @@ static void producer_route_append(producer *p, uint32_t id) {
             producer_would_open(p, &p->partitions[topic->first + q]))
             partitioner_on_new_batch(pt_state, &view, q, &p->partition_rng);
         producer_append(p, (uint16_t)(topic->first + q), id);
-        return;
+        return topic->first + q;
     }
     q = partitioner_partition(pt_state, p->partitioner, &view, &p->partition_rng);
     if (p->partitioner == PARTITIONER_STICKY) {
@@ -507,10 +516,11 @@ static void producer_route_append(producer *p, uint32_t id) {
     producer_partition *pt = &p->partitions[topic->first + q];
     bool opens = producer_would_open(p, pt);
     producer_append(p, (uint16_t)(topic->first + q), id);
-    if (p->partitioner != PARTITIONER_UNIFORM_STICKY) return;
+    if (p->partitioner != PARTITIONER_UNIFORM_STICKY) return topic->first + q;
     int64_t appended = p->record_bytes + (opens ? PRODUCER_BATCH_OVERHEAD_BYTES : 0);
     partitioner_update_info(pt_state, &view, appended, producer_sticky_batch_bytes(p),
                             producer_all_batches_full(p, pt), &p->partition_rng);
+    return topic->first + q;
 }
 
 /* KafkaProducer.send again of a record id the application sent before (from the resend
@@ -528,9 +538,13 @@ static void producer_app_resend(producer *p, uint32_t id) {
     SIM_ASSERT(p->world, send_no != 0); /* 2^32 sends of one record */
     p->outcome[id - p->id_first] = PRODUCER_RECORD_PENDING;
     p->in_producer++;
-    history_send(p->history, producer_now(p), p->node, id, send_no);
-    if (p->partition_count == 1) producer_append(p, 0, id);
-    else producer_route_append(p, id);
+    if (p->partition_count == 1) {
+        history_send(p->history, producer_now(p), p->node, id, send_no);
+        producer_append(p, 0, id);
+        return;
+    }
+    int g = producer_route_append(p, id);
+    history_send_partition_run(p->history, producer_now(p), p->node, (uint16_t)g, id, 1, send_no);
 }
 
 static bool producer_buffer_has_room(const producer *p) {
@@ -582,20 +596,30 @@ static void producer_app_send_new(producer *p, uint64_t limit) {
 }
 
 /* producer_app_send_new with several partitions: each record is routed on its own (its
- * partition depends on its key or the partitioner); the burst is still one run of ids with
- * send number 0 for the history. */
+ * partition depends on its key or the partitioner) and recorded with its partition, runs of
+ * ids bound for one partition together. */
 static void producer_app_send_new_routed(producer *p, uint64_t limit) {
-    uint32_t first = (uint32_t)p->next_id;
+    uint32_t run_first = (uint32_t)p->next_id, run_n = 0;
+    int run_g = -1;
     while (p->next_id < limit && producer_buffer_has_room(p)) {
         uint32_t id = (uint32_t)p->next_id;
         SIM_ASSERT(p->world, p->outcome[id - p->id_first] == PRODUCER_RECORD_UNSENT);
         p->outcome[id - p->id_first] = PRODUCER_RECORD_PENDING;
-        producer_route_append(p, id);
+        p->in_producer++;
+        int g = producer_route_append(p, id);
         p->next_id++;
+        if (g == run_g) {
+            run_n++;
+            continue;
+        }
+        if (run_n) history_send_partition_run(p->history, producer_now(p), p->node,
+                                              (uint16_t)run_g, run_first, run_n, 0);
+        run_g = g;
+        run_first = id;
+        run_n = 1;
     }
-    uint32_t n = (uint32_t)p->next_id - first;
-    p->in_producer += n;
-    history_send_run(p->history, producer_now(p), p->node, first, n, 0);
+    if (run_n) history_send_partition_run(p->history, producer_now(p), p->node, (uint16_t)run_g,
+                                          run_first, run_n, 0);
 }
 
 /* Sends what the application may send now: resends first, then new ids as the rate allows,
@@ -935,8 +959,8 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
 
 /* ---- Completing produce attempts (Sender.completeBatch) --------------------------------- */
 
-static void producer_step(producer *p, proto_step step) {
-    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step, 0);
+static void producer_step(producer *p, proto_step step, int partition) {
+    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step, partition);
 }
 
 /* RecordAccumulator.reenqueue: idempotent batches go back in sequence order, others to the
@@ -1143,7 +1167,7 @@ static bool producer_flushing(const producer *p) {
  * batch's, or the first known one (latestLeaderEpoch.isPresent() && (!currentLeaderEpoch
  * .isPresent() || current < latest), KAFKA-16226, ProducerBatch.java at 3.7.1 and 3.9).
  * Before 3.7 a retry always waits. */
-static bool producer_leader_changed_for_retry(producer *p, producer_batch *b,
+static PRODUCER_INLINE bool producer_leader_changed_for_retry(producer *p, producer_batch *b,
                                               const producer_partition *pt) {
     if (p->cfg->kafka_version < 30700) return false;
     int32_t latest = pt->leader_epoch < 0 ? PRODUCER_NO_LEADER_EPOCH : pt->leader_epoch;
@@ -1162,7 +1186,7 @@ static bool producer_leader_changed_for_retry(producer *p, producer_batch *b,
 }
 
 /* RA.batchReady for the partition's head batch; when not ready, the time it will be. */
-static bool producer_head_ready(producer *p, const producer_partition *pt, int64_t *when) {
+static PRODUCER_INLINE bool producer_head_ready(producer *p, const producer_partition *pt, int64_t *when) {
     producer_batch *b = &p->batches[pt->head];
     int64_t now = producer_now(p);
     bool leader_changed = producer_leader_changed_for_retry(p, b, pt);
@@ -1177,7 +1201,7 @@ static bool producer_head_ready(producer *p, const producer_partition *pt, int64
 }
 
 /* RA.shouldStopDrainBatchesForPartition, for the idempotent producer. */
-static bool producer_idempotent_hold(producer *p, producer_partition *pt, const producer_batch *b) {
+static PRODUCER_INLINE bool producer_idempotent_hold(producer *p, producer_partition *pt, const producer_batch *b) {
     if (p->producer_id < 0 || p->pid_needed) return true;
     bool sequenced = b->header.base_sequence != PROTO_NO_SEQUENCE;
     if (!sequenced) {
@@ -1195,7 +1219,7 @@ static bool producer_idempotent_hold(producer *p, producer_partition *pt, const 
 }
 
 /* Sequences are assigned at drain, never at send() (RA.drainBatchesForOneNode). */
-static void producer_assign_sequence(producer *p, producer_partition *pt, uint32_t i) {
+static PRODUCER_INLINE void producer_assign_sequence(producer *p, producer_partition *pt, uint32_t i) {
     producer_batch *b = &p->batches[i];
     if (b->header.base_sequence != PROTO_NO_SEQUENCE) return;
     if (!producer_has_kafka_12152_fix(p)) {
@@ -1234,19 +1258,19 @@ static bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i,
     m.api = API_PRODUCE;
     m.partition = b->partition;
     m.u.produce.batch = b->header;
-    m.u.produce.timeout_ns = p->cfg->request_timeout_ns;
+    m.u.produce.timeout_ms = (int32_t)(p->cfg->request_timeout_ns / 1000000);
     m.u.produce.acks = (int8_t)p->cfg->acks;
     history_attempt(p->history, producer_now(p), p->node, &b->header, broker);
     p->produce_attempts++;
     producer_request_send(p, broker, &m, i, expect);
     uint32_t session = p->session;
-    producer_step(p, STEP_PRODUCER_SEND);
+    producer_step(p, STEP_PRODUCER_SEND, b->partition);
     if (p->session != session) return false;
     if (!expect) {
         /* acks=0: complete as soon as the request is written, offset unknown (section 2.4). */
         if (producer_idempotent(p)) producer_outstanding_remove(pt, i);
         producer_batch_complete(p, i, ERR_NONE, -1);
-        producer_step(p, STEP_PRODUCER_ACK);
+        producer_step(p, STEP_PRODUCER_ACK, b->partition);
         if (p->session != session) return false;
     }
     return true;
@@ -1405,20 +1429,20 @@ static bool producer_send_batches(producer *p, int broker, const uint32_t *idx, 
     m.u.produce.batch = p->batches[idx[0]].header;
     m.u.produce.batch_count = (uint16_t)n;
     m.u.produce.more = n > 1 ? more : NULL;
-    m.u.produce.timeout_ns = p->cfg->request_timeout_ns;
+    m.u.produce.timeout_ms = (int32_t)(p->cfg->request_timeout_ns / 1000000);
     m.u.produce.acks = (int8_t)p->cfg->acks;
     p->produce_attempts++;
     if (n > 1) p->multi_partition_requests++;
     producer_request_send_produce(p, broker, &m, idx[0], block, expect);
     uint32_t session = p->session;
-    producer_step(p, STEP_PRODUCER_SEND);
+    producer_step(p, STEP_PRODUCER_SEND, p->batches[idx[0]].partition);
     if (p->session != session) return false;
     for (int k = 0; k < n && !expect; k++) {
         /* acks=0: complete as soon as the request is written, offset unknown (section 2.4). */
         producer_batch *b = &p->batches[idx[k]];
         if (producer_idempotent(p)) producer_outstanding_remove(&p->partitions[b->partition], idx[k]);
         producer_batch_complete(p, idx[k], ERR_NONE, -1);
-        producer_step(p, STEP_PRODUCER_ACK);
+        producer_step(p, STEP_PRODUCER_ACK, b->partition);
         if (p->session != session) return false;
     }
     return true;
@@ -1601,10 +1625,11 @@ static bool producer_on_produce_results(producer *p, const producer_request *r,
         one.sent.producer_epoch = rb.producer_epoch;
         proto_produce_result res = {.base_offset = -1, .error = ERR_NETWORK_EXCEPTION};
         if (k < results) res = proto_produce_result_at(pr, m->partition, k);
-        SIM_ASSERT(p->world, k >= results || res.partition == p->batches[rb.batch].partition);
+        int g = p->batches[rb.batch].partition;
+        SIM_ASSERT(p->world, k >= results || res.partition == g);
         if (producer_on_produce_result(p, &one, res.error, res.base_offset)) {
             uint32_t session = p->session;
-            producer_step(p, STEP_PRODUCER_ACK);
+            producer_step(p, STEP_PRODUCER_ACK, g);
             if (p->session != session) return false;
         }
     }
@@ -1633,7 +1658,7 @@ static bool producer_handle(producer *p, const proto_msg *m) {
         const proto_produce_response *pr = &m->u.produce_response;
         if (producer_on_produce_result(p, &r, pr->error, pr->base_offset)) {
             uint32_t session = p->session;
-            producer_step(p, STEP_PRODUCER_ACK);
+            producer_step(p, STEP_PRODUCER_ACK, m->partition);
             if (p->session != session) return false;
         }
     }
