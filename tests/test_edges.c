@@ -29,6 +29,7 @@
 #define CAP_TIME_MS 120000ULL
 #define CAP_EVENTS 300000ULL
 #define CAP_MEMORY_MB 64ULL
+#define CAP_PARTITIONS 64ULL /* 1024 partitions with a fetch at every instant run ~100 us/event */
 
 static const char *const versions[] = {"0.11", "1.0", "2.0", "2.8", "3.0", "3.7", "3.9", "4.0", "4.3"};
 
@@ -47,7 +48,8 @@ static void edges_value(size_t i, const char *name, int which, char *buf, size_t
     } caps[] = {{"workload.records", CAP_RECORDS, false},
                 {"sim.max.time.ms", CAP_TIME_MS, false},
                 {"sim.max.events", CAP_EVENTS, false},
-                {"sim.max.memory.mb", CAP_MEMORY_MB, true}};
+                {"sim.max.memory.mb", CAP_MEMORY_MB, true},
+                {"num.partitions", CAP_PARTITIONS, false}};
     for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
         if (strcmp(name, caps[k].name) != 0) continue;
         unsigned long long v = strtoull(buf, NULL, 10);

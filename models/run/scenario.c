@@ -612,11 +612,17 @@ static int scenario_build_producers(scenario *s, const int *bootstrap, char *err
         for (int i = 0; i < n; i++)
             if (config_for_producer(c, i, &s->prod_cfgs[i], err, err_len) != 0) return -2;
     }
+    /* The topics they write, from the world's table (topics.h). */
+    producer_topic topics[TOPICS_MAX];
+    for (int t = 0; t < c->topics.topic_count; t++)
+        topics[t] = (producer_topic){.first = c->topics.topics[t].first,
+                                     .count = c->topics.topics[t].count};
     for (int i = 0; i < n; i++) {
         producer_env penv = {.world = &s->world, .net = s->net, .history = &s->history,
                              .config = s->prod_cfgs ? &s->prod_cfgs[i] : c,
                              .payloads = &s->payloads, .step_fn = fault_on_step,
-                             .step_ctx = &s->faults};
+                             .step_ctx = &s->faults, .topics = topics,
+                             .topic_count = c->topics.topic_count};
         if (n > 1) {
             uint64_t first = c->records * (uint64_t)i / (uint64_t)n;
             uint64_t end = c->records * (uint64_t)(i + 1) / (uint64_t)n;

@@ -39,8 +39,6 @@ typedef uint16_t node_id;
  * one-producer reference run 11% more instructions per event (callgrind), so the cap stays
  * at 8 until those tables are sized by the run. */
 #define PROTO_PRODUCERS_MAX 8
-#define PROTO_PARTITIONS_MAX 1   /* partitions the producer writes so far; the brokers and the
-                                  * controller size theirs by the topic table (topics.h) */
 #define NODE_CONTROLLER ((node_id)0)
 #define NODE_PRODUCER_BASE ((node_id)32)
 /* Node ids are < NODES_MAX. Tables indexed by node (the network's [from][to] state, a
