@@ -465,6 +465,39 @@ static void test_partitions(void) {
     fixture_fini();
 }
 
+/* Two producers: order is per producer, so the batch that overtook producer-1's retry is its
+ * own (records 5..9), not producer-2's earlier batch of larger ids; the story names the
+ * producer of the records told. */
+static void test_producers(void) {
+    fixture_init();
+    fx.c.producers = 2;
+    fx.c.records = 20; /* producer-1 sends 0..9, producer-2 10..19 */
+    uint32_t b0 = payload_range(0, 4), b1 = payload_range(5, 9), b2 = payload_range(10, 12);
+    sends(SIM_MS, 0, 12);
+    proto_batch a = batch(b0, 1, -1), c = batch(b1, 1, 3), o = batch(b2, 1, 0);
+    o.producer = node_producer(1);
+    a.producer = c.producer = node_producer(0);
+    history_attempt(&fx.h, SIM_MS, node_producer(1), &o, 1);
+    history_append(&fx.h, SIM_MS, node_broker(1), &o, true);
+    history_attempt(&fx.h, SIM_MS, node_producer(0), &a, 1);
+    history_attempt(&fx.h, SIM_MS, node_producer(0), &c, 1);
+    history_append(&fx.h, 2 * SIM_MS, node_broker(1), &c, true);
+    history_retry(&fx.h, 31 * SIM_MS, node_producer(0), &a, ERR_REQUEST_TIMED_OUT);
+    proto_batch a2 = batch(b0, 2, 8);
+    a2.producer = node_producer(0);
+    history_attempt(&fx.h, 31 * SIM_MS, node_producer(0), &a2, 1);
+    history_append(&fx.h, 32 * SIM_MS, node_broker(1), &a2, true);
+    callbacks(33 * SIM_MS, 0, 12, ERR_NONE, 0);
+    log_add(o);
+    log_add(c);
+    log_add(a2);
+    CHECK_EQ(explain(10), 5);
+    CHECK_CONTAINS(fx.out, "records 0..4 of producer-1 reordered (Jepsen: nonmonotonic-send)");
+    CHECK_CONTAINS(fx.out, "the batch with records 5..9 (attempt 1) was appended at offset 3 "
+                           "first, at 2.000 ms");
+    fixture_fini();
+}
+
 int main(void) {
     test_linear();
     test_duplicate_retry();
@@ -474,5 +507,6 @@ int main(void) {
     test_failed_but_written();
     test_unexpected_and_clean();
     test_partitions();
+    test_producers();
     return test_result("test_explain");
 }

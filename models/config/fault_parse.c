@@ -564,7 +564,7 @@ static const char *fault_world_partition_name(void *ctx, int g, char *buf, size_
 void fault_world_of(const config *c, fault_world *w) {
     *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition,
                        .partition_name = fault_world_partition_name,
-                       .partitions = c->topics.partition_count, .producers = 1,
+                       .partitions = c->topics.partition_count, .producers = c->producers,
                        .brokers = c->num_brokers};
 }
 

@@ -640,6 +640,19 @@ static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
                                        uint32_t record) {
     /* The prefix maxima rise with the log: the first batch whose maximum passes record. */
     size_t n = (size_t)(late - x->in->log);
+    if (x->producers > 1) {
+        /* Order is per producer: the first batch of late's producer holding a larger id (a
+         * walk, taken only in a world of several producers). */
+        for (size_t i = 0; i < n; i++) {
+            const proto_batch *b = &x->in->log[i];
+            (*x->work)++;
+            if (b->producer != late->producer || !x->p || b->payload >= x->p->count) continue;
+            proto_ids ids = proto_payload_ids(x->p, b->payload);
+            for (uint32_t k = 0; k < ids.n; k++)
+                if (proto_ids_at(&ids, k) > record) return b;
+        }
+        return NULL;
+    }
     size_t i = ex_lower_bound(n, ex_max_before, &(ex_max_at){x->ix->prefix_max, record}, x->work);
     return i < n ? &x->in->log[i] : NULL;
 }
