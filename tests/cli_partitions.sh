@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# cli_partitions.sh: every face of a run knows a world of several partitions (issue 17): JSON's
-# by_partition (one object per partition, its counts summing to the totals), the text's
-# partitions line, CSV's fixed columns, --trace-partition, faults naming a partition's leader,
-# `kafkasim config`'s list of names, the timeline's colours and explain's partition lines.
+# cli_partitions.sh: every face of a run knows a world of several partitions and producers
+# (issue 17): JSON's by_partition (one object per partition, its counts summing to the totals),
+# the text's partitions line, CSV's fixed columns, --trace-partition and --trace-node
+# producer-2, faults naming a partition's leader or a producer, `kafkasim config`'s list of
+# names, the timeline's colours; and the issue's first must-show: with acks=1 a broker's crash
+# loses acknowledged writes only on the partitions it led, over ten seeds.
 # A world of one partition prints none of it (cli_results, cli_lessons and cli_demo hold its
 # bytes).
 #
@@ -50,7 +52,7 @@ expect_exit 0 run $world --seed 3 --trace=p7.txt --trace-partition orders-7
 checks=$((checks + 1))
 [ -s p7.txt ] || fail "--trace-partition orders-7 kept nothing"
 checks=$((checks + 1))
-[ "$(grep -vc 'partition=orders-7' p7.txt)" -eq 0 ] || fail "--trace-partition orders-7 kept lines of other partitions: $(grep -v 'partition=orders-7' p7.txt | head -2)"
+[ "$(grep -vc 'orders-7\b' p7.txt)" -eq 0 ] || fail "--trace-partition orders-7 kept lines of other partitions: $(grep -v 'orders-7' p7.txt | head -2)"
 expect_exit 2 run $world --trace --trace-partition orders-12
 checks=$((checks + 1))
 grep -q "no partition 'orders-12': the topics are orders (partitions 0 .. 11)" err || fail "--trace-partition orders-12: $(cat err)"
@@ -78,5 +80,50 @@ grep -q '^partitions  orders-0 .. orders-11 ' out || fail "config lists no parti
 expect_exit 0 run num.brokers=3 replication.factor=3 num.partitions=3 workload.records=100 --seed 3 --plot t.svg
 checks=$((checks + 1))
 grep -q 'lc rgb variable' t.gp && grep -q "title 'orders-2'" t.gp || fail "the timeline does not colour partitions"
+
+# ---- Several producers ----------------------------------------------------------------------
+many="num.brokers=3 replication.factor=3 num.partitions=12 workload.producers=3 workload.keys=60 workload.records=1200 workload.rate=20000"
+expect_exit 0 run $many --seed 2 --trace=all.txt --trace-node producer-2
+checks=$((checks + 1))
+[ -s all.txt ] && [ "$(grep -vc 'producer-2' all.txt)" -eq 0 ] || fail "--trace-node producer-2 kept lines of other nodes"
+checks=$((checks + 1))
+grep -q 'producer-2 send partition=orders-[0-9]* record=400$' all.txt || fail "producer-2 does not send its ids (400 .. 799)"
+# A ProduceRequest carries a batch per partition the broker leads: the filter keeps one whose
+# later batch is orders-4, and the line names every partition it carries.
+expect_exit 0 run $many --seed 2 --trace=p4.txt --trace-partition orders-4
+checks=$((checks + 1))
+[ "$(grep -vc 'orders-4\b' p4.txt)" -eq 0 ] || fail "--trace-partition orders-4 kept lines of other partitions"
+checks=$((checks + 1))
+grep -q 'Produce partition=orders-[0-9]* batches=[0-9]* partitions=[^ ]*,orders-4\b' p4.txt ||
+  fail "--trace-partition orders-4 lost the requests whose later batch is orders-4"
+expect_exit 2 run $many 'fault.p=pause producer-4 at 20ms for 50ms'
+checks=$((checks + 1))
+grep -q 'producer-4 does not exist (workload.producers=3)' err || fail "producer-4: $(cat err)"
+expect_exit 0 run $many 'fault.p=pause producer-2 at 20ms for 50ms' --seed 2 --trace=p.txt
+checks=$((checks + 1))
+grep -q 'fault start fault=p target=producer-2' p.txt || fail "pause producer-2 did not pause producer-2"
+expect_exit 0 config $many
+checks=$((checks + 1))
+grep -q '^producers   producer-1 .. producer-3 ' out || fail "config lists no producers: $(tail -2 out)"
+
+# ---- One broker's crash loses writes only on the partitions it led (acks=1) -----------------
+# broker-1 leads 4 of the 12 partitions (orders-0, -3, -6, -9 as placed); it crashes after its
+# 40th append, with keyed records from 3 producers on every partition. Over ten seeds, every
+# partition with a lost write is one broker-1 led, and the loss is there in every seed.
+expect_exit 0 run $many acks=1 --seed 1 --format json
+cp out free.json
+for seed in 1 2 3 4 5 6 7 8 9 10; do
+  expect_exit 0 run $many acks=1 'fault.c=crash broker-1 on leader.append n=40 for 2s' --seed $seed --format json
+  checks=$((checks + 1))
+  python3 - free.json out <<'PY' || fail "seed $seed: writes lost on a partition broker-1 did not lead"
+import json, sys
+free = json.load(open(sys.argv[1]))["by_partition"]
+run = json.load(open(sys.argv[2]))
+led = {p["partition"] for p in free if p["leader_at_end"] == 1}
+assert len(led) == 4, led
+lost = {p["partition"] for p in run["by_partition"] if p["lost_acked"] > 0}
+assert run["lost_acked"] > 0 and lost and lost <= led, (lost, led, run["lost_acked"])
+PY
+done
 
 finish

@@ -149,6 +149,22 @@ static bool trace_api_has_partition(int api) {
            api == API_PARTITION_STATE;
 }
 
+/* True when m concerns partition g: its partition, or, for a Produce request or response of
+ * several partitions, one of its batches or results. */
+static bool trace_message_about(const proto_msg *m, int g) {
+    if (m->partition == g) return true;
+    if (m->api != API_PRODUCE) return false;
+    if (!m->is_response) {
+        for (int k = 1; k < m->u.produce.batch_count; k++)
+            if (proto_produce_batch(&m->u.produce, k)->partition == g) return true;
+        return false;
+    }
+    for (int k = 1; k < m->u.produce_response.result_count; k++)
+        if (proto_produce_result_at(&m->u.produce_response, m->partition, k).partition == g)
+            return true;
+    return false;
+}
+
 /* History records about one partition (history_rec.partition). */
 static bool trace_kind_has_partition(history_kind kind) {
     switch (kind) {
@@ -219,8 +235,12 @@ static bool trace_payload_has(const proto_payloads *p, uint32_t payload, int64_t
 }
 
 static bool trace_message_has(const proto_msg *m, const proto_payloads *p, int64_t record) {
-    if (m->api == API_PRODUCE && !m->is_response)
-        return trace_payload_has(p, m->u.produce.batch.payload, record);
+    if (m->api == API_PRODUCE && !m->is_response) {
+        const proto_produce_request *r = &m->u.produce;
+        for (int k = 0; k < r->batch_count || k == 0; k++)
+            if (trace_payload_has(p, proto_produce_batch(r, k)->payload, record)) return true;
+        return false;
+    }
     if (m->api == API_FETCH && m->is_response) {
         const proto_fetch_response *f = &m->u.fetch_response;
         for (uint16_t i = 0; i < f->batch_count && i < PROTO_FETCH_BATCHES_MAX; i++)
@@ -249,13 +269,50 @@ static bool trace_message_idle(tracer *t, const proto_msg *m) {
 
 /* ---- Messages ----------------------------------------------------------------------------- */
 
-static void trace_produce(trace_line *l, const proto_msg *m, const proto_payloads *p) {
+/* A ProduceRequest or ProduceResponse of several partitions: how many, and their names
+ * ("partitions=orders-0,orders-5"); and a response's errors in the same order. */
+static void trace_produce_more(const tracer *t, trace_line *l, const proto_msg *m) {
+    char names[256], errors[512];
+    size_t used = 0, used_errors = 0;
+    int n = m->is_response ? m->u.produce_response.result_count : m->u.produce.batch_count;
+    names[0] = errors[0] = '\0';
+    for (int k = 0; k < n; k++) {
+        int g;
+        if (m->is_response) {
+            proto_produce_result r = proto_produce_result_at(&m->u.produce_response, m->partition, k);
+            g = r.partition;
+            if (used_errors < sizeof errors)
+                used_errors += (size_t)snprintf(errors + used_errors, sizeof errors - used_errors,
+                                                "%s%s", k ? "," : "", proto_error_name(r.error));
+        } else {
+            g = proto_produce_batch(&m->u.produce, k)->partition;
+        }
+        char name[FAULT_PARTITION_NAME_MAX];
+        if (t->config) {
+            fault_world w;
+            fault_world_of(t->config, &w);
+            w.partition_name(w.ctx, g, name, sizeof name);
+        } else {
+            snprintf(name, sizeof name, "%d", g);
+        }
+        if (used < sizeof names)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? "," : "", name);
+    }
+    line_int(l, m->is_response ? "results" : "batches", n);
+    line_str(l, "partitions", names);
+    if (m->is_response) line_str(l, "errors", errors);
+}
+
+static void trace_produce(const tracer *t, trace_line *l, const proto_msg *m,
+                          const proto_payloads *p) {
     if (m->is_response) {
         const proto_produce_response *r = &m->u.produce_response;
         if (r->base_offset >= 0) line_int(l, "offset", r->base_offset);
         line_str(l, "error", proto_error_name(r->error));
+        if (r->result_count > 1) trace_produce_more(t, l, m);
         return;
     }
+    if (m->u.produce.batch_count > 1) trace_produce_more(t, l, m);
     const proto_batch *b = &m->u.produce.batch;
     if (b->producer_id != PROTO_NO_PRODUCER_ID) {
         line_int(l, "pid", b->producer_id);
@@ -305,9 +362,10 @@ static void trace_partition_state(trace_line *l, const proto_msg *m) {
     if (m->is_response) line_str(l, "error", proto_error_name(s->error));
 }
 
-static void trace_message_body(trace_line *l, const proto_msg *m, const proto_payloads *p) {
+static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *m,
+                               const proto_payloads *p) {
     switch ((proto_api)m->api) {
-    case API_PRODUCE: trace_produce(l, m, p); break;
+    case API_PRODUCE: trace_produce(t, l, m, p); break;
     case API_FETCH: trace_fetch(l, m); break;
     case API_METADATA:
         if (!m->is_response) break;
@@ -345,13 +403,14 @@ void trace_message(tracer *t, int64_t t_ns, const proto_msg *m, const proto_payl
     if (t->node_filter >= 0 && m->from != t->node_filter && m->to != t->node_filter) return;
     if (t->record_filter >= 0 && !trace_message_has(m, p, t->record_filter)) return;
     bool about = trace_api_has_partition(m->api);
-    if (t->partition_filter >= 0 && (!about || m->partition != t->partition_filter)) return;
+    if (t->partition_filter >= 0 && (!about || !trace_message_about(m, t->partition_filter)))
+        return;
     char what[40];
     trace_line l;
     line_begin_msg(&l, t, t_ns, m->from, m->to,
                    trace_api_what(m->api, m->is_response, what, sizeof what));
     if (about) line_partition(t, &l, m->partition);
-    trace_message_body(&l, m, p);
+    trace_message_body(t, &l, m, p);
     line_end(t, &l);
 }
 
