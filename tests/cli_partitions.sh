@@ -126,4 +126,16 @@ assert run["lost_acked"] > 0 and lost and lost <= led, (lost, led, run["lost_ack
 PY
 done
 
+# ---- A sweep over the partition count and the producers (experiments/partitions.sweep) -----
+sed -e 's/^seeds[[:space:]]*=.*/seeds = 1..1/' -e '/^plot\./d' "$src/experiments/partitions.sweep" >p.sweep
+expect_exit 0 sweep p.sweep --out sw --jobs 2
+checks=$((checks + 1))
+python3 - sw/runs.csv <<'PY' || fail "partitions.sweep: not every cell ran with its partitions, producers and crash"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+cells = {(r["num.partitions"], r["workload.producers"]) for r in rows}
+assert cells == {(p, n) for p in ("1", "3", "6", "12") for n in ("1", "3")}, cells
+assert all(r["status"] == "ok" and r["faults_fired"] == "1" for r in rows)
+PY
+
 finish
