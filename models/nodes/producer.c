@@ -1906,6 +1906,9 @@ static int producer_topics_init(producer *p, const producer_env *env) {
     p->keyed = c->keys > 0 && !(p->partitioner == PARTITIONER_UNIFORM_STICKY &&
                                 c->partitioner_ignore_keys);
     if (p->partition_count == 1) return 0; /* one partition: nothing to choose */
+    /* g travels as a uint16_t (proto_batch.partition). */
+    if (p->topic_count < 1 || p->partition_count < 1 || p->partition_count > UINT16_MAX)
+        return -1;
     int widest = 1;
     for (int t = 0; t < p->topic_count; t++)
         if (p->topics[t].count > widest) widest = p->topics[t].count;
