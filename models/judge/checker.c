@@ -285,7 +285,23 @@ static size_t checker_fresh_find(checker_stream *cs, uint32_t id) {
     const checker_fresh *fresh = cs->fresh;
     size_t k = cs->fresh_hint < cs->fresh_count ? cs->fresh_hint : 0;
     if (fresh[k].first <= id) {
-        while (k + 1 < cs->fresh_count && fresh[k + 1].first <= id) k++;
+        /* Forward from the hint by doubling steps, then bisect: callbacks of keyed batches
+         * (several partitions) jump ahead, and a step at a time made that linear. */
+        size_t step = 1, lo = k, hi = k;
+        while (hi + 1 < cs->fresh_count && fresh[hi + 1].first <= id) {
+            lo = hi + 1;
+            hi = lo + step < cs->fresh_count ? lo + step : cs->fresh_count - 1;
+            step *= 2;
+            if (fresh[hi].first > id) break;
+            lo = hi;
+        }
+        /* fresh[lo].first <= id; the answer is in [lo, hi] */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo + 1) / 2;
+            if (fresh[mid].first <= id) lo = mid;
+            else hi = mid - 1;
+        }
+        k = lo;
     } else {
         size_t lo = 0, hi = k; /* fresh[hi].first > id; the answer is in [lo, hi) */
         while (hi - lo > 1) {

@@ -447,18 +447,24 @@ static void produce_respond_parts(broker *b, node_id client) {
     conn_respond(b, client, &r);
 }
 
-/* DelayedProduce.tryComplete for a multi-partition request: a pending partition completes
- * when this broker no longer leads it (NOT_LEADER_OR_FOLLOWER) or its HW reached the batch
+/* DelayedProduce.tryComplete for a multi-partition request (only: the partition whose state
+ * changed, -1 for all; Kafka's purgatory keys a DelayedProduce by each of its partitions): a
+ * pending partition completes when this broker no longer leads it (NOT_LEADER_OR_FOLLOWER) or
+ * its HW reached the batch
  * (Partition.checkEnoughReplicasReachOffset: NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
  * shrank below min.insync.replicas); the request is answered when none is pending. Returns
  * true when it was answered. */
-static bool produce_try_complete_parts(broker *b, node_id client) {
+static bool produce_try_complete_parts(broker *b, node_id client, int only) {
     broker_conn *c = &b->conns[client];
     int n = c->current.u.produce.batch_count;
     bool pending = false;
     for (int k = 0; k < n; k++) {
         broker_produce_part *pp = &c->parts[k];
         if (!pp->pending) continue;
+        if (only >= 0 && pp->partition != only) { /* nothing changed for it */
+            pending = true;
+            continue;
+        }
         broker_partition *p = &b->partitions[pp->partition];
         if (!is_leader(b, p)) {
             pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
@@ -570,7 +576,7 @@ static void leader_on_produce_parts(broker *b, node_id client) {
     }
     /* tryCompleteElseWatch: partitions the HW already passed (duplicates, an ISR of one). */
     if (b->alive && c->busy && c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c))
-        produce_try_complete_parts(b, client); /* the caller drains the connection */
+        produce_try_complete_parts(b, client, -1); /* the caller drains the connection */
 }
 
 /* Answers an error; with acks=0 the broker closes the connection instead (KafkaApis). */
@@ -623,7 +629,7 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
     for (int n = broker_next_parked(b, 0); n < NODES_MAX; n = broker_next_parked(b, n + 1)) {
         broker_conn *c = &b->conns[n];
         if (c->busy && c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c)) {
-            if (produce_try_complete_parts(b, (node_id)n)) drained |= (uint64_t)1 << n;
+            if (produce_try_complete_parts(b, (node_id)n, partition)) drained |= (uint64_t)1 << n;
             continue;
         }
         if (!c->busy || c->current.partition != partition) continue;

@@ -480,6 +480,16 @@ static int64_t producer_sticky_batch_bytes(const producer *p) {
     return p->cfg->batch_bytes > 1 ? p->cfg->batch_bytes : 1;
 }
 
+/* BuiltInPartitioner.partitionForKey of key number key in topic t, remembered for the first
+ * PRODUCER_KEY_CACHE keys of each topic (a key's partition never changes in a run). */
+static int producer_key_partition(producer *p, int t, uint32_t key) {
+    if (!p->key_cache || key >= PRODUCER_KEY_CACHE)
+        return partitioner_partition_for_key(key, p->topics[t].count);
+    uint16_t *slot = &p->key_cache[(size_t)t * PRODUCER_KEY_CACHE + key];
+    if (*slot == 0) *slot = (uint16_t)(1 + partitioner_partition_for_key(key, p->topics[t].count));
+    return *slot - 1;
+}
+
 /* KafkaProducer.doSend for record id with several partitions: its topic is number id mod the
  * topics, its key "key-<id mod workload.keys>". A keyed record goes to its hash partition;
  * under the sticky partitioner (2.4 .. 3.2) a record that would open a new batch first calls
@@ -493,7 +503,7 @@ static int producer_route_append(producer *p, uint32_t id) {
     partitioner_view view = producer_topic_view(p, topic);
     int q;
     if (p->keyed) {
-        q = partitioner_partition_for_key((uint32_t)(id % p->cfg->keys), topic->count);
+        q = producer_key_partition(p, t, (uint32_t)(id % p->cfg->keys));
         if (p->partitioner == PARTITIONER_STICKY &&
             producer_would_open(p, &p->partitions[topic->first + q]))
             partitioner_on_new_batch(pt_state, &view, q, &p->partition_rng);
@@ -1921,6 +1931,10 @@ static int producer_topics_init(producer *p, const producer_env *env) {
         return -1;
     for (int t = 0; t < p->topic_count; t++)
         if (partitioner_topic_init(&p->partitioners[t], p->topics[t].count) != 0) return -1;
+    if (p->keyed) {
+        p->key_cache = calloc((size_t)p->topic_count * PRODUCER_KEY_CACHE, sizeof *p->key_cache);
+        if (!p->key_cache) return -1;
+    }
     return 0;
 }
 
@@ -1993,6 +2007,7 @@ void producer_fini(producer *p) {
     free(p->partitioners);
     if (p->topics != &p->topics_one) free(p->topics);
     free(p->available);
+    free(p->key_cache);
     free(p->by_leader);
     free(p->queue_sizes);
     free(p->queue_ids);

@@ -31,6 +31,7 @@
 /* PCG32 component id of a producer's partitioner: + index (its own stream, so that choosing
  * partitions never shifts the retry jitter drawn from the other). */
 #define PRODUCER_PARTITIONER_STREAM_BASE 256
+#define PRODUCER_KEY_CACHE 4096 /* keys per topic whose partition a producer remembers */
 /* DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header on the wire, bytes. */
 #define PRODUCER_BATCH_OVERHEAD_BYTES 61
 /* DefaultRecord framing of a small record without key or headers (length, attributes,
@@ -196,6 +197,8 @@ typedef struct producer {
     bool keyed;                /* workload.keys > 0 and the keys pick partitions */
     sim_pcg32 partition_rng;   /* ThreadLocalRandom of the partitioners */
     bool *available;           /* owned, by g: its leader is known (availablePartitionsForTopic) */
+    uint16_t *key_cache;       /* owned when keyed: 1 + partition of key k of topic t at
+                                * [t * PRODUCER_KEY_CACHE + k], 0 not yet computed */
     uint16_t *by_leader;       /* owned: g grouped by leader, g order within (partitionsForNode) */
     int by_leader_first[PROTO_BROKERS_MAX + 2]; /* broker b's run in by_leader */
     int drain_index[PROTO_BROKERS_MAX + 1]; /* RecordAccumulator.nodesDrainIndex, by broker */
