@@ -43,5 +43,5 @@ for dir in "$src"/results/*/; do
     fi
     checked=$((checked + 1))
 done
-if [ "$checked" -lt 8 ]; then echo "FAIL: only $checked curated sweeps found (expected 8)"; fail=1; fi
+if [ "$checked" -lt 10 ]; then echo "FAIL: only $checked curated sweeps found (expected 10)"; fail=1; fi
 exit $fail
