@@ -323,6 +323,21 @@ static uint32_t checker_latest(checker_stream *cs, uint32_t id) {
 
 /* ---- The history: what the application was told, and the counters ------------------------ */
 
+/* A fresh send record that starts where the last fresh one ended, at its time and with its
+ * send number, says nothing the last one does not: the last one's entry stands for it too
+ * (a fresh entry reaches up to the next one's first id), and it only flags its ids as sent.
+ * The history stores such records apart when their records went to different partitions
+ * (keyed records: one record per id), which would otherwise cost an entry per id here. Says
+ * whether it took r. */
+static bool checker_sends_continue(checker_stream *cs, const history_rec *r, uint32_t n) {
+    if (cs->fresh_count == 0 || r->a != cs->sent_bound) return false;
+    const checker_send *last = &cs->sends[cs->fresh[cs->fresh_count - 1].send];
+    if (last->ns != r->time_ns || last->send_no != r->b) return false;
+    checker_flags_set(cs->flags + r->a, n, CHECKER_SENT);
+    cs->sent_bound = (uint64_t)r->a + n;
+    return true;
+}
+
 /* A stored send record stands for ids a .. a + f, all sent at its time with its send number
  * (history.h); the walk reads them in place rather than expanding each. */
 static void checker_on_sends(checker_stream *cs, const history_rec *r) {
@@ -330,6 +345,7 @@ static void checker_on_sends(checker_stream *cs, const history_rec *r) {
     cs->out.sends += n;
     uint64_t end = (uint64_t)r->a + n;
     if (!checker_cover(cs, end)) return;
+    if (checker_sends_continue(cs, r, n)) return;
     uint32_t send = checker_send_add(cs, r);
     if (send == UINT32_MAX) return;
     bool fresh = r->a >= cs->sent_bound;
