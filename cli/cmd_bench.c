@@ -1,8 +1,9 @@
 /*
  * cmd_bench.c: `kafkasim bench`, throughput and memory of the simulator on this machine.
  *
- *   kafkasim bench [--reference] [--sweep] [--kernel] [--scaling] [--runs N] [--events N]
- *                  [--repeat N] [--seed N] [--reference-file FILE] [--format text|json]
+ *   kafkasim bench [--reference] [--partitions] [--sweep] [--kernel] [--scaling] [--runs N]
+ *                  [--events N] [--repeat N] [--seed N] [--reference-file FILE]
+ *                  [--partitions-file FILE] [--format text|json]
  *
  * Benches are rows of one table (bench_table): a name, a selecting option and a function that
  * runs and prints. With no bench named, every bench but --scaling runs (it takes minutes).
@@ -14,6 +15,14 @@
  *   included, the per-event invariant walk off (it is a debugging aid: `kafkasim run` has it
  *   on, sweeps have it off). "Records simulated per second" is workload.records over the
  *   wall time of scenario_run.
+ * - partitions: the scenario of experiments/bench-partitions.properties, the reference
+ *   scenario in a world of many partitions: 3 brokers, one topic of 24 partitions, 4 idempotent
+ *   producers writing 10^6 keyed records (1,000 keys) between them, the rest as in the
+ *   reference. It runs in a child process started before any bench, so that the peak
+ *   resident set it shows (of its first run) is its own, and its repeats alternate with runs
+ *   of the reference scenario in this process, so that whatever else the machine does slows
+ *   both alike: the row shows its records/s as a ratio of the fastest reference run of this
+ *   bench (those and the reference row's).
  * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
  *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
  * - kernel: the classic hold model (Jones, "An empirical comparison of priority-queue and
@@ -39,6 +48,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,13 +71,19 @@
 
 typedef enum bench_format { BENCH_TEXT, BENCH_JSON } bench_format;
 
+typedef struct bench_child bench_child;
+
 typedef struct bench_args {
     uint64_t events; /* events timed per measurement */
     uint64_t repeat; /* measurements per figure; the fastest is reported */
     uint64_t seed;   /* run seed of every simulated world (the first one of the sweep) */
     uint64_t runs;   /* runs of the sweep row */
     const char *reference_file; /* the reference scenario, NULL for the built-in copy */
+    const char *partitions_file; /* the partitions scenario, NULL for the built-in copy */
     bench_format format;
+    double *reference_rate; /* the fastest reference run's records/s in this bench, 0 before */
+    const config *partitions; /* the partitions scenario, when its bench runs */
+    bench_child *partitions_child; /* the process that runs it (see bench_child) */
 } bench_args;
 
 /* Runs one bench and prints it: in text a titled table; in JSON one member ("name": {...}),
@@ -114,19 +130,52 @@ static char *bench_reference_props[] = {
     "fault.drop=break responses leader -> producer p=0.01",
 };
 
-/* Loads the reference configuration into *c. Returns 0, or -1 with a message on stderr. */
-static int bench_reference_load(const bench_args *a, config *c) {
+/* The partitions scenario, key for key as experiments/bench-partitions.properties states it
+ * (tests/cli_bench.sh holds the two to one config_hash, as the reference's): the reference
+ * scenario with 3 brokers, a topic of 24 partitions, 4 producers and keyed records. */
+static char *bench_partitions_props[] = {
+    "enable.idempotence=true",
+    "acks=all",
+    "max.in.flight.requests.per.connection=5",
+    "request.timeout.ms=30",
+    "linger.ms=0",
+    "replication.factor=3",
+    "workload.records=1000000",
+    "workload.record.bytes=100",
+    "batch.size=1200",
+    "network.latency.ms=1",
+    "network.jitter.ms=0.2",
+    "fault.drop=break responses leader -> producer p=0.01",
+    "num.brokers=3",
+    "num.partitions=24",
+    "workload.producers=4",
+    "workload.keys=1000",
+};
+
+#define BENCH_PROPS_COUNT(props) ((int)(sizeof(props) / sizeof((props)[0])))
+
+/* Loads a scenario into *c: from file, or the built-in properties when file is NULL; what names
+ * it in a message. Returns 0, or -1 with a message on stderr. */
+static int bench_scenario_load(const bench_args *a, const char *what, const char *file,
+                               char **builtin, int count, config *c) {
     char err[512];
-    char *file = (char *)a->reference_file;
-    int rc = a->reference_file
-                 ? cli_load_config(c, &file, 1, err, sizeof err)
-                 : cli_load_config(c, bench_reference_props,
-                                   (int)(sizeof bench_reference_props /
-                                         sizeof bench_reference_props[0]),
-                                   err, sizeof err);
-    if (rc != 0) fprintf(stderr, "kafkasim bench: reference scenario: %s\n", err);
+    char *path = (char *)file;
+    int rc = file ? cli_load_config(c, &path, 1, err, sizeof err)
+                  : cli_load_config(c, builtin, count, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "kafkasim bench: %s scenario: %s\n", what, err);
     c->seed = a->seed;
     return rc;
+}
+
+/* Loads the reference configuration into *c. Returns 0, or -1 with a message on stderr. */
+static int bench_reference_load(const bench_args *a, config *c) {
+    return bench_scenario_load(a, "reference", a->reference_file, bench_reference_props,
+                               BENCH_PROPS_COUNT(bench_reference_props), c);
+}
+
+static int bench_partitions_load(const bench_args *a, config *c) {
+    return bench_scenario_load(a, "partitions", a->partitions_file, bench_partitions_props,
+                               BENCH_PROPS_COUNT(bench_partitions_props), c);
 }
 
 /* What one or more scenario runs did and cost. */
@@ -210,21 +259,34 @@ static void bench_scenario_header_text(FILE *out) {
             "records/s", "events/s", "runs/s", "ns/event", "ev/record", "acked%", "trace_hash");
 }
 
-static void bench_scenario_print_json(FILE *out, const bench_scenario_row *r) {
+/* A scenario row's JSON members, without the braces around them. */
+static void bench_scenario_print_json_members(FILE *out, const bench_scenario_row *r) {
     double records = (double)r->records * (double)r->runs;
     double rate = bench_rate((double)r->events, r->seconds);
     fprintf(out,
-            "{\"records\": %" PRIu64 ", \"runs\": %" PRIu64 ", \"events\": %" PRIu64
+            "\"records\": %" PRIu64 ", \"runs\": %" PRIu64 ", \"events\": %" PRIu64
             ", \"acked\": %" PRIu64 ", \"committed\": %" PRIu64 ", \"seconds\": %.6f, "
             "\"records_per_s\": %.0f, \"events_per_s\": %.0f, \"runs_per_s\": %.1f, "
             "\"first_seconds\": %.6f, \"ns_per_event\": %.2f, \"events_per_record\": %.3f, "
             "\"peak_rss_kib\": %ld, "
             "\"bytes_per_record\": %.1f, \"config_hash\": \"0x%016" PRIx64 "\", "
-            "\"trace_hash\": \"0x%016" PRIx64 "\"}",
+            "\"trace_hash\": \"0x%016" PRIx64 "\"",
             r->records, r->runs, r->events, r->acked, r->committed, r->seconds,
             bench_rate(records, r->seconds), rate, bench_rate((double)r->runs, r->seconds),
             r->first_seconds, rate > 0 ? 1e9 / rate : 0, (double)r->events / records, r->rss_kib,
             (double)r->rss_kib * 1024.0 / records, r->config_hash, r->trace_hash);
+}
+
+static void bench_scenario_print_json(FILE *out, const bench_scenario_row *r) {
+    fputc('{', out);
+    bench_scenario_print_json_members(out, r);
+    fputc('}', out);
+}
+
+/* Keeps the reference scenario's records/s of row if it is the fastest of this bench so far. */
+static void bench_reference_seen(const bench_args *a, const bench_scenario_row *row) {
+    double rate = bench_rate((double)row->records * (double)row->runs, row->seconds);
+    if (rate > *a->reference_rate) *a->reference_rate = rate;
 }
 
 static int bench_reference(const bench_args *a, FILE *out) {
@@ -232,6 +294,7 @@ static int bench_reference(const bench_args *a, FILE *out) {
     if (bench_reference_load(a, &c) != 0) return CLI_EXIT_USAGE;
     bench_scenario_row row;
     if (bench_scenario_best(a, &c, 1, &row) != 0) return CLI_EXIT_FAILED;
+    bench_reference_seen(a, &row);
     if (a->format == BENCH_JSON) {
         fputs("\"reference\": ", out);
         bench_scenario_print_json(out, &row);
@@ -247,6 +310,148 @@ static int bench_reference(const bench_args *a, FILE *out) {
             row.first_seconds, bench_rate((double)row.records, row.first_seconds) / 1e6);
     fprintf(out, "peak RSS so far: %.1f MiB, %.1f bytes per record\n",
             (double)row.rss_kib / 1024.0, (double)row.rss_kib * 1024.0 / (double)row.records);
+    return CLI_EXIT_OK;
+}
+
+/* A process of its own for one scenario (the partitions row): it runs the scenario once for
+ * every byte the parent writes to `to` and writes the row back to `from`, until `to` closes.
+ * Its peak resident set, in each row, is then that scenario's alone: cmd_bench starts it
+ * before any bench runs, while this process holds little more than its configuration. */
+struct bench_child {
+    pid_t pid;
+    int to;   /* the parent's end of the requests */
+    int from; /* the parent's end of the rows */
+};
+
+static void bench_child_main(const config *c, uint64_t seed, int requests, int rows) {
+    signal(SIGPIPE, SIG_DFL);
+    for (;;) {
+        char go;
+        ssize_t n = read(requests, &go, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != 1) _exit(0); /* the parent closed the pipe, or died */
+        bench_scenario_row row;
+        if (bench_scenario_runs(c, seed, 1, &row) != 0) _exit(1);
+        if (write(rows, &row, sizeof row) != (ssize_t)sizeof row) _exit(1);
+    }
+}
+
+/* Starts the child. Returns 0, or -1 (message on stderr). */
+static int bench_child_start(const config *c, uint64_t seed, bench_child *ch) {
+    int requests[2], rows[2];
+    if (pipe(requests) != 0) return -1;
+    if (pipe(rows) != 0) {
+        close(requests[0]);
+        close(requests[1]);
+        return -1;
+    }
+    fflush(NULL); /* the child must not print the parent's buffered output again */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(requests[1]);
+        close(rows[0]);
+        bench_child_main(c, seed, requests[0], rows[1]);
+    }
+    close(requests[0]);
+    close(rows[1]);
+    *ch = (bench_child){.pid = pid, .to = requests[1], .from = rows[0]};
+    if (pid < 0) {
+        close(ch->to);
+        close(ch->from);
+        fprintf(stderr, "kafkasim bench: cannot start a process: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* One run in the child. Returns 0, or -1 when the child failed (its message is on stderr). */
+static int bench_child_run(bench_child *ch, bench_scenario_row *row) {
+    char go = 1;
+    if (write(ch->to, &go, 1) != 1) return -1;
+    ssize_t n;
+    do n = read(ch->from, row, sizeof *row);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *row ? 0 : -1; /* a row is less than PIPE_BUF: one read */
+}
+
+/* Ends the child. Returns 0 when it exited cleanly, else -1. */
+static int bench_child_stop(bench_child *ch) {
+    close(ch->to);
+    close(ch->from);
+    int status = 0;
+    pid_t got;
+    do got = waitpid(ch->pid, &status, 0);
+    while (got < 0 && errno == EINTR);
+    return got == ch->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* a->repeat runs of the partitions scenario in its process, each after a run of the reference
+ * scenario here; *best is that process's fastest, *reference_best this one's. Every repeat of
+ * each must end with the same trace hash. Returns 0 or -1 (message on stderr). */
+static int bench_partitions_measure(const bench_args *a, const config *reference,
+                                    bench_scenario_row *best,
+                                    bench_scenario_row *reference_best) {
+    for (uint64_t r = 0; r < a->repeat; r++) {
+        bench_scenario_row ref, row;
+        if (bench_scenario_runs(reference, a->seed, 1, &ref) != 0) return -1;
+        if (bench_child_run(a->partitions_child, &row) != 0) {
+            fprintf(stderr, "kafkasim bench: the partitions run in its own process failed\n");
+            return -1;
+        }
+        if (r > 0 && (row.trace_hash != best->trace_hash ||
+                      ref.trace_hash != reference_best->trace_hash)) {
+            fprintf(stderr, "kafkasim bench: runs are not deterministic (partitions trace hash "
+                            "0x%016" PRIx64 " then 0x%016" PRIx64 ", reference 0x%016" PRIx64
+                            " then 0x%016" PRIx64 ")\n",
+                    best->trace_hash, row.trace_hash, reference_best->trace_hash,
+                    ref.trace_hash);
+            return -1;
+        }
+        /* The memory is the first run's: a process's later runs reuse what the allocator
+         * kept, and their peak adds what they could not reuse of it. */
+        double first = r == 0 ? row.seconds : best->first_seconds;
+        long rss_kib = r == 0 ? row.rss_kib : best->rss_kib;
+        if (r == 0 || row.seconds < best->seconds) *best = row;
+        best->first_seconds = first;
+        best->rss_kib = rss_kib;
+        if (r == 0 || ref.seconds < reference_best->seconds) *reference_best = ref;
+    }
+    return 0;
+}
+
+static int bench_partitions(const bench_args *a, FILE *out) {
+    config ref;
+    if (bench_reference_load(a, &ref) != 0) return CLI_EXIT_USAGE;
+    const config *c = a->partitions;
+    bench_scenario_row row, ref_row;
+    if (bench_partitions_measure(a, &ref, &row, &ref_row) != 0) return CLI_EXIT_FAILED;
+    bench_reference_seen(a, &ref_row);
+    double rate = bench_rate((double)row.records, row.seconds);
+    double ratio = *a->reference_rate > 0 ? rate / *a->reference_rate : 0;
+    double bytes = (double)row.rss_kib * 1024.0 / (double)row.records;
+    if (a->format == BENCH_JSON) {
+        fputs("\"partitions\": {", out);
+        bench_scenario_print_json_members(out, &row);
+        fprintf(out, ", \"num_partitions\": %d, \"producers\": %d, \"keys\": %" PRIu64
+                     ", \"reference_records_per_s\": %.0f, \"ratio_to_reference\": %.3f}",
+                c->topics.partition_count, c->producers, c->keys, *a->reference_rate, ratio);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "partitions: %s, seed %" PRIu64 ": %d brokers, %d partitions, %d producers, "
+                 "%" PRIu64 " keys\n(fastest of %" PRIu64 " runs in a process of its own, each "
+                 "after a run of the reference scenario)\n",
+            a->partitions_file ? a->partitions_file : "built-in bench-partitions.properties",
+            a->seed, c->num_brokers, c->topics.partition_count, c->producers, c->keys, a->repeat);
+    bench_scenario_header_text(out);
+    bench_scenario_print_text(out, &row);
+    fprintf(out, "first run (memory not yet touched): %.4f s, %.2f M records/s\n",
+            row.first_seconds, bench_rate((double)row.records, row.first_seconds) / 1e6);
+    fprintf(out, "peak RSS of its first run (a process of its own): %.1f MiB, %.1f bytes per "
+                 "record\n",
+            (double)row.rss_kib / 1024.0, bytes);
+    fprintf(out, "records/s against the reference scenario (fastest of this bench, %.2f M "
+                 "records/s): %.2f\n",
+            *a->reference_rate / 1e6, ratio);
     return CLI_EXIT_OK;
 }
 
@@ -477,11 +682,13 @@ typedef struct bench_entry {
  * it ends is the reference run's own. */
 static const bench_entry bench_table[] = {
     {"reference", bench_reference, true},
+    {"partitions", bench_partitions, true},
     {"sweep", bench_sweep, true},
     {"kernel", bench_kernel, true},
     {"scaling", bench_scaling, false},
 };
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
+#define BENCH_PARTITIONS 1 /* its index in bench_table */
 
 enum bench_option {
     BENCH_OPT_FORMAT = 'f',
@@ -491,6 +698,8 @@ enum bench_option {
     BENCH_OPT_SWEEP,
     BENCH_OPT_SCALING,
     BENCH_OPT_REFERENCE_FILE,
+    BENCH_OPT_PARTITIONS,
+    BENCH_OPT_PARTITIONS_FILE,
     BENCH_OPT_RUNS,
     BENCH_OPT_EVENTS,
     BENCH_OPT_SEED,
@@ -503,6 +712,8 @@ static const struct option bench_options[] = {
     {"kernel", no_argument, NULL, BENCH_OPT_KERNEL},
     {"scaling", no_argument, NULL, BENCH_OPT_SCALING},
     {"reference-file", required_argument, NULL, BENCH_OPT_REFERENCE_FILE},
+    {"partitions", no_argument, NULL, BENCH_OPT_PARTITIONS},
+    {"partitions-file", required_argument, NULL, BENCH_OPT_PARTITIONS_FILE},
     {"runs", required_argument, NULL, BENCH_OPT_RUNS},
     {"events", required_argument, NULL, BENCH_OPT_EVENTS},
     {"seed", required_argument, NULL, BENCH_OPT_SEED},
@@ -520,6 +731,11 @@ static void bench_usage(FILE *out) {
           "      --reference          the reference scenario (100,000 records, see\n"
           "                           experiments/bench-reference.properties): records/s,\n"
           "                           events/s, ns/event, peak RSS and bytes per record\n"
+          "      --partitions         the partitions scenario (10^6 keyed records from 4\n"
+          "                           producers over 24 partitions of 3 brokers, see\n"
+          "                           experiments/bench-partitions.properties), in a process\n"
+          "                           of its own, alternating with the reference scenario:\n"
+          "                           the same figures and records/s against the reference\n"
           "      --sweep              --runs runs of it with 10,000 records over consecutive\n"
           "                           seeds: runs/s\n"
           "      --kernel             the event kernel alone: a hold model at 10^2, 10^3, 10^4\n"
@@ -529,6 +745,8 @@ static void bench_usage(FILE *out) {
           "                           records, each in a child process (takes a while)\n"
           "      --reference-file FILE  read the reference scenario from FILE instead of the\n"
           "                           built-in copy of experiments/bench-reference.properties\n"
+          "      --partitions-file FILE  read the partitions scenario from FILE instead of the\n"
+          "                           built-in copy of experiments/bench-partitions.properties\n"
           "      --runs N             runs of the sweep bench (default 1000)\n"
           "      --events N           kernel events timed per measurement (default 5000000)\n"
           "      --repeat N           measurements per figure, the fastest is shown (default 3)\n"
@@ -563,10 +781,12 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
     while ((opt = getopt_long(argc, argv, ":f:h", bench_options, NULL)) != -1) {
         switch (opt) {
         case BENCH_OPT_REFERENCE: selected[0] = true; break;
-        case BENCH_OPT_SWEEP: selected[1] = true; break;
-        case BENCH_OPT_KERNEL: selected[2] = true; break;
-        case BENCH_OPT_SCALING: selected[3] = true; break;
+        case BENCH_OPT_PARTITIONS: selected[1] = true; break;
+        case BENCH_OPT_SWEEP: selected[2] = true; break;
+        case BENCH_OPT_KERNEL: selected[3] = true; break;
+        case BENCH_OPT_SCALING: selected[4] = true; break;
         case BENCH_OPT_REFERENCE_FILE: a->reference_file = optarg; break;
+        case BENCH_OPT_PARTITIONS_FILE: a->partitions_file = optarg; break;
         case BENCH_OPT_RUNS:
             if (bench_parse_u64(optarg, 1, &a->runs) != 0)
                 return bench_usage_error("--runs wants a positive integer, not ", optarg);
@@ -599,22 +819,49 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
     return -1;
 }
 
+/* Whether bench i runs: the ones named, or with none named the default ones. */
+static bool bench_runs(const bool selected[BENCH_COUNT], bool any, size_t i) {
+    return any ? selected[i] : bench_table[i].by_default;
+}
+
 int cmd_bench(int argc, char **argv) {
+    double reference_rate = 0;
     bench_args a = {.events = BENCH_EVENTS_DEFAULT, .repeat = BENCH_REPEAT_DEFAULT, .seed = 1,
-                    .runs = BENCH_RUNS_DEFAULT, .format = BENCH_TEXT};
+                    .runs = BENCH_RUNS_DEFAULT, .format = BENCH_TEXT,
+                    .reference_rate = &reference_rate};
     bool selected[BENCH_COUNT] = {false};
     int done = bench_parse(argc, argv, &a, selected);
     if (done >= 0) return done;
     bool any = false;
     for (size_t i = 0; i < BENCH_COUNT; i++) any = any || selected[i];
+    /* The partitions process starts first, before any bench has grown this one. While it
+     * lives, a write to it after it died must fail, not end this process. */
+    static config partitions;
+    bench_child child;
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old_pipe;
+    sigemptyset(&ignore.sa_mask);
+    if (bench_runs(selected, any, BENCH_PARTITIONS)) {
+        if (bench_partitions_load(&a, &partitions) != 0) return CLI_EXIT_USAGE;
+        if (bench_child_start(&partitions, a.seed, &child) != 0) return CLI_EXIT_FAILED;
+        a.partitions = &partitions;
+        a.partitions_child = &child;
+        sigaction(SIGPIPE, &ignore, &old_pipe);
+    }
     if (a.format == BENCH_JSON) fputs("{", stdout);
     int status = CLI_EXIT_OK;
     bool first = true;
     for (size_t i = 0; i < BENCH_COUNT && status == CLI_EXIT_OK; i++) {
-        if (any ? !selected[i] : !bench_table[i].by_default) continue;
+        if (!bench_runs(selected, any, i)) continue;
         if (!first) fputs(a.format == BENCH_JSON ? ", " : "\n", stdout);
         first = false;
         status = bench_table[i].run(&a, stdout);
+    }
+    if (a.partitions_child) {
+        if (bench_child_stop(a.partitions_child) != 0 && status == CLI_EXIT_OK) {
+            fprintf(stderr, "kafkasim bench: the partitions process did not end cleanly\n");
+            status = CLI_EXIT_FAILED;
+        }
+        sigaction(SIGPIPE, &old_pipe, NULL);
     }
     long rss_kib = bench_peak_rss_kib();
     if (a.format == BENCH_JSON) printf(", \"peak_rss_kib\": %ld}\n", rss_kib);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # cli_bench.sh: `kafkasim bench` end to end, on small sizes (about 5 s): usage errors (exit 2),
 # the built-in reference scenario is experiments/bench-reference.properties (same config_hash)
-# and runs what `kafkasim run` runs (same events, acked and trace hash); the sweep row is 20
+# and runs what `kafkasim run` runs (same events, acked and trace hash); so do the partitions
+# row's built-in scenario and experiments/bench-partitions.properties, twice over (its two
+# repeats in a process of its own end with one trace hash, the bench checks, and it is the one
+# `kafkasim run` prints), and its ratio to the reference is shown; the sweep row is 20
 # runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
 # last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
 # bytes per pending event from 10^4 pending on; the JSON parses.
@@ -25,10 +28,12 @@ same() {
 
 expect_exit 0 bench --help
 grep -q -- '--scaling' out || fail "--help does not mention --scaling"
+grep -q -- '--partitions' out || fail "--help does not mention --partitions"
 expect_exit 2 bench --no-such-option
 expect_exit 2 bench --runs 0
 expect_exit 2 bench --format yaml
 expect_exit 2 bench --reference --reference-file "$work/missing.properties"
+expect_exit 2 bench --partitions --partitions-file "$work/missing.properties"
 
 # The reference row and `kafkasim run` of the file agree.
 expect_exit 0 bench --reference --repeat 2 --format json
@@ -43,6 +48,38 @@ same "reference records" "$(field records reference.json)" "$(field records run.
 checks=$((checks + 1))
 awk -v r="$(field records_per_s reference.json)" 'BEGIN { exit !(r > 0) }' ||
   fail "records_per_s is not positive"
+
+# The partitions row: 10^6 keyed records from 4 producers over 24 partitions, in a process of
+# its own, each repeat after a run of the reference; `kafkasim run` of the file agrees.
+parts=$src/experiments/bench-partitions.properties
+expect_exit 0 bench --partitions --repeat 2 --format json
+cp out partitions.json
+expect_exit 0 run "$parts" --seed 1 --no-check --format json
+cp out partitions-run.json
+same "partitions config_hash" "$(field config_hash partitions.json)" \
+  "$(field config_hash partitions-run.json)"
+same "partitions trace_hash" "$(field trace_hash partitions.json)" \
+  "$(field trace_hash partitions-run.json)"
+same "partitions events" "$(field events partitions.json)" "$(field events partitions-run.json)"
+same "partitions acked" "$(field acked partitions.json)" "$(field acked partitions-run.json)"
+same "partitions records" "$(field records partitions.json)" 1000000
+same "partitions num_partitions" "$(field num_partitions partitions.json)" 24
+same "partitions producers" "$(field producers partitions.json)" 4
+same "partitions keys" "$(field keys partitions.json)" 1000
+checks=$((checks + 1))
+awk -v r="$(field ratio_to_reference partitions.json)" \
+  -v b="$(field bytes_per_record partitions.json)" 'BEGIN { exit !(r > 0 && b > 0) }' ||
+  fail "the partitions row shows no ratio or no bytes per record"
+# The text names the ratio; another file is read with --partitions-file.
+printf 'workload.records = 3000\nnum.partitions = 6\nworkload.producers = 2\nworkload.keys = 7\n' \
+  >parts.properties
+expect_exit 0 bench --partitions --partitions-file parts.properties --repeat 2
+grep -q 'records/s against the reference' out || fail "the partitions text shows no ratio"
+grep -q '6 partitions, 2 producers, 7 keys' out || fail "the partitions text names no world"
+expect_exit 0 bench --partitions --partitions-file parts.properties --repeat 1 --format json
+cp out parts.json
+expect_exit 0 run parts.properties --seed 1 --no-check --format json
+same "partitions-file trace_hash" "$(field trace_hash parts.json)" "$(field trace_hash out)"
 
 # The sweep row: 20 runs of 10,000 records, seeds 1..20.
 expect_exit 0 bench --sweep --runs 20 --repeat 1 --format json
@@ -79,7 +116,7 @@ done
 
 # Every JSON output parses (when a parser is at hand).
 if command -v python3 >/dev/null 2>&1; then
-  for f in reference.json sweep.json small.json kernel.json; do
+  for f in reference.json partitions.json parts.json sweep.json small.json kernel.json; do
     checks=$((checks + 1))
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null ||
       fail "$f is not JSON"
