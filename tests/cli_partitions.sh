@@ -80,6 +80,9 @@ grep -q '^partitions  orders-0 .. orders-11 ' out || fail "config lists no parti
 expect_exit 0 run num.brokers=3 replication.factor=3 num.partitions=3 workload.records=100 --seed 3 --plot t.svg
 checks=$((checks + 1))
 grep -q 'lc rgb variable' t.gp && grep -q "title 'orders-2'" t.gp || fail "the timeline does not colour partitions"
+expect_exit 0 run num.brokers=3 workload.producers=3 workload.records=60 --seed 3 --plot u.svg
+checks=$((checks + 1))
+grep -q "'producer-1' 4, 'producer-2' 5, 'producer-3' 6)" u.gp || fail "the timeline has no lane per producer: $(grep ytics u.gp)"
 
 # ---- Several producers ----------------------------------------------------------------------
 many="num.brokers=3 replication.factor=3 num.partitions=12 workload.producers=3 workload.keys=60 workload.records=1200 workload.rate=20000"
