@@ -62,10 +62,22 @@ static const prop *load_named_prop(const props *p, const char *message) {
     return NULL;
 }
 
+/* True when message already starts with a place of p ("FILE:LINE: ..." or "argument: ..."),
+ * as config_finish's messages about a fault line do. */
+static bool load_names_place(const props *p, const char *message) {
+    for (size_t i = 0; i < p->source_count; i++) {
+        size_t n = strlen(p->sources[i]);
+        if (strncmp(message, p->sources[i], n) == 0 && message[n] == ':') return true;
+    }
+    return false;
+}
+
 int cli_config_finish(config *c, const props *p, char *err, size_t err_len) {
     if (config_finish(c, err, err_len) == 0) return 0;
     /* config_finish names the keys it compares as "key=value"; the first one the user set is
-     * where the contradiction shows. */
+     * where the contradiction shows, unless the message names its place already (a fault
+     * line that names a producer beyond workload.producers=N). */
+    if (load_names_place(p, err)) return -1;
     const prop *where = load_named_prop(p, err);
     if (!where) return -1;
     char what[1024];

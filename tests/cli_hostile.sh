@@ -260,6 +260,11 @@ rejects "argument: fault.c: producer-2 does not exist (workload.producers=1)" \
     "$bin" run "$small" 'fault.c=crash producer-2 at 1s'
 rejects "argument: fault.d: producer-3 does not exist (workload.producers=1)" \
     "$bin" run "$small" 'fault.d=drop responses leader -> producer-3 p=0.5'
+rejects "kafkasim run: argument: fault.c: producer-4 does not exist (workload.producers=3)" \
+    "$bin" run "$small" workload.producers=3 'fault.c=crash producer-4 at 1s'
+printf 'workload.producers=3\nfault.c=crash producer-4 at 1s\n' >"$tmp/producers.properties"
+rejects "kafkasim run: producers.properties:2: fault.c: producer-4 does not exist" \
+    "$bin" run producers.properties
 rejects "argument: fault.c: expected a partition <topic>-<p>, e.g. orders-3 at word 4, got 'orders'" \
     "$bin" run "$small" 'fault.c=crash leader of orders at 1s'
 rejects "--trace-partition: no partition 'orders-1'" "$bin" run "$small" --trace --trace-partition orders-1
