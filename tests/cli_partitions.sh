@@ -53,6 +53,17 @@ checks=$((checks + 1))
 [ -s p7.txt ] || fail "--trace-partition orders-7 kept nothing"
 checks=$((checks + 1))
 [ "$(grep -vc 'orders-7\b' p7.txt)" -eq 0 ] || fail "--trace-partition orders-7 kept lines of other partitions: $(grep -v 'orders-7' p7.txt | head -2)"
+# A retry and an attempt are recorded on their batch's partition: the leader of orders-3
+# (broker-1 of 3) dies, so orders-3's batches are retried, and its trace shows them; no
+# retry is filed under orders-1, which broker-2 leads.
+expect_exit 0 run $world acks=1 'fault.c=crash leader of orders-3 at 40ms for 2s' --seed 3 \
+    --trace=p3.txt --trace-partition orders-3
+checks=$((checks + 1))
+grep -q 'retry.*orders-3' p3.txt || fail "orders-3's retries are not in its trace: $(grep -c retry p3.txt) retry lines"
+expect_exit 0 run $world acks=1 'fault.c=crash leader of orders-3 at 40ms for 2s' --seed 3 \
+    --trace=p1.txt --trace-partition orders-1
+checks=$((checks + 1))
+[ "$(grep -c retry p1.txt)" -eq 0 ] || fail "orders-1 (led by broker-2) shows retries: $(grep retry p1.txt | head -1)"
 expect_exit 2 run $world --trace --trace-partition orders-12
 checks=$((checks + 1))
 grep -q "no partition 'orders-12': the topics are orders (partitions 0 .. 11)" err || fail "--trace-partition orders-12: $(cat err)"

@@ -227,6 +227,7 @@ void history_callback(history *h, int64_t t, node_id producer, uint32_t record,
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
                      int broker) {
     history_rec *r = history_begin(h, t, HIST_ATTEMPT, producer);
+    r->partition = b->partition;
     r->a = b->payload;
     r->b = b->attempt;
     r->c = broker;
@@ -238,6 +239,7 @@ void history_attempt(history *h, int64_t t, node_id producer, const proto_batch 
 
 void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error) {
     history_rec *r = history_begin(h, t, HIST_RETRY, producer);
+    r->partition = b->partition;
     r->a = b->payload;
     r->b = b->attempt;
     r->c = error;
@@ -263,7 +265,7 @@ void history_partition_append(history *h, int64_t t, int partition, node_id brok
 
 void history_dedup(history *h, int64_t t, node_id broker, const proto_batch *b,
                    int64_t original_offset) {
-    history_partition_dedup(h, t, 0, broker, b, original_offset);
+    history_partition_dedup(h, t, b->partition, broker, b, original_offset);
 }
 
 void history_partition_dedup(history *h, int64_t t, int partition, node_id broker,

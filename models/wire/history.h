@@ -141,6 +141,8 @@ void history_send_partition_run(history *h, int64_t t, node_id producer, uint16_
 void history_callback_partition_run(history *h, int64_t t, node_id producer,
                                     uint16_t partition, uint32_t first, uint32_t n,
                                     uint32_t send_no, int error, int64_t offset);
+/* A produce attempt, a retry and a deduplicated batch are recorded on the batch's own
+ * partition (proto_batch.partition). */
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
                      int broker);
 void history_retry(history *h, int64_t t, node_id producer, const proto_batch *b, int error);
