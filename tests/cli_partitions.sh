@@ -140,6 +140,22 @@ assert run["lost_acked"] > 0 and lost and lost <= led, (lost, led, run["lost_ack
 PY
 done
 
+# ---- The issue's second must-show, in the whole world: an idempotent producer, 6 partitions
+# led by one broker, 5 requests in flight, 2% of the responses lost with their connection:
+# requests carry several partitions' batches, the leader deduplicates the resent ones, and no
+# record is duplicated, reordered or lost over 50 seeds. Without idempotence the same losses
+# duplicate records, so the expectation can fail.
+one="num.brokers=1 replication.factor=1 min.insync.replicas=1 num.partitions=6 workload.keys=60
+     max.in.flight.requests.per.connection=5 workload.records=5000 workload.rate=5000"
+loss='fault.l=break responses leader -> producer p=0.02'
+expect_exit 0 check $one enable.idempotence=true "$loss" --seeds 1..50 \
+    --expect 'duplicates == 0 && reordered == 0 && lost_acked == 0 && retries > 0 && deduplicated > 0'
+expect_exit 0 run $one enable.idempotence=true "$loss" --seed 5 --trace=idem.txt
+checks=$((checks + 1))
+[ "$(grep -c 'Produce .*batches=[2-6] ' idem.txt)" -gt 0 ] || fail "no ProduceRequest carried several partitions' batches"
+expect_exit 1 check $one enable.idempotence=false acks=all "$loss" --seeds 1..50 --shrink-runs 0 \
+    --expect 'duplicates == 0'
+
 # ---- A sweep over the partition count and the producers (experiments/partitions.sweep) -----
 sed -e 's/^seeds[[:space:]]*=.*/seeds = 1..1/' -e '/^plot\./d' "$src/experiments/partitions.sweep" >p.sweep
 expect_exit 0 sweep p.sweep --out sw --jobs 2
