@@ -39,10 +39,10 @@ fi
 # The sources each target needs, beside its own file.
 sources_for() {
   case "$1" in
-    properties) echo "models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
-    fault)      echo "models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
+    properties) echo "models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c models/wire/topics.c sim/alloc.c" ;;
+    fault)      echo "models/config/fault_parse.c models/wire/protocol.c models/wire/topics.c sim/alloc.c" ;;
     expr)       echo "models/explore/expr.c" ;;
-    sweep_spec) echo "models/explore/sweep_spec.c models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c sim/alloc.c" ;;
+    sweep_spec) echo "models/explore/sweep_spec.c models/config/properties.c models/config/config.c models/config/fault_parse.c models/wire/protocol.c models/wire/topics.c sim/alloc.c" ;;
     edges)      (cd "$src" && echo models/*/*.c sim/*.c) ;;
     *) echo "fuzz.sh: unknown target '$1' (properties, fault, expr, sweep_spec, edges)" >&2; return 1 ;;
   esac
