@@ -86,8 +86,9 @@ done
 expect_exit 2 config --kafka-version 4.4
 expect_exit 0 config --kafka-version 4.0 --diff
 checks=$((checks + 1))
-[ "$(grep -c . out)" = 2 ] && grep -qE '^linger.ms +5 +0 ' out ||
-  fail "config --kafka-version 4.0 --diff: expected the header and linger.ms 5 vs 0: $(cat out)"
+[ "$(grep -c . out)" = 3 ] && grep -qE '^linger.ms +5 +0 ' out &&
+  grep -qE '^transaction.version +2 +- +4.0 KIP-890' out ||
+  fail "config --kafka-version 4.0 --diff: expected the header, linger.ms 5 vs 0 and transaction.version: $(cat out)"
 expect_exit 0 config --kafka-version 3.9 --diff
 expect_exit 2 run kafka.version=4.0 log.segment.bytes=100000
 expect_in_err "Kafka 4.0 and later require at least 1048576 (KIP-1030)"

@@ -75,7 +75,7 @@ static void fixture_log_on(fixture *f, size_t g, int producer, const uint32_t *i
     proto_batch b = {.base_offset = lg->high_watermark, .producer_id = -1,
                      .payload = proto_payload_add(&f->p, ids, n), .record_count = n,
                      .base_sequence = -1, .producer_epoch = -1, .attempt = 1,
-                     .producer = node_producer(producer)};
+                     .producer = (uint8_t)node_producer(producer)};
     f->plog[g][lg->log_count++] = b;
     lg->high_watermark += n;
 }

@@ -463,8 +463,6 @@ static void test_not_modelled(void) {
     CHECK_STR(c.not_modelled[1], "client.id");
     CHECK_STR(c.not_modelled[2], "ssl.keystore.type");
     CHECK(config_hash(&c) == config_hash(&plain));
-    load_bad("transactional.id=t", "s.properties:1: transactional.id: transactions are not "
-             "modelled (the producer is at most idempotent)");
     load_bad("flush.messages=1", "s.properties:1: flush.messages: the topic-level name of "
              "log.flush.interval.messages: set that key");
     load_bad("ssl.=x", "s.properties:1: unknown key 'ssl.' (kafkasim config lists every key)");
@@ -575,13 +573,17 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 55);
+    CHECK_EQ(count, 67);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
         /* The second wave's keys are written only away from their defaults. */
         if (strcmp(keys[i].name, "workload.keys") == 0 ||
             strcmp(keys[i].name, "workload.producers") == 0)
+            continue;
+        /* So are the keys of transactions (issue 18). */
+        if (strstr(keys[i].name, "transaction") || strcmp(keys[i].name, "isolation.level") == 0 ||
+            strcmp(keys[i].name, "max.block.ms") == 0)
             continue;
         size_t n = strlen(keys[i].name);
         CHECK(strncmp(line, keys[i].name, n) == 0 && line[n] == '=');
@@ -759,7 +761,94 @@ static void test_topics(void) {
     CHECK(config_hash(&r) != config_hash(&c));
 }
 
+/* Transactions (issue 18): keys, the world's transactional ids and their __transaction_state
+ * partitions, quiet writing. */
+static void test_transactions(void) {
+    /* Java's String.hashCode: "hello".hashCode() == 99162322, "".hashCode() == 0, and a string
+     * whose hash overflows int ("polygenelubricants" hashes to Integer.MIN_VALUE). */
+    CHECK_EQ(config_java_string_hash("hello"), 99162322);
+    CHECK_EQ(config_java_string_hash(""), 0);
+    CHECK_EQ(config_java_string_hash("polygenelubricants"), INT32_MIN);
+    config plain = load_ok("");
+    CHECK_EQ(plain.txn_id_count, 0);
+    CHECK(!config_transactional(&plain));
+    CHECK_EQ(plain.topics.workload_partitions, 1);
+    CHECK_EQ(plain.producer_txn[0], -1);
+    load_bad_contains("transactional.id=a b", "transactional.id: 'a b' is not allowed");
+    load_bad_contains("isolation.level=committed", "isolation.level: 'committed' is not allowed");
+    load_bad_contains("workload.transaction.abort.ratio=1.5", "is out of range");
+    load_bad_contains("workload.topics=__transaction_state", "names an internal topic");
+    load_bad_contains("kafka.version=3.9\ntransaction.version=1", "transaction.version");
+    /* The keys at their defaults leave the text and the hash alone. */
+    config quiet = load_ok("transaction.timeout.ms=60000\nisolation.level=read_uncommitted\n"
+                           "workload.transaction.records=100\nkafka.version=4.0\n"
+                           "transaction.version=2");
+    config v40 = load_ok("kafka.version=4.0");
+    CHECK(config_hash(&quiet) == config_hash(&v40));
+    config ratio = load_ok("workload.transaction.abort.ratio=0.25\nisolation.level=read_committed");
+    CHECK_EQ(ratio.transaction_abort_ppm, 250000);
+    CHECK_EQ(ratio.isolation_level, CONFIG_READ_COMMITTED);
+    CHECK(config_hash(&ratio) != config_hash(&plain));
+#ifdef KAFKASIM_TRANSACTIONS
+    /* "app".hashCode() = 96801: partition 1 of 50, after the workload's 6. */
+    config c = load_ok("transactional.id=app\nnum.partitions=6");
+    CHECK_EQ(c.txn_id_count, 1);
+    CHECK_STR(c.txn_ids[0], "app");
+    CHECK_EQ(c.producer_txn[0], 0);
+    CHECK(c.enable_idempotence);
+    CHECK_EQ(c.topics.topic_count, 2);
+    CHECK_EQ(c.topics.workload_topics, 1);
+    CHECK_EQ(c.topics.workload_partitions, 6);
+    CHECK_EQ(c.topics.partition_count, 56);
+    CHECK_STR(c.topics.topics[1].name, "__transaction_state");
+    CHECK(c.topics.topics[1].internal);
+    CHECK_EQ(c.topics.topics[1].min_insync_replicas, 2);
+    CHECK_EQ(c.txn_partition[0], 6 + 96801 % 50);
+    CHECK(topic_table_internal(&c.topics, 6) && !topic_table_internal(&c.topics, 5));
+    /* Several producers: <id>-<k>, unless an override shares one. */
+    c = load_ok("transactional.id=app\nworkload.producers=3\nproducer-3.transactional.id=app-1");
+    CHECK_EQ(c.txn_id_count, 2);
+    CHECK_STR(c.txn_ids[0], "app-1");
+    CHECK_STR(c.txn_ids[1], "app-2");
+    CHECK_EQ(c.producer_txn[2], 0);
+    config own;
+    char err[512];
+    CHECK_EQ(config_for_producer(&c, 1, &own, err, sizeof err), 0);
+    CHECK_STR(own.transactional_id, "app-2");
+    CHECK_EQ(own.topics.partition_count, c.topics.partition_count);
+    CHECK_EQ(config_for_producer(&c, 2, &own, err, sizeof err), 0);
+    CHECK_STR(own.transactional_id, "app-1");
+    /* Written, read back, the same world. */
+    FILE *f = tmpfile();
+    config_write(&c, f);
+    long size = ftell(f);
+    rewind(f);
+    char *written = calloc(1, (size_t)size + 1);
+    CHECK_EQ(fread(written, 1, (size_t)size, f), size);
+    fclose(f);
+    CHECK_CONTAINS(written, "\ntransactional.id=app\n");
+    CHECK(strstr(written, "__transaction_state") == NULL);
+    config r;
+    CHECK_EQ(load(written, &r, err, sizeof err), 0);
+    CHECK(config_hash(&r) == config_hash(&c));
+    CHECK_EQ(r.topics.partition_count, c.topics.partition_count);
+    free(written);
+    load_bad_contains("transactional.id=a\nenable.idempotence=false",
+                      "without also enabling idempotence");
+    load_bad_contains("transactional.id=a\nacks=1", "acks=1: must be all");
+    load_bad_contains("transactional.id=a\nnum.brokers=2\nreplication.factor=2",
+                      "transaction.state.log.replication.factor=3");
+    load_bad_contains("transactional.id=a\ntransaction.timeout.ms=900001", "INVALID_TRANSACTION_TIMEOUT");
+    load_bad_contains("transactional.id=a\nkafka.version=4.0", "transaction.version=2");
+    load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
+#else
+    load_bad_contains("transactional.id=t", "transactional.id=t: transactions are not modelled "
+                      "yet (the producer is at most idempotent)");
+#endif
+}
+
 int main(void) {
+    test_transactions();
     test_topics();
     test_metadata_mode();
     test_defaults_by_version();

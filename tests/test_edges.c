@@ -49,7 +49,8 @@ static void edges_value(size_t i, const char *name, int which, char *buf, size_t
                 {"sim.max.time.ms", CAP_TIME_MS, false},
                 {"sim.max.events", CAP_EVENTS, false},
                 {"sim.max.memory.mb", CAP_MEMORY_MB, true},
-                {"num.partitions", CAP_PARTITIONS, false}};
+                {"num.partitions", CAP_PARTITIONS, false},
+                {"transaction.state.log.num.partitions", CAP_PARTITIONS, false}};
     for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
         if (strcmp(name, caps[k].name) != 0) continue;
         unsigned long long v = strtoull(buf, NULL, 10);

@@ -475,8 +475,8 @@ static void test_producers(void) {
     uint32_t b0 = payload_range(0, 4), b1 = payload_range(5, 9), b2 = payload_range(10, 12);
     sends(SIM_MS, 0, 12);
     proto_batch a = batch(b0, 1, -1), c = batch(b1, 1, 3), o = batch(b2, 1, 0);
-    o.producer = node_producer(1);
-    a.producer = c.producer = node_producer(0);
+    o.producer = (uint8_t)node_producer(1);
+    a.producer = c.producer = (uint8_t)node_producer(0);
     history_attempt(&fx.h, SIM_MS, node_producer(1), &o, 1);
     history_append(&fx.h, SIM_MS, node_broker(1), &o, true);
     history_attempt(&fx.h, SIM_MS, node_producer(0), &a, 1);
@@ -484,7 +484,7 @@ static void test_producers(void) {
     history_append(&fx.h, 2 * SIM_MS, node_broker(1), &c, true);
     history_retry(&fx.h, 31 * SIM_MS, node_producer(0), &a, ERR_REQUEST_TIMED_OUT);
     proto_batch a2 = batch(b0, 2, 8);
-    a2.producer = node_producer(0);
+    a2.producer = (uint8_t)node_producer(0);
     history_attempt(&fx.h, 31 * SIM_MS, node_producer(0), &a2, 1);
     history_append(&fx.h, 32 * SIM_MS, node_broker(1), &a2, true);
     callbacks(33 * SIM_MS, 0, 12, ERR_NONE, 0);

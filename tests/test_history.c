@@ -56,7 +56,7 @@ static void test_recorders(void) {
     CHECK_EQ(history_init(&h, 0), 0);
     proto_batch b = {.base_offset = 40, .producer_id = 7, .payload = 3, .record_count = 10,
                      .base_sequence = 30, .partition_leader_epoch = 2, .producer_epoch = 1,
-                     .attempt = 2, .producer = node_producer(0)};
+                     .attempt = 2, .producer = (uint8_t)node_producer(0)};
     history_callback(&h, 1, node_producer(0), 9, 1, ERR_NOT_ENOUGH_REPLICAS, -1);
     history_attempt(&h, 2, node_producer(0), &b, 1);
     history_append(&h, 3, node_broker(1), &b, true);

@@ -59,7 +59,10 @@ typedef enum config_type {
     CT_S,       /* int64_t ns field from whole seconds in [min, max] */
     CT_MODE,    /* kafka.metadata.mode: kraft or zookeeper */
     CT_MS_FRAC, /* int64_t ns field from decimal ms in [min, max], to 1 ns */
-    CT_TOPICS   /* workload.topics: a comma list of topic names (topics.h) */
+    CT_TOPICS,  /* workload.topics: a comma list of topic names (topics.h) */
+    CT_TXN_ID,  /* transactional.id: a string of [A-Za-z0-9._-], "" none */
+    CT_ISOLATION, /* isolation.level: read_uncommitted or read_committed */
+    CT_RATIO    /* int64_t millionths from a decimal in [0, 1] */
 } config_type;
 
 /* The reading half of a row. */
@@ -207,6 +210,12 @@ typedef struct config_field {
       "producers producer-1..n, each its own producer id; records and rate are split among "   \
       "them (producer-<n>.<key> overrides a producer key for one)", CT_INT, producers, 1,       \
       PROTO_PRODUCERS_MAX)                                                                      \
+    X("workload.transaction.records", "records", "1 .. 100000000",                              \
+      "records a transactional producer's application sends per transaction", CT_U64,          \
+      transaction_records, 1, CONFIG_RECORDS_MAX)                                               \
+    X("workload.transaction.abort.ratio", "", "0 .. 1 (decimals to 0.000001)",                  \
+      "share of transactions the application aborts instead of committing", CT_RATIO,          \
+      transaction_abort_ppm, 0, 1)                                                              \
     X("partitioner.ignore.keys", "", "true, false",                                             \
       "keyed records are placed as null-key ones are (3.3+, KIP-794)", CT_BOOL,                 \
       partitioner_ignore_keys, 0, 1)                                                            \
@@ -216,6 +225,37 @@ typedef struct config_field {
     X("partitioner.availability.timeout.ms", "ms", ALLOWED_MS_LONG,                             \
       "a partition whose leader could not take a request this long gets no null-key records "  \
       "(3.3+, KIP-794; 0 = off)", CT_MS, partitioner_availability_timeout_ns, 0, CONFIG_MS_MAX) \
+    X("transactional.id", "", "empty (none), or 1 .. 64 of [a-zA-Z0-9._-]",                   \
+      "makes the producer transactional (KIP-98); with workload.producers=n producer-k's id is " \
+      "<id>-<k> unless producer-k.transactional.id sets it", CT_TXN_ID, transactional_id, 0, 0) \
+    X("transaction.timeout.ms", "ms", ALLOWED_MS_INT,                                           \
+      "the coordinator aborts a transaction open this long (at most "                          \
+      "transaction.max.timeout.ms)", CT_MS, transaction_timeout_ns, 0, CONFIG_INT_MAX)          \
+    X("max.block.ms", "ms", ALLOWED_MS_LONG,                                                    \
+      "longest initTransactions, commitTransaction and abortTransaction wait (TimeoutException)", \
+      CT_MS, max_block_ns, 0, CONFIG_MS_MAX)                                                    \
+    X("transaction.max.timeout.ms", "ms", "1 .. 2147483647",                                    \
+      "broker: the largest transaction.timeout.ms a producer may ask for", CT_MS,               \
+      transaction_max_timeout_ns, 1, CONFIG_INT_MAX)                                            \
+    X("transaction.abort.timed.out.transaction.cleanup.interval.ms", "ms", "1 .. 2147483647",   \
+      "broker: how often the coordinator looks for transactions past their timeout", CT_MS,    \
+      transaction_abort_interval_ns, 1, CONFIG_INT_MAX)                                         \
+    X("transaction.state.log.num.partitions", "partitions", "1 .. 1024 (with the workload's)",  \
+      "partitions of __transaction_state (a transactional id's coordinator leads one)", CT_INT, \
+      txn_state_partitions, 1, TOPIC_PARTITIONS_MAX)                                            \
+    X("transaction.state.log.replication.factor", "replicas", "1 .. 16 (at most num.brokers)",  \
+      "replicas of each __transaction_state partition", CT_INT, txn_state_replication_factor,   \
+      1, PROTO_BROKERS_MAX)                                                                     \
+    X("transaction.state.log.min.isr", "replicas", "1 .. 2147483647",                           \
+      "min.insync.replicas of __transaction_state", CT_INT, txn_state_min_isr, 1,               \
+      CONFIG_INT_MAX)                                                                           \
+    X("transaction.version", "", "1, 2 (2 is not modelled yet)",                                \
+      "KIP-890 feature: 1 = AddPartitionsToTxn; 2 = an epoch bump per transaction (default "    \
+      "from 4.0)", CT_INT, transaction_version, 1, 2)                                           \
+    X("isolation.level", "", "read_uncommitted, read_committed",                               \
+      "how the judge reads each partition: everything below the high watermark, or what a "    \
+      "read_committed consumer sees (below the last stable offset, aborted transactions "      \
+      "filtered)", CT_ISOLATION, isolation_level, 0, 1)                                         \
     X("network.latency.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                            \
       "one-way delay of every message", CT_MS_FRAC, latency_ns, 0, 1000000)                     \
     X("network.jitter.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                             \
@@ -324,6 +364,7 @@ static const struct config_since {
     {"partitioner.ignore.keys", 30300, "KIP-794"},
     {"partitioner.adaptive.partitioning.enable", 30300, "KIP-794"},
     {"partitioner.availability.timeout.ms", 30300, "KIP-794"},
+    {"transaction.version", 40000, "KIP-890"},
 };
 
 int config_key_since(size_t key, const char **source) {
@@ -433,6 +474,19 @@ void config_defaults(config *c, int kafka_version) {
     c->partitioner_ignore_keys = false;
     c->partitioner_adaptive = true;
     c->partitioner_availability_timeout_ns = 0;
+    c->transactional_id[0] = '\0';
+    c->transaction_timeout_ns = 60000 * CONFIG_NS_PER_MS;
+    c->max_block_ns = 60000 * CONFIG_NS_PER_MS;
+    c->transaction_max_timeout_ns = 900000 * CONFIG_NS_PER_MS;
+    c->transaction_abort_interval_ns = 10000 * CONFIG_NS_PER_MS;
+    c->txn_state_partitions = 50;
+    c->txn_state_replication_factor = 3;
+    c->txn_state_min_isr = 2;
+    /* KIP-890 part 2: new 4.0 clusters finalize transaction.version 2. */
+    c->transaction_version = v >= 40000 ? 2 : 1;
+    c->isolation_level = CONFIG_READ_UNCOMMITTED; /* ConsumerConfig's default */
+    c->transaction_records = 100;
+    c->transaction_abort_ppm = 0;
     c->latency_ns = 1 * CONFIG_NS_PER_MS;
     c->jitter_ns = 0;
     c->seed = 1;
@@ -562,6 +616,9 @@ static int config_topics_set(config *c, const prop *p, size_t key, const char *v
         name[n] = '\0';
         const char *problem = NULL;
         if (!topic_name_valid(name)) problem = "names a topic Kafka would refuse";
+        else if (strcmp(name, TOPIC_TRANSACTION_STATE) == 0 ||
+                 strcmp(name, "__consumer_offsets") == 0)
+            problem = "names an internal topic of the brokers";
         else if (topic_table_find(&t, name) >= 0) problem = "names a topic twice";
         else if (t.topic_count == TOPICS_MAX) problem = "names too many topics";
         if (problem) return config_bad_value(p, key, value, problem, err, err_len);
@@ -619,6 +676,32 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         return 0;
     }
     case CT_TOPICS: return config_topics_set(c, p, key, value, err, err_len);
+    case CT_TXN_ID: {
+        size_t n = strlen(value);
+        bool ok = n <= CONFIG_TXN_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = value[i];
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '_' || ch == '-';
+        }
+        if (!ok) return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        snprintf(c->transactional_id, sizeof c->transactional_id, "%s", value);
+        return 0;
+    }
+    case CT_ISOLATION:
+        if (strcmp(value, "read_uncommitted") == 0) c->isolation_level = CONFIG_READ_UNCOMMITTED;
+        else if (strcmp(value, "read_committed") == 0) c->isolation_level = CONFIG_READ_COMMITTED;
+        else return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        return 0;
+    case CT_RATIO: {
+        /* A decimal in [0, 1] read as the decimal milliseconds are: to six places. */
+        int rc = config_parse_ms_decimal(value, 1, &v);
+        if (rc == -1)
+            return config_bad_value(p, key, value, "is not a decimal number", err, err_len);
+        if (rc == -2) return config_bad_value(p, key, value, "is out of range", err, err_len);
+        *(int64_t *)slot = v;
+        return 0;
+    }
     case CT_INT:
     case CT_I64:
     case CT_U64:
@@ -645,7 +728,7 @@ static const char *const config_not_modelled_names[] = {
     /* producer */
     "bootstrap.servers", "client.id", "client.dns.lookup", "key.serializer", "value.serializer",
     "compression.type", "compression.gzip.level", "compression.lz4.level",
-    "compression.zstd.level", "partitioner.class", "interceptor.classes", "max.request.size", "max.block.ms", "send.buffer.bytes",
+    "compression.zstd.level", "partitioner.class", "interceptor.classes", "max.request.size", "send.buffer.bytes",
     "receive.buffer.bytes", "reconnect.backoff.max.ms",
     "connections.max.idle.ms", "socket.connection.setup.timeout.ms",
     "socket.connection.setup.timeout.max.ms", "metadata.max.idle.ms",
@@ -661,8 +744,7 @@ static const char *const config_not_modelled_names[] = {
     "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "socket.request.max.bytes",
     "log.dirs", "log.dir", "metadata.log.dir", "num.recovery.threads.per.data.dir", "default.replication.factor",
     "auto.create.topics.enable", "delete.topic.enable", "offsets.topic.replication.factor",
-    "offsets.topic.num.partitions", "transaction.state.log.replication.factor",
-    "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
+    "offsets.topic.num.partitions", "share.coordinator.state.topic.replication.factor",
     "share.coordinator.state.topic.min.isr", "group.initial.rebalance.delay.ms",
     "log.retention.hours", "log.retention.minutes", "log.retention.ms", "log.retention.bytes",
     "log.retention.check.interval.ms", "log.roll.ms", "log.roll.hours",
@@ -707,9 +789,6 @@ static const struct config_refused {
     const char *name;
     const char *why;
 } config_refused_table[] = {
-    {"transactional.id", "transactions are not modelled (the producer is at most idempotent)"},
-    {"transaction.timeout.ms", "transactions are not modelled (the producer is at most "
-                               "idempotent)"},
     {"log.flush.interval.ms", "a time-based fsync is not modelled; log.flush.interval.messages "
                               "is"},
     {"flush.ms", "a time-based fsync is not modelled; log.flush.interval.messages is"},
@@ -864,7 +943,8 @@ static const char *const config_producer_key_names[] = {
     "retry.backoff.ms", "retry.backoff.max.ms", "request.timeout.ms", "delivery.timeout.ms",
     "reconnect.backoff.ms", "linger.ms", "batch.size", "metadata.max.age.ms", "buffer.memory",
     "partitioner.ignore.keys", "partitioner.adaptive.partitioning.enable",
-    "partitioner.availability.timeout.ms",
+    "partitioner.availability.timeout.ms", "transactional.id", "transaction.timeout.ms",
+    "max.block.ms",
 };
 #define CONFIG_PRODUCER_KEYS (sizeof config_producer_key_names / sizeof config_producer_key_names[0])
 
@@ -931,6 +1011,9 @@ static int config_producer_override_set(config *c, const prop *p, const char *va
     return 0;
 }
 
+static int config_finish_own(config *out, const config *c, int index, char *err,
+                             size_t err_len);
+
 int config_for_producer(const config *c, int index, config *out, char *err, size_t err_len) {
     *out = *c;
     out->producer_override_count = 0;
@@ -944,7 +1027,26 @@ int config_for_producer(const config *c, int index, config *out, char *err, size
         out->set_by_user[o->key] = 1;
         any = true;
     }
-    if (!any) return 0;
+    /* The world's tables are the world's: a producer's own view carries them, and its own
+     * resolved transactional.id. */
+    out->producer_override_count = 0;
+    if (any && config_finish_own(out, c, index, err, err_len) != 0) return -1;
+    if (c->txn_id_count > 0) {
+        out->txn_id_count = c->txn_id_count;
+        memcpy(out->txn_ids, c->txn_ids, sizeof out->txn_ids);
+        memcpy(out->producer_txn, c->producer_txn, sizeof out->producer_txn);
+        memcpy(out->txn_partition, c->txn_partition, sizeof out->txn_partition);
+        out->topics = c->topics;
+        int k = c->producer_txn[index];
+        snprintf(out->transactional_id, sizeof out->transactional_id, "%s",
+                 k >= 0 ? c->txn_ids[k] : "");
+    }
+    return 0;
+}
+
+/* config_for_producer's check of a producer's own keys. */
+static int config_finish_own(config *out, const config *c, int index, char *err,
+                             size_t err_len) {
     char what[400];
     if (config_finish(out, what, sizeof what) != 0) {
         /* Named at the producer's first line: its keys together are what is refused. */
@@ -1138,11 +1240,27 @@ static int config_fail(char *err, size_t err_len, const char *what) {
     return -1;
 }
 
-/* Idempotence as the chosen version's client settles it (kafka-semantics.md 3.4, S3). */
+/* Idempotence as the chosen version's client settles it (kafka-semantics.md 3.4, S3). A
+ * transactional.id asks for it: KafkaProducer.configureTransactionState (0.11 .. 2.x) turned
+ * enable.idempotence on unless the user set it, with the idempotent defaults and checks; from
+ * 3.0 ProducerConfig.postProcessAndValidateIdempotenceConfigs refuses "a transactional.id
+ * without also enabling idempotence". Both refuse an explicit false; a conflicting acks,
+ * retries or max.in.flight is refused with the idempotent producer's message here. */
 static int config_finish_idempotence(config *c, char *err, size_t err_len) {
     int v = c->kafka_version;
     bool explicit_set = config_user_set(c, KEY_IDEMPOTENCE);
     c->idempotence_explicit = explicit_set;
+    if (c->transactional_id[0] != '\0') {
+        if (explicit_set && !c->enable_idempotence) {
+            char what[200];
+            snprintf(what, sizeof what, "transactional.id=%s with enable.idempotence=false: Kafka "
+                     "cannot set a transactional.id without also enabling idempotence",
+                     c->transactional_id);
+            return config_fail(err, err_len, what);
+        }
+        c->enable_idempotence = true;
+        explicit_set = true; /* the checks below apply as to an explicit true */
+    }
     if (!explicit_set) {
         /* 3.0.0 and 3.1.0 documented true but idempotenceEnabled() read only an explicit
          * setting (KAFKA-13598). From 3.0.1/3.1.1/3.2.0 a conflicting setting turns the
@@ -1268,7 +1386,7 @@ static int config_finish_faults(const config *c, char *err, size_t err_len) {
 static int config_finish_topics(config *c, char *err, size_t err_len) {
     topic_table t;
     topic_table_init(&t);
-    for (int i = 0; i < c->topics.topic_count; i++) {
+    for (int i = 0; i < c->topics.workload_topics; i++) {
         const config_topic_override *o = &c->topic_overrides[i];
         const char *name = c->topics.topics[i].name;
         int count = o->num_partitions ? o->num_partitions : c->num_partitions;
@@ -1289,6 +1407,95 @@ static int config_finish_topics(config *c, char *err, size_t err_len) {
             (void)topic_table_add(&t, name, count, rf, min_isr);
     }
     c->topics = t;
+    return 0;
+}
+
+int32_t config_java_string_hash(const char *text) {
+    uint32_t h = 0; /* s[0]*31^(n-1) + ... + s[n-1], in int arithmetic that wraps */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) h = 31u * h + *p;
+    return (int32_t)h;
+}
+
+/* Producer p's transactional id into buf ("" for none): its producer-<n>.transactional.id
+ * line, else the global key, suffixed -<n> in a world of several producers. */
+static void config_producer_txn_id(const config *c, int p, char *buf, size_t len) {
+    snprintf(buf, len, "%s", c->transactional_id);
+    bool own = false;
+    for (int i = 0; i < c->producer_override_count; i++) {
+        const config_producer_override *o = &c->producer_overrides[i];
+        if (o->producer != p + 1 || strcmp(config_key_table[o->key].name, "transactional.id") != 0)
+            continue;
+        snprintf(buf, len, "%s", o->value);
+        own = true;
+    }
+    if (!own && buf[0] != '\0' && c->producers > 1) {
+        char base[CONFIG_TXN_ID_MAX + 1];
+        snprintf(base, sizeof base, "%s", c->transactional_id);
+        snprintf(buf, len, "%.*s-%d", CONFIG_TXN_ID_MAX - 3, base, p + 1);
+    }
+}
+
+/* The world's transactional ids and their __transaction_state partitions (config.h). The
+ * topic is created as Kafka's coordinator creates it on first use, with the
+ * transaction.state.log.* keys (TransactionLog, TransactionStateManager); Kafka's creation
+ * fails while fewer brokers are alive than its replication factor, which here is a world that
+ * can never run a transaction, so it is refused. */
+static int config_finish_transactions(config *c, char *err, size_t err_len) {
+    char what[320];
+    c->txn_id_count = 0;
+    for (int p = 0; p < PROTO_PRODUCERS_MAX; p++) c->producer_txn[p] = -1;
+    for (int p = 0; p < c->producers && p < PROTO_PRODUCERS_MAX; p++) {
+        char id[CONFIG_TXN_ID_MAX + 1];
+        config_producer_txn_id(c, p, id, sizeof id);
+        if (id[0] == '\0') continue;
+        int k = 0;
+        while (k < c->txn_id_count && strcmp(c->txn_ids[k], id) != 0) k++;
+        if (k == c->txn_id_count) snprintf(c->txn_ids[c->txn_id_count++], CONFIG_TXN_ID_MAX + 1, "%s", id);
+        c->producer_txn[p] = (int8_t)k;
+    }
+    if (c->txn_id_count == 0) return 0;
+#ifndef KAFKASIM_TRANSACTIONS
+    /* The producer, coordinator and partition sides of transactions are not all in place:
+     * a run would silently be an idempotent one. */
+    snprintf(what, sizeof what, "transactional.id=%s: transactions are not modelled yet (the "
+             "producer is at most idempotent)", c->txn_ids[0]);
+    return config_fail(err, err_len, what);
+#endif
+    if (c->transaction_version == 2) {
+        snprintf(what, sizeof what, "transaction.version=2 (KIP-890 part 2, the default from "
+                 "4.0) with transactional.id: not modelled yet; set transaction.version=1");
+        return config_fail(err, err_len, what);
+    }
+    if (c->transaction_timeout_ns > c->transaction_max_timeout_ns) {
+        /* The coordinator answers InitProducerId with INVALID_TRANSACTION_TIMEOUT
+         * (TransactionCoordinator.handleInitProducerId), which the client treats as fatal: no
+         * transaction could ever run. */
+        snprintf(what, sizeof what, "transaction.timeout.ms=%" PRId64 " is larger than "
+                 "transaction.max.timeout.ms=%" PRId64 ": the coordinator refuses it "
+                 "(INVALID_TRANSACTION_TIMEOUT)", c->transaction_timeout_ns / CONFIG_NS_PER_MS,
+                 c->transaction_max_timeout_ns / CONFIG_NS_PER_MS);
+        return config_fail(err, err_len, what);
+    }
+    if (c->txn_state_replication_factor > c->num_brokers) {
+        snprintf(what, sizeof what, "transaction.state.log.replication.factor=%d with "
+                 "num.brokers=%d: Kafka cannot create __transaction_state, so no transaction "
+                 "ever starts; allowed: at most num.brokers", c->txn_state_replication_factor,
+                 c->num_brokers);
+        return config_fail(err, err_len, what);
+    }
+    if (topic_table_add_internal(&c->topics, TOPIC_TRANSACTION_STATE, c->txn_state_partitions,
+                                 c->txn_state_replication_factor, c->txn_state_min_isr) < 0) {
+        snprintf(what, sizeof what, "transaction.state.log.num.partitions=%d: with the "
+                 "workload's %d partitions the world would hold more than %d",
+                 c->txn_state_partitions, c->topics.workload_partitions, TOPIC_PARTITIONS_MAX);
+        return config_fail(err, err_len, what);
+    }
+    int first = c->topics.topics[c->topics.topic_count - 1].first;
+    for (int k = 0; k < c->txn_id_count; k++) {
+        int32_t h = config_java_string_hash(c->txn_ids[k]);
+        int32_t a = h == INT32_MIN ? 0 : (h < 0 ? -h : h); /* Utils.abs */
+        c->txn_partition[k] = (uint16_t)(first + a % c->txn_state_partitions);
+    }
     return 0;
 }
 
@@ -1350,6 +1557,7 @@ int config_finish(config *c, char *err, size_t err_len) {
     if (config_finish_metadata_mode(c, err, err_len) != 0) return -1;
     if (c->producer_override_count > 0 && config_finish_producers(c, err, err_len) != 0)
         return -1;
+    if (config_finish_transactions(c, err, err_len) != 0) return -1;
     return config_finish_faults(c, err, err_len);
 }
 
@@ -1401,10 +1609,16 @@ const char *config_value_string(const config *c, size_t key, char *buf, size_t l
     case CT_MODE:
         snprintf(buf, len, "%s", c->metadata_mode == CONFIG_METADATA_KRAFT ? "kraft" : "zookeeper");
         break;
+    case CT_TXN_ID: snprintf(buf, len, "%s", c->transactional_id); break;
+    case CT_ISOLATION:
+        snprintf(buf, len, "%s", c->isolation_level == CONFIG_READ_COMMITTED ? "read_committed"
+                                                                            : "read_uncommitted");
+        break;
+    case CT_RATIO: return config_ms_string(*(const int64_t *)slot, buf, len);
     case CT_TOPICS: {
         size_t used = 0;
         if (len) buf[0] = '\0';
-        for (int i = 0; i < c->topics.topic_count && used < len; i++) {
+        for (int i = 0; i < c->topics.workload_topics && used < len; i++) {
             int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", c->topics.topics[i].name);
             if (n < 0) break;
             used += (size_t)n;
@@ -1423,6 +1637,13 @@ const char *config_key_edge(size_t key, int which, char *buf, size_t len) {
     case CT_ACKS: snprintf(buf, len, "%s", which == 0 ? "-1" : which == 1 ? "0" : "1"); break;
     case CT_BOOL: snprintf(buf, len, "%s", which == 0 ? "false" : "true"); break;
     case CT_MODE: snprintf(buf, len, "%s", which == 0 ? "kraft" : "zookeeper"); break;
+    case CT_TXN_ID: snprintf(buf, len, "%s", which == 0 ? "" : which == 1 ? "t" :
+                             "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt");
+        break;
+    case CT_ISOLATION:
+        snprintf(buf, len, "%s", which == 0 ? "read_uncommitted" : "read_committed");
+        break;
+    case CT_RATIO: snprintf(buf, len, "%s", which == 0 ? "0" : which == 1 ? "0.000001" : "1"); break;
     case CT_TOPICS: /* one name, two, and TOPICS_MAX one-letter names */
         snprintf(buf, len, "%s", which == 0 ? "a" : which == 1 ? "a,b" :
                  "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,D,E,F");
@@ -1469,7 +1690,7 @@ static bool config_key_bound_only(size_t i) {
 /* The topic.<name>.* lines of the overrides set, topic by topic in list order. */
 static void config_emit_topics(const config *c, config_sink *s) {
     char line[TOPIC_NAME_MAX + 64];
-    for (int i = 0; i < c->topics.topic_count; i++) {
+    for (int i = 0; i < c->topics.workload_topics; i++) {
         const config_topic_override *o = &c->topic_overrides[i];
         const int values[3] = {o->num_partitions, o->replication_factor, o->min_insync_replicas};
         for (int k = 0; k < 3; k++) {
@@ -1495,6 +1716,22 @@ static const struct config_quiet {
     {"partitioner.adaptive.partitioning.enable", "true"},
     {"partitioner.availability.timeout.ms", "0"},
 };
+
+/* Keys of transactions (issue 18), written only when they differ from the chosen release's
+ * default (transaction.version's default is 2 from 4.0), for the same reason. */
+static const char *const config_quiet_by_version[] = {
+    "transactional.id", "transaction.timeout.ms", "max.block.ms", "transaction.max.timeout.ms",
+    "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+    "transaction.state.log.num.partitions", "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr", "transaction.version", "isolation.level",
+    "workload.transaction.records", "workload.transaction.abort.ratio",
+};
+
+static bool config_key_quiet_by_version(size_t key) {
+    for (size_t k = 0; k < sizeof config_quiet_by_version / sizeof config_quiet_by_version[0]; k++)
+        if (strcmp(config_key_table[key].name, config_quiet_by_version[k]) == 0) return true;
+    return false;
+}
 
 const char *config_key_quiet_default(size_t key) {
     size_t n = sizeof config_quiet_table / sizeof config_quiet_table[0];
@@ -1537,12 +1774,18 @@ static void config_emit_producers(const config *c, config_sink *s) {
 }
 
 static void config_emit(const config *c, config_sink *s) {
-    char value[CONFIG_VALUE_MAX];
+    char value[CONFIG_VALUE_MAX], fallback[CONFIG_VALUE_MAX];
+    config defaults; /* this release's defaults, for config_quiet_by_version (22 KB) */
+    config_defaults(&defaults, c->kafka_version);
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         if (!config_key_in_version(i, c->kafka_version)) continue;
         if (!s->out && config_key_bound_only(i)) continue;
         const char *quiet = config_key_quiet_default(i);
         if (quiet && strcmp(config_value_string(c, i, value, sizeof value), quiet) == 0)
+            continue;
+        if (config_key_quiet_by_version(i) &&
+            strcmp(config_value_string(c, i, value, sizeof value),
+                   config_value_string(&defaults, i, fallback, sizeof fallback)) == 0)
             continue;
         config_put(s, config_key_table[i].name);
         config_put(s, "=");

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "properties.h"
+#include "protocol.h"
 #include "topics.h"
 
 #define CONFIG_FAULTS_MAX 32
@@ -33,6 +34,13 @@
 /* Longest value text of a key: workload.topics with TOPICS_MAX names and their commas. */
 #define CONFIG_VALUE_MAX (TOPICS_MAX * (TOPIC_NAME_MAX + 1))
 #define CONFIG_FAULT_TEXT_MAX 160
+
+/* transactional.id: at most this many characters of [A-Za-z0-9._-] (Kafka takes any string;
+ * the model keeps it writable as a properties value and a fault target). */
+#define CONFIG_TXN_ID_MAX 64
+/* isolation.level */
+#define CONFIG_READ_UNCOMMITTED 0
+#define CONFIG_READ_COMMITTED 1
 
 /* Documented maxima (issue: resource limits). */
 #define CONFIG_RECORDS_MAX 100000000ULL /* workload.records */
@@ -143,6 +151,34 @@ typedef struct config {
     uint64_t memory_max_mb;          /* sim.max.memory.mb: memory bound, MB, 0 = half the
                                         machine's physical memory (scenario.c) */
 
+    /* Transactions (KIP-98; txn-consumer-semantics.md section 2). */
+    char transactional_id[CONFIG_TXN_ID_MAX + 1]; /* transactional.id, "" = none */
+    int64_t transaction_timeout_ns;  /* transaction.timeout.ms */
+    int64_t max_block_ns;            /* max.block.ms: bound of the transactional calls */
+    int64_t transaction_max_timeout_ns; /* transaction.max.timeout.ms (broker) */
+    int64_t transaction_abort_interval_ns; /* transaction.abort.timed.out.transaction
+                                            * .cleanup.interval.ms (broker) */
+    int txn_state_partitions;        /* transaction.state.log.num.partitions */
+    int txn_state_replication_factor; /* transaction.state.log.replication.factor */
+    int txn_state_min_isr;           /* transaction.state.log.min.isr */
+    int transaction_version;         /* transaction.version (KIP-890): 1 or 2 */
+    int isolation_level;             /* isolation.level: CONFIG_READ_* (the judge's reader) */
+    uint64_t transaction_records;    /* workload.transaction.records */
+    int64_t transaction_abort_ppm;   /* workload.transaction.abort.ratio, millionths */
+
+    /* The world's transactional ids, resolved by config_finish (with workload.producers = n > 1
+     * producer-k's id is "<transactional.id>-<k>" unless producer-k.transactional.id sets it):
+     * txn_ids[0 .. txn_id_count-1] distinct, in the order producers 0..n-1 first use them;
+     * producer_txn[p] the index of producer p's id, -1 when p is not transactional;
+     * txn_partition[i] the global index g of txn_ids[i]'s __transaction_state partition
+     * (TransactionStateManager.partitionFor: Utils.abs(id.hashCode) mod the partitions). The
+     * topic __transaction_state (internal) follows the workload's topics in topics when
+     * txn_id_count > 0. Producer configurations (config_for_producer) carry the same tables. */
+    int txn_id_count;
+    char txn_ids[PROTO_PRODUCERS_MAX][CONFIG_TXN_ID_MAX + 1];
+    int8_t producer_txn[PROTO_PRODUCERS_MAX];
+    uint16_t txn_partition[PROTO_PRODUCERS_MAX];
+
     config_producer_override producer_overrides[CONFIG_PRODUCER_OVERRIDES_MAX];
     int producer_override_count;
 
@@ -234,6 +270,13 @@ void config_write(const config *c, FILE *out);
 /* For a key config_write leaves out at its default (the second wave's: workload.keys, ...),
  * that default as config_value_string writes it; NULL for every other key. */
 const char *config_key_quiet_default(size_t key_index);
+
+/* True when some producer of the world is transactional (c->txn_id_count > 0). */
+static inline bool config_transactional(const config *c) { return c->txn_id_count > 0; }
+
+/* Java's String.hashCode of text (UTF-16 code units; the ids here are ASCII), as Kafka places
+ * a transactional id: Utils.abs(hashCode) % partitions. */
+int32_t config_java_string_hash(const char *text);
 
 /* Producer index's configuration (0-based: producer-<index + 1>): c with its
  * producer-<n>.<key> lines applied and checked as config_finish checks c. out may be large

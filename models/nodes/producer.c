@@ -216,7 +216,7 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     b->header.partition_leader_epoch = -1;
     b->leader_epoch_seen = PRODUCER_NO_LEADER_EPOCH;
     b->header.payload = UINT32_MAX;
-    b->header.producer = p->node;
+    b->header.producer = (uint8_t)p->node; /* NODES_MAX <= 256 (protocol.h) */
     b->header.max_timestamp_ns = producer_now(p);
     b->created_ns = producer_now(p);
     b->partition = partition;

@@ -614,7 +614,7 @@ static int scenario_build_producers(scenario *s, const int *bootstrap, char *err
     }
     /* The topics they write, from the world's table (topics.h). */
     producer_topic topics[TOPICS_MAX];
-    for (int t = 0; t < c->topics.topic_count; t++)
+    for (int t = 0; t < c->topics.workload_topics; t++)
         topics[t] = (producer_topic){.first = c->topics.topics[t].first,
                                      .count = c->topics.topics[t].count};
     for (int i = 0; i < n; i++) {
@@ -622,7 +622,7 @@ static int scenario_build_producers(scenario *s, const int *bootstrap, char *err
                              .config = s->prod_cfgs ? &s->prod_cfgs[i] : c,
                              .payloads = &s->payloads, .step_fn = fault_on_step,
                              .step_ctx = &s->faults, .topics = topics,
-                             .topic_count = c->topics.topic_count};
+                             .topic_count = c->topics.workload_topics};
         if (n > 1) {
             uint64_t first = c->records * (uint64_t)i / (uint64_t)n;
             uint64_t end = c->records * (uint64_t)(i + 1) / (uint64_t)n;

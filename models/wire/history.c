@@ -401,6 +401,75 @@ void history_expire(history *h, int64_t t, node_id producer, const proto_batch *
     history_commit(h, r);
 }
 
+void history_txn_begin(history *h, int64_t t, node_id producer, uint32_t txn, int64_t pid,
+                       int16_t epoch) {
+    history_rec *r = history_begin(h, t, HIST_TXN_BEGIN, producer);
+    r->a = txn;
+    r->e = epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
+}
+
+void history_txn_batch(history *h, int64_t t, node_id producer, const proto_batch *b,
+                       uint32_t txn) {
+    history_rec *r = history_begin(h, t, HIST_TXN_BATCH, producer);
+    r->partition = b->partition;
+    r->a = b->payload;
+    r->b = txn;
+    history_commit(h, r);
+}
+
+void history_txn_end(history *h, int64_t t, node_id producer, uint32_t txn, bool commit,
+                     int outcome) {
+    history_rec *r = history_begin(h, t, HIST_TXN_END, producer);
+    r->a = txn;
+    r->b = commit ? 1 : 0;
+    r->c = outcome;
+    history_commit(h, r);
+}
+
+void history_txn_state(history *h, int64_t t, node_id coordinator, int state_partition,
+                       int txn_index, int state, int32_t coordinator_epoch, int64_t pid,
+                       int16_t epoch) {
+    history_rec *r = history_begin(h, t, HIST_TXN_STATE, coordinator);
+    r->partition = (uint16_t)state_partition;
+    r->a = (uint32_t)txn_index;
+    r->b = (uint32_t)state;
+    r->c = coordinator_epoch;
+    r->e = epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
+}
+
+void history_txn_fence(history *h, int64_t t, node_id coordinator, int txn_index,
+                       bool by_timeout, int64_t pid, int16_t epoch) {
+    history_rec *r = history_begin(h, t, HIST_TXN_FENCE, coordinator);
+    r->a = (uint32_t)txn_index;
+    r->b = by_timeout ? 1 : 0;
+    r->e = epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
+}
+
+void history_marker(history *h, int64_t t, node_id broker, int partition, bool commit,
+                    int32_t coordinator_epoch, int64_t offset, int64_t pid, int16_t epoch) {
+    history_rec *r = history_begin(h, t, HIST_MARKER, broker);
+    r->partition = (uint16_t)partition;
+    r->a = commit ? 1 : 0;
+    r->b = (uint32_t)coordinator_epoch;
+    r->d = offset;
+    r->e = epoch;
+    r->f = (uint32_t)pid;
+    history_commit(h, r);
+}
+
+void history_lso(history *h, int64_t t, node_id broker, int partition, int64_t lso) {
+    history_rec *r = history_begin(h, t, HIST_LSO, broker);
+    r->partition = (uint16_t)partition;
+    r->d = lso;
+    history_commit(h, r);
+}
+
 size_t history_count_kind(const history *h, history_kind kind) {
     size_t n = 0;
     for (size_t i = 0; i < h->count; i++)
@@ -419,6 +488,10 @@ const char *history_kind_name(history_kind kind) {
         [HIST_CRASH] = "crash",       [HIST_EPOCH_BUMP] = "epoch-bump",
         [HIST_PRODUCER_ID] = "producer-id", [HIST_ERROR] = "error",
         [HIST_EXPIRE] = "expire",
+        [HIST_TXN_BEGIN] = "txn-begin", [HIST_TXN_BATCH] = "txn-batch",
+        [HIST_TXN_END] = "txn-end",   [HIST_TXN_STATE] = "txn-state",
+        [HIST_TXN_FENCE] = "txn-fence", [HIST_MARKER] = "marker",
+        [HIST_LSO] = "lso",
     };
     if ((unsigned)kind >= HIST_KIND_COUNT) return "unknown";
     return names[kind];

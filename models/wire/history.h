@@ -48,6 +48,28 @@ typedef enum history_kind {
     HIST_ERROR,         /* a Kafka error reached a client: a = error code, c = api */
     HIST_EXPIRE,        /* a batch expired on delivery.timeout: a = payload, b = 1 in flight,
                            c = attempts made */
+    /* Transactions (KIP-98). A producer's transactions are numbered from 1 per producer
+     * node, over all its instances (a restarted instance continues the count). */
+    HIST_TXN_BEGIN,     /* beginTransaction: node = producer, a = txn number, e = epoch,
+                           f = producer id (low 32) */
+    HIST_TXN_BATCH,     /* a transactional batch was sealed: node = producer, partition = g,
+                           a = payload, b = txn number */
+    HIST_TXN_END,       /* commitTransaction/abortTransaction returned: node = producer,
+                           a = txn number, b = 1 commit / 0 abort asked, c = outcome (0 ok, a
+                           Kafka error or ERR_CLIENT_*: PRODUCER_CLOSED when the instance died
+                           unanswered) */
+    HIST_TXN_STATE,     /* a coordinator's transition became durable: node = coordinator
+                           broker, partition = its __transaction_state g, a = txn index,
+                           b = proto_txn_state, c = coordinator epoch, e = producer epoch,
+                           f = producer id */
+    HIST_TXN_FENCE,     /* a coordinator fenced a producer epoch: node = coordinator broker,
+                           a = txn index, b = 0 by InitProducerId / 1 by timeout, e = the
+                           epoch that fences (older ones are), f = producer id */
+    HIST_MARKER,        /* a leader wrote a transaction marker: node = broker, partition = g,
+                           a = 1 commit / 0 abort, b = coordinator epoch, d = offset,
+                           e = producer epoch, f = producer id */
+    HIST_LSO,           /* a leader's last stable offset moved: node = broker, partition = g,
+                           d = new LSO (transactional runs only) */
     HIST_KIND_COUNT
 } history_kind;
 
@@ -182,6 +204,21 @@ void history_producer_id(history *h, int64_t t, node_id producer, int64_t pid, i
 void history_error(history *h, int64_t t, node_id client, int api, int error);
 void history_expire(history *h, int64_t t, node_id producer, const proto_batch *b,
                     bool in_flight);
+/* Transactions: one record each, as the kind comments above say. */
+void history_txn_begin(history *h, int64_t t, node_id producer, uint32_t txn, int64_t pid,
+                       int16_t epoch);
+void history_txn_batch(history *h, int64_t t, node_id producer, const proto_batch *b,
+                       uint32_t txn);
+void history_txn_end(history *h, int64_t t, node_id producer, uint32_t txn, bool commit,
+                     int outcome);
+void history_txn_state(history *h, int64_t t, node_id coordinator, int state_partition,
+                       int txn_index, int state, int32_t coordinator_epoch, int64_t pid,
+                       int16_t epoch);
+void history_txn_fence(history *h, int64_t t, node_id coordinator, int txn_index,
+                       bool by_timeout, int64_t pid, int16_t epoch);
+void history_marker(history *h, int64_t t, node_id broker, int partition, bool commit,
+                    int32_t coordinator_epoch, int64_t offset, int64_t pid, int16_t epoch);
+void history_lso(history *h, int64_t t, node_id broker, int partition, int64_t lso);
 
 /* Records of one kind, for tests and summaries (a linear scan; coalesced records count as the
  * records they stand for). */

@@ -44,27 +44,40 @@ const char *proto_error_name(int code) {
     case ERR_NOT_LEADER_OR_FOLLOWER: return "NOT_LEADER_OR_FOLLOWER";
     case ERR_REQUEST_TIMED_OUT: return "REQUEST_TIMED_OUT";
     case ERR_NETWORK_EXCEPTION: return "NETWORK_EXCEPTION";
+    case ERR_COORDINATOR_LOAD_IN_PROGRESS: return "COORDINATOR_LOAD_IN_PROGRESS";
+    case ERR_COORDINATOR_NOT_AVAILABLE: return "COORDINATOR_NOT_AVAILABLE";
+    case ERR_NOT_COORDINATOR: return "NOT_COORDINATOR";
     case ERR_NOT_ENOUGH_REPLICAS: return "NOT_ENOUGH_REPLICAS";
     case ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     case ERR_OUT_OF_ORDER_SEQUENCE_NUMBER: return "OUT_OF_ORDER_SEQUENCE_NUMBER";
     case ERR_DUPLICATE_SEQUENCE_NUMBER: return "DUPLICATE_SEQUENCE_NUMBER";
     case ERR_INVALID_PRODUCER_EPOCH: return "INVALID_PRODUCER_EPOCH";
+    case ERR_INVALID_TXN_STATE: return "INVALID_TXN_STATE";
+    case ERR_INVALID_PRODUCER_ID_MAPPING: return "INVALID_PRODUCER_ID_MAPPING";
+    case ERR_INVALID_TRANSACTION_TIMEOUT: return "INVALID_TRANSACTION_TIMEOUT";
+    case ERR_CONCURRENT_TRANSACTIONS: return "CONCURRENT_TRANSACTIONS";
+    case ERR_TRANSACTION_COORDINATOR_FENCED: return "TRANSACTION_COORDINATOR_FENCED";
     case ERR_UNKNOWN_PRODUCER_ID: return "UNKNOWN_PRODUCER_ID";
     case ERR_FENCED_LEADER_EPOCH: return "FENCED_LEADER_EPOCH";
     case ERR_UNKNOWN_LEADER_EPOCH: return "UNKNOWN_LEADER_EPOCH";
     case ERR_PRODUCER_FENCED: return "PRODUCER_FENCED";
     case ERR_INVALID_UPDATE_VERSION: return "INVALID_UPDATE_VERSION";
     case ERR_INELIGIBLE_REPLICA: return "INELIGIBLE_REPLICA";
+    case ERR_TRANSACTION_ABORTABLE: return "TRANSACTION_ABORTABLE";
     case ERR_CLIENT_DELIVERY_TIMEOUT: return "DELIVERY_TIMEOUT";
     case ERR_CLIENT_RETRIES_EXHAUSTED: return "RETRIES_EXHAUSTED";
     case ERR_CLIENT_PRODUCER_CLOSED: return "PRODUCER_CLOSED";
+    case ERR_CLIENT_TXN_TIMEOUT: return "TXN_TIMEOUT";
+    case ERR_CLIENT_TXN_ABORTED: return "TRANSACTION_ABORTED";
     default: return "UNKNOWN";
     }
 }
 
 /* Errors.java: CorruptRecordException, NotLeaderOrFollowerException, TimeoutException,
- * NetworkException, NotEnoughReplicas(AfterAppend)Exception, FencedLeaderEpochException and
- * UnknownLeaderEpochException extend RetriableException. UnknownProducerIdException extends
+ * NetworkException, NotEnoughReplicas(AfterAppend)Exception, FencedLeaderEpochException,
+ * UnknownLeaderEpochException, CoordinatorLoadInProgressException,
+ * CoordinatorNotAvailableException, NotCoordinatorException and
+ * ConcurrentTransactionsException extend RetriableException. UnknownProducerIdException extends
  * OutOfOrderSequenceException (an ApiException), so neither is retriable here. */
 bool proto_error_retriable(int code) {
     switch (code) {
@@ -76,6 +89,10 @@ bool proto_error_retriable(int code) {
     case ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case ERR_FENCED_LEADER_EPOCH:
     case ERR_UNKNOWN_LEADER_EPOCH:
+    case ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case ERR_COORDINATOR_NOT_AVAILABLE:
+    case ERR_NOT_COORDINATOR:
+    case ERR_CONCURRENT_TRANSACTIONS:
         return true;
     /* Errors.java: InvalidUpdateVersionException and IneligibleReplicaException are plain
      * ApiExceptions, not retriable: the leader awaits newer metadata or falls back to the
@@ -98,6 +115,10 @@ const char *proto_api_name(proto_api api) {
         [API_BROKER_HEARTBEAT] = "BrokerHeartbeat",
         [API_PARTITION_STATE] = "PartitionState",
         [API_DISCONNECT] = "Disconnect",
+        [API_FIND_COORDINATOR] = "FindCoordinator",
+        [API_ADD_PARTITIONS_TO_TXN] = "AddPartitionsToTxn",
+        [API_END_TXN] = "EndTxn",
+        [API_WRITE_TXN_MARKERS] = "WriteTxnMarkers",
     };
     if ((unsigned)api >= API_COUNT) return "Unknown";
     return names[api];
@@ -113,6 +134,22 @@ const char *proto_step_name(proto_step s) {
     };
     if ((unsigned)s >= STEP_COUNT) return NULL;
     return names[s];
+}
+
+/* TransactionState.name (TransactionMetadata.scala; TransactionState.java in 4.x). */
+const char *proto_txn_state_name(int state) {
+    static const char *const names[TXN_STATE_COUNT] = {
+        [TXN_EMPTY] = "Empty",
+        [TXN_ONGOING] = "Ongoing",
+        [TXN_PREPARE_COMMIT] = "PrepareCommit",
+        [TXN_PREPARE_ABORT] = "PrepareAbort",
+        [TXN_COMPLETE_COMMIT] = "CompleteCommit",
+        [TXN_COMPLETE_ABORT] = "CompleteAbort",
+        [TXN_DEAD] = "Dead",
+        [TXN_PREPARE_EPOCH_FENCE] = "PrepareEpochFence",
+    };
+    if (state < 0 || state >= TXN_STATE_COUNT) return "Unknown";
+    return names[state];
 }
 
 /* ---- The payload arena ------------------------------------------------------------------ */

@@ -81,24 +81,37 @@ typedef enum proto_error {
     ERR_NOT_LEADER_OR_FOLLOWER = 6,
     ERR_REQUEST_TIMED_OUT = 7,
     ERR_NETWORK_EXCEPTION = 13,
+    ERR_COORDINATOR_LOAD_IN_PROGRESS = 14,
+    ERR_COORDINATOR_NOT_AVAILABLE = 15,
+    ERR_NOT_COORDINATOR = 16,
     ERR_NOT_ENOUGH_REPLICAS = 19,
     ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
     ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
     ERR_DUPLICATE_SEQUENCE_NUMBER = 46,
     ERR_INVALID_PRODUCER_EPOCH = 47,
+    ERR_INVALID_TXN_STATE = 48,
+    ERR_INVALID_PRODUCER_ID_MAPPING = 49,
+    ERR_INVALID_TRANSACTION_TIMEOUT = 50,
+    ERR_CONCURRENT_TRANSACTIONS = 51,
+    ERR_TRANSACTION_COORDINATOR_FENCED = 52,
     ERR_UNKNOWN_PRODUCER_ID = 59,
     ERR_FENCED_LEADER_EPOCH = 74,
     ERR_UNKNOWN_LEADER_EPOCH = 75,
     ERR_PRODUCER_FENCED = 90,
     ERR_INVALID_UPDATE_VERSION = 95, /* AlterPartition with a stale partition epoch (KIP-497) */
     ERR_INELIGIBLE_REPLICA = 107,    /* AlterPartition adding a fenced broker (KIP-841) */
+    ERR_TRANSACTION_ABORTABLE = 120, /* KIP-890: the client must abort (3.8+) */
     /* Client-side outcomes the Java producer reports without a broker error code. */
     ERR_CLIENT_DELIVERY_TIMEOUT = 1001, /* TimeoutException: delivery.timeout.ms expired */
     ERR_CLIENT_RETRIES_EXHAUSTED = 1002, /* the last retriable error, retries used up */
     ERR_CLIENT_PRODUCER_CLOSED = 1003,  /* the producer session ended (restart fault) */
+    ERR_CLIENT_TXN_TIMEOUT = 1004,  /* TimeoutException: a transactional call outlived
+                                     * max.block.ms */
+    ERR_CLIENT_TXN_ABORTED = 1005,  /* TransactionAbortedException: the batch's transaction
+                                     * aborted before it was sent */
 } proto_error;
 
-#define PROTO_ERROR_CODES_MAX 1004 /* an array indexed by proto_error fits */
+#define PROTO_ERROR_CODES_MAX 1006 /* an array indexed by proto_error fits */
 
 /* "NOT_ENOUGH_REPLICAS" etc.; "UNKNOWN" for codes not listed. */
 const char *proto_error_name(int code);
@@ -135,12 +148,31 @@ typedef struct proto_batch {
     int32_t partition_leader_epoch; /* leader epoch stamped by the leader at append */
     int16_t producer_epoch;      /* PROTO_NO_PRODUCER_EPOCH unless idempotent */
     uint16_t attempt;            /* simulator-only: 1 for the first send, 2 for the first retry */
-    uint16_t producer;           /* simulator-only: node id of the producer that built it */
+    uint8_t producer;            /* simulator-only: node id of the producer that built it */
+    uint8_t flags;               /* PROTO_BATCH_*: the batch attributes of transactions */
     uint16_t partition;          /* the partition (global index g) it is bound for: a
                                   * ProduceRequest names each batch's topic-partition */
 } proto_batch;
 
 _Static_assert(sizeof(proto_batch) == 48, "proto_batch is copied into logs and messages");
+_Static_assert(NODES_MAX <= 256, "proto_batch.producer holds a node id in a byte");
+
+/* proto_batch.flags: the attributes of DefaultRecordBatch that transactions use. A control
+ * batch (EndTransactionMarker, written by a partition leader on WriteTxnMarkers) holds one
+ * control record: COMMIT set for a commit marker, clear for an abort marker; it carries the
+ * transaction's producer id and epoch, base_sequence PROTO_NO_SEQUENCE, record_count 1, and in
+ * payload the coordinator epoch: not a payload arena id, so every reader of payload ids skips
+ * control batches. */
+#define PROTO_BATCH_TRANSACTIONAL 0x1 /* isTransactional: data of a transaction, or a marker */
+#define PROTO_BATCH_CONTROL 0x2       /* isControlBatch: a transaction marker */
+#define PROTO_BATCH_COMMIT 0x4        /* with CONTROL: ControlRecordType.COMMIT, else ABORT */
+
+static inline bool proto_batch_is_control(const proto_batch *b) {
+    return (b->flags & PROTO_BATCH_CONTROL) != 0;
+}
+static inline bool proto_batch_is_transactional(const proto_batch *b) {
+    return (b->flags & PROTO_BATCH_TRANSACTIONAL) != 0;
+}
 
 static inline int64_t proto_batch_last_offset(const proto_batch *b) {
     return b->base_offset + (int64_t)b->record_count - 1;
@@ -235,6 +267,10 @@ typedef enum proto_api {
     API_BROKER_HEARTBEAT,    /* broker -> controller (KRaft, KIP-631) */
     API_PARTITION_STATE,     /* controller -> broker: leader, epoch, ISR (a one-way push) */
     API_DISCONNECT,          /* network -> client: the peer's process died (TCP RST) */
+    API_FIND_COORDINATOR,    /* producer -> any broker: which broker coordinates a txn id */
+    API_ADD_PARTITIONS_TO_TXN, /* producer -> coordinator (transaction version 1) */
+    API_END_TXN,             /* producer -> coordinator: commit or abort */
+    API_WRITE_TXN_MARKERS,   /* coordinator -> partition leader: write the markers */
     API_COUNT
 } proto_api;
 
@@ -359,6 +395,8 @@ static inline proto_metadata_partition proto_metadata_at(const proto_metadata_re
 typedef struct proto_init_producer_id_request {
     int64_t producer_id;    /* KIP-360: the current id, or -1 for a new session */
     int16_t producer_epoch; /* KIP-360: the current epoch, or -1 */
+    int16_t txn;            /* transactional id (index in config.txn_ids), -1: idempotent only */
+    int32_t txn_timeout_ms; /* transaction.timeout.ms (with a txn) */
 } proto_init_producer_id_request;
 
 typedef struct proto_init_producer_id_response {
@@ -366,6 +404,82 @@ typedef struct proto_init_producer_id_response {
     int16_t producer_epoch;
     int16_t error;
 } proto_init_producer_id_response;
+
+/* ---- Transactions (KIP-98) -------------------------------------------------------------- */
+
+/* A transactional id travels as its index in the world's table (config.txn_ids); the string is
+ * what placement hashes. A transaction touching more than this many partitions pages its
+ * AddPartitionsToTxn requests and its markers (one request per page). */
+#define PROTO_TXN_PARTITIONS_MAX 512
+_Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= PROTO_OUTLINE_BYTES_MAX,
+               "a page of partitions fits a network room");
+
+/* The coordinator's TransactionState (TransactionMetadata.scala), as history records name it. */
+typedef enum proto_txn_state {
+    TXN_EMPTY = 0,
+    TXN_ONGOING,
+    TXN_PREPARE_COMMIT,
+    TXN_PREPARE_ABORT,
+    TXN_COMPLETE_COMMIT,
+    TXN_COMPLETE_ABORT,
+    TXN_DEAD,
+    TXN_PREPARE_EPOCH_FENCE,
+    TXN_STATE_COUNT
+} proto_txn_state;
+
+/* "Empty", "Ongoing", "PrepareCommit", ...; "Unknown" out of range. */
+const char *proto_txn_state_name(int state);
+
+/* FindCoordinator (key type TRANSACTION) for txn. */
+typedef struct proto_find_coordinator_request {
+    uint16_t txn;
+} proto_find_coordinator_request;
+
+typedef struct proto_find_coordinator_response {
+    int16_t coordinator; /* broker id, -1 when none */
+    int16_t error;
+} proto_find_coordinator_response;
+
+/* AddPartitionsToTxn (version <= 3, the client's own request): partition_count partitions, all
+ * out of line. The response's one error stands for every partition: the coordinator answers
+ * all of a request's partitions alike (OPERATION_NOT_ATTEMPTED aside, which the model has no
+ * use for). */
+typedef struct proto_add_partitions_request {
+    int64_t producer_id;
+    int16_t producer_epoch;
+    uint16_t txn;
+    uint16_t partition_count;   /* 1 .. PROTO_TXN_PARTITIONS_MAX */
+    const uint16_t *partitions; /* global indexes g, borrowed as a fetch response's batches */
+} proto_add_partitions_request;
+
+typedef struct proto_txn_response {
+    int16_t error;
+} proto_txn_response;
+
+/* EndTxn: commit (1) or abort (0). */
+typedef struct proto_end_txn_request {
+    int64_t producer_id;
+    int16_t producer_epoch;
+    uint16_t txn;
+    uint8_t commit;
+} proto_end_txn_request;
+
+/* WriteTxnMarkers with one marker entry: one transaction's partitions on the receiving leader. */
+typedef struct proto_write_txn_markers_request {
+    int64_t producer_id;
+    int32_t coordinator_epoch;
+    int16_t producer_epoch;
+    uint8_t commit;
+    uint16_t partition_count;   /* 1 .. PROTO_TXN_PARTITIONS_MAX */
+    const uint16_t *partitions; /* g, out of line */
+} proto_write_txn_markers_request;
+
+/* One error per partition of the request, in its order, out of line; error is the first's. */
+typedef struct proto_write_txn_markers_response {
+    int16_t error;
+    uint16_t partition_count;
+    const int16_t *errors;
+} proto_write_txn_markers_response;
 
 typedef struct proto_partition_state {
     int32_t leader_epoch;    /* bumped on every leader change */
@@ -411,6 +525,13 @@ typedef struct proto_msg {
         proto_init_producer_id_response init_pid_response;
         proto_partition_state partition_state; /* AlterPartition both ways and the push */
         proto_heartbeat heartbeat;
+        proto_find_coordinator_request find_coordinator;
+        proto_find_coordinator_response find_coordinator_response;
+        proto_add_partitions_request add_partitions;
+        proto_end_txn_request end_txn;
+        proto_write_txn_markers_request write_txn_markers;
+        proto_write_txn_markers_response write_txn_markers_response;
+        proto_txn_response txn_response; /* AddPartitionsToTxn and EndTxn responses */
     } u;
 } proto_msg;
 
@@ -458,6 +579,12 @@ static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
     case API_METADATA:
         n = m->is_response ? m->u.metadata_response.partition_count : 0;
         return n > 1 ? (n - 1) * sizeof(proto_metadata_partition) : 0;
+    case API_ADD_PARTITIONS_TO_TXN:
+        return m->is_response ? 0 : (size_t)m->u.add_partitions.partition_count * sizeof(uint16_t);
+    case API_WRITE_TXN_MARKERS:
+        if (m->is_response)
+            return (size_t)m->u.write_txn_markers_response.partition_count * sizeof(int16_t);
+        return (size_t)m->u.write_txn_markers.partition_count * sizeof(uint16_t);
     default: return 0;
     }
 }
@@ -466,6 +593,10 @@ static inline const void *proto_msg_outline(const proto_msg *m) {
     if (m->api == API_PRODUCE && m->is_response) return m->u.produce_response.more;
     if (m->api == API_PRODUCE) return m->u.produce.more;
     if (m->api == API_METADATA && m->is_response) return m->u.metadata_response.more;
+    if (m->api == API_ADD_PARTITIONS_TO_TXN && !m->is_response) return m->u.add_partitions.partitions;
+    if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
+        return m->u.write_txn_markers_response.errors;
+    if (m->api == API_WRITE_TXN_MARKERS) return m->u.write_txn_markers.partitions;
     return NULL;
 }
 /* Points m's out-of-line part at where (a copy of the bytes proto_msg_outline names). */
@@ -474,6 +605,11 @@ static inline void proto_msg_outline_set(proto_msg *m, const void *where) {
     else if (m->api == API_PRODUCE && m->is_response) m->u.produce_response.more = where;
     else if (m->api == API_PRODUCE) m->u.produce.more = where;
     else if (m->api == API_METADATA && m->is_response) m->u.metadata_response.more = where;
+    else if (m->api == API_ADD_PARTITIONS_TO_TXN && !m->is_response)
+        m->u.add_partitions.partitions = where;
+    else if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
+        m->u.write_txn_markers_response.errors = where;
+    else if (m->api == API_WRITE_TXN_MARKERS) m->u.write_txn_markers.partitions = where;
 }
 
 #endif

@@ -21,8 +21,8 @@ bool topic_name_valid(const char *name) {
 
 void topic_table_init(topic_table *t) { memset(t, 0, sizeof *t); }
 
-int topic_table_add(topic_table *t, const char *name, int count, int replication_factor,
-                    int min_insync_replicas) {
+static int topic_table_append(topic_table *t, const char *name, int count,
+                              int replication_factor, int min_insync_replicas, bool internal) {
     if (!topic_name_valid(name) || topic_table_find(t, name) >= 0 || count < 1 ||
         t->topic_count >= TOPICS_MAX || count > TOPIC_PARTITIONS_MAX - t->partition_count)
         return -1;
@@ -32,8 +32,26 @@ int topic_table_add(topic_table *t, const char *name, int count, int replication
     info->count = count;
     info->replication_factor = replication_factor;
     info->min_insync_replicas = min_insync_replicas;
+    info->internal = internal;
     t->partition_count += count;
     return t->topic_count++;
+}
+
+int topic_table_add(topic_table *t, const char *name, int count, int replication_factor,
+                    int min_insync_replicas) {
+    /* Workload topics precede internal ones, so that adding those moves no workload g. */
+    if (t->workload_topics != t->topic_count) return -1;
+    int i = topic_table_append(t, name, count, replication_factor, min_insync_replicas, false);
+    if (i >= 0) {
+        t->workload_topics = t->topic_count;
+        t->workload_partitions = t->partition_count;
+    }
+    return i;
+}
+
+int topic_table_add_internal(topic_table *t, const char *name, int count, int replication_factor,
+                             int min_insync_replicas) {
+    return topic_table_append(t, name, count, replication_factor, min_insync_replicas, true);
 }
 
 int topic_table_find(const topic_table *t, const char *name) {

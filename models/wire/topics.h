@@ -34,13 +34,25 @@ typedef struct topic_info {
     int count;                     /* partitions, >= 1 */
     int replication_factor;        /* replicas of each partition */
     int min_insync_replicas;       /* min.insync.replicas of the topic */
+    bool internal;                 /* a topic of the brokers' own (__transaction_state), not
+                                    * one the application writes */
 } topic_info;
 
+/* The workload's topics come first (g 0 .. workload_partitions - 1), then the internal ones
+ * (Kafka's __transaction_state, when some producer is transactional): adding those moves no
+ * workload partition. Readers that mean the application's topics (routing, by_partition, the
+ * partitions line, swarm draws) use workload_topics and workload_partitions; the nodes hold
+ * every partition (topic_count, partition_count). */
 typedef struct topic_table {
-    topic_info topics[TOPICS_MAX]; /* in workload.topics order */
+    topic_info topics[TOPICS_MAX]; /* in workload.topics order, then the internal topics */
     int topic_count;               /* topics, >= 1 once built */
     int partition_count;           /* P: the sum of the topics' counts */
+    int workload_topics;           /* the first topics, which the application writes */
+    int workload_partitions;       /* their partitions: g below this is a workload partition */
 } topic_table;
+
+/* The internal topic of transaction state (TRANSACTION_STATE_TOPIC_NAME). */
+#define TOPIC_TRANSACTION_STATE "__transaction_state"
 
 /* True when name is a valid topic name of at most TOPIC_NAME_MAX characters of [a-zA-Z0-9._-]
  * that is not "." or ".." (Topic.validate). */
@@ -54,6 +66,16 @@ void topic_table_init(topic_table *t);
  * would be passed; t is unchanged then. */
 int topic_table_add(topic_table *t, const char *name, int count, int replication_factor,
                     int min_insync_replicas);
+
+/* The same for an internal topic: appended after every topic, marked internal, not counted in
+ * workload_topics and workload_partitions. */
+int topic_table_add_internal(topic_table *t, const char *name, int count, int replication_factor,
+                             int min_insync_replicas);
+
+/* True when partition g belongs to an internal topic. */
+static inline bool topic_table_internal(const topic_table *t, int g) {
+    return g >= t->workload_partitions;
+}
 
 /* The index of the topic named name, or -1. */
 int topic_table_find(const topic_table *t, const char *name);
