@@ -278,6 +278,25 @@ static void test_shrink(void) {
     CHECK_EQ(c->fault_count, 1);
     CHECK_STR(c->faults[0].text, "powerloss leader at 400ms for 2s");
 
+    /* A partition's leader shrinks to the first partition's, producer-3 to producer (issue 17). */
+    *c = base;
+    c->records = 100;
+    c->fault_count = 2;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash leader of orders-3 at 400ms");
+    snprintf(c->faults[1].text, sizeof c->faults[1].text,
+             "partition producer-3 follower of orders-11 from 1s to 3s");
+    runs = 0;
+    swarm_shrink(c, 1, fake_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "crash leader at 100ms");
+    *c = base;
+    c->records = 100;
+    c->fault_count = 1;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash producer-3 at 400ms");
+    runs = 0;
+    swarm_shrink(c, 1, fake_judge, &runs, 500, &st);
+    CHECK_STR(c->faults[0].text, "crash producer at 100ms");
+
     /* The shrinker reads a time as the fault language does: 0.999999999h is 3599.9999964 s
      * (its fraction times the hour's ns would pass INT64_MAX), halved to 1799999 ms. */
     *c = base;

@@ -416,6 +416,8 @@ typedef enum swarm_edit {
     SWARM_EDIT_WINDOW_EARLIER, /* move "from T1 to T2" earlier by half of T1 */
     SWARM_EDIT_WINDOW_SHORTER, /* halve the window "from T1 to T2" */
     SWARM_EDIT_ONE_BROKER,     /* "powerloss all" -> "powerloss leader": one machine */
+    SWARM_EDIT_FIRST_PARTITION, /* "leader of orders-3" -> "leader" (of the first partition) */
+    SWARM_EDIT_FIRST_PRODUCER, /* "producer-3" -> "producer" (producer-1) */
     SWARM_EDIT_COUNT
 } swarm_edit;
 
@@ -463,6 +465,22 @@ static bool swarm_edit_line(const char *text, swarm_edit e, char *out, size_t le
         if (t.count < 2 || strcmp(t.word[0], "powerloss") != 0 || strcmp(t.word[1], "all") != 0)
             return false;
         snprintf(t.word[1], SWARM_TOKEN_MAX, "leader");
+        break;
+    case SWARM_EDIT_FIRST_PARTITION:
+        /* "<leader|follower> of <topic-partition>": the two words after the role go. */
+        for (i = 0; i + 2 < t.count; i++)
+            if ((strcmp(t.word[i], "leader") == 0 || strcmp(t.word[i], "follower") == 0) &&
+                strcmp(t.word[i + 1], "of") == 0)
+                break;
+        if (i + 2 >= t.count) return false;
+        memmove(&t.word[i + 1], &t.word[i + 3], (size_t)(t.count - i - 3) * sizeof t.word[0]);
+        t.count -= 2;
+        break;
+    case SWARM_EDIT_FIRST_PRODUCER:
+        for (i = 0; i < t.count; i++)
+            if (strncmp(t.word[i], "producer-", 9) == 0 && atoi(t.word[i] + 9) > 1) break;
+        if (i == t.count) return false;
+        snprintf(t.word[i], SWARM_TOKEN_MAX, "producer");
         break;
     default: return false;
     }
