@@ -271,6 +271,16 @@ static void test_lost_acked(void) {
                            "offset 0 at 3.000 ms; ");
     CHECK_CONTAINS(fx.out, "broker-2 was elected leader (epoch 1, unclean) without it");
     CHECK_CONTAINS(fx.out, "unclean.leader.election.enable=true let a replica without it lead");
+
+    /* A clean election again: the setting told is the partition's min.insync.replicas, its
+     * topic's own (1) where the global key says 2. */
+    for (size_t i = 0; i < fx.h.count; i++)
+        if (fx.h.recs[i].kind == HIST_ELECTION) fx.h.recs[i].b = 0;
+    topic_table_init(&fx.c.topics);
+    CHECK_EQ(topic_table_add(&fx.c.topics, "orders", 1, 3, 1), 0);
+    explain(1);
+    CHECK_CONTAINS(fx.out, "with min.insync.replicas=1, acks=all is satisfied by the ISR as it "
+                           "is, the leader alone once the ISR has shrunk");
     fixture_fini();
 }
 

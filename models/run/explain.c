@@ -823,6 +823,12 @@ static void ex_trail_step(const ex_run *x, ex_text *t, ex_trail *tr, size_t i) {
     }
 }
 
+/* min.insync.replicas of the partition told: its topic's own (topic.<name>.min.insync.replicas)
+ * or the global key. */
+static int ex_min_insync_replicas(const ex_run *x) {
+    return config_min_insync_replicas(x->c, x->partition < 0 ? 0 : x->partition);
+}
+
 /* The setting that let an acknowledged write go (kafka-semantics.md 2.7). */
 static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
     if (!x->c) return;
@@ -836,10 +842,10 @@ static void ex_lost_setting(const ex_run *x, ex_text *t, const ex_trail *tr) {
         ex_add(t, "acks come from the page cache: a power loss takes what neither an fsync "
                   "(log.flush.interval.messages, a segment roll) nor the OS's writeback "
                   "(os.vm.dirty_expire_centisecs) had put on disk");
-    else if (x->c->min_insync_replicas <= 1)
+    else if (ex_min_insync_replicas(x) <= 1)
         ex_add(t, "with min.insync.replicas=%d, acks=all is satisfied by the ISR as it is, "
                   "the leader alone once the ISR has shrunk",
-               x->c->min_insync_replicas);
+               ex_min_insync_replicas(x));
 }
 
 /* The record in the final log above the high watermark, if it is there. */
