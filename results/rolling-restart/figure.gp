@@ -7,7 +7,7 @@ set ylabel 'send-to-callback latency (ms, log scale)'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.7 border -1
-set key top right
+set key below right
 set logscale y
 set yrange [1:*]
 plot 'cells.csv' using (m('latency_p99_ms')):(c('latency_p99_ms')):xtic(sprintf('acks=%s %s', strcol('acks'), strcol('how'))) title 'p99 latency', \
