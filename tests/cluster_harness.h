@@ -12,6 +12,7 @@
 
 #include "broker.h"
 #include "controller.h"
+#include "txn_coordinator.h"
 #include "test.h"
 
 #define CLIENT node_producer(0)
@@ -37,6 +38,7 @@ typedef struct harness {
     int partitions;         /* partitions (0 or 1: one on brokers 1..replication.factor) */
     int placed[TOPIC_PARTITIONS_MAX * 3]; /* their replica lists, one after another */
     int placed_counts[TOPIC_PARTITIONS_MAX];
+    txn_records txn_records; /* the state records of a transactional world */
 } harness;
 
 static void config_base(config *c) {
@@ -104,7 +106,7 @@ static void harness_init(harness *h) {
     }
     controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
     CHECK_EQ(controller_init(&h->ctl, &ce, h->partitions, h->placed, h->placed_counts), 0);
-    broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h};
+    broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h, &h->txn_records};
     for (int b = 1; b <= h->cfg.num_brokers; b++)
         CHECK_EQ(broker_init(&h->brokers[b], &be, b, h->partitions, h->placed, h->placed_counts),
                  0);
@@ -119,6 +121,7 @@ static void harness_init(harness *h) {
 static void harness_fini(harness *h) {
     for (int b = 1; b <= h->cfg.num_brokers; b++) broker_fini(&h->brokers[b]);
     controller_fini(&h->ctl);
+    txn_records_fini(&h->txn_records);
     history_fini(&h->hist);
     net_fini(&h->net);
     sim_world_fini(&h->world);

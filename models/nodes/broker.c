@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "txn_coordinator.h"
+
 /* Timer arguments: type in the low byte, the partition's low byte in the next, client node in
  * bits 16..31, the partition's high bits from bit 32 (so that partitions 0..255 keep the
  * arguments, which the trace hash mixes in, of the one-partition model). */
@@ -148,6 +150,8 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
  * delivery; the message points at them again when it is replayed. False when memory ran out. */
 static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
     size_t count = proto_msg_batch_count(m);
+    if (m->api >= API_FIND_COORDINATOR) /* a transaction message's partitions or errors */
+        count = (proto_msg_outline_bytes(m) + sizeof(proto_batch) - 1) / sizeof(proto_batch);
     d->batches_at = b->deferred_batch_count;
     proto_msg_outline_set(&d->msg, NULL); /* the copy may move until the replay */
     if (count == 0) return true;
@@ -163,7 +167,7 @@ static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
         b->deferred_batch_capacity = cap;
     }
     memcpy(b->deferred_batches + b->deferred_batch_count, proto_msg_outline(m),
-           count * sizeof(proto_batch));
+           m->api >= API_FIND_COORDINATOR ? proto_msg_outline_bytes(m) : count * sizeof(proto_batch));
     b->deferred_batch_count += count;
     return true;
 }
@@ -249,8 +253,14 @@ static int conn_queue_more_grow(broker_conn *c, size_t cap) {
     return 0;
 }
 
+/* The bytes a request of a transaction API carries out of line (its partitions). */
+static size_t conn_txn_outline(const proto_msg *m) {
+    return m->api >= API_FIND_COORDINATOR && !m->is_response ? proto_msg_outline_bytes(m) : 0;
+}
+
 static int conn_queue_push(broker_conn *c, const proto_msg *m) {
-    size_t more = m->api == API_PRODUCE ? proto_msg_batch_count(m) : 0;
+    size_t more = m->api == API_PRODUCE ? proto_msg_batch_count(m) * sizeof(proto_batch)
+                                        : conn_txn_outline(m);
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? c->capacity * 2 : 8;
         proto_msg *q = malloc(cap * sizeof *q);
@@ -269,7 +279,7 @@ static int conn_queue_push(broker_conn *c, const proto_msg *m) {
     size_t at = (c->head + c->count) % c->capacity;
     c->queue[at] = *m;
     if (more) { /* the network's copy lasts only for the delivery */
-        memcpy(c->queue_more + at * BROKER_MORE_MAX, proto_msg_outline(m), more * sizeof(proto_batch));
+        memcpy(c->queue_more + at * BROKER_MORE_MAX, proto_msg_outline(m), more);
         proto_msg_outline_set(&c->queue[at], c->queue_more + at * BROKER_MORE_MAX);
     }
     c->count++;
@@ -283,9 +293,13 @@ static void leader_on_produce_parts(broker *b, node_id client);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
 
-/* The further batches of a multi-partition request become the connection's own (current_more)
- * for as long as it is processed. False when memory ran out (the world stops). */
-static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m) {
+_Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= BROKER_MORE_MAX * sizeof(proto_batch),
+               "a transaction request's partitions fit a request's room for further batches");
+
+/* The further batches of a multi-partition request (or the partitions of a transaction
+ * request, bytes of them) become the connection's own (current_more) for as long as it is
+ * processed. False when memory ran out (the world stops). */
+static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m, size_t bytes) {
     if (!c->current_more) {
         c->current_more = malloc(BROKER_MORE_MAX * sizeof *c->current_more);
         c->parts = malloc(PROTO_PRODUCE_BATCHES_MAX * sizeof *c->parts);
@@ -294,8 +308,7 @@ static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m) {
         out_of_memory(b);
         return false;
     }
-    memcpy(c->current_more, proto_msg_outline(m),
-           proto_msg_batch_count(m) * sizeof *c->current_more);
+    memcpy(c->current_more, proto_msg_outline(m), bytes);
     proto_msg_outline_set(&c->current, c->current_more);
     return true;
 }
@@ -306,7 +319,11 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
     broker_conn *c = &b->conns[client];
     c->busy = true;
     c->current = *m;
-    if (m->api == API_PRODUCE && m->u.produce.batch_count > 1 && !conn_keep_more(b, c, m))
+    if (m->api == API_PRODUCE && m->u.produce.batch_count > 1 &&
+        !conn_keep_more(b, c, m, proto_msg_batch_count(m) * sizeof(proto_batch)))
+        return;
+    if (m->api >= API_FIND_COORDINATOR && conn_txn_outline(m) &&
+        !conn_keep_more(b, c, m, conn_txn_outline(m)))
         return;
     switch (c->current.api) {
     case API_PRODUCE:
@@ -314,7 +331,16 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
         else leader_on_produce(b, client);
         break;
     case API_METADATA: broker_on_metadata(b, client); break;
-    case API_INIT_PRODUCER_ID: broker_on_init_producer_id(b, client); break;
+    case API_INIT_PRODUCER_ID: /* with a transactional id: the coordinator's */
+        if (b->txn && c->current.u.init_pid.txn >= 0) txn_coord_on_request(b->txn, client);
+        else broker_on_init_producer_id(b, client);
+        break;
+    case API_FIND_COORDINATOR:
+    case API_ADD_PARTITIONS_TO_TXN:
+    case API_END_TXN:
+        if (b->txn) txn_coord_on_request(b->txn, client);
+        else conn_finish_silent(b, client);
+        break;
     default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
     }
 }
@@ -870,6 +896,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (hw <= p->log.high_watermark) return;
     replica_set_hw(b, p, hw);
     leader_complete_parked(b, partition, false);
+    if (b->txn) txn_coord_on_hw(b->txn, partition); /* state records it made durable */
     step(b, partition, STEP_LEADER_HW_ADVANCE);
 }
 
@@ -1071,6 +1098,7 @@ static void broker_become_leader(broker *b, int partition) {
     p->fetch_in_flight = false;
     sim_timer_cancel(&p->fetch_timer);
     leader_maybe_advance_hw(b, partition); /* an ISR of one commits at once */
+    if (b->txn) txn_coord_on_elected(b->txn, partition); /* TransactionCoordinator.onElection */
 }
 
 static void broker_become_follower(broker *b, int partition) {
@@ -1078,6 +1106,7 @@ static void broker_become_follower(broker *b, int partition) {
     p->alter_pending = false;
     /* Parked produces fail with NOT_LEADER_OR_FOLLOWER, parked fetches with the same. */
     leader_complete_parked(b, partition, false);
+    if (b->txn) txn_coord_on_resigned(b->txn, partition); /* onResignation */
     p->fetch_in_flight = false;
     sim_timer_cancel(&p->fetch_timer);
     follower_fetch_send(b, partition); /* truncation comes with the first response */
@@ -1223,8 +1252,11 @@ static void broker_dispatch(broker *b, const proto_msg *m) {
         broker_on_partition_state(b, m);
     } else if (m->api == API_DISCONNECT) {
         follower_on_disconnect(b, m->from);
+        if (b->txn) txn_coord_on_disconnect(b->txn, m->from);
     } else if (m->is_response) {
         if (m->api == API_FETCH) follower_on_fetch_response(b, m);
+        else if (m->api == API_WRITE_TXN_MARKERS && b->txn)
+            txn_coord_on_markers_response(b->txn, m);
         else if (m->api == API_ALTER_PARTITION) leader_on_alter_response(b, m);
         else if (m->api == API_BROKER_HEARTBEAT) broker_on_heartbeat_response(b, m);
     } else {
@@ -1252,6 +1284,7 @@ static void broker_timers_arm(broker *b) {
                       timer_arg(BROKER_T_ISR_CHECK, 0, 0));
     sim_timer_arm(b->env.world, &b->expire_timer, t + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS,
                   b->kind, timer_arg(BROKER_T_EXPIRE, 0, 0));
+    if (b->txn) txn_coord_start(b->txn);
 }
 
 static void broker_pause_end(broker *b) {
@@ -1264,6 +1297,9 @@ static void broker_pause_end(broker *b) {
              * move them while they are read. */
             proto_batch batches[PROTO_FETCH_BATCHES_MAX];
             size_t carried = proto_msg_batch_count(&d.msg);
+            if (d.msg.api >= API_FIND_COORDINATOR)
+                carried = (proto_msg_outline_bytes(&d.msg) + sizeof(proto_batch) - 1) /
+                          sizeof(proto_batch);
             if (carried) {
                 memcpy(batches, b->deferred_batches + d.batches_at, carried * sizeof *batches);
                 proto_msg_outline_set(&d.msg, batches);
@@ -1384,6 +1420,11 @@ int broker_init(broker *b, const broker_env *env, int broker_id, int partition_c
         }
     }
     b->kind = sim_handler_add(env->world, on_timer, b, "broker.timer");
+    if (config_transactional(c)) {
+        if (!env->txn_records) goto fail;
+        b->txn = txn_coord_new(b);
+        if (!b->txn) goto fail;
+    }
     net_listen(env->net, b->node, on_message, b);
     return 0;
 fail:
@@ -1406,6 +1447,7 @@ void broker_fini(broker *b) {
     }
     free(b->deferred);
     free(b->deferred_batches);
+    txn_coord_free(b->txn);
     memset(b, 0, sizeof *b);
 }
 
@@ -1436,6 +1478,7 @@ static void broker_forget(broker *b) {
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     b->parked_mask = 0;
     for (int r = 1; r <= PROTO_BROKERS_MAX; r++) leader_fetches_forget(b, r);
+    if (b->txn) txn_coord_forget(b->txn);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->state_known = false;
@@ -1537,6 +1580,48 @@ void broker_pause(broker *b, int64_t until_ns) {
     b->paused_until_ns = until_ns;
     sim_timer_arm(b->env.world, &b->pause_timer, until_ns, b->kind,
                   timer_arg(BROKER_T_PAUSE_END, 0, 0));
+}
+
+/* ---- For the transaction coordinator ------------------------------------------------------ */
+
+int16_t broker_coordinator_append(broker *b, int g, const proto_batch *in, int64_t *required_offset) {
+    broker_partition *p = &b->partitions[g];
+    if (!is_leader(b, p)) return ERR_NOT_LEADER_OR_FOLLOWER;
+    if (broker_set_count(p->isr) < effective_min_isr(b, p)) return ERR_NOT_ENOUGH_REPLICAS;
+    proto_batch batch = *in;
+    batch.base_offset = p->log.log_end_offset;
+    batch.partition_leader_epoch = p->leader_epoch;
+    if (!replica_append(b, g, &batch, true)) return ERR_NOT_LEADER_OR_FOLLOWER; /* no memory */
+    *required_offset = proto_batch_last_offset(&batch) + 1;
+    return ERR_NONE;
+}
+
+void broker_coordinator_append_settle(broker *b, int g) {
+    leader_complete_parked(b, g, true); /* waiting fetches */
+    leader_maybe_advance_hw(b, g);
+}
+
+int16_t broker_coordinator_append_done(const broker *b, int g, int64_t required_offset) {
+    const broker_partition *p = &b->partitions[g];
+    if (!is_leader(b, p)) return ERR_NOT_LEADER_OR_FOLLOWER;
+    if (p->log.high_watermark < required_offset) return -1;
+    if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
+        return ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+    return ERR_NONE;
+}
+
+void broker_coordinator_respond(broker *b, node_id client, uint32_t gen, uint32_t correlation,
+                                proto_msg *resp) {
+    broker_conn *c = &b->conns[client];
+    if (!b->alive || !c->busy || c->gen != gen || c->current.correlation_id != correlation) return;
+    conn_respond(b, client, resp);
+    conn_drain(b, client);
+}
+
+void broker_coordinator_send(broker *b, proto_msg *m) { send_msg(b, m); }
+
+int64_t broker_new_producer_id(broker *b) {
+    return (int64_t)b->broker_id * BROKER_PRODUCER_ID_BLOCK + b->producer_id_next++;
 }
 
 /* ---- Accessors and checks ---------------------------------------------------------------- */

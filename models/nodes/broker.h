@@ -85,6 +85,8 @@ typedef struct broker_env {
     const config *config;   /* the run's configuration */
     proto_step_fn step_fn;  /* optional: protocol steps for "crash ... on <step>" */
     void *step_ctx;         /* passed to step_fn */
+    struct txn_records *txn_records; /* the world's __transaction_state records (shared by
+                                      * the brokers); required when config_transactional */
 } broker_env;
 
 /* What the leader knows of one follower (Replica.scala's ReplicaState). */
@@ -212,6 +214,8 @@ typedef struct broker {
     size_t deferred_batch_count;   /* batches held */
     size_t deferred_batch_capacity; /* batches allocated */
     uint64_t appends;           /* batches appended as leader (statistics) */
+    struct txn_coord *txn;      /* owned: the transaction coordinator (txn_coordinator.h) of a
+                                 * transactional world, NULL otherwise */
 } broker;
 
 /* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g
@@ -271,6 +275,32 @@ int64_t broker_high_watermark(const broker *b, int partition);
 int64_t broker_log_end_offset(const broker *b, int partition);
 /* The leader this broker believes in for partition, -1 when none or unknown. */
 int broker_partition_leader(const broker *b, int partition);
+
+/* ---- For the transaction coordinator (txn_coordinator.c), a role of this broker ---------- */
+
+/* Appends batch (a __transaction_state record) to partition g as its leader with acks=all
+ * (ReplicaManager.appendRecords, origin COORDINATOR): NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS
+ * (the ISR below min.insync.replicas), or NONE with *required_offset the HW that makes it
+ * durable. broker_coordinator_append_settle then wakes the followers' waiting fetches and
+ * moves the HW (which may complete it at once, through txn_coord_on_hw). */
+int16_t broker_coordinator_append(broker *b, int g, const proto_batch *batch,
+                                  int64_t *required_offset);
+void broker_coordinator_append_settle(broker *b, int g);
+/* DelayedProduce.tryComplete for such an append: -1 while it waits, NONE when the HW passed
+ * required_offset, NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below min.insync.replicas),
+ * NOT_LEADER_OR_FOLLOWER. */
+int16_t broker_coordinator_append_done(const broker *b, int g, int64_t required_offset);
+/* Answers the request of client whose connection generation and correlation id these are, if
+ * it is still the connection's current one (else the answer would go to a closed channel), and
+ * lets the connection go on. */
+void broker_coordinator_respond(broker *b, node_id client, uint32_t gen, uint32_t correlation,
+                                proto_msg *resp);
+/* Sends a request of the broker's own (WriteTxnMarkers) as a client. */
+void broker_coordinator_send(broker *b, proto_msg *m);
+/* A new producer id (ProducerIdManager.generateProducerId). */
+int64_t broker_new_producer_id(broker *b);
+/* The end of the current stop-the-world pause, 0 when none. */
+static inline int64_t broker_paused_until(const broker *b) { return b->paused_until_ns; }
 
 /* Walks the invariants of the file comment; on a broken one calls sim_fail() with what broke
  * and returns false. */

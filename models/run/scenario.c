@@ -47,6 +47,7 @@
 #include "producer.h"
 #include "protocol.h"
 #include "trace.h"
+#include "txn_coordinator.h"
 
 /* One partition's committed prefix (see "Committed records never change"). */
 typedef struct scenario_committed {
@@ -107,6 +108,7 @@ struct scenario {
      * high watermark any leader published. */
     bool committed_promised;    /* the configuration promises committed records never change */
     scenario_committed *committed; /* owned: each partition's committed prefix, by g */
+    txn_records txn_records;    /* the __transaction_state records the brokers share */
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
@@ -692,7 +694,8 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         return -1;
     }
     broker_env benv = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
-                       .step_fn = fault_on_step, .step_ctx = &s->faults};
+                       .step_fn = fault_on_step, .step_ctx = &s->faults,
+                       .txn_records = &s->txn_records};
     /* malloc, not calloc: broker_init clears each broker itself, and scenario_fini finishes
      * only the brokers it began. */
     s->brokers = malloc((size_t)(c->num_brokers + 1) * sizeof *s->brokers);
@@ -817,6 +820,7 @@ static void scenario_fini(scenario *s) {
     history_fini(&s->history);
     checker_stream_fini(&s->checker);
     proto_payloads_fini(&s->payloads);
+    txn_records_fini(&s->txn_records);
     for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
         free(s->committed[g].ids);
     free(s->committed);

@@ -1,0 +1,1105 @@
+/*
+ * txn_coordinator.c: the transaction coordinator of a broker (see txn_coordinator.h for what it
+ * models and its simplifications).
+ *
+ * Sections: the state records; TransactionMetadata (states, transitions); the state manager
+ * (ownership, loading, appends); TransactionCoordinator (FindCoordinator, InitProducerId,
+ * AddPartitionsToTxn, EndTxn, the timeout scan); the marker channel; timers and lifecycle.
+ */
+#include "txn_coordinator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+
+/* Timer arguments: type in the low byte, a transactional id or a partition from bit 8, a
+ * destination broker from bit 40. */
+enum {
+    TXN_T_APPEND = 1, /* txn: its state record's append timed out */
+    TXN_T_RETRY,      /* txn: markers to re-send, or CompleteX to append again */
+    TXN_T_MARKER,     /* txn, broker: the WriteTxnMarkers request timed out */
+    TXN_T_LOAD,       /* partition: its load is done */
+    TXN_T_SCAN,       /* the timeout scan */
+};
+
+static uint64_t txn_arg(int type, int index, int dest) {
+    return (uint64_t)type | (uint64_t)index << 8 | (uint64_t)dest << 40;
+}
+
+#define TXN_KAFKA_2_7 20700 /* KAFKA-9911: PRODUCER_FENCED split from INVALID_PRODUCER_EPOCH */
+/* TransactionMetadata.isEpochExhausted: epoch >= Short.MaxValue - 1. */
+#define TXN_EPOCH_EXHAUSTED (INT16_MAX - 1)
+
+typedef enum txn_part_status {
+    TXN_PART_NONE = 0, /* not coordinated here */
+    TXN_PART_LOADING,  /* loadingPartitions */
+    TXN_PART_LOADED,   /* transactionMetadataCache */
+} txn_part_status;
+
+typedef enum txn_op_kind {
+    TXN_OP_INIT_PID = 1, /* InitProducerId: Empty (a new id, a bump, a rotation) */
+    TXN_OP_ADD,          /* AddPartitionsToTxn: Ongoing */
+    TXN_OP_END,          /* EndTxn from the client: PrepareCommit / PrepareAbort */
+    TXN_OP_FENCE_INIT,   /* InitProducerId fencing an Ongoing transaction: PrepareAbort */
+    TXN_OP_FENCE_TIMEOUT, /* the timeout scan: PrepareAbort */
+    TXN_OP_COMPLETE,     /* all markers answered: CompleteCommit / CompleteAbort */
+} txn_op_kind;
+
+/* Where the answer to a request goes (its connection, as RequestChannel keeps it). */
+typedef struct txn_reply {
+    bool want;
+    uint8_t api;
+    node_id client;
+    uint32_t gen;
+    uint32_t correlation;
+} txn_reply;
+
+/* TxnTransitMetadata: the target of a transition; its partitions are in txn_meta.transit. */
+typedef struct txn_transit {
+    int64_t producer_id, last_producer_id;
+    int64_t start_ns, update_ns;
+    int32_t timeout_ms;
+    int16_t producer_epoch, last_producer_epoch;
+    uint8_t state;
+} txn_transit;
+
+/* A WriteTxnMarkers request in flight to one broker for one transaction. */
+typedef struct txn_slot {
+    uint32_t correlation; /* 0: none in flight */
+    sim_timer timer;      /* its request timeout */
+} txn_slot;
+
+/* TransactionMetadata of one transactional id, with the transition being appended and its
+ * markers (PendingCompleteTxn). */
+typedef struct txn_meta {
+    bool present;                 /* in the cache */
+    int64_t producer_id, last_producer_id;
+    int16_t producer_epoch, last_producer_epoch;
+    int32_t timeout_ms;
+    int8_t state;                 /* proto_txn_state */
+    int8_t pending;               /* pendingState, -1 none */
+    bool has_failed_epoch_fence;
+    int64_t start_ns, update_ns;
+    uint16_t *parts;              /* topicPartitions, in the order added */
+    int part_count;
+    /* The transition being appended (at most one: the pending state bars every other). */
+    bool op_active;
+    uint8_t op_kind;              /* txn_op_kind */
+    bool op_commit;               /* END and the fences: the result asked */
+    bool op_epoch_fence;          /* endTransaction's isEpochFence */
+    int16_t op_end_epoch;         /* the epoch endTransaction was called with */
+    int32_t op_coord_epoch;       /* the coordinator epoch at the start */
+    int64_t op_required_offset;   /* the HW that makes the record durable */
+    txn_reply op_reply;
+    txn_transit transit;
+    uint16_t *transit_parts;
+    int transit_count;
+    sim_timer append_timer;
+    /* Markers (TransactionMarkerChannelManager.transactionsWithPendingMarkers). */
+    bool markers_pending;
+    bool markers_commit;
+    int32_t markers_coord_epoch;
+    int64_t markers_pid;
+    int16_t markers_epoch;
+    int64_t complete_ns;          /* prepareComplete's update timestamp */
+    bool complete_retry;          /* the CompleteX append waits for retry_timer */
+    uint32_t *part_corr;          /* per entry of parts: its marker's request, 0 none */
+    sim_timer retry_timer;
+    txn_slot slots[PROTO_BROKERS_MAX + 1]; /* by destination broker id */
+} txn_meta;
+
+struct txn_coord {
+    broker *b;
+    const config *c;
+    sim_world *w;
+    txn_records *records;     /* borrowed: the world's */
+    uint16_t kind;            /* kernel handler kind of its timers */
+    int txn_count;
+    int partition_count;
+    txn_meta *txns;           /* owned, by transactional id */
+    uint8_t *part_status;     /* owned, by g: txn_part_status */
+    int32_t *part_epoch;      /* owned, by g: coordinator epoch of a loading/loaded partition */
+    bool *state_part;         /* owned, by g: some transactional id's state partition */
+    sim_timer *load_timers;   /* owned, by g */
+    sim_timer scan_timer;
+    uint32_t correlation_next;
+};
+
+static int64_t now_ns(const txn_coord *tc) { return sim_now(tc->w); }
+
+static void out_of_memory(txn_coord *tc) {
+    sim_exhaust(tc->w, "broker-%d: out of memory (transaction coordinator)", tc->b->broker_id);
+}
+
+/* PRODUCER_FENCED from 2.7 (KAFKA-9911), INVALID_PRODUCER_EPOCH before. */
+static int16_t fenced_error(const txn_coord *tc) {
+    return tc->c->kafka_version >= TXN_KAFKA_2_7 ? ERR_PRODUCER_FENCED : ERR_INVALID_PRODUCER_EPOCH;
+}
+
+static int partition_of(const txn_coord *tc, int txn) { return tc->c->txn_partition[txn]; }
+
+/* ---- The state records -------------------------------------------------------------------- */
+
+void txn_records_init(txn_records *r) { memset(r, 0, sizeof *r); }
+
+void txn_records_fini(txn_records *r) {
+    free(r->recs);
+    free(r->parts);
+    memset(r, 0, sizeof *r);
+}
+
+/* Stores rec with parts; its index, or UINT32_MAX when memory ran out. */
+static uint32_t txn_records_add(txn_records *r, const txn_record *rec, const uint16_t *parts,
+                                int count) {
+    if (r->count == r->capacity) {
+        uint32_t cap = r->capacity ? r->capacity * 2 : 64;
+        txn_record *nr = realloc(r->recs, cap * sizeof *nr);
+        if (!nr) return UINT32_MAX;
+        r->recs = nr;
+        r->capacity = cap;
+    }
+    if (r->parts_count + (size_t)count > r->parts_capacity) {
+        size_t cap = r->parts_capacity ? r->parts_capacity * 2 : 256;
+        while (cap < r->parts_count + (size_t)count) cap *= 2;
+        uint16_t *np = realloc(r->parts, cap * sizeof *np);
+        if (!np) return UINT32_MAX;
+        r->parts = np;
+        r->parts_capacity = cap;
+    }
+    txn_record *out = &r->recs[r->count];
+    *out = *rec;
+    out->parts_at = (uint32_t)r->parts_count;
+    out->part_count = (uint16_t)count;
+    if (count) memcpy(r->parts + r->parts_count, parts, (size_t)count * sizeof *parts);
+    r->parts_count += (size_t)count;
+    return r->count++;
+}
+
+/* ---- TransactionMetadata ------------------------------------------------------------------ */
+
+/* TransactionState.validPreviousStates (TransactionMetadata.scala). */
+static bool txn_valid_previous(int to, int from) {
+    switch (to) {
+    case TXN_EMPTY:
+    case TXN_DEAD:
+        return from == TXN_EMPTY || from == TXN_COMPLETE_COMMIT || from == TXN_COMPLETE_ABORT;
+    case TXN_ONGOING:
+        return from == TXN_ONGOING || from == TXN_EMPTY || from == TXN_COMPLETE_COMMIT ||
+               from == TXN_COMPLETE_ABORT;
+    case TXN_PREPARE_COMMIT: return from == TXN_ONGOING;
+    case TXN_PREPARE_ABORT: return from == TXN_ONGOING || from == TXN_PREPARE_EPOCH_FENCE;
+    case TXN_COMPLETE_COMMIT: return from == TXN_PREPARE_COMMIT;
+    case TXN_COMPLETE_ABORT: return from == TXN_PREPARE_ABORT;
+    case TXN_PREPARE_EPOCH_FENCE: return from == TXN_ONGOING;
+    default: return false;
+    }
+}
+
+/* prepareTransitionTo: the pending state is set; the transit holds the target, its partitions
+ * in t->transit_parts (the caller fills them). */
+static void txn_prepare(txn_coord *tc, txn_meta *t, int state, int64_t pid, int16_t epoch,
+                        int16_t last_epoch, int32_t timeout_ms, int64_t start_ns,
+                        int64_t update_ns) {
+    SIM_ASSERT(tc->w, t->pending < 0);
+    SIM_ASSERT(tc->w, pid >= 0 && epoch >= 0);
+    SIM_ASSERT(tc->w, txn_valid_previous(state, t->state));
+    t->transit = (txn_transit){.producer_id = pid,
+                               .last_producer_id = t->producer_id,
+                               .producer_epoch = epoch,
+                               .last_producer_epoch = last_epoch,
+                               .timeout_ms = timeout_ms,
+                               .state = (uint8_t)state,
+                               .start_ns = start_ns,
+                               .update_ns = update_ns};
+    t->pending = (int8_t)state;
+}
+
+/* The transit keeps the current partitions (prepareAbortOrCommit, prepareFenceProducerEpoch). */
+static void txn_transit_parts_current(txn_meta *t) {
+    memcpy(t->transit_parts, t->parts, (size_t)t->part_count * sizeof *t->parts);
+    t->transit_count = t->part_count;
+}
+
+/* prepareFenceProducerEpoch: PrepareEpochFence pending, the epoch one up (unless a fence
+ * already failed, KAFKA-9666), the last epoch forgotten. Returns the fencing epoch. */
+static int16_t txn_prepare_fence(txn_coord *tc, txn_meta *t) {
+    SIM_ASSERT(tc->w, t->producer_epoch != INT16_MAX);
+    int16_t bumped = t->has_failed_epoch_fence ? t->producer_epoch : (int16_t)(t->producer_epoch + 1);
+    txn_prepare(tc, t, TXN_PREPARE_EPOCH_FENCE, t->producer_id, bumped, PROTO_NO_PRODUCER_EPOCH,
+                t->timeout_ms, t->start_ns, t->update_ns);
+    txn_transit_parts_current(t);
+    return bumped;
+}
+
+/* completeTransitionTo: the durable transit becomes the metadata. */
+static void txn_complete_transition(txn_coord *tc, txn_meta *t) {
+    const txn_transit *x = &t->transit;
+    SIM_ASSERT(tc->w, t->pending == (int8_t)x->state);
+    switch (x->state) {
+    case TXN_EMPTY: /* from InitProducerId */
+        SIM_ASSERT(tc->w, t->transit_count == 0 && x->start_ns == -1);
+        t->timeout_ms = x->timeout_ms;
+        t->producer_epoch = x->producer_epoch;
+        t->last_producer_epoch = x->last_producer_epoch;
+        t->producer_id = x->producer_id;
+        t->last_producer_id = x->last_producer_id;
+        break;
+    case TXN_ONGOING: /* from AddPartitionsToTxn */
+        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch && x->producer_id == t->producer_id);
+        t->start_ns = x->start_ns;
+        memcpy(t->parts, t->transit_parts, (size_t)t->transit_count * sizeof *t->parts);
+        t->part_count = t->transit_count;
+        break;
+    case TXN_PREPARE_COMMIT:
+    case TXN_PREPARE_ABORT: /* from EndTxn */
+        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch && x->producer_id == t->producer_id);
+        SIM_ASSERT(tc->w, t->transit_count == t->part_count);
+        break;
+    case TXN_COMPLETE_COMMIT:
+    case TXN_COMPLETE_ABORT: /* from the markers */
+        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch && x->start_ns != -1);
+        t->start_ns = x->start_ns;
+        t->part_count = 0;
+        break;
+    default: SIM_ASSERT(tc->w, false); break;
+    }
+    t->update_ns = x->update_ns;
+    t->pending = -1;
+    t->state = (int8_t)x->state;
+}
+
+/* ---- The state manager: ownership, loading, appends ---------------------------------------- */
+
+/* getTransactionState: COORDINATOR_LOAD_IN_PROGRESS while loading, NOT_COORDINATOR where the
+ * partition is not coordinated here, else NONE with *out the metadata or NULL. */
+static int16_t txn_state_of(txn_coord *tc, int txn, txn_meta **out) {
+    *out = NULL;
+    int g = partition_of(tc, txn);
+    if (tc->part_status[g] == TXN_PART_LOADING) return ERR_COORDINATOR_LOAD_IN_PROGRESS;
+    if (tc->part_status[g] != TXN_PART_LOADED) return ERR_NOT_COORDINATOR;
+    if (tc->txns[txn].present) *out = &tc->txns[txn];
+    return ERR_NONE;
+}
+
+/* The coordinator epoch txn's partition is coordinated at, -1 when it is not loaded here. */
+static int32_t txn_coord_epoch(const txn_coord *tc, int txn) {
+    int g = partition_of(tc, txn);
+    return tc->part_status[g] == TXN_PART_LOADED ? tc->part_epoch[g] : -1;
+}
+
+static void txn_reply_send(txn_coord *tc, const txn_reply *r, int16_t error, int64_t pid,
+                           int16_t epoch) {
+    if (!r->want) return;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = r->api;
+    m.is_response = 1;
+    if (r->api == API_INIT_PRODUCER_ID) {
+        m.u.init_pid_response.error = error;
+        m.u.init_pid_response.producer_id = error ? PROTO_NO_PRODUCER_ID : pid;
+        m.u.init_pid_response.producer_epoch = error ? PROTO_NO_PRODUCER_EPOCH : epoch;
+    } else {
+        m.u.txn_response.error = error;
+    }
+    broker_coordinator_respond(tc->b, r->client, r->gen, r->correlation, &m);
+}
+
+static void txn_op_done(txn_coord *tc, int txn, int16_t error);
+static void txn_markers_start(txn_coord *tc, int txn, bool commit, int32_t coord_epoch);
+
+/* appendTransactionToLog: the transit of txn (its op filled in) becomes a record of its state
+ * partition, appended as leader with acks=all; txn_op_done runs when the HW passes it, when it
+ * fails, or after the transaction timeout. */
+static void txn_append(txn_coord *tc, int txn) {
+    txn_meta *t = &tc->txns[txn];
+    int g = partition_of(tc, txn);
+    if (txn_coord_epoch(tc, txn) != t->op_coord_epoch) {
+        txn_op_done(tc, txn, ERR_NOT_COORDINATOR);
+        return;
+    }
+    txn_record rec = {.producer_id = t->transit.producer_id,
+                      .start_ns = t->transit.start_ns,
+                      .update_ns = t->transit.update_ns,
+                      .timeout_ms = t->transit.timeout_ms,
+                      .txn = (uint16_t)txn,
+                      .producer_epoch = t->transit.producer_epoch,
+                      .state = t->transit.state};
+    uint32_t index = txn_records_add(tc->records, &rec, t->transit_parts, t->transit_count);
+    if (index == UINT32_MAX) {
+        out_of_memory(tc);
+        return;
+    }
+    proto_batch batch;
+    memset(&batch, 0, sizeof batch);
+    batch.base_offset = -1;
+    batch.producer_id = PROTO_NO_PRODUCER_ID;
+    batch.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    batch.base_sequence = PROTO_NO_SEQUENCE;
+    batch.max_timestamp_ns = now_ns(tc);
+    batch.payload = index;
+    batch.record_count = 1;
+    batch.attempt = 1;
+    batch.partition = (uint16_t)g;
+    int64_t required = 0;
+    int16_t error = broker_coordinator_append(tc->b, g, &batch, &required);
+    if (error != ERR_NONE) {
+        /* Mapped as updateCacheCallback maps them. */
+        txn_op_done(tc, txn, error == ERR_NOT_ENOUGH_REPLICAS ? ERR_COORDINATOR_NOT_AVAILABLE
+                                                              : ERR_NOT_COORDINATOR);
+        return;
+    }
+    t->op_active = true;
+    t->op_required_offset = required;
+    sim_timer_arm(tc->w, &t->append_timer,
+                  now_ns(tc) + (int64_t)t->transit.timeout_ms * SIM_MS, tc->kind,
+                  txn_arg(TXN_T_APPEND, txn, 0));
+    broker_coordinator_append_settle(tc->b, g); /* may complete it at once */
+}
+
+/* updateCacheCallback, then the caller's callback, for txn's op ending with error (already a
+ * coordinator error: COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, or NONE). */
+static void txn_op_done(txn_coord *tc, int txn, int16_t error) {
+    txn_meta *t = &tc->txns[txn];
+    int g = partition_of(tc, txn);
+    t->op_active = false;
+    sim_timer_cancel(&t->append_timer);
+    bool ours = t->present && txn_coord_epoch(tc, txn) == t->op_coord_epoch;
+    if (error == ERR_NONE) {
+        if (!ours) {
+            error = ERR_NOT_COORDINATOR;
+        } else {
+            txn_complete_transition(tc, t);
+            history_txn_state(tc->b->env.history, now_ns(tc), tc->b->node, g, txn, t->state,
+                              t->op_coord_epoch, t->producer_id, t->producer_epoch);
+        }
+    } else if (ours && !(t->op_kind == TXN_OP_COMPLETE && error == ERR_COORDINATOR_NOT_AVAILABLE)) {
+        t->pending = -1; /* no transition: the metadata stays as it was */
+    }
+    txn_reply reply = t->op_reply;
+    switch ((txn_op_kind)t->op_kind) {
+    case TXN_OP_INIT_PID:
+        txn_reply_send(tc, &reply, error, t->producer_id, t->producer_epoch);
+        return;
+    case TXN_OP_ADD: txn_reply_send(tc, &reply, error, 0, 0); return;
+    case TXN_OP_COMPLETE:
+        /* TransactionMarkerChannelManager.tryAppendToLog: retried while the log is not
+         * available, given up when another coordinator (or a reload) took over. */
+        if (error == ERR_COORDINATOR_NOT_AVAILABLE && ours) {
+            t->complete_retry = true;
+            sim_timer_arm(tc->w, &t->retry_timer, now_ns(tc) + TXN_RECONNECT_BACKOFF_NS,
+                          tc->kind, txn_arg(TXN_T_RETRY, txn, 0));
+        }
+        return;
+    case TXN_OP_END:
+    case TXN_OP_FENCE_INIT:
+    case TXN_OP_FENCE_TIMEOUT: break;
+    }
+    /* endTransaction's sendTxnMarkersCallback. */
+    if (error != ERR_NONE) {
+        if (t->op_epoch_fence && ours) t->has_failed_epoch_fence = true; /* KAFKA-9666 */
+        if (t->op_kind != TXN_OP_FENCE_TIMEOUT) txn_reply_send(tc, &reply, error, 0, 0);
+        return;
+    }
+    if (t->op_epoch_fence)
+        history_txn_fence(tc->b->env.history, now_ns(tc), tc->b->node, txn,
+                          t->op_kind == TXN_OP_FENCE_TIMEOUT, t->producer_id, t->producer_epoch);
+    bool commit = t->op_commit;
+    int16_t pre = ERR_NONE;
+    if (t->producer_epoch != t->op_end_epoch) pre = fenced_error(tc);
+    else if (t->pending >= 0) pre = ERR_CONCURRENT_TRANSACTIONS;
+    else if (t->state != (commit ? TXN_PREPARE_COMMIT : TXN_PREPARE_ABORT)) pre = ERR_INVALID_TXN_STATE;
+    if (pre != ERR_NONE) {
+        if (t->op_kind != TXN_OP_FENCE_TIMEOUT) txn_reply_send(tc, &reply, pre, 0, 0);
+        return;
+    }
+    /* prepareComplete: CompleteX pending until the markers are answered. */
+    t->has_failed_epoch_fence = false;
+    t->complete_ns = now_ns(tc);
+    txn_prepare(tc, t, commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT, t->producer_id,
+                t->producer_epoch, t->last_producer_epoch, t->timeout_ms, t->start_ns,
+                t->complete_ns);
+    t->transit_count = 0;
+    int32_t coord_epoch = t->op_coord_epoch;
+    /* The answer first, then the markers (responseCallback(NONE); addTxnMarkersToSend). An
+     * InitProducerId that fenced is told CONCURRENT_TRANSACTIONS, so that it retries. */
+    if (t->op_kind == TXN_OP_END) txn_reply_send(tc, &reply, ERR_NONE, 0, 0);
+    else if (t->op_kind == TXN_OP_FENCE_INIT)
+        txn_reply_send(tc, &reply, ERR_CONCURRENT_TRANSACTIONS, 0, 0);
+    txn_markers_start(tc, txn, commit, coord_epoch);
+}
+
+/* Completes the appends of partition g that its HW passed or that failed. */
+void txn_coord_on_hw(txn_coord *tc, int g) {
+    if (!tc->state_part[g]) return;
+    for (int i = 0; i < tc->txn_count; i++) {
+        txn_meta *t = &tc->txns[i];
+        if (!t->op_active || partition_of(tc, i) != g) continue;
+        int16_t s = broker_coordinator_append_done(tc->b, g, t->op_required_offset);
+        if (s < 0) continue;
+        if (s == ERR_NONE) txn_op_done(tc, i, ERR_NONE);
+        else txn_op_done(tc, i, s == ERR_NOT_LEADER_OR_FOLLOWER ? ERR_NOT_COORDINATOR
+                                                                : ERR_COORDINATOR_NOT_AVAILABLE);
+        if (!tc->b->alive) return;
+    }
+}
+
+/* Forgets txn's metadata, markers and timers (removeTransactionsForTxnTopicPartition,
+ * removeMarkersForTxnTopicPartition). */
+static void txn_meta_clear(txn_meta *t) {
+    t->present = false;
+    t->pending = -1;
+    t->op_active = false;
+    t->markers_pending = false;
+    t->complete_retry = false;
+    t->part_count = 0;
+    t->transit_count = 0;
+    sim_timer_cancel(&t->append_timer);
+    sim_timer_cancel(&t->retry_timer);
+    for (int d = 0; d <= PROTO_BROKERS_MAX; d++) {
+        t->slots[d].correlation = 0;
+        sim_timer_cancel(&t->slots[d].timer);
+    }
+}
+
+/* onResignation: appends still waiting fail NOT_COORDINATOR (their DelayedProduce completes
+ * with NOT_LEADER_OR_FOLLOWER), the cache and the marker queues of g are dropped. */
+void txn_coord_on_resigned(txn_coord *tc, int g) {
+    if (!tc->state_part[g]) return;
+    tc->part_status[g] = TXN_PART_NONE;
+    sim_timer_cancel(&tc->load_timers[g]);
+    for (int i = 0; i < tc->txn_count && tc->b->alive; i++) {
+        if (partition_of(tc, i) != g) continue;
+        if (tc->txns[i].op_active) txn_op_done(tc, i, ERR_NOT_COORDINATOR);
+        txn_meta_clear(&tc->txns[i]);
+    }
+}
+
+/* onElection: loading starts at the partition's leader epoch (the coordinator epoch). */
+void txn_coord_on_elected(txn_coord *tc, int g) {
+    if (!tc->state_part[g]) return;
+    txn_coord_on_resigned(tc, g); /* resilient to what the last term left (onElection) */
+    tc->part_status[g] = TXN_PART_LOADING;
+    tc->part_epoch[g] = tc->b->partitions[g].leader_epoch;
+    sim_timer_arm(tc->w, &tc->load_timers[g], now_ns(tc) + TXN_LOAD_NS, tc->kind,
+                  txn_arg(TXN_T_LOAD, g, 0));
+}
+
+/* loadTransactionsForTxnTopicPartition: the records of g to the log end (FetchIsolation
+ * LOG_END), the last of each id wins; then every PrepareCommit / PrepareAbort gets
+ * prepareComplete and its markers again, at the new coordinator epoch. */
+static void txn_load(txn_coord *tc, int g) {
+    if (tc->part_status[g] != TXN_PART_LOADING) return;
+    const broker_partition *p = &tc->b->partitions[g];
+    if (!p->state_known || p->leader != tc->b->broker_id || p->leader_epoch != tc->part_epoch[g])
+        return;
+    size_t count = 0;
+    const proto_batch *log = broker_log(tc->b, g, &count);
+    for (size_t k = 0; k < count; k++) {
+        const proto_batch *batch = &log[k];
+        if (proto_batch_is_control(batch) || batch->payload >= tc->records->count) continue;
+        const txn_record *rec = &tc->records->recs[batch->payload];
+        if (rec->txn >= tc->txn_count || partition_of(tc, rec->txn) != g) continue;
+        txn_meta *t = &tc->txns[rec->txn];
+        t->present = true;
+        t->producer_id = rec->producer_id;
+        t->last_producer_id = PROTO_NO_PRODUCER_ID;
+        t->producer_epoch = rec->producer_epoch;
+        t->last_producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+        t->timeout_ms = rec->timeout_ms;
+        t->state = (int8_t)rec->state;
+        t->pending = -1;
+        t->has_failed_epoch_fence = false;
+        t->start_ns = rec->start_ns;
+        t->update_ns = rec->update_ns;
+        t->part_count = rec->state == TXN_EMPTY ? 0 : rec->part_count;
+        memcpy(t->parts, tc->records->parts + rec->parts_at, (size_t)t->part_count * sizeof *t->parts);
+    }
+    tc->part_status[g] = TXN_PART_LOADED;
+    for (int i = 0; i < tc->txn_count && tc->b->alive; i++) {
+        txn_meta *t = &tc->txns[i];
+        if (partition_of(tc, i) != g || !t->present) continue;
+        if (t->state != TXN_PREPARE_COMMIT && t->state != TXN_PREPARE_ABORT) continue;
+        bool commit = t->state == TXN_PREPARE_COMMIT;
+        t->complete_ns = now_ns(tc);
+        txn_prepare(tc, t, commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT, t->producer_id,
+                    t->producer_epoch, t->last_producer_epoch, t->timeout_ms, t->start_ns,
+                    t->complete_ns);
+        t->transit_count = 0;
+        txn_markers_start(tc, i, commit, tc->part_epoch[g]);
+    }
+}
+
+/* ---- TransactionCoordinator ---------------------------------------------------------------- */
+
+static void txn_op_begin(txn_meta *t, txn_op_kind kind, const txn_reply *reply, int32_t epoch) {
+    t->op_kind = (uint8_t)kind;
+    t->op_reply = reply ? *reply : (txn_reply){0};
+    t->op_coord_epoch = epoch;
+    t->op_epoch_fence = false;
+}
+
+/* endTransaction: from the client (EndTxn), or to fence (InitProducerId, the timeout scan;
+ * epoch is then the fencing epoch and PrepareEpochFence is pending). */
+static void txn_end_transaction(txn_coord *tc, int txn, int64_t pid, int16_t epoch, bool commit,
+                                txn_op_kind kind, const txn_reply *reply) {
+    bool from_client = kind == TXN_OP_END;
+    txn_meta *t = NULL;
+    int16_t error = txn_state_of(tc, txn, &t);
+    if (error == ERR_NONE && !t) error = ERR_INVALID_PRODUCER_ID_MAPPING;
+    else if (error == ERR_NONE && t->producer_id != pid) error = ERR_INVALID_PRODUCER_ID_MAPPING;
+    else if (error == ERR_NONE &&
+             ((from_client && epoch != t->producer_epoch) || epoch < t->producer_epoch))
+        error = fenced_error(tc);
+    else if (error == ERR_NONE && t->pending >= 0 && t->pending != TXN_PREPARE_EPOCH_FENCE)
+        error = ERR_CONCURRENT_TRANSACTIONS;
+    else if (error == ERR_NONE) {
+        switch (t->state) {
+        case TXN_ONGOING: {
+            int next = commit ? TXN_PREPARE_COMMIT : TXN_PREPARE_ABORT;
+            txn_op_begin(t, kind, reply, txn_coord_epoch(tc, txn));
+            if (next == TXN_PREPARE_ABORT && t->pending == TXN_PREPARE_EPOCH_FENCE) {
+                /* The fence epoch is the metadata's before its record is written. */
+                t->op_epoch_fence = true;
+                t->pending = -1;
+                t->producer_epoch = epoch;
+                t->last_producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+            }
+            t->op_commit = commit;
+            t->op_end_epoch = epoch;
+            txn_prepare(tc, t, next, t->producer_id, t->producer_epoch, t->last_producer_epoch,
+                        t->timeout_ms, t->start_ns, now_ns(tc));
+            txn_transit_parts_current(t);
+            txn_append(tc, txn);
+            return;
+        }
+        case TXN_COMPLETE_COMMIT: error = commit ? ERR_NONE : ERR_INVALID_TXN_STATE; break;
+        case TXN_COMPLETE_ABORT: error = commit ? ERR_INVALID_TXN_STATE : ERR_NONE; break;
+        case TXN_PREPARE_COMMIT:
+            error = commit ? ERR_CONCURRENT_TRANSACTIONS : ERR_INVALID_TXN_STATE;
+            break;
+        case TXN_PREPARE_ABORT:
+            error = commit ? ERR_INVALID_TXN_STATE : ERR_CONCURRENT_TRANSACTIONS;
+            break;
+        default: error = ERR_INVALID_TXN_STATE; break; /* Empty */
+        }
+    }
+    /* Left(error): the callback with it (an InitProducerId's turns NONE into
+     * CONCURRENT_TRANSACTIONS; the scan's only logs). */
+    if (kind == TXN_OP_FENCE_TIMEOUT || !reply) return;
+    if (kind == TXN_OP_FENCE_INIT && error == ERR_NONE) error = ERR_CONCURRENT_TRANSACTIONS;
+    txn_reply_send(tc, reply, error, 0, 0);
+}
+
+static txn_reply txn_reply_of(const txn_coord *tc, node_id client) {
+    const broker_conn *c = &tc->b->conns[client];
+    return (txn_reply){.want = true,
+                       .api = c->current.api,
+                       .client = client,
+                       .gen = c->gen,
+                       .correlation = c->current.correlation_id};
+}
+
+/* KafkaApis.getCoordinator for a TRANSACTION key: the live leader of the id's partition. */
+static void txn_on_find_coordinator(txn_coord *tc, node_id client) {
+    const proto_msg *req = &tc->b->conns[client].current;
+    int txn = req->u.find_coordinator.txn;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_FIND_COORDINATOR;
+    m.is_response = 1;
+    m.u.find_coordinator_response.coordinator = -1;
+    m.u.find_coordinator_response.error = ERR_COORDINATOR_NOT_AVAILABLE;
+    if (txn < tc->txn_count) {
+        const broker_partition *p = &tc->b->partitions[partition_of(tc, txn)];
+        if (p->state_known && p->leader >= 1) {
+            m.u.find_coordinator_response.coordinator = p->leader;
+            m.u.find_coordinator_response.error = ERR_NONE;
+        }
+    }
+    txn_reply r = txn_reply_of(tc, client);
+    broker_coordinator_respond(tc->b, r.client, r.gen, r.correlation, &m);
+}
+
+/* isValidProducerId of prepareInitProducerIdTransit (KIP-360). */
+static bool txn_valid_expected(const txn_meta *t, int64_t pid, int16_t epoch) {
+    return t->producer_epoch == PROTO_NO_PRODUCER_EPOCH || pid == t->producer_id ||
+           (pid == t->last_producer_id && epoch >= TXN_EPOCH_EXHAUSTED);
+}
+
+/* handleInitProducerId with a transactional id, and prepareInitProducerIdTransit. */
+static void txn_on_init_producer_id(txn_coord *tc, node_id client) {
+    const proto_init_producer_id_request *req = &tc->b->conns[client].current.u.init_pid;
+    txn_reply reply = txn_reply_of(tc, client);
+    int txn = req->txn;
+    int32_t timeout_ms = req->txn_timeout_ms;
+    int64_t max_ms = tc->c->transaction_max_timeout_ns / SIM_MS;
+    if (timeout_ms <= 0 || timeout_ms > max_ms) { /* validateTransactionTimeoutMs */
+        txn_reply_send(tc, &reply, ERR_INVALID_TRANSACTION_TIMEOUT, 0, 0);
+        return;
+    }
+    txn_meta *t = NULL;
+    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
+    if (error != ERR_NONE) {
+        txn_reply_send(tc, &reply, error, 0, 0);
+        return;
+    }
+    int64_t now = now_ns(tc);
+    if (!t) { /* a new id: a producer id, no epoch yet, Empty (putTransactionStateIfNotExists) */
+        t = &tc->txns[txn];
+        t->present = true;
+        t->producer_id = broker_new_producer_id(tc->b);
+        t->last_producer_id = PROTO_NO_PRODUCER_ID;
+        t->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+        t->last_producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+        t->timeout_ms = timeout_ms;
+        t->state = TXN_EMPTY;
+        t->pending = -1;
+        t->has_failed_epoch_fence = false;
+        t->part_count = 0;
+        t->start_ns = -1;
+        t->update_ns = now;
+    }
+    bool expected = req->producer_id >= 0;
+    int16_t expected_epoch = req->producer_epoch;
+    if (t->pending >= 0) error = ERR_CONCURRENT_TRANSACTIONS;
+    else if (expected && !txn_valid_expected(t, req->producer_id, expected_epoch))
+        error = fenced_error(tc);
+    if (error != ERR_NONE) {
+        txn_reply_send(tc, &reply, error, 0, 0);
+        return;
+    }
+    switch (t->state) {
+    case TXN_PREPARE_COMMIT:
+    case TXN_PREPARE_ABORT: txn_reply_send(tc, &reply, ERR_CONCURRENT_TRANSACTIONS, 0, 0); return;
+    case TXN_ONGOING: {
+        /* Fence: the epoch goes up (never returned), the transaction aborts, and the client
+         * is told CONCURRENT_TRANSACTIONS: its retry gets a second bump. */
+        int16_t bumped = txn_prepare_fence(tc, t);
+        txn_end_transaction(tc, txn, t->producer_id, bumped, false, TXN_OP_FENCE_INIT, &reply);
+        return;
+    }
+    default: break; /* Empty, CompleteCommit, CompleteAbort */
+    }
+    int64_t pid = t->producer_id;
+    int16_t epoch, last_epoch;
+    if (t->producer_epoch >= TXN_EPOCH_EXHAUSTED && (!expected || expected_epoch == t->producer_epoch)) {
+        /* prepareProducerIdRotation */
+        pid = broker_new_producer_id(tc->b);
+        epoch = 0;
+        last_epoch = expected ? t->producer_epoch : PROTO_NO_PRODUCER_EPOCH;
+    } else if (!expected) { /* prepareIncrementProducerEpoch */
+        epoch = (int16_t)(t->producer_epoch + 1);
+        last_epoch = PROTO_NO_PRODUCER_EPOCH;
+    } else if (t->producer_epoch == PROTO_NO_PRODUCER_EPOCH || expected_epoch == t->producer_epoch) {
+        epoch = (int16_t)(t->producer_epoch + 1);
+        last_epoch = t->producer_epoch;
+    } else if (expected_epoch == t->last_producer_epoch) { /* a retried bump */
+        epoch = t->producer_epoch;
+        last_epoch = t->last_producer_epoch;
+    } else {
+        txn_reply_send(tc, &reply, fenced_error(tc), 0, 0);
+        return;
+    }
+    txn_op_begin(t, TXN_OP_INIT_PID, &reply, txn_coord_epoch(tc, txn));
+    txn_prepare(tc, t, TXN_EMPTY, pid, epoch, last_epoch, timeout_ms, -1, now);
+    t->transit_count = 0;
+    txn_append(tc, txn);
+}
+
+/* handleAddPartitionsToTransaction (the client's request, versions <= 3). */
+static void txn_on_add_partitions(txn_coord *tc, node_id client) {
+    const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
+    txn_reply reply = txn_reply_of(tc, client);
+    int txn = req->txn;
+    txn_meta *t = NULL;
+    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
+    if (error == ERR_NONE && (!t || t->producer_id != req->producer_id))
+        error = ERR_INVALID_PRODUCER_ID_MAPPING;
+    else if (error == ERR_NONE && t->producer_epoch != req->producer_epoch) error = fenced_error(tc);
+    else if (error == ERR_NONE && (t->pending >= 0 || t->state == TXN_PREPARE_COMMIT ||
+                                   t->state == TXN_PREPARE_ABORT))
+        error = ERR_CONCURRENT_TRANSACTIONS;
+    if (error != ERR_NONE) {
+        txn_reply_send(tc, &reply, error, 0, 0);
+        return;
+    }
+    /* The partitions: the current ones, then those asked that are new. */
+    txn_transit_parts_current(t);
+    bool added = false;
+    for (int k = 0; k < req->partition_count; k++) {
+        uint16_t g = req->partitions[k];
+        if (g >= tc->partition_count) continue;
+        bool seen = false;
+        for (int i = 0; i < t->transit_count && !seen; i++) seen = t->transit_parts[i] == g;
+        if (seen) continue;
+        t->transit_parts[t->transit_count++] = g;
+        added = true;
+    }
+    if (t->state == TXN_ONGOING && !added) { /* already there: no record */
+        txn_reply_send(tc, &reply, ERR_NONE, 0, 0);
+        return;
+    }
+    int64_t now = now_ns(tc);
+    int64_t start = t->state == TXN_ONGOING ? t->start_ns : now; /* prepareAddPartitions */
+    txn_op_begin(t, TXN_OP_ADD, &reply, txn_coord_epoch(tc, txn));
+    int count = t->transit_count; /* txn_prepare keeps the list */
+    txn_prepare(tc, t, TXN_ONGOING, t->producer_id, t->producer_epoch, t->last_producer_epoch,
+                t->timeout_ms, start, now);
+    t->transit_count = count;
+    txn_append(tc, txn);
+}
+
+/* handleEndTransaction. */
+static void txn_on_end_txn(txn_coord *tc, node_id client) {
+    const proto_end_txn_request *req = &tc->b->conns[client].current.u.end_txn;
+    txn_reply reply = txn_reply_of(tc, client);
+    if (req->txn >= tc->txn_count) {
+        txn_reply_send(tc, &reply, ERR_NOT_COORDINATOR, 0, 0);
+        return;
+    }
+    txn_end_transaction(tc, req->txn, req->producer_id, req->producer_epoch, req->commit != 0,
+                        TXN_OP_END, &reply);
+}
+
+void txn_coord_on_request(txn_coord *tc, node_id client) {
+    switch (tc->b->conns[client].current.api) {
+    case API_FIND_COORDINATOR: txn_on_find_coordinator(tc, client); break;
+    case API_INIT_PRODUCER_ID: txn_on_init_producer_id(tc, client); break;
+    case API_ADD_PARTITIONS_TO_TXN: txn_on_add_partitions(tc, client); break;
+    case API_END_TXN: txn_on_end_txn(tc, client); break;
+    default: break;
+    }
+}
+
+/* abortTimedOutTransactions: every Ongoing transaction without a pending transition whose
+ * start plus its timeout has passed is fenced (epoch + 1) and aborted. */
+static void txn_abort_timed_out(txn_coord *tc) {
+    int64_t now = now_ns(tc);
+    for (int i = 0; i < tc->txn_count && tc->b->alive; i++) {
+        txn_meta *t = NULL;
+        if (txn_state_of(tc, i, &t) != ERR_NONE || !t) continue;
+        if (t->pending >= 0 || t->state != TXN_ONGOING) continue;
+        if (t->start_ns + (int64_t)t->timeout_ms * SIM_MS >= now) continue;
+        int16_t bumped = txn_prepare_fence(tc, t);
+        txn_end_transaction(tc, i, t->producer_id, bumped, false, TXN_OP_FENCE_TIMEOUT, NULL);
+    }
+}
+
+/* ---- The marker channel ------------------------------------------------------------------- */
+
+static void txn_markers_send(txn_coord *tc, int txn);
+
+/* addTxnMarkersToSend: the markers of every partition of the transaction, at the epoch the
+ * metadata has now. */
+static void txn_markers_start(txn_coord *tc, int txn, bool commit, int32_t coord_epoch) {
+    txn_meta *t = &tc->txns[txn];
+    t->markers_pending = true;
+    t->markers_commit = commit;
+    t->markers_coord_epoch = coord_epoch;
+    t->markers_pid = t->producer_id;
+    t->markers_epoch = t->producer_epoch;
+    t->complete_retry = false;
+    for (int i = 0; i < t->part_count; i++) t->part_corr[i] = 0;
+    for (int d = 0; d <= PROTO_BROKERS_MAX; d++) {
+        t->slots[d].correlation = 0;
+        sim_timer_cancel(&t->slots[d].timer);
+    }
+    txn_markers_send(tc, txn);
+}
+
+/* removeMarkersForTxn: the transaction is left in its PrepareX state with CompleteX pending
+ * until a coordinator loads it again. */
+static void txn_markers_cancel(txn_meta *t) {
+    t->markers_pending = false;
+    t->complete_retry = false;
+    sim_timer_cancel(&t->retry_timer);
+    for (int d = 0; d <= PROTO_BROKERS_MAX; d++) {
+        t->slots[d].correlation = 0;
+        sim_timer_cancel(&t->slots[d].timer);
+    }
+}
+
+/* writeTxnCompletion: with every marker answered, CompleteX is appended if the coordinator
+ * epoch is still the one the markers went with. */
+static void txn_write_completion(txn_coord *tc, int txn) {
+    txn_meta *t = &tc->txns[txn];
+    t->markers_pending = false;
+    if (txn_coord_epoch(tc, txn) != t->markers_coord_epoch || !t->present) return;
+    int state = t->markers_commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT;
+    SIM_ASSERT(tc->w, t->pending == state);
+    txn_op_begin(t, TXN_OP_COMPLETE, NULL, t->markers_coord_epoch);
+    t->transit.state = (uint8_t)state; /* prepareComplete's transit, kept since */
+    t->transit_count = 0;
+    txn_append(tc, txn);
+}
+
+/* addTxnMarkersToBrokerQueue and the sender: the markers not yet in flight go to their
+ * partition's leader as this broker's metadata has it, one request per destination; those of a
+ * partition without a known leader wait for the retry. */
+static void txn_markers_send(txn_coord *tc, int txn) {
+    txn_meta *t = &tc->txns[txn];
+    if (!t->markers_pending) return;
+    if (t->part_count == 0) {
+        txn_write_completion(tc, txn);
+        return;
+    }
+    broker *b = tc->b;
+    bool unknown = false;
+    uint16_t parts[PROTO_TXN_PARTITIONS_MAX];
+    for (int d = 1; d <= PROTO_BROKERS_MAX; d++) {
+        if (t->slots[d].correlation) continue; /* one request in flight per destination */
+        int n = 0;
+        uint32_t corr = tc->correlation_next + 1;
+        if (corr == 0) corr = 1;
+        for (int i = 0; i < t->part_count && n < PROTO_TXN_PARTITIONS_MAX; i++) {
+            if (t->part_corr[i]) continue;
+            const broker_partition *p = &b->partitions[t->parts[i]];
+            if (!p->state_known || p->leader != d) continue;
+            parts[n++] = t->parts[i];
+            t->part_corr[i] = corr;
+        }
+        if (n == 0) continue;
+        tc->correlation_next = corr;
+        proto_msg m;
+        memset(&m, 0, sizeof m);
+        m.api = API_WRITE_TXN_MARKERS;
+        m.to = node_broker(d);
+        m.correlation_id = corr;
+        m.partition = parts[0];
+        m.u.write_txn_markers.producer_id = t->markers_pid;
+        m.u.write_txn_markers.producer_epoch = t->markers_epoch;
+        m.u.write_txn_markers.coordinator_epoch = t->markers_coord_epoch;
+        m.u.write_txn_markers.commit = t->markers_commit;
+        m.u.write_txn_markers.partition_count = (uint16_t)n;
+        m.u.write_txn_markers.partitions = parts;
+        t->slots[d].correlation = corr;
+        sim_timer_arm(tc->w, &t->slots[d].timer,
+                      now_ns(tc) + proto_request_timeout_ns(tc->c->broker_request_timeout_ns),
+                      tc->kind, txn_arg(TXN_T_MARKER, txn, d));
+        broker_coordinator_send(b, &m);
+        if (!b->alive) return;
+    }
+    for (int i = 0; i < t->part_count; i++) {
+        if (t->part_corr[i]) continue;
+        const broker_partition *p = &b->partitions[t->parts[i]];
+        if (!p->state_known || p->leader < 1) unknown = true;
+    }
+    if (unknown && !sim_timer_armed(&t->retry_timer))
+        sim_timer_arm(tc->w, &t->retry_timer, now_ns(tc) + TXN_RECONNECT_BACKOFF_NS, tc->kind,
+                      txn_arg(TXN_T_RETRY, txn, 0));
+}
+
+/* The markers of txn's request to d go again later (a disconnect or a timeout). */
+static void txn_markers_requeue(txn_coord *tc, int txn, int d) {
+    txn_meta *t = &tc->txns[txn];
+    uint32_t corr = t->slots[d].correlation;
+    if (!corr) return;
+    t->slots[d].correlation = 0;
+    sim_timer_cancel(&t->slots[d].timer);
+    for (int i = 0; i < t->part_count; i++)
+        if (t->part_corr[i] == corr) t->part_corr[i] = 0;
+    /* TransactionMarkerRequestCompletionHandler on a disconnect: cancelled if the coordinator
+     * moved on, else re-enqueued. */
+    if (!t->present || txn_coord_epoch(tc, txn) != t->markers_coord_epoch) {
+        txn_markers_cancel(t);
+        return;
+    }
+    sim_timer_arm(tc->w, &t->retry_timer, now_ns(tc) + TXN_RECONNECT_BACKOFF_NS, tc->kind,
+                  txn_arg(TXN_T_RETRY, txn, 0));
+}
+
+/* TransactionMarkerRequestCompletionHandler.onComplete for a response. */
+void txn_coord_on_markers_response(txn_coord *tc, const proto_msg *m) {
+    if (!node_is_broker(m->from)) return;
+    int d = m->from;
+    int txn = -1;
+    for (int i = 0; i < tc->txn_count && txn < 0; i++)
+        if (tc->txns[i].markers_pending && tc->txns[i].slots[d].correlation == m->correlation_id)
+            txn = i;
+    if (txn < 0) return; /* an answer to a request given up since */
+    txn_meta *t = &tc->txns[txn];
+    uint32_t corr = m->correlation_id;
+    t->slots[d].correlation = 0;
+    sim_timer_cancel(&t->slots[d].timer);
+    if (!t->present || txn_coord_epoch(tc, txn) != t->markers_coord_epoch) {
+        txn_markers_cancel(t);
+        return;
+    }
+    const proto_write_txn_markers_response *r = &m->u.write_txn_markers_response;
+    bool retry = false;
+    int k = 0, kept = 0;
+    for (int i = 0; i < t->part_count; i++) {
+        if (t->part_corr[i] != corr) {
+            t->parts[kept] = t->parts[i];
+            t->part_corr[kept++] = t->part_corr[i];
+            continue;
+        }
+        int16_t error = k < r->partition_count && r->errors ? r->errors[k] : r->error;
+        k++;
+        if (error == ERR_NONE) continue; /* removePartition */
+        if (error == ERR_INVALID_PRODUCER_EPOCH || error == ERR_TRANSACTION_COORDINATOR_FENCED) {
+            /* "this txn can now be ignored": stays PrepareX until a reload (A8). */
+            for (int j = i; j < t->part_count; j++) {
+                t->parts[kept] = t->parts[j];
+                t->part_corr[kept++] = t->part_corr[j] == corr ? 0 : t->part_corr[j];
+            }
+            t->part_count = kept;
+            txn_markers_cancel(t);
+            return;
+        }
+        /* NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), REQUEST_TIMED_OUT, ...:
+         * again, to the leader of now. */
+        t->parts[kept] = t->parts[i];
+        t->part_corr[kept++] = 0;
+        retry = true;
+    }
+    t->part_count = kept;
+    if (retry) txn_markers_send(tc, txn);
+    else if (t->part_count == 0) txn_write_completion(tc, txn);
+}
+
+void txn_coord_on_disconnect(txn_coord *tc, node_id peer) {
+    if (!node_is_broker(peer)) return;
+    for (int i = 0; i < tc->txn_count; i++)
+        if (tc->txns[i].markers_pending && tc->txns[i].slots[peer].correlation)
+            txn_markers_requeue(tc, i, peer);
+}
+
+/* ---- Timers and lifecycle ------------------------------------------------------------------ */
+
+static void txn_timer_run(txn_coord *tc, int type, int index, int dest) {
+    switch (type) {
+    case TXN_T_APPEND: /* DelayedProduce expired: REQUEST_TIMED_OUT */
+        if (tc->txns[index].op_active) txn_op_done(tc, index, ERR_COORDINATOR_NOT_AVAILABLE);
+        break;
+    case TXN_T_RETRY: {
+        txn_meta *t = &tc->txns[index];
+        if (t->complete_retry) { /* txnLogAppendRetryQueue */
+            t->complete_retry = false;
+            t->markers_pending = true;
+            txn_write_completion(tc, index);
+        } else {
+            txn_markers_send(tc, index);
+        }
+        break;
+    }
+    case TXN_T_MARKER: txn_markers_requeue(tc, index, dest); break;
+    case TXN_T_LOAD: txn_load(tc, index); break;
+    case TXN_T_SCAN:
+        sim_timer_arm(tc->w, &tc->scan_timer, now_ns(tc) + tc->c->transaction_abort_interval_ns,
+                      tc->kind, txn_arg(TXN_T_SCAN, 0, 0));
+        txn_abort_timed_out(tc);
+        break;
+    default: break;
+    }
+}
+
+static sim_timer *txn_timer_of(txn_coord *tc, int type, int index, int dest) {
+    switch (type) {
+    case TXN_T_APPEND: return index < tc->txn_count ? &tc->txns[index].append_timer : NULL;
+    case TXN_T_RETRY: return index < tc->txn_count ? &tc->txns[index].retry_timer : NULL;
+    case TXN_T_MARKER:
+        return index < tc->txn_count && dest <= PROTO_BROKERS_MAX ? &tc->txns[index].slots[dest].timer
+                                                                  : NULL;
+    case TXN_T_LOAD: return index < tc->partition_count ? &tc->load_timers[index] : NULL;
+    case TXN_T_SCAN: return &tc->scan_timer;
+    default: return NULL;
+    }
+}
+
+static void on_txn_timer(void *ctx, sim_world *w, const sim_event *ev) {
+    txn_coord *tc = ctx;
+    int type = (int)(ev->arg & 0xff);
+    int index = (int)((ev->arg >> 8) & 0xffffffff);
+    int dest = (int)(ev->arg >> 40);
+    sim_timer *t = txn_timer_of(tc, type, index, dest);
+    if (!t || !sim_timer_fired(w, t, ev) || !tc->b->alive) return;
+    if (broker_paused_until(tc->b) > now_ns(tc)) { /* stop-the-world: at the pause's end */
+        sim_timer_arm(w, t, broker_paused_until(tc->b), tc->kind, ev->arg);
+        return;
+    }
+    txn_timer_run(tc, type, index, dest);
+}
+
+txn_coord *txn_coord_new(broker *b) {
+    txn_coord *tc = calloc(1, sizeof *tc);
+    if (!tc) return NULL;
+    tc->b = b;
+    tc->c = b->env.config;
+    tc->w = b->env.world;
+    tc->records = b->env.txn_records;
+    tc->txn_count = tc->c->txn_id_count;
+    tc->partition_count = b->partition_count;
+    size_t P = (size_t)b->partition_count;
+    tc->txns = calloc((size_t)tc->txn_count ? (size_t)tc->txn_count : 1, sizeof *tc->txns);
+    tc->part_status = calloc(P, 1);
+    tc->part_epoch = calloc(P, sizeof *tc->part_epoch);
+    tc->state_part = calloc(P, sizeof *tc->state_part);
+    tc->load_timers = calloc(P, sizeof *tc->load_timers);
+    if (!tc->records || !tc->txns || !tc->part_status || !tc->part_epoch || !tc->state_part ||
+        !tc->load_timers)
+        goto fail;
+    for (int i = 0; i < tc->txn_count; i++) {
+        txn_meta *t = &tc->txns[i];
+        t->parts = malloc(P * sizeof *t->parts);
+        t->transit_parts = malloc(P * sizeof *t->transit_parts);
+        t->part_corr = malloc(P * sizeof *t->part_corr);
+        if (!t->parts || !t->transit_parts || !t->part_corr) goto fail;
+        t->pending = -1;
+        int g = partition_of(tc, i);
+        SIM_ASSERT(tc->w, g >= 0 && g < b->partition_count);
+        tc->state_part[g] = true;
+    }
+    tc->kind = sim_handler_add(tc->w, on_txn_timer, tc, "txn.timer");
+    return tc;
+fail:
+    txn_coord_free(tc);
+    return NULL;
+}
+
+void txn_coord_free(txn_coord *tc) {
+    if (!tc) return;
+    for (int i = 0; tc->txns && i < tc->txn_count; i++) {
+        free(tc->txns[i].parts);
+        free(tc->txns[i].transit_parts);
+        free(tc->txns[i].part_corr);
+    }
+    free(tc->txns);
+    free(tc->part_status);
+    free(tc->part_epoch);
+    free(tc->state_part);
+    free(tc->load_timers);
+    free(tc);
+}
+
+void txn_coord_start(txn_coord *tc) {
+    if (tc->c->transaction_abort_interval_ns > 0)
+        sim_timer_arm(tc->w, &tc->scan_timer, now_ns(tc) + tc->c->transaction_abort_interval_ns,
+                      tc->kind, txn_arg(TXN_T_SCAN, 0, 0));
+}
+
+void txn_coord_forget(txn_coord *tc) {
+    sim_timer_cancel(&tc->scan_timer);
+    for (int g = 0; g < tc->partition_count; g++) {
+        tc->part_status[g] = TXN_PART_NONE;
+        sim_timer_cancel(&tc->load_timers[g]);
+    }
+    for (int i = 0; i < tc->txn_count; i++) txn_meta_clear(&tc->txns[i]);
+}
+
+bool txn_coord_view(const txn_coord *tc, int txn, txn_view *out) {
+    if (!tc || txn < 0 || txn >= tc->txn_count) return false;
+    const txn_meta *t = &tc->txns[txn];
+    int g = partition_of(tc, txn);
+    if (tc->part_status[g] != TXN_PART_LOADED || !t->present) return false;
+    *out = (txn_view){.producer_id = t->producer_id,
+                      .producer_epoch = t->producer_epoch,
+                      .last_producer_epoch = t->last_producer_epoch,
+                      .state = t->state,
+                      .pending = t->pending,
+                      .partition_count = t->part_count,
+                      .coordinator_epoch = tc->part_epoch[g],
+                      .markers_pending = t->markers_pending};
+    return true;
+}
