@@ -11,7 +11,7 @@
 #define S ((int64_t)1000000000)
 #define NODES                                                                                 \
     "expected a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, producer-<n>, " \
-    "controller)"
+    "controller, coordinator, coordinator of <transactional.id>)"
 
 static fault_spec parse_ok(const char *text) {
     fault_spec f;
@@ -382,7 +382,56 @@ static void test_partitions_and_producers(void) {
     CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "producer");
 }
 
+/* The transaction coordinator: "coordinator" (producer-1's id) or "coordinator of <id>",
+ * resolved to the id's __transaction_state partition, whose leader it is when the fault fires. */
+static int world_txn(void *ctx, const char *id, char *why, size_t why_len) {
+    (void)ctx;
+    if (!id[0] || strcmp(id, "app-1") == 0) return 5;
+    if (strcmp(id, "app-2") == 0) return 7;
+    snprintf(why, why_len, "no such transactional.id; the ids are app-1, app-2");
+    return -1;
+}
+
+static void test_coordinator(void) {
+    fault_spec f = parse_ok("crash coordinator at 1s for 2s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_COORDINATOR);
+    CHECK_STR(f.a.of, "");
+    CHECK_EQ(f.a.partition, -1);
+    f = parse_ok("crash coordinator of app-2 on leader.hw-advance n=3");
+    CHECK_STR(f.a.of, "app-2");
+    f = parse_ok("delay requests producer -> coordinator by 40s from 1s to 2s");
+    CHECK_EQ(f.b.kind, FAULT_TARGET_COORDINATOR);
+    parse_ok("stop coordinator at 1s");
+    parse_ok("powerloss coordinator of app-1 at 1s");
+    parse_ok("partition coordinator of app-1 coordinator of app-2 at 1s for 1s");
+    parse_bad("partition coordinator coordinator at 1s for 1s",
+              "expected a second, different node at word 3, got 'coordinator' (both ends are the "
+              "same node)");
+    parse_bad("crash coordinator of", "expected a transactional.id at word 4, got the end of the line");
+    parse_bad("crash coordinator of a/b at 1s",
+              "expected a transactional.id at word 4, got 'a/b' (letters, digits, '.', '_', '-')");
+    char err[256], buf[64];
+    fault_world w = {.partition = world_partition, .producers = 2, .brokers = 3,
+                     .txn_partition = world_txn};
+    f = parse_ok("crash coordinator at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.a.partition, 5);
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "coordinator");
+    f = parse_ok("crash coordinator of app-2 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.a.partition, 7);
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "coordinator of app-2");
+    f = parse_ok("crash coordinator of app-3 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "coordinator of app-3: no such transactional.id; the ids are app-1, app-2");
+    w.txn_partition = NULL;
+    f = parse_ok("crash coordinator at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "coordinator: no producer is transactional (transactional.id is not set)");
+}
+
 int main(void) {
+    test_coordinator();
     test_crash();
     test_other_forms();
     test_times();

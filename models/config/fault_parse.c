@@ -247,7 +247,7 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
 /* ==== Nodes and steps ======================================================================== */
 
 #define FP_NODES "a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, " \
-                 "producer-<n>, controller)"
+                 "producer-<n>, controller, coordinator, coordinator of <transactional.id>)"
 
 /* True when the next word is prefix followed by a decimal integer, read into *n. */
 static bool fp_numbered(const fp_state *ps, const char *prefix, int64_t *n) {
@@ -287,8 +287,33 @@ static int fp_partition_name(fp_state *ps, fault_target *t) {
     return 0;
 }
 
+/* Reads a transactional.id ([A-Za-z0-9._-], 1 .. CONFIG_TXN_ID_MAX characters, as the key
+ * takes it) into t->of. Whether the world has it is for fault_spec_resolve. */
+static int fp_txn_id(fp_state *ps, fault_target *t) {
+    const char *what = "a transactional.id";
+    if (ps->at >= ps->count) return fp_expected(ps, what);
+    const char *w = ps->word[ps->at];
+    size_t len = ps->len[ps->at];
+    for (size_t i = 0; i < len; i++) {
+        char c = w[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return fp_expected_because(ps, what, "letters, digits, '.', '_', '-'");
+    }
+    if (len > 64 || len >= sizeof t->of) return fp_expected_because(ps, what, "too long");
+    memcpy(t->of, w, len);
+    t->of[len] = '\0';
+    ps->at++;
+    return 0;
+}
+
 /* Reads a node into *t; what names the nodes allowed in messages. */
 static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
+    if (fp_accept(ps, "coordinator")) {
+        *t = (fault_target){.kind = FAULT_TARGET_COORDINATOR, .partition = -1};
+        if (fp_accept(ps, "of")) return fp_txn_id(ps, t);
+        return 0;
+    }
     static const struct { const char *name; fault_target_kind kind; } names[] = {
         {"leader", FAULT_TARGET_LEADER},     {"follower", FAULT_TARGET_FOLLOWER},
         {"producer", FAULT_TARGET_PRODUCER}, {"controller", FAULT_TARGET_CONTROLLER}};
@@ -505,6 +530,9 @@ const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
         break;
     case FAULT_TARGET_CONTROLLER: snprintf(buf, len, "controller"); break;
     case FAULT_TARGET_ALL: snprintf(buf, len, "all"); break;
+    case FAULT_TARGET_COORDINATOR:
+        snprintf(buf, len, "coordinator%s%s", t->of[0] ? " of " : "", t->of);
+        break;
     }
     return buf;
 }
@@ -522,6 +550,12 @@ static int fp_resolve_target(fault_target *t, const fault_world *w, char *err, s
         snprintf(err, err_len, "%s of %s: no such partition%s%s",
                  t->kind == FAULT_TARGET_LEADER ? "leader" : "follower", t->of,
                  why[0] ? ": " : "", why);
+        return -1;
+    case FAULT_TARGET_COORDINATOR:
+        t->partition = w->txn_partition ? w->txn_partition(w->ctx, t->of, why, sizeof why) : -1;
+        if (t->partition >= 0) return 0;
+        snprintf(err, err_len, "coordinator%s%s: %s", t->of[0] ? " of " : "", t->of,
+                 why[0] ? why : "no producer is transactional (transactional.id is not set)");
         return -1;
     case FAULT_TARGET_PRODUCER:
         if (t->producer < w->producers) return 0;
@@ -561,11 +595,36 @@ static const char *fault_world_partition_name(void *ctx, int g, char *buf, size_
     return topic_table_name(&c->topics, g, buf, len);
 }
 
+/* The __transaction_state partition of a transactional id of the world ("": producer-1's),
+ * or -1 with the ids in why. */
+static int fault_world_txn_partition(void *ctx, const char *txn_id, char *why, size_t why_len) {
+    const config *c = ctx;
+    if (!config_transactional(c)) {
+        snprintf(why, why_len, "no producer is transactional (transactional.id is not set)");
+        return -1;
+    }
+    if (!txn_id[0]) {
+        if (c->producer_txn[0] >= 0) return c->txn_partition[c->producer_txn[0]];
+        snprintf(why, why_len, "producer-1 is not transactional; name an id: coordinator of "
+                               "%s", c->txn_ids[0]);
+        return -1;
+    }
+    for (int i = 0; i < c->txn_id_count; i++)
+        if (strcmp(c->txn_ids[i], txn_id) == 0) return c->txn_partition[i];
+    size_t used = (size_t)snprintf(why, why_len, "no such transactional.id; the ids are");
+    for (int i = 0; i < c->txn_id_count && used < why_len; i++) {
+        int n = snprintf(why + used, why_len - used, "%s %s", i ? "," : "", c->txn_ids[i]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    return -1;
+}
+
 void fault_world_of(const config *c, fault_world *w) {
     *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition,
                        .partition_name = fault_world_partition_name,
                        .partitions = c->topics.partition_count, .producers = c->producers,
-                       .brokers = c->num_brokers};
+                       .brokers = c->num_brokers, .txn_partition = fault_world_txn_partition};
 }
 
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {
@@ -582,7 +641,7 @@ static bool fp_is(const fault_target *t, fault_target_kind kind) { return t->kin
 /* A broker by role or by id (the ends "leader", "follower" and "broker-<n>"). */
 static bool fp_is_broker(const fault_target *t) {
     return t->kind == FAULT_TARGET_LEADER || t->kind == FAULT_TARGET_FOLLOWER ||
-           t->kind == FAULT_TARGET_BROKER;
+           t->kind == FAULT_TARGET_BROKER || t->kind == FAULT_TARGET_COORDINATOR;
 }
 
 /* Who sends what (protocol.h): the producer sends requests to brokers (Produce, Metadata,

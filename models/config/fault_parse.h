@@ -18,7 +18,9 @@
  *   restart <producer> at <time>
  * Nodes: leader, follower (of partition 0 of the first topic), leader of <topic>-<p>,
  * follower of <topic>-<p> (resolved when the fault fires), broker-<n>, producer (the first),
- * producer-<n> (1-based: producer-1 is producer), controller. "crash leader of orders-3 on
+ * producer-<n> (1-based: producer-1 is producer), controller, coordinator (the transaction
+ * coordinator of producer-1's transactional.id when the fault fires: the leader of its
+ * __transaction_state partition), coordinator of <transactional.id>. "crash leader of orders-3 on
  * leader.append n=2" counts the steps of partition orders-3 only; a step of a role without
  * "of" counts on partition 0 of the first topic, a step of a named broker or producer on any
  * partition.
@@ -58,7 +60,9 @@ typedef enum fault_target_kind {
     FAULT_TARGET_BROKER,     /* broker-<n>: the broker with id n */
     FAULT_TARGET_PRODUCER,   /* the producer (index 0) */
     FAULT_TARGET_CONTROLLER, /* the controller */
-    FAULT_TARGET_ALL         /* every broker (powerloss all) */
+    FAULT_TARGET_ALL,        /* every broker (powerloss all) */
+    FAULT_TARGET_COORDINATOR /* the transaction coordinator of a transactional.id when the fault
+                              * fires: the leader of its __transaction_state partition */
 } fault_target_kind;
 
 #define FAULT_PARTITION_NAME_MAX 80 /* bytes of "<topic>-<p>" with its terminator */
@@ -68,8 +72,11 @@ typedef struct fault_target {
     int broker;             /* broker id 1..PROTO_BROKERS_MAX for FAULT_TARGET_BROKER, else 0 */
     int producer;           /* FAULT_TARGET_PRODUCER: index, 0 for producer and producer-1 */
     int partition;          /* leader/follower: global index g of the partition; 0 without
-                             * "of", else set by fault_spec_resolve (-1 before) */
-    char of[FAULT_PARTITION_NAME_MAX]; /* leader/follower: "orders-3" as written, "" none */
+                             * "of", else set by fault_spec_resolve (-1 before); coordinator:
+                             * g of the id's __transaction_state partition, set by
+                             * fault_spec_resolve (-1 before) */
+    char of[FAULT_PARTITION_NAME_MAX]; /* leader/follower: "orders-3" as written; coordinator:
+                                        * the transactional.id as written; "" none */
 } fault_target;
 
 /* One fault line, parsed. Fields a form does not use keep the defaults below. */
@@ -112,6 +119,10 @@ typedef struct fault_world {
     int partitions;                                                 /* all topics' together */
     int producers;                                                  /* workload.producers */
     int brokers;                                                    /* num.brokers */
+    /* The g of a transactional id's __transaction_state partition ("" names producer-1's), or
+     * -1 with a reason in why ("no producer is transactional", "the ids are a, b"). NULL: no
+     * transactional world. */
+    int (*txn_partition)(void *ctx, const char *txn_id, char *why, size_t why_len);
 } fault_world;
 
 /* Resolves the names of f against w: partitions into their global index, producer and broker
@@ -124,7 +135,7 @@ struct config;
 void fault_world_of(const struct config *c, fault_world *w);
 
 /* "leader", "follower", "leader of orders-3", "broker-3", "producer", "producer-2",
- * "controller", "all" into buf; returns buf. */
+ * "controller", "all", "coordinator", "coordinator of app-1" into buf; returns buf. */
 const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 
 /* Why the fault can never touch a message (a rule or cut on a direction no message travels,

@@ -33,7 +33,8 @@ static uint64_t fault_arg(int fault, enum fault_action act, node_id node) {
 /* Resolves a target to a node id at this moment; NODE_NONE when there is none. */
 static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     switch (t->kind) {
-    case FAULT_TARGET_LEADER: {
+    case FAULT_TARGET_LEADER:
+    case FAULT_TARGET_COORDINATOR: { /* the leader of the id's __transaction_state partition */
         int leader = fr->ops.leader(fr->ops.ctx, t->partition);
         return leader > 0 ? node_broker(leader) : NODE_NONE;
     }
@@ -180,7 +181,8 @@ void fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
         if (fr->step_done[i]) continue;
         /* A role counts the steps of its partition ("leader of orders-3": orders-3's only;
          * "leader": partition 0's); a broker or producer named by number, every step. */
-        bool role = f->a.kind == FAULT_TARGET_LEADER || f->a.kind == FAULT_TARGET_FOLLOWER;
+        bool role = f->a.kind == FAULT_TARGET_LEADER || f->a.kind == FAULT_TARGET_FOLLOWER ||
+                    f->a.kind == FAULT_TARGET_COORDINATOR;
         if (role && partition != f->a.partition) continue;
         /* "crash leader on leader.append" watches whichever broker leads when the step
          * happens; "crash broker-2 on follower.fetch" watches broker-2 only. */
@@ -212,7 +214,8 @@ void fault_on_delay(void *ctx, int rule, const proto_msg *msg) {
 
 static int fault_selector(const fault_target *t) {
     switch (t->kind) {
-    case FAULT_TARGET_LEADER: return NET_SELECT_LEADER_OF(t->partition);
+    case FAULT_TARGET_LEADER:
+    case FAULT_TARGET_COORDINATOR: return NET_SELECT_LEADER_OF(t->partition);
     case FAULT_TARGET_FOLLOWER: return NET_SELECT_FOLLOWER_OF(t->partition);
     case FAULT_TARGET_BROKER: return t->broker;
     case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
