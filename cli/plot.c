@@ -47,6 +47,10 @@ typedef enum plot_mark_kind {
     MARK_ISR_SHRINK,        /* the controller took replicas out of the ISR */
     MARK_ISR_EXPAND,        /* the controller added replicas to the ISR (or set the first) */
     MARK_LOST,              /* a message was lost: the cross before its receiver's lane */
+    MARK_MARKER,            /* a leader wrote a transaction marker (COMMIT or ABORT) */
+    MARK_LSO,               /* a leader's last stable offset moved */
+    MARK_TXN,               /* the application's commit or abort returned */
+    MARK_COORDINATOR,       /* a coordinator's transition became durable, or a fence */
     MARK_KIND_COUNT
 } plot_mark_kind;
 
@@ -115,7 +119,7 @@ static const char *const plot_partition_colors[12] = {
 /* Marks that belong to one partition's replica: coloured by partition in a world of several. */
 static bool plot_mark_of_partition(int kind) {
     return kind == MARK_APPEND_LEADER || kind == MARK_APPEND_REPLICA || kind == MARK_HW ||
-           kind == MARK_TRUNCATE;
+           kind == MARK_TRUNCATE || kind == MARK_MARKER || kind == MARK_LSO;
 }
 
 /* True when a mark of kind takes its partition's colour: in a world of several partitions. */
@@ -270,11 +274,67 @@ static void plot_note_retry(plot *p, plot_reader *rd, const history_rec *r) {
     }
 }
 
+/* The marks of transactions: markers and the LSO on the leader's lane, the application's
+ * commit or abort on its producer's, the coordinator's decisions on its broker's (Ongoing and
+ * Empty, which every AddPartitionsToTxn and every completed abort write, are left out). */
+static void plot_mark_txn(plot *p, const history_rec *r) {
+    plot_mark *m = NULL;
+    switch ((history_kind)r->kind) {
+    case HIST_MARKER:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_MARKER);
+        if (m) snprintf(m->label, sizeof m->label, "%s @%lld", r->a ? "COMMIT" : "ABORT",
+                        (long long)r->d);
+        break;
+    case HIST_LSO:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_LSO);
+        if (m) snprintf(m->label, sizeof m->label, "lso %lld", (long long)r->d);
+        break;
+    case HIST_TXN_END:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_TXN);
+        if (!m) return;
+        m->error = (int16_t)r->c;
+        snprintf(m->label, sizeof m->label, "%s txn %u%s%s", r->b ? "commit" : "abort", r->a,
+                 r->c ? " " : "", r->c ? proto_error_name(r->c) : "");
+        break;
+    case HIST_TXN_STATE:
+        if (r->b == TXN_ONGOING || r->b == TXN_EMPTY) return;
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_COORDINATOR);
+        if (m) snprintf(m->label, sizeof m->label, "%s pid %u e%d",
+                        proto_txn_state_name((int)r->b), r->f, r->e);
+        break;
+    case HIST_TXN_FENCE:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_COORDINATOR);
+        if (m) snprintf(m->label, sizeof m->label, "fence pid %u below e%d%s", r->f, r->e,
+                        r->b ? " (timeout)" : "");
+        break;
+    default: break;
+    }
+}
+
+/* True for a record of an internal partition (__transaction_state) the picture leaves out: its
+ * batches hold the coordinator's state, not records, and the coordinator's decisions are drawn
+ * from the transaction records instead. */
+static bool plot_internal(const plot *p, const history_rec *r) {
+    if (r->partition < p->workload_partitions) return false;
+    switch ((history_kind)r->kind) {
+    case HIST_APPEND:
+    case HIST_DEDUP:
+    case HIST_HW:
+    case HIST_TRUNCATE:
+    case HIST_ELECTION:
+    case HIST_ISR:
+    case HIST_RETRY:
+    case HIST_ATTEMPT: return true;
+    default: return false;
+    }
+}
+
 /* Turns one history record into a mark, for the kinds the picture shows. */
 static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
     const proto_payloads *pl = rd->payloads;
     char ids[24];
     plot_mark *m = NULL;
+    if (plot_internal(p, r)) return;
     switch ((history_kind)r->kind) {
     case HIST_APPEND:
         if (r->c) rd->leader = r->node; /* the first leader has no election record */
@@ -341,6 +401,11 @@ static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
         break;
     case HIST_CALLBACK: plot_mark_callback(p, r); break;
     case HIST_FAULT: plot_mark_fault(p, r); break;
+    case HIST_MARKER:
+    case HIST_LSO:
+    case HIST_TXN_END:
+    case HIST_TXN_STATE:
+    case HIST_TXN_FENCE: plot_mark_txn(p, r); break;
     default:
         break;
     }
@@ -407,7 +472,8 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     fault_world world;
     fault_world_of(c, &world);
     p->producers = world.producers > 0 ? world.producers : 1;
-    p->partitions = world.partitions;
+    p->partitions = world.workload_partitions;
+    p->workload_partitions = world.workload_partitions;
     if (p->partitions > 1) {
         p->partition_names = calloc((size_t)p->partitions, sizeof *p->partition_names);
         if (!p->partition_names) p->failed = true;
@@ -522,14 +588,14 @@ int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *
 
 typedef enum plot_msg_class {
     CLASS_PRODUCE = 0, CLASS_RETRY, CLASS_ANOMALY, CLASS_RESPONSE, CLASS_ERROR, CLASS_FETCH,
-    CLASS_OTHER, CLASS_LOST, CLASS_COUNT
+    CLASS_OTHER, CLASS_LOST, CLASS_TXN, CLASS_COUNT
 } plot_msg_class;
 
 /* Faint classes first, underneath; lost messages last, on top, so a lost answer inside a run
  * of arrows stays visible. */
 static const plot_msg_class plot_msg_order[CLASS_COUNT] = {
-    CLASS_OTHER, CLASS_FETCH, CLASS_RESPONSE, CLASS_ERROR, CLASS_PRODUCE, CLASS_RETRY,
-    CLASS_ANOMALY, CLASS_LOST,
+    CLASS_OTHER, CLASS_FETCH, CLASS_TXN, CLASS_RESPONSE, CLASS_ERROR, CLASS_PRODUCE,
+    CLASS_RETRY, CLASS_ANOMALY, CLASS_LOST,
 };
 
 typedef struct plot_style {
@@ -548,6 +614,7 @@ static const plot_style plot_msg_styles[CLASS_COUNT] = {
     {"fetch", "#9a9a9a", "lw 0.8", "Fetch (replication)"},
     {"other", "#c8c8e0", "lw 0.6", "metadata, InitProducerId, ISR, controller"},
     {"lost", "#ff2020", "lw 1.6 dt 4", "lost message"},
+    {"txn", "#b8860b", "lw 1.1", "FindCoordinator, AddPartitionsToTxn, EndTxn, WriteTxnMarkers"},
 };
 
 static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
@@ -567,6 +634,10 @@ static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
     {"isrshrink", "#b05000", "pt 15 ps 1.8", "ISR shrinks"},
     {"isrexpand", "#b05000", "pt 14 ps 1.8", "ISR expands"},
     {"lostmark", "#ff2020", "pt 2 ps 2.2 lw 3", "lost before its receiver (x)"},
+    {"marker", "#b8860b", "pt 7 ps 1.5", "transaction marker (COMMIT / ABORT)"},
+    {"lso", "#2a6d3a", "pt 8 ps 0.9", "last stable offset"},
+    {"txn", "#b8860b", "pt 12 ps 1.8", "commitTransaction / abortTransaction returned"},
+    {"coordinator", "#8a5a00", "pt 4 ps 2", "coordinator: prepare, complete, fence"},
 };
 
 /* Traffic that repeats every few ms and says nothing a mark does not: broker heartbeats and
@@ -583,6 +654,9 @@ static bool plot_msg_shown(const plot *p, const plot_msg *m) {
 static plot_msg_class plot_msg_classify(const plot_msg *m) {
     if (m->lost) return CLASS_LOST;
     if (m->api == API_FETCH) return CLASS_FETCH;
+    if (m->api == API_FIND_COORDINATOR || m->api == API_ADD_PARTITIONS_TO_TXN ||
+        m->api == API_END_TXN || m->api == API_WRITE_TXN_MARKERS)
+        return CLASS_TXN;
     if (m->api != API_PRODUCE) return CLASS_OTHER;
     if (m->is_response) return m->error ? CLASS_ERROR : CLASS_RESPONSE;
     if (m->anomaly) return CLASS_ANOMALY;
@@ -594,15 +668,26 @@ static double plot_ms(int64_t ns) { return (double)ns / 1e6; }
 /* A lost message's cross sits this far (in lanes) before its receiver's lane. */
 #define PLOT_LOST_BEFORE 0.15
 
-/* Writes the data block of one message class; returns the messages written. */
+/* Opens a data block named name, unless it is open already. */
+static void plot_block_open(FILE *f, const char *name, bool *open) {
+    if (*open) return;
+    fprintf(f, "$%s << EOD\n", name);
+    *open = true;
+}
+
+/* Writes the data block of one message class; returns the messages written. The class of
+ * transactions writes a block only when it has messages, so that a run without them keeps the
+ * script it always had. */
 static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_t from,
                               int64_t to) {
     size_t n = 0;
-    fprintf(f, "$%s << EOD\n", plot_msg_styles[cls].name);
+    bool open = false;
+    if (cls != CLASS_TXN) plot_block_open(f, plot_msg_styles[cls].name, &open);
     for (size_t i = 0; i < p->msg_count; i++) {
         const plot_msg *m = &p->msgs[i];
         if (plot_msg_classify(m) != cls || !plot_msg_shown(p, m)) continue;
         if (m->arrive_ns < from || m->sent_ns > to) continue;
+        plot_block_open(f, plot_msg_styles[cls].name, &open);
         double y0 = plot_lane(p, m->from), y1 = plot_lane(p, m->to);
         double x0 = plot_ms(m->sent_ns), x1 = plot_ms(m->arrive_ns);
         if (m->lost) { /* to the cross before the receiver's lane (plot_mark_lost) */
@@ -612,7 +697,7 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
         fprintf(f, "%.6f %.3f %.6f %.3f\n", x0, y0, x1 - x0, y1 - y0);
         n++;
     }
-    fputs("EOD\n", f);
+    if (open) fputs("EOD\n", f);
     return n;
 }
 
@@ -789,16 +874,19 @@ static double plot_mark_y(const plot *p, const plot_mark *m) {
 
 /* Writes the data block of one mark kind (anomalous only when only_anomalies): time, height,
  * label (empty when rows hides it), and the label's height (its lane's plus its row; a lost
- * message's: its cross's, rows going toward the sender). */
+ * message's: its cross's, rows going toward the sender). The kinds of transactions write a
+ * block only when they have marks (as plot_write_msgs). */
 static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
                                const char *name, int64_t from, int64_t to,
                                const plot_label *text, const signed char *rows) {
     size_t n = 0;
-    fprintf(f, "$%s << EOD\n", name);
+    bool open = false;
+    if (only_anomalies || kind < MARK_MARKER) plot_block_open(f, name, &open);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *m = &p->marks[i];
         if (only_anomalies ? !m->anomaly || m->kind == MARK_LOST : m->kind != kind) continue;
         if (m->time_ns < from || m->time_ns > to) continue;
+        plot_block_open(f, name, &open);
         bool shown = rows[i] != PLOT_LABEL_HIDDEN;
         double row = (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES;
         double label_y = m->kind == MARK_LOST ? plot_mark_y(p, m) + (m->toward ? m->toward : 1) * row
@@ -817,7 +905,7 @@ static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anoma
         }
         n++;
     }
-    fputs("EOD\n", f);
+    if (open) fputs("EOD\n", f);
     return n;
 }
 

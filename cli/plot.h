@@ -16,6 +16,14 @@
  * Appends and callbacks of records the checker counts as anomalies are drawn in their own
  * colour, and the title names the anomalies.
  *
+ * Transactions: the requests of the protocol (FindCoordinator, AddPartitionsToTxn, EndTxn,
+ * WriteTxnMarkers) in their own colour; the markers a leader writes (COMMIT or ABORT, at their
+ * offset) and its last stable offset, coloured by partition as appends are; the application's
+ * commit and abort as they returned, on the producer's lane; the coordinator's PrepareCommit,
+ * PrepareAbort, CompleteCommit, CompleteAbort and fences on its broker's lane. The internal
+ * partitions of __transaction_state (their appends, high watermarks, elections) are left out:
+ * their batches hold the coordinator's state, which its own marks tell.
+ *
  * Hidden by default, shown with detail: follower fetches that carry no records, broker
  * heartbeats, and the followers' high-watermark labels (the leader's say the same).
  * Callbacks of consecutive records with the same outcome at the same time share one label.
@@ -93,6 +101,7 @@ typedef struct plot {
     int brokers;            /* num.brokers: broker lanes */
     int producers;          /* workload.producers: producer lanes, above the brokers */
     int partitions;         /* with several, a replica's marks take their partition's colour */
+    int workload_partitions; /* g at or above it: internal partitions, left out of the picture */
     char (*partition_names)[FAULT_PARTITION_NAME_MAX]; /* owned, "orders-3" by index, when
                                                         * partitions > 1 */
     int64_t latency_ns;     /* network.latency.ms: draws messages lost at send */

@@ -623,7 +623,8 @@ static int fault_world_txn_partition(void *ctx, const char *txn_id, char *why, s
 void fault_world_of(const config *c, fault_world *w) {
     *w = (fault_world){.ctx = (void *)c, .partition = fault_world_partition,
                        .partition_name = fault_world_partition_name,
-                       .partitions = c->topics.partition_count, .producers = c->producers,
+                       .partitions = c->topics.partition_count,
+                       .workload_partitions = c->topics.workload_partitions, .producers = c->producers,
                        .brokers = c->num_brokers, .txn_partition = fault_world_txn_partition};
 }
 

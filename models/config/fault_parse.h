@@ -117,6 +117,8 @@ typedef struct fault_world {
     /* The display name of partition g (0 <= g < partitions) into buf; returns buf. */
     const char *(*partition_name)(void *ctx, int g, char *buf, size_t len);
     int partitions;                                                 /* all topics' together */
+    int workload_partitions; /* the application's topics' (g below it); the rest are internal
+                              * (__transaction_state), which swarm draws and pictures leave out */
     int producers;                                                  /* workload.producers */
     int brokers;                                                    /* num.brokers */
     /* The g of a transactional id's __transaction_state partition ("" names producer-1's), or

@@ -90,9 +90,9 @@ static const char *swarm_duration(swarm_drawer *d, int lo, int hi, char *buf, si
  * "follower" of one line name the same one); "" in a world of one, which draws nothing, so
  * its mixes are those drawn before partitions existed. */
 static const char *swarm_of(swarm_drawer *d, char *buf, size_t len) {
-    if (d->world.partitions <= 1) return "";
+    if (d->world.workload_partitions <= 1) return "";
     char name[FAULT_PARTITION_NAME_MAX];
-    int g = (int)swarm_pick(d, (uint32_t)d->world.partitions);
+    int g = (int)swarm_pick(d, (uint32_t)d->world.workload_partitions);
     snprintf(buf, len, " of %s", d->world.partition_name(d->world.ctx, g, name, sizeof name));
     return buf;
 }
@@ -152,7 +152,8 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
         else step = broker_steps[swarm_pick(d, 3)];
         /* A role of one partition of several sees about its share of the batches. */
         int64_t steps = d->steps;
-        if (role != SWARM_BROKER && d->world.partitions > 1) steps /= d->world.partitions;
+        if (role != SWARM_BROKER && d->world.workload_partitions > 1)
+            steps /= d->world.workload_partitions;
         uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)(steps > 0 ? steps : 1));
         snprintf(out, len, "crash %s on %s n=%llu%s", target, step, (unsigned long long)n, tail);
     } else {
