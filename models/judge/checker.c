@@ -768,6 +768,28 @@ const checker_log *checker_logs(const checker_input *in, checker_log *one, size_
     return one;
 }
 
+/* Clears the flags `clear` of every id of ids, then sets `set`. */
+static void checker_stream_retell(checker_stream *cs, const proto_ids *ids, uint8_t clear,
+                                  uint8_t set) {
+    if (ids->n == 0) return;
+    uint64_t end = ids->list ? 0 : (uint64_t)ids->first + ids->n;
+    for (uint32_t k = 0; ids->list && k < ids->n; k++)
+        if ((uint64_t)ids->list[k] + 1 > end) end = (uint64_t)ids->list[k] + 1;
+    if (!checker_cover(cs, end)) return;
+    for (uint32_t k = 0; k < ids->n; k++) {
+        uint8_t *f = &cs->flags[proto_ids_at(ids, k)];
+        *f = (uint8_t)((*f & ~clear) | set);
+    }
+}
+
+void checker_stream_untell(checker_stream *cs, const proto_ids *ids) {
+    checker_stream_retell(cs, ids, CHECKER_ACKED | CHECKER_FAILED, 0);
+}
+
+void checker_stream_tell_acked(checker_stream *cs, const proto_ids *ids) {
+    checker_stream_retell(cs, ids, 0, CHECKER_ACKED);
+}
+
 int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_result *out,
                           checker_anomaly_fn visit, void *ctx) {
     memset(out, 0, sizeof *out);

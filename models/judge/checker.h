@@ -104,6 +104,16 @@ typedef struct checker_result {
     uint64_t errors_total;        /* sum of errors[] */
     uint32_t partitions;          /* partitions judged (1 in a one-partition world) */
     uint32_t partitions_touched;  /* of them, those with a committed record or a lost write */
+    /* Transactions (txn_checker.h): all 0 in a run without transactional.id. */
+    uint32_t transactional;       /* 1: the run was judged on a consumer's view (txn_checker) */
+    uint32_t read_committed;      /* 1: that view was read_committed's, 0 read_uncommitted's */
+    uint64_t transactions_committed; /* transactions whose commit was acknowledged */
+    uint64_t transactions_aborted;   /* transactions whose abort was acknowledged */
+    uint64_t aborted_read;        /* records in the view of transactions never committed */
+    uint64_t atomicity_violations; /* transactions partly in the view */
+    uint64_t zombie_writes;       /* records in the view written at an epoch fenced before */
+    uint64_t lost_commits;        /* committed transactions with a batch not in the view */
+    uint64_t hanging_transactions; /* (partition, producer id) transactions never closed */
 } checker_result;
 
 /* Computes the verdict. Returns 0, or -1 when memory for the working sets cannot be had.
@@ -194,6 +204,13 @@ void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n);
 int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_result *out,
                           checker_anomaly_fn visit, void *ctx);
 void checker_stream_fini(checker_stream *cs);
+/* In a transactional run the application learns the fate of a record from its transaction,
+ * not from the record's callback (a batch acknowledged by its leader is still undone by an
+ * abort): txn_checker tells the stream so before checker_stream_finish. untell forgets every
+ * callback outcome of ids; tell_acked marks them acknowledged. Memory that cannot be had sets
+ * cs->failed (checker_stream_finish then returns -1). */
+void checker_stream_untell(checker_stream *cs, const proto_ids *ids);
+void checker_stream_tell_acked(checker_stream *cs, const proto_ids *ids);
 
 /* "lost_acked", "duplicates", ...: the output field of a kind. */
 const char *checker_anomaly_field(checker_anomaly kind);
