@@ -178,6 +178,9 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, char *err, siz
 
 /* ==== Output fields ========================================================================== */
 
+static int sweep_cell_config(const sweep_spec *s, size_t cell, uint64_t seed, config *c,
+                             char *err, size_t err_len);
+
 /* The fields of a run, as report.h names and writes them, less its seed and status (runs.csv
  * has seed and status columns already). Counts and durations are averaged, hashes are not. */
 typedef struct sweep_fields {
@@ -202,6 +205,35 @@ static void sweep_fields_init(sweep_fields *f) {
         f->count++;
         size_t used = strlen(f->joined);
         snprintf(f->joined + used, sizeof f->joined - used, "%s%s", used ? "," : "", name);
+    }
+}
+
+/* Adds field i of report.h to the sweep's columns, after those it has. */
+static void sweep_fields_add(sweep_fields *f, size_t i) {
+    if (f->count == SWEEP_FIELDS_MAX) return;
+    const char *name = report_field_name(i);
+    f->names[f->count] = name;
+    f->report_index[f->count] = i;
+    f->metric[f->count] = true;
+    f->count++;
+    size_t used = strlen(f->joined);
+    snprintf(f->joined + used, sizeof f->joined - used, ",%s", name);
+}
+
+/* The transaction fields (report.h) become columns after the table's when some cell of the
+ * sweep is transactional (config_transactional): a sweep without transactional.id keeps the
+ * columns, and so the runs.csv, cells.csv and spec hash, it always had (the curated results
+ * and tests/cli_results.sh). A cell that makes no configuration is left to the cell check. */
+static void sweep_fields_transactional(const sweep_spec *s, sweep_fields *f) {
+    static config c; /* large; one at a time */
+    char err[768];
+    for (size_t cell = 0; cell < sweep_spec_cell_count(s); cell++) {
+        if (sweep_cell_config(s, cell, s->seeds[0], &c, err, sizeof err) != 0 ||
+            !config_transactional(&c))
+            continue;
+        for (size_t k = 0; k < report_field_txn_count(); k++)
+            sweep_fields_add(f, report_field_txn_first() + k);
+        return;
     }
 }
 
@@ -338,29 +370,39 @@ static void sweep_report_idle_faults(const sweep_spec *s, const sweep_fired *fir
 
 /* ==== The command ============================================================================ */
 
-/* Every plot.y name must be an output field. An errors.CODE field (report.h) named there
- * becomes a column of runs.csv and cells.csv after the others; other sweeps keep their
- * columns. */
+/* True when field i of report.h is read by name only (report.h: an errors.CODE field, or a
+ * transaction field of a sweep with no transactional cell). */
+static bool sweep_field_by_name(size_t i) {
+    size_t txn = report_field_txn_first();
+    return report_field_error_code(i) >= 0 || (i >= txn && i < txn + report_field_txn_count());
+}
+
+/* Every plot.y name must be an output field. An errors.CODE field (report.h), or a
+ * transaction field the sweep does not have yet, named there becomes a column of runs.csv and
+ * cells.csv after the others; other sweeps keep their columns. */
 static int sweep_plot_fields_check(const sweep_spec *s, sweep_fields *f, char *err,
                                    size_t err_len) {
     for (size_t y = 0; y < s->plot_y_count; y++) {
         bool known = false;
         for (size_t i = 0; i < f->count; i++) known = known || strcmp(f->names[i], s->plot_y[y]) == 0;
         int extra = report_field_find(s->plot_y[y]);
-        if (!known && extra >= 0 && report_field_error_code((size_t)extra) >= 0 &&
+        if (!known && extra >= 0 && sweep_field_by_name((size_t)extra) &&
             f->count < SWEEP_FIELDS_MAX) {
-            f->names[f->count] = report_field_name((size_t)extra);
-            f->report_index[f->count] = (size_t)extra;
-            f->metric[f->count] = true;
-            f->count++;
-            size_t used = strlen(f->joined);
-            snprintf(f->joined + used, sizeof f->joined - used, ",%s", s->plot_y[y]);
+            sweep_fields_add(f, (size_t)extra);
             known = true;
         }
         if (!known) {
-            snprintf(err, err_len, "%s:%d: plot.y: '%s' is not an output field; allowed: %s, "
-                     "errors.CODE (e.g. errors.NOT_ENOUGH_REPLICAS)",
-                     s->path, s->plot_y_line, s->plot_y[y], f->joined);
+            size_t used = (size_t)snprintf(err, err_len, "%s:%d: plot.y: '%s' is not an output "
+                                           "field; allowed: %s", s->path, s->plot_y_line,
+                                           s->plot_y[y], f->joined);
+            for (size_t k = 0; k < report_field_txn_count() && used < err_len; k++) {
+                const char *name = report_field_name(report_field_txn_first() + k);
+                if (!strstr(f->joined, name))
+                    used += (size_t)snprintf(err + used, err_len - used, ",%s", name);
+            }
+            if (used < err_len)
+                snprintf(err + used, err_len - used, ", errors.CODE (e.g. "
+                         "errors.NOT_ENOUGH_REPLICAS)");
             return -1;
         }
     }
@@ -417,6 +459,7 @@ static int sweep_prepare(const sweep_args *a, sweep_spec *spec, sweep_fields *fi
         path = spec_path;
     }
     if (sweep_spec_read(spec, path, err, err_len) != 0) return -1;
+    sweep_fields_transactional(spec, fields);
     if (sweep_plot_fields_check(spec, fields, err, err_len) != 0) return -1;
     return a->merge ? 0 : sweep_cells_check(spec, err, err_len);
 }

@@ -81,6 +81,30 @@ static const report_field report_fields[] = {
 
 #define REPORT_FIELDS (sizeof report_fields / sizeof report_fields[0])
 
+/* The fields of a transactional run (txn_checker.h), index REPORT_FIELDS + k. A run without
+ * transactional.id writes none of them (its JSON, CSV and text stay as they were; the values
+ * would be 0); a transactional run's JSON has them after "unexpected", its CSV after the
+ * table's columns, and a sweep of which some cell is transactional has them as columns of
+ * runs.csv and cells.csv (report_csv_header, cmd_sweep.c). --expect and plot.y read them by
+ * name in every run. */
+static const report_field report_txn_fields[] = {
+    FIELD_CHECK(transactions_committed),
+    FIELD_CHECK(transactions_aborted),
+    FIELD_CHECK(aborted_read),
+    FIELD_CHECK(atomicity_violations),
+    FIELD_CHECK(zombie_writes),
+    FIELD_CHECK(lost_commits),
+    FIELD_CHECK(hanging_transactions),
+};
+
+#define REPORT_TXN_FIELDS (sizeof report_txn_fields / sizeof report_txn_fields[0])
+#define REPORT_TABLE (REPORT_FIELDS + REPORT_TXN_FIELDS) /* both tables, then errors.CODE */
+
+/* Field i of the two tables (i < REPORT_TABLE). */
+static const report_field *report_table_field(size_t i) {
+    return i < REPORT_FIELDS ? &report_fields[i] : &report_txn_fields[i - REPORT_FIELDS];
+}
+
 /* errors.CODE: one error code's count, the member CODE of JSON's "errors" object. These fields
  * follow the table (index REPORT_FIELDS + k): --expect and plot.y read them by name, while CSV
  * and JSON rows keep their columns (JSON has them in "errors"). Built once, in code order, from
@@ -115,20 +139,24 @@ static size_t report_error_fields_build(void) {
 
 size_t report_field_count(void) { return REPORT_FIELDS; }
 
-size_t report_field_count_all(void) { return REPORT_FIELDS + report_error_fields_build(); }
+size_t report_field_txn_first(void) { return REPORT_FIELDS; }
+
+size_t report_field_txn_count(void) { return REPORT_TXN_FIELDS; }
+
+size_t report_field_count_all(void) { return REPORT_TABLE + report_error_fields_build(); }
 
 const char *report_field_name(size_t i) {
-    if (i < REPORT_FIELDS) return report_fields[i].name;
-    return i < report_field_count_all() ? report_error_fields[i - REPORT_FIELDS].name : NULL;
+    if (i < REPORT_TABLE) return report_table_field(i)->name;
+    return i < report_field_count_all() ? report_error_fields[i - REPORT_TABLE].name : NULL;
 }
 
 int report_field_error_code(size_t i) {
-    if (i < REPORT_FIELDS || i >= report_field_count_all()) return -1;
-    return report_error_fields[i - REPORT_FIELDS].code;
+    if (i < REPORT_TABLE || i >= report_field_count_all()) return -1;
+    return report_error_fields[i - REPORT_TABLE].code;
 }
 
 report_kind report_field_kind(size_t i) {
-    return i < REPORT_FIELDS ? report_fields[i].kind : REPORT_COUNT;
+    return i < REPORT_TABLE ? report_table_field(i)->kind : REPORT_COUNT;
 }
 
 int report_field_find(const char *name) {
@@ -139,8 +167,8 @@ int report_field_find(const char *name) {
 
 /* The raw bits of field i: a count, ns, a hash or 0/1 for the status. */
 static int64_t report_raw(const run_result *r, size_t i) {
-    if (i >= REPORT_FIELDS) return (int64_t)r->check.errors[report_field_error_code(i)];
-    const report_field *f = &report_fields[i];
+    if (i >= REPORT_TABLE) return (int64_t)r->check.errors[report_field_error_code(i)];
+    const report_field *f = report_table_field(i);
     const char *at = (const char *)r + f->offset;
     switch (f->type) {
     case TYPE_U64: {
@@ -194,9 +222,9 @@ void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
 
 /* ---- CSV and JSON ------------------------------------------------------------------------- */
 
-void report_csv_header(FILE *out) {
-    for (size_t i = 0; i < REPORT_FIELDS; i++)
-        fprintf(out, "%s%s", i ? "," : "", report_fields[i].name);
+void report_csv_header(FILE *out, bool transactional) {
+    size_t n = transactional ? REPORT_TABLE : REPORT_FIELDS;
+    for (size_t i = 0; i < n; i++) fprintf(out, "%s%s", i ? "," : "", report_field_name(i));
     fputs(",warnings\n", out);
 }
 
@@ -216,7 +244,8 @@ static void report_csv_warning(void *ctx, const char *text) {
 }
 
 void report_csv_row(FILE *out, const config *c, const run_result *r) {
-    for (size_t i = 0; i < REPORT_FIELDS; i++) {
+    size_t n = r->check.transactional ? REPORT_TABLE : REPORT_FIELDS;
+    for (size_t i = 0; i < n; i++) {
         if (i) fputc(',', out);
         report_field_write(out, r, i, false);
     }
@@ -235,6 +264,18 @@ static void report_json_string(FILE *out, const char *s) {
         else fputc(*s, out);
     }
     fputc('"', out);
+}
+
+/* A transactional run's fields after "unexpected": the isolation level of the view the
+ * anomalies were counted on, then the transaction fields. */
+static void report_json_txn(FILE *out, const run_result *r) {
+    if (!r->check.transactional) return;
+    fprintf(out, ",\"isolation_level\":\"%s\"",
+            r->check.read_committed ? "read_committed" : "read_uncommitted");
+    for (size_t i = REPORT_FIELDS; i < REPORT_TABLE; i++) {
+        fprintf(out, ",\"%s\":", report_field_name(i));
+        report_field_write(out, r, i, true);
+    }
 }
 
 /* "errors": {"NAME": count, ...} in order of error code. */
@@ -326,6 +367,7 @@ void report_json(FILE *out, const config *c, const run_result *r) {
         fprintf(out, "\"%s\":", f->group ? f->member : f->name);
         report_field_write(out, r, i, true);
         if (strcmp(f->name, "errors_total") == 0) report_json_errors(out, &r->check);
+        if (strcmp(f->name, "unexpected") == 0) report_json_txn(out, r);
         if (strcmp(f->name, "status") == 0) {
             char version[32];
             fputs(",\"end\":", out);
@@ -556,6 +598,31 @@ static const char *report_plural(uint64_t n, const char *one, const char *many) 
     return n == 1 ? one : many;
 }
 
+/* A transactional run's anomalies beyond the records' (txn_checker.h): each with its count
+ * and unit, and Jepsen's name where Jepsen has one. An aborted read is one only at
+ * read_committed: read_uncommitted returns aborted records by design. */
+typedef struct report_txn_anomaly {
+    const char *field;
+    uint64_t n;
+    const char *one, *many; /* its unit */
+    const char *jepsen;     /* NULL: Jepsen has no name for it */
+} report_txn_anomaly;
+
+static size_t report_txn_anomalies(const checker_result *k, report_txn_anomaly *v) {
+    size_t n = 0;
+    if (!k->transactional) return 0;
+    if (k->read_committed)
+        v[n++] = (report_txn_anomaly){"aborted_read", k->aborted_read, "record", "records", "G1a"};
+    v[n++] = (report_txn_anomaly){"atomicity_violations", k->atomicity_violations,
+                                  "transaction", "transactions", NULL};
+    v[n++] = (report_txn_anomaly){"zombie_writes", k->zombie_writes, "record", "records", NULL};
+    v[n++] = (report_txn_anomaly){"lost_commits", k->lost_commits, "transaction",
+                                  "transactions", NULL};
+    v[n++] = (report_txn_anomaly){"hanging_transactions", k->hanging_transactions,
+                                  "transaction", "transactions", NULL};
+    return n;
+}
+
 /* "verdict  duplicates: 3 records (Jepsen: duplicate); ..." or a clean bill. */
 static void report_text_verdict(FILE *out, const run_result *r) {
     static const checker_anomaly kinds[] = {CHECKER_LOST_ACKED, CHECKER_DUPLICATE,
@@ -573,8 +640,36 @@ static void report_text_verdict(FILE *out, const run_result *r) {
                 report_plural(counts[i], "record", "records"), checker_anomaly_jepsen(kinds[i]));
         any = true;
     }
+    report_txn_anomaly txn[5];
+    size_t txn_count = report_txn_anomalies(k, txn);
+    for (size_t i = 0; i < txn_count; i++) {
+        if (txn[i].n == 0) continue;
+        fprintf(out, "%s %s: %" PRIu64 " %s", any ? ";" : "verdict   ", txn[i].field, txn[i].n,
+                report_plural(txn[i].n, txn[i].one, txn[i].many));
+        if (txn[i].jepsen) fprintf(out, " (Jepsen: %s)", txn[i].jepsen);
+        any = true;
+    }
     if (any) fputc('\n', out);
+    else if (k->transactional)
+        fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send; no aborted "
+              "read, torn, zombie, lost or hanging transaction\n", out);
     else fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send\n", out);
+}
+
+/* "transactions read_committed view: 10 committed, 2 aborted; aborted_read 0, ...": only in a
+ * transactional run. */
+static void report_text_transactions(FILE *out, const checker_result *k) {
+    if (!k->transactional) return;
+    fprintf(out, "transactions %s view: %" PRIu64 " committed, %" PRIu64 " aborted; aborted_read %"
+                 PRIu64 "%s, atomicity_violations %" PRIu64 ", zombie_writes %" PRIu64
+                 ", lost_commits %" PRIu64 ", hanging_transactions %" PRIu64 "\n",
+            k->read_committed ? "read_committed" : "read_uncommitted", k->transactions_committed,
+            k->transactions_aborted, k->aborted_read,
+            k->read_committed || k->aborted_read == 0
+                ? ""
+                : " (read_uncommitted returns aborted records by design)",
+            k->atomicity_violations, k->zombie_writes, k->lost_commits,
+            k->hanging_transactions);
 }
 
 /* Kafka's codes count failed answers (one per batch for Produce, one per request otherwise);
@@ -700,6 +795,7 @@ void report_text(FILE *out, const config *c, const run_result *r) {
                  ", lost_acked %" PRIu64 ", failed_but_written %" PRIu64 ", unexpected %" PRIu64
                  "\n",
             k->duplicates, k->reordered, k->lost_acked, k->failed_but_written, k->unexpected);
+    report_text_transactions(out, k);
     report_text_partitions(out, c, r);
     fprintf(out, "producer   in batches: retries %" PRIu64 ", deduplicated %" PRIu64
                  ", expired %" PRIu64 "; epoch bumps %" PRIu64 "\n",

@@ -31,9 +31,14 @@ typedef struct report_value {
     double d;       /* milliseconds for REPORT_MS, else (double)i */
 } report_value;
 
-/* Fields of the table, in output order: the CSV columns. */
+/* Fields of the table, in output order: the CSV columns of every run. */
 size_t report_field_count(void);
-/* The table's fields, then one errors.CODE field per error code (errors.NOT_ENOUGH_REPLICAS:
+/* The fields of a transactional run (transactions_committed ... hanging_transactions): indexes
+ * report_field_txn_first() .. + report_field_txn_count() - 1, right after the table; written
+ * (JSON, CSV, text) only for a transactional run, read by name (--expect, plot.y) in any. */
+size_t report_field_txn_first(void);
+size_t report_field_txn_count(void);
+/* The table's fields, the transaction fields, then one errors.CODE field per error code (errors.NOT_ENOUGH_REPLICAS:
  * the count JSON's "errors" object holds): every name --expect and plot.y accept. */
 size_t report_field_count_all(void);
 /* The flat name of field i ("duplicates", "latency_p99_ms", "errors.REQUEST_TIMED_OUT"); NULL
@@ -54,9 +59,10 @@ void report_field_write(FILE *out, const run_result *r, size_t i, bool json);
 void report_text(FILE *out, const config *c, const run_result *r);
 /* One JSON object on one line, ending in a newline. */
 void report_json(FILE *out, const config *c, const run_result *r);
-/* The CSV header line: the field names, comma-separated, and last "warnings". */
-void report_csv_header(FILE *out);
-/* One CSV row of r, fields in header order; the warnings column is one quoted field, the
+/* The CSV header line: the field names, comma-separated (the transaction fields after the
+ * table's when transactional), and last "warnings". */
+void report_csv_header(FILE *out, bool transactional);
+/* One CSV row of r, fields in header order (the transaction fields when r is transactional); the warnings column is one quoted field, the
  * warnings joined by " | " (empty when there are none). c may be NULL (no warnings). */
 void report_csv_row(FILE *out, const config *c, const run_result *r);
 

@@ -201,9 +201,12 @@ static int out_runs_csv(const sweep_job *job, char *const *rows, char *err, size
     return out_commit(f, tmp, err, err_len);
 }
 
-/* The fields whose sum makes a run anomalous (architecture.md, output contract). */
-static const char *const out_anomaly_fields[4] = {"duplicates", "reordered", "lost_acked",
-                                                   "failed_but_written"};
+/* The fields whose sum makes a run anomalous (architecture.md, output contract); the
+ * transaction anomalies count in a sweep that has them (report.h). */
+#define OUT_ANOMALY_FIELDS 9
+static const char *const out_anomaly_fields[OUT_ANOMALY_FIELDS] = {
+    "duplicates", "reordered", "lost_acked", "failed_but_written", "aborted_read",
+    "atomicity_violations", "zombie_writes", "lost_commits", "hanging_transactions"};
 
 /* The fields of cell's runs into values, seed_count rows of job->field_count (NaN: absent). */
 static void out_cell_values(const sweep_job *job, char *const *rows, size_t cell, double *values) {
@@ -229,14 +232,15 @@ static void out_cell_row(FILE *f, const sweep_job *job, char *const *rows, size_
                          double *values, double *column) {
     const sweep_spec *s = job->spec;
     size_t field_count = job->field_count, failed = 0, anomalous = 0;
-    int anomaly_index[4];
-    for (int i = 0; i < 4; i++) anomaly_index[i] = out_field_index(job, out_anomaly_fields[i]);
+    int anomaly_index[OUT_ANOMALY_FIELDS];
+    for (int i = 0; i < OUT_ANOMALY_FIELDS; i++)
+        anomaly_index[i] = out_field_index(job, out_anomaly_fields[i]);
     out_cell_values(job, rows, cell, values);
     for (size_t i = 0; i < s->seed_count; i++) {
         const double *v = values + i * field_count;
         double anomalies = 0;
         failed += strncmp(rows[(uint64_t)cell * s->seed_count + i], "ok", 2) != 0;
-        for (int a = 0; a < 4; a++) {
+        for (int a = 0; a < OUT_ANOMALY_FIELDS; a++) {
             if (anomaly_index[a] >= 0 && !isnan(v[anomaly_index[a]])) anomalies += v[anomaly_index[a]];
         }
         anomalous += anomalies > 0;

@@ -47,7 +47,7 @@
 #define SWEEP_AXIS_VALUES_MAX 1000000u    /* values of one axis after range expansion */
 #define SWEEP_SEEDS_MAX 1000000u          /* seeds after range expansion */
 #define SWEEP_RUNS_MAX 10000000ULL        /* cells * seeds */
-#define SWEEP_PLOT_Y_MAX 32               /* fields in plot.y */
+#define SWEEP_PLOT_Y_MAX 48               /* fields in plot.y (every output field fits) */
 #define SWEEP_PLOT_PANELS_MAX 16          /* panels of one plot (combinations of unplotted axes) */
 
 typedef enum sweep_plot_kind {
