@@ -47,6 +47,7 @@
 #include "producer.h"
 #include "protocol.h"
 #include "trace.h"
+#include "txn_checker.h"
 #include "txn_coordinator.h"
 
 /* One partition's committed prefix (see "Committed records never change"). */
@@ -79,6 +80,10 @@ struct scenario {
      * explainer, no watcher): see scenario_build. */
     checker_stream checker;
     bool checker_streams;
+    /* A transactional run (config_transactional): the history also goes to txn, and the run is
+     * judged on a consumer's view (txn_checker.h); its drain waits for stable offsets. */
+    bool transactional;
+    txn_stream txn;
     proto_payloads payloads;
     controller ctl;
     /* Index = broker id, 1..num.brokers; slot 0 is never touched. Allocated apart and for
@@ -366,6 +371,53 @@ static int scenario_final_leader(const scenario *s, int g) {
     return leader > 0 ? leader : s->last_leaders[g];
 }
 
+/* ---- Transactional runs ------------------------------------------------------------------
+ *
+ * A transaction is decided by its coordinator and made visible by markers that the partition
+ * leaders write after the commit was answered (TransactionCoordinator.endTransaction replies
+ * before TransactionMarkerChannelManager sends them): a run whose application is done may
+ * still have transactions open on partitions, closed later by markers, a coordinator's
+ * failover re-sending them, or the timeout abort of an abandoned transaction (every
+ * transaction.abort.timed.out.transaction.cleanup.interval.ms, once transaction.timeout.ms
+ * passed). So the drain also waits for every workload partition's last stable offset to reach
+ * its high watermark, for at most the time such an abort takes after the run went quiet:
+ * transaction.timeout.ms + the cleanup interval + three request timeouts (Kafka flags a
+ * transaction as late only after transaction.max.timeout.ms + 5 min,
+ * ProducerStateManager.hasLateTransaction; a run does not wait that long). Whatever is still
+ * open then is judged as it stands (hanging_transactions). */
+
+/* The workload's partitions: g 0 .. n - 1 (internal topics come after them). */
+static int scenario_workload_partitions(const config *c) { return c->topics.workload_partitions; }
+
+/* Every workload partition's leader has its last stable offset, recomputed from its log as the
+ * judge does (txn_last_stable_offset), at its high watermark. */
+static bool scenario_stable(scenario *s) {
+    for (int g = 0; g < scenario_workload_partitions(&s->cfg); g++) {
+        int leader = controller_partition_state(&s->ctl, g)->leader;
+        if (leader <= 0 || !broker_alive(&s->brokers[leader])) return false;
+        size_t count = 0;
+        const proto_batch *log = broker_log(&s->brokers[leader], g, &count);
+        int64_t hw = broker_high_watermark(&s->brokers[leader], g);
+        if (txn_last_stable_offset(log, count, hw, NULL) < hw) return false;
+    }
+    return true;
+}
+
+/* How long a transactional run may wait, once quiet, for its transactions to close. */
+static int64_t scenario_txn_settle_ns(const config *c) {
+    int64_t ns = c->transaction_timeout_ns + c->transaction_abort_interval_ns +
+                 3 * c->request_timeout_ns;
+    return ns > SCENARIO_SETTLE_NS ? ns : SCENARIO_SETTLE_NS;
+}
+
+/* The drain's verdict for a transactional run that is done and quiet at now. */
+static bool scenario_txn_drained(scenario *s, int64_t now) {
+    int64_t since = s->producer_done_ns > s->quiet_after_ns ? s->producer_done_ns
+                                                            : s->quiet_after_ns;
+    if (now - since >= scenario_txn_settle_ns(&s->cfg)) return true;
+    return s->settled && scenario_stable(s);
+}
+
 static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev) {
     scenario *s = ctx;
     (void)ev;
@@ -379,7 +431,8 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
      * D", whose step time no schedule knows) still to come. */
     if (done && now >= s->quiet_after_ns && s->faults.ends_pending == 0) {
         s->settled = scenario_settled(s);
-        if (s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
+        if (s->transactional ? scenario_txn_drained(s, now)
+                             : s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
             sim_stop(w);
             return;
         }
@@ -562,6 +615,13 @@ static void scenario_history_sink(void *ctx, const history_rec *recs, size_t n) 
     checker_stream_feed(ctx, recs, n);
 }
 
+/* A transactional run's sink: both judges read each window. */
+static void scenario_history_sink_txn(void *ctx, const history_rec *recs, size_t n) {
+    scenario *s = ctx;
+    checker_stream_feed(&s->checker, recs, n);
+    txn_stream_feed(&s->txn, recs, n);
+}
+
 /* Random.nextInt(bound) of the placers, from the run's placement stream. */
 static uint32_t scenario_placement_next(void *ctx, uint32_t bound) {
     return sim_pcg32_bounded(ctx, bound);
@@ -662,10 +722,16 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     size_t window = s->checker_streams ? SCENARIO_HISTORY_WINDOW : (size_t)c->records * 2;
     if (history_init(&s->history, window) != 0) return -1;
     s->history.coalesce = true;
+    s->transactional = config_transactional(c);
+    txn_stream_init(&s->txn);
     if (s->checker_streams) {
         if (checker_stream_init(&s->checker, c->records) != 0) return -1;
         s->history.sink = scenario_history_sink;
         s->history.sink_ctx = &s->checker;
+        if (s->transactional) {
+            s->history.sink = scenario_history_sink_txn;
+            s->history.sink_ctx = s;
+        }
     }
     net_options nopt = {
         .latency_ns = c->latency_ns, .jitter_ns = c->jitter_ns, .stream_id = STREAM_NETWORK};
@@ -819,6 +885,7 @@ static void scenario_fini(scenario *s) {
     free(s->trace);
     history_fini(&s->history);
     checker_stream_fini(&s->checker);
+    txn_stream_fini(&s->txn);
     proto_payloads_fini(&s->payloads);
     txn_records_fini(&s->txn_records);
     for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
@@ -828,6 +895,21 @@ static void scenario_fini(scenario *s) {
 }
 
 /* ---- Running and judging ------------------------------------------------------------------ */
+
+/* A transactional run's verdict (txn_checker.h): both judges have read the history (as it
+ * filled, or here at once when it was kept whole). Returns 0, or -1 when memory ran out. */
+static int scenario_judge_txn(scenario *s, const checker_input *in, run_result *out) {
+    if (s->checker_streams) {
+        history_flush(&s->history);
+    } else {
+        if (checker_stream_init(&s->checker, s->cfg.records) != 0) return -1;
+        checker_stream_feed(&s->checker, s->history.recs, s->history.count);
+        txn_stream_feed(&s->txn, s->history.recs, s->history.count);
+    }
+    txn_options opt = {.read_committed = s->cfg.isolation_level == CONFIG_READ_COMMITTED,
+                       .partitions = (size_t)scenario_workload_partitions(&s->cfg)};
+    return txn_checker_finish(&s->txn, &s->checker, in, &opt, &out->check, NULL, NULL, NULL);
+}
 
 static void scenario_judge(scenario *s, run_result *out) {
     for (int g = 0; g < s->ctl.partition_count; g++) {
@@ -850,7 +932,9 @@ static void scenario_judge(scenario *s, run_result *out) {
     if (s->opt.by_partition && s->opt.by_partition_count >= in.partition_count)
         in.by_partition = s->opt.by_partition;
     int rc;
-    if (s->checker_streams) {
+    if (s->transactional) {
+        rc = scenario_judge_txn(s, &in, out);
+    } else if (s->checker_streams) {
         history_flush(&s->history);
         rc = checker_stream_finish(&s->checker, &in, &out->check, NULL, NULL);
     } else {
