@@ -500,7 +500,10 @@ static size_t scenario_memory(void *ctx, const sim_world *w) {
 
                    (size_t)cs->ids * (sizeof *cs->flags + (cs->resent ? sizeof *cs->resent : 0)) +
                    cs->send_capacity * sizeof *cs->sends + cs->fresh_capacity * sizeof *cs->fresh +
-                   cs->latency_capacity * sizeof *cs->latencies;
+                   cs->latency_capacity * sizeof *cs->latencies +
+                   s->txn.payload_count * (sizeof *s->txn.of_payload + 1) +
+                   s->txn.txn_capacity * sizeof *s->txn.txns +
+                   s->txn.append_capacity * sizeof *s->txn.appends;
     for (int b = 1; b <= s->brokers_begun; b++) bytes += scenario_broker_memory(&s->brokers[b]);
     for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
         bytes += (size_t)s->committed[g].capacity * sizeof *s->committed[g].ids;
