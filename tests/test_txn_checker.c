@@ -365,6 +365,19 @@ static void test_zombie(void) {
     fix_end(&g, 0, 1, true, ERR_NONE);
     CHECK_EQ(fix_check(&g, NULL).zombie_writes, 0);
     fix_fini(&g);
+    /* A batch written before the fence, truncated and written again at the same offset after
+     * it: its copy in the log is the later one. */
+    fixture h;
+    fix_init(&h, 20);
+    uint32_t p = fix_batch(&h, 0, 0, 10, 0, 1, 4);
+    fix_batch(&h, 1, 0, 10, 0, 1, 2);
+    fix_rec(&h, HIST_TXN_FENCE, node_broker(1), 3, 0, 0, 0, 0, 1, 10);
+    fix_rec(&h, HIST_APPEND, node_broker(1), 0, p, 2, 1, 0, 0, 0);
+    fix_marker(&h, 0, 10, 0, true);
+    fix_marker(&h, 1, 10, 0, true);
+    fix_end(&h, 0, 1, true, ERR_NONE);
+    CHECK_EQ(fix_check(&h, NULL).zombie_writes, 4);
+    fix_fini(&h);
     fix_fini(&f);
 }
 

@@ -315,15 +315,35 @@ static bool txn_consumer_returns(txn_consumer *c, const proto_batch *b) {
 
 /* ---- The verdict ------------------------------------------------------------------------- */
 
-/* The latest leader append of payload at (partition, offset), or NULL. */
+/* Appends in order of (partition, offset, payload), equal ones in history order (kept in
+ * time_ns order by the history, which the comparison takes as the last key: a total order,
+ * so qsort's result does not depend on its algorithm). */
+static int txn_append_cmp(const void *pa, const void *pb) {
+    const txn_append *a = pa, *b = pb;
+    if (a->partition != b->partition) return a->partition < b->partition ? -1 : 1;
+    if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
+    if (a->payload != b->payload) return a->payload < b->payload ? -1 : 1;
+    if (a->time_ns != b->time_ns) return a->time_ns < b->time_ns ? -1 : 1;
+    return 0;
+}
+
+/* The latest leader append of b's payload at (partition, b's offset), or NULL; the appends
+ * are sorted (txn_append_cmp). */
 static const txn_append *txn_append_of(const txn_stream *ts, uint32_t partition,
                                        const proto_batch *b) {
-    for (size_t i = ts->append_count; i-- > 0;) {
-        const txn_append *a = &ts->appends[i];
-        if (a->payload == b->payload && a->partition == partition && a->offset == b->base_offset)
-            return a;
+    txn_append key = {.offset = b->base_offset, .time_ns = INT64_MAX, .payload = b->payload,
+                      .partition = (uint16_t)partition};
+    size_t lo = 0, hi = ts->append_count; /* the first entry above key */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (txn_append_cmp(&ts->appends[mid], &key) <= 0) lo = mid + 1;
+        else hi = mid;
     }
-    return NULL;
+    if (lo == 0) return NULL;
+    const txn_append *a = &ts->appends[lo - 1];
+    return a->partition == partition && a->offset == b->base_offset && a->payload == b->payload
+               ? a
+               : NULL;
 }
 
 /* True when visible batch b of g was written by a leader after a fence of its producer id at
@@ -424,6 +444,8 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     if (!ts->view || !ts->view_batches) ts->failed = true;
     if (ts->failed) return -1;
     memset(ts->payload_seen, 0, ts->payload_count);
+    if (ts->fence_count > 0 && ts->append_count > 1)
+        qsort(ts->appends, ts->append_count, sizeof *ts->appends, txn_append_cmp);
     for (size_t i = 0; i < ts->txn_count; i++) ts->txns[i].visible = 0;
     checker_result txn = {0};
     size_t next = 0;

@@ -93,7 +93,8 @@ typedef struct txn_stream {
     uint32_t *of_payload;     /* per payload id: its transaction, or TXN_NONE */
     uint8_t *payload_seen;    /* per payload id: 1 once a copy is in the view */
     size_t payload_count;     /* entries of of_payload and payload_seen */
-    txn_append *appends;      /* leader appends of transactional payloads, in history order */
+    txn_append *appends;      /* leader appends of transactional payloads, in history order
+                               * (sorted by txn_checker_finish when some fence needs them) */
     size_t append_count;
     size_t append_capacity;
     txn_fence *fences;        /* in history order */
