@@ -45,12 +45,20 @@ static void fix_fini(fixture *f) {
     proto_payloads_fini(&f->p);
 }
 
-static void fix_rec(fixture *f, history_kind kind, node_id node, uint16_t g, uint32_t a,
-                    uint32_t b, int32_t c, int64_t d, int16_t e, uint32_t pid) {
-    history_rec r = {.time_ns = f->now_ns, .kind = (uint16_t)kind, .node = node, .partition = g,
-                     .a = a, .b = b, .c = c, .d = d, .e = e, .f = pid};
-    history_add(&f->h, &r);
+/* The next instant of the hand-made run. */
+static int64_t fix_tick(fixture *f) {
     f->now_ns += SIM_MS;
+    return f->now_ns;
+}
+
+/* The coordinator fences producer id pid's epochs below epoch. */
+static void fix_fence(fixture *f, int64_t pid, int16_t epoch) {
+    history_txn_fence(&f->h, fix_tick(f), node_broker(1), 0, false, pid, epoch);
+}
+
+/* Partition g's leader appends b (again). */
+static void fix_leader_append(fixture *f, int g, const proto_batch *b) {
+    history_partition_append(&f->h, fix_tick(f), g, node_broker(g + 1), b, true);
 }
 
 /* Appends batch b to partition g at its log end, all of it below the HW. */
@@ -75,14 +83,13 @@ static uint32_t fix_batch(fixture *f, int g, int producer, int64_t pid, int16_t 
     uint32_t payload = proto_payload_add_run(&f->p, first, n);
     node_id node = node_producer(producer);
     history_send_partition_run(&f->h, f->now_ns, node, (uint16_t)g, first, n, 0);
-    if (txn) fix_rec(f, HIST_TXN_BATCH, node, (uint16_t)g, payload, txn, 0, 0, 0, 0);
     proto_batch b = {.producer_id = pid, .payload = payload, .record_count = n,
                      .base_sequence = 0, .producer_epoch = epoch, .attempt = 1,
-                     .producer = (uint8_t)node,
+                     .producer = (uint8_t)node, .partition = (uint16_t)g,
                      .flags = txn ? PROTO_BATCH_TRANSACTIONAL : 0};
+    if (txn) history_txn_batch(&f->h, fix_tick(f), node, &b, txn);
     proto_batch *at = fix_append(f, g, b);
-    fix_rec(f, HIST_APPEND, node_broker(g + 1), (uint16_t)g, payload, 1, 1, at->base_offset, 0,
-            0);
+    fix_leader_append(f, g, at);
     history_callback_partition_run(&f->h, f->now_ns, node, (uint16_t)g, first, n, 0, ERR_NONE,
                                    at->base_offset);
     f->now_ns += SIM_MS;
@@ -101,11 +108,11 @@ static void fix_marker(fixture *f, int g, int64_t pid, int16_t epoch, bool commi
 /* The application's commit (or abort) of producer `producer`'s transaction txn, answered
  * error. */
 static void fix_end(fixture *f, int producer, uint32_t txn, bool commit, int error) {
-    fix_rec(f, HIST_TXN_END, node_producer(producer), 0, txn, commit ? 1 : 0, error, 0, 0, 0);
+    history_txn_end(&f->h, fix_tick(f), node_producer(producer), txn, commit, error);
 }
 
 static void fix_begin(fixture *f, int producer, uint32_t txn, int64_t pid, int16_t epoch) {
-    fix_rec(f, HIST_TXN_BEGIN, node_producer(producer), 0, txn, 0, 0, 0, epoch, (uint32_t)pid);
+    history_txn_begin(&f->h, fix_tick(f), node_producer(producer), txn, pid, epoch);
 }
 
 /* The verdict, fed to both streams a window at a time through a history sink as a run feeds
@@ -345,7 +352,7 @@ static void test_zombie(void) {
     fixture f;
     fix_init(&f, 20);
     fix_batch(&f, 0, 0, 10, 0, 1, 4);   /* before the fence */
-    fix_rec(&f, HIST_TXN_FENCE, node_broker(1), 3, 0, 0, 0, 0, 1, 10);
+    fix_fence(&f, 10, 1);
     fix_batch(&f, 1, 0, 10, 0, 1, 3);   /* after it, at epoch 0 */
     fix_batch(&f, 2, 0, 10, 1, 2, 2);   /* at the new epoch: not a zombie */
     fix_marker(&f, 0, 10, 0, true);
@@ -359,7 +366,7 @@ static void test_zombie(void) {
     /* Another producer id's fence fences nothing of pid 10. */
     fixture g;
     fix_init(&g, 20);
-    fix_rec(&g, HIST_TXN_FENCE, node_broker(1), 3, 0, 0, 0, 0, 1, 12);
+    fix_fence(&g, 12, 1);
     fix_batch(&g, 1, 0, 10, 0, 1, 3);
     fix_marker(&g, 1, 10, 0, true);
     fix_end(&g, 0, 1, true, ERR_NONE);
@@ -369,10 +376,10 @@ static void test_zombie(void) {
      * it: its copy in the log is the later one. */
     fixture h;
     fix_init(&h, 20);
-    uint32_t p = fix_batch(&h, 0, 0, 10, 0, 1, 4);
+    fix_batch(&h, 0, 0, 10, 0, 1, 4);
     fix_batch(&h, 1, 0, 10, 0, 1, 2);
-    fix_rec(&h, HIST_TXN_FENCE, node_broker(1), 3, 0, 0, 0, 0, 1, 10);
-    fix_rec(&h, HIST_APPEND, node_broker(1), 0, p, 2, 1, 0, 0, 0);
+    fix_fence(&h, 10, 1);
+    fix_leader_append(&h, 0, &h.log[0][0]);
     fix_marker(&h, 0, 10, 0, true);
     fix_marker(&h, 1, 10, 0, true);
     fix_end(&h, 0, 1, true, ERR_NONE);
@@ -392,15 +399,17 @@ static void test_duplicates_and_lost(void) {
     fix_end(&f, 0, 1, true, ERR_CLIENT_PRODUCER_CLOSED);
     /* The new instance resends ids 0..3 in its transaction 2 (same node, new numbers). */
     uint32_t again = proto_payload_add_run(&f.p, 0, 4);
-    fix_rec(&f, HIST_TXN_BATCH, node_producer(0), 0, again, 2, 0, 0, 0, 0);
     proto_batch b = {.producer_id = 10, .payload = again, .record_count = 4,
                      .producer_epoch = 1, .attempt = 1, .producer = (uint8_t)node_producer(0),
                      .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f.h, fix_tick(&f), node_producer(0), &b, 2);
     fix_append(&f, 0, b);
     fix_marker(&f, 0, 10, 1, true);
     /* A batch of transaction 2 that never reached any log. */
-    uint32_t lost = proto_payload_add_run(&f.p, 4, 2);
-    fix_rec(&f, HIST_TXN_BATCH, node_producer(0), 1, lost, 2, 0, 0, 0, 0);
+    proto_batch gone = {.producer_id = 10, .payload = proto_payload_add_run(&f.p, 4, 2),
+                        .record_count = 2, .producer_epoch = 1, .partition = 1,
+                        .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f.h, fix_tick(&f), node_producer(0), &gone, 2);
     history_send_partition_run(&f.h, f.now_ns, node_producer(0), 1, 4, 2, 0);
     fix_end(&f, 0, 2, true, ERR_NONE);
     checker_result r = fix_check(&f, NULL);
