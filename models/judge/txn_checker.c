@@ -443,7 +443,7 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     ts->view_batches = malloc((batches ? batches : 1) * sizeof *ts->view_batches);
     if (!ts->view || !ts->view_batches) ts->failed = true;
     if (ts->failed) return -1;
-    memset(ts->payload_seen, 0, ts->payload_count);
+    if (ts->payload_seen) memset(ts->payload_seen, 0, ts->payload_count);
     if (ts->fence_count > 0 && ts->append_count > 1)
         qsort(ts->appends, ts->append_count, sizeof *ts->appends, txn_append_cmp);
     for (size_t i = 0; i < ts->txn_count; i++) ts->txns[i].visible = 0;
