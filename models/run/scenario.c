@@ -379,19 +379,35 @@ static int scenario_final_leader(const scenario *s, int g) {
  * still have transactions open on partitions, closed later by markers, a coordinator's
  * failover re-sending them, or the timeout abort of an abandoned transaction (every
  * transaction.abort.timed.out.transaction.cleanup.interval.ms, once transaction.timeout.ms
- * passed). So the drain also waits for every workload partition's last stable offset to reach
- * its high watermark, for at most the time such an abort takes after the run went quiet:
- * transaction.timeout.ms + the cleanup interval + three request timeouts (Kafka flags a
- * transaction as late only after transaction.max.timeout.ms + 5 min,
- * ProducerStateManager.hasLateTransaction; a run does not wait that long). Whatever is still
- * open then is judged as it stands (hanging_transactions). */
+ * passed). So the drain also waits until no coordinator holds a transaction open and every
+ * workload partition's last stable offset reached its high watermark, for at most the time
+ * such an abort takes after the run went quiet: transaction.timeout.ms + the cleanup interval
+ * + three request timeouts (Kafka flags a transaction as late only after
+ * transaction.max.timeout.ms + 5 min, ProducerStateManager.hasLateTransaction; a run does not
+ * wait that long). Whatever is still open then is judged as it stands (hanging_transactions). */
 
 /* The workload's partitions: g 0 .. n - 1 (internal topics come after them). */
 static int scenario_workload_partitions(const config *c) { return c->topics.workload_partitions; }
 
-/* Every workload partition's leader has its last stable offset, recomputed from its log as the
- * judge does (txn_last_stable_offset), at its high watermark. */
+/* Some coordinator holds transactional id i's transaction open: Ongoing, PrepareCommit or
+ * PrepareAbort (markers still going out), or a transition pending. A coordinator that is down
+ * or still loading tells nothing here; the partitions' offsets still do. */
+static bool scenario_txn_open(scenario *s, int i) {
+    int leader = controller_partition_state(&s->ctl, s->cfg.txn_partition[i])->leader;
+    if (leader <= 0 || !broker_alive(&s->brokers[leader]) || !s->brokers[leader].txn)
+        return false;
+    txn_view v;
+    if (!txn_coord_view(s->brokers[leader].txn, i, &v)) return false;
+    return v.pending >= 0 || v.state == TXN_ONGOING || v.state == TXN_PREPARE_COMMIT ||
+           v.state == TXN_PREPARE_ABORT;
+}
+
+/* No coordinator holds a transaction open, and every workload partition's leader has its last
+ * stable offset, recomputed from its log as the judge does (txn_last_stable_offset), at its
+ * high watermark. */
 static bool scenario_stable(scenario *s) {
+    for (int i = 0; i < s->cfg.txn_id_count; i++)
+        if (scenario_txn_open(s, i)) return false;
     for (int g = 0; g < scenario_workload_partitions(&s->cfg); g++) {
         int leader = controller_partition_state(&s->ctl, g)->leader;
         if (leader <= 0 || !broker_alive(&s->brokers[leader])) return false;
