@@ -490,7 +490,34 @@ static void test_markers_fenced(void) {
     harness_fini(h);
 }
 
+/* Requests pipelined on one connection wait for the answer to the one before (the connection
+ * is muted while a record is appended); a queued AddPartitionsToTxn keeps its partitions. The
+ * producer id is known once InitProducerId is answered, so the test names the one broker-3
+ * hands out first. */
+static void test_pipelined(void) {
+    txn_fixture f;
+    fixture_init(&f, 2, 10 * SIM_S);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    int64_t pid = 3 * BROKER_PRODUCER_ID_BLOCK;
+    uint32_t ip = send_at(h, 100 * SIM_MS, 3, init_pid(60000, -1, -1));
+    uint32_t ap = send_at(h, 100 * SIM_MS, 3, add_partitions(pid, 0));
+    uint32_t et = send_at(h, 100 * SIM_MS, 3, end_txn(pid, 0, false));
+    run_until(h, 300 * SIM_MS);
+    int64_t t_ip = 0, t_ap = 0, t_et = 0;
+    CHECK(response(h, ip, &t_ip) && response(h, ap, &t_ap) && response(h, et, &t_et));
+    CHECK_EQ(txn_error(h, ap), ERR_NONE);
+    CHECK_EQ(txn_error(h, et), ERR_NONE);
+    CHECK(t_ip < t_ap && t_ap < t_et);
+    CHECK_EQ(f.marker_count, 2); /* both partitions were added */
+    txn_view v;
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.state, TXN_COMPLETE_ABORT);
+    harness_fini(h);
+}
+
 int main(void) {
+    test_pipelined();
     (void)leo;
     (void)hw;
     (void)produce;

@@ -296,9 +296,10 @@ static void broker_on_init_producer_id(broker *b, node_id client);
 _Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= BROKER_MORE_MAX * sizeof(proto_batch),
                "a transaction request's partitions fit a request's room for further batches");
 
-/* The further batches of a multi-partition request (or the partitions of a transaction
- * request, bytes of them) become the connection's own (current_more) for as long as it is
- * processed. False when memory ran out (the world stops). */
+/* The further batches (bytes of them) of a multi-partition request become the connection's
+ * own (current_more) for as long as it is processed. False when memory ran out (the world
+ * stops). A transaction request's partitions are not copied: its handler reads them before it
+ * returns, while the network's or the queue's copy stands. */
 static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m, size_t bytes) {
     if (!c->current_more) {
         c->current_more = malloc(BROKER_MORE_MAX * sizeof *c->current_more);
@@ -314,16 +315,14 @@ static bool conn_keep_more(broker *b, broker_conn *c, const proto_msg *m, size_t
 }
 
 /* m may point into the connection's queue: it is read only by the copy into current (its
- * further batches too, into current_more). */
+ * further batches too, into current_more; a transaction request's partitions by its handler,
+ * before anything can be queued). */
 static void conn_process(broker *b, node_id client, const proto_msg *m) {
     broker_conn *c = &b->conns[client];
     c->busy = true;
     c->current = *m;
     if (m->api == API_PRODUCE && m->u.produce.batch_count > 1 &&
         !conn_keep_more(b, c, m, proto_msg_batch_count(m) * sizeof(proto_batch)))
-        return;
-    if (m->api >= API_FIND_COORDINATOR && conn_txn_outline(m) &&
-        !conn_keep_more(b, c, m, conn_txn_outline(m)))
         return;
     switch (c->current.api) {
     case API_PRODUCE:
@@ -874,6 +873,14 @@ static bool follower_caught_up(const broker *b, const broker_partition *p, int r
  * after it left the ISR (a dead one does not fetch). Before 3.6 a replica caught up within the
  * lag holds the HW even when dead. Frozen while the ISR is below min.insync.replicas from 3.7
  * (KAFKA-15583). Completes what the move unblocks. */
+/* Out of line and cold: the hot path pays only the test of b->txn. */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static void broker_txn_on_hw(broker *b, int partition) {
+    txn_coord_on_hw(b->txn, partition);
+}
+
 static void leader_maybe_advance_hw(broker *b, int partition) {
     broker_partition *p = &b->partitions[partition];
     if (!is_leader(b, p)) return;
@@ -896,7 +903,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (hw <= p->log.high_watermark) return;
     replica_set_hw(b, p, hw);
     leader_complete_parked(b, partition, false);
-    if (b->txn) txn_coord_on_hw(b->txn, partition); /* state records it made durable */
+    if (b->txn) broker_txn_on_hw(b, partition); /* state records it made durable */
     step(b, partition, STEP_LEADER_HW_ADVANCE);
 }
 
