@@ -516,7 +516,37 @@ static void test_pipelined(void) {
     harness_fini(h);
 }
 
+/* A state record the followers do not fetch times out after the transaction timeout (not the
+ * request timeout): COORDINATOR_NOT_AVAILABLE, the pending state reset, and a retry once they
+ * are back succeeds. */
+static void test_append_timeout(void) {
+    txn_fixture f;
+    fixture_init(&f, 2, 10 * SIM_S);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    broker_pause(&h->brokers[1], 20 * SIM_S);
+    broker_pause(&h->brokers[2], 20 * SIM_S);
+    uint32_t ip = send_at(h, 200 * SIM_MS, 3, init_pid(5000, -1, -1));
+    run_until(h, 5 * SIM_S);
+    CHECK(response(h, ip, NULL) == NULL);
+    run_until(h, 6 * SIM_S);
+    int64_t at = 0;
+    CHECK(response(h, ip, &at) != NULL);
+    CHECK_EQ(txn_error(h, ip), ERR_COORDINATOR_NOT_AVAILABLE);
+    CHECK_EQ(at, 5202 * SIM_MS); /* arrived at 201 ms, 5 s of transaction timeout, 1 ms back */
+    txn_view v;
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.pending, -1);
+    CHECK_EQ(v.producer_epoch, -1); /* created, never initialized */
+    uint32_t again = send_at(h, 21 * SIM_S, 3, init_pid(5000, -1, -1));
+    run_until(h, 22 * SIM_S);
+    const proto_msg *r = response(h, again, NULL);
+    CHECK(r && r->u.init_pid_response.error == ERR_NONE && r->u.init_pid_response.producer_epoch == 0);
+    harness_fini(h);
+}
+
 int main(void) {
+    test_append_timeout();
     test_pipelined();
     (void)leo;
     (void)hw;
