@@ -124,21 +124,36 @@ static bool producer_batch_stale(const producer *p, const producer_batch *b) {
 
 /* ---- Batch pool ------------------------------------------------------------------------- */
 
-static int producer_pool_grow(producer *p) {
+/* Slots are handed out as the released ones (last released first), then the untouched ones
+ * in index order, which is the order a free list of every slot would give; only slots taken
+ * are written, so a pool reserved for a run's batches costs the memory of those it holds. */
+
+/* Grows the pool to at least cap slots (doubling), copying only the slots taken. */
+static int producer_pool_grow(producer *p, uint32_t cap) {
     uint32_t old = p->batch_capacity;
-    uint32_t cap = old ? old * 2 : 64;
-    producer_batch *b = sim_realloc_large(p->batches, (size_t)cap * sizeof *b);
+    if (cap < 64) cap = 64;
+    if (cap <= old) cap = old * 2;
+    if (cap <= old) return -1;
+    producer_batch *b = sim_realloc_large(NULL, (size_t)cap * sizeof *b);
     if (!b) return -1;
+    if (p->batch_used) memcpy(b, p->batches, (size_t)p->batch_used * sizeof *b);
+    free(p->batches);
     p->batches = b;
-    /* One memset for the new slots (a free slot's timer must read as idle): one per slot
-     * compiled to a `rep stos` each, a few percent of a sweep run's time in perf. */
-    memset(&b[old], 0, (size_t)(cap - old) * sizeof *b);
-    for (uint32_t i = cap; i-- > old;) {
-        b[i].next = p->batch_free;
-        p->batch_free = i;
-    }
     p->batch_capacity = cap;
     return 0;
+}
+
+/* The slots a run may hold at once: a batch holds at least one record and counts its bytes
+ * against buffer.memory, and full batches hold records_per_batch; at least 64. A hint: the
+ * pool grows past it if it must. */
+static uint32_t producer_pool_hint(const producer *p) {
+    uint64_t need = p->records / (p->records_per_batch ? p->records_per_batch : 1) +
+                    (uint64_t)p->partition_count;
+    uint64_t fit = (uint64_t)p->cfg->buffer_memory_bytes /
+                   ((uint64_t)p->record_bytes + PRODUCER_BATCH_OVERHEAD_BYTES);
+    if (need > fit) need = fit;
+    if (need > UINT32_MAX / 2) need = UINT32_MAX / 2;
+    return need < 64 ? 64 : (uint32_t)need;
 }
 
 /* ---- Delivery timeouts (the expiry FIFO, producer.h) -------------------------------------- */
@@ -201,13 +216,17 @@ static void producer_expiry_add(producer *p, uint32_t i) {
 
 /* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
 static uint32_t producer_batch_new(producer *p, uint16_t partition) {
-    if (p->batch_free == PRODUCER_NIL && producer_pool_grow(p) != 0) {
-        sim_exhaust(p->world, "producer: out of memory for batches");
-        return PRODUCER_NIL;
-    }
     uint32_t i = p->batch_free;
+    if (i != PRODUCER_NIL) {
+        p->batch_free = p->batches[i].next;
+    } else {
+        if (p->batch_used == p->batch_capacity && producer_pool_grow(p, 0) != 0) {
+            sim_exhaust(p->world, "producer: out of memory for batches");
+            return PRODUCER_NIL;
+        }
+        i = p->batch_used++;
+    }
     producer_batch *b = &p->batches[i];
-    p->batch_free = b->next;
     memset(b, 0, sizeof *b);
     b->header.base_offset = -1;
     b->header.producer_id = PROTO_NO_PRODUCER_ID;
@@ -1759,7 +1778,7 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
     case PRODUCER_EV_APP_TICK: return &p->app_tick;
     case PRODUCER_EV_WAKEUP: return &p->wakeup;
     case PRODUCER_EV_CONN_TIMEOUT: return index <= PROTO_BROKERS_MAX ? &p->conns[index].timeout : NULL;
-    case PRODUCER_EV_EXPIRY: return index < p->batch_capacity ? &p->batches[index].expiry : NULL;
+    case PRODUCER_EV_EXPIRY: return index < p->batch_used ? &p->batches[index].expiry : NULL;
     case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
     default: return NULL;
     }
@@ -1836,11 +1855,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
 static void producer_session_clear(producer *p) {
     p->session++;
     p->batch_free = PRODUCER_NIL;
-    for (uint32_t i = p->batch_capacity; i-- > 0;) {
-        memset(&p->batches[i], 0, sizeof p->batches[i]);
-        p->batches[i].next = p->batch_free;
-        p->batch_free = i;
-    }
+    p->batch_used = 0;
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         pt->head = pt->tail = pt->open = PRODUCER_NIL;
@@ -1969,9 +1984,9 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->outcome = sim_calloc_large(records, sizeof *p->outcome);
     /* The resend ring is read only where written. */
     p->resend = sim_realloc_large(NULL, records * sizeof *p->resend);
-    if (!p->outcome || !p->resend || producer_pool_grow(p) != 0) goto fail;
+    if (!p->outcome || !p->resend) goto fail;
     p->partitions = calloc((size_t)p->partition_count, sizeof *p->partitions);
-    if (!p->partitions) goto fail;
+    if (!p->partitions || producer_pool_grow(p, producer_pool_hint(p)) != 0) goto fail;
     for (int k = 0; k < p->partition_count; k++) {
         p->partitions[k].open_ids = malloc(p->records_per_batch * sizeof(uint32_t));
         if (!p->partitions[k].open_ids) goto fail;

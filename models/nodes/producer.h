@@ -170,7 +170,9 @@ typedef struct producer {
     /* Accumulator. */
     producer_batch *batches;   /* pool, grown geometrically */
     uint32_t batch_capacity;   /* slots in the pool */
-    uint32_t batch_free;       /* head of the free list */
+    uint32_t batch_used;       /* slots taken since the session began: those from here on are
+                                * free and untouched */
+    uint32_t batch_free;       /* head of the list of released slots */
     uint32_t records_per_batch; /* records that fit in batch.size */
     uint32_t record_bytes;     /* one record with its framing, bytes */
     int64_t buffered_bytes;    /* bytes of batches not completed (buffer.memory), bytes */
