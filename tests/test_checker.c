@@ -720,6 +720,53 @@ static void test_anomalies_by_partition(void) {
     fixture_fini(&f);
 }
 
+/* The partition an outcome is told on: a lost write on the partition of its latest success
+ * callback, kept a byte per id until a callback names a partition above 255 and two bytes
+ * from then on (the ids before keep theirs); a failed write that is committed all the same on
+ * the first partition that committed it, in index order, though a later one has it too. */
+typedef struct outcome_seen {
+    uint32_t lost_on[8];
+    uint32_t written_on[8];
+} outcome_seen;
+
+static void outcome_seen_visit(void *ctx, checker_anomaly kind, uint32_t partition,
+                               uint32_t record, int64_t offset) {
+    outcome_seen *s = ctx;
+    (void)offset;
+    if (record >= 8) return;
+    if (kind == CHECKER_LOST_ACKED) s->lost_on[record] = partition + 1;
+    if (kind == CHECKER_FAILED_BUT_WRITTEN) s->written_on[record] = partition + 1;
+}
+
+static void test_outcome_partitions(void) {
+    fixture f;
+    fixture_init(&f, 6);
+    fixture_partitions(&f, 4);
+    uint16_t acked_on[4] = {1, 200, 300, 3};
+    for (uint32_t id = 0; id < 6; id++)
+        history_send_partition_run(&f.h, 0, node_producer(0), (uint16_t)(id % 4), id, 1, 0);
+    for (uint32_t id = 0; id < 4; id++) /* acknowledged, never committed */
+        history_callback_partition_run(&f.h, SIM_MS, node_producer(0), acked_on[id], id, 1, 0,
+                                       ERR_NONE, -1);
+    for (uint32_t id = 4; id < 6; id++) /* told failed, committed */
+        history_callback_partition_run(&f.h, SIM_MS, node_producer(0), 0, id, 1, 0,
+                                       ERR_NOT_ENOUGH_REPLICAS, -1);
+    fixture_log_on(&f, 3, 0, (const uint32_t[]){4, 5}, 2);
+    fixture_log_on(&f, 2, 0, (const uint32_t[]){5}, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.lost_acked, 4);
+    CHECK_EQ(r.failed_but_written, 2);
+    CHECK_EQ(f.parts[1].lost_acked, 1);
+    CHECK_EQ(f.parts[3].lost_acked, 1);
+    outcome_seen s;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(checker_run_visit(&f.in, &r, outcome_seen_visit, &s), 0);
+    for (uint32_t id = 0; id < 4; id++) CHECK_EQ(s.lost_on[id], acked_on[id] + 1u);
+    CHECK_EQ(s.written_on[4], 3 + 1);
+    CHECK_EQ(s.written_on[5], 2 + 1);
+    fixture_fini(&f);
+}
+
 int main(void) {
     test_empty();
     test_clean();
@@ -740,5 +787,6 @@ int main(void) {
     test_order_per_producer();
     test_order_per_partition();
     test_anomalies_by_partition();
+    test_outcome_partitions();
     return test_result("test_checker");
 }

@@ -132,27 +132,67 @@ static proto_ids checker_batch_ids(const checker_input *in, const proto_batch *b
     return ids;
 }
 
-/* Grows a per-id partition array (if allocated) from cs->ids to n entries, the new ones 0.
- * False, and cs->failed, when memory cannot be had. */
-static bool checker_cover_parts(checker_stream *cs, uint16_t **v, uint64_t n) {
-    if (!*v) return true;
-    uint16_t *grown = sim_realloc_large(*v, (size_t)n * sizeof *grown);
+/* ---- Partitions per id ------------------------------------------------------------------ *
+ *
+ * acked_on keeps, per id, the partition of its latest success callback: a byte each while
+ * every partition named is below 256 (a world of one partition never allocates it), widened to
+ * two bytes by the first callback naming a larger one. */
+
+static size_t checker_acked_on_size(const checker_stream *cs) {
+    return cs->acked_on_wide ? sizeof(uint16_t) : sizeof(uint8_t);
+}
+
+static uint32_t checker_acked_on_get(const checker_stream *cs, uint64_t id) {
+    if (!cs->acked_on) return 0;
+    if (cs->acked_on_wide) return ((const uint16_t *)cs->acked_on)[id];
+    return ((const uint8_t *)cs->acked_on)[id];
+}
+
+/* Grows acked_on (if allocated) from cs->ids to n entries, the new ones 0. False, and
+ * cs->failed, when memory cannot be had. */
+static bool checker_cover_acked_on(checker_stream *cs, uint64_t n) {
+    if (!cs->acked_on) return true;
+    size_t size = checker_acked_on_size(cs);
+    unsigned char *grown = sim_realloc_large(cs->acked_on, (size_t)n * size);
     if (!grown) {
         cs->failed = true;
         return false;
     }
-    memset(grown + cs->ids, 0, (size_t)(n - cs->ids) * sizeof *grown);
-    *v = grown;
+    memset(grown + (size_t)cs->ids * size, 0, (size_t)(n - cs->ids) * size);
+    cs->acked_on = grown;
     return true;
 }
 
-/* Allocates a per-id partition array, every id on partition 0. False, and cs->failed, when
- * memory cannot be had. */
-static bool checker_parts_room(checker_stream *cs, uint16_t **v) {
-    if (*v) return true;
-    *v = calloc((size_t)cs->ids, sizeof **v);
-    if (!*v) cs->failed = true;
-    return *v != NULL;
+/* acked_on allocated (every id on partition 0) and wide enough for partition part. False, and
+ * cs->failed, when memory cannot be had. */
+static bool checker_acked_on_room(checker_stream *cs, uint16_t part) {
+    if (!cs->acked_on) {
+        cs->acked_on = calloc((size_t)cs->ids, sizeof(uint8_t));
+        if (!cs->acked_on) cs->failed = true;
+        if (!cs->acked_on) return false;
+    }
+    if (part <= UINT8_MAX || cs->acked_on_wide) return true;
+    uint16_t *wide = sim_calloc_large((size_t)cs->ids, sizeof *wide);
+    if (!wide) {
+        cs->failed = true;
+        return false;
+    }
+    const uint8_t *narrow = cs->acked_on;
+    for (uint64_t id = 0; id < cs->ids; id++) wide[id] = narrow[id];
+    free(cs->acked_on);
+    cs->acked_on = wide;
+    cs->acked_on_wide = true;
+    return true;
+}
+
+/* Sets the partition of ids first .. first + n - 1 to part (acked_on has room for it). */
+static void checker_acked_on_set(checker_stream *cs, uint32_t first, uint32_t n, uint16_t part) {
+    if (cs->acked_on_wide) {
+        uint16_t *v = (uint16_t *)cs->acked_on + first;
+        for (uint32_t j = 0; j < n; j++) v[j] = part;
+    } else {
+        memset((uint8_t *)cs->acked_on + first, part, n);
+    }
 }
 
 /* Grows the per-id arrays to cover ids 0 .. bound - 1 (at least doubling, so a run of
@@ -179,9 +219,7 @@ static bool checker_cover(checker_stream *cs, uint64_t bound) {
         memset(resent + cs->ids, 0, (size_t)(n - cs->ids) * sizeof *resent);
         cs->resent = resent;
     }
-    if (!checker_cover_parts(cs, &cs->acked_on, n) ||
-        !checker_cover_parts(cs, &cs->committed_on, n))
-        return false;
+    if (!checker_cover_acked_on(cs, n)) return false;
     cs->ids = n;
     return true;
 }
@@ -262,7 +300,6 @@ void checker_stream_fini(checker_stream *cs) {
     free(cs->flags);
     free(cs->resent);
     free(cs->acked_on);
-    free(cs->committed_on);
     free(cs->acked_by);
     free(cs->sends);
     free(cs->fresh);
@@ -421,8 +458,8 @@ static void checker_on_acked_partition(checker_stream *cs, const history_rec *r,
     }
     cs->acked_by[part] += n;
     if (part == 0 && !cs->acked_on) return;
-    if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_parts_room(cs, &cs->acked_on)) return;
-    for (uint32_t j = 0; j < n; j++) cs->acked_on[r->a + j] = part;
+    if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_acked_on_room(cs, part)) return;
+    checker_acked_on_set(cs, r->a, n, part);
 }
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
@@ -523,7 +560,6 @@ static void checker_on_committed(checker_stream *cs, checker_result *out, checke
         if (visit) visit(ctx, CHECKER_DUPLICATE, rd->partition, id, offset);
     } else {
         cs->flags[id] |= CHECKER_COMMITTED;
-        if (cs->committed_on) cs->committed_on[id] = (uint16_t)rd->partition;
         if ((int64_t)id < *largest) {
             out->reordered++;
             rd->part->reordered++;
@@ -550,12 +586,6 @@ static bool checker_commit_run(uint8_t *flags, const proto_ids *ids, uint32_t n,
     return true;
 }
 
-/* Where the ids first .. first + n - 1 were first committed, in a world of several. */
-static void checker_committed_on(checker_stream *cs, const checker_reading *rd, uint32_t first,
-                                 uint32_t n) {
-    for (uint32_t k = 0; k < n; k++) cs->committed_on[first + k] = (uint16_t)rd->partition;
-}
-
 /* One partition's records below its high watermark, in offset order. Most are plainly the
  * next: sent, committed once, larger than every id of their producer before them here; those
  * only get their flag here. */
@@ -576,7 +606,6 @@ static void checker_read_log(checker_stream *cs, const checker_log *lg, checker_
         rd->part->committed += n;
         int64_t *largest = &rd->largest[checker_producer_slot(b)];
         if (checker_commit_run(cs->flags, &ids, n, largest)) {
-            if (cs->committed_on) checker_committed_on(cs, rd, ids.first, n);
             if (last) return;
             continue;
         }
@@ -586,7 +615,6 @@ static void checker_read_log(checker_stream *cs, const checker_log *lg, checker_
             uint8_t f = flags[id];
             if ((f & (CHECKER_SENT | CHECKER_COMMITTED)) == CHECKER_SENT && (int64_t)id > *largest) {
                 flags[id] = f | CHECKER_COMMITTED;
-                if (cs->committed_on) cs->committed_on[id] = (uint16_t)rd->partition;
                 *largest = id;
                 continue;
             }
@@ -614,14 +642,46 @@ typedef struct checker_outcomes {
     checker_result *out;
     checker_partition *parts;
     size_t count;            /* entries of parts */
-    const uint16_t *acked_on;     /* per id, or NULL: every id on partition 0 */
+    const checker_stream *cs;     /* its acked_on: per id, or NULL: every id on partition 0 */
     const uint16_t *committed_on; /* per id, or NULL: every id on partition 0 */
 } checker_outcomes;
+
+/* Where each id was first committed, for the failed_but_written ids a visitor is told of in a
+ * world of several partitions: the logs read as checker_read_log reads them, from the last
+ * record back, so that an id's first committed copy writes last. malloc'd (the caller frees);
+ * NULL when memory cannot be had. Only such runs pay for it, two bytes per id. */
+static uint16_t *checker_committed_on(const checker_stream *cs, const checker_log *logs,
+                                      size_t count, const checker_input *in) {
+    uint16_t *on = sim_realloc_large(NULL, (size_t)cs->ids * sizeof *on);
+    if (!on) return NULL;
+    for (size_t g = count; g-- > 0;) {
+        const checker_log *lg = &logs[g];
+        for (size_t i = lg->log_count; i-- > 0;) {
+            const proto_batch *b = &lg->log[i];
+            proto_ids ids = checker_batch_ids(in, b);
+            uint32_t n = ids.n;
+            if (n == 0 || b->base_offset >= lg->high_watermark) continue;
+            if (lg->high_watermark - b->base_offset < (int64_t)n)
+                n = (uint32_t)(lg->high_watermark - b->base_offset);
+            for (uint32_t k = n; k-- > 0;) on[proto_ids_at(&ids, k)] = (uint16_t)g;
+        }
+    }
+    return on;
+}
+
+/* Whether some id was told it failed and is committed all the same. */
+static bool checker_any_failed_but_written(const checker_stream *cs) {
+    for (uint64_t id = 0; id < cs->ids; id++) {
+        uint8_t f = cs->flags[id];
+        if ((f & CHECKER_FAILED) && !(f & CHECKER_ACKED) && (f & CHECKER_COMMITTED)) return true;
+    }
+    return false;
+}
 
 static void checker_read_outcome(uint8_t f, uint64_t id, const checker_outcomes *oc,
                                  checker_anomaly_fn visit, void *ctx) {
     if ((f & CHECKER_ACKED) && !(f & CHECKER_COMMITTED)) {
-        uint32_t part = oc->acked_on ? oc->acked_on[id] : 0;
+        uint32_t part = checker_acked_on_get(oc->cs, id);
         oc->out->lost_acked++;
         if (part < oc->count) oc->parts[part].lost_acked++;
         if (visit) visit(ctx, CHECKER_LOST_ACKED, part, (uint32_t)id, -1);
@@ -806,15 +866,21 @@ int checker_stream_finish(checker_stream *cs, const checker_input *in, checker_r
     memset(&single, 0, sizeof single);
     if (count > 1) {
         parts = calloc(count, sizeof *parts);
-        if (!parts || !checker_parts_room(cs, &cs->committed_on)) {
+        if (!parts) return -1;
+    }
+    checker_read_logs(cs, logs, count, parts, in, out, visit, ctx);
+    uint16_t *committed_on = NULL;
+    if (visit && count > 1 && checker_any_failed_but_written(cs)) {
+        committed_on = checker_committed_on(cs, logs, count, in);
+        if (!committed_on) {
             free(parts);
             return -1;
         }
     }
-    checker_read_logs(cs, logs, count, parts, in, out, visit, ctx);
-    checker_outcomes oc = {.out = out, .parts = parts, .count = count,
-                           .acked_on = cs->acked_on, .committed_on = cs->committed_on};
+    checker_outcomes oc = {.out = out, .parts = parts, .count = count, .cs = cs,
+                           .committed_on = committed_on};
     checker_read_outcomes(cs, &oc, visit, ctx);
+    free(committed_on);
     out->partitions = (uint32_t)count;
     for (size_t g = 0; g < count; g++) {
         parts[g].leader = logs[g].leader;

@@ -171,10 +171,10 @@ typedef struct checker_stream {
     uint8_t *flags;          /* per id: what happened to it (checker.c) */
     uint32_t *resent;        /* per id: 1 + index in sends of its latest send when that was
                               * not a fresh one; NULL until the first such send */
-    uint16_t *acked_on;      /* per id: the partition of its latest success callback; NULL
-                              * until a callback names a partition other than 0 */
-    uint16_t *committed_on;  /* per id: the partition it was first committed on; NULL in a
-                              * one-partition world */
+    void *acked_on;          /* per id: the partition of its latest success callback, one
+                              * byte each (two once acked_on_wide); NULL until a callback names
+                              * a partition other than 0 */
+    bool acked_on_wide;      /* acked_on holds uint16_t: some callback named a partition > 255 */
     uint64_t *acked_by;      /* per partition: success callbacks naming it */
     size_t acked_by_count;   /* entries of acked_by (1 + the largest partition named) */
     uint64_t ids;            /* length of the per-id arrays; they grow to the largest id seen */
