@@ -44,3 +44,20 @@ void *sim_calloc_large(size_t count, size_t size) {
     if (p != NULL) memset(p, 0, bytes); /* first touch, in huge pages where granted */
     return p;
 }
+
+void *sim_alloc_pages(size_t bytes) {
+    if (bytes > SIZE_MAX - SIM_ALLOC_PAGE) return NULL;
+    size_t rounded = (bytes + SIM_ALLOC_PAGE - 1) & ~(SIM_ALLOC_PAGE - 1);
+    return aligned_alloc(SIM_ALLOC_PAGE, rounded ? rounded : SIM_ALLOC_PAGE);
+}
+
+void sim_pages_return(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    uintptr_t start = ((uintptr_t)p + SIM_ALLOC_PAGE - 1) & ~(uintptr_t)(SIM_ALLOC_PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)(SIM_ALLOC_PAGE - 1);
+    if (end > start) (void)madvise((void *)start, end - start, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}

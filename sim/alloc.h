@@ -26,6 +26,17 @@ void *sim_realloc_large(void *p, size_t bytes);
  * count * size does not fit. */
 void *sim_calloc_large(size_t count, size_t size);
 
+/* A block of bytes aligned to SIM_ALLOC_PAGE (free with free), so that sim_pages_return can
+ * give back whole pages of it; NULL when memory cannot be had. */
+void *sim_alloc_pages(size_t bytes);
+
+/* Gives the whole SIM_ALLOC_PAGE pages inside [p, p + bytes) back to the kernel (madvise
+ * MADV_DONTNEED): they leave the resident set, and their contents are lost (they read as
+ * zeros, or as they were where the call does not exist). A page written again is backed
+ * again, at the cost of a page fault. For memory whose contents are dead. */
+void sim_pages_return(void *p, size_t bytes);
+
+#define SIM_ALLOC_PAGE ((size_t)4096)
 #define SIM_ALLOC_HUGE_MIN ((size_t)4 << 20) /* 4 MiB: at least one aligned 2 MiB page inside */
 
 #endif

@@ -126,21 +126,64 @@ static bool producer_batch_stale(const producer *p, const producer_batch *b) {
 
 /* Slots are handed out as the released ones (last released first), then the untouched ones
  * in index order, which is the order a free list of every slot would give; only slots taken
- * are written, so a pool reserved for a run's batches costs the memory of those it holds. */
+ * are written, so a pool reserved for a run's batches costs the memory of those it holds.
+ *
+ * A large pool gives back the pages of a chunk of slots that has been free for a while: a run
+ * that buffers its records up front (buffer.memory holds all of them) holds its batches at
+ * the start and then drains them as the logs fill, and without this the peak memory was both
+ * at once. "A while" is PRODUCER_POOL_CHUNK releases with no slot of the chunk taken, so a
+ * pool whose few live batches come and go in one chunk never gives it back and faults it in
+ * again; a small pool (a run whose pages would be faulted in again by the next run of a
+ * sweep) keeps its pages. A released slot's contents are dead: a taken slot is cleared. */
+#define PRODUCER_POOL_RETURN_MIN_BYTES ((size_t)2 << 20)
 
-/* Grows the pool to at least cap slots (doubling), copying only the slots taken. */
+/* Grows the pool to at least cap slots (doubling), copying only the slots taken, of the chunks
+ * whose pages are backed. */
 static int producer_pool_grow(producer *p, uint32_t cap) {
     uint32_t old = p->batch_capacity;
     if (cap < 64) cap = 64;
     if (cap <= old) cap = old * 2;
-    if (cap <= old) return -1;
-    producer_batch *b = sim_realloc_large(NULL, (size_t)cap * sizeof *b);
-    if (!b) return -1;
-    if (p->batch_used) memcpy(b, p->batches, (size_t)p->batch_used * sizeof *b);
+    if (cap <= old || cap > UINT32_MAX - PRODUCER_POOL_CHUNK) return -1;
+    uint32_t chunks = (cap + PRODUCER_POOL_CHUNK - 1) >> PRODUCER_POOL_CHUNK_SHIFT;
+    uint32_t old_chunks = (old + PRODUCER_POOL_CHUNK - 1) >> PRODUCER_POOL_CHUNK_SHIFT;
+    producer_batch *b = sim_alloc_pages((size_t)cap * sizeof *b);
+    uint32_t *free_slots = realloc(p->batch_free, (size_t)cap * sizeof *free_slots);
+    if (free_slots) p->batch_free = free_slots;
+    producer_pool_chunk *c = realloc(p->batch_chunks, (size_t)chunks * sizeof *c);
+    if (c) p->batch_chunks = c;
+    if (!b || !free_slots || !c) {
+        free(b);
+        return -1;
+    }
+    memset(&c[old_chunks], 0, (size_t)(chunks - old_chunks) * sizeof *c);
+    for (uint32_t k = 0; k < old_chunks; k++) {
+        uint32_t from = k << PRODUCER_POOL_CHUNK_SHIFT;
+        if (from >= p->batch_used || !c[k].resident) continue;
+        uint32_t n = p->batch_used - from < PRODUCER_POOL_CHUNK ? p->batch_used - from
+                                                                : PRODUCER_POOL_CHUNK;
+        memcpy(&b[from], &p->batches[from], (size_t)n * sizeof *b);
+    }
     free(p->batches);
     p->batches = b;
     p->batch_capacity = cap;
     return 0;
+}
+
+/* Gives back the pages of every chunk of a large pool with no live slot and none taken in the
+ * last PRODUCER_POOL_CHUNK releases. */
+static void producer_pool_return(producer *p) {
+    if ((size_t)p->batch_capacity * sizeof *p->batches < PRODUCER_POOL_RETURN_MIN_BYTES) return;
+    uint32_t chunks = (p->batch_used + PRODUCER_POOL_CHUNK - 1) >> PRODUCER_POOL_CHUNK_SHIFT;
+    for (uint32_t k = 0; k < chunks; k++) {
+        producer_pool_chunk *c = &p->batch_chunks[k];
+        if (c->live || !c->resident || p->batch_releases - c->last_take < PRODUCER_POOL_CHUNK)
+            continue;
+        uint32_t from = k << PRODUCER_POOL_CHUNK_SHIFT;
+        uint32_t n = p->batch_used - from < PRODUCER_POOL_CHUNK ? p->batch_used - from
+                                                                : PRODUCER_POOL_CHUNK;
+        sim_pages_return(&p->batches[from], (size_t)n * sizeof *p->batches);
+        c->resident = false;
+    }
 }
 
 /* The slots a run may hold at once: a batch holds at least one record and counts its bytes
@@ -216,9 +259,9 @@ static void producer_expiry_add(producer *p, uint32_t i) {
 
 /* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
 static uint32_t producer_batch_new(producer *p, uint16_t partition) {
-    uint32_t i = p->batch_free;
-    if (i != PRODUCER_NIL) {
-        p->batch_free = p->batches[i].next;
+    uint32_t i;
+    if (p->batch_free_count > 0) {
+        i = p->batch_free[--p->batch_free_count];
     } else {
         if (p->batch_used == p->batch_capacity && producer_pool_grow(p, 0) != 0) {
             sim_exhaust(p->world, "producer: out of memory for batches");
@@ -226,6 +269,10 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
         }
         i = p->batch_used++;
     }
+    producer_pool_chunk *chunk = &p->batch_chunks[i >> PRODUCER_POOL_CHUNK_SHIFT];
+    chunk->live++;
+    chunk->resident = true;
+    chunk->last_take = p->batch_releases;
     producer_batch *b = &p->batches[i];
     memset(b, 0, sizeof *b);
     b->header.base_offset = -1;
@@ -252,8 +299,9 @@ static void producer_batch_release(producer *p, uint32_t i) {
     SIM_ASSERT(p->world, b->state == PRODUCER_BATCH_DONE);
     SIM_ASSERT(p->world, !b->in_request);
     b->state = PRODUCER_BATCH_FREE;
-    b->next = p->batch_free;
-    p->batch_free = i;
+    p->batch_free[p->batch_free_count++] = i;
+    p->batch_chunks[i >> PRODUCER_POOL_CHUNK_SHIFT].live--;
+    if ((++p->batch_releases & (PRODUCER_POOL_CHUNK - 1)) == 0) producer_pool_return(p);
 }
 
 /* ---- Deques ----------------------------------------------------------------------------- */
@@ -1854,8 +1902,10 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
  * the application knows. Pending timers die with the session number. */
 static void producer_session_clear(producer *p) {
     p->session++;
-    p->batch_free = PRODUCER_NIL;
+    p->batch_free_count = 0;
     p->batch_used = 0;
+    uint32_t chunks = (p->batch_capacity + PRODUCER_POOL_CHUNK - 1) >> PRODUCER_POOL_CHUNK_SHIFT;
+    for (uint32_t k = 0; k < chunks; k++) p->batch_chunks[k].live = 0;
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         pt->head = pt->tail = pt->open = PRODUCER_NIL;
@@ -1975,7 +2025,6 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     /* A batch always takes at least one record, however large (ProducerBatch.tryAppend). */
     p->records_per_batch = room < (int64_t)p->record_bytes ? 1 : (uint32_t)(room / p->record_bytes);
     if (producer_topics_init(p, env) != 0) goto fail;
-    p->batch_free = PRODUCER_NIL;
     p->id_first = env->id_count ? env->id_first : 0;
     p->records = env->id_count ? env->id_count : c->records;
     p->rate_per_s = env->id_count ? env->rate_per_s : c->rate_per_s;
@@ -2006,6 +2055,8 @@ fail:
 
 void producer_fini(producer *p) {
     free(p->batches);
+    free(p->batch_free);
+    free(p->batch_chunks);
     free(p->expiry_fifo);
     free(p->outcome);
     free(p->resends);

@@ -89,6 +89,16 @@ typedef struct producer_batch {
                                 * PRODUCER_NO_LEADER_EPOCH before the first */
 } producer_batch;
 
+/* PRODUCER_POOL_CHUNK slots of the batch pool: whether its pages are backed, and how long
+ * ago one of its slots was taken (producer.c, "Batch pool"). */
+#define PRODUCER_POOL_CHUNK_SHIFT 11
+#define PRODUCER_POOL_CHUNK (1u << PRODUCER_POOL_CHUNK_SHIFT)
+typedef struct producer_pool_chunk {
+    uint64_t last_take;        /* batch_releases when a slot of it was last taken */
+    uint32_t live;             /* its slots taken and not released */
+    bool resident;             /* written since its pages were last given back */
+} producer_pool_chunk;
+
 /* An entry of the expiry FIFO: live while batches[batch].expiry_seq == seq. */
 typedef struct producer_expiry {
     uint64_t seq;              /* sequence number taken when the batch was created */
@@ -172,7 +182,11 @@ typedef struct producer {
     uint32_t batch_capacity;   /* slots in the pool */
     uint32_t batch_used;       /* slots taken since the session began: those from here on are
                                 * free and untouched */
-    uint32_t batch_free;       /* head of the list of released slots */
+    uint32_t *batch_free;      /* the released slots, the last released on top (capacity
+                                * batch_capacity) */
+    uint32_t batch_free_count; /* entries in batch_free */
+    producer_pool_chunk *batch_chunks; /* per PRODUCER_POOL_CHUNK slots of the pool */
+    uint64_t batch_releases;   /* slots released since the pool was made */
     uint32_t records_per_batch; /* records that fit in batch.size */
     uint32_t record_bytes;     /* one record with its framing, bytes */
     int64_t buffered_bytes;    /* bytes of batches not completed (buffer.memory), bytes */
