@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sim.h"
 
 /* Flags per record id. */
 enum {
@@ -441,25 +442,31 @@ static bool checker_callbacks_shared(checker_stream *cs, const history_rec *r, u
     return true;
 }
 
-/* A success callback run names the partition its records were written to: counted for the
- * partition, and kept per id once some callback names a partition other than 0. */
-static void checker_on_acked_partition(checker_stream *cs, const history_rec *r, uint32_t n) {
-    uint16_t part = r->partition;
+/* Counts n success callbacks naming partition part; says whether their ids' partitions must
+ * be kept (some callback named a partition other than 0) and acked_on has room for part. */
+static bool checker_acked_by(checker_stream *cs, uint16_t part, uint32_t n) {
     if (part >= cs->acked_by_count) {
         size_t count = (size_t)part + 1;
         uint64_t *grown = cs->failed ? NULL : realloc(cs->acked_by, count * sizeof *grown);
         if (!grown) {
             cs->failed = true;
-            return;
+            return false;
         }
         memset(grown + cs->acked_by_count, 0, (count - cs->acked_by_count) * sizeof *grown);
         cs->acked_by = grown;
         cs->acked_by_count = count;
     }
     cs->acked_by[part] += n;
-    if (part == 0 && !cs->acked_on) return;
-    if (!checker_cover(cs, (uint64_t)r->a + n) || !checker_acked_on_room(cs, part)) return;
-    checker_acked_on_set(cs, r->a, n, part);
+    if (part == 0 && !cs->acked_on) return false;
+    return checker_acked_on_room(cs, part);
+}
+
+/* A success callback run names the partition its records were written to: counted for the
+ * partition, and kept per id once some callback names a partition other than 0. */
+static void checker_on_acked_partition(checker_stream *cs, const history_rec *r, uint32_t n) {
+    if (!checker_acked_by(cs, r->partition, n)) return;
+    if (!checker_cover(cs, (uint64_t)r->a + n)) return;
+    checker_acked_on_set(cs, r->a, n, r->partition);
 }
 
 /* A callback answers the latest send of its id when the send numbers agree; the latency is
@@ -495,6 +502,43 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     }
 }
 
+/* The callbacks of a payload's ids (history.h, HIST_CALLBACK_PAYLOAD), as checker_on_callbacks
+ * would take a record of each id in the payload's order: the same counts, flags, partitions
+ * and latencies, with the ids read from the arena. */
+static void checker_on_payload_callbacks(checker_stream *cs, const history_rec *r) {
+    checker_result *out = &cs->out;
+    proto_ids ids = proto_payload_ids(cs->payloads, (uint32_t)r->d);
+    uint32_t n = ids.n;
+    SIM_ASSERT(NULL, n == history_rec_span(r) && ids.first == r->a);
+    if (!checker_cover(cs, cs->payloads->ids_bound)) return;
+    uint8_t flag = CHECKER_ACKED;
+    if (r->c == ERR_NONE) {
+        out->acked += n;
+        if (checker_acked_by(cs, r->partition, n)) {
+            for (uint32_t k = 0; k < n; k++) {
+                uint32_t id = proto_ids_at(&ids, k);
+                if (cs->acked_on_wide) ((uint16_t *)cs->acked_on)[id] = r->partition;
+                else ((uint8_t *)cs->acked_on)[id] = (uint8_t)r->partition;
+            }
+        }
+    } else {
+        out->failed += n;
+        flag = CHECKER_FAILED;
+        if (r->c >= 1000 && r->c < PROTO_ERROR_CODES_MAX) out->errors[r->c] += n;
+    }
+    if (!checker_latency_room(cs, n)) return;
+    uint8_t *flags = cs->flags;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t id = proto_ids_at(&ids, k);
+        uint8_t f = flags[id] | flag;
+        flags[id] = f;
+        if (!(f & CHECKER_SENT)) continue;
+        const checker_send *sent = &cs->sends[checker_latest(cs, id)];
+        if (sent->send_no != r->b) continue;
+        checker_tie_add(cs, r->time_ns - sent->ns, 1);
+    }
+}
+
 static void checker_on_fault(const history_rec *r, checker_result *out) {
     if (r->b != 1) return;
     if (r->a < 64) out->faults_fired_mask |= (uint64_t)1 << r->a;
@@ -506,7 +550,10 @@ void checker_stream_feed(checker_stream *cs, const history_rec *recs, size_t n) 
         const history_rec *r = &recs[i];
         switch ((history_kind)r->kind) {
         case HIST_SEND: checker_on_sends(cs, r); break;
-        case HIST_CALLBACK: checker_on_callbacks(cs, r); break;
+        case HIST_CALLBACK:
+            if (r->e == HIST_CALLBACK_PAYLOAD) checker_on_payload_callbacks(cs, r);
+            else checker_on_callbacks(cs, r);
+            break;
         case HIST_ATTEMPT: out->retries += r->b > 1; break;
         case HIST_DEDUP: out->deduplicated++; break;
         case HIST_TRUNCATE: out->truncated += r->a; break;

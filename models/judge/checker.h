@@ -190,6 +190,9 @@ typedef struct checker_stream {
     size_t latency_count;    /* entries stored */
     size_t latency_capacity; /* entries allocated */
     uint64_t latency_total;  /* latencies they stand for */
+    const proto_payloads *payloads; /* where a payload callback record's ids are
+                              * (history.h, HIST_CALLBACK_PAYLOAD); set by whoever feeds such
+                              * records, NULL otherwise */
     bool failed;             /* memory ran out: checker_stream_finish returns -1 */
 } checker_stream;
 

@@ -745,6 +745,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     txn_stream_init(&s->txn);
     if (s->checker_streams) {
         if (checker_stream_init(&s->checker, c->records) != 0) return -1;
+        s->checker.payloads = &s->payloads;
         s->history.sink = scenario_history_sink;
         s->history.sink_ctx = &s->checker;
         if (s->transactional) {

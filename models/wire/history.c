@@ -205,6 +205,22 @@ void history_callback_partition_run(history *h, int64_t t, node_id producer,
     history_commit_run(h, r, n);
 }
 
+void history_callback_payload(history *h, int64_t t, node_id producer, uint16_t partition,
+                              uint32_t payload, uint32_t first, uint32_t n, int error) {
+    SIM_ASSERT(NULL, history_only_counted(h) && n >= 1);
+    history_rec *r = history_begin(h, t, HIST_CALLBACK, producer);
+    r->a = first;
+    r->c = error;
+    r->d = payload;
+    r->e = HIST_CALLBACK_PAYLOAD;
+    r->f = n - 1;
+    r->partition = partition;
+    /* Stored as it is: it continues no run, and no record continues it (e differs). */
+    SIM_ASSERT(NULL, r->time_ns >= h->last_ns);
+    h->last_ns = r->time_ns;
+    if (r != &h->scratch) h->count++;
+}
+
 void history_send_run(history *h, int64_t t, node_id producer, uint32_t first, uint32_t n,
                       uint32_t send_no) {
     history_send_partition_run(h, t, producer, 0, first, n, send_no);

@@ -163,6 +163,23 @@ void history_send_partition_run(history *h, int64_t t, node_id producer, uint16_
 void history_callback_partition_run(history *h, int64_t t, node_id producer,
                                     uint16_t partition, uint32_t first, uint32_t n,
                                     uint32_t send_no, int error, int64_t offset);
+/* True when stored records go only to a sink and no observer sees them: the checker is their
+ * one reader (a run without explainer, plot or trace), which reads of a send its ids, time and
+ * send number and not its partition, and takes the ids of a payload callback from the arena.
+ * A producer may then record a burst of sends to several partitions as one run, and the
+ * callbacks of a batch whose ids are a list as one record. */
+static inline bool history_only_counted(const history *h) { return h->sink && !h->observer; }
+
+/* e of a HIST_CALLBACK record that stands for the ids of payload d in the payload arena (f + 1
+ * of them, a the first), in the arena's order, all with send number b and error c; offsets are
+ * not kept. Stored only where history_only_counted, by history_callback_payload. */
+#define HIST_CALLBACK_PAYLOAD 1
+/* One record for the callbacks of the n >= 1 ids of payload (first its first id), each with
+ * send number 0, in the arena's order: what history_callback_partition_run of each of them
+ * would tell the checker. Only where history_only_counted. */
+void history_callback_payload(history *h, int64_t t, node_id producer, uint16_t partition,
+                              uint32_t payload, uint32_t first, uint32_t n, int error);
+
 /* A produce attempt, a retry and a deduplicated batch are recorded on the batch's own
  * partition (proto_batch.partition). */
 void history_attempt(history *h, int64_t t, node_id producer, const proto_batch *b,
