@@ -1728,6 +1728,10 @@ static const char *const config_quiet_by_version[] = {
 };
 
 static bool config_key_quiet_by_version(size_t key) {
+    const char *name = config_key_table[key].name; /* t..., m..., i..., workload.t...: */
+    if (name[0] != 't' && name[0] != 'm' && name[0] != 'i' &&  /* spare the rest */
+        strncmp(name, "workload.t", 10) != 0)
+        return false;
     for (size_t k = 0; k < sizeof config_quiet_by_version / sizeof config_quiet_by_version[0]; k++)
         if (strcmp(config_key_table[key].name, config_quiet_by_version[k]) == 0) return true;
     return false;
@@ -1773,20 +1777,47 @@ static void config_emit_producers(const config *c, config_sink *s) {
     }
 }
 
+/* Whether key reads the same in a and b. Equal numbers read the same, so only the values that
+ * differ, or are not numbers, are written out to be compared (config_hash runs at every run's
+ * start). */
+static bool config_value_same(const config *a, const config *b, size_t key, char *va, char *vb,
+                              size_t len) {
+    const void *x = config_slot_const(a, key), *y = config_slot_const(b, key);
+    switch (config_field_table[key].type) {
+    case CT_BOOL:
+        if (*(const bool *)x == *(const bool *)y) return true;
+        break;
+    case CT_INT:
+        if (*(const int *)x == *(const int *)y) return true;
+        break;
+    case CT_I64:
+    case CT_U64:
+    case CT_MS:
+    case CT_MS_FRAC:
+    case CT_S:
+    case CT_RATIO:
+        if (memcmp(x, y, sizeof(int64_t)) == 0) return true;
+        break;
+    default: break;
+    }
+    return strcmp(config_value_string(a, key, va, len), config_value_string(b, key, vb, len)) == 0;
+}
+
 static void config_emit(const config *c, config_sink *s) {
     char value[CONFIG_VALUE_MAX], fallback[CONFIG_VALUE_MAX];
     config defaults; /* this release's defaults, for config_quiet_by_version (22 KB) */
-    config_defaults(&defaults, c->kafka_version);
+    bool have_defaults = false;
     for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
         if (!config_key_in_version(i, c->kafka_version)) continue;
         if (!s->out && config_key_bound_only(i)) continue;
         const char *quiet = config_key_quiet_default(i);
         if (quiet && strcmp(config_value_string(c, i, value, sizeof value), quiet) == 0)
             continue;
-        if (config_key_quiet_by_version(i) &&
-            strcmp(config_value_string(c, i, value, sizeof value),
-                   config_value_string(&defaults, i, fallback, sizeof fallback)) == 0)
-            continue;
+        if (config_key_quiet_by_version(i)) {
+            if (!have_defaults) config_defaults(&defaults, c->kafka_version);
+            have_defaults = true;
+            if (config_value_same(c, &defaults, i, value, fallback, sizeof value)) continue;
+        }
         config_put(s, config_key_table[i].name);
         config_put(s, "=");
         config_put(s, config_value_string(c, i, value, sizeof value));
