@@ -767,6 +767,62 @@ static void test_outcome_partitions(void) {
     fixture_fini(&f);
 }
 
+/* The callbacks of a batch of listed ids told as one record of its payload (history.h,
+ * HIST_CALLBACK_PAYLOAD, what a producer stores where the checker alone reads the history)
+ * give the verdict, partitions and latencies a record per id gives. */
+static void test_payload_callbacks(void) {
+    fixture f;
+    fixture_init(&f, 10);
+    fixture_partitions(&f, 3);
+    const uint32_t acked[] = {7, 3, 5}, failed[] = {1, 0}, lost[] = {6, 4};
+    uint32_t lost_payload = proto_payload_add(&f.p, lost, 2);
+    history_send_partition_run(&f.h, 0, node_producer(0), 0, 0, 10, 0);
+    for (int k = 0; k < 3; k++)
+        history_callback_partition_run(&f.h, SIM_MS, node_producer(0), 2, acked[k], 1, 0,
+                                       ERR_NONE, -1);
+    for (int k = 0; k < 2; k++)
+        history_callback_partition_run(&f.h, 2 * SIM_MS, node_producer(0), 1, failed[k], 1, 0,
+                                       ERR_NOT_ENOUGH_REPLICAS, -1);
+    for (int k = 0; k < 2; k++)
+        history_callback_partition_run(&f.h, 3 * SIM_MS, node_producer(0), 1, lost[k], 1, 0,
+                                       ERR_NONE, -1);
+    fixture_log_on(&f, 2, 0, acked, 3);
+    uint32_t acked_payload = f.plog[2][0].payload;
+    fixture_log_on(&f, 1, 0, failed, 2);
+    uint32_t failed_payload = f.plog[1][0].payload;
+    checker_result want = fixture_check(&f);
+    CHECK_EQ(want.lost_acked, 2);
+    CHECK_EQ(want.failed_but_written, 2);
+    checker_partition want_parts[3];
+    memcpy(want_parts, f.parts, sizeof want_parts);
+
+    checker_stream cs;
+    CHECK_EQ(checker_stream_init(&cs, f.in.records), 0);
+    cs.payloads = &f.p;
+    history win;
+    CHECK_EQ(history_init(&win, 0), 0);
+    win.coalesce = true;
+    win.sink = fixture_sink;
+    win.sink_ctx = &cs;
+    CHECK(history_only_counted(&win));
+    history_send_partition_run(&win, 0, node_producer(0), 0, 0, 10, 0);
+    history_callback_payload(&win, SIM_MS, node_producer(0), 2, acked_payload, 7, 3, ERR_NONE);
+    history_callback_payload(&win, 2 * SIM_MS, node_producer(0), 1, failed_payload, 1, 2,
+                             ERR_NOT_ENOUGH_REPLICAS);
+    history_callback_payload(&win, 3 * SIM_MS, node_producer(0), 1, lost_payload, 6, 2,
+                             ERR_NONE);
+    CHECK_EQ(win.count, 4); /* none continues another */
+    history_flush(&win);
+    checker_result got;
+    memset(f.parts, 0, sizeof f.parts);
+    CHECK_EQ(checker_stream_finish(&cs, &f.in, &got, NULL, NULL), 0);
+    CHECK(memcmp(&got, &want, sizeof got) == 0);
+    CHECK(memcmp(f.parts, want_parts, sizeof want_parts) == 0);
+    history_fini(&win);
+    checker_stream_fini(&cs);
+    fixture_fini(&f);
+}
+
 int main(void) {
     test_empty();
     test_clean();
@@ -788,5 +844,6 @@ int main(void) {
     test_order_per_partition();
     test_anomalies_by_partition();
     test_outcome_partitions();
+    test_payload_callbacks();
     return test_result("test_checker");
 }
