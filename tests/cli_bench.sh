@@ -70,6 +70,14 @@ checks=$((checks + 1))
 awk -v r="$(field ratio_to_reference partitions.json)" \
   -v b="$(field bytes_per_record partitions.json)" 'BEGIN { exit !(r > 0 && b > 0) }' ||
   fail "the partitions row shows no ratio or no bytes per record"
+# Its memory stays under 40 bytes per record (issue 17; 36.6 when this was written: the batch
+# pool gives back what drained, the checker keeps a byte per id for a partition). A sanitizer's
+# shadow memory counts in the resident set, so such builds are not held to it.
+if ! grep -q __asan_init "$bin"; then
+  checks=$((checks + 1))
+  awk -v b="$(field bytes_per_record partitions.json)" 'BEGIN { exit !(b < 40) }' ||
+    fail "the partitions row takes $(field bytes_per_record partitions.json) bytes per record (limit 40)"
+fi
 # The text names the ratio; another file is read with --partitions-file.
 printf 'workload.records = 3000\nnum.partitions = 6\nworkload.producers = 2\nworkload.keys = 7\n' \
   >parts.properties
