@@ -173,6 +173,70 @@ static void test_text_lines(void) {
     proto_payloads_fini(&p);
 }
 
+/* The coordinator's messages and records name the transactional id, the producer id and
+ * epoch, the result and the error; --trace-partition keeps a transition with its
+ * __transaction_state partition. */
+static void test_txn_lines(void) {
+    config c;
+    config_defaults(&c, 0);
+    c.txn_id_count = 1;
+    strcpy(c.txn_ids[0], "app");
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    t.config = &c;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_END_TXN;
+    m.from = node_producer(0);
+    m.to = node_broker(2);
+    m.u.end_txn = (proto_end_txn_request){.producer_id = 2000000, .producer_epoch = 3, .txn = 0,
+                                          .commit = 1};
+    capture_reset(f);
+    trace_message(&t, 5000000, &m, NULL);
+    CHECK_STR(capture(f), "5.000ms producer -> broker-2 EndTxn txn=app pid=2000000 epoch=3 "
+                          "result=commit\n");
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_msg_answer(&m, &r);
+    r.u.txn_response.error = ERR_CONCURRENT_TRANSACTIONS;
+    capture_reset(f);
+    trace_message(&t, 6000000, &r, NULL);
+    CHECK_STR(capture(f), "6.000ms broker-2 -> producer EndTxnResponse "
+                          "error=CONCURRENT_TRANSACTIONS\n");
+    memset(&m, 0, sizeof m);
+    m.api = API_WRITE_TXN_MARKERS;
+    m.from = node_broker(2);
+    m.to = node_broker(1);
+    static const uint16_t parts[2] = {0, 1};
+    m.u.write_txn_markers = (proto_write_txn_markers_request){
+        .producer_id = 7, .coordinator_epoch = 4, .producer_epoch = 1, .commit = 0,
+        .partition_count = 2, .partitions = parts};
+    capture_reset(f);
+    trace_message(&t, 7000000, &m, NULL);
+    CHECK_STR(capture(f), "7.000ms broker-2 -> broker-1 WriteTxnMarkers pid=7 epoch=1 "
+                          "coordinator_epoch=4 result=abort partitions=2\n");
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    history_txn_state(&h, 8000000, node_broker(2), 0, 0, TXN_PREPARE_COMMIT, 4, 2000000, 3);
+    history_txn_fence(&h, 9000000, node_broker(2), 0, true, 2000000, 4);
+    capture_reset(f);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], NULL);
+    CHECK_STR(capture(f), "8.000ms broker-2 txn-state txn=app state=PrepareCommit pid=2000000 "
+                          "epoch=3 coordinator_epoch=4\n"
+                          "9.000ms broker-2 txn-fence txn=app by=timeout pid=2000000 epoch=4\n");
+    t.partition_filter = 0;
+    capture_reset(f);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], NULL);
+    CHECK_STR(capture(f), "8.000ms broker-2 txn-state txn=app state=PrepareCommit pid=2000000 "
+                          "epoch=3 coordinator_epoch=4\n");
+    tracer_fini(&t);
+    history_fini(&h);
+    fclose(f);
+}
+
 /* Heartbeats and fetches that repeat themselves are left out unless verbose. */
 static void test_idle_filter(void) {
     FILE *f = tmpfile();
@@ -351,6 +415,7 @@ static void test_jsonl(void) {
 }
 
 int main(void) {
+    test_txn_lines();
     test_text_lines();
     test_idle_filter();
     test_filters();

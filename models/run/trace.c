@@ -168,6 +168,7 @@ static bool trace_message_about(const proto_msg *m, int g) {
 /* History records about one partition (history_rec.partition). */
 static bool trace_kind_has_partition(history_kind kind) {
     switch (kind) {
+    case HIST_TXN_STATE: /* the coordinator's __transaction_state partition */
     case HIST_SEND:
     case HIST_CALLBACK:
     case HIST_ATTEMPT:
@@ -362,6 +363,63 @@ static void trace_partition_state(trace_line *l, const proto_msg *m) {
     if (m->is_response) line_str(l, "error", proto_error_name(s->error));
 }
 
+/* A transactional id by its name (config.txn_ids) when the tracer has the configuration. */
+static void line_txn(const tracer *t, trace_line *l, int txn) {
+    char buf[24];
+    if (t->config && txn >= 0 && txn < t->config->txn_id_count) {
+        line_str(l, "txn", t->config->txn_ids[txn]);
+        return;
+    }
+    snprintf(buf, sizeof buf, "txn-%d", txn);
+    line_str(l, "txn", buf);
+}
+
+/* The requests of transactions and their answers: the id, the producer id and epoch, the
+ * result asked, and the error. */
+static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m) {
+    switch ((proto_api)m->api) {
+    case API_FIND_COORDINATOR:
+        if (!m->is_response) {
+            line_txn(t, l, m->u.find_coordinator.txn);
+            break;
+        }
+        if (m->u.find_coordinator_response.coordinator >= 1)
+            line_node(l, "coordinator", node_broker(m->u.find_coordinator_response.coordinator));
+        else line_str(l, "coordinator", "none");
+        line_str(l, "error", proto_error_name(m->u.find_coordinator_response.error));
+        break;
+    case API_ADD_PARTITIONS_TO_TXN:
+    case API_END_TXN:
+        if (m->is_response) {
+            line_str(l, "error", proto_error_name(m->u.txn_response.error));
+        } else if (m->api == API_END_TXN) {
+            line_txn(t, l, m->u.end_txn.txn);
+            line_int(l, "pid", m->u.end_txn.producer_id);
+            line_int(l, "epoch", m->u.end_txn.producer_epoch);
+            line_str(l, "result", m->u.end_txn.commit ? "commit" : "abort");
+        } else {
+            line_txn(t, l, m->u.add_partitions.txn);
+            line_int(l, "pid", m->u.add_partitions.producer_id);
+            line_int(l, "epoch", m->u.add_partitions.producer_epoch);
+            line_int(l, "partitions", m->u.add_partitions.partition_count);
+        }
+        break;
+    case API_WRITE_TXN_MARKERS:
+        if (m->is_response) {
+            line_int(l, "partitions", m->u.write_txn_markers_response.partition_count);
+            line_str(l, "error", proto_error_name(m->u.write_txn_markers_response.error));
+            break;
+        }
+        line_int(l, "pid", m->u.write_txn_markers.producer_id);
+        line_int(l, "epoch", m->u.write_txn_markers.producer_epoch);
+        line_int(l, "coordinator_epoch", m->u.write_txn_markers.coordinator_epoch);
+        line_str(l, "result", m->u.write_txn_markers.commit ? "commit" : "abort");
+        line_int(l, "partitions", m->u.write_txn_markers.partition_count);
+        break;
+    default: break;
+    }
+}
+
 static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *m,
                                const proto_payloads *p) {
     switch ((proto_api)m->api) {
@@ -383,6 +441,10 @@ static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *
         } else {
             line_int(l, "pid", m->u.init_pid.producer_id);
             line_int(l, "epoch", m->u.init_pid.producer_epoch);
+            if (m->u.init_pid.txn >= 0 && t->config && config_transactional(t->config)) {
+                line_txn(t, l, m->u.init_pid.txn);
+                line_int(l, "txn_timeout_ms", m->u.init_pid.txn_timeout_ms);
+            }
         }
         break;
     case API_ALTER_PARTITION:
@@ -393,6 +455,10 @@ static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *
         if (m->u.heartbeat.shutdown)
             line_str(l, m->is_response ? "should_shut_down" : "want_shut_down", "true");
         break;
+    case API_FIND_COORDINATOR:
+    case API_ADD_PARTITIONS_TO_TXN:
+    case API_END_TXN:
+    case API_WRITE_TXN_MARKERS: trace_txn_message(t, l, m); break;
     default: break;
     }
 }
@@ -558,6 +624,18 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
         else line_str(&l, "leader", "none");
         line_int(&l, "leader_epoch", r->a);
         if (r->b) line_str(&l, "unclean", "true");
+        break;
+    case HIST_TXN_STATE: /* a coordinator's durable transition */
+    case HIST_TXN_FENCE:
+        line_begin(&l, t, r->time_ns, node_name_of(r->node, t->producers, who, sizeof who),
+                   history_kind_name((history_kind)r->kind));
+        if (r->kind == HIST_TXN_STATE) line_partition(t, &l, r->partition);
+        line_txn(t, &l, (int)r->a);
+        if (r->kind == HIST_TXN_STATE) line_str(&l, "state", proto_txn_state_name((int)r->b));
+        else line_str(&l, "by", r->b ? "timeout" : "InitProducerId");
+        line_int(&l, "pid", r->f);
+        line_int(&l, "epoch", r->e);
+        if (r->kind == HIST_TXN_STATE) line_int(&l, "coordinator_epoch", r->c);
         break;
     case HIST_CRASH:
         line_begin(&l, t, r->time_ns, node_name_of(r->node, t->producers, who, sizeof who),
