@@ -53,9 +53,20 @@
  *   before KAFKA-12152 (2.7.1) a partition idle at a bump kept its old sequence under the new
  *   epoch (see producer_has_kafka_12152_fix).
  *
+ * - Transactions (a producer with a transactional.id, transaction version 1; txn_manager.h):
+ *   the application runs initTransactions, then per transaction beginTransaction, sends
+ *   workload.transaction.records records and commits (or aborts, workload.transaction.abort.
+ *   ratio); a batch is transactional and its partition is sent to only once AddPartitionsToTxn
+ *   added it; no Produce goes out while a transactional request is in flight; EndTxn waits for
+ *   every batch; on an abortable error the application aborts and sends the same records again
+ *   in a new transaction, on ProducerFenced or OutOfOrderSequence it closes (KafkaProducer's
+ *   class javadoc); a restarted instance sends again what it never learned committed
+ *   (workload.resend.on.failure). The application's transactional calls wait without end,
+ *   recording a TimeoutException every max.block.ms (the javadoc's retry of the same call).
+ *
  * Left out: max.request.size (a request carries at most PROTO_PRODUCE_BATCHES_MAX batches),
- * MESSAGE_TOO_LARGE splitting, compression, transactions, max.block.ms (a full buffer blocks the application
- * until memory frees, without a timeout). A failed connection is reopened only
+ * MESSAGE_TOO_LARGE splitting, compression, AddOffsetsToTxn/TxnOffsetCommit, max.block.ms on
+ * send (a full buffer blocks the application until memory frees, without a timeout). A failed connection is reopened only
  * reconnect.backoff.ms after it failed (ClusterConnectionStates.canConnect); Kafka backs off
  * exponentially from there up to reconnect.backoff.max.ms with 20% jitter (KIP-144,
  * ClusterConnectionStates.updateReconnectBackoff), the model waits a constant
@@ -76,7 +87,8 @@ enum producer_event {
     PRODUCER_EV_CONN_TIMEOUT, /* index = broker: the oldest request may be past its timeout */
     PRODUCER_EV_EXPIRY,       /* index = batch: delivery.timeout.ms, put off by a pause */
     PRODUCER_EV_RESUME,       /* a pause ended */
-    PRODUCER_EV_EXPIRY_HEAD   /* the oldest batch of the expiry FIFO: delivery.timeout.ms */
+    PRODUCER_EV_EXPIRY_HEAD,  /* the oldest batch of the expiry FIFO: delivery.timeout.ms */
+    PRODUCER_EV_TXN_BLOCK     /* max.block.ms of the application's transactional call */
 };
 
 static uint64_t producer_arg(const producer *p, enum producer_event what, uint32_t index) {
@@ -86,6 +98,12 @@ static uint64_t producer_arg(const producer *p, enum producer_event what, uint32
 static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev);
 static void producer_on_message(void *ctx, const proto_msg *msg);
 static void producer_poll(producer *p);
+static void producer_txn_on_new_batch(producer *p, uint32_t i);
+static bool producer_txn_run(producer *p);
+static void producer_txn_app_pump(producer *p);
+static void producer_txn_on_response(producer *p, const proto_msg *m);
+static void producer_txn_failed_batch(producer *p, const producer_batch *b, int error);
+static void producer_txn_on_block(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -291,6 +309,7 @@ static uint32_t producer_batch_new(producer *p, uint16_t partition) {
     b->state = PRODUCER_BATCH_QUEUED;
     b->bytes = PRODUCER_BATCH_OVERHEAD_BYTES;
     producer_expiry_add(p, i);
+    if (p->txn) producer_txn_on_new_batch(p, i);
     return i;
 }
 
@@ -456,7 +475,8 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = proto_ids_at(&ids, k);
         p->outcome[id - p->id_first] = PRODUCER_RECORD_FAILED;
-        if (p->cfg->resend_on_failure) {
+        /* A transactional application resends a whole transaction, not a batch. */
+        if (p->cfg->resend_on_failure && !p->txn) {
             p->outcome[id - p->id_first] = PRODUCER_RECORD_RESEND;
             p->resend[(p->resend_head + p->resend_count++) % p->records] = id;
         }
@@ -710,6 +730,10 @@ static void producer_app_send_new_routed(producer *p, uint64_t limit) {
  * while buffer.memory has room. */
 static void producer_app_pump(producer *p) {
     if (!p->started || p->crashed) return;
+    if (p->txn) {
+        producer_txn_app_pump(p);
+        return;
+    }
     while (p->resend_count > 0 && producer_buffer_has_room(p)) {
         uint32_t id = p->resend[p->resend_head];
         p->resend_head = (p->resend_head + 1) % p->records;
@@ -893,6 +917,7 @@ static void producer_init_pid_request(producer *p) {
     m.api = API_INIT_PRODUCER_ID;
     m.u.init_pid.producer_id = PROTO_NO_PRODUCER_ID;
     m.u.init_pid.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    m.u.init_pid.txn = -1;
     producer_request_send(p, b, &m, PRODUCER_NIL, true);
     p->init_pid_in_flight = true;
 }
@@ -1010,6 +1035,10 @@ static void producer_resolve_sequences(producer *p) {
         if (!pt->unresolved || pt->outstanding_count > 0) continue;
         if (producer_is_next_sequence(pt, pt->next_sequence)) {
             pt->unresolved = false;
+        } else if (p->txn) {
+            /* A transactional producer aborts instead (abortable with a bump, else fatal). */
+            txn_manager_on_unresolved(p->txn, producer_now(p));
+            pt->unresolved = false;
         } else if (producer_has_kip360(p)) {
             pt->bump_requested = true;
             pt->unresolved = false;
@@ -1033,7 +1062,10 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
     if (error == ERR_UNKNOWN_PRODUCER_ID || error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER) {
         bool next = producer_is_next_sequence(pt, b->header.base_sequence);
         if (!pt->unresolved && (b->sequence_reset || !next)) return true;
-        if (!producer_has_kip360(p)) return false; /* fail it; the id is reset (pre-2.5) */
+        /* Fail it: before 2.5 the id is reset; a transactional producer lets the batch fail
+         * and aborts (TM.canRetry: "For the transactional producer, allow the batch to
+         * fail"). */
+        if (!producer_has_kip360(p) || p->txn) return false;
         if (!pt->unresolved || b->header.base_sequence == pt->unresolved_next_sequence)
             pt->bump_requested = true;
         return true;
@@ -1070,6 +1102,10 @@ static void producer_reenqueue(producer *p, uint32_t i, int error) {
 static bool producer_handle_failed_batch(producer *p, const producer_batch *b, int error,
                                          bool adjust) {
     producer_partition *pt = &p->partitions[b->partition];
+    if (p->txn) {
+        producer_txn_failed_batch(p, b, error);
+        return false;
+    }
     bool sequence_error =
         error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || error == ERR_UNKNOWN_PRODUCER_ID;
     /* Before KAFKA-12152: "Ignoring failed batch ... since the producerId has been reset
@@ -1209,10 +1245,14 @@ static void producer_conn_fail_all(producer *p, int broker, int error) {
         } else if (r.api == API_METADATA) {
             p->metadata_in_flight = false;
             p->metadata_after_ns = now + p->cfg->retry_backoff_ns;
-        } else if (r.api == API_INIT_PRODUCER_ID) {
+        } else if (r.api == API_INIT_PRODUCER_ID && !p->txn) {
             p->init_pid_in_flight = false;
             p->pid_after_ns = now + p->cfg->retry_backoff_ns;
             history_error(p->history, now, p->node, API_INIT_PRODUCER_ID, error);
+        } else if (p->txn) {
+            /* A transactional request: TxnRequestHandler.onComplete with wasDisconnected. */
+            history_error(p->history, now, p->node, r.api, error);
+            txn_manager_on_disconnect(p->txn, r.correlation_id, now);
         }
     }
     producer_request_metadata_update(p);
@@ -1233,12 +1273,14 @@ static void producer_seal(producer *p, uint32_t i) {
     b->sealed = true;
     pt->open = PRODUCER_NIL;
     producer_open_clear(pt);
+    if (b->header.flags & PROTO_BATCH_TRANSACTIONAL)
+        history_txn_batch(p->history, producer_now(p), p->node, &b->header, p->txn_no);
 }
 
 /* The application has nothing more to send: as after flush() or close(), every batch is
  * ready without waiting for linger.ms. */
 static bool producer_flushing(const producer *p) {
-    return p->next_id >= p->id_first + p->records && p->resend_count == 0;
+    return (p->next_id >= p->id_first + p->records && p->resend_count == 0) || p->txn_flush;
 }
 
 /* ProducerBatch.maybeUpdateLeaderEpoch and hasLeaderChangedForTheOngoingRetry, from 3.7
@@ -1583,12 +1625,17 @@ static void producer_sender_run_nodes(producer *p) {
 /* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
 static void producer_sender_run(producer *p) {
     if (!p->started || p->crashed || producer_now(p) < p->paused_until_ns) return;
+    bool produce = true;
     if (producer_idempotent(p)) {
-        producer_resolve_sequences(p);
-        producer_bump_epoch_if_needed(p);
-        producer_init_pid_request(p);
-        if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
-            producer_wakeup_at(p, p->pid_after_ns);
+        if (p->txn) {
+            produce = producer_txn_run(p);
+        } else {
+            producer_resolve_sequences(p);
+            producer_bump_epoch_if_needed(p);
+            producer_init_pid_request(p);
+            if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
+                producer_wakeup_at(p, p->pid_after_ns);
+        }
     }
     if (!p->metadata_needed && producer_now(p) >= producer_metadata_expiry_ns(p))
         producer_request_metadata_update(p); /* metadata.max.age.ms */
@@ -1596,6 +1643,9 @@ static void producer_sender_run(producer *p) {
     if (p->metadata_needed && !p->metadata_in_flight && p->metadata_after_ns > producer_now(p))
         producer_wakeup_at(p, p->metadata_after_ns);
     if (!p->metadata_needed) producer_wakeup_at(p, producer_metadata_expiry_ns(p));
+    /* Sender.runOnce returns before sendProducerData while a transactional request is in
+     * flight or about to go (the metadata update above is NetworkClient.poll's). */
+    if (!produce) return;
     if (p->partition_count > 1) {
         producer_sender_run_nodes(p);
         return;
@@ -1732,7 +1782,7 @@ static bool producer_handle(producer *p, const proto_msg *m) {
     if (!m->is_response || !producer_request_take(p, broker, m->correlation_id, &r)) return true;
     if (m->api == API_METADATA) {
         producer_on_metadata(p, m);
-    } else if (m->api == API_INIT_PRODUCER_ID) {
+    } else if (m->api == API_INIT_PRODUCER_ID && !p->txn) {
         producer_on_init_pid(p, m);
     } else if (m->api == API_PRODUCE && r.batch_count > 1) {
         bool alive = producer_on_produce_results(p, &r, m);
@@ -1745,6 +1795,8 @@ static bool producer_handle(producer *p, const proto_msg *m) {
             producer_step(p, STEP_PRODUCER_ACK, m->partition);
             if (p->session != session) return false;
         }
+    } else if (p->txn) {
+        producer_txn_on_response(p, m);
     }
     return true;
 }
@@ -1811,6 +1863,8 @@ static void producer_on_expiry(producer *p, uint32_t i) {
         producer_outstanding_remove(pt, i);
     }
     if (in_flight && p->cfg->max_in_flight == 1) pt->muted = false;
+    /* Sender.failBatch: the transaction manager hears of it (an abortable error). */
+    if (p->txn) txn_manager_on_batch_failed(p->txn, ERR_CLIENT_DELIVERY_TIMEOUT, producer_now(p));
     producer_batch_complete(p, i, ERR_CLIENT_DELIVERY_TIMEOUT, -1);
 }
 
@@ -1835,6 +1889,7 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
     case PRODUCER_EV_CONN_TIMEOUT: return index <= PROTO_BROKERS_MAX ? &p->conns[index].timeout : NULL;
     case PRODUCER_EV_EXPIRY: return index < p->batch_used ? &p->batches[index].expiry : NULL;
     case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
+    case PRODUCER_EV_TXN_BLOCK: return &p->txn_block;
     default: return NULL;
     }
 }
@@ -1898,9 +1953,395 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     case PRODUCER_EV_WAKEUP: p->wakeup_ns = SIM_TIME_NEVER; break;
     case PRODUCER_EV_CONN_TIMEOUT: producer_on_conn_timeout(p, (int)index); break;
     case PRODUCER_EV_EXPIRY: producer_on_expiry(p, index); break;
+    case PRODUCER_EV_TXN_BLOCK: producer_txn_on_block(p); break;
     default: break;
     }
     producer_poll(p);
+}
+
+/* ---- Transactions (TransactionManager, Sender, KafkaProducer's transactional calls) ------- */
+
+/* KafkaProducer.doSend's maybeAddPartition, once per new batch (every batch of a transaction
+ * is created inside it, and a partition's first record opens a batch): the batch is
+ * transactional, and its partition waits for AddPartitionsToTxn. Kafka's drain stops at a
+ * partition not added (RA.shouldStopDrainBatchesForPartition: isSendToPartitionAllowed); the
+ * model mutes the partition until it is added, a check the drain makes anyway (a muted
+ * partition is skipped, not a stop of the node's drain: the other partitions of the node go on,
+ * which Kafka's `break` leaves to the next drain). A partition not yet added has nothing in
+ * flight, so no max.in.flight=1 mute is lost. */
+static void producer_txn_on_new_batch(producer *p, uint32_t i) {
+    producer_batch *b = &p->batches[i];
+    b->header.flags = PROTO_BATCH_TRANSACTIONAL;
+    if (!txn_manager_add_partition(p->txn, b->partition)) p->partitions[b->partition].muted = true;
+}
+
+/* Kafka's sequence state of every partition restarts at 0 under the new producer id and epoch
+ * (TM.resetSequenceNumbers after InitProducerId). Nothing is in flight then: InitProducerId
+ * goes only after EndTxn, which waits for every batch. */
+static void producer_txn_reset_sequences(producer *p) {
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        pt->producer_id = p->producer_id;
+        pt->producer_epoch = p->producer_epoch;
+        pt->next_sequence = 0;
+        pt->last_acked_sequence = -1;
+        pt->unresolved = false;
+        pt->bump_requested = false;
+    }
+}
+
+static void producer_txn_on_response(producer *p, const proto_msg *m) {
+    txn_manager *tm = p->txn;
+    unsigned ev = txn_manager_on_response(tm, m, producer_now(p));
+    if (ev & TXN_EV_ADDED)
+        for (int k = 0; k < tm->req_part_count; k++) p->partitions[tm->req_parts[k]].muted = false;
+    if (ev & TXN_EV_PRODUCER_ID) {
+        history_producer_id(p->history, producer_now(p), p->node, p->producer_id,
+                            p->producer_epoch);
+        producer_txn_reset_sequences(p);
+    }
+}
+
+/* TM.handleFailedBatch for a transactional producer: the error state first
+ * (maybeTransitionToErrorState); UNKNOWN_PRODUCER_ID forgets the partition's sequences
+ * (resetSequenceForPartition). Kafka's adjustSequencesDueToFailedBatch (later in-flight
+ * sequences moved down by the failed batch's records) is not modelled: the transaction aborts,
+ * and the bump that follows restarts every sequence. */
+static void producer_txn_failed_batch(producer *p, const producer_batch *b, int error) {
+    txn_manager_on_batch_failed(p->txn, error, producer_now(p));
+    if (error != ERR_UNKNOWN_PRODUCER_ID) return;
+    producer_partition *pt = &p->partitions[b->partition];
+    pt->producer_id = PROTO_NO_PRODUCER_ID;
+    pt->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    pt->next_sequence = 0;
+    pt->last_acked_sequence = -1;
+    pt->unresolved = false;
+}
+
+/* RA.abortUndrainedBatches (every queued batch without a sequence: TransactionAbortedException
+ * while aborting, or the error that made the transaction abortable) and, with all,
+ * RA.abortBatches (every incomplete batch, in flight too: the fatal error; late answers for them
+ * are ignored). */
+static void producer_txn_abort_batches(producer *p, int error, bool all) {
+    for (int b = 0; b <= PROTO_BROKERS_MAX && all; b++) {
+        producer_conn *c = &p->conns[b];
+        for (int k = 0; k < c->count; k++) {
+            const producer_request *r = producer_conn_req(p, c, k);
+            if (r->api != API_PRODUCE) continue;
+            for (int j = 0; j < (r->batch_count > 1 ? r->batch_count : 1); j++) {
+                uint32_t i = producer_request_batch_at(r, j).batch;
+                if (i == PRODUCER_NIL || p->batches[i].state != PRODUCER_BATCH_IN_FLIGHT) continue;
+                producer_outstanding_remove(&p->partitions[p->batches[i].partition], i);
+                producer_batch_complete(p, i, error, -1);
+            }
+        }
+    }
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        uint32_t i = pt->head;
+        while (i != PRODUCER_NIL) {
+            uint32_t next = p->batches[i].next;
+            if (all || p->batches[i].header.base_sequence == PROTO_NO_SEQUENCE) {
+                producer_outstanding_remove(pt, i);
+                producer_batch_complete(p, i, error, -1);
+            }
+            i = next;
+        }
+    }
+}
+
+/* The application may act on what the manager did (a call returned, an error state): the
+ * sender lets it before going on, as the application thread would run meanwhile. */
+static bool producer_txn_app_wants(const producer *p) {
+    const txn_manager *tm = p->txn;
+    switch (p->txn_phase) {
+    case PRODUCER_TXN_INIT:
+    case PRODUCER_TXN_COMMITTING:
+    case PRODUCER_TXN_ABORTING: return tm->result != TXN_RESULT_PENDING;
+    case PRODUCER_TXN_OPEN:
+        return tm->state == TXN_MGR_ABORTABLE_ERROR || tm->state == TXN_MGR_FATAL_ERROR;
+    default: return false;
+    }
+}
+
+/* Sender.runOnce's transactional part (maybeResolveSequences, the fatal state,
+ * maybeSendAndPollTransactionalRequest). Returns true when the sender may go on to
+ * sendProducerData (Produce). */
+static bool producer_txn_run(producer *p) {
+    txn_manager *tm = p->txn;
+    int64_t now = producer_now(p);
+    for (int round = 0; round < 4; round++) {
+        producer_resolve_sequences(p);
+        if (tm->state == TXN_MGR_FATAL_ERROR) {
+            if (p->in_producer > 0) producer_txn_abort_batches(p, tm->last_error, true);
+        } else if ((tm->state == TXN_MGR_ABORTABLE_ERROR ||
+                    tm->state == TXN_MGR_ABORTING_TRANSACTION) && p->in_producer > 0) {
+            int error = tm->last_error != ERR_NONE ? tm->last_error : ERR_CLIENT_TXN_ABORTED;
+            producer_txn_abort_batches(p, error, false);
+        }
+        if (producer_txn_app_wants(p)) {
+            producer_txn_app_pump(p);
+            continue;
+        }
+        if (tm->state == TXN_MGR_FATAL_ERROR) return false;
+        proto_msg m;
+        int to = -1;
+        int64_t wake = SIM_TIME_NEVER;
+        txn_next next = txn_manager_next(tm, p->in_producer > 0, now, &m, &to, &wake);
+        if (producer_txn_app_wants(p)) continue; /* a call completed on the way */
+        if (next == TXN_NEXT_PRODUCE) return true;
+        if (next == TXN_NEXT_WAIT) {
+            if (wake != SIM_TIME_NEVER) producer_wakeup_at(p, wake);
+            return false;
+        }
+        int broker = to > 0 ? to : producer_pick_broker(p);
+        producer_conn *c = &p->conns[broker];
+        if (now < c->reconnect_after_ns) {
+            /* awaitNodeReady failed (the node refuses connections): find the coordinator
+             * again and retry after the backoff (maybeFindCoordinatorAndRetry). */
+            txn_manager_not_sent(tm, now);
+            producer_wakeup_at(p, c->reconnect_after_ns);
+            return false;
+        }
+        if (c->count >= p->cfg->max_in_flight) {
+            /* awaitNodeReady waits for room on the connection: the same request goes when an
+             * answer comes. */
+            tm->slept = true;
+            tm->sleep_until_ns = now;
+            return false;
+        }
+        uint32_t corr = producer_request_send(p, broker, &m, PRODUCER_NIL, true);
+        txn_manager_sent(tm, broker, corr);
+        return false;
+    }
+    return false;
+}
+
+/* ---- The transactional application --------------------------------------------------------- */
+
+/* max.block.ms: the pending call throws a TimeoutException and the application calls it again
+ * (KafkaProducer's javadoc: the same call, whose result the manager kept). Recorded as a
+ * client-side error of the call's request. */
+static void producer_txn_block_arm(producer *p) {
+    sim_timer_arm(p->world, &p->txn_block, producer_now(p) + p->cfg->max_block_ns, p->kind,
+                  producer_arg(p, PRODUCER_EV_TXN_BLOCK, 0));
+}
+
+static void producer_txn_on_block(producer *p) {
+    if (p->txn_phase != PRODUCER_TXN_INIT && p->txn_phase != PRODUCER_TXN_COMMITTING &&
+        p->txn_phase != PRODUCER_TXN_ABORTING)
+        return;
+    int api = p->txn_phase == PRODUCER_TXN_INIT ? API_INIT_PRODUCER_ID : API_END_TXN;
+    history_error(p->history, producer_now(p), p->node, api, ERR_CLIENT_TXN_TIMEOUT);
+    producer_txn_block_arm(p);
+}
+
+/* The application's records are not all sent yet. */
+static bool producer_txn_records_left(const producer *p) {
+    return p->next_id < p->id_first + p->records || p->resend_count > 0;
+}
+
+/* KafkaProducer.send of the transaction's next records: resends first, then new ids as the
+ * rate allows, until the transaction holds workload.transaction.records or buffer.memory is
+ * full. Each id sent joins txn_ids. */
+static void producer_txn_app_send(producer *p) {
+    while (p->txn_count < p->txn_size && p->resend_count > 0 && producer_buffer_has_room(p)) {
+        uint32_t id = p->resend[p->resend_head];
+        p->resend_head = (p->resend_head + 1) % p->records;
+        p->resend_count--;
+        producer_app_resend(p, id);
+        p->txn_ids[p->txn_count++] = id;
+    }
+    uint64_t allowed = p->rate_per_s > 0 ? p->app_ticks : p->records;
+    uint64_t limit = p->id_first + (allowed < p->records ? allowed : p->records);
+    uint64_t room = p->txn_size - p->txn_count;
+    if (limit > p->next_id + room) limit = p->next_id + room;
+    if (limit <= p->next_id) return;
+    uint64_t from = p->next_id;
+    producer_app_send_new(p, limit);
+    for (uint64_t id = from; id < p->next_id; id++) p->txn_ids[p->txn_count++] = (uint32_t)id;
+}
+
+/* The transaction's records go to the resend ring (sent again in the next transaction), or are
+ * given up; the application forgets the transaction. */
+static void producer_txn_requeue(producer *p, bool resend) {
+    for (uint32_t k = 0; k < p->txn_count; k++) {
+        uint32_t id = p->txn_ids[k];
+        uint8_t *o = &p->outcome[id - p->id_first];
+        if (*o == PRODUCER_RECORD_PENDING) {
+            SIM_ASSERT(p->world, p->in_producer > 0);
+            p->in_producer--;
+        }
+        if (resend) {
+            *o = PRODUCER_RECORD_RESEND;
+            p->resend[(p->resend_head + p->resend_count++) % p->records] = id;
+        } else {
+            *o = PRODUCER_RECORD_GIVEN_UP;
+            p->given_up++;
+        }
+    }
+    p->txn_count = 0;
+}
+
+static void producer_txn_call_done(producer *p) {
+    p->txn->result = TXN_RESULT_NONE;
+    sim_timer_cancel(&p->txn_block);
+}
+
+/* The transaction ends on an error (a failed call, or an error state seen at the next send):
+ * KafkaProducer's javadoc pattern, ProducerFencedException, OutOfOrderSequenceException (and
+ * its subclass UnknownProducerIdException) close the producer, any other KafkaException aborts
+ * the transaction and the application sends its records again. A fatal manager cannot abort:
+ * the application closes at once. Closing aborts an open transaction first (Sender.run's
+ * shutdown: beginAbort unless the manager is in a fatal state). */
+static void producer_txn_app_error(producer *p, int error) {
+    txn_manager *tm = p->txn;
+    bool close = error == ERR_PRODUCER_FENCED || error == ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+                 error == ERR_UNKNOWN_PRODUCER_ID;
+    if (tm->state == TXN_MGR_FATAL_ERROR) {
+        if (p->txn_phase == PRODUCER_TXN_OPEN)
+            history_txn_end(p->history, producer_now(p), p->node, p->txn_no, false, error);
+        p->txn_phase = PRODUCER_TXN_CLOSED;
+        p->txn_flush = false;
+        return;
+    }
+    txn_manager_abort(tm);
+    p->txn_resend = !close;
+    p->txn_closing = close;
+    p->txn_flush = true;
+    p->txn_phase = PRODUCER_TXN_ABORTING;
+    producer_txn_block_arm(p);
+}
+
+/* commitTransaction, or abortTransaction for a share workload.transaction.abort.ratio of the
+ * transactions, drawn from the producer's own stream (only when the ratio is above 0, so that
+ * other runs draw what they drew). */
+static void producer_txn_app_end(producer *p) {
+    int64_t ppm = p->cfg->transaction_abort_ppm;
+    bool abort = ppm > 0 && (int64_t)sim_pcg32_bounded(&p->rng, 1000000u) < ppm;
+    p->txn_flush = true;
+    p->txn_resend = false;
+    p->txn_closing = false;
+    producer_txn_block_arm(p);
+    if (abort) {
+        txn_manager_abort(p->txn);
+        p->txn_phase = PRODUCER_TXN_ABORTING;
+    } else {
+        txn_manager_commit(p->txn);
+        p->txn_phase = PRODUCER_TXN_COMMITTING;
+    }
+}
+
+/* One step of the application's loop; returns false when it waits. */
+static bool producer_txn_app_step(producer *p) {
+    txn_manager *tm = p->txn;
+    int64_t now = producer_now(p);
+    switch ((producer_txn_phase)p->txn_phase) {
+    case PRODUCER_TXN_INIT:
+        if (tm->state == TXN_MGR_UNINITIALIZED && tm->result == TXN_RESULT_NONE) {
+            txn_manager_init_transactions(tm);
+            producer_txn_block_arm(p);
+        }
+        if (tm->result == TXN_RESULT_PENDING) return false;
+        if (tm->result == TXN_RESULT_FAILED) {
+            producer_txn_call_done(p);
+            p->txn_phase = PRODUCER_TXN_CLOSED;
+            return false;
+        }
+        producer_txn_call_done(p);
+        p->txn_phase = PRODUCER_TXN_IDLE;
+        return true;
+    case PRODUCER_TXN_IDLE:
+        if (!producer_txn_records_left(p)) return false;
+        txn_manager_begin(tm);
+        if (tm->state != TXN_MGR_IN_TRANSACTION) {
+            p->txn_phase = PRODUCER_TXN_CLOSED;
+            return false;
+        }
+        p->txn_no++;
+        p->txn_count = 0;
+        history_txn_begin(p->history, now, p->node, p->txn_no, p->producer_id, p->producer_epoch);
+        p->txn_phase = PRODUCER_TXN_OPEN;
+        return true;
+    case PRODUCER_TXN_OPEN:
+        if (tm->state == TXN_MGR_ABORTABLE_ERROR || tm->state == TXN_MGR_FATAL_ERROR) {
+            producer_txn_app_error(p, tm->last_error);
+            return true;
+        }
+        producer_txn_app_send(p);
+        if (p->txn_count == 0 || (p->txn_count < p->txn_size && producer_txn_records_left(p)))
+            return false;
+        producer_txn_app_end(p);
+        return true;
+    case PRODUCER_TXN_COMMITTING:
+        if (tm->result == TXN_RESULT_PENDING) return false;
+        history_txn_end(p->history, now, p->node, p->txn_no, true,
+                        tm->result == TXN_RESULT_DONE ? ERR_NONE : tm->result_error);
+        p->txn_flush = false;
+        if (tm->result == TXN_RESULT_DONE) {
+            producer_txn_call_done(p);
+            p->txn_count = 0;
+            p->txn_phase = PRODUCER_TXN_IDLE;
+            return true;
+        }
+        producer_txn_call_done(p);
+        /* The commit threw: the catch block runs. */
+        producer_txn_app_error(p, tm->result_error != ERR_NONE ? tm->result_error
+                                                                : tm->last_error);
+        return true;
+    case PRODUCER_TXN_ABORTING:
+        if (tm->result == TXN_RESULT_PENDING) return false;
+        history_txn_end(p->history, now, p->node, p->txn_no, false,
+                        tm->result == TXN_RESULT_DONE ? ERR_NONE : tm->result_error);
+        p->txn_flush = false;
+        if (tm->result != TXN_RESULT_DONE || p->txn_closing) {
+            producer_txn_call_done(p);
+            p->txn_phase = PRODUCER_TXN_CLOSED;
+            return false;
+        }
+        producer_txn_call_done(p);
+        if (p->txn_resend) producer_txn_requeue(p, true);
+        p->txn_count = 0;
+        p->txn_phase = PRODUCER_TXN_IDLE;
+        return true;
+    case PRODUCER_TXN_CLOSED:
+    default: return false;
+    }
+}
+
+/* The application's loop: initTransactions; then per transaction beginTransaction, send
+ * workload.transaction.records records, commitTransaction (or abortTransaction by the ratio);
+ * on an error abort and send the same records again in a new transaction, or close. */
+static void producer_txn_app_pump(producer *p) {
+    for (int k = 0; k < 16 && producer_txn_app_step(p); k++) {
+    }
+}
+
+/* The instance died (crash or restart): a transaction it had open ends unanswered for the
+ * application (HIST_TXN_END with PRODUCER_CLOSED: commit asked or not). */
+static void producer_txn_instance_died(producer *p) {
+    if (p->txn_phase == PRODUCER_TXN_OPEN || p->txn_phase == PRODUCER_TXN_COMMITTING ||
+        p->txn_phase == PRODUCER_TXN_ABORTING)
+        history_txn_end(p->history, producer_now(p), p->node, p->txn_no,
+                        p->txn_phase == PRODUCER_TXN_COMMITTING, ERR_CLIENT_PRODUCER_CLOSED);
+    p->txn_phase = PRODUCER_TXN_INIT;
+    p->txn_flush = false;
+}
+
+/* Sets up the manager of a producer with a transactional.id; 0, or -1 out of memory. */
+static int producer_txn_init(producer *p) {
+    int txn = p->cfg->txn_id_count > 0 ? p->cfg->producer_txn[p->index] : -1;
+    if (txn < 0 || txn >= p->cfg->txn_id_count || !p->cfg->enable_idempotence) return 0;
+    p->txn = calloc(1, sizeof *p->txn);
+    uint64_t size = p->cfg->transaction_records ? p->cfg->transaction_records : 1;
+    if (size > p->records && p->records > 0) size = p->records;
+    p->txn_size = (uint32_t)size;
+    p->txn_ids = malloc((size_t)size * sizeof *p->txn_ids);
+    if (!p->txn || !p->txn_ids) return -1;
+    txn_manager_env env = {.config = p->cfg, .history = p->history, .node = p->node,
+                           .txn = txn, .partition_count = p->partition_count,
+                           .producer_id = &p->producer_id, .producer_epoch = &p->producer_epoch};
+    return txn_manager_init(p->txn, &env);
 }
 
 /* ---- Lifecycle -------------------------------------------------------------------------- */
@@ -1961,8 +2402,13 @@ static void producer_session_clear(producer *p) {
     p->metadata_refreshed_ns = 0;
     p->producer_id = PROTO_NO_PRODUCER_ID;
     p->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
-    p->pid_needed = producer_idempotent(p);
+    p->pid_needed = producer_idempotent(p) && !p->txn;
     p->init_pid_in_flight = false;
+    if (p->txn) {
+        txn_manager_reset(p->txn);
+        sim_timer_cancel(&p->txn_block);
+        p->txn_flush = false;
+    }
     p->pid_after_ns = 0;
     p->deferred_count = 0;
     p->deferred_outline_used = 0;
@@ -2051,6 +2497,7 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
         p->conns[b].requests = calloc((size_t)producer_conn_capacity(p), sizeof(producer_request));
         if (!p->conns[b].requests) goto fail;
     }
+    if (producer_txn_init(p) != 0) goto fail;
     producer_session_clear(p);
     p->kind = sim_handler_add(p->world, producer_on_event, p, "producer");
     net_listen(p->net, p->node, producer_on_message, p);
@@ -2088,6 +2535,9 @@ void producer_fini(producer *p) {
     free(p->more_blocks);
     free(p->more_stack);
     for (int b = 0; b <= PROTO_BROKERS_MAX; b++) free(p->conns[b].requests);
+    if (p->txn) txn_manager_fini(p->txn);
+    free(p->txn);
+    free(p->txn_ids);
     memset(p, 0, sizeof *p);
 }
 
@@ -2112,6 +2562,7 @@ void producer_crash(producer *p) {
     if (p->crashed) return;
     p->crashed = true;
     net_set_down(p->net, p->node, true);
+    if (p->txn) producer_txn_instance_died(p);
     producer_session_clear(p);
 }
 
@@ -2140,8 +2591,12 @@ void producer_restart(producer *p) {
         producer_abort_all(p);
         for (int b = 1; b <= PROTO_BROKERS_MAX; b++)
             net_close(p->net, p->node, node_broker(b), true);
+        if (p->txn) producer_txn_instance_died(p);
     }
     producer_session_clear(p);
+    /* A transactional application never learned whether its open transaction committed: its
+     * records go again (workload.resend.on.failure) or are given up, in send order. */
+    if (p->txn) producer_txn_requeue(p, p->cfg->resend_on_failure);
     /* Records the old process took to its grave: nobody called back. */
     for (uint64_t id = p->id_first; id < p->next_id; id++) {
         if (p->outcome[id - p->id_first] != PRODUCER_RECORD_PENDING) continue;
@@ -2168,6 +2623,10 @@ void producer_pause(producer *p, int64_t until_ns) {
 }
 
 bool producer_done(const producer *p) {
+    if (p->txn)
+        return p->started && p->in_producer == 0 &&
+               (p->txn_phase == PRODUCER_TXN_CLOSED ||
+                (p->txn_phase == PRODUCER_TXN_IDLE && !producer_txn_records_left(p)));
     return p->started && p->next_id >= p->id_first + p->records && p->resend_count == 0 &&
            p->in_producer == 0;
 }

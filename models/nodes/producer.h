@@ -1,6 +1,7 @@
 /*
  * producer.h: the Java producer client (KafkaProducer with its RecordAccumulator, Sender,
- * NetworkClient and TransactionManager in idempotent mode) and the application in front of it.
+ * NetworkClient and TransactionManager, idempotent or transactional: txn_manager.h) and the
+ * application in front of it.
  *
  * The application sends records with ids 0..workload.records-1 at workload.rate records/s (or
  * as fast as buffer.memory accepts) and receives one callback per send. The producer batches
@@ -24,6 +25,7 @@
 #include "partitioner.h"
 #include "protocol.h"
 #include "sim.h"
+#include "txn_manager.h"
 
 #define PRODUCER_NIL UINT32_MAX      /* no batch */
 #define PRODUCER_NO_LEADER_EPOCH INT32_MIN /* ProducerBatch.currentLeaderEpoch: Optional.empty */
@@ -275,6 +277,20 @@ typedef struct producer {
     size_t deferred_outline_used; /* bytes held */
     size_t deferred_outline_capacity; /* bytes allocated */
 
+    /* Transactions (a producer with a transactional.id; all unused otherwise). */
+    txn_manager *txn;          /* owned TransactionManager, NULL when not transactional */
+    bool txn_flush;            /* a commit or abort is under way: every batch is ready at once
+                                * (RecordAccumulator.ready's transactionCompleting) */
+    uint8_t txn_phase;         /* producer_txn_phase: where the application's loop is */
+    bool txn_resend;           /* the abort under way follows an error: its records go again */
+    bool txn_closing;          /* the application closes once the abort under way returns */
+    uint32_t txn_no;           /* transactions begun on this node, over all its instances */
+    uint32_t *txn_ids;         /* owned: record ids sent in the open (or last unfinished)
+                                * transaction, in send order */
+    uint32_t txn_count;        /* ids in txn_ids */
+    uint32_t txn_size;         /* workload.transaction.records: capacity of txn_ids */
+    sim_timer txn_block;       /* max.block.ms of the application's pending call */
+
     /* Counters for reports. */
     uint64_t produce_attempts; /* ProduceRequests sent */
     uint64_t multi_partition_requests; /* ProduceRequests carrying batches of several
@@ -287,6 +303,17 @@ typedef struct producer {
     uint64_t check_events;     /* calls since the last full walk, calls */
     uint64_t check_walk_steps; /* batches the last full walk visited, batches */
 } producer;
+
+/* Where the transactional application is (KafkaProducer's class javadoc: initTransactions,
+ * then begin, send, commit, and abort on errors that are not fatal). */
+typedef enum producer_txn_phase {
+    PRODUCER_TXN_INIT = 0,   /* initTransactions not returned yet */
+    PRODUCER_TXN_IDLE,       /* between transactions */
+    PRODUCER_TXN_OPEN,       /* in a transaction, sending its records */
+    PRODUCER_TXN_COMMITTING, /* commitTransaction waits */
+    PRODUCER_TXN_ABORTING,   /* abortTransaction waits */
+    PRODUCER_TXN_CLOSED      /* closed after an error it cannot abort: sends nothing more */
+} producer_txn_phase;
 
 /* Per record id, what the application knows. */
 typedef enum producer_outcome {

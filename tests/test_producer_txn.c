@@ -1,0 +1,458 @@
+/*
+ * test_producer_txn.c: the transactional producer (txn_manager.c and the application's loop in
+ * producer.c) against fake brokers on a real network model.
+ *
+ * Broker 1 leads the partition; broker 2 is the transaction coordinator (FindCoordinator names
+ * it, or broker 1 after a move). The fake answers Metadata, FindCoordinator, InitProducerId
+ * (producer id 1000, the epoch raised by each call), AddPartitionsToTxn and EndTxn by itself
+ * with the errors a test queues, and answers Produce at once (or holds it). It logs every
+ * request it receives, so a test checks their order.
+ */
+#include "producer.h"
+
+#include "test.h"
+
+#define LOG_MAX 512
+#define ERRORS_MAX 8
+
+typedef struct logged {
+    int64_t at_ns;
+    uint8_t api;
+    int to;                   /* broker id */
+    proto_msg m;              /* the request (out-of-line parts not kept) */
+    uint16_t parts[4];        /* AddPartitionsToTxn: its first partitions */
+} logged;
+
+typedef struct fake {
+    sim_world world;
+    net net;
+    history hist;
+    proto_payloads payloads;
+    config cfg;
+    producer prod;
+    uint16_t kind_tick;
+    int coordinator;              /* what FindCoordinator answers */
+    int16_t epoch;                /* the epoch the next InitProducerId hands out */
+    bool hold_produce;            /* keep Produce unanswered (held[]) */
+    bool hold_add;                /* keep AddPartitionsToTxn unanswered */
+    int produce_errors[ERRORS_MAX]; /* errors for the next Produce requests, then NONE */
+    int produce_error_count;
+    int add_errors[ERRORS_MAX];   /* errors for the next AddPartitionsToTxn requests */
+    int add_error_count;
+    int end_errors[ERRORS_MAX];   /* errors for the next EndTxn requests */
+    int end_error_count;
+    int64_t next_offset;
+    int count;                    /* requests logged */
+    logged log[LOG_MAX];
+    int held_count;
+    proto_msg held[LOG_MAX];      /* requests kept unanswered */
+} fake;
+
+static fake F;
+
+static int take_error(int *errors, int *count) {
+    if (*count == 0) return ERR_NONE;
+    int e = errors[0];
+    memmove(errors, errors + 1, (size_t)(*count - 1) * sizeof *errors);
+    (*count)--;
+    return e;
+}
+
+static void answer_produce(const proto_msg *m, int error) {
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_msg_answer(m, &r);
+    r.u.produce_response.error = (int16_t)error;
+    r.u.produce_response.base_offset = error == ERR_NONE ? F.next_offset : -1;
+    if (error == ERR_NONE) F.next_offset += m->u.produce.batch.record_count;
+    net_send(&F.net, &r);
+}
+
+static void fake_broker_deliver(void *ctx, const proto_msg *m) {
+    int broker = (int)(intptr_t)ctx;
+    if (m->is_response) return;
+    if (F.count < LOG_MAX) {
+        logged *l = &F.log[F.count++];
+        l->at_ns = sim_now(&F.world);
+        l->api = m->api;
+        l->to = broker;
+        l->m = *m;
+        if (m->api == API_ADD_PARTITIONS_TO_TXN)
+            for (int k = 0; k < m->u.add_partitions.partition_count && k < 4; k++)
+                l->parts[k] = m->u.add_partitions.partitions[k];
+    }
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_msg_answer(m, &r);
+    switch (m->api) {
+    case API_METADATA:
+        r.u.metadata_response.leader = 1;
+        r.u.metadata_response.leader_epoch = 1;
+        net_send(&F.net, &r);
+        break;
+    case API_FIND_COORDINATOR:
+        r.u.find_coordinator_response.coordinator = (int16_t)F.coordinator;
+        net_send(&F.net, &r);
+        break;
+    case API_INIT_PRODUCER_ID:
+        r.u.init_pid_response.producer_id = 1000;
+        r.u.init_pid_response.producer_epoch = F.epoch++;
+        net_send(&F.net, &r);
+        break;
+    case API_ADD_PARTITIONS_TO_TXN:
+        if (F.hold_add) {
+            F.held[F.held_count++] = *m;
+            break;
+        }
+        r.u.txn_response.error = (int16_t)take_error(F.add_errors, &F.add_error_count);
+        net_send(&F.net, &r);
+        break;
+    case API_END_TXN:
+        r.u.txn_response.error = (int16_t)take_error(F.end_errors, &F.end_error_count);
+        net_send(&F.net, &r);
+        break;
+    case API_PRODUCE:
+        if (F.hold_produce) {
+            F.held[F.held_count++] = *m;
+            break;
+        }
+        answer_produce(m, take_error(F.produce_errors, &F.produce_error_count));
+        break;
+    default: break;
+    }
+}
+
+static void fake_on_tick(void *ctx, sim_world *w, const sim_event *ev) {
+    (void)ctx;
+    (void)w;
+    (void)ev;
+}
+
+static void run_until(int64_t t) {
+    if (t > sim_now(&F.world)) sim_schedule(&F.world, t, F.kind_tick, 0);
+    F.world.opt.time_max_ns = t;
+    sim_run(&F.world);
+}
+
+/* A 3.7 transactional producer: 100-byte records, 4 per batch, 4 per transaction, latency
+ * 1 ms, no jitter. */
+static void fake_config(config *c) {
+    memset(c, 0, sizeof *c);
+    c->kafka_version = 30700;
+    c->acks = -1;
+    c->enable_idempotence = true;
+    c->max_in_flight = 5;
+    c->retries = INT32_MAX;
+    c->retry_backoff_ns = 100 * SIM_MS;
+    c->retry_backoff_max_ns = 1000 * SIM_MS;
+    c->reconnect_backoff_ns = 50 * SIM_MS;
+    c->request_timeout_ns = 30 * SIM_S;
+    c->delivery_timeout_ns = 120 * SIM_S;
+    c->linger_ns = 0;
+    c->batch_bytes = PRODUCER_BATCH_OVERHEAD_BYTES + 4 * (100 + PRODUCER_RECORD_OVERHEAD_BYTES);
+    c->buffer_memory_bytes = 32 * 1024 * 1024;
+    c->records = 8;
+    c->rate_per_s = 0;
+    c->record_bytes = 100;
+    c->latency_ns = 1 * SIM_MS;
+    c->metadata_max_age_ns = 300 * SIM_S;
+    c->resend_on_failure = true;
+    c->transaction_timeout_ns = 60 * SIM_S;
+    c->max_block_ns = 60 * SIM_S;
+    c->transaction_records = 4;
+    c->txn_id_count = 1;
+    strcpy(c->txn_ids[0], "app");
+    for (int k = 0; k < PROTO_PRODUCERS_MAX; k++) c->producer_txn[k] = -1;
+    c->producer_txn[0] = 0;
+}
+
+static void fake_start(const config *c) {
+    memset(&F, 0, sizeof F);
+    F.cfg = *c;
+    F.coordinator = 2;
+    F.next_offset = 0;
+    sim_world_options wopt = {.seed = 1, .time_max_ns = SIM_TIME_NEVER, .queue_capacity = 64};
+    if (sim_world_init(&F.world, &wopt) != 0) abort();
+    net_options nopt = {.latency_ns = c->latency_ns, .jitter_ns = 0, .stream_id = 1};
+    if (net_init(&F.net, &F.world, &nopt) != 0) abort();
+    if (history_init(&F.hist, 1024) != 0) abort();
+    if (proto_payloads_init(&F.payloads, 64) != 0) abort();
+    F.kind_tick = sim_handler_add(&F.world, fake_on_tick, NULL, "tick");
+    net_listen(&F.net, node_broker(1), fake_broker_deliver, (void *)(intptr_t)1);
+    net_listen(&F.net, node_broker(2), fake_broker_deliver, (void *)(intptr_t)2);
+    producer_env env = {.world = &F.world, .net = &F.net, .history = &F.hist, .config = &F.cfg,
+                        .payloads = &F.payloads};
+    int bootstrap[2] = {1, 2};
+    if (producer_init(&F.prod, &env, 0, bootstrap, 2) != 0) abort();
+    producer_start(&F.prod);
+}
+
+static void fake_stop(void) {
+    producer_check(&F.prod);
+    CHECK_EQ(F.world.status == SIM_FAILED, 0);
+    producer_fini(&F.prod);
+    proto_payloads_fini(&F.payloads);
+    history_fini(&F.hist);
+    net_fini(&F.net);
+    sim_world_fini(&F.world);
+}
+
+/* Index of the n-th (0-based) logged request of api, or -1. */
+static int nth(uint8_t api, int n) {
+    for (int k = 0; k < F.count; k++)
+        if (F.log[k].api == api && n-- == 0) return k;
+    return -1;
+}
+
+static int count_api(uint8_t api) {
+    int n = 0;
+    for (int k = 0; k < F.count; k++) n += F.log[k].api == api;
+    return n;
+}
+
+static int hist_count(history_kind kind) {
+    int n = 0;
+    for (size_t i = 0; i < F.hist.count; i++) n += F.hist.recs[i].kind == kind;
+    return n;
+}
+
+/* The n-th history record of kind, or NULL. */
+static const history_rec *hist_nth(history_kind kind, int n) {
+    for (size_t i = 0; i < F.hist.count; i++)
+        if (F.hist.recs[i].kind == kind && n-- == 0) return &F.hist.recs[i];
+    return NULL;
+}
+
+/* ---- Tests ------------------------------------------------------------------------------ */
+
+/* initTransactions finds the coordinator first (InitProducerId has none yet: it waits a retry
+ * backoff), then two transactions of 4 records: AddPartitionsToTxn before the first Produce,
+ * EndTxn(COMMIT) after the batch's acknowledgement, every batch transactional. */
+static void test_init_and_commit(void) {
+    config c;
+    fake_config(&c);
+    fake_start(&c);
+    run_until(2 * SIM_S);
+    int fc = nth(API_FIND_COORDINATOR, 0), init = nth(API_INIT_PRODUCER_ID, 0);
+    CHECK(fc >= 0 && init > fc);
+    CHECK_EQ(F.log[fc].m.u.find_coordinator.txn, 0);
+    CHECK_EQ(F.log[init].to, 2);
+    CHECK_EQ(F.log[init].m.u.init_pid.txn, 0);
+    CHECK_EQ(F.log[init].m.u.init_pid.txn_timeout_ms, 60000);
+    CHECK_EQ(F.log[init].m.u.init_pid.producer_id, PROTO_NO_PRODUCER_ID);
+    /* The retried InitProducerId waited retry.backoff.ms after the coordinator was found. */
+    CHECK(F.log[init].at_ns >= F.log[fc].at_ns + 100 * SIM_MS);
+    for (int t = 0; t < 2; t++) {
+        int add = nth(API_ADD_PARTITIONS_TO_TXN, t), prod = nth(API_PRODUCE, t),
+            end = nth(API_END_TXN, t);
+        CHECK(add >= 0 && prod > add && end > prod);
+        CHECK_EQ(F.log[add].to, 2);
+        CHECK_EQ(F.log[add].m.u.add_partitions.partition_count, 1);
+        CHECK_EQ(F.log[add].parts[0], 0);
+        CHECK_EQ(F.log[add].m.u.add_partitions.producer_id, 1000);
+        CHECK_EQ(F.log[end].m.u.end_txn.commit, 1);
+        CHECK_EQ(F.log[prod].to, 1);
+        const proto_batch *b = &F.log[prod].m.u.produce.batch;
+        CHECK_EQ(b->flags, PROTO_BATCH_TRANSACTIONAL);
+        CHECK_EQ(b->record_count, 4);
+        CHECK_EQ(b->producer_id, 1000);
+        CHECK_EQ(b->base_sequence, 4 * t);
+        /* The first Produce waits for the partition's AddPartitionsToTxn answer. */
+        CHECK(F.log[prod].at_ns >= F.log[add].at_ns + 2 * SIM_MS);
+    }
+    CHECK_EQ(count_api(API_END_TXN), 2);
+    CHECK_EQ(hist_count(HIST_TXN_BEGIN), 2);
+    CHECK_EQ(hist_count(HIST_TXN_BATCH), 2);
+    CHECK_EQ(hist_count(HIST_TXN_END), 2);
+    const history_rec *e = hist_nth(HIST_TXN_END, 1);
+    CHECK(e && e->a == 2 && e->b == 1 && e->c == ERR_NONE);
+    const history_rec *tb = hist_nth(HIST_TXN_BATCH, 1);
+    CHECK(tb && tb->b == 2);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_READY);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
+/* No Produce goes out while a transactional request is in flight (Sender.runOnce returns
+ * before sendProducerData). */
+static void test_no_produce_while_txn_request_in_flight(void) {
+    config c;
+    fake_config(&c);
+    fake_start(&c);
+    F.hold_add = true;
+    run_until(1 * SIM_S);
+    CHECK_EQ(count_api(API_ADD_PARTITIONS_TO_TXN), 1);
+    CHECK_EQ(count_api(API_PRODUCE), 0);
+    CHECK_EQ(F.prod.txn->parts[0], TXN_PART_PENDING);
+    /* Answer it: the batch goes. */
+    F.hold_add = false;
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_msg_answer(&F.held[0], &r);
+    net_send(&F.net, &r);
+    run_until(2 * SIM_S);
+    CHECK(count_api(API_PRODUCE) >= 1);
+    CHECK_EQ(hist_count(HIST_TXN_END), 2);
+    fake_stop();
+}
+
+/* CONCURRENT_TRANSACTIONS on a transaction's first AddPartitionsToTxn is retried after 20 ms,
+ * not retry.backoff.ms (maybeOverrideRetryBackoffMs). */
+static void test_concurrent_transactions_retried_soon(void) {
+    config c;
+    fake_config(&c);
+    c.records = 4;
+    fake_start(&c);
+    F.add_errors[F.add_error_count++] = ERR_CONCURRENT_TRANSACTIONS;
+    run_until(2 * SIM_S);
+    int a0 = nth(API_ADD_PARTITIONS_TO_TXN, 0), a1 = nth(API_ADD_PARTITIONS_TO_TXN, 1);
+    CHECK(a0 >= 0 && a1 > a0);
+    CHECK_EQ(F.log[a1].at_ns - F.log[a0].at_ns, 2 * SIM_MS + 20 * SIM_MS);
+    CHECK_EQ(hist_count(HIST_TXN_END), 1);
+    CHECK_EQ(hist_nth(HIST_TXN_END, 0)->c, ERR_NONE);
+    fake_stop();
+}
+
+/* NOT_COORDINATOR on EndTxn: FindCoordinator again, then the EndTxn to the new coordinator. */
+static void test_not_coordinator_relookup(void) {
+    config c;
+    fake_config(&c);
+    c.records = 4;
+    fake_start(&c);
+    F.end_errors[F.end_error_count++] = ERR_NOT_COORDINATOR;
+    run_until(100 * SIM_MS);
+    CHECK_EQ(count_api(API_END_TXN), 0);
+    F.coordinator = 1; /* the coordinator moves */
+    run_until(3 * SIM_S);
+    CHECK_EQ(count_api(API_FIND_COORDINATOR), 2);
+    int e0 = nth(API_END_TXN, 0), fc = nth(API_FIND_COORDINATOR, 1), e1 = nth(API_END_TXN, 1);
+    CHECK(e0 >= 0 && fc > e0 && e1 > fc);
+    CHECK_EQ(F.log[e0].to, 2);
+    CHECK_EQ(F.log[e1].to, 1);
+    CHECK_EQ(hist_nth(HIST_TXN_END, 0)->c, ERR_NONE);
+    fake_stop();
+}
+
+/* PRODUCER_FENCED on EndTxn is fatal: the commit fails with it and the application closes
+ * (no more transactions, no more sends); the run is done. */
+static void test_fenced_commit_is_fatal(void) {
+    config c;
+    fake_config(&c);
+    fake_start(&c);
+    F.end_errors[F.end_error_count++] = ERR_PRODUCER_FENCED;
+    run_until(3 * SIM_S);
+    CHECK_EQ(count_api(API_END_TXN), 1);
+    CHECK_EQ(count_api(API_PRODUCE), 1);
+    CHECK_EQ(hist_count(HIST_TXN_END), 1);
+    const history_rec *e = hist_nth(HIST_TXN_END, 0);
+    CHECK(e && e->b == 1 && e->c == ERR_PRODUCER_FENCED);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_FATAL_ERROR);
+    CHECK_EQ(F.prod.txn_phase, PRODUCER_TXN_CLOSED);
+    CHECK_EQ(F.prod.next_id, 4); /* the second transaction never began */
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
+/* A produce error is abortable (INVALID_PRODUCER_EPOCH from 2.7, KIP-588): the commit fails
+ * with it, the application aborts and sends the same records again in a new transaction. The
+ * commit had begun, so no epoch bump (canBumpEpoch && !isCompleting). Before 2.7 the same
+ * error is a ProducerFencedException: fatal. */
+static void test_abortable_produce_error_resends(void) {
+    config c;
+    fake_config(&c);
+    c.records = 4;
+    fake_start(&c);
+    F.produce_errors[F.produce_error_count++] = ERR_INVALID_PRODUCER_EPOCH;
+    run_until(3 * SIM_S);
+    CHECK_EQ(count_api(API_END_TXN), 2);
+    CHECK_EQ(F.log[nth(API_END_TXN, 0)].m.u.end_txn.commit, 0);
+    CHECK_EQ(F.log[nth(API_END_TXN, 1)].m.u.end_txn.commit, 1);
+    CHECK_EQ(count_api(API_INIT_PRODUCER_ID), 1);
+    CHECK_EQ(hist_count(HIST_TXN_END), 3);
+    const history_rec *e0 = hist_nth(HIST_TXN_END, 0), *e1 = hist_nth(HIST_TXN_END, 1),
+                      *e2 = hist_nth(HIST_TXN_END, 2);
+    CHECK(e0->a == 1 && e0->b == 1 && e0->c == ERR_INVALID_PRODUCER_EPOCH);
+    CHECK(e1->a == 1 && e1->b == 0 && e1->c == ERR_NONE);
+    CHECK(e2->a == 2 && e2->b == 1 && e2->c == ERR_NONE);
+    /* The second Produce carries the same ids, sent again. */
+    int p1 = nth(API_PRODUCE, 1);
+    CHECK(p1 >= 0);
+    proto_ids ids = proto_payload_ids(&F.payloads, F.log[p1].m.u.produce.batch.payload);
+    CHECK_EQ(ids.n, 4);
+    CHECK_EQ(proto_ids_at(&ids, 0), 0);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+
+    fake_config(&c);
+    c.records = 4;
+    c.kafka_version = 20600;
+    fake_start(&c);
+    F.produce_errors[F.produce_error_count++] = ERR_INVALID_PRODUCER_EPOCH;
+    run_until(3 * SIM_S);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_FATAL_ERROR);
+    CHECK_EQ(count_api(API_END_TXN), 0);
+    CHECK_EQ(hist_nth(HIST_TXN_END, 0)->c, ERR_PRODUCER_FENCED);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
+/* An abortable error while the transaction is still open (the application sends at 10
+ * records/s) bumps the epoch: EndTxn(ABORT), then InitProducerId(1000, 0), and the records go
+ * again at epoch 1 from sequence 0. Before 2.5 the coordinator cannot bump: no InitProducerId. */
+static void test_abort_with_epoch_bump(void) {
+    config c;
+    fake_config(&c);
+    c.records = 4;
+    c.rate_per_s = 10;
+    c.retries = 0; /* the first batch's NOT_ENOUGH_REPLICAS fails it */
+    fake_start(&c);
+    F.produce_errors[F.produce_error_count++] = ERR_NOT_ENOUGH_REPLICAS;
+    run_until(5 * SIM_S);
+    int end = nth(API_END_TXN, 0), bump = nth(API_INIT_PRODUCER_ID, 1);
+    CHECK(end >= 0 && bump > end);
+    CHECK_EQ(F.log[end].m.u.end_txn.commit, 0);
+    CHECK_EQ(F.log[bump].m.u.init_pid.producer_id, 1000);
+    CHECK_EQ(F.log[bump].m.u.init_pid.producer_epoch, 0);
+    int last = nth(API_PRODUCE, count_api(API_PRODUCE) - 1);
+    CHECK_EQ(F.log[last].m.u.produce.batch.producer_epoch, 1);
+    CHECK_EQ(hist_nth(HIST_TXN_END, 0)->b, 0);
+    CHECK_EQ(hist_nth(HIST_TXN_END, 1)->c, ERR_NONE);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
+/* A restarted instance: the old one's open transaction ends unanswered (PRODUCER_CLOSED, commit
+ * asked), the new one runs initTransactions (a new InitProducerId) and sends the records again. */
+static void test_restart_resends_uncommitted(void) {
+    config c;
+    fake_config(&c);
+    c.records = 4;
+    fake_start(&c);
+    F.hold_produce = true;
+    run_until(500 * SIM_MS);
+    CHECK_EQ(count_api(API_PRODUCE), 1);
+    producer_restart(&F.prod);
+    F.hold_produce = false;
+    run_until(3 * SIM_S);
+    CHECK_EQ(count_api(API_INIT_PRODUCER_ID), 2);
+    const history_rec *e0 = hist_nth(HIST_TXN_END, 0), *e1 = hist_nth(HIST_TXN_END, 1);
+    CHECK(e0 && e0->a == 1 && e0->b == 1 && e0->c == ERR_CLIENT_PRODUCER_CLOSED);
+    CHECK(e1 && e1->a == 2 && e1->b == 1 && e1->c == ERR_NONE);
+    const history_rec *b1 = hist_nth(HIST_TXN_BEGIN, 1);
+    CHECK(b1 && b1->a == 2 && b1->e == 1);
+    CHECK(producer_done(&F.prod));
+    CHECK_EQ(F.prod.given_up, 0);
+    fake_stop();
+}
+
+int main(void) {
+    test_init_and_commit();
+    test_no_produce_while_txn_request_in_flight();
+    test_concurrent_transactions_retried_soon();
+    test_not_coordinator_relookup();
+    test_fenced_commit_is_fatal();
+    test_abortable_produce_error_resends();
+    test_abort_with_epoch_bump();
+    test_restart_resends_uncommitted();
+    return test_result("test_producer_txn");
+}
