@@ -95,15 +95,23 @@ static uint64_t producer_arg(const producer *p, enum producer_event what, uint32
     return (uint64_t)what | ((uint64_t)(p->session & 0xffffffu) << 8) | ((uint64_t)index << 32);
 }
 
+/* The transactional paths: kept out of line and off the hot paths' code, so that a producer
+ * without a transactional.id runs the code it ran before (the callgrind budget). */
+#if defined(__GNUC__)
+#define PRODUCER_COLD __attribute__((noinline, cold))
+#else
+#define PRODUCER_COLD
+#endif
+
 static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev);
 static void producer_on_message(void *ctx, const proto_msg *msg);
 static void producer_poll(producer *p);
-static void producer_txn_on_new_batch(producer *p, uint32_t i);
-static bool producer_txn_run(producer *p);
-static void producer_txn_app_pump(producer *p);
-static void producer_txn_on_response(producer *p, const proto_msg *m);
-static void producer_txn_failed_batch(producer *p, const producer_batch *b, int error);
-static void producer_txn_on_block(producer *p);
+static PRODUCER_COLD void producer_txn_on_new_batch(producer *p, uint32_t i);
+static PRODUCER_COLD bool producer_txn_run(producer *p);
+static PRODUCER_COLD void producer_txn_app_pump(producer *p);
+static PRODUCER_COLD void producer_txn_on_response(producer *p, const proto_msg *m);
+static PRODUCER_COLD void producer_txn_failed_batch(producer *p, const producer_batch *b, int error);
+static PRODUCER_COLD void producer_txn_on_block(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -276,7 +284,7 @@ static void producer_expiry_add(producer *p, uint32_t i) {
 }
 
 /* A fresh batch for partition, or PRODUCER_NIL when memory ran out (the world stops). */
-static uint32_t producer_batch_new(producer *p, uint16_t partition) {
+static PRODUCER_INLINE uint32_t producer_batch_new(producer *p, uint16_t partition) {
     uint32_t i;
     if (p->batch_free_count > 0) {
         i = p->batch_free[--p->batch_free_count];
@@ -522,7 +530,8 @@ static uint32_t producer_open_batch(producer *p, uint16_t partition) {
 /* Appends ids first .. first + n - 1 to the open batch. While they continue the run of its
  * ids they are only counted (new records come in order: a batch is one run); the first that
  * does not, a resend, writes the run out to open_ids, and the list goes on from there. */
-static void producer_open_add(producer *p, producer_partition *pt, uint32_t first, uint32_t n) {
+static PRODUCER_INLINE void producer_open_add(producer *p, producer_partition *pt, uint32_t first,
+                                               uint32_t n) {
     if (!pt->open_listed) {
         if (pt->open_count == 0) pt->open_first = first;
         if (first != pt->open_first + pt->open_count) {
@@ -665,7 +674,7 @@ static bool producer_buffer_has_room(const producer *p) {
  * for the k-th after it, buffered being the bytes after opening. */
 static void producer_app_send_new_routed(producer *p, uint64_t limit);
 
-static void producer_app_send_new(producer *p, uint64_t limit) {
+static PRODUCER_INLINE void producer_app_send_new(producer *p, uint64_t limit) {
     if (p->partition_count > 1) {
         producer_app_send_new_routed(p, limit);
         return;
@@ -1011,7 +1020,7 @@ static void producer_reset_producer_id(producer *p, int error) {
 
 /* TM.bumpIdempotentEpochAndResetIdIfNeeded: a local epoch bump (no request), then the
  * partitions that asked for it restart their sequences. */
-static void producer_bump_epoch_if_needed(producer *p) {
+static PRODUCER_INLINE void producer_bump_epoch_if_needed(producer *p) {
     bool requested = false;
     for (int k = 0; k < p->partition_count; k++) requested |= p->partitions[k].bump_requested;
     if (!requested || p->producer_id < 0) return;
@@ -1034,10 +1043,6 @@ static void producer_resolve_sequences(producer *p) {
         producer_partition *pt = &p->partitions[k];
         if (!pt->unresolved || pt->outstanding_count > 0) continue;
         if (producer_is_next_sequence(pt, pt->next_sequence)) {
-            pt->unresolved = false;
-        } else if (p->txn) {
-            /* A transactional producer aborts instead (abortable with a bump, else fatal). */
-            txn_manager_on_unresolved(p->txn, producer_now(p));
             pt->unresolved = false;
         } else if (producer_has_kip360(p)) {
             pt->bump_requested = true;
@@ -1368,7 +1373,8 @@ static PRODUCER_INLINE void producer_assign_sequence(producer *p, producer_parti
 }
 
 /* Sends batch i (the head of pt) to broker. Returns false when the producer crashed in a step. */
-static bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i, int broker) {
+static PRODUCER_INLINE bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i,
+                                                int broker) {
     producer_batch *b = &p->batches[i];
     producer_seal(p, i);
     producer_deque_remove(p, pt, i);
@@ -1404,7 +1410,7 @@ static bool producer_send_batch(producer *p, producer_partition *pt, uint32_t i,
 
 /* Drains the partition while its head is ready and its leader's connection has room. Returns
  * false when the producer crashed in a step. */
-static bool producer_drain_partition(producer *p, producer_partition *pt) {
+static PRODUCER_INLINE bool producer_drain_partition(producer *p, producer_partition *pt) {
     while (pt->head != PRODUCER_NIL) {
         if (pt->leader <= 0) {
             producer_request_metadata_update(p);
@@ -1622,29 +1628,16 @@ static void producer_sender_run_nodes(producer *p) {
         producer_wakeup_at(p, p->metadata_after_ns);
 }
 
-/* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
-static void producer_sender_run(producer *p) {
-    if (!p->started || p->crashed || producer_now(p) < p->paused_until_ns) return;
-    bool produce = true;
-    if (producer_idempotent(p)) {
-        if (p->txn) {
-            produce = producer_txn_run(p);
-        } else {
-            producer_resolve_sequences(p);
-            producer_bump_epoch_if_needed(p);
-            producer_init_pid_request(p);
-            if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
-                producer_wakeup_at(p, p->pid_after_ns);
-        }
-    }
+/* Sender.runOnce from the metadata update on: metadata, then every partition's drain, unless
+ * produce is false (a transactional request in flight or about to go: Sender.runOnce returns
+ * before sendProducerData; the metadata update is NetworkClient.poll's). */
+static PRODUCER_INLINE void producer_sender_send(producer *p, bool produce) {
     if (!p->metadata_needed && producer_now(p) >= producer_metadata_expiry_ns(p))
         producer_request_metadata_update(p); /* metadata.max.age.ms */
     producer_metadata_request(p);
     if (p->metadata_needed && !p->metadata_in_flight && p->metadata_after_ns > producer_now(p))
         producer_wakeup_at(p, p->metadata_after_ns);
     if (!p->metadata_needed) producer_wakeup_at(p, producer_metadata_expiry_ns(p));
-    /* Sender.runOnce returns before sendProducerData while a transactional request is in
-     * flight or about to go (the metadata update above is NetworkClient.poll's). */
     if (!produce) return;
     if (p->partition_count > 1) {
         producer_sender_run_nodes(p);
@@ -1652,6 +1645,28 @@ static void producer_sender_run(producer *p) {
     }
     for (int k = 0; k < p->partition_count; k++)
         if (!producer_drain_partition(p, &p->partitions[k])) return;
+}
+
+/* Sender.runOnce of a transactional producer: its transactional part, then the rest. */
+static PRODUCER_COLD void producer_txn_sender_run(producer *p) {
+    producer_sender_send(p, producer_txn_run(p));
+}
+
+/* One pass of Sender.runOnce: sequences, ids, metadata, then every partition's drain. */
+static void producer_sender_run(producer *p) {
+    if (!p->started || p->crashed || producer_now(p) < p->paused_until_ns) return;
+    if (p->txn) {
+        producer_txn_sender_run(p);
+        return;
+    }
+    if (producer_idempotent(p)) {
+        producer_resolve_sequences(p);
+        producer_bump_epoch_if_needed(p);
+        producer_init_pid_request(p);
+        if (p->pid_needed && !p->init_pid_in_flight && p->pid_after_ns > producer_now(p))
+            producer_wakeup_at(p, p->pid_after_ns);
+    }
+    producer_sender_send(p, true);
 }
 
 /* After any change: the application may send more, then the sender runs. */
@@ -1969,7 +1984,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
  * partition is skipped, not a stop of the node's drain: the other partitions of the node go on,
  * which Kafka's `break` leaves to the next drain). A partition not yet added has nothing in
  * flight, so no max.in.flight=1 mute is lost. */
-static void producer_txn_on_new_batch(producer *p, uint32_t i) {
+static PRODUCER_COLD void producer_txn_on_new_batch(producer *p, uint32_t i) {
     producer_batch *b = &p->batches[i];
     b->header.flags = PROTO_BATCH_TRANSACTIONAL;
     if (!txn_manager_add_partition(p->txn, b->partition)) p->partitions[b->partition].muted = true;
@@ -1990,7 +2005,7 @@ static void producer_txn_reset_sequences(producer *p) {
     }
 }
 
-static void producer_txn_on_response(producer *p, const proto_msg *m) {
+static PRODUCER_COLD void producer_txn_on_response(producer *p, const proto_msg *m) {
     txn_manager *tm = p->txn;
     unsigned ev = txn_manager_on_response(tm, m, producer_now(p));
     if (ev & TXN_EV_ADDED)
@@ -2007,7 +2022,7 @@ static void producer_txn_on_response(producer *p, const proto_msg *m) {
  * (resetSequenceForPartition). Kafka's adjustSequencesDueToFailedBatch (later in-flight
  * sequences moved down by the failed batch's records) is not modelled: the transaction aborts,
  * and the bump that follows restarts every sequence. */
-static void producer_txn_failed_batch(producer *p, const producer_batch *b, int error) {
+static PRODUCER_COLD void producer_txn_failed_batch(producer *p, const producer_batch *b, int error) {
     txn_manager_on_batch_failed(p->txn, error, producer_now(p));
     if (error != ERR_UNKNOWN_PRODUCER_ID) return;
     producer_partition *pt = &p->partitions[b->partition];
@@ -2050,6 +2065,19 @@ static void producer_txn_abort_batches(producer *p, int error, bool all) {
     }
 }
 
+/* TM.maybeResolveSequences for a transactional producer: a partition whose expired batches
+ * left a gap aborts the transaction instead of bumping locally (abortable with a bump, else
+ * fatal). */
+static void producer_txn_resolve_sequences(producer *p) {
+    for (int k = 0; k < p->partition_count; k++) {
+        producer_partition *pt = &p->partitions[k];
+        if (!pt->unresolved || pt->outstanding_count > 0) continue;
+        if (!producer_is_next_sequence(pt, pt->next_sequence))
+            txn_manager_on_unresolved(p->txn, producer_now(p));
+        pt->unresolved = false;
+    }
+}
+
 /* The application may act on what the manager did (a call returned, an error state): the
  * sender lets it before going on, as the application thread would run meanwhile. */
 static bool producer_txn_app_wants(const producer *p) {
@@ -2067,11 +2095,11 @@ static bool producer_txn_app_wants(const producer *p) {
 /* Sender.runOnce's transactional part (maybeResolveSequences, the fatal state,
  * maybeSendAndPollTransactionalRequest). Returns true when the sender may go on to
  * sendProducerData (Produce). */
-static bool producer_txn_run(producer *p) {
+static PRODUCER_COLD bool producer_txn_run(producer *p) {
     txn_manager *tm = p->txn;
     int64_t now = producer_now(p);
     for (int round = 0; round < 4; round++) {
-        producer_resolve_sequences(p);
+        producer_txn_resolve_sequences(p);
         if (tm->state == TXN_MGR_FATAL_ERROR) {
             if (p->in_producer > 0) producer_txn_abort_batches(p, tm->last_error, true);
         } else if ((tm->state == TXN_MGR_ABORTABLE_ERROR ||
@@ -2127,7 +2155,7 @@ static void producer_txn_block_arm(producer *p) {
                   producer_arg(p, PRODUCER_EV_TXN_BLOCK, 0));
 }
 
-static void producer_txn_on_block(producer *p) {
+static PRODUCER_COLD void producer_txn_on_block(producer *p) {
     if (p->txn_phase != PRODUCER_TXN_INIT && p->txn_phase != PRODUCER_TXN_COMMITTING &&
         p->txn_phase != PRODUCER_TXN_ABORTING)
         return;
@@ -2312,7 +2340,7 @@ static bool producer_txn_app_step(producer *p) {
 /* The application's loop: initTransactions; then per transaction beginTransaction, send
  * workload.transaction.records records, commitTransaction (or abortTransaction by the ratio);
  * on an error abort and send the same records again in a new transaction, or close. */
-static void producer_txn_app_pump(producer *p) {
+static PRODUCER_COLD void producer_txn_app_pump(producer *p) {
     for (int k = 0; k < 16 && producer_txn_app_step(p); k++) {
     }
 }
