@@ -445,6 +445,32 @@ static void test_restart_resends_uncommitted(void) {
     fake_stop();
 }
 
+/* workload.transaction.abort.ratio=1: every transaction is aborted as soon as its records are
+ * sent, before any batch drained: the batches fail with TransactionAbortedException, nothing
+ * was added, so no AddPartitionsToTxn or EndTxn goes out (nextRequest completes the transaction
+ * locally), and the next transaction begins at once: five transactions within a few ms, none
+ * of them waiting for max.block.ms. */
+static void test_abort_ratio_without_requests(void) {
+    config c;
+    fake_config(&c);
+    c.records = 20;
+    c.transaction_abort_ppm = 1000000;
+    fake_start(&c);
+    run_until(2 * SIM_S);
+    CHECK_EQ(hist_count(HIST_TXN_END), 5);
+    for (int k = 0; k < 5; k++) {
+        const history_rec *e = hist_nth(HIST_TXN_END, k);
+        CHECK(e && e->a == (uint32_t)k + 1 && e->b == 0 && e->c == ERR_NONE);
+        CHECK(e && e->time_ns < 200 * SIM_MS);
+    }
+    CHECK_EQ(count_api(API_ADD_PARTITIONS_TO_TXN), 0);
+    CHECK_EQ(count_api(API_END_TXN), 0);
+    CHECK_EQ(count_api(API_PRODUCE), 0);
+    CHECK_EQ(F.prod.failed, 20);
+    CHECK(producer_done(&F.prod));
+    fake_stop();
+}
+
 int main(void) {
     test_init_and_commit();
     test_no_produce_while_txn_request_in_flight();
@@ -454,5 +480,6 @@ int main(void) {
     test_abortable_produce_error_resends();
     test_abort_with_epoch_bump();
     test_restart_resends_uncommitted();
+    test_abort_ratio_without_requests();
     return test_result("test_producer_txn");
 }

@@ -2142,6 +2142,9 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
         txn_manager_sent(tm, broker, corr);
         return false;
     }
+    /* Transactions that end where they began (aborted before anything was added) can follow
+     * one another at one instant: the sender goes on in a poll of its own. */
+    producer_wakeup_at(p, now);
     return false;
 }
 
