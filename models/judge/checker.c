@@ -513,6 +513,30 @@ static void checker_on_callbacks(checker_stream *cs, const history_rec *r) {
     }
 }
 
+/* The usual payload callback: every id sent, none resent, all by one fresh send record (its
+ * ids lie between that record's first id and the next one's), which r answers: one latency for
+ * all, as n equal latencies in a row make one entry. Flags them as checker_on_payload_callbacks
+ * would and says whether it did. */
+static bool checker_payload_shared(checker_stream *cs, const history_rec *r, const proto_ids *ids,
+                                   uint8_t flag) {
+    if (cs->resent || ids->n == 0) return false;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    uint8_t all = 0xff;
+    for (uint32_t k = 0; k < ids->n; k++) {
+        uint32_t id = proto_ids_at(ids, k);
+        lo = id < lo ? id : lo;
+        hi = id > hi ? id : hi;
+        all &= cs->flags[id];
+    }
+    if (!(all & CHECKER_SENT)) return false;
+    size_t f = checker_fresh_find(cs, lo);
+    if (f + 1 < cs->fresh_count && hi >= cs->fresh[f + 1].first) return false;
+    const checker_send *sent = &cs->sends[cs->fresh[f].send];
+    for (uint32_t k = 0; k < ids->n; k++) cs->flags[proto_ids_at(ids, k)] |= flag;
+    if (sent->send_no == r->b) checker_tie_add(cs, r->time_ns - sent->ns, ids->n);
+    return true;
+}
+
 /* The callbacks of a payload's ids (history.h, HIST_CALLBACK_PAYLOAD), as checker_on_callbacks
  * would take a record of each id in the payload's order: the same counts, flags, partitions
  * and latencies, with the ids read from the arena. */
@@ -539,6 +563,7 @@ static void checker_on_payload_callbacks(checker_stream *cs, const history_rec *
     }
     if (!checker_latency_room(cs, n)) return;
     uint8_t *flags = cs->flags;
+    if (checker_payload_shared(cs, r, &ids, flag)) return;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = proto_ids_at(&ids, k);
         uint8_t f = flags[id] | flag;
