@@ -164,6 +164,19 @@ done
 what="crash coordinator"
 [ "$completed" -gt 0 ] || fail "no crash left a PrepareCommit that the new coordinator completed by itself"
 
+# ---- A sweep with a transactional cell has the fields as columns --------------------------------
+printf 'set.transactional.id = app\nset.workload.records = 200\naxis.isolation.level = read_uncommitted, read_committed\nseeds = 1..2\n' >txn.sweep
+checks=$((checks + 1))
+if "$bin" sweep txn.sweep --out txn-sweep --jobs 1 >out 2>err; then
+  head -1 txn-sweep/runs.csv | grep -q ',trace_hash,transactions_committed,transactions_aborted,aborted_read,atomicity_violations,zombie_writes,lost_commits,hanging_transactions$' ||
+    fail "sweep runs.csv header: $(head -1 txn-sweep/runs.csv)"
+  head -1 txn-sweep/cells.csv | grep -q ',hanging_transactions_max$' || fail "sweep cells.csv header"
+  awk -F, 'NR > 1 && $(NF - 6) != 2 { bad = 1 } END { exit bad }' txn-sweep/runs.csv ||
+    fail "every run of the sweep commits its 2 transactions"
+else
+  fail "the transactional sweep failed: $(head -3 err)"
+fi
+
 # ---- Without transactional.id: none of the fields -------------------------------------------
 checks=$((checks + 1))
 "$bin" run workload.records=100 --format json >out 2>err
