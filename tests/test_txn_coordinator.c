@@ -2,8 +2,8 @@
  * test_txn_coordinator.c: the transaction coordinator of brokers 1..3 on the real network,
  * driven by fake clients (the producers' nodes) that send crafted FindCoordinator,
  * InitProducerId, AddPartitionsToTxn and EndTxn requests. The world: orders-0 led by broker-1,
- * orders-1 by broker-2, __transaction_state-0 (the state partition of transactional id 0) by
- * broker-3. Unless a test says otherwise, the partition leaders' answers to WriteTxnMarkers are
+ * orders-1 by broker-2 (then broker-1), __transaction_state-0 (the state partition of
+ * transactional id 0) by broker-3 (then broker-1). Unless a test says otherwise, the partition leaders' answers to WriteTxnMarkers are
  * played by the test (answer_markers): the coordinator is what is tested here.
  *
  * Checks: FindCoordinator from any broker names the state partition's leader;
@@ -25,7 +25,7 @@
 
 #define CLIENT2 node_producer(1)
 #define G_STATE 2 /* __transaction_state-0 */
-#define MAX_MARKERS 64
+#define MAX_MARKERS 512
 
 typedef struct marker_req {
     proto_msg m;                         /* the request (partitions copied below) */
@@ -88,7 +88,7 @@ static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns)
     h->cfg.transaction_max_timeout_ns = 900 * SIM_S;
     h->cfg.transaction_abort_interval_ns = abort_interval_ns;
     h->partitions = 3;
-    int placed[] = {1, 2, 3, 2, 3, 1, 3, 1, 2};
+    int placed[] = {1, 2, 3, 2, 1, 3, 3, 1, 2};
     memcpy(h->placed, placed, sizeof placed);
     h->placed_counts[0] = h->placed_counts[1] = h->placed_counts[2] = 3;
     txn_records_init(&h->txn_records);
@@ -545,7 +545,44 @@ static void test_append_timeout(void) {
     harness_fini(h);
 }
 
+/* A partition whose leader moves to a broker that has the transaction's markers in flight
+ * waits for that request's answer, then goes to it: broker-2 (orders-1) dies with its marker
+ * unanswered, orders-1 moves to broker-1, whose marker for orders-0 is still out. */
+static void test_marker_leader_moves(void) {
+    txn_fixture f;
+    fixture_init(&f, 2, 10 * SIM_S);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    int64_t pid;
+    int16_t epoch;
+    begin(&f, 100 * SIM_MS, &pid, &epoch);
+    f.answer_markers = false;
+    uint32_t et = send_at(h, 300 * SIM_MS, 3, end_txn(pid, epoch, true));
+    run_until(h, 400 * SIM_MS);
+    CHECK_EQ(txn_error(h, et), ERR_NONE);
+    CHECK_EQ(f.marker_count, 2);
+    int to_broker1 = f.markers[0].m.to == node_broker(1) ? 0 : 1;
+    broker_crash(&h->brokers[2], false);
+    run_until(h, 12 * SIM_S);
+    CHECK_EQ(broker_partition_leader(&h->brokers[3], 1), 1);
+    txn_view v;
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.state, TXN_PREPARE_COMMIT);
+    CHECK_EQ(v.partition_count, 2);
+    /* Broker-1 answers its marker now; orders-1's goes to it next. */
+    f.answer_markers = true;
+    sim_schedule(&h->world, 12 * SIM_S, f.kind_answer, (uint64_t)to_broker1);
+    run_until(h, 12 * SIM_S + 100 * SIM_MS);
+    const marker_req *last = &f.markers[f.marker_count - 1];
+    CHECK_EQ(last->m.to, node_broker(1));
+    CHECK_EQ(last->parts[0], 1);
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.state, TXN_COMPLETE_COMMIT);
+    harness_fini(h);
+}
+
 int main(void) {
+    test_marker_leader_moves();
     test_append_timeout();
     test_pipelined();
     (void)leo;

@@ -927,7 +927,6 @@ void txn_coord_on_markers_response(txn_coord *tc, const proto_msg *m) {
         return;
     }
     const proto_write_txn_markers_response *r = &m->u.write_txn_markers_response;
-    bool retry = false;
     int k = 0, kept = 0;
     for (int i = 0; i < t->part_count; i++) {
         if (t->part_corr[i] != corr) {
@@ -952,11 +951,11 @@ void txn_coord_on_markers_response(txn_coord *tc, const proto_msg *m) {
          * again, to the leader of now. */
         t->parts[kept] = t->parts[i];
         t->part_corr[kept++] = 0;
-        retry = true;
     }
     t->part_count = kept;
-    if (retry) txn_markers_send(tc, txn);
-    else if (t->part_count == 0) txn_write_completion(tc, txn);
+    /* Re-enqueued (retry), or some partition waited for this destination's request to end
+     * (its leader moved here meanwhile), or none is left: maybeWriteTxnCompletion. */
+    txn_markers_send(tc, txn);
 }
 
 void txn_coord_on_disconnect(txn_coord *tc, node_id peer) {

@@ -30,8 +30,8 @@
  *   3.9 record, it does not keep lastProducerId / lastProducerEpoch (loaded as -1).
  * - S3: loading takes TXN_LOAD_NS after the election, in one event.
  * - S4: one WriteTxnMarkers per (transaction, destination broker), one in flight per pair;
- *   Kafka drains every transaction queued for a broker into one request (the per-entry
- *   handling is the same).
+ *   Kafka drains every transaction queued for a broker into one request, one in flight per
+ *   destination (the per-entry handling is the same).
  * - S5: no transactional-id expiration (Dead, tombstones): runs last far less than 7 days.
  * - A marker request that times out (the broker's request.timeout.ms) or whose destination
  *   dropped the connection is re-sent TXN_RECONNECT_BACKOFF_NS later without closing the
@@ -55,7 +55,9 @@ struct broker;
 /* S3: the time from an election to a loaded partition (scheduleLoadPartition's thread and the
  * read of a small log). */
 #define TXN_LOAD_NS (1 * SIM_MS)
-/* reconnect.backoff.ms of the broker's marker channel (the default, 50 ms). */
+/* The marker channel's reconnect backoff: TransactionMarkerChannelManager.apply builds its
+ * NetworkClient with one request in flight per connection and a reconnect backoff of 50 ms,
+ * at most 50 ms. */
 #define TXN_RECONNECT_BACKOFF_NS (50 * SIM_MS)
 
 /* One record of __transaction_state (TxnTransitMetadata as TransactionLog.valueToBytes writes
