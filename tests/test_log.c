@@ -2,7 +2,7 @@
  * test_log.c: the replica log: append and offsets, truncation (whole batches, HW and flushed
  * offset clamped, epoch cache trimmed), flushing by log.flush.interval.messages, segment rolls,
  * finding the batch at an offset, and OffsetsForLeaderEpoch answers from the leader-epoch
- * cache (KIP-101).
+ * cache (KIP-101), and the transaction index (aborted transactions) cut with the log.
  */
 #include <stdint.h>
 
@@ -209,7 +209,65 @@ static void test_writeback(void) {
     log_fini(&l);
 }
 
+/* An end-transaction marker of pid at offset base. */
+static proto_batch control(int64_t base, int64_t pid, bool commit) {
+    proto_batch b = batch(base, 1, 0);
+    b.producer_id = pid;
+    b.producer_epoch = 0;
+    b.flags = PROTO_BATCH_TRANSACTIONAL | PROTO_BATCH_CONTROL | (commit ? PROTO_BATCH_COMMIT : 0);
+    return b;
+}
+
+static void test_aborted_index(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
+    log_replica l;
+    CHECK_EQ(log_init(&l, &opt), 0);
+    /* 0..3 data of 7, 4..5 data of 8, 6 abort of 7, 7..8 data, 9 abort of 8, 10 commit. */
+    proto_batch b = batch(0, 4, 0);
+    b.producer_id = 7;
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    b = batch(4, 2, 0);
+    b.producer_id = 8;
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    b = control(6, 7, false);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    log_aborted_txn a7 = {7, 0, 6, 4};
+    CHECK_EQ(log_aborted_add(&l, &a7), 0);
+    CHECK(log_check_recent(&l) == NULL);
+    b = batch(7, 2, 0);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    b = control(9, 8, false);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    log_aborted_txn a8 = {8, 4, 9, 10};
+    CHECK_EQ(log_aborted_add(&l, &a8), 0);
+    b = control(10, 9, true);
+    CHECK_EQ(log_append(&l, &b, 0), 0);
+    CHECK(log_check(&l) == NULL);
+    CHECK(log_check_recent(&l) == NULL);
+    /* collectAbortedTransactions: overlapping [from, upper). */
+    log_aborted_txn out[4];
+    CHECK_EQ(log_aborted_collect(&l, 0, 11, out, 4), 2);
+    CHECK_EQ(out[0].producer_id, 7);
+    CHECK_EQ(out[1].last_stable_offset, 10);
+    CHECK_EQ(log_aborted_collect(&l, 7, 11, out, 4), 1); /* 7's ended at 6 */
+    CHECK_EQ(out[0].producer_id, 8);
+    CHECK_EQ(log_aborted_collect(&l, 0, 4, out, 4), 1);  /* 8's began at 4 */
+    CHECK_EQ(out[0].producer_id, 7);
+    CHECK_EQ(log_aborted_collect(&l, 0, 11, out, 1), 2); /* counted beyond max */
+    /* Truncation takes the entries whose marker goes (TransactionIndex.truncateTo). */
+    CHECK_EQ(log_truncate(&l, 9), 2);
+    CHECK_EQ(l.aborted_count, 1);
+    CHECK_EQ(log_truncate(&l, 6), 3);
+    CHECK_EQ(l.aborted_count, 0);
+    CHECK(log_check(&l) == NULL);
+    /* An entry whose marker is not in the log is caught. */
+    CHECK_EQ(log_aborted_add(&l, &a7), 0);
+    CHECK(log_check(&l) != NULL);
+    log_fini(&l);
+}
+
 int main(void) {
+    test_aborted_index();
     test_writeback();
     test_batch_find();
     test_append_truncate();

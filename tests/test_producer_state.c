@@ -267,7 +267,215 @@ static void test_expire(void) {
     pstate_fini(&ps);
 }
 
+/* ---- Transactions ------------------------------------------------------------------------- */
+
+static proto_batch tb(int64_t pid, int16_t epoch, int32_t seq, uint32_t records) {
+    proto_batch b = pb(pid, epoch, seq, records);
+    b.flags = PROTO_BATCH_TRANSACTIONAL;
+    return b;
+}
+
+/* An end-transaction marker as MemoryRecords.withEndTransactionMarker builds it. */
+static proto_batch marker(int64_t pid, int16_t epoch, int32_t coordinator_epoch, bool commit) {
+    proto_batch b = pb(pid, epoch, PROTO_NO_SEQUENCE, 1);
+    b.flags = PROTO_BATCH_TRANSACTIONAL | PROTO_BATCH_CONTROL | (commit ? PROTO_BATCH_COMMIT : 0);
+    b.payload = (uint32_t)coordinator_epoch;
+    return b;
+}
+
+/* Validates a marker and, when accepted, appends it at *leo as the leader does. Returns the
+ * validation error; *done and *closed receive what the append completed. */
+static int16_t offer_marker(pstate *ps, proto_batch m, int64_t *leo, pstate_completed *done,
+                            int *closed) {
+    int16_t error = pstate_validate_marker(ps, &m);
+    *closed = -2;
+    if (error != ERR_NONE) return error;
+    m.base_offset = (*leo)++;
+    *closed = pstate_update_marker(ps, &m, done);
+    return error;
+}
+
+static void test_txn_open_close(void) {
+    pstate ps;
+    pstate_init(&ps, 30900);
+    int64_t leo = 0;
+    CHECK_EQ(pstate_first_unstable_offset(&ps), LOG_NO_OFFSET);
+    /* An idempotent batch of B, then A's transaction opens at 2 and B's at 5. */
+    CHECK_EQ(offer(&ps, pb(PID + 1, 0, 0, 2), &leo).error, ERR_NONE);
+    CHECK_EQ(offer(&ps, tb(PID, 0, 0, 3), &leo).error, ERR_NONE);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, 2);
+    CHECK_EQ(offer(&ps, tb(PID + 1, 0, 2, 1), &leo).error, ERR_NONE);
+    CHECK_EQ(offer(&ps, tb(PID, 0, 3, 2), &leo).error, ERR_NONE); /* same txn: still at 2 */
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, 2);
+    CHECK_EQ(pstate_entry_find(&ps, PID + 1)->txn_first_offset, 5);
+    CHECK_EQ(ps.ongoing_count, 2);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 2);
+    CHECK_EQ(pstate_last_stable_offset(&ps, 1), 1); /* min(HW, first unstable) */
+    CHECK_EQ(pstate_last_stable_offset(&ps, 8), 2);
+    /* appendDataBatch: a non-transactional batch while A's transaction is open. */
+    CHECK_EQ(offer(&ps, pb(PID, 0, 5, 1), &leo).error, ERR_INVALID_TXN_STATE);
+    /* ... but its duplicate check and sequence check come first. */
+    CHECK(offer(&ps, pb(PID, 0, 3, 2), &leo).duplicate);
+    CHECK_EQ(offer(&ps, pb(PID, 0, 9, 1), &leo).error, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    CHECK_EQ(leo, 8);
+    CHECK(pstate_check(&ps) == NULL);
+
+    /* A is aborted: the marker at 8 closes the transaction 2..8 while B's stays open, so the
+     * index's last stable offset is B's first offset (lastStableOffset(completedTxn)). */
+    pstate_completed done;
+    int closed;
+    CHECK_EQ(offer_marker(&ps, marker(PID, 0, 3, false), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 1);
+    CHECK_EQ(done.producer_id, PID);
+    CHECK_EQ(done.first_offset, 2);
+    CHECK_EQ(done.last_offset, 8);
+    CHECK(done.aborted);
+    CHECK_EQ(pstate_completed_lso(&ps, &done), 5);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, LOG_NO_OFFSET);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->coordinator_epoch, 3);
+    CHECK_EQ(ps.ongoing_count, 1);
+    CHECK_EQ(ps.unreplicated_count, 1);
+    /* Decided but not replicated: the first unstable offset stays at 2 until the HW passes
+     * the marker (onHighWatermarkUpdated: lastOffset < hw). */
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 2);
+    pstate_on_high_watermark(&ps, 8);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 2);
+    pstate_on_high_watermark(&ps, 9);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 5); /* B's open transaction holds it now */
+    CHECK_EQ(pstate_last_stable_offset(&ps, 9), 5);
+    /* A writes idempotently again: allowed once its transaction is closed, and the batch
+     * cache survived a marker of the same epoch (sequence 5 follows 3..4). */
+    CHECK_EQ(offer(&ps, pb(PID, 0, 5, 1), &leo).error, ERR_NONE);
+    /* B commits: no other transaction is open, the LSO goes to the marker's next offset. */
+    CHECK_EQ(offer_marker(&ps, marker(PID + 1, 0, 3, true), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 1);
+    CHECK(!done.aborted);
+    CHECK_EQ(done.first_offset, 5);
+    CHECK_EQ(done.last_offset, 10);
+    CHECK_EQ(pstate_completed_lso(&ps, &done), 11);
+    pstate_on_high_watermark(&ps, 11);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), LOG_NO_OFFSET);
+    CHECK_EQ(pstate_last_stable_offset(&ps, 11), 11);
+    CHECK(pstate_check(&ps) == NULL);
+    pstate_fini(&ps);
+}
+
+/* A fence: the coordinator bumps the epoch and writes the abort marker at the new epoch; the
+ * zombie's batches at the old epoch are refused, and markers of an older coordinator epoch
+ * too (a coordinator failover re-sends markers with its own, higher epoch). */
+static void test_txn_fence_markers(void) {
+    pstate ps;
+    pstate_init(&ps, 30900);
+    int64_t leo = 0;
+    pstate_completed done;
+    int closed;
+    CHECK_EQ(offer(&ps, tb(PID, 4, 0, 2), &leo).error, ERR_NONE);
+    CHECK_EQ(offer(&ps, tb(PID, 4, 2, 2), &leo).error, ERR_NONE);
+    /* A marker below the producer's epoch: INVALID_PRODUCER_EPOCH. */
+    CHECK_EQ(offer_marker(&ps, marker(PID, 3, 7, false), &leo, &done, &closed),
+             ERR_INVALID_PRODUCER_EPOCH);
+    /* The fence's abort at epoch 5 closes the transaction and raises the epoch: the window
+     * is cleared (maybeUpdateProducerEpoch). */
+    CHECK_EQ(offer_marker(&ps, marker(PID, 5, 7, false), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 1);
+    CHECK(done.aborted);
+    const pstate_entry *e = pstate_entry_find(&ps, PID);
+    CHECK_EQ(e->producer_epoch, 5);
+    CHECK_EQ(e->batch_count, 0);
+    /* The zombie's next batch (epoch 4): INVALID_PRODUCER_EPOCH, not a duplicate of the
+     * cleared window either. */
+    CHECK_EQ(offer(&ps, tb(PID, 4, 4, 1), &leo).error, ERR_INVALID_PRODUCER_EPOCH);
+    CHECK_EQ(offer(&ps, tb(PID, 4, 2, 2), &leo).error, ERR_INVALID_PRODUCER_EPOCH);
+    /* A new coordinator (epoch 8) re-sends the abort: no transaction is open, so nothing is
+     * completed, but the coordinator epoch rises. */
+    CHECK_EQ(offer_marker(&ps, marker(PID, 5, 8, false), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 0);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->coordinator_epoch, 8);
+    /* The old coordinator's late marker: TRANSACTION_COORDINATOR_FENCED. The same epoch
+     * passes (checkCoordinatorEpoch: stored > marker's). */
+    CHECK_EQ(offer_marker(&ps, marker(PID, 5, 7, true), &leo, &done, &closed),
+             ERR_TRANSACTION_COORDINATOR_FENCED);
+    CHECK_EQ(offer_marker(&ps, marker(PID, 5, 8, true), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 0);
+    /* A marker of a producer never seen is written (ProducerStateEntry.empty). */
+    CHECK_EQ(offer_marker(&ps, marker(PID + 7, 0, 0, true), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 0);
+    CHECK(pstate_entry_find(&ps, PID + 7) != NULL);
+    /* The new epoch starts at sequence 0 and opens a new transaction. */
+    CHECK_EQ(offer(&ps, tb(PID, 5, 0, 1), &leo).error, ERR_NONE);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, leo - 1);
+    CHECK(pstate_check(&ps) == NULL);
+    pstate_fini(&ps);
+}
+
+/* Appends b at the log end and records it, as a replica does. */
+static void log_put(log_replica *l, pstate *ps, proto_batch b, int64_t t) {
+    b.base_offset = l->log_end_offset;
+    b.max_timestamp_ns = t;
+    CHECK_EQ(log_append(l, &b, 0), 0);
+    CHECK(pstate_replay(ps, &b) == 0);
+}
+
+/* Snapshots keep currentTxnFirstOffset and the coordinator epoch; a rebuild reopens what the
+ * kept log leaves open and forgets the unreplicated list; an open transaction never expires. */
+static void test_txn_snapshot_rebuild(void) {
+    log_options opt = {INT64_MAX, 1 << 30, 100, 0, 0};
+    log_replica l;
+    log_init(&l, &opt);
+    pstate ps;
+    pstate_init(&ps, 30900);
+    log_put(&l, &ps, tb(PID, 0, 0, 2), 1);   /* 0..1: A's transaction */
+    CHECK_EQ(pstate_snapshot_take(&ps, 2), 0); /* a roll at 2, A open */
+    log_put(&l, &ps, tb(PID, 0, 2, 2), 2);   /* 2..3 */
+    log_put(&l, &ps, marker(PID, 0, 3, true), 3); /* 4: A commits */
+    log_put(&l, &ps, tb(PID + 1, 0, 0, 1), 4); /* 5: B opens */
+    CHECK_EQ(ps.ongoing_count, 1);
+    CHECK_EQ(ps.unreplicated_count, 1);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 0);
+    /* Truncation to 4 (the marker goes): A's transaction is open again, from the snapshot's
+     * entry and the replay of 2..3. */
+    CHECK_EQ(pstate_rebuild(&ps, &l, 4, 10, 1000), 0);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, 0);
+    CHECK_EQ(ps.ongoing_count, 1);
+    CHECK_EQ(ps.unreplicated_count, 0);
+    CHECK(pstate_entry_find(&ps, PID + 1) == NULL);
+    CHECK(pstate_check(&ps) == NULL);
+    /* The whole log: the replay closes A again and reopens B. */
+    CHECK_EQ(pstate_rebuild(&ps, &l, 6, 10, 1000), 0);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->txn_first_offset, LOG_NO_OFFSET);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->coordinator_epoch, 3);
+    CHECK_EQ(pstate_entry_find(&ps, PID + 1)->txn_first_offset, 5);
+    CHECK_EQ(ps.unreplicated_count, 1); /* replayed completions wait for the HW again */
+    pstate_on_high_watermark(&ps, 6);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 5);
+    /* A restart loads the snapshot at the log end: B's transaction is open, A's coordinator
+     * epoch is kept, nothing is unreplicated. Long idle: B is not expired (its transaction
+     * is open), A is. */
+    pstate_clear(&ps);
+    CHECK_EQ(pstate_recover(&ps, &l, 10, 1000), 0);
+    CHECK_EQ(pstate_entry_find(&ps, PID + 1)->txn_first_offset, 5);
+    CHECK_EQ(pstate_entry_find(&ps, PID)->coordinator_epoch, 3);
+    CHECK_EQ(ps.unreplicated_count, 0);
+    CHECK_EQ(pstate_first_unstable_offset(&ps), 5);
+    CHECK_EQ(pstate_expire(&ps, 1000000, 1000), 1);
+    CHECK(pstate_entry_find(&ps, PID) == NULL);
+    CHECK(pstate_entry_find(&ps, PID + 1) != NULL);
+    pstate_clear(&ps);
+    CHECK_EQ(pstate_recover(&ps, &l, 1000000, 1000), 0); /* readSnapshot keeps it too */
+    CHECK(pstate_entry_find(&ps, PID + 1) != NULL);
+    CHECK(pstate_entry_find(&ps, PID) == NULL);
+    CHECK(pstate_check(&ps) == NULL);
+    /* Broken bookkeeping is caught: an open transaction missing from the ongoing list. */
+    ps.ongoing_count = 0;
+    CHECK(pstate_check(&ps) != NULL);
+    pstate_fini(&ps);
+    log_fini(&l);
+}
+
 int main(void) {
+    test_txn_open_close();
+    test_txn_fence_markers();
+    test_txn_snapshot_rebuild();
     test_current_table();
     test_window();
     test_unknown_producer_versions();

@@ -38,6 +38,7 @@ void log_fini(log_replica *l) {
     free(l->batches);
     free(l->append_ns);
     free(l->epochs);
+    free(l->aborted);
     memset(l, 0, sizeof *l);
 }
 
@@ -123,6 +124,38 @@ int log_append(log_replica *l, const proto_batch *b, int64_t now_ns) {
 }
 
 void log_flush(log_replica *l) { l->flushed_offset = l->log_end_offset; }
+
+int log_aborted_add(log_replica *l, const log_aborted_txn *t) {
+    if (l->aborted_count == l->aborted_capacity) {
+        size_t cap = l->aborted_capacity ? l->aborted_capacity * 2 : 8;
+        log_aborted_txn *na = realloc(l->aborted, cap * sizeof *na);
+        if (!na) return -1;
+        l->aborted = na;
+        l->aborted_capacity = cap;
+    }
+    l->aborted[l->aborted_count++] = *t;
+    return 0;
+}
+
+size_t log_aborted_collect(const log_replica *l, int64_t from, int64_t upper,
+                           log_aborted_txn *out, size_t max) {
+    /* TransactionIndex.collectAbortedTxns: abortedTxn.lastOffset >= fetchOffset &&
+     * abortedTxn.firstOffset < upperBoundOffset. */
+    size_t n = 0;
+    for (size_t i = 0; i < l->aborted_count; i++) {
+        const log_aborted_txn *t = &l->aborted[i];
+        if (t->last_offset < from || t->first_offset >= upper) continue;
+        if (n < max) out[n] = *t;
+        n++;
+    }
+    return n;
+}
+
+/* TransactionIndex.truncateTo: entries whose marker is at or above end go. */
+static void aborted_truncate(log_replica *l, int64_t end) {
+    while (l->aborted_count && l->aborted[l->aborted_count - 1].last_offset >= end)
+        l->aborted_count--;
+}
 
 int64_t log_durable_offset(const log_replica *l, int64_t now_ns) {
     int64_t durable = l->flushed_offset;
@@ -212,6 +245,7 @@ uint64_t log_truncate(log_replica *l, int64_t offset) {
     for (size_t i = log_batch_find(l, l->segment_base_offset); i < l->count; i++)
         l->segment_size_bytes += log_batch_bytes(l, &l->batches[i]);
     epochs_truncate_from_end(l, l->log_end_offset);
+    aborted_truncate(l, l->log_end_offset);
     return removed;
 }
 
@@ -274,10 +308,28 @@ static const char *log_check_epochs(const log_replica *l, size_t from) {
     return NULL;
 }
 
+/* The transaction index: entries by increasing marker offset, each a control batch of the log
+ * that ends a transaction begun at or before it. Only the last entry is checked by
+ * log_check_recent (entries are added at the end and cut from it). */
+static const char *log_check_aborted(const log_replica *l, size_t from) {
+    for (size_t i = from; i < l->aborted_count; i++) {
+        const log_aborted_txn *t = &l->aborted[i];
+        if (i && t->last_offset <= l->aborted[i - 1].last_offset)
+            return "log: transaction index out of offset order";
+        if (t->first_offset > t->last_offset) return "log: aborted transaction ends before it begins";
+        size_t k = log_batch_holding(l, t->last_offset);
+        if (k == l->count || !proto_batch_is_control(&l->batches[k]) ||
+            l->batches[k].producer_id != t->producer_id)
+            return "log: transaction index entry without its marker";
+    }
+    return NULL;
+}
+
 const char *log_check(const log_replica *l) {
     const char *broken = log_check_offsets(l);
     if (!broken) broken = log_check_batches(l, 0);
     if (!broken) broken = log_check_epochs(l, 0);
+    if (!broken) broken = log_check_aborted(l, 0);
     return broken;
 }
 
@@ -287,6 +339,7 @@ const char *log_check_recent(log_replica *l) {
     const char *broken = log_check_offsets(l);
     if (!broken) broken = log_check_batches(l, from);
     if (!broken) broken = log_check_epochs(l, epoch_from);
+    if (!broken && l->aborted_count) broken = log_check_aborted(l, l->aborted_count - 1);
     if (broken) return broken;
     l->checked_count = l->count;
     l->checked_epoch_count = l->epoch_count;

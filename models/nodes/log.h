@@ -22,7 +22,16 @@
  * Linux tracks dirtiness per inode and anchors the wakeups at the first dirtying, and starts
  * early above vm.dirty_background_ratio: both left out.
  *
- * Left out: retention (the log start offset stays 0), compaction, index files, corruption.
+ * Transactions (KIP-98): control batches (end-transaction markers) are batches like any other
+ * here: appended, replicated and truncated with the log. The transaction index of the segments
+ * (TransactionIndex, LogSegment.updateTxnIndex) is one list per log: an entry per aborted
+ * transaction (producer id, first offset, the abort marker's offset, the last stable offset when
+ * it was written), appended in marker order by every replica that appends the marker, and cut
+ * with the log (TransactionIndex.truncateTo: entries whose marker is at or above the new end go).
+ * A read_committed fetch returns the entries overlapping its range (collectAbortedTransactions).
+ *
+ * Left out: retention (the log start offset stays 0), compaction, index files other than the
+ * transaction index, corruption.
  * Segments are modelled only by their size, because a roll is what takes a producer-state
  * snapshot and flushes the old segment (UnifiedLog.roll). The size of a batch on disk is
  * record_count * workload.record.bytes + LOG_BATCH_OVERHEAD_BYTES (DefaultRecordBatch's
@@ -50,6 +59,15 @@ typedef struct log_epoch_entry {
     int64_t start_offset; /* first offset written in that epoch, offsets */
 } log_epoch_entry;
 
+/* AbortedTxn: one entry of the transaction index. */
+typedef struct log_aborted_txn {
+    int64_t producer_id;        /* whose transaction */
+    int64_t first_offset;       /* its first offset, offsets */
+    int64_t last_offset;        /* its ABORT marker's offset, offsets */
+    int64_t last_stable_offset; /* the LSO when the marker was written (lastStableOffset of the
+                                 * completed transaction), offsets */
+} log_aborted_txn;
+
 typedef struct log_options {
     int64_t flush_interval_messages; /* log.flush.interval.messages; INT64_MAX never flushes */
     int64_t segment_bytes;           /* log.segment.bytes */
@@ -75,6 +93,10 @@ typedef struct log_replica {
     int64_t segment_base_offset; /* base offset of the active segment, offsets */
     int64_t segment_size_bytes; /* bytes in the active segment, bytes */
     log_options opt;            /* copied at init */
+    log_aborted_txn *aborted;   /* owned: the transaction index, by last offset; NULL until
+                                 * the first aborted transaction */
+    size_t aborted_count;       /* entries held */
+    size_t aborted_capacity;    /* entry slots allocated */
     size_t checked_count;       /* batches [0, checked_count) passed log_check_recent, batches */
     size_t checked_epoch_count; /* epoch entries that passed log_check_recent, entries */
 } log_replica;
@@ -115,8 +137,20 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset);
 /* Removes every record at or above offset (LocalLog.truncateTo); an offset inside a batch
  * removes the whole batch. Clamps the high watermark and flushed offset, and drops epoch
  * entries starting at or above the new end (LeaderEpochFileCache.truncateFromEnd), also when
- * offset is at or past the end and no record goes. Returns the number of records removed. */
+ * offset is at or past the end and no record goes; the transaction index loses the entries whose
+ * marker goes. Returns the number of records removed. */
 uint64_t log_truncate(log_replica *l, int64_t offset);
+
+/* Appends an entry to the transaction index (LogSegment.updateTxnIndex for an aborted
+ * CompletedTxn). Its last offset must be a marker held by the log, above every entry's.
+ * Returns 0, or -1 when memory ran out (index unaltered). */
+int log_aborted_add(log_replica *l, const log_aborted_txn *t);
+
+/* collectAbortedTransactions(startOffset, upperBoundOffset): the index's entries of
+ * transactions overlapping [from, upper): last offset >= from and first offset < upper, in
+ * index order. Writes at most max of them to out and returns how many there are. */
+size_t log_aborted_collect(const log_replica *l, int64_t from, int64_t upper,
+                           log_aborted_txn *out, size_t max);
 
 /* Moves the flushed offset to the log end offset (an fsync). */
 void log_flush(log_replica *l);

@@ -13,6 +13,7 @@
 
 #define PSTATE_INITIAL_ENTRIES 8
 #define PSTATE_INITIAL_SNAPSHOTS 8
+#define PSTATE_INITIAL_TXNS 4
 
 /* Kafka versions where the outcome table changes (kafka-semantics.md 1.3). */
 #define PSTATE_V1_0 10000  /* 5-batch window (KAFKA-5494); UNKNOWN_PRODUCER_ID for new pids */
@@ -44,6 +45,8 @@ void pstate_fini(pstate *ps) {
     free(ps->entries);
     free(ps->snapshots);
     free(ps->snapshot_entries);
+    free(ps->ongoing);
+    free(ps->unreplicated);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -107,6 +110,16 @@ static int16_t check_same_epoch(const pstate *ps, const pstate_entry *e, const p
     return ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
 }
 
+/* appendDataBatch, after the epoch and sequence checks passed: "Expected transactional write
+ * from producer" when the producer's transaction is open. */
+static int16_t check_txn_state(const pstate *ps, const pstate_entry *e, const proto_batch *b,
+                               int16_t error) {
+    if (!ps->ongoing_count || error != ERR_NONE) return error;
+    if (e->txn_first_offset != LOG_NO_OFFSET && !proto_batch_is_transactional(b))
+        return ERR_INVALID_TXN_STATE;
+    return error;
+}
+
 pstate_verdict pstate_validate(const pstate *ps, const proto_batch *b) {
     pstate_verdict v = {ERR_NONE, false, LOG_NO_OFFSET, LOG_NO_OFFSET};
     if (b->producer_id == PROTO_NO_PRODUCER_ID) return v;
@@ -129,16 +142,28 @@ pstate_verdict pstate_validate(const pstate *ps, const proto_batch *b) {
     }
     if (b->producer_epoch != e->producer_epoch) { /* a newer epoch must start at 0 */
         v.error = b->base_sequence == 0 ? ERR_NONE : ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+        v.error = check_txn_state(ps, e, b, v.error);
         return v;
     }
-    v.error = check_same_epoch(ps, e, b);
+    v.error = check_txn_state(ps, e, b, check_same_epoch(ps, e, b));
     return v;
 }
 
-/* The entry of producer_id, inserted empty when missing; NULL when memory ran out. */
-static pstate_entry *entry_get(pstate *ps, int64_t producer_id) {
-    size_t i = entry_lower_bound(ps, producer_id);
-    if (i < ps->count && ps->entries[i].producer_id == producer_id) return &ps->entries[i];
+/* The coordinator epoch an end-transaction marker carries (EndTransactionMarker). */
+static int32_t marker_coordinator_epoch(const proto_batch *b) { return (int32_t)b->payload; }
+
+int16_t pstate_validate_marker(const pstate *ps, const proto_batch *marker) {
+    const pstate_entry *e = pstate_entry_find(ps, marker->producer_id);
+    if (!e) return ERR_NONE; /* ProducerStateEntry.empty: no epoch, coordinator epoch -1 */
+    if (marker->producer_epoch < e->producer_epoch) return ERR_INVALID_PRODUCER_EPOCH;
+    if (e->coordinator_epoch > marker_coordinator_epoch(marker))
+        return ERR_TRANSACTION_COORDINATOR_FENCED;
+    return ERR_NONE;
+}
+
+/* A new empty entry for producer_id at index i (its place in id order); NULL when memory ran
+ * out. Out of entry_get's line: a producer id is new once. */
+static pstate_entry *entry_insert(pstate *ps, size_t i, int64_t producer_id) {
     if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
              PSTATE_INITIAL_ENTRIES) != 0)
         return NULL;
@@ -148,7 +173,50 @@ static pstate_entry *entry_get(pstate *ps, int64_t producer_id) {
     memset(e, 0, sizeof *e);
     e->producer_id = producer_id;
     e->producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+    e->txn_first_offset = LOG_NO_OFFSET;
+    e->coordinator_epoch = -1;
     return e;
+}
+
+/* The entry of producer_id, inserted empty when missing; NULL when memory ran out. */
+static inline __attribute__((always_inline)) pstate_entry *entry_get(pstate *ps, int64_t producer_id) {
+    size_t i = entry_lower_bound(ps, producer_id);
+    if (i < ps->count && ps->entries[i].producer_id == producer_id) return &ps->entries[i];
+    return entry_insert(ps, i, producer_id);
+}
+
+/* ---- Transactions (ongoingTxns, unreplicatedTxns) ----------------------------------------- */
+
+/* Inserts t into list (sorted by first offset; first offsets are distinct offsets of one
+ * log). -1 when memory ran out. */
+static int txn_list_insert(pstate_txn **list, size_t *count, size_t *capacity,
+                           const pstate_txn *t) {
+    if (grow((void **)list, capacity, *count + 1, sizeof **list, PSTATE_INITIAL_TXNS) != 0)
+        return -1;
+    size_t i = *count;
+    while (i > 0 && (*list)[i - 1].first_offset > t->first_offset) i--;
+    memmove(&(*list)[i + 1], &(*list)[i], (*count - i) * sizeof **list);
+    (*list)[i] = *t;
+    (*count)++;
+    return 0;
+}
+
+/* Removes the entry of list whose first offset is first_offset; false when none. */
+static bool txn_list_remove(pstate_txn *list, size_t *count, int64_t first_offset) {
+    for (size_t i = 0; i < *count; i++) {
+        if (list[i].first_offset != first_offset) continue;
+        memmove(&list[i], &list[i + 1], (*count - i - 1) * sizeof *list);
+        (*count)--;
+        return true;
+    }
+    return false;
+}
+
+/* appendDataBatch's "Began a new transaction": ongoingTxns gains it. */
+static int txn_begin(pstate *ps, pstate_entry *e, int64_t first_offset) {
+    pstate_txn t = {e->producer_id, first_offset, LOG_NO_OFFSET};
+    e->txn_first_offset = first_offset;
+    return txn_list_insert(&ps->ongoing, &ps->ongoing_count, &ps->ongoing_capacity, &t);
 }
 
 /* ProducerStateEntry.addBatchMetadata: push, evicting the oldest beyond the window. */
@@ -170,7 +238,15 @@ static void entry_push(pstate_entry *e, const pstate_batch *m, int retained) {
     e->batches[e->batch_count++] = *m;
 }
 
-int pstate_update(pstate *ps, const proto_batch *b) {
+/* appendDataBatch's "Began a new transaction", kept out of pstate_update's line: every
+ * append on every replica of an idempotent producer passes there. */
+static int txn_data(pstate *ps, pstate_entry *e, const proto_batch *b) {
+    ps->transactional = true;
+    if (e->txn_first_offset == LOG_NO_OFFSET) return txn_begin(ps, e, b->base_offset);
+    return 0;
+}
+
+__attribute__((noinline)) int pstate_update(pstate *ps, const proto_batch *b) {
     if (b->producer_id == PROTO_NO_PRODUCER_ID) return 0;
     pstate_entry *e = entry_get(ps, b->producer_id);
     if (!e) return -1;
@@ -182,7 +258,84 @@ int pstate_update(pstate *ps, const proto_batch *b) {
                       proto_batch_last_offset(b), b->max_timestamp_ns};
     entry_push(e, &m, pstate_batches_retained(ps));
     if (b->max_timestamp_ns > e->last_timestamp_ns) e->last_timestamp_ns = b->max_timestamp_ns;
+    if (b->flags & PROTO_BATCH_TRANSACTIONAL) return txn_data(ps, e, b);
     return 0;
+}
+
+int pstate_replay(pstate *ps, const proto_batch *b) {
+    if (b->producer_id == PROTO_NO_PRODUCER_ID) return 0;
+    if (b->flags & PROTO_BATCH_CONTROL) return pstate_update_marker(ps, b, NULL) < 0 ? -1 : 0;
+    return pstate_update(ps, b);
+}
+
+int pstate_update_marker(pstate *ps, const proto_batch *b, pstate_completed *done) {
+    pstate_entry *e = entry_get(ps, b->producer_id);
+    if (!e) return -1;
+    ps->transactional = true;
+    /* appendEndTxnMarker: a CompletedTxn only for an open transaction; then
+     * ProducerStateEntry.update(epoch, coordinatorEpoch, timestamp). */
+    int64_t first = e->txn_first_offset;
+    if (e->producer_epoch != b->producer_epoch) { /* maybeUpdateProducerEpoch clears */
+        e->producer_epoch = b->producer_epoch;
+        e->batch_count = 0;
+    }
+    e->coordinator_epoch = marker_coordinator_epoch(b);
+    e->txn_first_offset = LOG_NO_OFFSET;
+    e->last_timestamp_ns = b->max_timestamp_ns;
+    if (first == LOG_NO_OFFSET) return 0;
+    /* completeTxn: from ongoing to unreplicated, with the marker's offset. */
+    bool removed = txn_list_remove(ps->ongoing, &ps->ongoing_count, first);
+    (void)removed; /* pstate_check finds an ongoing list that disagrees with the entries */
+    pstate_txn t = {b->producer_id, first, b->base_offset};
+    if (txn_list_insert(&ps->unreplicated, &ps->unreplicated_count, &ps->unreplicated_capacity,
+                        &t) != 0)
+        return -1;
+    if (done)
+        *done = (pstate_completed){.producer_id = b->producer_id,
+                                   .first_offset = first,
+                                   .last_offset = b->base_offset,
+                                   .aborted = !(b->flags & PROTO_BATCH_COMMIT)};
+    return 1;
+}
+
+int64_t pstate_completed_lso(const pstate *ps, const pstate_completed *done) {
+    /* findNextIncompleteTxn(producerId): the earliest open transaction of another producer;
+     * the producer's own one is closed already (one open transaction per producer). */
+    for (size_t i = 0; i < ps->ongoing_count; i++)
+        if (ps->ongoing[i].producer_id != done->producer_id) return ps->ongoing[i].first_offset;
+    return done->last_offset + 1;
+}
+
+void pstate_on_high_watermark(pstate *ps, int64_t hw) {
+    /* removeUnreplicatedTransactions: lastOffset < hw. */
+    size_t kept = 0;
+    for (size_t i = 0; i < ps->unreplicated_count; i++)
+        if (ps->unreplicated[i].last_offset >= hw) ps->unreplicated[kept++] = ps->unreplicated[i];
+    ps->unreplicated_count = kept;
+}
+
+int64_t pstate_last_stable_offset(const pstate *ps, int64_t hw) {
+    int64_t fuo = ps->ongoing_count ? ps->ongoing[0].first_offset : LOG_NO_OFFSET;
+    for (size_t i = 0; i < ps->unreplicated_count; i++) {
+        const pstate_txn *t = &ps->unreplicated[i];
+        if (t->last_offset < hw) continue; /* released by a move to hw */
+        if (fuo == LOG_NO_OFFSET || t->first_offset < fuo) fuo = t->first_offset;
+        break; /* by first offset: the first kept is the least */
+    }
+    return fuo >= 0 && fuo < hw ? fuo : hw;
+}
+
+int64_t pstate_first_unstable_offset(const pstate *ps) {
+    int64_t fuo = LOG_NO_OFFSET;
+    if (ps->ongoing_count) fuo = ps->ongoing[0].first_offset;
+    if (ps->unreplicated_count && (fuo == LOG_NO_OFFSET || ps->unreplicated[0].first_offset < fuo))
+        fuo = ps->unreplicated[0].first_offset;
+    return fuo;
+}
+
+/* isProducerExpired: idle for expiration_ns, and no transaction open. */
+static bool producer_expired(const pstate_entry *e, int64_t now_ns, int64_t expiration_ns) {
+    return e->txn_first_offset == LOG_NO_OFFSET && now_ns - e->last_timestamp_ns >= expiration_ns;
 }
 
 /* Deletes snapshots whose offset is above offset (or at it, when inclusive). */
@@ -224,17 +377,24 @@ int pstate_snapshot_take(pstate *ps, int64_t offset) {
  * cannot be had. */
 static int64_t snapshot_load(pstate *ps, int64_t log_start, int64_t now_ns,
                              int64_t expiration_ns) {
+    /* truncateAndReload: clearProducerIds, ongoingTxns and unreplicatedTxns cleared. */
     ps->count = 0;
+    ps->ongoing_count = 0;
+    ps->unreplicated_count = 0;
     if (!ps->snapshot_count) return log_start;
     const pstate_snapshot *s = &ps->snapshots[ps->snapshot_count - 1];
     for (size_t i = 0; i < s->entry_count; i++) {
         const pstate_entry *se = &ps->snapshot_entries[s->first_entry + i];
         /* readSnapshot drops producers already expired (isProducerExpired). */
-        if (now_ns - se->last_timestamp_ns >= expiration_ns) continue;
+        if (producer_expired(se, now_ns, expiration_ns)) continue;
         if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
                  PSTATE_INITIAL_ENTRIES) != 0)
             return -1;
-        ps->entries[ps->count++] = *se; /* the pool is in id order already */
+        pstate_entry *e = &ps->entries[ps->count++]; /* the pool is in id order already */
+        *e = *se;
+        /* loadProducerEntry: an open transaction is ongoing again. */
+        if (e->txn_first_offset != LOG_NO_OFFSET && txn_begin(ps, e, e->txn_first_offset) != 0)
+            return -1;
     }
     return s->offset;
 }
@@ -247,7 +407,7 @@ int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now
     /* Replay as origin REPLICATION: no validation, batches re-enter the window. */
     for (size_t i = log_batch_find(l, from); i < l->count; i++) {
         if (l->batches[i].base_offset >= target) break;
-        if (pstate_update(ps, &l->batches[i]) != 0) return -1;
+        if (pstate_replay(ps, &l->batches[i]) != 0) return -1;
     }
     /* UnifiedLog.rebuildProducerState ends with takeSnapshot at the recovered end. */
     return pstate_snapshot_take(ps, target);
@@ -266,7 +426,7 @@ int pstate_recover(pstate *ps, const log_replica *l, int64_t now_ns, int64_t exp
 size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
     size_t kept = 0;
     for (size_t i = 0; i < ps->count; i++) {
-        if (now_ns - ps->entries[i].last_timestamp_ns >= expiration_ns) continue;
+        if (producer_expired(&ps->entries[i], now_ns, expiration_ns)) continue;
         ps->entries[kept++] = ps->entries[i];
     }
     size_t removed = ps->count - kept;
@@ -274,7 +434,39 @@ size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
     return removed;
 }
 
-void pstate_clear(pstate *ps) { ps->count = 0; }
+void pstate_clear(pstate *ps) {
+    ps->count = 0;
+    ps->ongoing_count = 0;
+    ps->unreplicated_count = 0;
+}
+
+/* The transaction lists against each other and against the entries: each sorted by first
+ * offset; an ongoing transaction for each entry with currentTxnFirstOffset and no other;
+ * completed ones closed at or after their start. */
+static const char *pstate_check_txns(const pstate *ps) {
+    for (size_t i = 1; i < ps->ongoing_count; i++)
+        if (ps->ongoing[i].first_offset <= ps->ongoing[i - 1].first_offset)
+            return "producer state: ongoing transactions out of offset order";
+    for (size_t i = 1; i < ps->unreplicated_count; i++)
+        if (ps->unreplicated[i].first_offset <= ps->unreplicated[i - 1].first_offset)
+            return "producer state: unreplicated transactions out of offset order";
+    for (size_t i = 0; i < ps->unreplicated_count; i++)
+        if (ps->unreplicated[i].last_offset < ps->unreplicated[i].first_offset)
+            return "producer state: a transaction ends before it begins";
+    size_t open = 0;
+    for (size_t i = 0; i < ps->count; i++) {
+        const pstate_entry *e = &ps->entries[i];
+        if (e->txn_first_offset == LOG_NO_OFFSET) continue;
+        open++;
+        bool found = false;
+        for (size_t k = 0; k < ps->ongoing_count && !found; k++)
+            found = ps->ongoing[k].producer_id == e->producer_id &&
+                    ps->ongoing[k].first_offset == e->txn_first_offset;
+        if (!found) return "producer state: an open transaction is not ongoing";
+    }
+    if (open != ps->ongoing_count) return "producer state: an ongoing transaction has no producer";
+    return NULL;
+}
 
 const char *pstate_check(const pstate *ps) {
     int retained = pstate_batches_retained(ps);
@@ -290,5 +482,5 @@ const char *pstate_check(const pstate *ps) {
     for (size_t i = 1; i < ps->snapshot_count; i++)
         if (ps->snapshots[i].offset <= ps->snapshots[i - 1].offset)
             return "producer state: snapshots out of offset order";
-    return NULL;
+    return ps->transactional ? pstate_check_txns(ps) : NULL;
 }

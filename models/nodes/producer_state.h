@@ -19,9 +19,24 @@
  * (KIP-192, removed by KAFKA-6683 in 1.1); 2.5+ accepts an unknown producer at any sequence
  * (KAFKA-8710, KIP-360).
  *
- * Left out: transactions (ongoing/unreplicated txns, coordinator epoch, KIP-890 verification
- * state), snapshot corruption, the "clean shutdown without snapshot skips the rebuild" upgrade
- * path, and retention-driven removal (KAFKA-7190; the model has no retention).
+ * Transactions (KIP-98; ProducerAppendInfo.appendDataBatch/appendEndTxnMarker, PSM
+ * ongoingTxns/unreplicatedTxns/completeTxn/lastStableOffset/onHighWatermarkUpdated): an entry
+ * keeps currentTxnFirstOffset (the first offset of the producer's open transaction) and the
+ * coordinator epoch of its last marker; the state keeps the open transactions (ongoing, by first
+ * offset) and the completed ones whose marker the high watermark has not passed yet
+ * (unreplicated). A transactional batch with no open transaction opens one; a control batch
+ * (an end-transaction marker) closes it, takes the marker's epoch (clearing the batch cache when
+ * it rose) and coordinator epoch, and the transaction becomes unreplicated until the high
+ * watermark passes its marker. The first unstable offset is the least first offset of both
+ * lists: the log's last stable offset is min(high watermark, first unstable offset). Snapshots
+ * keep currentTxnFirstOffset and the coordinator epoch (writeSnapshot), so a load reopens the
+ * ongoing transactions (loadProducerEntry) and forgets the unreplicated ones; a producer with an
+ * open transaction never expires (isProducerExpired).
+ *
+ * Left out: KIP-890 verification state (VerificationStateEntry and its guard), snapshot
+ * corruption, the "clean shutdown without snapshot skips the rebuild" upgrade path, the late
+ * transaction check (hasLateTransaction: a metric), and retention-driven removal (KAFKA-7190;
+ * the model has no retention).
  */
 #ifndef KAFKASIM_PRODUCER_STATE_H
 #define KAFKASIM_PRODUCER_STATE_H
@@ -49,10 +64,29 @@ typedef struct pstate_batch {
 typedef struct pstate_entry {
     int64_t producer_id;      /* the key */
     int64_t last_timestamp_ns; /* lastTimestamp, for expiry, ns */
+    int64_t txn_first_offset; /* currentTxnFirstOffset: first offset of the producer's open
+                               * transaction, LOG_NO_OFFSET when none, offsets */
+    int32_t coordinator_epoch; /* coordinatorEpoch of the last marker, -1 before any */
     int16_t producer_epoch;   /* the current epoch; PROTO_NO_PRODUCER_EPOCH while unknown */
     uint8_t batch_count;      /* batches cached, <= PSTATE_BATCHES_MAX */
     pstate_batch batches[PSTATE_BATCHES_MAX]; /* oldest first */
 } pstate_entry;
+
+/* TxnMetadata: a transaction of one producer on this partition, open (last_offset
+ * LOG_NO_OFFSET) or completed (last_offset: its marker's offset). */
+typedef struct pstate_txn {
+    int64_t producer_id;  /* whose */
+    int64_t first_offset; /* its first batch's base offset, offsets */
+    int64_t last_offset;  /* its marker's offset, LOG_NO_OFFSET while open, offsets */
+} pstate_txn;
+
+/* CompletedTxn: what a marker closed (ProducerAppendInfo.appendEndTxnMarker). */
+typedef struct pstate_completed {
+    int64_t producer_id;  /* whose */
+    int64_t first_offset; /* the transaction's first offset, offsets */
+    int64_t last_offset;  /* the marker's offset, offsets */
+    bool aborted;         /* an ABORT marker */
+} pstate_completed;
 
 /* A snapshot file <offset>.snapshot: every entry with ONE batch (writeSnapshot). */
 typedef struct pstate_snapshot {
@@ -72,6 +106,14 @@ typedef struct pstate {
     size_t snapshot_entry_count;      /* pool entries used */
     size_t snapshot_entry_capacity;   /* pool entries allocated */
     int kafka_version;           /* kafka.version, for the outcome table's switches */
+    pstate_txn *ongoing;         /* owned: ongoingTxns, by first offset */
+    size_t ongoing_count;        /* open transactions */
+    size_t ongoing_capacity;     /* slots allocated */
+    pstate_txn *unreplicated;    /* owned: unreplicatedTxns, by first offset */
+    size_t unreplicated_count;   /* completed transactions the HW has not passed */
+    size_t unreplicated_capacity; /* slots allocated */
+    bool transactional;          /* a transactional or control batch was seen: the checks and
+                                  * the LSO bookkeeping of transactions apply (sticky) */
 } pstate;
 
 /* The outcome of validating one client batch at the leader (analyzeAndValidateProducerState
@@ -94,14 +136,54 @@ int pstate_batches_retained(const pstate *ps);
 const pstate_entry *pstate_entry_find(const pstate *ps, int64_t producer_id);
 
 /* Validates a client batch in Kafka's order (section 1.2 steps 3 and 5): duplicate, epoch,
- * sequence. Does not change the state. A batch without a producer id is always accepted. */
+ * sequence, then (appendDataBatch) INVALID_TXN_STATE for a non-transactional batch of a
+ * producer whose transaction is open. Does not change the state. A batch without a producer id
+ * is always accepted. */
 pstate_verdict pstate_validate(const pstate *ps, const proto_batch *b);
 
-/* Records an appended batch (b->base_offset assigned): updates the epoch (clearing the cache
- * on an epoch change, maybeUpdateProducerEpoch), pushes its metadata and evicts the oldest
- * beyond the retained count. Used by the leader after pstate_validate, by followers without
- * validation (origin REPLICATION), and by replay. Returns 0 or -1 when memory ran out. */
+/* Validates an end-transaction marker the leader is about to write (appendEndTxnMarker, origin
+ * COORDINATOR): INVALID_PRODUCER_EPOCH when its epoch is below the producer's
+ * (checkProducerEpoch), TRANSACTION_COORDINATOR_FENCED when its coordinator epoch is below the
+ * last marker's (checkCoordinatorEpoch); ERR_NONE otherwise, also for an unknown producer. */
+int16_t pstate_validate_marker(const pstate *ps, const proto_batch *marker);
+
+/* Records an appended data batch (b->base_offset assigned; not a control batch): updates the
+ * epoch (clearing the cache on an epoch change, maybeUpdateProducerEpoch), pushes its metadata
+ * and evicts the oldest beyond the retained count; a transactional batch of a producer without
+ * an open transaction opens one at its base offset. Used by the leader after pstate_validate and
+ * by followers without validation (origin REPLICATION). Returns 0 or -1 when memory ran out. */
 int pstate_update(pstate *ps, const proto_batch *b);
+
+/* Records any appended batch as a replay does (loadProducersFromRecords): a control batch as
+ * pstate_update_marker without its completion, any other as pstate_update. */
+int pstate_replay(pstate *ps, const proto_batch *b);
+
+/* Records an appended end-transaction marker (a control batch, b->base_offset assigned):
+ * without validation (the leader validated it with pstate_validate_marker), the producer's
+ * epoch becomes the marker's (the batch cache is cleared when it changes), its coordinator
+ * epoch the marker's, its lastTimestamp the marker's; an open transaction is closed and moves
+ * to the unreplicated ones (completeTxn). When done is not NULL it receives what was closed and
+ * the function returns 1; 0 when the producer had no open transaction (a marker re-sent after a
+ * coordinator failover: no CompletedTxn), -1 when memory ran out. */
+int pstate_update_marker(pstate *ps, const proto_batch *b, pstate_completed *done);
+
+/* The last stable offset to index with an aborted transaction just completed
+ * (PSM.lastStableOffset(completedTxn)): the first offset of the earliest transaction still
+ * open, else the offset after the marker. Call after pstate_update_marker closed it. */
+int64_t pstate_completed_lso(const pstate *ps, const pstate_completed *done);
+
+/* The high watermark moved to hw (onHighWatermarkUpdated): completed transactions whose marker
+ * is below it are replicated and no longer hold the last stable offset back. */
+void pstate_on_high_watermark(pstate *ps, int64_t hw);
+
+/* firstUnstableOffset: the least first offset of the open and the unreplicated transactions,
+ * LOG_NO_OFFSET when there is none. */
+int64_t pstate_first_unstable_offset(const pstate *ps);
+
+/* UnifiedLog.lastStableOffset for a replica whose high watermark is hw: the first unstable
+ * offset when it is below hw, else hw; unreplicated transactions whose marker is below hw count
+ * as released (the pstate_on_high_watermark that a move to hw makes). */
+int64_t pstate_last_stable_offset(const pstate *ps, int64_t hw);
 
 /* Takes a snapshot at offset: every entry with only its last batch (writeSnapshot). Replaces a
  * snapshot at the same offset. Returns 0 or -1 when memory ran out. */
@@ -123,8 +205,8 @@ int pstate_rebuild(pstate *ps, const log_replica *l, int64_t target, int64_t now
  * entry holds its last batch only (writeSnapshot). Returns 0 or -1 when memory ran out. */
 int pstate_recover(pstate *ps, const log_replica *l, int64_t now_ns, int64_t expiration_ns);
 
-/* Removes entries idle for expiration_ns or more at now_ns (removeExpiredProducers); returns
- * how many went. */
+/* Removes entries idle for expiration_ns or more at now_ns whose transaction is not open
+ * (removeExpiredProducers, isProducerExpired); returns how many went. */
 size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns);
 
 /* Forgets everything in memory (a process crash); snapshots stay. */
