@@ -3,8 +3,9 @@
  * driven by fake clients (the producers' nodes) that send crafted FindCoordinator,
  * InitProducerId, AddPartitionsToTxn and EndTxn requests. The world: orders-0 led by broker-1,
  * orders-1 by broker-2 (then broker-1), __transaction_state-0 (the state partition of
- * transactional id 0) by broker-3 (then broker-1). Unless a test says otherwise, the partition leaders' answers to WriteTxnMarkers are
- * played by the test (answer_markers): the coordinator is what is tested here.
+ * transactional id 0) by broker-3 (then broker-1). The partition leaders' answers to
+ * WriteTxnMarkers are played by the test (answer_markers): the brokers never see those
+ * requests (their deliveries are wrapped), so the coordinator is what is tested here.
  *
  * Checks: FindCoordinator from any broker names the state partition's leader;
  * InitProducerId gives a producer id with epoch 0, then bumps it; AddPartitionsToTxn and
@@ -33,8 +34,15 @@ typedef struct marker_req {
     int64_t at_ns;
 } marker_req;
 
+/* A broker's own delivery, wrapped so that WriteTxnMarkers requests do not reach it. */
+typedef struct leader_endpoint {
+    net_deliver_fn deliver;
+    void *ctx;
+} leader_endpoint;
+
 typedef struct txn_fixture {
     harness h;
+    leader_endpoint leaders[PROTO_BROKERS_MAX + 1];
     uint16_t kind_answer;
     bool answer_markers;                 /* the test answers WriteTxnMarkers */
     int16_t answer_error;                /* with this error for every partition */
@@ -75,6 +83,13 @@ static void on_net_send(void *ctx, const proto_msg *m) {
     f->marker_count++;
 }
 
+/* Delivers to a broker everything but WriteTxnMarkers requests, which the test answers. */
+static void on_leader_message(void *ctx, const proto_msg *m) {
+    const leader_endpoint *e = ctx;
+    if (m->api == API_WRITE_TXN_MARKERS && !m->is_response) return;
+    e->deliver(e->ctx, m);
+}
+
 static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns) {
     memset(f, 0, sizeof *f);
     harness *h = &f->h;
@@ -93,6 +108,11 @@ static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns)
     h->placed_counts[0] = h->placed_counts[1] = h->placed_counts[2] = 3;
     txn_records_init(&h->txn_records);
     harness_init(h);
+    for (int b = 1; b <= h->cfg.num_brokers; b++) {
+        f->leaders[b] = (leader_endpoint){h->net.endpoints[node_broker(b)].deliver,
+                                          h->net.endpoints[node_broker(b)].ctx};
+        net_listen(&h->net, node_broker(b), on_leader_message, &f->leaders[b]);
+    }
     net_listen(&h->net, CLIENT2, on_client, h);
     f->kind_answer = sim_handler_add(&h->world, on_answer, f, "test.answer");
     h->net.on_send = on_net_send;

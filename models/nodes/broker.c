@@ -25,6 +25,7 @@ enum {
     BROKER_T_PAUSE_END,
     BROKER_T_FETCH, /* partition */
     BROKER_T_CONN,  /* client node */
+    BROKER_T_MARKERS, /* node: the timeout of its WriteTxnMarkers */
 };
 
 #define BROKER_KAFKA_3_6 30600 /* KAFKA-15021: only ISR-eligible replicas hold the HW */
@@ -48,6 +49,14 @@ static void broker_timer_run(broker *b, uint64_t arg);
 static void conn_drain(broker *b, node_id client);
 static void leader_maybe_advance_hw(broker *b, int partition);
 static void follower_fetch_send(broker *b, int partition);
+
+/* Transactions' bookkeeping on the paths every append and HW move take: kept out of their line
+ * (the callgrind budget measures those paths without transactions). */
+#if defined(__GNUC__)
+#define BROKER_COLD __attribute__((noinline, cold))
+#else
+#define BROKER_COLD
+#endif
 
 static int64_t now_ns(const broker *b) { return sim_now(b->env.world); }
 
@@ -123,6 +132,7 @@ static sim_timer *broker_timer_of(broker *b, uint64_t arg) {
     case BROKER_T_CONN:
         if (node_is_broker((node_id)node)) return &b->partitions[partition].followers[node].fetch_wait;
         return &b->conns[node].timer;
+    case BROKER_T_MARKERS: return &b->conns[node].timer;
     default: return NULL;
     }
 }
@@ -146,8 +156,10 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     broker_timer_run(b, ev->arg);
 }
 
-/* Keeps a copy of the batches d's message carries, whose loan from the network ends with the
- * delivery; the message points at them again when it is replayed. False when memory ran out. */
+/* Keeps a copy of what d's message carries out of line (a fetch response's or a produce
+ * request's batches, a transaction message's partitions or errors), whose loan from the
+ * network ends with the delivery, in whole batch slots; the message points at it again when it
+ * is replayed. False when memory ran out. */
 static bool defer_batches(broker *b, broker_deferred *d, const proto_msg *m) {
     size_t count = proto_msg_batch_count(m);
     if (m->api >= API_FIND_COORDINATOR) /* a transaction message's partitions or errors */
@@ -223,8 +235,11 @@ static void conn_park(broker *b, node_id client, broker_parked kind, int64_t dea
     c->parked = (uint8_t)kind;
     if (kind != BROKER_PARKED_NONE) b->parked_mask |= (uint64_t)1 << client;
     else b->parked_mask &= ~((uint64_t)1 << client);
+    /* A broker's node names a follower's fetch wait with BROKER_T_CONN: a request a broker
+     * sends (WriteTxnMarkers) times out on a timer of its own. */
     sim_timer_arm(b->env.world, &c->timer, deadline_ns, b->kind,
-                  timer_arg(BROKER_T_CONN, 0, client));
+                  timer_arg(kind == BROKER_PARKED_MARKERS ? BROKER_T_MARKERS : BROKER_T_CONN, 0,
+                            client));
 }
 
 static void conn_reset(broker_conn *c, uint32_t gen) {
@@ -238,8 +253,9 @@ static void conn_reset(broker_conn *c, uint32_t gen) {
 
 #define BROKER_MORE_MAX (PROTO_PRODUCE_BATCHES_MAX - 1) /* further batches of a request */
 
-/* The further batches of a multi-partition request keep a slot of queue_more beside their
- * message's ring slot, allocated with the first such request queued. */
+/* The further batches of a multi-partition request, or the partition list of a transaction
+ * request, keep a slot of queue_more beside their message's ring slot, allocated with the
+ * first such request queued. */
 static int conn_queue_more_grow(broker_conn *c, size_t cap) {
     proto_batch *more = malloc(cap * BROKER_MORE_MAX * sizeof *more);
     if (!more) return -1;
@@ -292,6 +308,7 @@ static void leader_fetches_forget(broker *b, int follower);
 static void leader_on_produce_parts(broker *b, node_id client);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
+static void leader_on_write_txn_markers(broker *b, node_id client);
 
 _Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= BROKER_MORE_MAX * sizeof(proto_batch),
                "a transaction request's partitions fit a request's room for further batches");
@@ -340,6 +357,7 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
         if (b->txn) txn_coord_on_request(b->txn, client);
         else conn_finish_silent(b, client);
         break;
+    case API_WRITE_TXN_MARKERS: leader_on_write_txn_markers(b, client); break;
     default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
     }
 }
@@ -377,9 +395,27 @@ static void conn_on_request(broker *b, const proto_msg *m) {
 
 /* ---- Replica append ---------------------------------------------------------------------- */
 
+/* UnifiedLog.append for an end-transaction marker just written to the log: the producer state
+ * takes it (appendEndTxnMarker), and a transaction it aborted enters the transaction index with
+ * the last stable offset of its completion (updateTxnIndex, lastStableOffset(completedTxn)),
+ * then completes (completeTxn). False when memory ran out. */
+BROKER_COLD static bool replica_append_marker(broker_partition *p, const proto_batch *batch) {
+    /* A follower's HW moves release nothing (partition_txn_on_hw): what they would have
+     * released goes here, so that the list stays as short as Kafka's. */
+    pstate_on_high_watermark(&p->pstate, p->log.high_watermark);
+    pstate_completed done;
+    int closed = pstate_update_marker(&p->pstate, batch, &done);
+    if (closed < 0) return false;
+    if (closed == 0 || !done.aborted) return true;
+    log_aborted_txn t = {done.producer_id, done.first_offset, done.last_offset,
+                         pstate_completed_lso(&p->pstate, &done)};
+    return log_aborted_add(&p->log, &t) == 0;
+}
+
 /* Appends a batch (base offset and epoch set) to partition's log: rolls first when the
  * segment is full (taking the producer snapshot at the roll offset, UnifiedLog.roll), then
- * appends and records the batch in the producer state and the history. */
+ * appends and records the batch in the producer state and the history (a control batch in the
+ * producer state and the transaction index only: its leader records HIST_MARKER). */
 static bool replica_append(broker *b, int partition, const proto_batch *batch, bool leader) {
     broker_partition *p = &b->partitions[partition];
     partition_dirty(b, p);
@@ -388,6 +424,11 @@ static bool replica_append(broker *b, int partition, const proto_batch *batch, b
         if (pstate_snapshot_take(&p->pstate, roll_offset) != 0) goto nomem;
     }
     if (log_append(&p->log, batch, now_ns(b)) != 0) goto nomem;
+    if (batch->flags & PROTO_BATCH_CONTROL) {
+        if (!replica_append_marker(p, batch)) goto nomem;
+        if (leader) sim_progress(b->env.world);
+        return true;
+    }
     if (pstate_update(&p->pstate, batch) != 0) goto nomem;
     history_partition_append(b->env.history, now_ns(b), partition, b->node, batch, leader);
     if (leader) sim_progress(b->env.world); /* the log grew: work done, or memory spent */
@@ -396,6 +437,8 @@ nomem:
     out_of_memory(b);
     return false;
 }
+
+static void partition_txn_on_hw(broker *b, broker_partition *p);
 
 /* Truncates partition's log to offset and reloads producer state to it (loadProducerState).
  * Notes a truncation of records below the HW for broker_check. */
@@ -419,6 +462,26 @@ static void replica_truncate(broker *b, int partition, int64_t offset) {
     if (pstate_rebuild(&p->pstate, &p->log, p->log.log_end_offset, now_ns(b),
                        b->env.config->producer_id_expiration_ns) != 0)
         out_of_memory(b);
+    if (p->pstate.transactional) partition_txn_on_hw(b, p);
+}
+
+/* The leader's last stable offset moved: recorded (HIST_LSO). */
+static void partition_lso_note(broker *b, broker_partition *p) {
+    if (!is_leader(b, p)) return;
+    int64_t lso = pstate_last_stable_offset(&p->pstate, p->log.high_watermark);
+    if (lso == p->lso_recorded) return;
+    p->lso_recorded = lso;
+    history_lso(b->env.history, now_ns(b), b->node, (int)(p - b->partitions), lso);
+}
+
+/* UnifiedLog.updateHighWatermarkMetadata for a replica that has seen transactions:
+ * onHighWatermarkUpdated releases the completed transactions the HW passed, and the first
+ * unstable offset, so the last stable offset, follows (maybeIncrementFirstUnstableOffset). A
+ * follower's are released when its LSO is asked for (pstate_last_stable_offset skips them), so
+ * that its HW moves pay nothing. */
+BROKER_COLD static void partition_txn_on_hw(broker *b, broker_partition *p) {
+    pstate_on_high_watermark(&p->pstate, p->log.high_watermark);
+    partition_lso_note(b, p);
 }
 
 static void replica_set_hw(broker *b, broker_partition *p, int64_t hw) {
@@ -563,6 +626,7 @@ static bool leader_append_part(broker *b, const proto_batch *in, int8_t acks,
 }
 
 static void leader_complete_parked(broker *b, int partition, bool data_arrived);
+static bool markers_try_complete(broker *b, node_id client, int only);
 
 /* KafkaApis.handleProduceRequest and ReplicaManager.appendRecords for a request carrying
  * several partitions' batches: each is appended as a request of one would be; acks=0 closes
@@ -657,6 +721,10 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
             if (produce_try_complete_parts(b, (node_id)n, partition)) drained |= (uint64_t)1 << n;
             continue;
         }
+        if (c->busy && c->parked == BROKER_PARKED_MARKERS) {
+            if (markers_try_complete(b, (node_id)n, partition)) drained |= (uint64_t)1 << n;
+            continue;
+        }
         if (!c->busy || c->current.partition != partition) continue;
         if (c->parked == BROKER_PARKED_PRODUCE) {
             if (!is_leader(b, p)) produce_respond(b, (node_id)n, ERR_NOT_LEADER_OR_FOLLOWER, -1);
@@ -718,6 +786,156 @@ static void leader_on_produce(broker *b, node_id client) {
     if (c->busy && c->parked == BROKER_PARKED_PRODUCE &&
         p->log.high_watermark >= c->required_offset)
         produce_complete(b, client);
+}
+
+/* ---- Leader: WriteTxnMarkers ------------------------------------------------------------- */
+
+/* Answers the current WriteTxnMarkers of client: one error per partition of the request, in its
+ * order (WriteTxnMarkersResponse's partition results; the first also in the message). */
+static void markers_respond(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    int n = c->current.u.write_txn_markers.partition_count;
+    int16_t errors[PROTO_TXN_PARTITIONS_MAX]; /* borrowed by net_send */
+    for (int k = 0; k < n; k++) errors[k] = b->marker_parts[client][k].error;
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.api = API_WRITE_TXN_MARKERS;
+    r.is_response = 1;
+    r.u.write_txn_markers_response.error = n ? errors[0] : ERR_NONE;
+    r.u.write_txn_markers_response.partition_count = (uint16_t)n;
+    r.u.write_txn_markers_response.errors = n ? errors : NULL;
+    conn_respond(b, client, &r);
+}
+
+/* DelayedProduce.tryComplete for the markers of client's WriteTxnMarkers (only: the partition
+ * whose state changed, -1 for all), as for a multi-partition Produce with acks=all: a marker
+ * completes when this broker no longer leads its partition (NOT_LEADER_OR_FOLLOWER) or the HW
+ * passed it (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas).
+ * Answers when none is pending; returns true then. */
+static bool markers_try_complete(broker *b, node_id client, int only) {
+    broker_conn *c = &b->conns[client];
+    int n = c->current.u.write_txn_markers.partition_count;
+    bool pending = false;
+    for (int k = 0; k < n; k++) {
+        broker_produce_part *pp = &b->marker_parts[client][k];
+        if (!pp->pending) continue;
+        if (only >= 0 && pp->partition != only) {
+            pending = true;
+            continue;
+        }
+        broker_partition *p = &b->partitions[pp->partition];
+        if (!is_leader(b, p)) {
+            pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
+            pp->pending = false;
+        } else if (p->log.high_watermark >= pp->required_offset) {
+            if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
+                pp->error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+            pp->pending = false;
+        } else {
+            pending = true;
+        }
+    }
+    if (pending) return false;
+    markers_respond(b, client);
+    return true;
+}
+
+/* The markers still pending when the request times out (DelayedProduce.onExpiration). */
+static void markers_expire(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    for (int k = 0; k < c->current.u.write_txn_markers.partition_count; k++) {
+        if (!b->marker_parts[client][k].pending) continue;
+        b->marker_parts[client][k].pending = false;
+        b->marker_parts[client][k].error = ERR_REQUEST_TIMED_OUT;
+    }
+    markers_respond(b, client);
+}
+
+/* MemoryRecords.withEndTransactionMarker then Partition.appendRecordsToLeader (origin
+ * COORDINATOR, acks=-1) for one partition of a WriteTxnMarkers: NOT_LEADER_OR_FOLLOWER, or
+ * NOT_ENOUGH_REPLICAS under min.insync.replicas, or the producer state's verdict
+ * (appendEndTxnMarker: INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED); else the
+ * control batch is appended (no duplicate check: that is for client batches) and recorded
+ * (HIST_MARKER), and the part waits for the HW to pass it. True when it was appended. */
+static bool leader_append_marker(broker *b, const proto_write_txn_markers_request *req,
+                                 int partition, broker_produce_part *pp) {
+    pp->partition = (uint16_t)partition;
+    pp->base_offset = -1;
+    pp->error = ERR_NONE;
+    pp->pending = false;
+    if (partition >= b->partition_count || !is_leader(b, &b->partitions[partition])) {
+        pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
+        return false;
+    }
+    broker_partition *p = &b->partitions[partition];
+    if (broker_set_count(p->isr) < effective_min_isr(b, p)) {
+        pp->error = ERR_NOT_ENOUGH_REPLICAS;
+        return false;
+    }
+    proto_batch m;
+    memset(&m, 0, sizeof m);
+    m.base_offset = p->log.log_end_offset;
+    m.producer_id = req->producer_id;
+    m.producer_epoch = req->producer_epoch;
+    m.max_timestamp_ns = now_ns(b);
+    m.payload = (uint32_t)req->coordinator_epoch; /* EndTransactionMarker.coordinatorEpoch */
+    m.record_count = 1;
+    m.base_sequence = PROTO_NO_SEQUENCE;
+    m.partition_leader_epoch = p->leader_epoch;
+    m.flags = PROTO_BATCH_TRANSACTIONAL | PROTO_BATCH_CONTROL |
+              (req->commit ? PROTO_BATCH_COMMIT : 0);
+    m.partition = (uint16_t)partition;
+    pp->error = pstate_validate_marker(&p->pstate, &m);
+    if (pp->error != ERR_NONE) return false;
+    if (!replica_append(b, partition, &m, true)) {
+        pp->error = ERR_NOT_LEADER_OR_FOLLOWER; /* out of memory: the world stops */
+        return false;
+    }
+    history_marker(b->env.history, now_ns(b), b->node, partition, req->commit != 0,
+                   req->coordinator_epoch, m.base_offset, m.producer_id, m.producer_epoch);
+    pp->base_offset = m.base_offset;
+    pp->required_offset = m.base_offset + 1;
+    pp->pending = true;
+    return true;
+}
+
+/* KafkaApis.handleWriteTxnMarkersRequest for one marker entry (one transaction): a control
+ * batch on each partition named that this broker leads, then the answer once the ISR has every
+ * one of them, or the broker's request.timeout.ms passed (appendRecords with requiredAcks -1
+ * and timeout config.requestTimeoutMs), as an acks=all Produce of several partitions. */
+static void leader_on_write_txn_markers(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    if (!b->marker_parts) b->marker_parts = calloc(NODES_MAX, sizeof *b->marker_parts);
+    if (b->marker_parts && !b->marker_parts[client])
+        b->marker_parts[client] = malloc(PROTO_TXN_PARTITIONS_MAX * sizeof **b->marker_parts);
+    if (!b->marker_parts || !b->marker_parts[client]) {
+        out_of_memory(b);
+        return;
+    }
+    proto_write_txn_markers_request *req = &c->current.u.write_txn_markers;
+    if (req->partition_count > PROTO_TXN_PARTITIONS_MAX)
+        req->partition_count = PROTO_TXN_PARTITIONS_MAX;
+    int n = req->partition_count;
+    int appended[PROTO_TXN_PARTITIONS_MAX], appended_count = 0; /* partitions, in order */
+    for (int k = 0; k < n; k++)
+        if (leader_append_marker(b, req, req->partitions[k], &b->marker_parts[client][k]))
+            appended[appended_count++] = req->partitions[k];
+    /* The partition list was the network's (or the queue's) loan, read in the loop above
+     * before anything could push to the queue: the parts hold it now. */
+    proto_msg_outline_set(&c->current, NULL);
+    if (appended_count == 0) {
+        markers_respond(b, client);
+        return;
+    }
+    conn_park(b, client, BROKER_PARKED_MARKERS,
+              now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns));
+    for (int k = 0; k < appended_count && b->alive; k++) {
+        leader_complete_parked(b, appended[k], true); /* waiting fetches */
+        leader_maybe_advance_hw(b, appended[k]);
+    }
+    /* tryCompleteElseWatch: an ISR of one has the markers already. */
+    if (b->alive && c->busy && c->parked == BROKER_PARKED_MARKERS)
+        markers_try_complete(b, client, -1); /* the caller drains the connection */
 }
 
 /* ---- Leader: Fetch ----------------------------------------------------------------------- */
@@ -902,6 +1120,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     }
     if (hw <= p->log.high_watermark) return;
     replica_set_hw(b, p, hw);
+    if (p->pstate.transactional) partition_txn_on_hw(b, p);
     leader_complete_parked(b, partition, false);
     if (b->txn) broker_txn_on_hw(b, partition); /* state records it made durable */
     step(b, partition, STEP_LEADER_HW_ADVANCE);
@@ -1104,7 +1323,9 @@ static void broker_become_leader(broker *b, int partition) {
     p->alter_pending = false;
     p->fetch_in_flight = false;
     sim_timer_cancel(&p->fetch_timer);
+    p->lso_recorded = -1;
     leader_maybe_advance_hw(b, partition); /* an ISR of one commits at once */
+    if (p->pstate.transactional) partition_txn_on_hw(b, p); /* the new leader's LSO */
     if (b->txn) txn_coord_on_elected(b->txn, partition); /* TransactionCoordinator.onElection */
 }
 
@@ -1315,7 +1536,8 @@ static void broker_pause_end(broker *b) {
         } else {
             /* A timer re-armed since it fired has been superseded. */
             int type = timer_arg_type(d.arg);
-            sim_timer *t = type == BROKER_T_FETCH || type == BROKER_T_CONN
+            sim_timer *t = type == BROKER_T_FETCH || type == BROKER_T_CONN ||
+                                   type == BROKER_T_MARKERS
                                ? broker_timer_of(b, d.arg) : NULL;
             if (t && sim_timer_armed(t)) continue;
             broker_timer_run(b, d.arg);
@@ -1330,6 +1552,8 @@ static void broker_on_conn_timeout(broker *b, node_id client) {
     if (!c->busy) return;
     if (c->parked == BROKER_PARKED_PRODUCE && produce_is_multi(c)) {
         produce_expire_parts(b, client);
+    } else if (c->parked == BROKER_PARKED_MARKERS) {
+        markers_expire(b, client);
     } else if (c->parked == BROKER_PARKED_PRODUCE) {
         produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
     } else {
@@ -1386,6 +1610,7 @@ static void broker_timer_run(broker *b, uint64_t arg) {
             leader_on_fetch_wait(b, partition, timer_arg_node(arg));
         else broker_on_conn_timeout(b, (node_id)timer_arg_node(arg));
         break;
+    case BROKER_T_MARKERS: broker_on_conn_timeout(b, (node_id)timer_arg_node(arg)); break;
     default: break;
     }
 }
@@ -1419,6 +1644,7 @@ int broker_init(broker *b, const broker_env *env, int broker_id, int partition_c
         p->leader = -1;
         p->fetch_leader = -1;
         p->committed_truncated = -1;
+        p->lso_recorded = -1;
         p->replica_count = replica_counts[i];
         for (int r = 0; r < p->replica_count; r++) {
             p->replica_order[r] = replicas[at + r];
@@ -1446,6 +1672,8 @@ void broker_fini(broker *b) {
     }
     free(b->partitions);
     free(b->dirty);
+    for (int n = 0; b->marker_parts && n < NODES_MAX; n++) free(b->marker_parts[n]);
+    free(b->marker_parts);
     for (int n = 0; n < NODES_MAX; n++) {
         free(b->conns[n].queue);
         free(b->conns[n].queue_more);
@@ -1545,6 +1773,7 @@ void broker_restart(broker *b) {
             out_of_memory(b);
             return;
         }
+        pstate_on_high_watermark(&p->pstate, p->log.high_watermark); /* the checkpointed HW */
     }
     broker_timers_arm(b);
 }
@@ -1648,6 +1877,11 @@ int64_t broker_high_watermark(const broker *b, int partition) {
 
 int64_t broker_log_end_offset(const broker *b, int partition) {
     return b->partitions[partition].log.log_end_offset;
+}
+
+int64_t broker_last_stable_offset(const broker *b, int partition) {
+    const broker_partition *p = &b->partitions[partition];
+    return pstate_last_stable_offset(&p->pstate, p->log.high_watermark);
 }
 
 int broker_partition_leader(const broker *b, int partition) {

@@ -4,6 +4,18 @@
  * and expand through AlterPartition), follower (fetch loop with long polling, high watermark
  * one round trip late, truncation by diverging epoch), producer ids (InitProducerId),
  * metadata, heartbeats, crash with or without power loss, restart with recovery, GC pauses.
+ * Transactions (KIP-98): a transactional batch opens its producer's transaction on the
+ * partition (producer_state.h); WriteTxnMarkers from a transaction coordinator makes the leader
+ * of each partition named append an end-transaction marker (a control batch) and answers once
+ * every partition's high watermark passed its marker, as an acks=all Produce with the broker's
+ * request.timeout.ms (KafkaApis.handleWriteTxnMarkersRequest); markers replicate and truncate
+ * like any batch. The last stable offset, min(HW, first unstable offset), is recorded by the
+ * leader when it moves (HIST_LSO) on partitions whose replica has seen transactional batches
+ * (so only in transactional runs). Simplifications: a queued WriteTxnMarkers keeps its own copy
+ * of its partition list; a partition this broker does not lead, hosted or not, is answered
+ * NOT_LEADER_OR_FOLLOWER (Kafka answers UNKNOWN_TOPIC_OR_PARTITION where it holds no replica;
+ * the coordinator retries both alike, TransactionMarkerRequestCompletionHandler); a marker
+ * takes a record's room on disk (workload.record.bytes).
  * A ProduceRequest may carry one batch for each of several partitions (RecordAccumulator's
  * drain): each is appended as a request of one would be, and the response answers every
  * partition; with acks=all it waits until each appended partition's HW passes its batch
@@ -133,6 +145,8 @@ typedef struct broker_partition {
     /* Invariant bookkeeping. */
     bool dirty;                 /* changed since the last broker_check_recent (in dirty[]) */
     bool power_lost;            /* this replica's machine lost power at least once */
+    int64_t lso_recorded;       /* leader: the last stable offset last recorded (HIST_LSO), -1
+                                   none since it became leader, offsets */
     int64_t committed_truncated; /* first offset below the HW a truncation removed, -1 none */
 } broker_partition;
 
@@ -140,6 +154,7 @@ typedef enum broker_parked {
     BROKER_PARKED_NONE = 0,
     BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all); a follower's
                                  * DelayedFetch waits in broker_follower instead */
+    BROKER_PARKED_MARKERS,      /* WriteTxnMarkers waits for the HW of its partitions */
 } broker_parked;
 
 /* One partition of a multi-partition ProduceRequest (DelayedProduce's ProducePartitionStatus). */
@@ -216,6 +231,9 @@ typedef struct broker {
     uint64_t appends;           /* batches appended as leader (statistics) */
     struct txn_coord *txn;      /* owned: the transaction coordinator (txn_coordinator.h) of a
                                  * transactional world, NULL otherwise */
+    broker_produce_part **marker_parts; /* owned, NULL until the first WriteTxnMarkers: by
+                                         * client node, NULL or the current request's markers,
+                                         * PROTO_TXN_PARTITIONS_MAX each (owned) */
 } broker;
 
 /* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g
@@ -273,6 +291,8 @@ static inline bool broker_alive(const broker *b) { return b->alive; }
 const proto_batch *broker_log(const broker *b, int partition, size_t *count);
 int64_t broker_high_watermark(const broker *b, int partition);
 int64_t broker_log_end_offset(const broker *b, int partition);
+/* UnifiedLog.lastStableOffset of the replica: min(high watermark, first unstable offset). */
+int64_t broker_last_stable_offset(const broker *b, int partition);
 /* The leader this broker believes in for partition, -1 when none or unknown. */
 int broker_partition_leader(const broker *b, int partition);
 
