@@ -170,6 +170,30 @@ static void test_clean(void) {
     fixture_fini(&f);
 }
 
+/* An end-transaction marker in the log (a control batch, one offset, its payload the
+ * coordinator epoch) names no records: payload 0 and 1 are real payloads here, and reading the
+ * marker as one would commit records 0..4 a second time. */
+static void test_control_batches(void) {
+    fixture f;
+    fixture_init(&f, 10);
+    fixture_send_answer(&f, 0, 9, 0, 2 * SIM_MS, ERR_NONE);
+    fixture_log(&f, (const uint32_t[]){0, 1, 2, 3, 4}, 5, 1);
+    for (uint32_t epoch = 0; epoch < 2; epoch++) {
+        proto_batch m = {.base_offset = f.next_offset, .producer_id = 7, .payload = epoch,
+                         .record_count = 1, .base_sequence = -1, .producer_epoch = 0,
+                         .flags = PROTO_BATCH_TRANSACTIONAL | PROTO_BATCH_CONTROL};
+        f.log[f.log_count++] = m;
+        f.next_offset++;
+    }
+    fixture_log(&f, (const uint32_t[]){5, 6, 7, 8, 9}, 5, 1);
+    checker_result r = fixture_check(&f);
+    CHECK_EQ(r.committed, 10);
+    CHECK_EQ(r.duplicates, 0);
+    CHECK_EQ(r.reordered, 0);
+    CHECK_EQ(r.lost_acked, 0);
+    fixture_fini(&f);
+}
+
 static void test_duplicates(void) {
     fixture f;
     fixture_init(&f, 4);
@@ -824,6 +848,7 @@ static void test_payload_callbacks(void) {
 }
 
 int main(void) {
+    test_control_batches();
     test_empty();
     test_clean();
     test_duplicates();

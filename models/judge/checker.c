@@ -125,9 +125,11 @@ const char *checker_anomaly_jepsen(checker_anomaly kind) {
 
 /* ---- Sizing ------------------------------------------------------------------------------ */
 
-/* Records of a log batch, clipped to what its payload holds. */
+/* Records of a log batch, clipped to what its payload holds; none for a control batch (an
+ * end-transaction marker, whose payload is a coordinator epoch). */
 static proto_ids checker_batch_ids(const checker_input *in, const proto_batch *b) {
-    if (!in->payloads || b->payload >= in->payloads->count) return (proto_ids){0};
+    if (!in->payloads || b->payload >= in->payloads->count || proto_batch_is_control(b))
+        return (proto_ids){0};
     proto_ids ids = proto_payload_ids(in->payloads, b->payload);
     if (ids.n > b->record_count) ids.n = b->record_count;
     return ids;

@@ -646,7 +646,9 @@ static const proto_batch *ex_overtaker(const ex_run *x, const proto_batch *late,
         for (size_t i = 0; i < n; i++) {
             const proto_batch *b = &x->in->log[i];
             (*x->work)++;
-            if (b->producer != late->producer || !x->p || b->payload >= x->p->count) continue;
+            if (b->producer != late->producer || !x->p || b->payload >= x->p->count ||
+                proto_batch_is_control(b))
+                continue;
             proto_ids ids = proto_payload_ids(x->p, b->payload);
             for (uint32_t k = 0; k < ids.n; k++)
                 if (proto_ids_at(&ids, k) > record) return b;
@@ -1256,7 +1258,7 @@ static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p
     int64_t max = -1;
     for (size_t i = 0; i < in->log_count; i++) {
         const proto_batch *b = &in->log[i];
-        if (p && b->payload < p->count) {
+        if (p && b->payload < p->count && !proto_batch_is_control(b)) { /* a marker: none */
             proto_ids ids = proto_payload_ids(p, b->payload);
             if (ids.n && (int64_t)ids.first + ids.n - 1 > max && !ids.list)
                 max = (int64_t)ids.first + ids.n - 1;

@@ -252,13 +252,24 @@ static const proto_batch *scenario_batch_at(const proto_batch *log, size_t count
     return &log[lo];
 }
 
-/* The record id at offset in broker b's log of partition g; false when it has no record
- * there. */
+/* What the committed prefix holds at the offset of a control batch (an end-transaction
+ * marker, whose payload is a coordinator epoch, not a payload id): no record id; the marker's
+ * kind and producer epoch must match on every leader instead. */
+#define SCENARIO_MARKER_ID(b)                                                                \
+    (0x80000000u | ((b)->flags & PROTO_BATCH_COMMIT ? 0x40000000u : 0) |                    \
+     ((uint32_t)(b)->producer_epoch & 0xffffu))
+
+/* The record id at offset in broker b's log of partition g (for a control batch, its
+ * SCENARIO_MARKER_ID); false when it has no record there. */
 static bool scenario_record_at(scenario *s, int b, int g, int64_t offset, uint32_t *id) {
     size_t count = 0;
     const proto_batch *log = broker_log(&s->brokers[b], g, &count);
     const proto_batch *batch = scenario_batch_at(log, count, offset);
     if (!batch) return false;
+    if (proto_batch_is_control(batch)) {
+        *id = SCENARIO_MARKER_ID(batch);
+        return true;
+    }
     proto_ids ids = proto_payload_ids(&s->payloads, batch->payload);
     int64_t k = offset - batch->base_offset;
     if (k >= (int64_t)ids.n) return false;
@@ -488,7 +499,8 @@ static size_t scenario_broker_memory(const broker *b) {
     for (int k = 0; k < b->partition_count; k++) {
         const broker_partition *p = &b->partitions[k];
         bytes += p->log.capacity * sizeof *p->log.batches +
-                 p->log.epoch_capacity * sizeof *p->log.epochs;
+                 p->log.epoch_capacity * sizeof *p->log.epochs +
+                 p->log.aborted_capacity * sizeof *p->log.aborted;
     }
     for (int n = 0; n < NODES_MAX; n++) bytes += b->conns[n].capacity * sizeof(proto_msg);
     return bytes;

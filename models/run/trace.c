@@ -236,6 +236,8 @@ static bool trace_payload_has(const proto_payloads *p, uint32_t payload, int64_t
 }
 
 static bool trace_message_has(const proto_msg *m, const proto_payloads *p, int64_t record) {
+    /* A fetch response's control batches (end-transaction markers) carry a coordinator epoch
+     * where a payload id would be: no records. A produce request carries none. */
     if (m->api == API_PRODUCE && !m->is_response) {
         const proto_produce_request *r = &m->u.produce;
         for (int k = 0; k < r->batch_count || k == 0; k++)
@@ -245,7 +247,9 @@ static bool trace_message_has(const proto_msg *m, const proto_payloads *p, int64
     if (m->api == API_FETCH && m->is_response) {
         const proto_fetch_response *f = &m->u.fetch_response;
         for (uint16_t i = 0; i < f->batch_count && i < PROTO_FETCH_BATCHES_MAX; i++)
-            if (trace_payload_has(p, f->batches[i].payload, record)) return true;
+            if (!proto_batch_is_control(&f->batches[i]) &&
+                trace_payload_has(p, f->batches[i].payload, record))
+                return true;
     }
     return false;
 }
