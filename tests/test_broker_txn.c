@@ -339,7 +339,44 @@ static void test_restart_open_txn(void) {
     harness_fini(&h);
 }
 
+/* A marker the ISR never had: the leader appended an abort while its followers were down,
+ * then died; they come back and one of them leads without the marker. When the old leader
+ * returns it truncates the marker away (divergence by leader epoch): its transaction index
+ * loses the entry and its producer state, rebuilt, holds the transaction open again, as the
+ * new leader's does. */
+static void test_marker_truncated(void) {
+    harness h = {0};
+    config_base(&h.cfg);
+    txn_harness_init(&h);
+    send_at(&h, 100 * SIM_MS, 1, txn_produce(PID, 0, 0, 1)); /* 0, on every replica */
+    run_until(&h, 1 * SIM_S);
+    CHECK_EQ(leo(&h, 3), 1);
+    broker_crash(&h.brokers[2], false);
+    broker_crash(&h.brokers[3], false);
+    send_at(&h, 1 * SIM_S, 1, markers(PID, 0, 0, false, partition0, 1)); /* 1 on broker-1 only */
+    run_until(&h, 1100 * SIM_MS);
+    CHECK_EQ(leo(&h, 1), 2);
+    CHECK_EQ(h.brokers[1].partitions[0].log.aborted_count, 1);
+    broker_crash(&h.brokers[1], false);
+    broker_restart(&h.brokers[2]);
+    broker_restart(&h.brokers[3]);
+    run_until(&h, 30 * SIM_S);
+    int leader = controller_leader(&h.ctl);
+    CHECK(leader == 2 || leader == 3);
+    broker_restart(&h.brokers[1]);
+    run_until(&h, 60 * SIM_S);
+    CHECK_EQ(leo(&h, 1), 1);
+    const broker_partition *p1 = &h.brokers[1].partitions[0];
+    CHECK_EQ(p1->log.aborted_count, 0);
+    const pstate_entry *e = pstate_entry_find(&p1->pstate, PID);
+    CHECK(e != NULL);
+    if (e) CHECK_EQ(e->txn_first_offset, 0);
+    if (leader >= 1) CHECK_EQ(broker_last_stable_offset(&h.brokers[leader], 0), 0);
+    harness_fini(&h);
+}
+
 int main(void) {
+    test_marker_truncated();
     test_commit();
     test_abort_fence();
     test_partitions();
