@@ -1,6 +1,7 @@
 /*
  * test_trace.c: trace line formats (text, exact), the quiet filter for idle traffic, the node
- * and record filters, and that JSON lines parse as JSON objects.
+ * and record filters, and that JSON lines parse as JSON objects; transaction markers and the
+ * last stable offset, and a fetch response's control batches, which name no records.
  */
 #include <ctype.h>
 
@@ -414,8 +415,60 @@ static void test_jsonl(void) {
     proto_payloads_fini(&p);
 }
 
+/* A marker's payload is its coordinator epoch (here 0, a real payload's id): --trace-record
+ * must not find records in it; the marker and LSO records print as lines of their partition. */
+static void test_markers(void) {
+    proto_payloads p;
+    CHECK_EQ(proto_payloads_init(&p, 64), 0);
+    uint32_t payload = proto_payload_add(&p, (const uint32_t[]){7, 8, 9}, 3);
+    CHECK_EQ(payload, 0);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    proto_batch marker = {.base_offset = 3, .producer_id = 4, .payload = 0, .record_count = 1,
+                          .base_sequence = -1,
+                          .flags = PROTO_BATCH_TRANSACTIONAL | PROTO_BATCH_CONTROL};
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_FETCH;
+    m.is_response = 1;
+    m.from = node_broker(1);
+    m.to = node_broker(2);
+    m.u.fetch_response.batch_count = 1;
+    m.u.fetch_response.batches = &marker;
+    t.record_filter = 8;
+    trace_message(&t, 1, &m, &p);
+    CHECK_EQ(t.lines, 0);
+    marker.flags = 0; /* the same batch as data would hold record 8 */
+    trace_message(&t, 1, &m, &p);
+    CHECK_EQ(t.lines, 1);
+    t.record_filter = -1;
+
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    history_marker(&h, 2000000, node_broker(1), 0, false, 7, 3, 4, 2);
+    history_lso(&h, 3000000, node_broker(1), 0, 4);
+    capture_reset(f);
+    t.partition_filter = 0;
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], &p);
+    CHECK_STR(capture(f), "2.000ms broker-1 marker result=abort offset=3 pid=4 epoch=2 "
+                          "coordinator_epoch=7\n"
+                          "3.000ms broker-1 lso last_stable_offset=4\n");
+    t.partition_filter = 1;
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], &p);
+    CHECK_EQ(t.lines, 3);
+    tracer_fini(&t);
+    history_fini(&h);
+    fclose(f);
+    proto_payloads_fini(&p);
+}
+
 int main(void) {
     test_txn_lines();
+    test_markers();
     test_text_lines();
     test_idle_filter();
     test_filters();

@@ -179,7 +179,9 @@ static bool trace_kind_has_partition(history_kind kind) {
     case HIST_HW:
     case HIST_ELECTION:
     case HIST_ISR:
-    case HIST_EXPIRE: return true;
+    case HIST_EXPIRE:
+    case HIST_MARKER:
+    case HIST_LSO: return true;
     default: return false;
     }
 }
@@ -605,6 +607,14 @@ static void trace_rec_fields(trace_line *l, const history_rec *r, const proto_pa
         line_int(l, "attempts", r->c);
         line_int(l, "in_flight", r->b);
         break;
+    case HIST_MARKER:
+        line_str(l, "result", r->a ? "commit" : "abort");
+        line_int(l, "offset", r->d);
+        line_int(l, "pid", r->f);
+        line_int(l, "epoch", r->e);
+        line_int(l, "coordinator_epoch", (int32_t)r->b);
+        break;
+    case HIST_LSO: line_int(l, "last_stable_offset", r->d); break;
     default: break;
     }
 }
