@@ -259,8 +259,14 @@ static const proto_batch *scenario_batch_at(const proto_batch *log, size_t count
     (0x80000000u | ((b)->flags & PROTO_BATCH_COMMIT ? 0x40000000u : 0) |                    \
      ((uint32_t)(b)->producer_epoch & 0xffffu))
 
+/* What it holds at an offset of an internal topic's partition (__transaction_state), whose
+ * payloads index the coordinator's own records, not the arena of record ids: that index, so
+ * that leaders must agree on it. */
+#define SCENARIO_STATE_ID(b, k) (0xc0000000u | (((b)->payload + (uint32_t)(k)) & 0x3fffffffu))
+
 /* The record id at offset in broker b's log of partition g (for a control batch, its
- * SCENARIO_MARKER_ID); false when it has no record there. */
+ * SCENARIO_MARKER_ID; in an internal topic, SCENARIO_STATE_ID); false when it has no record
+ * there. */
 static bool scenario_record_at(scenario *s, int b, int g, int64_t offset, uint32_t *id) {
     size_t count = 0;
     const proto_batch *log = broker_log(&s->brokers[b], g, &count);
@@ -268,6 +274,10 @@ static bool scenario_record_at(scenario *s, int b, int g, int64_t offset, uint32
     if (!batch) return false;
     if (proto_batch_is_control(batch)) {
         *id = SCENARIO_MARKER_ID(batch);
+        return true;
+    }
+    if (topic_table_internal(&s->cfg.topics, g)) {
+        *id = SCENARIO_STATE_ID(batch, offset - batch->base_offset);
         return true;
     }
     proto_ids ids = proto_payload_ids(&s->payloads, batch->payload);
@@ -959,7 +969,8 @@ static void scenario_judge(scenario *s, run_result *out) {
         .high_watermark = s->finals[0].high_watermark,
         .records = s->cfg.records,
         .partitions = s->finals,
-        .partition_count = (size_t)s->ctl.partition_count,
+        /* The workload's partitions: an internal topic's payloads are not record ids. */
+        .partition_count = (size_t)s->cfg.topics.workload_partitions,
     };
     if (s->opt.by_partition && s->opt.by_partition_count >= in.partition_count)
         in.by_partition = s->opt.by_partition;
