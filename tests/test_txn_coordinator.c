@@ -38,6 +38,7 @@ typedef struct marker_req {
 typedef struct leader_endpoint {
     net_deliver_fn deliver;
     void *ctx;
+    const bool *real;                    /* the fixture's real_leaders */
 } leader_endpoint;
 
 typedef struct txn_fixture {
@@ -45,6 +46,7 @@ typedef struct txn_fixture {
     leader_endpoint leaders[PROTO_BROKERS_MAX + 1];
     uint16_t kind_answer;
     bool answer_markers;                 /* the test answers WriteTxnMarkers */
+    bool real_leaders;                   /* the brokers answer them instead */
     int16_t answer_error;                /* with this error for every partition */
     marker_req markers[MAX_MARKERS];
     int marker_count;
@@ -86,7 +88,7 @@ static void on_net_send(void *ctx, const proto_msg *m) {
 /* Delivers to a broker everything but WriteTxnMarkers requests, which the test answers. */
 static void on_leader_message(void *ctx, const proto_msg *m) {
     const leader_endpoint *e = ctx;
-    if (m->api == API_WRITE_TXN_MARKERS && !m->is_response) return;
+    if (m->api == API_WRITE_TXN_MARKERS && !m->is_response && !*e->real) return;
     e->deliver(e->ctx, m);
 }
 
@@ -110,7 +112,7 @@ static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns)
     harness_init(h);
     for (int b = 1; b <= h->cfg.num_brokers; b++) {
         f->leaders[b] = (leader_endpoint){h->net.endpoints[node_broker(b)].deliver,
-                                          h->net.endpoints[node_broker(b)].ctx};
+                                          h->net.endpoints[node_broker(b)].ctx, &f->real_leaders};
         net_listen(&h->net, node_broker(b), on_leader_message, &f->leaders[b]);
     }
     net_listen(&h->net, CLIENT2, on_client, h);
@@ -601,13 +603,54 @@ static void test_marker_leader_moves(void) {
     harness_fini(h);
 }
 
+/* With the partition leaders' own WriteTxnMarkers handling: a transactional batch on orders-0,
+ * a commit, and each leader's commit marker at the coordinator's epoch, after which the
+ * transaction is CompleteCommit. */
+static void test_real_leaders(void) {
+    txn_fixture f;
+    fixture_init(&f, 2, 10 * SIM_S);
+    f.real_leaders = true;
+    f.answer_markers = false;
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    int64_t pid;
+    int16_t epoch;
+    begin(&f, 100 * SIM_MS, &pid, &epoch);
+    proto_msg data = produce(-1, pid, 0, 0);
+    data.u.produce.batch.flags = PROTO_BATCH_TRANSACTIONAL;
+    data.u.produce.batch.producer_epoch = epoch;
+    uint32_t pr = send_at(h, 300 * SIM_MS, 1, data);
+    run_until(h, 400 * SIM_MS);
+    const proto_msg *r = response(h, pr, NULL);
+    CHECK(r && r->u.produce_response.error == ERR_NONE);
+    uint32_t et = send_at(h, 400 * SIM_MS, 3, end_txn(pid, epoch, true));
+    run_until(h, 500 * SIM_MS);
+    CHECK_EQ(txn_error(h, et), ERR_NONE);
+    int markers = 0;
+    for (size_t i = 0; i < h->hist.count; i++) {
+        const history_rec *x = &h->hist.recs[i];
+        if (x->kind != HIST_MARKER) continue;
+        markers++;
+        CHECK_EQ(x->node, node_broker(x->partition == 0 ? 1 : 2));
+        CHECK_EQ(x->a, 1);                         /* commit */
+        CHECK_EQ(x->b, 0);                         /* coordinator epoch */
+        CHECK_EQ(x->d, x->partition == 0 ? 1 : 0); /* after orders-0's batch */
+    }
+    CHECK_EQ(markers, 2);
+    txn_view v;
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.state, TXN_COMPLETE_COMMIT);
+    CHECK_EQ(f.marker_count, 2); /* answered at once: never re-sent */
+    harness_fini(h);
+}
+
 int main(void) {
+    test_real_leaders();
     test_marker_leader_moves();
     test_append_timeout();
     test_pipelined();
     (void)leo;
     (void)hw;
-    (void)produce;
     test_commit();
     test_pending();
     test_fence();
