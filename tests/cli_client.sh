@@ -120,8 +120,8 @@ grep -q '"not_modelled":\[\]' out || fail "json of a run without unmodelled keys
 expect_exit 0 config --not-modelled
 checks=$((checks + 1))
 grep -qx 'compression.type' out && grep -qx 'ssl.\*' out || fail "config --not-modelled lacks keys"
-expect_exit 2 run transactional.id=orders
-expect_in_err "transactions are not modelled"
+expect_exit 2 run transactional.id=orders enable.idempotence=false
+expect_in_err "without also enabling idempotence"
 expect_exit 2 run segment.bytes=1048576
 expect_in_err "log.segment.bytes"
 expect_exit 2 run compresion.type=lz4

@@ -789,7 +789,6 @@ static void test_transactions(void) {
     CHECK_EQ(ratio.transaction_abort_ppm, 250000);
     CHECK_EQ(ratio.isolation_level, CONFIG_READ_COMMITTED);
     CHECK(config_hash(&ratio) != config_hash(&plain));
-#ifdef KAFKASIM_TRANSACTIONS
     /* "app".hashCode() = 96801: partition 1 of 50, after the workload's 6. */
     config c = load_ok("transactional.id=app\nnum.partitions=6");
     CHECK_EQ(c.txn_id_count, 1);
@@ -841,10 +840,6 @@ static void test_transactions(void) {
     load_bad_contains("transactional.id=a\ntransaction.timeout.ms=900001", "INVALID_TRANSACTION_TIMEOUT");
     load_bad_contains("transactional.id=a\nkafka.version=4.0", "transaction.version=2");
     load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
-#else
-    load_bad_contains("transactional.id=t", "transactional.id=t: transactions are not modelled "
-                      "yet (the producer is at most idempotent)");
-#endif
 }
 
 int main(void) {

@@ -1454,13 +1454,6 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
         c->producer_txn[p] = (int8_t)k;
     }
     if (c->txn_id_count == 0) return 0;
-#ifndef KAFKASIM_TRANSACTIONS
-    /* The producer, coordinator and partition sides of transactions are not all in place:
-     * a run would silently be an idempotent one. */
-    snprintf(what, sizeof what, "transactional.id=%s: transactions are not modelled yet (the "
-             "producer is at most idempotent)", c->txn_ids[0]);
-    return config_fail(err, err_len, what);
-#endif
     if (c->transaction_version == 2) {
         snprintf(what, sizeof what, "transaction.version=2 (KIP-890 part 2, the default from "
                  "4.0) with transactional.id: not modelled yet; set transaction.version=1");
