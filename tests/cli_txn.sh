@@ -8,6 +8,8 @@
 # - `restart producer`: the new instance's initTransactions fences the old one (its open
 #   transaction is aborted, TransactionCoordinator.prepareInitProducerIdTransit); nothing the
 #   old one wrote after the fence is read;
+# - two instances sharing one transactional.id, the older paused then resumed: the newer one's
+#   initTransactions fences it, its application sees PRODUCER_FENCED, no zombie write is read;
 # - a producer paused past transaction.timeout.ms: the coordinator aborts its transaction
 #   (TransactionStateManager.timedOutTransactions) and the commit fails (PRODUCER_FENCED);
 #   nothing of it is read;
@@ -131,6 +133,32 @@ for t in 152 154 156 158; do
 done
 what="pause"
 [ "$timed_out" -gt 0 ] || fail "no pause left a batch of the timed-out transaction in the log"
+
+# ---- Two instances sharing one transactional.id, the older paused then resumed ----------------
+# producer-1 and producer-2 are both app-1; producer-2, the newer instance, starts at 1 s (a
+# pause from 0). producer-1 pauses inside a transaction; producer-2's InitProducerId fences it
+# (epoch bump, its open transaction aborted). When it resumes, its writes are refused
+# (INVALID_PRODUCER_EPOCH) or its EndTxn is PRODUCER_FENCED, and the application closes (fatal):
+# no zombie write and no anomaly at read_committed, while read_uncommitted reads the aborted
+# batch it had written before the pause.
+zombie_batch=0
+for t in 300 320 340 360; do
+  what="two instances of app-1, producer-1 paused at ${t}ms"
+  two=(transactional.id=app workload.producers=2 producer-2.transactional.id=app-1
+       workload.records=2000 workload.rate=2000 "fault.n=pause producer-2 at 0ms for 1s"
+       "fault.p=pause producer-1 at ${t}ms for 2s")
+  checks=$((checks + 1))
+  "$bin" run "${two[@]}" isolation.level=read_committed --format json >out 2>err ||
+    { fail "$what: exit $?: $(head -3 err)"; continue; }
+  json_has '"PRODUCER_FENCED":1'
+  json_has '"aborted_read":0,"atomicity_violations":0,"zombie_writes":0,"lost_commits":0,"hanging_transactions":0,'
+  json_has '"duplicates":0,"reordered":0,"lost_acked":0,'
+  committed=$(sed -n 's/.*"committed":\([0-9]*\),.*/\1/p' out)
+  run_csv "${two[@]}" isolation.level=read_uncommitted || continue
+  [ "$(csv_field committed)" -gt "$committed" ] && zombie_batch=$((zombie_batch + 1))
+done
+what="two instances"
+[ "$zombie_batch" -gt 0 ] || fail "no pause left the fenced instance's batch in the log"
 
 # ---- The coordinator crashes after PrepareCommit -----------------------------------------------
 # Crashes of the coordinator's broker around the second EndTxn (sent at 158 ms; PrepareCommit
