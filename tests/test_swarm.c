@@ -412,6 +412,52 @@ static void test_partitions(void) {
     free(c);
 }
 
+/* A transactional world: the coordinator is drawn as a broker target and as an end of the
+ * producer's requests and answers, every line parses and resolves, and no draw names an
+ * internal partition; the shrinker takes "coordinator of app" to "coordinator". */
+static void test_transactions(void) {
+    config *c = malloc(sizeof *c);
+    props p;
+    props_init(&p);
+    char err[256];
+    config_defaults(c, 0);
+    CHECK_EQ(props_add_arg(&p, "transactional.id=app", err, sizeof err), 0);
+    CHECK_EQ(props_add_arg(&p, "num.partitions=3", err, sizeof err), 0);
+    CHECK_EQ(config_apply(c, &p, err, sizeof err), 0);
+    CHECK_EQ(config_finish(c, err, sizeof err), 0);
+    fault_world w;
+    fault_world_of(c, &w);
+    int coordinators = 0, coordinator_ends = 0;
+    swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        swarm_mix m;
+        swarm_draw(seed, c, &o, &m);
+        for (int i = 0; i < m.count; i++) {
+            fault_spec f;
+            CHECK_EQ(fault_parse(m.text[i], &f, err, sizeof err), 0);
+            CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+            CHECK(strstr(m.text[i], "__transaction_state") == NULL);
+            if (f.a.kind == FAULT_TARGET_COORDINATOR) coordinators++;
+            if ((f.kind == FAULT_DROP || f.kind == FAULT_BREAK || f.kind == FAULT_DELAY) &&
+                (f.a.kind == FAULT_TARGET_COORDINATOR || f.b.kind == FAULT_TARGET_COORDINATOR))
+                coordinator_ends++;
+        }
+    }
+    CHECK(coordinators > 20);
+    CHECK(coordinator_ends > 10);
+    /* A world without transactions never draws it (seed 7's pinned mix is checked above). */
+    *c = base;
+    c->records = 100;
+    c->fault_count = 1;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash coordinator of app at 400ms");
+    int runs = 0;
+    swarm_shrink_stats st;
+    swarm_shrink(c, 1, fake_judge, &runs, 500, &st);
+    CHECK_STR(c->faults[0].text, "crash coordinator at 100ms");
+    props_fini(&p);
+    free(c);
+}
+
 int main(void) {
     config_defaults(&base, 0);
     char err[256];
@@ -432,5 +478,6 @@ int main(void) {
     test_shrink();
     test_scenario_write();
     test_partitions();
+    test_transactions();
     return test_result("test_swarm");
 }

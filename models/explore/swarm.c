@@ -115,9 +115,21 @@ static const char *swarm_node(const char *role, const char *of, const char *prod
 
 typedef enum swarm_role { SWARM_LEADER, SWARM_FOLLOWER, SWARM_BROKER } swarm_role;
 
+/* True when producer-1 is transactional: its coordinator is a target ("coordinator"). A world
+ * without transactions draws exactly what it drew before they existed. */
+static bool swarm_transactional(const swarm_drawer *d) {
+    return d->base->txn_id_count > 0 && d->base->producer_txn[0] >= 0;
+}
+
 /* A broker target: the leader half of the time, else a follower or a fixed broker; a role of
- * a partition drawn when the world has several. */
+ * a partition drawn when the world has several. In a transactional world one draw in five is
+ * the transaction coordinator instead (the leader of producer-1's __transaction_state
+ * partition when the fault fires), which takes a broker's protocol steps. */
 static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
+    if (swarm_transactional(d) && swarm_pick(d, 5) == 0) {
+        snprintf(buf, len, "coordinator");
+        return SWARM_BROKER;
+    }
     uint32_t r = swarm_pick(d, 4);
     if (r <= 2) {
         char of[SWARM_NODE_MAX];
@@ -196,10 +208,16 @@ static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
  * verb is "drop", "break" or "delay"; the first two draw a probability, delay a duration. */
 static void swarm_draw_rule(swarm_drawer *d, const char *verb, char *out, size_t len) {
     bool drop = verb[0] != 'd' || verb[1] != 'e';
-    static const char *const requests[][2] = {{"producer", "leader"}, {"follower", "leader"}};
-    static const char *const responses[][2] = {{"leader", "producer"}, {"leader", "follower"}};
+    /* The third pair of each, a transactional world's only: the producer's transaction
+     * requests (AddPartitionsToTxn, EndTxn) and their answers. */
+    static const char *const requests[][2] = {
+        {"producer", "leader"}, {"follower", "leader"}, {"producer", "coordinator"}};
+    static const char *const responses[][2] = {
+        {"leader", "producer"}, {"leader", "follower"}, {"coordinator", "producer"}};
+    uint32_t ways = swarm_transactional(d) ? 3 : 2;
     bool response = swarm_pick(d, 2) == 1;
-    const char *const *way = response ? responses[swarm_pick(d, 2)] : requests[swarm_pick(d, 2)];
+    const char *const *way =
+        response ? responses[swarm_pick(d, ways)] : requests[swarm_pick(d, ways)];
     char from[32], to[32], amount[40]; /* amount: "by " and a 31-character duration */
     int64_t start_ms = (int64_t)sim_pcg32_bounded64(&d->rng, (uint64_t)(d->horizon_ns / SIM_MS));
     int64_t octave = 4 + swarm_pick(d, 12), base = (int64_t)1 << octave;
@@ -417,7 +435,8 @@ typedef enum swarm_edit {
     SWARM_EDIT_WINDOW_EARLIER, /* move "from T1 to T2" earlier by half of T1 */
     SWARM_EDIT_WINDOW_SHORTER, /* halve the window "from T1 to T2" */
     SWARM_EDIT_ONE_BROKER,     /* "powerloss all" -> "powerloss leader": one machine */
-    SWARM_EDIT_FIRST_PARTITION, /* "leader of orders-3" -> "leader" (of the first partition) */
+    SWARM_EDIT_FIRST_PARTITION, /* "leader of orders-3" -> "leader" (of the first partition),
+                                 * "coordinator of app-2" -> "coordinator" (producer-1's) */
     SWARM_EDIT_FIRST_PRODUCER, /* "producer-3" -> "producer" (producer-1) */
     SWARM_EDIT_COUNT
 } swarm_edit;
@@ -468,9 +487,11 @@ static bool swarm_edit_line(const char *text, swarm_edit e, char *out, size_t le
         snprintf(t.word[1], SWARM_TOKEN_MAX, "leader");
         break;
     case SWARM_EDIT_FIRST_PARTITION:
-        /* "<leader|follower> of <topic-partition>": the two words after the role go. */
+        /* "<leader|follower> of <topic-partition>", "coordinator of <transactional.id>": the
+         * two words after the role go. */
         for (i = 0; i + 2 < t.count; i++)
-            if ((strcmp(t.word[i], "leader") == 0 || strcmp(t.word[i], "follower") == 0) &&
+            if ((strcmp(t.word[i], "leader") == 0 || strcmp(t.word[i], "follower") == 0 ||
+                 strcmp(t.word[i], "coordinator") == 0) &&
                 strcmp(t.word[i + 1], "of") == 0)
                 break;
         if (i + 2 >= t.count) return false;
