@@ -839,6 +839,11 @@ static void test_transactions(void) {
                       "transaction.state.log.replication.factor=3");
     load_bad_contains("transactional.id=a\ntransaction.timeout.ms=900001", "INVALID_TRANSACTION_TIMEOUT");
     load_bad_contains("transactional.id=a\nkafka.version=4.0", "transaction.version=2");
+    load_bad_contains("transactional.id=a\ntransaction.timeout.ms=0", "INVALID_TRANSACTION_TIMEOUT");
+    /* A producer's own keys are checked without the world's fault lines, which its partial
+     * tables could not resolve (coordinator of an id only producer-2 has). */
+    load_ok("producer-1.linger.ms=5\nworkload.producers=2\nproducer-2.transactional.id=foo\n"
+            "fault.c=crash coordinator of foo at 1s");
     load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
 }
 

@@ -677,13 +677,7 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
     }
     case CT_TOPICS: return config_topics_set(c, p, key, value, err, err_len);
     case CT_TXN_ID: {
-        size_t n = strlen(value);
-        bool ok = n <= CONFIG_TXN_ID_MAX;
-        for (size_t i = 0; ok && i < n; i++) {
-            char ch = value[i];
-            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                 ch == '.' || ch == '_' || ch == '-';
-        }
+        bool ok = transactional_id_valid(value, strlen(value)) || value[0] == '\0';
         if (!ok) return config_bad_value(p, key, value, "is not allowed", err, err_len);
         snprintf(c->transactional_id, sizeof c->transactional_id, "%s", value);
         return 0;
@@ -1030,7 +1024,11 @@ int config_for_producer(const config *c, int index, config *out, char *err, size
     /* The world's tables are the world's: a producer's own view carries them, and its own
      * resolved transactional.id. */
     out->producer_override_count = 0;
+    /* The fault lines are the world's, resolved against its tables by the world's own
+     * config_finish: a producer's check leaves them out (its own tables are partial). */
+    out->fault_count = 0;
     if (any && config_finish_own(out, c, index, err, err_len) != 0) return -1;
+    out->fault_count = c->fault_count;
     if (c->txn_id_count > 0) {
         out->txn_id_count = c->txn_id_count;
         memcpy(out->txn_ids, c->txn_ids, sizeof out->txn_ids);
@@ -1459,11 +1457,12 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
                  "4.0) with transactional.id: not modelled yet; set transaction.version=1");
         return config_fail(err, err_len, what);
     }
-    if (c->transaction_timeout_ns > c->transaction_max_timeout_ns) {
+    if (c->transaction_timeout_ns <= 0 ||
+        c->transaction_timeout_ns > c->transaction_max_timeout_ns) {
         /* The coordinator answers InitProducerId with INVALID_TRANSACTION_TIMEOUT
          * (TransactionCoordinator.handleInitProducerId), which the client treats as fatal: no
          * transaction could ever run. */
-        snprintf(what, sizeof what, "transaction.timeout.ms=%" PRId64 " is larger than "
+        snprintf(what, sizeof what, "transaction.timeout.ms=%" PRId64 " is not within 1 .. "
                  "transaction.max.timeout.ms=%" PRId64 ": the coordinator refuses it "
                  "(INVALID_TRANSACTION_TIMEOUT)", c->transaction_timeout_ns / CONFIG_NS_PER_MS,
                  c->transaction_max_timeout_ns / CONFIG_NS_PER_MS);

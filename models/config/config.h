@@ -37,7 +37,7 @@
 
 /* transactional.id: at most this many characters of [A-Za-z0-9._-] (Kafka takes any string;
  * the model keeps it writable as a properties value and a fault target). */
-#define CONFIG_TXN_ID_MAX 64
+#define CONFIG_TXN_ID_MAX TXN_ID_MAX
 /* isolation.level */
 #define CONFIG_READ_UNCOMMITTED 0
 #define CONFIG_READ_COMMITTED 1

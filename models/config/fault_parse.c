@@ -294,13 +294,9 @@ static int fp_txn_id(fp_state *ps, fault_target *t) {
     if (ps->at >= ps->count) return fp_expected(ps, what);
     const char *w = ps->word[ps->at];
     size_t len = ps->len[ps->at];
-    for (size_t i = 0; i < len; i++) {
-        char c = w[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return fp_expected_because(ps, what, "letters, digits, '.', '_', '-'");
-    }
-    if (len > 64 || len >= sizeof t->of) return fp_expected_because(ps, what, "too long");
+    if (len > TXN_ID_MAX || len >= sizeof t->of) return fp_expected_because(ps, what, "too long");
+    if (!transactional_id_valid(w, len))
+        return fp_expected_because(ps, what, "letters, digits, '.', '_', '-'");
     memcpy(t->of, w, len);
     t->of[len] = '\0';
     ps->at++;

@@ -7,6 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+bool transactional_id_valid(const char *text, size_t len) {
+    if (len < 1 || len > TXN_ID_MAX) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 bool topic_name_valid(const char *name) {
     size_t n = strlen(name);
     if (n == 0 || n > TOPIC_NAME_MAX) return false;

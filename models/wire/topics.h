@@ -58,6 +58,12 @@ typedef struct topic_table {
  * that is not "." or ".." (Topic.validate). */
 bool topic_name_valid(const char *name);
 
+/* True when text[0 .. len) is a transactional.id the model takes: 1 .. TXN_ID_MAX characters of
+ * [a-zA-Z0-9._-] (Kafka takes any string; these stay writable as a properties value and a
+ * fault target). */
+#define TXN_ID_MAX 64
+bool transactional_id_valid(const char *text, size_t len);
+
 /* Empties t. */
 void topic_table_init(topic_table *t);
 
