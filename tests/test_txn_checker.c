@@ -266,6 +266,34 @@ static void test_read_uncommitted(void) {
     fix_fini(&f);
 }
 
+/* An aborted transaction whose second batch failed before any append (an abortable error) and
+ * whose first is in the log: read_uncommitted shows half of it, which is no atomicity
+ * violation (Kafka promises nothing whole of an aborted transaction), only aborted reads. */
+static void test_aborted_partly_written(void) {
+    fixture f;
+    fix_init(&f, 10);
+    fix_begin(&f, 0, 1, 1000, 0);
+    fix_batch(&f, 0, 0, 1000, 0, 1, 5);
+    uint32_t first = f.next_id;
+    f.next_id += 5;
+    node_id node = node_producer(0);
+    history_send_partition_run(&f.h, f.now_ns, node, 1, first, 5, 0);
+    proto_batch b = {.producer_id = 1000, .payload = proto_payload_add_run(&f.p, first, 5),
+                     .record_count = 5, .base_sequence = 5, .producer_epoch = 0, .attempt = 1,
+                     .producer = (uint8_t)node, .partition = 1,
+                     .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f.h, fix_tick(&f), node, &b, 1);
+    fix_marker(&f, 0, 1000, 0, false);
+    fix_end(&f, 0, 1, false, ERR_NONE);
+    f.opt.read_committed = false;
+    checker_input v;
+    checker_result r = fix_check(&f, &v);
+    CHECK_EQ(r.transactions_aborted, 1);
+    CHECK_EQ(r.aborted_read, 5);
+    CHECK_EQ(r.atomicity_violations, 0);
+    fix_fini(&f);
+}
+
 /* A transaction left open holds back everything after it at read_committed, another
  * producer's committed transaction and plain records included: that one is a lost commit and,
  * being visible on another partition, an atomicity violation; the open one hangs. */
@@ -316,7 +344,7 @@ static void test_marker_above_hw(void) {
 }
 
 /* A transaction whose application never asked to commit, made visible by a COMMIT marker
- * meant for another (a stale EndTxn, txn-design A2), is an aborted read; one whose commit
+ * meant for another (a stale EndTxn, T2: KAFKA-17754), is an aborted read; one whose commit
  * outcome is unknown is not, though partly visible. */
 static void test_aborted_read(void) {
     fixture f;
@@ -389,8 +417,8 @@ static void test_zombie(void) {
 }
 
 /* A record whose commit outcome was unknown, resent in the next transaction, is a duplicate
- * on the view when both commit (txn-design A10); a committed batch missing from the log is a
- * lost commit and its ids lost writes. */
+ * on the view when both commit (the application resent what it could not know committed); a
+ * committed batch missing from the log is a lost commit and its ids lost writes. */
 static void test_duplicates_and_lost(void) {
     fixture f;
     fix_init(&f, 10);
@@ -473,6 +501,7 @@ int main(void) {
     test_lso();
     test_clean();
     test_read_uncommitted();
+    test_aborted_partly_written();
     test_open_transaction();
     test_marker_above_hw();
     test_aborted_read();
