@@ -487,7 +487,7 @@ static void test_failover(void) {
 }
 
 /* Markers answered TRANSACTION_COORDINATOR_FENCED are given up: PrepareCommit stays, with
- * CompleteCommit pending, and the id answers CONCURRENT_TRANSACTIONS (A8). */
+ * CompleteCommit pending, and the id answers CONCURRENT_TRANSACTIONS (KAFKA-16352). */
 static void test_markers_fenced(void) {
     txn_fixture f;
     fixture_init(&f, 2, 10 * SIM_S);

@@ -938,7 +938,8 @@ void txn_coord_on_markers_response(txn_coord *tc, const proto_msg *m) {
         k++;
         if (error == ERR_NONE) continue; /* removePartition */
         if (error == ERR_INVALID_PRODUCER_EPOCH || error == ERR_TRANSACTION_COORDINATOR_FENCED) {
-            /* "this txn can now be ignored": stays PrepareX until a reload (A8). */
+            /* "this txn can now be ignored": stays PrepareX until a reload
+             * (TransactionMarkerChannelManager, KAFKA-16352). */
             for (int j = i; j < t->part_count; j++) {
                 t->parts[kept] = t->parts[j];
                 t->part_corr[kept++] = t->part_corr[j] == corr ? 0 : t->part_corr[j];

@@ -24,7 +24,7 @@
  *   appended when all are answered (retried on COORDINATOR_NOT_AVAILABLE).
  * KafkaApis.getCoordinator answers FindCoordinator from any broker's metadata.
  *
- * Simplifications, each deliberate (txn-design.md 5.7):
+ * Simplifications, each deliberate:
  * - S2: a state record is a txn_record in the world's shared txn_records arena (the bytes of
  *   TransactionLogValue); the __transaction_state batch holds its index in payload. Like the
  *   3.9 record, it does not keep lastProducerId / lastProducerEpoch (loaded as -1).

@@ -3,7 +3,7 @@
  *
  * Sources: clients/src/main/java/org/apache/kafka/clients/producer/internals/
  * TransactionManager.java and Sender.java (maybeSendAndPollTransactionalRequest,
- * maybeFindCoordinatorAndRetry) at 3.9; txn-design.md section 3.
+ * maybeFindCoordinatorAndRetry) at 3.9.
  */
 #include "txn_manager.h"
 

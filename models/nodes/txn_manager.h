@@ -3,7 +3,7 @@
  * version 1: AddPartitionsToTxn), as the producer of a `transactional.id` runs it.
  *
  * Follows clients/src/main/java/org/apache/kafka/clients/producer/internals/
- * TransactionManager.java at 3.9 (txn-design.md section 3): the state machine
+ * TransactionManager.java at 3.9: the state machine
  * (State.isTransitionValid), the queue of transactional requests ordered by Priority
  * (FIND_COORDINATOR < INIT_PRODUCER_ID < ADD_PARTITIONS_OR_OFFSETS < END_TXN < EPOCH_BUMP), one
  * of them in flight at a time (inFlightRequestCorrelationId), the handlers' error classes
