@@ -636,7 +636,7 @@ static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
     {"lostmark", "#ff2020", "pt 2 ps 2.2 lw 3", "lost before its receiver (x)"},
     {"marker", "#b8860b", "pt 7 ps 1.5", "transaction marker (COMMIT / ABORT)"},
     {"lso", "#2a6d3a", "pt 8 ps 0.9", "last stable offset"},
-    {"txn", "#b8860b", "pt 12 ps 1.8", "commitTransaction / abortTransaction returned"},
+    {"txnend", "#b8860b", "pt 12 ps 1.8", "commitTransaction / abortTransaction returned"},
     {"coordinator", "#8a5a00", "pt 4 ps 2", "coordinator: prepare, complete, fence"},
 };
 

@@ -89,6 +89,27 @@ cp 05-min-isr.gp first.gp
 draw 05-min-isr 1
 cmp -s first.gp 05-min-isr.gp || fail "two renders of one run differ"
 
+# Transactions: their requests, the markers and the last stable offset on the leaders' lanes,
+# the commits on the producer's, the coordinator's decisions on its broker's; the internal
+# partitions' appends are left out, and a run without transactions has none of these blocks.
+checks=$((checks + 1))
+"$bin" run transactional.id=app workload.records=300 isolation.level=read_committed \
+    'fault.c=crash coordinator at 200ms for 5s' --plot "$PWD/txn.png" >/dev/null 2>&1 ||
+    fail "transactional run with --plot"
+for block in txn txnend marker lso coordinator; do
+    checks=$((checks + 1))
+    grep -q "^\$$block << EOD" txn.gp || fail "a transactional picture has no \$$block block"
+done
+checks=$((checks + 1))
+grep -q '"COMMIT @[0-9]*"' txn.gp && grep -q '"PrepareCommit pid' txn.gp &&
+    grep -q '"commit txn 1"' txn.gp || fail "marker, coordinator or commit labels: $(grep -c COMMIT txn.gp)"
+checks=$((checks + 1))
+[ "$(grep -c '^\$[a-z]* << EOD' txn.gp)" = "$(grep '^\$[a-z]* << EOD' txn.gp | sort -u | wc -l)" ] ||
+    fail "two data blocks of one name"
+checks=$((checks + 1))
+grep -q '__transaction_state' txn.gp && fail "the picture names an internal partition"
+grep -q '^\$marker << EOD' 05-min-isr.gp && fail "a run without transactions has a marker block"
+
 if command -v gnuplot >/dev/null; then
     head -c 4 05-min-isr.png | grep -q PNG || fail "the picture was not drawn"
 fi
