@@ -294,6 +294,33 @@ static void test_aborted_partly_written(void) {
     fix_fini(&f);
 }
 
+/* The same half-written transaction, its commit answered PRODUCER_FENCED (the coordinator had
+ * fenced and aborted it; the application cannot tell): an unknown outcome, still no atomicity
+ * violation at read_uncommitted, which promises no transaction whole. */
+static void test_fenced_partly_written(void) {
+    fixture f;
+    fix_init(&f, 10);
+    fix_begin(&f, 0, 1, 1000, 0);
+    fix_batch(&f, 0, 0, 1000, 0, 1, 5);
+    uint32_t first = f.next_id;
+    f.next_id += 5;
+    node_id node = node_producer(0);
+    history_send_partition_run(&f.h, f.now_ns, node, 1, first, 5, 0);
+    proto_batch b = {.producer_id = 1000, .payload = proto_payload_add_run(&f.p, first, 5),
+                     .record_count = 5, .base_sequence = 5, .producer_epoch = 0, .attempt = 1,
+                     .producer = (uint8_t)node, .partition = 1,
+                     .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f.h, fix_tick(&f), node, &b, 1);
+    fix_marker(&f, 0, 1000, 1, false);
+    fix_end(&f, 0, 1, true, ERR_PRODUCER_FENCED);
+    f.opt.read_committed = false;
+    checker_input v;
+    checker_result r = fix_check(&f, &v);
+    CHECK_EQ(r.transactions_committed + r.transactions_aborted, 0);
+    CHECK_EQ(r.atomicity_violations, 0);
+    fix_fini(&f);
+}
+
 /* A transaction left open holds back everything after it at read_committed, another
  * producer's committed transaction and plain records included: that one is a lost commit and,
  * being visible on another partition, an atomicity violation; the open one hangs. */
@@ -502,6 +529,7 @@ int main(void) {
     test_clean();
     test_read_uncommitted();
     test_aborted_partly_written();
+    test_fenced_partly_written();
     test_open_transaction();
     test_marker_above_hw();
     test_aborted_read();

@@ -464,13 +464,12 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
         const txn_entry *t = &ts->txns[i];
         out->transactions_committed += t->committed;
         out->transactions_aborted += !t->committed && t->aborted;
-        /* read_uncommitted may show any part of a transaction definitely not committed
-         * (aborted, or never asked to commit): Kafka promises nothing whole of it there, and its
-         * records are aborted_read. At read_committed what shows of it came through a COMMIT
-         * marker, and a part of it is torn. */
-        bool uncommitted = !t->committed && (t->aborted || !t->commit_asked);
+        /* read_uncommitted promises no transaction whole: it shows what is in the log, open,
+         * aborted or of unknown outcome, so there only a transaction the application was told
+         * committed counts when it shows in part. At read_committed what shows of any
+         * transaction came through a COMMIT marker, and a part of it is torn. */
         bool partial = t->visible > 0 && t->visible < t->batches;
-        out->atomicity_violations += partial && (opt->read_committed || !uncommitted);
+        out->atomicity_violations += partial && (opt->read_committed || t->committed);
         out->lost_commits += t->committed && t->visible < t->batches;
     }
     out->aborted_read = txn.aborted_read;
