@@ -1,7 +1,8 @@
 /*
  * cmd_bench.c: `kafkasim bench`, throughput and memory of the simulator on this machine.
  *
- *   kafkasim bench [--reference] [--partitions] [--sweep] [--kernel] [--scaling] [--runs N]
+ *   kafkasim bench [--reference] [--partitions] [--transactions] [--sweep] [--kernel]
+ *                  [--scaling] [--runs N]
  *                  [--events N] [--repeat N] [--seed N] [--reference-file FILE]
  *                  [--partitions-file FILE] [--format text|json]
  *
@@ -23,6 +24,12 @@
  *   of the reference scenario in this process, so that whatever else the machine does slows
  *   both alike: the row shows its records/s as a ratio of the fastest reference run of this
  *   bench (those and the reference row's).
+ * - transactions: the scenario of experiments/bench-transactions.properties, the reference
+ *   scenario with a transactional producer (transactional.id=app, 100 records per transaction,
+ *   each committed: AddPartitionsToTxn, EndTxn, the coordinator's __transaction_state writes
+ *   and the commit markers). Its repeats alternate with runs of the reference scenario in this
+ *   process, and the row shows its records/s as a ratio of the fastest reference run of this
+ *   bench, as the partitions row does (its peak resident set is this process's, not its own).
  * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
  *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
  * - kernel: the classic hold model (Jones, "An empirical comparison of priority-queue and
@@ -150,6 +157,26 @@ static char *bench_partitions_props[] = {
     "num.partitions=24",
     "workload.producers=4",
     "workload.keys=1000",
+};
+
+/* The transactions scenario, key for key as experiments/bench-transactions.properties states
+ * it (tests/cli_bench.sh holds the two to one config_hash): the reference scenario with a
+ * transactional producer committing transactions of 100 records. */
+static char *bench_transactions_props[] = {
+    "enable.idempotence=true",
+    "acks=all",
+    "max.in.flight.requests.per.connection=5",
+    "request.timeout.ms=30",
+    "linger.ms=0",
+    "replication.factor=3",
+    "workload.records=100000",
+    "workload.record.bytes=100",
+    "batch.size=1200",
+    "network.latency.ms=1",
+    "network.jitter.ms=0.2",
+    "fault.drop=break responses leader -> producer p=0.01",
+    "transactional.id=app",
+    "workload.transaction.records=100",
 };
 
 #define BENCH_PROPS_COUNT(props) ((int)(sizeof(props) / sizeof((props)[0])))
@@ -455,6 +482,64 @@ static int bench_partitions(const bench_args *a, FILE *out) {
     return CLI_EXIT_OK;
 }
 
+/* a->repeat runs of the transactions scenario, each after a run of the reference scenario, both
+ * in this process; *best and *reference_best are the fastest of each. Every repeat of each must
+ * end with the same trace hash. Returns 0 or -1 (message on stderr). */
+static int bench_transactions_measure(const bench_args *a, const config *reference,
+                                      const config *c, bench_scenario_row *best,
+                                      bench_scenario_row *reference_best) {
+    for (uint64_t r = 0; r < a->repeat; r++) {
+        bench_scenario_row ref, row;
+        if (bench_scenario_runs(reference, a->seed, 1, &ref) != 0) return -1;
+        if (bench_scenario_runs(c, a->seed, 1, &row) != 0) return -1;
+        if (r > 0 && (row.trace_hash != best->trace_hash ||
+                      ref.trace_hash != reference_best->trace_hash)) {
+            fprintf(stderr, "kafkasim bench: runs are not deterministic (transactions trace "
+                            "hash 0x%016" PRIx64 " then 0x%016" PRIx64 ", reference 0x%016"
+                            PRIx64 " then 0x%016" PRIx64 ")\n",
+                    best->trace_hash, row.trace_hash, reference_best->trace_hash,
+                    ref.trace_hash);
+            return -1;
+        }
+        double first = r == 0 ? row.seconds : best->first_seconds;
+        if (r == 0 || row.seconds < best->seconds) *best = row;
+        best->first_seconds = first;
+        if (r == 0 || ref.seconds < reference_best->seconds) *reference_best = ref;
+    }
+    return 0;
+}
+
+static int bench_transactions(const bench_args *a, FILE *out) {
+    config ref, c;
+    if (bench_reference_load(a, &ref) != 0) return CLI_EXIT_USAGE;
+    if (bench_scenario_load(a, "transactions", NULL, bench_transactions_props,
+                            BENCH_PROPS_COUNT(bench_transactions_props), &c) != 0)
+        return CLI_EXIT_USAGE;
+    bench_scenario_row row, ref_row;
+    if (bench_transactions_measure(a, &ref, &c, &row, &ref_row) != 0) return CLI_EXIT_FAILED;
+    bench_reference_seen(a, &ref_row);
+    double rate = bench_rate((double)row.records, row.seconds);
+    double ratio = *a->reference_rate > 0 ? rate / *a->reference_rate : 0;
+    if (a->format == BENCH_JSON) {
+        fputs("\"transactions\": {", out);
+        bench_scenario_print_json_members(out, &row);
+        fprintf(out, ", \"transaction_records\": %" PRIu64 ", \"reference_records_per_s\": %.0f"
+                     ", \"ratio_to_reference\": %.3f}",
+                c.transaction_records, *a->reference_rate, ratio);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "transactions: built-in bench-transactions.properties, seed %" PRIu64
+                 ": transactions of %" PRIu64 " records, each committed\n(fastest of %" PRIu64
+                 " runs, each after a run of the reference scenario)\n",
+            a->seed, c.transaction_records, a->repeat);
+    bench_scenario_header_text(out);
+    bench_scenario_print_text(out, &row);
+    fprintf(out, "records/s against the reference scenario (fastest of this bench, %.2f M "
+                 "records/s): %.2f\n",
+            *a->reference_rate / 1e6, ratio);
+    return CLI_EXIT_OK;
+}
+
 static int bench_sweep(const bench_args *a, FILE *out) {
     config c;
     if (bench_reference_load(a, &c) != 0) return CLI_EXIT_USAGE;
@@ -683,6 +768,7 @@ typedef struct bench_entry {
 static const bench_entry bench_table[] = {
     {"reference", bench_reference, true},
     {"partitions", bench_partitions, true},
+    {"transactions", bench_transactions, true},
     {"sweep", bench_sweep, true},
     {"kernel", bench_kernel, true},
     {"scaling", bench_scaling, false},
@@ -700,6 +786,7 @@ enum bench_option {
     BENCH_OPT_REFERENCE_FILE,
     BENCH_OPT_PARTITIONS,
     BENCH_OPT_PARTITIONS_FILE,
+    BENCH_OPT_TRANSACTIONS,
     BENCH_OPT_RUNS,
     BENCH_OPT_EVENTS,
     BENCH_OPT_SEED,
@@ -714,6 +801,7 @@ static const struct option bench_options[] = {
     {"reference-file", required_argument, NULL, BENCH_OPT_REFERENCE_FILE},
     {"partitions", no_argument, NULL, BENCH_OPT_PARTITIONS},
     {"partitions-file", required_argument, NULL, BENCH_OPT_PARTITIONS_FILE},
+    {"transactions", no_argument, NULL, BENCH_OPT_TRANSACTIONS},
     {"runs", required_argument, NULL, BENCH_OPT_RUNS},
     {"events", required_argument, NULL, BENCH_OPT_EVENTS},
     {"seed", required_argument, NULL, BENCH_OPT_SEED},
@@ -736,6 +824,10 @@ static void bench_usage(FILE *out) {
           "                           experiments/bench-partitions.properties), in a process\n"
           "                           of its own, alternating with the reference scenario:\n"
           "                           the same figures and records/s against the reference\n"
+          "      --transactions       the transactions scenario (the reference scenario with\n"
+          "                           transactional.id=app, 100 records per transaction, see\n"
+          "                           experiments/bench-transactions.properties), alternating\n"
+          "                           with the reference scenario: records/s against it\n"
           "      --sweep              --runs runs of it with 10,000 records over consecutive\n"
           "                           seeds: runs/s\n"
           "      --kernel             the event kernel alone: a hold model at 10^2, 10^3, 10^4\n"
@@ -782,9 +874,10 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
         switch (opt) {
         case BENCH_OPT_REFERENCE: selected[0] = true; break;
         case BENCH_OPT_PARTITIONS: selected[1] = true; break;
-        case BENCH_OPT_SWEEP: selected[2] = true; break;
-        case BENCH_OPT_KERNEL: selected[3] = true; break;
-        case BENCH_OPT_SCALING: selected[4] = true; break;
+        case BENCH_OPT_TRANSACTIONS: selected[2] = true; break;
+        case BENCH_OPT_SWEEP: selected[3] = true; break;
+        case BENCH_OPT_KERNEL: selected[4] = true; break;
+        case BENCH_OPT_SCALING: selected[5] = true; break;
         case BENCH_OPT_REFERENCE_FILE: a->reference_file = optarg; break;
         case BENCH_OPT_PARTITIONS_FILE: a->partitions_file = optarg; break;
         case BENCH_OPT_RUNS:

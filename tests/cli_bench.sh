@@ -4,7 +4,9 @@
 # and runs what `kafkasim run` runs (same events, acked and trace hash); so do the partitions
 # row's built-in scenario and experiments/bench-partitions.properties, twice over (its two
 # repeats in a process of its own end with one trace hash, the bench checks, and it is the one
-# `kafkasim run` prints), and its ratio to the reference is shown; the sweep row is 20
+# `kafkasim run` prints), and its ratio to the reference is shown; the transactions row's
+# built-in scenario is experiments/bench-transactions.properties and runs what `kafkasim run`
+# runs (same config_hash, trace hash, events, 1000 transactions committed), with its ratio; the sweep row is 20
 # runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
 # last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
 # bytes per pending event from 10^4 pending on; the JSON parses.
@@ -29,6 +31,7 @@ same() {
 expect_exit 0 bench --help
 grep -q -- '--scaling' out || fail "--help does not mention --scaling"
 grep -q -- '--partitions' out || fail "--help does not mention --partitions"
+grep -q -- '--transactions' out || fail "--help does not mention --transactions"
 expect_exit 2 bench --no-such-option
 expect_exit 2 bench --runs 0
 expect_exit 2 bench --format yaml
@@ -89,6 +92,29 @@ cp out parts.json
 expect_exit 0 run parts.properties --seed 1 --no-check --format json
 same "partitions-file trace_hash" "$(field trace_hash parts.json)" "$(field trace_hash out)"
 
+# The transactions row: the reference scenario with transactional.id=app, 100 records per
+# transaction; `kafkasim run` of the file agrees, and commits 1000 transactions.
+txns=$src/experiments/bench-transactions.properties
+expect_exit 0 bench --transactions --repeat 2 --format json
+cp out transactions.json
+expect_exit 0 run "$txns" --seed 1 --no-check --format json
+cp out transactions-run.json
+same "transactions config_hash" "$(field config_hash transactions.json)" \
+  "$(field config_hash transactions-run.json)"
+same "transactions trace_hash" "$(field trace_hash transactions.json)" \
+  "$(field trace_hash transactions-run.json)"
+same "transactions events" "$(field events transactions.json)" \
+  "$(field events transactions-run.json)"
+same "transactions acked" "$(field acked transactions.json)" "$(field acked transactions-run.json)"
+same "transactions committed" "$(field transactions_committed transactions-run.json)" 1000
+same "transactions transaction_records" "$(field transaction_records transactions.json)" 100
+checks=$((checks + 1))
+awk -v r="$(field ratio_to_reference transactions.json)" 'BEGIN { exit !(r > 0) }' ||
+  fail "the transactions row shows no ratio"
+expect_exit 0 bench --transactions --repeat 1
+grep -q 'transactions of 100 records' out || fail "the transactions text names no size"
+grep -q 'records/s against the reference' out || fail "the transactions text shows no ratio"
+
 # The sweep row: 20 runs of 10,000 records, seeds 1..20.
 expect_exit 0 bench --sweep --runs 20 --repeat 1 --format json
 cp out sweep.json
@@ -124,7 +150,7 @@ done
 
 # Every JSON output parses (when a parser is at hand).
 if command -v python3 >/dev/null 2>&1; then
-  for f in reference.json partitions.json parts.json sweep.json small.json kernel.json; do
+  for f in reference.json partitions.json transactions.json parts.json sweep.json small.json kernel.json; do
     checks=$((checks + 1))
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null ||
       fail "$f is not JSON"
