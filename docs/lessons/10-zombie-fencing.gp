@@ -540,7 +540,7 @@ $lso << EOD
 1326.000000 1.000 "" 1.000
 1360.000000 1.000 "lso 72" 1.420
 EOD
-$txn << EOD
+$txnend << EOD
 198.000000 4.000 "commit txn 1" 4.140
 1222.000000 5.000 "commit txn 1" 5.140
 1256.000000 5.000 "commit txn 2" 5.280
@@ -594,7 +594,7 @@ plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '
   $marker using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
   $lso using 1:2 with points lc rgb '#2a6d3a' pt 8 ps 0.9 title 'last stable offset', \
   $lso using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a6d3a' notitle, \
-  $txn using 1:2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
-  $txn using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $txnend using 1:2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
+  $txnend using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
   $coordinator using 1:2 with points lc rgb '#8a5a00' pt 4 ps 2 title 'coordinator: prepare, complete, fence', \
   $coordinator using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8a5a00' notitle
