@@ -535,21 +535,18 @@ static void produce_respond_parts(broker *b, node_id client) {
     conn_respond(b, client, &r);
 }
 
-/* DelayedProduce.tryComplete for a multi-partition request (only: the partition whose state
- * changed, -1 for all; Kafka's purgatory keys a DelayedProduce by each of its partitions): a
- * pending partition completes when this broker no longer leads it (NOT_LEADER_OR_FOLLOWER) or
- * its HW reached the batch
- * (Partition.checkEnoughReplicasReachOffset: NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
- * shrank below min.insync.replicas); the request is answered when none is pending. Returns
- * true when it was answered. */
-static bool produce_try_complete_parts(broker *b, node_id client, int only) {
-    broker_conn *c = &b->conns[client];
-    int n = c->current.u.produce.batch_count;
+/* DelayedProduce.tryComplete over the parts of one request (a produce request's partitions,
+ * or a WriteTxnMarkers entry's): a part is done when its partition's leader moved away
+ * (NOT_LEADER_OR_FOLLOWER) or its high watermark passed the part's last offset, with
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
+ * only >= 0 looks at that partition's parts alone (nothing changed for the others). True while
+ * some part is still pending. */
+static inline bool parts_pending(broker *b, broker_produce_part *parts, int n, int only) {
     bool pending = false;
     for (int k = 0; k < n; k++) {
-        broker_produce_part *pp = &c->parts[k];
+        broker_produce_part *pp = &parts[k];
         if (!pp->pending) continue;
-        if (only >= 0 && pp->partition != only) { /* nothing changed for it */
+        if (only >= 0 && pp->partition != only) {
             pending = true;
             continue;
         }
@@ -565,7 +562,28 @@ static bool produce_try_complete_parts(broker *b, node_id client, int only) {
             pending = true;
         }
     }
-    if (pending) return false;
+    return pending;
+}
+
+/* DelayedProduce.onExpiration: the parts still pending time out. */
+static void parts_expire(broker_produce_part *parts, int n) {
+    for (int k = 0; k < n; k++) {
+        if (!parts[k].pending) continue;
+        parts[k].pending = false;
+        parts[k].error = ERR_REQUEST_TIMED_OUT;
+    }
+}
+
+/* DelayedProduce.tryComplete for a multi-partition request (only: the partition whose state
+ * changed, -1 for all; Kafka's purgatory keys a DelayedProduce by each of its partitions): a
+ * pending partition completes when this broker no longer leads it (NOT_LEADER_OR_FOLLOWER) or
+ * its HW reached the batch
+ * (Partition.checkEnoughReplicasReachOffset: NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
+ * shrank below min.insync.replicas); the request is answered when none is pending. Returns
+ * true when it was answered. */
+static bool produce_try_complete_parts(broker *b, node_id client, int only) {
+    broker_conn *c = &b->conns[client];
+    if (parts_pending(b, c->parts, c->current.u.produce.batch_count, only)) return false;
     produce_respond_parts(b, client);
     return true;
 }
@@ -573,11 +591,7 @@ static bool produce_try_complete_parts(broker *b, node_id client, int only) {
 /* DelayedProduce.onExpiration: the partitions still pending time out. */
 static void produce_expire_parts(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
-    for (int k = 0; k < c->current.u.produce.batch_count; k++) {
-        if (!c->parts[k].pending) continue;
-        c->parts[k].pending = false;
-        c->parts[k].error = ERR_REQUEST_TIMED_OUT;
-    }
+    parts_expire(c->parts, c->current.u.produce.batch_count);
     produce_respond_parts(b, client);
 }
 
@@ -815,27 +829,7 @@ static void markers_respond(broker *b, node_id client) {
 static bool markers_try_complete(broker *b, node_id client, int only) {
     broker_conn *c = &b->conns[client];
     int n = c->current.u.write_txn_markers.partition_count;
-    bool pending = false;
-    for (int k = 0; k < n; k++) {
-        broker_produce_part *pp = &b->marker_parts[client][k];
-        if (!pp->pending) continue;
-        if (only >= 0 && pp->partition != only) {
-            pending = true;
-            continue;
-        }
-        broker_partition *p = &b->partitions[pp->partition];
-        if (!is_leader(b, p)) {
-            pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
-            pp->pending = false;
-        } else if (p->log.high_watermark >= pp->required_offset) {
-            if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
-                pp->error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-            pp->pending = false;
-        } else {
-            pending = true;
-        }
-    }
-    if (pending) return false;
+    if (parts_pending(b, b->marker_parts[client], n, only)) return false;
     markers_respond(b, client);
     return true;
 }
@@ -843,11 +837,7 @@ static bool markers_try_complete(broker *b, node_id client, int only) {
 /* The markers still pending when the request times out (DelayedProduce.onExpiration). */
 static void markers_expire(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
-    for (int k = 0; k < c->current.u.write_txn_markers.partition_count; k++) {
-        if (!b->marker_parts[client][k].pending) continue;
-        b->marker_parts[client][k].pending = false;
-        b->marker_parts[client][k].error = ERR_REQUEST_TIMED_OUT;
-    }
+    parts_expire(b->marker_parts[client], c->current.u.write_txn_markers.partition_count);
     markers_respond(b, client);
 }
 
