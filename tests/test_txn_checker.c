@@ -266,26 +266,32 @@ static void test_read_uncommitted(void) {
     fix_fini(&f);
 }
 
-/* An aborted transaction whose second batch failed before any append (an abortable error) and
- * whose first is in the log: read_uncommitted shows half of it, which is no atomicity
+/* Producer 0's transaction 1 over partitions 0 and 1, of which only the batch on 0 reached the
+ * log (the other failed before any append, an abortable error), closed on 0 by an ABORT marker
+ * at marker_epoch, the application's commit (commit) or abort answered error. */
+static void fix_half_written(fixture *f, int16_t marker_epoch, bool commit, int error) {
+    fix_begin(f, 0, 1, 1000, 0);
+    fix_batch(f, 0, 0, 1000, 0, 1, 5);
+    uint32_t first = f->next_id;
+    f->next_id += 5;
+    node_id node = node_producer(0);
+    history_send_partition_run(&f->h, f->now_ns, node, 1, first, 5, 0);
+    proto_batch b = {.producer_id = 1000, .payload = proto_payload_add_run(&f->p, first, 5),
+                     .record_count = 5, .base_sequence = 5, .producer_epoch = 0, .attempt = 1,
+                     .producer = (uint8_t)node, .partition = 1,
+                     .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f->h, fix_tick(f), node, &b, 1);
+    fix_marker(f, 0, 1000, marker_epoch, false);
+    fix_end(f, 0, 1, commit, error);
+    f->opt.read_committed = false;
+}
+
+/* The application aborted it: read_uncommitted shows half of it, which is no atomicity
  * violation (Kafka promises nothing whole of an aborted transaction), only aborted reads. */
 static void test_aborted_partly_written(void) {
     fixture f;
     fix_init(&f, 10);
-    fix_begin(&f, 0, 1, 1000, 0);
-    fix_batch(&f, 0, 0, 1000, 0, 1, 5);
-    uint32_t first = f.next_id;
-    f.next_id += 5;
-    node_id node = node_producer(0);
-    history_send_partition_run(&f.h, f.now_ns, node, 1, first, 5, 0);
-    proto_batch b = {.producer_id = 1000, .payload = proto_payload_add_run(&f.p, first, 5),
-                     .record_count = 5, .base_sequence = 5, .producer_epoch = 0, .attempt = 1,
-                     .producer = (uint8_t)node, .partition = 1,
-                     .flags = PROTO_BATCH_TRANSACTIONAL};
-    history_txn_batch(&f.h, fix_tick(&f), node, &b, 1);
-    fix_marker(&f, 0, 1000, 0, false);
-    fix_end(&f, 0, 1, false, ERR_NONE);
-    f.opt.read_committed = false;
+    fix_half_written(&f, 0, false, ERR_NONE);
     checker_input v;
     checker_result r = fix_check(&f, &v);
     CHECK_EQ(r.transactions_aborted, 1);
@@ -294,26 +300,13 @@ static void test_aborted_partly_written(void) {
     fix_fini(&f);
 }
 
-/* The same half-written transaction, its commit answered PRODUCER_FENCED (the coordinator had
- * fenced and aborted it; the application cannot tell): an unknown outcome, still no atomicity
- * violation at read_uncommitted, which promises no transaction whole. */
+/* Its commit answered PRODUCER_FENCED (the coordinator had fenced and aborted it; the
+ * application cannot tell): an unknown outcome, still no atomicity violation at
+ * read_uncommitted, which promises no transaction whole. */
 static void test_fenced_partly_written(void) {
     fixture f;
     fix_init(&f, 10);
-    fix_begin(&f, 0, 1, 1000, 0);
-    fix_batch(&f, 0, 0, 1000, 0, 1, 5);
-    uint32_t first = f.next_id;
-    f.next_id += 5;
-    node_id node = node_producer(0);
-    history_send_partition_run(&f.h, f.now_ns, node, 1, first, 5, 0);
-    proto_batch b = {.producer_id = 1000, .payload = proto_payload_add_run(&f.p, first, 5),
-                     .record_count = 5, .base_sequence = 5, .producer_epoch = 0, .attempt = 1,
-                     .producer = (uint8_t)node, .partition = 1,
-                     .flags = PROTO_BATCH_TRANSACTIONAL};
-    history_txn_batch(&f.h, fix_tick(&f), node, &b, 1);
-    fix_marker(&f, 0, 1000, 1, false);
-    fix_end(&f, 0, 1, true, ERR_PRODUCER_FENCED);
-    f.opt.read_committed = false;
+    fix_half_written(&f, 1, true, ERR_PRODUCER_FENCED);
     checker_input v;
     checker_result r = fix_check(&f, &v);
     CHECK_EQ(r.transactions_committed + r.transactions_aborted, 0);
