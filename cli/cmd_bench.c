@@ -137,58 +137,45 @@ static char *bench_reference_props[] = {
     "fault.drop=break responses leader -> producer p=0.01",
 };
 
-/* The partitions scenario, key for key as experiments/bench-partitions.properties states it
- * (tests/cli_bench.sh holds the two to one config_hash, as the reference's): the reference
- * scenario with 3 brokers, a topic of 24 partitions, 4 producers and keyed records. */
+/* The partitions scenario, as experiments/bench-partitions.properties states it (tests/cli_bench.sh
+ * holds the two to one config_hash, as the reference's): the reference scenario's keys, then
+ * these, which override them (10^6 records, 3 brokers, 24 partitions, 4 producers, keys). */
 static char *bench_partitions_props[] = {
-    "enable.idempotence=true",
-    "acks=all",
-    "max.in.flight.requests.per.connection=5",
-    "request.timeout.ms=30",
-    "linger.ms=0",
-    "replication.factor=3",
     "workload.records=1000000",
-    "workload.record.bytes=100",
-    "batch.size=1200",
-    "network.latency.ms=1",
-    "network.jitter.ms=0.2",
-    "fault.drop=break responses leader -> producer p=0.01",
     "num.brokers=3",
     "num.partitions=24",
     "workload.producers=4",
     "workload.keys=1000",
 };
 
-/* The transactions scenario, key for key as experiments/bench-transactions.properties states
- * it (tests/cli_bench.sh holds the two to one config_hash): the reference scenario with a
- * transactional producer committing transactions of 100 records. */
+/* The transactions scenario, as experiments/bench-transactions.properties states it (one
+ * config_hash, tests/cli_bench.sh): the reference scenario's keys, then a transactional producer
+ * committing transactions of 100 records. */
 static char *bench_transactions_props[] = {
-    "enable.idempotence=true",
-    "acks=all",
-    "max.in.flight.requests.per.connection=5",
-    "request.timeout.ms=30",
-    "linger.ms=0",
-    "replication.factor=3",
-    "workload.records=100000",
-    "workload.record.bytes=100",
-    "batch.size=1200",
-    "network.latency.ms=1",
-    "network.jitter.ms=0.2",
-    "fault.drop=break responses leader -> producer p=0.01",
     "transactional.id=app",
     "workload.transaction.records=100",
 };
 
 #define BENCH_PROPS_COUNT(props) ((int)(sizeof(props) / sizeof((props)[0])))
+#define BENCH_OWN_PROPS_MAX 8 /* a scenario's keys beyond the reference's */
+_Static_assert(BENCH_PROPS_COUNT(bench_partitions_props) <= BENCH_OWN_PROPS_MAX &&
+                   BENCH_PROPS_COUNT(bench_transactions_props) <= BENCH_OWN_PROPS_MAX,
+               "bench_scenario_load has room for every scenario's own keys");
 
-/* Loads a scenario into *c: from file, or the built-in properties when file is NULL; what names
- * it in a message. Returns 0, or -1 with a message on stderr. */
+/* Loads a scenario into *c: from file, or else the reference scenario's built-in keys followed
+ * by the scenario's own (count of them in builtin, which override the reference's, as later
+ * arguments do); what names it in a message. Returns 0, or -1 with a message on stderr. */
 static int bench_scenario_load(const bench_args *a, const char *what, const char *file,
                                char **builtin, int count, config *c) {
     char err[512];
     char *path = (char *)file;
+    char *args[BENCH_PROPS_COUNT(bench_reference_props) + BENCH_OWN_PROPS_MAX];
+    int n = 0;
+    for (int i = 0; i < BENCH_PROPS_COUNT(bench_reference_props); i++)
+        args[n++] = bench_reference_props[i];
+    for (int i = 0; i < count; i++) args[n++] = builtin[i];
     int rc = file ? cli_load_config(c, &path, 1, err, sizeof err)
-                  : cli_load_config(c, builtin, count, err, sizeof err);
+                  : cli_load_config(c, args, n, err, sizeof err);
     if (rc != 0) fprintf(stderr, "kafkasim bench: %s scenario: %s\n", what, err);
     c->seed = a->seed;
     return rc;
@@ -196,8 +183,7 @@ static int bench_scenario_load(const bench_args *a, const char *what, const char
 
 /* Loads the reference configuration into *c. Returns 0, or -1 with a message on stderr. */
 static int bench_reference_load(const bench_args *a, config *c) {
-    return bench_scenario_load(a, "reference", a->reference_file, bench_reference_props,
-                               BENCH_PROPS_COUNT(bench_reference_props), c);
+    return bench_scenario_load(a, "reference", a->reference_file, NULL, 0, c);
 }
 
 static int bench_partitions_load(const bench_args *a, config *c) {
