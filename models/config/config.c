@@ -667,7 +667,8 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         else if (strcmp(value, "zookeeper") == 0) c->metadata_mode = CONFIG_METADATA_ZOOKEEPER;
         else return config_bad_value(p, key, value, "is not allowed", err, err_len);
         return 0;
-    case CT_MS_FRAC: {
+    case CT_MS_FRAC:
+    case CT_RATIO: { /* a ratio in [0, f->max = 1] reads as decimal ms do: to six places */
         int rc = config_parse_ms_decimal(value, f->max, &v);
         if (rc == -1)
             return config_bad_value(p, key, value, "is not a decimal number", err, err_len);
@@ -687,15 +688,6 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         else if (strcmp(value, "read_committed") == 0) c->isolation_level = CONFIG_READ_COMMITTED;
         else return config_bad_value(p, key, value, "is not allowed", err, err_len);
         return 0;
-    case CT_RATIO: {
-        /* A decimal in [0, 1] read as the decimal milliseconds are: to six places. */
-        int rc = config_parse_ms_decimal(value, 1, &v);
-        if (rc == -1)
-            return config_bad_value(p, key, value, "is not a decimal number", err, err_len);
-        if (rc == -2) return config_bad_value(p, key, value, "is out of range", err, err_len);
-        *(int64_t *)slot = v;
-        return 0;
-    }
     case CT_INT:
     case CT_I64:
     case CT_U64:
