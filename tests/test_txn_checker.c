@@ -128,7 +128,55 @@ static void fix_sink(void *ctx, const history_rec *recs, size_t n) {
     txn_stream_feed(&s->ts, recs, n);
 }
 
+/* What the visitor was told: per kind, witnesses and the records they count; the last
+ * hanging one's batch offset and transaction. */
+typedef struct fix_told {
+    uint64_t witnesses[TXN_ANOMALY_COUNT];
+    uint64_t records[TXN_ANOMALY_COUNT];
+    int64_t hanging_offset;
+    uint32_t hanging_txn;
+    uint32_t lost_txn; /* the last lost commit's transaction */
+} fix_told;
+
+static fix_told told;
+
+static void fix_visit(void *ctx, const txn_witness *w) {
+    fix_told *t = ctx;
+    CHECK(w->kind < TXN_ANOMALY_COUNT);
+    t->witnesses[w->kind]++;
+    t->records[w->kind] += w->records;
+    bool whole = w->kind == TXN_ATOMICITY || w->kind == TXN_LOST_COMMIT;
+    CHECK_EQ(w->batch == NULL, whole);
+    CHECK_EQ(w->partition == UINT32_MAX, whole);
+    CHECK_EQ(w->fenced_ns >= 0, w->kind == TXN_ZOMBIE_WRITE);
+    if (w->kind == TXN_HANGING) {
+        t->hanging_offset = w->batch ? w->batch->base_offset : -1;
+        t->hanging_txn = w->txn;
+    }
+    if (w->kind == TXN_LOST_COMMIT) t->lost_txn = w->txn;
+}
+
+static checker_result fix_check_once(fixture *f, checker_input *view);
+
+/* The verdict with a visitor and without: the same counts, and the witnesses (in told) add up
+ * to them. */
 static checker_result fix_check(fixture *f, checker_input *view) {
+    checker_result plain = fix_check_once(f, NULL);
+    memset(&told, 0, sizeof told);
+    f->opt.visit = fix_visit;
+    f->opt.visit_ctx = &told;
+    checker_result r = fix_check_once(f, view);
+    f->opt.visit = NULL;
+    CHECK(memcmp(&r, &plain, sizeof r) == 0);
+    CHECK_EQ(told.records[TXN_ABORTED_READ], r.aborted_read);
+    CHECK_EQ(told.records[TXN_ZOMBIE_WRITE], r.zombie_writes);
+    CHECK_EQ(told.witnesses[TXN_ATOMICITY], r.atomicity_violations);
+    CHECK_EQ(told.witnesses[TXN_LOST_COMMIT], r.lost_commits);
+    CHECK_EQ(told.witnesses[TXN_HANGING], r.hanging_transactions);
+    return r;
+}
+
+static checker_result fix_check_once(fixture *f, checker_input *view) {
     static fix_streams s;
     CHECK_EQ(checker_stream_init(&s.cs, f->in.records), 0);
     txn_stream_init(&s.ts);
@@ -333,6 +381,11 @@ static void test_open_transaction(void) {
     CHECK_EQ(v.partitions[0].log_count, 0);
     CHECK_EQ(v.partitions[1].log_count, 1);
     CHECK_EQ(r.hanging_transactions, 1);
+    /* The hanging one opened at offset 0, producer 0's transaction 1 (first mentioned: index
+     * 0); the lost commit is producer 1's transaction 1 (index 1). */
+    CHECK_EQ(told.hanging_offset, 0);
+    CHECK_EQ(told.hanging_txn, 0);
+    CHECK_EQ(told.lost_txn, 1);
     CHECK_EQ(r.transactions_committed, 1);
     CHECK_EQ(r.lost_commits, 1);
     CHECK_EQ(r.atomicity_violations, 1);

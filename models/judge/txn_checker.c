@@ -64,6 +64,27 @@ static bool txn_cover_payload(txn_stream *ts, uint32_t payload) {
 
 void txn_stream_init(txn_stream *ts) { memset(ts, 0, sizeof *ts); }
 
+size_t txn_stream_txn_count(const txn_stream *ts) { return ts->txn_count; }
+
+const txn_entry *txn_stream_txn(const txn_stream *ts, uint32_t txn) {
+    return txn < ts->txn_count ? &ts->txns[txn] : NULL;
+}
+
+uint32_t txn_stream_txn_of(const txn_stream *ts, uint32_t payload) {
+    return payload < ts->payload_count ? ts->of_payload[payload] : TXN_NONE;
+}
+
+const char *txn_anomaly_field(txn_anomaly kind) {
+    switch (kind) {
+    case TXN_ABORTED_READ: return "aborted_read";
+    case TXN_ATOMICITY: return "atomicity_violations";
+    case TXN_ZOMBIE_WRITE: return "zombie_writes";
+    case TXN_LOST_COMMIT: return "lost_commits";
+    case TXN_HANGING: return "hanging_transactions";
+    default: return "?";
+    }
+}
+
 void txn_stream_fini(txn_stream *ts) {
     free(ts->txns);
     for (int i = 0; i < PROTO_PRODUCERS_MAX; i++) free(ts->by_number[i]);
@@ -217,21 +238,29 @@ static int64_t txn_replay(txn_open *o, const proto_batch *b, bool *aborted) {
     return first;
 }
 
-int64_t txn_last_stable_offset(const proto_batch *log, size_t count, int64_t hw,
-                               uint64_t *hanging) {
-    txn_open o = {.count = 0};
+/* txn_last_stable_offset, leaving in *o the transactions open at the end of the log. */
+static int64_t txn_lso_open(const proto_batch *log, size_t count, int64_t hw, txn_open *o) {
+    o->count = 0;
+    o->overflow = false;
     int64_t lso = hw;
     for (size_t i = 0; i < count; i++) {
         bool aborted;
-        int64_t first = txn_replay(&o, &log[i], &aborted);
+        int64_t first = txn_replay(o, &log[i], &aborted);
         /* A transaction whose marker is not below the HW is still unstable (unreplicatedTxns). */
         if (first >= 0 && log[i].base_offset >= hw && first < lso) lso = first;
     }
-    for (int i = 0; i < o.count; i++)
-        if (o.first[i] < lso) lso = o.first[i];
-    if (o.overflow) lso = 0;
-    if (hanging) *hanging = (uint64_t)o.count;
+    for (int i = 0; i < o->count; i++)
+        if (o->first[i] < lso) lso = o->first[i];
+    if (o->overflow) lso = 0;
     return lso < 0 ? 0 : lso;
+}
+
+int64_t txn_last_stable_offset(const proto_batch *log, size_t count, int64_t hw,
+                               uint64_t *hanging) {
+    txn_open o;
+    int64_t lso = txn_lso_open(log, count, hw, &o);
+    if (hanging) *hanging = (uint64_t)o.count;
+    return lso;
 }
 
 /* The aborted-transaction index of a log (UnifiedLog.collectAbortedTransactions over the
@@ -346,19 +375,19 @@ static const txn_append *txn_append_of(const txn_stream *ts, uint32_t partition,
                : NULL;
 }
 
-/* True when visible batch b of g was written by a leader after a fence of its producer id at
- * an epoch above its own. */
-static bool txn_zombie(const txn_stream *ts, uint32_t g, const proto_batch *b) {
-    if (ts->fence_count == 0) return false;
+/* When visible batch b of g was written by a leader after a fence of its producer id at an
+ * epoch above its own: the time of that fence (the first), else -1. */
+static int64_t txn_zombie(const txn_stream *ts, uint32_t g, const proto_batch *b) {
+    if (ts->fence_count == 0) return -1;
     int64_t fenced_ns = -1;
     for (size_t i = 0; i < ts->fence_count; i++) {
         const txn_fence *f = &ts->fences[i];
         if (f->pid != (uint32_t)b->producer_id || b->producer_epoch >= f->epoch) continue;
         if (fenced_ns < 0 || f->time_ns < fenced_ns) fenced_ns = f->time_ns;
     }
-    if (fenced_ns < 0) return false;
+    if (fenced_ns < 0) return -1;
     const txn_append *a = txn_append_of(ts, g, b);
-    return a && a->time_ns > fenced_ns;
+    return a && a->time_ns > fenced_ns ? fenced_ns : -1;
 }
 
 /* Records of b the view holds: those below bound. */
@@ -367,9 +396,19 @@ static uint64_t txn_records_below(const proto_batch *b, int64_t bound) {
     return n >= (int64_t)b->record_count ? b->record_count : (uint64_t)(n > 0 ? n : 0);
 }
 
+/* Tells opt's visitor (if any) of one anomaly. */
+static void txn_witness_tell(const txn_options *opt, txn_anomaly kind, uint32_t txn,
+                             uint32_t g, const proto_batch *b, uint64_t records,
+                             int64_t fenced_ns) {
+    if (!opt->visit) return;
+    txn_witness w = {.kind = kind, .txn = txn, .partition = g, .batch = b, .records = records,
+                     .fenced_ns = fenced_ns};
+    opt->visit(opt->visit_ctx, &w);
+}
+
 /* A batch of the view: its transaction's share of the fields. */
 static void txn_on_visible(txn_stream *ts, uint32_t g, const proto_batch *b, int64_t bound,
-                           checker_result *out) {
+                           const txn_options *opt, checker_result *out) {
     if (!proto_batch_is_transactional(b) || b->payload >= ts->payload_count) return;
     uint32_t at = ts->of_payload[b->payload];
     if (at == TXN_NONE) return;
@@ -379,17 +418,44 @@ static void txn_on_visible(txn_stream *ts, uint32_t g, const proto_batch *b, int
         ts->payload_seen[b->payload] = 1;
         t->visible++;
     }
-    if (!t->committed && (t->aborted || !t->commit_asked)) out->aborted_read += records;
-    if (txn_zombie(ts, g, b)) out->zombie_writes += records;
+    if (!t->committed && (t->aborted || !t->commit_asked)) {
+        out->aborted_read += records;
+        txn_witness_tell(opt, TXN_ABORTED_READ, at, g, b, records, -1);
+    }
+    int64_t fenced_ns = txn_zombie(ts, g, b);
+    if (fenced_ns >= 0) {
+        out->zombie_writes += records;
+        txn_witness_tell(opt, TXN_ZOMBIE_WRITE, at, g, b, records, fenced_ns);
+    }
+}
+
+/* Tells opt's visitor of the transactions open at the end of lg (o, from txn_lso_open), in
+ * order of first offset: the batch that opened each and its transaction. */
+static void txn_tell_hanging(const txn_stream *ts, uint32_t g, const checker_log *lg,
+                             const txn_open *o, const txn_options *opt) {
+    int order[TXN_OPEN_MAX];
+    for (int i = 0; i < o->count; i++) {
+        int j = i;
+        for (; j > 0 && o->first[order[j - 1]] > o->first[i]; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int k = 0; k < o->count; k++) {
+        const proto_batch *b = NULL;
+        for (size_t i = 0; i < lg->log_count && !b; i++)
+            if (lg->log[i].base_offset == o->first[order[k]]) b = &lg->log[i];
+        uint32_t txn = b ? txn_stream_txn_of(ts, b->payload) : TXN_NONE;
+        txn_witness_tell(opt, TXN_HANGING, txn, g, b, 1, -1);
+    }
 }
 
 /* Partition g's view into view (its batches from *next on in ts->view_batches). */
 static int txn_view_partition(txn_stream *ts, uint32_t g, const checker_log *lg,
                               const txn_options *opt, checker_log *view, size_t *next,
                               checker_result *out) {
-    uint64_t hanging = 0;
-    int64_t lso = txn_last_stable_offset(lg->log, lg->log_count, lg->high_watermark, &hanging);
-    out->hanging_transactions += hanging;
+    txn_open open;
+    int64_t lso = txn_lso_open(lg->log, lg->log_count, lg->high_watermark, &open);
+    out->hanging_transactions += (uint64_t)open.count;
+    if (opt->visit) txn_tell_hanging(ts, g, lg, &open, opt);
     int64_t bound = opt->read_committed ? lso : lg->high_watermark;
     txn_consumer c = {.aborted = NULL};
     txn_aborted *index = NULL;
@@ -407,7 +473,7 @@ static int txn_view_partition(txn_stream *ts, uint32_t g, const checker_log *lg,
         if (!returned) continue;
         ts->view_batches[(*next)++] = *b;
         view->log_count++;
-        txn_on_visible(ts, g, b, bound, out);
+        txn_on_visible(ts, g, b, bound, opt, out);
     }
     free(index);
     return 0;
@@ -469,8 +535,12 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
          * committed counts when it shows in part. At read_committed what shows of any
          * transaction came through a COMMIT marker, and a part of it is torn. */
         bool partial = t->visible > 0 && t->visible < t->batches;
-        out->atomicity_violations += partial && (opt->read_committed || t->committed);
-        out->lost_commits += t->committed && t->visible < t->batches;
+        bool torn = partial && (opt->read_committed || t->committed);
+        bool lost = t->committed && t->visible < t->batches;
+        out->atomicity_violations += torn;
+        out->lost_commits += lost;
+        if (torn) txn_witness_tell(opt, TXN_ATOMICITY, (uint32_t)i, UINT32_MAX, NULL, 1, -1);
+        if (lost) txn_witness_tell(opt, TXN_LOST_COMMIT, (uint32_t)i, UINT32_MAX, NULL, 1, -1);
     }
     out->aborted_read = txn.aborted_read;
     out->zombie_writes = txn.zombie_writes;

@@ -112,13 +112,59 @@ void txn_stream_init(txn_stream *ts);
 void txn_stream_feed(txn_stream *ts, const history_rec *recs, size_t n);
 void txn_stream_fini(txn_stream *ts);
 
+/* The transaction anomalies, each with its output field (checker_result). */
+typedef enum txn_anomaly {
+    TXN_ABORTED_READ = 0, /* aborted_read: a batch of the view of a transaction definitely not
+                           * committed */
+    TXN_ATOMICITY,        /* atomicity_violations: a transaction partly in the view */
+    TXN_ZOMBIE_WRITE,     /* zombie_writes: a batch of the view written at a fenced epoch */
+    TXN_LOST_COMMIT,      /* lost_commits: a committed transaction with a batch not in it */
+    TXN_HANGING,          /* hanging_transactions: a (partition, producer id) transaction with
+                           * no marker after it in the final log */
+    TXN_ANOMALY_COUNT
+} txn_anomaly;
+
+/* One counted transaction anomaly, as the judge saw it (explain.c tells its story). */
+typedef struct txn_witness {
+    txn_anomaly kind;
+    uint32_t txn;             /* its transaction (txn_stream_txn), TXN_NONE when no transaction
+                               * of the history sealed the batch (a hanging one may be such) */
+    uint32_t partition;       /* g of the batch; UINT32_MAX for atomicity and lost commits,
+                               * which concern a whole transaction */
+    const proto_batch *batch; /* the batch in the final log (aborted read, zombie write: the
+                               * batch read; hanging: the one that opened the transaction);
+                               * NULL for atomicity and lost commits. Valid during the call */
+    uint64_t records;         /* records counted: of the batch in the view (aborted read, zombie
+                               * write), 1 for the others */
+    int64_t fenced_ns;        /* zombie write: when the coordinator fenced the batch's epoch;
+                               * -1 otherwise */
+} txn_witness;
+
+/* Called once per counted transaction anomaly, partition by partition: its hanging
+ * transactions in order of first offset, then its aborted reads and zombie writes per batch of
+ * the view in offset order; then atomicity violations and lost commits, per transaction in the
+ * order of first mention. */
+typedef void (*txn_anomaly_fn)(void *ctx, const txn_witness *w);
+
 /* What the judge needs besides the history. */
 typedef struct txn_options {
     bool read_committed;      /* isolation.level=read_committed, else read_uncommitted */
     size_t partitions;        /* workload partitions: g 0 .. partitions - 1 of the checker
                                * input's logs (internal topics come after them and are not
                                * read) */
+    txn_anomaly_fn visit;     /* optional: told of every transaction anomaly counted (the
+                               * counts are the same with or without it) */
+    void *visit_ctx;          /* passed to visit */
 } txn_options;
+
+/* "aborted_read", "atomicity_violations", ...: the output field of a kind. */
+const char *txn_anomaly_field(txn_anomaly kind);
+
+/* The transactions the stream has read, in order of first mention (txn_witness.txn indexes
+ * them), and the one that sealed payload (TXN_NONE: none). */
+size_t txn_stream_txn_count(const txn_stream *ts);
+const txn_entry *txn_stream_txn(const txn_stream *ts, uint32_t txn);
+uint32_t txn_stream_txn_of(const txn_stream *ts, uint32_t payload);
 
 /* The last stable offset of one partition's log (offset order, control batches included)
  * with high watermark hw, recomputed from the log: min(hw, first offset of each producer's
