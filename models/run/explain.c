@@ -14,6 +14,10 @@
  * once: each record's chain is first written with its own offsets as placeholders, and records
  * whose chains then read the same are told together ("records 4..5 ... offsets 6..7").
  *
+ * A transactional run is judged on the view of a consumer at isolation.level (txn_checker.h),
+ * the judge's visitor keeping the transaction anomalies it counts; their stories read the
+ * transactional history records (section "Transactions").
+ *
  * What it leaves out: it explains from observations, not from the models' reasoning, so a
  * cause the history does not show (a delay inside a node) is stated as what was seen ("the
  * attempt failed with REQUEST_TIMED_OUT") rather than guessed. Chains are capped in length.
@@ -26,6 +30,7 @@
 
 #include "fault_parse.h"
 #include "sim.h"
+#include "txn_checker.h"
 
 #define EXPLAIN_CLAUSES_MAX 16 /* clauses of one chain before "..." */
 #define EXPLAIN_COPIES_MAX 4   /* committed copies of a record looked at */
@@ -44,6 +49,7 @@ typedef struct ex_run {
     int producers;             /* producers of the world: with several, stories name them */
     int partition;             /* the partition told (global index), -1 in a world of one */
     uint64_t *work;            /* history records, log entries and kept items looked at */
+    const struct ex_txn *txn;  /* a transactional run's judgment (borrowed), else NULL */
 } ex_run;
 
 typedef struct ex_text {
@@ -534,6 +540,539 @@ static const history_rec *ex_attempt_fate(const ex_run *x, ex_text *t, uint32_t 
     return app;
 }
 
+/* ---- Transactions --------------------------------------------------------------------------- */
+
+/* A transactional run is judged as a consumer of each partition reads it (txn_checker.h): the
+ * checker's anomalies are told on that view, and the transaction anomalies from what the
+ * history says of each transaction: the application's begin and end (HIST_TXN_BEGIN/END),
+ * its batches (HIST_TXN_BATCH), the coordinator's durable transitions and fences
+ * (HIST_TXN_STATE/FENCE), the leaders' markers (HIST_MARKER) and the final logs. A transaction
+ * is linked to the coordinator's by its producer id and epoch: its first PrepareCommit or
+ * PrepareAbort at that epoch or above (a fence bumps it) after it began and before the next
+ * transaction of that producer id began. */
+
+/* A transaction anomaly kept for telling (a copy of the judge's witness). */
+typedef struct ex_txn_item {
+    txn_anomaly kind;
+    uint32_t txn;          /* txn_stream index, TXN_NONE */
+    uint32_t partition;    /* g, UINT32_MAX for a whole transaction */
+    proto_batch batch;     /* the batch (aborted read, zombie write, hanging); zero otherwise */
+    bool has_batch;
+    uint64_t records;      /* records counted */
+    int64_t fenced_ns;     /* zombie write: when its epoch was fenced */
+} ex_txn_item;
+
+typedef struct ex_txn {
+    const txn_stream *ts;     /* the judge's transactions (borrowed) */
+    bool read_committed;      /* the view judged */
+    const checker_log *raw;   /* the final logs as written, by g (borrowed) */
+    const checker_log *view;  /* the logs as the consumer reads them, by g (borrowed) */
+    size_t partitions;        /* entries of raw and view */
+    size_t *recs;             /* owned: history indices of the transactional kinds and of the
+                               * producers' crashes and restarts, in history order */
+    size_t rec_n;
+    ex_txn_item *items;       /* owned: kept anomalies, at most limit per kind */
+    size_t count;
+    int limit;
+    uint64_t kept[TXN_ANOMALY_COUNT];
+    uint64_t total[TXN_ANOMALY_COUNT];
+} ex_txn;
+
+/* The judge's visitor: keeps the first limit anomalies of each kind. */
+static void ex_txn_collect(void *ctx, const txn_witness *w) {
+    ex_txn *tx = ctx;
+    tx->total[w->kind]++;
+    if (tx->kept[w->kind] >= (uint64_t)tx->limit) return;
+    tx->kept[w->kind]++;
+    ex_txn_item *it = &tx->items[tx->count++];
+    *it = (ex_txn_item){.kind = w->kind, .txn = w->txn, .partition = w->partition,
+                        .has_batch = w->batch != NULL, .records = w->records,
+                        .fenced_ns = w->fenced_ns};
+    if (w->batch) it->batch = *w->batch;
+}
+
+static const history_rec *ext_rec(const ex_run *x, size_t k) {
+    (*x->work)++;
+    return &x->h->recs[x->txn->recs[k]];
+}
+
+/* "orders-3". */
+static ex_str ext_partition(const ex_run *x, uint32_t g) {
+    ex_str t;
+    snprintf(t.s, sizeof t.s, "%u", g);
+    if (x->c) {
+        fault_world w;
+        fault_world_of(x->c, &w);
+        w.partition_name(w.ctx, (int)g, t.s, sizeof t.s);
+    }
+    return t;
+}
+
+/* The HIST_TXN_BEGIN of transaction t, or NULL. */
+static const history_rec *ext_begin(const ex_run *x, const txn_entry *t) {
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind == HIST_TXN_BEGIN && r->node == t->producer && r->a == t->number) return r;
+    }
+    return NULL;
+}
+
+/* "transaction 2 of producer-2 (producer id 2000000, epoch 0)". */
+static ex_str ext_name(const ex_run *x, uint32_t txn) {
+    ex_str t;
+    const txn_entry *e = txn_stream_txn(x->txn->ts, txn);
+    if (!e) {
+        snprintf(t.s, sizeof t.s, "a transaction the application never began");
+        return t;
+    }
+    char name[16];
+    node_name_of(e->producer, x->producers, name, sizeof name);
+    const history_rec *b = ext_begin(x, e);
+    if (b)
+        snprintf(t.s, sizeof t.s, "transaction %u of %s (producer id %u, epoch %d)", e->number,
+                 name, b->f, (int)b->e);
+    else snprintf(t.s, sizeof t.s, "transaction %u of %s", e->number, name);
+    return t;
+}
+
+/* The crash or restart of producer node at time_ns (an instance ending), or NULL. */
+static const history_rec *ext_producer_down(const ex_run *x, node_id node, int64_t time_ns) {
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->time_ns > time_ns) break;
+        if (r->kind == HIST_CRASH && r->node == node && r->time_ns == time_ns) return r;
+    }
+    return NULL;
+}
+
+/* What the application was told of transaction t (HIST_TXN_END), as one clause. */
+static void ext_outcome(const ex_run *x, ex_text *out, const txn_entry *t) {
+    const history_rec *commit = NULL, *abort = NULL, *ok = NULL;
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind != HIST_TXN_END || r->node != t->producer || r->a != t->number) continue;
+        if (r->c == ERR_NONE && !ok) ok = r;
+        if (r->b == 1) commit = r;
+        else abort = r;
+    }
+    if (t->committed && ok) {
+        ex_add(out, "the application was told it committed at %s", ex_time(ok->time_ns).s);
+    } else if (commit && commit->c == ERR_CLIENT_PRODUCER_CLOSED) {
+        const history_rec *down = ext_producer_down(x, t->producer, commit->time_ns);
+        uint32_t fault = ex_fault_at(x, ex_index_of(x, commit));
+        if (down)
+            ex_add(out, "the application had called commitTransaction when the producer %s at "
+                        "%s%s, before the answer: commitTransaction ended PRODUCER_CLOSED, and "
+                        "the application never learned the outcome",
+                   down->a == 0 ? "restarted" : ex_down_word(down), ex_time(down->time_ns).s,
+                   ex_fault(x, fault).s);
+        else if (fault != UINT32_MAX) /* restart producer: no crash, a new instance */
+            ex_add(out, "the application had called commitTransaction when the producer was "
+                        "restarted at %s%s, before the answer: commitTransaction ended "
+                        "PRODUCER_CLOSED, and the application never learned the outcome",
+                   ex_time(commit->time_ns).s, ex_fault(x, fault).s);
+        else
+            ex_add(out, "commitTransaction ended PRODUCER_CLOSED at %s, before the answer: the "
+                        "application never learned the outcome",
+                   ex_time(commit->time_ns).s);
+    } else if (commit) {
+        ex_add(out, "commitTransaction failed with %s at %s, which does not tell whether the "
+                    "coordinator had the commit",
+               proto_error_name(commit->c), ex_time(commit->time_ns).s);
+    } else if (t->aborted && ok) {
+        ex_add(out, "the application aborted it at %s", ex_time(ok->time_ns).s);
+    } else if (abort && abort->c == ERR_CLIENT_PRODUCER_CLOSED) {
+        ex_add(out, "its instance ended at %s before the application asked to commit it",
+               ex_time(abort->time_ns).s);
+    } else if (abort) {
+        ex_add(out, "abortTransaction ended %s at %s", proto_error_name(abort->c),
+               ex_time(abort->time_ns).s);
+    } else {
+        ex_add(out, "the application never asked to commit it");
+    }
+}
+
+/* The coordinator's side of transaction t: its first Prepare* (*prepare, NULL when none), the
+ * fence that began it, the Complete* after it; marker of producer id on partition g (all
+ * partitions with UINT32_MAX: none told) after the prepare into *marker. */
+typedef struct ext_coord {
+    const history_rec *begin;    /* HIST_TXN_BEGIN */
+    const history_rec *prepare;  /* PrepareCommit / PrepareAbort */
+    const history_rec *fence;    /* the fence that wrote the PrepareAbort */
+    const history_rec *complete; /* CompleteCommit / CompleteAbort */
+    const history_rec *marker;   /* the first marker on the partition asked after prepare */
+} ext_coord;
+
+static bool ext_is_prepare(uint32_t state) {
+    return state == TXN_PREPARE_COMMIT || state == TXN_PREPARE_ABORT;
+}
+
+static ext_coord ext_coordinator(const ex_run *x, const txn_entry *t, uint32_t g) {
+    ext_coord co = {.begin = ext_begin(x, t)};
+    if (!co.begin) return co;
+    uint32_t pid = co.begin->f;
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->time_ns < co.begin->time_ns || r == co.begin || r->f != pid) continue;
+        if (!co.prepare) {
+            if (r->kind == HIST_TXN_BEGIN) break; /* the producer id's next transaction */
+            if (r->kind == HIST_TXN_FENCE && r->e > co.begin->e) co.fence = r;
+            if (r->kind == HIST_TXN_STATE && ext_is_prepare(r->b) && r->e >= co.begin->e)
+                co.prepare = r;
+            continue;
+        }
+        /* A fence's record follows its PrepareAbort (both when the write is durable). */
+        if (!co.fence && r->kind == HIST_TXN_FENCE && r->e == co.prepare->e &&
+            r->time_ns == co.prepare->time_ns)
+            co.fence = r;
+        bool commit = co.prepare->b == TXN_PREPARE_COMMIT;
+        if (!co.complete && r->kind == HIST_TXN_STATE &&
+            r->b == (commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT))
+            co.complete = r;
+        if (!co.marker && r->kind == HIST_MARKER && r->partition == g) co.marker = r;
+        if (co.complete && (co.marker || g == UINT32_MAX) &&
+            r->time_ns > co.prepare->time_ns)
+            break;
+    }
+    if (co.fence && (!co.prepare || co.prepare->e != co.fence->e)) co.fence = NULL;
+    return co;
+}
+
+/* The coordinator's clauses: its fence, prepare, the marker on g, the completion. */
+static void ext_coordinator_told(const ex_run *x, ex_text *out, const txn_entry *t,
+                                 uint32_t g) {
+    ext_coord co = ext_coordinator(x, t, g);
+    if (!co.begin) return;
+    if (!co.prepare) {
+        ex_add(out, "the coordinator wrote no PrepareCommit or PrepareAbort for it");
+        return;
+    }
+    if (co.fence)
+        ex_add(out, "the coordinator (%s) fenced epoch %d (%s) and wrote %s at %s",
+               ex_node(co.fence->node).s, (int)co.fence->e - 1,
+               co.fence->b ? "transaction.timeout.ms had passed"
+                           : "a new instance's InitProducerId",
+               proto_txn_state_name((int)co.prepare->b), ex_time(co.prepare->time_ns).s);
+    else
+        ex_add(out, "the coordinator (%s) wrote %s at %s", ex_node(co.prepare->node).s,
+               proto_txn_state_name((int)co.prepare->b), ex_time(co.prepare->time_ns).s);
+    if (co.marker)
+        ex_add(out, "%s wrote the %s marker at offset %lld of %s at %s",
+               ex_node(co.marker->node).s, co.marker->a ? "COMMIT" : "ABORT",
+               (long long)co.marker->d, ext_partition(x, g).s, ex_time(co.marker->time_ns).s);
+    else if (g != UINT32_MAX)
+        ex_add(out, "no marker of producer id %u reached %s after that", co.begin->f,
+               ext_partition(x, g).s);
+    if (co.complete)
+        ex_add(out, "%s at %s", proto_txn_state_name((int)co.complete->b),
+               ex_time(co.complete->time_ns).s);
+}
+
+/* The batch of payload in log lg (data, not a marker), or NULL. */
+static const proto_batch *ext_in_log(const checker_log *lg, uint32_t payload) {
+    for (size_t i = 0; i < lg->log_count; i++)
+        if (!proto_batch_is_control(&lg->log[i]) && lg->log[i].payload == payload)
+            return &lg->log[i];
+    return NULL;
+}
+
+/* The first control batch of b's producer id after b in lg, or NULL. */
+static const proto_batch *ext_marker_after(const checker_log *lg, const proto_batch *b) {
+    for (size_t i = 0; i < lg->log_count; i++) {
+        const proto_batch *m = &lg->log[i];
+        if (m->base_offset > b->base_offset && proto_batch_is_control(m) &&
+            m->producer_id == b->producer_id)
+            return m;
+    }
+    return NULL;
+}
+
+/* Why a read_committed consumer of g stops at its last stable offset lso: the transaction
+ * open there. */
+static void ext_lso_reason(const ex_run *x, ex_text *out, uint32_t g, int64_t lso) {
+    const checker_log *lg = &x->txn->raw[g];
+    for (size_t i = 0; i < lg->log_count; i++) {
+        const proto_batch *b = &lg->log[i];
+        if (b->base_offset != lso || proto_batch_is_control(b)) continue;
+        const proto_batch *m = ext_marker_after(lg, b);
+        if (m)
+            ex_add(out, "there the transaction of producer id %lld has its marker at offset "
+                        "%lld, not below the high watermark %lld",
+                   (long long)b->producer_id, (long long)m->base_offset,
+                   (long long)lg->high_watermark);
+        else
+            ex_add(out, "there the transaction of producer id %lld opened and has no marker "
+                        "(hanging)",
+                   (long long)b->producer_id);
+        return;
+    }
+}
+
+/* Why the batch of payload, on g, is not in the view. */
+static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_t g) {
+    const checker_log *lg = &x->txn->raw[g];
+    const proto_batch *b = ext_in_log(lg, payload);
+    ex_str part = ext_partition(x, g);
+    if (!b) {
+        const history_rec *app = ex_find(x, 0, HIST_APPEND, payload, 0);
+        const history_rec *retry = ex_find(x, 0, HIST_RETRY, payload, 0);
+        const history_rec *expire = ex_find(x, 0, HIST_EXPIRE, payload, 0);
+        if (app)
+            ex_add(out, "its batch on %s (%s) was appended by %s at %s and is not in the final "
+                        "log",
+                   part.s, ex_records(x->p, payload).s, ex_node(app->node).s,
+                   ex_time(app->time_ns).s);
+        else if (retry || expire)
+            ex_add(out, "its batch on %s (%s) was never appended (%s)", part.s,
+                   ex_records(x->p, payload).s,
+                   expire ? "it expired after delivery.timeout.ms" : proto_error_name(retry->c));
+        else
+            ex_add(out, "its batch on %s (%s) was never appended", part.s,
+                   ex_records(x->p, payload).s);
+        return;
+    }
+    int64_t lso = txn_last_stable_offset(lg->log, lg->log_count, lg->high_watermark, NULL);
+    if (b->base_offset >= lg->high_watermark) {
+        ex_add(out, "its batch on %s (%s) is at offset %lld, above the high watermark %lld",
+               part.s, ex_records(x->p, payload).s, (long long)b->base_offset,
+               (long long)lg->high_watermark);
+    } else if (x->txn->read_committed && b->base_offset >= lso) {
+        ex_add(out, "its batch on %s (%s) is at offset %lld, at or above the last stable offset "
+                    "%lld, where a read_committed consumer stops",
+               part.s, ex_records(x->p, payload).s, (long long)b->base_offset, (long long)lso);
+        ext_lso_reason(x, out, g, lso);
+    } else {
+        const proto_batch *m = ext_marker_after(lg, b);
+        if (m)
+            ex_add(out, "its batch on %s (%s) at offset %lld was aborted by the ABORT marker at "
+                        "offset %lld",
+                   part.s, ex_records(x->p, payload).s, (long long)b->base_offset,
+                   (long long)m->base_offset);
+        else
+            ex_add(out, "its batch on %s (%s) at offset %lld was aborted", part.s,
+                   ex_records(x->p, payload).s, (long long)b->base_offset);
+    }
+}
+
+/* Each batch of transaction txn: read where, or why not. */
+static void ext_batches(const ex_run *x, ex_text *out, uint32_t txn) {
+    const txn_entry *t = txn_stream_txn(x->txn->ts, txn);
+    for (size_t k = 0; t && k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind != HIST_TXN_BATCH || r->node != t->producer || r->b != t->number) continue;
+        if (txn_stream_txn_of(x->txn->ts, r->a) != txn) continue; /* another's payload */
+        uint32_t g = r->partition;
+        if (g >= x->txn->partitions) continue;
+        const proto_batch *v = ext_in_log(&x->txn->view[g], r->a);
+        if (v)
+            ex_add(out, "its batch on %s (%s) is read at offset %lld",
+                   ext_partition(x, g).s, ex_records(x->p, r->a).s, (long long)v->base_offset);
+        else
+            ext_missing(x, out, r->a, g);
+    }
+}
+
+/* Why a read_committed consumer returned batch b of g: the marker that closed it. */
+static void ext_visible(const ex_run *x, ex_text *out, uint32_t g, const proto_batch *b) {
+    if (!x->txn->read_committed) {
+        ex_add(out, "isolation.level=read_uncommitted (Kafka's default) returns every record "
+                    "below the high watermark, those of aborted and open transactions included; "
+                    "a read_committed consumer would skip them");
+        return;
+    }
+    const proto_batch *m = ext_marker_after(&x->txn->raw[g], b);
+    if (m && (m->flags & PROTO_BATCH_COMMIT))
+        ex_add(out, "the first marker of producer id %lld after them on %s is a COMMIT (offset "
+                    "%lld, epoch %d), and read_committed returns what a COMMIT marker closes",
+               (long long)b->producer_id, ext_partition(x, g).s, (long long)m->base_offset,
+               (int)m->producer_epoch);
+    else if (m)
+        ex_add(out, "the marker after them on %s is an ABORT (offset %lld)",
+               ext_partition(x, g).s, (long long)m->base_offset);
+}
+
+/* "records 20..29 ... (aborted_read, offsets 20..29 of orders-0)": the batch's own range. */
+static ex_str ext_offsets(const ex_run *x, const ex_txn_item *it) {
+    ex_str t;
+    snprintf(t.s, sizeof t.s, "offsets %lld..%lld of %.40s", (long long)it->batch.base_offset,
+             (long long)proto_batch_last_offset(&it->batch), ext_partition(x, it->partition).s);
+    return t;
+}
+
+static void ext_aborted_read(const ex_run *x, ex_text *out, const ex_txn_item *it) {
+    const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
+    ex_head(out, "%s read, though %s never committed (aborted_read, %s): ",
+            ex_records(x->p, it->batch.payload).s, ext_name(x, it->txn).s, ext_offsets(x, it).s);
+    if (!t) return;
+    const history_rec *app = ex_find(x, 0, HIST_APPEND, it->batch.payload, 0);
+    if (app)
+        ex_add(out, "%s appended them at %s", ex_node(app->node).s, ex_time(app->time_ns).s);
+    ext_outcome(x, out, t);
+    ext_coordinator_told(x, out, t, it->partition);
+    ext_visible(x, out, it->partition, &it->batch);
+}
+
+static void ext_zombie(const ex_run *x, ex_text *out, const ex_txn_item *it) {
+    ex_head(out, "%s of a fenced epoch read (zombie_writes, %s): ",
+            ex_records(x->p, it->batch.payload).s, ext_offsets(x, it).s);
+    ex_add(out, "they are of %s", ext_name(x, it->txn).s);
+    const history_rec *fence = NULL;
+    for (size_t k = 0; k < x->txn->rec_n && !fence; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind == HIST_TXN_FENCE && r->time_ns == it->fenced_ns &&
+            r->f == (uint32_t)it->batch.producer_id)
+            fence = r;
+    }
+    if (fence)
+        ex_add(out, "the coordinator (%s) fenced producer id %u below epoch %d at %s (%s)",
+               ex_node(fence->node).s, fence->f, (int)fence->e, ex_time(fence->time_ns).s,
+               fence->b ? "transaction.timeout.ms had passed" : "a new instance's InitProducerId");
+    /* The leader's append of this copy: the last one at its offset. */
+    const history_rec *app = NULL;
+    for (const history_rec *r = ex_find(x, 0, HIST_APPEND, it->batch.payload, 0); r;
+         r = ex_find(x, ex_index_of(x, r) + 1, HIST_APPEND, it->batch.payload, 0))
+        if (r->d == it->batch.base_offset) app = r;
+    if (app)
+        ex_add(out, "%s appended them at epoch %d at %s, after the fence: its producer state "
+                    "had not seen the new epoch",
+               ex_node(app->node).s, (int)it->batch.producer_epoch, ex_time(app->time_ns).s);
+    ext_visible(x, out, it->partition, &it->batch);
+}
+
+static void ext_hanging(const ex_run *x, ex_text *out, const ex_txn_item *it) {
+    ex_str part = ext_partition(x, it->partition);
+    ex_head(out, "a transaction of producer id %lld open on %s since offset %lld, never closed "
+                 "(hanging_transactions): ",
+            (long long)it->batch.producer_id, part.s, (long long)it->batch.base_offset);
+    if (!it->has_batch) return;
+    const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
+    ex_add(out, "%s there %s %s", ex_records(x->p, it->batch.payload).s,
+           t ? "are of" : "belong to", ext_name(x, it->txn).s);
+    if (t) ext_coordinator_told(x, out, t, it->partition);
+    const history_rec *app = ex_find(x, 0, HIST_APPEND, it->batch.payload, 0);
+    for (const history_rec *r = app; r;
+         r = ex_find(x, ex_index_of(x, r) + 1, HIST_APPEND, it->batch.payload, 0))
+        if (r->d == it->batch.base_offset) app = r;
+    /* A marker of that producer id on this partition before the append: the late write. */
+    const history_rec *before = NULL;
+    for (size_t k = 0; app && k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->time_ns > app->time_ns) break;
+        if (r->kind == HIST_MARKER && r->partition == it->partition &&
+            r->f == (uint32_t)it->batch.producer_id)
+            before = r;
+    }
+    if (app && before)
+        ex_add(out, "%s appended them at %s, after the %s marker at offset %lld: the late batch "
+                    "opened a new transaction there that no coordinator knows of and no marker "
+                    "closes",
+               ex_node(app->node).s, ex_time(app->time_ns).s, before->a ? "COMMIT" : "ABORT",
+               (long long)before->d);
+    else if (app)
+        ex_add(out, "%s appended them at %s", ex_node(app->node).s, ex_time(app->time_ns).s);
+    ex_add(out, "the last stable offset of %s stays at %lld: a read_committed consumer reads "
+                "nothing there from that offset on",
+           part.s, (long long)it->batch.base_offset);
+    if (x->c && x->c->kafka_version < 30600) {
+        char v[16];
+        config_version_string(x->c->kafka_version, v, sizeof v);
+        ex_add(out, "kafka.version=%s predates partition verification (KIP-890 part 1, 3.6), "
+                    "which makes the leader ask the coordinator before it takes a producer's "
+                    "first transactional batch",
+               v);
+    }
+}
+
+static void ext_whole(const ex_run *x, ex_text *out, const ex_txn_item *it) {
+    const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
+    if (it->kind == TXN_LOST_COMMIT)
+        ex_head(out, "%s committed but not read whole (lost_commits): ", ext_name(x, it->txn).s);
+    else
+        ex_head(out, "%s read in part (atomicity_violations): ", ext_name(x, it->txn).s);
+    if (!t) return;
+    ext_outcome(x, out, t);
+    ext_coordinator_told(x, out, t, UINT32_MAX);
+    ext_batches(x, out, it->txn);
+}
+
+/* The chain of one transaction anomaly, into out. */
+static void ext_tell(const ex_run *x, const ex_txn_item *it, ex_text *out) {
+    out->len = 0;
+    out->clauses = 0;
+    out->buf[0] = 0;
+    switch (it->kind) {
+    case TXN_ABORTED_READ: ext_aborted_read(x, out, it); break;
+    case TXN_ZOMBIE_WRITE: ext_zombie(x, out, it); break;
+    case TXN_HANGING: ext_hanging(x, out, it); break;
+    case TXN_ATOMICITY:
+    case TXN_LOST_COMMIT: ext_whole(x, out, it); break;
+    default: return;
+    }
+    if (out->clauses == 0) ex_add(out, "the history holds nothing more about it");
+}
+
+static const txn_anomaly ext_order[] = {TXN_LOST_COMMIT, TXN_ATOMICITY, TXN_ABORTED_READ,
+                                        TXN_ZOMBIE_WRITE, TXN_HANGING};
+
+/* A lost write of a transactional view: a record of a committed transaction that the consumer
+ * does not read; the transaction and why its batch is not in the view. False when record is of
+ * no committed transaction. */
+static bool ext_lost(const ex_run *x, ex_text *t, uint32_t record) {
+    if (!x->txn) return false;
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind != HIST_TXN_BATCH || ex_index_in(x->p, r->a, record) < 0) continue;
+        uint32_t txn = txn_stream_txn_of(x->txn->ts, r->a);
+        const txn_entry *e = txn_stream_txn(x->txn->ts, txn);
+        if (!e || !e->committed || r->partition >= x->txn->partitions) continue;
+        ex_add(t, "%s of %s", x->group_n > 1 ? "they are" : "it is", ext_name(x, txn).s);
+        ext_outcome(x, t, e);
+        ext_missing(x, t, r->a, r->partition);
+        return true;
+    }
+    return false;
+}
+
+/* A duplicate on a transactional view whose two copies are of two transactions (the first
+ * copy a and the second b, in the log of the partition told): each transaction's fate, and
+ * why both came through. False when the copies are not of two transactions. */
+static bool ext_duplicate(const ex_run *x, ex_text *t, const proto_batch *a,
+                          const proto_batch *b) {
+    if (!x->txn) return false;
+    const txn_stream *ts = x->txn->ts;
+    uint32_t ta = txn_stream_txn_of(ts, a->payload), tb = txn_stream_txn_of(ts, b->payload);
+    if (ta == TXN_NONE || tb == TXN_NONE || ta == tb) return false;
+    const txn_entry *ea = txn_stream_txn(ts, ta), *eb = txn_stream_txn(ts, tb);
+    uint32_t g = x->partition < 0 ? 0 : (uint32_t)x->partition;
+    const history_rec *app1 = ex_find(x, 0, HIST_APPEND, a->payload, a->attempt);
+    const history_rec *app2 = ex_find(x, 0, HIST_APPEND, b->payload, b->attempt);
+    ex_add(t, "the first copy, at %s%s%s%s%s, is of %s", ex_own(x, a->base_offset, a->payload).s,
+           app1 ? " on " : "", app1 ? ex_node(app1->node).s : "", app1 ? " at " : "",
+           app1 ? ex_time(app1->time_ns).s : "", ext_name(x, ta).s);
+    ext_outcome(x, t, ea);
+    ext_coordinator_told(x, t, ea, g);
+    ext_coord co = ext_coordinator(x, ea, g);
+    if (!ea->committed && co.prepare && co.prepare->b == TXN_PREPARE_COMMIT)
+        ex_add(t, "so transaction %u committed, and the application was not told", ea->number);
+    const history_rec *begin_a = co.begin, *begin_b = ext_begin(x, eb);
+    bool new_instance = begin_a && begin_b &&
+                        (begin_a->f != begin_b->f || begin_a->e != begin_b->e);
+    ex_add(t, "the application sent %s again in %s%s", ex_it(x), ext_name(x, tb).s,
+           new_instance ? ", the new instance's: its initTransactions bumped the epoch, which "
+                          "fences the old instance's writes, not the application's resend"
+                        : "");
+    ext_outcome(x, t, eb);
+    ex_add(t, "%s appended %s again at %s", app2 ? ex_node(app2->node).s : "the leader",
+           ex_it(x), ex_own(x, b->base_offset, b->payload).s);
+    if (x->txn->read_committed)
+        ex_add(t, "each copy came through the COMMIT marker of its own transaction, so a "
+                  "read_committed consumer reads both: a transaction makes one attempt's records "
+                  "all or nothing, and a resend is new records in a new transaction");
+    else
+        ex_add(t, "read_uncommitted returns both copies whatever their transactions' fate");
+    return true;
+}
+
 /* ---- Duplicates --------------------------------------------------------------------------- */
 
 /* Why the leader appended the same batch a second time instead of answering from its
@@ -608,6 +1147,7 @@ static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
             x->group_n > 1 ? " each" : "");
     if (n < 2) return;
     const proto_batch *a = copies[0].batch, *b = copies[1].batch;
+    if (ext_duplicate(x, t, a, b)) return;
     ex_attempt_fate(x, t, a->payload, a->attempt);
     const history_rec *app2 = ex_find(x, 0, HIST_APPEND, b->payload, b->attempt);
     if (a->payload == b->payload) {
@@ -920,6 +1460,7 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
     ex_head(t, "%s lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", ex_subject(x).s,
             ex_time(tr.ack_ns == INT64_MAX ? 0 : tr.ack_ns).s,
             x->c && x->c->acks == -1 ? "all" : acks);
+    if (ext_lost(x, t, record)) return;
     /* Before its first append nothing in the trail speaks: start there. */
     size_t a = ex_lower(&ix->appends, record, 0);
     if (a < ix->appends.n && ix->appends.v[a].key == record) {
@@ -1053,6 +1594,13 @@ static void ex_kind(ex_run *x, const ex_list *l, checker_anomaly kind, const ex_
 }
 
 /* ---- The index ---------------------------------------------------------------------------- */
+
+/* The workload's partitions (g below it), -1 when every partition is the workload's. */
+static int ex_workload(const ex_run *x) {
+    return x->c && x->c->topics.workload_partitions < x->c->topics.partition_count
+               ? x->c->topics.workload_partitions
+               : -1;
+}
 
 static int ex_key_cmp(const void *pa, const void *pb) {
     const ex_key *a = pa, *b = pb;
@@ -1195,7 +1743,7 @@ static bool ex_other_partition(const history_rec *r, int partition) {
 
 static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p,
                          const checker_input *in, const uint32_t *want, size_t want_n,
-                         bool lost, int partition) {
+                         bool lost, int partition, int workload) {
     memset(ix, 0, sizeof *ix);
     ix->lost = lost;
     size_t cap_payload = 0, cap_cb = 0, cap_copies = 0, cap_drop = 0, cap_crash = 0,
@@ -1203,6 +1751,9 @@ static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p
     for (size_t i = 0; i < h->count; i++) {
         const history_rec *r = &h->recs[i];
         int bad = 0;
+        /* An internal topic's replicas (__transaction_state) append records that are no
+         * workload's: their payloads are the coordinator's own. */
+        if (ex_other_partition(r, workload) && r->partition >= workload) continue;
         if (lost && !ex_other_partition(r, partition)) {
             switch ((history_kind)r->kind) {
             case HIST_CALLBACK:
@@ -1282,6 +1833,64 @@ static int ex_index_init(ex_index *ix, const history *h, const proto_payloads *p
     return 0;
 }
 
+/* Tells the kept transaction anomalies, kind by kind, with an index of the whole history (the
+ * attempts and appends of any payload). Returns 0, or -1 when memory ran out. */
+static int ext_tell_all(ex_run *x, ex_text *text) {
+    const ex_txn *tx = x->txn;
+    if (tx->count == 0) return 0;
+    ex_index ix;
+    checker_input none = *x->in;
+    none.log = NULL;
+    none.log_count = 0;
+    if (ex_index_init(&ix, x->h, x->p, &none, NULL, 0, false, -1, ex_workload(x)) != 0) {
+        ex_index_fini(&ix);
+        return -1;
+    }
+    ex_run told = *x;
+    told.ix = &ix;
+    told.in = &none;
+    for (size_t k = 0; k < sizeof ext_order / sizeof ext_order[0]; k++) {
+        for (size_t i = 0; i < tx->count; i++) {
+            if (tx->items[i].kind != ext_order[k]) continue;
+            ext_tell(&told, &tx->items[i], text);
+            fprintf(x->out, "%s.\n", text->buf);
+        }
+        uint64_t more = tx->total[ext_order[k]] - tx->kept[ext_order[k]];
+        if (more)
+            fprintf(x->out, "(%llu more %s anomalies not explained; --explain=N shows more)\n",
+                    (unsigned long long)more, txn_anomaly_field(ext_order[k]));
+    }
+    ex_index_fini(&ix);
+    return 0;
+}
+
+/* The history indices the transaction stories read: the transactional kinds and the
+ * producers' crashes and restarts. 0, or -1 out of memory. */
+static int ext_index(ex_txn *tx, const history *h) {
+    size_t cap = 0;
+    for (size_t i = 0; i < h->count; i++) {
+        const history_rec *r = &h->recs[i];
+        bool keep = (r->kind >= HIST_TXN_BEGIN && r->kind <= HIST_MARKER) ||
+                    (r->kind == HIST_CRASH && node_is_producer(r->node));
+        if (keep && ex_list_add(&tx->recs, &tx->rec_n, &cap, i) != 0) return -1;
+    }
+    return 0;
+}
+
+/* The line that says which view the run was judged on. */
+static void ext_view_line(FILE *out, bool read_committed) {
+    if (read_committed)
+        fputs("explain: judged on the read_committed view (isolation.level=read_committed): "
+              "each partition as a consumer reads it from offset 0, up to the last stable "
+              "offset, aborted transactions skipped\n",
+              out);
+    else
+        fputs("explain: judged on the read_uncommitted view (isolation.level=read_uncommitted, "
+              "Kafka's default): each partition up to its high watermark, aborted and open "
+              "transactions included\n",
+              out);
+}
+
 int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
                 const checker_input *in, const config *c, int limit) {
     return explain_run_work(out, h, payloads, in, c, limit, NULL);
@@ -1338,7 +1947,7 @@ static int ex_partition(ex_run *x, const ex_list *l, const checker_log *lg, cons
     view.by_partition = NULL;
     ex_index ix;
     if (ex_index_init(&ix, x->h, x->p, &view, records, want, ex_lost_on(l, x->partition),
-                      x->partition) != 0) {
+                      x->partition, ex_workload(x)) != 0) {
         ex_index_fini(&ix);
         return -1;
     }
@@ -1364,6 +1973,41 @@ static int ex_partition(ex_run *x, const ex_list *l, const checker_log *lg, cons
     return 0;
 }
 
+/* A transactional run's verdict on the consumer's view (txn_checker_finish), telling list of
+ * the checker's anomalies on the view and tx of the transaction ones; *view gets the view's
+ * checker input (valid while ts lives). 0, or -1 when memory ran out. */
+static int ext_judge(ex_txn *tx, txn_stream *ts, checker_stream *cs, const checker_input *judged,
+                     const config *c, ex_list *list, checker_input *view) {
+    const history *h = judged->history;
+    if (checker_stream_init(cs, judged->records) != 0) return -1;
+    cs->payloads = judged->payloads;
+    checker_stream_feed(cs, h->recs, h->count);
+    txn_stream_feed(ts, h->recs, h->count);
+    checker_log one;
+    size_t parts;
+    tx->raw = checker_logs(judged, &one, &parts);
+    tx->read_committed = c->isolation_level == CONFIG_READ_COMMITTED;
+    tx->ts = ts;
+    txn_options opt = {.read_committed = tx->read_committed, .partitions = parts,
+                       .visit = ex_txn_collect, .visit_ctx = tx};
+    checker_result verdict;
+    if (parts > 1 || judged->partitions) {
+        if (txn_checker_finish(ts, cs, judged, &opt, &verdict, ex_collect, list, view) != 0)
+            return -1;
+    } else {
+        /* One log given without a table: hand the judge a table of one, kept in tx. */
+        checker_input in = *judged;
+        in.partitions = &one;
+        in.partition_count = 1;
+        if (txn_checker_finish(ts, cs, &in, &opt, &verdict, ex_collect, list, view) != 0)
+            return -1;
+        tx->raw = NULL;
+    }
+    tx->view = view->partitions;
+    tx->partitions = view->partition_count;
+    return ext_index(tx, h);
+}
+
 int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
                      const checker_input *in, const config *c, int limit, uint64_t *work) {
     if (limit <= 0) return 0;
@@ -1384,17 +2028,39 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     judged.payloads = payloads;
     judged.by_partition = NULL;
     checker_result verdict;
-    bool ok = list.items && list.dup_set && items && records && texts &&
-              checker_run_visit(&judged, &verdict, ex_collect, &list) == 0;
+    bool ok = list.items && list.dup_set && items && records && texts;
+    /* A transactional run is judged on the view a consumer has (txn_checker.h). */
+    bool transactional = c && config_transactional(c);
+    ex_txn tx;
+    memset(&tx, 0, sizeof tx);
+    tx.limit = limit;
+    txn_stream ts;
+    checker_stream cs;
+    memset(&cs, 0, sizeof cs);
+    txn_stream_init(&ts);
+    checker_log raw_one;
+    checker_input view = judged;
+    if (ok && transactional) {
+        tx.items = malloc((size_t)limit * TXN_ANOMALY_COUNT * sizeof *tx.items);
+        ok = tx.items && ext_judge(&tx, &ts, &cs, &judged, c, &list, &view) == 0;
+        if (ok && !tx.raw) {
+            size_t n;
+            tx.raw = checker_logs(&judged, &raw_one, &n);
+        }
+    } else if (ok) {
+        ok = checker_run_visit(&judged, &verdict, ex_collect, &list) == 0;
+    }
     uint64_t looked = list.work;
     fault_world world = {.producers = 1};
     if (c) fault_world_of(c, &world);
-    ex_run x = {.out = out, .h = h, .p = payloads, .in = &judged, .c = c, .work = &looked,
-                .producers = world.producers, .partition = -1};
+    ex_run x = {.out = out, .h = h, .p = payloads, .in = &view, .c = c, .work = &looked,
+                .producers = world.producers, .partition = -1,
+                .txn = transactional ? &tx : NULL};
     checker_log one;
     size_t parts;
-    const checker_log *logs = checker_logs(&judged, &one, &parts);
-    if (ok && list.count == 0) fputs("explain: no anomaly to explain\n", out);
+    const checker_log *logs = checker_logs(&view, &one, &parts);
+    if (ok && transactional) ext_view_line(out, tx.read_committed);
+    if (ok && list.count == 0 && tx.count == 0) fputs("explain: no anomaly to explain\n", out);
     if (ok && parts <= 1) {
         ok = ex_partition(&x, &list, &logs[0], items, records, texts) == 0;
     } else {
@@ -1404,8 +2070,14 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
         }
         for (size_t k = 0; ok && k < EX_KINDS; k++) ex_more(out, &list, ex_order[k]);
     }
-    int explained = ok ? (int)list.count : -1;
+    x.partition = -1;
+    if (ok && transactional) ok = ext_tell_all(&x, &texts[0]) == 0;
+    int explained = ok ? (int)(list.count + tx.count) : -1;
     if (work) *work = looked;
+    txn_stream_fini(&ts);
+    checker_stream_fini(&cs);
+    free(tx.items);
+    free(tx.recs);
     free(list.dup_set);
     free(list.items);
     free(items);

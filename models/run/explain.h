@@ -8,6 +8,11 @@
  *   at 10.200 ms; the response was dropped (fault drop1); the producer retried after
  *   request.timeout.ms (30.000 ms); idempotence is off, so broker-1 appended it again at
  *   offset 63.
+ *
+ * A transactional run (config_transactional) is judged as txn_checker.h judges it, on the view a
+ * consumer of isolation.level has; a first line names that view, and after the checker's
+ * anomalies come the transaction ones (lost commits, atomicity violations, aborted reads, zombie
+ * writes, hanging transactions), each told from the transactional history records.
  */
 #ifndef KAFKASIM_EXPLAIN_H
 #define KAFKASIM_EXPLAIN_H
@@ -20,8 +25,8 @@
 #include "protocol.h"
 
 /* Writes one paragraph per anomaly the checker counts on in (lost writes first, then
- * duplicates, reorderings, failed-but-written and unexpected records), at most limit of each
- * kind, in order of offset or id. h and payloads are those in; c gives fault names and the
+ * duplicates, reorderings, failed-but-written and unexpected records; then, in a transactional
+ * run, the transaction anomalies), at most limit of each kind, in order of offset or id. h and payloads are those in; c gives fault names and the
  * settings named in the chains. Returns the number of anomalies explained, -1 when memory ran
  * out. Deterministic: the same run gives the same text. */
 int explain_run(FILE *out, const history *h, const proto_payloads *payloads,

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# cli_explain_txn.sh: `kafkasim run --explain` on real transactional runs (lesson 11's producer,
+# transactional.id=app, restarted while its second transaction ends):
+#   - it names the view it judged (isolation.level);
+#   - restart at 160 ms, read_committed: the duplicate's first copy is of a transaction that
+#     committed (PrepareCommit, the COMMIT marker, CompleteCommit) while commitTransaction ended
+#     PRODUCER_CLOSED, the application never learning the outcome, and the second copy is the
+#     resend in the new instance's transaction at the next epoch (issue 18's must-show);
+#   - restart at 157 ms, read_uncommitted: the first copy's transaction was fenced and aborted
+#     by the new instance's InitProducerId, and read_uncommitted returns both copies;
+#   - a clean transactional run has nothing to explain, and --explain does not change the run.
+#
+# Usage: bash cli_explain_txn.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+test_name=cli_explain_txn
+. "$(dirname "$0")/lib.sh"
+
+run_ok() {
+  checks=$((checks + 1))
+  "$bin" run "$@" >out 2>err || fail "kafkasim run $* exited $?: $(head -1 err)"
+}
+
+# chain_has FILE HEAD PATTERN...: the first line of FILE matching HEAD holds every pattern
+# (extended regular expressions).
+chain_has() {
+  local file=$1 head=$2
+  shift 2
+  local chain
+  chain=$(grep -E -m1 -- "$head" "$file")
+  checks=$((checks + 1))
+  if [ -z "$chain" ]; then
+    fail "no chain matching '$head'"
+    return
+  fi
+  for p in "$@"; do
+    checks=$((checks + 1))
+    grep -qE -- "$p" <<<"$chain" || fail "chain '$head' lacks '$p':
+  $chain"
+  done
+}
+
+lesson="$src/docs/lessons/11-transactions-restart.properties"
+
+# ---- The commit the application never learned, and its resend -----------------------------
+run_ok "$lesson" --seed 1 --explain
+cp out committed.txt
+checks=$((checks + 1))
+grep -q '^explain: judged on the read_committed view (isolation.level=read_committed)' out ||
+  fail "no view line: $(head -1 out)"
+chain_has committed.txt '^records 10\.\.19 duplicated \(Jepsen: duplicate, 2 committed copies each\)' \
+  'the first copy, at offsets 11\.\.20 on broker-1 at [0-9.]+ ms, is of transaction 2 of producer \(producer id [0-9]+, epoch 0\)' \
+  'the application had called commitTransaction when the producer was restarted at 160\.000 ms \(fault restart\), before the answer: commitTransaction ended PRODUCER_CLOSED, and the application never learned the outcome' \
+  'the coordinator \(broker-[0-9]\) wrote PrepareCommit at [0-9.]+ ms' \
+  'broker-[0-9] wrote the COMMIT marker at offset 21 of orders-0' \
+  'CompleteCommit at [0-9.]+ ms' \
+  'so transaction 2 committed, and the application was not told' \
+  'the application sent them again in transaction 3 of producer \(producer id [0-9]+, epoch 1\), the new instance.s' \
+  'the application was told it committed at [0-9.]+ ms' \
+  'appended them again at offsets 22\.\.31' \
+  'so a read_committed consumer reads both'
+
+# ---- A restart before EndTxn: fenced and aborted, both copies at read_uncommitted ----------
+run_ok "$lesson" 'fault.restart=restart producer at 157ms' isolation.level=read_uncommitted \
+  --seed 1 --explain
+cp out aborted.txt
+checks=$((checks + 1))
+grep -q '^explain: judged on the read_uncommitted view' out || fail "no read_uncommitted line"
+chain_has aborted.txt '^records 10\.\.19 duplicated' \
+  'is of transaction 2 of producer' \
+  'fenced epoch 0 \(a new instance.s InitProducerId\) and wrote PrepareAbort' \
+  'wrote the ABORT marker at offset 21 of orders-0' \
+  'epoch 2\), the new instance.s' \
+  'read_uncommitted returns both copies'
+checks=$((checks + 1))
+grep -q 'so transaction 2 committed' aborted.txt && fail "an aborted transaction told committed"
+
+# ---- Nothing to explain; explaining does not change the run --------------------------------
+run_ok transactional.id=app isolation.level=read_committed workload.records=40 \
+  workload.transaction.records=10 --seed 1 --explain
+checks=$((checks + 1))
+grep -q '^explain: no anomaly to explain' out || fail "clean run: $(head -2 out)"
+run_ok "$lesson" --seed 1 --format json
+cp out plain.json
+run_ok "$lesson" --seed 1 --format json --explain
+checks=$((checks + 1))
+tail -1 out | cmp -s - plain.json || fail "--explain changed the json summary"
+
+finish
