@@ -8,6 +8,8 @@
 #     resend in the new instance's transaction at the next epoch (issue 18's must-show);
 #   - restart at 157 ms, read_uncommitted: the first copy's transaction was fenced and aborted
 #     by the new instance's InitProducerId, and read_uncommitted returns both copies;
+#   - a produce delayed past its delivery timeout lands after its transaction's ABORT marker and
+#     is committed with the next transaction: the aborted read's chain names the late write;
 #   - a clean transactional run has nothing to explain, and --explain does not change the run.
 #
 # Usage: bash cli_explain_txn.sh KAFKASIM_BINARY SOURCE_DIR
@@ -73,6 +75,36 @@ chain_has aborted.txt '^records 10\.\.19 duplicated' \
   'read_uncommitted returns both copies'
 checks=$((checks + 1))
 grep -q 'so transaction 2 committed' aborted.txt && fail "an aborted transaction told committed"
+
+# ---- A late write after an abort, committed with the next transaction (kafka.version 3.7) --
+# The produce of transaction 2 is delayed 3 s; its batch expires, the application aborts, the
+# producer bumps its epoch and resends in transaction 3; the late batch lands after the ABORT
+# marker, opens a transaction at the old epoch, and transaction 3's COMMIT marker closes it: an
+# aborted read at read_committed and a duplicate. Partition verification (KIP-890 part 1, 3.6)
+# refuses such a late first batch: where the build has it, the run must show no aborted read.
+late=(transactional.id=app isolation.level=read_committed workload.records=40
+  workload.transaction.records=10 network.latency.ms=1 transaction.timeout.ms=1000
+  delivery.timeout.ms=1500 request.timeout.ms=1000 kafka.version=3.7
+  'fault.d=delay requests producer -> leader by 3s from 145ms to 160ms')
+run_ok "${late[@]}" --seed 1 --format csv
+aborted=$(csv_field aborted_read)
+if [ "${aborted:-0}" = 0 ]; then
+  checks=$((checks + 1))
+  "$bin" config 2>/dev/null | grep -q 'transaction.partition.verification.enable' ||
+    fail "the late write shows no aborted read, and the build has no partition verification"
+else
+  run_ok "${late[@]}" --seed 1 --explain
+  cp out late.txt
+  chain_has late.txt '^records 10\.\.19 read, though transaction 2 of producer \(producer id [0-9]+, epoch 0\) never committed \(aborted_read, offsets 12\.\.21 of orders-0\)' \
+    'commitTransaction failed with DELIVERY_TIMEOUT at [0-9.]+ ms and the application aborted it' \
+    'wrote PrepareAbort' \
+    'broker-1 wrote the ABORT marker at offset 11 of orders-0' \
+    'broker-1 appended them at 3155\.000 ms \(attempt 1, sent at 154\.000 ms\), after that ABORT marker: a late write' \
+    'the first marker of producer id [0-9]+ after them on orders-0 is a COMMIT \(offset 32, epoch 1\)'
+  chain_has late.txt '^records 10\.\.19 duplicated' \
+    'after the producer bumped its epoch \(InitProducerId after the abort, KIP-360\)' \
+    'the COMMIT marker at offset 32 \(epoch 1\) closed the late copy together with the resend'
+fi
 
 # ---- Nothing to explain; explaining does not change the run --------------------------------
 run_ok transactional.id=app isolation.level=read_committed workload.records=40 \

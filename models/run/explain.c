@@ -675,6 +675,9 @@ static void ext_outcome(const ex_run *x, ex_text *out, const txn_entry *t) {
             ex_add(out, "commitTransaction ended PRODUCER_CLOSED at %s, before the answer: the "
                         "application never learned the outcome",
                    ex_time(commit->time_ns).s);
+    } else if (commit && t->aborted && ok) {
+        ex_add(out, "commitTransaction failed with %s at %s and the application aborted it at %s",
+               proto_error_name(commit->c), ex_time(commit->time_ns).s, ex_time(ok->time_ns).s);
     } else if (commit) {
         ex_add(out, "commitTransaction failed with %s at %s, which does not tell whether the "
                     "coordinator had the commit",
@@ -899,16 +902,53 @@ static ex_str ext_offsets(const ex_run *x, const ex_txn_item *it) {
     return t;
 }
 
+/* The leader's append of the copy of payload at offset (the last one there), or NULL. */
+static const history_rec *ext_append_at(const ex_run *x, uint32_t payload, int64_t offset) {
+    const history_rec *app = NULL;
+    for (const history_rec *r = ex_find(x, 0, HIST_APPEND, payload, 0); r;
+         r = ex_find(x, ex_index_of(x, r) + 1, HIST_APPEND, payload, 0))
+        if (r->d == offset) app = r;
+    return app;
+}
+
+/* The marker of transaction t on g when the leader's append app came after it (a late write),
+ * else NULL. */
+static const history_rec *ext_late(const ex_run *x, const txn_entry *t, uint32_t g,
+                                   const history_rec *app) {
+    if (!app || !t) return NULL;
+    ext_coord co = ext_coordinator(x, t, g);
+    return co.marker && co.marker->time_ns < app->time_ns ? co.marker : NULL;
+}
+
+/* Tells when the copy of batch b on g was appended (app), and, when that came after its own
+ * transaction's marker there, that it was a late write (its attempt sent before the marker).
+ * Returns true for a late write. */
+static bool ext_appended(const ex_run *x, ex_text *out, const txn_entry *t, uint32_t g,
+                         const proto_batch *b, const history_rec *app) {
+    if (!app) return false;
+    ext_coord co = t ? ext_coordinator(x, t, g) : (ext_coord){0};
+    if (!co.marker || co.marker->time_ns >= app->time_ns) {
+        ex_add(out, "%s appended them at %s", ex_node(app->node).s, ex_time(app->time_ns).s);
+        return false;
+    }
+    const history_rec *sent = ex_find(x, 0, HIST_ATTEMPT, b->payload, b->attempt);
+    ex_add(out, "%s appended them at %s (attempt %u%s%s), after that %s marker: a late write, "
+                "which opened a new transaction of producer id %lld on %s",
+           ex_node(app->node).s, ex_time(app->time_ns).s, (unsigned)b->attempt,
+           sent ? ", sent at " : "", sent ? ex_time(sent->time_ns).s : "",
+           co.marker->a ? "COMMIT" : "ABORT", (long long)b->producer_id, ext_partition(x, g).s);
+    return true;
+}
+
 static void ext_aborted_read(const ex_run *x, ex_text *out, const ex_txn_item *it) {
     const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
     ex_head(out, "%s read, though %s never committed (aborted_read, %s): ",
             ex_records(x->p, it->batch.payload).s, ext_name(x, it->txn).s, ext_offsets(x, it).s);
     if (!t) return;
-    const history_rec *app = ex_find(x, 0, HIST_APPEND, it->batch.payload, 0);
-    if (app)
-        ex_add(out, "%s appended them at %s", ex_node(app->node).s, ex_time(app->time_ns).s);
     ext_outcome(x, out, t);
     ext_coordinator_told(x, out, t, it->partition);
+    ext_appended(x, out, t, it->partition, &it->batch,
+                 ext_append_at(x, it->batch.payload, it->batch.base_offset));
     ext_visible(x, out, it->partition, &it->batch);
 }
 
@@ -1036,6 +1076,17 @@ static bool ext_lost(const ex_run *x, ex_text *t, uint32_t record) {
 /* A duplicate on a transactional view whose two copies are of two transactions (the first
  * copy a and the second b, in the log of the partition told): each transaction's fate, and
  * why both came through. False when the copies are not of two transactions. */
+/* True when transaction t's instance ended unanswered (a restart or crash of its producer). */
+static bool ext_instance_ended(const ex_run *x, const txn_entry *t) {
+    for (size_t k = 0; k < x->txn->rec_n; k++) {
+        const history_rec *r = ext_rec(x, k);
+        if (r->kind == HIST_TXN_END && r->node == t->producer && r->a == t->number &&
+            r->c == ERR_CLIENT_PRODUCER_CLOSED)
+            return true;
+    }
+    return false;
+}
+
 static bool ext_duplicate(const ex_run *x, ex_text *t, const proto_batch *a,
                           const proto_batch *b) {
     if (!x->txn) return false;
@@ -1044,32 +1095,46 @@ static bool ext_duplicate(const ex_run *x, ex_text *t, const proto_batch *a,
     if (ta == TXN_NONE || tb == TXN_NONE || ta == tb) return false;
     const txn_entry *ea = txn_stream_txn(ts, ta), *eb = txn_stream_txn(ts, tb);
     uint32_t g = x->partition < 0 ? 0 : (uint32_t)x->partition;
-    const history_rec *app1 = ex_find(x, 0, HIST_APPEND, a->payload, a->attempt);
-    const history_rec *app2 = ex_find(x, 0, HIST_APPEND, b->payload, b->attempt);
+    const history_rec *app1 = ext_append_at(x, a->payload, a->base_offset);
+    const history_rec *app2 = ext_append_at(x, b->payload, b->base_offset);
+    bool late = ext_late(x, ea, g, app1) != NULL;
     ex_add(t, "the first copy, at %s%s%s%s%s, is of %s", ex_own(x, a->base_offset, a->payload).s,
-           app1 ? " on " : "", app1 ? ex_node(app1->node).s : "", app1 ? " at " : "",
-           app1 ? ex_time(app1->time_ns).s : "", ext_name(x, ta).s);
+           app1 && !late ? " on " : "", app1 && !late ? ex_node(app1->node).s : "",
+           app1 && !late ? " at " : "", app1 && !late ? ex_time(app1->time_ns).s : "",
+           ext_name(x, ta).s);
     ext_outcome(x, t, ea);
     ext_coordinator_told(x, t, ea, g);
     ext_coord co = ext_coordinator(x, ea, g);
     if (!ea->committed && co.prepare && co.prepare->b == TXN_PREPARE_COMMIT)
         ex_add(t, "so transaction %u committed, and the application was not told", ea->number);
+    if (late) ext_appended(x, t, ea, g, a, app1);
     const history_rec *begin_a = co.begin, *begin_b = ext_begin(x, eb);
-    bool new_instance = begin_a && begin_b &&
-                        (begin_a->f != begin_b->f || begin_a->e != begin_b->e);
-    ex_add(t, "the application sent %s again in %s%s", ex_it(x), ext_name(x, tb).s,
-           new_instance ? ", the new instance's: its initTransactions bumped the epoch, which "
-                          "fences the old instance's writes, not the application's resend"
-                        : "");
+    bool bumped = begin_a && begin_b && begin_a->f == begin_b->f && begin_a->e != begin_b->e;
+    if (ext_instance_ended(x, ea))
+        ex_add(t, "the application sent %s again in %s, the new instance's: its "
+                  "initTransactions bumped the epoch, which fences the old instance's writes, "
+                  "not the application's resend",
+               ex_it(x), ext_name(x, tb).s);
+    else if (bumped)
+        ex_add(t, "the application sent %s again in %s, after the producer bumped its epoch "
+                  "(InitProducerId after the abort, KIP-360)",
+               ex_it(x), ext_name(x, tb).s);
+    else
+        ex_add(t, "the application sent %s again in %s", ex_it(x), ext_name(x, tb).s);
     ext_outcome(x, t, eb);
     ex_add(t, "%s appended %s again at %s", app2 ? ex_node(app2->node).s : "the leader",
            ex_it(x), ex_own(x, b->base_offset, b->payload).s);
-    if (x->txn->read_committed)
+    const proto_batch *m = late ? ext_marker_after(&x->txn->raw[g], a) : NULL;
+    if (!x->txn->read_committed)
+        ex_add(t, "read_uncommitted returns both copies whatever their transactions' fate");
+    else if (m && (m->flags & PROTO_BATCH_COMMIT))
+        ex_add(t, "the COMMIT marker at offset %lld (epoch %d) closed the late copy together with "
+                  "the resend, so a read_committed consumer reads both",
+               (long long)m->base_offset, (int)m->producer_epoch);
+    else
         ex_add(t, "each copy came through the COMMIT marker of its own transaction, so a "
                   "read_committed consumer reads both: a transaction makes one attempt's records "
                   "all or nothing, and a resend is new records in a new transaction");
-    else
-        ex_add(t, "read_uncommitted returns both copies whatever their transactions' fate");
     return true;
 }
 
