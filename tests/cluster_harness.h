@@ -78,11 +78,12 @@ static void on_send(void *ctx, sim_world *w, const sim_event *ev) {
     net_send(&h->net, &h->planned[ev->arg]);
 }
 
-static void on_step(void *ctx, node_id node, proto_step s, int partition) {
+static bool on_step(void *ctx, node_id node, proto_step s, int partition) {
     harness *h = ctx;
     (void)node;
     (void)partition;
     h->steps[s]++;
+    return false;
 }
 
 static void check_all(void *ctx, const sim_world *w, const sim_event *ev) {

@@ -26,7 +26,7 @@ static fault_spec parse_ok(const char *text) {
 /* Checks that text fails with exactly want. */
 static void parse_bad(const char *text, const char *want) {
     fault_spec f;
-    char err[256] = "";
+    char err[512] = "";
     CHECK_EQ(fault_parse(text, &f, err, sizeof err), -1);
     CHECK_STR(err, want);
 }
@@ -227,8 +227,10 @@ static void test_errors(void) {
               " at word 6, got the end of the line");
     parse_bad("crash leader at 1s now", "expected the end of the line at word 5, got 'now'");
     parse_bad("crash leader on leader.write", "expected a protocol step (leader.append, "
-              "follower.fetch, leader.hw-advance, producer.send, producer.ack) at word 4, got "
-              "'leader.write'");
+              "follower.fetch, leader.hw-advance, producer.send, producer.ack, "
+              "coordinator.prepare, coordinator.markers, coordinator.complete, "
+              "leader.marker-request, leader.marker, producer.txn-flushed, producer.end-txn) at "
+              "word 4, got 'leader.write'");
     parse_bad("crash leader on leader.append n=0", "expected a count n=<k> with k >= 1 at word 5,"
                                                    " got 'n=0' (out of range)");
     parse_bad("crash leader on leader.append n=", "expected a count n=<k> with k >= 1 at word 5,"
@@ -430,7 +432,63 @@ static void test_coordinator(void) {
     CHECK_STR(err, "coordinator: no producer is transactional (transactional.id is not set)");
 }
 
+/* The steps of transactions, each taken by the nodes that make it; a step of another node is
+ * refused with the steps that node takes, and a transactional step needs a transactional world. */
+static void test_transaction_steps(void) {
+    fault_spec f = parse_ok("crash coordinator on coordinator.prepare n=2 for 1s");
+    CHECK_EQ(f.step, STEP_COORDINATOR_PREPARE);
+    CHECK_EQ(f.step_n, 2);
+    CHECK_EQ(parse_ok("crash coordinator of app-2 on coordinator.markers").step,
+             STEP_COORDINATOR_MARKERS);
+    CHECK_EQ(parse_ok("crash broker-2 on coordinator.complete").step, STEP_COORDINATOR_COMPLETE);
+    f = parse_ok("crash leader of orders-0 on leader.marker-request");
+    CHECK_EQ(f.step, STEP_LEADER_MARKER_REQUEST);
+    CHECK_STR(f.a.of, "orders-0");
+    CHECK_EQ(parse_ok("crash broker-1 on leader.marker n=3").step, STEP_LEADER_MARKER);
+    CHECK_EQ(parse_ok("crash producer on producer.txn-flushed").step, STEP_PRODUCER_TXN_FLUSHED);
+    CHECK_EQ(parse_ok("crash producer-2 on producer.end-txn for 1s").step, STEP_PRODUCER_END_TXN);
+    CHECK(proto_step_transactional(STEP_COORDINATOR_PREPARE));
+    CHECK(!proto_step_transactional(STEP_PRODUCER_ACK));
+    CHECK_STR(proto_step_name(STEP_PRODUCER_END_TXN), "producer.end-txn");
+    CHECK(proto_step_name(STEP_COUNT) == NULL);
+    parse_bad("crash leader on coordinator.prepare",
+              "expected a step leader takes (leader.append, follower.fetch, leader.hw-advance, "
+              "leader.marker-request, leader.marker) at word 4, got 'coordinator.prepare' (not "
+              "one of its steps)");
+    parse_bad("crash coordinator on leader.marker",
+              "expected a step coordinator takes (leader.append, follower.fetch, "
+              "leader.hw-advance, coordinator.prepare, coordinator.markers, coordinator.complete)"
+              " at word 4, got 'leader.marker' (not one of its steps)");
+    parse_bad("crash follower of orders-1 on leader.marker n=2",
+              "expected a step follower of orders-1 takes (leader.append, follower.fetch, "
+              "leader.hw-advance) at word 6, got 'leader.marker' (not one of its steps)");
+    parse_bad("crash producer on leader.append",
+              "expected a step producer takes (producer.send, producer.ack, producer.txn-flushed,"
+              " producer.end-txn) at word 4, got 'leader.append' (not one of its steps)");
+    parse_bad("crash broker-3 on producer.end-txn",
+              "expected a step broker-3 takes (leader.append, follower.fetch, leader.hw-advance, "
+              "coordinator.prepare, coordinator.markers, coordinator.complete, "
+              "leader.marker-request, leader.marker) at word 4, got 'producer.end-txn' (not one "
+              "of its steps)");
+    parse_bad("crash controller on leader.append",
+              "expected a step controller takes at word 4, got 'leader.append' (it has no "
+              "protocol steps)");
+    char err[256];
+    fault_world w = {.partition = world_partition, .producers = 2, .brokers = 3,
+                     .txn_partition = world_txn, .transactional = true};
+    f = parse_ok("crash producer on producer.txn-flushed");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    f = parse_ok("crash leader on leader.append");
+    w.transactional = false;
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    f = parse_ok("crash leader on leader.marker-request");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "leader.marker-request is a step of transactions: no producer is "
+                   "transactional (transactional.id is not set)");
+}
+
 int main(void) {
+    test_transaction_steps();
     test_coordinator();
     test_crash();
     test_other_forms();

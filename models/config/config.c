@@ -901,7 +901,7 @@ static int config_fault_set(config *c, const prop *p, const char *text, char *er
         return -1;
     }
     fault_spec spec;
-    char why[192];
+    char why[384];
     if (fault_parse(text, &spec, why, sizeof why) != 0) {
         snprintf(err + n, err_len - n, "%s: %s", p->key, why);
         return -1;
@@ -1342,7 +1342,7 @@ static int config_finish_faults(const config *c, char *err, size_t err_len) {
     for (int i = 0; i < c->fault_count; i++) {
         const config_fault *f = &c->faults[i];
         fault_spec spec;
-        char why[192], where[160];
+        char why[384], where[160];
         if (f->line > 0) snprintf(where, sizeof where, "%s:%d", f->file, f->line);
         else snprintf(where, sizeof where, "%s", f->file); /* an argument has no line */
         if (fault_parse(f->text, &spec, why, sizeof why) != 0) {

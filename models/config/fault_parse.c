@@ -358,7 +358,7 @@ static int fp_broker(fp_state *ps, fault_target *t, const char *what, const char
 }
 
 static int fp_step(fp_state *ps, proto_step *out) {
-    char what[160] = "a protocol step (";
+    char what[400] = "a protocol step (";
     for (int s = 0; s < STEP_COUNT; s++) {
         const char *name = proto_step_name((proto_step)s);
         if (fp_accept(ps, name)) {
@@ -371,6 +371,45 @@ static int fp_step(fp_state *ps, proto_step *out) {
     size_t used = strlen(what);
     snprintf(what + used, sizeof what - used, ")");
     return fp_expected(ps, what);
+}
+
+/* True when node t takes step s: a producer the producer's steps; the coordinator (or a broker
+ * named by number) the coordinator's; a leader (or a numbered broker) the markers'; leader,
+ * follower and coordinator, as any broker, the replication steps. The controller has none. */
+static bool fp_step_fits(fault_target_kind t, proto_step s) {
+    bool producer = t == FAULT_TARGET_PRODUCER;
+    switch (s) {
+    case STEP_PRODUCER_SEND:
+    case STEP_PRODUCER_ACK:
+    case STEP_PRODUCER_TXN_FLUSHED:
+    case STEP_PRODUCER_END_TXN: return producer;
+    case STEP_COORDINATOR_PREPARE:
+    case STEP_COORDINATOR_MARKERS:
+    case STEP_COORDINATOR_COMPLETE:
+        return t == FAULT_TARGET_COORDINATOR || t == FAULT_TARGET_BROKER;
+    case STEP_LEADER_MARKER_REQUEST:
+    case STEP_LEADER_MARKER: return t == FAULT_TARGET_LEADER || t == FAULT_TARGET_BROKER;
+    default: return !producer && t != FAULT_TARGET_CONTROLLER && t != FAULT_TARGET_ALL;
+    }
+}
+
+/* Reads a step and checks that node t takes it; the error names the steps t does take. */
+static int fp_step_of(fp_state *ps, const fault_target *t, proto_step *out) {
+    if (fp_step(ps, out) != 0) return -1;
+    if (fp_step_fits(t->kind, *out)) return 0;
+    char node[FAULT_PARTITION_NAME_MAX + 16], what[400];
+    fault_target_name(t, node, sizeof node);
+    size_t used = (size_t)snprintf(what, sizeof what, "a step %s takes", node);
+    int fits = 0;
+    for (int s = 0; s < STEP_COUNT && used < sizeof what; s++) {
+        if (!fp_step_fits(t->kind, (proto_step)s)) continue;
+        int n = snprintf(what + used, sizeof what - used, "%s%s", fits++ ? ", " : " (",
+                         proto_step_name((proto_step)s));
+        if (n > 0) used += (size_t)n;
+    }
+    if (fits && used < sizeof what) snprintf(what + used, sizeof what - used, ")");
+    ps->at--;
+    return fp_expected_because(ps, what, fits ? "not one of its steps" : "it has no protocol steps");
 }
 
 /* Two fixed nodes that are the same one cannot be cut from or routed to each other. */
@@ -400,7 +439,7 @@ static int fp_crash(fp_state *ps, fault_spec *f) {
         if (fp_time(ps, &f->at_ns, false) != 0) return -1;
     } else if (fp_accept(ps, "on")) {
         f->on_step = true;
-        if (fp_step(ps, &f->step) != 0) return -1;
+        if (fp_step_of(ps, &f->a, &f->step) != 0) return -1;
         if (ps->at < ps->count && ps->len[ps->at] >= 2 && memcmp(ps->word[ps->at], "n=", 2) == 0)
             if (fp_count(ps, "n=", &f->step_n) != 0) return -1;
     } else {
@@ -621,11 +660,17 @@ void fault_world_of(const config *c, fault_world *w) {
                        .partition_name = fault_world_partition_name,
                        .partitions = c->topics.partition_count,
                        .workload_partitions = c->topics.workload_partitions, .producers = c->producers,
-                       .brokers = c->num_brokers, .txn_partition = fault_world_txn_partition};
+                       .brokers = c->num_brokers, .txn_partition = fault_world_txn_partition,
+                       .transactional = config_transactional(c)};
 }
 
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {
     if (fp_resolve_target(&f->a, w, err, err_len) != 0) return -1;
+    if (f->on_step && proto_step_transactional(f->step) && !w->transactional) {
+        snprintf(err, err_len, "%s is a step of transactions: no producer is transactional "
+                 "(transactional.id is not set)", proto_step_name(f->step));
+        return -1;
+    }
     bool two_ends = f->kind == FAULT_PARTITION || f->kind == FAULT_DROP ||
                     f->kind == FAULT_BREAK || f->kind == FAULT_DELAY;
     return two_ends ? fp_resolve_target(&f->b, w, err, err_len) : 0;

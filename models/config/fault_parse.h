@@ -23,7 +23,11 @@
  * __transaction_state partition), coordinator of <transactional.id>. "crash leader of orders-3 on
  * leader.append n=2" counts the steps of partition orders-3 only; a step of a role without
  * "of" counts on partition 0 of the first topic, a step of a named broker or producer on any
- * partition.
+ * partition, a step of the coordinator on its __transaction_state partition. A node takes only
+ * its own steps (protocol.h): a broker leader.append, follower.fetch, leader.hw-advance, the
+ * coordinator (or broker-<n>) coordinator.*, a leader (or broker-<n>) leader.marker*, a
+ * producer producer.*; the controller none. The steps of transactions need a transactional
+ * world (fault_spec_resolve).
  * Times carry a unit (ns, us, ms, s, min, h) and may have decimals; they are read in fixed point, never
  * through floating point. A probability is a decimal 0..1 read into parts per million.
  *
@@ -125,6 +129,8 @@ typedef struct fault_world {
      * -1 with a reason in why ("no producer is transactional", "the ids are a, b"). NULL: no
      * transactional world. */
     int (*txn_partition)(void *ctx, const char *txn_id, char *why, size_t why_len);
+    bool transactional; /* some producer has a transactional.id: the transactional steps
+                         * (coordinator.prepare, ...) happen */
 } fault_world;
 
 /* Resolves the names of f against w: partitions into their global index, producer and broker

@@ -168,13 +168,25 @@ static void fault_on_event(void *ctx, sim_world *w, const sim_event *ev) {
 
 _Static_assert(STEP_COUNT <= 32, "fault_runtime.steps_watched has a bit per step");
 
+/* When a crash at step fires, after the step's instant. A crash loses what the node wrote in
+ * its own instant (network.h: the RST discards the send queue), which is what a crash at most
+ * steps means (the leader dies before its answer left). The two steps that are a request sent,
+ * coordinator.markers and producer.end-txn, mean the request left: the node dies 1 ns later,
+ * with it on the wire (a coordinator that dies once a leader has its markers, a producer once
+ * the coordinator has its EndTxn). */
+static int64_t fault_step_crash_after(proto_step step) {
+    return step == STEP_COORDINATOR_MARKERS || step == STEP_PRODUCER_END_TXN ? 1 : 0;
+}
+
 /* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
- * crash as a separate event at the same instant, so the step's effects stand. */
-void fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
+ * crash as a separate event at the same instant, so the step's effects stand. True when a crash
+ * was scheduled for node: at a transactional step the node goes no further (protocol.h). */
+bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
     fault_runtime *fr = ctx;
+    bool due = false;
     /* Nodes report every step (several per batch) once any is watched; scenario_build drops
      * the hook when none is. */
-    if (!(fr->steps_watched & UINT32_C(1) << step)) return;
+    if (!(fr->steps_watched & UINT32_C(1) << step)) return false;
     for (int i = 0; i < fr->count; i++) {
         const fault_spec *f = &fr->specs[i];
         if (f->kind != FAULT_CRASH || !f->on_step || f->step != step) continue;
@@ -189,9 +201,11 @@ void fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
         if (fault_resolve(fr, &f->a) != node) continue;
         if (++fr->step_seen[i] < f->step_n) continue;
         fr->step_done[i] = true;
-        sim_schedule(fr->world, sim_now(fr->world), fr->kind,
+        due = true;
+        sim_schedule(fr->world, sim_now(fr->world) + fault_step_crash_after(step), fr->kind,
                      fault_arg(i, FAULT_ACT_STEP_CRASH, node));
     }
+    return due;
 }
 
 /* A drop or break rule took effect: recorded, and the first time, the fault fired. */

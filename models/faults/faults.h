@@ -65,7 +65,7 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
 /* Frees what fault_runtime_init allocated (also after it failed, or on a zeroed runtime). */
 void fault_runtime_fini(fault_runtime *fr);
 /* proto_step_fn for the nodes (ctx = the fault_runtime): node made step on partition g. */
-void fault_on_step(void *ctx, node_id node, proto_step step, int partition);
+bool fault_on_step(void *ctx, node_id node, proto_step step, int partition);
 /* net_drop_fn for the network (ctx = the fault_runtime): a drop or break rule fired. */
 void fault_on_drop(void *ctx, int rule, const proto_msg *msg);
 /* net_delay_fn for the network (ctx = the fault_runtime). */

@@ -60,8 +60,9 @@ static void follower_fetch_send(broker *b, int partition);
 
 static int64_t now_ns(const broker *b) { return sim_now(b->env.world); }
 
-static void step(broker *b, int partition, proto_step s) {
-    if (b->env.step_fn) b->env.step_fn(b->env.step_ctx, b->node, s, partition);
+/* True when a crash is due at this step (proto_step_fn). */
+static bool step(broker *b, int partition, proto_step s) {
+    return b->env.step_fn && b->env.step_fn(b->env.step_ctx, b->node, s, partition);
 }
 
 static void out_of_memory(broker *b) {
@@ -892,7 +893,9 @@ static bool leader_append_marker(broker *b, const proto_write_txn_markers_reques
 /* KafkaApis.handleWriteTxnMarkersRequest for one marker entry (one transaction): a control
  * batch on each partition named that this broker leads, then the answer once the ISR has every
  * one of them, or the broker's request.timeout.ms passed (appendRecords with requiredAcks -1
- * and timeout config.requestTimeoutMs), as an acks=all Produce of several partitions. */
+ * and timeout config.requestTimeoutMs), as an acks=all Produce of several partitions. Steps:
+ * leader.marker-request before each partition's marker, leader.marker after it; a crash due at
+ * either leaves the rest unwritten and the request unanswered. */
 static void leader_on_write_txn_markers(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
     if (!b->marker_parts) b->marker_parts = calloc(NODES_MAX, sizeof *b->marker_parts);
@@ -907,12 +910,18 @@ static void leader_on_write_txn_markers(broker *b, node_id client) {
         req->partition_count = PROTO_TXN_PARTITIONS_MAX;
     int n = req->partition_count;
     int appended[PROTO_TXN_PARTITIONS_MAX], appended_count = 0; /* partitions, in order */
-    for (int k = 0; k < n; k++)
-        if (leader_append_marker(b, req, req->partitions[k], &b->marker_parts[client][k]))
-            appended[appended_count++] = req->partitions[k];
+    bool crash_due = false; /* a crash at a marker step: the broker goes no further */
+    for (int k = 0; k < n && !crash_due; k++) {
+        int g = req->partitions[k];
+        crash_due = step(b, g, STEP_LEADER_MARKER_REQUEST);
+        if (crash_due || !leader_append_marker(b, req, g, &b->marker_parts[client][k])) continue;
+        appended[appended_count++] = g;
+        crash_due = step(b, g, STEP_LEADER_MARKER);
+    }
     /* The partition list was the network's (or the queue's) loan, read in the loop above
      * before anything could push to the queue: the parts hold it now. */
     proto_msg_outline_set(&c->current, NULL);
+    if (crash_due) return; /* the request stays unanswered; the crash resets the connection */
     if (appended_count == 0) {
         markers_respond(b, client);
         return;

@@ -1080,8 +1080,9 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
 
 /* ---- Completing produce attempts (Sender.completeBatch) --------------------------------- */
 
-static void producer_step(producer *p, proto_step step, int partition) {
-    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step, partition);
+/* True when a crash is due at this step (proto_step_fn). */
+static bool producer_step(producer *p, proto_step step, int partition) {
+    return p->step_fn && p->step_fn(p->step_ctx, p->node, step, partition);
 }
 
 /* RecordAccumulator.reenqueue: idempotent batches go back in sequence order, others to the
@@ -2138,8 +2139,17 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
             tm->sleep_until_ns = now;
             return false;
         }
+        bool end_txn = m.api == API_END_TXN;
+        if (end_txn && producer_step(p, STEP_PRODUCER_TXN_FLUSHED, 0)) {
+            /* The instance dies before its EndTxn goes (its crash is the next event at this
+             * instant): the request is held as in a sleep that does not end. */
+            tm->slept = true;
+            tm->sleep_until_ns = SIM_TIME_NEVER;
+            return false;
+        }
         uint32_t corr = producer_request_send(p, broker, &m, PRODUCER_NIL, true);
         txn_manager_sent(tm, broker, corr);
+        if (end_txn) producer_step(p, STEP_PRODUCER_END_TXN, 0); /* nothing follows */
         return false;
     }
     /* Transactions that end where they began (aborted before anything was added) can follow

@@ -139,6 +139,13 @@ static int16_t fenced_error(const txn_coord *tc) {
 
 static int partition_of(const txn_coord *tc, int txn) { return tc->c->txn_partition[txn]; }
 
+/* A protocol step of the coordinator of txn (on its __transaction_state partition): true when
+ * a crash is due there, and the coordinator goes no further (protocol.h). */
+static bool txn_step(txn_coord *tc, int txn, proto_step s) {
+    const broker_env *env = &tc->b->env;
+    return env->step_fn && env->step_fn(env->step_ctx, tc->b->node, s, partition_of(tc, txn));
+}
+
 /* ---- The state records -------------------------------------------------------------------- */
 
 void txn_records_init(txn_records *r) { memset(r, 0, sizeof *r); }
@@ -383,6 +390,7 @@ static void txn_op_done(txn_coord *tc, int txn, int16_t error) {
         return;
     case TXN_OP_ADD: txn_reply_send(tc, &reply, error, 0, 0); return;
     case TXN_OP_COMPLETE:
+        if (error == ERR_NONE) txn_step(tc, txn, STEP_COORDINATOR_COMPLETE); /* nothing follows */
         /* TransactionMarkerChannelManager.tryAppendToLog: retried while the log is not
          * available, given up when another coordinator (or a reload) took over. */
         if (error == ERR_COORDINATOR_NOT_AVAILABLE && ours) {
@@ -404,6 +412,9 @@ static void txn_op_done(txn_coord *tc, int txn, int16_t error) {
     if (t->op_epoch_fence)
         history_txn_fence(tc->b->env.history, now_ns(tc), tc->b->node, txn,
                           t->op_kind == TXN_OP_FENCE_TIMEOUT, t->producer_id, t->producer_epoch);
+    /* PrepareX is durable: a coordinator that dies here has neither answered nor sent a marker;
+     * the next one loads PrepareX and completes it (loadTransactionsForTxnTopicPartition). */
+    if (txn_step(tc, txn, STEP_COORDINATOR_PREPARE)) return;
     bool commit = t->op_commit;
     int16_t pre = ERR_NONE;
     if (t->producer_epoch != t->op_end_epoch) pre = fenced_error(tc);
@@ -879,6 +890,8 @@ static void txn_markers_send(txn_coord *tc, int txn) {
                       tc->kind, txn_arg(TXN_T_MARKER, txn, d));
         broker_coordinator_send(b, &m);
         if (!b->alive) return;
+        /* A crash after this request: the later destinations get none from this coordinator. */
+        if (txn_step(tc, txn, STEP_COORDINATOR_MARKERS)) return;
     }
     for (int i = 0; i < t->part_count; i++) {
         if (t->part_corr[i]) continue;

@@ -131,6 +131,13 @@ const char *proto_step_name(proto_step s) {
         [STEP_LEADER_HW_ADVANCE] = "leader.hw-advance",
         [STEP_PRODUCER_SEND] = "producer.send",
         [STEP_PRODUCER_ACK] = "producer.ack",
+        [STEP_COORDINATOR_PREPARE] = "coordinator.prepare",
+        [STEP_COORDINATOR_MARKERS] = "coordinator.markers",
+        [STEP_COORDINATOR_COMPLETE] = "coordinator.complete",
+        [STEP_LEADER_MARKER_REQUEST] = "leader.marker-request",
+        [STEP_LEADER_MARKER] = "leader.marker",
+        [STEP_PRODUCER_TXN_FLUSHED] = "producer.txn-flushed",
+        [STEP_PRODUCER_END_TXN] = "producer.end-txn",
     };
     if ((unsigned)s >= STEP_COUNT) return NULL;
     return names[s];

@@ -247,14 +247,31 @@ typedef enum proto_step {
     STEP_LEADER_HW_ADVANCE,  /* the leader moved its high watermark */
     STEP_PRODUCER_SEND,      /* the producer sent a ProduceRequest */
     STEP_PRODUCER_ACK,       /* the producer completed a batch successfully */
+    /* Transactions (KIP-98). At these the node stops where it stands when a crash is due
+     * (proto_step_fn returns true): the rest of what it was doing does not happen. */
+    STEP_COORDINATOR_PREPARE,  /* PrepareCommit / PrepareAbort durable (its state record below
+                                * the HW), before the EndTxn answer and the markers; partition:
+                                * the id's __transaction_state partition */
+    STEP_COORDINATOR_MARKERS,  /* the coordinator sent a WriteTxnMarkers request to a leader */
+    STEP_COORDINATOR_COMPLETE, /* CompleteCommit / CompleteAbort durable */
+    STEP_LEADER_MARKER_REQUEST, /* a WriteTxnMarkers reached a broker, before the marker of this
+                                 * partition is appended */
+    STEP_LEADER_MARKER,        /* the leader appended a marker (control batch) to its log */
+    STEP_PRODUCER_TXN_FLUSHED, /* every batch of the transaction is answered and EndTxn is about
+                                * to go: between the last send and the commit (or abort) */
+    STEP_PRODUCER_END_TXN,     /* the producer sent EndTxn */
     STEP_COUNT
 } proto_step;
 
 /* "leader.append", ...; NULL for out of range. */
 const char *proto_step_name(proto_step s);
+/* The transactional steps (STEP_COORDINATOR_PREPARE and after). */
+static inline bool proto_step_transactional(proto_step s) { return s >= STEP_COORDINATOR_PREPARE; }
 /* Called by nodes right after the step took effect on partition g (the global index; 0 for a
- * step that concerns no one partition); the fault layer may crash the node. */
-typedef void (*proto_step_fn)(void *ctx, node_id node, proto_step step, int partition);
+ * step that concerns no one partition); the fault layer may crash the node, in an event of its
+ * own at the same instant. Returns true when it will: at a transactional step the node then
+ * goes no further with what it was doing (it answers, appends, sends nothing more). */
+typedef bool (*proto_step_fn)(void *ctx, node_id node, proto_step step, int partition);
 
 /* ---- Messages --------------------------------------------------------------------------- */
 
