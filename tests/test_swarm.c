@@ -186,6 +186,19 @@ static void test_times(void) {
 
 /* A judge with a known answer: kind 1 when a crash starts at 100 ms or later and there are at
  * least 10 records; kind 2 (another violation) when there are more than 600 records. */
+/* Judges 1 while some crash at coordinator.prepare with n >= 2 is in the mix. */
+static int step_judge(void *ctx, const config *c) {
+    int *runs = ctx;
+    (*runs)++;
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[512];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) return 0;
+        if (f.on_step && f.step == STEP_COORDINATOR_PREPARE && f.step_n >= 2) return 1;
+    }
+    return 0;
+}
+
 static int fake_judge(void *ctx, const config *c) {
     int *runs = ctx;
     (*runs)++;
@@ -403,6 +416,8 @@ static void test_partitions(void) {
             /* The two roles of one line are of one partition. */
             if ((f.kind == FAULT_PARTITION || f.kind == FAULT_DROP) && f.a.of[0] && f.b.of[0])
                 CHECK_EQ(f.a.partition, f.b.partition);
+            /* No step of a transaction without transactions. */
+            if (f.on_step) CHECK(!proto_step_transactional(f.step));
         }
     }
     CHECK(roles > 100);
@@ -427,7 +442,7 @@ static void test_transactions(void) {
     CHECK_EQ(config_finish(c, err, sizeof err), 0);
     fault_world w;
     fault_world_of(c, &w);
-    int coordinators = 0, coordinator_ends = 0;
+    int coordinators = 0, coordinator_ends = 0, steps[STEP_COUNT] = {0};
     swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
     for (uint64_t seed = 1; seed <= 300; seed++) {
         swarm_mix m;
@@ -441,10 +456,21 @@ static void test_transactions(void) {
             if ((f.kind == FAULT_DROP || f.kind == FAULT_BREAK || f.kind == FAULT_DELAY) &&
                 (f.a.kind == FAULT_TARGET_COORDINATOR || f.b.kind == FAULT_TARGET_COORDINATOR))
                 coordinator_ends++;
+            if (!f.on_step) continue;
+            steps[f.step]++;
+            /* A step of a transaction counts transactions: 1000 records, 100 each. */
+            if (proto_step_transactional(f.step)) CHECK(f.step_n >= 1 && f.step_n <= 10);
+            if (f.a.kind == FAULT_TARGET_COORDINATOR) CHECK(proto_step_transactional(f.step));
         }
     }
     CHECK(coordinators > 20);
     CHECK(coordinator_ends > 10);
+    /* Every step of a transaction is drawn, and the steps of replication still are. */
+    for (int s = 0; s < STEP_COUNT; s++) {
+        if (s == STEP_PRODUCER_SEND || s == STEP_PRODUCER_ACK) continue; /* never drawn */
+        if (!steps[s]) fprintf(stderr, "step %s never drawn\n", proto_step_name((proto_step)s));
+        CHECK(steps[s] > 0);
+    }
     /* A world without transactions never draws it (seed 7's pinned mix is checked above). */
     *c = base;
     c->records = 100;
@@ -454,6 +480,17 @@ static void test_transactions(void) {
     swarm_shrink_stats st;
     swarm_shrink(c, 1, fake_judge, &runs, 500, &st);
     CHECK_STR(c->faults[0].text, "crash coordinator at 100ms");
+    /* A step crash of a transaction shrinks as any: the coordinator of producer-1, an earlier
+     * transaction (its count halved while the violation stays), a shorter outage. */
+    *c = base;
+    c->records = 100;
+    c->fault_count = 2;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text,
+             "crash coordinator of app on coordinator.prepare n=8 for 4s");
+    snprintf(c->faults[1].text, sizeof c->faults[1].text, "crash leader at 400ms");
+    swarm_shrink(c, 1, step_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "crash coordinator on coordinator.prepare n=2 for 1ms");
     props_fini(&p);
     free(c);
 }

@@ -65,6 +65,7 @@ typedef struct swarm_drawer {
     fault_world world;   /* the base's partitions and producers, drawn from when several */
     int64_t horizon_ns;  /* times are drawn in [0, horizon) */
     int64_t steps;       /* n=k counts are drawn in [1, steps] */
+    int64_t transactions; /* and of a transactional step in [1, transactions] */
     int crash_stops_left; /* crashes that may still stay down for good */
 } swarm_drawer;
 
@@ -113,7 +114,7 @@ static const char *swarm_node(const char *role, const char *of, const char *prod
     return buf;
 }
 
-typedef enum swarm_role { SWARM_LEADER, SWARM_FOLLOWER, SWARM_BROKER } swarm_role;
+typedef enum swarm_role { SWARM_LEADER, SWARM_FOLLOWER, SWARM_BROKER, SWARM_COORDINATOR } swarm_role;
 
 /* True when producer-1 is transactional: its coordinator is a target ("coordinator"). A world
  * without transactions draws exactly what it drew before they existed. */
@@ -128,7 +129,7 @@ static bool swarm_transactional(const swarm_drawer *d) {
 static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
     if (swarm_transactional(d) && swarm_pick(d, 5) == 0) {
         snprintf(buf, len, "coordinator");
-        return SWARM_BROKER;
+        return SWARM_COORDINATOR;
     }
     uint32_t r = swarm_pick(d, 4);
     if (r <= 2) {
@@ -141,8 +142,38 @@ static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
     return SWARM_BROKER;
 }
 
+/* A crash at a step of a transaction (protocol.h), a transactional world's only: the
+ * coordinator's, a leader's marker steps, a numbered broker's either, or the producer's (one
+ * crash in five, always healed: a new instance takes over). The count is of transactions. */
+static void swarm_draw_txn_step(swarm_drawer *d, swarm_role role, const char *target,
+                                const char *tail, char *out, size_t len) {
+    static const char *const steps[] = {
+        "coordinator.prepare", "coordinator.markers", "coordinator.complete",
+        "leader.marker-request", "leader.marker", "producer.txn-flushed", "producer.end-txn"};
+    uint32_t first = 0, count = 5; /* a numbered broker: the coordinator's and the markers' */
+    if (role == SWARM_COORDINATOR) count = 3;
+    else if (role == SWARM_LEADER) first = 3, count = 2;
+    const char *step = steps[first + swarm_pick(d, count)];
+    uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->transactions);
+    snprintf(out, len, "crash %s on %s n=%llu%s", target, step, (unsigned long long)n, tail);
+}
+
+static void swarm_draw_producer_step(swarm_drawer *d, char *out, size_t len) {
+    char prod[32], dur[32];
+    const char *producer = swarm_producer(d, prod, sizeof prod);
+    const char *step = swarm_pick(d, 2) ? "producer.end-txn" : "producer.txn-flushed";
+    uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->transactions);
+    const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+    snprintf(out, len, "crash %s on %s n=%llu for %s", producer, step, (unsigned long long)n,
+             duration);
+}
+
 static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
     char target[SWARM_NODE_MAX], t[32], dur[32], tail[48] = "";
+    if (swarm_transactional(d) && swarm_pick(d, 5) == 0) {
+        swarm_draw_producer_step(d, out, len);
+        return;
+    }
     swarm_role role = swarm_broker(d, target, sizeof target);
     /* Three in four crashes heal. The others stay down for good, but only as many as the
      * configuration claims to survive: acks=all with min.insync.replicas=m is safe against m-1
@@ -158,6 +189,13 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
         static const char *const leader_steps[] = {"leader.append", "leader.hw-advance"};
         static const char *const broker_steps[] = {"leader.append", "leader.hw-advance",
                                                    "follower.fetch"};
+        /* In a transactional world, half of the step crashes of a coordinator, a leader or a
+         * numbered broker are at a step of a transaction. */
+        if (role != SWARM_FOLLOWER && swarm_transactional(d) &&
+            (role == SWARM_COORDINATOR || swarm_pick(d, 2) == 0)) {
+            swarm_draw_txn_step(d, role, target, tail, out, len);
+            return;
+        }
         const char *step;
         if (role == SWARM_LEADER) step = leader_steps[swarm_pick(d, 2)];
         else if (role == SWARM_FOLLOWER) step = "follower.fetch";
@@ -275,6 +313,11 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
               (per_batch > 0 ? per_batch : 1);
     if (d.steps < 1) d.steps = 1;
     if (d.steps > 1000) d.steps = 1000;
+    uint64_t records = base->records > CONFIG_RECORDS_MAX ? CONFIG_RECORDS_MAX : base->records;
+    uint64_t per_txn = base->transaction_records > 0 ? base->transaction_records : 1;
+    d.transactions = (int64_t)((records + per_txn - 1) / per_txn);
+    if (d.transactions < 1) d.transactions = 1;
+    if (d.transactions > 1000) d.transactions = 1000;
 
     memset(out, 0, sizeof *out);
     out->horizon_ns = d.horizon_ns;
