@@ -60,8 +60,13 @@ static void follower_fetch_send(broker *b, int partition);
 
 static int64_t now_ns(const broker *b) { return sim_now(b->env.world); }
 
-/* True when a crash is due at this step (proto_step_fn). */
-static bool step(broker *b, int partition, proto_step s) {
+static void step(broker *b, int partition, proto_step s) {
+    if (b->env.step_fn) b->env.step_fn(b->env.step_ctx, b->node, s, partition);
+}
+
+/* A step of a transaction: true when a crash is due there (proto_step_fn). Out of line, as
+ * the marker handler is. */
+BROKER_COLD static bool txn_step(broker *b, int partition, proto_step s) {
     return b->env.step_fn && b->env.step_fn(b->env.step_ctx, b->node, s, partition);
 }
 
@@ -896,7 +901,7 @@ static bool leader_append_marker(broker *b, const proto_write_txn_markers_reques
  * and timeout config.requestTimeoutMs), as an acks=all Produce of several partitions. Steps:
  * leader.marker-request before each partition's marker, leader.marker after it; a crash due at
  * either leaves the rest unwritten and the request unanswered. */
-static void leader_on_write_txn_markers(broker *b, node_id client) {
+BROKER_COLD static void leader_on_write_txn_markers(broker *b, node_id client) {
     broker_conn *c = &b->conns[client];
     if (!b->marker_parts) b->marker_parts = calloc(NODES_MAX, sizeof *b->marker_parts);
     if (b->marker_parts && !b->marker_parts[client])
@@ -913,10 +918,10 @@ static void leader_on_write_txn_markers(broker *b, node_id client) {
     bool crash_due = false; /* a crash at a marker step: the broker goes no further */
     for (int k = 0; k < n && !crash_due; k++) {
         int g = req->partitions[k];
-        crash_due = step(b, g, STEP_LEADER_MARKER_REQUEST);
+        crash_due = txn_step(b, g, STEP_LEADER_MARKER_REQUEST);
         if (crash_due || !leader_append_marker(b, req, g, &b->marker_parts[client][k])) continue;
         appended[appended_count++] = g;
-        crash_due = step(b, g, STEP_LEADER_MARKER);
+        crash_due = txn_step(b, g, STEP_LEADER_MARKER);
     }
     /* The partition list was the network's (or the queue's) loan, read in the loop above
      * before anything could push to the queue: the parts hold it now. */

@@ -1080,9 +1080,13 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
 
 /* ---- Completing produce attempts (Sender.completeBatch) --------------------------------- */
 
-/* True when a crash is due at this step (proto_step_fn). */
-static bool producer_step(producer *p, proto_step step, int partition) {
-    return p->step_fn && p->step_fn(p->step_ctx, p->node, step, partition);
+static void producer_step(producer *p, proto_step step, int partition) {
+    if (p->step_fn) p->step_fn(p->step_ctx, p->node, step, partition);
+}
+
+/* A step of a transaction: true when a crash is due there (proto_step_fn). */
+static PRODUCER_COLD bool producer_txn_step(producer *p, proto_step step) {
+    return p->step_fn && p->step_fn(p->step_ctx, p->node, step, 0);
 }
 
 /* RecordAccumulator.reenqueue: idempotent batches go back in sequence order, others to the
@@ -2140,7 +2144,7 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
             return false;
         }
         bool end_txn = m.api == API_END_TXN;
-        if (end_txn && producer_step(p, STEP_PRODUCER_TXN_FLUSHED, 0)) {
+        if (end_txn && producer_txn_step(p, STEP_PRODUCER_TXN_FLUSHED)) {
             /* The instance dies before its EndTxn goes (its crash is the next event at this
              * instant): the request is held as in a sleep that does not end. */
             tm->slept = true;
@@ -2149,7 +2153,7 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
         }
         uint32_t corr = producer_request_send(p, broker, &m, PRODUCER_NIL, true);
         txn_manager_sent(tm, broker, corr);
-        if (end_txn) producer_step(p, STEP_PRODUCER_END_TXN, 0); /* nothing follows */
+        if (end_txn) producer_txn_step(p, STEP_PRODUCER_END_TXN); /* nothing follows */
         return false;
     }
     /* Transactions that end where they began (aborted before anything was added) can follow
