@@ -74,6 +74,13 @@ uint32_t txn_stream_txn_of(const txn_stream *ts, uint32_t payload) {
     return payload < ts->payload_count ? ts->of_payload[payload] : TXN_NONE;
 }
 
+uint32_t txn_stream_find(const txn_stream *ts, node_id producer, uint32_t number) {
+    if (!node_is_producer(producer)) return TXN_NONE;
+    int p = producer - NODE_PRODUCER_BASE;
+    if (number >= ts->by_number_count[p] || ts->by_number[p][number] == 0) return TXN_NONE;
+    return ts->by_number[p][number] - 1;
+}
+
 const char *txn_anomaly_field(txn_anomaly kind) {
     switch (kind) {
     case TXN_ABORTED_READ: return "aborted_read";

@@ -165,6 +165,8 @@ const char *txn_anomaly_field(txn_anomaly kind);
 size_t txn_stream_txn_count(const txn_stream *ts);
 const txn_entry *txn_stream_txn(const txn_stream *ts, uint32_t txn);
 uint32_t txn_stream_txn_of(const txn_stream *ts, uint32_t payload);
+/* The transaction (producer node, number) of HIST_TXN_BEGIN/BATCH/END, TXN_NONE if unseen. */
+uint32_t txn_stream_find(const txn_stream *ts, node_id producer, uint32_t number);
 
 /* The last stable offset of one partition's log (offset order, control batches included)
  * with high watermark hw, recomputed from the log: min(hw, first offset of each producer's

@@ -571,6 +571,8 @@ typedef struct ex_txn {
     size_t *recs;             /* owned: history indices of the transactional kinds and of the
                                * producers' crashes and restarts, in history order */
     size_t rec_n;
+    size_t *begin_at;         /* owned: per transaction, the place in recs of its
+                               * HIST_TXN_BEGIN, SIZE_MAX when it has none */
     ex_txn_item *items;       /* owned: kept anomalies, at most limit per kind */
     size_t count;
     int limit;
@@ -608,13 +610,33 @@ static ex_str ext_partition(const ex_run *x, uint32_t g) {
     return t;
 }
 
+/* The place in recs of transaction t's HIST_TXN_BEGIN, SIZE_MAX when it has none. */
+static size_t ext_begin_at(const ex_run *x, const txn_entry *t) {
+    size_t i = (size_t)(t - txn_stream_txn(x->txn->ts, 0));
+    return x->txn->begin_at ? x->txn->begin_at[i] : SIZE_MAX;
+}
+
 /* The HIST_TXN_BEGIN of transaction t, or NULL. */
 static const history_rec *ext_begin(const ex_run *x, const txn_entry *t) {
-    for (size_t k = 0; k < x->txn->rec_n; k++) {
-        const history_rec *r = ext_rec(x, k);
-        if (r->kind == HIST_TXN_BEGIN && r->node == t->producer && r->a == t->number) return r;
+    size_t k = ext_begin_at(x, t);
+    return k == SIZE_MAX ? NULL : ext_rec(x, k);
+}
+
+/* The places in recs where transaction t's own records (its batches and ends) can be: from its
+ * begin to its producer's next begin (a producer runs one transaction at a time, and a new
+ * instance begins after the old one's end was recorded); all of recs when it has no begin. */
+static void ext_span(const ex_run *x, const txn_entry *t, size_t *from, size_t *to) {
+    size_t k = ext_begin_at(x, t);
+    *from = k == SIZE_MAX ? 0 : k;
+    *to = x->txn->rec_n;
+    if (k == SIZE_MAX) return;
+    for (size_t j = k + 1; j < x->txn->rec_n; j++) {
+        const history_rec *r = ext_rec(x, j);
+        if (r->kind == HIST_TXN_BEGIN && r->node == t->producer) {
+            *to = j;
+            return;
+        }
     }
-    return NULL;
 }
 
 /* "transaction 2 of producer-2 (producer id 2000000, epoch 0)". */
@@ -648,7 +670,9 @@ static const history_rec *ext_producer_down(const ex_run *x, node_id node, int64
 /* What the application was told of transaction t (HIST_TXN_END), as one clause. */
 static void ext_outcome(const ex_run *x, ex_text *out, const txn_entry *t) {
     const history_rec *commit = NULL, *abort = NULL, *ok = NULL;
-    for (size_t k = 0; k < x->txn->rec_n; k++) {
+    size_t from, to;
+    ext_span(x, t, &from, &to);
+    for (size_t k = from; k < to; k++) {
         const history_rec *r = ext_rec(x, k);
         if (r->kind != HIST_TXN_END || r->node != t->producer || r->a != t->number) continue;
         if (r->c == ERR_NONE && !ok) ok = r;
@@ -714,7 +738,7 @@ static ext_coord ext_coordinator(const ex_run *x, const txn_entry *t, uint32_t g
     ext_coord co = {.begin = ext_begin(x, t)};
     if (!co.begin) return co;
     uint32_t pid = co.begin->f;
-    for (size_t k = 0; k < x->txn->rec_n; k++) {
+    for (size_t k = ext_begin_at(x, t); k < x->txn->rec_n; k++) {
         const history_rec *r = ext_rec(x, k);
         if (r->time_ns < co.begin->time_ns || r == co.begin || r->f != pid) continue;
         if (!co.prepare) {
@@ -860,7 +884,10 @@ static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_
 /* Each batch of transaction txn: read where, or why not. */
 static void ext_batches(const ex_run *x, ex_text *out, uint32_t txn) {
     const txn_entry *t = txn_stream_txn(x->txn->ts, txn);
-    for (size_t k = 0; t && k < x->txn->rec_n; k++) {
+    if (!t) return;
+    size_t from, to;
+    ext_span(x, t, &from, &to);
+    for (size_t k = from; k < to; k++) {
         const history_rec *r = ext_rec(x, k);
         if (r->kind != HIST_TXN_BATCH || r->node != t->producer || r->b != t->number) continue;
         if (txn_stream_txn_of(x->txn->ts, r->a) != txn) continue; /* another's payload */
@@ -1073,12 +1100,11 @@ static bool ext_lost(const ex_run *x, ex_text *t, uint32_t record) {
     return false;
 }
 
-/* A duplicate on a transactional view whose two copies are of two transactions (the first
- * copy a and the second b, in the log of the partition told): each transaction's fate, and
- * why both came through. False when the copies are not of two transactions. */
 /* True when transaction t's instance ended unanswered (a restart or crash of its producer). */
 static bool ext_instance_ended(const ex_run *x, const txn_entry *t) {
-    for (size_t k = 0; k < x->txn->rec_n; k++) {
+    size_t from, to;
+    ext_span(x, t, &from, &to);
+    for (size_t k = from; k < to; k++) {
         const history_rec *r = ext_rec(x, k);
         if (r->kind == HIST_TXN_END && r->node == t->producer && r->a == t->number &&
             r->c == ERR_CLIENT_PRODUCER_CLOSED)
@@ -1087,6 +1113,9 @@ static bool ext_instance_ended(const ex_run *x, const txn_entry *t) {
     return false;
 }
 
+/* A duplicate on a transactional view whose two copies are of two transactions (the first
+ * copy a and the second b, in the log of the partition told): each transaction's fate, and
+ * why both came through. False when the copies are not of two transactions. */
 static bool ext_duplicate(const ex_run *x, ex_text *t, const proto_batch *a,
                           const proto_batch *b) {
     if (!x->txn) return false;
@@ -1939,6 +1968,16 @@ static int ext_index(ex_txn *tx, const history *h) {
                     (r->kind == HIST_CRASH && node_is_producer(r->node));
         if (keep && ex_list_add(&tx->recs, &tx->rec_n, &cap, i) != 0) return -1;
     }
+    size_t n = txn_stream_txn_count(tx->ts);
+    tx->begin_at = malloc((n ? n : 1) * sizeof *tx->begin_at);
+    if (!tx->begin_at) return -1;
+    for (size_t i = 0; i < n; i++) tx->begin_at[i] = SIZE_MAX;
+    for (size_t k = 0; k < tx->rec_n; k++) {
+        const history_rec *r = &h->recs[tx->recs[k]];
+        if (r->kind != HIST_TXN_BEGIN) continue;
+        uint32_t txn = txn_stream_find(tx->ts, r->node, r->a);
+        if (txn != TXN_NONE && tx->begin_at[txn] == SIZE_MAX) tx->begin_at[txn] = k;
+    }
     return 0;
 }
 
@@ -2143,6 +2182,7 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     checker_stream_fini(&cs);
     free(tx.items);
     free(tx.recs);
+    free(tx.begin_at);
     free(list.dup_set);
     free(list.items);
     free(items);
