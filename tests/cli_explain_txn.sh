@@ -10,6 +10,8 @@
 #     by the new instance's InitProducerId, and read_uncommitted returns both copies;
 #   - a produce delayed past its delivery timeout lands after its transaction's ABORT marker and
 #     is committed with the next transaction: the aborted read's chain names the late write;
+#   - a whole-cluster power loss takes batches of committed transactions: each lost commit names
+#     the batch, its append and the power loss;
 #   - a clean transactional run has nothing to explain, and --explain does not change the run.
 #
 # Usage: bash cli_explain_txn.sh KAFKASIM_BINARY SOURCE_DIR
@@ -105,6 +107,20 @@ else
     'after the producer bumped its epoch \(InitProducerId after the abort, KIP-360\)' \
     'the COMMIT marker at offset 32 \(epoch 1\) closed the late copy together with the resend'
 fi
+
+# ---- Lost commits: a whole-cluster power loss takes committed transactions (A9) ------------
+run_ok transactional.id=app isolation.level=read_committed workload.records=200 \
+  workload.transaction.records=20 workload.transaction.abort.ratio=0.2 \
+  workload.resend.on.failure=true transaction.timeout.ms=2000 \
+  'fault.x=powerloss all at 300ms for 2s' --seed 1 --explain
+cp out power.txt
+chain_has power.txt '^transaction 2 of producer \(producer id [0-9]+, epoch 0\) committed but not read whole \(lost_commits\)' \
+  'the application was told it committed at [0-9.]+ ms' \
+  'wrote PrepareCommit at [0-9.]+ ms; CompleteCommit at [0-9.]+ ms' \
+  'its batch on orders-0 \(records 20\.\.39\) was appended by broker-1 at [0-9.]+ ms and is not in the final log' \
+  'broker-1 lost power at 300\.000 ms \(fault x\): acks come from the page cache'
+chain_has power.txt '^records 20\.\.[0-9]+ lost \(Jepsen: lost-write' \
+  'of transaction 2 of producer' 'lost power at 300\.000 ms'
 
 # ---- Nothing to explain; explaining does not change the run --------------------------------
 run_ok transactional.id=app isolation.level=read_committed workload.records=40 \

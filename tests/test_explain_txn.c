@@ -8,13 +8,13 @@
  * partition verification), a lost commit and an atomicity violation held back by that hanging
  * transaction, a zombie write, and the --explain=N bound.
  *
- * Runs produce the restart duplicate and an aborted read at read_committed (a produce delayed
+ * Runs produce the restart duplicate, an aborted read at read_committed (a produce delayed
  * past its delivery timeout, appended after its transaction's ABORT marker and committed with
- * the next one): tests/cli_explain_txn.sh tells both from real runs. The others are built by
- * hand here because no run of the model writes them today (T2 needs a stale EndTxn that
- * commits another transaction, T3's hanging transaction a late produce that no later
- * transaction of its producer closes, a zombie write a client that skips AddPartitionsToTxn,
- * a lost commit a hanging transaction in front of it).
+ * the next one) and lost commits (a whole-cluster power loss): tests/cli_explain_txn.sh tells
+ * them from real runs. The others are built by hand here because no run of the model writes
+ * them today (T2 needs a stale EndTxn that commits another transaction, T3's hanging transaction
+ * a late produce that no later transaction of its producer closes, a zombie write a client that
+ * skips AddPartitionsToTxn, a lost commit held back by a hanging transaction).
  */
 #include "explain.h"
 #include "sim.h"

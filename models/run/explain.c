@@ -835,6 +835,29 @@ static void ext_lso_reason(const ex_run *x, ex_text *out, uint32_t g, int64_t ls
     }
 }
 
+/* How a batch appended by app on g left the logs: the first power loss of its leader after the
+ * append, or the first truncation of g on that broker below its offset (a history walk from the
+ * append, for one story). */
+static void ext_gone(const ex_run *x, ex_text *out, const history_rec *app, uint32_t g) {
+    for (size_t i = ex_index_of(x, app) + 1; i < x->h->count; i++) {
+        const history_rec *r = &x->h->recs[i];
+        (*x->work)++;
+        if (r->kind == HIST_CRASH && r->node == app->node && r->a == 1 && r->b) {
+            ex_add(out, "%s lost power at %s%s: acks come from the page cache, and a power loss "
+                        "takes what no fsync (log.flush.interval.messages, a segment roll) nor "
+                        "the OS's writeback had put on disk",
+                   ex_node(r->node).s, ex_time(r->time_ns).s, ex_fault(x, ex_fault_at(x, i)).s);
+            return;
+        }
+        if (r->kind == HIST_TRUNCATE && r->node == app->node && r->partition == g &&
+            r->d <= app->d) {
+            ex_add(out, "%s truncated its log to offset %lld at %s", ex_node(r->node).s,
+                   (long long)r->d, ex_time(r->time_ns).s);
+            return;
+        }
+    }
+}
+
 /* Why the batch of payload, on g, is not in the view. */
 static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_t g) {
     const checker_log *lg = &x->txn->raw[g];
@@ -844,11 +867,13 @@ static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_
         const history_rec *app = ex_find(x, 0, HIST_APPEND, payload, 0);
         const history_rec *retry = ex_find(x, 0, HIST_RETRY, payload, 0);
         const history_rec *expire = ex_find(x, 0, HIST_EXPIRE, payload, 0);
-        if (app)
+        if (app) {
             ex_add(out, "its batch on %s (%s) was appended by %s at %s and is not in the final "
                         "log",
                    part.s, ex_records(x->p, payload).s, ex_node(app->node).s,
                    ex_time(app->time_ns).s);
+            ext_gone(x, out, app, g);
+        }
         else if (retry || expire)
             ex_add(out, "its batch on %s (%s) was never appended (%s)", part.s,
                    ex_records(x->p, payload).s,
