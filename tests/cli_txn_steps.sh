@@ -5,7 +5,8 @@
 #   durable and before the EndTxn answer and the markers; coordinator.markers with its request
 #   on the wire; leader.marker-request before the leader's marker, leader.marker after it;
 #   producer.txn-flushed before EndTxn, producer.end-txn with EndTxn on the wire (the commit
-#   completes, the application never learns it);
+#   completes, the application never learns it); a producer paused at producer.txn-flushed
+#   holds its EndTxn until the pause ends (past transaction.timeout.ms: the commit fails);
 # - the coordinator crashed between PrepareCommit and the markers, swept over the step
 #   (coordinator.prepare, coordinator.markers, coordinator.complete), the transaction it stops
 #   (n) and whether it comes back, over seeds: every committed transaction ends whole in the
@@ -29,7 +30,7 @@ trace() {
   "$bin" run $one "fault.c=$1" --trace >out 2>err || fail "run with '$1' exited $?: $(head -3 err)"
   crash_at=$(awk '$3 == "crash" { print $1; exit }' out)
   crashed=$(awk '$3 == "crash" { print $2; exit }' out)
-  [ -n "$crash_at" ] || fail "'$1': no crash in the trace"
+  case $1 in crash*) [ -n "$crash_at" ] || fail "'$1': no crash in the trace" ;; esac
 }
 
 # has PATTERN WHY / lacks PATTERN WHY: a line of out matches the extended regular expression.
@@ -127,6 +128,23 @@ checks=$((checks + 1))
   --format csv >out 2>err || fail "resend run exited $?"
 [ "$(csv_field duplicates)" -eq 0 ] 2>/dev/null ||
   fail "crash before EndTxn with resend: duplicates $(csv_field duplicates), expected 0"
+
+# A producer paused at a step: before EndTxn past transaction.timeout.ms (60 s), the coordinator
+# aborts the transaction at its timeout scan (fencing the epoch) and the commit, sent when the
+# pause ends, is PRODUCER_FENCED: 3 commits, nothing of the fourth read; with EndTxn sent, the
+# commit completes while the producer sleeps.
+checks=$((checks + 1))
+"$bin" check $many "fault.p=pause producer on producer.txn-flushed n=4 for 70s" --seeds 1..10 --expect \
+  'atomicity_violations==0 && lost_commits==0 && aborted_read==0 && hanging_transactions==0 && errors.PRODUCER_FENCED==1 && transactions_committed==3 && faults_fired==1' \
+  >out 2>err || fail "pause before EndTxn: $(grep -m1 -E 'first failure|error' out err)"
+checks=$((checks + 1))
+"$bin" check $many "fault.p=pause producer on producer.end-txn n=4 for 70s" --seeds 1..10 --expect \
+  "$whole" >out 2>err || fail "pause after EndTxn: $(grep -m1 -E 'first failure|error' out err)"
+trace "pause producer on producer.txn-flushed n=1 for 70s"
+has "^70124.000ms producer -> broker-[0-9]+ EndTxn .*epoch=0 result=commit" \
+  "pause before EndTxn: EndTxn sent when the pause ends"
+has " txn-fence txn=app by=timeout" "pause before EndTxn: the timeout abort"
+expect_exit 2 run $one "fault.p=pause leader on leader.append for 1s"
 
 # ---- Refused -------------------------------------------------------------------------------------
 expect_exit 2 run $one "fault.c=crash leader on coordinator.prepare"

@@ -473,6 +473,25 @@ static void test_transaction_steps(void) {
     parse_bad("crash controller on leader.append",
               "expected a step controller takes at word 4, got 'leader.append' (it has no "
               "protocol steps)");
+    /* A producer's pause at a step: held there (before EndTxn) until it ends. */
+    f = parse_ok("pause producer on producer.txn-flushed n=3 for 70s");
+    CHECK_EQ(f.kind, FAULT_PAUSE);
+    CHECK(f.on_step);
+    CHECK_EQ(f.step, STEP_PRODUCER_TXN_FLUSHED);
+    CHECK_EQ(f.step_n, 3);
+    CHECK_EQ(f.for_ns, 70 * S);
+    CHECK_EQ(parse_ok("pause producer-2 on producer.ack for 1s").step, STEP_PRODUCER_ACK);
+    parse_bad("pause producer on producer.end-txn",
+              "expected 'for' at word 5, got the end of the line");
+    parse_bad("pause leader on leader.append for 1s",
+              "expected a producer (producer, producer-<n>) at word 2, got 'leader' (a pause at a "
+              "step is a producer's; pause a broker at a time)");
+    parse_bad("pause coordinator of app-1 on coordinator.prepare for 1s",
+              "expected a producer (producer, producer-<n>) at word 2, got 'coordinator' (a pause "
+              "at a step is a producer's; pause a broker at a time)");
+    parse_bad("pause producer on coordinator.prepare for 1s",
+              "expected a step producer takes (producer.send, producer.ack, producer.txn-flushed,"
+              " producer.end-txn) at word 4, got 'coordinator.prepare' (not one of its steps)");
     char err[256];
     fault_world w = {.partition = world_partition, .producers = 2, .brokers = 3,
                      .txn_partition = world_txn, .transactional = true};

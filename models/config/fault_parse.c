@@ -459,10 +459,27 @@ static int fp_stop(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* pause <node> at <time> for <d> */
+/* pause <node> at <time> for <d> | pause <producer> on <step> [n=<k>] for <d>: a pause at a
+ * step is a producer's (a broker stopped at a step of a transaction would have to take up
+ * what it left there; a producer holds its EndTxn until the pause ends). */
 static int fp_pause(fp_state *ps, fault_spec *f) {
-    if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "at") != 0) return -1;
-    if (fp_time(ps, &f->at_ns, false) != 0 || fp_expect(ps, "for") != 0) return -1;
+    int node_at = ps->at;
+    if (fp_node(ps, &f->a) != 0) return -1;
+    if (fp_accept(ps, "on")) {
+        if (f->a.kind != FAULT_TARGET_PRODUCER) {
+            ps->at = node_at;
+            return fp_expected_because(ps, "a producer (producer, producer-<n>)",
+                                       "a pause at a step is a producer's; pause a broker at a "
+                                       "time");
+        }
+        f->on_step = true;
+        if (fp_step_of(ps, &f->a, &f->step) != 0) return -1;
+        if (ps->at < ps->count && ps->len[ps->at] >= 2 && memcmp(ps->word[ps->at], "n=", 2) == 0)
+            if (fp_count(ps, "n=", &f->step_n) != 0) return -1;
+    } else if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) {
+        return -1;
+    }
+    if (fp_expect(ps, "for") != 0) return -1;
     if (fp_time(ps, &f->for_ns, true) != 0) return -1;
     return fp_end(ps);
 }

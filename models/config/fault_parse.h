@@ -9,6 +9,7 @@
  *   stop <broker> at <time> [for <duration>]          (controlled shutdown; broker: leader,
  *                                                      follower or broker-<n>)
  *   pause <node> at <time> for <duration>
+ *   pause <producer> on <step> [n=<k>] for <duration>  (a producer's steps only)
  *   partition <a> <b> at <time> for <duration>        (both directions)
  *   partition <a> -> <b> at <time> for <duration>     (a's messages to b only)
  *   drop <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]

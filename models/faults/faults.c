@@ -179,8 +179,10 @@ static int64_t fault_step_crash_after(proto_step step) {
 }
 
 /* The step hook the nodes call: counts steps, and on the k-th of a watched kind schedules the
- * crash as a separate event at the same instant, so the step's effects stand. True when a crash
- * was scheduled for node: at a transactional step the node goes no further (protocol.h). */
+ * crash as a separate event at the same instant, so the step's effects stand, or pauses the
+ * node at once (a producer's pause at a step). True when a crash or a pause came due for node:
+ * at a transactional step the node goes no further (protocol.h), a paused producer until the
+ * pause ends. */
 bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
     fault_runtime *fr = ctx;
     bool due = false;
@@ -189,7 +191,8 @@ bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
     if (!(fr->steps_watched & UINT32_C(1) << step)) return false;
     for (int i = 0; i < fr->count; i++) {
         const fault_spec *f = &fr->specs[i];
-        if (f->kind != FAULT_CRASH || !f->on_step || f->step != step) continue;
+        if ((f->kind != FAULT_CRASH && f->kind != FAULT_PAUSE) || !f->on_step || f->step != step)
+            continue;
         if (fr->step_done[i]) continue;
         /* A role counts the steps of its partition ("leader of orders-3": orders-3's only;
          * "leader": partition 0's); a broker or producer named by number, every step. */
@@ -202,6 +205,11 @@ bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
         if (++fr->step_seen[i] < f->step_n) continue;
         fr->step_done[i] = true;
         due = true;
+        if (f->kind == FAULT_PAUSE) { /* at once: the node holds what it was about to do */
+            fr->ops.pause(fr->ops.ctx, node, sim_now(fr->world) + f->for_ns);
+            fault_fired(fr, i, node, true);
+            continue;
+        }
         sim_schedule(fr->world, sim_now(fr->world) + fault_step_crash_after(step), fr->kind,
                      fault_arg(i, FAULT_ACT_STEP_CRASH, node));
     }
@@ -291,7 +299,7 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
             }
         } else if (!f->on_step) {
             sim_schedule(fr->world, f->at_ns, fr->kind, fault_arg(i, FAULT_ACT_START, 0));
-        } else if (f->kind == FAULT_CRASH) {
+        } else if (f->kind == FAULT_CRASH || f->kind == FAULT_PAUSE) {
             fr->steps_watched |= UINT32_C(1) << f->step;
         }
     }

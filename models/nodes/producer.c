@@ -2145,10 +2145,11 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
         }
         bool end_txn = m.api == API_END_TXN;
         if (end_txn && producer_txn_step(p, STEP_PRODUCER_TXN_FLUSHED)) {
-            /* The instance dies before its EndTxn goes (its crash is the next event at this
-             * instant): the request is held as in a sleep that does not end. */
+            /* Paused here, the EndTxn goes when the pause ends (the sender runs again at the
+             * resume); crashed here (the crash is the next event at this instant), never: the
+             * request is held as in the sender's sleep before a retry. */
             tm->slept = true;
-            tm->sleep_until_ns = SIM_TIME_NEVER;
+            tm->sleep_until_ns = now < p->paused_until_ns ? p->paused_until_ns : SIM_TIME_NEVER;
             return false;
         }
         uint32_t corr = producer_request_send(p, broker, &m, PRODUCER_NIL, true);
