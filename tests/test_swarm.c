@@ -442,7 +442,7 @@ static void test_transactions(void) {
     CHECK_EQ(config_finish(c, err, sizeof err), 0);
     fault_world w;
     fault_world_of(c, &w);
-    int coordinators = 0, coordinator_ends = 0, steps[STEP_COUNT] = {0};
+    int coordinators = 0, coordinator_ends = 0, steps[STEP_COUNT] = {0}, pauses_on_step = 0;
     swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
     for (uint64_t seed = 1; seed <= 300; seed++) {
         swarm_mix m;
@@ -458,6 +458,10 @@ static void test_transactions(void) {
                 coordinator_ends++;
             if (!f.on_step) continue;
             steps[f.step]++;
+            if (f.kind == FAULT_PAUSE) {
+                pauses_on_step++;
+                CHECK_EQ(f.a.kind, FAULT_TARGET_PRODUCER);
+            }
             /* A step of a transaction counts transactions: 1000 records, 100 each. */
             if (proto_step_transactional(f.step)) CHECK(f.step_n >= 1 && f.step_n <= 10);
             if (f.a.kind == FAULT_TARGET_COORDINATOR) CHECK(proto_step_transactional(f.step));
@@ -465,6 +469,7 @@ static void test_transactions(void) {
     }
     CHECK(coordinators > 20);
     CHECK(coordinator_ends > 10);
+    CHECK(pauses_on_step > 5);
     /* Every step of a transaction is drawn, and the steps of replication still are. */
     for (int s = 0; s < STEP_COUNT; s++) {
         if (s == STEP_PRODUCER_SEND || s == STEP_PRODUCER_ACK) continue; /* never drawn */

@@ -214,11 +214,21 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
 static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
     char target_buf[SWARM_NODE_MAX], t[32], dur[32];
     const char *target = target_buf;
-    if (swarm_pick(d, 4) == 0) target = swarm_producer(d, target_buf, sizeof target_buf);
+    bool producer = swarm_pick(d, 4) == 0;
+    if (producer) target = swarm_producer(d, target_buf, sizeof target_buf);
     else swarm_broker(d, target_buf, sizeof target_buf);
     /* Draws in statement order: the order of evaluation of function arguments is unspecified
      * in C, and gcc and clang differ, which would make a mix depend on the compiler. */
     const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+    if (producer && swarm_transactional(d) && swarm_pick(d, 2) == 0) {
+        /* A transactional world's producer: half of its pauses at a step of a transaction
+         * (before EndTxn, or with EndTxn sent), the n-th transaction's. */
+        const char *step = swarm_pick(d, 2) ? "producer.end-txn" : "producer.txn-flushed";
+        uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->transactions);
+        snprintf(out, len, "pause %s on %s n=%llu for %s", target, step, (unsigned long long)n,
+                 duration);
+        return;
+    }
     const char *at = swarm_time(d, t, sizeof t);
     snprintf(out, len, "pause %s at %s for %s", target, at, duration);
 }
