@@ -472,7 +472,75 @@ static void test_txn_snapshot_rebuild(void) {
     log_fini(&l);
 }
 
+/* KIP-890 part 1: the VerificationStateEntry (UnifiedLog.maybeStartTransactionVerification,
+ * batchMissingRequiredVerification, VerificationStateEntry.maybeUpdateLowestSequenceAndEpoch,
+ * ProducerAppendInfo.checkSequence). */
+static void test_verification(void) {
+    pstate ps;
+    pstate_init(&ps, 30900);
+    int64_t leo = 0;
+    pstate_completed done;
+    int closed;
+    /* A producer with no transaction open here: a guard; asked again, the same guard, its
+     * lowest sequence moving down at the same epoch, reset by a higher one. */
+    uint32_t g = pstate_verification_start(&ps, PID, 5, 0, 100);
+    CHECK(g != 0 && g != UINT32_MAX);
+    CHECK_EQ(pstate_verification_start(&ps, PID, 8, 0, 200), g);
+    CHECK_EQ(ps.verifications[0].lowest_sequence, 5);
+    CHECK_EQ(pstate_verification_start(&ps, PID, 3, 0, 300), g);
+    CHECK_EQ(ps.verifications[0].lowest_sequence, 3);
+    CHECK_EQ(pstate_verification_start(&ps, PID, 9, 1, 300), g);
+    CHECK_EQ(ps.verifications[0].lowest_sequence, 9);
+    CHECK_EQ(ps.verifications[0].epoch, 1);
+    CHECK(pstate_check(&ps) == NULL);
+    /* Appending: without the guard (or with another) INVALID_TXN_STATE; with it the batch
+     * may go, but not above the lowest sequence seen (OUT_OF_ORDER_SEQUENCE_NUMBER); an epoch
+     * error of the epoch check stands before the sequence's. */
+    proto_batch b = tb(PID, 1, 9, 2);
+    CHECK_EQ(pstate_verification_check(&ps, &b, 0, ERR_NONE), ERR_INVALID_TXN_STATE);
+    CHECK_EQ(pstate_verification_check(&ps, &b, g + 1, ERR_NONE), ERR_INVALID_TXN_STATE);
+    CHECK_EQ(pstate_verification_check(&ps, &b, g, ERR_NONE), ERR_NONE);
+    proto_batch above = tb(PID, 1, 11, 2);
+    CHECK_EQ(pstate_verification_check(&ps, &above, g, ERR_NONE), ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    CHECK_EQ(pstate_verification_check(&ps, &above, g, ERR_INVALID_PRODUCER_EPOCH),
+             ERR_INVALID_PRODUCER_EPOCH);
+    /* The append opens the transaction and ends the verification: later batches of it need
+     * no guard (the sentinel), and starting again hands out none. */
+    CHECK_EQ(offer(&ps, b, &leo).error, ERR_NONE);
+    CHECK_EQ(ps.verification_count, 0);
+    proto_batch next = tb(PID, 1, 11, 1);
+    CHECK_EQ(pstate_verification_check(&ps, &next, 0, ERR_NONE), ERR_NONE);
+    CHECK_EQ(pstate_verification_start(&ps, PID, 11, 1, 400), 0);
+    /* The ABA case of UnifiedLog's comment: a guard taken, then an abort marker written
+     * before the append: the marker removes the entry, and the guard no longer verifies. A
+     * new verification hands out another guard. */
+    CHECK_EQ(offer_marker(&ps, marker(PID, 1, 0, false), &leo, &done, &closed), ERR_NONE);
+    uint32_t g2 = pstate_verification_start(&ps, PID, 12, 1, 500);
+    CHECK(g2 != 0 && g2 != g);
+    CHECK_EQ(offer_marker(&ps, marker(PID, 1, 0, false), &leo, &done, &closed), ERR_NONE);
+    CHECK_EQ(closed, 0); /* nothing was open: the marker still ends the verification */
+    proto_batch late = tb(PID, 1, 12, 1);
+    CHECK_EQ(pstate_verification_check(&ps, &late, g2, ERR_NONE), ERR_INVALID_TXN_STATE);
+    /* Entries are kept by producer id; they expire with producer.id.expiration.ms, and a
+     * crash forgets them. */
+    uint32_t g3 = pstate_verification_start(&ps, PID + 2, 0, 0, 1000);
+    uint32_t g4 = pstate_verification_start(&ps, PID - 2, 0, 0, 2000);
+    CHECK(g3 != g4);
+    CHECK_EQ(ps.verification_count, 2);
+    CHECK_EQ(ps.verifications[0].producer_id, PID - 2);
+    CHECK(pstate_check(&ps) == NULL);
+    pstate_expire(&ps, 1500, 1000); /* PID + 2's is 500 old: stays; */
+    CHECK_EQ(ps.verification_count, 2);
+    pstate_expire(&ps, 2000, 1000); /* now 1000 old: gone */
+    CHECK_EQ(ps.verification_count, 1);
+    CHECK_EQ(ps.verifications[0].producer_id, PID - 2);
+    pstate_clear(&ps);
+    CHECK_EQ(ps.verification_count, 0);
+    pstate_fini(&ps);
+}
+
 int main(void) {
+    test_verification();
     test_txn_open_close();
     test_txn_fence_markers();
     test_txn_snapshot_rebuild();

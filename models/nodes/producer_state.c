@@ -47,6 +47,7 @@ void pstate_fini(pstate *ps) {
     free(ps->snapshot_entries);
     free(ps->ongoing);
     free(ps->unreplicated);
+    free(ps->verifications);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -238,10 +239,81 @@ static void entry_push(pstate_entry *e, const pstate_batch *m, int retained) {
     e->batches[e->batch_count++] = *m;
 }
 
+/* ---- Verification (KIP-890 part 1) --------------------------------------------------------- */
+
+/* Index of the first verification entry with an id >= producer_id. */
+static size_t verification_lower_bound(const pstate *ps, int64_t producer_id) {
+    size_t lo = 0, hi = ps->verification_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->verifications[mid].producer_id < producer_id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static const pstate_verification *verification_find(const pstate *ps, int64_t producer_id) {
+    size_t i = verification_lower_bound(ps, producer_id);
+    if (i < ps->verification_count && ps->verifications[i].producer_id == producer_id)
+        return &ps->verifications[i];
+    return NULL;
+}
+
+/* PSM.clearVerificationStateEntry. */
+static void verification_clear(pstate *ps, int64_t producer_id) {
+    size_t i = verification_lower_bound(ps, producer_id);
+    if (i >= ps->verification_count || ps->verifications[i].producer_id != producer_id) return;
+    memmove(&ps->verifications[i], &ps->verifications[i + 1],
+            (ps->verification_count - i - 1) * sizeof *ps->verifications);
+    ps->verification_count--;
+}
+
+uint32_t pstate_verification_start(pstate *ps, int64_t producer_id, int32_t seq, int16_t epoch,
+                                   int64_t now_ns) {
+    const pstate_entry *e = pstate_entry_find(ps, producer_id);
+    if (e && e->txn_first_offset != LOG_NO_OFFSET) return 0; /* hasOngoingTransaction */
+    size_t i = verification_lower_bound(ps, producer_id);
+    if (i >= ps->verification_count || ps->verifications[i].producer_id != producer_id) {
+        if (grow((void **)&ps->verifications, &ps->verification_capacity,
+                 ps->verification_count + 1, sizeof *ps->verifications, 4) != 0)
+            return UINT32_MAX;
+        memmove(&ps->verifications[i + 1], &ps->verifications[i],
+                (ps->verification_count - i) * sizeof *ps->verifications);
+        ps->verification_count++;
+        if (++ps->guard_next == 0 || ps->guard_next == UINT32_MAX) ps->guard_next = 1;
+        ps->verifications[i] = (pstate_verification){.producer_id = producer_id,
+                                                      .timestamp_ns = now_ns,
+                                                      .guard = ps->guard_next,
+                                                      .lowest_sequence = seq,
+                                                      .epoch = epoch};
+        return ps->guard_next;
+    }
+    pstate_verification *v = &ps->verifications[i];
+    if (epoch == v->epoch && seq < v->lowest_sequence) v->lowest_sequence = seq;
+    if (epoch > v->epoch) {
+        v->epoch = epoch;
+        v->lowest_sequence = seq;
+    }
+    return v->guard;
+}
+
+int16_t pstate_verification_check(const pstate *ps, const proto_batch *b, uint32_t guard,
+                                  int16_t epoch_error) {
+    const pstate_entry *e = pstate_entry_find(ps, b->producer_id);
+    const pstate_verification *v = verification_find(ps, b->producer_id);
+    bool ongoing = e && e->txn_first_offset != LOG_NO_OFFSET;
+    if (!ongoing && (!v || guard == 0 || v->guard != guard)) return ERR_INVALID_TXN_STATE;
+    if (epoch_error == ERR_INVALID_PRODUCER_EPOCH) return epoch_error;
+    if (v && b->base_sequence > v->lowest_sequence) return ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+    return epoch_error;
+}
+
 /* appendDataBatch's "Began a new transaction", kept out of pstate_update's line: every
- * append on every replica of an idempotent producer passes there. */
+ * append on every replica of an idempotent producer passes there. A transactional batch also
+ * ends the producer's verification (updateProducers). */
 static int txn_data(pstate *ps, pstate_entry *e, const proto_batch *b) {
     ps->transactional = true;
+    if (ps->verification_count) verification_clear(ps, b->producer_id);
     if (e->txn_first_offset == LOG_NO_OFFSET) return txn_begin(ps, e, b->base_offset);
     return 0;
 }
@@ -281,6 +353,7 @@ int pstate_update_marker(pstate *ps, const proto_batch *b, pstate_completed *don
     }
     e->coordinator_epoch = marker_coordinator_epoch(b);
     e->txn_first_offset = LOG_NO_OFFSET;
+    if (ps->verification_count) verification_clear(ps, b->producer_id);
     e->last_timestamp_ns = b->max_timestamp_ns;
     if (first == LOG_NO_OFFSET) return 0;
     /* completeTxn: from ongoing to unreplicated, with the marker's offset. */
@@ -431,6 +504,13 @@ size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
     }
     size_t removed = ps->count - kept;
     ps->count = kept;
+    /* removeExpiredProducers: verification entries lingering unverified go too. */
+    size_t left = 0;
+    for (size_t i = 0; i < ps->verification_count; i++) {
+        if (now_ns - ps->verifications[i].timestamp_ns >= expiration_ns) continue;
+        ps->verifications[left++] = ps->verifications[i];
+    }
+    ps->verification_count = left;
     return removed;
 }
 
@@ -438,6 +518,7 @@ void pstate_clear(pstate *ps) {
     ps->count = 0;
     ps->ongoing_count = 0;
     ps->unreplicated_count = 0;
+    ps->verification_count = 0;
 }
 
 /* The transaction lists against each other and against the entries: each sorted by first
@@ -482,5 +563,11 @@ const char *pstate_check(const pstate *ps) {
     for (size_t i = 1; i < ps->snapshot_count; i++)
         if (ps->snapshots[i].offset <= ps->snapshots[i - 1].offset)
             return "producer state: snapshots out of offset order";
+    for (size_t i = 0; i < ps->verification_count; i++) {
+        if (i && ps->verifications[i].producer_id <= ps->verifications[i - 1].producer_id)
+            return "producer state: verification entries not sorted by producer id";
+        if (ps->verifications[i].guard == 0)
+            return "producer state: a verification entry holds the sentinel guard";
+    }
     return ps->transactional ? pstate_check_txns(ps) : NULL;
 }

@@ -33,8 +33,17 @@
  * ongoing transactions (loadProducerEntry) and forgets the unreplicated ones; a producer with an
  * open transaction never expires (isProducerExpired).
  *
- * Left out: KIP-890 verification state (VerificationStateEntry and its guard), snapshot
- * corruption, the "clean shutdown without snapshot skips the rebuild" upgrade path, the late
+ * Verification (KIP-890 part 1, 3.6+; UnifiedLog.maybeStartTransactionVerification,
+ * PSM.maybeCreateVerificationStateEntry, VerificationStateEntry, VerificationGuard): a leader
+ * about to verify a producer's first transactional batch keeps a VerificationStateEntry per
+ * producer (a guard, the lowest sequence and the epoch it saw, its creation time); the append
+ * that follows the coordinator's answer must carry that guard, else INVALID_TXN_STATE; any
+ * transactional batch or marker appended for the producer removes the entry (updateProducers),
+ * so a guard that an abort marker overtook no longer matches (the ABA case of UnifiedLog's
+ * comment). Entries live in memory only (a crash forgets them) and expire with
+ * producer.id.expiration.ms (removeExpiredProducers).
+ *
+ * Left out: snapshot corruption, the "clean shutdown without snapshot skips the rebuild" upgrade path, the late
  * transaction check (hasLateTransaction: a metric), and retention-driven removal (KAFKA-7190;
  * the model has no retention).
  */
@@ -88,6 +97,16 @@ typedef struct pstate_completed {
     bool aborted;         /* an ABORT marker */
 } pstate_completed;
 
+/* VerificationStateEntry of one producer; guard 0 is VerificationGuard.SENTINEL, never an
+ * entry's. */
+typedef struct pstate_verification {
+    int64_t producer_id;     /* whose */
+    int64_t timestamp_ns;    /* creation, for expiry */
+    uint32_t guard;          /* its VerificationGuard (a number unique in this state) */
+    int32_t lowest_sequence; /* the lowest base sequence seen at this epoch */
+    int16_t epoch;           /* the highest epoch seen */
+} pstate_verification;
+
 /* A snapshot file <offset>.snapshot: every entry with ONE batch (writeSnapshot). */
 typedef struct pstate_snapshot {
     int64_t offset;      /* the snapshot's offset (lastMapOffset), offsets */
@@ -114,6 +133,10 @@ typedef struct pstate {
     size_t unreplicated_capacity; /* slots allocated */
     bool transactional;          /* a transactional or control batch was seen: the checks and
                                   * the LSO bookkeeping of transactions apply (sticky) */
+    pstate_verification *verifications; /* owned: verificationStates, by producer id */
+    size_t verification_count;   /* entries live */
+    size_t verification_capacity; /* slots allocated */
+    uint32_t guard_next;         /* the last guard handed out */
 } pstate;
 
 /* The outcome of validating one client batch at the leader (analyzeAndValidateProducerState
@@ -184,6 +207,25 @@ int64_t pstate_first_unstable_offset(const pstate *ps);
  * offset when it is below hw, else hw; unreplicated transactions whose marker is below hw count
  * as released (the pstate_on_high_watermark that a move to hw makes). */
 int64_t pstate_last_stable_offset(const pstate *ps, int64_t hw);
+
+/* UnifiedLog.maybeStartTransactionVerification for a producer's transactional batch of base
+ * sequence seq at epoch: 0 (the sentinel: no verification needed) when the producer has a
+ * transaction open here, else the guard of its VerificationStateEntry, created at now_ns if
+ * missing, its lowest sequence and epoch updated (maybeUpdateLowestSequenceAndEpoch). Returns
+ * -1 (as a uint32_t: UINT32_MAX) when memory ran out. */
+uint32_t pstate_verification_start(pstate *ps, int64_t producer_id, int32_t seq, int16_t epoch,
+                                   int64_t now_ns);
+
+/* The verification checks of a transactional client batch about to be appended with guard (0:
+ * none was asked for), in UnifiedLog.analyzeAndValidateProducerState's order after the
+ * duplicate check: INVALID_TXN_STATE ("Record was not part of an ongoing transaction") when
+ * the producer has no open transaction and its entry's guard is not guard
+ * (batchMissingRequiredVerification); OUT_OF_ORDER_SEQUENCE_NUMBER when an entry exists and
+ * the batch's sequence is above its lowest (ProducerAppendInfo.checkSequence); else
+ * epoch_error, the error the epoch check gave (INVALID_PRODUCER_EPOCH comes before the
+ * sequence check), or ERR_NONE. */
+int16_t pstate_verification_check(const pstate *ps, const proto_batch *b, uint32_t guard,
+                                  int16_t epoch_error);
 
 /* Takes a snapshot at offset: every entry with only its last batch (writeSnapshot). Replaces a
  * snapshot at the same offset. Returns 0 or -1 when memory ran out. */
