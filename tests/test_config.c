@@ -573,7 +573,7 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 67);
+    CHECK_EQ(count, 68);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */

@@ -249,6 +249,10 @@ typedef struct config_field {
     X("transaction.state.log.min.isr", "replicas", "1 .. 2147483647",                           \
       "min.insync.replicas of __transaction_state", CT_INT, txn_state_min_isr, 1,               \
       CONFIG_INT_MAX)                                                                           \
+    X("transaction.partition.verification.enable", "", "true, false",                           \
+      "broker (3.6+, KIP-890 part 1): a leader asks the coordinator whether a producer's first " \
+      "transactional batch on a partition belongs to an ongoing transaction before appending it", \
+      CT_BOOL, transaction_verification, 0, 1)                                                  \
     X("transaction.version", "", "1, 2 (2 is not modelled yet)",                                \
       "KIP-890 feature: 1 = AddPartitionsToTxn; 2 = an epoch bump per transaction (default "    \
       "from 4.0)", CT_INT, transaction_version, 1, 2)                                           \
@@ -364,14 +368,18 @@ static const struct config_since {
     {"partitioner.ignore.keys", 30300, "KIP-794"},
     {"partitioner.adaptive.partitioning.enable", 30300, "KIP-794"},
     {"partitioner.availability.timeout.ms", 30300, "KIP-794"},
+    {"transaction.partition.verification.enable", 30600, "KIP-890"},
     {"transaction.version", 40000, "KIP-890"},
 };
 
 int config_key_since(size_t key, const char **source) {
     if (source) *source = "";
     if (key >= CONFIG_KEY_COUNT) return 0;
+    const char *name = config_key_table[key].name;
     for (size_t i = 0; i < sizeof config_since_table / sizeof config_since_table[0]; i++) {
-        if (strcmp(config_since_table[i].name, config_key_table[key].name) != 0) continue;
+        /* the first letter first: every run's config hash asks this of every key */
+        const char *row = config_since_table[i].name;
+        if (row[0] != name[0] || strcmp(row, name) != 0) continue;
         if (source) *source = config_since_table[i].source;
         return config_since_table[i].version;
     }
@@ -484,6 +492,9 @@ void config_defaults(config *c, int kafka_version) {
     c->txn_state_min_isr = 2;
     /* KIP-890 part 2: new 4.0 clusters finalize transaction.version 2. */
     c->transaction_version = v >= 40000 ? 2 : 1;
+    /* KafkaConfig 3.6: transaction.partition.verification.enable, default true (KAFKA-14884);
+     * before 3.6 no leader verifies. */
+    c->transaction_verification = v >= 30600;
     c->isolation_level = CONFIG_READ_UNCOMMITTED; /* ConsumerConfig's default */
     c->transaction_records = 100;
     c->transaction_abort_ppm = 0;
@@ -1707,7 +1718,8 @@ static const char *const config_quiet_by_version[] = {
     "transactional.id", "transaction.timeout.ms", "max.block.ms", "transaction.max.timeout.ms",
     "transaction.abort.timed.out.transaction.cleanup.interval.ms",
     "transaction.state.log.num.partitions", "transaction.state.log.replication.factor",
-    "transaction.state.log.min.isr", "transaction.version", "isolation.level",
+    "transaction.state.log.min.isr", "transaction.partition.verification.enable",
+    "transaction.version", "isolation.level",
     "workload.transaction.records", "workload.transaction.abort.ratio",
 };
 

@@ -162,6 +162,7 @@ typedef struct config {
     int txn_state_replication_factor; /* transaction.state.log.replication.factor */
     int txn_state_min_isr;           /* transaction.state.log.min.isr */
     int transaction_version;         /* transaction.version (KIP-890): 1 or 2 */
+    bool transaction_verification;   /* transaction.partition.verification.enable (3.6+) */
     int isolation_level;             /* isolation.level: CONFIG_READ_* (the judge's reader) */
     uint64_t transaction_records;    /* workload.transaction.records */
     int64_t transaction_abort_ppm;   /* workload.transaction.abort.ratio, millionths */
