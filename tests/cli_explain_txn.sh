@@ -53,7 +53,7 @@ grep -q '^explain: judged on the read_committed view (isolation.level=read_commi
   fail "no view line: $(head -1 out)"
 chain_has committed.txt '^records 10\.\.19 duplicated \(Jepsen: duplicate, 2 committed copies each\)' \
   'the first copy, at offsets 11\.\.20 on broker-1 at [0-9.]+ ms, is of transaction 2 of producer \(producer id [0-9]+, epoch 0\)' \
-  'the application had called commitTransaction when the producer was restarted at 160\.000 ms \(fault restart\), before the answer: commitTransaction ended PRODUCER_CLOSED, and the application never learned the outcome' \
+  'the application had called commitTransaction when the producer was restarted at 164\.000 ms \(fault restart\), before the answer: commitTransaction ended PRODUCER_CLOSED, and the application never learned the outcome' \
   'the coordinator \(broker-[0-9]\) wrote PrepareCommit at [0-9.]+ ms' \
   'broker-[0-9] wrote the COMMIT marker at offset 21 of orders-0' \
   'CompleteCommit at [0-9.]+ ms' \
@@ -64,7 +64,7 @@ chain_has committed.txt '^records 10\.\.19 duplicated \(Jepsen: duplicate, 2 com
   'so a read_committed consumer reads both'
 
 # ---- A restart before EndTxn: fenced and aborted, both copies at read_uncommitted ----------
-run_ok "$lesson" 'fault.restart=restart producer at 157ms' isolation.level=read_uncommitted \
+run_ok "$lesson" 'fault.restart=restart producer at 161ms' isolation.level=read_uncommitted \
   --seed 1 --explain
 cp out aborted.txt
 checks=$((checks + 1))

@@ -604,12 +604,19 @@ static void produce_expire_parts(broker *b, node_id client) {
 /* Partition.appendRecordsToLeader for one batch of a multi-partition request, as
  * leader_on_produce does for a request of one: the part records its error, or its offsets and
  * whether the batch was appended (not a duplicate). */
+static int16_t verify_check(broker *b, const broker_verify *vf, int k, broker_partition *p,
+                            const proto_batch *in, int16_t error);
+
 static bool leader_append_part(broker *b, const proto_batch *in, int8_t acks,
-                               broker_produce_part *pp) {
+                               broker_produce_part *pp, const broker_verify *vf, int k) {
     pp->partition = in->partition;
     pp->base_offset = -1;
     pp->error = ERR_NONE;
     pp->pending = false;
+    if (__builtin_expect(vf != NULL, 0) && vf->errors[k] != ERR_NONE) {
+        pp->error = vf->errors[k]; /* postVerificationCallback's errorResults */
+        return false;
+    }
     if (in->partition >= b->partition_count || !is_leader(b, &b->partitions[in->partition])) {
         pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
         return false;
@@ -620,6 +627,8 @@ static bool leader_append_part(broker *b, const proto_batch *in, int8_t acks,
         return false;
     }
     pstate_verdict v = pstate_validate(&p->pstate, in);
+    if (__builtin_expect(vf != NULL, 0) && !v.duplicate)
+        v.error = verify_check(b, vf, k, p, in, v.error);
     if (v.error != ERR_NONE) {
         pp->error = v.error;
         return false;
@@ -648,12 +657,24 @@ static bool leader_append_part(broker *b, const proto_batch *in, int8_t acks,
 static void leader_complete_parked(broker *b, int partition, bool data_arrived);
 static bool markers_try_complete(broker *b, node_id client, int only);
 
+static bool verify_begin(broker *b, node_id client);
+
+/* The current request of client is a transactional one this leader verifies (KIP-890 part 1):
+ * one predictable branch on the first batch's flag for every other request. */
+static inline bool produce_verifies(const broker *b, node_id client) {
+    const proto_produce_request *req = &b->conns[client].current.u.produce;
+    return __builtin_expect((req->batch.flags & PROTO_BATCH_TRANSACTIONAL) != 0, 0) &&
+           b->env.config->transaction_verification && req->txn != 0;
+}
+
 /* KafkaApis.handleProduceRequest and ReplicaManager.appendRecords for a request carrying
  * several partitions' batches: each is appended as a request of one would be; acks=0 closes
  * the connection on any error, else sends nothing; acks=1 answers every partition at once;
  * acks=all waits (DelayedProduce) until every appended partition's HW passes its batch. The
- * answer goes out before the append steps run, as for a request of one. */
-static void leader_on_produce_parts(broker *b, node_id client) {
+ * answer goes out before the append steps run, as for a request of one. vf: the request's
+ * answered verification (its pre-append errors and guards), NULL when it has none. */
+static inline __attribute__((always_inline)) void
+leader_produce_parts_with(broker *b, node_id client, const broker_verify *vf) {
     broker_conn *c = &b->conns[client];
     const proto_produce_request *req = &c->current.u.produce;
     int n = req->batch_count;
@@ -661,7 +682,7 @@ static void leader_on_produce_parts(broker *b, node_id client) {
     int appended[PROTO_PRODUCE_BATCHES_MAX], appended_count = 0; /* partitions, in order */
     bool any_error = false;
     for (int k = 0; k < n; k++) {
-        if (leader_append_part(b, proto_produce_batch(req, k), acks, &c->parts[k]))
+        if (leader_append_part(b, proto_produce_batch(req, k), acks, &c->parts[k], vf, k))
             appended[appended_count++] = c->parts[k].partition;
         any_error |= c->parts[k].error != ERR_NONE;
     }
@@ -758,10 +779,16 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
     for (; drained; drained &= drained - 1) conn_drain(b, (node_id)broker_lowest_bit(drained));
 }
 
-/* Partition.appendRecordsToLeader then ReplicaManager's acks handling (section 1.2, 2.4). */
-static void leader_on_produce(broker *b, node_id client) {
+/* Partition.appendRecordsToLeader then ReplicaManager's acks handling (section 1.2, 2.4); vf as
+ * for leader_produce_parts_with. */
+static inline __attribute__((always_inline)) void
+leader_produce_with(broker *b, node_id client, const broker_verify *vf) {
     const proto_msg *m = &b->conns[client].current;
     const proto_produce_request *req = &m->u.produce;
+    if (vf != NULL && vf->errors[0] != ERR_NONE) {
+        produce_fail(b, client, vf->errors[0]); /* postVerificationCallback's errorResults */
+        return;
+    }
     if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
         produce_fail(b, client, ERR_NOT_LEADER_OR_FOLLOWER);
         return;
@@ -774,6 +801,7 @@ static void leader_on_produce(broker *b, node_id client) {
         return;
     }
     pstate_verdict v = pstate_validate(&p->pstate, &req->batch);
+    if (vf != NULL && !v.duplicate) v.error = verify_check(b, vf, 0, p, &req->batch, v.error);
     if (v.error != ERR_NONE) {
         produce_fail(b, client, v.error);
         return;
@@ -806,6 +834,28 @@ static void leader_on_produce(broker *b, node_id client) {
     if (c->busy && c->parked == BROKER_PARKED_PRODUCE &&
         p->log.high_watermark >= c->required_offset)
         produce_complete(b, client);
+}
+
+/* A transactional request this leader verifies (ReplicaManager.handleProduceAppend): begins the
+ * verification (the request parks until the coordinator answers, verify_done), or, answered,
+ * appends with the guards and errors it left. */
+BROKER_COLD static void leader_on_produce_verified(broker *b, node_id client) {
+    bool multi = b->conns[client].current.u.produce.batch_count > 1;
+    if (!(b->verify && b->verify[client].answered) && verify_begin(b, client)) return; /* parked */
+    broker_verify *vf = &b->verify[client];
+    vf->answered = false; /* consumed by this pass */
+    if (multi) leader_produce_parts_with(b, client, vf);
+    else leader_produce_with(b, client, vf);
+}
+
+static void leader_on_produce_parts(broker *b, node_id client) {
+    if (produce_verifies(b, client)) leader_on_produce_verified(b, client);
+    else leader_produce_parts_with(b, client, NULL);
+}
+
+static void leader_on_produce(broker *b, node_id client) {
+    if (produce_verifies(b, client)) leader_on_produce_verified(b, client);
+    else leader_produce_with(b, client, NULL);
 }
 
 /* ---- Leader: WriteTxnMarkers ------------------------------------------------------------- */
@@ -940,6 +990,164 @@ BROKER_COLD static void leader_on_write_txn_markers(broker *b, node_id client) {
     /* tryCompleteElseWatch: an ISR of one has the markers already. */
     if (b->alive && c->busy && c->parked == BROKER_PARKED_MARKERS)
         markers_try_complete(b, client, -1); /* the caller drains the connection */
+}
+
+/* ---- Leader: transaction verification (KIP-890 part 1) ------------------------------------ */
+
+#define BROKER_KAFKA_3_7_1 30701 /* KAFKA-16386: a lost verification -> NOT_ENOUGH_REPLICAS */
+
+/* The error the producer gets for a partition whose verification answered error:
+ * AddPartitionsToTxnManager's mapping (PRODUCER_FENCED -> INVALID_PRODUCER_EPOCH: "Producers
+ * expect to handle INVALID_PRODUCER_EPOCH"), then ReplicaManager's postVerificationCallback
+ * (the coordinator's retriable errors -> NOT_ENOUGH_REPLICAS, which every client retries
+ * without a metadata refresh; NETWORK_EXCEPTION only from 3.7.1, KAFKA-16386). A 3.8+
+ * coordinator's TRANSACTION_ABORTABLE reaches a 3.8+ producer as it is (Produce v11,
+ * TransactionSupportedOperation genericError): the model runs one release throughout. */
+BROKER_COLD static int16_t verify_error_to_producer(const broker *b, int16_t error) {
+    switch (error) {
+    case ERR_PRODUCER_FENCED: return ERR_INVALID_PRODUCER_EPOCH;
+    case ERR_CONCURRENT_TRANSACTIONS:
+    case ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case ERR_COORDINATOR_NOT_AVAILABLE:
+    case ERR_NOT_COORDINATOR: return ERR_NOT_ENOUGH_REPLICAS;
+    case ERR_NETWORK_EXCEPTION:
+        return b->env.config->kafka_version >= BROKER_KAFKA_3_7_1 ? ERR_NOT_ENOUGH_REPLICAS
+                                                                   : ERR_NETWORK_EXCEPTION;
+    default: return error;
+    }
+}
+
+/* UnifiedLog.analyzeAndValidateProducerState's verification part for batch k of the request
+ * (not a duplicate): error is what the epoch and sequence checks gave. */
+BROKER_COLD static int16_t verify_check(broker *b, const broker_verify *vf, int k,
+                                        broker_partition *p, const proto_batch *in,
+                                        int16_t error) {
+    (void)b;
+    return pstate_verification_check(&p->pstate, in, vf->guards[k], error);
+}
+
+/* ReplicaManager.maybeStartTransactionVerificationForPartitions for the current request of
+ * client: each transactional batch of a partition this broker leads takes its producer's
+ * guard (none while the producer's transaction is open there: Partition.
+ * maybeStartTransactionVerification); a partition it does not lead gets NOT_LEADER_OR_FOLLOWER.
+ * The partitions with a guard go to the coordinator in one AddPartitionsToTxn (verifyOnly,
+ * AddPartitionsToTxnManager.verifyTransaction), the request parked until the answer or the
+ * broker's request.timeout.ms (InterBrokerSendThread). True when it was parked; false when
+ * nothing needs asking (the request goes on with its errors). */
+BROKER_COLD static bool verify_begin(broker *b, node_id client) {
+    if (!b->verify) b->verify = calloc(NODES_MAX, sizeof *b->verify);
+    if (!b->verify) {
+        out_of_memory(b);
+        return true; /* the world stops */
+    }
+    broker_conn *c = &b->conns[client];
+    const proto_produce_request *req = &c->current.u.produce;
+    broker_verify *vf = &b->verify[client];
+    vf->correlation = 0;
+    vf->count = 0;
+    vf->answered = true;
+    int n = req->batch_count > 1 ? req->batch_count : 1; /* a request of one may say 0 */
+    for (int k = 0; k < n; k++) {
+        const proto_batch *in = proto_produce_batch(req, k);
+        vf->guards[k] = 0;
+        vf->errors[k] = ERR_NONE;
+        if (in->partition >= b->partition_count || !is_leader(b, &b->partitions[in->partition])) {
+            vf->errors[k] = ERR_NOT_LEADER_OR_FOLLOWER;
+            continue;
+        }
+        uint32_t guard = pstate_verification_start(&b->partitions[in->partition].pstate,
+                                                   in->producer_id, in->base_sequence,
+                                                   in->producer_epoch, now_ns(b));
+        if (guard == UINT32_MAX) {
+            out_of_memory(b);
+            return true;
+        }
+        partition_dirty(b, &b->partitions[in->partition]);
+        if (guard == 0) continue; /* the transaction is open here: nothing to verify */
+        vf->guards[k] = guard;
+        vf->partitions[vf->count++] = in->partition;
+    }
+    if (vf->count == 0) return false;
+    /* getTransactionCoordinator: the live leader of the id's __transaction_state partition in
+     * this broker's metadata, else COORDINATOR_NOT_AVAILABLE for every partition. */
+    int txn = req->txn - 1;
+    const broker_partition *sp = &b->partitions[b->env.config->txn_partition[txn]];
+    if (!sp->state_known || sp->leader < 1) {
+        int16_t error = verify_error_to_producer(b, ERR_COORDINATOR_NOT_AVAILABLE);
+        for (int k = 0; k < n; k++)
+            if (vf->guards[k]) vf->errors[k] = error;
+        return false;
+    }
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_ADD_PARTITIONS_TO_TXN;
+    m.to = node_broker(sp->leader);
+    m.partition = vf->partitions[0];
+    m.correlation_id = ++b->correlation_next;
+    m.u.add_partitions.producer_id = req->batch.producer_id;
+    m.u.add_partitions.producer_epoch = req->batch.producer_epoch;
+    m.u.add_partitions.txn = (uint16_t)txn;
+    m.u.add_partitions.partition_count = vf->count;
+    m.u.add_partitions.verify_only = 1;
+    m.u.add_partitions.partitions = vf->partitions;
+    vf->correlation = m.correlation_id;
+    vf->coordinator = sp->leader;
+    vf->answered = false;
+    conn_park(b, client, BROKER_PARKED_VERIFY,
+              now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns));
+    send_msg(b, &m);
+    return true;
+}
+
+/* The verification of client's parked request is answered: error for every partition asked
+ * (a top-level error, or NETWORK_EXCEPTION for a lost or timed-out request) when errors is
+ * NULL, else errors[i] for partitions[i]. The request goes on (postVerificationCallback). */
+BROKER_COLD static void verify_done(broker *b, node_id client, int16_t error,
+                                    const int16_t *errors) {
+    broker_conn *c = &b->conns[client];
+    broker_verify *vf = &b->verify[client];
+    const proto_produce_request *req = &c->current.u.produce;
+    for (int k = 0, i = 0; k < (req->batch_count > 1 ? req->batch_count : 1); k++) {
+        if (!vf->guards[k]) continue;
+        int16_t e = errors ? errors[i] : error;
+        i++;
+        if (e != ERR_NONE) vf->errors[k] = verify_error_to_producer(b, e);
+    }
+    vf->correlation = 0;
+    vf->answered = true;
+    c->parked = BROKER_PARKED_NONE;
+    b->parked_mask &= ~((uint64_t)1 << client);
+    sim_timer_cancel(&c->timer);
+    if (req->batch_count > 1) leader_on_produce_parts(b, client);
+    else leader_on_produce(b, client);
+    if (b->alive && !c->busy) conn_drain(b, client);
+}
+
+/* AddPartitionsToTxnHandler.onComplete: the coordinator's answer to a verification. */
+BROKER_COLD static void verify_on_response(broker *b, const proto_msg *m) {
+    if (!b->verify) return;
+    for (int n = broker_next_parked(b, 0); n < NODES_MAX; n = broker_next_parked(b, n + 1)) {
+        broker_conn *c = &b->conns[n];
+        if (!c->busy || c->parked != BROKER_PARKED_VERIFY ||
+            b->verify[n].correlation != m->correlation_id)
+            continue;
+        const proto_verify_response *r = &m->u.verify_response;
+        bool each = r->error == ERR_NONE && r->partition_count == b->verify[n].count;
+        verify_done(b, (node_id)n, r->error, each ? r->errors : NULL);
+        return;
+    }
+}
+
+/* A disconnect from the coordinator (wasDisconnected): every verification sent there fails
+ * with NETWORK_EXCEPTION. */
+BROKER_COLD static void verify_on_disconnect(broker *b, node_id peer) {
+    if (!b->verify) return;
+    for (int n = broker_next_parked(b, 0); n < NODES_MAX; n = broker_next_parked(b, n + 1)) {
+        broker_conn *c = &b->conns[n];
+        if (c->busy && c->parked == BROKER_PARKED_VERIFY && b->verify[n].correlation &&
+            node_broker(b->verify[n].coordinator) == peer)
+            verify_done(b, (node_id)n, ERR_NETWORK_EXCEPTION, NULL);
+    }
 }
 
 /* ---- Leader: Fetch ----------------------------------------------------------------------- */
@@ -1485,10 +1693,12 @@ static void broker_dispatch(broker *b, const proto_msg *m) {
     } else if (m->api == API_DISCONNECT) {
         follower_on_disconnect(b, m->from);
         if (b->txn) txn_coord_on_disconnect(b->txn, m->from);
+        verify_on_disconnect(b, m->from);
     } else if (m->is_response) {
         if (m->api == API_FETCH) follower_on_fetch_response(b, m);
         else if (m->api == API_WRITE_TXN_MARKERS && b->txn)
             txn_coord_on_markers_response(b->txn, m);
+        else if (m->api == API_ADD_PARTITIONS_TO_TXN) verify_on_response(b, m);
         else if (m->api == API_ALTER_PARTITION) leader_on_alter_response(b, m);
         else if (m->api == API_BROKER_HEARTBEAT) broker_on_heartbeat_response(b, m);
     } else {
@@ -1558,6 +1768,9 @@ static void broker_on_conn_timeout(broker *b, node_id client) {
         produce_expire_parts(b, client);
     } else if (c->parked == BROKER_PARKED_MARKERS) {
         markers_expire(b, client);
+    } else if (c->parked == BROKER_PARKED_VERIFY) {
+        verify_done(b, client, ERR_NETWORK_EXCEPTION, NULL); /* wasTimedOut; it drains */
+        return;
     } else if (c->parked == BROKER_PARKED_PRODUCE) {
         produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
     } else {
@@ -1678,6 +1891,7 @@ void broker_fini(broker *b) {
     free(b->dirty);
     for (int n = 0; b->marker_parts && n < NODES_MAX; n++) free(b->marker_parts[n]);
     free(b->marker_parts);
+    free(b->verify);
     for (int n = 0; n < NODES_MAX; n++) {
         free(b->conns[n].queue);
         free(b->conns[n].queue_more);
@@ -1716,6 +1930,7 @@ static void broker_forget(broker *b) {
     b->ineligible = 0;
     for (int n = 0; n < NODES_MAX; n++) conn_reset(&b->conns[n], b->conns[n].gen);
     b->parked_mask = 0;
+    if (b->verify) memset(b->verify, 0, NODES_MAX * sizeof *b->verify);
     for (int r = 1; r <= PROTO_BROKERS_MAX; r++) leader_fetches_forget(b, r);
     if (b->txn) txn_coord_forget(b->txn);
     for (int i = 0; i < b->partition_count; i++) {

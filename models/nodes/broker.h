@@ -16,6 +16,18 @@
  * NOT_LEADER_OR_FOLLOWER (Kafka answers UNKNOWN_TOPIC_OR_PARTITION where it holds no replica;
  * the coordinator retries both alike, TransactionMarkerRequestCompletionHandler); a marker
  * takes a record's room on disk (workload.record.bytes).
+ * Verification (KIP-890 part 1, transaction.partition.verification.enable, 3.6+;
+ * ReplicaManager.handleProduceAppend, AddPartitionsToTxnManager, UnifiedLog): a leader given a
+ * transactional batch of a producer with no transaction open on that partition takes a
+ * verification guard, parks the request and asks the transactional id's coordinator
+ * (AddPartitionsToTxn, verifyOnly) whether the partition is in the ongoing transaction; it
+ * appends only once answered, and only with a guard still standing. The coordinator's answer
+ * reaches the producer as Kafka maps it (PRODUCER_FENCED -> INVALID_PRODUCER_EPOCH; the
+ * coordinator's retriable errors, and from 3.7.1 a lost or timed-out request, ->
+ * NOT_ENOUGH_REPLICAS). Simplifications: one verification per parked request, not batched per
+ * coordinator (AddPartitionsToTxnManager's one request per node, and its rule that a newer
+ * request of a transactional id answers the older, are left out: a connection carries one
+ * request at a time, so only two instances sharing an id could meet there).
  * A ProduceRequest may carry one batch for each of several partitions (RecordAccumulator's
  * drain): each is appended as a request of one would be, and the response answers every
  * partition; with acks=all it waits until each appended partition's HW passes its batch
@@ -155,7 +167,22 @@ typedef enum broker_parked {
     BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all); a follower's
                                  * DelayedFetch waits in broker_follower instead */
     BROKER_PARKED_MARKERS,      /* WriteTxnMarkers waits for the HW of its partitions */
+    BROKER_PARKED_VERIFY,       /* a transactional Produce waits for its verification */
 } broker_parked;
+
+/* A transactional produce request whose partitions are being verified (KIP-890 part 1,
+ * ReplicaManager.handleProduceAppend / maybeStartTransactionVerificationForPartitions): the
+ * AddPartitionsToTxn(verifyOnly) sent for it, and per batch of the request the guard to
+ * append with and the error to answer instead (the pre-append errors). */
+typedef struct broker_verify {
+    uint32_t correlation;       /* of the verification in flight, 0 none */
+    int16_t coordinator;        /* broker id it went to */
+    bool answered;              /* the answer (or its failure) is in: append now */
+    uint16_t count;             /* partitions sent */
+    uint16_t partitions[PROTO_PRODUCE_BATCHES_MAX]; /* g, in the request's batch order */
+    uint32_t guards[PROTO_PRODUCE_BATCHES_MAX];     /* by batch k: 0 none (sentinel) */
+    int16_t errors[PROTO_PRODUCE_BATCHES_MAX];      /* by batch k: NONE or the pre-append error */
+} broker_verify;
 
 /* One partition of a multi-partition ProduceRequest (DelayedProduce's ProducePartitionStatus). */
 typedef struct broker_produce_part {
@@ -234,6 +261,7 @@ typedef struct broker {
     broker_produce_part **marker_parts; /* owned, NULL until the first WriteTxnMarkers: by
                                          * client node, NULL or the current request's markers,
                                          * PROTO_TXN_PARTITIONS_MAX each (owned) */
+    broker_verify *verify;      /* owned, NULL until the first verification: by client node */
 } broker;
 
 /* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g

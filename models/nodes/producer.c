@@ -1397,6 +1397,7 @@ static PRODUCER_INLINE bool producer_send_batch(producer *p, producer_partition 
     m.u.produce.batch = b->header;
     m.u.produce.timeout_ms = (int32_t)(p->cfg->request_timeout_ns / 1000000);
     m.u.produce.acks = (int8_t)p->cfg->acks;
+    if (p->txn) m.u.produce.txn = (uint8_t)(p->txn->txn + 1);
     history_attempt(p->history, producer_now(p), p->node, &b->header, broker);
     p->produce_attempts++;
     producer_request_send(p, broker, &m, i, expect);
@@ -1568,6 +1569,7 @@ static bool producer_send_batches(producer *p, int broker, const uint32_t *idx, 
     m.u.produce.more = n > 1 ? more : NULL;
     m.u.produce.timeout_ms = (int32_t)(p->cfg->request_timeout_ns / 1000000);
     m.u.produce.acks = (int8_t)p->cfg->acks;
+    if (p->txn) m.u.produce.txn = (uint8_t)(p->txn->txn + 1);
     p->produce_attempts++;
     if (n > 1) p->multi_partition_requests++;
     producer_request_send_produce(p, broker, &m, idx[0], block, expect);

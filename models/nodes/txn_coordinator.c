@@ -718,9 +718,57 @@ static void txn_on_init_producer_id(txn_coord *tc, node_id client) {
     txn_append(tc, txn);
 }
 
+#define TXN_KAFKA_3_8 30800 /* KAFKA-16314: TRANSACTION_ABORTABLE for a partition not added */
+
+/* handleVerifyPartitionsInTransaction (AddPartitionsToTxn v4+ with verifyOnly, a partition
+ * leader's question, KIP-890 part 1): no metadata or another producer id ->
+ * INVALID_PRODUCER_ID_MAPPING; another epoch -> PRODUCER_FENCED; PrepareCommit/PrepareAbort ->
+ * CONCURRENT_TRANSACTIONS (the pending state is not looked at: "there is a final validation
+ * on the append", KAFKA-14904); else per partition NONE when the transaction holds it,
+ * INVALID_TXN_STATE (3.6, 3.7) or TRANSACTION_ABORTABLE (3.8+) when it does not. Nothing is
+ * written. */
+static void txn_on_verify_partitions(txn_coord *tc, node_id client) {
+    const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
+    txn_reply reply = txn_reply_of(tc, client);
+    int txn = req->txn;
+    txn_meta *t = NULL;
+    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
+    if (error == ERR_NONE && (!t || t->producer_id != req->producer_id))
+        error = ERR_INVALID_PRODUCER_ID_MAPPING;
+    else if (error == ERR_NONE && t->producer_epoch != req->producer_epoch)
+        error = ERR_PRODUCER_FENCED;
+    else if (error == ERR_NONE &&
+             (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT))
+        error = ERR_CONCURRENT_TRANSACTIONS;
+    int16_t errors[PROTO_TXN_PARTITIONS_MAX]; /* borrowed by the send */
+    int16_t refused = ERR_NONE;
+    int n = error == ERR_NONE ? req->partition_count : 0;
+    int16_t absent = tc->c->kafka_version >= TXN_KAFKA_3_8 ? ERR_TRANSACTION_ABORTABLE
+                                                            : ERR_INVALID_TXN_STATE;
+    for (int k = 0; k < n; k++) {
+        bool in = false;
+        for (int i = 0; i < t->part_count && !in; i++) in = t->parts[i] == req->partitions[k];
+        errors[k] = in ? ERR_NONE : absent;
+        if (!in) refused = absent;
+    }
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_ADD_PARTITIONS_TO_TXN;
+    m.is_response = 1;
+    m.u.verify_response.error = error;
+    m.u.verify_response.partition_count = (uint16_t)n;
+    m.u.verify_response.refused = refused;
+    m.u.verify_response.errors = n ? errors : NULL;
+    broker_coordinator_respond(tc->b, reply.client, reply.gen, reply.correlation, &m);
+}
+
 /* handleAddPartitionsToTransaction (the client's request, versions <= 3). */
 static void txn_on_add_partitions(txn_coord *tc, node_id client) {
     const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
+    if (req->verify_only) {
+        txn_on_verify_partitions(tc, client);
+        return;
+    }
     txn_reply reply = txn_reply_of(tc, client);
     int txn = req->txn;
     txn_meta *t = NULL;

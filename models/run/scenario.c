@@ -440,6 +440,20 @@ static bool scenario_stable(scenario *s) {
     return true;
 }
 
+/* A transactional run is quiet only once the last message a delay fault held has arrived (the
+ * window's end plus the delay): a produce request delivered after its transaction aborted is
+ * how a transaction hangs (KIP-890's motivation), and a run that stopped while it was still on
+ * the wire would never see it land. Runs without transactions keep the window's end. */
+static int64_t scenario_txn_quiet_after(const scenario *s) {
+    int64_t end = s->quiet_after_ns;
+    for (int i = 0; i < s->faults.count; i++) {
+        const fault_spec *f = &s->faults.specs[i];
+        if (f->kind != FAULT_DELAY || f->to_ns == SIM_TIME_NEVER) continue;
+        if (f->to_ns + f->delay_ns > end) end = f->to_ns + f->delay_ns;
+    }
+    return end;
+}
+
 /* How long a transactional run may wait, once quiet, for its transactions to close. */
 static int64_t scenario_txn_settle_ns(const config *c) {
     int64_t ns = c->transaction_timeout_ns + c->transaction_abort_interval_ns +
@@ -852,6 +866,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         for (int i = 0; i < s->producer_count; i++) s->prods[i].step_fn = NULL;
     }
     s->quiet_after_ns = fault_runtime_quiet_after(&s->faults);
+    if (config_transactional(c)) s->quiet_after_ns = scenario_txn_quiet_after(s);
     s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
     s->kind_start = sim_handler_add(&s->world, scenario_on_start, s, "start");
     s->producer_done_ns = -1;

@@ -396,7 +396,13 @@ static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m
         break;
     case API_ADD_PARTITIONS_TO_TXN:
     case API_END_TXN:
-        if (m->is_response) {
+        if (m->is_response && m->api == API_ADD_PARTITIONS_TO_TXN &&
+            m->u.verify_response.partition_count > 0) {
+            /* a verification's answer: the first partition's error that is not NONE */
+            line_int(l, "partitions", m->u.verify_response.partition_count);
+            line_str(l, "error", proto_error_name(m->u.verify_response.refused));
+            line_partition(t, l, m->partition);
+        } else if (m->is_response) {
             line_str(l, "error", proto_error_name(m->u.txn_response.error));
         } else if (m->api == API_END_TXN) {
             line_txn(t, l, m->u.end_txn.txn);
@@ -408,6 +414,10 @@ static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m
             line_int(l, "pid", m->u.add_partitions.producer_id);
             line_int(l, "epoch", m->u.add_partitions.producer_epoch);
             line_int(l, "partitions", m->u.add_partitions.partition_count);
+            if (m->u.add_partitions.verify_only) { /* a leader's verification (KIP-890) */
+                line_str(l, "verify_only", "true");
+                line_partition(t, l, m->partition);
+            }
         }
         break;
     case API_WRITE_TXN_MARKERS:

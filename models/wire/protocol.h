@@ -310,7 +310,11 @@ typedef struct proto_produce_request {
     int32_t timeout_ms; /* ProduceRequest.timeoutMs: the producer's request.timeout.ms */
     uint16_t batch_count; /* batches, 1 .. PROTO_PRODUCE_BATCHES_MAX */
     int8_t acks;        /* 0, 1 or -1 (all) */
+    uint8_t txn;        /* ProduceRequest.transactionalId: 1 + its index in config.txn_ids,
+                         * 0 none (null); a leader verifying the transaction (KIP-890) asks
+                         * that id's coordinator */
 } proto_produce_request;
+_Static_assert(PROTO_PRODUCERS_MAX < 255, "proto_produce_request.txn holds 1 + a txn id index");
 
 /* The request's timeout, ns. */
 static inline int64_t proto_produce_timeout_ns(const proto_produce_request *r) {
@@ -458,16 +462,30 @@ typedef struct proto_find_coordinator_response {
 } proto_find_coordinator_response;
 
 /* AddPartitionsToTxn (version <= 3, the client's own request): partition_count partitions, all
- * out of line. The response's one error stands for every partition: the coordinator answers
+ * out of line; proto_msg.partition is the first (a leader's verification sets it). The response's one error stands for every partition: the coordinator answers
  * all of a request's partitions alike (OPERATION_NOT_ATTEMPTED aside, which the model has no
- * use for). */
+ * use for). With verify_only (version 4+, KIP-890 part 1: sent by a partition leader,
+ * AddPartitionsToTxnManager.verifyTransaction) nothing is added: the answer is a
+ * proto_verify_response, one error per partition. */
 typedef struct proto_add_partitions_request {
     int64_t producer_id;
     int16_t producer_epoch;
     uint16_t txn;
     uint16_t partition_count;   /* 1 .. PROTO_TXN_PARTITIONS_MAX */
+    uint8_t verify_only;        /* 1: a leader's verification (no transition, no write) */
     const uint16_t *partitions; /* global indexes g, borrowed as a fetch response's batches */
 } proto_add_partitions_request;
+
+/* The answer to a verify_only AddPartitionsToTxn: error for all (a top-level or per-transaction
+ * error), else one per partition of the request, in its order, out of line (NONE: in the
+ * transaction). partition_count 0 in every other AddPartitionsToTxn answer. */
+typedef struct proto_verify_response {
+    int16_t error;
+    uint16_t partition_count;
+    int16_t refused;        /* the first of errors that is not NONE, NONE if none (in line,
+                             * for a reader that has no out-of-line part, as a trace) */
+    const int16_t *errors;
+} proto_verify_response;
 
 typedef struct proto_txn_response {
     int16_t error;
@@ -549,6 +567,7 @@ typedef struct proto_msg {
         proto_write_txn_markers_request write_txn_markers;
         proto_write_txn_markers_response write_txn_markers_response;
         proto_txn_response txn_response; /* AddPartitionsToTxn and EndTxn responses */
+        proto_verify_response verify_response; /* a verify_only AddPartitionsToTxn's */
     } u;
 } proto_msg;
 
@@ -597,7 +616,8 @@ static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
         n = m->is_response ? m->u.metadata_response.partition_count : 0;
         return n > 1 ? (n - 1) * sizeof(proto_metadata_partition) : 0;
     case API_ADD_PARTITIONS_TO_TXN:
-        return m->is_response ? 0 : (size_t)m->u.add_partitions.partition_count * sizeof(uint16_t);
+        if (m->is_response) return (size_t)m->u.verify_response.partition_count * sizeof(int16_t);
+        return (size_t)m->u.add_partitions.partition_count * sizeof(uint16_t);
     case API_WRITE_TXN_MARKERS:
         if (m->is_response)
             return (size_t)m->u.write_txn_markers_response.partition_count * sizeof(int16_t);
@@ -611,6 +631,7 @@ static inline const void *proto_msg_outline(const proto_msg *m) {
     if (m->api == API_PRODUCE) return m->u.produce.more;
     if (m->api == API_METADATA && m->is_response) return m->u.metadata_response.more;
     if (m->api == API_ADD_PARTITIONS_TO_TXN && !m->is_response) return m->u.add_partitions.partitions;
+    if (m->api == API_ADD_PARTITIONS_TO_TXN) return m->u.verify_response.errors;
     if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
         return m->u.write_txn_markers_response.errors;
     if (m->api == API_WRITE_TXN_MARKERS) return m->u.write_txn_markers.partitions;
@@ -624,6 +645,7 @@ static inline void proto_msg_outline_set(proto_msg *m, const void *where) {
     else if (m->api == API_METADATA && m->is_response) m->u.metadata_response.more = where;
     else if (m->api == API_ADD_PARTITIONS_TO_TXN && !m->is_response)
         m->u.add_partitions.partitions = where;
+    else if (m->api == API_ADD_PARTITIONS_TO_TXN) m->u.verify_response.errors = where;
     else if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
         m->u.write_txn_markers_response.errors = where;
     else if (m->api == API_WRITE_TXN_MARKERS) m->u.write_txn_markers.partitions = where;
