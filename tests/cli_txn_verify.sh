@@ -8,7 +8,8 @@
 # - a late write after an abort (a produce request delayed past delivery.timeout.ms while the
 #   application aborts) is answered by the coordinator as Kafka's release does: INVALID_TXN_STATE
 #   in 3.6 and 3.7, TRANSACTION_ABORTABLE from 3.8 (KAFKA-16314); with verification off the
-#   same run leaves a hanging transaction (tests/prop_txn_verify.c sweeps the seeds).
+#   same run leaves a hanging transaction (tests/prop_txn_verify.c sweeps the seeds), and explain
+#   says the leader did not ask the coordinator.
 #
 # Usage: bash cli_txn_verify.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -74,5 +75,12 @@ expect_exit 0 run "${late[@]}" transaction.partition.verification.enable=false -
 expect_exit 0 run "${late[@]}" kafka.version=3.5 --format csv
 [ "$(csv_field hanging_transactions)" = 1 ] ||
   fail "3.5: hanging_transactions is '$(csv_field hanging_transactions)', expected 1"
+# explain tells why the leader took the late batch.
+expect_exit 0 run "${late[@]}" transaction.partition.verification.enable=false --explain
+grep -q "hanging_transactions.*after the ABORT marker.*transaction.partition.verification.enable=false: the leader did not ask the coordinator" out ||
+  fail "explain does not say the key was off: $(grep hanging out | head -1)"
+expect_exit 0 run "${late[@]}" kafka.version=3.5 --explain
+grep -q "hanging_transactions.*predates partition verification" out ||
+  fail "explain does not say 3.5 predates verification: $(grep hanging out | head -1)"
 
 finish

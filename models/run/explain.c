@@ -1072,6 +1072,10 @@ static void ext_hanging(const ex_run *x, ex_text *out, const ex_txn_item *it) {
                     "which makes the leader ask the coordinator before it takes a producer's "
                     "first transactional batch",
                v);
+    } else if (x->c && !x->c->transaction_verification) {
+        ex_add(out, "transaction.partition.verification.enable=false: the leader did not ask the "
+                    "coordinator (KIP-890 part 1) before it took a producer's first "
+                    "transactional batch");
     }
 }
 
