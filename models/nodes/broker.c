@@ -379,10 +379,16 @@ static void conn_drain(broker *b, node_id client) {
     }
 }
 
+static void verify_on_reconnect(broker *b, const proto_msg *m);
+
 static void conn_on_request(broker *b, const proto_msg *m) {
     broker_conn *c = &b->conns[m->from];
     if (m->conn_gen != c->gen) {
         if (m->conn_gen < c->gen) return; /* bytes of a closed connection */
+        if (__builtin_expect(c->busy && c->parked == BROKER_PARKED_VERIFY, 0)) {
+            verify_on_reconnect(b, m);
+            return;
+        }
         conn_reset(c, m->conn_gen);       /* a new connection: the old one's state is gone */
         b->parked_mask &= ~((uint64_t)1 << m->from);
         if (node_is_broker(m->from)) leader_fetches_forget(b, m->from);
@@ -1120,7 +1126,30 @@ BROKER_COLD static void verify_done(broker *b, node_id client, int16_t error,
     sim_timer_cancel(&c->timer);
     if (req->batch_count > 1) leader_on_produce_parts(b, client);
     else leader_on_produce(b, client);
+    if (b->alive && vf->next_gen) {
+        /* Its client reconnected meanwhile: the append is done, no one awaits the answer (a
+         * DelayedProduce for a closed channel answers nobody), and the new connection's
+         * requests go on. */
+        if (c->busy) conn_finish_silent(b, client);
+        c->gen = vf->next_gen;
+        vf->next_gen = 0;
+    }
     if (b->alive && !c->busy) conn_drain(b, client);
+}
+
+/* A request of client's newer connection while its older one's request waits for its
+ * verification: that request goes on (Kafka's verification callback appends whatever became of
+ * the channel); the new connection's requests wait behind it, the old connection's queued ones
+ * are gone (conn_reset). */
+BROKER_COLD static void verify_on_reconnect(broker *b, const proto_msg *m) {
+    broker_conn *c = &b->conns[m->from];
+    broker_verify *vf = &b->verify[m->from];
+    if (m->conn_gen != vf->next_gen) {
+        c->head = 0;
+        c->count = 0;
+        vf->next_gen = m->conn_gen;
+    }
+    if (conn_queue_push(c, m) != 0) out_of_memory(b);
 }
 
 /* AddPartitionsToTxnHandler.onComplete: the coordinator's answer to a verification. */

@@ -27,7 +27,10 @@
  * NOT_ENOUGH_REPLICAS). Simplifications: one verification per parked request, not batched per
  * coordinator (AddPartitionsToTxnManager's one request per node, and its rule that a newer
  * request of a transactional id answers the older, are left out: a connection carries one
- * request at a time, so only two instances sharing an id could meet there).
+ * request at a time, so only two instances sharing an id could meet there). A request waiting
+ * for its verification when its client opens a new connection goes on and appends (Kafka's
+ * callback runs whatever became of the channel), answering no one; the new connection's requests
+ * wait until its verification is answered.
  * A ProduceRequest may carry one batch for each of several partitions (RecordAccumulator's
  * drain): each is appended as a request of one would be, and the response answers every
  * partition; with acks=all it waits until each appended partition's HW passes its batch
@@ -178,6 +181,8 @@ typedef struct broker_verify {
     uint32_t correlation;       /* of the verification in flight, 0 none */
     int16_t coordinator;        /* broker id it went to */
     bool answered;              /* the answer (or its failure) is in: append now */
+    uint32_t next_gen;          /* the client's newer connection, whose requests wait behind
+                                 * this one (0 none): the request goes on without a channel */
     uint16_t count;             /* partitions sent */
     uint16_t partitions[PROTO_PRODUCE_BATCHES_MAX]; /* g, in the request's batch order */
     uint32_t guards[PROTO_PRODUCE_BATCHES_MAX];     /* by batch k: 0 none (sentinel) */
