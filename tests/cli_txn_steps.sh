@@ -141,7 +141,7 @@ checks=$((checks + 1))
 "$bin" check $many "fault.p=pause producer on producer.end-txn n=4 for 70s" --seeds 1..10 --expect \
   "$whole" >out 2>err || fail "pause after EndTxn: $(grep -m1 -E 'first failure|error' out err)"
 trace "pause producer on producer.txn-flushed n=1 for 70s"
-has "^70124.000ms producer -> broker-[0-9]+ EndTxn .*epoch=0 result=commit" \
+has "^70126.000ms producer -> broker-[0-9]+ EndTxn .*epoch=0 result=commit" \
   "pause before EndTxn: EndTxn sent when the pause ends"
 has " txn-fence txn=app by=timeout" "pause before EndTxn: the timeout abort"
 expect_exit 2 run $one "fault.p=pause leader on leader.append for 1s"
