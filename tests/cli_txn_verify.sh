@@ -5,6 +5,8 @@
 # - a transactional run's trace shows the leader's verification (AddPartitionsToTxn with
 #   verify_only=true from the partition leader to the coordinator, and its answer) before the
 #   first batch of each transaction is appended; with the key false there is none;
+# - a verification lost with the coordinator's crash, or timed out while it pauses, reaches the
+#   producer as NETWORK_EXCEPTION before 3.7.1 and NOT_ENOUGH_REPLICAS from it, and is retried;
 # - a late write after an abort (a produce request delayed past delivery.timeout.ms while the
 #   application aborts) is answered by the coordinator as Kafka's release does: INVALID_TXN_STATE
 #   in 3.6 and 3.7, TRANSACTION_ABORTABLE from 3.8 (KAFKA-16314); with verification off the
@@ -51,6 +53,26 @@ expect_exit 0 run $txn transaction.partition.verification.enable=false --trace
 grep -q "verify_only" out && fail "verification off, yet the trace shows a verification"
 expect_exit 0 run $txn kafka.version=3.5 --trace
 grep -q "verify_only" out && fail "3.5 verifies"
+
+# ---- A verification that fails on the way ----------------------------------------------------
+# The coordinator crashes with the first verification in flight (the leader sees the connection
+# go: wasDisconnected), or pauses past broker.request.timeout.ms (wasTimedOut): NETWORK_EXCEPTION,
+# which the producer gets as NOT_ENOUGH_REPLICAS from 3.7.1 (ReplicaManager's
+# postVerificationCallback, KAFKA-16386) and as it is before; either way it retries, and every
+# record ends committed.
+for fault in "crash coordinator at 121500us for 20s" "pause coordinator at 121500us for 5s"; do
+  for v in 3.7.0 3.9; do
+    want=NOT_ENOUGH_REPLICAS
+    [ "$v" = 3.7.0 ] && want=NETWORK_EXCEPTION
+    expect_exit 0 run kafka.version=$v $txn broker.request.timeout.ms=1000 "fault.c=$fault" --trace
+    grep -q "broker-1 -> producer ProduceResponse partition=orders-0 error=$want" out ||
+      fail "$v, $fault: no produce answered $want"
+    expect_exit 0 run kafka.version=$v $txn broker.request.timeout.ms=1000 "fault.c=$fault" \
+      --format csv
+    [ "$(csv_field committed)" = 40 ] && [ "$(csv_field transactions_committed)" = 4 ] ||
+      fail "$v, $fault: committed $(csv_field committed) in $(csv_field transactions_committed)"
+  done
+done
 
 # ---- A late write after an abort -------------------------------------------------------------
 late=(transactional.id=app isolation.level=read_committed workload.records=20
