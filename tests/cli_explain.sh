@@ -13,31 +13,6 @@ set -u
 test_name=cli_explain
 . "$(dirname "$0")/lib.sh"
 
-# run_ok ARGS...: `kafkasim run ARGS` must exit 0; stdout in out.
-run_ok() {
-  checks=$((checks + 1))
-  "$bin" run "$@" >out 2>err || fail "kafkasim run $* exited $?: $(head -1 err)"
-}
-
-# has FILE PATTERN...: every extended regular expression occurs on one line of FILE that starts
-# a chain with the first pattern.
-chain_has() {
-  local file=$1 head=$2
-  shift 2
-  local chain
-  chain=$(grep -E -m1 -- "$head" "$file")
-  checks=$((checks + 1))
-  if [ -z "$chain" ]; then
-    fail "no chain matching '$head'"
-    return
-  fi
-  for p in "$@"; do
-    checks=$((checks + 1))
-    grep -qE -- "$p" <<<"$chain" || fail "chain '$head' lacks '$p':
-  $chain"
-  done
-}
-
 demo="$src/experiments/demo.properties"
 
 # ---- A duplicate and a reordering: the demo, seed 7 ----------------------------------------

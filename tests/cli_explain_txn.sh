@@ -19,30 +19,6 @@ set -u
 test_name=cli_explain_txn
 . "$(dirname "$0")/lib.sh"
 
-run_ok() {
-  checks=$((checks + 1))
-  "$bin" run "$@" >out 2>err || fail "kafkasim run $* exited $?: $(head -1 err)"
-}
-
-# chain_has FILE HEAD PATTERN...: the first line of FILE matching HEAD holds every pattern
-# (extended regular expressions).
-chain_has() {
-  local file=$1 head=$2
-  shift 2
-  local chain
-  chain=$(grep -E -m1 -- "$head" "$file")
-  checks=$((checks + 1))
-  if [ -z "$chain" ]; then
-    fail "no chain matching '$head'"
-    return
-  fi
-  for p in "$@"; do
-    checks=$((checks + 1))
-    grep -qE -- "$p" <<<"$chain" || fail "chain '$head' lacks '$p':
-  $chain"
-  done
-}
-
 lesson="$src/docs/lessons/11-transactions-restart.properties"
 
 # ---- The commit the application never learned, and its resend -----------------------------

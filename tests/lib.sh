@@ -1,7 +1,8 @@
 # lib.sh: what every command-level test shares. Source it from a test script run as
 #   bash SCRIPT KAFKASIM_BINARY SOURCE_DIR
 # with test_name set first. It sets bin (absolute), src, a scratch folder as the working
-# directory (removed on exit), the counters, fail, expect_exit, csv_field and finish.
+# directory (removed on exit), the counters, fail, expect_exit, run_ok, chain_has,
+# csv_field and finish.
 
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(cd "${2:-.}" && pwd)
@@ -35,6 +36,31 @@ expect_exit() {
 csv_field() {
   awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
                         NR == 2 && col { print $col }' "${2:-out}"
+}
+
+# run_ok ARGS...: `kafkasim run ARGS` must exit 0; stdout in out, stderr in err.
+run_ok() {
+  checks=$((checks + 1))
+  "$bin" run "$@" >out 2>err || fail "kafkasim run $* exited $?: $(head -1 err)"
+}
+
+# chain_has FILE HEAD PATTERN...: the first line of FILE matching HEAD (an explain chain) holds
+# every pattern (extended regular expressions).
+chain_has() {
+  local file=$1 head=$2
+  shift 2
+  local chain
+  chain=$(grep -E -m1 -- "$head" "$file")
+  checks=$((checks + 1))
+  if [ -z "$chain" ]; then
+    fail "no chain matching '$head'"
+    return
+  fi
+  for p in "$@"; do
+    checks=$((checks + 1))
+    grep -qE -- "$p" <<<"$chain" || fail "chain '$head' lacks '$p':
+  $chain"
+  done
 }
 
 # finish: the closing line, and the exit status.
