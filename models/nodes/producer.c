@@ -2145,6 +2145,9 @@ static PRODUCER_COLD bool producer_txn_run(producer *p) {
             tm->sleep_until_ns = now;
             return false;
         }
+        /* producer.txn-flushed: the EndTxn is next, every batch answered
+         * (TransactionManager.nextRequest at 3.9: "Do not send the EndTxn until all batches
+         * have been flushed"). */
         bool end_txn = m.api == API_END_TXN;
         if (end_txn && producer_txn_step(p, STEP_PRODUCER_TXN_FLUSHED)) {
             /* Paused here, the EndTxn goes when the pause ends (the sender runs again at the

@@ -412,8 +412,10 @@ static void txn_op_done(txn_coord *tc, int txn, int16_t error) {
     if (t->op_epoch_fence)
         history_txn_fence(tc->b->env.history, now_ns(tc), tc->b->node, txn,
                           t->op_kind == TXN_OP_FENCE_TIMEOUT, t->producer_id, t->producer_epoch);
-    /* PrepareX is durable: a coordinator that dies here has neither answered nor sent a marker;
-     * the next one loads PrepareX and completes it (loadTransactionsForTxnTopicPartition). */
+    /* coordinator.prepare: PrepareX is durable (TransactionCoordinator.endTransaction's
+     * sendTxnMarkersCallback at 3.9, before responseCallback(NONE) and addTxnMarkersToSend): a
+     * coordinator that dies here has neither answered nor sent a marker; the next one loads
+     * PrepareX and completes it (loadTransactionsForTxnTopicPartition). */
     if (txn_step(tc, txn, STEP_COORDINATOR_PREPARE)) return;
     bool commit = t->op_commit;
     int16_t pre = ERR_NONE;
