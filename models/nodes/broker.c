@@ -547,34 +547,67 @@ static void produce_respond_parts(broker *b, node_id client) {
     conn_respond(b, client, &r);
 }
 
-/* DelayedProduce.tryComplete over the parts of one request (a produce request's partitions,
- * or a WriteTxnMarkers entry's): a part is done when its partition's leader moved away
+/* DelayedProduce.tryComplete for one part: done when its partition's leader moved away
  * (NOT_LEADER_OR_FOLLOWER) or its high watermark passed the part's last offset, with
  * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
- * only >= 0 looks at that partition's parts alone (nothing changed for the others). True while
- * some part is still pending. */
-static inline bool parts_pending(broker *b, broker_produce_part *parts, int n, int only) {
-    bool pending = false;
-    for (int k = 0; k < n; k++) {
-        broker_produce_part *pp = &parts[k];
-        if (!pp->pending) continue;
-        if (only >= 0 && pp->partition != only) {
-            pending = true;
-            continue;
-        }
-        broker_partition *p = &b->partitions[pp->partition];
-        if (!is_leader(b, p)) {
-            pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
-            pp->pending = false;
-        } else if (p->log.high_watermark >= pp->required_offset) {
-            if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
-                pp->error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-            pp->pending = false;
-        } else {
-            pending = true;
-        }
+ * True while it is still pending. */
+static inline bool part_pending(broker *b, broker_produce_part *pp) {
+    broker_partition *p = &b->partitions[pp->partition];
+    if (!is_leader(b, p)) {
+        pp->error = ERR_NOT_LEADER_OR_FOLLOWER;
+        pp->pending = false;
+    } else if (p->log.high_watermark >= pp->required_offset) {
+        if (effective_min_isr(b, p) > broker_set_count(maximal_isr(p)))
+            pp->error = ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+        pp->pending = false;
     }
-    return pending;
+    return pp->pending;
+}
+
+/* The parked request of connection client has parts[0 .. n): counts those pending and notes
+ * where each partition's part is (broker_partition.part_at). */
+static void parts_index(broker *b, node_id client, const broker_produce_part *parts, int n) {
+    _Static_assert(PROTO_TXN_PARTITIONS_MAX <= UINT16_MAX &&
+                       PROTO_PRODUCE_BATCHES_MAX <= UINT16_MAX, "part_at holds a part index");
+    broker_conn *c = &b->conns[client];
+    c->parts_waiting = 0;
+    c->parts_repeat = false;
+    for (int k = 0; k < n; k++) {
+        c->parts_waiting += parts[k].pending;
+        if (parts[k].partition >= b->partition_count) continue;
+        uint16_t *at = &b->partitions[parts[k].partition].part_at[client];
+        /* Set for an earlier part of this request: the partition is named twice. */
+        if (*at < k && parts[*at].partition == parts[k].partition) c->parts_repeat = true;
+        *at = (uint16_t)k;
+    }
+}
+
+/* DelayedProduce.tryComplete over the parts of the parked request of connection client (a
+ * produce request's partitions, or a WriteTxnMarkers entry's), part_pending for each. only >= 0
+ * looks at that partition's part alone (nothing changed for the others; c->parts_waiting
+ * counts those still pending). True while some part is still pending. */
+static inline bool parts_pending(broker *b, node_id client, broker_produce_part *parts, int n,
+                                 int only) {
+    broker_conn *c = &b->conns[client];
+    if (only < 0 || c->parts_repeat) {
+        int waiting = 0;
+        for (int k = 0; k < n; k++) {
+            broker_produce_part *pp = &parts[k];
+            if (!pp->pending || (only >= 0 && pp->partition != only)) {
+                waiting += pp->pending;
+                continue;
+            }
+            waiting += part_pending(b, pp);
+        }
+        c->parts_waiting = waiting;
+        return waiting > 0;
+    }
+    int k = b->partitions[only].part_at[client];
+    if (k < n && parts[k].partition == only && parts[k].pending && !part_pending(b, &parts[k])) {
+        SIM_ASSERT(b->env.world, c->parts_waiting > 0);
+        c->parts_waiting--;
+    }
+    return c->parts_waiting > 0;
 }
 
 /* DelayedProduce.onExpiration: the parts still pending time out. */
@@ -595,7 +628,7 @@ static void parts_expire(broker_produce_part *parts, int n) {
  * true when it was answered. */
 static bool produce_try_complete_parts(broker *b, node_id client, int only) {
     broker_conn *c = &b->conns[client];
-    if (parts_pending(b, c->parts, c->current.u.produce.batch_count, only)) return false;
+    if (parts_pending(b, client, c->parts, c->current.u.produce.batch_count, only)) return false;
     produce_respond_parts(b, client);
     return true;
 }
@@ -700,6 +733,7 @@ leader_produce_parts_with(broker *b, node_id client, const broker_verify *vf) {
     } else if (acks == 1) {
         produce_respond_parts(b, client);
     } else {
+        parts_index(b, client, c->parts, n);
         conn_park(b, client, BROKER_PARKED_PRODUCE, now_ns(b) + proto_produce_timeout_ns(req));
     }
     /* Each step may crash this broker; completing parked requests may answer this one and
@@ -749,13 +783,24 @@ static int broker_next_parked(const broker *b, int from) {
     return left ? broker_lowest_bit(left) : NODES_MAX;
 }
 
+/* The first follower at or after broker id from whose fetch of p is parked,
+ * PROTO_BROKERS_MAX + 1 when none. */
+static int broker_next_fetch_parked(const broker_partition *p, int from) {
+    _Static_assert(PROTO_BROKERS_MAX < 32, "fetch_parked_mask has a bit per broker id");
+    uint32_t left = from <= PROTO_BROKERS_MAX ? p->fetch_parked_mask & ~(((uint32_t)1 << from) - 1)
+                                              : 0;
+    return left ? __builtin_ctz(left) : PROTO_BROKERS_MAX + 1;
+}
+
 static void leader_complete_parked(broker *b, int partition, bool data_arrived) {
     broker_partition *p = &b->partitions[partition];
     /* The followers' parked fetches first, by broker id (their nodes come before every
-     * client's): with data, or the leadership error. */
-    for (int r = 1; r <= PROTO_BROKERS_MAX; r++) {
+     * client's): with data, or the leadership error. The mask is read afresh after each, as a
+     * walk of every follower's slot would read it. */
+    for (int r = broker_next_fetch_parked(p, 1); r <= PROTO_BROKERS_MAX;
+         r = broker_next_fetch_parked(p, r + 1)) {
         broker_follower *fw = &p->followers[r];
-        if (!fw->fetch_parked || (is_leader(b, p) && !data_arrived)) continue;
+        if (is_leader(b, p) && !data_arrived) continue;
         proto_msg req = fw->fetch_request; /* the answer clears the slot */
         leader_on_fetch(b, &req, true);
     }
@@ -891,7 +936,7 @@ static void markers_respond(broker *b, node_id client) {
 static bool markers_try_complete(broker *b, node_id client, int only) {
     broker_conn *c = &b->conns[client];
     int n = c->current.u.write_txn_markers.partition_count;
-    if (parts_pending(b, b->marker_parts[client], n, only)) return false;
+    if (parts_pending(b, client, b->marker_parts[client], n, only)) return false;
     markers_respond(b, client);
     return true;
 }
@@ -987,6 +1032,7 @@ BROKER_COLD static void leader_on_write_txn_markers(broker *b, node_id client) {
         markers_respond(b, client);
         return;
     }
+    parts_index(b, client, b->marker_parts[client], n);
     conn_park(b, client, BROKER_PARKED_MARKERS,
               now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns));
     for (int k = 0; k < appended_count && b->alive; k++) {
@@ -1184,8 +1230,10 @@ BROKER_COLD static void verify_on_disconnect(broker *b, node_id peer) {
 /* Ends the wait of follower's parked fetch of partition, if one waits. */
 static void leader_fetch_unpark(broker *b, int partition, int follower) {
     if (partition >= b->partition_count || follower < 1 || follower > PROTO_BROKERS_MAX) return;
-    broker_follower *fw = &b->partitions[partition].followers[follower];
+    broker_partition *p = &b->partitions[partition];
+    broker_follower *fw = &p->followers[follower];
     fw->fetch_parked = false;
+    p->fetch_parked_mask &= ~((uint32_t)1 << follower);
     sim_timer_cancel(&fw->fetch_wait);
 }
 
@@ -1305,6 +1353,7 @@ static void leader_on_fetch(broker *b, const proto_msg *m, bool completing) {
             /* DelayedFetch: waits for data or replica.fetch.wait.max.ms. */
             broker_follower *fw = &p->followers[replica];
             fw->fetch_parked = true;
+            p->fetch_parked_mask |= (uint32_t)1 << replica;
             fw->fetch_request = *m;
             sim_timer_arm(b->env.world, &fw->fetch_wait, now_ns(b) + f->max_wait_ns, b->kind,
                           timer_arg(BROKER_T_CONN, partition, m->from));
@@ -2145,6 +2194,10 @@ static bool broker_check_partition(broker *b, int i, bool recent) {
     if (!broken) broken = pstate_check(&p->pstate);
     if (!broken && b->alive && is_leader(b, p) && !broker_set_has(p->isr, b->broker_id))
         broken = "the leader is not in its ISR";
+    for (int r = 0; !broken && r <= PROTO_BROKERS_MAX; r++) {
+        if (p->followers[r].fetch_parked != ((p->fetch_parked_mask >> r) & 1))
+            broken = "fetch_parked_mask disagrees with the parked fetches";
+    }
     if (broken) {
         sim_fail(b->env.world, "broker-%d partition %d: %s", b->broker_id, i, broken);
         return false;

@@ -147,6 +147,12 @@ typedef struct broker_partition {
     /* Leader side. */
     int64_t leader_epoch_start_offset; /* LEO when this broker became leader, offsets */
     broker_follower followers[PROTO_BROKERS_MAX + 1]; /* indexed by broker id */
+    uint32_t fetch_parked_mask; /* bit r: followers[r].fetch_parked, so that a change of the
+                                 * partition visits the parked fetches without reading every
+                                 * follower's slot */
+    uint16_t part_at[NODES_MAX]; /* by client node: the index of this partition's part in the
+                                 * parts of its connection's parked request, when that request
+                                 * has one (set at the park; stale otherwise: checked on use) */
     bool alter_pending;         /* an AlterPartition is in flight (PendingShrink/ExpandIsr) */
     bool alter_rejected;        /* the controller rejected it as stale: await metadata */
     broker_set isr_proposed;    /* the ISR it proposes */
@@ -216,6 +222,11 @@ typedef struct broker_conn {
                                  * PROTO_PRODUCE_BATCHES_MAX - 1 per slot */
     proto_batch *current_more;  /* owned: the current request's further batches */
     broker_produce_part *parts; /* owned: the current request's partitions */
+    int parts_waiting;          /* parked multi-partition produce or WriteTxnMarkers: its parts
+                                 * still pending (counted at the park), so that a change of one
+                                 * partition looks at that partition's part alone (found by
+                                 * broker_partition.part_at) */
+    bool parts_repeat;          /* that request names a partition twice: look through all */
 } broker_conn;
 
 /* A delivery or timer that arrived during a pause, replayed at its end in order. */
