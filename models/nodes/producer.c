@@ -597,14 +597,24 @@ static int producer_key_partition(producer *p, int t, uint32_t key) {
  * onNewBatch (abortForNewBatch), which moves the sticky partition when it was that one; a
  * null-key one follows the version's partitioner; from 3.3 the built-in partitioner counts the
  * bytes appended (RecordAccumulator.append, partitionChanged, updatePartitionInfo). */
+/* The key number of id, id mod workload.keys: one step on from the last id's when id follows
+ * it, as new ids do. */
+static uint32_t producer_key_of(producer *p, uint32_t id) {
+    uint64_t keys = p->cfg->keys;
+    if ((uint64_t)id == (uint64_t)p->key_id + 1) p->key_of_id = p->key_of_id + 1 == keys ? 0 : p->key_of_id + 1;
+    else if (id != p->key_id) p->key_of_id = id % keys;
+    p->key_id = id;
+    return (uint32_t)p->key_of_id;
+}
+
 static int producer_route_append(producer *p, uint32_t id) {
-    int t = (int)(id % (uint32_t)p->topic_count);
+    int t = p->topic_count == 1 ? 0 : (int)(id % (uint32_t)p->topic_count);
     const producer_topic *topic = &p->topics[t];
     partitioner_topic *pt_state = &p->partitioners[t];
     partitioner_view view = producer_topic_view(p, topic);
     int q;
     if (p->keyed) {
-        q = producer_key_partition(p, t, (uint32_t)(id % p->cfg->keys));
+        q = producer_key_partition(p, t, producer_key_of(p, id));
         if (p->partitioner == PARTITIONER_STICKY &&
             producer_would_open(p, &p->partitions[topic->first + q]))
             partitioner_on_new_batch(pt_state, &view, q, &p->partition_rng);

@@ -217,6 +217,9 @@ typedef struct producer {
     bool *available;           /* owned, by g: its leader is known (availablePartitionsForTopic) */
     uint16_t *key_cache;       /* owned when keyed: 1 + partition of key k of topic t at
                                 * [t * PRODUCER_KEY_CACHE + k], 0 not yet computed */
+    uint32_t key_id;           /* keyed: the last id routed (0 at the start) ... */
+    uint64_t key_of_id;        /* ... and its key number, key_id mod workload.keys: the next id's
+                                * follows without a division */
     uint16_t *by_leader;       /* owned: g grouped by leader, g order within (partitionsForNode) */
     int by_leader_first[PROTO_BROKERS_MAX + 2]; /* broker b's run in by_leader */
     int drain_index[PROTO_BROKERS_MAX + 1]; /* RecordAccumulator.nodesDrainIndex, by broker */
