@@ -549,10 +549,13 @@ static PRODUCER_INLINE void producer_open_add(producer *p, producer_partition *p
     p->buffered_bytes += (int64_t)n * p->record_bytes;
 }
 
-/* Appends one record to the partition's open batch, opening one if needed. */
-static void producer_append(producer *p, uint16_t partition, uint32_t id) {
+/* Appends one record to the partition's open batch, opening one if needed (out of line: most
+ * records find an open batch with room). */
+static PRODUCER_INLINE void producer_append(producer *p, uint16_t partition, uint32_t id) {
     producer_partition *pt = &p->partitions[partition];
-    if (producer_open_batch(p, partition) == PRODUCER_NIL) return;
+    if ((pt->open == PRODUCER_NIL || pt->open_count >= p->records_per_batch) &&
+        producer_open_batch(p, partition) == PRODUCER_NIL)
+        return;
     producer_open_add(p, pt, id, 1);
 }
 
@@ -583,7 +586,7 @@ static int64_t producer_sticky_batch_bytes(const producer *p) {
 
 /* BuiltInPartitioner.partitionForKey of key number key in topic t, remembered for the first
  * PRODUCER_KEY_CACHE keys of each topic (a key's partition never changes in a run). */
-static int producer_key_partition(producer *p, int t, uint32_t key) {
+static PRODUCER_INLINE int producer_key_partition(producer *p, int t, uint32_t key) {
     if (!p->key_cache || key >= PRODUCER_KEY_CACHE)
         return partitioner_partition_for_key(key, p->topics[t].count);
     uint16_t *slot = &p->key_cache[(size_t)t * PRODUCER_KEY_CACHE + key];
@@ -599,7 +602,7 @@ static int producer_key_partition(producer *p, int t, uint32_t key) {
  * bytes appended (RecordAccumulator.append, partitionChanged, updatePartitionInfo). */
 /* The key number of id, id mod workload.keys: one step on from the last id's when id follows
  * it, as new ids do. */
-static uint32_t producer_key_of(producer *p, uint32_t id) {
+static PRODUCER_INLINE uint32_t producer_key_of(producer *p, uint32_t id) {
     uint64_t keys = p->cfg->keys;
     if ((uint64_t)id == (uint64_t)p->key_id + 1) p->key_of_id = p->key_of_id + 1 == keys ? 0 : p->key_of_id + 1;
     else if (id != p->key_id) p->key_of_id = id % keys;
@@ -607,7 +610,7 @@ static uint32_t producer_key_of(producer *p, uint32_t id) {
     return (uint32_t)p->key_of_id;
 }
 
-static int producer_route_append(producer *p, uint32_t id) {
+static PRODUCER_INLINE int producer_route_append(producer *p, uint32_t id) {
     int t = p->topic_count == 1 ? 0 : (int)(id % (uint32_t)p->topic_count);
     const producer_topic *topic = &p->topics[t];
     partitioner_topic *pt_state = &p->partitioners[t];
