@@ -40,7 +40,8 @@
  * the deque ends and amortises the full walk): deque links agree both ways; every queued batch
  * is QUEUED and every QUEUED batch is in its deque; outstanding sequences are increasing;
  * in-flight requests per connection stay within max.in.flight + 2 (Metadata and InitProducerId
- * may pass the limit); records held in batches equal the application's pending count.
+ * may pass the limit); records held in batches equal the application's pending count; a
+ * partition unresolved or asking for an epoch bump has sequences_flagged set.
  *
  * - Several partitions (txn-consumer-semantics.md 1.1-1.3): records are routed by key (murmur2)
  *   or by the version's null-key partitioner (partitioner.h); metadata lists every partition;
@@ -1034,8 +1035,13 @@ static void producer_reset_producer_id(producer *p, int error) {
 /* TM.bumpIdempotentEpochAndResetIdIfNeeded: a local epoch bump (no request), then the
  * partitions that asked for it restart their sequences. */
 static PRODUCER_INLINE void producer_bump_epoch_if_needed(producer *p) {
-    bool requested = false;
-    for (int k = 0; k < p->partition_count; k++) requested |= p->partitions[k].bump_requested;
+    if (!p->sequences_flagged) return;
+    bool requested = false, unresolved = false;
+    for (int k = 0; k < p->partition_count; k++) {
+        requested |= p->partitions[k].bump_requested;
+        unresolved |= p->partitions[k].unresolved;
+    }
+    if (!requested && !unresolved) p->sequences_flagged = false;
     if (!requested || p->producer_id < 0) return;
     if (p->producer_epoch == INT16_MAX) {
         producer_reset_producer_id(p, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -1052,13 +1058,14 @@ static PRODUCER_INLINE void producer_bump_epoch_if_needed(producer *p) {
 /* TM.maybeResolveSequences: once nothing of an unresolved partition is outstanding, either
  * every sequence was acknowledged after all, or the expired batch left a gap: bump. */
 static void producer_resolve_sequences(producer *p) {
+    if (!p->sequences_flagged) return;
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         if (!pt->unresolved || pt->outstanding_count > 0) continue;
         if (producer_is_next_sequence(pt, pt->next_sequence)) {
             pt->unresolved = false;
         } else if (producer_has_kip360(p)) {
-            pt->bump_requested = true;
+            pt->bump_requested = true; /* sequences_flagged is set: this pass runs */
             pt->unresolved = false;
         } else {
             producer_reset_producer_id(p, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -1084,8 +1091,10 @@ static bool producer_idempotent_can_retry(producer *p, producer_batch *b,
          * and aborts (TM.canRetry: "For the transactional producer, allow the batch to
          * fail"). */
         if (!producer_has_kip360(p) || p->txn) return false;
-        if (!pt->unresolved || b->header.base_sequence == pt->unresolved_next_sequence)
+        if (!pt->unresolved || b->header.base_sequence == pt->unresolved_next_sequence) {
             pt->bump_requested = true;
+            p->sequences_flagged = true;
+        }
         return true;
     }
     return proto_error_retriable(error);
@@ -1136,7 +1145,10 @@ static bool producer_handle_failed_batch(producer *p, const producer_batch *b, i
     if (producer_has_kip360(p) && !producer_has_kafka_12152_fix(p) && producer_batch_stale(p, b))
         return false;
     if (producer_has_kip360(p)) {
-        if (sequence_error || adjust) pt->bump_requested = true;
+        if (sequence_error || adjust) {
+            pt->bump_requested = true;
+            p->sequences_flagged = true;
+        }
         return false;
     }
     return sequence_error && b->header.producer_id == p->producer_id;
@@ -1877,10 +1889,12 @@ static void producer_on_message(void *ctx, const proto_msg *m) {
  * sequence + 1 (the larger of two such marks), so the batch starting there is the one whose
  * OUT_OF_ORDER_SEQUENCE_NUMBER proves the gap and bumps the epoch (TM.canRetry,
  * isNextSequenceForUnresolvedPartition). Math.max as Kafka has it, without wrap-around. */
-static void producer_mark_sequence_unresolved(producer_partition *pt, const producer_batch *b) {
+static void producer_mark_sequence_unresolved(producer *p, producer_partition *pt,
+                                              const producer_batch *b) {
     int32_t next = proto_sequence_add(proto_batch_last_sequence(&b->header), 1);
     if (!pt->unresolved || next > pt->unresolved_next_sequence) pt->unresolved_next_sequence = next;
     pt->unresolved = true;
+    p->sequences_flagged = true;
 }
 
 /* delivery.timeout.ms: a queued or in-flight batch fails with a TimeoutException
@@ -1894,7 +1908,7 @@ static void producer_on_expiry(producer *p, uint32_t i) {
     p->expired++;
     if (producer_idempotent(p)) {
         if (b->in_retry && b->header.base_sequence != PROTO_NO_SEQUENCE)
-            producer_mark_sequence_unresolved(pt, b);
+            producer_mark_sequence_unresolved(p, pt, b);
         producer_outstanding_remove(pt, i);
     }
     if (in_flight && p->cfg->max_in_flight == 1) pt->muted = false;
@@ -2089,6 +2103,7 @@ static void producer_txn_abort_batches(producer *p, int error, bool all) {
  * left a gap aborts the transaction instead of bumping locally (abortable with a bump, else
  * fatal). */
 static void producer_txn_resolve_sequences(producer *p) {
+    if (!p->sequences_flagged) return;
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         if (!pt->unresolved || pt->outstanding_count > 0) continue;
@@ -2726,6 +2741,11 @@ static int64_t producer_check_deque(producer *p, int k, uint64_t *walked) {
 
 static bool producer_check_sequences(producer *p, int k, uint32_t from) {
     const producer_partition *pt = &p->partitions[k];
+    if (!p->sequences_flagged && (pt->unresolved || pt->bump_requested)) {
+        sim_fail(p->world, "producer: partition %d is unresolved or asks for a bump, "
+                           "sequences_flagged is clear", k);
+        return false;
+    }
     for (uint32_t j = from ? from : 1; j < pt->outstanding_count; j++) {
         const proto_batch *a = &p->batches[pt->outstanding[j - 1]].header;
         const proto_batch *b = &p->batches[pt->outstanding[j]].header;

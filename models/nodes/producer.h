@@ -212,6 +212,9 @@ typedef struct producer {
     int topic_count;           /* entries in topics */
     partitioner_topic *partitioners; /* owned, one per topic */
     partitioner_kind partitioner; /* the null-key partitioner of kafka.version */
+    bool sequences_flagged;    /* some partition may be unresolved or have asked for an epoch
+                                * bump (set with either flag, cleared by a pass that found
+                                * none): the sender's passes over the partitions run only then */
     bool keyed;                /* workload.keys > 0 and the keys pick partitions */
     sim_pcg32 partition_rng;   /* ThreadLocalRandom of the partitioners */
     bool *available;           /* owned, by g: its leader is known (availablePartitionsForTopic) */
