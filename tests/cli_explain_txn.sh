@@ -2,16 +2,18 @@
 # cli_explain_txn.sh: `kafkasim run --explain` on real transactional runs (lesson 11's producer,
 # transactional.id=app, restarted while its second transaction ends):
 #   - it names the view it judged (isolation.level);
-#   - restart at 160 ms, read_committed: the duplicate's first copy is of a transaction that
+#   - restart at 164 ms, read_committed: the duplicate's first copy is of a transaction that
 #     committed (PrepareCommit, the COMMIT marker, CompleteCommit) while commitTransaction ended
 #     PRODUCER_CLOSED, the application never learning the outcome, and the second copy is the
 #     resend in the new instance's transaction at the next epoch (issue 18's must-show);
-#   - restart at 157 ms, read_uncommitted: the first copy's transaction was fenced and aborted
+#   - restart at 161 ms, read_uncommitted: the first copy's transaction was fenced and aborted
 #     by the new instance's InitProducerId, and read_uncommitted returns both copies;
 #   - a produce delayed past its delivery timeout lands after its transaction's ABORT marker and
 #     is committed with the next transaction: the aborted read's chain names the late write;
 #   - a whole-cluster power loss takes batches of committed transactions: each lost commit names
 #     the batch, its append and the power loss;
+#   - a whole-cluster power loss takes a COMMIT marker and leaves its batch, which a later ABORT
+#     marker of the producer closes: the atomicity violation's chain names the lost marker;
 #   - a clean transactional run has nothing to explain, and --explain does not change the run.
 #
 # Usage: bash cli_explain_txn.sh KAFKASIM_BINARY SOURCE_DIR
@@ -97,6 +99,27 @@ chain_has power.txt '^transaction 2 of producer \(producer id [0-9]+, epoch 0\) 
   'broker-1 lost power at 300\.000 ms \(fault x\): acks come from the page cache'
 chain_has power.txt '^records 20\.\.[0-9]+ lost \(Jepsen: lost-write' \
   'of transaction 2 of producer' 'lost power at 300\.000 ms'
+
+# ---- Atomicity: the power loss takes a COMMIT marker and leaves its batch --------------------
+# Keyed records over three partitions, a flush every 13 messages: broker-1 keeps transaction 4's
+# batch on orders-0 and loses the COMMIT marker after it (offset 35); the producer's next ABORT
+# marker there, written at the same offset after the restart, closes the batch as aborted, while
+# orders-1 and orders-2 read the transaction's other batches.
+run_ok transactional.id=app num.partitions=3 workload.keys=100 workload.records=600 \
+  workload.transaction.records=30 isolation.level=read_committed log.flush.interval.messages=13 \
+  'fault.p=powerloss all at 298ms for 2s' --seed 1 --explain=2
+cp out atomicity.txt
+chain_has atomicity.txt '^transaction 4 of producer \(producer id [0-9]+, epoch 0\) read in part \(atomicity_violations\)' \
+  'the application was told it committed at [0-9.]+ ms' \
+  'its batch on orders-0 \(records 90, 96, \.\.\. \(8 in all\)\) at offset 27 was aborted by the ABORT marker at offset 35' \
+  'its COMMIT marker, written by broker-1 at offset 35 at [0-9.]+ ms, is not in the final log; broker-1 lost power at 298\.000 ms \(fault p\)' \
+  'its batch on orders-1 \(.*\) is read at offset [0-9]+'
+run_ok transactional.id=app num.partitions=3 workload.keys=100 workload.records=600 \
+  workload.transaction.records=30 isolation.level=read_committed log.flush.interval.messages=13 \
+  'fault.p=powerloss all at 298ms for 2s' --seed 1 --format csv
+checks=$((checks + 1))
+[ "$(csv_field atomicity_violations)" -gt 0 ] ||
+  fail "the power loss left no atomicity violation: $(csv_field atomicity_violations)"
 
 # ---- Nothing to explain; explaining does not change the run --------------------------------
 run_ok transactional.id=app isolation.level=read_committed workload.records=40 \

@@ -858,6 +858,28 @@ static void ext_gone(const ex_run *x, ex_text *out, const history_rec *app, uint
     }
 }
 
+/* A batch of a committed transaction that a later marker closed as aborted: the COMMIT marker
+ * its leader wrote on g is not in the final log (a power loss or a truncation took the marker
+ * and left the batch), so the producer's next marker there, an ABORT, closed it
+ * (ProducerStateManager: a marker ends whatever transaction of its producer id is open). */
+static void ext_commit_marker_gone(const ex_run *x, ex_text *out, uint32_t payload, uint32_t g) {
+    const txn_entry *t = txn_stream_txn(x->txn->ts, txn_stream_txn_of(x->txn->ts, payload));
+    if (!t) return;
+    ext_coord co = ext_coordinator(x, t, g);
+    if (!co.prepare || co.prepare->b != TXN_PREPARE_COMMIT || !co.marker || co.marker->a != 1)
+        return;
+    const checker_log *lg = &x->txn->raw[g];
+    for (size_t i = 0; i < lg->log_count; i++) {
+        const proto_batch *c = &lg->log[i];
+        if (c->base_offset == co.marker->d && proto_batch_is_control(c) &&
+            (c->flags & PROTO_BATCH_COMMIT))
+            return; /* the marker is there: some other story */
+    }
+    ex_add(out, "its COMMIT marker, written by %s at offset %lld at %s, is not in the final log",
+           ex_node(co.marker->node).s, (long long)co.marker->d, ex_time(co.marker->time_ns).s);
+    ext_gone(x, out, co.marker, g);
+}
+
 /* Why the batch of payload, on g, is not in the view. */
 static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_t g) {
     const checker_log *lg = &x->txn->raw[g];
@@ -903,6 +925,7 @@ static void ext_missing(const ex_run *x, ex_text *out, uint32_t payload, uint32_
         else
             ex_add(out, "its batch on %s (%s) at offset %lld was aborted", part.s,
                    ex_records(x->p, payload).s, (long long)b->base_offset);
+        ext_commit_marker_gone(x, out, payload, g);
     }
 }
 
