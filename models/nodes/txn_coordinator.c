@@ -720,6 +720,27 @@ static void txn_on_init_producer_id(txn_coord *tc, node_id client) {
     txn_append(tc, txn);
 }
 
+/* The checks an AddPartitionsToTxn and a leader's verification of one share
+ * (handleAddPartitionsToTransaction, handleVerifyPartitionsInTransaction): the id coordinated
+ * and loaded here, its metadata of the request's producer id, then its epoch (fenced: the error
+ * another epoch gets), then no PrepareCommit or PrepareAbort (CONCURRENT_TRANSACTIONS; with
+ * pending, nor a transition in flight: the verification does not look at it). NONE with *out
+ * the metadata, else the error. */
+static int16_t txn_add_partitions_check(txn_coord *tc, const proto_add_partitions_request *req,
+                                        int16_t fenced, bool pending, txn_meta **out) {
+    int txn = req->txn;
+    txn_meta *t = NULL;
+    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
+    *out = t;
+    if (error != ERR_NONE) return error;
+    if (!t || t->producer_id != req->producer_id) return ERR_INVALID_PRODUCER_ID_MAPPING;
+    if (t->producer_epoch != req->producer_epoch) return fenced;
+    if ((pending && t->pending >= 0) || t->state == TXN_PREPARE_COMMIT ||
+        t->state == TXN_PREPARE_ABORT)
+        return ERR_CONCURRENT_TRANSACTIONS;
+    return ERR_NONE;
+}
+
 #define TXN_KAFKA_3_8 30800 /* KAFKA-16314: TRANSACTION_ABORTABLE for a partition not added */
 
 /* handleVerifyPartitionsInTransaction (AddPartitionsToTxn v4+ with verifyOnly, a partition
@@ -732,16 +753,8 @@ static void txn_on_init_producer_id(txn_coord *tc, node_id client) {
 static void txn_on_verify_partitions(txn_coord *tc, node_id client) {
     const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
     txn_reply reply = txn_reply_of(tc, client);
-    int txn = req->txn;
     txn_meta *t = NULL;
-    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
-    if (error == ERR_NONE && (!t || t->producer_id != req->producer_id))
-        error = ERR_INVALID_PRODUCER_ID_MAPPING;
-    else if (error == ERR_NONE && t->producer_epoch != req->producer_epoch)
-        error = ERR_PRODUCER_FENCED;
-    else if (error == ERR_NONE &&
-             (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT))
-        error = ERR_CONCURRENT_TRANSACTIONS;
+    int16_t error = txn_add_partitions_check(tc, req, ERR_PRODUCER_FENCED, false, &t);
     int16_t errors[PROTO_TXN_PARTITIONS_MAX]; /* borrowed by the send */
     int16_t refused = ERR_NONE;
     int n = error == ERR_NONE ? req->partition_count : 0;
@@ -774,13 +787,7 @@ static void txn_on_add_partitions(txn_coord *tc, node_id client) {
     txn_reply reply = txn_reply_of(tc, client);
     int txn = req->txn;
     txn_meta *t = NULL;
-    int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
-    if (error == ERR_NONE && (!t || t->producer_id != req->producer_id))
-        error = ERR_INVALID_PRODUCER_ID_MAPPING;
-    else if (error == ERR_NONE && t->producer_epoch != req->producer_epoch) error = fenced_error(tc);
-    else if (error == ERR_NONE && (t->pending >= 0 || t->state == TXN_PREPARE_COMMIT ||
-                                   t->state == TXN_PREPARE_ABORT))
-        error = ERR_CONCURRENT_TRANSACTIONS;
+    int16_t error = txn_add_partitions_check(tc, req, fenced_error(tc), true, &t);
     if (error != ERR_NONE) {
         txn_reply_send(tc, &reply, error, 0, 0);
         return;
