@@ -11,6 +11,7 @@
  * producer id with the unacknowledged records sent again.
  */
 #include "producer.h"
+#include "producer_config.h"
 
 #include "test.h"
 
@@ -72,28 +73,8 @@ static void run_until(int64_t t) {
     sim_run(&F.world);
 }
 
-/* A 3.7 producer: 100-byte records, 4 per batch, latency 1 ms, no jitter. */
-static void fake_config(config *c) {
-    memset(c, 0, sizeof *c);
-    c->kafka_version = 30700;
-    c->acks = -1;
-    c->enable_idempotence = false;
-    c->max_in_flight = 5;
-    c->retries = INT32_MAX;
-    c->retry_backoff_ns = 100 * SIM_MS;
-    c->retry_backoff_max_ns = 1000 * SIM_MS;
-    c->reconnect_backoff_ns = 50 * SIM_MS;
-    c->request_timeout_ns = 30 * SIM_S;
-    c->delivery_timeout_ns = 120 * SIM_S;
-    c->linger_ns = 0;
-    c->batch_bytes = PRODUCER_BATCH_OVERHEAD_BYTES + 4 * (100 + PRODUCER_RECORD_OVERHEAD_BYTES);
-    c->buffer_memory_bytes = 32 * 1024 * 1024;
-    c->records = 12;
-    c->rate_per_s = 0;
-    c->record_bytes = 100;
-    c->latency_ns = 1 * SIM_MS;
-    c->metadata_max_age_ns = 300 * SIM_S;
-}
+/* A 3.7 producer (producer_config.h), 12 records. */
+static void fake_config(config *c) { producer_test_config(c, 30700, 12); }
 
 static void fake_start(const config *c) {
     memset(&F, 0, sizeof F);

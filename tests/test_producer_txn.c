@@ -9,6 +9,7 @@
  * request it receives, so a test checks their order.
  */
 #include "producer.h"
+#include "producer_config.h"
 
 #include "test.h"
 
@@ -135,27 +136,10 @@ static void run_until(int64_t t) {
 }
 
 /* A 3.7 transactional producer: 100-byte records, 4 per batch, 4 per transaction, latency
- * 1 ms, no jitter. */
+ * 1 ms, no jitter (producer_config.h), idempotent, 8 records. */
 static void fake_config(config *c) {
-    memset(c, 0, sizeof *c);
-    c->kafka_version = 30700;
-    c->acks = -1;
+    producer_test_config(c, 30700, 8);
     c->enable_idempotence = true;
-    c->max_in_flight = 5;
-    c->retries = INT32_MAX;
-    c->retry_backoff_ns = 100 * SIM_MS;
-    c->retry_backoff_max_ns = 1000 * SIM_MS;
-    c->reconnect_backoff_ns = 50 * SIM_MS;
-    c->request_timeout_ns = 30 * SIM_S;
-    c->delivery_timeout_ns = 120 * SIM_S;
-    c->linger_ns = 0;
-    c->batch_bytes = PRODUCER_BATCH_OVERHEAD_BYTES + 4 * (100 + PRODUCER_RECORD_OVERHEAD_BYTES);
-    c->buffer_memory_bytes = 32 * 1024 * 1024;
-    c->records = 8;
-    c->rate_per_s = 0;
-    c->record_bytes = 100;
-    c->latency_ns = 1 * SIM_MS;
-    c->metadata_max_age_ns = 300 * SIM_S;
     c->resend_on_failure = true;
     c->transaction_timeout_ns = 60 * SIM_S;
     c->max_block_ns = 60 * SIM_S;
