@@ -573,10 +573,18 @@ static void test_write_and_replay(void) {
     fclose(f);
     size_t count = 0;
     const config_key *keys = config_keys(&count);
-    CHECK_EQ(count, 68);
+    CHECK_EQ(count, 92);
+    size_t consumers_first = count, consumers_last = count; /* the consumers' block (issue 19) */
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(keys[i].name, "workload.consumers") == 0) consumers_first = i;
+        if (strcmp(keys[i].name, "offsets.commit.timeout.ms") == 0) consumers_last = i;
+    }
+    CHECK(consumers_first < consumers_last && consumers_last < count);
     const char *line = text;
     for (size_t i = 0; i < count; i++) {
         if (!config_key_in_version(i, c.kafka_version)) continue; /* 3.0 has no 3.4+ keys */
+        /* The keys of consumers too, a block of the table (issue 19). */
+        if (i >= consumers_first && i <= consumers_last) continue;
         /* The second wave's keys are written only away from their defaults. */
         if (strcmp(keys[i].name, "workload.keys") == 0 ||
             strcmp(keys[i].name, "workload.producers") == 0)
@@ -847,7 +855,54 @@ static void test_transactions(void) {
     load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
 }
 
+/* The keys of consumers (issue 19): defaults by version, words, checks across keys, the
+ * topics they add; quiet at their defaults; the consumer side itself is refused until its
+ * nodes exist. */
+static void test_consumers(void) {
+    config c = load_ok("");
+    CHECK_EQ(c.consumers, 0);
+    CHECK_EQ(c.pipeline, CONFIG_PIPELINE_AT_LEAST_ONCE);
+    CHECK_EQ(c.sink, CONFIG_SINK_NONE);
+    CHECK_STR(c.group_id, "group");
+    CHECK(c.enable_auto_commit);
+    CHECK_EQ(c.auto_commit_interval_ns, 5000 * MS);
+    CHECK_EQ(c.session_timeout_ns, 45000 * MS);
+    CHECK_EQ(c.assignment_strategy, CONFIG_ASSIGN_RANGE_COOPERATIVE);
+    CHECK_EQ(c.topics.output_partitions, 0);
+    CHECK_EQ(c.topics.topic_count, 1); /* no output topic, no __consumer_offsets */
+    c = load_ok("kafka.version=2.8\nworkload.sink=external-dedup\nauto.offset.reset=earliest\n"
+                "partition.assignment.strategy=range, cooperative-sticky\nworkload.pipeline=at-most-once");
+    CHECK_EQ(c.session_timeout_ns, 10000 * MS);
+    CHECK_EQ(c.sink, CONFIG_SINK_EXTERNAL_DEDUP);
+    CHECK_EQ(c.auto_offset_reset, CONFIG_RESET_EARLIEST);
+    CHECK_EQ(c.assignment_strategy, CONFIG_ASSIGN_RANGE_COOPERATIVE);
+    CHECK_EQ(c.pipeline, CONFIG_PIPELINE_AT_MOST_ONCE);
+    char buf[CONFIG_VALUE_MAX];
+    size_t count = 0;
+    const config_key *keys = config_keys(&count);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(keys[i].name, "workload.sink") == 0)
+            CHECK_STR(config_value_string(&c, i, buf, sizeof buf), "external-dedup");
+    load_bad("workload.sink=kafka", "s.properties:1: workload.sink: 'kafka' is not allowed; allowed: none, external, external-dedup");
+    load_bad_contains("group.id=a/b", "group.id: 'a/b' is not allowed");
+    load_bad_contains("workload.consumers=8", "workload.consumers: '8' is out of range");
+    load_bad_contains("workload.consumers=2\nheartbeat.interval.ms=45000",
+                      "heartbeat.interval.ms=45000 must be below session.timeout.ms=45000");
+    load_bad_contains("workload.consumers=2\nsession.timeout.ms=5000",
+                      "INVALID_SESSION_TIMEOUT");
+    load_bad_contains("workload.consumers=2\noffsets.topic.replication.factor=4",
+                      "offsets.topic.replication.factor=4 with num.brokers=3");
+    load_bad_contains("workload.consumers=2\nworkload.output=orders", "workload.output=orders");
+    load_bad_contains("workload.consumers=2", "workload.consumers: the consumer side");
+    /* The defaults of every consumer key leave the configuration's text and hash alone. */
+    config a = load_ok(""), b = load_ok("group.id=group\nmax.poll.records=500\nworkload.sink=none");
+    CHECK_EQ(config_hash(&a), config_hash(&b));
+    b = load_ok("max.poll.records=10");
+    CHECK(config_hash(&a) != config_hash(&b));
+}
+
 int main(void) {
+    test_consumers();
     test_transactions();
     test_topics();
     test_metadata_mode();

@@ -28,6 +28,23 @@ static void test_names(void) {
     CHECK_STR(proto_step_name(STEP_LEADER_HW_ADVANCE), "leader.hw-advance");
     CHECK_STR(proto_step_name(STEP_PRODUCER_ACK), "producer.ack");
     CHECK(proto_step_name(STEP_COUNT) == NULL);
+    /* Consumers and groups (issue 19). */
+    CHECK_STR(proto_api_name(API_JOIN_GROUP), "JoinGroup");
+    CHECK_STR(proto_api_name(API_TXN_OFFSET_COMMIT), "TxnOffsetCommit");
+    CHECK_STR(proto_error_name(ERR_ILLEGAL_GENERATION), "ILLEGAL_GENERATION");
+    CHECK_STR(proto_error_name(ERR_CLIENT_COMMIT_FAILED), "COMMIT_FAILED");
+    CHECK_STR(proto_step_name(STEP_CONSUMER_PROCESSED), "consumer.processed");
+    CHECK_STR(proto_step_name(STEP_GROUP_OFFSETS), "group.offsets");
+    CHECK(proto_step_consumer(STEP_CONSUMER_JOINING) && !proto_step_transactional(STEP_CONSUMER_JOINING));
+    CHECK(proto_step_group(STEP_GROUP_REBALANCE) && !proto_step_consumer(STEP_GROUP_REBALANCE));
+    CHECK(proto_step_transactional(STEP_PRODUCER_END_TXN) && !proto_step_group(STEP_PRODUCER_END_TXN));
+    CHECK_STR(proto_group_state_name(GROUP_COMPLETING_REBALANCE), "CompletingRebalance");
+    CHECK_STR(proto_group_state_name(GROUP_STATE_COUNT), "Unknown");
+    char nb[32];
+    CHECK_STR(node_name_of(node_consumer(0), 1, nb, sizeof nb), "consumer-1");
+    CHECK_STR(node_name_of(node_consumer_producer(6), 1, nb, sizeof nb), "consumer-7.producer");
+    CHECK(!node_is_consumer(node_consumer_producer(0)) && !node_is_broker(node_consumer(0)));
+    CHECK(proto_error_retriable(ERR_UNSTABLE_OFFSET_COMMIT));
 }
 
 static void test_retriable(void) {

@@ -62,6 +62,9 @@ typedef enum config_type {
     CT_TOPICS,  /* workload.topics: a comma list of topic names (topics.h) */
     CT_TXN_ID,  /* transactional.id: a string of [A-Za-z0-9._-], "" none */
     CT_ISOLATION, /* isolation.level: read_uncommitted or read_committed */
+    CT_WORD,    /* int field: the index of the value among the words of the allowed column
+                 * (separated by ", "; a word may hold a comma without a blank) */
+    CT_NAME,    /* char[CONFIG_NAME_MAX + 1] field: 1 .. 64 of [a-zA-Z0-9._-] */
     CT_RATIO    /* int64_t millionths from a decimal in [0, 1] */
 } config_type;
 
@@ -80,7 +83,9 @@ typedef struct config_field {
 /* X(name, unit, allowed, meaning, type, field, min, max): one row per key, in the order
  * `kafkasim config` and config_write print them. min and max are in the key's unit (ms for
  * times); the allowed column states the same range in words. */
-#define CONFIG_KEYS(X)                                                                          \
+#define CONFIG_KEYS(X) CONFIG_KEYS_BEFORE(X) CONFIG_KEYS_CONSUMER(X) CONFIG_KEYS_AFTER(X)
+
+#define CONFIG_KEYS_BEFORE(X)                                                                   \
     X("kafka.version", "", "0.11, 1.0, 1.1, 2.0 .. 2.8, 3.0 .. 3.9, 4.0 .. 4.3 (as 3.7 or 3.7.0)", \
       "Kafka release whose defaults and config validation apply", CT_VERSION, kafka_version,  \
       0, 0)                                                                                     \
@@ -259,7 +264,83 @@ typedef struct config_field {
     X("isolation.level", "", "read_uncommitted, read_committed",                               \
       "how the judge reads each partition: everything below the high watermark, or what a "    \
       "read_committed consumer sees (below the last stable offset, aborted transactions "      \
-      "filtered)", CT_ISOLATION, isolation_level, 0, 1)                                         \
+      "filtered)", CT_ISOLATION, isolation_level, 0, 1)
+
+/* The keys of consumers and groups (issue 19): a block of the table, written only when they
+ * differ from the chosen release's default, so that every configuration written before they
+ * existed keeps its text and hash. */
+#define CONFIG_KEYS_CONSUMER(X)                                                                 \
+    X("workload.consumers", "consumers", "0 .. 7",                                              \
+      "application instances consumer-1..n in one consumer group, reading every workload "      \
+      "topic; 0 = no consumer side", CT_INT, consumers, 0, PROTO_CONSUMERS_MAX)                 \
+    X("workload.pipeline", "", "at-most-once, at-least-once, exactly-once",                     \
+      "how each instance commits: before processing, after processing, or in its producer's "   \
+      "transaction (sendOffsetsToTransaction)", CT_WORD, pipeline, 0, 2)                        \
+    X("workload.sink", "", "none, external, external-dedup",                                    \
+      "the side effect of processing a record outside Kafka: none, applied every time, or "     \
+      "applied once per record id through a dedup table", CT_WORD, sink, 0, 2)                 \
+    X("workload.commit", "", "sync, async",                                                     \
+      "the commit after processing when enable.auto.commit=false: commitSync or commitAsync",  \
+      CT_WORD, commit_mode, 0, 1)                                                               \
+    X("workload.processing.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                        \
+      "time the application spends on each record it polled", CT_MS_FRAC, processing_ns, 0,   \
+      1000000)                                                                                  \
+    X("workload.output", "", "1 .. 64 of [a-zA-Z0-9._-]",                                       \
+      "the topic each instance writes one output record per input record to", CT_NAME,        \
+      output_topic, 0, 0)                                                                       \
+    X("group.id", "", "1 .. 64 of [a-zA-Z0-9._-]", "the consumers' group", CT_NAME, group_id, \
+      0, 0)                                                                                     \
+    X("enable.auto.commit", "", "true, false",                                                  \
+      "the consumer commits its positions from poll() every auto.commit.interval.ms", CT_BOOL, \
+      enable_auto_commit, 0, 1)                                                                 \
+    X("auto.commit.interval.ms", "ms", ALLOWED_MS_INT, "how often auto commit commits",        \
+      CT_MS, auto_commit_interval_ns, 0, CONFIG_INT_MAX)                                        \
+    X("auto.offset.reset", "", "latest, earliest, none",                                        \
+      "where a consumer starts on a partition without a committed offset (none: it fails)",    \
+      CT_WORD, auto_offset_reset, 0, 2)                                                         \
+    X("max.poll.records", "records", "1 .. 2147483647", "records one poll() returns at most", \
+      CT_INT, max_poll_records, 1, CONFIG_INT_MAX)                                              \
+    X("max.poll.interval.ms", "ms", "1 .. 2147483647",                                          \
+      "a consumer that does not call poll() this long leaves the group", CT_MS,                \
+      max_poll_interval_ns, 1, CONFIG_INT_MAX)                                                  \
+    X("session.timeout.ms", "ms", "1 .. 2147483647",                                            \
+      "the group coordinator removes a member it has not heard a heartbeat from this long",    \
+      CT_MS, session_timeout_ns, 1, CONFIG_INT_MAX)                                             \
+    X("heartbeat.interval.ms", "ms", "1 .. 2147483647",                                         \
+      "how often the consumer's heartbeat thread heartbeats (below session.timeout.ms)", CT_MS, \
+      heartbeat_interval_ns, 1, CONFIG_INT_MAX)                                                 \
+    X("partition.assignment.strategy", "", "range, cooperative-sticky, range,cooperative-sticky", \
+      "the assignors the consumers offer, preferred first (range,cooperative-sticky from 3.0)", \
+      CT_WORD, assignment_strategy, 0, 2)                                                       \
+    X("fetch.min.bytes", "bytes", "0 .. 2147483647",                                            \
+      "a consumer fetch waits for this many bytes (or fetch.max.wait.ms)", CT_I64,             \
+      fetch_min_bytes, 0, CONFIG_INT_MAX)                                                       \
+    X("fetch.max.wait.ms", "ms", ALLOWED_MS_INT,                                                \
+      "longest a leader holds a consumer fetch waiting for fetch.min.bytes", CT_MS,            \
+      fetch_max_wait_ns, 0, CONFIG_INT_MAX)                                                     \
+    X("default.api.timeout.ms", "ms", ALLOWED_MS_INT,                                           \
+      "bound of the consumer's blocking calls (commitSync, committed offsets)", CT_MS,         \
+      default_api_timeout_ns, 0, CONFIG_INT_MAX)                                                \
+    X("group.initial.rebalance.delay.ms", "ms", ALLOWED_MS_INT,                                 \
+      "broker: an empty group's first rebalance waits this long for more members", CT_MS,      \
+      group_initial_rebalance_delay_ns, 0, CONFIG_INT_MAX)                                      \
+    X("group.min.session.timeout.ms", "ms", "1 .. 2147483647",                                  \
+      "broker: the smallest session.timeout.ms a member may ask for", CT_MS,                   \
+      group_min_session_timeout_ns, 1, CONFIG_INT_MAX)                                          \
+    X("group.max.session.timeout.ms", "ms", "1 .. 2147483647",                                  \
+      "broker: the largest session.timeout.ms a member may ask for", CT_MS,                    \
+      group_max_session_timeout_ns, 1, CONFIG_INT_MAX)                                          \
+    X("offsets.topic.num.partitions", "partitions", "1 .. 1024 (with the others)",              \
+      "partitions of __consumer_offsets (the group's coordinator leads one)", CT_INT,           \
+      offsets_partitions, 1, TOPIC_PARTITIONS_MAX)                                              \
+    X("offsets.topic.replication.factor", "replicas", "1 .. 16 (at most num.brokers)",          \
+      "replicas of each __consumer_offsets partition", CT_INT, offsets_replication_factor, 1,  \
+      PROTO_BROKERS_MAX)                                                                        \
+    X("offsets.commit.timeout.ms", "ms", "1 .. 2147483647",                                     \
+      "broker: an offset commit not replicated this long is answered REQUEST_TIMED_OUT",       \
+      CT_MS, offsets_commit_timeout_ns, 1, CONFIG_INT_MAX)
+
+#define CONFIG_KEYS_AFTER(X)                                                                    \
     X("network.latency.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                            \
       "one-way delay of every message", CT_MS_FRAC, latency_ns, 0, 1000000)                     \
     X("network.jitter.ms", "ms", "0 .. 1000000 (decimals to 1 ns)",                             \
@@ -295,6 +376,13 @@ static const config_key config_key_table[] = {CONFIG_KEYS(CONFIG_KEY_DOC)};
 static const config_field config_field_table[] = {CONFIG_KEYS(CONFIG_KEY_FIELD)};
 
 #define CONFIG_KEY_COUNT (sizeof config_key_table / sizeof config_key_table[0])
+
+/* The consumer keys' rows: CONFIG_KEY_CONSUMER_FIRST .. + CONFIG_KEY_CONSUMER_COUNT - 1. */
+#define CONFIG_KEY_ONE(name, unit, allowed, meaning, type, field, min, max) +1
+enum {
+    CONFIG_KEY_CONSUMER_FIRST = 0 CONFIG_KEYS_BEFORE(CONFIG_KEY_ONE),
+    CONFIG_KEY_CONSUMER_COUNT = 0 CONFIG_KEYS_CONSUMER(CONFIG_KEY_ONE),
+};
 
 /* Indexes of the keys the checks name: their rows in CONFIG_KEYS (test_config.c pins them). */
 enum config_key_index {
@@ -498,6 +586,32 @@ void config_defaults(config *c, int kafka_version) {
     c->isolation_level = CONFIG_READ_UNCOMMITTED; /* ConsumerConfig's default */
     c->transaction_records = 100;
     c->transaction_abort_ppm = 0;
+    /* Consumers: ConsumerConfig, GroupCoordinatorConfig / KafkaConfig (3.9). */
+    c->consumers = 0;
+    c->pipeline = CONFIG_PIPELINE_AT_LEAST_ONCE;
+    c->sink = CONFIG_SINK_NONE;
+    c->commit_mode = CONFIG_COMMIT_SYNC;
+    c->processing_ns = 1 * CONFIG_NS_PER_MS;
+    snprintf(c->output_topic, sizeof c->output_topic, "output");
+    snprintf(c->group_id, sizeof c->group_id, "group"); /* Kafka has none: subscribe needs one */
+    c->enable_auto_commit = true;
+    c->auto_commit_interval_ns = 5000 * CONFIG_NS_PER_MS;
+    c->auto_offset_reset = CONFIG_RESET_LATEST;
+    c->max_poll_records = 500;
+    c->max_poll_interval_ns = 300000 * CONFIG_NS_PER_MS;
+    c->session_timeout_ns = (v >= 30000 ? 45000 : 10000) * CONFIG_NS_PER_MS; /* KIP-735 */
+    c->heartbeat_interval_ns = 3000 * CONFIG_NS_PER_MS;
+    /* KIP-726 (3.0): [RangeAssignor, CooperativeStickyAssignor]; RangeAssignor before. */
+    c->assignment_strategy = v >= 30000 ? CONFIG_ASSIGN_RANGE_COOPERATIVE : CONFIG_ASSIGN_RANGE;
+    c->fetch_min_bytes = 1;
+    c->fetch_max_wait_ns = 500 * CONFIG_NS_PER_MS;
+    c->default_api_timeout_ns = 60000 * CONFIG_NS_PER_MS;
+    c->group_initial_rebalance_delay_ns = 3000 * CONFIG_NS_PER_MS;
+    c->group_min_session_timeout_ns = 6000 * CONFIG_NS_PER_MS;
+    c->group_max_session_timeout_ns = (v >= 20000 ? 1800000 : 300000) * CONFIG_NS_PER_MS;
+    c->offsets_partitions = 50;
+    c->offsets_replication_factor = 3;
+    c->offsets_commit_timeout_ns = 5000 * CONFIG_NS_PER_MS;
     c->latency_ns = 1 * CONFIG_NS_PER_MS;
     c->jitter_ns = 0;
     c->seed = 1;
@@ -642,6 +756,37 @@ static int config_topics_set(config *c, const prop *p, size_t key, const char *v
     return 0;
 }
 
+/* The k-th word (from 0) of a CT_WORD key's allowed column into buf; "" past the last. */
+static const char *config_word(size_t key, int k, char *buf, size_t len) {
+    const char *at = config_key_table[key].allowed;
+    for (int i = 0; i < k && at; i++) {
+        at = strstr(at, ", ");
+        if (at) at += 2;
+    }
+    if (!at) at = "";
+    const char *end = strstr(at, ", ");
+    size_t n = end ? (size_t)(end - at) : strlen(at);
+    if (n >= len) n = len - 1;
+    memcpy(buf, at, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The index of value among a CT_WORD key's words, blanks after a comma ignored (ConfigDef's
+ * LIST type trims its items), or -1. */
+static int config_word_index(size_t key, const char *value) {
+    char want[CONFIG_VALUE_MAX], word[CONFIG_VALUE_MAX];
+    size_t n = 0;
+    for (const char *v = value; *v && n + 1 < sizeof want; v++) {
+        if ((*v == ' ' || *v == '\t') && n > 0 && want[n - 1] == ',') continue;
+        want[n++] = *v;
+    }
+    want[n] = '\0';
+    for (int k = 0; k <= config_field_table[key].max; k++)
+        if (strcmp(config_word(key, k, word, sizeof word), want) == 0) return k;
+    return -1;
+}
+
 /* Reads value into the field of key. Returns 0 or -1 with the message written. */
 static int config_set(config *c, size_t key, const prop *p, const char *value, char *err,
                       size_t err_len) {
@@ -694,6 +839,17 @@ static int config_set(config *c, size_t key, const prop *p, const char *value, c
         snprintf(c->transactional_id, sizeof c->transactional_id, "%s", value);
         return 0;
     }
+    case CT_WORD: {
+        int k = config_word_index(key, value);
+        if (k < 0) return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        *(int *)slot = k;
+        return 0;
+    }
+    case CT_NAME:
+        if (!transactional_id_valid(value, strlen(value)))
+            return config_bad_value(p, key, value, "is not allowed", err, err_len);
+        snprintf((char *)slot, CONFIG_NAME_MAX + 1, "%s", value);
+        return 0;
     case CT_ISOLATION:
         if (strcmp(value, "read_uncommitted") == 0) c->isolation_level = CONFIG_READ_UNCOMMITTED;
         else if (strcmp(value, "read_committed") == 0) c->isolation_level = CONFIG_READ_COMMITTED;
@@ -740,9 +896,8 @@ static const char *const config_not_modelled_names[] = {
     "num.network.threads", "num.io.threads", "background.threads", "queued.max.requests",
     "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "socket.request.max.bytes",
     "log.dirs", "log.dir", "metadata.log.dir", "num.recovery.threads.per.data.dir", "default.replication.factor",
-    "auto.create.topics.enable", "delete.topic.enable", "offsets.topic.replication.factor",
-    "offsets.topic.num.partitions", "share.coordinator.state.topic.replication.factor",
-    "share.coordinator.state.topic.min.isr", "group.initial.rebalance.delay.ms",
+    "auto.create.topics.enable", "delete.topic.enable",
+    "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
     "log.retention.hours", "log.retention.minutes", "log.retention.ms", "log.retention.bytes",
     "log.retention.check.interval.ms", "log.roll.ms", "log.roll.hours",
     "log.index.size.max.bytes", "log.index.interval.bytes", "log.cleanup.policy",
@@ -1494,6 +1649,77 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
     return 0;
 }
 
+/* ==== Consumers (issue 19) =================================================================== */
+
+/* The output topic of the consumers' pipeline, with the global partition and replication keys
+ * (topic.<name>.* overrides of it are not read yet). Added before any internal topic. */
+static int config_finish_output(config *c, char *err, size_t err_len) {
+    char what[320];
+    if (c->consumers == 0) return 0;
+    if (!topic_name_valid(c->output_topic) || topic_table_find(&c->topics, c->output_topic) >= 0) {
+        snprintf(what, sizeof what, "workload.output=%s: the output topic must be a valid topic "
+                 "name that is not one of workload.topics", c->output_topic);
+        return config_fail(err, err_len, what);
+    }
+    if (topic_table_add_output(&c->topics, c->output_topic, c->num_partitions,
+                               c->replication_factor, c->min_insync_replicas) < 0) {
+        snprintf(what, sizeof what, "workload.output=%s: with the workload's %d partitions the "
+                 "world would hold more than %d", c->output_topic, c->topics.workload_partitions,
+                 TOPIC_PARTITIONS_MAX);
+        return config_fail(err, err_len, what);
+    }
+    return 0;
+}
+
+/* The consumers' settings across keys, and __consumer_offsets, created as Kafka's group
+ * coordinator creates it on first use with the offsets.topic.* keys (GroupMetadataManager);
+ * like __transaction_state, a replication factor above the brokers is a world whose group can
+ * never form, so it is refused. */
+static int config_finish_consumers(config *c, char *err, size_t err_len) {
+    char what[320];
+    if (c->consumers == 0) return 0;
+    if (c->heartbeat_interval_ns >= c->session_timeout_ns) {
+        /* GroupRebalanceConfig / Heartbeat: "Heartbeat must be set lower than the session
+         * timeout" (the consumer refuses to start). */
+        snprintf(what, sizeof what, "heartbeat.interval.ms=%" PRId64 " must be below "
+                 "session.timeout.ms=%" PRId64 " (the consumer refuses to start)",
+                 c->heartbeat_interval_ns / CONFIG_NS_PER_MS, c->session_timeout_ns / CONFIG_NS_PER_MS);
+        return config_fail(err, err_len, what);
+    }
+    if (c->session_timeout_ns < c->group_min_session_timeout_ns ||
+        c->session_timeout_ns > c->group_max_session_timeout_ns) {
+        /* GroupCoordinator.handleJoinGroup answers INVALID_SESSION_TIMEOUT, fatal to the
+         * consumer: no member could ever join. */
+        snprintf(what, sizeof what, "session.timeout.ms=%" PRId64 " is not within "
+                 "group.min.session.timeout.ms=%" PRId64 " .. group.max.session.timeout.ms=%"
+                 PRId64 ": the coordinator refuses the member (INVALID_SESSION_TIMEOUT)",
+                 c->session_timeout_ns / CONFIG_NS_PER_MS,
+                 c->group_min_session_timeout_ns / CONFIG_NS_PER_MS,
+                 c->group_max_session_timeout_ns / CONFIG_NS_PER_MS);
+        return config_fail(err, err_len, what);
+    }
+    if (c->offsets_replication_factor > c->num_brokers) {
+        snprintf(what, sizeof what, "offsets.topic.replication.factor=%d with num.brokers=%d: "
+                 "Kafka cannot create __consumer_offsets, so the group never forms; allowed: at "
+                 "most num.brokers", c->offsets_replication_factor, c->num_brokers);
+        return config_fail(err, err_len, what);
+    }
+    /* __consumer_offsets has no min.insync.replicas of its own: the broker's default (1) applies
+     * (KafkaConfig, GroupMetadataManager: offsets are appended with acks=all). */
+    if (topic_table_add_internal(&c->topics, TOPIC_CONSUMER_OFFSETS, c->offsets_partitions,
+                                 c->offsets_replication_factor, 1) < 0) {
+        snprintf(what, sizeof what, "offsets.topic.num.partitions=%d: with the other topics' "
+                 "%d partitions the world would hold more than %d", c->offsets_partitions,
+                 c->topics.partition_count, TOPIC_PARTITIONS_MAX);
+        return config_fail(err, err_len, what);
+    }
+    int first = c->topics.topics[c->topics.topic_count - 1].first;
+    int32_t h = config_java_string_hash(c->group_id);
+    int32_t a = h == INT32_MIN ? 0 : (h < 0 ? -h : h); /* Utils.abs */
+    c->group_partition = (uint16_t)(first + a % c->offsets_partitions);
+    return 0;
+}
+
 int config_finish(config *c, char *err, size_t err_len) {
     char what[320];
     if (c->num_brokers < 1 || c->num_brokers > PROTO_BROKERS_MAX) {
@@ -1552,8 +1778,16 @@ int config_finish(config *c, char *err, size_t err_len) {
     if (config_finish_metadata_mode(c, err, err_len) != 0) return -1;
     if (c->producer_override_count > 0 && config_finish_producers(c, err, err_len) != 0)
         return -1;
+    if (config_finish_output(c, err, err_len) != 0) return -1;
     if (config_finish_transactions(c, err, err_len) != 0) return -1;
-    return config_finish_faults(c, err, err_len);
+    if (config_finish_consumers(c, err, err_len) != 0) return -1;
+    if (config_finish_faults(c, err, err_len) != 0) return -1;
+    if (c->consumers > 0) {
+        /* The keys, topics and group placement above are settled; the nodes are not built. */
+        return config_fail(err, err_len, "workload.consumers: the consumer side (consumers, "
+                           "the group coordinator, the pipeline) is not modelled yet; allowed: 0");
+    }
+    return 0;
 }
 
 /* ==== Writing ================================================================================ */
@@ -1605,6 +1839,8 @@ const char *config_value_string(const config *c, size_t key, char *buf, size_t l
         snprintf(buf, len, "%s", c->metadata_mode == CONFIG_METADATA_KRAFT ? "kraft" : "zookeeper");
         break;
     case CT_TXN_ID: snprintf(buf, len, "%s", c->transactional_id); break;
+    case CT_WORD: return config_word(key, *(const int *)slot, buf, len);
+    case CT_NAME: snprintf(buf, len, "%s", (const char *)slot); break;
     case CT_ISOLATION:
         snprintf(buf, len, "%s", c->isolation_level == CONFIG_READ_COMMITTED ? "read_committed"
                                                                             : "read_uncommitted");
@@ -1637,6 +1873,10 @@ const char *config_key_edge(size_t key, int which, char *buf, size_t len) {
         break;
     case CT_ISOLATION:
         snprintf(buf, len, "%s", which == 0 ? "read_uncommitted" : "read_committed");
+        break;
+    case CT_WORD: return config_word(key, which == 0 ? 0 : which == 1 ? 1 : (int)f->max, buf, len);
+    case CT_NAME: snprintf(buf, len, "%s", which == 0 ? "a" : which == 1 ? "ab" :
+                           "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
         break;
     case CT_RATIO: snprintf(buf, len, "%s", which == 0 ? "0" : which == 1 ? "0.000001" : "1"); break;
     case CT_TOPICS: /* one name, two, and TOPICS_MAX one-letter names */
@@ -1724,6 +1964,7 @@ static const char *const config_quiet_by_version[] = {
 };
 
 static bool config_key_quiet_by_version(size_t key) {
+    if (key - CONFIG_KEY_CONSUMER_FIRST < CONFIG_KEY_CONSUMER_COUNT) return true;
     const char *name = config_key_table[key].name; /* t..., m..., i..., workload.t...: */
     if (name[0] != 't' && name[0] != 'm' && name[0] != 'i' &&  /* spare the rest */
         strncmp(name, "workload.t", 10) != 0)

@@ -42,6 +42,25 @@
 #define CONFIG_READ_UNCOMMITTED 0
 #define CONFIG_READ_COMMITTED 1
 
+/* workload.pipeline, workload.sink, workload.commit, auto.offset.reset and
+ * partition.assignment.strategy: the index of the value among the key's words. */
+#define CONFIG_PIPELINE_AT_MOST_ONCE 0  /* commit before processing */
+#define CONFIG_PIPELINE_AT_LEAST_ONCE 1 /* commit after processing (or auto commit) */
+#define CONFIG_PIPELINE_EXACTLY_ONCE 2  /* offsets in the output's transaction */
+#define CONFIG_SINK_NONE 0
+#define CONFIG_SINK_EXTERNAL 1          /* the side effect is applied every time */
+#define CONFIG_SINK_EXTERNAL_DEDUP 2    /* applied once per record id (a dedup table) */
+#define CONFIG_COMMIT_SYNC 0
+#define CONFIG_COMMIT_ASYNC 1
+#define CONFIG_RESET_LATEST 0
+#define CONFIG_RESET_EARLIEST 1
+#define CONFIG_RESET_NONE 2
+#define CONFIG_ASSIGN_RANGE 0
+#define CONFIG_ASSIGN_COOPERATIVE 1
+#define CONFIG_ASSIGN_RANGE_COOPERATIVE 2 /* both offered, range preferred (3.0+ default) */
+/* group.id and workload.output: 1 .. CONFIG_NAME_MAX characters of [a-zA-Z0-9._-]. */
+#define CONFIG_NAME_MAX TXN_ID_MAX
+
 /* Documented maxima (issue: resource limits). */
 #define CONFIG_RECORDS_MAX 100000000ULL /* workload.records */
 #define CONFIG_IN_FLIGHT_MAX 1000       /* max.in.flight.requests.per.connection */
@@ -180,6 +199,38 @@ typedef struct config {
     int8_t producer_txn[PROTO_PRODUCERS_MAX];
     uint16_t txn_partition[PROTO_PRODUCERS_MAX];
 
+    /* Consumers and groups (issue 19; txn-consumer-semantics.md section 3). With consumers >
+     * 0, config_finish adds the output topic (workload.output, after the workload's topics,
+     * with the global partition and replication keys) and __consumer_offsets (internal, last),
+     * and resolves group_partition. */
+    int consumers;                   /* workload.consumers: 0 = no consumer side */
+    int pipeline;                    /* workload.pipeline: CONFIG_PIPELINE_* */
+    int sink;                        /* workload.sink: CONFIG_SINK_* */
+    int commit_mode;                 /* workload.commit: CONFIG_COMMIT_* */
+    int64_t processing_ns;           /* workload.processing.ms */
+    char output_topic[CONFIG_NAME_MAX + 1]; /* workload.output */
+    char group_id[CONFIG_NAME_MAX + 1];     /* group.id */
+    bool enable_auto_commit;         /* enable.auto.commit */
+    int64_t auto_commit_interval_ns; /* auto.commit.interval.ms */
+    int auto_offset_reset;           /* auto.offset.reset: CONFIG_RESET_* */
+    int max_poll_records;            /* max.poll.records */
+    int64_t max_poll_interval_ns;    /* max.poll.interval.ms */
+    int64_t session_timeout_ns;      /* session.timeout.ms */
+    int64_t heartbeat_interval_ns;   /* heartbeat.interval.ms */
+    int assignment_strategy;         /* partition.assignment.strategy: CONFIG_ASSIGN_* */
+    int64_t fetch_min_bytes;         /* fetch.min.bytes */
+    int64_t fetch_max_wait_ns;       /* fetch.max.wait.ms */
+    int64_t default_api_timeout_ns;  /* default.api.timeout.ms */
+    int64_t group_initial_rebalance_delay_ns; /* group.initial.rebalance.delay.ms (broker) */
+    int64_t group_min_session_timeout_ns;     /* group.min.session.timeout.ms (broker) */
+    int64_t group_max_session_timeout_ns;     /* group.max.session.timeout.ms (broker) */
+    int offsets_partitions;          /* offsets.topic.num.partitions */
+    int offsets_replication_factor;  /* offsets.topic.replication.factor */
+    int64_t offsets_commit_timeout_ns; /* offsets.commit.timeout.ms (broker) */
+    uint16_t group_partition;        /* g of the group's __consumer_offsets partition
+                                      * (GroupMetadataManager.partitionFor: Utils.abs(group.id
+                                      * hashCode) mod offsets.topic.num.partitions) */
+
     config_producer_override producer_overrides[CONFIG_PRODUCER_OVERRIDES_MAX];
     int producer_override_count;
 
@@ -271,6 +322,9 @@ void config_write(const config *c, FILE *out);
 /* For a key config_write leaves out at its default (the second wave's: workload.keys, ...),
  * that default as config_value_string writes it; NULL for every other key. */
 const char *config_key_quiet_default(size_t key_index);
+
+/* True when the world has a consumer side (workload.consumers > 0). */
+static inline bool config_consumers(const config *c) { return c->consumers > 0; }
 
 /* True when some producer of the world is transactional (c->txn_id_count > 0). */
 static inline bool config_transactional(const config *c) { return c->txn_id_count > 0; }

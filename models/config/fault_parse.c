@@ -357,9 +357,14 @@ static int fp_broker(fp_state *ps, fault_target *t, const char *what, const char
     return fp_node_named(ps, t, what);
 }
 
+/* The steps the fault language takes: the consumers' and the group coordinator's join when
+ * their nodes do (consumer-k, group-coordinator). */
+static bool fp_step_known(proto_step s) { return !proto_step_consumer(s) && !proto_step_group(s); }
+
 static int fp_step(fp_state *ps, proto_step *out) {
     char what[400] = "a protocol step (";
     for (int s = 0; s < STEP_COUNT; s++) {
+        if (!fp_step_known((proto_step)s)) continue;
         const char *name = proto_step_name((proto_step)s);
         if (fp_accept(ps, name)) {
             *out = (proto_step)s;
@@ -378,6 +383,7 @@ static int fp_step(fp_state *ps, proto_step *out) {
  * follower and coordinator, as any broker, the replication steps. The controller has none. */
 static bool fp_step_fits(fault_target_kind t, proto_step s) {
     bool producer = t == FAULT_TARGET_PRODUCER;
+    if (!fp_step_known(s)) return false;
     switch (s) {
     case STEP_PRODUCER_SEND:
     case STEP_PRODUCER_ACK:

@@ -479,6 +479,97 @@ void history_marker(history *h, int64_t t, node_id broker, int partition, bool c
     history_commit(h, r);
 }
 
+void history_poll(history *h, int64_t t, node_id consumer, int partition, uint32_t payload,
+                  uint32_t first_index, uint32_t count, int64_t offset, int32_t generation,
+                  proto_member_id member) {
+    history_rec *r = history_begin(h, t, HIST_POLL, consumer);
+    r->partition = (uint16_t)partition;
+    r->a = payload;
+    r->b = first_index;
+    r->c = (int32_t)count;
+    r->d = offset;
+    r->e = (int16_t)generation;
+    r->f = member;
+    history_commit(h, r);
+}
+
+void history_process(history *h, int64_t t, node_id consumer, int partition, uint32_t record,
+                     int64_t offset, int32_t generation, int sink) {
+    history_rec *r = history_begin(h, t, HIST_PROCESS, consumer);
+    r->partition = (uint16_t)partition;
+    r->a = record;
+    r->d = offset;
+    r->b = (uint32_t)generation;
+    r->c = sink;
+    history_commit(h, r);
+}
+
+void history_offset_commit(history *h, int64_t t, node_id client, int partition, int64_t offset,
+                           int32_t generation, int kind, int outcome, proto_member_id member) {
+    history_rec *r = history_begin(h, t, HIST_OFFSET_COMMIT, client);
+    r->partition = (uint16_t)partition;
+    r->d = offset;
+    r->a = (uint32_t)generation;
+    r->b = (uint32_t)kind;
+    r->c = outcome;
+    r->f = member;
+    history_commit(h, r);
+}
+
+void history_position(history *h, int64_t t, node_id consumer, int partition, int64_t offset,
+                      int32_t generation, int source) {
+    history_rec *r = history_begin(h, t, HIST_POSITION, consumer);
+    r->partition = (uint16_t)partition;
+    r->d = offset;
+    r->a = (uint32_t)generation;
+    r->b = (uint32_t)source;
+    history_commit(h, r);
+}
+
+void history_assign(history *h, int64_t t, node_id consumer, int partition, int32_t generation,
+                    int what, proto_member_id member) {
+    history_rec *r = history_begin(h, t, HIST_ASSIGN, consumer);
+    r->partition = (uint16_t)partition;
+    r->a = (uint32_t)generation;
+    r->b = (uint32_t)what;
+    r->f = member;
+    history_commit(h, r);
+}
+
+void history_group(history *h, int64_t t, node_id coordinator, int offsets_partition,
+                   int32_t generation, int state, int members, int32_t coordinator_epoch,
+                   proto_member_id leader) {
+    history_rec *r = history_begin(h, t, HIST_GROUP, coordinator);
+    r->partition = (uint16_t)offsets_partition;
+    r->a = (uint32_t)generation;
+    r->b = (uint32_t)state;
+    r->c = members;
+    r->e = (int16_t)coordinator_epoch;
+    r->f = leader;
+    history_commit(h, r);
+}
+
+void history_member(history *h, int64_t t, node_id coordinator, int offsets_partition,
+                    proto_member_id member, int event, node_id member_node) {
+    history_rec *r = history_begin(h, t, HIST_MEMBER, coordinator);
+    r->partition = (uint16_t)offsets_partition;
+    r->a = member;
+    r->b = (uint32_t)event;
+    r->c = member_node;
+    history_commit(h, r);
+}
+
+void history_offsets(history *h, int64_t t, node_id coordinator, int partition, int64_t offset,
+                     int32_t generation, int how, int64_t pid) {
+    history_rec *r = history_begin(h, t, HIST_OFFSETS, coordinator);
+    r->partition = (uint16_t)partition;
+    r->d = offset;
+    r->a = (uint32_t)generation;
+    r->b = (uint32_t)how;
+    r->f = pid < 0 ? 0 : (uint32_t)pid;
+    history_commit(h, r);
+}
+
 void history_lso(history *h, int64_t t, node_id broker, int partition, int64_t lso) {
     history_rec *r = history_begin(h, t, HIST_LSO, broker);
     r->partition = (uint16_t)partition;
@@ -508,6 +599,14 @@ const char *history_kind_name(history_kind kind) {
         [HIST_TXN_END] = "txn-end",   [HIST_TXN_STATE] = "txn-state",
         [HIST_TXN_FENCE] = "txn-fence", [HIST_MARKER] = "marker",
         [HIST_LSO] = "lso",
+        [HIST_POLL] = "poll",
+        [HIST_PROCESS] = "process",
+        [HIST_OFFSET_COMMIT] = "offset-commit",
+        [HIST_POSITION] = "position",
+        [HIST_ASSIGN] = "assign",
+        [HIST_GROUP] = "group",
+        [HIST_MEMBER] = "member",
+        [HIST_OFFSETS] = "offsets",
     };
     if ((unsigned)kind >= HIST_KIND_COUNT) return "unknown";
     return names[kind];

@@ -70,6 +70,34 @@ typedef enum history_kind {
                            e = producer epoch, f = producer id */
     HIST_LSO,           /* a leader's last stable offset moved: node = broker, partition = g,
                            d = new LSO (transactional runs only) */
+    /* Consumers and groups (issue 19), recorded only with workload.consumers > 0. Record ids
+     * of an output are the input's: consumer-k.producer sends input id r as its output of r. */
+    HIST_POLL,          /* poll() handed records of one batch to the application: node =
+                           consumer, partition = g, a = payload, b = index of the first record in
+                           the payload, c = records, d = offset of the first, e = generation
+                           (low 16 bits), f = member id */
+    HIST_PROCESS,       /* the application processed one record: node = consumer, partition = g,
+                           a = record id, d = its offset, b = generation, c = what the sink did
+                           (HIST_SINK_*) */
+    HIST_OFFSET_COMMIT, /* a commit of partition g's offset was sent (c = HIST_COMMIT_SENT) or
+                           answered (c = 0, a Kafka error or ERR_CLIENT_*): node = consumer (its
+                           producer for a transactional commit), d = offset, a = generation,
+                           b = HIST_COMMIT_* kind, f = member id */
+    HIST_POSITION,      /* a consumer set its fetch position of g: d = offset, a = generation,
+                           b = HIST_POSITION_* source */
+    HIST_ASSIGN,        /* a consumer's assignment of g changed: a = generation, b =
+                           HIST_ASSIGN_* , f = member id */
+    HIST_GROUP,         /* the group coordinator's group changed state: node = coordinator
+                           broker, partition = its __consumer_offsets g, a = generation, b =
+                           proto_group_state, c = members, e = coordinator (leader) epoch (low
+                           16), f = leader member id */
+    HIST_MEMBER,        /* a member joined or left: node = coordinator broker, partition = its
+                           __consumer_offsets g, a = member id, b = HIST_MEMBER_* event, c = the
+                           member's node */
+    HIST_OFFSETS,       /* the committed offset of input partition g (what OffsetFetch returns)
+                           changed on a coordinator: node = coordinator broker, d = offset, a =
+                           generation of the commit (-1 none), b = HIST_OFFSETS_* how, f =
+                           producer id (low 32) of a transactional commit, else 0 */
     HIST_KIND_COUNT
 } history_kind;
 
@@ -236,6 +264,53 @@ void history_txn_fence(history *h, int64_t t, node_id coordinator, int txn_index
 void history_marker(history *h, int64_t t, node_id broker, int partition, bool commit,
                     int32_t coordinator_epoch, int64_t offset, int64_t pid, int16_t epoch);
 void history_lso(history *h, int64_t t, node_id broker, int partition, int64_t lso);
+
+/* Consumers and groups: one record each, as the kind comments above say. */
+#define HIST_SINK_NONE 0    /* workload.sink=none: nothing applied */
+#define HIST_SINK_APPLIED 1 /* the side effect was applied */
+#define HIST_SINK_SKIPPED 2 /* the dedup table had the record id: not applied again */
+#define HIST_COMMIT_AUTO 0  /* enable.auto.commit, at poll */
+#define HIST_COMMIT_SYNC 1  /* commitSync */
+#define HIST_COMMIT_ASYNC 2 /* commitAsync */
+#define HIST_COMMIT_JOIN 3  /* the commit before a rebalance (onJoinPrepare) */
+#define HIST_COMMIT_CLOSE 4 /* the commit of close() */
+#define HIST_COMMIT_TXN 5   /* sendOffsetsToTransaction (TxnOffsetCommit) */
+#define HIST_COMMIT_SENT (-1) /* c of a HIST_OFFSET_COMMIT: the request went out */
+#define HIST_POSITION_COMMITTED 0 /* from the group's committed offset */
+#define HIST_POSITION_EARLIEST 1  /* auto.offset.reset=earliest: no committed offset */
+#define HIST_POSITION_LATEST 2    /* auto.offset.reset=latest: no committed offset */
+#define HIST_POSITION_TRUNCATION 3 /* KIP-320: the log diverged, seek to its end */
+#define HIST_POSITION_SEEK 4      /* the application sought back (an abort, a failed output) */
+#define HIST_POSITION_RESET 5     /* OFFSET_OUT_OF_RANGE, auto.offset.reset applied */
+#define HIST_ASSIGN_REVOKED 0
+#define HIST_ASSIGN_ASSIGNED 1
+#define HIST_ASSIGN_LOST 2          /* onPartitionsLost: the member was no longer in the group */
+#define HIST_MEMBER_JOINED 0
+#define HIST_MEMBER_LEFT 1          /* LeaveGroup */
+#define HIST_MEMBER_EXPIRED 2       /* session.timeout.ms without a heartbeat */
+#define HIST_MEMBER_NOT_REJOINED 3  /* the rebalance timeout passed without its JoinGroup */
+#define HIST_MEMBER_SYNC_EXPIRED 4  /* the rebalance timeout passed without its SyncGroup */
+#define HIST_OFFSETS_COMMITTED 0    /* an OffsetCommit became durable */
+#define HIST_OFFSETS_TXN 1          /* a TxnOffsetCommit's offsets completed with COMMIT */
+#define HIST_OFFSETS_LOADED 2       /* a new coordinator loaded it from __consumer_offsets */
+void history_poll(history *h, int64_t t, node_id consumer, int partition, uint32_t payload,
+                  uint32_t first_index, uint32_t count, int64_t offset, int32_t generation,
+                  proto_member_id member);
+void history_process(history *h, int64_t t, node_id consumer, int partition, uint32_t record,
+                     int64_t offset, int32_t generation, int sink);
+void history_offset_commit(history *h, int64_t t, node_id client, int partition, int64_t offset,
+                           int32_t generation, int kind, int outcome, proto_member_id member);
+void history_position(history *h, int64_t t, node_id consumer, int partition, int64_t offset,
+                      int32_t generation, int source);
+void history_assign(history *h, int64_t t, node_id consumer, int partition, int32_t generation,
+                    int what, proto_member_id member);
+void history_group(history *h, int64_t t, node_id coordinator, int offsets_partition,
+                   int32_t generation, int state, int members, int32_t coordinator_epoch,
+                   proto_member_id leader);
+void history_member(history *h, int64_t t, node_id coordinator, int offsets_partition,
+                    proto_member_id member, int event, node_id member_node);
+void history_offsets(history *h, int64_t t, node_id coordinator, int partition, int64_t offset,
+                     int32_t generation, int how, int64_t pid);
 
 /* Records of one kind, for tests and summaries (a linear scan; coalesced records count as the
  * records they stand for). */

@@ -31,6 +31,9 @@ const char *node_name_of(node_id n, int producers, char *buf, size_t len) {
     else if (n == node_producer(0) && producers <= 1) snprintf(buf, len, "producer");
     else if (node_is_producer(n))
         snprintf(buf, len, "producer-%d", (int)(n - NODE_PRODUCER_BASE) + 1);
+    else if (node_is_consumer(n)) snprintf(buf, len, "consumer-%d", node_consumer_index(n) + 1);
+    else if (node_is_consumer_producer(n))
+        snprintf(buf, len, "consumer-%d.producer", node_consumer_index(n) + 1);
     else if (n == NODE_NONE) snprintf(buf, len, "none");
     else snprintf(buf, len, "node-%d", (int)n);
     return buf;
@@ -64,6 +67,18 @@ const char *proto_error_name(int code) {
     case ERR_INVALID_UPDATE_VERSION: return "INVALID_UPDATE_VERSION";
     case ERR_INELIGIBLE_REPLICA: return "INELIGIBLE_REPLICA";
     case ERR_TRANSACTION_ABORTABLE: return "TRANSACTION_ABORTABLE";
+    case ERR_ILLEGAL_GENERATION: return "ILLEGAL_GENERATION";
+    case ERR_INCONSISTENT_GROUP_PROTOCOL: return "INCONSISTENT_GROUP_PROTOCOL";
+    case ERR_UNKNOWN_MEMBER_ID: return "UNKNOWN_MEMBER_ID";
+    case ERR_INVALID_SESSION_TIMEOUT: return "INVALID_SESSION_TIMEOUT";
+    case ERR_REBALANCE_IN_PROGRESS: return "REBALANCE_IN_PROGRESS";
+    case ERR_MEMBER_ID_REQUIRED: return "MEMBER_ID_REQUIRED";
+    case ERR_FENCED_INSTANCE_ID: return "FENCED_INSTANCE_ID";
+    case ERR_UNSTABLE_OFFSET_COMMIT: return "UNSTABLE_OFFSET_COMMIT";
+    case ERR_STALE_MEMBER_EPOCH: return "STALE_MEMBER_EPOCH";
+    case ERR_CLIENT_COMMIT_FAILED: return "COMMIT_FAILED";
+    case ERR_CLIENT_REBALANCE_IN_PROGRESS: return "COMMIT_DURING_REBALANCE";
+    case ERR_CLIENT_NO_OFFSET: return "NO_OFFSET_FOR_PARTITION";
     case ERR_CLIENT_DELIVERY_TIMEOUT: return "DELIVERY_TIMEOUT";
     case ERR_CLIENT_RETRIES_EXHAUSTED: return "RETRIES_EXHAUSTED";
     case ERR_CLIENT_PRODUCER_CLOSED: return "PRODUCER_CLOSED";
@@ -93,6 +108,7 @@ bool proto_error_retriable(int code) {
     case ERR_COORDINATOR_NOT_AVAILABLE:
     case ERR_NOT_COORDINATOR:
     case ERR_CONCURRENT_TRANSACTIONS:
+    case ERR_UNSTABLE_OFFSET_COMMIT: /* UnstableOffsetCommitException (KIP-447) */
         return true;
     /* Errors.java: InvalidUpdateVersionException and IneligibleReplicaException are plain
      * ApiExceptions, not retriable: the leader awaits newer metadata or falls back to the
@@ -119,6 +135,15 @@ const char *proto_api_name(proto_api api) {
         [API_ADD_PARTITIONS_TO_TXN] = "AddPartitionsToTxn",
         [API_END_TXN] = "EndTxn",
         [API_WRITE_TXN_MARKERS] = "WriteTxnMarkers",
+        [API_JOIN_GROUP] = "JoinGroup",
+        [API_SYNC_GROUP] = "SyncGroup",
+        [API_HEARTBEAT] = "Heartbeat",
+        [API_LEAVE_GROUP] = "LeaveGroup",
+        [API_OFFSET_COMMIT] = "OffsetCommit",
+        [API_OFFSET_FETCH] = "OffsetFetch",
+        [API_LIST_OFFSETS] = "ListOffsets",
+        [API_ADD_OFFSETS_TO_TXN] = "AddOffsetsToTxn",
+        [API_TXN_OFFSET_COMMIT] = "TxnOffsetCommit",
     };
     if ((unsigned)api >= API_COUNT) return "Unknown";
     return names[api];
@@ -138,6 +163,14 @@ const char *proto_step_name(proto_step s) {
         [STEP_LEADER_MARKER] = "leader.marker",
         [STEP_PRODUCER_TXN_FLUSHED] = "producer.txn-flushed",
         [STEP_PRODUCER_END_TXN] = "producer.end-txn",
+        [STEP_CONSUMER_POLLED] = "consumer.polled",
+        [STEP_CONSUMER_PROCESSED] = "consumer.processed",
+        [STEP_CONSUMER_COMMIT] = "consumer.commit",
+        [STEP_CONSUMER_COMMITTED] = "consumer.committed",
+        [STEP_CONSUMER_JOINING] = "consumer.joining",
+        [STEP_GROUP_REBALANCE] = "group.rebalance",
+        [STEP_GROUP_STABLE] = "group.stable",
+        [STEP_GROUP_OFFSETS] = "group.offsets",
     };
     if ((unsigned)s >= STEP_COUNT) return NULL;
     return names[s];
@@ -156,6 +189,20 @@ const char *proto_txn_state_name(int state) {
         [TXN_PREPARE_EPOCH_FENCE] = "PrepareEpochFence",
     };
     if (state < 0 || state >= TXN_STATE_COUNT) return "Unknown";
+    return names[state];
+}
+
+/* GroupState's names (GroupMetadata.scala: Empty, PreparingRebalance, CompletingRebalance,
+ * Stable, Dead). */
+const char *proto_group_state_name(int state) {
+    static const char *const names[GROUP_STATE_COUNT] = {
+        [GROUP_EMPTY] = "Empty",
+        [GROUP_PREPARING_REBALANCE] = "PreparingRebalance",
+        [GROUP_COMPLETING_REBALANCE] = "CompletingRebalance",
+        [GROUP_STABLE] = "Stable",
+        [GROUP_DEAD] = "Dead",
+    };
+    if (state < 0 || state >= GROUP_STATE_COUNT) return "Unknown";
     return names[state];
 }
 

@@ -41,6 +41,17 @@ typedef uint16_t node_id;
 #define PROTO_PRODUCERS_MAX 8
 #define NODE_CONTROLLER ((node_id)0)
 #define NODE_PRODUCER_BASE ((node_id)32)
+/* Consumers (issue 19) use the ids between the brokers and the producers, so NODES_MAX stays:
+ * consumer-k (the application instance: its KafkaConsumer) is NODE_CONSUMER_BASE + k - 1, and
+ * the instance's own producer, which writes its output (consume-transform-produce), is
+ * NODE_CONSUMER_PRODUCER_BASE + k - 1, named "consumer-k.producer" (a fault on consumer-k
+ * acts on both). */
+#define PROTO_CONSUMERS_MAX 7
+#define NODE_CONSUMER_BASE ((node_id)17)
+#define NODE_CONSUMER_PRODUCER_BASE ((node_id)(NODE_CONSUMER_BASE + PROTO_CONSUMERS_MAX))
+_Static_assert(NODE_CONSUMER_BASE > PROTO_BROKERS_MAX, "consumer ids follow the brokers'");
+_Static_assert(NODE_CONSUMER_PRODUCER_BASE + PROTO_CONSUMERS_MAX <= NODE_PRODUCER_BASE,
+               "consumer ids end before the producers'");
 /* Node ids are < NODES_MAX. Tables indexed by node (the network's [from][to] state, a
  * broker's connections) are sized by it, so it is exactly the ids in use. */
 #define NODES_MAX (NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX)
@@ -52,7 +63,22 @@ static inline bool node_is_broker(node_id n) { return n >= 1 && n <= PROTO_BROKE
 static inline bool node_is_producer(node_id n) {
     return n >= NODE_PRODUCER_BASE && n < NODE_PRODUCER_BASE + PROTO_PRODUCERS_MAX;
 }
-/* "controller", "broker-2", "producer" (index 0) or "producer-2" (index 1: producer i is
+/* Consumer index (0-based) is consumer-(index + 1); its producer shares the index. */
+static inline node_id node_consumer(int index) { return (node_id)(NODE_CONSUMER_BASE + index); }
+static inline node_id node_consumer_producer(int index) {
+    return (node_id)(NODE_CONSUMER_PRODUCER_BASE + index);
+}
+static inline bool node_is_consumer(node_id n) {
+    return n >= NODE_CONSUMER_BASE && n < NODE_CONSUMER_BASE + PROTO_CONSUMERS_MAX;
+}
+static inline bool node_is_consumer_producer(node_id n) {
+    return n >= NODE_CONSUMER_PRODUCER_BASE && n < NODE_CONSUMER_PRODUCER_BASE + PROTO_CONSUMERS_MAX;
+}
+/* The consumer index of a consumer or of its producer. */
+static inline int node_consumer_index(node_id n) {
+    return node_is_consumer(n) ? n - NODE_CONSUMER_BASE : n - NODE_CONSUMER_PRODUCER_BASE;
+}
+/* "controller", "broker-2", "consumer-1", "consumer-1.producer", "producer" (index 0) or "producer-2" (index 1: producer i is
  * producer-(i+1)); buf of 16 bytes is enough. */
 const char *node_name(node_id n, char *buf, size_t len);
 /* The same in a world of `producers` producers: with several, index 0 is "producer-1" (with
@@ -100,6 +126,15 @@ typedef enum proto_error {
     ERR_PRODUCER_FENCED = 90,
     ERR_INVALID_UPDATE_VERSION = 95, /* AlterPartition with a stale partition epoch (KIP-497) */
     ERR_INELIGIBLE_REPLICA = 107,    /* AlterPartition adding a fenced broker (KIP-841) */
+    ERR_ILLEGAL_GENERATION = 22,     /* a group request of a generation not the group's */
+    ERR_INCONSISTENT_GROUP_PROTOCOL = 23, /* JoinGroup with no assignor the group has */
+    ERR_UNKNOWN_MEMBER_ID = 25,      /* the member is not (or no longer) in the group */
+    ERR_INVALID_SESSION_TIMEOUT = 26, /* outside group.min/max.session.timeout.ms */
+    ERR_REBALANCE_IN_PROGRESS = 27,  /* the group is rebalancing: rejoin */
+    ERR_MEMBER_ID_REQUIRED = 79,     /* KIP-394: first JoinGroup answered with a member id */
+    ERR_FENCED_INSTANCE_ID = 82,     /* static membership (KIP-345), not modelled yet */
+    ERR_UNSTABLE_OFFSET_COMMIT = 88, /* KIP-447: offsets of a pending commit (retriable) */
+    ERR_STALE_MEMBER_EPOCH = 113,    /* KIP-848, not modelled yet */
     ERR_TRANSACTION_ABORTABLE = 120, /* KIP-890: the client must abort (3.8+) */
     /* Client-side outcomes the Java producer reports without a broker error code. */
     ERR_CLIENT_DELIVERY_TIMEOUT = 1001, /* TimeoutException: delivery.timeout.ms expired */
@@ -109,9 +144,13 @@ typedef enum proto_error {
                                      * max.block.ms */
     ERR_CLIENT_TXN_ABORTED = 1005,  /* TransactionAbortedException: the batch's transaction
                                      * aborted before it was sent */
+    /* Client-side outcomes of the Java consumer. */
+    ERR_CLIENT_COMMIT_FAILED = 1006, /* CommitFailedException: the generation moved on */
+    ERR_CLIENT_REBALANCE_IN_PROGRESS = 1007, /* RebalanceInProgressException (commitSync) */
+    ERR_CLIENT_NO_OFFSET = 1008,     /* NoOffsetForPartitionException: auto.offset.reset=none */
 } proto_error;
 
-#define PROTO_ERROR_CODES_MAX 1006 /* an array indexed by proto_error fits */
+#define PROTO_ERROR_CODES_MAX 1009 /* an array indexed by proto_error fits */
 
 /* "NOT_ENOUGH_REPLICAS" etc.; "UNKNOWN" for codes not listed. */
 const char *proto_error_name(int code);
@@ -260,13 +299,37 @@ typedef enum proto_step {
     STEP_PRODUCER_TXN_FLUSHED, /* every batch of the transaction is answered and EndTxn is about
                                 * to go: between the last send and the commit (or abort) */
     STEP_PRODUCER_END_TXN,     /* the producer sent EndTxn */
+    /* Consumers and groups (issue 19). The node goes on with what it was doing unless the
+     * crash is due (proto_step_fn returns true), as at the transactional steps. */
+    STEP_CONSUMER_POLLED,      /* poll() returned records to the application, before it
+                                * processed any; partition: the first record's */
+    STEP_CONSUMER_PROCESSED,   /* the application processed one record (its side effect and
+                                * output send done), before any commit of it: n counts records */
+    STEP_CONSUMER_COMMIT,      /* the consumer sent OffsetCommit (or its producer
+                                * TxnOffsetCommit) */
+    STEP_CONSUMER_COMMITTED,   /* the commit was answered without error */
+    STEP_CONSUMER_JOINING,     /* the consumer sent JoinGroup: it entered a rebalance */
+    STEP_GROUP_REBALANCE,      /* the group coordinator moved the group to PreparingRebalance;
+                                * partition: the group's __consumer_offsets partition */
+    STEP_GROUP_STABLE,         /* the group's GroupMetadata record is durable, group Stable */
+    STEP_GROUP_OFFSETS,        /* an offset commit was appended on the coordinator, before it
+                                * is durable */
     STEP_COUNT
 } proto_step;
 
 /* "leader.append", ...; NULL for out of range. */
 const char *proto_step_name(proto_step s);
-/* The transactional steps (STEP_COORDINATOR_PREPARE and after). */
-static inline bool proto_step_transactional(proto_step s) { return s >= STEP_COORDINATOR_PREPARE; }
+/* The transactional steps (STEP_COORDINATOR_PREPARE .. STEP_PRODUCER_END_TXN). */
+static inline bool proto_step_transactional(proto_step s) {
+    return s >= STEP_COORDINATOR_PREPARE && s <= STEP_PRODUCER_END_TXN;
+}
+/* The steps of consumers (STEP_CONSUMER_*) and of the group coordinator (STEP_GROUP_*). */
+static inline bool proto_step_consumer(proto_step s) {
+    return s >= STEP_CONSUMER_POLLED && s <= STEP_CONSUMER_JOINING;
+}
+static inline bool proto_step_group(proto_step s) {
+    return s >= STEP_GROUP_REBALANCE && s <= STEP_GROUP_OFFSETS;
+}
 /* Called by nodes right after the step took effect on partition g (the global index; 0 for a
  * step that concerns no one partition); the fault layer may crash the node, in an event of its
  * own at the same instant. Returns true when it will: at a transactional step the node then
@@ -288,6 +351,17 @@ typedef enum proto_api {
     API_ADD_PARTITIONS_TO_TXN, /* producer -> coordinator (transaction version 1) */
     API_END_TXN,             /* producer -> coordinator: commit or abort */
     API_WRITE_TXN_MARKERS,   /* coordinator -> partition leader: write the markers */
+    /* Consumer groups, classic protocol (issue 19). FindCoordinator with key type GROUP finds
+     * the group coordinator; Fetch with replica_id -1 is a consumer's. */
+    API_JOIN_GROUP,          /* consumer -> group coordinator */
+    API_SYNC_GROUP,          /* consumer -> group coordinator (the leader brings assignments) */
+    API_HEARTBEAT,           /* consumer -> group coordinator (the heartbeat thread) */
+    API_LEAVE_GROUP,         /* consumer -> group coordinator (close, poll timeout) */
+    API_OFFSET_COMMIT,       /* consumer -> group coordinator */
+    API_OFFSET_FETCH,        /* consumer -> group coordinator: committed offsets */
+    API_LIST_OFFSETS,        /* consumer -> partition leader: earliest or latest offset */
+    API_ADD_OFFSETS_TO_TXN,  /* producer -> transaction coordinator (sendOffsetsToTransaction) */
+    API_TXN_OFFSET_COMMIT,   /* producer -> group coordinator: offsets in a transaction */
     API_COUNT
 } proto_api;
 
@@ -359,8 +433,19 @@ typedef struct proto_fetch_request {
     int64_t max_wait_ns;         /* replica.fetch.wait.max.ms */
     int32_t last_fetched_epoch;  /* epoch of the follower's last batch (KIP-320), -1 if none */
     int32_t current_leader_epoch; /* the epoch the follower believes current */
-    int16_t replica_id;          /* the fetching broker */
+    int16_t replica_id;          /* the fetching broker; PROTO_CONSUMER_REPLICA_ID: a consumer */
+    uint8_t isolation;           /* a consumer's isolation.level: CONFIG_READ_* (0 = up to the
+                                  * high watermark, 1 = up to the last stable offset) */
 } proto_fetch_request;
+
+#define PROTO_CONSUMER_REPLICA_ID ((int16_t)-1) /* FetchRequest.CONSUMER_REPLICA_ID */
+
+/* An aborted transaction in a read_committed FetchResponse (AbortedTransaction): the consumer
+ * drops the producer's data batches from first_offset up to its ABORT marker. */
+typedef struct proto_aborted_txn {
+    int64_t producer_id;
+    int64_t first_offset;
+} proto_aborted_txn;
 
 typedef struct proto_fetch_response {
     int64_t high_watermark;      /* the leader's high watermark */
@@ -370,10 +455,20 @@ typedef struct proto_fetch_response {
     int32_t leader_epoch;        /* the leader's epoch */
     int16_t error;               /* proto_error */
     uint16_t batch_count;        /* batches carried, <= PROTO_FETCH_BATCHES_MAX */
-    const proto_batch *batches;  /* batch_count copies of the leader's log entries, borrowed:
-                                  * the sender's until net_send returns, the network's during
-                                  * delivery (see the file comment); NULL when none */
+    uint16_t aborted_count;      /* to a read_committed consumer: aborted transactions after
+                                  * the batches, out of line (0 to replicas) */
+    const proto_batch *batches;  /* batch_count copies of the leader's log entries, then
+                                  * aborted_count proto_aborted_txn, borrowed: the sender's
+                                  * until net_send returns, the network's during delivery (see
+                                  * the file comment); NULL when neither */
+    int64_t last_stable_offset;  /* the leader's LSO (to consumers) */
 } proto_fetch_response;
+
+/* The aborted transactions a consumer's FetchResponse carries after its batches. The batches
+ * and these share one out-of-line room: a response carries fewer batches when they need it. */
+static inline const proto_aborted_txn *proto_fetch_aborted(const proto_fetch_response *r) {
+    return (const proto_aborted_txn *)(const void *)(r->batches + r->batch_count);
+}
 
 /* A Metadata request for the partitions g = msg.partition .. + partition_count - 1 (0 counts as
  * 1): a producer asks for every partition of its topics, in pages of at most
@@ -451,9 +546,13 @@ typedef enum proto_txn_state {
 /* "Empty", "Ongoing", "PrepareCommit", ...; "Unknown" out of range. */
 const char *proto_txn_state_name(int state);
 
-/* FindCoordinator (key type TRANSACTION) for txn. */
+/* FindCoordinator for txn (key type TRANSACTION) or for the group (key type GROUP: txn is the
+ * group's index, 0 while a world has one group). */
+#define PROTO_COORDINATOR_TRANSACTION 0
+#define PROTO_COORDINATOR_GROUP 1
 typedef struct proto_find_coordinator_request {
     uint16_t txn;
+    uint8_t key_type; /* PROTO_COORDINATOR_* */
 } proto_find_coordinator_request;
 
 typedef struct proto_find_coordinator_response {
@@ -516,6 +615,138 @@ typedef struct proto_write_txn_markers_response {
     const int16_t *errors;
 } proto_write_txn_markers_response;
 
+/* ---- Consumer groups (classic protocol; txn-consumer-semantics.md section 3) ------------ */
+
+/* The group coordinator's GroupState (GroupMetadata.scala), as history records name it. */
+typedef enum proto_group_state {
+    GROUP_EMPTY = 0,
+    GROUP_PREPARING_REBALANCE,
+    GROUP_COMPLETING_REBALANCE,
+    GROUP_STABLE,
+    GROUP_DEAD,
+    GROUP_STATE_COUNT
+} proto_group_state;
+
+/* "Empty", "PreparingRebalance", ...; "Unknown" out of range. */
+const char *proto_group_state_name(int state);
+
+/* A member id: drawn by the coordinator (Kafka's clientId-UUID; random order here too). */
+typedef uint32_t proto_member_id;
+#define PROTO_MEMBER_UNKNOWN ((proto_member_id)0) /* JoinGroupRequest.UNKNOWN_MEMBER_ID */
+#define PROTO_GENERATION_NONE ((int32_t)-1)
+
+/* Assignors (partition.assignment.strategy), as bits of a JoinGroup's protocols. */
+#define PROTO_ASSIGNOR_RANGE 0x1
+#define PROTO_ASSIGNOR_COOPERATIVE_STICKY 0x2
+
+/* JoinGroup. owned: the partitions the member holds (cooperative-sticky's subscription
+ * userData), out of line. */
+typedef struct proto_join_group_request {
+    proto_member_id member_id;    /* PROTO_MEMBER_UNKNOWN on a first join */
+    int32_t session_timeout_ms;
+    int32_t rebalance_timeout_ms; /* max.poll.interval.ms */
+    int32_t owned_generation;     /* the generation owned belongs to, -1 none */
+    uint16_t owned_count;
+    uint8_t protocols;            /* PROTO_ASSIGNOR_* bits, in preference order below */
+    uint8_t preferred;            /* the member's first choice */
+    const uint16_t *owned;        /* g, out of line */
+} proto_join_group_request;
+
+/* The JoinGroup answer. To the leader only, the members out of line as words: for each member
+ * [member_id, node, owned_generation (uint32 of int32), owned count, g ...]. */
+typedef struct proto_join_group_response {
+    int32_t generation;
+    proto_member_id member_id;
+    proto_member_id leader_id;
+    int16_t error;
+    uint8_t protocol;             /* the chosen PROTO_ASSIGNOR_* */
+    uint16_t member_words;        /* words out of line (0 to followers) */
+    const uint32_t *members;
+} proto_join_group_response;
+
+/* SyncGroup. From the leader, the assignments out of line as words: for each member
+ * [member_id, count, g ...]. */
+typedef struct proto_sync_group_request {
+    proto_member_id member_id;
+    int32_t generation;
+    uint16_t assignment_words;    /* 0 from followers */
+    const uint32_t *assignments;
+} proto_sync_group_request;
+
+typedef struct proto_sync_group_response {
+    int16_t error;
+    uint16_t assignment_count;    /* the member's partitions, out of line */
+    const uint16_t *assignment;   /* g */
+} proto_sync_group_response;
+
+/* Heartbeat and LeaveGroup (generation unused by LeaveGroup). */
+typedef struct proto_heartbeat_group_request {
+    proto_member_id member_id;
+    int32_t generation;
+} proto_heartbeat_group_request;
+
+/* Heartbeat, LeaveGroup, OffsetCommit, AddOffsetsToTxn and TxnOffsetCommit answers: one error
+ * (an OffsetCommit's partitions are answered alike: the coordinator's errors are per group). */
+typedef struct proto_group_response {
+    int16_t error;
+} proto_group_response;
+
+/* One partition's offset in OffsetCommit, TxnOffsetCommit and the OffsetFetch answer. */
+typedef struct proto_offset_entry {
+    int64_t offset;          /* -1 in an OffsetFetch answer: no committed offset */
+    int32_t leader_epoch;    /* the committed record's leader epoch (KIP-320), -1 none */
+    uint16_t partition;      /* g of the input partition */
+    int16_t error;           /* OffsetFetch answer: per partition */
+} proto_offset_entry;
+#define PROTO_OFFSET_ENTRIES_MAX (PROTO_OUTLINE_BYTES_MAX / sizeof(proto_offset_entry))
+
+/* OffsetCommit (member, generation) and TxnOffsetCommit (also the producer's id, epoch and
+ * transactional id; generation -1 and no member without group metadata, KIP-447). */
+typedef struct proto_offset_commit_request {
+    int64_t producer_id;          /* TxnOffsetCommit */
+    proto_member_id member_id;
+    int32_t generation;
+    int16_t producer_epoch;       /* TxnOffsetCommit */
+    uint16_t txn;                 /* TxnOffsetCommit */
+    uint16_t entry_count;         /* 1 .. PROTO_OFFSET_ENTRIES_MAX, out of line */
+    const proto_offset_entry *entries;
+} proto_offset_commit_request;
+
+/* OffsetFetch of the partitions out of line. */
+typedef struct proto_offset_fetch_request {
+    uint8_t require_stable;       /* KIP-447: UNSTABLE_OFFSET_COMMIT while a commit is pending */
+    uint16_t partition_count;
+    const uint16_t *partitions;   /* g */
+} proto_offset_fetch_request;
+
+typedef struct proto_offset_fetch_response {
+    int16_t error;                /* group-level error */
+    uint16_t entry_count;
+    const proto_offset_entry *entries;
+} proto_offset_fetch_response;
+
+/* ListOffsets of partition msg.partition. */
+#define PROTO_LIST_EARLIEST ((int64_t)-2) /* ListOffsetsRequest.EARLIEST_TIMESTAMP */
+#define PROTO_LIST_LATEST ((int64_t)-1)   /* ListOffsetsRequest.LATEST_TIMESTAMP */
+typedef struct proto_list_offsets_request {
+    int64_t timestamp;            /* PROTO_LIST_* */
+    uint8_t isolation;            /* latest: HW (0) or LSO (1) */
+} proto_list_offsets_request;
+
+typedef struct proto_list_offsets_response {
+    int64_t offset;
+    int32_t leader_epoch;
+    int16_t error;
+} proto_list_offsets_response;
+
+/* AddOffsetsToTxn: the group's __consumer_offsets partition joins the transaction. */
+typedef struct proto_add_offsets_request {
+    int64_t producer_id;
+    int16_t producer_epoch;
+    uint16_t txn;
+    uint16_t group;               /* group index (0) */
+} proto_add_offsets_request;
+
 typedef struct proto_partition_state {
     int32_t leader_epoch;    /* bumped on every leader change */
     int32_t partition_epoch; /* bumped on every ISR or leader change */
@@ -568,6 +799,18 @@ typedef struct proto_msg {
         proto_write_txn_markers_response write_txn_markers_response;
         proto_txn_response txn_response; /* AddPartitionsToTxn and EndTxn responses */
         proto_verify_response verify_response; /* a verify_only AddPartitionsToTxn's */
+        proto_join_group_request join_group;
+        proto_join_group_response join_group_response;
+        proto_sync_group_request sync_group;
+        proto_sync_group_response sync_group_response;
+        proto_heartbeat_group_request group_heartbeat; /* Heartbeat and LeaveGroup */
+        proto_group_response group_response;
+        proto_offset_commit_request offset_commit; /* OffsetCommit and TxnOffsetCommit */
+        proto_offset_fetch_request offset_fetch;
+        proto_offset_fetch_response offset_fetch_response;
+        proto_list_offsets_request list_offsets;
+        proto_list_offsets_response list_offsets_response;
+        proto_add_offsets_request add_offsets;
     } u;
 } proto_msg;
 
@@ -604,7 +847,9 @@ static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
     size_t n;
     switch (m->api) {
     case API_FETCH:
-        return m->is_response ? (size_t)m->u.fetch_response.batch_count * sizeof(proto_batch) : 0;
+        if (!m->is_response) return 0;
+        return (size_t)m->u.fetch_response.batch_count * sizeof(proto_batch) +
+               (size_t)m->u.fetch_response.aborted_count * sizeof(proto_aborted_txn);
     case API_PRODUCE:
         if (!m->is_response) {
             n = m->u.produce.batch_count;
@@ -622,7 +867,60 @@ static inline size_t proto_msg_outline_bytes(const proto_msg *m) {
         if (m->is_response)
             return (size_t)m->u.write_txn_markers_response.partition_count * sizeof(int16_t);
         return (size_t)m->u.write_txn_markers.partition_count * sizeof(uint16_t);
+    case API_JOIN_GROUP:
+        if (m->is_response) return (size_t)m->u.join_group_response.member_words * sizeof(uint32_t);
+        return (size_t)m->u.join_group.owned_count * sizeof(uint16_t);
+    case API_SYNC_GROUP:
+        if (m->is_response)
+            return (size_t)m->u.sync_group_response.assignment_count * sizeof(uint16_t);
+        return (size_t)m->u.sync_group.assignment_words * sizeof(uint32_t);
+    case API_OFFSET_COMMIT:
+    case API_TXN_OFFSET_COMMIT:
+        if (m->is_response) return 0;
+        return (size_t)m->u.offset_commit.entry_count * sizeof(proto_offset_entry);
+    case API_OFFSET_FETCH:
+        if (m->is_response)
+            return (size_t)m->u.offset_fetch_response.entry_count * sizeof(proto_offset_entry);
+        return (size_t)m->u.offset_fetch.partition_count * sizeof(uint16_t);
     default: return 0;
+    }
+}
+/* The out-of-line parts of the group messages (proto_msg_outline's and _set's share). */
+static inline const void *proto_msg_group_outline(const proto_msg *m) {
+    switch (m->api) {
+    case API_JOIN_GROUP:
+        return m->is_response ? (const void *)m->u.join_group_response.members
+                              : (const void *)m->u.join_group.owned;
+    case API_SYNC_GROUP:
+        return m->is_response ? (const void *)m->u.sync_group_response.assignment
+                              : (const void *)m->u.sync_group.assignments;
+    case API_OFFSET_COMMIT:
+    case API_TXN_OFFSET_COMMIT: return m->is_response ? NULL : m->u.offset_commit.entries;
+    case API_OFFSET_FETCH:
+        return m->is_response ? (const void *)m->u.offset_fetch_response.entries
+                              : (const void *)m->u.offset_fetch.partitions;
+    default: return NULL;
+    }
+}
+static inline void proto_msg_group_outline_set(proto_msg *m, const void *where) {
+    switch (m->api) {
+    case API_JOIN_GROUP:
+        if (m->is_response) m->u.join_group_response.members = where;
+        else m->u.join_group.owned = where;
+        break;
+    case API_SYNC_GROUP:
+        if (m->is_response) m->u.sync_group_response.assignment = where;
+        else m->u.sync_group.assignments = where;
+        break;
+    case API_OFFSET_COMMIT:
+    case API_TXN_OFFSET_COMMIT:
+        if (!m->is_response) m->u.offset_commit.entries = where;
+        break;
+    case API_OFFSET_FETCH:
+        if (m->is_response) m->u.offset_fetch_response.entries = where;
+        else m->u.offset_fetch.partitions = where;
+        break;
+    default: break;
     }
 }
 static inline const void *proto_msg_outline(const proto_msg *m) {
@@ -635,7 +933,7 @@ static inline const void *proto_msg_outline(const proto_msg *m) {
     if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
         return m->u.write_txn_markers_response.errors;
     if (m->api == API_WRITE_TXN_MARKERS) return m->u.write_txn_markers.partitions;
-    return NULL;
+    return proto_msg_group_outline(m);
 }
 /* Points m's out-of-line part at where (a copy of the bytes proto_msg_outline names). */
 static inline void proto_msg_outline_set(proto_msg *m, const void *where) {
@@ -649,6 +947,7 @@ static inline void proto_msg_outline_set(proto_msg *m, const void *where) {
     else if (m->api == API_WRITE_TXN_MARKERS && m->is_response)
         m->u.write_txn_markers_response.errors = where;
     else if (m->api == API_WRITE_TXN_MARKERS) m->u.write_txn_markers.partitions = where;
+    else proto_msg_group_outline_set(m, where);
 }
 
 #endif

@@ -60,6 +60,13 @@ int topic_table_add(topic_table *t, const char *name, int count, int replication
     return i;
 }
 
+int topic_table_add_output(topic_table *t, const char *name, int count, int replication_factor,
+                           int min_insync_replicas) {
+    if (t->workload_topics != t->topic_count || t->output_partitions) return -1;
+    int i = topic_table_append(t, name, count, replication_factor, min_insync_replicas, false);
+    if (i >= 0) t->output_partitions = count;
+    return i;
+}
 int topic_table_add_internal(topic_table *t, const char *name, int count, int replication_factor,
                              int min_insync_replicas) {
     return topic_table_append(t, name, count, replication_factor, min_insync_replicas, true);

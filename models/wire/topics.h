@@ -38,21 +38,27 @@ typedef struct topic_info {
                                     * one the application writes */
 } topic_info;
 
-/* The workload's topics come first (g 0 .. workload_partitions - 1), then the internal ones
- * (Kafka's __transaction_state, when some producer is transactional): adding those moves no
- * workload partition. Readers that mean the application's topics (routing, by_partition, the
- * partitions line, swarm draws) use workload_topics and workload_partitions; the nodes hold
- * every partition (topic_count, partition_count). */
+/* The workload's topics come first (g 0 .. workload_partitions - 1), then the output topic of
+ * a consume-transform-produce pipeline (workload.output, when workload.consumers > 0), then the
+ * internal ones (Kafka's __transaction_state, when some producer is transactional, and
+ * __consumer_offsets, when there are consumers): adding those moves no workload partition.
+ * Readers that mean the application's topics (routing, by_partition, the partitions line, swarm
+ * draws) use workload_topics and workload_partitions; the nodes hold every partition
+ * (topic_count, partition_count). */
 typedef struct topic_table {
     topic_info topics[TOPICS_MAX]; /* in workload.topics order, then the internal topics */
     int topic_count;               /* topics, >= 1 once built */
     int partition_count;           /* P: the sum of the topics' counts */
     int workload_topics;           /* the first topics, which the application writes */
     int workload_partitions;       /* their partitions: g below this is a workload partition */
+    int output_partitions;         /* partitions of the output topic (topic index
+                                    * workload_topics, g from workload_partitions), 0: none */
 } topic_table;
 
 /* The internal topic of transaction state (TRANSACTION_STATE_TOPIC_NAME). */
 #define TOPIC_TRANSACTION_STATE "__transaction_state"
+/* The internal topic of committed offsets and group metadata (GROUP_METADATA_TOPIC_NAME). */
+#define TOPIC_CONSUMER_OFFSETS "__consumer_offsets"
 
 /* True when name is a valid topic name of at most TOPIC_NAME_MAX characters of [a-zA-Z0-9._-]
  * that is not "." or ".." (Topic.validate). */
@@ -78,9 +84,19 @@ int topic_table_add(topic_table *t, const char *name, int count, int replication
 int topic_table_add_internal(topic_table *t, const char *name, int count, int replication_factor,
                              int min_insync_replicas);
 
+/* The pipeline's output topic (workload.output): appended after the workload's topics and
+ * before any internal one; at most one. Returns its index or -1 as topic_table_add. */
+int topic_table_add_output(topic_table *t, const char *name, int count, int replication_factor,
+                           int min_insync_replicas);
+
 /* True when partition g belongs to an internal topic. */
 static inline bool topic_table_internal(const topic_table *t, int g) {
-    return g >= t->workload_partitions;
+    return g >= t->workload_partitions + t->output_partitions;
+}
+
+/* True when partition g belongs to the output topic. */
+static inline bool topic_table_output(const topic_table *t, int g) {
+    return g >= t->workload_partitions && g < t->workload_partitions + t->output_partitions;
 }
 
 /* The index of the topic named name, or -1. */
