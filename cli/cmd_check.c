@@ -275,7 +275,8 @@ static bool check_brokers_heal(const config *c) {
         char err[256];
         if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) continue;
         if ((f.kind == FAULT_CRASH || f.kind == FAULT_STOP) &&
-            f.a.kind != FAULT_TARGET_PRODUCER && f.for_ns < 0)
+            f.a.kind != FAULT_TARGET_PRODUCER && f.a.kind != FAULT_TARGET_CONSUMER &&
+            f.for_ns < 0)
             return false;
     }
     return true;

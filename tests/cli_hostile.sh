@@ -105,7 +105,7 @@ grep -qE '^acks +1 ' "$tmp/out" || fail "acks=bogus then acks=1: the later shoul
 accepts "$bin" run dup_good_last.properties acks=bogus acks=all "$small"
 
 # ---- Faults.
-rejects "argument: fault.x: expected a fault (crash, stop, pause, partition, drop, break, delay, powerloss, restart) at word 1, got 'explode'" \
+rejects "argument: fault.x: expected a fault (crash, stop, pause, partition, drop, break, delay, powerloss, restart, stall) at word 1, got 'explode'" \
     "$bin" run 'fault.x=explode leader at 1s'
 printf 'acks=all\n\nfault.c1 = crash leader at 100\n' >"$tmp/nounit.properties"
 rejects "nounit.properties:3: fault.c1: expected a time with a unit (ns, us, ms, s, min, h) at word 4, got '100'" \

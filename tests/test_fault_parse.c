@@ -11,7 +11,7 @@
 #define S ((int64_t)1000000000)
 #define NODES                                                                                 \
     "expected a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, producer-<n>, " \
-    "controller, coordinator, coordinator of <transactional.id>)"
+    "controller, coordinator, coordinator of <transactional.id>, consumer-<n>, group-coordinator)"
 
 static fault_spec parse_ok(const char *text) {
     fault_spec f;
@@ -196,9 +196,9 @@ static void test_times(void) {
 
 static void test_errors(void) {
     parse_bad("", "expected a fault (crash, stop, pause, partition, drop, break, delay, "
-                  "powerloss, restart) at word 1, got the end of the line");
+                  "powerloss, restart, stall) at word 1, got the end of the line");
     parse_bad("explode leader", "expected a fault (crash, stop, pause, partition, drop, break, "
-                                "delay, powerloss, restart) at word 1, got 'explode'");
+                                "delay, powerloss, restart, stall) at word 1, got 'explode'");
     parse_bad("stop producer at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
                                      "got 'producer' (only brokers have a controlled shutdown)");
     parse_bad("stop leader on leader.append", "expected 'at' at word 3, got 'on'");
@@ -229,8 +229,9 @@ static void test_errors(void) {
     parse_bad("crash leader on leader.write", "expected a protocol step (leader.append, "
               "follower.fetch, leader.hw-advance, producer.send, producer.ack, "
               "coordinator.prepare, coordinator.markers, coordinator.complete, "
-              "leader.marker-request, leader.marker, producer.txn-flushed, producer.end-txn) at "
-              "word 4, got 'leader.write'");
+              "leader.marker-request, leader.marker, producer.txn-flushed, producer.end-txn, "
+              "consumer.polled, consumer.processed, consumer.commit, consumer.committed, "
+              "consumer.joining) at word 4, got 'leader.write'");
     parse_bad("crash leader on leader.append n=0", "expected a count n=<k> with k >= 1 at word 5,"
                                                    " got 'n=0' (out of range)");
     parse_bad("crash leader on leader.append n=", "expected a count n=<k> with k >= 1 at word 5,"
@@ -275,8 +276,8 @@ static void test_errors(void) {
               "2, got 'controller' (only brokers have a controlled shutdown)");
     parse_bad("powerloss at 1s", "expected 'all' or a broker (leader, follower, broker-<n>) at "
               "word 2, got 'at'");
-    parse_bad("restart leader at 1s", "expected a producer (producer, producer-<n>) at word 2, got "
-                                      "'leader'");
+    parse_bad("restart leader at 1s", "expected a producer or a consumer (producer, producer-<n>, "
+                                      "consumer-<n>) at word 2, got 'leader'");
     parse_bad("a b c d e f g h i j k l m n o p q r s t u v w x y",
               "too many words (a fault line has at most 24)");
 }
@@ -351,8 +352,8 @@ static void test_partitions_and_producers(void) {
     parse_bad("crash producer-0 at 1s", NODES " at word 2, got 'producer-0' (producers are 1 .. 8)");
     parse_bad("stop producer-2 at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
                                        "got 'producer-2' (only brokers have a controlled shutdown)");
-    parse_bad("restart broker-1 at 1s", "expected a producer (producer, producer-<n>) at word 2, "
-                                        "got 'broker-1'");
+    parse_bad("restart broker-1 at 1s", "expected a producer or a consumer (producer, "
+                                        "producer-<n>, consumer-<n>) at word 2, got 'broker-1'");
 
     fault_world w = {.partition = world_partition, .producers = 2, .brokers = 3};
     char err[256];
@@ -484,11 +485,11 @@ static void test_transaction_steps(void) {
     parse_bad("pause producer on producer.end-txn",
               "expected 'for' at word 5, got the end of the line");
     parse_bad("pause leader on leader.append for 1s",
-              "expected a producer (producer, producer-<n>) at word 2, got 'leader' (a pause at a "
-              "step is a producer's; pause a broker at a time)");
+              "expected a producer or a consumer (producer, producer-<n>, consumer-<n>) at word 2, "
+              "got 'leader' (a pause at a step is a client's; pause a broker at a time)");
     parse_bad("pause coordinator of app-1 on coordinator.prepare for 1s",
-              "expected a producer (producer, producer-<n>) at word 2, got 'coordinator' (a pause "
-              "at a step is a producer's; pause a broker at a time)");
+              "expected a producer or a consumer (producer, producer-<n>, consumer-<n>) at word 2, "
+              "got 'coordinator' (a pause at a step is a client's; pause a broker at a time)");
     parse_bad("pause producer on coordinator.prepare for 1s",
               "expected a step producer takes (producer.send, producer.ack, producer.txn-flushed,"
               " producer.end-txn) at word 4, got 'coordinator.prepare' (not one of its steps)");
@@ -506,7 +507,115 @@ static void test_transaction_steps(void) {
                    "transactional (transactional.id is not set)");
 }
 
+/* Consumers (issue 19): consumer-<n> crashes, pauses, stalls, restarts and is cut from
+ * brokers; it takes the consumer steps; group-coordinator is the broker leading the group's
+ * __consumer_offsets partition. Both are checked against the world's consumers. */
+static void test_consumers(void) {
+    fault_spec f = parse_ok("crash consumer-1 at 60ms for 1s");
+    CHECK_EQ(f.kind, FAULT_CRASH);
+    CHECK_EQ(f.a.kind, FAULT_TARGET_CONSUMER);
+    CHECK_EQ(f.a.consumer, 0);
+    CHECK_EQ(f.for_ns, 1 * S);
+    f = parse_ok("crash consumer-2 on consumer.processed n=250");
+    CHECK(f.on_step);
+    CHECK_EQ(f.step, STEP_CONSUMER_PROCESSED);
+    CHECK_EQ(f.step_n, 250);
+    CHECK_EQ(f.a.consumer, 1);
+    CHECK_EQ(parse_ok("crash consumer-7 on consumer.polled").step, STEP_CONSUMER_POLLED);
+    CHECK_EQ(parse_ok("crash consumer-1 on consumer.commit").step, STEP_CONSUMER_COMMIT);
+    CHECK_EQ(parse_ok("crash consumer-1 on consumer.committed").step, STEP_CONSUMER_COMMITTED);
+    CHECK_EQ(parse_ok("crash consumer-1 on consumer.joining").step, STEP_CONSUMER_JOINING);
+    f = parse_ok("pause consumer-3 on consumer.polled n=2 for 400s");
+    CHECK_EQ(f.kind, FAULT_PAUSE);
+    CHECK(f.on_step);
+    f = parse_ok("stall consumer-2 at 30s for 6min");
+    CHECK_EQ(f.kind, FAULT_STALL);
+    CHECK_EQ(f.a.consumer, 1);
+    CHECK_EQ(f.at_ns, 30 * S);
+    CHECK_EQ(f.for_ns, 360 * S);
+    CHECK(!f.on_step);
+    f = parse_ok("stall consumer-1 on consumer.processed n=10 for 1s");
+    CHECK_EQ(f.kind, FAULT_STALL);
+    CHECK(f.on_step);
+    CHECK_EQ(f.step_n, 10);
+    f = parse_ok("restart consumer-2 at 5s");
+    CHECK_EQ(f.kind, FAULT_RESTART_CONSUMER);
+    CHECK_EQ(f.a.consumer, 1);
+    f = parse_ok("partition consumer-1 broker-2 at 1s for 1s");
+    CHECK_EQ(f.b.kind, FAULT_TARGET_BROKER);
+    CHECK(fault_spec_idle_reason(&f) == NULL);
+    f = parse_ok("crash group-coordinator at 1s for 5s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_GROUP_COORDINATOR);
+    CHECK_EQ(f.a.partition, -1);
+    parse_ok("stop group-coordinator at 1s");
+    parse_ok("crash group-coordinator on leader.append n=3");
+    f = parse_ok("drop requests consumer-1 -> group-coordinator p=0.5");
+    CHECK(fault_spec_idle_reason(&f) == NULL);
+    f = parse_ok("drop responses consumer-1 -> leader p=0.5");
+    CHECK_STR(fault_spec_idle_reason(&f), "a consumer sends no responses");
+    f = parse_ok("delay requests leader -> consumer-2 by 1s");
+    CHECK_STR(fault_spec_idle_reason(&f), "nothing sends a consumer requests");
+    f = parse_ok("partition consumer-1 producer at 1s for 1s");
+    CHECK_STR(fault_spec_idle_reason(&f), "a consumer exchanges messages with brokers only");
+    f = parse_ok("break requests consumer-1 -> controller p=1");
+    CHECK_STR(fault_spec_idle_reason(&f), "a consumer exchanges messages with brokers only");
+    parse_ok("partition consumer-1 consumer-2 at 1s for 1s");
+    parse_bad("partition consumer-2 consumer-2 at 1s for 1s",
+              "expected a second, different node at word 3, got 'consumer-2' (both ends are the "
+              "same node)");
+    parse_bad("crash consumer-8 at 1s", NODES " at word 2, got 'consumer-8' (consumers are 1 .. 7)");
+    parse_bad("crash consumer-0 at 1s", NODES " at word 2, got 'consumer-0' (consumers are 1 .. 7)");
+    parse_bad("stop consumer-1 at 1s", "expected a broker (leader, follower, broker-<n>) at word 2, "
+                                       "got 'consumer-1' (only brokers have a controlled shutdown)");
+    parse_bad("powerloss consumer-1 at 1s",
+              "expected 'all' or a broker (leader, follower, broker-<n>) at word 2, got "
+              "'consumer-1' (only brokers keep a log)");
+    parse_bad("stall producer at 1s for 1s", "expected a consumer (consumer-<n>) at word 2, got "
+                                             "'producer' (a stall is of an application thread)");
+    parse_bad("stall consumer-1 at 1s", "expected 'for' at word 5, got the end of the line");
+    parse_bad("crash leader on consumer.processed",
+              "expected a step leader takes (leader.append, follower.fetch, leader.hw-advance, "
+              "leader.marker-request, leader.marker) at word 4, got 'consumer.processed' (not "
+              "one of its steps)");
+    parse_bad("crash consumer-1 on leader.append",
+              "expected a step consumer-1 takes (consumer.polled, consumer.processed, "
+              "consumer.commit, consumer.committed, consumer.joining) at word 4, got "
+              "'leader.append' (not one of its steps)");
+    parse_bad("crash producer on consumer.polled",
+              "expected a step producer takes (producer.send, producer.ack, producer.txn-flushed,"
+              " producer.end-txn) at word 4, got 'consumer.polled' (not one of its steps)");
+    parse_bad("crash group-coordinator on coordinator.prepare",
+              "expected a step group-coordinator takes (leader.append, follower.fetch, "
+              "leader.hw-advance) at word 4, got 'coordinator.prepare' (not one of its steps)");
+
+    char err[256], buf[64];
+    fault_world w = {.partition = world_partition, .producers = 1, .brokers = 3, .consumers = 2,
+                     .group_partition = 9};
+    f = parse_ok("crash consumer-2 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "consumer-2");
+    f = parse_ok("crash consumer-3 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer-3 does not exist (workload.consumers=2)");
+    f = parse_ok("partition broker-1 consumer-3 at 1s for 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer-3 does not exist (workload.consumers=2)");
+    f = parse_ok("crash group-coordinator at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.a.partition, 9);
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "group-coordinator");
+    w.consumers = 0;
+    w.group_partition = -1;
+    f = parse_ok("crash consumer-1 on consumer.processed");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer-1 does not exist (workload.consumers=0)");
+    f = parse_ok("crash group-coordinator at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "group-coordinator: there is no consumer group (workload.consumers=0)");
+}
+
 int main(void) {
+    test_consumers();
     test_transaction_steps();
     test_coordinator();
     test_crash();

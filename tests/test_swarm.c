@@ -500,6 +500,58 @@ static void test_transactions(void) {
     free(c);
 }
 
+/* A world with consumers draws them (crash, pause, stall, restart, cuts from leaders and the
+ * group coordinator, their consumer.processed step) and the group coordinator; every line
+ * resolves in that world. A world without draws what it drew before (seed 7, pinned above). */
+static void test_consumers(void) {
+    config *c = malloc(sizeof *c);
+    *c = base;
+    c->consumers = 3;         /* as config_finish leaves a world with consumers */
+    c->group_partition = 0;
+    c->records = 900;
+    fault_world w;
+    fault_world_of(c, &w);
+    int kinds[FAULT_RESTART_CONSUMER + 1] = {0}, on_step = 0, cuts = 0, group = 0, others = 0;
+    swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
+    char err[256];
+    for (uint64_t seed = 1; seed <= 500; seed++) {
+        swarm_mix m;
+        swarm_draw(seed, c, &o, &m);
+        for (int i = 0; i < m.count; i++) {
+            fault_spec f;
+            CHECK_EQ(fault_parse(m.text[i], &f, err, sizeof err), 0);
+            if (fault_spec_resolve(&f, &w, err, sizeof err) != 0) {
+                fprintf(stderr, "'%s': %s\n", m.text[i], err);
+                CHECK(false);
+            }
+            CHECK(fault_spec_idle_reason(&f) == NULL);
+            if (f.a.kind == FAULT_TARGET_GROUP_COORDINATOR ||
+                f.b.kind == FAULT_TARGET_GROUP_COORDINATOR)
+                group++;
+            if (f.a.kind != FAULT_TARGET_CONSUMER) {
+                others++;
+                continue;
+            }
+            kinds[f.kind]++;
+            if (f.kind == FAULT_PARTITION) cuts++;
+            if (f.kind == FAULT_CRASH) CHECK(f.for_ns > 0); /* a consumer always comes back */
+            if (!f.on_step) continue;
+            on_step++;
+            CHECK_EQ(f.step, STEP_CONSUMER_PROCESSED);
+            CHECK(f.step_n >= 1 && f.step_n <= 300); /* records per consumer */
+        }
+    }
+    CHECK(kinds[FAULT_CRASH] > 20);
+    CHECK(kinds[FAULT_PAUSE] > 10);
+    CHECK(kinds[FAULT_STALL] > 10);
+    CHECK(kinds[FAULT_RESTART_CONSUMER] > 5);
+    CHECK(cuts > 10);
+    CHECK(on_step > 10);
+    CHECK(group > 10);
+    CHECK(others > kinds[FAULT_CRASH]); /* brokers and producers are still drawn, and more */
+    free(c);
+}
+
 int main(void) {
     config_defaults(&base, 0);
     char err[256];
@@ -521,5 +573,6 @@ int main(void) {
     test_scenario_write();
     test_partitions();
     test_transactions();
+    test_consumers();
     return test_result("test_swarm");
 }

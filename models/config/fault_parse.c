@@ -247,7 +247,8 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
 /* ==== Nodes and steps ======================================================================== */
 
 #define FP_NODES "a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, " \
-                 "producer-<n>, controller, coordinator, coordinator of <transactional.id>)"
+                 "producer-<n>, controller, coordinator, coordinator of <transactional.id>, " \
+                 "consumer-<n>, group-coordinator)"
 
 /* True when the next word is prefix followed by a decimal integer, read into *n. */
 static bool fp_numbered(const fp_state *ps, const char *prefix, int64_t *n) {
@@ -310,6 +311,10 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
         if (fp_accept(ps, "of")) return fp_txn_id(ps, t);
         return 0;
     }
+    if (fp_accept(ps, "group-coordinator")) {
+        *t = (fault_target){.kind = FAULT_TARGET_GROUP_COORDINATOR, .partition = -1};
+        return 0;
+    }
     static const struct { const char *name; fault_target_kind kind; } names[] = {
         {"leader", FAULT_TARGET_LEADER},     {"follower", FAULT_TARGET_FOLLOWER},
         {"producer", FAULT_TARGET_PRODUCER}, {"controller", FAULT_TARGET_CONTROLLER}};
@@ -322,6 +327,16 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
         }
     }
     int64_t id;
+    if (fp_numbered(ps, "consumer-", &id)) {
+        if (id < 1 || id > PROTO_CONSUMERS_MAX) {
+            char why[48];
+            snprintf(why, sizeof why, "consumers are 1 .. %d", PROTO_CONSUMERS_MAX);
+            return fp_expected_because(ps, what, why);
+        }
+        *t = (fault_target){.kind = FAULT_TARGET_CONSUMER, .consumer = (int)id - 1};
+        ps->at++;
+        return 0;
+    }
     if (fp_numbered(ps, "producer-", &id)) {
         if (id < 1 || id > PROTO_PRODUCERS_MAX) {
             char why[48];
@@ -345,24 +360,26 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
 
 static int fp_node(fp_state *ps, fault_target *t) { return fp_node_named(ps, t, FP_NODES); }
 
-/* Reads a broker (leader, follower, broker-<n>) into *t for stop and powerloss: a producer or
- * the controller is refused because of why_broker; what names what the verb takes. */
+/* Reads a broker (leader, follower, broker-<n>, group-coordinator) into *t for stop and
+ * powerloss: a producer, a consumer or the controller is refused because of why_broker; what
+ * names what the verb takes. */
 static int fp_broker(fp_state *ps, fault_target *t, const char *what, const char *why_broker) {
     int64_t n;
     if (ps->at < ps->count && (fp_accept(ps, "producer") || fp_accept(ps, "controller") ||
-                               (fp_numbered(ps, "producer-", &n) && ++ps->at))) {
+                               (fp_numbered(ps, "producer-", &n) && ++ps->at) ||
+                               (fp_numbered(ps, "consumer-", &n) && ++ps->at))) {
         ps->at--;
         return fp_expected_because(ps, what, why_broker);
     }
     return fp_node_named(ps, t, what);
 }
 
-/* The steps the fault language takes: the consumers' and the group coordinator's join when
- * their nodes do (consumer-k, group-coordinator). */
-static bool fp_step_known(proto_step s) { return !proto_step_consumer(s) && !proto_step_group(s); }
+/* The steps the fault language takes: the group coordinator's join when its node reports them
+ * (group_coordinator.c). */
+static bool fp_step_known(proto_step s) { return !proto_step_group(s); }
 
 static int fp_step(fp_state *ps, proto_step *out) {
-    char what[400] = "a protocol step (";
+    char what[600] = "a protocol step (";
     for (int s = 0; s < STEP_COUNT; s++) {
         if (!fp_step_known((proto_step)s)) continue;
         const char *name = proto_step_name((proto_step)s);
@@ -378,12 +395,17 @@ static int fp_step(fp_state *ps, proto_step *out) {
     return fp_expected(ps, what);
 }
 
-/* True when node t takes step s: a producer the producer's steps; the coordinator (or a broker
- * named by number) the coordinator's; a leader (or a numbered broker) the markers'; leader,
- * follower and coordinator, as any broker, the replication steps. The controller has none. */
+/* True when node t takes step s: a producer the producer's steps; a consumer the consumer's
+ * (its application's among them: consumer.processed); the coordinator (or a broker named by
+ * number) the coordinator's; the group coordinator (or a numbered broker) the group's; a
+ * leader (or a numbered broker) the markers'; leader, follower and the coordinators, as any
+ * broker, the replication steps. The controller has none. */
 static bool fp_step_fits(fault_target_kind t, proto_step s) {
     bool producer = t == FAULT_TARGET_PRODUCER;
+    bool client = producer || t == FAULT_TARGET_CONSUMER;
     if (!fp_step_known(s)) return false;
+    if (proto_step_consumer(s)) return t == FAULT_TARGET_CONSUMER;
+    if (proto_step_group(s)) return t == FAULT_TARGET_GROUP_COORDINATOR || t == FAULT_TARGET_BROKER;
     switch (s) {
     case STEP_PRODUCER_SEND:
     case STEP_PRODUCER_ACK:
@@ -395,7 +417,7 @@ static bool fp_step_fits(fault_target_kind t, proto_step s) {
         return t == FAULT_TARGET_COORDINATOR || t == FAULT_TARGET_BROKER;
     case STEP_LEADER_MARKER_REQUEST:
     case STEP_LEADER_MARKER: return t == FAULT_TARGET_LEADER || t == FAULT_TARGET_BROKER;
-    default: return !producer && t != FAULT_TARGET_CONTROLLER && t != FAULT_TARGET_ALL;
+    default: return !client && t != FAULT_TARGET_CONTROLLER && t != FAULT_TARGET_ALL;
     }
 }
 
@@ -403,7 +425,7 @@ static bool fp_step_fits(fault_target_kind t, proto_step s) {
 static int fp_step_of(fp_state *ps, const fault_target *t, proto_step *out) {
     if (fp_step(ps, out) != 0) return -1;
     if (fp_step_fits(t->kind, *out)) return 0;
-    char node[FAULT_PARTITION_NAME_MAX + 16], what[400];
+    char node[FAULT_PARTITION_NAME_MAX + 16], what[600];
     fault_target_name(t, node, sizeof node);
     size_t used = (size_t)snprintf(what, sizeof what, "a step %s takes", node);
     int fits = 0;
@@ -424,7 +446,7 @@ static int fp_distinct(fp_state *ps, const fault_target *a, const fault_target *
      * Two different names may still meet in one node (leader and broker-1 when broker-1
      * leads); that is decided when the fault fires. */
     if (a->kind != b->kind || a->broker != b->broker || a->producer != b->producer ||
-        strcmp(a->of, b->of) != 0)
+        a->consumer != b->consumer || strcmp(a->of, b->of) != 0)
         return 0;
     ps->at--;
     return fp_expected_because(ps, "a second, different node", "both ends are the same node");
@@ -465,17 +487,19 @@ static int fp_stop(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* pause <node> at <time> for <d> | pause <producer> on <step> [n=<k>] for <d>: a pause at a
- * step is a producer's (a broker stopped at a step of a transaction would have to take up
- * what it left there; a producer holds its EndTxn until the pause ends). */
+/* pause <node> at <time> for <d> | pause <client> on <step> [n=<k>] for <d>: a pause at a
+ * step is a producer's or a consumer's (a broker stopped at a step of a transaction would
+ * have to take up what it left there; a producer holds its EndTxn until the pause ends, a
+ * consumer what it was about to do). */
 static int fp_pause(fp_state *ps, fault_spec *f) {
     int node_at = ps->at;
     if (fp_node(ps, &f->a) != 0) return -1;
     if (fp_accept(ps, "on")) {
-        if (f->a.kind != FAULT_TARGET_PRODUCER) {
+        if (f->a.kind != FAULT_TARGET_PRODUCER && f->a.kind != FAULT_TARGET_CONSUMER) {
             ps->at = node_at;
-            return fp_expected_because(ps, "a producer (producer, producer-<n>)",
-                                       "a pause at a step is a producer's; pause a broker at a "
+            return fp_expected_because(ps, "a producer or a consumer (producer, producer-<n>, "
+                                           "consumer-<n>)",
+                                       "a pause at a step is a client's; pause a broker at a "
                                        "time");
         }
         f->on_step = true;
@@ -536,11 +560,36 @@ static int fp_powerloss(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
-/* restart <producer> at <time> */
-static int fp_restart(fp_state *ps, fault_spec *f) {
-    const char *what = "a producer (producer, producer-<n>)";
+/* stall <consumer> at <time> for <d> | stall <consumer> on <step> [n=<k>] for <d>: the
+ * application thread of a consumer blocks (a slow database, a stuck output send); its
+ * heartbeat thread goes on, so only max.poll.interval.ms notices. */
+static int fp_stall(fp_state *ps, fault_spec *f) {
+    const char *what = "a consumer (consumer-<n>)";
     if (fp_node_named(ps, &f->a, what) != 0) return -1;
-    if (f->a.kind != FAULT_TARGET_PRODUCER) {
+    if (f->a.kind != FAULT_TARGET_CONSUMER) {
+        ps->at--;
+        return fp_expected_because(ps, what, "a stall is of an application thread");
+    }
+    if (fp_accept(ps, "on")) {
+        f->on_step = true;
+        if (fp_step_of(ps, &f->a, &f->step) != 0) return -1;
+        if (ps->at < ps->count && ps->len[ps->at] >= 2 && memcmp(ps->word[ps->at], "n=", 2) == 0)
+            if (fp_count(ps, "n=", &f->step_n) != 0) return -1;
+    } else if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) {
+        return -1;
+    }
+    if (fp_expect(ps, "for") != 0) return -1;
+    if (fp_time(ps, &f->for_ns, true) != 0) return -1;
+    return fp_end(ps);
+}
+
+/* restart <producer> at <time> | restart <consumer> at <time> */
+static int fp_restart(fp_state *ps, fault_spec *f) {
+    const char *what = "a producer or a consumer (producer, producer-<n>, consumer-<n>)";
+    if (fp_node_named(ps, &f->a, what) != 0) return -1;
+    if (f->a.kind == FAULT_TARGET_CONSUMER) {
+        f->kind = FAULT_RESTART_CONSUMER;
+    } else if (f->a.kind != FAULT_TARGET_PRODUCER) {
         ps->at--;
         return fp_expected(ps, what);
     }
@@ -562,6 +611,7 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
         {"break", FAULT_BREAK, fp_rule},          {"delay", FAULT_DELAY, fp_rule},
         {"powerloss", FAULT_POWERLOSS, fp_powerloss},
         {"restart", FAULT_RESTART_PRODUCER, fp_restart}, {"stop", FAULT_STOP, fp_stop},
+        {"stall", FAULT_STALL, fp_stall},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         if (!fp_accept(&ps, forms[i].word)) continue;
@@ -571,7 +621,7 @@ int fault_parse(const char *text, fault_spec *out, char *err, size_t err_len) {
         return 0;
     }
     return fp_expected(&ps, "a fault (crash, stop, pause, partition, drop, break, delay, "
-                            "powerloss, restart)");
+                            "powerloss, restart, stall)");
 }
 
 const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
@@ -591,6 +641,8 @@ const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
     case FAULT_TARGET_COORDINATOR:
         snprintf(buf, len, "coordinator%s%s", t->of[0] ? " of " : "", t->of);
         break;
+    case FAULT_TARGET_CONSUMER: snprintf(buf, len, "consumer-%d", t->consumer + 1); break;
+    case FAULT_TARGET_GROUP_COORDINATOR: snprintf(buf, len, "group-coordinator"); break;
     }
     return buf;
 }
@@ -624,6 +676,17 @@ static int fp_resolve_target(fault_target *t, const fault_world *w, char *err, s
         if (t->broker <= w->brokers) return 0;
         snprintf(err, err_len, "broker-%d does not exist (num.brokers=%d)", t->broker,
                  w->brokers);
+        return -1;
+    case FAULT_TARGET_CONSUMER:
+        if (t->consumer < w->consumers) return 0;
+        snprintf(err, err_len, "consumer-%d does not exist (workload.consumers=%d)",
+                 t->consumer + 1, w->consumers);
+        return -1;
+    case FAULT_TARGET_GROUP_COORDINATOR:
+        t->partition = w->consumers > 0 ? w->group_partition : -1;
+        if (t->partition >= 0) return 0;
+        snprintf(err, err_len, "group-coordinator: there is no consumer group "
+                 "(workload.consumers=0)");
         return -1;
     default: return 0;
     }
@@ -684,7 +747,8 @@ void fault_world_of(const config *c, fault_world *w) {
                        .partitions = c->topics.partition_count,
                        .workload_partitions = c->topics.workload_partitions, .producers = c->producers,
                        .brokers = c->num_brokers, .txn_partition = fault_world_txn_partition,
-                       .transactional = config_transactional(c)};
+                       .transactional = config_transactional(c), .consumers = c->consumers,
+                       .group_partition = config_consumers(c) ? c->group_partition : -1};
 }
 
 int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t err_len) {
@@ -703,18 +767,32 @@ int fault_spec_resolve(fault_spec *f, const fault_world *w, char *err, size_t er
 
 static bool fp_is(const fault_target *t, fault_target_kind kind) { return t->kind == kind; }
 
-/* A broker by role or by id (the ends "leader", "follower" and "broker-<n>"). */
+/* A broker by role or by id (the ends "leader", "follower", "broker-<n>" and the
+ * coordinators). */
 static bool fp_is_broker(const fault_target *t) {
     return t->kind == FAULT_TARGET_LEADER || t->kind == FAULT_TARGET_FOLLOWER ||
-           t->kind == FAULT_TARGET_BROKER || t->kind == FAULT_TARGET_COORDINATOR;
+           t->kind == FAULT_TARGET_BROKER || t->kind == FAULT_TARGET_COORDINATOR ||
+           t->kind == FAULT_TARGET_GROUP_COORDINATOR;
 }
 
 /* Who sends what (protocol.h): the producer sends requests to brokers (Produce, Metadata,
  * InitProducerId) and brokers answer; a follower sends Fetch requests to its leader and the
  * leader answers; brokers send the controller AlterPartition and BrokerHeartbeat requests and
- * it answers, and it pushes partition state to brokers as requests nobody answers. */
+ * it answers, and it pushes partition state to brokers as requests nobody answers; a consumer
+ * (and its producer) send brokers requests and brokers answer. */
 const char *fault_spec_idle_reason(const fault_spec *f) {
     const fault_target *a = &f->a, *b = &f->b;
+    bool consumer_a = fp_is(a, FAULT_TARGET_CONSUMER), consumer_b = fp_is(b, FAULT_TARGET_CONSUMER);
+    bool two_ends = f->kind != FAULT_CRASH && f->kind != FAULT_PAUSE &&
+                    f->kind != FAULT_POWERLOSS && f->kind != FAULT_RESTART_PRODUCER &&
+                    f->kind != FAULT_RESTART_CONSUMER && f->kind != FAULT_STOP &&
+                    f->kind != FAULT_STALL;
+    if (two_ends && ((consumer_a && !fp_is_broker(b)) || (consumer_b && !fp_is_broker(a))))
+        return "a consumer exchanges messages with brokers only";
+    if (two_ends && f->kind != FAULT_PARTITION) {
+        if (consumer_a && f->responses) return "a consumer sends no responses";
+        if (consumer_b && !f->responses) return "nothing sends a consumer requests";
+    }
     bool producer_controller =
         (fp_is(a, FAULT_TARGET_PRODUCER) && fp_is(b, FAULT_TARGET_CONTROLLER)) ||
         (fp_is(a, FAULT_TARGET_CONTROLLER) && fp_is(b, FAULT_TARGET_PRODUCER));
@@ -723,6 +801,8 @@ const char *fault_spec_idle_reason(const fault_spec *f) {
     case FAULT_PAUSE:
     case FAULT_POWERLOSS:
     case FAULT_RESTART_PRODUCER:
+    case FAULT_RESTART_CONSUMER:
+    case FAULT_STALL:
     case FAULT_STOP: return NULL;
     case FAULT_PARTITION:
         return producer_controller ? "the producer and the controller exchange no messages"

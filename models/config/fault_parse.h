@@ -9,7 +9,7 @@
  *   stop <broker> at <time> [for <duration>]          (controlled shutdown; broker: leader,
  *                                                      follower or broker-<n>)
  *   pause <node> at <time> for <duration>
- *   pause <producer> on <step> [n=<k>] for <duration>  (a producer's steps only)
+ *   pause <client> on <step> [n=<k>] for <duration>    (a producer's or a consumer's steps)
  *   partition <a> <b> at <time> for <duration>        (both directions)
  *   partition <a> -> <b> at <time> for <duration>     (a's messages to b only)
  *   drop <requests|responses> <a> -> <b> p=<prob> [from <t1> to <t2>]
@@ -17,18 +17,25 @@
  *   delay <requests|responses> <a> -> <b> by <duration> [from <t1> to <t2>]
  *   powerloss all|<broker> at <time> [for <duration>]   (broker: leader, follower, broker-<n>)
  *   restart <producer> at <time>
+ *   restart <consumer> at <time>                       (a new instance of the application)
+ *   stall <consumer> at <time> for <duration>          (its application thread blocks; the
+ *   stall <consumer> on <step> [n=<k>] for <duration>   heartbeat thread runs on)
  * Nodes: leader, follower (of partition 0 of the first topic), leader of <topic>-<p>,
  * follower of <topic>-<p> (resolved when the fault fires), broker-<n>, producer (the first),
  * producer-<n> (1-based: producer-1 is producer), controller, coordinator (the transaction
  * coordinator of producer-1's transactional.id when the fault fires: the leader of its
- * __transaction_state partition), coordinator of <transactional.id>. "crash leader of orders-3 on
+ * __transaction_state partition), coordinator of <transactional.id>, consumer-<n> (the
+ * application instance n of workload.consumers: its consumer and its producer; 1-based),
+ * group-coordinator (the group's coordinator when the fault fires: the leader of its
+ * __consumer_offsets partition). "crash leader of orders-3 on
  * leader.append n=2" counts the steps of partition orders-3 only; a step of a role without
  * "of" counts on partition 0 of the first topic, a step of a named broker or producer on any
  * partition, a step of the coordinator on its __transaction_state partition. A node takes only
  * its own steps (protocol.h): a broker leader.append, follower.fetch, leader.hw-advance, the
  * coordinator (or broker-<n>) coordinator.*, a leader (or broker-<n>) leader.marker*, a
- * producer producer.*; the controller none. The steps of transactions need a transactional
- * world (fault_spec_resolve).
+ * producer producer.*, a consumer consumer.*; the controller none. The steps of transactions
+ * need a transactional world (fault_spec_resolve). A pause or a stall at a step is a
+ * producer's or a consumer's.
  * Times carry a unit (ns, us, ms, s, min, h) and may have decimals; they are read in fixed point, never
  * through floating point. A probability is a decimal 0..1 read into parts per million.
  *
@@ -56,7 +63,9 @@ typedef enum fault_kind {
     FAULT_DELAY,           /* messages of one direction delayed by a fixed time */
     FAULT_POWERLOSS,       /* every broker, or one, loses what the OS had not written back */
     FAULT_RESTART_PRODUCER, /* the application starts a new producer session */
-    FAULT_STOP             /* a broker's controlled shutdown, then its process stops */
+    FAULT_STOP,            /* a broker's controlled shutdown, then its process stops */
+    FAULT_STALL,           /* a consumer's application thread blocks (its heartbeats go on) */
+    FAULT_RESTART_CONSUMER /* a new instance of a consumer application (a new member) */
 } fault_kind;
 
 typedef enum fault_target_kind {
@@ -66,8 +75,11 @@ typedef enum fault_target_kind {
     FAULT_TARGET_PRODUCER,   /* the producer (index 0) */
     FAULT_TARGET_CONTROLLER, /* the controller */
     FAULT_TARGET_ALL,        /* every broker (powerloss all) */
-    FAULT_TARGET_COORDINATOR /* the transaction coordinator of a transactional.id when the fault
-                              * fires: the leader of its __transaction_state partition */
+    FAULT_TARGET_COORDINATOR, /* the transaction coordinator of a transactional.id when the fault
+                               * fires: the leader of its __transaction_state partition */
+    FAULT_TARGET_CONSUMER,    /* consumer-<n>: the application instance (consumer and producer) */
+    FAULT_TARGET_GROUP_COORDINATOR /* the group coordinator when the fault fires: the leader of
+                                    * the group's __consumer_offsets partition */
 } fault_target_kind;
 
 #define FAULT_PARTITION_NAME_MAX 80 /* bytes of "<topic>-<p>" with its terminator */
@@ -76,10 +88,12 @@ typedef struct fault_target {
     fault_target_kind kind; /* which node, or how to pick it */
     int broker;             /* broker id 1..PROTO_BROKERS_MAX for FAULT_TARGET_BROKER, else 0 */
     int producer;           /* FAULT_TARGET_PRODUCER: index, 0 for producer and producer-1 */
+    int consumer;           /* FAULT_TARGET_CONSUMER: index, 0 for consumer-1 */
     int partition;          /* leader/follower: global index g of the partition; 0 without
                              * "of", else set by fault_spec_resolve (-1 before); coordinator:
                              * g of the id's __transaction_state partition, set by
-                             * fault_spec_resolve (-1 before) */
+                             * fault_spec_resolve (-1 before); group-coordinator: g of the
+                             * group's __consumer_offsets partition, the same */
     char of[FAULT_PARTITION_NAME_MAX]; /* leader/follower: "orders-3" as written; coordinator:
                                         * the transactional.id as written; "" none */
 } fault_target;
@@ -132,6 +146,8 @@ typedef struct fault_world {
     int (*txn_partition)(void *ctx, const char *txn_id, char *why, size_t why_len);
     bool transactional; /* some producer has a transactional.id: the transactional steps
                          * (coordinator.prepare, ...) happen */
+    int consumers;      /* workload.consumers */
+    int group_partition; /* g of the group's __consumer_offsets partition, -1 without consumers */
 } fault_world;
 
 /* Resolves the names of f against w: partitions into their global index, producer and broker
@@ -144,7 +160,8 @@ struct config;
 void fault_world_of(const struct config *c, fault_world *w);
 
 /* "leader", "follower", "leader of orders-3", "broker-3", "producer", "producer-2",
- * "controller", "all", "coordinator", "coordinator of app-1" into buf; returns buf. */
+ * "controller", "all", "coordinator", "coordinator of app-1", "consumer-1",
+ * "group-coordinator" into buf; returns buf. */
 const char *fault_target_name(const fault_target *t, char *buf, size_t len);
 
 /* Why the fault can never touch a message (a rule or cut on a direction no message travels,

@@ -67,6 +67,7 @@ typedef struct swarm_drawer {
     int64_t steps;       /* n=k counts are drawn in [1, steps] */
     int64_t transactions; /* and of a transactional step in [1, transactions] */
     int crash_stops_left; /* crashes that may still stay down for good */
+    int64_t records_per_consumer; /* n=k of consumer.processed in [1, this] */
 } swarm_drawer;
 
 static uint32_t swarm_pick(swarm_drawer *d, uint32_t n) { return sim_pcg32_bounded(&d->rng, n); }
@@ -114,7 +115,23 @@ static const char *swarm_node(const char *role, const char *of, const char *prod
     return buf;
 }
 
-typedef enum swarm_role { SWARM_LEADER, SWARM_FOLLOWER, SWARM_BROKER, SWARM_COORDINATOR } swarm_role;
+typedef enum swarm_role {
+    SWARM_LEADER,
+    SWARM_FOLLOWER,
+    SWARM_BROKER,
+    SWARM_COORDINATOR,
+    SWARM_GROUP_COORDINATOR
+} swarm_role;
+
+/* True when the world has consumers (workload.consumers > 0): they and the group coordinator
+ * are targets. A world without consumers draws exactly what it drew before they existed. */
+static bool swarm_consumers(const swarm_drawer *d) { return d->world.consumers > 0; }
+
+/* "consumer-<k>", k drawn among the world's consumers. */
+static const char *swarm_consumer(swarm_drawer *d, char *buf, size_t len) {
+    snprintf(buf, len, "consumer-%u", 1 + swarm_pick(d, (uint32_t)d->world.consumers));
+    return buf;
+}
 
 /* True when producer-1 is transactional: its coordinator is a target ("coordinator"). A world
  * without transactions draws exactly what it drew before they existed. */
@@ -130,6 +147,11 @@ static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
     if (swarm_transactional(d) && swarm_pick(d, 5) == 0) {
         snprintf(buf, len, "coordinator");
         return SWARM_COORDINATOR;
+    }
+    /* In a world with consumers, one draw in five is the group coordinator. */
+    if (swarm_consumers(d) && swarm_pick(d, 5) == 0) {
+        snprintf(buf, len, "group-coordinator");
+        return SWARM_GROUP_COORDINATOR;
     }
     uint32_t r = swarm_pick(d, 4);
     if (r <= 2) {
@@ -168,10 +190,30 @@ static void swarm_draw_producer_step(swarm_drawer *d, char *out, size_t len) {
              duration);
 }
 
+/* A consumer's crash, always healed (a new process of the instance comes back), at a time or
+ * after its n-th processed record. */
+static void swarm_draw_consumer_crash(swarm_drawer *d, char *out, size_t len) {
+    char target[32], t[32], dur[32];
+    swarm_consumer(d, target, sizeof target);
+    const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+    if (swarm_pick(d, 3) == 0) {
+        uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->records_per_consumer);
+        snprintf(out, len, "crash %s on consumer.processed n=%llu for %s", target,
+                 (unsigned long long)n, duration);
+        return;
+    }
+    const char *at = swarm_time(d, t, sizeof t);
+    snprintf(out, len, "crash %s at %s for %s", target, at, duration);
+}
+
 static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
     char target[SWARM_NODE_MAX], t[32], dur[32], tail[48] = "";
     if (swarm_transactional(d) && swarm_pick(d, 5) == 0) {
         swarm_draw_producer_step(d, out, len);
+        return;
+    }
+    if (swarm_consumers(d) && swarm_pick(d, 3) == 0) {
+        swarm_draw_consumer_crash(d, out, len);
         return;
     }
     swarm_role role = swarm_broker(d, target, sizeof target);
@@ -191,13 +233,14 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
                                                    "follower.fetch"};
         /* In a transactional world, half of the step crashes of a coordinator, a leader or a
          * numbered broker are at a step of a transaction. */
-        if (role != SWARM_FOLLOWER && swarm_transactional(d) &&
-            (role == SWARM_COORDINATOR || swarm_pick(d, 2) == 0)) {
+        if (role != SWARM_FOLLOWER && role != SWARM_GROUP_COORDINATOR &&
+            swarm_transactional(d) && (role == SWARM_COORDINATOR || swarm_pick(d, 2) == 0)) {
             swarm_draw_txn_step(d, role, target, tail, out, len);
             return;
         }
         const char *step;
-        if (role == SWARM_LEADER) step = leader_steps[swarm_pick(d, 2)];
+        if (role == SWARM_LEADER || role == SWARM_GROUP_COORDINATOR)
+            step = leader_steps[swarm_pick(d, 2)];
         else if (role == SWARM_FOLLOWER) step = "follower.fetch";
         else step = broker_steps[swarm_pick(d, 3)];
         /* A role of one partition of several sees about its share of the batches. */
@@ -211,9 +254,30 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
     }
 }
 
+/* A consumer's pause (its JVM: heartbeats stop too) or stall (its application thread only),
+ * at a time or after its n-th processed record. */
+static void swarm_draw_consumer_pause(swarm_drawer *d, char *out, size_t len) {
+    char target[32], t[32], dur[32];
+    const char *verb = swarm_pick(d, 2) ? "stall" : "pause";
+    swarm_consumer(d, target, sizeof target);
+    const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+    if (swarm_pick(d, 3) == 0) {
+        uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->records_per_consumer);
+        snprintf(out, len, "%s %s on consumer.processed n=%llu for %s", verb, target,
+                 (unsigned long long)n, duration);
+        return;
+    }
+    const char *at = swarm_time(d, t, sizeof t);
+    snprintf(out, len, "%s %s at %s for %s", verb, target, at, duration);
+}
+
 static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
     char target_buf[SWARM_NODE_MAX], t[32], dur[32];
     const char *target = target_buf;
+    if (swarm_consumers(d) && swarm_pick(d, 3) == 0) {
+        swarm_draw_consumer_pause(d, out, len);
+        return;
+    }
     bool producer = swarm_pick(d, 4) == 0;
     if (producer) target = swarm_producer(d, target_buf, sizeof target_buf);
     else swarm_broker(d, target_buf, sizeof target_buf);
@@ -234,6 +298,18 @@ static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
 }
 
 static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
+    if (swarm_consumers(d) && swarm_pick(d, 3) == 0) {
+        /* A consumer cut from a leader of its input or from the group coordinator. */
+        char c[32], t[32], dur[32], of_buf[SWARM_NODE_MAX], b[SWARM_NODE_MAX];
+        swarm_consumer(d, c, sizeof c);
+        bool coordinator = swarm_pick(d, 2) == 0;
+        const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
+        const char *at = swarm_time(d, t, sizeof t);
+        if (coordinator) snprintf(b, sizeof b, "group-coordinator");
+        else snprintf(b, sizeof b, "leader%s", swarm_of(d, of_buf, sizeof of_buf));
+        snprintf(out, len, "partition %s %s at %s for %s", c, b, at, duration);
+        return;
+    }
     static const char *const pairs[][2] = {
         {"producer", "leader"}, {"leader", "follower"}, {"producer", "follower"},
         {"leader", "producer"}, {"follower", "leader"}, {"leader", "controller"},
@@ -328,6 +404,10 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
     d.transactions = (int64_t)((records + per_txn - 1) / per_txn);
     if (d.transactions < 1) d.transactions = 1;
     if (d.transactions > 1000) d.transactions = 1000;
+    if (d.world.consumers > 0) {
+        d.records_per_consumer = (int64_t)(records / (uint64_t)d.world.consumers);
+        if (d.records_per_consumer < 1) d.records_per_consumer = 1;
+    }
 
     memset(out, 0, sizeof *out);
     out->horizon_ns = d.horizon_ns;
@@ -346,7 +426,11 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
         case SWARM_RESTART_PRODUCER: {
             const char *at = swarm_time(&d, t, sizeof t);
             char prod[32];
-            snprintf(line, len, "restart %s at %s", swarm_producer(&d, prod, sizeof prod), at);
+            /* In a world with consumers, half of them a new instance of a consumer. */
+            if (swarm_consumers(&d) && swarm_pick(&d, 2) == 0)
+                snprintf(line, len, "restart %s at %s", swarm_consumer(&d, prod, sizeof prod), at);
+            else
+                snprintf(line, len, "restart %s at %s", swarm_producer(&d, prod, sizeof prod), at);
             break;
         }
         case SWARM_POWERLOSS: {

@@ -21,7 +21,11 @@
  * is drawn only when SWARM_STOP is in the kinds. `break` (SWARM_BREAK) is drawn by default: it
  * took over the connection-breaking loss the old `drop` stood for (a `drop` is now a segment
  * loss that TCP resends), so the default mixes keep covering lost connections, though a seed's
- * default mix is no longer the one drawn before `break` existed.
+ * default mix is no longer the one drawn before `break` existed. In a world with consumers
+ * (workload.consumers > 0) the kinds also draw them: a crash (always healed), pause or stall of
+ * consumer-<n> at a time or at its n-th consumer.processed step, a cut between it and a leader
+ * or the group coordinator, a restart of an instance, and `group-coordinator` among the
+ * brokers; a world without consumers draws exactly what it drew before they existed.
  *
  * Shrinking is greedy and deterministic (as in QuickCheck and Hypothesis, without randomness):
  * remove each fault; move each time earlier and shorten each duration by halving; halve each

@@ -4,13 +4,17 @@
  * Each fault.<name> line was parsed by fault_parse (fault_parse.c) at configuration time. Here
  * each becomes kernel events: a crash at a time, a crash after the k-th protocol step of a kind,
  * a broker's controlled shutdown (stop; its process stops when the controller lets it),
- * pauses, network cuts, drop, break and delay rules, whole-cluster power loss, a producer restart.
+ * pauses, network cuts, drop, break and delay rules, whole-cluster power loss, a producer restart,
+ * a consumer's stall and restart. A fault on consumer-k acts on the application instance: its
+ * consumer (node_consumer) and its producer (node_consumer_producer), so a cut or a rule naming
+ * consumer-k holds for both nodes' messages.
  * Dynamic targets ("leader", "follower", "leader of orders-3") are resolved when the fault
  * fires, from the controller's view of the partition, as an operator watching the cluster
  * would pick them; in rules, at every message (a selector naming the partition, network.h).
  *
  * The fault layer touches nodes only through the operations the scenario hands it (crash,
- * restart, pause, producer restart) and the network's cut and rule API.
+ * restart, pause, producer restart, stall, consumer restart) and the network's cut and rule
+ * API.
  */
 #include "faults.h"
 
@@ -34,7 +38,8 @@ static uint64_t fault_arg(int fault, enum fault_action act, node_id node) {
 static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     switch (t->kind) {
     case FAULT_TARGET_LEADER:
-    case FAULT_TARGET_COORDINATOR: { /* the leader of the id's __transaction_state partition */
+    case FAULT_TARGET_COORDINATOR: /* the leader of the id's __transaction_state partition */
+    case FAULT_TARGET_GROUP_COORDINATOR: { /* the leader of the group's __consumer_offsets one */
         int leader = fr->ops.leader(fr->ops.ctx, t->partition);
         return leader > 0 ? node_broker(leader) : NODE_NONE;
     }
@@ -44,6 +49,7 @@ static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     }
     case FAULT_TARGET_BROKER: return node_broker(t->broker);
     case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
+    case FAULT_TARGET_CONSUMER: return node_consumer(t->consumer);
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NODE_NONE;
     }
@@ -71,9 +77,20 @@ static void fault_crash(fault_runtime *fr, int fault, node_id node) {
                      fault_arg(fault, FAULT_ACT_END, node));
 }
 
-static void fault_cut(fault_runtime *fr, const fault_spec *f, node_id a, node_id b, bool cut) {
+static void fault_cut_one(fault_runtime *fr, const fault_spec *f, node_id a, node_id b,
+                          bool cut) {
     net_cut(fr->net, a, b, cut);
     if (!f->one_way) net_cut(fr->net, b, a, cut);
+}
+
+/* A cut of consumer-k is a cut of its consumer and of its producer (a consumer talks to
+ * brokers only: the other end is never a consumer, fault_spec_idle_reason). */
+static void fault_cut(fault_runtime *fr, const fault_spec *f, node_id a, node_id b, bool cut) {
+    fault_cut_one(fr, f, a, b, cut);
+    if (node_is_consumer(a))
+        fault_cut_one(fr, f, node_consumer_producer(node_consumer_index(a)), b, cut);
+    if (node_is_consumer(b))
+        fault_cut_one(fr, f, a, node_consumer_producer(node_consumer_index(b)), cut);
 }
 
 static void fault_start(fault_runtime *fr, int fault) {
@@ -121,6 +138,14 @@ static void fault_start(fault_runtime *fr, int fault) {
     case FAULT_RESTART_PRODUCER:
         fr->ops.restart_producer(fr->ops.ctx, f->a.producer);
         fault_fired(fr, fault, node_producer(f->a.producer), true);
+        break;
+    case FAULT_STALL:
+        fr->ops.stall(fr->ops.ctx, a, now + f->for_ns);
+        fault_fired(fr, fault, a, true);
+        break;
+    case FAULT_RESTART_CONSUMER:
+        fr->ops.restart_consumer(fr->ops.ctx, f->a.consumer);
+        fault_fired(fr, fault, a, true);
         break;
     case FAULT_DROP:
     case FAULT_BREAK:
@@ -191,13 +216,15 @@ bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
     if (!(fr->steps_watched & UINT32_C(1) << step)) return false;
     for (int i = 0; i < fr->count; i++) {
         const fault_spec *f = &fr->specs[i];
-        if ((f->kind != FAULT_CRASH && f->kind != FAULT_PAUSE) || !f->on_step || f->step != step)
+        if ((f->kind != FAULT_CRASH && f->kind != FAULT_PAUSE && f->kind != FAULT_STALL) ||
+            !f->on_step || f->step != step)
             continue;
         if (fr->step_done[i]) continue;
         /* A role counts the steps of its partition ("leader of orders-3": orders-3's only;
          * "leader": partition 0's); a broker or producer named by number, every step. */
         bool role = f->a.kind == FAULT_TARGET_LEADER || f->a.kind == FAULT_TARGET_FOLLOWER ||
-                    f->a.kind == FAULT_TARGET_COORDINATOR;
+                    f->a.kind == FAULT_TARGET_COORDINATOR ||
+                    f->a.kind == FAULT_TARGET_GROUP_COORDINATOR;
         if (role && partition != f->a.partition) continue;
         /* "crash leader on leader.append" watches whichever broker leads when the step
          * happens; "crash broker-2 on follower.fetch" watches broker-2 only. */
@@ -207,6 +234,11 @@ bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
         due = true;
         if (f->kind == FAULT_PAUSE) { /* at once: the node holds what it was about to do */
             fr->ops.pause(fr->ops.ctx, node, sim_now(fr->world) + f->for_ns);
+            fault_fired(fr, i, node, true);
+            continue;
+        }
+        if (f->kind == FAULT_STALL) { /* at once, as a pause: the application thread blocks */
+            fr->ops.stall(fr->ops.ctx, node, sim_now(fr->world) + f->for_ns);
             fault_fired(fr, i, node, true);
             continue;
         }
@@ -237,10 +269,12 @@ void fault_on_delay(void *ctx, int rule, const proto_msg *msg) {
 static int fault_selector(const fault_target *t) {
     switch (t->kind) {
     case FAULT_TARGET_LEADER:
-    case FAULT_TARGET_COORDINATOR: return NET_SELECT_LEADER_OF(t->partition);
+    case FAULT_TARGET_COORDINATOR:
+    case FAULT_TARGET_GROUP_COORDINATOR: return NET_SELECT_LEADER_OF(t->partition);
     case FAULT_TARGET_FOLLOWER: return NET_SELECT_FOLLOWER_OF(t->partition);
     case FAULT_TARGET_BROKER: return t->broker;
     case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
+    case FAULT_TARGET_CONSUMER: return node_consumer(t->consumer);
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NET_SELECT_ANY;
     }
@@ -263,6 +297,14 @@ static int fault_install_rule(fault_runtime *fr, int fault) {
         .fault = fault,
     };
     int rc = net_rule_add(fr->net, &rule);
+    if (rc < 0) return rc;
+    /* consumer-k's rule holds for its producer's messages too: a twin rule (the other end is
+     * a broker, fault_spec_idle_reason). */
+    if (f->a.kind == FAULT_TARGET_CONSUMER || f->b.kind == FAULT_TARGET_CONSUMER) {
+        if (f->a.kind == FAULT_TARGET_CONSUMER) rule.from = node_consumer_producer(f->a.consumer);
+        else rule.to = node_consumer_producer(f->b.consumer);
+        rc = net_rule_add(fr->net, &rule);
+    }
     return rc < 0 ? rc : 0;
 }
 

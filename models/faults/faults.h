@@ -29,6 +29,9 @@ typedef struct fault_ops {
     void (*restart)(void *ctx, node_id node);               /* it comes back and recovers */
     void (*pause)(void *ctx, node_id node, int64_t until_ns); /* stop the world until then */
     void (*restart_producer)(void *ctx, int index);         /* a new producer session */
+    /* Consumers (node_consumer(index); crash, restart and pause above take them too): */
+    void (*stall)(void *ctx, node_id node, int64_t until_ns); /* its application thread blocks */
+    void (*restart_consumer)(void *ctx, int index);         /* a new instance of the application */
 } fault_ops;
 
 typedef struct fault_env {
