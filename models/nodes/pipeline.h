@@ -13,6 +13,9 @@
  *
  * Faults on consumer-k act on both clients: crash, restart (a new instance, a new member, the
  * same transactional.id), pause (the JVM), stall (the application thread only).
+ *
+ * Modelled so far: the at-most-once and at-least-once loops with the sink; the output send
+ * (the driven producer) and exactly-once are not (config_finish refuses exactly-once).
  */
 #ifndef KAFKASIM_PIPELINE_H
 #define KAFKASIM_PIPELINE_H
@@ -26,6 +29,24 @@
 #include "protocol.h"
 #include "sim.h"
 
+/* The external system the instances apply their side effect to (workload.sink), one for the
+ * world and shared by every instance: a payment service, a database. Outside the failure
+ * model: it never fails. With external-dedup it keeps a table of the record ids applied,
+ * durable and written atomically with the effect (seed 003's idempotent consumer), so an id
+ * is applied once however often it is processed. */
+typedef struct pipeline_sink {
+    int mode;                    /* CONFIG_SINK_* */
+    uint8_t *applied;            /* external-dedup: a bit per record id; NULL otherwise */
+    uint64_t ids;                /* record ids the table has room for */
+} pipeline_sink;
+
+/* Returns 0, or -1 when memory ran out. records: the input's record ids are below it. */
+int pipeline_sink_init(pipeline_sink *s, int mode, uint64_t records);
+void pipeline_sink_fini(pipeline_sink *s);
+/* The effect of processing record id: HIST_SINK_NONE, _APPLIED or _SKIPPED (the dedup table
+ * had it). */
+int pipeline_sink_apply(pipeline_sink *s, uint32_t id);
+
 typedef struct pipeline_env {
     sim_world *world;            /* borrowed */
     net *net;                    /* borrowed */
@@ -34,6 +55,7 @@ typedef struct pipeline_env {
     proto_payloads *payloads;    /* borrowed */
     proto_step_fn step_fn;       /* optional */
     void *step_ctx;
+    pipeline_sink *sink;         /* borrowed: the world's external system */
 } pipeline_env;
 
 typedef struct pipeline pipeline; /* defined in pipeline.c */
@@ -46,7 +68,8 @@ void pipeline_crash(pipeline *pl);
 void pipeline_restart(pipeline *pl);
 void pipeline_pause(pipeline *pl, int64_t until_ns);
 void pipeline_stall(pipeline *pl, int64_t until_ns);
-/* True when the instance has nothing left to do (scenario.c's drain). */
+/* True when the instance has nothing left to do (scenario.c's drain): it is down, or its
+ * application thread waits in poll() with no record in hand. */
 bool pipeline_done(const pipeline *pl);
 void pipeline_check_recent(pipeline *pl);
 
