@@ -466,7 +466,40 @@ static void test_markers(void) {
     proto_payloads_fini(&p);
 }
 
+/* An application's processing of an input record (pipeline.c): a line of its consumer, of the
+ * input partition, found by --trace-record and --trace-partition. */
+static void test_process_lines(void) {
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    t.record_filter = -1;
+    history h;
+    CHECK_EQ(history_init(&h, 8), 0);
+    history_process(&h, 2000000, node_consumer(0), 0, 41, 17, 3, HIST_SINK_APPLIED);
+    history_process(&h, 3000000, node_consumer(1), 0, 41, 17, 4, HIST_SINK_SKIPPED);
+    history_process(&h, 4000000, node_consumer(1), 1, 42, 9, 4, HIST_SINK_NONE);
+    t.record_filter = 41;
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], NULL);
+    CHECK_STR(capture(f), "2.000ms consumer-1 process record=41 offset=17 generation=3 "
+                          "sink=applied\n"
+                          "3.000ms consumer-2 process record=41 offset=17 generation=4 "
+                          "sink=skipped\n");
+    t.record_filter = -1;
+    t.partition_filter = 1;
+    capture_reset(f);
+    for (size_t i = 0; i < h.count; i++) trace_history(&t, &h.recs[i], NULL);
+    CHECK_STR(capture(f), "4.000ms consumer-2 process record=42 offset=9 generation=4 "
+                          "sink=none\n");
+    tracer_fini(&t);
+    history_fini(&h);
+    fclose(f);
+}
+
 int main(void) {
+    test_process_lines();
     test_txn_lines();
     test_markers();
     test_text_lines();

@@ -181,6 +181,7 @@ static bool trace_kind_has_partition(history_kind kind) {
     case HIST_ISR:
     case HIST_EXPIRE:
     case HIST_MARKER:
+    case HIST_PROCESS: /* the input partition of the record */
     case HIST_LSO: return true;
     default: return false;
     }
@@ -512,7 +513,8 @@ static uint32_t trace_rec_payload(const history_rec *r) {
 }
 
 static bool trace_rec_has(const history_rec *r, const proto_payloads *p, int64_t record) {
-    if (r->kind == HIST_SEND || r->kind == HIST_CALLBACK) return (int64_t)r->a == record;
+    if (r->kind == HIST_SEND || r->kind == HIST_CALLBACK || r->kind == HIST_PROCESS)
+        return (int64_t)r->a == record;
     uint32_t payload = trace_rec_payload(r);
     return payload != UINT32_MAX && trace_payload_has(p, payload, record);
 }
@@ -603,6 +605,14 @@ static void trace_rec_fields(trace_line *l, const history_rec *r, const proto_pa
         line_int(l, "removed", r->a);
         break;
     case HIST_HW: line_int(l, "high_watermark", r->d); break;
+    case HIST_PROCESS: /* the application processed an input record (pipeline.c) */
+        line_int(l, "record", r->a);
+        line_int(l, "offset", r->d);
+        line_int(l, "generation", (int32_t)r->b);
+        line_str(l, "sink", r->c == HIST_SINK_APPLIED   ? "applied"
+                            : r->c == HIST_SINK_SKIPPED ? "skipped"
+                                                        : "none");
+        break;
     case HIST_EPOCH_BUMP:
     case HIST_PRODUCER_ID:
         line_int(l, "pid", r->f);
