@@ -11,7 +11,8 @@
 #define S ((int64_t)1000000000)
 #define NODES                                                                                 \
     "expected a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, producer-<n>, " \
-    "controller, coordinator, coordinator of <transactional.id>, consumer-<n>, group-coordinator)"
+    "controller, coordinator, coordinator of <transactional.id>, consumer-<n>, " \
+    "consumer of <topic>-<p>, group-coordinator)"
 
 static fault_spec parse_ok(const char *text) {
     fault_spec f;
@@ -570,9 +571,29 @@ static void test_consumers(void) {
     parse_bad("powerloss consumer-1 at 1s",
               "expected 'all' or a broker (leader, follower, broker-<n>) at word 2, got "
               "'consumer-1' (only brokers keep a log)");
-    parse_bad("stall producer at 1s for 1s", "expected a consumer (consumer-<n>) at word 2, got "
-                                             "'producer' (a stall is of an application thread)");
+    parse_bad("stall producer at 1s for 1s", "expected a consumer (consumer-<n>, consumer of "
+                                             "<topic>-<p>) at word 2, got 'producer' (a stall is "
+                                             "of an application thread)");
+    /* consumer of <topic>-<p>: whichever instance holds the input partition when it fires. */
+    f = parse_ok("crash consumer of orders-1 at 20s for 5s");
+    CHECK_EQ(f.a.kind, FAULT_TARGET_CONSUMER_OF);
+    CHECK_STR(f.a.of, "orders-1");
+    CHECK_EQ(f.a.partition, -1);
+    f = parse_ok("crash consumer of orders-0 on consumer.processed n=5");
+    CHECK_EQ(f.step, STEP_CONSUMER_PROCESSED);
+    parse_ok("stall consumer of orders-2 at 1s for 1s");
+    parse_ok("pause consumer of orders-2 on consumer.polled for 1s");
+    parse_ok("partition consumer of orders-2 leader of orders-2 at 1s for 1s");
+    parse_bad("crash consumer orders-1 at 1s", "expected 'of' at word 3, got 'orders-1'");
+    parse_bad("drop requests consumer of orders-1 -> leader p=0.1",
+              NODES " at word 3, got 'consumer' (a rule names a fixed consumer (consumer-<n>))");
+    parse_bad("restart consumer of orders-1 at 1s",
+              "expected a producer or a consumer (producer, producer-<n>, consumer-<n>) at word "
+              "2, got 'consumer'");
     parse_bad("stall consumer-1 at 1s", "expected 'for' at word 5, got the end of the line");
+    parse_bad("stall leader of orders-1 at 1s for 1s",
+              "expected a consumer (consumer-<n>, consumer of <topic>-<p>) at word 2, got "
+              "'leader' (a stall is of an application thread)");
     parse_bad("crash leader on consumer.processed",
               "expected a step leader takes (leader.append, follower.fetch, leader.hw-advance, "
               "leader.marker-request, leader.marker) at word 4, got 'consumer.processed' (not "
@@ -612,6 +633,20 @@ static void test_consumers(void) {
     f = parse_ok("crash group-coordinator at 1s");
     CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
     CHECK_STR(err, "group-coordinator: there is no consumer group (workload.consumers=0)");
+    f = parse_ok("crash consumer of orders-2 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer of orders-2: there are no consumers (workload.consumers=0)");
+    w.consumers = 2;
+    w.workload_partitions = 3;
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), 0);
+    CHECK_EQ(f.a.partition, 2);
+    CHECK_STR(fault_target_name(&f.a, buf, sizeof buf), "consumer of orders-2");
+    f = parse_ok("crash consumer of my.log-x-0 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer of my.log-x-0: the consumers read the workload's topics only");
+    f = parse_ok("crash consumer of orders-7 at 1s");
+    CHECK_EQ(fault_spec_resolve(&f, &w, err, sizeof err), -1);
+    CHECK_STR(err, "consumer of orders-7: no such partition: topics: orders (0 .. 2), my.log-x (0)");
 }
 
 int main(void) {

@@ -28,6 +28,7 @@ typedef struct ops_log {
     int count;
     int leader;                  /* what leader() answers */
     int leader_asked;            /* the partition it was asked about */
+    int owner[4];                /* consumer_of: the instance holding g, -1 none */
 } ops_log;
 
 static void note(ops_log *l, const char *what, node_id node, int64_t until_ns) {
@@ -63,6 +64,10 @@ static void op_stall(void *ctx, node_id node, int64_t until_ns) { note(ctx, "sta
 static void op_restart_consumer(void *ctx, int index) {
     note(ctx, "new-consumer", node_consumer(index), 0);
 }
+static int op_consumer_of(void *ctx, int partition) {
+    ops_log *l = ctx;
+    return partition >= 0 && partition < 4 ? l->owner[partition] : -1;
+}
 
 typedef struct rig {
     sim_world world;
@@ -89,11 +94,14 @@ static int rig_init(rig *r, const char *const *lines, int n, char *err, size_t e
     r->cfg.fault_count = n;
     r->log.world = &r->world;
     r->log.leader = 2;
+    for (int g = 0; g < 4; g++) r->log.owner[g] = -1;
+    r->log.owner[0] = 1; /* consumer-2 holds orders-0 */
     fault_env env = {.world = &r->world, .net = &r->net, .history = &r->history,
                      .ops = {.ctx = &r->log, .leader = op_leader, .follower = op_follower,
                              .crash = op_crash, .stop = op_stop, .restart = op_restart,
                              .pause = op_pause, .restart_producer = op_restart_producer,
-                             .stall = op_stall, .restart_consumer = op_restart_consumer}};
+                             .stall = op_stall, .restart_consumer = op_restart_consumer,
+                             .consumer_of = op_consumer_of}};
     return fault_runtime_init(&r->fr, &env, &r->cfg, err, err_len);
 }
 
@@ -199,7 +207,37 @@ static void test_cuts_and_rules(void) {
     rig_fini(&r);
 }
 
+/* consumer of <topic>-<p>: the instance holding the partition when the fault fires; with none
+ * the fault does not fire. */
+static void test_consumer_of(void) {
+    static const char *const lines[] = {"crash consumer of orders-0 at 1s for 1s",
+                                        "stall consumer of orders-0 at 3s for 1s",
+                                        "crash consumer of orders-0 on consumer.processed n=2"};
+    rig r;
+    char err[256] = "";
+    CHECK_EQ(rig_init(&r, lines, 3, err, sizeof err), 0);
+    r.world.opt.time_max_ns = 2500 * MS;
+    sim_run(&r.world);
+    check_call(&r, 0, "crash", node_consumer(1), 1 * S, 0);
+    check_call(&r, 1, "restart", node_consumer(1), 2 * S, 0);
+    r.log.owner[0] = -1; /* nobody holds it: the stall does not fire */
+    r.world.opt.time_max_ns = SIM_TIME_NEVER;
+    sim_run(&r.world);
+    CHECK_EQ(r.log.count, 2);
+    CHECK_EQ(fault_runtime_fired(&r.fr), 1);
+    /* The steps of the partition by its holder count; another partition's do not. */
+    r.log.owner[0] = 0;
+    CHECK(!fault_on_step(&r.fr, node_consumer(0), STEP_CONSUMER_PROCESSED, 0));
+    CHECK(!fault_on_step(&r.fr, node_consumer(0), STEP_CONSUMER_PROCESSED, 1));
+    CHECK(!fault_on_step(&r.fr, node_consumer(1), STEP_CONSUMER_PROCESSED, 0));
+    CHECK(fault_on_step(&r.fr, node_consumer(0), STEP_CONSUMER_PROCESSED, 0));
+    sim_run(&r.world);
+    check_call(&r, 2, "crash", node_consumer(0), 3 * S, 0);
+    rig_fini(&r);
+}
+
 int main(void) {
+    test_consumer_of();
     test_timed();
     test_steps();
     test_cuts_and_rules();

@@ -248,7 +248,7 @@ static int fp_probability(fp_state *ps, uint32_t *out_ppm) {
 
 #define FP_NODES "a node (leader, follower, leader of <topic>-<p>, broker-<n>, producer, " \
                  "producer-<n>, controller, coordinator, coordinator of <transactional.id>, " \
-                 "consumer-<n>, group-coordinator)"
+                 "consumer-<n>, consumer of <topic>-<p>, group-coordinator)"
 
 /* True when the next word is prefix followed by a decimal integer, read into *n. */
 static bool fp_numbered(const fp_state *ps, const char *prefix, int64_t *n) {
@@ -326,6 +326,11 @@ static int fp_node_named(fp_state *ps, fault_target *t, const char *what) {
             return 0;
         }
     }
+    if (fp_accept(ps, "consumer")) {
+        *t = (fault_target){.kind = FAULT_TARGET_CONSUMER_OF, .partition = -1};
+        if (fp_expect(ps, "of") != 0) return -1;
+        return fp_partition_name(ps, t);
+    }
     int64_t id;
     if (fp_numbered(ps, "consumer-", &id)) {
         if (id < 1 || id > PROTO_CONSUMERS_MAX) {
@@ -402,9 +407,10 @@ static int fp_step(fp_state *ps, proto_step *out) {
  * broker, the replication steps. The controller has none. */
 static bool fp_step_fits(fault_target_kind t, proto_step s) {
     bool producer = t == FAULT_TARGET_PRODUCER;
-    bool client = producer || t == FAULT_TARGET_CONSUMER;
+    bool consumer = t == FAULT_TARGET_CONSUMER || t == FAULT_TARGET_CONSUMER_OF;
+    bool client = producer || consumer;
     if (!fp_step_known(s)) return false;
-    if (proto_step_consumer(s)) return t == FAULT_TARGET_CONSUMER;
+    if (proto_step_consumer(s)) return consumer;
     if (proto_step_group(s)) return t == FAULT_TARGET_GROUP_COORDINATOR || t == FAULT_TARGET_BROKER;
     switch (s) {
     case STEP_PRODUCER_SEND:
@@ -495,7 +501,8 @@ static int fp_pause(fp_state *ps, fault_spec *f) {
     int node_at = ps->at;
     if (fp_node(ps, &f->a) != 0) return -1;
     if (fp_accept(ps, "on")) {
-        if (f->a.kind != FAULT_TARGET_PRODUCER && f->a.kind != FAULT_TARGET_CONSUMER) {
+        if (f->a.kind != FAULT_TARGET_PRODUCER && f->a.kind != FAULT_TARGET_CONSUMER &&
+            f->a.kind != FAULT_TARGET_CONSUMER_OF) {
             ps->at = node_at;
             return fp_expected_because(ps, "a producer or a consumer (producer, producer-<n>, "
                                            "consumer-<n>)",
@@ -524,12 +531,22 @@ static int fp_partition(fp_state *ps, fault_spec *f) {
     return fp_end(ps);
 }
 
+/* A rule matches every message against its ends; "consumer of <topic>-<p>" names whichever
+ * instance holds the partition when a fault fires, which a rule never does. */
+static int fp_rule_end(fp_state *ps, const fault_target *t) {
+    if (t->kind != FAULT_TARGET_CONSUMER_OF) return 0;
+    ps->at -= 3;
+    return fp_expected_because(ps, FP_NODES, "a rule names a fixed consumer (consumer-<n>)");
+}
+
 /* drop|break|delay <requests|responses> <a> -> <b> (p=<prob> | by <d>) [from <t1> to <t2>] */
 static int fp_rule(fp_state *ps, fault_spec *f) {
     if (fp_accept(ps, "responses")) f->responses = true;
     else if (!fp_accept(ps, "requests")) return fp_expected(ps, "'requests' or 'responses'");
-    if (fp_node(ps, &f->a) != 0 || fp_expect(ps, "->") != 0) return -1;
-    if (fp_node(ps, &f->b) != 0 || fp_distinct(ps, &f->a, &f->b) != 0) return -1;
+    if (fp_node(ps, &f->a) != 0 || fp_rule_end(ps, &f->a) != 0) return -1;
+    if (fp_expect(ps, "->") != 0) return -1;
+    if (fp_node(ps, &f->b) != 0 || fp_rule_end(ps, &f->b) != 0) return -1;
+    if (fp_distinct(ps, &f->a, &f->b) != 0) return -1;
     if (f->kind == FAULT_DROP || f->kind == FAULT_BREAK) {
         if (fp_probability(ps, &f->ppm) != 0) return -1;
     } else if (fp_expect(ps, "by") != 0 || fp_time(ps, &f->delay_ns, true) != 0) {
@@ -564,10 +581,11 @@ static int fp_powerloss(fp_state *ps, fault_spec *f) {
  * application thread of a consumer blocks (a slow database, a stuck output send); its
  * heartbeat thread goes on, so only max.poll.interval.ms notices. */
 static int fp_stall(fp_state *ps, fault_spec *f) {
-    const char *what = "a consumer (consumer-<n>)";
+    const char *what = "a consumer (consumer-<n>, consumer of <topic>-<p>)";
+    int node_at = ps->at;
     if (fp_node_named(ps, &f->a, what) != 0) return -1;
-    if (f->a.kind != FAULT_TARGET_CONSUMER) {
-        ps->at--;
+    if (f->a.kind != FAULT_TARGET_CONSUMER && f->a.kind != FAULT_TARGET_CONSUMER_OF) {
+        ps->at = node_at;
         return fp_expected_because(ps, what, "a stall is of an application thread");
     }
     if (fp_accept(ps, "on")) {
@@ -586,11 +604,12 @@ static int fp_stall(fp_state *ps, fault_spec *f) {
 /* restart <producer> at <time> | restart <consumer> at <time> */
 static int fp_restart(fp_state *ps, fault_spec *f) {
     const char *what = "a producer or a consumer (producer, producer-<n>, consumer-<n>)";
+    int node_at = ps->at;
     if (fp_node_named(ps, &f->a, what) != 0) return -1;
     if (f->a.kind == FAULT_TARGET_CONSUMER) {
         f->kind = FAULT_RESTART_CONSUMER;
     } else if (f->a.kind != FAULT_TARGET_PRODUCER) {
-        ps->at--;
+        ps->at = node_at;
         return fp_expected(ps, what);
     }
     if (fp_expect(ps, "at") != 0 || fp_time(ps, &f->at_ns, false) != 0) return -1;
@@ -642,6 +661,7 @@ const char *fault_target_name(const fault_target *t, char *buf, size_t len) {
         snprintf(buf, len, "coordinator%s%s", t->of[0] ? " of " : "", t->of);
         break;
     case FAULT_TARGET_CONSUMER: snprintf(buf, len, "consumer-%d", t->consumer + 1); break;
+    case FAULT_TARGET_CONSUMER_OF: snprintf(buf, len, "consumer of %s", t->of); break;
     case FAULT_TARGET_GROUP_COORDINATOR: snprintf(buf, len, "group-coordinator"); break;
     }
     return buf;
@@ -681,6 +701,22 @@ static int fp_resolve_target(fault_target *t, const fault_world *w, char *err, s
         if (t->consumer < w->consumers) return 0;
         snprintf(err, err_len, "consumer-%d does not exist (workload.consumers=%d)",
                  t->consumer + 1, w->consumers);
+        return -1;
+    case FAULT_TARGET_CONSUMER_OF:
+        if (w->consumers == 0) {
+            snprintf(err, err_len, "consumer of %s: there are no consumers "
+                     "(workload.consumers=0)", t->of);
+            return -1;
+        }
+        t->partition = w->partition ? w->partition(w->ctx, t->of, why, sizeof why) : -1;
+        if (t->partition >= 0 && t->partition >= w->workload_partitions) {
+            snprintf(err, err_len, "consumer of %s: the consumers read the workload's topics "
+                     "only", t->of);
+            return -1;
+        }
+        if (t->partition >= 0) return 0;
+        snprintf(err, err_len, "consumer of %s: no such partition%s%s", t->of,
+                 why[0] ? ": " : "", why);
         return -1;
     case FAULT_TARGET_GROUP_COORDINATOR:
         t->partition = w->consumers > 0 ? w->group_partition : -1;
@@ -782,7 +818,8 @@ static bool fp_is_broker(const fault_target *t) {
  * (and its producer) send brokers requests and brokers answer. */
 const char *fault_spec_idle_reason(const fault_spec *f) {
     const fault_target *a = &f->a, *b = &f->b;
-    bool consumer_a = fp_is(a, FAULT_TARGET_CONSUMER), consumer_b = fp_is(b, FAULT_TARGET_CONSUMER);
+    bool consumer_a = fp_is(a, FAULT_TARGET_CONSUMER) || fp_is(a, FAULT_TARGET_CONSUMER_OF);
+    bool consumer_b = fp_is(b, FAULT_TARGET_CONSUMER) || fp_is(b, FAULT_TARGET_CONSUMER_OF);
     bool two_ends = f->kind != FAULT_CRASH && f->kind != FAULT_PAUSE &&
                     f->kind != FAULT_POWERLOSS && f->kind != FAULT_RESTART_PRODUCER &&
                     f->kind != FAULT_RESTART_CONSUMER && f->kind != FAULT_STOP &&

@@ -26,6 +26,8 @@
  * coordinator of producer-1's transactional.id when the fault fires: the leader of its
  * __transaction_state partition), coordinator of <transactional.id>, consumer-<n> (the
  * application instance n of workload.consumers: its consumer and its producer; 1-based),
+ * consumer of <topic>-<p> (the instance whose consumer is assigned that input partition when
+ * the fault fires; with none the fault does not fire; not in drop, break and delay rules),
  * group-coordinator (the group's coordinator when the fault fires: the leader of its
  * __consumer_offsets partition). "crash leader of orders-3 on
  * leader.append n=2" counts the steps of partition orders-3 only; a step of a role without
@@ -78,6 +80,8 @@ typedef enum fault_target_kind {
     FAULT_TARGET_COORDINATOR, /* the transaction coordinator of a transactional.id when the fault
                                * fires: the leader of its __transaction_state partition */
     FAULT_TARGET_CONSUMER,    /* consumer-<n>: the application instance (consumer and producer) */
+    FAULT_TARGET_CONSUMER_OF, /* consumer of <topic>-<p>: the instance assigned that input
+                               * partition when the fault fires (none: it does not fire) */
     FAULT_TARGET_GROUP_COORDINATOR /* the group coordinator when the fault fires: the leader of
                                     * the group's __consumer_offsets partition */
 } fault_target_kind;
@@ -93,7 +97,8 @@ typedef struct fault_target {
                              * "of", else set by fault_spec_resolve (-1 before); coordinator:
                              * g of the id's __transaction_state partition, set by
                              * fault_spec_resolve (-1 before); group-coordinator: g of the
-                             * group's __consumer_offsets partition, the same */
+                             * group's __consumer_offsets partition, the same; consumer of:
+                             * g of the input partition, the same */
     char of[FAULT_PARTITION_NAME_MAX]; /* leader/follower: "orders-3" as written; coordinator:
                                         * the transactional.id as written; "" none */
 } fault_target;

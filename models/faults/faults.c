@@ -50,6 +50,10 @@ static node_id fault_resolve(const fault_runtime *fr, const fault_target *t) {
     case FAULT_TARGET_BROKER: return node_broker(t->broker);
     case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
     case FAULT_TARGET_CONSUMER: return node_consumer(t->consumer);
+    case FAULT_TARGET_CONSUMER_OF: {
+        int index = fr->ops.consumer_of(fr->ops.ctx, t->partition);
+        return index >= 0 ? node_consumer(index) : NODE_NONE;
+    }
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NODE_NONE;
     }
@@ -140,6 +144,7 @@ static void fault_start(fault_runtime *fr, int fault) {
         fault_fired(fr, fault, node_producer(f->a.producer), true);
         break;
     case FAULT_STALL:
+        if (a == NODE_NONE) return;
         fr->ops.stall(fr->ops.ctx, a, now + f->for_ns);
         fault_fired(fr, fault, a, true);
         break;
@@ -224,7 +229,8 @@ bool fault_on_step(void *ctx, node_id node, proto_step step, int partition) {
          * "leader": partition 0's); a broker or producer named by number, every step. */
         bool role = f->a.kind == FAULT_TARGET_LEADER || f->a.kind == FAULT_TARGET_FOLLOWER ||
                     f->a.kind == FAULT_TARGET_COORDINATOR ||
-                    f->a.kind == FAULT_TARGET_GROUP_COORDINATOR;
+                    f->a.kind == FAULT_TARGET_GROUP_COORDINATOR ||
+                    f->a.kind == FAULT_TARGET_CONSUMER_OF;
         if (role && partition != f->a.partition) continue;
         /* "crash leader on leader.append" watches whichever broker leads when the step
          * happens; "crash broker-2 on follower.fetch" watches broker-2 only. */
@@ -275,6 +281,7 @@ static int fault_selector(const fault_target *t) {
     case FAULT_TARGET_BROKER: return t->broker;
     case FAULT_TARGET_PRODUCER: return node_producer(t->producer);
     case FAULT_TARGET_CONSUMER: return node_consumer(t->consumer);
+    case FAULT_TARGET_CONSUMER_OF: break; /* refused in rules (fault_parse.c) */
     case FAULT_TARGET_CONTROLLER: return NODE_CONTROLLER;
     case FAULT_TARGET_ALL: return NET_SELECT_ANY;
     }

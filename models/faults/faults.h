@@ -32,6 +32,8 @@ typedef struct fault_ops {
     /* Consumers (node_consumer(index); crash, restart and pause above take them too): */
     void (*stall)(void *ctx, node_id node, int64_t until_ns); /* its application thread blocks */
     void (*restart_consumer)(void *ctx, int index);         /* a new instance of the application */
+    int (*consumer_of)(void *ctx, int partition);           /* the consumer index assigned input
+                                                             * partition g now, or -1 */
 } fault_ops;
 
 typedef struct fault_env {

@@ -357,6 +357,15 @@ bool pipeline_done(const pipeline *pl) {
     return !pl->up || (pl->wait == PL_WAIT_POLL && pl->batch_n == 0);
 }
 
+bool pipeline_holds(const pipeline *pl, int partition) {
+    if (!pl->up) return false;
+    consumer_offset held[TOPIC_PARTITIONS_MAX];
+    int n = consumer_positions(pl->consumer, held, TOPIC_PARTITIONS_MAX);
+    for (int k = 0; k < n; k++)
+        if (held[k].partition == partition) return true;
+    return false;
+}
+
 void pipeline_check_recent(pipeline *pl) {
     sim_world *w = pl->env.world;
     SIM_ASSERT(w, pl->batch_n >= 0 && pl->batch_n <= pl->cfg->max_poll_records);

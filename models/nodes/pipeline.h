@@ -71,6 +71,9 @@ void pipeline_stall(pipeline *pl, int64_t until_ns);
 /* True when the instance has nothing left to do (scenario.c's drain): it is down, or its
  * application thread waits in poll() with no record in hand. */
 bool pipeline_done(const pipeline *pl);
+/* True when the instance is up and its consumer is assigned input partition g (a fault's
+ * "consumer of <topic>-<p>"). */
+bool pipeline_holds(const pipeline *pl, int partition);
 void pipeline_check_recent(pipeline *pl);
 
 #endif
