@@ -18,6 +18,7 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -701,6 +702,219 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
     return n;
 }
 
+/* ---- The broken time axis ----------------------------------------------------------------- */
+
+/* A stretch of the window where nothing drawn happens (no mark, no shown message sent or
+ * arriving, no retry wait starting or ending) longer than PLOT_BREAK_IDLE of the window is cut:
+ * it keeps PLOT_BREAK_WIDTH of the axis, drawn as a grey band with a break mark (//) on both
+ * edges of the axis, and the true times on both sides of it are tick labels. Each cut leaves
+ * PLOT_BREAK_PAD of the window's width as idle margin on both sides (rounded to a round time),
+ * so no mark sits on a break and none moves across one: every event keeps its true time in the
+ * data blocks, and the script maps time to the axis with one function, bx(t), linear between
+ * breaks (monotone, so order and the length of every busy stretch are exact). At most
+ * PLOT_BREAKS_MAX of the longest stretches are cut. */
+#define PLOT_BREAK_IDLE 0.08
+#define PLOT_BREAK_PAD 0.015
+#define PLOT_BREAK_WIDTH 0.035
+#define PLOT_BREAKS_MAX 12
+#define PLOT_AREA_PX 1340.0 /* the plot area's width, pixels (1500 less the margins) */
+
+typedef struct plot_axis {
+    int64_t from_ns;                         /* window start */
+    int64_t to_ns;                           /* window end */
+    int breaks;                              /* cuts, in time order */
+    int64_t cut_from_ns[PLOT_BREAKS_MAX];    /* where cut i starts (true time) */
+    int64_t cut_to_ns[PLOT_BREAKS_MAX];      /* where it ends */
+    double break_ms;                         /* the axis width each cut keeps, ms of axis */
+    double length_ms;                        /* the axis from from_ns to to_ns, ms of axis */
+} plot_axis;
+
+/* Where true time t_ns sits on the axis, in ms of axis (the script's bx computes the same). */
+static double plot_axis_x(const plot_axis *a, int64_t t_ns) {
+    double t = plot_ms(t_ns), shift = 0;
+    for (int i = 0; i < a->breaks; i++) {
+        double s = plot_ms(a->cut_from_ns[i]), e = plot_ms(a->cut_to_ns[i]);
+        if (t < s) break;
+        if (t < e) return s - shift + (t - s) * a->break_ms / (e - s);
+        shift += e - s - a->break_ms;
+    }
+    return t - shift;
+}
+
+/* Where t_ns sits as a fraction of the axis (0 at the window's start, 1 at its end). */
+static double plot_axis_at(const plot_axis *a, int64_t t_ns) {
+    return (plot_axis_x(a, t_ns) - plot_ms(a->from_ns)) / (a->length_ms > 0 ? a->length_ms : 1);
+}
+
+static int plot_i64_compare(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The largest of 1, 2, 5 times a power of ten (ns) not above limit_ns (1 at least). */
+static int64_t plot_round_step(int64_t limit_ns) {
+    int64_t step = 1;
+    while (step * 10 <= limit_ns) step *= 10;
+    if (step * 5 <= limit_ns) return step * 5;
+    if (step * 2 <= limit_ns) return step * 2;
+    return step;
+}
+
+/* The smallest of 1, 2, 5 times a power of ten (ns) not below want_ns. */
+static int64_t plot_round_up(int64_t want_ns) {
+    for (int64_t step = 1;; step *= 10) {
+        if (step >= want_ns) return step;
+        if (step * 2 >= want_ns) return step * 2;
+        if (step * 5 >= want_ns) return step * 5;
+    }
+}
+
+/* The times of everything drawn inside [from, to] (unsorted) into *out; returns the count, or
+ * 0 when memory ran out (then the axis is not broken). */
+static size_t plot_axis_events(const plot *p, int64_t from, int64_t to, int64_t **out) {
+    size_t cap = 2 + p->mark_count + 2 * p->msg_count + 2 * p->gap_count, n = 0;
+    int64_t *t = malloc(cap * sizeof *t);
+    if (!t) return 0;
+    t[n++] = from;
+    t[n++] = to;
+    for (size_t i = 0; i < p->mark_count; i++)
+        if (p->marks[i].time_ns >= from && p->marks[i].time_ns <= to) t[n++] = p->marks[i].time_ns;
+    for (size_t i = 0; i < p->msg_count; i++) {
+        const plot_msg *m = &p->msgs[i];
+        if (!plot_msg_shown(p, m) || m->arrive_ns < from || m->sent_ns > to) continue;
+        if (m->sent_ns >= from) t[n++] = m->sent_ns;
+        int64_t end = m->lost && m->arrive_ns == m->sent_ns ? m->sent_ns + p->latency_ns
+                                                            : m->arrive_ns;
+        if (end <= to) t[n++] = end;
+    }
+    for (size_t i = 0; i < p->gap_count; i++) {
+        if (p->gaps[i].from_ns >= from && p->gaps[i].from_ns <= to) t[n++] = p->gaps[i].from_ns;
+        if (p->gaps[i].to_ns >= from && p->gaps[i].to_ns <= to) t[n++] = p->gaps[i].to_ns;
+    }
+    *out = t;
+    return n;
+}
+
+/* Cuts the idle stretches of [from, to] (the section's comment says which). */
+static void plot_axis_build(plot_axis *a, const plot *p, int64_t from, int64_t to) {
+    memset(a, 0, sizeof *a);
+    a->from_ns = from;
+    a->to_ns = to;
+    a->length_ms = plot_ms(to - from);
+    int64_t *t = NULL;
+    size_t n = plot_axis_events(p, from, to, &t);
+    if (n == 0) return;
+    qsort(t, n, sizeof *t, plot_i64_compare);
+    int64_t idle = (int64_t)((double)(to - from) * PLOT_BREAK_IDLE);
+    int64_t pad = (int64_t)((double)(to - from) * PLOT_BREAK_PAD);
+    int64_t grain = plot_round_step(pad / 2 > 0 ? pad / 2 : 1);
+    int64_t cut_ns = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (t[i] - t[i - 1] <= idle) continue;
+        int64_t s = (t[i - 1] + pad + grain - 1) / grain * grain, e = (t[i] - pad) / grain * grain;
+        if (e - s <= 2 * pad) continue;
+        int k = a->breaks;
+        if (k == PLOT_BREAKS_MAX) { /* full: replace the shortest when this one is longer */
+            k = 0;
+            for (int j = 1; j < a->breaks; j++)
+                if (a->cut_to_ns[j] - a->cut_from_ns[j] < a->cut_to_ns[k] - a->cut_from_ns[k])
+                    k = j;
+            if (e - s <= a->cut_to_ns[k] - a->cut_from_ns[k]) continue;
+            cut_ns -= a->cut_to_ns[k] - a->cut_from_ns[k];
+            memmove(&a->cut_from_ns[k], &a->cut_from_ns[k + 1],
+                    (size_t)(a->breaks - k - 1) * sizeof a->cut_from_ns[0]);
+            memmove(&a->cut_to_ns[k], &a->cut_to_ns[k + 1],
+                    (size_t)(a->breaks - k - 1) * sizeof a->cut_to_ns[0]);
+            k = a->breaks - 1;
+        } else {
+            a->breaks++;
+        }
+        a->cut_from_ns[k] = s;
+        a->cut_to_ns[k] = e;
+        cut_ns += e - s;
+    }
+    free(t);
+    if (a->breaks == 0) return;
+    /* Each cut keeps PLOT_BREAK_WIDTH of the axis it leaves: w = f (kept + n w). */
+    double kept = plot_ms(to - from - cut_ns), f = PLOT_BREAK_WIDTH * a->breaks;
+    a->break_ms = kept * PLOT_BREAK_WIDTH / (1 - (f < 0.5 ? f : 0.5));
+    a->length_ms = kept + a->break_ms * a->breaks;
+}
+
+/* "165", "2.5", "0.125": a time in ms with no trailing zeros. */
+static void plot_ms_text(int64_t ns, char *buf, size_t len) {
+    snprintf(buf, len, "%lld.%06lld", (long long)(ns / SIM_MS), (long long)(ns % SIM_MS));
+    char *end = buf + strlen(buf) - 1;
+    while (*end == '0') *end-- = '\0';
+    if (*end == '.') *end = '\0';
+}
+
+/* Writes bx(t), the map from true ms to the axis, as nested conditions over the cuts. */
+static void plot_axis_write_map(FILE *f, const plot_axis *a) {
+    fputs("# The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting\n"
+          "# the idle stretches (each keeps a narrow band; the tick labels give true times).\n"
+          "bx(t) = ", f);
+    double shift = 0;
+    for (int i = 0; i < a->breaks; i++) {
+        double s = plot_ms(a->cut_from_ns[i]), e = plot_ms(a->cut_to_ns[i]);
+        fprintf(f, "t < %.6f ? t - %.6f : t < %.6f ? %.6f + (t - %.6f) * %.9f : ", s, shift, e,
+                s - shift, s, a->break_ms / (e - s));
+        shift += e - s - a->break_ms;
+    }
+    fprintf(f, "t - %.6f\n", shift);
+}
+
+/* Writes the tick labels (true times, a round step apart, plus both sides of every cut) and the
+ * bands and break marks of the cuts. */
+static void plot_axis_write_ticks(FILE *f, const plot_axis *a) {
+    double len = a->length_ms > 0 ? a->length_ms : 1;
+    /* A step of at least 90 pixels of axis, in true time (the scale outside the cuts). */
+    int64_t want = (int64_t)(len * 90.0 / PLOT_AREA_PX * (double)SIM_MS);
+    int64_t step = plot_round_up(want > 0 ? want : 1);
+    double near = 55.0 / PLOT_AREA_PX; /* a tick this close to a cut's edge loses its label */
+    char text[32];
+    const char *sep = "set xtics (";
+    for (int seg = 0; seg <= a->breaks; seg++) {
+        int64_t s = seg ? a->cut_to_ns[seg - 1] : a->from_ns;
+        int64_t e = seg < a->breaks ? a->cut_from_ns[seg] : a->to_ns;
+        for (int64_t t = (s + step - 1) / step * step; t <= e; t += step) {
+            double x = plot_axis_at(a, t);
+            bool crowded = false;
+            for (int i = 0; i < a->breaks && !crowded; i++)
+                crowded = fabs(x - plot_axis_at(a, a->cut_from_ns[i])) < near ||
+                          fabs(x - plot_axis_at(a, a->cut_to_ns[i])) < near;
+            if (crowded) continue;
+            plot_ms_text(t, text, sizeof text);
+            fprintf(f, "%s\"%s\" %.6f", sep, text, plot_axis_x(a, t));
+            sep = ", ";
+        }
+        if (seg < a->breaks) {
+            plot_ms_text(a->cut_from_ns[seg], text, sizeof text);
+            fprintf(f, "%s\"%s\" %.6f", sep, text, plot_axis_x(a, a->cut_from_ns[seg]));
+            sep = ", ";
+            plot_ms_text(a->cut_to_ns[seg], text, sizeof text);
+            fprintf(f, ", \"%s\" %.6f", text, plot_axis_x(a, a->cut_to_ns[seg]));
+        }
+    }
+    fputs(*sep == 's' ? "set xtics\n" : ")\n", f);
+    double slant = len * 5.0 / PLOT_AREA_PX;
+    for (int i = 0; i < a->breaks; i++) {
+        double x0 = plot_axis_x(a, a->cut_from_ns[i]), x1 = plot_axis_x(a, a->cut_to_ns[i]);
+        plot_ms_text(a->cut_to_ns[i] - a->cut_from_ns[i], text, sizeof text);
+        fprintf(f, "set object %d rect from first %.6f, graph 0 to first %.6f, graph 1 behind "
+                   "fc rgb '#f0f0f0' fs solid 1.0 noborder\n", i + 1, x0, x1);
+        fprintf(f, "set label %d \"%s ms cut\" at first %.6f, graph 0.02 rotate by 90 left "
+                   "font ',8' tc rgb '#808080' front\n", i + 1, text, (x0 + x1) / 2);
+        for (int side = 0; side < 2; side++) {
+            double x = side ? x1 : x0;
+            for (int edge = 0; edge < 2; edge++)
+                fprintf(f, "set arrow from first %.6f, graph %.3f to first %.6f, graph %.3f "
+                           "nohead lc rgb '#404040' lw 1.5 front\n", x - slant, edge - 0.015,
+                        x + slant, edge + 0.015);
+        }
+    }
+}
+
 /* ---- Label placement -------------------------------------------------------------------- */
 
 /* Labels that would print over each other are thinned, deterministically: a rotated label
@@ -785,8 +999,8 @@ static bool plot_run_ids(char *buf, size_t len, const plot_mark *m, bool first) 
     return true;
 }
 
-static void plot_label_runs(const plot *p, int64_t from, int64_t to, plot_label *text) {
-    double width = (double)(to > from ? to - from : 1);
+static void plot_label_runs(const plot *p, const plot_axis *a, plot_label *text) {
+    int64_t from = a->from_ns, to = a->to_ns;
     for (size_t i = 0; i < p->mark_count; i++) snprintf(text[i].text, sizeof text[i].text, "%s", p->marks[i].label);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *first = &p->marks[i];
@@ -798,7 +1012,10 @@ static void plot_label_runs(const plot *p, int64_t from, int64_t to, plot_label 
         plot_run_ids(ids, sizeof ids, first, true);
         for (size_t j = i + 1; j < p->mark_count; j++) {
             const plot_mark *m = &p->marks[j];
-            if (m->time_ns > to || (double)(m->time_ns - p->marks[last].time_ns) / width >= PLOT_RUN_GAP) break;
+            if (m->time_ns > to ||
+                plot_axis_at(a, m->time_ns) - plot_axis_at(a, p->marks[last].time_ns) >=
+                    PLOT_RUN_GAP)
+                break;
             if (m->kind != first->kind || m->node != first->node) continue;
             same_error = same_error && m->error == first->error;
             contiguous = contiguous && m->id_first == p->marks[last].id_last + 1;
@@ -820,10 +1037,10 @@ static void plot_label_runs(const plot *p, int64_t from, int64_t to, plot_label 
 
 /* Fills rows[i] for every mark in [from, to]: the row its label goes to, or PLOT_LABEL_HIDDEN.
  * Returns 0, or -1 when memory ran out (then every label is shown in row 0). */
-static int plot_label_rows(const plot *p, int64_t from, int64_t to, const plot_label *text,
+static int plot_label_rows(const plot *p, const plot_axis *a, const plot_label *text,
                            signed char *rows) {
     int lanes = plot_lanes(p), stride = MARK_KIND_COUNT + 2 * PLOT_LEVEL_ROWS;
-    double width = (double)(to > from ? to - from : 1);
+    int64_t from = a->from_ns, to = a->to_ns;
     double *last = malloc((size_t)lanes * (size_t)stride * sizeof *last);
     plot_placed *placed = malloc((p->mark_count ? p->mark_count : 1) * sizeof *placed);
     size_t placed_count = 0;
@@ -844,7 +1061,7 @@ static int plot_label_rows(const plot *p, int64_t from, int64_t to, const plot_l
             if (plot_label_pass(m->kind) != pass) continue;
             int lane = plot_lane(p, m->node);
             if (lane < 0 || lane >= lanes) continue;
-            double x = (double)(m->time_ns - from) / width;
+            double x = plot_axis_at(a, m->time_ns);
             if (plot_label_rotated(m->kind)) {
                 double *l = &last[lane * stride + m->kind];
                 if (x - *l < PLOT_ROTATED_GAP) continue;
@@ -921,7 +1138,8 @@ static int plot_gap_compare(const void *a, const void *b) {
 /* Writes $backoff: one bracket per stretch of time in which some batch waited to be retried
  * (overlapping waits joined), wide enough to see (1.5% of the window), labelled with the
  * longest wait in it. Returns the brackets written. */
-static size_t plot_write_gaps(FILE *f, const plot *p, int64_t from, int64_t to) {
+static size_t plot_write_gaps(FILE *f, const plot *p, const plot_axis *a) {
+    int64_t from = a->from_ns, to = a->to_ns;
     size_t n = 0;
     fputs("$backoff << EOD\n", f);
     plot_gap *g = p->gap_count ? malloc(p->gap_count * sizeof *g) : NULL;
@@ -929,7 +1147,6 @@ static size_t plot_write_gaps(FILE *f, const plot *p, int64_t from, int64_t to) 
         memcpy(g, p->gaps, p->gap_count * sizeof *g);
         qsort(g, p->gap_count, sizeof *g, plot_gap_compare);
     }
-    int64_t min_ns = (to - from) * 15 / 1000;
     for (size_t i = 0; g && i < p->gap_count;) {
         int64_t start = g[i].from_ns, end = g[i].to_ns, longest = end - start;
         size_t joined = 1;
@@ -938,7 +1155,8 @@ static size_t plot_write_gaps(FILE *f, const plot *p, int64_t from, int64_t to) 
             if (g[i].to_ns - g[i].from_ns > longest) longest = g[i].to_ns - g[i].from_ns;
             if (g[i].to_ns > end) end = g[i].to_ns;
         }
-        if (end - start < min_ns || end < from || start > to) continue;
+        if (plot_axis_at(a, end) - plot_axis_at(a, start) < 0.015 || end < from || start > to)
+            continue;
         double y = plot_lane(p, node) + 0.78; /* above the label rows (PLOT_LEVEL_ROWS) */
         fprintf(f, "%.6f %.3f %.6f \"%s %.0f ms\"\n", plot_ms(start), y, plot_ms(end - start),
                 joined > 1 ? "waits to retry, up to" : "waits to retry",
@@ -974,8 +1192,8 @@ static const char *plot_label_place(int kind) {
     }
 }
 
-static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg, int64_t from,
-                              int64_t to) {
+static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg,
+                              const plot_axis *a) {
     int lanes = plot_lanes(p);
     int height = 300 + 110 * lanes;
     if (svg) fprintf(f, "set terminal svg size 1500,%d dynamic font 'Sans,11'\n", height);
@@ -992,11 +1210,14 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
             p->failed ? " (picture incomplete: out of memory)" : "",
             p->detail ? "" : "   (empty fetches and heartbeats hidden: --plot-detail shows them)");
     fputs("set termoption noenhanced\n", f); /* ids and field names hold underscores */
-    fputs("set xlabel 'simulated time (ms)'\nset grid xtics lc rgb '#eeeeee'\n", f);
+    fprintf(f, "set xlabel 'simulated time (ms)%s'\nset grid xtics lc rgb '#eeeeee'\n",
+            a->breaks ? "; a grey band with // is an idle stretch cut short" : "");
     /* The legend goes under the picture in columns, so the lanes keep the width. */
     fputs("set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2\nunset ytics\n", f);
-    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [-0.7:%d.9]\n", plot_ms(from), plot_ms(to),
-            lanes - 1);
+    plot_axis_write_map(f, a);
+    plot_axis_write_ticks(f, a);
+    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [-0.7:%d.9]\n", plot_axis_x(a, a->from_ns),
+            plot_axis_x(a, a->to_ns), lanes - 1);
     fputs("set ytics ('controller' 0", f);
     for (int b = 1; b <= p->brokers; b++) fprintf(f, ", 'broker-%d' %d", b, b);
     for (int i = 0; i < p->producers; i++) {
@@ -1021,9 +1242,11 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
         free(text);
         return -1;
     }
-    plot_label_runs(p, from, to, text);
-    plot_label_rows(p, from, to, text, rows);
-    plot_write_header(f, p, image, svg, from, to);
+    plot_axis axis;
+    plot_axis_build(&axis, p, from, to);
+    plot_label_runs(p, &axis, text);
+    plot_label_rows(p, &axis, text, rows);
+    plot_write_header(f, p, image, svg, &axis);
     size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
     for (int c = 0; c < CLASS_COUNT; c++)
         msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
@@ -1031,7 +1254,7 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
         mark_counts[k] =
             plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to, text, rows);
     size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to, text, rows);
-    size_t gaps = plot_write_gaps(f, p, from, to);
+    size_t gaps = plot_write_gaps(f, p, &axis);
     free(rows);
     free(text);
     const char *sep = "plot ";
@@ -1039,33 +1262,33 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
         plot_msg_class c = plot_msg_order[i];
         if (!msg_counts[c]) continue;
         const plot_style *s = &plot_msg_styles[c];
-        fprintf(f, "%s$%s using 1:2:3:4 with vectors head filled size screen 0.008,15 "
+        fprintf(f, "%s$%s using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 "
                    "lc rgb '%s' %s title '%s'", sep, s->name, s->color, s->style, s->title);
         sep = ", \\\n  ";
     }
     if (gaps)
-        fprintf(f, "%s$backoff using 1:2:3:(0) with vectors heads size screen 0.004,90 "
+        fprintf(f, "%s$backoff using (bx($1)):2:(bx($1+$3)-bx($1)):(0) with vectors heads size screen 0.004,90 "
                    "lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \\\n"
-                   "  $backoff using ($1+$3/2):2:4 with labels offset 0,-0.7 font ',8' "
+                   "  $backoff using ((bx($1)+bx($1+$3))/2):2:4 with labels offset 0,-0.7 font ',8' "
                    "tc rgb '#7040a0' notitle", sep);
     if (gaps) sep = ", \\\n  ";
     for (int k = 0; k < MARK_KIND_COUNT; k++) {
         if (!mark_counts[k]) continue;
         const plot_style *s = &plot_mark_styles[k];
         if (plot_colored(p, k)) {
-            fprintf(f, "%s$%s using 1:2:5 with points lc rgb variable %s title '%s'", sep,
+            fprintf(f, "%s$%s using (bx($1)):2:5 with points lc rgb variable %s title '%s'", sep,
                     s->name, s->style, s->title);
             sep = ", \\\n  ";
             if (k != MARK_APPEND_REPLICA)
-                fprintf(f, "%s$%s using 1:4:3:5 with labels %s font ',8' tc rgb variable "
+                fprintf(f, "%s$%s using (bx($1)):4:3:5 with labels %s font ',8' tc rgb variable "
                            "notitle", sep, s->name, plot_label_place(k));
             continue;
         }
-        fprintf(f, "%s$%s using 1:2 with points lc rgb '%s' %s title '%s'", sep, s->name,
+        fprintf(f, "%s$%s using (bx($1)):2 with points lc rgb '%s' %s title '%s'", sep, s->name,
                 s->color, s->style, s->title);
         sep = ", \\\n  ";
         if (k != MARK_APPEND_REPLICA)
-            fprintf(f, "%s$%s using 1:4:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
+            fprintf(f, "%s$%s using (bx($1)):4:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
                     s->name, plot_label_place(k), s->color);
     }
     /* The legend of the partitions' colours (a world of several; twelve entries at most). */
@@ -1077,7 +1300,7 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
         sep = ", \\\n  ";
     }
     if (anomalous)
-        fprintf(f, "%s$anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' "
+        fprintf(f, "%s$anomaly using (bx($1)):2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' "
                    "title 'record of an anomaly'", sep);
     fputs(*sep == 'p' ? "plot NaN notitle\n" : "\n", f);
     return ferror(f) ? -1 : 0;

@@ -24,6 +24,11 @@
  * partitions of __transaction_state (their appends, high watermarks, elections) are left out:
  * their batches hold the coordinator's state, which its own marks tell.
  *
+ * The time axis is broken where nothing drawn happens for long (plot.c, "The broken time axis"):
+ * such a stretch keeps a narrow grey band with a break mark (//) on the axis, the true times on
+ * both sides of it are tick labels, and the data keep their true times (the script maps them to
+ * the axis with bx(t), exact between the cuts).
+ *
  * Hidden by default, shown with detail: follower fetches that carry no records, broker
  * heartbeats, and the followers' high-watermark labels (the leader's say the same).
  * Callbacks of consecutive records with the same outcome at the same time share one label.

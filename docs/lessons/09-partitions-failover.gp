@@ -2,11 +2,33 @@ set terminal pngcairo size 1500,960 font 'Sans,10'
 set output 'docs/lessons/09-partitions-failover.png'
 set title "acks=1  enable.idempotence=false  max.in.flight=1  min.insync.replicas=1  records=60  seed 1\nlost_acked 2   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set xlabel 'simulated time (ms)'
+set xlabel 'simulated time (ms); a grey band with // is an idle stretch cut short'
 set grid xtics lc rgb '#eeeeee'
 set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
-set xrange [0.000000:170.000000]
+# The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
+# the idle stretches (each keeps a narrow band; the tick labels give true times).
+bx(t) = t < 86.000000 ? t - 0.000000 : t < 98.000000 ? 86.000000 + (t - 86.000000) * 0.387802607 : t < 122.000000 ? t - 7.346369 : t < 147.000000 ? 114.653631 + (t - 122.000000) * 0.186145251 : t < 153.000000 ? t - 27.692737 : t < 167.000000 ? 125.307263 + (t - 153.000000) * 0.332402235 : t - 37.039106
+set xtics ("0" 0.000000, "10" 10.000000, "20" 20.000000, "30" 30.000000, "40" 40.000000, "50" 50.000000, "60" 60.000000, "70" 70.000000, "80" 80.000000, "86" 86.000000, "98" 90.653631, "110" 102.653631, "122" 114.653631, "147" 119.307263, "153" 125.307263, "167" 129.960894)
+set object 1 rect from first 86.000000, graph 0 to first 90.653631, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 1 "12 ms cut" at first 88.326816, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 85.503877, graph -0.015 to first 86.496123, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 85.503877, graph 0.985 to first 86.496123, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 90.157509, graph -0.015 to first 91.149754, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 90.157509, graph 0.985 to first 91.149754, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set object 2 rect from first 114.653631, graph 0 to first 119.307263, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 2 "25 ms cut" at first 116.980447, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 114.157509, graph -0.015 to first 115.149754, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 114.157509, graph 0.985 to first 115.149754, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 118.811140, graph -0.015 to first 119.803385, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 118.811140, graph 0.985 to first 119.803385, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set object 3 rect from first 125.307263, graph 0 to first 129.960894, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 3 "14 ms cut" at first 127.634078, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 124.811140, graph -0.015 to first 125.803385, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 124.811140, graph 0.985 to first 125.803385, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 129.464771, graph -0.015 to first 130.457017, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 129.464771, graph 0.985 to first 130.457017, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set xrange [0.000000:132.960894]
 set yrange [-0.7:5.9]
 set ytics ('controller' 0, 'broker-1' 1, 'broker-2' 2, 'broker-3' 3, 'producer-1' 4, 'producer-2' 5) nomirror
 set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#d8d8d8' lw 1 back
@@ -494,40 +516,40 @@ $backoff << EOD
 102.000000 4.780 12.000000 "waits to retry, up to 12 ms"
 102.000000 5.780 12.000000 "waits to retry, up to 12 ms"
 EOD
-plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
-  $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
-  $response using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
-  $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
-  $retry using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#e08000' lw 1.6 dt 2 title 'Produce retry', \
-  $anomalymsg using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
-  $lost using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.6 dt 4 title 'lost message', \
-  $backoff using 1:2:3:(0) with vectors heads size screen 0.004,90 lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \
-  $backoff using ($1+$3/2):2:4 with labels offset 0,-0.7 font ',8' tc rgb '#7040a0' notitle, \
-  $append using 1:2:5 with points lc rgb variable pt 5 ps 1.3 title 'leader append', \
-  $append using 1:4:3:5 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb variable notitle, \
-  $replica using 1:2:5 with points lc rgb variable pt 4 ps 1.1 title 'replica append', \
-  $hw using 1:2:5 with points lc rgb variable pt 9 ps 0.9 title 'high watermark', \
-  $hw using 1:4:3:5 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb variable notitle, \
-  $crash using 1:2 with points lc rgb '#8b0000' pt 2 ps 3 lw 3 title 'crash', \
-  $crash using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
-  $restart using 1:2 with points lc rgb '#8b0000' pt 6 ps 2 lw 2 title 'restart', \
-  $restart using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
-  $election using 1:2 with points lc rgb '#e08000' pt 3 ps 2.2 lw 2 title 'election', \
-  $election using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#e08000' notitle, \
-  $acked using 1:2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
-  $acked using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
-  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
-  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
-  $isrshrink using 1:2 with points lc rgb '#b05000' pt 15 ps 1.8 title 'ISR shrinks', \
-  $isrshrink using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
-  $isrexpand using 1:2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
-  $isrexpand using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
-  $lostmark using 1:2 with points lc rgb '#ff2020' pt 2 ps 2.2 lw 3 title 'lost before its receiver (x)', \
-  $lostmark using 1:4:3 with labels offset 1.2,0 left font ',8' tc rgb '#ff2020' notitle, \
+plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
+  $fetch using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
+  $response using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
+  $produce using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
+  $retry using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#e08000' lw 1.6 dt 2 title 'Produce retry', \
+  $anomalymsg using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
+  $lost using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#ff2020' lw 1.6 dt 4 title 'lost message', \
+  $backoff using (bx($1)):2:(bx($1+$3)-bx($1)):(0) with vectors heads size screen 0.004,90 lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \
+  $backoff using ((bx($1)+bx($1+$3))/2):2:4 with labels offset 0,-0.7 font ',8' tc rgb '#7040a0' notitle, \
+  $append using (bx($1)):2:5 with points lc rgb variable pt 5 ps 1.3 title 'leader append', \
+  $append using (bx($1)):4:3:5 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb variable notitle, \
+  $replica using (bx($1)):2:5 with points lc rgb variable pt 4 ps 1.1 title 'replica append', \
+  $hw using (bx($1)):2:5 with points lc rgb variable pt 9 ps 0.9 title 'high watermark', \
+  $hw using (bx($1)):4:3:5 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb variable notitle, \
+  $crash using (bx($1)):2 with points lc rgb '#8b0000' pt 2 ps 3 lw 3 title 'crash', \
+  $crash using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
+  $restart using (bx($1)):2 with points lc rgb '#8b0000' pt 6 ps 2 lw 2 title 'restart', \
+  $restart using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
+  $election using (bx($1)):2 with points lc rgb '#e08000' pt 3 ps 2.2 lw 2 title 'election', \
+  $election using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#e08000' notitle, \
+  $acked using (bx($1)):2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
+  $acked using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $fault using (bx($1)):2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
+  $fault using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $isrshrink using (bx($1)):2 with points lc rgb '#b05000' pt 15 ps 1.8 title 'ISR shrinks', \
+  $isrshrink using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $isrexpand using (bx($1)):2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
+  $isrexpand using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $lostmark using (bx($1)):2 with points lc rgb '#ff2020' pt 2 ps 2.2 lw 3 title 'lost before its receiver (x)', \
+  $lostmark using (bx($1)):4:3 with labels offset 1.2,0 left font ',8' tc rgb '#ff2020' notitle, \
   NaN with points pt 5 ps 1.3 lc rgb '#1f78b4' title 'orders-0', \
   NaN with points pt 5 ps 1.3 lc rgb '#33a02c' title 'orders-1', \
   NaN with points pt 5 ps 1.3 lc rgb '#e31a1c' title 'orders-2', \
   NaN with points pt 5 ps 1.3 lc rgb '#ff7f00' title 'orders-3', \
   NaN with points pt 5 ps 1.3 lc rgb '#6a3d9a' title 'orders-4', \
   NaN with points pt 5 ps 1.3 lc rgb '#b15928' title 'orders-5', \
-  $anomaly using 1:2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'
+  $anomaly using (bx($1)):2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'

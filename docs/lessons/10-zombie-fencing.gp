@@ -2,11 +2,39 @@ set terminal pngcairo size 1500,960 font 'Sans,10'
 set output 'docs/lessons/10-zombie-fencing.png'
 set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=100  seed 1\nno anomaly   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set xlabel 'simulated time (ms)'
+set xlabel 'simulated time (ms); a grey band with // is an idle stretch cut short'
 set grid xtics lc rgb '#eeeeee'
 set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
-set xrange [0.000000:2399.240000]
+# The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
+# the idle stretches (each keeps a narrow band; the tick labels give true times).
+bx(t) = t < 340.000000 ? t - 0.000000 : t < 750.000000 ? 340.000000 + (t - 340.000000) * 0.108120817 : t < 830.000000 ? t - 365.670465 : t < 960.000000 ? 464.329535 + (t - 830.000000) * 0.340996422 : t < 1410.000000 ? t - 451.340930 : t < 1830.000000 ? 958.659070 + (t - 1410.000000) * 0.105546512 : t < 1910.000000 ? t - 827.011395 : t < 2260.000000 ? 1082.988605 + (t - 1910.000000) * 0.126655814 : t - 1132.681860
+set xtics ("0" 0.000000, "100" 100.000000, "200" 200.000000, "340" 340.000000, "750" 384.329535, "830" 464.329535, "960" 508.659070, "1100" 648.659070, "1200" 748.659070, "1300" 848.659070, "1410" 958.659070, "1830" 1002.988605, "1910" 1082.988605, "2260" 1127.318140)
+set object 1 rect from first 340.000000, graph 0 to first 384.329535, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 1 "410 ms cut" at first 362.164767, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 335.274037, graph -0.015 to first 344.725963, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 335.274037, graph 0.985 to first 344.725963, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 379.603572, graph -0.015 to first 389.055498, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 379.603572, graph 0.985 to first 389.055498, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set object 2 rect from first 464.329535, graph 0 to first 508.659070, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 2 "130 ms cut" at first 486.494302, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 459.603572, graph -0.015 to first 469.055498, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 459.603572, graph 0.985 to first 469.055498, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 503.933107, graph -0.015 to first 513.385033, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 503.933107, graph 0.985 to first 513.385033, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set object 3 rect from first 958.659070, graph 0 to first 1002.988605, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 3 "420 ms cut" at first 980.823837, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 953.933107, graph -0.015 to first 963.385033, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 953.933107, graph 0.985 to first 963.385033, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 998.262641, graph -0.015 to first 1007.714568, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 998.262641, graph 0.985 to first 1007.714568, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set object 4 rect from first 1082.988605, graph 0 to first 1127.318140, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
+set label 4 "350 ms cut" at first 1105.153372, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
+set arrow from first 1078.262641, graph -0.015 to first 1087.714568, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1078.262641, graph 0.985 to first 1087.714568, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1122.592176, graph -0.015 to first 1132.044103, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1122.592176, graph 0.985 to first 1132.044103, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set xrange [0.000000:1266.558140]
 set yrange [-0.7:5.9]
 set ytics ('controller' 0, 'broker-1' 1, 'broker-2' 2, 'broker-3' 3, 'producer-1' 4, 'producer-2' 5) nomirror
 set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#d8d8d8' lw 1 back
@@ -391,18 +419,18 @@ EOD
 $append << EOD
 123.000000 1.000 "r0-5 @0" 1.000
 131.000000 1.000 "" 1.000
-151.000000 1.000 "" 1.000
-171.000000 1.000 "r8 @8" 1.000
-191.000000 1.000 "" 1.000
-217.000000 1.000 "" 1.000
-231.000000 1.000 "r11 @12" 1.000
-251.000000 1.000 "" 1.000
+151.000000 1.000 "r7 @7" 1.000
+171.000000 1.000 "" 1.000
+191.000000 1.000 "r9 @9" 1.000
+217.000000 1.000 "r10 @11" 1.000
+231.000000 1.000 "" 1.000
+251.000000 1.000 "r12 @13" 1.000
 271.000000 1.000 "" 1.000
 291.000000 1.000 "r14 @15" 1.000
 1217.000000 1.000 "r50-59 @17" 1.000
-1253.000000 1.000 "" 1.000
+1253.000000 1.000 "r60-69 @28" 1.000
 1289.000000 1.000 "r70-79 @39" 1.000
-1325.000000 1.000 "" 1.000
+1325.000000 1.000 "r80-89 @50" 1.000
 1361.000000 1.000 "r90-99 @61" 1.000
 EOD
 $replica << EOD
@@ -444,25 +472,25 @@ $hw << EOD
 133.000000 1.000 "" 1.000
 152.000000 2.000 "" 2.000
 152.000000 3.000 "" 3.000
-153.000000 1.000 "" 1.000
+153.000000 1.000 "hw 8" 1.000
 172.000000 2.000 "" 2.000
 172.000000 3.000 "" 3.000
-173.000000 1.000 "hw 9" 1.000
+173.000000 1.000 "" 1.000
 192.000000 2.000 "" 2.000
 192.000000 3.000 "" 3.000
-193.000000 1.000 "" 1.000
+193.000000 1.000 "hw 10" 1.000
 199.000000 2.000 "" 2.000
 199.000000 3.000 "" 3.000
 200.000000 1.000 "" 1.000
 218.000000 2.000 "" 2.000
 218.000000 3.000 "" 3.000
-219.000000 1.000 "" 1.000
+219.000000 1.000 "hw 12" 1.000
 232.000000 2.000 "" 2.000
 232.000000 3.000 "" 3.000
-233.000000 1.000 "hw 13" 1.000
+233.000000 1.000 "" 1.000
 252.000000 2.000 "" 2.000
 252.000000 3.000 "" 3.000
-253.000000 1.000 "" 1.000
+253.000000 1.000 "hw 14" 1.000
 272.000000 2.000 "" 2.000
 272.000000 3.000 "" 3.000
 273.000000 1.000 "" 1.000
@@ -480,7 +508,7 @@ $hw << EOD
 1226.000000 1.000 "" 1.000
 1254.000000 2.000 "" 2.000
 1254.000000 3.000 "" 3.000
-1255.000000 1.000 "" 1.000
+1255.000000 1.000 "hw 38" 1.000
 1261.000000 2.000 "" 2.000
 1261.000000 3.000 "" 3.000
 1262.000000 1.000 "" 1.000
@@ -492,7 +520,7 @@ $hw << EOD
 1298.000000 1.000 "" 1.000
 1326.000000 2.000 "" 2.000
 1326.000000 3.000 "" 3.000
-1327.000000 1.000 "" 1.000
+1327.000000 1.000 "hw 60" 1.000
 1333.000000 2.000 "" 2.000
 1333.000000 3.000 "" 3.000
 1334.000000 1.000 "" 1.000
@@ -528,7 +556,7 @@ $acked << EOD
 EOD
 $fault << EOD
 0.000000 5.000 "fault.newer" 5.000
-300.000000 4.000 "fault.zombie" 4.280
+300.000000 4.000 "fault.zombie" 4.000
 EOD
 $isrshrink << EOD
 EOD
@@ -538,31 +566,31 @@ EOD
 $lostmark << EOD
 EOD
 $marker << EOD
-198.000000 1.000 "COMMIT @10" 1.140
+198.000000 1.000 "COMMIT @10" 1.000
 1106.000000 1.000 "ABORT @16" 1.000
-1224.000000 1.000 "COMMIT @27" 1.140
-1260.000000 1.000 "COMMIT @38" 1.000
-1296.000000 1.000 "COMMIT @49" 1.560
+1224.000000 1.000 "COMMIT @27" 1.000
+1260.000000 1.000 "COMMIT @38" 1.280
+1296.000000 1.000 "COMMIT @49" 1.000
 1332.000000 1.000 "COMMIT @60" 1.280
-1368.000000 1.000 "COMMIT @71" 1.140
+1368.000000 1.000 "COMMIT @71" 1.000
 EOD
 $lso << EOD
 125.000000 1.000 "lso 0" 1.000
-200.000000 1.000 "lso 11" 1.280
+200.000000 1.000 "lso 11" 1.140
 1108.000000 1.000 "lso 17" 1.140
-1226.000000 1.000 "lso 28" 1.280
+1226.000000 1.000 "lso 28" 1.140
 1262.000000 1.000 "lso 39" 1.420
-1298.000000 1.000 "" 1.000
-1334.000000 1.000 "" 1.000
-1370.000000 1.000 "lso 72" 1.420
+1298.000000 1.000 "lso 50" 1.140
+1334.000000 1.000 "lso 61" 1.420
+1370.000000 1.000 "lso 72" 1.140
 EOD
 $txnend << EOD
 198.000000 4.000 "commit txn 1" 4.140
 1224.000000 5.000 "commit txn 1" 5.140
 1260.000000 5.000 "commit txn 2" 5.280
 1296.000000 5.000 "commit txn 3" 5.420
-1332.000000 5.000 "commit txn 4" 5.560
-1368.000000 5.000 "" 5.000
+1332.000000 5.000 "commit txn 4" 5.140
+1368.000000 5.000 "commit txn 5" 5.280
 2304.000000 4.000 "commit txn 2 INVALID_PRODUCER_EPOCH" 4.000
 2306.000000 4.000 "abort txn 2 PRODUCER_FENCED" 4.140
 EOD
@@ -576,9 +604,9 @@ $coordinator << EOD
 1229.000000 3.000 "CompleteCommit pid 3000000 e2" 3.560
 1259.000000 3.000 "" 3.000
 1265.000000 3.000 "" 3.000
-1295.000000 3.000 "" 3.000
-1301.000000 3.000 "" 3.000
-1331.000000 3.000 "" 3.000
+1295.000000 3.000 "PrepareCommit pid 3000000 e2" 3.000
+1301.000000 3.000 "CompleteCommit pid 3000000 e2" 3.140
+1331.000000 3.000 "PrepareCommit pid 3000000 e2" 3.280
 1337.000000 3.000 "" 3.000
 1367.000000 3.000 "" 3.000
 1373.000000 3.000 "" 3.000
@@ -587,30 +615,30 @@ $anomaly << EOD
 EOD
 $backoff << EOD
 EOD
-plot $other using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
-  $fetch using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
-  $txn using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#b8860b' lw 1.1 title 'FindCoordinator, AddPartitionsToTxn, EndTxn, WriteTxnMarkers', \
-  $response using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
-  $errresponse using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#c03030' lw 1.2 dt 3 title 'Produce response with error', \
-  $produce using 1:2:3:4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
-  $append using 1:2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
-  $append using 1:4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
-  $replica using 1:2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
-  $hw using 1:2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
-  $hw using 1:4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
-  $producer using 1:2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
-  $producer using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
-  $failed using 1:2 with points lc rgb '#c03030' pt 10 ps 1.4 title 'callback: failed', \
-  $failed using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#c03030' notitle, \
-  $fault using 1:2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
-  $fault using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
-  $isrexpand using 1:2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
-  $isrexpand using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
-  $marker using 1:2 with points lc rgb '#b8860b' pt 7 ps 1.5 title 'transaction marker (COMMIT / ABORT)', \
-  $marker using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
-  $lso using 1:2 with points lc rgb '#2a6d3a' pt 8 ps 0.9 title 'last stable offset', \
-  $lso using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a6d3a' notitle, \
-  $txnend using 1:2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
-  $txnend using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
-  $coordinator using 1:2 with points lc rgb '#8a5a00' pt 4 ps 2 title 'coordinator: prepare, complete, fence', \
-  $coordinator using 1:4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8a5a00' notitle
+plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#c8c8e0' lw 0.6 title 'metadata, InitProducerId, ISR, controller', \
+  $fetch using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#9a9a9a' lw 0.8 title 'Fetch (replication)', \
+  $txn using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#b8860b' lw 1.1 title 'FindCoordinator, AddPartitionsToTxn, EndTxn, WriteTxnMarkers', \
+  $response using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#2a9d3a' lw 1.2 title 'Produce response', \
+  $errresponse using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#c03030' lw 1.2 dt 3 title 'Produce response with error', \
+  $produce using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
+  $append using (bx($1)):2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
+  $append using (bx($1)):4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $replica using (bx($1)):2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
+  $hw using (bx($1)):2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
+  $hw using (bx($1)):4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $producer using (bx($1)):2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
+  $producer using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
+  $failed using (bx($1)):2 with points lc rgb '#c03030' pt 10 ps 1.4 title 'callback: failed', \
+  $failed using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#c03030' notitle, \
+  $fault using (bx($1)):2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
+  $fault using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $isrexpand using (bx($1)):2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
+  $isrexpand using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $marker using (bx($1)):2 with points lc rgb '#b8860b' pt 7 ps 1.5 title 'transaction marker (COMMIT / ABORT)', \
+  $marker using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $lso using (bx($1)):2 with points lc rgb '#2a6d3a' pt 8 ps 0.9 title 'last stable offset', \
+  $lso using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a6d3a' notitle, \
+  $txnend using (bx($1)):2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
+  $txnend using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $coordinator using (bx($1)):2 with points lc rgb '#8a5a00' pt 4 ps 2 title 'coordinator: prepare, complete, fence', \
+  $coordinator using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8a5a00' notitle

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# cli_plot_layout.sh: the layout of the timeline picture, checked on the gnuplot script it
+# writes: the broken time axis (an idle stretch is cut to a narrow band; no drawn event lies
+# inside a cut or moves across one; the true times on both sides of each cut are tick labels;
+# the map from time to axis is monotone and exact between cuts).
+# Usage: bash cli_plot_layout.sh KAFKASIM_BINARY SOURCE_DIR
+test_name=cli_plot_layout
+. "$(dirname "$0")/lib.sh"
+lessons=$src/docs/lessons
+
+# draw NAME SEED [ARGS...]: the lesson's picture into NAME.gp here.
+draw() {
+    local name=$1 seed=$2
+    shift 2
+    checks=$((checks + 1))
+    "$bin" run "$lessons/$name.properties" --seed "$seed" --plot "$PWD/$name.png" "$@" \
+        >/dev/null 2>"$name.err" || fail "$name: exit $?: $(cat "$name.err")"
+    [ -s "$name.gp" ] || fail "$name: no gnuplot script"
+}
+
+# axis GP MIN_CUTS MAX_SHOWN: the script's broken axis is sound (see above); it has at least
+# MIN_CUTS cuts and the axis shows at most MAX_SHOWN of the window. Prints what it measured.
+axis() {
+    checks=$((checks + 1))
+    python3 - "$@" <<'PY' || fail "$1: the broken axis"
+import re, sys
+gp, min_cuts, max_shown = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+text = open(gp).read()
+bad = []
+m = re.search(r"^bx\(t\) = (.*)$", text, re.M)
+if not m:
+    sys.exit(f"{gp}: no bx(t), the map of the broken axis")
+cuts = [(float(s), float(e)) for s, e in
+        re.findall(r"t < ([0-9.]+) \? t - [0-9.]+ : t < ([0-9.]+) \?", m.group(1))]
+parts = m.group(1).split(" : ")
+def bx(t):
+    for part in parts[:-1]:
+        cond, expr = part.split(" ? ")
+        if t < float(cond[4:]):
+            return eval(expr, {"t": t})
+    return eval(parts[-1], {"t": t})
+for s, e in cuts:
+    if not s < e:
+        bad.append(f"cut {s}..{e} is empty")
+# Every drawn time (a mark, both ends of a message or a bracket) lies outside every cut.
+vectors = {"produce", "retry", "anomalymsg", "response", "errresponse", "fetch", "other",
+           "lost", "txn", "backoff"}
+times = []
+for name, body in re.findall(r"^\$(\w+) << EOD\n(.*?)^EOD$", text, re.M | re.S):
+    for line in body.splitlines():
+        f = line.split()
+        t = float(f[0])
+        times.append(t)
+        if name in vectors:
+            times.append(t + float(f[2]))
+for t in times:
+    for s, e in cuts:
+        if s < t < e:
+            bad.append(f"an event at {t} ms lies inside the cut {s}..{e}")
+# The map is monotone, exact (slope 1) outside the cuts, and each cut's both sides are ticks.
+xr = re.search(r"^set xrange \[([0-9.]+):([0-9.]+)\]$", text, re.M)
+lo, hi = float(xr.group(1)), float(xr.group(2))
+window = None
+prev = None
+ticks = [(float(v), float(x)) for v, x in
+         re.findall(r'"([0-9.]+)" ([0-9.]+)', re.search(r"^set xtics \((.*)\)$", text, re.M).group(1))]
+for v, x in ticks:
+    if abs(bx(v) - x) > 1e-3:
+        bad.append(f"tick {v} at {x}, bx says {bx(v)}")
+    if prev is not None and not (x > prev[1] and v > prev[0]):
+        bad.append(f"ticks out of order: {prev} then {(v, x)}")
+    prev = (v, x)
+tick_values = {v for v, _ in ticks}
+for s, e in cuts:
+    if s not in tick_values or e not in tick_values:
+        bad.append(f"the cut {s}..{e} has no tick label on both sides")
+    if abs((bx(s - 1e-3) - bx(s - 2e-3)) - 1e-3) > 1e-6 or abs((bx(e + 2e-3) - bx(e + 1e-3)) - 1e-3) > 1e-6:
+        bad.append(f"the map is not exact beside the cut {s}..{e}")
+shown = (hi - lo) / (hi - lo + sum(e - s - (bx(e) - bx(s)) for s, e in cuts))
+if len(cuts) < min_cuts:
+    bad.append(f"{len(cuts)} cuts, expected at least {min_cuts}")
+if shown > max_shown:
+    bad.append(f"the axis shows {shown:.2f} of the window, expected at most {max_shown}")
+print(f"{gp}: {len(cuts)} cuts, {len(times)} drawn times, axis {shown:.2f} of the window")
+for b in bad[:10]:
+    print("  " + b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# Lesson 7: a broker restart with long waits between the acts: cut to a picture of the acts.
+draw 07-broker-restart 1
+axis 07-broker-restart.gp 2 0.7
+# Lesson 10: the zombie sleeps for two seconds of a 2.3 s run.
+draw 10-zombie-fencing 1
+axis 10-zombie-fencing.gp 2 0.6
+# With --plot-detail the fetches and heartbeats are drawn and fill the idle stretches: no cut
+# may hide one of them.
+draw 07-broker-restart 1 --plot-detail
+axis 07-broker-restart.gp 0 1
+# A window given with --window is cut too.
+draw 01-lost-ack 1 --window 0ms..170ms
+axis 01-lost-ack.gp 1 0.8
+
+echo "$test_name: $checks checks, $failures failed"
+exit $((failures > 0))
