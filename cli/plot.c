@@ -717,7 +717,13 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
 #define PLOT_BREAK_PAD 0.015
 #define PLOT_BREAK_WIDTH 0.035
 #define PLOT_BREAKS_MAX 12
-#define PLOT_AREA_PX 1340.0 /* the plot area's width, pixels (1500 less the margins) */
+/* The picture's fixed geometry, pixels: its width, the plot area's edges (Label placement). */
+#define PLOT_WIDTH_PX 1500
+#define PLOT_LEFT_PX 110
+#define PLOT_RIGHT_PX 1470
+#define PLOT_TOP_PX 70
+#define PLOT_BOTTOM_MARGIN_PX 175 /* the tick labels, the axis label and the legend */
+#define PLOT_AREA_PX ((double)(PLOT_RIGHT_PX - PLOT_LEFT_PX))
 
 typedef struct plot_axis {
     int64_t from_ns;                         /* window start */
@@ -917,62 +923,129 @@ static void plot_axis_write_ticks(FILE *f, const plot_axis *a) {
 
 /* ---- Label placement -------------------------------------------------------------------- */
 
-/* Labels that would print over each other are thinned, deterministically: a rotated label
- * (appends, high watermarks) is hidden when one of its kind on the same lane was printed less
- * than PLOT_ROTATED_GAP of the window before it; a level label (everything else, printed from
- * its mark to the right) moves up one row above its lane when it would overlap a label of the
- * row below (its width estimated as PLOT_CHAR_WIDTH per character), and is hidden when
- * PLOT_LEVEL_ROWS rows are taken. A lost message's label has rows of its own, from its cross
- * toward the sender, so lost messages never push the lane's other labels out. Level labels are placed in three
- * passes, each in time order: first what changes the cluster or the producer (crashes,
- * restarts, elections, ISR changes, producer ids and epochs, truncations), then faults and lost
- * messages, then callbacks and answers from the cache, so a run of lost answers never pushes
- * out a restart or its new producer id. The mark itself
- * is always drawn. The gaps are fractions of the window's width, sized for the 8-point labels
- * on a 1500-pixel picture. */
-#define PLOT_ROTATED_GAP 0.02
-#define PLOT_CHAR_WIDTH 0.0047 /* an 8-point character on the 1340-pixel plot area */
-#define PLOT_LEVEL_ROWS 5
-#define PLOT_LEVEL_ROW_LANES 0.14 /* one label row, in lanes */
-#define PLOT_LABEL_HIDDEN (-1)
+/* No label prints over another. The picture's geometry is fixed (the margins are set, so the
+ * plot area is PLOT_LEFT_PX..PLOT_RIGHT_PX wide and PLOT_TOP_PX below the top), so every label
+ * has a box in pixels: its text's width from the advances of the 8-point Sans glyphs
+ * (plot_glyph_px, measured on pngcairo), PLOT_ROW_PX high. Labels are placed one at a time
+ * into a map of the plot area's pixels, each at the first free spot of a short list: beside
+ * its mark to the right, in rows above its lane (a high watermark's below first, a lost
+ * message's beside its cross and then toward its sender), then the other side of the lane,
+ * then the same rows to the left of the mark; never past half the way to the next lane, never
+ * outside the plot area. A label with no free spot is left out (its mark is still drawn;
+ * --explain and --trace list everything). The order is by importance, each pass in time order:
+ * the retry brackets' and the cuts' labels, what changes the cluster or a client's identity
+ * and what the application was told (crashes, restarts, elections, ISR changes, producer ids
+ * and epochs, truncations, callbacks, the transactions' outcomes), faults and lost messages,
+ * answers from the cache, appends, markers and the last stable offset, and last the high
+ * watermarks. The top lane's labels may use the room above it, the bottom lane's below. */
+#define PLOT_ROW_PX 12            /* a label's box height (the glyphs span -4..+6 around it) */
+#define PLOT_MARK_GAP_PX 6        /* from a mark to its label */
+#define PLOT_PASSES 6
 
-static bool plot_label_rotated(int kind) { return kind == MARK_APPEND_LEADER || kind == MARK_HW; }
+/* The advance of ' ' .. '~' in the 8-point Sans of the labels, pixels. */
+static const unsigned char plot_glyph_px[95] = {
+    4, 4, 5, 9, 7, 10, 8, 3, 4, 4, 5, 9, 3, 4, 3, 4,  /* ' ' .. '/' */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 4, 4, 9, 9, 9, 6,   /* '0' .. '?' */
+    11, 8, 7, 7, 8, 7, 6, 8, 8, 3, 3, 7, 6, 9, 8, 8,  /* '@' .. 'O' */
+    6, 8, 7, 7, 7, 8, 7, 11, 7, 7, 7, 4, 4, 4, 9, 5,  /* 'P' .. '_' */
+    4, 7, 7, 6, 7, 7, 4, 7, 7, 3, 3, 6, 3, 10, 7, 7,  /* '`' .. 'o' */
+    7, 7, 4, 6, 4, 7, 6, 9, 6, 6, 6, 7, 4, 7, 9,      /* 'p' .. '~' */
+};
 
-/* The pass that places a kind's labels: 0 what changes the cluster or the producer's
- * identity, 1 faults and lost messages, 2 callbacks and answers from the cache. */
-static int plot_label_pass(int kind) {
-    switch (kind) {
-    case MARK_FAULT:
-    case MARK_LOST: return 1;
-    case MARK_DEDUP:
-    case MARK_FAILED:
-    case MARK_ACKED: return 2;
-    default: return 0;
+/* The width of text in the labels' font, pixels (another byte: a wide glyph's share). */
+static int plot_text_px(const char *text) {
+    int px = 0;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c >= ' ' && *c <= '~') px += plot_glyph_px[*c - ' '];
+        else if ((*c & 0xC0) != 0x80) px += 11; /* the first byte of a UTF-8 character */
     }
+    return px;
 }
 
-/* The labels of earlier passes, to keep a later pass off them. */
-typedef struct plot_placed {
-    int lane;      /* lane of the label */
-    int row;       /* its row above the lane */
-    double x;      /* where it starts, as a fraction of the window */
-    double end;    /* where it ends */
-} plot_placed;
+/* The picture's size and the plot area's scales. */
+typedef struct plot_geom {
+    int height_px;   /* the picture's height */
+    double area_w;   /* the plot area, pixels */
+    double area_h;
+    double x_lo;     /* the axis, ms of axis */
+    double x_hi;
+    double y_lo;     /* the lanes' range */
+    double y_hi;
+} plot_geom;
 
-/* The lowest free row for a level label over [x, end) on lane, or PLOT_LABEL_HIDDEN. last[r]
- * is where the latest label of this pass in row r ends (time order makes it the only one of
- * the pass that can overlap); placed[0..n) are the earlier passes' labels. */
-static int plot_level_row(const double *last, const plot_placed *placed, size_t n, int lane,
-                          double x, double end) {
-    for (int r = 0; r < PLOT_LEVEL_ROWS; r++) {
-        bool taken = x < last[r];
-        for (size_t i = 0; i < n && !taken; i++) {
-            taken = placed[i].lane == lane && placed[i].row == r && placed[i].x < end &&
-                    x < placed[i].end;
+static void plot_geom_of(plot_geom *g, const plot *p, const plot_axis *a) {
+    int lanes = plot_lanes(p);
+    g->height_px = 300 + 110 * lanes;
+    g->area_w = PLOT_RIGHT_PX - PLOT_LEFT_PX;
+    g->area_h = g->height_px - PLOT_TOP_PX - PLOT_BOTTOM_MARGIN_PX;
+    g->x_lo = plot_axis_x(a, a->from_ns);
+    g->x_hi = plot_axis_x(a, a->to_ns);
+    g->y_lo = -0.7;
+    g->y_hi = lanes - 1 + 0.9;
+}
+
+/* Pixels inside the plot area from its left and its top. */
+static double plot_px_x(const plot_geom *g, double x) {
+    return (x - g->x_lo) / (g->x_hi - g->x_lo) * g->area_w;
+}
+static double plot_px_y(const plot_geom *g, double y) {
+    return (g->y_hi - y) / (g->y_hi - g->y_lo) * g->area_h;
+}
+
+/* Which pixels of the plot area a placed label covers: a bit per pixel, a column at a time. */
+typedef struct plot_occupied {
+    int w;          /* columns */
+    int h;          /* rows */
+    int words;      /* words per column */
+    uint64_t *bits; /* bits[x * words + y / 64] */
+} plot_occupied;
+
+static int plot_occupied_init(plot_occupied *o, const plot_geom *g) {
+    o->w = (int)g->area_w;
+    o->h = (int)g->area_h;
+    o->words = (o->h + 63) / 64;
+    o->bits = calloc((size_t)o->w * (size_t)o->words, sizeof *o->bits);
+    return o->bits ? 0 : -1;
+}
+
+/* The box [x0, x1) x [y0, y1) in pixels of the area, rounded outward. */
+typedef struct plot_box {
+    int x0, y0, x1, y1;
+} plot_box;
+
+static plot_box plot_box_of(double x0, double y0, double x1, double y1) {
+    return (plot_box){(int)floor(x0), (int)floor(y0), (int)ceil(x1), (int)ceil(y1)};
+}
+
+/* True when box lies inside the area and no placed label covers a pixel of it. */
+static bool plot_occupied_free(const plot_occupied *o, plot_box b) {
+    if (b.x0 < 0 || b.y0 < 0 || b.x1 > o->w || b.y1 > o->h || b.x0 >= b.x1 || b.y0 >= b.y1)
+        return false;
+    for (int x = b.x0; x < b.x1; x++) {
+        const uint64_t *col = &o->bits[(size_t)x * (size_t)o->words];
+        for (int y = b.y0; y < b.y1;) {
+            int bit = y % 64, n = b.y1 - y < 64 - bit ? b.y1 - y : 64 - bit;
+            uint64_t mask = (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << bit;
+            if (col[y / 64] & mask) return false;
+            y += n;
         }
-        if (!taken) return r;
     }
-    return PLOT_LABEL_HIDDEN;
+    return true;
+}
+
+static void plot_occupied_take(plot_occupied *o, plot_box b) {
+    if (b.x0 < 0) b.x0 = 0;
+    if (b.y0 < 0) b.y0 = 0;
+    if (b.x1 > o->w) b.x1 = o->w;
+    if (b.y1 > o->h) b.y1 = o->h;
+    for (int x = b.x0; x < b.x1; x++) {
+        uint64_t *col = &o->bits[(size_t)x * (size_t)o->words];
+        for (int y = b.y0; y < b.y1;) {
+            int bit = y % 64, n = b.y1 - y < 64 - bit ? b.y1 - y : 64 - bit;
+            col[y / 64] |= (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << bit;
+            y += n;
+        }
+    }
 }
 
 /* The text a mark's label prints. */
@@ -1035,91 +1108,172 @@ static void plot_label_runs(const plot *p, const plot_axis *a, plot_label *text)
     }
 }
 
-/* Fills rows[i] for every mark in [from, to]: the row its label goes to, or PLOT_LABEL_HIDDEN.
- * Returns 0, or -1 when memory ran out (then every label is shown in row 0). */
-static int plot_label_rows(const plot *p, const plot_axis *a, const plot_label *text,
-                           signed char *rows) {
-    int lanes = plot_lanes(p), stride = MARK_KIND_COUNT + 2 * PLOT_LEVEL_ROWS;
-    int64_t from = a->from_ns, to = a->to_ns;
-    double *last = malloc((size_t)lanes * (size_t)stride * sizeof *last);
-    plot_placed *placed = malloc((p->mark_count ? p->mark_count : 1) * sizeof *placed);
-    size_t placed_count = 0;
-    if (!last || !placed) {
-        free(last);
-        free(placed);
-        memset(rows, 0, p->mark_count);
-        return -1;
+
+/* The pass that places a kind's labels (the section's comment gives the order). */
+static int plot_label_pass(int kind) {
+    switch (kind) {
+    case MARK_FAULT:
+    case MARK_LOST: return 2;
+    case MARK_DEDUP: return 3;
+    case MARK_APPEND_LEADER:
+    case MARK_MARKER:
+    case MARK_LSO: return 4;
+    case MARK_HW: return 5;
+    default: return 1;
     }
-    for (size_t i = 0; i < p->mark_count; i++) rows[i] = PLOT_LABEL_HIDDEN;
-    for (int pass = 0; pass < 3; pass++) {
-        size_t earlier = placed_count;
-        for (int i = 0; i < lanes * stride; i++) last[i] = -1e300;
-        for (size_t i = 0; i < p->mark_count; i++) {
-            const plot_mark *m = &p->marks[i];
-            if (m->time_ns < from || m->time_ns > to || !text[i].text[0]) continue;
-            if (m->kind == MARK_APPEND_REPLICA) continue; /* drawn without a label */
-            if (plot_label_pass(m->kind) != pass) continue;
-            int lane = plot_lane(p, m->node);
-            if (lane < 0 || lane >= lanes) continue;
-            double x = plot_axis_at(a, m->time_ns);
-            if (plot_label_rotated(m->kind)) {
-                double *l = &last[lane * stride + m->kind];
-                if (x - *l < PLOT_ROTATED_GAP) continue;
-                *l = x;
-                rows[i] = 0;
-                continue;
-            }
-            double *row = &last[lane * stride + MARK_KIND_COUNT +
-                                (m->kind == MARK_LOST ? PLOT_LEVEL_ROWS : 0)];
-            double end = x + (double)(strlen(text[i].text) + 2) * PLOT_CHAR_WIDTH;
-            int r = plot_level_row(row, placed, m->kind == MARK_LOST ? 0 : earlier, lane, x, end);
-            if (r == PLOT_LABEL_HIDDEN) continue;
-            row[r] = end;
-            rows[i] = (signed char)r;
-            if (m->kind != MARK_LOST) placed[placed_count++] = (plot_placed){lane, r, x, end};
-        }
-    }
-    free(last);
-    free(placed);
-    return 0;
 }
+
+/* Where a mark's label went: hidden, or its left edge's offset from the mark (ms of axis) and
+ * the height of its middle (lanes). */
+typedef struct plot_place {
+    bool shown;     /* printed */
+    double dx;      /* from the mark's place on the axis to the text's start, ms of axis */
+    double y;       /* the text's middle, lanes */
+} plot_place;
 
 /* The height of a mark: its lane, or just before it for a lost message's cross. */
 static double plot_mark_y(const plot *p, const plot_mark *m) {
     return plot_lane(p, m->node) + m->toward * PLOT_LOST_BEFORE;
 }
 
+/* Tries the spots of one label (the section's comment); on success takes it and fills pl. */
+static void plot_place_label(const plot *p, const plot_geom *g, plot_occupied *o,
+                             const plot_mark *m, double mark_x, int text_px, plot_place *pl) {
+    int lane = plot_lane(p, m->node);
+    double lane_y = plot_px_y(g, lane), mark_y = plot_px_y(g, plot_mark_y(p, m));
+    double half = (plot_px_y(g, 0) - plot_px_y(g, 1)) / 2 - 1; /* half the way to a lane */
+    double up = lane == plot_lanes(p) - 1 ? lane_y - 1 : half;
+    double down = lane == 0 ? g->area_h - lane_y - 1 : half;
+    double w = text_px + 2, rows[32];
+    int n = 0;
+    /* Rows as offsets of the box's middle from the mark: first direction, then the other. */
+    int first = m->kind == MARK_HW ? 1 : m->kind == MARK_LOST ? (m->toward > 0 ? -1 : 1) : -1;
+    if (m->kind == MARK_LOST) rows[n++] = 0;
+    for (int side = 0; side < 2; side++) {
+        int dir = side ? -first : first;
+        for (int r = 0; n < 32; r++) {
+            double dy = dir * (PLOT_ROW_PX + r * PLOT_ROW_PX);
+            double edge = mark_y + dy - lane_y;
+            if (edge < 0 ? PLOT_ROW_PX / 2.0 - edge > up : edge + PLOT_ROW_PX / 2.0 > down)
+                break;
+            rows[n++] = dy;
+        }
+    }
+    for (int left = 0; left < 2; left++) {
+        double x0 = left ? mark_x - PLOT_MARK_GAP_PX - w : mark_x + PLOT_MARK_GAP_PX;
+        for (int r = 0; r < n; r++) {
+            double mid = mark_y + rows[r];
+            plot_box b = plot_box_of(x0, mid - PLOT_ROW_PX / 2.0, x0 + w, mid + PLOT_ROW_PX / 2.0);
+            if (!plot_occupied_free(o, b)) continue;
+            plot_occupied_take(o, b);
+            pl->shown = true;
+            pl->dx = (x0 + 1 - mark_x) * (g->x_hi - g->x_lo) / g->area_w;
+            pl->y = g->y_hi - mid / g->area_h * (g->y_hi - g->y_lo);
+            return;
+        }
+    }
+}
+
+/* A retry bracket: a stretch in which batches of one producer waited to be retried. */
+typedef struct plot_bracket {
+    int64_t from_ns;    /* the first wait's start */
+    int64_t to_ns;      /* the last one's end */
+    int64_t longest_ns; /* the longest wait in it */
+    size_t joined;      /* waits joined */
+    node_id node;       /* the producer */
+    bool label_shown;   /* its label found room */
+    char text[48];      /* "waits to retry, up to 593 ms" */
+} plot_bracket;
+
+/* The middle of a bracket's label, lanes: under its line, above the producer's lane. */
+static double plot_bracket_label_y(const plot *p, const plot_geom *g, const plot_bracket *b) {
+    double line = plot_lane(p, b->node) + 0.78;
+    return line - 11.0 / g->area_h * (g->y_hi - g->y_lo);
+}
+
+/* Places the brackets' labels (centred under their lines) and keeps the cuts' labels' room. */
+static void plot_place_fixed(const plot *p, const plot_axis *a, const plot_geom *g,
+                             plot_occupied *o, plot_bracket *br, size_t brackets) {
+    for (size_t i = 0; i < brackets; i++) {
+        double mid = (plot_px_x(g, plot_axis_x(a, br[i].from_ns)) +
+                      plot_px_x(g, plot_axis_x(a, br[i].to_ns))) / 2;
+        double y = plot_px_y(g, plot_bracket_label_y(p, g, &br[i]));
+        double w = plot_text_px(br[i].text) + 2;
+        plot_box b = plot_box_of(mid - w / 2, y - PLOT_ROW_PX / 2.0, mid + w / 2,
+                                 y + PLOT_ROW_PX / 2.0);
+        br[i].label_shown = plot_occupied_free(o, b);
+        if (br[i].label_shown) plot_occupied_take(o, b);
+    }
+    for (int i = 0; i < a->breaks; i++) { /* "40 ms cut", upward from 2% above the bottom */
+        char text[40];
+        plot_ms_text(a->cut_to_ns[i] - a->cut_from_ns[i], text, sizeof text);
+        strcat(text, " ms cut");
+        double x = (plot_px_x(g, plot_axis_x(a, a->cut_from_ns[i])) +
+                    plot_px_x(g, plot_axis_x(a, a->cut_to_ns[i]))) / 2;
+        double bottom = g->area_h * 0.98;
+        plot_occupied_take(o, plot_box_of(x - 7, bottom - plot_text_px(text) - 2, x + 7, bottom));
+    }
+}
+
+/* Places every label of the window (the section's comment); places[i] for mark i. The texts
+ * are final (a partition's name included). Returns 0, or -1 when memory ran out (then no
+ * label of a mark is shown). */
+static int plot_place_labels(const plot *p, const plot_axis *a, const plot_geom *g,
+                             const plot_label *text, plot_bracket *br, size_t brackets,
+                             plot_place *places) {
+    memset(places, 0, (p->mark_count ? p->mark_count : 1) * sizeof *places);
+    plot_occupied o;
+    if (plot_occupied_init(&o, g) != 0) return -1;
+    plot_place_fixed(p, a, g, &o, br, brackets);
+    for (int pass = 1; pass < PLOT_PASSES; pass++) {
+        for (size_t i = 0; i < p->mark_count; i++) {
+            const plot_mark *m = &p->marks[i];
+            if (m->time_ns < a->from_ns || m->time_ns > a->to_ns || !text[i].text[0]) continue;
+            if (m->kind == MARK_APPEND_REPLICA || plot_label_pass(m->kind) != pass) continue;
+            double x = plot_px_x(g, plot_axis_x(a, m->time_ns));
+            plot_place_label(p, g, &o, m, x, plot_text_px(text[i].text), &places[i]);
+        }
+    }
+    free(o.bits);
+    return 0;
+}
+
+/* The final texts: a run's label (plot_label_runs), a partition's name before a replica's. */
+static void plot_label_texts(const plot *p, const plot_axis *a, plot_label *text) {
+    plot_label_runs(p, a, text);
+    for (size_t i = 0; i < p->mark_count; i++) {
+        const plot_mark *m = &p->marks[i];
+        if (!plot_colored(p, m->kind) || !text[i].text[0]) continue;
+        char own[sizeof text[i].text];
+        snprintf(own, sizeof own, "%s", text[i].text);
+        snprintf(text[i].text, sizeof text[i].text, "%.31s %.95s",
+                 p->partition_names[m->partition % p->partitions], own);
+    }
+}
+
 /* Writes the data block of one mark kind (anomalous only when only_anomalies): time, height,
- * label (empty when rows hides it), and the label's height (its lane's plus its row; a lost
- * message's: its cross's, rows going toward the sender). The kinds of transactions write a
- * block only when they have marks (as plot_write_msgs). */
+ * label (empty when it found no room), the label's middle (lanes) and its start's offset from
+ * the mark (ms of axis), and the partition's colour when marks are coloured. The kinds of
+ * transactions write a block only when they have marks (as plot_write_msgs). */
 static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
-                               const char *name, int64_t from, int64_t to,
-                               const plot_label *text, const signed char *rows) {
+                               const char *name, const plot_axis *a, const plot_label *text,
+                               const plot_place *places) {
     size_t n = 0;
     bool open = false;
     if (only_anomalies || kind < MARK_MARKER) plot_block_open(f, name, &open);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *m = &p->marks[i];
         if (only_anomalies ? !m->anomaly || m->kind == MARK_LOST : m->kind != kind) continue;
-        if (m->time_ns < from || m->time_ns > to) continue;
+        if (m->time_ns < a->from_ns || m->time_ns > a->to_ns) continue;
         plot_block_open(f, name, &open);
-        bool shown = rows[i] != PLOT_LABEL_HIDDEN;
-        double row = (shown ? rows[i] : 0) * PLOT_LEVEL_ROW_LANES;
-        double label_y = m->kind == MARK_LOST ? plot_mark_y(p, m) + (m->toward ? m->toward : 1) * row
-                                              : plot_lane(p, m->node) + row;
-        if (plot_colored(p, m->kind)) {
-            /* label prefixed with the partition's name; colour in a fifth column */
-            const char *part = p->partition_names[m->partition % p->partitions];
-            unsigned rgb = (unsigned)strtoul(plot_partition_colors[m->partition % 12] + 1, NULL,
-                                             16);
-            fprintf(f, "%.6f %.3f \"%s%s%s\" %.3f %u\n", plot_ms(m->time_ns), plot_mark_y(p, m),
-                    shown ? part : "", shown && text[i].text[0] ? " " : "",
-                    shown ? text[i].text : "", label_y, rgb);
-        } else {
-            fprintf(f, "%.6f %.3f \"%s\" %.3f\n", plot_ms(m->time_ns), plot_mark_y(p, m),
-                    shown ? text[i].text : "", label_y);
-        }
+        const plot_place *pl = &places[i];
+        fprintf(f, "%.6f %.3f \"%s\" %.3f %.6f", plot_ms(m->time_ns), plot_mark_y(p, m),
+                pl->shown ? text[i].text : "", pl->shown ? pl->y : plot_mark_y(p, m),
+                pl->shown ? pl->dx : 0.0);
+        if (plot_colored(p, m->kind))
+            fprintf(f, " %u",
+                    (unsigned)strtoul(plot_partition_colors[m->partition % 12] + 1, NULL, 16));
+        fputc('\n', f);
         n++;
     }
     if (open) fputs("EOD\n", f);
@@ -1135,37 +1289,51 @@ static int plot_gap_compare(const void *a, const void *b) {
     return 0;
 }
 
-/* Writes $backoff: one bracket per stretch of time in which some batch waited to be retried
- * (overlapping waits joined), wide enough to see (1.5% of the window), labelled with the
- * longest wait in it. Returns the brackets written. */
-static size_t plot_write_gaps(FILE *f, const plot *p, const plot_axis *a) {
-    int64_t from = a->from_ns, to = a->to_ns;
-    size_t n = 0;
-    fputs("$backoff << EOD\n", f);
-    plot_gap *g = p->gap_count ? malloc(p->gap_count * sizeof *g) : NULL;
-    if (g) {
-        memcpy(g, p->gaps, p->gap_count * sizeof *g);
-        qsort(g, p->gap_count, sizeof *g, plot_gap_compare);
+/* The brackets of the window: one per stretch of time in which some batch waited to be
+ * retried (overlapping waits of one producer joined), wide enough to see (1.5% of the axis),
+ * labelled with the longest wait in it. Returns them (*count of them), NULL when none. */
+static plot_bracket *plot_brackets(const plot *p, const plot_axis *a, size_t *count) {
+    *count = 0;
+    if (!p->gap_count) return NULL;
+    plot_gap *g = malloc(p->gap_count * sizeof *g);
+    plot_bracket *out = malloc(p->gap_count * sizeof *out);
+    if (!g || !out) {
+        free(g);
+        free(out);
+        return NULL;
     }
-    for (size_t i = 0; g && i < p->gap_count;) {
-        int64_t start = g[i].from_ns, end = g[i].to_ns, longest = end - start;
-        size_t joined = 1;
-        node_id node = g[i].node;
-        for (i++; i < p->gap_count && g[i].from_ns <= end && g[i].node == node; i++, joined++) {
-            if (g[i].to_ns - g[i].from_ns > longest) longest = g[i].to_ns - g[i].from_ns;
-            if (g[i].to_ns > end) end = g[i].to_ns;
+    memcpy(g, p->gaps, p->gap_count * sizeof *g);
+    qsort(g, p->gap_count, sizeof *g, plot_gap_compare);
+    for (size_t i = 0; i < p->gap_count;) {
+        plot_bracket b = {.from_ns = g[i].from_ns, .to_ns = g[i].to_ns, .joined = 1,
+                          .node = g[i].node};
+        b.longest_ns = b.to_ns - b.from_ns;
+        for (i++; i < p->gap_count && g[i].from_ns <= b.to_ns && g[i].node == b.node;
+             i++, b.joined++) {
+            if (g[i].to_ns - g[i].from_ns > b.longest_ns) b.longest_ns = g[i].to_ns - g[i].from_ns;
+            if (g[i].to_ns > b.to_ns) b.to_ns = g[i].to_ns;
         }
-        if (plot_axis_at(a, end) - plot_axis_at(a, start) < 0.015 || end < from || start > to)
+        if (plot_axis_at(a, b.to_ns) - plot_axis_at(a, b.from_ns) < 0.015 ||
+            b.to_ns < a->from_ns || b.from_ns > a->to_ns)
             continue;
-        double y = plot_lane(p, node) + 0.78; /* above the label rows (PLOT_LEVEL_ROWS) */
-        fprintf(f, "%.6f %.3f %.6f \"%s %.0f ms\"\n", plot_ms(start), y, plot_ms(end - start),
-                joined > 1 ? "waits to retry, up to" : "waits to retry",
-                plot_ms(longest));
-        n++;
+        snprintf(b.text, sizeof b.text, "%s %.0f ms",
+                 b.joined > 1 ? "waits to retry, up to" : "waits to retry", plot_ms(b.longest_ns));
+        out[(*count)++] = b;
     }
     free(g);
+    return out;
+}
+
+/* Writes $backoff: start, height of the line, length, label (empty when it found no room)
+ * and the label's middle (lanes). */
+static void plot_write_brackets(FILE *f, const plot *p, const plot_geom *g,
+                                const plot_bracket *br, size_t brackets) {
+    fputs("$backoff << EOD\n", f);
+    for (size_t i = 0; i < brackets; i++)
+        fprintf(f, "%.6f %.3f %.6f \"%s\" %.3f\n", plot_ms(br[i].from_ns),
+                plot_lane(p, br[i].node) + 0.78, plot_ms(br[i].to_ns - br[i].from_ns),
+                br[i].label_shown ? br[i].text : "", plot_bracket_label_y(p, g, &br[i]));
     fputs("EOD\n", f);
-    return n;
 }
 
 /* The anomalies counted, for the title: "duplicates 2, reordered 1" or "no anomaly". */
@@ -1181,23 +1349,13 @@ static void plot_anomaly_line(const plot *p, char *buf, size_t len) {
     if (!buf[0]) snprintf(buf, len, "no anomaly");
 }
 
-/* Where a mark kind's labels go, relative to the mark (gnuplot label options). */
-static const char *plot_label_place(int kind) {
-    switch (kind) {
-    case MARK_APPEND_LEADER: return "offset 0.3,0.9 rotate by 30 left";
-    case MARK_HW: return "offset 0.3,-0.9 rotate by -30 left";
-    case MARK_APPEND_REPLICA: return "";
-    case MARK_LOST: return "offset 1.2,0 left";
-    default: return "offset 0.6,1.9 left";
-    }
-}
-
 static void plot_write_header(FILE *f, const plot *p, const char *image, bool svg,
-                              const plot_axis *a) {
+                              const plot_axis *a, const plot_geom *g) {
     int lanes = plot_lanes(p);
-    int height = 300 + 110 * lanes;
-    if (svg) fprintf(f, "set terminal svg size 1500,%d dynamic font 'Sans,11'\n", height);
-    else fprintf(f, "set terminal pngcairo size 1500,%d font 'Sans,10'\n", height);
+    if (svg) fprintf(f, "set terminal svg size %d,%d dynamic font 'Sans,11'\n", PLOT_WIDTH_PX,
+                     g->height_px);
+    else fprintf(f, "set terminal pngcairo size %d,%d font 'Sans,10'\n", PLOT_WIDTH_PX,
+                 g->height_px);
     fputs("set output '", f);
     for (const char *c = image; *c; c++) {
         if (*c == '\'') fputs("''", f); /* gnuplot doubles a quote in '...' */
@@ -1210,14 +1368,26 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
             p->failed ? " (picture incomplete: out of memory)" : "",
             p->detail ? "" : "   (empty fetches and heartbeats hidden: --plot-detail shows them)");
     fputs("set termoption noenhanced\n", f); /* ids and field names hold underscores */
-    fprintf(f, "set xlabel 'simulated time (ms)%s'\nset grid xtics lc rgb '#eeeeee'\n",
-            a->breaks ? "; a grey band with // is an idle stretch cut short" : "");
+    /* The axis's name and the legend sit at fixed heights under the tick labels (a fixed
+     * margin would let the legend's default place cover the name). */
+    fprintf(f, "set label 1000 'simulated time (ms)%s' at screen 0.5, screen %.6f center\n"
+               "set grid xtics lc rgb '#eeeeee'\n",
+            a->breaks ? "; a grey band with // is an idle stretch cut short" : "",
+            (double)(PLOT_BOTTOM_MARGIN_PX - 38) / g->height_px);
+    /* The plot area is fixed, so that the labels' boxes are known (Label placement). */
+    fprintf(f, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n"
+               "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
+            (double)PLOT_LEFT_PX / PLOT_WIDTH_PX, (double)PLOT_RIGHT_PX / PLOT_WIDTH_PX,
+            1 - (double)PLOT_TOP_PX / g->height_px,
+            (double)PLOT_BOTTOM_MARGIN_PX / g->height_px);
     /* The legend goes under the picture in columns, so the lanes keep the width. */
-    fputs("set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2\nunset ytics\n", f);
+    fprintf(f, "set key at screen 0.5, screen %.6f center top horizontal maxrows 4 font ',9' "
+               "spacing 1.1 samplen 2\nunset ytics\n",
+            (double)(PLOT_BOTTOM_MARGIN_PX - 50) / g->height_px);
     plot_axis_write_map(f, a);
     plot_axis_write_ticks(f, a);
-    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [-0.7:%d.9]\n", plot_axis_x(a, a->from_ns),
-            plot_axis_x(a, a->to_ns), lanes - 1);
+    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [%.1f:%.1f]\n", g->x_lo, g->x_hi, g->y_lo,
+            g->y_hi);
     fputs("set ytics ('controller' 0", f);
     for (int b = 1; b <= p->brokers; b++) fprintf(f, ", 'broker-%d' %d", b, b);
     for (int i = 0; i < p->producers; i++) {
@@ -1231,32 +1401,9 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
                    "lc rgb '#d8d8d8' lw 1 back\n", y, y);
 }
 
-/* Writes the whole script. Returns 0, or -1 when a write failed. */
-static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg) {
-    int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
-    int64_t to = p->to_ns >= 0 ? p->to_ns : p->end_ns + (p->end_ns - from) / 25 + SIM_MS;
-    signed char *rows = malloc(p->mark_count ? p->mark_count : 1);
-    plot_label *text = malloc((p->mark_count ? p->mark_count : 1) * sizeof *text);
-    if (!rows || !text) {
-        free(rows);
-        free(text);
-        return -1;
-    }
-    plot_axis axis;
-    plot_axis_build(&axis, p, from, to);
-    plot_label_runs(p, &axis, text);
-    plot_label_rows(p, &axis, text, rows);
-    plot_write_header(f, p, image, svg, &axis);
-    size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
-    for (int c = 0; c < CLASS_COUNT; c++)
-        msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
-    for (int k = 0; k < MARK_KIND_COUNT; k++)
-        mark_counts[k] =
-            plot_write_marks(f, p, k, false, plot_mark_styles[k].name, from, to, text, rows);
-    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", from, to, text, rows);
-    size_t gaps = plot_write_gaps(f, p, &axis);
-    free(rows);
-    free(text);
+/* Writes the plot command: messages, brackets, marks and their labels, legends. */
+static void plot_write_plot(FILE *f, const plot *p, const size_t *msg_counts,
+                            const size_t *mark_counts, size_t brackets, size_t anomalous) {
     const char *sep = "plot ";
     for (int i = 0; i < CLASS_COUNT; i++) {
         plot_msg_class c = plot_msg_order[i];
@@ -1266,30 +1413,31 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
                    "lc rgb '%s' %s title '%s'", sep, s->name, s->color, s->style, s->title);
         sep = ", \\\n  ";
     }
-    if (gaps)
+    if (brackets) {
         fprintf(f, "%s$backoff using (bx($1)):2:(bx($1+$3)-bx($1)):(0) with vectors heads size screen 0.004,90 "
                    "lc rgb '#7040a0' lw 1.5 title 'a batch waits to be retried (backoff, queue)', \\\n"
-                   "  $backoff using ((bx($1)+bx($1+$3))/2):2:4 with labels offset 0,-0.7 font ',8' "
+                   "  $backoff using ((bx($1)+bx($1+$3))/2):5:4 with labels center font ',8' "
                    "tc rgb '#7040a0' notitle", sep);
-    if (gaps) sep = ", \\\n  ";
+        sep = ", \\\n  ";
+    }
     for (int k = 0; k < MARK_KIND_COUNT; k++) {
         if (!mark_counts[k]) continue;
         const plot_style *s = &plot_mark_styles[k];
-        if (plot_colored(p, k)) {
-            fprintf(f, "%s$%s using (bx($1)):2:5 with points lc rgb variable %s title '%s'", sep,
+        bool colored = plot_colored(p, k);
+        if (colored)
+            fprintf(f, "%s$%s using (bx($1)):2:6 with points lc rgb variable %s title '%s'", sep,
                     s->name, s->style, s->title);
-            sep = ", \\\n  ";
-            if (k != MARK_APPEND_REPLICA)
-                fprintf(f, "%s$%s using (bx($1)):4:3:5 with labels %s font ',8' tc rgb variable "
-                           "notitle", sep, s->name, plot_label_place(k));
-            continue;
-        }
-        fprintf(f, "%s$%s using (bx($1)):2 with points lc rgb '%s' %s title '%s'", sep, s->name,
-                s->color, s->style, s->title);
+        else
+            fprintf(f, "%s$%s using (bx($1)):2 with points lc rgb '%s' %s title '%s'", sep,
+                    s->name, s->color, s->style, s->title);
         sep = ", \\\n  ";
-        if (k != MARK_APPEND_REPLICA)
-            fprintf(f, "%s$%s using (bx($1)):4:3 with labels %s font ',8' tc rgb '%s' notitle", sep,
-                    s->name, plot_label_place(k), s->color);
+        if (k == MARK_APPEND_REPLICA) continue;
+        if (colored)
+            fprintf(f, "%s$%s using (bx($1)+$5):4:3:6 with labels left font ',8' "
+                       "tc rgb variable notitle", sep, s->name);
+        else
+            fprintf(f, "%s$%s using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '%s' "
+                       "notitle", sep, s->name, s->color);
     }
     /* The legend of the partitions' colours (a world of several; twelve entries at most). */
     for (int g = 0; p->partitions > 1 && p->partition_names && g < p->partitions && g < 12;
@@ -1303,6 +1451,42 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
         fprintf(f, "%s$anomaly using (bx($1)):2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' "
                    "title 'record of an anomaly'", sep);
     fputs(*sep == 'p' ? "plot NaN notitle\n" : "\n", f);
+}
+
+/* Writes the whole script. Returns 0, or -1 when a write failed or memory ran out. */
+static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg) {
+    int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
+    int64_t to = p->to_ns >= 0 ? p->to_ns : p->end_ns + (p->end_ns - from) / 25 + SIM_MS;
+    size_t marks = p->mark_count ? p->mark_count : 1, brackets = 0;
+    plot_place *places = malloc(marks * sizeof *places);
+    plot_label *text = malloc(marks * sizeof *text);
+    plot_axis axis;
+    plot_axis_build(&axis, p, from, to);
+    plot_geom geom;
+    plot_geom_of(&geom, p, &axis);
+    plot_bracket *br = plot_brackets(p, &axis, &brackets);
+    if (!places || !text) {
+        free(places);
+        free(text);
+        free(br);
+        return -1;
+    }
+    plot_label_texts(p, &axis, text);
+    if (plot_place_labels(p, &axis, &geom, text, br, brackets, places) != 0)
+        memset(places, 0, marks * sizeof *places);
+    plot_write_header(f, p, image, svg, &axis, &geom);
+    size_t msg_counts[CLASS_COUNT], mark_counts[MARK_KIND_COUNT];
+    for (int c = 0; c < CLASS_COUNT; c++)
+        msg_counts[c] = plot_write_msgs(f, p, (plot_msg_class)c, from, to);
+    for (int k = 0; k < MARK_KIND_COUNT; k++)
+        mark_counts[k] = plot_write_marks(f, p, k, false, plot_mark_styles[k].name, &axis, text,
+                                          places);
+    size_t anomalous = plot_write_marks(f, p, 0, true, "anomaly", &axis, text, places);
+    plot_write_brackets(f, p, &geom, br, brackets);
+    free(places);
+    free(text);
+    free(br);
+    plot_write_plot(f, p, msg_counts, mark_counts, brackets, anomalous);
     return ferror(f) ? -1 : 0;
 }
 

@@ -82,7 +82,7 @@ follower_hw_detail=$(block hw detail.gp | awk '$2 != "1.000" && $3 != "\"\""' | 
 grep -q -- '--plot-detail' <("$bin" run --help) || fail "run --help documents --plot-detail"
 
 # The legend sits under the picture, not beside it.
-grep -q '^set key below' 05-min-isr.gp || fail "the legend is not under the picture"
+grep -q '^set key at screen 0.5, screen [0-9.]* center top' 05-min-isr.gp || fail "the legend is not under the picture"
 
 # The same run draws the same script.
 cp 05-min-isr.gp first.gp

@@ -2,9 +2,13 @@ set terminal pngcairo size 1500,960 font 'Sans,10'
 set output 'docs/lessons/10-zombie-fencing.png'
 set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=100  seed 1\nno anomaly   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set xlabel 'simulated time (ms); a grey band with // is an idle stretch cut short'
+set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.142708 center
 set grid xtics lc rgb '#eeeeee'
-set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
+set lmargin at screen 0.073333
+set rmargin at screen 0.980000
+set tmargin at screen 0.927083
+set bmargin at screen 0.182292
+set key at screen 0.5, screen 0.130208 center top horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
 # The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
 # the idle stretches (each keeps a narrow band; the tick labels give true times).
@@ -12,28 +16,28 @@ bx(t) = t < 340.000000 ? t - 0.000000 : t < 750.000000 ? 340.000000 + (t - 340.0
 set xtics ("0" 0.000000, "100" 100.000000, "200" 200.000000, "340" 340.000000, "750" 384.329535, "830" 464.329535, "960" 508.659070, "1100" 648.659070, "1200" 748.659070, "1300" 848.659070, "1410" 958.659070, "1830" 1002.988605, "1910" 1082.988605, "2260" 1127.318140)
 set object 1 rect from first 340.000000, graph 0 to first 384.329535, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 1 "410 ms cut" at first 362.164767, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 335.274037, graph -0.015 to first 344.725963, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 335.274037, graph 0.985 to first 344.725963, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 379.603572, graph -0.015 to first 389.055498, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 379.603572, graph 0.985 to first 389.055498, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 335.343536, graph -0.015 to first 344.656464, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 335.343536, graph 0.985 to first 344.656464, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 379.673071, graph -0.015 to first 388.985999, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 379.673071, graph 0.985 to first 388.985999, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set object 2 rect from first 464.329535, graph 0 to first 508.659070, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 2 "130 ms cut" at first 486.494302, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 459.603572, graph -0.015 to first 469.055498, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 459.603572, graph 0.985 to first 469.055498, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 503.933107, graph -0.015 to first 513.385033, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 503.933107, graph 0.985 to first 513.385033, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 459.673071, graph -0.015 to first 468.985999, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 459.673071, graph 0.985 to first 468.985999, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 504.002606, graph -0.015 to first 513.315534, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 504.002606, graph 0.985 to first 513.315534, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set object 3 rect from first 958.659070, graph 0 to first 1002.988605, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 3 "420 ms cut" at first 980.823837, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 953.933107, graph -0.015 to first 963.385033, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 953.933107, graph 0.985 to first 963.385033, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 998.262641, graph -0.015 to first 1007.714568, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 998.262641, graph 0.985 to first 1007.714568, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 954.002606, graph -0.015 to first 963.315534, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 954.002606, graph 0.985 to first 963.315534, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 998.332141, graph -0.015 to first 1007.645068, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 998.332141, graph 0.985 to first 1007.645068, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set object 4 rect from first 1082.988605, graph 0 to first 1127.318140, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 4 "350 ms cut" at first 1105.153372, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 1078.262641, graph -0.015 to first 1087.714568, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 1078.262641, graph 0.985 to first 1087.714568, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 1122.592176, graph -0.015 to first 1132.044103, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 1122.592176, graph 0.985 to first 1132.044103, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1078.332141, graph -0.015 to first 1087.645068, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1078.332141, graph 0.985 to first 1087.645068, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1122.661676, graph -0.015 to first 1131.974603, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 1122.661676, graph 0.985 to first 1131.974603, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set xrange [0.000000:1266.558140]
 set yrange [-0.7:5.9]
 set ytics ('controller' 0, 'broker-1' 1, 'broker-2' 2, 'broker-3' 3, 'producer-1' 4, 'producer-2' 5) nomirror
@@ -417,121 +421,121 @@ $txn << EOD
 2305.000000 3.000 1.000000 1.000
 EOD
 $append << EOD
-123.000000 1.000 "r0-5 @0" 1.000
-131.000000 1.000 "" 1.000
-151.000000 1.000 "r7 @7" 1.000
-171.000000 1.000 "" 1.000
-191.000000 1.000 "r9 @9" 1.000
-217.000000 1.000 "r10 @11" 1.000
-231.000000 1.000 "" 1.000
-251.000000 1.000 "r12 @13" 1.000
-271.000000 1.000 "" 1.000
-291.000000 1.000 "r14 @15" 1.000
-1217.000000 1.000 "r50-59 @17" 1.000
-1253.000000 1.000 "r60-69 @28" 1.000
-1289.000000 1.000 "r70-79 @39" 1.000
-1325.000000 1.000 "r80-89 @50" 1.000
-1361.000000 1.000 "r90-99 @61" 1.000
+123.000000 1.000 "r0-5 @0" 1.111 6.519049
+131.000000 1.000 "r6 @6" 0.889 6.519049
+151.000000 1.000 "r7 @7" 0.668 6.519049
+171.000000 1.000 "r8 @8" 1.111 6.519049
+191.000000 1.000 "r9 @9" 1.332 6.519049
+217.000000 1.000 "r10 @11" 1.111 6.519049
+231.000000 1.000 "r11 @12" 1.332 6.519049
+251.000000 1.000 "r12 @13" 0.668 6.519049
+271.000000 1.000 "r13 @14" 1.111 6.519049
+291.000000 1.000 "r14 @15" 1.332 6.519049
+1217.000000 1.000 "r50-59 @17" 1.111 6.519049
+1253.000000 1.000 "r60-69 @28" 0.668 6.519049
+1289.000000 1.000 "r70-79 @39" 1.111 6.519049
+1325.000000 1.000 "r80-89 @50" 0.668 6.519049
+1361.000000 1.000 "r90-99 @61" 1.111 6.519049
 EOD
 $replica << EOD
-124.000000 2.000 "" 2.000
-124.000000 3.000 "" 3.000
-132.000000 2.000 "" 2.000
-132.000000 3.000 "" 3.000
-152.000000 2.000 "" 2.000
-152.000000 3.000 "" 3.000
-172.000000 2.000 "" 2.000
-172.000000 3.000 "" 3.000
-192.000000 2.000 "" 2.000
-192.000000 3.000 "" 3.000
-218.000000 2.000 "" 2.000
-218.000000 3.000 "" 3.000
-232.000000 2.000 "" 2.000
-232.000000 3.000 "" 3.000
-252.000000 2.000 "" 2.000
-252.000000 3.000 "" 3.000
-272.000000 2.000 "" 2.000
-272.000000 3.000 "" 3.000
-292.000000 2.000 "" 2.000
-292.000000 3.000 "" 3.000
-1218.000000 2.000 "" 2.000
-1218.000000 3.000 "" 3.000
-1254.000000 2.000 "" 2.000
-1254.000000 3.000 "" 3.000
-1290.000000 2.000 "" 2.000
-1290.000000 3.000 "" 3.000
-1326.000000 2.000 "" 2.000
-1326.000000 3.000 "" 3.000
-1362.000000 2.000 "" 2.000
-1362.000000 3.000 "" 3.000
+124.000000 2.000 "" 2.000 0.000000
+124.000000 3.000 "" 3.000 0.000000
+132.000000 2.000 "" 2.000 0.000000
+132.000000 3.000 "" 3.000 0.000000
+152.000000 2.000 "" 2.000 0.000000
+152.000000 3.000 "" 3.000 0.000000
+172.000000 2.000 "" 2.000 0.000000
+172.000000 3.000 "" 3.000 0.000000
+192.000000 2.000 "" 2.000 0.000000
+192.000000 3.000 "" 3.000 0.000000
+218.000000 2.000 "" 2.000 0.000000
+218.000000 3.000 "" 3.000 0.000000
+232.000000 2.000 "" 2.000 0.000000
+232.000000 3.000 "" 3.000 0.000000
+252.000000 2.000 "" 2.000 0.000000
+252.000000 3.000 "" 3.000 0.000000
+272.000000 2.000 "" 2.000 0.000000
+272.000000 3.000 "" 3.000 0.000000
+292.000000 2.000 "" 2.000 0.000000
+292.000000 3.000 "" 3.000 0.000000
+1218.000000 2.000 "" 2.000 0.000000
+1218.000000 3.000 "" 3.000 0.000000
+1254.000000 2.000 "" 2.000 0.000000
+1254.000000 3.000 "" 3.000 0.000000
+1290.000000 2.000 "" 2.000 0.000000
+1290.000000 3.000 "" 3.000 0.000000
+1326.000000 2.000 "" 2.000 0.000000
+1326.000000 3.000 "" 3.000 0.000000
+1362.000000 2.000 "" 2.000 0.000000
+1362.000000 3.000 "" 3.000 0.000000
 EOD
 $hw << EOD
-125.000000 1.000 "hw 6" 1.000
-132.000000 2.000 "" 2.000
-132.000000 3.000 "" 3.000
-133.000000 1.000 "" 1.000
-152.000000 2.000 "" 2.000
-152.000000 3.000 "" 3.000
-153.000000 1.000 "hw 8" 1.000
-172.000000 2.000 "" 2.000
-172.000000 3.000 "" 3.000
-173.000000 1.000 "" 1.000
-192.000000 2.000 "" 2.000
-192.000000 3.000 "" 3.000
-193.000000 1.000 "hw 10" 1.000
-199.000000 2.000 "" 2.000
-199.000000 3.000 "" 3.000
-200.000000 1.000 "" 1.000
-218.000000 2.000 "" 2.000
-218.000000 3.000 "" 3.000
-219.000000 1.000 "hw 12" 1.000
-232.000000 2.000 "" 2.000
-232.000000 3.000 "" 3.000
-233.000000 1.000 "" 1.000
-252.000000 2.000 "" 2.000
-252.000000 3.000 "" 3.000
-253.000000 1.000 "hw 14" 1.000
-272.000000 2.000 "" 2.000
-272.000000 3.000 "" 3.000
-273.000000 1.000 "" 1.000
-292.000000 2.000 "" 2.000
-292.000000 3.000 "" 3.000
-293.000000 1.000 "hw 16" 1.000
-794.000000 2.000 "" 2.000
-794.000000 3.000 "" 3.000
-1108.000000 1.000 "hw 17" 1.000
-1218.000000 2.000 "" 2.000
-1218.000000 3.000 "" 3.000
-1219.000000 1.000 "hw 27" 1.000
-1225.000000 2.000 "" 2.000
-1225.000000 3.000 "" 3.000
-1226.000000 1.000 "" 1.000
-1254.000000 2.000 "" 2.000
-1254.000000 3.000 "" 3.000
-1255.000000 1.000 "hw 38" 1.000
-1261.000000 2.000 "" 2.000
-1261.000000 3.000 "" 3.000
-1262.000000 1.000 "" 1.000
-1290.000000 2.000 "" 2.000
-1290.000000 3.000 "" 3.000
-1291.000000 1.000 "hw 49" 1.000
-1297.000000 2.000 "" 2.000
-1297.000000 3.000 "" 3.000
-1298.000000 1.000 "" 1.000
-1326.000000 2.000 "" 2.000
-1326.000000 3.000 "" 3.000
-1327.000000 1.000 "hw 60" 1.000
-1333.000000 2.000 "" 2.000
-1333.000000 3.000 "" 3.000
-1334.000000 1.000 "" 1.000
-1362.000000 2.000 "" 2.000
-1362.000000 3.000 "" 3.000
-1363.000000 1.000 "hw 71" 1.000
-1369.000000 2.000 "" 2.000
-1369.000000 3.000 "" 3.000
-1370.000000 1.000 "" 1.000
-1871.000000 2.000 "" 2.000
-1871.000000 3.000 "" 3.000
+125.000000 1.000 "hw 6" 0.889 -31.663953
+132.000000 2.000 "" 2.000 0.000000
+132.000000 3.000 "" 3.000 0.000000
+133.000000 1.000 "hw 7" 0.668 -31.663953
+152.000000 2.000 "" 2.000 0.000000
+152.000000 3.000 "" 3.000 0.000000
+153.000000 1.000 "hw 8" 1.332 6.519049
+172.000000 2.000 "" 2.000 0.000000
+172.000000 3.000 "" 3.000 0.000000
+173.000000 1.000 "" 1.000 0.000000
+192.000000 2.000 "" 2.000 0.000000
+192.000000 3.000 "" 3.000 0.000000
+193.000000 1.000 "" 1.000 0.000000
+199.000000 2.000 "" 2.000 0.000000
+199.000000 3.000 "" 3.000 0.000000
+200.000000 1.000 "" 1.000 0.000000
+218.000000 2.000 "" 2.000 0.000000
+218.000000 3.000 "" 3.000 0.000000
+219.000000 1.000 "" 1.000 0.000000
+232.000000 2.000 "" 2.000 0.000000
+232.000000 3.000 "" 3.000 0.000000
+233.000000 1.000 "" 1.000 0.000000
+252.000000 2.000 "" 2.000 0.000000
+252.000000 3.000 "" 3.000 0.000000
+253.000000 1.000 "" 1.000 0.000000
+272.000000 2.000 "" 2.000 0.000000
+272.000000 3.000 "" 3.000 0.000000
+273.000000 1.000 "hw 15" 0.889 6.519049
+292.000000 2.000 "" 2.000 0.000000
+292.000000 3.000 "" 3.000 0.000000
+293.000000 1.000 "" 1.000 0.000000
+794.000000 2.000 "" 2.000 0.000000
+794.000000 3.000 "" 3.000 0.000000
+1108.000000 1.000 "hw 17" 0.889 6.519049
+1218.000000 2.000 "" 2.000 0.000000
+1218.000000 3.000 "" 3.000 0.000000
+1219.000000 1.000 "hw 27" 0.889 -38.183003
+1225.000000 2.000 "" 2.000 0.000000
+1225.000000 3.000 "" 3.000 0.000000
+1226.000000 1.000 "hw 28" 0.668 -38.183003
+1254.000000 2.000 "" 2.000 0.000000
+1254.000000 3.000 "" 3.000 0.000000
+1255.000000 1.000 "" 1.000 0.000000
+1261.000000 2.000 "" 2.000 0.000000
+1261.000000 3.000 "" 3.000 0.000000
+1262.000000 1.000 "" 1.000 0.000000
+1290.000000 2.000 "" 2.000 0.000000
+1290.000000 3.000 "" 3.000 0.000000
+1291.000000 1.000 "" 1.000 0.000000
+1297.000000 2.000 "" 2.000 0.000000
+1297.000000 3.000 "" 3.000 0.000000
+1298.000000 1.000 "" 1.000 0.000000
+1326.000000 2.000 "" 2.000 0.000000
+1326.000000 3.000 "" 3.000 0.000000
+1327.000000 1.000 "" 1.000 0.000000
+1333.000000 2.000 "" 2.000 0.000000
+1333.000000 3.000 "" 3.000 0.000000
+1334.000000 1.000 "" 1.000 0.000000
+1362.000000 2.000 "" 2.000 0.000000
+1362.000000 3.000 "" 3.000 0.000000
+1363.000000 1.000 "" 1.000 0.000000
+1369.000000 2.000 "" 2.000 0.000000
+1369.000000 3.000 "" 3.000 0.000000
+1370.000000 1.000 "" 1.000 0.000000
+1871.000000 2.000 "" 2.000 0.000000
+1871.000000 3.000 "" 3.000 0.000000
 EOD
 $crash << EOD
 EOD
@@ -546,70 +550,70 @@ EOD
 $dedup << EOD
 EOD
 $producer << EOD
-116.000000 4.000 "producer id 3000000 epoch 0" 4.000
-1210.000000 5.000 "new producer id 3000000 epoch 2" 5.000
+116.000000 4.000 "producer id 3000000 epoch 0" 4.111 6.519049
+1210.000000 5.000 "new producer id 3000000 epoch 2" 5.111 6.519049
 EOD
 $failed << EOD
-2304.000000 4.000 "failed r15-19 INVALID_PRODUCER_EPOCH" 4.280
+2304.000000 4.000 "failed r15-19 INVALID_PRODUCER_EPOCH" 4.111 -213.266040
 EOD
 $acked << EOD
 EOD
 $fault << EOD
-0.000000 5.000 "fault.newer" 5.000
-300.000000 4.000 "fault.zombie" 4.000
+0.000000 5.000 "fault.newer" 5.111 6.519049
+300.000000 4.000 "fault.zombie" 4.111 6.519049
 EOD
 $isrshrink << EOD
 EOD
 $isrexpand << EOD
-0.000000 0.000 "ISR is {1,2,3}" 0.000
+0.000000 0.000 "ISR is {1,2,3}" 0.111 6.519049
 EOD
 $lostmark << EOD
 EOD
 $marker << EOD
-198.000000 1.000 "COMMIT @10" 1.000
-1106.000000 1.000 "ABORT @16" 1.000
-1224.000000 1.000 "COMMIT @27" 1.000
-1260.000000 1.000 "COMMIT @38" 1.280
-1296.000000 1.000 "COMMIT @49" 1.000
-1332.000000 1.000 "COMMIT @60" 1.280
-1368.000000 1.000 "COMMIT @71" 1.000
+198.000000 1.000 "COMMIT @10" 0.889 6.519049
+1106.000000 1.000 "ABORT @16" 1.111 6.519049
+1224.000000 1.000 "COMMIT @27" 1.332 6.519049
+1260.000000 1.000 "COMMIT @38" 0.889 6.519049
+1296.000000 1.000 "COMMIT @49" 1.332 6.519049
+1332.000000 1.000 "COMMIT @60" 0.889 6.519049
+1368.000000 1.000 "COMMIT @71" 1.332 6.519049
 EOD
 $lso << EOD
-125.000000 1.000 "lso 0" 1.000
-200.000000 1.000 "lso 11" 1.140
-1108.000000 1.000 "lso 17" 1.140
-1226.000000 1.000 "lso 28" 1.140
-1262.000000 1.000 "lso 39" 1.420
-1298.000000 1.000 "lso 50" 1.140
-1334.000000 1.000 "lso 61" 1.420
-1370.000000 1.000 "lso 72" 1.140
+125.000000 1.000 "lso 0" 1.332 6.519049
+200.000000 1.000 "lso 11" 0.668 6.519049
+1108.000000 1.000 "lso 17" 1.332 6.519049
+1226.000000 1.000 "lso 28" 0.889 6.519049
+1262.000000 1.000 "lso 39" 0.668 -38.183003
+1298.000000 1.000 "" 1.000 0.000000
+1334.000000 1.000 "" 1.000 0.000000
+1370.000000 1.000 "" 1.000 0.000000
 EOD
 $txnend << EOD
-198.000000 4.000 "commit txn 1" 4.140
-1224.000000 5.000 "commit txn 1" 5.140
-1260.000000 5.000 "commit txn 2" 5.280
-1296.000000 5.000 "commit txn 3" 5.420
-1332.000000 5.000 "commit txn 4" 5.140
-1368.000000 5.000 "commit txn 5" 5.280
-2304.000000 4.000 "commit txn 2 INVALID_PRODUCER_EPOCH" 4.000
-2306.000000 4.000 "abort txn 2 PRODUCER_FENCED" 4.140
+198.000000 4.000 "commit txn 1" 4.332 6.519049
+1224.000000 5.000 "commit txn 1" 5.332 6.519049
+1260.000000 5.000 "commit txn 2" 5.554 6.519049
+1296.000000 5.000 "commit txn 3" 5.332 6.519049
+1332.000000 5.000 "commit txn 4" 5.554 6.519049
+1368.000000 5.000 "commit txn 5" 5.332 6.519049
+2304.000000 4.000 "commit txn 2 INVALID_PRODUCER_EPOCH" 4.332 -214.197332
+2306.000000 4.000 "abort txn 2 PRODUCER_FENCED" 3.889 -165.770109
 EOD
 $coordinator << EOD
-197.000000 3.000 "PrepareCommit pid 3000000 e0" 3.000
-203.000000 3.000 "CompleteCommit pid 3000000 e0" 3.140
-1105.000000 3.000 "PrepareAbort pid 3000000 e1" 3.000
-1105.000000 3.000 "fence pid 3000000 below e1" 3.140
-1111.000000 3.000 "CompleteAbort pid 3000000 e1" 3.280
-1223.000000 3.000 "PrepareCommit pid 3000000 e2" 3.420
-1229.000000 3.000 "CompleteCommit pid 3000000 e2" 3.560
-1259.000000 3.000 "" 3.000
-1265.000000 3.000 "" 3.000
-1295.000000 3.000 "PrepareCommit pid 3000000 e2" 3.000
-1301.000000 3.000 "CompleteCommit pid 3000000 e2" 3.140
-1331.000000 3.000 "PrepareCommit pid 3000000 e2" 3.280
-1337.000000 3.000 "" 3.000
-1367.000000 3.000 "" 3.000
-1373.000000 3.000 "" 3.000
+197.000000 3.000 "PrepareCommit pid 3000000 e0" 3.111 6.519049
+203.000000 3.000 "CompleteCommit pid 3000000 e0" 3.332 6.519049
+1105.000000 3.000 "PrepareAbort pid 3000000 e1" 3.111 6.519049
+1105.000000 3.000 "fence pid 3000000 below e1" 3.332 6.519049
+1111.000000 3.000 "CompleteAbort pid 3000000 e1" 2.889 6.519049
+1223.000000 3.000 "PrepareCommit pid 3000000 e2" 2.668 6.519049
+1229.000000 3.000 "CompleteCommit pid 3000000 e2" 2.668 -178.808208
+1259.000000 3.000 "PrepareCommit pid 3000000 e2" 3.332 6.519049
+1265.000000 3.000 "CompleteCommit pid 3000000 e2" 3.111 6.519049
+1295.000000 3.000 "PrepareCommit pid 3000000 e2" 2.889 6.519049
+1301.000000 3.000 "" 3.000 0.000000
+1331.000000 3.000 "" 3.000 0.000000
+1337.000000 3.000 "" 3.000 0.000000
+1367.000000 3.000 "" 3.000 0.000000
+1373.000000 3.000 "" 3.000 0.000000
 EOD
 $anomaly << EOD
 EOD
@@ -622,23 +626,23 @@ plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size 
   $errresponse using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#c03030' lw 1.2 dt 3 title 'Produce response with error', \
   $produce using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
   $append using (bx($1)):2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
-  $append using (bx($1)):4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $append using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using (bx($1)):2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
   $hw using (bx($1)):2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
-  $hw using (bx($1)):4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $hw using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#2a9d3a' notitle, \
   $producer using (bx($1)):2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
-  $producer using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
+  $producer using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#7040a0' notitle, \
   $failed using (bx($1)):2 with points lc rgb '#c03030' pt 10 ps 1.4 title 'callback: failed', \
-  $failed using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#c03030' notitle, \
+  $failed using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#c03030' notitle, \
   $fault using (bx($1)):2 with points lc rgb '#606060' pt 1 ps 2 title 'fault starts / ends', \
-  $fault using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#606060' notitle, \
+  $fault using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#606060' notitle, \
   $isrexpand using (bx($1)):2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
-  $isrexpand using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $isrexpand using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b05000' notitle, \
   $marker using (bx($1)):2 with points lc rgb '#b8860b' pt 7 ps 1.5 title 'transaction marker (COMMIT / ABORT)', \
-  $marker using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $marker using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b8860b' notitle, \
   $lso using (bx($1)):2 with points lc rgb '#2a6d3a' pt 8 ps 0.9 title 'last stable offset', \
-  $lso using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a6d3a' notitle, \
+  $lso using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#2a6d3a' notitle, \
   $txnend using (bx($1)):2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
-  $txnend using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $txnend using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b8860b' notitle, \
   $coordinator using (bx($1)):2 with points lc rgb '#8a5a00' pt 4 ps 2 title 'coordinator: prepare, complete, fence', \
-  $coordinator using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8a5a00' notitle
+  $coordinator using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#8a5a00' notitle

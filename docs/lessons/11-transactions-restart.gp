@@ -2,9 +2,13 @@ set terminal pngcairo size 1500,850 font 'Sans,10'
 set output 'docs/lessons/11-transactions-restart.png'
 set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=40  seed 1\nduplicates 10   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set xlabel 'simulated time (ms); a grey band with // is an idle stretch cut short'
+set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.161176 center
 set grid xtics lc rgb '#eeeeee'
-set key below horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
+set lmargin at screen 0.073333
+set rmargin at screen 0.980000
+set tmargin at screen 0.917647
+set bmargin at screen 0.205882
+set key at screen 0.5, screen 0.147059 center top horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
 unset ytics
 # The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
 # the idle stretches (each keeps a narrow band; the tick labels give true times).
@@ -12,16 +16,16 @@ bx(t) = t < 18.000000 ? t - 0.000000 : t < 106.000000 ? 18.000000 + (t - 18.0000
 set xtics ("0" 0.000000, "18" 18.000000, "106" 25.769247, "120" 39.769247, "140" 59.769247, "160" 79.769247, "178" 97.769247, "260" 105.538495, "280" 125.538495, "300" 145.538495, "320" 165.538495, "340" 185.538495, "360" 205.538495)
 set object 1 rect from first 18.000000, graph 0 to first 25.769247, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 1 "88 ms cut" at first 21.884624, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 17.171722, graph -0.015 to first 18.828278, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 17.171722, graph 0.985 to first 18.828278, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 24.940969, graph -0.015 to first 26.597525, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 24.940969, graph 0.985 to first 26.597525, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 17.183903, graph -0.015 to first 18.816097, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 17.183903, graph 0.985 to first 18.816097, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 24.953150, graph -0.015 to first 26.585345, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 24.953150, graph 0.985 to first 26.585345, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set object 2 rect from first 97.769247, graph 0 to first 105.538495, graph 1 behind fc rgb '#f0f0f0' fs solid 1.0 noborder
 set label 2 "82 ms cut" at first 101.653871, graph 0.02 rotate by 90 left font ',8' tc rgb '#808080' front
-set arrow from first 96.940969, graph -0.015 to first 98.597525, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 96.940969, graph 0.985 to first 98.597525, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 104.710217, graph -0.015 to first 106.366773, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
-set arrow from first 104.710217, graph 0.985 to first 106.366773, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 96.953150, graph -0.015 to first 98.585345, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 96.953150, graph 0.985 to first 98.585345, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 104.722397, graph -0.015 to first 106.354592, graph 0.015 nohead lc rgb '#404040' lw 1.5 front
+set arrow from first 104.722397, graph 0.985 to first 106.354592, graph 1.015 nohead lc rgb '#404040' lw 1.5 front
 set xrange [0.000000:221.978495]
 set yrange [-0.7:4.9]
 set ytics ('controller' 0, 'broker-1' 1, 'broker-2' 2, 'broker-3' 3, 'producer' 4) nomirror
@@ -323,58 +327,58 @@ $txn << EOD
 358.000000 1.000 1.000000 1.000
 EOD
 $append << EOD
-123.000000 1.000 "r0-9 @0" 1.000
-159.000000 1.000 "r10-19 @11" 1.000
-277.000000 1.000 "r10-19 @22" 1.000
-313.000000 1.000 "r20-29 @33" 1.000
-349.000000 1.000 "r30-39 @44" 1.000
+123.000000 1.000 "r0-9 @0" 1.111 1.142536
+159.000000 1.000 "r10-19 @11" 1.111 1.142536
+277.000000 1.000 "r10-19 @22" 1.111 1.142536
+313.000000 1.000 "r20-29 @33" 1.111 1.142536
+349.000000 1.000 "r30-39 @44" 1.111 1.142536
 EOD
 $replica << EOD
-124.000000 2.000 "" 2.000
-124.000000 3.000 "" 3.000
-160.000000 2.000 "" 2.000
-160.000000 3.000 "" 3.000
-278.000000 2.000 "" 2.000
-278.000000 3.000 "" 3.000
-314.000000 2.000 "" 2.000
-314.000000 3.000 "" 3.000
-350.000000 2.000 "" 2.000
-350.000000 3.000 "" 3.000
+124.000000 2.000 "" 2.000 0.000000
+124.000000 3.000 "" 3.000 0.000000
+160.000000 2.000 "" 2.000 0.000000
+160.000000 3.000 "" 3.000 0.000000
+278.000000 2.000 "" 2.000 0.000000
+278.000000 3.000 "" 3.000 0.000000
+314.000000 2.000 "" 2.000 0.000000
+314.000000 3.000 "" 3.000 0.000000
+350.000000 2.000 "" 2.000 0.000000
+350.000000 3.000 "" 3.000 0.000000
 EOD
 $hw << EOD
-125.000000 1.000 "hw 10" 1.000
-131.000000 2.000 "" 2.000
-131.000000 3.000 "" 3.000
-132.000000 1.000 "hw 11" 1.000
-160.000000 2.000 "" 2.000
-160.000000 3.000 "" 3.000
-161.000000 1.000 "hw 21" 1.000
-167.000000 2.000 "" 2.000
-167.000000 3.000 "" 3.000
-168.000000 1.000 "hw 22" 1.000
-278.000000 2.000 "" 2.000
-278.000000 3.000 "" 3.000
-279.000000 1.000 "hw 32" 1.000
-285.000000 2.000 "" 2.000
-285.000000 3.000 "" 3.000
-286.000000 1.000 "hw 33" 1.000
-314.000000 2.000 "" 2.000
-314.000000 3.000 "" 3.000
-315.000000 1.000 "hw 43" 1.000
-321.000000 2.000 "" 2.000
-321.000000 3.000 "" 3.000
-322.000000 1.000 "hw 44" 1.000
-350.000000 2.000 "" 2.000
-350.000000 3.000 "" 3.000
-351.000000 1.000 "hw 54" 1.000
-357.000000 2.000 "" 2.000
-357.000000 3.000 "" 3.000
-358.000000 1.000 "hw 55" 1.000
+125.000000 1.000 "hw 10" 0.889 1.142536
+131.000000 2.000 "" 2.000 0.000000
+131.000000 3.000 "" 3.000 0.000000
+132.000000 1.000 "hw 11" 0.889 1.142536
+160.000000 2.000 "" 2.000 0.000000
+160.000000 3.000 "" 3.000 0.000000
+161.000000 1.000 "hw 21" 0.889 1.142536
+167.000000 2.000 "" 2.000 0.000000
+167.000000 3.000 "" 3.000 0.000000
+168.000000 1.000 "hw 22" 0.667 1.142536
+278.000000 2.000 "" 2.000 0.000000
+278.000000 3.000 "" 3.000 0.000000
+279.000000 1.000 "hw 32" 0.889 1.142536
+285.000000 2.000 "" 2.000 0.000000
+285.000000 3.000 "" 3.000 0.000000
+286.000000 1.000 "hw 33" 0.667 1.142536
+314.000000 2.000 "" 2.000 0.000000
+314.000000 3.000 "" 3.000 0.000000
+315.000000 1.000 "hw 43" 0.889 1.142536
+321.000000 2.000 "" 2.000 0.000000
+321.000000 3.000 "" 3.000 0.000000
+322.000000 1.000 "hw 44" 0.667 1.142536
+350.000000 2.000 "" 2.000 0.000000
+350.000000 3.000 "" 3.000 0.000000
+351.000000 1.000 "hw 54" 0.889 1.142536
+357.000000 2.000 "" 2.000 0.000000
+357.000000 3.000 "" 3.000 0.000000
+358.000000 1.000 "hw 55" 0.667 1.142536
 EOD
 $crash << EOD
 EOD
 $restart << EOD
-164.000000 4.000 "restart (fault.restart)" 4.140
+164.000000 4.000 "restart (fault.restart)" 4.555 1.142536
 EOD
 $election << EOD
 EOD
@@ -385,67 +389,67 @@ EOD
 $dedup << EOD
 EOD
 $producer << EOD
-116.000000 4.000 "producer id 2000000 epoch 0" 4.000
-270.000000 4.000 "new producer id 2000000 epoch 1" 4.000
+116.000000 4.000 "producer id 2000000 epoch 0" 4.111 1.142536
+270.000000 4.000 "new producer id 2000000 epoch 1" 4.111 1.142536
 EOD
 $failed << EOD
 EOD
 $acked << EOD
-162.000000 4.000 "acked r10-19" 4.280
-280.000000 4.000 "acked r10-19" 4.280
+162.000000 4.000 "acked r10-19" 4.111 1.142536
+280.000000 4.000 "acked r10-19" 4.333 1.142536
 EOD
 $fault << EOD
 EOD
 $isrshrink << EOD
 EOD
 $isrexpand << EOD
-0.000000 0.000 "ISR is {1,2,3}" 0.000
+0.000000 0.000 "ISR is {1,2,3}" 0.111 1.142536
 EOD
 $lostmark << EOD
 EOD
 $marker << EOD
-130.000000 1.000 "COMMIT @10" 1.140
-166.000000 1.000 "COMMIT @21" 1.000
-284.000000 1.000 "COMMIT @32" 1.000
-320.000000 1.000 "COMMIT @43" 1.000
-356.000000 1.000 "COMMIT @54" 1.000
+130.000000 1.000 "COMMIT @10" 1.333 1.142536
+166.000000 1.000 "COMMIT @21" 1.333 1.142536
+284.000000 1.000 "COMMIT @32" 1.333 1.142536
+320.000000 1.000 "COMMIT @43" 1.333 1.142536
+356.000000 1.000 "COMMIT @54" 1.333 1.142536
 EOD
 $lso << EOD
-125.000000 1.000 "lso 0" 1.000
-132.000000 1.000 "lso 11" 1.280
-168.000000 1.000 "lso 22" 1.140
-286.000000 1.000 "lso 33" 1.140
-322.000000 1.000 "lso 44" 1.140
-358.000000 1.000 "lso 55" 1.140
+125.000000 1.000 "lso 0" 1.333 1.142536
+132.000000 1.000 "lso 11" 1.111 1.142536
+168.000000 1.000 "lso 22" 0.889 1.142536
+286.000000 1.000 "lso 33" 0.889 1.142536
+322.000000 1.000 "lso 44" 0.889 1.142536
+358.000000 1.000 "lso 55" 0.889 1.142536
 EOD
 $txnend << EOD
-130.000000 4.000 "commit txn 1" 4.140
-164.000000 4.000 "commit txn 2 PRODUCER_CLOSED" 4.000
-284.000000 4.000 "commit txn 3" 4.140
-320.000000 4.000 "commit txn 4" 4.000
-356.000000 4.000 "commit txn 5" 4.000
+130.000000 4.000 "commit txn 1" 4.333 1.142536
+164.000000 4.000 "commit txn 2 PRODUCER_CLOSED" 4.333 1.142536
+284.000000 4.000 "commit txn 3" 4.555 1.142536
+320.000000 4.000 "commit txn 4" 4.111 1.142536
+356.000000 4.000 "commit txn 5" 4.111 1.142536
 EOD
 $coordinator << EOD
-129.000000 2.000 "PrepareCommit pid 2000000 e0" 2.000
-135.000000 2.000 "CompleteCommit pid 2000000 e0" 2.140
-165.000000 2.000 "PrepareCommit pid 2000000 e0" 2.000
-171.000000 2.000 "CompleteCommit pid 2000000 e0" 2.140
-283.000000 2.000 "PrepareCommit pid 2000000 e1" 2.000
-289.000000 2.000 "CompleteCommit pid 2000000 e1" 2.140
-319.000000 2.000 "PrepareCommit pid 2000000 e1" 2.000
-325.000000 2.000 "CompleteCommit pid 2000000 e1" 2.140
-355.000000 2.000 "PrepareCommit pid 2000000 e1" 2.000
-361.000000 2.000 "CompleteCommit pid 2000000 e1" 2.140
+129.000000 2.000 "PrepareCommit pid 2000000 e0" 2.111 1.142536
+135.000000 2.000 "CompleteCommit pid 2000000 e0" 2.333 1.142536
+165.000000 2.000 "PrepareCommit pid 2000000 e0" 2.111 1.142536
+171.000000 2.000 "CompleteCommit pid 2000000 e0" 2.333 1.142536
+283.000000 2.000 "PrepareCommit pid 2000000 e1" 2.111 1.142536
+289.000000 2.000 "CompleteCommit pid 2000000 e1" 2.333 1.142536
+319.000000 2.000 "PrepareCommit pid 2000000 e1" 2.111 1.142536
+325.000000 2.000 "CompleteCommit pid 2000000 e1" 2.333 1.142536
+355.000000 2.000 "PrepareCommit pid 2000000 e1" 1.889 -29.705946
+361.000000 2.000 "CompleteCommit pid 2000000 e1" 1.667 -31.338140
 EOD
 $anomaly << EOD
-159.000000 1.000 "r10-19 @11" 1.000
-160.000000 2.000 "" 2.000
-160.000000 3.000 "" 3.000
-162.000000 4.000 "acked r10-19" 4.280
-277.000000 1.000 "r10-19 @22" 1.000
-278.000000 2.000 "" 2.000
-278.000000 3.000 "" 3.000
-280.000000 4.000 "acked r10-19" 4.280
+159.000000 1.000 "r10-19 @11" 1.111 1.142536
+160.000000 2.000 "" 2.000 0.000000
+160.000000 3.000 "" 3.000 0.000000
+162.000000 4.000 "acked r10-19" 4.111 1.142536
+277.000000 1.000 "r10-19 @22" 1.111 1.142536
+278.000000 2.000 "" 2.000 0.000000
+278.000000 3.000 "" 3.000 0.000000
+280.000000 4.000 "acked r10-19" 4.333 1.142536
 EOD
 $backoff << EOD
 EOD
@@ -456,24 +460,24 @@ plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size 
   $produce using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#1f5fbf' lw 1.6 title 'Produce request', \
   $anomalymsg using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size screen 0.008,15 lc rgb '#d0009a' lw 2.2 title 'Produce of an anomalous record', \
   $append using (bx($1)):2 with points lc rgb '#1f5fbf' pt 5 ps 1.3 title 'leader append', \
-  $append using (bx($1)):4:3 with labels offset 0.3,0.9 rotate by 30 left font ',8' tc rgb '#1f5fbf' notitle, \
+  $append using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#1f5fbf' notitle, \
   $replica using (bx($1)):2 with points lc rgb '#1f5fbf' pt 4 ps 1.1 title 'replica append', \
   $hw using (bx($1)):2 with points lc rgb '#2a9d3a' pt 9 ps 0.9 title 'high watermark', \
-  $hw using (bx($1)):4:3 with labels offset 0.3,-0.9 rotate by -30 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $hw using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#2a9d3a' notitle, \
   $restart using (bx($1)):2 with points lc rgb '#8b0000' pt 6 ps 2 lw 2 title 'restart', \
-  $restart using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8b0000' notitle, \
+  $restart using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#8b0000' notitle, \
   $producer using (bx($1)):2 with points lc rgb '#7040a0' pt 8 ps 1.4 title 'producer id / epoch / expiry', \
-  $producer using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#7040a0' notitle, \
+  $producer using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#7040a0' notitle, \
   $acked using (bx($1)):2 with points lc rgb '#2a9d3a' pt 6 ps 1.4 title 'callback: acked (anomalous)', \
-  $acked using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a9d3a' notitle, \
+  $acked using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#2a9d3a' notitle, \
   $isrexpand using (bx($1)):2 with points lc rgb '#b05000' pt 14 ps 1.8 title 'ISR expands', \
-  $isrexpand using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b05000' notitle, \
+  $isrexpand using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b05000' notitle, \
   $marker using (bx($1)):2 with points lc rgb '#b8860b' pt 7 ps 1.5 title 'transaction marker (COMMIT / ABORT)', \
-  $marker using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $marker using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b8860b' notitle, \
   $lso using (bx($1)):2 with points lc rgb '#2a6d3a' pt 8 ps 0.9 title 'last stable offset', \
-  $lso using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#2a6d3a' notitle, \
+  $lso using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#2a6d3a' notitle, \
   $txnend using (bx($1)):2 with points lc rgb '#b8860b' pt 12 ps 1.8 title 'commitTransaction / abortTransaction returned', \
-  $txnend using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#b8860b' notitle, \
+  $txnend using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#b8860b' notitle, \
   $coordinator using (bx($1)):2 with points lc rgb '#8a5a00' pt 4 ps 2 title 'coordinator: prepare, complete, fence', \
-  $coordinator using (bx($1)):4:3 with labels offset 0.6,1.9 left font ',8' tc rgb '#8a5a00' notitle, \
+  $coordinator using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#8a5a00' notitle, \
   $anomaly using (bx($1)):2 with points pt 6 ps 3.2 lw 2.5 lc rgb '#d0009a' title 'record of an anomaly'
