@@ -236,7 +236,21 @@ static void test_consumer_of(void) {
     rig_fini(&r);
 }
 
+/* A stall at a step alone: the nodes report that step (steps_watched has it). */
+static void test_stall_step_watched(void) {
+    static const char *const lines[] = {"stall consumer-2 on consumer.polled n=2 for 1s"};
+    rig r;
+    char err[256] = "";
+    CHECK_EQ(rig_init(&r, lines, 1, err, sizeof err), 0);
+    CHECK(r.fr.steps_watched & (UINT32_C(1) << STEP_CONSUMER_POLLED));
+    CHECK(!fault_on_step(&r.fr, node_consumer(1), STEP_CONSUMER_POLLED, 0));
+    CHECK(fault_on_step(&r.fr, node_consumer(1), STEP_CONSUMER_POLLED, 0));
+    check_call(&r, 0, "stall", node_consumer(1), 0, 1 * S);
+    rig_fini(&r);
+}
+
 int main(void) {
+    test_stall_step_watched();
     test_consumer_of();
     test_timed();
     test_steps();

@@ -348,7 +348,7 @@ int fault_runtime_init(fault_runtime *fr, const fault_env *env, const config *c,
             }
         } else if (!f->on_step) {
             sim_schedule(fr->world, f->at_ns, fr->kind, fault_arg(i, FAULT_ACT_START, 0));
-        } else if (f->kind == FAULT_CRASH || f->kind == FAULT_PAUSE) {
+        } else if (f->kind == FAULT_CRASH || f->kind == FAULT_PAUSE || f->kind == FAULT_STALL) {
             fr->steps_watched |= UINT32_C(1) << f->step;
         }
     }
