@@ -149,8 +149,77 @@ static void test_late_write_joins_next(void) {
     }
 }
 
+/* A4 over many seeds: the scenario of test_late_write_joins_next with the delay window moved
+ * by the seed across the first transactions (100 .. 147 ms, 2 ms long), under transaction
+ * version 1 (3.9, and 4.0 with transaction.version=1) and 2 (4.0's default). With version 1 a
+ * late batch that expired while its transaction committed at the same epoch joins the next
+ * transaction in some runs: aborted reads, and duplicates of the records the application
+ * sent again. With version 2 every EndTxn bumps the epoch (its markers carry the new one), so
+ * the late batch is INVALID_PRODUCER_EPOCH wherever it lands (or PRODUCER_FENCED at the
+ * coordinator when its leader asks to add the partition): no aborted read, no duplicate. */
+typedef struct a4_outcome {
+    int runs, late_runs, aborted_runs;
+    uint64_t aborted, duplicates, committed;
+} a4_outcome;
+
+static a4_outcome a4_sweep(const char *label, const char *setting) {
+    a4_outcome o = {0};
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        int from_ms = 100 + (int)(seed - 1);
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "%s\n"
+                 "transactional.id = app\n"
+                 "isolation.level = read_committed\n"
+                 "workload.records = 40\n"
+                 "workload.transaction.records = 10\n"
+                 "network.latency.ms = 1\n"
+                 "request.timeout.ms = 1000\n"
+                 "delivery.timeout.ms = 1000\n"
+                 "linger.ms = 0\n"
+                 "sim.seed = %llu\n"
+                 "fault.d = delay requests producer -> broker-1 by 1200ms from %dms to %dms\n",
+                 setting, (unsigned long long)seed, from_ms, from_ms + 2);
+        run_result r;
+        int rc = run_text(text, &r);
+        CHECK_EQ(rc, 0);
+        if (rc != 0) continue;
+        CHECK(!r.invariant_broken);
+        CHECK_EQ(r.check.hanging_transactions, 0);
+        o.runs++;
+        if (r.check.expired > 0) o.late_runs++;
+        if (r.check.aborted_read > 0) o.aborted_runs++;
+        o.aborted += r.check.aborted_read;
+        o.duplicates += r.check.duplicates;
+        o.committed += r.check.transactions_committed;
+    }
+    printf("prop_txn_verify: A4 at %-30s %2d runs: %2d with an expired batch, %2d with aborted "
+           "reads (%llu records), %llu duplicates, %llu transactions committed\n",
+           label, o.runs, o.late_runs, o.aborted_runs, (unsigned long long)o.aborted,
+           (unsigned long long)o.duplicates, (unsigned long long)o.committed);
+    return o;
+}
+
+static void test_same_epoch_leak_by_version(void) {
+    a4_outcome v39 = a4_sweep("3.9", "kafka.version = 3.9");
+    CHECK_EQ(v39.runs, SEEDS);
+    CHECK(v39.aborted_runs > 0);
+    CHECK(v39.duplicates > 0);
+    a4_outcome v40tv1 = a4_sweep("4.0, transaction.version = 1",
+                                   "kafka.version = 4.0\ntransaction.version = 1");
+    CHECK_EQ(v40tv1.runs, SEEDS);
+    CHECK(v40tv1.aborted_runs > 0);
+    a4_outcome tv2 = a4_sweep("4.0, transaction.version = 2", "kafka.version = 4.0");
+    CHECK_EQ(tv2.runs, SEEDS);
+    CHECK(tv2.late_runs > 0); /* late batches there were */
+    CHECK_EQ(tv2.aborted_runs, 0);
+    CHECK_EQ(tv2.duplicates, 0);
+    CHECK(tv2.committed > 0);
+}
+
 int main(void) {
     test_hanging_without_verification();
     test_late_write_joins_next();
+    test_same_epoch_leak_by_version();
     return test_result("prop_txn_verify");
 }

@@ -846,13 +846,20 @@ static void test_transactions(void) {
     load_bad_contains("transactional.id=a\nnum.brokers=2\nreplication.factor=2",
                       "transaction.state.log.replication.factor=3");
     load_bad_contains("transactional.id=a\ntransaction.timeout.ms=900001", "INVALID_TRANSACTION_TIMEOUT");
-    load_bad_contains("transactional.id=a\nkafka.version=4.0", "transaction.version=2");
     load_bad_contains("transactional.id=a\ntransaction.timeout.ms=0", "INVALID_TRANSACTION_TIMEOUT");
     /* A producer's own keys are checked without the world's fault lines, which its partial
      * tables could not resolve (coordinator of an id only producer-2 has). */
     load_ok("producer-1.linger.ms=5\nworkload.producers=2\nproducer-2.transactional.id=foo\n"
             "fault.c=crash coordinator of foo at 1s");
     load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
+    /* Transaction version 2 (KIP-890 part 2): 4.0's default, with a transactional id too. */
+    config tv2 = load_ok("transactional.id=a\nkafka.version=4.0");
+    CHECK_EQ(tv2.transaction_version, 2);
+    CHECK_EQ(tv2.txn_id_count, 1);
+    config tv1 = load_ok("transactional.id=a\nkafka.version=4.0\ntransaction.version=1");
+    CHECK(config_hash(&tv1) != config_hash(&tv2));
+    load_bad_contains("transactional.id=a\nkafka.version=3.9\ntransaction.version=2",
+                      "transaction.version");
 }
 
 /* The keys of consumers (issue 19): defaults by version, words, checks across keys, the

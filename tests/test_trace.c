@@ -203,10 +203,19 @@ static void test_txn_lines(void) {
     memset(&r, 0, sizeof r);
     proto_msg_answer(&m, &r);
     r.u.txn_response.error = ERR_CONCURRENT_TRANSACTIONS;
+    r.u.txn_response.producer_id = PROTO_NO_PRODUCER_ID;
+    r.u.txn_response.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
     capture_reset(f);
     trace_message(&t, 6000000, &r, NULL);
     CHECK_STR(capture(f), "6.000ms broker-2 -> producer EndTxnResponse "
                           "error=CONCURRENT_TRANSACTIONS\n");
+    /* Transaction version 2: the answer names the next transaction's id and epoch. */
+    r.u.txn_response = (proto_txn_response){.error = ERR_NONE, .producer_id = 2000000,
+                                            .producer_epoch = 4};
+    capture_reset(f);
+    trace_message(&t, 6000000, &r, NULL);
+    CHECK_STR(capture(f), "6.000ms broker-2 -> producer EndTxnResponse error=NONE "
+                          "pid=2000000 epoch=4\n");
     memset(&m, 0, sizeof m);
     m.api = API_WRITE_TXN_MARKERS;
     m.from = node_broker(2);

@@ -92,11 +92,13 @@ static void on_leader_message(void *ctx, const proto_msg *m) {
     e->deliver(e->ctx, m);
 }
 
-static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns) {
+static void fixture_init_at(txn_fixture *f, int min_isr, int64_t abort_interval_ns,
+                            int kafka_version, int transaction_version) {
     memset(f, 0, sizeof *f);
     harness *h = &f->h;
     config_base(&h->cfg);
-    h->cfg.kafka_version = 30900;
+    h->cfg.kafka_version = kafka_version;
+    h->cfg.transaction_version = transaction_version;
     h->cfg.min_insync_replicas = min_isr;
     h->cfg.txn_id_count = 1;
     strcpy(h->cfg.txn_ids[0], "orders-app");
@@ -120,6 +122,10 @@ static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns)
     h->net.on_send = on_net_send;
     h->net.trace_ctx = f;
     f->answer_markers = true;
+}
+
+static void fixture_init(txn_fixture *f, int min_isr, int64_t abort_interval_ns) {
+    fixture_init_at(f, min_isr, abort_interval_ns, 30900, 1);
 }
 
 static uint32_t send_from(harness *h, int64_t t, node_id from, int broker_id, proto_msg m) {
@@ -644,7 +650,108 @@ static void test_real_leaders(void) {
     harness_fini(h);
 }
 
+/* Transaction version 2 (KIP-890 part 2, 4.0): a world of 4.0.0 (or later) running it. */
+static void fixture_tv2(txn_fixture *f, int kafka_version) {
+    fixture_init_at(f, 2, 10 * SIM_S, kafka_version, 2);
+}
+
+static int16_t end_epoch(const harness *h, uint32_t corr, int64_t *pid) {
+    const proto_msg *r = response(h, corr, NULL);
+    *pid = r ? r->u.txn_response.producer_id : -2;
+    return r ? r->u.txn_response.producer_epoch : -2;
+}
+
+/* EndTxn bumps the epoch (prepareAbortOrCommit) and answers the next one; the markers carry
+ * it; a retry of the same result at the old epoch is NONE, the other result INVALID_TXN_STATE;
+ * COMMIT with nothing added is INVALID_TXN_STATE, ABORT an empty abort (epoch bumped, no
+ * marker); another epoch PRODUCER_FENCED; the next transaction adds at the new epoch. */
+static void test_tv2_end_txn(void) {
+    txn_fixture f;
+    fixture_tv2(&f, 40000);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    int64_t pid, got;
+    int16_t epoch;
+    begin(&f, 100 * SIM_MS, &pid, &epoch);
+    CHECK_EQ(epoch, 0);
+    int before = f.marker_count;
+    uint32_t commit = send_at(h, 300 * SIM_MS, 3, end_txn(pid, 0, true));
+    run_until(h, 400 * SIM_MS);
+    CHECK_EQ(txn_error(h, commit), ERR_NONE);
+    CHECK_EQ(end_epoch(h, commit, &got), 1);
+    CHECK_EQ(got, pid);
+    CHECK_EQ(f.marker_count - before, 2);
+    for (int i = before; i < f.marker_count; i++)
+        CHECK_EQ(f.markers[i].m.u.write_txn_markers.producer_epoch, 1);
+    txn_view v;
+    CHECK(txn_coord_view(h->brokers[3].txn, 0, &v));
+    CHECK_EQ(v.state, TXN_COMPLETE_COMMIT);
+    CHECK_EQ(v.producer_epoch, 1);
+    CHECK_EQ(v.last_producer_epoch, 0);
+    uint32_t retry = send_at(h, 400 * SIM_MS, 3, end_txn(pid, 0, true));
+    uint32_t other = send_at(h, 400 * SIM_MS, 3, end_txn(pid, 0, false));
+    uint32_t again = send_at(h, 400 * SIM_MS, 3, end_txn(pid, 1, true));
+    uint32_t wild = send_at(h, 400 * SIM_MS, 3, end_txn(pid, 5, false));
+    run_until(h, 500 * SIM_MS);
+    CHECK_EQ(txn_error(h, retry), ERR_NONE);
+    CHECK_EQ(end_epoch(h, retry, &got), 1);
+    CHECK_EQ(txn_error(h, other), ERR_INVALID_TXN_STATE);
+    CHECK_EQ(txn_error(h, again), ERR_INVALID_TXN_STATE);
+    CHECK_EQ(txn_error(h, wild), ERR_PRODUCER_FENCED);
+    before = f.marker_count;
+    uint32_t empty = send_at(h, 500 * SIM_MS, 3, end_txn(pid, 1, false));
+    run_until(h, 600 * SIM_MS);
+    CHECK_EQ(txn_error(h, empty), ERR_NONE);
+    CHECK_EQ(end_epoch(h, empty, &got), 2);
+    CHECK_EQ(f.marker_count, before);
+    uint32_t stale = send_at(h, 600 * SIM_MS, 3, add_partitions(pid, 1));
+    uint32_t add = send_at(h, 610 * SIM_MS, 3, add_partitions(pid, 2));
+    run_until(h, 700 * SIM_MS);
+    CHECK_EQ(txn_error(h, stale), ERR_PRODUCER_FENCED);
+    CHECK_EQ(txn_error(h, add), ERR_NONE);
+    char states[16];
+    states_since(h, 0, states, sizeof states);
+    CHECK(strcmp(states, "0124351") == 0); /* ..., CompleteCommit, PrepareAbort, CompleteAbort, Ongoing */
+    harness_fini(h);
+}
+
+/* A second instance's InitProducerId during an Ongoing transaction: the fence epoch (+1), then
+ * the abort's own bump (+1 again) in 4.0.0, not after KAFKA-19367 (4.1): the abort markers
+ * carry 2 or 1, the retried InitProducerId gets 3 or 2. The old instance's EndTxn(COMMIT) at
+ * its epoch is PRODUCER_FENCED in 4.0.0; after KAFKA-19367 the epoch is only one up, so it
+ * reads as a retry of a commit against CompleteAbort: INVALID_TXN_STATE (both fatal). */
+static void test_tv2_fence(int kafka_version, int16_t marker_epoch, int16_t next_epoch,
+                           int16_t old_commit_error) {
+    txn_fixture f;
+    fixture_tv2(&f, kafka_version);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    int64_t pid;
+    int16_t epoch;
+    begin(&f, 100 * SIM_MS, &pid, &epoch);
+    int before = f.marker_count;
+    uint32_t ip = send_from(h, 300 * SIM_MS, CLIENT2, 3, init_pid(60000, -1, -1));
+    run_until(h, 400 * SIM_MS);
+    CHECK_EQ(txn_error(h, ip), ERR_CONCURRENT_TRANSACTIONS);
+    CHECK_EQ(f.marker_count - before, 2);
+    for (int i = before; i < f.marker_count; i++) {
+        CHECK_EQ(f.markers[i].m.u.write_txn_markers.commit, 0);
+        CHECK_EQ(f.markers[i].m.u.write_txn_markers.producer_epoch, marker_epoch);
+    }
+    uint32_t old_end = send_at(h, 400 * SIM_MS, 3, end_txn(pid, 0, true));
+    uint32_t again = send_from(h, 400 * SIM_MS, CLIENT2, 3, init_pid(60000, -1, -1));
+    run_until(h, 500 * SIM_MS);
+    CHECK_EQ(txn_error(h, old_end), old_commit_error);
+    const proto_msg *r = response(h, again, NULL);
+    CHECK(r && r->u.init_pid_response.error == ERR_NONE);
+    if (r) CHECK_EQ(r->u.init_pid_response.producer_epoch, next_epoch);
+    harness_fini(h);
+}
+
 int main(void) {
+    test_tv2_end_txn();
+    test_tv2_fence(40000, 2, 3, ERR_PRODUCER_FENCED);
+    test_tv2_fence(40100, 1, 2, ERR_INVALID_TXN_STATE);
     test_real_leaders();
     test_marker_leader_moves();
     test_append_timeout();

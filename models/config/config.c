@@ -258,9 +258,10 @@ typedef struct config_field {
       "broker (3.6+, KIP-890 part 1): a leader asks the coordinator whether a producer's first " \
       "transactional batch on a partition belongs to an ongoing transaction before appending it", \
       CT_BOOL, transaction_verification, 0, 1)                                                  \
-    X("transaction.version", "", "1, 2 (2 is not modelled yet)",                                \
-      "KIP-890 feature: 1 = AddPartitionsToTxn; 2 = an epoch bump per transaction (default "    \
-      "from 4.0)", CT_INT, transaction_version, 1, 2)                                           \
+    X("transaction.version", "", "1, 2",                                                        \
+      "KIP-890 feature (4.0+): 1 = the producer's AddPartitionsToTxn; 2 (the default) = the "   \
+      "leader adds each partition and every EndTxn bumps the epoch", CT_INT,                    \
+      transaction_version, 1, 2)                                                                \
     X("isolation.level", "", "read_uncommitted, read_committed",                               \
       "how the judge reads each partition: everything below the high watermark, or what a "    \
       "read_committed consumer sees (below the last stable offset, aborted transactions "      \
@@ -1610,11 +1611,6 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
         c->producer_txn[p] = (int8_t)k;
     }
     if (c->txn_id_count == 0) return 0;
-    if (c->transaction_version == 2) {
-        snprintf(what, sizeof what, "transaction.version=2 (KIP-890 part 2, the default from "
-                 "4.0) with transactional.id: not modelled yet; set transaction.version=1");
-        return config_fail(err, err_len, what);
-    }
     if (c->transaction_timeout_ns <= 0 ||
         c->transaction_timeout_ns > c->transaction_max_timeout_ns) {
         /* The coordinator answers InitProducerId with INVALID_TRANSACTION_TIMEOUT

@@ -698,12 +698,16 @@ static bool markers_try_complete(broker *b, node_id client, int only);
 
 static bool verify_begin(broker *b, node_id client);
 
-/* The current request of client is a transactional one this leader verifies (KIP-890 part 1):
- * one predictable branch on the first batch's flag for every other request. */
+/* The current request of client is a transactional one this leader verifies (KIP-890 part 1)
+ * or adds to its transaction (transaction version 2, which verifies whatever
+ * transaction.partition.verification.enable says: ReplicaManager.
+ * maybeSendPartitionsToTransactionCoordinator): one predictable branch on the first batch's
+ * flag for every other request. */
 static inline bool produce_verifies(const broker *b, node_id client) {
     const proto_produce_request *req = &b->conns[client].current.u.produce;
     return __builtin_expect((req->batch.flags & PROTO_BATCH_TRANSACTIONAL) != 0, 0) &&
-           b->env.config->transaction_verification && req->txn != 0;
+           (b->env.config->transaction_verification || b->env.config->transaction_version >= 2) &&
+           req->txn != 0;
 }
 
 /* KafkaApis.handleProduceRequest and ReplicaManager.appendRecords for a request carrying
@@ -1059,6 +1063,9 @@ BROKER_COLD static int16_t verify_error_to_producer(const broker *b, int16_t err
     switch (error) {
     case ERR_PRODUCER_FENCED: return ERR_INVALID_PRODUCER_EPOCH;
     case ERR_CONCURRENT_TRANSACTIONS:
+        /* Version 2 passes it on ("less confusing to the client"), after the retries. */
+        if (b->env.config->transaction_version >= 2) return error;
+        return ERR_NOT_ENOUGH_REPLICAS;
     case ERR_COORDINATOR_LOAD_IN_PROGRESS:
     case ERR_COORDINATOR_NOT_AVAILABLE:
     case ERR_NOT_COORDINATOR: return ERR_NOT_ENOUGH_REPLICAS;
@@ -1076,6 +1083,34 @@ BROKER_COLD static int16_t verify_check(broker *b, const broker_verify *vf, int 
                                         int16_t error) {
     (void)b;
     return pstate_verification_check(&p->pstate, in, vf->guards[k], error);
+}
+
+/* AddPartitionsToTxnManager.addOrVerifyTransaction: the partitions of client's request with a
+ * guard go to the coordinator (broker id coordinator) in one AddPartitionsToTxn, verifyOnly with
+ * version 1, an add with version 2; the request parks until the answer or the broker's
+ * request.timeout.ms (InterBrokerSendThread). */
+BROKER_COLD static void verify_send(broker *b, node_id client, int coordinator) {
+    const proto_produce_request *req = &b->conns[client].current.u.produce;
+    broker_verify *vf = &b->verify[client];
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_ADD_PARTITIONS_TO_TXN;
+    m.to = node_broker(coordinator);
+    m.partition = vf->partitions[0];
+    m.correlation_id = ++b->correlation_next;
+    m.u.add_partitions.producer_id = req->batch.producer_id;
+    m.u.add_partitions.producer_epoch = req->batch.producer_epoch;
+    m.u.add_partitions.txn = (uint16_t)(req->txn - 1);
+    m.u.add_partitions.partition_count = vf->count;
+    m.u.add_partitions.verify_only = b->env.config->transaction_version >= 2 ? 0 : 1;
+    m.u.add_partitions.partitions = vf->partitions;
+    vf->correlation = m.correlation_id;
+    vf->coordinator = (int16_t)coordinator;
+    vf->answered = false;
+    vf->retry_wait = false;
+    conn_park(b, client, BROKER_PARKED_VERIFY,
+              now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns));
+    send_msg(b, &m);
 }
 
 /* ReplicaManager.maybeStartTransactionVerificationForPartitions for the current request of
@@ -1130,25 +1165,47 @@ BROKER_COLD static bool verify_begin(broker *b, node_id client) {
             if (vf->guards[k]) vf->errors[k] = error;
         return false;
     }
-    proto_msg m;
-    memset(&m, 0, sizeof m);
-    m.api = API_ADD_PARTITIONS_TO_TXN;
-    m.to = node_broker(sp->leader);
-    m.partition = vf->partitions[0];
-    m.correlation_id = ++b->correlation_next;
-    m.u.add_partitions.producer_id = req->batch.producer_id;
-    m.u.add_partitions.producer_epoch = req->batch.producer_epoch;
-    m.u.add_partitions.txn = (uint16_t)txn;
-    m.u.add_partitions.partition_count = vf->count;
-    m.u.add_partitions.verify_only = 1;
-    m.u.add_partitions.partitions = vf->partitions;
-    vf->correlation = m.correlation_id;
-    vf->coordinator = sp->leader;
-    vf->answered = false;
-    conn_park(b, client, BROKER_PARKED_VERIFY,
-              now_ns(b) + proto_request_timeout_ns(b->env.config->broker_request_timeout_ns));
-    send_msg(b, &m);
+    vf->started_ns = now_ns(b);
+    verify_send(b, client, sp->leader);
     return true;
+}
+
+/* add.partitions.to.txn.retry.backoff.ms and .max.ms (AddPartitionsToTxnConfig, 4.0 defaults
+ * 20 and 100; the keys are not offered). */
+#define BROKER_ADD_RETRY_BACKOFF_NS (20 * SIM_MS)
+#define BROKER_ADD_RETRY_MAX_NS (100 * SIM_MS)
+
+/* ReplicaManager.handleProduceAppend's maybeRetryOnConcurrentTransactions (transaction version
+ * 2: a leader that adds a partition retries CONCURRENT_TRANSACTIONS, the previous
+ * transaction's markers being still out, "the produce backoff adds too much delay") while less
+ * than min(add.partitions.to.txn.retry.backoff.max.ms, request.timeout.ms) has passed since the
+ * first add; then the answer stands. */
+BROKER_COLD static bool verify_retries(const broker *b, const broker_verify *vf, int16_t error,
+                                       const int16_t *errors) {
+    if (b->env.config->transaction_version < 2) return false;
+    int64_t limit = b->env.config->broker_request_timeout_ns;
+    if (limit > BROKER_ADD_RETRY_MAX_NS) limit = BROKER_ADD_RETRY_MAX_NS;
+    if (now_ns(b) - vf->started_ns >= limit) return false;
+    bool concurrent = error == ERR_CONCURRENT_TRANSACTIONS;
+    for (int i = 0; errors && i < vf->count && !concurrent; i++)
+        concurrent = errors[i] == ERR_CONCURRENT_TRANSACTIONS;
+    return concurrent;
+}
+
+BROKER_COLD static void verify_done(broker *b, node_id client, int16_t error,
+                                    const int16_t *errors);
+
+/* The retry of a version 2 add: to the coordinator of this broker's metadata now
+ * (maybeSendPartitionsToTransactionCoordinator again), or COORDINATOR_NOT_AVAILABLE. */
+BROKER_COLD static void verify_retry(broker *b, node_id client) {
+    const proto_produce_request *req = &b->conns[client].current.u.produce;
+    const broker_partition *sp = &b->partitions[b->env.config->txn_partition[req->txn - 1]];
+    b->verify[client].retry_wait = false;
+    if (!sp->state_known || sp->leader < 1) {
+        verify_done(b, client, ERR_COORDINATOR_NOT_AVAILABLE, NULL);
+        return;
+    }
+    verify_send(b, client, sp->leader);
 }
 
 /* The verification of client's parked request is answered: error for every partition asked
@@ -1159,6 +1216,13 @@ BROKER_COLD static void verify_done(broker *b, node_id client, int16_t error,
     broker_conn *c = &b->conns[client];
     broker_verify *vf = &b->verify[client];
     const proto_produce_request *req = &c->current.u.produce;
+    if (verify_retries(b, vf, error, errors)) {
+        /* maybeRetryOnConcurrentTransactions: the add again after the backoff. */
+        vf->correlation = 0;
+        vf->retry_wait = true;
+        conn_park(b, client, BROKER_PARKED_VERIFY, now_ns(b) + BROKER_ADD_RETRY_BACKOFF_NS);
+        return;
+    }
     for (int k = 0, i = 0; k < (req->batch_count > 1 ? req->batch_count : 1); k++) {
         if (!vf->guards[k]) continue;
         int16_t e = errors ? errors[i] : error;
@@ -1847,7 +1911,8 @@ static void broker_on_conn_timeout(broker *b, node_id client) {
     } else if (c->parked == BROKER_PARKED_MARKERS) {
         markers_expire(b, client);
     } else if (c->parked == BROKER_PARKED_VERIFY) {
-        verify_done(b, client, ERR_NETWORK_EXCEPTION, NULL); /* wasTimedOut; it drains */
+        if (b->verify[client].retry_wait) verify_retry(b, client); /* its backoff is over */
+        else verify_done(b, client, ERR_NETWORK_EXCEPTION, NULL); /* wasTimedOut; it drains */
         return;
     } else if (c->parked == BROKER_PARKED_PRODUCE) {
         produce_respond(b, client, ERR_REQUEST_TIMED_OUT, -1); /* DelayedProduce expired */
@@ -1936,6 +2001,7 @@ int broker_init(broker *b, const broker_env *env, int broker_id, int partition_c
         SIM_ASSERT(env->world, replica_counts[i] >= 1 && replica_counts[i] <= PROTO_BROKERS_MAX);
         if (log_init(&p->log, &lo) != 0) goto fail;
         if (pstate_init(&p->pstate, c->kafka_version) != 0) goto fail;
+        p->pstate.txn_v2 = c->transaction_version >= 2;
         p->leader = -1;
         p->fetch_leader = -1;
         p->committed_truncated = -1;

@@ -190,6 +190,9 @@ typedef struct broker_verify {
     uint32_t next_gen;          /* the client's newer connection, whose requests wait behind
                                  * this one (0 none): the request goes on without a channel */
     uint16_t count;             /* partitions sent */
+    bool retry_wait;            /* version 2: the add waits add.partitions.to.txn.retry.backoff.ms
+                                 * to be sent again after CONCURRENT_TRANSACTIONS */
+    int64_t started_ns;         /* when the first add of the request went (the retries' clock) */
     uint16_t partitions[PROTO_PRODUCE_BATCHES_MAX]; /* g, in the request's batch order */
     uint32_t guards[PROTO_PRODUCE_BATCHES_MAX];     /* by batch k: 0 none (sentinel) */
     int16_t errors[PROTO_PRODUCE_BATCHES_MAX];      /* by batch k: NONE or the pre-append error */

@@ -268,10 +268,17 @@ static void verification_clear(pstate *ps, int64_t producer_id) {
     ps->verification_count--;
 }
 
+/* hasOngoingTransaction: with transaction version 2 (4.0), only at the producer's own epoch: a
+ * batch of the next transaction (the epoch one up) that finds the previous one still open, its
+ * marker not yet written, is added again. */
+static bool has_ongoing_txn(const pstate *ps, const pstate_entry *e, int16_t epoch) {
+    return e && e->txn_first_offset != LOG_NO_OFFSET && (!ps->txn_v2 || e->producer_epoch == epoch);
+}
+
 uint32_t pstate_verification_start(pstate *ps, int64_t producer_id, int32_t seq, int16_t epoch,
                                    int64_t now_ns) {
     const pstate_entry *e = pstate_entry_find(ps, producer_id);
-    if (e && e->txn_first_offset != LOG_NO_OFFSET) return 0; /* hasOngoingTransaction */
+    if (has_ongoing_txn(ps, e, epoch)) return 0;
     size_t i = verification_lower_bound(ps, producer_id);
     if (i >= ps->verification_count || ps->verifications[i].producer_id != producer_id) {
         if (grow((void **)&ps->verifications, &ps->verification_capacity,
@@ -301,7 +308,7 @@ int16_t pstate_verification_check(const pstate *ps, const proto_batch *b, uint32
                                   int16_t epoch_error) {
     const pstate_entry *e = pstate_entry_find(ps, b->producer_id);
     const pstate_verification *v = verification_find(ps, b->producer_id);
-    bool ongoing = e && e->txn_first_offset != LOG_NO_OFFSET;
+    bool ongoing = has_ongoing_txn(ps, e, b->producer_epoch);
     if (!ongoing && (!v || guard == 0 || v->guard != guard)) return ERR_INVALID_TXN_STATE;
     if (epoch_error == ERR_INVALID_PRODUCER_EPOCH) return epoch_error;
     if (v && b->base_sequence > v->lowest_sequence) return ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;

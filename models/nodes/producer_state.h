@@ -125,6 +125,9 @@ typedef struct pstate {
     size_t snapshot_entry_count;      /* pool entries used */
     size_t snapshot_entry_capacity;   /* pool entries allocated */
     int kafka_version;           /* kafka.version, for the outcome table's switches */
+    bool txn_v2;                 /* transaction.version 2 (set by the owner after init): an
+                                  * open transaction counts for verification only at its own
+                                  * epoch (UnifiedLog.hasOngoingTransaction(pid, epoch), 4.0) */
     pstate_txn *ongoing;         /* owned: ongoingTxns, by first offset */
     size_t ongoing_count;        /* open transactions */
     size_t ongoing_capacity;     /* slots allocated */

@@ -28,6 +28,10 @@ static uint64_t txn_arg(int type, int index, int dest) {
 }
 
 #define TXN_KAFKA_2_7 20700 /* KAFKA-9911: PRODUCER_FENCED split from INVALID_PRODUCER_EPOCH */
+/* KAFKA-19367 (PR #19910, June 2025, after 4.0): with transaction version 2 the abort of a fence
+ * no longer bumps the epoch a second time. */
+#define TXN_KAFKA_4_1 40100
+#define TXN_KAFKA_4_0 40000
 /* TransactionMetadata.isEpochExhausted: epoch >= Short.MaxValue - 1. */
 #define TXN_EPOCH_EXHAUSTED (INT16_MAX - 1)
 
@@ -58,6 +62,7 @@ typedef struct txn_reply {
 /* TxnTransitMetadata: the target of a transition; its partitions are in txn_meta.transit. */
 typedef struct txn_transit {
     int64_t producer_id, last_producer_id;
+    int64_t next_producer_id;    /* transaction version 2: the id after an exhausted epoch */
     int64_t start_ns, update_ns;
     int32_t timeout_ms;
     int16_t producer_epoch, last_producer_epoch;
@@ -75,6 +80,7 @@ typedef struct txn_slot {
 typedef struct txn_meta {
     bool present;                 /* in the cache */
     int64_t producer_id, last_producer_id;
+    int64_t next_producer_id;     /* nextProducerId (transaction version 2), -1 none */
     int16_t producer_epoch, last_producer_epoch;
     int32_t timeout_ms;
     int8_t state;                 /* proto_txn_state */
@@ -88,6 +94,7 @@ typedef struct txn_meta {
     uint8_t op_kind;              /* txn_op_kind */
     bool op_commit;               /* END and the fences: the result asked */
     bool op_epoch_fence;          /* endTransaction's isEpochFence */
+    bool op_tv2;                  /* endTransaction of transaction version 2 (epoch bumped) */
     int16_t op_end_epoch;         /* the epoch endTransaction was called with */
     int32_t op_coord_epoch;       /* the coordinator epoch at the start */
     int64_t op_required_offset;   /* the HW that makes the record durable */
@@ -124,6 +131,7 @@ struct txn_coord {
     sim_timer *load_timers;   /* owned, by g */
     sim_timer scan_timer;
     uint32_t correlation_next;
+    bool tv2;                 /* transaction.version 2: EndTxn bumps the epoch (KIP-890) */
 };
 
 static int64_t now_ns(const txn_coord *tc) { return sim_now(tc->w); }
@@ -195,7 +203,9 @@ static bool txn_valid_previous(int to, int from) {
         return from == TXN_ONGOING || from == TXN_EMPTY || from == TXN_COMPLETE_COMMIT ||
                from == TXN_COMPLETE_ABORT;
     case TXN_PREPARE_COMMIT: return from == TXN_ONGOING;
-    case TXN_PREPARE_ABORT: return from == TXN_ONGOING || from == TXN_PREPARE_EPOCH_FENCE;
+    case TXN_PREPARE_ABORT: /* 4.0: also from Empty and Complete* (transaction version 2) */
+        return from == TXN_ONGOING || from == TXN_PREPARE_EPOCH_FENCE || from == TXN_EMPTY ||
+               from == TXN_COMPLETE_COMMIT || from == TXN_COMPLETE_ABORT;
     case TXN_COMPLETE_COMMIT: return from == TXN_PREPARE_COMMIT;
     case TXN_COMPLETE_ABORT: return from == TXN_PREPARE_ABORT;
     case TXN_PREPARE_EPOCH_FENCE: return from == TXN_ONGOING;
@@ -213,6 +223,7 @@ static void txn_prepare(txn_coord *tc, txn_meta *t, int state, int64_t pid, int1
     SIM_ASSERT(tc->w, txn_valid_previous(state, t->state));
     t->transit = (txn_transit){.producer_id = pid,
                                .last_producer_id = t->producer_id,
+                               .next_producer_id = PROTO_NO_PRODUCER_ID,
                                .producer_epoch = epoch,
                                .last_producer_epoch = last_epoch,
                                .timeout_ms = timeout_ms,
@@ -226,6 +237,19 @@ static void txn_prepare(txn_coord *tc, txn_meta *t, int state, int64_t pid, int1
 static void txn_transit_parts_current(txn_meta *t) {
     memcpy(t->transit_parts, t->parts, (size_t)t->part_count * sizeof *t->parts);
     t->transit_count = t->part_count;
+}
+
+/* prepareComplete: CompleteX pending until the markers are answered, at the id and epoch of
+ * PrepareX, or (version 2, the epoch exhausted) at nextProducerId with epoch 0. */
+static void txn_prepare_complete(txn_coord *tc, txn_meta *t, bool commit) {
+    bool rotate = tc->tv2 && t->next_producer_id != PROTO_NO_PRODUCER_ID;
+    t->has_failed_epoch_fence = false;
+    t->complete_ns = now_ns(tc);
+    txn_prepare(tc, t, commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT,
+                rotate ? t->next_producer_id : t->producer_id,
+                rotate ? 0 : t->producer_epoch, t->last_producer_epoch, t->timeout_ms,
+                t->start_ns, t->complete_ns);
+    t->transit_count = 0;
 }
 
 /* prepareFenceProducerEpoch: PrepareEpochFence pending, the epoch one up (unless a fence
@@ -259,13 +283,27 @@ static void txn_complete_transition(txn_coord *tc, txn_meta *t) {
         t->part_count = t->transit_count;
         break;
     case TXN_PREPARE_COMMIT:
-    case TXN_PREPARE_ABORT: /* from EndTxn */
-        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch && x->producer_id == t->producer_id);
+    case TXN_PREPARE_ABORT: /* from EndTxn; transaction version 2: the epoch one up */
+        SIM_ASSERT(tc->w, x->producer_id == t->producer_id);
+        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch ||
+                              (tc->tv2 && x->producer_epoch == t->producer_epoch + 1));
         SIM_ASSERT(tc->w, t->transit_count == t->part_count);
+        t->producer_epoch = x->producer_epoch;
+        t->last_producer_epoch = x->last_producer_epoch;
+        t->next_producer_id = x->next_producer_id;
+        t->start_ns = x->start_ns; /* an empty abort starts now (prepareAbortOrCommit) */
         break;
     case TXN_COMPLETE_COMMIT:
-    case TXN_COMPLETE_ABORT: /* from the markers */
-        SIM_ASSERT(tc->w, x->producer_epoch == t->producer_epoch && x->start_ns != -1);
+    case TXN_COMPLETE_ABORT: /* from the markers; version 2 may move to the next id, epoch 0 */
+        SIM_ASSERT(tc->w, (x->producer_epoch == t->producer_epoch &&
+                           x->producer_id == t->producer_id) ||
+                              (tc->tv2 && x->producer_epoch == 0 &&
+                               x->producer_id == t->next_producer_id));
+        SIM_ASSERT(tc->w, x->start_ns != -1);
+        if (x->producer_id != t->producer_id) t->last_producer_id = t->producer_id;
+        t->producer_id = x->producer_id;
+        t->producer_epoch = x->producer_epoch;
+        t->next_producer_id = PROTO_NO_PRODUCER_ID;
         t->start_ns = x->start_ns;
         t->part_count = 0;
         break;
@@ -308,6 +346,11 @@ static void txn_reply_send(txn_coord *tc, const txn_reply *r, int16_t error, int
         m.u.init_pid_response.producer_epoch = error ? PROTO_NO_PRODUCER_EPOCH : epoch;
     } else {
         m.u.txn_response.error = error;
+        if (r->api == API_END_TXN) { /* EndTxn v5 (version 2) names the next id and epoch */
+            bool named = tc->tv2 && error == ERR_NONE;
+            m.u.txn_response.producer_id = named ? pid : PROTO_NO_PRODUCER_ID;
+            m.u.txn_response.producer_epoch = named ? epoch : PROTO_NO_PRODUCER_EPOCH;
+        }
     }
     broker_coordinator_respond(tc->b, r->client, r->gen, r->correlation, &m);
 }
@@ -326,6 +369,7 @@ static void txn_append(txn_coord *tc, int txn) {
         return;
     }
     txn_record rec = {.producer_id = t->transit.producer_id,
+                      .next_producer_id = t->transit.next_producer_id,
                       .start_ns = t->transit.start_ns,
                       .update_ns = t->transit.update_ns,
                       .timeout_ms = t->transit.timeout_ms,
@@ -419,24 +463,23 @@ static void txn_op_done(txn_coord *tc, int txn, int16_t error) {
     if (txn_step(tc, txn, STEP_COORDINATOR_PREPARE)) return;
     bool commit = t->op_commit;
     int16_t pre = ERR_NONE;
-    if (t->producer_epoch != t->op_end_epoch) pre = fenced_error(tc);
+    if (t->producer_epoch != t->op_end_epoch &&
+        !(t->op_tv2 && t->producer_epoch == t->op_end_epoch + 1))
+        pre = fenced_error(tc);
     else if (t->pending >= 0) pre = ERR_CONCURRENT_TRANSACTIONS;
     else if (t->state != (commit ? TXN_PREPARE_COMMIT : TXN_PREPARE_ABORT)) pre = ERR_INVALID_TXN_STATE;
     if (pre != ERR_NONE) {
         if (t->op_kind != TXN_OP_FENCE_TIMEOUT) txn_reply_send(tc, &reply, pre, 0, 0);
         return;
     }
-    /* prepareComplete: CompleteX pending until the markers are answered. */
-    t->has_failed_epoch_fence = false;
-    t->complete_ns = now_ns(tc);
-    txn_prepare(tc, t, commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT, t->producer_id,
-                t->producer_epoch, t->last_producer_epoch, t->timeout_ms, t->start_ns,
-                t->complete_ns);
-    t->transit_count = 0;
+    txn_prepare_complete(tc, t, commit);
     int32_t coord_epoch = t->op_coord_epoch;
     /* The answer first, then the markers (responseCallback(NONE); addTxnMarkersToSend). An
-     * InitProducerId that fenced is told CONCURRENT_TRANSACTIONS, so that it retries. */
-    if (t->op_kind == TXN_OP_END) txn_reply_send(tc, &reply, ERR_NONE, 0, 0);
+     * InitProducerId that fenced is told CONCURRENT_TRANSACTIONS, so that it retries. With
+     * version 2 the answer names the id and epoch of CompleteX: the next transaction's (the
+     * new id after an exhausted epoch, KAFKA-18660). */
+    if (t->op_kind == TXN_OP_END)
+        txn_reply_send(tc, &reply, ERR_NONE, t->transit.producer_id, t->transit.producer_epoch);
     else if (t->op_kind == TXN_OP_FENCE_INIT)
         txn_reply_send(tc, &reply, ERR_CONCURRENT_TRANSACTIONS, 0, 0);
     txn_markers_start(tc, txn, commit, coord_epoch);
@@ -517,6 +560,7 @@ static void txn_load(txn_coord *tc, int g) {
         t->present = true;
         t->producer_id = rec->producer_id;
         t->last_producer_id = PROTO_NO_PRODUCER_ID;
+        t->next_producer_id = rec->next_producer_id;
         t->producer_epoch = rec->producer_epoch;
         t->last_producer_epoch = PROTO_NO_PRODUCER_EPOCH;
         t->timeout_ms = rec->timeout_ms;
@@ -534,11 +578,7 @@ static void txn_load(txn_coord *tc, int g) {
         if (partition_of(tc, i) != g || !t->present) continue;
         if (t->state != TXN_PREPARE_COMMIT && t->state != TXN_PREPARE_ABORT) continue;
         bool commit = t->state == TXN_PREPARE_COMMIT;
-        t->complete_ns = now_ns(tc);
-        txn_prepare(tc, t, commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT, t->producer_id,
-                    t->producer_epoch, t->last_producer_epoch, t->timeout_ms, t->start_ns,
-                    t->complete_ns);
-        t->transit_count = 0;
+        txn_prepare_complete(tc, t, commit);
         txn_markers_start(tc, i, commit, tc->part_epoch[g]);
     }
 }
@@ -550,12 +590,107 @@ static void txn_op_begin(txn_meta *t, txn_op_kind kind, const txn_reply *reply, 
     t->op_reply = reply ? *reply : (txn_reply){0};
     t->op_coord_epoch = epoch;
     t->op_epoch_fence = false;
+    t->op_tv2 = false;
+}
+
+/* endTransaction of transaction version 2 (TransactionCoordinator.endTransaction, 4.0, the
+ * state table in its comment; KAFKA-14562, KAFKA-18464, KAFKA-18660): every completion bumps
+ * the epoch (prepareAbortOrCommit: epoch + 1, the last epoch the old one; at 32766 a next
+ * producer id that CompleteX takes with epoch 0). The pending check comes first; then the
+ * producer id (or a retry across the id's rotation), then the epoch: the current one for
+ * Ongoing and Empty, one below it (a retry of the bumped EndTxn) for PrepareX, either for
+ * Complete*. A retry of the same result is NONE with the current id and epoch; ABORT at the
+ * current epoch from Empty or Complete* is an "empty abort" (PrepareAbort with no partitions,
+ * the epoch bumped); every other combination is INVALID_TXN_STATE. A fence (InitProducerId,
+ * the timeout scan) aborts at its fencing epoch, which prepareAbortOrCommit bumps once more
+ * in 4.0.0 and not after KAFKA-19367 (4.1). */
+static void txn_end_transaction_v2(txn_coord *tc, int txn, int64_t pid, int16_t epoch,
+                                   bool commit, txn_op_kind kind, const txn_reply *reply) {
+    bool from_client = kind == TXN_OP_END;
+    txn_meta *t = NULL;
+    int16_t error = txn_state_of(tc, txn, &t);
+    if (error == ERR_NONE && !t) error = ERR_INVALID_PRODUCER_ID_MAPPING;
+    int next = -1;
+    bool fence = false;
+    int64_t cur_pid = PROTO_NO_PRODUCER_ID;
+    int16_t cur_epoch = PROTO_NO_PRODUCER_EPOCH;
+    if (error == ERR_NONE) {
+        cur_pid = t->producer_id;
+        cur_epoch = t->producer_epoch;
+        fence = t->pending == TXN_PREPARE_EPOCH_FENCE;
+        bool retry_overflow = !fence && t->last_producer_id == pid &&
+                              epoch == TXN_EPOCH_EXHAUSTED && t->producer_epoch == 0;
+        bool retry_bump = !fence && t->producer_epoch == epoch + 1;
+        bool retry = retry_overflow || retry_bump;
+        bool valid;
+        if (fence) {
+            valid = (!from_client || epoch == t->producer_epoch) && epoch >= t->producer_epoch;
+        } else if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
+            valid = retry_bump;
+        } else if (t->state == TXN_COMPLETE_COMMIT || t->state == TXN_COMPLETE_ABORT) {
+            valid = retry || epoch == t->producer_epoch;
+        } else {
+            valid = epoch == t->producer_epoch;
+        }
+        bool done_commit = t->state == TXN_COMPLETE_COMMIT, done_abort = t->state == TXN_COMPLETE_ABORT;
+        if (t->pending >= 0 && !fence) error = ERR_CONCURRENT_TRANSACTIONS;
+        else if (t->producer_id != pid && !retry_overflow) error = ERR_INVALID_PRODUCER_ID_MAPPING;
+        else if (!valid) error = ERR_PRODUCER_FENCED;
+        else if (t->state == TXN_ONGOING) next = commit ? TXN_PREPARE_COMMIT : TXN_PREPARE_ABORT;
+        else if (t->state == TXN_PREPARE_COMMIT)
+            error = commit ? ERR_CONCURRENT_TRANSACTIONS : ERR_INVALID_TXN_STATE;
+        else if (t->state == TXN_PREPARE_ABORT)
+            error = commit ? ERR_INVALID_TXN_STATE : ERR_CONCURRENT_TRANSACTIONS;
+        else if (retry) /* Complete*: the same result again, or the other one */
+            error = (commit ? done_commit : done_abort) ? ERR_NONE : ERR_INVALID_TXN_STATE;
+        else if (!commit) next = TXN_PREPARE_ABORT; /* Empty, Complete*: an empty abort */
+        else error = ERR_INVALID_TXN_STATE;
+    }
+    if (next < 0) {
+        if (kind == TXN_OP_FENCE_TIMEOUT || !reply) return;
+        if (kind == TXN_OP_FENCE_INIT && error == ERR_NONE) error = ERR_CONCURRENT_TRANSACTIONS;
+        txn_reply_send(tc, reply, error, cur_pid, cur_epoch);
+        return;
+    }
+    bool empty = t->state != TXN_ONGOING;
+    txn_op_begin(t, kind, reply, txn_coord_epoch(tc, txn));
+    t->op_tv2 = true;
+    int16_t bumped = (int16_t)(t->producer_epoch + 1);
+    int16_t last = t->producer_epoch;
+    if (fence) {
+        /* The fence epoch is the metadata's before its record is written; 4.0.0 bumps it once
+         * more, KAFKA-19367 not. */
+        t->op_epoch_fence = true;
+        t->pending = -1;
+        t->producer_epoch = epoch;
+        t->last_producer_epoch = PROTO_NO_PRODUCER_EPOCH;
+        /* (4.0.0 at epoch 32767 throws instead, KAFKA-19367's report; not modelled: the
+         * second bump is skipped there.) */
+        bool again = tc->c->kafka_version < TXN_KAFKA_4_1 && epoch < INT16_MAX;
+        bumped = again ? (int16_t)(epoch + 1) : epoch;
+        last = again ? epoch : PROTO_NO_PRODUCER_EPOCH;
+    }
+    int64_t next_pid = PROTO_NO_PRODUCER_ID;
+    if (!fence && t->producer_epoch >= TXN_EPOCH_EXHAUSTED) next_pid = broker_new_producer_id(tc->b);
+    t->op_commit = commit;
+    t->op_end_epoch = epoch;
+    int64_t now = now_ns(tc);
+    txn_prepare(tc, t, next, t->producer_id, bumped, last, t->timeout_ms,
+                empty ? now : t->start_ns, now);
+    t->transit.next_producer_id = next_pid;
+    if (empty) t->transit_count = 0;
+    else txn_transit_parts_current(t);
+    txn_append(tc, txn);
 }
 
 /* endTransaction: from the client (EndTxn), or to fence (InitProducerId, the timeout scan;
  * epoch is then the fencing epoch and PrepareEpochFence is pending). */
 static void txn_end_transaction(txn_coord *tc, int txn, int64_t pid, int16_t epoch, bool commit,
                                 txn_op_kind kind, const txn_reply *reply) {
+    if (tc->tv2) {
+        txn_end_transaction_v2(tc, txn, pid, epoch, commit, kind, reply);
+        return;
+    }
     bool from_client = kind == TXN_OP_END;
     txn_meta *t = NULL;
     int16_t error = txn_state_of(tc, txn, &t);
@@ -733,6 +868,10 @@ static int16_t txn_add_partitions_check(txn_coord *tc, const proto_add_partition
     int16_t error = txn >= tc->txn_count ? ERR_NOT_COORDINATOR : txn_state_of(tc, txn, &t);
     *out = t;
     if (error != ERR_NONE) return error;
+    /* 4.0 asks about a transition in flight first (KAFKA-18660: a retry at the next id after
+     * a rotation must not fence itself). */
+    if (pending && t && t->pending >= 0 && tc->c->kafka_version >= TXN_KAFKA_4_0)
+        return ERR_CONCURRENT_TRANSACTIONS;
     if (!t || t->producer_id != req->producer_id) return ERR_INVALID_PRODUCER_ID_MAPPING;
     if (t->producer_epoch != req->producer_epoch) return fenced;
     if ((pending && t->pending >= 0) || t->state == TXN_PREPARE_COMMIT ||
@@ -1100,6 +1239,7 @@ txn_coord *txn_coord_new(broker *b) {
     tc->w = b->env.world;
     tc->records = b->env.txn_records;
     tc->txn_count = tc->c->txn_id_count;
+    tc->tv2 = tc->c->transaction_version >= 2;
     tc->partition_count = b->partition_count;
     size_t P = (size_t)b->partition_count;
     tc->txns = calloc((size_t)tc->txn_count ? (size_t)tc->txn_count : 1, sizeof *tc->txns);

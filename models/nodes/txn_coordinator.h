@@ -23,6 +23,13 @@
  *   re-sent with the new coordinator epoch after a load; CompleteCommit / CompleteAbort
  *   appended when all are answered (retried on COORDINATOR_NOT_AVAILABLE).
  * KafkaApis.getCoordinator answers FindCoordinator from any broker's metadata.
+ * Transaction version 2 (KIP-890 part 2, 4.0, the whole world runs one version): a partition
+ * leader adds the partition (AddPartitionsToTxn with verify_only false, the client path's
+ * checks, 4.0's pending check first, KAFKA-18660); every EndTxn bumps the epoch
+ * (prepareAbortOrCommit), its markers carry the bumped one and its answer names it (EndTxn v5);
+ * the epoch rules of 4.0's endTransaction (retries one epoch below, the empty abort); the fence's
+ * second bump in 4.0.0 and not after KAFKA-19367 (4.1); a new producer id once the epoch reaches
+ * 32766 (nextProducerId, taken with epoch 0 by CompleteX).
  *
  * Simplifications, each deliberate:
  * - S2: a state record is a txn_record in the world's shared txn_records arena (the bytes of
@@ -64,6 +71,7 @@ struct broker;
  * it). */
 typedef struct txn_record {
     int64_t producer_id;
+    int64_t next_producer_id; /* NextProducerId (transaction version 2), -1 none */
     int64_t start_ns;        /* txnStartTimestamp, -1 none, ns */
     int64_t update_ns;       /* txnLastUpdateTimestamp, ns */
     uint32_t parts_at;       /* index of its partitions in txn_records.parts */

@@ -34,6 +34,7 @@ int txn_manager_init(txn_manager *tm, const txn_manager_env *env) {
     tm->producer_epoch = env->producer_epoch;
     tm->partition_count = env->partition_count;
     tm->can_bump_epoch = env->config->kafka_version >= 20500;
+    tm->tv2 = env->config->transaction_version >= 2;
     size_t n = env->partition_count > 0 ? (size_t)env->partition_count : 1;
     tm->parts = calloc(n, sizeof *tm->parts);
     tm->req_parts = calloc(n < PROTO_TXN_PARTITIONS_MAX ? n : PROTO_TXN_PARTITIONS_MAX,
@@ -185,10 +186,17 @@ static void txn_handler_fail(txn_manager *tm, const txn_handler *h, int error) {
     if (h->completes_call) txn_fail_call(tm, error);
 }
 
+/* needToTriggerEpochBumpFromClient (4.0, KAFKA-17898): the client bumps the epoch itself
+ * (InitProducerId(pid, epoch) after EndTxn(ABORT)) only with transaction version 1; with
+ * version 2 the coordinator bumps it at every EndTxn. */
+static void txn_require_bump(txn_manager *tm) {
+    if (!tm->tv2) tm->epoch_bump_required = true;
+}
+
 /* abortableErrorIfPossible. */
 static void txn_abortable_if_possible(txn_manager *tm, const txn_handler *h, int error) {
     if (tm->can_bump_epoch) {
-        tm->epoch_bump_required = true;
+        txn_require_bump(tm);
         txn_handler_fail(tm, h, error);
         txn_abortable(tm, error);
     } else {
@@ -266,6 +274,13 @@ void txn_manager_abort(txn_manager *tm) {
 
 bool txn_manager_add_partition(txn_manager *tm, int g) {
     if (tm->parts[g] != TXN_PART_NONE) return tm->parts[g] == TXN_PART_ADDED;
+    if (tm->tv2) {
+        /* Version 2 (4.0 maybeAddPartition): added here, the leader adds it at the
+         * coordinator with the first batch (KAFKA-14563); transactionStarted. */
+        tm->parts[g] = TXN_PART_ADDED;
+        tm->transaction_started = true;
+        return true;
+    }
     tm->parts[g] = TXN_PART_NEW;
     tm->new_count++;
     return false;
@@ -524,14 +539,23 @@ static unsigned txn_on_add_partitions(txn_manager *tm, const txn_handler *h, con
     return 0;
 }
 
-static void txn_on_end_txn(txn_manager *tm, const txn_handler *h, const proto_msg *m) {
-    int error = m->u.txn_response.error;
+static unsigned txn_on_end_txn(txn_manager *tm, const txn_handler *h, const proto_msg *m) {
+    const proto_txn_response *r = &m->u.txn_response;
+    int error = r->error;
     if (error == ERR_NONE) {
+        unsigned ev = 0;
+        if (tm->tv2 && r->producer_id >= 0 && r->producer_epoch >= 0) {
+            /* EndTxn v5 (4.0 EndTxnHandler): the bumped epoch, or the next producer id, is the
+             * next transaction's; its sequences start at 0. */
+            *tm->producer_id = r->producer_id;
+            *tm->producer_epoch = r->producer_epoch;
+            ev = TXN_EV_PRODUCER_ID;
+        }
         txn_complete_transaction(tm);
         if (h->completes_call && tm->result == TXN_RESULT_PENDING) tm->result = TXN_RESULT_DONE;
-        return;
+        return ev;
     }
-    if (txn_on_coordinator_error(tm, h, error)) return;
+    if (txn_on_coordinator_error(tm, h, error)) return 0;
     if (txn_retriable(error)) {
         txn_reenqueue(tm, *h);
     } else if (error == ERR_INVALID_PRODUCER_EPOCH || error == ERR_PRODUCER_FENCED) {
@@ -546,6 +570,7 @@ static void txn_on_end_txn(txn_manager *tm, const txn_handler *h, const proto_ms
     } else {
         txn_fatal(tm, error);
     }
+    return 0;
 }
 
 unsigned txn_manager_on_response(txn_manager *tm, const proto_msg *m, int64_t now_ns) {
@@ -569,7 +594,7 @@ unsigned txn_manager_on_response(txn_manager *tm, const proto_msg *m, int64_t no
         break;
     case API_END_TXN:
         error = m->u.txn_response.error;
-        txn_on_end_txn(tm, &h, m);
+        ev = txn_on_end_txn(tm, &h, m);
         break;
     default: break;
     }
@@ -593,7 +618,7 @@ void txn_manager_on_batch_failed(txn_manager *tm, int error, int64_t now_ns) {
         return;
     }
     if (tm->state == TXN_MGR_FATAL_ERROR) return;
-    if (tm->can_bump_epoch && !txn_manager_completing(tm)) tm->epoch_bump_required = true;
+    if (tm->can_bump_epoch && !txn_manager_completing(tm)) txn_require_bump(tm);
     txn_abortable(tm, error);
 }
 
@@ -601,7 +626,7 @@ void txn_manager_on_unresolved(txn_manager *tm, int64_t now_ns) {
     (void)now_ns;
     if (tm->state == TXN_MGR_FATAL_ERROR) return;
     if (tm->can_bump_epoch) {
-        tm->epoch_bump_required = true;
+        txn_require_bump(tm);
         txn_abortable(tm, ERR_CLIENT_DELIVERY_TIMEOUT);
     } else {
         txn_fatal(tm, ERR_CLIENT_DELIVERY_TIMEOUT);

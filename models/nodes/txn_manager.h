@@ -1,6 +1,10 @@
 /*
- * txn_manager.h: the transactional half of the Java producer's TransactionManager (transaction
- * version 1: AddPartitionsToTxn), as the producer of a `transactional.id` runs it.
+ * txn_manager.h: the transactional half of the Java producer's TransactionManager, as the
+ * producer of a `transactional.id` runs it: transaction version 1 (AddPartitionsToTxn) and 2
+ * (KIP-890 part 2, 4.0: isTransactionV2Enabled; a partition is added locally and by its leader,
+ * no AddPartitionsToTxn; EndTxn v5 answers the next producer id and epoch, which the manager
+ * takes, every sequence restarting at 0; no client-side epoch bump after an abortable error,
+ * the coordinator bumps at every EndTxn: needToTriggerEpochBumpFromClient, KAFKA-17898).
  *
  * Follows clients/src/main/java/org/apache/kafka/clients/producer/internals/
  * TransactionManager.java at 3.9: the state machine
@@ -126,6 +130,7 @@ typedef struct txn_manager {
     bool epoch_bump_required;   /* epochBumpRequired */
     bool transaction_started;   /* a partition was added (transactionStarted) */
     bool can_bump_epoch;        /* coordinatorSupportsBumpingEpoch: InitProducerId v3 (2.5+) */
+    bool tv2;                   /* isTransactionV2Enabled: transaction.version 2 (4.0+) */
     int last_error;             /* lastError: the error of the error state, 0 none */
     txn_result result;          /* the application's pending call */
     int result_error;           /* its error when TXN_RESULT_FAILED */

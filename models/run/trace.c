@@ -405,6 +405,11 @@ static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m
             line_partition(t, l, m->partition);
         } else if (m->is_response) {
             line_str(l, "error", proto_error_name(m->u.txn_response.error));
+            if (m->api == API_END_TXN && m->u.txn_response.producer_id >= 0) {
+                /* EndTxn v5 (transaction version 2): the next transaction's id and epoch */
+                line_int(l, "pid", m->u.txn_response.producer_id);
+                line_int(l, "epoch", m->u.txn_response.producer_epoch);
+            }
         } else if (m->api == API_END_TXN) {
             line_txn(t, l, m->u.end_txn.txn);
             line_int(l, "pid", m->u.end_txn.producer_id);
@@ -417,6 +422,9 @@ static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m
             line_int(l, "partitions", m->u.add_partitions.partition_count);
             if (m->u.add_partitions.verify_only) { /* a leader's verification (KIP-890) */
                 line_str(l, "verify_only", "true");
+                line_partition(t, l, m->partition);
+            } else if (node_is_broker(m->from)) { /* a leader's add (transaction version 2) */
+                line_str(l, "verify_only", "false");
                 line_partition(t, l, m->partition);
             }
         }

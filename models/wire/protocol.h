@@ -571,7 +571,9 @@ typedef struct proto_add_partitions_request {
     int16_t producer_epoch;
     uint16_t txn;
     uint16_t partition_count;   /* 1 .. PROTO_TXN_PARTITIONS_MAX */
-    uint8_t verify_only;        /* 1: a leader's verification (no transition, no write) */
+    uint8_t verify_only;        /* 1: a leader's verification (no transition, no write);
+                                 * 0 from a leader of transaction version 2: add the partition
+                                 * (AddPartitionsToTxnManager.addOrVerifyTransaction) */
     const uint16_t *partitions; /* global indexes g, borrowed as a fetch response's batches */
 } proto_add_partitions_request;
 
@@ -586,8 +588,17 @@ typedef struct proto_verify_response {
     const int16_t *errors;
 } proto_verify_response;
 
+/* The answer to an AddPartitionsToTxn (not verify_only) or an EndTxn. EndTxn version 5
+ * (transaction version 2, KIP-890 part 2) also carries the producer id and epoch the next
+ * transaction uses (EndTxnResponse ProducerId / ProducerEpoch: the epoch the coordinator bumped,
+ * a new id after 32766 epochs); -1 / -1 in an EndTxn answer with an error or of transaction
+ * version 1. An AddPartitionsToTxn answer leaves both 0: producer_epoch sits where
+ * proto_verify_response keeps partition_count, so a leader that asked to add (transaction
+ * version 2) reads the answer as one error for every partition. */
 typedef struct proto_txn_response {
     int16_t error;
+    int16_t producer_epoch;
+    int64_t producer_id;
 } proto_txn_response;
 
 /* EndTxn: commit (1) or abort (0). */
