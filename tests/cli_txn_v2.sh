@@ -10,7 +10,8 @@
 # - a producer paused past transaction.timeout.ms inside a transaction: the coordinator aborts it,
 #   nothing of it is read, and the resumed application's commit fails fatally: PRODUCER_FENCED
 #   at 4.0.0 (the fence's epoch bumped twice), INVALID_TXN_STATE from 4.1 (KAFKA-19367: bumped
-#   once, the commit reads as a retry against CompleteAbort).
+#   once, the commit reads as a retry against CompleteAbort);
+# - explain tells a commit's epoch bump where the story differs from version 1.
 #
 # Usage: bash cli_txn_v2.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -60,6 +61,20 @@ expect_exit 0 run $txn kafka.version=4.0 transaction.version=1 --trace
 grep -q "producer -> broker-2 AddPartitionsToTxn" out ||
   fail "version 1 at 4.0: the producer sent no AddPartitionsToTxn"
 grep -q "EndTxnResponse error=NONE pid=" out && fail "version 1: an EndTxn answer names an epoch"
+
+# ---- explain: a commit the application never learned, at version 2 --------------------------
+# Lesson 11's restart with resend, at 4.0 (the cycle is shorter: the restart falls in the second
+# commit's window at 160 ms): the PrepareCommit bumped the epoch, the resend went in the new
+# instance's transaction, and both copies are read.
+expect_exit 0 run "$src/docs/lessons/11-transactions-restart.properties" kafka.version=4.0 \
+  "fault.restart=restart producer at 160ms" --explain
+grep -q '^verdict    duplicates: 10 records' out || fail "restart at 160ms: $(grep '^verdict' out)"
+chain_has out "^records 10\.\.19 duplicated" \
+  "transaction 2 of producer \(producer id [0-9]+, epoch 1\)" \
+  "wrote PrepareCommit at [0-9.]+ ms at epoch 2 \(transaction version 2: every EndTxn bumps the epoch" \
+  "transaction 3 of producer \(producer id [0-9]+, epoch 3\), the new instance's"
+expect_exit 0 run "$src/docs/lessons/11-transactions-restart.properties" --explain
+grep -q "transaction version 2" out && fail "version 1 (3.9): explain speaks of version 2"
 
 # ---- A producer paused past transaction.timeout.ms ------------------------------------------
 # The pauses fall inside the second transaction (the first is committed at about 145 ms).

@@ -775,11 +775,18 @@ static void ext_coordinator_told(const ex_run *x, ex_text *out, const txn_entry 
         return;
     }
     if (co.fence)
+        /* The transaction's own epoch: transaction version 2 of 4.0.0 bumps a fence twice. */
         ex_add(out, "the coordinator (%s) fenced epoch %d (%s) and wrote %s at %s",
-               ex_node(co.fence->node).s, (int)co.fence->e - 1,
+               ex_node(co.fence->node).s, (int)co.begin->e,
                co.fence->b ? "transaction.timeout.ms had passed"
                            : "a new instance's InitProducerId",
                proto_txn_state_name((int)co.prepare->b), ex_time(co.prepare->time_ns).s);
+    else if (x->c && x->c->transaction_version >= 2 && co.prepare->e != co.begin->e)
+        ex_add(out, "the coordinator (%s) wrote %s at %s at epoch %d (transaction version 2: "
+                    "every EndTxn bumps the epoch, the markers carry the new one and the "
+                    "producer's next transaction uses it)",
+               ex_node(co.prepare->node).s, proto_txn_state_name((int)co.prepare->b),
+               ex_time(co.prepare->time_ns).s, (int)co.prepare->e);
     else
         ex_add(out, "the coordinator (%s) wrote %s at %s", ex_node(co.prepare->node).s,
                proto_txn_state_name((int)co.prepare->b), ex_time(co.prepare->time_ns).s);
@@ -1095,7 +1102,7 @@ static void ext_hanging(const ex_run *x, ex_text *out, const ex_txn_item *it) {
                     "which makes the leader ask the coordinator before it takes a producer's "
                     "first transactional batch",
                v);
-    } else if (x->c && !x->c->transaction_verification) {
+    } else if (x->c && !x->c->transaction_verification && x->c->transaction_version < 2) {
         ex_add(out, "transaction.partition.verification.enable=false: the leader did not ask the "
                     "coordinator (KIP-890 part 1) before it took a producer's first "
                     "transactional batch");
@@ -1195,6 +1202,10 @@ static bool ext_duplicate(const ex_run *x, ex_text *t, const proto_batch *a,
         ex_add(t, "the application sent %s again in %s, the new instance's: its "
                   "initTransactions bumped the epoch, which fences the old instance's writes, "
                   "not the application's resend",
+               ex_it(x), ext_name(x, tb).s);
+    else if (bumped && x->c && x->c->transaction_version >= 2)
+        ex_add(t, "the application sent %s again in %s, at the epoch the coordinator bumped "
+                  "when the transaction ended (transaction version 2)",
                ex_it(x), ext_name(x, tb).s);
     else if (bumped)
         ex_add(t, "the application sent %s again in %s, after the producer bumped its epoch "
