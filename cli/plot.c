@@ -52,20 +52,33 @@ typedef enum plot_mark_kind {
     MARK_LSO,               /* a leader's last stable offset moved */
     MARK_TXN,               /* the application's commit or abort returned */
     MARK_COORDINATOR,       /* a coordinator's transition became durable, or a fence */
+    MARK_POLL,              /* poll() handed a batch's records to the application */
+    MARK_PROCESS,           /* the application processed a record */
+    MARK_COMMIT,            /* an offset commit was answered (its error, if any) */
+    MARK_ASSIGN,            /* a consumer's assignment of a partition changed */
+    MARK_REBALANCE,         /* the group coordinator began a rebalance (PreparingRebalance) */
+    MARK_GROUP,             /* the group's other states (CompletingRebalance, Stable, Empty) */
+    MARK_MEMBER,            /* a member joined or left the group (or was expired) */
     MARK_KIND_COUNT
 } plot_mark_kind;
 
 /* ---- Collecting --------------------------------------------------------------------------- */
 
-/* The lane of a node: the controller at 0, brokers 1..n, producers above. */
+/* The lane of a node: the controller at 0, brokers 1..n, producers above, the consumers (an
+ * application instance: its consumer and its producer) on top. */
 static int plot_lane(const plot *p, node_id n) {
     if (node_is_broker(n)) return n;
     if (node_is_producer(n)) return p->brokers + 1 + (n - NODE_PRODUCER_BASE);
+    if (node_is_consumer(n) || node_is_consumer_producer(n))
+        return p->brokers + 1 + (p->producers > 1 ? p->producers : 1) + node_consumer_index(n);
     return 0;
 }
 
-/* Lanes: the controller, the brokers, the producers (one before the run is judged). */
-static int plot_lanes(const plot *p) { return p->brokers + 1 + (p->producers > 1 ? p->producers : 1); }
+/* Lanes: the controller, the brokers, the producers (one before the run is judged), the
+ * consumers. */
+static int plot_lanes(const plot *p) {
+    return p->brokers + 1 + (p->producers > 1 ? p->producers : 1) + p->consumers;
+}
 
 static void *plot_grow(plot *p, void *array, size_t *capacity, size_t size) {
     size_t cap = *capacity ? *capacity * 2 : 256;
@@ -106,7 +119,8 @@ static void plot_on_message(void *ctx, const proto_msg *msg, int64_t sent_ns, in
         m->error = msg->u.produce_response.error;
         m->offset = msg->u.produce_response.base_offset;
     }
-    bool background = msg->api == API_FETCH || msg->api == API_BROKER_HEARTBEAT;
+    bool background = msg->api == API_FETCH || msg->api == API_BROKER_HEARTBEAT ||
+                      msg->api == API_HEARTBEAT;
     if (!background && arrive_ns > p->end_ns) p->end_ns = arrive_ns;
 }
 
@@ -312,6 +326,66 @@ static void plot_mark_txn(plot *p, const history_rec *r) {
     }
 }
 
+/* "orders-1" for input partition g (its index when the names are not known). */
+static const char *plot_partition_name(const plot *p, uint32_t g, char *buf, size_t len) {
+    if (p->partition_names && g < (uint32_t)p->partitions) return p->partition_names[g];
+    snprintf(buf, len, "partition %u", g);
+    return buf;
+}
+
+/* The marks of consumers and their group (issue 19): polls, processing and commits on the
+ * consumer's lane, with its assignments; the group's states and its members joining and
+ * leaving on the coordinator's broker's lane, a rebalance in its own mark. */
+static void plot_mark_consumer(plot *p, const history_rec *r) {
+    static const char *const commit_kind[] = {"auto", "sync", "async", "before rebalance",
+                                              "close", "txn"};
+    static const char *const member_event[] = {"joined", "left", "expired (session timeout)",
+                                               "did not rejoin", "did not sync"};
+    char part[FAULT_PARTITION_NAME_MAX], name[16];
+    const char *g = plot_partition_name(p, r->partition, part, sizeof part);
+    plot_mark *m = NULL;
+    switch ((history_kind)r->kind) {
+    case HIST_POLL:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_POLL);
+        if (m) snprintf(m->label, sizeof m->label, "poll %s @%lld x%d", g, (long long)r->d, r->c);
+        break;
+    case HIST_PROCESS:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_PROCESS);
+        if (m && r->c == HIST_SINK_SKIPPED)
+            snprintf(m->label, sizeof m->label, "r%u already applied (dedup)", r->a);
+        break;
+    case HIST_OFFSET_COMMIT:
+        if (r->c == HIST_COMMIT_SENT) return; /* the request's arrow shows it */
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_COMMIT);
+        if (!m) return;
+        m->error = (int16_t)r->c;
+        snprintf(m->label, sizeof m->label, "commit (%s) %s @%lld%s%s",
+                 r->b < 6 ? commit_kind[r->b] : "?", g, (long long)r->d, r->c ? " " : "",
+                 r->c ? proto_error_name(r->c) : "");
+        break;
+    case HIST_ASSIGN:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_ASSIGN);
+        if (m) snprintf(m->label, sizeof m->label, "%s %s gen %u",
+                        r->b == HIST_ASSIGN_ASSIGNED ? "assigned" :
+                        r->b == HIST_ASSIGN_LOST ? "lost" : "revoked", g, r->a);
+        break;
+    case HIST_GROUP:
+        m = plot_mark_add(p, r->time_ns, r->node,
+                          r->b == GROUP_PREPARING_REBALANCE ? MARK_REBALANCE : MARK_GROUP);
+        if (m) snprintf(m->label, sizeof m->label, "%s%s gen %u, %d member%s",
+                        r->b == GROUP_PREPARING_REBALANCE ? "rebalance: " : "group ",
+                        proto_group_state_name((int)r->b), r->a, r->c, r->c == 1 ? "" : "s");
+        break;
+    case HIST_MEMBER:
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_MEMBER);
+        if (m) snprintf(m->label, sizeof m->label, "%s %s",
+                        node_name((node_id)r->c, name, sizeof name),
+                        r->b < 5 ? member_event[r->b] : "?");
+        break;
+    default: break;
+    }
+}
+
 /* True for a record of an internal partition (__transaction_state) the picture leaves out: its
  * batches hold the coordinator's state, not records, and the coordinator's decisions are drawn
  * from the transaction records instead. */
@@ -407,6 +481,12 @@ static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
     case HIST_TXN_END:
     case HIST_TXN_STATE:
     case HIST_TXN_FENCE: plot_mark_txn(p, r); break;
+    case HIST_POLL:
+    case HIST_PROCESS:
+    case HIST_OFFSET_COMMIT:
+    case HIST_ASSIGN:
+    case HIST_GROUP:
+    case HIST_MEMBER: plot_mark_consumer(p, r); break;
     default:
         break;
     }
@@ -415,7 +495,7 @@ static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
 /* A mark per lost message: a cross just before the receiver's lane (toward the sender), at
  * the time it would have arrived, labelled with what a lost Produce message carried. */
 static void plot_mark_lost(plot *p, const plot_msg *msg, const proto_payloads *pl) {
-    bool background = msg->api == API_BROKER_HEARTBEAT ||
+    bool background = msg->api == API_BROKER_HEARTBEAT || msg->api == API_HEARTBEAT ||
                       (msg->api == API_FETCH && (!msg->is_response || msg->batches == 0));
     if (background && !p->detail) return; /* as plot_msg_shown */
     int64_t at = msg->arrive_ns > msg->sent_ns ? msg->arrive_ns : msg->sent_ns + p->latency_ns;
@@ -475,7 +555,8 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     p->producers = world.producers > 0 ? world.producers : 1;
     p->partitions = world.workload_partitions;
     p->workload_partitions = world.workload_partitions;
-    if (p->partitions > 1) {
+    p->consumers = c->consumers;
+    if (p->partitions > 1 || p->consumers > 0) {
         p->partition_names = calloc((size_t)p->partitions, sizeof *p->partition_names);
         if (!p->partition_names) p->failed = true;
         for (int g = 0; p->partition_names && g < p->partitions; g++)
@@ -501,10 +582,13 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     if (checker_run_visit(in, &verdict, plot_on_anomaly, p) != 0) p->failed = true;
     for (size_t i = 0; i < p->msg_count; i++)
         p->msgs[i].anomaly = plot_payload_anomalous(p, in->payloads, p->msgs[i].payload);
-    plot_reader rd = {.payloads = in->payloads, .leader = NODE_NONE};
-    rd.retry_ns = in->payloads->count ? malloc(in->payloads->count * sizeof *rd.retry_ns) : NULL;
-    for (uint32_t i = 0; rd.retry_ns && i < in->payloads->count; i++) rd.retry_ns[i] = -1;
-    const history *h = in->history;
+    plot_read_history(p, in->history, in->payloads);
+}
+
+void plot_read_history(plot *p, const history *h, const proto_payloads *payloads) {
+    plot_reader rd = {.payloads = payloads, .leader = NODE_NONE};
+    rd.retry_ns = payloads->count ? malloc(payloads->count * sizeof *rd.retry_ns) : NULL;
+    for (uint32_t i = 0; rd.retry_ns && i < payloads->count; i++) rd.retry_ns[i] = -1;
     for (size_t i = 0; i < h->count; i++) {
         /* A coalesced send or callback stands for several records (history.h). */
         for (uint32_t j = 0, n = history_rec_span(&h->recs[i]); j < n; j++) {
@@ -517,7 +601,7 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     free(rd.retry_ns);
     size_t history_marks = p->mark_count;
     for (size_t i = 0; i < p->msg_count; i++) {
-        if (p->msgs[i].lost) plot_mark_lost(p, &p->msgs[i], in->payloads);
+        if (p->msgs[i].lost) plot_mark_lost(p, &p->msgs[i], payloads);
     }
     plot_marks_merge(p, history_marks);
 }
@@ -589,14 +673,14 @@ int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *
 
 typedef enum plot_msg_class {
     CLASS_PRODUCE = 0, CLASS_RETRY, CLASS_ANOMALY, CLASS_RESPONSE, CLASS_ERROR, CLASS_FETCH,
-    CLASS_OTHER, CLASS_LOST, CLASS_TXN, CLASS_COUNT
+    CLASS_OTHER, CLASS_LOST, CLASS_TXN, CLASS_GROUP, CLASS_COUNT
 } plot_msg_class;
 
 /* Faint classes first, underneath; lost messages last, on top, so a lost answer inside a run
  * of arrows stays visible. */
 static const plot_msg_class plot_msg_order[CLASS_COUNT] = {
-    CLASS_OTHER, CLASS_FETCH, CLASS_TXN, CLASS_RESPONSE, CLASS_ERROR, CLASS_PRODUCE,
-    CLASS_RETRY, CLASS_ANOMALY, CLASS_LOST,
+    CLASS_OTHER, CLASS_FETCH, CLASS_TXN, CLASS_GROUP, CLASS_RESPONSE, CLASS_ERROR,
+    CLASS_PRODUCE, CLASS_RETRY, CLASS_ANOMALY, CLASS_LOST,
 };
 
 typedef struct plot_style {
@@ -616,6 +700,7 @@ static const plot_style plot_msg_styles[CLASS_COUNT] = {
     {"other", "#c8c8e0", "lw 0.6", "metadata, InitProducerId, ISR, controller"},
     {"lost", "#ff2020", "lw 1.6 dt 4", "lost message"},
     {"txn", "#b8860b", "lw 1.1", "FindCoordinator, AddPartitionsToTxn, EndTxn, WriteTxnMarkers"},
+    {"group", "#0a8f8f", "lw 1.0", "JoinGroup, SyncGroup, LeaveGroup, OffsetCommit, OffsetFetch"},
 };
 
 static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
@@ -639,12 +724,19 @@ static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
     {"lso", "#2a6d3a", "pt 8 ps 0.9", "last stable offset"},
     {"txnend", "#b8860b", "pt 12 ps 1.8", "commitTransaction / abortTransaction returned"},
     {"coordinator", "#8a5a00", "pt 4 ps 2", "coordinator: prepare, complete, fence"},
+    {"poll", "#4060c0", "pt 9 ps 0.8", "poll (records handed to the application)"},
+    {"process", "#808080", "pt 7 ps 0.4", "record processed"},
+    {"commit", "#0a8f8f", "pt 5 ps 1.2", "offset commit answered"},
+    {"assign", "#6a3d9a", "pt 12 ps 1.4", "partition assigned / revoked"},
+    {"rebalance", "#e06000", "pt 13 ps 2.4", "rebalance (PreparingRebalance)"},
+    {"groupstate", "#0a6f6f", "pt 12 ps 1.6", "group state"},
+    {"member", "#0a6f6f", "pt 3 ps 1.4", "member joins / leaves"},
 };
 
 /* Traffic that repeats every few ms and says nothing a mark does not: broker heartbeats and
  * follower fetches that carry no records (every fetch request, every empty response). */
 static bool plot_msg_background(const plot_msg *m) {
-    if (m->api == API_BROKER_HEARTBEAT) return true;
+    if (m->api == API_BROKER_HEARTBEAT || m->api == API_HEARTBEAT) return true;
     return m->api == API_FETCH && (!m->is_response || m->batches == 0);
 }
 
@@ -655,6 +747,11 @@ static bool plot_msg_shown(const plot *p, const plot_msg *m) {
 static plot_msg_class plot_msg_classify(const plot_msg *m) {
     if (m->lost) return CLASS_LOST;
     if (m->api == API_FETCH) return CLASS_FETCH;
+    if (m->api == API_JOIN_GROUP || m->api == API_SYNC_GROUP || m->api == API_HEARTBEAT ||
+        m->api == API_LEAVE_GROUP || m->api == API_OFFSET_COMMIT || m->api == API_OFFSET_FETCH ||
+        m->api == API_TXN_OFFSET_COMMIT || m->api == API_ADD_OFFSETS_TO_TXN ||
+        (m->api == API_FIND_COORDINATOR && (node_is_consumer(m->from) || node_is_consumer(m->to))))
+        return CLASS_GROUP;
     if (m->api == API_FIND_COORDINATOR || m->api == API_ADD_PARTITIONS_TO_TXN ||
         m->api == API_END_TXN || m->api == API_WRITE_TXN_MARKERS)
         return CLASS_TXN;
@@ -683,7 +780,7 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
                               int64_t to) {
     size_t n = 0;
     bool open = false;
-    if (cls != CLASS_TXN) plot_block_open(f, plot_msg_styles[cls].name, &open);
+    if (cls < CLASS_TXN) plot_block_open(f, plot_msg_styles[cls].name, &open);
     for (size_t i = 0; i < p->msg_count; i++) {
         const plot_msg *m = &p->msgs[i];
         if (plot_msg_classify(m) != cls || !plot_msg_shown(p, m)) continue;
@@ -1114,7 +1211,10 @@ static int plot_label_pass(int kind) {
     switch (kind) {
     case MARK_FAULT:
     case MARK_LOST: return 2;
-    case MARK_DEDUP: return 3;
+    case MARK_DEDUP:
+    case MARK_COMMIT: return 3;
+    case MARK_POLL:
+    case MARK_PROCESS:
     case MARK_APPEND_LEADER:
     case MARK_MARKER:
     case MARK_LSO: return 4;
@@ -1394,6 +1494,11 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
         char name[16];
         fprintf(f, ", '%s' %d", node_name_of(node_producer(i), p->producers, name, sizeof name),
                 p->brokers + 1 + i);
+    }
+    for (int i = 0; i < p->consumers; i++) {
+        char name[16];
+        fprintf(f, ", '%s' %d", node_name(node_consumer(i), name, sizeof name),
+                plot_lane(p, node_consumer(i)));
     }
     fputs(") nomirror\n", f);
     for (int y = 0; y < lanes; y++)

@@ -29,6 +29,13 @@
  * both sides of it are tick labels, and the data keep their true times (the script maps them to
  * the axis with bx(t), exact between the cuts).
  *
+ * Consumers (workload.consumers > 0): a lane per application instance (consumer-k, its
+ * consumer and its producer) on top; its polls, processed records, answered offset commits and
+ * assignments on it; the group coordinator's group states (a rebalance in its own mark) and its
+ * members joining, leaving or expiring on the coordinator's broker's lane; the group requests
+ * (JoinGroup, SyncGroup, LeaveGroup, OffsetCommit, OffsetFetch) in their own colour, the
+ * consumers' heartbeats hidden as the brokers' are.
+ *
  * Hidden by default, shown with detail: follower fetches that carry no records, broker
  * heartbeats, and the followers' high-watermark labels (the leader's say the same).
  * Callbacks of consecutive records with the same outcome at the same time share one label.
@@ -105,6 +112,7 @@ typedef struct plot {
     uint64_t anomalies[CHECKER_ANOMALY_COUNT]; /* counted anomalies by kind */
     int brokers;            /* num.brokers: broker lanes */
     int producers;          /* workload.producers: producer lanes, above the brokers */
+    int consumers;          /* workload.consumers: consumer lanes, above the producers */
     int partitions;         /* with several, a replica's marks take their partition's colour */
     int workload_partitions; /* g at or above it: internal partitions, left out of the picture */
     char (*partition_names)[FAULT_PARTITION_NAME_MAX]; /* owned, "orders-3" by index, when
@@ -129,6 +137,11 @@ void plot_fini(plot *p);
  * ("..200ms", "50ms.."). Returns 0, or -1 with a message in err on bad text or FROM > TO. */
 int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *err,
                       size_t err_len);
+
+/* Turns the records of h into marks (payloads name a batch's record ids), as the judged run
+ * does; set brokers, producers, consumers and partition names first. For pictures of a
+ * hand-built history. */
+void plot_read_history(plot *p, const history *h, const proto_payloads *payloads);
 
 /* Writes the gnuplot script next to image_path (same name, extension .gp) and draws the image
  * (pngcairo for .png, svg for .svg) with gnuplot from PATH. Returns 0 when the image was drawn,
