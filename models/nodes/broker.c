@@ -26,6 +26,7 @@ enum {
     BROKER_T_FETCH, /* partition */
     BROKER_T_CONN,  /* client node */
     BROKER_T_MARKERS, /* node: the timeout of its WriteTxnMarkers */
+    BROKER_T_CONSUMER_FETCH, /* partition, node: a consumer's parked fetch (fetch.max.wait.ms) */
 };
 
 #define BROKER_KAFKA_3_6 30600 /* KAFKA-15021: only ISR-eligible replicas hold the HW */
@@ -139,6 +140,11 @@ static sim_timer *broker_timer_of(broker *b, uint64_t arg) {
         if (node_is_broker((node_id)node)) return &b->partitions[partition].followers[node].fetch_wait;
         return &b->conns[node].timer;
     case BROKER_T_MARKERS: return &b->conns[node].timer;
+    case BROKER_T_CONSUMER_FETCH:
+        return b->consumer_fetches && node_is_consumer((node_id)node)
+                   ? &b->consumer_fetches[(size_t)partition * PROTO_CONSUMERS_MAX +
+                                          node_consumer_index((node_id)node)].wait
+                   : NULL;
     default: return NULL;
     }
 }
@@ -148,7 +154,7 @@ static void on_timer(void *ctx, sim_world *w, const sim_event *ev) {
     int type = timer_arg_type(ev->arg);
     sim_timer *t = broker_timer_of(b, ev->arg);
     if (!t) {
-        SIM_ASSERT(b->env.world, type == BROKER_T_CONN);
+        SIM_ASSERT(b->env.world, type == BROKER_T_CONN || type == BROKER_T_CONSUMER_FETCH);
         return;
     }
     if (!sim_timer_fired(w, t, ev) || !b->alive) return;
@@ -315,6 +321,10 @@ static void leader_on_produce_parts(broker *b, node_id client);
 static void broker_on_metadata(broker *b, node_id client);
 static void broker_on_init_producer_id(broker *b, node_id client);
 static void leader_on_write_txn_markers(broker *b, node_id client);
+static void broker_on_list_offsets(broker *b, node_id client);
+static void consumer_fetches_forget(broker *b, node_id consumer);
+static void consumer_fetches_complete(broker *b, int partition);
+static void leader_on_consumer_fetch(broker *b, const proto_msg *m, bool completing);
 
 _Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= BROKER_MORE_MAX * sizeof(proto_batch),
                "a transaction request's partitions fit a request's room for further batches");
@@ -364,6 +374,7 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
         else conn_finish_silent(b, client);
         break;
     case API_WRITE_TXN_MARKERS: leader_on_write_txn_markers(b, client); break;
+    case API_LIST_OFFSETS: broker_on_list_offsets(b, client); break;
     default: conn_finish_silent(b, client); break; /* not a broker request: ignored */
     }
 }
@@ -392,6 +403,7 @@ static void conn_on_request(broker *b, const proto_msg *m) {
         conn_reset(c, m->conn_gen);       /* a new connection: the old one's state is gone */
         b->parked_mask &= ~((uint64_t)1 << m->from);
         if (node_is_broker(m->from)) leader_fetches_forget(b, m->from);
+        else if (node_is_consumer(m->from)) consumer_fetches_forget(b, m->from);
     }
     if (m->api == API_FETCH) { /* not muted: see "Replica fetching" in broker.h */
         leader_on_fetch(b, m, false);
@@ -798,6 +810,9 @@ static int broker_next_fetch_parked(const broker_partition *p, int from) {
 
 static void leader_complete_parked(broker *b, int partition, bool data_arrived) {
     broker_partition *p = &b->partitions[partition];
+    /* Consumers read below the HW or LSO: an append alone gives them nothing. */
+    if (__builtin_expect(p->consumer_parked_mask != 0, 0) && !data_arrived)
+        consumer_fetches_complete(b, partition);
     /* The followers' parked fetches first, by broker id (their nodes come before every
      * client's): with data, or the leadership error. The mask is read afresh after each, as a
      * walk of every follower's slot would read it. */
@@ -1371,6 +1386,10 @@ static void leader_maybe_expand_isr(broker *b, int partition, int replica) {
  * fetch state, ISR expansion, HW; then data now or a long poll (DelayedFetch). */
 static void leader_on_fetch(broker *b, const proto_msg *m, bool completing) {
     const proto_fetch_request *f = &m->u.fetch;
+    if (__builtin_expect(f->replica_id < 0, 0)) { /* a consumer's: "Leader: consumer Fetch" */
+        leader_on_consumer_fetch(b, m, completing);
+        return;
+    }
     if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
         fetch_respond(b, m, ERR_NOT_LEADER_OR_FOLLOWER, LOG_NO_EPOCH, -1);
         return;
@@ -1425,6 +1444,230 @@ static void leader_on_fetch(broker *b, const proto_msg *m, bool completing) {
         }
     }
     fetch_respond(b, m, ERR_NONE, LOG_NO_EPOCH, -1);
+}
+
+/* ---- Leader: consumer Fetch --------------------------------------------------------------- */
+
+/* A consumer's Fetch (replica_id -1, FetchRequest.CONSUMER_REPLICA_ID), ReplicaManager.
+ * fetchMessages / readFromLog: the records below the high watermark (read_uncommitted,
+ * FetchIsolation.HIGH_WATERMARK) or below the last stable offset with the aborted transactions
+ * of the range (read_committed, TXN_COMMITTED: UnifiedLog.collectAbortedTransactions); answered
+ * at once when fetch.min.bytes are readable or fetch.max.wait.ms is 0, else held as a
+ * DelayedFetch until they are (tryComplete counts below the same bound) or the wait ends.
+ * Partition.fetchRecords checks the consumer's leader epoch as a follower's (-1: none given);
+ * an offset before the log start or past the log end is OFFSET_OUT_OF_RANGE (UnifiedLog.read:
+ * one between the bound and the log end reads nothing). Simplifications: one partition per
+ * Fetch (as replica fetching, broker.h); max.partition.fetch.bytes is PROTO_FETCH_BATCHES_MAX
+ * batches, and a read_committed answer carries fewer when its aborted transactions need the
+ * room; fetch.min.bytes is the world's (config), not each consumer's; no preferred read
+ * replica (KIP-392). */
+
+_Static_assert(PROTO_CONSUMERS_MAX <= 8, "consumer_parked_mask has a bit per consumer");
+
+/* The end of what a consumer of isolation may read. */
+static int64_t consumer_fetch_bound(const broker_partition *p, int isolation) {
+    if (isolation == CONFIG_READ_COMMITTED)
+        return pstate_last_stable_offset(&p->pstate, p->log.high_watermark);
+    return p->log.high_watermark;
+}
+
+/* The index of the batch holding offset, or of the first after it. */
+static size_t consumer_fetch_first(const log_replica *l, int64_t offset) {
+    size_t i = log_batch_holding(l, offset);
+    return i < l->count ? i : log_batch_find(l, offset);
+}
+
+/* Bytes readable from offset below bound, counted up to enough (DelayedFetch.tryComplete). */
+static int64_t consumer_fetch_bytes(const broker_partition *p, int64_t offset, int64_t bound,
+                                    int64_t enough) {
+    int64_t bytes = 0;
+    for (size_t i = consumer_fetch_first(&p->log, offset); i < p->log.count && bytes < enough; i++) {
+        if (proto_batch_last_offset(&p->log.batches[i]) >= bound) break;
+        bytes += log_batch_bytes(&p->log, &p->log.batches[i]);
+    }
+    return bytes;
+}
+
+static broker_consumer_fetch *consumer_fetch_slot(broker *b, int partition, node_id consumer) {
+    return &b->consumer_fetches[(size_t)partition * PROTO_CONSUMERS_MAX + node_consumer_index(consumer)];
+}
+
+/* Ends the wait of consumer's parked fetch of partition, if one waits. */
+static void consumer_fetch_unpark(broker *b, int partition, node_id consumer) {
+    if (!b->consumer_fetches || partition >= b->partition_count || !node_is_consumer(consumer))
+        return;
+    broker_consumer_fetch *s = consumer_fetch_slot(b, partition, consumer);
+    s->parked = false;
+    b->partitions[partition].consumer_parked_mask &=
+        (uint8_t) ~(1u << node_consumer_index(consumer));
+    sim_timer_cancel(&s->wait);
+}
+
+/* Forgets the parked fetches of consumer (its connection was replaced), or of every consumer
+ * (consumer NODE_NONE: the process died). */
+static void consumer_fetches_forget(broker *b, node_id consumer) {
+    if (!b->consumer_fetches) return;
+    for (int g = 0; g < b->partition_count; g++) {
+        if (!b->partitions[g].consumer_parked_mask) continue;
+        for (int k = 0; k < PROTO_CONSUMERS_MAX; k++)
+            if (consumer == NODE_NONE || consumer == node_consumer(k))
+                consumer_fetch_unpark(b, g, node_consumer(k));
+    }
+}
+
+/* Answers a consumer's fetch req (if its connection stands) and ends its wait. */
+static void consumer_fetch_respond(broker *b, const proto_msg *req, int16_t error) {
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_batch room[PROTO_FETCH_BATCHES_MAX]; /* the batches, then the aborted transactions */
+    proto_fetch_response *f = &r.u.fetch_response;
+    f->error = error;
+    f->diverging_epoch = LOG_NO_EPOCH;
+    f->diverging_end_offset = -1;
+    const proto_fetch_request *q = &req->u.fetch;
+    if (req->partition < b->partition_count) {
+        const broker_partition *p = &b->partitions[req->partition];
+        f->high_watermark = p->log.high_watermark;
+        f->log_start_offset = p->log.log_start_offset;
+        f->leader_epoch = p->leader_epoch;
+        f->last_stable_offset = pstate_last_stable_offset(&p->pstate, p->log.high_watermark);
+        if (error == ERR_NONE) {
+            int64_t bound = consumer_fetch_bound(p, q->isolation);
+            size_t i = consumer_fetch_first(&p->log, q->fetch_offset), n = 0;
+            while (i + n < p->log.count && n < PROTO_FETCH_BATCHES_MAX &&
+                   proto_batch_last_offset(&p->log.batches[i + n]) < bound)
+                n++;
+            enum { ABORTED_MAX = PROTO_OUTLINE_BYTES_MAX / sizeof(proto_aborted_txn) };
+            log_aborted_txn found[ABORTED_MAX];
+            size_t aborted = 0;
+            while (q->isolation == CONFIG_READ_COMMITTED && n > 0) {
+                int64_t upper = proto_batch_last_offset(&p->log.batches[i + n - 1]) + 1;
+                aborted = log_aborted_collect(&p->log, q->fetch_offset, upper, found, ABORTED_MAX);
+                if (n * sizeof(proto_batch) + aborted * sizeof(proto_aborted_txn) <=
+                    PROTO_OUTLINE_BYTES_MAX)
+                    break;
+                if (n == 1) { /* one batch and more aborted transactions than fit: the first */
+                    aborted = (PROTO_OUTLINE_BYTES_MAX - sizeof(proto_batch)) /
+                              sizeof(proto_aborted_txn);
+                    break;
+                }
+                n--; /* fewer batches leave the aborted transactions room */
+            }
+            if (n) memcpy(room, &p->log.batches[i], n * sizeof(proto_batch));
+            proto_aborted_txn *at = (proto_aborted_txn *)(void *)(room + n);
+            for (size_t k = 0; k < aborted; k++)
+                at[k] = (proto_aborted_txn){found[k].producer_id, found[k].first_offset};
+            f->batch_count = (uint16_t)n;
+            f->aborted_count = (uint16_t)aborted;
+            f->batches = n + aborted ? room : NULL;
+        }
+    }
+    proto_msg_answer(req, &r);
+    if (b->env.net->conn_gen[req->from][b->node] == req->conn_gen) send_msg(b, &r);
+    consumer_fetch_unpark(b, req->partition, req->from);
+}
+
+/* Partition.fetchRecords and DelayedFetch for a consumer; completing: the wait ended (answer
+ * whatever is readable). */
+BROKER_COLD static void leader_on_consumer_fetch(broker *b, const proto_msg *m, bool completing) {
+    const proto_fetch_request *f = &m->u.fetch;
+    if (!node_is_consumer(m->from) || m->partition >= b->partition_count ||
+        !is_leader(b, &b->partitions[m->partition])) {
+        consumer_fetch_respond(b, m, ERR_NOT_LEADER_OR_FOLLOWER);
+        return;
+    }
+    int partition = m->partition;
+    broker_partition *p = &b->partitions[partition];
+    if (f->current_leader_epoch >= 0 && f->current_leader_epoch < p->leader_epoch) {
+        consumer_fetch_respond(b, m, ERR_FENCED_LEADER_EPOCH);
+        return;
+    }
+    if (f->current_leader_epoch > p->leader_epoch) {
+        consumer_fetch_respond(b, m, ERR_UNKNOWN_LEADER_EPOCH);
+        return;
+    }
+    if (f->fetch_offset < p->log.log_start_offset || f->fetch_offset > p->log.log_end_offset) {
+        consumer_fetch_respond(b, m, ERR_OFFSET_OUT_OF_RANGE);
+        return;
+    }
+    int64_t min_bytes = b->env.config->fetch_min_bytes;
+    if (!completing && f->max_wait_ns > 0 &&
+        consumer_fetch_bytes(p, f->fetch_offset, consumer_fetch_bound(p, f->isolation),
+                             min_bytes) < min_bytes) {
+        if (!b->consumer_fetches) {
+            b->consumer_fetches = calloc((size_t)b->partition_count * PROTO_CONSUMERS_MAX,
+                                         sizeof *b->consumer_fetches);
+            if (!b->consumer_fetches) {
+                out_of_memory(b);
+                return;
+            }
+        }
+        broker_consumer_fetch *s = consumer_fetch_slot(b, partition, m->from);
+        if (s->parked) consumer_fetch_respond(b, &s->request, ERR_NONE); /* replaced */
+        s->request = *m;
+        s->parked = true;
+        p->consumer_parked_mask |= (uint8_t)(1u << node_consumer_index(m->from));
+        sim_timer_arm(b->env.world, &s->wait, now_ns(b) + f->max_wait_ns, b->kind,
+                      timer_arg(BROKER_T_CONSUMER_FETCH, partition, m->from));
+        return;
+    }
+    consumer_fetch_respond(b, m, ERR_NONE);
+}
+
+/* The partition's HW (so its LSO) moved, or its leadership ended: the consumers' parked
+ * fetches that can complete do, in consumer order. */
+BROKER_COLD static void consumer_fetches_complete(broker *b, int partition) {
+    broker_partition *p = &b->partitions[partition];
+    int64_t min_bytes = b->env.config->fetch_min_bytes;
+    for (int k = 0; k < PROTO_CONSUMERS_MAX; k++) {
+        if (!(p->consumer_parked_mask >> k & 1)) continue;
+        broker_consumer_fetch *s = &b->consumer_fetches[(size_t)partition * PROTO_CONSUMERS_MAX + k];
+        proto_msg req = s->request; /* the answer clears the slot */
+        if (!is_leader(b, p)) {
+            consumer_fetch_respond(b, &req, ERR_NOT_LEADER_OR_FOLLOWER);
+            continue;
+        }
+        const proto_fetch_request *f = &req.u.fetch;
+        if (consumer_fetch_bytes(p, f->fetch_offset, consumer_fetch_bound(p, f->isolation),
+                                 min_bytes) >= min_bytes)
+            consumer_fetch_respond(b, &req, ERR_NONE);
+    }
+}
+
+/* fetch.max.wait.ms passed for a parked consumer fetch: answered with what is readable. */
+static void consumer_on_fetch_wait(broker *b, int partition, node_id consumer) {
+    if (!b->consumer_fetches || partition >= b->partition_count || !node_is_consumer(consumer))
+        return;
+    broker_consumer_fetch *s = consumer_fetch_slot(b, partition, consumer);
+    if (!s->parked) return;
+    proto_msg req = s->request;
+    leader_on_consumer_fetch(b, &req, true);
+}
+
+/* ---- Other requests: ListOffsets ------------------------------------------------------------ */
+
+/* KafkaApis.handleListOffsetRequest → Partition.fetchOffsetForTimestamp for a consumer: the
+ * earliest offset is the log start, the latest the high watermark (read_uncommitted) or the last
+ * stable offset (read_committed); only the leader answers (NOT_LEADER_OR_FOLLOWER).
+ * Simplification: no OFFSET_NOT_AVAILABLE for a new leader whose HW is below its epoch's start
+ * (KIP-207); timestamps other than the two are not asked. */
+static void broker_on_list_offsets(broker *b, node_id client) {
+    const proto_msg *m = &b->conns[client].current;
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    proto_list_offsets_response *lo = &r.u.list_offsets_response;
+    lo->offset = -1;
+    lo->leader_epoch = -1;
+    if (m->partition >= b->partition_count || !is_leader(b, &b->partitions[m->partition])) {
+        lo->error = ERR_NOT_LEADER_OR_FOLLOWER;
+    } else {
+        const broker_partition *p = &b->partitions[m->partition];
+        lo->leader_epoch = p->leader_epoch;
+        lo->offset = m->u.list_offsets.timestamp == PROTO_LIST_EARLIEST
+                         ? p->log.log_start_offset
+                         : consumer_fetch_bound(p, m->u.list_offsets.isolation);
+    }
+    conn_respond(b, client, &r);
 }
 
 /* ---- Leader: high watermark and ISR ------------------------------------------------------ */
@@ -1971,6 +2214,9 @@ static void broker_timer_run(broker *b, uint64_t arg) {
         else broker_on_conn_timeout(b, (node_id)timer_arg_node(arg));
         break;
     case BROKER_T_MARKERS: broker_on_conn_timeout(b, (node_id)timer_arg_node(arg)); break;
+    case BROKER_T_CONSUMER_FETCH:
+        consumer_on_fetch_wait(b, timer_arg_partition(arg), (node_id)timer_arg_node(arg));
+        break;
     default: break;
     }
 }
@@ -2036,6 +2282,7 @@ void broker_fini(broker *b) {
     for (int n = 0; b->marker_parts && n < NODES_MAX; n++) free(b->marker_parts[n]);
     free(b->marker_parts);
     free(b->verify);
+    free(b->consumer_fetches);
     for (int n = 0; n < NODES_MAX; n++) {
         free(b->conns[n].queue);
         free(b->conns[n].queue_more);
@@ -2076,6 +2323,7 @@ static void broker_forget(broker *b) {
     b->parked_mask = 0;
     if (b->verify) memset(b->verify, 0, NODES_MAX * sizeof *b->verify);
     for (int r = 1; r <= PROTO_BROKERS_MAX; r++) leader_fetches_forget(b, r);
+    consumer_fetches_forget(b, NODE_NONE);
     if (b->txn) txn_coord_forget(b->txn);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];

@@ -31,6 +31,11 @@
  * for its verification when its client opens a new connection goes on and appends (Kafka's
  * callback runs whatever became of the channel), answering no one; the new connection's requests
  * wait until its verification is answered.
+ * Consumers (issue 19): a Fetch with replica_id -1 reads below the high watermark
+ * (read_uncommitted) or the last stable offset (read_committed, with the aborted transactions
+ * of its range) and waits for fetch.min.bytes up to fetch.max.wait.ms (DelayedFetch), woken by
+ * the HW's moves; ListOffsets answers a partition's earliest or latest offset (broker.c,
+ * "Leader: consumer Fetch").
  * A ProduceRequest may carry one batch for each of several partitions (RecordAccumulator's
  * drain): each is appended as a request of one would be, and the response answers every
  * partition; with acks=all it waits until each appended partition's HW passes its batch
@@ -128,6 +133,14 @@ typedef struct broker_follower {
     sim_timer fetch_wait;          /* its max wait (replica.fetch.wait.max.ms) */
 } broker_follower;
 
+/* A consumer's Fetch of one partition waiting for fetch.min.bytes (DelayedFetch): broker.c,
+ * "Leader: consumer Fetch". */
+typedef struct broker_consumer_fetch {
+    proto_msg request;             /* the waiting Fetch (header and body, as received) */
+    sim_timer wait;                /* its max wait (fetch.max.wait.ms) */
+    bool parked;                   /* request waits for data or wait */
+} broker_consumer_fetch;
+
 /* One partition replica on this broker. */
 typedef struct broker_partition {
     log_replica log;            /* the replica's log (survives crashes but a power loss tail) */
@@ -153,6 +166,8 @@ typedef struct broker_partition {
     uint16_t part_at[NODES_MAX]; /* by client node: the index of this partition's part in the
                                  * parts of its connection's parked request, when that request
                                  * has one (set at the park; stale otherwise: checked on use) */
+    uint8_t consumer_parked_mask; /* bit k: consumer-(k+1)'s fetch of it waits (in the broker's
+                                 * consumer_fetches) */
     bool alter_pending;         /* an AlterPartition is in flight (PendingShrink/ExpandIsr) */
     bool alter_rejected;        /* the controller rejected it as stale: await metadata */
     broker_set isr_proposed;    /* the ISR it proposes */
@@ -281,6 +296,8 @@ typedef struct broker {
                                          * client node, NULL or the current request's markers,
                                          * PROTO_TXN_PARTITIONS_MAX each (owned) */
     broker_verify *verify;      /* owned, NULL until the first verification: by client node */
+    broker_consumer_fetch *consumer_fetches; /* owned, NULL until a consumer's fetch first
+                                 * waits: by partition g * PROTO_CONSUMERS_MAX + consumer index */
 } broker;
 
 /* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g
