@@ -317,6 +317,9 @@ static void test_join_fetch_auto_commit(void) {
     run_until(&wd.h, 20 * SIM_S);
     CHECK_EQ(fake.joins, 1);
     CHECK_EQ(the_app.assigned, 2); /* range: both partitions to the one member */
+    uint16_t held[4];
+    CHECK_EQ(consumer_assignment(wd.c, held, 4), 2);
+    CHECK(held[0] == 0 && held[1] == 1);
     CHECK_EQ(the_app.count, 40);
     for (uint32_t id = 0; id < 20; id++) {
         CHECK_EQ(polled_count(id), 1);

@@ -1595,6 +1595,13 @@ void consumer_commit(consumer *c, int kind, const consumer_offset *offsets, int 
     else consumer_commit_queue(c, hkind, true, sync, deadline, offsets, n);
 }
 
+int consumer_assignment(const consumer *c, uint16_t *out, int max) {
+    if (!consumer_alive(c)) return 0;
+    int n = c->owned_count < max ? c->owned_count : max;
+    memcpy(out, c->owned, (size_t)n * sizeof *out);
+    return n;
+}
+
 int consumer_positions(const consumer *c, consumer_offset *out, int max) {
     consumer_offset all[TOPIC_PARTITIONS_MAX];
     int n = consumer_all_consumed(c, all);

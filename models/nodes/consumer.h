@@ -102,6 +102,8 @@ void consumer_pause(consumer *c, int64_t until_ns);
 int consumer_poll(consumer *c, consumer_record *out);
 /* commitSync / commitAsync of offsets (the current positions when n is 0). */
 void consumer_commit(consumer *c, int kind, const consumer_offset *offsets, int n);
+/* The assigned partitions g (n returned, at most max), with or without a position yet. */
+int consumer_assignment(const consumer *c, uint16_t *out, int max);
 /* The positions of the assigned partitions (n returned, at most max). */
 int consumer_positions(const consumer *c, consumer_offset *out, int max);
 void consumer_seek(consumer *c, int partition, int64_t offset);
