@@ -36,6 +36,7 @@ typedef struct fake_group {
     int leaves;
     int heartbeats;
     int16_t heartbeat_error;      /* the next heartbeat's answer, once */
+    int64_t no_coordinator_until_ns; /* FindCoordinator: COORDINATOR_NOT_AVAILABLE before */
 } fake_group;
 
 static fake_group fake;
@@ -60,7 +61,13 @@ static void fake_deliver(void *ctx, const proto_msg *m) {
     proto_offset_entry entries[8];
     uint16_t assignment[8];
     switch (m->api) {
-    case API_FIND_COORDINATOR: r.u.find_coordinator_response.coordinator = GROUP_BROKER; break;
+    case API_FIND_COORDINATOR:
+        r.u.find_coordinator_response.coordinator = GROUP_BROKER;
+        if (sim_now(&fake.h->world) < fake.no_coordinator_until_ns) {
+            r.u.find_coordinator_response.coordinator = -1;
+            r.u.find_coordinator_response.error = ERR_COORDINATOR_NOT_AVAILABLE;
+        }
+        break;
     case API_JOIN_GROUP: {
         proto_member_id id = m->u.join_group.member_id;
         if (id == PROTO_MEMBER_UNKNOWN) id = fake.next_member++;
@@ -399,6 +406,29 @@ static void test_rebalance_commits_first(void) {
     world_fini(&wd);
 }
 
+/* A heartbeat answered NOT_COORDINATOR and no coordinator to be found for 10 s: the
+ * coordinator is looked up again and again (the heartbeat thread waits retry.backoff.ms after
+ * each lookup, it does not spin at one instant), then heartbeats go on in the same
+ * generation. */
+static void test_coordinator_moved(void) {
+    world wd;
+    memset(&wd, 0, sizeof wd);
+    world_init(&wd, CONFIG_READ_UNCOMMITTED);
+    produce_records(&wd, 0, 0, 5, 200 * SIM_MS);
+    consumer_start(wd.c);
+    app_start(&wd, 1 * SIM_S);
+    run_until(&wd.h, 3 * SIM_S);
+    int beats = fake.heartbeats;
+    wd.h.world.opt.events_max = 1000000; /* a spin fails the run instead of hanging the test */
+    fake.heartbeat_error = ERR_NOT_COORDINATOR;
+    fake.no_coordinator_until_ns = 13 * SIM_S;
+    run_until(&wd.h, 25 * SIM_S);
+    CHECK_EQ(fake.joins, 1);
+    CHECK(fake.heartbeats >= beats + 4);
+    CHECK(wd.h.world.events < 100000);
+    world_fini(&wd);
+}
+
 /* An application that stops polling: max.poll.interval.ms later the heartbeat thread sends
  * LeaveGroup; its next poll loses the partitions (no commit) and joins as a new member. */
 static void test_poll_timeout_leaves(void) {
@@ -505,6 +535,7 @@ int main(void) {
     test_join_fetch_auto_commit();
     test_crash_resumes_at_commit();
     test_rebalance_commits_first();
+    test_coordinator_moved();
     test_poll_timeout_leaves();
     test_commit_sync();
     test_read_committed_filters();

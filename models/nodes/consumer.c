@@ -690,7 +690,9 @@ static void consumer_hb_run(consumer *c) {
     if (!joined) return; /* hasNotJoinedGroup: disabled */
     int64_t t = now_ns(c);
     if (c->coordinator < 0) {
+        /* lookupCoordinator, then wait retry.backoff.ms */
         consumer_coordinator_lookup(c);
+        if (c->hb_next_ns < t + c->cfg->retry_backoff_ns) c->hb_next_ns = t + c->cfg->retry_backoff_ns;
     } else if (t >= c->hb_session_start_ns + c->cfg->session_timeout_ns) {
         /* "session timed out without receiving a heartbeat response" */
         consumer_coordinator_unknown(c);
@@ -708,6 +710,8 @@ static void consumer_hb_run(consumer *c) {
         if (consumer_send(c, c->coordinator, &m, c->cfg->request_timeout_ns)) {
             c->hb_in_flight = true;
             c->hb_next_ns = t + c->cfg->heartbeat_interval_ns; /* sentHeartbeat */
+        } else {
+            c->hb_next_ns = t + c->cfg->retry_backoff_ns; /* no room: try again later */
         }
     }
 }
