@@ -360,7 +360,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (strcmp(a.format, "json") == 0) report_json(stdout, &c, &r);
     else if (strcmp(a.format, "csv") == 0) {
-        report_csv_header(stdout, r.check.transactional != 0);
+        report_csv_header(stdout, r.check.transactional != 0, r.check.consumers != 0);
         report_csv_row(stdout, &c, &r);
     } else report_text(stdout, &c, &r);
     if (r.invariant_broken) {

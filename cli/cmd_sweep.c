@@ -221,20 +221,23 @@ static void sweep_fields_add(sweep_fields *f, size_t i) {
 }
 
 /* The transaction fields (report.h) become columns after the table's when some cell of the
- * sweep is transactional (config_transactional): a sweep without transactional.id keeps the
- * columns, and so the runs.csv, cells.csv and spec hash, it always had (the curated results
- * and tests/cli_results.sh). A cell that makes no configuration is left to the cell check. */
+ * sweep is transactional (config_transactional), and the pipeline fields after those when some
+ * cell has consumers (config_consumers): a sweep with neither keeps the columns, and so the
+ * runs.csv, cells.csv and spec hash, it always had (the curated results and
+ * tests/cli_results.sh). A cell that makes no configuration is left to the cell check. */
 static void sweep_fields_transactional(const sweep_spec *s, sweep_fields *f) {
     static config c; /* large; one at a time */
     char err[768];
-    for (size_t cell = 0; cell < sweep_spec_cell_count(s); cell++) {
-        if (sweep_cell_config(s, cell, s->seeds[0], &c, err, sizeof err) != 0 ||
-            !config_transactional(&c))
-            continue;
-        for (size_t k = 0; k < report_field_txn_count(); k++)
-            sweep_fields_add(f, report_field_txn_first() + k);
-        return;
+    bool txn = false, consumers = false;
+    for (size_t cell = 0; cell < sweep_spec_cell_count(s) && !(txn && consumers); cell++) {
+        if (sweep_cell_config(s, cell, s->seeds[0], &c, err, sizeof err) != 0) continue;
+        txn = txn || config_transactional(&c);
+        consumers = consumers || config_consumers(&c);
     }
+    for (size_t k = 0; txn && k < report_field_txn_count(); k++)
+        sweep_fields_add(f, report_field_txn_first() + k);
+    for (size_t k = 0; consumers && k < report_field_pipeline_count(); k++)
+        sweep_fields_add(f, report_field_pipeline_first() + k);
 }
 
 /* The fields of r as `kafkasim run --format csv` writes them (report_field_write), so a sweep
@@ -370,11 +373,13 @@ static void sweep_report_idle_faults(const sweep_spec *s, const sweep_fired *fir
 
 /* ==== The command ============================================================================ */
 
-/* True when field i of report.h is read by name only (report.h: an errors.CODE field, or a
- * transaction field of a sweep with no transactional cell). */
+/* True when field i of report.h is read by name only (report.h: an errors.CODE field, a
+ * transaction field of a sweep with no transactional cell, a pipeline field of one without
+ * consumers). */
 static bool sweep_field_by_name(size_t i) {
-    size_t txn = report_field_txn_first();
-    return report_field_error_code(i) >= 0 || (i >= txn && i < txn + report_field_txn_count());
+    size_t txn = report_field_txn_first(), pipeline = report_field_pipeline_first();
+    return report_field_error_code(i) >= 0 || (i >= txn && i < txn + report_field_txn_count()) ||
+           (i >= pipeline && i < pipeline + report_field_pipeline_count());
 }
 
 /* Every plot.y name must be an output field. An errors.CODE field (report.h), or a
@@ -395,8 +400,10 @@ static int sweep_plot_fields_check(const sweep_spec *s, sweep_fields *f, char *e
             size_t used = (size_t)snprintf(err, err_len, "%s:%d: plot.y: '%s' is not an output "
                                            "field; allowed: %s", s->path, s->plot_y_line,
                                            s->plot_y[y], f->joined);
-            for (size_t k = 0; k < report_field_txn_count() && used < err_len; k++) {
-                const char *name = report_field_name(report_field_txn_first() + k);
+            size_t txn = report_field_txn_first();
+            size_t extras = report_field_txn_count() + report_field_pipeline_count();
+            for (size_t k = 0; k < extras && used < err_len; k++) {
+                const char *name = report_field_name(txn + k);
                 if (!strstr(f->joined, name))
                     used += (size_t)snprintf(err + used, err_len - used, ",%s", name);
             }

@@ -98,11 +98,34 @@ static const report_field report_txn_fields[] = {
 };
 
 #define REPORT_TXN_FIELDS (sizeof report_txn_fields / sizeof report_txn_fields[0])
-#define REPORT_TABLE (REPORT_FIELDS + REPORT_TXN_FIELDS) /* both tables, then errors.CODE */
 
-/* Field i of the two tables (i < REPORT_TABLE). */
+/* The fields of a run with consumers (pipeline_checker.h), index REPORT_FIELDS +
+ * REPORT_TXN_FIELDS + k, as the transaction fields are: a run without workload.consumers writes
+ * none of them (its JSON, CSV and text stay as they were; the values would be 0); a run with
+ * consumers has them in JSON after the transaction fields' place, in CSV after the table's
+ * columns and the transaction ones, and a sweep of which some cell has consumers has them as
+ * columns. --expect and plot.y read them by name in every run. */
+static const report_field report_pipeline_fields[] = {
+    FIELD_CHECK(processed),
+    FIELD_CHECK(processed_twice),
+    FIELD_CHECK(processed_never),
+    FIELD_CHECK(output_duplicates),
+    FIELD_CHECK(output_missing),
+    FIELD_CHECK(rebalances),
+    FIELD_CHECK(reprocessed),
+    FIELD_CHECK(unconsumed),
+};
+
+#define REPORT_PIPELINE_FIELDS (sizeof report_pipeline_fields / sizeof report_pipeline_fields[0])
+#define REPORT_PIPELINE_FIRST (REPORT_FIELDS + REPORT_TXN_FIELDS)
+/* The three tables, then errors.CODE. */
+#define REPORT_TABLE (REPORT_PIPELINE_FIRST + REPORT_PIPELINE_FIELDS)
+
+/* Field i of the three tables (i < REPORT_TABLE). */
 static const report_field *report_table_field(size_t i) {
-    return i < REPORT_FIELDS ? &report_fields[i] : &report_txn_fields[i - REPORT_FIELDS];
+    if (i < REPORT_FIELDS) return &report_fields[i];
+    if (i < REPORT_PIPELINE_FIRST) return &report_txn_fields[i - REPORT_FIELDS];
+    return &report_pipeline_fields[i - REPORT_PIPELINE_FIRST];
 }
 
 /* errors.CODE: one error code's count, the member CODE of JSON's "errors" object. These fields
@@ -142,6 +165,10 @@ size_t report_field_count(void) { return REPORT_FIELDS; }
 size_t report_field_txn_first(void) { return REPORT_FIELDS; }
 
 size_t report_field_txn_count(void) { return REPORT_TXN_FIELDS; }
+
+size_t report_field_pipeline_first(void) { return REPORT_PIPELINE_FIRST; }
+
+size_t report_field_pipeline_count(void) { return REPORT_PIPELINE_FIELDS; }
 
 size_t report_field_count_all(void) { return REPORT_TABLE + report_error_fields_build(); }
 
@@ -222,9 +249,21 @@ void report_field_write(FILE *out, const run_result *r, size_t i, bool json) {
 
 /* ---- CSV and JSON ------------------------------------------------------------------------- */
 
-void report_csv_header(FILE *out, bool transactional) {
-    size_t n = transactional ? REPORT_TABLE : REPORT_FIELDS;
-    for (size_t i = 0; i < n; i++) fprintf(out, "%s%s", i ? "," : "", report_field_name(i));
+/* Whether field i is a column of a run's CSV row: the table's always, the transaction fields
+ * in a transactional run, the pipeline fields in a run with consumers. */
+static bool report_csv_has(size_t i, bool transactional, bool consumers) {
+    if (i < REPORT_FIELDS) return true;
+    if (i < REPORT_PIPELINE_FIRST) return transactional;
+    return consumers;
+}
+
+void report_csv_header(FILE *out, bool transactional, bool consumers) {
+    bool first = true;
+    for (size_t i = 0; i < REPORT_TABLE; i++) {
+        if (!report_csv_has(i, transactional, consumers)) continue;
+        fprintf(out, "%s%s", first ? "" : ",", report_field_name(i));
+        first = false;
+    }
     fputs(",warnings\n", out);
 }
 
@@ -244,10 +283,12 @@ static void report_csv_warning(void *ctx, const char *text) {
 }
 
 void report_csv_row(FILE *out, const config *c, const run_result *r) {
-    size_t n = r->check.transactional ? REPORT_TABLE : REPORT_FIELDS;
-    for (size_t i = 0; i < n; i++) {
-        if (i) fputc(',', out);
+    bool first = true;
+    for (size_t i = 0; i < REPORT_TABLE; i++) {
+        if (!report_csv_has(i, r->check.transactional, r->check.consumers)) continue;
+        if (!first) fputc(',', out);
         report_field_write(out, r, i, false);
+        first = false;
     }
     fputs(",\"", out);
     report_csv_warnings w = {.out = out, .count = 0};
@@ -272,7 +313,16 @@ static void report_json_txn(FILE *out, const run_result *r) {
     if (!r->check.transactional) return;
     fprintf(out, ",\"isolation_level\":\"%s\"",
             r->check.read_committed ? "read_committed" : "read_uncommitted");
-    for (size_t i = REPORT_FIELDS; i < REPORT_TABLE; i++) {
+    for (size_t i = REPORT_FIELDS; i < REPORT_PIPELINE_FIRST; i++) {
+        fprintf(out, ",\"%s\":", report_field_name(i));
+        report_field_write(out, r, i, true);
+    }
+}
+
+/* A run with consumers: the pipeline fields after the transaction fields' place. */
+static void report_json_pipeline(FILE *out, const run_result *r) {
+    if (!r->check.consumers) return;
+    for (size_t i = REPORT_PIPELINE_FIRST; i < REPORT_TABLE; i++) {
         fprintf(out, ",\"%s\":", report_field_name(i));
         report_field_write(out, r, i, true);
     }
@@ -367,7 +417,10 @@ void report_json(FILE *out, const config *c, const run_result *r) {
         fprintf(out, "\"%s\":", f->group ? f->member : f->name);
         report_field_write(out, r, i, true);
         if (strcmp(f->name, "errors_total") == 0) report_json_errors(out, &r->check);
-        if (strcmp(f->name, "unexpected") == 0) report_json_txn(out, r);
+        if (strcmp(f->name, "unexpected") == 0) {
+            report_json_txn(out, r);
+            report_json_pipeline(out, r);
+        }
         if (strcmp(f->name, "status") == 0) {
             char version[32];
             fputs(",\"end\":", out);
@@ -608,9 +661,22 @@ typedef struct report_txn_anomaly {
     const char *jepsen;     /* NULL: Jepsen has no name for it */
 } report_txn_anomaly;
 
+#define REPORT_TXN_ANOMALIES_MAX 9 /* transaction and pipeline anomalies */
+
+/* The anomalies beyond the records' of a transactional run and of a run with consumers. */
 static size_t report_txn_anomalies(const checker_result *k, report_txn_anomaly *v) {
     size_t n = 0;
-    if (!k->transactional) return 0;
+    if (k->consumers) {
+        v[n++] = (report_txn_anomaly){"processed_twice", k->processed_twice, "input record",
+                                      "input records", NULL};
+        v[n++] = (report_txn_anomaly){"processed_never", k->processed_never, "input record",
+                                      "input records", NULL};
+        v[n++] = (report_txn_anomaly){"output_duplicates", k->output_duplicates, "record",
+                                      "records", NULL};
+        v[n++] = (report_txn_anomaly){"output_missing", k->output_missing, "input record",
+                                      "input records", NULL};
+    }
+    if (!k->transactional) return n;
     if (k->read_committed)
         v[n++] = (report_txn_anomaly){"aborted_read", k->aborted_read, "record", "records", "G1a"};
     v[n++] = (report_txn_anomaly){"atomicity_violations", k->atomicity_violations,
@@ -640,7 +706,7 @@ static void report_text_verdict(FILE *out, const run_result *r) {
                 report_plural(counts[i], "record", "records"), checker_anomaly_jepsen(kinds[i]));
         any = true;
     }
-    report_txn_anomaly txn[5];
+    report_txn_anomaly txn[REPORT_TXN_ANOMALIES_MAX];
     size_t txn_count = report_txn_anomalies(k, txn);
     for (size_t i = 0; i < txn_count; i++) {
         if (txn[i].n == 0) continue;
@@ -649,11 +715,15 @@ static void report_text_verdict(FILE *out, const run_result *r) {
         if (txn[i].jepsen) fprintf(out, " (Jepsen: %s)", txn[i].jepsen);
         any = true;
     }
-    if (any) fputc('\n', out);
-    else if (k->transactional)
-        fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send; no aborted "
-              "read, torn, zombie, lost or hanging transaction\n", out);
-    else fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send\n", out);
+    if (any) {
+        fputc('\n', out);
+        return;
+    }
+    fputs("verdict    no anomaly: no lost-write, duplicate or nonmonotonic-send", out);
+    if (k->transactional) fputs("; no aborted read, torn, zombie, lost or hanging transaction", out);
+    if (k->consumers)
+        fputs("; no duplicate or lost processing, no duplicate or missing output", out);
+    fputc('\n', out);
 }
 
 /* "transactions read_committed view: 10 committed, 2 aborted; aborted_read 0, ...": only in a
@@ -670,6 +740,24 @@ static void report_text_transactions(FILE *out, const checker_result *k) {
                 : " (read_uncommitted returns aborted records by design)",
             k->atomicity_violations, k->zombie_writes, k->lost_commits,
             k->hanging_transactions);
+}
+
+/* "pipeline   sink ledger: processed 10, processed_twice 2, ...; output ledger (read_committed):
+ * ...": only in a run with consumers. */
+static void report_text_pipeline(FILE *out, const config *c, const checker_result *k) {
+    if (!k->consumers) return;
+    fputs("pipeline   ", out);
+    if (c && c->sink == CONFIG_SINK_NONE)
+        fputs("no sink (workload.sink=none)", out);
+    else
+        fprintf(out, "sink ledger: processed %" PRIu64 ", processed_twice %" PRIu64
+                     ", processed_never %" PRIu64, k->processed, k->processed_twice,
+                k->processed_never);
+    fprintf(out, "; output ledger (read_committed): output_duplicates %" PRIu64
+                 ", output_missing %" PRIu64 "; rebalances %" PRIu64 ", reprocessed %" PRIu64
+                 ", unconsumed %" PRIu64 "\n",
+            k->output_duplicates, k->output_missing, k->rebalances, k->reprocessed,
+            k->unconsumed);
 }
 
 /* Kafka's codes count failed answers (one per batch for Produce, one per request otherwise);
@@ -796,6 +884,7 @@ void report_text(FILE *out, const config *c, const run_result *r) {
                  "\n",
             k->duplicates, k->reordered, k->lost_acked, k->failed_but_written, k->unexpected);
     report_text_transactions(out, k);
+    report_text_pipeline(out, c, k);
     report_text_partitions(out, c, r);
     fprintf(out, "producer   in batches: retries %" PRIu64 ", deduplicated %" PRIu64
                  ", expired %" PRIu64 "; epoch bumps %" PRIu64 "\n",

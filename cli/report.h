@@ -38,7 +38,13 @@ size_t report_field_count(void);
  * (JSON, CSV, text) only for a transactional run, read by name (--expect, plot.y) in any. */
 size_t report_field_txn_first(void);
 size_t report_field_txn_count(void);
-/* The table's fields, the transaction fields, then one errors.CODE field per error code (errors.NOT_ENOUGH_REPLICAS:
+/* The fields of a run with consumers (processed ... unconsumed, pipeline_checker.h): indexes
+ * report_field_pipeline_first() .. + report_field_pipeline_count() - 1, after the transaction
+ * fields; written (JSON, CSV, text) only for a run with workload.consumers > 0, read by name
+ * (--expect, plot.y) in any (0 without consumers). */
+size_t report_field_pipeline_first(void);
+size_t report_field_pipeline_count(void);
+/* The table's fields, the transaction fields, the pipeline fields, then one errors.CODE field per error code (errors.NOT_ENOUGH_REPLICAS:
  * the count JSON's "errors" object holds): every name --expect and plot.y accept. */
 size_t report_field_count_all(void);
 /* The flat name of field i ("duplicates", "latency_p99_ms", "errors.REQUEST_TIMED_OUT"); NULL
@@ -60,9 +66,11 @@ void report_text(FILE *out, const config *c, const run_result *r);
 /* One JSON object on one line, ending in a newline. */
 void report_json(FILE *out, const config *c, const run_result *r);
 /* The CSV header line: the field names, comma-separated (the transaction fields after the
- * table's when transactional), and last "warnings". */
-void report_csv_header(FILE *out, bool transactional);
-/* One CSV row of r, fields in header order (the transaction fields when r is transactional); the warnings column is one quoted field, the
+ * table's when transactional, then the pipeline fields when the run has consumers), and last
+ * "warnings". */
+void report_csv_header(FILE *out, bool transactional, bool consumers);
+/* One CSV row of r, fields in header order (the transaction fields when r is transactional, the
+ * pipeline fields when it has consumers); the warnings column is one quoted field, the
  * warnings joined by " | " (empty when there are none). c may be NULL (no warnings). */
 void report_csv_row(FILE *out, const config *c, const run_result *r);
 

@@ -114,6 +114,16 @@ typedef struct checker_result {
     uint64_t zombie_writes;       /* records in the view written at an epoch fenced before */
     uint64_t lost_commits;        /* committed transactions with a batch not in the view */
     uint64_t hanging_transactions; /* (partition, producer id) transactions never closed */
+    /* Consumers (pipeline_checker.h): all 0 in a run without workload.consumers. */
+    uint32_t consumers;           /* 1: the run was judged on a pipeline's two ledgers */
+    uint64_t processed;           /* input ids the external sink applied */
+    uint64_t processed_twice;     /* of them, applied more than once (duplicate processing) */
+    uint64_t processed_never;     /* committed as consumed, never applied (lost processing) */
+    uint64_t output_duplicates;   /* output copies beyond one per input (read_committed) */
+    uint64_t output_missing;      /* committed as consumed, no output (read_committed) */
+    uint64_t rebalances;          /* generations the group formed beyond the first */
+    uint64_t reprocessed;         /* input ids processed more than once, whatever the sink */
+    uint64_t unconsumed;          /* input records beyond their partition's committed offset */
 } checker_result;
 
 /* Computes the verdict. Returns 0, or -1 when memory for the working sets cannot be had.

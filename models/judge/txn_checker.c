@@ -29,17 +29,22 @@
 /* ---- Growing arrays -------------------------------------------------------------------- */
 
 /* v with room for one more entry after count (capacity *capacity, entries of size bytes),
- * doubled when full; NULL, and ts->failed, when memory cannot be had. */
-static void *txn_room(txn_stream *ts, void *v, size_t *capacity, size_t count, size_t size) {
+ * doubled when full; NULL, and *failed, when memory cannot be had. */
+static void *txn_grow(bool *failed, void *v, size_t *capacity, size_t count, size_t size) {
     if (count < *capacity) return v;
     size_t cap = *capacity ? *capacity * 2 : 16;
-    void *grown = ts->failed || cap > SIZE_MAX / size ? NULL : realloc(v, cap * size);
+    void *grown = *failed || cap > SIZE_MAX / size ? NULL : realloc(v, cap * size);
     if (!grown) {
-        ts->failed = true;
+        *failed = true;
         return NULL;
     }
     *capacity = cap;
     return grown;
+}
+
+/* txn_grow, failing ts. */
+static void *txn_room(txn_stream *ts, void *v, size_t *capacity, size_t count, size_t size) {
+    return txn_grow(&ts->failed, v, capacity, count, size);
 }
 
 /* Grows the per-payload tables to cover payload; new payloads belong to no transaction. */
@@ -272,8 +277,8 @@ int64_t txn_last_stable_offset(const proto_batch *log, size_t count, int64_t hw,
 
 /* The aborted-transaction index of a log (UnifiedLog.collectAbortedTransactions over the
  * whole log), in order of first offset. Returns the entries (malloc'd, count in *n), or NULL
- * with *n = 0 when there are none; NULL with ts->failed when memory ran out. */
-static txn_aborted *txn_aborted_index(txn_stream *ts, const checker_log *lg, size_t *n) {
+ * with *n = 0 when there are none; NULL with *failed when memory ran out. */
+static txn_aborted *txn_aborted_index(bool *failed, const checker_log *lg, size_t *n) {
     txn_open o = {.count = 0};
     txn_aborted *v = NULL;
     size_t cap = 0;
@@ -282,7 +287,7 @@ static txn_aborted *txn_aborted_index(txn_stream *ts, const checker_log *lg, siz
         bool aborted;
         int64_t first = txn_replay(&o, &lg->log[i], &aborted);
         if (first < 0 || !aborted) continue;
-        txn_aborted *grown = txn_room(ts, v, &cap, *n, sizeof *v);
+        txn_aborted *grown = txn_grow(failed, v, &cap, *n, sizeof *v);
         if (!grown) {
             free(v);
             *n = 0;
@@ -455,6 +460,50 @@ static void txn_tell_hanging(const txn_stream *ts, uint32_t g, const checker_log
     }
 }
 
+/* Calls fn for each batch of lg below bound that a consumer at the isolation level returns,
+ * in offset order. Returns 0, or -1 when memory ran out. */
+static int txn_view_walk(const checker_log *lg, bool read_committed, int64_t bound,
+                         txn_view_fn fn, void *ctx) {
+    txn_consumer c = {.aborted = NULL};
+    txn_aborted *index = NULL;
+    if (read_committed) {
+        bool failed = false;
+        index = txn_aborted_index(&failed, lg, &c.aborted_count);
+        if (failed) return -1;
+        c.aborted = index;
+    }
+    for (size_t i = 0; i < lg->log_count && lg->log[i].base_offset < bound; i++) {
+        const proto_batch *b = &lg->log[i];
+        bool returned = read_committed ? txn_consumer_returns(&c, b) : !proto_batch_is_control(b);
+        if (returned) fn(ctx, b, bound);
+    }
+    free(index);
+    return 0;
+}
+
+int64_t txn_view_read(const checker_log *lg, bool read_committed, txn_view_fn fn, void *ctx) {
+    int64_t bound = lg->high_watermark;
+    if (read_committed) bound = txn_last_stable_offset(lg->log, lg->log_count, bound, NULL);
+    return txn_view_walk(lg, read_committed, bound, fn, ctx) == 0 ? bound : -1;
+}
+
+/* Where txn_view_partition keeps the batches of a view. */
+typedef struct txn_view_keeping {
+    txn_stream *ts;
+    uint32_t g;
+    const txn_options *opt;
+    checker_log *view;
+    size_t *next;
+    checker_result *out;
+} txn_view_keeping;
+
+static void txn_view_keep(void *ctx, const proto_batch *b, int64_t bound) {
+    txn_view_keeping *k = ctx;
+    k->ts->view_batches[(*k->next)++] = *b;
+    k->view->log_count++;
+    txn_on_visible(k->ts, k->g, b, bound, k->opt, k->out);
+}
+
 /* Partition g's view into view (its batches from *next on in ts->view_batches). */
 static int txn_view_partition(txn_stream *ts, uint32_t g, const checker_log *lg,
                               const txn_options *opt, checker_log *view, size_t *next,
@@ -464,25 +513,14 @@ static int txn_view_partition(txn_stream *ts, uint32_t g, const checker_log *lg,
     out->hanging_transactions += (uint64_t)open.count;
     if (opt->visit) txn_tell_hanging(ts, g, lg, &open, opt);
     int64_t bound = opt->read_committed ? lso : lg->high_watermark;
-    txn_consumer c = {.aborted = NULL};
-    txn_aborted *index = NULL;
-    if (opt->read_committed) {
-        index = txn_aborted_index(ts, lg, &c.aborted_count);
-        if (ts->failed) return -1;
-        c.aborted = index;
-    }
     *view = (checker_log){.log = ts->view_batches + *next, .log_count = 0,
                           .high_watermark = bound, .leader = lg->leader};
-    for (size_t i = 0; i < lg->log_count && lg->log[i].base_offset < bound; i++) {
-        const proto_batch *b = &lg->log[i];
-        bool returned = opt->read_committed ? txn_consumer_returns(&c, b)
-                                            : !proto_batch_is_control(b);
-        if (!returned) continue;
-        ts->view_batches[(*next)++] = *b;
-        view->log_count++;
-        txn_on_visible(ts, g, b, bound, opt, out);
+    txn_view_keeping keeping = {.ts = ts, .g = g, .opt = opt, .view = view, .next = next,
+                                .out = out};
+    if (txn_view_walk(lg, opt->read_committed, bound, txn_view_keep, &keeping) != 0) {
+        ts->failed = true;
+        return -1;
     }
-    free(index);
     return 0;
 }
 

@@ -39,7 +39,8 @@
  *                           final log: data with no marker after it (the LSO stays there)
  *
  * What it leaves out: consumer positions and rebalances (the view is one read from offset 0),
- * the explanation of each anomaly (explain.c), consume-transform-produce (issue 19).
+ * the explanation of each anomaly (explain.c), consume-transform-produce (pipeline_checker.h,
+ * which reads its topics through txn_view_read).
  */
 #ifndef KAFKASIM_TXN_CHECKER_H
 #define KAFKASIM_TXN_CHECKER_H
@@ -174,6 +175,17 @@ uint32_t txn_stream_find(const txn_stream *ts, node_id producer, uint32_t number
  * no marker at all. The drain calls it on a leader's log; the judge on the final one. */
 int64_t txn_last_stable_offset(const proto_batch *log, size_t count, int64_t hw,
                                uint64_t *hanging);
+
+/* Called for each batch of a partition's view, in offset order: bound is the view's end (the
+ * last stable offset or the high watermark), and records of b at or above it are not in the
+ * view. b is borrowed for the call. */
+typedef void (*txn_view_fn)(void *ctx, const proto_batch *b, int64_t bound);
+
+/* One partition's view as the file comment says (control batches never, at read_committed the
+ * aborted transactions skipped below the last stable offset), told batch by batch to fn; the
+ * judge of a consumer pipeline reads its input and output topics this way. Returns the view's
+ * end, or -1 when memory ran out. */
+int64_t txn_view_read(const checker_log *lg, bool read_committed, txn_view_fn fn, void *ctx);
 
 /* The verdict of a transactional run: builds each workload partition's view from in's logs
  * (in->partitions, or in's one log), tells cs that the ids of transactional batches were
