@@ -11,7 +11,8 @@
 #   nothing of it is read, and the resumed application's commit fails fatally: PRODUCER_FENCED
 #   at 4.0.0 (the fence's epoch bumped twice), INVALID_TXN_STATE from 4.1 (KAFKA-19367: bumped
 #   once, the commit reads as a retry against CompleteAbort);
-# - explain tells a commit's epoch bump where the story differs from version 1.
+# - explain tells a commit's epoch bump where the story differs from version 1;
+# - the producer id rotates after epoch 32766 (a run of 32770 transactions).
 #
 # Usage: bash cli_txn_v2.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -95,5 +96,23 @@ for v in 4.0 4.1; do
     grep -q '"duplicates":0,"reordered":0,"lost_acked":0,' out || fail "$what: a record anomaly"
   done
 done
+
+# ---- The producer id's rotation at epoch 32766 ------------------------------------------------
+# 32770 transactions of one record: the commit at epoch 32766 bumps to 32767 (its markers carry
+# it under the old producer id; the trace keeps the producer's lines), and CompleteCommit moves the id to a new producer id at epoch
+# 0, which the EndTxn answer names and the producer takes (TransactionMetadata.prepareComplete,
+# nextProducerId); every record committed, no anomaly.
+checks=$((checks + 1))
+"$bin" run kafka.version=4.0 transactional.id=app workload.records=32770 \
+  workload.transaction.records=1 workload.rate=100000 --trace=rot.trace --trace-node producer \
+  >out 2>err || fail "rotation run: exit $?: $(head -2 err)"
+grep -q '^verdict    no anomaly' out || fail "rotation run: $(grep '^verdict' out)"
+grep -qE 'producer -> broker-[0-9] Produce .*pid=2000000 epoch=32766 ' rot.trace ||
+  fail "no batch at epoch 32766 under the first producer id"
+grep -qE 'EndTxnResponse error=NONE pid=2000001 epoch=0$' rot.trace ||
+  fail "no EndTxn answer naming the next producer id at epoch 0"
+grep -qE 'producer producer-id pid=2000001 epoch=3$' rot.trace ||
+  fail "the producer did not go on under the new producer id"
+rm -f rot.trace
 
 finish
