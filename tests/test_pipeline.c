@@ -59,6 +59,11 @@ void consumer_commit(consumer *c, int kind, const consumer_offset *offsets, int 
     (void)n;
     c->commits[kind]++;
 }
+int consumer_assignment(const consumer *c, uint16_t *out, int max) {
+    int n = c->held_n < max ? c->held_n : max;
+    for (int k = 0; k < n; k++) out[k] = c->held[k];
+    return n;
+}
 int consumer_positions(const consumer *c, consumer_offset *out, int max) {
     int n = c->held_n < max ? c->held_n : max;
     for (int k = 0; k < n; k++) out[k] = (consumer_offset){.offset = 0, .partition = c->held[k]};

@@ -359,10 +359,10 @@ bool pipeline_done(const pipeline *pl) {
 
 bool pipeline_holds(const pipeline *pl, int partition) {
     if (!pl->up) return false;
-    consumer_offset held[TOPIC_PARTITIONS_MAX];
-    int n = consumer_positions(pl->consumer, held, TOPIC_PARTITIONS_MAX);
+    uint16_t held[TOPIC_PARTITIONS_MAX];
+    int n = consumer_assignment(pl->consumer, held, TOPIC_PARTITIONS_MAX);
     for (int k = 0; k < n; k++)
-        if (held[k].partition == partition) return true;
+        if (held[k] == partition) return true;
     return false;
 }
 
