@@ -12,6 +12,7 @@
 
 #include "broker.h"
 #include "controller.h"
+#include "group_records.h"
 #include "txn_coordinator.h"
 #include "test.h"
 
@@ -39,6 +40,7 @@ typedef struct harness {
     int placed[TOPIC_PARTITIONS_MAX * 3]; /* their replica lists, one after another */
     int placed_counts[TOPIC_PARTITIONS_MAX];
     txn_records txn_records; /* the state records of a transactional world */
+    group_records group_records; /* the __consumer_offsets records of a world with consumers */
 } harness;
 
 static void config_base(config *c) {
@@ -107,7 +109,8 @@ static void harness_init(harness *h) {
     }
     controller_env ce = {&h->world, &h->net, &h->hist, &h->cfg};
     CHECK_EQ(controller_init(&h->ctl, &ce, h->partitions, h->placed, h->placed_counts), 0);
-    broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h, &h->txn_records};
+    broker_env be = {&h->world, &h->net, &h->hist, &h->cfg, on_step, h, &h->txn_records,
+                     &h->group_records};
     for (int b = 1; b <= h->cfg.num_brokers; b++)
         CHECK_EQ(broker_init(&h->brokers[b], &be, b, h->partitions, h->placed, h->placed_counts),
                  0);
@@ -123,6 +126,7 @@ static void harness_fini(harness *h) {
     for (int b = 1; b <= h->cfg.num_brokers; b++) broker_fini(&h->brokers[b]);
     controller_fini(&h->ctl);
     txn_records_fini(&h->txn_records);
+    group_records_fini(&h->group_records);
     history_fini(&h->hist);
     net_fini(&h->net);
     sim_world_fini(&h->world);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_coordinator.h"
 #include "txn_coordinator.h"
 
 /* Timer arguments: type in the low byte, the partition's low byte in the next, client node in
@@ -263,7 +264,13 @@ static void conn_reset(broker_conn *c, uint32_t gen) {
     sim_timer_cancel(&c->timer);
 }
 
-#define BROKER_MORE_MAX (PROTO_PRODUCE_BATCHES_MAX - 1) /* further batches of a request */
+/* Further batches of a request, or the out-of-line part of a group request (up to
+ * PROTO_OUTLINE_BYTES_MAX: an OffsetCommit of PROTO_OFFSET_ENTRIES_MAX partitions), in batch
+ * slots. */
+#define BROKER_MORE_MAX                                                                          \
+    ((size_t)PROTO_PRODUCE_BATCHES_MAX - 1 > PROTO_OUTLINE_BYTES_MAX / sizeof(proto_batch)        \
+         ? (size_t)PROTO_PRODUCE_BATCHES_MAX - 1                                                 \
+         : PROTO_OUTLINE_BYTES_MAX / sizeof(proto_batch))
 
 /* The further batches of a multi-partition request, or the partition list of a transaction
  * request, keep a slot of queue_more beside their message's ring slot, allocated with the
@@ -326,6 +333,8 @@ static void consumer_fetches_forget(broker *b, node_id consumer);
 static void consumer_fetches_complete(broker *b, int partition);
 static void leader_on_consumer_fetch(broker *b, const proto_msg *m, bool completing);
 
+_Static_assert(PROTO_OUTLINE_BYTES_MAX <= BROKER_MORE_MAX * sizeof(proto_batch),
+               "a group request's out-of-line part fits a queued request's room");
 _Static_assert(PROTO_TXN_PARTITIONS_MAX * sizeof(uint16_t) <= BROKER_MORE_MAX * sizeof(proto_batch),
                "a transaction request's partitions fit a request's room for further batches");
 
@@ -368,9 +377,27 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
         else broker_on_init_producer_id(b, client);
         break;
     case API_FIND_COORDINATOR:
+        if (c->current.u.find_coordinator.key_type == PROTO_COORDINATOR_GROUP) {
+            if (b->group) group_coord_on_request(b->group, client);
+            else conn_finish_silent(b, client);
+        } else if (b->txn) {
+            txn_coord_on_request(b->txn, client);
+        } else {
+            conn_finish_silent(b, client);
+        }
+        break;
     case API_ADD_PARTITIONS_TO_TXN:
     case API_END_TXN:
         if (b->txn) txn_coord_on_request(b->txn, client);
+        else conn_finish_silent(b, client);
+        break;
+    case API_JOIN_GROUP:
+    case API_SYNC_GROUP:
+    case API_HEARTBEAT:
+    case API_LEAVE_GROUP:
+    case API_OFFSET_COMMIT:
+    case API_OFFSET_FETCH:
+        if (b->group) group_coord_on_request(b->group, client);
         else conn_finish_silent(b, client);
         break;
     case API_WRITE_TXN_MARKERS: leader_on_write_txn_markers(b, client); break;
@@ -1696,6 +1723,10 @@ static void broker_txn_on_hw(broker *b, int partition) {
     txn_coord_on_hw(b->txn, partition);
 }
 
+BROKER_COLD static void broker_group_on_hw(broker *b, int partition) {
+    group_coord_on_hw(b->group, partition);
+}
+
 static void leader_maybe_advance_hw(broker *b, int partition) {
     broker_partition *p = &b->partitions[partition];
     if (!is_leader(b, p)) return;
@@ -1720,6 +1751,7 @@ static void leader_maybe_advance_hw(broker *b, int partition) {
     if (p->pstate.transactional) partition_txn_on_hw(b, p);
     leader_complete_parked(b, partition, false);
     if (b->txn) broker_txn_on_hw(b, partition); /* state records it made durable */
+    if (b->group) broker_group_on_hw(b, partition); /* group and offset records */
     step(b, partition, STEP_LEADER_HW_ADVANCE);
 }
 
@@ -1924,6 +1956,7 @@ static void broker_become_leader(broker *b, int partition) {
     leader_maybe_advance_hw(b, partition); /* an ISR of one commits at once */
     if (p->pstate.transactional) partition_txn_on_hw(b, p); /* the new leader's LSO */
     if (b->txn) txn_coord_on_elected(b->txn, partition); /* TransactionCoordinator.onElection */
+    if (b->group) group_coord_on_elected(b->group, partition); /* GroupCoordinator.onElection */
 }
 
 static void broker_become_follower(broker *b, int partition) {
@@ -1932,6 +1965,7 @@ static void broker_become_follower(broker *b, int partition) {
     /* Parked produces fail with NOT_LEADER_OR_FOLLOWER, parked fetches with the same. */
     leader_complete_parked(b, partition, false);
     if (b->txn) txn_coord_on_resigned(b->txn, partition); /* onResignation */
+    if (b->group) group_coord_on_resigned(b->group, partition); /* onResignation */
     p->fetch_in_flight = false;
     sim_timer_cancel(&p->fetch_timer);
     follower_fetch_send(b, partition); /* truncation comes with the first response */
@@ -2112,6 +2146,7 @@ static void broker_timers_arm(broker *b) {
     sim_timer_arm(b->env.world, &b->expire_timer, t + BROKER_PID_EXPIRATION_CHECK_INTERVAL_NS,
                   b->kind, timer_arg(BROKER_T_EXPIRE, 0, 0));
     if (b->txn) txn_coord_start(b->txn);
+    if (b->group) group_coord_start(b->group);
 }
 
 static void broker_pause_end(broker *b) {
@@ -2265,6 +2300,11 @@ int broker_init(broker *b, const broker_env *env, int broker_id, int partition_c
         b->txn = txn_coord_new(b);
         if (!b->txn) goto fail;
     }
+    if (config_consumers(c)) {
+        if (!env->group_records) goto fail;
+        b->group = group_coord_new(b);
+        if (!b->group) goto fail;
+    }
     net_listen(env->net, b->node, on_message, b);
     return 0;
 fail:
@@ -2292,6 +2332,7 @@ void broker_fini(broker *b) {
     free(b->deferred);
     free(b->deferred_batches);
     txn_coord_free(b->txn);
+    group_coord_free(b->group);
     memset(b, 0, sizeof *b);
 }
 
@@ -2325,6 +2366,7 @@ static void broker_forget(broker *b) {
     for (int r = 1; r <= PROTO_BROKERS_MAX; r++) leader_fetches_forget(b, r);
     consumer_fetches_forget(b, NODE_NONE);
     if (b->txn) txn_coord_forget(b->txn);
+    if (b->group) group_coord_forget(b->group);
     for (int i = 0; i < b->partition_count; i++) {
         broker_partition *p = &b->partitions[i];
         p->state_known = false;
@@ -2463,6 +2505,23 @@ void broker_coordinator_respond(broker *b, node_id client, uint32_t gen, uint32_
     if (!b->alive || !c->busy || c->gen != gen || c->current.correlation_id != correlation) return;
     conn_respond(b, client, resp);
     conn_drain(b, client);
+}
+
+void broker_coordinator_release(broker *b, node_id client) {
+    broker_conn *c = &b->conns[client];
+    if (!b->alive || !c->busy) return;
+    conn_finish_silent(b, client);
+    conn_drain(b, client);
+}
+
+void broker_coordinator_answer(broker *b, node_id client, uint32_t gen, uint32_t correlation,
+                               proto_msg *resp) {
+    if (!b->alive || b->env.net->conn_gen[client][b->node] != gen) return;
+    resp->is_response = 1;
+    resp->to = client;
+    resp->correlation_id = correlation;
+    resp->conn_gen = gen;
+    send_msg(b, resp);
 }
 
 void broker_coordinator_send(broker *b, proto_msg *m) { send_msg(b, m); }

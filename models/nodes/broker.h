@@ -119,6 +119,8 @@ typedef struct broker_env {
     void *step_ctx;         /* passed to step_fn */
     struct txn_records *txn_records; /* the world's __transaction_state records (shared by
                                       * the brokers); required when config_transactional */
+    struct group_records *group_records; /* the world's __consumer_offsets records (shared by
+                                          * the brokers); required when config_consumers */
 } broker_env;
 
 /* What the leader knows of one follower (Replica.scala's ReplicaState). */
@@ -298,6 +300,8 @@ typedef struct broker {
     broker_verify *verify;      /* owned, NULL until the first verification: by client node */
     broker_consumer_fetch *consumer_fetches; /* owned, NULL until a consumer's fetch first
                                  * waits: by partition g * PROTO_CONSUMERS_MAX + consumer index */
+    struct group_coord *group;  /* owned: the group coordinator (group_coordinator.h) of a world
+                                 * with consumers, NULL otherwise */
 } broker;
 
 /* Sets up broker broker_id (1..PROTO_BROKERS_MAX) with partition_count partitions, partition g
@@ -379,6 +383,14 @@ int16_t broker_coordinator_append_done(const broker *b, int g, int64_t required_
  * lets the connection go on. */
 void broker_coordinator_respond(broker *b, node_id client, uint32_t gen, uint32_t correlation,
                                 proto_msg *resp);
+/* Lets the connection of client go on without answering its current request: the group
+ * coordinator answers a JoinGroup or SyncGroup that waits later, with
+ * broker_coordinator_answer (group_coordinator.c, S1). */
+void broker_coordinator_release(broker *b, node_id client);
+/* Sends resp (api, is_response and body set) as the answer to the request of client with this
+ * connection generation and correlation id, if that connection still stands. */
+void broker_coordinator_answer(broker *b, node_id client, uint32_t gen, uint32_t correlation,
+                               proto_msg *resp);
 /* Sends a request of the broker's own (WriteTxnMarkers) as a client. */
 void broker_coordinator_send(broker *b, proto_msg *m);
 /* A new producer id (ProducerIdManager.generateProducerId). */

@@ -41,6 +41,7 @@
 #include "controller.h"
 #include "explain.h"
 #include "faults.h"
+#include "group_records.h"
 #include "history.h"
 #include "network.h"
 #include "placement.h"
@@ -114,6 +115,7 @@ struct scenario {
     bool committed_promised;    /* the configuration promises committed records never change */
     scenario_committed *committed; /* owned: each partition's committed prefix, by g */
     txn_records txn_records;    /* the __transaction_state records the brokers share */
+    group_records group_records; /* the __consumer_offsets records the brokers share */
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
@@ -817,7 +819,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
     }
     broker_env benv = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
                        .step_fn = fault_on_step, .step_ctx = &s->faults,
-                       .txn_records = &s->txn_records};
+                       .txn_records = &s->txn_records, .group_records = &s->group_records};
     /* malloc, not calloc: broker_init clears each broker itself, and scenario_fini finishes
      * only the brokers it began. */
     s->brokers = malloc((size_t)(c->num_brokers + 1) * sizeof *s->brokers);
@@ -945,6 +947,7 @@ static void scenario_fini(scenario *s) {
     txn_stream_fini(&s->txn);
     proto_payloads_fini(&s->payloads);
     txn_records_fini(&s->txn_records);
+    group_records_fini(&s->group_records);
     for (int g = 0; s->committed && g < s->cfg.topics.partition_count; g++)
         free(s->committed[g].ids);
     free(s->committed);
