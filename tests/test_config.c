@@ -863,8 +863,8 @@ static void test_transactions(void) {
 }
 
 /* The keys of consumers (issue 19): defaults by version, words, checks across keys, the
- * topics they add; quiet at their defaults; the consumer side itself is refused until its
- * nodes exist. */
+ * topics they add; quiet at their defaults; exactly-once is refused until the instances'
+ * transactional output exists. */
 static void test_consumers(void) {
     config c = load_ok("");
     CHECK_EQ(c.consumers, 0);
@@ -900,7 +900,11 @@ static void test_consumers(void) {
     load_bad_contains("workload.consumers=2\noffsets.topic.replication.factor=4",
                       "offsets.topic.replication.factor=4 with num.brokers=3");
     load_bad_contains("workload.consumers=2\nworkload.output=orders", "workload.output=orders");
-    load_bad_contains("workload.consumers=2", "workload.consumers: the consumer side");
+    c = load_ok("workload.consumers=2\nworkload.sink=external\noffsets.topic.num.partitions=4");
+    CHECK_EQ(c.consumers, 2);
+    CHECK_EQ(c.topics.topic_count, 3); /* orders, output, __consumer_offsets */
+    load_bad_contains("workload.consumers=2\nworkload.pipeline=exactly-once",
+                      "workload.pipeline=exactly-once: not modelled yet");
     /* The defaults of every consumer key leave the configuration's text and hash alone. */
     config a = load_ok(""), b = load_ok("group.id=group\nmax.poll.records=500\nworkload.sink=none");
     CHECK_EQ(config_hash(&a), config_hash(&b));

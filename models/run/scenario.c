@@ -5,7 +5,10 @@
  * topic's partitions placed as Kafka's placer of the metadata mode and release places them
  * (placement.h: without sim.placement.random a one-partition topic sits on brokers
  * 1..replication.factor in that order, the assignment order clean elections follow); one producer with its application, bootstrapping from every
- * broker; the fault runtime; the history every node writes to.
+ * broker; the fault runtime; the history every node writes to. With workload.consumers = n, also
+ * the application instances consumer-1 .. consumer-n (pipeline.h: a consumer of the group, the
+ * loop of workload.pipeline and the external sink they share), each broker's group
+ * coordinator, and the pipeline judge (pipeline_checker.h) after the ordinary one.
  *
  * The cluster starts at time 0: the controller elects the first replica and pushes the
  * partition state to every broker. The application starts once that has arrived everywhere,
@@ -42,8 +45,11 @@
 #include "explain.h"
 #include "faults.h"
 #include "group_records.h"
+#include "group_coordinator.h"
 #include "history.h"
 #include "network.h"
+#include "pipeline.h"
+#include "pipeline_checker.h"
 #include "placement.h"
 #include "producer.h"
 #include "protocol.h"
@@ -116,6 +122,12 @@ struct scenario {
     scenario_committed *committed; /* owned: each partition's committed prefix, by g */
     txn_records txn_records;    /* the __transaction_state records the brokers share */
     group_records group_records; /* the __consumer_offsets records the brokers share */
+    /* Consumers (config_consumers): the application instances consumer-1 .. consumer-n
+     * (pipeline.h), node_consumer(i), and the external system they apply effects to. */
+    pipeline **pipes;           /* owned: pipe_count of them */
+    int pipe_count;             /* workload.consumers */
+    pipeline_sink sink;         /* workload.sink, shared by the instances */
+    pipeline_stream pstream;    /* the pipeline judge's share of the history */
 };
 
 /* ---- Fault operations --------------------------------------------------------------------- */
@@ -125,6 +137,14 @@ static producer *scenario_producer_of(scenario *s, node_id node) {
     if (!node_is_producer(node)) return NULL;
     int index = node - NODE_PRODUCER_BASE;
     return index < s->producer_count ? &s->prods[index] : NULL;
+}
+
+/* The application instance that is node (consumer-k), or NULL when node is none of this run's
+ * consumers. */
+static pipeline *scenario_pipe_of(scenario *s, node_id node) {
+    if (!node_is_consumer(node)) return NULL;
+    int index = node_consumer_index(node);
+    return index < s->pipe_count ? s->pipes[index] : NULL;
 }
 
 /* The leader of partition g as the controller has it now (fault_spec_resolve accepts only the
@@ -160,6 +180,8 @@ static void scenario_op_crash(void *ctx, node_id node, bool powerloss) {
     } else if (scenario_producer_of(s, node)) {
         producer_crash(scenario_producer_of(s, node));
         s->producer_gone[node - NODE_PRODUCER_BASE] = true;
+    } else if (scenario_pipe_of(s, node)) {
+        pipeline_crash(scenario_pipe_of(s, node));
     }
 }
 
@@ -181,6 +203,8 @@ static void scenario_op_restart(void *ctx, node_id node) {
     } else if (scenario_producer_of(s, node)) {
         producer_restart(scenario_producer_of(s, node));
         s->producer_gone[node - NODE_PRODUCER_BASE] = false;
+    } else if (scenario_pipe_of(s, node)) {
+        pipeline_restart(scenario_pipe_of(s, node));
     }
 }
 
@@ -188,6 +212,25 @@ static void scenario_op_pause(void *ctx, node_id node, int64_t until_ns) {
     scenario *s = ctx;
     if (node_is_broker(node)) broker_pause(&s->brokers[node], until_ns);
     else if (scenario_producer_of(s, node)) producer_pause(scenario_producer_of(s, node), until_ns);
+    else if (scenario_pipe_of(s, node)) pipeline_pause(scenario_pipe_of(s, node), until_ns);
+}
+
+static void scenario_op_stall(void *ctx, node_id node, int64_t until_ns) {
+    scenario *s = ctx;
+    if (scenario_pipe_of(s, node)) pipeline_stall(scenario_pipe_of(s, node), until_ns);
+}
+
+/* The instance whose consumer holds input partition g now, the first in index order. */
+static int scenario_op_consumer_of(void *ctx, int partition) {
+    scenario *s = ctx;
+    for (int i = 0; i < s->pipe_count; i++)
+        if (pipeline_holds(s->pipes[i], partition)) return i;
+    return -1;
+}
+
+static void scenario_op_restart_consumer(void *ctx, int index) {
+    scenario *s = ctx;
+    if (index >= 0 && index < s->pipe_count) pipeline_restart(s->pipes[index]);
 }
 
 static void scenario_op_restart_producer(void *ctx, int index) {
@@ -220,6 +263,7 @@ static void scenario_check_recent(scenario *s) {
     controller_check(&s->ctl);
     for (int b = 1; b <= s->cfg.num_brokers; b++) broker_check_recent(&s->brokers[b]);
     for (int i = 0; i < s->producer_count; i++) producer_check_recent(&s->prods[i]);
+    for (int i = 0; i < s->pipe_count; i++) pipeline_check_recent(s->pipes[i]);
 }
 
 /* ---- Committed records never change ------------------------------------------------------
@@ -471,6 +515,62 @@ static bool scenario_txn_drained(scenario *s, int64_t now) {
     return s->settled && scenario_stable(s);
 }
 
+/* ---- Runs with consumers -----------------------------------------------------------------
+ *
+ * The applications consume what the producers wrote: a run with consumers is drained once,
+ * besides the above, every instance waits in poll() with nothing in hand (or is down), the
+ * group is Stable (or Empty: every member gone) at its coordinator, and every input
+ * partition's committed offset reached the end of what the consumers read (its high
+ * watermark, or its last stable offset at read_committed). A run where that never happens (the
+ * only consumer crashed for good, a group that cannot form) stops once quiet for the longest a
+ * group takes to notice and recover: session.timeout.ms + max.poll.interval.ms +
+ * group.initial.rebalance.delay.ms, beyond the settle time of the rest; what is left unread is
+ * the judge's. */
+
+/* The group's coordinator now: the live leader of the group's __consumer_offsets partition. */
+static const group_coord *scenario_group_coord(const scenario *s) {
+    int leader = controller_partition_state(&s->ctl, s->cfg.group_partition)->leader;
+    if (leader <= 0 || !broker_alive(&s->brokers[leader])) return NULL;
+    return s->brokers[leader].group;
+}
+
+static bool scenario_consumed(scenario *s) {
+    for (int i = 0; i < s->pipe_count; i++)
+        if (!pipeline_done(s->pipes[i])) return false;
+    const group_coord *gc = scenario_group_coord(s);
+    group_view v;
+    if (!gc || !group_coord_view(gc, &v)) return false;
+    if (v.state != GROUP_STABLE && v.state != GROUP_EMPTY) return false;
+    bool read_committed = s->cfg.isolation_level == CONFIG_READ_COMMITTED;
+    for (int g = 0; g < scenario_workload_partitions(&s->cfg); g++) {
+        int leader = controller_partition_state(&s->ctl, g)->leader;
+        if (leader <= 0 || !broker_alive(&s->brokers[leader])) return false;
+        int64_t end = broker_high_watermark(&s->brokers[leader], g);
+        if (read_committed) {
+            size_t count = 0;
+            const proto_batch *log = broker_log(&s->brokers[leader], g, &count);
+            end = txn_last_stable_offset(log, count, end, NULL);
+        }
+        if (end > 0 && group_coord_committed(gc, g) < end) return false;
+    }
+    return true;
+}
+
+static int64_t scenario_consumers_settle_ns(const scenario *s) {
+    const config *c = &s->cfg;
+    int64_t rest = s->transactional ? scenario_txn_settle_ns(c) : SCENARIO_SETTLE_NS;
+    return c->session_timeout_ns + c->max_poll_interval_ns + c->group_initial_rebalance_delay_ns +
+           rest;
+}
+
+/* The drain's verdict for a run with consumers that is done and quiet at now. */
+static bool scenario_consumers_drained(scenario *s, int64_t now) {
+    int64_t since = s->producer_done_ns > s->quiet_after_ns ? s->producer_done_ns
+                                                            : s->quiet_after_ns;
+    if (now - since >= scenario_consumers_settle_ns(s)) return true;
+    return s->settled && (!s->transactional || scenario_stable(s)) && scenario_consumed(s);
+}
+
 static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev) {
     scenario *s = ctx;
     (void)ev;
@@ -484,8 +584,9 @@ static void scenario_on_drain_tick(void *ctx, sim_world *w, const sim_event *ev)
      * D", whose step time no schedule knows) still to come. */
     if (done && now >= s->quiet_after_ns && s->faults.ends_pending == 0) {
         s->settled = scenario_settled(s);
-        if (s->transactional ? scenario_txn_drained(s, now)
-                             : s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
+        if (s->pipe_count > 0        ? scenario_consumers_drained(s, now)
+            : s->transactional       ? scenario_txn_drained(s, now)
+                                     : s->settled || now - s->producer_done_ns >= SCENARIO_SETTLE_NS) {
             sim_stop(w);
             return;
         }
@@ -504,6 +605,7 @@ static void scenario_on_start(void *ctx, sim_world *w, const sim_event *ev) {
     (void)w;
     (void)ev;
     for (int i = 0; i < s->producer_count; i++) producer_start(&s->prods[i]);
+    for (int i = 0; i < s->pipe_count; i++) pipeline_start(s->pipes[i]);
 }
 
 /* ---- Resources: the memory probe and the progress guard ----------------------------------
@@ -679,6 +781,14 @@ static void scenario_history_sink_txn(void *ctx, const history_rec *recs, size_t
     txn_stream_feed(&s->txn, recs, n);
 }
 
+/* A run with consumers: the pipeline judge reads each window too. */
+static void scenario_history_sink_pipeline(void *ctx, const history_rec *recs, size_t n) {
+    scenario *s = ctx;
+    checker_stream_feed(&s->checker, recs, n);
+    if (s->transactional) txn_stream_feed(&s->txn, recs, n);
+    pipeline_stream_feed(&s->pstream, recs, n);
+}
+
 /* Random.nextInt(bound) of the placers, from the run's placement stream. */
 static uint32_t scenario_placement_next(void *ctx, uint32_t bound) {
     return sim_pcg32_bounded(ctx, bound);
@@ -757,6 +867,30 @@ static int scenario_build_producers(scenario *s, const int *bootstrap, char *err
     return 0;
 }
 
+/* The application instances consumer-1 .. consumer-n, node_consumer(i), bootstrapping from
+ * every broker, and the sink they share. Built after the fault runtime, whose steps_watched
+ * says whether they report their steps. Returns 0, or -1 when memory ran out. */
+static int scenario_build_pipelines(scenario *s, const int *bootstrap) {
+    const config *c = &s->cfg;
+    int boot[PROTO_BROKERS_MAX + 1];
+    for (int i = 0; i < c->num_brokers; i++) boot[i] = bootstrap[i];
+    boot[c->num_brokers] = -1;
+    if (pipeline_sink_init(&s->sink, c->sink, c->records) != 0) return -1;
+    pipeline_stream_init(&s->pstream);
+    s->pipes = calloc((size_t)c->consumers, sizeof *s->pipes);
+    if (!s->pipes) return -1;
+    pipeline_env env = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
+                        .payloads = &s->payloads,
+                        .step_fn = s->faults.steps_watched ? fault_on_step : NULL,
+                        .step_ctx = &s->faults, .sink = &s->sink};
+    for (int i = 0; i < c->consumers; i++) {
+        s->pipes[i] = pipeline_new(&env, i, boot);
+        if (!s->pipes[i]) return -1;
+        s->pipe_count = i + 1;
+    }
+    return 0;
+}
+
 static int scenario_build(scenario *s, char *err, size_t err_len) {
     const config *c = &s->cfg;
     sim_world_options wopt = {
@@ -788,6 +922,10 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         s->history.sink_ctx = &s->checker;
         if (s->transactional) {
             s->history.sink = scenario_history_sink_txn;
+            s->history.sink_ctx = s;
+        }
+        if (config_consumers(c)) {
+            s->history.sink = scenario_history_sink_pipeline;
             s->history.sink_ctx = s;
         }
     }
@@ -854,7 +992,10 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
                 .crash = scenario_op_crash, .stop = scenario_op_stop,
                 .restart = scenario_op_restart,
                 .pause = scenario_op_pause,
-                .restart_producer = scenario_op_restart_producer},
+                .restart_producer = scenario_op_restart_producer,
+                .stall = scenario_op_stall,
+                .restart_consumer = scenario_op_restart_consumer,
+                .consumer_of = scenario_op_consumer_of},
     };
     int frc = fault_runtime_init(&s->faults, &fenv, c, err, err_len);
     if (frc == -2) return -1; /* memory ran out */
@@ -867,6 +1008,7 @@ static int scenario_build(scenario *s, char *err, size_t err_len) {
         for (int b = 1; b <= c->num_brokers; b++) s->brokers[b].env.step_fn = NULL;
         for (int i = 0; i < s->producer_count; i++) s->prods[i].step_fn = NULL;
     }
+    if (config_consumers(c) && scenario_build_pipelines(s, bootstrap) != 0) return -1;
     s->quiet_after_ns = fault_runtime_quiet_after(&s->faults);
     if (config_transactional(c)) s->quiet_after_ns = scenario_txn_quiet_after(s);
     s->kind_drain = sim_handler_add(&s->world, scenario_on_drain_tick, s, "drain");
@@ -930,6 +1072,10 @@ static void scenario_watch_message(void *ctx, const proto_msg *msg, int64_t sent
 
 static void scenario_fini(scenario *s) {
     fault_runtime_fini(&s->faults);
+    for (int i = 0; i < s->pipe_count; i++) pipeline_free(s->pipes[i]);
+    free(s->pipes);
+    pipeline_sink_fini(&s->sink);
+    pipeline_stream_fini(&s->pstream);
     for (int i = 0; i < s->producers_begun; i++) producer_fini(&s->prods[i]);
     free(s->prods);
     free(s->prod_cfgs);
@@ -971,6 +1117,28 @@ static int scenario_judge_txn(scenario *s, const checker_input *in, run_result *
     return txn_checker_finish(&s->txn, &s->checker, in, &opt, &out->check, NULL, NULL, NULL);
 }
 
+/* A run with consumers: the pipeline's two ledgers (pipeline_checker.h), after the ordinary
+ * verdict, from the history and the final logs. The output ledger is left out (its fields 0)
+ * while the instances write no output: the driven producer is not built yet. Returns 0, or -1
+ * when memory ran out. */
+static int scenario_judge_pipeline(scenario *s, run_result *out) {
+    const config *c = &s->cfg;
+    if (!s->checker_streams) pipeline_stream_feed(&s->pstream, s->history.recs, s->history.count);
+    pipeline_input in = {
+        .logs = s->finals,
+        .log_count = (size_t)s->ctl.partition_count,
+        .input_partitions = (size_t)scenario_workload_partitions(c),
+        .output_first = (size_t)scenario_workload_partitions(c),
+        .output_count = 0,
+        .offsets_partition = c->group_partition,
+        .payloads = &s->payloads,
+        .group_records = &s->group_records,
+        .read_committed = c->isolation_level == CONFIG_READ_COMMITTED,
+        .sink = c->sink != CONFIG_SINK_NONE,
+    };
+    return pipeline_checker_finish(&s->pstream, &in, &out->check);
+}
+
 static void scenario_judge(scenario *s, run_result *out) {
     for (int g = 0; g < s->ctl.partition_count; g++) {
         checker_log *f = &s->finals[g];
@@ -1001,6 +1169,7 @@ static void scenario_judge(scenario *s, run_result *out) {
     } else {
         rc = checker_run(&in, &out->check);
     }
+    if (rc == 0 && s->pipe_count > 0) rc = scenario_judge_pipeline(s, out);
     if (rc != 0) {
         out->exhausted = true;
         snprintf(out->failure, sizeof out->failure, "out of memory in the checker");

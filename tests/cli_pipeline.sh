@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# cli_pipeline.sh: a consume-process-apply pipeline end to end (issue 19's first cut): a
+# producer writes two partitions, a group of two consumers (range assignor, read_uncommitted,
+# auto.offset.reset=earliest) processes every record and applies its side effect to an
+# external sink; consumer-1 crashes and comes back. Over a few dozen seeds each:
+# - at-least-once with auto commit: records processed after the last auto commit are processed
+#   again by the partition's next owner (processed_twice > 0 on some seeds), nothing committed is
+#   lost (processed_never 0), and the group rebalanced (rebalances >= 1);
+# - at-most-once (commit before processing): the rest of the batch the crash interrupted is never
+#   processed though committed (processed_never > 0 on some seeds);
+# - the dedup sink (external-dedup): 0 and 0 on every seed;
+# - the faults on consumers act: the trace shows consumer-1's crash and restart, and the
+#   processing lines of both instances.
+#
+# Usage: bash cli_pipeline.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+test_name=cli_pipeline
+. "$(dirname "$0")/lib.sh"
+
+seeds=24
+world=(workload.consumers=2 num.partitions=2 workload.records=1000 workload.rate=100
+       workload.sink=external auto.offset.reset=earliest partition.assignment.strategy=range
+       session.timeout.ms=10000 offsets.topic.num.partitions=3 workload.processing.ms=30
+       network.jitter.ms=0.5)
+crash=("fault.c=crash consumer of orders-0 at 9s for 2s")
+
+# runs ARGS...: `kafkasim run ARGS --seed S --format csv` for seeds 1 .. $seeds, the rows under
+# one header in out.
+runs() {
+  local rows=rows.csv
+  : >"$rows"
+  for ((seed = 1; seed <= seeds; seed++)); do
+    expect_exit 0 run "$@" --seed "$seed" --format csv
+    if [ "$seed" = 1 ]; then cat out >"$rows"; else tail -n +2 out >>"$rows"; fi
+  done
+  mv "$rows" out
+}
+
+# sum FIELD: the sum of column FIELD over the rows of runs.csv-like output in out.
+sum() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                        NR > 1 && col { s += $col } END { print s + 0 }' out
+}
+# max FIELD, min FIELD: over the rows.
+max() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                        NR > 1 && col { if ($col > m) m = $col } END { print m + 0 }' out
+}
+min() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                        NR > 1 && col { if (!seen || $col < m) m = $col; seen = 1 }
+                        END { print m + 0 }' out
+}
+# seeds_with FIELD: rows whose FIELD is above 0.
+seeds_with() {
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                        NR > 1 && col && $col > 0 { n++ } END { print n + 0 }' out
+}
+
+# Without a fault: every record applied once, one generation, drained.
+expect_exit 0 run "${world[@]}" --format json
+for field in '"processed":1000' '"processed_twice":0' '"processed_never":0' '"rebalances":0' \
+             '"unconsumed":0' '"end":"stopped"'; do
+  checks=$((checks + 1))
+  grep -q "$field" out || fail "a run without faults should have $field: $(head -c 600 out)"
+done
+
+# A crash at a step of the application: it drains, both instances process, the crash and the
+# restart are traced.
+expect_exit 0 run "${world[@]}" "fault.c=crash consumer-1 on consumer.processed n=150 for 2s" \
+  --format json --trace=trace.txt
+checks=$((checks + 1))
+grep -q 'consumer-1 crash' trace.txt || fail "consumer-1 should crash"
+checks=$((checks + 1))
+grep -q 'consumer-1 restart' trace.txt || fail "consumer-1 should come back"
+checks=$((checks + 1))
+grep -Eq 'consumer-2 process partition=orders-[01] record=' trace.txt || fail "consumer-2 should process records"
+checks=$((checks + 1))
+grep -q '"end":"stopped"' out || fail "the run should drain: $(grep -o '"end":"[a-z-]*"' out)"
+
+# at-least-once, auto commit: duplicates on some seeds, never lost processing.
+runs "${world[@]}" "${crash[@]}"
+twice=$(seeds_with processed_twice)
+echo "$test_name: at-least-once: processed_twice > 0 on $twice seeds of $seeds, sum $(sum processed_twice); processed_never sum $(sum processed_never); rebalances min $(min rebalances)"
+checks=$((checks + 1))
+[ "$twice" -gt 0 ] || fail "at-least-once with a crash should process some records twice"
+checks=$((checks + 1))
+[ "$(sum processed_never)" = 0 ] || fail "at-least-once should lose no processing, got $(sum processed_never)"
+checks=$((checks + 1))
+[ "$(min rebalances)" -ge 1 ] || fail "every run should rebalance at least once, min $(min rebalances)"
+checks=$((checks + 1))
+[ "$(min processed)" = 1000 ] || fail "every record should be applied at least once, min $(min processed)"
+
+# at-most-once: lost processing on some seeds.
+runs "${world[@]}" "${crash[@]}" workload.pipeline=at-most-once
+never=$(seeds_with processed_never)
+echo "$test_name: at-most-once: processed_never > 0 on $never seeds of $seeds, sum $(sum processed_never); processed_twice sum $(sum processed_twice)"
+checks=$((checks + 1))
+[ "$never" -gt 0 ] || fail "at-most-once with a crash should lose some processing"
+
+# The dedup sink: each record's effect applied exactly once.
+runs "${world[@]}" "${crash[@]}" workload.sink=external-dedup
+echo "$test_name: external-dedup: processed_twice sum $(sum processed_twice), processed_never sum $(sum processed_never), reprocessed sum $(sum reprocessed)"
+checks=$((checks + 1))
+[ "$(sum processed_twice)" = 0 ] || fail "the dedup sink should apply no record twice"
+checks=$((checks + 1))
+[ "$(sum processed_never)" = 0 ] || fail "the dedup sink should lose no processing"
+checks=$((checks + 1))
+[ "$(max reprocessed)" -gt 0 ] || fail "records should still be processed again (and skipped)"
+
+finish
