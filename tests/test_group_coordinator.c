@@ -69,7 +69,8 @@ static void on_consumer(void *ctx, const proto_msg *m) {
     }
 }
 
-static void gfix_init(gfix *f) {
+/* A transactional world adds __transaction_state-0 (g 3) led by broker-2. */
+static void gfix_init_with(gfix *f, bool transactional) {
     memset(f, 0, sizeof *f);
     harness *h = &f->h;
     config_base(&h->cfg);
@@ -83,16 +84,28 @@ static void gfix_init(gfix *f) {
     c->group_max_session_timeout_ns = 1800 * SIM_S;
     c->group_initial_rebalance_delay_ns = 3 * SIM_S;
     c->offsets_commit_timeout_ns = 5 * SIM_S;
-    h->partitions = 3;
-    int placed[] = {1, 2, 3, 2, 1, 3, 3, 1, 2};
+    h->partitions = transactional ? 4 : 3;
+    int placed[] = {1, 2, 3, 2, 1, 3, 3, 1, 2, 2, 3, 1};
     memcpy(h->placed, placed, sizeof placed);
-    h->placed_counts[0] = h->placed_counts[1] = h->placed_counts[2] = 3;
+    for (int g = 0; g < h->partitions; g++) h->placed_counts[g] = 3;
+    if (transactional) {
+        c->txn_id_count = 1;
+        strcpy(c->txn_ids[0], "group-1");
+        c->producer_txn[0] = 0;
+        c->txn_partition[0] = 3;
+        c->transaction_max_timeout_ns = 900 * SIM_S;
+        c->transaction_abort_interval_ns = 10 * SIM_S;
+        txn_records_init(&h->txn_records);
+    }
     group_records_init(&h->group_records);
     harness_init(h);
     net_listen(&h->net, C1, on_consumer, f);
     net_listen(&h->net, C2, on_consumer, f);
     net_listen(&h->net, C3, on_consumer, f);
+    net_listen(&h->net, node_consumer_producer(0), on_consumer, f);
 }
+
+static void gfix_init(gfix *f) { gfix_init_with(f, false); }
 
 static uint32_t send_from(harness *h, int64_t t, node_id from, int broker_id, proto_msg m) {
     uint32_t corr = send_at(h, t, broker_id, m);
@@ -616,6 +629,154 @@ static void test_commit_queued_full(void) {
     harness_fini(h);
 }
 
+static proto_msg txn_commit(gfix *f, int64_t pid, proto_member_id id, int32_t generation, int64_t o0,
+                            int64_t o1) {
+    proto_msg m = commit(f, id, generation, o0, o1);
+    m.api = API_TXN_OFFSET_COMMIT;
+    m.u.offset_commit.producer_id = pid;
+    m.u.offset_commit.producer_epoch = 0;
+    m.u.offset_commit.txn = 0;
+    return m;
+}
+
+static proto_msg marker(gfix *f, int64_t pid, int32_t coordinator_epoch, bool commit) {
+    static const uint16_t offsets_partition[1] = {G_OFFSETS};
+    (void)f;
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    m.api = API_WRITE_TXN_MARKERS;
+    m.u.write_txn_markers.producer_id = pid;
+    m.u.write_txn_markers.producer_epoch = 0;
+    m.u.write_txn_markers.coordinator_epoch = coordinator_epoch;
+    m.u.write_txn_markers.commit = commit;
+    m.u.write_txn_markers.partition_count = 1;
+    m.u.write_txn_markers.partitions = offsets_partition;
+    return m;
+}
+
+/* TxnOffsetCommit (KIP-447): fenced by generation, taken without group metadata (pre-KIP-447),
+ * pending until its marker (UNSTABLE_OFFSET_COMMIT to a requireStable fetch meanwhile), COMMIT
+ * puts the offsets in the cache, ABORT drops them; a new coordinator loads the pending ones
+ * and the committed ones. The markers come from a stand-in transaction coordinator. */
+static void test_txn_offsets(void) {
+    gfix f;
+    gfix_init(&f);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    formed g = form_group(&f, 100 * SIM_MS);
+    int64_t t = g.t;
+    const node_id P1 = node_consumer_producer(0);
+    uint32_t ok = send_from(h, t, P1, 3, txn_commit(&f, 5000, g.m1, 1, 8, 9));
+    uint32_t zombie = send_from(h, t, C2, 3, txn_commit(&f, 6000, g.m2, 0, 1, 1));
+    uint32_t old_api = send_from(h, t, C3, 3, txn_commit(&f, 7000, PROTO_MEMBER_UNKNOWN, -1, 3, 4));
+    run_until(h, t + 100 * SIM_MS);
+    CHECK_EQ(error_of(&f, ok), ERR_NONE);
+    CHECK_EQ(error_of(&f, zombie), ERR_ILLEGAL_GENERATION);
+    CHECK_EQ(error_of(&f, old_api), ERR_NONE); /* no group metadata: accepted on a Stable group */
+    CHECK_EQ(view_of(&f, 3).pending_offsets, 4);
+    CHECK_EQ(group_coord_committed(h->brokers[3].group, 0), -1);
+    t = h->world.now_ns;
+    uint32_t unstable = send_from(h, t, C3, 3, offset_fetch(&f, true));
+    int32_t ce = h->brokers[3].partitions[G_OFFSETS].leader_epoch;
+    uint32_t abort = send_from(h, t, C3, 3, marker(&f, 7000, ce, false));
+    run_until(h, t + 100 * SIM_MS);
+    int16_t e;
+    fetched(&f, unstable, 0, &e);
+    CHECK_EQ(e, ERR_UNSTABLE_OFFSET_COMMIT);
+    CHECK(got(&f, abort) && got(&f, abort)->m.u.write_txn_markers_response.error == ERR_NONE);
+    CHECK_EQ(view_of(&f, 3).pending_offsets, 2);
+    CHECK_EQ(group_coord_committed(h->brokers[3].group, 0), -1); /* the abort dropped them */
+    /* The coordinator crashes with producer 5000's offsets pending: broker-1 loads them as
+     * pending; its COMMIT marker then makes them the committed offsets. */
+    broker_crash(&h->brokers[3], false);
+    run_until(h, h->world.now_ns + 15 * SIM_S);
+    CHECK_EQ(broker_partition_leader(&h->brokers[1], G_OFFSETS), 1);
+    CHECK_EQ(view_of(&f, 1).pending_offsets, 2);
+    t = h->world.now_ns;
+    uint32_t still = send_from(h, t, C3, 1, offset_fetch(&f, true));
+    ce = h->brokers[1].partitions[G_OFFSETS].leader_epoch;
+    uint32_t commit_marker = send_from(h, t + 10 * SIM_MS, C2, 1, marker(&f, 5000, ce, true));
+    run_until(h, t + 100 * SIM_MS);
+    fetched(&f, still, 0, &e);
+    CHECK_EQ(e, ERR_UNSTABLE_OFFSET_COMMIT);
+    CHECK(got(&f, commit_marker) != NULL);
+    CHECK_EQ(group_coord_committed(h->brokers[1].group, 0), 8);
+    CHECK_EQ(group_coord_committed(h->brokers[1].group, 1), 9);
+    CHECK_EQ(view_of(&f, 1).pending_offsets, 0);
+    int txn_completed = 0;
+    for (size_t i = 0; i < h->hist.count; i++) {
+        const history_rec *r = &h->hist.recs[i];
+        if (r->kind == HIST_OFFSETS && r->b == HIST_OFFSETS_TXN && r->node == node_broker(1)) {
+            txn_completed++;
+            CHECK_EQ(r->f, 5000);
+            CHECK_EQ((int32_t)r->a, 1);
+        }
+    }
+    CHECK_EQ(txn_completed, 2);
+    harness_fini(h);
+}
+
+/* The whole KIP-447 path with the real transaction coordinator (broker-2): InitProducerId,
+ * AddOffsetsToTxn adds the group's __consumer_offsets partition to the transaction,
+ * TxnOffsetCommit to the group coordinator, EndTxn(commit): the markers reach the offsets
+ * partition's leader, which completes the offsets. */
+static void test_txn_offsets_with_coordinator(void) {
+    gfix f;
+    gfix_init_with(&f, true);
+    harness *h = &f.h;
+    run_until(h, 100 * SIM_MS);
+    formed g = form_group(&f, 100 * SIM_MS);
+    int64_t t = g.t;
+    const node_id P1 = node_consumer_producer(0);
+    proto_msg ip;
+    memset(&ip, 0, sizeof ip);
+    ip.api = API_INIT_PRODUCER_ID;
+    ip.u.init_pid.producer_id = -1;
+    ip.u.init_pid.producer_epoch = -1;
+    ip.u.init_pid.txn = 0;
+    ip.u.init_pid.txn_timeout_ms = 60000;
+    uint32_t c_ip = send_from(h, t, P1, 2, ip);
+    run_until(h, t + 100 * SIM_MS);
+    const seen *s = got(&f, c_ip);
+    CHECK(s && s->m.u.init_pid_response.error == ERR_NONE);
+    if (!s) return;
+    int64_t pid = s->m.u.init_pid_response.producer_id;
+    proto_msg ao;
+    memset(&ao, 0, sizeof ao);
+    ao.api = API_ADD_OFFSETS_TO_TXN;
+    ao.u.add_offsets.producer_id = pid;
+    ao.u.add_offsets.producer_epoch = 0;
+    ao.u.add_offsets.txn = 0;
+    t = h->world.now_ns;
+    uint32_t c_ao = send_from(h, t, P1, 2, ao);
+    run_until(h, t + 100 * SIM_MS);
+    CHECK_EQ(error_of(&f, c_ao), ERR_NONE);
+    txn_view tv;
+    CHECK(txn_coord_view(h->brokers[2].txn, 0, &tv) && tv.state == TXN_ONGOING &&
+          tv.partition_count == 1);
+    t = h->world.now_ns;
+    proto_msg tc = txn_commit(&f, pid, g.m1, 1, 33, 44);
+    uint32_t c_tc = send_from(h, t, P1, 3, tc);
+    run_until(h, t + 100 * SIM_MS);
+    CHECK_EQ(error_of(&f, c_tc), ERR_NONE);
+    CHECK_EQ(group_coord_committed(h->brokers[3].group, 0), -1);
+    proto_msg et;
+    memset(&et, 0, sizeof et);
+    et.api = API_END_TXN;
+    et.u.end_txn.producer_id = pid;
+    et.u.end_txn.producer_epoch = 0;
+    et.u.end_txn.txn = 0;
+    et.u.end_txn.commit = 1;
+    t = h->world.now_ns;
+    uint32_t c_et = send_from(h, t, P1, 2, et);
+    run_until(h, t + 200 * SIM_MS);
+    CHECK(got(&f, c_et) != NULL);
+    CHECK_EQ(group_coord_committed(h->brokers[3].group, 0), 33);
+    CHECK_EQ(group_coord_committed(h->brokers[3].group, 1), 44);
+    CHECK_EQ(view_of(&f, 3).pending_offsets, 0);
+    harness_fini(h);
+}
+
 int main(void) {
     test_join_sync_heartbeat();
     test_session_expiry();
@@ -624,6 +785,8 @@ int main(void) {
     test_commit_timeout();
     test_failover();
     test_commit_queued_full();
+    test_txn_offsets();
+    test_txn_offsets_with_coordinator();
     (void)leo;
     (void)hw;
     (void)response;

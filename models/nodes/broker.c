@@ -387,6 +387,7 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
         }
         break;
     case API_ADD_PARTITIONS_TO_TXN:
+    case API_ADD_OFFSETS_TO_TXN:
     case API_END_TXN:
         if (b->txn) txn_coord_on_request(b->txn, client);
         else conn_finish_silent(b, client);
@@ -397,6 +398,7 @@ static void conn_process(broker *b, node_id client, const proto_msg *m) {
     case API_LEAVE_GROUP:
     case API_OFFSET_COMMIT:
     case API_OFFSET_FETCH:
+    case API_TXN_OFFSET_COMMIT:
         if (b->group) group_coord_on_request(b->group, client);
         else conn_finish_silent(b, client);
         break;
@@ -971,6 +973,15 @@ static void markers_respond(broker *b, node_id client) {
     r.u.write_txn_markers_response.error = n ? errors[0] : ERR_NONE;
     r.u.write_txn_markers_response.partition_count = (uint16_t)n;
     r.u.write_txn_markers_response.errors = n ? errors : NULL;
+    /* KafkaApis.handleWriteTxnMarkersRequest: the markers written to __consumer_offsets complete
+     * the producer's pending transactional offsets (GroupCoordinator.onTransactionCompleted). */
+    if (b->group) {
+        const proto_write_txn_markers_request *req = &c->current.u.write_txn_markers;
+        for (int k = 0; k < n; k++)
+            if (errors[k] == ERR_NONE && b->marker_parts[client][k].base_offset >= 0)
+                group_coord_on_txn_marker(b->group, b->marker_parts[client][k].partition,
+                                          req->producer_id, req->commit != 0);
+    }
     conn_respond(b, client, &r);
 }
 

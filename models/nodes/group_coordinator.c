@@ -102,9 +102,12 @@ typedef struct gc_member {
     sim_timer timer;              /* DelayedHeartbeat, or the pending member's expiration */
 } gc_member;
 
-/* An offset commit being appended (storeOffsets and its putCacheCallback). */
+/* An offset commit being appended (storeOffsets and its putCacheCallback); a TxnOffsetCommit
+ * has the producer's id. */
 typedef struct gc_commit {
     bool active;
+    int64_t producer_id;          /* PROTO_NO_PRODUCER_ID: a plain OffsetCommit */
+    int16_t producer_epoch;
     uint32_t id;                  /* identity of its staged offsets (OffsetAndMetadata ==) */
     gc_reply reply;
     int32_t coord_epoch;          /* the coordinator epoch it was appended at */
@@ -123,6 +126,19 @@ typedef struct gc_offset {
     int32_t leader_epoch;
     uint32_t pending;             /* pendingOffsetCommits: the staged commit's id, 0 none */
 } gc_offset;
+
+/* A pending transactional offset (pendingTransactionalOffsetCommits: by producer id, then
+ * partition), awaiting its transaction's marker. */
+typedef struct gc_txn_offset {
+    int64_t producer_id;
+    int64_t offset;
+    int64_t batch_offset;         /* appendedBatchOffset, -1 while its append is not done */
+    int32_t leader_epoch;
+    int32_t generation;           /* of the committer, -1 without group metadata */
+    uint32_t commit;              /* the commit that staged it (the equality of onTxnOffset-
+                                   * CommitAppend) */
+    uint16_t partition;           /* the input partition g */
+} gc_txn_offset;
 
 /* GroupMetadata of the world's group, loaded on this broker. */
 typedef struct gc_group {
@@ -172,6 +188,8 @@ struct group_coord {
     node_id release_client;
     gc_group group;
     gc_offset *offsets;           /* owned, by input partition g */
+    gc_txn_offset *txn;           /* owned: pending transactional offsets */
+    int txn_count, txn_capacity;
     uint32_t words[PROTO_OUTLINE_BYTES_MAX / sizeof(uint32_t)]; /* a JoinGroup answer's members */
     gc_commit *commits;           /* owned, GROUP_COMMITS_MAX */
 };
@@ -408,14 +426,20 @@ static bool gc_heartbeat_satisfied(const gc_member *m) {
 /* Appends n records of the arena, from first, as one batch of the group's partition. Returns
  * NONE with *required and *base, else the append error (NOT_LEADER_OR_FOLLOWER,
  * NOT_ENOUGH_REPLICAS). */
-static int16_t gc_append(group_coord *gc, uint32_t first, uint32_t n, int64_t *required,
-                         int64_t *base) {
+static int16_t gc_append(group_coord *gc, uint32_t first, uint32_t n, int64_t pid, int16_t epoch,
+                         int64_t *required, int64_t *base) {
     proto_batch batch;
     memset(&batch, 0, sizeof batch);
     batch.base_offset = -1;
     batch.producer_id = PROTO_NO_PRODUCER_ID;
     batch.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
     batch.base_sequence = PROTO_NO_SEQUENCE;
+    if (pid != PROTO_NO_PRODUCER_ID) { /* generateOffsetRecords: a transactional batch */
+        batch.producer_id = pid;
+        batch.producer_epoch = epoch;
+        batch.base_sequence = 0;
+        batch.flags = PROTO_BATCH_TRANSACTIONAL;
+    }
     batch.max_timestamp_ns = now_ns(gc);
     batch.payload = first;
     batch.record_count = n;
@@ -473,7 +497,8 @@ static void gc_store_group(group_coord *gc, bool for_sync) {
     grp->store_generation = grp->generation;
     grp->store_coord_epoch = gc->coord_epoch;
     int64_t base = 0;
-    int16_t error = gc_append(gc, first, 1, &grp->store_required_offset, &base);
+    int16_t error = gc_append(gc, first, 1, PROTO_NO_PRODUCER_ID, PROTO_NO_PRODUCER_EPOCH,
+                              &grp->store_required_offset, &base);
     if (error != ERR_NONE) {
         gc_store_done(gc, error);
         return;
@@ -1065,22 +1090,92 @@ static void gc_on_leave_group(group_coord *gc, node_id client) {
 
 /* ---- Offsets (handleCommitOffsets, doCommitOffsets, storeOffsets, getOffsets) -------------- */
 
-/* validateOffsetCommit for a plain commit. */
-static int16_t gc_validate_commit(gc_group *grp, proto_member_id member, int32_t generation) {
+/* validateOffsetCommit: a member of the group's generation, or no group metadata at all on an
+ * Empty group; a transactional commit without group metadata is taken on any group ("older
+ * versions of this protocol do not require memberId and generationId", the pre-KIP-447
+ * sendOffsetsToTransaction(offsets, groupId)). */
+static int16_t gc_validate_commit(gc_group *grp, proto_member_id member, int32_t generation,
+                                  bool transactional) {
     if (generation < 0 && grp->state == GROUP_EMPTY) return ERR_NONE; /* admin, manual assign */
     if (generation >= 0 || member != PROTO_MEMBER_UNKNOWN) {
         if (!gc_find(grp, member, GC_SLOT_MEMBER)) return ERR_UNKNOWN_MEMBER_ID;
         if (generation != grp->generation) return ERR_ILLEGAL_GENERATION;
         return ERR_NONE;
     }
-    return grp->state != GROUP_EMPTY ? ERR_UNKNOWN_MEMBER_ID : ERR_NONE;
+    return !transactional && grp->state != GROUP_EMPTY ? ERR_UNKNOWN_MEMBER_ID : ERR_NONE;
+}
+
+/* ---- Pending transactional offsets (GroupMetadata: prepareTxnOffsetCommit, ...) ----------- */
+
+static gc_txn_offset *gc_txn_find(group_coord *gc, int64_t pid, int g) {
+    for (int i = 0; i < gc->txn_count; i++)
+        if (gc->txn[i].producer_id == pid && gc->txn[i].partition == g) return &gc->txn[i];
+    return NULL;
+}
+
+static bool gc_txn_pending_on(const group_coord *gc, int g) {
+    for (int i = 0; i < gc->txn_count; i++)
+        if (gc->txn[i].partition == g) return true;
+    return false;
+}
+
+/* prepareTxnOffsetCommit of one partition (a later one of the producer replaces it). False
+ * when memory ran out. */
+static bool gc_txn_prepare(group_coord *gc, int64_t pid, const proto_offset_entry *e,
+                           int32_t generation, uint32_t commit, int64_t batch_offset) {
+    gc_txn_offset *t = gc_txn_find(gc, pid, e->partition);
+    if (!t) {
+        if (gc->txn_count == gc->txn_capacity) {
+            int cap = gc->txn_capacity ? gc->txn_capacity * 2 : 16;
+            gc_txn_offset *nt = realloc(gc->txn, (size_t)cap * sizeof *nt);
+            if (!nt) return false;
+            gc->txn = nt;
+            gc->txn_capacity = cap;
+        }
+        t = &gc->txn[gc->txn_count++];
+    }
+    *t = (gc_txn_offset){.producer_id = pid,
+                         .offset = e->offset,
+                         .batch_offset = batch_offset,
+                         .leader_epoch = e->leader_epoch,
+                         .generation = generation,
+                         .commit = commit,
+                         .partition = e->partition};
+    return true;
+}
+
+static void gc_txn_remove(group_coord *gc, gc_txn_offset *t) {
+    *t = gc->txn[--gc->txn_count]; /* order does not matter: lookups are by (pid, g) */
+}
+
+/* completePendingTxnOffsetCommit: the producer's pending offsets go; with COMMIT each enters
+ * the cache if it is newer by log position. */
+static void gc_txn_complete(group_coord *gc, int64_t pid, bool commit, bool record) {
+    for (int i = 0; i < gc->txn_count;) {
+        gc_txn_offset *t = &gc->txn[i];
+        if (t->producer_id != pid) {
+            i++;
+            continue;
+        }
+        gc_offset *o = &gc->offsets[t->partition];
+        if (commit && t->batch_offset >= 0 && (o->offset < 0 || o->batch_offset < t->batch_offset)) {
+            o->offset = t->offset;
+            o->leader_epoch = t->leader_epoch;
+            o->batch_offset = t->batch_offset;
+            if (record)
+                history_offsets(gc->b->env.history, now_ns(gc), gc->b->node, t->partition,
+                                t->offset, t->generation, HIST_OFFSETS_TXN, pid);
+        }
+        gc_txn_remove(gc, t);
+    }
 }
 
 static void gc_commit_done(group_coord *gc, int slot, int16_t error);
 
-/* storeOffsets for the request of client (already validated). */
+/* storeOffsets for the request of client (already validated): a TxnOffsetCommit's as a
+ * transactional batch of its producer, pending until the marker. */
 static void gc_store_offsets(group_coord *gc, node_id client, const proto_offset_commit_request *req,
-                             int32_t generation) {
+                             int32_t generation, bool transactional) {
     gc_commit *k = NULL;
     int slot = 0;
     for (; slot < GROUP_COMMITS_MAX; slot++)
@@ -1108,6 +1203,10 @@ static void gc_store_offsets(group_coord *gc, node_id client, const proto_offset
                                         .partition = e->partition};
         k->entries[k->count++] = *e;
     }
+    if (k->count == 0) { /* no partition of this world: nothing to store */
+        gc_group_error(gc, client, ERR_NONE);
+        return;
+    }
     uint32_t first = group_records_add(gc->records, recs, k->count);
     if (first == UINT32_MAX) {
         out_of_memory(gc);
@@ -1118,9 +1217,17 @@ static void gc_store_offsets(group_coord *gc, node_id client, const proto_offset
     k->reply = gc_reply_of(gc, client);
     k->coord_epoch = gc->coord_epoch;
     k->generation = generation;
-    for (int i = 0; i < k->count; i++) /* prepareOffsetCommit */
-        gc->offsets[k->entries[i].partition].pending = k->id;
-    int16_t error = gc_append(gc, first, k->count, &k->required_offset, &k->batch_offset);
+    k->producer_id = transactional ? req->producer_id : PROTO_NO_PRODUCER_ID;
+    k->producer_epoch = transactional ? req->producer_epoch : PROTO_NO_PRODUCER_EPOCH;
+    for (int i = 0; i < k->count; i++) { /* prepareOffsetCommit, prepareTxnOffsetCommit */
+        if (!transactional) gc->offsets[k->entries[i].partition].pending = k->id;
+        else if (!gc_txn_prepare(gc, k->producer_id, &k->entries[i], generation, k->id, -1)) {
+            out_of_memory(gc);
+            return;
+        }
+    }
+    int16_t error = gc_append(gc, first, k->count, k->producer_id, k->producer_epoch,
+                              &k->required_offset, &k->batch_offset);
     if (error != ERR_NONE) {
         gc_commit_done(gc, slot, error);
         return;
@@ -1145,6 +1252,14 @@ static void gc_commit_done(group_coord *gc, int slot, int16_t error) {
             later = k->entries[j].partition == k->entries[i].partition;
         gc_offset *o = &gc->offsets[k->entries[i].partition];
         if (later) continue;
+        if (k->producer_id != PROTO_NO_PRODUCER_ID) {
+            gc_txn_offset *t = gc_txn_find(gc, k->producer_id, k->entries[i].partition);
+            if (t && error == ERR_NONE && t->commit == k->id) /* onTxnOffsetCommitAppend */
+                t->batch_offset = k->batch_offset;
+            else if (t && error != ERR_NONE) /* failPendingTxnOffsetCommit */
+                gc_txn_remove(gc, t);
+            continue;
+        }
         if (error == ERR_NONE && o->pending != 0 &&
             (o->offset < 0 || o->batch_offset < k->batch_offset)) { /* onOffsetCommitAppend */
             o->offset = k->entries[i].offset;
@@ -1184,7 +1299,7 @@ static void gc_on_offset_commit(group_coord *gc, node_id client) {
         }
         grp->exists = true; /* not relying on group management */
     }
-    int16_t error = gc_validate_commit(grp, req->member_id, req->generation);
+    int16_t error = gc_validate_commit(grp, req->member_id, req->generation, false);
     if (error == ERR_NONE && grp->state == GROUP_COMPLETING_REBALANCE)
         error = ERR_REBALANCE_IN_PROGRESS;
     if (error != ERR_NONE) {
@@ -1197,7 +1312,27 @@ static void gc_on_offset_commit(group_coord *gc, node_id client) {
         gc_member *m = gc_find(grp, req->member_id, GC_SLOT_MEMBER);
         if (m) gc_schedule_expiration(gc, m, m->session_timeout_ns);
     }
-    gc_store_offsets(gc, client, req, req->generation);
+    gc_store_offsets(gc, client, req, req->generation, false);
+}
+
+/* handleTxnCommitOffsets / doTxnCommitOffsets (KIP-447 from 2.5: fenced by generation; the
+ * group's state is not looked at). Simplification: 3.7's verification of the offsets
+ * partition with the transaction coordinator first (KAFKA-15449) is not modelled yet. */
+static void gc_on_txn_offset_commit(group_coord *gc, node_id client) {
+    const proto_offset_commit_request *req = &gc->b->conns[client].current.u.offset_commit;
+    int16_t status = gc_group_status(gc);
+    if (status != ERR_NONE) {
+        gc_group_error(gc, client, status);
+        return;
+    }
+    gc_group *grp = &gc->group;
+    grp->exists = true; /* getGroup, else addGroup(Empty) */
+    int16_t error = gc_validate_commit(grp, req->member_id, req->generation, true);
+    if (error != ERR_NONE) {
+        gc_group_error(gc, client, error);
+        return;
+    }
+    gc_store_offsets(gc, client, req, req->generation, true);
 }
 
 /* getOffsets: UNSTABLE_OFFSET_COMMIT (requireStable) for a partition with a commit pending. */
@@ -1216,7 +1351,7 @@ static void gc_on_offset_fetch(group_coord *gc, node_id client) {
         *e = (proto_offset_entry){.offset = -1, .leader_epoch = -1, .partition = (uint16_t)g};
         if (g >= gc->partition_count) continue;
         const gc_offset *o = &gc->offsets[g];
-        if (req->require_stable && o->pending) {
+        if (req->require_stable && (o->pending || gc_txn_pending_on(gc, g))) {
             e->error = ERR_UNSTABLE_OFFSET_COMMIT;
         } else if (o->offset >= 0) {
             e->offset = o->offset;
@@ -1258,6 +1393,7 @@ void group_coord_on_request(group_coord *gc, node_id client) {
     case API_LEAVE_GROUP: gc_on_leave_group(gc, client); break;
     case API_OFFSET_COMMIT: gc_on_offset_commit(gc, client); break;
     case API_OFFSET_FETCH: gc_on_offset_fetch(gc, client); break;
+    case API_TXN_OFFSET_COMMIT: gc_on_txn_offset_commit(gc, client); break;
     default: gc_release_later(gc, client); break; /* not a group request */
     }
     gc_check(gc);
@@ -1288,11 +1424,10 @@ void group_coord_on_hw(group_coord *gc, int g) {
     }
 }
 
+/* GroupMetadataManager.handleTxnCompletion, once the marker's append completed. */
 void group_coord_on_txn_marker(group_coord *gc, int g, int64_t pid, bool commit) {
-    (void)gc;
-    (void)g;
-    (void)pid;
-    (void)commit; /* transactional offsets are not taken yet: nothing is pending */
+    if (g != gc->g || gc->status != GC_PART_LOADED) return;
+    gc_txn_complete(gc, pid, commit, true);
 }
 
 /* ---- Loading and unloading (loadGroupsAndOffsets, removeGroupsForPartition) ---------------- */
@@ -1314,6 +1449,7 @@ static void gc_group_reset(group_coord *gc) {
     grp->store_active = false;
     for (int g = 0; g < gc->partition_count; g++)
         gc->offsets[g] = (gc_offset){.offset = -1, .batch_offset = -1, .leader_epoch = -1};
+    gc->txn_count = 0;
 }
 
 /* onGroupUnloaded: waiting JoinGroups and SyncGroups get NOT_COORDINATOR; commits being
@@ -1398,12 +1534,25 @@ static void gc_load(group_coord *gc) {
     const proto_batch *log = broker_log(gc->b, gc->g, &count);
     for (size_t k = 0; k < count; k++) {
         const proto_batch *batch = &log[k];
-        if (proto_batch_is_control(batch) || proto_batch_is_transactional(batch)) continue;
+        if (proto_batch_is_control(batch)) { /* COMMIT materialises, ABORT drops */
+            gc_txn_complete(gc, batch->producer_id, (batch->flags & PROTO_BATCH_COMMIT) != 0, false);
+            continue;
+        }
         if (batch->payload + (uint64_t)batch->record_count > gc->records->count) continue;
+        bool txn = proto_batch_is_transactional(batch);
         for (uint32_t r = 0; r < batch->record_count; r++) {
             const group_record *rec = &gc->records->recs[batch->payload + r];
             if (rec->kind == GROUP_RECORD_METADATA) {
                 gc_load_metadata(gc, rec);
+            } else if (rec->partition < gc->partition_count && txn) { /* pending until a marker */
+                proto_offset_entry e = {.offset = rec->offset, .leader_epoch = rec->leader_epoch,
+                                        .partition = rec->partition};
+                grp->exists = true;
+                if (!gc_txn_prepare(gc, batch->producer_id, &e, rec->generation, 0,
+                                    batch->base_offset)) {
+                    out_of_memory(gc);
+                    return;
+                }
             } else if (rec->partition < gc->partition_count) {
                 gc_offset *o = &gc->offsets[rec->partition];
                 grp->exists = true;
@@ -1508,6 +1657,7 @@ void group_coord_free(group_coord *gc) {
     }
     free(gc->offsets);
     free(gc->commits);
+    free(gc->txn);
     free(gc);
 }
 
@@ -1530,7 +1680,7 @@ bool group_coord_view(const group_coord *gc, group_view *out) {
                         .generation = grp->generation,
                         .members = gc_member_count(grp),
                         .leader = grp->leader,
-                        .pending_offsets = 0};
+                        .pending_offsets = gc->txn_count};
     return true;
 }
 

@@ -344,6 +344,8 @@ static void txn_reply_send(txn_coord *tc, const txn_reply *r, int16_t error, int
         m.u.init_pid_response.error = error;
         m.u.init_pid_response.producer_id = error ? PROTO_NO_PRODUCER_ID : pid;
         m.u.init_pid_response.producer_epoch = error ? PROTO_NO_PRODUCER_EPOCH : epoch;
+    } else if (r->api == API_ADD_OFFSETS_TO_TXN) {
+        m.u.group_response.error = error;
     } else {
         m.u.txn_response.error = error;
         if (r->api == API_END_TXN) { /* EndTxn v5 (version 2) names the next id and epoch */
@@ -916,13 +918,9 @@ static void txn_on_verify_partitions(txn_coord *tc, node_id client) {
     broker_coordinator_respond(tc->b, reply.client, reply.gen, reply.correlation, &m);
 }
 
-/* handleAddPartitionsToTransaction (the client's request, versions <= 3). */
-static void txn_on_add_partitions(txn_coord *tc, node_id client) {
-    const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
-    if (req->verify_only) {
-        txn_on_verify_partitions(tc, client);
-        return;
-    }
+/* handleAddPartitionsToTransaction (the client's request, versions <= 3; AddOffsetsToTxn's). */
+static void txn_add_partitions(txn_coord *tc, node_id client,
+                               const proto_add_partitions_request *req) {
     txn_reply reply = txn_reply_of(tc, client);
     int txn = req->txn;
     txn_meta *t = NULL;
@@ -957,6 +955,30 @@ static void txn_on_add_partitions(txn_coord *tc, node_id client) {
     txn_append(tc, txn);
 }
 
+static void txn_on_add_partitions(txn_coord *tc, node_id client) {
+    const proto_add_partitions_request *req = &tc->b->conns[client].current.u.add_partitions;
+    if (req->verify_only) txn_on_verify_partitions(tc, client);
+    else txn_add_partitions(tc, client, req);
+}
+
+/* KafkaApis.handleAddOffsetsToTxnRequest: the group's __consumer_offsets partition
+ * (partitionFor(groupId)) joins the transaction as AddPartitionsToTxn adds a partition. */
+static void txn_on_add_offsets(txn_coord *tc, node_id client) {
+    const proto_add_offsets_request *q = &tc->b->conns[client].current.u.add_offsets;
+    uint16_t g = tc->c->group_partition;
+    if (!config_consumers(tc->c) || g >= tc->partition_count) {
+        txn_reply reply = txn_reply_of(tc, client);
+        txn_reply_send(tc, &reply, ERR_COORDINATOR_NOT_AVAILABLE, 0, 0);
+        return;
+    }
+    proto_add_partitions_request req = {.producer_id = q->producer_id,
+                                        .producer_epoch = q->producer_epoch,
+                                        .txn = q->txn,
+                                        .partition_count = 1,
+                                        .partitions = &g};
+    txn_add_partitions(tc, client, &req);
+}
+
 /* handleEndTransaction. */
 static void txn_on_end_txn(txn_coord *tc, node_id client) {
     const proto_end_txn_request *req = &tc->b->conns[client].current.u.end_txn;
@@ -974,6 +996,7 @@ void txn_coord_on_request(txn_coord *tc, node_id client) {
     case API_FIND_COORDINATOR: txn_on_find_coordinator(tc, client); break;
     case API_INIT_PRODUCER_ID: txn_on_init_producer_id(tc, client); break;
     case API_ADD_PARTITIONS_TO_TXN: txn_on_add_partitions(tc, client); break;
+    case API_ADD_OFFSETS_TO_TXN: txn_on_add_offsets(tc, client); break;
     case API_END_TXN: txn_on_end_txn(tc, client); break;
     default: break;
     }
