@@ -108,4 +108,13 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 [ "$(max reprocessed)" -gt 0 ] || fail "records should still be processed again (and skipped)"
 
+# The largest group: seven instances, one crashed and back while the group forms, so the group
+# holds eight members (the crashed one until its session expires); the leader's assignment
+# covers them all.
+expect_exit 0 run num.brokers=3 workload.consumers=7 num.partitions=8 workload.records=200 \
+  workload.sink=external auto.offset.reset=earliest "fault.a=crash consumer-3 at 500ms for 1s" \
+  --format json
+checks=$((checks + 1))
+grep -q '"processed_never":0' out || fail "seven consumers: no committed record should go unprocessed"
+
 finish

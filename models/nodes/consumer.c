@@ -455,8 +455,10 @@ static void consumer_join_send(consumer *c) {
  * partitions each, the first count % members one more. words: the JoinGroup answer's members
  * [member_id, node, owned_generation, owned count, g...]. Writes the SyncGroup's assignment
  * words [member_id, count, g...] into c->words; returns how many. */
+/* Members one assignment covers: the group coordinator's member slots (GROUP_MEMBERS_MAX). */
+#define CONSUMER_ASSIGN_MEMBERS_MAX 32
 static int consumer_assign_range(consumer *c, const uint32_t *words, int word_count) {
-    proto_member_id ids[PROTO_CONSUMERS_MAX * 4];
+    proto_member_id ids[CONSUMER_ASSIGN_MEMBERS_MAX];
     int members = 0;
     for (int at = 0; at + 4 <= word_count && members < (int)(sizeof ids / sizeof ids[0]);) {
         ids[members++] = words[at];
@@ -1517,7 +1519,9 @@ consumer *consumer_new(const consumer_env *env, int index, const int *bootstrap)
     c->sync_assignment = calloc((size_t)n, sizeof *c->sync_assignment);
     c->owned = calloc((size_t)n, sizeof *c->owned);
     c->queue = calloc((size_t)n, sizeof *c->queue);
-    c->words = calloc((size_t)(PROTO_CONSUMERS_MAX * 2 + n), sizeof *c->words);
+    /* SyncGroup's words: [member_id, count] for each member consumer_assign_range takes (a
+     * restarted instance's old member stays until its session expires), and every partition. */
+    c->words = calloc((size_t)(CONSUMER_ASSIGN_MEMBERS_MAX * 2 + n), sizeof *c->words);
     c->records = calloc((size_t)c->records_cap, sizeof *c->records);
     if (!c->parts || !c->sync_assignment || !c->owned || !c->queue || !c->words || !c->records)
         goto fail;
