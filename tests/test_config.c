@@ -900,6 +900,10 @@ static void test_consumers(void) {
     load_bad_contains("workload.consumers=2\noffsets.topic.replication.factor=4",
                       "offsets.topic.replication.factor=4 with num.brokers=3");
     load_bad_contains("workload.consumers=2\nworkload.output=orders", "workload.output=orders");
+    load_bad_contains("workload.consumers=2\nnum.partitions=97",
+                      "workload.consumers=2 with 97 workload partitions");
+    config big = load_ok("workload.consumers=2\nnum.partitions=96");
+    CHECK_EQ(big.topics.workload_partitions, 96);
     c = load_ok("workload.consumers=2\nworkload.sink=external\noffsets.topic.num.partitions=4");
     CHECK_EQ(c.consumers, 2);
     CHECK_EQ(c.topics.topic_count, 3); /* orders, output, __consumer_offsets */

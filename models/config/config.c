@@ -1694,6 +1694,17 @@ static int config_finish_consumers(config *c, char *err, size_t err_len) {
                  c->group_max_session_timeout_ns / CONFIG_NS_PER_MS);
         return config_fail(err, err_len, what);
     }
+    if (c->topics.workload_partitions > (int)PROTO_OFFSET_ENTRIES_MAX) {
+        /* One consumer may come to own every input partition, and its OffsetCommit and
+         * OffsetFetch carry them in one message (a simplification: Kafka's have no such
+         * bound). */
+        snprintf(what, sizeof what, "workload.consumers=%d with %d workload partitions: a "
+                 "consumer's offset commit carries at most %d partitions in the model; allowed: "
+                 "at most %d partitions over workload.topics with consumers", c->consumers,
+                 c->topics.workload_partitions, (int)PROTO_OFFSET_ENTRIES_MAX,
+                 (int)PROTO_OFFSET_ENTRIES_MAX);
+        return config_fail(err, err_len, what);
+    }
     if (c->offsets_replication_factor > c->num_brokers) {
         snprintf(what, sizeof what, "offsets.topic.replication.factor=%d with num.brokers=%d: "
                  "Kafka cannot create __consumer_offsets, so the group never forms; allowed: at "
