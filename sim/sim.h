@@ -33,7 +33,9 @@
 #define SIM_S ((int64_t)1000000000)
 #define SIM_TIME_NEVER INT64_MAX
 
-#define SIM_HANDLERS_MAX 64     /* event kinds one world can register */
+#define SIM_HANDLERS_MAX 128    /* event kinds one world can register: a world of 16 brokers
+                                 * (each with both coordinators), 8 producers and 7 consumers
+                                 * registers 75 */
 #define SIM_SEQ_BITS 48         /* sequence numbers live above the 16 kind bits */
 
 /* One pending event: 24 bytes, stored inline in the queue. */

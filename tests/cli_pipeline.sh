@@ -117,4 +117,12 @@ expect_exit 0 run num.brokers=3 workload.consumers=7 num.partitions=8 workload.r
 checks=$((checks + 1))
 grep -q '"processed_never":0' out || fail "seven consumers: no committed record should go unprocessed"
 
+# The largest world: 16 brokers (both coordinators on each), 8 transactional producers and 7
+# consumers register 75 event kinds.
+expect_exit 0 run num.brokers=16 workload.producers=8 workload.consumers=7 num.partitions=8 \
+  workload.records=200 transactional.id=t workload.sink=external auto.offset.reset=earliest \
+  --format json
+checks=$((checks + 1))
+grep -q '"processed":200' out || fail "the largest world: every record should be processed"
+
 finish
