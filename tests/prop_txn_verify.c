@@ -114,6 +114,12 @@ static void test_hanging_without_verification(void) {
     CHECK_EQ(on39.hanging_runs, 0);
     /* The same runs commit: verification refuses the late batches, not the transactions. */
     CHECK(on39.committed > 0);
+    /* Transaction version 2 (4.0's default): the leader adds the partition itself and every
+     * transaction has its own epoch, so a late batch of an aborted one is fenced. */
+    outcome tv2 = sweep("kafka.version = 4.0");
+    CHECK_EQ(tv2.runs, SEEDS);
+    CHECK_EQ(tv2.hanging_runs, 0);
+    CHECK(tv2.committed > 0);
 }
 
 /* A4: the late batch of a transaction that expired while committing (no epoch bump) lands
