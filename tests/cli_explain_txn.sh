@@ -86,7 +86,7 @@ else
     'the COMMIT marker at offset 32 \(epoch 1\) closed the late copy together with the resend'
 fi
 
-# ---- Lost commits: a whole-cluster power loss takes committed transactions (A9) ------------
+# ---- Lost commits: a whole-cluster power loss takes committed transactions --------------
 run_ok transactional.id=app isolation.level=read_committed workload.records=200 \
   workload.transaction.records=20 workload.transaction.abort.ratio=0.2 \
   workload.resend.on.failure=true transaction.timeout.ms=2000 \

@@ -117,7 +117,7 @@ for step in producer.txn-flushed producer.end-txn; do
     >out 2>err || fail "check producer on $step: $(grep -m1 -E 'first failure|error' out err)"
 done
 # With the resend of unconfirmed records, a crash after EndTxn(COMMIT) reads the transaction
-# twice (its outcome unknown to the application: txn-design A10); before it, never.
+# twice (its outcome unknown to the application); before it, never.
 checks=$((checks + 1))
 "$bin" run $many workload.resend.on.failure=true "fault.c=crash producer on producer.end-txn n=4 for 1s" \
   --format csv >out 2>err || fail "resend run exited $?"

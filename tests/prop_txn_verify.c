@@ -17,8 +17,8 @@
  * and no seed hangs.
  *
  * What verification does not close: a late batch that lands after the next transaction of the
- * same epoch added the partition is verified as that transaction's and commits with it (A4 of
- * the design notes: an aborted read), with verification on or off
+ * same epoch added the partition is verified as that transaction's and commits with it (the
+ * same-epoch leak: an aborted read), with verification on or off
  * (test_late_write_joins_next). The sweep counts the runs with aborted reads too.
  *
  * This test drives the models directly (scenario_run).
@@ -122,8 +122,8 @@ static void test_hanging_without_verification(void) {
     CHECK(tv2.committed > 0);
 }
 
-/* A4: the late batch of a transaction that expired while committing (no epoch bump) lands
- * after the next transaction, at the same epoch, added the partition. It joins that
+/* The same-epoch leak: the late batch of a transaction that expired while committing (no epoch
+ * bump) lands after the next transaction, at the same epoch, added the partition. It joins that
  * transaction and commits with it: its records, of an aborted transaction, are read (and read
  * twice: the application sent them again). Verification does not stop it: the leader asks, and
  * the partition is in the producer's ongoing transaction of that epoch (KIP-890 part 1 closes
@@ -155,12 +155,12 @@ static void test_late_write_joins_next(void) {
     }
 }
 
-/* A4 over many seeds: the scenario of test_late_write_joins_next with the delay window moved
- * by the seed across the first transactions (100 .. 147 ms, 2 ms long), under transaction
- * version 1 (3.9, and 4.0 with transaction.version=1) and 2 (4.0's default). With version 1 a
- * late batch that expired while its transaction committed at the same epoch joins the next
- * transaction in some runs: aborted reads, and duplicates of the records the application
- * sent again. With version 2 every EndTxn bumps the epoch (its markers carry the new one), so
+/* The same-epoch leak over many seeds: the scenario of test_late_write_joins_next with the
+ * delay window moved by the seed across the first transactions (100 .. 147 ms, 2 ms long),
+ * under transaction version 1 (3.9, and 4.0 with transaction.version=1) and 2 (4.0's default).
+ * With version 1 a late batch that expired while its transaction committed at the same epoch
+ * joins the next transaction in some runs: aborted reads, and duplicates of the records the
+ * application sent again. With version 2 every EndTxn bumps the epoch (its markers carry the new one), so
  * the late batch is INVALID_PRODUCER_EPOCH wherever it lands (or PRODUCER_FENCED at the
  * coordinator when its leader asks to add the partition): no aborted read, no duplicate. */
 typedef struct a4_outcome {
@@ -199,7 +199,7 @@ static a4_outcome a4_sweep(const char *label, const char *setting) {
         o.duplicates += r.check.duplicates;
         o.committed += r.check.transactions_committed;
     }
-    printf("prop_txn_verify: A4 at %-30s %2d runs: %2d with an expired batch, %2d with aborted "
+    printf("prop_txn_verify: leak at %-30s %2d runs: %2d with an expired batch, %2d with aborted "
            "reads (%llu records), %llu duplicates, %llu transactions committed\n",
            label, o.runs, o.late_runs, o.aborted_runs, (unsigned long long)o.aborted,
            (unsigned long long)o.duplicates, (unsigned long long)o.committed);

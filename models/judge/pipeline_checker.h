@@ -1,6 +1,6 @@
 /*
  * pipeline_checker.h: the verdict on a consume-process-produce run (issue 19), end to end on two
- * ledgers, from the history and the final logs alone (consumer-design.md section 3.5).
+ * ledgers, from the history and the final logs alone (txn-consumer-semantics.md section 3).
  *
  * The input view: per input partition (the workload's topics, g below input_partitions), the
  * final leader's log read as the consumers' isolation.level reads it (txn_view_read: up to the
@@ -37,8 +37,8 @@
  * Counts per id saturate at 255 (an id processed or copied more often counts as 255 times).
  *
  * What it leaves out: records processed that were never committed or were aborted (a
- * read_uncommitted consumer's aborted reads, design C9) and processing of records a truncation
- * took later (C8): they are neither expected nor counted missing; the explanation of each
+ * read_uncommitted consumer's aborted reads) and processing of records a truncation
+ * took later: they are neither expected nor counted missing; the explanation of each
  * anomaly (explain.c, later).
  */
 #ifndef KAFKASIM_PIPELINE_CHECKER_H

@@ -12,7 +12,7 @@
  * (prepareFetchRequests), FetchCollector.java (collectFetch, fetchRecords,
  * handleInitializeErrors), CompletedFetch.java (nextFetchedRecord: the read_committed filter),
  * OffsetFetcher.java (resetPositionsIfNeeded), SubscriptionState.java (allConsumed);
- * ../RangeAssignor.java. Design: /work/team/consumer-design.md section 1.
+ * ../RangeAssignor.java. Semantics: txn-consumer-semantics.md section 3.
  *
  * Sections: plumbing and timers; requests (NetworkClient); metadata; the coordinator
  * (FindCoordinator); membership (JoinGroup, SyncGroup, the assignor, onJoinPrepare /
