@@ -125,4 +125,11 @@ expect_exit 0 run num.brokers=16 workload.producers=8 workload.consumers=7 num.p
 checks=$((checks + 1))
 grep -q '"processed":200' out || fail "the largest world: every record should be processed"
 
+# max.poll.records at its largest: poll() returns at most CONSUMER_POLL_RECORDS_MAX, and the
+# application's buffer is sized by that, not by the key.
+expect_exit 0 run workload.consumers=2 num.partitions=2 workload.records=100 \
+  max.poll.records=2147483647 workload.sink=external auto.offset.reset=earliest --format json
+checks=$((checks + 1))
+grep -q '"processed":100' out || fail "max.poll.records=2147483647: every record should be processed"
+
 finish

@@ -39,7 +39,7 @@
 #define CONSUMER_REQUESTS_MAX 64         /* requests in flight over every connection */
 #define CONSUMER_COMMITS_MAX 8           /* commits in flight or waiting for a coordinator */
 #define CONSUMER_POLL_TIMEOUT_NS (100 * SIM_MS) /* the application's poll(Duration) */
-#define CONSUMER_RECORDS_CAP 65536       /* records one poll returns at most */
+#define CONSUMER_RECORDS_CAP CONSUMER_POLL_RECORDS_MAX /* records one poll returns at most */
 #define CONSUMER_ABORTED_PIDS_MAX 32     /* producers of aborted transactions being skipped */
 /* AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE: a JoinGroup may wait rebalance timeout + 5 s. */
 #define CONSUMER_JOIN_TIMEOUT_LAPSE_NS (5 * SIM_S)

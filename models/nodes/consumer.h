@@ -29,6 +29,10 @@
 #include "protocol.h"
 #include "sim.h"
 
+/* The most records one poll() returns, whatever max.poll.records says (a bound of the model:
+ * the buffers poll() fills are sized by it). */
+#define CONSUMER_POLL_RECORDS_MAX 65536
+
 /* Records one poll() hands the application: each a record id with its partition and offset. */
 typedef struct consumer_record {
     int64_t offset;

@@ -279,7 +279,10 @@ pipeline *pipeline_new(const pipeline_env *env, int index, const int *bootstrap)
     pl->cfg = env->config;
     pl->index = index;
     pl->node = node_consumer(index);
-    pl->batch = calloc((size_t)pl->cfg->max_poll_records, sizeof *pl->batch);
+    int batch_cap = pl->cfg->max_poll_records < CONSUMER_POLL_RECORDS_MAX
+                        ? pl->cfg->max_poll_records
+                        : CONSUMER_POLL_RECORDS_MAX;
+    pl->batch = calloc((size_t)(batch_cap > 0 ? batch_cap : 1), sizeof *pl->batch);
     consumer_env cenv = {.world = env->world, .net = env->net, .history = env->history,
                          .config = env->config, .payloads = env->payloads,
                          .step_fn = env->step_fn, .step_ctx = env->step_ctx,

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(text, data, size);
     text[size] = '\0'; /* a fault line reaches the parser as a C string */
     fault_spec f;
-    char err[256];
+    char err[1024]; /* the longest message lists every protocol step */
     err[0] = '\0';
     if (fault_parse(text, &f, err, sizeof err) != 0) {
         if (strstr(err, "word") == NULL && strstr(err, "empty") == NULL) abort();
