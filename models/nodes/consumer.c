@@ -833,19 +833,26 @@ static void consumer_on_offset_fetch(consumer *c, const proto_msg *m) {
     }
 }
 
+/* A partition a request may go out for now: past its retry backoff (else a wake-up at its end)
+ * and with a known leader (else a metadata refresh). */
+static bool consumer_partition_ready(consumer *c, consumer_partition *p) {
+    if (now_ns(c) < p->retry_at_ns) {
+        consumer_wake_at(c, p->retry_at_ns);
+        return false;
+    }
+    if (p->leader < 0) {
+        consumer_metadata_refresh(c);
+        return false;
+    }
+    return true;
+}
+
 static void consumer_list_offsets_send(consumer *c) {
     for (int k = 0; k < c->owned_count; k++) {
         int g = c->owned[k];
         consumer_partition *p = &c->parts[g];
         if (p->pos != POS_RESET || p->listing) continue;
-        if (now_ns(c) < p->retry_at_ns) {
-            consumer_wake_at(c, p->retry_at_ns);
-            continue;
-        }
-        if (p->leader < 0) {
-            consumer_metadata_refresh(c);
-            continue;
-        }
+        if (!consumer_partition_ready(c, p)) continue;
         proto_msg m;
         memset(&m, 0, sizeof m);
         m.api = API_LIST_OFFSETS;
@@ -886,14 +893,7 @@ static void consumer_fetch_send(consumer *c) {
         consumer_partition *p = &c->parts[g];
         /* fetchablePartitions: a position, nothing buffered, none in flight. */
         if (p->pos != POS_VALID || p->fetching || p->buffered) continue;
-        if (now_ns(c) < p->retry_at_ns) {
-            consumer_wake_at(c, p->retry_at_ns);
-            continue;
-        }
-        if (p->leader < 0) {
-            consumer_metadata_refresh(c);
-            continue;
-        }
+        if (!consumer_partition_ready(c, p)) continue;
         proto_msg m;
         memset(&m, 0, sizeof m);
         m.api = API_FETCH;
