@@ -1,8 +1,8 @@
 /*
  * cmd_bench.c: `kafkasim bench`, throughput and memory of the simulator on this machine.
  *
- *   kafkasim bench [--reference] [--partitions] [--transactions] [--sweep] [--kernel]
- *                  [--scaling] [--runs N]
+ *   kafkasim bench [--reference] [--partitions] [--transactions] [--pipeline] [--sweep]
+ *                  [--kernel] [--scaling] [--runs N]
  *                  [--events N] [--repeat N] [--seed N] [--reference-file FILE]
  *                  [--partitions-file FILE] [--format text|json]
  *
@@ -30,6 +30,13 @@
  *   and the commit markers). Its repeats alternate with runs of the reference scenario in this
  *   process, and the row shows its records/s as a ratio of the fastest reference run of this
  *   bench, as the partitions row does (its peak resident set is this process's, not its own).
+ * - pipeline: the scenario of experiments/bench-pipeline.properties, the reference scenario as
+ *   the input of a consume-process-produce application: 4 partitions, keyed records (1,000
+ *   keys, as the partitions row, so the producer's adaptive partitioner is not what is
+ *   measured), a group of 4 consumers (consumer-1 .. consumer-4, the range assignor, from the
+ *   earliest offset) each processing every record it polls for 1 ms of simulated time and
+ *   applying it to an external sink, at-least-once with auto commit. It alternates with the
+ *   reference scenario as the transactions row does and shows its records/s as a ratio of it.
  * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
  *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
  * - kernel: the classic hold model (Jones, "An empirical comparison of priority-queue and
@@ -156,10 +163,24 @@ static char *bench_transactions_props[] = {
     "workload.transaction.records=100",
 };
 
+/* The pipeline scenario, as experiments/bench-pipeline.properties states it (one config_hash,
+ * tests/cli_bench.sh): the reference scenario's keys, then a topic of 4 partitions written with
+ * 1,000 keys and read by a group of 4 consumers that process every record into an external
+ * sink. */
+static char *bench_pipeline_props[] = {
+    "num.partitions=4",
+    "workload.keys=1000",
+    "workload.consumers=4",
+    "workload.sink=external",
+    "auto.offset.reset=earliest",
+    "group.initial.rebalance.delay.ms=0",
+};
+
 #define BENCH_PROPS_COUNT(props) ((int)(sizeof(props) / sizeof((props)[0])))
 #define BENCH_OWN_PROPS_MAX 8 /* a scenario's keys beyond the reference's */
 _Static_assert(BENCH_PROPS_COUNT(bench_partitions_props) <= BENCH_OWN_PROPS_MAX &&
-                   BENCH_PROPS_COUNT(bench_transactions_props) <= BENCH_OWN_PROPS_MAX,
+                   BENCH_PROPS_COUNT(bench_transactions_props) <= BENCH_OWN_PROPS_MAX &&
+                   BENCH_PROPS_COUNT(bench_pipeline_props) <= BENCH_OWN_PROPS_MAX,
                "bench_scenario_load has room for every scenario's own keys");
 
 /* Loads a scenario into *c: from file, or else the reference scenario's built-in keys followed
@@ -198,6 +219,8 @@ typedef struct bench_scenario_row {
     uint64_t events;      /* kernel events of all timed runs */
     uint64_t acked;       /* records acknowledged, all runs */
     uint64_t committed;   /* records in the committed logs, all runs */
+    uint64_t processed;   /* input records the pipeline's external sink applied, all runs */
+    uint64_t rebalances;  /* the consumer group's rebalances, all runs */
     double seconds;       /* wall-clock time of the timed runs, s */
     double first_seconds; /* the same for the first repeat, whose memory was never touched */
     long rss_kib;         /* peak resident set, KiB (the process's, or the child's) */
@@ -224,6 +247,8 @@ static int bench_scenario_runs(const config *c, uint64_t seed0, uint64_t runs,
         row->events += r.events;
         row->acked += r.check.acked;
         row->committed += r.check.committed;
+        row->processed += r.check.processed;
+        row->rebalances += r.check.rebalances;
         row->trace_hash = r.trace_hash;
         row->config_hash = r.config_hash;
     }
@@ -468,22 +493,24 @@ static int bench_partitions(const bench_args *a, FILE *out) {
     return CLI_EXIT_OK;
 }
 
-/* a->repeat runs of the transactions scenario, each after a run of the reference scenario, both
- * in this process; *best and *reference_best are the fastest of each. Every repeat of each must
- * end with the same trace hash. Returns 0 or -1 (message on stderr). */
-static int bench_transactions_measure(const bench_args *a, const config *reference,
-                                      const config *c, bench_scenario_row *best,
-                                      bench_scenario_row *reference_best) {
+/* a->repeat runs of scenario c (the transactions or the pipeline scenario, named what), each
+ * after a run of the reference scenario, both in this process; *best and *reference_best are
+ * the fastest of each. Every repeat of each must end with the same trace hash. Returns 0 or -1
+ * (message on stderr). */
+static int bench_alongside_measure(const bench_args *a, const char *what,
+                                   const config *reference, const config *c,
+                                   bench_scenario_row *best,
+                                   bench_scenario_row *reference_best) {
     for (uint64_t r = 0; r < a->repeat; r++) {
         bench_scenario_row ref, row;
         if (bench_scenario_runs(reference, a->seed, 1, &ref) != 0) return -1;
         if (bench_scenario_runs(c, a->seed, 1, &row) != 0) return -1;
         if (r > 0 && (row.trace_hash != best->trace_hash ||
                       ref.trace_hash != reference_best->trace_hash)) {
-            fprintf(stderr, "kafkasim bench: runs are not deterministic (transactions trace "
-                            "hash 0x%016" PRIx64 " then 0x%016" PRIx64 ", reference 0x%016"
-                            PRIx64 " then 0x%016" PRIx64 ")\n",
-                    best->trace_hash, row.trace_hash, reference_best->trace_hash,
+            fprintf(stderr, "kafkasim bench: runs are not deterministic (%s trace hash "
+                            "0x%016" PRIx64 " then 0x%016" PRIx64 ", reference 0x%016" PRIx64
+                            " then 0x%016" PRIx64 ")\n",
+                    what, best->trace_hash, row.trace_hash, reference_best->trace_hash,
                     ref.trace_hash);
             return -1;
         }
@@ -502,7 +529,8 @@ static int bench_transactions(const bench_args *a, FILE *out) {
                             BENCH_PROPS_COUNT(bench_transactions_props), &c) != 0)
         return CLI_EXIT_USAGE;
     bench_scenario_row row, ref_row;
-    if (bench_transactions_measure(a, &ref, &c, &row, &ref_row) != 0) return CLI_EXIT_FAILED;
+    if (bench_alongside_measure(a, "transactions", &ref, &c, &row, &ref_row) != 0)
+        return CLI_EXIT_FAILED;
     bench_reference_seen(a, &ref_row);
     double rate = bench_rate((double)row.records, row.seconds);
     double ratio = *a->reference_rate > 0 ? rate / *a->reference_rate : 0;
@@ -520,6 +548,42 @@ static int bench_transactions(const bench_args *a, FILE *out) {
             a->seed, c.transaction_records, a->repeat);
     bench_scenario_header_text(out);
     bench_scenario_print_text(out, &row);
+    fprintf(out, "records/s against the reference scenario (fastest of this bench, %.2f M "
+                 "records/s): %.2f\n",
+            *a->reference_rate / 1e6, ratio);
+    return CLI_EXIT_OK;
+}
+
+static int bench_pipeline(const bench_args *a, FILE *out) {
+    config ref, c;
+    if (bench_reference_load(a, &ref) != 0) return CLI_EXIT_USAGE;
+    if (bench_scenario_load(a, "pipeline", NULL, bench_pipeline_props,
+                            BENCH_PROPS_COUNT(bench_pipeline_props), &c) != 0)
+        return CLI_EXIT_USAGE;
+    bench_scenario_row row, ref_row;
+    if (bench_alongside_measure(a, "pipeline", &ref, &c, &row, &ref_row) != 0)
+        return CLI_EXIT_FAILED;
+    bench_reference_seen(a, &ref_row);
+    double rate = bench_rate((double)row.records, row.seconds);
+    double ratio = *a->reference_rate > 0 ? rate / *a->reference_rate : 0;
+    if (a->format == BENCH_JSON) {
+        fputs("\"pipeline\": {", out);
+        bench_scenario_print_json_members(out, &row);
+        fprintf(out, ", \"num_partitions\": %d, \"consumers\": %d, \"processed\": %" PRIu64
+                     ", \"rebalances\": %" PRIu64 ", \"reference_records_per_s\": %.0f"
+                     ", \"ratio_to_reference\": %.3f}",
+                c.topics.workload_partitions, c.consumers, row.processed, row.rebalances,
+                *a->reference_rate, ratio);
+        return CLI_EXIT_OK;
+    }
+    fprintf(out, "pipeline: built-in bench-pipeline.properties, seed %" PRIu64 ": %d partitions, "
+                 "a group of %d consumers processing every record\n(fastest of %" PRIu64
+                 " runs, each after a run of the reference scenario)\n",
+            a->seed, c.topics.workload_partitions, c.consumers, a->repeat);
+    bench_scenario_header_text(out);
+    bench_scenario_print_text(out, &row);
+    fprintf(out, "processed by the group: %" PRIu64 " records, %" PRIu64 " rebalances\n",
+            row.processed, row.rebalances);
     fprintf(out, "records/s against the reference scenario (fastest of this bench, %.2f M "
                  "records/s): %.2f\n",
             *a->reference_rate / 1e6, ratio);
@@ -755,6 +819,7 @@ static const bench_entry bench_table[] = {
     {"reference", bench_reference, true},
     {"partitions", bench_partitions, true},
     {"transactions", bench_transactions, true},
+    {"pipeline", bench_pipeline, true},
     {"sweep", bench_sweep, true},
     {"kernel", bench_kernel, true},
     {"scaling", bench_scaling, false},
@@ -773,6 +838,7 @@ enum bench_option {
     BENCH_OPT_PARTITIONS,
     BENCH_OPT_PARTITIONS_FILE,
     BENCH_OPT_TRANSACTIONS,
+    BENCH_OPT_PIPELINE,
     BENCH_OPT_RUNS,
     BENCH_OPT_EVENTS,
     BENCH_OPT_SEED,
@@ -788,6 +854,7 @@ static const struct option bench_options[] = {
     {"partitions", no_argument, NULL, BENCH_OPT_PARTITIONS},
     {"partitions-file", required_argument, NULL, BENCH_OPT_PARTITIONS_FILE},
     {"transactions", no_argument, NULL, BENCH_OPT_TRANSACTIONS},
+    {"pipeline", no_argument, NULL, BENCH_OPT_PIPELINE},
     {"runs", required_argument, NULL, BENCH_OPT_RUNS},
     {"events", required_argument, NULL, BENCH_OPT_EVENTS},
     {"seed", required_argument, NULL, BENCH_OPT_SEED},
@@ -814,6 +881,11 @@ static void bench_usage(FILE *out) {
           "                           transactional.id=app, 100 records per transaction, see\n"
           "                           experiments/bench-transactions.properties), alternating\n"
           "                           with the reference scenario: records/s against it\n"
+          "      --pipeline           the pipeline scenario (the reference scenario's records,\n"
+          "                           keyed over 4 partitions, read and processed by a group\n"
+          "                           of 4 consumers, see experiments/bench-pipeline.properties),\n"
+          "                           alternating with the reference scenario: records/s\n"
+          "                           against it\n"
           "      --sweep              --runs runs of it with 10,000 records over consecutive\n"
           "                           seeds: runs/s\n"
           "      --kernel             the event kernel alone: a hold model at 10^2, 10^3, 10^4\n"
@@ -861,9 +933,10 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
         case BENCH_OPT_REFERENCE: selected[0] = true; break;
         case BENCH_OPT_PARTITIONS: selected[1] = true; break;
         case BENCH_OPT_TRANSACTIONS: selected[2] = true; break;
-        case BENCH_OPT_SWEEP: selected[3] = true; break;
-        case BENCH_OPT_KERNEL: selected[4] = true; break;
-        case BENCH_OPT_SCALING: selected[5] = true; break;
+        case BENCH_OPT_PIPELINE: selected[3] = true; break;
+        case BENCH_OPT_SWEEP: selected[4] = true; break;
+        case BENCH_OPT_KERNEL: selected[5] = true; break;
+        case BENCH_OPT_SCALING: selected[6] = true; break;
         case BENCH_OPT_REFERENCE_FILE: a->reference_file = optarg; break;
         case BENCH_OPT_PARTITIONS_FILE: a->partitions_file = optarg; break;
         case BENCH_OPT_RUNS:

@@ -6,7 +6,10 @@
 # repeats in a process of its own end with one trace hash, the bench checks, and it is the one
 # `kafkasim run` prints), and its ratio to the reference is shown; the transactions row's
 # built-in scenario is experiments/bench-transactions.properties and runs what `kafkasim run`
-# runs (same config_hash, trace hash, events, 1000 transactions committed), with its ratio; the sweep row is 20
+# runs (same config_hash, trace hash, events, 1000 transactions committed), with its ratio; the
+# pipeline row's built-in scenario is experiments/bench-pipeline.properties and runs what
+# `kafkasim run` runs (same config_hash, trace hash, events; every record processed by the group
+# of 4 consumers, none left unconsumed), with its ratio; the sweep row is 20
 # runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
 # last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
 # bytes per pending event from 10^4 pending on; the JSON parses.
@@ -32,6 +35,7 @@ expect_exit 0 bench --help
 grep -q -- '--scaling' out || fail "--help does not mention --scaling"
 grep -q -- '--partitions' out || fail "--help does not mention --partitions"
 grep -q -- '--transactions' out || fail "--help does not mention --transactions"
+grep -q -- '--pipeline' out || fail "--help does not mention --pipeline"
 expect_exit 2 bench --no-such-option
 expect_exit 2 bench --runs 0
 expect_exit 2 bench --format yaml
@@ -115,6 +119,31 @@ expect_exit 0 bench --transactions --repeat 1
 grep -q 'transactions of 100 records' out || fail "the transactions text names no size"
 grep -q 'records/s against the reference' out || fail "the transactions text shows no ratio"
 
+# The pipeline row: the reference scenario's records keyed over 4 partitions and processed by a
+# group of 4 consumers; `kafkasim run` of the file agrees, and the group processed every record.
+pipe=$src/experiments/bench-pipeline.properties
+expect_exit 0 bench --pipeline --repeat 2 --format json
+cp out pipeline.json
+expect_exit 0 run "$pipe" --seed 1 --no-check --format json
+cp out pipeline-run.json
+same "pipeline config_hash" "$(field config_hash pipeline.json)" "$(field config_hash pipeline-run.json)"
+same "pipeline trace_hash" "$(field trace_hash pipeline.json)" "$(field trace_hash pipeline-run.json)"
+same "pipeline events" "$(field events pipeline.json)" "$(field events pipeline-run.json)"
+same "pipeline acked" "$(field acked pipeline.json)" "$(field acked pipeline-run.json)"
+same "pipeline processed" "$(field processed pipeline.json)" "$(field processed pipeline-run.json)"
+same "pipeline processed, every record" "$(field processed pipeline-run.json)" 100000
+same "pipeline unconsumed" "$(field unconsumed pipeline-run.json)" 0
+same "pipeline rebalances" "$(field rebalances pipeline.json)" "$(field rebalances pipeline-run.json)"
+same "pipeline num_partitions" "$(field num_partitions pipeline.json)" 4
+same "pipeline consumers" "$(field consumers pipeline.json)" 4
+checks=$((checks + 1))
+awk -v r="$(field ratio_to_reference pipeline.json)" 'BEGIN { exit !(r > 0) }' ||
+  fail "the pipeline row shows no ratio"
+expect_exit 0 bench --pipeline --repeat 1
+grep -q '4 partitions, a group of 4 consumers' out || fail "the pipeline text names no group"
+grep -q 'processed by the group: 100000 records' out || fail "the pipeline text names no count"
+grep -q 'records/s against the reference' out || fail "the pipeline text shows no ratio"
+
 # The sweep row: 20 runs of 10,000 records, seeds 1..20.
 expect_exit 0 bench --sweep --runs 20 --repeat 1 --format json
 cp out sweep.json
@@ -150,7 +179,7 @@ done
 
 # Every JSON output parses (when a parser is at hand).
 if command -v python3 >/dev/null 2>&1; then
-  for f in reference.json partitions.json transactions.json parts.json sweep.json small.json kernel.json; do
+  for f in reference.json partitions.json transactions.json pipeline.json parts.json sweep.json small.json kernel.json; do
     checks=$((checks + 1))
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null ||
       fail "$f is not JSON"
