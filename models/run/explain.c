@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain_pipeline.h"
 #include "fault_parse.h"
 #include "sim.h"
 #include "txn_checker.h"
@@ -2177,6 +2178,12 @@ static int ext_judge(ex_txn *tx, txn_stream *ts, checker_stream *cs, const check
 
 int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
                      const checker_input *in, const config *c, int limit, uint64_t *work) {
+    return explain_run_pipeline(out, h, payloads, in, c, limit, NULL, work);
+}
+
+int explain_run_pipeline(FILE *out, const history *h, const proto_payloads *payloads,
+                         const checker_input *in, const config *c, int limit,
+                         const pipeline_input *pipe, uint64_t *work) {
     if (limit <= 0) return 0;
     ex_list list;
     memset(&list, 0, sizeof list);
@@ -2227,7 +2234,15 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     size_t parts;
     const checker_log *logs = checker_logs(&view, &one, &parts);
     if (ok && transactional) ext_view_line(out, tx.read_committed);
-    if (ok && list.count == 0 && tx.count == 0) fputs("explain: no anomaly to explain\n", out);
+    /* A run with consumers: the pipeline's anomalies, told after the others. */
+    xp_story *pipeline_stories = NULL;
+    int64_t pipeline_n = 0;
+    if (ok && pipe) {
+        pipeline_n = explain_pipeline_judge(&pipeline_stories, h, pipe, c);
+        ok = pipeline_n >= 0;
+    }
+    if (ok && list.count == 0 && tx.count == 0 && pipeline_n == 0)
+        fputs("explain: no anomaly to explain\n", out);
     if (ok && parts <= 1) {
         ok = ex_partition(&x, &list, &logs[0], items, records, texts) == 0;
     } else {
@@ -2239,7 +2254,13 @@ int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads
     }
     x.partition = -1;
     if (ok && transactional) ok = ext_tell_all(&x, &texts[0]) == 0;
-    int explained = ok ? (int)(list.count + tx.count) : -1;
+    int pipeline_told = 0;
+    if (ok && pipeline_stories) {
+        pipeline_told = explain_pipeline_tell(pipeline_stories, out, limit);
+        ok = pipeline_told >= 0;
+    }
+    explain_pipeline_free(pipeline_stories);
+    int explained = ok ? (int)(list.count + tx.count) + pipeline_told : -1;
     if (work) *work = looked;
     txn_stream_fini(&ts);
     checker_stream_fini(&cs);

@@ -22,6 +22,7 @@
 #include "checker.h"
 #include "config.h"
 #include "history.h"
+#include "pipeline_checker.h"
 #include "protocol.h"
 
 /* Writes one paragraph per anomaly the checker counts on in (lost writes first, then
@@ -36,5 +37,14 @@ int explain_run(FILE *out, const history *h, const proto_payloads *payloads,
  * kept anomalies it looked at: the measure tests hold linear in the records and the history. */
 int explain_run_work(FILE *out, const history *h, const proto_payloads *payloads,
                      const checker_input *in, const config *c, int limit, uint64_t *work);
+
+/* explain_run_work in a run with consumers: pipe (not NULL) is what the pipeline judge read
+ * (pipeline_checker.h), and after the other anomalies come the pipeline's, one story per group
+ * of records that share it (explain_pipeline.h: which consumer processed a record twice, after
+ * which rebalance and which commit; which commit moved past a record never processed; the
+ * output sends of a record written twice or missing), at most limit stories of each kind. */
+int explain_run_pipeline(FILE *out, const history *h, const proto_payloads *payloads,
+                         const checker_input *in, const config *c, int limit,
+                         const pipeline_input *pipe, uint64_t *work);
 
 #endif

@@ -1117,13 +1117,11 @@ static int scenario_judge_txn(scenario *s, const checker_input *in, run_result *
     return txn_checker_finish(&s->txn, &s->checker, in, &opt, &out->check, NULL, NULL, NULL);
 }
 
-/* A run with consumers: the pipeline's two ledgers (pipeline_checker.h), after the ordinary
- * verdict, from the history and the final logs. The output ledger is left out (its fields 0)
- * while the instances write no output: the driven producer is not built yet. Returns 0, or -1
- * when memory ran out. */
-static int scenario_judge_pipeline(scenario *s, run_result *out) {
+/* What the pipeline judge (and --explain) reads besides the history: the final logs and where
+ * the pipeline's topics are. The output ledger is left out (its fields 0) while the instances
+ * write no output: the driven producer is not built yet. */
+static pipeline_input scenario_pipeline_input(scenario *s) {
     const config *c = &s->cfg;
-    if (!s->checker_streams) pipeline_stream_feed(&s->pstream, s->history.recs, s->history.count);
     pipeline_input in = {
         .logs = s->finals,
         .log_count = (size_t)s->ctl.partition_count,
@@ -1136,6 +1134,14 @@ static int scenario_judge_pipeline(scenario *s, run_result *out) {
         .read_committed = c->isolation_level == CONFIG_READ_COMMITTED,
         .sink = c->sink != CONFIG_SINK_NONE,
     };
+    return in;
+}
+
+/* A run with consumers: the pipeline's two ledgers (pipeline_checker.h), after the ordinary
+ * verdict, from the history and the final logs. Returns 0, or -1 when memory ran out. */
+static int scenario_judge_pipeline(scenario *s, run_result *out) {
+    if (!s->checker_streams) pipeline_stream_feed(&s->pstream, s->history.recs, s->history.count);
+    pipeline_input in = scenario_pipeline_input(s);
     return pipeline_checker_finish(&s->pstream, &in, &out->check);
 }
 
@@ -1178,9 +1184,11 @@ static void scenario_judge(scenario *s, run_result *out) {
     out->check.faults_configured = (uint64_t)s->faults.count;
     out->by_partition = in.by_partition;
     if (s->opt.watch) s->opt.watch->on_judged(s->opt.watch->ctx, &in, &s->cfg);
-    if (s->opt.explain_out)
-        explain_run(s->opt.explain_out, &s->history, &s->payloads, &in, &s->cfg,
-                    s->opt.explain_limit);
+    if (s->opt.explain_out) {
+        pipeline_input pipe = scenario_pipeline_input(s);
+        explain_run_pipeline(s->opt.explain_out, &s->history, &s->payloads, &in, &s->cfg,
+                             s->opt.explain_limit, s->pipe_count > 0 ? &pipe : NULL, NULL);
+    }
 }
 
 static void scenario_status(scenario *s, run_result *out) {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# cli_explain_pipeline.sh: `kafkasim run --explain` on real consume-process-apply runs (two
+# consumers, two partitions, range, read_uncommitted, an external sink):
+#   - at-least-once with auto commit, the holder of orders-0 crashes and comes back: the records
+#     processed twice are told in one story: who applied them, the auto commit of orders-0 that
+#     did not cover them (by whom, when), the crash and its fault, the rebalance (its trigger and
+#     the generation it formed), where the next owner resumed and when it applied them again;
+#     the story's record count is the processed_twice field;
+#   - at-most-once, the same crash: the records committed and never processed are told with the
+#     poll that returned them, the commitSync that moved past them and the crash;
+#   - a stall past max.poll.interval.ms: the heartbeat thread leaves the group, the next owner
+#     resumes at the committed offset, and the stalled instance applies the rest of its poll
+#     again when it wakes (a stale holder, told as such);
+#   - the dedup sink has nothing to explain; --explain does not change the run.
+#
+# Usage: bash cli_explain_pipeline.sh KAFKASIM_BINARY SOURCE_DIR
+set -u
+test_name=cli_explain_pipeline
+. "$(dirname "$0")/lib.sh"
+
+world=(workload.consumers=2 num.partitions=2 workload.records=1000 workload.rate=100
+       workload.sink=external auto.offset.reset=earliest partition.assignment.strategy=range
+       session.timeout.ms=10000 offsets.topic.num.partitions=3 workload.processing.ms=30
+       network.jitter.ms=0.5)
+
+# ---- Duplicate processing after a crash (auto commit) --------------------------------------
+run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 2 --explain
+cp out twice.txt
+chain_has twice.txt '^records [0-9., ]+ of orders-0 \([0-9]+ records, offsets [0-9]+\.\.[0-9]+\) processed twice \(processed_twice\)' \
+  ': consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 1\)' \
+  'the offset of orders-0 committed before consumer-2 resumed was [0-9]+, an auto commit \(enable.auto.commit, at poll\) by consumer-2 answered at [0-9.]+ ms, so it did not cover them' \
+  'auto.commit.interval.ms=5000' \
+  'consumer-2 crashed at 19000\.000 ms \(fault c\)' \
+  'consumer-2 restarted at 21000\.000 ms as a new member' \
+  'broker-[0-9] expired consumer-2.s member at [0-9.]+ ms: no heartbeat for session.timeout.ms=10000' \
+  'the group began to rebalance at [0-9.]+ ms \(a member joined: consumer-2\) and broker-[0-9] formed generation 2' \
+  'consumer-2 resumed orders-0 at offset [0-9]+ at [0-9.]+ ms \(the group.s committed offset\)' \
+  'consumer-2 applied them again at [0-9.]+\.\.[0-9.]+ ms \(generation 2\)' \
+  'workload.sink=external-dedup'
+# The committed offset the story names is where the next owner resumed.
+checks=$((checks + 1))
+line=$(grep -m1 'processed twice' twice.txt)
+committed=$(sed -E 's/.*committed before consumer-2 resumed was ([0-9]+),.*/\1/' <<<"$line")
+resumed=$(sed -E 's/.*resumed orders-0 at offset ([0-9]+) at.*/\1/' <<<"$line")
+[ "$committed" = "$resumed" ] || fail "committed $committed but resumed at $resumed"
+# Every record counted is told: the stories' records add up to the field.
+checks=$((checks + 1))
+told=$(grep 'processed twice (processed_twice)' twice.txt |
+       sed -E 's/^records [^(]*\(([0-9]+) records.*/\1/; s/^record [0-9]+ .*/1/' |
+       awk '{ s += $1 } END { print s + 0 }')
+field=$(grep -o 'processed_twice [0-9]*' twice.txt | head -1 | cut -d' ' -f2)
+[ -n "$field" ] && [ "$field" -gt 0 ] || fail "the run should process records twice: $field"
+[ "$told" = "$field" ] || fail "stories tell $told records, processed_twice is $field"
+
+# ---- Lost processing: commit before processing ---------------------------------------------
+run_ok "${world[@]}" workload.pipeline=at-most-once \
+  "fault.c=crash consumer of orders-0 at 9s for 2s" --seed 1 --explain
+cp out never.txt
+chain_has never.txt 'committed as consumed, never processed \(processed_never\)' \
+  '^records [0-9]+\.\.[0-9]+ of orders-0 \([0-9]+ records' \
+  'consumer-1 polled them at [0-9.]+ ms \(generation 1\)' \
+  'consumer-1 committed offset [0-9]+ of orders-0, a commitSync, answered at [0-9.]+ ms' \
+  'workload.pipeline=at-most-once commits what poll\(\) returned before processing it' \
+  'consumer-1 crashed at 9000\.000 ms \(fault c\)' \
+  'no instance applied them afterwards' \
+  'workload.pipeline=at-least-once'
+# The commit named moved past every record of the story.
+checks=$((checks + 1))
+line=$(grep -m1 'never processed' never.txt)
+last=$(sed -E 's/.*offsets [0-9]+\.\.([0-9]+)\).*/\1/' <<<"$line")
+commit=$(sed -E 's/.*committed offset ([0-9]+) of orders-0.*/\1/' <<<"$line")
+[ "$commit" -gt "$last" ] || fail "commit $commit should be past offset $last"
+
+# ---- A stall past max.poll.interval.ms: the heartbeat thread leaves, a stale holder ----------
+run_ok "${world[@]}" max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
+  --seed 1 --explain
+cp out stall.txt
+chain_has stall.txt 'from the records its poll\(\) had returned before' \
+  'processed twice \(processed_twice\): consumer-1 polled them at [0-9.]+ ms \(generation 1\)' \
+  'consumer-1.s heartbeat thread left the group at [0-9.]+ ms: max.poll.interval.ms=10000 passed since its last poll\(\)' \
+  'the group began to rebalance at [0-9.]+ ms \(a member left: consumer-1\)' \
+  'consumer-2 resumed orders-0 at offset [0-9]+' \
+  'consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 2\)' \
+  'consumer-1 applied them again at 2[0-9]+\.[0-9]+\.\.[0-9.]+ ms \(no generation: it was out of the group\)'
+
+# ---- Nothing to explain with the dedup sink; --explain does not change the run --------------
+run_ok "${world[@]}" workload.sink=external-dedup "fault.c=crash consumer of orders-0 at 19s for 2s" \
+  --seed 2 --explain
+checks=$((checks + 1))
+grep -q '^explain: no anomaly to explain' out || fail "the dedup sink should leave nothing: $(head -2 out)"
+hash_explained=$(grep -o 'trace hash 0x[0-9a-f]*' twice.txt)
+run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 2
+checks=$((checks + 1))
+[ "$(grep -o 'trace hash 0x[0-9a-f]*' out)" = "$hash_explained" ] ||
+  fail "--explain changed the run: $hash_explained vs $(grep -o 'trace hash 0x[0-9a-f]*' out)"
+
+finish
