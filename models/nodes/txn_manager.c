@@ -45,6 +45,7 @@ int txn_manager_init(txn_manager *tm, const txn_manager_env *env) {
 }
 
 void txn_manager_fini(txn_manager *tm) {
+    free(tm->offsets);
     free(tm->parts);
     free(tm->req_parts);
     memset(tm, 0, sizeof *tm);
@@ -58,6 +59,8 @@ static void txn_parts_clear(txn_manager *tm) {
 void txn_manager_reset(txn_manager *tm) {
     tm->state = TXN_MGR_UNINITIALIZED;
     tm->coordinator = -1;
+    tm->group_coordinator = -1;
+    tm->offset_count = 0;
     txn_parts_clear(tm);
     tm->req_part_count = 0;
     tm->queue_count = 0;
@@ -146,13 +149,20 @@ static int txn_queued(const txn_manager *tm, txn_request_kind kind) {
     return -1;
 }
 
+/* TxnRequestHandler.priority(): AddOffsetsToTxn and TxnOffsetCommit share
+ * ADD_PARTITIONS_OR_OFFSETS with AddPartitionsToTxn. */
+static int txn_priority(uint8_t kind) {
+    return kind == TXN_REQ_ADD_OFFSETS || kind == TXN_REQ_TXN_OFFSET_COMMIT ? TXN_REQ_ADD_PARTITIONS
+                                                                          : kind;
+}
+
 /* The first handler by (priority, enqueue order), or -1. */
 static int txn_peek(const txn_manager *tm) {
     int best = -1;
     for (int k = 0; k < tm->queue_count; k++) {
         const txn_handler *h = &tm->queue[k];
-        if (best < 0 || h->kind < tm->queue[best].kind ||
-            (h->kind == tm->queue[best].kind && h->order < tm->queue[best].order))
+        int pri = txn_priority(h->kind), best_pri = best < 0 ? 0 : txn_priority(tm->queue[best].kind);
+        if (best < 0 || pri < best_pri || (pri == best_pri && h->order < tm->queue[best].order))
             best = k;
     }
     return best;
@@ -168,12 +178,23 @@ static txn_handler txn_handler_of(const txn_manager *tm, txn_request_kind kind) 
     return (txn_handler){.kind = (uint8_t)kind, .backoff_ns = tm->cfg->retry_backoff_ns};
 }
 
-/* lookupCoordinator: forget the coordinator and queue a FindCoordinator (once). */
-static void txn_lookup_coordinator(txn_manager *tm) {
-    tm->coordinator = -1;
-    if (txn_queued(tm, TXN_REQ_FIND_COORDINATOR) < 0)
-        txn_enqueue(tm, txn_handler_of(tm, TXN_REQ_FIND_COORDINATOR));
+/* lookupCoordinator(type): forget that coordinator and queue a FindCoordinator for it
+ * (once). */
+static void txn_lookup(txn_manager *tm, bool group) {
+    if (group) tm->group_coordinator = -1;
+    else tm->coordinator = -1;
+    for (int k = 0; k < tm->queue_count; k++)
+        if (tm->queue[k].kind == TXN_REQ_FIND_COORDINATOR && tm->queue[k].group == group) return;
+    txn_handler h = txn_handler_of(tm, TXN_REQ_FIND_COORDINATOR);
+    h.group = group;
+    txn_enqueue(tm, h);
 }
+
+static void txn_lookup_coordinator(txn_manager *tm) { txn_lookup(tm, false); }
+
+/* The coordinator handler h goes to: the group coordinator for TxnOffsetCommit
+ * (coordinatorType GROUP), else the transaction coordinator. */
+static bool txn_to_group(const txn_handler *h) { return h->kind == TXN_REQ_TXN_OFFSET_COMMIT; }
 
 /* TxnRequestHandler.reenqueue / TM.retry. */
 static void txn_reenqueue(txn_manager *tm, txn_handler h) {
@@ -272,6 +293,37 @@ void txn_manager_abort(txn_manager *tm) {
     txn_begin_completing(tm, false);
 }
 
+void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets, int n,
+                              proto_member_id member_id, int32_t generation) {
+    if (txn_has_error(tm)) { /* maybeFailWithError */
+        tm->result = TXN_RESULT_FAILED;
+        tm->result_error = tm->last_error;
+        return;
+    }
+    if (tm->state != TXN_MGR_IN_TRANSACTION || n <= 0 || n > (int)PROTO_OFFSET_ENTRIES_MAX) {
+        /* IllegalStateException: "Cannot send offsets if a transaction is not in progress" */
+        tm->result = TXN_RESULT_FAILED;
+        tm->result_error = ERR_INVALID_TXN_STATE;
+        return;
+    }
+    if (!tm->offsets) {
+        tm->offsets = malloc(PROTO_OFFSET_ENTRIES_MAX * sizeof *tm->offsets);
+        if (!tm->offsets) {
+            txn_fatal(tm, ERR_INVALID_TXN_STATE);
+            return;
+        }
+    }
+    /* pendingTxnOffsetCommits.put for each; the group metadata goes in the TxnOffsetCommit. */
+    memcpy(tm->offsets, offsets, (size_t)n * sizeof *offsets);
+    tm->offset_count = (uint16_t)n;
+    tm->member_id = member_id;
+    tm->generation = generation;
+    tm->result = TXN_RESULT_PENDING;
+    txn_handler h = txn_handler_of(tm, TXN_REQ_ADD_OFFSETS);
+    h.completes_call = true;
+    txn_enqueue(tm, h);
+}
+
 bool txn_manager_add_partition(txn_manager *tm, int g) {
     if (tm->parts[g] != TXN_PART_NONE) return tm->parts[g] == TXN_PART_ADDED;
     if (tm->tv2) {
@@ -314,7 +366,28 @@ static bool txn_build(txn_manager *tm, const txn_handler *h, proto_msg *out) {
     switch ((txn_request_kind)h->kind) {
     case TXN_REQ_FIND_COORDINATOR:
         out->api = API_FIND_COORDINATOR;
-        out->u.find_coordinator.txn = tm->txn;
+        /* the group's key is group index 0: one group per world */
+        out->u.find_coordinator.txn = h->group ? 0 : tm->txn;
+        out->u.find_coordinator.key_type =
+            h->group ? PROTO_COORDINATOR_GROUP : PROTO_COORDINATOR_TRANSACTION;
+        return true;
+    case TXN_REQ_ADD_OFFSETS:
+        out->api = API_ADD_OFFSETS_TO_TXN;
+        out->u.add_offsets.producer_id = *tm->producer_id;
+        out->u.add_offsets.producer_epoch = *tm->producer_epoch;
+        out->u.add_offsets.txn = tm->txn;
+        out->u.add_offsets.group = 0;
+        return true;
+    case TXN_REQ_TXN_OFFSET_COMMIT:
+        if (tm->offset_count == 0) return false;
+        out->api = API_TXN_OFFSET_COMMIT;
+        out->u.offset_commit.producer_id = *tm->producer_id;
+        out->u.offset_commit.producer_epoch = *tm->producer_epoch;
+        out->u.offset_commit.txn = tm->txn;
+        out->u.offset_commit.member_id = tm->member_id;
+        out->u.offset_commit.generation = tm->generation;
+        out->u.offset_commit.entry_count = tm->offset_count;
+        out->u.offset_commit.entries = tm->offsets;
         return true;
     case TXN_REQ_INIT_PRODUCER_ID:
     case TXN_REQ_EPOCH_BUMP:
@@ -395,14 +468,16 @@ txn_next txn_manager_next(txn_manager *tm, bool has_incomplete, int64_t now_ns, 
         }
         int target = -1;
         if (h.kind != TXN_REQ_FIND_COORDINATOR) {
-            if (tm->coordinator <= 0) {
+            bool group = txn_to_group(&h);
+            int known = group ? tm->group_coordinator : tm->coordinator;
+            if (known <= 0) {
                 /* Coordinator not known: find it, then this request again. */
                 tm->slept = false;
-                txn_lookup_coordinator(tm);
+                txn_lookup(tm, group);
                 txn_reenqueue(tm, h);
                 continue;
             }
-            target = tm->coordinator;
+            target = known;
         }
         if (h.retry && !tm->slept) {
             /* Sender: time.sleep(retryBackoffMs) before a retried request. */
@@ -433,7 +508,7 @@ void txn_manager_sent(txn_manager *tm, int broker, uint32_t correlation_id) {
 void txn_manager_not_sent(txn_manager *tm, int64_t now_ns) {
     (void)now_ns;
     txn_handler h = tm->flight;
-    if (h.kind != TXN_REQ_FIND_COORDINATOR) txn_lookup_coordinator(tm);
+    if (h.kind != TXN_REQ_FIND_COORDINATOR) txn_lookup(tm, txn_to_group(&h));
     txn_reenqueue(tm, h);
 }
 
@@ -442,7 +517,7 @@ void txn_manager_on_disconnect(txn_manager *tm, uint32_t correlation_id, int64_t
     if (!tm->in_flight || correlation_id != tm->flight_correlation_id) return;
     tm->in_flight = false;
     txn_handler h = tm->flight;
-    if (h.kind != TXN_REQ_FIND_COORDINATOR) txn_lookup_coordinator(tm);
+    if (h.kind != TXN_REQ_FIND_COORDINATOR) txn_lookup(tm, txn_to_group(&h));
     txn_reenqueue(tm, h);
 }
 
@@ -452,7 +527,8 @@ static void txn_on_find_coordinator(txn_manager *tm, const txn_handler *h, const
     int error = m->u.find_coordinator_response.error;
     int coordinator = m->u.find_coordinator_response.coordinator;
     if (error == ERR_NONE && coordinator > 0 && coordinator <= PROTO_BROKERS_MAX) {
-        tm->coordinator = coordinator;
+        if (h->group) tm->group_coordinator = coordinator;
+        else tm->coordinator = coordinator;
     } else if (error == ERR_NONE || txn_retriable(error)) {
         txn_reenqueue(tm, *h);
     } else if (error == ERR_TRANSACTION_ABORTABLE) {
@@ -573,6 +649,72 @@ static unsigned txn_on_end_txn(txn_manager *tm, const txn_handler *h, const prot
     return 0;
 }
 
+/* AddOffsetsToTxnHandler.handleResponse (3.9): added, the TxnOffsetCommit follows with the
+ * same result ("the result is not completed until the TxnOffsetCommit returns"). */
+static void txn_on_add_offsets(txn_manager *tm, const txn_handler *h, const proto_msg *m) {
+    int error = m->u.group_response.error;
+    if (error == ERR_NONE) {
+        txn_handler commit = txn_handler_of(tm, TXN_REQ_TXN_OFFSET_COMMIT);
+        commit.completes_call = h->completes_call;
+        txn_enqueue(tm, commit);
+        tm->transaction_started = true;
+        return;
+    }
+    if (txn_on_coordinator_error(tm, h, error)) return;
+    if (txn_retriable(error)) {
+        txn_reenqueue(tm, *h);
+    } else if (error == ERR_UNKNOWN_PRODUCER_ID || error == ERR_INVALID_PRODUCER_ID_MAPPING) {
+        txn_abortable_if_possible(tm, h, error);
+    } else if (error == ERR_INVALID_PRODUCER_EPOCH || error == ERR_PRODUCER_FENCED) {
+        txn_fatal(tm, ERR_PRODUCER_FENCED);
+    } else if (error == ERR_INVALID_TXN_STATE) {
+        txn_fatal(tm, error);
+    } else if (error == ERR_TRANSACTION_ABORTABLE) {
+        txn_handler_fail(tm, h, error);
+        txn_abortable(tm, error);
+    } else {
+        txn_fatal(tm, error); /* "Unexpected error in AddOffsetsToTxnResponse" */
+    }
+}
+
+/* TxnOffsetCommitHandler.handleResponse (3.9); the model's coordinator answers every partition
+ * alike. The generation checks of KIP-447 come back as UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION:
+ * an abortable CommitFailedException ("consumer group metadata mismatch"). */
+static void txn_on_txn_offset_commit(txn_manager *tm, const txn_handler *h, const proto_msg *m,
+                                     int64_t now_ns) {
+    int error = m->u.group_response.error;
+    for (int k = 0; k < tm->offset_count; k++)
+        history_offset_commit(tm->history, now_ns, tm->node, tm->offsets[k].partition,
+                              tm->offsets[k].offset, tm->generation, HIST_COMMIT_TXN, error,
+                              tm->member_id);
+    if (error == ERR_NONE) {
+        tm->offset_count = 0; /* pendingTxnOffsetCommits empty: result.done() */
+        if (h->completes_call && tm->result == TXN_RESULT_PENDING) tm->result = TXN_RESULT_DONE;
+        return;
+    }
+    if (error == ERR_COORDINATOR_NOT_AVAILABLE || error == ERR_NOT_COORDINATOR ||
+        error == ERR_REQUEST_TIMED_OUT) {
+        txn_lookup(tm, true);
+        txn_reenqueue(tm, *h);
+    } else if (txn_retriable(error) || error == ERR_UNSTABLE_OFFSET_COMMIT) {
+        txn_reenqueue(tm, *h); /* the coordinator loading, or another retriable error */
+    } else if (error == ERR_UNKNOWN_MEMBER_ID || error == ERR_ILLEGAL_GENERATION ||
+               error == ERR_FENCED_INSTANCE_ID || error == ERR_TRANSACTION_ABORTABLE) {
+        int failed = error == ERR_UNKNOWN_MEMBER_ID || error == ERR_ILLEGAL_GENERATION
+                         ? ERR_CLIENT_COMMIT_FAILED
+                         : error;
+        txn_handler_fail(tm, h, failed);
+        txn_abortable(tm, failed);
+        tm->offset_count = 0;
+    } else if (error == ERR_INVALID_PRODUCER_EPOCH || error == ERR_PRODUCER_FENCED) {
+        txn_fatal(tm, ERR_PRODUCER_FENCED);
+        tm->offset_count = 0;
+    } else {
+        txn_fatal(tm, error); /* "Unexpected error in TxnOffsetCommitResponse" */
+        tm->offset_count = 0;
+    }
+}
+
 unsigned txn_manager_on_response(txn_manager *tm, const proto_msg *m, int64_t now_ns) {
     if (!tm->in_flight || m->correlation_id != tm->flight_correlation_id) return 0;
     tm->in_flight = false;
@@ -595,6 +737,14 @@ unsigned txn_manager_on_response(txn_manager *tm, const proto_msg *m, int64_t no
     case API_END_TXN:
         error = m->u.txn_response.error;
         ev = txn_on_end_txn(tm, &h, m);
+        break;
+    case API_ADD_OFFSETS_TO_TXN:
+        error = m->u.group_response.error;
+        txn_on_add_offsets(tm, &h, m);
+        break;
+    case API_TXN_OFFSET_COMMIT:
+        error = m->u.group_response.error;
+        txn_on_txn_offset_commit(tm, &h, m, now_ns);
         break;
     default: break;
     }

@@ -60,7 +60,9 @@ typedef enum txn_request_kind {
     TXN_REQ_INIT_PRODUCER_ID = 1,
     TXN_REQ_ADD_PARTITIONS = 2,
     TXN_REQ_END_TXN = 3,
-    TXN_REQ_EPOCH_BUMP = 4 /* InitProducerId(pid, epoch) after an abortable error (KIP-360) */
+    TXN_REQ_EPOCH_BUMP = 4, /* InitProducerId(pid, epoch) after an abortable error (KIP-360) */
+    TXN_REQ_ADD_OFFSETS = 5, /* AddOffsetsToTxn (priority ADD_PARTITIONS_OR_OFFSETS) */
+    TXN_REQ_TXN_OFFSET_COMMIT = 6 /* TxnOffsetCommit to the group coordinator (same priority) */
 } txn_request_kind;
 
 /* TransactionalRequestResult of the application's pending call. */
@@ -84,6 +86,7 @@ typedef enum txn_partition_state {
 
 typedef struct txn_handler {
     uint8_t kind;        /* txn_request_kind */
+    bool group;          /* FIND_COORDINATOR: the group coordinator (CoordinatorType.GROUP) */
     bool retry;          /* isRetry: the sender sleeps retry_backoff_ns before sending it */
     bool commit;         /* END_TXN: commit (else abort) */
     bool completes_call; /* its success completes the application's pending call */
@@ -132,6 +135,13 @@ typedef struct txn_manager {
     bool can_bump_epoch;        /* coordinatorSupportsBumpingEpoch: InitProducerId v3 (2.5+) */
     bool tv2;                   /* isTransactionV2Enabled: transaction.version 2 (4.0+) */
     int last_error;             /* lastError: the error of the error state, 0 none */
+    /* sendOffsetsToTransaction (KIP-447): the group coordinator (consumerGroupCoordinator,
+     * broker id, -1 unknown), pendingTxnOffsetCommits and the group metadata they go with. */
+    int group_coordinator;
+    proto_offset_entry *offsets;  /* owned, room for PROTO_OFFSET_ENTRIES_MAX (at first use) */
+    uint16_t offset_count;
+    proto_member_id member_id;
+    int32_t generation;
     txn_result result;          /* the application's pending call */
     int result_error;           /* its error when TXN_RESULT_FAILED */
 } txn_manager;
@@ -158,6 +168,19 @@ void txn_manager_commit(txn_manager *tm);
 /* abortTransaction: IN_TRANSACTION or ABORTABLE_ERROR -> ABORTING_TRANSACTION; EndTxn(ABORT),
  * then InitProducerId(pid, epoch) when an epoch bump is required (the result waits for it). */
 void txn_manager_abort(txn_manager *tm);
+
+/* sendOffsetsToTransaction(offsets, groupMetadata) (KIP-447, 2.5+): in a transaction,
+ * AddOffsetsToTxn(group) to the transaction coordinator, then TxnOffsetCommit(offsets,
+ * member_id, generation) to the group coordinator; the result completes when the
+ * TxnOffsetCommit is answered. Outside a transaction or in an error state the result fails
+ * at once (IllegalStateException, maybeFailWithError). offsets (n <= PROTO_OFFSET_ENTRIES_MAX)
+ * are copied. generation PROTO_GENERATION_NONE and member
+ * PROTO_MEMBER_UNKNOWN stand for the groupId-only call (before 2.5, or deprecated from 3.0).
+ * Simplification: with transaction version 2 the AddOffsetsToTxn is still sent (4.0 sends the
+ * TxnOffsetCommit alone and the group coordinator adds its partition through verification,
+ * which the model's group coordinator does not do); the outcome is the same. */
+void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets, int n,
+                              proto_member_id member_id, int32_t generation);
 
 /* KafkaProducer.doSend's maybeAddPartition for a new batch of partition g in the open
  * transaction. Returns true when its batches may be sent already (isSendToPartitionAllowed). */
