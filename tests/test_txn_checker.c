@@ -570,6 +570,87 @@ static void test_plain_log(void) {
     fix_fini(&f);
 }
 
+/* ---- Consume-transform-produce instances (exactly-once) --------------------------------- */
+
+/* Instance c's producer (consumer-(c+1).producer, producer id pid) writes input ids first ..
+ * first + n - 1 again to output partition g in its transaction txn: sealed and appended, never
+ * a send of the ordinary checker. */
+static void fix_output_batch(fixture *f, int g, int c, int64_t pid, uint32_t txn, uint32_t first,
+                             uint32_t n) {
+    uint32_t payload = proto_payload_add_run(&f->p, first, n);
+    node_id node = node_consumer_producer(c);
+    proto_batch b = {.producer_id = pid, .payload = payload, .record_count = n,
+                     .base_sequence = 0, .producer_epoch = 0, .attempt = 1,
+                     .producer = (uint8_t)node, .partition = (uint16_t)g,
+                     .flags = PROTO_BATCH_TRANSACTIONAL};
+    history_txn_batch(&f->h, fix_tick(f), node, &b, txn);
+    proto_batch *at = fix_append(f, g, b);
+    fix_leader_append(f, g, at);
+}
+
+/* Input partitions 0 and 1 (a plain producer, ids 0..7), output partition 2 written by two
+ * instances' transactions: consumer-1's first commits, consumer-2's aborts, consumer-1's second
+ * commits. Their ids repeat the input's: the input's acknowledgements stay as they were. */
+static void test_pipeline_transactions(void) {
+    fixture f;
+    fix_init(&f, 8);
+    f.opt.partitions = 2;
+    f.opt.output_first = 2;
+    f.opt.output_count = 1;
+    fix_batch(&f, 0, 0, -1, -1, 0, 4); /* ids 0..3 */
+    fix_batch(&f, 1, 0, -1, -1, 0, 4); /* ids 4..7 */
+    history_txn_begin(&f.h, fix_tick(&f), node_consumer_producer(0), 1, 50, 0);
+    fix_output_batch(&f, 2, 0, 50, 1, 0, 4);
+    history_txn_end(&f.h, fix_tick(&f), node_consumer_producer(0), 1, true, ERR_NONE);
+    fix_marker(&f, 2, 50, 0, true);
+    history_txn_begin(&f.h, fix_tick(&f), node_consumer_producer(1), 1, 51, 0);
+    fix_output_batch(&f, 2, 1, 51, 1, 4, 4);
+    history_txn_end(&f.h, fix_tick(&f), node_consumer_producer(1), 1, false, ERR_NONE);
+    fix_marker(&f, 2, 51, 0, false);
+    history_txn_begin(&f.h, fix_tick(&f), node_consumer_producer(0), 2, 50, 0);
+    fix_output_batch(&f, 2, 0, 50, 2, 4, 4);
+    history_txn_end(&f.h, fix_tick(&f), node_consumer_producer(0), 2, true, ERR_NONE);
+    fix_marker(&f, 2, 50, 0, true);
+    checker_input v;
+    checker_result r = fix_check(&f, &v);
+    CHECK_EQ(r.transactions_committed, 2);
+    CHECK_EQ(r.transactions_aborted, 1);
+    CHECK_EQ(r.aborted_read + r.atomicity_violations + r.zombie_writes + r.lost_commits +
+                 r.hanging_transactions, 0);
+    CHECK_EQ(v.partition_count, 2); /* the ordinary checker reads the input only */
+    CHECK_EQ(r.acked, 8);           /* not untold by the aborted output transaction's ids */
+    CHECK_EQ(r.committed, 8);
+    CHECK_EQ(r.lost_acked + r.duplicates + r.unexpected, 0);
+    fix_fini(&f);
+
+    /* A commit the instance was told of whose output batch was aborted (a lost commit), and an
+     * output transaction left open (hanging) are counted on the output topic. */
+    fix_init(&f, 8);
+    f.opt.partitions = 2;
+    f.opt.output_first = 2;
+    f.opt.output_count = 1;
+    fix_batch(&f, 0, 0, -1, -1, 0, 4);
+    fix_batch(&f, 1, 0, -1, -1, 0, 4);
+    history_txn_begin(&f.h, fix_tick(&f), node_consumer_producer(0), 1, 50, 0);
+    fix_output_batch(&f, 2, 0, 50, 1, 0, 4);
+    history_txn_end(&f.h, fix_tick(&f), node_consumer_producer(0), 1, true, ERR_NONE);
+    fix_marker(&f, 2, 50, 0, false);
+    history_txn_begin(&f.h, fix_tick(&f), node_consumer_producer(2), 1, 52, 0);
+    fix_output_batch(&f, 2, 2, 52, 1, 4, 4);
+    r = fix_check(&f, NULL);
+    CHECK_EQ(r.lost_commits, 1);
+    CHECK_EQ(told.lost_txn, 0); /* consumer-1.producer's first, the first mentioned */
+    CHECK_EQ(r.hanging_transactions, 1);
+    CHECK_EQ(told.hanging_offset, 5); /* 0..3 data, 4 marker, 5.. the open one */
+    CHECK_EQ(r.acked, 8);
+    /* Without the output partitions named, none of it is seen (the fields of before). */
+    f.opt.output_count = 0;
+    r = fix_check(&f, NULL);
+    CHECK_EQ(r.hanging_transactions, 0);
+    CHECK_EQ(r.lost_commits, 1); /* its batch is nowhere in the input view either */
+    fix_fini(&f);
+}
+
 int main(void) {
     test_lso();
     test_clean();
@@ -583,5 +664,6 @@ int main(void) {
     test_duplicates_and_lost();
     test_consumer_filter();
     test_plain_log();
+    test_pipeline_transactions();
     return test_result("test_txn_checker");
 }

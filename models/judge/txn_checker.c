@@ -80,8 +80,8 @@ uint32_t txn_stream_txn_of(const txn_stream *ts, uint32_t payload) {
 }
 
 uint32_t txn_stream_find(const txn_stream *ts, node_id producer, uint32_t number) {
-    if (!node_is_producer(producer)) return TXN_NONE;
-    int p = producer - NODE_PRODUCER_BASE;
+    int p = txn_node_slot(producer);
+    if (p < 0) return TXN_NONE;
     if (number >= ts->by_number_count[p] || ts->by_number[p][number] == 0) return TXN_NONE;
     return ts->by_number[p][number] - 1;
 }
@@ -99,7 +99,7 @@ const char *txn_anomaly_field(txn_anomaly kind) {
 
 void txn_stream_fini(txn_stream *ts) {
     free(ts->txns);
-    for (int i = 0; i < PROTO_PRODUCERS_MAX; i++) free(ts->by_number[i]);
+    for (int i = 0; i < TXN_NODES_MAX; i++) free(ts->by_number[i]);
     free(ts->of_payload);
     free(ts->payload_seen);
     free(ts->appends);
@@ -112,10 +112,10 @@ void txn_stream_fini(txn_stream *ts) {
 /* ---- The history ------------------------------------------------------------------------- */
 
 /* The transaction (producer node, number), created at its first mention; NULL when memory
- * ran out or the node is no producer. */
+ * ran out or the node is no producer (of the workload or of an instance). */
 static txn_entry *txn_of(txn_stream *ts, node_id producer, uint32_t number) {
-    if (!node_is_producer(producer) || ts->failed) return NULL;
-    int p = producer - NODE_PRODUCER_BASE;
+    int p = txn_node_slot(producer);
+    if (p < 0 || ts->failed) return NULL;
     if (number >= ts->by_number_count[p]) {
         size_t n = ts->by_number_count[p] * 2 > (size_t)number + 1 ? ts->by_number_count[p] * 2
                                                                    : (size_t)number + 1;
@@ -524,6 +524,43 @@ static int txn_view_partition(txn_stream *ts, uint32_t g, const checker_log *lg,
     return 0;
 }
 
+/* Where txn_output_partitions reads: the partition, for the fields. */
+typedef struct txn_output_reading {
+    txn_stream *ts;
+    uint32_t g;
+    const txn_options *opt;
+    checker_result *out;
+} txn_output_reading;
+
+static void txn_output_visible(void *ctx, const proto_batch *b, int64_t bound) {
+    txn_output_reading *r = ctx;
+    txn_on_visible(r->ts, r->g, b, bound, r->opt, r->out);
+}
+
+/* The output topic of a consume-transform-produce run (opt->output_*), read at read_committed
+ * for the transaction fields only: hanging transactions, aborted reads and zombie writes of
+ * its view, and which batches of each transaction it holds. */
+static int txn_output_partitions(txn_stream *ts, const checker_log *logs, size_t total,
+                                 const txn_options *opt, checker_result *out) {
+    txn_options rc = *opt;
+    rc.read_committed = true;
+    for (size_t k = 0; k < opt->output_count; k++) {
+        size_t g = opt->output_first + k;
+        if (g >= total) break;
+        const checker_log *lg = &logs[g];
+        txn_open open;
+        int64_t lso = txn_lso_open(lg->log, lg->log_count, lg->high_watermark, &open);
+        out->hanging_transactions += (uint64_t)open.count;
+        if (opt->visit) txn_tell_hanging(ts, (uint32_t)g, lg, &open, opt);
+        txn_output_reading r = {.ts = ts, .g = (uint32_t)g, .opt = &rc, .out = out};
+        if (txn_view_walk(lg, true, lso, txn_output_visible, &r) != 0) {
+            ts->failed = true;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Tells cs what the application learnt of each transactional payload's ids: acknowledged
  * when its transaction's commit was, and nothing else (txn_checker.h). */
 static void txn_tell(const txn_stream *ts, checker_stream *cs, const proto_payloads *payloads) {
@@ -531,7 +568,7 @@ static void txn_tell(const txn_stream *ts, checker_stream *cs, const proto_paylo
     for (int pass = 0; pass < 2; pass++) {
         for (size_t p = 0; p < n; p++) {
             uint32_t at = ts->of_payload[p];
-            if (at == TXN_NONE) continue;
+            if (at == TXN_NONE || node_is_consumer_producer(ts->txns[at].producer)) continue;
             proto_ids ids = proto_payload_ids(payloads, (uint32_t)p);
             if (pass == 0) checker_stream_untell(cs, &ids);
             else if (ts->txns[at].committed) checker_stream_tell_acked(cs, &ids);
@@ -545,6 +582,7 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     checker_log one;
     size_t count;
     const checker_log *logs = checker_logs(in, &one, &count);
+    size_t total = count;
     if (opt->partitions < count) count = opt->partitions;
     size_t batches = 0;
     for (size_t g = 0; g < count; g++) batches += logs[g].log_count;
@@ -563,6 +601,7 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     for (size_t g = 0; g < count; g++)
         if (txn_view_partition(ts, (uint32_t)g, &logs[g], opt, &ts->view[g], &next, &txn) != 0)
             return -1;
+    if (txn_output_partitions(ts, logs, total, opt, &txn) != 0) return -1;
     if (in->payloads) txn_tell(ts, cs, in->payloads);
     checker_input view = *in;
     view.partitions = ts->view;

@@ -38,6 +38,11 @@
  *   hanging_transactions    (partition, producer id) transactions open at the end of the
  *                           final log: data with no marker after it (the LSO stays there)
  *
+ * The transactions of consume-transform-produce instances (consumer-k.producer, exactly-once)
+ * count in every transaction field; their batches are read in the output topic
+ * (txn_options.output_*), and their record ids (each an input record's id) are not told to the
+ * ordinary checker, which judges the workload producers' sends to the input topics only.
+ *
  * What it leaves out: consumer positions and rebalances (the view is one read from offset 0),
  * the explanation of each anomaly (explain.c), consume-transform-produce (pipeline_checker.h,
  * which reads its topics through txn_view_read).
@@ -81,6 +86,15 @@ typedef struct txn_fence {
 
 #define TXN_NONE UINT32_MAX /* txn_stream.of_payload of a payload no transaction sealed */
 
+/* The nodes whose transactions the judge reads: the workload producers, then the producers of
+ * the consume-transform-produce instances (consumer-k.producer, exactly-once). */
+#define TXN_NODES_MAX (PROTO_PRODUCERS_MAX + PROTO_CONSUMERS_MAX)
+static inline int txn_node_slot(node_id n) {
+    if (node_is_producer(n)) return n - NODE_PRODUCER_BASE;
+    if (node_is_consumer_producer(n)) return PROTO_PRODUCERS_MAX + (n - NODE_CONSUMER_PRODUCER_BASE);
+    return -1;
+}
+
 /* The history, fed as the run goes (as checker_stream is): the transactions, which payload
  * belongs to which, fences and transactional appends. Read the fields through the calls below
  * only. */
@@ -88,9 +102,9 @@ typedef struct txn_stream {
     txn_entry *txns;          /* in order of first mention */
     size_t txn_count;
     size_t txn_capacity;
-    uint32_t *by_number[PROTO_PRODUCERS_MAX]; /* per producer index: number -> txns index + 1,
-                                               * 0 none */
-    size_t by_number_count[PROTO_PRODUCERS_MAX]; /* entries of by_number[i] */
+    uint32_t *by_number[TXN_NODES_MAX]; /* per transactional node (txn_node_slot): number ->
+                                         * txns index + 1, 0 none */
+    size_t by_number_count[TXN_NODES_MAX]; /* entries of by_number[i] */
     uint32_t *of_payload;     /* per payload id: its transaction, or TXN_NONE */
     uint8_t *payload_seen;    /* per payload id: 1 once a copy is in the view */
     size_t payload_count;     /* entries of of_payload and payload_seen */
@@ -153,6 +167,13 @@ typedef struct txn_options {
     size_t partitions;        /* workload partitions: g 0 .. partitions - 1 of the checker
                                * input's logs (internal topics come after them and are not
                                * read) */
+    size_t output_first;      /* a consume-transform-produce run's output topic: its
+                               * partitions g output_first .. + output_count - 1 of the checker
+                               * input's logs are read too, at read_committed whatever the
+                               * isolation level (as pipeline_checker.h reads them), for the
+                               * transaction fields of the instances' transactions; the
+                               * ordinary checker never sees them. 0 partitions: none */
+    size_t output_count;
     txn_anomaly_fn visit;     /* optional: told of every transaction anomaly counted (the
                                * counts are the same with or without it) */
     void *visit_ctx;          /* passed to visit */
