@@ -59,6 +59,8 @@ typedef struct pc_cluster {
 } pc_cluster;
 
 static pc_cluster PC;
+/* When set before pc_start, the producer is driven by it (producer.h, driven mode). */
+static const producer_driver *pc_driver;
 
 static void pc_tick(void *ctx, sim_world *w, const sim_event *ev) {
     (void)ctx;
@@ -199,7 +201,7 @@ static void pc_start(const config *c, int partitions, int brokers, uint64_t seed
     for (int b = 1; b <= brokers; b++) net_listen(&PC.net, node_broker(b), pc_deliver, NULL);
     producer_env env = {.world = &PC.world, .net = &PC.net, .history = &PC.hist,
                         .config = &PC.cfg, .payloads = &PC.payloads, .topics = PC.topics,
-                        .topic_count = PC.topic_count};
+                        .topic_count = PC.topic_count, .driver = pc_driver};
     int bootstrap[3] = {1, 2, 3};
     if (producer_init(&PC.prod, &env, 0, bootstrap, brokers < 3 ? brokers : 3) != 0) abort();
     producer_start(&PC.prod);

@@ -65,6 +65,15 @@
  *   (workload.resend.on.failure). The application's transactional calls wait without end,
  *   recording a TimeoutException every max.block.ms (the javadoc's retry of the same call).
  *
+ * - Driven mode (producer.h): the application is a consume-transform-produce instance
+ *   (pipeline.c), which sends given ids to given partitions (KafkaProducer.send with a
+ *   ProducerRecord naming its partition: the partitioner is not asked), blocks in send while
+ *   buffer.memory is full (BufferPool.allocate), and flush()es (KafkaProducer.flush ->
+ *   RecordAccumulator.beginFlush / awaitFlushCompletion: every batch ready at once, and the call
+ *   returns once every record sent before it has completed). Its callbacks are the driver's; it
+ *   never sends a record again by itself. Send does not wait for metadata (waitOnMetadata): a
+ *   record for a partition whose leader is unknown waits in its batch instead.
+ *
  * Left out: max.request.size (a request carries at most PROTO_PRODUCE_BATCHES_MAX batches),
  * MESSAGE_TOO_LARGE splitting, compression, AddOffsetsToTxn/TxnOffsetCommit, max.block.ms on
  * send (a full buffer blocks the application until memory frees, without a timeout). A failed connection is reopened only
@@ -89,7 +98,8 @@ enum producer_event {
     PRODUCER_EV_EXPIRY,       /* index = batch: delivery.timeout.ms, put off by a pause */
     PRODUCER_EV_RESUME,       /* a pause ended */
     PRODUCER_EV_EXPIRY_HEAD,  /* the oldest batch of the expiry FIFO: delivery.timeout.ms */
-    PRODUCER_EV_TXN_BLOCK     /* max.block.ms of the application's transactional call */
+    PRODUCER_EV_TXN_BLOCK,    /* max.block.ms of the application's transactional call */
+    PRODUCER_EV_DRIVE         /* driven mode: tell the application flush() or send() returned */
 };
 
 static uint64_t producer_arg(const producer *p, enum producer_event what, uint32_t index) {
@@ -113,6 +123,10 @@ static PRODUCER_COLD void producer_txn_app_pump(producer *p);
 static PRODUCER_COLD void producer_txn_on_response(producer *p, const proto_msg *m);
 static PRODUCER_COLD void producer_txn_failed_batch(producer *p, const producer_batch *b, int error);
 static PRODUCER_COLD void producer_txn_on_block(producer *p);
+static PRODUCER_COLD void producer_cold_app_pump(producer *p);
+static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids *ids,
+                                                   int partition, int error, int64_t base_offset);
+static PRODUCER_COLD void producer_drive_notify(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -469,6 +483,8 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     }
     SIM_ASSERT(p->world, p->in_producer >= n);
     p->in_producer -= n;
+    if (p->driven) producer_drive_completed(p, &ids, b->partition, error,
+                                            offsets ? base_offset : -1);
     if (error == ERR_NONE) {
         sim_progress(p->world);
         p->acked += n;
@@ -484,8 +500,9 @@ static void producer_callbacks(producer *p, producer_batch *b, int error, int64_
     for (uint32_t k = 0; k < n; k++) {
         uint32_t id = proto_ids_at(&ids, k);
         p->outcome[id - p->id_first] = PRODUCER_RECORD_FAILED;
-        /* A transactional application resends a whole transaction, not a batch. */
-        if (p->cfg->resend_on_failure && !p->txn) {
+        /* A transactional application resends a whole transaction, not a batch; a driven one
+         * decides for itself (on_send). */
+        if (p->cfg->resend_on_failure && !p->app_cold) {
             p->outcome[id - p->id_first] = PRODUCER_RECORD_RESEND;
             p->resend[(p->resend_head + p->resend_count++) % p->records] = id;
         }
@@ -753,8 +770,8 @@ static void producer_app_send_new_routed(producer *p, uint64_t limit) {
  * while buffer.memory has room. */
 static void producer_app_pump(producer *p) {
     if (!p->started || p->crashed) return;
-    if (p->txn) {
-        producer_txn_app_pump(p);
+    if (p->app_cold) {
+        producer_cold_app_pump(p);
         return;
     }
     while (p->resend_count > 0 && producer_buffer_has_room(p)) {
@@ -1315,7 +1332,8 @@ static void producer_seal(producer *p, uint32_t i) {
 /* The application has nothing more to send: as after flush() or close(), every batch is
  * ready without waiting for linger.ms. */
 static bool producer_flushing(const producer *p) {
-    return (p->next_id >= p->id_first + p->records && p->resend_count == 0) || p->txn_flush;
+    return (p->next_id >= p->id_first + p->records && p->resend_count == 0) || p->txn_flush ||
+           p->drive_flushing;
 }
 
 /* ProducerBatch.maybeUpdateLeaderEpoch and hasLeaderChangedForTheOngoingRetry, from 3.7
@@ -1939,6 +1957,7 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
     case PRODUCER_EV_EXPIRY: return index < p->batch_used ? &p->batches[index].expiry : NULL;
     case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
     case PRODUCER_EV_TXN_BLOCK: return &p->txn_block;
+    case PRODUCER_EV_DRIVE: return &p->drive_notify;
     default: return NULL;
     }
 }
@@ -2003,6 +2022,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     case PRODUCER_EV_CONN_TIMEOUT: producer_on_conn_timeout(p, (int)index); break;
     case PRODUCER_EV_EXPIRY: producer_on_expiry(p, index); break;
     case PRODUCER_EV_TXN_BLOCK: producer_txn_on_block(p); break;
+    case PRODUCER_EV_DRIVE: producer_drive_notify(p); break;
     default: break;
     }
     producer_poll(p);
@@ -2423,6 +2443,105 @@ static int producer_txn_init(producer *p) {
     return txn_manager_init(p->txn, &env);
 }
 
+/* ---- Driven mode (producer.h: the producer of a consume-transform-produce instance) -------- */
+
+/* The application is pipeline.c: nothing of the workload loop runs. The transactional
+ * application keeps its own loop. */
+static PRODUCER_COLD void producer_cold_app_pump(producer *p) {
+    if (p->driven) return;
+    producer_txn_app_pump(p);
+}
+
+/* Tell the application, in an event of its own, that flush() or a blocked send() may return. */
+static void producer_drive_notify_soon(producer *p) {
+    if (sim_timer_armed(&p->drive_notify)) return;
+    sim_timer_arm(p->world, &p->drive_notify, producer_now(p), p->kind,
+                  producer_arg(p, PRODUCER_EV_DRIVE, 0));
+}
+
+/* KafkaProducer.doSend past its checks: RecordAccumulator.append of record id to partition
+ * (the application chose it: the partitioner is not asked, as for a ProducerRecord with a
+ * partition) and the HIST_SEND of it, with its send number on this node. */
+static void producer_drive_append(producer *p, int partition, uint32_t id) {
+    uint8_t *outcome = &p->outcome[id - p->id_first];
+    uint32_t send_no = 0;
+    if (*outcome != PRODUCER_RECORD_UNSENT) {
+        if (!p->resends) {
+            p->resends = calloc(p->records, sizeof *p->resends);
+            if (!p->resends) {
+                sim_exhaust(p->world, "producer: out of memory for resend counts");
+                return;
+            }
+        }
+        send_no = ++p->resends[id - p->id_first];
+        SIM_ASSERT(p->world, send_no != 0);
+    }
+    *outcome = PRODUCER_RECORD_PENDING;
+    p->in_producer++;
+    p->drive_sends++;
+    producer_append(p, (uint16_t)partition, id);
+    history_send_partition_run(p->history, producer_now(p), p->node, (uint16_t)partition, id, 1,
+                               send_no);
+}
+
+bool producer_drive_send(producer *p, int partition, uint32_t id) {
+    SIM_ASSERT(p->world, p->driven && p->started && !p->crashed && !p->drive_blocked);
+    SIM_ASSERT(p->world, partition >= 0 && partition < p->partition_count);
+    SIM_ASSERT(p->world, id >= p->id_first && id - p->id_first < p->records);
+    if (!producer_buffer_has_room(p)) {
+        /* BufferPool.allocate: the calling thread waits until completed batches free memory. */
+        p->drive_blocked = true;
+        p->drive_blocked_id = id;
+        p->drive_blocked_partition = (uint16_t)partition;
+        return false;
+    }
+    producer_drive_append(p, partition, id);
+    producer_poll(p); /* sender.wakeup() */
+    return true;
+}
+
+bool producer_drive_flush(producer *p) {
+    SIM_ASSERT(p->world, p->driven && p->started && !p->crashed && !p->drive_blocked);
+    if (p->in_producer == 0) return true;
+    /* RecordAccumulator.beginFlush: flushInProgress makes every batch ready (ready()). */
+    p->drive_flushing = true;
+    producer_poll(p);
+    return false;
+}
+
+uint64_t producer_drive_pending(const producer *p) {
+    return p->in_producer + (p->drive_blocked ? 1u : 0u);
+}
+
+/* The callbacks of a completed batch, for the application (producer_callbacks calls it once
+ * per batch, after the history has them). */
+static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids *ids,
+                                                   int partition, int error, int64_t base_offset) {
+    if (p->driver.on_send) {
+        for (uint32_t k = 0; k < ids->n; k++)
+            p->driver.on_send(p->driver.ctx, proto_ids_at(ids, k), partition, error,
+                              base_offset >= 0 ? base_offset + k : -1);
+    }
+    if ((p->drive_flushing && p->in_producer == 0) || p->drive_blocked)
+        producer_drive_notify_soon(p);
+}
+
+/* The event of producer_drive_notify_soon: a blocked send takes the memory freed, or flush()
+ * returns. */
+static PRODUCER_COLD void producer_drive_notify(producer *p) {
+    if (p->drive_blocked) {
+        if (!producer_buffer_has_room(p)) return; /* a later completion frees more */
+        p->drive_blocked = false;
+        producer_drive_append(p, p->drive_blocked_partition, p->drive_blocked_id);
+        if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
+        return;
+    }
+    if (p->drive_flushing && p->in_producer == 0) {
+        p->drive_flushing = false;
+        if (p->driver.on_flush) p->driver.on_flush(p->driver.ctx);
+    }
+}
+
 /* ---- Lifecycle -------------------------------------------------------------------------- */
 
 /* Forgets every piece of client state (batches, requests, sequences, producer id); keeps what
@@ -2489,6 +2608,9 @@ static void producer_session_clear(producer *p) {
         p->txn_flush = false;
     }
     p->pid_after_ns = 0;
+    p->drive_flushing = false;
+    p->drive_blocked = false;
+    sim_timer_cancel(&p->drive_notify);
     p->deferred_count = 0;
     p->deferred_outline_used = 0;
     p->paused_until_ns = 0;
@@ -2547,9 +2669,12 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     p->step_fn = env->step_fn;
     p->step_ctx = env->step_ctx;
     p->index = index;
-    p->node = node_producer(index);
-    p->rng = sim_stream(env->world, PRODUCER_STREAM_BASE + (uint64_t)index);
-    p->partition_rng = sim_stream(env->world, PRODUCER_PARTITIONER_STREAM_BASE + (uint64_t)index);
+    p->driven = env->driver != NULL;
+    p->node = p->driven ? node_consumer_producer(index) : node_producer(index);
+    if (p->driven) p->driver = *env->driver;
+    uint64_t stream = (p->driven ? PROTO_PRODUCERS_MAX : 0) + (uint64_t)index;
+    p->rng = sim_stream(env->world, PRODUCER_STREAM_BASE + stream);
+    p->partition_rng = sim_stream(env->world, PRODUCER_PARTITIONER_STREAM_BASE + stream);
     p->bootstrap_count = bootstrap_count > PROTO_BROKERS_MAX ? PROTO_BROKERS_MAX : bootstrap_count;
     for (int k = 0; k < p->bootstrap_count; k++) p->bootstrap[k] = bootstrap[k];
     p->record_bytes = (uint32_t)(c->record_bytes + PRODUCER_RECORD_OVERHEAD_BYTES);
@@ -2559,7 +2684,7 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
     if (producer_topics_init(p, env) != 0) goto fail;
     p->id_first = env->id_count ? env->id_first : 0;
     p->records = env->id_count ? env->id_count : c->records;
-    p->rate_per_s = env->id_count ? env->rate_per_s : c->rate_per_s;
+    p->rate_per_s = p->driven ? 0 : env->id_count ? env->rate_per_s : c->rate_per_s;
     p->next_id = p->id_first;
     size_t records = p->records ? (size_t)p->records : 1;
     p->outcome = sim_calloc_large(records, sizeof *p->outcome);
@@ -2576,7 +2701,8 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
         p->conns[b].requests = calloc((size_t)producer_conn_capacity(p), sizeof(producer_request));
         if (!p->conns[b].requests) goto fail;
     }
-    if (producer_txn_init(p) != 0) goto fail;
+    if (!p->driven && producer_txn_init(p) != 0) goto fail;
+    p->app_cold = p->txn != NULL || p->driven;
     producer_session_clear(p);
     p->kind = sim_handler_add(p->world, producer_on_event, p, "producer");
     net_listen(p->net, p->node, producer_on_message, p);
@@ -2673,6 +2799,14 @@ void producer_restart(producer *p) {
         if (p->txn) producer_txn_instance_died(p);
     }
     producer_session_clear(p);
+    if (p->driven) {
+        /* The application is a new process too: what the old one sent is its to send again
+         * (it processes again from the committed offsets); nobody waits for those records. */
+        p->in_producer = 0;
+        p->crashed = false;
+        if (p->started) producer_poll(p);
+        return;
+    }
     /* A transactional application never learned whether its open transaction committed: its
      * records go again (workload.resend.on.failure) or are given up, in send order. */
     if (p->txn) producer_txn_requeue(p, p->cfg->resend_on_failure);
@@ -2702,6 +2836,7 @@ void producer_pause(producer *p, int64_t until_ns) {
 }
 
 bool producer_done(const producer *p) {
+    if (p->driven) return p->started && producer_drive_pending(p) == 0;
     if (p->txn)
         return p->started && p->in_producer == 0 &&
                (p->txn_phase == PRODUCER_TXN_CLOSED ||

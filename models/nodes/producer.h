@@ -12,6 +12,19 @@
  *
  * The producer is node node_producer(index) on the network; it touches brokers only through
  * messages, and reports every observation through history.h.
+ *
+ * Driven mode (producer_env.driver set): the producer of a consume-transform-produce instance,
+ * node node_consumer_producer(index) ("consumer-k.producer"). It has no workload loop and no
+ * rate: its application (pipeline.c) calls producer_drive_send(partition, id) for each output
+ * record and producer_drive_flush() before it commits, and hears back through the driver's
+ * callbacks: on_send once per send (Callback.onCompletion: the offset, or the error), on_flush
+ * when flush() returns (KafkaProducer.flush: every record sent before it has completed, and
+ * while it waits every batch is ready at once, RecordAccumulator.beginFlush), on_unblocked when
+ * a send that found buffer.memory full has its record in (KafkaProducer.doSend blocks the
+ * calling thread in BufferPool.allocate). The driven producer never sends a record again by
+ * itself (workload.resend.on.failure is the workload's): a failed send is the application's to
+ * handle. Everything else (batching, retries, idempotence, delivery.timeout.ms, crash, pause,
+ * restart) is the workload producer's code.
  */
 #ifndef KAFKASIM_PRODUCER_H
 #define KAFKASIM_PRODUCER_H
@@ -29,7 +42,9 @@
 
 #define PRODUCER_NIL UINT32_MAX      /* no batch */
 #define PRODUCER_NO_LEADER_EPOCH INT32_MIN /* ProducerBatch.currentLeaderEpoch: Optional.empty */
-#define PRODUCER_STREAM_BASE 16      /* PCG32 component id: PRODUCER_STREAM_BASE + index */
+/* PCG32 component id: PRODUCER_STREAM_BASE + index; a driven producer's (and its
+ * partitioner's) come after the workload producers': + PROTO_PRODUCERS_MAX + index. */
+#define PRODUCER_STREAM_BASE 16
 /* PCG32 component id of a producer's partitioner: + index (its own stream, so that choosing
  * partitions never shifts the retry jitter drawn from the other). */
 #define PRODUCER_PARTITIONER_STREAM_BASE 256
@@ -46,6 +61,22 @@ typedef struct producer_topic {
     int count;                 /* partitions, >= 1 */
 } producer_topic;
 
+/* The application of a driven producer (producer.h, driven mode). The callbacks run inside the
+ * producer's own event handling, except on_flush and on_unblocked, which come in an event of
+ * their own (at the instant the condition became true): on_send must not call back into the
+ * producer, the other two may. */
+typedef struct producer_driver {
+    void *ctx;                 /* passed to every callback */
+    /* One send completed: error 0 with the record's offset in its partition, or the error
+     * (ERR_CLIENT_DELIVERY_TIMEOUT, a non-retriable broker error, ERR_CLIENT_PRODUCER_CLOSED)
+     * with offset -1. Once per producer_drive_send, in no particular order across partitions. */
+    void (*on_send)(void *ctx, uint32_t id, int partition, int error, int64_t offset);
+    /* The flush() that producer_drive_flush started returned. */
+    void (*on_flush)(void *ctx);
+    /* The send that producer_drive_send left blocked returned: its record is in. */
+    void (*on_unblocked)(void *ctx);
+} producer_driver;
+
 /* What the producer borrows from its world. */
 typedef struct producer_env {
     sim_world *world;          /* borrowed */
@@ -61,6 +92,9 @@ typedef struct producer_env {
     uint64_t id_first;         /* with id_count: its records are ids id_first .. + id_count - 1 */
     uint64_t id_count;         /* 0: ids 0 .. workload.records - 1 at workload.rate */
     int64_t rate_per_s;        /* with id_count: its rate, records/s, 0 = as fast as accepted */
+    const producer_driver *driver; /* copied; non-NULL: driven mode (node_consumer_producer(index)),
+                                    * ids 0 .. id_count - 1 (or workload.records) may be sent,
+                                    * rate_per_s is not used */
 } producer_env;
 
 typedef enum producer_batch_state {
@@ -297,6 +331,18 @@ typedef struct producer {
     uint32_t txn_size;         /* workload.transaction.records: capacity of txn_ids */
     sim_timer txn_block;       /* max.block.ms of the application's pending call */
 
+    /* Driven mode (producer_env.driver): the application is pipeline.c, not the workload loop.
+     * Its flag lives with app_cold so the workload producer's pump tests one byte as before. */
+    producer_driver driver;    /* copied from the env */
+    bool driven;               /* driven mode */
+    bool app_cold;             /* txn or driven: the application is not the workload loop */
+    bool drive_flushing;       /* flush() waits: every batch ready at once, on_flush when empty */
+    bool drive_blocked;        /* a send waits for buffer.memory: drive_blocked_id/_partition */
+    uint32_t drive_blocked_id; /* the record the blocked send carries */
+    uint16_t drive_blocked_partition; /* and its partition */
+    sim_timer drive_notify;    /* on_flush / on_unblocked in an event of their own */
+    uint64_t drive_sends;      /* producer_drive_send calls (records given to it) */
+
     /* Counters for reports. */
     uint64_t produce_attempts; /* ProduceRequests sent */
     uint64_t multi_partition_requests; /* ProduceRequests carrying batches of several
@@ -358,6 +404,23 @@ void producer_pause(producer *p, int64_t until_ns);
 
 /* True when every record has a final outcome and nothing is queued or in flight. */
 bool producer_done(const producer *p);
+
+/* ---- Driven mode (producer_env.driver) ----------------------------------------------------
+ *
+ * KafkaProducer.send(record(partition, id), callback) from the application thread: the record
+ * goes to partition g (a g of the producer's topics) and on_send reports it later. True: send
+ * returned. False: buffer.memory is full and the calling thread blocks in send until memory
+ * frees (on_unblocked; max.block.ms is not modelled: it waits without end, as the workload
+ * producer does). Precondition: started, not crashed, no send blocked. */
+bool producer_drive_send(producer *p, int partition, uint32_t id);
+
+/* KafkaProducer.flush(): true when every record sent has completed already (flush returns at
+ * once); false: the calling thread waits and on_flush comes when the last one completes.
+ * Meanwhile every batch is ready without waiting for linger.ms. */
+bool producer_drive_flush(producer *p);
+
+/* Sent records not yet completed (queued, in flight, or in a blocked send). */
+uint64_t producer_drive_pending(const producer *p);
 
 /* Walks the invariants (deque links, counts, sequence order, in-flight limits) and reports the
  * first broken one with sim_fail(). */
