@@ -75,7 +75,7 @@ static void run_usage(FILE *out) {
           "      --trace[=FILE]       one line per event, to FILE or standard output\n"
           "      --trace-format FMT   text (default) or jsonl\n"
           "      --trace-node NODE    only trace lines touching NODE (producer, producer-2,\n"
-          "                           broker-2, controller)\n"
+          "                           broker-2, controller, consumer-1, consumer-1.producer)\n"
           "      --trace-record ID    only trace lines carrying record ID\n"
           "      --trace-partition P  only trace lines about partition P (orders-3)\n"
           "      --explain[=N]        explain how each anomaly arose (at most N, default 10)\n"
@@ -165,8 +165,8 @@ static int run_usage_error(const char *msg) {
     return CLI_EXIT_USAGE;
 }
 
-/* "producer", "producer-2", "controller", "broker-3" -> node id (producer-N is index N-1, as
- * the fault language reads it); -1 when not a node name. */
+/* "producer", "producer-2", "controller", "broker-3", "consumer-1", "consumer-1.producer" ->
+ * node id (producer-N is index N-1, as the fault language reads it); -1 when not a node name. */
 static int run_parse_node(const char *name) {
     if (strcmp(name, "controller") == 0) return NODE_CONTROLLER;
     if (strcmp(name, "producer") == 0) return node_producer(0);
@@ -176,6 +176,11 @@ static int run_parse_node(const char *name) {
         return node_broker(n);
     if (sscanf(name, "producer-%d%c", &n, &tail) == 1 && n >= 1 && n <= PROTO_PRODUCERS_MAX)
         return node_producer(n - 1);
+    char rest[16] = "";
+    if (sscanf(name, "consumer-%d%15s", &n, rest) >= 1 && n >= 1 && n <= PROTO_CONSUMERS_MAX) {
+        if (rest[0] == '\0') return node_consumer(n - 1);
+        if (strcmp(rest, ".producer") == 0) return node_consumer_producer(n - 1);
+    }
     return -1;
 }
 
@@ -223,7 +228,8 @@ static int run_parse(int argc, char **argv, run_args *a) {
             a->trace_node = run_parse_node(optarg);
             if (a->trace_node < 0)
                 return run_usage_error("--trace-node: allowed: producer, producer-1 .. producer-8, "
-                                       "controller, broker-1 .. broker-16");
+                                       "controller, broker-1 .. broker-16, consumer-1 .. "
+                                       "consumer-7, consumer-1.producer .. consumer-7.producer");
             break;
         case RUN_OPT_TRACE_PARTITION: a->trace_partition = optarg; break;
         case RUN_OPT_TRACE_RECORD: {
@@ -288,6 +294,15 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "kafkasim run: --trace-node: producer-%d does not exist "
                 "(workload.producers=%d)\n", a.trace_node - NODE_PRODUCER_BASE + 1,
                 world.producers);
+        return CLI_EXIT_USAGE;
+    }
+    if (a.trace_node >= 0 &&
+        (node_is_consumer((node_id)a.trace_node) ||
+         node_is_consumer_producer((node_id)a.trace_node)) &&
+        node_consumer_index((node_id)a.trace_node) >= c.consumers) {
+        fprintf(stderr, "kafkasim run: --trace-node: consumer-%d does not exist "
+                "(workload.consumers=%d)\n", node_consumer_index((node_id)a.trace_node) + 1,
+                c.consumers);
         return CLI_EXIT_USAGE;
     }
     int trace_partition = 0;

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# cli_pipeline.sh: a consume-process-apply pipeline end to end (issue 19's first cut): a
-# producer writes two partitions, a group of two consumers (range assignor, read_uncommitted,
-# auto.offset.reset=earliest) processes every record and applies its side effect to an
-# external sink; consumer-1 crashes and comes back. Over a few dozen seeds each:
+# cli_pipeline.sh: a consume-transform-produce pipeline end to end (issue 19): a producer
+# writes two partitions, a group of two consumers (range assignor, read_uncommitted,
+# auto.offset.reset=earliest) processes every record, applies its side effect to an external
+# sink and sends one output record per input record to the output topic (flushed before the
+# offsets are committed); consumer-1 crashes and comes back. Over a few dozen seeds each:
 # - at-least-once with auto commit: records processed after the last auto commit are processed
-#   again by the partition's next owner (processed_twice > 0 on some seeds), nothing committed is
-#   lost (processed_never 0), and the group rebalanced (rebalances >= 1);
+#   again by the partition's next owner (processed_twice > 0 on some seeds), and their outputs
+#   written again (output_duplicates > 0); nothing committed is lost (processed_never 0,
+#   output_missing 0), and the group rebalanced (rebalances >= 1);
 # - at-most-once (commit before processing): the rest of the batch the crash interrupted is never
-#   processed though committed (processed_never > 0 on some seeds);
-# - the dedup sink (external-dedup): 0 and 0 on every seed;
+#   processed though committed (processed_never > 0 on some seeds) and has no output
+#   (output_missing > 0);
+# - the dedup sink (external-dedup): 0 and 0 on every seed for the sink, while the output topic
+#   still holds the reprocessed records twice (the table is the sink's, not Kafka's);
 # - the faults on consumers act: the trace shows consumer-1's crash and restart, and the
 #   processing lines of both instances.
 #
@@ -60,7 +64,7 @@ seeds_with() {
 # Without a fault: every record applied once, one generation, drained.
 expect_exit 0 run "${world[@]}" --format json
 for field in '"processed":1000' '"processed_twice":0' '"processed_never":0' '"rebalances":0' \
-             '"unconsumed":0' '"end":"stopped"'; do
+             '"unconsumed":0' '"output_duplicates":0' '"output_missing":0' '"end":"stopped"'; do
   checks=$((checks + 1))
   grep -q "$field" out || fail "a run without faults should have $field: $(head -c 600 out)"
 done
@@ -90,6 +94,11 @@ checks=$((checks + 1))
 [ "$(min rebalances)" -ge 1 ] || fail "every run should rebalance at least once, min $(min rebalances)"
 checks=$((checks + 1))
 [ "$(min processed)" = 1000 ] || fail "every record should be applied at least once, min $(min processed)"
+echo "$test_name: at-least-once: output_duplicates > 0 on $(seeds_with output_duplicates) seeds, sum $(sum output_duplicates); output_missing sum $(sum output_missing)"
+checks=$((checks + 1))
+[ "$(seeds_with output_duplicates)" -gt 0 ] || fail "records processed again should be written to the output again"
+checks=$((checks + 1))
+[ "$(sum output_missing)" = 0 ] || fail "at-least-once should miss no output, got $(sum output_missing)"
 
 # at-most-once: lost processing on some seeds.
 runs "${world[@]}" "${crash[@]}" workload.pipeline=at-most-once
@@ -97,6 +106,11 @@ never=$(seeds_with processed_never)
 echo "$test_name: at-most-once: processed_never > 0 on $never seeds of $seeds, sum $(sum processed_never); processed_twice sum $(sum processed_twice)"
 checks=$((checks + 1))
 [ "$never" -gt 0 ] || fail "at-most-once with a crash should lose some processing"
+echo "$test_name: at-most-once: output_missing > 0 on $(seeds_with output_missing) seeds, sum $(sum output_missing); output_duplicates sum $(sum output_duplicates)"
+checks=$((checks + 1))
+[ "$(seeds_with output_missing)" -gt 0 ] || fail "at-most-once: committed records never processed have no output"
+checks=$((checks + 1))
+[ "$(sum output_duplicates)" = 0 ] || fail "at-most-once should write no output twice, got $(sum output_duplicates)"
 
 # The dedup sink: each record's effect applied exactly once.
 runs "${world[@]}" "${crash[@]}" workload.sink=external-dedup
@@ -107,6 +121,11 @@ checks=$((checks + 1))
 [ "$(sum processed_never)" = 0 ] || fail "the dedup sink should lose no processing"
 checks=$((checks + 1))
 [ "$(max reprocessed)" -gt 0 ] || fail "records should still be processed again (and skipped)"
+echo "$test_name: external-dedup: output_duplicates sum $(sum output_duplicates), output_missing sum $(sum output_missing)"
+checks=$((checks + 1))
+[ "$(sum output_duplicates)" -gt 0 ] || fail "the dedup table is the sink's: the output topic still gets the reprocessed records again"
+checks=$((checks + 1))
+[ "$(sum output_missing)" = 0 ] || fail "the dedup sink should miss no output"
 
 # The largest group: seven instances, one crashed and back while the group forms, so the group
 # holds eight members (the crashed one until its session expires); the leader's assignment
@@ -118,7 +137,7 @@ checks=$((checks + 1))
 grep -q '"processed_never":0' out || fail "seven consumers: no committed record should go unprocessed"
 
 # The largest world: 16 brokers (both coordinators on each), 8 transactional producers and 7
-# consumers register 75 event kinds.
+# consumers with their producers register 82 event kinds.
 expect_exit 0 run num.brokers=16 workload.producers=8 workload.consumers=7 num.partitions=8 \
   workload.records=200 transactional.id=t workload.sink=external auto.offset.reset=earliest \
   --format json

@@ -1,14 +1,17 @@
 /*
- * test_pipeline.c: the application loop of an instance (pipeline.c) against a stand-in for the
- * consumer (the calls of consumer.h, defined here, so that the loop is tested alone): the
- * order of poll, processing, commits and the side effect of each workload.pipeline, the
- * processing time, the dedup sink, a crash in the middle of a batch, a pause and a stall of
- * the application thread, the step consumer.processed.
+ * test_pipeline.c: the application loop of an instance (pipeline.c) against stand-ins for the
+ * consumer and the driven producer (the calls of consumer.h and producer.h's driven mode,
+ * defined here, so that the loop is tested alone): the order of poll, processing, output
+ * sends, flush, commits and the side effect of each workload.pipeline, the processing time,
+ * the dedup sink, a crash in the middle of a batch, a pause and a stall of the application
+ * thread, the step consumer.processed, a failed output send (at-least-once processes the
+ * batch again, at-most-once goes on) and a send blocked on buffer.memory.
  */
 #include <string.h>
 
 #include "consumer.h"
 #include "pipeline.h"
+#include "producer.h"
 #include "test.h"
 
 #define MS ((int64_t)1000000)
@@ -27,6 +30,9 @@ struct consumer {
     int32_t generation;
     uint16_t held[4];            /* the assignment consumer_positions reports */
     int held_n;
+    int seeks;                   /* consumer_seek calls, the last one's partition and offset */
+    int seek_partition;
+    int64_t seek_offset;
 };
 
 /* The stand-in consumer_new made last: the pipeline hands its consumer to nobody. */
@@ -70,9 +76,9 @@ int consumer_positions(const consumer *c, consumer_offset *out, int max) {
     return n;
 }
 void consumer_seek(consumer *c, int partition, int64_t offset) {
-    (void)c;
-    (void)partition;
-    (void)offset;
+    c->seeks++;
+    c->seek_partition = partition;
+    c->seek_offset = offset;
 }
 void consumer_fetch_committed(consumer *c) { (void)c; }
 consumer_group_metadata consumer_group_metadata_of(const consumer *c) {
@@ -80,6 +86,74 @@ consumer_group_metadata consumer_group_metadata_of(const consumer *c) {
 }
 void consumer_close(consumer *c) { (void)c; }
 void consumer_check_recent(consumer *c) { (void)c; }
+
+/* ---- The stand-in driven producer ---------------------------------------------------------- */
+
+/* The instance's producer (one per rig): what the application sent and flushed. */
+static struct stand_in_producer {
+    producer *p;
+    uint32_t ids[64];            /* producer_drive_send's ids and partitions, in order */
+    int partitions[64];
+    int sends;
+    int flushes;                 /* producer_drive_flush calls */
+    bool flush_waits;            /* flush does not return at once: the test calls on_flush */
+    bool buffer_full;            /* the next send blocks: the test calls on_unblocked */
+    int pending;                 /* sends not yet completed (flush_waits only) */
+    int starts, crashes, restarts;
+    int64_t paused_until;
+} fake;
+
+int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
+                  int bootstrap_count) {
+    (void)bootstrap;
+    (void)bootstrap_count;
+    memset(p, 0, sizeof *p);
+    memset(&fake, 0, sizeof fake);
+    CHECK(env->driver != NULL);
+    CHECK_EQ(env->topic_count, 1);
+    CHECK_EQ(env->topics[0].first, 4); /* the output topic: after orders' 4 partitions */
+    CHECK_EQ(env->topics[0].count, 2);
+    p->driver = *env->driver;
+    p->driven = true;
+    p->node = node_consumer_producer(index);
+    fake.p = p;
+    return 0;
+}
+void producer_fini(producer *p) { (void)p; }
+void producer_start(producer *p) { (void)p; fake.starts++; }
+void producer_crash(producer *p) { (void)p; fake.crashes++; fake.pending = 0; }
+void producer_restart(producer *p) { (void)p; fake.restarts++; fake.pending = 0; }
+void producer_pause(producer *p, int64_t until_ns) { (void)p; fake.paused_until = until_ns; }
+bool producer_drive_send(producer *p, int partition, uint32_t id) {
+    (void)p;
+    if (fake.buffer_full) return false;
+    CHECK(fake.sends < 64);
+    fake.ids[fake.sends] = id;
+    fake.partitions[fake.sends++] = partition;
+    if (fake.flush_waits) fake.pending++;
+    return true;
+}
+bool producer_drive_flush(producer *p) {
+    (void)p;
+    fake.flushes++;
+    return !fake.flush_waits || fake.pending == 0;
+}
+uint64_t producer_drive_pending(const producer *p) {
+    (void)p;
+    return (uint64_t)fake.pending;
+}
+void producer_check_recent(producer *p) { (void)p; }
+
+/* The producer completes every pending send (error for the one at index bad, -1 none) and the
+ * flush returns. */
+static void fake_complete(int bad) {
+    producer_driver *d = &fake.p->driver;
+    for (int k = fake.sends - fake.pending; k < fake.sends; k++)
+        d->on_send(d->ctx, fake.ids[k], fake.partitions[k], k == bad ? ERR_CLIENT_DELIVERY_TIMEOUT : 0,
+                   k == bad ? -1 : k);
+    fake.pending = 0;
+    d->on_flush(d->ctx);
+}
 
 /* ---- A world with one instance ------------------------------------------------------------ */
 
@@ -99,7 +173,7 @@ static bool rig_step(void *ctx, node_id node, proto_step step, int partition) {
     rig *r = ctx;
     CHECK_EQ(node, node_consumer(0));
     CHECK_EQ(step, STEP_CONSUMER_PROCESSED);
-    CHECK_EQ(partition, 3);
+    CHECK(partition == 3 || partition == 1);
     return ++r->steps == r->step_due_at;
 }
 
@@ -121,6 +195,10 @@ static void rig_init(rig *r, int mode, int sink, int64_t processing_ns) {
     r->cfg.max_poll_records = 16;
     r->cfg.enable_auto_commit = mode == CONFIG_PIPELINE_AT_LEAST_ONCE;
     r->cfg.records = 100;
+    /* Input orders-0 .. orders-3 (g 0 .. 3), output-0 and output-1 (g 4, 5). */
+    topic_table_init(&r->cfg.topics);
+    CHECK_EQ(topic_table_add(&r->cfg.topics, "orders", 4, 1, 1), 0);
+    CHECK_EQ(topic_table_add_output(&r->cfg.topics, "output", 2, 1, 1), 1);
     CHECK_EQ(pipeline_sink_init(&r->sink, sink, 100), 0);
     pipeline_env env = {.world = &r->world, .history = &r->history, .config = &r->cfg,
                         .step_fn = rig_step, .step_ctx = r, .sink = &r->sink};
@@ -382,6 +460,118 @@ static void test_step(void) {
     rig_fini(&r);
 }
 
+/* Each processed record's output goes to the output partition of its input partition's number
+ * (orders-3 -> output-1, g 5) with the input's id; flush() comes before the commit, and the
+ * thread waits in it. */
+static void test_output_flush_before_commit(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_AT_LEAST_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    r.cfg.enable_auto_commit = false;
+    r.cfg.commit_mode = CONFIG_COMMIT_SYNC;
+    rig_start(&r);
+    CHECK_EQ(fake.starts, 1);
+    CHECK_EQ(fake.p->node, node_consumer_producer(0));
+    consumer *c = rig_consumer(&r);
+    fake.flush_waits = true;
+    consumer_record recs[2] = {rec(11, 5), rec(12, 6)};
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    CHECK_EQ(fake.sends, 2);
+    CHECK_EQ(fake.ids[0], 11);
+    CHECK_EQ(fake.ids[1], 12);
+    CHECK_EQ(fake.partitions[0], 5);
+    CHECK_EQ(fake.partitions[1], 5);
+    CHECK_EQ(fake.flushes, 1);
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 0); /* flush() has not returned */
+    CHECK(!pipeline_done(r.pl));
+    rig_run(&r, 1 * S);
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 0);
+    fake_complete(-1);
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 1);
+    CHECK_EQ(c->seeks, 0);
+    cenv(&r)->app.on_commit(cenv(&r)->app.ctx, 0);
+    CHECK_EQ(c->polls, 2);
+    CHECK(pipeline_done(r.pl));
+    /* A crash while flush() waits: the new process polls afresh; the old flush is nobody's. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    CHECK_EQ(fake.pending, 2);
+    pipeline_crash(r.pl);
+    CHECK_EQ(fake.crashes, 1);
+    pipeline_restart(r.pl);
+    CHECK_EQ(fake.restarts, 1);
+    CHECK_EQ(c->polls, 3);
+    fake.p->driver.on_flush(fake.p->driver.ctx); /* not waiting in flush: ignored */
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 1);
+    rig_fini(&r);
+}
+
+/* A send that failed (its callback's error): at-least-once commits nothing and goes back to
+ * the batch's first offset in each partition, so the batch is processed again; at-most-once
+ * had committed before processing and goes on (the output is lost). */
+static void test_output_send_failed(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_AT_LEAST_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    r.cfg.enable_auto_commit = false;
+    r.cfg.commit_mode = CONFIG_COMMIT_SYNC;
+    rig_start(&r);
+    consumer *c = rig_consumer(&r);
+    fake.flush_waits = true;
+    consumer_record recs[3] = {rec(21, 7), rec(22, 8), rec(23, 9)};
+    recs[2].partition = 1; /* orders-1 -> output-1 */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 3);
+    CHECK_EQ(fake.partitions[2], 5);
+    fake_complete(1);
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 0);
+    CHECK_EQ(c->seeks, 2); /* orders-3 back to 7, orders-1 back to 9 */
+    CHECK_EQ(c->seek_partition, 1);
+    CHECK_EQ(c->seek_offset, 9);
+    CHECK_EQ(c->polls, 2);
+    /* The next batch flushes cleanly: committed. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 3);
+    fake_complete(-1);
+    CHECK_EQ(c->commits[CONSUMER_COMMIT_SYNC], 1);
+    CHECK_EQ(c->seeks, 2);
+    rig_fini(&r);
+
+    rig_init(&r, CONFIG_PIPELINE_AT_MOST_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    rig_start(&r);
+    c = rig_consumer(&r);
+    fake.flush_waits = true;
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 3);
+    CHECK_EQ(fake.sends, 0); /* commitSync first */
+    cenv(&r)->app.on_commit(cenv(&r)->app.ctx, 0);
+    CHECK_EQ(fake.sends, 3);
+    CHECK_EQ(c->polls, 1);
+    fake_complete(0);
+    CHECK_EQ(c->seeks, 0);
+    CHECK_EQ(c->polls, 2);
+    rig_fini(&r);
+}
+
+/* A send that finds buffer.memory full blocks the thread: nothing more is processed until it
+ * returns. */
+static void test_output_send_blocks(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_AT_LEAST_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    rig_start(&r);
+    consumer *c = rig_consumer(&r);
+    fake.buffer_full = true;
+    consumer_record recs[2] = {rec(31, 0), rec(32, 1)};
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 1);
+    CHECK_EQ(r.steps, 0); /* consumer.processed comes once the send returned */
+    rig_run(&r, 1 * S);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 1);
+    CHECK(!pipeline_done(r.pl));
+    fake.buffer_full = false;
+    fake.p->driver.on_unblocked(fake.p->driver.ctx);
+    CHECK_EQ(r.steps, 2); /* the blocked record's step, then the next record's */
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 2);
+    CHECK_EQ(fake.sends, 1); /* the blocked one went in inside the producer (stand-in: not listed) */
+    CHECK_EQ(fake.ids[0], 32);
+    CHECK_EQ(c->polls, 2);
+    rig_fini(&r);
+}
+
 int main(void) {
     test_auto_commit_loop();
     test_manual_commits();
@@ -390,5 +580,8 @@ int main(void) {
     test_crash_mid_batch();
     test_pause_and_stall();
     test_step();
+    test_output_flush_before_commit();
+    test_output_send_failed();
+    test_output_send_blocks();
     return test_result("test_pipeline");
 }

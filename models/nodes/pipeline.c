@@ -5,29 +5,42 @@
  *
  * The loops are the patterns of KafkaConsumer's documentation (3.9, clients/.../consumer/
  * KafkaConsumer.java, "Automatic Offset Committing" and "Manual Offset Control"):
- *   at-least-once with enable.auto.commit: while (true) { records = poll(100 ms); process each }
+ * Processing a record applies its side effect and sends its output record (the input's id)
+ * with the instance's producer (producer.h, driven mode); every loop flush()es the producer
+ * before the offsets of the batch can be committed, as a consume-transform-produce application
+ * must (Kafka Streams at-least-once: StreamTask.prepareCommit flushes the RecordCollector
+ * before TaskManager commits the offsets):
+ *   at-least-once with enable.auto.commit: while (true) { records = poll(100 ms); process each;
+ *     flush }
  *     -- ConsumerCoordinator.maybeAutoCommitOffsetsAsync commits, inside the next poll(), the
  *     positions of the records earlier polls returned (consumer.c), so a crash after
  *     processing and before that poll processes them again elsewhere ("the process that took
  *     over consumption would consume from last committed offset and would repeat ...").
- *   at-least-once with enable.auto.commit=false: poll -> process each -> commitSync (or
- *     commitAsync, workload.commit) of the positions.
- *   at-most-once: poll -> commitSync -> process each: a crash after the commit and before the
- *     processing loses the rest of the batch for good.
+ *   at-least-once with enable.auto.commit=false: poll -> process each -> flush -> commitSync
+ *     (or commitAsync, workload.commit) of the positions.
+ *   at-most-once: poll -> commitSync -> process each -> flush: a crash after the commit and
+ *     before the processing loses the rest of the batch for good, and a failed output send
+ *     loses that output.
+ * A send that failed (its callback's exception, e.g. delivery.timeout.ms while a broker is
+ * down) keeps at-least-once from committing the batch: the application goes back to the
+ * batch's first offsets and processes it again (pl_rewind).
  * A commit that fails (CommitFailedException, RebalanceInProgressException: the generation
  * moved on) is caught and the loop goes on to the next poll, which rejoins; at-most-once then
  * leaves the batch unprocessed (its records were not committed, so their new owner reads them
  * again).
  *
  * The application thread runs one thing at a time: it waits in poll() (the consumer answers
- * through on_records), in commitSync (on_commit), or processes a record for
- * workload.processing.ms (a timer). A JVM pause stops it and the consumer; a stall stops it
+ * through on_records), in commitSync (on_commit), in send() while buffer.memory is full
+ * (on_unblocked), in flush() (on_flush), or processes a record for workload.processing.ms (a
+ * timer). So a flush held up by a broker that is down holds the thread, and
+ * max.poll.interval.ms counts on (the heartbeat thread then leaves the group). A JVM pause stops it and the consumer; a stall stops it
  * only (the consumer's heartbeat thread goes on): whatever comes due while it is stopped waits
  * for its end. A crash loses the instance's state (the records in hand); the sink and its dedup
  * table are outside and keep what was applied.
  *
- * Simplifications: processing takes the same time for every record (S7 of the design); the
- * output topic and exactly-once are not modelled yet (config_finish refuses exactly-once).
+ * Simplifications: processing takes the same time for every record; exactly-once is not
+ * modelled yet (config_finish refuses it); the output partition is the input partition's
+ * number (pl_output_partition), not a partitioner's choice.
  */
 #include "pipeline.h"
 
@@ -35,6 +48,7 @@
 #include <string.h>
 
 #include "consumer.h"
+#include "producer.h"
 
 /* What the application thread does next when it runs. */
 typedef enum pipeline_next {
@@ -43,14 +57,18 @@ typedef enum pipeline_next {
     PL_NEXT_COMMIT,     /* at-most-once: commitSync before processing the batch */
     PL_NEXT_PROCESS,    /* start processing the record at batch_at */
     PL_NEXT_PROCESSED,  /* the record at batch_at is processed: apply its effect */
-    PL_NEXT_BATCH_DONE  /* every record of the batch is processed */
+    PL_NEXT_SENT,       /* the output send of the record at batch_at returned */
+    PL_NEXT_BATCH_DONE, /* every record of the batch is processed: flush */
+    PL_NEXT_FLUSHED     /* flush() returned: commit, or go back after a failed send */
 } pipeline_next;
 
 /* What the application thread waits for in the consumer. */
 typedef enum pipeline_wait {
     PL_WAIT_NONE = 0,
     PL_WAIT_POLL,       /* poll() returned nothing yet: on_records */
-    PL_WAIT_COMMIT      /* commitSync: on_commit */
+    PL_WAIT_COMMIT,     /* commitSync: on_commit */
+    PL_WAIT_SEND,       /* send() blocks on buffer.memory: the producer's on_unblocked */
+    PL_WAIT_FLUSH       /* flush(): the producer's on_flush */
 } pipeline_wait;
 
 struct pipeline {
@@ -59,6 +77,8 @@ struct pipeline {
     int index;                   /* consumer-(index + 1) */
     node_id node;                /* node_consumer(index) */
     consumer *consumer;          /* owned */
+    producer *producer;          /* owned: consumer-k.producer, driven (producer.h) */
+    bool send_failed;            /* a send of the batch in hand completed with an error */
     uint16_t kind;               /* the application thread's timer kind */
     sim_timer timer;             /* processing, or the end of a pause or stall */
     bool up;                     /* started and not crashed */
@@ -136,6 +156,7 @@ static bool pl_step(pipeline *pl, proto_step step, int partition) {
  * (at-most-once). */
 static void pl_polled(pipeline *pl) {
     pl->batch_at = 0;
+    pl->send_failed = false;
     if (pl->batch_n == 0) {
         pl_then(pl, PL_NEXT_POLL);
         return;
@@ -195,12 +216,56 @@ static void pl_on_commit(void *ctx, int error) {
     pl_then(pl, PL_NEXT_POLL);
 }
 
-/* Every record of the batch is processed: commit it (a manual at-least-once commit), or poll
- * again (auto commit commits it there; at-most-once committed it before). */
+/* A send of the batch failed (its callback's exception) and flush() returned: the outputs of
+ * the batch are not all in the output topic, so its offsets must not be committed. The
+ * application goes back to the first record of the batch in each of its partitions and
+ * processes them again: what came before the batch was flushed without error. Kafka Streams
+ * at-least-once does the same (3.9 RecordCollectorImpl.recordSendError: a RetriableException
+ * such as the delivery timeout becomes a TaskCorruptedException, thrown by checkForException
+ * at the flush; TaskManager.handleCorruption closes the task dirty and revives it from its
+ * committed offsets, which these are, or older ones under auto commit, all of whose outputs
+ * were flushed). */
+static void pl_rewind(pipeline *pl) {
+    for (int k = 0; k < pl->batch_n; k++) {
+        bool first = true;
+        for (int j = 0; j < k && first; j++)
+            first = pl->batch[j].partition != pl->batch[k].partition;
+        if (first) consumer_seek(pl->consumer, pl->batch[k].partition, pl->batch[k].offset);
+    }
+}
+
+/* Every record of the batch is processed and its outputs sent: flush() before anything is
+ * committed (the consume-transform-produce loop: no offset is committed before the outputs of
+ * the records below it are acknowledged). */
 static void pl_batch_done(pipeline *pl) {
+    pl->wait = PL_WAIT_FLUSH; /* before the call: it may not return at once */
+    if (!producer_drive_flush(pl->producer)) return;
+    pl->wait = PL_WAIT_NONE;
+    pl_then(pl, PL_NEXT_FLUSHED);
+}
+
+/* producer.h on_flush: the flush the thread waits in returned. */
+static void pl_on_flush(void *ctx) {
+    pipeline *pl = ctx;
+    if (!pl->up || pl->wait != PL_WAIT_FLUSH) return;
+    pl->wait = PL_WAIT_NONE;
+    pl_then(pl, PL_NEXT_FLUSHED);
+}
+
+/* The batch's outputs are flushed: commit it (a manual at-least-once commit), or poll again
+ * (auto commit commits it there; at-most-once committed it before, and a failed output is lost
+ * with it). After a failed send at-least-once processes the batch again. */
+static void pl_flushed(pipeline *pl) {
     const config *c = pl->cfg;
+    bool rewind = pl->send_failed && c->pipeline == CONFIG_PIPELINE_AT_LEAST_ONCE;
+    if (rewind) pl_rewind(pl);
+    pl->send_failed = false;
     pl->batch_n = 0;
     pl->batch_at = 0;
+    if (rewind) {
+        pl_then(pl, PL_NEXT_POLL);
+        return;
+    }
     if (c->pipeline == CONFIG_PIPELINE_AT_LEAST_ONCE && !c->enable_auto_commit) {
         if (c->commit_mode == CONFIG_COMMIT_SYNC) {
             pl_commit_sync(pl, false);
@@ -213,8 +278,36 @@ static void pl_batch_done(pipeline *pl) {
 
 /* ---- Processing ----------------------------------------------------------------------------- */
 
+/* The output partition of input partition g: the same partition number in the output topic
+ * (modulo its partitions). A transform that keeps the record's key writes it there when both
+ * topics have as many partitions and the key chose the input partition (the default
+ * partitioner hashes the same key to the same number); an explicit partition also keeps each
+ * input partition's order in one output partition, and needs no partitioner state. */
+static int pl_output_partition(const pipeline *pl, int g) {
+    const topic_table *t = &pl->cfg->topics;
+    return t->workload_partitions + topic_table_number(t, g) % t->output_partitions;
+}
+
+/* producer.h on_send: one output send completed. Only a failure matters to the loop (checked
+ * after the flush); called from inside the producer, so nothing else happens here. */
+static void pl_on_send(void *ctx, uint32_t id, int partition, int error, int64_t offset) {
+    pipeline *pl = ctx;
+    (void)id;
+    (void)partition;
+    (void)offset;
+    if (error != 0) pl->send_failed = true;
+}
+
+/* producer.h on_unblocked: the send the thread was blocked in returned. */
+static void pl_on_unblocked(void *ctx) {
+    pipeline *pl = ctx;
+    if (!pl->up || pl->wait != PL_WAIT_SEND) return;
+    pl->wait = PL_WAIT_NONE;
+    pl_then(pl, PL_NEXT_SENT);
+}
+
 /* The record at batch_at is processed: its side effect is applied (or skipped by the dedup
- * table) and recorded, then the step consumer.processed. */
+ * table) and recorded, and its output record (the same id) is sent to the output topic. */
 static void pl_processed(pipeline *pl) {
     const consumer_record *r = &pl->batch[pl->batch_at];
     int sink = pipeline_sink_apply(pl->env.sink, r->id);
@@ -222,6 +315,16 @@ static void pl_processed(pipeline *pl) {
     history_process(pl->env.history, pl_now(pl), pl->node, r->partition, r->id, r->offset,
                     meta.generation, sink);
     pl->processed++;
+    pl->wait = PL_WAIT_SEND; /* before the call: send blocks while buffer.memory is full */
+    if (!producer_drive_send(pl->producer, pl_output_partition(pl, r->partition), r->id)) return;
+    pl->wait = PL_WAIT_NONE;
+    pl_then(pl, PL_NEXT_SENT);
+}
+
+/* The output send of the record at batch_at returned: the step consumer.processed ("after
+ * processing, before commit"), then the next record or the flush. */
+static void pl_sent(pipeline *pl) {
+    const consumer_record *r = &pl->batch[pl->batch_at];
     pl->batch_at++;
     pipeline_next then = pl->batch_at < pl->batch_n ? PL_NEXT_PROCESS : PL_NEXT_BATCH_DONE;
     if (pl_step(pl, STEP_CONSUMER_PROCESSED, r->partition)) {
@@ -260,7 +363,9 @@ static void pl_run(pipeline *pl) {
         }
         break;
     case PL_NEXT_PROCESSED: pl_processed(pl); break;
+    case PL_NEXT_SENT: pl_sent(pl); break;
     case PL_NEXT_BATCH_DONE: pl_batch_done(pl); break;
+    case PL_NEXT_FLUSHED: pl_flushed(pl); break;
     }
 }
 
@@ -289,7 +394,26 @@ pipeline *pipeline_new(const pipeline_env *env, int index, const int *bootstrap)
                          .app = {.ctx = pl, .on_records = pl_on_records,
                                  .on_commit = pl_on_commit}};
     pl->consumer = pl->batch ? consumer_new(&cenv, index, bootstrap) : NULL;
-    if (!pl->consumer) {
+    pl->producer = pl->consumer ? calloc(1, sizeof *pl->producer) : NULL;
+    if (!pl->producer) {
+        pipeline_free(pl);
+        return NULL;
+    }
+    /* The instance's producer writes the output topic only; it takes no fault steps of its
+     * own (a fault on consumer-k acts on it with the consumer). */
+    const topic_table *t = &pl->cfg->topics;
+    producer_topic out = {.first = t->workload_partitions, .count = t->output_partitions};
+    producer_driver driver = {.ctx = pl, .on_send = pl_on_send, .on_flush = pl_on_flush,
+                              .on_unblocked = pl_on_unblocked};
+    producer_env penv = {.world = env->world, .net = env->net, .history = env->history,
+                         .config = env->config, .payloads = env->payloads, .topics = &out,
+                         .topic_count = 1, .driver = &driver};
+    int boot_n = 0;
+    while (boot_n < PROTO_BROKERS_MAX && bootstrap[boot_n] > 0) boot_n++;
+    if (t->output_partitions < 1 ||
+        producer_init(pl->producer, &penv, index, bootstrap, boot_n) != 0) {
+        free(pl->producer);
+        pl->producer = NULL;
         pipeline_free(pl);
         return NULL;
     }
@@ -300,6 +424,8 @@ pipeline *pipeline_new(const pipeline_env *env, int index, const int *bootstrap)
 void pipeline_free(pipeline *pl) {
     if (!pl) return;
     if (pl->consumer) consumer_free(pl->consumer);
+    if (pl->producer) producer_fini(pl->producer);
+    free(pl->producer);
     free(pl->batch);
     free(pl);
 }
@@ -308,6 +434,7 @@ void pipeline_free(pipeline *pl) {
 static void pl_begin(pipeline *pl) {
     pl->up = true;
     pl->wait = PL_WAIT_NONE;
+    pl->send_failed = false;
     pl->batch_n = 0;
     pl->batch_at = 0;
     sim_timer_cancel(&pl->timer);
@@ -316,12 +443,14 @@ static void pl_begin(pipeline *pl) {
 
 void pipeline_start(pipeline *pl) {
     consumer_start(pl->consumer);
+    producer_start(pl->producer);
     pl_begin(pl);
 }
 
 void pipeline_crash(pipeline *pl) {
     if (!pl->up) return;
     consumer_crash(pl->consumer);
+    producer_crash(pl->producer);
     pl->up = false;
     pl->next = PL_NEXT_NONE;
     pl->wait = PL_WAIT_NONE;
@@ -338,12 +467,14 @@ void pipeline_crash(pipeline *pl) {
 void pipeline_restart(pipeline *pl) {
     pipeline_crash(pl);
     consumer_restart(pl->consumer);
+    producer_restart(pl->producer);
     pl_begin(pl);
 }
 
 void pipeline_pause(pipeline *pl, int64_t until_ns) {
     if (!pl->up) return;
     consumer_pause(pl->consumer, until_ns);
+    producer_pause(pl->producer, until_ns);
     if (until_ns > pl->paused_until) pl->paused_until = until_ns;
     /* Whatever the thread was about to do waits for the end (a processing timer due earlier
      * fires into pl_run, which holds it). */
@@ -357,7 +488,8 @@ void pipeline_stall(pipeline *pl, int64_t until_ns) {
 }
 
 bool pipeline_done(const pipeline *pl) {
-    return !pl->up || (pl->wait == PL_WAIT_POLL && pl->batch_n == 0);
+    return !pl->up || (pl->wait == PL_WAIT_POLL && pl->batch_n == 0 &&
+                       producer_drive_pending(pl->producer) == 0);
 }
 
 bool pipeline_holds(const pipeline *pl, int partition) {
@@ -381,6 +513,10 @@ void pipeline_check_recent(pipeline *pl) {
     /* The thread does one thing: waits in the consumer, or has its next step on the timer. */
     SIM_ASSERT(w, pl->wait == PL_WAIT_NONE || pl->next == PL_NEXT_NONE);
     if (pl->wait == PL_WAIT_POLL) SIM_ASSERT(w, pl->batch_n == 0);
-    if (pl->next == PL_NEXT_PROCESSED) SIM_ASSERT(w, pl->batch_at < pl->batch_n);
+    if (pl->next == PL_NEXT_PROCESSED || pl->next == PL_NEXT_SENT || pl->wait == PL_WAIT_SEND)
+        SIM_ASSERT(w, pl->batch_at < pl->batch_n);
+    /* The thread polls only once the batch before was flushed. */
+    if (pl->wait == PL_WAIT_POLL) SIM_ASSERT(w, producer_drive_pending(pl->producer) == 0);
     consumer_check_recent(pl->consumer);
+    producer_check_recent(pl->producer);
 }

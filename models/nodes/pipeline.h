@@ -14,8 +14,12 @@
  * Faults on consumer-k act on both clients: crash, restart (a new instance, a new member, the
  * same transactional.id), pause (the JVM), stall (the application thread only).
  *
- * Modelled so far: the at-most-once and at-least-once loops with the sink; the output send
- * (the driven producer) and exactly-once are not (config_finish refuses exactly-once).
+ * Each processed record's output (the same record id) goes to the output topic (workload.output)
+ * through the instance's own producer, consumer-k.producer (producer.h, driven mode), to the
+ * partition of the input partition's number; flush() comes before any commit of the offsets.
+ *
+ * Modelled so far: the at-most-once and at-least-once loops with the sink and the output;
+ * exactly-once is not (config_finish refuses it).
  */
 #ifndef KAFKASIM_PIPELINE_H
 #define KAFKASIM_PIPELINE_H

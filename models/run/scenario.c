@@ -1118,8 +1118,8 @@ static int scenario_judge_txn(scenario *s, const checker_input *in, run_result *
 }
 
 /* What the pipeline judge (and --explain) reads besides the history: the final logs and where
- * the pipeline's topics are. The output ledger is left out (its fields 0) while the instances
- * write no output: the driven producer is not built yet. */
+ * the pipeline's topics are: the input topics (the sink's ledger) and the output topic that the
+ * instances' producers wrote (workload.output, read read_committed). */
 static pipeline_input scenario_pipeline_input(scenario *s) {
     const config *c = &s->cfg;
     pipeline_input in = {
@@ -1127,7 +1127,7 @@ static pipeline_input scenario_pipeline_input(scenario *s) {
         .log_count = (size_t)s->ctl.partition_count,
         .input_partitions = (size_t)scenario_workload_partitions(c),
         .output_first = (size_t)scenario_workload_partitions(c),
-        .output_count = 0,
+        .output_count = (size_t)c->topics.output_partitions,
         .offsets_partition = c->group_partition,
         .payloads = &s->payloads,
         .group_records = &s->group_records,

@@ -94,7 +94,7 @@ static void line_range(trace_line *l, const char *name, int64_t lo, int64_t hi) 
 }
 
 static void line_node(trace_line *l, const char *name, node_id n) {
-    char buf[16];
+    char buf[24];
     line_str(l, name, node_name_of(n, l->producers, buf, sizeof buf));
 }
 
@@ -126,7 +126,7 @@ static void line_begin(trace_line *l, const tracer *t, int64_t t_ns, const char 
 /* "<time> <from> -> <to> <what>" in text. */
 static void line_begin_msg(trace_line *l, const tracer *t, int64_t t_ns, node_id from,
                            node_id to, const char *what) {
-    char a[16], b[16];
+    char a[24], b[24];
     line_start(l, t, t_ns, "from", node_name_of(from, t->producers, a, sizeof a),
                node_name_of(to, t->producers, b, sizeof b), what);
 }
@@ -654,7 +654,7 @@ void trace_history(tracer *t, const history_rec *r, const proto_payloads *p) {
     bool about = trace_kind_has_partition((history_kind)r->kind);
     if (t->partition_filter >= 0 && (!about || r->partition != t->partition_filter)) return;
     trace_line l;
-    char who[16];
+    char who[24];
     switch ((history_kind)r->kind) {
     case HIST_DROP: trace_rec_drop(t, &l, r, p); break;
     case HIST_FAULT: trace_rec_fault(t, &l, r); break;
