@@ -726,7 +726,8 @@ static void test_topics(void) {
     CHECK_EQ(c.topics.topics[0].replication_factor, 3);
 
     load_bad_contains("topic.pay.num.partitions=2", "topic.pay.num.partitions: names a topic that is not in "
-             "workload.topics; allowed: a topic of workload.topics (orders)");
+             "workload.topics; allowed: a topic of workload.topics (orders) or the output topic "
+             "(workload.output=output)");
     load_bad_contains("topic.orders.retention.ms=2", "topic.orders.retention.ms: unknown topic key; allowed: "
              "topic.<name>.num.partitions, topic.<name>.replication.factor, "
              "topic.<name>.min.insync.replicas");
@@ -767,6 +768,37 @@ static void test_topics(void) {
     free(written);
     c.topic_overrides[1].min_insync_replicas = 3;
     CHECK(config_hash(&r) != config_hash(&c));
+
+    /* The output topic's own values: topic.<workload.output>.*, wherever workload.output stands. */
+    c = load_ok("workload.consumers=2\nnum.partitions=2\ntopic.out.replication.factor=2\n"
+                "topic.out.min.insync.replicas=2\ntopic.out.num.partitions=3\nworkload.output=out");
+    CHECK_EQ(c.topics.output_partitions, 3);
+    CHECK_STR(c.topics.topics[1].name, "out");
+    CHECK_EQ(c.topics.topics[1].first, 2);
+    CHECK_EQ(c.topics.topics[1].replication_factor, 2);
+    CHECK_EQ(c.topics.topics[1].min_insync_replicas, 2);
+    CHECK_EQ(c.topics.topics[0].replication_factor, 3);
+    f = tmpfile();
+    config_write(&c, f);
+    size = ftell(f);
+    rewind(f);
+    written = calloc(1, (size_t)size + 1);
+    CHECK_EQ(fread(written, 1, (size_t)size, f), size);
+    fclose(f);
+    CHECK_CONTAINS(written, "\ntopic.out.num.partitions=3\ntopic.out.replication.factor=2\n"
+                            "topic.out.min.insync.replicas=2\n");
+    CHECK_EQ(load(written, &r, err, sizeof err), 0);
+    CHECK(config_hash(&r) == config_hash(&c));
+    free(written);
+    c = load_ok("workload.consumers=1");
+    CHECK_EQ(c.topics.topics[1].replication_factor, 3); /* the global keys without overrides */
+    load_bad_contains("workload.consumers=1\ntopic.output.replication.factor=4",
+                      "topic.output.replication.factor=4 must be at most num.brokers=3");
+    load_bad_contains("topic.output.replication.factor=2", "topic.output.*: the output topic "
+                      "(workload.output) exists only with workload.consumers > 0");
+    load_bad_contains("workload.consumers=1\ntopic.outputs.num.partitions=2", "topic.outputs.num."
+                      "partitions: names a topic that is not in workload.topics; allowed: a topic "
+                      "of workload.topics (orders) or the output topic (workload.output=output)");
 }
 
 /* Transactions (issue 18): keys, the world's transactional ids and their __transaction_state

@@ -1249,8 +1249,9 @@ static const char *const config_topic_keys[3] = {"num.partitions", "replication.
 static const int config_topic_key_max[3] = {TOPIC_PARTITIONS_MAX, PROTO_BROKERS_MAX,
                                             CONFIG_INT_MAX};
 
-/* topic.<name>.<key> = value, for a topic of workload.topics (topic names may hold dots, so
- * the key is matched at the end). Returns 0 or -1 with the message written. */
+/* topic.<name>.<key> = value, for a topic of workload.topics or the output topic
+ * (workload.output, applied before: config_apply) (topic names may hold dots, so the key is
+ * matched at the end). Returns 0 or -1 with the message written. */
 static int config_topic_set(config *c, const prop *p, const char *value, char *err,
                             size_t err_len) {
     const char *rest = p->key + strlen("topic.");
@@ -1278,11 +1279,13 @@ static int config_topic_set(config *c, const prop *p, const char *value, char *e
         name[name_len] = '\0';
         topic = topic_table_find(&c->topics, name);
     }
-    if (topic < 0) {
+    bool output = topic < 0 && name_len <= TOPIC_NAME_MAX && strcmp(name, c->output_topic) == 0;
+    if (topic < 0 && !output) {
         char list[CONFIG_VALUE_MAX];
         config_value_string(c, (size_t)config_key_find("workload.topics"), list, sizeof list);
         snprintf(err + n, err_len - n, "%s: names a topic that is not in workload.topics; "
-                 "allowed: a topic of workload.topics (%s)", p->key, list);
+                 "allowed: a topic of workload.topics (%s) or the output topic (workload.output=%s)",
+                 p->key, list, c->output_topic);
         return -1;
     }
     bool negative;
@@ -1293,7 +1296,7 @@ static int config_topic_set(config *c, const prop *p, const char *value, char *e
                  config_topic_key_max[which]);
         return -1;
     }
-    config_topic_override *o = &c->topic_overrides[topic];
+    config_topic_override *o = output ? &c->output_override : &c->topic_overrides[topic];
     if (which == 0) o->num_partitions = (int)m;
     if (which == 1) o->replication_factor = (int)m;
     if (which == 2) o->min_insync_replicas = (int)m;
@@ -1325,6 +1328,19 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         if (config_set(c, (size_t)key_topics, topics, value, err, err_len) != 0) return -1;
         c->set_by_user[key_topics] = 1;
     }
+    /* And workload.output: topic.<name>.* may name the output topic too. */
+    const int key_output = config_key_find("workload.output");
+    const prop *output = props_get(p, "workload.output");
+    if (output) {
+        if (strlen(output->value) >= sizeof value - 1) {
+            size_t n = config_where(output, err, err_len);
+            snprintf(err + n, err_len - n, "%s: the value is too long", output->key);
+            return -1;
+        }
+        config_trim(output->value, value, sizeof value);
+        if (config_set(c, (size_t)key_output, output, value, err, err_len) != 0) return -1;
+        c->set_by_user[key_output] = 1;
+    }
     /* java.util.Properties keeps only the last assignment of a key, so a value that a later
      * line, file or argument replaces is never parsed: it is not an error. (fault.<name> lines
      * are each checked, as their order places the faults.) */
@@ -1338,7 +1354,7 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         bool is_fault = strncmp(item->key, "fault.", 6) == 0;
         int found = is_fault ? -1 : config_key_find(item->key);
         if (found >= 0 && last[found] != i) continue;
-        if (found == key_topics) continue; /* applied above */
+        if (found == key_topics || found == key_output) continue; /* applied above */
         /* A fault line longer than its own bound is refused before it is trimmed. */
         size_t limit = is_fault ? CONFIG_FAULT_TEXT_MAX + 64 : sizeof value;
         if (strlen(item->value) >= limit - 1) {
@@ -1647,21 +1663,36 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
 
 /* ==== Consumers (issue 19) =================================================================== */
 
-/* The output topic of the consumers' pipeline, with the global partition and replication keys
- * (topic.<name>.* overrides of it are not read yet). Added before any internal topic. */
+/* The output topic of the consumers' pipeline, with its topic.<workload.output>.* values, else
+ * the global partition and replication keys. Added before any internal topic. */
 static int config_finish_output(config *c, char *err, size_t err_len) {
     char what[320];
+    const config_topic_override *o = &c->output_override;
+    bool overridden = o->num_partitions || o->replication_factor || o->min_insync_replicas;
+    if (c->consumers == 0 && overridden) {
+        snprintf(what, sizeof what, "topic.%s.*: the output topic (workload.output) exists only "
+                 "with workload.consumers > 0; allowed: a topic of workload.topics",
+                 c->output_topic);
+        return config_fail(err, err_len, what);
+    }
     if (c->consumers == 0) return 0;
+    int count = o->num_partitions ? o->num_partitions : c->num_partitions;
+    int rf = o->replication_factor ? o->replication_factor : c->replication_factor;
+    int min_isr = o->min_insync_replicas ? o->min_insync_replicas : c->min_insync_replicas;
+    if (rf > c->num_brokers) {
+        snprintf(what, sizeof what, "topic.%s.replication.factor=%d must be at most "
+                 "num.brokers=%d", c->output_topic, rf, c->num_brokers);
+        return config_fail(err, err_len, what);
+    }
     if (!topic_name_valid(c->output_topic) || topic_table_find(&c->topics, c->output_topic) >= 0) {
         snprintf(what, sizeof what, "workload.output=%s: the output topic must be a valid topic "
                  "name that is not one of workload.topics", c->output_topic);
         return config_fail(err, err_len, what);
     }
-    if (topic_table_add_output(&c->topics, c->output_topic, c->num_partitions,
-                               c->replication_factor, c->min_insync_replicas) < 0) {
-        snprintf(what, sizeof what, "workload.output=%s: with the workload's %d partitions the "
-                 "world would hold more than %d", c->output_topic, c->topics.workload_partitions,
-                 TOPIC_PARTITIONS_MAX);
+    if (topic_table_add_output(&c->topics, c->output_topic, count, rf, min_isr) < 0) {
+        snprintf(what, sizeof what, "workload.output=%s: %d partitions with the workload's %d: "
+                 "the world would hold more than %d", c->output_topic, count,
+                 c->topics.workload_partitions, TOPIC_PARTITIONS_MAX);
         return config_fail(err, err_len, what);
     }
     return 0;
@@ -1942,6 +1973,14 @@ static void config_emit_topics(const config *c, config_sink *s) {
                      config_topic_keys[k], values[k]);
             config_put(s, line);
         }
+    }
+    const config_topic_override *o = &c->output_override;
+    const int outputs[3] = {o->num_partitions, o->replication_factor, o->min_insync_replicas};
+    for (int k = 0; k < 3; k++) {
+        if (outputs[k] == 0) continue;
+        snprintf(line, sizeof line, "topic.%s.%s=%d\n", c->output_topic, config_topic_keys[k],
+                 outputs[k]);
+        config_put(s, line);
     }
 }
 

@@ -142,6 +142,8 @@ typedef struct config {
      * config_finish resolves every topic's values into topics (partition counts, first g). */
     topic_table topics;
     config_topic_override topic_overrides[TOPICS_MAX];
+    /* topic.<workload.output>.*: the output topic's own values (config_finish_output). */
+    config_topic_override output_override;
 
     /* Workload (the application in front of the producer). */
     uint64_t records;                /* workload.records: ids 0..records-1 */
