@@ -11,7 +11,8 @@
 #   - a stall past max.poll.interval.ms: the heartbeat thread leaves the group, the next owner
 #     resumes at the committed offset, and the stalled instance applies the rest of its poll
 #     again when it wakes (a stale holder, told as such);
-#   - the dedup sink has nothing to explain; --explain does not change the run.
+#   - the dedup sink leaves no duplicate processing to explain, only the outputs written twice
+#     (the table is the sink's, not the output topic's); --explain does not change the run.
 #
 # Usage: bash cli_explain_pipeline.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -24,7 +25,7 @@ world=(workload.consumers=2 num.partitions=2 workload.records=1000 workload.rate
        network.jitter.ms=0.5)
 
 # ---- Duplicate processing after a crash (auto commit) --------------------------------------
-run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 2 --explain
+run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 1 --explain
 cp out twice.txt
 chain_has twice.txt '^records [0-9., ]+ of orders-0 \([0-9]+ records, offsets [0-9]+\.\.[0-9]+\) processed twice \(processed_twice\)' \
   ': consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 1\)' \
@@ -54,7 +55,7 @@ field=$(grep -o 'processed_twice [0-9]*' twice.txt | head -1 | cut -d' ' -f2)
 
 # ---- Lost processing: commit before processing ---------------------------------------------
 run_ok "${world[@]}" workload.pipeline=at-most-once \
-  "fault.c=crash consumer of orders-0 at 9s for 2s" --seed 1 --explain
+  "fault.c=crash consumer of orders-0 at 9s for 2s" --seed 2 --explain
 cp out never.txt
 chain_has never.txt 'committed as consumed, never processed \(processed_never\)' \
   '^records [0-9]+\.\.[0-9]+ of orders-0 \([0-9]+ records' \
@@ -73,7 +74,7 @@ commit=$(sed -E 's/.*committed offset ([0-9]+) of orders-0.*/\1/' <<<"$line")
 
 # ---- A stall past max.poll.interval.ms: the heartbeat thread leaves, a stale holder ----------
 run_ok "${world[@]}" max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
-  --seed 1 --explain
+  --seed 2 --explain
 cp out stall.txt
 chain_has stall.txt 'from the records its poll\(\) had returned before' \
   'processed twice \(processed_twice\): consumer-1 polled them at [0-9.]+ ms \(generation 1\)' \
@@ -83,13 +84,17 @@ chain_has stall.txt 'from the records its poll\(\) had returned before' \
   'consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 2\)' \
   'consumer-1 applied them again at 2[0-9]+\.[0-9]+\.\.[0-9.]+ ms \(no generation: it was out of the group\)'
 
-# ---- Nothing to explain with the dedup sink; --explain does not change the run --------------
+# ---- The dedup sink: no duplicate processing, the outputs still twice; --explain does not ---
+# ---- change the run ----------------------------------------------------------------------------
 run_ok "${world[@]}" workload.sink=external-dedup "fault.c=crash consumer of orders-0 at 19s for 2s" \
-  --seed 2 --explain
+  --seed 1 --explain
 checks=$((checks + 1))
-grep -q '^explain: no anomaly to explain' out || fail "the dedup sink should leave nothing: $(head -2 out)"
+! grep -q 'processed twice (processed_twice)' out || fail "the dedup sink should apply nothing twice: $(grep -m1 'processed twice' out)"
+checks=$((checks + 1))
+grep -q 'written twice to the output topic.s read_committed view (output_duplicates)' out ||
+  fail "the outputs of the records processed again should be told: $(head -2 out)"
 hash_explained=$(grep -o 'trace hash 0x[0-9a-f]*' twice.txt)
-run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 2
+run_ok "${world[@]}" "fault.c=crash consumer of orders-0 at 19s for 2s" --seed 1
 checks=$((checks + 1))
 [ "$(grep -o 'trace hash 0x[0-9a-f]*' out)" = "$hash_explained" ] ||
   fail "--explain changed the run: $hash_explained vs $(grep -o 'trace hash 0x[0-9a-f]*' out)"
