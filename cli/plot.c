@@ -1033,7 +1033,8 @@ static void plot_axis_write_ticks(FILE *f, const plot_axis *a) {
  * the retry brackets' and the cuts' labels, what changes the cluster or a client's identity
  * and what the application was told (crashes, restarts, elections, ISR changes, producer ids
  * and epochs, truncations, callbacks, the transactions' outcomes), faults and lost messages,
- * answers from the cache, appends, markers and the last stable offset, and last the high
+ * answers from the cache and records the dedup sink skipped, offset commits, appends, polls,
+ * markers and the last stable offset, and last the high
  * watermarks. The top lane's labels may use the room above it, the bottom lane's below. */
 #define PLOT_ROW_PX 12            /* a label's box height (the glyphs span -4..+6 around it) */
 #define PLOT_MARK_GAP_PX 6        /* from a mark to its label */
@@ -1212,9 +1213,9 @@ static int plot_label_pass(int kind) {
     case MARK_FAULT:
     case MARK_LOST: return 2;
     case MARK_DEDUP:
+    case MARK_PROCESS: /* labelled only when the dedup sink skipped it, a duplicate as above */
     case MARK_COMMIT: return 3;
     case MARK_POLL:
-    case MARK_PROCESS:
     case MARK_APPEND_LEADER:
     case MARK_MARKER:
     case MARK_LSO: return 4;
