@@ -34,8 +34,10 @@
  *   the input of a consume-process-produce application: 4 partitions, keyed records (1,000
  *   keys, as the partitions row, so the producer's adaptive partitioner is not what is
  *   measured), a group of 4 consumers (consumer-1 .. consumer-4, the range assignor, from the
- *   earliest offset) each processing every record it polls for 1 ms of simulated time and
- *   applying it to an external sink, at-least-once with auto commit. It alternates with the
+ *   earliest offset) each processing every record it polls for 1 ms of simulated time,
+ *   applying it to an external sink and writing one output record for it to the topic output
+ *   with its own producer (flushed before each poll), at-least-once with auto commit. It
+ *   alternates with the
  *   reference scenario as the transactions row does and shows its records/s as a ratio of it.
  * - sweep: many 10,000-record runs of the same scenario over consecutive seeds, one
  *   scenario_run each (setup, run, judge), as a sweep runs its grid points: runs per second.
@@ -577,7 +579,8 @@ static int bench_pipeline(const bench_args *a, FILE *out) {
         return CLI_EXIT_OK;
     }
     fprintf(out, "pipeline: built-in bench-pipeline.properties, seed %" PRIu64 ": %d partitions, "
-                 "a group of %d consumers processing every record\n(fastest of %" PRIu64
+                 "a group of %d consumers processing every record into an output topic\n"
+                 "(fastest of %" PRIu64
                  " runs, each after a run of the reference scenario)\n",
             a->seed, c.topics.workload_partitions, c.consumers, a->repeat);
     bench_scenario_header_text(out);
@@ -882,8 +885,9 @@ static void bench_usage(FILE *out) {
           "                           experiments/bench-transactions.properties), alternating\n"
           "                           with the reference scenario: records/s against it\n"
           "      --pipeline           the pipeline scenario (the reference scenario's records,\n"
-          "                           keyed over 4 partitions, read and processed by a group\n"
-          "                           of 4 consumers, see experiments/bench-pipeline.properties),\n"
+          "                           keyed over 4 partitions, read, processed and written to\n"
+          "                           an output topic by a group of 4 consumers, see\n"
+          "                           experiments/bench-pipeline.properties),\n"
           "                           alternating with the reference scenario: records/s\n"
           "                           against it\n"
           "      --sweep              --runs runs of it with 10,000 records over consecutive\n"

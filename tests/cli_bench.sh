@@ -9,7 +9,7 @@
 # runs (same config_hash, trace hash, events, 1000 transactions committed), with its ratio; the
 # pipeline row's built-in scenario is experiments/bench-pipeline.properties and runs what
 # `kafkasim run` runs (same config_hash, trace hash, events; every record processed by the group
-# of 4 consumers, none left unconsumed), with its ratio; the sweep row is 20
+# of 4 consumers and written once to the output topic, none left unconsumed), with its ratio; the sweep row is 20
 # runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
 # last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
 # bytes per pending event from 10^4 pending on; the JSON parses.
@@ -133,6 +133,8 @@ same "pipeline acked" "$(field acked pipeline.json)" "$(field acked pipeline-run
 same "pipeline processed" "$(field processed pipeline.json)" "$(field processed pipeline-run.json)"
 same "pipeline processed, every record" "$(field processed pipeline-run.json)" 100000
 same "pipeline unconsumed" "$(field unconsumed pipeline-run.json)" 0
+same "pipeline output_missing" "$(field output_missing pipeline-run.json)" 0
+same "pipeline output_duplicates" "$(field output_duplicates pipeline-run.json)" 0
 same "pipeline rebalances" "$(field rebalances pipeline.json)" "$(field rebalances pipeline-run.json)"
 same "pipeline num_partitions" "$(field num_partitions pipeline.json)" 4
 same "pipeline consumers" "$(field consumers pipeline.json)" 4
@@ -140,7 +142,8 @@ checks=$((checks + 1))
 awk -v r="$(field ratio_to_reference pipeline.json)" 'BEGIN { exit !(r > 0) }' ||
   fail "the pipeline row shows no ratio"
 expect_exit 0 bench --pipeline --repeat 1
-grep -q '4 partitions, a group of 4 consumers' out || fail "the pipeline text names no group"
+grep -q '4 partitions, a group of 4 consumers processing every record into an output topic' out ||
+  fail "the pipeline text names no group"
 grep -q 'processed by the group: 100000 records' out || fail "the pipeline text names no count"
 grep -q 'records/s against the reference' out || fail "the pipeline text shows no ratio"
 
