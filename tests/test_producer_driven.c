@@ -8,7 +8,8 @@
  * every batch ready at once (linger.ms is not waited for) and on_flush comes, in an event of
  * its own, only when the last record sent has completed; a failed send (delivery.timeout.ms)
  * reaches on_send and is not sent again by the producer; a send that finds buffer.memory full
- * blocks until a completed batch frees it (on_unblocked); a crash forgets what was pending.
+ * blocks until a completed batch frees it (on_unblocked), or for max.block.ms and then fails
+ * with BUFFER_EXHAUSTED without being sent; a crash forgets what was pending.
  */
 #include "producer_cluster.h"
 
@@ -167,6 +168,7 @@ static void test_buffer_full_and_crash(void) {
     pc_config(&c);
     /* Room for one batch of one record and a little: the second send waits. */
     c.buffer_memory_bytes = PRODUCER_BATCH_OVERHEAD_BYTES + 100 + PRODUCER_RECORD_OVERHEAD_BYTES;
+    c.max_block_ns = 500 * SIM_MS;
     start(&c, 2);
     pc_run_until(50 * SIM_MS);
     CHECK(drive_send(1, 1));
@@ -181,6 +183,19 @@ static void test_buffer_full_and_crash(void) {
     CHECK_EQ(D.unblocked, 1);
     CHECK(!D.called_inside);
     CHECK_EQ(sends_of(2, NULL), 1);
+    CHECK_EQ(producer_drive_pending(&PC.prod), 1);
+    /* Blocked again, and nothing completes: after max.block.ms the send returns, its callback
+     * with BUFFER_EXHAUSTED; the record was never sent. */
+    int64_t blocked_at = sim_now(&PC.world);
+    CHECK(!drive_send(0, 3));
+    pc_run_until(blocked_at + 499 * SIM_MS);
+    CHECK_EQ(D.unblocked, 1);
+    pc_run_until(blocked_at + 501 * SIM_MS);
+    CHECK_EQ(D.unblocked, 2);
+    CHECK(D.done_n >= 1);
+    CHECK_EQ(D.done[D.done_n - 1].id, 3);
+    CHECK_EQ(D.done[D.done_n - 1].error, ERR_CLIENT_BUFFER_EXHAUSTED);
+    CHECK_EQ(sends_of(3, NULL), 0);
     CHECK_EQ(producer_drive_pending(&PC.prod), 1);
     /* A crash: what was pending is nobody's now; the restarted producer starts empty. */
     producer_crash(&PC.prod);

@@ -68,7 +68,8 @@
  * - Driven mode (producer.h): the application is a consume-transform-produce instance
  *   (pipeline.c), which sends given ids to given partitions (KafkaProducer.send with a
  *   ProducerRecord naming its partition: the partitioner is not asked), blocks in send while
- *   buffer.memory is full (BufferPool.allocate), and flush()es (KafkaProducer.flush ->
+ *   buffer.memory is full (BufferPool.allocate, up to max.block.ms: BufferExhaustedException to
+ *   the callback), and flush()es (KafkaProducer.flush ->
  *   RecordAccumulator.beginFlush / awaitFlushCompletion: every batch ready at once, and the call
  *   returns once every record sent before it has completed). Its callbacks are the driver's; it
  *   never sends a record again by itself. Send does not wait for metadata (waitOnMetadata): a
@@ -99,7 +100,8 @@ enum producer_event {
     PRODUCER_EV_RESUME,       /* a pause ended */
     PRODUCER_EV_EXPIRY_HEAD,  /* the oldest batch of the expiry FIFO: delivery.timeout.ms */
     PRODUCER_EV_TXN_BLOCK,    /* max.block.ms of the application's transactional call */
-    PRODUCER_EV_DRIVE         /* driven mode: tell the application flush() or send() returned */
+    PRODUCER_EV_DRIVE,        /* driven mode: tell the application flush() or send() returned */
+    PRODUCER_EV_DRIVE_BLOCK   /* driven mode: max.block.ms of a send waiting for memory */
 };
 
 static uint64_t producer_arg(const producer *p, enum producer_event what, uint32_t index) {
@@ -127,6 +129,7 @@ static PRODUCER_COLD void producer_cold_app_pump(producer *p);
 static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids *ids,
                                                    int partition, int error, int64_t base_offset);
 static PRODUCER_COLD void producer_drive_notify(producer *p);
+static PRODUCER_COLD void producer_drive_block_expired(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -1958,6 +1961,7 @@ static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint3
     case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
     case PRODUCER_EV_TXN_BLOCK: return &p->txn_block;
     case PRODUCER_EV_DRIVE: return &p->drive_notify;
+    case PRODUCER_EV_DRIVE_BLOCK: return &p->drive_block;
     default: return NULL;
     }
 }
@@ -2023,6 +2027,7 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     case PRODUCER_EV_EXPIRY: producer_on_expiry(p, index); break;
     case PRODUCER_EV_TXN_BLOCK: producer_txn_on_block(p); break;
     case PRODUCER_EV_DRIVE: producer_drive_notify(p); break;
+    case PRODUCER_EV_DRIVE_BLOCK: producer_drive_block_expired(p); break;
     default: break;
     }
     producer_poll(p);
@@ -2489,10 +2494,13 @@ bool producer_drive_send(producer *p, int partition, uint32_t id) {
     SIM_ASSERT(p->world, partition >= 0 && partition < p->partition_count);
     SIM_ASSERT(p->world, id >= p->id_first && id - p->id_first < p->records);
     if (!producer_buffer_has_room(p)) {
-        /* BufferPool.allocate: the calling thread waits until completed batches free memory. */
+        /* BufferPool.allocate: the calling thread waits until completed batches free memory,
+         * for at most max.block.ms (the remaining time of KafkaProducer.doSend's budget). */
         p->drive_blocked = true;
         p->drive_blocked_id = id;
         p->drive_blocked_partition = (uint16_t)partition;
+        sim_timer_arm(p->world, &p->drive_block, producer_now(p) + p->cfg->max_block_ns, p->kind,
+                      producer_arg(p, PRODUCER_EV_DRIVE_BLOCK, 0));
         return false;
     }
     producer_drive_append(p, partition, id);
@@ -2532,6 +2540,7 @@ static PRODUCER_COLD void producer_drive_notify(producer *p) {
     if (p->drive_blocked) {
         if (!producer_buffer_has_room(p)) return; /* a later completion frees more */
         p->drive_blocked = false;
+        sim_timer_cancel(&p->drive_block);
         producer_drive_append(p, p->drive_blocked_partition, p->drive_blocked_id);
         if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
         return;
@@ -2540,6 +2549,19 @@ static PRODUCER_COLD void producer_drive_notify(producer *p) {
         p->drive_flushing = false;
         if (p->driver.on_flush) p->driver.on_flush(p->driver.ctx);
     }
+}
+
+/* max.block.ms passed with the send still waiting for memory: BufferPool.allocate throws
+ * BufferExhaustedException, which KafkaProducer.doSend (an ApiException) hands to the record's
+ * callback before send returns; the record was never appended. */
+static PRODUCER_COLD void producer_drive_block_expired(producer *p) {
+    if (!p->drive_blocked) return;
+    p->drive_blocked = false;
+    history_error(p->history, producer_now(p), p->node, API_PRODUCE, ERR_CLIENT_BUFFER_EXHAUSTED);
+    if (p->driver.on_send)
+        p->driver.on_send(p->driver.ctx, p->drive_blocked_id, p->drive_blocked_partition,
+                          ERR_CLIENT_BUFFER_EXHAUSTED, -1);
+    if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
 }
 
 /* ---- Lifecycle -------------------------------------------------------------------------- */
@@ -2611,6 +2633,7 @@ static void producer_session_clear(producer *p) {
     p->drive_flushing = false;
     p->drive_blocked = false;
     sim_timer_cancel(&p->drive_notify);
+    sim_timer_cancel(&p->drive_block);
     p->deferred_count = 0;
     p->deferred_outline_used = 0;
     p->paused_until_ns = 0;

@@ -68,12 +68,13 @@ typedef struct producer_topic {
 typedef struct producer_driver {
     void *ctx;                 /* passed to every callback */
     /* One send completed: error 0 with the record's offset in its partition, or the error
-     * (ERR_CLIENT_DELIVERY_TIMEOUT, a non-retriable broker error, ERR_CLIENT_PRODUCER_CLOSED)
-     * with offset -1. Once per producer_drive_send, in no particular order across partitions. */
+     * (ERR_CLIENT_DELIVERY_TIMEOUT, a non-retriable broker error, ERR_CLIENT_PRODUCER_CLOSED,
+     * ERR_CLIENT_BUFFER_EXHAUSTED) with offset -1. Once per producer_drive_send, in no particular order across partitions. */
     void (*on_send)(void *ctx, uint32_t id, int partition, int error, int64_t offset);
     /* The flush() that producer_drive_flush started returned. */
     void (*on_flush)(void *ctx);
-    /* The send that producer_drive_send left blocked returned: its record is in. */
+    /* The send that producer_drive_send left blocked returned: its record is in, or it failed
+     * after max.block.ms (on_send came first with ERR_CLIENT_BUFFER_EXHAUSTED). */
     void (*on_unblocked)(void *ctx);
 } producer_driver;
 
@@ -341,6 +342,7 @@ typedef struct producer {
     uint32_t drive_blocked_id; /* the record the blocked send carries */
     uint16_t drive_blocked_partition; /* and its partition */
     sim_timer drive_notify;    /* on_flush / on_unblocked in an event of their own */
+    sim_timer drive_block;     /* max.block.ms of the blocked send */
     uint64_t drive_sends;      /* producer_drive_send calls (records given to it) */
 
     /* Counters for reports. */
@@ -410,8 +412,10 @@ bool producer_done(const producer *p);
  * KafkaProducer.send(record(partition, id), callback) from the application thread: the record
  * goes to partition g (a g of the producer's topics) and on_send reports it later. True: send
  * returned. False: buffer.memory is full and the calling thread blocks in send until memory
- * frees (on_unblocked; max.block.ms is not modelled: it waits without end, as the workload
- * producer does). Precondition: started, not crashed, no send blocked. */
+ * frees (on_unblocked), at most max.block.ms: then the send returns with on_send's
+ * ERR_CLIENT_BUFFER_EXHAUSTED and the record was never sent (KafkaProducer.doSend hands the
+ * BufferExhaustedException to the callback). Precondition: started, not crashed, no send
+ * blocked. */
 bool producer_drive_send(producer *p, int partition, uint32_t id);
 
 /* KafkaProducer.flush(): true when every record sent has completed already (flush returns at

@@ -83,6 +83,7 @@ const char *proto_error_name(int code) {
     case ERR_CLIENT_RETRIES_EXHAUSTED: return "RETRIES_EXHAUSTED";
     case ERR_CLIENT_PRODUCER_CLOSED: return "PRODUCER_CLOSED";
     case ERR_CLIENT_TXN_TIMEOUT: return "TXN_TIMEOUT";
+    case ERR_CLIENT_BUFFER_EXHAUSTED: return "BUFFER_EXHAUSTED";
     case ERR_CLIENT_TXN_ABORTED: return "TRANSACTION_ABORTED";
     default: return "UNKNOWN";
     }

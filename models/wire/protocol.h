@@ -148,9 +148,11 @@ typedef enum proto_error {
     ERR_CLIENT_COMMIT_FAILED = 1006, /* CommitFailedException: the generation moved on */
     ERR_CLIENT_REBALANCE_IN_PROGRESS = 1007, /* RebalanceInProgressException (commitSync) */
     ERR_CLIENT_NO_OFFSET = 1008,     /* NoOffsetForPartitionException: auto.offset.reset=none */
+    ERR_CLIENT_BUFFER_EXHAUSTED = 1009, /* BufferExhaustedException: a send waited max.block.ms
+                                         * for buffer.memory (a TimeoutException) */
 } proto_error;
 
-#define PROTO_ERROR_CODES_MAX 1009 /* an array indexed by proto_error fits */
+#define PROTO_ERROR_CODES_MAX 1010 /* an array indexed by proto_error fits */
 
 /* "NOT_ENOUGH_REPLICAS" etc.; "UNKNOWN" for codes not listed. */
 const char *proto_error_name(int code);
