@@ -500,6 +500,24 @@ static void test_transactions(void) {
     free(c);
 }
 
+/* Kind 1 for a crash of broker-2 or of the group coordinator at or after 100 ms, or a cut of
+ * consumer-1 from the group coordinator (named so) at any time; 0 otherwise. */
+static int group_judge(void *ctx, const config *c) {
+    int *runs = ctx;
+    (*runs)++;
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[256];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0) return 0;
+        if (f.kind == FAULT_CRASH && f.at_ns >= 100 * SIM_MS &&
+            ((f.a.kind == FAULT_TARGET_BROKER && f.a.broker == 2) ||
+             f.a.kind == FAULT_TARGET_GROUP_COORDINATOR))
+            return 1;
+        if (f.kind == FAULT_PARTITION && f.b.kind == FAULT_TARGET_GROUP_COORDINATOR) return 1;
+    }
+    return 0;
+}
+
 /* A world with consumers draws them (crash, pause, stall, restart, cuts from leaders and the
  * group coordinator, their consumer.processed step) and the group coordinator; every line
  * resolves in that world. A world without draws what it drew before (seed 7, pinned above). */
@@ -512,6 +530,7 @@ static void test_consumers(void) {
     fault_world w;
     fault_world_of(c, &w);
     int kinds[FAULT_RESTART_CONSUMER + 1] = {0}, on_step = 0, cuts = 0, group = 0, others = 0;
+    int consumer_of = 0;
     swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
     char err[256];
     for (uint64_t seed = 1; seed <= 500; seed++) {
@@ -528,6 +547,11 @@ static void test_consumers(void) {
             if (f.a.kind == FAULT_TARGET_GROUP_COORDINATOR ||
                 f.b.kind == FAULT_TARGET_GROUP_COORDINATOR)
                 group++;
+            if (f.a.kind == FAULT_TARGET_CONSUMER_OF) {
+                consumer_of++;
+                CHECK(!f.on_step); /* at a time only */
+                CHECK(f.kind == FAULT_CRASH || f.kind == FAULT_PAUSE || f.kind == FAULT_STALL);
+            }
             if (f.a.kind != FAULT_TARGET_CONSUMER) {
                 others++;
                 continue;
@@ -548,7 +572,26 @@ static void test_consumers(void) {
     CHECK(cuts > 10);
     CHECK(on_step > 10);
     CHECK(group > 10);
+    CHECK(consumer_of > 10);
     CHECK(others > kinds[FAULT_CRASH]); /* brokers and producers are still drawn, and more */
+
+    /* The shrinker writes the group coordinator as the broker it was: the first broker name
+     * that keeps the violation (here broker-2's crash), an earlier time and a shorter outage
+     * as for any crash; a line the judge needs as the group coordinator keeps it. */
+    c->records = 100;
+    c->fault_count = 2;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash group-coordinator at 400ms for 8s");
+    snprintf(c->faults[1].text, sizeof c->faults[1].text, "crash consumer-2 at 1s for 2s");
+    int runs = 0;
+    swarm_shrink_stats st;
+    swarm_shrink(c, 1, group_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "crash broker-2 at 100ms for 1ms");
+    c->fault_count = 1;
+    snprintf(c->faults[0].text, sizeof c->faults[0].text,
+             "partition consumer-1 group-coordinator at 1s for 2s");
+    swarm_shrink(c, 1, group_judge, &runs, 500, &st);
+    CHECK_STR(c->faults[0].text, "partition consumer-1 group-coordinator at 0s for 1ms");
     free(c);
 }
 

@@ -12,7 +12,12 @@
  *
  * Shrinking edits fault lines as text (the "at", "for", "from ... to" times and the n=k count),
  * so it works on faults a user wrote as well as on drawn ones, and its result is what is
- * printed.
+ * printed. "group-coordinator" is written as the broker it was (the first broker-<k> that keeps
+ * the violation: the run says which machine).
+ *
+ * In a world with consumers the draws include the instances (consumer-<k>, or at a time one in
+ * four "consumer of <topic>-<p>", whichever holds that input partition when the fault fires)
+ * and the group coordinator.
  */
 #include "swarm.h"
 
@@ -133,6 +138,18 @@ static const char *swarm_consumer(swarm_drawer *d, char *buf, size_t len) {
     return buf;
 }
 
+/* A consumer target of a line at a time: "consumer of <topic>-<p>" one draw in four (the
+ * instance holding that input partition when the fault fires), else "consumer-<k>". */
+static const char *swarm_consumer_at(swarm_drawer *d, char *buf, size_t len) {
+    if (swarm_pick(d, 4) != 0) return swarm_consumer(d, buf, len);
+    char name[FAULT_PARTITION_NAME_MAX];
+    int g = (int)swarm_pick(d, (uint32_t)(d->world.workload_partitions > 0
+                                              ? d->world.workload_partitions : 1));
+    snprintf(buf, len, "consumer of %s", d->world.partition_name(d->world.ctx, g, name,
+                                                                 sizeof name));
+    return buf;
+}
+
 /* True when producer-1 is transactional: its coordinator is a target ("coordinator"). A world
  * without transactions draws exactly what it drew before they existed. */
 static bool swarm_transactional(const swarm_drawer *d) {
@@ -193,15 +210,16 @@ static void swarm_draw_producer_step(swarm_drawer *d, char *out, size_t len) {
 /* A consumer's crash, always healed (a new process of the instance comes back), at a time or
  * after its n-th processed record. */
 static void swarm_draw_consumer_crash(swarm_drawer *d, char *out, size_t len) {
-    char target[32], t[32], dur[32];
-    swarm_consumer(d, target, sizeof target);
+    char target[SWARM_NODE_MAX], t[32], dur[32];
     const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
     if (swarm_pick(d, 3) == 0) {
+        swarm_consumer(d, target, sizeof target);
         uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->records_per_consumer);
         snprintf(out, len, "crash %s on consumer.processed n=%llu for %s", target,
                  (unsigned long long)n, duration);
         return;
     }
+    swarm_consumer_at(d, target, sizeof target);
     const char *at = swarm_time(d, t, sizeof t);
     snprintf(out, len, "crash %s at %s for %s", target, at, duration);
 }
@@ -257,16 +275,17 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
 /* A consumer's pause (its JVM: heartbeats stop too) or stall (its application thread only),
  * at a time or after its n-th processed record. */
 static void swarm_draw_consumer_pause(swarm_drawer *d, char *out, size_t len) {
-    char target[32], t[32], dur[32];
+    char target[SWARM_NODE_MAX], t[32], dur[32];
     const char *verb = swarm_pick(d, 2) ? "stall" : "pause";
-    swarm_consumer(d, target, sizeof target);
     const char *duration = swarm_duration(d, 4, 16, dur, sizeof dur);
     if (swarm_pick(d, 3) == 0) {
+        swarm_consumer(d, target, sizeof target);
         uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)d->records_per_consumer);
         snprintf(out, len, "%s %s on consumer.processed n=%llu for %s", verb, target,
                  (unsigned long long)n, duration);
         return;
     }
+    swarm_consumer_at(d, target, sizeof target);
     const char *at = swarm_time(d, t, sizeof t);
     snprintf(out, len, "%s %s at %s for %s", verb, target, at, duration);
 }
@@ -695,6 +714,43 @@ static bool swarm_shrink_edits(swarm_shrinker *s, config *cand) {
     return progress;
 }
 
+/* "group-coordinator" -> "broker-<k>" in text: false when the line names no group
+ * coordinator. */
+static bool swarm_edit_group_broker(const char *text, int broker, char *out, size_t len) {
+    swarm_tokens t;
+    if (!swarm_tokens_split(text, &t)) return false;
+    bool named = false;
+    for (int i = 0; i < t.count; i++) {
+        if (strcmp(t.word[i], "group-coordinator") != 0) continue;
+        snprintf(t.word[i], SWARM_TOKEN_MAX, "broker-%d", broker);
+        named = true;
+    }
+    if (!named) return false;
+    swarm_tokens_join(&t, out, len);
+    return true;
+}
+
+/* A fault on the group coordinator (the leader of the group's __consumer_offsets partition
+ * when it fires) written as the broker it was: broker-1, broker-2, ... tried in order, the
+ * first that keeps the violation kept, so the scenario names a machine a reader can find in
+ * its trace. */
+static bool swarm_shrink_group_coordinator(swarm_shrinker *s, config *cand) {
+    bool progress = false;
+    for (int i = 0; i < s->c->fault_count; i++) {
+        for (int b = 1; b <= s->c->num_brokers; b++) {
+            *cand = *s->c;
+            if (!swarm_edit_group_broker(s->c->faults[i].text, b, cand->faults[i].text,
+                                         sizeof cand->faults[i].text))
+                break;
+            if (swarm_try(s, cand)) {
+                progress = true;
+                break;
+            }
+        }
+    }
+    return progress;
+}
+
 static bool swarm_shrink_records(swarm_shrinker *s, config *cand) {
     bool progress = false;
     while (s->c->records > 1) {
@@ -719,6 +775,7 @@ void swarm_shrink(config *c, int kind, swarm_judge_fn judge, void *ctx, int runs
         while (progress && stats->runs < runs_max) {
             progress = swarm_shrink_faults(&s, cand);
             progress |= swarm_shrink_edits(&s, cand);
+            progress |= swarm_shrink_group_coordinator(&s, cand);
             progress |= swarm_shrink_records(&s, cand);
         }
         free(cand);
