@@ -8,9 +8,10 @@
 #     the story's record count is the processed_twice field;
 #   - at-most-once, the same crash: the records committed and never processed are told with the
 #     poll that returned them, the commitSync that moved past them and the crash;
-#   - a stall past max.poll.interval.ms: the heartbeat thread leaves the group, the next owner
-#     resumes at the committed offset, and the stalled instance applies the rest of its poll
-#     again when it wakes (a stale holder, told as such);
+#   - a stall past consumer-1's own max.poll.interval.ms (consumer-1.max.poll.interval.ms): the
+#     heartbeat thread leaves the group, the next owner resumes at the committed offset, and the
+#     stalled instance applies the rest of its poll again when it wakes (a stale holder, told as
+#     such); the same key set for consumer-2 leaves consumer-1 in the group;
 #   - the dedup sink leaves no duplicate processing to explain, only the outputs written twice
 #     (the table is the sink's, not the output topic's); --explain does not change the run.
 #
@@ -73,7 +74,8 @@ commit=$(sed -E 's/.*committed offset ([0-9]+) of orders-0.*/\1/' <<<"$line")
 [ "$commit" -gt "$last" ] || fail "commit $commit should be past offset $last"
 
 # ---- A stall past max.poll.interval.ms: the heartbeat thread leaves, a stale holder ----------
-run_ok "${world[@]}" max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
+# consumer-1's own max.poll.interval.ms (consumer-<n>.<key>); the world's stays at 300 s.
+run_ok "${world[@]}" consumer-1.max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
   --seed 2 --explain
 cp out stall.txt
 chain_has stall.txt 'from the records its poll\(\) had returned before' \
@@ -83,6 +85,14 @@ chain_has stall.txt 'from the records its poll\(\) had returned before' \
   'consumer-2 resumed orders-0 at offset [0-9]+' \
   'consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 2\)' \
   'consumer-1 applied them again at 2[0-9]+\.[0-9]+\.\.[0-9.]+ ms \(no generation: it was out of the group\)'
+
+# The same key on the other instance: consumer-1's 15 s stall is within its 300 s, no rebalance.
+run_ok "${world[@]}" consumer-2.max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
+  --seed 2 --format json
+for field in '"processed_twice":0' '"rebalances":0'; do
+  checks=$((checks + 1))
+  grep -q "$field" out || fail "consumer-2's own key should leave consumer-1 alone: $field"
+done
 
 # ---- The dedup sink: no duplicate processing, the outputs still twice; --explain does not ---
 # ---- change the run ----------------------------------------------------------------------------

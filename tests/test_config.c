@@ -452,6 +452,57 @@ static void test_keys_by_version(void) {
     CHECK_CONTAINS(err, "partitioner.ignore.keys");
 }
 
+/* consumer-<n>.<key>: one instance's consumer keys over the global ones, written and
+ * replayed; bad lines refused with the key as written and what is allowed. */
+static void test_consumer_overrides(void) {
+    config k = load_ok("workload.consumers=3\nsession.timeout.ms=10000\n"
+                       "consumer-2.max.poll.interval.ms=60000\nconsumer-3.enable.auto.commit=false\n"
+                       "consumer-3.workload.processing.ms=2.5\nconsumer-2.max.poll.interval.ms=70000");
+    CHECK_EQ(k.consumer_override_count, 3); /* the last line of a key wins */
+    config own;
+    char err[512];
+    CHECK_EQ(config_for_consumer(&k, 0, &own, err, sizeof err), 0);
+    CHECK_EQ(own.max_poll_interval_ns, 300000 * MS);
+    CHECK(own.enable_auto_commit);
+    CHECK_EQ(config_for_consumer(&k, 1, &own, err, sizeof err), 0);
+    CHECK_EQ(own.max_poll_interval_ns, 70000 * MS);
+    CHECK_EQ(own.session_timeout_ns, 10000 * MS);
+    CHECK_EQ(config_for_consumer(&k, 2, &own, err, sizeof err), 0);
+    CHECK(!own.enable_auto_commit);
+    CHECK_EQ(own.processing_ns, 2500000);
+    CHECK_EQ(k.max_poll_interval_ns, 300000 * MS); /* the world's keys stay */
+    FILE *f = tmpfile();
+    config_write(&k, f);
+    rewind(f);
+    char text[8192] = {0};
+    CHECK(fread(text, 1, sizeof text - 1, f) > 0);
+    fclose(f);
+    CHECK_CONTAINS(text, "\nconsumer-2.max.poll.interval.ms=70000\nconsumer-3.enable.auto.commit=false\n");
+    config again;
+    CHECK_EQ(load(text, &again, err, sizeof err), 0);
+    CHECK(config_hash(&again) == config_hash(&k));
+    config plain = load_ok("workload.consumers=3\nsession.timeout.ms=10000");
+    CHECK(config_hash(&plain) != config_hash(&k));
+    load_bad("workload.consumers=2\nconsumer-3.max.poll.interval.ms=1000",
+             "s.properties:2: consumer-3.max.poll.interval.ms: workload.consumers is 2 (consumers 1 .. 2)");
+    load_bad("consumer-1.max.poll.interval.ms=1000",
+             "s.properties:1: consumer-1.max.poll.interval.ms: workload.consumers is 0 (no consumers)");
+    load_bad("workload.consumers=2\nconsumer-8.session.timeout.ms=10000",
+             "s.properties:2: consumer-8.session.timeout.ms: consumer-<n>.<key> names consumers 1 .. 7");
+    load_bad_contains("workload.consumers=2\nconsumer-1.group.id=other",
+                      "s.properties:2: consumer-1.group.id: 'group.id' is not a key one consumer "
+                      "sets for itself; allowed: enable.auto.commit, ");
+    load_bad_contains("workload.consumers=2\nconsumer-1.isolation.level=read_committed",
+                      "'isolation.level' is not a key one consumer sets for itself");
+    load_bad_contains("workload.consumers=2\nconsumer-2.max.poll.interval.ms=soon",
+                      "s.properties:2: consumer-2.max.poll.interval.ms: 'soon' is not an integer");
+    load_bad_contains("workload.consumers=2\nconsumer-2.heartbeat.interval.ms=50000",
+                      "s.properties:2: consumer-2: heartbeat.interval.ms=50000 must be below "
+                      "session.timeout.ms=45000");
+    load_bad_contains("workload.consumers=2\nconsumer-1.heartbeat.interval.ms=500\nconsumer-1.session.timeout.ms=1000",
+                      "consumer-1: session.timeout.ms=1000 is not within");
+}
+
 /* Kafka keys the model does not use are kept by name and change nothing; keys that would change
  * the answer are refused with the reason. */
 static void test_not_modelled(void) {
@@ -946,6 +997,7 @@ static void test_consumers(void) {
     CHECK_EQ(config_hash(&a), config_hash(&b));
     b = load_ok("max.poll.records=10");
     CHECK(config_hash(&a) != config_hash(&b));
+    test_consumer_overrides();
 }
 
 int main(void) {

@@ -273,7 +273,8 @@ typedef struct config_field {
 #define CONFIG_KEYS_CONSUMER(X)                                                                 \
     X("workload.consumers", "consumers", "0 .. 7",                                              \
       "application instances consumer-1..n in one consumer group, reading every workload "      \
-      "topic; 0 = no consumer side", CT_INT, consumers, 0, PROTO_CONSUMERS_MAX)                 \
+      "topic; 0 = no consumer side (consumer-<n>.<key> sets a consumer key for one)", CT_INT,  \
+      consumers, 0, PROTO_CONSUMERS_MAX)                                                        \
     X("workload.pipeline", "", "at-most-once, at-least-once, exactly-once",                     \
       "how each instance commits: before processing, after processing, or in its producer's "   \
       "transaction (sendOffsetsToTransaction)", CT_WORD, pipeline, 0, 2)                        \
@@ -1164,6 +1165,151 @@ static int config_producer_override_set(config *c, const prop *p, const char *va
     return 0;
 }
 
+/* The consumer keys an instance may set for itself (consumer-<n>.<key>): what each Java
+ * consumer or application reads for itself. Not among them: group.id (one group per world),
+ * isolation.level (the judge reads the input at one level), fetch.min.bytes and
+ * fetch.max.wait.ms (the leaders read the world's), the workload.* keys of the whole pipeline
+ * (consumers, pipeline, sink, output). */
+static const char *const config_consumer_key_names[] = {
+    "enable.auto.commit", "auto.commit.interval.ms", "auto.offset.reset", "max.poll.records",
+    "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms",
+    "partition.assignment.strategy", "default.api.timeout.ms", "workload.processing.ms",
+    "workload.commit",
+};
+#define CONFIG_CONSUMER_KEYS (sizeof config_consumer_key_names / sizeof config_consumer_key_names[0])
+
+static bool config_is_consumer_key(const char *name) {
+    for (size_t i = 0; i < CONFIG_CONSUMER_KEYS; i++)
+        if (strcmp(config_consumer_key_names[i], name) == 0) return true;
+    return false;
+}
+
+/* consumer-<n>.<key>=<value>: n in 1 .. PROTO_CONSUMERS_MAX, key one of
+ * config_consumer_key_names, value as the key reads it (checked on a scratch copy now, so the
+ * message names the line); the last line for an (instance, key) wins. Whether n is within
+ * workload.consumers is checked by config_finish. */
+static int config_consumer_override_set(config *c, const prop *p, const char *value, char *err,
+                                        size_t err_len) {
+    const char *at = p->key + 9;
+    int n = 0, digits = 0;
+    while (*at >= '0' && *at <= '9' && digits < 4) n = n * 10 + (*at++ - '0'), digits++;
+    size_t w = config_where(p, err, err_len);
+    if (digits == 0 || *at != '.' || n < 1 || n > PROTO_CONSUMERS_MAX) {
+        snprintf(err + w, err_len - w, "%s: consumer-<n>.<key> names consumers 1 .. %d",
+                 p->key, PROTO_CONSUMERS_MAX);
+        return -1;
+    }
+    const char *name = at + 1;
+    int key = config_key_find(name);
+    if (key < 0 || !config_is_consumer_key(name)) {
+        snprintf(err + w, err_len - w, "%s: '%s' is not a key one consumer sets for itself; "
+                 "allowed: enable.auto.commit, auto.commit.interval.ms, auto.offset.reset, "
+                 "max.poll.records, max.poll.interval.ms, session.timeout.ms, "
+                 "heartbeat.interval.ms, partition.assignment.strategy, default.api.timeout.ms, "
+                 "workload.processing.ms, workload.commit", p->key, name);
+        return -1;
+    }
+    if (!config_key_in_version((size_t)key, c->kafka_version))
+        return config_key_too_new(p, (size_t)key, c->kafka_version, err, err_len);
+    config *scratch = malloc(sizeof *scratch); /* the value read as the key reads it */
+    if (!scratch) {
+        snprintf(err + w, err_len - w, "%s: out of memory", p->key);
+        return -1;
+    }
+    *scratch = *c;
+    int rc = config_set(scratch, (size_t)key, p, value, err, err_len);
+    free(scratch);
+    if (rc != 0) {
+        /* The message names the key as the line wrote it: consumer-2.session.timeout.ms. */
+        char why[400];
+        const char *rest = strstr(err, name);
+        snprintf(why, sizeof why, "%s", rest ? rest + strlen(name) : ": is not allowed");
+        snprintf(err + w, err_len - w, "%s%s", p->key, why);
+        return -1;
+    }
+    int slot = c->consumer_override_count;
+    for (int i = 0; i < c->consumer_override_count; i++)
+        if (c->consumer_overrides[i].consumer == n && c->consumer_overrides[i].key == key)
+            slot = i;
+    if (slot == CONFIG_CONSUMER_OVERRIDES_MAX) {
+        snprintf(err + w, err_len - w, "%s: more than %d consumer-<n>.<key> lines", p->key,
+                 CONFIG_CONSUMER_OVERRIDES_MAX);
+        return -1;
+    }
+    config_consumer_override *o = &c->consumer_overrides[slot];
+    if (strlen(value) >= sizeof o->value) {
+        snprintf(err + w, err_len - w, "%s: the value is longer than %zu characters", p->key,
+                 sizeof o->value - 1);
+        return -1;
+    }
+    o->consumer = (uint8_t)n;
+    o->key = (uint8_t)key;
+    snprintf(o->value, sizeof o->value, "%s", value);
+    snprintf(o->file, sizeof o->file, "%s", p->file);
+    o->line = p->line;
+    if (slot == c->consumer_override_count) c->consumer_override_count++;
+    return 0;
+}
+
+static int config_check_consumer_keys(const config *c, char *err, size_t err_len);
+
+int config_for_consumer(const config *c, int index, config *out, char *err, size_t err_len) {
+    *out = *c;
+    bool any = false;
+    for (int i = 0; i < c->consumer_override_count; i++) {
+        const config_consumer_override *o = &c->consumer_overrides[i];
+        if (o->consumer != index + 1) continue;
+        prop p = {.key = (char *)config_key_table[o->key].name, .value = (char *)o->value,
+                  .file = o->file, .line = o->line};
+        if (config_set(out, o->key, &p, o->value, err, err_len) != 0) return -1;
+        out->set_by_user[o->key] = 1;
+        any = true;
+    }
+    if (!any) return 0;
+    char what[400];
+    if (config_check_consumer_keys(out, what, sizeof what) == 0) return 0;
+    /* Named at the instance's first line: its keys together are what is refused. */
+    for (int i = 0; i < c->consumer_override_count; i++) {
+        const config_consumer_override *o = &c->consumer_overrides[i];
+        if (o->consumer != index + 1) continue;
+        if (o->line > 0) snprintf(err, err_len, "%s:%d: consumer-%d: %s", o->file, o->line,
+                                  index + 1, what);
+        else snprintf(err, err_len, "%s: consumer-%d: %s", o->file, index + 1, what);
+        break;
+    }
+    return -1;
+}
+
+/* Every override names an instance of the run, and each instance's keys pass the checks the
+ * global ones passed. */
+static int config_finish_consumer_overrides(config *c, char *err, size_t err_len) {
+    for (int i = 0; i < c->consumer_override_count; i++) {
+        const config_consumer_override *o = &c->consumer_overrides[i];
+        if (o->consumer <= c->consumers) continue;
+        char where[160] = "";
+        if (o->line > 0) snprintf(where, sizeof where, "%s:%d", o->file, o->line);
+        else snprintf(where, sizeof where, "%s", o->file);
+        if (c->consumers == 0)
+            snprintf(err, err_len, "%s: consumer-%d.%s: workload.consumers is 0 (no consumers)",
+                     where, o->consumer, config_key_table[o->key].name);
+        else
+            snprintf(err, err_len, "%s: consumer-%d.%s: workload.consumers is %d (consumers 1 .. "
+                     "%d)", where, o->consumer, config_key_table[o->key].name, c->consumers,
+                     c->consumers);
+        return -1;
+    }
+    config *scratch = malloc(sizeof *scratch);
+    if (!scratch) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (int n = 0; n < c->consumers && rc == 0; n++)
+        rc = config_for_consumer(c, n, scratch, err, err_len);
+    free(scratch);
+    return rc;
+}
+
 static int config_finish_own(config *out, const config *c, int index, char *err,
                              size_t err_len);
 
@@ -1373,6 +1519,10 @@ int config_apply(config *c, const props *p, char *err, size_t err_len) {
         }
         if (strncmp(item->key, "producer-", 9) == 0) {
             if (config_producer_override_set(c, item, value, err, err_len) != 0) return -1;
+            continue;
+        }
+        if (strncmp(item->key, "consumer-", 9) == 0) {
+            if (config_consumer_override_set(c, item, value, err, err_len) != 0) return -1;
             continue;
         }
         int key = config_key_find(item->key);
@@ -1702,9 +1852,10 @@ static int config_finish_output(config *c, char *err, size_t err_len) {
  * coordinator creates it on first use with the offsets.topic.* keys (GroupMetadataManager);
  * like __transaction_state, a replication factor above the brokers is a world whose group can
  * never form, so it is refused. */
-static int config_finish_consumers(config *c, char *err, size_t err_len) {
+/* The checks of the keys one consumer sets for itself (config_for_consumer runs them on each
+ * instance's). 0, or -1 with what is refused in err. */
+static int config_check_consumer_keys(const config *c, char *err, size_t err_len) {
     char what[320];
-    if (c->consumers == 0) return 0;
     if (c->heartbeat_interval_ns >= c->session_timeout_ns) {
         /* GroupRebalanceConfig / Heartbeat: "Heartbeat must be set lower than the session
          * timeout" (the consumer refuses to start). */
@@ -1725,6 +1876,13 @@ static int config_finish_consumers(config *c, char *err, size_t err_len) {
                  c->group_max_session_timeout_ns / CONFIG_NS_PER_MS);
         return config_fail(err, err_len, what);
     }
+    return 0;
+}
+
+static int config_finish_consumers(config *c, char *err, size_t err_len) {
+    char what[320];
+    if (c->consumers == 0) return 0;
+    if (config_check_consumer_keys(c, err, err_len) != 0) return -1;
     if (c->topics.workload_partitions > (int)PROTO_OFFSET_ENTRIES_MAX) {
         /* One consumer may come to own every input partition, and its OffsetCommit and
          * OffsetFetch carry them in one message (a simplification: Kafka's have no such
@@ -1819,6 +1977,8 @@ int config_finish(config *c, char *err, size_t err_len) {
     if (config_finish_output(c, err, err_len) != 0) return -1;
     if (config_finish_transactions(c, err, err_len) != 0) return -1;
     if (config_finish_consumers(c, err, err_len) != 0) return -1;
+    if (c->consumer_override_count > 0 && config_finish_consumer_overrides(c, err, err_len) != 0)
+        return -1;
     if (config_finish_faults(c, err, err_len) != 0) return -1;
     if (c->consumers > 0 && c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE) {
         /* The instances' transactional output (sendOffsetsToTransaction, KIP-447) is not built
@@ -2109,6 +2269,14 @@ static void config_emit(const config *c, config_sink *s) {
     }
     config_emit_topics(c, s);
     config_emit_producers(c, s);
+    for (int i = 0; i < c->consumer_override_count; i++) {
+        const config_consumer_override *o = &c->consumer_overrides[i];
+        char line[128];
+        snprintf(line, sizeof line, "consumer-%d.%s=", o->consumer, config_key_table[o->key].name);
+        config_put(s, line);
+        config_put(s, o->value);
+        config_put(s, "\n");
+    }
     for (int i = 0; i < c->fault_count; i++) {
         config_put(s, "fault.");
         config_put(s, c->faults[i].name);

@@ -91,6 +91,18 @@ typedef struct config_producer_override {
     int line;
 } config_producer_override;
 
+#define CONFIG_CONSUMER_OVERRIDES_MAX 16 /* consumer-<n>.<key> lines */
+
+/* consumer-<n>.<key>=<value>: a consumer key for application instance n alone (as
+ * producer-<n>.<key> is for producers). */
+typedef struct config_consumer_override {
+    uint8_t consumer;                 /* n, 1 .. PROTO_CONSUMERS_MAX */
+    uint8_t key;                      /* row of the key in the key table */
+    char value[24];                   /* the value as written (trimmed) */
+    char file[64];                    /* where it was set, for messages (cut to fit) */
+    int line;
+} config_consumer_override;
+
 typedef struct config {
     /* kafka.version: major*10000 + minor*100 + patch, e.g. 30700 for 3.7 or 3.7.0. */
     int kafka_version;
@@ -235,6 +247,8 @@ typedef struct config {
 
     config_producer_override producer_overrides[CONFIG_PRODUCER_OVERRIDES_MAX];
     int producer_override_count;
+    config_consumer_override consumer_overrides[CONFIG_CONSUMER_OVERRIDES_MAX];
+    int consumer_override_count;
 
     config_fault faults[CONFIG_FAULTS_MAX];
     int fault_count;
@@ -339,6 +353,14 @@ int32_t config_java_string_hash(const char *text);
  * producer-<n>.<key> lines applied and checked as config_finish checks c. out may be large
  * (it is a whole config). Returns 0, or -1 with a message naming the producer. */
 int config_for_producer(const config *c, int index, config *out, char *err, size_t err_len);
+
+/* Application instance index's configuration (0-based: consumer-<index + 1>): c with its
+ * consumer-<n>.<key> lines applied (enable.auto.commit, auto.commit.interval.ms,
+ * auto.offset.reset, max.poll.records, max.poll.interval.ms, session.timeout.ms,
+ * heartbeat.interval.ms, partition.assignment.strategy, default.api.timeout.ms,
+ * workload.processing.ms, workload.commit) and checked as config_finish checks the consumers'
+ * keys. out is a whole config. Returns 0, or -1 with a message naming the instance. */
+int config_for_consumer(const config *c, int index, config *out, char *err, size_t err_len);
 
 /* Names the durations (keys in ms, jitter aside) that the user set to 0, or when there are
  * none every duration that is 0, as "key=0 key=0", into buf (cut to len - 1 characters);

@@ -88,6 +88,8 @@ struct xp_story {
     xp_keys outs;     /* output view entries by (id, g << 40 | offset) */
     size_t *events;   /* consumer and group events, history order */
     size_t event_n, event_cap;
+    config *own;      /* per instance: its configuration (consumer-<n>.<key>), or NULL when
+                       * no instance has lines of its own */
     int32_t *id_g;    /* per id: input partition of its first copy in the view, -1 */
     int64_t *id_off;  /* per id: its offset */
     size_t ids;
@@ -102,6 +104,13 @@ typedef struct xp_text {
 typedef struct xp_str {
     char s[128];
 } xp_str;
+
+/* The configuration of the instance of node (consumer-k or its producer), or the world's. */
+static const config *xp_cfg(const xp_story *x, node_id node) {
+    if (!x->own || !x->c) return x->c;
+    int k = node_consumer_index(node);
+    return k >= 0 && k < x->c->consumers ? &x->own[k] : x->c;
+}
 
 /* ---- Small helpers ------------------------------------------------------------------------ */
 
@@ -582,8 +591,9 @@ static const char *xp_position_source(uint32_t source) {
 /* "session.timeout.ms=10000" and its kind. */
 static void xp_member_event(const xp_story *x, xp_text *t, const history_rec *m) {
     xp_str at = xp_time(m->time_ns), who = xp_node((node_id)m->c), coord = xp_node(m->node);
-    int64_t session = x->c ? x->c->session_timeout_ns : 0;
-    int64_t poll = x->c ? x->c->max_poll_interval_ns : 0;
+    const config *own = xp_cfg(x, (node_id)m->c);
+    int64_t session = own ? own->session_timeout_ns : 0;
+    int64_t poll = own ? own->max_poll_interval_ns : 0;
     switch (m->b) {
     case HIST_MEMBER_EXPIRED:
         xp_add(t, "%s expired %s's member at %s: no heartbeat for session.timeout.ms=%s",
@@ -634,7 +644,7 @@ static int xp_cause(const xp_story *x, xp_text *t, node_id node, int g, size_t f
             xp_add(t, "%s's heartbeat thread left the group at %s: max.poll.interval.ms=%s "
                    "passed since its last poll() (AbstractCoordinator.maybeLeaveGroup)",
                    xp_node(node).s, xp_time(r->time_ns).s,
-                   xp_ms(x->c ? x->c->max_poll_interval_ns : 0).s);
+                   xp_ms(xp_cfg(x, node) ? xp_cfg(x, node)->max_poll_interval_ns : 0).s);
             told++;
         } else if (r->kind == HIST_MEMBER && (node_id)r->c == node && !member &&
                    r->b != HIST_MEMBER_JOINED) {
@@ -809,7 +819,7 @@ static void xp_handover(const xp_story *x, xp_text *t, const xp_item *it, size_t
     if (x->c && cm && cm->b == HIST_COMMIT_AUTO)
         xp_add(t, "auto commits come every auto.commit.interval.ms=%s at poll(), so up to that "
                "much processing is uncommitted at any time",
-               xp_ms(x->c->auto_commit_interval_ns).s);
+               xp_ms(xp_cfg(x, cm->node)->auto_commit_interval_ns).s);
     if (since < resumed_at) xp_cause(x, t, holder, it->g, since, resumed_at);
     if (owner->b != holder_gen && (int32_t)owner->b >= 0) {
         xp_rebalance(x, t, owner->b, resumed_at);
@@ -971,6 +981,13 @@ int64_t explain_pipeline_judge(xp_story **out, const history *h, const pipeline_
     x->id_off = sim_calloc_large(ids ? ids : 1, sizeof *x->id_off);
     if (!x->id_g || !x->id_off) goto failed;
     for (size_t i = 0; i < ids; i++) x->id_g[i] = -1;
+    if (c && c->consumer_override_count > 0 && c->consumers > 0) {
+        x->own = malloc((size_t)c->consumers * sizeof *x->own);
+        if (!x->own) goto failed;
+        char err[256];
+        for (int k = 0; k < c->consumers; k++)
+            if (config_for_consumer(c, k, &x->own[k], err, sizeof err) != 0) x->own[k] = *c;
+    }
     if (xp_index(x) != 0) goto failed;
     pipeline_stream ps;
     pipeline_stream_init(&ps);
@@ -1041,5 +1058,6 @@ void explain_pipeline_free(xp_story *x) {
     free(x->events);
     free(x->id_g);
     free(x->id_off);
+    free(x->own);
     free(x);
 }

@@ -103,6 +103,8 @@ struct scenario {
     producer *prods;            /* owned; producers_begun of them went through producer_init */
     int producer_count;         /* workload.producers */
     int producers_begun;        /* producers that went through producer_init */
+    config *cons_cfgs;          /* owned: each instance's configuration when some instance has
+                                 * consumer-<n>.<key> lines, else NULL */
     config *prod_cfgs;          /* owned: each producer's configuration when some producer has
                                  * producer-<n>.<key> lines, else NULL (all use cfg) */
     fault_runtime faults;
@@ -879,11 +881,20 @@ static int scenario_build_pipelines(scenario *s, const int *bootstrap) {
     pipeline_stream_init(&s->pstream);
     s->pipes = calloc((size_t)c->consumers, sizeof *s->pipes);
     if (!s->pipes) return -1;
+    if (c->consumer_override_count > 0) {
+        /* Each instance's own keys (consumer-<n>.<key>), checked by config_finish already. */
+        s->cons_cfgs = malloc((size_t)c->consumers * sizeof *s->cons_cfgs);
+        if (!s->cons_cfgs) return -1;
+        char err[256];
+        for (int i = 0; i < c->consumers; i++)
+            if (config_for_consumer(c, i, &s->cons_cfgs[i], err, sizeof err) != 0) return -1;
+    }
     pipeline_env env = {.world = &s->world, .net = s->net, .history = &s->history, .config = c,
                         .payloads = &s->payloads,
                         .step_fn = s->faults.steps_watched ? fault_on_step : NULL,
                         .step_ctx = &s->faults, .sink = &s->sink};
     for (int i = 0; i < c->consumers; i++) {
+        if (s->cons_cfgs) env.config = &s->cons_cfgs[i];
         s->pipes[i] = pipeline_new(&env, i, boot);
         if (!s->pipes[i]) return -1;
         s->pipe_count = i + 1;
@@ -1079,6 +1090,7 @@ static void scenario_fini(scenario *s) {
     for (int i = 0; i < s->producers_begun; i++) producer_fini(&s->prods[i]);
     free(s->prods);
     free(s->prod_cfgs);
+    free(s->cons_cfgs);
     for (int b = 1; b <= s->brokers_begun; b++) broker_fini(&s->brokers[b]);
     free(s->brokers);
     free(s->replica_counts);
