@@ -155,6 +155,9 @@ struct consumer {
     bool join_prepare_waiting; /* onJoinPrepare's commit is awaited */
     int64_t join_prepare_deadline_ns;
     bool join_complete_pending; /* SyncGroup answered: onJoinComplete at the next poll */
+    consumer_group_metadata joined; /* ConsumerCoordinator.groupMetadata: set by onJoinComplete
+                                     * only (and the constructor), so it outlives a reset of
+                                     * the generation (KafkaConsumer.groupMetadata, 3.9) */
     int64_t join_after_ns;
     uint16_t *sync_assignment;  /* owned, partition_count: the SyncGroup's assignment */
     int sync_assignment_count;
@@ -616,6 +619,7 @@ static bool consumer_join_prepare(consumer *c) {
 /* onJoinComplete: the new assignment; positions come from the committed offsets. */
 static void consumer_join_complete(consumer *c) {
     c->join_complete_pending = false;
+    c->joined = (consumer_group_metadata){.member_id = c->member_id, .generation = c->generation};
     c->needs_join_prepare = true;
     c->owned_count = 0;
     for (int k = 0; k < c->sync_assignment_count; k++) {
@@ -675,7 +679,9 @@ static void consumer_hb_arm(consumer *c) {
         at = c->hb_in_flight ? SIM_TIME_NEVER : c->hb_next_ns;
         int64_t poll_end = c->last_poll_ns + c->cfg->max_poll_interval_ns;
         int64_t session_end = c->hb_session_start_ns + c->cfg->session_timeout_ns;
-        if (poll_end < at) at = poll_end;
+        /* With the coordinator unknown the thread only looks it up and waits
+         * retry.backoff.ms (HeartbeatThread.run): neither deadline is looked at then. */
+        if (c->coordinator >= 0 && poll_end < at) at = poll_end;
         if (c->coordinator >= 0 && session_end < at) at = session_end;
     }
     if (at == SIM_TIME_NEVER) {
@@ -1480,6 +1486,8 @@ static void consumer_session_clear(consumer *c) {
     c->state = MEMBER_UNJOINED;
     c->member_id = PROTO_MEMBER_UNKNOWN;
     c->generation = PROTO_GENERATION_NONE;
+    c->joined = (consumer_group_metadata){.member_id = PROTO_MEMBER_UNKNOWN,
+                                          .generation = PROTO_GENERATION_NONE};
     c->leader_id = PROTO_MEMBER_UNKNOWN;
     c->rejoin_needed = true;
     c->needs_join_prepare = true;
@@ -1639,6 +1647,8 @@ consumer_group_metadata consumer_group_metadata_of(const consumer *c) {
     return (consumer_group_metadata){.member_id = c->member_id,
                                      .generation = stable ? c->generation : PROTO_GENERATION_NONE};
 }
+
+consumer_group_metadata consumer_group_metadata_joined(const consumer *c) { return c->joined; }
 
 void consumer_close(consumer *c) {
     if (!consumer_alive(c)) return;

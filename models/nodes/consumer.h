@@ -114,6 +114,12 @@ void consumer_seek(consumer *c, int partition, int64_t offset);
 /* committed(): the group's committed offsets of the assigned partitions, by on_committed. */
 void consumer_fetch_committed(consumer *c);
 consumer_group_metadata consumer_group_metadata_of(const consumer *c);
+/* KafkaConsumer.groupMetadata() (3.9 ConsumerCoordinator): the member id and generation the
+ * last onJoinComplete saw, kept when the heartbeat thread leaves the group or an error resets
+ * the generation (only the next onJoinComplete replaces it): what sendOffsetsToTransaction
+ * carries, so a member that lost its partitions is fenced by the group coordinator (KIP-447)
+ * instead of committing without group metadata. Generation -1 before the first join. */
+consumer_group_metadata consumer_group_metadata_joined(const consumer *c);
 /* close(): commit (auto commit on), LeaveGroup; the consumer stays down. */
 void consumer_close(consumer *c);
 /* Invariants (after every event of the node, as producer_check_recent). */
