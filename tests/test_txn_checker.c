@@ -595,6 +595,8 @@ static void test_pipeline_transactions(void) {
     fixture f;
     fix_init(&f, 8);
     f.opt.partitions = 2;
+    f.in.partition_count = 2;
+    f.opt.output_logs = &f.logs[2];
     f.opt.output_first = 2;
     f.opt.output_count = 1;
     fix_batch(&f, 0, 0, -1, -1, 0, 4); /* ids 0..3 */
@@ -627,6 +629,8 @@ static void test_pipeline_transactions(void) {
      * output transaction left open (hanging) are counted on the output topic. */
     fix_init(&f, 8);
     f.opt.partitions = 2;
+    f.in.partition_count = 2;
+    f.opt.output_logs = &f.logs[2];
     f.opt.output_first = 2;
     f.opt.output_count = 1;
     fix_batch(&f, 0, 0, -1, -1, 0, 4);

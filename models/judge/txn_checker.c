@@ -540,14 +540,12 @@ static void txn_output_visible(void *ctx, const proto_batch *b, int64_t bound) {
 /* The output topic of a consume-transform-produce run (opt->output_*), read at read_committed
  * for the transaction fields only: hanging transactions, aborted reads and zombie writes of
  * its view, and which batches of each transaction it holds. */
-static int txn_output_partitions(txn_stream *ts, const checker_log *logs, size_t total,
-                                 const txn_options *opt, checker_result *out) {
+static int txn_output_partitions(txn_stream *ts, const txn_options *opt, checker_result *out) {
     txn_options rc = *opt;
     rc.read_committed = true;
-    for (size_t k = 0; k < opt->output_count; k++) {
+    for (size_t k = 0; opt->output_logs && k < opt->output_count; k++) {
         size_t g = opt->output_first + k;
-        if (g >= total) break;
-        const checker_log *lg = &logs[g];
+        const checker_log *lg = &opt->output_logs[k];
         txn_open open;
         int64_t lso = txn_lso_open(lg->log, lg->log_count, lg->high_watermark, &open);
         out->hanging_transactions += (uint64_t)open.count;
@@ -582,7 +580,6 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     checker_log one;
     size_t count;
     const checker_log *logs = checker_logs(in, &one, &count);
-    size_t total = count;
     if (opt->partitions < count) count = opt->partitions;
     size_t batches = 0;
     for (size_t g = 0; g < count; g++) batches += logs[g].log_count;
@@ -601,7 +598,7 @@ int txn_checker_finish(txn_stream *ts, checker_stream *cs, const checker_input *
     for (size_t g = 0; g < count; g++)
         if (txn_view_partition(ts, (uint32_t)g, &logs[g], opt, &ts->view[g], &next, &txn) != 0)
             return -1;
-    if (txn_output_partitions(ts, logs, total, opt, &txn) != 0) return -1;
+    if (txn_output_partitions(ts, opt, &txn) != 0) return -1;
     if (in->payloads) txn_tell(ts, cs, in->payloads);
     checker_input view = *in;
     view.partitions = ts->view;

@@ -167,12 +167,13 @@ typedef struct txn_options {
     size_t partitions;        /* workload partitions: g 0 .. partitions - 1 of the checker
                                * input's logs (internal topics come after them and are not
                                * read) */
-    size_t output_first;      /* a consume-transform-produce run's output topic: its
-                               * partitions g output_first .. + output_count - 1 of the checker
-                               * input's logs are read too, at read_committed whatever the
-                               * isolation level (as pipeline_checker.h reads them), for the
-                               * transaction fields of the instances' transactions; the
-                               * ordinary checker never sees them. 0 partitions: none */
+    const checker_log *output_logs; /* a consume-transform-produce run's output topic: the
+                               * final logs of its output_count partitions (g output_first ..),
+                               * read too, at read_committed whatever the isolation level (as
+                               * pipeline_checker.h reads them), for the transaction fields of
+                               * the instances' transactions; the ordinary checker never sees
+                               * them. NULL or 0 partitions: none */
+    size_t output_first;
     size_t output_count;
     txn_anomaly_fn visit;     /* optional: told of every transaction anomaly counted (the
                                * counts are the same with or without it) */
