@@ -990,8 +990,32 @@ static void test_consumers(void) {
     c = load_ok("workload.consumers=2\nworkload.sink=external\noffsets.topic.num.partitions=4");
     CHECK_EQ(c.consumers, 2);
     CHECK_EQ(c.topics.topic_count, 3); /* orders, output, __consumer_offsets */
-    load_bad_contains("workload.consumers=2\nworkload.pipeline=exactly-once",
-                      "workload.pipeline=exactly-once: not modelled yet");
+    /* exactly-once: each instance's producer gets <group.id>-consumer-<k> after the workload
+     * producers' ids; auto commit off, read_committed unless set; refusals. */
+    c = load_ok("workload.consumers=3\nworkload.pipeline=exactly-once\ngroup.id=app\n"
+                "transactional.id=in");
+    CHECK_EQ(c.txn_id_count, 4);
+    CHECK_STR(c.txn_ids[0], "in");
+    CHECK_EQ(c.consumer_txn[0], 1);
+    CHECK_STR(c.txn_ids[c.consumer_txn[2]], "app-consumer-3");
+    CHECK_EQ(c.consumer_txn[3], -1);
+    CHECK(!c.enable_auto_commit);
+    CHECK_EQ(c.isolation_level, CONFIG_READ_COMMITTED);
+    c = load_ok("workload.consumers=2\nworkload.pipeline=exactly-once\n"
+                "isolation.level=read_uncommitted");
+    CHECK_EQ(c.isolation_level, CONFIG_READ_UNCOMMITTED);
+    CHECK_EQ(c.producer_txn[0], -1);
+    c = load_ok("workload.consumers=2\nworkload.pipeline=at-least-once");
+    CHECK_EQ(c.txn_id_count, 0);
+    CHECK_EQ(c.consumer_txn[0], -1);
+    load_bad_contains("workload.consumers=2\nworkload.pipeline=exactly-once\n"
+                      "enable.auto.commit=true",
+                      "enable.auto.commit=true with workload.pipeline=exactly-once");
+    load_bad_contains("workload.consumers=2\nworkload.pipeline=exactly-once\nkafka.version=2.4",
+                      "needs kafka.version 2.5");
+    load_bad_contains("workload.consumers=2\nworkload.pipeline=exactly-once\n"
+                      "transactional.id=group-consumer-2",
+                      "is both a workload producer's and consumer-2's");
     /* The defaults of every consumer key leave the configuration's text and hash alone. */
     config a = load_ok(""), b = load_ok("group.id=group\nmax.poll.records=500\nworkload.sink=none");
     CHECK_EQ(config_hash(&a), config_hash(&b));

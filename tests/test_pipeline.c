@@ -30,6 +30,9 @@ struct consumer {
     int32_t generation;
     uint16_t held[4];            /* the assignment consumer_positions reports */
     int held_n;
+    int32_t joined_generation;   /* consumer_group_metadata_joined's */
+    int committed_asked;         /* consumer_fetch_committed calls */
+    int closes;                  /* consumer_close calls */
     int seeks;                   /* consumer_seek calls, the last one's partition and offset */
     int seek_partition;
     int64_t seek_offset;
@@ -80,11 +83,14 @@ void consumer_seek(consumer *c, int partition, int64_t offset) {
     c->seek_partition = partition;
     c->seek_offset = offset;
 }
-void consumer_fetch_committed(consumer *c) { (void)c; }
+void consumer_fetch_committed(consumer *c) { c->committed_asked++; }
 consumer_group_metadata consumer_group_metadata_of(const consumer *c) {
     return (consumer_group_metadata){.member_id = 7, .generation = c->generation};
 }
-void consumer_close(consumer *c) { (void)c; }
+consumer_group_metadata consumer_group_metadata_joined(const consumer *c) {
+    return (consumer_group_metadata){.member_id = 7, .generation = c->joined_generation};
+}
+void consumer_close(consumer *c) { c->closes++; }
 void consumer_check_recent(consumer *c) { (void)c; }
 
 /* ---- The stand-in driven producer ---------------------------------------------------------- */
@@ -101,6 +107,13 @@ static struct stand_in_producer {
     int pending;                 /* sends not yet completed (flush_waits only) */
     int starts, crashes, restarts;
     int64_t paused_until;
+    bool transactional;          /* the producer has a transactional.id (exactly-once) */
+    int txn_calls[5];            /* PRODUCER_DRIVE_TXN_* calls (INIT .. ABORT), and begins at 0 */
+    proto_offset_entry offsets[4]; /* the last send_offsets' */
+    int offset_count;
+    proto_member_id member;
+    int32_t generation;
+    bool fatal;                  /* producer_drive_txn_fatal's answer */
 } fake;
 
 int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
@@ -143,6 +156,28 @@ uint64_t producer_drive_pending(const producer *p) {
     return (uint64_t)fake.pending;
 }
 void producer_check_recent(producer *p) { (void)p; }
+bool producer_drive_transactional(const producer *p) { (void)p; return fake.transactional; }
+void producer_drive_init_transactions(producer *p) { (void)p; fake.txn_calls[PRODUCER_DRIVE_TXN_INIT]++; }
+int producer_drive_begin(producer *p) { (void)p; fake.txn_calls[0]++; return 0; }
+void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets, int n,
+                                 proto_member_id member_id, int32_t generation) {
+    (void)p;
+    fake.txn_calls[PRODUCER_DRIVE_TXN_OFFSETS]++;
+    CHECK(n >= 1 && n <= 4);
+    memcpy(fake.offsets, offsets, (size_t)n * sizeof *offsets);
+    fake.offset_count = n;
+    fake.member = member_id;
+    fake.generation = generation;
+}
+void producer_drive_commit(producer *p) { (void)p; fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT]++; }
+void producer_drive_abort(producer *p) { (void)p; fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT]++; }
+bool producer_drive_txn_fatal(const producer *p) { (void)p; return fake.fatal; }
+
+/* The transactional call the application waits in returns error. */
+static void fake_txn_returns(int error) {
+    producer_driver *d = &fake.p->driver;
+    d->on_txn(d->ctx, error);
+}
 
 /* The producer completes every pending send (error for the one at index bad, -1 none) and the
  * flush returns. */
@@ -572,6 +607,75 @@ static void test_output_send_blocks(void) {
     rig_fini(&r);
 }
 
+/* exactly-once: initTransactions first; per poll begin, process and send each record,
+ * sendOffsetsToTransaction with the positions and the group metadata of the last join (the
+ * generation the member joined, even once the consumer's own was reset), commit, poll. An
+ * abortable error aborts, asks committed() and seeks each assigned partition there (again
+ * after the backoff while one is not answered); a fatal one closes the instance. */
+static void test_exactly_once(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_EXACTLY_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    r.cfg.retry_backoff_ns = 100 * MS;
+    fake.transactional = true;
+    consumer *c = rig_consumer(&r);
+    c->held[0] = 3;
+    c->held_n = 1;
+    c->joined_generation = 4;
+    c->generation = -1; /* left the group meanwhile: groupMetadata() keeps the join's */
+    rig_start(&r);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_INIT], 1);
+    CHECK_EQ(c->polls, 0); /* initTransactions blocks the thread */
+    fake_txn_returns(0);
+    CHECK_EQ(c->polls, 1);
+    consumer_record recs[2] = {rec(1, 10), rec(2, 11)};
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    CHECK_EQ(fake.txn_calls[0], 1); /* begin */
+    CHECK_EQ(fake.sends, 2);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 2);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_OFFSETS], 1);
+    CHECK_EQ(fake.flushes, 0); /* commitTransaction flushes */
+    CHECK_EQ(fake.offset_count, 1);
+    CHECK_EQ(fake.offsets[0].partition, 3);
+    CHECK_EQ(fake.member, 7);
+    CHECK_EQ(fake.generation, 4);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT], 0);
+    fake_txn_returns(0);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT], 1);
+    CHECK_EQ(c->polls, 1);
+    fake_txn_returns(0);
+    CHECK_EQ(c->polls, 2);
+    CHECK(pipeline_done(r.pl));
+    /* The group moved on: the offsets are refused (CommitFailedException), the transaction
+     * aborts, committed() answers nothing for orders-3 at first (a pending commit), then 10. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    fake_txn_returns(ERR_CLIENT_COMMIT_FAILED);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 1);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT], 1);
+    fake_txn_returns(0);
+    CHECK_EQ(c->committed_asked, 1);
+    cenv(&r)->app.on_committed(cenv(&r)->app.ctx, NULL, 0, 0);
+    CHECK_EQ(c->seeks, 0);
+    rig_run(&r, 1 * S);
+    CHECK_EQ(c->committed_asked, 2);
+    consumer_offset committed = {.offset = 10, .leader_epoch = -1, .partition = 3};
+    cenv(&r)->app.on_committed(cenv(&r)->app.ctx, &committed, 1, 0);
+    CHECK_EQ(c->seeks, 1);
+    CHECK_EQ(c->seek_partition, 3);
+    CHECK_EQ(c->seek_offset, 10);
+    CHECK_EQ(c->polls, 3);
+    /* Fenced: the instance closes and stays down. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    fake.fatal = true;
+    fake_txn_returns(ERR_PRODUCER_FENCED);
+    CHECK_EQ(c->closes, 1);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 1);
+    CHECK(pipeline_done(r.pl));
+    CHECK(!pipeline_holds(r.pl, 3));
+    rig_run(&r, 2 * S);
+    CHECK_EQ(c->polls, 3);
+    rig_fini(&r);
+}
+
 int main(void) {
     test_auto_commit_loop();
     test_manual_commits();
@@ -583,5 +687,6 @@ int main(void) {
     test_output_flush_before_commit();
     test_output_send_failed();
     test_output_send_blocks();
+    test_exactly_once();
     return test_result("test_pipeline");
 }

@@ -1339,6 +1339,7 @@ int config_for_producer(const config *c, int index, config *out, char *err, size
         memcpy(out->txn_ids, c->txn_ids, sizeof out->txn_ids);
         memcpy(out->producer_txn, c->producer_txn, sizeof out->producer_txn);
         memcpy(out->txn_partition, c->txn_partition, sizeof out->txn_partition);
+        memcpy(out->consumer_txn, c->consumer_txn, sizeof out->consumer_txn);
         out->topics = c->topics;
         int k = c->producer_txn[index];
         snprintf(out->transactional_id, sizeof out->transactional_id, "%s",
@@ -1776,6 +1777,21 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
         if (k == c->txn_id_count) snprintf(c->txn_ids[c->txn_id_count++], CONFIG_TXN_ID_MAX + 1, "%s", id);
         c->producer_txn[p] = (int8_t)k;
     }
+    for (int k = 0; k < PROTO_CONSUMERS_MAX; k++) c->consumer_txn[k] = -1;
+    for (int k = 0; c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE && k < c->consumers; k++) {
+        char id[CONFIG_TXN_ID_MAX + 1];
+        snprintf(id, sizeof id, "%.*s-consumer-%d", CONFIG_TXN_ID_MAX - 12, c->group_id, k + 1);
+        for (int i = 0; i < c->txn_id_count; i++) {
+            if (strcmp(c->txn_ids[i], id) != 0) continue;
+            snprintf(what, sizeof what, "transactional.id %s is both a workload producer's and "
+                     "consumer-%d's (workload.pipeline=exactly-once gives instance k the id "
+                     "<group.id>-consumer-<k>): the two would fence each other; use another "
+                     "transactional.id or group.id", id, k + 1);
+            return config_fail(err, err_len, what);
+        }
+        snprintf(c->txn_ids[c->txn_id_count], CONFIG_TXN_ID_MAX + 1, "%s", id);
+        c->consumer_txn[k] = (int8_t)c->txn_id_count++;
+    }
     if (c->txn_id_count == 0) return 0;
     if (c->transaction_timeout_ns <= 0 ||
         c->transaction_timeout_ns > c->transaction_max_timeout_ns) {
@@ -1848,6 +1864,34 @@ static int config_finish_output(config *c, char *err, size_t err_len) {
     return 0;
 }
 
+/* workload.pipeline=exactly-once as Kafka's ExactlyOnceMessageProcessor (3.9 examples) and
+ * Kafka Streams set it up: no auto commit (the offsets go in the transaction; an explicit
+ * enable.auto.commit=true is refused: a plain commit could move the group past inputs whose
+ * transaction then aborts), the input read read_committed unless isolation.level says
+ * otherwise (read_uncommitted stays allowed: the judge then counts what it read of aborted
+ * transactions), idempotence on (a transactional.id requires it: KafkaProducer refuses an
+ * explicit false). The group metadata of sendOffsetsToTransaction (KIP-447) exists from 2.5. */
+static int config_finish_exactly_once(config *c, char *err, size_t err_len) {
+    if (c->kafka_version < 20500)
+        return config_fail(err, err_len, "workload.pipeline=exactly-once needs kafka.version "
+                           "2.5 or later (KIP-447: sendOffsetsToTransaction with the consumer's "
+                           "group metadata)");
+    if (config_user_set(c, config_key_find("enable.auto.commit")) && c->enable_auto_commit)
+        return config_fail(err, err_len, "enable.auto.commit=true with workload.pipeline="
+                           "exactly-once: the offsets are committed in the producer's "
+                           "transaction; an automatic commit could move the group past records "
+                           "whose transaction aborts; allowed: false");
+    if (!c->enable_idempotence)
+        return config_fail(err, err_len, "enable.idempotence=false with workload.pipeline="
+                           "exactly-once: each instance's producer has a transactional.id, which "
+                           "requires idempotence (KafkaProducer refuses the pair; before 3.0 "
+                           "idempotence is off by default: set enable.idempotence=true)");
+    c->enable_auto_commit = false;
+    if (!config_user_set(c, config_key_find("isolation.level")))
+        c->isolation_level = CONFIG_READ_COMMITTED;
+    return 0;
+}
+
 /* The consumers' settings across keys, and __consumer_offsets, created as Kafka's group
  * coordinator creates it on first use with the offsets.topic.* keys (GroupMetadataManager);
  * like __transaction_state, a replication factor above the brokers is a world whose group can
@@ -1856,6 +1900,10 @@ static int config_finish_output(config *c, char *err, size_t err_len) {
  * instance's). 0, or -1 with what is refused in err. */
 static int config_check_consumer_keys(const config *c, char *err, size_t err_len) {
     char what[320];
+    if (c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE && c->enable_auto_commit)
+        return config_fail(err, err_len, "enable.auto.commit=true with workload.pipeline="
+                           "exactly-once: the offsets are committed in the producer's "
+                           "transaction; allowed: false");
     if (c->heartbeat_interval_ns >= c->session_timeout_ns) {
         /* GroupRebalanceConfig / Heartbeat: "Heartbeat must be set lower than the session
          * timeout" (the consumer refuses to start). */
@@ -1882,6 +1930,9 @@ static int config_check_consumer_keys(const config *c, char *err, size_t err_len
 static int config_finish_consumers(config *c, char *err, size_t err_len) {
     char what[320];
     if (c->consumers == 0) return 0;
+    if (c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE &&
+        config_finish_exactly_once(c, err, err_len) != 0)
+        return -1;
     if (config_check_consumer_keys(c, err, err_len) != 0) return -1;
     if (c->topics.workload_partitions > (int)PROTO_OFFSET_ENTRIES_MAX) {
         /* One consumer may come to own every input partition, and its OffsetCommit and
@@ -1980,12 +2031,6 @@ int config_finish(config *c, char *err, size_t err_len) {
     if (c->consumer_override_count > 0 && config_finish_consumer_overrides(c, err, err_len) != 0)
         return -1;
     if (config_finish_faults(c, err, err_len) != 0) return -1;
-    if (c->consumers > 0 && c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE) {
-        /* The instances' transactional output (sendOffsetsToTransaction, KIP-447) is not built
-         * yet: the other two loops are (pipeline.c). */
-        return config_fail(err, err_len, "workload.pipeline=exactly-once: not modelled yet; "
-                           "allowed: at-most-once, at-least-once");
-    }
     return 0;
 }
 

@@ -38,6 +38,8 @@
 /* transactional.id: at most this many characters of [A-Za-z0-9._-] (Kafka takes any string;
  * the model keeps it writable as a properties value and a fault target). */
 #define CONFIG_TXN_ID_MAX TXN_ID_MAX
+/* Transactional ids of a world: the workload producers' and the exactly-once instances'. */
+#define CONFIG_TXN_IDS_MAX (PROTO_PRODUCERS_MAX + PROTO_CONSUMERS_MAX)
 /* isolation.level */
 #define CONFIG_READ_UNCOMMITTED 0
 #define CONFIG_READ_COMMITTED 1
@@ -209,9 +211,15 @@ typedef struct config {
      * topic __transaction_state (internal) follows the workload's topics in topics when
      * txn_id_count > 0. Producer configurations (config_for_producer) carry the same tables. */
     int txn_id_count;
-    char txn_ids[PROTO_PRODUCERS_MAX][CONFIG_TXN_ID_MAX + 1];
+    char txn_ids[CONFIG_TXN_IDS_MAX][CONFIG_TXN_ID_MAX + 1];
     int8_t producer_txn[PROTO_PRODUCERS_MAX];
-    uint16_t txn_partition[PROTO_PRODUCERS_MAX];
+    uint16_t txn_partition[CONFIG_TXN_IDS_MAX];
+    /* With workload.pipeline=exactly-once, instance k's producer (consumer-k.producer) has the
+     * transactional id "<group.id>-consumer-<k>" (one per instance, which KIP-447 allows: the
+     * group's generation fences a zombie, and a restarted instance fences its predecessor by
+     * the same id); consumer_txn[k - 1] its index in txn_ids, after the workload producers'
+     * ids; -1 in the other pipelines. */
+    int8_t consumer_txn[PROTO_CONSUMERS_MAX];
 
     /* Consumers and groups (issue 19; txn-consumer-semantics.md section 3). With consumers >
      * 0, config_finish adds the output topic (workload.output, after the workload's topics,

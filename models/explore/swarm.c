@@ -150,6 +150,13 @@ static const char *swarm_consumer_at(swarm_drawer *d, char *buf, size_t len) {
     return buf;
 }
 
+/* True when the consumers' instances commit in transactions (workload.pipeline=exactly-once):
+ * their transaction coordinators are targets too. Other worlds draw what they drew before. */
+static bool swarm_exactly_once(const swarm_drawer *d) {
+    return swarm_consumers(d) && d->base->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE &&
+           d->base->consumer_txn[0] >= 0;
+}
+
 /* True when producer-1 is transactional: its coordinator is a target ("coordinator"). A world
  * without transactions draws exactly what it drew before they existed. */
 static bool swarm_transactional(const swarm_drawer *d) {
@@ -169,6 +176,14 @@ static swarm_role swarm_broker(swarm_drawer *d, char *buf, size_t len) {
     if (swarm_consumers(d) && swarm_pick(d, 5) == 0) {
         snprintf(buf, len, "group-coordinator");
         return SWARM_GROUP_COORDINATOR;
+    }
+    /* In an exactly-once pipeline, one draw in five is the transaction coordinator of an
+     * instance's transactional id (the leader of its __transaction_state partition when the
+     * fault fires): a broker, with a broker's steps. */
+    if (swarm_exactly_once(d) && swarm_pick(d, 5) == 0) {
+        int k = d->base->consumer_txn[swarm_pick(d, (uint32_t)d->world.consumers)];
+        snprintf(buf, len, "coordinator of %s", d->base->txn_ids[k]);
+        return SWARM_BROKER;
     }
     uint32_t r = swarm_pick(d, 4);
     if (r <= 2) {

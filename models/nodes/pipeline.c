@@ -38,9 +38,10 @@
  * for its end. A crash loses the instance's state (the records in hand); the sink and its dedup
  * table are outside and keep what was applied.
  *
- * Simplifications: processing takes the same time for every record; exactly-once is not
- * modelled yet (config_finish refuses it); the output partition is the input partition's
- * number (pl_output_partition), not a partitioner's choice.
+ * exactly-once: the loop of the section "Exactly-once" below (KIP-447).
+ *
+ * Simplifications: processing takes the same time for every record; the output partition is
+ * the input partition's number (pl_output_partition), not a partitioner's choice.
  */
 #include "pipeline.h"
 
@@ -59,7 +60,10 @@ typedef enum pipeline_next {
     PL_NEXT_PROCESSED,  /* the record at batch_at is processed: apply its effect */
     PL_NEXT_SENT,       /* the output send of the record at batch_at returned */
     PL_NEXT_BATCH_DONE, /* every record of the batch is processed: flush */
-    PL_NEXT_FLUSHED     /* flush() returned: commit, or go back after a failed send */
+    PL_NEXT_FLUSHED,    /* flush() returned: commit, or go back after a failed send */
+    PL_NEXT_INIT_TXN,   /* exactly-once: initTransactions (at the start of each process) */
+    PL_NEXT_BEGIN,      /* exactly-once: beginTransaction for the batch polled */
+    PL_NEXT_COMMITTED   /* exactly-once, after an abort: committed() again (retry backoff) */
 } pipeline_next;
 
 /* What the application thread waits for in the consumer. */
@@ -68,7 +72,9 @@ typedef enum pipeline_wait {
     PL_WAIT_POLL,       /* poll() returned nothing yet: on_records */
     PL_WAIT_COMMIT,     /* commitSync: on_commit */
     PL_WAIT_SEND,       /* send() blocks on buffer.memory: the producer's on_unblocked */
-    PL_WAIT_FLUSH       /* flush(): the producer's on_flush */
+    PL_WAIT_FLUSH,      /* flush(): the producer's on_flush */
+    PL_WAIT_TXN,        /* a transactional call (init, sendOffsets, commit, abort): on_txn */
+    PL_WAIT_COMMITTED   /* committed() after an abort: the consumer's on_committed */
 } pipeline_wait;
 
 struct pipeline {
@@ -79,6 +85,11 @@ struct pipeline {
     consumer *consumer;          /* owned */
     producer *producer;          /* owned: consumer-k.producer, driven (producer.h) */
     bool send_failed;            /* a send of the batch in hand completed with an error */
+    uint8_t txn_call;            /* exactly-once: the call PL_WAIT_TXN waits in
+                                  * (PRODUCER_DRIVE_TXN_*) */
+    bool closed;                 /* exactly-once: closed after a fatal error (fenced); down
+                                  * until a restart */
+    uint64_t aborts;             /* exactly-once: transactions this instance aborted */
     uint16_t kind;               /* the application thread's timer kind */
     sim_timer timer;             /* processing, or the end of a pause or stall */
     bool up;                     /* started and not crashed */
@@ -161,8 +172,10 @@ static void pl_polled(pipeline *pl) {
         pl_then(pl, PL_NEXT_POLL);
         return;
     }
-    pl_then(pl, pl->cfg->pipeline == CONFIG_PIPELINE_AT_MOST_ONCE ? PL_NEXT_COMMIT
-                                                                   : PL_NEXT_PROCESS);
+    pipeline_next then = PL_NEXT_PROCESS;
+    if (pl->cfg->pipeline == CONFIG_PIPELINE_AT_MOST_ONCE) then = PL_NEXT_COMMIT;
+    if (pl->cfg->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE) then = PL_NEXT_BEGIN;
+    pl_then(pl, then);
 }
 
 static void pl_poll(pipeline *pl) {
@@ -237,7 +250,13 @@ static void pl_rewind(pipeline *pl) {
 /* Every record of the batch is processed and its outputs sent: flush() before anything is
  * committed (the consume-transform-produce loop: no offset is committed before the outputs of
  * the records below it are acknowledged). */
+static void pl_txn_offsets(pipeline *pl);
+
 static void pl_batch_done(pipeline *pl) {
+    if (pl->cfg->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE) {
+        pl_txn_offsets(pl); /* commitTransaction flushes */
+        return;
+    }
     pl->wait = PL_WAIT_FLUSH; /* before the call: it may not return at once */
     if (!producer_drive_flush(pl->producer)) return;
     pl->wait = PL_WAIT_NONE;
@@ -274,6 +293,172 @@ static void pl_flushed(pipeline *pl) {
         consumer_commit(pl->consumer, CONSUMER_COMMIT_ASYNC, NULL, 0);
     }
     pl_then(pl, PL_NEXT_POLL);
+}
+
+/* ---- Exactly-once (KIP-447) ------------------------------------------------------------------- */
+
+/* The loop of Kafka's ExactlyOnceMessageProcessor (examples, 3.9) on the instance's
+ * transactional producer (producer.h, driven transactions):
+ *   initTransactions (once per process: fences an older process of the same transactional.id)
+ *   poll -> beginTransaction -> process each (sink, send) ->
+ *   sendOffsetsToTransaction(positions of the assignment, consumer.groupMetadata()) ->
+ *   commitTransaction -> poll
+ *   a fatal error (ProducerFencedException, OutOfOrderSequenceException, ...): close the
+ *     instance (LeaveGroup); it stays down until a restart
+ *   any other KafkaException: abortTransaction, then committed() of the assignment and a seek
+ *     of each partition to its committed offset (the beginning without one: seekToBeginning),
+ *     "the consumer fetch position needs to be restored to the committed offset before the
+ *     transaction started" (maybeRetry), then poll.
+ * A member the group moved on from (max.poll.interval.ms passed, its session expired) still
+ * sends the group metadata of its last onJoinComplete (consumer_group_metadata_joined), which
+ * the group coordinator rejects (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID): its transaction
+ * aborts, its outputs stay invisible at read_committed, and the new owner, whose requireStable
+ * OffsetFetch waited while that transaction's offsets were pending, resumes from the offsets
+ * committed last (txn-consumer-semantics.md section 2).
+ * Simplifications: EOMP's MAX_RETRIES (after which it skips the batch and commits) is not
+ * modelled: every abort rewinds; committed() is asked again after retry.backoff.ms while a
+ * partition's answer is missing (UNSTABLE_OFFSET_COMMIT, the coordinator away), where Kafka's
+ * retries until default.api.timeout.ms. No ConsumerRebalanceListener is needed: the loop polls
+ * only between transactions, so a rebalance never runs inside one (EOMP's callbacks only log). */
+
+static void pl_txn_call_wait(pipeline *pl, uint8_t call) {
+    pl->wait = PL_WAIT_TXN; /* before the call: its answer comes in an event of its own */
+    pl->txn_call = call;
+}
+
+static void pl_init_transactions(pipeline *pl) {
+    pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_INIT);
+    producer_drive_init_transactions(pl->producer);
+}
+
+/* A fatal error: the application closes (consumer.close(): LeaveGroup; the producer, fatal,
+ * has nothing to abort). The instance stays down until a restart fault. */
+static void pl_close(pipeline *pl) {
+    consumer_close(pl->consumer);
+    producer_crash(pl->producer); /* close(): nothing more goes out */
+    pl->closed = true;
+    pl->up = false;
+    pl->next = PL_NEXT_NONE;
+    pl->wait = PL_WAIT_NONE;
+    pl->batch_n = 0;
+    pl->batch_at = 0;
+    sim_timer_cancel(&pl->timer);
+}
+
+/* catch (KafkaException e): abortTransaction (a fatal state closes instead). */
+static void pl_txn_failed(pipeline *pl) {
+    pl->batch_n = 0;
+    pl->batch_at = 0;
+    if (producer_drive_txn_fatal(pl->producer)) {
+        pl_close(pl);
+        return;
+    }
+    pl->aborts++;
+    pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_ABORT);
+    producer_drive_abort(pl->producer);
+}
+
+static void pl_begin_transaction(pipeline *pl) {
+    int error = producer_drive_begin(pl->producer);
+    if (error == 0) {
+        pl_then(pl, PL_NEXT_PROCESS);
+        return;
+    }
+    pl_txn_failed(pl);
+}
+
+/* sendOffsetsToTransaction(positions of the assignment, groupMetadata()). */
+static void pl_txn_offsets(pipeline *pl) {
+    consumer_offset pos[TOPIC_PARTITIONS_MAX];
+    proto_offset_entry entries[TOPIC_PARTITIONS_MAX];
+    int n = consumer_positions(pl->consumer, pos, TOPIC_PARTITIONS_MAX);
+    if (n > (int)PROTO_OFFSET_ENTRIES_MAX) n = (int)PROTO_OFFSET_ENTRIES_MAX;
+    for (int k = 0; k < n; k++)
+        entries[k] = (proto_offset_entry){.offset = pos[k].offset,
+                                          .leader_epoch = pos[k].leader_epoch,
+                                          .partition = pos[k].partition};
+    pl->batch_n = 0;
+    pl->batch_at = 0;
+    consumer_group_metadata meta = consumer_group_metadata_joined(pl->consumer);
+    if (n == 0) { /* nothing assigned any more: the transaction commits the outputs alone */
+        pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_COMMIT);
+        producer_drive_commit(pl->producer);
+        return;
+    }
+    pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_OFFSETS);
+    producer_drive_send_offsets(pl->producer, entries, n, meta.member_id, meta.generation);
+}
+
+/* committed() of the assignment, after an abort. */
+static void pl_fetch_committed(pipeline *pl) {
+    pl->wait = PL_WAIT_COMMITTED;
+    consumer_fetch_committed(pl->consumer);
+}
+
+/* consumer.h on_committed: seek every assigned partition to its committed offset (the
+ * beginning without one); a partition not answered yet is asked again after
+ * retry.backoff.ms. */
+static void pl_on_committed(void *ctx, const consumer_offset *offsets, int n, int error) {
+    pipeline *pl = ctx;
+    if (!pl->up || pl->wait != PL_WAIT_COMMITTED) return;
+    pl->wait = PL_WAIT_NONE;
+    uint16_t held[TOPIC_PARTITIONS_MAX];
+    int assigned = consumer_assignment(pl->consumer, held, TOPIC_PARTITIONS_MAX);
+    bool missing = error != 0;
+    for (int k = 0; k < assigned && !missing; k++) {
+        int found = -1;
+        for (int j = 0; j < n && found < 0; j++)
+            if (offsets[j].partition == held[k]) found = j;
+        missing = found < 0;
+    }
+    if (missing) {
+        pl->next = PL_NEXT_COMMITTED;
+        pl_arm(pl, pl_now(pl) + pl->cfg->retry_backoff_ns);
+        return;
+    }
+    for (int k = 0; k < assigned; k++)
+        for (int j = 0; j < n; j++)
+            if (offsets[j].partition == held[k])
+                consumer_seek(pl->consumer, held[k], offsets[j].offset >= 0 ? offsets[j].offset : 0);
+    pl_then(pl, PL_NEXT_POLL);
+}
+
+/* producer.h on_txn: the transactional call the thread waits in returned. */
+static void pl_on_txn(void *ctx, int error) {
+    pipeline *pl = ctx;
+    if (!pl->up || pl->wait != PL_WAIT_TXN) return;
+    pl->wait = PL_WAIT_NONE;
+    uint8_t call = pl->txn_call;
+    pl->txn_call = PRODUCER_DRIVE_TXN_NONE;
+    if (call == PRODUCER_DRIVE_TXN_INIT) {
+        if (error == 0) pl_then(pl, PL_NEXT_POLL);
+        else if (producer_drive_txn_fatal(pl->producer)) pl_close(pl);
+        else pl_then(pl, PL_NEXT_INIT_TXN); /* a timeout: initTransactions again */
+        return;
+    }
+    if (call == PRODUCER_DRIVE_TXN_ABORT) {
+        if (error != 0 && producer_drive_txn_fatal(pl->producer)) {
+            pl_close(pl);
+            return;
+        }
+        if (error != 0) { /* abortTransaction again */
+            pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_ABORT);
+            producer_drive_abort(pl->producer);
+            return;
+        }
+        pl_fetch_committed(pl);
+        return;
+    }
+    if (error != 0) {
+        pl_txn_failed(pl);
+        return;
+    }
+    if (call == PRODUCER_DRIVE_TXN_OFFSETS) {
+        pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_COMMIT);
+        producer_drive_commit(pl->producer);
+        return;
+    }
+    pl_then(pl, PL_NEXT_POLL); /* committed */
 }
 
 /* ---- Processing ----------------------------------------------------------------------------- */
@@ -366,6 +551,9 @@ static void pl_run(pipeline *pl) {
     case PL_NEXT_SENT: pl_sent(pl); break;
     case PL_NEXT_BATCH_DONE: pl_batch_done(pl); break;
     case PL_NEXT_FLUSHED: pl_flushed(pl); break;
+    case PL_NEXT_INIT_TXN: pl_init_transactions(pl); break;
+    case PL_NEXT_BEGIN: pl_begin_transaction(pl); break;
+    case PL_NEXT_COMMITTED: pl_fetch_committed(pl); break;
     }
 }
 
@@ -392,7 +580,8 @@ pipeline *pipeline_new(const pipeline_env *env, int index, const int *bootstrap)
                          .config = env->config, .payloads = env->payloads,
                          .step_fn = env->step_fn, .step_ctx = env->step_ctx,
                          .app = {.ctx = pl, .on_records = pl_on_records,
-                                 .on_commit = pl_on_commit}};
+                                 .on_commit = pl_on_commit,
+                                 .on_committed = pl_on_committed}};
     pl->consumer = pl->batch ? consumer_new(&cenv, index, bootstrap) : NULL;
     pl->producer = pl->consumer ? calloc(1, sizeof *pl->producer) : NULL;
     if (!pl->producer) {
@@ -404,7 +593,7 @@ pipeline *pipeline_new(const pipeline_env *env, int index, const int *bootstrap)
     const topic_table *t = &pl->cfg->topics;
     producer_topic out = {.first = t->workload_partitions, .count = t->output_partitions};
     producer_driver driver = {.ctx = pl, .on_send = pl_on_send, .on_flush = pl_on_flush,
-                              .on_unblocked = pl_on_unblocked};
+                              .on_unblocked = pl_on_unblocked, .on_txn = pl_on_txn};
     producer_env penv = {.world = env->world, .net = env->net, .history = env->history,
                          .config = env->config, .payloads = env->payloads, .topics = &out,
                          .topic_count = 1, .driver = &driver};
@@ -435,10 +624,12 @@ static void pl_begin(pipeline *pl) {
     pl->up = true;
     pl->wait = PL_WAIT_NONE;
     pl->send_failed = false;
+    pl->closed = false;
+    pl->txn_call = PRODUCER_DRIVE_TXN_NONE;
     pl->batch_n = 0;
     pl->batch_at = 0;
     sim_timer_cancel(&pl->timer);
-    pl_then(pl, PL_NEXT_POLL);
+    pl_then(pl, producer_drive_transactional(pl->producer) ? PL_NEXT_INIT_TXN : PL_NEXT_POLL);
 }
 
 void pipeline_start(pipeline *pl) {

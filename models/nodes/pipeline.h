@@ -18,8 +18,8 @@
  * through the instance's own producer, consumer-k.producer (producer.h, driven mode), to the
  * partition of the input partition's number; flush() comes before any commit of the offsets.
  *
- * Modelled so far: the at-most-once and at-least-once loops with the sink and the output;
- * exactly-once is not (config_finish refuses it).
+ * All three loops are modelled; exactly-once (pipeline.c, "Exactly-once") with the instance's
+ * producer transactional (transactional.id <group.id>-consumer-<k>).
  */
 #ifndef KAFKASIM_PIPELINE_H
 #define KAFKASIM_PIPELINE_H

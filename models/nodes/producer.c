@@ -130,6 +130,7 @@ static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids 
                                                    int partition, int error, int64_t base_offset);
 static PRODUCER_COLD void producer_drive_notify(producer *p);
 static PRODUCER_COLD void producer_drive_block_expired(producer *p);
+static PRODUCER_COLD void producer_drive_txn_returned(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -2142,6 +2143,9 @@ static void producer_txn_resolve_sequences(producer *p) {
  * sender lets it before going on, as the application thread would run meanwhile. */
 static bool producer_txn_app_wants(const producer *p) {
     const txn_manager *tm = p->txn;
+    if (p->driven) /* a driven call returned, not yet told */
+        return p->drive_txn_call != PRODUCER_DRIVE_TXN_NONE && !p->drive_txn_told &&
+               tm->result != TXN_RESULT_PENDING;
     switch (p->txn_phase) {
     case PRODUCER_TXN_INIT:
     case PRODUCER_TXN_COMMITTING:
@@ -2417,6 +2421,10 @@ static bool producer_txn_app_step(producer *p) {
  * workload.transaction.records records, commitTransaction (or abortTransaction by the ratio);
  * on an error abort and send the same records again in a new transaction, or close. */
 static PRODUCER_COLD void producer_txn_app_pump(producer *p) {
+    if (p->driven) {
+        producer_drive_txn_returned(p);
+        return;
+    }
     for (int k = 0; k < 16 && producer_txn_app_step(p); k++) {
     }
 }
@@ -2432,9 +2440,12 @@ static void producer_txn_instance_died(producer *p) {
     p->txn_flush = false;
 }
 
-/* Sets up the manager of a producer with a transactional.id; 0, or -1 out of memory. */
+/* Sets up the manager of a producer with a transactional.id (a driven one: its instance's,
+ * config.consumer_txn); 0, or -1 out of memory. */
 static int producer_txn_init(producer *p) {
-    int txn = p->cfg->txn_id_count > 0 ? p->cfg->producer_txn[p->index] : -1;
+    int txn = p->cfg->txn_id_count <= 0 ? -1
+              : p->driven               ? p->cfg->consumer_txn[p->index]
+                                        : p->cfg->producer_txn[p->index];
     if (txn < 0 || txn >= p->cfg->txn_id_count || !p->cfg->enable_idempotence) return 0;
     p->txn = calloc(1, sizeof *p->txn);
     uint64_t size = p->cfg->transaction_records ? p->cfg->transaction_records : 1;
@@ -2537,6 +2548,12 @@ static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids 
 /* The event of producer_drive_notify_soon: a blocked send takes the memory freed, or flush()
  * returns. */
 static PRODUCER_COLD void producer_drive_notify(producer *p) {
+    if (p->drive_txn_told) {
+        p->drive_txn_told = false;
+        p->drive_txn_call = PRODUCER_DRIVE_TXN_NONE;
+        if (p->driver.on_txn) p->driver.on_txn(p->driver.ctx, p->drive_txn_error);
+        return;
+    }
     if (p->drive_blocked) {
         if (!producer_buffer_has_room(p)) return; /* a later completion frees more */
         p->drive_blocked = false;
@@ -2562,6 +2579,102 @@ static PRODUCER_COLD void producer_drive_block_expired(producer *p) {
         p->driver.on_send(p->driver.ctx, p->drive_blocked_id, p->drive_blocked_partition,
                           ERR_CLIENT_BUFFER_EXHAUSTED, -1);
     if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
+}
+
+/* ---- Driven transactions (producer.h: an exactly-once instance's producer) ----------------- */
+
+bool producer_drive_transactional(const producer *p) { return p->driven && p->txn != NULL; }
+
+bool producer_drive_txn_fatal(const producer *p) {
+    return p->txn && p->txn->state == TXN_MGR_FATAL_ERROR;
+}
+
+/* The call the application waits in returned (the manager's result): record how a
+ * transaction ended, and tell the application in an event of its own. */
+static PRODUCER_COLD void producer_drive_txn_returned(producer *p) {
+    txn_manager *tm = p->txn;
+    int error = tm->result == TXN_RESULT_DONE ? ERR_NONE
+                : tm->result_error != ERR_NONE ? tm->result_error
+                                               : tm->last_error;
+    tm->result = TXN_RESULT_NONE;
+    uint8_t call = p->drive_txn_call;
+    if (call == PRODUCER_DRIVE_TXN_COMMIT || call == PRODUCER_DRIVE_TXN_ABORT) {
+        history_txn_end(p->history, producer_now(p), p->node, p->txn_no,
+                        call == PRODUCER_DRIVE_TXN_COMMIT, error);
+        p->txn_flush = false;
+        p->txn_phase = error == ERR_NONE ? PRODUCER_TXN_IDLE : PRODUCER_TXN_OPEN;
+    } else if (call == PRODUCER_DRIVE_TXN_INIT) {
+        p->txn_phase = error == ERR_NONE ? PRODUCER_TXN_IDLE : PRODUCER_TXN_INIT;
+    }
+    if (tm->state == TXN_MGR_FATAL_ERROR) p->txn_phase = PRODUCER_TXN_CLOSED;
+    p->drive_txn_error = error;
+    p->drive_txn_told = true;
+    producer_drive_notify_soon(p);
+}
+
+/* A call begins: the application waits in it; the sender runs (sender.wakeup()). */
+static void producer_drive_txn_call(producer *p, uint8_t call) {
+    SIM_ASSERT(p->world, producer_drive_transactional(p) && p->started && !p->crashed);
+    SIM_ASSERT(p->world, p->drive_txn_call == PRODUCER_DRIVE_TXN_NONE);
+    p->drive_txn_call = call;
+    if (p->txn->result != TXN_RESULT_PENDING) {
+        producer_drive_txn_returned(p); /* thrown at once */
+        return;
+    }
+    producer_poll(p);
+}
+
+void producer_drive_init_transactions(producer *p) {
+    txn_manager *tm = p->txn;
+    txn_manager_init_transactions(tm);
+    if (tm->state != TXN_MGR_INITIALIZING) { /* IllegalStateException */
+        tm->result = TXN_RESULT_FAILED;
+        tm->result_error = tm->last_error != ERR_NONE ? tm->last_error : ERR_INVALID_TXN_STATE;
+    }
+    producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_INIT);
+}
+
+int producer_drive_begin(producer *p) {
+    txn_manager *tm = p->txn;
+    SIM_ASSERT(p->world, producer_drive_transactional(p) && p->started && !p->crashed);
+    if (tm->state == TXN_MGR_ABORTABLE_ERROR || tm->state == TXN_MGR_FATAL_ERROR)
+        return tm->last_error; /* maybeFailWithError */
+    txn_manager_begin(tm);
+    if (tm->state != TXN_MGR_IN_TRANSACTION) {
+        p->txn_phase = PRODUCER_TXN_CLOSED;
+        return tm->last_error != ERR_NONE ? tm->last_error : ERR_INVALID_TXN_STATE;
+    }
+    p->txn_no++;
+    history_txn_begin(p->history, producer_now(p), p->node, p->txn_no, p->producer_id,
+                      p->producer_epoch);
+    p->txn_phase = PRODUCER_TXN_OPEN;
+    return ERR_NONE;
+}
+
+void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets, int n,
+                                 proto_member_id member_id, int32_t generation) {
+    txn_manager_send_offsets(p->txn, offsets, n, member_id, generation);
+    producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_OFFSETS);
+}
+
+/* commitTransaction / abortTransaction: every batch is ready at once meanwhile
+ * (transactionCompleting); the EndTxn waits for them (TransactionManager.nextRequest). */
+void producer_drive_commit(producer *p) {
+    txn_manager_commit(p->txn);
+    if (p->txn->result == TXN_RESULT_PENDING) {
+        p->txn_flush = true;
+        p->txn_phase = PRODUCER_TXN_COMMITTING;
+    }
+    producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_COMMIT);
+}
+
+void producer_drive_abort(producer *p) {
+    txn_manager_abort(p->txn);
+    if (p->txn->result == TXN_RESULT_PENDING) {
+        p->txn_flush = true;
+        p->txn_phase = PRODUCER_TXN_ABORTING;
+    }
+    producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_ABORT);
 }
 
 /* ---- Lifecycle -------------------------------------------------------------------------- */
@@ -2632,6 +2745,8 @@ static void producer_session_clear(producer *p) {
     p->pid_after_ns = 0;
     p->drive_flushing = false;
     p->drive_blocked = false;
+    p->drive_txn_call = PRODUCER_DRIVE_TXN_NONE;
+    p->drive_txn_told = false;
     sim_timer_cancel(&p->drive_notify);
     sim_timer_cancel(&p->drive_block);
     p->deferred_count = 0;
@@ -2724,7 +2839,7 @@ int producer_init(producer *p, const producer_env *env, int index, const int *bo
         p->conns[b].requests = calloc((size_t)producer_conn_capacity(p), sizeof(producer_request));
         if (!p->conns[b].requests) goto fail;
     }
-    if (!p->driven && producer_txn_init(p) != 0) goto fail;
+    if (producer_txn_init(p) != 0) goto fail;
     p->app_cold = p->txn != NULL || p->driven;
     producer_session_clear(p);
     p->kind = sim_handler_add(p->world, producer_on_event, p, "producer");

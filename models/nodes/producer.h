@@ -76,6 +76,10 @@ typedef struct producer_driver {
     /* The send that producer_drive_send left blocked returned: its record is in, or it failed
      * after max.block.ms (on_send came first with ERR_CLIENT_BUFFER_EXHAUSTED). */
     void (*on_unblocked)(void *ctx);
+    /* A transactional call (producer_drive_init_transactions, _send_offsets, _commit, _abort)
+     * returned: error 0, or what it threw (producer_drive_txn_fatal tells whether the producer
+     * can still abort). In an event of its own, like on_flush. */
+    void (*on_txn)(void *ctx, int error);
 } producer_driver;
 
 /* What the producer borrows from its world. */
@@ -341,7 +345,11 @@ typedef struct producer {
     bool drive_blocked;        /* a send waits for buffer.memory: drive_blocked_id/_partition */
     uint32_t drive_blocked_id; /* the record the blocked send carries */
     uint16_t drive_blocked_partition; /* and its partition */
-    sim_timer drive_notify;    /* on_flush / on_unblocked in an event of their own */
+    sim_timer drive_notify;    /* on_flush / on_unblocked / on_txn in an event of their own */
+    uint8_t drive_txn_call;    /* the transactional call the application waits in
+                                * (PRODUCER_DRIVE_TXN_*), or its answer to be told */
+    bool drive_txn_told;       /* that call returned: on_txn with drive_txn_error is due */
+    int drive_txn_error;       /* what it returned */
     sim_timer drive_block;     /* max.block.ms of the blocked send */
     uint64_t drive_sends;      /* producer_drive_send calls (records given to it) */
 
@@ -425,6 +433,37 @@ bool producer_drive_flush(producer *p);
 
 /* Sent records not yet completed (queued, in flight, or in a blocked send). */
 uint64_t producer_drive_pending(const producer *p);
+
+/* Driven transactions: the producer of an exactly-once instance has the transactional.id
+ * config.consumer_txn names (transactional: producer_drive_transactional). The calls are
+ * KafkaProducer's, made from the application thread; every one but begin blocks it until the
+ * driver's on_txn (in an event of its own; at once, in that event, when the call fails
+ * without a request: an error state, no transaction open):
+ *   init_transactions   initTransactions (InitProducerId: fences an older instance of the id)
+ *   begin               beginTransaction, local: 0, or the error it throws
+ *   send_offsets        sendOffsetsToTransaction(offsets, groupMetadata) (KIP-447,
+ *                       txn_manager_send_offsets)
+ *   commit / abort      commitTransaction / abortTransaction (commit flushes first, as Kafka's
+ *                       does; records sent in the transaction are answered before the EndTxn)
+ * A transaction's begin, batches and end are recorded as the workload producer's are
+ * (HIST_TXN_BEGIN/BATCH/END), so the judge reads the instances' transactions too.
+ * Simplification: max.block.ms does not end a driven call (the workload's transactional
+ * application has the TimeoutException); the call waits for its answer. */
+#define PRODUCER_DRIVE_TXN_NONE 0
+#define PRODUCER_DRIVE_TXN_INIT 1
+#define PRODUCER_DRIVE_TXN_OFFSETS 2
+#define PRODUCER_DRIVE_TXN_COMMIT 3
+#define PRODUCER_DRIVE_TXN_ABORT 4
+bool producer_drive_transactional(const producer *p);
+void producer_drive_init_transactions(producer *p);
+int producer_drive_begin(producer *p);
+void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets, int n,
+                                 proto_member_id member_id, int32_t generation);
+void producer_drive_commit(producer *p);
+void producer_drive_abort(producer *p);
+/* True when the transaction manager is in its fatal state (fenced, or an error it cannot
+ * abort): the application closes the producer (KafkaProducer's javadoc). */
+bool producer_drive_txn_fatal(const producer *p);
 
 /* Walks the invariants (deque links, counts, sequence order, in-flight limits) and reports the
  * first broken one with sim_fail(). */

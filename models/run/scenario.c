@@ -1124,8 +1124,13 @@ static int scenario_judge_txn(scenario *s, const checker_input *in, run_result *
         checker_stream_feed(&s->checker, s->history.recs, s->history.count);
         txn_stream_feed(&s->txn, s->history.recs, s->history.count);
     }
+    /* The output topic (consumers' instances) is read for the transactions written to it. */
     txn_options opt = {.read_committed = s->cfg.isolation_level == CONFIG_READ_COMMITTED,
-                       .partitions = (size_t)scenario_workload_partitions(&s->cfg)};
+                       .partitions = (size_t)scenario_workload_partitions(&s->cfg),
+                       .output_logs = s->finals + scenario_workload_partitions(&s->cfg),
+                       .output_first = (size_t)scenario_workload_partitions(&s->cfg),
+                       .output_count = s->cfg.consumers > 0
+                                           ? (size_t)s->cfg.topics.output_partitions : 0};
     return txn_checker_finish(&s->txn, &s->checker, in, &opt, &out->check, NULL, NULL, NULL);
 }
 
