@@ -12,6 +12,10 @@
 #     heartbeat thread leaves the group, the next owner resumes at the committed offset, and the
 #     stalled instance applies the rest of its poll again when it wakes (a stale holder, told as
 #     such); the same key set for consumer-2 leaves consumer-1 in the group;
+#   - the seeds' story (an output send stuck past max.poll.interval.ms while the output's leader
+#     is down): the outputs written twice name the stuck send, the flush that waited for it, the
+#     heartbeat thread leaving and the second instance's sends; at-most-once's missing outputs
+#     name the commit past them;
 #   - the dedup sink leaves no duplicate processing to explain, only the outputs written twice
 #     (the table is the sink's, not the output topic's); --explain does not change the run.
 #
@@ -85,6 +89,28 @@ chain_has stall.txt 'from the records its poll\(\) had returned before' \
   'consumer-2 resumed orders-0 at offset [0-9]+' \
   'consumer-2 applied them at [0-9.]+\.\.[0-9.]+ ms \(generation 2\)' \
   'consumer-1 applied them again at 2[0-9]+\.[0-9]+\.\.[0-9.]+ ms \(no generation: it was out of the group\)'
+
+# ---- The seeds' story: an output send stuck past max.poll.interval.ms ------------------------
+run_ok num.brokers=3 workload.consumers=2 num.partitions=2 workload.records=6000 workload.rate=100 \
+  workload.sink=external auto.offset.reset=earliest partition.assignment.strategy=range \
+  session.timeout.ms=10000 offsets.topic.num.partitions=3 workload.processing.ms=5 \
+  topic.output.replication.factor=2 topic.output.min.insync.replicas=2 max.poll.interval.ms=60000 \
+  "fault.a=crash leader of output-0 at 30s for 90s" --seed 1 --explain=3
+cp out story.txt
+chain_has story.txt 'written twice to the output topic.s read_committed view \(output_duplicates\)' \
+  ': consumer-1 processed them at [0-9.]+\.\.[0-9.]+ ms \(generation 1\)' \
+  'consumer-1\.producer sent record [0-9]+.s output at [0-9.]+ ms, acknowledged at 1[0-9]{5}\.[0-9]+ ms' \
+  'the answer took longer than max.poll.interval.ms=60000, and the flush before the commit waited for it while poll\(\) was not called' \
+  'consumer-1.s heartbeat thread left the group at [0-9.]+ ms: max.poll.interval.ms=60000' \
+  'consumer-2 resumed orders-0 at offset [0-9]+' \
+  'consumer-2 processed them again' \
+  'consumer-2\.producer sent record [0-9]+.s output' \
+  'only exactly-once \(the offsets in the output.s transaction, KIP-447\) fences the first'
+# At-most-once: the outputs of the records never processed are missing, told with the commit.
+chain_has never.txt 'committed as consumed, missing from the output topic \(output_missing\)' \
+  'consumer-1 committed offset [0-9]+ of orders-0, a commitSync' \
+  'no instance processed them' \
+  'consumer-1 crashed at 9000\.000 ms \(fault c\)'
 
 # The same key on the other instance: consumer-1's 15 s stall is within its 300 s, no rebalance.
 run_ok "${world[@]}" consumer-2.max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \

@@ -762,7 +762,9 @@ static void xp_send_fate(const xp_story *x, xp_text *t, uint32_t id, size_t proc
             break;
         }
     }
-    xp_str who = xp_node(producer);
+    xp_str who = xp_node(producer), what;
+    if (n > 1) snprintf(what.s, sizeof what.s, "record %u's output", id);
+    else snprintf(what.s, sizeof what.s, "the output");
     if (send == XP_NONE) {
         xp_add(t, "%s sent no output for %s", who.s, xp_them(n));
         return;
@@ -777,17 +779,25 @@ static void xp_send_fate(const xp_story *x, xp_text *t, uint32_t id, size_t proc
         }
     }
     if (cb == XP_NONE) {
-        xp_add(t, "%s sent the output at %s and was never answered", who.s,
+        xp_add(t, "%s sent %s at %s and was never answered", who.s, what.s,
                xp_time(s->time_ns).s);
         return;
     }
     const history_rec *c = &x->h->recs[cb];
     if (c->c == 0)
-        xp_add(t, "%s sent the output at %s, acknowledged at %s (offset %lld)", who.s,
+        xp_add(t, "%s sent %s at %s, acknowledged at %s (offset %lld)", who.s, what.s,
                xp_time(s->time_ns).s, xp_time(c->time_ns).s, (long long)c->d);
     else
-        xp_add(t, "%s sent the output at %s; it failed with %s at %s", who.s,
+        xp_add(t, "%s sent %s at %s; it failed with %s at %s", who.s, what.s,
                xp_time(s->time_ns).s, proto_error_name(c->c), xp_time(c->time_ns).s);
+    /* The flush before the commit (KafkaProducer.flush) waits for every answer, and the
+     * application calls poll() only after it: an answer later than max.poll.interval.ms is a
+     * poll timeout (the seeds' story). */
+    const config *own = xp_cfg(x, p->node);
+    if (own && c->time_ns - s->time_ns > own->max_poll_interval_ns)
+        xp_add(t, "the answer took longer than max.poll.interval.ms=%s, and the flush before "
+               "the commit waited for it while poll() was not called",
+               xp_ms(own->max_poll_interval_ns).s);
 }
 
 /* "generation 2", or "no generation: it had left the group" for a reset one. */
@@ -955,10 +965,10 @@ static void xp_tell_never(const xp_story *x, xp_text *t, const xp_item *items, s
         if (cm)
             xp_add(t, "no instance applied %s afterwards: every later owner resumed at or past "
                    "the committed offset", xp_them(n));
-        if (x->c && x->c->pipeline == CONFIG_PIPELINE_AT_MOST_ONCE)
-            xp_add(t, "committing after processing (workload.pipeline=at-least-once) processes "
-                   "them again instead");
     }
+    if (x->c && x->c->pipeline == CONFIG_PIPELINE_AT_MOST_ONCE)
+        xp_add(t, "committing after processing (workload.pipeline=at-least-once) processes "
+               "%s again instead", xp_them(n));
 }
 
 static const pipeline_anomaly xp_order[] = {PIPELINE_PROCESSED_TWICE, PIPELINE_PROCESSED_NEVER,
