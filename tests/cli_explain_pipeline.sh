@@ -112,6 +112,15 @@ chain_has never.txt 'committed as consumed, missing from the output topic \(outp
   'no instance processed them' \
   'consumer-1 crashed at 9000\.000 ms \(fault c\)'
 
+# ---- Exactly-once: the outputs are taken back, the sink's effect is not ----------------------
+run_ok "${world[@]}" workload.pipeline=exactly-once "fault.c=crash consumer of orders-0 at 9s for 2s" \
+  --seed 1 --explain
+chain_has out 'processed twice \(processed_twice\)' \
+  'a transaction.s offsets \(sendOffsetsToTransaction\) by consumer-[12]\.producer answered at' \
+  'exactly-once ends at Kafka.s edge'
+checks=$((checks + 1))
+! grep -q 'output_duplicates)' out || fail "exactly-once should write no output twice"
+
 # The same key on the other instance: consumer-1's 15 s stall is within its 300 s, no rebalance.
 run_ok "${world[@]}" consumer-2.max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \
   --seed 2 --format json

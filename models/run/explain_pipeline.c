@@ -907,6 +907,10 @@ static void xp_tell_twice(const xp_story *x, xp_text *t, const xp_item *items, s
         xp_add(t, "both outputs are plain sends, visible at read_committed: only exactly-once "
                "(the offsets in the output's transaction, KIP-447) fences the first");
     } else if (x->c && x->c->sink == CONFIG_SINK_EXTERNAL) {
+        if (x->c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE)
+            xp_add(t, "the first processing's transaction did not commit its offsets, so its "
+                   "outputs are not read at read_committed, but the sink's effect is outside "
+                   "Kafka and stays: exactly-once ends at Kafka's edge");
         xp_add(t, "the sink applies every processing (workload.sink=external); a dedup table "
                "(workload.sink=external-dedup) would apply %s once", xp_them(n));
     }
