@@ -57,6 +57,6 @@ for props in "$lessons"/[0-9][0-9]-*.properties; do
   esac
 done
 
-[ $count -ge 13 ] || { echo "FAIL: expected 13 lessons, found $count"; fail=1; }
+[ $count -ge 14 ] || { echo "FAIL: expected 14 lessons, found $count"; fail=1; }
 [ $fail = 0 ] && echo "ok: $count lessons, every page and picture script as the binary writes them"
 exit $fail
