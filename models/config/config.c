@@ -1780,7 +1780,9 @@ static int config_finish_transactions(config *c, char *err, size_t err_len) {
     for (int k = 0; k < PROTO_CONSUMERS_MAX; k++) c->consumer_txn[k] = -1;
     for (int k = 0; c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE && k < c->consumers; k++) {
         char id[CONFIG_TXN_ID_MAX + 1];
-        snprintf(id, sizeof id, "%.*s-consumer-%d", CONFIG_TXN_ID_MAX - 12, c->group_id, k + 1);
+        /* k < PROTO_CONSUMERS_MAX (7): one digit */
+        snprintf(id, sizeof id, "%.*s-consumer-%c", CONFIG_TXN_ID_MAX - 12, c->group_id,
+                 (char)('1' + k));
         for (int i = 0; i < c->txn_id_count; i++) {
             if (strcmp(c->txn_ids[i], id) != 0) continue;
             snprintf(what, sizeof what, "transactional.id %s is both a workload producer's and "
