@@ -572,7 +572,9 @@ static void txn_load(txn_coord *tc, int g) {
         t->start_ns = rec->start_ns;
         t->update_ns = rec->update_ns;
         t->part_count = rec->state == TXN_EMPTY ? 0 : rec->part_count;
-        memcpy(t->parts, tc->records->parts + rec->parts_at, (size_t)t->part_count * sizeof *t->parts);
+        if (t->part_count > 0) /* none stored yet: the arena may have no array at all */
+            memcpy(t->parts, tc->records->parts + rec->parts_at,
+                   (size_t)t->part_count * sizeof *t->parts);
     }
     tc->part_status[g] = TXN_PART_LOADED;
     for (int i = 0; i < tc->txn_count && tc->b->alive; i++) {
