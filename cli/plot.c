@@ -556,6 +556,12 @@ static void plot_on_judged(void *ctx, const checker_input *in, const config *c) 
     p->partitions = world.workload_partitions;
     p->workload_partitions = world.workload_partitions;
     p->consumers = c->consumers;
+    if (p->consumers > 0) {
+        /* The output topic's partitions follow the workload's (topics.h): drawn as partitions,
+         * their appends and high watermarks on the brokers' lanes in their own colours. */
+        p->partitions += c->topics.output_partitions;
+        p->workload_partitions = p->partitions;
+    }
     if (p->partitions > 1 || p->consumers > 0) {
         p->partition_names = calloc((size_t)p->partitions, sizeof *p->partition_names);
         if (!p->partition_names) p->failed = true;
@@ -673,14 +679,14 @@ int plot_window_parse(const char *text, int64_t *from_ns, int64_t *to_ns, char *
 
 typedef enum plot_msg_class {
     CLASS_PRODUCE = 0, CLASS_RETRY, CLASS_ANOMALY, CLASS_RESPONSE, CLASS_ERROR, CLASS_FETCH,
-    CLASS_OTHER, CLASS_LOST, CLASS_TXN, CLASS_GROUP, CLASS_COUNT
+    CLASS_OTHER, CLASS_LOST, CLASS_TXN, CLASS_GROUP, CLASS_CONSUMER_FETCH, CLASS_COUNT
 } plot_msg_class;
 
 /* Faint classes first, underneath; lost messages last, on top, so a lost answer inside a run
  * of arrows stays visible. */
 static const plot_msg_class plot_msg_order[CLASS_COUNT] = {
-    CLASS_OTHER, CLASS_FETCH, CLASS_TXN, CLASS_GROUP, CLASS_RESPONSE, CLASS_ERROR,
-    CLASS_PRODUCE, CLASS_RETRY, CLASS_ANOMALY, CLASS_LOST,
+    CLASS_OTHER, CLASS_FETCH, CLASS_CONSUMER_FETCH, CLASS_TXN, CLASS_GROUP, CLASS_RESPONSE,
+    CLASS_ERROR, CLASS_PRODUCE, CLASS_RETRY, CLASS_ANOMALY, CLASS_LOST,
 };
 
 typedef struct plot_style {
@@ -701,6 +707,7 @@ static const plot_style plot_msg_styles[CLASS_COUNT] = {
     {"lost", "#ff2020", "lw 1.6 dt 4", "lost message"},
     {"txn", "#b8860b", "lw 1.1", "FindCoordinator, AddPartitionsToTxn, EndTxn, WriteTxnMarkers"},
     {"group", "#0a8f8f", "lw 1.0", "JoinGroup, SyncGroup, LeaveGroup, OffsetCommit, OffsetFetch"},
+    {"cfetch", "#6fa8dc", "lw 0.9 dt 5", "Fetch (consumer)"},
 };
 
 static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
@@ -746,7 +753,9 @@ static bool plot_msg_shown(const plot *p, const plot_msg *m) {
 
 static plot_msg_class plot_msg_classify(const plot_msg *m) {
     if (m->lost) return CLASS_LOST;
-    if (m->api == API_FETCH) return CLASS_FETCH;
+    if (m->api == API_FETCH)
+        return node_is_consumer(m->from) || node_is_consumer(m->to) ? CLASS_CONSUMER_FETCH
+                                                                    : CLASS_FETCH;
     if (m->api == API_JOIN_GROUP || m->api == API_SYNC_GROUP || m->api == API_HEARTBEAT ||
         m->api == API_LEAVE_GROUP || m->api == API_OFFSET_COMMIT || m->api == API_OFFSET_FETCH ||
         m->api == API_TXN_OFFSET_COMMIT || m->api == API_ADD_OFFSETS_TO_TXN ||

@@ -110,6 +110,21 @@ checks=$((checks + 1))
 grep -q '__transaction_state' txn.gp && fail "the picture names an internal partition"
 grep -q '^\$marker << EOD' 05-min-isr.gp && fail "a run without transactions has a marker block"
 
+# Lesson 12, a pipeline: the output topic's partitions are drawn as partitions (their leader
+# appends labelled output-<p>), consumers' fetches apart from the followers', a rebalance, the
+# instances' commits and polls; the follower fetches stay grey.
+draw 12-reprocessing 1
+gp=12-reprocessing.gp
+has $gp append '"output-[01] r[0-9]* @[0-9]*"' "lesson 12: the output topic's appends"
+has $gp append '"orders-[01] r[0-9]* @[0-9]*"' "lesson 12: the input topic's appends"
+has $gp cfetch '^[0-9.]* [0-9.]* ' "lesson 12: consumer fetches that carry records"
+has $gp rebalance 'PreparingRebalance' "lesson 12: the rebalance"
+has $gp commit 'commit (auto) orders-' "lesson 12: the auto commits"
+checks=$((checks + 1))
+grep -q "title 'Fetch (consumer)'" $gp || fail "lesson 12: no legend entry for consumer fetches"
+checks=$((checks + 1))
+grep -q "Fetch (consumer)" 05-min-isr.gp && fail "a run without consumers has a consumer fetch entry"
+
 if command -v gnuplot >/dev/null; then
     head -c 4 05-min-isr.png | grep -q PNG || fail "the picture was not drawn"
 fi
