@@ -16,6 +16,8 @@
 #     is down): the outputs written twice name the stuck send, the flush that waited for it, the
 #     heartbeat thread leaving and the second instance's sends; at-most-once's missing outputs
 #     name the commit past them;
+#   - exactly-once: the sink's double applications are told as Kafka's edge, and explain judges
+#     the instances' transactions on the output topic as the verdict does (no lost commit told);
 #   - the dedup sink leaves no duplicate processing to explain, only the outputs written twice
 #     (the table is the sink's, not the output topic's); --explain does not change the run.
 #
@@ -120,6 +122,12 @@ chain_has out 'processed twice \(processed_twice\)' \
   'exactly-once ends at Kafka.s edge'
 checks=$((checks + 1))
 ! grep -q 'output_duplicates)' out || fail "exactly-once should write no output twice"
+# Its transactions wrote the output topic: explain reads it there as the verdict does, so none
+# is told as committed but not read while the verdict counts no lost commit.
+checks=$((checks + 1))
+grep -q 'lost_commits 0' out || fail "the exactly-once run should lose no commit: $(grep -m1 '^transactions' out)"
+checks=$((checks + 1))
+! grep -q '(lost_commits)' out || fail "explain told a lost commit the verdict does not count: $(grep -m1 '(lost_commits)' out)"
 
 # The same key on the other instance: consumer-1's 15 s stall is within its 300 s, no rebalance.
 run_ok "${world[@]}" consumer-2.max.poll.interval.ms=10000 "fault.s=stall consumer-1 at 12s for 15s" \

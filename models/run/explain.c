@@ -2145,7 +2145,8 @@ static int ex_partition(ex_run *x, const ex_list *l, const checker_log *lg, cons
  * the checker's anomalies on the view and tx of the transaction ones; *view gets the view's
  * checker input (valid while ts lives). 0, or -1 when memory ran out. */
 static int ext_judge(ex_txn *tx, txn_stream *ts, checker_stream *cs, const checker_input *judged,
-                     const config *c, ex_list *list, checker_input *view) {
+                     const config *c, const pipeline_input *pipe, ex_list *list,
+                     checker_input *view) {
     const history *h = judged->history;
     if (checker_stream_init(cs, judged->records) != 0) return -1;
     cs->payloads = judged->payloads;
@@ -2158,6 +2159,13 @@ static int ext_judge(ex_txn *tx, txn_stream *ts, checker_stream *cs, const check
     tx->ts = ts;
     txn_options opt = {.read_committed = tx->read_committed, .partitions = parts,
                        .visit = ex_txn_collect, .visit_ctx = tx};
+    /* An exactly-once pipeline's transactions wrote the output topic: read it as the run's
+     * verdict does (scenario.c), or each of them would look committed but not read. */
+    if (pipe && pipe->output_count > 0) {
+        opt.output_logs = pipe->logs + pipe->output_first;
+        opt.output_first = pipe->output_first;
+        opt.output_count = pipe->output_count;
+    }
     checker_result verdict;
     if (parts > 1 || judged->partitions) {
         if (txn_checker_finish(ts, cs, judged, &opt, &verdict, ex_collect, list, view) != 0)
@@ -2216,7 +2224,7 @@ int explain_run_pipeline(FILE *out, const history *h, const proto_payloads *payl
     checker_input view = judged;
     if (ok && transactional) {
         tx.items = malloc((size_t)limit * TXN_ANOMALY_COUNT * sizeof *tx.items);
-        ok = tx.items && ext_judge(&tx, &ts, &cs, &judged, c, &list, &view) == 0;
+        ok = tx.items && ext_judge(&tx, &ts, &cs, &judged, c, pipe, &list, &view) == 0;
         if (ok && !tx.raw) {
             size_t n;
             tx.raw = checker_logs(&judged, &raw_one, &n);
