@@ -69,6 +69,10 @@ expect_exit 0 run "${world[@]}" "${eos[@]}" --trace=t.txt
 grep -q 'consumer-1.producer -> broker-[0-9]* TxnOffsetCommit' t.txt || fail "no TxnOffsetCommit"
 grep -q 'consumer-2.producer -> broker-[0-9]* AddOffsetsToTxn' t.txt || fail "no AddOffsetsToTxn"
 grep -q 'consumer-1.producer txn-end' t.txt || fail "no transaction of consumer-1 ended"
+grep -Eq 'consumer-1.producer -> broker-[0-9]+ FindCoordinator group=group$' t.txt ||
+  fail "the producer's lookup of the group coordinator is not traced with the group"
+grep -Eq 'consumer-1.producer -> broker-[0-9]+ FindCoordinator txn=group-consumer-1$' t.txt ||
+  fail "the producer's lookup of its transaction coordinator is not traced with its id"
 
 # ---- The zombie: a stall past max.poll.interval.ms ---------------------------------------------
 stall=("fault.a=stall consumer-1 at 6s for 8s")

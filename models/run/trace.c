@@ -386,6 +386,12 @@ static void line_txn(const tracer *t, trace_line *l, int txn) {
 static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m) {
     switch ((proto_api)m->api) {
     case API_FIND_COORDINATOR:
+        if (!m->is_response && m->u.find_coordinator.key_type == PROTO_COORDINATOR_GROUP) {
+            /* a group's coordinator (a consumer's, or an exactly-once producer's for its
+             * TxnOffsetCommit): the key is the group */
+            line_str(l, "group", t->config ? t->config->group_id : "group");
+            break;
+        }
         if (!m->is_response) {
             line_txn(t, l, m->u.find_coordinator.txn);
             break;
