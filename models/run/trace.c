@@ -98,6 +98,17 @@ static void line_node(trace_line *l, const char *name, node_id n) {
     line_str(l, name, node_name_of(n, l->producers, buf, sizeof buf));
 }
 
+/* A member id as the coordinator drew it (Kafka's are clientId-UUID strings). */
+static void line_member(trace_line *l, const char *name, uint32_t member) {
+    if (member == PROTO_MEMBER_UNKNOWN) {
+        line_str(l, name, "unknown");
+        return;
+    }
+    char buf[16];
+    snprintf(buf, sizeof buf, "%08x", member);
+    line_str(l, name, buf);
+}
+
 /* Starts a line: "<time> <who> <what>" in text; t_ns, t, who (and to) and event in JSON. */
 static void line_start(trace_line *l, const tracer *t, int64_t t_ns, const char *who_key,
                        const char *who, const char *to, const char *what) {
@@ -146,7 +157,7 @@ static void line_partition(const tracer *t, trace_line *l, int g) {
 /* Messages about one partition (proto_msg.partition): produce, fetch and partition state. */
 static bool trace_api_has_partition(int api) {
     return api == API_PRODUCE || api == API_FETCH || api == API_ALTER_PARTITION ||
-           api == API_PARTITION_STATE;
+           api == API_PARTITION_STATE || api == API_LIST_OFFSETS;
 }
 
 /* True when m concerns partition g: its partition, or, for a Produce request or response of
@@ -182,6 +193,13 @@ static bool trace_kind_has_partition(history_kind kind) {
     case HIST_EXPIRE:
     case HIST_MARKER:
     case HIST_PROCESS: /* the input partition of the record */
+    case HIST_POLL:
+    case HIST_OFFSET_COMMIT:
+    case HIST_POSITION:
+    case HIST_ASSIGN:
+    case HIST_OFFSETS:  /* the input partition whose committed offset moved */
+    case HIST_GROUP:    /* the group's __consumer_offsets partition */
+    case HIST_MEMBER:
     case HIST_LSO: return true;
     default: return false;
     }
@@ -336,6 +354,8 @@ static void trace_fetch(trace_line *l, const proto_msg *m) {
         line_int(l, "offset", m->u.fetch.fetch_offset);
         line_int(l, "leader_epoch", m->u.fetch.current_leader_epoch);
         line_int(l, "last_fetched_epoch", m->u.fetch.last_fetched_epoch);
+        if (m->u.fetch.replica_id == PROTO_CONSUMER_REPLICA_ID && m->u.fetch.isolation)
+            line_str(l, "isolation", "read_committed");
         return;
     }
     const proto_fetch_response *f = &m->u.fetch_response;
@@ -346,6 +366,10 @@ static void trace_fetch(trace_line *l, const proto_msg *m) {
         line_range(l, "offsets", f->batches[0].base_offset,
                    proto_batch_last_offset(&f->batches[n - 1]));
     line_int(l, "high_watermark", f->high_watermark);
+    if (node_is_consumer(m->to)) { /* a consumer's answer: what read_committed may read */
+        line_int(l, "last_stable_offset", f->last_stable_offset);
+        if (f->aborted_count > 0) line_int(l, "aborted_transactions", f->aborted_count);
+    }
     line_int(l, "leader_epoch", f->leader_epoch);
     if (f->diverging_epoch >= 0) {
         line_int(l, "diverging_epoch", f->diverging_epoch);
@@ -451,6 +475,131 @@ static void trace_txn_message(const tracer *t, trace_line *l, const proto_msg *m
     }
 }
 
+/* A partition's name into buf ("orders-3"; its number without a configuration). */
+static const char *trace_partition_name(const tracer *t, int g, char *buf, size_t len) {
+    if (!t->config) {
+        snprintf(buf, len, "%d", g);
+        return buf;
+    }
+    fault_world w;
+    fault_world_of(t->config, &w);
+    return w.partition_name(w.ctx, g, buf, len);
+}
+
+/* "orders-0@12,orders-1@7": the offsets of an OffsetCommit or of an OffsetFetch answer (-1:
+ * none committed). */
+static void line_offsets(const tracer *t, trace_line *l, const proto_offset_entry *e, int n) {
+    char list[256], name[FAULT_PARTITION_NAME_MAX];
+    size_t used = 0;
+    list[0] = 0;
+    for (int k = 0; k < n && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s@%lld", k ? "," : "",
+                                 trace_partition_name(t, e[k].partition, name, sizeof name),
+                                 (long long)e[k].offset);
+    line_str(l, "offsets", list);
+}
+
+/* "orders-0,orders-1": the partitions of a SyncGroup answer or an OffsetFetch. */
+static void line_partitions(const tracer *t, trace_line *l, const uint16_t *g, int n) {
+    char list[256], name[FAULT_PARTITION_NAME_MAX];
+    size_t used = 0;
+    list[0] = 0;
+    for (int k = 0; k < n && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? "," : "",
+                                 trace_partition_name(t, g[k], name, sizeof name));
+    line_str(l, n == 1 ? "partition" : "partitions", n ? list : "none");
+}
+
+static const char *trace_assignor_name(int protocol) {
+    return protocol == PROTO_ASSIGNOR_COOPERATIVE_STICKY ? "cooperative-sticky" : "range";
+}
+
+/* The group APIs (consumers and the group coordinator) and a consumer's own fields of Fetch. */
+static void trace_group_message(const tracer *t, trace_line *l, const proto_msg *m) {
+    switch ((proto_api)m->api) {
+    case API_JOIN_GROUP:
+        if (m->is_response) {
+            const proto_join_group_response *r = &m->u.join_group_response;
+            line_member(l, "member", r->member_id);
+            line_int(l, "generation", r->generation);
+            if (r->error == ERR_NONE) {
+                line_member(l, "leader", r->leader_id);
+                line_str(l, "protocol", trace_assignor_name(r->protocol));
+            }
+            line_str(l, "error", proto_error_name(r->error));
+            break;
+        }
+        line_member(l, "member", m->u.join_group.member_id);
+        line_int(l, "session_timeout_ms", m->u.join_group.session_timeout_ms);
+        line_int(l, "rebalance_timeout_ms", m->u.join_group.rebalance_timeout_ms);
+        line_str(l, "protocol", trace_assignor_name(m->u.join_group.preferred));
+        if (m->u.join_group.owned_count > 0) line_int(l, "owned", m->u.join_group.owned_count);
+        break;
+    case API_SYNC_GROUP:
+        if (m->is_response) {
+            line_partitions(t, l, m->u.sync_group_response.assignment,
+                            m->u.sync_group_response.assignment_count);
+            line_str(l, "error", proto_error_name(m->u.sync_group_response.error));
+            break;
+        }
+        line_member(l, "member", m->u.sync_group.member_id);
+        line_int(l, "generation", m->u.sync_group.generation);
+        if (m->u.sync_group.assignment_words > 0) line_str(l, "assignments", "leader's");
+        break;
+    case API_HEARTBEAT:
+    case API_LEAVE_GROUP:
+    case API_ADD_OFFSETS_TO_TXN:
+    case API_OFFSET_COMMIT:
+    case API_TXN_OFFSET_COMMIT:
+        if (m->is_response) {
+            line_str(l, "error", proto_error_name(m->u.group_response.error));
+            break;
+        }
+        if (m->api == API_ADD_OFFSETS_TO_TXN) {
+            line_txn(t, l, m->u.add_offsets.txn);
+            line_int(l, "pid", m->u.add_offsets.producer_id);
+            line_int(l, "epoch", m->u.add_offsets.producer_epoch);
+            if (t->config) line_str(l, "group", t->config->group_id);
+            break;
+        }
+        if (m->api == API_HEARTBEAT || m->api == API_LEAVE_GROUP) {
+            line_member(l, "member", m->u.group_heartbeat.member_id);
+            if (m->api == API_HEARTBEAT) line_int(l, "generation", m->u.group_heartbeat.generation);
+            break;
+        }
+        if (m->api == API_TXN_OFFSET_COMMIT) {
+            line_txn(t, l, m->u.offset_commit.txn);
+            line_int(l, "pid", m->u.offset_commit.producer_id);
+            line_int(l, "epoch", m->u.offset_commit.producer_epoch);
+        }
+        line_member(l, "member", m->u.offset_commit.member_id);
+        line_int(l, "generation", m->u.offset_commit.generation);
+        line_offsets(t, l, m->u.offset_commit.entries, m->u.offset_commit.entry_count);
+        break;
+    case API_OFFSET_FETCH:
+        if (m->is_response) {
+            line_offsets(t, l, m->u.offset_fetch_response.entries,
+                         m->u.offset_fetch_response.entry_count);
+            line_str(l, "error", proto_error_name(m->u.offset_fetch_response.error));
+            break;
+        }
+        line_partitions(t, l, m->u.offset_fetch.partitions, m->u.offset_fetch.partition_count);
+        if (m->u.offset_fetch.require_stable) line_str(l, "require_stable", "true");
+        break;
+    case API_LIST_OFFSETS:
+        if (m->is_response) {
+            line_int(l, "offset", m->u.list_offsets_response.offset);
+            line_str(l, "error", proto_error_name(m->u.list_offsets_response.error));
+            break;
+        }
+        line_str(l, "timestamp",
+                 m->u.list_offsets.timestamp == PROTO_LIST_EARLIEST ? "earliest" : "latest");
+        if (m->u.list_offsets.isolation) line_str(l, "isolation", "read_committed");
+        break;
+    default: break;
+    }
+}
+
 static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *m,
                                const proto_payloads *p) {
     switch ((proto_api)m->api) {
@@ -490,6 +639,15 @@ static void trace_message_body(const tracer *t, trace_line *l, const proto_msg *
     case API_ADD_PARTITIONS_TO_TXN:
     case API_END_TXN:
     case API_WRITE_TXN_MARKERS: trace_txn_message(t, l, m); break;
+    case API_JOIN_GROUP:
+    case API_SYNC_GROUP:
+    case API_HEARTBEAT:
+    case API_LEAVE_GROUP:
+    case API_OFFSET_COMMIT:
+    case API_OFFSET_FETCH:
+    case API_LIST_OFFSETS:
+    case API_ADD_OFFSETS_TO_TXN:
+    case API_TXN_OFFSET_COMMIT: trace_group_message(t, l, m); break;
     default: break;
     }
 }
@@ -585,6 +743,69 @@ static void trace_rec_isr(tracer *t, trace_line *l, const history_rec *r) {
     line_int(l, "partition_epoch", r->b);
 }
 
+static const char *trace_commit_kind(uint32_t kind) {
+    static const char *const names[] = {"auto", "sync", "async", "join", "close", "txn"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+static const char *trace_position_source(uint32_t source) {
+    static const char *const names[] = {"committed", "earliest", "latest",
+                                        "truncation", "seek", "reset"};
+    return source < sizeof names / sizeof names[0] ? names[source] : "?";
+}
+
+/* The consumers' and the group coordinator's records (history.h: HIST_POLL .. HIST_OFFSETS). */
+static void trace_rec_group(trace_line *l, const history_rec *r, const proto_payloads *p) {
+    static const char *const assign[] = {"revoked", "assigned", "lost"};
+    static const char *const member[] = {"joined", "left", "expired", "not_rejoined",
+                                         "sync_expired"};
+    static const char *const offsets[] = {"committed", "txn_committed", "loaded"};
+    switch ((history_kind)r->kind) {
+    case HIST_POLL:
+        line_range(l, "offsets", r->d, r->d + (int64_t)r->c - 1);
+        line_int(l, "records", r->c);
+        line_int(l, "generation", (int16_t)(uint16_t)r->e);
+        (void)p;
+        break;
+    case HIST_OFFSET_COMMIT:
+        line_int(l, "offset", r->d);
+        line_str(l, "kind", trace_commit_kind(r->b));
+        line_int(l, "generation", (int32_t)r->a);
+        line_member(l, "member", (uint32_t)r->f);
+        if (r->c == HIST_COMMIT_SENT) line_str(l, "state", "sent");
+        else line_str(l, "error", proto_error_name(r->c));
+        break;
+    case HIST_POSITION:
+        line_int(l, "offset", r->d);
+        line_str(l, "from", trace_position_source(r->b));
+        line_int(l, "generation", (int32_t)r->a);
+        break;
+    case HIST_ASSIGN:
+        line_str(l, "change", r->b < 3 ? assign[r->b] : "?");
+        line_int(l, "generation", (int32_t)r->a);
+        line_member(l, "member", (uint32_t)r->f);
+        break;
+    case HIST_GROUP:
+        line_str(l, "state", proto_group_state_name((int)r->b));
+        line_int(l, "generation", (int32_t)r->a);
+        line_int(l, "members", r->c);
+        if (r->f) line_member(l, "leader", (uint32_t)r->f);
+        break;
+    case HIST_MEMBER:
+        line_member(l, "member", r->a);
+        line_str(l, "event", r->b < 5 ? member[r->b] : "?");
+        if (r->c >= 0) line_node(l, "client", (node_id)r->c);
+        break;
+    case HIST_OFFSETS:
+        line_int(l, "committed_offset", r->d);
+        line_str(l, "how", r->b < 3 ? offsets[r->b] : "?");
+        line_int(l, "generation", (int32_t)r->a);
+        if (r->f) line_int(l, "pid", r->f);
+        break;
+    default: break;
+    }
+}
+
 /* The kinds whose line is "<time> <node> <kind> fields". */
 static void trace_rec_fields(trace_line *l, const history_rec *r, const proto_payloads *p) {
     switch ((history_kind)r->kind) {
@@ -649,6 +870,13 @@ static void trace_rec_fields(trace_line *l, const history_rec *r, const proto_pa
         line_int(l, "coordinator_epoch", (int32_t)r->b);
         break;
     case HIST_LSO: line_int(l, "last_stable_offset", r->d); break;
+    case HIST_POLL:
+    case HIST_OFFSET_COMMIT:
+    case HIST_POSITION:
+    case HIST_ASSIGN:
+    case HIST_GROUP:
+    case HIST_MEMBER:
+    case HIST_OFFSETS: trace_rec_group(l, r, p); break;
     default: break;
     }
 }
