@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "explain_pipeline.h"
+#include "explain_text.h"
 #include "fault_parse.h"
 #include "sim.h"
 #include "txn_checker.h"
@@ -53,11 +54,7 @@ typedef struct ex_run {
     const struct ex_txn *txn;  /* a transactional run's judgment (borrowed), else NULL */
 } ex_run;
 
-typedef struct ex_text {
-    char buf[4096];            /* the chain so far */
-    size_t len;                /* bytes used */
-    int clauses;               /* clauses added */
-} ex_text;
+typedef explain_text ex_text; /* a chain: its head, then clauses (explain_text.h) */
 
 typedef struct ex_item {
     checker_anomaly kind;      /* what the checker counted */
@@ -131,9 +128,7 @@ typedef struct ex_index {
 
 static ex_str ex_time(int64_t ns) {
     ex_str t;
-    uint64_t m = ns < 0 ? 0 : (uint64_t)ns;
-    snprintf(t.s, sizeof t.s, "%llu.%03llu ms", (unsigned long long)(m / (uint64_t)SIM_MS),
-             (unsigned long long)(m % (uint64_t)SIM_MS / (uint64_t)SIM_US));
+    explain_time(ns, t.s, sizeof t.s);
     return t;
 }
 
@@ -173,21 +168,10 @@ static ex_str ex_fault(const ex_run *x, uint32_t fault) {
 __attribute__((format(printf, 2, 3)))
 #endif
 static void ex_add(ex_text *t, const char *fmt, ...) {
-    if (t->clauses == EXPLAIN_CLAUSES_MAX) {
-        t->len += (size_t)snprintf(t->buf + t->len, sizeof t->buf - t->len, "; ...");
-        t->clauses++;
-    }
-    if (t->clauses > EXPLAIN_CLAUSES_MAX || t->len + 2 >= sizeof t->buf) return;
-    if (t->clauses++ > 0) {
-        memcpy(t->buf + t->len, "; ", 3);
-        t->len += 2;
-    }
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    explain_text_vadd(t, EXPLAIN_CLAUSES_MAX, "", fmt, ap);
     va_end(ap);
-    if (n > 0) t->len += (size_t)n;
-    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
 }
 
 /* Index of record in a payload, or -1. */
@@ -384,18 +368,6 @@ static uint32_t ex_fault_at(const ex_run *x, size_t i) {
     return UINT32_MAX;
 }
 
-/* Writes the head of a chain ("record 57 duplicated (Jepsen: duplicate)"), before clauses. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void ex_head(ex_text *t, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0) t->len += (size_t)n;
-    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
-}
 
 /* ---- The fate of one attempt -------------------------------------------------------------- */
 
@@ -1025,7 +997,7 @@ static bool ext_appended(const ex_run *x, ex_text *out, const txn_entry *t, uint
 
 static void ext_aborted_read(const ex_run *x, ex_text *out, const ex_txn_item *it) {
     const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
-    ex_head(out, "%s read, though %s never committed (aborted_read, %s): ",
+    explain_text_head(out, "%s read, though %s never committed (aborted_read, %s): ",
             ex_records(x->p, it->batch.payload).s, ext_name(x, it->txn).s, ext_offsets(x, it).s);
     if (!t) return;
     ext_outcome(x, out, t);
@@ -1036,7 +1008,7 @@ static void ext_aborted_read(const ex_run *x, ex_text *out, const ex_txn_item *i
 }
 
 static void ext_zombie(const ex_run *x, ex_text *out, const ex_txn_item *it) {
-    ex_head(out, "%s of a fenced epoch read (zombie_writes, %s): ",
+    explain_text_head(out, "%s of a fenced epoch read (zombie_writes, %s): ",
             ex_records(x->p, it->batch.payload).s, ext_offsets(x, it).s);
     ex_add(out, "they are of %s", ext_name(x, it->txn).s);
     const history_rec *fence = NULL;
@@ -1064,7 +1036,7 @@ static void ext_zombie(const ex_run *x, ex_text *out, const ex_txn_item *it) {
 
 static void ext_hanging(const ex_run *x, ex_text *out, const ex_txn_item *it) {
     ex_str part = ext_partition(x, it->partition);
-    ex_head(out, "a transaction of producer id %lld open on %s since offset %lld, never closed "
+    explain_text_head(out, "a transaction of producer id %lld open on %s since offset %lld, never closed "
                  "(hanging_transactions): ",
             (long long)it->batch.producer_id, part.s, (long long)it->batch.base_offset);
     if (!it->has_batch) return;
@@ -1113,9 +1085,9 @@ static void ext_hanging(const ex_run *x, ex_text *out, const ex_txn_item *it) {
 static void ext_whole(const ex_run *x, ex_text *out, const ex_txn_item *it) {
     const txn_entry *t = txn_stream_txn(x->txn->ts, it->txn);
     if (it->kind == TXN_LOST_COMMIT)
-        ex_head(out, "%s committed but not read whole (lost_commits): ", ext_name(x, it->txn).s);
+        explain_text_head(out, "%s committed but not read whole (lost_commits): ", ext_name(x, it->txn).s);
     else
-        ex_head(out, "%s read in part (atomicity_violations): ", ext_name(x, it->txn).s);
+        explain_text_head(out, "%s read in part (atomicity_violations): ", ext_name(x, it->txn).s);
     if (!t) return;
     ext_outcome(x, out, t);
     ext_coordinator_told(x, out, t, UINT32_MAX);
@@ -1301,7 +1273,7 @@ static void ex_told_failed(const ex_run *x, ex_text *t, const history_rec *cb) {
 static void ex_duplicate(const ex_run *x, ex_text *t, uint32_t record) {
     ex_copy copies[EXPLAIN_COPIES_MAX];
     int n = ex_copies(x, record, copies, EXPLAIN_COPIES_MAX);
-    ex_head(t, "%s duplicated (Jepsen: duplicate, %d committed copies%s): ", ex_subject(x).s, n,
+    explain_text_head(t, "%s duplicated (Jepsen: duplicate, %d committed copies%s): ", ex_subject(x).s, n,
             x->group_n > 1 ? " each" : "");
     if (n < 2) return;
     const proto_batch *a = copies[0].batch, *b = copies[1].batch;
@@ -1386,7 +1358,7 @@ static void ex_order_rule(const ex_run *x, ex_text *t, const proto_batch *early,
 
 static void ex_reordered(const ex_run *x, ex_text *t, uint32_t record) {
     ex_copy copies[1];
-    ex_head(t, "%s reordered (Jepsen: nonmonotonic-send): ", ex_subject(x).s);
+    explain_text_head(t, "%s reordered (Jepsen: nonmonotonic-send): ", ex_subject(x).s);
     if (ex_copies(x, record, copies, 1) < 1) return;
     const proto_batch *late = copies[0].batch;
     const proto_batch *early = ex_overtaker(x, late, record);
@@ -1615,7 +1587,7 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
         tr.ack_ns = x->h->recs[ix->ok_cb.v[j].pos].time_ns;
     char acks[8];
     snprintf(acks, sizeof acks, "%d", x->c ? x->c->acks : -1);
-    ex_head(t, "%s lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", ex_subject(x).s,
+    explain_text_head(t, "%s lost (Jepsen: lost-write; acknowledged at %s, acks=%s): ", ex_subject(x).s,
             ex_time(tr.ack_ns == INT64_MAX ? 0 : tr.ack_ns).s,
             x->c && x->c->acks == -1 ? "all" : acks);
     if (ext_lost(x, t, record)) return;
@@ -1648,7 +1620,7 @@ static void ex_lost(const ex_run *x, ex_text *t, uint32_t record) {
 
 static void ex_failed_written(const ex_run *x, ex_text *t, uint32_t record) {
     const history_rec *cb = ex_failed_callback(x, record);
-    ex_head(t, "%s failed but written (told %s at %s): ", ex_subject(x).s,
+    explain_text_head(t, "%s failed but written (told %s at %s): ", ex_subject(x).s,
             cb ? proto_error_name(cb->c) : "failed", ex_time(cb ? cb->time_ns : 0).s);
     ex_copy copies[1];
     if (ex_copies(x, record, copies, 1) < 1) return;
@@ -1663,7 +1635,7 @@ static void ex_failed_written(const ex_run *x, ex_text *t, uint32_t record) {
 
 static void ex_unexpected(const ex_run *x, ex_text *t, uint32_t record, int64_t offset) {
     (void)x;
-    ex_head(t, "record %u unexpected (Jepsen: unexpected): ", record);
+    explain_text_head(t, "record %u unexpected (Jepsen: unexpected): ", record);
     ex_add(t, "it is at offset %lld of the committed log, but the application never sent it",
            (long long)offset);
 }

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "explain_text.h"
 #include "fault_parse.h"
 #include "sim.h"
 #include "txn_checker.h"
@@ -95,11 +96,7 @@ struct xp_story {
     size_t ids;
 };
 
-typedef struct xp_text {
-    char buf[4096];
-    size_t len;
-    int clauses;
-} xp_text;
+typedef explain_text xp_text; /* a story: its head, then clauses (explain_text.h) */
 
 typedef struct xp_str {
     char s[128];
@@ -116,9 +113,7 @@ static const config *xp_cfg(const xp_story *x, node_id node) {
 
 static xp_str xp_time(int64_t ns) {
     xp_str t;
-    uint64_t m = ns < 0 ? 0 : (uint64_t)ns;
-    snprintf(t.s, sizeof t.s, "%llu.%03llu ms", (unsigned long long)(m / (uint64_t)SIM_MS),
-             (unsigned long long)(m % (uint64_t)SIM_MS / (uint64_t)SIM_US));
+    explain_time(ns, t.s, sizeof t.s);
     return t;
 }
 
@@ -176,36 +171,10 @@ static xp_str xp_fault_at(const xp_story *x, size_t i) {
 __attribute__((format(printf, 2, 3)))
 #endif
 static void xp_add(xp_text *t, const char *fmt, ...) {
-    if (t->clauses == XP_CLAUSES_MAX) {
-        t->len += (size_t)snprintf(t->buf + t->len, sizeof t->buf - t->len, "; ...");
-        t->clauses++;
-    }
-    if (t->clauses > XP_CLAUSES_MAX || t->len + 3 >= sizeof t->buf) return;
-    if (t->clauses++ > 0) {
-        memcpy(t->buf + t->len, "; ", 3);
-        t->len += 2;
-    } else {
-        memcpy(t->buf + t->len, ": ", 3);
-        t->len += 2;
-    }
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    explain_text_vadd(t, XP_CLAUSES_MAX, ": ", fmt, ap);
     va_end(ap);
-    if (n > 0) t->len += (size_t)n;
-    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void xp_head(xp_text *t, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0) t->len += (size_t)n;
-    if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
 }
 
 /* ---- Lookups ------------------------------------------------------------------------------ */
@@ -541,9 +510,9 @@ static void xp_subject(const xp_story *x, xp_text *t, const xp_item *items, size
     xp_str part = xp_part(x, items[0].g);
     if (n == 1) {
         if (items[0].g >= 0)
-            xp_head(t, "record %u (%s offset %lld)", items[0].id, part.s,
+            explain_text_head(t, "record %u (%s offset %lld)", items[0].id, part.s,
                     (long long)items[0].offset);
-        else xp_head(t, "record %u", items[0].id);
+        else explain_text_head(t, "record %u", items[0].id);
         return;
     }
     uint32_t lo = items[0].id, hi = items[0].id;
@@ -556,9 +525,9 @@ static void xp_subject(const xp_story *x, xp_text *t, const xp_item *items, size
     }
     bool run = hi - lo + 1 == n;
     if (items[0].g >= 0)
-        xp_head(t, "records %u%s%u of %s (%zu records, offsets %lld..%lld)", lo,
+        explain_text_head(t, "records %u%s%u of %s (%zu records, offsets %lld..%lld)", lo,
                 run ? ".." : ", ..., ", hi, part.s, n, (long long)first, (long long)last);
-    else xp_head(t, "records %u%s%u (%zu records)", lo, run ? ".." : ", ..., ", hi, n);
+    else explain_text_head(t, "records %u%s%u (%zu records)", lo, run ? ".." : ", ..., ", hi, n);
 }
 
 static const char *xp_them(size_t n) { return n > 1 ? "them" : "it"; }
@@ -848,11 +817,11 @@ static void xp_tell_twice(const xp_story *x, xp_text *t, const xp_item *items, s
     bool output = it->kind == PIPELINE_OUTPUT_DUPLICATE;
     xp_subject(x, t, items, n);
     if (output) {
-        xp_head(t, " written %s to the output topic's read_committed view (output_duplicates)",
+        explain_text_head(t, " written %s to the output topic's read_committed view (output_duplicates)",
                 it->count > 1 ? "more than twice" : "twice");
-        if (n == 1) xp_head(t, " at %s", xp_out_copies(x, it->id).s);
+        if (n == 1) explain_text_head(t, " at %s", xp_out_copies(x, it->id).s);
     } else {
-        xp_head(t, " processed twice (processed_twice)");
+        explain_text_head(t, " processed twice (processed_twice)");
     }
     const history_rec *a = xp_rec(x, it->first), *b = xp_rec(x, it->second);
     const char *did = output ? "processed" : "applied";
@@ -921,7 +890,7 @@ static void xp_tell_never(const xp_story *x, xp_text *t, const xp_item *items, s
     const xp_item *it = &items[0];
     bool output = it->kind == PIPELINE_OUTPUT_MISSING;
     xp_subject(x, t, items, n);
-    xp_head(t, output ? " committed as consumed, missing from the output topic (output_missing)"
+    explain_text_head(t, output ? " committed as consumed, missing from the output topic (output_missing)"
                       : " committed as consumed, never processed (processed_never)");
     xp_str part = xp_part(x, it->g);
     const history_rec *poll = xp_rec(x, it->first);
