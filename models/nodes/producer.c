@@ -362,6 +362,7 @@ static void producer_deque_insert_before(producer *p, producer_partition *pt, ui
     if (before == PRODUCER_NIL) pt->tail = i;
     else p->batches[before].prev = i;
     b->state = PRODUCER_BATCH_QUEUED;
+    pt->queued++;
 }
 
 static void producer_deque_remove(producer *p, producer_partition *pt, uint32_t i) {
@@ -372,6 +373,7 @@ static void producer_deque_remove(producer *p, producer_partition *pt, uint32_t 
     else p->batches[b->next].prev = b->prev;
     b->prev = b->next = PRODUCER_NIL;
     if (pt->open == i) pt->open = PRODUCER_NIL;
+    pt->queued--;
 }
 
 /* RecordAccumulator.insertInSequenceOrder: before the first batch without a sequence or with a
@@ -1518,17 +1520,11 @@ static void producer_node_latency(producer *p, int broker, bool can_drain) {
     if (can_drain) p->node_drain_ns[broker] = now;
 }
 
-/* Batches in the partition's deque (Deque.size). */
-static int producer_deque_size(const producer *p, const producer_partition *pt) {
-    int n = 0;
-    for (uint32_t i = pt->head; i != PRODUCER_NIL; i = p->batches[i].next) n++;
-    return n;
-}
-
 /* The adaptive load stats of one topic (RecordAccumulator.partitionReady's queueSizes): each
- * partition with a leader counts with its deque's size, unless its leader had data ready and
- * could not be drained for partitioner.availability.timeout.ms; only once every partition of
- * the topic had a deque, and only with partitioner.adaptive.partitioning.enable. */
+ * partition with a leader counts with its deque's size (queued: kept as the deque changes, so
+ * O(1) as ArrayDeque.size is), unless its leader had data ready and could not be drained for
+ * partitioner.availability.timeout.ms; only once every partition of the topic had a deque, and
+ * only with partitioner.adaptive.partitioning.enable. */
 static void producer_update_load_stats(producer *p, int t) {
     const producer_topic *topic = &p->topics[t];
     bool collect = p->cfg->partitioner_adaptive;
@@ -1540,7 +1536,7 @@ static void producer_update_load_stats(producer *p, int t) {
         const producer_partition *pt = &p->partitions[topic->first + q];
         if (pt->leader <= 0) continue;
         p->queue_ids[length] = q;
-        p->queue_sizes[length] = producer_deque_size(p, pt);
+        p->queue_sizes[length] = (int)pt->queued;
         bool stale = timeout > 0 && p->node_stats[pt->leader] &&
                      p->node_ready_ns[pt->leader] - p->node_drain_ns[pt->leader] > timeout;
         if (!(pt->head != PRODUCER_NIL && stale)) length++;
@@ -2690,6 +2686,7 @@ static void producer_session_clear(producer *p) {
     for (int k = 0; k < p->partition_count; k++) {
         producer_partition *pt = &p->partitions[k];
         pt->head = pt->tail = pt->open = PRODUCER_NIL;
+        pt->queued = 0;
         producer_open_clear(pt);
         pt->leader = -1;
         pt->leader_epoch = -1;
@@ -3007,6 +3004,11 @@ static int64_t producer_check_deque(producer *p, int k, uint64_t *walked) {
     if (pt->tail != prev) {
         sim_fail(p->world, "producer: deque tail of partition %d is %u, walked to %u", k,
                  pt->tail, prev);
+        return -1;
+    }
+    if (pt->queued != steps) {
+        sim_fail(p->world, "producer: deque of partition %d holds %u batches, counted %u", k,
+                 steps, pt->queued);
         return -1;
     }
     return records;

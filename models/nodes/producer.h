@@ -178,6 +178,8 @@ typedef struct producer_conn {
 /* TxnPartitionEntry plus the partition's deque. */
 typedef struct producer_partition {
     uint32_t head, tail;        /* deque of queued batches, PRODUCER_NIL when empty */
+    uint32_t queued;            /* batches in the deque (ArrayDeque.size(): the adaptive
+                                 * partitioner reads every partition's at each drain) */
     uint32_t open;              /* the tail batch still taking records, or PRODUCER_NIL */
     uint32_t *open_ids;         /* record ids of the open batch when open_listed (capacity
                                  * records_per_batch) */
