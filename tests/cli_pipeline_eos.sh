@@ -22,7 +22,9 @@
 # - the swarm: broker, transaction coordinator, group coordinator and consumer faults (all the
 #   swarm's default kinds) over 30 seeds: 0 output duplicates and 0 output missing; the same
 #   swarm with the external sink finds a seed with duplicate processing, with the dedup sink
-#   none.
+#   none;
+# - a follower whose fetch times out fails every fetch in flight on that connection (seed 177
+#   of the swarm stalled replication for good before).
 #
 # Usage: bash cli_pipeline_eos.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -114,6 +116,22 @@ grep -q 'holds for all 30 runs' out || fail "swarm: $(head -3 out)"
 expect_exit 1 check "${small[@]}" workload.sink=external --swarm --seeds 1..30 -j 2 \
   --shrink-runs 0 --expect 'processed_twice == 0'
 grep -q 'processed_twice' out || fail "swarm, sink external: no seed with duplicate processing"
+
+# ---- A follower's fetch timeout fails every fetch on its connection -----------------------------
+# broker-3 crashes for 1 ms and a follower's first fetch to broker-1 is lost: its request times
+# out after 30 s and closes the connection. Every other partition's fetch in flight on it (the
+# world has 104 partitions with the internal topics) fails with it and goes again after the
+# backoff; before, each waited out its own 30 s timeout and closed the connection again, and
+# the world never settled (swarm seed 177: 14 rebalances, 162 s, replication never caught up).
+run_ok num.partitions=2 workload.records=1 workload.rate=100 transaction.timeout.ms=10000 \
+  workload.consumers=2 "${eos[@]}" workload.processing.ms=5 auto.offset.reset=earliest \
+  max.poll.records=10 max.poll.interval.ms=5000 session.timeout.ms=6000 \
+  group.initial.rebalance.delay.ms=500 'fault.a=crash broker-3 on follower.fetch n=1 for 1ms' \
+  'fault.b=break requests follower -> leader p=0.24 from 0s to 3ms' --seed 177 --format json
+for field in '"settled":1' '"rebalances":0' '"output_missing":0'; do
+  checks=$((checks + 1))
+  grep -q "$field" out || fail "a fetch timeout should not stall replication: $field missing"
+done
 
 echo "$test_name: at-least-once output_duplicates $alo_dups; exactly-once 0, processed_twice $eos_twice"
 finish

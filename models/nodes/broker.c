@@ -2246,10 +2246,14 @@ static void broker_timer_run(broker *b, uint64_t arg) {
     case BROKER_T_PAUSE_END: broker_pause_end(b); break;
     case BROKER_T_FETCH:
         if (b->partitions[partition].fetch_in_flight) {
-            /* No answer within the broker's request.timeout.ms: close and back off. */
-            net_close(b->env.net, b->node, node_broker(b->partitions[partition].fetch_leader),
-                      true);
-            follower_fetch_later(b, partition, c->replica_fetch_backoff_ns);
+            /* No answer within the broker's request.timeout.ms: close and back off. Every
+             * fetch in flight on that connection fails with it (NetworkClient
+             * .processTimeoutDisconnection: the node's in-flight requests complete as
+             * disconnected), not only this partition's: their answers would vanish, and each
+             * would wait out its own timeout and close the connection again. */
+            node_id leader = node_broker(b->partitions[partition].fetch_leader);
+            net_close(b->env.net, b->node, leader, true);
+            follower_on_disconnect(b, leader);
         } else {
             follower_fetch_send(b, partition);
         }
