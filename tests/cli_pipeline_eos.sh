@@ -6,7 +6,8 @@
 # committed offsets; a fenced producer closes the instance.
 # - configuration: the defaults exactly-once sets (enable.auto.commit=false,
 #   isolation.level=read_committed, transactional.id <group.id>-consumer-<k>) and what it refuses
-#   (enable.auto.commit=true, kafka.version below 2.5, idempotence off);
+#   (enable.auto.commit=true, kafka.version below 2.5, idempotence set false; unset before
+#   3.0 it is turned on for the instances, as a transactional.id turns it on);
 # - a fault-free run: every record processed once, one output each, the instances'
 #   transactions committed and judged (transaction fields), nothing else;
 # - the zombie: consumer-1's application thread stalls past max.poll.interval.ms; the group
@@ -52,10 +53,18 @@ grep -q 'enable.auto.commit=true with workload.pipeline=exactly-once' err ||
   fail "enable.auto.commit=true not refused: $(cat err)"
 expect_exit 2 run "${world[@]}" "${eos[@]}" kafka.version=2.4
 grep -q 'needs kafka.version 2.5' err || fail "2.4 not refused: $(cat err)"
-expect_exit 2 run "${world[@]}" "${eos[@]}" kafka.version=2.8
+expect_exit 2 run "${world[@]}" "${eos[@]}" enable.idempotence=false
 grep -q 'enable.idempotence=false with workload.pipeline=exactly-once' err ||
-  fail "2.8 without idempotence not refused: $(cat err)"
-expect_exit 0 run "${world[@]}" "${eos[@]}" kafka.version=2.8 enable.idempotence=true
+  fail "idempotence set false not refused: $(cat err)"
+# Before 3.0 idempotence is off by default, and a transactional.id turns it on: the instances'
+# producers run their transactions (the workload producer keeps its own default).
+expect_exit 0 run "${world[@]}" "${eos[@]}" kafka.version=2.8 --format json
+checks=$((checks + 1))
+grep -q '"output_duplicates":0' out || fail "2.8 exactly-once: $(head -c 300 out)"
+checks=$((checks + 1))
+grep -Eq '"transactions_committed":[1-9]' out ||
+  fail "2.8 exactly-once: the instances should commit transactions: $(grep -o '"transactions_committed":[0-9]*' out)"
+
 expect_exit 2 run "${world[@]}" "${eos[@]}" transactional.id=group-consumer-1
 grep -q 'is both a workload producer' err || fail "clashing transactional.id not refused"
 

@@ -1255,6 +1255,9 @@ static int config_check_consumer_keys(const config *c, char *err, size_t err_len
 
 int config_for_consumer(const config *c, int index, config *out, char *err, size_t err_len) {
     *out = *c;
+    /* An exactly-once instance's producer has a transactional.id: idempotent (see
+     * config_finish_exactly_once), whatever the workload producer's default. */
+    if (c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE) out->enable_idempotence = true;
     bool any = false;
     for (int i = 0; i < c->consumer_override_count; i++) {
         const config_consumer_override *o = &c->consumer_overrides[i];
@@ -1883,11 +1886,15 @@ static int config_finish_exactly_once(config *c, char *err, size_t err_len) {
                            "exactly-once: the offsets are committed in the producer's "
                            "transaction; an automatic commit could move the group past records "
                            "whose transaction aborts; allowed: false");
-    if (!c->enable_idempotence)
+    /* A transactional.id turns idempotence on unless it was set false (ProducerConfig
+     * .idempotenceEnabled, 2.5-2.8; "Cannot set a transactional.id without also enabling
+     * idempotence" from 3.0): the instances' producers are idempotent whatever the workload
+     * producer's default (config_for_consumer). */
+    if (config_user_set(c, config_key_find("enable.idempotence")) && !c->enable_idempotence)
         return config_fail(err, err_len, "enable.idempotence=false with workload.pipeline="
-                           "exactly-once: each instance's producer has a transactional.id, which "
-                           "requires idempotence (KafkaProducer refuses the pair; before 3.0 "
-                           "idempotence is off by default: set enable.idempotence=true)");
+                           "exactly-once: each instance's producer has a transactional.id, and "
+                           "KafkaProducer refuses a transactional.id with idempotence set false; "
+                           "allowed: true, or leave it unset");
     c->enable_auto_commit = false;
     if (!config_user_set(c, config_key_find("isolation.level")))
         c->isolation_level = CONFIG_READ_COMMITTED;

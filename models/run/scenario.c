@@ -881,8 +881,10 @@ static int scenario_build_pipelines(scenario *s, const int *bootstrap) {
     pipeline_stream_init(&s->pstream);
     s->pipes = calloc((size_t)c->consumers, sizeof *s->pipes);
     if (!s->pipes) return -1;
-    if (c->consumer_override_count > 0) {
-        /* Each instance's own keys (consumer-<n>.<key>), checked by config_finish already. */
+    if (c->consumer_override_count > 0 ||
+        (c->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE && !c->enable_idempotence)) {
+        /* Each instance's own keys (consumer-<n>.<key>), checked by config_finish already;
+         * an exactly-once instance's idempotence where the workload's default is off. */
         s->cons_cfgs = malloc((size_t)c->consumers * sizeof *s->cons_cfgs);
         if (!s->cons_cfgs) return -1;
         char err[256];
