@@ -76,8 +76,9 @@
  *   record for a partition whose leader is unknown waits in its batch instead.
  *
  * Left out: max.request.size (a request carries at most PROTO_PRODUCE_BATCHES_MAX batches),
- * MESSAGE_TOO_LARGE splitting, compression, AddOffsetsToTxn/TxnOffsetCommit, max.block.ms on
- * send (a full buffer blocks the application until memory frees, without a timeout). A failed connection is reopened only
+ * MESSAGE_TOO_LARGE splitting, compression, max.block.ms on the workload producer's send (its
+ * full buffer blocks the application until memory frees, without a timeout; the driven mode
+ * above has the timeout). A failed connection is reopened only
  * reconnect.backoff.ms after it failed (ClusterConnectionStates.canConnect); Kafka backs off
  * exponentially from there up to reconnect.backoff.max.ms with 20% jitter (KIP-144,
  * ClusterConnectionStates.updateReconnectBackoff), the model waits a constant
