@@ -295,6 +295,76 @@ static void test_idle_filter(void) {
     trace_message(&t, 7, &hb, NULL);
     trace_message(&t, 8, &resp, NULL);
     CHECK_EQ(t.lines, 5);
+    tracer_fini(&t);
+    fclose(f);
+}
+
+/* The idle filter remembers each partition of a link on its own: a follower's fetch of
+ * orders-1 that moves its offset to the one orders-0 last fetched is news, and so is a high
+ * watermark that orders-1 has not been sent yet; a partition's own repeats stay quiet however
+ * the link's other partitions interleave. */
+static void test_idle_filter_partitions(void) {
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) return;
+    capture_reset(f);
+    tracer t;
+    tracer_init(&t, f, TRACE_TEXT);
+    t.partitions = 2;
+    proto_msg fetch;
+    memset(&fetch, 0, sizeof fetch);
+    fetch.api = API_FETCH;
+    fetch.from = node_broker(2);
+    fetch.to = node_broker(1);
+    const struct { uint16_t partition; int64_t offset; bool shown; } fetches[] = {
+        {1, 30, true}, {0, 40, true}, {1, 40, true} /* moved 30 -> 40: news */,
+        {0, 40, false}, {1, 40, false}, {0, 41, true}, {1, 40, false}};
+    uint64_t lines = 0;
+    for (int i = 0; i < (int)(sizeof fetches / sizeof fetches[0]); i++) {
+        fetch.partition = fetches[i].partition;
+        fetch.u.fetch.fetch_offset = fetches[i].offset;
+        trace_message(&t, 10 + i, &fetch, NULL);
+        lines += fetches[i].shown;
+        CHECK_EQ(t.lines, lines);
+    }
+    CHECK_STR(capture(f), "0.000ms broker-2 -> broker-1 Fetch offset=30 leader_epoch=0 "
+                          "last_fetched_epoch=0\n"
+                          "0.000ms broker-2 -> broker-1 Fetch offset=40 leader_epoch=0 "
+                          "last_fetched_epoch=0\n"
+                          "0.000ms broker-2 -> broker-1 Fetch offset=40 leader_epoch=0 "
+                          "last_fetched_epoch=0\n"
+                          "0.000ms broker-2 -> broker-1 Fetch offset=41 leader_epoch=0 "
+                          "last_fetched_epoch=0\n");
+
+    proto_msg resp;
+    memset(&resp, 0, sizeof resp);
+    resp.api = API_FETCH;
+    resp.is_response = 1;
+    resp.from = node_broker(1);
+    resp.to = node_broker(2);
+    resp.u.fetch_response.high_watermark = 45;
+    resp.u.fetch_response.diverging_epoch = -1;
+    resp.partition = 0;
+    trace_message(&t, 20, &resp, NULL);
+    resp.partition = 1; /* the same high watermark, orders-1's first: news */
+    trace_message(&t, 21, &resp, NULL);
+    CHECK_EQ(t.lines, lines + 2);
+    resp.partition = 0;
+    trace_message(&t, 22, &resp, NULL); /* orders-0's repeat: idle */
+    CHECK_EQ(t.lines, lines + 2);
+
+    /* Another link of the same partition keeps its own state: broker-3 fetching orders-0 at
+     * the offset broker-2 last sent is news, a consumer's too. */
+    fetch.partition = 0;
+    fetch.u.fetch.fetch_offset = 41;
+    fetch.from = node_broker(3);
+    trace_message(&t, 23, &fetch, NULL);
+    fetch.from = node_consumer(0);
+    trace_message(&t, 24, &fetch, NULL);
+    trace_message(&t, 25, &fetch, NULL);
+    CHECK_EQ(t.lines, lines + 4);
+    tracer_fini(&t);
+    CHECK(t.links == NULL);
     fclose(f);
 }
 
@@ -594,6 +664,7 @@ int main(void) {
     test_markers();
     test_text_lines();
     test_idle_filter();
+    test_idle_filter_partitions();
     test_filters();
     test_jsonl();
     return test_result("test_trace");

@@ -13,6 +13,7 @@
 #include "trace.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fault_parse.h"
@@ -37,17 +38,15 @@ void tracer_init(tracer *t, FILE *out, trace_format format) {
     t->partition_filter = -1;
     t->partitions = 1;
     t->producers = 1;
-    for (int a = 0; a < NODES_MAX; a++)
-        for (int b = 0; b < NODES_MAX; b++) {
-            t->fetch_offset[a][b] = -1;
-            t->fetch_hw[a][b] = -1;
-        }
 }
 
 void tracer_fini(tracer *t) {
     /* No flush here: the owner of out flushes and closes it and reports a failed write with
      * the system's reason, which a flush here would consume and stdio then forget. */
-    (void)t;
+    free(t->links);
+    t->links = NULL;
+    t->link_count = 0;
+    t->link_cap = 0;
 }
 
 /* ---- The line builder --------------------------------------------------------------------- */
@@ -275,21 +274,73 @@ static bool trace_message_has(const proto_msg *m, const proto_payloads *p, int64
     return false;
 }
 
-/* True for traffic that carries no news (see the header); updates the per-link state. */
+/* ---- The idle filter's links ------------------------------------------------------------- */
+
+/* A fetch names one partition (a follower fetches each partition it follows on its own, a
+ * consumer each partition it owns), so the filter remembers each (client, server, partition):
+ * keyed by the link alone, a partition's fetch that moves its offset would be hidden when the
+ * link's last fetch, of another partition, had the same offset. The table is only looked up,
+ * never walked, so its order cannot reach the output. */
+
+static uint32_t trace_link_key(node_id client, node_id server, uint16_t partition) {
+    return (((uint32_t)client * NODES_MAX + server) << 16 | partition) + 1;
+}
+
+static uint32_t trace_link_slot(uint32_t key, uint32_t cap) {
+    uint32_t h = key * 0x9e3779b1u; /* Fibonacci hashing: the high bits are the mixed ones */
+    return (h ^ (h >> 16)) & (cap - 1);
+}
+
+/* Doubles the table (or makes its first 64 slots); false when memory ran out. */
+static bool trace_links_grow(tracer *t) {
+    uint32_t cap = t->link_cap ? t->link_cap * 2 : 64;
+    trace_fetch_link *links = calloc(cap, sizeof *links);
+    if (!links) return false;
+    for (uint32_t i = 0; i < t->link_cap; i++) {
+        if (!t->links[i].key) continue;
+        uint32_t j = trace_link_slot(t->links[i].key, cap);
+        while (links[j].key) j = (j + 1) & (cap - 1);
+        links[j] = t->links[i];
+    }
+    free(t->links);
+    t->links = links;
+    t->link_cap = cap;
+    return true;
+}
+
+/* The link's state, added with nothing seen the first time; NULL when memory ran out (the
+ * caller then shows the message: a line too many, never one hidden). */
+static trace_fetch_link *trace_link(tracer *t, node_id client, node_id server,
+                                    uint16_t partition) {
+    if ((t->link_count + 1) * 2 > t->link_cap && !trace_links_grow(t)) return NULL;
+    uint32_t key = trace_link_key(client, server, partition);
+    uint32_t j = trace_link_slot(key, t->link_cap);
+    while (t->links[j].key && t->links[j].key != key) j = (j + 1) & (t->link_cap - 1);
+    trace_fetch_link *l = &t->links[j];
+    if (!l->key) {
+        *l = (trace_fetch_link){.key = key, .offset = -1, .hw = -1};
+        t->link_count++;
+    }
+    return l;
+}
+
+/* True for traffic that carries no news (see the header); updates the link's state. */
 static bool trace_message_idle(tracer *t, const proto_msg *m) {
     if (m->api == API_BROKER_HEARTBEAT) return true;
     if (m->api != API_FETCH) return false;
     if (!m->is_response) {
-        int64_t *last = &t->fetch_offset[m->from][m->to];
-        bool idle = *last == m->u.fetch.fetch_offset;
-        *last = m->u.fetch.fetch_offset;
+        trace_fetch_link *l = trace_link(t, m->from, m->to, m->partition);
+        if (!l) return false;
+        bool idle = l->offset == m->u.fetch.fetch_offset;
+        l->offset = m->u.fetch.fetch_offset;
         return idle;
     }
     const proto_fetch_response *f = &m->u.fetch_response;
-    int64_t *last = &t->fetch_hw[m->from][m->to];
+    trace_fetch_link *l = trace_link(t, m->to, m->from, m->partition);
+    if (!l) return false;
     bool idle = f->batch_count == 0 && f->error == ERR_NONE && f->diverging_epoch < 0 &&
-                *last == f->high_watermark;
-    *last = f->high_watermark;
+                l->hw == f->high_watermark;
+    l->hw = f->high_watermark;
     return idle;
 }
 

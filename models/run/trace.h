@@ -12,7 +12,9 @@
  * carries no news: broker heartbeats, fetches that repeat the previous fetch offset, empty
  * fetch responses that repeat the previous high watermark, and the producer's attempt records
  * (the Produce line says the same); verbose shows them all. Those filters keep a little state
- * per connection, updated in message order, so the output is as deterministic as the run.
+ * per connection and partition (a fetch is one partition's: in a world of several, each
+ * partition's fetches repeat or move on their own), updated in message order, so the output is
+ * as deterministic as the run.
  */
 #ifndef KAFKASIM_TRACE_H
 #define KAFKASIM_TRACE_H
@@ -30,6 +32,14 @@ typedef enum trace_format {
     TRACE_JSONL,    /* {"t_ns":12345000,"t":"12.345ms","from":"producer",...} */
 } trace_format;
 
+/* The idle filter's state of one (client, server, partition): a fetcher's last fetch offset
+ * and the high watermark its leader last sent it. */
+typedef struct trace_fetch_link {
+    uint32_t key;       /* trace.c's link key; 0: an empty slot */
+    int64_t offset;     /* the last fetch offset the client sent, -1 before any */
+    int64_t hw;         /* the last high watermark the server answered, -1 before any */
+} trace_fetch_link;
+
 typedef struct tracer {
     FILE *out;                 /* borrowed; lines go here */
     trace_format format;       /* text or JSON lines */
@@ -41,13 +51,15 @@ typedef struct tracer {
     bool verbose;              /* also heartbeats, idle fetches and attempt records */
     const config *config;      /* optional, borrowed: fault names; NULL prints fault-<i> */
     uint64_t lines;            /* lines written */
-    int64_t fetch_offset[NODES_MAX][NODES_MAX]; /* [follower][leader] last fetch offset */
-    int64_t fetch_hw[NODES_MAX][NODES_MAX];     /* [leader][follower] last HW sent */
+    trace_fetch_link *links;   /* owned: open addressing on the link key, NULL before the
+                                * first fetch */
+    uint32_t link_count;       /* slots in use */
+    uint32_t link_cap;         /* slots, a power of two (0 with links NULL) */
 } tracer;
 
 /* Sets t up to write to out in format, with no filter, quiet about idle traffic. */
 void tracer_init(tracer *t, FILE *out, trace_format format);
-/* Flushes the output (which stays the caller's to close). */
+/* Frees what the filters hold (the output stays the caller's to flush and close). */
 void tracer_fini(tracer *t);
 
 /* One line for a message being sent at t_ns (the network's on_send hook). payloads names
