@@ -17,6 +17,8 @@
 #   (UNKNOWN_MEMBER_ID), its transaction aborts, and its outputs are never read read_committed.
 #   Its side effects stay applied: processed_twice > 0 with sink external (exactly-once ends at
 #   Kafka's edge), 0 with external-dedup;
+# - a send after the transaction entered its error state (a batch expired while the instance was
+#   still processing its poll) throws at once: the rest of the batch is not processed;
 # - a pause of consumer-2's JVM past session.timeout.ms at its first processed record drains
 #   (the heartbeat thread with no coordinator waits retry.backoff.ms instead of waking at the
 #   same instant forever once max.poll.interval.ms has passed);
@@ -105,6 +107,36 @@ expect_exit 0 run "${world[@]}" "${eos[@]}" workload.sink=external-dedup "${stal
 [ "$(field processed_never)" = 0 ] || fail "dedup sink: processed_never $(field processed_never)"
 [ "$(field output_duplicates)" = 0 ] || fail "dedup sink: output_duplicates $(field output_duplicates)"
 
+# ---- A send after the transaction's error throws -----------------------------------------------
+# Processing takes 100 ms a record, so a poll's batch outlasts delivery.timeout.ms (2 s) while
+# the leader of output-0 is down: a batch of the open transaction expires mid-batch and the
+# transaction enters its abortable error. The next send() throws at once (KafkaProducer.doSend ->
+# TransactionManager.maybeAddPartition -> maybeFailWithError) and the loop aborts: in each such
+# transaction one record is processed after the failed callback (the one whose send threw),
+# none after it (before: 15 on seed 1, processed_twice 64 -> 50).
+late=(workload.consumers=2 num.partitions=2 workload.records=500 workload.rate=1000
+      workload.processing.ms=100 max.poll.records=200 auto.offset.reset=earliest
+      session.timeout.ms=10000 topic.output.replication.factor=2 topic.output.min.insync.replicas=2
+      request.timeout.ms=1000 delivery.timeout.ms=2000 "fault.a=crash leader of output-0 at 15s for 10s"
+      workload.sink=external "${eos[@]}")
+expect_exit 0 run "${late[@]}" --seed 1 --format json --trace=late.txt
+# After each transaction's first failed callback (before its txn-end): the transactions where a
+# record was processed, the most records in one.
+after=$(awk '{ split($2, a, "."); node = a[1] }
+  $2 ~ /\.producer$/ && $3 == "txn-begin" { open[node] = 1; err[node] = 0; n[node] = 0; next }
+  $2 ~ /\.producer$/ && $3 == "txn-end" { open[node] = 0; next }
+  $2 ~ /\.producer$/ && $3 == "callback" && $0 !~ /error=NONE/ && open[node] { err[node] = 1; next }
+  $3 == "process" && open[node] && err[node] { if (n[node]++ == 0) txns++; if (n[node] > most) most = n[node] }
+  END { print txns + 0, most + 0 }' late.txt)
+checks=$((checks + 1))
+[ "${after% *}" -ge 1 ] || fail "no transaction met a failed send while processing: the check is idle"
+checks=$((checks + 1))
+[ "${after#* }" = 1 ] || fail "records processed after a failed send in its transaction: $after (transactions, most), expected one each"
+checks=$((checks + 1))
+grep -q '"output_duplicates":0,' out && grep -q '"output_missing":0,' out ||
+  fail "a failed send: output duplicates or missing: $(grep -o '"output_[a-z]*":[0-9]*' out | tr '\n' ' ')"
+late_twice=$(grep -o '"processed_twice":[0-9]*' out | cut -d: -f2)
+
 # ---- A paused JVM past the session timeout drains ----------------------------------------------
 expect_exit 0 run num.partitions=2 workload.records=1 workload.rate=100 workload.consumers=2 \
   "${eos[@]}" workload.sink=external workload.processing.ms=5 auto.offset.reset=earliest \
@@ -142,5 +174,5 @@ for field in '"settled":1' '"rebalances":0' '"output_missing":0'; do
   grep -q "$field" out || fail "a fetch timeout should not stall replication: $field missing"
 done
 
-echo "$test_name: at-least-once output_duplicates $alo_dups; exactly-once 0, processed_twice $eos_twice"
+echo "$test_name: at-least-once output_duplicates $alo_dups; exactly-once 0, processed_twice $eos_twice; a send after the error: $late_twice processed twice"
 finish

@@ -114,6 +114,8 @@ static struct stand_in_producer {
     proto_member_id member;
     int32_t generation;
     bool fatal;                  /* producer_drive_txn_fatal's answer */
+    int send_throws;             /* what producer_drive_send throws once its record is in
+                                  * (0: it returns) */
 } fake;
 
 int producer_init(producer *p, const producer_env *env, int index, const int *bootstrap,
@@ -137,14 +139,14 @@ void producer_start(producer *p) { (void)p; fake.starts++; }
 void producer_crash(producer *p) { (void)p; fake.crashes++; fake.pending = 0; }
 void producer_restart(producer *p) { (void)p; fake.restarts++; fake.pending = 0; }
 void producer_pause(producer *p, int64_t until_ns) { (void)p; fake.paused_until = until_ns; }
-bool producer_drive_send(producer *p, int partition, uint32_t id) {
+int producer_drive_send(producer *p, int partition, uint32_t id) {
     (void)p;
-    if (fake.buffer_full) return false;
+    if (fake.buffer_full) return PRODUCER_DRIVE_BLOCKED;
     CHECK(fake.sends < 64);
     fake.ids[fake.sends] = id;
     fake.partitions[fake.sends++] = partition;
     if (fake.flush_waits) fake.pending++;
-    return true;
+    return fake.send_throws; /* 0: PRODUCER_DRIVE_SENT */
 }
 bool producer_drive_flush(producer *p) {
     (void)p;
@@ -598,7 +600,7 @@ static void test_output_send_blocks(void) {
     CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 1);
     CHECK(!pipeline_done(r.pl));
     fake.buffer_full = false;
-    fake.p->driver.on_unblocked(fake.p->driver.ctx);
+    fake.p->driver.on_unblocked(fake.p->driver.ctx, 0);
     CHECK_EQ(r.steps, 2); /* the blocked record's step, then the next record's */
     CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 2);
     CHECK_EQ(fake.sends, 1); /* the blocked one went in inside the producer (stand-in: not listed) */
@@ -676,6 +678,54 @@ static void test_exactly_once(void) {
     rig_fini(&r);
 }
 
+/* exactly-once: a send after the transaction entered an error state throws (producer.h), and
+ * the loop aborts at once: the records after it in the batch are not processed in the failed
+ * transaction (no side effect, no send, no sendOffsetsToTransaction); after the abort
+ * committed() and the seek, as after any abortable error. A send blocked on buffer.memory that
+ * throws once it is in (on_unblocked with the error) does the same. */
+static void test_exactly_once_send_throws(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_EXACTLY_ONCE, CONFIG_SINK_EXTERNAL, 10 * MS);
+    fake.transactional = true;
+    consumer *c = rig_consumer(&r);
+    c->held[0] = 3;
+    c->held_n = 1;
+    c->joined_generation = 1;
+    rig_start(&r);
+    fake_txn_returns(0); /* initTransactions */
+    consumer_record recs[4] = {rec(1, 10), rec(2, 11), rec(3, 12), rec(4, 13)};
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 4);
+    rig_run(&r, 15 * MS); /* record 1 processed and sent */
+    CHECK_EQ(fake.sends, 1);
+    fake.send_throws = ERR_NOT_ENOUGH_REPLICAS; /* its batch failed: the transaction's error */
+    rig_run(&r, 1 * S);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 2); /* record 2's send threw */
+    CHECK_EQ(fake.sends, 2);
+    CHECK_EQ(r.steps, 1); /* consumer.processed only for the send that returned */
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_OFFSETS], 0);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 1);
+    fake.send_throws = 0;
+    fake_txn_returns(0); /* abortTransaction returned */
+    CHECK_EQ(c->committed_asked, 1);
+    consumer_offset committed = {.offset = 10, .leader_epoch = -1, .partition = 3};
+    cenv(&r)->app.on_committed(cenv(&r)->app.ctx, &committed, 1, 0);
+    CHECK_EQ(c->seek_offset, 10);
+    CHECK_EQ(c->polls, 2);
+    CHECK(pipeline_done(r.pl));
+    /* The same from a blocked send. */
+    fake.buffer_full = true;
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 4);
+    rig_run(&r, 2 * S);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 3);
+    fake.buffer_full = false;
+    fake.p->driver.on_unblocked(fake.p->driver.ctx, ERR_CLIENT_DELIVERY_TIMEOUT);
+    rig_run(&r, 3 * S);
+    CHECK_EQ(rig_processed(&r, HIST_SINK_APPLIED, NULL), 3);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 2);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_OFFSETS], 0);
+    rig_fini(&r);
+}
+
 int main(void) {
     test_auto_commit_loop();
     test_manual_commits();
@@ -688,5 +738,6 @@ int main(void) {
     test_output_send_failed();
     test_output_send_blocks();
     test_exactly_once();
+    test_exactly_once_send_throws();
     return test_result("test_pipeline");
 }

@@ -41,8 +41,9 @@ static void on_flush(void *ctx) {
     D.flushes++;
     if (D.inside) D.called_inside = true;
 }
-static void on_unblocked(void *ctx) {
+static void on_unblocked(void *ctx, int error) {
     (void)ctx;
+    CHECK_EQ(error, 0); /* not transactional: send never throws */
     D.unblocked++;
     if (D.inside) D.called_inside = true;
 }
@@ -71,7 +72,9 @@ static int sends_of(uint32_t id, int *last_send_no) {
 
 static bool drive_send(int g, uint32_t id) {
     D.inside = true;
-    bool ok = producer_drive_send(&PC.prod, g, id);
+    int got = producer_drive_send(&PC.prod, g, id);
+    CHECK(got == PRODUCER_DRIVE_SENT || got == PRODUCER_DRIVE_BLOCKED);
+    bool ok = got == PRODUCER_DRIVE_SENT;
     D.inside = false;
     return ok;
 }

@@ -455,7 +455,185 @@ static void test_abort_ratio_without_requests(void) {
     fake_stop();
 }
 
+/* ---- The driven transactional producer (an exactly-once instance's) ---------------------- */
+
+static struct {
+    int sends[8];                /* on_send per id: calls */
+    int send_error[8];           /* and the last one's error */
+    int txn_returns;             /* on_txn calls */
+    int txn_error;               /* the last one's error */
+    int unblocked;               /* on_unblocked calls */
+    int unblocked_error;         /* the last one's error */
+} drv;
+
+static void dv_on_send(void *ctx, uint32_t id, int partition, int error, int64_t offset) {
+    (void)ctx;
+    (void)partition;
+    (void)offset;
+    CHECK(id < 8);
+    drv.sends[id]++;
+    drv.send_error[id] = error;
+}
+static void dv_on_txn(void *ctx, int error) {
+    (void)ctx;
+    drv.txn_returns++;
+    drv.txn_error = error;
+}
+static void dv_on_unblocked(void *ctx, int error) {
+    (void)ctx;
+    drv.unblocked++;
+    drv.unblocked_error = error;
+}
+
+/* The producer of instance consumer-1 with transactional.id "app", initialised and in a
+ * transaction; its first send (id 0) gets produce_error (retries 0: the batch fails, the
+ * transaction enters an error state). */
+static void dv_start(config *c, int kafka_version, int produce_error) {
+    fake_config(c);
+    c->kafka_version = kafka_version;
+    c->records = 8;
+    c->retries = 0;
+    c->producer_txn[0] = -1;
+    for (int k = 0; k < PROTO_CONSUMERS_MAX; k++) c->consumer_txn[k] = -1;
+    c->consumer_txn[0] = 0;
+    memset(&drv, 0, sizeof drv);
+    memset(&F, 0, sizeof F);
+    F.cfg = *c;
+    F.coordinator = 2;
+    sim_world_options wopt = {.seed = 1, .time_max_ns = SIM_TIME_NEVER, .queue_capacity = 64};
+    if (sim_world_init(&F.world, &wopt) != 0) abort();
+    net_options nopt = {.latency_ns = c->latency_ns, .jitter_ns = 0, .stream_id = 1};
+    if (net_init(&F.net, &F.world, &nopt) != 0) abort();
+    if (history_init(&F.hist, 1024) != 0) abort();
+    if (proto_payloads_init(&F.payloads, 64) != 0) abort();
+    F.kind_tick = sim_handler_add(&F.world, fake_on_tick, NULL, "tick");
+    net_listen(&F.net, node_broker(1), fake_broker_deliver, (void *)(intptr_t)1);
+    net_listen(&F.net, node_broker(2), fake_broker_deliver, (void *)(intptr_t)2);
+    producer_driver driver = {.on_send = dv_on_send, .on_txn = dv_on_txn,
+                              .on_unblocked = dv_on_unblocked};
+    producer_env env = {.world = &F.world, .net = &F.net, .history = &F.hist, .config = &F.cfg,
+                        .payloads = &F.payloads, .driver = &driver};
+    int bootstrap[2] = {1, 2};
+    if (producer_init(&F.prod, &env, 0, bootstrap, 2) != 0) abort();
+    producer_start(&F.prod);
+    CHECK(producer_drive_transactional(&F.prod));
+    producer_drive_init_transactions(&F.prod);
+    run_until(1 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 1);
+    CHECK_EQ(drv.txn_error, 0);
+    CHECK_EQ(producer_drive_begin(&F.prod), 0);
+    F.produce_errors[F.produce_error_count++] = produce_error;
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 0), PRODUCER_DRIVE_SENT);
+    run_until(2 * SIM_S);
+    CHECK_EQ(drv.sends[0], 1);
+    CHECK_EQ(drv.send_error[0], produce_error);
+}
+
+/* HIST_SEND records of id. */
+static int dv_hist_sends(uint32_t id) {
+    int n = 0;
+    for (size_t i = 0; i < F.hist.count; i++) {
+        const history_rec *r = &F.hist.recs[i];
+        n += r->kind == HIST_SEND && r->a <= id && id < r->a + (r->c ? r->c : 1);
+    }
+    return n;
+}
+
+/* A send after the transaction's batch failed throws at once (KafkaProducer.doSend ->
+ * TransactionManager.maybeAddPartition -> maybeFailWithError, 3.9): from 3.1.1 the record was
+ * appended first and fails with the batch the sender aborts, without a Produce; before 3.1.1
+ * (failIfNotReadyForSend) it is never appended. The application aborts: EndTxn(ABORT). */
+static void test_driven_send_throws_after_error(void) {
+    config c;
+    dv_start(&c, 30700, ERR_NOT_ENOUGH_REPLICAS);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_ABORTABLE_ERROR);
+    int produces = count_api(API_PRODUCE);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), ERR_NOT_ENOUGH_REPLICAS);
+    CHECK_EQ(dv_hist_sends(1), 1);
+    run_until(3 * SIM_S);
+    CHECK_EQ(drv.sends[1], 1);
+    CHECK(drv.send_error[1] != ERR_NONE);
+    CHECK_EQ(count_api(API_PRODUCE), produces);
+    producer_drive_abort(&F.prod);
+    run_until(5 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 2);
+    CHECK_EQ(drv.txn_error, 0);
+    CHECK_EQ(F.log[nth(API_END_TXN, 0)].m.u.end_txn.commit, 0);
+    CHECK_EQ(producer_drive_pending(&F.prod), 0);
+    fake_stop();
+
+    dv_start(&c, 30100, ERR_NOT_ENOUGH_REPLICAS);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), ERR_NOT_ENOUGH_REPLICAS);
+    CHECK_EQ(dv_hist_sends(1), 0);
+    CHECK_EQ(producer_drive_pending(&F.prod), 0);
+    run_until(3 * SIM_S);
+    CHECK_EQ(drv.sends[1], 0);
+    fake_stop();
+}
+
+/* From 3.1.1 a ProducerFencedException or InvalidProducerEpochException (KIP-588, abortable)
+ * is an ApiException: doSend hands it to the callback and send returns; before 3.1.1 it threw
+ * (a KafkaException). */
+static void test_driven_send_api_exception_returns(void) {
+    config c;
+    dv_start(&c, 30700, ERR_PRODUCER_FENCED);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_FATAL_ERROR);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), PRODUCER_DRIVE_SENT);
+    run_until(3 * SIM_S);
+    CHECK_EQ(drv.sends[1], 1);
+    CHECK_EQ(drv.send_error[1], ERR_PRODUCER_FENCED);
+    fake_stop();
+
+    dv_start(&c, 30700, ERR_INVALID_PRODUCER_EPOCH);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_ABORTABLE_ERROR);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), PRODUCER_DRIVE_SENT);
+    run_until(3 * SIM_S);
+    CHECK_EQ(drv.sends[1], 1);
+    CHECK_EQ(drv.send_error[1], ERR_INVALID_PRODUCER_EPOCH);
+    fake_stop();
+
+    dv_start(&c, 30000, ERR_PRODUCER_FENCED);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), ERR_PRODUCER_FENCED);
+    CHECK_EQ(dv_hist_sends(1), 0);
+    fake_stop();
+}
+
+/* A send blocked on buffer.memory past max.block.ms fails with BufferExhaustedException, an
+ * ApiException whose catch in doSend makes the transaction's error abortable
+ * (maybeTransitionToErrorState): the transaction cannot commit without the record, and the
+ * next send throws once memory let its record in. */
+static void test_driven_buffer_exhausted_is_abortable(void) {
+    config c;
+    dv_start(&c, 30700, ERR_NONE);
+    F.hold_produce = true;
+    F.cfg.buffer_memory_bytes = PRODUCER_BATCH_OVERHEAD_BYTES + 150; /* room for one record */
+    F.cfg.max_block_ns = 1 * SIM_S;
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_IN_TRANSACTION);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), PRODUCER_DRIVE_SENT);
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 2), PRODUCER_DRIVE_BLOCKED);
+    run_until(4 * SIM_S);
+    CHECK_EQ(drv.unblocked, 1);
+    CHECK_EQ(drv.unblocked_error, 0);
+    CHECK_EQ(drv.send_error[2], ERR_CLIENT_BUFFER_EXHAUSTED);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_ABORTABLE_ERROR);
+    /* The next send waits for memory first (RecordAccumulator.append comes before
+     * maybeAddPartition) and throws once its record is in. */
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 3), PRODUCER_DRIVE_BLOCKED);
+    F.hold_produce = false;
+    CHECK_EQ(F.held_count, 1);
+    answer_produce(&F.held[0], ERR_NONE);
+    run_until(5 * SIM_S);
+    CHECK_EQ(drv.unblocked, 2);
+    CHECK_EQ(drv.unblocked_error, ERR_CLIENT_BUFFER_EXHAUSTED);
+    CHECK_EQ(drv.send_error[1], ERR_NONE);
+    CHECK_EQ(dv_hist_sends(3), 1);
+    fake_stop();
+}
+
 int main(void) {
+    test_driven_send_throws_after_error();
+    test_driven_send_api_exception_returns();
+    test_driven_buffer_exhausted_is_abortable();
     test_init_and_commit();
     test_no_produce_while_txn_request_in_flight();
     test_concurrent_transactions_retried_soon();

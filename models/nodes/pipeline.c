@@ -305,7 +305,11 @@ static void pl_flushed(pipeline *pl) {
  *   commitTransaction -> poll
  *   a fatal error (ProducerFencedException, OutOfOrderSequenceException, ...): close the
  *     instance (LeaveGroup); it stays down until a restart
- *   any other KafkaException: abortTransaction, then committed() of the assignment and a seek
+ *   any other KafkaException: from sendOffsetsToTransaction or commitTransaction, or from the
+ *     first send() after the transaction entered an error state (a failed batch: its delivery
+ *     timeout, a produce error), which throws at once, so the rest of the batch is not
+ *     processed (KafkaProducer.doSend -> TransactionManager.maybeAddPartition ->
+ *     maybeFailWithError); then abortTransaction, committed() of the assignment and a seek
  *     of each partition to its committed offset (the beginning without one: seekToBeginning),
  *     "the consumer fetch position needs to be restored to the committed offset before the
  *     transaction started" (maybeRetry), then poll.
@@ -483,11 +487,24 @@ static void pl_on_send(void *ctx, uint32_t id, int partition, int error, int64_t
     if (error != 0) pl->send_failed = true;
 }
 
-/* producer.h on_unblocked: the send the thread was blocked in returned. */
-static void pl_on_unblocked(void *ctx) {
+/* The output send threw (producer.h: only a transaction in an error state makes it throw):
+ * EOMP's catch (KafkaException e) aborts and rewinds at once, so no later record of the batch
+ * is processed in the failed transaction (KafkaProducer.doSend 3.9 ->
+ * TransactionManager.maybeAddPartition -> maybeFailWithError). */
+static void pl_send_threw(pipeline *pl) {
+    SIM_ASSERT(pl->env.world, pl->cfg->pipeline == CONFIG_PIPELINE_EXACTLY_ONCE);
+    pl_txn_failed(pl);
+}
+
+/* producer.h on_unblocked: the send the thread was blocked in returned (or threw). */
+static void pl_on_unblocked(void *ctx, int error) {
     pipeline *pl = ctx;
     if (!pl->up || pl->wait != PL_WAIT_SEND) return;
     pl->wait = PL_WAIT_NONE;
+    if (error != 0) {
+        pl_send_threw(pl);
+        return;
+    }
     pl_then(pl, PL_NEXT_SENT);
 }
 
@@ -501,8 +518,13 @@ static void pl_processed(pipeline *pl) {
                     meta.generation, sink);
     pl->processed++;
     pl->wait = PL_WAIT_SEND; /* before the call: send blocks while buffer.memory is full */
-    if (!producer_drive_send(pl->producer, pl_output_partition(pl, r->partition), r->id)) return;
+    int sent = producer_drive_send(pl->producer, pl_output_partition(pl, r->partition), r->id);
+    if (sent == PRODUCER_DRIVE_BLOCKED) return;
     pl->wait = PL_WAIT_NONE;
+    if (sent != PRODUCER_DRIVE_SENT) {
+        pl_send_threw(pl);
+        return;
+    }
     pl_then(pl, PL_NEXT_SENT);
 }
 

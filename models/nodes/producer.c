@@ -2497,10 +2497,40 @@ static void producer_drive_append(producer *p, int partition, uint32_t id) {
                                send_no);
 }
 
-bool producer_drive_send(producer *p, int partition, uint32_t id) {
+/* KafkaProducer.doSend's transactional check moved behind the append in 3.1.1 and 3.2.0
+ * (KAFKA-13412: maybeAddPartition, which calls maybeFailWithError, replaced
+ * failIfNotReadyForSend, which ran before RecordAccumulator.append). */
+static bool producer_drive_checks_after_append(const producer *p) {
+    return p->cfg->kafka_version >= 30101;
+}
+
+/* What send throws for the transaction's state, ERR_NONE when it returns.
+ * TransactionManager.maybeFailWithError (3.9) throws when the manager is in ABORTABLE_ERROR or
+ * FATAL_ERROR: a ProducerFencedException or InvalidProducerEpochException as itself, any other
+ * lastError wrapped in a KafkaException. doSend catches the first two, ApiExceptions: the
+ * callback gets them (here: when the sender aborts the appended record's batch, as it aborts
+ * every batch of a transaction in an error state; Kafka's callback runs in doSend's catch too)
+ * and send returns; the KafkaException it rethrows to the application. Before 3.1.1
+ * failIfNotReadyForSend threw a KafkaException for every error state. */
+static int producer_drive_send_thrown(const producer *p) {
+    const txn_manager *tm = p->txn;
+    if (!tm || (tm->state != TXN_MGR_ABORTABLE_ERROR && tm->state != TXN_MGR_FATAL_ERROR))
+        return ERR_NONE;
+    int error = tm->last_error != ERR_NONE ? tm->last_error : ERR_INVALID_TXN_STATE;
+    if (producer_drive_checks_after_append(p) &&
+        (error == ERR_PRODUCER_FENCED || error == ERR_INVALID_PRODUCER_EPOCH))
+        return ERR_NONE;
+    return error;
+}
+
+int producer_drive_send(producer *p, int partition, uint32_t id) {
     SIM_ASSERT(p->world, p->driven && p->started && !p->crashed && !p->drive_blocked);
     SIM_ASSERT(p->world, partition >= 0 && partition < p->partition_count);
     SIM_ASSERT(p->world, id >= p->id_first && id - p->id_first < p->records);
+    if (!producer_drive_checks_after_append(p)) {
+        int thrown = producer_drive_send_thrown(p); /* failIfNotReadyForSend */
+        if (thrown != ERR_NONE) return thrown;
+    }
     if (!producer_buffer_has_room(p)) {
         /* BufferPool.allocate: the calling thread waits until completed batches free memory,
          * for at most max.block.ms (the remaining time of KafkaProducer.doSend's budget). */
@@ -2509,11 +2539,13 @@ bool producer_drive_send(producer *p, int partition, uint32_t id) {
         p->drive_blocked_partition = (uint16_t)partition;
         sim_timer_arm(p->world, &p->drive_block, producer_now(p) + p->cfg->max_block_ns, p->kind,
                       producer_arg(p, PRODUCER_EV_DRIVE_BLOCK, 0));
-        return false;
+        return PRODUCER_DRIVE_BLOCKED;
     }
     producer_drive_append(p, partition, id);
-    producer_poll(p); /* sender.wakeup() */
-    return true;
+    /* maybeAddPartition after the append (3.1.1+) */
+    int thrown = producer_drive_checks_after_append(p) ? producer_drive_send_thrown(p) : ERR_NONE;
+    producer_poll(p); /* sender.wakeup() (a thrown send skips it; the sender runs anyway) */
+    return thrown;
 }
 
 bool producer_drive_flush(producer *p) {
@@ -2556,7 +2588,9 @@ static PRODUCER_COLD void producer_drive_notify(producer *p) {
         p->drive_blocked = false;
         sim_timer_cancel(&p->drive_block);
         producer_drive_append(p, p->drive_blocked_partition, p->drive_blocked_id);
-        if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
+        int thrown = producer_drive_checks_after_append(p) ? producer_drive_send_thrown(p)
+                                                           : ERR_NONE;
+        if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx, thrown);
         return;
     }
     if (p->drive_flushing && p->in_producer == 0) {
@@ -2567,15 +2601,19 @@ static PRODUCER_COLD void producer_drive_notify(producer *p) {
 
 /* max.block.ms passed with the send still waiting for memory: BufferPool.allocate throws
  * BufferExhaustedException, which KafkaProducer.doSend (an ApiException) hands to the record's
- * callback before send returns; the record was never appended. */
+ * callback before send returns; the record was never appended. In a transaction doSend's catch
+ * also calls maybeTransitionToErrorState: the transaction is in an abortable error (an epoch
+ * bump required), as for a failed batch (txn_manager_on_batch_failed), so it cannot commit
+ * without the record. */
 static PRODUCER_COLD void producer_drive_block_expired(producer *p) {
     if (!p->drive_blocked) return;
     p->drive_blocked = false;
     history_error(p->history, producer_now(p), p->node, API_PRODUCE, ERR_CLIENT_BUFFER_EXHAUSTED);
+    if (p->txn) txn_manager_on_batch_failed(p->txn, ERR_CLIENT_BUFFER_EXHAUSTED, producer_now(p));
     if (p->driver.on_send)
         p->driver.on_send(p->driver.ctx, p->drive_blocked_id, p->drive_blocked_partition,
                           ERR_CLIENT_BUFFER_EXHAUSTED, -1);
-    if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx);
+    if (p->driver.on_unblocked) p->driver.on_unblocked(p->driver.ctx, ERR_NONE);
 }
 
 /* ---- Driven transactions (producer.h: an exactly-once instance's producer) ----------------- */

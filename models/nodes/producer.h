@@ -73,9 +73,11 @@ typedef struct producer_driver {
     void (*on_send)(void *ctx, uint32_t id, int partition, int error, int64_t offset);
     /* The flush() that producer_drive_flush started returned. */
     void (*on_flush)(void *ctx);
-    /* The send that producer_drive_send left blocked returned: its record is in, or it failed
-     * after max.block.ms (on_send came first with ERR_CLIENT_BUFFER_EXHAUSTED). */
-    void (*on_unblocked)(void *ctx);
+    /* The send that producer_drive_send left blocked returned (error 0): its record is in,
+     * or it failed after max.block.ms (on_send came first with ERR_CLIENT_BUFFER_EXHAUSTED);
+     * or it threw error once its record was in (a transaction in an error state, as
+     * producer_drive_send says). */
+    void (*on_unblocked)(void *ctx, int error);
     /* A transactional call (producer_drive_init_transactions, _send_offsets, _commit, _abort)
      * returned: error 0, or what it threw (producer_drive_txn_fatal tells whether the producer
      * can still abort). In an event of its own, like on_flush. */
@@ -420,13 +422,22 @@ bool producer_done(const producer *p);
 /* ---- Driven mode (producer_env.driver) ----------------------------------------------------
  *
  * KafkaProducer.send(record(partition, id), callback) from the application thread: the record
- * goes to partition g (a g of the producer's topics) and on_send reports it later. True: send
- * returned. False: buffer.memory is full and the calling thread blocks in send until memory
- * frees (on_unblocked), at most max.block.ms: then the send returns with on_send's
- * ERR_CLIENT_BUFFER_EXHAUSTED and the record was never sent (KafkaProducer.doSend hands the
- * BufferExhaustedException to the callback). Precondition: started, not crashed, no send
- * blocked. */
-bool producer_drive_send(producer *p, int partition, uint32_t id);
+ * goes to partition g (a g of the producer's topics) and on_send reports it later.
+ * PRODUCER_DRIVE_SENT: send returned. PRODUCER_DRIVE_BLOCKED: buffer.memory is full and the
+ * calling thread blocks in send until memory frees (on_unblocked), at most max.block.ms: then
+ * the send returns with on_send's ERR_CLIENT_BUFFER_EXHAUSTED and the record was never sent
+ * (KafkaProducer.doSend hands the BufferExhaustedException to the callback; in a transaction
+ * it also makes the transaction's error abortable: maybeTransitionToErrorState). An error
+ * above 0: send threw it, the KafkaException of a transaction in an error state
+ * (TransactionManager.maybeFailWithError, from maybeAddPartition after the append, 3.1.1+, or
+ * failIfNotReadyForSend before it, earlier): the application must abort (or close when
+ * producer_drive_txn_fatal). From 3.1.1 the record was appended first and fails with the batch
+ * the sender aborts (on_send); a ProducerFencedException or InvalidProducerEpochException is an
+ * ApiException there, which doSend hands to the callback instead of throwing: send returns.
+ * Precondition: started, not crashed, no send blocked. */
+#define PRODUCER_DRIVE_SENT 0
+#define PRODUCER_DRIVE_BLOCKED (-1)
+int producer_drive_send(producer *p, int partition, uint32_t id);
 
 /* KafkaProducer.flush(): true when every record sent has completed already (flush returns at
  * once); false: the calling thread waits and on_flush comes when the last one completes.
