@@ -87,9 +87,6 @@ struct pipeline {
     bool send_failed;            /* a send of the batch in hand completed with an error */
     uint8_t txn_call;            /* exactly-once: the call PL_WAIT_TXN waits in
                                   * (PRODUCER_DRIVE_TXN_*) */
-    bool closed;                 /* exactly-once: closed after a fatal error (fenced); down
-                                  * until a restart */
-    uint64_t aborts;             /* exactly-once: transactions this instance aborted */
     uint16_t kind;               /* the application thread's timer kind */
     sim_timer timer;             /* processing, or the end of a pause or stall */
     bool up;                     /* started and not crashed */
@@ -340,7 +337,6 @@ static void pl_init_transactions(pipeline *pl) {
 static void pl_close(pipeline *pl) {
     consumer_close(pl->consumer);
     producer_crash(pl->producer); /* close(): nothing more goes out */
-    pl->closed = true;
     pl->up = false;
     pl->next = PL_NEXT_NONE;
     pl->wait = PL_WAIT_NONE;
@@ -357,7 +353,6 @@ static void pl_txn_failed(pipeline *pl) {
         pl_close(pl);
         return;
     }
-    pl->aborts++;
     pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_ABORT);
     producer_drive_abort(pl->producer);
 }
@@ -646,7 +641,6 @@ static void pl_begin(pipeline *pl) {
     pl->up = true;
     pl->wait = PL_WAIT_NONE;
     pl->send_failed = false;
-    pl->closed = false;
     pl->txn_call = PRODUCER_DRIVE_TXN_NONE;
     pl->batch_n = 0;
     pl->batch_at = 0;
