@@ -33,8 +33,9 @@ static void fix_init(fix *f) {
     CHECK_EQ(history_init(&f->hist, 64), 0);
     txn_manager_env env = {.config = &f->cfg, .history = &f->hist, .node = node_consumer_producer(0),
                            .txn = 0, .partition_count = 2, .producer_id = &f->pid,
-                           .producer_epoch = &f->epoch};
+                           .producer_epoch = &f->epoch, .group_offsets = true};
     CHECK_EQ(txn_manager_init(&f->tm, &env), 0);
+    CHECK(f->tm.offsets != NULL); /* had at init: no allocation mid-run */
     f->pid = PROTO_NO_PRODUCER_ID;
     f->epoch = PROTO_NO_PRODUCER_EPOCH;
 }

@@ -2452,7 +2452,8 @@ static int producer_txn_init(producer *p) {
     if (!p->txn || !p->txn_ids) return -1;
     txn_manager_env env = {.config = p->cfg, .history = p->history, .node = p->node,
                            .txn = txn, .partition_count = p->partition_count,
-                           .producer_id = &p->producer_id, .producer_epoch = &p->producer_epoch};
+                           .producer_id = &p->producer_id, .producer_epoch = &p->producer_epoch,
+                           .group_offsets = p->driven};
     return txn_manager_init(p->txn, &env);
 }
 

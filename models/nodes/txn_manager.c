@@ -40,6 +40,10 @@ int txn_manager_init(txn_manager *tm, const txn_manager_env *env) {
     tm->req_parts = calloc(n < PROTO_TXN_PARTITIONS_MAX ? n : PROTO_TXN_PARTITIONS_MAX,
                            sizeof *tm->req_parts);
     if (!tm->parts || !tm->req_parts) return -1;
+    if (env->group_offsets) {
+        tm->offsets = malloc(PROTO_OFFSET_ENTRIES_MAX * sizeof *tm->offsets);
+        if (!tm->offsets) return -1;
+    }
     txn_manager_reset(tm);
     return 0;
 }
@@ -300,18 +304,13 @@ void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets
         tm->result_error = tm->last_error;
         return;
     }
-    if (tm->state != TXN_MGR_IN_TRANSACTION || n <= 0 || n > (int)PROTO_OFFSET_ENTRIES_MAX) {
-        /* IllegalStateException: "Cannot send offsets if a transaction is not in progress" */
+    /* IllegalStateException: "Cannot send offsets if a transaction is not in progress" (or a
+     * manager set up without group_offsets, which no caller makes: the call is refused). */
+    if (tm->state != TXN_MGR_IN_TRANSACTION || n <= 0 || n > (int)PROTO_OFFSET_ENTRIES_MAX ||
+        !tm->offsets) {
         tm->result = TXN_RESULT_FAILED;
         tm->result_error = ERR_INVALID_TXN_STATE;
         return;
-    }
-    if (!tm->offsets) {
-        tm->offsets = malloc(PROTO_OFFSET_ENTRIES_MAX * sizeof *tm->offsets);
-        if (!tm->offsets) {
-            txn_fatal(tm, ERR_INVALID_TXN_STATE);
-            return;
-        }
     }
     /* pendingTxnOffsetCommits.put for each; the group metadata goes in the TxnOffsetCommit. */
     memcpy(tm->offsets, offsets, (size_t)n * sizeof *offsets);

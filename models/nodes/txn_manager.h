@@ -104,6 +104,8 @@ typedef struct txn_manager_env {
     int64_t *producer_id; /* borrowed: the producer's producerIdAndEpoch, which the manager
                            * sets */
     int16_t *producer_epoch; /* borrowed: its epoch */
+    bool group_offsets;   /* the application may call sendOffsetsToTransaction (an exactly-once
+                           * instance's producer): room for its offsets is had at init */
 } txn_manager_env;
 
 typedef struct txn_manager {
@@ -138,7 +140,8 @@ typedef struct txn_manager {
     /* sendOffsetsToTransaction (KIP-447): the group coordinator (consumerGroupCoordinator,
      * broker id, -1 unknown), pendingTxnOffsetCommits and the group metadata they go with. */
     int group_coordinator;
-    proto_offset_entry *offsets;  /* owned, room for PROTO_OFFSET_ENTRIES_MAX (at first use) */
+    proto_offset_entry *offsets;  /* owned, room for PROTO_OFFSET_ENTRIES_MAX (with
+                                   * txn_manager_env.group_offsets), else NULL */
     uint16_t offset_count;
     proto_member_id member_id;
     int32_t generation;
