@@ -630,7 +630,32 @@ static void test_driven_buffer_exhausted_is_abortable(void) {
     fake_stop();
 }
 
+/* A call reports its own outcome, never an earlier call's: commitTransaction in the abortable
+ * state throws the batch's error, the abort returns, and a commit without a transaction (an
+ * invalid transition: the manager is poisoned, nothing is sent) throws INVALID_TXN_STATE, not
+ * the earlier call's NOT_ENOUGH_REPLICAS. */
+static void test_driven_txn_error_not_stale(void) {
+    config c;
+    dv_start(&c, 30700, ERR_NOT_ENOUGH_REPLICAS);
+    producer_drive_commit(&F.prod);
+    run_until(3 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 2);
+    CHECK_EQ(drv.txn_error, ERR_NOT_ENOUGH_REPLICAS);
+    producer_drive_abort(&F.prod);
+    run_until(5 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 3);
+    CHECK_EQ(drv.txn_error, ERR_NONE);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_READY);
+    producer_drive_commit(&F.prod);
+    run_until(6 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 4);
+    CHECK_EQ(drv.txn_error, ERR_INVALID_TXN_STATE);
+    CHECK(producer_drive_txn_fatal(&F.prod));
+    fake_stop();
+}
+
 int main(void) {
+    test_driven_txn_error_not_stale();
     test_driven_send_throws_after_error();
     test_driven_send_api_exception_returns();
     test_driven_buffer_exhausted_is_abortable();

@@ -2629,10 +2629,15 @@ bool producer_drive_txn_fatal(const producer *p) {
  * transaction ended, and tell the application in an event of its own. */
 static PRODUCER_COLD void producer_drive_txn_returned(producer *p) {
     txn_manager *tm = p->txn;
-    int error = tm->result == TXN_RESULT_DONE ? ERR_NONE
-                : tm->result_error != ERR_NONE ? tm->result_error
-                                               : tm->last_error;
+    /* DONE: it returned. FAILED: what it threw (its own result's error, never an earlier
+     * call's). NONE: it could not begin (an invalid transition poisoned the manager): the
+     * manager's error. */
+    int error = tm->result == TXN_RESULT_DONE     ? ERR_NONE
+                : tm->result == TXN_RESULT_FAILED ? tm->result_error
+                                                  : tm->last_error;
+    if (tm->result != TXN_RESULT_DONE && error == ERR_NONE) error = ERR_INVALID_TXN_STATE;
     tm->result = TXN_RESULT_NONE;
+    tm->result_error = ERR_NONE;
     uint8_t call = p->drive_txn_call;
     if (call == PRODUCER_DRIVE_TXN_COMMIT || call == PRODUCER_DRIVE_TXN_ABORT) {
         history_txn_end(p->history, producer_now(p), p->node, p->txn_no,

@@ -239,12 +239,18 @@ static bool txn_retriable(int error) {
 
 /* ---- The application's calls ------------------------------------------------------------ */
 
+/* A call's TransactionalRequestResult is new: pending, no error of an earlier call. */
+static void txn_call_pending(txn_manager *tm) {
+    tm->result = TXN_RESULT_PENDING;
+    tm->result_error = ERR_NONE;
+}
+
 void txn_manager_init_transactions(txn_manager *tm) {
     txn_transition(tm, TXN_MGR_INITIALIZING, ERR_NONE);
     if (tm->state != TXN_MGR_INITIALIZING) return;
     txn_handler h = txn_handler_of(tm, TXN_REQ_INIT_PRODUCER_ID);
     h.completes_call = true;
-    tm->result = TXN_RESULT_PENDING;
+    txn_call_pending(tm);
     txn_enqueue(tm, h);
 }
 
@@ -255,7 +261,7 @@ void txn_manager_begin(txn_manager *tm) {
 /* beginCompletingTransaction: the new partitions still go to the coordinator, then EndTxn
  * (the result of the call is its result, or the bump's when one is required). */
 static void txn_begin_completing(txn_manager *tm, bool commit) {
-    tm->result = TXN_RESULT_PENDING;
+    txn_call_pending(tm);
     txn_handler end = txn_handler_of(tm, TXN_REQ_END_TXN);
     end.commit = commit;
     end.completes_call = !tm->epoch_bump_required;
@@ -317,7 +323,7 @@ void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets
     tm->offset_count = (uint16_t)n;
     tm->member_id = member_id;
     tm->generation = generation;
-    tm->result = TXN_RESULT_PENDING;
+    txn_call_pending(tm);
     txn_handler h = txn_handler_of(tm, TXN_REQ_ADD_OFFSETS);
     h.completes_call = true;
     txn_enqueue(tm, h);
