@@ -59,6 +59,8 @@ typedef enum plot_mark_kind {
     MARK_REBALANCE,         /* the group coordinator began a rebalance (PreparingRebalance) */
     MARK_GROUP,             /* the group's other states (CompletingRebalance, Stable, Empty) */
     MARK_MEMBER,            /* a member joined or left the group (or was expired) */
+    MARK_OFFSETS,           /* an input partition's committed offset changed on the coordinator */
+    MARK_POSITION,          /* a consumer set its position: where it resumes a partition */
     MARK_KIND_COUNT
 } plot_mark_kind;
 
@@ -198,6 +200,9 @@ typedef struct plot_reader {
     broker_set isr;                 /* the ISR as of the last change, 0 before */
     int producer_ids;               /* producer ids handed out so far */
     int64_t *retry_ns;              /* retry_ns[payload]: when its last attempt failed, -1 */
+    int64_t *committed;             /* committed[g]: the last committed offset marked, -1 */
+    node_id *committed_by;          /* committed_by[g]: on which coordinator */
+    int committed_count;            /* partitions the two arrays hold (0: every change marked) */
 } plot_reader;
 
 /* "{1,2,3}" */
@@ -331,6 +336,44 @@ static const char *plot_partition_name(const plot *p, uint32_t g, char *buf, siz
     if (p->partition_names && g < (uint32_t)p->partitions) return p->partition_names[g];
     snprintf(buf, len, "partition %u", g);
     return buf;
+}
+
+/* Where a consumer's position came from (HIST_POSITION_*), as its label says it. */
+static const char *plot_position_source(uint32_t source) {
+    static const char *const text[] = {"committed", "no commit: earliest", "no commit: latest",
+                                       "log diverged", "seek back", "out of range: reset"};
+    return source < sizeof text / sizeof text[0] ? text[source] : "?";
+}
+
+/* The offsets of the group (txn-consumer-semantics.md section 3): the committed offset of an
+ * input partition on the coordinator's broker's lane each time it changes (what OffsetFetch
+ * would return from then on: GroupMetadata.onOffsetCommitAppend, onTxnOffsetCommitAppend, or
+ * loaded by a new coordinator), and on a consumer's lane each position it takes that does not
+ * come from its own polling (ConsumerCoordinator.refreshCommittedOffsetsIfNeeded,
+ * SubscriptionState.resetPositionsIfNeeded, a seek): "committed at 12, crashed, the next owner
+ * resumes at 12" reads off the two. */
+static void plot_mark_offsets(plot *p, plot_reader *rd, const history_rec *r) {
+    static const char *const how[] = {"", " (transaction)", " (loaded)"};
+    char part[FAULT_PARTITION_NAME_MAX];
+    const char *g = plot_partition_name(p, r->partition, part, sizeof part);
+    plot_mark *m;
+    if (r->kind == HIST_OFFSETS) {
+        /* Every commit that became durable is recorded; an auto commit of an idle partition
+         * commits the same offset again, which is no news on the picture. */
+        if (r->partition < rd->committed_count) {
+            if (rd->committed[r->partition] == r->d && rd->committed_by[r->partition] == r->node)
+                return;
+            rd->committed[r->partition] = r->d;
+            rd->committed_by[r->partition] = r->node;
+        }
+        m = plot_mark_add(p, r->time_ns, r->node, MARK_OFFSETS);
+        if (m) snprintf(m->label, sizeof m->label, "committed %s = %lld%s", g, (long long)r->d,
+                        r->b < 3 ? how[r->b] : "");
+        return;
+    }
+    m = plot_mark_add(p, r->time_ns, r->node, MARK_POSITION);
+    if (m) snprintf(m->label, sizeof m->label, "resumes %s @%lld (%s)", g, (long long)r->d,
+                    plot_position_source(r->b));
 }
 
 /* The marks of consumers and their group (issue 19): polls, processing and commits on the
@@ -487,6 +530,8 @@ static void plot_mark_record(plot *p, plot_reader *rd, const history_rec *r) {
     case HIST_ASSIGN:
     case HIST_GROUP:
     case HIST_MEMBER: plot_mark_consumer(p, r); break;
+    case HIST_OFFSETS:
+    case HIST_POSITION: plot_mark_offsets(p, rd, r); break;
     default:
         break;
     }
@@ -595,6 +640,12 @@ void plot_read_history(plot *p, const history *h, const proto_payloads *payloads
     plot_reader rd = {.payloads = payloads, .leader = NODE_NONE};
     rd.retry_ns = payloads->count ? malloc(payloads->count * sizeof *rd.retry_ns) : NULL;
     for (uint32_t i = 0; rd.retry_ns && i < payloads->count; i++) rd.retry_ns[i] = -1;
+    if (p->consumers > 0 && p->partitions > 0) {
+        rd.committed = malloc((size_t)p->partitions * sizeof *rd.committed);
+        rd.committed_by = malloc((size_t)p->partitions * sizeof *rd.committed_by);
+        if (rd.committed && rd.committed_by) rd.committed_count = p->partitions;
+        for (int g = 0; g < rd.committed_count; g++) rd.committed[g] = -1;
+    }
     for (size_t i = 0; i < h->count; i++) {
         /* A coalesced send or callback stands for several records (history.h). */
         for (uint32_t j = 0, n = history_rec_span(&h->recs[i]); j < n; j++) {
@@ -605,6 +656,8 @@ void plot_read_history(plot *p, const history *h, const proto_payloads *payloads
         }
     }
     free(rd.retry_ns);
+    free(rd.committed);
+    free(rd.committed_by);
     size_t history_marks = p->mark_count;
     for (size_t i = 0; i < p->msg_count; i++) {
         if (p->msgs[i].lost) plot_mark_lost(p, &p->msgs[i], payloads);
@@ -738,6 +791,8 @@ static const plot_style plot_mark_styles[MARK_KIND_COUNT] = {
     {"rebalance", "#e06000", "pt 13 ps 2.4", "rebalance (PreparingRebalance)"},
     {"groupstate", "#0a6f6f", "pt 12 ps 1.6", "group state"},
     {"member", "#0a6f6f", "pt 3 ps 1.4", "member joins / leaves"},
+    {"committed", "#008060", "pt 15 ps 1.6", "committed offset (on the group coordinator)"},
+    {"position", "#c0307a", "pt 11 ps 1.7", "position taken (where a consumer resumes)"},
 };
 
 /* Traffic that repeats every few ms and says nothing a mark does not: broker heartbeats and
@@ -782,18 +837,22 @@ static void plot_block_open(FILE *f, const char *name, bool *open) {
     *open = true;
 }
 
-/* Writes the data block of one message class; returns the messages written. The class of
- * transactions writes a block only when it has messages, so that a run without them keeps the
- * script it always had. */
+/* Writes the data block of one message class; returns the messages written (only counts them
+ * when f is NULL). The class of transactions writes a block only when it has messages, so that
+ * a run without them keeps the script it always had. */
 static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_t from,
                               int64_t to) {
     size_t n = 0;
     bool open = false;
-    if (cls < CLASS_TXN) plot_block_open(f, plot_msg_styles[cls].name, &open);
+    if (f && cls < CLASS_TXN) plot_block_open(f, plot_msg_styles[cls].name, &open);
     for (size_t i = 0; i < p->msg_count; i++) {
         const plot_msg *m = &p->msgs[i];
         if (plot_msg_classify(m) != cls || !plot_msg_shown(p, m)) continue;
         if (m->arrive_ns < from || m->sent_ns > to) continue;
+        if (!f) {
+            n++;
+            continue;
+        }
         plot_block_open(f, plot_msg_styles[cls].name, &open);
         double y0 = plot_lane(p, m->from), y1 = plot_lane(p, m->to);
         double x0 = plot_ms(m->sent_ns), x1 = plot_ms(m->arrive_ns);
@@ -829,6 +888,13 @@ static size_t plot_write_msgs(FILE *f, const plot *p, plot_msg_class cls, int64_
 #define PLOT_RIGHT_PX 1470
 #define PLOT_TOP_PX 70
 #define PLOT_BOTTOM_MARGIN_PX 175 /* the tick labels, the axis label and the legend */
+/* The legend's rows that PLOT_BOTTOM_MARGIN_PX holds, and a row's height (font 9, spacing
+ * 1.1). A picture with consumers draws more kinds than fit: its legend is set in two columns
+ * (their titles are long) and the margin grows by the rows beyond these. */
+#define PLOT_LEGEND_ROWS 8
+#define PLOT_LEGEND_ROW_PX 15
+#define PLOT_LEGEND_COLUMNS 2
+#define PLOT_LEGEND_PAD_PX 10 /* under the last row, once the margin grows */
 #define PLOT_AREA_PX ((double)(PLOT_RIGHT_PX - PLOT_LEFT_PX))
 
 typedef struct plot_axis {
@@ -1072,6 +1138,8 @@ static int plot_text_px(const char *text) {
 /* The picture's size and the plot area's scales. */
 typedef struct plot_geom {
     int height_px;   /* the picture's height */
+    int bottom_px;   /* under the plot area: tick labels, the axis's name, the legend */
+    bool legend_columns; /* the legend is set in PLOT_LEGEND_COLUMNS columns */
     double area_w;   /* the plot area, pixels */
     double area_h;
     double x_lo;     /* the axis, ms of axis */
@@ -1080,11 +1148,20 @@ typedef struct plot_geom {
     double y_hi;
 } plot_geom;
 
-static void plot_geom_of(plot_geom *g, const plot *p, const plot_axis *a) {
+/* legend: the legend's entries. A picture without consumers keeps the size it always had. */
+static void plot_geom_of(plot_geom *g, const plot *p, const plot_axis *a, size_t legend) {
     int lanes = plot_lanes(p);
     g->height_px = 300 + 110 * lanes;
+    g->bottom_px = PLOT_BOTTOM_MARGIN_PX;
+    g->legend_columns = p->consumers > 0;
+    size_t rows = (legend + PLOT_LEGEND_COLUMNS - 1) / PLOT_LEGEND_COLUMNS;
+    if (g->legend_columns && rows > PLOT_LEGEND_ROWS) {
+        int more = (int)(rows - PLOT_LEGEND_ROWS) * PLOT_LEGEND_ROW_PX + PLOT_LEGEND_PAD_PX;
+        g->bottom_px += more;
+        g->height_px += more;
+    }
     g->area_w = PLOT_RIGHT_PX - PLOT_LEFT_PX;
-    g->area_h = g->height_px - PLOT_TOP_PX - PLOT_BOTTOM_MARGIN_PX;
+    g->area_h = g->height_px - PLOT_TOP_PX - g->bottom_px;
     g->x_lo = plot_axis_x(a, a->from_ns);
     g->x_hi = plot_axis_x(a, a->to_ns);
     g->y_lo = -0.7;
@@ -1223,7 +1300,8 @@ static int plot_label_pass(int kind) {
     case MARK_LOST: return 2;
     case MARK_DEDUP:
     case MARK_PROCESS: /* labelled only when the dedup sink skipped it, a duplicate as above */
-    case MARK_COMMIT: return 3;
+    case MARK_COMMIT:
+    case MARK_OFFSETS: return 3;
     case MARK_POLL:
     case MARK_APPEND_LEADER:
     case MARK_MARKER:
@@ -1364,17 +1442,22 @@ static void plot_label_texts(const plot *p, const plot_axis *a, plot_label *text
 /* Writes the data block of one mark kind (anomalous only when only_anomalies): time, height,
  * label (empty when it found no room), the label's middle (lanes) and its start's offset from
  * the mark (ms of axis), and the partition's colour when marks are coloured. The kinds of
- * transactions write a block only when they have marks (as plot_write_msgs). */
+ * transactions write a block only when they have marks (as plot_write_msgs). Returns the
+ * marks written (only counts them when f is NULL: then text and places may be NULL). */
 static size_t plot_write_marks(FILE *f, const plot *p, int kind, bool only_anomalies,
                                const char *name, const plot_axis *a, const plot_label *text,
                                const plot_place *places) {
     size_t n = 0;
     bool open = false;
-    if (only_anomalies || kind < MARK_MARKER) plot_block_open(f, name, &open);
+    if (f && (only_anomalies || kind < MARK_MARKER)) plot_block_open(f, name, &open);
     for (size_t i = 0; i < p->mark_count; i++) {
         const plot_mark *m = &p->marks[i];
         if (only_anomalies ? !m->anomaly || m->kind == MARK_LOST : m->kind != kind) continue;
         if (m->time_ns < a->from_ns || m->time_ns > a->to_ns) continue;
+        if (!f) {
+            n++;
+            continue;
+        }
         plot_block_open(f, name, &open);
         const plot_place *pl = &places[i];
         fprintf(f, "%.6f %.3f \"%s\" %.3f %.6f", plot_ms(m->time_ns), plot_mark_y(p, m),
@@ -1483,17 +1566,18 @@ static void plot_write_header(FILE *f, const plot *p, const char *image, bool sv
     fprintf(f, "set label 1000 'simulated time (ms)%s' at screen 0.5, screen %.6f center\n"
                "set grid xtics lc rgb '#eeeeee'\n",
             a->breaks ? "; a grey band with // is an idle stretch cut short" : "",
-            (double)(PLOT_BOTTOM_MARGIN_PX - 38) / g->height_px);
+            (double)(g->bottom_px - 38) / g->height_px);
     /* The plot area is fixed, so that the labels' boxes are known (Label placement). */
     fprintf(f, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n"
                "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
             (double)PLOT_LEFT_PX / PLOT_WIDTH_PX, (double)PLOT_RIGHT_PX / PLOT_WIDTH_PX,
             1 - (double)PLOT_TOP_PX / g->height_px,
-            (double)PLOT_BOTTOM_MARGIN_PX / g->height_px);
+            (double)g->bottom_px / g->height_px);
     /* The legend goes under the picture in columns, so the lanes keep the width. */
-    fprintf(f, "set key at screen 0.5, screen %.6f center top horizontal maxrows 4 font ',9' "
+    fprintf(f, "set key at screen 0.5, screen %.6f center top horizontal %s font ',9' "
                "spacing 1.1 samplen 2\nunset ytics\n",
-            (double)(PLOT_BOTTOM_MARGIN_PX - 50) / g->height_px);
+            (double)(g->bottom_px - 50) / g->height_px,
+            g->legend_columns ? "maxcols 2" : "maxrows 4");
     plot_axis_write_map(f, a);
     plot_axis_write_ticks(f, a);
     fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [%.1f:%.1f]\n", g->x_lo, g->x_hi, g->y_lo,
@@ -1568,6 +1652,19 @@ static void plot_write_plot(FILE *f, const plot *p, const size_t *msg_counts,
     fputs(*sep == 'p' ? "plot NaN notitle\n" : "\n", f);
 }
 
+/* The legend's entries, as plot_write_plot writes them: a message class or a mark kind with
+ * something in the window, the retry brackets, the partitions' colours, the anomalies. */
+static size_t plot_legend_entries(const plot *p, const plot_axis *a, size_t brackets) {
+    size_t n = brackets > 0;
+    for (int c = 0; c < CLASS_COUNT; c++)
+        n += plot_write_msgs(NULL, p, (plot_msg_class)c, a->from_ns, a->to_ns) > 0;
+    for (int k = 0; k < MARK_KIND_COUNT; k++)
+        n += plot_write_marks(NULL, p, k, false, NULL, a, NULL, NULL) > 0;
+    n += plot_write_marks(NULL, p, 0, true, NULL, a, NULL, NULL) > 0;
+    if (p->partitions > 1 && p->partition_names) n += p->partitions < 12 ? p->partitions : 12;
+    return n;
+}
+
 /* Writes the whole script. Returns 0, or -1 when a write failed or memory ran out. */
 static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg) {
     int64_t from = p->from_ns >= 0 ? p->from_ns : 0;
@@ -1577,9 +1674,9 @@ static int plot_write_script(FILE *f, const plot *p, const char *image, bool svg
     plot_label *text = malloc(marks * sizeof *text);
     plot_axis axis;
     plot_axis_build(&axis, p, from, to);
-    plot_geom geom;
-    plot_geom_of(&geom, p, &axis);
     plot_bracket *br = plot_brackets(p, &axis, &brackets);
+    plot_geom geom;
+    plot_geom_of(&geom, p, &axis, plot_legend_entries(p, &axis, brackets));
     if (!places || !text) {
         free(places);
         free(text);

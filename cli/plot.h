@@ -31,8 +31,11 @@
  *
  * Consumers (workload.consumers > 0): a lane per application instance (consumer-k, its
  * consumer and its producer) on top; its polls, processed records, answered offset commits and
- * assignments on it; the group coordinator's group states (a rebalance in its own mark) and its
- * members joining, leaving or expiring on the coordinator's broker's lane; the group requests
+ * assignments on it, and each position it takes other than by polling (where it resumes a
+ * partition: the committed offset, auto.offset.reset, a seek back); the group coordinator's
+ * group states (a rebalance in its own mark), its members joining, leaving or expiring, and
+ * each change of an input partition's committed offset on the coordinator's broker's lane
+ * (so "committed at 12, crashed, the next owner resumes at 12" reads off the picture); the group requests
  * (JoinGroup, SyncGroup, LeaveGroup, OffsetCommit, OffsetFetch) in their own colour, the
  * consumers' heartbeats hidden as the brokers' are.
  *

@@ -122,6 +122,28 @@ has $gp rebalance 'PreparingRebalance' "lesson 12: the rebalance"
 has $gp commit 'commit (auto) orders-' "lesson 12: the auto commits"
 checks=$((checks + 1))
 grep -q "title 'Fetch (consumer)'" $gp || fail "lesson 12: no legend entry for consumer fetches"
+# The story of the lesson reads off the picture: orders-1 committed at 12 on the coordinator
+# (broker-1), consumer-1 (lane 5) crashed, its next incarnation resumes orders-1 at 12; both
+# labels found room.
+has $gp committed '^2031\.000000 1\.000 "committed orders-1 = 12"' "lesson 12: the committed offset"
+has $gp position '^8038\.000000 5\.000 "resumes orders-1 @12 (committed)"' \
+    "lesson 12: where the next owner resumes"
+has $gp crash '^3500\.000000 5\.000 "crash"' "lesson 12: consumer-1's crash"
+checks=$((checks + 1))
+[ "$(block committed $gp | grep -c '"committed orders-0 = 19"')" = 1 ] ||
+    fail "lesson 12: a commit of the same offset again is marked again"
+# Every legend entry is inside the picture: two columns, 15 px a row beyond the 8 rows the
+# bottom margin holds, and 10 px under the last.
+checks=$((checks + 1))
+entries=$(grep -o " title '[^']*'" $gp | wc -l)
+height=$(sed -n 's/^set terminal pngcairo size 1500,\([0-9]*\) .*/\1/p' $gp)
+rows=$(( (entries + 1) / 2 ))
+want=$(( 300 + 110 * 7 + (rows > 8 ? (rows - 8) * 15 + 10 : 0) ))
+[ "$height" = "$want" ] && grep -q 'horizontal maxcols 2 ' $gp ||
+    fail "lesson 12: $entries legend entries in a picture $height high (want $want, two columns)"
+checks=$((checks + 1))
+grep -q '^\$\(committed\|position\) << EOD' 05-min-isr.gp &&
+    fail "a run without consumers has committed offsets or positions"
 checks=$((checks + 1))
 grep -q "Fetch (consumer)" 05-min-isr.gp && fail "a run without consumers has a consumer fetch entry"
 

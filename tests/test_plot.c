@@ -4,7 +4,9 @@
  * processed records, answered commits, assignments and a crash on the consumer's lane; the
  * group's states, a rebalance and members joining and expiring on the coordinator's broker's
  * lane; the group requests in their own colour, heartbeats hidden; the idle stretch before the
- * session timeout cut from the axis.
+ * session timeout cut from the axis; the committed offsets on the coordinator's lane (a commit of
+ * the same offset again left out) and the position the next owner resumes from on its lane; a
+ * legend that fits under the picture.
  */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include <stdbool.h>
@@ -111,15 +113,20 @@ static void build(plot *p, history *h) {
     history_poll(h, MS(12), c1, 0, 0, 0, 3, 0, 1, 1);
     for (uint32_t r = 0; r < 3; r++) history_process(h, MS(13 + r), c1, 0, r, r, 1, HIST_SINK_APPLIED);
     history_offset_commit(h, MS(16), c1, 0, 3, 1, HIST_COMMIT_AUTO, HIST_COMMIT_SENT, 1);
+    history_offsets(h, MS(17), gc, 0, 3, 1, HIST_OFFSETS_COMMITTED, 0);
     history_offset_commit(h, MS(18), c1, 0, 3, 1, HIST_COMMIT_AUTO, 0, 1);
+    history_offsets(h, MS(19), gc, 0, 3, 1, HIST_OFFSETS_COMMITTED, 0); /* the same again */
     history_offset_commit(h, MS(19), c2, 1, 0, 0, HIST_COMMIT_SYNC, ERR_ILLEGAL_GENERATION, 2);
     history_crash(h, MS(20), c1, true);
     history_member(h, MS(900), gc, 2, 1, HIST_MEMBER_EXPIRED, c1);
     history_group(h, MS(900), gc, 2, 2, GROUP_PREPARING_REBALANCE, 1, 0, 2);
     history_group(h, MS(905), gc, 2, 2, GROUP_STABLE, 1, 0, 2);
     history_assign(h, MS(906), c2, 0, 2, HIST_ASSIGN_ASSIGNED, 2);
+    history_position(h, MS(908), c2, 0, 3, 2, HIST_POSITION_COMMITTED);
     history_poll(h, MS(910), c2, 0, 0, 0, 3, 0, 2, 2);
     history_process(h, MS(911), c2, 0, 0, 0, 2, HIST_SINK_SKIPPED);
+    history_offsets(h, MS(950), node_broker(3), 0, 3, PROTO_GENERATION_NONE, HIST_OFFSETS_LOADED,
+                    0); /* a new coordinator: told again */
 }
 
 int main(void) {
@@ -160,6 +167,17 @@ int main(void) {
         /* JoinGroup from consumer-1 (lane 5) to broker-2 (lane 2); the heartbeat is hidden. */
         CHECK_EQ(block_lines(gp, "group"), 1);
         CHECK(block_has(gp, "group", "4.000000 5.000 1.000000 -3.000"));
+        /* Committed at 3, crashed, the next owner resumes at 3: the coordinator's commit once
+         * (its repeat left out), the position with where it came from, a new coordinator's
+         * load. */
+        CHECK_EQ(block_lines(gp, "committed"), 2);
+        CHECK(block_has(gp, "committed", "17.000000 2.000 \"committed orders-0 = 3\""));
+        CHECK(block_has(gp, "committed", "950.000000 3.000 \"committed orders-0 = 3 (loaded)\""));
+        CHECK(block_has(gp, "position", "908.000000 6.000 \"resumes orders-0 @3 (committed)\""));
+        CHECK(strstr(gp, "title 'position taken (where a consumer resumes)'") != NULL);
+        /* The legend (13 kinds, 2 colours) in two columns of 8 rows: the margin's own. */
+        CHECK(strstr(gp, "horizontal maxcols 2 font") != NULL);
+        CHECK(strstr(gp, "set terminal svg size 1500,1070 ") != NULL);
         /* The session timeout's idle stretch is cut from the axis. */
         CHECK(strstr(gp, "bx(t) = t < ") != NULL);
         if (test_failures) fputs(gp, stderr);

@@ -1,14 +1,14 @@
-set terminal pngcairo size 1500,1070 font 'Sans,10'
+set terminal pngcairo size 1500,1170 font 'Sans,10'
 set output 'docs/lessons/12-reprocessing.png'
 set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=40  seed 1\nno anomaly   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.128037 center
+set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.202564 center
 set grid xtics lc rgb '#eeeeee'
 set lmargin at screen 0.073333
 set rmargin at screen 0.980000
-set tmargin at screen 0.934579
-set bmargin at screen 0.163551
-set key at screen 0.5, screen 0.116822 center top horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
+set tmargin at screen 0.940171
+set bmargin at screen 0.235043
+set key at screen 0.5, screen 0.192308 center top horizontal maxcols 2 font ',9' spacing 1.1 samplen 2
 unset ytics
 # The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
 # the idle stretches (each keeps a narrow band; the tick labels give true times).
@@ -593,23 +593,23 @@ $append << EOD
 1525.000000 2.000 "output-1 r15 @8" 1.668 37.925370 16744192
 1611.000000 2.000 "" 2.000 0.000000 3383340
 1625.000000 2.000 "" 2.000 0.000000 16744192
-1711.000000 1.000 "orders-0 r17 @7" 1.332 37.925370 2062516
-1725.000000 1.000 "output-0 r17 @7" 1.111 37.925370 14883356
+1711.000000 1.000 "orders-0 r17 @7" 0.668 37.925370 2062516
+1725.000000 1.000 "" 1.000 0.000000 14883356
 1811.000000 2.000 "orders-1 r18 @10" 2.111 37.925370 3383340
 1825.000000 2.000 "" 2.000 0.000000 16744192
 1911.000000 1.000 "orders-0 r19 @8" 0.889 37.925370 2062516
-1925.000000 1.000 "output-0 r19 @8" 0.668 37.925370 14883356
+1925.000000 1.000 "" 1.000 0.000000 14883356
 2011.000000 2.000 "orders-1 r20 @11" 2.332 37.925370 3383340
 2025.000000 2.000 "output-1 r20 @11" 1.889 37.925370 16744192
 2111.000000 2.000 "orders-1 r21 @12" 1.668 37.925370 3383340
 2125.000000 2.000 "" 2.000 0.000000 16744192
 2211.000000 2.000 "" 2.000 0.000000 3383340
 2225.000000 2.000 "" 2.000 0.000000 16744192
-2311.000000 1.000 "orders-0 r23 @9" 1.111 37.925370 2062516
-2325.000000 1.000 "output-0 r23 @9" 1.332 37.925370 14883356
+2311.000000 1.000 "orders-0 r23 @9" 0.668 37.925370 2062516
+2325.000000 1.000 "" 1.000 0.000000 14883356
 2411.000000 1.000 "orders-0 r24 @10" 0.889 37.925370 2062516
 2425.000000 1.000 "" 1.000 0.000000 14883356
-2511.000000 1.000 "orders-0 r25 @11" 0.668 37.925370 2062516
+2511.000000 1.000 "" 1.000 0.000000 2062516
 2525.000000 1.000 "" 1.000 0.000000 14883356
 2611.000000 2.000 "orders-1 r26 @14" 2.111 37.925370 3383340
 2625.000000 2.000 "output-1 r26 @14" 2.332 37.925370 16744192
@@ -635,8 +635,8 @@ $append << EOD
 3625.000000 1.000 "output-0 r36 @17" 1.332 37.925370 14883356
 3711.000000 2.000 "orders-1 r37 @19" 2.111 37.925370 3383340
 3811.000000 2.000 "orders-1 r38 @20" 2.332 37.925370 3383340
-3911.000000 1.000 "orders-0 r39 @18" 0.889 37.925370 2062516
-3925.000000 1.000 "output-0 r39 @18" 0.668 37.925370 14883356
+3911.000000 1.000 "orders-0 r39 @18" 0.668 37.925370 2062516
+3925.000000 1.000 "" 1.000 0.000000 14883356
 8051.000000 2.000 "output-1 r21 @19" 2.111 37.925370 16744192
 8061.000000 2.000 "output-1 r22 @20" 2.332 37.925370 16744192
 8071.000000 2.000 "output-1 r26 @21" 1.889 37.925370 16744192
@@ -1122,27 +1122,27 @@ EOD
 $lostmark << EOD
 EOD
 $poll << EOD
-26.000000 5.000 "poll orders-1 @0 x1" 4.889 37.925370
-114.000000 6.000 "poll orders-0 @0 x1" 6.553 37.925370
-214.000000 6.000 "poll orders-0 @1 x1" 6.774 37.925370
-314.000000 5.000 "poll orders-1 @1 x1" 4.668 37.925370
+26.000000 5.000 "poll orders-1 @0 x1" 4.668 37.925370
+114.000000 6.000 "poll orders-0 @0 x1" 6.774 37.925370
+214.000000 6.000 "poll orders-0 @1 x1" 5.889 37.925370
+314.000000 5.000 "" 5.000 0.000000
 414.000000 5.000 "" 5.000 0.000000
-514.000000 6.000 "poll orders-0 @2 x1" 5.889 37.925370
-614.000000 6.000 "poll orders-0 @3 x1" 5.668 37.925370
-714.000000 5.000 "poll orders-1 @3 x1" 4.889 37.925370
+514.000000 6.000 "poll orders-0 @2 x1" 5.668 37.925370
+614.000000 6.000 "" 6.000 0.000000
+714.000000 5.000 "poll orders-1 @3 x1" 4.668 37.925370
 814.000000 5.000 "poll orders-1 @4 x1" 5.332 37.925370
 914.000000 5.000 "" 5.000 0.000000
 1014.000000 6.000 "poll orders-0 @4 x1" 6.332 37.925370
 1114.000000 5.000 "poll orders-1 @6 x1" 5.111 37.925370
 1214.000000 6.000 "poll orders-0 @5 x1" 6.111 37.925370
-1314.000000 5.000 "poll orders-1 @7 x1" 4.668 37.925370
+1314.000000 5.000 "" 5.000 0.000000
 1414.000000 6.000 "poll orders-0 @6 x1" 6.553 37.925370
 1514.000000 5.000 "poll orders-1 @8 x1" 5.332 37.925370
 1614.000000 5.000 "poll orders-1 @9 x1" 4.889 37.925370
 1714.000000 6.000 "poll orders-0 @7 x1" 6.332 37.925370
-1814.000000 5.000 "" 5.000 0.000000
+1814.000000 5.000 "poll orders-1 @10 x1" 4.668 37.925370
 1914.000000 6.000 "poll orders-0 @8 x1" 6.774 37.925370
-2014.000000 5.000 "poll orders-1 @11 x1" 4.668 37.925370
+2014.000000 5.000 "" 5.000 0.000000
 2114.000000 5.000 "" 5.000 0.000000
 2214.000000 5.000 "poll orders-1 @13 x1" 5.332 37.925370
 2314.000000 6.000 "poll orders-0 @9 x1" 6.553 37.925370
@@ -1160,11 +1160,11 @@ $poll << EOD
 3514.000000 6.000 "poll orders-0 @16 x1" 5.889 37.925370
 3614.000000 6.000 "poll orders-0 @17 x1" 5.668 37.925370
 3914.000000 6.000 "poll orders-0 @18 x1" 6.332 37.925370
-8040.000000 5.000 "poll orders-1 @12 x1" 4.889 37.925370
-8040.000000 5.000 "poll orders-1 @13 x1" 4.668 37.925370
-8040.000000 5.000 "poll orders-1 @14 x1" 5.111 -666.402925
-8040.000000 5.000 "poll orders-1 @15 x1" 4.889 -666.402925
-8040.000000 5.000 "poll orders-1 @16 x1" 4.668 -666.402925
+8040.000000 5.000 "poll orders-1 @12 x1" 4.668 37.925370
+8040.000000 5.000 "poll orders-1 @13 x1" 5.111 -666.402925
+8040.000000 5.000 "poll orders-1 @14 x1" 4.889 -666.402925
+8040.000000 5.000 "poll orders-1 @15 x1" 4.668 -666.402925
+8040.000000 5.000 "" 5.000 0.000000
 8040.000000 5.000 "" 5.000 0.000000
 8040.000000 5.000 "" 5.000 0.000000
 8040.000000 5.000 "" 5.000 0.000000
@@ -1223,10 +1223,10 @@ $commit << EOD
 2024.000000 6.000 "commit (auto) orders-0 @9" 6.111 37.925370
 2032.000000 5.000 "commit (auto) orders-1 @12" 5.111 37.925370
 4024.000000 6.000 "commit (auto) orders-0 @19" 6.111 37.925370
-6024.000000 6.000 "commit (auto) orders-0 @19" 6.553 37.925370
-6026.000000 6.000 "commit (before rebalance) orders-0 @19" 6.774 37.925370
+6024.000000 6.000 "commit (auto) orders-0 @19" 6.774 37.925370
+6026.000000 6.000 "commit (before rebalance) orders-0 @19" 5.889 37.925370
 10040.000000 6.000 "commit (auto) orders-0 @19" 6.111 -883.119323
-10042.000000 5.000 "commit (auto) orders-1 @21" 5.332 -883.119323
+10042.000000 5.000 "commit (auto) orders-1 @21" 4.889 -883.119323
 EOD
 $assign << EOD
 20.000000 5.000 "assigned orders-1 gen 1" 5.332 37.925370
@@ -1250,6 +1250,18 @@ $member << EOD
 15.000000 1.000 "consumer-2 joined" 0.889 37.925370
 4505.000000 1.000 "consumer-1 joined" 1.111 37.925370
 8029.000000 1.000 "consumer-1 expired (session timeout)" 1.111 37.925370
+EOD
+$committed << EOD
+2023.000000 1.000 "committed orders-0 = 9" 1.111 37.925370
+2031.000000 1.000 "committed orders-1 = 12" 1.332 37.925370
+4023.000000 1.000 "committed orders-0 = 19" 0.889 37.925370
+10041.000000 1.000 "committed orders-1 = 21" 1.332 -791.014854
+EOD
+$position << EOD
+24.000000 5.000 "resumes orders-1 @0 (no commit: earliest)" 4.889 37.925370
+24.000000 6.000 "resumes orders-0 @0 (no commit: earliest)" 6.553 37.925370
+8038.000000 6.000 "resumes orders-0 @19 (committed)" 6.553 37.925370
+8038.000000 5.000 "resumes orders-1 @12 (committed)" 5.332 37.925370
 EOD
 $anomaly << EOD
 EOD
@@ -1290,6 +1302,10 @@ plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size 
   $groupstate using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#0a6f6f' notitle, \
   $member using (bx($1)):2 with points lc rgb '#0a6f6f' pt 3 ps 1.4 title 'member joins / leaves', \
   $member using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#0a6f6f' notitle, \
+  $committed using (bx($1)):2 with points lc rgb '#008060' pt 15 ps 1.6 title 'committed offset (on the group coordinator)', \
+  $committed using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#008060' notitle, \
+  $position using (bx($1)):2 with points lc rgb '#c0307a' pt 11 ps 1.7 title 'position taken (where a consumer resumes)', \
+  $position using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#c0307a' notitle, \
   NaN with points pt 5 ps 1.3 lc rgb '#1f78b4' title 'orders-0', \
   NaN with points pt 5 ps 1.3 lc rgb '#33a02c' title 'orders-1', \
   NaN with points pt 5 ps 1.3 lc rgb '#e31a1c' title 'output-0', \

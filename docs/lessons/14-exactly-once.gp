@@ -1,14 +1,14 @@
-set terminal pngcairo size 1500,1070 font 'Sans,10'
+set terminal pngcairo size 1500,1215 font 'Sans,10'
 set output 'docs/lessons/14-exactly-once.png'
 set title "acks=all  enable.idempotence=true  max.in.flight=5  min.insync.replicas=1  records=40  seed 1\nno anomaly   (empty fetches and heartbeats hidden: --plot-detail shows them)"
 set termoption noenhanced
-set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.128037 center
+set label 1000 'simulated time (ms); a grey band with // is an idle stretch cut short' at screen 0.5, screen 0.232099 center
 set grid xtics lc rgb '#eeeeee'
 set lmargin at screen 0.073333
 set rmargin at screen 0.980000
-set tmargin at screen 0.934579
-set bmargin at screen 0.163551
-set key at screen 0.5, screen 0.116822 center top horizontal maxrows 4 font ',9' spacing 1.1 samplen 2
+set tmargin at screen 0.942387
+set bmargin at screen 0.263374
+set key at screen 0.5, screen 0.222222 center top horizontal maxcols 2 font ',9' spacing 1.1 samplen 2
 unset ytics
 # The broken time axis: data hold true times; bx(t) maps a time to the axis, cutting
 # the idle stretches (each keeps a narrow band; the tick labels give true times).
@@ -1320,7 +1320,7 @@ $hw << EOD
 6462.000000 2.000 "output-1 hw 30" 1.889 15.865742 16744192
 EOD
 $crash << EOD
-212.000000 5.000 "crash" 4.889 15.865742
+212.000000 5.000 "crash" 4.668 15.865742
 EOD
 $restart << EOD
 1212.000000 5.000 "restart" 5.111 15.865742
@@ -1344,7 +1344,7 @@ EOD
 $acked << EOD
 EOD
 $fault << EOD
-212.000000 5.000 "fault.crash" 4.889 -147.324749
+212.000000 5.000 "fault.crash" 4.668 -147.324749
 1212.000000 5.000 "fault.crash ends" 5.332 15.865742
 EOD
 $isrshrink << EOD
@@ -1363,7 +1363,7 @@ $marker << EOD
 474.000000 1.000 "" 1.000 0.000000 14883356
 474.000000 1.000 "" 1.000 0.000000 10931939
 1318.000000 2.000 "output-1 ABORT @7" 2.111 15.865742 16744192
-6460.000000 1.000 "output-0 COMMIT @9" 0.668 -278.783755 10931939
+6460.000000 1.000 "" 1.000 0.000000 10931939
 6460.000000 2.000 "" 2.000 0.000000 16744192
 EOD
 $lso << EOD
@@ -1377,14 +1377,14 @@ $lso << EOD
 476.000000 1.000 "" 1.000 0.000000 14883356
 476.000000 1.000 "" 1.000 0.000000 10931939
 1320.000000 2.000 "output-1 lso 8" 2.332 15.865742 16744192
-6129.000000 1.000 "output-0 lso 8" 0.889 15.865742 10931939
+6129.000000 1.000 "output-0 lso 8" 0.668 15.865742 10931939
 6462.000000 1.000 "output-0 lso 10" 0.889 15.865742 10931939
 6462.000000 2.000 "output-1 lso 30" 2.111 15.865742 16744192
 EOD
 $txnend << EOD
-212.000000 5.000 "abort txn 1 PRODUCER_CLOSED" 4.668 15.865742
-348.000000 6.000 "commit txn 1" 6.553 15.865742
-380.000000 6.000 "commit txn 2" 6.774 15.865742
+212.000000 5.000 "" 5.000 0.000000
+348.000000 6.000 "commit txn 1" 6.774 15.865742
+380.000000 6.000 "commit txn 2" 5.889 15.865742
 474.000000 6.000 "commit txn 3" 6.332 15.865742
 6460.000000 5.000 "commit txn 2" 5.111 15.865742
 EOD
@@ -1426,20 +1426,20 @@ $poll << EOD
 132.000000 6.000 "" 6.000 0.000000
 132.000000 6.000 "" 6.000 0.000000
 132.000000 6.000 "" 6.000 0.000000
-348.000000 6.000 "poll orders-0 @10 x1" 6.553 -278.783755
-380.000000 6.000 "poll orders-0 @11 x1" 6.774 -278.783755
-380.000000 6.000 "poll orders-0 @12 x1" 5.668 -278.783755
+348.000000 6.000 "poll orders-0 @10 x1" 5.889 -278.783755
 380.000000 6.000 "" 6.000 0.000000
 380.000000 6.000 "" 6.000 0.000000
 380.000000 6.000 "" 6.000 0.000000
 380.000000 6.000 "" 6.000 0.000000
 380.000000 6.000 "" 6.000 0.000000
 380.000000 6.000 "" 6.000 0.000000
-6136.000000 5.000 "poll orders-1 @0 x1" 4.889 15.865742
-6136.000000 5.000 "poll orders-1 @1 x1" 4.668 15.865742
-6136.000000 5.000 "poll orders-1 @2 x1" 5.111 -262.918013
-6136.000000 5.000 "poll orders-1 @3 x1" 4.889 -262.918013
-6136.000000 5.000 "poll orders-1 @4 x1" 4.668 -262.918013
+380.000000 6.000 "" 6.000 0.000000
+380.000000 6.000 "" 6.000 0.000000
+6136.000000 5.000 "poll orders-1 @0 x1" 4.668 15.865742
+6136.000000 5.000 "poll orders-1 @1 x1" 5.111 -262.918013
+6136.000000 5.000 "poll orders-1 @2 x1" 5.332 -262.918013
+6136.000000 5.000 "poll orders-1 @3 x1" 4.668 -262.918013
+6136.000000 5.000 "" 5.000 0.000000
 6136.000000 5.000 "" 5.000 0.000000
 6136.000000 5.000 "" 5.000 0.000000
 6136.000000 5.000 "" 5.000 0.000000
@@ -1508,10 +1508,10 @@ $process << EOD
 6346.000000 5.000 "" 5.000 0.000000
 EOD
 $commit << EOD
-344.000000 6.000 "commit (txn) orders-0 @10" 5.889 15.865742
-370.000000 6.000 "commit (txn) orders-0 @11" 5.668 15.865742
+344.000000 6.000 "commit (txn) orders-0 @10" 5.668 15.865742
+370.000000 6.000 "commit (txn) orders-0 @11" 6.774 -351.312862
 470.000000 6.000 "" 6.000 0.000000
-6456.000000 5.000 "commit (txn) orders-1 @21" 5.332 -351.312862
+6456.000000 5.000 "commit (txn) orders-1 @21" 4.889 -351.312862
 EOD
 $assign << EOD
 126.000000 5.000 "assigned orders-1 gen 1" 5.332 15.865742
@@ -1535,6 +1535,18 @@ $member << EOD
 121.000000 1.000 "consumer-2 joined" 0.889 15.865742
 1427.000000 1.000 "consumer-1 joined" 1.111 15.865742
 6125.000000 1.000 "consumer-1 expired (session timeout)" 1.111 15.865742
+EOD
+$committed << EOD
+350.000000 1.000 "" 1.000 0.000000
+382.000000 1.000 "" 1.000 0.000000
+476.000000 1.000 "" 1.000 0.000000
+6462.000000 1.000 "committed orders-1 = 21 (transaction)" 0.889 -498.637610
+EOD
+$position << EOD
+130.000000 5.000 "resumes orders-1 @0 (no commit: earliest)" 4.889 15.865742
+130.000000 6.000 "resumes orders-0 @0 (no commit: earliest)" 6.553 15.865742
+6132.000000 6.000 "resumes orders-0 @19 (committed)" 6.332 15.865742
+6134.000000 5.000 "resumes orders-1 @0 (no commit: earliest)" 5.332 15.865742
 EOD
 $anomaly << EOD
 EOD
@@ -1587,6 +1599,10 @@ plot $other using (bx($1)):2:(bx($1+$3)-bx($1)):4 with vectors head filled size 
   $groupstate using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#0a6f6f' notitle, \
   $member using (bx($1)):2 with points lc rgb '#0a6f6f' pt 3 ps 1.4 title 'member joins / leaves', \
   $member using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#0a6f6f' notitle, \
+  $committed using (bx($1)):2 with points lc rgb '#008060' pt 15 ps 1.6 title 'committed offset (on the group coordinator)', \
+  $committed using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#008060' notitle, \
+  $position using (bx($1)):2 with points lc rgb '#c0307a' pt 11 ps 1.7 title 'position taken (where a consumer resumes)', \
+  $position using (bx($1)+$5):4:3 with labels left font ',8' tc rgb '#c0307a' notitle, \
   NaN with points pt 5 ps 1.3 lc rgb '#1f78b4' title 'orders-0', \
   NaN with points pt 5 ps 1.3 lc rgb '#33a02c' title 'orders-1', \
   NaN with points pt 5 ps 1.3 lc rgb '#e31a1c' title 'output-0', \
