@@ -59,21 +59,26 @@
  * Wall-clock time is read here, and only here: it measures the simulator and never decides
  * anything simulated (tests/cli_no_wallclock.sh keeps it out of sim/ and models/).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage, fork, pipe */
+#define _XOPEN_SOURCE 700 /* clock_gettime, getrusage, fork, pipe, mkdtemp, nftw */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bare.h"
 #include "cli.h"
 #include "scenario.h"
 #include "sim.h"
@@ -84,6 +89,7 @@
 #define BENCH_STREAM_HOLD 1 /* component id of the hold model's stream */
 #define BENCH_RUNS_DEFAULT UINT64_C(1000)
 #define BENCH_SWEEP_RECORDS UINT64_C(10000) /* workload.records of one sweep run */
+#define BENCH_LARGE_DEFAULT UINT64_C(10000000) /* records of the bare row's large runs */
 
 typedef enum bench_format { BENCH_TEXT, BENCH_JSON } bench_format;
 
@@ -100,6 +106,8 @@ typedef struct bench_args {
     double *reference_rate; /* the fastest reference run's records/s in this bench, 0 before */
     const config *partitions; /* the partitions scenario, when its bench runs */
     bench_child *partitions_child; /* the process that runs it (see bench_child) */
+    uint64_t large;                /* records of the bare row's large runs */
+    bench_child *large_child;      /* the process that starts each of them (bench_large_main) */
 } bench_args;
 
 /* Runs one bench and prints it: in text a titled table; in JSON one member ("name": {...}),
@@ -231,10 +239,12 @@ typedef struct bench_scenario_row {
 } bench_scenario_row;
 
 /* Runs c once per seed in [seed0, seed0 + runs) and adds up the results into *row (the time
- * included). Returns 0, or -1 with a message on stderr when a run fails. */
-static int bench_scenario_runs(const config *c, uint64_t seed0, uint64_t runs,
-                               bench_scenario_row *row) {
-    static const scenario_options quiet = {.trace_node = -1, .trace_record = -1};
+ * included); walk: with the invariant walk after every event, as `kafkasim run` has it.
+ * Returns 0, or -1 with a message on stderr when a run fails. */
+static int bench_scenario_runs_walk(const config *c, uint64_t seed0, uint64_t runs, bool walk,
+                                    bench_scenario_row *row) {
+    const scenario_options quiet = {.trace_node = -1, .trace_record = -1,
+                                    .check_invariants = walk};
     *row = (bench_scenario_row){.records = c->records, .runs = runs};
     config run_config = *c;
     double start = bench_seconds();
@@ -257,6 +267,12 @@ static int bench_scenario_runs(const config *c, uint64_t seed0, uint64_t runs,
     row->seconds = bench_seconds() - start;
     row->rss_kib = bench_peak_rss_kib();
     return 0;
+}
+
+/* The same, without the invariant walk, as sweeps run. */
+static int bench_scenario_runs(const config *c, uint64_t seed0, uint64_t runs,
+                               bench_scenario_row *row) {
+    return bench_scenario_runs_walk(c, seed0, runs, false, row);
 }
 
 /* The fastest of a->repeat measurements of bench_scenario_runs; every repeat must end with the
@@ -376,8 +392,12 @@ static void bench_child_main(const config *c, uint64_t seed, int requests, int r
     }
 }
 
-/* Starts the child. Returns 0, or -1 (message on stderr). */
-static int bench_child_start(const config *c, uint64_t seed, bench_child *ch) {
+/* What a child process runs: it reads requests and writes rows until `requests` closes. */
+typedef void (*bench_child_fn)(const config *c, uint64_t seed, int requests, int rows);
+
+/* Starts a child running child_main. Returns 0, or -1 (message on stderr). */
+static int bench_child_start(bench_child_fn child_main, const config *c, uint64_t seed,
+                             bench_child *ch) {
     int requests[2], rows[2];
     if (pipe(requests) != 0) return -1;
     if (pipe(rows) != 0) {
@@ -390,7 +410,8 @@ static int bench_child_start(const config *c, uint64_t seed, bench_child *ch) {
     if (pid == 0) {
         close(requests[1]);
         close(rows[0]);
-        bench_child_main(c, seed, requests[0], rows[1]);
+        child_main(c, seed, requests[0], rows[1]);
+        _exit(0);
     }
     close(requests[0]);
     close(rows[1]);
@@ -683,6 +704,351 @@ static int bench_scaling(const bench_args *a, FILE *out) {
 }
 
 /* ===================================================================================== */
+/* The bare model beside kafkasim                                                        */
+/* ===================================================================================== */
+
+/* Runs the bare model (bench/bare.c) once per seed in [seed0, seed0 + runs) with `records`
+ * records into *row, as bench_scenario_runs does for kafkasim; its checksum stands in the trace
+ * hash's place. Returns 0, or -1 with a message on stderr. */
+static int bench_bare_runs(uint64_t seed0, uint64_t records, uint64_t runs,
+                           bench_scenario_row *row) {
+    *row = (bench_scenario_row){.records = records, .runs = runs};
+    double start = bench_seconds();
+    for (uint64_t i = 0; i < runs; i++) {
+        bare_result r;
+        if (bare_run(seed0 + i, records, &r) != 0) {
+            fprintf(stderr, "kafkasim bench: the bare model's run of seed %" PRIu64 " failed "
+                            "(out of memory)\n", seed0 + i);
+            return -1;
+        }
+        row->events += r.events;
+        row->acked += r.acked;
+        row->committed += r.acked;
+        row->trace_hash = r.checksum;
+    }
+    row->seconds = bench_seconds() - start;
+    row->rss_kib = bench_peak_rss_kib();
+    return 0;
+}
+
+/* The large runs (a->large records), each in a fresh process of its own so that the peak
+ * resident set it shows is that run's alone: cmd_bench starts this child before any bench has
+ * grown the parent, and the child forks once per request, a byte naming the run. */
+enum bench_large_kind { BENCH_LARGE_BARE, BENCH_LARGE_RUN, BENCH_LARGE_WALK };
+
+typedef struct bench_large_reply {
+    int ok;
+    bench_scenario_row row;
+} bench_large_reply;
+
+static void bench_large_main(const config *large, uint64_t seed, int requests, int rows) {
+    signal(SIGPIPE, SIG_DFL);
+    for (;;) {
+        unsigned char kind;
+        ssize_t n = read(requests, &kind, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != 1) _exit(0); /* the parent closed the pipe, or died */
+        pid_t pid = fork();
+        if (pid == 0) { /* replies only when its run went well */
+            bench_large_reply reply = {.ok = 1};
+            int rc = kind == BENCH_LARGE_BARE
+                         ? bench_bare_runs(seed, large->records, 1, &reply.row)
+                         : bench_scenario_runs_walk(large, seed, 1, kind == BENCH_LARGE_WALK,
+                                                    &reply.row);
+            if (rc != 0) _exit(1);
+            _exit(write(rows, &reply, sizeof reply) == (ssize_t)sizeof reply ? 0 : 2);
+        }
+        int status = 0;
+        pid_t got = -1;
+        if (pid > 0) {
+            do got = waitpid(pid, &status, 0);
+            while (got < 0 && errno == EINTR);
+        }
+        if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 1) {
+            bench_large_reply failed = {.ok = 0}; /* the run failed or died: no reply */
+            if (write(rows, &failed, sizeof failed) != (ssize_t)sizeof failed) _exit(1);
+        }
+    }
+}
+
+/* One large run in its own process. Returns 0, or -1 (message on stderr). */
+static int bench_large_run(const bench_args *a, enum bench_large_kind kind,
+                           bench_scenario_row *row) {
+    unsigned char request = (unsigned char)kind;
+    bench_large_reply reply = {.ok = 0};
+    ssize_t n = -1;
+    if (write(a->large_child->to, &request, 1) == 1) {
+        do n = read(a->large_child->from, &reply, sizeof reply);
+        while (n < 0 && errno == EINTR);
+    }
+    if (n != (ssize_t)sizeof reply || !reply.ok) {
+        fprintf(stderr, "kafkasim bench: the %" PRIu64 "-record %s run in its own process "
+                        "failed\n", a->large, kind == BENCH_LARGE_BARE ? "bare" : "kafkasim");
+        return -1;
+    }
+    *row = reply.row;
+    return 0;
+}
+
+/* Writes the sweep row's spec to path: the reference scenario's keys with 10,000 records,
+ * over `runs` seeds from seed. Returns 0, or -1 (message on stderr). */
+static int bench_sweep_spec_write(const char *path, uint64_t seed, uint64_t runs) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "kafkasim bench: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < BENCH_PROPS_COUNT(bench_reference_props); i++) {
+        const char *kv = bench_reference_props[i];
+        const char *eq = strchr(kv, '=');
+        if (strncmp(kv, "workload.records=", 17) == 0) continue;
+        fprintf(f, "set.%.*s = %s\n", (int)(eq - kv), kv, eq + 1);
+    }
+    fprintf(f, "set.workload.records = %" PRIu64 "\nseeds = %" PRIu64 "..%" PRIu64 "\n",
+            BENCH_SWEEP_RECORDS, seed, seed + runs - 1);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "kafkasim bench: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int bench_remove_entry(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Removes a folder the bench made, with what is in it. */
+static void bench_remove_tree(const char *dir) {
+    nftw(dir, bench_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* `kafkasim sweep SPEC --out OUT --jobs 1`, as the command runs it (a worker process, the
+ * journal line by line, runs.csv and cells.csv at the end), in a process of its own with its
+ * standard output thrown away; OUT is removed afterwards. *row gets the time. Returns 0, or -1
+ * (message on stderr). */
+static int bench_sweep_command(const char *spec, const char *out_dir, uint64_t runs,
+                               bench_scenario_row *row) {
+    *row = (bench_scenario_row){.records = BENCH_SWEEP_RECORDS, .runs = runs};
+    fflush(NULL);
+    double start = bench_seconds();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null < 0 || dup2(null, STDOUT_FILENO) < 0) _exit(1);
+        char *argv[] = {"sweep", (char *)spec, "--out", (char *)out_dir, "--jobs", "1", NULL};
+        _exit(cmd_sweep(6, argv));
+    }
+    int status = 0;
+    pid_t got = -1;
+    if (pid > 0) {
+        do got = waitpid(pid, &status, 0);
+        while (got < 0 && errno == EINTR);
+    }
+    row->seconds = bench_seconds() - start;
+    bench_remove_tree(out_dir);
+    if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "kafkasim bench: the sweep of %s failed\n", spec);
+        return -1;
+    }
+    return 0;
+}
+
+/* One figure measured on both sides: the fastest of each, and the lowest and highest ratio of
+ * kafkasim's speed to the bare model's over the repeats, each from a measurement of kafkasim
+ * right after one of the bare model. */
+typedef struct bench_bare_pair {
+    const char *name;          /* JSON name */
+    const char *title;         /* text */
+    double goal;               /* the ratio kafkasim aims at */
+    bench_scenario_row bare;   /* the bare model's fastest */
+    bench_scenario_row sim;    /* kafkasim's fastest */
+    double low, high;          /* the repeats' ratios */
+    long bare_rss_kib, sim_rss_kib; /* first repeat's peak resident sets (large runs only) */
+} bench_bare_pair;
+
+/* Adds one repeat's measurements to pair; r is the repeat. Returns 0, or -1 when either side
+ * ended with another checksum or trace hash than in the first repeat (message on stderr). */
+static int bench_bare_pair_add(bench_bare_pair *p, uint64_t r, const bench_scenario_row *bare,
+                               const bench_scenario_row *sim) {
+    double ratio = sim->seconds > 0 ? bare->seconds / sim->seconds : 0;
+    if (r == 0) {
+        p->bare = *bare;
+        p->sim = *sim;
+        p->low = p->high = ratio;
+        p->bare_rss_kib = bare->rss_kib;
+        p->sim_rss_kib = sim->rss_kib;
+        return 0;
+    }
+    if (bare->trace_hash != p->bare.trace_hash || sim->trace_hash != p->sim.trace_hash) {
+        fprintf(stderr, "kafkasim bench: %s runs are not deterministic (bare checksum "
+                        "0x%016" PRIx64 " then 0x%016" PRIx64 ", kafkasim trace hash 0x%016"
+                        PRIx64 " then 0x%016" PRIx64 ")\n",
+                p->name, p->bare.trace_hash, bare->trace_hash, p->sim.trace_hash,
+                sim->trace_hash);
+        return -1;
+    }
+    if (bare->seconds < p->bare.seconds) p->bare = *bare;
+    if (sim->seconds < p->sim.seconds) p->sim = *sim;
+    if (ratio < p->low) p->low = ratio;
+    if (ratio > p->high) p->high = ratio;
+    return 0;
+}
+
+static double bench_bare_ratio(const bench_bare_pair *p) {
+    return p->sim.seconds > 0 ? p->bare.seconds / p->sim.seconds : 0;
+}
+
+/* The machine's 1-minute load average (/proc/loadavg), or -1 where it cannot be read. */
+static double bench_load_average(void) {
+    FILE *f = fopen("/proc/loadavg", "r");
+    double load = -1;
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1) load = -1;
+        fclose(f);
+    }
+    return load;
+}
+
+enum { BENCH_BARE_REFERENCE, BENCH_BARE_SWEEP, BENCH_BARE_LARGE, BENCH_BARE_WALK,
+       BENCH_BARE_PAIRS };
+
+/* One repeat of every pair, in this order: the large runs first (in the first repeat this
+ * process holds no run's memory yet, which the large runs' processes would share), then the
+ * reference scenario, then the sweep. Returns 0 or -1 (message on stderr). */
+static int bench_bare_repeat(const bench_args *a, const config *ref, const char *spec,
+                             const char *out_dir, uint64_t r, bench_bare_pair *pairs) {
+    bench_scenario_row bare, sim, walk;
+    if (bench_large_run(a, BENCH_LARGE_BARE, &bare) != 0 ||
+        bench_large_run(a, BENCH_LARGE_RUN, &sim) != 0 ||
+        bench_large_run(a, BENCH_LARGE_WALK, &walk) != 0)
+        return -1;
+    if (bench_bare_pair_add(&pairs[BENCH_BARE_LARGE], r, &bare, &sim) != 0) return -1;
+    if (bench_bare_pair_add(&pairs[BENCH_BARE_WALK], r, &bare, &walk) != 0) return -1;
+    if (bench_bare_runs(a->seed, ref->records, 1, &bare) != 0) return -1;
+    if (bench_scenario_runs(ref, a->seed, 1, &sim) != 0) return -1;
+    if (bench_bare_pair_add(&pairs[BENCH_BARE_REFERENCE], r, &bare, &sim) != 0) return -1;
+    if (bench_bare_runs(a->seed, BENCH_SWEEP_RECORDS, a->runs, &bare) != 0) return -1;
+    if (bench_sweep_command(spec, out_dir, a->runs, &sim) != 0) return -1;
+    return bench_bare_pair_add(&pairs[BENCH_BARE_SWEEP], r, &bare, &sim);
+}
+
+static void bench_bare_print_text(const bench_args *a, FILE *out, const bench_bare_pair *pairs,
+                                  double load_start, double load_end) {
+    fprintf(out, "bare: the reference scenario hand-written without history, checker or trace "
+                 "hash (bench/bare.c),\nseed %" PRIu64 ", interleaved with kafkasim (fastest of "
+                 "%" PRIu64 " each; load average %.2f at the start, %.2f at the end)\n",
+            a->seed, a->repeat, load_start, load_end);
+    fprintf(out, "%-38s %14s %14s %7s %13s %6s\n", "", "bare", "kafkasim", "ratio",
+            "repeats", "goal");
+    for (int i = 0; i < BENCH_BARE_PAIRS; i++) {
+        const bench_bare_pair *p = &pairs[i];
+        bool sweep = i == BENCH_BARE_SWEEP;
+        double work = sweep ? (double)p->bare.runs
+                            : (double)p->bare.records * (double)p->bare.runs;
+        double scale = sweep ? 1 : 1e6;
+        char goal[16] = "";
+        if (p->goal > 0) snprintf(goal, sizeof goal, ">= %.1f", p->goal);
+        fprintf(out, "%-38s %12.2f %s %12.2f %s %7.2f %6.2f-%-6.2f %s\n", p->title,
+                bench_rate(work, p->bare.seconds) / scale, sweep ? " " : "M",
+                bench_rate(work, p->sim.seconds) / scale, sweep ? " " : "M", bench_bare_ratio(p),
+                p->low, p->high, goal);
+    }
+    fprintf(out, "(records/s; the sweep row runs/s; ratio: kafkasim's speed over the bare "
+                 "model's)\n");
+    const bench_bare_pair *large = &pairs[BENCH_BARE_LARGE];
+    double records = (double)large->bare.records;
+    const bench_bare_pair *ref = &pairs[BENCH_BARE_REFERENCE];
+    fprintf(out, "events per record (reference): bare %.3f, kafkasim %.3f\n",
+            (double)ref->bare.events / (double)ref->bare.records,
+            (double)ref->sim.events / (double)ref->sim.records);
+    fprintf(out, "peak RSS of the %" PRIu64 "-record runs (first repeat, each a process of its "
+                 "own): bare %.1f MiB (%.1f bytes per record), kafkasim %.1f MiB (%.1f), "
+                 "with the walk %.1f MiB (%.1f)\n",
+            large->bare.records, (double)large->bare_rss_kib / 1024.0,
+            (double)large->bare_rss_kib * 1024.0 / records, (double)large->sim_rss_kib / 1024.0,
+            (double)large->sim_rss_kib * 1024.0 / records,
+            (double)pairs[BENCH_BARE_WALK].sim_rss_kib / 1024.0,
+            (double)pairs[BENCH_BARE_WALK].sim_rss_kib * 1024.0 / records);
+}
+
+static void bench_bare_print_json(const bench_args *a, FILE *out, const bench_bare_pair *pairs,
+                                  double load_start, double load_end) {
+    fprintf(out, "\"bare\": {\"seed\": %" PRIu64 ", \"repeat\": %" PRIu64
+                 ", \"load_average_start\": %.2f, \"load_average_end\": %.2f",
+            a->seed, a->repeat, load_start, load_end);
+    for (int i = 0; i < BENCH_BARE_PAIRS; i++) {
+        const bench_bare_pair *p = &pairs[i];
+        double records = (double)p->bare.records * (double)p->bare.runs;
+        fprintf(out, ", \"%s\": {\"records\": %" PRIu64 ", \"runs\": %" PRIu64
+                     ", \"bare_seconds\": %.6f, \"kafkasim_seconds\": %.6f"
+                     ", \"bare_records_per_s\": %.0f, \"kafkasim_records_per_s\": %.0f"
+                     ", \"bare_runs_per_s\": %.1f, \"kafkasim_runs_per_s\": %.1f"
+                     ", \"bare_events\": %" PRIu64 ", \"kafkasim_events\": %" PRIu64
+                     ", \"bare_checksum\": \"0x%016" PRIx64 "\""
+                     ", \"kafkasim_trace_hash\": \"0x%016" PRIx64 "\""
+                     ", \"ratio\": %.3f, \"ratio_low\": %.3f, \"ratio_high\": %.3f"
+                     ", \"goal\": %.1f",
+                p->name, p->bare.records, p->bare.runs, p->bare.seconds, p->sim.seconds,
+                bench_rate(records, p->bare.seconds), bench_rate(records, p->sim.seconds),
+                bench_rate((double)p->bare.runs, p->bare.seconds),
+                bench_rate((double)p->bare.runs, p->sim.seconds), p->bare.events, p->sim.events,
+                p->bare.trace_hash, p->sim.trace_hash, bench_bare_ratio(p), p->low, p->high,
+                p->goal);
+        if (i == BENCH_BARE_LARGE || i == BENCH_BARE_WALK)
+            fprintf(out, ", \"bare_peak_rss_kib\": %ld, \"kafkasim_peak_rss_kib\": %ld"
+                         ", \"bare_bytes_per_record\": %.1f, \"kafkasim_bytes_per_record\": %.1f",
+                    p->bare_rss_kib, p->sim_rss_kib, (double)p->bare_rss_kib * 1024.0 / records,
+                    (double)p->sim_rss_kib * 1024.0 / records);
+        fputc('}', out);
+    }
+    fputc('}', out);
+}
+
+static int bench_bare(const bench_args *a, FILE *out) {
+    config ref; /* the built-in reference scenario: the one the bare model models */
+    if (bench_scenario_load(a, "reference", NULL, NULL, 0, &ref) != 0) return CLI_EXIT_USAGE;
+    bench_bare_pair pairs[BENCH_BARE_PAIRS] = {
+        [BENCH_BARE_REFERENCE] = {.name = "reference", .title = "reference (10^5 records)",
+                                  .goal = 0},
+        [BENCH_BARE_SWEEP] = {.name = "sweep", .goal = 0.5},
+        [BENCH_BARE_LARGE] = {.name = "large", .goal = 0.5},
+        [BENCH_BARE_WALK] = {.name = "large_walk", .goal = 0.3},
+    };
+    char sweep_title[64], large_title[64], walk_title[64];
+    snprintf(sweep_title, sizeof sweep_title, "sweep (%" PRIu64 " x 10^4, --jobs 1, CSV)",
+             a->runs);
+    snprintf(large_title, sizeof large_title, "%" PRIu64 " records, walk off", a->large);
+    snprintf(walk_title, sizeof walk_title, "%" PRIu64 " records, walk on (run)", a->large);
+    pairs[BENCH_BARE_SWEEP].title = sweep_title;
+    pairs[BENCH_BARE_LARGE].title = large_title;
+    pairs[BENCH_BARE_WALK].title = walk_title;
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX], spec[PATH_MAX + 16], out_dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/kafkasim-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "kafkasim bench: cannot make a folder in %s: %s\n",
+                tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        return CLI_EXIT_FAILED;
+    }
+    snprintf(spec, sizeof spec, "%s/bench.sweep", dir);
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    double load_start = bench_load_average();
+    int rc = bench_sweep_spec_write(spec, a->seed, a->runs);
+    for (uint64_t r = 0; r < a->repeat && rc == 0; r++)
+        rc = bench_bare_repeat(a, &ref, spec, out_dir, r, pairs);
+    bench_remove_tree(dir);
+    if (rc != 0) return CLI_EXIT_FAILED;
+    double load_end = bench_load_average();
+    bench_reference_seen(a, &pairs[BENCH_BARE_REFERENCE].sim);
+    if (a->format == BENCH_JSON) bench_bare_print_json(a, out, pairs, load_start, load_end);
+    else bench_bare_print_text(a, out, pairs, load_start, load_end);
+    return CLI_EXIT_OK;
+}
+
+/* ===================================================================================== */
 /* Kernel: the hold model                                                                */
 /* ===================================================================================== */
 
@@ -824,11 +1190,13 @@ static const bench_entry bench_table[] = {
     {"transactions", bench_transactions, true},
     {"pipeline", bench_pipeline, true},
     {"sweep", bench_sweep, true},
+    {"bare", bench_bare, true},
     {"kernel", bench_kernel, true},
     {"scaling", bench_scaling, false},
 };
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
 #define BENCH_PARTITIONS 1 /* its index in bench_table */
+#define BENCH_BARE 5       /* its index in bench_table */
 
 enum bench_option {
     BENCH_OPT_FORMAT = 'f',
@@ -846,11 +1214,15 @@ enum bench_option {
     BENCH_OPT_EVENTS,
     BENCH_OPT_SEED,
     BENCH_OPT_REPEAT,
+    BENCH_OPT_BARE,
+    BENCH_OPT_LARGE,
 };
 
 static const struct option bench_options[] = {
     {"reference", no_argument, NULL, BENCH_OPT_REFERENCE},
     {"sweep", no_argument, NULL, BENCH_OPT_SWEEP},
+    {"bare", no_argument, NULL, BENCH_OPT_BARE},
+    {"large", required_argument, NULL, BENCH_OPT_LARGE},
     {"kernel", no_argument, NULL, BENCH_OPT_KERNEL},
     {"scaling", no_argument, NULL, BENCH_OPT_SCALING},
     {"reference-file", required_argument, NULL, BENCH_OPT_REFERENCE_FILE},
@@ -892,6 +1264,15 @@ static void bench_usage(FILE *out) {
           "                           against it\n"
           "      --sweep              --runs runs of it with 10,000 records over consecutive\n"
           "                           seeds: runs/s\n"
+          "      --bare               the reference scenario written by hand (bench/bare.c: no\n"
+          "                           history, checker or trace hash) beside kafkasim, each\n"
+          "                           measurement of kafkasim right after one of it: the\n"
+          "                           reference run, the sweep (--runs runs of 10,000 records\n"
+          "                           through `kafkasim sweep --jobs 1`, journal and CSV\n"
+          "                           included) and a run of --large records with and\n"
+          "                           without the invariant walk, each in a process of its\n"
+          "                           own: kafkasim's speed as a ratio of the bare model's,\n"
+          "                           and the peak RSS of the large runs\n"
           "      --kernel             the event kernel alone: a hold model at 10^2, 10^3, 10^4\n"
           "                           and 10^6 pending events (events/s, ns/event,\n"
           "                           bytes/pending)\n"
@@ -901,7 +1282,8 @@ static void bench_usage(FILE *out) {
           "                           built-in copy of experiments/bench-reference.properties\n"
           "      --partitions-file FILE  read the partitions scenario from FILE instead of the\n"
           "                           built-in copy of experiments/bench-partitions.properties\n"
-          "      --runs N             runs of the sweep bench (default 1000)\n"
+          "      --runs N             runs of the sweep and bare benches' sweeps (default 1000)\n"
+          "      --large N            records of the bare bench's large runs (default 10^7)\n"
           "      --events N           kernel events timed per measurement (default 5000000)\n"
           "      --repeat N           measurements per figure, the fastest is shown (default 3)\n"
           "      --seed N             run seed (default 1)\n"
@@ -939,13 +1321,18 @@ static int bench_parse(int argc, char **argv, bench_args *a, bool selected[BENCH
         case BENCH_OPT_TRANSACTIONS: selected[2] = true; break;
         case BENCH_OPT_PIPELINE: selected[3] = true; break;
         case BENCH_OPT_SWEEP: selected[4] = true; break;
-        case BENCH_OPT_KERNEL: selected[5] = true; break;
-        case BENCH_OPT_SCALING: selected[6] = true; break;
+        case BENCH_OPT_BARE: selected[BENCH_BARE] = true; break;
+        case BENCH_OPT_KERNEL: selected[6] = true; break;
+        case BENCH_OPT_SCALING: selected[7] = true; break;
         case BENCH_OPT_REFERENCE_FILE: a->reference_file = optarg; break;
         case BENCH_OPT_PARTITIONS_FILE: a->partitions_file = optarg; break;
         case BENCH_OPT_RUNS:
             if (bench_parse_u64(optarg, 1, &a->runs) != 0)
                 return bench_usage_error("--runs wants a positive integer, not ", optarg);
+            break;
+        case BENCH_OPT_LARGE:
+            if (bench_parse_u64(optarg, 1, &a->large) != 0 || a->large > BARE_RECORDS_MAX)
+                return bench_usage_error("--large wants an integer from 1 to 2^30, not ", optarg);
             break;
         case BENCH_OPT_EVENTS:
             if (bench_parse_u64(optarg, 1, &a->events) != 0)
@@ -983,26 +1370,38 @@ static bool bench_runs(const bool selected[BENCH_COUNT], bool any, size_t i) {
 int cmd_bench(int argc, char **argv) {
     double reference_rate = 0;
     bench_args a = {.events = BENCH_EVENTS_DEFAULT, .repeat = BENCH_REPEAT_DEFAULT, .seed = 1,
-                    .runs = BENCH_RUNS_DEFAULT, .format = BENCH_TEXT,
+                    .runs = BENCH_RUNS_DEFAULT, .large = BENCH_LARGE_DEFAULT,
+                    .format = BENCH_TEXT,
                     .reference_rate = &reference_rate};
     bool selected[BENCH_COUNT] = {false};
     int done = bench_parse(argc, argv, &a, selected);
     if (done >= 0) return done;
     bool any = false;
     for (size_t i = 0; i < BENCH_COUNT; i++) any = any || selected[i];
-    /* The partitions process starts first, before any bench has grown this one. While it
-     * lives, a write to it after it died must fail, not end this process. */
-    static config partitions;
-    bench_child child;
+    /* The partitions process and the bare bench's large runs' process start first, before
+     * any bench has grown this one. While they live, a write to one after it died must fail,
+     * not end this process. */
+    static config partitions, large;
+    bench_child child, large_child;
     struct sigaction ignore = {.sa_handler = SIG_IGN}, old_pipe;
     sigemptyset(&ignore.sa_mask);
     if (bench_runs(selected, any, BENCH_PARTITIONS)) {
         if (bench_partitions_load(&a, &partitions) != 0) return CLI_EXIT_USAGE;
-        if (bench_child_start(&partitions, a.seed, &child) != 0) return CLI_EXIT_FAILED;
+        if (bench_child_start(bench_child_main, &partitions, a.seed, &child) != 0)
+            return CLI_EXIT_FAILED;
         a.partitions = &partitions;
         a.partitions_child = &child;
-        sigaction(SIGPIPE, &ignore, &old_pipe);
     }
+    if (bench_runs(selected, any, BENCH_BARE)) {
+        int rc = bench_scenario_load(&a, "reference", NULL, NULL, 0, &large);
+        large.records = a.large;
+        if (rc != 0 || bench_child_start(bench_large_main, &large, a.seed, &large_child) != 0) {
+            if (a.partitions_child) bench_child_stop(a.partitions_child);
+            return rc != 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        }
+        a.large_child = &large_child;
+    }
+    if (a.partitions_child || a.large_child) sigaction(SIGPIPE, &ignore, &old_pipe);
     if (a.format == BENCH_JSON) fputs("{", stdout);
     int status = CLI_EXIT_OK;
     bool first = true;
@@ -1012,13 +1411,16 @@ int cmd_bench(int argc, char **argv) {
         first = false;
         status = bench_table[i].run(&a, stdout);
     }
-    if (a.partitions_child) {
-        if (bench_child_stop(a.partitions_child) != 0 && status == CLI_EXIT_OK) {
-            fprintf(stderr, "kafkasim bench: the partitions process did not end cleanly\n");
-            status = CLI_EXIT_FAILED;
-        }
-        sigaction(SIGPIPE, &old_pipe, NULL);
+    if (a.partitions_child && bench_child_stop(a.partitions_child) != 0 &&
+        status == CLI_EXIT_OK) {
+        fprintf(stderr, "kafkasim bench: the partitions process did not end cleanly\n");
+        status = CLI_EXIT_FAILED;
     }
+    if (a.large_child && bench_child_stop(a.large_child) != 0 && status == CLI_EXIT_OK) {
+        fprintf(stderr, "kafkasim bench: the large runs' process did not end cleanly\n");
+        status = CLI_EXIT_FAILED;
+    }
+    if (a.partitions_child || a.large_child) sigaction(SIGPIPE, &old_pipe, NULL);
     long rss_kib = bench_peak_rss_kib();
     if (a.format == BENCH_JSON) printf(", \"peak_rss_kib\": %ld}\n", rss_kib);
     else printf("peak RSS: %.1f MiB\n", (double)rss_kib / 1024.0);

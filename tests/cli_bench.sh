@@ -11,7 +11,10 @@
 # `kafkasim run` runs (same config_hash, trace hash, events; every record processed by the group
 # of 4 consumers and written once to the output topic, none left unconsumed), with its ratio; the sweep row is 20
 # runs of 10,000 records over seeds 1..20 (its events are the sum of 20 `kafkasim run`s, its
-# last trace hash that of seed 20); --reference-file is read; the kernel rows keep at most 32
+# last trace hash that of seed 20); the bare row runs the bare model (the checksum and events
+# kafkasim-bare prints) beside the reference run (its trace hash), a 3-run sweep through
+# `kafkasim sweep` (nothing left in TMPDIR) and 20,000-record runs, each with its ratio and
+# bytes per record; --reference-file is read; the kernel rows keep at most 32
 # bytes per pending event from 10^4 pending on; the JSON parses.
 #
 # Usage: bash cli_bench.sh KAFKASIM_BINARY SOURCE_DIR
@@ -162,6 +165,54 @@ same "sweep records" "$(field records sweep.json)" 10000
 same "sweep events" "$(field events sweep.json)" "$total"
 same "sweep last trace_hash" "$(field trace_hash sweep.json)" "$(field trace_hash one.json)"
 
+# The bare row: the bare model (bench/bare.c) beside kafkasim on small sizes. Its reference
+# pair's kafkasim side is the reference run (same trace hash), its bare side what kafkasim-bare
+# prints; every pair prints its ratio (values are not checked: they are timings). The sweep
+# pair runs `kafkasim sweep` and leaves no folder behind.
+bare_bin=$(dirname "$bin")/kafkasim-bare
+expect_exit 2 bench --bare --large 0
+mkdir -p tmp
+TMPDIR=$work/tmp expect_exit 0 bench --bare --runs 3 --large 20000 --repeat 2 --format json
+cp out bare.json
+checks=$((checks + 1))
+[ -z "$(ls tmp)" ] || fail "the bare row left $(ls tmp) in TMPDIR"
+same "bare reference kafkasim trace_hash" "$(field kafkasim_trace_hash bare.json 1)" \
+  "$(field trace_hash reference.json)"
+same "bare reference kafkasim events" "$(field kafkasim_events bare.json 1)" \
+  "$(field events reference.json)"
+if [ -x "$bare_bin" ]; then
+  "$bare_bin" --records 100000 --seed 1 >bare.txt || fail "kafkasim-bare failed"
+  same "bare reference checksum" "$(field bare_checksum bare.json 1)" \
+    "$(sed 's/.*checksum //' bare.txt)"
+  same "bare reference events" "$(field bare_events bare.json 1)" \
+    "$(sed 's/.* events \([0-9]*\).*/\1/' bare.txt)"
+  same "bare acked" "$(sed 's/.* acked \([0-9]*\).*/\1/' bare.txt)" 100000
+  "$bare_bin" --records 10000 --seed 1 --runs 3 >bare3.txt || fail "kafkasim-bare --runs failed"
+  same "bare sweep checksum" "$(field bare_checksum bare.json 2)" \
+    "$(sed 's/.*checksum //' bare3.txt)"
+  expect_exit 2 bench --bare --large 2000000000
+else
+  fail "no $bare_bin"
+fi
+same "bare sweep runs" "$(field runs bare.json 2)" 3
+same "bare large records" "$(field records bare.json 3)" 20000
+same "bare large walk records" "$(field records bare.json 4)" 20000
+for nth in 1 2 3 4; do
+  checks=$((checks + 1))
+  awk -v r="$(field ratio bare.json "$nth")" -v l="$(field ratio_low bare.json "$nth")" \
+    -v h="$(field ratio_high bare.json "$nth")" 'BEGIN { exit !(r > 0 && l > 0 && l <= h) }' ||
+    fail "bare pair $nth shows no ratio"
+done
+checks=$((checks + 1))
+awk -v b="$(field kafkasim_bytes_per_record bare.json)" \
+  -v c="$(field bare_bytes_per_record bare.json)" 'BEGIN { exit !(b > 0 && c > 0) }' || fail "the bare row shows no bytes per record"
+expect_exit 0 bench --bare --runs 2 --large 10000 --repeat 1
+for what in 'reference (10^5 records)' 'sweep (2 x 10^4, --jobs 1, CSV)' \
+  '10000 records, walk off' '10000 records, walk on (run)' 'load average' 'peak RSS of the'; do
+  checks=$((checks + 1))
+  grep -qF "$what" out || fail "the bare text shows no '$what'"
+done
+
 # --reference-file reads another scenario.
 printf 'workload.records = 2000\nacks = 1\n' >small.properties
 expect_exit 0 bench --reference --reference-file small.properties --repeat 1 --format json
@@ -184,7 +235,8 @@ done
 
 # Every JSON output parses (when a parser is at hand).
 if command -v python3 >/dev/null 2>&1; then
-  for f in reference.json partitions.json transactions.json pipeline.json parts.json sweep.json small.json kernel.json; do
+  for f in reference.json partitions.json transactions.json pipeline.json parts.json sweep.json small.json kernel.json \
+    bare.json; do
     checks=$((checks + 1))
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null ||
       fail "$f is not JSON"
