@@ -12,7 +12,8 @@
 # exactly-once (the first instance's stuck outputs are in its open transaction, which its
 # coordinator aborts when transaction.timeout.ms passes, fencing it; the next owner's offset
 # fetch waits for that (UNSTABLE_OFFSET_COMMIT): the group still rebalances and the external
-# sink still applies records twice, but the output topic read read_committed holds each once).
+# sink still applies records twice, but the output topic read read_committed holds each once;
+# the stuck instance's commitTransaction times out after max.block.ms and its thread ends).
 #
 # Usage: bash cli_pipeline_story.sh KAFKASIM_BINARY SOURCE_DIR
 set -u
@@ -105,6 +106,21 @@ for seed in 1 2 3; do
   [ "${r:-0}" -gt 0 ] && rebalanced=$((rebalanced + 1))
 done
 echo "$test_name: exactly-once: output_duplicates sum $dups, output_missing sum $missing, rebalanced on $rebalanced of 3 seeds"
+# consumer-1's commitTransaction waits on the stuck flush for max.block.ms (60 s) and throws
+# TimeoutException; EOMP's abort then throws IllegalStateException (the commit is still the
+# pending transition) out of its loop: the thread ends and begins no transaction again, while
+# its producer's close lets the commit finish (fenced: the coordinator aborted the transaction
+# at transaction.timeout.ms).
+expect_exit 0 run "${world[@]}" workload.pipeline=exactly-once --seed 1 --format json --trace=eos.txt
+timeout_at=$(grep -m1 'consumer-1.producer error api=EndTxn error=TXN_TIMEOUT' eos.txt | cut -d' ' -f1)
+checks=$((checks + 1))
+[ -n "$timeout_at" ] || fail "consumer-1's commitTransaction should time out after max.block.ms"
+checks=$((checks + 1))
+[ -z "$(awk -v t="${timeout_at%ms}" '$1 + 0 > t + 0 && $2 == "consumer-1.producer" && $3 == "txn-begin"' eos.txt)" ] ||
+  fail "consumer-1 began a transaction after its commit timed out"
+checks=$((checks + 1))
+grep -q 'consumer-1.producer error api=EndTxn error=PRODUCER_FENCED' eos.txt ||
+  fail "consumer-1's closing producer should finish its commit (fenced)"
 checks=$((checks + 1))
 [ "$dups" = 0 ] || fail "exactly-once should write no output twice at read_committed, got $dups"
 checks=$((checks + 1))

@@ -114,6 +114,7 @@ static struct stand_in_producer {
     proto_member_id member;
     int32_t generation;
     bool fatal;                  /* producer_drive_txn_fatal's answer */
+    int closes;                  /* producer_drive_close calls */
     int send_throws;             /* what producer_drive_send throws once its record is in
                                   * (0: it returns) */
 } fake;
@@ -174,6 +175,7 @@ void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets,
 void producer_drive_commit(producer *p) { (void)p; fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT]++; }
 void producer_drive_abort(producer *p) { (void)p; fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT]++; }
 bool producer_drive_txn_fatal(const producer *p) { (void)p; return fake.fatal; }
+void producer_drive_close(producer *p) { (void)p; fake.closes++; }
 
 /* The transactional call the application waits in returns error. */
 static void fake_txn_returns(int error) {
@@ -726,6 +728,61 @@ static void test_exactly_once_send_throws(void) {
     rig_fini(&r);
 }
 
+/* exactly-once: an exception EOMP's loop does not catch ends the thread: initTransactions'
+ * TimeoutException (max.block.ms; it is called before the loop), and an abortTransaction that
+ * throws in the catch block (here the IllegalStateException of an abort while the timed-out
+ * commit is pending). The consumer closes (LeaveGroup) and the producer closes
+ * (producer_drive_close: it finishes what is pending); nothing is called again, and the
+ * instance is done once its producer has nothing pending. A sendOffsetsToTransaction timeout is
+ * a KafkaException the loop catches: it aborts. */
+static void test_exactly_once_thread_ends(void) {
+    rig r;
+    rig_init(&r, CONFIG_PIPELINE_EXACTLY_ONCE, CONFIG_SINK_EXTERNAL, 0);
+    fake.transactional = true;
+    consumer *c = rig_consumer(&r);
+    c->held[0] = 3;
+    c->held_n = 1;
+    rig_start(&r);
+    fake_txn_returns(ERR_CLIENT_TXN_TIMEOUT); /* initTransactions timed out */
+    CHECK_EQ(fake.closes, 1);
+    CHECK_EQ(c->closes, 1);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_INIT], 1);
+    CHECK_EQ(c->polls, 0);
+    fake.pending = 1; /* the producer still finishes its InitProducerId */
+    CHECK(!pipeline_done(r.pl));
+    fake.pending = 0;
+    CHECK(pipeline_done(r.pl));
+    rig_run(&r, 1 * S);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_INIT], 1);
+    /* A restart begins a new process: initTransactions again. */
+    pipeline_restart(r.pl);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_INIT], 2);
+    fake_txn_returns(0);
+    consumer_record recs[2] = {rec(1, 10), rec(2, 11)};
+    /* sendOffsetsToTransaction times out: caught, the transaction aborts. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_OFFSETS], 1);
+    fake_txn_returns(ERR_CLIENT_TXN_TIMEOUT);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 1);
+    fake_txn_returns(0);
+    CHECK_EQ(c->committed_asked, 1);
+    consumer_offset committed = {.offset = 10, .leader_epoch = -1, .partition = 3};
+    cenv(&r)->app.on_committed(cenv(&r)->app.ctx, &committed, 1, 0);
+    /* commitTransaction times out; the abort in the catch block throws: the thread ends. */
+    cenv(&r)->app.on_records(cenv(&r)->app.ctx, recs, 2);
+    fake_txn_returns(0); /* sendOffsetsToTransaction */
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_COMMIT], 1);
+    fake_txn_returns(ERR_CLIENT_TXN_TIMEOUT);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 2);
+    fake_txn_returns(ERR_INVALID_TXN_STATE);
+    CHECK_EQ(fake.txn_calls[PRODUCER_DRIVE_TXN_ABORT], 2); /* not asked again */
+    CHECK_EQ(fake.closes, 2);
+    CHECK_EQ(c->closes, 2);
+    CHECK(!pipeline_holds(r.pl, 3));
+    CHECK(pipeline_done(r.pl));
+    rig_fini(&r);
+}
+
 int main(void) {
     test_auto_commit_loop();
     test_manual_commits();
@@ -739,5 +796,6 @@ int main(void) {
     test_output_send_blocks();
     test_exactly_once();
     test_exactly_once_send_throws();
+    test_exactly_once_thread_ends();
     return test_result("test_pipeline");
 }

@@ -654,7 +654,81 @@ static void test_driven_txn_error_not_stale(void) {
     fake_stop();
 }
 
+/* The HIST_TXN_END last recorded, or NULL. */
+static const history_rec *dv_last_end(void) {
+    int n = hist_count(HIST_TXN_END);
+    return n > 0 ? hist_nth(HIST_TXN_END, n - 1) : NULL;
+}
+
+/* max.block.ms ends a driven call (TransactionalRequestResult.await's TimeoutException) while
+ * the manager goes on with it: commitTransaction waits for a batch the leader holds and times
+ * out; an abort then throws IllegalStateException at once (the commit is the pending
+ * transition), leaving the manager as it was; the same commit again gets the commit's result.
+ * close() lets the pending commit finish and tells nothing; close() with a transaction open
+ * aborts it (Sender.run's shutdown). */
+static void test_driven_call_timeout(void) {
+    config c;
+    dv_start(&c, 30700, ERR_NONE);
+    F.cfg.max_block_ns = 1 * SIM_S;
+    F.hold_produce = true;
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), PRODUCER_DRIVE_SENT);
+    run_until(2500 * SIM_MS);
+    producer_drive_commit(&F.prod);
+    run_until(4 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 2);
+    CHECK_EQ(drv.txn_error, ERR_CLIENT_TXN_TIMEOUT);
+    const history_rec *e = hist_nth(HIST_ERROR, hist_count(HIST_ERROR) - 1);
+    CHECK(e && e->a == ERR_CLIENT_TXN_TIMEOUT && e->c == API_END_TXN);
+    CHECK_EQ(count_api(API_END_TXN), 0);
+    producer_drive_abort(&F.prod);
+    run_until(4100 * SIM_MS);
+    CHECK_EQ(drv.txn_returns, 3);
+    CHECK_EQ(drv.txn_error, ERR_INVALID_TXN_STATE);
+    CHECK_EQ(F.prod.txn->state, TXN_MGR_COMMITTING_TRANSACTION);
+    CHECK_EQ(producer_drive_pending(&F.prod), 2); /* the held record and the commit */
+    producer_drive_close(&F.prod);
+    F.hold_produce = false;
+    CHECK_EQ(F.held_count, 1);
+    answer_produce(&F.held[0], ERR_NONE);
+    run_until(6 * SIM_S);
+    CHECK_EQ(count_api(API_END_TXN), 1);
+    CHECK_EQ(F.log[nth(API_END_TXN, 0)].m.u.end_txn.commit, 1);
+    CHECK(dv_last_end() && dv_last_end()->b == 1 && dv_last_end()->c == ERR_NONE);
+    CHECK_EQ(drv.txn_returns, 3); /* nothing told after close */
+    CHECK_EQ(producer_drive_pending(&F.prod), 0);
+    fake_stop();
+
+    /* The same call again waits for the kept result. */
+    dv_start(&c, 30700, ERR_NONE);
+    F.cfg.max_block_ns = 1 * SIM_S;
+    F.hold_produce = true;
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 1), PRODUCER_DRIVE_SENT);
+    run_until(2500 * SIM_MS);
+    producer_drive_commit(&F.prod);
+    run_until(4 * SIM_S);
+    CHECK_EQ(drv.txn_error, ERR_CLIENT_TXN_TIMEOUT);
+    producer_drive_commit(&F.prod);
+    F.hold_produce = false;
+    answer_produce(&F.held[0], ERR_NONE);
+    run_until(5 * SIM_S);
+    CHECK_EQ(drv.txn_returns, 3);
+    CHECK_EQ(drv.txn_error, ERR_NONE);
+    CHECK_EQ(producer_drive_begin(&F.prod), 0); /* acked: the next transaction may begin */
+    /* close() with that transaction open aborts it. */
+    CHECK_EQ(producer_drive_send(&F.prod, 0, 2), PRODUCER_DRIVE_SENT);
+    run_until(6 * SIM_S);
+    producer_drive_close(&F.prod);
+    run_until(8 * SIM_S);
+    CHECK_EQ(count_api(API_END_TXN), 2);
+    CHECK_EQ(F.log[nth(API_END_TXN, 1)].m.u.end_txn.commit, 0);
+    CHECK(dv_last_end() && dv_last_end()->b == 0 && dv_last_end()->c == ERR_NONE);
+    CHECK_EQ(drv.txn_returns, 3);
+    CHECK_EQ(producer_drive_pending(&F.prod), 0);
+    fake_stop();
+}
+
 int main(void) {
+    test_driven_call_timeout();
     test_driven_txn_error_not_stale();
     test_driven_send_throws_after_error();
     test_driven_send_api_exception_returns();

@@ -237,7 +237,8 @@ typedef struct config_field {
       "the coordinator aborts a transaction open this long (at most "                          \
       "transaction.max.timeout.ms)", CT_MS, transaction_timeout_ns, 0, CONFIG_INT_MAX)          \
     X("max.block.ms", "ms", ALLOWED_MS_LONG,                                                    \
-      "longest initTransactions, commitTransaction and abortTransaction wait (TimeoutException)", \
+      "longest initTransactions, sendOffsetsToTransaction, commitTransaction and "              \
+      "abortTransaction wait (TimeoutException)",                                               \
       CT_MS, max_block_ns, 0, CONFIG_MS_MAX)                                                    \
     X("transaction.max.timeout.ms", "ms", "1 .. 2147483647",                                    \
       "broker: the largest transaction.timeout.ms a producer may ask for", CT_MS,               \

@@ -90,6 +90,8 @@ struct pipeline {
     uint16_t kind;               /* the application thread's timer kind */
     sim_timer timer;             /* processing, or the end of a pause or stall */
     bool up;                     /* started and not crashed */
+    bool closing;                /* exactly-once: the thread ended on an exception it does not
+                                  * catch; the producer closes (producer_drive_close) */
     pipeline_next next;          /* what runs when the timer fires or the thread is free */
     pipeline_wait wait;          /* what the thread waits for in the consumer */
     bool committing_before;      /* PL_WAIT_COMMIT of at-most-once (else after processing) */
@@ -302,7 +304,12 @@ static void pl_flushed(pipeline *pl) {
  *   commitTransaction -> poll
  *   a fatal error (ProducerFencedException, OutOfOrderSequenceException, ...): close the
  *     instance (LeaveGroup); it stays down until a restart
- *   any other KafkaException: from sendOffsetsToTransaction or commitTransaction, or from the
+ *   an exception the loop does not catch: a TimeoutException (max.block.ms) of
+ *     initTransactions (called before the loop) or of abortTransaction (called in the catch
+ *     block), or the IllegalStateException of an abort while a timed-out commit is pending:
+ *     the thread ends, the consumer and the producer close (pl_end)
+ *   any other KafkaException: from sendOffsetsToTransaction or commitTransaction (their
+ *     TimeoutException after max.block.ms included), or from the
  *     first send() after the transaction entered an error state (a failed batch: its delivery
  *     timeout, a produce error), which throws at once, so the rest of the batch is not
  *     processed (KafkaProducer.doSend -> TransactionManager.maybeAddPartition ->
@@ -337,6 +344,24 @@ static void pl_init_transactions(pipeline *pl) {
 static void pl_close(pipeline *pl) {
     consumer_close(pl->consumer);
     producer_crash(pl->producer); /* close(): nothing more goes out */
+    pl->up = false;
+    pl->next = PL_NEXT_NONE;
+    pl->wait = PL_WAIT_NONE;
+    pl->batch_n = 0;
+    pl->batch_at = 0;
+    sim_timer_cancel(&pl->timer);
+}
+
+/* The application thread ends on an exception EOMP's loop does not catch: initTransactions'
+ * (called before the loop's try), or abortTransaction's inside its catch block (a timeout
+ * after max.block.ms, or the IllegalStateException of an abort while a timed-out commit is
+ * pending): run() prints "Unhandled exception" and its try-with-resources closes the consumer
+ * (LeaveGroup) and the producer, which finishes what is pending and aborts an open
+ * transaction (producer_drive_close). The instance stays down until a restart fault. */
+static void pl_end(pipeline *pl) {
+    consumer_close(pl->consumer);
+    producer_drive_close(pl->producer);
+    pl->closing = true;
     pl->up = false;
     pl->next = PL_NEXT_NONE;
     pl->wait = PL_WAIT_NONE;
@@ -429,23 +454,11 @@ static void pl_on_txn(void *ctx, int error) {
     pl->wait = PL_WAIT_NONE;
     uint8_t call = pl->txn_call;
     pl->txn_call = PRODUCER_DRIVE_TXN_NONE;
-    if (call == PRODUCER_DRIVE_TXN_INIT) {
-        if (error == 0) pl_then(pl, PL_NEXT_POLL);
-        else if (producer_drive_txn_fatal(pl->producer)) pl_close(pl);
-        else pl_then(pl, PL_NEXT_INIT_TXN); /* a timeout: initTransactions again */
-        return;
-    }
-    if (call == PRODUCER_DRIVE_TXN_ABORT) {
-        if (error != 0 && producer_drive_txn_fatal(pl->producer)) {
-            pl_close(pl);
-            return;
-        }
-        if (error != 0) { /* abortTransaction again */
-            pl_txn_call_wait(pl, PRODUCER_DRIVE_TXN_ABORT);
-            producer_drive_abort(pl->producer);
-            return;
-        }
-        pl_fetch_committed(pl);
+    if (call == PRODUCER_DRIVE_TXN_INIT || call == PRODUCER_DRIVE_TXN_ABORT) {
+        if (error != 0 && producer_drive_txn_fatal(pl->producer)) pl_close(pl);
+        else if (error != 0) pl_end(pl); /* thrown out of run()'s loop */
+        else if (call == PRODUCER_DRIVE_TXN_INIT) pl_then(pl, PL_NEXT_POLL);
+        else pl_fetch_committed(pl);
         return;
     }
     if (error != 0) {
@@ -639,6 +652,7 @@ void pipeline_free(pipeline *pl) {
 /* A fresh application thread: nothing in hand, poll first. */
 static void pl_begin(pipeline *pl) {
     pl->up = true;
+    pl->closing = false;
     pl->wait = PL_WAIT_NONE;
     pl->send_failed = false;
     pl->txn_call = PRODUCER_DRIVE_TXN_NONE;
@@ -655,7 +669,11 @@ void pipeline_start(pipeline *pl) {
 }
 
 void pipeline_crash(pipeline *pl) {
-    if (!pl->up) return;
+    if (!pl->up) { /* a closing producer dies with its process */
+        if (pl->closing) producer_crash(pl->producer);
+        pl->closing = false;
+        return;
+    }
     consumer_crash(pl->consumer);
     producer_crash(pl->producer);
     pl->up = false;
@@ -679,7 +697,10 @@ void pipeline_restart(pipeline *pl) {
 }
 
 void pipeline_pause(pipeline *pl, int64_t until_ns) {
-    if (!pl->up) return;
+    if (!pl->up) {
+        if (pl->closing) producer_pause(pl->producer, until_ns);
+        return;
+    }
     consumer_pause(pl->consumer, until_ns);
     producer_pause(pl->producer, until_ns);
     if (until_ns > pl->paused_until) pl->paused_until = until_ns;
@@ -695,8 +716,9 @@ void pipeline_stall(pipeline *pl, int64_t until_ns) {
 }
 
 bool pipeline_done(const pipeline *pl) {
-    return !pl->up || (pl->wait == PL_WAIT_POLL && pl->batch_n == 0 &&
-                       producer_drive_pending(pl->producer) == 0);
+    if (!pl->up) return !pl->closing || producer_drive_pending(pl->producer) == 0;
+    return pl->wait == PL_WAIT_POLL && pl->batch_n == 0 &&
+           producer_drive_pending(pl->producer) == 0;
 }
 
 bool pipeline_holds(const pipeline *pl, int partition) {

@@ -132,6 +132,7 @@ static PRODUCER_COLD void producer_drive_completed(producer *p, const proto_ids 
 static PRODUCER_COLD void producer_drive_notify(producer *p);
 static PRODUCER_COLD void producer_drive_block_expired(producer *p);
 static PRODUCER_COLD void producer_drive_txn_returned(producer *p);
+static PRODUCER_COLD void producer_drive_txn_block_expired(producer *p);
 
 static int64_t producer_now(const producer *p) { return sim_now(p->world); }
 
@@ -2023,7 +2024,10 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
     case PRODUCER_EV_WAKEUP: p->wakeup_ns = SIM_TIME_NEVER; break;
     case PRODUCER_EV_CONN_TIMEOUT: producer_on_conn_timeout(p, (int)index); break;
     case PRODUCER_EV_EXPIRY: producer_on_expiry(p, index); break;
-    case PRODUCER_EV_TXN_BLOCK: producer_txn_on_block(p); break;
+    case PRODUCER_EV_TXN_BLOCK:
+        if (p->driven) producer_drive_txn_block_expired(p);
+        else producer_txn_on_block(p);
+        break;
     case PRODUCER_EV_DRIVE: producer_drive_notify(p); break;
     case PRODUCER_EV_DRIVE_BLOCK: producer_drive_block_expired(p); break;
     default: break;
@@ -2032,6 +2036,11 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
 }
 
 /* ---- Transactions (TransactionManager, Sender, KafkaProducer's transactional calls) ------- */
+
+/* A timed-out call still pending in the manager (the sender works on it; nobody waits). */
+static bool producer_drive_txn_in_background(const producer *p) {
+    return p->drive_txn_unacked != PRODUCER_DRIVE_TXN_NONE && !p->drive_txn_unacked_done;
+}
 
 /* KafkaProducer.doSend's maybeAddPartition, once per new batch (every batch of a transaction
  * is created inside it, and a partition's first record opens a batch): the batch is
@@ -2141,7 +2150,8 @@ static void producer_txn_resolve_sequences(producer *p) {
 static bool producer_txn_app_wants(const producer *p) {
     const txn_manager *tm = p->txn;
     if (p->driven) /* a driven call returned, not yet told */
-        return p->drive_txn_call != PRODUCER_DRIVE_TXN_NONE && !p->drive_txn_told &&
+        return ((p->drive_txn_call != PRODUCER_DRIVE_TXN_NONE && !p->drive_txn_told) ||
+                producer_drive_txn_in_background(p)) &&
                tm->result != TXN_RESULT_PENDING;
     switch (p->txn_phase) {
     case PRODUCER_TXN_INIT:
@@ -2559,7 +2569,8 @@ bool producer_drive_flush(producer *p) {
 }
 
 uint64_t producer_drive_pending(const producer *p) {
-    return p->in_producer + (p->drive_blocked ? 1u : 0u);
+    return p->in_producer + (p->drive_blocked ? 1u : 0u) +
+           (producer_drive_txn_in_background(p) ? 1u : 0u);
 }
 
 /* The callbacks of a completed batch, for the application (producer_callbacks calls it once
@@ -2625,10 +2636,24 @@ bool producer_drive_txn_fatal(const producer *p) {
     return p->txn && p->txn->state == TXN_MGR_FATAL_ERROR;
 }
 
-/* The call the application waits in returned (the manager's result): record how a
- * transaction ended, and tell the application in an event of its own. */
+/* The request whose history record tells that call kind timed out. */
+static int producer_drive_txn_api(uint8_t call) {
+    switch (call) {
+    case PRODUCER_DRIVE_TXN_INIT: return API_INIT_PRODUCER_ID;
+    case PRODUCER_DRIVE_TXN_OFFSETS: return API_ADD_OFFSETS_TO_TXN;
+    default: return API_END_TXN;
+    }
+}
+
+static void producer_drive_close_step(producer *p);
+
+/* The manager's result of the call the application waits in, or of a timed-out one, is in:
+ * record how a transaction ended, and tell the application in an event of its own (a
+ * timed-out call's outcome is kept for a retry of it instead). */
 static PRODUCER_COLD void producer_drive_txn_returned(producer *p) {
     txn_manager *tm = p->txn;
+    bool waited = p->drive_txn_call != PRODUCER_DRIVE_TXN_NONE && !p->drive_txn_told;
+    uint8_t call = waited ? p->drive_txn_call : p->drive_txn_unacked;
     /* DONE: it returned. FAILED: what it threw (its own result's error, never an earlier
      * call's). NONE: it could not begin (an invalid transition poisoned the manager): the
      * manager's error. */
@@ -2638,7 +2663,6 @@ static PRODUCER_COLD void producer_drive_txn_returned(producer *p) {
     if (tm->result != TXN_RESULT_DONE && error == ERR_NONE) error = ERR_INVALID_TXN_STATE;
     tm->result = TXN_RESULT_NONE;
     tm->result_error = ERR_NONE;
-    uint8_t call = p->drive_txn_call;
     if (call == PRODUCER_DRIVE_TXN_COMMIT || call == PRODUCER_DRIVE_TXN_ABORT) {
         history_txn_end(p->history, producer_now(p), p->node, p->txn_no,
                         call == PRODUCER_DRIVE_TXN_COMMIT, error);
@@ -2648,25 +2672,85 @@ static PRODUCER_COLD void producer_drive_txn_returned(producer *p) {
         p->txn_phase = error == ERR_NONE ? PRODUCER_TXN_IDLE : PRODUCER_TXN_INIT;
     }
     if (tm->state == TXN_MGR_FATAL_ERROR) p->txn_phase = PRODUCER_TXN_CLOSED;
+    if (!waited) {
+        p->drive_txn_unacked_done = true;
+        p->drive_txn_unacked_error = error;
+        producer_drive_close_step(p);
+        return;
+    }
+    sim_timer_cancel(&p->txn_block);
     p->drive_txn_error = error;
     p->drive_txn_told = true;
     producer_drive_notify_soon(p);
 }
 
-/* A call begins: the application waits in it; the sender runs (sender.wakeup()). */
+/* The call throws at once without a request and without touching the manager. */
+static void producer_drive_txn_throw(producer *p, uint8_t call, int error) {
+    p->drive_txn_call = call;
+    p->drive_txn_error = error;
+    p->drive_txn_told = true;
+    producer_drive_notify_soon(p);
+}
+
+/* TransactionManager.handleCachedTransactionRequestResult / throwIfPendingState (3.9): with a
+ * timed-out init, commit or abort pending, the same call gets its result and any other throws
+ * IllegalStateException. Returns true when the call was settled here. */
+static bool producer_drive_txn_pending_transition(producer *p, uint8_t call) {
+    if (p->drive_txn_unacked == PRODUCER_DRIVE_TXN_NONE) return false;
+    if (call != p->drive_txn_unacked) {
+        producer_drive_txn_throw(p, call, ERR_INVALID_TXN_STATE);
+        return true;
+    }
+    bool done = p->drive_txn_unacked_done;
+    p->drive_txn_unacked = PRODUCER_DRIVE_TXN_NONE;
+    if (done) { /* acked now */
+        producer_drive_txn_throw(p, call, p->drive_txn_unacked_error);
+        return true;
+    }
+    p->drive_txn_call = call; /* waits for the same result again */
+    sim_timer_arm(p->world, &p->txn_block, producer_now(p) + p->cfg->max_block_ns, p->kind,
+                  producer_arg(p, PRODUCER_EV_TXN_BLOCK, 0));
+    return true;
+}
+
+/* A call begins: the application waits in it, at most max.block.ms; the sender runs
+ * (sender.wakeup()). */
 static void producer_drive_txn_call(producer *p, uint8_t call) {
     SIM_ASSERT(p->world, producer_drive_transactional(p) && p->started && !p->crashed);
-    SIM_ASSERT(p->world, p->drive_txn_call == PRODUCER_DRIVE_TXN_NONE);
+    SIM_ASSERT(p->world, p->drive_txn_call == PRODUCER_DRIVE_TXN_NONE && !p->drive_closing);
     p->drive_txn_call = call;
     if (p->txn->result != TXN_RESULT_PENDING) {
         producer_drive_txn_returned(p); /* thrown at once */
         return;
     }
+    sim_timer_arm(p->world, &p->txn_block, producer_now(p) + p->cfg->max_block_ns, p->kind,
+                  producer_arg(p, PRODUCER_EV_TXN_BLOCK, 0));
     producer_poll(p);
+}
+
+/* max.block.ms passed with the call still pending: TransactionalRequestResult.await throws
+ * TimeoutException ("Timeout expired after ...ms while awaiting ..."). The manager goes on: an
+ * init, commit or abort stays its pendingTransition; a sendOffsetsToTransaction's result is
+ * nobody's any more. */
+static PRODUCER_COLD void producer_drive_txn_block_expired(producer *p) {
+    uint8_t call = p->drive_txn_call;
+    if (call == PRODUCER_DRIVE_TXN_NONE || p->drive_txn_told ||
+        p->txn->result != TXN_RESULT_PENDING)
+        return;
+    history_error(p->history, producer_now(p), p->node, producer_drive_txn_api(call),
+                  ERR_CLIENT_TXN_TIMEOUT);
+    if (call == PRODUCER_DRIVE_TXN_OFFSETS) {
+        txn_manager_abandon_call(p->txn);
+    } else {
+        p->drive_txn_unacked = call;
+        p->drive_txn_unacked_done = false;
+    }
+    producer_drive_txn_throw(p, call, ERR_CLIENT_TXN_TIMEOUT);
 }
 
 void producer_drive_init_transactions(producer *p) {
     txn_manager *tm = p->txn;
+    if (producer_drive_txn_pending_transition(p, PRODUCER_DRIVE_TXN_INIT)) return;
     txn_manager_init_transactions(tm);
     if (tm->state != TXN_MGR_INITIALIZING) { /* IllegalStateException */
         tm->result = TXN_RESULT_FAILED;
@@ -2678,6 +2762,8 @@ void producer_drive_init_transactions(producer *p) {
 int producer_drive_begin(producer *p) {
     txn_manager *tm = p->txn;
     SIM_ASSERT(p->world, producer_drive_transactional(p) && p->started && !p->crashed);
+    if (p->drive_txn_unacked != PRODUCER_DRIVE_TXN_NONE)
+        return ERR_INVALID_TXN_STATE; /* throwIfPendingState("beginTransaction") */
     if (tm->state == TXN_MGR_ABORTABLE_ERROR || tm->state == TXN_MGR_FATAL_ERROR)
         return tm->last_error; /* maybeFailWithError */
     txn_manager_begin(tm);
@@ -2694,6 +2780,7 @@ int producer_drive_begin(producer *p) {
 
 void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets, int n,
                                  proto_member_id member_id, int32_t generation) {
+    if (producer_drive_txn_pending_transition(p, PRODUCER_DRIVE_TXN_OFFSETS)) return;
     txn_manager_send_offsets(p->txn, offsets, n, member_id, generation);
     producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_OFFSETS);
 }
@@ -2701,6 +2788,7 @@ void producer_drive_send_offsets(producer *p, const proto_offset_entry *offsets,
 /* commitTransaction / abortTransaction: every batch is ready at once meanwhile
  * (transactionCompleting); the EndTxn waits for them (TransactionManager.nextRequest). */
 void producer_drive_commit(producer *p) {
+    if (producer_drive_txn_pending_transition(p, PRODUCER_DRIVE_TXN_COMMIT)) return;
     txn_manager_commit(p->txn);
     if (p->txn->result == TXN_RESULT_PENDING) {
         p->txn_flush = true;
@@ -2710,12 +2798,44 @@ void producer_drive_commit(producer *p) {
 }
 
 void producer_drive_abort(producer *p) {
+    if (producer_drive_txn_pending_transition(p, PRODUCER_DRIVE_TXN_ABORT)) return;
     txn_manager_abort(p->txn);
     if (p->txn->result == TXN_RESULT_PENDING) {
         p->txn_flush = true;
         p->txn_phase = PRODUCER_TXN_ABORTING;
     }
     producer_drive_txn_call(p, PRODUCER_DRIVE_TXN_ABORT);
+}
+
+/* Sender.run's shutdown once what was pending is done: a transaction still open and not
+ * completing is aborted ("Aborting incomplete transaction due to shutdown"), in the
+ * background; a manager that cannot abort closes at once (forceClose). */
+static void producer_drive_close_step(producer *p) {
+    txn_manager *tm = p->txn;
+    if (!p->drive_closing || producer_drive_txn_in_background(p)) return;
+    if (tm->state != TXN_MGR_IN_TRANSACTION && tm->state != TXN_MGR_ABORTABLE_ERROR) return;
+    txn_manager_abort(tm);
+    if (tm->result != TXN_RESULT_PENDING) {
+        tm->result = TXN_RESULT_NONE;
+        return;
+    }
+    p->txn_flush = true;
+    p->txn_phase = PRODUCER_TXN_ABORTING;
+    p->drive_txn_unacked = PRODUCER_DRIVE_TXN_ABORT;
+    p->drive_txn_unacked_done = false;
+}
+
+void producer_drive_close(producer *p) {
+    SIM_ASSERT(p->world, producer_drive_transactional(p) && p->started && !p->crashed);
+    SIM_ASSERT(p->world, p->drive_txn_call == PRODUCER_DRIVE_TXN_NONE && !p->drive_blocked);
+    if (p->txn->state == TXN_MGR_FATAL_ERROR) {
+        producer_crash(p);
+        return;
+    }
+    p->drive_closing = true;
+    sim_timer_cancel(&p->drive_notify);
+    producer_drive_close_step(p);
+    producer_poll(p);
 }
 
 /* ---- Lifecycle -------------------------------------------------------------------------- */
@@ -2789,6 +2909,9 @@ static void producer_session_clear(producer *p) {
     p->drive_blocked = false;
     p->drive_txn_call = PRODUCER_DRIVE_TXN_NONE;
     p->drive_txn_told = false;
+    p->drive_txn_unacked = PRODUCER_DRIVE_TXN_NONE;
+    p->drive_txn_unacked_done = false;
+    p->drive_closing = false;
     sim_timer_cancel(&p->drive_notify);
     sim_timer_cancel(&p->drive_block);
     p->deferred_count = 0;

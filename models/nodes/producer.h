@@ -355,6 +355,11 @@ typedef struct producer {
     bool drive_txn_told;       /* that call returned: on_txn with drive_txn_error is due */
     int drive_txn_error;       /* what it returned */
     sim_timer drive_block;     /* max.block.ms of the blocked send */
+    uint8_t drive_txn_unacked; /* an init, commit or abort (PRODUCER_DRIVE_TXN_*) that timed out
+                                * and was not called again: the manager's pendingTransition */
+    bool drive_txn_unacked_done; /* it completed since (drive_txn_unacked_error) */
+    int drive_txn_unacked_error;
+    bool drive_closing;        /* close() after the application's thread ended */
     uint64_t drive_sends;      /* producer_drive_send calls (records given to it) */
 
     /* Counters for reports. */
@@ -444,7 +449,8 @@ int producer_drive_send(producer *p, int partition, uint32_t id);
  * Meanwhile every batch is ready without waiting for linger.ms. */
 bool producer_drive_flush(producer *p);
 
-/* Sent records not yet completed (queued, in flight, or in a blocked send). */
+/* Sent records not yet completed (queued, in flight, or in a blocked send), plus one while a
+ * timed-out transactional call has not completed. */
 uint64_t producer_drive_pending(const producer *p);
 
 /* Driven transactions: the producer of an exactly-once instance has the transactional.id
@@ -460,8 +466,16 @@ uint64_t producer_drive_pending(const producer *p);
  *                       does; records sent in the transaction are answered before the EndTxn)
  * A transaction's begin, batches and end are recorded as the workload producer's are
  * (HIST_TXN_BEGIN/BATCH/END), so the judge reads the instances' transactions too.
- * Simplification: max.block.ms does not end a driven call (the workload's transactional
- * application has the TimeoutException); the call waits for its answer. */
+ * A call that waits max.block.ms returns ERR_CLIENT_TXN_TIMEOUT (KafkaProducer: the
+ * TimeoutException of TransactionalRequestResult.await, recorded as a HIST_ERROR of its
+ * request) while the manager goes on with it. A timed-out initTransactions, commitTransaction
+ * or abortTransaction stays the manager's pendingTransition (3.9 TransactionManager
+ * .handleCachedTransactionRequestResult, KAFKA-13412): the same call again gets its result (at
+ * once if it completed meanwhile); any other call, and beginTransaction, throws
+ * INVALID_TXN_STATE at once (IllegalStateException "... timed out and must be retried", the
+ * manager's state untouched); its completion is recorded as any transaction's end. A
+ * timed-out sendOffsetsToTransaction's requests go on, and later calls have results of their
+ * own. */
 #define PRODUCER_DRIVE_TXN_NONE 0
 #define PRODUCER_DRIVE_TXN_INIT 1
 #define PRODUCER_DRIVE_TXN_OFFSETS 2
@@ -477,6 +491,12 @@ void producer_drive_abort(producer *p);
 /* True when the transaction manager is in its fatal state (fenced, or an error it cannot
  * abort): the application closes the producer (KafkaProducer's javadoc). */
 bool producer_drive_txn_fatal(const producer *p);
+/* KafkaProducer.close() of a transactional driven producer whose application thread ended
+ * (not fenced): nothing more is called or told; the sender finishes what is pending (a call
+ * that timed out included) and then aborts a transaction still open (Sender.run's shutdown:
+ * "Aborting incomplete transaction due to shutdown"); producer_drive_pending counts that work.
+ * A manager in its fatal state closes at once (forceClose: producer_crash). */
+void producer_drive_close(producer *p);
 
 /* Walks the invariants (deque links, counts, sequence order, in-flight limits) and reports the
  * first broken one with sim_fail(). */

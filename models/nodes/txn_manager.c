@@ -329,6 +329,13 @@ void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets
     txn_enqueue(tm, h);
 }
 
+void txn_manager_abandon_call(txn_manager *tm) {
+    for (int k = 0; k < tm->queue_count; k++) tm->queue[k].completes_call = false;
+    tm->flight.completes_call = false;
+    tm->result = TXN_RESULT_NONE;
+    tm->result_error = ERR_NONE;
+}
+
 bool txn_manager_add_partition(txn_manager *tm, int g) {
     if (tm->parts[g] != TXN_PART_NONE) return tm->parts[g] == TXN_PART_ADDED;
     if (tm->tv2) {

@@ -185,6 +185,11 @@ void txn_manager_abort(txn_manager *tm);
 void txn_manager_send_offsets(txn_manager *tm, const proto_offset_entry *offsets, int n,
                               proto_member_id member_id, int32_t generation);
 
+/* The application stopped waiting for its pending call (sendOffsetsToTransaction timed out:
+ * TransactionalRequestResult.await threw after max.block.ms): the call's requests go on, but
+ * their outcome completes no later call (each call has a result of its own). */
+void txn_manager_abandon_call(txn_manager *tm);
+
 /* KafkaProducer.doSend's maybeAddPartition for a new batch of partition g in the open
  * transaction. Returns true when its batches may be sent already (isSendToPartitionAllowed). */
 bool txn_manager_add_partition(txn_manager *tm, int g);
