@@ -151,4 +151,16 @@ expect_exit 0 run workload.consumers=2 num.partitions=2 workload.records=100 \
 checks=$((checks + 1))
 grep -q '"processed":100' out || fail "max.poll.records=2147483647: every record should be processed"
 
+# A restart before the applications start (they start at 10 ms, when the partition state has
+# reached every broker) has no process to replace: the instance starts once, as configured, under
+# each commit strategy (the exactly-once one called initTransactions on a producer not yet
+# started).
+for mode in at-most-once at-least-once exactly-once; do
+  expect_exit 0 run workload.consumers=2 num.partitions=2 workload.records=20 \
+    workload.pipeline=$mode workload.sink=external auto.offset.reset=earliest \
+    "fault.r=restart consumer-1 at 0s" "fault.s=restart consumer-2 at 5ms" --format json
+  checks=$((checks + 1))
+  grep -q '"processed":20' out || fail "$mode, restart before start: every record should be processed once: $(head -c 300 out)"
+done
+
 finish

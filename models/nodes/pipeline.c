@@ -89,6 +89,7 @@ struct pipeline {
                                   * (PRODUCER_DRIVE_TXN_*) */
     uint16_t kind;               /* the application thread's timer kind */
     sim_timer timer;             /* processing, or the end of a pause or stall */
+    bool started;                /* the application started (pipeline_start) */
     bool up;                     /* started and not crashed */
     bool closing;                /* exactly-once: the thread ended on an exception it does not
                                   * catch; the producer closes (producer_drive_close) */
@@ -663,6 +664,7 @@ static void pl_begin(pipeline *pl) {
 }
 
 void pipeline_start(pipeline *pl) {
+    pl->started = true;
     consumer_start(pl->consumer);
     producer_start(pl->producer);
     pl_begin(pl);
@@ -688,8 +690,10 @@ void pipeline_crash(pipeline *pl) {
 
 /* A new process of the instance: after a crash it comes back; a live one is replaced (the old
  * process ends as a crash would end it: no LeaveGroup, its member stays until its session
- * expires). */
+ * expires). Before the application starts there is no process to replace: the one that starts
+ * then is the new one. */
 void pipeline_restart(pipeline *pl) {
+    if (!pl->started) return;
     pipeline_crash(pl);
     consumer_restart(pl->consumer);
     producer_restart(pl->producer);
@@ -734,6 +738,7 @@ void pipeline_check_recent(pipeline *pl) {
     sim_world *w = pl->env.world;
     SIM_ASSERT(w, pl->batch_n >= 0 && pl->batch_n <= pl->cfg->max_poll_records);
     SIM_ASSERT(w, pl->batch_at >= 0 && pl->batch_at <= pl->batch_n);
+    SIM_ASSERT(w, pl->started || !pl->up);
     if (!pl->up) {
         SIM_ASSERT(w, pl->wait == PL_WAIT_NONE && pl->next == PL_NEXT_NONE);
         SIM_ASSERT(w, !sim_timer_armed(&pl->timer));
