@@ -595,6 +595,141 @@ static void test_consumers(void) {
     free(c);
 }
 
+/* FNV-1a of the mixes of seeds 1..200 (every kind, up to 8 faults) of the world of args. */
+static uint64_t mixes_hash(const char *const *args, int n) {
+    config *c = malloc(sizeof *c);
+    props p;
+    props_init(&p);
+    char err[256];
+    config_defaults(c, 0);
+    for (int i = 0; i < n; i++) CHECK_EQ(props_add_arg(&p, args[i], err, sizeof err), 0);
+    CHECK_EQ(config_apply(c, &p, err, sizeof err), 0);
+    CHECK_EQ(config_finish(c, err, sizeof err), 0);
+    uint64_t h = 14695981039346656037ULL;
+    swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        swarm_mix m;
+        swarm_draw(seed, c, &o, &m);
+        for (int i = 0; i < m.count; i++)
+            for (const char *t = m.text[i]; *t; t++) h = (h ^ (unsigned char)*t) * 1099511628211ULL;
+    }
+    props_fini(&p);
+    free(c);
+    return h;
+}
+
+/* Kind 1 for a crash of the leader of an output partition at or after 100 ms; 0 otherwise. */
+static int output_judge(void *ctx, const config *c) {
+    int *runs = ctx;
+    (*runs)++;
+    fault_world w;
+    fault_world_of(c, &w);
+    for (int i = 0; i < c->fault_count; i++) {
+        fault_spec f;
+        char err[256];
+        if (fault_parse(c->faults[i].text, &f, err, sizeof err) != 0 ||
+            fault_spec_resolve(&f, &w, err, sizeof err) != 0)
+            return 0;
+        if (f.kind == FAULT_CRASH && f.at_ns >= 100 * SIM_MS && f.a.kind == FAULT_TARGET_LEADER &&
+            f.a.of[0] && topic_table_output(&c->topics, f.a.partition))
+            return 1;
+    }
+    return 0;
+}
+
+/* A pipeline's output topic: its partitions' leaders and followers are drawn as the input's
+ * are (crashes, pauses, stops, power losses, cuts, rules, steps, and an instance cut from an
+ * output leader), and rules on an instance's requests to a leader or the group coordinator
+ * (or their answers); every line resolves; the shrinker keeps an output leader the judge needs
+ * and shortens the rest. Worlds without an output topic draw what they drew before (hashes of
+ * 200 mixes pinned from the draws before output partitions were drawn). */
+static void test_output_topic(void) {
+    static const char *const twelve[] = {"num.brokers=3", "num.partitions=12"};
+    static const char *const txn[] = {"transactional.id=app", "num.partitions=3"};
+    CHECK_EQ(mixes_hash(twelve, 2), 0x995cd200c2cf50a9ULL);
+    CHECK_EQ(mixes_hash(txn, 2), 0x07ce845141367679ULL);
+
+    config *c = malloc(sizeof *c);
+    props p;
+    props_init(&p);
+    char err[256];
+    config_defaults(c, 0);
+    static const char *const args[] = {"workload.consumers=2", "num.partitions=2",
+                                       "workload.records=200", "auto.offset.reset=earliest",
+                                       "workload.pipeline=exactly-once"};
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+        CHECK_EQ(props_add_arg(&p, args[i], err, sizeof err), 0);
+    CHECK_EQ(config_apply(c, &p, err, sizeof err), 0);
+    CHECK_EQ(config_finish(c, err, sizeof err), 0);
+    CHECK_EQ(c->topics.output_partitions, 2);
+    fault_world w;
+    fault_world_of(c, &w);
+    int output[FAULT_RESTART_CONSUMER + 1] = {0}, input = 0, consumer_cut = 0, steps = 0;
+    int group_rules = 0, leader_rules = 0;
+    swarm_options o = {.kinds = SWARM_KINDS_ALL, .faults_max = 8};
+    for (uint64_t seed = 1; seed <= 500; seed++) {
+        swarm_mix m;
+        swarm_draw(seed, c, &o, &m);
+        for (int i = 0; i < m.count; i++) {
+            fault_spec f;
+            CHECK_EQ(fault_parse(m.text[i], &f, err, sizeof err), 0);
+            if (fault_spec_resolve(&f, &w, err, sizeof err) != 0) {
+                fprintf(stderr, "'%s': %s\n", m.text[i], err);
+                CHECK(false);
+            }
+            const fault_target *ends[2] = {&f.a, &f.b};
+            for (int e = 0; e < 2; e++) {
+                const fault_target *t = ends[e];
+                if ((t->kind != FAULT_TARGET_LEADER && t->kind != FAULT_TARGET_FOLLOWER) ||
+                    !t->of[0])
+                    continue;
+                CHECK(!topic_table_internal(&c->topics, t->partition));
+                if (!topic_table_output(&c->topics, t->partition)) {
+                    input++;
+                    continue;
+                }
+                output[f.kind]++;
+                if (f.on_step) steps++;
+                if (e == 1 && f.kind == FAULT_PARTITION && f.a.kind == FAULT_TARGET_CONSUMER)
+                    consumer_cut++;
+            }
+            /* An instance's requests or their answers, to a leader or the group coordinator. */
+            bool rule = f.kind == FAULT_DROP || f.kind == FAULT_BREAK || f.kind == FAULT_DELAY;
+            const fault_target *client = f.responses ? &f.b : &f.a;
+            const fault_target *server = f.responses ? &f.a : &f.b;
+            if (rule && client->kind == FAULT_TARGET_CONSUMER) {
+                CHECK(fault_spec_idle_reason(&f) == NULL);
+                if (server->kind == FAULT_TARGET_GROUP_COORDINATOR) group_rules++;
+                else if (server->kind == FAULT_TARGET_LEADER) leader_rules++;
+                else CHECK(false);
+            }
+        }
+    }
+    CHECK(group_rules > 10);
+    CHECK(leader_rules > 10);
+    CHECK(output[FAULT_CRASH] > 20);
+    CHECK(output[FAULT_PAUSE] > 5);
+    CHECK(output[FAULT_PARTITION] > 10);
+    CHECK(output[FAULT_DROP] + output[FAULT_BREAK] + output[FAULT_DELAY] > 20);
+    CHECK(output[FAULT_STOP] + output[FAULT_POWERLOSS] > 5);
+    CHECK(steps > 5);
+    CHECK(consumer_cut > 2);
+    CHECK(input > 100);
+
+    c->fault_count = 2;
+    snprintf(c->faults[0].name, sizeof c->faults[0].name, "swarm1");
+    snprintf(c->faults[0].text, sizeof c->faults[0].text, "crash leader of output-1 at 900ms for 8s");
+    snprintf(c->faults[1].name, sizeof c->faults[1].name, "swarm2");
+    snprintf(c->faults[1].text, sizeof c->faults[1].text, "pause consumer-1 at 1s for 2s");
+    int runs = 0;
+    swarm_shrink_stats st;
+    swarm_shrink(c, 1, output_judge, &runs, 500, &st);
+    CHECK_EQ(c->fault_count, 1);
+    CHECK_STR(c->faults[0].text, "crash leader of output-1 at 112ms for 1ms");
+    props_fini(&p);
+    free(c);
+}
+
 int main(void) {
     config_defaults(&base, 0);
     char err[256];
@@ -617,5 +752,6 @@ int main(void) {
     test_partitions();
     test_transactions();
     test_consumers();
+    test_output_topic();
     return test_result("test_swarm");
 }

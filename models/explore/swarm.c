@@ -17,7 +17,11 @@
  *
  * In a world with consumers the draws include the instances (consumer-<k>, or at a time one in
  * four "consumer of <topic>-<p>", whichever holds that input partition when the fault fires)
- * and the group coordinator.
+ * and the group coordinator, and a leader or follower "of" a partition is drawn among the input
+ * topic's and the output topic's partitions, so the brokers that take the instances' output
+ * (and, exactly-once, its transaction markers) crash, pause and are cut off too; drops, breaks
+ * and delays also take an instance's requests to a leader or to the group coordinator, or their
+ * answers. A world without consumers draws what it drew before.
  */
 #include "swarm.h"
 
@@ -73,6 +77,8 @@ typedef struct swarm_drawer {
     int64_t transactions; /* and of a transactional step in [1, transactions] */
     int crash_stops_left; /* crashes that may still stay down for good */
     int64_t records_per_consumer; /* n=k of consumer.processed in [1, this] */
+    int of_partitions;   /* a role's partition is drawn below this g: the workload's topics,
+                          * then the output topic's in a world with consumers */
 } swarm_drawer;
 
 static uint32_t swarm_pick(swarm_drawer *d, uint32_t n) { return sim_pcg32_bounded(&d->rng, n); }
@@ -93,13 +99,13 @@ static const char *swarm_duration(swarm_drawer *d, int lo, int hi, char *buf, si
 /* Node names of a drawn line, room for "follower of <topic>-<p>". */
 #define SWARM_NODE_MAX (FAULT_PARTITION_NAME_MAX + 16)
 
-/* " of orders-3": a partition drawn when the world has several (the roles "leader" and
- * "follower" of one line name the same one); "" in a world of one, which draws nothing, so
- * its mixes are those drawn before partitions existed. */
+/* " of orders-3" or " of output-1": a partition drawn when the world has several (the roles
+ * "leader" and "follower" of one line name the same one); "" in a world of one, which draws
+ * nothing, so its mixes are those drawn before partitions existed. */
 static const char *swarm_of(swarm_drawer *d, char *buf, size_t len) {
-    if (d->world.workload_partitions <= 1) return "";
+    if (d->of_partitions <= 1) return "";
     char name[FAULT_PARTITION_NAME_MAX];
-    int g = (int)swarm_pick(d, (uint32_t)d->world.workload_partitions);
+    int g = (int)swarm_pick(d, (uint32_t)d->of_partitions);
     snprintf(buf, len, " of %s", d->world.partition_name(d->world.ctx, g, name, sizeof name));
     return buf;
 }
@@ -111,10 +117,11 @@ static const char *swarm_producer(swarm_drawer *d, char *buf, size_t len) {
     return buf;
 }
 
-/* The name of role in a line whose partition is of (swarm_of) and producer is producer. */
+/* The name of role in a line whose partition is of (swarm_of) and producer is producer (the
+ * client: "producer", "producer-<k>", or "consumer-<k>" for the role "consumer"). */
 static const char *swarm_node(const char *role, const char *of, const char *producer, char *buf,
                               size_t len) {
-    if (strcmp(role, "producer") == 0) return producer;
+    if (strcmp(role, "producer") == 0 || strcmp(role, "consumer") == 0) return producer;
     snprintf(buf, len, "%s%s", role, strcmp(role, "leader") == 0 || strcmp(role, "follower") == 0
                                          ? of : "");
     return buf;
@@ -278,8 +285,7 @@ static void swarm_draw_crash(swarm_drawer *d, char *out, size_t len) {
         else step = broker_steps[swarm_pick(d, 3)];
         /* A role of one partition of several sees about its share of the batches. */
         int64_t steps = d->steps;
-        if (role != SWARM_BROKER && d->world.workload_partitions > 1)
-            steps /= d->world.workload_partitions;
+        if (role != SWARM_BROKER && d->of_partitions > 1) steps /= d->of_partitions;
         uint64_t n = 1 + sim_pcg32_bounded64(&d->rng, (uint64_t)(steps > 0 ? steps : 1));
         snprintf(out, len, "crash %s on %s n=%llu%s", target, step, (unsigned long long)n, tail);
     } else {
@@ -333,7 +339,8 @@ static void swarm_draw_pause(swarm_drawer *d, char *out, size_t len) {
 
 static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
     if (swarm_consumers(d) && swarm_pick(d, 3) == 0) {
-        /* A consumer cut from a leader of its input or from the group coordinator. */
+        /* A consumer cut from a leader of its input or of its output (its producer is cut
+         * with it) or from the group coordinator. */
         char c[32], t[32], dur[32], of_buf[SWARM_NODE_MAX], b[SWARM_NODE_MAX];
         swarm_consumer(d, c, sizeof c);
         bool coordinator = swarm_pick(d, 2) == 0;
@@ -367,15 +374,21 @@ static void swarm_draw_partition(swarm_drawer *d, char *out, size_t len) {
 static void swarm_draw_rule(swarm_drawer *d, const char *verb, char *out, size_t len) {
     bool drop = verb[0] != 'd' || verb[1] != 'e';
     /* The third pair of each, a transactional world's only: the producer's transaction
-     * requests (AddPartitionsToTxn, EndTxn) and their answers. */
+     * requests (AddPartitionsToTxn, EndTxn) and their answers. The last two, a world with
+     * consumers' only: an instance's requests to a leader (its fetches; its producer's output
+     * sends, when the leader is an output partition's) and to the group coordinator (JoinGroup,
+     * SyncGroup, Heartbeat, OffsetCommit, OffsetFetch), and their answers. */
     static const char *const requests[][2] = {
-        {"producer", "leader"}, {"follower", "leader"}, {"producer", "coordinator"}};
+        {"producer", "leader"}, {"follower", "leader"}, {"producer", "coordinator"},
+        {"consumer", "leader"}, {"consumer", "group-coordinator"}};
     static const char *const responses[][2] = {
-        {"leader", "producer"}, {"leader", "follower"}, {"coordinator", "producer"}};
+        {"leader", "producer"}, {"leader", "follower"}, {"coordinator", "producer"},
+        {"leader", "consumer"}, {"group-coordinator", "consumer"}};
     uint32_t ways = swarm_transactional(d) ? 3 : 2;
     bool response = swarm_pick(d, 2) == 1;
-    const char *const *way =
-        response ? responses[swarm_pick(d, ways)] : requests[swarm_pick(d, ways)];
+    uint32_t w = swarm_pick(d, ways + (swarm_consumers(d) ? 2 : 0));
+    if (w >= ways) w = 3 + (w - ways);
+    const char *const *way = response ? responses[w] : requests[w];
     char from[32], to[32], amount[40]; /* amount: "by " and a 31-character duration */
     int64_t start_ms = (int64_t)sim_pcg32_bounded64(&d->rng, (uint64_t)(d->horizon_ns / SIM_MS));
     int64_t octave = 4 + swarm_pick(d, 12), base = (int64_t)1 << octave;
@@ -391,7 +404,9 @@ static void swarm_draw_rule(swarm_drawer *d, const char *verb, char *out, size_t
     }
     char of_buf[SWARM_NODE_MAX], prod[32], a[SWARM_NODE_MAX], b[SWARM_NODE_MAX];
     const char *of = swarm_of(d, of_buf, sizeof of_buf);
-    const char *producer = swarm_producer(d, prod, sizeof prod);
+    /* The rule's client: the producer, or an instance in the consumers' ways. */
+    const char *producer = w >= 3 ? swarm_consumer(d, prod, sizeof prod)
+                                  : swarm_producer(d, prod, sizeof prod);
     snprintf(out, len, "%s %s %s -> %s %s from %s to %s", verb,
              response ? "responses" : "requests", swarm_node(way[0], of, producer, a, sizeof a),
              swarm_node(way[1], of, producer, b, sizeof b), amount, from, to);
@@ -427,6 +442,8 @@ void swarm_draw(uint64_t seed, const config *base, const swarm_options *o, swarm
     swarm_drawer d = {.base = base, .horizon_ns = swarm_horizon_ns(base),
                       .crash_stops_left = base->min_insync_replicas - 1};
     fault_world_of(base, &d.world);
+    d.of_partitions = d.world.workload_partitions +
+                      (d.world.consumers > 0 ? base->topics.output_partitions : 0);
     sim_pcg32_seed(&d.rng, seed, SWARM_STREAM_ID);
     int64_t per_batch = base->batch_bytes / (base->record_bytes > 0 ? base->record_bytes : 1);
     d.steps = (int64_t)(base->records > CONFIG_RECORDS_MAX ? CONFIG_RECORDS_MAX : base->records) /
