@@ -157,7 +157,7 @@ static void test_snapshot_rebuild(void) {
     CHECK_EQ(ps.snapshot_count, 1);
     CHECK_EQ(ps.snapshots[0].entry_count, 1);
     CHECK_EQ(ps.snapshot_entries[0].batch_count, 1); /* one batch per producer */
-    CHECK_EQ(ps.snapshot_entries[0].batches[0].last_sequence, 9);
+    CHECK_EQ(pstate_entry_batch(&ps.snapshot_entries[0], 0).last_sequence, 9);
     /* A crash: memory gone, rebuild to the log end = snapshot (1 batch) + replay of 4. */
     pstate_clear(&ps);
     CHECK_EQ(pstate_rebuild(&ps, &l, l.log_end_offset, 100, 1000), 0);
@@ -214,7 +214,7 @@ static void test_recover(void) {
     const pstate_entry *e = pstate_entry_find(&ps, PID);
     CHECK(e != NULL);
     if (e) CHECK_EQ(e->batch_count, 1);
-    if (e) CHECK_EQ(e->batches[0].last_sequence, 7);
+    if (e) CHECK_EQ(pstate_entry_batch(e, 0).last_sequence, 7);
     CHECK_EQ(ps.snapshots[ps.snapshot_count - 1].offset, 8);
     /* The last batch is still a duplicate; the one before it now gets OOSN (S12). */
     proto_batch last = pb(PID, 0, 7, 1), before = pb(PID, 0, 6, 1);
@@ -237,7 +237,7 @@ static void test_recover(void) {
     e = pstate_entry_find(&ps, PID);
     CHECK(e != NULL);
     if (e) CHECK_EQ(e->batch_count, 1);
-    if (e) CHECK_EQ(e->batches[0].last_sequence, 11);
+    if (e) CHECK_EQ(pstate_entry_batch(e, 0).last_sequence, 11);
     /* A follower's truncation below the recovery snapshot still replays from the roll's. */
     CHECK_EQ(pstate_rebuild(&ps, &l, 6, 100, 1000), 0);
     e = pstate_entry_find(&ps, PID);

@@ -5,6 +5,9 @@
  *
  * Entries live in one array sorted by producer id: a broker sees a handful of producer ids,
  * so a binary search and an insertion shift beat a hash table and keep every walk in id order.
+ * The search reads a compact array of the ids (pstate.ids) beside the entries, and each entry's
+ * five batches are a ring (pstate_entry): every append on every replica passes here, and a
+ * partition's state then costs a line for the ids and one or two for the entry.
  */
 #include "producer_state.h"
 
@@ -32,16 +35,39 @@ static int grow(void **p, size_t *capacity, size_t need, size_t size, size_t ini
     return 0;
 }
 
-int pstate_init(pstate *ps, int kafka_version) {
-    memset(ps, 0, sizeof *ps);
-    ps->kafka_version = kafka_version;
-    if (grow((void **)&ps->entries, &ps->capacity, PSTATE_INITIAL_ENTRIES, sizeof *ps->entries,
-             PSTATE_INITIAL_ENTRIES) != 0)
+/* Room for need entries (and their ids): the entries 64-byte aligned, as pstate_entry's
+ * layout assumes. -1 when memory cannot be had (the arrays are kept then). */
+static int entries_grow(pstate *ps, size_t need) {
+    if (need <= ps->capacity) return 0;
+    size_t cap = ps->capacity ? ps->capacity : PSTATE_INITIAL_ENTRIES;
+    while (cap < need) cap *= 2;
+    pstate_entry *entries = aligned_alloc(64, cap * sizeof *entries);
+    int64_t *ids = malloc(cap * sizeof *ids);
+    if (!entries || !ids) {
+        free(entries);
+        free(ids);
         return -1;
+    }
+    if (ps->count) {
+        memcpy(entries, ps->entries, ps->count * sizeof *entries);
+        memcpy(ids, ps->ids, ps->count * sizeof *ids);
+    }
+    free(ps->entries);
+    free(ps->ids);
+    ps->entries = entries;
+    ps->ids = ids;
+    ps->capacity = cap;
     return 0;
 }
 
+int pstate_init(pstate *ps, int kafka_version) {
+    memset(ps, 0, sizeof *ps);
+    ps->kafka_version = kafka_version;
+    return entries_grow(ps, PSTATE_INITIAL_ENTRIES);
+}
+
 void pstate_fini(pstate *ps) {
+    free(ps->ids);
     free(ps->entries);
     free(ps->snapshots);
     free(ps->snapshot_entries);
@@ -60,7 +86,7 @@ static size_t entry_lower_bound(const pstate *ps, int64_t producer_id) {
     size_t lo = 0, hi = ps->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ps->entries[mid].producer_id < producer_id) lo = mid + 1;
+        if (ps->ids[mid] < producer_id) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -68,7 +94,7 @@ static size_t entry_lower_bound(const pstate *ps, int64_t producer_id) {
 
 const pstate_entry *pstate_entry_find(const pstate *ps, int64_t producer_id) {
     size_t i = entry_lower_bound(ps, producer_id);
-    if (i < ps->count && ps->entries[i].producer_id == producer_id) return &ps->entries[i];
+    if (i < ps->count && ps->ids[i] == producer_id) return &ps->entries[i];
     return NULL;
 }
 
@@ -78,13 +104,15 @@ static bool in_sequence(int32_t last, int32_t next) {
 }
 
 /* ProducerStateEntry.findDuplicateBatch: same epoch and an identical sequence range. */
-static const pstate_batch *find_duplicate(const pstate_entry *e, const proto_batch *b) {
-    if (b->producer_epoch != e->producer_epoch) return NULL;
+/* Returns the ring slot of the batch, oldest first, or -1. */
+static int find_duplicate(const pstate_entry *e, const proto_batch *b) {
+    if (b->producer_epoch != e->producer_epoch) return -1;
     int32_t last = proto_batch_last_sequence(b);
-    for (int i = 0; i < e->batch_count; i++)
-        if (e->batches[i].first_sequence == b->base_sequence && e->batches[i].last_sequence == last)
-            return &e->batches[i];
-    return NULL;
+    for (int i = 0; i < e->batch_count; i++) {
+        int s = pstate_entry_slot(e, i);
+        if (e->first_sequence[s] == b->base_sequence && e->last_sequence[s] == last) return s;
+    }
+    return -1;
 }
 
 /* checkSequence for a producer id with no state (new, expired, or lost). */
@@ -97,8 +125,9 @@ static int16_t check_unknown_producer(const pstate *ps, const proto_batch *b) {
 
 /* checkSequence for the same epoch as the entry's. */
 static int16_t check_same_epoch(const pstate *ps, const pstate_entry *e, const proto_batch *b) {
-    int32_t current_last = e->batch_count ? e->batches[e->batch_count - 1].last_sequence
-                                          : PROTO_NO_SEQUENCE;
+    int32_t current_last = e->batch_count
+                               ? e->last_sequence[pstate_entry_slot(e, e->batch_count - 1)]
+                               : PROTO_NO_SEQUENCE;
     if (current_last == PROTO_NO_SEQUENCE && b->base_sequence != 0 &&
         ps->kafka_version >= PSTATE_V2_1 && ps->kafka_version < PSTATE_V2_5)
         return ERR_UNKNOWN_PRODUCER_ID; /* KAFKA-7298 */
@@ -106,7 +135,7 @@ static int16_t check_same_epoch(const pstate *ps, const pstate_entry *e, const p
     /* 1.0.x: a batch wholly older than the cached window is a duplicate the broker can no
      * longer answer (KIP-192, KAFKA-5793); 1.1 folded it into OOSN (KAFKA-6683). */
     if (ps->kafka_version >= PSTATE_V1_0 && ps->kafka_version < PSTATE_V1_1 && e->batch_count &&
-        proto_batch_last_sequence(b) < e->batches[0].first_sequence)
+        proto_batch_last_sequence(b) < e->first_sequence[e->batch_head])
         return ERR_DUPLICATE_SEQUENCE_NUMBER;
     return ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
 }
@@ -126,11 +155,11 @@ pstate_verdict pstate_validate(const pstate *ps, const proto_batch *b) {
     if (b->producer_id == PROTO_NO_PRODUCER_ID) return v;
     const pstate_entry *e = pstate_entry_find(ps, b->producer_id);
     /* Step 3: the duplicate check comes before any epoch or sequence check. */
-    const pstate_batch *dup = e ? find_duplicate(e, b) : NULL;
-    if (dup) {
+    int dup = e ? find_duplicate(e, b) : -1;
+    if (dup >= 0) {
         v.duplicate = true;
-        v.first_offset = dup->first_offset;
-        v.last_offset = dup->last_offset;
+        v.first_offset = e->offsets[dup].first_offset;
+        v.last_offset = e->offsets[dup].last_offset;
         return v;
     }
     if (!e || e->producer_epoch == PROTO_NO_PRODUCER_EPOCH) {
@@ -165,10 +194,10 @@ int16_t pstate_validate_marker(const pstate *ps, const proto_batch *marker) {
 /* A new empty entry for producer_id at index i (its place in id order); NULL when memory ran
  * out. Out of entry_get's line: a producer id is new once. */
 static pstate_entry *entry_insert(pstate *ps, size_t i, int64_t producer_id) {
-    if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
-             PSTATE_INITIAL_ENTRIES) != 0)
-        return NULL;
+    if (entries_grow(ps, ps->count + 1) != 0) return NULL;
     memmove(&ps->entries[i + 1], &ps->entries[i], (ps->count - i) * sizeof *ps->entries);
+    memmove(&ps->ids[i + 1], &ps->ids[i], (ps->count - i) * sizeof *ps->ids);
+    ps->ids[i] = producer_id;
     ps->count++;
     pstate_entry *e = &ps->entries[i];
     memset(e, 0, sizeof *e);
@@ -182,7 +211,7 @@ static pstate_entry *entry_insert(pstate *ps, size_t i, int64_t producer_id) {
 /* The entry of producer_id, inserted empty when missing; NULL when memory ran out. */
 static inline __attribute__((always_inline)) pstate_entry *entry_get(pstate *ps, int64_t producer_id) {
     size_t i = entry_lower_bound(ps, producer_id);
-    if (i < ps->count && ps->entries[i].producer_id == producer_id) return &ps->entries[i];
+    if (i < ps->count && ps->ids[i] == producer_id) return &ps->entries[i];
     return entry_insert(ps, i, producer_id);
 }
 
@@ -220,23 +249,22 @@ static int txn_begin(pstate *ps, pstate_entry *e, int64_t first_offset) {
     return txn_list_insert(&ps->ongoing, &ps->ongoing_count, &ps->ongoing_capacity, &t);
 }
 
-/* ProducerStateEntry.addBatchMetadata: push, evicting the oldest beyond the window. */
-static void entry_push(pstate_entry *e, const pstate_batch *m, int retained) {
+/* ProducerStateEntry.addBatchMetadata: push, evicting the oldest beyond the window. The
+ * batch goes into the ring slot after the newest; a full window (retained: 5, or 1 before
+ * 1.0) moves its head on instead of sliding, so the oldest drops out. */
+static void entry_push(pstate_entry *e, const proto_batch *b, int retained) {
+    int s = pstate_entry_slot(e, e->batch_count);
     if (e->batch_count >= retained) {
-        /* Every append on every replica of an idempotent producer comes here. Four moves
-         * written out stay four pairs of wide loads and stores; a loop of them, or a memmove
-         * of a constant size, became a call to memmove. Before 1.0 one batch is retained:
-         * nothing moves. */
-        _Static_assert(PSTATE_BATCHES_MAX == 5, "the moves below slide a window of five");
-        if (retained == PSTATE_BATCHES_MAX) {
-            e->batches[0] = e->batches[1];
-            e->batches[1] = e->batches[2];
-            e->batches[2] = e->batches[3];
-            e->batches[3] = e->batches[4];
-        }
-        e->batch_count = (uint8_t)(retained - 1);
+        e->batch_head = (uint8_t)pstate_entry_slot(e, 1);
+        s = pstate_entry_slot(e, retained - 1);
+        e->batch_count = (uint8_t)retained;
+    } else {
+        e->batch_count++;
     }
-    e->batches[e->batch_count++] = *m;
+    e->first_sequence[s] = b->base_sequence;
+    e->last_sequence[s] = proto_batch_last_sequence(b);
+    e->offsets[s] = (pstate_batch_offsets){b->base_offset, proto_batch_last_offset(b),
+                                           b->max_timestamp_ns};
 }
 
 /* ---- Verification (KIP-890 part 1) --------------------------------------------------------- */
@@ -333,9 +361,7 @@ __attribute__((noinline)) int pstate_update(pstate *ps, const proto_batch *b) {
         e->producer_epoch = b->producer_epoch;
         e->batch_count = 0;
     }
-    pstate_batch m = {b->base_sequence, proto_batch_last_sequence(b), b->base_offset,
-                      proto_batch_last_offset(b), b->max_timestamp_ns};
-    entry_push(e, &m, pstate_batches_retained(ps));
+    entry_push(e, b, pstate_batches_retained(ps));
     if (b->max_timestamp_ns > e->last_timestamp_ns) e->last_timestamp_ns = b->max_timestamp_ns;
     if (b->flags & PROTO_BATCH_TRANSACTIONAL) return txn_data(ps, e, b);
     return 0;
@@ -445,7 +471,7 @@ int pstate_snapshot_take(pstate *ps, int64_t offset) {
         pstate_entry *copy = &ps->snapshot_entries[ps->snapshot_entry_count++];
         *copy = ps->entries[i];
         if (copy->batch_count > 1) {
-            copy->batches[0] = copy->batches[copy->batch_count - 1];
+            copy->batch_head = (uint8_t)pstate_entry_slot(copy, copy->batch_count - 1);
             copy->batch_count = 1;
         }
     }
@@ -467,9 +493,8 @@ static int64_t snapshot_load(pstate *ps, int64_t log_start, int64_t now_ns,
         const pstate_entry *se = &ps->snapshot_entries[s->first_entry + i];
         /* readSnapshot drops producers already expired (isProducerExpired). */
         if (producer_expired(se, now_ns, expiration_ns)) continue;
-        if (grow((void **)&ps->entries, &ps->capacity, ps->count + 1, sizeof *ps->entries,
-                 PSTATE_INITIAL_ENTRIES) != 0)
-            return -1;
+        if (entries_grow(ps, ps->count + 1) != 0) return -1;
+        ps->ids[ps->count] = se->producer_id;
         pstate_entry *e = &ps->entries[ps->count++]; /* the pool is in id order already */
         *e = *se;
         /* loadProducerEntry: an open transaction is ongoing again. */
@@ -507,6 +532,7 @@ size_t pstate_expire(pstate *ps, int64_t now_ns, int64_t expiration_ns) {
     size_t kept = 0;
     for (size_t i = 0; i < ps->count; i++) {
         if (producer_expired(&ps->entries[i], now_ns, expiration_ns)) continue;
+        ps->ids[kept] = ps->ids[i];
         ps->entries[kept++] = ps->entries[i];
     }
     size_t removed = ps->count - kept;
@@ -562,9 +588,11 @@ const char *pstate_check(const pstate *ps) {
         const pstate_entry *e = &ps->entries[i];
         if (i && e->producer_id <= ps->entries[i - 1].producer_id)
             return "producer state: entries not sorted by producer id";
+        if (ps->ids[i] != e->producer_id) return "producer state: an id is not its entry's";
         if (e->batch_count > retained) return "producer state: more batches than retained";
+        if (e->batch_head >= PSTATE_BATCHES_MAX) return "producer state: batch ring head out of range";
         for (int k = 1; k < e->batch_count; k++)
-            if (e->batches[k].last_offset <= e->batches[k - 1].last_offset)
+            if (pstate_entry_batch(e, k).last_offset <= pstate_entry_batch(e, k - 1).last_offset)
                 return "producer state: cached batches out of offset order";
     }
     for (size_t i = 1; i < ps->snapshot_count; i++)

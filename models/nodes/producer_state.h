@@ -9,8 +9,9 @@
  * UnifiedLog (analyzeAndValidateProducerState). kafka-semantics.md sections 1.1-1.5.
  *
  * Invariants (pstate_check): entries sorted by producer id (so every walk is in id order, never
- * hash order); each entry holds at most pstate_batches_retained() batches, oldest first, with
- * increasing last offsets; snapshots sorted by offset.
+ * hash order), ids[i] the producer id of entries[i]; each entry holds at most
+ * pstate_batches_retained() batches, oldest first, with increasing last offsets; snapshots
+ * sorted by offset.
  *
  * Version switches (kafka.version, major*10000+minor*100+patch): 0.11 retains 1 batch and
  * answers an unknown producer with seq != 0 by OUT_OF_ORDER_SEQUENCE_NUMBER; 1.0-2.4 answer it
@@ -60,7 +61,8 @@
 #define PSTATE_BATCHES_MAX 5 /* ProducerStateEntry.NUM_BATCHES_TO_RETAIN */
 
 /* BatchMetadata: one cached batch. firstSeq and the first offset are kept explicitly instead
- * of Kafka's offsetDelta; they carry the same information. */
+ * of Kafka's offsetDelta; they carry the same information. An entry stores its batches split
+ * (sequences apart from offsets, see pstate_entry); pstate_entry_batch puts one together. */
 typedef struct pstate_batch {
     int32_t first_sequence; /* base sequence of the batch */
     int32_t last_sequence;  /* last sequence of the batch */
@@ -69,17 +71,46 @@ typedef struct pstate_batch {
     int64_t timestamp_ns;   /* the batch's max timestamp, ns */
 } pstate_batch;
 
-/* ProducerStateEntry. */
+/* A cached batch's offsets and timestamp: read only for a duplicate's answer and the checks. */
+typedef struct pstate_batch_offsets {
+    int64_t first_offset; /* base offset in the log, offsets */
+    int64_t last_offset;  /* last offset in the log, offsets */
+    int64_t timestamp_ns; /* the batch's max timestamp, ns */
+} pstate_batch_offsets;
+
+/* ProducerStateEntry. Its batches (the deque of BatchMetadata) are a ring of
+ * PSTATE_BATCHES_MAX slots, the oldest at batch_head: a push writes one slot instead of
+ * sliding the window. The first 64 bytes hold what validating a batch reads (epoch, the
+ * cached sequence ranges) and what appending one writes besides its offsets; entries are
+ * 64-byte aligned, so that is one cache line. */
 typedef struct pstate_entry {
-    int64_t producer_id;      /* the key */
+    int32_t first_sequence[PSTATE_BATCHES_MAX]; /* by ring slot: base sequences */
+    int32_t last_sequence[PSTATE_BATCHES_MAX];  /* by ring slot: last sequences */
+    int16_t producer_epoch;   /* the current epoch; PROTO_NO_PRODUCER_EPOCH while unknown */
+    uint8_t batch_count;      /* batches cached, <= PSTATE_BATCHES_MAX */
+    uint8_t batch_head;       /* ring slot of the oldest batch */
+    int32_t coordinator_epoch; /* coordinatorEpoch of the last marker, -1 before any */
     int64_t last_timestamp_ns; /* lastTimestamp, for expiry, ns */
     int64_t txn_first_offset; /* currentTxnFirstOffset: first offset of the producer's open
                                * transaction, LOG_NO_OFFSET when none, offsets */
-    int32_t coordinator_epoch; /* coordinatorEpoch of the last marker, -1 before any */
-    int16_t producer_epoch;   /* the current epoch; PROTO_NO_PRODUCER_EPOCH while unknown */
-    uint8_t batch_count;      /* batches cached, <= PSTATE_BATCHES_MAX */
-    pstate_batch batches[PSTATE_BATCHES_MAX]; /* oldest first */
+    int64_t producer_id;      /* the key (also in pstate.ids, where lookups read it) */
+    pstate_batch_offsets offsets[PSTATE_BATCHES_MAX]; /* by ring slot */
 } pstate_entry;
+
+_Static_assert(sizeof(pstate_entry) % 64 == 0, "pstate entries stay 64-byte aligned in an array");
+
+/* The ring slot of an entry's i-th oldest batch (i < PSTATE_BATCHES_MAX). */
+static inline int pstate_entry_slot(const pstate_entry *e, int i) {
+    int s = e->batch_head + i;
+    return s >= PSTATE_BATCHES_MAX ? s - PSTATE_BATCHES_MAX : s;
+}
+
+/* An entry's i-th oldest cached batch (i < batch_count). */
+static inline pstate_batch pstate_entry_batch(const pstate_entry *e, int i) {
+    int s = pstate_entry_slot(e, i);
+    return (pstate_batch){e->first_sequence[s], e->last_sequence[s], e->offsets[s].first_offset,
+                          e->offsets[s].last_offset, e->offsets[s].timestamp_ns};
+}
 
 /* TxnMetadata: a transaction of one producer on this partition, open (last_offset
  * LOG_NO_OFFSET) or completed (last_offset: its marker's offset). */
@@ -115,29 +146,32 @@ typedef struct pstate_snapshot {
 } pstate_snapshot;
 
 typedef struct pstate {
-    pstate_entry *entries;       /* owned, sorted by producer id */
+    /* What validating and appending a batch read first, together. */
+    int64_t *ids;                /* owned: the entries' producer ids, in their order: a lookup
+                                  * reads this compact array, not one line per entry */
+    pstate_entry *entries;       /* owned, sorted by producer id, 64-byte aligned */
     size_t count;                /* entries live */
-    size_t capacity;             /* entry slots allocated */
+    int kafka_version;           /* kafka.version, for the outcome table's switches */
+    bool transactional;          /* a transactional or control batch was seen: the checks and
+                                  * the LSO bookkeeping of transactions apply (sticky) */
+    bool txn_v2;                 /* transaction.version 2 (set by the owner after init): an
+                                  * open transaction counts for verification only at its own
+                                  * epoch (UnifiedLog.hasOngoingTransaction(pid, epoch), 4.0) */
+    size_t ongoing_count;        /* open transactions */
+    size_t verification_count;   /* verification entries live */
+    size_t capacity;             /* entry (and id) slots allocated */
     pstate_snapshot *snapshots;  /* owned, sorted by offset */
     size_t snapshot_count;       /* snapshots on "disk" */
     size_t snapshot_capacity;    /* snapshot slots allocated */
     pstate_entry *snapshot_entries;   /* owned pool of snapshot entries, snapshot after snapshot */
     size_t snapshot_entry_count;      /* pool entries used */
     size_t snapshot_entry_capacity;   /* pool entries allocated */
-    int kafka_version;           /* kafka.version, for the outcome table's switches */
-    bool txn_v2;                 /* transaction.version 2 (set by the owner after init): an
-                                  * open transaction counts for verification only at its own
-                                  * epoch (UnifiedLog.hasOngoingTransaction(pid, epoch), 4.0) */
     pstate_txn *ongoing;         /* owned: ongoingTxns, by first offset */
-    size_t ongoing_count;        /* open transactions */
     size_t ongoing_capacity;     /* slots allocated */
     pstate_txn *unreplicated;    /* owned: unreplicatedTxns, by first offset */
     size_t unreplicated_count;   /* completed transactions the HW has not passed */
     size_t unreplicated_capacity; /* slots allocated */
-    bool transactional;          /* a transactional or control batch was seen: the checks and
-                                  * the LSO bookkeeping of transactions apply (sticky) */
     pstate_verification *verifications; /* owned: verificationStates, by producer id */
-    size_t verification_count;   /* entries live */
     size_t verification_capacity; /* slots allocated */
     uint32_t guard_next;         /* the last guard handed out */
 } pstate;
