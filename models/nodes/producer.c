@@ -41,7 +41,8 @@
  * is QUEUED and every QUEUED batch is in its deque; outstanding sequences are increasing;
  * in-flight requests per connection stay within max.in.flight + 2 (Metadata and InitProducerId
  * may pass the limit); records held in batches equal the application's pending count; a
- * partition unresolved or asking for an epoch bump has sequences_flagged set.
+ * partition unresolved or asking for an epoch bump has sequences_flagged set; the expiry
+ * FIFO's head is a live batch and its timer is armed for it.
  *
  * - Several partitions (txn-consumer-semantics.md 1.1-1.3): records are routed by key (murmur2)
  *   or by the version's null-key partitioner (partitioner.h); metadata lists every partition;
@@ -202,6 +203,15 @@ static int producer_pool_grow(producer *p, uint32_t cap) {
         free(b);
         return -1;
     }
+    if (p->batch_expiry) {
+        sim_timer *t = realloc(p->batch_expiry, (size_t)cap * sizeof *t);
+        if (!t) {
+            free(b);
+            return -1;
+        }
+        memset(&t[old], 0, (size_t)(cap - old) * sizeof *t);
+        p->batch_expiry = t;
+    }
     memset(&c[old_chunks], 0, (size_t)(chunks - old_chunks) * sizeof *c);
     for (uint32_t k = 0; k < old_chunks; k++) {
         uint32_t from = k << PRODUCER_POOL_CHUNK_SHIFT;
@@ -322,6 +332,7 @@ static PRODUCER_INLINE uint32_t producer_batch_new(producer *p, uint16_t partiti
     chunk->last_take = p->batch_releases;
     producer_batch *b = &p->batches[i];
     memset(b, 0, sizeof *b);
+    if (p->batch_expiry) p->batch_expiry[i] = (sim_timer){0};
     b->header.base_offset = -1;
     b->header.producer_id = PROTO_NO_PRODUCER_ID;
     b->header.producer_epoch = PROTO_NO_PRODUCER_EPOCH;
@@ -528,9 +539,16 @@ static void producer_batch_complete(producer *p, uint32_t i, int error, int64_t 
     producer_callbacks(p, b, error, base_offset);
     if (!b->sealed) producer_open_clear(pt);
     b->state = PRODUCER_BATCH_DONE;
+    uint64_t seq = b->expiry_seq;
     b->expiry_seq = 0;
-    sim_timer_cancel(&b->expiry);
-    producer_expiry_sync(p);
+    if (p->batch_expiry) sim_timer_cancel(&p->batch_expiry[i]);
+    /* After every sync the FIFO's head is live and the timer armed for it, and only a batch's
+     * completion ends an entry: unless this batch was the head, the sync would find nothing
+     * to do, and skipping it spares a read of the head batch (an old one, out of cache). */
+    if (p->expiry_count == 0 ? p->expiry_timer.seq != 0
+                             : p->expiry_fifo[p->expiry_head].seq == seq ||
+                                   p->expiry_timer.seq != p->expiry_fifo[p->expiry_head].seq)
+        producer_expiry_sync(p);
     p->buffered_bytes -= b->bytes;
     if (!b->in_request) producer_batch_release(p, i);
 }
@@ -1951,12 +1969,26 @@ static void producer_on_conn_timeout(producer *p, int broker) {
     producer_conn_fail_all(p, broker, ERR_REQUEST_TIMED_OUT);
 }
 
+/* Batch i's own expiry timer, the array of them made (every slot's idle, as a taken slot's is)
+ * the first time a deadline falls in a pause; NULL when memory ran out (the world stops). */
+static PRODUCER_COLD sim_timer *producer_batch_expiry_timer(producer *p, uint32_t i) {
+    if (!p->batch_expiry) {
+        p->batch_expiry = calloc(p->batch_capacity, sizeof *p->batch_expiry);
+        if (!p->batch_expiry) {
+            sim_exhaust(p->world, "producer: out of memory for delivery timeouts");
+            return NULL;
+        }
+    }
+    return &p->batch_expiry[i];
+}
+
 static sim_timer *producer_timer_of(producer *p, enum producer_event what, uint32_t index) {
     switch (what) {
     case PRODUCER_EV_APP_TICK: return &p->app_tick;
     case PRODUCER_EV_WAKEUP: return &p->wakeup;
     case PRODUCER_EV_CONN_TIMEOUT: return index <= PROTO_BROKERS_MAX ? &p->conns[index].timeout : NULL;
-    case PRODUCER_EV_EXPIRY: return index < p->batch_used ? &p->batches[index].expiry : NULL;
+    case PRODUCER_EV_EXPIRY:
+        return index < p->batch_used && p->batch_expiry ? &p->batch_expiry[index] : NULL;
     case PRODUCER_EV_EXPIRY_HEAD: return &p->expiry_timer;
     case PRODUCER_EV_TXN_BLOCK: return &p->txn_block;
     case PRODUCER_EV_DRIVE: return &p->drive_notify;
@@ -2012,7 +2044,8 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
         p->expiry_count--;
         producer_expiry_sync(p);
         what = PRODUCER_EV_EXPIRY;
-        t = &p->batches[index].expiry;
+        t = producer_batch_expiry_timer(p, index);
+        if (!t) return; /* out of memory: the world stops */
         arg = producer_arg(p, PRODUCER_EV_EXPIRY, index);
     }
     if (sim_now(w) < p->paused_until_ns) {
@@ -3019,6 +3052,7 @@ void producer_fini(producer *p) {
     free(p->batches);
     free(p->batch_free);
     free(p->batch_chunks);
+    free(p->batch_expiry);
     free(p->expiry_fifo);
     free(p->outcome);
     free(p->resends);
@@ -3271,6 +3305,13 @@ static bool producer_check_ends(producer *p) {
         }
         uint32_t n = pt->outstanding_count;
         if (!producer_check_sequences(p, k, n > 1 ? n - 1 : 0)) return false;
+    }
+    if (p->expiry_count > 0) { /* producer_batch_complete syncs the FIFO only at its head */
+        const producer_expiry *e = &p->expiry_fifo[p->expiry_head];
+        if (!producer_expiry_live(p, e) || p->expiry_timer.seq != e->seq) {
+            sim_fail(p->world, "producer: the expiry FIFO's head is completed or not timed");
+            return false;
+        }
     }
     int64_t records = 0;
     return producer_check_conns(p, &records);

@@ -30,6 +30,7 @@
 #define KAFKASIM_PRODUCER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -111,26 +112,35 @@ typedef enum producer_batch_state {
     PRODUCER_BATCH_DONE        /* completed, kept only while a request still names it */
 } producer_batch_state;
 
-/* ProducerBatch: a batch and its client-side bookkeeping. */
+/* ProducerBatch: a batch and its client-side bookkeeping. Two cache lines in the pool (whose
+ * pages are aligned): the first holds the header and what the sender's readiness check reads
+ * of a queued batch (RecordAccumulator.batchReady, shouldBackoff), so the check of a
+ * partition's head reads one line; the second the rest. The expiry timer a pause needs is
+ * apart (producer.batch_expiry). */
 typedef struct producer_batch {
     proto_batch header;        /* what goes on the wire; payload valid once sealed */
     int64_t created_ns;        /* creation time: delivery.timeout.ms counts from here, ns */
-    int64_t last_attempt_ns;   /* last send or re-enqueue, ns */
+    int32_t leader_epoch_seen; /* leader epoch at its last readiness check (3.7+, KIP-951);
+                                * PRODUCER_NO_LEADER_EPOCH before the first */
+    uint16_t attempts_when_leader_changed; /* attempts when leader_epoch_seen last changed */
+    bool in_retry;             /* re-enqueued at least once (ProducerBatch.inRetry) */
+    bool sealed;               /* records are in the payload arena; no more appends */
+    /* Second line. */
     int64_t retry_at_ns;       /* not drained before this (retry backoff), ns */
+    int64_t last_attempt_ns;   /* last send or re-enqueue, ns */
     uint64_t expiry_seq;       /* its entry in the producer's expiry FIFO, 0 once completed */
-    sim_timer expiry;          /* delivery.timeout.ms put off by a pause (see expiry FIFO) */
     uint32_t prev, next;       /* deque links, or the free list (next) */
     uint32_t bytes;            /* estimated size in the accumulator, bytes */
     uint16_t partition;        /* partition index */
     uint8_t state;             /* producer_batch_state */
-    bool sealed;               /* records are in the payload arena; no more appends */
-    bool in_retry;             /* re-enqueued at least once (ProducerBatch.inRetry) */
     bool sequence_reset;       /* rewritten by an epoch bump (sequenceHasBeenReset) */
     bool in_request;           /* a request on some connection still carries it */
-    uint16_t attempts_when_leader_changed; /* attempts when leader_epoch_seen last changed */
-    int32_t leader_epoch_seen; /* leader epoch at its last readiness check (3.7+, KIP-951);
-                                * PRODUCER_NO_LEADER_EPOCH before the first */
+    uint8_t unused[23];        /* to two whole lines, so no slot straddles a third */
 } producer_batch;
+
+_Static_assert(sizeof(producer_batch) == 128, "a batch slot is two cache lines");
+_Static_assert(offsetof(producer_batch, retry_at_ns) == 64,
+               "what the readiness check reads is in a slot's first line");
 
 /* PRODUCER_POOL_CHUNK slots of the batch pool: whether its pages are backed, and how long
  * ago one of its slots was taken (producer.c, "Batch pool"). */
@@ -246,6 +256,9 @@ typedef struct producer {
     uint32_t expiry_count;     /* entries in the ring */
     uint32_t expiry_capacity;  /* ring slots, a power of two (or 0) */
     sim_timer expiry_timer;    /* armed for the oldest live entry's deadline */
+    sim_timer *batch_expiry;   /* by batch index (batch_capacity of them): a batch's own
+                                * delivery.timeout.ms timer, armed only when its deadline
+                                * falls in a pause; NULL until the first such pause */
     producer_partition *partitions; /* owned, by g */
     int partition_count;       /* partitions of all its topics */
 
