@@ -138,7 +138,7 @@ static sim_timer *broker_timer_of(broker *b, uint64_t arg) {
     case BROKER_T_PAUSE_END: return &b->pause_timer;
     case BROKER_T_FETCH: return &b->partitions[partition].fetch_timer;
     case BROKER_T_CONN:
-        if (node_is_broker((node_id)node)) return &b->partitions[partition].followers[node].fetch_wait;
+        if (node_is_broker((node_id)node)) return &b->partitions[partition].parked_fetches[node].wait;
         return &b->conns[node].timer;
     case BROKER_T_MARKERS: return &b->conns[node].timer;
     case BROKER_T_CONSUMER_FETCH:
@@ -847,9 +847,8 @@ static void leader_complete_parked(broker *b, int partition, bool data_arrived) 
      * walk of every follower's slot would read it. */
     for (int r = broker_next_fetch_parked(p, 1); r <= PROTO_BROKERS_MAX;
          r = broker_next_fetch_parked(p, r + 1)) {
-        broker_follower *fw = &p->followers[r];
         if (is_leader(b, p) && !data_arrived) continue;
-        proto_msg req = fw->fetch_request; /* the answer clears the slot */
+        proto_msg req = p->parked_fetches[r].request; /* the answer clears the slot */
         leader_on_fetch(b, &req, true);
     }
     uint64_t drained = 0; /* bit n: conns[n] finished its request */
@@ -1351,7 +1350,7 @@ static void leader_fetch_unpark(broker *b, int partition, int follower) {
     broker_follower *fw = &p->followers[follower];
     fw->fetch_parked = false;
     p->fetch_parked_mask &= ~((uint32_t)1 << follower);
-    sim_timer_cancel(&fw->fetch_wait);
+    sim_timer_cancel(&p->parked_fetches[follower].wait);
 }
 
 /* Forgets every parked fetch of follower: its connection is gone (a new one replaced it). */
@@ -1475,8 +1474,9 @@ static void leader_on_fetch(broker *b, const proto_msg *m, bool completing) {
             broker_follower *fw = &p->followers[replica];
             fw->fetch_parked = true;
             p->fetch_parked_mask |= (uint32_t)1 << replica;
-            fw->fetch_request = *m;
-            sim_timer_arm(b->env.world, &fw->fetch_wait, now_ns(b) + f->max_wait_ns, b->kind,
+            p->parked_fetches[replica].request = *m;
+            sim_timer_arm(b->env.world, &p->parked_fetches[replica].wait,
+                          now_ns(b) + f->max_wait_ns, b->kind,
                           timer_arg(BROKER_T_CONN, partition, m->from));
             return;
         }
@@ -2213,9 +2213,9 @@ static void broker_on_conn_timeout(broker *b, node_id client) {
 
 /* A follower's parked fetch reached replica.fetch.wait.max.ms: answered with what there is. */
 static void leader_on_fetch_wait(broker *b, int partition, int follower) {
-    broker_follower *fw = &b->partitions[partition].followers[follower];
-    if (!fw->fetch_parked) return;
-    proto_msg req = fw->fetch_request; /* the answer clears the slot */
+    broker_partition *p = &b->partitions[partition];
+    if (!p->followers[follower].fetch_parked) return;
+    proto_msg req = p->parked_fetches[follower].request; /* the answer clears the slot */
     leader_on_fetch(b, &req, true);
 }
 

@@ -129,11 +129,18 @@ typedef struct broker_follower {
     int64_t last_caught_up_ns;     /* lastCaughtUpTimeMs, ns */
     int64_t last_fetch_leader_leo; /* leader LEO at the previous fetch, -1 unknown, offsets */
     int64_t last_fetch_ns;         /* time of the previous fetch, ns */
-    /* Its fetch of this partition waiting for data (DelayedFetch), see "Replica fetching". */
-    bool fetch_parked;             /* fetch_request waits for data or fetch_wait */
-    proto_msg fetch_request;       /* the waiting Fetch (header and body, as received) */
-    sim_timer fetch_wait;          /* its max wait (replica.fetch.wait.max.ms) */
+    bool fetch_parked;             /* its fetch of this partition waits for data (DelayedFetch,
+                                    * see "Replica fetching"): in the partition's
+                                    * parked_fetches, by the same broker id */
 } broker_follower;
+
+/* A follower's Fetch of one partition waiting for data (DelayedFetch). Apart from
+ * broker_follower, so that the followers' offsets, which every high watermark move reads, sit
+ * in a few lines of the partition. */
+typedef struct broker_parked_fetch {
+    proto_msg request;             /* the waiting Fetch (header and body, as received) */
+    sim_timer wait;                /* its max wait (replica.fetch.wait.max.ms) */
+} broker_parked_fetch;
 
 /* A consumer's Fetch of one partition waiting for fetch.min.bytes (DelayedFetch): broker.c,
  * "Leader: consumer Fetch". */
@@ -143,10 +150,10 @@ typedef struct broker_consumer_fetch {
     bool parked;                   /* request waits for data or wait */
 } broker_consumer_fetch;
 
-/* One partition replica on this broker. */
+/* One partition replica on this broker. The fields a produce, a fetch and a high watermark
+ * move read come first (the partition's state, the log's and the producer state's heads, the
+ * followers' offsets), the large by-id tables last. */
 typedef struct broker_partition {
-    log_replica log;            /* the replica's log (survives crashes but a power loss tail) */
-    pstate pstate;              /* producer state (rebuilt after a crash) */
     bool hosted;                /* this broker is in the partition's assignment */
     /* Partition state as the controller last pushed it (volatile). */
     bool state_known;           /* a push arrived since the last start */
@@ -157,41 +164,46 @@ typedef struct broker_partition {
     broker_set isr_left;        /* leader side: replicas that left the ISR and have not
                                    fetched since (not ISR-eligible, see broker.c) */
     broker_set replicas;        /* assignment */
-    int replica_order[PROTO_BROKERS_MAX]; /* assignment order, broker ids */
     int replica_count;          /* replicas in the assignment */
-    /* Leader side. */
-    int64_t leader_epoch_start_offset; /* LEO when this broker became leader, offsets */
-    broker_follower followers[PROTO_BROKERS_MAX + 1]; /* indexed by broker id */
     uint32_t fetch_parked_mask; /* bit r: followers[r].fetch_parked, so that a change of the
                                  * partition visits the parked fetches without reading every
                                  * follower's slot */
-    uint16_t part_at[NODES_MAX]; /* by client node: the index of this partition's part in the
-                                 * parts of its connection's parked request, when that request
-                                 * has one (set at the park; stale otherwise: checked on use) */
     uint8_t consumer_parked_mask; /* bit k: consumer-(k+1)'s fetch of it waits (in the broker's
                                  * consumer_fetches) */
     bool alter_pending;         /* an AlterPartition is in flight (PendingShrink/ExpandIsr) */
     bool alter_rejected;        /* the controller rejected it as stale: await metadata */
-    broker_set isr_proposed;    /* the ISR it proposes */
-    int64_t alter_sent_ns;      /* when it was sent, ns */
-    uint32_t alter_correlation; /* its correlation id */
     /* Follower side. */
     bool fetch_in_flight;       /* a Fetch is outstanding */
-    uint32_t fetch_correlation; /* its correlation id */
     int16_t fetch_leader;       /* broker it was sent to */
-    sim_timer fetch_timer;      /* fetch timeout while in flight, next fetch otherwise */
     /* Invariant bookkeeping. */
     bool dirty;                 /* changed since the last broker_check_recent (in dirty[]) */
     bool power_lost;            /* this replica's machine lost power at least once */
+    uint32_t fetch_correlation; /* its correlation id (follower side) */
+    /* Leader side. */
+    int64_t leader_epoch_start_offset; /* LEO when this broker became leader, offsets */
     int64_t lso_recorded;       /* leader: the last stable offset last recorded (HIST_LSO), -1
                                    none since it became leader, offsets */
     int64_t committed_truncated; /* first offset below the HW a truncation removed, -1 none */
+    broker_set isr_proposed;    /* the ISR it proposes (leader side, with alter_pending) */
+    uint32_t alter_correlation; /* its correlation id */
+    int64_t alter_sent_ns;      /* when it was sent, ns */
+    sim_timer fetch_timer;      /* follower side: fetch timeout while in flight, next fetch
+                                 * otherwise */
+    log_replica log;            /* the replica's log (survives crashes but a power loss tail) */
+    pstate pstate;              /* producer state (rebuilt after a crash) */
+    broker_follower followers[PROTO_BROKERS_MAX + 1]; /* leader side, indexed by broker id */
+    int replica_order[PROTO_BROKERS_MAX]; /* assignment order, broker ids */
+    uint16_t part_at[NODES_MAX]; /* by client node: the index of this partition's part in the
+                                 * parts of its connection's parked request, when that request
+                                 * has one (set at the park; stale otherwise: checked on use) */
+    broker_parked_fetch parked_fetches[PROTO_BROKERS_MAX + 1]; /* by broker id: the followers'
+                                 * parked fetches (valid where followers[r].fetch_parked) */
 } broker_partition;
 
 typedef enum broker_parked {
     BROKER_PARKED_NONE = 0,
     BROKER_PARKED_PRODUCE,      /* a DelayedProduce waits for the HW (acks=all); a follower's
-                                 * DelayedFetch waits in broker_follower instead */
+                                 * DelayedFetch waits in the partition (parked_fetches) */
     BROKER_PARKED_MARKERS,      /* WriteTxnMarkers waits for the HW of its partitions */
     BROKER_PARKED_VERIFY,       /* a transactional Produce waits for its verification */
 } broker_parked;
