@@ -16,6 +16,13 @@
 #define LOG_INITIAL_BATCHES 64
 #define LOG_INITIAL_EPOCHS 8
 
+/* latest_epoch and latest_epoch_start after a change of the entries. */
+static void epochs_latest_update(log_replica *l) {
+    l->latest_epoch = l->epoch_count ? l->epochs[l->epoch_count - 1].epoch : LOG_NO_EPOCH;
+    l->latest_epoch_start = l->epoch_count ? l->epochs[l->epoch_count - 1].start_offset
+                                           : LOG_NO_OFFSET;
+}
+
 int log_init(log_replica *l, const log_options *opt) {
     memset(l, 0, sizeof *l);
     l->opt = *opt;
@@ -25,6 +32,7 @@ int log_init(log_replica *l, const log_options *opt) {
     if (!l->batches || !l->append_ns || !l->epochs) goto fail;
     l->capacity = LOG_INITIAL_BATCHES;
     l->epoch_capacity = LOG_INITIAL_EPOCHS;
+    epochs_latest_update(l);
     return 0;
 fail:
     free(l->batches);
@@ -61,16 +69,12 @@ int64_t log_roll(log_replica *l) {
     return l->log_end_offset;
 }
 
-int32_t log_epoch_latest(const log_replica *l) {
-    return l->epoch_count ? l->epochs[l->epoch_count - 1].epoch : LOG_NO_EPOCH;
-}
+int32_t log_epoch_latest(const log_replica *l) { return l->latest_epoch; }
 
 int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
     if (epoch < 0) return 0;
-    if (l->epoch_count) {
-        const log_epoch_entry *last = &l->epochs[l->epoch_count - 1];
-        if (last->epoch == epoch && last->start_offset <= start_offset) return 0;
-    }
+    if (l->epoch_count && l->latest_epoch == epoch && l->latest_epoch_start <= start_offset)
+        return 0;
     /* LeaderEpochFileCache.assign -> maybeTruncateNonMonotonicEntries: an entry with a newer
      * or equal epoch, or a later start offset, cannot stand before the new one. */
     while (l->epoch_count) {
@@ -82,13 +86,17 @@ int log_epoch_assign(log_replica *l, int32_t epoch, int64_t start_offset) {
     if (l->epoch_count == l->epoch_capacity) {
         size_t cap = l->epoch_capacity * 2;
         log_epoch_entry *e = realloc(l->epochs, cap * sizeof *e);
-        if (!e) return -1;
+        if (!e) {
+            epochs_latest_update(l);
+            return -1;
+        }
         l->epochs = e;
         l->epoch_capacity = cap;
     }
     l->epochs[l->epoch_count].epoch = epoch;
     l->epochs[l->epoch_count].start_offset = start_offset;
     l->epoch_count++;
+    epochs_latest_update(l);
     return 0;
 }
 
@@ -219,6 +227,7 @@ size_t log_batch_holding(const log_replica *l, int64_t offset) {
 static void epochs_truncate_from_end(log_replica *l, int64_t end) {
     while (l->epoch_count && l->epochs[l->epoch_count - 1].start_offset >= end) l->epoch_count--;
     if (l->checked_epoch_count > l->epoch_count) l->checked_epoch_count = l->epoch_count;
+    epochs_latest_update(l);
 }
 
 uint64_t log_truncate(log_replica *l, int64_t offset) {
@@ -254,7 +263,7 @@ void log_epoch_end_offset(const log_replica *l, int32_t requested, int32_t *epoc
     *epoch_out = LOG_NO_EPOCH;
     *end_offset_out = LOG_NO_OFFSET;
     if (requested == LOG_NO_EPOCH || l->epoch_count == 0) return;
-    if (requested == log_epoch_latest(l)) {
+    if (requested == l->latest_epoch) {
         *epoch_out = requested;
         *end_offset_out = l->log_end_offset;
         return;
@@ -303,6 +312,10 @@ static const char *log_check_epochs(const log_replica *l, size_t from) {
     }
     if (l->epoch_count && l->epochs[l->epoch_count - 1].start_offset > l->log_end_offset)
         return "log: epoch starts past end";
+    if (l->latest_epoch != (l->epoch_count ? l->epochs[l->epoch_count - 1].epoch : LOG_NO_EPOCH) ||
+        l->latest_epoch_start !=
+            (l->epoch_count ? l->epochs[l->epoch_count - 1].start_offset : LOG_NO_OFFSET))
+        return "log: the latest epoch kept apart is not the cache's last";
     if (l->count && log_epoch_latest(l) < l->batches[l->count - 1].partition_leader_epoch)
         return "log: last batch's epoch missing from the epoch cache";
     return NULL;

@@ -85,6 +85,10 @@ typedef struct log_replica {
     log_epoch_entry *epochs;    /* owned; the leader-epoch cache */
     size_t epoch_count;         /* entries held */
     size_t epoch_capacity;      /* entry slots allocated */
+    int32_t latest_epoch;       /* the last entry's epoch, LOG_NO_EPOCH when none: kept here,
+                                 * beside the offsets every append and fetch reads, so neither
+                                 * reads the cache's array for it */
+    int64_t latest_epoch_start; /* the last entry's start offset, LOG_NO_OFFSET when none */
     int64_t log_start_offset;   /* first offset held, offsets (always 0: no retention) */
     int64_t log_end_offset;     /* next offset to assign, offsets */
     int64_t high_watermark;     /* offsets below are committed as this replica knows, offsets */
