@@ -410,7 +410,9 @@ static void plot_mark_consumer(plot *p, const history_rec *r) {
         m = plot_mark_add(p, r->time_ns, r->node, MARK_ASSIGN);
         if (m) snprintf(m->label, sizeof m->label, "%s %s gen %u",
                         r->b == HIST_ASSIGN_ASSIGNED ? "assigned" :
-                        r->b == HIST_ASSIGN_LOST ? "lost" : "revoked", g, r->a);
+                        r->b == HIST_ASSIGN_LOST ? "lost" :
+                        r->b == HIST_ASSIGN_REVOKED_COOPERATIVE ? "revoked (cooperative)" :
+                        "revoked", g, r->a);
         break;
     case HIST_GROUP:
         m = plot_mark_add(p, r->time_ns, r->node,

@@ -313,7 +313,8 @@ typedef struct config_field {
       "how often the consumer's heartbeat thread heartbeats (below session.timeout.ms)", CT_MS, \
       heartbeat_interval_ns, 1, CONFIG_INT_MAX)                                                 \
     X("partition.assignment.strategy", "", "range, cooperative-sticky, range,cooperative-sticky", \
-      "the assignors the consumers offer, preferred first (range,cooperative-sticky from 3.0)", \
+      "the assignors the consumers offer, preferred first (range,cooperative-sticky from 3.0: " \
+      "eager range); cooperative-sticky alone rebalances incrementally (KIP-429)",             \
       CT_WORD, assignment_strategy, 0, 2)                                                       \
     X("fetch.min.bytes", "bytes", "0 .. 2147483647",                                            \
       "a consumer fetch waits for this many bytes (or fetch.max.wait.ms)", CT_I64,             \

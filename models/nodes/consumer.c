@@ -11,8 +11,10 @@
  * refreshCommittedOffsetsIfNeeded, OffsetFetchResponseHandler), AbstractFetch.java
  * (prepareFetchRequests), FetchCollector.java (collectFetch, fetchRecords,
  * handleInitializeErrors), CompletedFetch.java (nextFetchedRecord: the read_committed filter),
- * OffsetFetcher.java (resetPositionsIfNeeded), SubscriptionState.java (allConsumed);
- * ../RangeAssignor.java. Semantics: txn-consumer-semantics.md section 3.
+ * OffsetFetcher.java (resetPositionsIfNeeded), SubscriptionState.java (allConsumed,
+ * assignFromSubscribed); ../RangeAssignor.java, ../CooperativeStickyAssignor.java
+ * (assignPartitions, adjustAssignment), AbstractStickyAssignor.java (allSubscriptionsEqual,
+ * ConstrainedAssignmentBuilder). Semantics: txn-consumer-semantics.md section 3.
  *
  * Sections: plumbing and timers; requests (NetworkClient); metadata; the coordinator
  * (FindCoordinator); membership (JoinGroup, SyncGroup, the assignor, onJoinPrepare /
@@ -26,8 +28,15 @@
  * (KIP-580); a poll() that returns nothing waits CONSUMER_POLL_TIMEOUT_NS; at most
  * CONSUMER_RECORDS_CAP records per poll whatever max.poll.records; no static membership; no
  * KIP-320 validation of positions after a leader change yet (a position past a truncated log
- * end is OFFSET_OUT_OF_RANGE and reset by auto.offset.reset); the eager protocol only (a
- * cooperative-sticky preference is served by range, eagerly, for now).
+ * end is OFFSET_OUT_OF_RANGE and reset by auto.offset.reset).
+ *
+ * Rebalance protocols: EAGER (range, or range,cooperative-sticky, the 3.0+ default: every
+ * partition is revoked before each JoinGroup) and COOPERATIVE (cooperative-sticky alone, KIP-429:
+ * ConsumerCoordinator.onJoinPrepare revokes nothing, onJoinComplete revokes only the partitions
+ * that move and rejoins, the next rebalance hands them out; the others are fetched, returned
+ * and committed throughout). The leader runs the assignor the group coordinator chose
+ * (GroupMetadata.selectProtocol): RangeAssignor or CooperativeStickyAssignor
+ * (consumer_assign_sticky, over AbstractStickyAssignor's constrained builder).
  */
 #include "consumer.h"
 
@@ -162,6 +171,8 @@ struct consumer {
     uint16_t *sync_assignment;  /* owned, partition_count: the SyncGroup's assignment */
     int sync_assignment_count;
     uint32_t *words;            /* owned: the leader's SyncGroup assignments */
+    int8_t *sticky_scratch;     /* owned: consumer_assign_sticky's */
+    uint16_t *revoking;         /* owned, partition_count: a cooperative revocation's */
     uint16_t *owned;            /* owned, partition_count: the current assignment, g order */
     int owned_count;
 
@@ -425,6 +436,14 @@ static void consumer_join_failed(consumer *c) {
     consumer_wake_at(c, c->join_after_ns);
 }
 
+/* The rebalance protocol (ConsumerCoordinator's constructor): the highest one every configured
+ * assignor supports. RangeAssignor supports EAGER only, CooperativeStickyAssignor COOPERATIVE
+ * and EAGER: cooperative-sticky alone is COOPERATIVE; range,cooperative-sticky (the 3.0+
+ * default) is EAGER whichever assignor the group chooses. */
+static bool consumer_cooperative(const consumer *c) {
+    return c->cfg->assignment_strategy == CONFIG_ASSIGN_COOPERATIVE;
+}
+
 static uint8_t consumer_protocols(const consumer *c) {
     switch (c->cfg->assignment_strategy) {
     case CONFIG_ASSIGN_COOPERATIVE: return PROTO_ASSIGNOR_COOPERATIVE_STICKY;
@@ -442,7 +461,14 @@ static void consumer_join_send(consumer *c) {
     j->member_id = c->member_id;
     j->session_timeout_ms = (int32_t)(c->cfg->session_timeout_ns / SIM_MS);
     j->rebalance_timeout_ms = (int32_t)(c->cfg->max_poll_interval_ns / SIM_MS);
-    j->owned_generation = PROTO_GENERATION_NONE; /* eager: nothing owned at a join */
+    /* metadata(): the subscription carries the owned partitions and their generation. Eager
+     * revoked everything in onJoinPrepare: nothing owned (and no generation: range ignores it). */
+    j->owned_generation = PROTO_GENERATION_NONE;
+    if (consumer_cooperative(c) && c->owned_count > 0) {
+        j->owned_generation = c->generation;
+        j->owned_count = (uint16_t)c->owned_count;
+        j->owned = c->owned;
+    }
     j->protocols = consumer_protocols(c);
     j->preferred = c->cfg->assignment_strategy == CONFIG_ASSIGN_COOPERATIVE
                        ? PROTO_ASSIGNOR_COOPERATIVE_STICKY
@@ -458,8 +484,6 @@ static void consumer_join_send(consumer *c) {
  * partitions each, the first count % members one more. words: the JoinGroup answer's members
  * [member_id, node, owned_generation, owned count, g...]. Writes the SyncGroup's assignment
  * words [member_id, count, g...] into c->words; returns how many. */
-/* Members one assignment covers: the group coordinator's member slots (GROUP_MEMBERS_MAX). */
-#define CONSUMER_ASSIGN_MEMBERS_MAX 32
 static int consumer_assign_range(consumer *c, const uint32_t *words, int word_count) {
     proto_member_id ids[CONSUMER_ASSIGN_MEMBERS_MAX];
     int members = 0;
@@ -492,14 +516,171 @@ static int consumer_assign_range(consumer *c, const uint32_t *words, int word_co
     return out;
 }
 
+/* CooperativeStickyAssignor.assignPartitions over AbstractStickyAssignor (3.9): every member
+ * subscribes to the same topics here, so the ConstrainedAssignmentBuilder runs:
+ * - allSubscriptionsEqual: each member's owned partitions with its generation; a partition two
+ *   members claim in the same generation is kept by neither (partitionsWithMultiplePreviousOwners),
+ *   in different generations the higher generation's claim wins;
+ * - quotas: minQuota = partitions / members, maxQuota = ceil,  *   and partitions % members members may hold maxQuota
+ *   (expectedNumMembersWithOverMinQuotaPartitions);
+ * - assignOwnedPartitions: each member keeps its owned partitions (sorted) up to its quota, the
+ *   rest may be revoked (maybeRevokedPartitions);
+ * - assignRoundRobin: the unassigned partitions go round-robin to the members under minQuota,
+ *   then one each to members at exactly minQuota; a partition given to another member than the
+ *   one that may revoke it (or claimed twice) transfers ownership (assignNewPartition);
+ * - CooperativeStickyAssignor.adjustAssignment: partitions transferring ownership are left out of
+ *   this assignment; their owner revokes them and the next rebalance hands them out.
+ * Simplifications: members in member id order and topics in the table's order where Kafka
+ * iterates hash maps and sorts topic names; no racks (KIP-881); owned partitions sort by g (Kafka
+ * sorts by partition, then topic: the same for one topic).
+ * words: the JoinGroup answer's [member_id, node, owned_generation, owned count, g ...] per
+ * member; out: the SyncGroup's [member_id, count, g ...] per member, g ascending (room for
+ * 2 * members + workload partitions words); scratch: CONSUMER_STICKY_SCRATCH(t) bytes. Returns
+ * the words written. */
+typedef struct sticky_member {
+    uint32_t id;
+    int32_t gen; /* the generation its owned partitions belong to */
+    int at;      /* its words: owned partitions from words[at + 4] */
+} sticky_member;
+
+int consumer_assign_sticky(const topic_table *t, const uint32_t *words, int word_count,
+                           uint32_t *out, int8_t *scratch) {
+    enum { M = CONSUMER_ASSIGN_MEMBERS_MAX };
+    sticky_member mem[M];
+    int members = 0;
+    for (int at = 0; at + 4 <= word_count && members < M;) {
+        int n = (int)words[at + 3];
+        if (at + 4 + n > word_count) break;
+        mem[members].id = words[at];
+        mem[members].gen = (int32_t)words[at + 2];
+        mem[members].at = at;
+        members++;
+        at += 4 + n;
+    }
+    for (int i = 1; i < members; i++) /* insertion sort by member id */
+        for (int j = i; j > 0 && mem[j - 1].id > mem[j].id; j--) {
+            sticky_member x = mem[j];
+            mem[j] = mem[j - 1];
+            mem[j - 1] = x;
+        }
+    if (members == 0) return 0;
+    int P = t->workload_partitions;
+    int8_t *prev = scratch, *claim = scratch + P, *multi = scratch + 2 * P,
+           *revoking = scratch + 3 * P, *owner = scratch + 4 * P;
+    memset(scratch, -1, (size_t)CONSUMER_STICKY_SCRATCH(t));
+    memset(multi, 0, (size_t)P);
+    /* allSubscriptionsEqual: consumerToOwnedPartitions and partitionsWithMultiplePreviousOwners. */
+    for (int m = 0; m < members; m++) {
+        int at = mem[m].at, n = (int)words[at + 3];
+        for (int k = 0; k < n; k++) {
+            uint32_t g = words[at + 4 + k];
+            if (g >= (uint32_t)P) continue; /* not a subscribed topic's */
+            int o = prev[g];
+            if (o < 0) {
+                claim[g] = (int8_t)m;
+                prev[g] = (int8_t)m;
+            } else if (mem[m].gen == mem[o].gen) { /* the same generation: neither keeps it */
+                multi[g] = 1;
+                if (claim[g] == o) claim[g] = -1;
+                prev[g] = (int8_t)m;
+            } else if (mem[m].gen > mem[o].gen) { /* the higher generation's claim wins */
+                claim[g] = (int8_t)m;
+                prev[g] = (int8_t)m;
+            }
+        }
+    }
+    int8_t *transfer = prev; /* from here on: partitionsTransferringOwnership */
+    memset(transfer, 0, (size_t)P);
+    int min_quota = P / members, max_quota = (P + members - 1) / members;
+    int expected_over = P % members, over = 0;
+    int count[M] = {0};
+    int8_t under[M], exact[M];
+    int under_n = 0, exact_n = 0;
+    /* assignOwnedPartitions: owned partitions in g order, doubly claimed ones dropped. */
+    for (int m = 0; m < members; m++) {
+        int owned = 0;
+        for (int g = 0; g < P; g++) owned += claim[g] == m && !multi[g];
+        int keep;
+        if (owned < min_quota) {
+            keep = owned;
+            under[under_n++] = (int8_t)m;
+        } else if (owned >= max_quota && over < expected_over) {
+            if (++over == expected_over) exact_n = 0;
+            keep = max_quota;
+        } else {
+            keep = min_quota;
+            if (over < expected_over) exact[exact_n++] = (int8_t)m;
+        }
+        for (int g = 0; g < P; g++) {
+            if (claim[g] != m || multi[g]) continue;
+            if (keep > 0) {
+                owner[g] = (int8_t)m;
+                count[m]++;
+                keep--;
+            } else {
+                revoking[g] = (int8_t)m; /* maybeRevokedPartitions */
+            }
+        }
+    }
+    /* assignRoundRobin over the unassigned partitions, g order. */
+    int next = 0; /* the iterator over under[] */
+    for (int g = 0; g < P; g++) {
+        if (owner[g] >= 0) continue;
+        int m;
+        bool from_under = true;
+        if (next < under_n) {
+            m = under[next++];
+        } else if (under_n == 0 && exact_n == 0) {
+            break; /* "No more unfilled consumers to be assigned" cannot happen: P is split */
+        } else if (under_n == 0) {
+            m = exact[0];
+            from_under = false;
+            memmove(exact, exact + 1, (size_t)--exact_n);
+        } else {
+            next = 0;
+            m = under[next++];
+        }
+        owner[g] = (int8_t)m;
+        int assigned = ++count[m];
+        /* assignNewPartition: partitionsTransferringOwnership */
+        transfer[g] = (int8_t)((revoking[g] >= 0 && revoking[g] != m) || multi[g]);
+        if (assigned == min_quota && from_under) {
+            memmove(under + next - 1, under + next, (size_t)(under_n - next));
+            under_n--;
+            next--;
+            exact[exact_n++] = (int8_t)m;
+        } else if (assigned == max_quota) {
+            over++;
+        }
+    }
+    /* adjustAssignment: a partition transferring ownership is given in the next rebalance. */
+    for (int g = 0; g < P; g++)
+        if (transfer[g]) owner[g] = -1;
+    int n = 0;
+    for (int m = 0; m < members; m++) {
+        out[n++] = mem[m].id;
+        int count_at = n++, c = 0;
+        for (int g = 0; g < P; g++)
+            if (owner[g] == m) {
+                out[n++] = (uint32_t)g;
+                c++;
+            }
+        out[count_at] = (uint32_t)c;
+    }
+    return n;
+}
+
 static void consumer_sync_send(consumer *c, const proto_join_group_response *r) {
     proto_msg m;
     memset(&m, 0, sizeof m);
     m.api = API_SYNC_GROUP;
     m.u.sync_group.member_id = c->member_id;
     m.u.sync_group.generation = c->generation;
-    if (r->leader_id == c->member_id) { /* onLeaderElected: the leader assigns */
-        int n = consumer_assign_range(c, r->members, r->member_words);
+    if (r->leader_id == c->member_id) { /* onLeaderElected: the group's assignor */
+        int n = r->protocol == PROTO_ASSIGNOR_COOPERATIVE_STICKY
+                    ? consumer_assign_sticky(&c->cfg->topics, r->members, r->member_words,
+                                             c->words, c->sticky_scratch)
+                    : consumer_assign_range(c, r->members, r->member_words);
         m.u.sync_group.assignment_words = (uint16_t)n;
         m.u.sync_group.assignments = c->words;
     }
@@ -583,8 +764,10 @@ static void consumer_commit_all_consumed(consumer *c, int kind, bool app, bool s
 static bool consumer_commit_pending_of(const consumer *c, int kind);
 
 /* onJoinPrepare (ConsumerCoordinator), by release: the auto commit of what was consumed, then
- * the eager protocol revokes everything. A member whose generation was reset (evicted) commits
- * nothing and loses its partitions. Returns true when JoinGroup may go. */
+ * the eager protocol revokes everything; the cooperative one revokes only the partitions of
+ * topics no longer subscribed (none here: the subscription never changes) and keeps fetching
+ * and returning the rest while the group rebalances. A member whose generation was reset
+ * (evicted) commits nothing and loses its partitions. Returns true when JoinGroup may go. */
 static bool consumer_join_prepare(consumer *c) {
     int v = c->cfg->kafka_version;
     if (c->needs_join_prepare) {
@@ -611,17 +794,61 @@ static bool consumer_join_prepare(consumer *c) {
     }
     if (c->owned_count > 0) {
         if (c->generation == PROTO_GENERATION_NONE) consumer_assignment_drop(c, HIST_ASSIGN_LOST);
-        else consumer_assignment_drop(c, HIST_ASSIGN_REVOKED); /* eager: revoke all */
+        else if (!consumer_cooperative(c))
+            consumer_assignment_drop(c, HIST_ASSIGN_REVOKED); /* eager: revoke all */
     }
     return true;
 }
 
-/* onJoinComplete: the new assignment; positions come from the committed offsets. */
+/* onJoinComplete, COOPERATIVE: the owned partitions not in the new assignment are revoked
+ * (onPartitionsRevoked) and the member rejoins at once ("need to revoke partitions and
+ * re-join"), so the next rebalance can hand them out; the kept ones keep their positions and
+ * their fetches (SubscriptionState.assignFromSubscribed keeps a partition's state). c->owned
+ * becomes the kept partitions, in g order. */
+static void consumer_join_complete_revoke(consumer *c) {
+    int kept = 0, revoked = 0;
+    for (int k = 0; k < c->owned_count; k++) {
+        int g = c->owned[k];
+        bool assigned = false;
+        for (int q = 0; q < c->sync_assignment_count && !assigned; q++)
+            assigned = c->sync_assignment[q] == g;
+        if (assigned) {
+            c->owned[kept++] = (uint16_t)g;
+            continue;
+        }
+        history_assign(c->env.history, now_ns(c), c->node, g, c->generation,
+                       HIST_ASSIGN_REVOKED_COOPERATIVE, c->member_id);
+        consumer_partition_release(c, g);
+        c->revoking[revoked++] = (uint16_t)g;
+    }
+    c->owned_count = kept;
+    if (revoked == 0) return;
+    if (c->env.app.on_revoked) c->env.app.on_revoked(c->env.app.ctx, c->revoking, revoked);
+    c->rejoin_needed = true; /* requestRejoin("need to revoke partitions and re-join") */
+}
+
+/* c->owned in g order (what the next JoinGroup's subscription carries). */
+static void consumer_owned_sort(consumer *c) {
+    for (int i = 1; i < c->owned_count; i++)
+        for (int j = i; j > 0 && c->owned[j - 1] > c->owned[j]; j--) {
+            uint16_t x = c->owned[j];
+            c->owned[j] = c->owned[j - 1];
+            c->owned[j - 1] = x;
+        }
+}
+
+/* onJoinComplete: the new assignment; positions come from the committed offsets (a partition
+ * kept through a cooperative rebalance keeps its position). on_assigned hears the added ones. */
 static void consumer_join_complete(consumer *c) {
     c->join_complete_pending = false;
     c->joined = (consumer_group_metadata){.member_id = c->member_id, .generation = c->generation};
     c->needs_join_prepare = true;
-    c->owned_count = 0;
+    int kept = 0;
+    if (consumer_cooperative(c)) {
+        consumer_join_complete_revoke(c);
+        kept = c->owned_count;
+    }
+    c->owned_count = kept;
     for (int k = 0; k < c->sync_assignment_count; k++) {
         int g = c->sync_assignment[k];
         consumer_partition *p = &c->parts[g];
@@ -635,7 +862,9 @@ static void consumer_join_complete(consumer *c) {
     }
     /* The auto commit timer restarts with the assignment. */
     c->next_auto_commit_ns = now_ns(c) + c->cfg->auto_commit_interval_ns;
-    if (c->env.app.on_assigned) c->env.app.on_assigned(c->env.app.ctx, c->owned, c->owned_count);
+    if (c->env.app.on_assigned)
+        c->env.app.on_assigned(c->env.app.ctx, c->owned + kept, c->owned_count - kept);
+    if (kept > 0) consumer_owned_sort(c);
 }
 
 /* ensureActiveGroup, from poll only: the coordinator, onJoinPrepare, JoinGroup. */
@@ -1236,10 +1465,11 @@ static void consumer_maybe_auto_commit(consumer *c) {
 /* ---- poll (ClassicKafkaConsumer.poll) ---------------------------------------------------- */
 
 /* KAFKA-14196 (3.2.3, 3.3.0+): while onJoinPrepare's commit is awaited, the partitions it
- * covers are neither fetched nor returned. Before, the fetcher went on. */
+ * covers are neither fetched nor returned. Before, the fetcher went on. EAGER only
+ * (maybeMarkPartitionsPendingRevocation): a cooperative member keeps them. */
 static bool consumer_pending_revocation(const consumer *c) {
     int v = c->cfg->kafka_version;
-    return c->join_prepare_waiting && v >= KAFKA_3_2_3;
+    return c->join_prepare_waiting && v >= KAFKA_3_2_3 && !consumer_cooperative(c);
 }
 
 /* One pass of poll(): coordinator.poll (the group, the auto commit), updateFetchPositions,
@@ -1530,8 +1760,11 @@ consumer *consumer_new(const consumer_env *env, int index, const int *bootstrap)
     /* SyncGroup's words: [member_id, count] for each member consumer_assign_range takes (a
      * restarted instance's old member stays until its session expires), and every partition. */
     c->words = calloc((size_t)(CONSUMER_ASSIGN_MEMBERS_MAX * 2 + n), sizeof *c->words);
+    c->sticky_scratch = malloc(CONSUMER_STICKY_SCRATCH(&c->cfg->topics) + 1);
+    c->revoking = calloc((size_t)n, sizeof *c->revoking);
     c->records = calloc((size_t)c->records_cap, sizeof *c->records);
-    if (!c->parts || !c->sync_assignment || !c->owned || !c->queue || !c->words || !c->records)
+    if (!c->parts || !c->sync_assignment || !c->owned || !c->queue || !c->words || !c->records ||
+        !c->sticky_scratch || !c->revoking)
         goto fail;
     for (int g = 0; g < n; g++) {
         c->parts[g].batches = malloc(PROTO_FETCH_BATCHES_MAX * sizeof(proto_batch));
@@ -1563,6 +1796,8 @@ void consumer_free(consumer *c) {
     free(c->owned);
     free(c->queue);
     free(c->words);
+    free(c->sticky_scratch);
+    free(c->revoking);
     free(c->records);
     free(c->deferred);
     free(c->deferred_outline);

@@ -33,6 +33,11 @@
  * the buffers poll() fills are sized by it). */
 #define CONSUMER_POLL_RECORDS_MAX 65536
 
+/* Members one assignment covers: the group coordinator's member slots (GROUP_MEMBERS_MAX). */
+#define CONSUMER_ASSIGN_MEMBERS_MAX 32
+/* consumer_assign_sticky's scratch bytes for the topics t. */
+#define CONSUMER_STICKY_SCRATCH(t) (5 * (size_t)(t)->workload_partitions)
+
 /* Records one poll() hands the application: each a record id with its partition and offset. */
 typedef struct consumer_record {
     int64_t offset;
@@ -122,6 +127,15 @@ consumer_group_metadata consumer_group_metadata_of(const consumer *c);
 consumer_group_metadata consumer_group_metadata_joined(const consumer *c);
 /* close(): commit (auto commit on), LeaveGroup; the consumer stays down. */
 void consumer_close(consumer *c);
+/* CooperativeStickyAssignor.assign (3.9), as the group's leader runs it: words are the JoinGroup
+ * answer's members [member_id, node, owned_generation, owned count, g ...]; writes the SyncGroup's
+ * assignments [member_id, count, g ...] (members by id, g ascending) into out (room for
+ * 2 * members + workload partitions) and returns how many words; scratch holds
+ * CONSUMER_STICKY_SCRATCH(t) bytes. Kept partitions stay, the group is balanced to within one
+ * partition, and a partition that moves from one member to another is left out (its owner
+ * revokes it first, the next rebalance hands it out). */
+int consumer_assign_sticky(const topic_table *t, const uint32_t *words, int word_count,
+                           uint32_t *out, int8_t *scratch);
 /* Invariants (after every event of the node, as producer_check_recent). */
 void consumer_check_recent(consumer *c);
 

@@ -623,9 +623,13 @@ static int xp_cause(const xp_story *x, xp_text *t, node_id node, int g, size_t f
         } else if (r->kind == HIST_ASSIGN && r->node == node && r->partition == g && !assign &&
                    r->b != HIST_ASSIGN_ASSIGNED) {
             assign = true;
-            xp_add(t, "%s %s %s at %s (generation %u)", xp_node(node).s,
+            xp_add(t, "%s %s %s at %s (generation %u%s)", xp_node(node).s,
                    r->b == HIST_ASSIGN_LOST ? "lost" : "revoked", xp_part(x, g).s,
-                   xp_time(r->time_ns).s, r->a);
+                   xp_time(r->time_ns).s, r->a,
+                   r->b == HIST_ASSIGN_REVOKED_COOPERATIVE
+                       ? "; cooperative: only the partitions that move are revoked, the next "
+                         "rebalance hands them out (ConsumerCoordinator.onJoinComplete)"
+                       : "");
             told++;
         }
     }
@@ -769,11 +773,17 @@ static void xp_send_fate(const xp_story *x, xp_text *t, uint32_t id, size_t proc
                xp_ms(own->max_poll_interval_ns).s);
 }
 
-/* "generation 2", or "no generation: it had left the group" for a reset one. */
-static xp_str xp_gen(uint32_t generation) {
+/* "generation 2", or "no generation: it had left the group" for a reset one. A cooperative
+ * member (partition.assignment.strategy=cooperative-sticky) also processes while the group
+ * rebalances, outside a stable generation (ConsumerCoordinator.generationIfStable). */
+static xp_str xp_gen(const xp_story *x, node_id node, uint32_t generation) {
     xp_str t;
-    if ((int32_t)generation < 0) snprintf(t.s, sizeof t.s, "no generation: it was out of the group");
-    else snprintf(t.s, sizeof t.s, "generation %u", generation);
+    const config *cfg = xp_cfg(x, node);
+    if ((int32_t)generation >= 0) snprintf(t.s, sizeof t.s, "generation %u", generation);
+    else if (cfg && cfg->assignment_strategy == CONFIG_ASSIGN_COOPERATIVE)
+        snprintf(t.s, sizeof t.s, "no stable generation: the group was rebalancing "
+                 "(cooperative: it goes on processing) or it was out of the group");
+    else snprintf(t.s, sizeof t.s, "no generation: it was out of the group");
     return t;
 }
 
@@ -835,7 +845,7 @@ static void xp_tell_twice(const xp_story *x, xp_text *t, const xp_item *items, s
     xp_times(x, items, n, true, &from2, &to2, &last_second);
     if (!b) {
         xp_add(t, "%s %s %s at %s (%s)", xp_node(a->node).s, did, xp_them(n),
-               xp_span(from, to).s, xp_gen(a->b).s);
+               xp_span(from, to).s, xp_gen(x, a->node, a->b).s);
         if (output) xp_send_fate(x, t, it->id, it->first, n);
         xp_add(t, "no second processing was recorded: the copies came from one processing");
         return;
@@ -857,19 +867,20 @@ static void xp_tell_twice(const xp_story *x, xp_text *t, const xp_item *items, s
                xp_span(hfrom, hto).s, held->e);
         xp_handover(x, t, it, n, a, it->first, b->node, hlast, (uint32_t)held->e);
         xp_add(t, "%s %s %s at %s (%s)", xp_node(a->node).s, did, xp_them(n),
-               xp_span(from, to).s, xp_gen(a->b).s);
+               xp_span(from, to).s, xp_gen(x, a->node, a->b).s);
         if (output) xp_send_fate(x, t, it->id, it->first, n);
         xp_add(t, "%s %s %s again at %s (%s), from the records its poll() had returned before: "
                "an application learns that its partitions moved only at its next poll() "
                "(ConsumerCoordinator.onJoinPrepare), or when a commit fails",
-               xp_node(b->node).s, did, xp_them(n), xp_span(from2, to2).s, xp_gen(b->b).s);
+               xp_node(b->node).s, did, xp_them(n), xp_span(from2, to2).s,
+               xp_gen(x, b->node, b->b).s);
     } else {
         xp_add(t, "%s %s %s at %s (%s)", xp_node(a->node).s, did, xp_them(n),
-               xp_span(from, to).s, xp_gen(a->b).s);
+               xp_span(from, to).s, xp_gen(x, a->node, a->b).s);
         if (output) xp_send_fate(x, t, it->id, it->first, n);
         xp_handover(x, t, it, n, b, it->second, a->node, last_first, a->b);
         xp_add(t, "%s %s %s again at %s (%s)", xp_node(b->node).s, did, xp_them(n),
-               xp_span(from2, to2).s, xp_gen(b->b).s);
+               xp_span(from2, to2).s, xp_gen(x, b->node, b->b).s);
     }
     if (output) {
         xp_send_fate(x, t, it->id, it->second, n);

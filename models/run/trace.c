@@ -807,7 +807,7 @@ static const char *trace_position_source(uint32_t source) {
 
 /* The consumers' and the group coordinator's records (history.h: HIST_POLL .. HIST_OFFSETS). */
 static void trace_rec_group(trace_line *l, const history_rec *r, const proto_payloads *p) {
-    static const char *const assign[] = {"revoked", "assigned", "lost"};
+    static const char *const assign[] = {"revoked", "assigned", "lost", "revoked_cooperative"};
     static const char *const member[] = {"joined", "left", "expired", "not_rejoined",
                                          "sync_expired"};
     static const char *const offsets[] = {"committed", "txn_committed", "loaded"};
@@ -832,7 +832,7 @@ static void trace_rec_group(trace_line *l, const history_rec *r, const proto_pay
         line_int(l, "generation", (int32_t)r->a);
         break;
     case HIST_ASSIGN:
-        line_str(l, "change", r->b < 3 ? assign[r->b] : "?");
+        line_str(l, "change", r->b < 4 ? assign[r->b] : "?");
         line_int(l, "generation", (int32_t)r->a);
         line_member(l, "member", (uint32_t)r->f);
         break;

@@ -285,6 +285,8 @@ void history_lso(history *h, int64_t t, node_id broker, int partition, int64_t l
 #define HIST_ASSIGN_REVOKED 0
 #define HIST_ASSIGN_ASSIGNED 1
 #define HIST_ASSIGN_LOST 2          /* onPartitionsLost: the member was no longer in the group */
+#define HIST_ASSIGN_REVOKED_COOPERATIVE 3 /* onJoinComplete (COOPERATIVE): this partition moves to
+                                           * another member in the next rebalance */
 #define HIST_MEMBER_JOINED 0
 #define HIST_MEMBER_LEFT 1          /* LeaveGroup */
 #define HIST_MEMBER_EXPIRED 2       /* session.timeout.ms without a heartbeat */
