@@ -395,9 +395,12 @@ static void bench_child_main(const config *c, uint64_t seed, int requests, int r
 /* What a child process runs: it reads requests and writes rows until `requests` closes. */
 typedef void (*bench_child_fn)(const config *c, uint64_t seed, int requests, int rows);
 
-/* Starts a child running child_main. Returns 0, or -1 (message on stderr). */
+/* Starts a child running child_main. older: a child started before (or NULL), whose pipe ends
+ * the new child closes: holding the write end of older's requests, it would keep older from
+ * seeing its end of input, and bench_child_stop(older) would wait for ever. Returns 0, or -1
+ * (message on stderr). */
 static int bench_child_start(bench_child_fn child_main, const config *c, uint64_t seed,
-                             bench_child *ch) {
+                             const bench_child *older, bench_child *ch) {
     int requests[2], rows[2];
     if (pipe(requests) != 0) return -1;
     if (pipe(rows) != 0) {
@@ -410,6 +413,10 @@ static int bench_child_start(bench_child_fn child_main, const config *c, uint64_
     if (pid == 0) {
         close(requests[1]);
         close(rows[0]);
+        if (older) {
+            close(older->to);
+            close(older->from);
+        }
         child_main(c, seed, requests[0], rows[1]);
         _exit(0);
     }
@@ -1387,7 +1394,7 @@ int cmd_bench(int argc, char **argv) {
     sigemptyset(&ignore.sa_mask);
     if (bench_runs(selected, any, BENCH_PARTITIONS)) {
         if (bench_partitions_load(&a, &partitions) != 0) return CLI_EXIT_USAGE;
-        if (bench_child_start(bench_child_main, &partitions, a.seed, &child) != 0)
+        if (bench_child_start(bench_child_main, &partitions, a.seed, NULL, &child) != 0)
             return CLI_EXIT_FAILED;
         a.partitions = &partitions;
         a.partitions_child = &child;
@@ -1395,7 +1402,8 @@ int cmd_bench(int argc, char **argv) {
     if (bench_runs(selected, any, BENCH_BARE)) {
         int rc = bench_scenario_load(&a, "reference", NULL, NULL, 0, &large);
         large.records = a.large;
-        if (rc != 0 || bench_child_start(bench_large_main, &large, a.seed, &large_child) != 0) {
+        if (rc != 0 || bench_child_start(bench_large_main, &large, a.seed, a.partitions_child,
+                                       &large_child) != 0) {
             if (a.partitions_child) bench_child_stop(a.partitions_child);
             return rc != 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
         }

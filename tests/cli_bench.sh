@@ -212,6 +212,14 @@ for what in 'reference (10^5 records)' 'sweep (2 x 10^4, --jobs 1, CSV)' \
   checks=$((checks + 1))
   grep -qF "$what" out || fail "the bare text shows no '$what'"
 done
+# The partitions process and the large runs' process together (as a bench with no bench named
+# runs them): each ends when the bench is done (the large runs' process once held the write end
+# of the partitions process's requests, and the bench waited for ever).
+checks=$((checks + 1))
+timeout 300 "$bin" bench --partitions --partitions-file parts.properties --bare --runs 2 \
+  --large 10000 --repeat 1 >out 2>err
+got=$?
+[ "$got" = 0 ] || fail "bench --partitions --bare exited $got (124: it did not end): $(head -3 err)"
 
 # --reference-file reads another scenario.
 printf 'workload.records = 2000\nacks = 1\n' >small.properties
