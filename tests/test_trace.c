@@ -430,6 +430,7 @@ static void test_filters(void) {
                                "offset=57 fault=drop1\n");
     CHECK_EQ(t.lines, 5);
     history_fini(&h);
+    tracer_fini(&t);
     fclose(f);
     proto_payloads_fini(&p);
 }
@@ -496,6 +497,7 @@ static void test_jsonl(void) {
     CHECK_EQ(json_lines("{\"a\":1}\n{\"b\":[1,\"x\"]}\n"), 2); /* the validator itself */
     CHECK_EQ(json_lines("{\"a\":1\n"), -1);
     history_fini(&h);
+    tracer_fini(&t);
     fclose(f);
     proto_payloads_fini(&p);
 }
