@@ -521,8 +521,8 @@ static int consumer_assign_range(consumer *c, const uint32_t *words, int word_co
  * - allSubscriptionsEqual: each member's owned partitions with its generation; a partition two
  *   members claim in the same generation is kept by neither (partitionsWithMultiplePreviousOwners),
  *   in different generations the higher generation's claim wins;
- * - quotas: minQuota = partitions / members, maxQuota = ceil,  *   and partitions % members members may hold maxQuota
- *   (expectedNumMembersWithOverMinQuotaPartitions);
+ * - quotas: minQuota = partitions / members, maxQuota = ceil(partitions / members), and
+ *   partitions % members members may hold maxQuota (expectedNumMembersWithOverMinQuotaPartitions);
  * - assignOwnedPartitions: each member keeps its owned partitions (sorted) up to its quota, the
  *   rest may be revoked (maybeRevokedPartitions);
  * - assignRoundRobin: the unassigned partitions go round-robin to the members under minQuota,

@@ -2044,9 +2044,12 @@ static void producer_on_event(void *ctx, sim_world *w, const sim_event *ev) {
         p->expiry_count--;
         producer_expiry_sync(p);
         what = PRODUCER_EV_EXPIRY;
-        t = producer_batch_expiry_timer(p, index);
-        if (!t) return; /* out of memory: the world stops */
         arg = producer_arg(p, PRODUCER_EV_EXPIRY, index);
+        if (sim_now(w) < p->paused_until_ns) {
+            /* the batch's own timer waits out the pause (made here the first time) */
+            t = producer_batch_expiry_timer(p, index);
+            if (!t) return; /* out of memory: the world stops */
+        }
     }
     if (sim_now(w) < p->paused_until_ns) {
         sim_timer_arm(w, t, p->paused_until_ns, p->kind, arg); /* fires after the pause */
