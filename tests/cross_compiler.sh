@@ -30,8 +30,9 @@ for cc in gcc clang; do
     builds+=("$out")
     # The whole command, built the same way (no CMake: the flags are the point).
     out="$work/kafkasim-$cc$level"
-    "$cc" "${flags[@]}" "$level" "${models_include[@]}" -I"$src/cli" \
-      -DKAFKASIM_VERSION='"cross"' -o "$out" "$src"/cli/*.c "$src"/models/*/*.c "$src"/sim/*.c -lm
+    "$cc" "${flags[@]}" "$level" "${models_include[@]}" -I"$src/cli" -I"$src/bench" \
+      -DKAFKASIM_VERSION='"cross"' -o "$out" "$src"/cli/*.c "$src"/models/*/*.c "$src"/sim/*.c \
+      "$src/bench/bare.c" -lm
     kafkasims+=("$out")
   done
 done
