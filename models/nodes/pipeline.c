@@ -340,17 +340,22 @@ static void pl_init_transactions(pipeline *pl) {
     producer_drive_init_transactions(pl->producer);
 }
 
-/* A fatal error: the application closes (consumer.close(): LeaveGroup; the producer, fatal,
- * has nothing to abort). The instance stays down until a restart fault. */
-static void pl_close(pipeline *pl) {
-    consumer_close(pl->consumer);
-    producer_crash(pl->producer); /* close(): nothing more goes out */
+/* The application thread is gone: nothing runs, waits or is held. */
+static void pl_stop(pipeline *pl) {
     pl->up = false;
     pl->next = PL_NEXT_NONE;
     pl->wait = PL_WAIT_NONE;
     pl->batch_n = 0;
     pl->batch_at = 0;
     sim_timer_cancel(&pl->timer);
+}
+
+/* A fatal error: the application closes (consumer.close(): LeaveGroup; the producer, fatal,
+ * has nothing to abort). The instance stays down until a restart fault. */
+static void pl_close(pipeline *pl) {
+    consumer_close(pl->consumer);
+    producer_crash(pl->producer); /* close(): nothing more goes out */
+    pl_stop(pl);
 }
 
 /* The application thread ends on an exception EOMP's loop does not catch: initTransactions'
@@ -363,12 +368,7 @@ static void pl_end(pipeline *pl) {
     consumer_close(pl->consumer);
     producer_drive_close(pl->producer);
     pl->closing = true;
-    pl->up = false;
-    pl->next = PL_NEXT_NONE;
-    pl->wait = PL_WAIT_NONE;
-    pl->batch_n = 0;
-    pl->batch_at = 0;
-    sim_timer_cancel(&pl->timer);
+    pl_stop(pl);
 }
 
 /* catch (KafkaException e): abortTransaction (a fatal state closes instead). */
@@ -678,14 +678,9 @@ void pipeline_crash(pipeline *pl) {
     }
     consumer_crash(pl->consumer);
     producer_crash(pl->producer);
-    pl->up = false;
-    pl->next = PL_NEXT_NONE;
-    pl->wait = PL_WAIT_NONE;
-    pl->batch_n = 0;
-    pl->batch_at = 0;
+    pl_stop(pl);
     pl->paused_until = 0;
     pl->stalled_until = 0;
-    sim_timer_cancel(&pl->timer);
 }
 
 /* A new process of the instance: after a crash it comes back; a live one is replaced (the old
